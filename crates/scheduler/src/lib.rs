@@ -1,0 +1,40 @@
+//! A small, fast, deterministic discrete-event scheduler.
+//!
+//! - [`SimTime`] is an integer count of seconds; [`Calendar`] maps it to dates.
+//! - [`Scheduler`] hands out events in `(time, scheduling order)` order:
+//!   **events at the same tick fire in the order they were scheduled**, and a
+//!   rescheduled event counts as scheduled at the moment of the reschedule.
+//!   Scheduling into the past is an error, so time never goes backwards.
+//! - Queue backends implement [`EventQueue`] and are chosen by type
+//!   parameter: [`HeapQueue`] (binary heap, lazy cancellation, the default)
+//!   and [`IndexedQueue`] (the `priority-queue` crate: true removal and
+//!   change-priority, with a deterministic hasher). Every backend gives the
+//!   same event sequence.
+//! - [`RngStreams`] derives an independent, reproducible random stream per
+//!   (replication, name); [`Dist`] is the distributions scenarios may use.
+//!
+//! The scheduler knows nothing of any domain: events are any type `E`.
+//!
+//! ```
+//! use scheduler::{Scheduler, SimTime, Duration};
+//! let mut s: Scheduler<&str> = Scheduler::new();
+//! s.schedule_at(SimTime(10), "b").unwrap();
+//! s.schedule_at(SimTime(5), "a").unwrap();
+//! s.schedule_at(SimTime(10), "c").unwrap(); // same tick as "b": fires after it
+//! let mut seen = Vec::new();
+//! s.run_until(SimTime(100), |_, t, e| seen.push((t.ticks(), e))).unwrap();
+//! assert_eq!(seen, [(5, "a"), (10, "b"), (10, "c")]);
+//! assert_eq!(s.now(), SimTime(100));
+//! ```
+
+pub mod path;
+pub mod queue;
+pub mod rng;
+mod sched;
+pub mod time;
+
+pub use path::{Interp, TimePath};
+pub use queue::{Entry, EventQueue, HeapQueue, IndexedQueue};
+pub use rng::{Dist, RngStreams, StreamRng};
+pub use sched::{Agenda, EventKey, Mapped, RunError, ScheduleError, Scheduler};
+pub use time::{Calendar, Duration, SimTime, SECS_PER_DAY, SECS_PER_HOUR, SECS_PER_YEAR};
