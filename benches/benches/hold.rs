@@ -1,1 +1,2 @@
+//! Placeholder: this bench is being written.
 fn main() {}

@@ -1,0 +1,2 @@
+//! Placeholder: this bench is being written.
+fn main() {}
