@@ -1,0 +1,451 @@
+//! The validated configuration of the training domain: labs, their sites,
+//! inference adoption and the world frontier, with documented defaults.
+//!
+//! Every default is sourced in `docs/calibration/model-training.md`.
+
+use crate::{ChipBatch, TrainingError};
+use scheduler::{Calendar, Dist, TimePath};
+
+/// Everything the training domain needs, as plain Rust. `stack` converts the
+/// scenario into this; [`crate::Training::new`] validates it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrainingConfig {
+    /// The labs, at least one, unique names.
+    pub labs: Vec<LabConfig>,
+    /// Years an accelerator serves before it is retired (> 0). Default 5.
+    pub chip_service_life_years: f64,
+    /// How released models draw chips for inference.
+    pub inference: InferenceConfig,
+    /// Exogenous world frontier, log10 of effective FLOP (FLOP at start-date
+    /// algorithms) over time, non-decreasing. `None`: no gap is computed.
+    pub frontier_log10_effective_flop: Option<TimePath>,
+    /// Global switch: `false` turns every spillover off (open and closed).
+    pub spillovers_enabled: bool,
+    /// Share of the absorber's catch-up share that a *closed* release still
+    /// spills (distillation, papers, staff moves), 0..1. Default 0.
+    pub closed_release_spillover_share: f64,
+    /// The scenario's calendar, for per-year summary scalars; `None` skips them.
+    pub calendar: Option<Calendar>,
+}
+
+impl TrainingConfig {
+    /// A configuration of `labs` with every other field at its default.
+    pub fn new(labs: Vec<LabConfig>) -> TrainingConfig {
+        TrainingConfig {
+            labs,
+            chip_service_life_years: 5.0,
+            inference: InferenceConfig::default(),
+            frontier_log10_effective_flop: None,
+            spillovers_enabled: true,
+            closed_release_spillover_share: 0.0,
+            calendar: None,
+        }
+    }
+}
+
+/// One AI lab: its strategy, money, sites and training practice.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabConfig {
+    /// Unique name; keys random streams and the `entity` column.
+    pub name: String,
+    /// Share of releases published as open weights, 0..1 (deterministic
+    /// quota: after n releases, ⌊n × share⌋ were open).
+    pub open_share: f64,
+    /// The lab's target run size at the start of the simulation, FLOP (> 0).
+    pub initial_target_run_flop: f64,
+    /// Growth of the target run size, ×/year (≥ 1). Default 3.
+    pub compute_growth_per_year: f64,
+    /// Months between releases (a stochastic process, drawn once per run
+    /// from `"training/cadence/<lab>"`); each run is planned to last this
+    /// long, capped at `max_run_duration_days`. Draws below one day count as one day.
+    pub release_cadence_months: Dist,
+    /// Budget, USD per year (≥ 0), for electricity and accelerators.
+    pub budget_usd_per_year: TimePath,
+    /// Where the lab can build: one site per grid region, at least one.
+    pub sites: Vec<SiteConfig>,
+    /// Accelerators installed at the first site at the start.
+    pub initial_accelerators: Vec<ChipBatch>,
+    /// Model FLOP utilisation of training, 0..1 (> 0). Default 0.375.
+    pub mfu: f64,
+    /// Longest run the lab will plan, days (> 0). Default 180.
+    pub max_run_duration_days: f64,
+    /// Wall-clock time between checkpoints while running, hours (> 0). Default 2.
+    pub checkpoint_interval_hours: f64,
+    /// Failures per accelerator per hour (≥ 0; 0 turns failures off).
+    pub chip_failure_rate_per_hour: f64,
+    /// Time a run is down after a failure, hours (≥ 0). Default 0.5.
+    pub restart_overhead_hours: f64,
+    /// Months for the compute needed for a given capability to halve (> 0). Default 8.
+    pub efficiency_halving_months: f64,
+    /// The lab's algorithmic efficiency at the start, relative to the
+    /// reference (> 0). Default 1.
+    pub initial_efficiency_multiplier: f64,
+    /// Share of the gap (in log multiplier) to a releaser that this lab
+    /// closes when it absorbs an open release, 0..1. Default 0.5.
+    pub spillover_catch_up_share: f64,
+    /// Months from another lab's release to this lab's absorption (≥ 0). Default 3.
+    pub spillover_delay_months: f64,
+    /// Whether the lab starts a smaller run when its cluster cannot do the
+    /// target within the planned duration (else it waits). Default true.
+    pub allow_smaller_runs: bool,
+    /// Smallest run the lab starts, as a share of its target, (0, 1]. Default 0.25.
+    pub min_run_share_of_target: f64,
+}
+
+impl LabConfig {
+    /// A lab named `name` building in `regions` (default site parameters),
+    /// with every other field at its documented default: no initial
+    /// accelerators, a 1e24 FLOP initial target, 1e9 USD/year.
+    pub fn new(name: impl Into<String>, regions: &[&str]) -> LabConfig {
+        LabConfig {
+            name: name.into(),
+            open_share: 1.0,
+            initial_target_run_flop: 1e24,
+            compute_growth_per_year: 3.0,
+            release_cadence_months: Dist::Triangular {
+                low: 2.0,
+                mode: 3.0,
+                high: 4.0,
+            },
+            budget_usd_per_year: TimePath::constant(1e9),
+            sites: regions.iter().map(|r| SiteConfig::new(*r)).collect(),
+            initial_accelerators: Vec::new(),
+            mfu: 0.375,
+            max_run_duration_days: 180.0,
+            checkpoint_interval_hours: 2.0,
+            chip_failure_rate_per_hour: 2.0e-6,
+            restart_overhead_hours: 0.5,
+            efficiency_halving_months: 8.0,
+            initial_efficiency_multiplier: 1.0,
+            spillover_catch_up_share: 0.5,
+            spillover_delay_months: 3.0,
+            allow_smaller_runs: true,
+            min_run_share_of_target: 0.25,
+        }
+    }
+}
+
+/// One datacenter site of a lab in a grid region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteConfig {
+    /// Grid region name (the integrator registers the site as a load there).
+    pub region: String,
+    /// Power usage effectiveness: facility power ÷ IT power (≥ 1). Default 1.2.
+    pub pue: f64,
+    /// Server and network power per accelerator on top of the chip, W (≥ 0). Default 700.
+    pub overhead_w_per_chip: f64,
+    /// Grid connection at the start, facility MW (≥ 0).
+    pub initial_connection_mw: f64,
+    /// When installed chips need more than the connection, the site asks for
+    /// this much more on top of their need, as a share (≥ 0). Default 0.5.
+    pub connection_headroom_share: f64,
+}
+
+impl SiteConfig {
+    /// A site in `region` with the defaults above and no initial connection.
+    pub fn new(region: impl Into<String>) -> SiteConfig {
+        SiteConfig {
+            region: region.into(),
+            pue: 1.2,
+            overhead_w_per_chip: 700.0,
+            initial_connection_mw: 0.0,
+            connection_headroom_share: 0.5,
+        }
+    }
+}
+
+/// How released models draw accelerators to serve users.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InferenceConfig {
+    /// Share of a lab's installed accelerators its released models draw once
+    /// fully adopted, 0..1 (< 1). Default 0.3.
+    pub max_share_of_chips: f64,
+    /// Adoption time constant after a release, months (> 0). Default 6.
+    pub adoption_time_months: f64,
+    /// Open weights are adopted this many times faster (≥ 1). Default 2.
+    pub open_adoption_speedup: f64,
+}
+
+impl Default for InferenceConfig {
+    fn default() -> Self {
+        InferenceConfig {
+            max_share_of_chips: 0.3,
+            adoption_time_months: 6.0,
+            open_adoption_speedup: 2.0,
+        }
+    }
+}
+
+fn bad(entity: &str, field: &'static str, reason: String) -> TrainingError {
+    TrainingError::InvalidConfig {
+        entity: entity.to_string(),
+        field,
+        reason,
+    }
+}
+
+/// Checks `lo ≤ v ≤ hi` (finite).
+fn range(entity: &str, field: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), TrainingError> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        Err(bad(
+            entity,
+            field,
+            format!("must be a finite number in [{lo}, {hi}], got {v}"),
+        ))
+    }
+}
+
+/// Checks `v > 0` (finite).
+fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingError> {
+    if v.is_finite() && v > 0.0 {
+        Ok(())
+    } else {
+        Err(bad(
+            entity,
+            field,
+            format!("must be a finite number > 0, got {v}"),
+        ))
+    }
+}
+
+/// Checks one accelerator batch.
+pub(crate) fn validate_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
+    positive(entity, "peak_flop_s_per_chip", b.peak_flop_s_per_chip)?;
+    positive(entity, "power_w_per_chip", b.power_w_per_chip)?;
+    range(entity, "unit_price_usd", b.unit_price_usd, 0.0, f64::MAX)?;
+    if b.count > (1u64 << 40) {
+        return Err(bad(
+            entity,
+            "count",
+            format!("must be at most 2^40 accelerators, got {}", b.count),
+        ));
+    }
+    Ok(())
+}
+
+impl TrainingConfig {
+    /// Checks every field; the error names the entity and the field.
+    pub fn validate(&self) -> Result<(), TrainingError> {
+        if self.labs.is_empty() {
+            return Err(bad("training", "labs", "must list at least one lab".into()));
+        }
+        positive(
+            "training",
+            "chip_service_life_years",
+            self.chip_service_life_years,
+        )?;
+        range(
+            "training",
+            "closed_release_spillover_share",
+            self.closed_release_spillover_share,
+            0.0,
+            1.0,
+        )?;
+        let inf = &self.inference;
+        range(
+            "inference",
+            "max_share_of_chips",
+            inf.max_share_of_chips,
+            0.0,
+            0.99,
+        )?;
+        positive("inference", "adoption_time_months", inf.adoption_time_months)?;
+        range(
+            "inference",
+            "open_adoption_speedup",
+            inf.open_adoption_speedup,
+            1.0,
+            1e6,
+        )?;
+        if let Some(path) = &self.frontier_log10_effective_flop {
+            let pts = path.points();
+            if pts.windows(2).any(|w| w[1].1 < w[0].1) || pts.iter().any(|p| !(0.0..=100.0).contains(&p.1)) {
+                return Err(bad(
+                    "training",
+                    "frontier_log10_effective_flop",
+                    "must be non-decreasing with values in [0, 100] (log10 FLOP)".into(),
+                ));
+            }
+        }
+        let mut names: Vec<&str> = Vec::new();
+        for lab in &self.labs {
+            let e = format!("lab {}", lab.name);
+            if lab.name.trim().is_empty() {
+                return Err(bad("lab", "name", "must not be empty".into()));
+            }
+            if names.contains(&lab.name.as_str()) {
+                return Err(bad(&e, "name", "is used by another lab".into()));
+            }
+            names.push(&lab.name);
+            lab.validate(&e)?;
+        }
+        Ok(())
+    }
+}
+
+impl LabConfig {
+    fn validate(&self, e: &str) -> Result<(), TrainingError> {
+        range(e, "open_share", self.open_share, 0.0, 1.0)?;
+        range(
+            e,
+            "initial_target_run_flop",
+            self.initial_target_run_flop,
+            1.0,
+            1e40,
+        )?;
+        range(
+            e,
+            "compute_growth_per_year",
+            self.compute_growth_per_year,
+            1.0,
+            1e3,
+        )?;
+        self.release_cadence_months
+            .validate()
+            .map_err(|r| bad(e, "release_cadence_months", r))?;
+        let (lo, hi) = (self.budget_usd_per_year.min(), self.budget_usd_per_year.max());
+        if !(lo >= 0.0 && hi.is_finite()) {
+            return Err(bad(
+                e,
+                "budget_usd_per_year",
+                format!("must be ≥ 0 and finite, got {lo}..{hi}"),
+            ));
+        }
+        if self.sites.is_empty() {
+            return Err(bad(e, "sites", "must list at least one region".into()));
+        }
+        for (i, s) in self.sites.iter().enumerate() {
+            let se = format!("{e} site {}", s.region);
+            if s.region.trim().is_empty() {
+                return Err(bad(e, "sites.region", "must not be empty".into()));
+            }
+            if self.sites[..i].iter().any(|o| o.region == s.region) {
+                return Err(bad(&se, "region", "appears twice in the lab's sites".into()));
+            }
+            range(&se, "pue", s.pue, 1.0, 5.0)?;
+            range(&se, "overhead_w_per_chip", s.overhead_w_per_chip, 0.0, 1e5)?;
+            range(&se, "initial_connection_mw", s.initial_connection_mw, 0.0, 1e7)?;
+            range(
+                &se,
+                "connection_headroom_share",
+                s.connection_headroom_share,
+                0.0,
+                100.0,
+            )?;
+        }
+        for b in &self.initial_accelerators {
+            validate_batch(&format!("{e} initial_accelerators {}", b.design), b)?;
+        }
+        range(e, "mfu", self.mfu, 1e-6, 1.0)?;
+        range(
+            e,
+            "max_run_duration_days",
+            self.max_run_duration_days,
+            1.0,
+            36_525.0,
+        )?;
+        range(
+            e,
+            "checkpoint_interval_hours",
+            self.checkpoint_interval_hours,
+            1.0 / 3600.0,
+            1e5,
+        )?;
+        range(
+            e,
+            "chip_failure_rate_per_hour",
+            self.chip_failure_rate_per_hour,
+            0.0,
+            1.0,
+        )?;
+        range(e, "restart_overhead_hours", self.restart_overhead_hours, 0.0, 1e4)?;
+        range(
+            e,
+            "efficiency_halving_months",
+            self.efficiency_halving_months,
+            0.1,
+            1e4,
+        )?;
+        range(
+            e,
+            "initial_efficiency_multiplier",
+            self.initial_efficiency_multiplier,
+            1e-30,
+            1e30,
+        )?;
+        range(
+            e,
+            "spillover_catch_up_share",
+            self.spillover_catch_up_share,
+            0.0,
+            1.0,
+        )?;
+        range(
+            e,
+            "spillover_delay_months",
+            self.spillover_delay_months,
+            0.0,
+            1200.0,
+        )?;
+        if !(self.min_run_share_of_target > 0.0 && self.min_run_share_of_target <= 1.0) {
+            return Err(bad(
+                e,
+                "min_run_share_of_target",
+                format!("must be in (0, 1], got {}", self.min_run_share_of_target),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(err: TrainingError) -> (String, &'static str) {
+        match err {
+            TrainingError::InvalidConfig { entity, field, .. } => (entity, field),
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let cfg = TrainingConfig::new(vec![
+            LabConfig::new("a", &["r1"]),
+            LabConfig::new("b", &["r1", "r2"]),
+        ]);
+        assert_eq!(cfg.validate(), Ok(()));
+    }
+
+    #[test]
+    fn errors_name_entity_and_field() {
+        let mut lab = LabConfig::new("deepseek", &["sichuan"]);
+        lab.mfu = f64::NAN;
+        let err = TrainingConfig::new(vec![lab.clone()]).validate().unwrap_err();
+        assert_eq!(field_of(err), ("lab deepseek".to_string(), "mfu"));
+
+        lab.mfu = 0.4;
+        lab.sites[0].pue = 0.9;
+        let err = TrainingConfig::new(vec![lab.clone()]).validate().unwrap_err();
+        assert_eq!(field_of(err), ("lab deepseek site sichuan".to_string(), "pue"));
+
+        lab.sites[0].pue = 1.2;
+        lab.release_cadence_months = Dist::Exp { mean: -1.0 };
+        let err = TrainingConfig::new(vec![lab.clone()]).validate().unwrap_err();
+        assert_eq!(field_of(err).1, "release_cadence_months");
+
+        lab.release_cadence_months = Dist::constant(3.0);
+        let err = TrainingConfig::new(vec![lab.clone(), lab])
+            .validate()
+            .unwrap_err();
+        assert_eq!(field_of(err).1, "name");
+
+        let mut cfg = TrainingConfig::new(vec![LabConfig::new("a", &["r"])]);
+        cfg.inference.max_share_of_chips = 1.5;
+        assert_eq!(field_of(cfg.validate().unwrap_err()).1, "max_share_of_chips");
+        assert!(TrainingConfig::new(vec![]).validate().is_err());
+    }
+}

@@ -1,0 +1,302 @@
+//! The life of a training run: planning against the lab's target and its
+//! cluster, keeping the finish and failure events in step with the rates,
+//! failures and restarts, and the release that ends a run (with its
+//! spillovers and inference adoption).
+
+use crate::progress::capability_from_effective_flop;
+use crate::release::{Release, is_open, months_behind_frontier};
+use crate::run::{CompletedRun, Run, RunBound};
+use crate::training::Training;
+use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
+use scheduler::{Agenda, Dist, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime};
+
+/// Schedules `event` at `at`, moving the event behind `key` if it is live;
+/// `at = None` cancels it.
+fn set_event(
+    agenda: &mut impl Agenda<TrainingEvent>,
+    key: &mut Option<EventKey>,
+    at: Option<SimTime>,
+    event: TrainingEvent,
+) -> Result<(), TrainingError> {
+    let Some(at) = at else {
+        if let Some(k) = key.take() {
+            agenda.cancel(k);
+        }
+        return Ok(());
+    };
+    if let Some(k) = *key {
+        match agenda.reschedule(k, at) {
+            Ok(()) => return Ok(()),
+            Err(ScheduleError::UnknownKey) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    *key = Some(agenda.schedule_at(at, event)?);
+    Ok(())
+}
+
+/// `now + secs` to the nearest second, or `None` if it is beyond the clock
+/// (never). The event completes the run, so rounding changes its FLOP by
+/// less than half a second of work.
+fn after_secs(now: SimTime, secs: f64) -> Option<SimTime> {
+    now.checked_add(Duration::from_secs_f64(secs)?)
+}
+
+impl Training {
+    /// Plans the lab's next run and starts it if the cluster can do it.
+    pub(crate) fn try_start_run(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let lab = &mut self.labs[li];
+        let months = match lab.pending_cadence_months {
+            Some(m) => m,
+            None => {
+                let m = lab.cfg.release_cadence_months.sample(&mut lab.cadence_rng);
+                if !m.is_finite() {
+                    let entity = lab.cfg.name.clone();
+                    return Err(TrainingError::NotFinite {
+                        entity,
+                        what: "release cadence draw",
+                    });
+                }
+                m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64)
+            }
+        };
+        lab.pending_cadence_months = Some(months);
+        let duration_s =
+            (months * SECS_PER_MONTH as f64).min(lab.cfg.max_run_duration_days * SECS_PER_DAY as f64);
+        let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
+        let capacity = lab.rate.train_eff_flop_s * duration_s;
+        let full_capacity = lab.rate.train_full_eff_flop_s * duration_s;
+        let bound = if capacity >= target {
+            RunBound::Target
+        } else if full_capacity >= target {
+            RunBound::Power
+        } else {
+            // Missing peak FLOP/s at full power, priced at the last delivery,
+            // against a year of the chip budget (budget minus electricity).
+            let missing = (target - full_capacity) / (duration_s * lab.cfg.mfu);
+            let chip_budget = lab.cfg.budget_usd_per_year.at(now) - 12.0 * lab.last_month_electricity_usd;
+            match lab.usd_per_peak_flop_s {
+                Some(price) if missing * price > chip_budget => RunBound::Budget,
+                _ => RunBound::Chips,
+            }
+        };
+        let planned = if capacity >= target {
+            Some(target)
+        } else if lab.cfg.allow_smaller_runs
+            && capacity > 0.0
+            && capacity >= lab.cfg.min_run_share_of_target * target
+        {
+            Some(capacity)
+        } else {
+            None
+        };
+        let Some(planned) = planned else {
+            lab.wait_bound = bound;
+            lab.waiting_since.get_or_insert(now);
+            return Ok(());
+        };
+        let hazard = Dist::Exp { mean: 1.0 }.sample(&mut lab.failure_rng);
+        let mut run = Run::new(lab.next_run, now, target, planned, bound, hazard);
+        run.waited_s = lab
+            .waiting_since
+            .take()
+            .map_or(0.0, |w| now.saturating_since(w).as_secs_f64());
+        lab.next_run += 1;
+        lab.pending_cadence_months = None;
+        lab.run = Some(run);
+        signals.push(TrainingSignal::RunStarted {
+            lab: LabId(li as u32),
+            planned_flop: planned,
+            bound,
+        });
+        Ok(())
+    }
+
+    /// Moves the run's finish and failure events to match the current rates.
+    pub(crate) fn schedule_run_events(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+    ) -> Result<(), TrainingError> {
+        let lab = &mut self.labs[li];
+        let id = LabId(li as u32);
+        let Some(run) = lab.run.as_mut() else {
+            return Ok(());
+        };
+        let (finish_at, failure_at) = if run.is_restarting() {
+            (None, None)
+        } else {
+            let rate = lab.rate.train_eff_flop_s;
+            let finish = (rate > 0.0)
+                .then(|| after_secs(now, run.remaining_flop() / rate))
+                .flatten();
+            let lam = lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64;
+            let failure = (lam > 0.0)
+                .then(|| after_secs(now, run.hazard_left / lam))
+                .flatten();
+            (finish, failure)
+        };
+        let r = run.id;
+        set_event(
+            agenda,
+            &mut run.finish_key,
+            finish_at,
+            TrainingEvent::RunFinish { lab: id, run: r },
+        )?;
+        set_event(
+            agenda,
+            &mut run.failure_key,
+            failure_at,
+            TrainingEvent::Failure { lab: id, run: r },
+        )
+    }
+
+    pub(crate) fn failure(
+        &mut self,
+        li: usize,
+        run_id: u64,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        self.advance_lab(li, now);
+        let lab = &mut self.labs[li];
+        let Some(run) = lab.run.as_mut().filter(|r| r.id == run_id && !r.is_restarting()) else {
+            return Ok(());
+        };
+        run.failure_key = None;
+        let lost = run.fail();
+        lab.flows.lost_flop += lost;
+        run.hazard_left = Dist::Exp { mean: 1.0 }.sample(&mut lab.failure_rng);
+        let overhead = Duration::from_secs_f64(lab.cfg.restart_overhead_hours * SECS_PER_HOUR as f64);
+        match overhead.filter(|d| d.secs() > 0).and_then(|d| now.checked_add(d)) {
+            Some(until) => {
+                run.restarting_until = Some(until);
+                agenda.schedule_at(
+                    until,
+                    TrainingEvent::RestartDone {
+                        lab: LabId(li as u32),
+                        run: run_id,
+                    },
+                )?;
+            }
+            None => run.resume(now),
+        }
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    pub(crate) fn finish_run(
+        &mut self,
+        li: usize,
+        run_id: u64,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        self.advance_lab(li, now);
+        let lab = &mut self.labs[li];
+        if lab
+            .run
+            .as_ref()
+            .is_none_or(|r| r.id != run_id || r.is_restarting())
+        {
+            return Ok(());
+        }
+        let Some(mut run) = lab.run.take() else {
+            return Ok(());
+        };
+        if let Some(k) = run.failure_key.take() {
+            agenda.cancel(k);
+        }
+        let id = LabId(li as u32);
+        let record = CompletedRun {
+            lab: id,
+            run: run.id,
+            start: run.started,
+            end: now,
+            duration_days: now.saturating_since(run.started).as_days(),
+            waited_days: run.waited_s / SECS_PER_DAY as f64,
+            target_flop: run.target_flop,
+            planned_flop: run.planned_flop,
+            physical_flop: run.work_flop,
+            integrated_flop: run.integrated_flop,
+            lost_flop: run.lost_flop,
+            failures: run.failures,
+            energy_mwh: run.energy_mwh,
+            cost_usd: run.electricity_usd + run.depreciation_usd,
+            electricity_usd: run.electricity_usd,
+            bound: run.bound,
+            limited_power_days: run.power_limited_s / SECS_PER_DAY as f64,
+            restart_days: run.restart_down_s / SECS_PER_DAY as f64,
+        };
+        // Release.
+        let number = lab.releases;
+        let open = is_open(number, lab.cfg.open_share);
+        lab.releases += 1;
+        lab.last_release = Some(now);
+        let log2 = lab.eff.log2_at(now);
+        let effective_flop = run.work_flop * log2.exp2();
+        let capability =
+            capability_from_effective_flop(effective_flop).ok_or_else(|| TrainingError::NotFinite {
+                entity: lab.cfg.name.clone(),
+                what: "effective FLOP",
+            })?;
+        let frontier_gap_months = self
+            .cfg
+            .frontier_log10_effective_flop
+            .as_ref()
+            .and_then(|p| months_behind_frontier(p, now, capability));
+        let release = Release {
+            lab: id,
+            number,
+            at: now,
+            open,
+            physical_flop: run.work_flop,
+            effective_flop,
+            capability,
+            frontier_gap_months,
+        };
+        lab.totals.record(&record, &release, self.cfg.calendar.as_ref());
+        if open {
+            lab.flows.releases_open += 1;
+        } else {
+            lab.flows.releases_closed += 1;
+        }
+        let inf = &self.cfg.inference;
+        let speedup = if open { inf.open_adoption_speedup } else { 1.0 };
+        lab.adoption
+            .on_release(now, inf.max_share_of_chips, inf.adoption_time_months, speedup);
+        if self.cfg.spillovers_enabled {
+            let factor = if open {
+                1.0
+            } else {
+                self.cfg.closed_release_spillover_share
+            };
+            for (j, other) in self.labs.iter().enumerate().filter(|(j, _)| *j != li) {
+                let share = other.cfg.spillover_catch_up_share * factor;
+                let delay = Duration::from_secs_f64(other.cfg.spillover_delay_months * SECS_PER_MONTH as f64);
+                if share > 0.0 {
+                    if let Some(at) = delay.and_then(|d| now.checked_add(d)) {
+                        let ev = TrainingEvent::Spillover {
+                            to: LabId(j as u32),
+                            from: id,
+                            releaser_log2_multiplier: log2,
+                            share,
+                        };
+                        agenda.schedule_at(at, ev)?;
+                    }
+                }
+            }
+        }
+        self.runs.push(record);
+        self.releases.push(release.clone());
+        signals.push(TrainingSignal::Released(release));
+        self.recompute_lab(li, now, agenda, signals)
+    }
+}

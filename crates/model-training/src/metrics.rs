@@ -1,0 +1,272 @@
+//! Metrics of the training domain: the monthly sample (flows since the
+//! previous sample, then reset; stocks as of now) and the run's summary scalars.
+//!
+//! Entities are lab names and `national` (sums of flows and stocks; the
+//! maximum for "largest"/"best" quantities; ratios of national sums for shares).
+//! With a world frontier configured, `training.frontier_effective_flop` is
+//! also emitted for the entity `world`.
+
+use crate::SECS_PER_MONTH;
+use crate::release::Release;
+use crate::run::{CompletedRun, RunBound};
+use crate::training::Training;
+use scheduler::{Calendar, SECS_PER_DAY, SimTime};
+use std::collections::BTreeMap;
+
+/// Flows accumulated since the previous sample.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Flows {
+    pub span_s: f64,
+    pub energy_mwh: f64,
+    pub electricity_usd: f64,
+    pub chip_usd: f64,
+    /// ∫ installed peak FLOP/s dt.
+    pub installed_peak_s: f64,
+    /// ∫ powered peak FLOP/s dt.
+    pub powered_peak_s: f64,
+    /// ∫ peak FLOP/s doing work (inference, or training during a run) dt.
+    pub used_peak_s: f64,
+    /// ∫ peak FLOP/s serving inference dt.
+    pub inference_peak_s: f64,
+    pub integrated_flop: f64,
+    pub lost_flop: f64,
+    pub limited_power_s: f64,
+    pub limited_chips_s: f64,
+    pub limited_budget_s: f64,
+    pub releases_open: u64,
+    pub releases_closed: u64,
+}
+
+impl Flows {
+    fn add(&mut self, o: &Flows) {
+        self.span_s = self.span_s.max(o.span_s);
+        self.energy_mwh += o.energy_mwh;
+        self.electricity_usd += o.electricity_usd;
+        self.chip_usd += o.chip_usd;
+        self.installed_peak_s += o.installed_peak_s;
+        self.powered_peak_s += o.powered_peak_s;
+        self.used_peak_s += o.used_peak_s;
+        self.inference_peak_s += o.inference_peak_s;
+        self.integrated_flop += o.integrated_flop;
+        self.lost_flop += o.lost_flop;
+        self.limited_power_s += o.limited_power_s;
+        self.limited_chips_s += o.limited_chips_s;
+        self.limited_budget_s += o.limited_budget_s;
+        self.releases_open += o.releases_open;
+        self.releases_closed += o.releases_closed;
+    }
+}
+
+/// Totals over the whole run, for summaries and stock metrics.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LabTotals {
+    pub energy_mwh: f64,
+    pub spend_usd: f64,
+    pub largest_run_flop: f64,
+    pub releases: u64,
+    pub open_releases: u64,
+    pub best_effective_flop: f64,
+    pub best_capability: Option<f64>,
+    pub min_gap_months: Option<f64>,
+    /// Calendar year → (largest run finished that year, FLOP; its bound).
+    pub largest_by_year: BTreeMap<i32, (f64, RunBound)>,
+}
+
+impl LabTotals {
+    /// Records a finished run and its release.
+    pub fn record(&mut self, run: &CompletedRun, release: &Release, calendar: Option<&Calendar>) {
+        self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
+        self.releases += 1;
+        self.open_releases += u64::from(release.open);
+        self.best_effective_flop = self.best_effective_flop.max(release.effective_flop);
+        self.best_capability = Some(
+            self.best_capability
+                .map_or(release.capability, |c| c.max(release.capability)),
+        );
+        if let Some(g) = release.frontier_gap_months {
+            self.min_gap_months = Some(self.min_gap_months.map_or(g, |m| m.min(g)));
+        }
+        if let Some(year) = calendar.and_then(|c| c.fractional_year(run.end)) {
+            let e = self
+                .largest_by_year
+                .entry(year.floor() as i32)
+                .or_insert((0.0, run.bound));
+            if run.physical_flop > e.0 {
+                *e = (run.physical_flop, run.bound);
+            }
+        }
+    }
+}
+
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { 0.0 }
+}
+
+impl Training {
+    /// Emits `(metric, entity, value)` for every lab and `national`; flows
+    /// cover the time since the previous sample and are then reset.
+    ///
+    /// Metrics (units in names; *flow* = since the previous sample):
+    /// `training.largest_run_flop` (largest finished run so far),
+    /// `training.frontier_effective_flop` (best released effective FLOP so
+    /// far; entity `world`: the exogenous frontier now),
+    /// `training.releases_open`, `training.releases_closed` (flows),
+    /// `training.months_since_release` (since the start if none; national: the
+    /// most recent lab), `training.accelerators_installed`,
+    /// `training.installed_flop_s` (peak), `training.training_flop_s`
+    /// (effective training FLOP/s now), `training.utilisation` (share of
+    /// installed peak FLOP/s that was powered and training or serving),
+    /// `training.share_lost_power` (share of installed peak left unpowered),
+    /// `training.share_lost_failures` (FLOP redone after failures ÷ FLOP
+    /// computed), `training.inference_flop_s` (time-average peak FLOP/s
+    /// serving inference), `training.energy_mwh`, `training.spend_usd`
+    /// (electricity + accelerators delivered), `training.efficiency_multiplier`,
+    /// and the constraint accounting `training.limited_power_days`,
+    /// `training.limited_chips_days`, `training.limited_budget_days` (flows;
+    /// definitions in `docs/model/model-training.md`).
+    pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
+        for li in 0..self.labs.len() {
+            self.advance_lab(li, now);
+        }
+        let mut nat = Flows::default();
+        let (mut largest, mut best_eff, mut chips, mut flop_s, mut train, mut mult) =
+            (0.0f64, 0.0f64, 0.0, 0.0, 0.0, 0.0f64);
+        let mut since = f64::INFINITY;
+        for lab in &mut self.labs {
+            let name = lab.cfg.name.as_str();
+            let f = std::mem::take(&mut lab.flows);
+            let installed: f64 = lab
+                .sites
+                .iter()
+                .map(|&s| self.sites[s].power.installed_chips)
+                .sum();
+            let peak: f64 = lab
+                .sites
+                .iter()
+                .map(|&s| self.sites[s].power.installed_peak_flop_s)
+                .sum();
+            let months = now
+                .saturating_since(lab.last_release.unwrap_or(SimTime::ZERO))
+                .as_secs_f64()
+                / SECS_PER_MONTH as f64;
+            let m = lab.eff.multiplier_at(now);
+            emit_lab(
+                emit,
+                name,
+                &f,
+                lab.totals.largest_run_flop,
+                lab.totals.best_effective_flop,
+            );
+            emit("training.months_since_release", name, months);
+            emit("training.accelerators_installed", name, installed);
+            emit("training.installed_flop_s", name, peak);
+            emit("training.training_flop_s", name, lab.rate.train_eff_flop_s);
+            emit("training.efficiency_multiplier", name, m);
+            nat.add(&f);
+            largest = largest.max(lab.totals.largest_run_flop);
+            best_eff = best_eff.max(lab.totals.best_effective_flop);
+            chips += installed;
+            flop_s += peak;
+            train += lab.rate.train_eff_flop_s;
+            mult = mult.max(m);
+            since = since.min(months);
+        }
+        emit_lab(emit, "national", &nat, largest, best_eff);
+        emit("training.months_since_release", "national", since);
+        emit("training.accelerators_installed", "national", chips);
+        emit("training.installed_flop_s", "national", flop_s);
+        emit("training.training_flop_s", "national", train);
+        emit("training.efficiency_multiplier", "national", mult);
+        if let Some(path) = &self.cfg.frontier_log10_effective_flop {
+            emit(
+                "training.frontier_effective_flop",
+                "world",
+                10f64.powf(path.at(now)),
+            );
+        }
+    }
+
+    /// Emits the run's scalar outcomes (national): `training.largest_run_flop`,
+    /// `training.runs_total`, `training.releases_total`,
+    /// `training.open_releases_total`, `training.best_capability` (if any
+    /// release), `training.min_frontier_gap_months` (if computed),
+    /// `training.energy_mwh_total`, `training.spend_usd_total`,
+    /// `training.failures_total`, and with a calendar, per year of completion,
+    /// `training.largest_run_flop_year_<YYYY>` and
+    /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips, 3 budget).
+    pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
+        let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
+        emit(
+            "training.largest_run_flop",
+            t.iter().map(|x| x.largest_run_flop).fold(0.0, f64::max),
+        );
+        emit("training.runs_total", self.runs.len() as f64);
+        emit(
+            "training.releases_total",
+            t.iter().map(|x| x.releases as f64).sum(),
+        );
+        emit(
+            "training.open_releases_total",
+            t.iter().map(|x| x.open_releases as f64).sum(),
+        );
+        if let Some(c) = t.iter().filter_map(|x| x.best_capability).reduce(f64::max) {
+            emit("training.best_capability", c);
+        }
+        if let Some(g) = t.iter().filter_map(|x| x.min_gap_months).reduce(f64::min) {
+            emit("training.min_frontier_gap_months", g);
+        }
+        emit("training.energy_mwh_total", t.iter().map(|x| x.energy_mwh).sum());
+        emit("training.spend_usd_total", t.iter().map(|x| x.spend_usd).sum());
+        emit(
+            "training.failures_total",
+            self.runs.iter().map(|r| r.failures as f64).sum(),
+        );
+        let mut by_year: BTreeMap<i32, (f64, RunBound)> = BTreeMap::new();
+        for x in &t {
+            for (&y, &(flop, bound)) in &x.largest_by_year {
+                let e = by_year.entry(y).or_insert((flop, bound));
+                if flop > e.0 {
+                    *e = (flop, bound);
+                }
+            }
+        }
+        for (y, (flop, bound)) in by_year {
+            emit(&format!("training.largest_run_flop_year_{y}"), flop);
+            emit(&format!("training.largest_run_bound_year_{y}"), bound.code());
+        }
+    }
+}
+
+/// The metrics that are computed the same way for a lab and for the nation.
+fn emit_lab(emit: &mut dyn FnMut(&str, &str, f64), name: &str, f: &Flows, largest: f64, best_eff: f64) {
+    let day = SECS_PER_DAY as f64;
+    emit("training.largest_run_flop", name, largest);
+    emit("training.frontier_effective_flop", name, best_eff);
+    emit("training.releases_open", name, f.releases_open as f64);
+    emit("training.releases_closed", name, f.releases_closed as f64);
+    emit(
+        "training.utilisation",
+        name,
+        ratio(f.used_peak_s, f.installed_peak_s),
+    );
+    emit(
+        "training.share_lost_power",
+        name,
+        ratio(f.installed_peak_s - f.powered_peak_s, f.installed_peak_s),
+    );
+    emit(
+        "training.share_lost_failures",
+        name,
+        ratio(f.lost_flop, f.integrated_flop),
+    );
+    emit(
+        "training.inference_flop_s",
+        name,
+        ratio(f.inference_peak_s, f.span_s),
+    );
+    emit("training.energy_mwh", name, f.energy_mwh);
+    emit("training.spend_usd", name, f.electricity_usd + f.chip_usd);
+    emit("training.limited_power_days", name, f.limited_power_s / day);
+    emit("training.limited_chips_days", name, f.limited_chips_s / day);
+    emit("training.limited_budget_days", name, f.limited_budget_s / day);
+}

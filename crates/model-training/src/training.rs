@@ -1,0 +1,519 @@
+//! The training domain's state and its event handling: labs plan runs on
+//! their clusters, runs progress and fail, finished runs are released and
+//! spill over to other labs.
+//!
+//! Every change of a lab's state follows one pattern: first *advance* the
+//! lab's accounting to now at the old rates (work, hazard, energy, flows),
+//! then change the state, then *recompute* the rates and reschedule the
+//! run's finish and failure events with the scheduler's keys.
+
+use crate::cluster::{Site, retirement_time};
+use crate::config::{LabConfig, TrainingConfig, validate_batch};
+use crate::inference::Adoption;
+use crate::metrics::{Flows, LabTotals};
+use crate::progress::Efficiency;
+use crate::release::Release;
+use crate::run::{CompletedRun, Run, RunBound};
+use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
+use scheduler::{Agenda, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
+
+/// A lab's current rates, summed over its sites.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LabRate {
+    /// Effective training FLOP/s with the power the lab has now.
+    pub train_eff_flop_s: f64,
+    /// Effective training FLOP/s if every installed accelerator were powered.
+    pub train_full_eff_flop_s: f64,
+    /// Accelerators training now (they can fail).
+    pub train_chips: f64,
+}
+
+/// One lab's state.
+pub(crate) struct Lab {
+    pub cfg: LabConfig,
+    pub sites: Vec<usize>,
+    pub eff: Efficiency,
+    pub adoption: Adoption,
+    pub run: Option<Run>,
+    pub next_run: u64,
+    pub pending_cadence_months: Option<f64>,
+    pub waiting_since: Option<SimTime>,
+    pub wait_bound: RunBound,
+    pub cadence_rng: StreamRng,
+    pub failure_rng: StreamRng,
+    pub releases: u64,
+    pub last_release: Option<SimTime>,
+    pub last_update: SimTime,
+    pub rate: LabRate,
+    /// Price of the last accelerators delivered, USD per peak FLOP/s.
+    pub usd_per_peak_flop_s: Option<f64>,
+    pub month_electricity_usd: f64,
+    pub last_month_electricity_usd: f64,
+    pub flows: Flows,
+    pub totals: LabTotals,
+}
+
+/// The model-training domain: labs, their cluster sites, runs and releases.
+pub struct Training {
+    pub(crate) labs: Vec<Lab>,
+    pub(crate) sites: Vec<Site>,
+    pub(crate) cfg: TrainingConfig,
+    pub(crate) runs: Vec<CompletedRun>,
+    pub(crate) releases: Vec<Release>,
+    pub(crate) life_s: f64,
+}
+
+fn lab_index(labs: &[Lab], lab: LabId) -> Result<usize, TrainingError> {
+    (lab.index() < labs.len())
+        .then_some(lab.index())
+        .ok_or(TrainingError::UnknownLab(lab.index()))
+}
+
+impl Training {
+    /// Validates `config` and builds the domain; each lab draws from the
+    /// streams `"training/cadence/<lab>"` and `"training/failures/<lab>"`.
+    pub fn new(config: TrainingConfig, streams: &RngStreams) -> Result<Training, TrainingError> {
+        config.validate()?;
+        let mut labs = Vec::with_capacity(config.labs.len());
+        let mut sites = Vec::new();
+        for (i, lc) in config.labs.iter().enumerate() {
+            let id = LabId(i as u32);
+            let mut lab_sites = Vec::new();
+            for sc in &lc.sites {
+                lab_sites.push(sites.len());
+                sites.push(Site::new(id, &lc.name, sc.clone()));
+            }
+            labs.push(Lab {
+                eff: Efficiency::new(lc.initial_efficiency_multiplier, lc.efficiency_halving_months),
+                adoption: Adoption::new(),
+                sites: lab_sites,
+                run: None,
+                next_run: 0,
+                pending_cadence_months: None,
+                waiting_since: None,
+                wait_bound: RunBound::Chips,
+                cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
+                failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
+                releases: 0,
+                last_release: None,
+                last_update: SimTime::ZERO,
+                rate: LabRate::default(),
+                usd_per_peak_flop_s: None,
+                month_electricity_usd: 0.0,
+                last_month_electricity_usd: 0.0,
+                flows: Flows::default(),
+                totals: LabTotals::default(),
+                cfg: lc.clone(),
+            });
+        }
+        let life_s = config.chip_service_life_years * scheduler::SECS_PER_YEAR as f64;
+        Ok(Training {
+            labs,
+            sites,
+            cfg: config,
+            runs: Vec::new(),
+            releases: Vec::new(),
+            life_s,
+        })
+    }
+
+    /// The labs, by id and name.
+    pub fn labs(&self) -> impl Iterator<Item = (LabId, &str)> {
+        self.labs
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (LabId(i as u32), l.cfg.name.as_str()))
+    }
+
+    /// The cluster sites: id, site name (`"<lab>@<region>"`) and region name.
+    /// The integrator registers each as a grid load in its region.
+    pub fn sites(&self) -> impl Iterator<Item = (SiteId, &str, &str)> {
+        self.sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (SiteId(i as u32), s.name.as_str(), s.region.as_str()))
+    }
+
+    /// The lab that owns `site`.
+    pub fn site_lab(&self, site: SiteId) -> Option<LabId> {
+        self.sites.get(site.index()).map(|s| s.lab)
+    }
+
+    /// Every release so far, in order.
+    pub fn releases(&self) -> &[Release] {
+        &self.releases
+    }
+
+    /// Every completed training run so far, in order of completion.
+    pub fn runs(&self) -> &[CompletedRun] {
+        &self.runs
+    }
+
+    /// The lab's algorithmic efficiency multiplier at `now` (effective FLOP per physical FLOP).
+    pub fn efficiency_multiplier(&self, lab: LabId, now: SimTime) -> Option<f64> {
+        self.labs.get(lab.index()).map(|l| l.eff.multiplier_at(now))
+    }
+
+    /// The lab's effective training FLOP/s at its current power and inference load.
+    pub fn training_rate_flop_s(&self, lab: LabId) -> Option<f64> {
+        self.labs.get(lab.index()).map(|l| l.rate.train_eff_flop_s)
+    }
+
+    /// Accelerators in service at the lab's sites.
+    pub fn accelerators_installed(&self, lab: LabId) -> Option<f64> {
+        let l = self.labs.get(lab.index())?;
+        Some(l.sites.iter().map(|&s| self.sites[s].power.installed_chips).sum())
+    }
+
+    /// The run in progress at a lab: (planned FLOP, FLOP kept so far as of
+    /// the lab's last update).
+    pub fn run_in_progress(&self, lab: LabId) -> Option<(f64, f64)> {
+        let r = self.labs.get(lab.index())?.run.as_ref()?;
+        Some((r.planned_flop, r.work_flop))
+    }
+
+    /// Schedules the domain's first event (installation of the initial
+    /// accelerators, first monthly tick and first run plans) at now.
+    pub fn start(&mut self, agenda: &mut impl Agenda<TrainingEvent>) -> Result<(), TrainingError> {
+        agenda.schedule_at(agenda.now(), TrainingEvent::Start)?;
+        Ok(())
+    }
+
+    /// Handles one of this domain's events.
+    pub fn handle(
+        &mut self,
+        event: TrainingEvent,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let now = agenda.now();
+        match event {
+            TrainingEvent::Start => {
+                for li in 0..self.labs.len() {
+                    self.labs[li].last_update = now;
+                    let batches = self.labs[li].cfg.initial_accelerators.clone();
+                    let site = self.labs[li].sites[0];
+                    for b in &batches {
+                        self.install(site, b, now, agenda)?;
+                    }
+                    self.recompute_lab(li, now, agenda, signals)?;
+                }
+                self.monthly_tick(now, agenda, signals)
+            }
+            TrainingEvent::MonthlyTick => self.monthly_tick(now, agenda, signals),
+            TrainingEvent::RunFinish { lab, run } => {
+                self.finish_run(lab_index(&self.labs, lab)?, run, now, agenda, signals)
+            }
+            TrainingEvent::Failure { lab, run } => {
+                self.failure(lab_index(&self.labs, lab)?, run, now, agenda, signals)
+            }
+            TrainingEvent::RestartDone { lab, run } => {
+                let li = lab_index(&self.labs, lab)?;
+                self.advance_lab(li, now);
+                match self.labs[li].run.as_mut() {
+                    Some(r) if r.id == run => r.resume(now),
+                    _ => return Ok(()),
+                }
+                self.recompute_lab(li, now, agenda, signals)
+            }
+            TrainingEvent::Retire { site, cohort } => {
+                let li = self.site_index(site).map(|s| self.sites[s].lab.index())?;
+                self.advance_lab(li, now);
+                if self.sites[site.index()].retire(cohort) {
+                    self.recompute_lab(li, now, agenda, signals)?;
+                }
+                Ok(())
+            }
+            TrainingEvent::Spillover {
+                to,
+                releaser_log2_multiplier,
+                share,
+                ..
+            } => {
+                let li = lab_index(&self.labs, to)?;
+                self.advance_lab(li, now);
+                self.labs[li].eff.absorb(now, releaser_log2_multiplier, share);
+                Ok(())
+            }
+        }
+    }
+
+    fn site_index(&self, site: SiteId) -> Result<usize, TrainingError> {
+        (site.index() < self.sites.len())
+            .then_some(site.index())
+            .ok_or(TrainingError::UnknownSite(site.index()))
+    }
+
+    /// The chip supplier delivers `batch` to `lab`: it is installed at the
+    /// lab's site with the most unused grid connection (the first on ties).
+    pub fn accelerators_delivered(
+        &mut self,
+        lab: LabId,
+        batch: ChipBatch,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let li = lab_index(&self.labs, lab)?;
+        validate_batch(&format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
+        if batch.count == 0 {
+            return Ok(());
+        }
+        let now = agenda.now();
+        self.advance_lab(li, now);
+        let mut best = self.labs[li].sites[0];
+        for &s in &self.labs[li].sites[1..] {
+            if self.sites[s].spare_connection_mw() > self.sites[best].spare_connection_mw() {
+                best = s;
+            }
+        }
+        let spent = batch.count as f64 * batch.unit_price_usd;
+        self.labs[li].flows.chip_usd += spent;
+        self.labs[li].totals.spend_usd += spent;
+        self.labs[li].usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
+        self.install(best, &batch, now, agenda)?;
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    fn install(
+        &mut self,
+        site: usize,
+        batch: &ChipBatch,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+    ) -> Result<(), TrainingError> {
+        let cohort = self.sites[site].install(batch);
+        if let Some(at) = retirement_time(now, self.cfg.chip_service_life_years) {
+            agenda.schedule_at(
+                at,
+                TrainingEvent::Retire {
+                    site: SiteId(site as u32),
+                    cohort,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn check_input(&self, site: SiteId, field: &'static str, value: f64) -> Result<usize, TrainingError> {
+        let si = self.site_index(site)?;
+        if value.is_finite() && value >= 0.0 {
+            Ok(si)
+        } else {
+            Err(TrainingError::InvalidInput {
+                entity: self.sites[si].name.clone(),
+                field,
+                value,
+            })
+        }
+    }
+
+    /// The grid grants `served_mw` facility MW to the site, in force until
+    /// the next call. The site runs the share of its accelerators that this
+    /// power supports (most efficient first); runs slow or pause and their
+    /// finish events move. Before the first call the site is unconstrained.
+    pub fn set_power_served(
+        &mut self,
+        site: SiteId,
+        served_mw: f64,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let si = self.check_input(site, "served_mw", served_mw)?;
+        let li = self.sites[si].lab.index();
+        let now = agenda.now();
+        self.advance_lab(li, now);
+        self.sites[si].served_mw = Some(served_mw);
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    /// The grid connection of the site is now `connected_mw` facility MW in total.
+    pub fn connection_granted(
+        &mut self,
+        site: SiteId,
+        connected_mw: f64,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let si = self.check_input(site, "connected_mw", connected_mw)?;
+        let li = self.sites[si].lab.index();
+        let now = agenda.now();
+        self.advance_lab(li, now);
+        self.sites[si].grant_connection(connected_mw);
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    /// The region's electricity price for the site from now on, USD/MWh
+    /// (the wiring calls it monthly with the region's average price).
+    pub fn set_electricity_price(
+        &mut self,
+        site: SiteId,
+        usd_per_mwh: f64,
+        now: SimTime,
+    ) -> Result<(), TrainingError> {
+        let si = self.check_input(site, "usd_per_mwh", usd_per_mwh)?;
+        self.advance_lab(self.sites[si].lab.index(), now);
+        self.sites[si].price_usd_per_mwh = usd_per_mwh;
+        Ok(())
+    }
+
+    fn monthly_tick(
+        &mut self,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        for li in 0..self.labs.len() {
+            self.advance_lab(li, now);
+            let lab = &mut self.labs[li];
+            let bill = lab.month_electricity_usd;
+            lab.last_month_electricity_usd = bill;
+            lab.month_electricity_usd = 0.0;
+            let order = lab.cfg.budget_usd_per_year.at(now) / 12.0 - bill;
+            if order > 0.0 {
+                signals.push(TrainingSignal::Order {
+                    lab: LabId(li as u32),
+                    budget_usd: order,
+                });
+            }
+            self.recompute_lab(li, now, agenda, signals)?;
+        }
+        if let Some(at) = now.checked_add(Duration(SECS_PER_MONTH)) {
+            agenda.schedule_at(at, TrainingEvent::MonthlyTick)?;
+        }
+        Ok(())
+    }
+
+    /// Accounts the lab from its last update to `now` at its current rates.
+    pub(crate) fn advance_lab(&mut self, li: usize, now: SimTime) {
+        let Training {
+            labs, sites, life_s, ..
+        } = self;
+        let lab = &mut labs[li];
+        let t0 = lab.last_update;
+        if now <= t0 {
+            return;
+        }
+        lab.last_update = now;
+        let dt_s = (now.0 - t0.0) as f64;
+        let dt_h = dt_s / SECS_PER_HOUR as f64;
+        let training = lab.run.as_ref().is_some_and(|r| !r.is_restarting());
+        let (mut energy, mut elec, mut run_energy, mut run_elec, mut run_dep) = (0.0, 0.0, 0.0, 0.0, 0.0);
+        let f = &mut lab.flows;
+        for &si in &lab.sites {
+            let p = &sites[si].power;
+            let e = p.powered_mw * dt_h;
+            let cost = e * sites[si].price_usd_per_mwh;
+            energy += e;
+            elec += cost;
+            f.installed_peak_s += p.installed_peak_flop_s * dt_s;
+            f.powered_peak_s += p.powered_peak_flop_s * dt_s;
+            f.inference_peak_s += p.inference_peak_flop_s * dt_s;
+            f.used_peak_s +=
+                (p.inference_peak_flop_s + if training { p.train_peak_flop_s } else { 0.0 }) * dt_s;
+            if lab.run.is_some() && p.powered_peak_flop_s > 0.0 {
+                let share = p.train_peak_flop_s / p.powered_peak_flop_s;
+                run_energy += e * share;
+                run_elec += cost * share;
+                run_dep += p.powered_value_usd * share * dt_s / *life_s;
+            }
+        }
+        f.energy_mwh += energy;
+        f.electricity_usd += elec;
+        f.span_s += dt_s;
+        lab.month_electricity_usd += elec;
+        lab.totals.energy_mwh += energy;
+        lab.totals.spend_usd += elec;
+        let power_short = if lab.rate.train_full_eff_flop_s > 0.0 {
+            (1.0 - lab.rate.train_eff_flop_s / lab.rate.train_full_eff_flop_s).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
+            RunBound::Target => {}
+            RunBound::Power => f.limited_power_s += s,
+            RunBound::Chips => f.limited_chips_s += s,
+            RunBound::Budget => f.limited_budget_s += s,
+        };
+        let lam = lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64;
+        let ckpt = (lab.cfg.checkpoint_interval_hours * SECS_PER_HOUR as f64)
+            .round()
+            .max(1.0) as u64;
+        match lab.run.as_mut() {
+            Some(run) => {
+                let before = run.integrated_flop;
+                run.advance(t0, now, lab.rate.train_eff_flop_s, lam, ckpt);
+                f.integrated_flop += run.integrated_flop - before;
+                run.energy_mwh += run_energy;
+                run.electricity_usd += run_elec;
+                run.depreciation_usd += run_dep;
+                run.power_limited_s += dt_s * power_short;
+                if run.bound == RunBound::Target {
+                    f.limited_power_s += dt_s * power_short;
+                } else {
+                    bucket(f, run.bound, dt_s);
+                }
+            }
+            None => bucket(f, lab.wait_bound, dt_s),
+        }
+    }
+
+    /// Recomputes the lab's power and rates after a change, reports demand
+    /// and connection needs, starts a run if it can, and moves the run's events.
+    pub(crate) fn recompute_lab(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        self.advance_lab(li, now);
+        let Training { labs, sites, .. } = self;
+        let lab = &mut labs[li];
+        let share = lab.adoption.share_at(now);
+        let mfu = lab.cfg.mfu;
+        let mut rate = LabRate::default();
+        for &si in &lab.sites {
+            let s = &mut sites[si];
+            s.recompute_power();
+            let p = &mut s.power;
+            let inference = p.powered_peak_flop_s.min(share * p.installed_peak_flop_s);
+            p.inference_peak_flop_s = inference;
+            p.train_peak_flop_s = (p.powered_peak_flop_s - inference).max(0.0);
+            p.train_chips = if p.powered_peak_flop_s > 0.0 {
+                p.powered_chips * p.train_peak_flop_s / p.powered_peak_flop_s
+            } else {
+                0.0
+            };
+            rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
+            rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
+            rate.train_chips += p.train_chips;
+            let demand = s.demand_mw();
+            if s.last_demand_mw != Some(demand) {
+                s.last_demand_mw = Some(demand);
+                signals.push(TrainingSignal::PowerDemand {
+                    site: SiteId(si as u32),
+                    mw: demand,
+                });
+            }
+            let add = s.connection_shortfall_mw();
+            if add > 0.0 {
+                s.pending_connection_mw += add;
+                signals.push(TrainingSignal::ConnectionRequest {
+                    site: SiteId(si as u32),
+                    additional_mw: add,
+                });
+            }
+        }
+        if !(rate.train_eff_flop_s.is_finite() && rate.train_full_eff_flop_s.is_finite()) {
+            return Err(TrainingError::NotFinite {
+                entity: lab.cfg.name.clone(),
+                what: "training FLOP/s",
+            });
+        }
+        lab.rate = rate;
+        if lab.run.is_none() {
+            self.try_start_run(li, now, signals)?;
+        }
+        self.schedule_run_events(li, now, agenda)
+    }
+}

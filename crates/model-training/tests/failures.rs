@@ -1,0 +1,74 @@
+//! Hardware failures: a Poisson process per cluster (per-chip rate × chips);
+//! each failure loses the work since the last checkpoint.
+
+mod common;
+use common::*;
+use model_training::TrainingConfig;
+use scheduler::{Dist, SECS_PER_DAY, SECS_PER_YEAR, SimTime};
+
+/// A two-year run on 1000 chips at 1e-4 failures per chip-hour (cluster MTBF
+/// 10 h) with 4-hour checkpoints.
+fn long_failing_run(restart_hours: f64, seed: u64) -> model_training::CompletedRun {
+    let mut l = lab("a");
+    l.chip_failure_rate_per_hour = 1e-4;
+    l.checkpoint_interval_hours = 4.0;
+    l.restart_overhead_hours = restart_hours;
+    l.release_cadence_months = Dist::constant(24.0);
+    l.max_run_duration_days = 800.0;
+    l.initial_target_run_flop = FULL_RATE * 730.0 * SECS_PER_DAY as f64;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), seed);
+    b.run_until(SimTime(4 * SECS_PER_YEAR));
+    b.training.runs()[0].clone()
+}
+
+#[test]
+fn mean_loss_per_failure_matches_the_renewal_formula() {
+    let run = long_failing_run(0.0, 7);
+    let lambda: f64 = 1000.0 * 1e-4; // failures per hour
+    let tau: f64 = 4.0; // checkpoint interval, hours
+    // Time since the segment start at a failure is Exp(λ); the work lost is
+    // that time modulo τ: E = 1/λ − τ·e^{−λτ}/(1 − e^{−λτ}).
+    let expected = 1.0 / lambda - tau * (-lambda * tau).exp() / (1.0 - (-lambda * tau).exp());
+    let n = run.failures as f64;
+    let mean_loss_h = run.lost_flop / n / FULL_RATE / 3600.0;
+    // Loss per failure lies in [0, τ): standard deviation at most τ/√12.
+    let tol = 4.0 * tau / 12f64.sqrt() / n.sqrt();
+    assert!(
+        (mean_loss_h - expected).abs() < tol,
+        "mean loss {mean_loss_h} h, expected {expected} h ± {tol}"
+    );
+    // The count is Poisson with mean λ × running hours.
+    let hours = run.duration_days * 24.0;
+    let mean = lambda * hours;
+    assert!(
+        (n - mean).abs() < 4.0 * mean.sqrt(),
+        "{n} failures, expected {mean}"
+    );
+    // The lost work lengthens the run by exactly that much time.
+    let extra_h = hours - 730.0 * 24.0;
+    assert!(
+        (extra_h - run.lost_flop / FULL_RATE / 3600.0).abs() < 0.01,
+        "{extra_h}"
+    );
+}
+
+#[test]
+fn restarts_add_downtime_without_failures_while_down() {
+    let run = long_failing_run(0.5, 8);
+    assert!((run.restart_days * 24.0 - 0.5 * run.failures as f64).abs() < 1e-6);
+    let up_hours = run.duration_days * 24.0 - run.restart_days * 24.0;
+    let mean = 0.1 * up_hours;
+    let n = run.failures as f64;
+    assert!(
+        (n - mean).abs() < 4.0 * mean.sqrt(),
+        "{n} failures, expected {mean}"
+    );
+}
+
+#[test]
+fn no_failures_when_the_rate_is_zero() {
+    let mut b = Bench::new(TrainingConfig::new(vec![lab("a")]), 1);
+    b.run_until(days(11.0));
+    assert_eq!(b.training.runs()[0].failures, 0);
+    assert_eq!(b.training.runs()[0].lost_flop, 0.0);
+}
