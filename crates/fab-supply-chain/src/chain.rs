@@ -1,0 +1,553 @@
+//! The supply chain's state: construction from a validated config, accessors
+//! and input methods for the wiring, and the handling of every event but the
+//! production tick (`production.rs`): fab openings, lot completions, tool
+//! failures and repairs, projects, policies and delayed import arrivals.
+
+use crate::config::*;
+use crate::error::FabError;
+use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
+use crate::fab::{Fab, WaferBalance};
+use crate::inputs::{Flow, Hbm, ImportFlow, ToolSupply, per_month};
+use crate::orders::OrderBook;
+use crate::validate::validate;
+use crate::yield_curve::gross_dies_per_wafer;
+use crate::{BuyerId, DesignId, FabId, PolicyId, ProjectId, id32};
+use scheduler::{Agenda, Dist, Duration, RngStreams, SimTime, StreamRng};
+
+/// A design, with its gross dies per wafer.
+pub(crate) struct Design {
+    pub cfg: DesignConfig,
+    pub gross_dies_per_wafer: f64,
+}
+
+enum ProjectTarget {
+    NewFab(usize),
+    Expansion(usize, f64),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ProjectState {
+    Waiting,
+    Building,
+    Done,
+}
+
+struct Project {
+    name: String,
+    target: ProjectTarget,
+    starts_at: Option<SimTime>,
+    lead_time_years: Dist,
+    /// Stream `fab/project/<name>`.
+    rng: StreamRng,
+    state: ProjectState,
+}
+
+/// Running totals since the start, for the summary.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Totals {
+    pub delivered_units: u64,
+    pub flop_s_delivered: f64,
+    pub built: u64,
+    pub imported: u64,
+    pub binding_ticks: [u64; 5],
+}
+
+/// The state of the supply chain.
+pub struct SupplyChain {
+    pub(crate) step: Duration,
+    pub(crate) designs: Vec<Design>,
+    pub(crate) gross: Vec<f64>,
+    pub(crate) prices: Vec<f64>,
+    pub(crate) fabs: Vec<Fab>,
+    openings: Vec<FabOpening>,
+    nameplate_cfg: Vec<f64>,
+    projects: Vec<Project>,
+    policies: Vec<PolicyConfig>,
+    pub(crate) tools: ToolSupply,
+    pub(crate) hbm: Hbm,
+    pub(crate) packaging: Flow,
+    /// (design index, import flow).
+    pub(crate) imports: Vec<(usize, ImportFlow)>,
+    pub(crate) die_stock: Vec<u64>,
+    pub(crate) finished: Vec<u64>,
+    pub(crate) buyers: Vec<BuyerConfig>,
+    pub(crate) orders: OrderBook,
+    started: bool,
+    // Flows since the last sample.
+    pub(crate) built_period: Vec<u64>,
+    pub(crate) imported_period: Vec<u64>,
+    pub(crate) packaging_used_period: u64,
+    pub(crate) packaging_offered_period: u64,
+    pub(crate) delivered_units_period: Vec<u64>,
+    pub(crate) flop_s_delivered_period: Vec<f64>,
+    pub(crate) binding_ticks_period: [u64; 5],
+    pub(crate) last_binding: BindingInput,
+    pub(crate) totals: Totals,
+}
+
+fn draw_years(
+    rng: &mut StreamRng,
+    dist: &Dist,
+    entity: &str,
+    field: &'static str,
+) -> Result<Duration, FabError> {
+    let v = dist.sample(rng);
+    let bad = || FabError::BadSample {
+        entity: entity.to_string(),
+        field,
+        value: v,
+    };
+    if !v.is_finite() {
+        return Err(bad());
+    }
+    Duration::from_years_f64(v.max(0.0)).ok_or_else(bad)
+}
+
+impl SupplyChain {
+    /// Validates `config` and builds the chain; every fab and project gets
+    /// its own random stream (`fab/tools/<fab>`, `fab/project/<project>`).
+    pub fn new(config: FabConfig, streams: &RngStreams) -> Result<SupplyChain, FabError> {
+        let names = validate(&config)?;
+        let designs: Vec<Design> = config
+            .designs
+            .iter()
+            .map(|d| Design {
+                gross_dies_per_wafer: gross_dies_per_wafer(config.wafer_diameter_mm, d.die_area_mm2),
+                cfg: d.clone(),
+            })
+            .collect();
+        let find =
+            |map: &std::collections::HashMap<String, usize>, entity: &str, kind: &'static str, n: &str| {
+                map.get(n).copied().ok_or_else(|| FabError::UnknownReference {
+                    entity: entity.to_string(),
+                    field: "name".into(),
+                    kind,
+                    name: n.to_string(),
+                })
+            };
+        let mut fabs = Vec::with_capacity(config.fabs.len());
+        for f in &config.fabs {
+            let mix = f
+                .product_mix
+                .iter()
+                .map(|p| find(&names.designs, &f.name, "design", &p.design))
+                .collect::<Result<Vec<_>, _>>()?;
+            fabs.push(Fab::new(f, mix, streams.stream(&format!("fab/tools/{}", f.name))));
+        }
+        let mut projects = Vec::with_capacity(config.projects.len());
+        for p in &config.projects {
+            let target = match &p.kind {
+                ProjectKind::NewFab { fab } => ProjectTarget::NewFab(find(&names.fabs, &p.name, "fab", fab)?),
+                ProjectKind::Expansion {
+                    fab,
+                    added_wafers_per_month,
+                } => {
+                    ProjectTarget::Expansion(find(&names.fabs, &p.name, "fab", fab)?, *added_wafers_per_month)
+                }
+            };
+            projects.push(Project {
+                name: p.name.clone(),
+                target,
+                starts_at: p.starts_at,
+                lead_time_years: p.lead_time_years.clone(),
+                rng: streams.stream(&format!("fab/project/{}", p.name)),
+                state: ProjectState::Waiting,
+            });
+        }
+        let mut die_stock = vec![0u64; designs.len()];
+        for b in &config.die_banks {
+            die_stock[find(&names.designs, "die bank", "design", &b.design)?] += b.dies;
+        }
+        let mut imports = Vec::new();
+        for i in &config.accelerator_imports {
+            let d = find(&names.designs, "accelerator import", "design", &i.design)?;
+            imports.push((d, ImportFlow::new(i.units_per_month.clone())));
+        }
+        let n_designs = designs.len();
+        let n_buyers = config.buyers.len();
+        Ok(SupplyChain {
+            step: config.production_step,
+            gross: designs.iter().map(|d| d.gross_dies_per_wafer).collect(),
+            prices: designs.iter().map(|d| d.cfg.unit_price_usd).collect(),
+            designs,
+            fabs,
+            openings: config.fabs.iter().map(|f| f.opens).collect(),
+            nameplate_cfg: config.fabs.iter().map(|f| f.capacity_wafers_per_month).collect(),
+            projects,
+            tools: ToolSupply {
+                inventory: config.tools.inventory_at_start,
+                imports: ImportFlow::new(per_month(&config.tools.imports_per_year)),
+                domestic: Flow::new(per_month(&config.tools.domestic_per_year)),
+                failures_per_tool_year: config.tools.failures_per_tool_year,
+                repair_days: config.tools.repair_days.clone(),
+                arrived_period: 0,
+                failures_period: 0,
+            },
+            hbm: Hbm {
+                stock: config.hbm.stockpile_stacks_at_start,
+                domestic: Flow::new(config.hbm.domestic_stacks_per_month.clone()),
+                domestic_yield: config.hbm.domestic_yield.clone(),
+                imports: ImportFlow::new(config.hbm.imports_stacks_per_month.clone()),
+                used_period: 0,
+                domestic_period: 0,
+                imported_period: 0,
+            },
+            packaging: Flow::new(config.packaging_units_per_month.clone()),
+            imports,
+            die_stock,
+            finished: vec![0; n_designs],
+            orders: OrderBook::new(
+                config.buyers.iter().map(|b| b.priority).collect(),
+                config.allocation,
+            ),
+            buyers: config.buyers,
+            policies: config.policies,
+            started: false,
+            built_period: vec![0; n_designs],
+            imported_period: vec![0; n_designs],
+            packaging_used_period: 0,
+            packaging_offered_period: 0,
+            delivered_units_period: vec![0; n_buyers],
+            flop_s_delivered_period: vec![0.0; n_buyers],
+            binding_ticks_period: [0; 5],
+            last_binding: BindingInput::None,
+            totals: Totals::default(),
+        })
+    }
+
+    /// The id of buyer `name`, if it exists.
+    pub fn buyer_id(&self, name: &str) -> Option<BuyerId> {
+        self.buyers
+            .iter()
+            .position(|b| b.name == name)
+            .map(|i| BuyerId(id32(i)))
+    }
+
+    /// The id of design `name`, if it exists.
+    pub fn design_id(&self, name: &str) -> Option<DesignId> {
+        self.designs
+            .iter()
+            .position(|d| d.cfg.name == name)
+            .map(|i| DesignId(id32(i)))
+    }
+
+    /// The name of a design.
+    pub fn design_name(&self, design: DesignId) -> Option<&str> {
+        self.designs.get(design.index()).map(|d| d.cfg.name.as_str())
+    }
+
+    /// Every fab, including those not yet built: (id, fab name, region
+    /// name). The integrator registers each as a grid load in its region.
+    pub fn fabs(&self) -> impl Iterator<Item = (FabId, &str, &str)> {
+        self.fabs
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FabId(id32(i)), f.name.as_str(), f.region.as_str()))
+    }
+
+    /// The wafer balance of a fab (conservation: started = out + scrapped +
+    /// in process). `None` for an unknown id.
+    pub fn wafer_balance(&self, fab: FabId) -> Option<WaferBalance> {
+        self.fabs.get(fab.index()).map(|f| f.balance)
+    }
+
+    /// A fab's wafer-start capacity now, wafers per month: its ramped
+    /// capacity capped by its working tools (zero while closed).
+    pub fn fab_capacity_wafers_per_month(&self, fab: FabId, now: SimTime) -> Option<f64> {
+        self.fabs.get(fab.index()).map(|f| f.effective_wpm(now))
+    }
+
+    /// Working and failed tools installed at a fab: (working, under repair).
+    pub fn fab_tools(&self, fab: FabId) -> Option<(u64, u64)> {
+        self.fabs.get(fab.index()).map(|f| (f.tools_up, f.tools_down))
+    }
+
+    /// HBM stacks in stock.
+    pub fn hbm_stock(&self) -> u64 {
+        self.hbm.stock
+    }
+
+    /// Open order value, USD.
+    pub fn backlog_usd(&self) -> f64 {
+        self.orders.backlog_usd()
+    }
+
+    /// Places an order worth `budget_usd` (finite, ≥ 0) for `buyer`.
+    /// Delivered units are charged at their design's unit price until the
+    /// order's value is used; the unfilled value stays in the backlog.
+    pub fn place_order(&mut self, buyer: BuyerId, budget_usd: f64) -> Result<(), FabError> {
+        if buyer.index() >= self.buyers.len() {
+            return Err(FabError::BadInput {
+                method: "place_order",
+                reason: format!("unknown buyer id {buyer:?}"),
+            });
+        }
+        if !(budget_usd.is_finite() && budget_usd >= 0.0) {
+            return Err(FabError::BadInput {
+                method: "place_order",
+                reason: format!("budget_usd must be finite and ≥ 0, got {budget_usd}"),
+            });
+        }
+        self.orders.place(buyer.index(), budget_usd);
+        Ok(())
+    }
+
+    /// Tells the chain the share of its asked-for power the grid serves
+    /// `fab` (a fraction in [0, 1]). Wafer starts scale with it; a drop
+    /// below the fab's `scrap_below_served_fraction` scraps its share of the
+    /// wafers in process (see [`PowerShortfallRule`]) and pushes a
+    /// [`FabSignal::WafersScrapped`].
+    pub fn set_power_served(
+        &mut self,
+        fab: FabId,
+        served_fraction: f64,
+        _agenda: &mut impl Agenda<FabEvent>,
+        signals: &mut Vec<FabSignal>,
+    ) -> Result<(), FabError> {
+        if !(0.0..=1.0).contains(&served_fraction) {
+            return Err(FabError::BadInput {
+                method: "set_power_served",
+                reason: format!("served_fraction must be in [0, 1], got {served_fraction}"),
+            });
+        }
+        let f = self.fabs.get_mut(fab.index()).ok_or_else(|| FabError::BadInput {
+            method: "set_power_served",
+            reason: format!("unknown fab id {fab:?}"),
+        })?;
+        let wafers = f.set_served(served_fraction);
+        if wafers > 0 {
+            signals.push(FabSignal::WafersScrapped { fab, wafers });
+        }
+        Ok(())
+    }
+
+    /// Schedules the first events: fab openings, project starts, policies
+    /// and the first production tick (now), and arms tool failures of fabs
+    /// already operating. Call once.
+    pub fn start(&mut self, agenda: &mut impl Agenda<FabEvent>) -> Result<(), FabError> {
+        if std::mem::replace(&mut self.started, true) {
+            return Err(FabError::BadInput {
+                method: "start",
+                reason: "the chain was already started".into(),
+            });
+        }
+        let now = agenda.now();
+        for i in 0..self.fabs.len() {
+            match self.openings[i] {
+                FabOpening::Operating => {
+                    self.fabs[i].open(self.nameplate_cfg[i], None);
+                    self.rearm_failure(i, agenda)?;
+                }
+                FabOpening::At(t) => {
+                    agenda.schedule_at(t.max(now), FabEvent::FabOpens { fab: FabId(id32(i)) })?;
+                }
+                FabOpening::ByProject => {}
+            }
+        }
+        for (i, p) in self.projects.iter().enumerate() {
+            if let Some(t) = p.starts_at {
+                agenda.schedule_at(
+                    t.max(now),
+                    FabEvent::ProjectStart {
+                        project: ProjectId(id32(i)),
+                    },
+                )?;
+            }
+        }
+        for (i, p) in self.policies.iter().enumerate() {
+            agenda.schedule_at(
+                p.at.max(now),
+                FabEvent::Policy {
+                    policy: PolicyId(id32(i)),
+                },
+            )?;
+        }
+        agenda.schedule_at(now, FabEvent::ProductionTick)?;
+        Ok(())
+    }
+
+    /// Handles one event of this domain.
+    pub fn handle(
+        &mut self,
+        event: FabEvent,
+        agenda: &mut impl Agenda<FabEvent>,
+        signals: &mut Vec<FabSignal>,
+    ) -> Result<(), FabError> {
+        let now = agenda.now();
+        match event {
+            FabEvent::ProductionTick => self.tick(agenda, signals)?,
+            FabEvent::FabOpens { fab } => {
+                let i = self.fab_index(fab)?;
+                if !self.fabs[i].open {
+                    self.fabs[i].open(self.nameplate_cfg[i], Some(now));
+                    self.rearm_failure(i, agenda)?;
+                }
+            }
+            FabEvent::LotComplete { fab, lot } => {
+                let i = self.fab_index(fab)?;
+                if let Some((design, good)) = self.fabs[i].complete_lot(lot, &self.gross) {
+                    self.die_stock[design] += good;
+                }
+            }
+            FabEvent::ToolFailure { fab } => {
+                let i = self.fab_index(fab)?;
+                let f = &mut self.fabs[i];
+                f.failure_key = None;
+                if f.tools_up > 0 {
+                    f.tools_up -= 1;
+                    f.tools_down += 1;
+                    self.tools.failures_period += 1;
+                    let days = self.tools.repair_days.sample(&mut f.rng);
+                    let bad = || FabError::BadSample {
+                        entity: format!("fab \"{}\"", f.name),
+                        field: "repair_days",
+                        value: days,
+                    };
+                    if !days.is_finite() {
+                        return Err(bad());
+                    }
+                    let d = Duration::from_days_f64(days.max(0.0)).ok_or_else(bad)?;
+                    agenda.schedule_after(d, FabEvent::ToolRepaired { fab })?;
+                }
+                self.rearm_failure(i, agenda)?;
+            }
+            FabEvent::ToolRepaired { fab } => {
+                let i = self.fab_index(fab)?;
+                let f = &mut self.fabs[i];
+                if f.tools_down > 0 {
+                    f.tools_down -= 1;
+                    f.tools_up += 1;
+                }
+                self.rearm_failure(i, agenda)?;
+            }
+            FabEvent::ProjectStart { project } => {
+                let p = self
+                    .projects
+                    .get_mut(project.index())
+                    .ok_or_else(|| bad_id("project", project.index()))?;
+                if p.state == ProjectState::Waiting {
+                    let entity = format!("project \"{}\"", p.name);
+                    let lead = draw_years(&mut p.rng, &p.lead_time_years, &entity, "lead_time_years")?;
+                    p.state = ProjectState::Building;
+                    agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
+                }
+            }
+            FabEvent::ProjectComplete { project } => {
+                let p = self
+                    .projects
+                    .get_mut(project.index())
+                    .ok_or_else(|| bad_id("project", project.index()))?;
+                if p.state == ProjectState::Building {
+                    p.state = ProjectState::Done;
+                    match p.target {
+                        ProjectTarget::NewFab(i) => {
+                            if !self.fabs[i].open {
+                                self.fabs[i].open(self.nameplate_cfg[i], Some(now));
+                                self.rearm_failure(i, agenda)?;
+                            }
+                        }
+                        ProjectTarget::Expansion(i, wpm) => self.fabs[i].expand(wpm, now),
+                    }
+                }
+            }
+            FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
+            FabEvent::Arrival { item, count } => self.arrive(item, count),
+        }
+        Ok(())
+    }
+
+    fn fab_index(&self, fab: FabId) -> Result<usize, FabError> {
+        (fab.index() < self.fabs.len())
+            .then_some(fab.index())
+            .ok_or_else(|| bad_id("fab", fab.index()))
+    }
+
+    /// Cancels a fab's pending failure and draws the next one: the time to
+    /// the first failure among `tools_up` working tools is exponential with
+    /// rate `tools_up × failures_per_tool_year` (memoryless, so redrawing on
+    /// every change of `tools_up` is exact).
+    pub(crate) fn rearm_failure(
+        &mut self,
+        i: usize,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        let rate = self.tools.failures_per_tool_year;
+        let f = &mut self.fabs[i];
+        if let Some(k) = f.failure_key.take() {
+            agenda.cancel(k);
+        }
+        let per_year = f.tools_up as f64 * rate;
+        if per_year <= 0.0 {
+            return Ok(());
+        }
+        let entity = format!("fab \"{}\"", f.name);
+        let wait = draw_years(
+            &mut f.rng,
+            &Dist::Exp { mean: 1.0 / per_year },
+            &entity,
+            "failures_per_tool_year",
+        )?;
+        f.failure_key = Some(agenda.schedule_after(wait, FabEvent::ToolFailure { fab: FabId(id32(i)) })?);
+        Ok(())
+    }
+
+    fn apply_policy(&mut self, policy: PolicyId, agenda: &mut impl Agenda<FabEvent>) -> Result<(), FabError> {
+        let p = self
+            .policies
+            .get(policy.index())
+            .ok_or_else(|| bad_id("policy", policy.index()))?;
+        match &p.action {
+            PolicyAction::ExportControl { item, control } => match item {
+                ControlledItem::Tools => self.tools.imports.control.apply(control),
+                ControlledItem::Hbm => self.hbm.imports.control.apply(control),
+                ControlledItem::Accelerators { design } => {
+                    for (d, flow) in &mut self.imports {
+                        if design.as_deref().is_none_or(|n| n == self.designs[*d].cfg.name) {
+                            flow.control.apply(control);
+                        }
+                    }
+                }
+            },
+            PolicyAction::Subsidy { projects } => {
+                for name in projects {
+                    if let Some(i) = self.projects.iter().position(|p| &p.name == name) {
+                        agenda.schedule_at(
+                            agenda.now(),
+                            FabEvent::ProjectStart {
+                                project: ProjectId(id32(i)),
+                            },
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn arrive(&mut self, item: ArrivalItem, count: u64) {
+        match item {
+            ArrivalItem::Tools => {
+                self.tools.inventory += count;
+                self.tools.arrived_period += count;
+            }
+            ArrivalItem::Hbm => {
+                self.hbm.stock += count;
+                self.hbm.imported_period += count;
+            }
+            ArrivalItem::Accelerators(d) => {
+                if let Some(s) = self.finished.get_mut(d.index()) {
+                    *s += count;
+                    self.imported_period[d.index()] += count;
+                    self.totals.imported += count;
+                }
+            }
+        }
+    }
+}
+
+fn bad_id(kind: &str, index: usize) -> FabError {
+    FabError::BadInput {
+        method: "handle",
+        reason: format!("unknown {kind} id {index}"),
+    }
+}

@@ -1,0 +1,156 @@
+//! The supply chain's event enum, the signals it emits and the binding-input
+//! categories of assembly.
+
+use crate::{BuyerId, DesignId, FabId, PolicyId, ProjectId};
+
+/// The events of the supply chain. Scheduled by the chain itself through
+/// an [`Agenda`](scheduler::Agenda); the stack only routes them back to [`SupplyChain::handle`](crate::SupplyChain::handle).
+#[derive(Clone, Debug, PartialEq)]
+pub enum FabEvent {
+    /// Every `production_step`: supplies arrive, tools are installed, wafers
+    /// start, accelerators are assembled and delivered.
+    ProductionTick,
+    /// A fab with `FabOpening::At` opens.
+    FabOpens {
+        /// The fab.
+        fab: FabId,
+    },
+    /// A lot of wafers finishes its cycle time.
+    LotComplete {
+        /// The fab.
+        fab: FabId,
+        /// The lot, numbered per fab.
+        lot: u64,
+    },
+    /// One of the fab's working tools fails.
+    ToolFailure {
+        /// The fab.
+        fab: FabId,
+    },
+    /// One of the fab's failed tools is repaired.
+    ToolRepaired {
+        /// The fab.
+        fab: FabId,
+    },
+    /// A project starts construction.
+    ProjectStart {
+        /// The project.
+        project: ProjectId,
+    },
+    /// A project completes.
+    ProjectComplete {
+        /// The project.
+        project: ProjectId,
+    },
+    /// A policy takes effect.
+    Policy {
+        /// The policy.
+        policy: PolicyId,
+    },
+    /// Imports held by a licence delay arrive.
+    Arrival {
+        /// What arrives.
+        item: ArrivalItem,
+        /// How many units.
+        count: u64,
+    },
+}
+
+/// What a delayed import shipment carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrivalItem {
+    /// Lithography tools (to the national inventory).
+    Tools,
+    /// HBM stacks (to the HBM stock).
+    Hbm,
+    /// Finished accelerators of a design (to the finished stock).
+    Accelerators(DesignId),
+}
+
+/// The input that limited accelerator assembly at a tick. Codes are the
+/// values of the `fab.binding_input` metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BindingInput {
+    /// Nothing to assemble and nothing that could be (code 0).
+    None = 0,
+    /// Good dies, limited by wafer capacity, ramp or yield (code 1).
+    Wafers = 1,
+    /// Good dies, with at least one producing fab held below its ramped
+    /// capacity by its working tools (code 2).
+    Tools = 2,
+    /// HBM stacks (code 3).
+    Hbm = 3,
+    /// Packaging slots (code 4).
+    Packaging = 4,
+}
+
+impl BindingInput {
+    /// All inputs, in code order.
+    pub const ALL: [BindingInput; 5] = [
+        BindingInput::None,
+        BindingInput::Wafers,
+        BindingInput::Tools,
+        BindingInput::Hbm,
+        BindingInput::Packaging,
+    ];
+
+    /// The categorical code (0–4).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The 0/1 metric reporting this input, e.g. `fab.binding_hbm`.
+    pub fn metric(self) -> &'static str {
+        match self {
+            BindingInput::None => "fab.binding_none",
+            BindingInput::Wafers => "fab.binding_wafers",
+            BindingInput::Tools => "fab.binding_tools",
+            BindingInput::Hbm => "fab.binding_hbm",
+            BindingInput::Packaging => "fab.binding_packaging",
+        }
+    }
+}
+
+/// What the supply chain tells the world.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FabSignal {
+    /// Accelerators delivered to a buyer: one signal per buyer and design
+    /// per production tick.
+    Delivered {
+        /// The buyer.
+        buyer: BuyerId,
+        /// The design.
+        design: DesignId,
+        /// The design's name.
+        design_name: String,
+        /// Units delivered.
+        count: u64,
+        /// Peak dense BF16 throughput per chip, FLOP/s.
+        peak_flop_s_per_chip: f64,
+        /// Power per chip, W (chip only).
+        power_w_per_chip: f64,
+        /// Price charged per chip, USD.
+        unit_price_usd: f64,
+    },
+    /// A fab's power demand changed (opening, ramp, tools), MW.
+    PowerDemand {
+        /// The fab.
+        fab: FabId,
+        /// Power asked for, MW.
+        mw: f64,
+    },
+    /// A power shortfall scrapped wafers in process.
+    WafersScrapped {
+        /// The fab.
+        fab: FabId,
+        /// Wafers scrapped.
+        wafers: u64,
+    },
+    /// The input limiting assembly changed.
+    BindingInputChanged {
+        /// The previous binding input.
+        from: BindingInput,
+        /// The new one.
+        to: BindingInput,
+    },
+}

@@ -1,0 +1,278 @@
+//! One fab: capacity tranches with their ramps, the tool limit, wafer starts
+//! split by product mix, lots in process, yield at completion, scrap on a
+//! power shortfall, and the wafer balance that must always close.
+
+use crate::MONTH_SECS;
+use crate::apportion::largest_remainder;
+use crate::config::{FabSiteConfig, PowerShortfallRule};
+use crate::yield_curve::YieldCurve;
+use scheduler::{Duration, EventKey, SimTime, StreamRng};
+use std::collections::VecDeque;
+
+/// The wafer balance of one fab, in wafers. Conservation:
+/// `started == out + scrapped + in_process` at every instant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WaferBalance {
+    /// Wafers started since the run began.
+    pub started: u64,
+    /// Wafers completed (their good dies went to the die stock).
+    pub out: u64,
+    /// Wafers scrapped (power shortfalls).
+    pub scrapped: u64,
+    /// Wafers started and neither completed nor scrapped.
+    pub in_process: u64,
+}
+
+/// Flows of one fab since the last metrics sample.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FabFlows {
+    pub starts: u64,
+    pub out: u64,
+    pub scrapped: u64,
+    pub good_dies: u64,
+}
+
+/// Wafers of one design started together at one tick.
+#[derive(Clone, Debug)]
+struct Lot {
+    id: u64,
+    /// Position in the fab's product mix.
+    slot: usize,
+    wafers: u64,
+}
+
+/// A fab's state.
+pub(crate) struct Fab {
+    pub name: String,
+    pub region: String,
+    /// Design index per product-mix slot.
+    pub mix_designs: Vec<usize>,
+    mix_shares: Vec<f64>,
+    pub ramp: Duration,
+    pub cycle_time: Duration,
+    pub yield_curve: YieldCurve,
+    power_mw_full: f64,
+    base_power_fraction: f64,
+    pub tools_per_kwpm: f64,
+    pub tools_at_opening: u64,
+    rule: PowerShortfallRule,
+    /// Capacity tranches: (wafers per month at full ramp, ramp start or
+    /// `None` if fully ramped from the start).
+    tranches: Vec<(f64, Option<SimTime>)>,
+    pub open: bool,
+    pub tools_up: u64,
+    pub tools_down: u64,
+    pub failure_key: Option<EventKey>,
+    /// Stream `fab/tools/<name>`: failures and repairs.
+    pub rng: StreamRng,
+    start_carry: f64,
+    die_carry: Vec<f64>,
+    lots: VecDeque<Lot>,
+    next_lot: u64,
+    pub served_fraction: f64,
+    pub balance: WaferBalance,
+    pub period: FabFlows,
+    /// Power last reported in a `PowerDemand` signal, MW.
+    pub power_mw_reported: f64,
+    /// Whether the last tick's starts were cut by the tool limit.
+    pub tool_limited: bool,
+}
+
+impl Fab {
+    pub fn new(cfg: &FabSiteConfig, mix_designs: Vec<usize>, rng: StreamRng) -> Fab {
+        let n = mix_designs.len();
+        Fab {
+            name: cfg.name.clone(),
+            region: cfg.region.clone(),
+            mix_designs,
+            mix_shares: cfg.product_mix.iter().map(|p| p.share).collect(),
+            ramp: cfg.ramp,
+            cycle_time: cfg.cycle_time,
+            yield_curve: cfg.yield_curve,
+            power_mw_full: cfg.power_mw_at_full_starts,
+            base_power_fraction: cfg.base_power_fraction,
+            tools_per_kwpm: cfg.tools_per_kwpm,
+            tools_at_opening: cfg.tools_at_opening,
+            rule: cfg.power_shortfall,
+            tranches: Vec::new(),
+            open: false,
+            tools_up: 0,
+            tools_down: 0,
+            failure_key: None,
+            rng,
+            start_carry: 0.0,
+            die_carry: vec![0.0; n],
+            lots: VecDeque::new(),
+            next_lot: 0,
+            served_fraction: 1.0,
+            balance: WaferBalance::default(),
+            period: FabFlows::default(),
+            power_mw_reported: 0.0,
+            tool_limited: false,
+        }
+    }
+
+    /// Opens the fab with `wpm` nameplate capacity ramping from `ramp_from`
+    /// (`None`: already fully ramped), and installs the tools it comes with.
+    pub fn open(&mut self, wpm: f64, ramp_from: Option<SimTime>) {
+        self.open = true;
+        self.tranches.push((wpm, ramp_from));
+        self.tools_up += self.tools_at_opening;
+    }
+
+    /// Adds an expansion tranche ramping from `now`.
+    pub fn expand(&mut self, wpm: f64, now: SimTime) {
+        self.tranches.push((wpm, Some(now)));
+    }
+
+    /// Nameplate capacity at full ramp, wafers per month.
+    pub fn nameplate_wpm(&self) -> f64 {
+        self.tranches.iter().map(|t| t.0).sum()
+    }
+
+    /// Capacity after ramps at `now`, wafers per month (linear ramps).
+    pub fn ramped_wpm(&self, now: SimTime) -> f64 {
+        let ramp = self.ramp.as_secs_f64();
+        self.tranches
+            .iter()
+            .map(|&(wpm, from)| match from {
+                Some(from) if ramp > 0.0 => wpm * (now.saturating_since(from).as_secs_f64() / ramp).min(1.0),
+                _ => wpm,
+            })
+            .sum()
+    }
+
+    /// What the working tools allow, wafers per month.
+    pub fn tool_capacity_wpm(&self) -> f64 {
+        self.tools_up as f64 * 1000.0 / self.tools_per_kwpm
+    }
+
+    /// Wafer-start capacity at `now`: ramped capacity capped by tools; zero
+    /// while closed. Wafers per month.
+    pub fn effective_wpm(&self, now: SimTime) -> f64 {
+        if !self.open {
+            0.0
+        } else {
+            self.ramped_wpm(now).min(self.tool_capacity_wpm())
+        }
+    }
+
+    /// Tools installed (working or under repair).
+    pub fn tools_installed(&self) -> u64 {
+        self.tools_up + self.tools_down
+    }
+
+    /// More tools the fab needs to run its full nameplate capacity.
+    pub fn tools_wanted(&self) -> u64 {
+        if !self.open {
+            return 0;
+        }
+        let need = (self.nameplate_wpm() * self.tools_per_kwpm / 1000.0 - 1e-9)
+            .ceil()
+            .max(0.0) as u64;
+        need.saturating_sub(self.tools_installed())
+    }
+
+    /// Power the fab asks for at `now`, MW: base power while open plus the
+    /// rest in proportion to its start capacity over nameplate.
+    pub fn power_demand_mw(&self, now: SimTime) -> f64 {
+        let nameplate = self.nameplate_wpm();
+        if !self.open {
+            return 0.0;
+        }
+        let utilisation = if nameplate > 0.0 {
+            self.effective_wpm(now) / nameplate
+        } else {
+            0.0
+        };
+        self.power_mw_full * (self.base_power_fraction + (1.0 - self.base_power_fraction) * utilisation)
+    }
+
+    /// Starts the wafers of one tick of length `dt` and returns the new
+    /// lots' ids. `available[d]` says whether design `d` may be started.
+    pub fn start_wafers(&mut self, now: SimTime, dt: Duration, available: &[bool]) -> Vec<u64> {
+        let ramped = self.ramped_wpm(now);
+        let tools = self.tool_capacity_wpm();
+        self.tool_limited = self.open && tools < ramped;
+        let weights: Vec<f64> = self
+            .mix_designs
+            .iter()
+            .zip(&self.mix_shares)
+            .map(|(&d, &s)| {
+                if available.get(d).copied().unwrap_or(false) {
+                    s
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        if !self.open || weights.iter().all(|&w| w <= 0.0) {
+            self.start_carry = 0.0;
+            return Vec::new();
+        }
+        let rate = self.effective_wpm(now) * self.served_fraction;
+        self.start_carry += rate * dt.as_secs_f64() / MONTH_SECS;
+        let whole = self.start_carry.floor();
+        self.start_carry -= whole;
+        let wafers = whole as u64;
+        let split = largest_remainder(wafers, &weights);
+        let mut ids = Vec::new();
+        for (slot, &w) in split.iter().enumerate() {
+            if w == 0 {
+                continue;
+            }
+            let id = self.next_lot;
+            self.next_lot += 1;
+            self.lots.push_back(Lot { id, slot, wafers: w });
+            ids.push(id);
+        }
+        self.balance.started += wafers;
+        self.balance.in_process += wafers;
+        self.period.starts += wafers;
+        ids
+    }
+
+    /// Completes lot `id`: its wafers leave the line and yield
+    /// `gross × wafers × Y(cumulative wafers out before it)` good dies
+    /// (fractions carried per design to the next lot). Returns (design
+    /// index, good dies); `None` for an unknown lot.
+    pub fn complete_lot(&mut self, id: u64, gross_dies_per_wafer: &[f64]) -> Option<(usize, u64)> {
+        let pos = self.lots.iter().position(|l| l.id == id)?;
+        let lot = self.lots.remove(pos)?;
+        let design = self.mix_designs[lot.slot];
+        let y = self.yield_curve.at(self.balance.out as f64);
+        let gross = gross_dies_per_wafer.get(design).copied().unwrap_or(0.0);
+        let carry = &mut self.die_carry[lot.slot];
+        *carry += gross * lot.wafers as f64 * y;
+        let good = carry.floor();
+        *carry -= good;
+        let good = good as u64;
+        self.balance.out += lot.wafers;
+        self.balance.in_process -= lot.wafers;
+        self.period.out += lot.wafers;
+        self.period.good_dies += good;
+        Some((design, good))
+    }
+
+    /// Sets the served power fraction; returns the wafers scrapped by the
+    /// shortfall rule (see [`PowerShortfallRule`]).
+    pub fn set_served(&mut self, served: f64) -> u64 {
+        let threshold = self.rule.scrap_below_served_fraction;
+        let dropped = self.served_fraction >= threshold && served < threshold;
+        self.served_fraction = served;
+        if !dropped {
+            return 0;
+        }
+        let share = self.rule.scrap_share_of_in_process;
+        let mut scrapped = 0;
+        for lot in &mut self.lots {
+            let s = ((share * lot.wafers as f64).round() as u64).min(lot.wafers);
+            lot.wafers -= s;
+            scrapped += s;
+        }
+        self.balance.scrapped += scrapped;
+        self.balance.in_process -= scrapped;
+        self.period.scrapped += scrapped;
+        scrapped
+    }
+}

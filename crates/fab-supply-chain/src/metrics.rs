@@ -1,0 +1,190 @@
+//! Monthly metrics and end-of-run scalars of the supply chain. Flows are
+//! totals since the previous sample and are reset by sampling; stocks are
+//! values at the sampling instant.
+
+use crate::chain::SupplyChain;
+use crate::events::BindingInput;
+
+impl SupplyChain {
+    /// Emits `(metric, entity, value)` for the recorder and resets the
+    /// period's flows. Entities are fab, design and buyer names, or
+    /// `national` for totals. Units are in the names or listed in
+    /// `docs/model/fab-supply-chain.md` (counts of wafers, dies, stacks,
+    /// units; FLOP/s; USD; MW).
+    ///
+    /// The binding input of the period is the one that bound assembly at
+    /// the most production ticks since the last sample (ties: lower code);
+    /// it is emitted as one 0/1 metric per input (`fab.binding_wafers`,
+    /// `fab.binding_tools`, `fab.binding_hbm`, `fab.binding_packaging`,
+    /// `fab.binding_none`) and as the code `fab.binding_input`
+    /// (0 none, 1 wafers, 2 tools, 3 HBM, 4 packaging).
+    pub fn sample_metrics(&mut self, now: scheduler::SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
+        const N: &str = "national";
+        let mut sum = [0u64; 7];
+        for f in &mut self.fabs {
+            let e = f.name.as_str();
+            let p = std::mem::take(&mut f.period);
+            emit("fab.wafer_starts", e, p.starts as f64);
+            emit("fab.wafers_out", e, p.out as f64);
+            emit("fab.wafers_scrapped", e, p.scrapped as f64);
+            emit("fab.wafers_in_process", e, f.balance.in_process as f64);
+            emit("fab.good_dies", e, p.good_dies as f64);
+            emit("fab.yield", e, f.yield_curve.at(f.balance.out as f64));
+            emit("fab.capacity_wafers_per_month", e, f.effective_wpm(now));
+            emit("fab.tools_installed", e, f.tools_installed() as f64);
+            emit("fab.tools_down", e, f.tools_down as f64);
+            emit("fab.power_mw", e, f.power_mw_reported);
+            let add = [
+                p.starts,
+                p.out,
+                p.scrapped,
+                f.balance.in_process,
+                p.good_dies,
+                f.tools_installed(),
+                f.tools_down,
+            ];
+            for (s, a) in sum.iter_mut().zip(add) {
+                *s += a;
+            }
+        }
+        let names = [
+            "fab.wafer_starts",
+            "fab.wafers_out",
+            "fab.wafers_scrapped",
+            "fab.wafers_in_process",
+            "fab.good_dies",
+            "fab.tools_installed",
+            "fab.tools_down",
+        ];
+        for (name, v) in names.iter().zip(sum) {
+            emit(name, N, v as f64);
+        }
+        emit("fab.tools_inventory", N, self.tools.inventory as f64);
+        emit(
+            "fab.tools_arrived",
+            N,
+            std::mem::take(&mut self.tools.arrived_period) as f64,
+        );
+        emit(
+            "fab.tool_failures",
+            N,
+            std::mem::take(&mut self.tools.failures_period) as f64,
+        );
+
+        let (mut out, mut imp, mut dies, mut stock) = (0u64, 0u64, 0u64, 0u64);
+        for (d, design) in self.designs.iter().enumerate() {
+            let e = design.cfg.name.as_str();
+            let b = std::mem::take(&mut self.built_period[d]);
+            let i = std::mem::take(&mut self.imported_period[d]);
+            emit("fab.accelerators_out", e, b as f64);
+            emit("fab.imports", e, i as f64);
+            emit("fab.stockpile_dies", e, self.die_stock[d] as f64);
+            emit("fab.accelerators_stock", e, self.finished[d] as f64);
+            out += b;
+            imp += i;
+            dies += self.die_stock[d];
+            stock += self.finished[d];
+        }
+        emit("fab.accelerators_out", N, out as f64);
+        emit("fab.imports", N, imp as f64);
+        emit("fab.stockpile_dies", N, dies as f64);
+        emit("fab.accelerators_stock", N, stock as f64);
+
+        emit(
+            "fab.hbm_stacks_used",
+            N,
+            std::mem::take(&mut self.hbm.used_period) as f64,
+        );
+        emit("fab.hbm_stacks_stock", N, self.hbm.stock as f64);
+        emit(
+            "fab.hbm_stacks_domestic",
+            N,
+            std::mem::take(&mut self.hbm.domestic_period) as f64,
+        );
+        emit(
+            "fab.hbm_stacks_imported",
+            N,
+            std::mem::take(&mut self.hbm.imported_period) as f64,
+        );
+        emit(
+            "fab.packaging_used",
+            N,
+            std::mem::take(&mut self.packaging_used_period) as f64,
+        );
+        emit(
+            "fab.packaging_capacity",
+            N,
+            std::mem::take(&mut self.packaging_offered_period) as f64,
+        );
+
+        let backlog = self.orders.backlog_by_buyer();
+        let (mut units, mut flop) = (0u64, 0.0);
+        for (b, buyer) in self.buyers.iter().enumerate() {
+            let e = buyer.name.as_str();
+            let u = std::mem::take(&mut self.delivered_units_period[b]);
+            let f = std::mem::take(&mut self.flop_s_delivered_period[b]);
+            emit("fab.accelerators_delivered", e, u as f64);
+            emit("fab.flop_s_delivered", e, f);
+            emit("fab.order_backlog_usd", e, backlog[b]);
+            units += u;
+            flop += f;
+        }
+        emit("fab.accelerators_delivered", N, units as f64);
+        emit("fab.flop_s_delivered", N, flop);
+        emit("fab.order_backlog_usd", N, backlog.iter().sum());
+        emit(
+            "fab.order_residual_usd",
+            N,
+            std::mem::take(&mut self.orders.residual_period_usd),
+        );
+
+        let ticks = std::mem::take(&mut self.binding_ticks_period);
+        let binding = mode(&ticks).unwrap_or(self.last_binding);
+        for input in BindingInput::ALL {
+            emit(input.metric(), N, if input == binding { 1.0 } else { 0.0 });
+        }
+        emit("fab.binding_input", N, f64::from(binding.code()));
+    }
+
+    /// Emits end-of-run scalars: totals since the start, the end-of-run
+    /// backlog and HBM stock, and the most frequent binding input over all
+    /// production ticks as its code (`fab.binding_input_mode`, codes as in
+    /// [`sample_metrics`](Self::sample_metrics)).
+    pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
+        let t = &self.totals;
+        emit("fab.accelerators_delivered_total", t.delivered_units as f64);
+        emit("fab.flop_s_delivered_total", t.flop_s_delivered);
+        emit("fab.accelerators_built_total", t.built as f64);
+        emit("fab.accelerators_imported_total", t.imported as f64);
+        let started: u64 = self.fabs.iter().map(|f| f.balance.started).sum();
+        let scrapped: u64 = self.fabs.iter().map(|f| f.balance.scrapped).sum();
+        emit("fab.wafers_started_total", started as f64);
+        emit("fab.wafers_scrapped_total", scrapped as f64);
+        emit("fab.order_backlog_usd_end", self.orders.backlog_usd());
+        emit("fab.hbm_stacks_stock_end", self.hbm.stock as f64);
+        let mode = mode(&t.binding_ticks).unwrap_or(BindingInput::None);
+        emit("fab.binding_input_mode", f64::from(mode.code()));
+    }
+}
+
+/// The input with the most ticks (ties: lower code); `None` if no ticks.
+fn mode(ticks: &[u64; 5]) -> Option<BindingInput> {
+    let (best, &n) = ticks
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+    (n > 0).then_some(BindingInput::ALL[best])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mode;
+    use crate::BindingInput;
+
+    #[test]
+    fn mode_prefers_most_ticks_then_lower_code() {
+        assert_eq!(mode(&[0, 0, 0, 0, 0]), None);
+        assert_eq!(mode(&[0, 2, 0, 3, 0]), Some(BindingInput::Hbm));
+        assert_eq!(mode(&[0, 3, 0, 3, 1]), Some(BindingInput::Wafers));
+    }
+}

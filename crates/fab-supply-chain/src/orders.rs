@@ -1,0 +1,220 @@
+//! Orders and allocation: buyers place orders as sums of money; finished
+//! accelerators are shared among open orders by the configured policy and
+//! charged at their design's unit price.
+//!
+//! Rules (also in `docs/model/fab-supply-chain.md`):
+//! - designs are handed out one after another, in config order;
+//! - an order can take `floor(remaining_usd / unit_price)` units of a design
+//!   (its *claim*);
+//! - FCFS serves orders oldest first; Priority serves the highest buyer
+//!   priority first, oldest first within a priority; each order takes its
+//!   whole claim while units remain;
+//! - ProRata gives every order its claim if the units suffice, otherwise
+//!   splits the units in proportion to the claims by largest remainder
+//!   (oldest first on ties);
+//! - an order whose remaining value is below the cheapest design's price is
+//!   closed: it leaves the backlog (its residue is reported as
+//!   `fab.order_residual_usd`).
+
+use crate::apportion::largest_remainder;
+use crate::config::AllocationPolicy;
+
+/// One open order.
+#[derive(Clone, Debug)]
+struct Order {
+    /// Placement order (older first).
+    seq: u64,
+    buyer: usize,
+    remaining_usd: f64,
+}
+
+/// A batch delivered at one tick: (buyer index, design index, units).
+pub(crate) type Delivery = (usize, usize, u64);
+
+/// The open orders and the allocation policy.
+pub(crate) struct OrderBook {
+    orders: Vec<Order>,
+    next_seq: u64,
+    priorities: Vec<u32>,
+    policy: AllocationPolicy,
+    /// Value of orders closed with a residue below the cheapest price, since
+    /// the last sample, USD.
+    pub residual_period_usd: f64,
+}
+
+impl OrderBook {
+    pub fn new(priorities: Vec<u32>, policy: AllocationPolicy) -> OrderBook {
+        OrderBook {
+            orders: Vec::new(),
+            next_seq: 0,
+            priorities,
+            policy,
+            residual_period_usd: 0.0,
+        }
+    }
+
+    /// Adds an order of `usd` for `buyer` (already checked).
+    pub fn place(&mut self, buyer: usize, usd: f64) {
+        if usd > 0.0 {
+            self.orders.push(Order {
+                seq: self.next_seq,
+                buyer,
+                remaining_usd: usd,
+            });
+            self.next_seq += 1;
+        }
+    }
+
+    /// Open order value per buyer, USD.
+    pub fn backlog_by_buyer(&self) -> Vec<f64> {
+        let mut b = vec![0.0; self.priorities.len()];
+        for o in &self.orders {
+            b[o.buyer] += o.remaining_usd;
+        }
+        b
+    }
+
+    /// Open order value, USD.
+    pub fn backlog_usd(&self) -> f64 {
+        self.orders.iter().map(|o| o.remaining_usd).sum()
+    }
+
+    /// Allocates `stock` (units per design, reduced in place) to the open
+    /// orders; returns the deliveries aggregated per (buyer, design).
+    pub fn allocate(&mut self, stock: &mut [u64], prices: &[f64]) -> Vec<Delivery> {
+        let mut out: Vec<Delivery> = Vec::new();
+        if self.orders.is_empty() {
+            return out;
+        }
+        if self.policy == AllocationPolicy::Priority {
+            let pr = &self.priorities;
+            self.orders
+                .sort_by(|a, b| pr[b.buyer].cmp(&pr[a.buyer]).then(a.seq.cmp(&b.seq)));
+        }
+        for (design, units) in stock.iter_mut().enumerate() {
+            let price = prices[design];
+            if *units == 0 {
+                continue;
+            }
+            // A tiny relative tolerance so that an order of exactly n × price
+            // is not denied its last unit by rounding.
+            let claims: Vec<u64> = self
+                .orders
+                .iter()
+                .map(|o| (o.remaining_usd / price * (1.0 + 1e-12)).floor().max(0.0) as u64)
+                .collect();
+            let total: u64 = claims.iter().sum();
+            let given: Vec<u64> = match self.policy {
+                AllocationPolicy::ProRata if total > *units => {
+                    let weights: Vec<f64> = claims.iter().map(|&c| c as f64).collect();
+                    largest_remainder(*units, &weights)
+                }
+                AllocationPolicy::ProRata => claims.clone(),
+                AllocationPolicy::FirstComeFirstServed | AllocationPolicy::Priority => {
+                    let mut left = *units;
+                    claims
+                        .iter()
+                        .map(|&c| {
+                            let g = c.min(left);
+                            left -= g;
+                            g
+                        })
+                        .collect()
+                }
+            };
+            for (o, &g) in self.orders.iter_mut().zip(&given) {
+                if g == 0 {
+                    continue;
+                }
+                o.remaining_usd = (o.remaining_usd - g as f64 * price).max(0.0);
+                *units -= g;
+                match out.iter_mut().find(|d| d.0 == o.buyer && d.1 == design) {
+                    Some(d) => d.2 += g,
+                    None => out.push((o.buyer, design, g)),
+                }
+            }
+        }
+        self.close_small(prices);
+        out
+    }
+
+    /// Closes orders that cannot buy even the cheapest design.
+    fn close_small(&mut self, prices: &[f64]) {
+        let cheapest = prices.iter().copied().fold(f64::INFINITY, f64::min);
+        let mut residual = 0.0;
+        self.orders.retain(|o| {
+            let keep = o.remaining_usd * (1.0 + 1e-12) >= cheapest;
+            if !keep {
+                residual += o.remaining_usd;
+            }
+            keep
+        });
+        self.residual_period_usd += residual;
+        if self.policy == AllocationPolicy::Priority {
+            self.orders.sort_by_key(|o| o.seq);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn book(policy: AllocationPolicy) -> OrderBook {
+        // Buyer 0 priority 1, buyer 1 priority 5, buyer 2 priority 3.
+        let mut b = OrderBook::new(vec![1, 5, 3], policy);
+        b.place(0, 600.0); // claim 6 at 100 USD
+        b.place(1, 300.0); // claim 3
+        b.place(2, 300.0); // claim 3
+        b
+    }
+
+    fn delivered(d: &[Delivery], buyer: usize) -> u64 {
+        d.iter().filter(|x| x.0 == buyer).map(|x| x.2).sum()
+    }
+
+    #[test]
+    fn first_come_first_served_fills_the_oldest_order_first() {
+        let mut b = book(AllocationPolicy::FirstComeFirstServed);
+        let mut stock = vec![8];
+        let d = b.allocate(&mut stock, &[100.0]);
+        assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 2, 0]);
+        assert_eq!(stock, vec![0]);
+        assert!((b.backlog_usd() - 400.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn priority_serves_the_highest_priority_first() {
+        let mut b = book(AllocationPolicy::Priority);
+        let mut stock = vec![8];
+        let d = b.allocate(&mut stock, &[100.0]);
+        assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [2, 3, 3]);
+    }
+
+    #[test]
+    fn pro_rata_splits_in_proportion_to_claims() {
+        let mut b = book(AllocationPolicy::ProRata);
+        let mut stock = vec![8];
+        let d = b.allocate(&mut stock, &[100.0]);
+        // Claims 6:3:3 of 8 units → 4, 2, 2.
+        assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [4, 2, 2]);
+        // Enough units: everyone gets their whole claim and leftovers stay.
+        let mut b = book(AllocationPolicy::ProRata);
+        let mut stock = vec![20];
+        let d = b.allocate(&mut stock, &[100.0]);
+        assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 3, 3]);
+        assert_eq!(stock, vec![8]);
+        assert_eq!(b.backlog_usd(), 0.0);
+    }
+
+    #[test]
+    fn orders_below_the_cheapest_price_close_with_a_residue() {
+        let mut b = OrderBook::new(vec![0], AllocationPolicy::FirstComeFirstServed);
+        b.place(0, 250.0);
+        let mut stock = vec![10, 0];
+        let d = b.allocate(&mut stock, &[100.0, 60.0]);
+        assert_eq!(d, vec![(0, 0, 2)]);
+        assert_eq!(b.backlog_usd(), 0.0);
+        assert!((b.residual_period_usd - 50.0).abs() < 1e-9);
+    }
+}

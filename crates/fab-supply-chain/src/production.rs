@@ -1,0 +1,220 @@
+//! The production tick: supplies arrive, tools are installed, wafers start,
+//! accelerators are assembled from the scarcest input, and finished units
+//! are delivered to open orders.
+
+use crate::chain::SupplyChain;
+use crate::error::FabError;
+use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
+use crate::inputs::ControlState;
+use crate::{BuyerId, DesignId, FabId, id32};
+use scheduler::{Agenda, Duration};
+
+impl SupplyChain {
+    /// Ships `count` units of `item` under `control`: now, or after the
+    /// licence delay as an [`FabEvent::Arrival`].
+    pub(crate) fn ship(
+        &mut self,
+        item: ArrivalItem,
+        count: u64,
+        control: ControlState,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        if count == 0 {
+            return Ok(());
+        }
+        if control.licence_delay == Duration::ZERO {
+            self.arrive(item, count);
+        } else {
+            agenda.schedule_after(control.licence_delay, FabEvent::Arrival { item, count })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn tick(
+        &mut self,
+        agenda: &mut impl Agenda<FabEvent>,
+        signals: &mut Vec<FabSignal>,
+    ) -> Result<(), FabError> {
+        let now = agenda.now();
+        let dt = self.step;
+        // 1. Supplies of this tick.
+        let tools_in = self.tools.imports.ship(now, dt);
+        self.ship(ArrivalItem::Tools, tools_in, self.tools.imports.control, agenda)?;
+        let domestic_tools = self.tools.domestic.take(now, dt, None);
+        self.arrive(ArrivalItem::Tools, domestic_tools);
+        let hbm_dom = self.hbm.domestic_output(now, dt);
+        self.hbm.stock += hbm_dom;
+        self.hbm.domestic_period += hbm_dom;
+        let hbm_in = self.hbm.imports.ship(now, dt);
+        self.ship(ArrivalItem::Hbm, hbm_in, self.hbm.imports.control, agenda)?;
+        for k in 0..self.imports.len() {
+            let (d, ref mut flow) = self.imports[k];
+            let units = flow.ship(now, dt);
+            let control = flow.control;
+            self.ship(
+                ArrivalItem::Accelerators(DesignId(id32(d))),
+                units,
+                control,
+                agenda,
+            )?;
+        }
+        let slots = self.packaging.take(now, dt, None);
+        self.packaging_offered_period += slots;
+        // 2. Tools from the national inventory to open fabs, in config order.
+        for i in 0..self.fabs.len() {
+            let give = self.fabs[i].tools_wanted().min(self.tools.inventory);
+            if give > 0 {
+                self.tools.inventory -= give;
+                self.fabs[i].tools_up += give;
+                self.rearm_failure(i, agenda)?;
+            }
+        }
+        // 3. Wafer starts; lots complete after the cycle time.
+        let available: Vec<bool> = self.designs.iter().map(|d| d.cfg.available_from <= now).collect();
+        for i in 0..self.fabs.len() {
+            let lots = self.fabs[i].start_wafers(now, dt, &available);
+            let done =
+                now.checked_add(self.fabs[i].cycle_time)
+                    .ok_or(scheduler::ScheduleError::Overflow {
+                        now,
+                        delay: self.fabs[i].cycle_time,
+                    })?;
+            for lot in lots {
+                agenda.schedule_at(
+                    done,
+                    FabEvent::LotComplete {
+                        fab: FabId(id32(i)),
+                        lot,
+                    },
+                )?;
+            }
+            let mw = self.fabs[i].power_demand_mw(now);
+            if (mw - self.fabs[i].power_mw_reported).abs() > 1e-9 {
+                self.fabs[i].power_mw_reported = mw;
+                signals.push(FabSignal::PowerDemand {
+                    fab: FabId(id32(i)),
+                    mw,
+                });
+            }
+        }
+        // 4. Assembly, limited by the scarcest input.
+        let binding = self.assemble(&available, slots);
+        self.binding_ticks_period[binding as usize] += 1;
+        self.totals.binding_ticks[binding as usize] += 1;
+        if binding != self.last_binding {
+            signals.push(FabSignal::BindingInputChanged {
+                from: self.last_binding,
+                to: binding,
+            });
+            self.last_binding = binding;
+        }
+        // 5. Deliveries to open orders.
+        for (buyer, design, count) in self.orders.allocate(&mut self.finished, &self.prices) {
+            let d = &self.designs[design].cfg;
+            let flop = count as f64 * d.peak_flop_s_bf16;
+            self.delivered_units_period[buyer] += count;
+            self.flop_s_delivered_period[buyer] += flop;
+            self.totals.delivered_units += count;
+            self.totals.flop_s_delivered += flop;
+            signals.push(FabSignal::Delivered {
+                buyer: BuyerId(id32(buyer)),
+                design: DesignId(id32(design)),
+                design_name: d.name.clone(),
+                count,
+                peak_flop_s_per_chip: d.peak_flop_s_bf16,
+                power_w_per_chip: d.power_w,
+                unit_price_usd: d.unit_price_usd,
+            });
+        }
+        agenda.schedule_after(dt, FabEvent::ProductionTick)?;
+        Ok(())
+    }
+
+    /// Assembles accelerators from banked dies, HBM stacks and this tick's
+    /// packaging slots: each design can use all its available dies; one
+    /// common scale `s = min(1, HBM / stacks needed, slots / dies)` applies
+    /// to every design, rounded down, and units left by rounding go to
+    /// designs in config order. Returns the binding input (ties: dies, then
+    /// HBM, then packaging).
+    fn assemble(&mut self, available: &[bool], slots: u64) -> BindingInput {
+        let per_chip: Vec<u64> = self
+            .designs
+            .iter()
+            .map(|d| u64::from(d.cfg.dies_per_chip))
+            .collect();
+        // Chips each design could make from its banked dies.
+        let demand: Vec<u64> = self
+            .die_stock
+            .iter()
+            .zip(available)
+            .zip(&per_chip)
+            .map(|((&n, &ok), &k)| if ok { n / k } else { 0 })
+            .collect();
+        let chips: u64 = demand.iter().sum();
+        let die_binding = if self.fabs.iter().any(|f| f.tool_limited && f.open) {
+            BindingInput::Tools
+        } else {
+            BindingInput::Wafers
+        };
+        if chips == 0 {
+            let can_make = self
+                .fabs
+                .iter()
+                .any(|f| f.open && f.mix_designs.iter().any(|&d| available[d]));
+            return if can_make { die_binding } else { BindingInput::None };
+        }
+        let stacks: Vec<u64> = self
+            .designs
+            .iter()
+            .map(|d| u64::from(d.cfg.hbm_stacks_per_chip))
+            .collect();
+        let stacks_needed: f64 = demand
+            .iter()
+            .zip(&stacks)
+            .map(|(&n, &h)| n as f64 * h as f64)
+            .sum();
+        let s_hbm = if stacks_needed > 0.0 {
+            self.hbm.stock as f64 / stacks_needed
+        } else {
+            f64::INFINITY
+        };
+        let s_pack = slots as f64 / chips as f64;
+        let s = 1f64.min(s_hbm).min(s_pack);
+        let binding = if s >= 1.0 {
+            die_binding
+        } else if s_hbm <= s_pack {
+            BindingInput::Hbm
+        } else {
+            BindingInput::Packaging
+        };
+        let mut hbm_left = self.hbm.stock;
+        let mut slots_left = slots;
+        let mut built: Vec<u64> = demand.iter().map(|&n| (s * n as f64).floor() as u64).collect();
+        for (b, &h) in built.iter_mut().zip(&stacks) {
+            // Rounding guard: never more than the stock or slots allow.
+            *b = (*b)
+                .min(slots_left)
+                .min(hbm_left.checked_div(h).unwrap_or(u64::MAX));
+            slots_left -= *b;
+            hbm_left -= *b * h;
+        }
+        for ((b, &n), &h) in built.iter_mut().zip(&demand).zip(&stacks) {
+            let extra = (n - *b)
+                .min(slots_left)
+                .min(hbm_left.checked_div(h).unwrap_or(u64::MAX));
+            *b += extra;
+            slots_left -= extra;
+            hbm_left -= extra * h;
+        }
+        for (d, &b) in built.iter().enumerate() {
+            self.die_stock[d] -= b * per_chip[d];
+            self.finished[d] += b;
+            self.built_period[d] += b;
+            self.totals.built += b;
+        }
+        self.hbm.used_period += self.hbm.stock - hbm_left;
+        self.hbm.stock = hbm_left;
+        self.packaging_used_period += slots - slots_left;
+        binding
+    }
+}
