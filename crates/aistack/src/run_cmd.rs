@@ -1,0 +1,79 @@
+//! `aistack run` and `aistack validate`.
+
+use anyhow::{Context, Result};
+use stack::output::{StagedDir, write_timeseries};
+use stack::{RunOptions, Scenario};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Loads a scenario file, or the embedded default.
+pub fn load(path: Option<&Path>) -> Result<Scenario> {
+    let s = match path {
+        Some(p) => Scenario::load(p)?,
+        None => Scenario::embedded_default()?,
+    };
+    Ok(s)
+}
+
+/// `aistack validate FILE`.
+pub fn validate(path: &Path) -> Result<()> {
+    let s = Scenario::load(path)?;
+    println!(
+        "{}: ok — scenario `{}`, {} regions, {} plants, {} fabs, {} labs, {} uncertain parameters, {} years from {}",
+        path.display(),
+        s.name(),
+        s.data.regions.len(),
+        s.data.plants.len(),
+        s.data.fabs.len(),
+        s.data.labs.len(),
+        s.data.uncertain.len(),
+        s.data.horizon_years,
+        s.data.start
+    );
+    Ok(())
+}
+
+/// `aistack run [FILE] [--out DIR] [--seed N] [--trace]`.
+pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, trace: bool) -> Result<()> {
+    let scenario = load(path)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
+    let started = std::time::Instant::now();
+    let output = stack::run(
+        &scenario,
+        &RunOptions {
+            seed,
+            param_values: None,
+            trace,
+        },
+    )?;
+    let wall = started.elapsed();
+    // Write beside the target; replace it only when everything is written.
+    let staged = StagedDir::new(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let mut w = staged.create("timeseries.csv")?;
+    write_timeseries(&mut w, 0, &output.series, true)?;
+    w.flush()?;
+    let summary = stack::report::summary_json(&scenario, &output);
+    let mut w = staged.create("summary.json")?;
+    serde_json::to_writer_pretty(&mut w, &summary)?;
+    writeln!(w)?;
+    w.flush()?;
+    if trace {
+        let mut w = staged.create("events.jsonl")?;
+        for line in &output.trace {
+            writeln!(w, "{line}")?;
+        }
+        w.flush()?;
+    }
+    let dir = staged
+        .commit()
+        .with_context(|| format!("cannot replace {}", out.display()))?;
+    print!("{}", stack::report::summary_text(&scenario, &output));
+    println!(
+        "\n{} events in {:.2} s. Wrote {}/timeseries.csv and summary.json{}.",
+        output.events,
+        wall.as_secs_f64(),
+        dir.display(),
+        if trace { " and events.jsonl" } else { "" }
+    );
+    Ok(())
+}

@@ -1,0 +1,136 @@
+//! Errors of loading a scenario and of running it, each naming where it came
+//! from: the file, the line and column, and the field path.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A scenario that cannot be loaded: the file, the position in it (when
+/// known), the field path, what is wrong, and a hint to fix it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The file the error is in (for the embedded default, `<embedded:NAME>`).
+    pub file: PathBuf,
+    /// 1-based line, when the position is known.
+    pub line: Option<usize>,
+    /// 1-based column, when the position is known.
+    pub column: Option<usize>,
+    /// Dotted field path, e.g. `labs[2].sites[0]` or `labs.deepseek.mfu`;
+    /// empty for file-level errors.
+    pub path: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+    /// A suggested fix, e.g. "did you mean `capacity_mw`?".
+    pub hint: Option<String>,
+}
+
+impl ScenarioError {
+    /// An error in `file` with no position yet.
+    pub fn new(file: impl Into<PathBuf>, path: impl Into<String>, message: impl Into<String>) -> Self {
+        ScenarioError {
+            file: file.into(),
+            line: None,
+            column: None,
+            path: path.into(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+    /// Sets the position.
+    pub fn at(mut self, line: usize, column: usize) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+    /// Sets the hint.
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, ":{l}:{c}")?;
+        }
+        if !self.path.is_empty() {
+            write!(f, ": field `{}`", self.path)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(h) = &self.hint {
+            write!(f, "\n  hint: {h}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// A run that failed after the scenario loaded: which domain, and why. Fatal
+/// to the run; a batch records it against the run's index.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The scenario's parameters could not be applied or converted.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// The energy grid refused its configuration or failed during the run.
+    #[error("energy grid: {0}")]
+    Grid(#[from] energy_grid::GridError),
+    /// The supply chain refused its configuration or failed during the run.
+    #[error("fab supply chain: {0}")]
+    Fab(#[from] fab_supply_chain::FabError),
+    /// The training domain refused its configuration or failed during the run.
+    #[error("model training: {0}")]
+    Training(#[from] model_training::TrainingError),
+    /// The scheduler refused an event (scheduling in the past, overflow).
+    #[error("scheduler: {0}")]
+    Schedule(#[from] scheduler::ScheduleError),
+    /// The run hit its event budget.
+    #[error("scheduler: {0}")]
+    Budget(#[from] scheduler::RunError),
+    /// A metric came out as NaN or infinite.
+    #[error("metric `{metric}` of `{entity}` is not finite ({value}) at {date}")]
+    NotFinite {
+        /// Metric name.
+        metric: String,
+        /// Entity name.
+        entity: String,
+        /// The value.
+        value: f64,
+        /// When.
+        date: String,
+    },
+}
+
+/// The closest of `candidates` to `word`, if close enough to suggest.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestion_and_display() {
+        assert_eq!(
+            did_you_mean("capcity_mw", ["capacity_mw", "name", "region"]),
+            Some("capacity_mw")
+        );
+        assert_eq!(did_you_mean("zzz", ["capacity_mw"]), None);
+        let e = ScenarioError::new("a.ron", "labs[0].mfu", "expected a fraction")
+            .at(3, 7)
+            .hint("use 0.4");
+        assert_eq!(
+            e.to_string(),
+            "a.ron:3:7: field `labs[0].mfu`: expected a fraction\n  hint: use 0.4"
+        );
+    }
+}

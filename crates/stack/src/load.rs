@@ -1,0 +1,457 @@
+//! Reading scenario files: RON parsing with positions and field paths,
+//! `base:` composition, and parameter paths applied to a scenario tree.
+//!
+//! A file is either a complete scenario or a *variant*: a file that names a
+//! `base` (resolved relative to itself) and lists only what differs: `set`
+//! (numbers or paths by parameter path), `uncertain` (distributions by
+//! parameter path), `add` (entities that replace the base's entity of the
+//! same kind and name, or are appended) and `remove` (entities by
+//! `kind.name`). Variants may stack (a variant of a variant); a cycle is an
+//! error.
+
+use crate::error::{ScenarioError, did_you_mean};
+use crate::scenario::{ScenarioData, VariantData};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// Deepest chain of `base:` files followed before giving up.
+pub const MAX_BASE_DEPTH: usize = 16;
+/// Largest scenario file read, in bytes (a larger one is refused, not read).
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One file that went into a scenario, with its text (kept for error
+/// positions and for the scenario's identity hash).
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Path as given (or `<embedded:NAME>`).
+    pub path: PathBuf,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Parses `text` as RON into `T`; errors carry the file, line, column,
+/// field path and a suggestion for misspelt fields and variants.
+pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
+    let mut de = match ron::Deserializer::from_str(text) {
+        Ok(de) => de,
+        Err(e) => return Err(spanned(file, "", e)),
+    };
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
+        Err(e) => {
+            let path = e.path().to_string();
+            let path = if path == "." { String::new() } else { path };
+            let inner = e.into_inner();
+            return Err(spanned(file, &path, de.span_error(inner)));
+        }
+    };
+    if let Err(e) = de.end() {
+        return Err(spanned(file, "", de.span_error(e)));
+    }
+    Ok(value)
+}
+
+fn spanned(file: &Path, path: &str, e: ron::error::SpannedError) -> ScenarioError {
+    use ron::Error as E;
+    let hint = match &e.code {
+        E::NoSuchStructField { expected, found, .. } => did_you_mean(found, expected.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+        E::NoSuchEnumVariant { expected, found, .. } => did_you_mean(found, expected.iter().copied())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+        _ => None,
+    };
+    let mut err = ScenarioError::new(file, path, e.code.to_string()).at(e.span.start.line, e.span.start.col);
+    err.hint = hint;
+    err
+}
+
+/// The 1-based (line, column) of byte offset `offset` in `text`.
+pub fn position_of(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Where, in `text`, entity `name` declares `field` (the first `field:` after
+/// its `name: "…"`), or the entity itself if the field is not written there.
+pub fn locate_entity_field(text: &str, name: &str, field: &str) -> Option<(usize, usize)> {
+    let needle = format!("\"{name}\"");
+    let mut from = 0;
+    while let Some(rel) = text[from..].find(&needle) {
+        let at = from + rel;
+        // Only a `name:` declaration, not a reference from another entity.
+        let head = text[..at].trim_end();
+        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") {
+            let rest = &text[at..];
+            // Stop at the next entity declaration.
+            let end = rest[needle.len()..]
+                .find("name:")
+                .map_or(rest.len(), |e| e + needle.len());
+            if !field.is_empty()
+                && let Some(f) = find_key(&rest[..end], field)
+            {
+                return Some(position_of(text, at + f));
+            }
+            return Some(position_of(text, at));
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
+fn find_key(text: &str, key: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(rel) = text[from..].find(key) {
+        let at = from + rel;
+        let before_ok =
+            at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric() && text.as_bytes()[at - 1] != b'_';
+        let after = text[at + key.len()..].trim_start();
+        if before_ok && after.starts_with(':') {
+            return Some(at);
+        }
+        from = at + key.len();
+    }
+    None
+}
+
+/// Where `"literal"` first appears in `text` (for `set:` and `uncertain:` keys).
+pub fn locate_string(text: &str, literal: &str) -> Option<(usize, usize)> {
+    text.find(&format!("\"{literal}\"")).map(|o| position_of(text, o))
+}
+
+fn read_file(path: &Path) -> Result<String, ScenarioError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ScenarioError::new(
+            path,
+            "",
+            format!(
+                "the file is {} bytes; scenario files are limited to {MAX_FILE_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))
+}
+
+/// The `base:` a file names, if it is a variant. The file is first read as
+/// a generic RON value, so a syntax error is reported here with its position.
+fn probe_base(path: &Path, text: &str) -> Result<Option<String>, ScenarioError> {
+    let value: ron::Value = parse_ron(path, text)?;
+    let ron::Value::Map(map) = value else {
+        return Err(ScenarioError::new(
+            path,
+            "",
+            "a scenario file holds one `Scenario(...)` or `Variant(...)`",
+        ));
+    };
+    match map.get(&ron::Value::String("base".into())) {
+        Some(ron::Value::String(b)) => Ok(Some(b.clone())),
+        Some(_) => Err(ScenarioError::new(
+            path,
+            "base",
+            "`base` must be a file name in quotes",
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Loads the scenario in `path`, following `base:` chains. Returns the
+/// scenario tree and every file read (the named file first).
+pub fn load_path(path: &Path) -> Result<(ScenarioData, Vec<SourceFile>), ScenarioError> {
+    let mut files = Vec::new();
+    let mut chain = Vec::new();
+    let data = load_rec(path, None, &mut chain, &mut files)?;
+    Ok((data, files))
+}
+
+/// Loads a scenario from text (the embedded default, or tests). A `base:` is
+/// resolved relative to the current directory.
+pub fn load_text(name: &Path, text: &str) -> Result<(ScenarioData, Vec<SourceFile>), ScenarioError> {
+    let mut files = Vec::new();
+    let mut chain = Vec::new();
+    let data = load_rec(name, Some(text.to_owned()), &mut chain, &mut files)?;
+    Ok((data, files))
+}
+
+fn load_rec(
+    path: &Path,
+    text: Option<String>,
+    chain: &mut Vec<PathBuf>,
+    files: &mut Vec<SourceFile>,
+) -> Result<ScenarioData, ScenarioError> {
+    let text = match text {
+        Some(t) => t,
+        None => read_file(path)?,
+    };
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if chain.contains(&canonical) {
+        let names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+        return Err(ScenarioError::new(
+            path,
+            "base",
+            format!(
+                "`base:` files include each other: {} -> {}",
+                names.join(" -> "),
+                canonical.display()
+            ),
+        ));
+    }
+    if chain.len() >= MAX_BASE_DEPTH {
+        return Err(ScenarioError::new(
+            path,
+            "base",
+            format!("more than {MAX_BASE_DEPTH} nested `base:` files"),
+        ));
+    }
+    chain.push(canonical);
+    files.push(SourceFile {
+        path: path.to_path_buf(),
+        text: text.clone(),
+    });
+    let result = match probe_base(path, &text)? {
+        None => parse_ron::<ScenarioData>(path, &text),
+        Some(base) => {
+            let variant: VariantData = parse_ron(path, &text)?;
+            let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            if !base_path.exists() {
+                let (l, c) = locate_string(&text, &base).unwrap_or((1, 1));
+                return Err(ScenarioError::new(
+                    path,
+                    "base",
+                    format!("the base file `{}` does not exist", base_path.display()),
+                )
+                .at(l, c)
+                .hint("`base:` is resolved relative to the file that names it"));
+            }
+            let base_data = load_rec(&base_path, None, chain, files)?;
+            apply_variant(path, &text, base_data, &variant)
+        }
+    };
+    chain.pop();
+    result
+}
+
+/// Applies a variant (`set`, `uncertain`, `add`, `remove`) to `base`.
+fn apply_variant(
+    file: &Path,
+    text: &str,
+    base: ScenarioData,
+    variant: &VariantData,
+) -> Result<ScenarioData, ScenarioError> {
+    let mut tree = serde_json::to_value(&base)
+        .map_err(|e| ScenarioError::new(file, "", format!("internal: cannot serialize the base: {e}")))?;
+    let at_key = |key: &str, e: ScenarioError| match locate_string(text, key) {
+        Some((l, c)) => e.at(l, c),
+        None => e,
+    };
+    if let Some(name) = &variant.name {
+        tree["name"] = Value::String(name.clone());
+    }
+    if let Some(d) = &variant.description {
+        tree["description"] = Value::String(d.clone());
+    }
+    for removed in &variant.remove {
+        remove_entity(&mut tree, removed)
+            .map_err(|m| at_key(removed, ScenarioError::new(file, format!("remove.{removed}"), m)))?;
+    }
+    for (i, entity) in variant.add.iter().enumerate() {
+        let (list, value) = entity
+            .to_list_entry()
+            .map_err(|m| ScenarioError::new(file, format!("add[{i}]"), m))?;
+        upsert_entity(&mut tree, list, value);
+    }
+    for (path, series) in &variant.set {
+        let v = serde_json::to_value(series).map_err(|e| ScenarioError::new(file, "", e.to_string()))?;
+        set_path(&mut tree, path, v)
+            .map_err(|m| at_key(path, ScenarioError::new(file, format!("set.{path}"), m)))?;
+    }
+    let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
+    match uncertain {
+        Some(map) => {
+            for (path, dist) in &variant.uncertain {
+                let v =
+                    serde_json::to_value(dist).map_err(|e| ScenarioError::new(file, "", e.to_string()))?;
+                map.insert(path.clone(), v);
+            }
+        }
+        None => {
+            return Err(ScenarioError::new(
+                file,
+                "uncertain",
+                "internal: the base has no `uncertain` table",
+            ));
+        }
+    }
+    if !variant.correlations.is_empty() {
+        let v = serde_json::to_value(&variant.correlations)
+            .map_err(|e| ScenarioError::new(file, "", e.to_string()))?;
+        tree["correlations"] = v;
+    }
+    from_tree(file, text, tree)
+}
+
+/// Converts a scenario tree back into typed data; an error names the field
+/// path and, where it can be found, the position in `text`.
+pub fn from_tree(file: &Path, text: &str, tree: Value) -> Result<ScenarioData, ScenarioError> {
+    serde_path_to_error::deserialize::<_, ScenarioData>(tree).map_err(|e| {
+        let path = e.path().to_string();
+        let mut err = ScenarioError::new(file, path.clone(), e.inner().to_string());
+        let last = path.rsplit('.').next().unwrap_or("");
+        let last = last.split('[').next().unwrap_or(last);
+        if let Some(o) = find_key(text, last) {
+            let (l, c) = position_of(text, o);
+            err = err.at(l, c);
+        }
+        err
+    })
+}
+
+/// Sets the number at a dotted parameter path (`labs.deepseek.mfu`) in a
+/// scenario tree. Lists of named entities are indexed by name; a
+/// distribution's parameters are reached through it
+/// (`labs.deepseek.release_cadence_months.mean`).
+pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String> {
+    let mut node = tree;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
+        if i + 1 == segments.len() {
+            let settable = node.is_number()
+                || node.is_null()
+                || node.is_object() && (node.get("linear").is_some() || node.get("step").is_some());
+            if !settable {
+                return Err(format!("parameter path `{path}` does not name a number"));
+            }
+            *node = value;
+            return Ok(());
+        }
+    }
+    Err(format!("empty parameter path `{path}`"))
+}
+
+/// Reads the number at a dotted parameter path (see [`set_path`]).
+pub fn get_path(tree: &Value, path: &str) -> Result<f64, String> {
+    let mut node = tree.clone();
+    for seg in path.split('.') {
+        node = descend(&mut node, seg)
+            .map_err(|m| format!("in parameter path `{path}`: {m}"))?
+            .clone();
+    }
+    node.as_f64()
+        .ok_or_else(|| format!("parameter path `{path}` does not name a number"))
+}
+
+fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> {
+    // Step through an externally tagged enum (`{"Exp": {"mean": 6}}`).
+    let tag = match &*node {
+        Value::Object(m)
+            if m.len() == 1
+                && !m.contains_key(seg)
+                && m.keys()
+                    .next()
+                    .is_some_and(|k| k.starts_with(|c: char| c.is_ascii_uppercase())) =>
+        {
+            m.keys().next().cloned()
+        }
+        _ => None,
+    };
+    if let Some(key) = tag {
+        return descend(node.get_mut(&key).ok_or("internal")?, seg);
+    }
+    match node {
+        Value::Object(m) => {
+            if m.contains_key(seg) {
+                Ok(m.get_mut(seg).ok_or("internal")?)
+            } else {
+                let keys: Vec<&str> = m.keys().map(String::as_str).collect();
+                let hint = did_you_mean(seg, keys.iter().copied()).map(|s| format!(" (did you mean `{s}`?)"));
+                Err(format!("no field `{seg}`{}", hint.unwrap_or_default()))
+            }
+        }
+        Value::Array(items) => {
+            let names: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            match items
+                .iter_mut()
+                .find(|v| v.get("name").and_then(Value::as_str) == Some(seg))
+            {
+                Some(v) => Ok(v),
+                None => {
+                    let hint = did_you_mean(seg, names.iter().map(String::as_str))
+                        .map(|s| format!(" (did you mean `{s}`?)"));
+                    Err(format!("no entity named `{seg}`{}", hint.unwrap_or_default()))
+                }
+            }
+        }
+        _ => Err(format!("`{seg}` is below a value that has no fields")),
+    }
+}
+
+fn upsert_entity(tree: &mut Value, list: &str, value: Value) {
+    let name = value.get("name").cloned();
+    let Some(items) = tree.get_mut(list).and_then(Value::as_array_mut) else {
+        tree[list] = Value::Array(vec![value]);
+        return;
+    };
+    match items.iter_mut().find(|v| v.get("name") == name.as_ref()) {
+        Some(slot) => *slot = value,
+        None => items.push(value),
+    }
+}
+
+fn remove_entity(tree: &mut Value, what: &str) -> Result<(), String> {
+    let (list, name) = what
+        .split_once('.')
+        .ok_or_else(|| format!("`{what}` should be `list.name`, e.g. `labs.moonshot`"))?;
+    let items = tree
+        .get_mut(list)
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| format!("no entity list `{list}`"))?;
+    let before = items.len();
+    items.retain(|v| v.get("name").and_then(Value::as_str) != Some(name));
+    if items.len() == before {
+        return Err(format!("no entity `{name}` in `{list}`"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_and_locators() {
+        let text = "(\n  labs: [\n    (name: \"a\", mfu: 0.4),\n    (name: \"b\",\n     mfu: 2),\n  ],\n)";
+        assert_eq!(position_of(text, 0), (1, 1));
+        assert_eq!(locate_entity_field(text, "b", "mfu"), Some((5, 6)));
+        assert_eq!(locate_entity_field(text, "a", "mfu"), Some((3, 17)));
+        assert_eq!(locate_string(text, "b"), Some((4, 12)));
+    }
+
+    #[test]
+    fn set_and_get_paths() {
+        let mut tree = serde_json::json!({
+            "labs": [{"name": "a", "mfu": 0.4, "cadence": {"Exp": {"mean": 6.0}}}],
+            "horizon_years": 10.0
+        });
+        set_path(&mut tree, "labs.a.mfu", serde_json::json!(0.5)).unwrap();
+        set_path(&mut tree, "labs.a.cadence.mean", serde_json::json!(3.0)).unwrap();
+        assert_eq!(get_path(&tree, "labs.a.mfu").unwrap(), 0.5);
+        assert_eq!(get_path(&tree, "labs.a.cadence.mean").unwrap(), 3.0);
+        let e = set_path(&mut tree, "labs.b.mfu", serde_json::json!(1)).unwrap_err();
+        assert!(e.contains("no entity named `b`"), "{e}");
+        let e = set_path(&mut tree, "labs.a.mfuu", serde_json::json!(1)).unwrap_err();
+        assert!(e.contains("did you mean `mfu`"), "{e}");
+        let e = set_path(&mut tree, "labs.a.name", serde_json::json!(1)).unwrap_err();
+        assert!(e.contains("does not name a number"), "{e}");
+    }
+}

@@ -1,0 +1,147 @@
+//! The run summary: `summary.json` and the ten-second text a person reads.
+
+use crate::run::{RunOutput, Scenario};
+use serde_json::{Map, Value, json};
+use std::fmt::Write;
+
+fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
+    out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+}
+
+/// Name of a training bound code (`training.largest_run_bound_year_*`).
+pub fn bound_name(code: f64) -> &'static str {
+    match code as i64 {
+        0 => "none (the lab's own target)",
+        1 => "power",
+        2 => "chips",
+        3 => "budget",
+        _ => "unknown",
+    }
+}
+
+/// Name of a supply-chain binding-input code (`fab.binding_input_mode`).
+pub fn binding_input_name(code: f64) -> &'static str {
+    match code as i64 {
+        0 => "none",
+        1 => "wafers",
+        2 => "tools",
+        3 => "HBM",
+        4 => "packaging",
+        _ => "unknown",
+    }
+}
+
+/// `summary.json` of one run: scenario, seed, parameters, scalar outcomes,
+/// releases.
+pub fn summary_json(scenario: &Scenario, out: &RunOutput) -> Value {
+    let mut scalars = Map::new();
+    for (k, v) in &out.scalars {
+        scalars.insert(k.clone(), json!(v));
+    }
+    let mut params = Map::new();
+    for (k, v) in &out.params {
+        params.insert(k.clone(), json!(v));
+    }
+    let releases: Vec<Value> = out
+        .releases
+        .iter()
+        .map(|r| {
+            json!({
+                "lab": out.lab_names.get(r.lab.index()).cloned().unwrap_or_default(),
+                "date": out.calendar.date(r.at).map(|d| d.to_string()).unwrap_or_default(),
+                "open": r.open,
+                "physical_flop": r.physical_flop,
+                "effective_flop": r.effective_flop,
+                "capability": r.capability,
+                "frontier_gap_months": r.frontier_gap_months,
+            })
+        })
+        .collect();
+    json!({
+        "scenario": scenario.name(),
+        "scenario_hash": scenario.identity_hash(),
+        "aistack_version": env!("CARGO_PKG_VERSION"),
+        "seed": out.seed,
+        "start": scenario.data.start.to_string(),
+        "horizon_years": scenario.data.horizon_years.get(),
+        "events": out.events,
+        "parameters": params,
+        "outcomes": scalars,
+        "largest_run_bound_by_year": bounds_by_year(out).into_iter().map(|(y, b)| (y.to_string(), json!(b))).collect::<Map<_, _>>(),
+        "releases": releases,
+    })
+}
+
+/// `(year, bound)` for every year with a training run, from the
+/// `training.largest_run_bound_year_YYYY` outcomes.
+pub fn bounds_by_year(out: &RunOutput) -> Vec<(i32, &'static str)> {
+    let mut v: Vec<(i32, &'static str)> = out
+        .scalars
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("training.largest_run_bound_year_")
+                .and_then(|y| y.parse().ok())
+                .map(|y| (y, bound_name(*v)))
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn si(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    format!("{v:.2e}")
+}
+
+/// The summary a person reads in ten seconds.
+pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
+    let mut s = String::new();
+    let d = &scenario.data;
+    let _ = writeln!(
+        s,
+        "{} — {} years from {}, seed {}",
+        d.name, d.horizon_years, d.start, out.seed
+    );
+    let get = |k: &str| scalar(out, k).unwrap_or(f64::NAN);
+    let _ = writeln!(
+        s,
+        "  largest training run   {} FLOP ({} runs, {} failures restarted)",
+        si(get("training.largest_run_flop")),
+        get("training.runs_total"),
+        get("training.failures_total")
+    );
+    let open = get("training.open_releases_total");
+    let total = get("training.releases_total");
+    let _ = writeln!(
+        s,
+        "  releases               {total} ({open} open-weight, {} closed)",
+        total - open
+    );
+    if let Some(gap) = scalar(out, "training.min_frontier_gap_months") {
+        let _ = writeln!(s, "  closest to frontier    {gap:.1} months behind");
+    }
+    let _ = writeln!(
+        s,
+        "  energy shortfall       {} MWh unserved ({:.4} % of demand), {} MWh cut from AI loads, {} hours short",
+        si(get("energy.unserved_mwh_total")),
+        100.0 * get("energy.unserved_fraction"),
+        si(get("energy.ai_curtailed_mwh_total")),
+        get("energy.hours_with_shortfall")
+    );
+    let _ = writeln!(
+        s,
+        "  accelerators delivered {} ({} built at home, {} imported); binding input most months: {}",
+        get("fab.accelerators_delivered_total"),
+        get("fab.accelerators_built_total"),
+        get("fab.accelerators_imported_total"),
+        binding_input_name(get("fab.binding_input_mode"))
+    );
+    let bounds = bounds_by_year(out);
+    if !bounds.is_empty() {
+        let list: Vec<String> = bounds.iter().map(|(y, b)| format!("{y}: {b}")).collect();
+        let _ = writeln!(s, "  what bound the largest run, by year: {}", list.join(", "));
+    }
+    s
+}

@@ -1,0 +1,429 @@
+//! A loaded scenario and one run of it: parameters drawn or given, the world
+//! assembled, the event loop run, and what it produced.
+
+use crate::error::{RunError, ScenarioError};
+use crate::load::{self, SourceFile};
+use crate::output::SeriesRow;
+use crate::scenario::ScenarioData;
+use crate::wiring::SignalSink;
+use crate::world::{self, Observer, Quiet, StackEvent, World};
+use scheduler::{Dist, RngStreams, SimTime};
+use std::path::{Path, PathBuf};
+
+/// Most entities one list of a scenario may hold.
+pub const MAX_ENTITIES_PER_LIST: usize = 10_000;
+
+/// A scenario read from its files and checked: every field in range, every
+/// reference resolved, every uncertain parameter path valid.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// The scenario tree, with the values written in the files.
+    pub data: ScenarioData,
+    /// The files read, the named one first.
+    pub files: Vec<SourceFile>,
+}
+
+/// An uncertain parameter: its path and distribution.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Parameter {
+    /// Dotted path, e.g. `labs.deepseek.mfu`.
+    pub path: String,
+    /// Distribution it is drawn from once per run.
+    pub dist: Dist,
+}
+
+impl Scenario {
+    /// Loads and checks the scenario in `path`.
+    pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+        let (data, files) = load::load_path(path)?;
+        Scenario::checked(data, files)
+    }
+
+    /// Loads and checks a scenario from text; `name` stands for its file in
+    /// errors, and `base:` resolves relative to `name`'s folder.
+    pub fn from_text(name: &Path, text: &str) -> Result<Scenario, ScenarioError> {
+        let (data, files) = load::load_text(name, text)?;
+        Scenario::checked(data, files)
+    }
+
+    /// The embedded default scenario (`examples/scenarios/china-2025.ron`).
+    pub fn embedded_default() -> Result<Scenario, ScenarioError> {
+        Scenario::from_text(Path::new("<embedded:china-2025.ron>"), crate::DEFAULT_SCENARIO)
+    }
+
+    fn checked(data: ScenarioData, files: Vec<SourceFile>) -> Result<Scenario, ScenarioError> {
+        let s = Scenario { data, files };
+        s.check().map_err(|e| s.locate(e))?;
+        Ok(s)
+    }
+
+    /// The file the scenario was loaded from.
+    pub fn file(&self) -> PathBuf {
+        self.files
+            .first()
+            .map_or_else(|| PathBuf::from("<scenario>"), |f| f.path.clone())
+    }
+
+    /// The scenario's name.
+    pub fn name(&self) -> &str {
+        &self.data.name
+    }
+
+    /// A stable hash of every file's text, hex (for manifests and resume checks).
+    pub fn identity_hash(&self) -> String {
+        let mut bytes = Vec::new();
+        for f in &self.files {
+            bytes.extend_from_slice(f.text.as_bytes());
+            bytes.push(0);
+        }
+        format!("{:016x}", scheduler::rng::fnv1a64(&bytes))
+    }
+
+    /// The uncertain parameters, in path order.
+    pub fn parameters(&self) -> Vec<Parameter> {
+        self.data
+            .uncertain
+            .iter()
+            .map(|(path, dist)| Parameter {
+                path: path.clone(),
+                dist: dist.clone(),
+            })
+            .collect()
+    }
+
+    /// The scenario with parameter `values` set (same order as
+    /// [`parameters`](Self::parameters)).
+    pub fn with_values(&self, values: &[f64]) -> Result<ScenarioData, ScenarioError> {
+        let params = self.parameters();
+        if values.len() != params.len() {
+            return Err(ScenarioError::new(
+                self.file(),
+                "uncertain",
+                format!(
+                    "{} parameter values given for {} parameters",
+                    values.len(),
+                    params.len()
+                ),
+            ));
+        }
+        if params.is_empty() {
+            return Ok(self.data.clone());
+        }
+        let file = self.file();
+        let mut tree = serde_json::to_value(&self.data)
+            .map_err(|e| ScenarioError::new(&file, "", format!("internal: {e}")))?;
+        for (p, v) in params.iter().zip(values) {
+            let number = serde_json::Number::from_f64(*v).ok_or_else(|| {
+                ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!("drew a non-finite value {v}"),
+                )
+            })?;
+            load::set_path(&mut tree, &p.path, serde_json::Value::Number(number))
+                .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
+        }
+        load::from_tree(&file, "", tree).map_err(|mut e| {
+            e.message = format!("with the drawn parameter values: {}", e.message);
+            e
+        })
+    }
+
+    /// Draws every uncertain parameter from its own stream of `seed`
+    /// (`param/<path>`), so adding one parameter leaves the others' draws
+    /// unchanged.
+    pub fn draw_values(&self, seed: u64) -> Vec<f64> {
+        let streams = RngStreams::new(seed, 0);
+        self.parameters()
+            .iter()
+            .map(|p| p.dist.sample(&mut streams.stream(&format!("param/{}", p.path))))
+            .collect()
+    }
+
+    fn check(&self) -> Result<(), ScenarioError> {
+        let d = &self.data;
+        let file = self.file();
+        check_name(&file, "name", &d.name)?;
+        if d.regions.is_empty() {
+            return Err(ScenarioError::new(
+                &file,
+                "regions",
+                "a scenario needs at least one region",
+            ));
+        }
+        if d.labs.is_empty() {
+            return Err(ScenarioError::new(
+                &file,
+                "labs",
+                "a scenario needs at least one lab",
+            ));
+        }
+        macro_rules! names {
+            ($($list:ident),*) => {$(
+                unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))?;
+            )*};
+        }
+        names!(
+            regions,
+            plants,
+            links,
+            grid_projects,
+            programmes,
+            droughts,
+            designs,
+            fabs,
+            fab_projects,
+            imports,
+            die_banks,
+            policies,
+            labs
+        );
+        if d.horizon_years.get() > 100.0 {
+            return Err(ScenarioError::new(
+                &file,
+                "horizon_years",
+                "must be at most 100 years",
+            ));
+        }
+        // Size: dispatch steps dominate the event count.
+        let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
+        let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
+        let estimate = steps + production * (1.0 + d.fabs.len() as f64);
+        if estimate > d.settings.max_events as f64 {
+            return Err(ScenarioError::new(
+                &file,
+                "grid.dispatch_interval_hours",
+                format!(
+                    "the run would need about {estimate:.0} events, more than settings.max_events = {}",
+                    d.settings.max_events
+                ),
+            )
+            .hint("dispatch less often, shorten horizon_years, or raise settings.max_events"));
+        }
+        // References and ranges across entities.
+        world::build_configs(&file, d)?;
+        // Every uncertain path names a number, and its distribution's bulk
+        // stays within the field's range.
+        let params = self.parameters();
+        for p in &params {
+            let tree = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
+            let mut probe = tree.clone();
+            load::set_path(&mut probe, &p.path, serde_json::json!(0.0))
+                .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
+        }
+        for q in [0.001, 0.5, 0.999] {
+            let values: Vec<f64> = params.iter().map(|p| p.dist.quantile(q)).collect();
+            let data = self.with_values(&values).map_err(|mut e| {
+                e.message = format!("at the {q} quantile of the uncertain parameters: {}", e.message);
+                e
+            })?;
+            world::build_configs(&file, &data)?;
+        }
+        for c in &d.correlations {
+            for p in [&c.a, &c.b] {
+                if !d.uncertain.contains_key(p) {
+                    return Err(ScenarioError::new(
+                        &file,
+                        "correlations",
+                        format!("`{p}` is not an uncertain parameter"),
+                    ));
+                }
+            }
+            if !(c.rho > -1.0 && c.rho < 1.0) {
+                return Err(ScenarioError::new(
+                    &file,
+                    "correlations",
+                    format!("rho must be in (-1, 1), got {}", c.rho),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds a line and column to an error found after parsing, by finding
+    /// the named entity's field in the files (the named file first).
+    pub fn locate(&self, mut e: ScenarioError) -> ScenarioError {
+        if e.line.is_some() {
+            return e;
+        }
+        let parts: Vec<&str> = e.path.split('.').collect();
+        for f in &self.files {
+            let found = match parts.as_slice() {
+                ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
+                [_list, name, field, ..] => load::locate_entity_field(&f.text, name, field),
+                [_list, name] => load::locate_entity_field(&f.text, name, ""),
+                [field] => load::locate_entity_field(&f.text, "", field).or_else(|| {
+                    f.text
+                        .find(&format!("{field}:"))
+                        .map(|o| load::position_of(&f.text, o))
+                }),
+                _ => None,
+            };
+            if let Some((l, c)) = found {
+                e.file = f.path.clone();
+                return e.at(l, c);
+            }
+        }
+        e
+    }
+}
+
+fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(
+            ScenarioError::new(file, path, format!("`{name}` is not a valid name"))
+                .hint("use 1–64 letters, digits, `-` or `_`"),
+        )
+    }
+}
+
+fn unique_names<'a>(
+    file: &Path,
+    list: &str,
+    names: impl Iterator<Item = &'a str>,
+) -> Result<(), ScenarioError> {
+    let names: Vec<&str> = names.collect();
+    if names.len() > MAX_ENTITIES_PER_LIST {
+        return Err(ScenarioError::new(
+            file,
+            list,
+            format!(
+                "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
+                names.len()
+            ),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for n in &names {
+        check_name(file, &format!("{list}.{n}"), n)?;
+        if !seen.insert(*n) {
+            return Err(ScenarioError::new(
+                file,
+                format!("{list}.{n}"),
+                format!("the name `{n}` is used twice in `{list}`"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// How to run a scenario once.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Seed of the run's random streams; `None`: the scenario's `seed`.
+    pub seed: Option<u64>,
+    /// Values of the uncertain parameters (in [`Scenario::parameters`]
+    /// order); `None`: drawn from the run's seed.
+    pub param_values: Option<Vec<f64>>,
+    /// Keep the event trace (`events.jsonl` lines).
+    pub trace: bool,
+}
+
+/// What one run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Seed the run used.
+    pub seed: u64,
+    /// Uncertain parameters and the values used, in path order.
+    pub params: Vec<(String, f64)>,
+    /// Whole-run scalar outcomes.
+    pub scalars: Vec<(String, f64)>,
+    /// Metric samples in time order.
+    pub series: Vec<SeriesRow>,
+    /// Releases in date order: (lab, date, open, effective FLOP, capability).
+    pub releases: Vec<model_training::Release>,
+    /// Lab names, by lab index (for releases).
+    pub lab_names: Vec<String>,
+    /// The run's calendar.
+    pub calendar: scheduler::Calendar,
+    /// Event trace as JSON lines, if asked for.
+    pub trace: Vec<String>,
+    /// Events handled.
+    pub events: u64,
+}
+
+struct Tracer {
+    calendar: scheduler::Calendar,
+    now: SimTime,
+    lines: Vec<String>,
+}
+
+impl SignalSink for Tracer {
+    fn signal(&mut self, what: &dyn std::fmt::Debug) {
+        let date = self
+            .calendar
+            .datetime(self.now)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let line = serde_json::json!({"t_s": self.now.ticks(), "time": date, "kind": "signal", "what": format!("{what:?}")});
+        self.lines.push(line.to_string());
+    }
+}
+
+impl Observer for Tracer {
+    fn event(&mut self, t: SimTime, event: &StackEvent) {
+        self.now = t;
+        let date = self
+            .calendar
+            .datetime(t)
+            .map(|d| d.to_string())
+            .unwrap_or_default();
+        let line = serde_json::json!({"t_s": t.ticks(), "time": date, "kind": "event", "what": format!("{event:?}")});
+        self.lines.push(line.to_string());
+    }
+}
+
+/// Runs `scenario` once.
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
+    let seed = opts.seed.unwrap_or(scenario.data.seed);
+    let values = match &opts.param_values {
+        Some(v) => v.clone(),
+        None => scenario.draw_values(seed),
+    };
+    let data = scenario.with_values(&values).map_err(|e| scenario.locate(e))?;
+    let file = scenario.file();
+    let configs = world::build_configs(&file, &data).map_err(|e| scenario.locate(e))?;
+    let calendar = configs.calendar;
+    let mut world = World::assemble(configs, seed, &data)?;
+    let mut tracer = Tracer {
+        calendar,
+        now: SimTime::ZERO,
+        lines: Vec::new(),
+    };
+    if opts.trace {
+        world.run(&mut tracer)?;
+    } else {
+        world.run(&mut Quiet)?;
+    }
+    let params = scenario
+        .parameters()
+        .into_iter()
+        .map(|p| p.path)
+        .zip(values)
+        .collect();
+    let mut scalars = world.summary_scalars();
+    scalars.push(("stack.events".into(), world.events_processed() as f64));
+    Ok(RunOutput {
+        seed,
+        params,
+        scalars,
+        releases: world.domains.training.releases().to_vec(),
+        lab_names: world
+            .domains
+            .training
+            .labs()
+            .map(|(_, n)| n.to_string())
+            .collect(),
+        calendar,
+        series: std::mem::take(&mut world.rows),
+        trace: tracer.lines,
+        events: world.events_processed(),
+    })
+}

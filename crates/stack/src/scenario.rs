@@ -1,0 +1,227 @@
+//! The scenario file format: the top-level `Scenario(...)` and the
+//! `Variant(...)` that starts from a base and lists what differs.
+//!
+//! Entities live in flat, named lists (`regions`, `plants`, `labs`, …) and
+//! refer to each other by name, so that a parameter path reads
+//! `labs.deepseek.mfu` and a variant can replace or add one entity by name.
+//! Every numeric field carries its unit in its name; optional fields have the
+//! defaults given in their docs (and in `docs/scenarios.md`).
+
+use crate::schema::chips::{
+    ChipsData, DesignData, DieBankData, FabData, FabProjectData, ImportData, PolicyData,
+};
+use crate::schema::grid::{
+    DroughtData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData, RegionData,
+};
+use crate::schema::training::{EcosystemData, LabData};
+use crate::series::Series;
+use crate::units::Positive;
+use chrono::NaiveDate;
+use scheduler::Dist;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A complete scenario: when, how long, and the three domains' entities.
+/// A valid scenario declares at least `name`, `start`, `horizon_years`, one
+/// region and one lab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Scenario")]
+pub struct ScenarioData {
+    /// Scenario name; names the default output directory. Letters, digits,
+    /// `-` and `_`.
+    pub name: String,
+    /// One paragraph saying what the scenario represents. Default: empty.
+    #[serde(default)]
+    pub description: String,
+    /// First day of the simulation, ISO `YYYY-MM-DD`; time zero is midnight.
+    pub start: NaiveDate,
+    /// Length of the simulation in years, in (0, 100].
+    pub horizon_years: Positive,
+    /// Master seed of the run's random streams. Default: 1.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Run settings (sampling, event budget, wiring delays).
+    #[serde(default)]
+    pub settings: SettingsData,
+    /// Grid-wide settings (dispatch interval, curtailment order, drought process).
+    #[serde(default)]
+    pub grid: GridData,
+    /// Grid areas with their non-AI demand, storage and interconnection queue.
+    pub regions: Vec<RegionData>,
+    /// Generation plant groups (one technology in one region).
+    #[serde(default)]
+    pub plants: Vec<PlantData>,
+    /// Transmission links between regions.
+    #[serde(default)]
+    pub links: Vec<LinkData>,
+    /// Generation construction projects.
+    #[serde(default)]
+    pub grid_projects: Vec<GridProjectData>,
+    /// Build-out programmes that add capacity every year.
+    #[serde(default)]
+    pub programmes: Vec<ProgrammeData>,
+    /// Dated hydro droughts.
+    #[serde(default)]
+    pub droughts: Vec<DroughtData>,
+    /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
+    #[serde(default)]
+    pub chips: ChipsData,
+    /// Accelerator designs.
+    #[serde(default)]
+    pub designs: Vec<DesignData>,
+    /// Wafer fabs.
+    #[serde(default)]
+    pub fabs: Vec<FabData>,
+    /// Fab construction and expansion projects.
+    #[serde(default)]
+    pub fab_projects: Vec<FabProjectData>,
+    /// Imports of finished accelerators.
+    #[serde(default)]
+    pub imports: Vec<ImportData>,
+    /// Dies banked before the start (stockpiles).
+    #[serde(default)]
+    pub die_banks: Vec<DieBankData>,
+    /// Dated policy events (export controls, subsidies).
+    #[serde(default)]
+    pub policies: Vec<PolicyData>,
+    /// AI labs: strategy, budget, sites, runs and releases.
+    pub labs: Vec<LabData>,
+    /// Ecosystem-wide training settings (spillovers, inference, frontier).
+    #[serde(default)]
+    pub ecosystem: EcosystemData,
+    /// Uncertain parameters, drawn once per run: parameter path → distribution.
+    #[serde(default)]
+    pub uncertain: BTreeMap<String, Dist>,
+    /// Rank correlations between uncertain parameters (Monte Carlo batches).
+    #[serde(default)]
+    pub correlations: Vec<CorrelationData>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// Run settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Settings")]
+pub struct SettingsData {
+    /// Months between metric samples, 1–12. Default: 1 (the first of each month).
+    #[serde(default = "default_sample_months")]
+    pub sample_every_months: u32,
+    /// Maximum events a run may process before it is stopped as runaway.
+    /// Default: 200,000,000.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Days from an accelerator's delivery to its use in a cluster
+    /// (installation and burn-in). Default: 30.
+    #[serde(default = "default_install_days")]
+    pub install_delay_days: f64,
+}
+
+impl Default for SettingsData {
+    fn default() -> Self {
+        SettingsData {
+            sample_every_months: default_sample_months(),
+            max_events: default_max_events(),
+            install_delay_days: default_install_days(),
+        }
+    }
+}
+
+fn default_sample_months() -> u32 {
+    1
+}
+fn default_max_events() -> u64 {
+    200_000_000
+}
+fn default_install_days() -> f64 {
+    30.0
+}
+
+/// A rank (Spearman) correlation between two uncertain parameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Correlation")]
+pub struct CorrelationData {
+    /// First parameter path (a key of `uncertain`).
+    pub a: String,
+    /// Second parameter path (a key of `uncertain`).
+    pub b: String,
+    /// Rank correlation in (-1, 1).
+    pub rho: f64,
+}
+
+/// A variant: a base scenario and what differs from it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Variant")]
+pub struct VariantData {
+    /// The scenario this one starts from, relative to this file.
+    pub base: String,
+    /// New name (default: the base's name).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// New description (default: the base's).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Numbers (or paths over dates) to set, by parameter path
+    /// (`"labs.deepseek.mfu": 0.35`).
+    #[serde(default)]
+    pub set: BTreeMap<String, Series>,
+    /// Uncertain parameters to add or replace, by parameter path.
+    #[serde(default)]
+    pub uncertain: BTreeMap<String, Dist>,
+    /// Replaces the base's correlations when not empty.
+    #[serde(default)]
+    pub correlations: Vec<CorrelationData>,
+    /// Entities to add, or to replace (same kind and name).
+    #[serde(default)]
+    pub add: Vec<EntityData>,
+    /// Entities to remove, as `list.name` (`"labs.moonshot"`).
+    #[serde(default)]
+    pub remove: Vec<String>,
+}
+
+/// One entity of any kind, for a variant's `add` list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+#[serde(rename = "Entity")]
+pub enum EntityData {
+    Region(RegionData),
+    Plant(PlantData),
+    Link(LinkData),
+    GridProject(GridProjectData),
+    Programme(ProgrammeData),
+    Drought(DroughtData),
+    Design(DesignData),
+    Fab(FabData),
+    FabProject(FabProjectData),
+    Import(ImportData),
+    DieBank(DieBankData),
+    Policy(PolicyData),
+    Lab(LabData),
+}
+
+impl EntityData {
+    /// The top-level list this entity belongs in, and its tree form.
+    pub fn to_list_entry(&self) -> Result<(&'static str, serde_json::Value), String> {
+        let (list, v) = match self {
+            EntityData::Region(d) => ("regions", serde_json::to_value(d)),
+            EntityData::Plant(d) => ("plants", serde_json::to_value(d)),
+            EntityData::Link(d) => ("links", serde_json::to_value(d)),
+            EntityData::GridProject(d) => ("grid_projects", serde_json::to_value(d)),
+            EntityData::Programme(d) => ("programmes", serde_json::to_value(d)),
+            EntityData::Drought(d) => ("droughts", serde_json::to_value(d)),
+            EntityData::Design(d) => ("designs", serde_json::to_value(d)),
+            EntityData::Fab(d) => ("fabs", serde_json::to_value(d)),
+            EntityData::FabProject(d) => ("fab_projects", serde_json::to_value(d)),
+            EntityData::Import(d) => ("imports", serde_json::to_value(d)),
+            EntityData::DieBank(d) => ("die_banks", serde_json::to_value(d)),
+            EntityData::Policy(d) => ("policies", serde_json::to_value(d)),
+            EntityData::Lab(d) => ("labs", serde_json::to_value(d)),
+        };
+        v.map(|v| (list, v)).map_err(|e| e.to_string())
+    }
+}

@@ -1,0 +1,654 @@
+//! Scenario entities of the chip supply chain, and their conversion into
+//! [`fab_supply_chain::FabConfig`].
+
+use super::Ctx;
+use crate::error::ScenarioError;
+use crate::series::Series;
+use crate::units::{Fraction, NonNeg, Positive};
+use chrono::NaiveDate;
+use fab_supply_chain::{
+    AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
+    DieBankConfig, FabConfig, FabOpening, FabProjectConfig, FabSiteConfig, HbmConfig, PolicyAction,
+    PolicyConfig, PowerShortfallRule, ProductShare, ProjectKind, ToolSupplyConfig, YieldCurve,
+};
+use scheduler::{Dist, Duration, SimTime};
+use serde::{Deserialize, Serialize};
+
+/// How finished accelerators are shared among buyers' orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename = "Allocation")]
+pub enum AllocationData {
+    /// Oldest order first.
+    FirstComeFirstServed,
+    /// Every open order gets a share proportional to its unfilled value.
+    ProRata,
+    /// Higher `chip_priority` labs first.
+    Priority,
+}
+
+/// Supply-chain-wide settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Chips")]
+pub struct ChipsData {
+    /// Days between production steps (wafer starts, assembly). Default: 7.
+    #[serde(default = "d_step")]
+    pub production_step_days: Positive,
+    /// Wafer diameter, mm. Default: 300.
+    #[serde(default = "d_wafer")]
+    pub wafer_diameter_mm: Positive,
+    /// Allocation of output to orders. Default: `FirstComeFirstServed`.
+    #[serde(default = "d_alloc")]
+    pub allocation: AllocationData,
+    /// Lithography tools.
+    #[serde(default)]
+    pub tools: ToolsData,
+    /// High-bandwidth memory.
+    #[serde(default)]
+    pub hbm: HbmData,
+    /// Advanced packaging capacity, units per month (number or path).
+    /// Default: 0 (no domestic assembly: only imports deliver).
+    #[serde(default = "zero")]
+    pub packaging_units_per_month: Series,
+}
+
+impl Default for ChipsData {
+    fn default() -> Self {
+        ChipsData {
+            production_step_days: d_step(),
+            wafer_diameter_mm: d_wafer(),
+            allocation: d_alloc(),
+            tools: ToolsData::default(),
+            hbm: HbmData::default(),
+            packaging_units_per_month: zero(),
+        }
+    }
+}
+
+fn d_step() -> Positive {
+    Positive(7.0)
+}
+fn d_wafer() -> Positive {
+    Positive(300.0)
+}
+fn d_alloc() -> AllocationData {
+    AllocationData::FirstComeFirstServed
+}
+fn zero() -> Series {
+    Series::Constant(0.0)
+}
+fn one_series() -> Series {
+    Series::Constant(1.0)
+}
+
+/// Lithography tool supply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Tools")]
+pub struct ToolsData {
+    /// Tools in stock, not yet installed in a fab, at the start (rounded). Default: 0.
+    #[serde(default)]
+    pub inventory_at_start: NonNeg,
+    /// Tool imports, tools per year (number or path; export controls cut it). Default: 0.
+    #[serde(default = "zero")]
+    pub imports_per_year: Series,
+    /// Domestic tool production, tools per year (number or path). Default: 0.
+    #[serde(default = "zero")]
+    pub domestic_per_year: Series,
+    /// Failures per installed tool per year. Default: 4.
+    #[serde(default = "d_tool_fail")]
+    pub failures_per_tool_year: NonNeg,
+    /// Repair time, days (a stochastic process). Default: `Exp(mean: 3)`.
+    #[serde(default = "d_tool_repair")]
+    pub repair_days: Dist,
+}
+
+impl Default for ToolsData {
+    fn default() -> Self {
+        ToolsData {
+            inventory_at_start: NonNeg(0.0),
+            imports_per_year: zero(),
+            domestic_per_year: zero(),
+            failures_per_tool_year: d_tool_fail(),
+            repair_days: d_tool_repair(),
+        }
+    }
+}
+
+fn d_tool_fail() -> NonNeg {
+    NonNeg(4.0)
+}
+fn d_tool_repair() -> Dist {
+    Dist::Exp { mean: 3.0 }
+}
+
+/// High-bandwidth memory supply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Hbm")]
+pub struct HbmData {
+    /// Stacks in stock at the start (rounded). Default: 0.
+    #[serde(default)]
+    pub stockpile_stacks: NonNeg,
+    /// Domestic production, stacks per month before yield (number or path). Default: 0.
+    #[serde(default = "zero")]
+    pub domestic_stacks_per_month: Series,
+    /// Yield of domestic stacks, fraction (number or path). Default: 1.
+    #[serde(default = "one_series")]
+    pub domestic_yield: Series,
+    /// Imports, stacks per month (number or path; export controls cut it). Default: 0.
+    #[serde(default = "zero")]
+    pub imports_stacks_per_month: Series,
+}
+
+impl Default for HbmData {
+    fn default() -> Self {
+        HbmData {
+            stockpile_stacks: NonNeg(0.0),
+            domestic_stacks_per_month: zero(),
+            domestic_yield: one_series(),
+            imports_stacks_per_month: zero(),
+        }
+    }
+}
+
+/// An accelerator design.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Design")]
+pub struct DesignData {
+    /// Unique design name.
+    pub name: String,
+    /// Area of one die, mm² (sets dies per wafer).
+    pub die_area_mm2: Positive,
+    /// Good dies per finished chip (2 for a dual-die package). Default: 1.
+    #[serde(default = "d_dies")]
+    pub dies_per_chip: u32,
+    /// Peak dense BF16 throughput per chip, FLOP/s.
+    pub peak_flop_s: Positive,
+    /// Peak dense FP8 throughput per chip, FLOP/s, if it has FP8.
+    #[serde(default)]
+    pub fp8_flop_s: Option<Positive>,
+    /// Chip power, W (board power, without server overhead or PUE).
+    pub power_w: Positive,
+    /// HBM stacks per chip.
+    pub hbm_stacks: u32,
+    /// Process node it needs (matched against fabs' `node`).
+    pub node: String,
+    /// Unit price, USD.
+    pub unit_price_usd: NonNeg,
+    /// First day it can be made or imported. Default: the start.
+    #[serde(default)]
+    pub available_from: Option<NaiveDate>,
+}
+
+/// One design's share of a fab's wafer starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Product")]
+pub struct ProductData {
+    /// Design name.
+    pub design: String,
+    /// Share of wafer starts (shares are normalised).
+    pub share: NonNeg,
+}
+
+/// A wafer fab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Fab")]
+pub struct FabData {
+    /// Unique fab name.
+    pub name: String,
+    /// Grid region it draws power from.
+    pub region: String,
+    /// Process node.
+    pub node: String,
+    /// Wafer-start capacity at full ramp, wafers per month.
+    pub capacity_wafers_per_month: NonNeg,
+    /// Opening date; absent: operating at the start, or opened by a
+    /// `NewFab` project that names it.
+    #[serde(default)]
+    pub opens: Option<NaiveDate>,
+    /// Months from opening to full capacity (linear ramp). Default: 12.
+    #[serde(default = "d_ramp")]
+    pub ramp_months: NonNeg,
+    /// Weeks from wafer start to finished die. Default: 13.
+    #[serde(default = "d_cycle")]
+    pub cycle_time_weeks: Positive,
+    /// Yield of the first wafers, fraction.
+    pub yield_initial: Fraction,
+    /// Yield ceiling, fraction.
+    pub yield_ceiling: Fraction,
+    /// Learning scale: cumulative wafers that close 63 % of the gap to the ceiling.
+    pub yield_learning_wafers: Positive,
+    /// Power at full wafer starts, MW.
+    pub power_mw: NonNeg,
+    /// Share of full power drawn even with no starts. Default: 0.5.
+    #[serde(default = "d_base_power")]
+    pub base_power_fraction: Fraction,
+    /// Designs it makes and their shares of wafer starts.
+    pub products: Vec<ProductData>,
+    /// Lithography tools needed per 1,000 wafers per month of capacity. Default: 2.
+    #[serde(default = "d_tools_per_kwpm")]
+    pub tools_per_kwpm: NonNeg,
+    /// Tools installed when it opens (or at the start). Default: enough for its capacity.
+    #[serde(default)]
+    pub tools_at_opening: Option<NonNeg>,
+    /// Served power share below which wafers in process are scrapped. Default: 0.9.
+    #[serde(default = "d_scrap_below")]
+    pub scrap_below_served_fraction: Fraction,
+    /// Share of wafers in process scrapped by such a shortfall. Default: 0.1.
+    #[serde(default = "d_scrap_share")]
+    pub scrap_share_of_in_process: Fraction,
+}
+
+fn d_dies() -> u32 {
+    1
+}
+fn d_ramp() -> NonNeg {
+    NonNeg(12.0)
+}
+fn d_cycle() -> Positive {
+    Positive(13.0)
+}
+fn d_base_power() -> Fraction {
+    Fraction(0.5)
+}
+fn d_tools_per_kwpm() -> NonNeg {
+    NonNeg(2.0)
+}
+fn d_scrap_below() -> Fraction {
+    Fraction(0.9)
+}
+fn d_scrap_share() -> Fraction {
+    Fraction(0.1)
+}
+
+/// What a fab project does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "FabProjectKind")]
+pub enum FabProjectKindData {
+    /// Opens the named fab on completion.
+    NewFab,
+    /// Adds capacity to the named fab on completion.
+    Expansion {
+        /// Added capacity, wafers per month.
+        added_wafers_per_month: NonNeg,
+    },
+}
+
+/// A fab construction or expansion project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "FabProject")]
+pub struct FabProjectData {
+    /// Unique project name.
+    pub name: String,
+    /// The fab it opens or expands.
+    pub fab: String,
+    /// New fab or expansion.
+    pub kind: FabProjectKindData,
+    /// Construction start; absent: started by a `Subsidy` policy that names it.
+    #[serde(default)]
+    pub start: Option<NaiveDate>,
+    /// Construction time, years (a stochastic process).
+    pub lead_time_years: Dist,
+}
+
+/// Imports of one finished accelerator design.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Import")]
+pub struct ImportData {
+    /// Unique import-flow name.
+    pub name: String,
+    /// Design imported.
+    pub design: String,
+    /// Units per month (number or path; export controls cut it).
+    pub units_per_month: Series,
+}
+
+/// Dies banked before the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "DieBank")]
+pub struct DieBankData {
+    /// Unique bank name.
+    pub name: String,
+    /// Design of the dies.
+    pub design: String,
+    /// Good dies in the bank (rounded).
+    pub dies: NonNeg,
+}
+
+/// What an export control applies to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "ControlledItem")]
+pub enum ControlledItemData {
+    /// Lithography tool imports.
+    Tools,
+    /// HBM imports.
+    Hbm,
+    /// Imports of every accelerator design.
+    Accelerators,
+    /// Imports of one accelerator design.
+    Design(String),
+}
+
+/// The control imposed.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "Control")]
+pub enum ControlData {
+    /// Imports stop.
+    Ban,
+    /// Imports capped at a number per month.
+    QuotaPerMonth(NonNeg),
+    /// Imports arrive this many days later (licensing).
+    LicenceDelayDays(NonNeg),
+    /// Earlier controls on the item are lifted.
+    Lift,
+}
+
+/// What a policy does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename = "PolicyAction")]
+pub enum PolicyActionData {
+    /// An export control by the supplier country.
+    ExportControl {
+        /// What it applies to.
+        item: ControlledItemData,
+        /// The control.
+        control: ControlData,
+    },
+    /// A domestic subsidy that starts the named fab projects.
+    Subsidy {
+        /// Project names.
+        projects: Vec<String>,
+    },
+}
+
+/// A dated policy event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Policy")]
+pub struct PolicyData {
+    /// Unique policy name.
+    pub name: String,
+    /// Date it takes effect.
+    pub date: NaiveDate,
+    /// What it does.
+    pub action: PolicyActionData,
+}
+
+/// The supply-chain part of a scenario, by reference.
+pub struct ChipsInput<'a> {
+    /// Settings.
+    pub chips: &'a ChipsData,
+    /// Designs.
+    pub designs: &'a [DesignData],
+    /// Fabs.
+    pub fabs: &'a [FabData],
+    /// Projects.
+    pub projects: &'a [FabProjectData],
+    /// Imports.
+    pub imports: &'a [ImportData],
+    /// Die banks.
+    pub die_banks: &'a [DieBankData],
+    /// Policies.
+    pub policies: &'a [PolicyData],
+    /// Buyers: (lab name, priority).
+    pub buyers: Vec<(String, u32)>,
+    /// Grid region names, for fab references.
+    pub regions: Vec<&'a str>,
+}
+
+fn duration(ctx: &Ctx, list: &str, name: &str, field: &str, secs: f64) -> Result<Duration, ScenarioError> {
+    Duration::from_secs_f64(secs).ok_or_else(|| ctx.err(list, name, field, "is too long"))
+}
+
+/// Builds the supply-chain configuration, checking every reference.
+pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioError> {
+    let design_names: Vec<&str> = c.designs.iter().map(|d| d.name.as_str()).collect();
+    let fab_names: Vec<&str> = c.fabs.iter().map(|f| f.name.as_str()).collect();
+    let project_names: Vec<&str> = c.projects.iter().map(|p| p.name.as_str()).collect();
+    let path = |s: &Series| s.to_time_path(&ctx.calendar);
+    let designs = c
+        .designs
+        .iter()
+        .map(|d| DesignConfig {
+            name: d.name.clone(),
+            die_area_mm2: d.die_area_mm2.get(),
+            dies_per_chip: d.dies_per_chip,
+            peak_flop_s_bf16: d.peak_flop_s.get(),
+            peak_flop_s_fp8: d.fp8_flop_s.map(Positive::get),
+            power_w: d.power_w.get(),
+            hbm_stacks_per_chip: d.hbm_stacks,
+            node: d.node.clone(),
+            unit_price_usd: d.unit_price_usd.get(),
+            available_from: d.available_from.map_or(SimTime::ZERO, |date| ctx.at(date)),
+        })
+        .collect();
+    let mut fabs = Vec::new();
+    for f in c.fabs {
+        ctx.check_ref(
+            ("fabs", &f.name, "region"),
+            &f.region,
+            "region",
+            c.regions.iter().copied(),
+        )?;
+        let mut mix = Vec::new();
+        for p in &f.products {
+            ctx.check_ref(
+                ("fabs", &f.name, "products"),
+                &p.design,
+                "design",
+                design_names.iter().copied(),
+            )?;
+            mix.push(ProductShare {
+                design: p.design.clone(),
+                share: p.share.get(),
+            });
+        }
+        let opened_by_project = c
+            .projects
+            .iter()
+            .any(|p| p.fab == f.name && matches!(p.kind, FabProjectKindData::NewFab));
+        let opens = match (f.opens, opened_by_project) {
+            (Some(date), false) => FabOpening::At(ctx.at(date)),
+            (None, true) => FabOpening::ByProject,
+            (None, false) => FabOpening::Operating,
+            (Some(_), true) => {
+                return Err(ctx.err(
+                    "fabs",
+                    &f.name,
+                    "opens",
+                    "a fab opened by a `NewFab` project takes its date from the project; remove `opens`",
+                ));
+            }
+        };
+        let tools_needed = (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil();
+        fabs.push(FabSiteConfig {
+            name: f.name.clone(),
+            region: f.region.clone(),
+            node: f.node.clone(),
+            capacity_wafers_per_month: f.capacity_wafers_per_month.get(),
+            ramp: duration(
+                ctx,
+                "fabs",
+                &f.name,
+                "ramp_months",
+                f.ramp_months.get() * 2_629_800.0,
+            )?,
+            opens,
+            cycle_time: duration(
+                ctx,
+                "fabs",
+                &f.name,
+                "cycle_time_weeks",
+                f.cycle_time_weeks.get() * 604_800.0,
+            )?,
+            yield_curve: YieldCurve {
+                initial: f.yield_initial.get(),
+                ceiling: f.yield_ceiling.get(),
+                learning_wafers: f.yield_learning_wafers.get(),
+            },
+            power_mw_at_full_starts: f.power_mw.get(),
+            base_power_fraction: f.base_power_fraction.get(),
+            product_mix: mix,
+            tools_per_kwpm: f.tools_per_kwpm.get(),
+            tools_at_opening: f.tools_at_opening.map_or(tools_needed, NonNeg::get).round() as u64,
+            power_shortfall: PowerShortfallRule {
+                scrap_below_served_fraction: f.scrap_below_served_fraction.get(),
+                scrap_share_of_in_process: f.scrap_share_of_in_process.get(),
+            },
+        });
+    }
+    let mut projects = Vec::new();
+    for p in c.projects {
+        ctx.check_ref(
+            ("fab_projects", &p.name, "fab"),
+            &p.fab,
+            "fab",
+            fab_names.iter().copied(),
+        )?;
+        projects.push(FabProjectConfig {
+            name: p.name.clone(),
+            kind: match &p.kind {
+                FabProjectKindData::NewFab => ProjectKind::NewFab { fab: p.fab.clone() },
+                FabProjectKindData::Expansion {
+                    added_wafers_per_month,
+                } => ProjectKind::Expansion {
+                    fab: p.fab.clone(),
+                    added_wafers_per_month: added_wafers_per_month.get(),
+                },
+            },
+            starts_at: p.start.map(|d| ctx.at(d)),
+            lead_time_years: p.lead_time_years.clone(),
+        });
+    }
+    let mut accelerator_imports = Vec::new();
+    for i in c.imports {
+        ctx.check_ref(
+            ("imports", &i.name, "design"),
+            &i.design,
+            "design",
+            design_names.iter().copied(),
+        )?;
+        accelerator_imports.push(AcceleratorImportConfig {
+            design: i.design.clone(),
+            units_per_month: path(&i.units_per_month),
+        });
+    }
+    let mut die_banks = Vec::new();
+    for b in c.die_banks {
+        ctx.check_ref(
+            ("die_banks", &b.name, "design"),
+            &b.design,
+            "design",
+            design_names.iter().copied(),
+        )?;
+        die_banks.push(DieBankConfig {
+            design: b.design.clone(),
+            dies: b.dies.get().round() as u64,
+        });
+    }
+    let mut policies = Vec::new();
+    for p in c.policies {
+        let action = match &p.action {
+            PolicyActionData::ExportControl { item, control } => PolicyAction::ExportControl {
+                item: match item {
+                    ControlledItemData::Tools => ControlledItem::Tools,
+                    ControlledItemData::Hbm => ControlledItem::Hbm,
+                    ControlledItemData::Accelerators => ControlledItem::Accelerators { design: None },
+                    ControlledItemData::Design(d) => {
+                        ctx.check_ref(
+                            ("policies", &p.name, "action"),
+                            d,
+                            "design",
+                            design_names.iter().copied(),
+                        )?;
+                        ControlledItem::Accelerators {
+                            design: Some(d.clone()),
+                        }
+                    }
+                },
+                control: match control {
+                    ControlData::Ban => Control::Ban,
+                    ControlData::QuotaPerMonth(q) => Control::QuotaPerMonth(q.get()),
+                    ControlData::LicenceDelayDays(d) => Control::LicenceDelay(duration(
+                        ctx,
+                        "policies",
+                        &p.name,
+                        "action",
+                        d.get() * 86_400.0,
+                    )?),
+                    ControlData::Lift => Control::Lift,
+                },
+            },
+            PolicyActionData::Subsidy { projects } => {
+                for name in projects {
+                    ctx.check_ref(
+                        ("policies", &p.name, "action"),
+                        name,
+                        "fab project",
+                        project_names.iter().copied(),
+                    )?;
+                }
+                PolicyAction::Subsidy {
+                    projects: projects.clone(),
+                }
+            }
+        };
+        policies.push(PolicyConfig {
+            name: p.name.clone(),
+            at: ctx.at(p.date),
+            action,
+        });
+    }
+    let ch = c.chips;
+    Ok(FabConfig {
+        production_step: duration(
+            ctx,
+            "chips",
+            "settings",
+            "production_step_days",
+            ch.production_step_days.get() * 86_400.0,
+        )?,
+        wafer_diameter_mm: ch.wafer_diameter_mm.get(),
+        designs,
+        fabs,
+        projects,
+        tools: ToolSupplyConfig {
+            inventory_at_start: ch.tools.inventory_at_start.get().round() as u64,
+            imports_per_year: path(&ch.tools.imports_per_year),
+            domestic_per_year: path(&ch.tools.domestic_per_year),
+            failures_per_tool_year: ch.tools.failures_per_tool_year.get(),
+            repair_days: ch.tools.repair_days.clone(),
+        },
+        hbm: HbmConfig {
+            stockpile_stacks_at_start: ch.hbm.stockpile_stacks.get().round() as u64,
+            domestic_stacks_per_month: path(&ch.hbm.domestic_stacks_per_month),
+            domestic_yield: path(&ch.hbm.domestic_yield),
+            imports_stacks_per_month: path(&ch.hbm.imports_stacks_per_month),
+        },
+        packaging_units_per_month: path(&ch.packaging_units_per_month),
+        accelerator_imports,
+        die_banks,
+        policies,
+        buyers: c
+            .buyers
+            .iter()
+            .map(|(name, priority)| BuyerConfig {
+                name: name.clone(),
+                priority: *priority,
+            })
+            .collect(),
+        allocation: match ch.allocation {
+            AllocationData::FirstComeFirstServed => AllocationPolicy::FirstComeFirstServed,
+            AllocationData::ProRata => AllocationPolicy::ProRata,
+            AllocationData::Priority => AllocationPolicy::Priority,
+        },
+    })
+}

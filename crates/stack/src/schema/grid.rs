@@ -1,0 +1,471 @@
+//! Scenario entities of the energy grid, and their conversion into
+//! [`energy_grid::GridConfig`].
+
+use super::Ctx;
+use crate::error::ScenarioError;
+use crate::series::Series;
+use crate::units::{Finite, Fraction, NonNeg, Positive};
+use chrono::NaiveDate;
+use energy_grid::{
+    Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, PlantGroupConfig,
+    ProgrammeConfig, ProjectConfig, RegionConfig, StorageConfig, Technology,
+};
+use scheduler::{Dist, Duration};
+use serde::{Deserialize, Serialize};
+
+/// Generation technology.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+#[serde(rename = "Technology")]
+pub enum TechnologyData {
+    Coal,
+    Gas,
+    Nuclear,
+    Hydro,
+    Wind,
+    Solar,
+    Battery,
+}
+
+impl From<TechnologyData> for Technology {
+    fn from(t: TechnologyData) -> Technology {
+        match t {
+            TechnologyData::Coal => Technology::Coal,
+            TechnologyData::Gas => Technology::Gas,
+            TechnologyData::Nuclear => Technology::Nuclear,
+            TechnologyData::Hydro => Technology::Hydro,
+            TechnologyData::Wind => Technology::Wind,
+            TechnologyData::Solar => Technology::Solar,
+            TechnologyData::Battery => Technology::Battery,
+        }
+    }
+}
+
+/// A class of load, for the curtailment order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[allow(missing_docs)]
+#[serde(rename = "LoadClass")]
+pub enum LoadClassData {
+    Household,
+    Industry,
+    Fab,
+    Datacenter,
+}
+
+impl From<LoadClassData> for LoadClass {
+    fn from(c: LoadClassData) -> LoadClass {
+        match c {
+            LoadClassData::Household => LoadClass::Household,
+            LoadClassData::Industry => LoadClass::Industry,
+            LoadClassData::Fab => LoadClass::Fab,
+            LoadClassData::Datacenter => LoadClass::Datacenter,
+        }
+    }
+}
+
+/// Grid-wide settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Grid")]
+pub struct GridData {
+    /// Hours between dispatch steps. Default: 1.
+    #[serde(default = "one")]
+    pub dispatch_interval_hours: Positive,
+    /// Load classes in the order they are cut when supply falls short.
+    /// Default: `[Household, Industry, Fab, Datacenter]` (households first,
+    /// datacenters last).
+    #[serde(default = "default_order")]
+    pub curtailment_order: Vec<LoadClassData>,
+    /// Price when load is unserved, USD/MWh. Default: 5,000.
+    #[serde(default = "default_scarcity")]
+    pub scarcity_price_usd_per_mwh: NonNeg,
+    /// Random droughts that recur in a region.
+    #[serde(default)]
+    pub drought_processes: Vec<DroughtProcessData>,
+}
+
+impl Default for GridData {
+    fn default() -> Self {
+        GridData {
+            dispatch_interval_hours: one(),
+            curtailment_order: default_order(),
+            scarcity_price_usd_per_mwh: default_scarcity(),
+            drought_processes: Vec::new(),
+        }
+    }
+}
+
+fn one() -> Positive {
+    Positive(1.0)
+}
+fn default_order() -> Vec<LoadClassData> {
+    vec![
+        LoadClassData::Household,
+        LoadClassData::Industry,
+        LoadClassData::Fab,
+        LoadClassData::Datacenter,
+    ]
+}
+fn default_scarcity() -> NonNeg {
+    NonNeg(5_000.0)
+}
+
+/// A grid area: its non-AI demand, batteries and connection queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Region")]
+pub struct RegionData {
+    /// Unique region name.
+    pub name: String,
+    /// Average non-AI demand at the start, MW.
+    pub demand_avg_mw: NonNeg,
+    /// Growth of non-AI demand, fraction per year (number or path). Default: 0.
+    #[serde(default = "zero_series")]
+    pub demand_growth_per_year: Series,
+    /// Share of non-AI demand that is households (the rest is industry). Default: 0.30.
+    #[serde(default = "d_household")]
+    pub household_share: Fraction,
+    /// Daily swing of demand, fraction of the average (±). Default: 0.15.
+    #[serde(default = "d_daily")]
+    pub daily_amplitude: Fraction,
+    /// Hour of the daily peak, 0–24. Default: 19.
+    #[serde(default = "d_peak_hour")]
+    pub peak_hour: Finite,
+    /// Seasonal swing of demand, fraction of the average (±). Default: 0.10.
+    #[serde(default = "d_seasonal")]
+    pub seasonal_amplitude: Fraction,
+    /// Day of year of the seasonal peak, 1–366. Default: 196 (mid-July).
+    #[serde(default = "d_peak_day")]
+    pub peak_day_of_year: Finite,
+    /// Battery power, MW. Default: 0.
+    #[serde(default)]
+    pub storage_mw: NonNeg,
+    /// Battery energy, MWh. Default: 0.
+    #[serde(default)]
+    pub storage_mwh: NonNeg,
+    /// Battery round-trip efficiency. Default: 0.85.
+    #[serde(default = "d_rte")]
+    pub storage_round_trip_efficiency: Fraction,
+    /// Rate at which new grid connections are approved, MW/yr. Default: 10,000.
+    #[serde(default = "d_approval")]
+    pub interconnection_mw_per_year: NonNeg,
+}
+
+fn zero_series() -> Series {
+    Series::Constant(0.0)
+}
+fn d_household() -> Fraction {
+    Fraction(0.30)
+}
+fn d_daily() -> Fraction {
+    Fraction(0.15)
+}
+fn d_peak_hour() -> Finite {
+    Finite(19.0)
+}
+fn d_seasonal() -> Fraction {
+    Fraction(0.10)
+}
+fn d_peak_day() -> Finite {
+    Finite(196.0)
+}
+fn d_rte() -> Fraction {
+    Fraction(0.85)
+}
+fn d_approval() -> NonNeg {
+    NonNeg(10_000.0)
+}
+
+/// A plant group: one technology in one region. Optional fields default to
+/// the technology's typical values (see `docs/calibration.md`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Plant")]
+pub struct PlantData {
+    /// Unique plant-group name.
+    pub name: String,
+    /// Region it is in.
+    pub region: String,
+    /// Technology.
+    pub technology: TechnologyData,
+    /// Installed capacity, MW.
+    pub installed_mw: NonNeg,
+    /// Mean availability of wind, solar or hydro, fraction of installed MW.
+    #[serde(default)]
+    pub capacity_factor: Option<Fraction>,
+    /// Marginal cost, USD/MWh.
+    #[serde(default)]
+    pub marginal_cost_usd_per_mwh: Option<NonNeg>,
+    /// Emissions, tCO2/MWh.
+    #[serde(default)]
+    pub emissions_t_per_mwh: Option<NonNeg>,
+    /// Size of one unit (the granularity of forced outages), MW.
+    #[serde(default)]
+    pub unit_size_mw: Option<Positive>,
+    /// Forced outages per unit per year.
+    #[serde(default)]
+    pub failures_per_unit_year: Option<NonNeg>,
+    /// Repair time of a forced outage, days (a stochastic process).
+    #[serde(default)]
+    pub repair_days: Option<Dist>,
+}
+
+/// A transmission link (usable both ways).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Link")]
+pub struct LinkData {
+    /// Unique link name.
+    pub name: String,
+    /// One end (a region).
+    pub from: String,
+    /// Other end (a region).
+    pub to: String,
+    /// Transfer limit, MW.
+    pub capacity_mw: NonNeg,
+    /// Share of the power sent that is lost. Default: 0.03.
+    #[serde(default = "d_loss")]
+    pub loss_fraction: Fraction,
+}
+
+fn d_loss() -> Fraction {
+    Fraction(0.03)
+}
+
+/// A generation construction project.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "GridProject")]
+pub struct GridProjectData {
+    /// Unique project name.
+    pub name: String,
+    /// Region it is built in.
+    pub region: String,
+    /// Technology.
+    pub technology: TechnologyData,
+    /// Capacity added on completion, MW.
+    pub mw: NonNeg,
+    /// Construction start.
+    pub start: NaiveDate,
+    /// Construction time, years (a stochastic process).
+    pub lead_time_years: Dist,
+    /// Probability the project is cancelled. Default: 0.
+    #[serde(default)]
+    pub cancel_probability: Fraction,
+}
+
+/// A programme that adds capacity every year.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Programme")]
+pub struct ProgrammeData {
+    /// Unique programme name.
+    pub name: String,
+    /// Region.
+    pub region: String,
+    /// Technology.
+    pub technology: TechnologyData,
+    /// Additions, MW per year (number or path).
+    pub mw_per_year: Series,
+}
+
+/// A dated hydro drought.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Drought")]
+pub struct DroughtData {
+    /// Unique drought name.
+    pub name: String,
+    /// Region whose hydro it cuts.
+    pub region: String,
+    /// First day.
+    pub start: NaiveDate,
+    /// Length, days.
+    pub days: Positive,
+    /// Share of hydro output lost.
+    pub depth: Fraction,
+}
+
+/// Droughts that recur at random in a region.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "DroughtProcess")]
+pub struct DroughtProcessData {
+    /// Region.
+    pub region: String,
+    /// Droughts per year.
+    pub rate_per_year: NonNeg,
+    /// Length of each, days.
+    pub days: Dist,
+    /// Share of hydro output lost in each.
+    pub depth: Dist,
+}
+
+/// The grid part of a scenario, by reference.
+pub struct GridInput<'a> {
+    /// Settings.
+    pub grid: &'a GridData,
+    /// Regions.
+    pub regions: &'a [RegionData],
+    /// Plants.
+    pub plants: &'a [PlantData],
+    /// Links.
+    pub links: &'a [LinkData],
+    /// Projects.
+    pub projects: &'a [GridProjectData],
+    /// Programmes.
+    pub programmes: &'a [ProgrammeData],
+    /// Droughts.
+    pub droughts: &'a [DroughtData],
+}
+
+/// Builds the grid configuration, checking every reference.
+pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioError> {
+    let region_names: Vec<&str> = g.regions.iter().map(|r| r.name.as_str()).collect();
+    let mut cfg = GridConfig::new(ctx.calendar);
+    let interval = Duration::from_secs_f64(g.grid.dispatch_interval_hours.get() * 3600.0)
+        .filter(|d| d.secs() >= 60 && d.secs() <= 7 * 86_400)
+        .ok_or_else(|| {
+            ScenarioError::new(
+                &ctx.file,
+                "grid.dispatch_interval_hours",
+                "must be between 1 minute and 7 days",
+            )
+        })?;
+    cfg.dispatch_interval = interval;
+    cfg.curtailment_order = g.grid.curtailment_order.iter().map(|c| (*c).into()).collect();
+    cfg.scarcity_price_usd_per_mwh = g.grid.scarcity_price_usd_per_mwh.get();
+    for r in g.regions {
+        let mut rc = RegionConfig::new(&r.name, r.demand_avg_mw.get());
+        rc.demand.growth_per_year = r.demand_growth_per_year.to_time_path(&ctx.calendar);
+        rc.demand.household_share = r.household_share.get();
+        rc.demand.daily_amplitude = r.daily_amplitude.get();
+        rc.demand.peak_hour = r.peak_hour.get();
+        rc.demand.seasonal_amplitude = r.seasonal_amplitude.get();
+        rc.demand.peak_day_of_year = r.peak_day_of_year.get();
+        rc.storage = StorageConfig::batteries(r.storage_mw.get(), r.storage_mwh.get());
+        rc.storage.round_trip_efficiency = r.storage_round_trip_efficiency.get();
+        rc.interconnection_approval_mw_per_year = r.interconnection_mw_per_year.get();
+        cfg.regions.push(rc);
+    }
+    for p in g.plants {
+        ctx.check_ref(
+            ("plants", &p.name, "region"),
+            &p.region,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        let mut pc = PlantGroupConfig::typical(&p.name, p.technology.into(), p.installed_mw.get());
+        if let Some(cf) = p.capacity_factor {
+            match &mut pc.availability {
+                Availability::Solar { capacity_factor, .. }
+                | Availability::Weather { capacity_factor, .. } => *capacity_factor = cf.get(),
+                Availability::Firm => {
+                    return Err(ctx.err(
+                        "plants",
+                        &p.name,
+                        "capacity_factor",
+                        "only wind, solar and hydro take a capacity factor; firm plants lose capacity through forced outages",
+                    ));
+                }
+            }
+        }
+        if let Some(v) = p.marginal_cost_usd_per_mwh {
+            pc.marginal_cost_usd_per_mwh = v.get();
+        }
+        if let Some(v) = p.emissions_t_per_mwh {
+            pc.emissions_t_per_mwh = v.get();
+        }
+        if let Some(v) = p.unit_size_mw {
+            pc.unit_size_mw = v.get();
+        }
+        if let Some(v) = p.failures_per_unit_year {
+            pc.failure_rate_per_year = v.get();
+        }
+        if let Some(d) = &p.repair_days {
+            pc.repair_time_days = d.clone();
+        }
+        let region = cfg.regions.iter_mut().find(|r| r.name == p.region);
+        if let Some(region) = region {
+            region.fleet.push(pc);
+        }
+    }
+    for l in g.links {
+        ctx.check_ref(
+            ("links", &l.name, "from"),
+            &l.from,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        ctx.check_ref(
+            ("links", &l.name, "to"),
+            &l.to,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        let mut lc = LinkConfig::new(&l.from, &l.to, l.capacity_mw.get());
+        lc.loss_fraction = l.loss_fraction.get();
+        cfg.links.push(lc);
+    }
+    for p in g.projects {
+        ctx.check_ref(
+            ("grid_projects", &p.name, "region"),
+            &p.region,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        cfg.projects.push(ProjectConfig {
+            name: p.name.clone(),
+            technology: p.technology.into(),
+            region: p.region.clone(),
+            mw: p.mw.get(),
+            start: ctx.at(p.start),
+            lead_time_years: p.lead_time_years.clone(),
+            cancellation_probability: p.cancel_probability.get(),
+        });
+    }
+    for p in g.programmes {
+        ctx.check_ref(
+            ("programmes", &p.name, "region"),
+            &p.region,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        cfg.programmes.push(ProgrammeConfig {
+            name: p.name.clone(),
+            technology: p.technology.into(),
+            region: p.region.clone(),
+            mw_per_year: p.mw_per_year.to_time_path(&ctx.calendar),
+        });
+    }
+    for d in g.droughts {
+        ctx.check_ref(
+            ("droughts", &d.name, "region"),
+            &d.region,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        cfg.droughts.push(DroughtConfig {
+            region: d.region.clone(),
+            start: ctx.at(d.start),
+            duration: Duration::from_days_f64(d.days.get())
+                .ok_or_else(|| ctx.err("droughts", &d.name, "days", "too long"))?,
+            depth_fraction: d.depth.get(),
+        });
+    }
+    for (i, d) in g.grid.drought_processes.iter().enumerate() {
+        ctx.check_ref(
+            ("grid.drought_processes", &i.to_string(), "region"),
+            &d.region,
+            "region",
+            region_names.iter().copied(),
+        )?;
+        cfg.drought_processes.push(DroughtProcessConfig {
+            region: d.region.clone(),
+            rate_per_year: d.rate_per_year.get(),
+            duration_days: d.days.clone(),
+            depth_fraction: d.depth.clone(),
+        });
+    }
+    Ok(cfg)
+}

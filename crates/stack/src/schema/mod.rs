@@ -1,0 +1,52 @@
+//! The scenario's entity types, one file per domain, each with its
+//! conversion into that domain's validated configuration.
+
+pub mod chips;
+pub mod grid;
+pub mod training;
+
+use crate::error::ScenarioError;
+use chrono::NaiveDate;
+use scheduler::{Calendar, SimTime};
+use std::path::PathBuf;
+
+/// What a conversion needs: the calendar, and the file to blame.
+pub struct Ctx {
+    /// The scenario's calendar.
+    pub calendar: Calendar,
+    /// The file the scenario came from (for errors).
+    pub file: PathBuf,
+}
+
+impl Ctx {
+    /// An error about `field` of entity `name` in list `list`.
+    pub fn err(&self, list: &str, name: &str, field: &str, message: impl Into<String>) -> ScenarioError {
+        let path = if field.is_empty() {
+            format!("{list}.{name}")
+        } else {
+            format!("{list}.{name}.{field}")
+        };
+        ScenarioError::new(&self.file, path, message)
+    }
+    /// Simulated time of `date`; dates before the start count as the start.
+    pub fn at(&self, date: NaiveDate) -> SimTime {
+        self.calendar.at_date(date).unwrap_or(SimTime::ZERO)
+    }
+    /// Checks that `reference` names one of `names`.
+    pub fn check_ref<'a>(
+        &self,
+        (list, name, field): (&str, &str, &str),
+        reference: &str,
+        kind: &str,
+        names: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Result<(), ScenarioError> {
+        if names.clone().into_iter().any(|n| n == reference) {
+            return Ok(());
+        }
+        let mut e = self.err(list, name, field, format!("{kind} `{reference}` does not exist"));
+        if let Some(s) = crate::error::did_you_mean(reference, names) {
+            e = e.hint(format!("did you mean `{s}`?"));
+        }
+        Err(e)
+    }
+}

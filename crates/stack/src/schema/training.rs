@@ -1,0 +1,311 @@
+//! Scenario entities of model training, and their conversion into
+//! [`model_training::TrainingConfig`]. Defaults are the training domain's own
+//! (`LabConfig::new`, `SiteConfig::new`, `InferenceConfig::default`), so the
+//! numbers live in one place.
+
+use super::Ctx;
+use crate::error::ScenarioError;
+use crate::schema::chips::DesignData;
+use crate::series::Series;
+use crate::units::{Fraction, NonNeg, Positive};
+use model_training::{ChipBatch, InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
+use scheduler::Dist;
+use serde::{Deserialize, Serialize};
+
+fn lab_default() -> LabConfig {
+    LabConfig::new("", &[])
+}
+fn site_default() -> SiteConfig {
+    SiteConfig::new("")
+}
+
+/// A site where a lab can run a cluster: a grid region and its datacenter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Site")]
+pub struct SiteData {
+    /// Grid region of the datacenter.
+    pub region: String,
+    /// Power usage effectiveness: facility power ÷ IT power. Default: 1.2.
+    #[serde(default = "d_pue")]
+    pub pue: Positive,
+    /// Server and network power per accelerator, W, on top of the chip's own. Default: 700.
+    #[serde(default = "d_overhead")]
+    pub overhead_w_per_chip: NonNeg,
+    /// Grid connection at the start, MW of facility power. Default: 0.
+    #[serde(default)]
+    pub connected_mw: NonNeg,
+    /// Extra connection requested beyond need, as a share of it. Default: 0.5.
+    #[serde(default = "d_headroom")]
+    pub connection_headroom_share: NonNeg,
+}
+
+fn d_pue() -> Positive {
+    Positive(site_default().pue)
+}
+fn d_overhead() -> NonNeg {
+    NonNeg(site_default().overhead_w_per_chip)
+}
+fn d_headroom() -> NonNeg {
+    NonNeg(site_default().connection_headroom_share)
+}
+
+/// Accelerators a lab owns at the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Fleet")]
+pub struct FleetData {
+    /// Design (from `designs`).
+    pub design: String,
+    /// Number of accelerators (rounded).
+    pub count: NonNeg,
+}
+
+/// An AI lab.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Lab")]
+pub struct LabData {
+    /// Unique lab name.
+    pub name: String,
+    /// Share of releases published as open weights, 0–1. Default: 1.
+    #[serde(default = "d_open")]
+    pub open_share: Fraction,
+    /// Physical compute of the first training run, FLOP. Default: 1e24.
+    #[serde(default = "d_target")]
+    pub initial_target_run_flop: Positive,
+    /// Growth of the target run size, fraction per year (3 = ×4 a year). Default: 3.
+    #[serde(default = "d_growth")]
+    pub compute_growth_per_year: NonNeg,
+    /// Months between releases (a stochastic process). Default: `Triangular(low: 2, mode: 3, high: 4)`.
+    #[serde(default = "d_cadence")]
+    pub release_cadence_months: Dist,
+    /// Budget for accelerators and electricity, USD per year (number or path). Default: 1e9.
+    #[serde(default = "d_budget")]
+    pub budget_usd_per_year: Series,
+    /// Sites where it can build clusters.
+    pub sites: Vec<SiteData>,
+    /// Accelerators owned at the start.
+    #[serde(default)]
+    pub fleet: Vec<FleetData>,
+    /// Model FLOP utilisation of training runs, fraction. Default: 0.375.
+    #[serde(default = "d_mfu")]
+    pub mfu: Fraction,
+    /// Longest a training run may last, days. Default: 180.
+    #[serde(default = "d_max_days")]
+    pub max_run_duration_days: Positive,
+    /// Hours between checkpoints. Default: 2.
+    #[serde(default = "d_ckpt")]
+    pub checkpoint_interval_hours: Positive,
+    /// Failures per accelerator per hour that interrupt a run. Default: 2e-6.
+    #[serde(default = "d_fail")]
+    pub chip_failure_rate_per_hour: NonNeg,
+    /// Hours lost restarting after a failure. Default: 0.5.
+    #[serde(default = "d_restart")]
+    pub restart_overhead_hours: NonNeg,
+    /// Months for algorithmic progress to halve the compute a capability needs. Default: 8.
+    #[serde(default = "d_halving")]
+    pub efficiency_halving_months: Positive,
+    /// Efficiency multiplier at the start (1 = the reference). Default: 1.
+    #[serde(default = "d_eff0")]
+    pub initial_efficiency_multiplier: Positive,
+    /// Share of the gap to an open release's efficiency this lab absorbs. Default: 0.5.
+    #[serde(default = "d_catch")]
+    pub spillover_catch_up_share: Fraction,
+    /// Months from another lab's release to its absorption. Default: 3.
+    #[serde(default = "d_delay")]
+    pub spillover_delay_months: NonNeg,
+    /// Whether the lab starts a smaller run when it cannot run its target. Default: true.
+    #[serde(default = "d_true")]
+    pub allow_smaller_runs: bool,
+    /// Smallest run it starts, as a share of the target. Default: 0.25.
+    #[serde(default = "d_min_share")]
+    pub min_run_share_of_target: Fraction,
+    /// Priority for accelerators when allocation is `Priority` (higher first). Default: 0.
+    #[serde(default)]
+    pub chip_priority: u32,
+}
+
+fn d_open() -> Fraction {
+    Fraction(lab_default().open_share)
+}
+fn d_target() -> Positive {
+    Positive(lab_default().initial_target_run_flop)
+}
+fn d_growth() -> NonNeg {
+    NonNeg(lab_default().compute_growth_per_year)
+}
+fn d_cadence() -> Dist {
+    lab_default().release_cadence_months
+}
+fn d_budget() -> Series {
+    Series::Constant(lab_default().budget_usd_per_year.at(scheduler::SimTime::ZERO))
+}
+fn d_mfu() -> Fraction {
+    Fraction(lab_default().mfu)
+}
+fn d_max_days() -> Positive {
+    Positive(lab_default().max_run_duration_days)
+}
+fn d_ckpt() -> Positive {
+    Positive(lab_default().checkpoint_interval_hours)
+}
+fn d_fail() -> NonNeg {
+    NonNeg(lab_default().chip_failure_rate_per_hour)
+}
+fn d_restart() -> NonNeg {
+    NonNeg(lab_default().restart_overhead_hours)
+}
+fn d_halving() -> Positive {
+    Positive(lab_default().efficiency_halving_months)
+}
+fn d_eff0() -> Positive {
+    Positive(lab_default().initial_efficiency_multiplier)
+}
+fn d_catch() -> Fraction {
+    Fraction(lab_default().spillover_catch_up_share)
+}
+fn d_delay() -> NonNeg {
+    NonNeg(lab_default().spillover_delay_months)
+}
+fn d_true() -> bool {
+    true
+}
+fn d_min_share() -> Fraction {
+    Fraction(lab_default().min_run_share_of_target)
+}
+
+/// Ecosystem-wide training settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Ecosystem")]
+pub struct EcosystemData {
+    /// Service life of an accelerator, years. Default: 5.
+    #[serde(default = "d_life")]
+    pub chip_service_life_years: Positive,
+    /// Whether open-weight releases spill efficiency to other labs. Default: true.
+    #[serde(default = "d_true")]
+    pub spillovers: bool,
+    /// Share of a closed release's lead that spills anyway (distillation), relative to an open one. Default: 0.
+    #[serde(default)]
+    pub closed_release_spillover_share: Fraction,
+    /// World frontier of effective training compute, log10 FLOP (number or path). Default: none.
+    #[serde(default)]
+    pub frontier_log10_effective_flop: Option<Series>,
+    /// Largest share of a lab's accelerators that serving its models may take. Default: 0.3.
+    #[serde(default = "d_inf_share")]
+    pub inference_max_share_of_chips: Fraction,
+    /// Months for a release's inference demand to grow to most of its level. Default: 6.
+    #[serde(default = "d_inf_time")]
+    pub inference_adoption_months: Positive,
+    /// How much faster open weights are adopted, ≥ 1. Default: 2.
+    #[serde(default = "d_inf_speed")]
+    pub open_adoption_speedup: Positive,
+}
+
+impl Default for EcosystemData {
+    fn default() -> Self {
+        EcosystemData {
+            chip_service_life_years: d_life(),
+            spillovers: true,
+            closed_release_spillover_share: Fraction(0.0),
+            frontier_log10_effective_flop: None,
+            inference_max_share_of_chips: d_inf_share(),
+            inference_adoption_months: d_inf_time(),
+            open_adoption_speedup: d_inf_speed(),
+        }
+    }
+}
+
+fn d_life() -> Positive {
+    Positive(TrainingConfig::new(Vec::new()).chip_service_life_years)
+}
+fn d_inf_share() -> Fraction {
+    Fraction(InferenceConfig::default().max_share_of_chips)
+}
+fn d_inf_time() -> Positive {
+    Positive(InferenceConfig::default().adoption_time_months)
+}
+fn d_inf_speed() -> Positive {
+    Positive(InferenceConfig::default().open_adoption_speedup)
+}
+
+/// Builds the training configuration, checking every reference.
+pub fn to_config(
+    ctx: &Ctx,
+    labs: &[LabData],
+    eco: &EcosystemData,
+    designs: &[DesignData],
+    regions: &[&str],
+) -> Result<TrainingConfig, ScenarioError> {
+    let mut out = Vec::new();
+    for l in labs {
+        if l.sites.is_empty() {
+            return Err(ctx.err("labs", &l.name, "sites", "a lab needs at least one site"));
+        }
+        let mut sites = Vec::new();
+        for s in &l.sites {
+            ctx.check_ref(
+                ("labs", &l.name, "sites"),
+                &s.region,
+                "region",
+                regions.iter().copied(),
+            )?;
+            let mut sc = SiteConfig::new(s.region.as_str());
+            sc.pue = s.pue.get();
+            sc.overhead_w_per_chip = s.overhead_w_per_chip.get();
+            sc.initial_connection_mw = s.connected_mw.get();
+            sc.connection_headroom_share = s.connection_headroom_share.get();
+            sites.push(sc);
+        }
+        let mut fleet = Vec::new();
+        for f in &l.fleet {
+            let names = designs.iter().map(|d| d.name.as_str());
+            ctx.check_ref(("labs", &l.name, "fleet"), &f.design, "design", names)?;
+            if let Some(d) = designs.iter().find(|d| d.name == f.design) {
+                fleet.push(ChipBatch {
+                    design: d.name.clone(),
+                    count: f.count.get().round() as u64,
+                    peak_flop_s_per_chip: d.peak_flop_s.get(),
+                    power_w_per_chip: d.power_w.get(),
+                    unit_price_usd: d.unit_price_usd.get(),
+                });
+            }
+        }
+        let mut lc = LabConfig::new(l.name.as_str(), &[]);
+        lc.open_share = l.open_share.get();
+        lc.initial_target_run_flop = l.initial_target_run_flop.get();
+        lc.compute_growth_per_year = l.compute_growth_per_year.get();
+        lc.release_cadence_months = l.release_cadence_months.clone();
+        lc.budget_usd_per_year = l.budget_usd_per_year.to_time_path(&ctx.calendar);
+        lc.sites = sites;
+        lc.initial_accelerators = fleet;
+        lc.mfu = l.mfu.get();
+        lc.max_run_duration_days = l.max_run_duration_days.get();
+        lc.checkpoint_interval_hours = l.checkpoint_interval_hours.get();
+        lc.chip_failure_rate_per_hour = l.chip_failure_rate_per_hour.get();
+        lc.restart_overhead_hours = l.restart_overhead_hours.get();
+        lc.efficiency_halving_months = l.efficiency_halving_months.get();
+        lc.initial_efficiency_multiplier = l.initial_efficiency_multiplier.get();
+        lc.spillover_catch_up_share = l.spillover_catch_up_share.get();
+        lc.spillover_delay_months = l.spillover_delay_months.get();
+        lc.allow_smaller_runs = l.allow_smaller_runs;
+        lc.min_run_share_of_target = l.min_run_share_of_target.get();
+        out.push(lc);
+    }
+    let mut cfg = TrainingConfig::new(out);
+    cfg.chip_service_life_years = eco.chip_service_life_years.get();
+    cfg.spillovers_enabled = eco.spillovers;
+    cfg.closed_release_spillover_share = eco.closed_release_spillover_share.get();
+    cfg.frontier_log10_effective_flop = eco
+        .frontier_log10_effective_flop
+        .as_ref()
+        .map(|s| s.to_time_path(&ctx.calendar));
+    cfg.inference = InferenceConfig {
+        max_share_of_chips: eco.inference_max_share_of_chips.get(),
+        adoption_time_months: eco.inference_adoption_months.get(),
+        open_adoption_speedup: eco.open_adoption_speedup.get(),
+    };
+    cfg.calendar = Some(ctx.calendar);
+    Ok(cfg)
+}

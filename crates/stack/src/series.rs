@@ -1,0 +1,210 @@
+//! Values that may change over the horizon: a number, or a path over dates.
+//!
+//! In a scenario, a field of this type accepts
+//! - a number: constant over the horizon (`demand_growth: 0.05`);
+//! - a list of `(date, value)` pairs, joined by straight lines
+//!   (`[("2025-01-01", 0.05), ("2030-01-01", 0.03)]`);
+//! - `(step: [...])` or `(linear: [...])` to say how points are joined;
+//!   `step` holds each value until the next date.
+//!
+//! Before the first date the first value holds; after the last, the last.
+
+use chrono::NaiveDate;
+use scheduler::{Calendar, Interp, SimTime, TimePath};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A number, or a path of values over dates (see the module docs).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Series {
+    /// The same value over the whole horizon.
+    Constant(f64),
+    /// Values at dates, joined as `interp` says.
+    Path {
+        /// How points are joined.
+        interp: Interp,
+        /// `(date, value)` in increasing date order.
+        points: Vec<(NaiveDate, f64)>,
+    },
+}
+
+impl Series {
+    /// The constant `v`.
+    pub fn constant(v: f64) -> Series {
+        Series::Constant(v)
+    }
+
+    /// The path in simulated time under `calendar`. Dates before the start
+    /// count as the start.
+    pub fn to_time_path(&self, calendar: &Calendar) -> TimePath {
+        match self {
+            Series::Constant(v) => TimePath::constant(*v),
+            Series::Path { interp, points } => {
+                let pts = points
+                    .iter()
+                    .map(|(d, v)| (calendar.at_date(*d).unwrap_or(SimTime::ZERO), *v))
+                    .collect();
+                // Points were checked sorted and finite when read.
+                TimePath::new(pts, *interp).unwrap_or_else(|| TimePath::constant(f64::NAN))
+            }
+        }
+    }
+
+    /// Checks every value with `check` (a range check of the field).
+    pub fn check(&self, check: impl Fn(f64) -> Result<(), String>) -> Result<(), String> {
+        match self {
+            Series::Constant(v) => check(*v),
+            Series::Path { points, .. } => points.iter().try_for_each(|(_, v)| check(*v)),
+        }
+    }
+
+    /// The largest value.
+    pub fn max(&self) -> f64 {
+        match self {
+            Series::Constant(v) => *v,
+            Series::Path { points, .. } => points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+
+    /// The value at the first instant (the first point, or the constant).
+    pub fn first(&self) -> f64 {
+        match self {
+            Series::Constant(v) => *v,
+            Series::Path { points, .. } => points.first().map_or(f64::NAN, |p| p.1),
+        }
+    }
+}
+
+fn check_points(points: &[(String, f64)]) -> Result<Vec<(NaiveDate, f64)>, String> {
+    if points.is_empty() {
+        return Err("a path needs at least one (date, value) point".into());
+    }
+    let mut out: Vec<(NaiveDate, f64)> = Vec::with_capacity(points.len());
+    for (d, v) in points {
+        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| format!("`{d}` is not a date in ISO form YYYY-MM-DD"))?;
+        if !v.is_finite() {
+            return Err(format!("value at {d} must be finite, got {v}"));
+        }
+        if let Some(prev) = out.last()
+            && prev.0 >= date
+        {
+            return Err(format!("path dates must increase: {} then {}", prev.0, date));
+        }
+        out.push((date, *v));
+    }
+    Ok(out)
+}
+
+impl<'de> Deserialize<'de> for Series {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Series;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a number, a list of (\"YYYY-MM-DD\", value) points, or (step: [...]) / (linear: [...])",
+                )
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Series, E> {
+                if v.is_finite() {
+                    Ok(Series::Constant(v))
+                } else {
+                    Err(E::custom(format!("expected a finite number, got {v}")))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Series, E> {
+                Ok(Series::Constant(v as f64))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Series, E> {
+                Ok(Series::Constant(v as f64))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Series, A::Error> {
+                let mut pts = Vec::new();
+                while let Some(p) = seq.next_element::<(String, f64)>()? {
+                    pts.push(p);
+                }
+                let points = check_points(&pts).map_err(de::Error::custom)?;
+                Ok(Series::Path {
+                    interp: Interp::Linear,
+                    points,
+                })
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Series, A::Error> {
+                let Some(key) = map.next_key::<String>()? else {
+                    return Err(de::Error::custom("expected `step: [...]` or `linear: [...]`"));
+                };
+                let interp = match key.as_str() {
+                    "step" => Interp::Step,
+                    "linear" => Interp::Linear,
+                    other => {
+                        return Err(de::Error::custom(format!(
+                            "unknown path kind `{other}`, expected `step` or `linear`"
+                        )));
+                    }
+                };
+                let pts: Vec<(String, f64)> = map.next_value()?;
+                if map.next_key::<String>()?.is_some() {
+                    return Err(de::Error::custom(
+                        "a path takes exactly one of `step` or `linear`",
+                    ));
+                }
+                let points = check_points(&pts).map_err(de::Error::custom)?;
+                Ok(Series::Path { interp, points })
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Series {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Series::Constant(v) => s.serialize_f64(*v),
+            Series::Path { interp, points } => {
+                let mut m = s.serialize_map(Some(1))?;
+                let key = match interp {
+                    Interp::Step => "step",
+                    Interp::Linear => "linear",
+                };
+                let pts: Vec<(String, f64)> = points.iter().map(|(d, v)| (d.to_string(), *v)).collect();
+                m.serialize_entry(key, &pts)?;
+                m.end()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forms() {
+        assert_eq!(ron::from_str::<Series>("3").unwrap(), Series::Constant(3.0));
+        let lin: Series = ron::from_str(r#"[("2025-01-01", 1.0), ("2026-01-01", 3)]"#).unwrap();
+        let cal = Calendar::new(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        let p = lin.to_time_path(&cal);
+        let mid = cal.at_date(NaiveDate::from_ymd_opt(2025, 7, 2).unwrap()).unwrap();
+        assert!((p.at(mid) - 2.0).abs() < 0.01);
+        let step: Series = ron::from_str(r#"(step: [("2025-01-01", 1.0), ("2026-01-01", 3)])"#).unwrap();
+        assert_eq!(step.to_time_path(&cal).at(mid), 1.0);
+        // Survives a JSON round trip (used to apply parameter overrides).
+        let json = serde_json::to_string(&step).unwrap();
+        assert_eq!(serde_json::from_str::<Series>(&json).unwrap(), step);
+    }
+
+    #[test]
+    fn bad_paths_are_refused() {
+        for bad in [
+            r#"[("2025-13-01", 1.0)]"#,
+            r#"[("2026-01-01", 1.0), ("2025-01-01", 1.0)]"#,
+            r#"[]"#,
+            r#"(cubic: [("2025-01-01", 1.0)])"#,
+        ] {
+            assert!(ron::from_str::<Series>(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! The one place where the three domains meet.
+//!
+//! Each domain pushes *signals* into its own buffer; after every event the
+//! stack calls [`Wiring::route`], which turns each signal into a call on, or
+//! an event for, another domain:
+//!
+//! | signal | becomes |
+//! | --- | --- |
+//! | `GridSignal::LoadServed` of a datacenter site | `Training::set_power_served` (MW) |
+//! | `GridSignal::LoadServed` of a fab | `SupplyChain::set_power_served` (share of demand served) |
+//! | `GridSignal::ConnectionGranted` of a site | `Training::connection_granted` |
+//! | `FabSignal::Delivered` | after `install_delay_days`, `Training::accelerators_delivered` |
+//! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
+//! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
+//! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
+//! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
+//! | monthly sample | `Training::set_electricity_price` from the region's average price |
+//!
+//! Signals with no consumer (project completions, releases, scrapped
+//! wafers) go only to the event trace.
+
+use crate::error::RunError;
+use crate::world::{Domains, StackEvent};
+use energy_grid::{GridSignal, LoadId, RegionId};
+use fab_supply_chain::{BuyerId, FabId, FabSignal};
+use model_training::{ChipBatch, LabId, SiteId, TrainingSignal};
+use scheduler::{Duration, Mapped, Scheduler};
+
+/// What a grid load stands for in the other domains.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadOwner {
+    /// A training site (a lab's datacenter in a region).
+    Site(SiteId),
+    /// A fab.
+    Fab(FabId),
+}
+
+/// The id maps between domains, built when the stack is assembled.
+#[derive(Debug, Default)]
+pub struct Wiring {
+    /// Owner of each grid load, by load index.
+    pub load_owner: Vec<LoadOwner>,
+    /// Grid load of each training site, by site index.
+    pub site_load: Vec<LoadId>,
+    /// Every training site with its grid region.
+    pub site_region: Vec<(SiteId, RegionId)>,
+    /// Grid load of each fab, by fab index.
+    pub fab_load: Vec<LoadId>,
+    /// Training lab of each supply-chain buyer, by buyer index.
+    pub buyer_lab: Vec<LabId>,
+    /// Supply-chain buyer of each lab, by lab index.
+    pub lab_buyer: Vec<BuyerId>,
+    /// Last power demand of each fab, MW (to turn served MW into a share).
+    pub fab_demand_mw: Vec<f64>,
+    /// Delay from delivery to installation.
+    pub install_delay: Duration,
+}
+
+/// Signal buffers, reused for the whole run.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// From the grid.
+    pub grid: Vec<GridSignal>,
+    /// From the supply chain.
+    pub fab: Vec<FabSignal>,
+    /// From training.
+    pub training: Vec<TrainingSignal>,
+}
+
+impl Signals {
+    fn is_empty(&self) -> bool {
+        self.grid.is_empty() && self.fab.is_empty() && self.training.is_empty()
+    }
+}
+
+/// Receives every routed signal, for the event trace.
+pub trait SignalSink {
+    /// Records one signal (its debug form).
+    fn signal(&mut self, what: &dyn std::fmt::Debug);
+}
+
+impl Wiring {
+    /// Delivers every pending signal, and those the deliveries cause, until
+    /// none is left.
+    pub fn route(
+        &mut self,
+        d: &mut Domains,
+        sig: &mut Signals,
+        sched: &mut Scheduler<StackEvent>,
+        sink: &mut dyn SignalSink,
+    ) -> Result<(), RunError> {
+        let mut grid = Vec::new();
+        let mut fab = Vec::new();
+        let mut training = Vec::new();
+        while !sig.is_empty() {
+            std::mem::swap(&mut grid, &mut sig.grid);
+            std::mem::swap(&mut fab, &mut sig.fab);
+            std::mem::swap(&mut training, &mut sig.training);
+            for s in grid.drain(..) {
+                sink.signal(&s);
+                self.grid_signal(s, d, sig, sched)?;
+            }
+            for s in fab.drain(..) {
+                sink.signal(&s);
+                self.fab_signal(s, d, sig, sched)?;
+            }
+            for s in training.drain(..) {
+                sink.signal(&s);
+                self.training_signal(s, d, sched)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn grid_signal(
+        &mut self,
+        s: GridSignal,
+        d: &mut Domains,
+        sig: &mut Signals,
+        sched: &mut Scheduler<StackEvent>,
+    ) -> Result<(), RunError> {
+        match s {
+            GridSignal::LoadServed {
+                load,
+                requested_mw,
+                served_mw,
+            } => match self.load_owner[load.index()] {
+                LoadOwner::Site(site) => {
+                    let mut agenda = Mapped::new(sched, StackEvent::Training);
+                    d.training
+                        .set_power_served(site, served_mw, &mut agenda, &mut sig.training)?;
+                }
+                LoadOwner::Fab(fab) => {
+                    let share = if requested_mw > 0.0 {
+                        (served_mw / requested_mw).clamp(0.0, 1.0)
+                    } else {
+                        1.0
+                    };
+                    let mut agenda = Mapped::new(sched, StackEvent::Fab);
+                    d.fab.set_power_served(fab, share, &mut agenda, &mut sig.fab)?;
+                }
+            },
+            GridSignal::ConnectionGranted { load, connected_mw } => {
+                if let LoadOwner::Site(site) = self.load_owner[load.index()] {
+                    let mut agenda = Mapped::new(sched, StackEvent::Training);
+                    d.training
+                        .connection_granted(site, connected_mw, &mut agenda, &mut sig.training)?;
+                }
+            }
+            GridSignal::ProjectCompleted { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn fab_signal(
+        &mut self,
+        s: FabSignal,
+        d: &mut Domains,
+        _sig: &mut Signals,
+        sched: &mut Scheduler<StackEvent>,
+    ) -> Result<(), RunError> {
+        match s {
+            FabSignal::Delivered {
+                buyer,
+                design_name,
+                count,
+                peak_flop_s_per_chip,
+                power_w_per_chip,
+                unit_price_usd,
+                ..
+            } => {
+                let lab = self.buyer_lab[buyer.index()];
+                let batch = ChipBatch {
+                    design: design_name,
+                    count,
+                    peak_flop_s_per_chip,
+                    power_w_per_chip,
+                    unit_price_usd,
+                };
+                sched.schedule_after(self.install_delay, StackEvent::Install { lab, batch })?;
+            }
+            FabSignal::PowerDemand { fab, mw } => {
+                self.fab_demand_mw[fab.index()] = mw;
+                d.grid.set_load_demand(self.fab_load[fab.index()], mw)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn training_signal(
+        &mut self,
+        s: TrainingSignal,
+        d: &mut Domains,
+        sched: &mut Scheduler<StackEvent>,
+    ) -> Result<(), RunError> {
+        match s {
+            TrainingSignal::PowerDemand { site, mw } => {
+                d.grid.set_load_demand(self.site_load[site.index()], mw)?;
+            }
+            TrainingSignal::Order { lab, budget_usd } => {
+                d.fab.place_order(self.lab_buyer[lab.index()], budget_usd)?;
+            }
+            TrainingSignal::ConnectionRequest { site, additional_mw } => {
+                let mut agenda = Mapped::new(sched, StackEvent::Grid);
+                d.grid
+                    .request_connection(self.site_load[site.index()], additional_mw, &mut agenda)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Passes each region's average price of the month to its sites.
+    pub fn monthly_prices(&self, d: &mut Domains, now: scheduler::SimTime) -> Result<(), RunError> {
+        for &(site, region) in &self.site_region {
+            let price = d.grid.average_price_since_sample_usd_per_mwh(region);
+            d.training.set_electricity_price(site, price, now)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,339 @@
+//! Assembling a runnable world from a scenario, and the event loop.
+
+use crate::error::{RunError, ScenarioError};
+use crate::output::SeriesRow;
+use crate::scenario::ScenarioData;
+use crate::schema::{self, Ctx};
+use crate::wiring::{LoadOwner, SignalSink, Signals, Wiring};
+use energy_grid::{Grid, GridConfig, GridEvent, LoadClass, LoadSpec};
+use fab_supply_chain::{FabConfig, FabEvent, SupplyChain};
+use model_training::{ChipBatch, LabId, Training, TrainingConfig, TrainingEvent};
+use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime};
+use std::path::Path;
+
+/// Every event of the stack: one variant per domain, plus the stack's own.
+#[derive(Debug)]
+pub enum StackEvent {
+    /// An energy-grid event.
+    Grid(GridEvent),
+    /// A supply-chain event.
+    Fab(FabEvent),
+    /// A training event.
+    Training(TrainingEvent),
+    /// Accelerators delivered earlier are installed in a lab's cluster.
+    Install {
+        /// The lab.
+        lab: LabId,
+        /// What was delivered.
+        batch: ChipBatch,
+    },
+    /// The recorder samples every domain's metrics.
+    Sample,
+}
+
+/// The three domains of one run.
+pub struct Domains {
+    /// The energy grid.
+    pub grid: Grid,
+    /// The chip supply chain.
+    pub fab: SupplyChain,
+    /// Model training.
+    pub training: Training,
+}
+
+/// The three domains' configurations, built from a scenario.
+#[derive(Clone, Debug)]
+pub struct Configs {
+    /// Calendar of the run.
+    pub calendar: Calendar,
+    /// End of the run.
+    pub end: SimTime,
+    /// Grid.
+    pub grid: GridConfig,
+    /// Supply chain.
+    pub fab: FabConfig,
+    /// Training.
+    pub training: TrainingConfig,
+}
+
+/// Builds the domain configurations from scenario data, checking every
+/// cross-reference. Errors name `file` and the field path.
+pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, ScenarioError> {
+    let calendar = Calendar::new(data.start);
+    let ctx = Ctx {
+        calendar,
+        file: file.to_path_buf(),
+    };
+    let horizon = Duration::from_years_f64(data.horizon_years.get())
+        .filter(|_| data.horizon_years.get() <= 100.0)
+        .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
+    let regions: Vec<&str> = data.regions.iter().map(|r| r.name.as_str()).collect();
+    let grid = schema::grid::to_config(
+        &ctx,
+        &schema::grid::GridInput {
+            grid: &data.grid,
+            regions: &data.regions,
+            plants: &data.plants,
+            links: &data.links,
+            projects: &data.grid_projects,
+            programmes: &data.programmes,
+            droughts: &data.droughts,
+        },
+    )?;
+    let buyers = data
+        .labs
+        .iter()
+        .map(|l| (l.name.clone(), l.chip_priority))
+        .collect();
+    let fab = schema::chips::to_config(
+        &ctx,
+        &schema::chips::ChipsInput {
+            chips: &data.chips,
+            designs: &data.designs,
+            fabs: &data.fabs,
+            projects: &data.fab_projects,
+            imports: &data.imports,
+            die_banks: &data.die_banks,
+            policies: &data.policies,
+            buyers,
+            regions: regions.clone(),
+        },
+    )?;
+    let training = schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
+    Ok(Configs {
+        calendar,
+        end: SimTime::ZERO + horizon,
+        grid,
+        fab,
+        training,
+    })
+}
+
+/// Receives what a run produces as it goes.
+pub trait Observer: SignalSink {
+    /// An event is about to be handled.
+    fn event(&mut self, t: SimTime, event: &StackEvent);
+}
+
+/// An observer that keeps nothing.
+pub struct Quiet;
+
+impl SignalSink for Quiet {
+    fn signal(&mut self, _what: &dyn std::fmt::Debug) {}
+}
+impl Observer for Quiet {
+    fn event(&mut self, _t: SimTime, _event: &StackEvent) {}
+}
+
+/// A world ready to run: domains, wiring, scheduler and recorder.
+pub struct World {
+    /// The domains.
+    pub domains: Domains,
+    wiring: Wiring,
+    signals: Signals,
+    sched: Scheduler<StackEvent>,
+    calendar: Calendar,
+    end: SimTime,
+    sample_months: u32,
+    /// The samples recorded so far.
+    pub rows: Vec<SeriesRow>,
+}
+
+impl World {
+    /// Builds the domains from `configs` with the random streams of `seed`,
+    /// registers every site and fab as a grid load, and wires the ids.
+    pub fn assemble(configs: Configs, seed: u64, data: &ScenarioData) -> Result<World, RunError> {
+        let streams = RngStreams::new(seed, 0);
+        let mut grid = Grid::new(configs.grid, &streams)?;
+        let fab = SupplyChain::new(configs.fab, &streams)?;
+        let training = Training::new(configs.training, &streams)?;
+        let mut wiring = Wiring {
+            install_delay: Duration::from_days_f64(data.settings.install_delay_days)
+                .unwrap_or(Duration::ZERO),
+            ..Wiring::default()
+        };
+        for (site, name, region) in training.sites() {
+            let region_id = grid.region_id(region).ok_or_else(|| {
+                ScenarioError::new(
+                    "<scenario>",
+                    format!("labs.{name}.sites"),
+                    format!("unknown region `{region}`"),
+                )
+            })?;
+            let connected = initial_connection(data, name, region);
+            let load = grid.add_load(LoadSpec {
+                name: name.to_string(),
+                region: region_id,
+                class: LoadClass::Datacenter,
+                connected_mw: connected,
+            })?;
+            push_at(&mut wiring.load_owner, load.index(), LoadOwner::Site(site));
+            push_at(&mut wiring.site_load, site.index(), load);
+            wiring.site_region.push((site, region_id));
+        }
+        for (fab_id, name, region) in fab.fabs() {
+            let region_id = grid.region_id(region).ok_or_else(|| {
+                ScenarioError::new(
+                    "<scenario>",
+                    format!("fabs.{name}.region"),
+                    format!("unknown region `{region}`"),
+                )
+            })?;
+            // Fabs are existing industrial sites: connected for what they can draw.
+            let connected = data
+                .fabs
+                .iter()
+                .find(|f| f.name == name)
+                .map_or(0.0, |f| f.power_mw.get());
+            let load = grid.add_load(LoadSpec {
+                name: name.to_string(),
+                region: region_id,
+                class: LoadClass::Fab,
+                connected_mw: connected,
+            })?;
+            push_at(&mut wiring.load_owner, load.index(), LoadOwner::Fab(fab_id));
+            push_at(&mut wiring.fab_load, fab_id.index(), load);
+            push_at(&mut wiring.fab_demand_mw, fab_id.index(), 0.0);
+        }
+        for (lab, name) in training.labs() {
+            let buyer = fab.buyer_id(name).ok_or_else(|| {
+                ScenarioError::new(
+                    "<scenario>",
+                    format!("labs.{name}"),
+                    "internal: the lab has no buyer",
+                )
+            })?;
+            push_at(&mut wiring.lab_buyer, lab.index(), buyer);
+            push_at(&mut wiring.buyer_lab, buyer.index(), lab);
+        }
+        let sched = Scheduler::new().with_budget(data.settings.max_events);
+        Ok(World {
+            domains: Domains { grid, fab, training },
+            wiring,
+            signals: Signals::default(),
+            sched,
+            calendar: configs.calendar,
+            end: configs.end,
+            sample_months: data.settings.sample_every_months.clamp(1, 12),
+            rows: Vec::new(),
+        })
+    }
+
+    /// Runs to the end of the horizon, recording metrics at every sampling
+    /// instant (including time zero and the end).
+    pub fn run(&mut self, obs: &mut dyn Observer) -> Result<(), RunError> {
+        let d = &mut self.domains;
+        d.grid
+            .start(&mut Mapped::new(&mut self.sched, StackEvent::Grid))?;
+        d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
+        d.training
+            .start(&mut Mapped::new(&mut self.sched, StackEvent::Training))?;
+        self.sched.schedule_at(SimTime::ZERO, StackEvent::Sample)?;
+        while let Some((t, event)) = self.sched.next_event_until(self.end)? {
+            obs.event(t, &event);
+            let d = &mut self.domains;
+            let s = &mut self.signals;
+            match event {
+                StackEvent::Grid(e) => d.grid.handle(
+                    e,
+                    &mut Mapped::new(&mut self.sched, StackEvent::Grid),
+                    &mut s.grid,
+                )?,
+                StackEvent::Fab(e) => {
+                    d.fab
+                        .handle(e, &mut Mapped::new(&mut self.sched, StackEvent::Fab), &mut s.fab)?
+                }
+                StackEvent::Training(e) => d.training.handle(
+                    e,
+                    &mut Mapped::new(&mut self.sched, StackEvent::Training),
+                    &mut s.training,
+                )?,
+                StackEvent::Install { lab, batch } => d.training.accelerators_delivered(
+                    lab,
+                    batch,
+                    &mut Mapped::new(&mut self.sched, StackEvent::Training),
+                    &mut s.training,
+                )?,
+                StackEvent::Sample => self.sample(t)?,
+            }
+            self.wiring
+                .route(&mut self.domains, &mut self.signals, &mut self.sched, obs)?;
+        }
+        // The final instant: sample what the last period accumulated.
+        self.sample(self.end)?;
+        Ok(())
+    }
+
+    fn sample(&mut self, t: SimTime) -> Result<(), RunError> {
+        let date = self.calendar.date(t).map(|d| d.to_string()).unwrap_or_default();
+        let time_year = self.calendar.fractional_year(t).unwrap_or(f64::NAN);
+        let mut bad: Option<RunError> = None;
+        let rows = &mut self.rows;
+        let mut emit = |metric: &str, entity: &str, value: f64| {
+            if !value.is_finite() && bad.is_none() {
+                bad = Some(RunError::NotFinite {
+                    metric: metric.to_string(),
+                    entity: entity.to_string(),
+                    value,
+                    date: date.clone(),
+                });
+            }
+            rows.push(SeriesRow {
+                time_year,
+                date: date.clone(),
+                metric: metric.to_string(),
+                entity: entity.to_string(),
+                value,
+            });
+        };
+        self.wiring.monthly_prices(&mut self.domains, t)?;
+        self.domains.grid.sample_metrics(t, &mut emit);
+        self.domains.fab.sample_metrics(t, &mut emit);
+        self.domains.training.sample_metrics(t, &mut emit);
+        if let Some(e) = bad {
+            return Err(e);
+        }
+        if t < self.end {
+            let mut next = t;
+            for _ in 0..self.sample_months {
+                next = self.calendar.next_month_start(next).unwrap_or(SimTime::MAX);
+            }
+            if next <= self.end {
+                self.sched.schedule_at(next, StackEvent::Sample)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Events handled so far.
+    pub fn events_processed(&self) -> u64 {
+        self.sched.events_processed()
+    }
+
+    /// Whole-run scalar outcomes of every domain, in a fixed order.
+    pub fn summary_scalars(&self) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        let mut emit = |k: &str, v: f64| out.push((k.to_string(), v));
+        self.domains.grid.summary_scalars(&mut emit);
+        self.domains.fab.summary_scalars(&mut emit);
+        self.domains.training.summary_scalars(&mut emit);
+        out
+    }
+}
+
+/// The connection a site starts with, MW: sites are named `<lab>@<region>`.
+fn initial_connection(data: &ScenarioData, site_name: &str, region: &str) -> f64 {
+    data.labs
+        .iter()
+        .filter(|l| format!("{}@{region}", l.name) == site_name)
+        .flat_map(|l| l.sites.iter())
+        .find(|s| s.region == region)
+        .map_or(0.0, |s| s.connected_mw.get())
+}
+
+fn push_at<T: Clone>(v: &mut Vec<T>, i: usize, x: T) {
+    if v.len() <= i {
+        v.resize(i + 1, x.clone());
+    }
+    v[i] = x;
+}
