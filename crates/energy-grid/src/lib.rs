@@ -1,1 +1,70 @@
-//! placeholder
+//! The energy grid: regions with fleets, storage and demand, joined by
+//! transmission links, dispatched at a fixed interval, with forced outages,
+//! droughts, build-out and an interconnection queue; it tells the other
+//! domains how much power their loads get.
+//!
+//! # The cycle
+//!
+//! ```text
+//! GridConfig ──Grid::new──▶ Grid ──start──▶ Dispatch, UnitFailure, ProjectResolved, ProgrammeStep, DroughtStart …
+//!                             ▲                                 │
+//!   add_load / set_load_demand / request_connection (wiring)    ▼
+//!                             └──────── handle(event) ──▶ GridSignal::{LoadServed, ConnectionGranted, ProjectCompleted}
+//! ```
+//!
+//! Each dispatch step (default hourly) computes availability (solar shape,
+//! AR(1) wind and hydro, units on forced outage, droughts), demand (non-AI
+//! shape and growth plus AI loads), then per region: merit order, storage
+//! discharge, imports over links (greedy augmenting paths; see the
+//! `transport` module), storage charging from spare generation, and curtailment by
+//! the configured class order. The step allocates nothing.
+//!
+//! The model, its equations and what it leaves out: `docs/model/energy-grid.md`;
+//! sources of default numbers: `docs/calibration/energy-grid.md`.
+//!
+//! ```
+//! use energy_grid::{calendar_2025, Grid, GridConfig, GridEvent, LoadClass, LoadSpec};
+//! use scheduler::{RngStreams, Scheduler, SimTime, SECS_PER_DAY};
+//!
+//! let calendar = calendar_2025();
+//! let mut grid = Grid::new(GridConfig::example_two_region(calendar), &RngStreams::new(1, 0)).unwrap();
+//! let north = grid.region_id("north").unwrap();
+//! let dc = grid
+//!     .add_load(LoadSpec { name: "dc".into(), region: north, class: LoadClass::Datacenter, connected_mw: 50.0 })
+//!     .unwrap();
+//! grid.set_load_demand(dc, 50.0).unwrap();
+//! let mut agenda: Scheduler<GridEvent> = Scheduler::new();
+//! grid.start(&mut agenda).unwrap();
+//! let mut signals = Vec::new();
+//! while let Some((_, event)) = agenda.next_event_until(SimTime(SECS_PER_DAY)).unwrap() {
+//!     grid.handle(event, &mut agenda, &mut signals).unwrap();
+//! }
+//! for balance in grid.last_balance() {
+//!     assert!(balance.residual_mw().abs() < 1e-6);
+//! }
+//! ```
+
+mod buildout;
+mod config;
+mod defaults;
+mod dispatch;
+mod grid;
+mod metrics;
+mod outages;
+mod profiles;
+mod state;
+mod transport;
+mod validate;
+
+pub use config::{
+    Availability, DEFAULT_DISPATCH_HOURS, DemandConfig, DroughtConfig, DroughtProcessConfig, GridConfig,
+    LinkConfig, LoadClass, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, StorageConfig,
+    Technology,
+};
+pub use defaults::calendar_2025;
+pub use grid::Grid;
+pub use state::{
+    GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
+    RegionId,
+};
+pub use validate::GridError;

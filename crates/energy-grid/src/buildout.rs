@@ -1,0 +1,176 @@
+//! Build-out: construction projects (drawn lead time, possible cancellation)
+//! and programmes that add capacity at a rate in MW per year.
+//!
+//! A project draws, from its own stream `grid/project/<name>`, whether it is
+//! cancelled (probability `cancellation_probability`), then its lead time;
+//! it completes at `start + lead time`, or, if cancelled, is abandoned at a
+//! uniformly drawn point of its lead time. A programme adds
+//! `mw_per_year(t) × programme_interval` at the end of every interval.
+//! Capacity goes to the first plant group of the technology in the region
+//! (batteries: to the region's storage, keeping its hours of storage, 4 h if
+//! it had none). New firm capacity arrives as running units.
+
+use crate::config::Technology;
+use crate::grid::{Grid, units_for};
+use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
+use crate::validate::{GridError, MAX_MW};
+use rand::Rng;
+use scheduler::{Agenda, Duration};
+
+/// Hours of storage given to batteries built in a region that had none.
+const DEFAULT_STORAGE_HOURS: f64 = 4.0;
+
+impl Grid {
+    pub(crate) fn start_buildout(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
+        let now = agenda.now();
+        for i in 0..self.projects.len() {
+            let p = &mut self.projects[i];
+            let rng = self.project_rngs[i].as_mut();
+            let cancelled = rng.random::<f64>() < p.cancellation_probability;
+            let lead_years = p.lead_time_years.sample(&mut *rng);
+            let share = if cancelled { rng.random::<f64>() } else { 1.0 };
+            let lead =
+                Duration::from_years_f64(lead_years * share).ok_or_else(|| GridError::NotComputable {
+                    what: format!("lead time of project `{}`", p.name),
+                    at_secs: now.ticks(),
+                    detail: format!("drew {lead_years} years"),
+                })?;
+            let at = p
+                .start
+                .max(now)
+                .checked_add(lead)
+                .ok_or(scheduler::ScheduleError::Overflow { now, delay: lead })?;
+            agenda.schedule_at(
+                at,
+                GridEvent::ProjectResolved {
+                    project: ProjectId(i as u32),
+                },
+            )?;
+            p.cancelled = cancelled;
+            self.regions[p.region as usize].projects_pending += 1;
+        }
+        for i in 0..self.programmes.len() {
+            agenda.schedule_after(
+                self.programme_interval,
+                GridEvent::ProgrammeStep { programme: i as u32 },
+            )?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn on_project_resolved(
+        &mut self,
+        project: ProjectId,
+        agenda: &mut impl Agenda<GridEvent>,
+        signals: &mut Vec<GridSignal>,
+    ) -> Result<(), GridError> {
+        let i = project.index();
+        let Some(p) = self.projects.get_mut(i) else {
+            return Ok(());
+        };
+        if p.resolved {
+            return Ok(());
+        }
+        p.resolved = true;
+        let (region, technology, mw, cancelled) = (p.region, p.technology, p.mw, p.cancelled);
+        let r = &mut self.regions[region as usize];
+        r.projects_pending = r.projects_pending.saturating_sub(1);
+        if cancelled {
+            self.totals.projects_cancelled += 1;
+            return Ok(());
+        }
+        r.period.projects_completed += 1;
+        self.totals.projects_completed += 1;
+        self.add_capacity(region as usize, technology, mw, agenda)?;
+        signals.push(GridSignal::ProjectCompleted {
+            project,
+            region: RegionId(region),
+            technology,
+            mw,
+        });
+        Ok(())
+    }
+
+    pub(crate) fn on_programme_step(
+        &mut self,
+        i: usize,
+        agenda: &mut impl Agenda<GridEvent>,
+    ) -> Result<(), GridError> {
+        let now = agenda.now();
+        let Some(p) = self.programmes.get(i) else {
+            return Ok(());
+        };
+        let (region, technology) = (p.region as usize, p.technology);
+        let mw = p.mw_per_year.at(now) * self.programme_interval.as_years();
+        if mw > 0.0 {
+            self.add_capacity(region, technology, mw, agenda)?;
+        }
+        agenda.schedule_after(
+            self.programme_interval,
+            GridEvent::ProgrammeStep { programme: i as u32 },
+        )?;
+        Ok(())
+    }
+
+    /// Adds `mw` of `technology` in region `ri` (see the module docs).
+    pub(crate) fn add_capacity(
+        &mut self,
+        ri: usize,
+        technology: Technology,
+        mw: f64,
+        agenda: &mut impl Agenda<GridEvent>,
+    ) -> Result<(), GridError> {
+        if technology == Technology::Battery {
+            let s = &mut self.regions[ri].storage;
+            let hours = if s.power_mw > 0.0 {
+                s.energy_mwh / s.power_mw
+            } else {
+                DEFAULT_STORAGE_HOURS
+            };
+            s.power_mw = (s.power_mw + mw).min(MAX_MW);
+            s.energy_mwh += mw * hours;
+            return Ok(());
+        }
+        let (m0, m1) = self.regions[ri].merit;
+        let target = (m0..m1)
+            .map(|pos| self.merit[pos] as usize)
+            .filter(|&g| self.groups[g].technology == technology)
+            .min();
+        let Some(g) = target else {
+            // Grid::new creates a group for every build-out target, so this is unreachable.
+            return Ok(());
+        };
+        let group = &mut self.groups[g];
+        group.installed_mw = (group.installed_mw + mw).min(MAX_MW);
+        if let Some(o) = group.outages.as_mut() {
+            let units = units_for(group.installed_mw, o.unit_size_mw);
+            if units != o.units_total {
+                o.units_total = units.max(o.units_down);
+                if self.started {
+                    self.reschedule_failure(g, agenda)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Projects not yet completed or abandoned, in `region`.
+    pub fn projects_pending(&self, region: RegionId) -> u32 {
+        self.regions.get(region.index()).map_or(0, |r| r.projects_pending)
+    }
+
+    /// Installed capacity of `technology` in `region`, MW (batteries: storage power).
+    pub fn installed_mw(&self, region: RegionId, technology: Technology) -> f64 {
+        let Some(r) = self.regions.get(region.index()) else {
+            return 0.0;
+        };
+        if technology == Technology::Battery {
+            return r.storage.power_mw;
+        }
+        (r.merit.0..r.merit.1)
+            .map(|pos| &self.groups[self.merit[pos] as usize])
+            .filter(|g| g.technology == technology)
+            .map(|g| g.installed_mw)
+            .sum()
+    }
+}

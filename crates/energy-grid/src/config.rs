@@ -1,0 +1,408 @@
+//! The grid's configuration: plain structs that `stack` builds from a scenario.
+//!
+//! Every number carries its unit in its name. Uncertain parameters arrive
+//! already drawn (plain `f64`); stochastic processes (repair times, lead times,
+//! drought durations) arrive as [`Dist`] values the grid samples during the
+//! run. [`Grid::new`](crate::Grid::new) validates everything and refuses bad
+//! input with a [`GridError`](crate::GridError) naming the entity and field.
+//! Default values and their sources: `docs/calibration/energy-grid.md`.
+
+use scheduler::{Calendar, Dist, Duration, SECS_PER_YEAR, SimTime, TimePath};
+
+/// A generation (or storage) technology. Metric names use [`Technology::key`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Technology {
+    /// Coal-fired steam plant: firm, forced outages, high emissions.
+    Coal,
+    /// Gas-fired plant (combined cycle or turbine): firm, forced outages.
+    Gas,
+    /// Nuclear: firm, forced outages, low marginal cost.
+    Nuclear,
+    /// Hydro: water-limited, seasonal and autocorrelated, hit by droughts.
+    Hydro,
+    /// Wind: stochastic, autocorrelated availability.
+    Wind,
+    /// Solar PV: daily and seasonal shape, zero at night.
+    Solar,
+    /// Batteries: only as a build-out target; they add to a region's storage.
+    Battery,
+}
+
+impl Technology {
+    /// Every technology, in metric order.
+    pub const ALL: [Technology; 7] = [
+        Technology::Coal,
+        Technology::Gas,
+        Technology::Nuclear,
+        Technology::Hydro,
+        Technology::Wind,
+        Technology::Solar,
+        Technology::Battery,
+    ];
+
+    /// The lowercase name used in metric names and stream names, e.g. `"solar"`.
+    pub fn key(self) -> &'static str {
+        match self {
+            Technology::Coal => "coal",
+            Technology::Gas => "gas",
+            Technology::Nuclear => "nuclear",
+            Technology::Hydro => "hydro",
+            Technology::Wind => "wind",
+            Technology::Solar => "solar",
+            Technology::Battery => "battery",
+        }
+    }
+
+    /// Whether energy this technology could have produced but did not is
+    /// counted as renewable spill (sun and wind cannot be stored for later;
+    /// hydro water stays in the reservoir).
+    pub fn spills(self) -> bool {
+        matches!(self, Technology::Wind | Technology::Solar)
+    }
+
+    /// Position in [`Technology::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Who a load is, for the curtailment priority order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LoadClass {
+    /// Residential and commercial demand (the household share of a region's non-AI demand).
+    Household,
+    /// Industrial demand (the rest of a region's non-AI demand).
+    Industry,
+    /// A chip fab (an AI load, from the supply-chain domain).
+    Fab,
+    /// A datacenter (an AI load, from the training domain).
+    Datacenter,
+}
+
+impl LoadClass {
+    /// Every class.
+    pub const ALL: [LoadClass; 4] = [
+        LoadClass::Household,
+        LoadClass::Industry,
+        LoadClass::Fab,
+        LoadClass::Datacenter,
+    ];
+
+    /// Whether curtailing this class counts as curtailed AI load (`energy.ai_curtailed_mwh`).
+    pub fn is_ai(self) -> bool {
+        matches!(self, LoadClass::Fab | LoadClass::Datacenter)
+    }
+
+    /// Position in [`LoadClass::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// How a plant group's available MW is produced each dispatch step.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Availability {
+    /// Dispatchable up to installed MW times the share of units not on forced
+    /// outage (coal, gas, nuclear).
+    Firm,
+    /// Solar: a clear-sky-like daily shape (zero at night), longer and
+    /// stronger days around the June solstice, scaled so that the annual mean
+    /// availability equals `capacity_factor`.
+    Solar {
+        /// Annual mean available MW ÷ installed MW, in (0, 1).
+        capacity_factor: f64,
+        /// Seasonal strength of the daily shape, dimensionless in [0, 0.9]:
+        /// 0 = the same day all year; 0.2 = summer days clearly longer.
+        seasonal_amplitude: f64,
+    },
+    /// Weather-driven and autocorrelated (wind, hydro): a stationary AR(1)
+    /// process `z` in logit space, availability = `logistic(mu + logit_sd·z)`
+    /// times a seasonal factor, with `mu` solved so that the mean is
+    /// `capacity_factor`.
+    Weather {
+        /// Mean available MW ÷ installed MW, in (0, 1).
+        capacity_factor: f64,
+        /// Spread of the process in logit space (dimensionless, ≥ 0; 0 = constant).
+        logit_sd: f64,
+        /// Correlation of `z` between two instants one hour apart, in [0, 1).
+        autocorrelation_per_hour: f64,
+        /// Relative seasonal swing of availability, in [0, 1): factor
+        /// `1 + a·cos(2π(day − peak_day_of_year)/365.25)`.
+        seasonal_amplitude: f64,
+        /// Day of the year (0–365) of the seasonal maximum.
+        peak_day_of_year: f64,
+    },
+}
+
+/// A group of similar plants of one technology in one region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlantGroupConfig {
+    /// Unique name across the grid (keys its random streams, e.g. `"east-coal"`).
+    pub name: String,
+    /// Technology (metrics, spill, droughts, build-out targets).
+    pub technology: Technology,
+    /// Installed capacity, MW (≥ 0).
+    pub installed_mw: f64,
+    /// How available MW is produced each step.
+    pub availability: Availability,
+    /// Short-run marginal cost (fuel + variable O&M), USD/MWh (≥ 0): the merit order.
+    pub marginal_cost_usd_per_mwh: f64,
+    /// Direct CO2 emissions, tonnes per MWh generated (≥ 0).
+    pub emissions_t_per_mwh: f64,
+    /// Size of one unit, MW (> 0 when `failure_rate_per_year` > 0): forced outages take whole units.
+    pub unit_size_mw: f64,
+    /// Forced-outage rate of one running unit, failures per year (≥ 0; 0 = no outages).
+    pub failure_rate_per_year: f64,
+    /// Time to repair one failed unit, days (drawn per failure; support ≥ 0).
+    pub repair_time_days: Dist,
+}
+
+/// A region's batteries, lumped into one store.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StorageConfig {
+    /// Maximum charge or discharge power, MW (≥ 0).
+    pub power_mw: f64,
+    /// Energy capacity, MWh (≥ 0).
+    pub energy_mwh: f64,
+    /// Energy out ÷ energy in over a full cycle, in (0, 1]; split evenly
+    /// (square root) between charging and discharging.
+    pub round_trip_efficiency: f64,
+    /// State of charge at the start, as a share of `energy_mwh`, in [0, 1].
+    pub initial_soc_fraction: f64,
+    /// The most expensive spare generation (USD/MWh) the store will charge from;
+    /// zero-cost renewables are always taken first.
+    pub charge_max_cost_usd_per_mwh: f64,
+}
+
+/// A region's non-AI demand: an annual average with growth and a daily and a
+/// seasonal cosine shape (each averages to one, so the average is preserved).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DemandConfig {
+    /// Average non-AI demand at the start of the run, MW (≥ 0).
+    pub average_mw: f64,
+    /// Annual growth rate as a fraction per year (0.05 = +5 %/yr), compounded
+    /// continuously along the path; values in (−1, 10].
+    pub growth_per_year: TimePath,
+    /// Relative daily swing, in [0, 1): factor `1 + a·cos(2π(h − peak_hour)/24)`.
+    pub daily_amplitude: f64,
+    /// Hour of the daily peak, in [0, 24).
+    pub peak_hour: f64,
+    /// Relative seasonal swing, in [0, 1).
+    pub seasonal_amplitude: f64,
+    /// Day of the year of the seasonal peak, in [0, 366).
+    pub peak_day_of_year: f64,
+    /// Share of non-AI demand that is [`LoadClass::Household`], in [0, 1]; the rest is industry.
+    pub household_share: f64,
+}
+
+/// One region (grid area): its demand, fleet, storage and interconnection queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionConfig {
+    /// Unique region name (entity column of the outputs).
+    pub name: String,
+    /// Non-AI demand.
+    pub demand: DemandConfig,
+    /// Plant groups in this region.
+    pub fleet: Vec<PlantGroupConfig>,
+    /// Batteries (zero power and energy for none).
+    pub storage: StorageConfig,
+    /// MW of new load connections the region approves per year (> 0).
+    pub interconnection_approval_mw_per_year: f64,
+}
+
+/// A transmission link between two regions, usable in either direction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkConfig {
+    /// One end (region name).
+    pub from: String,
+    /// The other end (region name, not `from`).
+    pub to: String,
+    /// Maximum power sent into the link, MW (≥ 0), in either direction.
+    pub capacity_mw: f64,
+    /// Share of the power sent that is lost on the way, in [0, 1).
+    pub loss_fraction: f64,
+}
+
+/// A construction project: capacity that appears when it completes, unless cancelled.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProjectConfig {
+    /// Unique project name (keys its random stream).
+    pub name: String,
+    /// Technology built.
+    pub technology: Technology,
+    /// Region (name).
+    pub region: String,
+    /// Capacity added on completion, MW (> 0).
+    pub mw: f64,
+    /// When construction starts.
+    pub start: SimTime,
+    /// Construction time, years (drawn once per run; support ≥ 0).
+    pub lead_time_years: Dist,
+    /// Probability that the project is abandoned during construction, in [0, 1].
+    pub cancellation_probability: f64,
+}
+
+/// A build programme: capacity added continuously at a rate in MW per year.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProgrammeConfig {
+    /// Unique programme name.
+    pub name: String,
+    /// Technology built.
+    pub technology: Technology,
+    /// Region (name).
+    pub region: String,
+    /// Additions, MW per year over time (values ≥ 0), applied in steps of
+    /// [`GridConfig::programme_interval`].
+    pub mw_per_year: TimePath,
+}
+
+/// A scheduled drought: hydro availability in a region is multiplied by
+/// `1 − depth_fraction` from `start` for `duration`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DroughtConfig {
+    /// Region (name).
+    pub region: String,
+    /// Start of the drought.
+    pub start: SimTime,
+    /// Length of the drought.
+    pub duration: Duration,
+    /// Share of hydro availability lost, in [0, 1].
+    pub depth_fraction: f64,
+}
+
+/// Random droughts: a Poisson process of droughts in one region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DroughtProcessConfig {
+    /// Region (name); one process per region (keys stream `grid/drought/<region>`).
+    pub region: String,
+    /// Mean number of drought onsets per year (> 0).
+    pub rate_per_year: f64,
+    /// Drought length, days (support ≥ 0).
+    pub duration_days: Dist,
+    /// Share of hydro availability lost (support within [0, 1]).
+    pub depth_fraction: Dist,
+}
+
+/// Everything the grid needs, validated by [`Grid::new`](crate::Grid::new).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GridConfig {
+    /// Maps `SimTime` 0 (midnight of the start date) to hours of the day and days of the year.
+    pub calendar: Calendar,
+    /// Time between dispatches (default one hour; between 1 minute and 1 day).
+    pub dispatch_interval: Duration,
+    /// Regions (at least one).
+    pub regions: Vec<RegionConfig>,
+    /// Transmission links.
+    pub links: Vec<LinkConfig>,
+    /// Construction projects.
+    pub projects: Vec<ProjectConfig>,
+    /// Build programmes.
+    pub programmes: Vec<ProgrammeConfig>,
+    /// Step of programme additions (default one twelfth of a year).
+    pub programme_interval: Duration,
+    /// Load classes from first cut to last cut; must list each class exactly once.
+    pub curtailment_order: Vec<LoadClass>,
+    /// Scheduled droughts.
+    pub droughts: Vec<DroughtConfig>,
+    /// Random drought processes.
+    pub drought_processes: Vec<DroughtProcessConfig>,
+    /// Price in a region that curtails load, USD/MWh (≥ 0; a price cap / value of lost load).
+    pub scarcity_price_usd_per_mwh: f64,
+    /// Smallest change of a load's served MW that is signalled, MW (≥ 0).
+    pub served_signal_tolerance_mw: f64,
+}
+
+/// Hours in the default dispatch interval.
+pub const DEFAULT_DISPATCH_HOURS: u64 = 1;
+
+impl GridConfig {
+    /// A grid with no regions yet and every other field at its default:
+    /// hourly dispatch, monthly programme steps, curtailment order
+    /// household → industry → fab → datacenter, scarcity price 5,000 USD/MWh.
+    pub fn new(calendar: Calendar) -> GridConfig {
+        GridConfig {
+            calendar,
+            dispatch_interval: Duration::from_hours(DEFAULT_DISPATCH_HOURS),
+            regions: Vec::new(),
+            links: Vec::new(),
+            projects: Vec::new(),
+            programmes: Vec::new(),
+            programme_interval: Duration::from_secs(SECS_PER_YEAR / 12),
+            curtailment_order: LoadClass::ALL.to_vec(),
+            droughts: Vec::new(),
+            drought_processes: Vec::new(),
+            scarcity_price_usd_per_mwh: 5_000.0,
+            served_signal_tolerance_mw: 0.01,
+        }
+    }
+}
+
+impl DemandConfig {
+    /// Demand averaging `average_mw` with the default shape: no growth, ±15 %
+    /// daily swing peaking at 19:00, ±10 % seasonal swing peaking in mid-July,
+    /// 30 % household.
+    pub fn typical(average_mw: f64) -> DemandConfig {
+        DemandConfig {
+            average_mw,
+            growth_per_year: TimePath::constant(0.0),
+            daily_amplitude: 0.15,
+            peak_hour: 19.0,
+            seasonal_amplitude: 0.10,
+            peak_day_of_year: 196.0,
+            household_share: 0.30,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// No storage.
+    pub fn none() -> StorageConfig {
+        StorageConfig::batteries(0.0, 0.0)
+    }
+    /// Batteries of `power_mw` and `energy_mwh`, 85 % round trip, half full,
+    /// charging from spare generation up to 60 USD/MWh.
+    pub fn batteries(power_mw: f64, energy_mwh: f64) -> StorageConfig {
+        StorageConfig {
+            power_mw,
+            energy_mwh,
+            round_trip_efficiency: 0.85,
+            initial_soc_fraction: 0.5,
+            charge_max_cost_usd_per_mwh: 60.0,
+        }
+    }
+}
+
+impl RegionConfig {
+    /// A region with typical demand averaging `average_demand_mw`, no fleet,
+    /// no storage and an approval rate of 10,000 MW/yr.
+    pub fn new(name: &str, average_demand_mw: f64) -> RegionConfig {
+        RegionConfig {
+            name: name.to_string(),
+            demand: DemandConfig::typical(average_demand_mw),
+            fleet: Vec::new(),
+            storage: StorageConfig::none(),
+            interconnection_approval_mw_per_year: 10_000.0,
+        }
+    }
+
+    /// Adds a plant group with [`PlantGroupConfig::typical`] parameters,
+    /// named `"<region>-<technology>"`.
+    pub fn with_plant(mut self, technology: Technology, installed_mw: f64) -> RegionConfig {
+        let name = format!("{}-{}", self.name, technology.key());
+        self.fleet
+            .push(PlantGroupConfig::typical(&name, technology, installed_mw));
+        self
+    }
+}
+
+impl LinkConfig {
+    /// A link of `capacity_mw` with 3 % losses.
+    pub fn new(from: &str, to: &str, capacity_mw: f64) -> LinkConfig {
+        LinkConfig {
+            from: from.to_string(),
+            to: to.to_string(),
+            capacity_mw,
+            loss_fraction: 0.03,
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! One dispatch step: availability, demand, merit order within each region,
+//! storage discharge, imports over links, storage charging, curtailment by
+//! priority, then the step's accounting and the load signals.
+//!
+//! The step allocates nothing: every buffer lives in the [`Grid`].
+
+use crate::config::Technology;
+use crate::grid::Grid;
+use crate::state::{GridSignal, GroupKind, LoadId, RegionBalance};
+use crate::validate::GridError;
+use scheduler::SimTime;
+
+/// Power below this is treated as zero, MW.
+pub(crate) const EPS_MW: f64 = 1e-6;
+
+impl Grid {
+    /// Dispatches the interval starting at `now`.
+    pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
+        let dt_h = self.dt_hours;
+        let f = self
+            .clock
+            .features(now.ticks() as f64 + 0.5 * self.dt.as_secs_f64());
+
+        // 1. Availability of every group.
+        for g in &mut self.groups {
+            let frac = match &mut g.kind {
+                GroupKind::Firm => match &g.outages {
+                    Some(o) if o.units_total > 0 => {
+                        f64::from(o.units_total - o.units_down) / f64::from(o.units_total)
+                    }
+                    Some(_) => 0.0,
+                    None => 1.0,
+                },
+                GroupKind::Solar(shape) => shape.fraction(&f),
+                GroupKind::Weather(process, rng) => process.step(&f, rng.as_mut()),
+            };
+            let drought = if g.technology == Technology::Hydro {
+                self.regions[g.region as usize].drought_factor
+            } else {
+                1.0
+            };
+            g.available_mw = g.installed_mw * frac * drought;
+            g.generation_mw = 0.0;
+        }
+
+        // 2. Demand, and 3. merit order within each region.
+        for r in &mut self.regions {
+            let growth = r.growth.at(now);
+            if growth != r.growth_cache.0 {
+                r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
+            }
+            let base = r.average_mw * r.growth_multiplier * r.shape.factor(&f);
+            r.growth_multiplier *= r.growth_cache.1;
+            let mut demand = 0.0;
+            for &l in &r.loads {
+                let load = &mut self.loads[l as usize];
+                load.requested_mw = if load.regional {
+                    match load.class {
+                        crate::config::LoadClass::Household => base * r.household_share,
+                        _ => base * (1.0 - r.household_share),
+                    }
+                } else {
+                    load.wanted_mw.min(load.connected_mw)
+                };
+                load.served_mw = load.requested_mw;
+                demand += load.requested_mw;
+            }
+            let mut remaining = demand;
+            let mut price = 0.0;
+            let mut available = 0.0;
+            let mut cursor = r.merit.1;
+            for pos in r.merit.0..r.merit.1 {
+                let g = &mut self.groups[self.merit[pos] as usize];
+                available += g.available_mw;
+                if remaining > 0.0 && g.available_mw > 0.0 {
+                    let take = g.available_mw.min(remaining);
+                    g.generation_mw = take;
+                    remaining -= take;
+                    price = g.cost;
+                }
+                if cursor == r.merit.1 && g.available_mw - g.generation_mw > EPS_MW {
+                    cursor = pos;
+                }
+            }
+            r.spare_cursor = cursor;
+            r.deficit_mw = if remaining > EPS_MW { remaining } else { 0.0 };
+            let s = &r.storage;
+            let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
+            r.step = RegionBalance {
+                demand_mw: demand,
+                available_mw: available + discharge_cap,
+                price_usd_per_mwh: price,
+                ..RegionBalance::default()
+            };
+            if !(demand.is_finite() && available.is_finite()) {
+                return Err(GridError::NotComputable {
+                    what: format!("demand or availability of region `{}`", r.name),
+                    at_secs: now.ticks(),
+                    detail: format!("demand {demand} MW, available {available} MW"),
+                });
+            }
+        }
+
+        // 4. Storage discharge covers local deficits.
+        let mut any_deficit = false;
+        for r in &mut self.regions {
+            if r.deficit_mw > 0.0 {
+                let s = &mut r.storage;
+                let d = r.deficit_mw.min(s.power_mw).min(s.soc_mwh * s.one_way / dt_h);
+                if d > 0.0 {
+                    s.soc_mwh = (s.soc_mwh - d * dt_h / s.one_way).max(0.0);
+                    r.step.discharge_mw = d;
+                    r.deficit_mw -= d;
+                }
+                if r.deficit_mw <= EPS_MW {
+                    r.deficit_mw = 0.0;
+                } else {
+                    any_deficit = true;
+                }
+            }
+        }
+
+        // 5. Imports over links.
+        for l in &mut self.links {
+            l.flow_mw = 0.0;
+        }
+        if any_deficit && !self.links.is_empty() {
+            self.transport();
+        }
+
+        // 6. Storage charges from spare generation, cheapest first, up to its cost cap.
+        for ri in 0..self.regions.len() {
+            let s = &self.regions[ri].storage;
+            let headroom = s
+                .power_mw
+                .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
+            if headroom > EPS_MW {
+                let cap = s.charge_max_cost;
+                let taken = self.take_spare(ri, headroom, cap);
+                let r = &mut self.regions[ri];
+                r.storage.soc_mwh =
+                    (r.storage.soc_mwh + taken * r.storage.one_way * dt_h).min(r.storage.energy_mwh);
+                r.step.charge_mw = taken;
+            }
+        }
+
+        // 7. Curtailment by priority, then 8. accounting.
+        for ri in 0..self.regions.len() {
+            if self.regions[ri].deficit_mw > 0.0 {
+                self.curtail(ri);
+            }
+        }
+        self.account(dt_h);
+
+        // 9. Signals for loads whose service changed.
+        for (i, l) in self.loads.iter_mut().enumerate() {
+            if !l.regional && (l.served_mw - l.signalled_served_mw).abs() > self.signal_tolerance_mw {
+                l.signalled_served_mw = l.served_mw;
+                signals.push(GridSignal::LoadServed {
+                    load: LoadId(i as u32),
+                    requested_mw: l.requested_mw,
+                    served_mw: l.served_mw,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Dispatches up to `amount_mw` of region `ri`'s spare capacity, cheapest
+    /// first, from groups costing at most `max_cost`; returns the MW taken.
+    pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> f64 {
+        let r = &mut self.regions[ri];
+        let mut remaining = amount_mw;
+        let mut pos = r.spare_cursor;
+        while pos < r.merit.1 && remaining > EPS_MW {
+            let g = &mut self.groups[self.merit[pos] as usize];
+            if g.cost > max_cost {
+                break;
+            }
+            let take = (g.available_mw - g.generation_mw).min(remaining);
+            if take > 0.0 {
+                g.generation_mw += take;
+                remaining -= take;
+                r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(g.cost);
+            }
+            if g.available_mw - g.generation_mw <= EPS_MW {
+                pos += 1;
+            }
+        }
+        r.spare_cursor = pos;
+        amount_mw - remaining
+    }
+
+    /// The cost of region `ri`'s cheapest spare capacity and how much of it there is.
+    pub(crate) fn next_spare(&mut self, ri: usize) -> Option<(f64, f64)> {
+        let r = &mut self.regions[ri];
+        while r.spare_cursor < r.merit.1 {
+            let g = &self.groups[self.merit[r.spare_cursor] as usize];
+            let spare = g.available_mw - g.generation_mw;
+            if spare > EPS_MW {
+                return Some((g.cost, spare));
+            }
+            r.spare_cursor += 1;
+        }
+        None
+    }
+
+    /// Cuts region `ri`'s remaining deficit from its loads, class by class in
+    /// the configured order, pro rata within a class.
+    fn curtail(&mut self, ri: usize) {
+        let r = &mut self.regions[ri];
+        let mut deficit = r.deficit_mw;
+        let mut ai = 0.0;
+        for &class in &self.curtailment_order {
+            if deficit <= 0.0 {
+                break;
+            }
+            let total: f64 = r
+                .loads
+                .iter()
+                .map(|&l| &self.loads[l as usize])
+                .filter(|l| l.class == class)
+                .map(|l| l.requested_mw)
+                .sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let cut = deficit.min(total);
+            let keep = 1.0 - cut / total;
+            for &l in &r.loads {
+                let load = &mut self.loads[l as usize];
+                if load.class == class {
+                    load.served_mw = load.requested_mw * keep;
+                }
+            }
+            if class.is_ai() {
+                ai += cut;
+            }
+            deficit -= cut;
+        }
+        r.step.curtailed_mw = r.deficit_mw - deficit.max(0.0);
+        r.step.ai_curtailed_mw = ai;
+        r.step.price_usd_per_mwh = self.scarcity_price;
+        r.deficit_mw = 0.0;
+    }
+
+    /// Fills each region's balance from the groups and flows, and adds the
+    /// step to the period and run accumulators.
+    fn account(&mut self, dt_h: f64) {
+        for g in &mut self.groups {
+            let r = &mut self.regions[g.region as usize];
+            r.step.generation_mw += g.generation_mw;
+            if g.technology.spills() {
+                r.step.spill_mw += g.available_mw - g.generation_mw;
+            }
+            let mwh = g.generation_mw * dt_h;
+            g.period_mwh += mwh;
+            g.total_mwh += mwh;
+        }
+        let mut national_demand = 0.0;
+        let mut national_available = 0.0;
+        let mut national_curtailed = 0.0;
+        for r in &mut self.regions {
+            let s = &mut r.step;
+            s.served_mw = s.demand_mw - s.curtailed_mw;
+            let p = &mut r.period;
+            p.demand_mwh += s.demand_mw * dt_h;
+            p.served_mwh += s.served_mw * dt_h;
+            p.unserved_mwh += s.curtailed_mw * dt_h;
+            p.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
+            p.spill_mwh += s.spill_mw * dt_h;
+            p.imports_mwh += s.imports_mw * dt_h;
+            p.exports_mwh += s.exports_mw * dt_h;
+            p.losses_mwh += s.losses_mw * dt_h;
+            p.price_hours += s.price_usd_per_mwh * dt_h;
+            p.price_demand_usd += s.price_usd_per_mwh * s.demand_mw * dt_h;
+            p.hours += dt_h;
+            if s.demand_mw > p.peak_demand_mw {
+                p.peak_demand_mw = s.demand_mw;
+                p.margin_at_peak = s.available_mw / s.demand_mw - 1.0;
+            }
+            national_demand += s.demand_mw;
+            national_available += s.available_mw;
+            national_curtailed += s.curtailed_mw;
+            self.totals.spill_mwh += s.spill_mw * dt_h;
+            self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
+            self.totals.price_hours += s.price_usd_per_mwh * dt_h;
+        }
+        let n = &mut self.national_period;
+        n.hours += dt_h;
+        if national_demand > n.peak_demand_mw {
+            n.peak_demand_mw = national_demand;
+            n.margin_at_peak = national_available / national_demand - 1.0;
+        }
+        let t = &mut self.totals;
+        t.demand_mwh += national_demand * dt_h;
+        t.unserved_mwh += national_curtailed * dt_h;
+        t.hours += dt_h;
+        t.dispatches += 1;
+        if national_curtailed > EPS_MW {
+            t.hours_with_shortfall += dt_h;
+            t.peak_shortfall_mw = t.peak_shortfall_mw.max(national_curtailed);
+        }
+    }
+}

@@ -1,0 +1,614 @@
+//! The [`Grid`]: construction from a validated config, the event handler,
+//! the input methods the wiring calls, and read-only accessors.
+
+use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::profiles::{Clock, DemandShape, Phase, SolarShape, WeatherProcess};
+use crate::state::*;
+use crate::validate::{GridError, MAX_MW, validate};
+use scheduler::{Agenda, Calendar, Duration, RngStreams, SECS_PER_YEAR, SimTime};
+
+/// The national grid: regions, fleets, storage, links, loads, build-out.
+///
+/// Built by [`Grid::new`], started by [`Grid::start`], driven by
+/// [`Grid::handle`]; see the crate docs for the cycle.
+#[derive(Debug)]
+pub struct Grid {
+    pub(crate) calendar: Calendar,
+    pub(crate) clock: Clock,
+    pub(crate) dt: Duration,
+    pub(crate) dt_hours: f64,
+    pub(crate) curtailment_order: Vec<LoadClass>,
+    pub(crate) scarcity_price: f64,
+    pub(crate) signal_tolerance_mw: f64,
+    pub(crate) programme_interval: Duration,
+    pub(crate) regions: Vec<RegionState>,
+    pub(crate) groups: Vec<GroupState>,
+    /// Group indices, region by region, each region's slice sorted by marginal cost.
+    pub(crate) merit: Vec<u32>,
+    pub(crate) links: Vec<LinkState>,
+    /// (link, neighbour) pairs, region by region.
+    pub(crate) adjacency: Vec<(u32, u32)>,
+    pub(crate) loads: Vec<LoadState>,
+    pub(crate) projects: Vec<ProjectState>,
+    pub(crate) project_rngs: Vec<StreamRngBox>,
+    pub(crate) programmes: Vec<ProgrammeState>,
+    pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
+    pub(crate) drought_processes: Vec<DroughtProcess>,
+    pub(crate) scratch: Scratch,
+    pub(crate) totals: RunTotals,
+    pub(crate) national_period: Period,
+    pub(crate) started: bool,
+}
+
+pub(crate) type StreamRngBox = Box<scheduler::StreamRng>;
+
+/// Preallocated buffers of the transport solver.
+#[derive(Debug, Default)]
+pub(crate) struct Scratch {
+    pub queue: Vec<u32>,
+    pub parent: Vec<(u32, u32)>,
+    pub visited: Vec<bool>,
+}
+
+fn weather_stream(streams: &RngStreams, g: &PlantGroupConfig) -> StreamRngBox {
+    Box::new(streams.stream(&format!("grid/{}/{}", g.technology.key(), g.name)))
+}
+
+fn build_group(
+    g: &PlantGroupConfig,
+    region: u32,
+    entity: &str,
+    step_hours: f64,
+    streams: &RngStreams,
+) -> Result<GroupState, GridError> {
+    let kind = match g.availability {
+        Availability::Firm => GroupKind::Firm,
+        Availability::Solar {
+            capacity_factor,
+            seasonal_amplitude,
+        } => GroupKind::Solar(
+            SolarShape::new(capacity_factor, seasonal_amplitude).ok_or_else(|| GridError::InvalidConfig {
+                entity: entity.to_string(),
+                field: "availability.capacity_factor",
+                reason: format!("{capacity_factor} is more than the solar shape can deliver"),
+            })?,
+        ),
+        Availability::Weather {
+            capacity_factor,
+            logit_sd,
+            autocorrelation_per_hour,
+            seasonal_amplitude,
+            peak_day_of_year,
+        } => {
+            let mut rng = weather_stream(streams, g);
+            let process = WeatherProcess::new(
+                capacity_factor,
+                logit_sd,
+                autocorrelation_per_hour,
+                seasonal_amplitude,
+                peak_day_of_year,
+                step_hours,
+                rng.as_mut(),
+            );
+            GroupKind::Weather(process, rng)
+        }
+    };
+    let outages = (g.failure_rate_per_year > 0.0).then(|| Outages {
+        rng: Box::new(streams.stream(&format!("grid/outage/{}", g.name))),
+        failure_rate_per_year: g.failure_rate_per_year,
+        repair_time_days: g.repair_time_days.clone(),
+        unit_size_mw: g.unit_size_mw,
+        units_total: units_for(g.installed_mw, g.unit_size_mw),
+        units_down: 0,
+        next_failure: None,
+    });
+    Ok(GroupState {
+        name: g.name.clone(),
+        region,
+        technology: g.technology,
+        installed_mw: g.installed_mw,
+        cost: g.marginal_cost_usd_per_mwh,
+        emissions_t_per_mwh: g.emissions_t_per_mwh,
+        kind,
+        outages,
+        available_mw: 0.0,
+        generation_mw: 0.0,
+        period_mwh: 0.0,
+        total_mwh: 0.0,
+    })
+}
+
+/// Units in a group of `installed_mw` made of units of `unit_size_mw` (the last may be partial).
+pub(crate) fn units_for(installed_mw: f64, unit_size_mw: f64) -> u32 {
+    (installed_mw / unit_size_mw).ceil().clamp(0.0, u32::MAX as f64) as u32
+}
+
+impl Grid {
+    /// Validates `config` and builds the grid. Each stochastic entity gets its
+    /// own stream from `streams`: `grid/<technology>/<group>` (wind, hydro),
+    /// `grid/outage/<group>`, `grid/project/<project>`, `grid/drought/<region>`.
+    /// A project or programme building a technology its region lacks gets a
+    /// group `<region>-<technology>-build` with [`PlantGroupConfig::typical`] parameters.
+    pub fn new(mut config: GridConfig, streams: &RngStreams) -> Result<Grid, GridError> {
+        validate(&config)?;
+        let region_index = |name: &str, entity: String, field: &'static str| {
+            config
+                .regions
+                .iter()
+                .position(|r| r.name == name)
+                .map(|i| i as u32)
+                .ok_or(GridError::UnknownRegion {
+                    entity,
+                    field,
+                    name: name.to_string(),
+                })
+        };
+        // Resolve every reference before building anything.
+        let mut links = Vec::with_capacity(config.links.len());
+        for (i, l) in config.links.iter().enumerate() {
+            let e = format!("link {i}");
+            let a = region_index(&l.from, e.clone(), "from")?;
+            let b = region_index(&l.to, e, "to")?;
+            links.push(LinkState {
+                a,
+                b,
+                capacity_mw: l.capacity_mw,
+                loss_fraction: l.loss_fraction,
+                flow_mw: 0.0,
+            });
+        }
+        let mut targets = Vec::new();
+        for p in &config.projects {
+            targets.push((
+                region_index(&p.region, format!("project `{}`", p.name), "region")?,
+                p.technology,
+            ));
+        }
+        for p in &config.programmes {
+            targets.push((
+                region_index(&p.region, format!("programme `{}`", p.name), "region")?,
+                p.technology,
+            ));
+        }
+        let mut droughts = Vec::new();
+        for (i, d) in config.droughts.iter().enumerate() {
+            let r = region_index(&d.region, format!("drought {i}"), "region")?;
+            droughts.push((r, d.start, d.duration, d.depth_fraction));
+        }
+        let mut drought_processes = Vec::new();
+        for p in &config.drought_processes {
+            let r = region_index(&p.region, "drought process".into(), "region")?;
+            drought_processes.push(DroughtProcess {
+                region: r,
+                rate_per_year: p.rate_per_year,
+                duration_days: p.duration_days.clone(),
+                depth_fraction: p.depth_fraction.clone(),
+                rng: Box::new(streams.stream(&format!("grid/drought/{}", p.region))),
+            });
+        }
+        // Build-out targets without a group get an empty typical group.
+        for (r, tech) in targets {
+            let region = &mut config.regions[r as usize];
+            if tech != Technology::Battery && !region.fleet.iter().any(|g| g.technology == tech) {
+                let name = format!("{}-{}-build", region.name, tech.key());
+                region.fleet.push(PlantGroupConfig::typical(&name, tech, 0.0));
+            }
+        }
+        crate::validate::check_unique_groups(&config)?;
+
+        let dt_hours = config.dispatch_interval.as_hours();
+        let mut regions = Vec::with_capacity(config.regions.len());
+        let mut groups = Vec::new();
+        let mut merit = Vec::new();
+        let mut loads = Vec::new();
+        for (ri, rc) in config.regions.iter().enumerate() {
+            let first = groups.len();
+            for g in &rc.fleet {
+                let entity = format!("region `{}` / plant group `{}`", rc.name, g.name);
+                groups.push(build_group(g, ri as u32, &entity, dt_hours, streams)?);
+            }
+            let mut order: Vec<u32> = (first as u32..groups.len() as u32).collect();
+            order.sort_by(|&x, &y| {
+                groups[x as usize]
+                    .cost
+                    .total_cmp(&groups[y as usize].cost)
+                    .then(x.cmp(&y))
+            });
+            let merit_range = (merit.len(), merit.len() + order.len());
+            merit.extend(order);
+            let mut region_loads = Vec::new();
+            for (class, suffix) in [
+                (LoadClass::Household, "household"),
+                (LoadClass::Industry, "industry"),
+            ] {
+                region_loads.push(loads.len() as u32);
+                loads.push(LoadState {
+                    name: format!("{}/{suffix}", rc.name),
+                    region: ri as u32,
+                    class,
+                    connected_mw: MAX_MW,
+                    wanted_mw: 0.0,
+                    requested_mw: 0.0,
+                    served_mw: 0.0,
+                    signalled_served_mw: 0.0,
+                    regional: true,
+                });
+            }
+            let s = &rc.storage;
+            let d = &rc.demand;
+            regions.push(RegionState {
+                name: rc.name.clone(),
+                shape: DemandShape {
+                    daily_amplitude: d.daily_amplitude,
+                    peak_hour: Phase::hour(d.peak_hour),
+                    seasonal_amplitude: d.seasonal_amplitude,
+                    peak_day: Phase::day(d.peak_day_of_year),
+                },
+                average_mw: d.average_mw,
+                growth: d.growth_per_year.clone(),
+                growth_cache: (0.0, 1.0),
+                growth_multiplier: 1.0,
+                household_share: d.household_share,
+                storage: Storage {
+                    power_mw: s.power_mw,
+                    energy_mwh: s.energy_mwh,
+                    one_way: s.round_trip_efficiency.sqrt(),
+                    soc_mwh: s.energy_mwh * s.initial_soc_fraction,
+                    charge_max_cost: s.charge_max_cost_usd_per_mwh,
+                },
+                approval_mw_per_year: rc.interconnection_approval_mw_per_year,
+                queue_free_at: SimTime::ZERO,
+                queue_pending_mw: 0.0,
+                merit: merit_range,
+                adjacency: (0, 0),
+                loads: region_loads,
+                drought_depths: Vec::new(),
+                drought_factor: 1.0,
+                step: RegionBalance::default(),
+                deficit_mw: 0.0,
+                spare_cursor: merit_range.0,
+                period: Period::default(),
+                projects_pending: 0,
+            });
+        }
+        let mut adjacency = Vec::with_capacity(2 * links.len());
+        for (ri, region) in regions.iter_mut().enumerate() {
+            let start = adjacency.len();
+            for (li, l) in links.iter().enumerate() {
+                if l.a as usize == ri {
+                    adjacency.push((li as u32, l.b));
+                } else if l.b as usize == ri {
+                    adjacency.push((li as u32, l.a));
+                }
+            }
+            region.adjacency = (start, adjacency.len());
+        }
+        let mut projects = Vec::with_capacity(config.projects.len());
+        let mut project_rngs = Vec::with_capacity(config.projects.len());
+        for p in &config.projects {
+            let r = regions.iter().position(|x| x.name == p.region).unwrap_or(0) as u32;
+            projects.push(ProjectState {
+                name: p.name.clone(),
+                region: r,
+                technology: p.technology,
+                mw: p.mw,
+                start: p.start,
+                lead_time_years: p.lead_time_years.clone(),
+                cancellation_probability: p.cancellation_probability,
+                cancelled: false,
+                resolved: false,
+            });
+            project_rngs.push(Box::new(streams.stream(&format!("grid/project/{}", p.name))));
+        }
+        let programmes = config
+            .programmes
+            .iter()
+            .map(|p| ProgrammeState {
+                region: regions.iter().position(|x| x.name == p.region).unwrap_or(0) as u32,
+                technology: p.technology,
+                mw_per_year: p.mw_per_year.clone(),
+            })
+            .collect();
+        let n = regions.len();
+        Ok(Grid {
+            calendar: config.calendar,
+            clock: Clock::new(&config.calendar),
+            dt: config.dispatch_interval,
+            dt_hours,
+            curtailment_order: config.curtailment_order,
+            scarcity_price: config.scarcity_price_usd_per_mwh,
+            signal_tolerance_mw: config.served_signal_tolerance_mw,
+            programme_interval: config.programme_interval,
+            regions,
+            groups,
+            merit,
+            links,
+            adjacency,
+            loads,
+            projects,
+            project_rngs,
+            programmes,
+            droughts,
+            drought_processes,
+            scratch: Scratch {
+                queue: vec![0; n],
+                parent: vec![(0, 0); n],
+                visited: vec![false; n],
+            },
+            totals: RunTotals::default(),
+            national_period: Period::default(),
+            started: false,
+        })
+    }
+
+    /// Schedules the first dispatch (now), the first forced outages, project
+    /// resolutions, programme steps and droughts. Call once, before the run.
+    pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
+        let now = agenda.now();
+        self.started = true;
+        agenda.schedule_at(now, GridEvent::Dispatch)?;
+        for g in 0..self.groups.len() {
+            self.reschedule_failure(g, agenda)?;
+        }
+        self.start_buildout(agenda)?;
+        self.start_droughts(agenda)?;
+        Ok(())
+    }
+
+    /// Handles one grid event; signals for the other domains are pushed onto `signals`.
+    pub fn handle(
+        &mut self,
+        event: GridEvent,
+        agenda: &mut impl Agenda<GridEvent>,
+        signals: &mut Vec<GridSignal>,
+    ) -> Result<(), GridError> {
+        match event {
+            GridEvent::Dispatch => {
+                let now = agenda.now();
+                self.dispatch(now, signals)?;
+                agenda.schedule_after(self.dt, GridEvent::Dispatch)?;
+            }
+            GridEvent::UnitFailure { group } => self.on_unit_failure(group.index(), agenda)?,
+            GridEvent::UnitRepaired { group } => self.on_unit_repaired(group.index(), agenda)?,
+            GridEvent::ProjectResolved { project } => self.on_project_resolved(project, agenda, signals)?,
+            GridEvent::ProgrammeStep { programme } => self.on_programme_step(programme as usize, agenda)?,
+            GridEvent::DroughtStart {
+                region,
+                depth_fraction,
+                duration,
+                from_process,
+            } => self.on_drought_start(region, depth_fraction, duration, from_process, agenda)?,
+            GridEvent::DroughtEnd {
+                region,
+                depth_fraction,
+            } => self.on_drought_end(region, depth_fraction),
+            GridEvent::ConnectionGranted { load, mw } => self.on_connection_granted(load, mw, signals),
+        }
+        Ok(())
+    }
+
+    /// The id of the region named `name`.
+    pub fn region_id(&self, name: &str) -> Option<RegionId> {
+        self.regions
+            .iter()
+            .position(|r| r.name == name)
+            .map(|i| RegionId(i as u32))
+    }
+
+    /// The id of the plant group named `name`.
+    pub fn plant_group_id(&self, name: &str) -> Option<PlantGroupId> {
+        self.groups
+            .iter()
+            .position(|g| g.name == name)
+            .map(|i| PlantGroupId(i as u32))
+    }
+
+    /// Region names, in id order.
+    pub fn region_names(&self) -> impl Iterator<Item = &str> {
+        self.regions.iter().map(|r| r.name.as_str())
+    }
+
+    /// The id of a region's own household or industry demand (a load that is never signalled).
+    pub fn regional_load(&self, region: RegionId, class: LoadClass) -> Option<LoadId> {
+        let r = self.regions.get(region.index())?;
+        r.loads
+            .iter()
+            .copied()
+            .find(|&l| self.loads[l as usize].regional && self.loads[l as usize].class == class)
+            .map(LoadId)
+    }
+
+    /// Registers a load (one per datacenter site and per fab); it asks for
+    /// nothing until [`set_load_demand`](Self::set_load_demand).
+    pub fn add_load(&mut self, spec: LoadSpec) -> Result<LoadId, GridError> {
+        let region = self.region_index(spec.region)?;
+        if !(spec.connected_mw.is_finite() && (0.0..=MAX_MW).contains(&spec.connected_mw)) {
+            return Err(GridError::InvalidInput {
+                call: "add_load",
+                field: "connected_mw",
+                reason: format!("must be finite in [0, {MAX_MW}], got {}", spec.connected_mw),
+            });
+        }
+        let id = self.loads.len() as u32;
+        self.loads.push(LoadState {
+            name: spec.name,
+            region: region as u32,
+            class: spec.class,
+            connected_mw: spec.connected_mw,
+            wanted_mw: 0.0,
+            requested_mw: 0.0,
+            served_mw: 0.0,
+            signalled_served_mw: 0.0,
+            regional: false,
+        });
+        self.regions[region].loads.push(id);
+        Ok(LoadId(id))
+    }
+
+    /// Sets what a load asks for, MW (≥ 0); served from the next dispatch on,
+    /// capped by the load's connection.
+    pub fn set_load_demand(&mut self, load: LoadId, requested_mw: f64) -> Result<(), GridError> {
+        let l = self.external_load(load)?;
+        if !(requested_mw.is_finite() && requested_mw >= 0.0) {
+            return Err(GridError::InvalidInput {
+                call: "set_load_demand",
+                field: "requested_mw",
+                reason: format!("must be a finite number ≥ 0, got {requested_mw}"),
+            });
+        }
+        self.loads[l].wanted_mw = requested_mw;
+        Ok(())
+    }
+
+    /// Asks for `additional_mw` more connection for `load`. The request joins
+    /// its region's first-come-first-served interconnection queue, which
+    /// approves `interconnection_approval_mw_per_year`; when granted, the grid
+    /// emits [`GridSignal::ConnectionGranted`]. Returns the grant time.
+    pub fn request_connection(
+        &mut self,
+        load: LoadId,
+        additional_mw: f64,
+        agenda: &mut impl Agenda<GridEvent>,
+    ) -> Result<SimTime, GridError> {
+        let l = self.external_load(load)?;
+        if !(additional_mw.is_finite() && additional_mw > 0.0 && additional_mw <= MAX_MW) {
+            return Err(GridError::InvalidInput {
+                call: "request_connection",
+                field: "additional_mw",
+                reason: format!("must be finite in (0, {MAX_MW}], got {additional_mw}"),
+            });
+        }
+        let now = agenda.now();
+        let region = &mut self.regions[self.loads[l].region as usize];
+        let service =
+            Duration::from_years_f64(additional_mw / region.approval_mw_per_year).ok_or_else(|| {
+                GridError::NotComputable {
+                    what: format!("interconnection wait of `{}`", self.loads[l].name),
+                    at_secs: now.ticks(),
+                    detail: "the wait does not fit the clock".into(),
+                }
+            })?;
+        let begin = region.queue_free_at.max(now);
+        let grant = begin
+            .checked_add(service)
+            .ok_or(scheduler::ScheduleError::Overflow {
+                now: begin,
+                delay: service,
+            })?;
+        agenda.schedule_at(
+            grant,
+            GridEvent::ConnectionGranted {
+                load,
+                mw: additional_mw,
+            },
+        )?;
+        region.queue_free_at = grant;
+        region.queue_pending_mw += additional_mw;
+        Ok(grant)
+    }
+
+    fn on_connection_granted(&mut self, load: LoadId, mw: f64, signals: &mut Vec<GridSignal>) {
+        if let Some(l) = self.loads.get_mut(load.index()) {
+            l.connected_mw = (l.connected_mw + mw).min(MAX_MW);
+            let region = &mut self.regions[l.region as usize];
+            region.queue_pending_mw = (region.queue_pending_mw - mw).max(0.0);
+            signals.push(GridSignal::ConnectionGranted {
+                load,
+                connected_mw: l.connected_mw,
+            });
+        }
+    }
+
+    /// Price in `region` at the latest dispatch: the marginal cost of the last
+    /// unit dispatched there (including units serving its imports), or the
+    /// scarcity price when it curtailed, USD/MWh. Zero before the first dispatch.
+    pub fn price_usd_per_mwh(&self, region: RegionId) -> f64 {
+        self.regions
+            .get(region.index())
+            .map_or(0.0, |r| r.step.price_usd_per_mwh)
+    }
+
+    /// Time-weighted average price in `region` since the last metrics sample, USD/MWh.
+    pub fn average_price_since_sample_usd_per_mwh(&self, region: RegionId) -> f64 {
+        self.regions.get(region.index()).map_or(0.0, |r| {
+            if r.period.hours > 0.0 {
+                r.period.price_hours / r.period.hours
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// The balance of every region at the last dispatch step, in region id order.
+    pub fn last_balance(&self) -> impl Iterator<Item = &RegionBalance> {
+        self.regions.iter().map(|r| &r.step)
+    }
+
+    /// One region's balance at the last dispatch step.
+    pub fn region_balance(&self, region: RegionId) -> Option<&RegionBalance> {
+        self.regions.get(region.index()).map(|r| &r.step)
+    }
+
+    /// A load's connection, request and service at the last dispatch: (connected, requested, served) MW.
+    pub fn load_state(&self, load: LoadId) -> Option<(f64, f64, f64)> {
+        self.loads
+            .get(load.index())
+            .map(|l| (l.connected_mw, l.requested_mw, l.served_mw))
+    }
+
+    /// A plant group's capacity, availability and units.
+    pub fn plant_group_state(&self, group: PlantGroupId) -> Option<PlantGroupState> {
+        let g = self.groups.get(group.index())?;
+        Some(PlantGroupState {
+            region: RegionId(g.region),
+            technology: g.technology,
+            installed_mw: g.installed_mw,
+            available_mw: g.available_mw,
+            generation_mw: g.generation_mw,
+            units_total: g.outages.as_ref().map_or(0, |o| o.units_total),
+            units_down: g.outages.as_ref().map_or(0, |o| o.units_down),
+        })
+    }
+
+    /// Energy stored in a region's batteries now, MWh.
+    pub fn storage_soc_mwh(&self, region: RegionId) -> Option<f64> {
+        self.regions.get(region.index()).map(|r| r.storage.soc_mwh)
+    }
+
+    /// MW of connection requests waiting in a region's interconnection queue.
+    pub fn interconnection_queue_mw(&self, region: RegionId) -> Option<f64> {
+        self.regions.get(region.index()).map(|r| r.queue_pending_mw)
+    }
+
+    /// The time between dispatches.
+    pub fn dispatch_interval(&self) -> Duration {
+        self.dt
+    }
+
+    /// The calendar the grid was built with.
+    pub fn calendar(&self) -> &Calendar {
+        &self.calendar
+    }
+
+    fn region_index(&self, region: RegionId) -> Result<usize, GridError> {
+        (region.index() < self.regions.len())
+            .then_some(region.index())
+            .ok_or(GridError::UnknownId {
+                kind: "region",
+                id: region.0,
+            })
+    }
+
+    fn external_load(&self, load: LoadId) -> Result<usize, GridError> {
+        match self.loads.get(load.index()) {
+            Some(l) if !l.regional => Ok(load.index()),
+            _ => Err(GridError::UnknownId {
+                kind: "load",
+                id: load.0,
+            }),
+        }
+    }
+}
+
+/// Seconds per year as a float, for rates.
+pub(crate) const SECS_PER_YEAR_F: f64 = SECS_PER_YEAR as f64;

@@ -1,0 +1,184 @@
+//! Metrics for the monthly recorder and the run summary.
+//!
+//! [`Grid::sample_metrics`] emits `(metric, entity, value)` for every region
+//! (entity = region name) and for the nation (entity = `national`). Flows
+//! (`_mwh`, `_t`, `projects_completed`) are totals since the previous sample
+//! and are reset by sampling; levels (`_mw`, `storage_soc_mwh`,
+//! `projects_pending`, `interconnection_queue_mw`) are values at the instant.
+//! Generation and capacity by technology use one metric per technology:
+//! `energy.generation_<tech>_mwh`, `energy.capacity_<tech>_mw`, with
+//! `<tech>` one of coal, gas, nuclear, hydro, wind, solar (and battery for capacity).
+
+use crate::config::Technology;
+use crate::grid::Grid;
+use crate::state::Period;
+use scheduler::SimTime;
+
+const GENERATION: [&str; 7] = [
+    "energy.generation_coal_mwh",
+    "energy.generation_gas_mwh",
+    "energy.generation_nuclear_mwh",
+    "energy.generation_hydro_mwh",
+    "energy.generation_wind_mwh",
+    "energy.generation_solar_mwh",
+    "energy.generation_battery_mwh",
+];
+const CAPACITY: [&str; 7] = [
+    "energy.capacity_coal_mw",
+    "energy.capacity_gas_mw",
+    "energy.capacity_nuclear_mw",
+    "energy.capacity_hydro_mw",
+    "energy.capacity_wind_mw",
+    "energy.capacity_solar_mw",
+    "energy.capacity_battery_mw",
+];
+const BATTERY: usize = 6;
+
+/// One entity's numbers for one sample.
+#[derive(Default)]
+struct Sample {
+    generation_mwh: [f64; 7],
+    capacity_mw: [f64; 7],
+    emissions_t: f64,
+    soc_mwh: f64,
+    pending: u32,
+    queue_mw: f64,
+}
+
+fn emit_entity(entity: &str, s: &Sample, p: &Period, emit: &mut dyn FnMut(&str, &str, f64)) {
+    let mut total = 0.0;
+    for t in Technology::ALL.iter().take(BATTERY) {
+        emit(GENERATION[t.index()], entity, s.generation_mwh[t.index()]);
+        total += s.generation_mwh[t.index()];
+    }
+    emit("energy.generation_mwh", entity, total);
+    for t in Technology::ALL {
+        emit(CAPACITY[t.index()], entity, s.capacity_mw[t.index()]);
+    }
+    emit("energy.demand_mwh", entity, p.demand_mwh);
+    emit("energy.served_mwh", entity, p.served_mwh);
+    emit("energy.unserved_mwh", entity, p.unserved_mwh);
+    emit("energy.ai_curtailed_mwh", entity, p.ai_curtailed_mwh);
+    emit("energy.spill_mwh", entity, p.spill_mwh);
+    emit("energy.imports_mwh", entity, p.imports_mwh);
+    emit("energy.exports_mwh", entity, p.exports_mwh);
+    emit("energy.losses_mwh", entity, p.losses_mwh);
+    emit("energy.emissions_t", entity, s.emissions_t);
+    emit("energy.storage_soc_mwh", entity, s.soc_mwh);
+    emit(
+        "energy.projects_completed",
+        entity,
+        f64::from(p.projects_completed),
+    );
+    emit("energy.projects_pending", entity, f64::from(s.pending));
+    emit("energy.interconnection_queue_mw", entity, s.queue_mw);
+    // A margin or an average needs demand or time: without them there is no value to report.
+    if p.peak_demand_mw > 0.0 {
+        emit("energy.peak_reserve_margin", entity, p.margin_at_peak);
+    }
+    if p.demand_mwh > 0.0 {
+        emit(
+            "energy.avg_price_usd_per_mwh",
+            entity,
+            p.price_demand_usd / p.demand_mwh,
+        );
+    } else if p.hours > 0.0 {
+        emit("energy.avg_price_usd_per_mwh", entity, p.price_hours / p.hours);
+    }
+}
+
+impl Grid {
+    /// Emits the period's metrics per region and `national`, then resets the
+    /// period's flows (see the module docs for names and units).
+    /// `energy.peak_reserve_margin` is (available generation + storage
+    /// discharge capability) ÷ demand − 1 at the period's demand peak;
+    /// `energy.avg_price_usd_per_mwh` is demand-weighted (national: over all regions).
+    pub fn sample_metrics(&mut self, _now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
+        let mut national = Sample::default();
+        let mut national_period = self.national_period;
+        for (ri, r) in self.regions.iter().enumerate() {
+            let mut s = Sample {
+                soc_mwh: r.storage.soc_mwh,
+                pending: r.projects_pending,
+                queue_mw: r.queue_pending_mw,
+                ..Sample::default()
+            };
+            s.capacity_mw[BATTERY] = r.storage.power_mw;
+            for pos in r.merit.0..r.merit.1 {
+                let g = &self.groups[self.merit[pos] as usize];
+                debug_assert_eq!(g.region as usize, ri);
+                s.generation_mwh[g.technology.index()] += g.period_mwh;
+                s.capacity_mw[g.technology.index()] += g.installed_mw;
+                s.emissions_t += g.period_mwh * g.emissions_t_per_mwh;
+            }
+            emit_entity(&r.name, &s, &r.period, emit);
+            for t in 0..7 {
+                national.generation_mwh[t] += s.generation_mwh[t];
+                national.capacity_mw[t] += s.capacity_mw[t];
+            }
+            national.emissions_t += s.emissions_t;
+            national.soc_mwh += s.soc_mwh;
+            national.pending += s.pending;
+            national.queue_mw += s.queue_mw;
+            let p = &r.period;
+            let n = &mut national_period;
+            n.demand_mwh += p.demand_mwh;
+            n.served_mwh += p.served_mwh;
+            n.unserved_mwh += p.unserved_mwh;
+            n.ai_curtailed_mwh += p.ai_curtailed_mwh;
+            n.spill_mwh += p.spill_mwh;
+            n.imports_mwh += p.imports_mwh;
+            n.exports_mwh += p.exports_mwh;
+            n.losses_mwh += p.losses_mwh;
+            n.price_demand_usd += p.price_demand_usd;
+            n.price_hours += p.price_hours;
+            n.projects_completed += p.projects_completed;
+        }
+        // National time-weighted price: the mean over regions.
+        national_period.hours *= self.regions.len() as f64;
+        emit_entity("national", &national, &national_period, emit);
+        for g in &mut self.groups {
+            g.period_mwh = 0.0;
+        }
+        for r in &mut self.regions {
+            r.period = Period::default();
+        }
+        self.national_period = Period::default();
+    }
+
+    /// Whole-run scalar outcomes: `energy.demand_mwh_total`,
+    /// `energy.unserved_mwh_total`, `energy.unserved_fraction`,
+    /// `energy.ai_curtailed_mwh_total`, `energy.spill_mwh_total`,
+    /// `energy.generation_mwh_total`, `energy.emissions_t_total`,
+    /// `energy.peak_shortfall_mw` (largest national curtailment in one step),
+    /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (time-weighted
+    /// mean over regions), `energy.projects_completed_total`, `energy.projects_cancelled_total`.
+    pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
+        let t = &self.totals;
+        emit("energy.demand_mwh_total", t.demand_mwh);
+        emit("energy.unserved_mwh_total", t.unserved_mwh);
+        if t.demand_mwh > 0.0 {
+            emit("energy.unserved_fraction", t.unserved_mwh / t.demand_mwh);
+        }
+        emit("energy.ai_curtailed_mwh_total", t.ai_curtailed_mwh);
+        emit("energy.spill_mwh_total", t.spill_mwh);
+        let generation: f64 = self.groups.iter().map(|g| g.total_mwh).sum();
+        let emissions: f64 = self
+            .groups
+            .iter()
+            .map(|g| g.total_mwh * g.emissions_t_per_mwh)
+            .sum();
+        emit("energy.generation_mwh_total", generation);
+        emit("energy.emissions_t_total", emissions);
+        emit("energy.peak_shortfall_mw", t.peak_shortfall_mw);
+        emit("energy.hours_with_shortfall", t.hours_with_shortfall);
+        if t.hours > 0.0 {
+            emit(
+                "energy.avg_price_usd_per_mwh",
+                t.price_hours / (t.hours * self.regions.len() as f64),
+            );
+        }
+        emit("energy.projects_completed_total", f64::from(t.projects_completed));
+        emit("energy.projects_cancelled_total", f64::from(t.projects_cancelled));
+    }
+}

@@ -1,0 +1,299 @@
+//! Shapes over time: the hour and season of a dispatch step, non-AI demand's
+//! daily and seasonal shape, solar's daily shape and the autocorrelated
+//! weather process behind wind and hydro.
+//!
+//! Every shape is a cosine in an angle computed once per step
+//! ([`TimeFeatures`]), so a region costs a few multiply-adds per step:
+//! `cos(θ − p) = cos θ cos p + sin θ sin p` with `cos p`, `sin p` precomputed.
+
+use rand::Rng;
+use rand_distr::StandardNormal;
+use scheduler::{Calendar, SECS_PER_DAY, SimTime};
+use std::f64::consts::TAU;
+
+/// Days in the mean calendar year used for seasonal angles.
+pub(crate) const DAYS_PER_YEAR: f64 = 365.25;
+/// Day of the year of the June solstice (solar seasonal peak).
+const SOLSTICE_DAY: f64 = 171.0;
+
+/// The angles of one dispatch step: hour of day and day of year, as
+/// cosine/sine pairs, evaluated at the middle of the step.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct TimeFeatures {
+    pub cos_day: f64,
+    pub sin_day: f64,
+    pub cos_year: f64,
+    pub sin_year: f64,
+}
+
+/// Maps simulated time to [`TimeFeatures`], from the calendar's start date.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Clock {
+    /// Days from 1 January of the start year to the start date.
+    start_day_of_year: f64,
+}
+
+impl Clock {
+    pub fn new(calendar: &Calendar) -> Clock {
+        let frac = calendar
+            .fractional_year(SimTime::ZERO)
+            .map_or(0.0, |y| y - y.floor());
+        Clock {
+            start_day_of_year: frac * DAYS_PER_YEAR,
+        }
+    }
+
+    /// The angles at `mid_secs` seconds after the start (the middle of a step).
+    pub fn features(&self, mid_secs: f64) -> TimeFeatures {
+        let day = SECS_PER_DAY as f64;
+        let day_angle = TAU * (mid_secs % day) / day;
+        let year_angle = TAU * (self.start_day_of_year + mid_secs / day) / DAYS_PER_YEAR;
+        let (sin_day, cos_day) = day_angle.sin_cos();
+        let (sin_year, cos_year) = year_angle.sin_cos();
+        TimeFeatures {
+            cos_day,
+            sin_day,
+            cos_year,
+            sin_year,
+        }
+    }
+}
+
+/// A phase, stored as its cosine and sine.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Phase {
+    cos: f64,
+    sin: f64,
+}
+
+impl Phase {
+    /// The phase of hour `h` of the day.
+    pub fn hour(h: f64) -> Phase {
+        let (sin, cos) = (TAU * h / 24.0).sin_cos();
+        Phase { cos, sin }
+    }
+    /// The phase of day `d` of the year.
+    pub fn day(d: f64) -> Phase {
+        let (sin, cos) = (TAU * d / DAYS_PER_YEAR).sin_cos();
+        Phase { cos, sin }
+    }
+    /// `cos(day angle − phase)`.
+    #[inline]
+    pub fn daily(&self, f: &TimeFeatures) -> f64 {
+        f.cos_day * self.cos + f.sin_day * self.sin
+    }
+    /// `cos(year angle − phase)`.
+    #[inline]
+    pub fn yearly(&self, f: &TimeFeatures) -> f64 {
+        f.cos_year * self.cos + f.sin_year * self.sin
+    }
+}
+
+/// Non-AI demand shape: `(1 + a_d cos(day − peak_hour)) (1 + a_s cos(year − peak_day))`,
+/// which averages to one over a day and over a year.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DemandShape {
+    pub daily_amplitude: f64,
+    pub peak_hour: Phase,
+    pub seasonal_amplitude: f64,
+    pub peak_day: Phase,
+}
+
+impl DemandShape {
+    #[inline]
+    pub fn factor(&self, f: &TimeFeatures) -> f64 {
+        (1.0 + self.daily_amplitude * self.peak_hour.daily(f))
+            * (1.0 + self.seasonal_amplitude * self.peak_day.yearly(f))
+    }
+}
+
+/// Solar availability: `min(1, scale · max(0, cos(day − noon) + k cos(year − solstice)))`.
+/// `k` lengthens and strengthens summer days; `scale` is solved so that the
+/// mean over a year equals the capacity factor.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SolarShape {
+    scale: f64,
+    seasonal_amplitude: f64,
+    solstice: Phase,
+}
+
+impl SolarShape {
+    /// Solves `scale` for `capacity_factor`; `None` if the shape cannot reach it.
+    pub fn new(capacity_factor: f64, seasonal_amplitude: f64) -> Option<SolarShape> {
+        // Raw shape on a grid of 24 hours × 73 days (every 5th day).
+        let mut raw = Vec::with_capacity(24 * 73);
+        for d in 0..73 {
+            let season = (TAU * (5.0 * d as f64 + 2.5 - SOLSTICE_DAY) / DAYS_PER_YEAR).cos();
+            for h in 0..24 {
+                let sun = (TAU * (h as f64 + 0.5 - 12.0) / 24.0).cos();
+                raw.push((sun + seasonal_amplitude * season).max(0.0));
+            }
+        }
+        let mean_at = |scale: f64| raw.iter().map(|r| (scale * r).min(1.0)).sum::<f64>() / raw.len() as f64;
+        let (mut lo, mut hi) = (0.0f64, 1e6f64);
+        if mean_at(hi) < capacity_factor {
+            return None;
+        }
+        for _ in 0..100 {
+            let mid = (lo * hi).sqrt().max(0.5 * (lo + hi) * 1e-3);
+            if mean_at(mid) < capacity_factor {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+            if hi - lo < 1e-12 * hi {
+                break;
+            }
+        }
+        Some(SolarShape {
+            scale: hi,
+            seasonal_amplitude,
+            solstice: Phase::day(SOLSTICE_DAY),
+        })
+    }
+
+    /// Available MW per installed MW at `f`.
+    #[inline]
+    pub fn fraction(&self, f: &TimeFeatures) -> f64 {
+        // cos(day − noon) = −cos(day).
+        let raw = -f.cos_day + self.seasonal_amplitude * self.solstice.yearly(f);
+        (self.scale * raw.max(0.0)).min(1.0)
+    }
+}
+
+/// Wind or hydro availability: a stationary AR(1) `z` (unit variance),
+/// availability `logistic(mu + sd·z) · (1 + k cos(year − peak))`, clamped to [0, 1].
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WeatherProcess {
+    mu: f64,
+    sd: f64,
+    phi: f64,
+    innovation_sd: f64,
+    z: f64,
+    seasonal_amplitude: f64,
+    peak_day: Phase,
+}
+
+/// `1 / (1 + e^-x)`.
+#[inline]
+fn logistic(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// `E[logistic(mu + sd Z)]` for standard normal `Z`, by a 97-point rule on [−6, 6].
+fn mean_logistic(mu: f64, sd: f64) -> f64 {
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..97 {
+        let z = -6.0 + 12.0 * i as f64 / 96.0;
+        let w = (-0.5 * z * z).exp();
+        num += w * logistic(mu + sd * z);
+        den += w;
+    }
+    num / den
+}
+
+impl WeatherProcess {
+    /// A process with mean `capacity_factor` stepping every `step_hours`,
+    /// started from its stationary distribution with a draw from `rng`.
+    pub fn new<R: Rng + ?Sized>(
+        capacity_factor: f64,
+        logit_sd: f64,
+        autocorrelation_per_hour: f64,
+        seasonal_amplitude: f64,
+        peak_day_of_year: f64,
+        step_hours: f64,
+        rng: &mut R,
+    ) -> WeatherProcess {
+        let (mut lo, mut hi) = (-40.0, 40.0);
+        for _ in 0..80 {
+            let mid = 0.5 * (lo + hi);
+            if mean_logistic(mid, logit_sd) < capacity_factor {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let phi = autocorrelation_per_hour.powf(step_hours);
+        WeatherProcess {
+            mu: 0.5 * (lo + hi),
+            sd: logit_sd,
+            phi,
+            innovation_sd: (1.0 - phi * phi).max(0.0).sqrt(),
+            z: rng.sample(StandardNormal),
+            seasonal_amplitude,
+            peak_day: Phase::day(peak_day_of_year),
+        }
+    }
+
+    /// Advances one step with a draw from `rng`; returns available MW per installed MW.
+    #[inline]
+    pub fn step<R: Rng + ?Sized>(&mut self, f: &TimeFeatures, rng: &mut R) -> f64 {
+        let eps: f64 = rng.sample(StandardNormal);
+        self.z = self.phi * self.z + self.innovation_sd * eps;
+        let season = 1.0 + self.seasonal_amplitude * self.peak_day.yearly(f);
+        (logistic(self.mu + self.sd * self.z) * season).clamp(0.0, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn year_of_features(step_hours: f64) -> Vec<TimeFeatures> {
+        let clock = Clock {
+            start_day_of_year: 0.0,
+        };
+        let n = (8766.0 / step_hours) as usize;
+        (0..n)
+            .map(|i| clock.features((i as f64 + 0.5) * step_hours * 3600.0))
+            .collect()
+    }
+
+    #[test]
+    fn demand_shape_averages_to_one_and_peaks_at_the_peak_hour() {
+        let shape = DemandShape {
+            daily_amplitude: 0.2,
+            peak_hour: Phase::hour(19.0),
+            seasonal_amplitude: 0.1,
+            peak_day: Phase::day(196.0),
+        };
+        let feats = year_of_features(1.0);
+        let mean = feats.iter().map(|f| shape.factor(f)).sum::<f64>() / feats.len() as f64;
+        assert!((mean - 1.0).abs() < 2e-3, "mean {mean}");
+        let clock = Clock {
+            start_day_of_year: 0.0,
+        };
+        let at = |h: f64| shape.factor(&clock.features(196.0 * 86_400.0 + h * 3600.0));
+        assert!(at(19.0) > at(18.0) && at(19.0) > at(20.0) && at(19.0) > at(7.0));
+    }
+
+    #[test]
+    fn solar_is_zero_at_night_and_averages_to_its_capacity_factor() {
+        let shape = SolarShape::new(0.2, 0.2).expect("reachable");
+        let feats = year_of_features(1.0);
+        let mean = feats.iter().map(|f| shape.fraction(f)).sum::<f64>() / feats.len() as f64;
+        assert!((mean - 0.2).abs() < 3e-3, "mean {mean}");
+        let clock = Clock {
+            start_day_of_year: 0.0,
+        };
+        assert_eq!(shape.fraction(&clock.features(2.0 * 3600.0)), 0.0);
+        let june_noon = shape.fraction(&clock.features(171.0 * 86_400.0 + 12.0 * 3600.0));
+        let dec_noon = shape.fraction(&clock.features(355.0 * 86_400.0 + 12.0 * 3600.0));
+        assert!(june_noon > dec_noon && dec_noon > 0.0);
+        assert!(SolarShape::new(0.6, 0.2).is_none());
+    }
+
+    #[test]
+    fn weather_process_has_its_mean_and_its_autocorrelation() {
+        let mut rng = scheduler::RngStreams::new(7, 0).stream("test");
+        let mut w = WeatherProcess::new(0.3, 1.0, 0.9, 0.0, 0.0, 1.0, &mut rng);
+        let f = TimeFeatures::default();
+        let xs: Vec<f64> = (0..200_000).map(|_| w.step(&f, &mut rng)).collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!((mean - 0.3).abs() < 0.01, "mean {mean}");
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;
+        let lag1 = xs.windows(2).map(|p| (p[0] - mean) * (p[1] - mean)).sum::<f64>() / (xs.len() - 1) as f64;
+        let rho = lag1 / var;
+        assert!(rho > 0.8 && rho < 0.95, "lag-1 correlation {rho}");
+    }
+}

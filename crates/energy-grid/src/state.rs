@@ -1,0 +1,367 @@
+//! The grid's run-time state: ids, events, signals, and the per-entity state
+//! structs that dispatch, outages, build-out and metrics work on.
+
+use crate::config::{LoadClass, Technology};
+use crate::profiles::{DemandShape, SolarShape, WeatherProcess};
+use scheduler::{Dist, Duration, EventKey, SimTime, StreamRng, TimePath};
+
+/// A region, as numbered by [`Grid::region_id`](crate::Grid::region_id) (config order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionId(pub(crate) u32);
+
+/// A load (datacenter, fab, or a region's household or industry demand).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LoadId(pub(crate) u32);
+
+/// A plant group, as numbered by [`Grid::plant_group_id`](crate::Grid::plant_group_id).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PlantGroupId(pub(crate) u32);
+
+/// A construction project (config order).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProjectId(pub(crate) u32);
+
+macro_rules! id_index {
+    ($t:ty) => {
+        impl $t {
+            /// The id's position (config or creation order), for indexing the caller's own tables.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+id_index!(RegionId);
+id_index!(LoadId);
+id_index!(PlantGroupId);
+id_index!(ProjectId);
+
+/// The grid's own events. `stack` wraps them into its event type through
+/// [`scheduler::Mapped`] and hands them back to [`Grid::handle`](crate::Grid::handle).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum GridEvent {
+    /// Dispatch the grid for the next interval, then schedule the next dispatch.
+    Dispatch,
+    /// One running unit of the group fails.
+    UnitFailure {
+        /// The plant group.
+        group: PlantGroupId,
+    },
+    /// One failed unit of the group is back.
+    UnitRepaired {
+        /// The plant group.
+        group: PlantGroupId,
+    },
+    /// A project completes or is abandoned (decided at `start`).
+    ProjectResolved {
+        /// The project.
+        project: ProjectId,
+    },
+    /// A programme adds its next tranche of capacity.
+    ProgrammeStep {
+        /// Index of the programme in the config.
+        programme: u32,
+    },
+    /// A drought starts in a region.
+    DroughtStart {
+        /// The region.
+        region: RegionId,
+        /// Share of hydro availability lost, in [0, 1].
+        depth_fraction: f64,
+        /// How long it lasts.
+        duration: Duration,
+        /// Whether it came from the region's random drought process (which then draws the next one).
+        from_process: bool,
+    },
+    /// A drought ends.
+    DroughtEnd {
+        /// The region.
+        region: RegionId,
+        /// The depth of the drought that ends.
+        depth_fraction: f64,
+    },
+    /// An interconnection request is granted.
+    ConnectionGranted {
+        /// The load.
+        load: LoadId,
+        /// MW added to the load's connection.
+        mw: f64,
+    },
+}
+
+/// What the grid tells the other domains.
+#[derive(Clone, Debug, PartialEq)]
+pub enum GridSignal {
+    /// After a dispatch: a load's served MW changed (beyond the configured
+    /// tolerance) since its last signal. `served_mw < requested_mw` means curtailment.
+    LoadServed {
+        /// The load.
+        load: LoadId,
+        /// MW the load asked for (capped at its connection).
+        requested_mw: f64,
+        /// MW it got.
+        served_mw: f64,
+    },
+    /// An interconnection request was granted; the load may now draw up to `connected_mw`.
+    ConnectionGranted {
+        /// The load.
+        load: LoadId,
+        /// The load's total connection after the grant, MW.
+        connected_mw: f64,
+    },
+    /// A project came online.
+    ProjectCompleted {
+        /// The project.
+        project: ProjectId,
+        /// Its region.
+        region: RegionId,
+        /// Its technology.
+        technology: Technology,
+        /// MW added.
+        mw: f64,
+    },
+}
+
+/// A load the stack registers before the run (one per datacenter site and per fab).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadSpec {
+    /// Name (for messages and outputs).
+    pub name: String,
+    /// Region it is connected in.
+    pub region: RegionId,
+    /// Its curtailment class.
+    pub class: LoadClass,
+    /// The most it may draw, MW (≥ 0); raised by granted connection requests.
+    pub connected_mw: f64,
+}
+
+/// The power balance of one region over the last dispatch step, all in MW
+/// (average power over the step). Holds, up to rounding:
+/// `generation + imports + discharge = served + exports + charge + losses`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct RegionBalance {
+    /// Demand requested (non-AI and AI loads), MW.
+    pub demand_mw: f64,
+    /// Generation dispatched (for local demand, exports and charging), MW.
+    pub generation_mw: f64,
+    /// Power sent into the region over links (before losses), MW.
+    pub imports_mw: f64,
+    /// Power the region sent into links, MW.
+    pub exports_mw: f64,
+    /// Transmission losses on the region's imports, MW.
+    pub losses_mw: f64,
+    /// Storage discharge to the grid, MW.
+    pub discharge_mw: f64,
+    /// Storage charging from the grid, MW.
+    pub charge_mw: f64,
+    /// Demand served, MW.
+    pub served_mw: f64,
+    /// Demand curtailed, MW (`demand − served`).
+    pub curtailed_mw: f64,
+    /// Of which AI loads (fab, datacenter), MW.
+    pub ai_curtailed_mw: f64,
+    /// Solar and wind available but not used, MW.
+    pub spill_mw: f64,
+    /// Available generation (all groups) plus storage discharge capability, MW.
+    pub available_mw: f64,
+    /// Price: marginal cost of the last unit dispatched (or the scarcity price when curtailing), USD/MWh.
+    pub price_usd_per_mwh: f64,
+}
+
+impl RegionBalance {
+    /// `generation + imports + discharge − served − exports − charge − losses`, MW (zero up to rounding).
+    pub fn residual_mw(&self) -> f64 {
+        self.generation_mw + self.imports_mw + self.discharge_mw
+            - self.served_mw
+            - self.exports_mw
+            - self.charge_mw
+            - self.losses_mw
+    }
+}
+
+/// A plant group's state, for tests and the integrator.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlantGroupState {
+    /// Region.
+    pub region: RegionId,
+    /// Technology.
+    pub technology: Technology,
+    /// Installed capacity, MW.
+    pub installed_mw: f64,
+    /// Available at the last dispatch, MW.
+    pub available_mw: f64,
+    /// Dispatched at the last dispatch, MW.
+    pub generation_mw: f64,
+    /// Units (0 for groups without forced outages).
+    pub units_total: u32,
+    /// Units on forced outage now.
+    pub units_down: u32,
+}
+
+/// How a group's availability is produced.
+#[derive(Clone, Debug)]
+pub(crate) enum GroupKind {
+    Firm,
+    Solar(SolarShape),
+    Weather(WeatherProcess, Box<StreamRng>),
+}
+
+/// Forced-outage state of a group with units.
+#[derive(Clone, Debug)]
+pub(crate) struct Outages {
+    pub rng: Box<StreamRng>,
+    pub failure_rate_per_year: f64,
+    pub repair_time_days: Dist,
+    pub unit_size_mw: f64,
+    pub units_total: u32,
+    pub units_down: u32,
+    pub next_failure: Option<EventKey>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct GroupState {
+    pub name: String,
+    pub region: u32,
+    pub technology: Technology,
+    pub installed_mw: f64,
+    pub cost: f64,
+    pub emissions_t_per_mwh: f64,
+    pub kind: GroupKind,
+    pub outages: Option<Outages>,
+    pub available_mw: f64,
+    pub generation_mw: f64,
+    /// Generation since the last metrics sample, MWh.
+    pub period_mwh: f64,
+    /// Generation over the run, MWh.
+    pub total_mwh: f64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Storage {
+    pub power_mw: f64,
+    pub energy_mwh: f64,
+    /// One-way efficiency, `sqrt(round trip)`.
+    pub one_way: f64,
+    pub soc_mwh: f64,
+    pub charge_max_cost: f64,
+}
+
+/// Flows since the last metrics sample (MWh unless named otherwise).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Period {
+    pub demand_mwh: f64,
+    pub served_mwh: f64,
+    pub unserved_mwh: f64,
+    pub ai_curtailed_mwh: f64,
+    pub spill_mwh: f64,
+    pub imports_mwh: f64,
+    pub exports_mwh: f64,
+    pub losses_mwh: f64,
+    pub price_hours: f64,
+    /// Σ price × demand energy, USD (for the demand-weighted average price).
+    pub price_demand_usd: f64,
+    pub hours: f64,
+    pub peak_demand_mw: f64,
+    pub margin_at_peak: f64,
+    pub projects_completed: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct RegionState {
+    pub name: String,
+    pub shape: DemandShape,
+    pub average_mw: f64,
+    pub growth: TimePath,
+    /// Last growth rate seen and its per-step multiplier.
+    pub growth_cache: (f64, f64),
+    pub growth_multiplier: f64,
+    pub household_share: f64,
+    pub storage: Storage,
+    pub approval_mw_per_year: f64,
+    pub queue_free_at: SimTime,
+    pub queue_pending_mw: f64,
+    pub merit: (usize, usize),
+    pub adjacency: (usize, usize),
+    pub loads: Vec<u32>,
+    pub drought_depths: Vec<f64>,
+    pub drought_factor: f64,
+    pub step: RegionBalance,
+    /// Unmet demand during the step being solved, MW.
+    pub deficit_mw: f64,
+    /// Position in the merit order of the cheapest group with spare capacity.
+    pub spare_cursor: usize,
+    pub period: Period,
+    pub projects_pending: u32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LinkState {
+    pub a: u32,
+    pub b: u32,
+    pub capacity_mw: f64,
+    pub loss_fraction: f64,
+    /// Power sent this step, MW: positive from `a` to `b`, negative from `b` to `a`.
+    pub flow_mw: f64,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct LoadState {
+    pub name: String,
+    pub region: u32,
+    pub class: LoadClass,
+    pub connected_mw: f64,
+    /// What the load asks for (set by the wiring; ignored for regional loads).
+    pub wanted_mw: f64,
+    /// What it asks for this step, capped at its connection.
+    pub requested_mw: f64,
+    pub served_mw: f64,
+    pub signalled_served_mw: f64,
+    /// A region's own household or industry demand (never signalled).
+    pub regional: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ProjectState {
+    pub name: String,
+    pub region: u32,
+    pub technology: Technology,
+    pub mw: f64,
+    pub start: SimTime,
+    pub lead_time_years: Dist,
+    pub cancellation_probability: f64,
+    /// Drawn at start: whether the project will be abandoned.
+    pub cancelled: bool,
+    pub resolved: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct ProgrammeState {
+    pub region: u32,
+    pub technology: Technology,
+    pub mw_per_year: TimePath,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct DroughtProcess {
+    pub region: u32,
+    pub rate_per_year: f64,
+    pub duration_days: Dist,
+    pub depth_fraction: Dist,
+    pub rng: Box<StreamRng>,
+}
+
+/// Whole-run outcomes.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RunTotals {
+    pub unserved_mwh: f64,
+    pub ai_curtailed_mwh: f64,
+    pub demand_mwh: f64,
+    pub spill_mwh: f64,
+    pub peak_shortfall_mw: f64,
+    pub hours_with_shortfall: f64,
+    pub price_hours: f64,
+    pub hours: f64,
+    pub projects_completed: u32,
+    pub projects_cancelled: u32,
+    pub dispatches: u64,
+}

@@ -1,0 +1,411 @@
+//! The grid's error type and the validation of a [`GridConfig`].
+//!
+//! Validation refuses every non-finite or out-of-range number, duplicate
+//! names and dangling region references, naming the entity and the field, so
+//! a run never starts from a configuration that could produce NaN.
+
+use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use scheduler::{Dist, ScheduleError, TimePath};
+use std::collections::HashSet;
+
+/// Why the grid refused a configuration, an input call or an event.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GridError {
+    /// A configuration value is out of range or not finite. Fatal: the grid is not built.
+    #[error("{entity}: `{field}` {reason}")]
+    InvalidConfig {
+        /// The entity, e.g. "region `north` / plant group `north-coal`".
+        entity: String,
+        /// The field path within the entity, e.g. "availability.capacity_factor".
+        field: &'static str,
+        /// What was wrong and what was expected.
+        reason: String,
+    },
+    /// A reference to a region that does not exist. Fatal: the grid is not built.
+    #[error("{entity}: `{field}` names region `{name}`, which does not exist")]
+    UnknownRegion {
+        /// The referring entity.
+        entity: String,
+        /// The referring field.
+        field: &'static str,
+        /// The missing region name.
+        name: String,
+    },
+    /// Two entities of one kind share a name (names key random streams and outputs). Fatal.
+    #[error("two {kind}s are named `{name}`; names must be unique")]
+    DuplicateName {
+        /// The kind of entity ("region", "plant group", ...).
+        kind: &'static str,
+        /// The duplicated name.
+        name: String,
+    },
+    /// An input call named a load or region id this grid never issued. The call had no effect.
+    #[error("unknown {kind} id {id}")]
+    UnknownId {
+        /// "load" or "region".
+        kind: &'static str,
+        /// The id.
+        id: u32,
+    },
+    /// An input call passed a non-finite or out-of-range number. The call had no effect.
+    #[error("{call}: `{field}` {reason}")]
+    InvalidInput {
+        /// The method, e.g. "set_load_demand".
+        call: &'static str,
+        /// The argument.
+        field: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A quantity could not be computed during the run (non-finite demand,
+    /// availability or draw). Fatal to the run.
+    #[error("{what} could not be computed at t={at_secs}s: {detail}")]
+    NotComputable {
+        /// What, naming the entity.
+        what: String,
+        /// Simulated time, seconds.
+        at_secs: u64,
+        /// The offending value or cause.
+        detail: String,
+    },
+    /// The agenda refused an event (in the past, or the clock overflowed). Fatal to the run.
+    #[error("scheduling a grid event failed: {0}")]
+    Schedule(#[from] ScheduleError),
+}
+
+/// Checks `lo ≤ v ≤ hi` (and finite).
+pub(crate) fn check_range(
+    entity: &str,
+    field: &'static str,
+    v: f64,
+    lo: f64,
+    hi: f64,
+) -> Result<(), GridError> {
+    if v.is_finite() && v >= lo && v <= hi {
+        Ok(())
+    } else {
+        Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field,
+            reason: format!("must be a finite number in [{lo}, {hi}], got {v}"),
+        })
+    }
+}
+
+/// Checks `lo < v < hi` (and finite).
+fn check_open(entity: &str, field: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), GridError> {
+    if v.is_finite() && v > lo && v < hi {
+        Ok(())
+    } else {
+        Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field,
+            reason: format!("must be a finite number in ({lo}, {hi}), got {v}"),
+        })
+    }
+}
+
+/// Checks a distribution is valid and its support lies within `[lo, hi]`.
+fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> Result<(), GridError> {
+    d.validate().map_err(|reason| GridError::InvalidConfig {
+        entity: entity.to_string(),
+        field,
+        reason,
+    })?;
+    let (min, max) = d.support();
+    if min < lo || max > hi {
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field,
+            reason: format!(
+                "values must lie in [{lo}, {hi}], but the distribution ranges over [{min}, {max}]"
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Checks every point of a time path lies in `[lo, hi]`.
+fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64) -> Result<(), GridError> {
+    for &(_, v) in p.points() {
+        check_range(entity, field, v, lo, hi)?;
+    }
+    Ok(())
+}
+
+/// The largest MW figure accepted anywhere (10 TW: several times any national grid).
+pub(crate) const MAX_MW: f64 = 1e7;
+/// The largest unit count a plant group may have (memory bound of outage events).
+pub(crate) const MAX_UNITS: f64 = 1e6;
+
+fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
+    if g.technology == Technology::Battery {
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field: "technology",
+            reason: "batteries are not a plant group: use the region's `storage`".into(),
+        });
+    }
+    check_range(entity, "installed_mw", g.installed_mw, 0.0, MAX_MW)?;
+    check_range(
+        entity,
+        "marginal_cost_usd_per_mwh",
+        g.marginal_cost_usd_per_mwh,
+        0.0,
+        1e5,
+    )?;
+    check_range(entity, "emissions_t_per_mwh", g.emissions_t_per_mwh, 0.0, 10.0)?;
+    check_range(entity, "failure_rate_per_year", g.failure_rate_per_year, 0.0, 1e4)?;
+    if g.failure_rate_per_year > 0.0 {
+        check_range(entity, "unit_size_mw", g.unit_size_mw, 1e-3, MAX_MW)?;
+        if g.installed_mw / g.unit_size_mw > MAX_UNITS {
+            return Err(GridError::InvalidConfig {
+                entity: entity.to_string(),
+                field: "unit_size_mw",
+                reason: format!("gives more than {MAX_UNITS} units; use larger units"),
+            });
+        }
+        check_dist(
+            entity,
+            "repair_time_days",
+            &g.repair_time_days,
+            0.0,
+            f64::INFINITY,
+        )?;
+    }
+    match g.availability {
+        Availability::Firm => {
+            if !matches!(
+                g.technology,
+                Technology::Coal | Technology::Gas | Technology::Nuclear
+            ) {
+                return Err(GridError::InvalidConfig {
+                    entity: entity.to_string(),
+                    field: "availability",
+                    reason: format!("`Firm` is for coal, gas and nuclear, not {}", g.technology.key()),
+                });
+            }
+        }
+        Availability::Solar {
+            capacity_factor,
+            seasonal_amplitude,
+        } => {
+            check_open(entity, "availability.capacity_factor", capacity_factor, 0.0, 0.45)?;
+            check_range(
+                entity,
+                "availability.seasonal_amplitude",
+                seasonal_amplitude,
+                0.0,
+                0.9,
+            )?;
+        }
+        Availability::Weather {
+            capacity_factor,
+            logit_sd,
+            autocorrelation_per_hour,
+            seasonal_amplitude,
+            peak_day_of_year,
+        } => {
+            check_open(entity, "availability.capacity_factor", capacity_factor, 0.0, 1.0)?;
+            check_range(entity, "availability.logit_sd", logit_sd, 0.0, 5.0)?;
+            check_range(
+                entity,
+                "availability.autocorrelation_per_hour",
+                autocorrelation_per_hour,
+                0.0,
+                0.999_999,
+            )?;
+            check_range(
+                entity,
+                "availability.seasonal_amplitude",
+                seasonal_amplitude,
+                0.0,
+                0.99,
+            )?;
+            check_range(
+                entity,
+                "availability.peak_day_of_year",
+                peak_day_of_year,
+                0.0,
+                366.0,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn unique<'a>(kind: &'static str, names: impl Iterator<Item = &'a str>) -> Result<(), GridError> {
+    let mut seen = HashSet::new();
+    for n in names {
+        if !seen.insert(n) {
+            return Err(GridError::DuplicateName {
+                kind,
+                name: n.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Validates every field of `config` except region references (resolved by the caller).
+pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
+    let grid = "grid";
+    if config.regions.is_empty() {
+        return Err(GridError::InvalidConfig {
+            entity: grid.into(),
+            field: "regions",
+            reason: "must contain at least one region".into(),
+        });
+    }
+    let dt = config.dispatch_interval.secs();
+    if !(60..=86_400).contains(&dt) {
+        return Err(GridError::InvalidConfig {
+            entity: grid.into(),
+            field: "dispatch_interval",
+            reason: format!("must be between 60 s and one day, got {dt} s"),
+        });
+    }
+    if config.programme_interval.secs() < 3_600 {
+        return Err(GridError::InvalidConfig {
+            entity: grid.into(),
+            field: "programme_interval",
+            reason: "must be at least one hour".into(),
+        });
+    }
+    let mut order = config.curtailment_order.clone();
+    order.sort();
+    if order != LoadClass::ALL {
+        return Err(GridError::InvalidConfig {
+            entity: grid.into(),
+            field: "curtailment_order",
+            reason: format!(
+                "must list each load class exactly once, got {:?}",
+                config.curtailment_order
+            ),
+        });
+    }
+    check_range(
+        grid,
+        "scarcity_price_usd_per_mwh",
+        config.scarcity_price_usd_per_mwh,
+        0.0,
+        1e6,
+    )?;
+    check_range(
+        grid,
+        "served_signal_tolerance_mw",
+        config.served_signal_tolerance_mw,
+        0.0,
+        MAX_MW,
+    )?;
+    unique("region", config.regions.iter().map(|r| r.name.as_str()))?;
+    unique(
+        "plant group",
+        config
+            .regions
+            .iter()
+            .flat_map(|r| r.fleet.iter().map(|g| g.name.as_str())),
+    )?;
+    unique("project", config.projects.iter().map(|p| p.name.as_str()))?;
+    unique("programme", config.programmes.iter().map(|p| p.name.as_str()))?;
+    unique(
+        "drought process",
+        config.drought_processes.iter().map(|p| p.region.as_str()),
+    )?;
+    for r in &config.regions {
+        let e = format!("region `{}`", r.name);
+        let d = &r.demand;
+        check_range(&e, "demand.average_mw", d.average_mw, 0.0, MAX_MW)?;
+        check_path(&e, "demand.growth_per_year", &d.growth_per_year, -0.99, 10.0)?;
+        check_range(&e, "demand.daily_amplitude", d.daily_amplitude, 0.0, 0.99)?;
+        check_range(&e, "demand.peak_hour", d.peak_hour, 0.0, 24.0)?;
+        check_range(&e, "demand.seasonal_amplitude", d.seasonal_amplitude, 0.0, 0.99)?;
+        check_range(&e, "demand.peak_day_of_year", d.peak_day_of_year, 0.0, 366.0)?;
+        check_range(&e, "demand.household_share", d.household_share, 0.0, 1.0)?;
+        let s = &r.storage;
+        check_range(&e, "storage.power_mw", s.power_mw, 0.0, MAX_MW)?;
+        check_range(&e, "storage.energy_mwh", s.energy_mwh, 0.0, 1e9)?;
+        check_range(
+            &e,
+            "storage.round_trip_efficiency",
+            s.round_trip_efficiency,
+            0.01,
+            1.0,
+        )?;
+        check_range(
+            &e,
+            "storage.initial_soc_fraction",
+            s.initial_soc_fraction,
+            0.0,
+            1.0,
+        )?;
+        check_range(
+            &e,
+            "storage.charge_max_cost_usd_per_mwh",
+            s.charge_max_cost_usd_per_mwh,
+            0.0,
+            1e6,
+        )?;
+        check_range(
+            &e,
+            "interconnection_approval_mw_per_year",
+            r.interconnection_approval_mw_per_year,
+            1e-3,
+            MAX_MW,
+        )?;
+        for g in &r.fleet {
+            check_group(&format!("{e} / plant group `{}`", g.name), g)?;
+        }
+    }
+    for (i, l) in config.links.iter().enumerate() {
+        let e = format!("link {i} (`{}`–`{}`)", l.from, l.to);
+        check_range(&e, "capacity_mw", l.capacity_mw, 0.0, MAX_MW)?;
+        check_range(&e, "loss_fraction", l.loss_fraction, 0.0, 0.5)?;
+        if l.from == l.to {
+            return Err(GridError::InvalidConfig {
+                entity: e,
+                field: "to",
+                reason: "a link must join two different regions".into(),
+            });
+        }
+    }
+    for p in &config.projects {
+        let e = format!("project `{}`", p.name);
+        check_range(&e, "mw", p.mw, 1e-6, MAX_MW)?;
+        check_range(
+            &e,
+            "cancellation_probability",
+            p.cancellation_probability,
+            0.0,
+            1.0,
+        )?;
+        check_dist(&e, "lead_time_years", &p.lead_time_years, 0.0, f64::INFINITY)?;
+    }
+    for p in &config.programmes {
+        let e = format!("programme `{}`", p.name);
+        check_path(&e, "mw_per_year", &p.mw_per_year, 0.0, MAX_MW)?;
+    }
+    for (i, d) in config.droughts.iter().enumerate() {
+        let e = format!("drought {i} in `{}`", d.region);
+        check_range(&e, "depth_fraction", d.depth_fraction, 0.0, 1.0)?;
+    }
+    for p in &config.drought_processes {
+        let e = format!("drought process in `{}`", p.region);
+        check_range(&e, "rate_per_year", p.rate_per_year, 1e-6, 365.0)?;
+        check_dist(&e, "duration_days", &p.duration_days, 0.0, f64::INFINITY)?;
+        check_dist(&e, "depth_fraction", &p.depth_fraction, 0.0, 1.0)?;
+    }
+    Ok(())
+}
+
+/// Checks plant group names are unique (again, after build-out groups were added).
+pub(crate) fn check_unique_groups(config: &GridConfig) -> Result<(), GridError> {
+    unique(
+        "plant group",
+        config
+            .regions
+            .iter()
+            .flat_map(|r| r.fleet.iter().map(|g| g.name.as_str())),
+    )
+}

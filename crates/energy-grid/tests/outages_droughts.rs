@@ -1,0 +1,144 @@
+//! Forced outages match their failure and repair rates over a long run;
+//! droughts cut hydro by their stated fraction for their stated duration.
+
+mod common;
+
+use common::{config, firm, flat_region, hours, run, started};
+use energy_grid::{DroughtConfig, DroughtProcessConfig, PlantGroupConfig, Technology};
+use scheduler::{Dist, Duration, SECS_PER_DAY, SECS_PER_YEAR, SimTime};
+
+#[test]
+fn observed_unavailability_matches_failure_and_repair_rates() {
+    // 40 units of 100 MW, each failing 10 times a year, repaired in 3 days on average.
+    let (rate, repair_days) = (10.0, 3.0);
+    let mut coal = firm("coal", Technology::Coal, 4_000.0, 30.0);
+    coal.unit_size_mw = 100.0;
+    coal.failure_rate_per_year = rate;
+    coal.repair_time_days = Dist::Exp { mean: repair_days };
+    let mut region = flat_region("r", 1_000.0);
+    region.fleet.push(coal);
+    let mut c = config(vec![region]);
+    c.dispatch_interval = Duration::from_hours(6);
+    let (mut grid, mut agenda) = started(c, 11);
+    let group = grid.plant_group_id("coal").expect("group");
+    // Batch means: one batch per simulated year.
+    let years = 25;
+    let mut batches = vec![(0.0f64, 0u32); years];
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(years as u64 * SECS_PER_YEAR - 1),
+        |g, t, _| {
+            let s = g.plant_group_state(group).expect("state");
+            let b = &mut batches[(t.ticks() / SECS_PER_YEAR) as usize];
+            b.0 += 1.0 - s.available_mw / s.installed_mw;
+            b.1 += 1;
+        },
+    );
+    let means: Vec<f64> = batches.iter().map(|(s, n)| s / f64::from(*n)).collect();
+    let mean = means.iter().sum::<f64>() / years as f64;
+    let sd = (means.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / (years - 1) as f64).sqrt();
+    let half_width = 2.80 * sd / (years as f64).sqrt(); // t(0.995, 24) ≈ 2.80: a 99 % interval
+    let lr = rate * repair_days / 365.25;
+    let expected = lr / (1.0 + lr);
+    assert!(
+        (mean - expected).abs() < half_width,
+        "observed {mean:.4} ± {half_width:.4}, expected {expected:.4}"
+    );
+    assert!(half_width < 0.01, "interval too wide to be a test: ±{half_width}");
+}
+
+#[test]
+fn repaired_capacity_comes_back() {
+    let mut gas = firm("gas", Technology::Gas, 1_000.0, 40.0);
+    gas.unit_size_mw = 500.0;
+    gas.failure_rate_per_year = 50.0;
+    gas.repair_time_days = Dist::Const { value: 2.0 };
+    let mut region = flat_region("r", 100.0);
+    region.fleet.push(gas);
+    let (mut grid, mut agenda) = started(config(vec![region]), 5);
+    let group = grid.plant_group_id("gas").expect("group");
+    let mut levels = std::collections::BTreeSet::new();
+    run(&mut grid, &mut agenda, hours(24 * 365), |g, _, _| {
+        levels.insert(g.plant_group_state(group).expect("state").available_mw as u64);
+    });
+    // Firm capacity drops by whole units and returns.
+    assert!(
+        levels.contains(&1_000) && levels.contains(&500),
+        "levels {levels:?}"
+    );
+}
+
+fn hydro_region(drought: Option<DroughtConfig>, seed: u64) -> Vec<f64> {
+    let mut region = flat_region("sichuan", 100.0);
+    region.fleet.push(PlantGroupConfig::typical(
+        "sichuan-hydro",
+        Technology::Hydro,
+        1_000.0,
+    ));
+    let mut c = config(vec![region]);
+    c.droughts.extend(drought);
+    let (mut grid, mut agenda) = started(c, seed);
+    let group = grid.plant_group_id("sichuan-hydro").expect("group");
+    let mut available = Vec::new();
+    run(&mut grid, &mut agenda, hours(24 * 120 - 1), |g, _, _| {
+        available.push(g.plant_group_state(group).expect("state").available_mw);
+    });
+    available
+}
+
+#[test]
+fn a_drought_cuts_hydro_by_its_depth_for_its_duration() {
+    let start_day = 30;
+    let days = 21;
+    let depth = 0.5;
+    let drought = DroughtConfig {
+        region: "sichuan".into(),
+        start: SimTime(start_day * SECS_PER_DAY),
+        duration: Duration::from_days(days),
+        depth_fraction: depth,
+    };
+    let base = hydro_region(None, 9);
+    let dry = hydro_region(Some(drought), 9);
+    assert_eq!(base.len(), dry.len());
+    for (h, (b, d)) in base.iter().zip(&dry).enumerate() {
+        let in_drought = (start_day * 24..(start_day + days) * 24).contains(&(h as u64));
+        let expected = if in_drought { b * (1.0 - depth) } else { *b };
+        assert!(
+            (d - expected).abs() <= 1e-9 * b.max(1.0),
+            "hour {h}: {d} vs {expected} (base {b})"
+        );
+    }
+    assert!(base.iter().any(|b| *b > 0.0));
+}
+
+#[test]
+fn the_drought_process_draws_droughts_at_its_rate() {
+    let mut region = flat_region("r", 100.0);
+    region
+        .fleet
+        .push(PlantGroupConfig::typical("r-hydro", Technology::Hydro, 1_000.0));
+    let mut c = config(vec![region]);
+    c.drought_processes.push(DroughtProcessConfig {
+        region: "r".into(),
+        rate_per_year: 2.0,
+        duration_days: Dist::Const { value: 10.0 },
+        depth_fraction: Dist::Const { value: 0.4 },
+    });
+    c.dispatch_interval = Duration::from_hours(24);
+    let (mut grid, mut agenda) = started(c, 2);
+    let id = grid.region_id("r").expect("region");
+    let mut dry_days = 0.0;
+    let mut total = 0.0;
+    run(&mut grid, &mut agenda, SimTime(50 * SECS_PER_YEAR), |g, _, _| {
+        let f = g.hydro_drought_factor(id).expect("factor");
+        dry_days += (1.0 - f) / 0.4; // overlapping droughts count twice
+        total += 1.0;
+    });
+    // Expected share of days in drought: rate × duration = 2 × 10 / 365.25 ≈ 0.055.
+    let share = dry_days / total;
+    assert!(
+        (share - 20.0 / 365.25).abs() < 0.015,
+        "share of drought days {share}"
+    );
+}

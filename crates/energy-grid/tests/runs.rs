@@ -1,0 +1,357 @@
+//! Whole runs: determinism, the interconnection queue, build-out, price,
+//! demand growth, metrics, and refusal of bad configurations.
+
+mod common;
+
+use common::{config, firm, flat_region, hours, run, started};
+use energy_grid::{
+    Grid, GridConfig, GridError, GridEvent, GridSignal, LinkConfig, LoadClass, LoadSpec, ProgrammeConfig,
+    ProjectConfig, Technology, calendar_2025,
+};
+use scheduler::{Dist, RngStreams, SECS_PER_YEAR, Scheduler, SimTime, TimePath};
+
+/// Runs the seven-region example for `days` with monthly-ish samples every 10 days; returns every metric row.
+fn metric_rows(seed: u64, days: u64) -> Vec<(String, String, f64)> {
+    let c = GridConfig::example_seven_region(calendar_2025());
+    let (mut grid, mut agenda) = started(c, seed);
+    let mut rows = Vec::new();
+    for k in 1..=days / 10 {
+        run(&mut grid, &mut agenda, hours(24 * 10 * k), |_, _, _| {});
+        grid.sample_metrics(agenda.now(), &mut |m, e, v| {
+            rows.push((m.to_string(), e.to_string(), v))
+        });
+    }
+    rows
+}
+
+#[test]
+fn same_seed_same_metrics_different_seed_different_metrics() {
+    let a = metric_rows(1, 60);
+    let b = metric_rows(1, 60);
+    let c = metric_rows(2, 60);
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(a.iter().all(|(_, _, v)| v.is_finite()));
+}
+
+#[test]
+fn metrics_cover_the_issue_list_per_region_and_nationally() {
+    let rows = metric_rows(3, 30);
+    for metric in [
+        "energy.generation_solar_mwh",
+        "energy.generation_coal_mwh",
+        "energy.demand_mwh",
+        "energy.served_mwh",
+        "energy.unserved_mwh",
+        "energy.ai_curtailed_mwh",
+        "energy.spill_mwh",
+        "energy.peak_reserve_margin",
+        "energy.avg_price_usd_per_mwh",
+        "energy.emissions_t",
+        "energy.storage_soc_mwh",
+        "energy.capacity_wind_mw",
+        "energy.capacity_battery_mw",
+        "energy.projects_completed",
+        "energy.projects_pending",
+    ] {
+        for entity in ["east", "national"] {
+            assert!(
+                rows.iter().any(|(m, e, _)| m == metric && e == entity),
+                "missing {metric} for {entity}"
+            );
+        }
+    }
+    // Flows add up: national = sum of regions, and served + unserved = demand.
+    let sum = |metric: &str, national: bool| -> f64 {
+        rows.iter()
+            .filter(|(m, e, _)| m == metric && (e == "national") == national)
+            .map(|r| r.2)
+            .sum()
+    };
+    for metric in ["energy.demand_mwh", "energy.generation_mwh", "energy.emissions_t"] {
+        let (n, r) = (sum(metric, true), sum(metric, false));
+        assert!((n - r).abs() <= 1e-9 * n, "{metric}: national {n} vs regions {r}");
+    }
+    let (d, s, u) = (
+        sum("energy.demand_mwh", true),
+        sum("energy.served_mwh", true),
+        sum("energy.unserved_mwh", true),
+    );
+    assert!((d - s - u).abs() <= 1e-9 * d);
+    // Roughly a month of national demand: 1,187 GW × 720 h, within the shape's swing.
+    assert!(d > 0.7 * 1.187e6 * 720.0 && d < 1.3 * 1.187e6 * 720.0, "{d}");
+}
+
+#[test]
+fn interconnection_wait_grows_when_requests_pile_up() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 10_000.0, 40.0));
+    r.interconnection_approval_mw_per_year = 1_000.0;
+    let (mut grid, mut agenda) = started(config(vec![r]), 1);
+    let region = grid.region_id("r").expect("r");
+    let mut waits = Vec::new();
+    let mut loads = Vec::new();
+    for i in 0..5 {
+        let load = grid
+            .add_load(LoadSpec {
+                name: format!("dc{i}"),
+                region,
+                class: LoadClass::Datacenter,
+                connected_mw: 0.0,
+            })
+            .expect("load");
+        grid.set_load_demand(load, 500.0).expect("demand");
+        let grant = grid
+            .request_connection(load, 500.0, &mut agenda)
+            .expect("request");
+        waits.push(grant.ticks() as f64 / SECS_PER_YEAR as f64);
+        loads.push(load);
+    }
+    // 500 MW each at 1,000 MW/yr: granted after 0.5, 1.0, 1.5 … years.
+    for (k, w) in waits.iter().enumerate() {
+        assert!((w - 0.5 * (k + 1) as f64).abs() < 1e-6, "wait {k}: {w}");
+    }
+    assert_eq!(grid.interconnection_queue_mw(region), Some(2_500.0));
+    let signals = run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR + 3600),
+        |_, _, _| {},
+    );
+    let granted: Vec<_> = signals
+        .iter()
+        .filter(|s| matches!(s, GridSignal::ConnectionGranted { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        granted,
+        vec![
+            GridSignal::ConnectionGranted {
+                load: loads[0],
+                connected_mw: 500.0
+            },
+            GridSignal::ConnectionGranted {
+                load: loads[1],
+                connected_mw: 500.0
+            }
+        ]
+    );
+    // Connected loads are served; waiting ones draw nothing.
+    assert_eq!(grid.load_state(loads[0]).map(|s| s.2), Some(500.0));
+    assert_eq!(grid.load_state(loads[2]).map(|s| s.2), Some(0.0));
+}
+
+fn project(name: &str, mw: f64, lead_years: f64, cancel: f64) -> ProjectConfig {
+    ProjectConfig {
+        name: name.into(),
+        technology: Technology::Nuclear,
+        region: "r".into(),
+        mw,
+        start: SimTime(0),
+        lead_time_years: Dist::Const { value: lead_years },
+        cancellation_probability: cancel,
+    }
+}
+
+#[test]
+fn projects_complete_after_their_lead_time_unless_cancelled_and_programmes_add_per_year() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    c.projects.push(project("built", 1_000.0, 0.5, 0.0));
+    c.projects.push(project("abandoned", 2_000.0, 0.5, 1.0));
+    c.programmes.push(ProgrammeConfig {
+        name: "solar push".into(),
+        technology: Technology::Solar,
+        region: "r".into(),
+        mw_per_year: TimePath::constant(1_200.0),
+    });
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    assert_eq!(grid.projects_pending(region), 2);
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 0.0);
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR / 2 - 3600),
+        |_, _, _| {},
+    );
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 0.0);
+    let signals = run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR), |_, _, _| {});
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 1_000.0);
+    assert_eq!(grid.projects_pending(region), 0);
+    assert!(
+        signals
+            .iter()
+            .any(|s| matches!(s, GridSignal::ProjectCompleted { mw, .. } if *mw == 1_000.0))
+    );
+    assert!((grid.installed_mw(region, Technology::Solar) - 1_200.0).abs() < 1e-6);
+    let mut totals = std::collections::HashMap::new();
+    grid.summary_scalars(&mut |k, v| {
+        totals.insert(k.to_string(), v);
+    });
+    assert_eq!(
+        (
+            totals["energy.projects_completed_total"],
+            totals["energy.projects_cancelled_total"]
+        ),
+        (1.0, 1.0)
+    );
+}
+
+#[test]
+fn lead_times_are_drawn_per_project_from_their_own_streams() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    for i in 0..200 {
+        let mut p = project(&format!("p{i}"), 10.0, 0.0, 0.0);
+        p.lead_time_years = Dist::Uniform { low: 0.0, high: 2.0 };
+        c.projects.push(p);
+    }
+    let (mut grid, mut agenda) = started(c, 8);
+    let region = grid.region_id("r").expect("r");
+    run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR), |_, _, _| {});
+    // About half of Uniform(0, 2) lead times end within the first year.
+    let done = grid.installed_mw(region, Technology::Nuclear) / 10.0;
+    assert!((done - 100.0).abs() < 25.0, "{done} of 200 done after one year");
+}
+
+#[test]
+fn price_is_the_marginal_cost_of_the_last_unit_and_scarcity_when_short() {
+    let mut r = flat_region("r", 1_500.0);
+    r.fleet.push(firm("r-coal", Technology::Coal, 1_000.0, 30.0));
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 45.0));
+    let (mut grid, mut agenda) = started(config(vec![r]), 1);
+    let region = grid.region_id("r").expect("r");
+    run(&mut grid, &mut agenda, hours(1), |g, _, _| {
+        assert_eq!(g.price_usd_per_mwh(region), 45.0);
+    });
+    let mut r = flat_region("r", 900.0);
+    r.fleet.push(firm("r-coal", Technology::Coal, 1_000.0, 30.0));
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 45.0));
+    let mut short = flat_region("s", 500.0);
+    short.fleet.push(firm("s-gas", Technology::Gas, 100.0, 50.0));
+    let mut c = config(vec![r, short]);
+    c.links.push(LinkConfig::new("r", "s", 300.0));
+    let (mut grid, mut agenda) = started(c, 1);
+    let (r, s) = (grid.region_id("r").expect("r"), grid.region_id("s").expect("s"));
+    run(&mut grid, &mut agenda, hours(1), |g, _, _| {
+        // r exports 100 MW of coal then 200 MW of gas to s, which still curtails.
+        assert_eq!(g.price_usd_per_mwh(r), 45.0);
+        assert_eq!(g.price_usd_per_mwh(s), 5_000.0);
+    });
+}
+
+#[test]
+fn demand_grows_at_its_annual_rate() {
+    let mut r = flat_region("r", 1_000.0);
+    r.demand.growth_per_year = TimePath::constant(0.05);
+    r.fleet.push(firm("r-gas", Technology::Gas, 10_000.0, 40.0));
+    let (mut grid, mut agenda) = started(config(vec![r]), 1);
+    let region = grid.region_id("r").expect("r");
+    let mut last = 0.0;
+    run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR), |g, _, _| {
+        last = g.region_balance(region).expect("b").demand_mw;
+    });
+    assert!((last - 1_050.0).abs() < 0.5, "after one year {last}");
+}
+
+fn refused(mut change: impl FnMut(&mut GridConfig)) -> GridError {
+    let mut c = GridConfig::example_two_region(calendar_2025());
+    change(&mut c);
+    Grid::new(c, &RngStreams::new(1, 0)).expect_err("must be refused")
+}
+
+#[test]
+fn bad_configurations_are_refused_naming_entity_and_field() {
+    let e = refused(|c| c.regions[0].fleet[0].installed_mw = f64::NAN);
+    assert!(
+        matches!(&e, GridError::InvalidConfig { field: "installed_mw", entity, .. } if entity.contains("north-coal")),
+        "{e}"
+    );
+    let e = refused(|c| c.links[0].to = "atlantis".into());
+    assert!(
+        matches!(&e, GridError::UnknownRegion { name, .. } if name == "atlantis"),
+        "{e}"
+    );
+    let e = refused(|c| c.regions[1].name = "north".into());
+    assert!(
+        matches!(e, GridError::DuplicateName { kind: "region", .. }),
+        "{e}"
+    );
+    let e = refused(|c| c.regions[0].storage.round_trip_efficiency = 1.5);
+    assert!(
+        matches!(
+            e,
+            GridError::InvalidConfig {
+                field: "storage.round_trip_efficiency",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = refused(|c| c.curtailment_order.pop().map(|_| ()).unwrap_or(()));
+    assert!(
+        matches!(
+            e,
+            GridError::InvalidConfig {
+                field: "curtailment_order",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = refused(|c| {
+        c.projects.push(project("p", 1.0, 1.0, 0.0));
+        c.projects[0].lead_time_years = Dist::Normal { mean: 1.0, sd: 1.0 };
+        c.projects[0].region = "north".into();
+    });
+    assert!(
+        matches!(
+            e,
+            GridError::InvalidConfig {
+                field: "lead_time_years",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    let e = refused(|c| {
+        c.regions[0].fleet[3].availability = energy_grid::Availability::Solar {
+            capacity_factor: 0.9,
+            seasonal_amplitude: 0.2,
+        }
+    });
+    assert!(
+        matches!(
+            e,
+            GridError::InvalidConfig {
+                field: "availability.capacity_factor",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Bad input calls are refused without effect.
+    let (mut grid, mut agenda): (Grid, Scheduler<GridEvent>) =
+        started(GridConfig::example_two_region(calendar_2025()), 1);
+    let north = grid.region_id("north").expect("north");
+    let load = grid.add_load(LoadSpec {
+        name: "dc".into(),
+        region: north,
+        class: LoadClass::Fab,
+        connected_mw: 10.0,
+    });
+    let load = load.expect("load");
+    assert!(grid.set_load_demand(load, f64::NAN).is_err());
+    assert!(grid.request_connection(load, -1.0, &mut agenda).is_err());
+    let household = grid
+        .regional_load(north, LoadClass::Household)
+        .expect("household");
+    assert!(
+        grid.set_load_demand(household, 1.0).is_err(),
+        "regional loads are not inputs"
+    );
+}
