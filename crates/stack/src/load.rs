@@ -33,7 +33,9 @@ pub struct SourceFile {
 /// Parses `text` as RON into `T`; errors carry the file, line, column,
 /// field path and a suggestion for misspelt fields and variants.
 pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
-    let mut de = match ron::Deserializer::from_str(text) {
+    // Optional fields take a plain value: `capacity_factor: 0.2`, not `Some(0.2)`.
+    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+    let mut de = match ron::Deserializer::from_str_with_options(text, &options) {
         Ok(de) => de,
         Err(e) => return Err(spanned(file, "", e)),
     };
