@@ -51,7 +51,8 @@ pub struct LabConfig {
     /// Share of releases published as open weights, 0..1 (deterministic
     /// quota: after n releases, ⌊n × share⌋ were open).
     pub open_share: f64,
-    /// The lab's target run size at the start of the simulation, FLOP (> 0).
+    /// The lab's target run size at the start of the simulation, FLOP (≥ 1).
+    /// Default 3.3e24 (DeepSeek-V3).
     pub initial_target_run_flop: f64,
     /// Growth of the target run size, ×/year (≥ 1). Default 3.
     pub compute_growth_per_year: f64,
@@ -69,11 +70,12 @@ pub struct LabConfig {
     pub mfu: f64,
     /// Longest run the lab will plan, days (> 0). Default 180.
     pub max_run_duration_days: f64,
-    /// Wall-clock time between checkpoints while running, hours (> 0). Default 2.
+    /// Wall-clock time between checkpoints while running, hours (> 0). Default 1/3 (20 min).
     pub checkpoint_interval_hours: f64,
-    /// Failures per accelerator per hour (≥ 0; 0 turns failures off).
+    /// Failures per accelerator per hour (≥ 0; 0 turns failures off). Default 2e-5
+    /// (Llama 3: 419 unexpected interruptions in 54 days on 16,384 GPUs).
     pub chip_failure_rate_per_hour: f64,
-    /// Time a run is down after a failure, hours (≥ 0). Default 0.5.
+    /// Time a run is down after a failure, hours (≥ 0). Default 1/6 (10 min).
     pub restart_overhead_hours: f64,
     /// Months for the compute needed for a given capability to halve (> 0). Default 8.
     pub efficiency_halving_months: f64,
@@ -95,12 +97,12 @@ pub struct LabConfig {
 impl LabConfig {
     /// A lab named `name` building in `regions` (default site parameters),
     /// with every other field at its documented default: no initial
-    /// accelerators, a 1e24 FLOP initial target, 1e9 USD/year.
+    /// accelerators and 1e9 USD/year (set both per lab).
     pub fn new(name: impl Into<String>, regions: &[&str]) -> LabConfig {
         LabConfig {
             name: name.into(),
             open_share: 1.0,
-            initial_target_run_flop: 1e24,
+            initial_target_run_flop: 3.3e24,
             compute_growth_per_year: 3.0,
             release_cadence_months: Dist::Triangular {
                 low: 2.0,
@@ -112,9 +114,9 @@ impl LabConfig {
             initial_accelerators: Vec::new(),
             mfu: 0.375,
             max_run_duration_days: 180.0,
-            checkpoint_interval_hours: 2.0,
-            chip_failure_rate_per_hour: 2.0e-6,
-            restart_overhead_hours: 0.5,
+            checkpoint_interval_hours: 1.0 / 3.0,
+            chip_failure_rate_per_hour: 2.0e-5,
+            restart_overhead_hours: 1.0 / 6.0,
             efficiency_halving_months: 8.0,
             initial_efficiency_multiplier: 1.0,
             spillover_catch_up_share: 0.5,
