@@ -1,2 +1,232 @@
-//! Placeholder: this bench is being written.
-fn main() {}
+//! The classic hold model: N pending events; pop the earliest, schedule one at
+//! `now + ⌊Exp(1)·10⁹⌋ + 1` ticks; repeat. Every scheduler backend runs it at
+//! N = 1,000 / 100,000 / 1,000,000 beside two floors measured in the same run:
+//! a bare `BinaryHeap<Reverse<(u64, u64, u32)>>` (pop then push) and the same
+//! heap holding in place with `peek_mut`. The increments are drawn once, so
+//! every engine replays the same sequence and no generator cost is measured.
+//!
+//! Before the measurements it prints the heap bytes per pending event of each
+//! engine (live bytes after scheduling N events ÷ N, growth slack included);
+//! after them, a table of events per second and ratios to the bare heap, read
+//! back from criterion's saved medians.
+
+use aistack_benches::{CountingAlloc, criterion_dir, hold_increments, saved_median_ns};
+use criterion::{BenchmarkId, Criterion, Throughput};
+use scheduler::{AutoQueue, EventQueue, HeapQueue, IndexedQueue, RadixQueue, Scheduler, SimTime};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::hint::black_box;
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+/// Pending-event counts.
+const SIZES: [usize; 3] = [1_000, 100_000, 1_000_000];
+/// Holds per criterion iteration.
+const HOLDS_PER_ITER: usize = 1_000;
+/// Increments table: a power of two, larger than the largest N.
+const INCREMENTS: usize = 1 << 21;
+const MASK: usize = INCREMENTS - 1;
+
+/// One engine under the hold model.
+trait Hold {
+    /// Engine name in reports and criterion ids.
+    const NAME: &'static str;
+    /// `n` events pending at times `incs[0..n]`.
+    fn build(n: usize, incs: &[u64]) -> Self;
+    /// `k` holds, reading increments from `incs[*pos..]` (wrapping).
+    fn hold(&mut self, k: usize, incs: &[u64], pos: &mut usize);
+}
+
+/// The floor: a bare binary heap of `(ticks, seq, id)`, pop then push.
+struct BareHeap {
+    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    seq: u64,
+}
+
+impl Hold for BareHeap {
+    const NAME: &'static str = "floor_heap_pop_push";
+    fn build(n: usize, incs: &[u64]) -> Self {
+        let mut heap = BinaryHeap::new();
+        for (i, &t) in incs[..n].iter().enumerate() {
+            heap.push(Reverse((t, i as u64, i as u32)));
+        }
+        BareHeap { heap, seq: n as u64 }
+    }
+    #[inline]
+    fn hold(&mut self, k: usize, incs: &[u64], pos: &mut usize) {
+        for _ in 0..k {
+            let Some(Reverse((t, _, id))) = self.heap.pop() else {
+                return;
+            };
+            self.heap.push(Reverse((t + incs[*pos & MASK], self.seq, id)));
+            self.seq += 1;
+            *pos += 1;
+        }
+    }
+}
+
+/// The same heap, holding in place: overwrite the top through `peek_mut`.
+struct BareHeapPeekMut(BareHeap);
+
+impl Hold for BareHeapPeekMut {
+    const NAME: &'static str = "floor_heap_peek_mut";
+    fn build(n: usize, incs: &[u64]) -> Self {
+        BareHeapPeekMut(BareHeap::build(n, incs))
+    }
+    #[inline]
+    fn hold(&mut self, k: usize, incs: &[u64], pos: &mut usize) {
+        let h = &mut self.0;
+        for _ in 0..k {
+            let Some(mut top) = h.heap.peek_mut() else { return };
+            let (t, _, id) = top.0;
+            *top = Reverse((t + incs[*pos & MASK], h.seq, id));
+            h.seq += 1;
+            *pos += 1;
+        }
+    }
+}
+
+/// A `Scheduler<u32, Q>`: `next_event`, then `schedule_at` the same id.
+struct Sched<Q: EventQueue>(Scheduler<u32, Q>);
+
+/// The scheduler's name for a backend.
+trait Named {
+    const NAME: &'static str;
+}
+impl Named for HeapQueue {
+    const NAME: &'static str = "sched_heap";
+}
+impl Named for IndexedQueue {
+    const NAME: &'static str = "sched_indexed";
+}
+impl Named for RadixQueue {
+    const NAME: &'static str = "sched_radix";
+}
+impl Named for AutoQueue {
+    const NAME: &'static str = "sched_auto";
+}
+
+impl<Q: EventQueue + Named> Hold for Sched<Q> {
+    const NAME: &'static str = Q::NAME;
+    fn build(n: usize, incs: &[u64]) -> Self {
+        let mut s = Scheduler::new();
+        for (i, &t) in incs[..n].iter().enumerate() {
+            s.schedule_at(SimTime(t), i as u32)
+                .expect("bench: time in the future");
+        }
+        Sched(s)
+    }
+    #[inline]
+    fn hold(&mut self, k: usize, incs: &[u64], pos: &mut usize) {
+        for _ in 0..k {
+            let Ok(Some((t, id))) = self.0.next_event() else {
+                return;
+            };
+            let at = SimTime(t.0 + incs[*pos & MASK]);
+            if self.0.schedule_at(at, id).is_err() {
+                return;
+            }
+            *pos += 1;
+        }
+    }
+}
+
+fn bench_engine<H: Hold>(c: &mut Criterion, incs: &[u64]) {
+    let mut group = c.benchmark_group("hold");
+    group.throughput(Throughput::Elements(HOLDS_PER_ITER as u64));
+    for n in SIZES {
+        // Built on first use, so a filtered-out benchmark costs nothing.
+        let mut state: Option<(H, usize)> = None;
+        group.bench_function(BenchmarkId::new(H::NAME, n), |b| {
+            let (engine, pos) = state.get_or_insert_with(|| {
+                let mut engine = H::build(n, incs);
+                let mut pos = n;
+                // Warm up into the steady state (times spread as the hold
+                // model spreads them, capacity grown) before measuring.
+                engine.hold(2 * n.max(10_000), incs, &mut pos);
+                (engine, pos)
+            });
+            b.iter(|| engine.hold(black_box(HOLDS_PER_ITER), incs, pos))
+        });
+    }
+    group.finish();
+}
+
+/// Heap bytes per pending event after building `n` events.
+fn bytes_per_event<H: Hold>(n: usize, incs: &[u64]) -> f64 {
+    let before = CountingAlloc::live_bytes();
+    let engine = H::build(n, incs);
+    let bytes = CountingAlloc::live_bytes().saturating_sub(before);
+    drop(black_box(engine));
+    bytes as f64 / n as f64
+}
+
+const ENGINES: [&str; 6] = [
+    BareHeap::NAME,
+    BareHeapPeekMut::NAME,
+    <Sched<HeapQueue> as Hold>::NAME,
+    <Sched<IndexedQueue> as Hold>::NAME,
+    <Sched<RadixQueue> as Hold>::NAME,
+    <Sched<AutoQueue> as Hold>::NAME,
+];
+
+/// Bytes per pending event of one engine at one N.
+type BytesPerEvent = fn(usize, &[u64]) -> f64;
+
+fn memory_report(incs: &[u64]) {
+    let rows: [(&str, BytesPerEvent); 6] = [
+        (ENGINES[0], bytes_per_event::<BareHeap>),
+        (ENGINES[1], bytes_per_event::<BareHeapPeekMut>),
+        (ENGINES[2], bytes_per_event::<Sched<HeapQueue>>),
+        (ENGINES[3], bytes_per_event::<Sched<IndexedQueue>>),
+        (ENGINES[4], bytes_per_event::<Sched<RadixQueue>>),
+        (ENGINES[5], bytes_per_event::<Sched<AutoQueue>>),
+    ];
+    println!(
+        "heap bytes per pending event (live bytes after scheduling N events / N, growth slack included)"
+    );
+    println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
+    for (name, f) in rows {
+        let cells: Vec<String> = SIZES.iter().map(|&n| format!("{:.1}", f(n, incs))).collect();
+        println!("| {name} | {} |", cells.join(" | "));
+    }
+}
+
+/// Events per second and ratio to the bare heap for every engine and N, from
+/// the medians criterion just saved.
+fn ratio_report() {
+    let dir = criterion_dir();
+    println!("\nhold model: events per second (median) and ratio to floor_heap_pop_push, same run");
+    println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
+    let rate = |engine: &str, n: usize| {
+        saved_median_ns(&dir, "hold", engine, &n.to_string()).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
+    };
+    for engine in ENGINES {
+        let cells: Vec<String> = SIZES
+            .iter()
+            .map(|&n| match (rate(engine, n), rate(ENGINES[0], n)) {
+                (Some(r), Some(floor)) => format!("{:.2} M/s ({:.2}×)", r / 1e6, r / floor),
+                (Some(r), None) => format!("{:.2} M/s", r / 1e6),
+                _ => "–".to_string(),
+            })
+            .collect();
+        println!("| {engine} | {} |", cells.join(" | "));
+    }
+}
+
+fn main() {
+    let incs = hold_increments(INCREMENTS, 0x5EED);
+    if std::env::var_os("HOLD_SKIP_MEMORY").is_none() {
+        memory_report(&incs);
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench_engine::<BareHeap>(&mut c, &incs);
+    bench_engine::<BareHeapPeekMut>(&mut c, &incs);
+    bench_engine::<Sched<HeapQueue>>(&mut c, &incs);
+    bench_engine::<Sched<IndexedQueue>>(&mut c, &incs);
+    bench_engine::<Sched<RadixQueue>>(&mut c, &incs);
+    bench_engine::<Sched<AutoQueue>>(&mut c, &incs);
+    c.final_summary();
+    ratio_report();
+}

@@ -6,10 +6,17 @@
 //!   rescheduled event counts as scheduled at the moment of the reschedule.
 //!   Scheduling into the past is an error, so time never goes backwards.
 //! - Queue backends implement [`EventQueue`] and are chosen by type
-//!   parameter: [`HeapQueue`] (binary heap, lazy cancellation, the default)
-//!   and [`IndexedQueue`] (the `priority-queue` crate: true removal and
-//!   change-priority, with a deterministic hasher). Every backend gives the
-//!   same event sequence.
+//!   parameter: [`HeapQueue`] (binary heap, lazy cancellation),
+//!   [`RadixQueue`] (monotone radix heap on `(time, seq)`, lazy cancellation,
+//!   fastest for large queues), [`AutoQueue`] (the default: a heap while
+//!   small, a radix heap from 65,536 entries) and [`IndexedQueue`] (the
+//!   `priority-queue` crate: true removal and change-priority, with a
+//!   deterministic hasher). Every backend gives the same event sequence.
+//! - Hold in place: when a handler schedules right after receiving an event,
+//!   the new entry replaces the handled one at the top of the queue in one
+//!   operation ([`EventQueue::replace_top`]), as a hold loop wants.
+//! - The hot loop allocates nothing per event once the queue has grown
+//!   (guarded by `tests/alloc.rs`).
 //! - [`RngStreams`] derives an independent, reproducible random stream per
 //!   (replication, name); [`Dist`] is the distributions scenarios may use.
 //!
@@ -27,6 +34,8 @@
 //! assert_eq!(s.now(), SimTime(100));
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod path;
 pub mod queue;
 pub mod rng;
@@ -34,7 +43,7 @@ mod sched;
 pub mod time;
 
 pub use path::{Interp, TimePath};
-pub use queue::{Entry, EventQueue, HeapQueue, IndexedQueue};
+pub use queue::{AutoQueue, Entry, EventQueue, HeapQueue, IndexedQueue, RadixQueue};
 pub use rng::{Dist, RngStreams, StreamRng};
 pub use sched::{Agenda, EventKey, Mapped, RunError, ScheduleError, Scheduler};
-pub use time::{Calendar, Duration, SimTime, SECS_PER_DAY, SECS_PER_HOUR, SECS_PER_YEAR};
+pub use time::{Calendar, Duration, SECS_PER_DAY, SECS_PER_HOUR, SECS_PER_YEAR, SimTime};

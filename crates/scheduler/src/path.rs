@@ -24,7 +24,10 @@ pub struct TimePath {
 impl TimePath {
     /// A constant path.
     pub fn constant(value: f64) -> TimePath {
-        TimePath { points: vec![(SimTime::ZERO, value)], interp: Interp::Step }
+        TimePath {
+            points: vec![(SimTime::ZERO, value)],
+            interp: Interp::Step,
+        }
     }
     /// A path through `points` (sorted by time, at least one, finite values).
     /// `None` if empty, unsorted or not finite.

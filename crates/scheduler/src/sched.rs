@@ -1,6 +1,6 @@
 //! The scheduler: a clock, a queue of pending events, and cancellable keys.
 
-use crate::queue::{Entry, EventQueue, HeapQueue};
+use crate::queue::{AutoQueue, Entry, EventQueue};
 use crate::time::{Duration, SimTime};
 use std::marker::PhantomData;
 
@@ -70,7 +70,8 @@ struct Slot<E> {
 }
 
 /// A discrete-event scheduler over events of type `E`, with the queue
-/// backend `Q` chosen by type parameter.
+/// backend `Q` chosen by type parameter (default [`AutoQueue`]: a binary heap
+/// while small, a radix heap when large).
 ///
 /// # Ordering guarantee
 ///
@@ -86,7 +87,7 @@ struct Slot<E> {
 /// Scheduling before [`now`](Self::now) is an error, so the clock is
 /// monotone and backends may rely on it.
 #[derive(Debug)]
-pub struct Scheduler<E, Q: EventQueue = HeapQueue> {
+pub struct Scheduler<E, Q: EventQueue = AutoQueue> {
     now: SimTime,
     next_seq: u64,
     queue: Q,
@@ -95,6 +96,10 @@ pub struct Scheduler<E, Q: EventQueue = HeapQueue> {
     pending: usize,
     processed: u64,
     budget: u64,
+    /// The queue's top entry is the event last handed out, not yet removed:
+    /// a `schedule_*` right after can replace it in one queue operation
+    /// ("hold in place"); any other queue operation removes it first.
+    held: bool,
 }
 
 impl<E, Q: EventQueue> Default for Scheduler<E, Q> {
@@ -115,6 +120,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
             pending: 0,
             processed: 0,
             budget: u64::MAX,
+            held: false,
         }
     }
 
@@ -159,13 +165,27 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
             }
             None => {
                 let slot = u32::try_from(self.slots.len()).map_err(|_| ScheduleError::TooManyPending)?;
-                self.slots.push(Slot { seq, time: at, generation: 0, event: Some(event) });
+                self.slots.push(Slot {
+                    seq,
+                    time: at,
+                    generation: 0,
+                    event: Some(event),
+                });
                 slot
             }
         };
-        self.queue.push(Entry { time: at, seq, slot });
+        let entry = Entry { time: at, seq, slot };
+        if self.held {
+            self.held = false;
+            self.queue.replace_top(entry);
+        } else {
+            self.queue.push(entry);
+        }
         self.pending += 1;
-        Ok(EventKey { slot, generation: self.slots[slot as usize].generation })
+        Ok(EventKey {
+            slot,
+            generation: self.slots[slot as usize].generation,
+        })
     }
 
     /// Schedules `event` after `delay` from now.
@@ -181,8 +201,13 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
     /// Cancels a pending event and returns it; `None` if the key is stale.
     pub fn cancel(&mut self, key: EventKey) -> Option<E> {
         let slot = self.live_slot(key)?;
+        self.drop_held();
         let s = &mut self.slots[slot as usize];
-        let old = Entry { time: s.time, seq: s.seq, slot };
+        let old = Entry {
+            time: s.time,
+            seq: s.seq,
+            slot,
+        };
         let event = s.event.take();
         self.queue.cancel(old);
         self.release(slot);
@@ -196,9 +221,14 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
         if at < self.now {
             return Err(ScheduleError::InPast { at, now: self.now });
         }
+        self.drop_held();
         let seq = self.take_seq();
         let s = &mut self.slots[slot as usize];
-        let old = Entry { time: s.time, seq: s.seq, slot };
+        let old = Entry {
+            time: s.time,
+            seq: s.seq,
+            slot,
+        };
         s.time = at;
         s.seq = seq;
         self.queue.reschedule(old, Entry { time: at, seq, slot });
@@ -207,6 +237,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
 
     /// The time of the next pending event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
+        self.drop_held();
         self.skip_stale();
         self.queue.peek().map(|e| e.time)
     }
@@ -222,6 +253,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
     /// advances the clock to `end` (if later than now) and returns `Ok(None)`.
     #[inline]
     pub fn next_event_until(&mut self, end: SimTime) -> Result<Option<(SimTime, E)>, RunError> {
+        self.drop_held();
         loop {
             let Some(top) = self.queue.peek() else {
                 if end != SimTime::MAX {
@@ -229,20 +261,30 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
                 }
                 return Ok(None);
             };
-            if Q::LAZY && !self.is_live(top) {
-                self.queue.pop();
-                continue;
-            }
             if top.time > end {
                 self.now = self.now.max(end);
                 return Ok(None);
             }
-            if self.processed >= self.budget {
-                return Err(RunError::BudgetExhausted { budget: self.budget, now: self.now });
+            if Q::LAZY && !self.is_live(top) {
+                self.queue.pop_stale();
+                continue;
             }
-            self.queue.pop();
-            let event = self.slots[top.slot as usize].event.take().expect("live slot holds an event");
+            if self.processed >= self.budget {
+                return Err(RunError::BudgetExhausted {
+                    budget: self.budget,
+                    now: self.now,
+                });
+            }
+            let Some(event) = self.slots[top.slot as usize].event.take() else {
+                // Unreachable: a live entry's slot holds its event. Drop the
+                // entry rather than panic.
+                self.queue.pop_stale();
+                continue;
+            };
             self.release(top.slot);
+            // Leave the entry at the top: the handler's next schedule may
+            // replace it in place (see `held`).
+            self.held = true;
             self.now = top.time;
             self.processed += 1;
             return Ok(Some((top.time, event)));
@@ -266,6 +308,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
     /// Drops every pending event and resets the clock to zero, keeping
     /// allocated memory (for replications that reuse one scheduler).
     pub fn reset(&mut self) {
+        self.held = false;
         self.queue.clear();
         self.slots.clear();
         self.free.clear();
@@ -273,6 +316,15 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
         self.next_seq = 0;
         self.pending = 0;
         self.processed = 0;
+    }
+
+    /// Removes the entry of the event last handed out, if still at the top.
+    #[inline]
+    fn drop_held(&mut self) {
+        if self.held {
+            self.held = false;
+            self.queue.pop();
+        }
     }
 
     #[inline]
@@ -294,7 +346,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
                 if self.is_live(top) {
                     break;
                 }
-                self.queue.pop();
+                self.queue.pop_stale();
             }
         }
     }
@@ -331,7 +383,9 @@ pub trait Agenda<E> {
     /// Schedules `event` after `delay` from now.
     fn schedule_after(&mut self, delay: Duration, event: E) -> Result<EventKey, ScheduleError> {
         let now = self.now();
-        let at = now.checked_add(delay).ok_or(ScheduleError::Overflow { now, delay })?;
+        let at = now
+            .checked_add(delay)
+            .ok_or(ScheduleError::Overflow { now, delay })?;
         self.schedule_at(at, event)
     }
 }
@@ -367,7 +421,11 @@ pub struct Mapped<'a, A: ?Sized, F, Outer> {
 impl<'a, A: ?Sized, F, Outer> Mapped<'a, A, F, Outer> {
     /// Wraps `inner` so that events of another type can be scheduled on it.
     pub fn new(inner: &'a mut A, wrap: F) -> Self {
-        Mapped { inner, wrap, _outer: PhantomData }
+        Mapped {
+            inner,
+            wrap,
+            _outer: PhantomData,
+        }
     }
 }
 

@@ -87,7 +87,7 @@ impl Duration {
     /// negative, not finite or too large for a `u64`.
     pub fn from_secs_f64(secs: f64) -> Option<Duration> {
         // 1.8e19 is just below u64::MAX; the rounding stays exact below it.
-        if secs.is_finite() && secs >= 0.0 && secs < 1.8e19 {
+        if (0.0..1.8e19).contains(&secs) {
             Some(Duration(secs.round() as u64))
         } else {
             None
@@ -128,7 +128,8 @@ impl Add<Duration> for SimTime {
     /// Panics on overflow (as `std::time::Instant` does); use
     /// [`SimTime::checked_add`] where the operands come from input.
     fn add(self, d: Duration) -> SimTime {
-        self.checked_add(d).expect("SimTime + Duration overflowed u64 seconds")
+        self.checked_add(d)
+            .expect("SimTime + Duration overflowed u64 seconds")
     }
 }
 
@@ -143,7 +144,8 @@ impl Sub<SimTime> for SimTime {
     /// Panics if `rhs` is later than `self`; use [`SimTime::checked_since`]
     /// where that can happen.
     fn sub(self, rhs: SimTime) -> Duration {
-        self.checked_since(rhs).expect("SimTime - SimTime: rhs is later than self")
+        self.checked_since(rhs)
+            .expect("SimTime - SimTime: rhs is later than self")
     }
 }
 
@@ -152,7 +154,8 @@ impl Add for Duration {
     /// Panics on overflow; use [`Duration::checked_add`] where the operands
     /// come from input.
     fn add(self, rhs: Duration) -> Duration {
-        self.checked_add(rhs).expect("Duration + Duration overflowed u64 seconds")
+        self.checked_add(rhs)
+            .expect("Duration + Duration overflowed u64 seconds")
     }
 }
 
@@ -201,7 +204,11 @@ impl Calendar {
     pub fn next_month_start(&self, t: SimTime) -> Option<SimTime> {
         use chrono::Datelike;
         let d = self.date(t)?;
-        let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+        let (y, m) = if d.month() == 12 {
+            (d.year() + 1, 1)
+        } else {
+            (d.year(), d.month() + 1)
+        };
         self.at_date(NaiveDate::from_ymd_opt(y, m, 1)?)
     }
     /// Fractional calendar year of `t`, e.g. 2026.5 near 2 July 2026:
@@ -247,7 +254,9 @@ mod tests {
         assert_eq!(t, SimTime((31 + 28) * SECS_PER_DAY));
         assert_eq!(cal.date(t), Some(mar1));
         assert_eq!(cal.next_month_start(SimTime(5)), Some(SimTime(31 * SECS_PER_DAY)));
-        let dec = cal.at_date(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap()).unwrap();
+        let dec = cal
+            .at_date(NaiveDate::from_ymd_opt(2025, 12, 15).unwrap())
+            .unwrap();
         let jan = cal.next_month_start(dec).unwrap();
         assert_eq!(cal.date(jan), NaiveDate::from_ymd_opt(2026, 1, 1));
         assert_eq!(cal.at_date(NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()), None);
