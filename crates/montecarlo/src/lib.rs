@@ -1,1 +1,54 @@
-//! placeholder
+//! Monte Carlo batches over a [`Model`]: sampling designs, a parallel batch
+//! runner with durable per-run files (resume, shards, merge), bands and
+//! summaries, convergence, policy comparison with common random numbers,
+//! sensitivity analysis (Spearman, PRCC, Morris, Sobol) and SVG charts.
+//!
+//! One function per `aistack` subcommand, each taking a typed options struct:
+//!
+//! | command | function |
+//! | --- | --- |
+//! | `batch` (incl. `--resume`, `--shard`) | [`run_batch`] |
+//! | `merge` | [`merge`] |
+//! | `compare` | [`compare`] |
+//! | `sensitivity` | [`sobol_sensitivity`] (+ [`rank_sensitivity`], [`morris`]) |
+//! | `eval` | [`eval_design`] |
+//! | `plot` | [`plot_batch`] |
+//!
+//! **Invariant:** run `i`'s seed and parameters are a pure function of
+//! (master seed, design, N, i), and every output is rebuilt from the per-run
+//! files in run order, so results are byte-identical whatever the thread
+//! count, completion order, interruption or shard.
+//!
+//! The library never prints or exits; progress goes through [`Progress`].
+
+pub mod charts;
+pub mod compare;
+pub mod convergence;
+pub mod design;
+mod error;
+pub mod eval;
+pub mod linalg;
+pub mod manifest;
+mod model;
+pub mod outputs;
+pub mod runner;
+pub mod sensitivity;
+pub mod sketch;
+pub mod stats;
+pub mod store;
+pub mod toy;
+
+pub use charts::{PlotOptions, PlotReport, plot_batch};
+
+pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare};
+pub use design::{Design, Sampler, run_seed};
+pub use error::{McError, Result};
+pub use eval::{EvalOptions, eval_design};
+pub use manifest::{Manifest, Shard};
+pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
+pub use outputs::{OutputOptions, RunsTable};
+pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
+pub use sensitivity::{
+    MorrisOptions, MorrisRow, RankSensitivityRow, SobolOptions, SobolReport, SobolRow, morris,
+    rank_sensitivity, sobol_sensitivity,
+};

@@ -1,0 +1,589 @@
+//! SVG charts (plotters): fan charts of bands, histograms of outcomes,
+//! tornado diagrams, and generic helpers for single runs — a multi-line time
+//! chart with shaded markers and a timeline of events.
+//!
+//! Axis labels carry units derived from the metric name's suffix
+//! ([`unit_of`]): `energy.unserved_mwh` is plotted in MWh.
+
+use crate::outputs::read_runs_csv;
+use crate::sensitivity::{rank_sensitivity, write_rank_sensitivity};
+use crate::{Manifest, McError, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Width × height of every chart, in pixels.
+pub const CHART_SIZE: (u32, u32) = (960, 600);
+
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+];
+
+/// The unit of a metric or outcome from its name's suffix (`_mwh` → `MWh`), or `""`.
+pub fn unit_of(name: &str) -> &'static str {
+    const SUFFIXES: [(&str, &str); 14] = [
+        ("_flop_s", "FLOP/s"),
+        ("_flop", "FLOP"),
+        ("_mwh", "MWh"),
+        ("_gwh", "GWh"),
+        ("_mw", "MW"),
+        ("_gw", "GW"),
+        ("_w", "W"),
+        ("_usd", "USD"),
+        ("_per_month", "per month"),
+        ("_months", "months"),
+        ("_years", "years"),
+        ("_year", "year"),
+        ("_count", "count"),
+        ("_share", "share"),
+    ];
+    SUFFIXES
+        .iter()
+        .find(|(s, _)| name.ends_with(s))
+        .map_or("", |(_, u)| u)
+}
+
+/// `name [unit]`, or `name` when the unit is unknown.
+pub fn axis_label(name: &str) -> String {
+    match unit_of(name) {
+        "" => name.to_string(),
+        u => format!("{name} [{u}]"),
+    }
+}
+
+fn chart_err(path: &Path) -> impl Fn(String) -> McError + '_ {
+    move |message| McError::Chart {
+        path: path.to_path_buf(),
+        message,
+    }
+}
+
+fn finite_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(v), b.max(v))
+        });
+    if !lo.is_finite() {
+        (0.0, 1.0)
+    } else if hi - lo <= f64::EPSILON * lo.abs().max(1.0) {
+        (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
+    } else {
+        let pad = 0.04 * (hi - lo);
+        (lo - pad, hi + pad)
+    }
+}
+
+fn with_svg(
+    path: &Path,
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Result<(), String>,
+) -> Result<()> {
+    let tmp = path.with_extension("svg.tmp");
+    {
+        let root = SVGBackend::new(&tmp, CHART_SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| chart_err(path)(e.to_string()))?;
+        draw(&root).map_err(chart_err(path))?;
+        root.present().map_err(|e| chart_err(path)(e.to_string()))?;
+    }
+    std::fs::rename(&tmp, path).map_err(crate::error::io_err(path))
+}
+
+fn fmt_tick(v: f64) -> String {
+    let a = v.abs();
+    if a < 1e-12 {
+        return "0".to_string();
+    }
+    if a != 0.0 && !(1e-3..1e5).contains(&a) {
+        format!("{v:.2e}")
+    } else {
+        format!("{}", (v * 1000.0).round() / 1000.0)
+    }
+}
+
+/// One labelled line of a [`line_chart`]: (x, y) points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LineSeries {
+    /// Legend label.
+    pub label: String,
+    /// Points (x, y), x ascending.
+    pub points: Vec<(f64, f64)>,
+}
+
+/// A shaded span of x (e.g. an export-control period) on a [`line_chart`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Marker {
+    /// Start of the span (x unit).
+    pub from: f64,
+    /// End of the span (x unit; equal to `from` for a vertical line).
+    pub to: f64,
+    /// Label written at the top of the span.
+    pub label: String,
+}
+
+/// A multi-line chart over time with optional shaded markers (for single runs).
+pub fn line_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[LineSeries],
+    markers: &[Marker],
+) -> Result<()> {
+    let (x0, x1) = finite_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
+    let (y0, y1) = finite_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_label)
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for m in markers {
+            let to = if m.to > m.from {
+                m.to
+            } else {
+                m.from + (x1 - x0) * 0.002
+            };
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(m.from, y0), (to, y1)],
+                    RGBAColor(120, 120, 120, 0.18).filled(),
+                )))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    m.label.clone(),
+                    (m.from, y1),
+                    ("sans-serif", 14),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        for (i, s) in series.iter().enumerate() {
+            let color = PALETTE[i % PALETTE.len()];
+            chart
+                .draw_series(LineSeries_::new(s.points.iter().copied(), color.stroke_width(2)))
+                .map_err(|e| e.to_string())?
+                .label(s.label.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+        }
+        if !series.is_empty() {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 15))
+                .position(SeriesLabelPosition::UpperLeft)
+                .draw()
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    })
+}
+
+use plotters::series::LineSeries as LineSeries_;
+
+/// One event on a [`timeline_chart`]: e.g. a model release with its training compute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEvent {
+    /// When (x unit, e.g. years).
+    pub time: f64,
+    /// Lane (e.g. lab name); one colour per lane.
+    pub lane: String,
+    /// Size on the y axis (e.g. FLOP), > 0 when `log_y`.
+    pub size: f64,
+    /// Label written beside the point.
+    pub label: String,
+}
+
+/// A timeline: events as labelled points (x = time, y = size), one colour per lane.
+pub fn timeline_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    events: &[TimelineEvent],
+    log_y: bool,
+) -> Result<()> {
+    let (x0, x1) = finite_range(events.iter().map(|e| e.time));
+    let lanes: Vec<&str> = events
+        .iter()
+        .map(|e| e.lane.as_str())
+        .fold(Vec::new(), |mut v, l| {
+            if !v.contains(&l) {
+                v.push(l);
+            }
+            v
+        });
+    let ys = events.iter().map(|e| {
+        if log_y {
+            e.size.max(f64::MIN_POSITIVE).log10()
+        } else {
+            e.size
+        }
+    });
+    let (y0, y1) = finite_range(ys);
+    let y_desc = if log_y {
+        format!("log10 {y_label}")
+    } else {
+        y_label.to_string()
+    };
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc(y_desc.as_str())
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (li, lane) in lanes.iter().enumerate() {
+            let color = PALETTE[li % PALETTE.len()];
+            let pts: Vec<(f64, f64, String)> = events
+                .iter()
+                .filter(|e| e.lane == *lane)
+                .map(|e| {
+                    (
+                        e.time,
+                        if log_y {
+                            e.size.max(f64::MIN_POSITIVE).log10()
+                        } else {
+                            e.size
+                        },
+                        e.label.clone(),
+                    )
+                })
+                .collect();
+            chart
+                .draw_series(
+                    pts.iter()
+                        .map(|(x, y, _)| Circle::new((*x, *y), 6, color.filled())),
+                )
+                .map_err(|e| e.to_string())?
+                .label(lane.to_string())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 6, color.filled()));
+            chart
+                .draw_series(pts.iter().map(|(x, y, l)| {
+                    EmptyElement::at((*x, *y)) + Text::new(l.clone(), (9, -16), ("sans-serif", 14))
+                }))
+                .map_err(|e| e.to_string())?;
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+/// One instant of a fan chart (a row of `bands.csv`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FanPoint {
+    /// Time (years).
+    pub time_year: f64,
+    /// Mean across runs.
+    pub mean: f64,
+    /// Percentiles 5, 25, 50, 75, 95.
+    pub q: [f64; 5],
+}
+
+/// A fan chart: 5–95% and 25–75% shaded bands, the median and the mean over time.
+pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -> Result<()> {
+    let (x0, x1) = finite_range(points.iter().map(|p| p.time_year));
+    let (y0, y1) = finite_range(points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean])));
+    let color = PALETTE[0];
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, y0..y1)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("time since start [years]")
+            .y_desc(y_label)
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| fmt_tick(*v))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        for (lo, hi, alpha, label) in [(0, 4, 0.18, "5–95%"), (1, 3, 0.35, "25–75%")] {
+            let poly: Vec<(f64, f64)> = points
+                .iter()
+                .map(|p| (p.time_year, p.q[lo]))
+                .chain(points.iter().rev().map(|p| (p.time_year, p.q[hi])))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, color.mix(alpha).filled())))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(alpha).filled())
+                });
+        }
+        chart
+            .draw_series(LineSeries_::new(
+                points.iter().map(|p| (p.time_year, p.q[2])),
+                color.stroke_width(3),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("median")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
+        chart
+            .draw_series(LineSeries_::new(
+                points.iter().map(|p| (p.time_year, p.mean)),
+                BLACK.stroke_width(1),
+            ))
+            .map_err(|e| e.to_string())?
+            .label("mean")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 15))
+            .position(SeriesLabelPosition::UpperLeft)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+/// A histogram of values with `bins` equal-width bins (x axis labelled with `x_label`).
+pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: usize) -> Result<()> {
+    let (lo, hi) = finite_range(values.iter().copied());
+    let bins = bins.max(1);
+    let w = (hi - lo) / bins as f64;
+    let mut counts = vec![0u32; bins];
+    for &v in values.iter().filter(|v| v.is_finite()) {
+        counts[(((v - lo) / w) as usize).min(bins - 1)] += 1;
+    }
+    let top = f64::from(counts.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(lo..hi, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_desc("runs")
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| format!("{v:.0}"))
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, &c)| {
+                let x = lo + w * i as f64;
+                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], PALETTE[0].mix(0.8).filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+/// A tornado diagram: one horizontal bar per label, longest at the top, values in [−1, 1] or any scale.
+pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) -> Result<()> {
+    let mut bars: Vec<&(String, f64)> = bars.iter().filter(|b| b.1.is_finite()).collect();
+    bars.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    let n = bars.len().max(1);
+    let m = bars.iter().map(|b| b.1.abs()).fold(0.0, f64::max).max(1e-12) * 1.1;
+    let longest = bars.iter().map(|b| b.0.len()).max().unwrap_or(10) as u32;
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 26))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size((longest * 8 + 20).clamp(80, 420))
+            .build_cartesian_2d(-m..m, 0.0..n as f64)
+            .map_err(|e| e.to_string())?;
+        let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+        chart
+            .configure_mesh()
+            .x_desc(x_label)
+            .y_labels(n * 2 + 1)
+            .y_label_formatter(&|y| {
+                let k = (n as f64 - y - 0.5).round();
+                if (n as f64 - y - 0.5 - k).abs() < 1e-6 && k >= 0.0 {
+                    labels.get(k as usize).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .disable_y_mesh()
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(bars.iter().enumerate().map(|(k, b)| {
+                let y = n as f64 - k as f64;
+                let color = if b.1 >= 0.0 { PALETTE[0] } else { PALETTE[3] };
+                Rectangle::new([(0.0, y - 0.85), (b.1, y - 0.15)], color.filled())
+            }))
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    })
+}
+
+/// Options of `aistack plot DIR`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlotOptions {
+    /// The batch directory.
+    pub dir: PathBuf,
+    /// Where to write SVGs (`None`: `DIR/plots/`).
+    pub out: Option<PathBuf>,
+    /// At most this many fan charts (metrics at entity `national` first).
+    pub max_fan_charts: usize,
+}
+
+/// What `plot_batch` wrote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlotReport {
+    /// The SVG files, in the order written.
+    pub files: Vec<PathBuf>,
+}
+
+fn file_stem(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Reads `bands.csv` into fan points per (metric, entity), in file order.
+pub fn read_bands(path: &Path) -> Result<BTreeMap<(String, String), Vec<FanPoint>>> {
+    let csv_err = |source| McError::Csv {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut rd = csv::Reader::from_path(path).map_err(csv_err)?;
+    let mut out: BTreeMap<(String, String), Vec<FanPoint>> = BTreeMap::new();
+    for rec in rd.records() {
+        let rec = rec.map_err(csv_err)?;
+        let f = |i: usize| rec.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN);
+        let key = (
+            rec.get(0).unwrap_or("").to_string(),
+            rec.get(1).unwrap_or("").to_string(),
+        );
+        out.entry(key).or_default().push(FanPoint {
+            time_year: f(2),
+            mean: f(5),
+            q: [f(7), f(8), f(9), f(10), f(11)],
+        });
+    }
+    Ok(out)
+}
+
+/// Writes the standard charts of a finished batch: fan charts of bands,
+/// a histogram per outcome, and a tornado (Spearman) per outcome; also writes
+/// `DIR/sensitivity.csv` (Spearman and PRCC table).
+pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
+    let manifest = Manifest::read(&o.dir)?.ok_or_else(|| {
+        McError::Invalid(format!(
+            "{}: no manifest.json; not a batch directory",
+            o.dir.display()
+        ))
+    })?;
+    if manifest.completed_runs.is_none() {
+        return Err(McError::Invalid(format!(
+            "{}: the batch is not finished",
+            o.dir.display()
+        )));
+    }
+    let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
+    std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
+    let mut files = Vec::new();
+    let bands = read_bands(&o.dir.join("bands.csv"))?;
+    let mut keys: Vec<&(String, String)> = bands.keys().collect();
+    keys.sort_by_key(|(m, e)| (e != "national", m.clone(), e.clone()));
+    for key in keys.into_iter().take(o.max_fan_charts) {
+        let (metric, entity) = key;
+        let path = out.join(format!("fan-{}-{}.svg", file_stem(metric), file_stem(entity)));
+        let title = format!(
+            "{metric} — {entity} ({} runs)",
+            manifest.completed_runs.unwrap_or(0)
+        );
+        fan_chart(&path, &title, &axis_label(metric), &bands[key])?;
+        files.push(path);
+    }
+    let table = read_runs_csv(&o.dir.join("runs.csv"), manifest.parameters.len())?;
+    for name in &table.outcome_names {
+        let vals: Vec<f64> = table
+            .outcome(name)
+            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .collect();
+        let path = out.join(format!("hist-{}.svg", file_stem(name)));
+        histogram(
+            &path,
+            &format!("{name} ({} runs)", vals.len()),
+            &axis_label(name),
+            &vals,
+            30,
+        )?;
+        files.push(path);
+    }
+    let rows = rank_sensitivity(&table);
+    write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
+    for name in &table.outcome_names {
+        let bars: Vec<(String, f64)> = rows
+            .iter()
+            .filter(|r| &r.outcome == name)
+            .map(|r| (r.parameter.clone(), r.spearman))
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        let path = out.join(format!("tornado-{}.svg", file_stem(name)));
+        tornado(
+            &path,
+            &format!("What drives {name}"),
+            "Spearman rank correlation with the outcome [-1, 1]",
+            &bars,
+        )?;
+        files.push(path);
+    }
+    Ok(PlotReport { files })
+}

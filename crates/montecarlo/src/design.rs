@@ -1,0 +1,443 @@
+//! Sampling designs: which parameter values and which seed each run gets.
+//!
+//! Run `i`'s seed and parameter draw are a pure function of (master seed,
+//! design, N, i) — N matters only for Latin hypercube — so a run gives the
+//! same result in any thread, shard or resumed batch.
+//!
+//! - **Seeds:** [`run_seed`] mixes the master seed and the run index with SplitMix64.
+//! - **Plain Monte Carlo:** parameter `p` of run `i` draws u ∈ (0, 1) from the
+//!   stream `montecarlo/param/<path>` of `RngStreams::new(master, i)` and takes
+//!   `dist.quantile(u)`. Streams are keyed by path, so adding a parameter never
+//!   changes another's draws, and two scenarios sharing a path share its draws
+//!   (common random numbers in `compare`).
+//! - **Rank correlation, Monte Carlo:** a Gaussian copula per run: the normal
+//!   scores of correlated parameters are mixed by the Cholesky factor of the
+//!   Pearson matrix 2·sin(π·ρₛ/6), which has rank correlation ρₛ.
+//! - **Latin hypercube:** parameter `p` gets a random permutation of the N
+//!   strata (stream `montecarlo/lhs/<path>` of the design stream set), and
+//!   run `i` a uniform jitter inside its stratum.
+//! - **Rank correlation, LHS:** Iman & Conover (1982): the strata of correlated
+//!   parameters are re-paired so that their van der Waerden scores have the
+//!   target correlation; marginals stay exactly stratified.
+//! - **Saltelli** (Sobol indices) and **Morris** (elementary effects) designs
+//!   live in [`crate::sensitivity`] on top of [`unit_stream`].
+
+use crate::linalg::{cholesky, mul_lower, solve_lower};
+use crate::model::{ParamSpec, RankCorrelation};
+use crate::stats::{normal_cdf, pearson};
+use crate::{McError, Result};
+use rand::{Rng, RngCore};
+use scheduler::rng::{splitmix64, std_normal_quantile};
+use scheduler::{RngStreams, StreamRng};
+use serde::{Deserialize, Serialize};
+
+/// The sampling design of a batch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Design {
+    /// Independent draws per run (`--design mc`, the default).
+    Mc,
+    /// Latin hypercube over N runs (`--design lhs`).
+    Lhs,
+}
+
+impl std::fmt::Display for Design {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Design::Mc => "mc",
+            Design::Lhs => "lhs",
+        })
+    }
+}
+
+impl std::str::FromStr for Design {
+    type Err = McError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "mc" => Ok(Design::Mc),
+            "lhs" => Ok(Design::Lhs),
+            other => Err(McError::Invalid(format!(
+                "unknown design `{other}` (expected `mc` or `lhs`)"
+            ))),
+        }
+    }
+}
+
+/// The seed of run `run` under `master_seed`: what the model seeds its
+/// stochastic processes with. Two batches with the same master seed give run
+/// `i` the same seed (common random numbers).
+pub fn run_seed(master_seed: u64, run: u64) -> u64 {
+    let mut s = master_seed;
+    let mut t = splitmix64(&mut s) ^ run;
+    splitmix64(&mut t)
+}
+
+/// The replication number of the stream set the LHS permutations come from
+/// (distinct from every run index a batch can have).
+const DESIGN_REPLICATION: u64 = u64::MAX;
+
+/// A uniform draw in the open interval (0, 1) (53 random bits, centred), so
+/// quantiles of unbounded distributions stay finite.
+pub fn open01(rng: &mut StreamRng) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
+
+/// The generator of a named unit-draw stream of run `run` (e.g. `montecarlo/param/<path>`).
+pub fn unit_stream(master_seed: u64, run: u64, name: &str) -> StreamRng {
+    RngStreams::new(master_seed, run).stream(name)
+}
+
+/// Checks parameter declarations: unique non-empty paths, valid distributions.
+pub fn validate_parameters(params: &[ParamSpec]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for p in params {
+        if p.path.is_empty() || p.path.contains([',', '"', '\n', '\r', '\t']) {
+            return Err(McError::Invalid(format!(
+                "parameter path `{}` must be non-empty without commas, quotes, tabs or newlines",
+                p.path
+            )));
+        }
+        if !seen.insert(p.path.as_str()) {
+            return Err(McError::Invalid(format!(
+                "parameter `{}` is declared twice",
+                p.path
+            )));
+        }
+        p.dist
+            .validate()
+            .map_err(|e| McError::Invalid(format!("parameter `{}`: {e}", p.path)))?;
+    }
+    Ok(())
+}
+
+/// The correlated subset of parameters and its target Pearson-scale factor.
+#[derive(Clone, Debug)]
+struct CorrPlan {
+    /// Indices (into the parameter list) of correlated parameters, ascending.
+    members: Vec<usize>,
+    /// Target correlation matrix over `members` (rank scale for LHS, normal scale for MC).
+    target: Vec<Vec<f64>>,
+}
+
+fn corr_plan(
+    params: &[ParamSpec],
+    corrs: &[RankCorrelation],
+    normal_scale: bool,
+) -> Result<Option<CorrPlan>> {
+    if corrs.is_empty() {
+        return Ok(None);
+    }
+    let index = |path: &str| {
+        params.iter().position(|p| p.path == path).ok_or_else(|| {
+            McError::Invalid(format!(
+                "rank correlation names `{path}`, which is not an uncertain parameter"
+            ))
+        })
+    };
+    let mut members = Vec::new();
+    let mut pairs = Vec::new();
+    for c in corrs {
+        let (a, b) = (index(&c.a)?, index(&c.b)?);
+        if a == b || !(c.rho > -1.0 && c.rho < 1.0) {
+            return Err(McError::Invalid(format!(
+                "rank correlation {} ~ {}: need two different parameters and -1 < rho < 1, got {}",
+                c.a, c.b, c.rho
+            )));
+        }
+        members.extend([a, b]);
+        pairs.push((a, b, c.rho));
+    }
+    members.sort_unstable();
+    members.dedup();
+    let k = members.len();
+    let mut target = vec![vec![0.0; k]; k];
+    for (i, row) in target.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    for (a, b, rho) in pairs {
+        let (ia, ib) = (
+            members.binary_search(&a).unwrap_or(0),
+            members.binary_search(&b).unwrap_or(0),
+        );
+        let r = if normal_scale {
+            2.0 * (std::f64::consts::PI * rho / 6.0).sin()
+        } else {
+            rho
+        };
+        target[ia][ib] = r;
+        target[ib][ia] = r;
+    }
+    if cholesky(&target).is_none() {
+        let names: Vec<&str> = members.iter().map(|&m| params[m].path.as_str()).collect();
+        return Err(McError::Invalid(format!(
+            "the declared rank correlations among {} are inconsistent (matrix not positive definite)",
+            names.join(", ")
+        )));
+    }
+    Ok(Some(CorrPlan { members, target }))
+}
+
+/// Draws the parameter values of any run of one batch.
+#[derive(Clone, Debug)]
+pub struct Sampler {
+    params: Vec<ParamSpec>,
+    design: Design,
+    master_seed: u64,
+    runs: u64,
+    /// MC: the Cholesky factor of the normal-scale target over `corr.members`.
+    copula: Option<(Vec<usize>, Vec<Vec<f64>>)>,
+    /// LHS: `strata[p][i]` is run i's stratum (0..N) for parameter p.
+    strata: Vec<Vec<u32>>,
+}
+
+impl Sampler {
+    /// Prepares the design. LHS builds its N × d stratum table here (4·N·d bytes).
+    pub fn new(
+        params: &[ParamSpec],
+        corrs: &[RankCorrelation],
+        design: Design,
+        master_seed: u64,
+        runs: u64,
+    ) -> Result<Self> {
+        validate_parameters(params)?;
+        let mut s = Sampler {
+            params: params.to_vec(),
+            design,
+            master_seed,
+            runs,
+            copula: None,
+            strata: Vec::new(),
+        };
+        match design {
+            Design::Mc => {
+                if let Some(plan) = corr_plan(params, corrs, true)? {
+                    let l = cholesky(&plan.target).unwrap_or_default();
+                    s.copula = Some((plan.members, l));
+                }
+            }
+            Design::Lhs => {
+                let n = u32::try_from(runs)
+                    .map_err(|_| McError::Invalid(format!("LHS with {runs} runs: at most 2^32 − 1")))?;
+                let design_streams = RngStreams::new(master_seed, DESIGN_REPLICATION);
+                s.strata = params
+                    .iter()
+                    .map(|p| {
+                        let mut rng = design_streams.stream(&format!("montecarlo/lhs/{}", p.path));
+                        let mut perm: Vec<u32> = (0..n).collect();
+                        for i in (1..perm.len()).rev() {
+                            let j = rng.random_range(0..=i);
+                            perm.swap(i, j);
+                        }
+                        perm
+                    })
+                    .collect();
+                if let Some(plan) = corr_plan(params, corrs, false)? {
+                    iman_conover(&mut s.strata, &plan, n)?;
+                }
+            }
+        }
+        Ok(s)
+    }
+
+    /// The parameters, in model order.
+    pub fn parameters(&self) -> &[ParamSpec] {
+        &self.params
+    }
+
+    /// Run `run`'s point in the unit hypercube (each coordinate in (0, 1)).
+    pub fn unit_point(&self, run: u64) -> Vec<f64> {
+        let stream = RngStreams::new(self.master_seed, run);
+        match self.design {
+            Design::Mc => {
+                let mut u: Vec<f64> = self
+                    .params
+                    .iter()
+                    .map(|p| open01(&mut stream.stream(&format!("montecarlo/param/{}", p.path))))
+                    .collect();
+                if let Some((members, l)) = &self.copula {
+                    let z: Vec<f64> = members.iter().map(|&m| std_normal_quantile(u[m])).collect();
+                    let zc = mul_lower(l, &z);
+                    for (&m, zv) in members.iter().zip(zc) {
+                        u[m] = normal_cdf(zv).clamp(1e-16, 1.0 - 1e-16);
+                    }
+                }
+                u
+            }
+            Design::Lhs => self
+                .params
+                .iter()
+                .zip(&self.strata)
+                .map(|(p, st)| {
+                    let jitter = open01(&mut stream.stream(&format!("montecarlo/lhs-jitter/{}", p.path)));
+                    let k = st.get(run as usize).copied().unwrap_or(0);
+                    (f64::from(k) + jitter) / self.runs as f64
+                })
+                .collect(),
+        }
+    }
+
+    /// Run `run`'s parameter values, `values[i]` for `parameters()[i]`.
+    pub fn draw(&self, run: u64) -> Vec<f64> {
+        self.unit_point(run)
+            .iter()
+            .zip(&self.params)
+            .map(|(&u, p)| p.dist.quantile(u))
+            .collect()
+    }
+}
+
+/// Re-pairs the strata of correlated parameters (Iman & Conover 1982) so that
+/// their van der Waerden scores Φ⁻¹(k/(N+1)) have the target correlation.
+fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32) -> Result<()> {
+    let n_us = n as usize;
+    if n_us <= plan.members.len() + 1 {
+        return Err(McError::Invalid(format!(
+            "rank correlation under LHS needs more runs than correlated parameters + 1, got {n}"
+        )));
+    }
+    let scores: Vec<Vec<f64>> = plan
+        .members
+        .iter()
+        .map(|&m| {
+            strata[m]
+                .iter()
+                .map(|&k| std_normal_quantile((f64::from(k) + 1.0) / (n as f64 + 1.0)))
+                .collect()
+        })
+        .collect();
+    let k = plan.members.len();
+    let mut t = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        for j in 0..k {
+            t[i][j] = if i == j {
+                1.0
+            } else {
+                pearson(&scores[i], &scores[j])
+            };
+        }
+    }
+    let q = cholesky(&t)
+        .ok_or_else(|| McError::Invalid("LHS scores are degenerate; use more runs".to_string()))?;
+    let p = cholesky(&plan.target).ok_or_else(|| McError::Invalid("correlation matrix".to_string()))?;
+    // Row by row: s' = P · Q⁻¹ · s.
+    let mut mixed = vec![vec![0.0; n_us]; k];
+    for row in 0..n_us {
+        let s: Vec<f64> = scores.iter().map(|c| c[row]).collect();
+        let m = mul_lower(&p, &solve_lower(&q, &s));
+        for (c, v) in m.into_iter().enumerate() {
+            mixed[c][row] = v;
+        }
+    }
+    for (c, &member) in plan.members.iter().enumerate() {
+        let mut order: Vec<usize> = (0..n_us).collect();
+        order.sort_by(|&a, &b| mixed[c][a].total_cmp(&mixed[c][b]).then(a.cmp(&b)));
+        for (rank, &row) in order.iter().enumerate() {
+            strata[member][row] = rank as u32;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::spearman;
+    use scheduler::Dist;
+
+    fn params(n: usize) -> Vec<ParamSpec> {
+        (0..n)
+            .map(|i| ParamSpec {
+                path: format!("p{i}"),
+                dist: Dist::Uniform { low: 0.0, high: 10.0 },
+            })
+            .collect()
+    }
+
+    fn columns(s: &Sampler, n: u64, d: usize) -> Vec<Vec<f64>> {
+        let rows: Vec<Vec<f64>> = (0..n).map(|i| s.draw(i)).collect();
+        (0..d).map(|j| rows.iter().map(|r| r[j]).collect()).collect()
+    }
+
+    #[test]
+    fn lhs_puts_exactly_one_run_in_each_stratum() {
+        let n = 200;
+        let s = Sampler::new(&params(3), &[], Design::Lhs, 7, n).unwrap();
+        for col in columns(&s, n, 3) {
+            let mut hit = vec![0; n as usize];
+            col.iter().for_each(|v| hit[(v / 10.0 * n as f64) as usize] += 1);
+            assert!(hit.iter().all(|&h| h == 1));
+        }
+    }
+
+    #[test]
+    fn mc_draws_are_keyed_by_path_and_run() {
+        let a = Sampler::new(&params(3), &[], Design::Mc, 7, 10).unwrap();
+        let mut p = params(3);
+        p.insert(
+            1,
+            ParamSpec {
+                path: "new".into(),
+                dist: Dist::Normal { mean: 0.0, sd: 1.0 },
+            },
+        );
+        let b = Sampler::new(&p, &[], Design::Mc, 7, 99).unwrap();
+        let (da, db) = (a.draw(5), b.draw(5));
+        assert_eq!((da[0], da[1], da[2]), (db[0], db[2], db[3]));
+        assert_ne!(a.draw(5), a.draw(6));
+        assert_ne!(run_seed(7, 5), run_seed(8, 5));
+        assert_ne!(run_seed(7, 5), run_seed(7, 6));
+    }
+
+    #[test]
+    fn declared_rank_correlation_is_reached_in_both_designs() {
+        let corr = [
+            RankCorrelation {
+                a: "p0".into(),
+                b: "p1".into(),
+                rho: 0.7,
+            },
+            RankCorrelation {
+                a: "p1".into(),
+                b: "p2".into(),
+                rho: -0.4,
+            },
+        ];
+        for design in [Design::Mc, Design::Lhs] {
+            let n = 2000;
+            let s = Sampler::new(&params(4), &corr, design, 11, n).unwrap();
+            let c = columns(&s, n, 4);
+            assert!((spearman(&c[0], &c[1]) - 0.7).abs() < 0.05, "{design}");
+            assert!((spearman(&c[1], &c[2]) + 0.4).abs() < 0.05, "{design}");
+            assert!(spearman(&c[0], &c[3]).abs() < 0.08, "{design}");
+        }
+    }
+
+    #[test]
+    fn inconsistent_or_dangling_correlations_are_refused() {
+        let bad = [
+            RankCorrelation {
+                a: "p0".into(),
+                b: "p1".into(),
+                rho: 0.95,
+            },
+            RankCorrelation {
+                a: "p1".into(),
+                b: "p2".into(),
+                rho: 0.95,
+            },
+            RankCorrelation {
+                a: "p0".into(),
+                b: "p2".into(),
+                rho: -0.95,
+            },
+        ];
+        assert!(Sampler::new(&params(3), &bad, Design::Mc, 1, 10).is_err());
+        let dangling = [RankCorrelation {
+            a: "p0".into(),
+            b: "nope".into(),
+            rho: 0.5,
+        }];
+        let e = Sampler::new(&params(3), &dangling, Design::Lhs, 1, 10).unwrap_err();
+        assert!(e.to_string().contains("nope"));
+    }
+}

@@ -1,0 +1,93 @@
+//! The errors of this crate: one enum, each variant saying what went wrong and where.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a batch, a merge or an analysis. All are fatal to
+/// the operation that returns them; finished runs already written under
+/// `DIR/runs/` stay valid and a resume picks them up.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum McError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A CSV file could not be read or written.
+    #[error("{path}: {source}")]
+    Csv {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: csv::Error,
+    },
+    /// A JSON file (manifest) could not be read or written.
+    #[error("{path}: {source}")]
+    Json {
+        /// The file concerned.
+        path: PathBuf,
+        /// The underlying error.
+        source: serde_json::Error,
+    },
+    /// A per-run file is malformed (truncated files are never renamed into place, so this means tampering).
+    #[error("{path}:{line}: {message}")]
+    RunFile {
+        /// The run file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The model failed on one run.
+    #[error("run {run} (seed {seed}): {source}")]
+    Model {
+        /// Run index.
+        run: u64,
+        /// The run's seed.
+        seed: u64,
+        /// The model's error.
+        source: crate::ModelError,
+    },
+    /// The options or the model's declarations are invalid (message says which and why).
+    #[error("{0}")]
+    Invalid(String),
+    /// `--resume` with arguments that differ from the interrupted batch's manifest.
+    #[error("cannot resume {dir}: `{field}` differs (manifest has {recorded}, this command gives {given})")]
+    ResumeMismatch {
+        /// The batch directory.
+        dir: PathBuf,
+        /// The manifest field that differs.
+        field: String,
+        /// Its value in the manifest.
+        recorded: String,
+        /// Its value now.
+        given: String,
+    },
+    /// Shard directories that do not belong to one batch, or do not cover it.
+    #[error("cannot merge: {0}")]
+    Merge(String),
+    /// The output directory already holds a batch and resume was not asked for.
+    #[error("{0} already holds a batch (manifest.json); use --resume to finish it or choose another --out")]
+    AlreadyExists(PathBuf),
+    /// Drawing a chart failed.
+    #[error("chart {path}: {message}")]
+    Chart {
+        /// The SVG being drawn.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = McError> = std::result::Result<T, E>;
+
+/// Wraps an I/O error with its path.
+pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> McError {
+    let path = path.into();
+    move |source| McError::Io { path, source }
+}

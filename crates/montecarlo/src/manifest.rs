@@ -1,0 +1,248 @@
+//! `manifest.json`: everything needed to reproduce a batch, and the record a
+//! resume or a merge checks its arguments against.
+
+use crate::design::Design;
+use crate::error::io_err;
+use crate::model::{ParamSpec, RankCorrelation};
+use crate::store::write_atomic;
+use crate::{McError, Result};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Version of the manifest layout.
+pub const MANIFEST_FORMAT: u32 = 1;
+
+/// Crates whose versions change numbers (generators and sampling algorithms),
+/// pinned exactly in the workspace manifest; a test checks the two agree.
+pub const NUMERIC_CRATES: [(&str, &str); 3] = [
+    ("rand", "0.9.2"),
+    ("rand_chacha", "0.9.0"),
+    ("rand_distr", "0.5.1"),
+];
+
+/// The target triple this library was built for.
+pub const TARGET_TRIPLE: &str = env!("AISTACK_MC_TARGET");
+
+/// A shard `K/M` of a batch: the runs `i` with `i % M == K` (K counts from 0).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    /// K, in 0..M.
+    pub index: u64,
+    /// M, ≥ 1.
+    pub count: u64,
+}
+
+impl Shard {
+    /// Whether run `run` falls to this shard.
+    pub fn contains(&self, run: u64) -> bool {
+        run % self.count == self.index
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl std::str::FromStr for Shard {
+    type Err = McError;
+    /// Parses `K/M` with 0 ≤ K < M.
+    fn from_str(s: &str) -> Result<Self> {
+        let bad = || {
+            McError::Invalid(format!(
+                "shard `{s}`: expected K/M with 0 <= K < M (K counts from 0)"
+            ))
+        };
+        let (k, m) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count) = (
+            k.trim().parse().map_err(|_| bad())?,
+            m.trim().parse().map_err(|_| bad())?,
+        );
+        if count == 0 || index >= count {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+/// Hash of a model identity (FNV-1a 64 over the bytes, with their length;
+/// detects accidental changes, not tampering), as 16 hex digits plus length.
+pub fn identity_hash(identity: &[u8]) -> String {
+    format!(
+        "fnv1a64:{:016x}:{}",
+        scheduler::rng::fnv1a64(identity),
+        identity.len()
+    )
+}
+
+/// The reproducibility record of a batch directory.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Layout version ([`MANIFEST_FORMAT`]).
+    pub format: u32,
+    /// Version of the tool that ran the batch (the `aistack` binary's, given by the caller).
+    pub tool_version: String,
+    /// Version of this library.
+    pub montecarlo_version: String,
+    /// Git revision of the tool, when the caller knows it.
+    pub git_revision: Option<String>,
+    /// [`identity_hash`] of the model (scenario text with its bases).
+    pub scenario_hash: String,
+    /// Master seed.
+    pub master_seed: u64,
+    /// Sampling design.
+    pub design: Design,
+    /// Runs requested (N).
+    pub runs: u64,
+    /// The shard this directory holds, if any.
+    pub shard: Option<Shard>,
+    /// Stopping rule: relative 95% half-width target (plain MC only).
+    pub until_rel_halfwidth: Option<f64>,
+    /// Outcomes the stopping rule watches (empty: every scalar outcome).
+    pub stop_outcomes: Vec<String>,
+    /// Uncertain parameters.
+    pub parameters: Vec<ParamSpec>,
+    /// Declared rank correlations.
+    pub correlations: Vec<RankCorrelation>,
+    /// Versions of crates that affect numbers.
+    pub crate_versions: BTreeMap<String, String>,
+    /// Target triple.
+    pub target: String,
+    /// The command line of the latest invocation (informational; not checked on resume).
+    pub command_line: Vec<String>,
+    /// Shard directories a merged batch came from (informational).
+    #[serde(default)]
+    pub merged_from: Vec<String>,
+    /// Set once the batch finished: number of runs in the outputs.
+    pub completed_runs: Option<u64>,
+    /// Set when the stopping rule ended the batch early: the run count it stopped at.
+    pub stopped_at: Option<u64>,
+}
+
+impl Manifest {
+    /// The path of the manifest in batch directory `dir`.
+    pub fn path(dir: &Path) -> PathBuf {
+        dir.join("manifest.json")
+    }
+
+    /// Reads `dir/manifest.json`, or `None` if there is none.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>> {
+        let path = Manifest::path(dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|source| McError::Json { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(io_err(path)(e)),
+        }
+    }
+
+    /// Writes `dir/manifest.json` atomically.
+    pub fn write(&self, dir: &Path) -> Result<()> {
+        let path = Manifest::path(dir);
+        let mut text = serde_json::to_string_pretty(self).map_err(|source| McError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        text.push('\n');
+        write_atomic(&path, text.as_bytes(), true)
+    }
+
+    /// The fields that define which runs a directory holds and how they were
+    /// computed, as (name, rendered value); resume and merge compare them.
+    pub fn identity_fields(&self, with_shard: bool) -> Vec<(&'static str, String)> {
+        let json = |v: &dyn erased::Render| v.render();
+        let mut f = vec![
+            ("scenario_hash", self.scenario_hash.clone()),
+            ("master_seed", self.master_seed.to_string()),
+            ("design", self.design.to_string()),
+            ("runs", self.runs.to_string()),
+            ("until_rel_halfwidth", format!("{:?}", self.until_rel_halfwidth)),
+            ("stop_outcomes", format!("{:?}", self.stop_outcomes)),
+            ("parameters", json(&self.parameters)),
+            ("correlations", json(&self.correlations)),
+            ("tool_version", self.tool_version.clone()),
+            ("montecarlo_version", self.montecarlo_version.clone()),
+            ("crate_versions", format!("{:?}", self.crate_versions)),
+            ("target", self.target.clone()),
+        ];
+        if with_shard {
+            f.push(("shard", self.shard.map_or("none".into(), |s| s.to_string())));
+        }
+        f
+    }
+
+    /// Refuses to resume `dir` (recorded in `self`) with `given` when any identity field differs.
+    pub fn check_resume(&self, given: &Manifest, dir: &Path) -> Result<()> {
+        for ((field, recorded), (_, now)) in self
+            .identity_fields(true)
+            .into_iter()
+            .zip(given.identity_fields(true))
+        {
+            if recorded != now {
+                return Err(McError::ResumeMismatch {
+                    dir: dir.to_path_buf(),
+                    field: field.into(),
+                    recorded,
+                    given: now,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+mod erased {
+    /// Renders a serialisable value as compact JSON for comparisons.
+    pub trait Render {
+        fn render(&self) -> String;
+    }
+    impl<T: serde::Serialize> Render for T {
+        fn render(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
+
+/// The crate versions recorded in manifests.
+pub fn crate_versions() -> BTreeMap<String, String> {
+    NUMERIC_CRATES
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_crate_versions_match_workspace_pins() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../Cargo.toml");
+        let text = std::fs::read_to_string(root).unwrap();
+        for (name, version) in NUMERIC_CRATES {
+            let line = text
+                .lines()
+                .find(|l| l.starts_with(&format!("{name} =")))
+                .unwrap();
+            assert!(
+                line.contains(&format!("\"={version}\"")),
+                "{name}: manifest says {version}, workspace: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn shard_parses_and_partitions_runs() {
+        let s: Shard = "2/5".parse().unwrap();
+        assert_eq!((s.index, s.count), (2, 5));
+        assert!(s.contains(7) && !s.contains(8));
+        for bad in ["5/5", "1", "a/2", "0/0"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+        let shards: Vec<Shard> = (0..3).map(|k| Shard { index: k, count: 3 }).collect();
+        assert!((0..100).all(|i| shards.iter().filter(|s| s.contains(i)).count() == 1));
+    }
+}

@@ -1,0 +1,415 @@
+//! The batch runner: `aistack batch` (with `--resume`, `--shard`,
+//! `--until-rel-halfwidth`) and `aistack merge`.
+//!
+//! Runs execute on a local rayon pool of the requested size. Each finished
+//! run is written durably to `DIR/runs/` as it finishes (see [`crate::store`]);
+//! when all are done, the outputs are rebuilt from those files in run order
+//! ([`crate::outputs`]) and the manifest is marked complete. A batch killed at
+//! any moment resumes from its run files; shards merge by pooling them.
+
+use crate::convergence::stop_reached;
+use crate::design::{Design, Sampler, run_seed};
+use crate::error::io_err;
+use crate::manifest::{MANIFEST_FORMAT, Manifest, Shard, TARGET_TRIPLE, crate_versions, identity_hash};
+use crate::model::Model;
+use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
+use crate::store::{
+    RunRecord, list_runs, read_run, remove_stale_temps, run_file_path, runs_dir, sync_dir, write_run,
+};
+use crate::{McError, Result};
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Receives progress of a batch; the CLI implements it with a progress bar.
+/// Methods are called from worker threads.
+pub trait Progress: Sync {
+    /// The batch starts: `total` runs in this directory's share, `already_done` of them found on disk.
+    fn start(&self, total: u64, already_done: u64) {
+        let _ = (total, already_done);
+    }
+    /// One more run finished and was written.
+    fn run_finished(&self) {}
+    /// All runs are done; outputs are being rebuilt.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Options of `aistack batch`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchOptions {
+    /// Batch directory (`--out`, or the `--resume` directory).
+    pub out: PathBuf,
+    /// Number of runs N (`--runs`).
+    pub runs: u64,
+    /// Master seed (`--seed`).
+    pub master_seed: u64,
+    /// Worker threads (`--threads`); `None` uses every core.
+    pub threads: Option<usize>,
+    /// Sampling design (`--design`).
+    pub design: Design,
+    /// Only this shard's runs (`--shard K/M`).
+    pub shard: Option<Shard>,
+    /// Finish an interrupted batch in `out` (`--resume`).
+    pub resume: bool,
+    /// Stop once every watched outcome's relative 95% half-width is ≤ this (plain MC, no shard).
+    pub until_rel_halfwidth: Option<f64>,
+    /// Outcomes the stopping rule watches (empty: all).
+    pub stop_outcomes: Vec<String>,
+    /// Output options (`--keep-timeseries`, memory budget).
+    pub output: OutputOptions,
+    /// fsync each run file (default true; false only for tests and benches on slow disks).
+    pub durable: bool,
+    /// Version of the calling tool, recorded and checked on resume.
+    pub tool_version: String,
+    /// Git revision of the calling tool, if known.
+    pub git_revision: Option<String>,
+    /// The command line, recorded in the manifest.
+    pub command_line: Vec<String>,
+}
+
+impl BatchOptions {
+    /// Defaults: plain MC, all cores, no shard, no resume, durable, this crate's version.
+    pub fn new(out: impl Into<PathBuf>, runs: u64, master_seed: u64) -> Self {
+        BatchOptions {
+            out: out.into(),
+            runs,
+            master_seed,
+            threads: None,
+            design: Design::Mc,
+            shard: None,
+            resume: false,
+            until_rel_halfwidth: None,
+            stop_outcomes: Vec::new(),
+            output: OutputOptions::default(),
+            durable: true,
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            git_revision: None,
+            command_line: Vec::new(),
+        }
+    }
+}
+
+/// What a batch or merge did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BatchReport {
+    /// The batch directory.
+    pub dir: PathBuf,
+    /// Runs in the outputs.
+    pub runs_in_outputs: u64,
+    /// Runs executed by this call.
+    pub runs_executed: u64,
+    /// Runs found on disk and reused.
+    pub runs_reused: u64,
+    /// Where the stopping rule stopped the batch, if it did.
+    pub stopped_at: Option<u64>,
+    /// Whether all band quantiles are exact (false: sketches, see `bands.csv`).
+    pub bands_exact: bool,
+    /// The manifest as written.
+    pub manifest: Manifest,
+    /// The runs table as written to `runs.csv`.
+    pub table: RunsTable,
+}
+
+/// Builds a thread pool of `threads` workers (`None`: one per core).
+pub fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.unwrap_or(0))
+        .build()
+        .map_err(|e| McError::Invalid(format!("cannot start {threads:?} worker threads: {e}")))
+}
+
+fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
+    Manifest {
+        format: MANIFEST_FORMAT,
+        tool_version: o.tool_version.clone(),
+        montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_revision: o.git_revision.clone(),
+        scenario_hash: identity_hash(&model.identity()),
+        master_seed: o.master_seed,
+        design: o.design,
+        runs: o.runs,
+        shard: o.shard,
+        until_rel_halfwidth: o.until_rel_halfwidth,
+        stop_outcomes: o.stop_outcomes.clone(),
+        parameters: model.parameters(),
+        correlations: model.correlations(),
+        crate_versions: crate_versions(),
+        target: TARGET_TRIPLE.to_string(),
+        command_line: o.command_line.clone(),
+        merged_from: Vec::new(),
+        completed_runs: None,
+        stopped_at: None,
+    }
+}
+
+/// Creates `dir`, or checks it may be used: refuses a directory holding a
+/// batch unless resuming; when resuming, checks the manifest matches.
+fn prepare_dir(dir: &Path, given: &Manifest, resume: bool) -> Result<()> {
+    let recorded = Manifest::read(dir)?;
+    match (recorded, resume) {
+        (Some(rec), true) => rec.check_resume(given, dir)?,
+        (None, true) => {
+            return Err(McError::Invalid(format!(
+                "{}: no manifest.json, nothing to resume",
+                dir.display()
+            )));
+        }
+        (Some(_), false) => return Err(McError::AlreadyExists(dir.to_path_buf())),
+        (None, false) => {
+            if !list_runs(dir)?.is_empty() {
+                return Err(McError::AlreadyExists(dir.to_path_buf()));
+            }
+        }
+    }
+    std::fs::create_dir_all(runs_dir(dir)).map_err(io_err(runs_dir(dir)))?;
+    remove_stale_temps(dir)?;
+    // Not complete until the outputs are rebuilt.
+    given.write(dir)
+}
+
+/// Runs (or resumes) a batch of `model` into `opts.out`. See the module docs.
+pub fn run_batch<M: Model + ?Sized>(
+    model: &M,
+    opts: &BatchOptions,
+    progress: &dyn Progress,
+) -> Result<BatchReport> {
+    if opts.runs == 0 {
+        return Err(McError::Invalid("--runs must be at least 1".into()));
+    }
+    if let Some(r) = opts.until_rel_halfwidth {
+        if !(r.is_finite() && r > 0.0) {
+            return Err(McError::Invalid(format!(
+                "--until-rel-halfwidth must be > 0, got {r}"
+            )));
+        }
+        if opts.design != Design::Mc || opts.shard.is_some() {
+            return Err(McError::Invalid(
+                "--until-rel-halfwidth works with plain MC only, without --shard".into(),
+            ));
+        }
+    }
+    let params = model.parameters();
+    let sampler = Sampler::new(
+        &params,
+        &model.correlations(),
+        opts.design,
+        opts.master_seed,
+        opts.runs,
+    )?;
+    let mut manifest = base_manifest(model, opts);
+    let dir = opts.out.as_path();
+    if !opts.resume {
+        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+    }
+    prepare_dir(dir, &manifest, opts.resume)?;
+    let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
+    let done = list_runs(dir)?;
+    let pool = thread_pool(opts.threads)?;
+    let wanted: Vec<u64> = (0..opts.runs).filter(|&i| shard.contains(i)).collect();
+    let reused = wanted.iter().filter(|i| done.contains(i)).count() as u64;
+    progress.start(wanted.len() as u64, reused);
+    let exec = |i: u64| -> Result<()> {
+        let seed = run_seed(opts.master_seed, i);
+        let values = sampler.draw(i);
+        let result = model
+            .run(seed, &values)
+            .map_err(|source| McError::Model { run: i, seed, source })?;
+        let params = params
+            .iter()
+            .zip(&values)
+            .map(|(p, &v)| (p.path.clone(), v))
+            .collect();
+        write_run(
+            dir,
+            &RunRecord {
+                run: i,
+                seed,
+                params,
+                result,
+            },
+            opts.durable,
+        )?;
+        progress.run_finished();
+        Ok(())
+    };
+    let mut executed = 0u64;
+    let mut stopped_at = None;
+    match opts.until_rel_halfwidth {
+        None => {
+            let todo: Vec<u64> = wanted.iter().copied().filter(|i| !done.contains(i)).collect();
+            pool.install(|| todo.par_iter().try_for_each(|&i| exec(i)))?;
+            executed = todo.len() as u64;
+        }
+        Some(target) => {
+            let mut outcomes: Vec<(String, Vec<f64>)> = Vec::new();
+            for start in (0..opts.runs).step_by(100) {
+                let end = (start + 100).min(opts.runs);
+                let todo: Vec<u64> = (start..end).filter(|i| !done.contains(i)).collect();
+                pool.install(|| todo.par_iter().try_for_each(|&i| exec(i)))?;
+                executed += todo.len() as u64;
+                for i in start..end {
+                    collect_scalars(
+                        &read_run(&run_file_path(dir, i))?.result.scalars,
+                        i,
+                        &mut outcomes,
+                    );
+                }
+                if end < opts.runs && stop_reached(&outcomes, &opts.stop_outcomes, target) {
+                    stopped_at = Some(end);
+                    break;
+                }
+            }
+        }
+    }
+    progress.finish();
+    let last = stopped_at.unwrap_or(opts.runs);
+    let final_runs: Vec<u64> = wanted.into_iter().filter(|&i| i < last).collect();
+    let report = rebuild_outputs(dir, &final_runs, &opts.output)?;
+    manifest.completed_runs = Some(final_runs.len() as u64);
+    manifest.stopped_at = stopped_at;
+    manifest.write(dir)?;
+    sync_dir(dir);
+    Ok(BatchReport {
+        dir: dir.to_path_buf(),
+        runs_in_outputs: final_runs.len() as u64,
+        runs_executed: executed,
+        runs_reused: reused.min(final_runs.len() as u64),
+        stopped_at,
+        bands_exact: report.bands_exact,
+        manifest,
+        table: report.table,
+    })
+}
+
+/// Appends one run's scalars to per-outcome value lists; an outcome first seen at
+/// run `i` starts there (earlier runs lacked it).
+fn collect_scalars(scalars: &[(String, f64)], _run: u64, outcomes: &mut Vec<(String, Vec<f64>)>) {
+    for (name, v) in scalars {
+        match outcomes.iter_mut().find(|(n, _)| n == name) {
+            Some((_, vals)) => vals.push(*v),
+            None => outcomes.push((name.clone(), vec![*v])),
+        }
+    }
+}
+
+/// Options of `aistack merge`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MergeOptions {
+    /// The shard directories, each a finished `--shard K/M` batch.
+    pub shard_dirs: Vec<PathBuf>,
+    /// The merged batch directory (must not hold a batch).
+    pub out: PathBuf,
+    /// Output options (`--keep-timeseries`, memory budget).
+    pub output: OutputOptions,
+    /// The command line, recorded in the manifest.
+    pub command_line: Vec<String>,
+}
+
+/// Merges finished shard directories into what one unsharded batch writes.
+pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
+    let first_dir = opts
+        .shard_dirs
+        .first()
+        .ok_or_else(|| McError::Merge("no shard directories given".into()))?;
+    let mut manifests = Vec::new();
+    for d in &opts.shard_dirs {
+        let m = Manifest::read(d)?
+            .ok_or_else(|| McError::Merge(format!("{} has no manifest.json", d.display())))?;
+        if m.completed_runs.is_none() {
+            return Err(McError::Merge(format!(
+                "{} is not finished (resume it first)",
+                d.display()
+            )));
+        }
+        manifests.push(m);
+    }
+    let first = &manifests[0];
+    for (d, m) in opts.shard_dirs.iter().zip(&manifests).skip(1) {
+        for ((field, a), (_, b)) in first
+            .identity_fields(false)
+            .into_iter()
+            .zip(m.identity_fields(false))
+        {
+            if a != b {
+                return Err(McError::Merge(format!(
+                    "`{field}` differs: {} has {a}, {} has {b}",
+                    first_dir.display(),
+                    d.display()
+                )));
+            }
+        }
+    }
+    let count = first.shard.map_or(1, |s| s.count);
+    let mut seen = vec![None::<&Path>; count as usize];
+    for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
+        let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
+        if s.count != count {
+            return Err(McError::Merge(format!(
+                "{} is shard {s}, others are of {count}",
+                d.display()
+            )));
+        }
+        if let Some(other) = seen[s.index as usize].replace(d) {
+            return Err(McError::Merge(format!(
+                "shard {s} given twice: {} and {}",
+                other.display(),
+                d.display()
+            )));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(k, _)| format!("{k}/{count}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(McError::Merge(format!("missing shard(s) {}", missing.join(", "))));
+    }
+    let out = opts.out.as_path();
+    if Manifest::read(out)?.is_some() || !list_runs(out)?.is_empty() {
+        return Err(McError::AlreadyExists(out.to_path_buf()));
+    }
+    std::fs::create_dir_all(runs_dir(out)).map_err(io_err(runs_dir(out)))?;
+    let mut manifest = first.clone();
+    manifest.shard = None;
+    manifest.completed_runs = None;
+    manifest.command_line = opts.command_line.clone();
+    manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
+    manifest.write(out)?;
+    for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
+        let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
+        for i in list_runs(d)?
+            .into_iter()
+            .filter(|&i| s.contains(i) && i < first.runs)
+        {
+            let (src, dst) = (run_file_path(d, i), run_file_path(out, i));
+            let tmp = dst.with_file_name(format!(".merge-{i}.tmp-{}", std::process::id()));
+            std::fs::copy(&src, &tmp).map_err(io_err(&src))?;
+            std::fs::rename(&tmp, &dst).map_err(io_err(&dst))?;
+        }
+    }
+    sync_dir(&runs_dir(out));
+    let present = list_runs(out)?;
+    let runs: Vec<u64> = (0..first.runs).collect();
+    if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
+        return Err(McError::Merge(format!("run {i} is in no shard directory")));
+    }
+    let report = rebuild_outputs(out, &runs, &opts.output)?;
+    manifest.completed_runs = Some(runs.len() as u64);
+    manifest.write(out)?;
+    Ok(BatchReport {
+        dir: out.to_path_buf(),
+        runs_in_outputs: runs.len() as u64,
+        runs_executed: 0,
+        runs_reused: runs.len() as u64,
+        stopped_at: None,
+        bands_exact: report.bands_exact,
+        manifest,
+        table: report.table,
+    })
+}

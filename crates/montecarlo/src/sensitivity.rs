@@ -1,0 +1,422 @@
+//! Sensitivity analysis: which uncertain parameter matters for which outcome.
+//!
+//! - **Rank correlations** of a batch ([`rank_sensitivity`]): Spearman's ρ and
+//!   the partial rank correlation coefficient (PRCC: the correlation of ranks
+//!   after removing the linear effect of every other parameter's ranks,
+//!   computed from the inverse of the rank correlation matrix,
+//!   PRCCⱼ = −Pⱼᵧ/√(Pⱼⱼ·Pᵧᵧ)).
+//! - **Morris elementary effects** ([`morris`]): r one-at-a-time trajectories
+//!   on a p-level grid in probability space (levels (l + ½)/p, jumps of
+//!   Δ = ½ of probability); EEⱼ = Δy / Δu, reported as μ, μ* = mean |EE| and
+//!   σ. Units: outcome unit per unit of probability.
+//! - **Sobol indices** ([`sobol_sensitivity`]): Saltelli sampling with base
+//!   matrices A and B (N rows each) and Aᴮ⁽ʲ⁾ (A with column j from B), N(d+2)
+//!   runs; first order Sⱼ = mean(f(B)(f(Aᴮ⁽ʲ⁾) − f(A)))/V (Saltelli 2010) and
+//!   total STⱼ = mean((f(A) − f(Aᴮ⁽ʲ⁾))²)/(2V) (Jansen 1999), V the variance of
+//!   f over A and B; 95% percentile bootstrap intervals. Parameters are
+//!   sampled independently (declared correlations are ignored: Sobol indices
+//!   assume independent inputs). Row i of every matrix uses run seed i, so the
+//!   model's own noise is common within a row.
+
+use crate::design::{open01, run_seed, unit_stream, validate_parameters};
+use crate::linalg::inverse;
+use crate::outputs::{RunsTable, num, write_csv};
+use crate::runner::thread_pool;
+use crate::stats::{Welford, quantile_sorted, ranks, spearman};
+use crate::{McError, Model, Result};
+use rand::Rng;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+
+/// Spearman and partial rank correlation of one parameter with one outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RankSensitivityRow {
+    /// Outcome name.
+    pub outcome: String,
+    /// Parameter path.
+    pub parameter: String,
+    /// Runs used (those reporting the outcome).
+    pub n: u64,
+    /// Spearman rank correlation, in [−1, 1] (NaN for a constant parameter).
+    pub spearman: f64,
+    /// Partial rank correlation, in [−1, 1] (NaN when undefined).
+    pub prcc: f64,
+}
+
+/// Rank correlation table of every parameter with every outcome of a batch.
+pub fn rank_sensitivity(t: &RunsTable) -> Vec<RankSensitivityRow> {
+    let mut rows = Vec::new();
+    for name in &t.outcome_names {
+        let y_opt = t.outcome(name).unwrap_or_default();
+        let keep: Vec<usize> = (0..y_opt.len()).filter(|&r| y_opt[r].is_some()).collect();
+        let y: Vec<f64> = keep.iter().filter_map(|&r| y_opt[r]).collect();
+        let cols: Vec<Vec<f64>> = (0..t.param_names.len())
+            .map(|j| keep.iter().map(|&r| t.params[r][j]).collect())
+            .collect();
+        let varying: Vec<usize> = (0..cols.len())
+            .filter(|&j| cols[j].iter().any(|&v| v != cols[j][0]))
+            .collect();
+        let prcc = prcc(
+            &varying.iter().map(|&j| ranks(&cols[j])).collect::<Vec<_>>(),
+            &ranks(&y),
+        );
+        for (j, p) in t.param_names.iter().enumerate() {
+            let pr = varying
+                .iter()
+                .position(|&v| v == j)
+                .and_then(|k| prcc.as_ref().map(|v| v[k]));
+            rows.push(RankSensitivityRow {
+                outcome: name.clone(),
+                parameter: p.clone(),
+                n: y.len() as u64,
+                spearman: spearman(&cols[j], &y),
+                prcc: pr.unwrap_or(f64::NAN),
+            });
+        }
+    }
+    rows
+}
+
+/// PRCC of each ranked column with ranked y, or `None` when the rank correlation matrix is singular.
+fn prcc(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
+    let mut all: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
+    all.push(y);
+    let k = all.len();
+    let mut c = vec![vec![0.0; k]; k];
+    for i in 0..k {
+        for j in 0..k {
+            c[i][j] = if i == j {
+                1.0
+            } else {
+                crate::stats::pearson(all[i], all[j])
+            };
+        }
+    }
+    if c.iter().flatten().any(|v| !v.is_finite()) {
+        return None;
+    }
+    let p = inverse(&c)?;
+    let yk = k - 1;
+    Some(
+        (0..yk)
+            .map(|j| -p[j][yk] / (p[j][j] * p[yk][yk]).sqrt())
+            .collect(),
+    )
+}
+
+/// Writes `sensitivity.csv`: `outcome,parameter,n,spearman,prcc` (empty cell for NaN).
+pub fn write_rank_sensitivity(path: &Path, rows: &[RankSensitivityRow]) -> Result<()> {
+    let cell = |v: f64| if v.is_finite() { num(v) } else { String::new() };
+    write_csv(
+        path,
+        &["outcome", "parameter", "n", "spearman", "prcc"].map(String::from),
+        rows.iter().map(|r| {
+            vec![
+                r.outcome.clone(),
+                r.parameter.clone(),
+                r.n.to_string(),
+                cell(r.spearman),
+                cell(r.prcc),
+            ]
+        }),
+    )
+}
+
+fn outcome_of(res: &crate::RunResult, outcome: &str, run: u64) -> Result<f64> {
+    res.scalars
+        .iter()
+        .find(|(n, _)| n == outcome)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| {
+            let names: Vec<&str> = res.scalars.iter().map(|(n, _)| n.as_str()).collect();
+            McError::Invalid(format!(
+                "run {run} does not report outcome `{outcome}` (it reports: {})",
+                names.join(", ")
+            ))
+        })
+}
+
+fn eval_point<M: Model + ?Sized>(model: &M, seed: u64, run: u64, u: &[f64], outcome: &str) -> Result<f64> {
+    let params = model.parameters();
+    let x: Vec<f64> = params.iter().zip(u).map(|(p, &u)| p.dist.quantile(u)).collect();
+    let res = model
+        .run(seed, &x)
+        .map_err(|source| McError::Model { run, seed, source })?;
+    outcome_of(&res, outcome, run)
+}
+
+/// Options of Morris screening.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MorrisOptions {
+    /// Outcome to screen.
+    pub outcome: String,
+    /// Trajectories r (each costs d + 1 runs).
+    pub trajectories: u64,
+    /// Grid levels p (even, ≥ 2; 4 is usual).
+    pub levels: u32,
+    /// Master seed.
+    pub master_seed: u64,
+    /// Worker threads (`None`: every core).
+    pub threads: Option<usize>,
+}
+
+/// Morris statistics of one parameter (units: outcome unit per unit of probability).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MorrisRow {
+    /// Parameter path.
+    pub parameter: String,
+    /// Mean elementary effect μ.
+    pub mu: f64,
+    /// Mean absolute elementary effect μ* (importance).
+    pub mu_star: f64,
+    /// Standard deviation σ of the effects (non-linearity or interactions).
+    pub sigma: f64,
+}
+
+/// Morris elementary-effects screening of `model` (see the module docs).
+pub fn morris<M: Model + ?Sized>(model: &M, o: &MorrisOptions) -> Result<Vec<MorrisRow>> {
+    let params = model.parameters();
+    validate_parameters(&params)?;
+    if o.levels < 2 || o.levels % 2 != 0 || o.trajectories < 2 {
+        return Err(McError::Invalid(
+            "Morris needs an even number of levels ≥ 2 and ≥ 2 trajectories".into(),
+        ));
+    }
+    let (d, p) = (params.len(), o.levels);
+    let jump = p / 2;
+    let du = f64::from(jump) / f64::from(p);
+    let level_u = |l: u32| (f64::from(l) + 0.5) / f64::from(p);
+    let one = |t: u64| -> Result<Vec<(usize, f64)>> {
+        let mut rng = unit_stream(o.master_seed, t, "montecarlo/morris");
+        let mut lv: Vec<u32> = (0..d).map(|_| rng.random_range(0..p)).collect();
+        let mut order: Vec<usize> = (0..d).collect();
+        for i in (1..d).rev() {
+            order.swap(i, rng.random_range(0..=i));
+        }
+        let seed = run_seed(o.master_seed, t);
+        let u = |lv: &[u32]| lv.iter().map(|&l| level_u(l)).collect::<Vec<f64>>();
+        let mut y = eval_point(model, seed, t, &u(&lv), &o.outcome)?;
+        let mut effects = Vec::with_capacity(d);
+        for &j in &order {
+            let up = lv[j] + jump < p;
+            lv[j] = if up { lv[j] + jump } else { lv[j] - jump };
+            let y2 = eval_point(model, seed, t, &u(&lv), &o.outcome)?;
+            effects.push((j, if up { (y2 - y) / du } else { (y - y2) / du }));
+            y = y2;
+        }
+        Ok(effects)
+    };
+    let per_traj: Vec<Vec<(usize, f64)>> = thread_pool(o.threads)?.install(|| {
+        (0..o.trajectories)
+            .into_par_iter()
+            .map(one)
+            .collect::<Result<_>>()
+    })?;
+    let mut acc = vec![(Welford::new(), 0.0f64); d];
+    for effects in &per_traj {
+        for &(j, e) in effects {
+            acc[j].0.push(e);
+            acc[j].1 += e.abs();
+        }
+    }
+    Ok(params
+        .iter()
+        .zip(acc)
+        .map(|(p, (w, abs))| MorrisRow {
+            parameter: p.path.clone(),
+            mu: w.mean(),
+            mu_star: abs / w.count().max(1) as f64,
+            sigma: w.sd(),
+        })
+        .collect())
+}
+
+/// Options of `aistack sensitivity` (Sobol indices by Saltelli sampling).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SobolOptions {
+    /// Outcome to decompose (`--outcome`).
+    pub outcome: String,
+    /// Base sample size N (`--runs`); the model runs N·(d + 2) times.
+    pub base_samples: u64,
+    /// Master seed.
+    pub master_seed: u64,
+    /// Worker threads (`None`: every core).
+    pub threads: Option<usize>,
+    /// Bootstrap resamples for the confidence intervals (e.g. 200).
+    pub bootstrap: u32,
+    /// Where to write `sobol.csv` and `sensitivity.csv` (rank correlations on sample A), if anywhere.
+    pub out: Option<PathBuf>,
+}
+
+/// Sobol indices of one parameter, with 95% bootstrap intervals.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SobolRow {
+    /// Parameter path.
+    pub parameter: String,
+    /// First-order index Sⱼ.
+    pub s1: f64,
+    /// Its 95% interval, lower end.
+    pub s1_low: f64,
+    /// Its 95% interval, upper end.
+    pub s1_high: f64,
+    /// Total index STⱼ.
+    pub st: f64,
+    /// Its 95% interval, lower end.
+    pub st_low: f64,
+    /// Its 95% interval, upper end.
+    pub st_high: f64,
+}
+
+/// Result of [`sobol_sensitivity`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SobolReport {
+    /// Outcome decomposed.
+    pub outcome: String,
+    /// Model runs made: N·(d + 2).
+    pub runs_evaluated: u64,
+    /// Variance of the outcome (outcome unit squared).
+    pub variance: f64,
+    /// One row per parameter, in model order.
+    pub rows: Vec<SobolRow>,
+    /// Rank correlations on sample A (a plain Monte Carlo sample).
+    pub rank_rows: Vec<RankSensitivityRow>,
+}
+
+fn sobol_estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> (Vec<f64>, Vec<f64>) {
+    let mut w = Welford::new();
+    idx.iter().for_each(|&i| {
+        w.push(fa[i]);
+        w.push(fb[i]);
+    });
+    let v = w.sd().powi(2);
+    let n = idx.len() as f64;
+    let s1 = fab
+        .iter()
+        .map(|c| idx.iter().map(|&i| fb[i] * (c[i] - fa[i])).sum::<f64>() / n / v)
+        .collect();
+    let st = fab
+        .iter()
+        .map(|c| idx.iter().map(|&i| (fa[i] - c[i]).powi(2)).sum::<f64>() / n / (2.0 * v))
+        .collect();
+    (s1, st)
+}
+
+/// Sobol first-order and total indices of `model` for one outcome (see the module docs).
+pub fn sobol_sensitivity<M: Model + ?Sized>(model: &M, o: &SobolOptions) -> Result<SobolReport> {
+    let params = model.parameters();
+    validate_parameters(&params)?;
+    let (d, n) = (params.len(), o.base_samples);
+    if n < 2 || d == 0 {
+        return Err(McError::Invalid(
+            "Sobol indices need ≥ 2 base samples and ≥ 1 parameter".into(),
+        ));
+    }
+    let row = |i: u64| -> Result<(Vec<f64>, f64, f64, Vec<f64>)> {
+        let ua: Vec<f64> = {
+            let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
+            (0..d).map(|_| open01(&mut r)).collect()
+        };
+        let ub: Vec<f64> = {
+            let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/B");
+            (0..d).map(|_| open01(&mut r)).collect()
+        };
+        let seed = run_seed(o.master_seed, i);
+        let fa = eval_point(model, seed, i, &ua, &o.outcome)?;
+        let fb = eval_point(model, seed, i, &ub, &o.outcome)?;
+        let fab = (0..d)
+            .map(|j| {
+                let mut u = ua.clone();
+                u[j] = ub[j];
+                eval_point(model, seed, i, &u, &o.outcome)
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        Ok((ua, fa, fb, fab))
+    };
+    let rows: Vec<(Vec<f64>, f64, f64, Vec<f64>)> =
+        thread_pool(o.threads)?.install(|| (0..n).into_par_iter().map(row).collect::<Result<_>>())?;
+    let fa: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let fb: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    let fab: Vec<Vec<f64>> = (0..d).map(|j| rows.iter().map(|r| r.3[j]).collect()).collect();
+    let all: Vec<usize> = (0..n as usize).collect();
+    let (s1, st) = sobol_estimates(&fa, &fb, &fab, &all);
+    let mut boot_rng = unit_stream(o.master_seed, u64::MAX - 1, "montecarlo/bootstrap");
+    let (mut bs1, mut bst) = (vec![Vec::new(); d], vec![Vec::new(); d]);
+    for _ in 0..o.bootstrap {
+        let idx: Vec<usize> = (0..n as usize)
+            .map(|_| boot_rng.random_range(0..n as usize))
+            .collect();
+        let (a, b) = sobol_estimates(&fa, &fb, &fab, &idx);
+        for j in 0..d {
+            bs1[j].push(a[j]);
+            bst[j].push(b[j]);
+        }
+    }
+    let ci = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (quantile_sorted(v, 0.025), quantile_sorted(v, 0.975))
+    };
+    let mut w = Welford::new();
+    fa.iter().chain(&fb).for_each(|&x| w.push(x));
+    let out_rows: Vec<SobolRow> = (0..d)
+        .map(|j| {
+            let ((s1_low, s1_high), (st_low, st_high)) = (ci(&mut bs1[j]), ci(&mut bst[j]));
+            SobolRow {
+                parameter: params[j].path.clone(),
+                s1: s1[j],
+                s1_low,
+                s1_high,
+                st: st[j],
+                st_low,
+                st_high,
+            }
+        })
+        .collect();
+    let table = RunsTable {
+        runs: (0..n).collect(),
+        seeds: (0..n).map(|i| run_seed(o.master_seed, i)).collect(),
+        param_names: params.iter().map(|p| p.path.clone()).collect(),
+        params: rows
+            .iter()
+            .map(|r| {
+                params
+                    .iter()
+                    .zip(&r.0)
+                    .map(|(p, &u)| p.dist.quantile(u))
+                    .collect()
+            })
+            .collect(),
+        outcome_names: vec![o.outcome.clone()],
+        outcomes: fa.iter().map(|&v| vec![Some(v)]).collect(),
+    };
+    let rank_rows = rank_sensitivity(&table);
+    if let Some(dir) = &o.out {
+        std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
+        write_csv(
+            &dir.join("sobol.csv"),
+            &[
+                "outcome",
+                "parameter",
+                "s1",
+                "s1_low",
+                "s1_high",
+                "st",
+                "st_low",
+                "st_high",
+            ]
+            .map(String::from),
+            out_rows.iter().map(|r| {
+                let mut v = vec![o.outcome.clone(), r.parameter.clone()];
+                v.extend([r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high].map(num));
+                v
+            }),
+        )?;
+        write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
+    }
+    Ok(SobolReport {
+        outcome: o.outcome.clone(),
+        runs_evaluated: n * (d as u64 + 2),
+        variance: w.sd().powi(2),
+        rows: out_rows,
+        rank_rows,
+    })
+}

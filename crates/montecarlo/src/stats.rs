@@ -1,0 +1,306 @@
+//! Descriptive statistics across runs: Welford mean and variance, type-7
+//! quantiles, Monte Carlo standard errors, ranks and correlations.
+//!
+//! Every function is deterministic in its input order; callers feed values in
+//! run order so results never depend on thread count or completion order.
+
+use serde::Serialize;
+
+/// The quantile probabilities reported in `bands.csv` and `summary.json`.
+pub const REPORTED_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+/// z value of a two-sided 95% normal confidence interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Running mean and variance by Welford's algorithm (numerically stable, one pass).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Welford {
+    n: u64,
+    mean: f64,
+    m2: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Welford {
+    /// An empty accumulator.
+    pub fn new() -> Self {
+        Welford {
+            n: 0,
+            mean: 0.0,
+            m2: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
+    }
+    /// Adds one observation.
+    pub fn push(&mut self, x: f64) {
+        self.n += 1;
+        let d = x - self.mean;
+        self.mean += d / self.n as f64;
+        self.m2 += d * (x - self.mean);
+        self.min = self.min.min(x);
+        self.max = self.max.max(x);
+    }
+    /// Number of observations.
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+    /// Sample mean (0 when empty).
+    pub fn mean(&self) -> f64 {
+        self.mean
+    }
+    /// Sample standard deviation with the n − 1 denominator (0 below two observations).
+    pub fn sd(&self) -> f64 {
+        if self.n < 2 {
+            0.0
+        } else {
+            (self.m2 / (self.n - 1) as f64).max(0.0).sqrt()
+        }
+    }
+    /// Monte Carlo standard error of the mean: sd / √n (0 when empty).
+    pub fn mcse(&self) -> f64 {
+        if self.n == 0 {
+            0.0
+        } else {
+            self.sd() / (self.n as f64).sqrt()
+        }
+    }
+    /// 95% confidence half-width of the mean: 1.96 · sd / √n.
+    pub fn half_width_95(&self) -> f64 {
+        Z95 * self.mcse()
+    }
+    /// Smallest observation (+∞ when empty).
+    pub fn min(&self) -> f64 {
+        self.min
+    }
+    /// Largest observation (−∞ when empty).
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+}
+
+/// Quantile of already **sorted** data by Hyndman & Fan type 7 (the default
+/// of R and NumPy): with h = (n − 1)·p, linear interpolation between the
+/// order statistics x₍⌊h⌋₎ and x₍⌊h⌋+1₎ (0-based). NaN for empty data.
+pub fn quantile_sorted(sorted: &[f64], p: f64) -> f64 {
+    match sorted.len() {
+        0 => f64::NAN,
+        1 => sorted[0],
+        n => {
+            let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            let f = h - lo as f64;
+            sorted[lo] + f * (sorted[hi] - sorted[lo])
+        }
+    }
+}
+
+/// Sorts a copy of `values` (total order) and returns the type-7 quantiles at `probs`.
+pub fn quantiles(values: &[f64], probs: &[f64]) -> Vec<f64> {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    probs.iter().map(|&p| quantile_sorted(&v, p)).collect()
+}
+
+/// Summary of one scalar outcome across runs, as written to `summary.json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OutcomeSummary {
+    /// Number of runs with a value.
+    pub n: u64,
+    /// Sample mean.
+    pub mean: f64,
+    /// Monte Carlo standard error of the mean (sd/√n).
+    pub mcse: f64,
+    /// Sample standard deviation (n − 1).
+    pub sd: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// Type-7 quantiles 5, 25, 50, 75, 95%.
+    pub p5: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub p50: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// 95th percentile.
+    pub p95: f64,
+}
+
+impl OutcomeSummary {
+    /// Summarises values given in run order.
+    pub fn of(values: &[f64]) -> Self {
+        let mut w = Welford::new();
+        values.iter().for_each(|&x| w.push(x));
+        let q = quantiles(values, &REPORTED_QUANTILES);
+        OutcomeSummary {
+            n: w.count(),
+            mean: w.mean(),
+            mcse: w.mcse(),
+            sd: w.sd(),
+            min: w.min(),
+            max: w.max(),
+            p5: q[0],
+            p25: q[1],
+            p50: q[2],
+            p75: q[3],
+            p95: q[4],
+        }
+    }
+}
+
+/// Ranks 1..=n, ties given their average rank.
+pub fn ranks(values: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]).then(a.cmp(&b)));
+    let mut r = vec![0.0; values.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        let mut j = i;
+        while j + 1 < idx.len() && values[idx[j + 1]] == values[idx[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        for &k in &idx[i..=j] {
+            r[k] = avg;
+        }
+        i = j + 1;
+    }
+    r
+}
+
+/// Pearson correlation; NaN when either side has zero variance.
+pub fn pearson(x: &[f64], y: &[f64]) -> f64 {
+    let n = x.len().min(y.len());
+    if n < 2 {
+        return f64::NAN;
+    }
+    let mx = x[..n].iter().sum::<f64>() / n as f64;
+    let my = y[..n].iter().sum::<f64>() / n as f64;
+    let (mut sxy, mut sxx, mut syy) = (0.0, 0.0, 0.0);
+    for i in 0..n {
+        let (dx, dy) = (x[i] - mx, y[i] - my);
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if sxx == 0.0 || syy == 0.0 {
+        f64::NAN
+    } else {
+        sxy / (sxx * syy).sqrt()
+    }
+}
+
+/// Spearman rank correlation (Pearson on average ranks).
+pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
+    pearson(&ranks(x), &ranks(y))
+}
+
+/// Standard normal CDF Φ(x), via `erfc` (W. J. Cody's rational approximations, relative error < 1e-14).
+pub fn normal_cdf(x: f64) -> f64 {
+    0.5 * erfc(-x / std::f64::consts::SQRT_2)
+}
+
+/// Complementary error function by the continued-fraction/series split of
+/// Numerical Recipes 3rd ed. (`Erf::erfccheb` replaced by Taylor/Lentz; |rel err| < 1e-14).
+fn erfc(x: f64) -> f64 {
+    if x < 0.0 {
+        return 2.0 - erfc(-x);
+    }
+    if x < 2.0 {
+        // erf series: erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
+        let mut sum: f64 = 0.0;
+        let mut term = x;
+        let x2 = x * x;
+        let mut n = 0.0;
+        while term.abs() > 1e-17 * sum.abs().max(1e-300) {
+            sum += term / (2.0 * n + 1.0);
+            n += 1.0;
+            term *= -x2 / n;
+            if n > 200.0 {
+                break;
+            }
+        }
+        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
+    } else {
+        // Continued fraction (Lentz) for erfc: e^{-x²}/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...))))
+        let tiny = 1e-300;
+        let mut f = x;
+        let mut c = x;
+        let mut d = 0.0;
+        for k in 1..300 {
+            let a = k as f64 / 2.0;
+            d = x + a * d;
+            d = if d.abs() < tiny { tiny } else { d };
+            c = x + a / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            d = 1.0 / d;
+            let delta = c * d;
+            f *= delta;
+            if (delta - 1.0).abs() < 1e-16 {
+                break;
+            }
+        }
+        (-x * x).exp() / std::f64::consts::PI.sqrt() / f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welford_matches_two_pass_on_shifted_data() {
+        let xs: Vec<f64> = (0..1000).map(|i| 1e9 + ((i * 37) % 101) as f64 * 0.25).collect();
+        let mut w = Welford::new();
+        xs.iter().for_each(|&x| w.push(x));
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (xs.len() - 1) as f64;
+        assert!((w.mean() - mean).abs() < 1e-6);
+        assert!((w.sd() - var.sqrt()).abs() < 1e-9 * var.sqrt().max(1.0));
+        assert!((w.mcse() - var.sqrt() / (1000f64).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn quantile_type7_matches_r_definition() {
+        // R: quantile(c(1,2,3,4,10), c(.05,.25,.5,.75,.95), type=7) = 1.2 2 3 4 8.8
+        let q = quantiles(&[10.0, 1.0, 4.0, 3.0, 2.0], &REPORTED_QUANTILES);
+        let want = [1.2, 2.0, 3.0, 4.0, 8.8];
+        for (a, b) in q.iter().zip(want) {
+            assert!((a - b).abs() < 1e-12, "{q:?}");
+        }
+    }
+
+    #[test]
+    fn ranks_average_ties_and_spearman_detects_monotone() {
+        assert_eq!(ranks(&[3.0, 1.0, 3.0, 2.0]), vec![3.5, 1.0, 3.5, 2.0]);
+        let x: Vec<f64> = (0..50).map(f64::from).collect();
+        let y: Vec<f64> = x.iter().map(|v| v.powi(3)).collect();
+        assert!((spearman(&x, &y) - 1.0).abs() < 1e-12);
+        assert!(pearson(&x, &y) < 0.95);
+    }
+
+    #[test]
+    fn normal_cdf_matches_reference_values() {
+        // Reference values from R's pnorm.
+        let cases = [
+            (0.0, 0.5),
+            (1.0, 0.841_344_746_068_542_9),
+            (-1.959_963_984_540_054, 0.025),
+            (-3.0, 0.001_349_898_031_630_094_6),
+            (-5.0, 2.866_515_718_791_939e-7),
+            (2.5, 0.993_790_334_674_223_8),
+        ];
+        for (x, p) in cases {
+            assert!(
+                (normal_cdf(x) - p).abs() < 1e-13 * p.max(1e-3) + 1e-16,
+                "x={x}: {} vs {p}",
+                normal_cdf(x)
+            );
+        }
+    }
+}

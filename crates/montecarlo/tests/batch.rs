@@ -1,0 +1,392 @@
+//! Batch runner end to end on the toy model: determinism across threads,
+//! resume after interruption (including SIGKILL), shards and merge, the
+//! stopping rule, the memory budget, eval and compare.
+
+use montecarlo::toy::ToyGrowth;
+use montecarlo::{
+    BatchOptions, CompareOptions, Design, EvalOptions, McError, MergeOptions, NoProgress, OutputOptions,
+    Shard, compare, eval_design, merge, run_batch,
+};
+use std::path::{Path, PathBuf};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mc-it-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+const FINALS: [&str; 4] = ["runs.csv", "bands.csv", "summary.json", "convergence.csv"];
+
+fn read(dir: &Path, f: &str) -> Vec<u8> {
+    std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
+}
+
+fn assert_same_outputs(a: &Path, b: &Path, files: &[&str]) {
+    for f in files {
+        assert!(
+            read(a, f) == read(b, f),
+            "{f} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+fn opts(out: &Path, runs: u64, threads: usize) -> BatchOptions {
+    let mut o = BatchOptions::new(out, runs, 2026);
+    o.threads = Some(threads);
+    o.durable = false;
+    o
+}
+
+#[test]
+fn outputs_identical_across_thread_counts_and_designs_differ() {
+    let model = ToyGrowth::default();
+    for design in [Design::Mc, Design::Lhs] {
+        let (a, b) = (tmp(&format!("thr1-{design}")), tmp(&format!("thr3-{design}")));
+        let mut oa = opts(&a, 120, 1);
+        oa.design = design;
+        oa.output.keep_timeseries = true;
+        let mut ob = opts(&b, 120, 3);
+        ob.design = design;
+        ob.output.keep_timeseries = true;
+        let ra = run_batch(&model, &oa, &NoProgress).unwrap();
+        run_batch(&model, &ob, &NoProgress).unwrap();
+        assert_same_outputs(&a, &b, &[&FINALS[..], &["timeseries.csv"]].concat());
+        assert_eq!(ra.runs_in_outputs, 120);
+        let runs_csv = String::from_utf8(read(&a, "runs.csv")).unwrap();
+        let header = runs_csv.lines().next().unwrap();
+        assert!(header.starts_with(
+            "run,seed,labs.toy.growth_per_month,grid.toy.capacity_mw,fab.toy.yield,training.final_flop"
+        ));
+        assert_eq!(runs_csv.lines().count(), 121);
+        let bands = String::from_utf8(read(&a, "bands.csv")).unwrap();
+        assert!(bands.starts_with(
+            "metric,entity,time_year,date,n,mean,sd,p5,p25,p50,p75,p95,quantile_abs_error_max\n"
+        ));
+        assert_eq!(bands.lines().count(), 1 + 2 * 60);
+        let ts = String::from_utf8(read(&a, "timeseries.csv")).unwrap();
+        assert!(ts.starts_with("run,time_year,date,metric,entity,value\n0,"));
+        assert_eq!(ts.lines().count(), 1 + 120 * 120);
+        let _ = std::fs::remove_dir_all(&b);
+    }
+    let path = |n: &str| std::env::temp_dir().join(format!("mc-it-{n}-{}", std::process::id()));
+    let (mc, lhs) = (path("thr1-mc"), path("thr1-lhs"));
+    assert_ne!(read(&mc, "runs.csv"), read(&lhs, "runs.csv"));
+    let _ = (std::fs::remove_dir_all(mc), std::fs::remove_dir_all(lhs));
+}
+
+#[test]
+fn resume_after_lost_runs_is_byte_identical() {
+    let model = ToyGrowth::default();
+    let (full, cut) = (tmp("full"), tmp("cut"));
+    run_batch(&model, &opts(&full, 150, 2), &NoProgress).unwrap();
+    run_batch(&model, &opts(&cut, 150, 2), &NoProgress).unwrap();
+    // Simulate an interruption: drop final outputs, some runs, leave a half-written temp file.
+    for f in FINALS {
+        std::fs::remove_file(cut.join(f)).unwrap();
+    }
+    for i in (3..150).step_by(4) {
+        std::fs::remove_file(montecarlo::store::run_file_path(&cut, i)).unwrap();
+    }
+    std::fs::write(
+        cut.join("runs/.run-000000000003.txt.tmp-9"),
+        "aistack-run 1\nrun 3",
+    )
+    .unwrap();
+    let mut o = opts(&cut, 150, 3);
+    o.resume = true;
+    let r = run_batch(&model, &o, &NoProgress).unwrap();
+    assert_eq!((r.runs_executed, r.runs_reused), (37, 113));
+    assert_same_outputs(&full, &cut, &FINALS);
+    // A second resume of a finished batch runs nothing and changes nothing.
+    assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().runs_executed, 0);
+    assert_same_outputs(&full, &cut, &FINALS);
+    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
+}
+
+#[test]
+fn resume_refuses_different_arguments_naming_the_field() {
+    let model = ToyGrowth::default();
+    let d = tmp("mismatch");
+    run_batch(&model, &opts(&d, 20, 1), &NoProgress).unwrap();
+    let mut o = opts(&d, 20, 1);
+    assert!(matches!(
+        run_batch(&model, &o, &NoProgress),
+        Err(McError::AlreadyExists(_))
+    ));
+    o.resume = true;
+    o.master_seed = 7;
+    match run_batch(&model, &o, &NoProgress) {
+        Err(McError::ResumeMismatch { field, .. }) => assert_eq!(field, "master_seed"),
+        other => panic!("{other:?}"),
+    }
+    let mut o = opts(&d, 21, 1);
+    o.resume = true;
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err();
+    assert!(e.to_string().contains("`runs` differs"), "{e}");
+    let other = ToyGrowth {
+        policy_boost: 0.01,
+        ..ToyGrowth::default()
+    };
+    let mut o = opts(&d, 20, 1);
+    o.resume = true;
+    let e = run_batch(&other, &o, &NoProgress).unwrap_err();
+    assert!(e.to_string().contains("scenario_hash"), "{e}");
+    let _ = std::fs::remove_dir_all(d);
+}
+
+/// Child side of the SIGKILL test: runs a slow batch into `MC_KILL_DIR`. Ignored unless spawned by the test below.
+#[test]
+#[ignore]
+fn child_slow_batch() {
+    let Ok(dir) = std::env::var("MC_KILL_DIR") else {
+        return;
+    };
+    let model = ToyGrowth {
+        work_micros: 20_000,
+        ..ToyGrowth::default()
+    };
+    let mut o = opts(Path::new(&dir), 200, 2);
+    o.durable = true;
+    run_batch(&model, &o, &NoProgress).unwrap();
+}
+
+#[test]
+fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
+    let dir = tmp("killed");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child_slow_batch", "--ignored", "--test-threads=1"])
+        .env("MC_KILL_DIR", &dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while montecarlo::store::list_runs(&dir).map_or(0, |r| r.len()) < 20 {
+        assert!(start.elapsed().as_secs() < 30, "child made no progress");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let done = montecarlo::store::list_runs(&dir).unwrap().len() as u64;
+    assert!(done < 200, "child finished before the kill");
+    assert!(
+        !dir.join("runs.csv").exists(),
+        "partial outputs must not be presented as complete"
+    );
+    let fast = ToyGrowth::default(); // same identity as the child's: work_micros does not change results
+    let mut o = opts(&dir, 200, 2);
+    o.resume = true;
+    let r = run_batch(&fast, &o, &NoProgress).unwrap();
+    assert_eq!(r.runs_reused + r.runs_executed, 200);
+    assert_eq!(r.runs_reused, done);
+    let full = tmp("unkilled");
+    run_batch(&fast, &opts(&full, 200, 2), &NoProgress).unwrap();
+    assert_same_outputs(&full, &dir, &FINALS);
+    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(dir));
+}
+
+#[test]
+fn merged_shards_equal_unsharded_batch() {
+    let model = ToyGrowth::default();
+    let whole = tmp("whole");
+    let mut ow = opts(&whole, 103, 2);
+    ow.design = Design::Lhs;
+    ow.output.keep_timeseries = true;
+    run_batch(&model, &ow, &NoProgress).unwrap();
+    let shard_dirs: Vec<PathBuf> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
+    for (k, d) in shard_dirs.iter().enumerate() {
+        let mut o = opts(d, 103, 1);
+        o.design = Design::Lhs;
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 3,
+        });
+        let r = run_batch(&model, &o, &NoProgress).unwrap();
+        assert_eq!(r.runs_in_outputs, [35, 34, 34][k]);
+    }
+    let merged = tmp("merged");
+    let mo = |dirs: Vec<PathBuf>| MergeOptions {
+        shard_dirs: dirs,
+        out: merged.clone(),
+        output: OutputOptions {
+            keep_timeseries: true,
+            ..OutputOptions::default()
+        },
+        command_line: vec![],
+    };
+    let e = merge(&mo(shard_dirs[..2].to_vec())).unwrap_err();
+    assert!(e.to_string().contains("missing shard(s) 2/3"), "{e}");
+    merge(&mo(shard_dirs.clone())).unwrap();
+    assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
+    // A shard of another seed is refused, naming the field.
+    let stranger = tmp("stranger");
+    let mut o = opts(&stranger, 103, 1);
+    o.design = Design::Lhs;
+    o.master_seed = 1;
+    o.shard = Some(Shard { index: 2, count: 3 });
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let e = merge(&MergeOptions {
+        out: tmp("merged2"),
+        ..mo(vec![
+            shard_dirs[0].clone(),
+            shard_dirs[1].clone(),
+            stranger.clone(),
+        ])
+    })
+    .unwrap_err();
+    assert!(e.to_string().contains("master_seed"), "{e}");
+    for d in shard_dirs.into_iter().chain([whole, merged, stranger]) {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn stopping_rule_stops_at_a_deterministic_checkpoint() {
+    let model = ToyGrowth::default();
+    let (a, b) = (tmp("until-a"), tmp("until-b"));
+    let mut o = opts(&a, 5000, 1);
+    o.until_rel_halfwidth = Some(0.03);
+    o.stop_outcomes = vec!["energy.peak_load_mw".into()];
+    let ra = run_batch(&model, &o, &NoProgress).unwrap();
+    let k = ra.stopped_at.expect("stops early");
+    assert!(k % 100 == 0 && k < 5000, "{k}");
+    assert_eq!(ra.runs_in_outputs, k);
+    // The rule holds at k and not at k − 100 (checked on the written table).
+    let vals: Vec<f64> = ra
+        .table
+        .outcome("energy.peak_load_mw")
+        .unwrap()
+        .into_iter()
+        .flatten()
+        .collect();
+    let rel = |n: usize| {
+        let mut w = montecarlo::stats::Welford::new();
+        vals[..n].iter().for_each(|&v| w.push(v));
+        montecarlo::convergence::rel_half_width(&w)
+    };
+    assert!(rel(k as usize) <= 0.03 && (k == 100 || rel(k as usize - 100) > 0.03));
+    o.out = b.clone();
+    o.threads = Some(3);
+    assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().stopped_at, Some(k));
+    assert_same_outputs(&a, &b, &FINALS);
+    o.design = Design::Lhs;
+    assert!(matches!(
+        run_batch(&model, &o, &NoProgress),
+        Err(McError::Invalid(_))
+    ));
+    let _ = (std::fs::remove_dir_all(a), std::fs::remove_dir_all(b));
+}
+
+#[test]
+fn bands_past_memory_budget_use_sketch_within_stated_bound() {
+    let model = ToyGrowth::default();
+    let (exact, sketched) = (tmp("exact"), tmp("sketched"));
+    run_batch(&model, &opts(&exact, 300, 2), &NoProgress).unwrap();
+    let mut o = opts(&sketched, 300, 2);
+    o.output.memory_budget_bytes = 10_000;
+    o.output.sketch_bins = 512;
+    let r = run_batch(&model, &o, &NoProgress).unwrap();
+    assert!(!r.bands_exact);
+    let parse = |d: &Path| -> Vec<Vec<String>> {
+        String::from_utf8(read(d, "bands.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let (e, s) = (parse(&exact), parse(&sketched));
+    assert_eq!(e.len(), s.len());
+    for (re, rs) in e.iter().zip(&s) {
+        assert_eq!(re[..7], rs[..7], "identity, n, mean and sd are exact in both");
+        assert_eq!(re[12], "0.0");
+        let bound: f64 = rs[12].parse().unwrap();
+        assert!(bound > 0.0);
+        for c in 7..12 {
+            let (x, y): (f64, f64) = (re[c].parse().unwrap(), rs[c].parse().unwrap());
+            assert!(
+                (x - y).abs() <= bound * (1.0 + 1e-9),
+                "{}: {x} vs {y} > {bound}",
+                re[0]
+            );
+        }
+    }
+    assert_eq!(read(&exact, "runs.csv"), read(&sketched, "runs.csv"));
+    let _ = (std::fs::remove_dir_all(exact), std::fs::remove_dir_all(sketched));
+}
+
+#[test]
+fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
+    let model = ToyGrowth::default();
+    let dir = tmp("eval");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("design.csv");
+    std::fs::write(&design, "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n0.9,0.05,1000\n0.5,0.01,2000\n0.9,0.05,1000\n").unwrap();
+    let o = EvalOptions {
+        design_csv: design.clone(),
+        out: dir.join("out"),
+        master_seed: 4,
+        threads: Some(2),
+        output: OutputOptions::default(),
+    };
+    let t = eval_design(&model, &o, &NoProgress).unwrap();
+    assert_eq!(
+        t.params,
+        vec![
+            vec![0.05, 1000.0, 0.9],
+            vec![0.01, 2000.0, 0.5],
+            vec![0.05, 1000.0, 0.9]
+        ]
+    );
+    let f = t.outcome("training.final_flop").unwrap();
+    assert!(f[0].unwrap() > f[1].unwrap(), "higher growth, more compute");
+    assert_ne!(
+        f[0], f[2],
+        "rows 0 and 2 differ only by run seed, which drives the noise"
+    );
+    std::fs::write(&design, "fab.toy.yield,nope\n0.9,1\n").unwrap();
+    let e = eval_design(
+        &model,
+        &EvalOptions {
+            out: dir.join("out2"),
+            ..o
+        },
+        &NoProgress,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("`nope`"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn compare_uses_common_random_numbers_and_narrows_the_interval() {
+    let a = ToyGrowth::default();
+    let b = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    let dir = tmp("compare");
+    let o = CompareOptions {
+        out: dir.clone(),
+        batch: opts(&dir, 200, 2),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    assert_eq!(r.a.table.seeds, r.b.table.seeds);
+    assert_eq!(
+        r.a.table.params, r.b.table.params,
+        "shared paths draw the same values"
+    );
+    let d = r
+        .differences
+        .iter()
+        .find(|d| d.outcome == "training.final_flop")
+        .unwrap();
+    assert!(d.ci95_low > 0.0, "the boost raises compute: {d:?}");
+    assert!(d.narrowing > 0.5, "CRN should narrow the interval a lot: {d:?}");
+    assert!((d.mean_diff - (d.mean_b - d.mean_a)).abs() <= 1e-9 * d.mean_a.abs());
+    let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
+    assert!(csv.starts_with("outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing\n"));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -1,0 +1,110 @@
+//! Charts: `plot_batch` writes labelled SVGs for a finished batch; the
+//! generic helpers draw what they are given.
+
+use montecarlo::charts::{LineSeries, Marker, TimelineEvent, line_chart, timeline_chart};
+use montecarlo::toy::ToyGrowth;
+use montecarlo::{BatchOptions, NoProgress, PlotOptions, plot_batch, run_batch};
+
+#[test]
+fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
+    let dir = std::env::temp_dir().join(format!("mc-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut o = BatchOptions::new(&dir, 200, 5);
+    o.durable = false;
+    run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+    let r = plot_batch(&PlotOptions {
+        dir: dir.clone(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap();
+    let names: Vec<String> = r
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"fan-training_largest_run_flop-national.svg".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"hist-energy_peak_load_mw.svg".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"tornado-training_final_flop.svg".to_string()),
+        "{names:?}"
+    );
+    let fan = std::fs::read_to_string(dir.join("plots/fan-energy_load_mw-national.svg")).unwrap();
+    assert!(fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5–95%"));
+    let tornado = std::fs::read_to_string(dir.join("plots/tornado-training_final_flop.svg")).unwrap();
+    assert!(tornado.contains("labs.toy.growth_per_month") && tornado.contains("Spearman"));
+    let sens = std::fs::read_to_string(dir.join("sensitivity.csv")).unwrap();
+    assert!(sens.starts_with("outcome,parameter,n,spearman,prcc\n"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn generic_line_and_timeline_charts_draw_labels() {
+    let dir = std::env::temp_dir().join(format!("mc-generic-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let lines = [
+        LineSeries {
+            label: "demand".into(),
+            points: (0..24)
+                .map(|m| (f64::from(m) / 12.0, 100.0 + f64::from(m)))
+                .collect(),
+        },
+        LineSeries {
+            label: "supply".into(),
+            points: (0..24).map(|m| (f64::from(m) / 12.0, 110.0)).collect(),
+        },
+    ];
+    let marks = [Marker {
+        from: 0.5,
+        to: 0.75,
+        label: "export controls".into(),
+    }];
+    let p = dir.join("line.svg");
+    line_chart(&p, "Power", "time [years]", "power [MW]", &lines, &marks).unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert!(
+        svg.contains("demand")
+            && svg.contains("supply")
+            && svg.contains("export controls")
+            && svg.contains("power [MW]")
+    );
+    let events = [
+        TimelineEvent {
+            time: 0.3,
+            lane: "lab-a".into(),
+            size: 1e25,
+            label: "A-1".into(),
+        },
+        TimelineEvent {
+            time: 1.1,
+            lane: "lab-b".into(),
+            size: 4e25,
+            label: "B-1".into(),
+        },
+        TimelineEvent {
+            time: 1.9,
+            lane: "lab-a".into(),
+            size: 2e26,
+            label: "A-2".into(),
+        },
+    ];
+    let p = dir.join("timeline.svg");
+    timeline_chart(
+        &p,
+        "Releases",
+        "time [years]",
+        "training compute [FLOP]",
+        &events,
+        true,
+    )
+    .unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    assert!(svg.contains("A-2") && svg.contains("lab-b") && svg.contains("log10 training compute [FLOP]"));
+    let _ = std::fs::remove_dir_all(dir);
+}

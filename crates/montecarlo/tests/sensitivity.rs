@@ -1,0 +1,148 @@
+//! Sensitivity estimators against analytic answers: Sobol indices of the
+//! Ishigami function, Morris effects of a linear model, Spearman vs PRCC.
+
+use montecarlo::toy::Ishigami;
+use montecarlo::{
+    BatchOptions, Model, ModelError, MorrisOptions, NoProgress, ParamSpec, RunResult, SobolOptions, morris,
+    rank_sensitivity, run_batch, sobol_sensitivity,
+};
+use scheduler::Dist;
+
+#[test]
+fn sobol_reproduces_ishigami_analytic_indices() {
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    let (s1_true, st_true) = model.analytic_indices();
+    assert!((s1_true[0] - 0.3139).abs() < 1e-4 && (st_true[2] - 0.2437).abs() < 1e-4);
+    let dir = std::env::temp_dir().join(format!("mc-sobol-{}", std::process::id()));
+    let o = SobolOptions {
+        outcome: "y".into(),
+        base_samples: 20_000,
+        master_seed: 42,
+        threads: Some(2),
+        bootstrap: 100,
+        out: Some(dir.clone()),
+    };
+    let r = sobol_sensitivity(&model, &o).unwrap();
+    assert_eq!(r.runs_evaluated, 100_000);
+    for (j, row) in r.rows.iter().enumerate() {
+        assert!(
+            (row.s1 - s1_true[j]).abs() < 0.03,
+            "S1 x{}: {} vs {}",
+            j + 1,
+            row.s1,
+            s1_true[j]
+        );
+        assert!(
+            (row.st - st_true[j]).abs() < 0.03,
+            "ST x{}: {} vs {}",
+            j + 1,
+            row.st,
+            st_true[j]
+        );
+        assert!(row.s1_low < row.s1 && row.s1 < row.s1_high && row.st_low < row.st && row.st < row.st_high);
+        assert!(row.st_high - row.st_low < 0.05, "CI too wide: {row:?}");
+    }
+    let csv = std::fs::read_to_string(dir.join("sobol.csv")).unwrap();
+    assert!(csv.starts_with("outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high\ny,x1,"));
+    // Rank correlations on sample A: x3 alone has no monotone effect.
+    assert!(r.rank_rows[2].spearman.abs() < 0.05 && r.rank_rows[0].spearman > 0.3);
+    // A different outcome name is refused, naming what the model reports.
+    let e = sobol_sensitivity(
+        &model,
+        &SobolOptions {
+            outcome: "nope".into(),
+            out: None,
+            ..o
+        },
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("reports: y"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// y = 3·x1 + 0.5·x2 (+ x3 unused), x ~ U(0, 2).
+struct Linear;
+impl Model for Linear {
+    fn parameters(&self) -> Vec<ParamSpec> {
+        (1..=3)
+            .map(|i| ParamSpec {
+                path: format!("x{i}"),
+                dist: Dist::Uniform { low: 0.0, high: 2.0 },
+            })
+            .collect()
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
+        Ok(RunResult {
+            scalars: vec![("y".into(), 3.0 * p[0] + 0.5 * p[1])],
+            series: vec![],
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"linear".to_vec()
+    }
+}
+
+#[test]
+fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
+    let o = MorrisOptions {
+        outcome: "y".into(),
+        trajectories: 20,
+        levels: 4,
+        master_seed: 1,
+        threads: Some(2),
+    };
+    let rows = morris(&Linear, &o).unwrap();
+    // EE = slope · Δx/Δu = slope · (high − low): 6, 1, 0 exactly, with no spread.
+    for (row, want) in rows.iter().zip([6.0, 1.0, 0.0]) {
+        assert!(
+            (row.mu_star - want).abs() < 1e-9 && (row.mu - want).abs() < 1e-9,
+            "{row:?}"
+        );
+        assert!(row.sigma < 1e-9, "{row:?}");
+    }
+    // Ishigami: x3 acts only through its interaction with x1, so σ₃ > 0 while μ₃ ≈ 0 is possible.
+    let ish = morris(&Ishigami { a: 7.0, b: 0.1 }, &o).unwrap();
+    assert!(ish[2].sigma > 0.0 && ish[1].mu_star > 0.0);
+}
+
+/// y = exp(2·x1) + x2 with x ~ U(0, 1); x3 unused.
+struct Monotone;
+impl Model for Monotone {
+    fn parameters(&self) -> Vec<ParamSpec> {
+        (1..=3)
+            .map(|i| ParamSpec {
+                path: format!("x{i}"),
+                dist: Dist::Uniform { low: 0.0, high: 1.0 },
+            })
+            .collect()
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
+        Ok(RunResult {
+            scalars: vec![("y".into(), (2.0 * p[0]).exp() + p[1])],
+            series: vec![],
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"monotone".to_vec()
+    }
+}
+
+#[test]
+fn prcc_removes_other_parameters_and_spearman_does_not() {
+    let dir = std::env::temp_dir().join(format!("mc-prcc-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut o = BatchOptions::new(&dir, 400, 3);
+    o.durable = false;
+    let t = run_batch(&Monotone, &o, &NoProgress).unwrap().table;
+    let rows = rank_sensitivity(&t);
+    let by = |p: &str| rows.iter().find(|r| r.parameter == p).unwrap();
+    assert!(by("x1").spearman > by("x2").spearman && by("x2").spearman > 0.2);
+    assert!(
+        by("x1").prcc > by("x1").spearman,
+        "x2's share removed: {:?}",
+        by("x1")
+    );
+    assert!(by("x1").prcc > 0.95 && by("x2").prcc > 0.8);
+    assert!(by("x3").prcc.abs() < 0.15 && by("x3").spearman.abs() < 0.15);
+    let _ = std::fs::remove_dir_all(dir);
+}
