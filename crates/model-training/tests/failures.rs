@@ -72,3 +72,23 @@ fn no_failures_when_the_rate_is_zero() {
     assert_eq!(b.training.runs()[0].failures, 0);
     assert_eq!(b.training.runs()[0].lost_flop, 0.0);
 }
+
+#[test]
+fn a_curtailed_cluster_fails_in_proportion_to_the_chips_running() {
+    // Half the power runs half the chips: half the failures per hour.
+    let mut l = lab("a");
+    l.chip_failure_rate_per_hour = 1e-4;
+    l.release_cadence_months = Dist::constant(24.0);
+    l.max_run_duration_days = 800.0;
+    l.initial_target_run_flop = FULL_RATE * 365.0 * SECS_PER_DAY as f64;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 9);
+    b.serve("a", FULL_MW / 2.0);
+    b.run_until(SimTime(3 * SECS_PER_YEAR));
+    let run = &b.training.runs()[0];
+    let mean = 0.5 * 1000.0 * 1e-4 * run.duration_days * 24.0;
+    let n = run.failures as f64;
+    assert!(
+        (n - mean).abs() < 4.0 * mean.sqrt(),
+        "{n} failures, expected {mean}"
+    );
+}
