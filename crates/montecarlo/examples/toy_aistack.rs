@@ -7,6 +7,9 @@
 //! toy_aistack batch SCENARIO --runs N [--seed S] [--threads T] [--design mc|lhs] [--shard K/M] [--out DIR] [--resume DIR] [--keep-timeseries]
 //! toy_aistack merge SHARD_DIR... --out DIR
 //! toy_aistack plot DIR
+//! toy_aistack compare A B --runs N [--seed S] [--threads T] [--out DIR]   (B = A with a growth boost)
+//! toy_aistack sensitivity SCENARIO --outcome NAME --runs N [--seed S] [--threads T] [--out DIR]
+//! toy_aistack demo-charts DIR
 //! ```
 
 use montecarlo::toy::ToyGrowth;
@@ -82,6 +85,38 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 max_fan_charts: 12,
             })?;
             r.files.iter().for_each(|f| println!("{}", f.display()));
+        }
+        Some("compare") => {
+            let runs: u64 = flag("--runs").ok_or("--runs N is required")?.parse()?;
+            let out = PathBuf::from(flag("--out").unwrap_or_else(|| "aistack-out/toy-compare".into()));
+            let mut batch = BatchOptions::new(&out, runs, flag("--seed").map_or(Ok(0), |s| s.parse())?);
+            batch.threads = flag("--threads").map(|t| t.parse()).transpose()?;
+            let b = ToyGrowth { policy_boost: 0.002, ..ToyGrowth::default() };
+            let r = montecarlo::compare(&model, &b, &montecarlo::CompareOptions { out, batch }, &NoProgress)?;
+            for d in &r.differences {
+                println!(
+                    "{}: B - A = {:.4e} [{:.4e}, {:.4e}], CRN narrowed the 95% interval by {:.0}%",
+                    d.outcome, d.mean_diff, d.ci95_low, d.ci95_high, 100.0 * d.narrowing
+                );
+            }
+        }
+        Some("sensitivity") => {
+            let o = montecarlo::SobolOptions {
+                outcome: flag("--outcome").ok_or("--outcome NAME is required")?,
+                base_samples: flag("--runs").ok_or("--runs N is required")?.parse()?,
+                master_seed: flag("--seed").map_or(Ok(0), |s| s.parse())?,
+                threads: flag("--threads").map(|t| t.parse()).transpose()?,
+                bootstrap: 200,
+                out: Some(PathBuf::from(flag("--out").unwrap_or_else(|| "aistack-out/toy-sensitivity".into()))),
+            };
+            let r = montecarlo::sobol_sensitivity(&model, &o)?;
+            println!("{} model runs; variance {:.4e}", r.runs_evaluated, r.variance);
+            for row in &r.rows {
+                println!(
+                    "{:28} S1 {:.3} [{:.3}, {:.3}]  ST {:.3} [{:.3}, {:.3}]",
+                    row.parameter, row.s1, row.s1_low, row.s1_high, row.st, row.st_low, row.st_high
+                );
+            }
         }
         Some("demo-charts") => {
             use montecarlo::charts::{LineSeries, Marker, TimelineEvent, line_chart, timeline_chart};
