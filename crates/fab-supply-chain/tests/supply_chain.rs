@@ -514,3 +514,31 @@ mod conservation {
         }
     }
 }
+
+#[test]
+fn example_config_reproduces_the_2025_range_then_runs_out_of_hbm() {
+    let mut run = Run::new(example_config(), 3);
+    let lab = run.chain.buyer_id("lab").unwrap();
+    run.chain.place_order(lab, 1e11).unwrap();
+    let (mut built_2025, mut hbm_months) = (0.0, 0);
+    for k in 1..=48 {
+        run.run_until(months(k));
+        let m = run.sample();
+        if k <= 12 {
+            built_2025 += get(&m, "fab.accelerators_out", "national");
+        }
+        if get(&m, "fab.binding_hbm", "national") == 1.0 {
+            hbm_months += 1;
+            // Bound by HBM means the stockpile is (almost) gone.
+            assert!(
+                get(&m, "fab.hbm_stacks_stock", "national") < 8.0 * 1000.0,
+                "month {k}"
+            );
+        }
+    }
+    // Published 2025 estimates of Ascend output: 200k (BIS, 2025) to 805k
+    // (SemiAnalysis, 2025) 910C-class units.
+    assert!((200_000.0..=805_000.0).contains(&built_2025), "{built_2025}");
+    // The 13 M stack stockpile runs out within the four years.
+    assert!(hbm_months > 6, "{hbm_months}");
+}
