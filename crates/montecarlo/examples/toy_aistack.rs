@@ -91,12 +91,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let out = PathBuf::from(flag("--out").unwrap_or_else(|| "aistack-out/toy-compare".into()));
             let mut batch = BatchOptions::new(&out, runs, flag("--seed").map_or(Ok(0), |s| s.parse())?);
             batch.threads = flag("--threads").map(|t| t.parse()).transpose()?;
-            let b = ToyGrowth { policy_boost: 0.002, ..ToyGrowth::default() };
-            let r = montecarlo::compare(&model, &b, &montecarlo::CompareOptions { out, batch }, &NoProgress)?;
+            let b = ToyGrowth {
+                policy_boost: 0.002,
+                ..ToyGrowth::default()
+            };
+            let r = montecarlo::compare(
+                &model,
+                &b,
+                &montecarlo::CompareOptions { out, batch },
+                &NoProgress,
+            )?;
             for d in &r.differences {
                 println!(
                     "{}: B - A = {:.4e} [{:.4e}, {:.4e}], CRN narrowed the 95% interval by {:.0}%",
-                    d.outcome, d.mean_diff, d.ci95_low, d.ci95_high, 100.0 * d.narrowing
+                    d.outcome,
+                    d.mean_diff,
+                    d.ci95_low,
+                    d.ci95_high,
+                    100.0 * d.narrowing
                 );
             }
         }
@@ -107,9 +119,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 master_seed: flag("--seed").map_or(Ok(0), |s| s.parse())?,
                 threads: flag("--threads").map(|t| t.parse()).transpose()?,
                 bootstrap: 200,
-                out: Some(PathBuf::from(flag("--out").unwrap_or_else(|| "aistack-out/toy-sensitivity".into()))),
+                out: Some(PathBuf::from(
+                    flag("--out").unwrap_or_else(|| "aistack-out/toy-sensitivity".into()),
+                )),
             };
-            let r = montecarlo::sobol_sensitivity(&model, &o)?;
+            let r = montecarlo::sobol_sensitivity(&model, &o, &NoProgress)?;
             println!("{} model runs; variance {:.4e}", r.runs_evaluated, r.variance);
             for row in &r.rows {
                 println!(

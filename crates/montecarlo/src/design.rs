@@ -39,6 +39,8 @@ pub enum Design {
     Mc,
     /// Latin hypercube over N runs (`--design lhs`).
     Lhs,
+    /// Values read from a design file (`aistack eval`); not drawn, so not valid for `batch`.
+    External,
 }
 
 impl std::fmt::Display for Design {
@@ -46,6 +48,7 @@ impl std::fmt::Display for Design {
         f.write_str(match self {
             Design::Mc => "mc",
             Design::Lhs => "lhs",
+            Design::External => "external",
         })
     }
 }
@@ -215,6 +218,11 @@ impl Sampler {
                     s.copula = Some((plan.members, l));
                 }
             }
+            Design::External => {
+                return Err(McError::Invalid(
+                    "an external design is read from a CSV (`eval`), not sampled".into(),
+                ));
+            }
             Design::Lhs => {
                 let n = u32::try_from(runs)
                     .map_err(|_| McError::Invalid(format!("LHS with {runs} runs: at most 2^32 − 1")))?;
@@ -263,6 +271,7 @@ impl Sampler {
                 }
                 u
             }
+            Design::External => vec![0.5; self.params.len()],
             Design::Lhs => self
                 .params
                 .iter()
@@ -439,5 +448,6 @@ mod tests {
         }];
         let e = Sampler::new(&params(3), &dangling, Design::Lhs, 1, 10).unwrap_err();
         assert!(e.to_string().contains("nope"));
+        assert!(Sampler::new(&params(3), &[], Design::External, 1, 10).is_err());
     }
 }

@@ -5,9 +5,11 @@
 //! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`. Every
 //! model parameter must have a column; unknown columns are refused. Outputs in
 //! `out`: `runs/` (durable per-row files), `runs.csv` (row = run), `bands.csv`,
-//! `summary.json`, `convergence.csv`, like a batch.
+//! `summary.json`, `convergence.csv` and `manifest.json` (design `external`),
+//! like a batch, so `plot` works on it too.
 
-use crate::design::{run_seed, validate_parameters};
+use crate::design::{Design, run_seed, validate_parameters};
+use crate::manifest::{MANIFEST_FORMAT, Manifest, TARGET_TRIPLE, crate_versions, identity_hash};
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
 use crate::store::{RunRecord, list_runs, runs_dir, write_run};
@@ -28,6 +30,12 @@ pub struct EvalOptions {
     pub threads: Option<usize>,
     /// Output options.
     pub output: OutputOptions,
+    /// Version of the calling tool, recorded in the manifest.
+    pub tool_version: String,
+    /// Git revision of the calling tool, if known.
+    pub git_revision: Option<String>,
+    /// The command line, recorded in the manifest.
+    pub command_line: Vec<String>,
 }
 
 /// Reads a design: returns, per row, the values in the model's parameter order.
@@ -127,5 +135,28 @@ pub fn eval_design<M: Model + ?Sized>(
     })?;
     progress.finish();
     let runs: Vec<u64> = (0..design.len() as u64).collect();
-    Ok(rebuild_outputs(&o.out, &runs, &o.output)?.table)
+    let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
+    let manifest = Manifest {
+        format: MANIFEST_FORMAT,
+        tool_version: o.tool_version.clone(),
+        montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_revision: o.git_revision.clone(),
+        scenario_hash: identity_hash(&model.identity()),
+        master_seed: o.master_seed,
+        design: Design::External,
+        runs: runs.len() as u64,
+        shard: None,
+        until_rel_halfwidth: None,
+        stop_outcomes: Vec::new(),
+        parameters: params,
+        correlations: model.correlations(),
+        crate_versions: crate_versions(),
+        target: TARGET_TRIPLE.to_string(),
+        command_line: o.command_line.clone(),
+        merged_from: Vec::new(),
+        completed_runs: Some(runs.len() as u64),
+        stopped_at: None,
+    };
+    manifest.write(&o.out)?;
+    Ok(table)
 }

@@ -21,7 +21,7 @@
 use crate::design::{open01, run_seed, unit_stream, validate_parameters};
 use crate::linalg::inverse;
 use crate::outputs::{RunsTable, num, write_csv};
-use crate::runner::thread_pool;
+use crate::runner::{Progress, thread_pool};
 use crate::stats::{Welford, quantile_sorted, ranks, spearman};
 use crate::{McError, Model, Result};
 use rand::Rng;
@@ -136,12 +136,20 @@ fn outcome_of(res: &crate::RunResult, outcome: &str, run: u64) -> Result<f64> {
         })
 }
 
-fn eval_point<M: Model + ?Sized>(model: &M, seed: u64, run: u64, u: &[f64], outcome: &str) -> Result<f64> {
-    let params = model.parameters();
+/// Runs the model at unit point `u` (mapped through each parameter's quantile function).
+fn eval_point<M: Model + ?Sized>(
+    model: &M,
+    params: &[crate::ParamSpec],
+    (seed, run): (u64, u64),
+    u: &[f64],
+    outcome: &str,
+    progress: &dyn Progress,
+) -> Result<f64> {
     let x: Vec<f64> = params.iter().zip(u).map(|(p, &u)| p.dist.quantile(u)).collect();
     let res = model
         .run(seed, &x)
         .map_err(|source| McError::Model { run, seed, source })?;
+    progress.run_finished();
     outcome_of(&res, outcome, run)
 }
 
@@ -174,7 +182,11 @@ pub struct MorrisRow {
 }
 
 /// Morris elementary-effects screening of `model` (see the module docs).
-pub fn morris<M: Model + ?Sized>(model: &M, o: &MorrisOptions) -> Result<Vec<MorrisRow>> {
+pub fn morris<M: Model + ?Sized>(
+    model: &M,
+    o: &MorrisOptions,
+    progress: &dyn Progress,
+) -> Result<Vec<MorrisRow>> {
     let params = model.parameters();
     validate_parameters(&params)?;
     if o.levels < 2 || o.levels % 2 != 0 || o.trajectories < 2 {
@@ -195,23 +207,25 @@ pub fn morris<M: Model + ?Sized>(model: &M, o: &MorrisOptions) -> Result<Vec<Mor
         }
         let seed = run_seed(o.master_seed, t);
         let u = |lv: &[u32]| lv.iter().map(|&l| level_u(l)).collect::<Vec<f64>>();
-        let mut y = eval_point(model, seed, t, &u(&lv), &o.outcome)?;
+        let mut y = eval_point(model, &params, (seed, t), &u(&lv), &o.outcome, progress)?;
         let mut effects = Vec::with_capacity(d);
         for &j in &order {
             let up = lv[j] + jump < p;
             lv[j] = if up { lv[j] + jump } else { lv[j] - jump };
-            let y2 = eval_point(model, seed, t, &u(&lv), &o.outcome)?;
+            let y2 = eval_point(model, &params, (seed, t), &u(&lv), &o.outcome, progress)?;
             effects.push((j, if up { (y2 - y) / du } else { (y - y2) / du }));
             y = y2;
         }
         Ok(effects)
     };
+    progress.start(o.trajectories * (d as u64 + 1), 0);
     let per_traj: Vec<Vec<(usize, f64)>> = thread_pool(o.threads)?.install(|| {
         (0..o.trajectories)
             .into_par_iter()
             .map(one)
             .collect::<Result<_>>()
     })?;
+    progress.finish();
     let mut acc = vec![(Welford::new(), 0.0f64); d];
     for effects in &per_traj {
         for &(j, e) in effects {
@@ -302,7 +316,11 @@ fn sobol_estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> (
 }
 
 /// Sobol first-order and total indices of `model` for one outcome (see the module docs).
-pub fn sobol_sensitivity<M: Model + ?Sized>(model: &M, o: &SobolOptions) -> Result<SobolReport> {
+pub fn sobol_sensitivity<M: Model + ?Sized>(
+    model: &M,
+    o: &SobolOptions,
+    progress: &dyn Progress,
+) -> Result<SobolReport> {
     let params = model.parameters();
     validate_parameters(&params)?;
     let (d, n) = (params.len(), o.base_samples);
@@ -321,19 +339,21 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(model: &M, o: &SobolOptions) -> Resu
             (0..d).map(|_| open01(&mut r)).collect()
         };
         let seed = run_seed(o.master_seed, i);
-        let fa = eval_point(model, seed, i, &ua, &o.outcome)?;
-        let fb = eval_point(model, seed, i, &ub, &o.outcome)?;
+        let fa = eval_point(model, &params, (seed, i), &ua, &o.outcome, progress)?;
+        let fb = eval_point(model, &params, (seed, i), &ub, &o.outcome, progress)?;
         let fab = (0..d)
             .map(|j| {
                 let mut u = ua.clone();
                 u[j] = ub[j];
-                eval_point(model, seed, i, &u, &o.outcome)
+                eval_point(model, &params, (seed, i), &u, &o.outcome, progress)
             })
             .collect::<Result<Vec<f64>>>()?;
         Ok((ua, fa, fb, fab))
     };
+    progress.start(n * (d as u64 + 2), 0);
     let rows: Vec<(Vec<f64>, f64, f64, Vec<f64>)> =
         thread_pool(o.threads)?.install(|| (0..n).into_par_iter().map(row).collect::<Result<_>>())?;
+    progress.finish();
     let fa: Vec<f64> = rows.iter().map(|r| r.1).collect();
     let fb: Vec<f64> = rows.iter().map(|r| r.2).collect();
     let fab: Vec<Vec<f64>> = (0..d).map(|j| rows.iter().map(|r| r.3[j]).collect()).collect();

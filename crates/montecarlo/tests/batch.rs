@@ -247,7 +247,7 @@ fn stopping_rule_stops_at_a_deterministic_checkpoint() {
     let model = ToyGrowth::default();
     let (a, b) = (tmp("until-a"), tmp("until-b"));
     let mut o = opts(&a, 5000, 1);
-    o.until_rel_halfwidth = Some(0.03);
+    o.until_rel_halfwidth = Some(0.05);
     o.stop_outcomes = vec!["energy.peak_load_mw".into()];
     let ra = run_batch(&model, &o, &NoProgress).unwrap();
     let k = ra.stopped_at.expect("stops early");
@@ -266,7 +266,7 @@ fn stopping_rule_stops_at_a_deterministic_checkpoint() {
         vals[..n].iter().for_each(|&v| w.push(v));
         montecarlo::convergence::rel_half_width(&w)
     };
-    assert!(rel(k as usize) <= 0.03 && (k == 100 || rel(k as usize - 100) > 0.03));
+    assert!(rel(k as usize) <= 0.05 && (k == 100 || rel(k as usize - 100) > 0.05));
     o.out = b.clone();
     o.threads = Some(3);
     assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().stopped_at, Some(k));
@@ -330,6 +330,9 @@ fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
         master_seed: 4,
         threads: Some(2),
         output: OutputOptions::default(),
+        tool_version: "test".into(),
+        git_revision: None,
+        command_line: vec![],
     };
     let t = eval_design(&model, &o, &NoProgress).unwrap();
     assert_eq!(

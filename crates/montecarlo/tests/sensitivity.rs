@@ -22,7 +22,7 @@ fn sobol_reproduces_ishigami_analytic_indices() {
         bootstrap: 100,
         out: Some(dir.clone()),
     };
-    let r = sobol_sensitivity(&model, &o).unwrap();
+    let r = sobol_sensitivity(&model, &o, &NoProgress).unwrap();
     assert_eq!(r.runs_evaluated, 100_000);
     for (j, row) in r.rows.iter().enumerate() {
         assert!(
@@ -54,6 +54,7 @@ fn sobol_reproduces_ishigami_analytic_indices() {
             out: None,
             ..o
         },
+        &NoProgress,
     )
     .unwrap_err();
     assert!(e.to_string().contains("reports: y"), "{e}");
@@ -91,7 +92,7 @@ fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
         master_seed: 1,
         threads: Some(2),
     };
-    let rows = morris(&Linear, &o).unwrap();
+    let rows = morris(&Linear, &o, &NoProgress).unwrap();
     // EE = slope · Δx/Δu = slope · (high − low): 6, 1, 0 exactly, with no spread.
     for (row, want) in rows.iter().zip([6.0, 1.0, 0.0]) {
         assert!(
@@ -101,7 +102,7 @@ fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
         assert!(row.sigma < 1e-9, "{row:?}");
     }
     // Ishigami: x3 acts only through its interaction with x1, so σ₃ > 0 while μ₃ ≈ 0 is possible.
-    let ish = morris(&Ishigami { a: 7.0, b: 0.1 }, &o).unwrap();
+    let ish = morris(&Ishigami { a: 7.0, b: 0.1 }, &o, &NoProgress).unwrap();
     assert!(ish[2].sigma > 0.0 && ish[1].mu_star > 0.0);
 }
 
