@@ -143,12 +143,11 @@ impl Grid {
         let group = &mut self.groups[g];
         group.installed_mw = (group.installed_mw + mw).min(MAX_MW);
         if let Some(o) = group.outages.as_mut() {
-            let units = units_for(group.installed_mw, o.unit_size_mw);
-            if units != o.units_total {
-                o.units_total = units.max(o.units_down);
-                if self.started {
-                    self.reschedule_failure(g, agenda)?;
-                }
+            let units = units_for(group.installed_mw, o.unit_size_mw).max(o.units_total);
+            let added = units - o.units_total;
+            o.units_total = units;
+            if added > 0 && self.started {
+                self.units_returned(g, added, agenda)?;
             }
         }
         Ok(())

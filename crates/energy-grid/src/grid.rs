@@ -101,6 +101,7 @@ fn build_group(
         units_total: units_for(g.installed_mw, g.unit_size_mw),
         units_down: 0,
         next_failure: None,
+        next_failure_at: None,
     });
     Ok(GroupState {
         name: g.name.clone(),
@@ -342,9 +343,17 @@ impl Grid {
     }
 
     /// Schedules the first dispatch (now), the first forced outages, project
-    /// resolutions, programme steps and droughts. Call once, before the run.
+    /// resolutions, programme steps and droughts. Call once, before the run;
+    /// a second call is refused.
     pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
+        if self.started {
+            return Err(GridError::InvalidInput {
+                call: "start",
+                field: "self",
+                reason: "the grid was already started".into(),
+            });
+        }
         self.started = true;
         agenda.schedule_at(now, GridEvent::Dispatch)?;
         for g in 0..self.groups.len() {
@@ -542,6 +551,14 @@ impl Grid {
     /// The balance of every region at the last dispatch step, in region id order.
     pub fn last_balance(&self) -> impl Iterator<Item = &RegionBalance> {
         self.regions.iter().map(|r| &r.step)
+    }
+
+    /// Every link at the last dispatch step, in config order: (from region,
+    /// to region, power sent MW — positive from `from` to `to` —, capacity MW).
+    pub fn link_flows(&self) -> impl Iterator<Item = (RegionId, RegionId, f64, f64)> + '_ {
+        self.links
+            .iter()
+            .map(|l| (RegionId(l.a), RegionId(l.b), l.flow_mw, l.capacity_mw))
     }
 
     /// One region's balance at the last dispatch step.

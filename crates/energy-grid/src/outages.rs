@@ -4,9 +4,13 @@
 //! Outages: each running unit of a group fails at `failure_rate_per_year`,
 //! independently, so the time to the group's next failure is exponential
 //! with rate `units_up × rate`. The grid keeps one pending failure event per
-//! group and redraws it whenever the number of running units changes (exact,
-//! by memorylessness). Each failed unit gets its own repair event, with a
-//! repair time drawn from the group's distribution. Over a long run a unit is
+//! group. After a failure it draws the next one afresh from the units still
+//! running (exact, by memorylessness). When units come back (repair, or new
+//! capacity) each draws its own failure time and the group's event moves
+//! earlier only if one of them would fail first (exact, by superposition of
+//! independent exponentials), so a repair rarely touches the queue. Each
+//! failed unit gets its own repair event, with a repair time drawn from the
+//! group's distribution. Over a long run a unit is
 //! down `λ·r / (1 + λ·r)` of the time (λ the failure rate, r the mean repair
 //! time), which the tests check.
 //!
@@ -28,28 +32,55 @@ impl Grid {
         g: usize,
         agenda: &mut impl Agenda<GridEvent>,
     ) -> Result<(), GridError> {
-        let group = &mut self.groups[g];
-        let Some(o) = group.outages.as_mut() else {
+        let Some(o) = self.groups[g].outages.as_mut() else {
             return Ok(());
         };
         if let Some(key) = o.next_failure.take() {
             agenda.cancel(key);
         }
+        o.next_failure_at = None;
         let up = o.units_total - o.units_down;
         if up == 0 {
             return Ok(());
         }
         let draw: f64 = o.rng.sample(Exp1);
         let secs = draw / (f64::from(up) * o.failure_rate_per_year) * SECS_PER_YEAR_F;
-        // A wait beyond the clock's range means "never" in practice.
-        if let Some(wait) = Duration::from_secs_f64(secs).filter(|d| d.secs() < u64::MAX / 4) {
-            let key = agenda.schedule_after(
-                wait,
+        // A failure beyond the clock's range never happens in practice.
+        if let Some(at) = Duration::from_secs_f64(secs).and_then(|d| agenda.now().checked_add(d)) {
+            let key = agenda.schedule_at(
+                at,
                 GridEvent::UnitFailure {
                     group: PlantGroupId(g as u32),
                 },
             )?;
             o.next_failure = Some(key);
+            o.next_failure_at = Some(at);
+        }
+        Ok(())
+    }
+
+    /// `returned` more units are running: each draws its own time to failure;
+    /// the group's pending failure moves earlier if one of them fails first.
+    pub(crate) fn units_returned(
+        &mut self,
+        g: usize,
+        returned: u32,
+        agenda: &mut impl Agenda<GridEvent>,
+    ) -> Result<(), GridError> {
+        let Some(o) = self.groups[g].outages.as_mut() else {
+            return Ok(());
+        };
+        let (Some(key), Some(at)) = (o.next_failure, o.next_failure_at) else {
+            // No failure pending (every unit was down): draw from scratch.
+            return self.reschedule_failure(g, agenda);
+        };
+        let draw: f64 = o.rng.sample(Exp1);
+        let secs = draw / (f64::from(returned) * o.failure_rate_per_year) * SECS_PER_YEAR_F;
+        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| agenda.now().checked_add(d)) {
+            if candidate < at {
+                agenda.reschedule(key, candidate)?;
+                o.next_failure_at = Some(candidate);
+            }
         }
         Ok(())
     }
@@ -65,6 +96,7 @@ impl Grid {
             return Ok(());
         };
         o.next_failure = None;
+        o.next_failure_at = None;
         if o.units_down < o.units_total {
             o.units_down += 1;
             let days = o.repair_time_days.sample(o.rng.as_mut());
@@ -82,6 +114,7 @@ impl Grid {
                 },
             )?;
         }
+        // The fired event is gone: draw the next failure from the units still running.
         self.reschedule_failure(g, agenda)
     }
 
@@ -93,7 +126,7 @@ impl Grid {
         if let Some(o) = self.groups[g].outages.as_mut() {
             o.units_down = o.units_down.saturating_sub(1);
         }
-        self.reschedule_failure(g, agenda)
+        self.units_returned(g, 1, agenda)
     }
 
     /// Schedules the configured droughts and the first drought of each process.

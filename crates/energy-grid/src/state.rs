@@ -216,6 +216,8 @@ pub(crate) struct Outages {
     pub units_total: u32,
     pub units_down: u32,
     pub next_failure: Option<EventKey>,
+    /// When the pending failure fires.
+    pub next_failure_at: Option<SimTime>,
 }
 
 #[derive(Clone, Debug)]

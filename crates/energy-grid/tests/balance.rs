@@ -126,6 +126,11 @@ proptest! {
                 }
                 soc[i] = now;
             }
+            for (a, b, flow, cap) in g.link_flows() {
+                if flow.abs() > cap * (1.0 + 1e-12) + 1e-9 {
+                    failures.push(format!("{t}: link {a:?}-{b:?} carries {flow} over its {cap} MW"));
+                }
+            }
             if (imports - exports).abs() > 1e-9 * (1.0 + imports) {
                 failures.push(format!("{t}: imports {imports} ≠ exports {exports}"));
             }
