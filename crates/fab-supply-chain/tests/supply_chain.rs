@@ -542,3 +542,35 @@ fn example_config_reproduces_the_2025_range_then_runs_out_of_hbm() {
     // The 13 M stack stockpile runs out within the four years.
     assert!(hbm_months > 6, "{hbm_months}");
 }
+
+#[test]
+fn adding_a_fab_leaves_another_fabs_random_draws_unchanged() {
+    let failures = |extra_fab: bool| {
+        let mut c = base_config();
+        c.fabs[0].capacity_wafers_per_month = 20_000.0;
+        c.fabs[0].tools_at_opening = 20;
+        c.tools.failures_per_tool_year = 3.0;
+        c.tools.repair_days = Dist::Exp { mean: 10.0 };
+        if extra_fab {
+            let mut other = fab("z-other", 5000.0);
+            other.tools_at_opening = 5;
+            c.fabs.push(other);
+        }
+        let mut run = Run::new(c, 42);
+        let mut series = Vec::new();
+        for k in 1..=24 {
+            run.run_until(months(k));
+            let m = run.sample();
+            series.push((get(&m, "fab.tools_down", "f1"), get(&m, "fab.wafer_starts", "f1")));
+        }
+        series
+    };
+    let alone = failures(false);
+    // Common random numbers: f1's failures and repairs come from its own
+    // stream `fab/tools/f1`, whatever else the scenario contains.
+    assert_eq!(alone, failures(true));
+    assert!(
+        alone.iter().any(|s| s.0 > 0.0),
+        "no failure seen: the test would be vacuous"
+    );
+}
