@@ -347,7 +347,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     let mut seen = vec![None::<&Path>; count as usize];
     for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
         let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
-        if s.count != count {
+        if s.count != count || s.index >= s.count {
             return Err(McError::Merge(format!(
                 "{} is shard {s}, others are of {count}",
                 d.display()

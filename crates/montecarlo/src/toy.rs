@@ -105,7 +105,9 @@ impl Model for ToyGrowth {
     fn run(&self, seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
         let start = std::time::Instant::now();
         let mut rng = RngStreams::new(seed, 0).stream("toy/noise");
-        let (growth, cap_mw, yld) = (p[0] + self.policy_boost, p[1], p[2]);
+        let [growth, cap_mw, yld] =
+            <[f64; 3]>::try_from(p).map_err(|_| ModelError("ToyGrowth needs 3 parameters".into()))?;
+        let growth = growth + self.policy_boost;
         let mut compute = 1e24;
         let mut series = Vec::new();
         let mut threshold_year = None;
