@@ -131,14 +131,17 @@ impl GridConfig {
             Technology::Hydro,
             Technology::Nuclear,
         ];
-        // name, demand share, then capacity shares in TECHS order (assumptions).
+        // name, demand share, then capacity shares in TECHS order (assumptions):
+        // the coastal east and south lean on imports from the northwest's coal
+        // bases and the southwest's hydro at the evening peak, as China's
+        // West-to-East transmission does.
         const REGIONS: [(&str, f64, [f64; 6]); 7] = [
             ("north", 0.19, [0.22, 0.15, 0.17, 0.25, 0.02, 0.05]),
             ("northeast", 0.06, [0.07, 0.03, 0.05, 0.12, 0.02, 0.08]),
-            ("east", 0.23, [0.20, 0.35, 0.14, 0.06, 0.05, 0.40]),
+            ("east", 0.23, [0.14, 0.35, 0.14, 0.06, 0.05, 0.40]),
             ("central", 0.16, [0.15, 0.10, 0.15, 0.07, 0.20, 0.00]),
-            ("south", 0.16, [0.10, 0.27, 0.10, 0.05, 0.13, 0.47]),
-            ("northwest", 0.10, [0.20, 0.05, 0.30, 0.40, 0.08, 0.00]),
+            ("south", 0.16, [0.08, 0.27, 0.10, 0.05, 0.13, 0.47]),
+            ("northwest", 0.10, [0.28, 0.05, 0.30, 0.40, 0.08, 0.00]),
             ("southwest", 0.10, [0.06, 0.05, 0.09, 0.05, 0.50, 0.00]),
         ];
         let mut config = GridConfig::new(calendar);
