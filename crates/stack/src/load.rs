@@ -105,7 +105,11 @@ pub fn locate_entity_field(text: &str, name: &str, field: &str) -> Option<(usize
     None
 }
 
-fn find_key(text: &str, key: &str) -> Option<usize> {
+/// Byte offset of `key:` written as a field name in `text`.
+pub fn find_key(text: &str, key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
     let mut from = 0;
     while let Some(rel) = text[from..].find(key) {
         let at = from + rel;

@@ -211,13 +211,31 @@ impl Scenario {
             load::set_path(&mut probe, &p.path, serde_json::json!(0.0))
                 .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
         }
-        for q in [0.001, 0.5, 0.999] {
-            let values: Vec<f64> = params.iter().map(|p| p.dist.quantile(q)).collect();
-            let data = self.with_values(&values).map_err(|mut e| {
-                e.message = format!("at the {q} quantile of the uncertain parameters: {}", e.message);
-                e
-            })?;
-            world::build_configs(&file, &data)?;
+        // Each parameter at its 0.1 % and 99.9 % quantiles, the others at
+        // their medians: a range error then names the parameter.
+        let medians: Vec<f64> = params.iter().map(|p| p.dist.quantile(0.5)).collect();
+        for (i, p) in params.iter().enumerate() {
+            for q in [0.5, 0.001, 0.999] {
+                let mut values = medians.clone();
+                values[i] = p.dist.quantile(q);
+                let data = self.with_values(&values).map_err(|e| {
+                    ScenarioError::new(
+                        &file,
+                        format!("uncertain.{}", p.path),
+                        format!(
+                            "at its {q} quantile ({}), the parameter is out of range: {}",
+                            values[i], e.message
+                        ),
+                    )
+                })?;
+                world::build_configs(&file, &data).map_err(|e| {
+                    ScenarioError::new(
+                        &file,
+                        format!("uncertain.{}", p.path),
+                        format!("at its {q} quantile ({}): {}", values[i], e.message),
+                    )
+                })?;
+            }
         }
         for c in &d.correlations {
             for p in [&c.a, &c.b] {
@@ -252,13 +270,13 @@ impl Scenario {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
                 [_list, name, field, ..] => load::locate_entity_field(&f.text, name, field),
                 [_list, name] => load::locate_entity_field(&f.text, name, ""),
-                [field] => load::locate_entity_field(&f.text, "", field).or_else(|| {
-                    f.text
-                        .find(&format!("{field}:"))
-                        .map(|o| load::position_of(&f.text, o))
-                }),
                 _ => None,
-            };
+            }
+            .or_else(|| {
+                // A setting or a top-level field: where its key is written.
+                let key = parts.last().copied().unwrap_or_default();
+                load::find_key(&f.text, key).map(|o| load::position_of(&f.text, o))
+            });
             if let Some((l, c)) = found {
                 e.file = f.path.clone();
                 return e.at(l, c);
