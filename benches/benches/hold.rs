@@ -8,7 +8,11 @@
 //! Before the measurements it prints the heap bytes per pending event of each
 //! engine (live bytes after scheduling N events ÷ N, growth slack included);
 //! after them, a table of events per second and ratios to the bare heap, read
-//! back from criterion's saved medians.
+//! back from criterion's saved medians; then the same ratios measured in
+//! interleaved rounds (robust to a loaded machine); then the SimPy peer.
+//!
+//! Environment switches: `HOLD_SKIP_MEMORY`, `HOLD_INTERLEAVED_ONLY` (no
+//! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS`.
 
 use aistack_benches::{CountingAlloc, criterion_dir, hold_increments, saved_median_ns};
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -215,18 +219,151 @@ fn ratio_report() {
     }
 }
 
+/// Ratios robust to a loaded, shared machine: all engines of one N are built
+/// side by side, then run in `ROUNDS` rounds (order rotated each round), each
+/// engine doing the same number of holds per round. Reports each engine's
+/// median events per second and the median over rounds of its ratio to the
+/// floor in the same round, so load that drifts between rounds cancels out.
+fn interleaved_report(incs: &[u64]) -> Vec<f64> {
+    const ROUNDS: usize = 15;
+    println!(
+        "\nhold model, interleaved rounds ({ROUNDS} per N): median events/s and median per-round ratio to floor_heap_pop_push"
+    );
+    println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); ENGINES.len()];
+    let mut floor_rates = Vec::new();
+    for n in SIZES {
+        let holds = match n {
+            1_000 => 50_000,
+            100_000 => 20_000,
+            _ => 10_000,
+        };
+        let mut runs: Vec<Box<dyn FnMut(usize) + '_>> = vec![
+            runner::<BareHeap>(n, incs),
+            runner::<BareHeapPeekMut>(n, incs),
+            runner::<Sched<HeapQueue>>(n, incs),
+            runner::<Sched<IndexedQueue>>(n, incs),
+            runner::<Sched<RadixQueue>>(n, incs),
+            runner::<Sched<AutoQueue>>(n, incs),
+        ];
+        let mut rates = vec![Vec::with_capacity(ROUNDS); runs.len()];
+        for round in 0..ROUNDS {
+            let mut secs = vec![0.0; runs.len()];
+            for k in 0..runs.len() {
+                let e = (k + round) % runs.len();
+                let start = std::time::Instant::now();
+                runs[e](holds);
+                secs[e] = start.elapsed().as_secs_f64();
+            }
+            for (e, s) in secs.iter().enumerate() {
+                rates[e].push(holds as f64 / s);
+            }
+        }
+        floor_rates.push(median(&rates[0]));
+        for e in 0..runs.len() {
+            let ratios: Vec<f64> = (0..ROUNDS).map(|r| rates[e][r] / rates[0][r]).collect();
+            cells[e].push(format!(
+                "{:.2} M/s ({:.2}×)",
+                median(&rates[e]) / 1e6,
+                median(&ratios)
+            ));
+        }
+    }
+    for (name, row) in ENGINES.iter().zip(cells) {
+        println!("| {name} | {} |", row.join(" | "));
+    }
+    floor_rates
+}
+
+/// An engine built with `n` events and warmed up, as a closure doing `k` holds.
+fn runner<'a, H: Hold + 'a>(n: usize, incs: &'a [u64]) -> Box<dyn FnMut(usize) + 'a> {
+    let mut engine = H::build(n, incs);
+    let mut pos = n;
+    engine.hold(n.max(10_000), incs, &mut pos);
+    Box::new(move |k| engine.hold(k, incs, &mut pos))
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut v = xs.to_vec();
+    v.sort_by(f64::total_cmp);
+    let m = v.len() / 2;
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
+}
+
+/// Runs `benches/peers/simpy_hold.py` on the same increments if `python3`
+/// with SimPy is present, and prints its events per second beside the
+/// floor's: from the interleaved rounds of this run when given
+/// (`floor_rates[i]` for `SIZES[i]`), else criterion's saved median.
+/// Skipped when `HOLD_SKIP_PEERS` is set.
+fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
+    if std::env::var_os("HOLD_SKIP_PEERS").is_some() {
+        return;
+    }
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/simpy_hold.py");
+    let has_simpy = std::process::Command::new("python3")
+        .args(["-c", "import simpy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_simpy {
+        println!("\nSimPy peer skipped: `python3 -c 'import simpy'` failed (pip install simpy)");
+        return;
+    }
+    let path = std::env::temp_dir().join(format!("aistack-hold-increments-{}.bin", std::process::id()));
+    let bytes: Vec<u8> = incs.iter().flat_map(|i| i.to_le_bytes()).collect();
+    if std::fs::write(&path, bytes).is_err() {
+        println!("\nSimPy peer skipped: cannot write {}", path.display());
+        return;
+    }
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .arg("--increments")
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let Ok(out) = out else { return };
+    let dir = criterion_dir();
+    println!("\nSimPy peer (same increments; ratio to floor_heap_pop_push measured in this run)");
+    println!("| engine | N | events/s | ratio | bytes per pending event |\n| --- | --- | --- | --- | --- |");
+    for line in String::from_utf8_lossy(&out.stdout).lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let [engine, n, rate, bytes] = f[..] else { continue };
+        let Ok(rate) = rate.parse::<f64>() else { continue };
+        let interleaved = SIZES
+            .iter()
+            .position(|s| s.to_string() == n)
+            .and_then(|i| floor_rates.get(i).copied());
+        let floor = interleaved.or_else(|| {
+            saved_median_ns(&dir, "hold", ENGINES[0], n).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
+        });
+        let ratio = floor.map_or("–".to_string(), |f| format!("{:.3}×", rate / f));
+        println!("| {engine} | {n} | {:.3} M/s | {ratio} | {bytes} |", rate / 1e6);
+    }
+}
+
 fn main() {
     let incs = hold_increments(INCREMENTS, 0x5EED);
     if std::env::var_os("HOLD_SKIP_MEMORY").is_none() {
         memory_report(&incs);
     }
-    let mut c = Criterion::default().configure_from_args();
-    bench_engine::<BareHeap>(&mut c, &incs);
-    bench_engine::<BareHeapPeekMut>(&mut c, &incs);
-    bench_engine::<Sched<HeapQueue>>(&mut c, &incs);
-    bench_engine::<Sched<IndexedQueue>>(&mut c, &incs);
-    bench_engine::<Sched<RadixQueue>>(&mut c, &incs);
-    bench_engine::<Sched<AutoQueue>>(&mut c, &incs);
-    c.final_summary();
-    ratio_report();
+    if std::env::var_os("HOLD_INTERLEAVED_ONLY").is_none() {
+        let mut c = Criterion::default().configure_from_args();
+        bench_engine::<BareHeap>(&mut c, &incs);
+        bench_engine::<BareHeapPeekMut>(&mut c, &incs);
+        bench_engine::<Sched<HeapQueue>>(&mut c, &incs);
+        bench_engine::<Sched<IndexedQueue>>(&mut c, &incs);
+        bench_engine::<Sched<RadixQueue>>(&mut c, &incs);
+        bench_engine::<Sched<AutoQueue>>(&mut c, &incs);
+        c.final_summary();
+        ratio_report();
+    }
+    let floor_rates = if std::env::var_os("HOLD_SKIP_INTERLEAVED").is_none() {
+        interleaved_report(&incs)
+    } else {
+        Vec::new()
+    };
+    simpy_report(&incs, &floor_rates);
 }

@@ -415,6 +415,8 @@ impl<const SWITCH_AT: usize> AutoQueue<SWITCH_AT> {
         for Reverse(e) in self.heap.heap.drain() {
             self.radix.push(e);
         }
+        // Return the heap's memory: a large queue rarely shrinks back.
+        self.heap.heap.shrink_to_fit();
         self.large = true;
     }
 }

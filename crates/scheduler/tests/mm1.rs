@@ -29,6 +29,7 @@ fn mm1_mean_time_in_system_matches_theory_on_every_backend() {
     let var = batch_means.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (BATCHES - 1) as f64;
     let half_width = T_995_19 * (var / BATCHES as f64).sqrt();
     let expected = 1.0 / (1.0 - 0.8);
+    eprintln!("M/M/1: mean time in system {mean:.4} s ± {half_width:.4} (99%), theory {expected}");
     assert!(
         (mean - expected).abs() <= half_width,
         "mean time in system {mean:.4} s, 99% CI ±{half_width:.4}, theory {expected}"
