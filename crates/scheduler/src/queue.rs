@@ -385,7 +385,7 @@ impl EventQueue for RadixQueue {
     }
 }
 
-/// The default backend: a binary heap while the queue is small, a radix heap
+/// Adaptive backend: a binary heap while the queue is small, a radix heap
 /// once it has held `SWITCH_AT` entries. Small queues fit in cache, where the
 /// heap is fastest and holds in place with one sift ([`EventQueue::replace_top`]);
 /// large ones miss cache on every heap level, where the radix heap's mostly

@@ -1,6 +1,6 @@
 //! The scheduler: a clock, a queue of pending events, and cancellable keys.
 
-use crate::queue::{AutoQueue, Entry, EventQueue};
+use crate::queue::{Entry, EventQueue, HeapQueue};
 use crate::time::{Duration, SimTime};
 use std::marker::PhantomData;
 
@@ -70,8 +70,9 @@ struct Slot<E> {
 }
 
 /// A discrete-event scheduler over events of type `E`, with the queue
-/// backend `Q` chosen by type parameter (default [`AutoQueue`]: a binary heap
-/// while small, a radix heap when large).
+/// backend `Q` chosen by type parameter (default [`HeapQueue`]; pick
+/// [`AutoQueue`](crate::AutoQueue) for queues that may grow past ~65,000
+/// pending events, where it is 2–4× faster).
 ///
 /// # Ordering guarantee
 ///
@@ -87,7 +88,7 @@ struct Slot<E> {
 /// Scheduling before [`now`](Self::now) is an error, so the clock is
 /// monotone and backends may rely on it.
 #[derive(Debug)]
-pub struct Scheduler<E, Q: EventQueue = AutoQueue> {
+pub struct Scheduler<E, Q: EventQueue = HeapQueue> {
     now: SimTime,
     next_seq: u64,
     queue: Q,
