@@ -62,6 +62,8 @@ pub struct CompareReport {
 /// Paired differences of every outcome common to two runs tables (rows paired by run index).
 pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
     let mut out = Vec::new();
+    let b_row: std::collections::HashMap<u64, usize> =
+        b.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
     for name in a.outcome_names.iter().filter(|n| b.outcome_names.contains(n)) {
         let (va, vb) = (
             a.outcome(name).unwrap_or_default(),
@@ -69,7 +71,7 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
         );
         let (mut wa, mut wb, mut wd) = (Welford::new(), Welford::new(), Welford::new());
         for (ra, xa) in a.runs.iter().zip(&va) {
-            let Some(rb) = b.runs.iter().position(|r| r == ra) else {
+            let Some(&rb) = b_row.get(ra) else {
                 continue;
             };
             if let (Some(x), Some(y)) = (xa, vb[rb]) {

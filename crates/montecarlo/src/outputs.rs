@@ -261,7 +261,6 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
             }
         }
     }
-    let n_runs = table.runs.len();
     for row in &mut table.outcomes {
         row.resize(table.outcome_names.len(), None);
     }
@@ -306,7 +305,6 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         f.commit()?;
     }
     sync_dir(dir);
-    let _ = n_runs;
     Ok(RebuildReport {
         band_rows: bands.len(),
         table,
