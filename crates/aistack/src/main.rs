@@ -1,6 +1,8 @@
 //! The `aistack` command line: run, check and batch national AI-stack
 //! scenarios. Only this crate prints and picks exit codes.
 
+mod batch_cmd;
+mod explain_cmd;
 mod run_cmd;
 
 use clap::{Parser, Subcommand};
@@ -32,11 +34,126 @@ enum Command {
         /// Also write the event trace, events.jsonl.
         #[arg(long)]
         trace: bool,
+        /// Also draw the run's charts (SVG) in the output directory.
+        #[arg(long)]
+        plot: bool,
     },
     /// Check a scenario file; print file:line:column and the field on error.
     Validate {
         /// Scenario file (RON).
         scenario: PathBuf,
+    },
+    /// Which constraint (power, chips and which input, budget, or none)
+    /// bound the largest training run of each year of a run.
+    Explain {
+        /// Output directory of `aistack run`.
+        dir: PathBuf,
+    },
+    /// Draw SVG charts of a run's or a batch's output directory.
+    Plot {
+        /// Output directory of `aistack run` or `aistack batch`.
+        dir: PathBuf,
+    },
+    /// Monte Carlo batch: every uncertain parameter sampled per run, runs in
+    /// parallel, each written durably; runs.csv, bands.csv, summary.json.
+    Batch {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// Number of runs.
+        #[arg(long)]
+        runs: u64,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads. Default: every core.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
+        #[arg(long, default_value = "mc")]
+        design: String,
+        /// Run only shard K of M (`K/M`, K from 0).
+        #[arg(long)]
+        shard: Option<String>,
+        /// Output directory. Default: aistack-out/<scenario name>-batch/.
+        #[arg(long, conflicts_with = "resume")]
+        out: Option<PathBuf>,
+        /// Finish the interrupted batch in DIR (same arguments).
+        #[arg(long)]
+        resume: Option<PathBuf>,
+        /// Also write every run's series.
+        #[arg(long)]
+        keep_timeseries: bool,
+        /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
+        #[arg(long)]
+        until_rel_halfwidth: Option<f64>,
+    },
+    /// Combine shard directories into what one unsharded batch would write.
+    Merge {
+        /// Shard directories.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write every run's series.
+        #[arg(long)]
+        keep_timeseries: bool,
+    },
+    /// Compare two scenarios with common random numbers.
+    Compare {
+        /// Scenario A.
+        a: PathBuf,
+        /// Scenario B.
+        b: PathBuf,
+        /// Runs of each.
+        #[arg(long)]
+        runs: u64,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// First-order and total Sobol indices of one outcome (Saltelli sampling).
+    Sensitivity {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// Outcome (a column of runs.csv), e.g. training.largest_run_flop.
+        #[arg(long)]
+        outcome: String,
+        /// Base sample size N (the model runs N × (parameters + 2) times).
+        #[arg(long)]
+        runs: u64,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// One run per row of a design CSV whose columns are parameter paths.
+    Eval {
+        /// Scenario file (RON).
+        scenario: PathBuf,
+        /// Design CSV.
+        #[arg(long)]
+        design: PathBuf,
+        /// Master seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Worker threads.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -48,8 +165,62 @@ fn main() -> ExitCode {
             out,
             seed,
             trace,
-        } => run_cmd::run(scenario.as_deref(), out, seed, trace),
+            plot,
+        } => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
         Command::Validate { scenario } => run_cmd::validate(&scenario),
+        Command::Explain { dir } => explain_cmd::explain(&dir),
+        Command::Plot { dir } => run_cmd::plot(&dir),
+        Command::Batch {
+            scenario,
+            runs,
+            seed,
+            threads,
+            design,
+            shard,
+            out,
+            resume,
+            keep_timeseries,
+            until_rel_halfwidth,
+        } => batch_cmd::batch(batch_cmd::BatchArgs {
+            scenario,
+            runs,
+            seed,
+            threads,
+            design,
+            shard,
+            out,
+            resume,
+            keep_timeseries,
+            until_rel_halfwidth,
+        }),
+        Command::Merge {
+            shards,
+            out,
+            keep_timeseries,
+        } => batch_cmd::merge(shards, out, keep_timeseries),
+        Command::Compare {
+            a,
+            b,
+            runs,
+            seed,
+            threads,
+            out,
+        } => batch_cmd::compare(&a, &b, runs, seed, threads, out),
+        Command::Sensitivity {
+            scenario,
+            outcome,
+            runs,
+            seed,
+            threads,
+            out,
+        } => batch_cmd::sensitivity(&scenario, outcome, runs, seed, threads, out),
+        Command::Eval {
+            scenario,
+            design,
+            seed,
+            threads,
+            out,
+        } => batch_cmd::eval(&scenario, design, seed, threads, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

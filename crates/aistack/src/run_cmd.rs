@@ -34,7 +34,13 @@ pub fn validate(path: &Path) -> Result<()> {
 }
 
 /// `aistack run [FILE] [--out DIR] [--seed N] [--trace]`.
-pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, trace: bool) -> Result<()> {
+pub fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    trace: bool,
+    plot: bool,
+) -> Result<()> {
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
     let started = std::time::Instant::now();
@@ -67,6 +73,11 @@ pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, trace: 
     let dir = staged
         .commit()
         .with_context(|| format!("cannot replace {}", out.display()))?;
+    if plot {
+        for f in crate::explain_cmd::plot_run(&dir)? {
+            println!("chart: {}", f.display());
+        }
+    }
     print!("{}", stack::report::summary_text(&scenario, &output));
     println!(
         "\n{} events in {:.2} s. Wrote {}/timeseries.csv and summary.json{}.",
@@ -76,4 +87,25 @@ pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, trace: 
         if trace { " and events.jsonl" } else { "" }
     );
     Ok(())
+}
+
+/// `aistack plot DIR`: single-run charts for a run's directory, batch charts
+/// (fan charts, histograms, tornado) for a batch's.
+pub fn plot(dir: &Path) -> Result<()> {
+    if dir.join("timeseries.csv").exists()
+        && dir.join("summary.json").exists()
+        && !dir.join("runs.csv").exists()
+    {
+        for f in crate::explain_cmd::plot_run(dir)? {
+            println!("{}", f.display());
+        }
+        return Ok(());
+    }
+    if dir.join("runs.csv").exists() {
+        return crate::batch_cmd::plot_batch(dir);
+    }
+    anyhow::bail!(
+        "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",
+        dir.display()
+    )
 }

@@ -32,6 +32,7 @@ pub mod manifest;
 mod model;
 pub mod outputs;
 pub mod runner;
+pub mod scenario_model;
 pub mod sensitivity;
 pub mod sketch;
 pub mod stats;
@@ -48,6 +49,7 @@ pub use manifest::{Manifest, Shard};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{OutputOptions, RunsTable};
 pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
+pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
     MorrisOptions, MorrisRow, RankSensitivityRow, SobolOptions, SobolReport, SobolRow, morris,
     rank_sensitivity, sobol_sensitivity,

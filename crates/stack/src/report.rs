@@ -11,6 +11,7 @@ fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
 /// Name of a training bound code (`training.largest_run_bound_year_*`).
 pub fn bound_name(code: f64) -> &'static str {
     match code as i64 {
+        -1 => "no run finished",
         0 => "none (the lab's own target)",
         1 => "power",
         2 => "chips",

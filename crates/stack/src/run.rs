@@ -427,6 +427,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         .zip(values)
         .collect();
     let mut scalars = world.summary_scalars();
+    fill_year_outcomes(&mut scalars, &data);
     scalars.push(("stack.events".into(), world.events_processed() as f64));
     Ok(RunOutput {
         seed,
@@ -444,4 +445,24 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         trace: tracer.lines,
         events: world.events_processed(),
     })
+}
+
+/// Every calendar year of the horizon gets `training.largest_run_flop_year_Y`
+/// (0 when no run finished that year) and `training.largest_run_bound_year_Y`
+/// (−1 when no run), so every run of a batch has the same outcome columns.
+fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, data: &ScenarioData) {
+    use chrono::Datelike;
+    let first = data.start.year();
+    let last = first + data.horizon_years.get().ceil() as i32;
+    for y in first..last {
+        for (key, missing) in [
+            (format!("training.largest_run_flop_year_{y}"), 0.0),
+            (format!("training.largest_run_bound_year_{y}"), -1.0),
+        ] {
+            if !scalars.iter().any(|(k, _)| *k == key) {
+                scalars.push((key, missing));
+            }
+        }
+    }
+    scalars.sort_by(|a, b| a.0.cmp(&b.0));
 }

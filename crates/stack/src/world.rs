@@ -298,7 +298,8 @@ impl World {
             for _ in 0..self.sample_months {
                 next = self.calendar.next_month_start(next).unwrap_or(SimTime::MAX);
             }
-            if next <= self.end {
+            // The instant at the end is sampled once, after the loop.
+            if next < self.end {
                 self.sched.schedule_at(next, StackEvent::Sample)?;
             }
         }

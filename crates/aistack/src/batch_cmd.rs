@@ -1,0 +1,274 @@
+//! `aistack batch | merge | compare | sensitivity | eval`: Monte Carlo over a
+//! scenario, on the `montecarlo` library.
+
+use anyhow::{Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use montecarlo::{
+    BatchOptions, CompareOptions, Design, EvalOptions, MergeOptions, OutputOptions, Progress, ScenarioModel,
+    Shard,
+};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// A progress bar on standard error: runs done, runs per second, time left.
+/// indicatif draws nothing when standard error is not a terminal.
+pub struct Bar(Mutex<Option<ProgressBar>>);
+
+impl Bar {
+    /// A bar not yet started.
+    pub fn new() -> Bar {
+        Bar(Mutex::new(None))
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total: u64, already_done: u64) {
+        let bar = ProgressBar::new(total);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} runs  {per_sec}  eta {eta}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_position(already_done);
+        if let Ok(mut b) = self.0.lock() {
+            *b = Some(bar);
+        }
+    }
+    fn run_finished(&self) {
+        if let Ok(b) = self.0.lock()
+            && let Some(bar) = b.as_ref()
+        {
+            bar.inc(1);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(b) = self.0.lock()
+            && let Some(bar) = b.as_ref()
+        {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn model(scenario: &Path) -> Result<ScenarioModel> {
+    Ok(ScenarioModel::new(stack::Scenario::load(scenario)?))
+}
+
+fn command_line() -> Vec<String> {
+    std::env::args().collect()
+}
+
+/// Arguments of `aistack batch`.
+pub struct BatchArgs {
+    /// Scenario file.
+    pub scenario: PathBuf,
+    /// Number of runs.
+    pub runs: u64,
+    /// Master seed.
+    pub seed: u64,
+    /// Worker threads (default: all cores).
+    pub threads: Option<usize>,
+    /// `mc` or `lhs`.
+    pub design: String,
+    /// `K/M`.
+    pub shard: Option<String>,
+    /// Output directory.
+    pub out: Option<PathBuf>,
+    /// Resume the batch in this directory.
+    pub resume: Option<PathBuf>,
+    /// Keep every run's series.
+    pub keep_timeseries: bool,
+    /// Stop once key outcomes are known within this relative half-width.
+    pub until_rel_halfwidth: Option<f64>,
+}
+
+/// `aistack batch`.
+pub fn batch(a: BatchArgs) -> Result<()> {
+    let m = model(&a.scenario)?;
+    let out = a
+        .resume
+        .clone()
+        .or(a.out.clone())
+        .unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-batch", m.scenario().name())));
+    let mut o = BatchOptions::new(&out, a.runs, a.seed);
+    o.threads = a.threads;
+    o.design = a
+        .design
+        .parse::<Design>()
+        .map_err(|e| anyhow::anyhow!("--design: {e}"))?;
+    o.shard = a
+        .shard
+        .as_deref()
+        .map(str::parse::<Shard>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
+    o.resume = a.resume.is_some();
+    o.output.keep_timeseries = a.keep_timeseries;
+    o.until_rel_halfwidth = a.until_rel_halfwidth;
+    o.command_line = command_line();
+    o.tool_version = env!("CARGO_PKG_VERSION").to_string();
+    let r = montecarlo::run_batch(&m, &o, &Bar::new())?;
+    println!(
+        "{}: {} runs in the outputs ({} run now, {} reused){}; bands {}.",
+        r.dir.display(),
+        r.runs_in_outputs,
+        r.runs_executed,
+        r.runs_reused,
+        r.stopped_at
+            .map(|k| format!(", stopped at {k} by the half-width rule"))
+            .unwrap_or_default(),
+        if r.bands_exact {
+            "exact"
+        } else {
+            "from the quantile sketch (see quantile_abs_error_max)"
+        }
+    );
+    Ok(())
+}
+
+/// `aistack merge SHARD_DIR... --out DIR`.
+pub fn merge(shards: Vec<PathBuf>, out: PathBuf, keep_timeseries: bool) -> Result<()> {
+    let r = montecarlo::merge(&MergeOptions {
+        shard_dirs: shards,
+        out,
+        output: OutputOptions {
+            keep_timeseries,
+            ..OutputOptions::default()
+        },
+        command_line: command_line(),
+    })?;
+    println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
+    Ok(())
+}
+
+/// `aistack compare A B --runs N`.
+pub fn compare(
+    a: &Path,
+    b: &Path,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let ma = model(a)?;
+    let mb = model(b)?;
+    let out = out.unwrap_or_else(|| {
+        PathBuf::from("aistack-out").join(format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name()))
+    });
+    let mut batch = BatchOptions::new(&out, runs, seed);
+    batch.threads = threads;
+    batch.command_line = command_line();
+    let r = montecarlo::compare(
+        &ma,
+        &mb,
+        &CompareOptions {
+            out: out.clone(),
+            batch,
+        },
+        &Bar::new(),
+    )?;
+    println!(
+        "B = {} minus A = {}, {} runs with common random numbers (same run seeds and streams):",
+        mb.scenario().name(),
+        ma.scenario().name(),
+        runs
+    );
+    println!(
+        "{:<44} {:>12} {:>12} {:>26}  CRN narrowed",
+        "outcome", "mean A", "mean B - A", "95% CI"
+    );
+    for d in &r.differences {
+        println!(
+            "{:<44} {:>12.4e} {:>12.4e} [{:>11.4e}, {:>11.4e}]  {:>5.0}%",
+            d.outcome,
+            d.mean_a,
+            d.mean_diff,
+            d.ci95_low,
+            d.ci95_high,
+            100.0 * d.narrowing
+        );
+    }
+    println!("Batches in {}/a and {}/b.", out.display(), out.display());
+    Ok(())
+}
+
+/// `aistack sensitivity SCENARIO --outcome NAME --runs N`: Sobol indices.
+pub fn sensitivity(
+    scenario: &Path,
+    outcome: String,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let m = model(scenario)?;
+    let out = out
+        .unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-sensitivity", m.scenario().name())));
+    let o = montecarlo::SobolOptions {
+        outcome,
+        base_samples: runs,
+        master_seed: seed,
+        threads,
+        bootstrap: 200,
+        out: Some(out.clone()),
+    };
+    let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
+    println!(
+        "{} model runs (Saltelli design); outcome variance {:.4e}",
+        r.runs_evaluated, r.variance
+    );
+    println!(
+        "{:<50} {:>22} {:>22}",
+        "parameter", "first order S1 [95% CI]", "total ST [95% CI]"
+    );
+    for row in &r.rows {
+        println!(
+            "{:<50} {:.3} [{:.3}, {:.3}]   {:.3} [{:.3}, {:.3}]",
+            row.parameter, row.s1, row.s1_low, row.s1_high, row.st, row.st_low, row.st_high
+        );
+    }
+    println!("Tables in {}.", out.display());
+    Ok(())
+}
+
+/// `aistack eval SCENARIO --design design.csv`.
+pub fn eval(
+    scenario: &Path,
+    design: PathBuf,
+    seed: u64,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    let m = model(scenario)?;
+    let out =
+        out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-eval", m.scenario().name())));
+    let o = EvalOptions {
+        design_csv: design,
+        out: out.clone(),
+        master_seed: seed,
+        threads,
+        output: OutputOptions::default(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        git_revision: None,
+        command_line: command_line(),
+    };
+    let t = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    println!(
+        "{}: {} rows evaluated in design order",
+        out.display(),
+        t.runs.len()
+    );
+    Ok(())
+}
+
+/// `aistack plot DIR` for a batch directory.
+pub fn plot_batch(dir: &Path) -> Result<()> {
+    let r = montecarlo::plot_batch(&montecarlo::PlotOptions {
+        dir: dir.to_path_buf(),
+        out: None,
+        max_fan_charts: 12,
+    })?;
+    for f in &r.files {
+        println!("{}", f.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,283 @@
+//! `aistack explain OUTDIR` and the single-run charts of `aistack plot`:
+//! both read what `aistack run` wrote (`timeseries.csv`, `summary.json`).
+
+use anyhow::{Context, Result, bail};
+use montecarlo::charts::{LineSeries, Marker, TimelineEvent, line_chart, timeline_chart};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// One run's national series: metric → (time_year, value) in time order.
+pub struct RunSeries {
+    by_metric: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+impl RunSeries {
+    /// Reads the `national` rows of `DIR/timeseries.csv` (run 0).
+    pub fn read(dir: &Path) -> Result<RunSeries> {
+        let path = dir.join("timeseries.csv");
+        let mut rdr =
+            csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let headers = rdr.headers()?.clone();
+        if headers.iter().collect::<Vec<_>>() != ["run", "time_year", "date", "metric", "entity", "value"] {
+            bail!(
+                "{} is not an aistack timeseries (header {:?})",
+                path.display(),
+                headers
+            );
+        }
+        let mut by_metric: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        for row in rdr.records() {
+            let row = row?;
+            if &row[4] != "national" {
+                continue;
+            }
+            let t: f64 = row[1]
+                .parse()
+                .with_context(|| format!("bad time_year in {}", path.display()))?;
+            let v: f64 = row[5]
+                .parse()
+                .with_context(|| format!("bad value in {}", path.display()))?;
+            by_metric.entry(row[3].to_string()).or_default().push((t, v));
+        }
+        Ok(RunSeries { by_metric })
+    }
+
+    /// The national series of `metric` (empty if absent).
+    pub fn get(&self, metric: &str) -> &[(f64, f64)] {
+        self.by_metric.get(metric).map_or(&[], Vec::as_slice)
+    }
+}
+
+fn read_summary(dir: &Path) -> Result<serde_json::Value> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+}
+
+/// The chip input that bound most months of `year` (from `fab.binding_input`).
+fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
+    let mut counts = [0usize; 5];
+    for &(t, code) in series.get("fab.binding_input") {
+        if t.floor() as i32 == year && (0.0..5.0).contains(&code) {
+            counts[code as usize] += 1;
+        }
+    }
+    let (best, n) = counts.iter().enumerate().skip(1).max_by_key(|(_, n)| **n)?;
+    (*n > 0).then(|| stack::report::binding_input_name(best as f64))
+}
+
+/// `aistack explain OUTDIR`: which constraint bound the largest training run
+/// of each year. A run's bound is decided when the lab plans it (see
+/// docs/model.md, "What bound a run"): *power* if the lab's chips could have
+/// run it had they all been powered; *chips* if the money was there but the
+/// chips were not (then the supply chain's binding input that year says which
+/// input held chips back); *budget* if buying the missing chips would cost more
+/// than a year of budget; *none* if the run reached the lab's own target.
+pub fn explain(dir: &Path) -> Result<()> {
+    let summary = read_summary(dir)?;
+    let series = RunSeries::read(dir)?;
+    let outcomes = summary
+        .get("outcomes")
+        .and_then(|o| o.as_object())
+        .context("summary.json has no outcomes")?;
+    let bounds = summary
+        .get("largest_run_bound_by_year")
+        .and_then(|b| b.as_object());
+    println!(
+        "What bound the largest training run of each year — {} (seed {})",
+        summary.get("scenario").and_then(|s| s.as_str()).unwrap_or("?"),
+        summary.get("seed").and_then(|s| s.as_u64()).unwrap_or(0)
+    );
+    println!("{:<6} {:>12}  bound", "year", "FLOP");
+    let mut years: Vec<i32> = outcomes
+        .keys()
+        .filter_map(|k| {
+            k.strip_prefix("training.largest_run_flop_year_")
+                .and_then(|y| y.parse().ok())
+        })
+        .collect();
+    years.sort();
+    if years.is_empty() {
+        println!("  (no training run finished)");
+    }
+    for y in years {
+        let flop = outcomes
+            .get(&format!("training.largest_run_flop_year_{y}"))
+            .and_then(|v| v.as_f64())
+            .unwrap_or(0.0);
+        let bound = bounds
+            .and_then(|b| b.get(&y.to_string()))
+            .and_then(|v| v.as_str())
+            .unwrap_or("unknown");
+        let detail = if bound == "chips" {
+            chip_input_in_year(&series, y)
+                .map(|i| format!(" (the supply chain's binding input that year: {i})"))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        println!("{y:<6} {flop:>12.3e}  {bound}{detail}");
+    }
+    let power_days = series
+        .get("training.limited_power_days")
+        .iter()
+        .map(|p| p.1)
+        .sum::<f64>();
+    let chip_days = series
+        .get("training.limited_chips_days")
+        .iter()
+        .map(|p| p.1)
+        .sum::<f64>();
+    let budget_days = series
+        .get("training.limited_budget_days")
+        .iter()
+        .map(|p| p.1)
+        .sum::<f64>();
+    println!(
+        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}."
+    );
+    Ok(())
+}
+
+fn monthly_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    // MWh over the month before each sample → average GW.
+    let hours_per_month = 8766.0 / 12.0;
+    points
+        .iter()
+        .skip(1)
+        .map(|&(t, mwh)| (t, mwh / hours_per_month / 1000.0))
+        .collect()
+}
+
+/// Single-run charts in `DIR`: power supply vs demand with shortfalls
+/// marked, accelerator output by binding input, and training-run sizes and
+/// release dates on a timeline. Returns the files written.
+pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
+    let series = RunSeries::read(dir)?;
+    let summary = read_summary(dir)?;
+    let mut written = Vec::new();
+
+    // 1. Power: demand and served, GW averaged per month; months with unserved energy marked.
+    let demand = monthly_gw(series.get("energy.demand_mwh"));
+    let served = monthly_gw(series.get("energy.served_mwh"));
+    let markers: Vec<Marker> = series
+        .get("energy.unserved_mwh")
+        .iter()
+        .filter(|p| p.1 > 0.0)
+        .map(|&(t, _)| Marker {
+            from: t - 1.0 / 12.0,
+            to: t,
+            label: String::new(),
+        })
+        .collect();
+    let path = dir.join("power.svg");
+    line_chart(
+        &path,
+        "Power: demand vs served (shaded: months with unserved energy)",
+        "year",
+        "average power [GW]",
+        &[
+            LineSeries {
+                label: "demand [GW]".into(),
+                points: demand,
+            },
+            LineSeries {
+                label: "served [GW]".into(),
+                points: served,
+            },
+        ],
+        &markers,
+    )?;
+    written.push(path);
+
+    // 1b. AI loads: what the datacenters drew, and what the grid cut from AI loads.
+    let path = dir.join("ai-power.svg");
+    line_chart(
+        &path,
+        "AI datacenter power (shaded: months with unserved energy anywhere)",
+        "year",
+        "average power [GW]",
+        &[
+            LineSeries {
+                label: "training + inference drawn [GW]".into(),
+                points: monthly_gw(series.get("training.energy_mwh")),
+            },
+            LineSeries {
+                label: "cut from AI loads [GW]".into(),
+                points: monthly_gw(series.get("energy.ai_curtailed_mwh")),
+            },
+        ],
+        &markers,
+    )?;
+    written.push(path);
+
+    // 2. Accelerators: monthly output, one series per binding input.
+    let out = series.get("fab.accelerators_out");
+    let binding = series.get("fab.binding_input");
+    let mut lines: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for (i, &(t, n)) in out.iter().enumerate() {
+        let code = binding.get(i).map_or(0.0, |b| b.1);
+        lines
+            .entry(stack::report::binding_input_name(code))
+            .or_default()
+            .push((t, n));
+    }
+    let imports: Vec<(f64, f64)> = series.get("fab.imports").to_vec();
+    let mut chart_lines: Vec<LineSeries> = lines
+        .into_iter()
+        .map(|(k, points)| LineSeries {
+            label: format!("built, bound by {k} [chips/month]"),
+            points,
+        })
+        .collect();
+    chart_lines.push(LineSeries {
+        label: "imported [chips/month]".into(),
+        points: imports,
+    });
+    let path = dir.join("accelerators.svg");
+    line_chart(
+        &path,
+        "Accelerators finished per month, by binding input",
+        "year",
+        "accelerators per month",
+        &chart_lines,
+        &[],
+    )?;
+    written.push(path);
+
+    // 3. Releases: physical training compute of each release, by lab.
+    let releases = summary
+        .get("releases")
+        .and_then(|r| r.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let events: Vec<TimelineEvent> = releases
+        .iter()
+        .filter_map(|r| {
+            let date = r.get("date")?.as_str()?;
+            let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
+            use chrono::Datelike;
+            let t = d.year() as f64 + (d.ordinal0() as f64) / 365.25;
+            let flop = r.get("physical_flop")?.as_f64()?;
+            let open = r.get("open")?.as_bool()?;
+            let lab = r.get("lab")?.as_str()?.to_string();
+            (flop > 0.0).then(|| TimelineEvent {
+                time: t,
+                lane: lab,
+                size: flop,
+                label: if open { String::new() } else { "closed".into() },
+            })
+        })
+        .collect();
+    let path = dir.join("releases.svg");
+    timeline_chart(
+        &path,
+        "Model releases: training compute by lab",
+        "year",
+        "training compute [FLOP]",
+        &events,
+        true,
+    )?;
+    written.push(path);
+    Ok(written)
+}

@@ -1,0 +1,80 @@
+//! The real simulator as a [`Model`]: a loaded scenario, run once per
+//! Monte Carlo run with the run's seed and parameter values.
+
+use crate::model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
+use stack::{RunOptions, Scenario};
+
+/// A scenario (with its bases) that the batch runner drives.
+pub struct ScenarioModel {
+    scenario: Scenario,
+}
+
+impl ScenarioModel {
+    /// Wraps a loaded, checked scenario.
+    pub fn new(scenario: Scenario) -> ScenarioModel {
+        ScenarioModel { scenario }
+    }
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+}
+
+impl Model for ScenarioModel {
+    fn parameters(&self) -> Vec<ParamSpec> {
+        self.scenario
+            .parameters()
+            .into_iter()
+            .map(|p| ParamSpec {
+                path: p.path,
+                dist: p.dist,
+            })
+            .collect()
+    }
+
+    fn correlations(&self) -> Vec<RankCorrelation> {
+        self.scenario
+            .data
+            .correlations
+            .iter()
+            .map(|c| RankCorrelation {
+                a: c.a.clone(),
+                b: c.b.clone(),
+                rho: c.rho,
+            })
+            .collect()
+    }
+
+    fn run(&self, seed: u64, params: &[f64]) -> Result<RunResult, ModelError> {
+        let opts = RunOptions {
+            seed: Some(seed),
+            param_values: Some(params.to_vec()),
+            trace: false,
+        };
+        let out = stack::run(&self.scenario, &opts).map_err(|e| ModelError(e.to_string()))?;
+        let series = out
+            .series
+            .into_iter()
+            .map(|r| SeriesPoint {
+                time_year: r.time_year,
+                date: r.date,
+                metric: r.metric,
+                entity: r.entity,
+                value: r.value,
+            })
+            .collect();
+        Ok(RunResult {
+            scalars: out.scalars,
+            series,
+        })
+    }
+
+    fn identity(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for f in &self.scenario.files {
+            bytes.extend_from_slice(f.text.as_bytes());
+            bytes.push(0);
+        }
+        bytes
+    }
+}
