@@ -10,15 +10,37 @@ use crate::config::SiteConfig;
 use crate::{ChipBatch, LabId};
 use scheduler::SimTime;
 
-/// One batch of identical accelerators installed at a site.
+/// One batch of accelerators installed at a site (kept so that its `Retire`
+/// event can take exactly its chips out of its class).
 #[derive(Clone, Debug)]
 pub(crate) struct Cohort {
+    /// The class its chips belong to.
+    pub class: usize,
     pub count: f64,
+    /// Purchase value of the batch, USD.
+    pub value_usd: f64,
+    pub retired: bool,
+}
+
+/// Every accelerator in service at a site with the same peak FLOP/s and
+/// facility MW per chip: the power rule cannot tell them apart, so the site
+/// keeps running totals per class and recomputes its power in O(classes),
+/// however many batches have been delivered.
+#[derive(Clone, Debug)]
+pub(crate) struct ChipClass {
     pub peak_flop_s_per_chip: f64,
     /// Facility MW per accelerator: (chip W + overhead W) × PUE / 1e6.
     pub facility_mw_per_chip: f64,
-    pub unit_price_usd: f64,
-    pub retired: bool,
+    /// Accelerators in service (a whole number).
+    pub count: f64,
+    /// Purchase value of those accelerators, USD.
+    pub value_usd: f64,
+}
+
+impl ChipClass {
+    fn efficiency(&self) -> f64 {
+        self.peak_flop_s_per_chip / self.facility_mw_per_chip
+    }
 }
 
 /// What a site can run under its current power: recomputed on every change.
@@ -54,6 +76,8 @@ pub(crate) struct Site {
     pub lab: LabId,
     pub cfg: SiteConfig,
     pub cohorts: Vec<Cohort>,
+    /// Classes of identical accelerators, in order of first installation.
+    pub classes: Vec<ChipClass>,
     /// Grid connection, facility MW.
     pub connected_mw: f64,
     /// Connection requested and not yet granted, MW.
@@ -67,7 +91,7 @@ pub(crate) struct Site {
     pub price_usd_per_mwh: f64,
     /// Current power state.
     pub power: SitePower,
-    /// Order of cohorts by efficiency (best first), rebuilt when cohorts change.
+    /// Order of classes by efficiency (best first), rebuilt when a class is added.
     order: Vec<usize>,
 }
 
@@ -80,6 +104,7 @@ impl Site {
             connected_mw: cfg.initial_connection_mw,
             cfg,
             cohorts: Vec::new(),
+            classes: Vec::new(),
             pending_connection_mw: 0.0,
             served_mw: None,
             last_demand_mw: None,
@@ -96,14 +121,35 @@ impl Site {
 
     /// Installs a batch; returns its cohort index.
     pub fn install(&mut self, batch: &ChipBatch) -> usize {
+        let peak = batch.peak_flop_s_per_chip;
+        let mw = self.facility_mw_per_chip(batch.power_w_per_chip);
+        let count = batch.count as f64;
+        let value = count * batch.unit_price_usd;
+        let class = match self.classes.iter().position(|c| {
+            c.peak_flop_s_per_chip.to_bits() == peak.to_bits()
+                && c.facility_mw_per_chip.to_bits() == mw.to_bits()
+        }) {
+            Some(k) => k,
+            None => {
+                self.classes.push(ChipClass {
+                    peak_flop_s_per_chip: peak,
+                    facility_mw_per_chip: mw,
+                    count: 0.0,
+                    value_usd: 0.0,
+                });
+                self.rebuild_order();
+                self.classes.len() - 1
+            }
+        };
+        let c = &mut self.classes[class];
+        c.count += count;
+        c.value_usd += value;
         self.cohorts.push(Cohort {
-            count: batch.count as f64,
-            peak_flop_s_per_chip: batch.peak_flop_s_per_chip,
-            facility_mw_per_chip: self.facility_mw_per_chip(batch.power_w_per_chip),
-            unit_price_usd: batch.unit_price_usd,
+            class,
+            count,
+            value_usd: value,
             retired: false,
         });
-        self.rebuild_order();
         self.cohorts.len() - 1
     }
 
@@ -112,7 +158,15 @@ impl Site {
         match self.cohorts.get_mut(cohort) {
             Some(c) if !c.retired => {
                 c.retired = true;
-                self.rebuild_order();
+                let k = &mut self.classes[c.class];
+                k.count = (k.count - c.count).max(0.0);
+                // Counts are whole numbers (exact in f64); values are not, so
+                // an emptied class is reset rather than left with rounding.
+                k.value_usd = if k.count > 0.0 {
+                    (k.value_usd - c.value_usd).max(0.0)
+                } else {
+                    0.0
+                };
                 true
             }
             _ => false,
@@ -120,14 +174,12 @@ impl Site {
     }
 
     fn rebuild_order(&mut self) {
-        let mut order: Vec<usize> = (0..self.cohorts.len())
-            .filter(|&i| !self.cohorts[i].retired)
-            .collect();
-        // Most FLOP/s per facility W first; ties by installation order (stable sort).
+        let mut order: Vec<usize> = (0..self.classes.len()).collect();
+        // Most FLOP/s per facility W first; ties by first installation (stable sort).
         order.sort_by(|&a, &b| {
-            let ea = self.cohorts[a].peak_flop_s_per_chip / self.cohorts[a].facility_mw_per_chip;
-            let eb = self.cohorts[b].peak_flop_s_per_chip / self.cohorts[b].facility_mw_per_chip;
-            eb.total_cmp(&ea)
+            self.classes[b]
+                .efficiency()
+                .total_cmp(&self.classes[a].efficiency())
         });
         self.order = order;
     }
@@ -143,16 +195,21 @@ impl Site {
     fn full_mw(&self) -> f64 {
         self.order
             .iter()
-            .map(|&i| self.cohorts[i].count * self.cohorts[i].facility_mw_per_chip)
+            .map(|&k| self.classes[k].count * self.classes[k].facility_mw_per_chip)
             .sum()
     }
 
-    /// Recomputes [`SitePower`] from the cohorts and the power limits.
+    /// Recomputes [`SitePower`] from the classes and the power limits, in
+    /// O(classes). Within a partly powered class the powered chips carry the
+    /// class's average purchase value.
     pub fn recompute_power(&mut self) {
         let mut p = SitePower::default();
         let mut budget = self.available_mw();
-        for &i in &self.order {
-            let c = &self.cohorts[i];
+        for &k in &self.order {
+            let c = &self.classes[k];
+            if c.count <= 0.0 {
+                continue;
+            }
             p.installed_chips += c.count;
             p.installed_peak_flop_s += c.count * c.peak_flop_s_per_chip;
             p.full_mw += c.count * c.facility_mw_per_chip;
@@ -161,7 +218,11 @@ impl Site {
             p.powered_chips += chips;
             p.powered_peak_flop_s += chips * c.peak_flop_s_per_chip;
             p.powered_mw += chips * c.facility_mw_per_chip;
-            p.powered_value_usd += chips * c.unit_price_usd;
+            p.powered_value_usd += if chips >= c.count {
+                c.value_usd
+            } else {
+                chips * (c.value_usd / c.count)
+            };
         }
         self.power = p;
     }
@@ -259,5 +320,32 @@ mod tests {
         assert!(!s.retire(c));
         s.recompute_power();
         assert_eq!(s.power.installed_chips, 5.0);
+    }
+
+    #[test]
+    fn batches_of_one_design_pool_into_one_class() {
+        let mut s = site();
+        let a = s.install(&ChipBatch {
+            unit_price_usd: 10.0,
+            ..batch(10, 1e15, 700.0)
+        });
+        s.install(&ChipBatch {
+            unit_price_usd: 30.0,
+            ..batch(30, 1e15, 700.0)
+        });
+        s.install(&batch(5, 2e15, 700.0));
+        assert_eq!(s.classes.len(), 2);
+        s.recompute_power();
+        assert_eq!(s.power.installed_chips, 45.0);
+        assert!((s.power.powered_value_usd - (100.0 + 900.0 + 5.0)).abs() < 1e-9);
+        assert!(s.retire(a));
+        s.recompute_power();
+        assert_eq!(s.power.installed_chips, 35.0);
+        assert!((s.power.powered_value_usd - 905.0).abs() < 1e-9);
+        // Half the older class powered: half its value.
+        s.served_mw = Some(s.facility_mw_per_chip(700.0) * 20.0);
+        s.recompute_power();
+        assert!((s.power.powered_chips - 20.0).abs() < 1e-9);
+        assert!((s.power.powered_value_usd - (5.0 + 15.0 * 30.0)).abs() < 1e-6);
     }
 }
