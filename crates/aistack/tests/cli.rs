@@ -1,0 +1,155 @@
+//! The `aistack` binary as a user runs it: outputs, exit codes, errors that
+//! name file:line:column, the replace-only-on-success rule, determinism.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aistack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aistack-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn run_writes_timeseries_and_summary_with_the_exact_header() {
+    let out = tmp("run");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("largest training run"), "{stdout}");
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert_eq!(ts.lines().next(), Some("run,time_year,date,metric,entity,value"));
+    for domain in ["energy.", "fab.", "training."] {
+        assert!(ts.contains(domain), "no {domain} metric in timeseries.csv");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["scenario"], "minimal");
+    assert!(summary["outcomes"]["training.largest_run_flop"].as_f64().unwrap() > 0.0);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn same_seed_same_bytes_and_another_seed_differs() {
+    let (a, b, c) = (tmp("seed-a"), tmp("seed-b"), tmp("seed-c"));
+    for (dir, seed) in [(&a, "7"), (&b, "7"), (&c, "8")] {
+        let o = aistack(&[
+            "run",
+            &example("minimal.ron"),
+            "--seed",
+            seed,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |d: &PathBuf| std::fs::read(d.join("timeseries.csv")).unwrap();
+    assert_eq!(read(&a), read(&b), "same seed, different bytes");
+    assert_ne!(read(&a), read(&c), "a different seed gave the same series");
+    for d in [a, b, c] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn a_bad_scenario_names_file_line_column_and_field_and_keeps_old_output() {
+    let out = tmp("keep");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let before = std::fs::read(out.join("timeseries.csv")).unwrap();
+
+    let bad = std::env::temp_dir().join(format!("aistack-cli-{}-bad.ron", std::process::id()));
+    std::fs::write(&bad, "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n  regions: [(name: \"a\", demand_avg_mw: -1)],\n  labs: [(name: \"l\", sites: [(region: \"a\")])])\n").unwrap();
+    for cmd in ["validate", "run"] {
+        let mut args = vec![cmd, bad.to_str().unwrap()];
+        if cmd == "run" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        let o = aistack(&args);
+        assert!(!o.status.success(), "{cmd} accepted a bad scenario");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("-bad.ron:2:"), "{cmd}: no file:line in {err}");
+        assert!(
+            err.contains("regions[0].demand_avg_mw"),
+            "{cmd}: no field path in {err}"
+        );
+        assert!(!err.contains("panicked"), "{cmd} panicked: {err}");
+    }
+    assert_eq!(
+        std::fs::read(out.join("timeseries.csv")).unwrap(),
+        before,
+        "a failed run touched old output"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&bad);
+}
+
+#[test]
+fn explain_and_plot_read_a_run_directory() {
+    let out = tmp("explain");
+    let o = aistack(&[
+        "run",
+        &example("minimal.ron"),
+        "--plot",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for chart in ["power.svg", "ai-power.svg", "accelerators.svg", "releases.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).unwrap();
+        assert!(
+            svg.contains("<svg") && svg.contains("year"),
+            "{chart} has no axis label"
+        );
+    }
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("2025") && text.contains("bound"), "{text}");
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn batch_outputs_do_not_depend_on_the_thread_count() {
+    let (one, two) = (tmp("b1"), tmp("b2"));
+    for (dir, threads) in [(&one, "1"), (&two, "2")] {
+        let o = aistack(&[
+            "batch",
+            &example("minimal.ron"),
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--threads",
+            threads,
+            "--out",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in ["runs.csv", "bands.csv", "summary.json"] {
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(two.join(f)).unwrap(),
+            "{f} differs"
+        );
+    }
+    for d in [one, two] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
