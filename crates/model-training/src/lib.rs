@@ -43,6 +43,10 @@ pub use training::Training;
 
 use scheduler::ScheduleError;
 
+/// The most hardware failures walked between two events of a lab before
+/// the run stops with [`TrainingError::TooManyFailures`].
+pub const MAX_FAILURES_PER_INTERVAL: u64 = 10_000_000;
+
 /// Seconds in one simulated month: a twelfth of a Julian year (30.44 days).
 pub const SECS_PER_MONTH: u64 = scheduler::SECS_PER_YEAR / 12;
 
@@ -102,14 +106,18 @@ pub enum TrainingEvent {
         /// The run's number within the lab (stale events are ignored).
         run: u64,
     },
-    /// A hardware failure interrupts a run.
+    /// A hardware failure interrupts a run. No longer scheduled: failures
+    /// and restarts are walked inside the lab's accounting (see
+    /// `docs/model/model-training.md`); handling one only brings the lab up
+    /// to date. Kept so that existing callers still compile.
     Failure {
         /// The lab.
         lab: LabId,
         /// The run's number within the lab.
         run: u64,
     },
-    /// A run is back up after a failure (restart overhead elapsed).
+    /// A run is back up after a failure (restart overhead elapsed). No
+    /// longer scheduled, like [`TrainingEvent::Failure`].
     RestartDone {
         /// The lab.
         lab: LabId,
@@ -219,6 +227,18 @@ pub enum TrainingError {
         entity: String,
         /// What was being computed.
         what: &'static str,
+    },
+    /// A lab's cluster failed more than [`MAX_FAILURES_PER_INTERVAL`] times
+    /// between two of its events (mean time between failures far below a
+    /// second): the run cannot make progress and simulating it would not end.
+    #[error(
+        "{entity}: more than {failures} hardware failures between two events; the cluster fails faster than it can run"
+    )]
+    TooManyFailures {
+        /// The lab.
+        entity: String,
+        /// The failures walked before giving up.
+        failures: u64,
     },
     /// An event could not be scheduled.
     #[error("scheduling failed: {0}")]

@@ -5,10 +5,10 @@
 
 use crate::progress::capability_from_effective_flop;
 use crate::release::{Release, is_open, months_behind_frontier};
-use crate::run::{CompletedRun, Run, RunBound};
+use crate::run::{CompletedRun, Run, RunBound, after_secs};
 use crate::training::Training;
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Dist, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime};
+use scheduler::{Agenda, Dist, Duration, EventKey, SECS_PER_DAY, ScheduleError, SimTime};
 
 /// Schedules `event` at `at`, moving the event behind `key` if it is live;
 /// `at = None` cancels it.
@@ -33,13 +33,6 @@ fn set_event(
     }
     *key = Some(agenda.schedule_at(at, event)?);
     Ok(())
-}
-
-/// `now + secs` to the nearest second, or `None` if it is beyond the clock
-/// (never). The event completes the run, so rounding changes its FLOP by
-/// less than half a second of work.
-fn after_secs(now: SimTime, secs: f64) -> Option<SimTime> {
-    now.checked_add(Duration::from_secs_f64(secs)?)
 }
 
 impl Training {
@@ -117,7 +110,12 @@ impl Training {
         Ok(())
     }
 
-    /// Moves the run's finish and failure events to match the current rates.
+    /// Moves the run's finish event to match the current rates: `remaining
+    /// / rate` after now, or after the restart in progress. Failures between
+    /// now and then are walked when the lab is next brought up to date; a
+    /// finish event that finds the run set back by one is placed again.
+    /// Rounding to the second changes the run's FLOP by less than half a
+    /// second of work.
     pub(crate) fn schedule_run_events(
         &mut self,
         li: usize,
@@ -129,66 +127,19 @@ impl Training {
         let Some(run) = lab.run.as_mut() else {
             return Ok(());
         };
-        let (finish_at, failure_at) = if run.is_restarting() {
-            (None, None)
-        } else {
-            let rate = lab.rate.train_eff_flop_s;
-            let finish = (rate > 0.0)
-                .then(|| after_secs(now, run.remaining_flop() / rate))
-                .flatten();
-            let lam = lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64;
-            let failure = (lam > 0.0)
-                .then(|| after_secs(now, run.hazard_left / lam))
-                .flatten();
-            (finish, failure)
-        };
+        let rate = lab.rate.train_eff_flop_s;
+        let from = run.restarting_until.map_or(now, |u| u.max(now));
+        let finish_at = (rate > 0.0)
+            .then(|| after_secs(from, run.remaining_flop() / rate))
+            .flatten();
+        run.failures_at_finish_plan = run.failures;
         let r = run.id;
         set_event(
             agenda,
             &mut run.finish_key,
             finish_at,
             TrainingEvent::RunFinish { lab: id, run: r },
-        )?;
-        set_event(
-            agenda,
-            &mut run.failure_key,
-            failure_at,
-            TrainingEvent::Failure { lab: id, run: r },
         )
-    }
-
-    pub(crate) fn failure(
-        &mut self,
-        li: usize,
-        run_id: u64,
-        now: SimTime,
-        agenda: &mut impl Agenda<TrainingEvent>,
-        signals: &mut Vec<TrainingSignal>,
-    ) -> Result<(), TrainingError> {
-        self.advance_lab(li, now);
-        let lab = &mut self.labs[li];
-        let Some(run) = lab.run.as_mut().filter(|r| r.id == run_id && !r.is_restarting()) else {
-            return Ok(());
-        };
-        run.failure_key = None;
-        let lost = run.fail();
-        lab.flows.lost_flop += lost;
-        run.hazard_left = Dist::Exp { mean: 1.0 }.sample(&mut lab.failure_rng);
-        let overhead = Duration::from_secs_f64(lab.cfg.restart_overhead_hours * SECS_PER_HOUR as f64);
-        match overhead.filter(|d| d.secs() > 0).and_then(|d| now.checked_add(d)) {
-            Some(until) => {
-                run.restarting_until = Some(until);
-                agenda.schedule_at(
-                    until,
-                    TrainingEvent::RestartDone {
-                        lab: LabId(li as u32),
-                        run: run_id,
-                    },
-                )?;
-            }
-            None => run.resume(now),
-        }
-        self.recompute_lab(li, now, agenda, signals)
     }
 
     pub(crate) fn finish_run(
@@ -201,19 +152,17 @@ impl Training {
     ) -> Result<(), TrainingError> {
         self.advance_lab(li, now);
         let lab = &mut self.labs[li];
-        if lab
-            .run
-            .as_ref()
-            .is_none_or(|r| r.id != run_id || r.is_restarting())
-        {
-            return Ok(());
-        }
-        let Some(mut run) = lab.run.take() else {
+        let Some(run) = lab.run.as_mut().filter(|r| r.id == run_id) else {
             return Ok(());
         };
-        if let Some(k) = run.failure_key.take() {
-            agenda.cancel(k);
+        if run.is_restarting() || run.failures != run.failures_at_finish_plan {
+            // Failures since the event was placed set the run back: place it again.
+            run.finish_key = None;
+            return self.recompute_lab(li, now, agenda, signals);
         }
+        let Some(run) = lab.run.take() else {
+            return Ok(());
+        };
         let id = LabId(li as u32);
         let record = CompletedRun {
             lab: id,

@@ -9,9 +9,47 @@
 //! Checkpoints are taken every `checkpoint interval` of wall-clock time since
 //! the run (re)started, evaluated lazily: the last checkpoint before `t` and
 //! the work at that instant follow from the constant rate of the piece.
+//!
+//! Failures and restarts are not scheduler events: between two events of the
+//! lab the rates are constant, so [`Run::run_until`] walks the failures that
+//! fall in the interval one by one (each at `now + hazard left / λ`, rounded
+//! to the second, as an event would be), loses the work since the last
+//! checkpoint, draws the next hazard, and counts the restart downtime. The
+//! draws, their order and the failure instants are those of a failure event
+//! per failure; what changes is that a failure no longer costs two events
+//! (failure, restart done), which large clusters produce every few minutes.
 
 use crate::LabId;
-use scheduler::{EventKey, SimTime};
+use scheduler::{Duration, EventKey, SimTime};
+
+/// `now + secs` to the nearest second, or `None` if it is beyond the clock
+/// (never).
+pub(crate) fn after_secs(now: SimTime, secs: f64) -> Option<SimTime> {
+    now.checked_add(Duration::from_secs_f64(secs)?)
+}
+
+/// A lab's failure process while its rates are constant.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FailureProcess {
+    /// Cluster failure rate λ, failures per second of running time.
+    pub lambda_per_s: f64,
+    /// Checkpoint interval, s (≥ 1).
+    pub checkpoint_s: u64,
+    /// Restart overhead after a failure; `None` resumes at once.
+    pub restart: Option<Duration>,
+}
+
+/// What [`Run::run_until`] did over one interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Progress {
+    /// Seconds the run was up (computing, able to fail).
+    pub up_s: f64,
+    /// FLOP lost to the failures of the interval.
+    pub lost_flop: f64,
+    /// Whether the walk stopped at [`crate::MAX_FAILURES_PER_INTERVAL`]
+    /// failures, short of the interval's end.
+    pub gave_up: bool,
+}
 
 /// What capped a run below the lab's target (its *bound*), decided when the
 /// run is planned (see `docs/model/model-training.md`, "What bound a run").
@@ -71,7 +109,9 @@ pub(crate) struct Run {
     /// Expected failures left before the next failure (an Exp(1) draw, used up by λ·Δt).
     pub hazard_left: f64,
     pub finish_key: Option<EventKey>,
-    pub failure_key: Option<EventKey>,
+    /// `failures` when the finish event was last placed: a finish event
+    /// that finds more has been set back and is placed again.
+    pub failures_at_finish_plan: u64,
     pub energy_mwh: f64,
     pub electricity_usd: f64,
     pub depreciation_usd: f64,
@@ -97,7 +137,7 @@ impl Run {
             restarting_until: None,
             hazard_left: hazard,
             finish_key: None,
-            failure_key: None,
+            failures_at_finish_plan: 0,
             energy_mwh: 0.0,
             electricity_usd: 0.0,
             depreciation_usd: 0.0,
@@ -112,7 +152,8 @@ impl Run {
     }
 
     /// Advances the run from `t0` to `t1` at `rate` FLOP/s and failure rate
-    /// `lambda_per_s`, taking the checkpoints that fall in `(t0, t1]`.
+    /// `lambda_per_s`, taking the checkpoints that fall in `(t0, t1]`, with
+    /// no failure inside the interval.
     pub fn advance(&mut self, t0: SimTime, t1: SimTime, rate: f64, lambda_per_s: f64, checkpoint_s: u64) {
         let dt = t1.saturating_since(t0).as_secs_f64();
         if dt <= 0.0 {
@@ -131,6 +172,55 @@ impl Run {
         self.work_flop += rate * dt;
         self.integrated_flop += rate * dt;
         self.hazard_left = (self.hazard_left - lambda_per_s * dt).max(0.0);
+    }
+
+    /// Advances the run from `t0` to `t1` at `rate` FLOP/s under the failure
+    /// process `p`, walking every failure and restart that falls in
+    /// `(t0, t1]`; `draw_hazard` gives each new Exp(1) hazard.
+    pub fn run_until(
+        &mut self,
+        t0: SimTime,
+        t1: SimTime,
+        rate: f64,
+        p: &FailureProcess,
+        draw_hazard: &mut impl FnMut() -> f64,
+    ) -> Progress {
+        let mut out = Progress::default();
+        let mut t = t0;
+        let mut walked = 0u64;
+        while t < t1 {
+            if let Some(until) = self.restarting_until {
+                let end = until.min(t1);
+                self.restart_down_s += end.saturating_since(t).as_secs_f64();
+                t = end;
+                if until <= t1 {
+                    self.resume(until);
+                }
+                continue;
+            }
+            let fail_at = (p.lambda_per_s > 0.0)
+                .then(|| after_secs(t, self.hazard_left / p.lambda_per_s))
+                .flatten()
+                .filter(|&at| at <= t1);
+            let end = fail_at.unwrap_or(t1);
+            self.advance(t, end, rate, p.lambda_per_s, p.checkpoint_s);
+            out.up_s += end.saturating_since(t).as_secs_f64();
+            t = end;
+            if fail_at.is_some() {
+                walked += 1;
+                if walked > crate::MAX_FAILURES_PER_INTERVAL {
+                    out.gave_up = true;
+                    break;
+                }
+                out.lost_flop += self.fail();
+                self.hazard_left = draw_hazard();
+                match p.restart.and_then(|d| t.checked_add(d)) {
+                    Some(until) => self.restarting_until = Some(until),
+                    None => self.resume(t),
+                }
+            }
+        }
+        out
     }
 
     /// A failure at the current instant: the work since the last checkpoint
@@ -234,5 +324,44 @@ mod tests {
         assert!((r.hazard_left - 0.6).abs() < 1e-12);
         assert_eq!(r.work_flop, 0.0);
         assert_eq!(r.restart_down_s, 50.0);
+    }
+
+    #[test]
+    fn failures_inside_an_interval_are_walked_one_by_one() {
+        // Hazards 100, 50, 1e9 at λ = 1/s: failures at t = 100 and, after a
+        // 10 s restart, at t = 160. Checkpoints every 30 s at rate 1.
+        let mut r = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
+        let mut draws = [50.0, 1e9].into_iter();
+        let p = FailureProcess {
+            lambda_per_s: 1.0,
+            checkpoint_s: 30,
+            restart: Some(Duration(10)),
+        };
+        let out = r.run_until(SimTime(0), SimTime(200), 1.0, &p, &mut || {
+            draws.next().unwrap_or(1e9)
+        });
+        assert_eq!(r.failures, 2);
+        // First failure loses 100 − 90 = 10; the second, 50 s after the
+        // restart at 110, loses 50 − 30 = 20.
+        assert_eq!(r.lost_flop, 30.0);
+        assert_eq!(out.lost_flop, 30.0);
+        assert_eq!(r.restart_down_s, 20.0);
+        assert_eq!(out.up_s, 180.0);
+        // Up again at 170: 30 more by t = 200 on top of the 120 kept.
+        assert_eq!(r.work_flop, 150.0);
+        assert_eq!(r.integrated_flop, 180.0);
+        assert!(!r.is_restarting());
+        // Cut into pieces, the same interval gives the same state.
+        let mut q = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
+        let mut draws = [50.0, 1e9].into_iter();
+        let mut draw = || draws.next().unwrap_or(1e9);
+        for (a, b) in [(0, 37), (37, 105), (105, 110), (110, 163), (163, 200)] {
+            q.run_until(SimTime(a), SimTime(b), 1.0, &p, &mut draw);
+        }
+        assert_eq!(
+            (q.work_flop, q.lost_flop, q.failures),
+            (r.work_flop, r.lost_flop, r.failures)
+        );
+        assert_eq!(q.restart_down_s, r.restart_down_s);
     }
 }

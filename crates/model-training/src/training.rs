@@ -13,9 +13,9 @@ use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
 use crate::release::Release;
-use crate::run::{CompletedRun, Run, RunBound};
+use crate::run::{CompletedRun, FailureProcess, Run, RunBound};
 use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
+use scheduler::{Agenda, Dist, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
 
 /// A lab's current rates, summed over its sites.
 #[derive(Clone, Copy, Debug, Default)]
@@ -41,6 +41,10 @@ pub(crate) struct Lab {
     pub wait_bound: RunBound,
     pub cadence_rng: StreamRng,
     pub failure_rng: StreamRng,
+    /// Checkpoint interval, s (≥ 1).
+    pub checkpoint_s: u64,
+    /// Restart overhead after a failure (`None`: the run resumes at once).
+    pub restart: Option<Duration>,
     pub releases: u64,
     pub last_release: Option<SimTime>,
     pub last_update: SimTime,
@@ -61,6 +65,9 @@ pub struct Training {
     pub(crate) runs: Vec<CompletedRun>,
     pub(crate) releases: Vec<Release>,
     pub(crate) life_s: f64,
+    /// A failure of the model found while accounting (which cannot return
+    /// errors), returned by the next event or input.
+    pub(crate) fault: Option<TrainingError>,
 }
 
 fn lab_index(labs: &[Lab], lab: LabId) -> Result<usize, TrainingError> {
@@ -94,6 +101,11 @@ impl Training {
                 wait_bound: RunBound::Chips,
                 cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
                 failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
+                checkpoint_s: (lc.checkpoint_interval_hours * SECS_PER_HOUR as f64)
+                    .round()
+                    .max(1.0) as u64,
+                restart: Duration::from_secs_f64(lc.restart_overhead_hours * SECS_PER_HOUR as f64)
+                    .filter(|d| d.secs() > 0),
                 releases: 0,
                 last_release: None,
                 last_update: SimTime::ZERO,
@@ -114,6 +126,7 @@ impl Training {
             runs: Vec::new(),
             releases: Vec::new(),
             life_s,
+            fault: None,
         })
     }
 
@@ -187,6 +200,9 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let now = agenda.now();
+        if let Some(e) = self.fault.clone() {
+            return Err(e);
+        }
         match event {
             TrainingEvent::Start => {
                 for li in 0..self.labs.len() {
@@ -204,17 +220,10 @@ impl Training {
             TrainingEvent::RunFinish { lab, run } => {
                 self.finish_run(lab_index(&self.labs, lab)?, run, now, agenda, signals)
             }
-            TrainingEvent::Failure { lab, run } => {
-                self.failure(lab_index(&self.labs, lab)?, run, now, agenda, signals)
-            }
-            TrainingEvent::RestartDone { lab, run } => {
-                let li = lab_index(&self.labs, lab)?;
-                self.advance_lab(li, now);
-                match self.labs[li].run.as_mut() {
-                    Some(r) if r.id == run => r.resume(now),
-                    _ => return Ok(()),
-                }
-                self.recompute_lab(li, now, agenda, signals)
+            // Never scheduled any more (failures and restarts are walked
+            // inside the lab's accounting): bring the lab up to date.
+            TrainingEvent::Failure { lab, .. } | TrainingEvent::RestartDone { lab, .. } => {
+                self.recompute_lab(lab_index(&self.labs, lab)?, now, agenda, signals)
             }
             TrainingEvent::Retire { site, cohort } => {
                 let li = self.site_index(site).map(|s| self.sites[s].lab.index())?;
@@ -386,7 +395,11 @@ impl Training {
     /// Accounts the lab from its last update to `now` at its current rates.
     pub(crate) fn advance_lab(&mut self, li: usize, now: SimTime) {
         let Training {
-            labs, sites, life_s, ..
+            labs,
+            sites,
+            life_s,
+            fault,
+            ..
         } = self;
         let lab = &mut labs[li];
         let t0 = lab.last_update;
@@ -396,7 +409,32 @@ impl Training {
         lab.last_update = now;
         let dt_s = (now.0 - t0.0) as f64;
         let dt_h = dt_s / SECS_PER_HOUR as f64;
-        let training = lab.run.as_ref().is_some_and(|r| !r.is_restarting());
+        // The run first: failures and restarts inside the interval decide
+        // how long its chips were training.
+        let failures = FailureProcess {
+            lambda_per_s: lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64,
+            checkpoint_s: lab.checkpoint_s,
+            restart: lab.restart,
+        };
+        let rng = &mut lab.failure_rng;
+        let (up_s, has_run) = match lab.run.as_mut() {
+            Some(run) => {
+                let before = run.integrated_flop;
+                let progress = run.run_until(t0, now, lab.rate.train_eff_flop_s, &failures, &mut || {
+                    Dist::Exp { mean: 1.0 }.sample(rng)
+                });
+                lab.flows.integrated_flop += run.integrated_flop - before;
+                lab.flows.lost_flop += progress.lost_flop;
+                if progress.gave_up && fault.is_none() {
+                    *fault = Some(TrainingError::TooManyFailures {
+                        entity: lab.cfg.name.clone(),
+                        failures: crate::MAX_FAILURES_PER_INTERVAL,
+                    });
+                }
+                (progress.up_s, true)
+            }
+            None => (0.0, false),
+        };
         let (mut energy, mut elec, mut run_energy, mut run_elec, mut run_dep) = (0.0, 0.0, 0.0, 0.0, 0.0);
         let f = &mut lab.flows;
         for &si in &lab.sites {
@@ -408,9 +446,8 @@ impl Training {
             f.installed_peak_s += p.installed_peak_flop_s * dt_s;
             f.powered_peak_s += p.powered_peak_flop_s * dt_s;
             f.inference_peak_s += p.inference_peak_flop_s * dt_s;
-            f.used_peak_s +=
-                (p.inference_peak_flop_s + if training { p.train_peak_flop_s } else { 0.0 }) * dt_s;
-            if lab.run.is_some() && p.powered_peak_flop_s > 0.0 {
+            f.used_peak_s += p.inference_peak_flop_s * dt_s + p.train_peak_flop_s * up_s;
+            if has_run && p.powered_peak_flop_s > 0.0 {
                 let share = p.train_peak_flop_s / p.powered_peak_flop_s;
                 run_energy += e * share;
                 run_elec += cost * share;
@@ -434,15 +471,8 @@ impl Training {
             RunBound::Chips => f.limited_chips_s += s,
             RunBound::Budget => f.limited_budget_s += s,
         };
-        let lam = lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64;
-        let ckpt = (lab.cfg.checkpoint_interval_hours * SECS_PER_HOUR as f64)
-            .round()
-            .max(1.0) as u64;
         match lab.run.as_mut() {
             Some(run) => {
-                let before = run.integrated_flop;
-                run.advance(t0, now, lab.rate.train_eff_flop_s, lam, ckpt);
-                f.integrated_flop += run.integrated_flop - before;
                 run.energy_mwh += run_energy;
                 run.electricity_usd += run_elec;
                 run.depreciation_usd += run_dep;
@@ -467,6 +497,9 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         self.advance_lab(li, now);
+        if let Some(e) = self.fault.clone() {
+            return Err(e);
+        }
         let Training { labs, sites, .. } = self;
         let lab = &mut labs[li];
         let share = lab.adoption.share_at(now);

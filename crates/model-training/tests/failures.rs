@@ -92,3 +92,36 @@ fn a_curtailed_cluster_fails_in_proportion_to_the_chips_running() {
         "{n} failures, expected {mean}"
     );
 }
+
+#[test]
+fn failures_do_not_depend_on_how_often_the_lab_is_brought_up_to_date() {
+    // Failures are walked inside the accounting, so the same run served
+    // its full power every hour (an accounting step each time) or never
+    // draws the same failures at the same instants.
+    let run_with = |hourly: bool| {
+        let mut l = lab("a");
+        l.chip_failure_rate_per_hour = 1e-4;
+        l.checkpoint_interval_hours = 4.0;
+        l.restart_overhead_hours = 0.5;
+        l.release_cadence_months = Dist::constant(24.0);
+        l.max_run_duration_days = 800.0;
+        l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
+        let mut b = Bench::new(TrainingConfig::new(vec![l]), 11);
+        let end = SimTime(SECS_PER_YEAR / 2);
+        if hourly {
+            while b.sched.now() < end && b.training.runs().is_empty() {
+                let next = SimTime(b.sched.now().0 + 3600);
+                b.run_until(next);
+                b.serve("a", FULL_MW);
+            }
+        }
+        b.run_until(end);
+        b.training.runs()[0].clone()
+    };
+    let (a, b) = (run_with(false), run_with(true));
+    assert!(a.failures > 100, "{} failures", a.failures);
+    assert_eq!(a.failures, b.failures);
+    assert!((a.lost_flop / b.lost_flop - 1.0).abs() < 1e-9);
+    assert!((a.restart_days - b.restart_days).abs() < 1e-9);
+    assert!((a.duration_days - b.duration_days).abs() * SECS_PER_DAY as f64 <= 1.0);
+}
