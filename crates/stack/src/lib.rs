@@ -16,6 +16,7 @@
 pub mod error;
 pub mod load;
 pub mod output;
+pub mod reference;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 /// A complete scenario: when, how long, and the three domains' entities.
 /// A valid scenario declares at least `name`, `start`, `horizon_years`, one
 /// region and one lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Scenario")]
 pub struct ScenarioData {
@@ -92,6 +92,7 @@ pub struct ScenarioData {
     pub ecosystem: EcosystemData,
     /// Uncertain parameters, drawn once per run: parameter path → distribution.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,
     /// Rank correlations between uncertain parameters (Monte Carlo batches).
     #[serde(default)]
@@ -103,7 +104,7 @@ fn default_seed() -> u64 {
 }
 
 /// Run settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Settings")]
 pub struct SettingsData {
@@ -141,7 +142,7 @@ fn default_install_days() -> f64 {
 }
 
 /// A rank (Spearman) correlation between two uncertain parameters.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Correlation")]
 pub struct CorrelationData {
@@ -154,7 +155,7 @@ pub struct CorrelationData {
 }
 
 /// A variant: a base scenario and what differs from it.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Variant")]
 pub struct VariantData {
@@ -172,6 +173,7 @@ pub struct VariantData {
     pub set: BTreeMap<String, Series>,
     /// Uncertain parameters to add or replace, by parameter path.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,
     /// Replaces the base's correlations when not empty.
     #[serde(default)]
@@ -185,7 +187,7 @@ pub struct VariantData {
 }
 
 /// One entity of any kind, for a variant's `add` list.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[allow(missing_docs)]
 #[serde(rename = "Entity")]
 pub enum EntityData {

@@ -15,7 +15,7 @@ use scheduler::{Dist, Duration, SimTime};
 use serde::{Deserialize, Serialize};
 
 /// How finished accelerators are shared among buyers' orders.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename = "Allocation")]
 pub enum AllocationData {
     /// Oldest order first.
@@ -27,7 +27,7 @@ pub enum AllocationData {
 }
 
 /// Supply-chain-wide settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Chips")]
 pub struct ChipsData {
@@ -82,7 +82,7 @@ fn one_series() -> Series {
 }
 
 /// Lithography tool supply.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Tools")]
 pub struct ToolsData {
@@ -100,6 +100,7 @@ pub struct ToolsData {
     pub failures_per_tool_year: NonNeg,
     /// Repair time, days (a stochastic process). Default: `Exp(mean: 3)`.
     #[serde(default = "d_tool_repair")]
+    #[schemars(with = "crate::reference::DistSchema")]
     pub repair_days: Dist,
 }
 
@@ -123,7 +124,7 @@ fn d_tool_repair() -> Dist {
 }
 
 /// High-bandwidth memory supply.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Hbm")]
 pub struct HbmData {
@@ -153,7 +154,7 @@ impl Default for HbmData {
 }
 
 /// An accelerator design.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Design")]
 pub struct DesignData {
@@ -183,7 +184,7 @@ pub struct DesignData {
 }
 
 /// One design's share of a fab's wafer starts.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Product")]
 pub struct ProductData {
@@ -194,7 +195,7 @@ pub struct ProductData {
 }
 
 /// A wafer fab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Fab")]
 pub struct FabData {
@@ -266,7 +267,7 @@ fn d_scrap_share() -> Fraction {
 }
 
 /// What a fab project does.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "FabProjectKind")]
 pub enum FabProjectKindData {
@@ -280,7 +281,7 @@ pub enum FabProjectKindData {
 }
 
 /// A fab construction or expansion project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "FabProject")]
 pub struct FabProjectData {
@@ -294,11 +295,12 @@ pub struct FabProjectData {
     #[serde(default)]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process).
+    #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
 }
 
 /// Imports of one finished accelerator design.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Import")]
 pub struct ImportData {
@@ -311,7 +313,7 @@ pub struct ImportData {
 }
 
 /// Dies banked before the start.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "DieBank")]
 pub struct DieBankData {
@@ -324,7 +326,7 @@ pub struct DieBankData {
 }
 
 /// What an export control applies to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename = "ControlledItem")]
 pub enum ControlledItemData {
     /// Lithography tool imports.
@@ -338,7 +340,7 @@ pub enum ControlledItemData {
 }
 
 /// The control imposed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename = "Control")]
 pub enum ControlData {
     /// Imports stop.
@@ -352,7 +354,7 @@ pub enum ControlData {
 }
 
 /// What a policy does.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename = "PolicyAction")]
 pub enum PolicyActionData {
     /// An export control by the supplier country.
@@ -370,7 +372,7 @@ pub enum PolicyActionData {
 }
 
 /// A dated policy event.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Policy")]
 pub struct PolicyData {

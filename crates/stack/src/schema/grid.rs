@@ -14,7 +14,7 @@ use scheduler::{Dist, Duration};
 use serde::{Deserialize, Serialize};
 
 /// Generation technology.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[allow(missing_docs)]
 #[serde(rename = "Technology")]
 pub enum TechnologyData {
@@ -42,7 +42,7 @@ impl From<TechnologyData> for Technology {
 }
 
 /// A class of load, for the curtailment order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[allow(missing_docs)]
 #[serde(rename = "LoadClass")]
 pub enum LoadClassData {
@@ -64,7 +64,7 @@ impl From<LoadClassData> for LoadClass {
 }
 
 /// Grid-wide settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Grid")]
 pub struct GridData {
@@ -111,7 +111,7 @@ fn default_scarcity() -> NonNeg {
 }
 
 /// A grid area: its non-AI demand, batteries and connection queue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Region")]
 pub struct RegionData {
@@ -178,7 +178,7 @@ fn d_approval() -> NonNeg {
 
 /// A plant group: one technology in one region. Optional fields default to
 /// the technology's typical values (see `docs/calibration.md`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Plant")]
 pub struct PlantData {
@@ -207,11 +207,12 @@ pub struct PlantData {
     pub failures_per_unit_year: Option<NonNeg>,
     /// Repair time of a forced outage, days (a stochastic process).
     #[serde(default)]
+    #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
 }
 
 /// A transmission link (usable both ways).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Link")]
 pub struct LinkData {
@@ -233,7 +234,7 @@ fn d_loss() -> Fraction {
 }
 
 /// A generation construction project.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "GridProject")]
 pub struct GridProjectData {
@@ -248,6 +249,7 @@ pub struct GridProjectData {
     /// Construction start.
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process).
+    #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
     /// Probability the project is cancelled. Default: 0.
     #[serde(default)]
@@ -255,7 +257,7 @@ pub struct GridProjectData {
 }
 
 /// A programme that adds capacity every year.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Programme")]
 pub struct ProgrammeData {
@@ -270,7 +272,7 @@ pub struct ProgrammeData {
 }
 
 /// A dated hydro drought.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Drought")]
 pub struct DroughtData {
@@ -287,7 +289,7 @@ pub struct DroughtData {
 }
 
 /// Droughts that recur at random in a region.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "DroughtProcess")]
 pub struct DroughtProcessData {
@@ -296,8 +298,10 @@ pub struct DroughtProcessData {
     /// Droughts per year.
     pub rate_per_year: NonNeg,
     /// Length of each, days.
+    #[schemars(with = "crate::reference::DistSchema")]
     pub days: Dist,
     /// Share of hydro output lost in each.
+    #[schemars(with = "crate::reference::DistSchema")]
     pub depth: Dist,
 }
 

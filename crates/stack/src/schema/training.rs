@@ -20,7 +20,7 @@ fn site_default() -> SiteConfig {
 }
 
 /// A site where a lab can run a cluster: a grid region and its datacenter.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Site")]
 pub struct SiteData {
@@ -51,7 +51,7 @@ fn d_headroom() -> NonNeg {
 }
 
 /// Accelerators a lab owns at the start.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Fleet")]
 pub struct FleetData {
@@ -62,7 +62,7 @@ pub struct FleetData {
 }
 
 /// An AI lab.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Lab")]
 pub struct LabData {
@@ -71,7 +71,7 @@ pub struct LabData {
     /// Share of releases published as open weights, 0–1. Default: 1.
     #[serde(default = "d_open")]
     pub open_share: Fraction,
-    /// Physical compute of the first training run, FLOP. Default: 1e24.
+    /// Physical compute of the first training run, FLOP. Default: 3.3e24.
     #[serde(default = "d_target")]
     pub initial_target_run_flop: Positive,
     /// Growth of the target run size, fraction per year (3 = ×4 a year). Default: 3.
@@ -79,6 +79,7 @@ pub struct LabData {
     pub compute_growth_per_year: NonNeg,
     /// Months between releases (a stochastic process). Default: `Triangular(low: 2, mode: 3, high: 4)`.
     #[serde(default = "d_cadence")]
+    #[schemars(with = "crate::reference::DistSchema")]
     pub release_cadence_months: Dist,
     /// Budget for accelerators and electricity, USD per year (number or path). Default: 1e9.
     #[serde(default = "d_budget")]
@@ -94,13 +95,13 @@ pub struct LabData {
     /// Longest a training run may last, days. Default: 180.
     #[serde(default = "d_max_days")]
     pub max_run_duration_days: Positive,
-    /// Hours between checkpoints. Default: 2.
+    /// Hours between checkpoints. Default: 1/3 (20 minutes).
     #[serde(default = "d_ckpt")]
     pub checkpoint_interval_hours: Positive,
-    /// Failures per accelerator per hour that interrupt a run. Default: 2e-6.
+    /// Failures per accelerator per hour that interrupt a run. Default: 2e-5.
     #[serde(default = "d_fail")]
     pub chip_failure_rate_per_hour: NonNeg,
-    /// Hours lost restarting after a failure. Default: 0.5.
+    /// Hours lost restarting after a failure. Default: 1/6 (10 minutes).
     #[serde(default = "d_restart")]
     pub restart_overhead_hours: NonNeg,
     /// Months for algorithmic progress to halve the compute a capability needs. Default: 8.
@@ -176,7 +177,7 @@ fn d_min_share() -> Fraction {
 }
 
 /// Ecosystem-wide training settings.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Ecosystem")]
 pub struct EcosystemData {

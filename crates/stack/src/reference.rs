@@ -1,0 +1,1014 @@
+//! The scenario format described from the code: a JSON Schema (for editor
+//! completion, printed by `aistack schema`) and `docs/scenarios.md`, the
+//! field reference generated from that schema, so that neither can drift
+//! from the types that read scenario files.
+//!
+//! The schema comes from `schemars` derives on every `…Data` type (doc
+//! comments become descriptions, `#[serde(default)]` values become
+//! defaults); the checked numbers ([`crate::units`]), [`Series`] and
+//! [`scheduler::Dist`] have hand-written schemas here.
+
+use crate::scenario::{CorrelationData, ScenarioData, SettingsData, VariantData};
+use crate::schema::chips::{
+    ChipsData, DesignData, DieBankData, FabData, FabProjectData, HbmData, ImportData, PolicyData,
+    ProductData, ToolsData,
+};
+use crate::schema::grid::{
+    DroughtData, DroughtProcessData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData,
+    RegionData,
+};
+use crate::schema::training::{EcosystemData, FleetData, LabData, SiteData};
+use crate::series::Series;
+use crate::units::{Finite, Fraction, Growth, NonNeg, Positive};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::de::{self, Deserialize, Deserializer, Visitor};
+use serde_json::{Map, Value, json};
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// The JSON Schema of a complete scenario file (`Scenario(...)`).
+pub fn scenario_schema() -> Value {
+    generator().into_root_schema_for::<ScenarioData>().to_value()
+}
+
+/// The JSON Schema of a variant file (`Variant(base: ..., ...)`).
+pub fn variant_schema() -> Value {
+    generator().into_root_schema_for::<VariantData>().to_value()
+}
+
+fn generator() -> SchemaGenerator {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .for_deserialize()
+        .into_generator()
+}
+
+// ---------------------------------------------------------------------------
+// Hand-written schemas of the types that deserialize by hand.
+
+macro_rules! number_schema {
+    ($ty:ident, $desc:literal, { $($k:literal : $v:expr),* }) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($ty))
+            }
+            fn schema_id() -> Cow<'static, str> {
+                Cow::Borrowed(concat!("aistack::units::", stringify!($ty)))
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({
+                    "type": "number",
+                    "description": $desc,
+                    $($k: $v,)*
+                })
+            }
+        }
+    };
+}
+
+number_schema!(Finite, "Any finite number (NaN and infinities are refused).", {});
+number_schema!(NonNeg, "A finite number ≥ 0.", { "minimum": 0 });
+number_schema!(Positive, "A finite number > 0.", { "exclusiveMinimum": 0 });
+number_schema!(Fraction, "A fraction or probability in [0, 1].", { "minimum": 0, "maximum": 1 });
+number_schema!(Growth, "A growth rate per year in [-1, 10] (−100 % to +1000 %).", { "minimum": -1, "maximum": 10 });
+
+impl JsonSchema for Series {
+    fn schema_name() -> Cow<'static, str> {
+        Cow::Borrowed("Series")
+    }
+    fn schema_id() -> Cow<'static, str> {
+        Cow::Borrowed("aistack::series::Series")
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let point = json!({
+            "type": "array",
+            "description": "A (date, value) point: `(\"2030-01-01\", 0.05)`.",
+            "prefixItems": [
+                { "type": "string", "format": "date" },
+                { "type": "number" }
+            ],
+            "minItems": 2,
+            "maxItems": 2
+        });
+        let points = json!({
+            "type": "array",
+            "items": point,
+            "minItems": 1,
+            "description": "(date, value) points in increasing date order."
+        });
+        json_schema!({
+            "description": "A number (constant over the horizon), or a path of values over dates: a list of (date, value) points joined by straight lines, or `(step: [...])` / `(linear: [...])`. Before the first date the first value holds; after the last, the last.",
+            "oneOf": [
+                { "type": "number", "description": "Constant over the horizon." },
+                {
+                    "type": "array",
+                    "description": "Points joined by straight lines.",
+                    "items": points["items"].clone(),
+                    "minItems": 1
+                },
+                {
+                    "type": "object",
+                    "description": "Each value held until the next date.",
+                    "properties": { "step": points.clone() },
+                    "required": ["step"],
+                    "additionalProperties": false
+                },
+                {
+                    "type": "object",
+                    "description": "Points joined by straight lines.",
+                    "properties": { "linear": points },
+                    "required": ["linear"],
+                    "additionalProperties": false
+                }
+            ]
+        })
+    }
+}
+
+/// The schema of [`scheduler::Dist`], written by hand (the scheduler crate
+/// knows nothing of schemas); a test checks it against `Dist`'s variants and
+/// fields. Used through `#[schemars(with = "DistSchema")]`.
+#[derive(JsonSchema)]
+#[schemars(
+    rename = "Dist",
+    deny_unknown_fields,
+    description = "A probability distribution, written as its kind with named parameters: `Normal(mean: 0.4, sd: 0.05)`. Parameters are checked when the file is read."
+)]
+#[allow(dead_code)]
+pub enum DistSchema {
+    /// Always `value`.
+    Const {
+        /// The value.
+        value: f64,
+    },
+    /// Normal with `mean` and standard deviation `sd`.
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// Standard deviation, ≥ 0.
+        #[schemars(range(min = 0))]
+        sd: f64,
+    },
+    /// Log-normal: `exp(N(mu, sigma))`; the median is `exp(mu)`.
+    LogNormal {
+        /// Mean of the logarithm.
+        mu: f64,
+        /// Standard deviation of the logarithm, ≥ 0.
+        #[schemars(range(min = 0))]
+        sigma: f64,
+    },
+    /// Uniform on `[low, high)` (`low ≤ high`).
+    Uniform {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound, ≥ `low`.
+        high: f64,
+    },
+    /// Triangular on `[low, high]` with peak at `mode` (`low ≤ mode ≤ high`, `low < high`).
+    Triangular {
+        /// Lower bound.
+        low: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Beta(`alpha`, `beta`) on `[0, 1]`.
+    Beta {
+        /// First shape parameter, > 0.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        alpha: f64,
+        /// Second shape parameter, > 0.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        beta: f64,
+    },
+    /// PERT on `[low, high]` with peak at `mode` (shape 4; `low ≤ mode ≤ high`, `low < high`).
+    Pert {
+        /// Lower bound.
+        low: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Exponential with the given `mean`.
+    Exp {
+        /// Mean, > 0.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        mean: f64,
+    },
+    /// Weibull with `scale` and `shape`.
+    Weibull {
+        /// Scale parameter, > 0.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        scale: f64,
+        /// Shape parameter, > 0.
+        #[schemars(extend("exclusiveMinimum" = 0))]
+        shape: f64,
+    },
+    /// One of `values`, with probabilities proportional to `weights`.
+    Discrete {
+        /// The possible values (at least one).
+        values: Vec<f64>,
+        /// Non-negative weights, one per value, not all zero.
+        weights: Vec<f64>,
+    },
+}
+
+// ---------------------------------------------------------------------------
+// Field order. A JSON object has no order, so the schema lists properties
+// alphabetically; the reference lists them as the structs declare them,
+// which serde knows: each struct's `Deserialize` hands its field names to
+// the deserializer, and `Capture` keeps them.
+
+struct Capture<'a>(&'a mut Option<(&'static str, &'static [&'static str])>);
+
+impl<'de> Deserializer<'de> for Capture<'_> {
+    type Error = de::value::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+        Err(de::Error::custom("not a struct"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        _: V,
+    ) -> Result<V::Value, Self::Error> {
+        *self.0 = Some((name, fields));
+        Err(de::Error::custom("captured"))
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+/// The schema name and declared field order of the struct `T`.
+fn fields_of<'de, T: Deserialize<'de>>() -> Option<(&'static str, &'static [&'static str])> {
+    let mut out = None;
+    let _ = T::deserialize(Capture(&mut out));
+    out
+}
+
+/// Declared field order of every struct of the format, by schema name.
+/// A struct missing here is listed required fields first, then the rest
+/// alphabetically (and a test asks for it to be added).
+pub fn field_orders() -> Vec<(&'static str, &'static [&'static str])> {
+    [
+        fields_of::<ScenarioData>(),
+        fields_of::<SettingsData>(),
+        fields_of::<CorrelationData>(),
+        fields_of::<VariantData>(),
+        fields_of::<GridData>(),
+        fields_of::<RegionData>(),
+        fields_of::<PlantData>(),
+        fields_of::<LinkData>(),
+        fields_of::<GridProjectData>(),
+        fields_of::<ProgrammeData>(),
+        fields_of::<DroughtData>(),
+        fields_of::<DroughtProcessData>(),
+        fields_of::<ChipsData>(),
+        fields_of::<ToolsData>(),
+        fields_of::<HbmData>(),
+        fields_of::<DesignData>(),
+        fields_of::<ProductData>(),
+        fields_of::<FabData>(),
+        fields_of::<FabProjectData>(),
+        fields_of::<ImportData>(),
+        fields_of::<DieBankData>(),
+        fields_of::<PolicyData>(),
+        fields_of::<SiteData>(),
+        fields_of::<FleetData>(),
+        fields_of::<LabData>(),
+        fields_of::<EcosystemData>(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The properties of an object schema in declared order (see
+/// [`field_orders`]); `name` is its schema name, if it is a definition.
+fn ordered_properties<'a>(schema: &'a Value, name: Option<&str>) -> Vec<(&'a str, &'a Value)> {
+    let Some(props) = schema.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let declared = name.and_then(|n| field_orders().into_iter().find(|(s, _)| *s == n).map(|(_, f)| f));
+    let mut keys: Vec<&str> = match declared {
+        Some(fields) => fields.to_vec(),
+        None => required(schema),
+    };
+    keys.retain(|k| props.contains_key(*k));
+    let mut rest: Vec<&str> = props
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !keys.contains(k))
+        .collect();
+    rest.sort_unstable();
+    keys.extend(rest);
+    keys.into_iter()
+        .filter_map(|k| props.get_key_value(k).map(|(k, v)| (k.as_str(), v)))
+        .collect()
+}
+
+fn required(schema: &Value) -> Vec<&str> {
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------
+// Checks the reference test runs.
+
+/// Every field, definition and enum variant of the format that has no
+/// description, as a path (`Region.storage_mw`). Empty when all are
+/// documented.
+pub fn undocumented() -> Vec<String> {
+    let mut out = Vec::new();
+    for root in [scenario_schema(), variant_schema()] {
+        let title = root
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or("root")
+            .to_owned();
+        check_docs(&title, &root, &root, &mut out);
+        for (name, def) in defs(&root) {
+            check_docs(name, def, &root, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn check_docs(at: &str, schema: &Value, root: &Value, out: &mut Vec<String>) {
+    if schema.get("description").is_none() {
+        out.push(at.to_owned());
+    }
+    for (field, s) in ordered_properties(schema, None) {
+        if s.get("description").is_none() {
+            out.push(format!("{at}.{field}"));
+        }
+    }
+    for variant in schema
+        .get("oneOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some((tag, inner)) = variant_parts(variant) else {
+            continue;
+        };
+        // A newtype variant holding a documented definition (`Lab(Lab)`)
+        // is documented by it.
+        let by_def = inner
+            .and_then(|i| i.get("$ref"))
+            .and_then(Value::as_str)
+            .and_then(|r| def_of(root, r))
+            .is_some_and(|d| d.get("description").is_some());
+        if variant.get("description").is_none() && !by_def {
+            out.push(format!("{at}::{tag}"));
+        }
+        if let Some(inner) = inner {
+            for (field, s) in ordered_properties(inner, None) {
+                if s.get("description").is_none() {
+                    out.push(format!("{at}::{tag}.{field}"));
+                }
+            }
+        }
+    }
+}
+
+/// Fields whose description states a default (`Default: 0.85.`) that differs
+/// from the default the code applies, as `path: says X, code has Y`.
+/// Only plain numbers, booleans and `` `code` `` forms are compared.
+pub fn stated_default_mismatches() -> Vec<String> {
+    let mut out = Vec::new();
+    for root in [scenario_schema(), variant_schema()] {
+        let mut objects: Vec<(String, &Value)> = vec![("root".to_owned(), &root)];
+        objects.extend(defs(&root).map(|(n, d)| (n.to_owned(), d)));
+        for (name, obj) in objects {
+            for (field, s) in ordered_properties(obj, None) {
+                let Some(desc) = s.get("description").and_then(Value::as_str) else {
+                    continue;
+                };
+                let Some(stated) = stated_default(desc) else {
+                    continue;
+                };
+                let Some(actual) = s.get("default") else {
+                    out.push(format!(
+                        "{name}.{field}: says `{stated}`, but the field is required"
+                    ));
+                    continue;
+                };
+                if let Some(false) = same_default(&stated, actual) {
+                    out.push(format!(
+                        "{name}.{field}: says `{stated}`, code has `{}`",
+                        ron_of(actual)
+                    ));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn stated_default(desc: &str) -> Option<String> {
+    let at = desc.find("Default: ")? + "Default: ".len();
+    let rest = &desc[at..];
+    let text = if let Some(code) = rest.strip_prefix('`') {
+        code.split('`').next()?.to_owned()
+    } else {
+        let end = rest.find(['(', '\n']).unwrap_or(rest.len());
+        rest[..end].trim().trim_end_matches('.').trim().to_owned()
+    };
+    Some(text)
+}
+
+/// Whether `stated` matches `actual`; `None` when it cannot be compared
+/// (words such as "the start" or "none").
+fn same_default(stated: &str, actual: &Value) -> Option<bool> {
+    let squash = |s: &str| s.split_whitespace().collect::<String>();
+    match actual {
+        Value::Number(n) => {
+            let a = n.as_f64()?;
+            let s: f64 = stated.replace(',', "").parse().ok()?;
+            Some((a - s).abs() <= 1e-9 * a.abs().max(s.abs()))
+        }
+        Value::Bool(b) => match stated {
+            "true" => Some(*b),
+            "false" => Some(!*b),
+            _ => None,
+        },
+        Value::Object(_) | Value::Array(_) => Some(squash(stated) == squash(&ron_of(actual))),
+        Value::String(s) if s.starts_with(|c: char| c.is_ascii_uppercase()) => Some(stated == s),
+        _ => None,
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Schema walking.
+
+fn defs(root: &Value) -> impl Iterator<Item = (&str, &Value)> {
+    root.get("$defs")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), v)))
+}
+
+fn def_of<'a>(root: &'a Value, reference: &str) -> Option<&'a Value> {
+    let name = reference.strip_prefix("#/$defs/")?;
+    root.get("$defs")?.get(name)
+}
+
+fn ref_name(schema: &Value) -> Option<&str> {
+    schema.get("$ref")?.as_str()?.strip_prefix("#/$defs/")
+}
+
+/// An externally tagged variant: its tag and, unless it is a unit variant,
+/// the schema of its content.
+fn variant_parts(variant: &Value) -> Option<(&str, Option<&Value>)> {
+    if let Some(c) = variant.get("const").and_then(Value::as_str) {
+        return Some((c, None));
+    }
+    let props = variant.get("properties")?.as_object()?;
+    let (tag, inner) = props.iter().next()?;
+    Some((tag.as_str(), Some(inner)))
+}
+
+/// The kinds of number the format checks, and what each accepts.
+const NUMBER_KINDS: [&str; 5] = ["Finite", "NonNeg", "Positive", "Fraction", "Growth"];
+
+fn range_of(schema: &Value) -> String {
+    let num = |k: &str| schema.get(k).and_then(Value::as_f64);
+    match (num("minimum"), num("exclusiveMinimum"), num("maximum")) {
+        (Some(lo), _, Some(hi)) => format!("[{lo}, {hi}]"),
+        (Some(lo), _, None) => format!("≥ {lo}"),
+        (None, Some(lo), None) => format!("> {lo}"),
+        (None, Some(lo), Some(hi)) => format!("({lo}, {hi}]"),
+        (None, None, Some(hi)) => format!("≤ {hi}"),
+        (None, None, None) => String::new(),
+    }
+}
+
+/// The type of a field as the reference writes it, and its range.
+fn type_of(schema: &Value, root: &Value) -> (String, String) {
+    if let Some(name) = ref_name(schema) {
+        let def = root
+            .get("$defs")
+            .and_then(|d| d.get(name))
+            .unwrap_or(&Value::Null);
+        return match name {
+            n if NUMBER_KINDS.contains(&n) => {
+                let r = range_of(def);
+                ("number".into(), if r.is_empty() { "finite".into() } else { r })
+            }
+            "Series" => ("number or [path](#paths-over-dates)".into(), String::new()),
+            "Dist" => ("[distribution](#distributions)".into(), String::new()),
+            n => (format!("[{n}](#{})", n.to_lowercase()), String::new()),
+        };
+    }
+    if let Some(any) = schema.get("anyOf").and_then(Value::as_array) {
+        let non_null: Vec<&Value> = any
+            .iter()
+            .filter(|s| s.get("type").and_then(Value::as_str) != Some("null"))
+            .collect();
+        if let [only] = non_null.as_slice() {
+            return type_of(only, root);
+        }
+    }
+    let types: Vec<&str> = match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|t| *t != "null")
+            .collect(),
+        _ => Vec::new(),
+    };
+    match types.as_slice() {
+        ["array"] => {
+            let (t, r) = schema
+                .get("items")
+                .map_or_else(|| ("value".into(), String::new()), |i| type_of(i, root));
+            (format!("list of {t}"), r)
+        }
+        ["object"] => {
+            let (t, r) = schema
+                .get("additionalProperties")
+                .map_or_else(|| ("value".into(), String::new()), |i| type_of(i, root));
+            (format!("map: parameter path → {t}"), r)
+        }
+        ["string"] if schema.get("format").and_then(Value::as_str) == Some("date") => {
+            ("date".into(), String::new())
+        }
+        ["string"] => ("string".into(), String::new()),
+        ["integer"] => {
+            let r = match schema.get("format").and_then(Value::as_str) {
+                Some("uint32") => "0 – 4294967295".into(),
+                Some("uint64") => "0 – 2⁶⁴−1".into(),
+                _ => range_of(schema),
+            };
+            ("integer".into(), r)
+        }
+        ["number"] => {
+            let r = range_of(schema);
+            ("number".into(), if r.is_empty() { "finite".into() } else { r })
+        }
+        ["boolean"] => ("bool".into(), String::new()),
+        _ => ("value".into(), String::new()),
+    }
+}
+
+/// The unit of a field, read from its name (the format puts units in
+/// names); empty when the name carries none.
+pub fn unit_of(field: &str) -> &'static str {
+    const SUFFIXES: [(&str, &str); 33] = [
+        ("usd_per_mwh", "USD/MWh"),
+        ("usd_per_year", "USD/yr"),
+        ("t_per_mwh", "t CO₂/MWh"),
+        ("mw_per_year", "MW/yr"),
+        ("wafers_per_month", "wafers/month"),
+        ("stacks_per_month", "stacks/month"),
+        ("units_per_month", "units/month"),
+        ("per_tool_year", "per tool per yr"),
+        ("per_unit_year", "per unit per yr"),
+        ("growth_per_year", "fraction/yr"),
+        ("per_hour", "per h"),
+        ("per_year", "per yr"),
+        ("per_month", "per month"),
+        ("w_per_chip", "W/chip"),
+        ("log10_effective_flop", "log₁₀ FLOP"),
+        ("flop_s", "FLOP/s"),
+        ("flop", "FLOP"),
+        ("mwh", "MWh"),
+        ("mw", "MW"),
+        ("usd", "USD"),
+        ("mm2", "mm²"),
+        ("mm", "mm"),
+        ("power_w", "W"),
+        ("days", "days"),
+        ("hours", "h"),
+        ("months", "months"),
+        ("weeks", "weeks"),
+        ("years", "years"),
+        ("kwpm", "per 1,000 wafers/month"),
+        ("stacks", "stacks"),
+        ("peak_hour", "hour of day"),
+        ("day_of_year", "day of year"),
+        ("wafers", "wafers"),
+    ];
+    SUFFIXES
+        .iter()
+        .find(|(suffix, _)| {
+            field == *suffix || field.strip_suffix(suffix).is_some_and(|head| head.ends_with('_'))
+        })
+        .map_or("", |(_, unit)| *unit)
+}
+
+/// A default value as it would be written in a scenario file.
+fn ron_of(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
+        Value::String(s)
+            if !s.is_empty()
+                && s.chars().all(|c| c.is_ascii_alphanumeric())
+                && s.starts_with(|c: char| c.is_ascii_uppercase()) =>
+        {
+            s.clone()
+        }
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(items) => format!("[{}]", items.iter().map(ron_of).collect::<Vec<_>>().join(", ")),
+        Value::Object(m) => {
+            if m.is_empty() {
+                return "{}".into();
+            }
+            let fields = |m: &Map<String, Value>| {
+                m.iter()
+                    .map(|(k, v)| format!("{k}: {}", ron_of(v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            match m.iter().next() {
+                Some((tag, Value::Object(inner)))
+                    if m.len() == 1 && tag.starts_with(|c: char| c.is_ascii_uppercase()) =>
+                {
+                    // A distribution: parameters in their usual order.
+                    const ORDER: [&str; 14] = [
+                        "value", "mean", "sd", "mu", "sigma", "low", "mode", "high", "alpha", "beta",
+                        "scale", "shape", "values", "weights",
+                    ];
+                    let mut sorted: Vec<(&String, &Value)> = inner.iter().collect();
+                    sorted.sort_by_key(|(k, _)| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+                    let params: Vec<String> = sorted
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", ron_of(v)))
+                        .collect();
+                    format!("{tag}({})", params.join(", "))
+                }
+                _ => format!("({})", fields(m)),
+            }
+        }
+    }
+}
+
+fn number(x: f64) -> String {
+    if x != 0.0 && (x.abs() >= 1e7 || x.abs() < 1e-3) {
+        format!("{x:e}")
+    } else {
+        let plain = format!("{x}");
+        if plain.len() > 10 {
+            let short = format!("{x:.6}");
+            short.trim_end_matches('0').to_owned()
+        } else {
+            plain
+        }
+    }
+}
+
+fn cell(text: &str) -> String {
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('|', "\\|")
+}
+
+// ---------------------------------------------------------------------------
+// The reference.
+
+/// The complete text of `docs/scenarios.md`: the introduction below, then
+/// every struct and enum of the format with each field's type, unit, range,
+/// default and description, all read from the schema.
+pub fn scenarios_markdown() -> String {
+    let scenario = scenario_schema();
+    let variant = variant_schema();
+    let mut md = intro();
+    // Sections in the order a reader meets them: depth first from
+    // `Scenario`, fields in declared order, then `Variant` and what only it
+    // uses. Numbers, paths and distributions have their own sections above.
+    let mut order: Vec<String> = Vec::new();
+    let special = |n: &str| NUMBER_KINDS.contains(&n) || n == "Series" || n == "Dist";
+    fn visit(schema: &Value, root: &Value, order: &mut Vec<String>, special: &dyn Fn(&str) -> bool) {
+        match schema {
+            Value::Object(m) => {
+                if let Some(n) = ref_name(schema)
+                    && !special(n)
+                    && !order.iter().any(|o| o == n)
+                {
+                    order.push(n.to_owned());
+                    if let Some(d) = root.get("$defs").and_then(|d| d.get(n)) {
+                        visit(d, root, order, special);
+                    }
+                }
+                if m.contains_key("properties") {
+                    for (_, p) in ordered_properties(schema, None) {
+                        visit(p, root, order, special);
+                    }
+                }
+                for (k, v) in m {
+                    if k != "properties" && k != "$defs" {
+                        visit(v, root, order, special);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|i| visit(i, root, order, special)),
+            _ => {}
+        }
+    }
+    numbers_paths_distributions(&mut md, &scenario);
+    let _ = writeln!(md, "## Scenario\n");
+    section_body(&mut md, "Scenario", &scenario, &scenario);
+    for (_, p) in ordered_properties(&scenario, Some("Scenario")) {
+        visit(p, &scenario, &mut order, &special);
+    }
+    for name in &order {
+        if let Some(def) = scenario.get("$defs").and_then(|d| d.get(name)) {
+            let _ = writeln!(md, "### {name}\n");
+            section_body(&mut md, name, def, &scenario);
+        }
+    }
+    let _ = writeln!(md, "## Variant\n");
+    section_body(&mut md, "Variant", &variant, &variant);
+    let mut vorder = Vec::new();
+    for (_, p) in ordered_properties(&variant, Some("Variant")) {
+        visit(p, &variant, &mut vorder, &special);
+    }
+    for name in vorder.iter().filter(|n| !order.contains(n)) {
+        if let Some(def) = variant.get("$defs").and_then(|d| d.get(name)) {
+            let _ = writeln!(md, "### {name}\n");
+            section_body(&mut md, name, def, &variant);
+        }
+    }
+    md.truncate(md.trim_end().len());
+    md.push('\n');
+    md
+}
+
+fn section_body(md: &mut String, name: &str, schema: &Value, root: &Value) {
+    if let Some(d) = schema.get("description").and_then(Value::as_str) {
+        let _ = writeln!(md, "{}\n", cell(d));
+    }
+    if schema.get("properties").is_some() {
+        fields_table(md, name, schema, root);
+    } else if let Some(values) = schema.get("enum").and_then(Value::as_array) {
+        let names: Vec<String> = values.iter().map(|v| format!("`{}`", ron_of(v))).collect();
+        let _ = writeln!(md, "One of: {}.\n", names.join(", "));
+    } else if let Some(variants) = schema.get("oneOf").and_then(Value::as_array) {
+        variants_table(md, variants, root);
+    }
+}
+
+fn fields_table(md: &mut String, name: &str, schema: &Value, root: &Value) {
+    let req = required(schema);
+    let _ = writeln!(md, "| field | type | unit | range | default | description |");
+    let _ = writeln!(md, "| --- | --- | --- | --- | --- | --- |");
+    for (field, s) in ordered_properties(schema, Some(name)) {
+        let (ty, range) = type_of(s, root);
+        let default = match s.get("default") {
+            None if req.contains(&field) => "**required**".to_owned(),
+            None | Some(Value::Null) => "none".to_owned(),
+            Some(v) if v.is_object() && ref_name(s).is_some_and(|n| n != "Dist" && n != "Series") => {
+                "every field at its default".to_owned()
+            }
+            Some(v) => format!("`{}`", ron_of(v)),
+        };
+        let desc = s.get("description").and_then(Value::as_str).unwrap_or("");
+        let mut unit = unit_of(field);
+        if unit.is_empty() && range == "[0, 1]" {
+            unit = "fraction";
+        }
+        let _ = writeln!(
+            md,
+            "| `{field}` | {ty} | {unit} | {} | {default} | {} |",
+            range,
+            cell(desc)
+        );
+    }
+    md.push('\n');
+}
+
+fn variants_table(md: &mut String, variants: &[Value], root: &Value) {
+    let _ = writeln!(md, "| form | description |");
+    let _ = writeln!(md, "| --- | --- |");
+    for v in variants {
+        let Some((tag, inner)) = variant_parts(v) else {
+            continue;
+        };
+        let mut desc = v
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let form = match inner {
+            None => format!("`{tag}`"),
+            Some(inner) if inner.get("properties").is_some() => {
+                let fields = ordered_properties(inner, None);
+                let names: Vec<&str> = fields.iter().map(|(f, _)| *f).collect();
+                let details: Vec<String> = fields
+                    .iter()
+                    .map(|(f, s)| {
+                        let (ty, range) = type_of(s, root);
+                        let r = if range.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {range}")
+                        };
+                        let d = s.get("description").and_then(Value::as_str).unwrap_or("");
+                        format!("`{f}` ({ty}{r}): {d}")
+                    })
+                    .collect();
+                desc = format!("{desc}<br>{}", details.join("<br>"));
+                format!(
+                    "`{tag}({})`",
+                    names
+                        .iter()
+                        .map(|n| format!("{n}: …"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+            Some(inner) => {
+                let (ty, range) = type_of(inner, root);
+                if desc.is_empty()
+                    && let Some(d) =
+                        ref_name(inner).and_then(|n| root.get("$defs")?.get(n)?.get("description"))
+                {
+                    desc = d.as_str().unwrap_or("").to_owned();
+                }
+                let r = if range.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({range})")
+                };
+                format!("`{tag}(…)`: {ty}{r}")
+            }
+        };
+        let _ = writeln!(md, "| {form} | {} |", cell(&desc));
+    }
+    md.push('\n');
+}
+
+fn numbers_paths_distributions(md: &mut String, root: &Value) {
+    let _ = writeln!(md, "## Numbers\n");
+    let _ = writeln!(
+        md,
+        "Every number is checked while the file is read; NaN and infinities are always refused. \
+         The reference's *range* column says which of these a field takes.\n"
+    );
+    let _ = writeln!(md, "| kind | range | meaning |");
+    let _ = writeln!(md, "| --- | --- | --- |");
+    for kind in NUMBER_KINDS {
+        if let Some(def) = root.get("$defs").and_then(|d| d.get(kind)) {
+            let r = range_of(def);
+            let desc = def.get("description").and_then(Value::as_str).unwrap_or("");
+            let _ = writeln!(
+                md,
+                "| `{kind}` | {} | {} |",
+                if r.is_empty() { "finite" } else { &r },
+                cell(desc)
+            );
+        }
+    }
+    md.push('\n');
+    if let Some(series) = root.get("$defs").and_then(|d| d.get("Series")) {
+        let _ = writeln!(md, "## Paths over dates\n");
+        let desc = series.get("description").and_then(Value::as_str).unwrap_or("");
+        let _ = writeln!(md, "{}\n", cell(desc));
+        let _ = writeln!(
+            md,
+            "```ron\ndemand_growth_per_year: 0.05,                                          // constant\n\
+             demand_growth_per_year: [(\"2025-01-01\", 0.05), (\"2030-01-01\", 0.03)],   // straight lines\n\
+             units_per_month: (step: [(\"2025-01-01\", 4000), (\"2026-07-01\", 0)]),       // held until the next date\n```\n"
+        );
+        let _ = writeln!(
+            md,
+            "Dates are ISO `YYYY-MM-DD` and must increase. Fields that take a path say *number or path* in their type.\n"
+        );
+    }
+    if let Some(dist) = root.get("$defs").and_then(|d| d.get("Dist")) {
+        let _ = writeln!(md, "## Distributions\n");
+        section_body(md, "Dist", dist, root);
+    }
+}
+
+fn intro() -> String {
+    use crate::load::{MAX_BASE_DEPTH, MAX_FILE_BYTES};
+    use crate::run::MAX_ENTITIES_PER_LIST;
+    format!(
+        r#"# Scenario reference
+
+<!-- Generated from the code by `stack::reference::scenarios_markdown`; do not edit.
+     Regenerate: AISTACK_BLESS=1 cargo test -p aistack-stack --test reference -->
+
+A scenario is one [RON](https://github.com/ron-rs/ron) file: either a complete
+`Scenario(...)` or a `Variant(...)` that starts from another file and lists
+what differs. Check one with `aistack validate FILE`; an error names the file,
+line, column and field path, and suggests a fix where it can. For editor
+completion, `aistack schema > scenario.schema.json` prints a JSON Schema of
+`Scenario` (`aistack schema --variant` of `Variant`).
+
+This file is generated from the types that read scenarios, so it lists every
+field the loader accepts and nothing else; a test fails when they differ or
+when a field has no description.
+
+## Writing RON
+
+- A struct is `( field: value, ... )`, optionally named: `Scenario( ... )`.
+  Fields may come in any order; unknown fields are refused.
+- Lists are `[a, b]`, maps `{{ "key": value }}`, strings `"..."`, dates are
+  strings `"2025-01-01"`, comments `// ...` and `/* ... */`.
+- An enum value is its name, with its content in parentheses where it has
+  one: `Gas`, `Exp(mean: 3)`, `QuotaPerMonth(500)`.
+- An optional field takes a plain value (`capacity_factor: 0.2`, not
+  `Some(0.2)`); leaving it out gives its default.
+
+## Numbers, paths and distributions
+
+A field's *type* column says what it accepts:
+
+- **number**: a plain number, checked against the field's range (see
+  [Numbers](#numbers)). Units are in field names (`_mw`, `_usd`,
+  `_per_year`, …) and in the *unit* column.
+- **number or path**: a number, or values over dates (see
+  [Paths over dates](#paths-over-dates)), for parameters that change over
+  the horizon (demand growth, additions per year, import quotas).
+- **distribution**: a *stochastic process*, drawn many times during a run
+  (repair times, construction lead times, months between releases); see
+  [Distributions](#distributions).
+
+## Uncertain parameters
+
+Any number reachable by a parameter path can be made uncertain: list it in
+`uncertain`, mapping its path to a distribution. It is drawn **once per
+run**, from its own random stream of the run's seed (so adding a parameter
+leaves the others' draws unchanged), and the draw replaces the value written
+in the file. Each uncertain parameter is checked at load at its 0.1 % and
+99.9 % quantiles (the others at their medians), so a distribution that
+strays out of its field's range is refused with the parameter named.
+`correlations` sets rank correlations between uncertain parameters for
+Monte Carlo batches.
+
+```ron
+uncertain: {{
+    "labs.deepseek.mfu": Triangular(low: 0.30, mode: 0.38, high: 0.45),
+    "plants.southwest-hydro.capacity_factor": Beta(alpha: 8, beta: 12),
+}},
+```
+
+## Parameter paths
+
+A parameter path names one number of a scenario with dots:
+
+- a top-level or settings field: `horizon_years`, `settings.install_delay_days`,
+  `chips.hbm.imports_stacks_per_month`;
+- a field of a named entity: the list, the entity's `name`, the field:
+  `labs.deepseek.mfu`, `regions.east.demand_avg_mw`;
+- a parameter of a distribution: `labs.deepseek.release_cadence_months.mean`.
+
+Only lists of named entities can be indexed (a lab's `sites` or `fleet`
+cannot). A misspelt segment is refused with a suggestion.
+
+## Variants
+
+A variant names a `base` (resolved relative to the variant's own file) and
+lists only what differs, so a policy variant is a few lines:
+
+```ron
+Variant(
+    base: "china-2025.ron",
+    name: "export-controls-tighten",
+    set: {{ "imports.h20-imports.units_per_month": [("2025-01-01", 40000), ("2026-01-01", 0)] }},
+    add: [ Policy((name: "hbm-ban", date: "2026-01-01", action: ExportControl(item: Hbm, control: Ban))) ],
+    remove: [ "die_banks.tsmc-die-bank" ],
+)
+```
+
+It is applied to the base in this order: `remove` (entities as
+`list.name`), `add` (an entity replaces the base's entity of the same kind
+and name, or is appended), `set` (numbers or paths by parameter path),
+`uncertain` (added or replaced by path), `correlations` (replace the base's
+when not empty); `name` and `description` replace the base's. The result is
+checked like a complete scenario. Variants may stack (a variant of a
+variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
+
+## Defaults and limits
+
+The *default* column gives the value a field takes when it is left out;
+**required** fields have none. A valid scenario declares at least `name`,
+`start`, `horizon_years`, one region and one lab. Names are unique within a
+list. A file may be at most {MAX_FILE_BYTES} bytes, a list at most
+{MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
+more than `settings.max_events` events.
+
+"#
+    )
+}

@@ -1,0 +1,197 @@
+//! `docs/scenarios.md` and the JSON Schema are generated from the code; these
+//! tests fail when the committed reference is stale, when a field has no
+//! description, or when a description states a default the code does not
+//! apply. Regenerate the reference with
+//! `AISTACK_BLESS=1 cargo test -p aistack-stack --test reference`.
+
+use serde_json::Value;
+use stack::reference;
+use std::path::{Path, PathBuf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+#[test]
+fn docs_scenarios_md_is_generated_from_the_code() {
+    let path = repo().join("docs/scenarios.md");
+    let fresh = reference::scenarios_markdown();
+    if std::env::var_os("AISTACK_BLESS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != fresh {
+        let line = committed
+            .lines()
+            .zip(fresh.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || committed.lines().count().min(fresh.lines().count()) + 1,
+                |i| i + 1,
+            );
+        panic!(
+            "docs/scenarios.md is out of date with the scenario types (first difference at line {line}).\n\
+             Regenerate it with:\n\n    AISTACK_BLESS=1 cargo test -p aistack-stack --test reference\n"
+        );
+    }
+}
+
+#[test]
+fn every_field_is_documented() {
+    let missing = reference::undocumented();
+    assert!(
+        missing.is_empty(),
+        "these fields, types or variants of the scenario format have no doc comment \
+         (add a `///` line in crates/stack/src/scenario.rs or schema/*.rs):\n  {}",
+        missing.join("\n  ")
+    );
+}
+
+#[test]
+fn stated_defaults_match_the_code() {
+    let wrong = reference::stated_default_mismatches();
+    assert!(
+        wrong.is_empty(),
+        "these doc comments state a default the code does not apply:\n  {}",
+        wrong.join("\n  ")
+    );
+}
+
+#[test]
+fn every_struct_has_a_declared_field_order() {
+    let orders = reference::field_orders();
+    let mut missing = Vec::new();
+    for root in [reference::scenario_schema(), reference::variant_schema()] {
+        for (name, def) in root["$defs"].as_object().unwrap() {
+            if def.get("properties").is_some() && !orders.iter().any(|(n, _)| n == name) {
+                missing.push(name.clone());
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "add `fields_of::<…Data>()` for these structs to `field_orders` in crates/stack/src/reference.rs: {missing:?}"
+    );
+    // And the declared fields are the schema's fields.
+    let scenario = reference::scenario_schema();
+    for (name, fields) in orders {
+        let def = if name == "Scenario" {
+            &scenario
+        } else if name == "Variant" {
+            continue;
+        } else {
+            &scenario["$defs"][name]
+        };
+        let mut declared: Vec<&str> = fields.to_vec();
+        let mut in_schema: Vec<&str> = def["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} is not in the schema"))
+            .keys()
+            .map(String::as_str)
+            .collect();
+        declared.sort_unstable();
+        in_schema.sort_unstable();
+        assert_eq!(declared, in_schema, "{name}");
+    }
+}
+
+#[test]
+fn every_reference_in_the_schema_resolves() {
+    for root in [reference::scenario_schema(), reference::variant_schema()] {
+        let text = root.to_string();
+        for part in text.split("\"$ref\":\"#/$defs/").skip(1) {
+            let name = part.split('"').next().unwrap();
+            assert!(root["$defs"].get(name).is_some(), "dangling $ref {name}");
+        }
+        assert_eq!(root["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(root["additionalProperties"], false);
+    }
+}
+
+/// The hand-written schema of `Dist` lists exactly `Dist`'s variants and
+/// each variant's fields (read from the loader's own error messages).
+#[test]
+fn dist_schema_matches_dist() {
+    let schema = reference::scenario_schema();
+    let variants = schema["$defs"]["Dist"]["oneOf"].as_array().unwrap();
+    let in_schema: Vec<(String, Vec<String>)> = variants
+        .iter()
+        .map(|v| {
+            let (tag, inner) = v["properties"].as_object().unwrap().iter().next().unwrap();
+            let mut fields: Vec<String> = inner["properties"].as_object().unwrap().keys().cloned().collect();
+            fields.sort();
+            (tag.clone(), fields)
+        })
+        .collect();
+    let expected_list = |e: ron::error::SpannedError| -> Vec<String> {
+        match e.code {
+            ron::Error::NoSuchEnumVariant { expected, .. }
+            | ron::Error::NoSuchStructField { expected, .. } => {
+                expected.iter().map(|s| s.to_string()).collect()
+            }
+            other => panic!("unexpected error {other:?}"),
+        }
+    };
+    let tags = expected_list(ron::from_str::<scheduler::Dist>("NoSuchDistribution(x: 0)").unwrap_err());
+    let schema_tags: Vec<String> = in_schema.iter().map(|(t, _)| t.clone()).collect();
+    assert_eq!(tags, schema_tags, "Dist variants vs DistSchema in reference.rs");
+    for (tag, fields) in &in_schema {
+        let mut real =
+            expected_list(ron::from_str::<scheduler::Dist>(&format!("{tag}(no_such_field: 0)")).unwrap_err());
+        real.sort();
+        assert_eq!(
+            &real, fields,
+            "fields of Dist::{tag} vs DistSchema in reference.rs"
+        );
+    }
+}
+
+/// The variant example in the reference loads against the real baseline.
+#[test]
+fn the_reference_examples_load() {
+    let md = reference::scenarios_markdown();
+    let mut checked = 0;
+    for block in md.split("```ron\n").skip(1) {
+        let code = block.split("```").next().unwrap();
+        if code.starts_with("Variant(") {
+            let name = repo().join("examples/scenarios/reference-example.ron");
+            if let Err(e) = stack::Scenario::from_text(&name, code) {
+                panic!("the variant example in docs/scenarios.md does not load: {e}\n{code}");
+            }
+            checked += 1;
+        }
+        if code.starts_with("uncertain:") {
+            let base = repo().join("examples/scenarios/china-2025.ron");
+            let text = format!("Variant(base: {:?}, {code})", base.display().to_string());
+            if let Err(e) = stack::Scenario::from_text(&base.with_file_name("x.ron"), &text) {
+                panic!("the `uncertain` example in docs/scenarios.md does not load: {e}\n{code}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2);
+}
+
+#[test]
+fn units_are_read_from_field_names() {
+    assert_eq!(reference::unit_of("installed_mw"), "MW");
+    assert_eq!(reference::unit_of("storage_mwh"), "MWh");
+    assert_eq!(reference::unit_of("marginal_cost_usd_per_mwh"), "USD/MWh");
+    assert_eq!(reference::unit_of("peak_flop_s"), "FLOP/s");
+    assert_eq!(reference::unit_of("power_w"), "W");
+    assert_eq!(reference::unit_of("days"), "days");
+    assert_eq!(reference::unit_of("name"), "");
+    assert_eq!(reference::unit_of("overhead_w_per_chip"), "W/chip");
+}
+
+#[test]
+fn schema_describes_defaults_and_ranges() {
+    let s = reference::scenario_schema();
+    let region = &s["$defs"]["Region"]["properties"];
+    assert_eq!(region["household_share"]["default"], Value::from(0.3));
+    assert_eq!(s["$defs"]["Fraction"]["maximum"], Value::from(1));
+    assert_eq!(s["properties"]["seed"]["default"], Value::from(1));
+    let v = reference::variant_schema();
+    assert!(v["required"].as_array().unwrap().contains(&Value::from("base")));
+}
