@@ -140,6 +140,11 @@ impl Grid {
             // Grid::new creates a group for every build-out target, so this is unreachable.
             return Ok(());
         };
+        let now = agenda.now();
+        if self.started {
+            // Outages due by now happen on the old fleet.
+            self.catch_up_outages(g, now)?;
+        }
         let group = &mut self.groups[g];
         group.installed_mw = (group.installed_mw + mw).min(MAX_MW);
         if let Some(o) = group.outages.as_mut() {
@@ -147,7 +152,7 @@ impl Grid {
             let added = units - o.units_total;
             o.units_total = units;
             if added > 0 && self.started {
-                self.units_returned(g, added, agenda)?;
+                o.units_returned(added, now);
             }
         }
         Ok(())

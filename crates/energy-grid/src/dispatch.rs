@@ -21,8 +21,11 @@ impl Grid {
             .clock
             .features(now.ticks() as f64 + 0.5 * self.dt.as_secs_f64());
 
-        // 1. Availability of every group.
+        // 1. Availability of every group (forced outages due by now applied first).
         for g in &mut self.groups {
+            if let Some(o) = g.outages.as_mut() {
+                o.catch_up(now, &g.name)?;
+            }
             let frac = match &mut g.kind {
                 GroupKind::Firm => match &g.outages {
                     Some(o) if o.units_total > 0 => {

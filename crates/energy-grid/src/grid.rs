@@ -100,8 +100,8 @@ fn build_group(
         unit_size_mw: g.unit_size_mw,
         units_total: units_for(g.installed_mw, g.unit_size_mw),
         units_down: 0,
-        next_failure: None,
         next_failure_at: None,
+        repairs: std::collections::BinaryHeap::new(),
     });
     Ok(GroupState {
         name: g.name.clone(),
@@ -356,8 +356,10 @@ impl Grid {
         }
         self.started = true;
         agenda.schedule_at(now, GridEvent::Dispatch)?;
-        for g in 0..self.groups.len() {
-            self.reschedule_failure(g, agenda)?;
+        for g in &mut self.groups {
+            if let Some(o) = g.outages.as_mut() {
+                o.draw_next_failure(now);
+            }
         }
         self.start_buildout(agenda)?;
         self.start_droughts(agenda)?;
@@ -377,8 +379,11 @@ impl Grid {
                 self.dispatch(now, signals)?;
                 agenda.schedule_after(self.dt, GridEvent::Dispatch)?;
             }
-            GridEvent::UnitFailure { group } => self.on_unit_failure(group.index(), agenda)?,
-            GridEvent::UnitRepaired { group } => self.on_unit_repaired(group.index(), agenda)?,
+            GridEvent::UnitFailure { group } | GridEvent::UnitRepaired { group } => {
+                if group.index() < self.groups.len() {
+                    self.catch_up_outages(group.index(), agenda.now())?;
+                }
+            }
             GridEvent::ProjectResolved { project } => self.on_project_resolved(project, agenda, signals)?,
             GridEvent::ProgrammeStep { programme } => self.on_programme_step(programme as usize, agenda)?,
             GridEvent::DroughtStart {

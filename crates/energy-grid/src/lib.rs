@@ -6,7 +6,7 @@
 //! # The cycle
 //!
 //! ```text
-//! GridConfig ──Grid::new──▶ Grid ──start──▶ Dispatch, UnitFailure, ProjectResolved, ProgrammeStep, DroughtStart …
+//! GridConfig ──Grid::new──▶ Grid ──start──▶ Dispatch, ProjectResolved, ProgrammeStep, DroughtStart …
 //!                             ▲                                 │
 //!   add_load / set_load_demand / request_connection (wiring)    ▼
 //!                             └──────── handle(event) ──▶ GridSignal::{LoadServed, ConnectionGranted, ProjectCompleted}

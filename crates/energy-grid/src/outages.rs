@@ -3,130 +3,117 @@
 //!
 //! Outages: each running unit of a group fails at `failure_rate_per_year`,
 //! independently, so the time to the group's next failure is exponential
-//! with rate `units_up × rate`. The grid keeps one pending failure event per
-//! group. After a failure it draws the next one afresh from the units still
+//! with rate `units_up × rate`. The group keeps the instant of its next
+//! failure; after a failure it draws the next one afresh from the units still
 //! running (exact, by memorylessness). When units come back (repair, or new
-//! capacity) each draws its own failure time and the group's event moves
-//! earlier only if one of them would fail first (exact, by superposition of
-//! independent exponentials), so a repair rarely touches the queue. Each
-//! failed unit gets its own repair event, with a repair time drawn from the
-//! group's distribution. Over a long run a unit is
-//! down `λ·r / (1 + λ·r)` of the time (λ the failure rate, r the mean repair
-//! time), which the tests check.
+//! capacity) each draws its own failure time and the group's next failure
+//! moves earlier only if one of them would fail first (exact, by
+//! superposition of independent exponentials). Each failed unit gets its own
+//! repair instant, drawn from the group's repair-time distribution. Over a
+//! long run a unit is down `λ·r / (1 + λ·r)` of the time (λ the failure
+//! rate, r the mean repair time), which the tests check.
+//!
+//! Failures and repairs are not scheduler events: a group's availability is
+//! only read by dispatch, so each group keeps its next failure instant and a
+//! small heap of repair instants, and every dispatch (and every change of the
+//! group's capacity) first applies, in time order, the failures and repairs
+//! due by then. The draws, their order and their instants are those one event
+//! per failure and per repair would give; an outage or repair at the very tick
+//! of a dispatch counts for that dispatch.
 //!
 //! Droughts multiply the availability of a region's hydro by `1 − depth`
 //! while they last (overlapping droughts multiply).
 
 use crate::grid::{Grid, SECS_PER_YEAR_F};
-use crate::state::{GridEvent, PlantGroupId, RegionId};
+use crate::state::{GridEvent, Outages, RegionId};
 use crate::validate::GridError;
 use rand::Rng;
 use rand_distr::Exp1;
-use scheduler::{Agenda, Duration, SECS_PER_DAY};
+use scheduler::{Agenda, Duration, SECS_PER_DAY, SimTime};
+use std::cmp::Reverse;
 
-impl Grid {
-    /// Cancels the group's pending failure and draws the next one from the
-    /// units now running.
-    pub(crate) fn reschedule_failure(
-        &mut self,
-        g: usize,
-        agenda: &mut impl Agenda<GridEvent>,
-    ) -> Result<(), GridError> {
-        let Some(o) = self.groups[g].outages.as_mut() else {
-            return Ok(());
-        };
-        if let Some(key) = o.next_failure.take() {
-            agenda.cancel(key);
-        }
-        o.next_failure_at = None;
-        let up = o.units_total - o.units_down;
+impl Outages {
+    /// Draws the next failure from the units running at `now`.
+    pub(crate) fn draw_next_failure(&mut self, now: SimTime) {
+        self.next_failure_at = None;
+        let up = self.units_total.saturating_sub(self.units_down);
         if up == 0 {
-            return Ok(());
+            return;
         }
-        let draw: f64 = o.rng.sample(Exp1);
-        let secs = draw / (f64::from(up) * o.failure_rate_per_year) * SECS_PER_YEAR_F;
+        let draw: f64 = self.rng.sample(Exp1);
+        let secs = draw / (f64::from(up) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
         // A failure beyond the clock's range never happens in practice.
-        if let Some(at) = Duration::from_secs_f64(secs).and_then(|d| agenda.now().checked_add(d)) {
-            let key = agenda.schedule_at(
-                at,
-                GridEvent::UnitFailure {
-                    group: PlantGroupId(g as u32),
-                },
-            )?;
-            o.next_failure = Some(key);
-            o.next_failure_at = Some(at);
-        }
-        Ok(())
+        self.next_failure_at = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d));
     }
 
-    /// `returned` more units are running: each draws its own time to failure;
-    /// the group's pending failure moves earlier if one of them fails first.
-    pub(crate) fn units_returned(
-        &mut self,
-        g: usize,
-        returned: u32,
-        agenda: &mut impl Agenda<GridEvent>,
-    ) -> Result<(), GridError> {
-        let Some(o) = self.groups[g].outages.as_mut() else {
-            return Ok(());
-        };
-        let (Some(key), Some(at)) = (o.next_failure, o.next_failure_at) else {
+    /// `returned` more units are running at `now`: each draws its own time to
+    /// failure; the group's next failure moves earlier if one of them fails first.
+    pub(crate) fn units_returned(&mut self, returned: u32, now: SimTime) {
+        let Some(at) = self.next_failure_at else {
             // No failure pending (every unit was down): draw from scratch.
-            return self.reschedule_failure(g, agenda);
+            self.draw_next_failure(now);
+            return;
         };
-        let draw: f64 = o.rng.sample(Exp1);
-        let secs = draw / (f64::from(returned) * o.failure_rate_per_year) * SECS_PER_YEAR_F;
-        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| agenda.now().checked_add(d)) {
+        let draw: f64 = self.rng.sample(Exp1);
+        let secs = draw / (f64::from(returned) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
+        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
             if candidate < at {
-                agenda.reschedule(key, candidate)?;
-                o.next_failure_at = Some(candidate);
+                self.next_failure_at = Some(candidate);
             }
         }
-        Ok(())
     }
 
-    pub(crate) fn on_unit_failure(
-        &mut self,
-        g: usize,
-        agenda: &mut impl Agenda<GridEvent>,
-    ) -> Result<(), GridError> {
-        let now = agenda.now();
-        let group = &mut self.groups[g];
-        let Some(o) = group.outages.as_mut() else {
-            return Ok(());
-        };
-        o.next_failure = None;
-        o.next_failure_at = None;
-        if o.units_down < o.units_total {
-            o.units_down += 1;
-            let days = o.repair_time_days.sample(o.rng.as_mut());
+    /// Applies, in time order, every failure and repair due at or before
+    /// `until` (a repair first when both fall on one tick). `group` names the
+    /// group in errors.
+    pub(crate) fn catch_up(&mut self, until: SimTime, group: &str) -> Result<(), GridError> {
+        loop {
+            let repair = self.repairs.peek().map(|r| SimTime(r.0));
+            let failure = self.next_failure_at;
+            match (repair, failure) {
+                (Some(r), f) if r <= until && f.is_none_or(|f| r <= f) => {
+                    self.repairs.pop();
+                    self.units_down = self.units_down.saturating_sub(1);
+                    self.units_returned(1, r);
+                }
+                (_, Some(f)) if f <= until => self.fail_one(f, group)?,
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// One running unit fails at `now`: it goes down until its repair, and the
+    /// next failure is drawn from the units still running.
+    fn fail_one(&mut self, now: SimTime, group: &str) -> Result<(), GridError> {
+        self.next_failure_at = None;
+        if self.units_down < self.units_total {
+            self.units_down += 1;
+            let days = self.repair_time_days.sample(self.rng.as_mut());
             let repair = Duration::from_secs_f64(days * SECS_PER_DAY as f64).ok_or_else(|| {
                 GridError::NotComputable {
-                    what: format!("repair time of plant group `{}`", group.name),
+                    what: format!("repair time of plant group `{group}`"),
                     at_secs: now.ticks(),
                     detail: format!("drew {days} days"),
                 }
             })?;
-            agenda.schedule_after(
-                repair,
-                GridEvent::UnitRepaired {
-                    group: PlantGroupId(g as u32),
-                },
-            )?;
+            // A repair beyond the clock's range never comes.
+            if let Some(at) = now.checked_add(repair) {
+                self.repairs.push(Reverse(at.ticks()));
+            }
         }
-        // The fired event is gone: draw the next failure from the units still running.
-        self.reschedule_failure(g, agenda)
+        self.draw_next_failure(now);
+        Ok(())
     }
+}
 
-    pub(crate) fn on_unit_repaired(
-        &mut self,
-        g: usize,
-        agenda: &mut impl Agenda<GridEvent>,
-    ) -> Result<(), GridError> {
-        if let Some(o) = self.groups[g].outages.as_mut() {
-            o.units_down = o.units_down.saturating_sub(1);
+impl Grid {
+    /// Brings group `g`'s forced outages up to `now` (see the module docs).
+    pub(crate) fn catch_up_outages(&mut self, g: usize, now: SimTime) -> Result<(), GridError> {
+        let group = &mut self.groups[g];
+        match group.outages.as_mut() {
+            Some(o) => o.catch_up(now, &group.name),
+            None => Ok(()),
         }
-        self.units_returned(g, 1, agenda)
     }
 
     /// Schedules the configured droughts and the first drought of each process.

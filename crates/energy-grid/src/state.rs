@@ -3,7 +3,9 @@
 
 use crate::config::{LoadClass, Technology};
 use crate::profiles::{DemandShape, SolarShape, WeatherProcess};
-use scheduler::{Dist, Duration, EventKey, SimTime, StreamRng, TimePath};
+use scheduler::{Dist, Duration, SimTime, StreamRng, TimePath};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A region, as numbered by [`Grid::region_id`](crate::Grid::region_id) (config order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -42,12 +44,15 @@ id_index!(ProjectId);
 pub enum GridEvent {
     /// Dispatch the grid for the next interval, then schedule the next dispatch.
     Dispatch,
-    /// One running unit of the group fails.
+    /// One running unit of the group fails. No longer scheduled: outages
+    /// are applied by each dispatch (see the `outages` module); handling one
+    /// only brings the group up to date. Kept so that existing callers compile.
     UnitFailure {
         /// The plant group.
         group: PlantGroupId,
     },
-    /// One failed unit of the group is back.
+    /// One failed unit of the group is back. No longer scheduled, like
+    /// [`GridEvent::UnitFailure`].
     UnitRepaired {
         /// The plant group.
         group: PlantGroupId,
@@ -194,7 +199,7 @@ pub struct PlantGroupState {
     pub generation_mw: f64,
     /// Units (0 for groups without forced outages).
     pub units_total: u32,
-    /// Units on forced outage now.
+    /// Units on forced outage as of the last dispatch.
     pub units_down: u32,
 }
 
@@ -215,9 +220,10 @@ pub(crate) struct Outages {
     pub unit_size_mw: f64,
     pub units_total: u32,
     pub units_down: u32,
-    pub next_failure: Option<EventKey>,
-    /// When the pending failure fires.
+    /// When the next unit fails (`None`: every unit is down, or never).
     pub next_failure_at: Option<SimTime>,
+    /// Repair instants (ticks) of the units down, earliest on top.
+    pub repairs: BinaryHeap<Reverse<u64>>,
 }
 
 #[derive(Clone, Debug)]
