@@ -1,0 +1,223 @@
+//! Every file under `examples/scenarios/` (recursively) is a complete,
+//! runnable scenario: each loads, runs for its whole horizon, and produces
+//! sane outputs — finite samples, releases, and energy that balances.
+
+use stack::{RunOptions, RunOutput, Scenario, run};
+use std::path::{Path, PathBuf};
+
+fn examples_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios")
+}
+
+fn ron_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            ron_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "ron") {
+            out.push(p);
+        }
+    }
+}
+
+fn scalar(out: &RunOutput, key: &str) -> Result<f64, String> {
+    out.scalars
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| format!("no scalar `{key}`"))
+}
+
+/// The sanity checks every example must pass; an error says which.
+fn check(s: &Scenario, out: &RunOutput) -> Result<(), String> {
+    // Every sample and scalar is a finite number.
+    if let Some(r) = out.series.iter().find(|r| !r.value.is_finite()) {
+        return Err(format!(
+            "{} of {} on {} is {}",
+            r.metric, r.entity, r.date, r.value
+        ));
+    }
+    if let Some((k, v)) = out.scalars.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(format!("scalar {k} is {v}"));
+    }
+    // Samples cover the horizon: the last one is within a sampling interval
+    // of the end.
+    let last = out
+        .series
+        .iter()
+        .map(|r| r.time_year)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let start = out
+        .series
+        .iter()
+        .map(|r| r.time_year)
+        .fold(f64::INFINITY, f64::min);
+    let horizon = s.data.horizon_years.get();
+    let interval = f64::from(s.data.settings.sample_every_months) / 12.0;
+    if last - start < horizon - interval - 0.01 {
+        return Err(format!(
+            "samples span {start:.3}..{last:.3}, horizon {horizon} years"
+        ));
+    }
+    // Labs release models, in date order, within the horizon, each of a
+    // positive size; the largest release is the largest run.
+    if out.releases.is_empty() {
+        return Err("no release in the whole horizon".into());
+    }
+    let end_days = horizon * 365.25 + 1.0;
+    let mut prev = 0.0;
+    let mut largest_release: f64 = 0.0;
+    for r in &out.releases {
+        let d = r.at.as_days();
+        if d < prev || d > end_days {
+            return Err(format!("release at day {d:.1} out of order or after the horizon"));
+        }
+        prev = d;
+        if !(r.physical_flop > 0.0 && r.physical_flop.is_finite()) {
+            return Err(format!("release of {} FLOP", r.physical_flop));
+        }
+        largest_release = largest_release.max(r.physical_flop);
+    }
+    let largest = scalar(out, "training.largest_run_flop")?;
+    if largest != largest_release {
+        return Err(format!(
+            "training.largest_run_flop {largest:e} differs from the largest release {largest_release:e}"
+        ));
+    }
+    if scalar(out, "training.releases_total")? != out.releases.len() as f64 {
+        return Err("training.releases_total differs from the release list".into());
+    }
+    // Energy balances: generation covers the served demand (demand − unserved)
+    // plus what links and batteries lose (3 % per link crossing and a 15 %
+    // round trip by default, bounded here by 5 % of the total); nothing is
+    // served that was not generated.
+    let demand = scalar(out, "energy.demand_mwh_total")?;
+    let unserved = scalar(out, "energy.unserved_mwh_total")?;
+    let generation = scalar(out, "energy.generation_mwh_total")?;
+    let served = demand - unserved;
+    if !(demand > 0.0 && (0.0..=demand).contains(&unserved)) {
+        return Err(format!("demand {demand:e} MWh, unserved {unserved:e} MWh"));
+    }
+    if generation < served * (1.0 - 1e-6) || generation > served * 1.05 {
+        return Err(format!(
+            "generation {generation:e} MWh does not balance served demand {served:e} MWh"
+        ));
+    }
+    let fraction = scalar(out, "energy.unserved_fraction")?;
+    if (fraction - unserved / demand).abs() > 1e-9 + 1e-6 * fraction {
+        return Err(format!("unserved fraction {fraction} ≠ {unserved} / {demand}"));
+    }
+    // Datacenters are part of the grid's demand: the labs cannot use more
+    // energy than the grid was asked for.
+    let training = scalar(out, "training.energy_mwh_total")?;
+    if !(training > 0.0 && training <= demand) {
+        return Err(format!(
+            "training energy {training:e} MWh vs demand {demand:e} MWh"
+        ));
+    }
+    // The monthly national flows add up to the run's totals.
+    let monthly: f64 = out
+        .series
+        .iter()
+        .filter(|r| r.metric == "energy.demand_mwh" && r.entity == "national")
+        .map(|r| r.value)
+        .sum();
+    if (monthly / demand - 1.0).abs() > 1e-6 {
+        return Err(format!(
+            "monthly demand sums to {monthly:e} MWh, total {demand:e} MWh"
+        ));
+    }
+    Ok(())
+}
+
+#[test]
+fn every_example_runs_its_whole_horizon_with_sane_outputs() {
+    let mut files = Vec::new();
+    ron_files(&examples_dir(), &mut files);
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "minimal.ron",
+        "china-2025.ron",
+        "us-2025.ron",
+        "drought-2027.ron",
+        "export-controls-tighten.ron",
+        "no-spillovers.ron",
+        "grid-crunch.ron",
+        "llama-3.1-405b.ron",
+    ] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing from {names:?}"
+        );
+    }
+    let mut failures = Vec::new();
+    for path in &files {
+        let t0 = std::time::Instant::now();
+        let result = Scenario::load(path)
+            .map_err(|e| format!("does not load: {e}"))
+            .and_then(|s| {
+                let out = run(&s, &RunOptions::default()).map_err(|e| format!("run fails: {e}"))?;
+                check(&s, &out)
+            });
+        eprintln!("{}: {:.1} s", path.display(), t0.elapsed().as_secs_f64());
+        if let Err(e) = result {
+            failures.push(format!("{}: {e}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The embedded default is the file on disk.
+#[test]
+fn embedded_default_is_china_2025() {
+    let embedded = Scenario::embedded_default().expect("embedded default loads");
+    let file = Scenario::load(&examples_dir().join("china-2025.ron")).expect("china-2025.ron loads");
+    assert_eq!(embedded.data, file.data);
+}
+
+/// The variants differ from the baseline where they say they do.
+#[test]
+fn variants_change_what_they_say() {
+    let load = |f: &str| Scenario::load(&examples_dir().join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    let base = load("china-2025.ron");
+    let drought = load("drought-2027.ron");
+    assert_eq!(drought.data.droughts.len(), base.data.droughts.len() + 1);
+    let tight = load("export-controls-tighten.ron");
+    assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
+    let nospill = load("no-spillovers.ron");
+    assert!(
+        nospill
+            .data
+            .labs
+            .iter()
+            .all(|l| l.spillover_catch_up_share.get() == 0.0)
+    );
+    assert!(
+        nospill
+            .draw_values(7)
+            .iter()
+            .zip(nospill.parameters())
+            .all(|(v, p)| { !p.path.ends_with("spillover_catch_up_share") || *v == 0.0 })
+    );
+    let crunch = load("grid-crunch.ron");
+    assert!(
+        crunch
+            .data
+            .regions
+            .iter()
+            .all(|r| r.demand_growth_per_year.max() > 0.065)
+    );
+    // Variants keep the baseline's uncertain parameters.
+    for v in [&drought, &tight, &nospill, &crunch] {
+        for p in base.data.uncertain.keys() {
+            assert!(v.data.uncertain.contains_key(p), "{} lost {p}", v.name());
+        }
+    }
+}
