@@ -23,7 +23,7 @@ impl Grid {
 
         // 1. Availability of every group (forced outages due by now applied first).
         for g in &mut self.groups {
-            if let Some(o) = g.outages.as_mut() {
+            if let Some(o) = g.outages.as_mut().filter(|o| o.next_due <= now.ticks()) {
                 o.catch_up(now, &g.name)?;
             }
             let frac = match &mut g.kind {

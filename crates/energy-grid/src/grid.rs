@@ -102,6 +102,7 @@ fn build_group(
         units_down: 0,
         next_failure_at: None,
         repairs: std::collections::BinaryHeap::new(),
+        next_due: u64::MAX,
     });
     Ok(GroupState {
         name: g.name.clone(),

@@ -33,6 +33,13 @@ use scheduler::{Agenda, Duration, SECS_PER_DAY, SimTime};
 use std::cmp::Reverse;
 
 impl Outages {
+    /// Recomputes [`Outages::next_due`] after a change.
+    fn refresh_due(&mut self) {
+        let repair = self.repairs.peek().map_or(u64::MAX, |r| r.0);
+        let failure = self.next_failure_at.map_or(u64::MAX, SimTime::ticks);
+        self.next_due = repair.min(failure);
+    }
+
     /// Draws the next failure from the units running at `now`.
     pub(crate) fn draw_next_failure(&mut self, now: SimTime) {
         self.next_failure_at = None;
@@ -44,6 +51,7 @@ impl Outages {
         let secs = draw / (f64::from(up) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
         // A failure beyond the clock's range never happens in practice.
         self.next_failure_at = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d));
+        self.refresh_due();
     }
 
     /// `returned` more units are running at `now`: each draws its own time to
@@ -61,12 +69,16 @@ impl Outages {
                 self.next_failure_at = Some(candidate);
             }
         }
+        self.refresh_due();
     }
 
     /// Applies, in time order, every failure and repair due at or before
     /// `until` (a repair first when both fall on one tick). `group` names the
     /// group in errors.
     pub(crate) fn catch_up(&mut self, until: SimTime, group: &str) -> Result<(), GridError> {
+        if self.next_due > until.ticks() {
+            return Ok(());
+        }
         loop {
             let repair = self.repairs.peek().map(|r| SimTime(r.0));
             let failure = self.next_failure_at;
@@ -77,7 +89,10 @@ impl Outages {
                     self.units_returned(1, r);
                 }
                 (_, Some(f)) if f <= until => self.fail_one(f, group)?,
-                _ => return Ok(()),
+                _ => {
+                    self.refresh_due();
+                    return Ok(());
+                }
             }
         }
     }

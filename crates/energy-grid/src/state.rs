@@ -224,6 +224,8 @@ pub(crate) struct Outages {
     pub next_failure_at: Option<SimTime>,
     /// Repair instants (ticks) of the units down, earliest on top.
     pub repairs: BinaryHeap<Reverse<u64>>,
+    /// Earliest of the next failure and the next repair, ticks (`u64::MAX`: none).
+    pub next_due: u64,
 }
 
 #[derive(Clone, Debug)]
