@@ -4,6 +4,7 @@
 mod batch_cmd;
 mod explain_cmd;
 mod run_cmd;
+mod schema_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -42,6 +43,13 @@ enum Command {
     Validate {
         /// Scenario file (RON).
         scenario: PathBuf,
+    },
+    /// Print the JSON Schema of scenario files (for editor completion);
+    /// docs/scenarios.md is the same format as a readable reference.
+    Schema {
+        /// The schema of a variant file (`Variant(base: ...)`) instead.
+        #[arg(long)]
+        variant: bool,
     },
     /// Which constraint (power, chips and which input, budget, or none)
     /// bound the largest training run of each year of a run.
@@ -168,6 +176,7 @@ fn main() -> ExitCode {
             plot,
         } => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
         Command::Validate { scenario } => run_cmd::validate(&scenario),
+        Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),
         Command::Plot { dir } => run_cmd::plot(&dir),
         Command::Batch {
