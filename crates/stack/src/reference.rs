@@ -706,7 +706,14 @@ pub fn scenarios_markdown() -> String {
                 {
                     order.push(n.to_owned());
                     if let Some(d) = root.get("$defs").and_then(|d| d.get(n)) {
-                        visit(d, root, order, special);
+                        for (_, p) in ordered_properties(d, Some(n)) {
+                            visit(p, root, order, special);
+                        }
+                        for (k, v) in d.as_object().into_iter().flatten() {
+                            if k != "properties" {
+                                visit(v, root, order, special);
+                            }
+                        }
                     }
                 }
                 if m.contains_key("properties") {
@@ -1005,10 +1012,11 @@ variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 The *default* column gives the value a field takes when it is left out;
 **required** fields have none. A valid scenario declares at least `name`,
 `start`, `horizon_years`, one region and one lab. Names are unique within a
-list. A file may be at most {MAX_FILE_BYTES} bytes, a list at most
+list. A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
 more than `settings.max_events` events.
 
-"#
+"#,
+        MAX_FILE_BYTES / (1024 * 1024)
     )
 }
