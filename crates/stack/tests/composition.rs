@@ -1,0 +1,165 @@
+//! Variants, parameter paths and the cross-domain accounting of a whole run.
+
+use stack::{RunOptions, Scenario};
+use std::path::{Path, PathBuf};
+
+const BASE: &str = r#"
+Scenario(
+    name: "base",
+    start: "2025-01-01",
+    horizon_years: 2,
+    settings: (install_delay_days: 0),
+    regions: [(name: "r", demand_avg_mw: 1000), (name: "s", demand_avg_mw: 500)],
+    plants: [
+        (name: "r-gas", region: "r", technology: Gas, installed_mw: 2000),
+        (name: "s-hydro", region: "s", technology: Hydro, installed_mw: 900, capacity_factor: 0.5),
+    ],
+    links: [(name: "r-s", from: "r", to: "s", capacity_mw: 200)],
+    chips: (packaging_units_per_month: 2000, hbm: (stockpile_stacks: 100000)),
+    designs: [
+        (name: "gpu", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6, node: "5nm",
+         unit_price_usd: 20000),
+    ],
+    fabs: [
+        (name: "fab", region: "r", node: "5nm", capacity_wafers_per_month: 2000, yield_initial: 0.5,
+         yield_ceiling: 0.8, yield_learning_wafers: 20000, power_mw: 20, products: [(design: "gpu", share: 1)]),
+    ],
+    imports: [(name: "gpu-imports", design: "gpu", units_per_month: 500)],
+    labs: [
+        (name: "open-lab", open_share: 1, budget_usd_per_year: 2e9,
+         sites: [(region: "r", connected_mw: 30)], fleet: [(design: "gpu", count: 4000)]),
+        (name: "closed-lab", open_share: 0, budget_usd_per_year: 1e9,
+         sites: [(region: "s", connected_mw: 20)], fleet: [(design: "gpu", count: 2000)]),
+    ],
+    uncertain: {"labs.open-lab.mfu": Uniform(low: 0.3, high: 0.4)},
+)
+"#;
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    std::fs::create_dir_all(dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn dir(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("aistack-comp-{}-{name}", std::process::id()))
+}
+
+fn scalar(out: &stack::RunOutput, key: &str) -> f64 {
+    out.scalars
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| *v)
+        .unwrap_or_else(|| panic!("no outcome {key}"))
+}
+
+fn national_sum(out: &stack::RunOutput, metric: &str) -> f64 {
+    out.series
+        .iter()
+        .filter(|r| r.metric == metric && r.entity == "national")
+        .map(|r| r.value)
+        .sum()
+}
+
+fn national_last(out: &stack::RunOutput, metric: &str) -> f64 {
+    out.series
+        .iter()
+        .rev()
+        .find(|r| r.metric == metric && r.entity == "national")
+        .map(|r| r.value)
+        .unwrap()
+}
+
+#[test]
+fn every_delivered_accelerator_is_installed() {
+    let d = dir("conserve");
+    let s = Scenario::load(&write(&d, "base.ron", BASE)).unwrap();
+    let out = stack::run(&s, &RunOptions::default()).unwrap();
+    let delivered = scalar(&out, "fab.accelerators_delivered_total");
+    assert!(
+        delivered > 1000.0,
+        "the scenario should deliver chips, got {delivered}"
+    );
+    assert_eq!(
+        national_sum(&out, "fab.accelerators_delivered"),
+        delivered,
+        "monthly deliveries add up"
+    );
+    // No retirement within two years and no installation delay: the fleet
+    // at the end is the initial fleet plus every delivery.
+    let installed = national_last(&out, "training.accelerators_installed");
+    assert_eq!(
+        installed,
+        6000.0 + delivered,
+        "chips lost or created between the fabs and the clusters"
+    );
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_variant_sets_adds_and_removes_by_name() {
+    let d = dir("variant");
+    write(&d, "base.ron", BASE);
+    let v = write(
+        &d,
+        "variant.ron",
+        r#"Variant(
+            base: "base.ron",
+            name: "variant",
+            set: {"labs.open-lab.mfu": 0.2, "horizon_years": 1, "regions.r.demand_growth_per_year": [("2025-01-01", 0.0), ("2026-01-01", 0.1)]},
+            add: [Lab((name: "new-lab", sites: [(region: "s")]))],
+            remove: ["labs.closed-lab"],
+            uncertain: {"plants.s-hydro.capacity_factor": Triangular(low: 0.4, mode: 0.5, high: 0.6)},
+        )"#,
+    );
+    let s = Scenario::load(&v).unwrap();
+    assert_eq!(s.name(), "variant");
+    assert_eq!(s.data.horizon_years.get(), 1.0);
+    let labs: Vec<&str> = s.data.labs.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(labs, ["open-lab", "new-lab"]);
+    assert_eq!(s.data.labs[0].mfu.get(), 0.2);
+    let params: Vec<String> = s.parameters().into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        params,
+        ["labs.open-lab.mfu", "plants.s-hydro.capacity_factor"],
+        "the base's uncertain kept, the variant's added"
+    );
+    assert_eq!(s.files.len(), 2, "both files are part of the scenario's identity");
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn parameter_values_reach_the_model_and_draws_are_per_parameter() {
+    let d = dir("params");
+    let s = Scenario::load(&write(&d, "base.ron", BASE)).unwrap();
+    let data = s.with_values(&[0.31]).unwrap();
+    assert_eq!(data.labs[0].mfu.get(), 0.31);
+    assert!(s.with_values(&[1.5]).is_err(), "an MFU above 1 must be refused");
+    // The same seed draws the same values; the draw lies in the distribution's support.
+    let a = s.draw_values(9);
+    assert_eq!(a, s.draw_values(9));
+    assert!((0.3..0.4).contains(&a[0]));
+    // A run with given values records them.
+    let out = stack::run(
+        &s,
+        &RunOptions {
+            seed: Some(1),
+            param_values: Some(vec![0.35]),
+            trace: false,
+        },
+    )
+    .unwrap();
+    assert_eq!(out.params, vec![("labs.open-lab.mfu".to_string(), 0.35)]);
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn the_embedded_default_loads_and_names_its_parameters() {
+    let s = Scenario::embedded_default().unwrap();
+    assert_eq!(s.name(), "china-2025");
+    assert!(
+        s.parameters().len() >= 5,
+        "the baseline should carry its uncertain parameters"
+    );
+}
