@@ -11,9 +11,9 @@ pub struct ScenarioError {
     /// The file the error is in (for the embedded default, `<embedded:NAME>`).
     pub file: PathBuf,
     /// 1-based line, when the position is known.
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// 1-based column, when the position is known.
-    pub column: Option<usize>,
+    pub column: Option<u32>,
     /// Dotted field path, e.g. `labs[2].sites[0]` or `labs.deepseek.mfu`;
     /// empty for file-level errors.
     pub path: String,
@@ -37,8 +37,8 @@ impl ScenarioError {
     }
     /// Sets the position.
     pub fn at(mut self, line: usize, column: usize) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.line = Some(u32::try_from(line).unwrap_or(u32::MAX));
+        self.column = Some(u32::try_from(column).unwrap_or(u32::MAX));
         self
     }
     /// Sets the hint.

@@ -142,8 +142,23 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
             ),
         ));
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))
+    // Read at most one byte past the limit: a device such as /dev/zero
+    // reports a size of 0 and would otherwise be read until memory runs out.
+    use std::io::Read;
+    let file = std::fs::File::open(path)
+        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ScenarioError::new(
+            path,
+            "",
+            format!("scenario files are limited to {MAX_FILE_BYTES} bytes"),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| ScenarioError::new(path, "", "the scenario file is not UTF-8 text"))
 }
 
 /// The `base:` a file names, if it is a variant. The file is first read as

@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 
 /// Most entities one list of a scenario may hold.
 pub const MAX_ENTITIES_PER_LIST: usize = 10_000;
+/// Most uncertain parameters a scenario may declare (each is checked at its
+/// tails when the scenario loads, which costs a conversion per parameter).
+pub const MAX_UNCERTAIN_PARAMETERS: usize = 256;
 
 /// A scenario read from its files and checked: every field in range, every
 /// reference resolved, every uncertain parameter path valid.
@@ -205,6 +208,16 @@ impl Scenario {
         // Every uncertain path names a number, and its distribution's bulk
         // stays within the field's range.
         let params = self.parameters();
+        if params.len() > MAX_UNCERTAIN_PARAMETERS {
+            return Err(ScenarioError::new(
+                &file,
+                "uncertain",
+                format!(
+                    "{} uncertain parameters; a scenario declares at most {MAX_UNCERTAIN_PARAMETERS}",
+                    params.len()
+                ),
+            ));
+        }
         for p in &params {
             let tree = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
             let mut probe = tree.clone();
@@ -214,8 +227,15 @@ impl Scenario {
         // Each parameter at its 0.1 % and 99.9 % quantiles, the others at
         // their medians: a range error then names the parameter.
         let medians: Vec<f64> = params.iter().map(|p| p.dist.quantile(0.5)).collect();
+        if !params.is_empty() {
+            let data = self.with_values(&medians).map_err(|mut e| {
+                e.message = format!("at the medians of the uncertain parameters: {}", e.message);
+                e
+            })?;
+            world::build_configs(&file, &data)?;
+        }
         for (i, p) in params.iter().enumerate() {
-            for q in [0.5, 0.001, 0.999] {
+            for q in [0.001, 0.999] {
                 let mut values = medians.clone();
                 values[i] = p.dist.quantile(q);
                 let data = self.with_values(&values).map_err(|e| {

@@ -65,6 +65,9 @@ pub struct Signals {
     pub fab: Vec<FabSignal>,
     /// From training.
     pub training: Vec<TrainingSignal>,
+    /// Spare buffers that `route` swaps with, so routing allocates nothing
+    /// once the buffers have grown.
+    spare: (Vec<GridSignal>, Vec<FabSignal>, Vec<TrainingSignal>),
 }
 
 impl Signals {
@@ -89,9 +92,7 @@ impl Wiring {
         sched: &mut Scheduler<StackEvent>,
         sink: &mut dyn SignalSink,
     ) -> Result<(), RunError> {
-        let mut grid = Vec::new();
-        let mut fab = Vec::new();
-        let mut training = Vec::new();
+        let (mut grid, mut fab, mut training) = std::mem::take(&mut sig.spare);
         while !sig.is_empty() {
             std::mem::swap(&mut grid, &mut sig.grid);
             std::mem::swap(&mut fab, &mut sig.fab);
@@ -109,6 +110,7 @@ impl Wiring {
                 self.training_signal(s, d, sched)?;
             }
         }
+        sig.spare = (grid, fab, training);
         Ok(())
     }
 

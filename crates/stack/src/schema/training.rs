@@ -74,7 +74,7 @@ pub struct LabData {
     /// Physical compute of the first training run, FLOP. Default: 3.3e24.
     #[serde(default = "d_target")]
     pub initial_target_run_flop: Positive,
-    /// Growth of the target run size, fraction per year (3 = ×4 a year). Default: 3.
+    /// Growth of the target run size, a multiplier per year (3 = ×3 a year), ≥ 1. Default: 3.
     #[serde(default = "d_growth")]
     pub compute_growth_per_year: NonNeg,
     /// Months between releases (a stochastic process). Default: `Triangular(low: 2, mode: 3, high: 4)`.
