@@ -359,11 +359,11 @@ pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String
 
 /// Reads the number at a dotted parameter path (see [`set_path`]).
 pub fn get_path(tree: &Value, path: &str) -> Result<f64, String> {
-    let mut node = tree.clone();
+    // `descend` walks a mutable tree; one copy serves the whole walk.
+    let mut copy = tree.clone();
+    let mut node = &mut copy;
     for seg in path.split('.') {
-        node = descend(&mut node, seg)
-            .map_err(|m| format!("in parameter path `{path}`: {m}"))?
-            .clone();
+        node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
     }
     node.as_f64()
         .ok_or_else(|| format!("parameter path `{path}` does not name a number"))

@@ -218,9 +218,8 @@ impl Scenario {
                 ),
             ));
         }
+        let mut probe = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
         for p in &params {
-            let tree = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
-            let mut probe = tree.clone();
             load::set_path(&mut probe, &p.path, serde_json::json!(0.0))
                 .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
         }
