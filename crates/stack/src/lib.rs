@@ -18,6 +18,7 @@ pub mod load;
 pub mod output;
 pub mod reference;
 pub mod report;
+pub mod ronvalue;
 pub mod run;
 pub mod scenario;
 pub mod schema;

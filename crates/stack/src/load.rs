@@ -3,7 +3,7 @@
 //!
 //! A file is either a complete scenario or a *variant*: a file that names a
 //! `base` (resolved relative to itself) and lists only what differs: `set`
-//! (numbers or paths by parameter path), `uncertain` (distributions by
+//! (any field's value by path), `uncertain` (distributions by
 //! parameter path), `add` (entities that replace the base's entity of the
 //! same kind and name, or are appended) and `remove` (entities by
 //! `kind.name`). Variants may stack (a variant of a variant); a cycle is an
@@ -281,6 +281,7 @@ fn apply_variant(
     for removed in &variant.remove {
         remove_entity(&mut tree, removed)
             .map_err(|m| at_key(removed, ScenarioError::new(file, format!("remove.{removed}"), m)))?;
+        drop_parameters_of(&mut tree, removed);
     }
     for (i, entity) in variant.add.iter().enumerate() {
         let (list, value) = entity
@@ -288,10 +289,13 @@ fn apply_variant(
             .map_err(|m| ScenarioError::new(file, format!("add[{i}]"), m))?;
         upsert_entity(&mut tree, list, value);
     }
-    for (path, series) in &variant.set {
-        let v = serde_json::to_value(series).map_err(|e| ScenarioError::new(file, "", e.to_string()))?;
-        set_path(&mut tree, path, v)
+    // Where each `set` landed, as the typed reader names fields
+    // (`labs[2].mfu`), so a type error there is reported against the entry.
+    let mut set_at: Vec<(String, &str)> = Vec::new();
+    for (path, value) in &variant.set {
+        let at = set_value(&mut tree, path, value.0.clone())
             .map_err(|m| at_key(path, ScenarioError::new(file, format!("set.{path}"), m)))?;
+        set_at.push((at, path));
     }
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
@@ -315,7 +319,86 @@ fn apply_variant(
             .map_err(|e| ScenarioError::new(file, "", e.to_string()))?;
         tree["correlations"] = v;
     }
-    from_tree(file, text, tree)
+    from_tree(file, text, tree).map_err(|e| {
+        let lands_in = |at: &str| {
+            e.path
+                .strip_prefix(at)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        };
+        match set_at.iter().find(|(at, _)| lands_in(at)) {
+            Some((_, path)) => {
+                let msg = format!("the value set here does not fit `{path}`: {}", e.message);
+                at_key(path, ScenarioError::new(file, format!("set.{path}"), msg))
+            }
+            None => e,
+        }
+    })
+}
+
+/// Drops the uncertain parameters (and their correlations) of a removed
+/// entity `list.name`: they would name a parameter that no longer exists.
+fn drop_parameters_of(tree: &mut Value, removed: &str) {
+    let prefix = format!("{removed}.");
+    let gone = |p: &str| p.starts_with(&prefix);
+    if let Some(map) = tree.get_mut("uncertain").and_then(Value::as_object_mut) {
+        map.retain(|k, _| !gone(k));
+    }
+    if let Some(list) = tree.get_mut("correlations").and_then(Value::as_array_mut) {
+        list.retain(|c| {
+            let names = |f: &str| c.get(f).and_then(Value::as_str).is_some_and(gone);
+            !names("a") && !names("b")
+        });
+    }
+}
+
+/// Sets any field's value at a dotted path (a variant's `set`). Returns where
+/// it landed as the typed reader names fields (`labs[2].mfu`). A whole
+/// entity, or an entity's `name`, cannot be set (`add` and `remove` do
+/// that); the value's type is checked when the tree is read back.
+pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, String> {
+    let segments: Vec<&str> = path.split('.').collect();
+    if path.is_empty() || segments.iter().any(|s| s.is_empty()) {
+        return Err(format!(
+            "`{path}` is not a parameter path (`list.name.field` or `section.field`)"
+        ));
+    }
+    let mut node = tree;
+    let mut at = String::new();
+    let mut last_was_entity = false;
+    for seg in &segments {
+        last_was_entity = false;
+        match &*node {
+            Value::Array(items) => {
+                if let Some(i) = items
+                    .iter()
+                    .position(|v| v.get("name").and_then(Value::as_str) == Some(seg))
+                {
+                    at.push_str(&format!("[{i}]"));
+                }
+                last_was_entity = true;
+            }
+            Value::Object(m) if m.contains_key(*seg) => {
+                if !at.is_empty() {
+                    at.push('.');
+                }
+                at.push_str(seg);
+            }
+            _ => {}
+        }
+        node = descend(node, seg).map_err(|m| format!("in path `{path}`: {m}"))?;
+    }
+    if last_was_entity || segments.len() == 1 && node.is_array() {
+        return Err(format!(
+            "`{path}` names a whole entity or list; use `add` to replace an entity and `remove` to drop one"
+        ));
+    }
+    if segments.last() == Some(&"name") {
+        return Err(format!(
+            "`{path}` is an entity's name, which other entities refer to; `remove` it and `add` it under the new name"
+        ));
+    }
+    *node = value;
+    Ok(at)
 }
 
 /// Converts a scenario tree back into typed data; an error names the field

@@ -1001,10 +1001,18 @@ Variant(
 
 It is applied to the base in this order: `remove` (entities as
 `list.name`), `add` (an entity replaces the base's entity of the same kind
-and name, or is appended), `set` (numbers or paths by parameter path),
-`uncertain` (added or replaced by path), `correlations` (replace the base's
-when not empty); `name` and `description` replace the base's. The result is
-checked like a complete scenario. Variants may stack (a variant of a
+and name, or is appended), `set` (any field's value by path), `uncertain`
+(added or replaced by path; `remove` also drops the removed entity's own
+uncertain parameters and their correlations), `correlations` (replace the
+base's when not empty); `name` and `description` replace the base's. The
+result is checked like a complete scenario.
+
+`set` takes numbers and paths over dates, and any other field's value
+written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,
+Industry, Household]`, `"ecosystem.spillovers": false`,
+`"labs.deepseek.sites": [(region: "east", connected_mw: 500)]`. A whole
+entity, a whole list and an entity's `name` cannot be set (use `add` and
+`remove`); a value of the wrong type is reported at its `set` entry. Variants may stack (a variant of a
 variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 ## Defaults and limits

@@ -14,7 +14,6 @@ use crate::schema::grid::{
     DroughtData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData, RegionData,
 };
 use crate::schema::training::{EcosystemData, LabData};
-use crate::series::Series;
 use crate::units::Positive;
 use chrono::NaiveDate;
 use scheduler::Dist;
@@ -167,10 +166,14 @@ pub struct VariantData {
     /// New description (default: the base's).
     #[serde(default)]
     pub description: Option<String>,
-    /// Numbers (or paths over dates) to set, by parameter path
-    /// (`"labs.deepseek.mfu": 0.35`).
+    /// Values to set, by path: numbers or paths over dates
+    /// (`"labs.deepseek.mfu": 0.35`), and any other field's value written as
+    /// in a scenario (`"grid.curtailment_order": [Households, Industry,
+    /// Datacenters]`, `"ecosystem.spillovers_enabled": false`). A whole
+    /// entity or its `name` cannot be set: use `add` and `remove`.
     #[serde(default)]
-    pub set: BTreeMap<String, Series>,
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub set: BTreeMap<String, SetValue>,
     /// Uncertain parameters to add or replace, by parameter path.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
@@ -184,6 +187,21 @@ pub struct VariantData {
     /// Entities to remove, as `list.name` (`"labs.moonshot"`).
     #[serde(default)]
     pub remove: Vec<String>,
+}
+
+/// The value of one `set` entry: any RON value, kept in the JSON form the
+/// scenario tree uses (see [`crate::ronvalue`]); its type is checked when the
+/// edited scenario is read back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SetValue(pub serde_json::Value);
+
+impl<'de> Deserialize<'de> for SetValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<ron::value::RawValue>::deserialize(d)?;
+        crate::ronvalue::to_json(raw.get_ron())
+            .map(SetValue)
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// One entity of any kind, for a variant's `add` list.

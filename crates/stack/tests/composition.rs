@@ -130,6 +130,102 @@ fn a_variant_sets_adds_and_removes_by_name() {
 }
 
 #[test]
+fn a_variant_sets_values_that_are_not_numbers() {
+    let d = dir("set-any");
+    write(&d, "base.ron", BASE);
+    let v = write(
+        &d,
+        "variant.ron",
+        r#"Variant(
+            base: "base.ron",
+            set: {
+                "grid.curtailment_order": [Datacenter, Fab, Industry, Household],
+                "ecosystem.spillovers": false,
+                "labs.open-lab.allow_smaller_runs": false,
+                "start": "2026-03-01",
+                "labs.closed-lab.sites": [(region: "r", connected_mw: 5)],
+            },
+        )"#,
+    );
+    let s = Scenario::load(&v).unwrap();
+    let order: Vec<String> = s
+        .data
+        .grid
+        .curtailment_order
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect();
+    assert_eq!(order, ["Datacenter", "Fab", "Industry", "Household"]);
+    assert!(!s.data.ecosystem.spillovers);
+    assert!(!s.data.labs[0].allow_smaller_runs);
+    assert_eq!(s.data.start.to_string(), "2026-03-01");
+    assert_eq!(s.data.labs[1].sites[0].region, "r");
+    // The edited scenario runs (the change reaches the model, not only the data).
+    let out = stack::run(&s, &RunOptions::default()).unwrap();
+    assert!(out.events > 0);
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn a_set_value_of_the_wrong_type_is_reported_at_its_entry() {
+    let d = dir("set-wrong");
+    write(&d, "base.ron", BASE);
+    for (set, want) in [
+        (
+            "\"grid.curtailment_order\": [Datacentre]",
+            "unknown variant `Datacentre`",
+        ),
+        ("\"ecosystem.spillovers\": 3", "expected a boolean"),
+        ("\"labs.open-lab\": 3", "names a whole entity"),
+        ("\"labs\": []", "names a whole entity or list"),
+        ("\"labs.open-lab.name\": \"x\"", "entity's name"),
+        ("\"labs.open-lab.mfu\": true", "does not fit `labs.open-lab.mfu`"),
+    ] {
+        let text = format!("Variant(\n    base: \"base.ron\",\n    set: {{{set}}},\n)");
+        let v = write(&d, "variant.ron", &text);
+        let e = Scenario::load(&v).unwrap_err().to_string();
+        assert!(e.contains(want), "{set}: {e}");
+        assert!(
+            e.contains("variant.ron:3:"),
+            "{set}: the error points at the entry: {e}"
+        );
+        assert!(e.contains("set."), "{set}: {e}");
+    }
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn removing_an_entity_drops_its_uncertain_parameters_and_correlations() {
+    let d = dir("remove-uncertain");
+    let base = BASE.replace(
+        r#"uncertain: {"labs.open-lab.mfu": Uniform(low: 0.3, high: 0.4)},"#,
+        r#"uncertain: {"labs.open-lab.mfu": Uniform(low: 0.3, high: 0.4),
+                   "labs.closed-lab.mfu": Uniform(low: 0.3, high: 0.4)},
+        correlations: [(a: "labs.open-lab.mfu", b: "labs.closed-lab.mfu", rho: 0.5)],"#,
+    );
+    write(&d, "base.ron", &base);
+    let v = write(
+        &d,
+        "variant.ron",
+        r#"Variant(base: "base.ron", remove: ["labs.closed-lab"])"#,
+    );
+    let s = Scenario::load(&v).unwrap();
+    let params: Vec<String> = s.parameters().into_iter().map(|p| p.path).collect();
+    assert_eq!(params, ["labs.open-lab.mfu"]);
+    assert!(s.data.correlations.is_empty());
+    // A variant that names the removed entity's parameter itself is still refused.
+    let v = write(
+        &d,
+        "variant2.ron",
+        r#"Variant(base: "base.ron", remove: ["labs.closed-lab"],
+                   uncertain: {"labs.closed-lab.mfu": Uniform(low: 0.3, high: 0.4)})"#,
+    );
+    let e = Scenario::load(&v).unwrap_err().to_string();
+    assert!(e.contains("closed-lab"), "{e}");
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
 fn parameter_values_reach_the_model_and_draws_are_per_parameter() {
     let d = dir("params");
     let s = Scenario::load(&write(&d, "base.ron", BASE)).unwrap();
