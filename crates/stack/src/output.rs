@@ -41,11 +41,18 @@ pub fn write_timeseries<W: Write>(mut w: W, run: u64, rows: &[SeriesRow], header
     if header {
         writeln!(w, "{TIMESERIES_HEADER}")?;
     }
+    // Every metric of a sampling instant shares its time; fixed-precision
+    // float formatting is slow (exact decimal expansion), so format each
+    // instant once.
+    let mut time = (f64::NAN, String::new());
     for r in rows {
+        if r.time_year.to_bits() != time.0.to_bits() {
+            time = (r.time_year, format!("{:.4}", r.time_year));
+        }
         writeln!(
             w,
-            "{run},{:.4},{},{},{},{}",
-            r.time_year,
+            "{run},{},{},{},{},{}",
+            time.1,
             r.date,
             csv_field(&r.metric),
             csv_field(&r.entity),
@@ -150,6 +157,31 @@ mod tests {
         assert_eq!(fmt_f64(0.1), "0.1");
         assert_eq!(fmt_f64(1e20), "1e20");
         assert_eq!(fmt_f64(-2.5e-7), "-2.5e-7");
+    }
+
+    #[test]
+    fn timeseries_rows_are_written_exactly() {
+        let row = |t: f64, metric: &str, v: f64| SeriesRow {
+            time_year: t,
+            date: "2025-02-01".into(),
+            metric: metric.into(),
+            entity: "a,b".into(),
+            value: v,
+        };
+        let rows = [
+            row(2025.08493, "x", 1.0),
+            row(2025.08493, "y", 0.5),
+            row(2025.16712, "x", 2.0),
+        ];
+        let mut out = Vec::new();
+        write_timeseries(&mut out, 7, &rows, true).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "run,time_year,date,metric,entity,value\n\
+             7,2025.0849,2025-02-01,x,\"a,b\",1\n\
+             7,2025.0849,2025-02-01,y,\"a,b\",0.5\n\
+             7,2025.1671,2025-02-01,x,\"a,b\",2\n"
+        );
     }
 
     #[test]
