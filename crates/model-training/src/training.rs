@@ -147,6 +147,13 @@ impl Training {
             .map(|(i, s)| (SiteId(i as u32), s.name.as_str(), s.region.as_str()))
     }
 
+    /// The grid connection `site` has now, facility MW (at the start: its
+    /// configured initial connection), so the integrator can register the
+    /// site's load with the same figure.
+    pub fn site_connected_mw(&self, site: SiteId) -> Option<f64> {
+        self.sites.get(site.index()).map(|s| s.connected_mw)
+    }
+
     /// The lab that owns `site`.
     pub fn site_lab(&self, site: SiteId) -> Option<LabId> {
         self.sites.get(site.index()).map(|s| s.lab)

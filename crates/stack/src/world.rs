@@ -160,7 +160,7 @@ impl World {
                     format!("unknown region `{region}`"),
                 )
             })?;
-            let connected = initial_connection(data, name, region);
+            let connected = training.site_connected_mw(site).unwrap_or(0.0);
             let load = grid.add_load(LoadSpec {
                 name: name.to_string(),
                 region: region_id,
@@ -320,16 +320,6 @@ impl World {
         self.domains.training.summary_scalars(&mut emit);
         out
     }
-}
-
-/// The connection a site starts with, MW: sites are named `<lab>@<region>`.
-fn initial_connection(data: &ScenarioData, site_name: &str, region: &str) -> f64 {
-    data.labs
-        .iter()
-        .filter(|l| format!("{}@{region}", l.name) == site_name)
-        .flat_map(|l| l.sites.iter())
-        .find(|s| s.region == region)
-        .map_or(0.0, |s| s.connected_mw.get())
 }
 
 fn push_at<T: Clone>(v: &mut Vec<T>, i: usize, x: T) {
