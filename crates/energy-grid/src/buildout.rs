@@ -1,5 +1,6 @@
-//! Build-out: construction projects (drawn lead time, possible cancellation)
-//! and programmes that add capacity at a rate in MW per year.
+//! Build-out and retirements: construction projects (drawn lead time,
+//! possible cancellation), programmes that add capacity at a rate in MW per
+//! year, and retirements that take capacity away at a date.
 //!
 //! A project draws, from its own stream `grid/project/<name>`, whether it is
 //! cancelled (probability `cancellation_probability`), then its lead time;
@@ -9,13 +10,18 @@
 //! Capacity goes to the first plant group of the technology in the region
 //! (batteries: to the region's storage, keeping its hours of storage, 4 h if
 //! it had none). New firm capacity arrives as running units.
+//!
+//! A retirement removes up to its MW from its plant group at its date; a
+//! firm group loses whole units, running ones first (a unit on forced
+//! outage retires only when no running unit is left), and its next failure
+//! is redrawn from the units still running (exact by memorylessness).
 
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
 use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
 use crate::validate::{GridError, MAX_MW};
 use rand::Rng;
-use scheduler::{Agenda, Duration};
+use scheduler::{Agenda, Duration, SimTime};
 
 /// Hours of storage given to batteries built in a region that had none.
 const DEFAULT_STORAGE_HOURS: f64 = 4.0;
@@ -48,6 +54,9 @@ impl Grid {
             )?;
             p.cancelled = cancelled;
             self.regions[p.region as usize].projects_pending += 1;
+        }
+        for (i, r) in self.retirements.iter().enumerate() {
+            agenda.schedule_at(r.at.max(now), GridEvent::Retirement { retirement: i as u32 })?;
         }
         for i in 0..self.programmes.len() {
             agenda.schedule_after(
@@ -133,9 +142,8 @@ impl Grid {
         }
         let (m0, m1) = self.regions[ri].merit;
         let target = (m0..m1)
-            .map(|pos| self.merit[pos] as usize)
             .filter(|&g| self.groups[g].technology == technology)
-            .min();
+            .min_by_key(|&g| self.groups[g].config_order);
         let Some(g) = target else {
             // Grid::new creates a group for every build-out target, so this is unreachable.
             return Ok(());
@@ -158,6 +166,40 @@ impl Grid {
         Ok(())
     }
 
+    /// Applies retirement `i` at `now` (see the module docs).
+    pub(crate) fn on_retirement(&mut self, i: usize, now: SimTime) -> Result<(), GridError> {
+        let Some(ret) = self.retirements.get(i) else {
+            return Ok(());
+        };
+        let (g, mw) = (ret.group as usize, ret.mw);
+        // Outages due by now happen on the old fleet.
+        self.catch_up_outages(g, now)?;
+        let group = &mut self.groups[g];
+        let retired = mw.min(group.installed_mw);
+        group.installed_mw -= retired;
+        if let Some(o) = group.outages.as_mut() {
+            let units = units_for(group.installed_mw, o.unit_size_mw).min(o.units_total);
+            let running = o.units_total - o.units_down;
+            let from_down = (o.units_total - units).saturating_sub(running);
+            o.units_total = units;
+            if from_down > 0 {
+                // Units on outage retire too: the latest repairs are dropped
+                // (a sorted heap of `Reverse` instants starts with the latest).
+                let mut repairs = std::mem::take(&mut o.repairs).into_sorted_vec();
+                repairs.drain(..(from_down as usize).min(repairs.len()));
+                o.repairs = repairs.into();
+                o.units_down -= from_down.min(o.units_down);
+            }
+            if self.started {
+                o.draw_next_failure(now);
+            }
+        }
+        let region = group.region as usize;
+        self.regions[region].period.retired_mw += retired;
+        self.totals.retired_mw += retired;
+        Ok(())
+    }
+
     /// Projects not yet completed or abandoned, in `region`.
     pub fn projects_pending(&self, region: RegionId) -> u32 {
         self.regions.get(region.index()).map_or(0, |r| r.projects_pending)
@@ -171,8 +213,8 @@ impl Grid {
         if technology == Technology::Battery {
             return r.storage.power_mw;
         }
-        (r.merit.0..r.merit.1)
-            .map(|pos| &self.groups[self.merit[pos] as usize])
+        self.groups[r.merit.0..r.merit.1]
+            .iter()
             .filter(|g| g.technology == technology)
             .map(|g| g.installed_mw)
             .sum()

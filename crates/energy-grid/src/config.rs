@@ -256,6 +256,21 @@ pub struct ProgrammeConfig {
     pub mw_per_year: TimePath,
 }
 
+/// A retirement: capacity of one plant group leaves the fleet at a date (a
+/// coal phase-out, a nuclear plant reaching the end of its licence).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetirementConfig {
+    /// Unique retirement name.
+    pub name: String,
+    /// The plant group that shrinks (name).
+    pub group: String,
+    /// Capacity that leaves, MW (> 0); at most what the group has then
+    /// (build-out may have added to it).
+    pub mw: f64,
+    /// When it leaves.
+    pub at: SimTime,
+}
+
 /// A scheduled drought: hydro availability in a region is multiplied by
 /// `1 − depth_fraction` from `start` for `duration`.
 #[derive(Clone, Debug, PartialEq)]
@@ -300,6 +315,8 @@ pub struct GridConfig {
     pub programmes: Vec<ProgrammeConfig>,
     /// Step of programme additions (default one twelfth of a year).
     pub programme_interval: Duration,
+    /// Retirements of capacity at dates.
+    pub retirements: Vec<RetirementConfig>,
     /// Load classes from first cut to last cut; must list each class exactly once.
     pub curtailment_order: Vec<LoadClass>,
     /// Scheduled droughts.
@@ -328,6 +345,7 @@ impl GridConfig {
             projects: Vec::new(),
             programmes: Vec::new(),
             programme_interval: Duration::from_secs(SECS_PER_YEAR / 12),
+            retirements: Vec::new(),
             curtailment_order: LoadClass::ALL.to_vec(),
             droughts: Vec::new(),
             drought_processes: Vec::new(),

@@ -1,6 +1,7 @@
 //! One dispatch step: availability, demand, merit order within each region,
-//! storage discharge, imports over links, storage charging, curtailment by
-//! priority, then the step's accounting and the load signals.
+//! storage discharge, imports over links, storage charging, trade between
+//! neighbours, curtailment by priority, then the step's accounting and the
+//! load signals.
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
@@ -8,7 +9,7 @@ use crate::config::Technology;
 use crate::grid::Grid;
 use crate::state::{GridSignal, GroupKind, LoadId, RegionBalance};
 use crate::validate::GridError;
-use scheduler::SimTime;
+use scheduler::{SimTime, TimePath};
 
 /// Power below this is treated as zero, MW.
 pub(crate) const EPS_MW: f64 = 1e-6;
@@ -21,71 +22,82 @@ impl Grid {
             .clock
             .features(now.ticks() as f64 + 0.5 * self.dt.as_secs_f64());
 
-        // 1. Availability of every group (forced outages due by now applied first).
-        for g in &mut self.groups {
-            if let Some(o) = g.outages.as_mut().filter(|o| o.next_due <= now.ticks()) {
-                o.catch_up(now, &g.name)?;
-            }
-            let frac = match &mut g.kind {
-                GroupKind::Firm => match &g.outages {
-                    Some(o) if o.units_total > 0 => {
-                        f64::from(o.units_total - o.units_down) / f64::from(o.units_total)
-                    }
-                    Some(_) => 0.0,
-                    None => 1.0,
-                },
-                GroupKind::Solar(shape) => shape.fraction(&f),
-                GroupKind::Weather(process, rng) => process.step(&f, rng.as_mut()),
-            };
-            let drought = if g.technology == Technology::Hydro {
-                self.regions[g.region as usize].drought_factor
-            } else {
-                1.0
-            };
-            g.available_mw = g.installed_mw * frac * drought;
-            g.generation_mw = 0.0;
-        }
-
-        // 2. Demand, and 3. merit order within each region.
+        // 1. Per region: availability of its groups (forced outages due by
+        // now applied first), demand, and merit order, in one pass.
+        let loads_changed = std::mem::take(&mut self.loads_changed);
         for r in &mut self.regions {
-            let growth = r.growth.at(now);
-            if growth != r.growth_cache.0 {
-                r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
+            if now.ticks() >= r.growth_until {
+                let growth = r.growth.at(now);
+                r.growth_until = constant_until(&r.growth, now);
+                if growth != r.growth_cache.0 {
+                    r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
+                }
             }
             let base = r.average_mw * r.growth_multiplier * r.shape.factor(&f);
             r.growth_multiplier *= r.growth_cache.1;
-            let mut demand = 0.0;
-            for &l in &r.loads {
-                let load = &mut self.loads[l as usize];
-                load.requested_mw = if load.regional {
-                    match load.class {
-                        crate::config::LoadClass::Household => base * r.household_share,
-                        _ => base * (1.0 - r.household_share),
-                    }
-                } else {
-                    load.wanted_mw.min(load.connected_mw)
-                };
-                load.served_mw = load.requested_mw;
-                demand += load.requested_mw;
+            // The first two loads of a region are its household and industry demand.
+            let household = base * r.household_share;
+            let industry = base - household;
+            for (k, mw) in [household, industry].into_iter().enumerate() {
+                let load = &mut self.loads[r.loads[k] as usize];
+                load.requested_mw = mw;
+                load.served_mw = mw;
             }
+            if loads_changed {
+                r.external_mw = 0.0;
+                for &l in &r.loads[2..] {
+                    let load = &mut self.loads[l as usize];
+                    load.requested_mw = load.wanted_mw.min(load.connected_mw);
+                    load.served_mw = load.requested_mw;
+                    r.external_mw += load.requested_mw;
+                }
+            }
+            let demand = base + r.external_mw;
             let mut remaining = demand;
             let mut price = 0.0;
             let mut available = 0.0;
-            let mut cursor = r.merit.1;
-            for pos in r.merit.0..r.merit.1 {
-                let g = &mut self.groups[self.merit[pos] as usize];
-                available += g.available_mw;
-                if remaining > 0.0 && g.available_mw > 0.0 {
-                    let take = g.available_mw.min(remaining);
+            let (m0, m1) = r.merit;
+            let mut cursor = m1;
+            for (k, g) in self.groups[m0..m1].iter_mut().enumerate() {
+                if let Some(o) = g.outages.as_mut().filter(|o| o.next_due <= now.ticks()) {
+                    o.catch_up(now, &g.name)?;
+                }
+                let frac = match &mut g.kind {
+                    GroupKind::Firm => match &g.outages {
+                        Some(o) if o.units_total > 0 => {
+                            f64::from(o.units_total - o.units_down) / f64::from(o.units_total)
+                        }
+                        Some(_) => 0.0,
+                        None => 1.0,
+                    },
+                    GroupKind::Solar(shape) => shape.fraction(&f),
+                    GroupKind::Weather(process, rng) => process.step(&f, rng.as_mut()),
+                };
+                let mw = if g.technology == Technology::Hydro {
+                    g.installed_mw * frac * r.drought_factor
+                } else {
+                    g.installed_mw * frac
+                };
+                g.available_mw = mw;
+                available += mw;
+                if remaining > 0.0 && mw > 0.0 {
+                    let take = mw.min(remaining);
                     g.generation_mw = take;
                     remaining -= take;
                     price = g.cost;
-                }
-                if cursor == r.merit.1 && g.available_mw - g.generation_mw > EPS_MW {
-                    cursor = pos;
+                    if remaining <= 0.0 && cursor == m1 {
+                        // The marginal group: spare capacity starts here (next_spare skips it if none).
+                        cursor = m0 + k;
+                    }
+                } else {
+                    g.generation_mw = 0.0;
+                    if cursor == m1 && mw > EPS_MW {
+                        cursor = m0 + k;
+                    }
                 }
             }
             r.spare_cursor = cursor;
+            r.import_price = 0.0;
             r.deficit_mw = if remaining > EPS_MW { remaining } else { 0.0 };
             let s = &r.storage;
             let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
@@ -104,7 +116,7 @@ impl Grid {
             }
         }
 
-        // 4. Storage discharge covers local deficits.
+        // 2. Storage discharge covers local deficits.
         let mut any_deficit = false;
         for r in &mut self.regions {
             if r.deficit_mw > 0.0 {
@@ -123,7 +135,7 @@ impl Grid {
             }
         }
 
-        // 5. Imports over links.
+        // 3. Imports over links (the shortfall program, only when a region is short).
         for l in &mut self.links {
             l.flow_mw = 0.0;
         }
@@ -131,7 +143,7 @@ impl Grid {
             self.transport();
         }
 
-        // 6. Storage charges from spare generation, cheapest first, up to its cost cap.
+        // 4. Storage charges from spare generation, cheapest first, up to its cost cap.
         for ri in 0..self.regions.len() {
             let s = &self.regions[ri].storage;
             let headroom = s
@@ -147,7 +159,12 @@ impl Grid {
             }
         }
 
-        // 7. Curtailment by priority, then 8. accounting.
+        // 5. Trade: cheap generation displaces dearer generation across links.
+        if !self.links.is_empty() {
+            self.trade();
+        }
+
+        // 6. Curtailment by priority, then 7. accounting.
         for ri in 0..self.regions.len() {
             if self.regions[ri].deficit_mw > 0.0 {
                 self.curtail(ri);
@@ -155,17 +172,24 @@ impl Grid {
         }
         self.account(dt_h);
 
-        // 9. Signals for loads whose service changed.
-        for (i, l) in self.loads.iter_mut().enumerate() {
-            if !l.regional && (l.served_mw - l.signalled_served_mw).abs() > self.signal_tolerance_mw {
-                l.signalled_served_mw = l.served_mw;
-                signals.push(GridSignal::LoadServed {
-                    load: LoadId(i as u32),
-                    requested_mw: l.requested_mw,
-                    served_mw: l.served_mw,
-                });
+        // 8. Signals for loads whose service changed. Nothing can have
+        // changed unless a load's request changed or some region curtailed
+        // now or at the previous step (whose loads must be restored).
+        let curtailed_now = self.regions.iter().any(|r| r.step.curtailed_mw > 0.0);
+        if loads_changed || curtailed_now {
+            for (i, l) in self.loads.iter_mut().enumerate() {
+                if !l.regional && (l.served_mw - l.signalled_served_mw).abs() > self.signal_tolerance_mw {
+                    l.signalled_served_mw = l.served_mw;
+                    signals.push(GridSignal::LoadServed {
+                        load: LoadId(i as u32),
+                        requested_mw: l.requested_mw,
+                        served_mw: l.served_mw,
+                    });
+                }
             }
         }
+        // A curtailed step leaves served below requested: restore at the next step.
+        self.loads_changed = curtailed_now;
         Ok(())
     }
 
@@ -176,7 +200,7 @@ impl Grid {
         let mut remaining = amount_mw;
         let mut pos = r.spare_cursor;
         while pos < r.merit.1 && remaining > EPS_MW {
-            let g = &mut self.groups[self.merit[pos] as usize];
+            let g = &mut self.groups[pos];
             if g.cost > max_cost {
                 break;
             }
@@ -198,7 +222,7 @@ impl Grid {
     pub(crate) fn next_spare(&mut self, ri: usize) -> Option<(f64, f64)> {
         let r = &mut self.regions[ri];
         while r.spare_cursor < r.merit.1 {
-            let g = &self.groups[self.merit[r.spare_cursor] as usize];
+            let g = &self.groups[r.spare_cursor];
             let spare = g.available_mw - g.generation_mw;
             if spare > EPS_MW {
                 return Some((g.cost, spare));
@@ -250,15 +274,17 @@ impl Grid {
     /// Fills each region's balance from the groups and flows, and adds the
     /// step to the period and run accumulators.
     fn account(&mut self, dt_h: f64) {
-        for g in &mut self.groups {
-            let r = &mut self.regions[g.region as usize];
-            r.step.generation_mw += g.generation_mw;
-            if g.technology.spills() {
-                r.step.spill_mw += g.available_mw - g.generation_mw;
+        for r in &mut self.regions {
+            let (mut generation, mut spill) = (0.0, 0.0);
+            for g in &mut self.groups[r.merit.0..r.merit.1] {
+                generation += g.generation_mw;
+                if g.technology.spills() {
+                    spill += g.available_mw - g.generation_mw;
+                }
+                g.period_mwh += g.generation_mw * dt_h;
             }
-            let mwh = g.generation_mw * dt_h;
-            g.period_mwh += mwh;
-            g.total_mwh += mwh;
+            r.step.generation_mw += generation;
+            r.step.spill_mw += spill;
         }
         let mut national_demand = 0.0;
         let mut national_available = 0.0;
@@ -304,5 +330,19 @@ impl Grid {
             t.hours_with_shortfall += dt_h;
             t.peak_shortfall_mw = t.peak_shortfall_mw.max(national_curtailed);
         }
+    }
+}
+
+/// The first tick after `now` at which `path` may differ from its value at
+/// `now` (`u64::MAX`: never), so that dispatch evaluates a growth path only
+/// when it can change.
+fn constant_until(path: &TimePath, now: SimTime) -> u64 {
+    let points = path.points();
+    let next = points.partition_point(|p| p.0 <= now);
+    match (path.interp(), points.get(next)) {
+        (_, None) => u64::MAX,
+        // Before the first point a path holds its first value.
+        (scheduler::Interp::Linear, Some(_)) if next > 0 => now.ticks() + 1,
+        (_, Some(p)) => p.0.ticks(),
     }
 }

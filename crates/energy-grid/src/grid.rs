@@ -22,33 +22,29 @@ pub struct Grid {
     pub(crate) signal_tolerance_mw: f64,
     pub(crate) programme_interval: Duration,
     pub(crate) regions: Vec<RegionState>,
+    /// Plant groups, region by region, each region's slice in merit order
+    /// (by marginal cost, ties by config order), so dispatch walks them in place.
     pub(crate) groups: Vec<GroupState>,
-    /// Group indices, region by region, each region's slice sorted by marginal cost.
-    pub(crate) merit: Vec<u32>,
     pub(crate) links: Vec<LinkState>,
-    /// (link, neighbour) pairs, region by region.
-    pub(crate) adjacency: Vec<(u32, u32)>,
     pub(crate) loads: Vec<LoadState>,
     pub(crate) projects: Vec<ProjectState>,
     pub(crate) project_rngs: Vec<StreamRngBox>,
     pub(crate) programmes: Vec<ProgrammeState>,
+    pub(crate) retirements: Vec<RetirementState>,
     pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
     pub(crate) drought_processes: Vec<DroughtProcess>,
-    pub(crate) scratch: Scratch,
+    /// Buffers of the shortfall program.
+    pub(crate) lp: crate::transport::Lp,
+    /// Per region during trade: its cheapest spare and dearest running group.
+    pub(crate) trade_scratch: Vec<crate::transport::TradeSides>,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
+    /// A load's request or connection changed since the last dispatch (or it was curtailed).
+    pub(crate) loads_changed: bool,
 }
 
 pub(crate) type StreamRngBox = Box<scheduler::StreamRng>;
-
-/// Preallocated buffers of the transport solver.
-#[derive(Debug, Default)]
-pub(crate) struct Scratch {
-    pub queue: Vec<u32>,
-    pub parent: Vec<(u32, u32)>,
-    pub visited: Vec<bool>,
-}
 
 fn weather_stream(streams: &RngStreams, g: &PlantGroupConfig) -> StreamRngBox {
     Box::new(streams.stream(&format!("grid/{}/{}", g.technology.key(), g.name)))
@@ -113,6 +109,7 @@ fn build_group(
         emissions_t_per_mwh: g.emissions_t_per_mwh,
         kind,
         outages,
+        config_order: 0,
         available_mw: 0.0,
         generation_mw: 0.0,
         period_mwh: 0.0,
@@ -200,24 +197,22 @@ impl Grid {
 
         let dt_hours = config.dispatch_interval.as_hours();
         let mut regions = Vec::with_capacity(config.regions.len());
-        let mut groups = Vec::new();
-        let mut merit = Vec::new();
+        let mut groups: Vec<GroupState> = Vec::new();
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
             for g in &rc.fleet {
                 let entity = format!("region `{}` / plant group `{}`", rc.name, g.name);
-                groups.push(build_group(g, ri as u32, &entity, dt_hours, streams)?);
+                let mut state = build_group(g, ri as u32, &entity, dt_hours, streams)?;
+                state.config_order = groups.len() as u32;
+                groups.push(state);
             }
-            let mut order: Vec<u32> = (first as u32..groups.len() as u32).collect();
-            order.sort_by(|&x, &y| {
-                groups[x as usize]
-                    .cost
-                    .total_cmp(&groups[y as usize].cost)
-                    .then(x.cmp(&y))
+            groups[first..].sort_by(|x, y| {
+                x.cost
+                    .total_cmp(&y.cost)
+                    .then(x.config_order.cmp(&y.config_order))
             });
-            let merit_range = (merit.len(), merit.len() + order.len());
-            merit.extend(order);
+            let merit_range = (first, groups.len());
             let mut region_loads = Vec::new();
             for (class, suffix) in [
                 (LoadClass::Household, "household"),
@@ -250,6 +245,8 @@ impl Grid {
                 growth: d.growth_per_year.clone(),
                 growth_cache: (0.0, 1.0),
                 growth_multiplier: 1.0,
+                growth_until: 0,
+                external_mw: 0.0,
                 household_share: d.household_share,
                 storage: Storage {
                     power_mw: s.power_mw,
@@ -262,28 +259,16 @@ impl Grid {
                 queue_free_at: SimTime::ZERO,
                 queue_pending_mw: 0.0,
                 merit: merit_range,
-                adjacency: (0, 0),
                 loads: region_loads,
                 drought_depths: Vec::new(),
                 drought_factor: 1.0,
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,
                 spare_cursor: merit_range.0,
+                import_price: 0.0,
                 period: Period::default(),
                 projects_pending: 0,
             });
-        }
-        let mut adjacency = Vec::with_capacity(2 * links.len());
-        for (ri, region) in regions.iter_mut().enumerate() {
-            let start = adjacency.len();
-            for (li, l) in links.iter().enumerate() {
-                if l.a as usize == ri {
-                    adjacency.push((li as u32, l.b));
-                } else if l.b as usize == ri {
-                    adjacency.push((li as u32, l.a));
-                }
-            }
-            region.adjacency = (start, adjacency.len());
         }
         let mut projects = Vec::with_capacity(config.projects.len());
         let mut project_rngs = Vec::with_capacity(config.projects.len());
@@ -302,6 +287,23 @@ impl Grid {
             });
             project_rngs.push(Box::new(streams.stream(&format!("grid/project/{}", p.name))));
         }
+        let mut retirements = Vec::with_capacity(config.retirements.len());
+        for r in &config.retirements {
+            let group =
+                groups
+                    .iter()
+                    .position(|g| g.name == r.group)
+                    .ok_or_else(|| GridError::InvalidConfig {
+                        entity: format!("retirement `{}`", r.name),
+                        field: "group",
+                        reason: format!("names plant group `{}`, which does not exist", r.group),
+                    })?;
+            retirements.push(RetirementState {
+                group: group as u32,
+                mw: r.mw,
+                at: r.at,
+            });
+        }
         let programmes = config
             .programmes
             .iter()
@@ -312,6 +314,7 @@ impl Grid {
             })
             .collect();
         let n = regions.len();
+        let (groups_len, links_len) = (groups.len(), links.len());
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),
@@ -323,28 +326,25 @@ impl Grid {
             programme_interval: config.programme_interval,
             regions,
             groups,
-            merit,
             links,
-            adjacency,
             loads,
             projects,
             project_rngs,
             programmes,
+            retirements,
             droughts,
             drought_processes,
-            scratch: Scratch {
-                queue: vec![0; n],
-                parent: vec![(0, 0); n],
-                visited: vec![false; n],
-            },
+            lp: crate::transport::Lp::with_capacity(n, groups_len, links_len),
+            trade_scratch: vec![(None, None); n],
             totals: RunTotals::default(),
             national_period: Period::default(),
             started: false,
+            loads_changed: true,
         })
     }
 
     /// Schedules the first dispatch (now), the first forced outages, project
-    /// resolutions, programme steps and droughts. Call once, before the run;
+    /// resolutions, programme steps, retirements and droughts. Call once, before the run;
     /// a second call is refused.
     pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
@@ -397,6 +397,7 @@ impl Grid {
                 region,
                 depth_fraction,
             } => self.on_drought_end(region, depth_fraction),
+            GridEvent::Retirement { retirement } => self.on_retirement(retirement as usize, agenda.now())?,
             GridEvent::ConnectionGranted { load, mw } => self.on_connection_granted(load, mw, signals),
         }
         Ok(())
@@ -457,6 +458,7 @@ impl Grid {
             regional: false,
         });
         self.regions[region].loads.push(id);
+        self.loads_changed = true;
         Ok(LoadId(id))
     }
 
@@ -472,6 +474,7 @@ impl Grid {
             });
         }
         self.loads[l].wanted_mw = requested_mw;
+        self.loads_changed = true;
         Ok(())
     }
 
@@ -525,6 +528,7 @@ impl Grid {
     fn on_connection_granted(&mut self, load: LoadId, mw: f64, signals: &mut Vec<GridSignal>) {
         if let Some(l) = self.loads.get_mut(load.index()) {
             l.connected_mw = (l.connected_mw + mw).min(MAX_MW);
+            self.loads_changed = true;
             let region = &mut self.regions[l.region as usize];
             region.queue_pending_mw = (region.queue_pending_mw - mw).max(0.0);
             signals.push(GridSignal::ConnectionGranted {

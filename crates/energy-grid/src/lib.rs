@@ -15,9 +15,11 @@
 //! Each dispatch step (default hourly) computes availability (solar shape,
 //! AR(1) wind and hydro, units on forced outage, droughts), demand (non-AI
 //! shape and growth plus AI loads), then per region: merit order, storage
-//! discharge, imports over links (greedy augmenting paths; see the
-//! `transport` module), storage charging from spare generation, and curtailment by
-//! the configured class order. The step allocates nothing.
+//! discharge, imports over links (an exact transport program, solved only
+//! when some region is short; see the `transport` module), storage charging
+//! from spare generation, trade (cheap generation displacing a neighbour's
+//! dearer generation up to link limits), and curtailment by the configured
+//! class order. The step allocates nothing.
 //!
 //! The model, its equations and what it leaves out: `docs/model/energy-grid.md`;
 //! sources of default numbers: `docs/calibration/energy-grid.md`.
@@ -58,8 +60,8 @@ mod validate;
 
 pub use config::{
     Availability, DEFAULT_DISPATCH_HOURS, DemandConfig, DroughtConfig, DroughtProcessConfig, GridConfig,
-    LinkConfig, LoadClass, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, StorageConfig,
-    Technology,
+    LinkConfig, LoadClass, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
+    StorageConfig, Technology,
 };
 pub use defaults::calendar_2025;
 pub use grid::Grid;

@@ -2,8 +2,9 @@
 //!
 //! [`Grid::sample_metrics`] emits `(metric, entity, value)` for every region
 //! (entity = region name) and for the nation (entity = `national`). Flows
-//! (`_mwh`, `_t`, `projects_completed`) are totals since the previous sample
-//! and are reset by sampling; levels (`_mw`, `storage_soc_mwh`,
+//! (`_mwh`, `_t`, `projects_completed`, and `retired_mw`, the capacity
+//! retired) are totals since the previous sample and are reset by sampling;
+//! levels (other `_mw`, `storage_soc_mwh`,
 //! `projects_pending`, `interconnection_queue_mw`) are values at the instant.
 //! Generation and capacity by technology use one metric per technology:
 //! `energy.generation_<tech>_mwh`, `energy.capacity_<tech>_mw`, with
@@ -71,6 +72,7 @@ fn emit_entity(entity: &str, s: &Sample, p: &Period, emit: &mut dyn FnMut(&str, 
         f64::from(p.projects_completed),
     );
     emit("energy.projects_pending", entity, f64::from(s.pending));
+    emit("energy.retired_mw", entity, p.retired_mw);
     emit("energy.interconnection_queue_mw", entity, s.queue_mw);
     // A margin or an average needs demand or time: without them there is no value to report.
     if p.peak_demand_mw > 0.0 {
@@ -104,8 +106,7 @@ impl Grid {
                 ..Sample::default()
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
-            for pos in r.merit.0..r.merit.1 {
-                let g = &self.groups[self.merit[pos] as usize];
+            for g in &self.groups[r.merit.0..r.merit.1] {
                 debug_assert_eq!(g.region as usize, ri);
                 s.generation_mwh[g.technology.index()] += g.period_mwh;
                 s.capacity_mw[g.technology.index()] += g.installed_mw;
@@ -133,11 +134,13 @@ impl Grid {
             n.price_demand_usd += p.price_demand_usd;
             n.price_hours += p.price_hours;
             n.projects_completed += p.projects_completed;
+            n.retired_mw += p.retired_mw;
         }
         // National time-weighted price: the mean over regions.
         national_period.hours *= self.regions.len() as f64;
         emit_entity("national", &national, &national_period, emit);
         for g in &mut self.groups {
+            g.total_mwh += g.period_mwh;
             g.period_mwh = 0.0;
         }
         for r in &mut self.regions {
@@ -152,7 +155,8 @@ impl Grid {
     /// `energy.generation_mwh_total`, `energy.emissions_t_total`,
     /// `energy.peak_shortfall_mw` (largest national curtailment in one step),
     /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (time-weighted
-    /// mean over regions), `energy.projects_completed_total`, `energy.projects_cancelled_total`.
+    /// mean over regions), `energy.projects_completed_total`, `energy.projects_cancelled_total`,
+    /// `energy.retired_mw_total`.
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("energy.demand_mwh_total", t.demand_mwh);
@@ -162,11 +166,11 @@ impl Grid {
         }
         emit("energy.ai_curtailed_mwh_total", t.ai_curtailed_mwh);
         emit("energy.spill_mwh_total", t.spill_mwh);
-        let generation: f64 = self.groups.iter().map(|g| g.total_mwh).sum();
+        let generation: f64 = self.groups.iter().map(|g| g.total_mwh + g.period_mwh).sum();
         let emissions: f64 = self
             .groups
             .iter()
-            .map(|g| g.total_mwh * g.emissions_t_per_mwh)
+            .map(|g| (g.total_mwh + g.period_mwh) * g.emissions_t_per_mwh)
             .sum();
         emit("energy.generation_mwh_total", generation);
         emit("energy.emissions_t_total", emissions);
@@ -180,5 +184,6 @@ impl Grid {
         }
         emit("energy.projects_completed_total", f64::from(t.projects_completed));
         emit("energy.projects_cancelled_total", f64::from(t.projects_cancelled));
+        emit("energy.retired_mw_total", t.retired_mw);
     }
 }

@@ -46,7 +46,10 @@ impl Clock {
     /// The angles at `mid_secs` seconds after the start (the middle of a step).
     pub fn features(&self, mid_secs: f64) -> TimeFeatures {
         let day = SECS_PER_DAY as f64;
-        let day_angle = TAU * (mid_secs % day) / day;
+        // `mid_secs % day` by integer arithmetic (a float remainder is a libm call).
+        let whole = mid_secs as u64;
+        let in_day = (whole % SECS_PER_DAY) as f64 + (mid_secs - whole as f64);
+        let day_angle = TAU * in_day / day;
         let year_angle = TAU * (self.start_day_of_year + mid_secs / day) / DAYS_PER_YEAR;
         let (sin_day, cos_day) = day_angle.sin_cos();
         let (sin_year, cos_year) = year_angle.sin_cos();
@@ -177,7 +180,49 @@ pub(crate) struct WeatherProcess {
 /// `1 / (1 + e^-x)`.
 #[inline]
 fn logistic(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
+    1.0 / (1.0 + exp(-x))
+}
+
+/// `e^x` without a libm call (it is the largest cost of a weather step):
+/// `e^x = 2^k · e^r` with `k = round(x / ln 2)`, `|r| ≤ ln 2 / 2`, and `e^r`
+/// by its Taylor polynomial of degree 13 (truncation error below 2e-17
+/// relative, so within a few ulp of the libm result), evaluated by Estrin's
+/// scheme so that the dependency chain is short (a Horner chain of 13
+/// multiply-adds costs more latency than the libm call). Arguments are
+/// clamped to ±700, where `e^x` is still a normal number.
+#[inline]
+pub(crate) fn exp(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    // Adding and subtracting 1.5·2^52 rounds to the nearest integer.
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    // 1/n! for n = 0..=13.
+    const C: [f64; 14] = [
+        1.0,
+        1.0,
+        0.5,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5_040.0,
+        1.0 / 40_320.0,
+        1.0 / 362_880.0,
+        1.0 / 3_628_800.0,
+        1.0 / 39_916_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 6_227_020_800.0,
+    ];
+    let x = x.clamp(-700.0, 700.0);
+    let k = (x * std::f64::consts::LOG2_E + ROUND) - ROUND;
+    let r = (x - k * LN2_HI) - k * LN2_LO;
+    let r2 = r * r;
+    let r4 = r2 * r2;
+    let r8 = r4 * r4;
+    let pair = |i: usize| C[i] + C[i + 1] * r;
+    let low = pair(0) + r2 * pair(2) + r4 * (pair(4) + r2 * pair(6));
+    let high = pair(8) + r2 * pair(10) + r4 * pair(12);
+    (low + r8 * high) * f64::from_bits(((k as i64 + 1023) as u64) << 52)
 }
 
 /// `E[logistic(mu + sd Z)]` for standard normal `Z`, by a 97-point rule on [−6, 6].
@@ -281,6 +326,19 @@ mod tests {
         let dec_noon = shape.fraction(&clock.features(355.0 * 86_400.0 + 12.0 * 3600.0));
         assert!(june_noon > dec_noon && dec_noon > 0.0);
         assert!(SolarShape::new(0.6, 0.2).is_none());
+    }
+
+    #[test]
+    fn fast_exp_matches_libm_to_a_few_ulp() {
+        let mut worst = 0.0f64;
+        for i in -69_000..=69_000 {
+            let x = f64::from(i) * 0.01 + 0.003;
+            let (fast, libm) = (exp(x), x.exp());
+            worst = worst.max(((fast - libm) / libm).abs());
+        }
+        assert!(worst < 1e-15, "worst relative error {worst}");
+        assert_eq!(exp(0.0), 1.0);
+        assert!(exp(-1e9) > 0.0 && exp(1e9).is_finite());
     }
 
     #[test]

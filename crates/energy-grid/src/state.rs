@@ -15,7 +15,8 @@ pub struct RegionId(pub(crate) u32);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LoadId(pub(crate) u32);
 
-/// A plant group, as numbered by [`Grid::plant_group_id`](crate::Grid::plant_group_id).
+/// A plant group, as numbered by [`Grid::plant_group_id`](crate::Grid::plant_group_id)
+/// (region by region, in merit order within a region).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PlantGroupId(pub(crate) u32);
 
@@ -84,6 +85,11 @@ pub enum GridEvent {
         region: RegionId,
         /// The depth of the drought that ends.
         depth_fraction: f64,
+    },
+    /// Capacity retires (index of the retirement in the config).
+    Retirement {
+        /// Index of the retirement in the config.
+        retirement: u32,
     },
     /// An interconnection request is granted.
     ConnectionGranted {
@@ -238,11 +244,13 @@ pub(crate) struct GroupState {
     pub emissions_t_per_mwh: f64,
     pub kind: GroupKind,
     pub outages: Option<Outages>,
+    /// Position of the group in the configuration (build-out goes to the first of a technology).
+    pub config_order: u32,
     pub available_mw: f64,
     pub generation_mw: f64,
     /// Generation since the last metrics sample, MWh.
     pub period_mwh: f64,
-    /// Generation over the run, MWh.
+    /// Generation over the run up to the last metrics sample, MWh (add `period_mwh` for now).
     pub total_mwh: f64,
 }
 
@@ -274,6 +282,8 @@ pub(crate) struct Period {
     pub peak_demand_mw: f64,
     pub margin_at_peak: f64,
     pub projects_completed: u32,
+    /// Capacity retired, MW.
+    pub retired_mw: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -285,19 +295,26 @@ pub(crate) struct RegionState {
     /// Last growth rate seen and its per-step multiplier.
     pub growth_cache: (f64, f64),
     pub growth_multiplier: f64,
+    /// The growth path cannot change before this tick.
+    pub growth_until: u64,
     pub household_share: f64,
+    /// Sum of the external (AI) loads' requests, MW; refreshed when a request changes.
+    pub external_mw: f64,
     pub storage: Storage,
     pub approval_mw_per_year: f64,
     pub queue_free_at: SimTime,
     pub queue_pending_mw: f64,
+    /// The region's plant groups: a range of `Grid::groups`, in merit order.
     pub merit: (usize, usize),
-    pub adjacency: (usize, usize),
+    /// Its loads: household and industry first, then the external (AI) loads.
     pub loads: Vec<u32>,
     pub drought_depths: Vec<f64>,
     pub drought_factor: f64,
     pub step: RegionBalance,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
+    /// Dearest cost of the generation this region imported this step, USD/MWh.
+    pub import_price: f64,
     /// Position in the merit order of the cheapest group with spare capacity.
     pub spare_cursor: usize,
     pub period: Period,
@@ -352,6 +369,14 @@ pub(crate) struct ProgrammeState {
 }
 
 #[derive(Clone, Debug)]
+pub(crate) struct RetirementState {
+    /// Position of the group in `Grid::groups`.
+    pub group: u32,
+    pub mw: f64,
+    pub at: SimTime,
+}
+
+#[derive(Clone, Debug)]
 pub(crate) struct DroughtProcess {
     pub region: u32,
     pub rate_per_year: f64,
@@ -373,5 +398,6 @@ pub(crate) struct RunTotals {
     pub hours: f64,
     pub projects_completed: u32,
     pub projects_cancelled: u32,
+    pub retired_mw: f64,
     pub dispatches: u64,
 }

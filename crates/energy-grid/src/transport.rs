@@ -1,28 +1,223 @@
-//! Transmission: a transport model solved by greedy augmenting paths.
+//! Transmission: an exact transport model for shortfalls (a small linear
+//! program), then economic trade between neighbours.
 //!
-//! After each region has dispatched its own fleet and storage, regions still
-//! short import from regions with spare capacity. For each short region in
-//! id order, a breadth-first search over links with residual capacity finds
-//! every region that can reach it; the one whose cheapest spare capacity is
-//! cheapest (ties: fewer hops, then lower id) sends as much as the smallest
-//! of: that spare block, each link's residual capacity (scaled for the losses
-//! before it), and the deficit (scaled for the losses on the path). Repeat
-//! until the deficit is met or nothing can reach it.
+//! **Shortfalls.** After each region has dispatched its own fleet and
+//! storage, if some region is still short, one linear program decides every
+//! import at once. Variables: `x_g ∈ [0, spare_g]`, the spare capacity of
+//! each plant group that runs for export; `f_l⁺, f_l⁻ ∈ [0, cap_l]`, the
+//! power sent into link `l` in each direction; `u_r ∈ [0, δ_r]`, the part of
+//! region `r`'s deficit `δ_r` left unserved. One equality per region:
+//! `Σ x_g + Σ_in (1 − loss_l) f_l − Σ_out f_l + u_r = δ_r`. Objective:
+//! minimise `VOLL·Σ u_r + Σ c_g x_g + ε·Σ f_l`, with `VOLL` = 1e8 USD/MWh (so
+//! served energy is maximised first, then generation cost) and `ε` = 1e-3
+//! USD/MWh per MW sent (so among equal-cost solutions the one with fewer
+//! hops and less loss wins, and no link carries power both ways: sending
+//! both ways costs `2ε` and loses power). It is solved by the bounded-variable
+//! primal simplex with Bland's rule (no cycling), starting from the basis of
+//! the `u_r` (everything unserved), which is feasible. With `n` regions the
+//! tableau has `n` rows, so a pivot costs `n × (groups + 2·links + n)`
+//! multiply-adds: for seven regions about 600, and a solve a few dozen pivots.
 //!
-//! Within one step a link carries power in one direction only (no flow
-//! reversal), so each path's losses are exact: power `x` sent into a link
-//! with loss fraction `l` arrives as `x(1 − l)`, and the loss is booked to
-//! the receiving region. This is not a global optimum (a min-cost flow would
-//! reroute earlier paths), but it is feasible, respects every link limit,
-//! conserves energy, and costs a few hundred nanoseconds for seven regions.
+//! **Trade.** After shortfalls and storage charging, cheap generation
+//! displaces dearer generation across links: while some link (with room in
+//! that direction) joins a region whose cheapest spare capacity costs `c_s`
+//! to a neighbour whose dearest running group costs `c_t` with
+//! `c_t (1 − loss) > c_s`, the pair with the largest gain `c_t (1 − loss) − c_s`
+//! trades as much as the smallest of the spare block, the link's room and
+//! the displaced group's output (divided by `1 − loss`). Each transfer
+//! lowers total generation cost and exhausts a block, a link or a running
+//! group, so the loop ends; it is the merit order across the network one
+//! link at a time (transit over several links happens only as a chain of
+//! neighbour trades).
+//!
+//! Power `x` sent into a link with loss fraction `l` arrives as `x(1 − l)`;
+//! the loss is booked to the receiving region.
 
 use crate::dispatch::EPS_MW;
 use crate::grid::Grid;
 
-const NONE: u32 = u32::MAX;
+/// Cost of unserved energy in the shortfall program, USD/MWh: above any
+/// delivered cost (marginal costs are at most 1e5 USD/MWh), so served energy
+/// comes first.
+const VOLL: f64 = 1e8;
+/// Cost per MW sent into a link in the shortfall program, USD/MWh (a tie-break).
+const FLOW_COST: f64 = 1e-3;
+/// Reduced costs within this of zero do not improve the objective, USD/MWh.
+const COST_TOL: f64 = 1e-6;
+/// Tableau entries smaller than this are treated as zero.
+const PIVOT_TOL: f64 = 1e-9;
+
+/// What a column of the shortfall program stands for.
+#[derive(Clone, Copy, Debug, Default)]
+enum Column {
+    /// Spare capacity of a plant group (index into `Grid::groups`).
+    #[default]
+    Spare,
+    /// Power sent into a link from its `a` end (`forward`) or its `b` end.
+    Flow { forward: bool },
+    /// Unserved deficit of a region.
+    Unserved,
+}
+
+/// A region's two sides in trade: its cheapest spare capacity (cost USD/MWh,
+/// MW) and the position of its dearest running group.
+pub(crate) type TradeSides = (Option<(f64, f64)>, Option<usize>);
+
+/// Preallocated buffers of the shortfall program (no allocation per step).
+#[derive(Debug, Default)]
+pub(crate) struct Lp {
+    kind: Vec<Column>,
+    /// Group, link or region index of each column.
+    target: Vec<u32>,
+    cost: Vec<f64>,
+    upper: Vec<f64>,
+    /// Whether a nonbasic column sits at its upper bound.
+    at_upper: Vec<bool>,
+    /// Row of a basic column, or `usize::MAX`.
+    basic_row: Vec<usize>,
+    /// Tableau `B⁻¹A`, row-major, `rows × cols`.
+    tableau: Vec<f64>,
+    /// Values of the basic columns, by row.
+    value: Vec<f64>,
+    /// Basic column of each row.
+    basis: Vec<usize>,
+    /// Column of each region's unserved variable.
+    unserved_col: Vec<usize>,
+}
+
+impl Lp {
+    /// Buffers for `regions` regions, `groups` plant groups and `links` links.
+    pub(crate) fn with_capacity(regions: usize, groups: usize, links: usize) -> Lp {
+        let cols = groups + 2 * links + regions;
+        Lp {
+            kind: Vec::with_capacity(cols),
+            target: Vec::with_capacity(cols),
+            cost: Vec::with_capacity(cols),
+            upper: Vec::with_capacity(cols),
+            at_upper: Vec::with_capacity(cols),
+            basic_row: Vec::with_capacity(cols),
+            tableau: Vec::with_capacity(cols * regions),
+            value: Vec::with_capacity(regions),
+            basis: Vec::with_capacity(regions),
+            unserved_col: Vec::with_capacity(regions),
+        }
+    }
+
+    fn push(&mut self, kind: Column, target: usize, cost: f64, upper: f64) {
+        self.kind.push(kind);
+        self.target.push(target as u32);
+        self.cost.push(cost);
+        self.upper.push(upper);
+        self.at_upper.push(false);
+        self.basic_row.push(usize::MAX);
+    }
+
+    /// The value of column `j` in the current basic solution.
+    fn column_value(&self, j: usize) -> f64 {
+        match self.basic_row[j] {
+            usize::MAX if self.at_upper[j] => self.upper[j],
+            usize::MAX => 0.0,
+            row => self.value[row],
+        }
+    }
+
+    /// Runs the bounded primal simplex (Bland's rule) from the current
+    /// feasible basis; returns false if it stopped at the iteration cap
+    /// (the solution is then feasible but perhaps not optimal).
+    fn solve(&mut self) -> bool {
+        let rows = self.basis.len();
+        let cols = self.kind.len();
+        let max_iterations = 50 * (rows + cols) + 100;
+        for _ in 0..max_iterations {
+            // Reduced costs d_j = c_j − Σ_i c_basis(i) T_ij; Bland: first improving column.
+            let mut entering = None;
+            for j in 0..cols {
+                if self.basic_row[j] != usize::MAX {
+                    continue;
+                }
+                let mut d = self.cost[j];
+                for i in 0..rows {
+                    d -= self.cost[self.basis[i]] * self.tableau[i * cols + j];
+                }
+                let improves = if self.at_upper[j] {
+                    d > COST_TOL
+                } else {
+                    d < -COST_TOL && self.upper[j] > 0.0
+                };
+                if improves && entering.is_none() {
+                    entering = Some(j);
+                }
+            }
+            let Some(j) = entering else {
+                return true;
+            };
+            // Move column j by t ≥ 0 in direction `dir`; basic i changes by −dir·T_ij·t.
+            let dir = if self.at_upper[j] { -1.0 } else { 1.0 };
+            // Ratio test: the first basic column to reach a bound (ties: lowest column, Bland).
+            let mut best: Option<(f64, usize, bool)> = None; // (step, row, leaves at upper)
+            for i in 0..rows {
+                let a = dir * self.tableau[i * cols + j];
+                let (limit, to_upper) = if a > PIVOT_TOL {
+                    (self.value[i] / a, false)
+                } else if a < -PIVOT_TOL {
+                    ((self.upper[self.basis[i]] - self.value[i]) / -a, true)
+                } else {
+                    continue;
+                };
+                let limit = limit.max(0.0);
+                let better = match best {
+                    None => true,
+                    Some((b, r, _)) => {
+                        let tie = 1e-12 * (1.0 + b);
+                        limit < b - tie || (limit <= b + tie && self.basis[i] < self.basis[r])
+                    }
+                };
+                if better {
+                    best = Some((limit, i, to_upper));
+                }
+            }
+            // A bound flip only when strictly shorter than every pivot.
+            let (step, leaving) = match best {
+                Some((limit, row, to_upper)) if limit <= self.upper[j] => (limit, Some((row, to_upper))),
+                _ => (self.upper[j], None),
+            };
+            for i in 0..rows {
+                self.value[i] -= dir * self.tableau[i * cols + j] * step;
+            }
+            let Some((p, to_upper)) = leaving else {
+                // A bound flip: column j moves to its other bound.
+                self.at_upper[j] = !self.at_upper[j];
+                continue;
+            };
+            let entering_value = (if self.at_upper[j] { self.upper[j] } else { 0.0 }) + dir * step;
+            let out = self.basis[p];
+            self.basic_row[out] = usize::MAX;
+            self.at_upper[out] = to_upper;
+            self.basis[p] = j;
+            self.basic_row[j] = p;
+            self.at_upper[j] = false;
+            self.value[p] = entering_value;
+            let pivot = self.tableau[p * cols + j];
+            for k in 0..cols {
+                self.tableau[p * cols + k] /= pivot;
+            }
+            for i in 0..rows {
+                let factor = self.tableau[i * cols + j];
+                if i == p || factor == 0.0 {
+                    continue;
+                }
+                for k in 0..cols {
+                    self.tableau[i * cols + k] -= factor * self.tableau[p * cols + k];
+                }
+            }
+        }
+        false
+    }
+}
 
 impl Grid {
-    /// Residual capacity for sending from `from` into link `li`, MW.
+    /// Residual capacity for sending from `from` into link `li`, MW (a link
+    /// carries power one way within a step).
     fn residual(&self, li: usize, from: u32) -> f64 {
         let l = &self.links[li];
         if from == l.a {
@@ -38,114 +233,220 @@ impl Grid {
         }
     }
 
-    /// Serves deficits with imports; see the module docs.
+    /// Sends `sent` MW from region `from` over link `li` (into the other end), booking
+    /// exports, imports and losses; returns the MW that arrive.
+    fn send(&mut self, li: usize, from: usize, sent: f64) -> f64 {
+        let link = &mut self.links[li];
+        let to = if from as u32 == link.a {
+            link.flow_mw += sent;
+            link.b as usize
+        } else {
+            link.flow_mw -= sent;
+            link.a as usize
+        };
+        let loss = link.loss_fraction;
+        self.regions[from].step.exports_mw += sent;
+        let r = &mut self.regions[to].step;
+        r.imports_mw += sent;
+        r.losses_mw += sent * loss;
+        sent * (1.0 - loss)
+    }
+
+    /// Serves deficits with imports by the shortfall program; see the module docs.
     pub(crate) fn transport(&mut self) {
         let n = self.regions.len();
-        // Each augmentation exhausts a spare block, a link or the deficit.
-        let max_augmentations = 4 * (self.groups.len() + self.links.len() + n) + 8;
-        for d in 0..n {
-            let mut augmentations = 0;
-            while self.regions[d].deficit_mw > EPS_MW && augmentations < max_augmentations {
-                augmentations += 1;
-                let Some(source) = self.search_source(d) else {
-                    break;
-                };
-                if !self.augment(source, d) {
-                    break;
+        let mut lp = std::mem::take(&mut self.lp);
+        lp.kind.clear();
+        lp.target.clear();
+        lp.cost.clear();
+        lp.upper.clear();
+        lp.at_upper.clear();
+        lp.basic_row.clear();
+        lp.unserved_col.clear();
+        for r in &self.regions {
+            for pos in r.spare_cursor..r.merit.1 {
+                let g = &self.groups[pos];
+                let spare = g.available_mw - g.generation_mw;
+                if spare > EPS_MW {
+                    lp.push(Column::Spare, pos, g.cost, spare);
                 }
             }
         }
+        for (li, l) in self.links.iter().enumerate() {
+            if l.capacity_mw > EPS_MW {
+                lp.push(Column::Flow { forward: true }, li, FLOW_COST, l.capacity_mw);
+                lp.push(Column::Flow { forward: false }, li, FLOW_COST, l.capacity_mw);
+            }
+        }
+        for (ri, r) in self.regions.iter().enumerate() {
+            lp.unserved_col.push(lp.kind.len());
+            lp.push(Column::Unserved, ri, VOLL, r.deficit_mw);
+        }
+        let cols = lp.kind.len();
+        lp.tableau.clear();
+        lp.tableau.resize(n * cols, 0.0);
+        for j in 0..cols {
+            let t = lp.target[j] as usize;
+            match lp.kind[j] {
+                Column::Spare => lp.tableau[self.groups[t].region as usize * cols + j] = 1.0,
+                Column::Flow { forward } => {
+                    let l = &self.links[t];
+                    let (from, to) = if forward { (l.a, l.b) } else { (l.b, l.a) };
+                    lp.tableau[from as usize * cols + j] = -1.0;
+                    lp.tableau[to as usize * cols + j] = 1.0 - l.loss_fraction;
+                }
+                Column::Unserved => lp.tableau[t * cols + j] = 1.0,
+            }
+        }
+        lp.basis.clear();
+        lp.value.clear();
+        for ri in 0..n {
+            let j = lp.unserved_col[ri];
+            lp.basis.push(j);
+            lp.basic_row[j] = ri;
+            lp.value.push(self.regions[ri].deficit_mw);
+        }
+        lp.solve();
+        // Apply the solution: generation for export, flows, what stays unserved.
+        for j in 0..cols {
+            let v = lp.column_value(j);
+            let t = lp.target[j] as usize;
+            match lp.kind[j] {
+                Column::Spare if v > 0.0 => {
+                    let g = &mut self.groups[t];
+                    g.generation_mw = (g.generation_mw + v).min(g.available_mw);
+                    let cost = g.cost;
+                    let r = &mut self.regions[g.region as usize].step;
+                    r.price_usd_per_mwh = r.price_usd_per_mwh.max(cost);
+                }
+                Column::Flow { forward } if v > 0.0 => {
+                    let from = if forward { self.links[t].a } else { self.links[t].b };
+                    self.send(t, from as usize, v);
+                }
+                _ => {}
+            }
+        }
+        for ri in 0..n {
+            let unserved = lp.column_value(lp.unserved_col[ri]).max(0.0);
+            let r = &mut self.regions[ri];
+            r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
+        }
+        // Importers pay the delivered cost of their dearest supply: the
+        // sender's price divided by the link's (1 − loss), carried along the
+        // flows (which form no cycle: a cycle would only lose power), so
+        // `n` rounds of relaxation reach every region.
+        for _ in 0..n {
+            let mut changed = false;
+            for l in &self.links {
+                let (from, to) = match l.flow_mw {
+                    f if f > 0.0 => (l.a as usize, l.b as usize),
+                    f if f < 0.0 => (l.b as usize, l.a as usize),
+                    _ => continue,
+                };
+                let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
+                let r = &mut self.regions[to];
+                if delivered > r.step.price_usd_per_mwh + COST_TOL {
+                    r.import_price = r.import_price.max(delivered);
+                    r.step.price_usd_per_mwh = delivered;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        self.lp = lp;
     }
 
-    /// Breadth-first search from the short region `d` backwards over links
-    /// with residual capacity; returns the best exporting region.
-    fn search_source(&mut self, d: usize) -> Option<usize> {
+    /// Cheap generation displaces dearer generation across links; see the module docs.
+    pub(crate) fn trade(&mut self) {
         let n = self.regions.len();
-        let mut scratch = std::mem::take(&mut self.scratch);
-        scratch.visited[..n].fill(false);
-        scratch.visited[d] = true;
-        scratch.parent[d] = (NONE, NONE);
-        scratch.queue[0] = d as u32;
-        let (mut head, mut tail) = (0, 1);
-        let mut depth_of_tail_start = (1usize, 1u32); // (queue index where the next depth starts, depth)
-        let mut best: Option<(f64, u32, usize)> = None;
-        while head < tail {
-            if head == depth_of_tail_start.0 {
-                depth_of_tail_start = (tail, depth_of_tail_start.1 + 1);
+        let max_transfers = 4 * (self.groups.len() + self.links.len() + n) + 8;
+        let mut traded = false;
+        for _ in 0..max_transfers {
+            // Per region: cheapest spare (cost, MW) and dearest running group (position).
+            for ri in 0..n {
+                let spare = if self.regions[ri].deficit_mw > 0.0 {
+                    None
+                } else {
+                    self.next_spare(ri)
+                };
+                let top = self.top_running(ri);
+                self.trade_scratch[ri] = (spare, top);
             }
-            let v = scratch.queue[head] as usize;
-            head += 1;
-            let (a0, a1) = self.regions[v].adjacency;
-            for k in a0..a1 {
-                let (li, u) = self.adjacency[k];
-                let u = u as usize;
-                if scratch.visited[u] || self.residual(li as usize, u as u32) <= EPS_MW {
-                    continue;
-                }
-                scratch.visited[u] = true;
-                scratch.parent[u] = (li, v as u32);
-                scratch.queue[tail] = u as u32;
-                tail += 1;
-                if let Some((cost, _)) = self.next_spare(u) {
-                    let depth = depth_of_tail_start.1;
-                    let better = match best {
-                        None => true,
-                        Some((c, dd, idx)) => (cost, depth, u) < (c, dd, idx),
+            let mut best: Option<(f64, usize, usize)> = None; // (gain, link, from)
+            for li in 0..self.links.len() {
+                let (a, b, loss) = {
+                    let l = &self.links[li];
+                    (l.a as usize, l.b as usize, l.loss_fraction)
+                };
+                for (from, to) in [(a, b), (b, a)] {
+                    let (Some((c_s, _)), _) = self.trade_scratch[from] else {
+                        continue;
                     };
-                    if better {
-                        best = Some((cost, depth, u));
+                    let (_, Some(top)) = self.trade_scratch[to] else {
+                        continue;
+                    };
+                    if self.regions[to].deficit_mw > 0.0 {
+                        continue;
+                    }
+                    let gain = self.groups[top].cost * (1.0 - loss) - c_s;
+                    if gain > COST_TOL
+                        && best.is_none_or(|(g, _, _)| gain > g)
+                        && self.residual(li, from as u32) > EPS_MW
+                    {
+                        best = Some((gain, li, from));
                     }
                 }
             }
+            let Some((_, li, from)) = best else {
+                break;
+            };
+            let to = if self.links[li].a as usize == from {
+                self.links[li].b as usize
+            } else {
+                self.links[li].a as usize
+            };
+            let gain_factor = 1.0 - self.links[li].loss_fraction;
+            let (Some((c_s, spare)), _) = self.trade_scratch[from] else {
+                break;
+            };
+            let Some(top) = self.trade_scratch[to].1 else {
+                break;
+            };
+            let x = spare
+                .min(self.residual(li, from as u32))
+                .min(self.groups[top].generation_mw / gain_factor);
+            let sent = self.take_spare(from, x, f64::MAX);
+            if sent <= 0.0 {
+                break;
+            }
+            let arrived = self.send(li, from, sent);
+            let g = &mut self.groups[top];
+            g.generation_mw = (g.generation_mw - arrived).max(0.0);
+            // The displaced group has spare capacity again.
+            let r = &mut self.regions[to];
+            r.spare_cursor = r.spare_cursor.min(top);
+            r.import_price = r.import_price.max(c_s / gain_factor);
+            traded = true;
         }
-        self.scratch = scratch;
-        best.map(|b| b.2)
+        if traded {
+            // Price: the dearest unit running in the region or for its imports.
+            for ri in 0..n {
+                let top_cost = self.top_running(ri).map_or(0.0, |g| self.groups[g].cost);
+                let r = &mut self.regions[ri];
+                if r.step.imports_mw > 0.0 || r.step.exports_mw > 0.0 {
+                    r.step.price_usd_per_mwh = top_cost.max(r.import_price);
+                }
+            }
+        }
     }
 
-    /// Sends power from `source` to `d` along the search tree; false if nothing moved.
-    fn augment(&mut self, source: usize, d: usize) -> bool {
-        let Some((cost, spare)) = self.next_spare(source) else {
-            return false;
-        };
-        // Bottleneck in MW sent by the source.
-        let mut x = spare;
-        let mut gain = 1.0;
-        let mut node = source;
-        while node != d {
-            let (li, next) = self.scratch.parent[node];
-            x = x.min(self.residual(li as usize, node as u32) / gain);
-            gain *= 1.0 - self.links[li as usize].loss_fraction;
-            node = next as usize;
-        }
-        x = x.min(self.regions[d].deficit_mw / gain);
-        if x <= EPS_MW * 1e-3 {
-            return false;
-        }
-        let sent = self.take_spare(source, x, f64::MAX);
-        let mut amount = sent;
-        let mut node = source;
-        while node != d {
-            let (li, next) = self.scratch.parent[node];
-            let link = &mut self.links[li as usize];
-            let loss = link.loss_fraction;
-            if node as u32 == link.a {
-                link.flow_mw += amount;
-            } else {
-                link.flow_mw -= amount;
-            }
-            self.regions[node].step.exports_mw += amount;
-            let to = &mut self.regions[next as usize].step;
-            to.imports_mw += amount;
-            to.losses_mw += amount * loss;
-            amount *= 1.0 - loss;
-            node = next as usize;
-        }
-        let r = &mut self.regions[d];
-        r.deficit_mw -= amount;
-        if r.deficit_mw <= EPS_MW {
-            r.deficit_mw = 0.0;
-        }
-        r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(cost);
-        sent > 0.0
+    /// The position of region `ri`'s dearest group that is generating, if any.
+    fn top_running(&self, ri: usize) -> Option<usize> {
+        let (m0, m1) = self.regions[ri].merit;
+        (m0..m1)
+            .rev()
+            .find(|&pos| self.groups[pos].generation_mw > EPS_MW)
     }
 }

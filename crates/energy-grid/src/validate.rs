@@ -309,6 +309,7 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
     )?;
     unique("project", config.projects.iter().map(|p| p.name.as_str()))?;
     unique("programme", config.programmes.iter().map(|p| p.name.as_str()))?;
+    unique("retirement", config.retirements.iter().map(|r| r.name.as_str()))?;
     unique(
         "drought process",
         config.drought_processes.iter().map(|p| p.region.as_str()),
@@ -385,6 +386,10 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
     for p in &config.programmes {
         let e = format!("programme `{}`", p.name);
         check_path(&e, "mw_per_year", &p.mw_per_year, 0.0, MAX_MW)?;
+    }
+    for r in &config.retirements {
+        let e = format!("retirement `{}`", r.name);
+        check_range(&e, "mw", r.mw, 1e-6, MAX_MW)?;
     }
     for (i, d) in config.droughts.iter().enumerate() {
         let e = format!("drought {i} in `{}`", d.region);

@@ -281,6 +281,19 @@ fn bad_configurations_are_refused_naming_entity_and_field() {
         matches!(e, GridError::DuplicateName { kind: "region", .. }),
         "{e}"
     );
+    let retirement = |group: &str, mw: f64| energy_grid::RetirementConfig {
+        name: "r".into(),
+        group: group.into(),
+        mw,
+        at: SimTime(0),
+    };
+    let e = refused(|c| c.retirements.push(retirement("atlantis-coal", 100.0)));
+    assert!(
+        matches!(&e, GridError::InvalidConfig { field: "group", reason, .. } if reason.contains("atlantis-coal")),
+        "{e}"
+    );
+    let e = refused(|c| c.retirements.push(retirement("north-coal", -1.0)));
+    assert!(matches!(e, GridError::InvalidConfig { field: "mw", .. }), "{e}");
     let e = refused(|c| c.regions[0].storage.round_trip_efficiency = 1.5);
     assert!(
         matches!(
@@ -354,4 +367,112 @@ fn bad_configurations_are_refused_naming_entity_and_field() {
         grid.set_load_demand(household, 1.0).is_err(),
         "regional loads are not inputs"
     );
+}
+
+#[test]
+fn a_retirement_removes_capacity_at_its_date() {
+    use energy_grid::RetirementConfig;
+    // Two coal groups of 600 MW units; 700 MW of the old one retires at day
+    // 10: 500 MW (one unit, the last one partial) is left, the new group is
+    // untouched, and the gas covers what the coal no longer can.
+    let mut r = flat_region("r", 2_000.0);
+    r.fleet.push(firm("r-coal-old", Technology::Coal, 1_200.0, 35.0));
+    r.fleet.push(firm("r-coal-new", Technology::Coal, 1_200.0, 25.0));
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 45.0));
+    for g in &mut r.fleet {
+        g.unit_size_mw = 600.0;
+        g.failure_rate_per_year = 1e-9; // units, but no outage in practice
+    }
+    let mut c = config(vec![r]);
+    let day = 24 * 3600;
+    c.retirements.push(RetirementConfig {
+        name: "phase-out".into(),
+        group: "r-coal-old".into(),
+        mw: 700.0,
+        at: SimTime(10 * day),
+    });
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    let (old, new, gas) = (
+        grid.plant_group_id("r-coal-old").expect("g"),
+        grid.plant_group_id("r-coal-new").expect("g"),
+        grid.plant_group_id("r-gas").expect("g"),
+    );
+    run(&mut grid, &mut agenda, SimTime(10 * day - 1), |g, _, _| {
+        assert_eq!(g.plant_group_state(gas).expect("gas").generation_mw, 0.0);
+    });
+    assert_eq!(grid.installed_mw(region, Technology::Coal), 2_400.0);
+    let mut before = Vec::new();
+    grid.sample_metrics(agenda.now(), &mut |m, e, v| {
+        before.push((m.to_string(), e.to_string(), v))
+    });
+    run(&mut grid, &mut agenda, SimTime(20 * day), |g, _, _| {
+        assert!((g.plant_group_state(gas).expect("gas").generation_mw - 300.0).abs() < 1e-6);
+    });
+    assert_eq!(grid.installed_mw(region, Technology::Coal), 1_700.0);
+    let old_state = grid.plant_group_state(old).expect("old");
+    let new_state = grid.plant_group_state(new).expect("new");
+    assert_eq!((old_state.installed_mw, old_state.units_total), (500.0, 1));
+    assert_eq!((new_state.installed_mw, new_state.units_total), (1_200.0, 2));
+    // The metric: nothing retired before the date, 700 MW in the period that holds it.
+    let retired = |rows: &[(String, String, f64)], entity: &str| {
+        rows.iter()
+            .find(|(m, e, _)| m == "energy.retired_mw" && e == entity)
+            .map(|r| r.2)
+    };
+    assert_eq!(retired(&before, "r"), Some(0.0));
+    let mut after = Vec::new();
+    grid.sample_metrics(agenda.now(), &mut |m, e, v| {
+        after.push((m.to_string(), e.to_string(), v))
+    });
+    assert_eq!(retired(&after, "r"), Some(700.0));
+    assert_eq!(retired(&after, "national"), Some(700.0));
+    let mut total = None;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.retired_mw_total" {
+            total = Some(v);
+        }
+    });
+    assert_eq!(total, Some(700.0));
+}
+
+#[test]
+fn a_retirement_larger_than_the_fleet_retires_what_there_is_and_units_on_outage_go_too() {
+    use energy_grid::RetirementConfig;
+    // 10 units of 100 MW failing often and repaired slowly, so some are down
+    // when the whole group retires: nothing is left, up or down.
+    let mut coal = firm("coal", Technology::Coal, 1_000.0, 30.0);
+    coal.unit_size_mw = 100.0;
+    coal.failure_rate_per_year = 50.0;
+    coal.repair_time_days = Dist::Const { value: 30.0 };
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(coal);
+    let mut c = config(vec![r]);
+    c.retirements.push(RetirementConfig {
+        name: "all".into(),
+        group: "coal".into(),
+        mw: 5_000.0,
+        at: SimTime(100 * 24 * 3600),
+    });
+    let (mut grid, mut agenda) = started(c, 3);
+    let g = grid.plant_group_id("coal").expect("g");
+    let mut down_before = 0;
+    run(&mut grid, &mut agenda, hours(100 * 24 - 1), |g2, _, _| {
+        down_before = g2.plant_group_state(g).expect("s").units_down;
+    });
+    assert!(down_before > 0, "some units are on outage before the retirement");
+    run(&mut grid, &mut agenda, hours(200 * 24), |g2, _, _| {
+        let s = g2.plant_group_state(g).expect("s");
+        assert_eq!(
+            (s.installed_mw, s.units_total, s.units_down, s.available_mw),
+            (0.0, 0, 0, 0.0)
+        );
+    });
+    let mut total = None;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.retired_mw_total" {
+            total = Some(v);
+        }
+    });
+    assert_eq!(total, Some(1_000.0));
 }

@@ -233,3 +233,181 @@ fn curtailed_loads_are_told_and_an_ample_grid_never_curtails() {
     assert!(totals["energy.generation_mwh_total"] > 1.5e7);
     assert_eq!(signals.len(), 1, "one signal: the datacenter is served");
 }
+
+fn lossless(from: &str, to: &str, capacity_mw: f64) -> LinkConfig {
+    LinkConfig {
+        from: from.into(),
+        to: to.into(),
+        capacity_mw,
+        loss_fraction: 0.0,
+    }
+}
+
+#[test]
+fn two_short_regions_competing_for_one_corridor_get_the_optimum() {
+    // a and b are short 100 MW each. The cheap source s reaches both only
+    // through the transit region x (s–x 100 MW); the dearer source t reaches
+    // only a. Serving a from s first (cheapest source) would leave b dark:
+    // the optimum serves b from s through x, and a from t.
+    let a = flat_region("a", 100.0);
+    let b = flat_region("b", 100.0);
+    let x = flat_region("x", 0.0);
+    let mut s = flat_region("s", 0.0);
+    s.fleet.push(firm("s-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut t = flat_region("t", 0.0);
+    t.fleet.push(firm("t-gas", Technology::Gas, 1_000.0, 60.0));
+    let mut c = config(vec![a, b, x, s, t]);
+    c.links = vec![
+        lossless("s", "x", 100.0),
+        lossless("x", "a", 100.0),
+        lossless("x", "b", 100.0),
+        lossless("t", "a", 100.0),
+    ];
+    let (mut grid, mut agenda) = started(c, 1);
+    let id = |name: &str| grid.region_id(name).expect("region");
+    let (a, b, s, t) = (id("a"), id("b"), id("s"), id("t"));
+    let mut steps = 0;
+    run(&mut grid, &mut agenda, hours(24), |g, _, _| {
+        for r in [a, b] {
+            let balance = g.region_balance(r).expect("balance");
+            assert!(balance.curtailed_mw.abs() < 1e-6, "{r:?} curtailed {balance:?}");
+        }
+        let flows: Vec<f64> = g.link_flows().map(|(_, _, f, _)| f).collect();
+        // s→x 100, x→a 0, x→b 100, t→a 100: the only way to serve both.
+        for (flow, expected) in flows.iter().zip([100.0, 0.0, 100.0, 100.0]) {
+            assert!((flow - expected).abs() < 1e-6, "flows {flows:?}");
+        }
+        let generation = |r| g.region_balance(r).expect("balance").generation_mw;
+        assert!((generation(s) - 100.0).abs() < 1e-6 && (generation(t) - 100.0).abs() < 1e-6);
+        // Each importer pays what delivering power to it costs.
+        assert!(
+            (g.price_usd_per_mwh(a) - 60.0).abs() < 0.01,
+            "{}",
+            g.price_usd_per_mwh(a)
+        );
+        assert!(
+            (g.price_usd_per_mwh(b) - 40.0).abs() < 0.01,
+            "{}",
+            g.price_usd_per_mwh(b)
+        );
+        steps += 1;
+    });
+    assert_eq!(steps, 25);
+}
+
+#[test]
+fn the_shortfall_program_minimises_cost_when_every_deficit_can_be_met() {
+    // a is short 100 MW and reaches a dear neighbour directly and a cheap one
+    // through a transit region; both routes are free: the cheap one wins.
+    let a = flat_region("a", 100.0);
+    let x = flat_region("x", 0.0);
+    let mut cheap = flat_region("cheap", 0.0);
+    cheap
+        .fleet
+        .push(firm("cheap-coal", Technology::Coal, 1_000.0, 20.0));
+    let mut dear = flat_region("dear", 0.0);
+    dear.fleet.push(firm("dear-gas", Technology::Gas, 1_000.0, 70.0));
+    let mut c = config(vec![a, x, cheap, dear]);
+    c.links = vec![
+        lossless("dear", "a", 500.0),
+        lossless("cheap", "x", 500.0),
+        lossless("x", "a", 500.0),
+    ];
+    let (mut grid, mut agenda) = started(c, 1);
+    let cheap = grid.region_id("cheap").expect("region");
+    run(&mut grid, &mut agenda, hours(3), |g, _, _| {
+        let flows: Vec<f64> = g.link_flows().map(|(_, _, f, _)| f).collect();
+        assert!(
+            flows[0].abs() < 1e-6 && (flows[1] - 100.0).abs() < 1e-6,
+            "{flows:?}"
+        );
+        assert!((g.region_balance(cheap).expect("b").exports_mw - 100.0).abs() < 1e-6);
+    });
+}
+
+/// A cheap region (coal at 20 USD/MWh) and a dear one (gas at 80), each
+/// able to serve its own flat demand, joined by one link.
+fn cheap_and_dear(dear_demand_mw: f64, link_mw: f64, loss: f64) -> GridConfig {
+    let mut cheap = flat_region("cheap", 1_000.0);
+    cheap
+        .fleet
+        .push(firm("cheap-coal", Technology::Coal, 2_000.0, 20.0));
+    let mut dear = flat_region("dear", dear_demand_mw);
+    dear.fleet.push(firm("dear-gas", Technology::Gas, 2_000.0, 80.0));
+    let mut c = config(vec![cheap, dear]);
+    let mut link = lossless("cheap", "dear", link_mw);
+    link.loss_fraction = loss;
+    c.links.push(link);
+    c
+}
+
+/// After every step of a day: (sent from cheap to dear, cheap generation,
+/// dear generation, cheap price, dear price); asserts the step balances.
+fn trade_day(config: GridConfig) -> Vec<[f64; 5]> {
+    let (mut grid, mut agenda) = started(config, 1);
+    let (cheap, dear) = (
+        grid.region_id("cheap").expect("r"),
+        grid.region_id("dear").expect("r"),
+    );
+    let mut steps = Vec::new();
+    run(&mut grid, &mut agenda, hours(24), |g, _, _| {
+        for b in g.last_balance() {
+            assert!(b.residual_mw().abs() < 1e-6 && b.curtailed_mw == 0.0, "{b:?}");
+        }
+        let sent = g.link_flows().map(|(_, _, f, _)| f).sum::<f64>();
+        let (c, d) = (
+            g.region_balance(cheap).expect("b"),
+            g.region_balance(dear).expect("b"),
+        );
+        steps.push([
+            sent,
+            c.generation_mw,
+            d.generation_mw,
+            g.price_usd_per_mwh(cheap),
+            g.price_usd_per_mwh(dear),
+        ]);
+    });
+    steps
+}
+
+#[test]
+fn cheap_generation_displaces_dear_generation_up_to_the_link_limit() {
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    // Demand allows: exactly the link's 300 MW flows; the dear region still
+    // runs its gas for the rest, so gas sets its price.
+    for [sent, cheap, dear, p_cheap, p_dear] in trade_day(cheap_and_dear(1_000.0, 300.0, 0.0)) {
+        assert!(close(sent, 300.0) && close(cheap, 1_300.0) && close(dear, 700.0));
+        assert!(close(p_cheap, 20.0) && close(p_dear, 80.0));
+    }
+    // With 5 % losses, 300 MW sent displaces 285 MW.
+    for [sent, cheap, dear, ..] in trade_day(cheap_and_dear(1_000.0, 300.0, 0.05)) {
+        assert!(close(sent, 300.0) && close(cheap, 1_300.0) && close(dear, 715.0));
+    }
+    // Demand is the limit: all 200 MW of the dear region come over the
+    // link, its gas stops and the price there is the cheap coal's.
+    for [sent, cheap, dear, _, p_dear] in trade_day(cheap_and_dear(200.0, 300.0, 0.0)) {
+        assert!(close(sent, 200.0) && close(cheap, 1_200.0) && close(dear, 0.0));
+        assert!(close(p_dear, 20.0));
+    }
+    // No link capacity, no trade.
+    for [sent, cheap, dear, p_cheap, p_dear] in trade_day(cheap_and_dear(1_000.0, 0.0, 0.0)) {
+        assert!(sent == 0.0 && close(cheap, 1_000.0) && close(dear, 1_000.0));
+        assert!(close(p_cheap, 20.0) && close(p_dear, 80.0));
+    }
+}
+
+#[test]
+fn trade_stops_when_losses_eat_the_price_gap() {
+    // Coal at 50 against gas at 80 over a link losing 40 %: 80 × 0.6 = 48 < 50,
+    // so sending coal would cost more than the gas it displaces.
+    let mut c = cheap_and_dear(1_000.0, 300.0, 0.4);
+    c.regions[0].fleet[0].marginal_cost_usd_per_mwh = 50.0;
+    for [sent, ..] in trade_day(c.clone()) {
+        assert_eq!(sent, 0.0);
+    }
+    // At 45 it pays: 48 > 45.
+    c.regions[0].fleet[0].marginal_cost_usd_per_mwh = 45.0;
+    for [sent, ..] in trade_day(c) {
+        assert!((sent - 300.0).abs() < 1e-6);
+    }
+}
