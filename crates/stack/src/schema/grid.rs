@@ -8,7 +8,7 @@ use crate::units::{Finite, Fraction, NonNeg, Positive};
 use chrono::NaiveDate;
 use energy_grid::{
     Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, PlantGroupConfig,
-    ProgrammeConfig, ProjectConfig, RegionConfig, StorageConfig, Technology,
+    ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig, Technology,
 };
 use scheduler::{Dist, Duration};
 use serde::{Deserialize, Serialize};
@@ -209,6 +209,14 @@ pub struct PlantData {
     #[serde(default)]
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
+    /// Day the group (or `retire_mw` of it) leaves the fleet, e.g. a coal
+    /// phase-out. Default: never.
+    #[serde(default)]
+    pub retire_date: Option<NaiveDate>,
+    /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
+    /// units, running ones first). Default: the whole group.
+    #[serde(default)]
+    pub retire_mw: Option<Positive>,
 }
 
 /// A transmission link (usable both ways).
@@ -388,6 +396,23 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         }
         if let Some(d) = &p.repair_days {
             pc.repair_time_days = d.clone();
+        }
+        match (p.retire_date, p.retire_mw) {
+            (Some(date), mw) => cfg.retirements.push(RetirementConfig {
+                name: p.name.clone(),
+                group: p.name.clone(),
+                mw: mw.map_or(p.installed_mw.get(), |m| m.get()),
+                at: ctx.at(date),
+            }),
+            (None, Some(_)) => {
+                return Err(ctx.err(
+                    "plants",
+                    &p.name,
+                    "retire_mw",
+                    "needs `retire_date`: the day the capacity leaves",
+                ));
+            }
+            (None, None) => {}
         }
         let region = cfg.regions.iter_mut().find(|r| r.name == p.region);
         if let Some(region) = region {
