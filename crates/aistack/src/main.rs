@@ -126,16 +126,28 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// First-order and total Sobol indices of one outcome (Saltelli sampling).
+    /// Which parameters drive one outcome: first-order and total Sobol indices
+    /// (Saltelli sampling, `--method sobol`, the default), or Morris
+    /// elementary-effects screening (`--method morris`), cheap enough for
+    /// dozens of parameters, to pick the few worth a Sobol decomposition.
     Sensitivity {
         /// Scenario file (RON).
         scenario: PathBuf,
         /// Outcome (a column of runs.csv), e.g. training.largest_run_flop.
         #[arg(long)]
         outcome: String,
-        /// Base sample size N (the model runs N × (parameters + 2) times).
-        #[arg(long)]
-        runs: u64,
+        /// `sobol` (variance decomposition) or `morris` (screening).
+        #[arg(long, default_value = "sobol")]
+        method: String,
+        /// Sobol: base sample size N (the model runs N × (parameters + 2) times).
+        #[arg(long, required_if_eq("method", "sobol"))]
+        runs: Option<u64>,
+        /// Morris: trajectories r (the model runs r × (parameters + 1) times; 10–50 is usual).
+        #[arg(long, required_if_eq("method", "morris"))]
+        trajectories: Option<u64>,
+        /// Morris: grid levels p (even; 4 is usual).
+        #[arg(long, default_value_t = 4)]
+        levels: u32,
         /// Master seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -218,11 +230,28 @@ fn main() -> ExitCode {
         Command::Sensitivity {
             scenario,
             outcome,
+            method,
             runs,
+            trajectories,
+            levels,
             seed,
             threads,
             out,
-        } => batch_cmd::sensitivity(&scenario, outcome, runs, seed, threads, out),
+        } => match method.as_str() {
+            "sobol" => batch_cmd::sensitivity(&scenario, outcome, runs.unwrap_or(0), seed, threads, out),
+            "morris" => batch_cmd::morris(
+                &scenario,
+                outcome,
+                trajectories.unwrap_or(0),
+                levels,
+                seed,
+                threads,
+                out,
+            ),
+            other => Err(anyhow::anyhow!(
+                "--method: expected `sobol` or `morris`, got `{other}`"
+            )),
+        },
         Command::Eval {
             scenario,
             design,

@@ -153,3 +153,88 @@ fn batch_outputs_do_not_depend_on_the_thread_count() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// minimal.ron with two uncertain parameters: the lab's MFU and the region's demand.
+fn uncertain_minimal(name: &str) -> PathBuf {
+    let text = std::fs::read_to_string(example("minimal.ron")).unwrap();
+    let body = text.trim_end().strip_suffix(')').unwrap();
+    let path = std::env::temp_dir().join(format!("aistack-cli-{}-{name}.ron", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(
+            "{body}    uncertain: {{\n        \"labs.lab.mfu\": Uniform(low: 0.2, high: 0.5),\n        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n)\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn sensitivity_morris_screens_parameters_and_writes_morris_csv() {
+    let scenario = uncertain_minimal("morris");
+    let out = tmp("morris");
+    let o = aistack(&[
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--method",
+        "morris",
+        "--outcome",
+        "training.largest_run_flop",
+        "--trajectories",
+        "4",
+        "--seed",
+        "5",
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("12 model runs"),
+        "4 × (2 + 1) runs expected: {stdout}"
+    );
+    let csv = std::fs::read_to_string(out.join("morris.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("outcome,parameter,trajectories,levels,mu,mu_star,sigma")
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let mu_star = |p: &str| -> f64 { rows.iter().find(|r| r[1] == p).unwrap()[5].parse().unwrap() };
+    // The largest run grows with MFU (more FLOP from the same chips).
+    assert!(mu_star("labs.lab.mfu") > 0.0, "{csv}");
+    // The table is sorted by importance in the printout.
+    let first = stdout
+        .lines()
+        .find(|l| l.starts_with("labs.") || l.starts_with("regions."));
+    assert!(first.is_some(), "{stdout}");
+
+    let bad = aistack(&[
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--method",
+        "morris",
+        "--outcome",
+        "training.largest_run_flop",
+    ]);
+    assert!(
+        !bad.status.success(),
+        "morris without --trajectories was accepted"
+    );
+    let bad = aistack(&[
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--method",
+        "fast",
+        "--outcome",
+        "x",
+        "--runs",
+        "2",
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("sobol` or `morris"));
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&scenario);
+}

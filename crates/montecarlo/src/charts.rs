@@ -331,7 +331,7 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("time since start [years]")
+            .x_desc("time [years]")
             .y_desc(y_label)
             .x_label_formatter(&|v| fmt_tick(*v))
             .y_label_formatter(&|v| fmt_tick(*v))
@@ -461,6 +461,60 @@ pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) 
     })
 }
 
+/// The metrics `aistack plot` draws fan charts of first, in this order, each
+/// at entity `national`: the questions a batch is run to answer — how big a
+/// model the nation trains, how close it gets to the world frontier, how
+/// often it releases, the chips behind that, and whether power holds it back.
+pub const KEY_METRICS: [(&str, &str); 12] = [
+    ("training.largest_run_flop", "Largest training run"),
+    (
+        "training.frontier_effective_flop",
+        "Frontier capability (effective compute)",
+    ),
+    ("training.releases_open", "Open-weight releases per month"),
+    ("training.releases_closed", "Closed releases per month"),
+    ("fab.accelerators_delivered", "Accelerators delivered per month"),
+    ("training.installed_flop_s", "Installed AI compute"),
+    ("training.energy_mwh", "Energy served to AI datacenters per month"),
+    (
+        "energy.ai_curtailed_mwh",
+        "AI load the grid could not serve per month",
+    ),
+    ("energy.unserved_mwh", "Unserved load per month"),
+    (
+        "training.share_lost_power",
+        "Share of training time lost to power",
+    ),
+    ("energy.avg_price_usd_per_mwh", "Average electricity price"),
+    (
+        "energy.peak_reserve_margin",
+        "Tightest reserve margin of the month",
+    ),
+];
+
+/// Which (metric, entity) pairs get a fan chart, at most `max`: the
+/// [`KEY_METRICS`] at entity `national` that the batch has, in that order;
+/// then, to fill up to `max` (a model with other metric names, e.g. the toy
+/// models), the remaining `national` series alphabetically, then the other
+/// entities' alphabetically. Per-entity series of key metrics are left to
+/// pandas or R: twelve national charts already fill a page.
+pub fn fan_chart_selection<'a>(
+    available: impl IntoIterator<Item = &'a (String, String)>,
+    max: usize,
+) -> Vec<&'a (String, String)> {
+    let mut rest: Vec<&(String, String)> = available.into_iter().collect();
+    rest.sort_by_key(|(m, e)| (e != "national", m.clone(), e.clone()));
+    let mut chosen = Vec::new();
+    for (key, _) in KEY_METRICS {
+        if let Some(pos) = rest.iter().position(|(m, e)| m == key && e == "national") {
+            chosen.push(rest.remove(pos));
+        }
+    }
+    chosen.extend(rest);
+    chosen.truncate(max);
+    chosen
+}
+
 /// Options of `aistack plot DIR`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlotOptions {
@@ -468,7 +522,7 @@ pub struct PlotOptions {
     pub dir: PathBuf,
     /// Where to write SVGs (`None`: `DIR/plots/`).
     pub out: Option<PathBuf>,
-    /// At most this many fan charts (metrics at entity `national` first).
+    /// At most this many fan charts (chosen by [`fan_chart_selection`]).
     pub max_fan_charts: usize,
 }
 
@@ -515,7 +569,8 @@ pub fn read_bands(path: &Path) -> Result<BTreeMap<(String, String), Vec<FanPoint
     Ok(out)
 }
 
-/// Writes the standard charts of a finished batch: fan charts of bands,
+/// Writes the standard charts of a finished batch: fan charts of the key
+/// metrics' bands ([`fan_chart_selection`]),
 /// a histogram per outcome, and a tornado (Spearman) per outcome; also writes
 /// `DIR/sensitivity.csv` (Spearman and PRCC table).
 pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
@@ -535,15 +590,14 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
     let mut files = Vec::new();
     let bands = read_bands(&o.dir.join("bands.csv"))?;
-    let mut keys: Vec<&(String, String)> = bands.keys().collect();
-    keys.sort_by_key(|(m, e)| (e != "national", m.clone(), e.clone()));
-    for key in keys.into_iter().take(o.max_fan_charts) {
+    for key in fan_chart_selection(bands.keys(), o.max_fan_charts) {
         let (metric, entity) = key;
         let path = out.join(format!("fan-{}-{}.svg", file_stem(metric), file_stem(entity)));
-        let title = format!(
-            "{metric} — {entity} ({} runs)",
-            manifest.completed_runs.unwrap_or(0)
-        );
+        let runs = manifest.completed_runs.unwrap_or(0);
+        let title = match KEY_METRICS.iter().find(|(m, _)| m == metric) {
+            Some((_, what)) if entity == "national" => format!("{what}, national ({runs} runs)"),
+            _ => format!("{metric} — {entity} ({runs} runs)"),
+        };
         fan_chart(&path, &title, &axis_label(metric), &bands[key])?;
         files.push(path);
     }
@@ -586,4 +640,46 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         files.push(path);
     }
     Ok(PlotReport { files })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(names: &[(&str, &str)]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|(m, e)| (m.to_string(), e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn key_metrics_come_first_in_their_order_then_national_then_others() {
+        let avail = keys(&[
+            ("aaa.first_alphabetically", "national"),
+            ("energy.unserved_mwh", "east"),
+            ("energy.unserved_mwh", "national"),
+            ("training.largest_run_flop", "deepseek"),
+            ("training.largest_run_flop", "national"),
+            ("zzz.other", "national"),
+            ("aaa.first_alphabetically", "east"),
+        ]);
+        let got: Vec<(&str, &str)> = fan_chart_selection(&avail, 10)
+            .into_iter()
+            .map(|(m, e)| (m.as_str(), e.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("training.largest_run_flop", "national"),
+                ("energy.unserved_mwh", "national"),
+                ("aaa.first_alphabetically", "national"),
+                ("zzz.other", "national"),
+                ("aaa.first_alphabetically", "east"),
+                ("energy.unserved_mwh", "east"),
+                ("training.largest_run_flop", "deepseek"),
+            ]
+        );
+        assert_eq!(fan_chart_selection(&avail, 2).len(), 2);
+    }
 }

@@ -34,6 +34,7 @@ pub mod outputs;
 pub mod runner;
 pub mod scenario_model;
 pub mod sensitivity;
+pub mod series;
 pub mod sketch;
 pub mod stats;
 pub mod store;
@@ -54,3 +55,4 @@ pub use sensitivity::{
     MorrisOptions, MorrisRow, RankSensitivityRow, SobolOptions, SobolReport, SobolRow, morris,
     rank_sensitivity, sobol_sensitivity,
 };
+pub use series::{Instant, Series, SeriesBuilder, SeriesKey};

@@ -5,6 +5,7 @@
 //! `stack` crate implements it for a scenario; [`crate::toy`] has small
 //! models for tests and benches.
 
+use crate::series::Series;
 use scheduler::Dist;
 use serde::{Deserialize, Serialize};
 
@@ -46,12 +47,13 @@ pub struct SeriesPoint {
 }
 
 /// What one run returns: named scalar outcomes (columns of `runs.csv`) and time series.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunResult {
     /// Scalar outcomes `(name, value)`, names dotted with units; values finite.
     pub scalars: Vec<(String, f64)>,
-    /// Time series points, in any order (outputs sort them).
-    pub series: Vec<SeriesPoint>,
+    /// Time series, keys and instants interned (build it with [`Series::builder`]
+    /// or [`Series::from_points`]); outputs list its points in canonical order.
+    pub series: Series,
 }
 
 /// A run that could not be computed; the message says where it came from.

@@ -16,12 +16,14 @@
 
 use crate::convergence::convergence_rows;
 use crate::error::io_err;
+use crate::series::{Instant, Series, SeriesKey};
 use crate::sketch::BinSketch;
 use crate::stats::{OutcomeSummary, REPORTED_QUANTILES, Welford, quantiles};
-use crate::store::{read_run, run_file_path, sync_dir};
+use crate::store::{RunRecord, read_run, run_file_path, sync_dir};
 use crate::{McError, Result};
+use rayon::prelude::*;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -144,28 +146,129 @@ pub fn num(v: f64) -> String {
     format!("{v:?}")
 }
 
-/// A time value ordered totally, for use as a map key.
-#[derive(Clone, Copy, Debug, PartialEq)]
-struct OrdTime(f64);
-impl Eq for OrdTime {}
-impl PartialOrd for OrdTime {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
+/// Band cells across runs: each distinct (metric, entity) key and time is
+/// interned once, and each (key, time) pair that any run reported is a cell
+/// (one row of `bands.csv`).
+#[derive(Default)]
+struct Cells {
+    key_index: HashMap<SeriesKey, u32>,
+    keys: Vec<SeriesKey>,
+    time_index: HashMap<u64, u32>,
+    /// Global instants: time and the first date seen for it.
+    times: Vec<Instant>,
+    /// `cell_of[key][time]`: the cell, or `NO_CELL`.
+    cell_of: Vec<Vec<u32>>,
+    /// `(key, time)` of each cell, in order of creation.
+    cells: Vec<(u32, u32)>,
+    welford: Vec<Welford>,
 }
-impl Ord for OrdTime {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0)
+
+const NO_CELL: u32 = u32::MAX;
+
+impl Cells {
+    /// The cell of every slot of `s`'s grid (instant-major), creating cells
+    /// for pairs seen for the first time; `NO_CELL` where the run reported nothing.
+    fn map_run(&mut self, s: &Series, slots: &mut Vec<u32>) {
+        let keys: Vec<u32> = s
+            .keys()
+            .iter()
+            .map(|k| {
+                let n = self.keys.len() as u32;
+                let id = *self.key_index.entry(k.clone()).or_insert(n);
+                if id == n {
+                    self.keys.push(k.clone());
+                    self.cell_of.push(vec![NO_CELL; self.times.len()]);
+                }
+                id
+            })
+            .collect();
+        let times: Vec<u32> = s
+            .instants()
+            .iter()
+            .map(|i| {
+                let n = self.times.len() as u32;
+                let id = *self.time_index.entry(i.time_year.to_bits()).or_insert(n);
+                if id == n {
+                    self.times.push(i.clone());
+                    self.cell_of.iter_mut().for_each(|row| row.push(NO_CELL));
+                }
+                id
+            })
+            .collect();
+        slots.clear();
+        let kn = keys.len();
+        for (idx, v) in s.values().iter().enumerate() {
+            if v.is_nan() {
+                slots.push(NO_CELL);
+                continue;
+            }
+            let (k, t) = (keys[idx % kn] as usize, times[idx / kn] as usize);
+            let mut cell = self.cell_of[k][t];
+            if cell == NO_CELL {
+                cell = self.cells.len() as u32;
+                self.cell_of[k][t] = cell;
+                self.cells.push((k as u32, t as u32));
+                self.welford.push(Welford::new());
+            }
+            slots.push(cell);
+        }
+    }
+
+    /// Cell indices in `bands.csv` order: metric, entity, then time (total order).
+    fn output_order(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.cells.len() as u32).collect();
+        order.sort_by(|&a, &b| {
+            let (ka, ta) = self.cells[a as usize];
+            let (kb, tb) = self.cells[b as usize];
+            self.keys[ka as usize].cmp(&self.keys[kb as usize]).then_with(|| {
+                self.times[ta as usize]
+                    .time_year
+                    .total_cmp(&self.times[tb as usize].time_year)
+            })
+        });
+        order
     }
 }
 
-type BandKey = (String, String, OrdTime);
+/// Runs read `CHUNK` at a time in parallel (on the current rayon pool), then
+/// handed to `f` one by one in run order, with the run's `timeseries.csv`
+/// lines when `ts` is set.
+fn for_each_run(
+    dir: &Path,
+    runs: &[u64],
+    ts: bool,
+    mut f: impl FnMut(RunRecord, Option<String>) -> Result<()>,
+) -> Result<()> {
+    const CHUNK: usize = 16;
+    for chunk in runs.chunks(CHUNK) {
+        let read: Vec<Result<(RunRecord, Option<String>)>> = chunk
+            .par_iter()
+            .map(|&run| {
+                let rec = read_run(&run_file_path(dir, run))?;
+                let lines = ts.then(|| timeseries_lines(&rec));
+                Ok((rec, lines))
+            })
+            .collect();
+        for r in read {
+            let (rec, lines) = r?;
+            f(rec, lines)?;
+        }
+    }
+    Ok(())
+}
 
-struct BandAcc {
-    date: String,
-    welford: Welford,
-    exact: Vec<f64>,
-    sketch: Option<BinSketch>,
+/// One run's `timeseries.csv` rows: `run,time_year,date,metric,entity,value` in canonical order.
+fn timeseries_lines(rec: &RunRecord) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(rec.result.series.values().len() * 64);
+    for p in rec.result.series.points() {
+        let _ = writeln!(
+            s,
+            "{},{:?},{},{},{},{:?}",
+            rec.run, p.instant.time_year, p.instant.date, p.key.metric, p.key.entity, p.value
+        );
+    }
+    s
 }
 
 /// What a rebuild produced.
@@ -179,111 +282,181 @@ pub struct RebuildReport {
     pub band_rows: usize,
 }
 
+/// One row of `bands.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BandRow {
+    /// Metric name.
+    pub metric: String,
+    /// Entity name.
+    pub entity: String,
+    /// Time (model unit, years).
+    pub time_year: f64,
+    /// ISO date of the instant.
+    pub date: String,
+    /// Runs that reported this point.
+    pub n: u64,
+    /// Mean across those runs.
+    pub mean: f64,
+    /// Standard deviation (n − 1).
+    pub sd: f64,
+    /// Percentiles 5, 25, 50, 75, 95 (type 7, or from the sketch).
+    pub q: [f64; 5],
+    /// Bound on the absolute error of `q` (0 when exact).
+    pub quantile_abs_error_max: f64,
+}
+
+/// Appends a run's scalars to the table (a new outcome becomes a new column).
+fn push_row(table: &mut RunsTable, rec: &RunRecord, first_run: u64) -> Result<()> {
+    let run = rec.run;
+    if table.runs.is_empty() {
+        table.param_names = rec.params.iter().map(|(n, _)| n.clone()).collect();
+    } else if rec.params.len() != table.param_names.len()
+        || rec
+            .params
+            .iter()
+            .zip(&table.param_names)
+            .any(|((a, _), b)| a != b)
+    {
+        return Err(McError::Invalid(format!(
+            "run {run} has different parameters from run {first_run}"
+        )));
+    }
+    table.runs.push(run);
+    table.seeds.push(rec.seed);
+    table.params.push(rec.params.iter().map(|(_, v)| *v).collect());
+    let mut row = vec![None; table.outcome_names.len()];
+    for (name, v) in &rec.result.scalars {
+        let k = match table.outcome_names.iter().position(|n| n == name) {
+            Some(k) => k,
+            None => {
+                if name == "run" || name == "seed" || table.param_names.contains(name) {
+                    return Err(McError::Invalid(format!(
+                        "outcome `{name}` clashes with a runs.csv column"
+                    )));
+                }
+                table.outcome_names.push(name.clone());
+                row.push(None);
+                row.len() - 1
+            }
+        };
+        row[k] = Some(*v);
+    }
+    table.outcomes.push(row);
+    Ok(())
+}
+
 /// Rebuilds every output of `dir` from the run files of `runs` (ascending run indices).
+///
+/// Runs are read a few at a time in parallel on the current rayon pool and
+/// folded in run order; band quantiles are computed in parallel per row
+/// (each row's result does not depend on how rows are split).
 pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result<RebuildReport> {
     let mut table = RunsTable::default();
-    let mut bands: BTreeMap<BandKey, BandAcc> = BTreeMap::new();
+    let mut cells = Cells::default();
     let mut exact = true;
     let mut held_bytes = 0u64;
+    // Exact bands: per run, its value of every cell known then (NaN: not reported).
+    let mut held: Vec<Vec<f64>> = Vec::new();
+    let mut slots = Vec::new();
+    let ts_path = dir.join("timeseries.csv");
     let mut ts = if opts.keep_timeseries {
-        let mut f = AtomicFile::create(&dir.join("timeseries.csv"))?;
-        writeln!(f.writer(), "run,time_year,date,metric,entity,value")
-            .map_err(io_err(dir.join("timeseries.csv")))?;
+        let mut f = AtomicFile::create(&ts_path)?;
+        writeln!(f.writer(), "run,time_year,date,metric,entity,value").map_err(io_err(&ts_path))?;
         Some(f)
     } else {
         None
     };
-    for (r, &run) in runs.iter().enumerate() {
-        let rec = read_run(&run_file_path(dir, run))?;
-        if r == 0 {
-            table.param_names = rec.params.iter().map(|(n, _)| n.clone()).collect();
-        } else if rec.params.len() != table.param_names.len()
-            || rec
-                .params
-                .iter()
-                .zip(&table.param_names)
-                .any(|((a, _), b)| a != b)
-        {
-            return Err(McError::Invalid(format!(
-                "run {run} has different parameters from run {}",
-                runs[0]
-            )));
-        }
-        table.runs.push(run);
-        table.seeds.push(rec.seed);
-        table.params.push(rec.params.iter().map(|(_, v)| *v).collect());
-        let mut row = vec![None; table.outcome_names.len()];
-        for (name, v) in &rec.result.scalars {
-            let k = match table.outcome_names.iter().position(|n| n == name) {
-                Some(k) => k,
-                None => {
-                    if name == "run" || name == "seed" || table.param_names.contains(name) {
-                        return Err(McError::Invalid(format!(
-                            "outcome `{name}` clashes with a runs.csv column"
-                        )));
-                    }
-                    table.outcome_names.push(name.clone());
-                    row.push(None);
-                    row.len() - 1
-                }
-            };
-            row[k] = Some(*v);
-        }
-        table.outcomes.push(row);
-        for p in &rec.result.series {
-            let key = (p.metric.clone(), p.entity.clone(), OrdTime(p.time_year));
-            let acc = bands.entry(key).or_insert_with(|| BandAcc {
-                date: p.date.clone(),
-                welford: Welford::new(),
-                exact: Vec::new(),
-                sketch: None,
-            });
-            acc.welford.push(p.value);
-            if exact {
-                acc.exact.push(p.value);
-                held_bytes += 8;
-                if held_bytes > opts.memory_budget_bytes {
-                    exact = false;
-                    bands.values_mut().for_each(|a| a.exact = Vec::new());
-                }
+    let first_run = runs.first().copied().unwrap_or(0);
+    for_each_run(dir, runs, opts.keep_timeseries, |rec, lines| {
+        push_row(&mut table, &rec, first_run)?;
+        cells.map_run(&rec.result.series, &mut slots);
+        let values = rec.result.series.values();
+        for (&c, &v) in slots.iter().zip(values) {
+            if c != NO_CELL {
+                cells.welford[c as usize].push(v);
             }
         }
-        if let Some(f) = ts.as_mut() {
-            let path = f.path().to_path_buf();
-            let w = f.writer();
-            for p in &rec.result.series {
-                writeln!(
-                    w,
-                    "{run},{:?},{},{},{},{:?}",
-                    p.time_year, p.date, p.metric, p.entity, p.value
-                )
-                .map_err(io_err(&path))?;
+        if exact {
+            let mut row = vec![f64::NAN; cells.cells.len()];
+            for (&c, &v) in slots.iter().zip(values) {
+                if c != NO_CELL {
+                    row[c as usize] = v;
+                }
+            }
+            held_bytes += 8 * row.len() as u64;
+            held.push(row);
+            if held_bytes > opts.memory_budget_bytes {
+                exact = false;
+                held = Vec::new();
             }
         }
-    }
+        if let (Some(f), Some(lines)) = (ts.as_mut(), lines) {
+            f.writer().write_all(lines.as_bytes()).map_err(io_err(&ts_path))?;
+        }
+        Ok(())
+    })?;
     for row in &mut table.outcomes {
         row.resize(table.outcome_names.len(), None);
     }
-    if !exact {
-        for acc in bands.values_mut() {
-            acc.sketch = Some(BinSketch::new(
-                acc.welford.min(),
-                acc.welford.max(),
-                opts.sketch_bins,
-            ));
-        }
-        for &run in runs {
-            let rec = read_run(&run_file_path(dir, run))?;
-            for p in &rec.result.series {
-                if let Some(s) = bands
-                    .get_mut(&(p.metric.clone(), p.entity.clone(), OrdTime(p.time_year)))
-                    .and_then(|a| a.sketch.as_mut())
-                {
-                    s.push(p.value);
+    let quantile_rows: Vec<([f64; 5], f64)> = if exact {
+        (0..cells.cells.len())
+            .into_par_iter()
+            .map(|c| {
+                let vals: Vec<f64> = held
+                    .iter()
+                    .filter_map(|row| row.get(c).copied().filter(|v| !v.is_nan()))
+                    .collect();
+                let q = quantiles(&vals, &REPORTED_QUANTILES);
+                ([q[0], q[1], q[2], q[3], q[4]], 0.0)
+            })
+            .collect()
+    } else {
+        let mut sketches: Vec<BinSketch> = cells
+            .welford
+            .iter()
+            .map(|w| BinSketch::new(w.min(), w.max(), opts.sketch_bins))
+            .collect();
+        let mut second = Cells::default();
+        for_each_run(dir, runs, false, |rec, _| {
+            // Same runs in the same order: cells are created in the same order as in the first pass.
+            second.map_run(&rec.result.series, &mut slots);
+            for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
+                if c != NO_CELL {
+                    sketches[c as usize].push(v);
                 }
             }
-        }
-    }
+            Ok(())
+        })?;
+        sketches
+            .par_iter()
+            .map(|s| {
+                let q: Vec<f64> = REPORTED_QUANTILES.iter().map(|&p| s.quantile(p)).collect();
+                ([q[0], q[1], q[2], q[3], q[4]], s.error_bound())
+            })
+            .collect()
+    };
+    drop(held);
+    let bands: Vec<BandRow> = cells
+        .output_order()
+        .into_iter()
+        .map(|c| {
+            let (k, t) = cells.cells[c as usize];
+            let (key, time) = (&cells.keys[k as usize], &cells.times[t as usize]);
+            let w = &cells.welford[c as usize];
+            let (q, err) = quantile_rows[c as usize];
+            BandRow {
+                metric: key.metric.clone(),
+                entity: key.entity.clone(),
+                time_year: time.time_year,
+                date: time.date.clone(),
+                n: w.count(),
+                mean: w.mean(),
+                sd: w.sd(),
+                q,
+                quantile_abs_error_max: err,
+            }
+        })
+        .collect();
     write_runs_csv(&dir.join("runs.csv"), &table)?;
     write_bands(&dir.join("bands.csv"), &bands)?;
     write_summary(&dir.join("summary.json"), &table)?;
@@ -326,43 +499,42 @@ pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
     write_csv(path, &header, rows)
 }
 
-fn write_bands(path: &Path, bands: &BTreeMap<BandKey, BandAcc>) -> Result<()> {
-    let header = [
-        "metric",
-        "entity",
-        "time_year",
-        "date",
-        "n",
-        "mean",
-        "sd",
-        "p5",
-        "p25",
-        "p50",
-        "p75",
-        "p95",
-        "quantile_abs_error_max",
-    ]
-    .map(String::from);
-    let rows = bands.iter().map(|((metric, entity, t), acc)| {
-        let (q, err) = match &acc.sketch {
-            Some(s) => (
-                REPORTED_QUANTILES.iter().map(|&p| s.quantile(p)).collect(),
-                s.error_bound(),
-            ),
-            None => (quantiles(&acc.exact, &REPORTED_QUANTILES), 0.0),
-        };
-        let w = &acc.welford;
+/// The header of `bands.csv`.
+pub const BANDS_HEADER: [&str; 13] = [
+    "metric",
+    "entity",
+    "time_year",
+    "date",
+    "n",
+    "mean",
+    "sd",
+    "p5",
+    "p25",
+    "p50",
+    "p75",
+    "p95",
+    "quantile_abs_error_max",
+];
+
+fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
+    let rows = bands.iter().map(|b| {
         let mut row = vec![
-            metric.clone(),
-            entity.clone(),
-            num(t.0),
-            acc.date.clone(),
-            w.count().to_string(),
+            b.metric.clone(),
+            b.entity.clone(),
+            num(b.time_year),
+            b.date.clone(),
+            b.n.to_string(),
         ];
-        row.extend([w.mean(), w.sd()].into_iter().chain(q).chain([err]).map(num));
+        row.extend(
+            [b.mean, b.sd]
+                .into_iter()
+                .chain(b.q)
+                .chain([b.quantile_abs_error_max])
+                .map(num),
+        );
         row
     });
-    write_csv(path, &header, rows)
+    write_csv(path, &BANDS_HEADER.map(String::from), rows)
 }
 
 /// `summary.json` layout.

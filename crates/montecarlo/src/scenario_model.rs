@@ -1,7 +1,8 @@
 //! The real simulator as a [`Model`]: a loaded scenario, run once per
 //! Monte Carlo run with the run's seed and parameter values.
 
-use crate::model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
+use crate::model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult};
+use crate::series::Series;
 use stack::{RunOptions, Scenario};
 
 /// A scenario (with its bases) that the batch runner drives.
@@ -52,17 +53,13 @@ impl Model for ScenarioModel {
             trace: false,
         };
         let out = stack::run(&self.scenario, &opts).map_err(|e| ModelError(e.to_string()))?;
-        let series = out
-            .series
-            .into_iter()
-            .map(|r| SeriesPoint {
-                time_year: r.time_year,
-                date: r.date,
-                metric: r.metric,
-                entity: r.entity,
-                value: r.value,
-            })
-            .collect();
+        // The recorder reports every key at every instant in one order, so
+        // interning hits the builder's one-comparison fast path.
+        let mut series = Series::builder();
+        for r in &out.series {
+            series.push(r.time_year, &r.date, &r.metric, &r.entity, r.value);
+        }
+        let series = series.finish().map_err(ModelError)?;
         Ok(RunResult {
             scalars: out.scalars,
             series,

@@ -245,6 +245,35 @@ pub fn morris<M: Model + ?Sized>(
         .collect())
 }
 
+/// Writes `morris.csv`: `outcome,parameter,trajectories,levels,mu,mu_star,sigma`, one row
+/// per parameter in model order (μ, μ*, σ in outcome units per unit of probability).
+pub fn write_morris(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<()> {
+    write_csv(
+        path,
+        &[
+            "outcome",
+            "parameter",
+            "trajectories",
+            "levels",
+            "mu",
+            "mu_star",
+            "sigma",
+        ]
+        .map(String::from),
+        rows.iter().map(|r| {
+            vec![
+                o.outcome.clone(),
+                r.parameter.clone(),
+                o.trajectories.to_string(),
+                o.levels.to_string(),
+                num(r.mu),
+                num(r.mu_star),
+                num(r.sigma),
+            ]
+        }),
+    )
+}
+
 /// Options of `aistack sensitivity` (Sobol indices by Saltelli sampling).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SobolOptions {

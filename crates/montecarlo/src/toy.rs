@@ -2,7 +2,8 @@
 //! function (known Sobol indices) and a toy growth model with monthly series
 //! and stochastic noise (exercising bands, seeds and common random numbers).
 
-use crate::model::{Model, ModelError, ParamSpec, RunResult, SeriesPoint};
+use crate::model::{Model, ModelError, ParamSpec, RunResult};
+use crate::series::Series;
 use rand::Rng;
 use scheduler::{Dist, RngStreams};
 
@@ -45,7 +46,7 @@ impl Model for Ishigami {
         let y = x1.sin() + self.a * x2.sin().powi(2) + self.b * x3.powi(4) * x1.sin();
         Ok(RunResult {
             scalars: vec![("y".into(), y)],
-            series: Vec::new(),
+            series: Series::default(),
         })
     }
     fn identity(&self) -> Vec<u8> {
@@ -109,7 +110,7 @@ impl Model for ToyGrowth {
             <[f64; 3]>::try_from(p).map_err(|_| ModelError("ToyGrowth needs 3 parameters".into()))?;
         let growth = growth + self.policy_boost;
         let mut compute = 1e24;
-        let mut series = Vec::new();
+        let mut series = Series::builder();
         let mut threshold_year = None;
         for m in 1..=self.years * 12 {
             let noise: f64 = rng.random_range(-0.02..0.02);
@@ -120,20 +121,8 @@ impl Model for ToyGrowth {
             if threshold_year.is_none() && compute >= 1e26 {
                 threshold_year = Some(t);
             }
-            series.push(SeriesPoint {
-                time_year: t,
-                date: date.clone(),
-                metric: "training.largest_run_flop".into(),
-                entity: "national".into(),
-                value: compute,
-            });
-            series.push(SeriesPoint {
-                time_year: t,
-                date,
-                metric: "energy.load_mw".into(),
-                entity: "national".into(),
-                value: power,
-            });
+            series.push(t, &date, "training.largest_run_flop", "national", compute);
+            series.push(t, &date, "energy.load_mw", "national", power);
         }
         while start.elapsed().as_micros() < u128::from(self.work_micros) {
             std::hint::spin_loop();
@@ -145,6 +134,7 @@ impl Model for ToyGrowth {
         if let Some(t) = threshold_year {
             scalars.push(("training.year_1e26_flop".into(), t));
         }
+        let series = series.finish().map_err(ModelError)?;
         Ok(RunResult { scalars, series })
     }
     fn identity(&self) -> Vec<u8> {

@@ -75,7 +75,7 @@ impl Model for Linear {
     fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
         Ok(RunResult {
             scalars: vec![("y".into(), 3.0 * p[0] + 0.5 * p[1])],
-            series: vec![],
+            series: Default::default(),
         })
     }
     fn identity(&self) -> Vec<u8> {
@@ -120,7 +120,7 @@ impl Model for Monotone {
     fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
         Ok(RunResult {
             scalars: vec![("y".into(), (2.0 * p[0]).exp() + p[1])],
-            series: vec![],
+            series: Default::default(),
         })
     }
     fn identity(&self) -> Vec<u8> {
