@@ -15,7 +15,7 @@
 # same batch/merge/plot synopsis and ignores SCENARIO).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SCENARIO=${1:-$ROOT/examples/scenarios/china-2025.ron}
+SCENARIO=$(realpath "${1:-$ROOT/examples/scenarios/china-2025.ron}")
 RUNS=${2:-200}
 SHARDS=${3:-4}
 SEED=20260101
@@ -101,6 +101,7 @@ if [ -z "${AISTACK:-}" ]; then
     AISTACK=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/toy_aistack
   fi
 fi
+AISTACK=$(realpath "$AISTACK")
 export AISTACK
 echo "testing $AISTACK with $SCENARIO: $RUNS runs in $SHARDS shards"
 
@@ -110,7 +111,11 @@ trap 'stop_slurm' EXIT
 start_slurm
 
 start=$(date +%s)
-"$ROOT/examples/slurm/submit.sh" "$SCENARIO" "$RUNS" "$SEED" "$SHARDS" "$WORK/cluster" mc --wait
+if ! "$ROOT/examples/slurm/submit.sh" "$SCENARIO" "$RUNS" "$SEED" "$SHARDS" "$WORK/cluster" mc --wait; then
+  echo "FAIL: the Slurm jobs failed; last lines of their logs:" >&2
+  tail -n 3 "$WORK"/cluster/logs/*.out >&2 || true
+  exit 1
+fi
 echo "array and merge finished in $(($(date +%s) - start)) s"
 
 "$AISTACK" batch "$SCENARIO" --runs "$RUNS" --seed "$SEED" --threads 2 --out "$WORK/local" >/dev/null

@@ -10,12 +10,16 @@ if [ $# -lt 5 ]; then
   echo "usage: $0 SCENARIO RUNS SEED SHARDS OUT_ROOT [DESIGN] [--wait]" >&2
   exit 2
 fi
-SCENARIO=$1 RUNS=$2 SEED=$3 SHARDS=$4 OUT_ROOT=$5 DESIGN=${6:-mc}
+RUNS=$2 SEED=$3 SHARDS=$4 DESIGN=${6:-mc}
 WAIT=()
 [ "${7:-}" = "--wait" ] && WAIT=(--wait)
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$OUT_ROOT/logs"
-export AISTACK=${AISTACK:-aistack}
+mkdir -p "$5/logs"
+# Jobs start in OUT_ROOT/logs, so every path they get is made absolute here.
+SCENARIO=$(realpath "$1") OUT_ROOT=$(realpath "$5")
+AISTACK=${AISTACK:-aistack}
+case "$AISTACK" in */*) AISTACK=$(realpath "$AISTACK") ;; esac
+export AISTACK
 array=$(sbatch --parsable --export=ALL --chdir="$OUT_ROOT/logs" --array=0-$((SHARDS - 1)) \
   "$HERE/batch.sbatch" "$SCENARIO" "$RUNS" "$SEED" "$OUT_ROOT" "$DESIGN")
 merge=$(sbatch --parsable --export=ALL --chdir="$OUT_ROOT/logs" --dependency=afterok:"$array" \
