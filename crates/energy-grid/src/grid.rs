@@ -35,8 +35,10 @@ pub struct Grid {
     pub(crate) drought_processes: Vec<DroughtProcess>,
     /// Buffers of the shortfall program.
     pub(crate) lp: crate::transport::Lp,
-    /// Per region during trade: its cheapest spare and dearest running group.
-    pub(crate) trade_scratch: Vec<crate::transport::TradeSides>,
+    /// Per region during trade: the position of its dearest running group.
+    pub(crate) trade_top: Vec<Option<usize>>,
+    /// Per region during trade: (cheapest spare cost, dearest running cost), USD/MWh.
+    pub(crate) trade_costs: Vec<(f64, f64)>,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
@@ -335,7 +337,8 @@ impl Grid {
             droughts,
             drought_processes,
             lp: crate::transport::Lp::with_capacity(n, groups_len, links_len),
-            trade_scratch: vec![(None, None); n],
+            trade_top: vec![None; n],
+            trade_costs: vec![(0.0, 0.0); n],
             totals: RunTotals::default(),
             national_period: Period::default(),
             started: false,

@@ -19,16 +19,19 @@
 //! multiply-adds: for seven regions about 600, and a solve a few dozen pivots.
 //!
 //! **Trade.** After shortfalls and storage charging, cheap generation
-//! displaces dearer generation across links: while some link (with room in
-//! that direction) joins a region whose cheapest spare capacity costs `c_s`
-//! to a neighbour whose dearest running group costs `c_t` with
-//! `c_t (1 − loss) > c_s`, the pair with the largest gain `c_t (1 − loss) − c_s`
-//! trades as much as the smallest of the spare block, the link's room and
-//! the displaced group's output (divided by `1 − loss`). Each transfer
-//! lowers total generation cost and exhausts a block, a link or a running
-//! group, so the loop ends; it is the merit order across the network one
-//! link at a time (transit over several links happens only as a chain of
-//! neighbour trades).
+//! displaces dearer generation across links. For each link and direction in
+//! turn (config order), while the sending region's cheapest spare capacity
+//! costs `c_s`, the receiving region's dearest running group costs `c_t`,
+//! `c_t (1 − loss) > c_s` and the link has room that way, the sender runs
+//! the smallest of the spare block, the link's room and the displaced
+//! group's output (divided by `1 − loss`) and the receiver's group backs
+//! off by what arrives: a merge of two sorted lists. Passes over the links
+//! repeat until none trades. Each transfer lowers total generation cost and
+//! exhausts a block, a link or a running group, so the loop ends, at a state
+//! where no single link can trade at a profit: the merit order across the
+//! network one link at a time (transit over several links happens as a
+//! chain of neighbour trades). A step with nothing to trade costs a
+//! comparison per link and direction.
 //!
 //! Power `x` sent into a link with loss fraction `l` arrives as `x(1 − l)`;
 //! the loss is booked to the receiving region.
@@ -59,10 +62,6 @@ enum Column {
     Unserved,
 }
 
-/// A region's two sides in trade: its cheapest spare capacity (cost USD/MWh,
-/// MW) and the position of its dearest running group.
-pub(crate) type TradeSides = (Option<(f64, f64)>, Option<usize>);
-
 /// Preallocated buffers of the shortfall program (no allocation per step).
 #[derive(Debug, Default)]
 pub(crate) struct Lp {
@@ -81,6 +80,8 @@ pub(crate) struct Lp {
     value: Vec<f64>,
     /// Basic column of each row.
     basis: Vec<usize>,
+    /// Reduced cost of each column (zero for basic columns).
+    reduced: Vec<f64>,
     /// Column of each region's unserved variable.
     unserved_col: Vec<usize>,
 }
@@ -99,6 +100,7 @@ impl Lp {
             tableau: Vec::with_capacity(cols * regions),
             value: Vec::with_capacity(regions),
             basis: Vec::with_capacity(regions),
+            reduced: Vec::with_capacity(cols),
             unserved_col: Vec::with_capacity(regions),
         }
     }
@@ -128,26 +130,27 @@ impl Lp {
         let rows = self.basis.len();
         let cols = self.kind.len();
         let max_iterations = 50 * (rows + cols) + 100;
-        for _ in 0..max_iterations {
-            // Reduced costs d_j = c_j − Σ_i c_basis(i) T_ij; Bland: first improving column.
-            let mut entering = None;
-            for j in 0..cols {
-                if self.basic_row[j] != usize::MAX {
-                    continue;
-                }
-                let mut d = self.cost[j];
-                for i in 0..rows {
-                    d -= self.cost[self.basis[i]] * self.tableau[i * cols + j];
-                }
-                let improves = if self.at_upper[j] {
-                    d > COST_TOL
-                } else {
-                    d < -COST_TOL && self.upper[j] > 0.0
-                };
-                if improves && entering.is_none() {
-                    entering = Some(j);
-                }
+        // Reduced costs d_j = c_j − Σ_i c_basis(i) T_ij, kept up to date by each pivot.
+        self.reduced.clear();
+        for j in 0..cols {
+            let mut d = self.cost[j];
+            for i in 0..rows {
+                d -= self.cost[self.basis[i]] * self.tableau[i * cols + j];
             }
+            self.reduced
+                .push(if self.basic_row[j] == usize::MAX { d } else { 0.0 });
+        }
+        for _ in 0..max_iterations {
+            // Bland: the first improving column.
+            let entering = (0..cols).find(|&j| {
+                let d = self.reduced[j];
+                self.basic_row[j] == usize::MAX
+                    && if self.at_upper[j] {
+                        d > COST_TOL
+                    } else {
+                        d < -COST_TOL && self.upper[j] > 0.0
+                    }
+            });
             let Some(j) = entering else {
                 return true;
             };
@@ -210,6 +213,11 @@ impl Lp {
                     self.tableau[i * cols + k] -= factor * self.tableau[p * cols + k];
                 }
             }
+            let factor = self.reduced[j];
+            for k in 0..cols {
+                self.reduced[k] -= factor * self.tableau[p * cols + k];
+            }
+            self.reduced[j] = 0.0;
         }
         false
     }
@@ -361,85 +369,101 @@ impl Grid {
     /// Cheap generation displaces dearer generation across links; see the module docs.
     pub(crate) fn trade(&mut self) {
         let n = self.regions.len();
-        let max_transfers = 4 * (self.groups.len() + self.links.len() + n) + 8;
+        // Dearest running group of each region, kept up to date as trades go,
+        // and the costs a trade compares: the region's cheapest spare and its
+        // dearest running group (±∞ when it has none or is short).
+        for ri in 0..n {
+            self.trade_top[ri] = self.top_running(ri);
+            self.refresh_trade_costs(ri);
+        }
         let mut traded = false;
-        for _ in 0..max_transfers {
-            // Per region: cheapest spare (cost, MW) and dearest running group (position).
-            for ri in 0..n {
-                let spare = if self.regions[ri].deficit_mw > 0.0 {
-                    None
-                } else {
-                    self.next_spare(ri)
-                };
-                let top = self.top_running(ri);
-                self.trade_scratch[ri] = (spare, top);
-            }
-            let mut best: Option<(f64, usize, usize)> = None; // (gain, link, from)
+        // Passes over the links until no link has a profitable trade left;
+        // each trade exhausts a spare block, a link or a running group.
+        let max_passes = self.groups.len() + self.links.len() + 2;
+        for _ in 0..max_passes {
+            let mut pass_traded = false;
             for li in 0..self.links.len() {
-                let (a, b, loss) = {
-                    let l = &self.links[li];
-                    (l.a as usize, l.b as usize, l.loss_fraction)
-                };
+                let (a, b) = (self.links[li].a as usize, self.links[li].b as usize);
+                let gain_factor = 1.0 - self.links[li].loss_fraction;
                 for (from, to) in [(a, b), (b, a)] {
-                    let (Some((c_s, _)), _) = self.trade_scratch[from] else {
-                        continue;
-                    };
-                    let (_, Some(top)) = self.trade_scratch[to] else {
-                        continue;
-                    };
-                    if self.regions[to].deficit_mw > 0.0 {
-                        continue;
-                    }
-                    let gain = self.groups[top].cost * (1.0 - loss) - c_s;
-                    if gain > COST_TOL
-                        && best.is_none_or(|(g, _, _)| gain > g)
-                        && self.residual(li, from as u32) > EPS_MW
-                    {
-                        best = Some((gain, li, from));
+                    let (_, dear) = self.trade_costs[to];
+                    let (cheap, _) = self.trade_costs[from];
+                    if dear * gain_factor - cheap > COST_TOL {
+                        pass_traded |= self.trade_over(li, from, to);
                     }
                 }
             }
-            let Some((_, li, from)) = best else {
-                break;
-            };
-            let to = if self.links[li].a as usize == from {
-                self.links[li].b as usize
-            } else {
-                self.links[li].a as usize
-            };
-            let gain_factor = 1.0 - self.links[li].loss_fraction;
-            let (Some((c_s, spare)), _) = self.trade_scratch[from] else {
-                break;
-            };
-            let Some(top) = self.trade_scratch[to].1 else {
-                break;
-            };
-            let x = spare
-                .min(self.residual(li, from as u32))
-                .min(self.groups[top].generation_mw / gain_factor);
-            let sent = self.take_spare(from, x, f64::MAX);
-            if sent <= 0.0 {
+            traded |= pass_traded;
+            if !pass_traded {
                 break;
             }
-            let arrived = self.send(li, from, sent);
-            let g = &mut self.groups[top];
-            g.generation_mw = (g.generation_mw - arrived).max(0.0);
-            // The displaced group has spare capacity again.
-            let r = &mut self.regions[to];
-            r.spare_cursor = r.spare_cursor.min(top);
-            r.import_price = r.import_price.max(c_s / gain_factor);
-            traded = true;
         }
         if traded {
             // Price: the dearest unit running in the region or for its imports.
             for ri in 0..n {
-                let top_cost = self.top_running(ri).map_or(0.0, |g| self.groups[g].cost);
+                let top_cost = self.trade_top[ri].map_or(0.0, |g| self.groups[g].cost);
                 let r = &mut self.regions[ri];
                 if r.step.imports_mw > 0.0 || r.step.exports_mw > 0.0 {
                     r.step.price_usd_per_mwh = top_cost.max(r.import_price);
                 }
             }
         }
+    }
+
+    /// Trades over link `li` from `from` to `to` while it pays (cheapest
+    /// spare block of `from` against dearest running group of `to`, merged
+    /// like two sorted lists); true if anything moved.
+    fn trade_over(&mut self, li: usize, from: usize, to: usize) -> bool {
+        let gain_factor = 1.0 - self.links[li].loss_fraction;
+        let mut moved = false;
+        loop {
+            let room = self.residual(li, from as u32);
+            if room <= EPS_MW {
+                break;
+            }
+            let (Some(top), Some((c_s, spare))) = (self.trade_top[to], self.next_spare(from)) else {
+                break;
+            };
+            if self.groups[top].cost * gain_factor - c_s <= COST_TOL {
+                break;
+            }
+            let block = self.regions[from].spare_cursor;
+            let x = spare.min(room).min(self.groups[top].generation_mw / gain_factor);
+            let sent = self.take_spare(from, x, f64::MAX);
+            if sent <= 0.0 {
+                break;
+            }
+            moved = true;
+            self.trade_top[from] = Some(self.trade_top[from].map_or(block, |t| t.max(block)));
+            let arrived = self.send(li, from, sent);
+            let g = &mut self.groups[top];
+            g.generation_mw = (g.generation_mw - arrived).max(0.0);
+            let r = &mut self.regions[to];
+            // The displaced group has spare capacity again.
+            r.spare_cursor = r.spare_cursor.min(top);
+            r.import_price = r.import_price.max(c_s / gain_factor);
+            if self.groups[top].generation_mw <= EPS_MW {
+                let m0 = self.regions[to].merit.0;
+                self.trade_top[to] = (m0..top).rev().find(|&p| self.groups[p].generation_mw > EPS_MW);
+            }
+        }
+        if moved {
+            self.refresh_trade_costs(from);
+            self.refresh_trade_costs(to);
+        }
+        moved
+    }
+
+    /// Refreshes region `ri`'s entry of `trade_costs` (see [`Grid::trade`]).
+    fn refresh_trade_costs(&mut self, ri: usize) {
+        self.trade_costs[ri] = if self.regions[ri].deficit_mw > 0.0 {
+            (f64::INFINITY, f64::NEG_INFINITY)
+        } else {
+            (
+                self.next_spare(ri).map_or(f64::INFINITY, |(c, _)| c),
+                self.trade_top[ri].map_or(f64::NEG_INFINITY, |g| self.groups[g].cost),
+            )
+        };
     }
 
     /// The position of region `ri`'s dearest group that is generating, if any.
