@@ -79,6 +79,8 @@ pub struct BatchArgs {
     pub keep_timeseries: bool,
     /// Stop once key outcomes are known within this relative half-width.
     pub until_rel_halfwidth: Option<f64>,
+    /// Also write the Parquet tables.
+    pub parquet: bool,
 }
 
 /// `aistack batch`.
@@ -103,6 +105,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
     o.resume = a.resume.is_some();
     o.output.keep_timeseries = a.keep_timeseries;
+    o.output.parquet = a.parquet;
     o.until_rel_halfwidth = a.until_rel_halfwidth;
     o.command_line = command_line();
     o.tool_version = env!("CARGO_PKG_VERSION").to_string();
@@ -126,12 +129,13 @@ pub fn batch(a: BatchArgs) -> Result<()> {
 }
 
 /// `aistack merge SHARD_DIR... --out DIR`.
-pub fn merge(shards: Vec<PathBuf>, out: PathBuf, keep_timeseries: bool) -> Result<()> {
+pub fn merge(shards: Vec<PathBuf>, out: PathBuf, keep_timeseries: bool, parquet: bool) -> Result<()> {
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,
         output: OutputOptions {
             keep_timeseries,
+            parquet,
             ..OutputOptions::default()
         },
         command_line: command_line(),

@@ -94,6 +94,10 @@ enum Command {
         /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
         #[arg(long)]
         until_rel_halfwidth: Option<f64>,
+        /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
+        /// build with `--features parquet`.
+        #[arg(long)]
+        parquet: bool,
     },
     /// Combine shard directories into what one unsharded batch would write.
     Merge {
@@ -106,6 +110,9 @@ enum Command {
         /// Also write every run's series.
         #[arg(long)]
         keep_timeseries: bool,
+        /// Also write the Parquet tables (build with `--features parquet`).
+        #[arg(long)]
+        parquet: bool,
     },
     /// Compare two scenarios with common random numbers.
     Compare {
@@ -202,6 +209,7 @@ fn main() -> ExitCode {
             resume,
             keep_timeseries,
             until_rel_halfwidth,
+            parquet,
         } => batch_cmd::batch(batch_cmd::BatchArgs {
             scenario,
             runs,
@@ -213,12 +221,14 @@ fn main() -> ExitCode {
             resume,
             keep_timeseries,
             until_rel_halfwidth,
+            parquet,
         }),
         Command::Merge {
             shards,
             out,
             keep_timeseries,
-        } => batch_cmd::merge(shards, out, keep_timeseries),
+            parquet,
+        } => batch_cmd::merge(shards, out, keep_timeseries, parquet),
         Command::Compare {
             a,
             b,

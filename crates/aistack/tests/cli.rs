@@ -238,3 +238,33 @@ fn sensitivity_morris_screens_parameters_and_writes_morris_csv() {
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_file(&scenario);
 }
+
+#[test]
+fn parquet_is_refused_up_front_without_the_feature_and_written_with_it() {
+    let out = tmp("parquet");
+    let o = aistack(&[
+        "batch",
+        &example("minimal.ron"),
+        "--runs",
+        "2",
+        "--parquet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    if cfg!(feature = "parquet") {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for t in ["runs.parquet", "bands.parquet"] {
+            let bytes = std::fs::read(out.join(t)).unwrap();
+            assert!(
+                bytes.starts_with(b"PAR1") && bytes.ends_with(b"PAR1"),
+                "{t} is not Parquet"
+            );
+        }
+    } else {
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("--features parquet"), "{err}");
+        assert!(!out.join("runs").exists(), "runs were made before the refusal");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -31,6 +31,8 @@ pub mod linalg;
 pub mod manifest;
 mod model;
 pub mod outputs;
+#[cfg(feature = "parquet")]
+pub mod parquet_out;
 pub mod runner;
 pub mod scenario_model;
 pub mod sensitivity;

@@ -36,6 +36,9 @@ pub struct OutputOptions {
     pub memory_budget_bytes: u64,
     /// Bins per sketch (more bins: tighter bound, more memory: 4 bytes × bins × keys).
     pub sketch_bins: usize,
+    /// Also write `runs.parquet`, `bands.parquet` (and `timeseries.parquet` with
+    /// `keep_timeseries`); needs the crate's `parquet` feature, refused without it.
+    pub parquet: bool,
 }
 
 impl Default for OutputOptions {
@@ -45,7 +48,23 @@ impl Default for OutputOptions {
             keep_timeseries: false,
             memory_budget_bytes: 512 << 20,
             sketch_bins: 2048,
+            parquet: false,
         }
+    }
+}
+
+impl OutputOptions {
+    /// Refuses options this build cannot honour (Parquet without the `parquet`
+    /// feature), so a batch fails before its runs rather than after.
+    pub fn check(&self) -> Result<()> {
+        if self.parquet && !cfg!(feature = "parquet") {
+            return Err(McError::Invalid(
+                "Parquet output needs a build with the `parquet` feature \
+                 (cargo build --release -p aistack --features parquet)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -351,6 +370,10 @@ fn push_row(table: &mut RunsTable, rec: &RunRecord, first_run: u64) -> Result<()
 /// folded in run order; band quantiles are computed in parallel per row
 /// (each row's result does not depend on how rows are split).
 pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result<RebuildReport> {
+    opts.check()?;
+    #[cfg(feature = "parquet")]
+    let mut ts_parquet = (opts.parquet && opts.keep_timeseries)
+        .then(|| crate::parquet_out::TimeseriesParquet::create(&dir.join("timeseries.parquet")));
     let mut table = RunsTable::default();
     let mut cells = Cells::default();
     let mut exact = true;
@@ -392,6 +415,10 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         }
         if let (Some(f), Some(lines)) = (ts.as_mut(), lines) {
             f.writer().write_all(lines.as_bytes()).map_err(io_err(&ts_path))?;
+        }
+        #[cfg(feature = "parquet")]
+        if let Some(p) = ts_parquet.as_mut() {
+            p.push_run(&rec)?;
         }
         Ok(())
     })?;
@@ -476,6 +503,14 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
     )?;
     if let Some(f) = ts {
         f.commit()?;
+    }
+    #[cfg(feature = "parquet")]
+    if opts.parquet {
+        crate::parquet_out::write_runs(&dir.join("runs.parquet"), &table)?;
+        crate::parquet_out::write_bands(&dir.join("bands.parquet"), &bands)?;
+        if let Some(p) = ts_parquet {
+            p.commit()?;
+        }
     }
     sync_dir(dir);
     Ok(RebuildReport {

@@ -181,6 +181,7 @@ pub fn run_batch<M: Model + ?Sized>(
     if opts.runs == 0 {
         return Err(McError::Invalid("--runs must be at least 1".into()));
     }
+    opts.output.check()?;
     if let Some(r) = opts.until_rel_halfwidth {
         if !(r.is_finite() && r > 0.0) {
             return Err(McError::Invalid(format!(
@@ -346,6 +347,7 @@ pub struct MergeOptions {
 
 /// Merges finished shard directories into what one unsharded batch writes.
 pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
+    opts.output.check()?;
     let first_dir = opts
         .shard_dirs
         .first()
