@@ -201,21 +201,24 @@ impl Lp {
             self.at_upper[j] = false;
             self.value[p] = entering_value;
             let pivot = self.tableau[p * cols + j];
-            for k in 0..cols {
-                self.tableau[p * cols + k] /= pivot;
+            // Row p becomes the pivot row; the other rows and the reduced
+            // costs subtract their multiple of it (slices, so no bounds checks).
+            let (before, rest) = self.tableau.split_at_mut(p * cols);
+            let (pivot_row, after) = rest.split_at_mut(cols);
+            for v in pivot_row.iter_mut() {
+                *v /= pivot;
             }
-            for i in 0..rows {
-                let factor = self.tableau[i * cols + j];
-                if i == p || factor == 0.0 {
-                    continue;
-                }
-                for k in 0..cols {
-                    self.tableau[i * cols + k] -= factor * self.tableau[p * cols + k];
+            for row in before.chunks_exact_mut(cols).chain(after.chunks_exact_mut(cols)) {
+                let factor = row[j];
+                if factor != 0.0 {
+                    for (v, pv) in row.iter_mut().zip(pivot_row.iter()) {
+                        *v -= factor * pv;
+                    }
                 }
             }
             let factor = self.reduced[j];
-            for k in 0..cols {
-                self.reduced[k] -= factor * self.tableau[p * cols + k];
+            for (v, pv) in self.reduced.iter_mut().zip(pivot_row.iter()) {
+                *v -= factor * pv;
             }
             self.reduced[j] = 0.0;
         }
