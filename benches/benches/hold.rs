@@ -10,13 +10,19 @@
 //! after them, a table of events per second and ratios to the bare heap, read
 //! back from criterion's saved medians; then the same ratios measured in
 //! interleaved rounds (robust to a loaded machine); then the SimPy peer.
+//! With `--features peers`, NeXosim 1.0 (one model, one thread) runs the same
+//! model as one more engine of every table (`benches/peers/nexosim_hold.rs`).
 //!
 //! Environment switches: `HOLD_SKIP_MEMORY`, `HOLD_INTERLEAVED_ONLY` (no
-//! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS`.
+//! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS` (SimPy),
+//! `HOLD_ENGINES=name,name` (only these engines, and the floor, in the memory
+//! and interleaved tables).
 
 use aistack_benches::{CountingAlloc, criterion_dir, hold_increments, saved_median_ns};
 use criterion::{BenchmarkId, Criterion, Throughput};
-use scheduler::{AutoQueue, EventQueue, HeapQueue, IndexedQueue, RadixQueue, Scheduler, SimTime};
+use scheduler::{
+    AutoQueue, Backend, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue, Scheduler, SimTime,
+};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
@@ -92,7 +98,7 @@ impl Hold for BareHeapPeekMut {
 }
 
 /// A `Scheduler<u32, Q>`: `next_event`, then `schedule_at` the same id.
-struct Sched<Q: EventQueue>(Scheduler<u32, Q>);
+struct Sched<Q: Backend>(Scheduler<u32, Q>);
 
 /// The scheduler's name for a backend.
 trait Named {
@@ -110,8 +116,11 @@ impl Named for RadixQueue {
 impl Named for AutoQueue {
     const NAME: &'static str = "sched_auto";
 }
+impl Named for InlineRadixQueue {
+    const NAME: &'static str = "sched_inline";
+}
 
-impl<Q: EventQueue + Named> Hold for Sched<Q> {
+impl<Q: Backend + Named> Hold for Sched<Q> {
     const NAME: &'static str = Q::NAME;
     fn build(n: usize, incs: &[u64]) -> Self {
         let mut s = Scheduler::new();
@@ -166,34 +175,78 @@ fn bytes_per_event<H: Hold>(n: usize, incs: &[u64]) -> f64 {
     bytes as f64 / n as f64
 }
 
-const ENGINES: [&str; 6] = [
-    BareHeap::NAME,
-    BareHeapPeekMut::NAME,
-    <Sched<HeapQueue> as Hold>::NAME,
-    <Sched<IndexedQueue> as Hold>::NAME,
-    <Sched<RadixQueue> as Hold>::NAME,
-    <Sched<AutoQueue> as Hold>::NAME,
-];
+/// The NeXosim peer as a hold engine (`--features peers`).
+#[cfg(feature = "peers")]
+#[path = "../peers/nexosim_hold.rs"]
+mod nexosim_hold;
+
+#[cfg(feature = "peers")]
+impl Hold for nexosim_hold::NexosimHold {
+    const NAME: &'static str = "nexosim_1.0_1thread";
+    fn build(n: usize, incs: &[u64]) -> Self {
+        nexosim_hold::NexosimHold::build(n, std::sync::Arc::new(incs.to_vec()))
+    }
+    fn hold(&mut self, k: usize, _incs: &[u64], pos: &mut usize) {
+        *pos += self.hold(k) as usize;
+    }
+}
+
+/// An engine built with `n` events and warmed up, as a closure doing `k` holds.
+type Runner<'a> = Box<dyn FnMut(usize) + 'a>;
+
+/// Every engine: its name, bytes per pending event, and a warmed-up runner.
+struct EngineFns {
+    name: &'static str,
+    bytes: BytesPerEvent,
+    runner: for<'a> fn(usize, &'a [u64]) -> Runner<'a>,
+}
+
+fn engine<H: Hold + 'static>() -> EngineFns {
+    EngineFns {
+        name: H::NAME,
+        bytes: bytes_per_event::<H>,
+        runner: runner::<H>,
+    }
+}
+
+/// The engines of every table, floors first (`engines()[0]` is the floor
+/// every ratio divides by).
+fn engines() -> Vec<EngineFns> {
+    #[allow(unused_mut)]
+    let mut v = vec![
+        engine::<BareHeap>(),
+        engine::<BareHeapPeekMut>(),
+        engine::<Sched<HeapQueue>>(),
+        engine::<Sched<IndexedQueue>>(),
+        engine::<Sched<RadixQueue>>(),
+        engine::<Sched<AutoQueue>>(),
+        engine::<Sched<InlineRadixQueue>>(),
+    ];
+    #[cfg(feature = "peers")]
+    v.push(engine::<nexosim_hold::NexosimHold>());
+    // `HOLD_ENGINES=a,b`: only these (and the floor) in the memory and
+    // interleaved tables.
+    if let Ok(only) = std::env::var("HOLD_ENGINES") {
+        let only: Vec<&str> = only.split(',').map(str::trim).collect();
+        v.retain(|e| e.name == BareHeap::NAME || only.contains(&e.name));
+    }
+    v
+}
 
 /// Bytes per pending event of one engine at one N.
 type BytesPerEvent = fn(usize, &[u64]) -> f64;
 
 fn memory_report(incs: &[u64]) {
-    let rows: [(&str, BytesPerEvent); 6] = [
-        (ENGINES[0], bytes_per_event::<BareHeap>),
-        (ENGINES[1], bytes_per_event::<BareHeapPeekMut>),
-        (ENGINES[2], bytes_per_event::<Sched<HeapQueue>>),
-        (ENGINES[3], bytes_per_event::<Sched<IndexedQueue>>),
-        (ENGINES[4], bytes_per_event::<Sched<RadixQueue>>),
-        (ENGINES[5], bytes_per_event::<Sched<AutoQueue>>),
-    ];
     println!(
         "heap bytes per pending event (live bytes after scheduling N events / N, growth slack included)"
     );
     println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
-    for (name, f) in rows {
-        let cells: Vec<String> = SIZES.iter().map(|&n| format!("{:.1}", f(n, incs))).collect();
-        println!("| {name} | {} |", cells.join(" | "));
+    for e in engines() {
+        let cells: Vec<String> = SIZES
+            .iter()
+            .map(|&n| format!("{:.1}", (e.bytes)(n, incs)))
+            .collect();
+        println!("| {} | {} |", e.name, cells.join(" | "));
     }
 }
 
@@ -206,10 +259,11 @@ fn ratio_report() {
     let rate = |engine: &str, n: usize| {
         saved_median_ns(&dir, "hold", engine, &n.to_string()).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
     };
-    for engine in ENGINES {
+    let floor = BareHeap::NAME;
+    for engine in engines().iter().map(|e| e.name) {
         let cells: Vec<String> = SIZES
             .iter()
-            .map(|&n| match (rate(engine, n), rate(ENGINES[0], n)) {
+            .map(|&n| match (rate(engine, n), rate(floor, n)) {
                 (Some(r), Some(floor)) => format!("{:.2} M/s ({:.2}×)", r / 1e6, r / floor),
                 (Some(r), None) => format!("{:.2} M/s", r / 1e6),
                 _ => "–".to_string(),
@@ -230,7 +284,8 @@ fn interleaved_report(incs: &[u64]) -> Vec<f64> {
         "\nhold model, interleaved rounds ({ROUNDS} per N): median events/s and median per-round ratio to floor_heap_pop_push"
     );
     println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
-    let mut cells: Vec<Vec<String>> = vec![Vec::new(); ENGINES.len()];
+    let all = engines();
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); all.len()];
     let mut floor_rates = Vec::new();
     for n in SIZES {
         let holds = match n {
@@ -238,14 +293,7 @@ fn interleaved_report(incs: &[u64]) -> Vec<f64> {
             100_000 => 20_000,
             _ => 10_000,
         };
-        let mut runs: Vec<Box<dyn FnMut(usize) + '_>> = vec![
-            runner::<BareHeap>(n, incs),
-            runner::<BareHeapPeekMut>(n, incs),
-            runner::<Sched<HeapQueue>>(n, incs),
-            runner::<Sched<IndexedQueue>>(n, incs),
-            runner::<Sched<RadixQueue>>(n, incs),
-            runner::<Sched<AutoQueue>>(n, incs),
-        ];
+        let mut runs: Vec<Runner<'_>> = all.iter().map(|e| (e.runner)(n, incs)).collect();
         let mut rates = vec![Vec::with_capacity(ROUNDS); runs.len()];
         for round in 0..ROUNDS {
             let mut secs = vec![0.0; runs.len()];
@@ -269,14 +317,14 @@ fn interleaved_report(incs: &[u64]) -> Vec<f64> {
             ));
         }
     }
-    for (name, row) in ENGINES.iter().zip(cells) {
-        println!("| {name} | {} |", row.join(" | "));
+    for (e, row) in all.iter().zip(cells) {
+        println!("| {} | {} |", e.name, row.join(" | "));
     }
     floor_rates
 }
 
 /// An engine built with `n` events and warmed up, as a closure doing `k` holds.
-fn runner<'a, H: Hold + 'a>(n: usize, incs: &'a [u64]) -> Box<dyn FnMut(usize) + 'a> {
+fn runner<H: Hold + 'static>(n: usize, incs: &[u64]) -> Runner<'_> {
     let mut engine = H::build(n, incs);
     let mut pos = n;
     engine.hold(n.max(10_000), incs, &mut pos);
@@ -337,7 +385,7 @@ fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
             .position(|s| s.to_string() == n)
             .and_then(|i| floor_rates.get(i).copied());
         let floor = interleaved.or_else(|| {
-            saved_median_ns(&dir, "hold", ENGINES[0], n).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
+            saved_median_ns(&dir, "hold", BareHeap::NAME, n).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
         });
         let ratio = floor.map_or("–".to_string(), |f| format!("{:.3}×", rate / f));
         println!("| {engine} | {n} | {:.3} M/s | {ratio} | {bytes} |", rate / 1e6);
@@ -357,6 +405,9 @@ fn main() {
         bench_engine::<Sched<IndexedQueue>>(&mut c, &incs);
         bench_engine::<Sched<RadixQueue>>(&mut c, &incs);
         bench_engine::<Sched<AutoQueue>>(&mut c, &incs);
+        bench_engine::<Sched<InlineRadixQueue>>(&mut c, &incs);
+        #[cfg(feature = "peers")]
+        bench_engine::<nexosim_hold::NexosimHold>(&mut c, &incs);
         c.final_summary();
         ratio_report();
     }

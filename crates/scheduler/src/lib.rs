@@ -5,17 +5,20 @@
 //!   **events at the same tick fire in the order they were scheduled**, and a
 //!   rescheduled event counts as scheduled at the moment of the reschedule.
 //!   Scheduling into the past is an error, so time never goes backwards.
-//! - Queue backends implement [`EventQueue`] and are chosen by type
-//!   parameter: [`HeapQueue`] (binary heap, lazy cancellation, the default),
-//!   [`RadixQueue`] (monotone radix heap on `(time, seq)`, lazy cancellation,
-//!   fastest for large queues), [`AutoQueue`] (a heap while small, a radix
-//!   heap from 65,536 entries: as fast as the heap below that within a few
-//!   percent, 2–4× faster above it) and [`IndexedQueue`] (the
-//!   `priority-queue` crate: true removal and change-priority, with a
-//!   deterministic hasher). Every backend gives the same event sequence.
-//! - Hold in place: when a handler schedules right after receiving an event,
-//!   the new entry replaces the handled one at the top of the queue in one
-//!   operation ([`EventQueue::replace_top`]), as a hold loop wants.
+//! - Backends are chosen by type parameter ([`Backend`]). The default,
+//!   [`InlineRadixQueue`], is a monotone radix queue on times with the events
+//!   stored inside its entries and the earliest few kept in a sorted run:
+//!   pops walk memory sequentially, and scheduling and firing touch no
+//!   per-event record (keys carry the event's time). Key queues
+//!   ([`EventQueue`]) are backends through a slab of events: [`HeapQueue`]
+//!   (binary heap, lazy cancellation), [`RadixQueue`] (monotone radix heap
+//!   on `(time, seq)`), [`AutoQueue`] (a heap while small, a radix heap from
+//!   65,536 entries) and [`IndexedQueue`] (the `priority-queue` crate: true
+//!   removal and change-priority, with a deterministic hasher). Every
+//!   backend gives the same event sequence.
+//! - Hold in place (key queues): when a handler schedules right after
+//!   receiving an event, the new entry replaces the handled one at the top of
+//!   the queue in one operation ([`EventQueue::replace_top`]).
 //! - The hot loop allocates nothing per event once the queue has grown
 //!   (guarded by `tests/alloc.rs`).
 //! - [`RngStreams`] derives an independent, reproducible random stream per
@@ -37,12 +40,16 @@
 
 #![forbid(unsafe_code)]
 
+pub mod backend;
+pub mod inline;
 pub mod path;
 pub mod queue;
 pub mod rng;
 mod sched;
 pub mod time;
 
+pub use backend::{Backend, EventStore, SlabStore};
+pub use inline::InlineRadixQueue;
 pub use path::{Interp, TimePath};
 pub use queue::{AutoQueue, Entry, EventQueue, HeapQueue, IndexedQueue, RadixQueue};
 pub use rng::{Dist, RngStreams, StreamRng};

@@ -1,6 +1,7 @@
 //! The scheduler: a clock, a queue of pending events, and cancellable keys.
 
-use crate::queue::{Entry, EventQueue, HeapQueue};
+use crate::backend::{Backend, EventStore};
+use crate::inline::InlineRadixQueue;
 use crate::time::{Duration, SimTime};
 use std::marker::PhantomData;
 
@@ -10,8 +11,12 @@ use std::marker::PhantomData;
 /// reschedule returns [`ScheduleError::UnknownKey`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct EventKey {
-    slot: u32,
-    generation: u32,
+    pub(crate) slot: u32,
+    pub(crate) generation: u32,
+    /// When the event was scheduled to fire (a reschedule records the new
+    /// time in the backend), so that a backend can find the event without
+    /// writing anything per event.
+    pub(crate) time: SimTime,
 }
 
 /// Why an event could not be scheduled or rescheduled. None is fatal to the
@@ -58,21 +63,13 @@ pub enum RunError {
     },
 }
 
-#[derive(Debug)]
-struct Slot<E> {
-    /// Sequence number of the live entry for this slot; meaningless when free.
-    seq: u64,
-    /// Time of the live entry.
-    time: SimTime,
-    /// Bumped every time the slot is freed, so old keys go stale.
-    generation: u32,
-    event: Option<E>,
-}
-
-/// A discrete-event scheduler over events of type `E`, with the queue
-/// backend `Q` chosen by type parameter (default [`HeapQueue`]; pick
-/// [`AutoQueue`](crate::AutoQueue) for queues that may grow past ~65,000
-/// pending events, where it is 2–4× faster).
+/// A discrete-event scheduler over events of type `E`, with the backend `Q`
+/// chosen by type parameter. The default, [`InlineRadixQueue`], keeps the
+/// events inside a monotone radix queue; it was the fastest backend at
+/// 10³, 10⁵ and 10⁶ pending events in the hold bench (`docs/benchmarks.md`).
+/// Any [`EventQueue`](crate::EventQueue) (`HeapQueue`, `IndexedQueue`,
+/// `RadixQueue`, `AutoQueue`) is a backend too, through a slab of events;
+/// `IndexedQueue` removes cancelled events at once instead of lazily.
 ///
 /// # Ordering guarantee
 ///
@@ -87,41 +84,40 @@ struct Slot<E> {
 ///
 /// Scheduling before [`now`](Self::now) is an error, so the clock is
 /// monotone and backends may rely on it.
-#[derive(Debug)]
-pub struct Scheduler<E, Q: EventQueue = HeapQueue> {
+pub struct Scheduler<E, Q: Backend = InlineRadixQueue> {
     now: SimTime,
     next_seq: u64,
-    queue: Q,
-    slots: Vec<Slot<E>>,
-    free: Vec<u32>,
-    pending: usize,
+    store: Q::Store<E>,
     processed: u64,
     budget: u64,
-    /// The queue's top entry is the event last handed out, not yet removed:
-    /// a `schedule_*` right after can replace it in one queue operation
-    /// ("hold in place"); any other queue operation removes it first.
-    held: bool,
 }
 
-impl<E, Q: EventQueue> Default for Scheduler<E, Q> {
+impl<E, Q: Backend> std::fmt::Debug for Scheduler<E, Q> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheduler")
+            .field("now", &self.now)
+            .field("pending", &self.store.len())
+            .field("processed", &self.processed)
+            .field("budget", &self.budget)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<E, Q: Backend> Default for Scheduler<E, Q> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<E, Q: EventQueue> Scheduler<E, Q> {
+impl<E, Q: Backend> Scheduler<E, Q> {
     /// An empty scheduler at time zero, with no event budget.
     pub fn new() -> Self {
         Scheduler {
             now: SimTime::ZERO,
             next_seq: 0,
-            queue: Q::default(),
-            slots: Vec::new(),
-            free: Vec::new(),
-            pending: 0,
+            store: Q::Store::<E>::default(),
             processed: 0,
             budget: u64::MAX,
-            held: false,
         }
     }
 
@@ -146,7 +142,7 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
 
     /// Events scheduled and not yet fired or cancelled.
     pub fn pending(&self) -> usize {
-        self.pending
+        self.store.len()
     }
 
     /// Schedules `event` at `at`; an error if `at` is before [`now`](Self::now).
@@ -155,38 +151,9 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
         if at < self.now {
             return Err(ScheduleError::InPast { at, now: self.now });
         }
-        let seq = self.take_seq();
-        let slot = match self.free.pop() {
-            Some(slot) => {
-                let s = &mut self.slots[slot as usize];
-                s.seq = seq;
-                s.time = at;
-                s.event = Some(event);
-                slot
-            }
-            None => {
-                let slot = u32::try_from(self.slots.len()).map_err(|_| ScheduleError::TooManyPending)?;
-                self.slots.push(Slot {
-                    seq,
-                    time: at,
-                    generation: 0,
-                    event: Some(event),
-                });
-                slot
-            }
-        };
-        let entry = Entry { time: at, seq, slot };
-        if self.held {
-            self.held = false;
-            self.queue.replace_top(entry);
-        } else {
-            self.queue.push(entry);
-        }
-        self.pending += 1;
-        Ok(EventKey {
-            slot,
-            generation: self.slots[slot as usize].generation,
-        })
+        let key = self.store.insert(at, self.next_seq, event)?;
+        self.next_seq += 1;
+        Ok(key)
     }
 
     /// Schedules `event` after `delay` from now.
@@ -201,46 +168,20 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
 
     /// Cancels a pending event and returns it; `None` if the key is stale.
     pub fn cancel(&mut self, key: EventKey) -> Option<E> {
-        let slot = self.live_slot(key)?;
-        self.drop_held();
-        let s = &mut self.slots[slot as usize];
-        let old = Entry {
-            time: s.time,
-            seq: s.seq,
-            slot,
-        };
-        let event = s.event.take();
-        self.queue.cancel(old);
-        self.release(slot);
-        event
+        self.store.cancel(key)
     }
 
     /// Moves a pending event to `at`. It takes a new sequence number, so it
     /// fires after the events already scheduled for `at`.
     pub fn reschedule(&mut self, key: EventKey, at: SimTime) -> Result<(), ScheduleError> {
-        let slot = self.live_slot(key).ok_or(ScheduleError::UnknownKey)?;
-        if at < self.now {
-            return Err(ScheduleError::InPast { at, now: self.now });
-        }
-        self.drop_held();
-        let seq = self.take_seq();
-        let s = &mut self.slots[slot as usize];
-        let old = Entry {
-            time: s.time,
-            seq: s.seq,
-            slot,
-        };
-        s.time = at;
-        s.seq = seq;
-        self.queue.reschedule(old, Entry { time: at, seq, slot });
+        self.store.reschedule(key, at, self.next_seq, self.now)?;
+        self.next_seq += 1;
         Ok(())
     }
 
     /// The time of the next pending event, if any.
     pub fn peek_time(&mut self) -> Option<SimTime> {
-        self.drop_held();
-        self.skip_stale();
-        self.queue.peek().map(|e| e.time)
+        self.store.peek_time()
     }
 
     /// Hands out the next event and advances the clock to its time
@@ -254,41 +195,39 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
     /// advances the clock to `end` (if later than now) and returns `Ok(None)`.
     #[inline]
     pub fn next_event_until(&mut self, end: SimTime) -> Result<Option<(SimTime, E)>, RunError> {
-        self.drop_held();
-        loop {
-            let Some(top) = self.queue.peek() else {
+        if self.processed >= self.budget {
+            return self.budget_exhausted(end);
+        }
+        match self.store.pop_until(end) {
+            Some((t, event)) => {
+                self.now = t;
+                self.processed += 1;
+                Ok(Some((t, event)))
+            }
+            None => {
                 if end != SimTime::MAX {
                     self.now = self.now.max(end);
                 }
-                return Ok(None);
-            };
-            if top.time > end {
-                self.now = self.now.max(end);
-                return Ok(None);
+                Ok(None)
             }
-            if Q::LAZY && !self.is_live(top) {
-                self.queue.pop_stale();
-                continue;
+        }
+    }
+
+    /// The budget is spent: an error if an event is due by `end`, else the
+    /// clock moves to `end` as usual.
+    #[cold]
+    fn budget_exhausted(&mut self, end: SimTime) -> Result<Option<(SimTime, E)>, RunError> {
+        match self.store.peek_time() {
+            Some(t) if t <= end => Err(RunError::BudgetExhausted {
+                budget: self.budget,
+                now: self.now,
+            }),
+            _ => {
+                if end != SimTime::MAX {
+                    self.now = self.now.max(end);
+                }
+                Ok(None)
             }
-            if self.processed >= self.budget {
-                return Err(RunError::BudgetExhausted {
-                    budget: self.budget,
-                    now: self.now,
-                });
-            }
-            let Some(event) = self.slots[top.slot as usize].event.take() else {
-                // Unreachable: a live entry's slot holds its event. Drop the
-                // entry rather than panic.
-                self.queue.pop_stale();
-                continue;
-            };
-            self.release(top.slot);
-            // Leave the entry at the top: the handler's next schedule may
-            // replace it in place (see `held`).
-            self.held = true;
-            self.now = top.time;
-            self.processed += 1;
-            return Ok(Some((top.time, event)));
         }
     }
 
@@ -309,60 +248,10 @@ impl<E, Q: EventQueue> Scheduler<E, Q> {
     /// Drops every pending event and resets the clock to zero, keeping
     /// allocated memory (for replications that reuse one scheduler).
     pub fn reset(&mut self) {
-        self.held = false;
-        self.queue.clear();
-        self.slots.clear();
-        self.free.clear();
+        self.store.clear();
         self.now = SimTime::ZERO;
         self.next_seq = 0;
-        self.pending = 0;
         self.processed = 0;
-    }
-
-    /// Removes the entry of the event last handed out, if still at the top.
-    #[inline]
-    fn drop_held(&mut self) {
-        if self.held {
-            self.held = false;
-            self.queue.pop();
-        }
-    }
-
-    #[inline]
-    fn take_seq(&mut self) -> u64 {
-        let s = self.next_seq;
-        self.next_seq += 1;
-        s
-    }
-
-    #[inline]
-    fn is_live(&self, e: Entry) -> bool {
-        let s = &self.slots[e.slot as usize];
-        s.seq == e.seq && s.event.is_some()
-    }
-
-    fn skip_stale(&mut self) {
-        if Q::LAZY {
-            while let Some(top) = self.queue.peek() {
-                if self.is_live(top) {
-                    break;
-                }
-                self.queue.pop_stale();
-            }
-        }
-    }
-
-    fn live_slot(&self, key: EventKey) -> Option<u32> {
-        let s = self.slots.get(key.slot as usize)?;
-        (s.generation == key.generation && s.event.is_some()).then_some(key.slot)
-    }
-
-    #[inline]
-    fn release(&mut self, slot: u32) {
-        let s = &mut self.slots[slot as usize];
-        s.generation = s.generation.wrapping_add(1);
-        self.free.push(slot);
-        self.pending -= 1;
     }
 }
 
@@ -391,7 +280,7 @@ pub trait Agenda<E> {
     }
 }
 
-impl<E, Q: EventQueue> Agenda<E> for Scheduler<E, Q> {
+impl<E, Q: Backend> Agenda<E> for Scheduler<E, Q> {
     #[inline]
     fn now(&self) -> SimTime {
         self.now

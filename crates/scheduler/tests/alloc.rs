@@ -6,7 +6,9 @@
 
 mod common;
 
-use scheduler::{AutoQueue, EventQueue, HeapQueue, IndexedQueue, RadixQueue, Scheduler, SimTime};
+use scheduler::{
+    AutoQueue, Backend, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue, Scheduler, SimTime,
+};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
@@ -57,7 +59,7 @@ static GLOBAL: CountingAlloc = CountingAlloc;
 /// near and far times); every 16th event also cancels a pending one and
 /// schedules a replacement, every 16th reschedules one. Returns the
 /// allocations made during the measured `measure` events, after `warm_up`.
-fn hold_allocations<Q: EventQueue>(n: usize, warm_up: usize, measure: usize) -> u64 {
+fn hold_allocations<Q: Backend>(n: usize, warm_up: usize, measure: usize) -> u64 {
     let mut s: Scheduler<u64, Q> = Scheduler::new();
     let mut x = 0x9E37_79B9_7F4A_7C15u64;
     let mut rnd = move || {
@@ -109,7 +111,7 @@ fn hold_loop_allocates_nothing_per_event_after_warm_up() {
     drop(std::hint::black_box(vec![0u8; 16]));
     assert_eq!(allocations() - before, 1, "the counting allocator counts");
 
-    let runs: [(&str, u64); 6] = [
+    let runs: [(&str, u64); 8] = [
         ("heap", hold_allocations::<HeapQueue>(1_000, 200_000, 200_000)),
         (
             "indexed",
@@ -127,6 +129,14 @@ fn hold_loop_allocates_nothing_per_event_after_warm_up() {
         (
             "auto (default)",
             hold_allocations::<AutoQueue>(1_000, 200_000, 200_000),
+        ),
+        (
+            "inline radix",
+            hold_allocations::<InlineRadixQueue>(1_000, 1_000_000, 200_000),
+        ),
+        (
+            "inline radix, 20k pending",
+            hold_allocations::<InlineRadixQueue>(20_000, 1_000_000, 200_000),
         ),
     ];
     for (name, n) in runs {
@@ -149,8 +159,8 @@ const PINNED_SOJOURN_SUM_TICKS: u64 = 43_568_704;
 
 /// Names the default backend of `Scheduler<E>`.
 trait DefaultQueue {
-    type Q: EventQueue;
+    type Q: Backend;
 }
-impl<E, Q: EventQueue> DefaultQueue for Scheduler<E, Q> {
+impl<E, Q: Backend> DefaultQueue for Scheduler<E, Q> {
     type Q = Q;
 }

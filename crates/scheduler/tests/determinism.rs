@@ -4,7 +4,7 @@
 mod common;
 
 use common::mm1_trace;
-use scheduler::{AutoQueue, HeapQueue, IndexedQueue, RadixQueue, Scheduler};
+use scheduler::{AutoQueue, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue, Scheduler};
 
 #[test]
 fn same_seed_gives_byte_identical_trace() {
@@ -26,13 +26,14 @@ fn every_backend_gives_the_same_trace() {
     assert_eq!(heap, mm1_trace::<RadixQueue>(11, 20_000));
     assert_eq!(heap, mm1_trace::<AutoQueue>(11, 20_000));
     assert_eq!(heap, mm1_trace::<AutoQueue<2>>(11, 20_000));
+    assert_eq!(heap, mm1_trace::<InlineRadixQueue>(11, 20_000));
 }
 
 /// Same-tick events fire in scheduling order, whatever the backend, also
 /// after a reschedule (which counts as scheduled at the moment of the call).
 #[test]
 fn ties_fire_in_scheduling_order() {
-    fn order<Q: scheduler::EventQueue>() -> Vec<u32> {
+    fn order<Q: scheduler::Backend>() -> Vec<u32> {
         let mut s: Scheduler<u32, Q> = Scheduler::new();
         let t = scheduler::SimTime(5);
         let k0 = s.schedule_at(t, 0).unwrap();
@@ -51,4 +52,5 @@ fn ties_fire_in_scheduling_order() {
     assert_eq!(order::<IndexedQueue>(), expected);
     assert_eq!(order::<RadixQueue>(), expected);
     assert_eq!(order::<AutoQueue<4>>(), expected);
+    assert_eq!(order::<InlineRadixQueue>(), expected);
 }

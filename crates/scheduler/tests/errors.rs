@@ -3,11 +3,11 @@
 //! and stale keys are harmless.
 
 use scheduler::{
-    AutoQueue, Duration, EventQueue, HeapQueue, IndexedQueue, RadixQueue, RunError, ScheduleError, Scheduler,
-    SimTime,
+    AutoQueue, Backend, Duration, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue, RunError,
+    ScheduleError, Scheduler, SimTime,
 };
 
-fn budget_stops_runaway<Q: EventQueue>() {
+fn budget_stops_runaway<Q: Backend>() {
     // Every event schedules two more at the same tick: without a budget this
     // never ends and never advances the clock.
     let mut s: Scheduler<u8, Q> = Scheduler::new().with_budget(1_000);
@@ -35,9 +35,10 @@ fn budget_stops_a_self_rescheduling_runaway() {
     budget_stops_runaway::<IndexedQueue>();
     budget_stops_runaway::<RadixQueue>();
     budget_stops_runaway::<AutoQueue>();
+    budget_stops_runaway::<InlineRadixQueue>();
 }
 
-fn past_and_overflow_are_errors<Q: EventQueue>() {
+fn past_and_overflow_are_errors<Q: Backend>() {
     let mut s: Scheduler<u8, Q> = Scheduler::new();
     let k = s.schedule_at(SimTime(10), 1).unwrap();
     s.schedule_at(SimTime(20), 2).unwrap();
@@ -79,9 +80,10 @@ fn scheduling_into_the_past_or_beyond_the_clock_is_an_error() {
     past_and_overflow_are_errors::<IndexedQueue>();
     past_and_overflow_are_errors::<RadixQueue>();
     past_and_overflow_are_errors::<AutoQueue>();
+    past_and_overflow_are_errors::<InlineRadixQueue>();
 }
 
-fn stale_keys_are_harmless<Q: EventQueue>() {
+fn stale_keys_are_harmless<Q: Backend>() {
     let mut s: Scheduler<&str, Q> = Scheduler::new();
     let a = s.schedule_at(SimTime(1), "a").unwrap();
     assert_eq!(s.cancel(a), Some("a"));
@@ -111,6 +113,7 @@ fn stale_keys_are_harmless_on_every_backend() {
     stale_keys_are_harmless::<IndexedQueue>();
     stale_keys_are_harmless::<RadixQueue>();
     stale_keys_are_harmless::<AutoQueue>();
+    stale_keys_are_harmless::<InlineRadixQueue>();
 }
 
 #[test]

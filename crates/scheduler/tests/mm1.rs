@@ -5,7 +5,7 @@
 mod common;
 
 use common::run_mm1;
-use scheduler::{AutoQueue, HeapQueue, IndexedQueue, RadixQueue};
+use scheduler::{AutoQueue, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue};
 
 /// Customers discarded while the queue warms up from empty.
 const WARM_UP: usize = 20_000;
@@ -55,6 +55,12 @@ fn mm1_mean_time_in_system_matches_theory_on_every_backend() {
     assert_eq!(
         m.sojourn_ticks,
         run_mm1::<AutoQueue>(20_251_128, m.sojourn_ticks.len())
+            .0
+            .sojourn_ticks
+    );
+    assert_eq!(
+        m.sojourn_ticks,
+        run_mm1::<InlineRadixQueue>(20_251_128, m.sojourn_ticks.len())
             .0
             .sojourn_ticks
     );

@@ -4,8 +4,8 @@
 
 use proptest::prelude::*;
 use scheduler::{
-    AutoQueue, Duration, EventKey, EventQueue, HeapQueue, IndexedQueue, RadixQueue, ScheduleError, Scheduler,
-    SimTime,
+    AutoQueue, Backend, Duration, EventKey, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue,
+    ScheduleError, Scheduler, SimTime,
 };
 
 /// One call on the scheduler. Times are offsets from `now`; key indices pick
@@ -78,7 +78,7 @@ enum Seen {
 
 /// Runs `ops` on a scheduler with backend `Q` and on the model, asserting
 /// they agree at every call; returns the scheduler's observations.
-fn run<Q: EventQueue>(ops: &[Op]) -> Vec<Seen> {
+fn run<Q: Backend>(ops: &[Op]) -> Vec<Seen> {
     let mut s: Scheduler<u32, Q> = Scheduler::new();
     let mut m = Model::default();
     let mut keys: Vec<(EventKey, u32)> = Vec::new();
@@ -181,6 +181,11 @@ proptest! {
     }
 
     #[test]
+    fn inline_radix_queue_matches_reference_model(ops in prop::collection::vec(op(), 0..300)) {
+        run::<InlineRadixQueue>(&ops);
+    }
+
+    #[test]
     fn default_backend_matches_reference_model(ops in prop::collection::vec(op(), 0..300)) {
         run::<<Scheduler<u32> as DefaultQueue>::Q>(&ops);
     }
@@ -191,58 +196,121 @@ proptest! {
         prop_assert_eq!(&heap, &run::<IndexedQueue>(&ops));
         prop_assert_eq!(&heap, &run::<RadixQueue>(&ops));
         prop_assert_eq!(&heap, &run::<AutoQueue<8>>(&ops));
+        prop_assert_eq!(&heap, &run::<InlineRadixQueue>(&ops));
     }
 }
 
 /// Names the default backend of `Scheduler<E>`, so the default is tested
 /// whatever it is.
 trait DefaultQueue {
-    type Q: EventQueue;
+    type Q: Backend;
 }
-impl<E, Q: EventQueue> DefaultQueue for Scheduler<E, Q> {
+impl<E, Q: Backend> DefaultQueue for Scheduler<E, Q> {
     type Q = Q;
 }
 
-/// A long hold-model run with a few thousand pending events, bursts of equal
-/// times and cancellations: the radix heap's redistribution over many bucket
-/// levels agrees with the binary heap event for event.
-#[test]
-fn radix_auto_and_heap_agree_on_a_long_hold_run() {
-    fn trace<Q: EventQueue>() -> Vec<(u64, u32)> {
-        let mut s: Scheduler<u32, Q> = Scheduler::new();
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
+/// A long hold-model run with pseudo-random increments below `spread`,
+/// bursts of equal times (every 7th increment is zero), cancellations and
+/// reschedules: the trace of events handed out.
+fn hold_trace<Q: Backend>(pending: u32, spread: u64, events: u32) -> Vec<(u64, u32)> {
+    let mut s: Scheduler<u32, Q> = Scheduler::new();
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut rnd = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut keys = Vec::new();
+    for i in 0..pending {
+        keys.push(s.schedule_at(SimTime(rnd() % spread), i).expect("future"));
+    }
+    let mut out = Vec::new();
+    for i in 0..events {
+        let Some((t, e)) = s.next_event().expect("no budget") else {
+            break;
         };
-        let mut keys = Vec::new();
-        for i in 0..3_000 {
-            keys.push(s.schedule_at(SimTime(rnd() % 1_000_000), i).expect("future"));
+        out.push((t.0, e));
+        let r = rnd();
+        let dt = if r % 7 == 0 { 0 } else { (r >> 8) % spread };
+        keys.push(s.schedule_at(t + Duration(dt), e).expect("future"));
+        if i % 13 == 0 {
+            let k = keys[(r as usize >> 3) % keys.len()];
+            s.cancel(k);
         }
+        if i % 17 == 0 {
+            let k = keys[(r as usize >> 5) % keys.len()];
+            let _ = s.reschedule(k, t + Duration(r % (spread / 400 + 1)));
+        }
+    }
+    out
+}
+
+/// A few thousand pending events over a wide range: the radix heaps'
+/// redistribution over many bucket levels agrees with the binary heap event
+/// for event.
+#[test]
+fn radix_auto_inline_and_heap_agree_on_a_long_hold_run() {
+    let heap = hold_trace::<HeapQueue>(3_000, 2_000_000, 200_000);
+    assert!(heap.len() > 100_000);
+    assert_eq!(heap, hold_trace::<RadixQueue>(3_000, 2_000_000, 200_000));
+    assert_eq!(heap, hold_trace::<AutoQueue<2_000>>(3_000, 2_000_000, 200_000));
+    assert_eq!(heap, hold_trace::<InlineRadixQueue>(3_000, 2_000_000, 200_000));
+}
+
+/// Dense times (500 pending events within a few hundred ticks, many ties):
+/// the inline queue's sorted run takes most inserts, shifts entries, and
+/// spills its tail back to the buckets; it still agrees with the heap.
+#[test]
+fn inline_and_heap_agree_on_a_dense_hold_run() {
+    for spread in [40, 300, 5_000] {
+        let heap = hold_trace::<HeapQueue>(500, spread, 100_000);
+        assert!(heap.len() > 50_000);
+        assert_eq!(
+            heap,
+            hold_trace::<InlineRadixQueue>(500, spread, 100_000),
+            "spread {spread}"
+        );
+    }
+}
+
+/// The inline queue's run in its corners: a run opened from a small bucket,
+/// inserts into its middle, a spill of its tail back to the buckets,
+/// cancelling and rescheduling inside it, and a long zero-delay chain at one
+/// tick that keeps the run alive past its compaction. Same trace as the heap.
+#[test]
+fn inline_run_corners_agree_with_the_heap() {
+    fn trace<Q: Backend>() -> Vec<(u64, u32)> {
+        let mut s: Scheduler<u32, Q> = Scheduler::new();
+        let keys: Vec<EventKey> = (0..30u32)
+            .map(|i| s.schedule_at(SimTime(256 + 8 * u64::from(i)), i).expect("future"))
+            .collect();
         let mut out = Vec::new();
-        for i in 0..200_000u32 {
-            let Some((t, e)) = s.next_event().expect("no budget") else {
-                break;
-            };
+        let (t, e) = s.next_event().expect("no budget").expect("pending");
+        out.push((t.0, e));
+        let late: Vec<EventKey> = (100..112u32)
+            .map(|i| s.schedule_at(SimTime(488), i).expect("future"))
+            .collect();
+        s.schedule_at(SimTime(270), 200).expect("future");
+        s.schedule_at(SimTime(265), 201).expect("future"); // spills the run's tail
+        assert_eq!(s.cancel(keys[5]).map(|_| ()), Some(()));
+        assert_eq!(s.cancel(late[3]).map(|_| ()), Some(()));
+        s.reschedule(keys[7], SimTime(300)).expect("live");
+        s.reschedule(late[0], SimTime(266)).expect("live");
+        let mut chain = 0;
+        while let Some((t, e)) = s.next_event().expect("no budget") {
             out.push((t.0, e));
-            let r = rnd();
-            let dt = if r % 7 == 0 { 0 } else { (r >> 8) % 2_000_000 };
-            keys.push(s.schedule_at(t + Duration(dt), e).expect("future"));
-            if i % 13 == 0 {
-                let k = keys[(r as usize >> 3) % keys.len()];
-                s.cancel(k);
-            }
-            if i % 17 == 0 {
-                let k = keys[(r as usize >> 5) % keys.len()];
-                let _ = s.reschedule(k, t + Duration(r % 5_000));
+            if t.0 == 488 && chain < 3_000 {
+                chain += 1;
+                s.schedule_at(t, 1_000 + chain).expect("future");
+                if chain % 100 == 0 {
+                    s.schedule_at(SimTime(489), 10_000 + chain).expect("future");
+                }
             }
         }
         out
     }
     let heap = trace::<HeapQueue>();
-    assert!(heap.len() > 100_000);
-    assert_eq!(heap, trace::<RadixQueue>());
-    assert_eq!(heap, trace::<AutoQueue<2_000>>());
+    assert!(heap.len() > 3_000);
+    assert_eq!(heap, trace::<InlineRadixQueue>());
 }

@@ -9,7 +9,7 @@
 
 #![allow(dead_code)]
 
-use scheduler::{Dist, Duration, EventQueue, RngStreams, Scheduler, SimTime, StreamRng};
+use scheduler::{Backend, Dist, Duration, RngStreams, Scheduler, SimTime, StreamRng};
 use std::collections::VecDeque;
 use std::fmt::Write;
 
@@ -55,13 +55,13 @@ impl Mm1 {
     }
 
     /// Schedules the first arrival.
-    pub fn start<Q: EventQueue>(&mut self, s: &mut Scheduler<Mm1Event, Q>) {
+    pub fn start<Q: Backend>(&mut self, s: &mut Scheduler<Mm1Event, Q>) {
         let dt = draw_ticks(&self.interarrival, &mut self.arrivals_rng);
         s.schedule_after(dt, Mm1Event::Arrival).expect("first arrival");
     }
 
     /// Handles one event.
-    pub fn handle<Q: EventQueue>(&mut self, s: &mut Scheduler<Mm1Event, Q>, now: SimTime, e: Mm1Event) {
+    pub fn handle<Q: Backend>(&mut self, s: &mut Scheduler<Mm1Event, Q>, now: SimTime, e: Mm1Event) {
         match e {
             Mm1Event::Arrival => {
                 self.waiting.push_back(now);
@@ -91,7 +91,7 @@ impl Mm1 {
 
 /// Runs an M/M/1 (λ = 0.8, μ = 1.0 per second) until `customers` have left;
 /// returns the model and the scheduler.
-pub fn run_mm1<Q: EventQueue>(seed: u64, customers: usize) -> (Mm1, Scheduler<Mm1Event, Q>) {
+pub fn run_mm1<Q: Backend>(seed: u64, customers: usize) -> (Mm1, Scheduler<Mm1Event, Q>) {
     let mut s: Scheduler<Mm1Event, Q> = Scheduler::new();
     let mut m = Mm1::new(0.8, 1.0, &RngStreams::new(seed, 0));
     m.sojourn_ticks.reserve(customers);
@@ -106,7 +106,7 @@ pub fn run_mm1<Q: EventQueue>(seed: u64, customers: usize) -> (Mm1, Scheduler<Mm
 }
 
 /// A text trace of the first `events` events: time, event, customers in system.
-pub fn mm1_trace<Q: EventQueue>(seed: u64, events: usize) -> String {
+pub fn mm1_trace<Q: Backend>(seed: u64, events: usize) -> String {
     let mut s: Scheduler<Mm1Event, Q> = Scheduler::new();
     let mut m = Mm1::new(0.8, 1.0, &RngStreams::new(seed, 0));
     m.start(&mut s);
