@@ -160,7 +160,7 @@ impl Grid {
         }
 
         // 5. Trade: cheap generation displaces dearer generation across links.
-        if !self.links.is_empty() {
+        if self.economic_trade && !self.links.is_empty() {
             self.trade();
         }
 

@@ -19,6 +19,8 @@ pub struct Grid {
     pub(crate) dt_hours: f64,
     pub(crate) curtailment_order: Vec<LoadClass>,
     pub(crate) scarcity_price: f64,
+    /// Whether trade runs after the shortfall program (`GridConfig::economic_trade`).
+    pub(crate) economic_trade: bool,
     pub(crate) signal_tolerance_mw: f64,
     pub(crate) programme_interval: Duration,
     pub(crate) regions: Vec<RegionState>,
@@ -324,6 +326,7 @@ impl Grid {
             dt_hours,
             curtailment_order: config.curtailment_order,
             scarcity_price: config.scarcity_price_usd_per_mwh,
+            economic_trade: config.economic_trade,
             signal_tolerance_mw: config.served_signal_tolerance_mw,
             programme_interval: config.programme_interval,
             regions,

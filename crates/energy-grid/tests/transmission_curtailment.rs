@@ -389,6 +389,13 @@ fn cheap_generation_displaces_dear_generation_up_to_the_link_limit() {
         assert!(close(sent, 200.0) && close(cheap, 1_200.0) && close(dear, 0.0));
         assert!(close(p_dear, 20.0));
     }
+    // Trade switched off: the link carries nothing (no region is short).
+    let mut off = cheap_and_dear(1_000.0, 300.0, 0.0);
+    off.economic_trade = false;
+    for [sent, cheap, dear, p_cheap, p_dear] in trade_day(off) {
+        assert!(sent == 0.0 && close(cheap, 1_000.0) && close(dear, 1_000.0));
+        assert!(close(p_cheap, 20.0) && close(p_dear, 80.0));
+    }
     // No link capacity, no trade.
     for [sent, cheap, dear, p_cheap, p_dear] in trade_day(cheap_and_dear(1_000.0, 0.0, 0.0)) {
         assert!(sent == 0.0 && close(cheap, 1_000.0) && close(dear, 1_000.0));

@@ -82,6 +82,16 @@ pub struct GridData {
     /// Random droughts that recur in a region.
     #[serde(default)]
     pub drought_processes: Vec<DroughtProcessData>,
+    /// Economic trade: cheap spare generation displaces a neighbour's dearer
+    /// generation over links every hour. Off, links carry only what a short
+    /// region needs (prices and emissions of self-sufficient regions; a run
+    /// is faster). Default: true.
+    #[serde(default = "yes")]
+    pub economic_trade: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 impl Default for GridData {
@@ -91,6 +101,7 @@ impl Default for GridData {
             curtailment_order: default_order(),
             scarcity_price_usd_per_mwh: default_scarcity(),
             drought_processes: Vec::new(),
+            economic_trade: true,
         }
     }
 }
@@ -347,6 +358,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
     cfg.dispatch_interval = interval;
     cfg.curtailment_order = g.grid.curtailment_order.iter().map(|c| (*c).into()).collect();
     cfg.scarcity_price_usd_per_mwh = g.grid.scarcity_price_usd_per_mwh.get();
+    cfg.economic_trade = g.grid.economic_trade;
     for r in g.regions {
         let mut rc = RegionConfig::new(&r.name, r.demand_avg_mw.get());
         rc.demand.growth_per_year = r.demand_growth_per_year.to_time_path(&ctx.calendar);
