@@ -15,33 +15,13 @@
 //! Run: `cargo bench -p aistack-benches --bench dispatch`.
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use energy_grid::{Grid, GridConfig, GridEvent, LoadClass, LoadSpec, calendar_2025};
-use scheduler::{RngStreams, SECS_PER_YEAR, Scheduler, SimTime};
+use energy_grid::{Grid, GridEvent};
+use scheduler::{SECS_PER_YEAR, Scheduler, SimTime};
 use std::hint::black_box;
 
 fn build(seed: u64, outages: bool) -> (Grid, Scheduler<GridEvent>) {
-    let mut config = GridConfig::example_seven_region(calendar_2025());
-    if !outages {
-        for group in config.regions.iter_mut().flat_map(|r| r.fleet.iter_mut()) {
-            group.failure_rate_per_year = 0.0;
-        }
-    }
-    let mut grid = Grid::new(config, &RngStreams::new(seed, 0)).expect("the example grid is valid");
-    let names: Vec<String> = grid.region_names().map(str::to_string).collect();
-    for name in names {
-        let region = grid.region_id(&name).expect("region exists");
-        for (class, mw) in [(LoadClass::Datacenter, 2_000.0), (LoadClass::Fab, 500.0)] {
-            let load = grid
-                .add_load(LoadSpec {
-                    name: format!("{name}-{class:?}"),
-                    region,
-                    class,
-                    connected_mw: mw,
-                })
-                .expect("valid load");
-            grid.set_load_demand(load, mw).expect("valid demand");
-        }
-    }
+    let mut grid =
+        energy_grid::example_seven_region_with_loads(seed, outages).expect("the example grid is valid");
     let mut agenda = Scheduler::new();
     grid.start(&mut agenda).expect("start");
     (grid, agenda)

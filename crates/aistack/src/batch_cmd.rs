@@ -90,7 +90,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         .resume
         .clone()
         .or(a.out.clone())
-        .unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-batch", m.scenario().name())));
+        .unwrap_or_else(|| default_out(&format!("{}-batch", m.scenario().name())));
     let mut o = BatchOptions::new(&out, a.runs, a.seed);
     o.threads = a.threads;
     o.design = a
@@ -155,9 +155,8 @@ pub fn compare(
 ) -> Result<()> {
     let ma = model(a)?;
     let mb = model(b)?;
-    let out = out.unwrap_or_else(|| {
-        PathBuf::from("aistack-out").join(format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name()))
-    });
+    let out =
+        out.unwrap_or_else(|| default_out(&format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name())));
     let mut batch = BatchOptions::new(&out, runs, seed);
     batch.threads = threads;
     batch.command_line = command_line();
@@ -205,8 +204,7 @@ pub fn sensitivity(
     out: Option<PathBuf>,
 ) -> Result<()> {
     let m = model(scenario)?;
-    let out = out
-        .unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-sensitivity", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_out(&format!("{}-sensitivity", m.scenario().name())));
     let o = montecarlo::SobolOptions {
         outcome,
         base_samples: runs,
@@ -234,6 +232,11 @@ pub fn sensitivity(
     Ok(())
 }
 
+/// Where a command writes when `--out` is not given: `aistack-out/<dir_name>`.
+fn default_out(dir_name: &str) -> PathBuf {
+    PathBuf::from("aistack-out").join(dir_name)
+}
+
 /// `aistack sensitivity SCENARIO --method morris --outcome NAME --trajectories R`:
 /// Morris screening; prints parameters by μ* and writes `morris.csv`.
 pub fn morris(
@@ -246,8 +249,7 @@ pub fn morris(
     out: Option<PathBuf>,
 ) -> Result<()> {
     let m = model(scenario)?;
-    let out =
-        out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-morris", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_out(&format!("{}-morris", m.scenario().name())));
     let o = montecarlo::MorrisOptions {
         outcome: outcome.clone(),
         trajectories,
@@ -297,8 +299,7 @@ pub fn eval(
     out: Option<PathBuf>,
 ) -> Result<()> {
     let m = model(scenario)?;
-    let out =
-        out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-eval", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_out(&format!("{}-eval", m.scenario().name())));
     let o = EvalOptions {
         design_csv: design,
         out: out.clone(),

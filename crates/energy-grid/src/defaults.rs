@@ -8,7 +8,8 @@
 use crate::config::{
     Availability, GridConfig, LinkConfig, PlantGroupConfig, RegionConfig, StorageConfig, Technology,
 };
-use scheduler::{Calendar, Dist};
+use crate::{Grid, GridError, LoadClass, LoadSpec, RegionId};
+use scheduler::{Calendar, Dist, RngStreams};
 
 /// Per-technology defaults: (marginal cost USD/MWh, emissions tCO2/MWh,
 /// unit size MW, failures per unit-year, mean repair days).
@@ -81,6 +82,35 @@ impl PlantGroupConfig {
 pub fn calendar_2025() -> Calendar {
     // 2025-01-01 is a valid date; the fallback is never taken.
     Calendar::new(chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap_or_default())
+}
+
+/// The dispatch bench's workload: the seven-region example grid (random
+/// streams of `seed`; forced outages off unless `outages`) with a 2,000 MW
+/// datacenter and a 500 MW fab drawing their full connection in every
+/// region. One definition, so the profiling example measures what the bench
+/// measures.
+pub fn example_seven_region_with_loads(seed: u64, outages: bool) -> Result<Grid, GridError> {
+    let mut config = GridConfig::example_seven_region(calendar_2025());
+    if !outages {
+        for group in config.regions.iter_mut().flat_map(|r| r.fleet.iter_mut()) {
+            group.failure_rate_per_year = 0.0;
+        }
+    }
+    let mut grid = Grid::new(config, &RngStreams::new(seed, 0))?;
+    let names: Vec<String> = grid.region_names().map(str::to_string).collect();
+    for (ri, name) in names.iter().enumerate() {
+        let region = RegionId(ri as u32);
+        for (class, mw) in [(LoadClass::Datacenter, 2_000.0), (LoadClass::Fab, 500.0)] {
+            let load = grid.add_load(LoadSpec {
+                name: format!("{name}-{class:?}"),
+                region,
+                class,
+                connected_mw: mw,
+            })?;
+            grid.set_load_demand(load, mw)?;
+        }
+    }
+    Ok(grid)
 }
 
 impl GridConfig {

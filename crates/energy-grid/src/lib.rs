@@ -63,7 +63,7 @@ pub use config::{
     LinkConfig, LoadClass, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
     StorageConfig, Technology,
 };
-pub use defaults::calendar_2025;
+pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::Grid;
 pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
