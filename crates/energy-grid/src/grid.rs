@@ -386,11 +386,6 @@ impl Grid {
                 self.dispatch(now, signals)?;
                 agenda.schedule_after(self.dt, GridEvent::Dispatch)?;
             }
-            GridEvent::UnitFailure { group } | GridEvent::UnitRepaired { group } => {
-                if group.index() < self.groups.len() {
-                    self.catch_up_outages(group.index(), agenda.now())?;
-                }
-            }
             GridEvent::ProjectResolved { project } => self.on_project_resolved(project, agenda, signals)?,
             GridEvent::ProgrammeStep { programme } => self.on_programme_step(programme as usize, agenda)?,
             GridEvent::DroughtStart {

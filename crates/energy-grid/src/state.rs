@@ -45,19 +45,6 @@ id_index!(ProjectId);
 pub enum GridEvent {
     /// Dispatch the grid for the next interval, then schedule the next dispatch.
     Dispatch,
-    /// One running unit of the group fails. No longer scheduled: outages
-    /// are applied by each dispatch (see the `outages` module); handling one
-    /// only brings the group up to date. Kept so that existing callers compile.
-    UnitFailure {
-        /// The plant group.
-        group: PlantGroupId,
-    },
-    /// One failed unit of the group is back. No longer scheduled, like
-    /// [`GridEvent::UnitFailure`].
-    UnitRepaired {
-        /// The plant group.
-        group: PlantGroupId,
-    },
     /// A project completes or is abandoned (decided at `start`).
     ProjectResolved {
         /// The project.
