@@ -123,6 +123,18 @@ pub(crate) struct SolarShape {
 impl SolarShape {
     /// Solves `scale` for `capacity_factor`; `None` if the shape cannot reach it.
     pub fn new(capacity_factor: f64, seasonal_amplitude: f64) -> Option<SolarShape> {
+        let scale = solved(Solve::SolarScale, capacity_factor, seasonal_amplitude, || {
+            Self::solve_scale(capacity_factor, seasonal_amplitude).unwrap_or(f64::NAN)
+        });
+        (!scale.is_nan()).then(|| SolarShape {
+            scale,
+            seasonal_amplitude,
+            solstice: Phase::day(SOLSTICE_DAY),
+        })
+    }
+
+    /// The `scale` that gives `capacity_factor`, by bisection; `None` if unreachable.
+    fn solve_scale(capacity_factor: f64, seasonal_amplitude: f64) -> Option<f64> {
         // Raw shape on a grid of 24 hours × 73 days (every 5th day).
         let mut raw = Vec::with_capacity(24 * 73);
         for d in 0..73 {
@@ -148,11 +160,7 @@ impl SolarShape {
                 break;
             }
         }
-        Some(SolarShape {
-            scale: hi,
-            seasonal_amplitude,
-            solstice: Phase::day(SOLSTICE_DAY),
-        })
+        Some(hi)
     }
 
     /// Available MW per installed MW at `f`.
@@ -225,14 +233,63 @@ pub(crate) fn exp(x: f64) -> f64 {
     (low + r8 * high) * f64::from_bits(((k as i64 + 1023) as u64) << 52)
 }
 
-/// `E[logistic(mu + sd Z)]` for standard normal `Z`, by a 97-point rule on [−6, 6].
-fn mean_logistic(mu: f64, sd: f64) -> f64 {
-    let (mut num, mut den) = (0.0, 0.0);
-    for i in 0..97 {
+/// Which setup equation [`solved`] remembers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Solve {
+    /// [`SolarShape`]'s scale for (capacity factor, seasonal amplitude); NaN: unreachable.
+    SolarScale,
+    /// [`WeatherProcess`]'s logit mean for (capacity factor, logit sd).
+    LogitMean,
+}
+
+thread_local! {
+    /// Setup equations already solved on this thread, by the exact bits of
+    /// their inputs. A batch builds the same grid for every run and a grid
+    /// has the same technology in every region; each solve is a bisection
+    /// of thousands of `exp` calls. The answer is a pure function of the
+    /// inputs, so remembering it changes nothing but the time.
+    static SOLVED: std::cell::RefCell<Vec<(Solve, u64, u64, f64)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The remembered answer of `kind` for `(a, b)`, or `solve()`'s (then remembered).
+fn solved(kind: Solve, a: f64, b: f64, solve: impl FnOnce() -> f64) -> f64 {
+    const KEEP: usize = 256;
+    let key = (kind, a.to_bits(), b.to_bits());
+    let hit = SOLVED.with_borrow(|memo| memo.iter().find(|m| (m.0, m.1, m.2) == key).map(|m| m.3));
+    hit.unwrap_or_else(|| {
+        let value = solve();
+        SOLVED.with_borrow_mut(|memo| {
+            if memo.len() == KEEP {
+                memo.clear();
+            }
+            memo.push((key.0, key.1, key.2, value));
+        });
+        value
+    })
+}
+
+/// Points of the rule behind [`mean_logistic`].
+const RULE_POINTS: usize = 97;
+
+/// The nodes `z_i` on [−6, 6] and the normal-density weights `e^(−z²/2)` of
+/// a 97-point rule, and the weights' sum.
+fn normal_rule() -> ([(f64, f64); RULE_POINTS], f64) {
+    let mut rule = [(0.0, 0.0); RULE_POINTS];
+    let mut den = 0.0;
+    for (i, node) in rule.iter_mut().enumerate() {
         let z = -6.0 + 12.0 * i as f64 / 96.0;
         let w = (-0.5 * z * z).exp();
-        num += w * logistic(mu + sd * z);
+        *node = (z, w);
         den += w;
+    }
+    (rule, den)
+}
+
+/// `E[logistic(mu + sd Z)]` for standard normal `Z`, by the rule of [`normal_rule`].
+fn mean_logistic(mu: f64, sd: f64, rule: &[(f64, f64); RULE_POINTS], den: f64) -> f64 {
+    let mut num = 0.0;
+    for &(z, w) in rule {
+        num += w * logistic(mu + sd * z);
     }
     num / den
 }
@@ -249,18 +306,30 @@ impl WeatherProcess {
         step_hours: f64,
         rng: &mut R,
     ) -> WeatherProcess {
-        let (mut lo, mut hi) = (-40.0, 40.0);
-        for _ in 0..80 {
-            let mid = 0.5 * (lo + hi);
-            if mean_logistic(mid, logit_sd) < capacity_factor {
-                lo = mid;
-            } else {
-                hi = mid;
+        // Bisection for the logit mean. It stops once the midpoint is one of
+        // the ends (the interval is two adjacent floats and cannot shrink),
+        // which gives the same answer as running all 80 halvings. The rule is
+        // computed once: this runs for every wind and hydro group of every
+        // run of a batch.
+        let mu = solved(Solve::LogitMean, capacity_factor, logit_sd, || {
+            let (rule, den) = normal_rule();
+            let (mut lo, mut hi) = (-40.0f64, 40.0f64);
+            for _ in 0..80 {
+                let mid = 0.5 * (lo + hi);
+                if mid == lo || mid == hi {
+                    break;
+                }
+                if mean_logistic(mid, logit_sd, &rule, den) < capacity_factor {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
             }
-        }
+            0.5 * (lo + hi)
+        });
         let phi = autocorrelation_per_hour.powf(step_hours);
         WeatherProcess {
-            mu: 0.5 * (lo + hi),
+            mu,
             sd: logit_sd,
             phi,
             innovation_sd: (1.0 - phi * phi).max(0.0).sqrt(),
@@ -339,6 +408,42 @@ mod tests {
         assert!(worst < 1e-15, "worst relative error {worst}");
         assert_eq!(exp(0.0), 1.0);
         assert!(exp(-1e9) > 0.0 && exp(1e9).is_finite());
+    }
+
+    #[test]
+    fn remembered_setup_solves_match_full_bisection_bit_for_bit() {
+        // The logit mean as first written: all 80 halvings, weights per call.
+        let full = |cf: f64, sd: f64| {
+            let mean = |mu: f64| {
+                let (mut num, mut den) = (0.0, 0.0);
+                for i in 0..97 {
+                    let z = -6.0 + 12.0 * i as f64 / 96.0;
+                    let w = (-0.5 * z * z).exp();
+                    num += w * logistic(mu + sd * z);
+                    den += w;
+                }
+                num / den
+            };
+            let (mut lo, mut hi) = (-40.0, 40.0);
+            for _ in 0..80 {
+                let mid = 0.5 * (lo + hi);
+                if mean(mid) < cf {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            0.5 * (lo + hi)
+        };
+        let mut rng = scheduler::RngStreams::new(1, 0).stream("test");
+        for (cf, sd) in [(0.3, 1.0), (0.05, 2.5), (0.42, 0.7), (0.3, 1.0)] {
+            let w = WeatherProcess::new(cf, sd, 0.9, 0.0, 0.0, 1.0, &mut rng);
+            assert_eq!(w.mu.to_bits(), full(cf, sd).to_bits(), "cf {cf} sd {sd}");
+        }
+        let a = SolarShape::new(0.2, 0.2).expect("reachable");
+        let b = SolarShape::new(0.2, 0.2).expect("remembered");
+        assert_eq!(a.scale.to_bits(), b.scale.to_bits());
+        assert!(SolarShape::new(0.6, 0.2).is_none() && SolarShape::new(0.6, 0.2).is_none());
     }
 
     #[test]

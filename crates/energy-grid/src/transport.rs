@@ -430,23 +430,33 @@ impl Grid {
             if self.groups[top].cost * gain_factor - c_s <= COST_TOL {
                 break;
             }
+            // Run the sender's cheapest spare block (at its spare cursor) by
+            // `x`, at most its spare: what `take_spare` would do, in one block.
             let block = self.regions[from].spare_cursor;
             let x = spare.min(room).min(self.groups[top].generation_mw / gain_factor);
-            let sent = self.take_spare(from, x, f64::MAX);
-            if sent <= 0.0 {
+            if x <= EPS_MW {
                 break;
+            }
+            let g = &mut self.groups[block];
+            g.generation_mw += x;
+            let (cost, exhausted) = (g.cost, g.available_mw - g.generation_mw <= EPS_MW);
+            let r = &mut self.regions[from];
+            r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(cost);
+            if exhausted {
+                r.spare_cursor += 1;
             }
             moved = true;
             self.trade_top[from] = Some(self.trade_top[from].map_or(block, |t| t.max(block)));
-            let arrived = self.send(li, from, sent);
+            let arrived = self.send(li, from, x);
             let g = &mut self.groups[top];
             g.generation_mw = (g.generation_mw - arrived).max(0.0);
+            let displaced_off = g.generation_mw <= EPS_MW;
             let r = &mut self.regions[to];
             // The displaced group has spare capacity again.
             r.spare_cursor = r.spare_cursor.min(top);
             r.import_price = r.import_price.max(c_s / gain_factor);
-            if self.groups[top].generation_mw <= EPS_MW {
-                let m0 = self.regions[to].merit.0;
+            if displaced_off {
+                let m0 = r.merit.0;
                 self.trade_top[to] = (m0..top).rev().find(|&p| self.groups[p].generation_mw > EPS_MW);
             }
         }
