@@ -41,6 +41,9 @@ pub struct Grid {
     pub(crate) trade_top: Vec<Option<usize>>,
     /// Per region during trade: (cheapest spare cost, dearest running cost), USD/MWh.
     pub(crate) trade_costs: Vec<(f64, f64)>,
+    /// The directions trade looks at, in order: `2·li` is link `li` from its
+    /// `a` end, `2·li + 1` from `b`, as (from, to, 1 − loss fraction).
+    pub(crate) trade_directions: Vec<(u32, u32, f64)>,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
@@ -319,6 +322,10 @@ impl Grid {
             .collect();
         let n = regions.len();
         let (groups_len, links_len) = (groups.len(), links.len());
+        let trade_directions = links
+            .iter()
+            .flat_map(|l| [(l.a, l.b), (l.b, l.a)].map(|(from, to)| (from, to, 1.0 - l.loss_fraction)))
+            .collect();
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),
@@ -342,6 +349,7 @@ impl Grid {
             lp: crate::transport::Lp::with_capacity(n, groups_len, links_len),
             trade_top: vec![None; n],
             trade_costs: vec![(0.0, 0.0); n],
+            trade_directions,
             totals: RunTotals::default(),
             national_period: Period::default(),
             started: false,

@@ -385,15 +385,11 @@ impl Grid {
         let max_passes = self.groups.len() + self.links.len() + 2;
         for _ in 0..max_passes {
             let mut pass_traded = false;
-            for li in 0..self.links.len() {
-                let (a, b) = (self.links[li].a as usize, self.links[li].b as usize);
-                let gain_factor = 1.0 - self.links[li].loss_fraction;
-                for (from, to) in [(a, b), (b, a)] {
-                    let (_, dear) = self.trade_costs[to];
-                    let (cheap, _) = self.trade_costs[from];
-                    if dear * gain_factor - cheap > COST_TOL {
-                        pass_traded |= self.trade_over(li, from, to);
-                    }
+            for k in 0..self.trade_directions.len() {
+                let (from, to, gain_factor) = self.trade_directions[k];
+                let (from, to) = (from as usize, to as usize);
+                if self.trade_costs[to].1 * gain_factor - self.trade_costs[from].0 > COST_TOL {
+                    pass_traded |= self.trade_over(k / 2, from, to);
                 }
             }
             traded |= pass_traded;
