@@ -289,7 +289,7 @@ impl<E> InlineStore<E> {
     }
 
     /// Appends the live entry `item` to radix bucket `b`.
-    #[inline]
+    #[inline(always)]
     fn append(&mut self, b: usize, item: Item<E>) {
         let bk = self.buckets[b];
         let (chunk, pos) = if bk.tail == NIL || bk.tail_len as usize == CHUNK {
@@ -314,7 +314,7 @@ impl<E> InlineStore<E> {
     }
 
     /// Adds a live entry where its time belongs: the run or a bucket.
-    #[inline]
+    #[inline(always)]
     fn push_live(&mut self, item: Item<E>) {
         let t = item.time;
         if self.run_is_empty() {
@@ -515,17 +515,32 @@ impl<E> InlineStore<E> {
             }
         }
         debug_assert_eq!(n, bk.live as usize);
+        // Only the first `m` keys can be smaller than a live one (the rest
+        // are padding); `m` is a multiple of 8 so the count vectorises.
+        let m = (n + 7) & !7;
         let mut order = [0u8; SMALL as usize];
         for k in 0..n {
             let x = keys[k];
-            let rank: u32 = keys.iter().map(|&y| u32::from(y < x)).sum();
+            let mut acc = [0u32; 8];
+            for c in keys[..m].chunks_exact(8) {
+                for (a, &y) in acc.iter_mut().zip(c) {
+                    *a += u32::from(y < x);
+                }
+            }
+            let rank: u32 = acc.iter().sum();
             order[rank as usize & (SMALL as usize - 1)] = k as u8;
         }
-        for &k in &order[..n] {
-            if let Some(item) = self.items[at[k as usize]].take() {
-                self.run.push(item);
+        let items = &mut self.items;
+        self.run.extend(order[..n].iter().map(|&k| {
+            let it = &mut items[at[k as usize]];
+            // Live (checked above): never a tombstone in the run.
+            Item {
+                time: it.time,
+                slot: it.slot,
+                generation: it.generation,
+                event: it.event.take(),
             }
-        }
+        }));
     }
 
     /// Hands out a live entry just removed from the queue.
@@ -589,7 +604,7 @@ impl<E> InlineStore<E> {
 }
 
 impl<E> EventStore<E> for InlineStore<E> {
-    #[inline]
+    #[inline(always)]
     fn insert(&mut self, time: SimTime, _seq: u64, event: E) -> Result<EventKey, ScheduleError> {
         let (slot, generation) = match self.free_slots.pop() {
             Some(free) => free,
