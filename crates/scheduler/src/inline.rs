@@ -823,6 +823,37 @@ mod tests {
     }
 
     #[test]
+    fn a_small_bucket_of_every_level_is_rank_sorted_with_ties_in_order() {
+        for d in 1..4u32 {
+            let mut s = InlineStore::default();
+            let base = 1u64 << (8 * d); // radix bucket (d, 1)
+            let span = base; // times base..2 * base share bytes d and up
+            // 40 entries, 8 cancelled: 32 live, the most a sorted bucket
+            // holds; every 5th at the bucket's last tick (8 ties), the rest
+            // spread over it with a few more equal times.
+            let mut keys = Vec::new();
+            for i in 0..40u64 {
+                let t = base + (i * 7_919 * span / 40 + (i % 3) * 13) % span / 2 * 2;
+                let t = if i % 5 == 0 { base + span - 1 } else { t };
+                keys.push((t, s.insert(SimTime(t), 0, i as u32).unwrap()));
+            }
+            for (i, &(_, k)) in keys.iter().enumerate() {
+                if i % 5 == 1 {
+                    assert!(s.cancel(k).is_some());
+                }
+            }
+            let mut expected: Vec<(u64, u32)> = keys
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i % 5 != 1)
+                .map(|(i, &(t, _))| (t, i as u32))
+                .collect();
+            expected.sort_by_key(|&(t, _)| t); // stable: ties keep insertion order
+            assert_eq!(drain(&mut s), expected, "level {d}");
+        }
+    }
+
+    #[test]
     fn tombstones_are_dropped_and_chunks_reused() {
         let mut s = InlineStore::default();
         let keys: Vec<EventKey> = (0..100u32)
