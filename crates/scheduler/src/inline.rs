@@ -198,6 +198,9 @@ pub struct InlineStore<E> {
     slots: Vec<Moved>,
     /// Free slots with the generation their next key gets.
     free_slots: Vec<(u32, u32)>,
+    /// The top of the free-slot stack, kept out of `free_slots`: a fire
+    /// followed by an insert (the hold pattern) never touches the `Vec`.
+    spare: Option<(u32, u32)>,
     /// Pending (live) events.
     live: usize,
 }
@@ -218,6 +221,7 @@ impl<E> Default for InlineStore<E> {
             free_chunks: Vec::new(),
             slots: Vec::new(),
             free_slots: Vec::new(),
+            spare: None,
             live: 0,
         }
     }
@@ -506,13 +510,22 @@ impl<E> InlineStore<E> {
         let mut at = [0usize; SMALL as usize];
         let mask = (1u64 << (8 * d)) - 1;
         let mut n = 0usize;
-        for i in self.positions_of(bk) {
-            let it = &self.items[i];
-            if it.event.is_some() && n < SMALL as usize {
-                keys[n] = (((it.time & mask) as u32) << 5) | n as u32;
-                at[n] = i;
-                n += 1;
+        let mut chunk = bk.head;
+        loop {
+            let last_chunk = chunk == bk.tail;
+            let len = if last_chunk { bk.tail_len as usize } else { CHUNK };
+            let base = chunk as usize * CHUNK;
+            for (i, it) in self.items[base..base + len].iter().enumerate() {
+                if it.event.is_some() && n < SMALL as usize {
+                    keys[n] = (((it.time & mask) as u32) << 5) | n as u32;
+                    at[n] = base + i;
+                    n += 1;
+                }
             }
+            if last_chunk {
+                break;
+            }
+            chunk = self.next[chunk as usize];
         }
         debug_assert_eq!(n, bk.live as usize);
         // Only the first `m` keys can be smaller than a live one (the rest
@@ -543,6 +556,14 @@ impl<E> InlineStore<E> {
         }));
     }
 
+    /// Frees `slot`; its next key gets `generation`.
+    #[inline]
+    fn free_slot(&mut self, slot: u32, generation: u32) {
+        if let Some(older) = self.spare.replace((slot, generation)) {
+            self.free_slots.push(older);
+        }
+    }
+
     /// Hands out a live entry just removed from the queue.
     #[inline]
     fn fire(&mut self, item: Item<E>) -> Option<(SimTime, E)> {
@@ -551,7 +572,7 @@ impl<E> InlineStore<E> {
         // No per-slot record is written: the key goes stale because its time
         // is now at or before `last` and its entry is gone, and for good when
         // the slot is reused under the next generation.
-        self.free_slots.push((item.slot, item.generation.wrapping_add(1)));
+        self.free_slot(item.slot, item.generation.wrapping_add(1));
         Some((SimTime(item.time), event))
     }
 
@@ -606,7 +627,7 @@ impl<E> InlineStore<E> {
 impl<E> EventStore<E> for InlineStore<E> {
     #[inline(always)]
     fn insert(&mut self, time: SimTime, _seq: u64, event: E) -> Result<EventKey, ScheduleError> {
-        let (slot, generation) = match self.free_slots.pop() {
+        let (slot, generation) = match self.spare.take().or_else(|| self.free_slots.pop()) {
             Some(free) => free,
             None => {
                 let slot = u32::try_from(self.slots.len()).map_err(|_| ScheduleError::TooManyPending)?;
@@ -688,7 +709,7 @@ impl<E> EventStore<E> for InlineStore<E> {
         let place = self.locate(key)?;
         let item = self.take_at(place)?;
         self.live -= 1;
-        self.free_slots.push((key.slot, key.generation.wrapping_add(1)));
+        self.free_slot(key.slot, key.generation.wrapping_add(1));
         item.event
     }
 
@@ -732,6 +753,7 @@ impl<E> EventStore<E> for InlineStore<E> {
         self.free_chunks.extend((0..self.next.len() as u32).rev());
         self.slots.clear();
         self.free_slots.clear();
+        self.spare = None;
         self.live = 0;
         self.last = 0;
     }
