@@ -23,9 +23,9 @@
 //!   lowest non-empty bucket holds the earliest time.
 //!
 //! Pops come from the run. When it is empty, the lowest bucket is opened:
-//! `last` becomes its earliest time; a small bucket (at most 32 live entries,
+//! `last` becomes its earliest time; a small bucket (at most 64 live entries,
 //! times within 2³² ticks) is sorted into the run (each entry's place is
-//! the count of smaller 32-bit keys `low time bits << 5 | position`, a
+//! the count of smaller 32-bit keys `low time bits << 6 | position`, a
 //! branch-free rank sort), a large one is moved down to lower levels (its
 //! entries at `last` going to the run); entries of other buckets keep their
 //! place, because `last` did not change in their bytes. An entry moves down at
@@ -68,8 +68,8 @@ use crate::time::SimTime;
 /// event's time falls in (small for near events; for a far-future event in a
 /// huge queue, up to a large share of the queue). About 40–50 bytes per
 /// pending `u32` event (24-byte entry, 16-byte reschedule record, 8-byte free
-/// slot once fired) plus chunk and growth slack, and a fixed 64 KiB of bucket
-/// heads.
+/// slot once fired) plus chunk and growth slack, and a fixed 48 KiB of bucket
+/// heads (2,048 × 24 bytes).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct InlineRadixQueue;
 
@@ -87,10 +87,12 @@ const DIGITS: usize = 256;
 const BUCKETS: usize = LEVELS * DIGITS;
 /// What [`bucket_of`] returns for a time equal to `last`: the run.
 const RUN: usize = BUCKETS;
-/// A bucket with at most this many live entries is sorted into the run
-/// instead of being moved down; an insert into the run shifts at most this
-/// many entries.
+/// An insert into the run shifts at most this many entries (else the run's
+/// tail goes back to the buckets).
 const SMALL: u32 = 32;
+/// An opened bucket with at most this many live entries (a power of two) is
+/// rank-sorted into the run instead of being moved down.
+const SORTED: usize = 64;
 /// No chunk.
 const NIL: u32 = u32::MAX;
 
@@ -139,6 +141,9 @@ struct Bucket {
     /// The earliest time of a live entry (meaningless when `live == 0`).
     min: u64,
 }
+
+// The docs above count 24 bytes per bucket head.
+const _: () = assert!(std::mem::size_of::<Bucket>() == 24);
 
 const EMPTY: Bucket = Bucket {
     head: NIL,
@@ -477,7 +482,7 @@ impl<E> InlineStore<E> {
         self.run_max = self.last;
         // A small bucket whose times lie within 2^32 ticks of `last` (levels
         // 0–3) is sorted into the run.
-        if bk.live <= SMALL && b < 4 * DIGITS {
+        if bk.live as usize <= SORTED && b < 4 * DIGITS {
             self.sort_into_run(bk, b / DIGITS);
             self.free_bucket_chunks(bk);
             self.run_max = self.run.last().map_or(self.last, |x| x.time);
@@ -495,19 +500,19 @@ impl<E> InlineStore<E> {
     }
 
     /// Moves the live entries of the detached radix bucket `bk` of level `d`
-    /// (`d <= 3`, at most `SMALL` live entries) into the empty run, sorted by
+    /// (`d <= 3`, at most `SORTED` live entries) into the empty run, sorted by
     /// time, ties in bucket order.
     ///
     /// The times of a level-`d` bucket agree in every byte from `d` up, so
     /// their low `8 d` (at most 24) bits order them: each live entry gets the
-    /// 32-bit key `low bits << 5 | its rank in the bucket`, and its place in
+    /// 32-bit key `low bits << 6 | its rank in the bucket`, and its place in
     /// the run is the number of smaller keys, counted branch-free over a
     /// fixed array (the compiler vectorises the count); no comparison sort,
     /// no mispredicted branch per entry.
     fn sort_into_run(&mut self, bk: Bucket, d: usize) {
         const PAD: u32 = u32::MAX;
-        let mut keys = [PAD; SMALL as usize];
-        let mut at = [0usize; SMALL as usize];
+        let mut keys = [PAD; SORTED];
+        let mut at = [0usize; SORTED];
         let mask = (1u64 << (8 * d)) - 1;
         let mut n = 0usize;
         let mut chunk = bk.head;
@@ -516,8 +521,8 @@ impl<E> InlineStore<E> {
             let len = if last_chunk { bk.tail_len as usize } else { CHUNK };
             let base = chunk as usize * CHUNK;
             for (i, it) in self.items[base..base + len].iter().enumerate() {
-                if it.event.is_some() && n < SMALL as usize {
-                    keys[n] = (((it.time & mask) as u32) << 5) | n as u32;
+                if it.event.is_some() && n < SORTED {
+                    keys[n] = (((it.time & mask) as u32) << 6) | n as u32;
                     at[n] = base + i;
                     n += 1;
                 }
@@ -531,7 +536,7 @@ impl<E> InlineStore<E> {
         // Only the first `m` keys can be smaller than a live one (the rest
         // are padding); `m` is a multiple of 8 so the count vectorises.
         let m = (n + 7) & !7;
-        let mut order = [0u8; SMALL as usize];
+        let mut order = [0u8; SORTED];
         for k in 0..n {
             let x = keys[k];
             let mut acc = [0u32; 8];
@@ -541,7 +546,7 @@ impl<E> InlineStore<E> {
                 }
             }
             let rank: u32 = acc.iter().sum();
-            order[rank as usize & (SMALL as usize - 1)] = k as u8;
+            order[rank as usize & (SORTED - 1)] = k as u8;
         }
         let items = &mut self.items;
         self.run.extend(order[..n].iter().map(|&k| {
@@ -805,7 +810,7 @@ mod tests {
     fn a_large_bucket_moves_down_and_a_small_one_is_sorted_into_the_run() {
         let mut s = InlineStore::default();
         // 100 events in one level-1 bucket (times 256..=355, reversed), then
-        // ties at the end: more than SMALL, so the bucket moves down first.
+        // ties at the end: more than SORTED, so the bucket moves down first.
         for i in 0..100u32 {
             s.insert(SimTime(355 - u64::from(i)), 0, i).unwrap();
         }
@@ -823,7 +828,7 @@ mod tests {
         for i in 0..30u32 {
             s.insert(SimTime(256 + 8 * u64::from(i)), 0, i).unwrap();
         }
-        // Opens the bucket (30 <= SMALL): the rest is the sorted run.
+        // Opens the bucket (30 <= SORTED): the rest is the sorted run.
         assert_eq!(s.pop_until(SimTime::MAX), Some((SimTime(256), 0)));
         assert_eq!(s.run.len() - s.run_head, 29);
         s.insert(SimTime(270), 0, 100).unwrap(); // shifts 28 entries
@@ -850,12 +855,12 @@ mod tests {
             let mut s = InlineStore::default();
             let base = 1u64 << (8 * d); // radix bucket (d, 1)
             let span = base; // times base..2 * base share bytes d and up
-            // 40 entries, 8 cancelled: 32 live, the most a sorted bucket
-            // holds; every 5th at the bucket's last tick (8 ties), the rest
+            // 80 entries, 16 cancelled: 64 live, the most a sorted bucket
+            // holds; every 5th at the bucket's last tick (16 ties), the rest
             // spread over it with a few more equal times.
             let mut keys = Vec::new();
-            for i in 0..40u64 {
-                let t = base + (i * 7_919 * span / 40 + (i % 3) * 13) % span / 2 * 2;
+            for i in 0..80u64 {
+                let t = base + (i * 7_919 * span / 80 + (i % 3) * 13) % span / 2 * 2;
                 let t = if i % 5 == 0 { base + span - 1 } else { t };
                 keys.push((t, s.insert(SimTime(t), 0, i as u32).unwrap()));
             }
