@@ -16,7 +16,8 @@
 //! Environment switches: `HOLD_SKIP_MEMORY`, `HOLD_INTERLEAVED_ONLY` (no
 //! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS` (SimPy),
 //! `HOLD_ENGINES=name,name` (only these engines, and the floor, in the memory
-//! and interleaved tables).
+//! and interleaved tables), `HOLD_SIZES=1000,100000` (only these N in the
+//! interleaved table).
 
 use aistack_benches::{CountingAlloc, criterion_dir, hold_increments, saved_median_ns};
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -287,7 +288,17 @@ fn interleaved_report(incs: &[u64]) -> Vec<f64> {
     let all = engines();
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); all.len()];
     let mut floor_rates = Vec::new();
+    let only: Option<Vec<usize>> = std::env::var("HOLD_SIZES")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     for n in SIZES {
+        if only.as_ref().is_some_and(|o| !o.contains(&n)) {
+            for row in &mut cells {
+                row.push("–".to_string());
+            }
+            floor_rates.push(f64::NAN);
+            continue;
+        }
         let holds = match n {
             1_000 => 50_000,
             100_000 => 20_000,

@@ -146,7 +146,7 @@ impl<E, Q: Backend> Scheduler<E, Q> {
     }
 
     /// Schedules `event` at `at`; an error if `at` is before [`now`](Self::now).
-    #[inline]
+    #[inline(always)]
     pub fn schedule_at(&mut self, at: SimTime, event: E) -> Result<EventKey, ScheduleError> {
         if at < self.now {
             return Err(ScheduleError::InPast { at, now: self.now });

@@ -314,3 +314,22 @@ fn inline_run_corners_agree_with_the_heap() {
     assert!(heap.len() > 3_000);
     assert_eq!(heap, trace::<InlineRadixQueue>());
 }
+
+/// Sparse times as in the hold bench (1,000 pending events over up to 2³²
+/// ticks and beyond, every 7th increment zero): opened buckets of levels 1–3
+/// are rank-sorted into the run with ties and tombstones among them, larger
+/// ones move down (spreads of 0.7 and 1.4 million ticks put up to ~190 and
+/// ~95 events in a level-2 bucket, fewer further out, so opened buckets fall
+/// on both sides of the sorted size of 64); same trace as the heap.
+#[test]
+fn inline_and_heap_agree_on_a_sparse_hold_run() {
+    for spread in [1 << 16, 700_000, 1_400_000, 1 << 24, 3_000_000_000, 1 << 40] {
+        let heap = hold_trace::<HeapQueue>(1_000, spread, 60_000);
+        assert!(heap.len() > 30_000);
+        assert_eq!(
+            heap,
+            hold_trace::<InlineRadixQueue>(1_000, spread, 60_000),
+            "spread {spread}"
+        );
+    }
+}
