@@ -38,27 +38,36 @@ pub(crate) fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
             break;
         }
     }
-    // The units left over go to the largest remainders, earlier index first
-    // on ties: a total order, so only the `need` first in it matter. Picking
-    // them before sorting spares sorting every claimant (the order book
-    // apportions among all its open orders, a hundred or so, for a few units).
+    // The units left over go to the largest remainders, one each, earlier
+    // index first on ties: a total order, so when there are no more units
+    // than remainders, which ones get a unit is decided by selecting the
+    // `need` largest, in any order, without sorting every claimant (the
+    // order book apportions among all its open orders, a hundred or so).
     let need = total.saturating_sub(given);
     if need == 0 {
         return shares;
     }
     let by_remainder = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if let Ok(n) = usize::try_from(need)
-        && n < rema.len()
-    {
-        rema.select_nth_unstable_by(n - 1, by_remainder);
-        rema.truncate(n);
-    }
-    rema.sort_by(by_remainder);
-    let mut k = 0;
-    while given < total && !rema.is_empty() {
-        shares[rema[k % rema.len()].0] += 1;
-        given += 1;
-        k += 1;
+    match usize::try_from(need) {
+        Ok(n) if n <= rema.len() => {
+            if n < rema.len() {
+                rema.select_nth_unstable_by(n - 1, by_remainder);
+            }
+            for &(i, _) in &rema[..n] {
+                shares[i] += 1;
+            }
+        }
+        // More units than remainders (only through float rounding): round
+        // after round in remainder order.
+        _ => {
+            rema.sort_by(by_remainder);
+            let mut k = 0;
+            while given < total && !rema.is_empty() {
+                shares[rema[k % rema.len()].0] += 1;
+                given += 1;
+                k += 1;
+            }
+        }
     }
     shares
 }
