@@ -38,12 +38,36 @@ pub(crate) fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
             break;
         }
     }
-    rema.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let mut k = 0;
-    while given < total && !rema.is_empty() {
-        shares[rema[k % rema.len()].0] += 1;
-        given += 1;
-        k += 1;
+    // The units left over go to the largest remainders, one each, earlier
+    // index first on ties: a total order, so when there are no more units
+    // than remainders, which ones get a unit is decided by selecting the
+    // `need` largest, in any order, without sorting every claimant (the
+    // order book apportions among all its open orders, a hundred or so).
+    let need = total.saturating_sub(given);
+    if need == 0 {
+        return shares;
+    }
+    let by_remainder = |a: &(usize, f64), b: &(usize, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    match usize::try_from(need) {
+        Ok(n) if n <= rema.len() => {
+            if n < rema.len() {
+                rema.select_nth_unstable_by(n - 1, by_remainder);
+            }
+            for &(i, _) in &rema[..n] {
+                shares[i] += 1;
+            }
+        }
+        // More units than remainders (only through float rounding): round
+        // after round in remainder order.
+        _ => {
+            rema.sort_by(by_remainder);
+            let mut k = 0;
+            while given < total && !rema.is_empty() {
+                shares[rema[k % rema.len()].0] += 1;
+                given += 1;
+                k += 1;
+            }
+        }
     }
     shares
 }
@@ -51,6 +75,55 @@ pub(crate) fn largest_remainder(total: u64, weights: &[f64]) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::largest_remainder;
+
+    /// The rule written plainly: floors, then one unit each to the largest
+    /// remainders in a full sort (earlier index first on ties).
+    fn reference(total: u64, weights: &[f64]) -> Vec<u64> {
+        let sum: f64 = weights.iter().sum();
+        let mut shares = vec![0u64; weights.len()];
+        if total == 0 || sum <= 0.0 || !sum.is_finite() {
+            return shares;
+        }
+        let mut rema = Vec::new();
+        let mut given = 0u64;
+        for (i, &w) in weights.iter().enumerate() {
+            let exact = total as f64 * (w / sum);
+            shares[i] = exact.floor() as u64;
+            given += shares[i];
+            if w > 0.0 {
+                rema.push((i, exact - exact.floor()));
+            }
+        }
+        rema.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut k = 0;
+        while given < total && !rema.is_empty() {
+            shares[rema[k % rema.len()].0] += 1;
+            given += 1;
+            k += 1;
+        }
+        shares
+    }
+
+    #[test]
+    fn picking_the_largest_remainders_matches_a_full_sort() {
+        let mut x = 0.61f64;
+        let mut next = || {
+            x = (x * 7.3 + 0.17).fract();
+            x
+        };
+        for n in 1..60 {
+            for _ in 0..20 {
+                // Ties on purpose: weights from a few values, some zero.
+                let w: Vec<f64> = (0..n).map(|_| (next() * 4.0).floor() * next().max(0.5)).collect();
+                let total = (next() * 500.0) as u64;
+                assert_eq!(
+                    largest_remainder(total, &w),
+                    reference(total, &w),
+                    "{total} {w:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn sums_exactly_and_rounds_by_largest_remainder() {

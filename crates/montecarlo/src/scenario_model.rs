@@ -56,8 +56,8 @@ impl Model for ScenarioModel {
         // The recorder reports every key at every instant in one order, so
         // interning hits the builder's one-comparison fast path.
         let mut series = Series::builder();
-        for r in &out.series {
-            series.push(r.time_year, &r.date, &r.metric, &r.entity, r.value);
+        for r in out.series.iter() {
+            series.push(r.time_year, r.date, r.metric, r.entity, r.value);
         }
         let series = series.finish().map_err(ModelError)?;
         Ok(RunResult {

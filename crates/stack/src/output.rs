@@ -3,6 +3,7 @@
 //! replaced only when the new run succeeded.
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fs;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -25,39 +26,201 @@ pub struct SeriesRow {
     pub value: f64,
 }
 
-/// Formats a float for CSV: shortest representation that round-trips, so
-/// the same run always writes the same bytes.
-pub fn fmt_f64(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e15 {
-        format!("{}", v as i64)
-    } else {
-        format!("{v:?}")
+/// A run's metric samples as the recorder took them: each (metric, entity)
+/// key and each sampling instant is stored once, and each sample is a
+/// (key, instant, value) triple, in the order the domains emitted them.
+///
+/// About 48,000 samples of a few hundred keys over ~120 instants in a
+/// ten-year run: keeping three strings per sample (as [`SeriesRow`] does)
+/// cost three allocations per sample to record and to drop. [`Samples::iter`]
+/// gives the same rows by reference.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// (metric, entity), in order of first appearance.
+    keys: Vec<(String, String)>,
+    /// metric → entity → key, for keys that come out of the usual order.
+    key_index: HashMap<String, HashMap<String, u32>>,
+    /// (fractional year, ISO date) of each sampling instant.
+    instants: Vec<(f64, String)>,
+    /// (key, instant, value) in emission order.
+    points: Vec<(u32, u32, f64)>,
+    /// The key of the previous sample: the recorder emits the same keys in
+    /// the same order at every instant, so the next key is usually the next one.
+    last_key: Option<u32>,
+}
+
+/// Equal when they hold the same keys and instants (in the same order) and
+/// the same samples; the lookup state of the recorder is not compared.
+impl PartialEq for Samples {
+    fn eq(&self, o: &Samples) -> bool {
+        self.keys == o.keys && self.instants == o.instants && self.points == o.points
     }
 }
 
-/// Writes rows in the tidy long format under `run` to `w`, header first if
-/// `header` is set.
-pub fn write_timeseries<W: Write>(mut w: W, run: u64, rows: &[SeriesRow], header: bool) -> io::Result<()> {
+/// One sample of a [`Samples`], by reference: the fields of a [`SeriesRow`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample<'a> {
+    /// Fractional calendar year of the sampling instant.
+    pub time_year: f64,
+    /// ISO date of the sampling instant.
+    pub date: &'a str,
+    /// Dotted metric name with its unit.
+    pub metric: &'a str,
+    /// Entity name, or `national` for totals.
+    pub entity: &'a str,
+    /// The value, in the metric's unit.
+    pub value: f64,
+}
+
+impl Samples {
+    /// Starts a new sampling instant; the samples pushed next belong to it.
+    pub fn begin_instant(&mut self, time_year: f64, date: String) {
+        self.instants.push((time_year, date));
+    }
+
+    /// Records `value` of `metric` for `entity` at the current instant
+    /// (one is started at time 0 with an empty date if none was).
+    pub fn push(&mut self, metric: &str, entity: &str, value: f64) {
+        if self.instants.is_empty() {
+            self.begin_instant(0.0, String::new());
+        }
+        let key = self.key_id(metric, entity);
+        self.points.push((key, self.instants.len() as u32 - 1, value));
+    }
+
+    fn key_id(&mut self, metric: &str, entity: &str) -> u32 {
+        let n = self.keys.len();
+        if n > 0 {
+            let guess = self.last_key.map_or(0, |k| (k as usize + 1) % n);
+            let (m, e) = &self.keys[guess];
+            if m == metric && e == entity {
+                self.last_key = Some(guess as u32);
+                return guess as u32;
+            }
+        }
+        let id = match self.key_index.get(metric).and_then(|m| m.get(entity)) {
+            Some(&id) => id,
+            None => {
+                let id = n as u32;
+                self.keys.push((metric.to_string(), entity.to_string()));
+                self.key_index
+                    .entry(metric.to_string())
+                    .or_default()
+                    .insert(entity.to_string(), id);
+                id
+            }
+        };
+        self.last_key = Some(id);
+        id
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    /// Whether there is no sample.
+    pub fn is_empty(&self) -> bool {
+        self.points.is_empty()
+    }
+
+    /// The samples in the order they were recorded.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Sample<'_>> + ExactSizeIterator + '_ {
+        self.points.iter().map(move |&(k, i, value)| {
+            let (metric, entity) = &self.keys[k as usize];
+            let (time_year, date) = &self.instants[i as usize];
+            Sample {
+                time_year: *time_year,
+                date,
+                metric,
+                entity,
+                value,
+            }
+        })
+    }
+
+    /// The samples as owned rows.
+    pub fn to_rows(&self) -> Vec<SeriesRow> {
+        self.iter()
+            .map(|r| SeriesRow {
+                time_year: r.time_year,
+                date: r.date.to_string(),
+                metric: r.metric.to_string(),
+                entity: r.entity.to_string(),
+                value: r.value,
+            })
+            .collect()
+    }
+}
+
+impl<'a> FromIterator<&'a SeriesRow> for Samples {
+    /// Samples from owned rows; a new instant starts wherever the time or
+    /// date changes from the previous row.
+    fn from_iter<I: IntoIterator<Item = &'a SeriesRow>>(rows: I) -> Samples {
+        let mut s = Samples::default();
+        for r in rows {
+            let same = s
+                .instants
+                .last()
+                .is_some_and(|(t, d)| t.to_bits() == r.time_year.to_bits() && *d == r.date);
+            if !same {
+                s.begin_instant(r.time_year, r.date.clone());
+            }
+            s.push(&r.metric, &r.entity, r.value);
+        }
+        s
+    }
+}
+
+/// Formats a float for CSV: shortest representation that round-trips, so
+/// the same run always writes the same bytes.
+pub fn fmt_f64(v: f64) -> String {
+    let mut s = String::new();
+    push_f64(&mut s, v);
+    s
+}
+
+/// Appends [`fmt_f64`]'s text of `v` to `s`.
+fn push_f64(s: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    // Writing to a String cannot fail.
+    let _ = if v == v.trunc() && v.abs() < 1e15 {
+        write!(s, "{}", v as i64)
+    } else {
+        write!(s, "{v:?}")
+    };
+}
+
+/// Writes samples in the tidy long format under `run` to `w`, header first
+/// if `header` is set.
+pub fn write_timeseries<W: Write>(mut w: W, run: u64, samples: &Samples, header: bool) -> io::Result<()> {
+    use std::fmt::Write as _;
     if header {
         writeln!(w, "{TIMESERIES_HEADER}")?;
     }
-    // Every metric of a sampling instant shares its time; fixed-precision
-    // float formatting is slow (exact decimal expansion), so format each
-    // instant once.
-    let mut time = (f64::NAN, String::new());
-    for r in rows {
-        if r.time_year.to_bits() != time.0.to_bits() {
-            time = (r.time_year, format!("{:.4}", r.time_year));
+    // Each instant's `run,time_year,date,` and each key's `metric,entity,`
+    // are formatted once (fixed-precision float formatting is slow: exact
+    // decimal expansion); a line is assembled in one buffer and written whole.
+    let keys: Vec<String> = samples
+        .keys
+        .iter()
+        .map(|(m, e)| format!("{},{},", csv_field(m), csv_field(e)))
+        .collect();
+    let mut instant = (u32::MAX, String::new());
+    let mut line = String::with_capacity(160);
+    for &(k, i, value) in &samples.points {
+        if i != instant.0 {
+            let (t, date) = &samples.instants[i as usize];
+            instant.0 = i;
+            instant.1.clear();
+            let _ = write!(instant.1, "{run},{t:.4},{date},");
         }
-        writeln!(
-            w,
-            "{run},{},{},{},{},{}",
-            time.1,
-            r.date,
-            csv_field(&r.metric),
-            csv_field(&r.entity),
-            fmt_f64(r.value)
-        )?;
+        line.clear();
+        line.push_str(&instant.1);
+        line.push_str(&keys[k as usize]);
+        push_f64(&mut line, value);
+        line.push('\n');
+        w.write_all(line.as_bytes())?;
     }
     Ok(())
 }
@@ -174,7 +337,7 @@ mod tests {
             row(2025.16712, "x", 2.0),
         ];
         let mut out = Vec::new();
-        write_timeseries(&mut out, 7, &rows, true).unwrap();
+        write_timeseries(&mut out, 7, &rows.iter().collect(), true).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "run,time_year,date,metric,entity,value\n\
@@ -182,6 +345,39 @@ mod tests {
              7,2025.0849,2025-02-01,y,\"a,b\",0.5\n\
              7,2025.1671,2025-02-01,x,\"a,b\",2\n"
         );
+    }
+
+    #[test]
+    fn samples_keep_every_row_in_order_whatever_the_key_order() {
+        let mut s = Samples::default();
+        s.begin_instant(2025.0, "2025-01-01".into());
+        s.push("a", "x", 1.0);
+        s.push("b", "x", 2.0);
+        s.begin_instant(2025.5, "2025-07-01".into());
+        s.push("a", "x", 3.0);
+        s.push("c", "y", 4.0); // a new key mid-run
+        s.push("b", "x", 5.0); // out of the usual order
+        s.push("a", "x", 6.0); // a repeat: kept as a row like any other
+        let got: Vec<(f64, &str, &str, &str, f64)> = s
+            .iter()
+            .map(|r| (r.time_year, r.date, r.metric, r.entity, r.value))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2025.0, "2025-01-01", "a", "x", 1.0),
+                (2025.0, "2025-01-01", "b", "x", 2.0),
+                (2025.5, "2025-07-01", "a", "x", 3.0),
+                (2025.5, "2025-07-01", "c", "y", 4.0),
+                (2025.5, "2025-07-01", "b", "x", 5.0),
+                (2025.5, "2025-07-01", "a", "x", 6.0),
+            ]
+        );
+        assert_eq!(s.len(), 6);
+        assert_eq!(s.keys.len(), 3);
+        let back: Samples = s.to_rows().iter().collect();
+        assert!(back.iter().eq(s.iter()));
+        assert_eq!(back, s);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::error::{RunError, ScenarioError};
 use crate::load::{self, SourceFile};
-use crate::output::SeriesRow;
+use crate::output::Samples;
 use crate::scenario::ScenarioData;
 use crate::wiring::SignalSink;
 use crate::world::{self, Observer, Quiet, StackEvent, World};
@@ -372,8 +372,9 @@ pub struct RunOutput {
     pub params: Vec<(String, f64)>,
     /// Whole-run scalar outcomes.
     pub scalars: Vec<(String, f64)>,
-    /// Metric samples in time order.
-    pub series: Vec<SeriesRow>,
+    /// Metric samples in time order (rows by reference through
+    /// [`Samples::iter`]).
+    pub series: Samples,
     /// Releases in date order: (lab, date, open, effective FLOP, capability).
     pub releases: Vec<model_training::Release>,
     /// Lab names, by lab index (for releases).
@@ -460,7 +461,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
             .map(|(_, n)| n.to_string())
             .collect(),
         calendar,
-        series: std::mem::take(&mut world.rows),
+        series: std::mem::take(&mut world.samples),
         trace: tracer.lines,
         events: world.events_processed(),
     })

@@ -1,7 +1,7 @@
 //! Assembling a runnable world from a scenario, and the event loop.
 
 use crate::error::{RunError, ScenarioError};
-use crate::output::SeriesRow;
+use crate::output::Samples;
 use crate::scenario::ScenarioData;
 use crate::schema::{self, Ctx};
 use crate::wiring::{LoadOwner, SignalSink, Signals, Wiring};
@@ -136,7 +136,7 @@ pub struct World {
     end: SimTime,
     sample_months: u32,
     /// The samples recorded so far.
-    pub rows: Vec<SeriesRow>,
+    pub samples: Samples,
 }
 
 impl World {
@@ -215,7 +215,7 @@ impl World {
             calendar: configs.calendar,
             end: configs.end,
             sample_months: data.settings.sample_every_months.clamp(1, 12),
-            rows: Vec::new(),
+            samples: Samples::default(),
         })
     }
 
@@ -268,23 +268,19 @@ impl World {
         let date = self.calendar.date(t).map(|d| d.to_string()).unwrap_or_default();
         let time_year = self.calendar.fractional_year(t).unwrap_or(f64::NAN);
         let mut bad: Option<RunError> = None;
-        let rows = &mut self.rows;
+        let calendar = self.calendar;
+        let samples = &mut self.samples;
+        samples.begin_instant(time_year, date);
         let mut emit = |metric: &str, entity: &str, value: f64| {
             if !value.is_finite() && bad.is_none() {
                 bad = Some(RunError::NotFinite {
                     metric: metric.to_string(),
                     entity: entity.to_string(),
                     value,
-                    date: date.clone(),
+                    date: calendar.date(t).map(|d| d.to_string()).unwrap_or_default(),
                 });
             }
-            rows.push(SeriesRow {
-                time_year,
-                date: date.clone(),
-                metric: metric.to_string(),
-                entity: entity.to_string(),
-                value,
-            });
+            samples.push(metric, entity, value);
         };
         self.wiring.monthly_prices(&mut self.domains, t)?;
         self.domains.grid.sample_metrics(t, &mut emit);
