@@ -81,6 +81,8 @@ pub struct BatchArgs {
     pub until_rel_halfwidth: Option<f64>,
     /// Also write the Parquet tables.
     pub parquet: bool,
+    /// MiB of series values the bands may hold for exact quantiles.
+    pub memory_budget_mib: u64,
 }
 
 /// `aistack batch`.
@@ -106,6 +108,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     o.resume = a.resume.is_some();
     o.output.keep_timeseries = a.keep_timeseries;
     o.output.parquet = a.parquet;
+    o.output.memory_budget_bytes = budget_bytes(a.memory_budget_mib)?;
     o.until_rel_halfwidth = a.until_rel_halfwidth;
     o.command_line = command_line();
     o.tool_version = env!("CARGO_PKG_VERSION").to_string();
@@ -128,14 +131,27 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     Ok(())
 }
 
+/// `--memory-budget-mib` in bytes, refused where it would overflow.
+fn budget_bytes(mib: u64) -> Result<u64> {
+    mib.checked_mul(1 << 20)
+        .ok_or_else(|| anyhow::anyhow!("--memory-budget-mib: {mib} MiB is more bytes than fit in 64 bits"))
+}
+
 /// `aistack merge SHARD_DIR... --out DIR`.
-pub fn merge(shards: Vec<PathBuf>, out: PathBuf, keep_timeseries: bool, parquet: bool) -> Result<()> {
+pub fn merge(
+    shards: Vec<PathBuf>,
+    out: PathBuf,
+    keep_timeseries: bool,
+    parquet: bool,
+    memory_budget_mib: u64,
+) -> Result<()> {
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,
         output: OutputOptions {
             keep_timeseries,
             parquet,
+            memory_budget_bytes: budget_bytes(memory_budget_mib)?,
             ..OutputOptions::default()
         },
         command_line: command_line(),

@@ -10,6 +10,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// Default of `--memory-budget-mib`: the library's budget, in MiB.
+const DEFAULT_BUDGET_MIB: u64 = montecarlo::DEFAULT_MEMORY_BUDGET_BYTES >> 20;
+
 /// aistack: a discrete-event simulator of a national AI stack (energy grid,
 /// chip supply chain, model training).
 #[derive(Parser)]
@@ -98,6 +101,10 @@ enum Command {
         /// build with `--features parquet`.
         #[arg(long)]
         parquet: bool,
+        /// MiB of series values the bands may hold for exact quantiles; past it
+        /// they come from a quantile sketch with a stated error bound.
+        #[arg(long, default_value_t = DEFAULT_BUDGET_MIB)]
+        memory_budget_mib: u64,
     },
     /// Combine shard directories into what one unsharded batch would write.
     Merge {
@@ -113,6 +120,9 @@ enum Command {
         /// Also write the Parquet tables (build with `--features parquet`).
         #[arg(long)]
         parquet: bool,
+        /// MiB of series values the bands may hold for exact quantiles (see `batch`).
+        #[arg(long, default_value_t = DEFAULT_BUDGET_MIB)]
+        memory_budget_mib: u64,
     },
     /// Compare two scenarios with common random numbers.
     Compare {
@@ -210,6 +220,7 @@ fn main() -> ExitCode {
             keep_timeseries,
             until_rel_halfwidth,
             parquet,
+            memory_budget_mib,
         } => batch_cmd::batch(batch_cmd::BatchArgs {
             scenario,
             runs,
@@ -222,13 +233,15 @@ fn main() -> ExitCode {
             keep_timeseries,
             until_rel_halfwidth,
             parquet,
+            memory_budget_mib,
         }),
         Command::Merge {
             shards,
             out,
             keep_timeseries,
             parquet,
-        } => batch_cmd::merge(shards, out, keep_timeseries, parquet),
+            memory_budget_mib,
+        } => batch_cmd::merge(shards, out, keep_timeseries, parquet, memory_budget_mib),
         Command::Compare {
             a,
             b,

@@ -268,3 +268,65 @@ fn parquet_is_refused_up_front_without_the_feature_and_written_with_it() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
+    // The largest quantile error of any band row (last column of bands.csv).
+    let max_error = |dir: &std::path::Path| {
+        std::fs::read_to_string(dir.join("bands.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+            .fold(0.0f64, f64::max)
+    };
+    let (exact, sketched) = (tmp("budget-default"), tmp("budget-zero"));
+    let scenario = example("minimal.ron");
+    for (dir, budget) in [(&exact, None), (&sketched, Some("0"))] {
+        let mut args = vec![
+            "batch",
+            scenario.as_str(),
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--out",
+            dir.to_str().unwrap(),
+        ];
+        if let Some(b) = budget {
+            args.extend(["--memory-budget-mib", b]);
+        }
+        let o = aistack(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let said = String::from_utf8_lossy(&o.stdout).to_string();
+        let expected = if budget.is_some() {
+            "quantile sketch"
+        } else {
+            "bands exact"
+        };
+        assert!(said.contains(expected), "{said}");
+    }
+    assert_eq!(max_error(&exact), 0.0);
+    assert!(
+        max_error(&sketched) > 0.0,
+        "a zero budget must bound its quantiles by the sketch"
+    );
+    // The runs are the same; only how their bands are summarised differs.
+    assert_eq!(
+        std::fs::read(exact.join("runs.csv")).unwrap(),
+        std::fs::read(sketched.join("runs.csv")).unwrap()
+    );
+    let o = aistack(&[
+        "merge",
+        sketched.to_str().unwrap(),
+        "--out",
+        "/dev/null/x",
+        "--memory-budget-mib",
+        "99999999999999999",
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--memory-budget-mib"));
+    for d in [exact, sketched] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -27,6 +27,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+/// Default of [`OutputOptions::memory_budget_bytes`]: 512 MiB, about 1,400
+/// ten-year china-2025 runs of exact bands.
+pub const DEFAULT_MEMORY_BUDGET_BYTES: u64 = 512 << 20;
+
 /// How outputs are rebuilt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputOptions {
@@ -46,7 +50,7 @@ impl Default for OutputOptions {
     fn default() -> Self {
         OutputOptions {
             keep_timeseries: false,
-            memory_budget_bytes: 512 << 20,
+            memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
             sketch_bins: 2048,
             parquet: false,
         }
