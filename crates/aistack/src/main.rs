@@ -261,16 +261,12 @@ fn main() -> ExitCode {
             threads,
             out,
         } => match method.as_str() {
-            "sobol" => batch_cmd::sensitivity(&scenario, outcome, runs.unwrap_or(0), seed, threads, out),
-            "morris" => batch_cmd::morris(
-                &scenario,
-                outcome,
-                trajectories.unwrap_or(0),
-                levels,
-                seed,
-                threads,
-                out,
-            ),
+            "sobol" => runs
+                .ok_or_else(|| anyhow::anyhow!("--runs N is required with --method sobol (the default)"))
+                .and_then(|runs| batch_cmd::sensitivity(&scenario, outcome, runs, seed, threads, out)),
+            "morris" => trajectories
+                .ok_or_else(|| anyhow::anyhow!("--trajectories R is required with --method morris"))
+                .and_then(|r| batch_cmd::morris(&scenario, outcome, r, levels, seed, threads, out)),
             other => Err(anyhow::anyhow!(
                 "--method: expected `sobol` or `morris`, got `{other}`"
             )),

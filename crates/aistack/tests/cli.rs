@@ -206,11 +206,14 @@ fn sensitivity_morris_screens_parameters_and_writes_morris_csv() {
     let mu_star = |p: &str| -> f64 { rows.iter().find(|r| r[1] == p).unwrap()[5].parse().unwrap() };
     // The largest run grows with MFU (more FLOP from the same chips).
     assert!(mu_star("labs.lab.mfu") > 0.0, "{csv}");
-    // The table is sorted by importance in the printout.
-    let first = stdout
+    // The printout lists every parameter, by μ* (its second column) descending.
+    let printed: Vec<f64> = stdout
         .lines()
-        .find(|l| l.starts_with("labs.") || l.starts_with("regions."));
-    assert!(first.is_some(), "{stdout}");
+        .filter(|l| l.starts_with("labs.") || l.starts_with("regions."))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(printed.len(), rows.len(), "{stdout}");
+    assert!(printed.windows(2).all(|w| w[0] >= w[1]), "{stdout}");
 
     let bad = aistack(&[
         "sensitivity",
@@ -235,6 +238,14 @@ fn sensitivity_morris_screens_parameters_and_writes_morris_csv() {
         "2",
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("sobol` or `morris"));
+    let no_runs = aistack(&[
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--outcome",
+        "training.largest_run_flop",
+    ]);
+    assert!(!no_runs.status.success());
+    assert!(String::from_utf8_lossy(&no_runs.stderr).contains("--runs N is required"));
     let _ = std::fs::remove_dir_all(&out);
     let _ = std::fs::remove_file(&scenario);
 }

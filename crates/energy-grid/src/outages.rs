@@ -32,20 +32,6 @@ use rand_distr::Exp1;
 use scheduler::{Agenda, Duration, SECS_PER_DAY, SimTime};
 use std::cmp::Reverse;
 
-/// [`Duration::from_secs_f64`] without its libm `round` call (outage
-/// draws are the hottest use): the same result, rounding half away from
-/// zero, `None` outside `[0, 1.8e19)` or for NaN.
-#[inline]
-fn duration_from_secs(secs: f64) -> Option<Duration> {
-    if !(0.0..1.8e19).contains(&secs) {
-        return None;
-    }
-    let whole = secs as u64;
-    // Exact: below 2^53 both are representable, above it `secs` is whole.
-    let up = u64::from(secs - whole as f64 >= 0.5);
-    Some(Duration::from_secs(whole + up))
-}
-
 impl Outages {
     /// Recomputes [`Outages::next_due`] after a change.
     fn refresh_due(&mut self) {
@@ -64,7 +50,7 @@ impl Outages {
         let draw: f64 = self.rng.sample(Exp1);
         let secs = draw / (f64::from(up) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
         // A failure beyond the clock's range never happens in practice.
-        self.next_failure_at = duration_from_secs(secs).and_then(|d| now.checked_add(d));
+        self.next_failure_at = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d));
         self.refresh_due();
     }
 
@@ -78,7 +64,7 @@ impl Outages {
         };
         let draw: f64 = self.rng.sample(Exp1);
         let secs = draw / (f64::from(returned) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
-        if let Some(candidate) = duration_from_secs(secs).and_then(|d| now.checked_add(d)) {
+        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
             if candidate < at {
                 self.next_failure_at = Some(candidate);
             }
@@ -118,12 +104,13 @@ impl Outages {
         if self.units_down < self.units_total {
             self.units_down += 1;
             let days = self.repair_time_days.sample(self.rng.as_mut());
-            let repair =
-                duration_from_secs(days * SECS_PER_DAY as f64).ok_or_else(|| GridError::NotComputable {
+            let repair = Duration::from_secs_f64(days * SECS_PER_DAY as f64).ok_or_else(|| {
+                GridError::NotComputable {
                     what: format!("repair time of plant group `{group}`"),
                     at_secs: now.ticks(),
                     detail: format!("drew {days} days"),
-                })?;
+                }
+            })?;
             // A repair beyond the clock's range never comes.
             if let Some(at) = now.checked_add(repair) {
                 self.repairs.push(Reverse(at.ticks()));
@@ -243,39 +230,5 @@ impl Grid {
     /// Whether a region is in drought now, and its hydro availability factor.
     pub fn hydro_drought_factor(&self, region: RegionId) -> Option<f64> {
         self.regions.get(region.index()).map(|r| r.drought_factor)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::duration_from_secs;
-    use scheduler::Duration;
-
-    #[test]
-    fn duration_from_secs_rounds_like_the_scheduler() {
-        let cases = [
-            0.0,
-            0.49,
-            0.5,
-            0.51,
-            1.5,
-            2.5,
-            86_399.5,
-            1e9 + 0.25,
-            4.5e15 + 0.5,
-            9.1e15,
-            1.7e19,
-            1.8e19,
-            -0.1,
-            f64::NAN,
-            f64::INFINITY,
-        ];
-        for secs in cases {
-            assert_eq!(duration_from_secs(secs), Duration::from_secs_f64(secs), "{secs}");
-        }
-        for i in 0..100_000u32 {
-            let secs = f64::from(i) * 0.173_205 + 0.5;
-            assert_eq!(duration_from_secs(secs), Duration::from_secs_f64(secs), "{secs}");
-        }
     }
 }

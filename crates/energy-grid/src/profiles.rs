@@ -412,7 +412,7 @@ mod tests {
 
     #[test]
     fn remembered_setup_solves_match_full_bisection_bit_for_bit() {
-        // The logit mean as first written: all 80 halvings, weights per call.
+        // The logit mean solved the plain way: all 80 halvings, weights per call.
         let full = |cf: f64, sd: f64| {
             let mean = |mu: f64| {
                 let (mut num, mut den) = (0.0, 0.0);
@@ -440,9 +440,14 @@ mod tests {
             let w = WeatherProcess::new(cf, sd, 0.9, 0.0, 0.0, 1.0, &mut rng);
             assert_eq!(w.mu.to_bits(), full(cf, sd).to_bits(), "cf {cf} sd {sd}");
         }
-        let a = SolarShape::new(0.2, 0.2).expect("reachable");
-        let b = SolarShape::new(0.2, 0.2).expect("remembered");
-        assert_eq!(a.scale.to_bits(), b.scale.to_bits());
+        // Twice each, so that the second answer comes from the memo.
+        for _ in 0..2 {
+            for (cf, k) in [(0.2, 0.2), (0.15, 0.35)] {
+                let shape = SolarShape::new(cf, k).expect("reachable");
+                let solved = SolarShape::solve_scale(cf, k).expect("reachable");
+                assert_eq!(shape.scale.to_bits(), solved.to_bits(), "cf {cf} k {k}");
+            }
+        }
         assert!(SolarShape::new(0.6, 0.2).is_none() && SolarShape::new(0.6, 0.2).is_none());
     }
 

@@ -135,7 +135,7 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
 }
 
 /// The largest MW figure accepted anywhere (10 TW: several times any national grid).
-pub(crate) const MAX_MW: f64 = 1e7;
+pub const MAX_MW: f64 = 1e7;
 /// The largest unit count a plant group may have (memory bound of outage events).
 pub(crate) const MAX_UNITS: f64 = 1e6;
 

@@ -25,22 +25,9 @@ use scheduler::{Duration, EventKey, SimTime};
 /// `now + secs` to the nearest second, or `None` if it is beyond the clock
 /// (never).
 pub(crate) fn after_secs(now: SimTime, secs: f64) -> Option<SimTime> {
-    now.0.checked_add(round_secs(secs)?).map(SimTime)
-}
-
-/// `secs` to the nearest second, halves away from zero: exactly
-/// [`Duration::from_secs_f64`], without its call to libm's `round` and
-/// the unsigned conversion on the failure walk's path (one per failure).
-/// Below 2^52 the truncation is exact in an `i64` and `secs - trunc(secs)`
-/// is exact (Sterbenz), so comparing the fraction with ½ rounds the same way.
-#[inline]
-fn round_secs(secs: f64) -> Option<u64> {
-    if (0.0..4.0e15).contains(&secs) {
-        let whole = secs as i64;
-        Some(whole as u64 + u64::from(secs - whole as f64 >= 0.5))
-    } else {
-        Duration::from_secs_f64(secs).map(Duration::secs)
-    }
+    now.0
+        .checked_add(Duration::from_secs_f64(secs)?.secs())
+        .map(SimTime)
 }
 
 /// Seconds as a float, exactly `s as f64`: through `i64` below 2^63, one
@@ -229,8 +216,8 @@ impl Run {
         }
         while t < t1 {
             let fail_at = if lambda > 0.0 {
-                round_secs(self.hazard_left / lambda)
-                    .and_then(|d| t.checked_add(d))
+                Duration::from_secs_f64(self.hazard_left / lambda)
+                    .and_then(|d| t.checked_add(d.secs()))
                     .filter(|&at| at <= t1)
             } else {
                 None
@@ -434,43 +421,6 @@ mod tests {
             r.power_limited_s.to_bits(),
             r.id,
         ]
-    }
-
-    #[test]
-    fn rounding_matches_duration_from_secs_f64() {
-        let mut xs = vec![
-            0.0,
-            -0.0,
-            0.5,
-            1.5,
-            2.5,
-            0.49999999999999994,
-            0.5000000000000001,
-            1e-300,
-            123456.49999999999,
-            4.0e15 - 0.5,
-            4.0e15,
-            4.5e15 + 0.5,
-            1.7e19,
-            1.8e19,
-            -0.5,
-            f64::NAN,
-            f64::INFINITY,
-        ];
-        let mut x = 0.37f64;
-        for _ in 0..10_000 {
-            x = (x * 3.7 + 0.11).fract();
-            xs.push(x * 1e7);
-            xs.push(x * 10.0);
-            xs.push((x * 1e6).floor() + 0.5);
-        }
-        for s in xs {
-            assert_eq!(
-                round_secs(s),
-                Duration::from_secs_f64(s).map(Duration::secs),
-                "{s:e}"
-            );
-        }
     }
 
     proptest! {

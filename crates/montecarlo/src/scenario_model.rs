@@ -2,7 +2,7 @@
 //! Monte Carlo run with the run's seed and parameter values.
 
 use crate::model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult};
-use crate::series::Series;
+use crate::series::{Instant, Series, SeriesKey};
 use stack::{RunOptions, Scenario};
 
 /// A scenario (with its bases) that the batch runner drives.
@@ -53,13 +53,25 @@ impl Model for ScenarioModel {
             trace: false,
         };
         let out = stack::run(&self.scenario, &opts).map_err(|e| ModelError(e.to_string()))?;
-        // The recorder reports every key at every instant in one order, so
-        // interning hits the builder's one-comparison fast path.
-        let mut series = Series::builder();
-        for r in out.series.iter() {
-            series.push(r.time_year, r.date, r.metric, r.entity, r.value);
-        }
-        let series = series.finish().map_err(ModelError)?;
+        // The recorder has interned keys and instants already: take them as they are.
+        let samples = &out.series;
+        let keys = samples
+            .keys()
+            .iter()
+            .map(|(metric, entity)| SeriesKey {
+                metric: metric.clone(),
+                entity: entity.clone(),
+            })
+            .collect();
+        let instants = samples
+            .instants()
+            .iter()
+            .map(|(time_year, date)| Instant {
+                time_year: *time_year,
+                date: date.clone(),
+            })
+            .collect();
+        let series = Series::from_indexed(keys, instants, samples.points()).map_err(ModelError)?;
         Ok(RunResult {
             scalars: out.scalars,
             series,

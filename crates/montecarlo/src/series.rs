@@ -229,10 +229,26 @@ impl SeriesBuilder {
     /// The series; refuses a non-finite value or time, or a (key, instant) reported twice,
     /// naming the metric, entity and date.
     pub fn finish(self) -> Result<Series, String> {
-        let kn = self.keys.len();
-        let mut values = vec![f64::NAN; kn * self.instants.len()];
-        for &(k, i, v) in &self.points {
-            let (key, inst) = (&self.keys[k as usize], &self.instants[i as usize]);
+        Series::from_indexed(self.keys, self.instants, &self.points)
+    }
+}
+
+impl Series {
+    /// A series from keys and instants already interned and points that
+    /// index them, `(key, instant, value)` (what [`SeriesBuilder`] makes, and
+    /// what the stack's recorder keeps), with [`SeriesBuilder::finish`]'s
+    /// checks; an index out of range is refused too.
+    pub fn from_indexed(
+        keys: Vec<SeriesKey>,
+        instants: Vec<Instant>,
+        points: &[(u32, u32, f64)],
+    ) -> Result<Series, String> {
+        let kn = keys.len();
+        let mut values = vec![f64::NAN; kn * instants.len()];
+        for &(k, i, v) in points {
+            let (Some(key), Some(inst)) = (keys.get(k as usize), instants.get(i as usize)) else {
+                return Err(format!("point ({k}, {i}) indexes no key or instant"));
+            };
             let at = || format!("`{}` of `{}` at {}", key.metric, key.entity, inst.date);
             if !v.is_finite() {
                 return Err(format!("{} is {v}, not a finite number", at()));
@@ -247,8 +263,8 @@ impl SeriesBuilder {
             *slot = v;
         }
         Ok(Series {
-            keys: self.keys,
-            instants: self.instants,
+            keys,
+            instants,
             values,
         })
     }

@@ -468,7 +468,7 @@ impl<E> InlineStore<E> {
                 return Some((b, bk.min));
             }
             self.take_bucket(b);
-            self.drain_bucket(bk, |_, _| {});
+            self.free_bucket_chunks(bk);
         }
     }
 

@@ -114,6 +114,21 @@ impl Samples {
         id
     }
 
+    /// The (metric, entity) keys, in order of first appearance.
+    pub fn keys(&self) -> &[(String, String)] {
+        &self.keys
+    }
+
+    /// The sampling instants as (fractional year, ISO date), in order.
+    pub fn instants(&self) -> &[(f64, String)] {
+        &self.instants
+    }
+
+    /// The samples as (key index, instant index, value), in emission order.
+    pub fn points(&self) -> &[(u32, u32, f64)] {
+        &self.points
+    }
+
     /// Number of samples.
     pub fn len(&self) -> usize {
         self.points.len()

@@ -225,7 +225,8 @@ pub struct PlantData {
     #[serde(default)]
     pub retire_date: Option<NaiveDate>,
     /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
-    /// units, running ones first). Default: the whole group.
+    /// units, running ones first). Default: all the group has on that date,
+    /// build-out included.
     #[serde(default)]
     pub retire_mw: Option<Positive>,
 }
@@ -413,7 +414,8 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             (Some(date), mw) => cfg.retirements.push(RetirementConfig {
                 name: p.name.clone(),
                 group: p.name.clone(),
-                mw: mw.map_or(p.installed_mw.get(), |m| m.get()),
+                // No amount: all there is then (installed capacity never exceeds MAX_MW).
+                mw: mw.map_or(energy_grid::MAX_MW, |m| m.get()),
                 at: ctx.at(date),
             }),
             (None, Some(_)) => {
