@@ -275,8 +275,8 @@ fn inline_and_heap_agree_on_a_dense_hold_run() {
 }
 
 /// The inline queue's run in its corners: a run opened from a small bucket,
-/// inserts into its middle, a spill of its tail back to the buckets,
-/// cancelling and rescheduling inside it, and a long zero-delay chain at one
+/// a spill of its tail back to the buckets, an insert into its middle,
+/// cancelling inside it and next to it, rescheduling, and a long zero-delay chain at one
 /// tick that keeps the run alive past its compaction. Same trace as the heap.
 #[test]
 fn inline_run_corners_agree_with_the_heap() {
@@ -291,8 +291,11 @@ fn inline_run_corners_agree_with_the_heap() {
         let late: Vec<EventKey> = (100..112u32)
             .map(|i| s.schedule_at(SimTime(488), i).expect("future"))
             .collect();
+        // The run holds 264..=488 (41 entries): inserting 270 would shift
+        // more than 32 of them, so it spills the run's tail to the buckets.
         s.schedule_at(SimTime(270), 200).expect("future");
-        s.schedule_at(SimTime(265), 201).expect("future"); // spills the run's tail
+        s.schedule_at(SimTime(265), 201).expect("future"); // into the run's middle
+        assert_eq!(s.cancel(keys[1]).map(|_| ()), Some(())); // 264, in the run
         assert_eq!(s.cancel(keys[5]).map(|_| ()), Some(()));
         assert_eq!(s.cancel(late[3]).map(|_| ()), Some(()));
         s.reschedule(keys[7], SimTime(300)).expect("live");
