@@ -153,15 +153,16 @@ impl Grid {
             // Outages due by now happen on the old fleet.
             self.catch_up_outages(g, now)?;
         }
-        let group = &mut self.groups[g];
-        group.installed_mw = (group.installed_mw + mw).min(MAX_MW);
-        if let Some(o) = group.outages.as_mut() {
-            let units = units_for(group.installed_mw, o.unit_size_mw).max(o.units_total);
+        let installed = &mut self.hot[g].installed_mw;
+        *installed = (*installed + mw).min(MAX_MW);
+        if let Some(o) = self.groups[g].outages.as_mut() {
+            let units = units_for(*installed, o.unit_size_mw).max(o.units_total);
             let added = units - o.units_total;
             o.units_total = units;
             if added > 0 && self.started {
                 o.units_returned(added, now);
             }
+            self.sync_outages(g);
         }
         Ok(())
     }
@@ -174,11 +175,12 @@ impl Grid {
         let (g, mw) = (ret.group as usize, ret.mw);
         // Outages due by now happen on the old fleet.
         self.catch_up_outages(g, now)?;
+        let installed = &mut self.hot[g].installed_mw;
+        let retired = mw.min(*installed);
+        *installed -= retired;
         let group = &mut self.groups[g];
-        let retired = mw.min(group.installed_mw);
-        group.installed_mw -= retired;
         if let Some(o) = group.outages.as_mut() {
-            let units = units_for(group.installed_mw, o.unit_size_mw).min(o.units_total);
+            let units = units_for(*installed, o.unit_size_mw).min(o.units_total);
             let running = o.units_total - o.units_down;
             let from_down = (o.units_total - units).saturating_sub(running);
             o.units_total = units;
@@ -195,6 +197,7 @@ impl Grid {
             }
         }
         let region = group.region as usize;
+        self.sync_outages(g);
         self.regions[region].period.retired_mw += retired;
         self.totals.retired_mw += retired;
         Ok(())
@@ -213,10 +216,9 @@ impl Grid {
         if technology == Technology::Battery {
             return r.storage.power_mw;
         }
-        self.groups[r.merit.0..r.merit.1]
-            .iter()
-            .filter(|g| g.technology == technology)
-            .map(|g| g.installed_mw)
+        (r.merit.0..r.merit.1)
+            .filter(|&g| self.groups[g].technology == technology)
+            .map(|g| self.hot[g].installed_mw)
             .sum()
     }
 }

@@ -5,9 +5,8 @@
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
-use crate::config::Technology;
 use crate::grid::Grid;
-use crate::state::{GridSignal, GroupKind, LoadId, RegionBalance};
+use crate::state::{Ahead, GridSignal, LoadId, RegionBalance};
 use crate::validate::GridError;
 use scheduler::{SimTime, TimePath};
 
@@ -18,12 +17,31 @@ impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
         let dt_h = self.dt_hours;
-        let f = self
-            .clock
-            .features(now.ticks() as f64 + 0.5 * self.dt.as_secs_f64());
+        let a = &self.ahead;
+        let due = a.start.checked_add(a.next as u64 * self.dt.secs());
+        if a.next == a.features.len() || due != Some(now.ticks()) {
+            self.compute_ahead(now);
+        }
+        let k = self.ahead.next;
+        self.ahead.next += 1;
+        let f = self.ahead.features[k];
 
-        // 1. Per region: availability of its groups (forced outages due by
-        // now applied first), demand, and merit order, in one pass.
+        // 1. Availability: forced outages due by now are applied first (they
+        // change a firm group's running fraction), then the solar shapes and
+        // the weather (computed ahead) give this step's fractions.
+        for g in 0..self.groups.len() {
+            if self.outage_due[g] <= now.ticks() {
+                self.catch_up_outages(g, now)?;
+            }
+        }
+        for s in &self.solar {
+            self.hot[s.pos].fraction = s.shape.fraction(&f);
+        }
+        for (w, group) in self.weather.iter().enumerate() {
+            self.hot[group.pos].fraction = self.ahead.fractions[w * Ahead::STEPS + k];
+        }
+
+        // Then per region: demand, and the merit order, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
         for r in &mut self.regions {
             if now.ticks() >= r.growth_until {
@@ -58,25 +76,12 @@ impl Grid {
             let mut available = 0.0;
             let (m0, m1) = r.merit;
             let mut cursor = m1;
-            for (k, g) in self.groups[m0..m1].iter_mut().enumerate() {
-                if let Some(o) = g.outages.as_mut().filter(|o| o.next_due <= now.ticks()) {
-                    o.catch_up(now, &g.name)?;
-                }
-                let frac = match &mut g.kind {
-                    GroupKind::Firm => match &g.outages {
-                        Some(o) if o.units_total > 0 => {
-                            f64::from(o.units_total - o.units_down) / f64::from(o.units_total)
-                        }
-                        Some(_) => 0.0,
-                        None => 1.0,
-                    },
-                    GroupKind::Solar(shape) => shape.fraction(&f),
-                    GroupKind::Weather(process, rng) => process.step(&f, rng.as_mut()),
-                };
-                let mw = if g.technology == Technology::Hydro {
-                    g.installed_mw * frac * r.drought_factor
+            let drought = r.drought_factor;
+            for (k, g) in self.hot[m0..m1].iter_mut().enumerate() {
+                let mw = if g.hydro {
+                    g.installed_mw * g.fraction * drought
                 } else {
-                    g.installed_mw * frac
+                    g.installed_mw * g.fraction
                 };
                 g.available_mw = mw;
                 available += mw;
@@ -193,24 +198,43 @@ impl Grid {
         Ok(())
     }
 
+    /// Computes the block of dispatch steps starting at `now` (see [`Ahead`]).
+    fn compute_ahead(&mut self, now: SimTime) {
+        let a = &mut self.ahead;
+        let half_step = 0.5 * self.dt.as_secs_f64();
+        a.start = now.ticks();
+        a.next = 0;
+        a.features.clear();
+        let mut t = Some(now.ticks());
+        while let Some(ticks) = t.filter(|_| a.features.len() < Ahead::STEPS) {
+            a.features.push(self.clock.features(ticks as f64 + half_step));
+            t = ticks.checked_add(self.dt.secs());
+        }
+        for (w, group) in self.weather.iter_mut().enumerate() {
+            let out = &mut a.fractions[w * Ahead::STEPS..(w + 1) * Ahead::STEPS];
+            group.process.fill(&a.features, group.rng.as_mut(), out);
+        }
+    }
+
     /// Dispatches up to `amount_mw` of region `ri`'s spare capacity, cheapest
     /// first, from groups costing at most `max_cost`; returns the MW taken.
     pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> f64 {
         let r = &mut self.regions[ri];
         let mut remaining = amount_mw;
         let mut pos = r.spare_cursor;
+        let fl = &mut self.hot;
         while pos < r.merit.1 && remaining > EPS_MW {
-            let g = &mut self.groups[pos];
-            if g.cost > max_cost {
+            let cost = fl[pos].cost;
+            if cost > max_cost {
                 break;
             }
-            let take = (g.available_mw - g.generation_mw).min(remaining);
+            let take = (fl[pos].available_mw - fl[pos].generation_mw).min(remaining);
             if take > 0.0 {
-                g.generation_mw += take;
+                fl[pos].generation_mw += take;
                 remaining -= take;
-                r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(g.cost);
+                r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(cost);
             }
-            if g.available_mw - g.generation_mw <= EPS_MW {
+            if fl[pos].available_mw - fl[pos].generation_mw <= EPS_MW {
                 pos += 1;
             }
         }
@@ -221,11 +245,12 @@ impl Grid {
     /// The cost of region `ri`'s cheapest spare capacity and how much of it there is.
     pub(crate) fn next_spare(&mut self, ri: usize) -> Option<(f64, f64)> {
         let r = &mut self.regions[ri];
+        let fl = &self.hot;
         while r.spare_cursor < r.merit.1 {
-            let g = &self.groups[r.spare_cursor];
-            let spare = g.available_mw - g.generation_mw;
+            let pos = r.spare_cursor;
+            let spare = fl[pos].available_mw - fl[pos].generation_mw;
             if spare > EPS_MW {
-                return Some((g.cost, spare));
+                return Some((fl[pos].cost, spare));
             }
             r.spare_cursor += 1;
         }
@@ -276,9 +301,9 @@ impl Grid {
     fn account(&mut self, dt_h: f64) {
         for r in &mut self.regions {
             let (mut generation, mut spill) = (0.0, 0.0);
-            for g in &mut self.groups[r.merit.0..r.merit.1] {
+            for g in &mut self.hot[r.merit.0..r.merit.1] {
                 generation += g.generation_mw;
-                if g.technology.spills() {
+                if g.spills {
                     spill += g.available_mw - g.generation_mw;
                 }
                 g.period_mwh += g.generation_mw * dt_h;

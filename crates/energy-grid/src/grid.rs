@@ -27,6 +27,18 @@ pub struct Grid {
     /// Plant groups, region by region, each region's slice in merit order
     /// (by marginal cost, ties by config order), so dispatch walks them in place.
     pub(crate) groups: Vec<GroupState>,
+    /// The groups' per-step numbers, at the same positions as `groups`.
+    pub(crate) hot: Vec<GroupHot>,
+    /// When each group's next forced-outage failure or repair falls, ticks
+    /// (`u64::MAX`: none, or no outages), mirroring [`Outages::next_due`];
+    /// dispatch scans this instead of the groups.
+    pub(crate) outage_due: Vec<u64>,
+    /// The wind and hydro groups' weather processes, in group order.
+    pub(crate) weather: Vec<WeatherGroup>,
+    /// The solar groups' shapes, in group order.
+    pub(crate) solar: Vec<SolarGroup>,
+    /// The next dispatch steps' time features and weather, computed ahead.
+    pub(crate) ahead: Ahead,
     pub(crate) links: Vec<LinkState>,
     pub(crate) loads: Vec<LoadState>,
     pub(crate) projects: Vec<ProjectState>,
@@ -57,13 +69,21 @@ fn weather_stream(streams: &RngStreams, g: &PlantGroupConfig) -> StreamRngBox {
     Box::new(streams.stream(&format!("grid/{}/{}", g.technology.key(), g.name)))
 }
 
+/// A group as built from its config, before its region is put in merit order.
+struct BuiltGroup {
+    state: GroupState,
+    kind: GroupKind,
+    installed_mw: f64,
+    cost: f64,
+}
+
 fn build_group(
     g: &PlantGroupConfig,
     region: u32,
     entity: &str,
     step_hours: f64,
     streams: &RngStreams,
-) -> Result<GroupState, GridError> {
+) -> Result<BuiltGroup, GridError> {
     let kind = match g.availability {
         Availability::Firm => GroupKind::Firm,
         Availability::Solar {
@@ -107,20 +127,19 @@ fn build_group(
         repairs: std::collections::BinaryHeap::new(),
         next_due: u64::MAX,
     });
-    Ok(GroupState {
-        name: g.name.clone(),
-        region,
-        technology: g.technology,
+    Ok(BuiltGroup {
+        state: GroupState {
+            name: g.name.clone(),
+            region,
+            technology: g.technology,
+            emissions_t_per_mwh: g.emissions_t_per_mwh,
+            outages,
+            config_order: 0,
+            total_mwh: 0.0,
+        },
+        kind,
         installed_mw: g.installed_mw,
         cost: g.marginal_cost_usd_per_mwh,
-        emissions_t_per_mwh: g.emissions_t_per_mwh,
-        kind,
-        outages,
-        config_order: 0,
-        available_mw: 0.0,
-        generation_mw: 0.0,
-        period_mwh: 0.0,
-        total_mwh: 0.0,
     })
 }
 
@@ -205,20 +224,47 @@ impl Grid {
         let dt_hours = config.dispatch_interval.as_hours();
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
+        let (mut hot, mut outage_due) = (Vec::new(), Vec::new());
+        let (mut weather, mut solar) = (Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
+            let mut built = Vec::with_capacity(rc.fleet.len());
             for g in &rc.fleet {
                 let entity = format!("region `{}` / plant group `{}`", rc.name, g.name);
-                let mut state = build_group(g, ri as u32, &entity, dt_hours, streams)?;
-                state.config_order = groups.len() as u32;
-                groups.push(state);
+                let mut b = build_group(g, ri as u32, &entity, dt_hours, streams)?;
+                b.state.config_order = (first + built.len()) as u32;
+                built.push(b);
             }
-            groups[first..].sort_by(|x, y| {
+            built.sort_by(|x, y| {
                 x.cost
                     .total_cmp(&y.cost)
-                    .then(x.config_order.cmp(&y.config_order))
+                    .then(x.state.config_order.cmp(&y.state.config_order))
             });
+            for b in built {
+                let pos = groups.len();
+                let fraction = match b.kind {
+                    GroupKind::Firm => b.state.outages.as_ref().map_or(1.0, Outages::running_fraction),
+                    GroupKind::Solar(shape) => {
+                        solar.push(SolarGroup { pos, shape });
+                        0.0
+                    }
+                    GroupKind::Weather(process, rng) => {
+                        weather.push(WeatherGroup { pos, process, rng });
+                        0.0
+                    }
+                };
+                hot.push(GroupHot {
+                    installed_mw: b.installed_mw,
+                    fraction,
+                    cost: b.cost,
+                    hydro: b.state.technology == Technology::Hydro,
+                    spills: b.state.technology.spills(),
+                    ..GroupHot::default()
+                });
+                outage_due.push(u64::MAX);
+                groups.push(b.state);
+            }
             let merit_range = (first, groups.len());
             let mut region_loads = Vec::new();
             for (class, suffix) in [
@@ -338,6 +384,14 @@ impl Grid {
             programme_interval: config.programme_interval,
             regions,
             groups,
+            hot,
+            outage_due,
+            ahead: Ahead {
+                fractions: vec![0.0; weather.len() * Ahead::STEPS],
+                ..Ahead::default()
+            },
+            weather,
+            solar,
             links,
             loads,
             projects,
@@ -371,9 +425,10 @@ impl Grid {
         }
         self.started = true;
         agenda.schedule_at(now, GridEvent::Dispatch)?;
-        for g in &mut self.groups {
-            if let Some(o) = g.outages.as_mut() {
+        for g in 0..self.groups.len() {
+            if let Some(o) = self.groups[g].outages.as_mut() {
                 o.draw_next_failure(now);
+                self.sync_outages(g);
             }
         }
         self.start_buildout(agenda)?;
@@ -594,13 +649,14 @@ impl Grid {
 
     /// A plant group's capacity, availability and units.
     pub fn plant_group_state(&self, group: PlantGroupId) -> Option<PlantGroupState> {
-        let g = self.groups.get(group.index())?;
+        let i = group.index();
+        let g = self.groups.get(i)?;
         Some(PlantGroupState {
             region: RegionId(g.region),
             technology: g.technology,
-            installed_mw: g.installed_mw,
-            available_mw: g.available_mw,
-            generation_mw: g.generation_mw,
+            installed_mw: self.hot[i].installed_mw,
+            available_mw: self.hot[i].available_mw,
+            generation_mw: self.hot[i].generation_mw,
             units_total: g.outages.as_ref().map_or(0, |o| o.units_total),
             units_down: g.outages.as_ref().map_or(0, |o| o.units_down),
         })

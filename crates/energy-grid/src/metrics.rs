@@ -106,11 +106,12 @@ impl Grid {
                 ..Sample::default()
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
-            for g in &self.groups[r.merit.0..r.merit.1] {
+            for (i, g) in self.groups.iter().enumerate().take(r.merit.1).skip(r.merit.0) {
                 debug_assert_eq!(g.region as usize, ri);
-                s.generation_mwh[g.technology.index()] += g.period_mwh;
-                s.capacity_mw[g.technology.index()] += g.installed_mw;
-                s.emissions_t += g.period_mwh * g.emissions_t_per_mwh;
+                let period_mwh = self.hot[i].period_mwh;
+                s.generation_mwh[g.technology.index()] += period_mwh;
+                s.capacity_mw[g.technology.index()] += self.hot[i].installed_mw;
+                s.emissions_t += period_mwh * g.emissions_t_per_mwh;
             }
             emit_entity(&r.name, &s, &r.period, emit);
             for t in 0..7 {
@@ -139,9 +140,9 @@ impl Grid {
         // National time-weighted price: the mean over regions.
         national_period.hours *= self.regions.len() as f64;
         emit_entity("national", &national, &national_period, emit);
-        for g in &mut self.groups {
-            g.total_mwh += g.period_mwh;
-            g.period_mwh = 0.0;
+        for (g, h) in self.groups.iter_mut().zip(&mut self.hot) {
+            g.total_mwh += h.period_mwh;
+            h.period_mwh = 0.0;
         }
         for r in &mut self.regions {
             r.period = Period::default();
@@ -166,11 +167,10 @@ impl Grid {
         }
         emit("energy.ai_curtailed_mwh_total", t.ai_curtailed_mwh);
         emit("energy.spill_mwh_total", t.spill_mwh);
-        let generation: f64 = self.groups.iter().map(|g| g.total_mwh + g.period_mwh).sum();
-        let emissions: f64 = self
-            .groups
-            .iter()
-            .map(|g| (g.total_mwh + g.period_mwh) * g.emissions_t_per_mwh)
+        let groups = || self.groups.iter().zip(&self.hot);
+        let generation: f64 = groups().map(|(g, h)| g.total_mwh + h.period_mwh).sum();
+        let emissions: f64 = groups()
+            .map(|(g, h)| (g.total_mwh + h.period_mwh) * g.emissions_t_per_mwh)
             .sum();
         emit("energy.generation_mwh_total", generation);
         emit("energy.emissions_t_total", emissions);

@@ -125,9 +125,19 @@ impl Grid {
     /// Brings group `g`'s forced outages up to `now` (see the module docs).
     pub(crate) fn catch_up_outages(&mut self, g: usize, now: SimTime) -> Result<(), GridError> {
         let group = &mut self.groups[g];
-        match group.outages.as_mut() {
-            Some(o) => o.catch_up(now, &group.name),
-            None => Ok(()),
+        if let Some(o) = group.outages.as_mut() {
+            o.catch_up(now, &group.name)?;
+            self.sync_outages(g);
+        }
+        Ok(())
+    }
+
+    /// Copies group `g`'s outage state into its [`GroupHot`](crate::state::GroupHot) and `outage_due` (its running
+    /// fraction and when it is next due); call after every change to its units.
+    pub(crate) fn sync_outages(&mut self, g: usize) {
+        if let Some(o) = &self.groups[g].outages {
+            self.hot[g].fraction = o.running_fraction();
+            self.outage_due[g] = o.next_due;
         }
     }
 

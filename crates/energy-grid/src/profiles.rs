@@ -222,7 +222,8 @@ pub(crate) fn exp(x: f64) -> f64 {
         1.0 / 6_227_020_800.0,
     ];
     let x = x.clamp(-700.0, 700.0);
-    let k = (x * std::f64::consts::LOG2_E + ROUND) - ROUND;
+    let t = x * std::f64::consts::LOG2_E + ROUND;
+    let k = t - ROUND;
     let r = (x - k * LN2_HI) - k * LN2_LO;
     let r2 = r * r;
     let r4 = r2 * r2;
@@ -230,7 +231,11 @@ pub(crate) fn exp(x: f64) -> f64 {
     let pair = |i: usize| C[i] + C[i + 1] * r;
     let low = pair(0) + r2 * pair(2) + r4 * (pair(4) + r2 * pair(6));
     let high = pair(8) + r2 * pair(10) + r4 * pair(12);
-    (low + r8 * high) * f64::from_bits(((k as i64 + 1023) as u64) << 52)
+    // 2^k from the bits of `t`: its low mantissa bits hold 2^51 + k, so
+    // adding the bias and shifting leaves exactly k + 1023 in the exponent
+    // field (|k| ≤ 1010 here). Integer lanes, so a loop of `exp` vectorises
+    // (a float-to-i64 conversion would not, without AVX-512).
+    (low + r8 * high) * f64::from_bits((t.to_bits().wrapping_add(1023)) << 52)
 }
 
 /// Which setup equation [`solved`] remembers.
@@ -340,12 +345,35 @@ impl WeatherProcess {
     }
 
     /// Advances one step with a draw from `rng`; returns available MW per installed MW.
-    #[inline]
+    #[cfg(test)]
     pub fn step<R: Rng + ?Sized>(&mut self, f: &TimeFeatures, rng: &mut R) -> f64 {
         let eps: f64 = rng.sample(StandardNormal);
         self.z = self.phi * self.z + self.innovation_sd * eps;
         let season = 1.0 + self.seasonal_amplitude * self.peak_day.yearly(f);
         (logistic(self.mu + self.sd * self.z) * season).clamp(0.0, 1.0)
+    }
+
+    /// Advances `out.len()` steps at once, the `k`-th at `features[k]`, and
+    /// writes each step's availability (MW per installed MW) to `out[k]`:
+    /// the same draws, operations and results as that many calls of
+    /// [`step`](Self::step), but the draws come first and the logistic runs
+    /// over the whole block, where it vectorises and no step waits on the
+    /// previous step's `exp`.
+    pub fn fill<R: Rng + ?Sized>(&mut self, features: &[TimeFeatures], rng: &mut R, out: &mut [f64]) {
+        let out = &mut out[..features.len()];
+        for z in out.iter_mut() {
+            *z = rng.sample(StandardNormal);
+        }
+        let (phi, innovation_sd) = (self.phi, self.innovation_sd);
+        for z in out.iter_mut() {
+            self.z = phi * self.z + innovation_sd * *z;
+            *z = self.z;
+        }
+        let (mu, sd, amplitude, peak) = (self.mu, self.sd, self.seasonal_amplitude, self.peak_day);
+        for (a, f) in out.iter_mut().zip(features) {
+            let season = 1.0 + amplitude * peak.yearly(f);
+            *a = (logistic(mu + sd * *a) * season).clamp(0.0, 1.0);
+        }
     }
 }
 
@@ -395,6 +423,45 @@ mod tests {
         let dec_noon = shape.fraction(&clock.features(355.0 * 86_400.0 + 12.0 * 3600.0));
         assert!(june_noon > dec_noon && dec_noon > 0.0);
         assert!(SolarShape::new(0.6, 0.2).is_none());
+    }
+
+    #[test]
+    fn fast_exp_scales_by_exactly_two_to_the_k() {
+        // The scale 2^k is read from the bits of the rounding sum; it must
+        // be the power of two that `k as i64` gives, for every k reachable.
+        const ROUND: f64 = 6_755_399_441_055_744.0;
+        for k in -1010i64..=1010 {
+            let t = k as f64 + ROUND;
+            let from_bits = f64::from_bits(t.to_bits().wrapping_add(1023) << 52);
+            let from_int = f64::from_bits((((t - ROUND) as i64 + 1023) as u64) << 52);
+            assert_eq!(from_bits.to_bits(), from_int.to_bits(), "k = {k}");
+        }
+    }
+
+    #[test]
+    fn weather_blocks_match_one_step_at_a_time_bit_for_bit() {
+        // Dispatch computes weather ahead in blocks; the draws and results
+        // must be those of stepping the process once per dispatch.
+        let features = year_of_features(1.0);
+        let make = || {
+            let mut rng = scheduler::RngStreams::new(11, 0).stream("block");
+            let w = WeatherProcess::new(0.35, 1.2, 0.97, 0.25, 80.0, 1.0, &mut rng);
+            (w, rng)
+        };
+        let (mut one, mut rng_one) = make();
+        let stepped: Vec<f64> = features.iter().map(|f| one.step(f, &mut rng_one)).collect();
+        for block in [1, 7, 64, 1000] {
+            let (mut w, mut rng) = make();
+            let mut blocked = vec![0.0; features.len()];
+            for (f, out) in features.chunks(block).zip(blocked.chunks_mut(block)) {
+                w.fill(f, &mut rng, out);
+            }
+            let same = stepped
+                .iter()
+                .zip(&blocked)
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+            assert!(same, "blocks of {block} steps differ from single steps");
+        }
     }
 
     #[test]
@@ -455,8 +522,9 @@ mod tests {
     fn weather_process_has_its_mean_and_its_autocorrelation() {
         let mut rng = scheduler::RngStreams::new(7, 0).stream("test");
         let mut w = WeatherProcess::new(0.3, 1.0, 0.9, 0.0, 0.0, 1.0, &mut rng);
-        let f = TimeFeatures::default();
-        let xs: Vec<f64> = (0..200_000).map(|_| w.step(&f, &mut rng)).collect();
+        let features = vec![TimeFeatures::default(); 200_000];
+        let mut xs = vec![0.0; features.len()];
+        w.fill(&features, &mut rng, &mut xs);
         let mean = xs.iter().sum::<f64>() / xs.len() as f64;
         assert!((mean - 0.3).abs() < 0.01, "mean {mean}");
         let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / xs.len() as f64;

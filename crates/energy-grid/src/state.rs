@@ -2,7 +2,7 @@
 //! structs that dispatch, outages, build-out and metrics work on.
 
 use crate::config::{LoadClass, Technology};
-use crate::profiles::{DemandShape, SolarShape, WeatherProcess};
+use crate::profiles::{DemandShape, SolarShape, TimeFeatures, WeatherProcess};
 use scheduler::{Dist, Duration, SimTime, StreamRng, TimePath};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -196,12 +196,81 @@ pub struct PlantGroupState {
     pub units_down: u32,
 }
 
-/// How a group's availability is produced.
+/// How a group's availability is produced (used while the grid is built).
 #[derive(Clone, Debug)]
 pub(crate) enum GroupKind {
     Firm,
     Solar(SolarShape),
     Weather(WeatherProcess, Box<StreamRng>),
+}
+
+/// A plant group's numbers that every dispatch step reads or writes, kept
+/// apart from its description ([`GroupState`]) in a small struct so that
+/// dispatch, trade and the shortfall program walk a region's groups through
+/// a few cache lines. `Grid::hot` holds them at the same positions as
+/// `Grid::groups`: region by region, in merit order.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct GroupHot {
+    /// Installed capacity, MW.
+    pub installed_mw: f64,
+    /// Available MW per installed MW, before droughts: 1 for firm groups
+    /// without outages, the share of units running for groups with outages
+    /// (refreshed whenever their units change), the latest draw for solar,
+    /// wind and hydro.
+    pub fraction: f64,
+    /// Marginal cost, USD/MWh.
+    pub cost: f64,
+    /// Available at the last dispatch, MW.
+    pub available_mw: f64,
+    /// Dispatched at the last dispatch, MW.
+    pub generation_mw: f64,
+    /// Generation since the last metrics sample, MWh.
+    pub period_mwh: f64,
+    /// Whether a drought cuts the group's availability (hydro).
+    pub hydro: bool,
+    /// Whether unused availability counts as renewable spill (solar, wind).
+    pub spills: bool,
+}
+
+/// A wind or hydro group's weather process and its random stream.
+#[derive(Clone, Debug)]
+pub(crate) struct WeatherGroup {
+    /// Position in `Grid::groups`.
+    pub pos: usize,
+    pub process: WeatherProcess,
+    pub rng: Box<StreamRng>,
+}
+
+/// Dispatch steps computed ahead, in blocks of [`Ahead::STEPS`]: each
+/// step's time features, and every weather group's availability (its own
+/// stream's draws, in the same order and with the same results as one step
+/// at a time). Dispatch steps fall every `Grid::dt` from the first, so step
+/// `k` of a block falls at `start + k·dt`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Ahead {
+    /// Tick of the block's first step.
+    pub start: u64,
+    /// The next step of the block to dispatch (`features.len()`: none left).
+    pub next: usize,
+    /// Time features of the block's steps.
+    pub features: Vec<TimeFeatures>,
+    /// Availability of weather group `w` at step `k`, at `w · STEPS + k`.
+    pub fractions: Vec<f64>,
+}
+
+impl Ahead {
+    /// Steps in a block: enough that the weather draws and logistic run in
+    /// long loops, few enough that the buffers stay in L1 cache and a run
+    /// ending mid-block wastes little.
+    pub const STEPS: usize = 64;
+}
+
+/// A solar group's daily and seasonal shape.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SolarGroup {
+    /// Position in `Grid::groups`.
+    pub pos: usize,
+    pub shape: SolarShape,
 }
 
 /// Forced-outage state of a group with units.
@@ -221,23 +290,29 @@ pub(crate) struct Outages {
     pub next_due: u64,
 }
 
+impl Outages {
+    /// The share of the group's units that are running (0 for a group of no units).
+    pub(crate) fn running_fraction(&self) -> f64 {
+        if self.units_total > 0 {
+            f64::from(self.units_total - self.units_down) / f64::from(self.units_total)
+        } else {
+            0.0
+        }
+    }
+}
+
+/// A plant group's description and outage state; its per-step numbers are
+/// in [`GroupHot`] at the same position.
 #[derive(Clone, Debug)]
 pub(crate) struct GroupState {
     pub name: String,
     pub region: u32,
     pub technology: Technology,
-    pub installed_mw: f64,
-    pub cost: f64,
     pub emissions_t_per_mwh: f64,
-    pub kind: GroupKind,
     pub outages: Option<Outages>,
     /// Position of the group in the configuration (build-out goes to the first of a technology).
     pub config_order: u32,
-    pub available_mw: f64,
-    pub generation_mw: f64,
-    /// Generation since the last metrics sample, MWh.
-    pub period_mwh: f64,
-    /// Generation over the run up to the last metrics sample, MWh (add `period_mwh` for now).
+    /// Generation over the run up to the last metrics sample, MWh (add `GroupHot::period_mwh` for now).
     pub total_mwh: f64,
 }
 

@@ -276,10 +276,9 @@ impl Grid {
         lp.unserved_col.clear();
         for r in &self.regions {
             for pos in r.spare_cursor..r.merit.1 {
-                let g = &self.groups[pos];
-                let spare = g.available_mw - g.generation_mw;
+                let spare = self.hot[pos].available_mw - self.hot[pos].generation_mw;
                 if spare > EPS_MW {
-                    lp.push(Column::Spare, pos, g.cost, spare);
+                    lp.push(Column::Spare, pos, self.hot[pos].cost, spare);
                 }
             }
         }
@@ -324,10 +323,10 @@ impl Grid {
             let t = lp.target[j] as usize;
             match lp.kind[j] {
                 Column::Spare if v > 0.0 => {
-                    let g = &mut self.groups[t];
-                    g.generation_mw = (g.generation_mw + v).min(g.available_mw);
-                    let cost = g.cost;
-                    let r = &mut self.regions[g.region as usize].step;
+                    let fl = &mut self.hot;
+                    fl[t].generation_mw = (fl[t].generation_mw + v).min(fl[t].available_mw);
+                    let cost = fl[t].cost;
+                    let r = &mut self.regions[self.groups[t].region as usize].step;
                     r.price_usd_per_mwh = r.price_usd_per_mwh.max(cost);
                 }
                 Column::Flow { forward } if v > 0.0 => {
@@ -400,7 +399,7 @@ impl Grid {
         if traded {
             // Price: the dearest unit running in the region or for its imports.
             for ri in 0..n {
-                let top_cost = self.trade_top[ri].map_or(0.0, |g| self.groups[g].cost);
+                let top_cost = self.trade_top[ri].map_or(0.0, |g| self.hot[g].cost);
                 let r = &mut self.regions[ri];
                 if r.step.imports_mw > 0.0 || r.step.exports_mw > 0.0 {
                     r.step.price_usd_per_mwh = top_cost.max(r.import_price);
@@ -423,19 +422,22 @@ impl Grid {
             let (Some(top), Some((c_s, spare))) = (self.trade_top[to], self.next_spare(from)) else {
                 break;
             };
-            if self.groups[top].cost * gain_factor - c_s <= COST_TOL {
+            if self.hot[top].cost * gain_factor - c_s <= COST_TOL {
                 break;
             }
             // Run the sender's cheapest spare block (at its spare cursor) by
             // `x`, at most its spare: what `take_spare` would do, in one block.
             let block = self.regions[from].spare_cursor;
-            let x = spare.min(room).min(self.groups[top].generation_mw / gain_factor);
+            let x = spare.min(room).min(self.hot[top].generation_mw / gain_factor);
             if x <= EPS_MW {
                 break;
             }
-            let g = &mut self.groups[block];
-            g.generation_mw += x;
-            let (cost, exhausted) = (g.cost, g.available_mw - g.generation_mw <= EPS_MW);
+            let fl = &mut self.hot;
+            fl[block].generation_mw += x;
+            let (cost, exhausted) = (
+                fl[block].cost,
+                fl[block].available_mw - fl[block].generation_mw <= EPS_MW,
+            );
             let r = &mut self.regions[from];
             r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(cost);
             if exhausted {
@@ -444,16 +446,16 @@ impl Grid {
             moved = true;
             self.trade_top[from] = Some(self.trade_top[from].map_or(block, |t| t.max(block)));
             let arrived = self.send(li, from, x);
-            let g = &mut self.groups[top];
-            g.generation_mw = (g.generation_mw - arrived).max(0.0);
-            let displaced_off = g.generation_mw <= EPS_MW;
+            let displaced = &mut self.hot[top].generation_mw;
+            *displaced = (*displaced - arrived).max(0.0);
+            let displaced_off = *displaced <= EPS_MW;
             let r = &mut self.regions[to];
             // The displaced group has spare capacity again.
             r.spare_cursor = r.spare_cursor.min(top);
             r.import_price = r.import_price.max(c_s / gain_factor);
             if displaced_off {
                 let m0 = r.merit.0;
-                self.trade_top[to] = (m0..top).rev().find(|&p| self.groups[p].generation_mw > EPS_MW);
+                self.trade_top[to] = (m0..top).rev().find(|&p| self.hot[p].generation_mw > EPS_MW);
             }
         }
         if moved {
@@ -470,7 +472,7 @@ impl Grid {
         } else {
             (
                 self.next_spare(ri).map_or(f64::INFINITY, |(c, _)| c),
-                self.trade_top[ri].map_or(f64::NEG_INFINITY, |g| self.groups[g].cost),
+                self.trade_top[ri].map_or(f64::NEG_INFINITY, |g| self.hot[g].cost),
             )
         };
     }
@@ -478,8 +480,6 @@ impl Grid {
     /// The position of region `ri`'s dearest group that is generating, if any.
     fn top_running(&self, ri: usize) -> Option<usize> {
         let (m0, m1) = self.regions[ri].merit;
-        (m0..m1)
-            .rev()
-            .find(|&pos| self.groups[pos].generation_mw > EPS_MW)
+        (m0..m1).rev().find(|&pos| self.hot[pos].generation_mw > EPS_MW)
     }
 }

@@ -476,3 +476,44 @@ fn a_retirement_larger_than_the_fleet_retires_what_there_is_and_units_on_outage_
     });
     assert_eq!(total, Some(1_000.0));
 }
+
+#[test]
+fn a_dispatch_off_the_hourly_grid_is_served_and_balances() {
+    // Dispatch computes weather and time features ahead for steps one
+    // interval apart. A caller may also send a dispatch at any instant (here
+    // a second chain of dispatches, 20 min 34 s after the hour): those steps
+    // are computed afresh, and every step still balances.
+    let c = GridConfig::example_seven_region(calendar_2025());
+    let (mut grid, mut agenda) = started(c, 5);
+    agenda
+        .schedule_at(SimTime(hours(5).ticks() + 1234), GridEvent::Dispatch)
+        .expect("scheduled");
+    let solar = grid
+        .plant_group_id("north-solar")
+        .expect("the example has solar in the north");
+    let mut dispatches = 0;
+    let mut off_grid = 0;
+    run(&mut grid, &mut agenda, hours(72), |g, t, _| {
+        dispatches += 1;
+        off_grid += usize::from(t.ticks() % 3600 != 0);
+        // Each step sees its own time of day: no sun in a January night,
+        // sun at midday (the middle of the step is 30 min after `t`).
+        let hour_mid = ((t.ticks() + 1800) % 86_400) as f64 / 3600.0;
+        let sun = g.plant_group_state(solar).expect("group").available_mw;
+        if !(6.0..=18.0).contains(&hour_mid) {
+            assert_eq!(sun, 0.0, "solar at {hour_mid:.2} h");
+        } else if (10.0..=14.0).contains(&hour_mid) {
+            assert!(sun > 0.0, "no solar at {hour_mid:.2} h");
+        }
+        for b in g.last_balance() {
+            assert!(b.residual_mw().abs() < 1e-6 * b.demand_mw.max(1.0), "{b:?}");
+            assert!(b.available_mw.is_finite() && b.available_mw > 0.0, "{b:?}");
+        }
+    });
+    assert_eq!(off_grid, 67, "the second chain runs hourly from 5:20:34");
+    assert_eq!(
+        dispatches,
+        73 + 67,
+        "hourly from 0 to 72 h inclusive, and the second chain"
+    );
+}
