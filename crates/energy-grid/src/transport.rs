@@ -401,9 +401,14 @@ impl Grid {
             for ri in 0..n {
                 let top_cost = self.trade_top[ri].map_or(0.0, |g| self.hot[g].cost);
                 let r = &mut self.regions[ri];
-                if r.step.imports_mw > 0.0 || r.step.exports_mw > 0.0 {
-                    r.step.price_usd_per_mwh = top_cost.max(r.import_price);
-                }
+                // A select, not a branch: which regions traded varies from step to step.
+                let linked = (r.step.imports_mw > 0.0) | (r.step.exports_mw > 0.0);
+                let traded_price = top_cost.max(r.import_price);
+                r.step.price_usd_per_mwh = if linked {
+                    traded_price
+                } else {
+                    r.step.price_usd_per_mwh
+                };
             }
         }
     }
