@@ -20,7 +20,7 @@
 //! (failure, restart done), which large clusters produce every few minutes.
 
 use crate::LabId;
-use rand::Rng;
+use rand_distr::Distribution;
 use scheduler::{Duration, EventKey, SimTime, StreamRng};
 
 /// `now + secs` to the nearest second, or `None` if it is beyond the clock
@@ -41,11 +41,13 @@ fn secs_f64(s: u64) -> f64 {
 /// An Exp(1) draw from `rng`: the same number as
 /// `Dist::Exp { mean: 1.0 }.sample(rng)` (which multiplies this draw by
 /// `1 / (1 / 1.0)`, exactly 1), without the distribution's dispatch, its
-/// division and a call that is not inlined. The failure walk draws one per
-/// failure; a test compares the two bit for bit.
-#[inline]
+/// division and two calls that were not inlined (`Dist::sample`,
+/// `Rng::sample`): inlined into the failure walk, which draws one per
+/// failure, it also spares the walk spilling its state around a call on
+/// the common path. A test compares the two draws bit for bit.
+#[inline(always)]
 pub(crate) fn exp1(rng: &mut StreamRng) -> f64 {
-    rng.sample(rand_distr::Exp1)
+    Distribution::<f64>::sample(&rand_distr::Exp1, rng)
 }
 
 /// The state of a [`Run`] that the failure walk changes, held in locals
