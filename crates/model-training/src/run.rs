@@ -528,6 +528,13 @@ mod tests {
             restart in prop_oneof![Just(None), (0u64..3_000).prop_map(Some)],
             rate in 0.0..1e18f64,
             seed in 1u64..u64::MAX,
+            // Where the walk starts: also at large times, up to where a
+            // failure or restart instant overflows the clock (`checked_add`).
+            base in prop_oneof![
+                3 => Just(0u64),
+                1 => Just((1u64 << 63) - 300_000),
+                1 => Just(u64::MAX - 1_000_000),
+            ],
         ) {
             let p = FailureProcess {
                 lambda_per_s: lambda,
@@ -542,9 +549,9 @@ mod tests {
                 -((s >> 11) as f64 / (1u64 << 53) as f64 + 1e-300).ln()
             };
             let (mut da, mut db) = (draws(seed), draws(seed));
-            let mut a = Run::new(3, SimTime(0), 1e30, 1e30, RunBound::Target, da());
-            let mut b = Run::new(3, SimTime(0), 1e30, 1e30, RunBound::Target, db());
-            let mut t = 0u64;
+            let mut a = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, da());
+            let mut b = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, db());
+            let mut t = base;
             for c in cuts {
                 let (t0, t1) = (SimTime(t), SimTime(t + c));
                 let pa = a.run_until(t0, t1, rate, &p, &mut da);
