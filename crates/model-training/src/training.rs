@@ -13,9 +13,9 @@ use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
 use crate::release::Release;
-use crate::run::{CompletedRun, FailureProcess, Run, RunBound};
+use crate::run::{CompletedRun, FailureProcess, Run, RunBound, exp1};
 use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Dist, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
+use scheduler::{Agenda, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
 
 /// A lab's current rates, summed over its sites.
 #[derive(Clone, Copy, Debug, Default)]
@@ -427,9 +427,8 @@ impl Training {
         let (up_s, has_run) = match lab.run.as_mut() {
             Some(run) => {
                 let before = run.integrated_flop;
-                let progress = run.run_until(t0, now, lab.rate.train_eff_flop_s, &failures, &mut || {
-                    Dist::Exp { mean: 1.0 }.sample(rng)
-                });
+                let progress =
+                    run.run_until(t0, now, lab.rate.train_eff_flop_s, &failures, &mut || exp1(rng));
                 lab.flows.integrated_flop += run.integrated_flop - before;
                 lab.flows.lost_flop += progress.lost_flop;
                 if progress.gave_up && fault.is_none() {

@@ -92,6 +92,11 @@ impl Wiring {
         sched: &mut Scheduler<StackEvent>,
         sink: &mut dyn SignalSink,
     ) -> Result<(), RunError> {
+        // Most events (the grid's dispatch steps) signal nothing: return
+        // before moving the six buffers around.
+        if sig.is_empty() {
+            return Ok(());
+        }
         let (mut grid, mut fab, mut training) = std::mem::take(&mut sig.spare);
         while !sig.is_empty() {
             std::mem::swap(&mut grid, &mut sig.grid);
