@@ -244,12 +244,7 @@ impl TimeseriesParquet {
             .iter()
             .map(|i| ByteArray::from(i.date.as_str()))
             .collect();
-        let kn = keys.len().max(1);
-        for (idx, &v) in s.values().iter().enumerate() {
-            if v.is_nan() {
-                continue;
-            }
-            let (k, i) = (idx % kn, idx / kn);
+        for (k, i, v) in s.indexed_points() {
             self.run.push(rec.run as i64);
             self.time_year.push(s.instants()[i].time_year);
             self.date.push(dates[i].clone());

@@ -143,16 +143,23 @@ impl Series {
 
     /// The reported points in canonical order (instant by instant, keys in key order).
     pub fn points(&self) -> impl Iterator<Item = PointRef<'_>> {
+        self.indexed_points().map(move |(key, instant, value)| PointRef {
+            key: &self.keys[key],
+            instant: &self.instants[instant],
+            value,
+        })
+    }
+
+    /// The reported points in canonical order as (index into [`keys`](Self::keys),
+    /// index into [`instants`](Self::instants), value): the one walk of the
+    /// values' layout, for writers that convert each key and instant once.
+    pub fn indexed_points(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
         let k = self.keys.len().max(1);
         self.values
             .iter()
             .enumerate()
             .filter(|(_, v)| !v.is_nan())
-            .map(move |(idx, &value)| PointRef {
-                key: &self.keys[idx % k],
-                instant: &self.instants[idx / k],
-                value,
-            })
+            .map(move |(idx, &value)| (idx % k, idx / k, value))
     }
 }
 
@@ -312,6 +319,12 @@ mod tests {
         );
         assert_eq!(s.value(0, 2), None);
         assert_eq!(s.value(1, 2), Some(4.0));
+        // The index walk skips the same absent point ((instant 0, key c)).
+        let indexed: Vec<(usize, usize, f64)> = s.indexed_points().collect();
+        assert_eq!(
+            indexed,
+            vec![(0, 0, 1.0), (1, 0, 2.0), (0, 1, 3.0), (1, 1, 5.0), (2, 1, 4.0)]
+        );
     }
 
     #[test]
