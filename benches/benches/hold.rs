@@ -27,6 +27,7 @@ use scheduler::{
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
+use std::sync::Arc;
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -43,8 +44,10 @@ const MASK: usize = INCREMENTS - 1;
 trait Hold {
     /// Engine name in reports and criterion ids.
     const NAME: &'static str;
-    /// `n` events pending at times `incs[0..n]`.
-    fn build(n: usize, incs: &[u64]) -> Self;
+    /// `n` events pending at times `incs[0..n]`. The increments are shared
+    /// (an engine that keeps them clones the `Arc`, not the 16 MiB), so the
+    /// bytes measured around `build` are the engine's own.
+    fn build(n: usize, incs: &Arc<Vec<u64>>) -> Self;
     /// `k` holds, reading increments from `incs[*pos..]` (wrapping).
     fn hold(&mut self, k: usize, incs: &[u64], pos: &mut usize);
 }
@@ -57,7 +60,7 @@ struct BareHeap {
 
 impl Hold for BareHeap {
     const NAME: &'static str = "floor_heap_pop_push";
-    fn build(n: usize, incs: &[u64]) -> Self {
+    fn build(n: usize, incs: &Arc<Vec<u64>>) -> Self {
         let mut heap = BinaryHeap::new();
         for (i, &t) in incs[..n].iter().enumerate() {
             heap.push(Reverse((t, i as u64, i as u32)));
@@ -82,7 +85,7 @@ struct BareHeapPeekMut(BareHeap);
 
 impl Hold for BareHeapPeekMut {
     const NAME: &'static str = "floor_heap_peek_mut";
-    fn build(n: usize, incs: &[u64]) -> Self {
+    fn build(n: usize, incs: &Arc<Vec<u64>>) -> Self {
         BareHeapPeekMut(BareHeap::build(n, incs))
     }
     #[inline]
@@ -123,7 +126,7 @@ impl Named for InlineRadixQueue {
 
 impl<Q: Backend + Named> Hold for Sched<Q> {
     const NAME: &'static str = Q::NAME;
-    fn build(n: usize, incs: &[u64]) -> Self {
+    fn build(n: usize, incs: &Arc<Vec<u64>>) -> Self {
         let mut s = Scheduler::new();
         for (i, &t) in incs[..n].iter().enumerate() {
             s.schedule_at(SimTime(t), i as u32)
@@ -146,7 +149,7 @@ impl<Q: Backend + Named> Hold for Sched<Q> {
     }
 }
 
-fn bench_engine<H: Hold>(c: &mut Criterion, incs: &[u64]) {
+fn bench_engine<H: Hold>(c: &mut Criterion, incs: &Arc<Vec<u64>>) {
     let mut group = c.benchmark_group("hold");
     group.throughput(Throughput::Elements(HOLDS_PER_ITER as u64));
     for n in SIZES {
@@ -168,7 +171,7 @@ fn bench_engine<H: Hold>(c: &mut Criterion, incs: &[u64]) {
 }
 
 /// Heap bytes per pending event after building `n` events.
-fn bytes_per_event<H: Hold>(n: usize, incs: &[u64]) -> f64 {
+fn bytes_per_event<H: Hold>(n: usize, incs: &Arc<Vec<u64>>) -> f64 {
     let before = CountingAlloc::live_bytes();
     let engine = H::build(n, incs);
     let bytes = CountingAlloc::live_bytes().saturating_sub(before);
@@ -184,8 +187,8 @@ mod nexosim_hold;
 #[cfg(feature = "peers")]
 impl Hold for nexosim_hold::NexosimHold {
     const NAME: &'static str = "nexosim_1.0_1thread";
-    fn build(n: usize, incs: &[u64]) -> Self {
-        nexosim_hold::NexosimHold::build(n, std::sync::Arc::new(incs.to_vec()))
+    fn build(n: usize, incs: &Arc<Vec<u64>>) -> Self {
+        nexosim_hold::NexosimHold::build(n, Arc::clone(incs))
     }
     fn hold(&mut self, k: usize, _incs: &[u64], pos: &mut usize) {
         *pos += self.hold(k) as usize;
@@ -195,24 +198,27 @@ impl Hold for nexosim_hold::NexosimHold {
 /// An engine built with `n` events and warmed up, as a closure doing `k` holds.
 type Runner<'a> = Box<dyn FnMut(usize) + 'a>;
 
-/// Every engine: its name, bytes per pending event, and a warmed-up runner.
+/// Every engine: its name, its criterion benchmarks, bytes per pending
+/// event, and a warmed-up runner.
 struct EngineFns {
     name: &'static str,
+    bench: fn(&mut Criterion, &Arc<Vec<u64>>),
     bytes: BytesPerEvent,
-    runner: for<'a> fn(usize, &'a [u64]) -> Runner<'a>,
+    runner: for<'a> fn(usize, &'a Arc<Vec<u64>>) -> Runner<'a>,
 }
 
 fn engine<H: Hold + 'static>() -> EngineFns {
     EngineFns {
         name: H::NAME,
+        bench: bench_engine::<H>,
         bytes: bytes_per_event::<H>,
         runner: runner::<H>,
     }
 }
 
-/// The engines of every table, floors first (`engines()[0]` is the floor
-/// every ratio divides by).
-fn engines() -> Vec<EngineFns> {
+/// Every engine, floors first (`all_engines()[0]` is the floor every ratio
+/// divides by): the one list that the criterion groups and every table use.
+fn all_engines() -> Vec<EngineFns> {
     #[allow(unused_mut)]
     let mut v = vec![
         engine::<BareHeap>(),
@@ -225,8 +231,13 @@ fn engines() -> Vec<EngineFns> {
     ];
     #[cfg(feature = "peers")]
     v.push(engine::<nexosim_hold::NexosimHold>());
-    // `HOLD_ENGINES=a,b`: only these (and the floor) in the memory and
-    // interleaved tables.
+    v
+}
+
+/// The engines of the tables: [`all_engines`], or with `HOLD_ENGINES=a,b`
+/// only these (and the floor) in the memory and interleaved tables.
+fn engines() -> Vec<EngineFns> {
+    let mut v = all_engines();
     if let Ok(only) = std::env::var("HOLD_ENGINES") {
         let only: Vec<&str> = only.split(',').map(str::trim).collect();
         v.retain(|e| e.name == BareHeap::NAME || only.contains(&e.name));
@@ -235,9 +246,9 @@ fn engines() -> Vec<EngineFns> {
 }
 
 /// Bytes per pending event of one engine at one N.
-type BytesPerEvent = fn(usize, &[u64]) -> f64;
+type BytesPerEvent = fn(usize, &Arc<Vec<u64>>) -> f64;
 
-fn memory_report(incs: &[u64]) {
+fn memory_report(incs: &Arc<Vec<u64>>) {
     println!(
         "heap bytes per pending event (live bytes after scheduling N events / N, growth slack included)"
     );
@@ -279,7 +290,7 @@ fn ratio_report() {
 /// engine doing the same number of holds per round. Reports each engine's
 /// median events per second and the median over rounds of its ratio to the
 /// floor in the same round, so load that drifts between rounds cancels out.
-fn interleaved_report(incs: &[u64]) -> Vec<f64> {
+fn interleaved_report(incs: &Arc<Vec<u64>>) -> Vec<f64> {
     const ROUNDS: usize = 15;
     println!(
         "\nhold model, interleaved rounds ({ROUNDS} per N): median events/s and median per-round ratio to floor_heap_pop_push"
@@ -335,7 +346,7 @@ fn interleaved_report(incs: &[u64]) -> Vec<f64> {
 }
 
 /// An engine built with `n` events and warmed up, as a closure doing `k` holds.
-fn runner<H: Hold + 'static>(n: usize, incs: &[u64]) -> Runner<'_> {
+fn runner<H: Hold + 'static>(n: usize, incs: &Arc<Vec<u64>>) -> Runner<'_> {
     let mut engine = H::build(n, incs);
     let mut pos = n;
     engine.hold(n.max(10_000), incs, &mut pos);
@@ -404,21 +415,17 @@ fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
 }
 
 fn main() {
-    let incs = hold_increments(INCREMENTS, 0x5EED);
+    // Shared, so that an engine which keeps the increments (NeXosim) holds a
+    // reference, not a copy counted as its own memory.
+    let incs = Arc::new(hold_increments(INCREMENTS, 0x5EED));
     if std::env::var_os("HOLD_SKIP_MEMORY").is_none() {
         memory_report(&incs);
     }
     if std::env::var_os("HOLD_INTERLEAVED_ONLY").is_none() {
         let mut c = Criterion::default().configure_from_args();
-        bench_engine::<BareHeap>(&mut c, &incs);
-        bench_engine::<BareHeapPeekMut>(&mut c, &incs);
-        bench_engine::<Sched<HeapQueue>>(&mut c, &incs);
-        bench_engine::<Sched<IndexedQueue>>(&mut c, &incs);
-        bench_engine::<Sched<RadixQueue>>(&mut c, &incs);
-        bench_engine::<Sched<AutoQueue>>(&mut c, &incs);
-        bench_engine::<Sched<InlineRadixQueue>>(&mut c, &incs);
-        #[cfg(feature = "peers")]
-        bench_engine::<nexosim_hold::NexosimHold>(&mut c, &incs);
+        for e in all_engines() {
+            (e.bench)(&mut c, &incs);
+        }
         c.final_summary();
         ratio_report();
     }

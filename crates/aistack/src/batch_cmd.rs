@@ -272,11 +272,9 @@ pub fn morris(
         levels,
         master_seed: seed,
         threads,
+        out: Some(out.clone()),
     };
     let rows = montecarlo::morris(&m, &o, &Bar::new())?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let path = out.join("morris.csv");
-    montecarlo::sensitivity::write_morris(&path, &o, &rows)?;
     let d = rows.len() as u64;
     println!(
         "{} model runs ({trajectories} trajectories × {} points, {levels}-level grid); outcome {outcome}",
@@ -302,7 +300,7 @@ pub fn morris(
             r.parameter, r.mu_star, r.mu, r.sigma
         );
     }
-    println!("Table in {}.", path.display());
+    println!("Table in {}.", out.join("morris.csv").display());
     Ok(())
 }
 

@@ -146,6 +146,21 @@ impl AtomicFile {
     }
 }
 
+/// Writes go to the temporary file (buffered); only [`AtomicFile::commit`]
+/// puts them at the destination, so a writer that fails half-way (the
+/// Parquet writer, say) leaves no partial file under the real name.
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.out.write_all(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
 /// Writes a CSV atomically from rows of string cells.
 pub fn write_csv(path: &Path, header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
     let mut file = AtomicFile::create(path)?;

@@ -10,8 +10,7 @@
 //! (bit-exact, unlike decimal text); names STRING; an outcome a run did not
 //! report is null (the empty CSV cell).
 
-use crate::error::io_err;
-use crate::outputs::{BANDS_HEADER, BandRow, RunsTable};
+use crate::outputs::{AtomicFile, BANDS_HEADER, BandRow, RunsTable};
 use crate::store::RunRecord;
 use crate::{McError, Result};
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
@@ -19,8 +18,6 @@ use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
-use std::fs::File;
-use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -61,12 +58,11 @@ impl Column {
     }
 }
 
-/// A Parquet file being written under a temporary name; [`close`](Self::close)
-/// fsyncs and renames it into place. The schema comes from the first row group's columns.
+/// A Parquet file being written through an [`AtomicFile`] (a temporary name
+/// beside the destination); [`close`](Self::close) writes the footer, fsyncs
+/// and renames it into place. The schema comes from the first row group's columns.
 struct TableWriter {
-    path: PathBuf,
-    tmp: PathBuf,
-    writer: SerializedFileWriter<BufWriter<File>>,
+    writer: SerializedFileWriter<AtomicFile>,
 }
 
 fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> McError + '_ {
@@ -75,8 +71,6 @@ fn pq_err(path: &Path) -> impl Fn(parquet::errors::ParquetError) -> McError + '_
 
 impl TableWriter {
     fn create(path: &Path, names: &[String], template: &[Column]) -> Result<TableWriter> {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
         let fields = names
             .iter()
             .zip(template)
@@ -89,22 +83,15 @@ impl TableWriter {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let file = File::create(&tmp).map_err(io_err(&tmp))?;
-        let writer = SerializedFileWriter::new(
-            BufWriter::with_capacity(1 << 16, file),
-            Arc::new(schema),
-            Arc::new(props),
-        )
-        .map_err(pq_err(path))?;
-        Ok(TableWriter {
-            path: path.to_path_buf(),
-            tmp,
-            writer,
-        })
+        let file = AtomicFile::create(path)?;
+        let writer =
+            SerializedFileWriter::new(file, Arc::new(schema), Arc::new(props)).map_err(pq_err(path))?;
+        Ok(TableWriter { writer })
     }
 
     fn row_group(&mut self, columns: Vec<Column>) -> Result<()> {
-        let path = self.path.as_path();
+        let path = self.writer.inner().path().to_path_buf();
+        let path = path.as_path();
         let mut rg = self.writer.next_row_group().map_err(pq_err(path))?;
         for col in columns {
             let mut cw = rg.next_column().map_err(pq_err(path))?.ok_or_else(|| {
@@ -131,15 +118,10 @@ impl TableWriter {
         Ok(())
     }
 
+    /// Writes the footer, then commits the file (flush, fsync, rename).
     fn close(self) -> Result<()> {
-        let TableWriter { path, tmp, writer } = self;
-        let buf = writer.into_inner().map_err(pq_err(&path))?;
-        let file = buf.into_inner().map_err(|e| McError::Io {
-            path: tmp.clone(),
-            source: e.into_error(),
-        })?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        std::fs::rename(&tmp, &path).map_err(io_err(&path))
+        let path = self.writer.inner().path().to_path_buf();
+        self.writer.into_inner().map_err(pq_err(&path))?.commit()
     }
 }
 
@@ -262,12 +244,7 @@ impl TimeseriesParquet {
             .iter()
             .map(|i| ByteArray::from(i.date.as_str()))
             .collect();
-        let kn = keys.len().max(1);
-        for (idx, &v) in s.values().iter().enumerate() {
-            if v.is_nan() {
-                continue;
-            }
-            let (k, i) = (idx % kn, idx / kn);
+        for (k, i, v) in s.indexed_points() {
             self.run.push(rec.run as i64);
             self.time_year.push(s.instants()[i].time_year);
             self.date.push(dates[i].clone());
@@ -301,6 +278,7 @@ mod tests {
     use crate::{BatchOptions, NoProgress, run_batch};
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::{Field, Row};
+    use std::fs::File;
 
     fn rows(path: &Path) -> Vec<Row> {
         let r = SerializedFileReader::new(File::open(path).unwrap()).unwrap();
@@ -345,6 +323,30 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Until `close`, the rows written so far sit under a temporary name: the
+    /// destination either does not exist or is a complete file.
+    #[test]
+    fn a_table_appears_under_its_name_only_when_closed() {
+        let dir = std::env::temp_dir().join(format!("mc-parquet-atomic-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.parquet");
+        let names = ["run".to_string(), "value".to_string()];
+        let cols = || vec![Column::Int64(vec![0, 1]), Column::Double(vec![0.5, 2.0])];
+        let mut w = TableWriter::create(&path, &names, &cols()).unwrap();
+        w.row_group(cols()).unwrap();
+        assert!(!path.exists(), "a half-written table is visible under its name");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "the temporary file");
+        w.close().unwrap();
+        assert_eq!(rows(&path).len(), 2);
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "the temporary file is gone"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

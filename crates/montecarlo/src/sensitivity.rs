@@ -166,6 +166,8 @@ pub struct MorrisOptions {
     pub master_seed: u64,
     /// Worker threads (`None`: every core).
     pub threads: Option<usize>,
+    /// Where to write `morris.csv`, if anywhere.
+    pub out: Option<PathBuf>,
 }
 
 /// Morris statistics of one parameter (units: outcome unit per unit of probability).
@@ -233,7 +235,7 @@ pub fn morris<M: Model + ?Sized>(
             acc[j].1 += e.abs();
         }
     }
-    Ok(params
+    let rows: Vec<MorrisRow> = params
         .iter()
         .zip(acc)
         .map(|(p, (w, abs))| MorrisRow {
@@ -242,12 +244,17 @@ pub fn morris<M: Model + ?Sized>(
             mu_star: abs / w.count().max(1) as f64,
             sigma: w.sd(),
         })
-        .collect())
+        .collect();
+    if let Some(dir) = &o.out {
+        std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
+        write_morris(&dir.join("morris.csv"), o, &rows)?;
+    }
+    Ok(rows)
 }
 
 /// Writes `morris.csv`: `outcome,parameter,trajectories,levels,mu,mu_star,sigma`, one row
 /// per parameter in model order (μ, μ*, σ in outcome units per unit of probability).
-pub fn write_morris(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<()> {
+fn write_morris(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<()> {
     write_csv(
         path,
         &[
@@ -440,25 +447,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     let rank_rows = rank_sensitivity(&table);
     if let Some(dir) = &o.out {
         std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
-        write_csv(
-            &dir.join("sobol.csv"),
-            &[
-                "outcome",
-                "parameter",
-                "s1",
-                "s1_low",
-                "s1_high",
-                "st",
-                "st_low",
-                "st_high",
-            ]
-            .map(String::from),
-            out_rows.iter().map(|r| {
-                let mut v = vec![o.outcome.clone(), r.parameter.clone()];
-                v.extend([r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high].map(num));
-                v
-            }),
-        )?;
+        write_sobol(&dir.join("sobol.csv"), &o.outcome, &out_rows)?;
         write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
     }
     Ok(SobolReport {
@@ -468,4 +457,28 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         rows: out_rows,
         rank_rows,
     })
+}
+
+/// Writes `sobol.csv`: `outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high`, one row
+/// per parameter in model order (indices with their 95% bootstrap intervals).
+fn write_sobol(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<()> {
+    write_csv(
+        path,
+        &[
+            "outcome",
+            "parameter",
+            "s1",
+            "s1_low",
+            "s1_high",
+            "st",
+            "st_low",
+            "st_high",
+        ]
+        .map(String::from),
+        rows.iter().map(|r| {
+            let mut v = vec![outcome.to_string(), r.parameter.clone()];
+            v.extend([r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high].map(num));
+            v
+        }),
+    )
 }

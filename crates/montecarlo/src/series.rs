@@ -14,6 +14,7 @@
 //! order (the `stack` recorder does), that is exactly the order it reported.
 
 use crate::model::SeriesPoint;
+use stack::output::KeyInterner;
 use std::collections::HashMap;
 
 /// One (metric, entity) key of a series.
@@ -143,64 +144,41 @@ impl Series {
 
     /// The reported points in canonical order (instant by instant, keys in key order).
     pub fn points(&self) -> impl Iterator<Item = PointRef<'_>> {
+        self.indexed_points().map(move |(key, instant, value)| PointRef {
+            key: &self.keys[key],
+            instant: &self.instants[instant],
+            value,
+        })
+    }
+
+    /// The reported points in canonical order as (index into [`keys`](Self::keys),
+    /// index into [`instants`](Self::instants), value): the one walk of the
+    /// values' layout, for writers that convert each key and instant once.
+    pub fn indexed_points(&self) -> impl Iterator<Item = (usize, usize, f64)> + '_ {
         let k = self.keys.len().max(1);
         self.values
             .iter()
             .enumerate()
             .filter(|(_, v)| !v.is_nan())
-            .map(move |(idx, &value)| PointRef {
-                key: &self.keys[idx % k],
-                instant: &self.instants[idx / k],
-                value,
-            })
+            .map(move |(idx, &value)| (idx % k, idx / k, value))
     }
 }
 
 /// Collects points into a [`Series`], interning keys and instants as they come.
 ///
 /// A model that reports keys in the same order at every instant hits a
-/// one-comparison fast path; any other order falls back to a hash lookup.
+/// one-comparison fast path; any other order falls back to a hash lookup
+/// (keys through the stack recorder's [`KeyInterner`]).
 #[derive(Debug, Default)]
 pub struct SeriesBuilder {
-    keys: Vec<SeriesKey>,
-    key_index: HashMap<String, HashMap<String, u32>>,
+    keys: KeyInterner,
     instants: Vec<Instant>,
     instant_index: HashMap<u64, u32>,
     points: Vec<(u32, u32, f64)>,
-    last_key: Option<u32>,
     last_instant: Option<u32>,
 }
 
 impl SeriesBuilder {
-    fn key_id(&mut self, metric: &str, entity: &str) -> u32 {
-        let n = self.keys.len();
-        if n > 0 {
-            let guess = self.last_key.map_or(0, |k| (k as usize + 1) % n);
-            let k = &self.keys[guess];
-            if k.metric == metric && k.entity == entity {
-                self.last_key = Some(guess as u32);
-                return guess as u32;
-            }
-        }
-        let id = match self.key_index.get(metric).and_then(|m| m.get(entity)) {
-            Some(&id) => id,
-            None => {
-                let id = self.keys.len() as u32;
-                self.keys.push(SeriesKey {
-                    metric: metric.to_string(),
-                    entity: entity.to_string(),
-                });
-                self.key_index
-                    .entry(metric.to_string())
-                    .or_default()
-                    .insert(entity.to_string(), id);
-                id
-            }
-        };
-        self.last_key = Some(id);
-        id
-    }
-
     fn instant_id(&mut self, time_year: f64, date: &str) -> u32 {
         if let Some(i) = self.last_instant
             && self.instants[i as usize].time_year.to_bits() == time_year.to_bits()
@@ -221,7 +199,7 @@ impl SeriesBuilder {
 
     /// Adds one point: `value` of `metric` for `entity` at `time_year` (`date`).
     pub fn push(&mut self, time_year: f64, date: &str, metric: &str, entity: &str, value: f64) {
-        let k = self.key_id(metric, entity);
+        let k = self.keys.id(metric, entity);
         let i = self.instant_id(time_year, date);
         self.points.push((k, i, value));
     }
@@ -229,7 +207,13 @@ impl SeriesBuilder {
     /// The series; refuses a non-finite value or time, or a (key, instant) reported twice,
     /// naming the metric, entity and date.
     pub fn finish(self) -> Result<Series, String> {
-        Series::from_indexed(self.keys, self.instants, &self.points)
+        let keys = self
+            .keys
+            .into_keys()
+            .into_iter()
+            .map(|(metric, entity)| SeriesKey { metric, entity })
+            .collect();
+        Series::from_indexed(keys, self.instants, &self.points)
     }
 }
 
@@ -312,6 +296,12 @@ mod tests {
         );
         assert_eq!(s.value(0, 2), None);
         assert_eq!(s.value(1, 2), Some(4.0));
+        // The index walk skips the same absent point ((instant 0, key c)).
+        let indexed: Vec<(usize, usize, f64)> = s.indexed_points().collect();
+        assert_eq!(
+            indexed,
+            vec![(0, 0, 1.0), (1, 0, 2.0), (0, 1, 3.0), (1, 1, 5.0), (2, 1, 4.0)]
+        );
     }
 
     #[test]

@@ -85,14 +85,28 @@ impl Model for Linear {
 
 #[test]
 fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
+    let dir = std::env::temp_dir().join(format!("mc-morris-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
     let o = MorrisOptions {
         outcome: "y".into(),
         trajectories: 20,
         levels: 4,
         master_seed: 1,
         threads: Some(2),
+        out: Some(dir.clone()),
     };
     let rows = morris(&Linear, &o, &NoProgress).unwrap();
+    // The library writes `morris.csv` (as it writes `sobol.csv`): one row per parameter.
+    let csv = std::fs::read_to_string(dir.join("morris.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines[0], "outcome,parameter,trajectories,levels,mu,mu_star,sigma");
+    assert_eq!(lines.len(), 4, "{csv}");
+    assert!(
+        lines[1].starts_with("y,x1,20,4,") && lines[3].starts_with("y,x3,20,4,0.0,0.0,"),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = MorrisOptions { out: None, ..o };
     // EE = slope · Δx/Δu = slope · (high − low): 6, 1, 0 exactly, with no spread.
     for (row, want) in rows.iter().zip([6.0, 1.0, 0.0]) {
         assert!(

@@ -36,24 +36,75 @@ pub struct SeriesRow {
 /// gives the same rows by reference.
 #[derive(Clone, Debug, Default)]
 pub struct Samples {
-    /// (metric, entity), in order of first appearance.
-    keys: Vec<(String, String)>,
-    /// metric → entity → key, for keys that come out of the usual order.
-    key_index: HashMap<String, HashMap<String, u32>>,
+    /// (metric, entity) keys, in order of first appearance.
+    keys: KeyInterner,
     /// (fractional year, ISO date) of each sampling instant.
     instants: Vec<(f64, String)>,
     /// (key, instant, value) in emission order.
     points: Vec<(u32, u32, f64)>,
-    /// The key of the previous sample: the recorder emits the same keys in
-    /// the same order at every instant, so the next key is usually the next one.
-    last_key: Option<u32>,
 }
 
 /// Equal when they hold the same keys and instants (in the same order) and
 /// the same samples; the lookup state of the recorder is not compared.
 impl PartialEq for Samples {
     fn eq(&self, o: &Samples) -> bool {
-        self.keys == o.keys && self.instants == o.instants && self.points == o.points
+        self.keys.keys() == o.keys.keys() && self.instants == o.instants && self.points == o.points
+    }
+}
+
+/// Numbers (metric, entity) keys in order of first appearance, each key's
+/// strings stored once. Shared by [`Samples`] and montecarlo's series builder.
+///
+/// A recorder emits the same keys in the same order at every instant, so the
+/// key after the previous one is tried first (one comparison); any other
+/// order falls back to a hash lookup.
+#[derive(Clone, Debug, Default)]
+pub struct KeyInterner {
+    /// (metric, entity), in order of first appearance; a key's id is its index.
+    keys: Vec<(String, String)>,
+    /// metric → entity → id, for keys that come out of the usual order.
+    index: HashMap<String, HashMap<String, u32>>,
+    /// The id returned last.
+    last: Option<u32>,
+}
+
+impl KeyInterner {
+    /// The id of (`metric`, `entity`), a new one (the next index) if unseen.
+    #[inline]
+    pub fn id(&mut self, metric: &str, entity: &str) -> u32 {
+        let n = self.keys.len();
+        if n > 0 {
+            let guess = self.last.map_or(0, |k| (k as usize + 1) % n);
+            let (m, e) = &self.keys[guess];
+            if m == metric && e == entity {
+                self.last = Some(guess as u32);
+                return guess as u32;
+            }
+        }
+        let id = match self.index.get(metric).and_then(|m| m.get(entity)) {
+            Some(&id) => id,
+            None => {
+                let id = n as u32;
+                self.keys.push((metric.to_string(), entity.to_string()));
+                self.index
+                    .entry(metric.to_string())
+                    .or_default()
+                    .insert(entity.to_string(), id);
+                id
+            }
+        };
+        self.last = Some(id);
+        id
+    }
+
+    /// The keys as (metric, entity), indexed by id.
+    pub fn keys(&self) -> &[(String, String)] {
+        &self.keys
+    }
+
+    /// The keys as (metric, entity), indexed by id, without the lookup state.
+    pub fn into_keys(self) -> Vec<(String, String)> {
+        self.keys
     }
 }
 
@@ -84,39 +135,13 @@ impl Samples {
         if self.instants.is_empty() {
             self.begin_instant(0.0, String::new());
         }
-        let key = self.key_id(metric, entity);
+        let key = self.keys.id(metric, entity);
         self.points.push((key, self.instants.len() as u32 - 1, value));
-    }
-
-    fn key_id(&mut self, metric: &str, entity: &str) -> u32 {
-        let n = self.keys.len();
-        if n > 0 {
-            let guess = self.last_key.map_or(0, |k| (k as usize + 1) % n);
-            let (m, e) = &self.keys[guess];
-            if m == metric && e == entity {
-                self.last_key = Some(guess as u32);
-                return guess as u32;
-            }
-        }
-        let id = match self.key_index.get(metric).and_then(|m| m.get(entity)) {
-            Some(&id) => id,
-            None => {
-                let id = n as u32;
-                self.keys.push((metric.to_string(), entity.to_string()));
-                self.key_index
-                    .entry(metric.to_string())
-                    .or_default()
-                    .insert(entity.to_string(), id);
-                id
-            }
-        };
-        self.last_key = Some(id);
-        id
     }
 
     /// The (metric, entity) keys, in order of first appearance.
     pub fn keys(&self) -> &[(String, String)] {
-        &self.keys
+        self.keys.keys()
     }
 
     /// The sampling instants as (fractional year, ISO date), in order.
@@ -142,7 +167,7 @@ impl Samples {
     /// The samples in the order they were recorded.
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = Sample<'_>> + ExactSizeIterator + '_ {
         self.points.iter().map(move |&(k, i, value)| {
-            let (metric, entity) = &self.keys[k as usize];
+            let (metric, entity) = &self.keys.keys()[k as usize];
             let (time_year, date) = &self.instants[i as usize];
             Sample {
                 time_year: *time_year,
@@ -217,7 +242,7 @@ pub fn write_timeseries<W: Write>(mut w: W, run: u64, samples: &Samples, header:
     // are formatted once (fixed-precision float formatting is slow: exact
     // decimal expansion); a line is assembled in one buffer and written whole.
     let keys: Vec<String> = samples
-        .keys
+        .keys()
         .iter()
         .map(|(m, e)| format!("{},{},", csv_field(m), csv_field(e)))
         .collect();
@@ -363,6 +388,27 @@ mod tests {
     }
 
     #[test]
+    fn interned_keys_are_numbered_in_order_of_first_appearance() {
+        let mut k = KeyInterner::default();
+        let ids: Vec<u32> = [
+            ("a", "x"),
+            ("b", "x"),
+            ("a", "x"),
+            ("b", "x"),
+            ("a", "y"),
+            ("b", "x"),
+            ("a", "x"),
+        ]
+        .iter()
+        .map(|(m, e)| k.id(m, e))
+        .collect();
+        assert_eq!(ids, [0, 1, 0, 1, 2, 1, 0]);
+        let want = [("a", "x"), ("b", "x"), ("a", "y")].map(|(m, e)| (m.to_string(), e.to_string()));
+        assert_eq!(k.keys(), want);
+        assert_eq!(k.into_keys(), want);
+    }
+
+    #[test]
     fn samples_keep_every_row_in_order_whatever_the_key_order() {
         let mut s = Samples::default();
         s.begin_instant(2025.0, "2025-01-01".into());
@@ -389,7 +435,7 @@ mod tests {
             ]
         );
         assert_eq!(s.len(), 6);
-        assert_eq!(s.keys.len(), 3);
+        assert_eq!(s.keys().len(), 3);
         let back: Samples = s.to_rows().iter().collect();
         assert!(back.iter().eq(s.iter()));
         assert_eq!(back, s);
