@@ -97,21 +97,6 @@ impl Walk {
     }
 }
 
-/// [`Duration::from_secs_f64`] in whole seconds, inlined: the failure walk
-/// rounds one `hazard / λ` per failure, and the call was a sixth of the
-/// walk's own instructions. The same operations; a test compares the two.
-#[inline(always)]
-fn round_secs(secs: f64) -> Option<u64> {
-    if (0.0..9.0e18).contains(&secs) {
-        let whole = secs as i64;
-        Some(whole as u64 + u64::from(secs - whole as f64 >= 0.5))
-    } else if (9.0e18..1.8e19).contains(&secs) {
-        Some(secs as u64)
-    } else {
-        None
-    }
-}
-
 /// A lab's failure process while its rates are constant.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FailureProcess {
@@ -309,7 +294,8 @@ impl Run {
         let restart_s = p.restart.map(|d| d.secs());
         while t < t1 {
             let fail_at = if lambda > 0.0 {
-                round_secs(w.hazard / lambda)
+                Duration::from_secs_f64(w.hazard / lambda)
+                    .map(Duration::secs)
                     .and_then(|d| t.checked_add(d))
                     .filter(|&at| at <= t1)
             } else {
@@ -563,52 +549,6 @@ mod tests {
                 );
                 t += c;
             }
-        }
-    }
-
-    proptest! {
-        /// The inlined rounding is `Duration::from_secs_f64`, in seconds.
-        #[test]
-        fn round_secs_is_from_secs_f64(
-            x in prop_oneof![
-                0.0..1e6f64,
-                0.0..1e20f64,
-                -1e3..1e3f64,
-                (0u64..1 << 40).prop_map(|n| n as f64 + 0.5),
-                proptest::num::f64::ANY,
-            ]
-        ) {
-            prop_assert_eq!(round_secs(x), Duration::from_secs_f64(x).map(|d| d.secs()));
-        }
-    }
-
-    #[test]
-    fn round_secs_edges() {
-        for x in [
-            0.0,
-            -0.0,
-            0.5,
-            0.49999999999999994,
-            1.5,
-            2.5,
-            4503599627370495.5,
-            4503599627370496.0,
-            9.0e18,
-            8.999999999999999e18,
-            1.8e19,
-            1.7999999999999998e19,
-            f64::MAX,
-            f64::MIN_POSITIVE,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NAN,
-            -1e-300,
-        ] {
-            assert_eq!(
-                round_secs(x),
-                Duration::from_secs_f64(x).map(|d| d.secs()),
-                "{x:e}"
-            );
         }
     }
 

@@ -75,16 +75,20 @@ impl Duration {
     }
     /// A duration of `days` (fractional, rounded to the nearest second).
     /// `None` if negative, not finite or too large.
+    #[inline]
     pub fn from_days_f64(days: f64) -> Option<Duration> {
         Self::from_secs_f64(days * SECS_PER_DAY as f64)
     }
     /// A duration of `years` Julian years (fractional, rounded to the nearest
     /// second). `None` if negative, not finite or too large.
+    #[inline]
     pub fn from_years_f64(years: f64) -> Option<Duration> {
         Self::from_secs_f64(years * SECS_PER_YEAR as f64)
     }
     /// A duration of `secs` seconds, rounded to the nearest second. `None` if
-    /// negative, not finite or too large for a `u64`.
+    /// negative, not finite or too large for a `u64`. Inlined across crates:
+    /// forced outages and training failures call it once per draw.
+    #[inline]
     pub fn from_secs_f64(secs: f64) -> Option<Duration> {
         // 1.8e19 is just below u64::MAX. Rounds half away from zero like
         // `f64::round`, without its libm call (forced outages and training
