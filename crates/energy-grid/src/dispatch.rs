@@ -17,10 +17,27 @@ impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
         let dt_h = self.dt_hours;
+        debug_assert!(
+            self.groups
+                .iter()
+                .zip(&self.hot)
+                .zip(&self.outage_due)
+                .all(|((g, h), &due)| {
+                    g.outages.as_ref().is_none_or(|o| {
+                        due == o.next_due && h.fraction.to_bits() == o.running_fraction().to_bits()
+                    })
+                }),
+            "every change of a group's units is synced to its running fraction and due time"
+        );
         let a = &self.ahead;
-        let due = a.start.checked_add(a.next as u64 * self.dt.secs());
-        if a.next == a.features.len() || due != Some(now.ticks()) {
+        if a.next == a.features.len() {
             self.compute_ahead(now);
+        } else if a
+            .base_tick
+            .checked_add((a.next - a.base_index) as u64 * self.dt.secs())
+            != Some(now.ticks())
+        {
+            self.rebase_ahead(now);
         }
         let k = self.ahead.next;
         self.ahead.next += 1;
@@ -198,21 +215,54 @@ impl Grid {
         Ok(())
     }
 
-    /// Computes the block of dispatch steps starting at `now` (see [`Ahead`]).
+    /// Computes the next block of dispatch steps, starting at `now` (see [`Ahead`]).
     fn compute_ahead(&mut self, now: SimTime) {
+        self.ahead.features.clear();
+        self.ahead.next = 0;
+        self.ahead_times_from(now, Ahead::STEPS);
         let a = &mut self.ahead;
+        let steps = a.features.len();
+        let rows = a
+            .states
+            .chunks_exact_mut(Ahead::STEPS)
+            .zip(a.fractions.chunks_exact_mut(Ahead::STEPS));
+        for (group, (states, fractions)) in self.weather.iter_mut().zip(rows) {
+            group.process.advance(group.rng.as_mut(), &mut states[..steps]);
+            group.process.availability(states, &a.features, fractions);
+        }
+    }
+
+    /// A dispatch at `now`, off the block's times: the rest of the block
+    /// (its weather states already drawn, one a dispatch) is re-timed from
+    /// `now` and its availabilities recomputed.
+    fn rebase_ahead(&mut self, now: SimTime) {
+        let (next, steps) = (self.ahead.next, self.ahead.features.len());
+        self.ahead.features.truncate(next);
+        self.ahead_times_from(now, steps);
+        let a = &mut self.ahead;
+        let rows = a
+            .states
+            .chunks_exact(Ahead::STEPS)
+            .zip(a.fractions.chunks_exact_mut(Ahead::STEPS));
+        for (group, (states, fractions)) in self.weather.iter().zip(rows) {
+            group
+                .process
+                .availability(&states[next..], &a.features[next..], &mut fractions[next..]);
+        }
+    }
+
+    /// Appends the time features of steps at `now`, `now + dt`, … to
+    /// `Ahead::features` until it holds `steps` (fewer if the clock would
+    /// overflow), and bases the block's times there.
+    fn ahead_times_from(&mut self, now: SimTime, steps: usize) {
+        let a = &mut self.ahead;
+        a.base_tick = now.ticks();
+        a.base_index = a.features.len();
         let half_step = 0.5 * self.dt.as_secs_f64();
-        a.start = now.ticks();
-        a.next = 0;
-        a.features.clear();
         let mut t = Some(now.ticks());
-        while let Some(ticks) = t.filter(|_| a.features.len() < Ahead::STEPS) {
+        while let Some(ticks) = t.filter(|_| a.features.len() < steps) {
             a.features.push(self.clock.features(ticks as f64 + half_step));
             t = ticks.checked_add(self.dt.secs());
-        }
-        for (w, group) in self.weather.iter_mut().enumerate() {
-            let out = &mut a.fractions[w * Ahead::STEPS..(w + 1) * Ahead::STEPS];
-            group.process.fill(&a.features, group.rng.as_mut(), out);
         }
     }
 
@@ -369,5 +419,54 @@ fn constant_until(path: &TimePath, now: SimTime) -> u64 {
         // Before the first point a path holds its first value.
         (scheduler::Interp::Linear, Some(_)) if next > 0 => now.ticks() + 1,
         (_, Some(p)) => p.0.ticks(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Grid, GridConfig, GridEvent, calendar_2025};
+    use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
+
+    /// Weather is computed ahead in blocks, but every dispatch must advance
+    /// every wind and hydro process by exactly one step at that dispatch's
+    /// own time (the middle of its interval), as stepping each process once
+    /// a dispatch would, even when a caller sends dispatches off the hourly
+    /// grid (here a second chain, from 5:20:34).
+    #[test]
+    fn each_dispatch_steps_each_weather_process_once_at_its_own_time() {
+        let config = GridConfig::example_seven_region(calendar_2025());
+        let mut grid = Grid::new(config, &RngStreams::new(5, 0)).expect("valid");
+        let mut reference = grid.weather.clone();
+        assert!(
+            reference.len() >= 10,
+            "the example has wind and hydro in most regions"
+        );
+        let mut agenda: Scheduler<GridEvent> = Scheduler::new();
+        grid.start(&mut agenda).expect("start");
+        agenda
+            .schedule_at(SimTime(5 * SECS_PER_HOUR + 1234), GridEvent::Dispatch)
+            .expect("scheduled");
+        let half_step = 0.5 * grid.dt.as_secs_f64();
+        let (mut signals, mut dispatches) = (Vec::new(), 0);
+        let end = SimTime(300 * SECS_PER_HOUR);
+        while let Some((t, event)) = agenda.next_event_until(end).expect("no budget") {
+            grid.handle(event, &mut agenda, &mut signals).expect("handled");
+            signals.clear();
+            if event != GridEvent::Dispatch {
+                continue;
+            }
+            dispatches += 1;
+            let f = grid.clock.features(t.ticks() as f64 + half_step);
+            for w in &mut reference {
+                let expected = w.process.step(&f, w.rng.as_mut());
+                let got = grid.hot[w.pos].fraction;
+                assert_eq!(got.to_bits(), expected.to_bits(), "group {} at {t:?}", w.pos);
+            }
+        }
+        assert_eq!(
+            dispatches,
+            301 + 295,
+            "hourly from 0 to 300 h, and the second chain"
+        );
     }
 }

@@ -387,6 +387,8 @@ impl Grid {
             hot,
             outage_due,
             ahead: Ahead {
+                features: Vec::with_capacity(Ahead::STEPS),
+                states: vec![0.0; weather.len() * Ahead::STEPS],
                 fractions: vec![0.0; weather.len() * Ahead::STEPS],
                 ..Ahead::default()
             },

@@ -106,12 +106,12 @@ impl Grid {
                 ..Sample::default()
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
-            for (i, g) in self.groups.iter().enumerate().take(r.merit.1).skip(r.merit.0) {
+            let (m0, m1) = r.merit;
+            for (g, h) in self.groups[m0..m1].iter().zip(&self.hot[m0..m1]) {
                 debug_assert_eq!(g.region as usize, ri);
-                let period_mwh = self.hot[i].period_mwh;
-                s.generation_mwh[g.technology.index()] += period_mwh;
-                s.capacity_mw[g.technology.index()] += self.hot[i].installed_mw;
-                s.emissions_t += period_mwh * g.emissions_t_per_mwh;
+                s.generation_mwh[g.technology.index()] += h.period_mwh;
+                s.capacity_mw[g.technology.index()] += h.installed_mw;
+                s.emissions_t += h.period_mwh * g.emissions_t_per_mwh;
             }
             emit_entity(&r.name, &s, &r.period, emit);
             for t in 0..7 {

@@ -215,8 +215,8 @@ pub(crate) struct GroupHot {
     pub installed_mw: f64,
     /// Available MW per installed MW, before droughts: 1 for firm groups
     /// without outages, the share of units running for groups with outages
-    /// (refreshed whenever their units change), the latest draw for solar,
-    /// wind and hydro.
+    /// (refreshed whenever their units change), this step's shape for solar
+    /// and this step's weather for wind and hydro.
     pub fraction: f64,
     /// Marginal cost, USD/MWh.
     pub cost: f64,
@@ -237,24 +237,34 @@ pub(crate) struct GroupHot {
 pub(crate) struct WeatherGroup {
     /// Position in `Grid::groups`.
     pub pos: usize,
+    /// The group's availability process.
     pub process: WeatherProcess,
+    /// Its own stream, `grid/<technology>/<group>`.
     pub rng: Box<StreamRng>,
 }
 
 /// Dispatch steps computed ahead, in blocks of [`Ahead::STEPS`]: each
-/// step's time features, and every weather group's availability (its own
-/// stream's draws, in the same order and with the same results as one step
-/// at a time). Dispatch steps fall every `Grid::dt` from the first, so step
-/// `k` of a block falls at `start + k·dt`.
+/// step's time features, every weather group's state (its own stream's
+/// draws, in the same order and with the same states as one step a
+/// dispatch) and its availability at that step's time. Dispatch steps fall
+/// every `Grid::dt`, so step `k ≥ base_index` of a block falls at
+/// `base_tick + (k − base_index)·dt`. A dispatch at another time (a caller
+/// may send one) re-bases the rest of the block there: the states stay,
+/// one a dispatch; the times and availabilities are recomputed.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Ahead {
-    /// Tick of the block's first step.
-    pub start: u64,
+    /// Tick of step `base_index`.
+    pub base_tick: u64,
+    /// The step that falls at `base_tick`.
+    pub base_index: usize,
     /// The next step of the block to dispatch (`features.len()`: none left).
     pub next: usize,
     /// Time features of the block's steps.
     pub features: Vec<TimeFeatures>,
-    /// Availability of weather group `w` at step `k`, at `w · STEPS + k`.
+    /// State of weather group `w` at step `k`, at `w · STEPS + k`.
+    pub states: Vec<f64>,
+    /// Availability (MW per installed MW, before droughts) of weather group
+    /// `w` at step `k`, at `w · STEPS + k`.
     pub fractions: Vec<f64>,
 }
 
@@ -270,6 +280,7 @@ impl Ahead {
 pub(crate) struct SolarGroup {
     /// Position in `Grid::groups`.
     pub pos: usize,
+    /// Its daily and seasonal shape.
     pub shape: SolarShape,
 }
 

@@ -481,8 +481,10 @@ fn a_retirement_larger_than_the_fleet_retires_what_there_is_and_units_on_outage_
 fn a_dispatch_off_the_hourly_grid_is_served_and_balances() {
     // Dispatch computes weather and time features ahead for steps one
     // interval apart. A caller may also send a dispatch at any instant (here
-    // a second chain of dispatches, 20 min 34 s after the hour): those steps
-    // are computed afresh, and every step still balances.
+    // a second chain of dispatches, 20 min 34 s after the hour): the rest of
+    // the block is re-timed from there, each step sees its own time of day,
+    // and every step still balances. (That the weather still advances one
+    // step a dispatch is checked inside the crate, in dispatch.rs.)
     let c = GridConfig::example_seven_region(calendar_2025());
     let (mut grid, mut agenda) = started(c, 5);
     agenda
@@ -515,5 +517,59 @@ fn a_dispatch_off_the_hourly_grid_is_served_and_balances() {
         dispatches,
         73 + 67,
         "hourly from 0 to 72 h inclusive, and the second chain"
+    );
+}
+
+#[test]
+fn units_built_and_retired_mid_run_count_from_the_next_dispatch() {
+    use energy_grid::RetirementConfig;
+    // A coal group of 300 MW units with outages (several units down most of
+    // the time) gains a unit's worth each month from a programme and loses
+    // 2,000 MW at day 100. After every dispatch its availability must be
+    // its installed capacity times the share of its units running then: a
+    // running fraction left stale by a change of units would break this.
+    let mut r = flat_region("r", 5_000.0);
+    let mut coal = firm("r-coal", Technology::Coal, 6_000.0, 30.0);
+    coal.unit_size_mw = 300.0;
+    coal.failure_rate_per_year = 3.0;
+    coal.repair_time_days = Dist::Exp { mean: 60.0 };
+    r.fleet.push(coal);
+    r.fleet.push(firm("r-gas", Technology::Gas, 10_000.0, 50.0));
+    let mut c = config(vec![r]);
+    c.programmes.push(ProgrammeConfig {
+        name: "coal build".into(),
+        technology: Technology::Coal,
+        region: "r".into(),
+        mw_per_year: TimePath::constant(3_600.0),
+    });
+    c.retirements.push(RetirementConfig {
+        name: "phase-out".into(),
+        group: "r-coal".into(),
+        mw: 2_000.0,
+        at: SimTime(100 * 24 * 3600),
+    });
+    let (mut grid, mut agenda) = started(c, 9);
+    let coal = grid.plant_group_id("r-coal").expect("coal");
+    let (mut checked, mut with_units_down) = (0, 0);
+    run(&mut grid, &mut agenda, hours(24 * 200), |g, _, _| {
+        let s = g.plant_group_state(coal).expect("state");
+        let running = f64::from(s.units_total - s.units_down) / f64::from(s.units_total);
+        assert_eq!(
+            s.available_mw.to_bits(),
+            (s.installed_mw * running).to_bits(),
+            "{s:?}"
+        );
+        checked += 1;
+        with_units_down += usize::from(s.units_down > 0);
+    });
+    let s = grid.plant_group_state(coal).expect("state");
+    assert_eq!(
+        s.installed_mw,
+        6_000.0 + 6.0 * 300.0 - 2_000.0,
+        "six monthly tranches, one retirement"
+    );
+    assert!(
+        checked > 4_000 && with_units_down > checked / 2,
+        "{with_units_down} of {checked}"
     );
 }
