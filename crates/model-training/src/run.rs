@@ -88,6 +88,19 @@ impl Walk {
         self.hazard = (self.hazard - lambda_per_s * dt).max(0.0);
     }
 
+    /// A restart that ends at `until`: the run is down from `t` to
+    /// `min(until, t1)` and, if the restart ends by `t1`, resumes then.
+    /// Returns where the interval now stands.
+    #[inline(always)]
+    fn restart_step(&mut self, t: u64, until: u64, t1: u64) -> u64 {
+        let end = until.min(t1);
+        self.down += secs_f64(end.saturating_sub(t));
+        if until <= t1 {
+            self.resume(until);
+        }
+        end
+    }
+
     /// [`Run::resume`] on the walk's locals.
     #[inline(always)]
     fn resume(&mut self, now: u64) {
@@ -265,14 +278,6 @@ impl Run {
         draw_hazard: &mut impl FnMut() -> f64,
     ) -> Progress {
         let (mut t, t1) = (t0.0, t1.0);
-        if t < t1
-            && let Some(until) = self.restarting_until
-        {
-            t = self.restart_step(t, until.0, t1);
-        }
-        if t >= t1 {
-            return Progress::default();
-        }
         // The walk keeps the run's state in locals (registers) and writes it
         // back once: `draw_hazard` is a call that is not inlined, across
         // which the fields of `self` were stored and reloaded at every failure.
@@ -287,6 +292,11 @@ impl Run {
             down: self.restart_down_s,
             restarting_until: self.restarting_until.map(|u| u.0),
         };
+        if t < t1
+            && let Some(until) = w.restarting_until
+        {
+            t = w.restart_step(t, until, t1);
+        }
         let mut out = Progress::default();
         let mut walked = 0u64;
         let lambda = p.lambda_per_s;
@@ -324,13 +334,7 @@ impl Run {
                 Some(until) => {
                     w.restarting_until = Some(until);
                     if t < t1 {
-                        // `Run::restart_step`.
-                        let end = until.min(t1);
-                        w.down += secs_f64(end.saturating_sub(t));
-                        if until <= t1 {
-                            w.resume(until);
-                        }
-                        t = end;
+                        t = w.restart_step(t, until, t1);
                     }
                 }
                 None => w.resume(t),
@@ -348,19 +352,6 @@ impl Run {
         out
     }
 
-    /// One step of a restart that ends at `until`, from `t` (< `t1`): the
-    /// downtime up to `min(until, t1)` is counted and the run resumes if
-    /// the restart ends by `t1`. Returns the new time.
-    #[inline]
-    fn restart_step(&mut self, t: u64, until: u64, t1: u64) -> u64 {
-        let end = until.min(t1);
-        self.restart_down_s += secs_f64(end.saturating_sub(t));
-        if until <= t1 {
-            self.resume(SimTime(until));
-        }
-        end
-    }
-
     /// A failure at the current instant: the work since the last checkpoint
     /// is lost. Returns the FLOP lost. (The failure walk does the same on
     /// its locals; this form stays as the reference of the tests.)
@@ -374,7 +365,9 @@ impl Run {
     }
 
     /// Resumes after a failure at `now`: a new checkpoint segment starts
-    /// from the restored state.
+    /// from the restored state. (The failure walk does the same on its
+    /// locals; this form stays as the reference of the tests.)
+    #[cfg(test)]
     pub fn resume(&mut self, now: SimTime) {
         self.restarting_until = None;
         self.segment_start = now;
