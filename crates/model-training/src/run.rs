@@ -279,8 +279,9 @@ impl Run {
     ) -> Progress {
         let (mut t, t1) = (t0.0, t1.0);
         // The walk keeps the run's state in locals (registers) and writes it
-        // back once: `draw_hazard` is a call that is not inlined, across
-        // which the fields of `self` were stored and reloaded at every failure.
+        // back once, so that no call on the failure path (the draw's block
+        // refill, or a `draw_hazard` that is not inlined) forces the fields
+        // of `self` to be stored and reloaded at every failure.
         let mut w = Walk {
             work: self.work_flop,
             integrated: self.integrated_flop,

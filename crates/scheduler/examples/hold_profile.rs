@@ -63,28 +63,25 @@ fn main() {
     }
     run_heap(n.max(10_000) * 2);
     run_sched(n.max(10_000) * 2);
+    let time = |run: &mut dyn FnMut(usize)| {
+        let t = Instant::now();
+        run(holds);
+        t.elapsed().as_secs_f64()
+    };
     let mut ratios = Vec::new();
-    for r in 0..rounds {
-        let (a, b);
-        if r % 2 == 0 {
-            let t = Instant::now();
-            run_heap(holds);
-            a = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            run_sched(holds);
-            b = t.elapsed().as_secs_f64();
+    for r in 0..rounds.max(1) {
+        // Alternate which goes first, so neither always runs on a warm cache.
+        let (a, b) = if r % 2 == 0 {
+            let a = time(&mut run_heap);
+            (a, time(&mut run_sched))
         } else {
-            let t = Instant::now();
-            run_sched(holds);
-            b = t.elapsed().as_secs_f64();
-            let t = Instant::now();
-            run_heap(holds);
-            a = t.elapsed().as_secs_f64();
-        }
+            let b = time(&mut run_sched);
+            (time(&mut run_heap), b)
+        };
         ratios.push((a / b, holds as f64 / a / 1e6, holds as f64 / b / 1e6));
     }
     ratios.sort_by(|x, y| x.0.total_cmp(&y.0));
-    let m = ratios[rounds / 2];
+    let m = ratios[ratios.len() / 2];
     println!(
         "n={n} median ratio {:.3} (heap {:.2} M/s, sched {:.2} M/s)",
         m.0, m.1, m.2
