@@ -1,7 +1,8 @@
-//! One dispatch step: availability, demand, merit order within each region,
-//! storage discharge, imports over links, storage charging, trade between
-//! neighbours, curtailment by priority, then the step's accounting and the
-//! load signals.
+//! One dispatch step: availability, demand, storage discharge where a
+//! region's own fleet falls short, the network-wide economic dispatch
+//! (every group's output and every link's flow at least cost; see
+//! `network`), storage charging from spare generation, curtailment by
+//! priority, then the step's accounting and the load signals.
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
@@ -88,13 +89,10 @@ impl Grid {
                 }
             }
             let demand = base + r.external_mw;
-            let mut remaining = demand;
-            let mut price = 0.0;
-            let mut available = 0.0;
             let (m0, m1) = r.merit;
-            let mut cursor = m1;
             let drought = r.drought_factor;
-            for (k, g) in self.hot[m0..m1].iter_mut().enumerate() {
+            let mut available = 0.0;
+            for g in &mut self.hot[m0..m1] {
                 let mw = if g.hydro {
                     g.installed_mw * g.fraction * drought
                 } else {
@@ -102,31 +100,14 @@ impl Grid {
                 };
                 g.available_mw = mw;
                 available += mw;
-                if remaining > 0.0 && mw > 0.0 {
-                    let take = mw.min(remaining);
-                    g.generation_mw = take;
-                    remaining -= take;
-                    price = g.cost;
-                    if remaining <= 0.0 && cursor == m1 {
-                        // The marginal group: spare capacity starts here (next_spare skips it if none).
-                        cursor = m0 + k;
-                    }
-                } else {
-                    g.generation_mw = 0.0;
-                    if cursor == m1 && mw > EPS_MW {
-                        cursor = m0 + k;
-                    }
-                }
             }
-            r.spare_cursor = cursor;
-            r.import_price = 0.0;
-            r.deficit_mw = if remaining > EPS_MW { remaining } else { 0.0 };
+            let short = demand - available;
+            r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
             let s = &r.storage;
             let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
             r.step = RegionBalance {
                 demand_mw: demand,
                 available_mw: available + discharge_cap,
-                price_usd_per_mwh: price,
                 ..RegionBalance::default()
             };
             if !(demand.is_finite() && available.is_finite()) {
@@ -138,8 +119,7 @@ impl Grid {
             }
         }
 
-        // 2. Storage discharge covers local deficits.
-        let mut any_deficit = false;
+        // 2. Storage discharge covers what the region's own fleet cannot.
         for r in &mut self.regions {
             if r.deficit_mw > 0.0 {
                 let s = &mut r.storage;
@@ -147,31 +127,24 @@ impl Grid {
                 if d > 0.0 {
                     s.soc_mwh = (s.soc_mwh - d * dt_h / s.one_way).max(0.0);
                     r.step.discharge_mw = d;
-                    r.deficit_mw -= d;
-                }
-                if r.deficit_mw <= EPS_MW {
-                    r.deficit_mw = 0.0;
-                } else {
-                    any_deficit = true;
                 }
             }
         }
 
-        // 3. Imports over links (the shortfall program, only when a region is short).
-        for l in &mut self.links {
-            l.flow_mw = 0.0;
-        }
-        if any_deficit && !self.links.is_empty() {
-            self.transport();
-        }
+        // 3. The network-wide economic dispatch: every group's output, every
+        // link's flow and what stays unserved, at least cost (see `network`).
+        self.economic_dispatch(now)?;
 
-        // 4. Storage charges from spare generation, cheapest first, up to its cost cap.
+        // 4. Storage charges from spare generation left in its own region,
+        // cheapest first, up to its cost cap (not in a step it discharged).
         for ri in 0..self.regions.len() {
-            let s = &self.regions[ri].storage;
+            let r = &mut self.regions[ri];
+            r.spare_cursor = r.merit.0;
+            let s = &r.storage;
             let headroom = s
                 .power_mw
                 .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
-            if headroom > EPS_MW {
+            if headroom > EPS_MW && r.step.discharge_mw == 0.0 {
                 let cap = s.charge_max_cost;
                 let taken = self.take_spare(ri, headroom, cap);
                 let r = &mut self.regions[ri];
@@ -181,12 +154,7 @@ impl Grid {
             }
         }
 
-        // 5. Trade: cheap generation displaces dearer generation across links.
-        if self.economic_trade && !self.links.is_empty() {
-            self.trade();
-        }
-
-        // 6. Curtailment by priority, then 7. accounting.
+        // 5. Curtailment by priority, then 6. accounting.
         for ri in 0..self.regions.len() {
             if self.regions[ri].deficit_mw > 0.0 {
                 self.curtail(ri);
@@ -194,7 +162,7 @@ impl Grid {
         }
         self.account(dt_h);
 
-        // 8. Signals for loads whose service changed. Nothing can have
+        // 7. Signals for loads whose service changed. Nothing can have
         // changed unless a load's request changed or some region curtailed
         // now or at the previous step (whose loads must be restored).
         let curtailed_now = self.regions.iter().any(|r| r.step.curtailed_mw > 0.0);
@@ -266,6 +234,78 @@ impl Grid {
         }
     }
 
+    /// Solves the step's network-wide economic dispatch and applies it:
+    /// group outputs, link flows (with exports, imports and losses), each
+    /// region's unserved demand (its deficit, curtailed next) and prices.
+    fn economic_dispatch(&mut self, now: SimTime) -> Result<(), GridError> {
+        let net = &mut self.network;
+        for (u, h) in net.group_upper_mut().iter_mut().zip(&self.hot) {
+            *u = h.available_mw;
+        }
+        for (d, r) in net.demand_mut().iter_mut().zip(&self.regions) {
+            *d = r.step.demand_mw - r.step.discharge_mw;
+        }
+        net.solve().map_err(|e| GridError::NotComputable {
+            what: "the network-wide economic dispatch".into(),
+            at_secs: now.ticks(),
+            detail: e.0.into(),
+        })?;
+        for (h, mw) in self.hot.iter_mut().zip(net.group_outputs()) {
+            h.generation_mw = mw;
+        }
+        for li in 0..self.links.len() {
+            let l = &mut self.links[li];
+            l.flow_mw = 0.0;
+            let (a, b) = (l.a as usize, l.b as usize);
+            for (forward, from, to) in [(true, a, b), (false, b, a)] {
+                let sent = net.flow_mw(li, forward);
+                if sent > 0.0 {
+                    let l = &mut self.links[li];
+                    l.flow_mw += if forward { sent } else { -sent };
+                    let loss = l.loss_fraction;
+                    self.regions[from].step.exports_mw += sent;
+                    let r = &mut self.regions[to].step;
+                    r.imports_mw += sent;
+                    r.losses_mw += sent * loss;
+                }
+            }
+        }
+        // Price: the cost of the dearest unit running in the region, or the
+        // delivered cost `c / (1 − loss)` of the dearest unit it imports
+        // from, carried along the flows (which form no cycle: a cycle would
+        // only lose power and pay for sending), so `n` rounds reach every region.
+        for (ri, r) in self.regions.iter_mut().enumerate() {
+            let unserved = net.unserved_mw(ri);
+            r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
+            let (m0, m1) = r.merit;
+            r.step.price_usd_per_mwh = self.hot[m0..m1]
+                .iter()
+                .rev()
+                .find(|g| g.generation_mw > EPS_MW)
+                .map_or(0.0, |g| g.cost);
+        }
+        for _ in 0..self.regions.len() {
+            let mut changed = false;
+            for l in &self.links {
+                let (from, to) = match l.flow_mw {
+                    f if f > 0.0 => (l.a as usize, l.b as usize),
+                    f if f < 0.0 => (l.b as usize, l.a as usize),
+                    _ => continue,
+                };
+                let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
+                let r = &mut self.regions[to].step;
+                if delivered > r.price_usd_per_mwh {
+                    r.price_usd_per_mwh = delivered;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Dispatches up to `amount_mw` of region `ri`'s spare capacity, cheapest
     /// first, from groups costing at most `max_cost`; returns the MW taken.
     pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> f64 {
@@ -290,21 +330,6 @@ impl Grid {
         }
         r.spare_cursor = pos;
         amount_mw - remaining
-    }
-
-    /// The cost of region `ri`'s cheapest spare capacity and how much of it there is.
-    pub(crate) fn next_spare(&mut self, ri: usize) -> Option<(f64, f64)> {
-        let r = &mut self.regions[ri];
-        let fl = &self.hot;
-        while r.spare_cursor < r.merit.1 {
-            let pos = r.spare_cursor;
-            let spare = fl[pos].available_mw - fl[pos].generation_mw;
-            if spare > EPS_MW {
-                return Some((fl[pos].cost, spare));
-            }
-            r.spare_cursor += 1;
-        }
-        None
     }
 
     /// Cuts region `ri`'s remaining deficit from its loads, class by class in

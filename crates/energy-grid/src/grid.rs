@@ -2,6 +2,7 @@
 //! the input methods the wiring calls, and read-only accessors.
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::network::{Network, SHORTFALL_FLOW_COST, TRADE_FLOW_COST};
 use crate::profiles::{Clock, DemandShape, Phase, SolarShape, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
@@ -19,8 +20,6 @@ pub struct Grid {
     pub(crate) dt_hours: f64,
     pub(crate) curtailment_order: Vec<LoadClass>,
     pub(crate) scarcity_price: f64,
-    /// Whether trade runs after the shortfall program (`GridConfig::economic_trade`).
-    pub(crate) economic_trade: bool,
     pub(crate) signal_tolerance_mw: f64,
     pub(crate) programme_interval: Duration,
     pub(crate) regions: Vec<RegionState>,
@@ -47,15 +46,8 @@ pub struct Grid {
     pub(crate) retirements: Vec<RetirementState>,
     pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
     pub(crate) drought_processes: Vec<DroughtProcess>,
-    /// Buffers of the shortfall program.
-    pub(crate) lp: crate::transport::Lp,
-    /// Per region during trade: the position of its dearest running group.
-    pub(crate) trade_top: Vec<Option<usize>>,
-    /// Per region during trade: (cheapest spare cost, dearest running cost), USD/MWh.
-    pub(crate) trade_costs: Vec<(f64, f64)>,
-    /// The directions trade looks at, in order: `2·li` is link `li` from its
-    /// `a` end, `2·li + 1` from `b`, as (from, to, 1 − loss fraction).
-    pub(crate) trade_directions: Vec<(u32, u32, f64)>,
+    /// The network-wide economic dispatch, warm-started step to step.
+    pub(crate) network: Network,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
@@ -318,7 +310,6 @@ impl Grid {
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,
                 spare_cursor: merit_range.0,
-                import_price: 0.0,
                 period: Period::default(),
                 projects_pending: 0,
             });
@@ -366,12 +357,18 @@ impl Grid {
                 mw_per_year: p.mw_per_year.clone(),
             })
             .collect();
-        let n = regions.len();
-        let (groups_len, links_len) = (groups.len(), links.len());
-        let trade_directions = links
+        let ranges: Vec<_> = regions.iter().map(|r| r.merit).collect();
+        let group_cost: Vec<f64> = hot.iter().map(|h| h.cost).collect();
+        let link_specs: Vec<_> = links
             .iter()
-            .flat_map(|l| [(l.a, l.b), (l.b, l.a)].map(|(from, to)| (from, to, 1.0 - l.loss_fraction)))
+            .map(|l| (l.a, l.b, l.capacity_mw, l.loss_fraction))
             .collect();
+        let flow_cost = if config.economic_trade {
+            TRADE_FLOW_COST
+        } else {
+            SHORTFALL_FLOW_COST
+        };
+        let network = Network::new(&ranges, &group_cost, &link_specs, flow_cost);
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),
@@ -379,7 +376,6 @@ impl Grid {
             dt_hours,
             curtailment_order: config.curtailment_order,
             scarcity_price: config.scarcity_price_usd_per_mwh,
-            economic_trade: config.economic_trade,
             signal_tolerance_mw: config.served_signal_tolerance_mw,
             programme_interval: config.programme_interval,
             regions,
@@ -402,10 +398,7 @@ impl Grid {
             retirements,
             droughts,
             drought_processes,
-            lp: crate::transport::Lp::with_capacity(n, groups_len, links_len),
-            trade_top: vec![None; n],
-            trade_costs: vec![(0.0, 0.0); n],
-            trade_directions,
+            network,
             totals: RunTotals::default(),
             national_period: Period::default(),
             started: false,

@@ -14,12 +14,12 @@
 //!
 //! Each dispatch step (default hourly) computes availability (solar shape,
 //! AR(1) wind and hydro, units on forced outage, droughts), demand (non-AI
-//! shape and growth plus AI loads), then per region: merit order, storage
-//! discharge, imports over links (an exact transport program, solved only
-//! when some region is short; see the `transport` module), storage charging
-//! from spare generation, trade (cheap generation displacing a neighbour's
-//! dearer generation up to link limits), and curtailment by the configured
-//! class order. The step allocates nothing.
+//! shape and growth plus AI loads), storage discharge where a region's own
+//! fleet falls short, then one network-wide economic dispatch: every plant
+//! group's output and every link's flow at least cost, a small linear
+//! program warm-started from the previous step's basis (see the `network`
+//! module), then storage charging from spare generation and curtailment by
+//! the configured class order. The step allocates nothing.
 //!
 //! The model, its equations and what it leaves out: `docs/model/energy-grid.md`;
 //! sources of default numbers: `docs/calibration/energy-grid.md`.
@@ -52,10 +52,10 @@ mod defaults;
 mod dispatch;
 mod grid;
 mod metrics;
+mod network;
 mod outages;
 mod profiles;
 mod state;
-mod transport;
 mod validate;
 
 pub use config::{

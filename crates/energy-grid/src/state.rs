@@ -386,8 +386,6 @@ pub(crate) struct RegionState {
     pub step: RegionBalance,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
-    /// Dearest cost of the generation this region imported this step, USD/MWh.
-    pub import_price: f64,
     /// Position in the merit order of the cheapest group with spare capacity.
     pub spare_cursor: usize,
     pub period: Period,

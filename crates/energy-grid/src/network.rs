@@ -1,0 +1,829 @@
+//! Network-wide economic dispatch: one linear program per dispatch step,
+//! warm-started from the previous step's optimal basis.
+//!
+//! **The program.** Rows: one balance per region `r`,
+//! `Σ_{g in r} x_g + Σ_{l into r} (1 − loss_l) f_l − Σ_{l out of r} f_l + u_r = D_r`,
+//! where `D_r` is the region's demand net of storage discharge. Columns:
+//! `x_g ∈ [0, A_g]`, the output of plant group `g` (its availability this
+//! step); `f_l ∈ [0, cap_l]`, the power sent into link `l` in one direction
+//! (two columns per link); `u_r ≥ 0`, demand left unserved. Objective:
+//! minimise `Σ c_g x_g + κ Σ f_l + VOLL Σ u_r`, with `VOLL` = 1e8 USD/MWh
+//! (marginal costs are at most 1e5 USD/MWh, so served energy comes first)
+//! and `κ` the cost per MW sent: 1e-3 USD/MWh when regions trade (a
+//! tie-break: among equal-cost answers the one with fewer hops and less loss
+//! wins, and no link carries power both ways), or 1e6 USD/MWh when they do
+//! not (`GridConfig::economic_trade` off: links then carry power only where
+//! a region would otherwise curtail).
+//!
+//! **The method.** The bounded-variable dual simplex on the revised form:
+//! the basis inverse `B⁻¹` is `n × n` for `n` regions, and every column has
+//! at most two nonzeros (a group or unserved column one, a link column
+//! two), so a row of `B⁻¹A` costs one or two lookups per column. A group's
+//! entry in that row is its region's, so the ratio test skips every region
+//! the row does not touch, and within a region (groups in merit order)
+//! only the groups nearest its dual price can enter. Between steps only the bounds (`A_g`)
+//! and the right-hand side (`D_r`) move; the costs do not, so the previous
+//! optimal basis stays dual feasible once each nonbasic group sits at the
+//! bound its reduced cost asks for (checked every step, since a group whose
+//! availability was zero, such as solar at night, may have sat at either).
+//! The basic values are recomputed from the new bounds (`B⁻¹` times a
+//! vector): if they are within their bounds the basis is still optimal and
+//! the step costs no pivot; otherwise dual simplex pivots restore primal
+//! feasibility (typically one or two: the marginal group of a region
+//! changes). The leaving row is the most infeasible; the entering column
+//! the smallest ratio `|d_j / α_j|`, ties to the largest `|α_j|`, then the
+//! lowest column. After many pivots in one solve it switches to Bland's
+//! rule (lowest indices), which cannot cycle. `B⁻¹` is rebuilt from the
+//! basis by Gauss–Jordan elimination every [`REFACTOR_PIVOTS`] pivots, so
+//! rounding does not accumulate. The first step starts from the basis of
+//! the `u_r` with every group at its upper bound (dual feasible: each
+//! group's reduced cost is `c_g − VOLL < 0`).
+//!
+//! Prices are not the program's duals: where a region is served exactly
+//! to a link's limit (common: a region without a fleet, a transit region)
+//! the dual is not unique and jumps to `VOLL`. The grid prices each region
+//! at the cost of the dearest unit run for it instead (see `dispatch`).
+
+use crate::dispatch::EPS_MW;
+
+/// Cost of unserved demand, USD/MWh: above any delivered cost.
+pub(crate) const VOLL: f64 = 1e8;
+/// Cost per MW sent into a link when regions trade, USD/MWh (a tie-break).
+pub(crate) const TRADE_FLOW_COST: f64 = 1e-3;
+/// Cost per MW sent into a link when they do not, USD/MWh: above every
+/// marginal cost, far below `VOLL`.
+pub(crate) const SHORTFALL_FLOW_COST: f64 = 1e6;
+/// Basic values this far outside their bounds are infeasible, MW.
+const PRIMAL_TOL: f64 = EPS_MW;
+/// Reduced costs within this of zero are zero, USD/MWh.
+const COST_TOL: f64 = 1e-7;
+/// Entries of `B⁻¹A` smaller than this are not pivots.
+const PIVOT_TOL: f64 = 1e-9;
+/// `B⁻¹` is rebuilt from the basis after this many pivots.
+pub(crate) const REFACTOR_PIVOTS: u32 = 64;
+
+/// Where a column stands: a basic column holds its row; these two mark a
+/// nonbasic column at zero and at its upper bound. (Plain integers: the
+/// status is compared in every inner loop.)
+const LOWER: u32 = u32::MAX - 1;
+const UPPER: u32 = u32::MAX;
+
+/// The best entering column found so far by the ratio test.
+struct Candidate {
+    column: usize,
+    ratio: f64,
+    alpha: f64,
+}
+
+impl Candidate {
+    const NONE: Candidate = Candidate {
+        column: usize::MAX,
+        ratio: f64::INFINITY,
+        alpha: 0.0,
+    };
+
+    /// Takes column `j` if its ratio is smaller; on an exact tie, if its
+    /// `|α|` is larger (numerically safer), or under Bland's rule if it comes
+    /// first. (No tolerance on ties: costs differ by as little as a link's
+    /// tie-break times its loss, 1e-3 × 0.03 USD/MWh, on duals of up to
+    /// `VOLL`, and a tolerance would let such a column's reduced cost turn
+    /// negative.)
+    #[inline]
+    fn offer(&mut self, j: usize, ratio: f64, alpha: f64, bland: bool) {
+        let better = ratio < self.ratio
+            || (ratio == self.ratio
+                && if bland {
+                    j < self.column
+                } else {
+                    alpha > self.alpha
+                });
+        if better {
+            *self = Candidate {
+                column: j,
+                ratio,
+                alpha,
+            };
+        }
+    }
+}
+
+/// The dispatch program did not reach an optimum (numerical trouble).
+#[derive(Debug)]
+pub(crate) struct Unsolved(pub &'static str);
+
+/// A link direction: power sent from row `from` arrives in row `to` times `gain`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Arc {
+    from: u32,
+    to: u32,
+    gain: f64,
+}
+
+/// The program's data, its current basis and the buffers of a solve (no
+/// allocation per step). Columns: groups (in `Grid::groups` order, region
+/// by region, each region's in merit order), then link `l` from its `a`
+/// end (`groups + 2l`) and from its `b` end (`groups + 2l + 1`), then each
+/// region's unserved demand.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Network {
+    /// Regions (rows).
+    n: usize,
+    /// Each region's range of group columns.
+    ranges: Vec<(usize, usize)>,
+    /// Marginal cost of each group, USD/MWh.
+    group_cost: Vec<f64>,
+    /// Link directions, two per link.
+    arcs: Vec<Arc>,
+    /// Cost per MW sent into a link, USD/MWh.
+    flow_cost: f64,
+    /// Upper bound of each column, MW (`INFINITY` for unserved demand).
+    upper: Vec<f64>,
+    /// [`LOWER`], [`UPPER`] or the row of a basic column.
+    status: Vec<u32>,
+    /// Basic column of each row.
+    basis: Vec<u32>,
+    /// Cost of each row's basic column, USD/MWh.
+    basis_cost: Vec<f64>,
+    /// Region of each group.
+    group_region: Vec<u32>,
+    /// `B⁻¹`, row-major, `n × n`.
+    inv: Vec<f64>,
+    /// Duals `c_B B⁻¹`, USD/MWh.
+    y: Vec<f64>,
+    /// Right-hand side `D_r`, MW.
+    demand: Vec<f64>,
+    /// Basic values by row, MW.
+    value: Vec<f64>,
+    /// Scratch: right-hand side net of nonbasic columns at their upper bound.
+    rhs: Vec<f64>,
+    /// Scratch: the entering column `B⁻¹ A_q`.
+    w: Vec<f64>,
+    /// Scratch: the pivot row of `B⁻¹`.
+    rho: Vec<f64>,
+    /// Scratch: `B` while it is inverted, `n × n`.
+    b: Vec<f64>,
+    /// The duals changed since the groups were last settled.
+    duals_moved: bool,
+    /// Pivots since `B⁻¹` was last rebuilt.
+    since_refactor: u32,
+    /// Whether the program has a basis yet.
+    warm: bool,
+    /// Pivots over the program's life (for tests and profiling).
+    pub(crate) pivots: u64,
+}
+
+impl Network {
+    /// A program for regions whose groups are the column ranges `ranges`
+    /// (contiguous, in order, each in merit order), groups at marginal cost
+    /// `group_cost[g]` (USD/MWh), and links `(a, b, capacity MW, loss
+    /// fraction)`; `flow_cost` per MW sent (USD/MWh).
+    pub(crate) fn new(
+        ranges: &[(usize, usize)],
+        group_cost: &[f64],
+        links: &[(u32, u32, f64, f64)],
+        flow_cost: f64,
+    ) -> Network {
+        let n = ranges.len();
+        let groups = group_cost.len();
+        let mut upper = vec![0.0; groups];
+        let mut arcs = Vec::with_capacity(2 * links.len());
+        for &(a, b, cap, loss) in links {
+            for (from, to) in [(a, b), (b, a)] {
+                arcs.push(Arc {
+                    from,
+                    to,
+                    gain: 1.0 - loss,
+                });
+                upper.push(cap);
+            }
+        }
+        upper.extend(std::iter::repeat_n(f64::INFINITY, n));
+        Network {
+            n,
+            ranges: ranges.to_vec(),
+            group_cost: group_cost.to_vec(),
+            arcs,
+            flow_cost,
+            status: vec![LOWER; upper.len()],
+            basis_cost: vec![0.0; n],
+            group_region: ranges
+                .iter()
+                .enumerate()
+                .flat_map(|(r, &(g0, g1))| std::iter::repeat_n(r as u32, g1 - g0))
+                .collect(),
+            upper,
+            basis: vec![0; n],
+            inv: vec![0.0; n * n],
+            y: vec![0.0; n],
+            demand: vec![0.0; n],
+            value: vec![0.0; n],
+            rhs: vec![0.0; n],
+            w: vec![0.0; n],
+            rho: vec![0.0; n],
+            b: vec![0.0; n * n],
+            ..Network::default()
+        }
+    }
+
+    fn groups(&self) -> usize {
+        self.group_cost.len()
+    }
+
+    fn first_unserved(&self) -> usize {
+        self.groups() + self.arcs.len()
+    }
+
+    /// Column `j` as (row it takes from or `None`, row it delivers into,
+    /// gain, cost).
+    fn column(&self, j: usize) -> (Option<usize>, usize, f64, f64) {
+        let (g, a) = (self.groups(), self.first_unserved());
+        if j < g {
+            (None, self.group_region[j] as usize, 1.0, self.group_cost[j])
+        } else if j < a {
+            let arc = self.arcs[j - g];
+            (Some(arc.from as usize), arc.to as usize, arc.gain, self.flow_cost)
+        } else {
+            (None, j - a, 1.0, VOLL)
+        }
+    }
+
+    /// The upper bounds of the group columns (their availability), MW: set before each solve.
+    pub(crate) fn group_upper_mut(&mut self) -> &mut [f64] {
+        let g = self.groups();
+        &mut self.upper[..g]
+    }
+
+    /// Each region's demand net of storage discharge, MW: set before each solve.
+    pub(crate) fn demand_mut(&mut self) -> &mut [f64] {
+        &mut self.demand
+    }
+
+    /// The value of column `j` at the last solve, MW.
+    #[inline]
+    fn column_mw(&self, j: usize) -> f64 {
+        match self.status[j] {
+            LOWER => 0.0,
+            UPPER => self.upper[j],
+            row => self.value[row as usize].clamp(0.0, self.upper[j]),
+        }
+    }
+
+    /// Output of each plant group, MW, in group order.
+    pub(crate) fn group_outputs(&self) -> impl Iterator<Item = f64> + '_ {
+        let g = self.groups();
+        self.status[..g]
+            .iter()
+            .zip(&self.upper[..g])
+            .map(|(&s, &u)| match s {
+                LOWER => 0.0,
+                UPPER => u,
+                row => self.value[row as usize].clamp(0.0, u),
+            })
+    }
+
+    /// Power sent into link `l` from its `a` end (`forward`) or its `b` end, MW.
+    pub(crate) fn flow_mw(&self, l: usize, forward: bool) -> f64 {
+        self.column_mw(self.groups() + 2 * l + usize::from(!forward))
+    }
+
+    /// Demand of region `r` left unserved, MW.
+    pub(crate) fn unserved_mw(&self, r: usize) -> f64 {
+        self.column_mw(self.first_unserved() + r)
+    }
+
+    /// Starts from the basis of the unserved columns: `B⁻¹ = I`, every group
+    /// at its upper bound, every link empty (dual feasible).
+    fn cold_start(&mut self) {
+        let n = self.n;
+        let (g, first) = (self.groups(), self.first_unserved());
+        self.status[..g].fill(UPPER);
+        self.status[g..first].fill(LOWER);
+        self.inv.fill(0.0);
+        for r in 0..n {
+            self.basis[r] = (first + r) as u32;
+            self.status[first + r] = r as u32;
+            self.basis_cost[r] = VOLL;
+            self.inv[r * n + r] = 1.0;
+        }
+        self.since_refactor = 0;
+        self.refresh_duals();
+        self.duals_moved = true;
+        self.warm = true;
+    }
+
+    /// `y = c_B B⁻¹`.
+    fn refresh_duals(&mut self) {
+        let n = self.n;
+        self.y.fill(0.0);
+        for (row, &c) in self.inv.chunks_exact(n).zip(&self.basis_cost) {
+            for (yk, a) in self.y.iter_mut().zip(row) {
+                *yk += c * a;
+            }
+        }
+    }
+
+    /// Puts every nonbasic group at the bound its reduced cost `c_g − y_r`
+    /// asks for (upper if negative, lower if positive), which keeps the
+    /// basis dual feasible. Only groups whose range was zero can be out of
+    /// place: the ratio test keeps the others where they belong.
+    fn settle_groups(&mut self) {
+        for (&(g0, g1), &y) in self.ranges.iter().zip(&self.y) {
+            for (s, &c) in self.status[g0..g1].iter_mut().zip(&self.group_cost[g0..g1]) {
+                if *s >= LOWER {
+                    let d = c - y;
+                    *s = if d < -COST_TOL {
+                        UPPER
+                    } else if d > COST_TOL {
+                        LOWER
+                    } else {
+                        *s
+                    };
+                }
+            }
+        }
+        self.duals_moved = false;
+    }
+
+    /// Recomputes the basic values `B⁻¹ (D − Σ_{j at upper} u_j A_j)`.
+    fn basic_values(&mut self) {
+        let n = self.n;
+        let g = self.groups();
+        let rhs = &mut self.rhs[..n];
+        for ((r, &(g0, g1)), &d) in rhs.iter_mut().zip(&self.ranges).zip(&self.demand) {
+            let status = &self.status[g0..g1];
+            let upper = &self.upper[g0..g1];
+            let at_upper: f64 = status
+                .iter()
+                .zip(upper)
+                .map(|(&s, &u)| if s == UPPER { u } else { 0.0 })
+                .sum();
+            *r = d - at_upper;
+        }
+        let arc_status = &self.status[g..g + self.arcs.len()];
+        let arc_upper = &self.upper[g..g + self.arcs.len()];
+        for ((arc, &s), &v) in self.arcs.iter().zip(arc_status).zip(arc_upper) {
+            if s == UPPER {
+                rhs[arc.to as usize] -= arc.gain * v;
+                rhs[arc.from as usize] += v;
+            }
+        }
+        for (v, row) in self.value.iter_mut().zip(self.inv.chunks_exact(n)) {
+            *v = row.iter().zip(rhs.iter()).map(|(a, b)| a * b).sum();
+        }
+    }
+
+    /// Solves this step's program from the last optimal basis.
+    pub(crate) fn solve(&mut self) -> Result<(), Unsolved> {
+        if !self.warm {
+            self.cold_start();
+        }
+        if self.solve_warm().is_ok() {
+            return Ok(());
+        }
+        // Numerical trouble: start afresh once.
+        self.cold_start();
+        self.solve_warm()
+    }
+
+    fn solve_warm(&mut self) -> Result<(), Unsolved> {
+        let n = self.n;
+        let cols = self.upper.len();
+        // Groups whose availability was zero when the duals last moved may
+        // sit at either bound.
+        if self.duals_moved {
+            self.settle_groups();
+        }
+        let careful_after = 4 * (cols + n) + 50;
+        let give_up = careful_after + 50 * (cols + n);
+        let mut iteration = 0;
+        self.basic_values();
+        loop {
+            let bland = iteration >= careful_after;
+            // Leaving row: the most infeasible basic value (Bland: the lowest basic column).
+            let mut leave: Option<(usize, f64)> = None; // (row, signed infeasibility)
+            for i in 0..n {
+                let j = self.basis[i] as usize;
+                let x = self.value[i];
+                let excess = if x < -PRIMAL_TOL {
+                    x
+                } else if x > self.upper[j] + PRIMAL_TOL {
+                    x - self.upper[j]
+                } else {
+                    continue;
+                };
+                let better = match leave {
+                    None => true,
+                    Some((r, _)) if bland => self.basis[i] < self.basis[r],
+                    Some((_, e)) => excess.abs() > e.abs(),
+                };
+                if better {
+                    leave = Some((i, excess));
+                }
+            }
+            let Some((p, excess)) = leave else {
+                return Ok(());
+            };
+            if iteration >= give_up {
+                return Err(Unsolved("the dispatch program did not converge"));
+            }
+            iteration += 1;
+            let q = self
+                .entering(p, excess < 0.0, bland)
+                .ok_or(Unsolved("the dispatch program found no entering column"))?;
+            if !self.pivot(p, q, excess > 0.0) {
+                self.basic_values();
+            }
+        }
+    }
+
+    /// The dual ratio test for leaving row `p` (whose value must rise if
+    /// `need_up`): the nonbasic column that enters, if any. Moving column `j`
+    /// by `t` changes the leaving value by `−α_j t`; a column at zero may
+    /// rise and one at its upper bound may fall, and the one whose reduced
+    /// cost reaches zero first (smallest `|d_j / α_j|`) enters.
+    fn entering(&self, p: usize, need_up: bool, bland: bool) -> Option<usize> {
+        let n = self.n;
+        let rho = &self.inv[p * n..(p + 1) * n];
+        let mut best = Candidate::NONE;
+        for (r, &(g0, g1)) in self.ranges.iter().enumerate() {
+            let alpha = rho[r];
+            if alpha.abs() <= PIVOT_TOL {
+                continue;
+            }
+            // Every group of the region has the same α: groups at zero may
+            // enter if s > 0, groups at their upper bound if s < 0. Groups are
+            // in merit order and dual feasible (c ≥ y at zero, c ≤ y at the
+            // upper bound), so the nearest to y is the cheapest at zero or
+            // the dearest at the upper bound (the first of equal costs).
+            let s = if need_up { -alpha } else { alpha };
+            let y = self.y[r];
+            let mut pick: Option<(usize, f64)> = None;
+            for j in g0..g1 {
+                let status = self.status[j];
+                if self.upper[j] <= 0.0 {
+                    continue;
+                }
+                let d = self.group_cost[j] - y;
+                if s > 0.0 && status == LOWER {
+                    pick = Some((j, d.max(0.0)));
+                    break;
+                }
+                if s < 0.0 && status == UPPER && pick.is_none_or(|(_, best_d)| -d < best_d) {
+                    pick = Some((j, (-d).max(0.0)));
+                }
+            }
+            if let Some((j, d)) = pick {
+                best.offer(j, d / alpha.abs(), alpha.abs(), bland);
+            }
+            // The region's unserved demand (never at an upper bound).
+            if s > 0.0 {
+                best.offer(
+                    self.first_unserved() + r,
+                    (VOLL - y).max(0.0) / alpha.abs(),
+                    alpha.abs(),
+                    bland,
+                );
+            }
+        }
+        let g = self.groups();
+        let arc_status = &self.status[g..g + self.arcs.len()];
+        let y = &self.y[..n];
+        for (k, (arc, &status)) in self.arcs.iter().zip(arc_status).enumerate() {
+            let (to, from) = (arc.to as usize, arc.from as usize);
+            let alpha = arc.gain * rho[to] - rho[from];
+            let s = if need_up { -alpha } else { alpha };
+            // At zero it may rise (s > 0), at its capacity fall (s < 0).
+            let rises = status == LOWER;
+            if !(if rises { s > PIVOT_TOL } else { s < -PIVOT_TOL }) || status < LOWER {
+                continue;
+            }
+            let d = self.flow_cost - (arc.gain * y[to] - y[from]);
+            let d = if rises { d } else { -d };
+            best.offer(g + k, d.max(0.0) / alpha.abs(), alpha.abs(), bland);
+        }
+        (best.column != usize::MAX).then_some(best.column)
+    }
+
+    /// Column `q` enters the basis at row `p`; the leaving column goes to its
+    /// upper bound if `to_upper`, else to zero. The basic values follow the
+    /// entering column; false if they must be recomputed (the basis was
+    /// reset).
+    fn pivot(&mut self, p: usize, q: usize, to_upper: bool) -> bool {
+        let n = self.n;
+        let (from, to, gain, cost) = self.column(q);
+        for i in 0..n {
+            let row = &self.inv[i * n..(i + 1) * n];
+            self.w[i] = gain * row[to] - from.map_or(0.0, |f| row[f]);
+        }
+        let out = self.basis[p] as usize;
+        // Moving column q by θ moves the basic values by −θ·w; θ puts the
+        // leaving value on its bound.
+        let target = if to_upper { self.upper[out] } else { 0.0 };
+        let theta = (self.value[p] - target) / self.w[p];
+        let entering_value = if self.status[q] == UPPER {
+            self.upper[q]
+        } else {
+            0.0
+        } + theta;
+        for (v, &wi) in self.value.iter_mut().zip(&self.w) {
+            *v -= theta * wi;
+        }
+        self.value[p] = entering_value;
+        // The duals move along the old pivot row so that column q's reduced
+        // cost becomes zero (the other basic columns' stay zero).
+        let rho = &mut self.rho[..n];
+        rho.copy_from_slice(&self.inv[p * n..(p + 1) * n]);
+        let d_q = cost - (gain * self.y[to] - from.map_or(0.0, |f| self.y[f]));
+        let step = d_q / self.w[p];
+        for (y, &r) in self.y.iter_mut().zip(rho.iter()) {
+            *y += step * r;
+        }
+        self.status[out] = if to_upper { UPPER } else { LOWER };
+        self.basis[p] = q as u32;
+        self.basis_cost[p] = cost;
+        self.status[q] = p as u32;
+        self.pivots += 1;
+        self.since_refactor += 1;
+        self.duals_moved = true;
+        if self.since_refactor >= REFACTOR_PIVOTS {
+            if self.refactor().is_err() {
+                self.cold_start();
+                return false;
+            }
+            // Fresh duals from the fresh inverse.
+            self.refresh_duals();
+            return true;
+        }
+        // B⁻¹ ← E·B⁻¹: row p divided by the pivot, the others less their
+        // multiple of it.
+        let scale = 1.0 / self.w[p];
+        for v in rho.iter_mut() {
+            *v *= scale;
+        }
+        for (i, row) in self.inv.chunks_exact_mut(n).enumerate() {
+            if i == p {
+                row.copy_from_slice(rho);
+            } else {
+                let f = self.w[i];
+                if f != 0.0 {
+                    for (v, &pv) in row.iter_mut().zip(rho.iter()) {
+                        *v -= f * pv;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Rebuilds `B⁻¹` from the basis by Gauss–Jordan elimination with
+    /// partial pivoting.
+    fn refactor(&mut self) -> Result<(), Unsolved> {
+        let n = self.n;
+        self.b.fill(0.0);
+        for i in 0..n {
+            let (from, to, gain, _) = self.column(self.basis[i] as usize);
+            self.b[to * n + i] += gain;
+            if let Some(f) = from {
+                self.b[f * n + i] -= 1.0;
+            }
+        }
+        let (b, inv) = (&mut self.b, &mut self.inv);
+        inv.fill(0.0);
+        for i in 0..n {
+            inv[i * n + i] = 1.0;
+        }
+        for c in 0..n {
+            let pr = (c..n)
+                .max_by(|&x, &y| b[x * n + c].abs().total_cmp(&b[y * n + c].abs()))
+                .unwrap_or(c);
+            if b[pr * n + c].abs() <= PIVOT_TOL {
+                return Err(Unsolved("the dispatch basis became singular"));
+            }
+            for k in 0..n {
+                b.swap(c * n + k, pr * n + k);
+                inv.swap(c * n + k, pr * n + k);
+            }
+            let scale = 1.0 / b[c * n + c];
+            for k in 0..n {
+                b[c * n + k] *= scale;
+                inv[c * n + k] *= scale;
+            }
+            for r in 0..n {
+                let f = b[r * n + c];
+                if r != c && f != 0.0 {
+                    for k in 0..n {
+                        b[r * n + k] -= f * b[c * n + k];
+                        inv[r * n + k] -= f * inv[c * n + k];
+                    }
+                }
+            }
+        }
+        self.since_refactor = 0;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A random program: regions with groups (cost, region), links.
+    #[derive(Clone, Debug)]
+    struct Case {
+        ranges: Vec<(usize, usize)>,
+        costs: Vec<f64>,
+        links: Vec<(u32, u32, f64, f64)>,
+        flow_cost: f64,
+        /// Per step: each group's availability and each region's demand, MW.
+        steps: Vec<(Vec<f64>, Vec<f64>)>,
+    }
+
+    fn case() -> impl Strategy<Value = Case> {
+        // Costs from a small set, so that ties (and degenerate duals) are common.
+        let cost = prop::sample::select(vec![0.0, 0.0, 10.0, 20.0, 20.0, 35.0, 80.0]);
+        (
+            1usize..6,
+            prop::collection::vec(prop::collection::vec(cost, 0..5), 6),
+            any::<bool>(),
+        )
+            .prop_flat_map(|(n, mut fleets, trade)| {
+                fleets.truncate(n);
+                let mut ranges = Vec::new();
+                let mut costs = Vec::new();
+                for fleet in &mut fleets {
+                    // Groups of a region in merit order.
+                    fleet.sort_by(f64::total_cmp);
+                    ranges.push((costs.len(), costs.len() + fleet.len()));
+                    costs.extend(fleet.iter());
+                }
+                let groups = costs.len();
+                let link = (
+                    0..n as u32,
+                    0..n as u32,
+                    prop::sample::select(vec![0.0, 50.0, 100.0, 400.0]),
+                    prop::sample::select(vec![0.0, 0.03, 0.2]),
+                );
+                let links = prop::collection::vec(link, 0..(2 * n))
+                    .prop_map(|ls| ls.into_iter().filter(|l| l.0 != l.1).collect::<Vec<_>>());
+                let availability = prop::collection::vec(prop_oneof![Just(0.0), 0.0..500.0f64], groups);
+                let demand = prop::collection::vec(prop_oneof![Just(0.0), 0.0..900.0f64], n);
+                let steps = prop::collection::vec((availability, demand), 1..25);
+                (Just(ranges), Just(costs), links, steps).prop_map(move |(ranges, costs, links, steps)| {
+                    Case {
+                        ranges,
+                        costs,
+                        links,
+                        flow_cost: if trade {
+                            TRADE_FLOW_COST
+                        } else {
+                            SHORTFALL_FLOW_COST
+                        },
+                        steps,
+                    }
+                })
+            })
+    }
+
+    fn network(c: &Case) -> Network {
+        Network::new(&c.ranges, &c.costs, &c.links, c.flow_cost)
+    }
+
+    fn set_step(net: &mut Network, availability: &[f64], demand: &[f64]) {
+        net.group_upper_mut().copy_from_slice(availability);
+        net.demand_mut().copy_from_slice(demand);
+    }
+
+    fn objective(net: &Network) -> f64 {
+        (0..net.upper.len())
+            .map(|j| net.column(j).3 * net.column_mw(j))
+            .sum()
+    }
+
+    /// Checks that the solution is feasible and optimal by the LP's
+    /// optimality conditions, independently of how it was found: every
+    /// balance holds, every column is within its bounds, and with the
+    /// duals `y` every column that could rise has `d_j ≥ 0` and every
+    /// column that could fall has `d_j ≤ 0`.
+    fn assert_optimal(net: &Network) {
+        let n = net.n;
+        let mut balance = net.demand.clone();
+        for j in 0..net.upper.len() {
+            let x = net.column_mw(j);
+            let (from, to, gain, _) = net.column(j);
+            assert!(
+                x >= 0.0 && x <= net.upper[j] + 1e-6,
+                "column {j}: {x} outside [0, {}]",
+                net.upper[j]
+            );
+            balance[to] -= gain * x;
+            if let Some(f) = from {
+                balance[f] += x;
+            }
+        }
+        for (r, b) in balance.iter().enumerate().take(n) {
+            assert!(b.abs() < 1e-6, "region {r} does not balance by {b} MW");
+        }
+        // Fresh duals from a fresh inverse, so drift would show.
+        let mut fresh = net.clone();
+        fresh.refactor().expect("the basis is not singular");
+        fresh.refresh_duals();
+        for j in 0..net.upper.len() {
+            let (from, to, gain, cost) = net.column(j);
+            let d = cost - (gain * fresh.y[to] - from.map_or(0.0, |f| fresh.y[f]));
+            let x = net.column_mw(j);
+            // Tolerance relative to the duals' scale (VOLL where a region curtails).
+            let tol = 1e-9 * (1.0 + fresh.y.iter().fold(0.0f64, |m, y| m.max(y.abs())));
+            if x < net.upper[j] - 1e-6 {
+                assert!(d >= -tol, "column {j} could rise at reduced cost {d}");
+            }
+            if x > 1e-6 {
+                assert!(d <= tol, "column {j} could fall at reduced cost {d}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Warm-started step after step, every solution is feasible and
+        /// optimal, and costs what a solve from scratch costs.
+        #[test]
+        fn every_step_is_optimal_and_matches_a_cold_solve(c in case()) {
+            let mut warm = network(&c);
+            for (availability, demand) in &c.steps {
+                set_step(&mut warm, availability, demand);
+                warm.solve().expect("solved");
+                assert_optimal(&warm);
+                let mut cold = network(&c);
+                set_step(&mut cold, availability, demand);
+                cold.solve().expect("solved");
+                let (a, b) = (objective(&warm), objective(&cold));
+                // Each column may stand PRIMAL_TOL off its exact value.
+                let dearest = [&warm, &cold]
+                    .iter()
+                    .flat_map(|net| (0..net.upper.len()).filter(|&j| net.column_mw(j) > 0.0).map(|j| net.column(j).3))
+                    .fold(0.0f64, f64::max);
+                let tol = 1e-9 * b.abs() + warm.upper.len() as f64 * PRIMAL_TOL * dearest;
+                prop_assert!((a - b).abs() <= tol, "warm {a} against cold {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_unchanged_step_costs_no_pivot_and_a_changed_one_few() {
+        // Two regions: cheap coal in a, dear gas in b, a 300 MW link.
+        let mut net = Network::new(
+            &[(0, 1), (1, 2)],
+            &[20.0, 80.0],
+            &[(0, 1, 300.0, 0.0)],
+            TRADE_FLOW_COST,
+        );
+        set_step(&mut net, &[1_000.0, 1_000.0], &[500.0, 600.0]);
+        net.solve().expect("solved");
+        assert_optimal(&net);
+        // b imports the link's 300 MW and runs its gas for the rest.
+        assert!((net.flow_mw(0, true) - 300.0).abs() < 1e-9);
+        assert!((net.column_mw(1) - 300.0).abs() < 1e-9);
+        let first = net.pivots;
+        net.solve().expect("solved");
+        assert_eq!(net.pivots, first, "the same step again needs no pivot");
+        // More demand in b: still the same basis (its gas runs more).
+        set_step(&mut net, &[1_000.0, 1_000.0], &[500.0, 700.0]);
+        net.solve().expect("solved");
+        assert_eq!(net.pivots, first, "the marginal group absorbs the change");
+        assert!((net.column_mw(1) - 400.0).abs() < 1e-9);
+        // Demand in b below the link: the gas stops and the link is marginal.
+        set_step(&mut net, &[1_000.0, 1_000.0], &[500.0, 200.0]);
+        net.solve().expect("solved");
+        assert_optimal(&net);
+        assert!(net.pivots - first <= 2, "{} pivots", net.pivots - first);
+        assert!((net.flow_mw(0, true) - 200.0).abs() < 1e-9 && net.column_mw(1) == 0.0);
+    }
+
+    #[test]
+    fn the_inverse_is_rebuilt_and_stays_exact_over_many_pivots() {
+        // Demand swinging across the merit order forces pivots every step.
+        let ranges = [(0, 3), (3, 6), (6, 8)];
+        let costs = [0.0, 20.0, 60.0, 10.0, 30.0, 90.0, 5.0, 40.0];
+        let links = [(0, 1, 150.0, 0.03), (1, 2, 100.0, 0.0), (0, 2, 80.0, 0.1)];
+        let mut net = Network::new(&ranges, &costs, &links, TRADE_FLOW_COST);
+        for step in 0..2_000 {
+            let t = step as f64;
+            let availability: Vec<f64> = (0..8)
+                .map(|g| 200.0 + 150.0 * (0.37 * t + g as f64).sin())
+                .collect();
+            let demand: Vec<f64> = (0..3)
+                .map(|r| 400.0 + 350.0 * (0.21 * t + 2.0 * r as f64).cos())
+                .collect();
+            set_step(&mut net, &availability, &demand);
+            net.solve().expect("solved");
+            assert_optimal(&net);
+        }
+        assert!(
+            net.pivots > 2 * u64::from(REFACTOR_PIVOTS),
+            "{} pivots: the inverse was rebuilt along the way",
+            net.pivots
+        );
+    }
+}
