@@ -13,6 +13,11 @@ use scheduler::{SimTime, TimePath};
 
 /// Power below this is treated as zero, MW.
 pub(crate) const EPS_MW: f64 = 1e-6;
+/// A group or link carrying less than this does not set a price, MW: the
+/// dispatch program's values carry rounding of about 1e-11 of a region's
+/// demand (1e-6 MW at 100 GW), and a group "running" on rounding must not
+/// price a region at its cost.
+const PRICE_MIN_MW: f64 = 1e-3;
 
 impl Grid {
     /// Dispatches the interval starting at `now`.
@@ -281,15 +286,15 @@ impl Grid {
             r.step.price_usd_per_mwh = self.hot[m0..m1]
                 .iter()
                 .rev()
-                .find(|g| g.generation_mw > EPS_MW)
+                .find(|g| g.generation_mw > PRICE_MIN_MW)
                 .map_or(0.0, |g| g.cost);
         }
         for _ in 0..self.regions.len() {
             let mut changed = false;
             for l in &self.links {
                 let (from, to) = match l.flow_mw {
-                    f if f > 0.0 => (l.a as usize, l.b as usize),
-                    f if f < 0.0 => (l.b as usize, l.a as usize),
+                    f if f > PRICE_MIN_MW => (l.a as usize, l.b as usize),
+                    f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
                     _ => continue,
                 };
                 let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
@@ -481,6 +486,8 @@ mod tests {
                 continue;
             }
             dispatches += 1;
+            // Every step's network dispatch is optimal, by the LP's conditions.
+            crate::network::tests::assert_optimal(&grid.network);
             let f = grid.clock.features(t.ticks() as f64 + half_step);
             for w in &mut reference {
                 let expected = w.process.step(&f, w.rng.as_mut());

@@ -624,8 +624,52 @@ impl Network {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Checks that the solution is feasible and optimal by the LP's
+    /// optimality conditions, independently of how it was found: every
+    /// balance holds, every column is within its bounds, and with the
+    /// duals `y` every column that could rise has `d_j ≥ 0` and every
+    /// column that could fall has `d_j ≤ 0`.
+    pub(crate) fn assert_optimal(net: &Network) {
+        let n = net.n;
+        let mut balance = net.demand.clone();
+        for j in 0..net.upper.len() {
+            let x = net.column_mw(j);
+            let (from, to, gain, _) = net.column(j);
+            assert!(
+                x >= 0.0 && x <= net.upper[j] + 1e-6,
+                "column {j}: {x} outside [0, {}]",
+                net.upper[j]
+            );
+            balance[to] -= gain * x;
+            if let Some(f) = from {
+                balance[f] += x;
+            }
+        }
+        for (r, b) in balance.iter().enumerate().take(n) {
+            assert!(b.abs() < 1e-6, "region {r} does not balance by {b} MW");
+        }
+        // Fresh duals from a fresh inverse, so drift would show.
+        let mut fresh = net.clone();
+        fresh.refactor().expect("the basis is not singular");
+        fresh.refresh_duals();
+        for j in 0..net.upper.len() {
+            let (from, to, gain, cost) = net.column(j);
+            let d = cost - (gain * fresh.y[to] - from.map_or(0.0, |f| fresh.y[f]));
+            let x = net.column_mw(j);
+            // Tolerance relative to the duals' scale (VOLL where a region curtails).
+            let tol = 1e-9 * (1.0 + fresh.y.iter().fold(0.0f64, |m, y| m.max(y.abs())));
+            if x < net.upper[j] - 1e-6 {
+                assert!(d >= -tol, "column {j} could rise at reduced cost {d}");
+            }
+            if x > 1e-6 {
+                assert!(d <= tol, "column {j} could fall at reduced cost {d}");
+            }
+        }
+    }
+
     use proptest::prelude::*;
 
     /// A random program: regions with groups (cost, region), links.
@@ -698,49 +742,6 @@ mod tests {
         (0..net.upper.len())
             .map(|j| net.column(j).3 * net.column_mw(j))
             .sum()
-    }
-
-    /// Checks that the solution is feasible and optimal by the LP's
-    /// optimality conditions, independently of how it was found: every
-    /// balance holds, every column is within its bounds, and with the
-    /// duals `y` every column that could rise has `d_j ≥ 0` and every
-    /// column that could fall has `d_j ≤ 0`.
-    fn assert_optimal(net: &Network) {
-        let n = net.n;
-        let mut balance = net.demand.clone();
-        for j in 0..net.upper.len() {
-            let x = net.column_mw(j);
-            let (from, to, gain, _) = net.column(j);
-            assert!(
-                x >= 0.0 && x <= net.upper[j] + 1e-6,
-                "column {j}: {x} outside [0, {}]",
-                net.upper[j]
-            );
-            balance[to] -= gain * x;
-            if let Some(f) = from {
-                balance[f] += x;
-            }
-        }
-        for (r, b) in balance.iter().enumerate().take(n) {
-            assert!(b.abs() < 1e-6, "region {r} does not balance by {b} MW");
-        }
-        // Fresh duals from a fresh inverse, so drift would show.
-        let mut fresh = net.clone();
-        fresh.refactor().expect("the basis is not singular");
-        fresh.refresh_duals();
-        for j in 0..net.upper.len() {
-            let (from, to, gain, cost) = net.column(j);
-            let d = cost - (gain * fresh.y[to] - from.map_or(0.0, |f| fresh.y[f]));
-            let x = net.column_mw(j);
-            // Tolerance relative to the duals' scale (VOLL where a region curtails).
-            let tol = 1e-9 * (1.0 + fresh.y.iter().fold(0.0f64, |m, y| m.max(y.abs())));
-            if x < net.upper[j] - 1e-6 {
-                assert!(d >= -tol, "column {j} could rise at reduced cost {d}");
-            }
-            if x > 1e-6 {
-                assert!(d <= tol, "column {j} could fall at reduced cost {d}");
-            }
-        }
     }
 
     proptest! {
