@@ -327,10 +327,12 @@ pub struct GridConfig {
     pub scarcity_price_usd_per_mwh: f64,
     /// Smallest change of a load's served MW that is signalled, MW (≥ 0).
     pub served_signal_tolerance_mw: f64,
-    /// Whether cheap spare generation displaces a neighbour's dearer
-    /// generation over links every step (economic trade; default on). Off,
-    /// links carry only what a short region needs: prices and emissions are
-    /// those of self-sufficient regions, and a step costs about 40 % less.
+    /// Whether cheap generation displaces a neighbour's dearer generation
+    /// over links every step (economic trade; default on): the step's
+    /// dispatch is then least cost over the whole network. Off, links carry
+    /// power only where a region would otherwise curtail (sending costs
+    /// 1e6 USD/MWh in the dispatch program), so prices and emissions are
+    /// those of self-sufficient regions.
     pub economic_trade: bool,
 }
 

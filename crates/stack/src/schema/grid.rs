@@ -82,10 +82,11 @@ pub struct GridData {
     /// Random droughts that recur in a region.
     #[serde(default)]
     pub drought_processes: Vec<DroughtProcessData>,
-    /// Economic trade: cheap spare generation displaces a neighbour's dearer
-    /// generation over links every hour. Off, links carry only what a short
-    /// region needs (prices and emissions of self-sufficient regions; a run
-    /// is faster). Default: true.
+    /// Economic trade: cheap generation displaces a neighbour's dearer
+    /// generation over links every hour (the dispatch is least cost over the
+    /// whole network). Off, links carry power only where a region would
+    /// otherwise curtail (prices and emissions of self-sufficient regions).
+    /// Default: true.
     #[serde(default = "yes")]
     pub economic_trade: bool,
 }
