@@ -166,8 +166,10 @@ pub(crate) struct Network {
     rho: Vec<f64>,
     /// Scratch: `B` while it is inverted, `n × n`.
     b: Vec<f64>,
-    /// The duals changed since the groups were last settled.
-    duals_moved: bool,
+    /// Each region's dual when its groups were last settled (NaN: never, or
+    /// one of its groups has left the basis since). Settling is idempotent
+    /// while the dual stays put, so a region whose dual has not moved is skipped.
+    settled_y: Vec<f64>,
     /// Pivots since `B⁻¹` was last rebuilt.
     since_refactor: u32,
     /// Whether the program has a basis yet.
@@ -222,6 +224,7 @@ impl Network {
             basis: vec![0; n],
             inv: vec![0.0; n * n],
             y: vec![0.0; n],
+            settled_y: vec![f64::NAN; n],
             demand: vec![0.0; n],
             value: vec![0.0; n],
             rhs: vec![0.0; n],
@@ -317,7 +320,7 @@ impl Network {
         }
         self.since_refactor = 0;
         self.refresh_duals();
-        self.duals_moved = true;
+        self.settled_y.fill(f64::NAN);
         self.warm = true;
     }
 
@@ -339,55 +342,67 @@ impl Network {
     /// reduced cost `c_g − y_r` asks for (upper if negative, lower if
     /// positive), which keeps the basis dual feasible. Only groups whose
     /// range was zero can be out of place (the ratio test keeps the others
-    /// where they belong), so this is needed only after the duals moved.
+    /// where they belong), so this is needed only in regions whose dual
+    /// moved (or one of whose groups left the basis) since they were last
+    /// settled.
     fn basic_values(&mut self, settle: bool) {
         let n = self.n;
         let g = self.groups();
         let first_unserved = self.first_unserved();
         let (status, upper) = (&mut self.status[..], &self.upper[..]);
-        let (cost, y) = (&self.group_cost[..g], &self.y[..n]);
-        let rhs = &mut self.rhs[..n];
-        for (r, &(g0, g1)) in self.ranges[..n].iter().enumerate() {
-            let (status, upper) = (&mut status[g0..g1], &upper[g0..g1]);
+        let (cost, y, demand) = (&self.group_cost[..g], &self.y[..n], &self.demand[..n]);
+        let settled_y = &mut self.settled_y[..n];
+        let (ranges, rhs) = (&self.ranges[..n], &mut self.rhs[..n]);
+        for r in 0..n {
+            let (g0, g1) = ranges[r];
+            let (status, upper, cost) = (&mut status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
             let mut at_upper = 0.0;
-            if settle {
+            if settle && y[r] != settled_y[r] {
+                settled_y[r] = y[r];
                 let y = y[r];
-                for ((s, &u), &c) in status.iter_mut().zip(upper).zip(&cost[g0..g1]) {
-                    if *s >= LOWER {
-                        let d = c - y;
+                for k in 0..status.len() {
+                    let mut s = status[k];
+                    if s >= LOWER {
+                        let d = cost[k] - y;
                         if d < -COST_TOL {
-                            *s = UPPER;
+                            s = UPPER;
                         } else if d > COST_TOL {
-                            *s = LOWER;
+                            s = LOWER;
                         }
+                        status[k] = s;
                     }
-                    if *s == UPPER {
-                        at_upper += u;
-                    }
+                    at_upper += if s == UPPER { upper[k] } else { 0.0 };
                 }
             } else {
-                for (&s, &u) in status.iter().zip(upper) {
-                    if s == UPPER {
-                        at_upper += u;
-                    }
+                for k in 0..status.len() {
+                    at_upper += if status[k] == UPPER { upper[k] } else { 0.0 };
                 }
             }
-            rhs[r] = self.demand[r] - at_upper;
+            rhs[r] = demand[r] - at_upper;
         }
-        let arcs = g..first_unserved;
-        let (arc_status, arc_upper) = (&status[arcs.clone()], &upper[arcs]);
-        let (from, to, gain) = (&self.arc_from[..], &self.arc_to[..], &self.arc_gain[..]);
-        for (k, (&s, &v)) in arc_status.iter().zip(arc_upper).enumerate() {
-            if s == UPPER {
+        let arc_status = &status[g..first_unserved];
+        let n_arcs = arc_status.len();
+        let arc_upper = &upper[g..first_unserved];
+        let (from, to, gain) = (
+            &self.arc_from[..n_arcs],
+            &self.arc_to[..n_arcs],
+            &self.arc_gain[..n_arcs],
+        );
+        for k in 0..n_arcs {
+            if arc_status[k] == UPPER {
+                let v = arc_upper[k];
                 rhs[to[k] as usize] -= gain[k] * v;
                 rhs[from[k] as usize] += v;
             }
         }
-        for (v, row) in self.value[..n].iter_mut().zip(self.inv.chunks_exact(n)) {
-            *v = row.iter().zip(rhs.iter()).map(|(a, b)| a * b).sum();
-        }
-        if settle {
-            self.duals_moved = false;
+        let (inv, value) = (&self.inv[..n * n], &mut self.value[..n]);
+        for i in 0..n {
+            let row = &inv[i * n..i * n + n];
+            let mut v = 0.0;
+            for k in 0..n {
+                v += row[k] * rhs[k];
+            }
+            value[i] = v;
         }
     }
 
@@ -412,18 +427,21 @@ impl Network {
         let (basis, value, upper) = (&self.basis[..n], &self.value[..n], &self.upper[..]);
         let mut p = usize::MAX;
         let mut excess = 0.0f64;
-        for (i, (&j, &x)) in basis.iter().zip(value).enumerate() {
-            let u = upper[j as usize];
+        for i in 0..n {
+            let x = value[i];
             let e = if x < -PRIMAL_TOL {
                 x
-            } else if x > u + PRIMAL_TOL {
-                x - u
             } else {
-                continue;
+                let u = upper[basis[i] as usize];
+                if x > u + PRIMAL_TOL {
+                    x - u
+                } else {
+                    continue;
+                }
             };
             let better = p == usize::MAX
                 || if bland {
-                    j < basis[p]
+                    basis[i] < basis[p]
                 } else {
                     e.abs() > excess.abs()
                 };
@@ -440,7 +458,7 @@ impl Network {
         let cols = self.upper.len();
         // Groups whose availability was zero when the duals last moved may
         // sit at either bound.
-        self.basic_values(self.duals_moved);
+        self.basic_values(true);
         let careful_after = 4 * (cols + n) + 50;
         let give_up = careful_after + 50 * (cols + n);
         let mut iteration = 0;
@@ -552,23 +570,14 @@ impl Network {
     fn pivot(&mut self, p: usize, q: usize, to_upper: bool) -> bool {
         let n = self.n;
         let (from, to, gain, cost) = self.column(q);
-        let (w, inv) = (&mut self.w[..n], &self.inv[..n * n]);
-        match from {
-            Some(f) => {
-                for (wi, row) in w.iter_mut().zip(inv.chunks_exact(n)) {
-                    *wi = gain * row[to] - row[f];
-                }
-            }
-            None => {
-                for (wi, row) in w.iter_mut().zip(inv.chunks_exact(n)) {
-                    *wi = gain * row[to];
-                }
-            }
-        }
-        let w_p = w[p];
+        // Column `from` of B⁻¹ counts with factor 0 for a column without one.
+        let (f, f_coef) = from.map_or((to, 0.0), |f| (f, 1.0));
+        let (w, inv) = (&mut self.w[..n], &mut self.inv[..n * n]);
+        let w_p = gain * inv[p * n + to] - f_coef * inv[p * n + f];
         let out = self.basis[p] as usize;
-        // Moving column q by θ moves the basic values by −θ·w; θ puts the
-        // leaving value on its bound.
+        // Moving column q by θ moves the basic values by −θ·w, where
+        // w = B⁻¹ A_q; θ puts the leaving value on its bound. (One pass
+        // computes w and moves the values.)
         let value = &mut self.value[..n];
         let target = if to_upper { self.upper[out] } else { 0.0 };
         let theta = (value[p] - target) / w_p;
@@ -577,19 +586,23 @@ impl Network {
         } else {
             0.0
         } + theta;
-        for (v, &wi) in value.iter_mut().zip(w.iter()) {
-            *v -= theta * wi;
+        for i in 0..n {
+            let wi = gain * inv[i * n + to] - f_coef * inv[i * n + f];
+            w[i] = wi;
+            value[i] -= theta * wi;
         }
         value[p] = entering_value;
         // The duals move along the old pivot row so that column q's reduced
-        // cost becomes zero (the other basic columns' stay zero).
-        let rho = &mut self.rho[..n];
-        rho.copy_from_slice(&inv[p * n..(p + 1) * n]);
+        // cost becomes zero (the other basic columns' stay zero); the same
+        // pass keeps the row divided by the pivot for the update of B⁻¹.
         let y = &mut self.y[..n];
-        let d_q = cost - (gain * y[to] - from.map_or(0.0, |f| y[f]));
-        let step = d_q / w_p;
-        for (y, &r) in y.iter_mut().zip(rho.iter()) {
-            *y += step * r;
+        let d_q = cost - (gain * y[to] - f_coef * y[f]);
+        let (step, scale) = (d_q / w_p, 1.0 / w_p);
+        let rho = &mut self.rho[..n];
+        for k in 0..n {
+            let r = inv[p * n + k];
+            y[k] += step * r;
+            rho[k] = r * scale;
         }
         self.status[out] = if to_upper { UPPER } else { LOWER };
         self.basis[p] = q as u32;
@@ -597,7 +610,10 @@ impl Network {
         self.status[q] = p as u32;
         self.pivots += 1;
         self.since_refactor += 1;
-        self.duals_moved = true;
+        if let Some(&r) = self.group_region.get(out) {
+            // A group left the basis: its region must be settled again.
+            self.settled_y[r as usize] = f64::NAN;
+        }
         if self.since_refactor >= REFACTOR_PIVOTS {
             if self.refactor().is_err() {
                 self.cold_start();
@@ -608,17 +624,15 @@ impl Network {
             return true;
         }
         // B⁻¹ ← E·B⁻¹: row p divided by the pivot, the others less their
-        // multiple of it.
-        let scale = 1.0 / w_p;
-        for v in rho.iter_mut() {
-            *v *= scale;
-        }
-        for (i, (row, &f)) in self.inv.chunks_exact_mut(n).zip(&self.w[..n]).enumerate() {
+        // multiple of it (rows where w is zero do not change).
+        for i in 0..n {
+            let wi = w[i];
+            let row = &mut inv[i * n..i * n + n];
             if i == p {
                 row.copy_from_slice(rho);
-            } else if f != 0.0 {
-                for (v, &pv) in row.iter_mut().zip(rho.iter()) {
-                    *v -= f * pv;
+            } else if wi != 0.0 {
+                for k in 0..n {
+                    row[k] -= wi * rho[k];
                 }
             }
         }
