@@ -536,6 +536,7 @@ impl Network {
                 }
             }
         }
+        let sign = if need_up { -1.0 } else { 1.0 };
         let arcs = g..first_unserved;
         let arc_status = &status[arcs];
         let n_arcs = arc_status.len();
@@ -548,16 +549,16 @@ impl Network {
             if rows[k] & touched == 0 || s < LOWER {
                 continue;
             }
+            // At zero it may rise, at its capacity fall: `dir` is the way it
+            // may move, and it can enter if that moves the leaving value the
+            // way it must go (`dir · sign · α > 0`).
+            let dir = if s == LOWER { 1.0 } else { -1.0 };
             let (f, t, gain) = (from[k] as usize, to[k] as usize, gain[k]);
             let alpha = gain * rho[t] - rho[f];
-            let s_k = if need_up { -alpha } else { alpha };
-            // At zero it may rise (s > 0), at its capacity fall (s < 0).
-            let rises = s == LOWER;
-            if !(if rises { s_k > PIVOT_TOL } else { s_k < -PIVOT_TOL }) {
+            if dir * (sign * alpha) <= PIVOT_TOL {
                 continue;
             }
-            let d = self.flow_cost - (gain * y[t] - y[f]);
-            let d = if rises { d } else { -d };
+            let d = dir * (self.flow_cost - (gain * y[t] - y[f]));
             best.offer(g + k, d.max(0.0) / alpha.abs(), alpha.abs(), bland);
         }
         (best.column != usize::MAX).then_some(best.column)
