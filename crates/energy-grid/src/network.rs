@@ -374,6 +374,17 @@ impl Network {
                     at_upper += if s == UPPER { upper[k] } else { 0.0 };
                 }
             } else {
+                // Skipping is exact: settling this region again would change nothing.
+                #[cfg(test)]
+                if settle {
+                    for (&s, &c) in status.iter().zip(cost) {
+                        let d = c - y[r];
+                        assert!(
+                            s < LOWER || !(d < -COST_TOL && s != UPPER || d > COST_TOL && s != LOWER),
+                            "a skipped region has a group out of place"
+                        );
+                    }
+                }
                 for k in 0..status.len() {
                     at_upper += if status[k] == UPPER { upper[k] } else { 0.0 };
                 }
