@@ -191,6 +191,12 @@ impl Network {
     ) -> Network {
         let n = ranges.len();
         let groups = group_cost.len();
+        // The ratio test relies on it (the nearest group to a region's dual
+        // is found by scanning from one end).
+        assert!(
+            ranges.iter().all(|&(g0, g1)| group_cost[g0..g1].is_sorted()),
+            "each region's groups are in merit order"
+        );
         let mut upper = vec![0.0; groups];
         let (mut arc_from, mut arc_to, mut arc_gain, mut arc_rows) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -533,17 +539,38 @@ impl Network {
                 // The region's unserved demand (never at an upper bound).
                 best.offer(first_unserved + r, (VOLL - y).max(0.0) / a, a, bland);
             } else {
-                let (mut pick, mut pick_d) = (usize::MAX, f64::INFINITY);
-                for (k, ((&s, &u), &c)) in status.iter().zip(upper).zip(cost).enumerate() {
-                    // −d = y − c: the reduced cost's distance from zero.
-                    let neg_d = y - c;
-                    if s == UPPER && u > 0.0 && neg_d < pick_d {
-                        pick = k;
-                        pick_d = neg_d.max(0.0);
+                // The dearest group at its upper bound: scanning down from
+                // the top, the first one found has the smallest −d = y − c
+                // (costs ascend, so −d descends). If −d < 0 (within
+                // tolerance of dual infeasible) it enters at ratio 0; else the
+                // first of the groups with that same −d does.
+                let candidate = |k: usize| status[k] == UPPER && upper[k] > 0.0;
+                if let Some(top) = (0..status.len()).rev().find(|&k| candidate(k)) {
+                    let neg_d = y - cost[top];
+                    let mut pick = top;
+                    if neg_d >= 0.0 {
+                        for k in (0..top).rev() {
+                            let nd = y - cost[k];
+                            if nd > neg_d {
+                                break;
+                            }
+                            if candidate(k) {
+                                pick = k;
+                            }
+                        }
                     }
-                }
-                if pick != usize::MAX {
-                    best.offer(g0 + pick, pick_d / a, a, bland);
+                    #[cfg(test)]
+                    {
+                        // The same pick as a scan of the whole region.
+                        let (mut full, mut full_d) = (usize::MAX, f64::INFINITY);
+                        for k in (0..status.len()).filter(|&k| candidate(k)) {
+                            if y - cost[k] < full_d {
+                                (full, full_d) = (k, (y - cost[k]).max(0.0));
+                            }
+                        }
+                        assert_eq!((full, full_d), (pick, neg_d.max(0.0)));
+                    }
+                    best.offer(g0 + pick, neg_d.max(0.0) / a, a, bland);
                 }
             }
         }
