@@ -20,12 +20,14 @@
 //! at most two nonzeros (a group or unserved column one, a link column
 //! two), so a row of `B⁻¹A` costs one or two lookups per column. A group's
 //! entry in that row is its region's, so the ratio test skips every region
-//! the row does not touch, and within a region (groups in merit order)
-//! only the groups nearest its dual price can enter. Between steps only the bounds (`A_g`)
+//! the row does not touch (and every link direction between two such
+//! regions), and within a region (groups in merit order) only the groups
+//! nearest its dual price can enter. Between steps only the bounds (`A_g`)
 //! and the right-hand side (`D_r`) move; the costs do not, so the previous
 //! optimal basis stays dual feasible once each nonbasic group sits at the
-//! bound its reduced cost asks for (checked every step, since a group whose
-//! availability was zero, such as solar at night, may have sat at either).
+//! bound its reduced cost asks for (checked in each region whose dual has
+//! moved, since a group whose availability was zero, such as solar at
+//! night, may have sat at either).
 //! The basic values are recomputed from the new bounds (`B⁻¹` times a
 //! vector): if they are within their bounds the basis is still optimal and
 //! the step costs no pivot; otherwise dual simplex pivots restore primal
@@ -473,8 +475,9 @@ impl Network {
     fn solve_warm(&mut self) -> Result<(), Unsolved> {
         let n = self.n;
         let cols = self.upper.len();
-        // Groups whose availability was zero when the duals last moved may
-        // sit at either bound.
+        // Groups whose availability was zero when their region's dual last
+        // moved may sit at either bound: settle the regions whose dual has
+        // moved since.
         self.basic_values(true);
         let careful_after = 4 * (cols + n) + 50;
         let give_up = careful_after + 50 * (cols + n);
