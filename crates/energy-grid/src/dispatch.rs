@@ -258,20 +258,17 @@ impl Grid {
         for (h, mw) in self.hot.iter_mut().zip(net.group_outputs()) {
             h.generation_mw = mw;
         }
-        for li in 0..self.links.len() {
-            let l = &mut self.links[li];
-            l.flow_mw = 0.0;
+        // Each link's two directions: at most one carries power (sending
+        // both ways would only lose power and pay for it twice).
+        for (l, (sent_ab, sent_ba)) in self.links.iter_mut().zip(net.link_flows()) {
+            l.flow_mw = sent_ab - sent_ba;
             let (a, b) = (l.a as usize, l.b as usize);
-            for (forward, from, to) in [(true, a, b), (false, b, a)] {
-                let sent = net.flow_mw(li, forward);
+            for (sent, from, to) in [(sent_ab, a, b), (sent_ba, b, a)] {
                 if sent > 0.0 {
-                    let l = &mut self.links[li];
-                    l.flow_mw += if forward { sent } else { -sent };
-                    let loss = l.loss_fraction;
                     self.regions[from].step.exports_mw += sent;
                     let r = &mut self.regions[to].step;
                     r.imports_mw += sent;
-                    r.losses_mw += sent * loss;
+                    r.losses_mw += sent * l.loss_fraction;
                 }
             }
         }
@@ -279,8 +276,7 @@ impl Grid {
         // delivered cost `c / (1 − loss)` of the dearest unit it imports
         // from, carried along the flows (which form no cycle: a cycle would
         // only lose power and pay for sending), so `n` rounds reach every region.
-        for (ri, r) in self.regions.iter_mut().enumerate() {
-            let unserved = net.unserved_mw(ri);
+        for (r, unserved) in self.regions.iter_mut().zip(net.unserved()) {
             r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
             let (m0, m1) = r.merit;
             r.step.price_usd_per_mwh = self.hot[m0..m1]

@@ -20,12 +20,14 @@
 //! at most two nonzeros (a group or unserved column one, a link column
 //! two), so a row of `B⁻¹A` costs one or two lookups per column. A group's
 //! entry in that row is its region's, so the ratio test skips every region
-//! the row does not touch, and within a region (groups in merit order)
-//! only the groups nearest its dual price can enter. Between steps only the bounds (`A_g`)
+//! the row does not touch (and every link direction between two such
+//! regions), and within a region (groups in merit order) only the groups
+//! nearest its dual price can enter. Between steps only the bounds (`A_g`)
 //! and the right-hand side (`D_r`) move; the costs do not, so the previous
 //! optimal basis stays dual feasible once each nonbasic group sits at the
-//! bound its reduced cost asks for (checked every step, since a group whose
-//! availability was zero, such as solar at night, may have sat at either).
+//! bound its reduced cost asks for (checked in each region whose dual has
+//! moved, since a group whose availability was zero, such as solar at
+//! night, may have sat at either).
 //! The basic values are recomputed from the new bounds (`B⁻¹` times a
 //! vector): if they are within their bounds the basis is still optimal and
 //! the step costs no pivot; otherwise dual simplex pivots restore primal
@@ -69,6 +71,7 @@ const LOWER: u32 = u32::MAX - 1;
 const UPPER: u32 = u32::MAX;
 
 /// The best entering column found so far by the ratio test.
+/// The best entering column found so far by the ratio test.
 struct Candidate {
     column: usize,
     ratio: f64,
@@ -111,19 +114,15 @@ impl Candidate {
 #[derive(Debug)]
 pub(crate) struct Unsolved(pub &'static str);
 
-/// A link direction: power sent from row `from` arrives in row `to` times `gain`.
-#[derive(Clone, Copy, Debug, Default)]
-struct Arc {
-    from: u32,
-    to: u32,
-    gain: f64,
-}
-
 /// The program's data, its current basis and the buffers of a solve (no
 /// allocation per step). Columns: groups (in `Grid::groups` order, region
 /// by region, each region's in merit order), then link `l` from its `a`
 /// end (`groups + 2l`) and from its `b` end (`groups + 2l + 1`), then each
 /// region's unserved demand.
+///
+/// The link directions ("arcs") are stored as parallel arrays, and the hot
+/// loops below take local slices of every array they touch, so that the
+/// compiler keeps the pointers in registers and can drop most bounds checks.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Network {
     /// Regions (rows).
@@ -132,8 +131,15 @@ pub(crate) struct Network {
     ranges: Vec<(usize, usize)>,
     /// Marginal cost of each group, USD/MWh.
     group_cost: Vec<f64>,
-    /// Link directions, two per link.
-    arcs: Vec<Arc>,
+    /// Row each link direction takes power from (two directions per link).
+    arc_from: Vec<u32>,
+    /// Row each link direction delivers into.
+    arc_to: Vec<u32>,
+    /// Fraction of the power sent that arrives (`1 − loss`).
+    arc_gain: Vec<f64>,
+    /// The rows each link direction touches, as a bit set (bit `r % 64`):
+    /// the ratio test skips the directions whose rows the pivot row is zero in.
+    arc_rows: Vec<u64>,
     /// Cost per MW sent into a link, USD/MWh.
     flow_cost: f64,
     /// Upper bound of each column, MW (`INFINITY` for unserved demand).
@@ -162,8 +168,10 @@ pub(crate) struct Network {
     rho: Vec<f64>,
     /// Scratch: `B` while it is inverted, `n × n`.
     b: Vec<f64>,
-    /// The duals changed since the groups were last settled.
-    duals_moved: bool,
+    /// Each region's dual when its groups were last settled (NaN: never, or
+    /// one of its groups has left the basis since). Settling is idempotent
+    /// while the dual stays put, so a region whose dual has not moved is skipped.
+    settled_y: Vec<f64>,
     /// Pivots since `B⁻¹` was last rebuilt.
     since_refactor: u32,
     /// Whether the program has a basis yet.
@@ -185,15 +193,21 @@ impl Network {
     ) -> Network {
         let n = ranges.len();
         let groups = group_cost.len();
+        // The ratio test relies on it (the nearest group to a region's dual
+        // is found by scanning from one end).
+        assert!(
+            ranges.iter().all(|&(g0, g1)| group_cost[g0..g1].is_sorted()),
+            "each region's groups are in merit order"
+        );
         let mut upper = vec![0.0; groups];
-        let mut arcs = Vec::with_capacity(2 * links.len());
+        let (mut arc_from, mut arc_to, mut arc_gain, mut arc_rows) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for &(a, b, cap, loss) in links {
             for (from, to) in [(a, b), (b, a)] {
-                arcs.push(Arc {
-                    from,
-                    to,
-                    gain: 1.0 - loss,
-                });
+                arc_from.push(from);
+                arc_to.push(to);
+                arc_gain.push(1.0 - loss);
+                arc_rows.push(1u64 << (from % 64) | 1u64 << (to % 64));
                 upper.push(cap);
             }
         }
@@ -202,7 +216,10 @@ impl Network {
             n,
             ranges: ranges.to_vec(),
             group_cost: group_cost.to_vec(),
-            arcs,
+            arc_from,
+            arc_to,
+            arc_gain,
+            arc_rows,
             flow_cost,
             status: vec![LOWER; upper.len()],
             basis_cost: vec![0.0; n],
@@ -215,6 +232,7 @@ impl Network {
             basis: vec![0; n],
             inv: vec![0.0; n * n],
             y: vec![0.0; n],
+            settled_y: vec![f64::NAN; n],
             demand: vec![0.0; n],
             value: vec![0.0; n],
             rhs: vec![0.0; n],
@@ -230,18 +248,23 @@ impl Network {
     }
 
     fn first_unserved(&self) -> usize {
-        self.groups() + self.arcs.len()
+        self.groups() + self.arc_gain.len()
     }
 
     /// Column `j` as (row it takes from or `None`, row it delivers into,
-    /// gain, cost).
+    /// gain, cost). (Not for inner loops: they read the arrays directly.)
     fn column(&self, j: usize) -> (Option<usize>, usize, f64, f64) {
         let (g, a) = (self.groups(), self.first_unserved());
         if j < g {
             (None, self.group_region[j] as usize, 1.0, self.group_cost[j])
         } else if j < a {
-            let arc = self.arcs[j - g];
-            (Some(arc.from as usize), arc.to as usize, arc.gain, self.flow_cost)
+            let k = j - g;
+            (
+                Some(self.arc_from[k] as usize),
+                self.arc_to[k] as usize,
+                self.arc_gain[k],
+                self.flow_cost,
+            )
         } else {
             (None, j - a, 1.0, VOLL)
         }
@@ -258,37 +281,35 @@ impl Network {
         &mut self.demand
     }
 
-    /// The value of column `j` at the last solve, MW.
-    #[inline]
-    fn column_mw(&self, j: usize) -> f64 {
-        match self.status[j] {
-            LOWER => 0.0,
-            UPPER => self.upper[j],
-            row => self.value[row as usize].clamp(0.0, self.upper[j]),
-        }
+    /// The values of columns `range` at the last solve, MW, in order (a
+    /// basic value is clamped to its bounds: it may stand `PRIMAL_TOL` off).
+    fn values(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = f64> + '_ {
+        let value = &self.value[..self.n];
+        self.status[range.clone()]
+            .iter()
+            .zip(&self.upper[range])
+            .map(move |(&s, &u)| match s {
+                LOWER => 0.0,
+                UPPER => u,
+                row => value[row as usize].clamp(0.0, u),
+            })
     }
 
     /// Output of each plant group, MW, in group order.
     pub(crate) fn group_outputs(&self) -> impl Iterator<Item = f64> + '_ {
-        let g = self.groups();
-        self.status[..g]
-            .iter()
-            .zip(&self.upper[..g])
-            .map(|(&s, &u)| match s {
-                LOWER => 0.0,
-                UPPER => u,
-                row => self.value[row as usize].clamp(0.0, u),
-            })
+        self.values(0..self.groups())
     }
 
-    /// Power sent into link `l` from its `a` end (`forward`) or its `b` end, MW.
-    pub(crate) fn flow_mw(&self, l: usize, forward: bool) -> f64 {
-        self.column_mw(self.groups() + 2 * l + usize::from(!forward))
+    /// Power sent into each link from its `a` end and from its `b` end, MW,
+    /// in link order.
+    pub(crate) fn link_flows(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let mut sent = self.values(self.groups()..self.first_unserved());
+        std::iter::from_fn(move || Some((sent.next()?, sent.next()?)))
     }
 
-    /// Demand of region `r` left unserved, MW.
-    pub(crate) fn unserved_mw(&self, r: usize) -> f64 {
-        self.column_mw(self.first_unserved() + r)
+    /// Demand left unserved in each region, MW, in region order.
+    pub(crate) fn unserved(&self) -> impl Iterator<Item = f64> + '_ {
+        self.values(self.first_unserved()..self.upper.len())
     }
 
     /// Starts from the basis of the unserved columns: `B⁻¹ = I`, every group
@@ -307,7 +328,7 @@ impl Network {
         }
         self.since_refactor = 0;
         self.refresh_duals();
-        self.duals_moved = true;
+        self.settled_y.fill(f64::NAN);
         self.warm = true;
     }
 
@@ -322,53 +343,85 @@ impl Network {
         }
     }
 
-    /// Puts every nonbasic group at the bound its reduced cost `c_g − y_r`
-    /// asks for (upper if negative, lower if positive), which keeps the
-    /// basis dual feasible. Only groups whose range was zero can be out of
-    /// place: the ratio test keeps the others where they belong.
-    fn settle_groups(&mut self) {
-        for (&(g0, g1), &y) in self.ranges.iter().zip(&self.y) {
-            for (s, &c) in self.status[g0..g1].iter_mut().zip(&self.group_cost[g0..g1]) {
-                if *s >= LOWER {
-                    let d = c - y;
-                    *s = if d < -COST_TOL {
-                        UPPER
-                    } else if d > COST_TOL {
-                        LOWER
-                    } else {
-                        *s
-                    };
-                }
-            }
-        }
-        self.duals_moved = false;
-    }
-
-    /// Recomputes the basic values `B⁻¹ (D − Σ_{j at upper} u_j A_j)`.
-    fn basic_values(&mut self) {
+    /// Recomputes the basic values `B⁻¹ (D − Σ_{j at upper} u_j A_j)`, in one
+    /// pass over the columns.
+    ///
+    /// With `settle`, it first puts every nonbasic group at the bound its
+    /// reduced cost `c_g − y_r` asks for (upper if negative, lower if
+    /// positive), which keeps the basis dual feasible. Only groups whose
+    /// range was zero can be out of place (the ratio test keeps the others
+    /// where they belong), so this is needed only in regions whose dual
+    /// moved (or one of whose groups left the basis) since they were last
+    /// settled.
+    fn basic_values(&mut self, settle: bool) {
         let n = self.n;
         let g = self.groups();
-        let rhs = &mut self.rhs[..n];
-        for ((r, &(g0, g1)), &d) in rhs.iter_mut().zip(&self.ranges).zip(&self.demand) {
-            let status = &self.status[g0..g1];
-            let upper = &self.upper[g0..g1];
-            let at_upper: f64 = status
-                .iter()
-                .zip(upper)
-                .map(|(&s, &u)| if s == UPPER { u } else { 0.0 })
-                .sum();
-            *r = d - at_upper;
+        let first_unserved = self.first_unserved();
+        let (status, upper) = (&mut self.status[..], &self.upper[..]);
+        let (cost, y, demand) = (&self.group_cost[..g], &self.y[..n], &self.demand[..n]);
+        let settled_y = &mut self.settled_y[..n];
+        let (ranges, rhs) = (&self.ranges[..n], &mut self.rhs[..n]);
+        for r in 0..n {
+            let (g0, g1) = ranges[r];
+            let (status, upper, cost) = (&mut status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
+            let mut at_upper = 0.0;
+            if settle && y[r] != settled_y[r] {
+                settled_y[r] = y[r];
+                let y = y[r];
+                for k in 0..status.len() {
+                    let mut s = status[k];
+                    if s >= LOWER {
+                        let d = cost[k] - y;
+                        if d < -COST_TOL {
+                            s = UPPER;
+                        } else if d > COST_TOL {
+                            s = LOWER;
+                        }
+                        status[k] = s;
+                    }
+                    at_upper += if s == UPPER { upper[k] } else { 0.0 };
+                }
+            } else {
+                // Skipping is exact: settling this region again would change nothing.
+                #[cfg(test)]
+                if settle {
+                    for (&s, &c) in status.iter().zip(cost) {
+                        let d = c - y[r];
+                        assert!(
+                            s < LOWER || !(d < -COST_TOL && s != UPPER || d > COST_TOL && s != LOWER),
+                            "a skipped region has a group out of place"
+                        );
+                    }
+                }
+                for k in 0..status.len() {
+                    at_upper += if status[k] == UPPER { upper[k] } else { 0.0 };
+                }
+            }
+            rhs[r] = demand[r] - at_upper;
         }
-        let arc_status = &self.status[g..g + self.arcs.len()];
-        let arc_upper = &self.upper[g..g + self.arcs.len()];
-        for ((arc, &s), &v) in self.arcs.iter().zip(arc_status).zip(arc_upper) {
-            if s == UPPER {
-                rhs[arc.to as usize] -= arc.gain * v;
-                rhs[arc.from as usize] += v;
+        let arc_status = &status[g..first_unserved];
+        let n_arcs = arc_status.len();
+        let arc_upper = &upper[g..first_unserved];
+        let (from, to, gain) = (
+            &self.arc_from[..n_arcs],
+            &self.arc_to[..n_arcs],
+            &self.arc_gain[..n_arcs],
+        );
+        for k in 0..n_arcs {
+            if arc_status[k] == UPPER {
+                let v = arc_upper[k];
+                rhs[to[k] as usize] -= gain[k] * v;
+                rhs[from[k] as usize] += v;
             }
         }
-        for (v, row) in self.value.iter_mut().zip(self.inv.chunks_exact(n)) {
-            *v = row.iter().zip(rhs.iter()).map(|(a, b)| a * b).sum();
+        let (inv, value) = (&self.inv[..n * n], &mut self.value[..n]);
+        for i in 0..n {
+            let row = &inv[i * n..i * n + n];
+            let mut v = 0.0;
+            for k in 0..n {
+                v += row[k] * rhs[k];
+            }
+            value[i] = v;
         }
     }
 
@@ -385,42 +438,53 @@ impl Network {
         self.solve_warm()
     }
 
+    /// The leaving row: the most infeasible basic value (under Bland's rule
+    /// the lowest basic column), as (row, signed infeasibility), or `None`
+    /// if every basic value is within its bounds.
+    fn leaving(&self, bland: bool) -> Option<(usize, f64)> {
+        let n = self.n;
+        let (basis, value, upper) = (&self.basis[..n], &self.value[..n], &self.upper[..]);
+        let mut p = usize::MAX;
+        let mut excess = 0.0f64;
+        for i in 0..n {
+            let x = value[i];
+            let e = if x < -PRIMAL_TOL {
+                x
+            } else {
+                let u = upper[basis[i] as usize];
+                if x > u + PRIMAL_TOL {
+                    x - u
+                } else {
+                    continue;
+                }
+            };
+            let better = p == usize::MAX
+                || if bland {
+                    basis[i] < basis[p]
+                } else {
+                    e.abs() > excess.abs()
+                };
+            if better {
+                p = i;
+                excess = e;
+            }
+        }
+        (p != usize::MAX).then_some((p, excess))
+    }
+
     fn solve_warm(&mut self) -> Result<(), Unsolved> {
         let n = self.n;
         let cols = self.upper.len();
-        // Groups whose availability was zero when the duals last moved may
-        // sit at either bound.
-        if self.duals_moved {
-            self.settle_groups();
-        }
+        // Groups whose availability was zero when their region's dual last
+        // moved may sit at either bound: settle the regions whose dual has
+        // moved since.
+        self.basic_values(true);
         let careful_after = 4 * (cols + n) + 50;
         let give_up = careful_after + 50 * (cols + n);
         let mut iteration = 0;
-        self.basic_values();
         loop {
             let bland = iteration >= careful_after;
-            // Leaving row: the most infeasible basic value (Bland: the lowest basic column).
-            let mut leave: Option<(usize, f64)> = None; // (row, signed infeasibility)
-            for i in 0..n {
-                let j = self.basis[i] as usize;
-                let x = self.value[i];
-                let excess = if x < -PRIMAL_TOL {
-                    x
-                } else if x > self.upper[j] + PRIMAL_TOL {
-                    x - self.upper[j]
-                } else {
-                    continue;
-                };
-                let better = match leave {
-                    None => true,
-                    Some((r, _)) if bland => self.basis[i] < self.basis[r],
-                    Some((_, e)) => excess.abs() > e.abs(),
-                };
-                if better {
-                    leave = Some((i, excess));
-                }
-            }
-            let Some((p, excess)) = leave else {
+            let Some((p, excess)) = self.leaving(bland) else {
                 return Ok(());
             };
             if iteration >= give_up {
@@ -431,7 +495,7 @@ impl Network {
                 .entering(p, excess < 0.0, bland)
                 .ok_or(Unsolved("the dispatch program found no entering column"))?;
             if !self.pivot(p, q, excess > 0.0) {
-                self.basic_values();
+                self.basic_values(false);
             }
         }
     }
@@ -443,62 +507,99 @@ impl Network {
     /// cost reaches zero first (smallest `|d_j / α_j|`) enters.
     fn entering(&self, p: usize, need_up: bool, bland: bool) -> Option<usize> {
         let n = self.n;
+        let g = self.groups();
+        let first_unserved = self.first_unserved();
         let rho = &self.inv[p * n..(p + 1) * n];
+        let y = &self.y[..n];
+        let (status, upper, cost) = (&self.status[..], &self.upper[..], &self.group_cost[..g]);
         let mut best = Candidate::NONE;
-        for (r, &(g0, g1)) in self.ranges.iter().enumerate() {
-            let alpha = rho[r];
-            if alpha.abs() <= PIVOT_TOL {
+        // The rows the pivot row is nonzero in (bit `r % 64`).
+        let mut touched = 0u64;
+        for (r, (&(g0, g1), (&alpha, &y))) in self.ranges[..n].iter().zip(rho.iter().zip(y)).enumerate() {
+            if alpha != 0.0 {
+                touched |= 1u64 << (r % 64);
+            }
+            let a = alpha.abs();
+            if a <= PIVOT_TOL {
                 continue;
             }
             // Every group of the region has the same α: groups at zero may
-            // enter if s > 0, groups at their upper bound if s < 0. Groups are
-            // in merit order and dual feasible (c ≥ y at zero, c ≤ y at the
+            // enter if s > 0, groups at their upper bound if s < 0, where
+            // s = −α if the leaving value must rise, else α. Groups are in
+            // merit order and dual feasible (c ≥ y at zero, c ≤ y at the
             // upper bound), so the nearest to y is the cheapest at zero or
             // the dearest at the upper bound (the first of equal costs).
-            let s = if need_up { -alpha } else { alpha };
-            let y = self.y[r];
-            let mut pick: Option<(usize, f64)> = None;
-            for j in g0..g1 {
-                let status = self.status[j];
-                if self.upper[j] <= 0.0 {
-                    continue;
+            let rises = (alpha > 0.0) != need_up;
+            let (status, upper, cost) = (&status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
+            if rises {
+                let at_zero = status
+                    .iter()
+                    .zip(upper)
+                    .position(|(&s, &u)| s == LOWER && u > 0.0);
+                if let Some(k) = at_zero {
+                    best.offer(g0 + k, (cost[k] - y).max(0.0) / a, a, bland);
                 }
-                let d = self.group_cost[j] - y;
-                if s > 0.0 && status == LOWER {
-                    pick = Some((j, d.max(0.0)));
-                    break;
+                // The region's unserved demand (never at an upper bound).
+                best.offer(first_unserved + r, (VOLL - y).max(0.0) / a, a, bland);
+            } else {
+                // The dearest group at its upper bound: scanning down from
+                // the top, the first one found has the smallest −d = y − c
+                // (costs ascend, so −d descends). If −d < 0 (within
+                // tolerance of dual infeasible) it enters at ratio 0; else the
+                // first of the groups with that same −d does.
+                let candidate = |k: usize| status[k] == UPPER && upper[k] > 0.0;
+                if let Some(top) = (0..status.len()).rev().find(|&k| candidate(k)) {
+                    let neg_d = y - cost[top];
+                    let mut pick = top;
+                    if neg_d >= 0.0 {
+                        for k in (0..top).rev() {
+                            let nd = y - cost[k];
+                            if nd > neg_d {
+                                break;
+                            }
+                            if candidate(k) {
+                                pick = k;
+                            }
+                        }
+                    }
+                    #[cfg(test)]
+                    {
+                        // The same pick as a scan of the whole region.
+                        let (mut full, mut full_d) = (usize::MAX, f64::INFINITY);
+                        for k in (0..status.len()).filter(|&k| candidate(k)) {
+                            if y - cost[k] < full_d {
+                                (full, full_d) = (k, (y - cost[k]).max(0.0));
+                            }
+                        }
+                        assert_eq!((full, full_d), (pick, neg_d.max(0.0)));
+                    }
+                    best.offer(g0 + pick, neg_d.max(0.0) / a, a, bland);
                 }
-                if s < 0.0 && status == UPPER && pick.is_none_or(|(_, best_d)| -d < best_d) {
-                    pick = Some((j, (-d).max(0.0)));
-                }
-            }
-            if let Some((j, d)) = pick {
-                best.offer(j, d / alpha.abs(), alpha.abs(), bland);
-            }
-            // The region's unserved demand (never at an upper bound).
-            if s > 0.0 {
-                best.offer(
-                    self.first_unserved() + r,
-                    (VOLL - y).max(0.0) / alpha.abs(),
-                    alpha.abs(),
-                    bland,
-                );
             }
         }
-        let g = self.groups();
-        let arc_status = &self.status[g..g + self.arcs.len()];
-        let y = &self.y[..n];
-        for (k, (arc, &status)) in self.arcs.iter().zip(arc_status).enumerate() {
-            let (to, from) = (arc.to as usize, arc.from as usize);
-            let alpha = arc.gain * rho[to] - rho[from];
-            let s = if need_up { -alpha } else { alpha };
-            // At zero it may rise (s > 0), at its capacity fall (s < 0).
-            let rises = status == LOWER;
-            if !(if rises { s > PIVOT_TOL } else { s < -PIVOT_TOL }) || status < LOWER {
+        let sign = if need_up { -1.0 } else { 1.0 };
+        let arcs = g..first_unserved;
+        let arc_status = &status[arcs];
+        let n_arcs = arc_status.len();
+        let (from, to) = (&self.arc_from[..n_arcs], &self.arc_to[..n_arcs]);
+        let (gain, rows) = (&self.arc_gain[..n_arcs], &self.arc_rows[..n_arcs]);
+        for k in 0..n_arcs {
+            // A direction whose rows the pivot row is zero in has α = 0; a
+            // basic one cannot enter.
+            let s = arc_status[k];
+            if rows[k] & touched == 0 || s < LOWER {
                 continue;
             }
-            let d = self.flow_cost - (arc.gain * y[to] - y[from]);
-            let d = if rises { d } else { -d };
+            // At zero it may rise, at its capacity fall: `dir` is the way it
+            // may move, and it can enter if that moves the leaving value the
+            // way it must go (`dir · sign · α > 0`).
+            let dir = if s == LOWER { 1.0 } else { -1.0 };
+            let (f, t, gain) = (from[k] as usize, to[k] as usize, gain[k]);
+            let alpha = gain * rho[t] - rho[f];
+            if dir * (sign * alpha) <= PIVOT_TOL {
+                continue;
+            }
+            let d = dir * (self.flow_cost - (gain * y[t] - y[f]));
             best.offer(g + k, d.max(0.0) / alpha.abs(), alpha.abs(), bland);
         }
         (best.column != usize::MAX).then_some(best.column)
@@ -511,32 +612,39 @@ impl Network {
     fn pivot(&mut self, p: usize, q: usize, to_upper: bool) -> bool {
         let n = self.n;
         let (from, to, gain, cost) = self.column(q);
-        for i in 0..n {
-            let row = &self.inv[i * n..(i + 1) * n];
-            self.w[i] = gain * row[to] - from.map_or(0.0, |f| row[f]);
-        }
+        // Column `from` of B⁻¹ counts with factor 0 for a column without one.
+        let (f, f_coef) = from.map_or((to, 0.0), |f| (f, 1.0));
+        let (w, inv) = (&mut self.w[..n], &mut self.inv[..n * n]);
+        let w_p = gain * inv[p * n + to] - f_coef * inv[p * n + f];
         let out = self.basis[p] as usize;
-        // Moving column q by θ moves the basic values by −θ·w; θ puts the
-        // leaving value on its bound.
+        // Moving column q by θ moves the basic values by −θ·w, where
+        // w = B⁻¹ A_q; θ puts the leaving value on its bound. (One pass
+        // computes w and moves the values.)
+        let value = &mut self.value[..n];
         let target = if to_upper { self.upper[out] } else { 0.0 };
-        let theta = (self.value[p] - target) / self.w[p];
+        let theta = (value[p] - target) / w_p;
         let entering_value = if self.status[q] == UPPER {
             self.upper[q]
         } else {
             0.0
         } + theta;
-        for (v, &wi) in self.value.iter_mut().zip(&self.w) {
-            *v -= theta * wi;
+        for i in 0..n {
+            let wi = gain * inv[i * n + to] - f_coef * inv[i * n + f];
+            w[i] = wi;
+            value[i] -= theta * wi;
         }
-        self.value[p] = entering_value;
+        value[p] = entering_value;
         // The duals move along the old pivot row so that column q's reduced
-        // cost becomes zero (the other basic columns' stay zero).
+        // cost becomes zero (the other basic columns' stay zero); the same
+        // pass keeps the row divided by the pivot for the update of B⁻¹.
+        let y = &mut self.y[..n];
+        let d_q = cost - (gain * y[to] - f_coef * y[f]);
+        let (step, scale) = (d_q / w_p, 1.0 / w_p);
         let rho = &mut self.rho[..n];
-        rho.copy_from_slice(&self.inv[p * n..(p + 1) * n]);
-        let d_q = cost - (gain * self.y[to] - from.map_or(0.0, |f| self.y[f]));
-        let step = d_q / self.w[p];
-        for (y, &r) in self.y.iter_mut().zip(rho.iter()) {
-            *y += step * r;
+        for k in 0..n {
+            let r = inv[p * n + k];
+            y[k] += step * r;
+            rho[k] = r * scale;
         }
         self.status[out] = if to_upper { UPPER } else { LOWER };
         self.basis[p] = q as u32;
@@ -544,7 +652,10 @@ impl Network {
         self.status[q] = p as u32;
         self.pivots += 1;
         self.since_refactor += 1;
-        self.duals_moved = true;
+        if let Some(&r) = self.group_region.get(out) {
+            // A group left the basis: its region must be settled again.
+            self.settled_y[r as usize] = f64::NAN;
+        }
         if self.since_refactor >= REFACTOR_PIVOTS {
             if self.refactor().is_err() {
                 self.cold_start();
@@ -555,20 +666,15 @@ impl Network {
             return true;
         }
         // B⁻¹ ← E·B⁻¹: row p divided by the pivot, the others less their
-        // multiple of it.
-        let scale = 1.0 / self.w[p];
-        for v in rho.iter_mut() {
-            *v *= scale;
-        }
-        for (i, row) in self.inv.chunks_exact_mut(n).enumerate() {
+        // multiple of it (rows where w is zero do not change).
+        for i in 0..n {
+            let wi = w[i];
+            let row = &mut inv[i * n..i * n + n];
             if i == p {
                 row.copy_from_slice(rho);
-            } else {
-                let f = self.w[i];
-                if f != 0.0 {
-                    for (v, &pv) in row.iter_mut().zip(rho.iter()) {
-                        *v -= f * pv;
-                    }
+            } else if wi != 0.0 {
+                for k in 0..n {
+                    row[k] -= wi * rho[k];
                 }
             }
         }
@@ -626,6 +732,24 @@ impl Network {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    impl Network {
+        /// The value of column `j` at the last solve, MW.
+        fn column_mw(&self, j: usize) -> f64 {
+            self.values(j..j + 1).next().expect("a column")
+        }
+    }
+
+    /// The bulk accessors give each column's value in column order.
+    fn assert_accessors_agree(net: &Network) {
+        let columns: Vec<f64> = net
+            .group_outputs()
+            .chain(net.link_flows().flat_map(|(a, b)| [a, b]))
+            .chain(net.unserved())
+            .collect();
+        let each: Vec<f64> = (0..net.upper.len()).map(|j| net.column_mw(j)).collect();
+        assert_eq!(columns, each);
+    }
 
     /// Checks that the solution is feasible and optimal by the LP's
     /// optimality conditions, independently of how it was found: every
@@ -756,6 +880,7 @@ pub(crate) mod tests {
                 set_step(&mut warm, availability, demand);
                 warm.solve().expect("solved");
                 assert_optimal(&warm);
+                assert_accessors_agree(&warm);
                 let mut cold = network(&c);
                 set_step(&mut cold, availability, demand);
                 cold.solve().expect("solved");
@@ -784,7 +909,7 @@ pub(crate) mod tests {
         net.solve().expect("solved");
         assert_optimal(&net);
         // b imports the link's 300 MW and runs its gas for the rest.
-        assert!((net.flow_mw(0, true) - 300.0).abs() < 1e-9);
+        assert!((net.link_flows().next().expect("a link").0 - 300.0).abs() < 1e-9);
         assert!((net.column_mw(1) - 300.0).abs() < 1e-9);
         let first = net.pivots;
         net.solve().expect("solved");
@@ -799,7 +924,7 @@ pub(crate) mod tests {
         net.solve().expect("solved");
         assert_optimal(&net);
         assert!(net.pivots - first <= 2, "{} pivots", net.pivots - first);
-        assert!((net.flow_mw(0, true) - 200.0).abs() < 1e-9 && net.column_mw(1) == 0.0);
+        assert!((net.link_flows().next().expect("a link").0 - 200.0).abs() < 1e-9 && net.column_mw(1) == 0.0);
     }
 
     #[test]
