@@ -330,9 +330,9 @@ pub struct GridConfig {
     /// Whether cheap generation displaces a neighbour's dearer generation
     /// over links every step (economic trade; default on): the step's
     /// dispatch is then least cost over the whole network. Off, links carry
-    /// power only where a region would otherwise curtail (sending costs
-    /// 1e6 USD/MWh in the dispatch program), so prices and emissions are
-    /// those of self-sufficient regions.
+    /// power only where a region would otherwise curtail (sending a MW costs
+    /// more in the dispatch program than any plant saves), so prices and
+    /// emissions are those of self-sufficient regions.
     pub economic_trade: bool,
 }
 

@@ -2,7 +2,7 @@
 //! the input methods the wiring calls, and read-only accessors.
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
-use crate::network::{Network, SHORTFALL_FLOW_COST, TRADE_FLOW_COST};
+use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, Phase, SolarShape, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
@@ -363,12 +363,14 @@ impl Grid {
             .iter()
             .map(|l| (l.a, l.b, l.capacity_mw, l.loss_fraction))
             .collect();
-        let flow_cost = if config.economic_trade {
-            TRADE_FLOW_COST
-        } else {
-            SHORTFALL_FLOW_COST
-        };
-        let network = Network::new(&ranges, &group_cost, &link_specs, flow_cost);
+        let network =
+            Network::new(&ranges, &group_cost, &link_specs, config.economic_trade).map_err(|reason| {
+                GridError::InvalidConfig {
+                    entity: "links".into(),
+                    field: "loss_fraction",
+                    reason,
+                }
+            })?;
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),

@@ -7,13 +7,14 @@
 //! `x_g ∈ [0, A_g]`, the output of plant group `g` (its availability this
 //! step); `f_l ∈ [0, cap_l]`, the power sent into link `l` in one direction
 //! (two columns per link); `u_r ≥ 0`, demand left unserved. Objective:
-//! minimise `Σ c_g x_g + κ Σ f_l + VOLL Σ u_r`, with `VOLL` = 1e8 USD/MWh
-//! (marginal costs are at most 1e5 USD/MWh, so served energy comes first)
-//! and `κ` the cost per MW sent: 1e-3 USD/MWh when regions trade (a
-//! tie-break: among equal-cost answers the one with fewer hops and less loss
-//! wins, and no link carries power both ways), or 1e6 USD/MWh when they do
+//! minimise `Σ c_g x_g + κ Σ f_l + VOLL Σ u_r`, with `κ` the cost per MW
+//! sent: 1e-3 USD/MWh when regions trade (a tie-break: among equal-cost
+//! answers the one with fewer hops and less loss wins, and no link carries
+//! power both ways), or one USD/MWh above the dearest group when they do
 //! not (`GridConfig::economic_trade` off: links then carry power only where
-//! a region would otherwise curtail).
+//! a region would otherwise curtail); and `VOLL` at least 1e8 USD/MWh and
+//! above the dearest delivery the network allows, so served energy always
+//! comes first (see [`Network::new`]).
 //!
 //! **The method.** The bounded-variable dual simplex on the revised form:
 //! the basis inverse `B⁻¹` is `n × n` for `n` regions, and every column has
@@ -48,13 +49,16 @@
 
 use crate::dispatch::EPS_MW;
 
-/// Cost of unserved demand, USD/MWh: above any delivered cost.
+/// Least cost of unserved demand, USD/MWh. A network where delivering power
+/// could cost more (long chains of lossy links) gets a higher one: see
+/// [`Network::new`].
 pub(crate) const VOLL: f64 = 1e8;
+/// Highest cost of unserved demand a network may need, USD/MWh: beyond it
+/// rounding on the duals (1e-5 USD/MWh at 1e11) would approach the link
+/// tie-break times a loss (3e-5 USD/MWh), so such a network is refused.
+const VOLL_CEILING: f64 = 1e11;
 /// Cost per MW sent into a link when regions trade, USD/MWh (a tie-break).
 pub(crate) const TRADE_FLOW_COST: f64 = 1e-3;
-/// Cost per MW sent into a link when they do not, USD/MWh: above every
-/// marginal cost, far below `VOLL`.
-pub(crate) const SHORTFALL_FLOW_COST: f64 = 1e6;
 /// Basic values this far outside their bounds are infeasible, MW.
 const PRIMAL_TOL: f64 = EPS_MW;
 /// Reduced costs within this of zero are zero, USD/MWh.
@@ -142,6 +146,8 @@ pub(crate) struct Network {
     arc_rows: Vec<u64>,
     /// Cost per MW sent into a link, USD/MWh.
     flow_cost: f64,
+    /// Cost of unserved demand, USD/MWh.
+    voll: f64,
     /// Upper bound of each column, MW (`INFINITY` for unserved demand).
     upper: Vec<f64>,
     /// [`LOWER`], [`UPPER`] or the row of a basic column.
@@ -184,14 +190,55 @@ impl Network {
     /// A program for regions whose groups are the column ranges `ranges`
     /// (contiguous, in order, each in merit order), groups at marginal cost
     /// `group_cost[g]` (USD/MWh), and links `(a, b, capacity MW, loss
-    /// fraction)`; `flow_cost` per MW sent (USD/MWh).
+    /// fraction)`, with economic trade between regions or without.
+    ///
+    /// Sending a MW costs [`TRADE_FLOW_COST`] with trade, and one USD/MWh
+    /// more than the dearest group without (so no trade pays, but a MW that
+    /// would otherwise go unserved is sent). Unserved demand costs at least
+    /// [`VOLL`], and 100 times the dearest delivery the network allows: over
+    /// the path of least loss between any two regions, `(c_max + κ·(n − 1))
+    /// / Π(1 − loss)`, so served energy always comes first. A network that
+    /// would need more than 1e11 USD/MWh (losses compounding over long
+    /// chains) is refused, with the reason.
     pub(crate) fn new(
         ranges: &[(usize, usize)],
         group_cost: &[f64],
         links: &[(u32, u32, f64, f64)],
-        flow_cost: f64,
-    ) -> Network {
+        trade: bool,
+    ) -> Result<Network, String> {
         let n = ranges.len();
+        let c_max = group_cost.iter().fold(0.0f64, |m, &c| m.max(c));
+        let flow_cost = if trade { TRADE_FLOW_COST } else { c_max + 1.0 };
+        // The best gain (product of 1 − loss) between every two regions, over
+        // links that carry power (Floyd–Warshall on products, n is small).
+        let mut best = vec![0.0f64; n * n];
+        for r in 0..n {
+            best[r * n + r] = 1.0;
+        }
+        for &(a, b, cap, loss) in links {
+            if cap > 0.0 {
+                let (a, b) = (a as usize, b as usize);
+                best[a * n + b] = best[a * n + b].max(1.0 - loss);
+                best[b * n + a] = best[b * n + a].max(1.0 - loss);
+            }
+        }
+        for k in 0..n {
+            for i in 0..n {
+                for j in 0..n {
+                    best[i * n + j] = best[i * n + j].max(best[i * n + k] * best[k * n + j]);
+                }
+            }
+        }
+        let weakest = best.iter().filter(|&&g| g > 0.0).fold(1.0f64, |m, &g| m.min(g));
+        let dearest_delivery = (c_max + flow_cost * n.saturating_sub(1) as f64) / weakest;
+        let voll = VOLL.max(100.0 * dearest_delivery);
+        if voll.is_nan() || voll > VOLL_CEILING {
+            return Err(format!(
+                "losses compound to a gain of {weakest:.3e} between two regions, so delivering a MW \
+                 could cost {dearest_delivery:.3e} USD/MWh, beyond what the dispatch program can \
+                 rank below unserved demand; shorten the chain or lower the losses"
+            ));
+        }
         let groups = group_cost.len();
         // The ratio test relies on it (the nearest group to a region's dual
         // is found by scanning from one end).
@@ -212,7 +259,7 @@ impl Network {
             }
         }
         upper.extend(std::iter::repeat_n(f64::INFINITY, n));
-        Network {
+        Ok(Network {
             n,
             ranges: ranges.to_vec(),
             group_cost: group_cost.to_vec(),
@@ -221,6 +268,7 @@ impl Network {
             arc_gain,
             arc_rows,
             flow_cost,
+            voll,
             status: vec![LOWER; upper.len()],
             basis_cost: vec![0.0; n],
             group_region: ranges
@@ -240,7 +288,7 @@ impl Network {
             rho: vec![0.0; n],
             b: vec![0.0; n * n],
             ..Network::default()
-        }
+        })
     }
 
     fn groups(&self) -> usize {
@@ -266,7 +314,7 @@ impl Network {
                 self.flow_cost,
             )
         } else {
-            (None, j - a, 1.0, VOLL)
+            (None, j - a, 1.0, self.voll)
         }
     }
 
@@ -323,7 +371,7 @@ impl Network {
         for r in 0..n {
             self.basis[r] = (first + r) as u32;
             self.status[first + r] = r as u32;
-            self.basis_cost[r] = VOLL;
+            self.basis_cost[r] = self.voll;
             self.inv[r * n + r] = 1.0;
         }
         self.since_refactor = 0;
@@ -539,8 +587,11 @@ impl Network {
                 if let Some(k) = at_zero {
                     best.offer(g0 + k, (cost[k] - y).max(0.0) / a, a, bland);
                 }
-                // The region's unserved demand (never at an upper bound).
-                best.offer(first_unserved + r, (VOLL - y).max(0.0) / a, a, bland);
+                // The region's unserved demand (never at an upper bound),
+                // unless it is basic.
+                if self.status[first_unserved + r] == LOWER {
+                    best.offer(first_unserved + r, (self.voll - y).max(0.0) / a, a, bland);
+                }
             } else {
                 // The dearest group at its upper bound: scanning down from
                 // the top, the first one found has the smallest −d = y − c
@@ -755,7 +806,10 @@ pub(crate) mod tests {
     /// optimality conditions, independently of how it was found: every
     /// balance holds, every column is within its bounds, and with the
     /// duals `y` every column that could rise has `d_j ≥ 0` and every
-    /// column that could fall has `d_j ≤ 0`.
+    /// column that could fall has `d_j ≤ 0`, to a few units in the last
+    /// place of the largest dual (at least 1e-7 USD/MWh: far below the
+    /// tie-breaks, which work at 1e-3 × loss USD/MWh); and no link carries
+    /// power both ways.
     pub(crate) fn assert_optimal(net: &Network) {
         let n = net.n;
         let mut balance = net.demand.clone();
@@ -783,14 +837,22 @@ pub(crate) mod tests {
             let (from, to, gain, cost) = net.column(j);
             let d = cost - (gain * fresh.y[to] - from.map_or(0.0, |f| fresh.y[f]));
             let x = net.column_mw(j);
-            // Tolerance relative to the duals' scale (VOLL where a region curtails).
-            let tol = 1e-9 * (1.0 + fresh.y.iter().fold(0.0f64, |m, y| m.max(y.abs())));
+            // A few units in the last place of the largest dual (VOLL scale
+            // where a region curtails), at least 1e-7 USD/MWh.
+            let y_max = fresh.y.iter().fold(0.0f64, |m, y| m.max(y.abs()));
+            let tol = (8.0 * f64::EPSILON * y_max).max(1e-7);
             if x < net.upper[j] - 1e-6 {
                 assert!(d >= -tol, "column {j} could rise at reduced cost {d}");
             }
             if x > 1e-6 {
                 assert!(d <= tol, "column {j} could fall at reduced cost {d}");
             }
+        }
+        for (l, (a, b)) in net.link_flows().enumerate() {
+            assert!(
+                a.min(b) <= 1e-6,
+                "link {l} carries {a} MW one way and {b} MW the other"
+            );
         }
     }
 
@@ -802,17 +864,18 @@ pub(crate) mod tests {
         ranges: Vec<(usize, usize)>,
         costs: Vec<f64>,
         links: Vec<(u32, u32, f64, f64)>,
-        flow_cost: f64,
+        trade: bool,
         /// Per step: each group's availability and each region's demand, MW.
         steps: Vec<(Vec<f64>, Vec<f64>)>,
     }
 
     fn case() -> impl Strategy<Value = Case> {
-        // Costs from a small set, so that ties (and degenerate duals) are common.
-        let cost = prop::sample::select(vec![0.0, 0.0, 10.0, 20.0, 20.0, 35.0, 80.0]);
+        // Costs from a small set, so that ties (and degenerate duals) are
+        // common, up to the largest marginal cost a scenario may have.
+        let cost = prop::sample::select(vec![0.0, 0.0, 7.3, 10.0, 20.0, 20.0, 35.0, 80.0, 1e5]);
         (
-            1usize..6,
-            prop::collection::vec(prop::collection::vec(cost, 0..5), 6),
+            1usize..10,
+            prop::collection::vec(prop::collection::vec(cost, 0..5), 10),
             any::<bool>(),
         )
             .prop_flat_map(|(n, mut fleets, trade)| {
@@ -829,32 +892,31 @@ pub(crate) mod tests {
                 let link = (
                     0..n as u32,
                     0..n as u32,
-                    prop::sample::select(vec![0.0, 50.0, 100.0, 400.0]),
-                    prop::sample::select(vec![0.0, 0.03, 0.2]),
+                    prop::sample::select(vec![0.0, 50.0, 100.0, 400.0, 1e6]),
+                    prop::sample::select(vec![0.0, 0.03, 0.2, 0.5]),
                 );
-                let links = prop::collection::vec(link, 0..(2 * n))
+                let links = prop::collection::vec(link, 0..(3 * n))
                     .prop_map(|ls| ls.into_iter().filter(|l| l.0 != l.1).collect::<Vec<_>>());
-                let availability = prop::collection::vec(prop_oneof![Just(0.0), 0.0..500.0f64], groups);
-                let demand = prop::collection::vec(prop_oneof![Just(0.0), 0.0..900.0f64], n);
+                let availability =
+                    prop::collection::vec(prop_oneof![Just(0.0), 0.0..500.0f64, 0.0..1e6f64], groups);
+                let demand = prop::collection::vec(prop_oneof![Just(0.0), 0.0..900.0f64, 0.0..2e6f64], n);
                 let steps = prop::collection::vec((availability, demand), 1..25);
                 (Just(ranges), Just(costs), links, steps).prop_map(move |(ranges, costs, links, steps)| {
                     Case {
                         ranges,
                         costs,
                         links,
-                        flow_cost: if trade {
-                            TRADE_FLOW_COST
-                        } else {
-                            SHORTFALL_FLOW_COST
-                        },
+                        trade,
                         steps,
                     }
                 })
             })
     }
 
-    fn network(c: &Case) -> Network {
-        Network::new(&c.ranges, &c.costs, &c.links, c.flow_cost)
+    /// The case's program; None if its losses compound beyond what the
+    /// program can rank (then `Network::new` refuses it, tested apart).
+    fn network(c: &Case) -> Option<Network> {
+        Network::new(&c.ranges, &c.costs, &c.links, c.trade).ok()
     }
 
     fn set_step(net: &mut Network, availability: &[f64], demand: &[f64]) {
@@ -862,36 +924,44 @@ pub(crate) mod tests {
         net.demand_mut().copy_from_slice(demand);
     }
 
-    fn objective(net: &Network) -> f64 {
-        (0..net.upper.len())
+    /// Generation and link cost, USD/h, and unserved demand, MW.
+    fn objective(net: &Network) -> (f64, f64) {
+        let first_unserved = net.first_unserved();
+        let cost = (0..first_unserved)
             .map(|j| net.column(j).3 * net.column_mw(j))
-            .sum()
+            .sum();
+        (cost, net.unserved().sum())
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         /// Warm-started step after step, every solution is feasible and
-        /// optimal, and costs what a solve from scratch costs.
+        /// optimal, and leaves as much unserved and costs as much as a
+        /// solve from scratch.
         #[test]
         fn every_step_is_optimal_and_matches_a_cold_solve(c in case()) {
-            let mut warm = network(&c);
+            let Some(mut warm) = network(&c) else {
+                return Ok(());
+            };
             for (availability, demand) in &c.steps {
                 set_step(&mut warm, availability, demand);
                 warm.solve().expect("solved");
                 assert_optimal(&warm);
                 assert_accessors_agree(&warm);
-                let mut cold = network(&c);
+                let mut cold = network(&c).expect("the same network");
                 set_step(&mut cold, availability, demand);
                 cold.solve().expect("solved");
-                let (a, b) = (objective(&warm), objective(&cold));
+                let ((cost_w, unserved_w), (cost_c, unserved_c)) = (objective(&warm), objective(&cold));
+                let columns = warm.upper.len() as f64;
+                prop_assert!(
+                    (unserved_w - unserved_c).abs() <= columns * PRIMAL_TOL,
+                    "unserved: warm {unserved_w} MW against cold {unserved_c} MW"
+                );
                 // Each column may stand PRIMAL_TOL off its exact value.
-                let dearest = [&warm, &cold]
-                    .iter()
-                    .flat_map(|net| (0..net.upper.len()).filter(|&j| net.column_mw(j) > 0.0).map(|j| net.column(j).3))
-                    .fold(0.0f64, f64::max);
-                let tol = 1e-9 * b.abs() + warm.upper.len() as f64 * PRIMAL_TOL * dearest;
-                prop_assert!((a - b).abs() <= tol, "warm {a} against cold {b}");
+                let dearest = c.costs.iter().fold(1.0f64, |m, &x| m.max(x)) * 4.0;
+                let tol = 1e-9 * cost_c.abs() + columns * PRIMAL_TOL * dearest;
+                prop_assert!((cost_w - cost_c).abs() <= tol, "cost: warm {cost_w} against cold {cost_c}");
             }
         }
     }
@@ -899,12 +969,8 @@ pub(crate) mod tests {
     #[test]
     fn an_unchanged_step_costs_no_pivot_and_a_changed_one_few() {
         // Two regions: cheap coal in a, dear gas in b, a 300 MW link.
-        let mut net = Network::new(
-            &[(0, 1), (1, 2)],
-            &[20.0, 80.0],
-            &[(0, 1, 300.0, 0.0)],
-            TRADE_FLOW_COST,
-        );
+        let mut net = Network::new(&[(0, 1), (1, 2)], &[20.0, 80.0], &[(0, 1, 300.0, 0.0)], true)
+            .expect("a short network");
         set_step(&mut net, &[1_000.0, 1_000.0], &[500.0, 600.0]);
         net.solve().expect("solved");
         assert_optimal(&net);
@@ -933,7 +999,7 @@ pub(crate) mod tests {
         let ranges = [(0, 3), (3, 6), (6, 8)];
         let costs = [0.0, 20.0, 60.0, 10.0, 30.0, 90.0, 5.0, 40.0];
         let links = [(0, 1, 150.0, 0.03), (1, 2, 100.0, 0.0), (0, 2, 80.0, 0.1)];
-        let mut net = Network::new(&ranges, &costs, &links, TRADE_FLOW_COST);
+        let mut net = Network::new(&ranges, &costs, &links, true).expect("a short network");
         for step in 0..2_000 {
             let t = step as f64;
             let availability: Vec<f64> = (0..8)
@@ -951,5 +1017,38 @@ pub(crate) mod tests {
             "{} pivots: the inverse was rebuilt along the way",
             net.pivots
         );
+    }
+
+    /// A chain of regions with gas at one end and demand at the other.
+    fn chain(hops: usize, loss: f64, trade: bool) -> Result<Network, String> {
+        let ranges: Vec<_> = (0..=hops).map(|r| if r == 0 { (0, 1) } else { (1, 1) }).collect();
+        let links: Vec<_> = (0..hops as u32).map(|r| (r, r + 1, 1e6, loss)).collect();
+        Network::new(&ranges, &[1e5], &links, trade)
+    }
+
+    #[test]
+    fn power_is_delivered_over_long_lossy_chains_or_the_network_is_refused() {
+        // Delivering over k hops at loss l costs about c/(1 − l)^k: the cost
+        // of unserved demand rises with it, so the far end is served …
+        for (hops, loss, trade) in [
+            (6, 0.5, false),
+            (10, 0.5, true),
+            (14, 0.2, false),
+            (47, 0.03, false),
+        ] {
+            let mut net = chain(hops, loss, trade).expect("a network the program can rank");
+            let mut demand = vec![0.0; hops + 1];
+            demand[hops] = 10.0;
+            set_step(&mut net, &[1e5], &demand);
+            net.solve().expect("solved");
+            assert_optimal(&net);
+            let unserved: f64 = net.unserved().sum();
+            assert!(unserved < 1e-6, "{hops} hops at {loss}: {unserved} MW unserved");
+            assert!((net.column_mw(0) - 10.0 / (1.0 - loss).powi(hops as i32)).abs() < 1e-6);
+        }
+        // … until the losses compound beyond what it can rank, and the
+        // network is refused with the reason.
+        let refused = chain(30, 0.5, true).expect_err("losses compound too far");
+        assert!(refused.contains("losses compound"), "{refused}");
     }
 }
