@@ -85,6 +85,7 @@ impl Outages {
     /// same draws from the group's stream, in the same order, and the same
     /// floating-point operations (the tests compare it with the one-call-a-step
     /// walk it replaced, `catch_up_reference`).
+    #[inline]
     pub(crate) fn catch_up(&mut self, until: SimTime, group: &str) -> Result<(), GridError> {
         if self.next_due > until.ticks() {
             return Ok(());
