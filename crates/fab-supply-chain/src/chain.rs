@@ -85,15 +85,22 @@ pub struct SupplyChain {
     pub(crate) totals: Totals,
 }
 
+/// A draw of `dist` as a duration in years (a negative draw is zero); an
+/// error for a draw that is not finite or beyond the clock.
+///
+/// `entity` names the fab or project in the error; it is only called on an
+/// error (a fab's next tool failure is drawn at every failure and repair,
+/// about 2,000 times a ten-year run, and formatting its name each time cost
+/// more than the draw).
 fn draw_years(
     rng: &mut StreamRng,
     dist: &Dist,
-    entity: &str,
+    entity: impl Fn() -> String,
     field: &'static str,
 ) -> Result<Duration, FabError> {
     let v = dist.sample(rng);
     let bad = || FabError::BadSample {
-        entity: entity.to_string(),
+        entity: entity(),
         field,
         value: v,
     };
@@ -426,8 +433,8 @@ impl SupplyChain {
                     .get_mut(project.index())
                     .ok_or_else(|| bad_id("project", project.index()))?;
                 if p.state == ProjectState::Waiting {
-                    let entity = format!("project \"{}\"", p.name);
-                    let lead = draw_years(&mut p.rng, &p.lead_time_years, &entity, "lead_time_years")?;
+                    let entity = || format!("project \"{}\"", p.name);
+                    let lead = draw_years(&mut p.rng, &p.lead_time_years, entity, "lead_time_years")?;
                     p.state = ProjectState::Building;
                     agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
                 }
@@ -480,11 +487,11 @@ impl SupplyChain {
         if per_year <= 0.0 {
             return Ok(());
         }
-        let entity = format!("fab \"{}\"", f.name);
+        let entity = || format!("fab \"{}\"", f.name);
         let wait = draw_years(
             &mut f.rng,
             &Dist::Exp { mean: 1.0 / per_year },
-            &entity,
+            entity,
             "failures_per_tool_year",
         )?;
         f.failure_key = Some(agenda.schedule_after(wait, FabEvent::ToolFailure { fab: FabId(id32(i)) })?);
@@ -549,5 +556,47 @@ fn bad_id(kind: &str, index: usize) -> FabError {
     FabError::BadInput {
         method: "handle",
         reason: format!("unknown {kind} id {index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scheduler::RngStreams;
+    use std::cell::Cell;
+
+    /// `draw_years` names its entity only when the draw is refused, and the
+    /// error carries the name, the field and the value drawn.
+    #[test]
+    fn draw_years_names_the_entity_only_on_error() {
+        let mut rng = RngStreams::new(1, 0).stream("fab/tools/a");
+        let calls = Cell::new(0);
+        let entity = || {
+            calls.set(calls.get() + 1);
+            "fab \"a\"".to_string()
+        };
+        let ok = draw_years(
+            &mut rng,
+            &Dist::Exp { mean: 0.5 },
+            entity,
+            "failures_per_tool_year",
+        );
+        assert!(ok.is_ok());
+        assert_eq!(calls.get(), 0);
+        for (value, dist) in [
+            (f64::INFINITY, Dist::Const { value: f64::INFINITY }),
+            (1e30, Dist::Const { value: 1e30 }),
+        ] {
+            let err = draw_years(&mut rng, &dist, entity, "failures_per_tool_year");
+            assert_eq!(
+                err,
+                Err(FabError::BadSample {
+                    entity: "fab \"a\"".to_string(),
+                    field: "failures_per_tool_year",
+                    value,
+                })
+            );
+        }
+        assert_eq!(calls.get(), 2);
     }
 }
