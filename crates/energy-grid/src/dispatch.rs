@@ -255,9 +255,8 @@ impl Grid {
             at_secs: now.ticks(),
             detail: e.0.into(),
         })?;
-        for (h, mw) in self.hot.iter_mut().zip(net.group_outputs()) {
-            h.generation_mw = mw;
-        }
+        let hot = &mut self.hot;
+        net.set_group_outputs(|g, mw| hot[g].generation_mw = mw);
         // Each link's two directions: at most one carries power (sending
         // both ways would only lose power and pay for it twice).
         for (l, (sent_ab, sent_ba)) in self.links.iter_mut().zip(net.link_flows()) {

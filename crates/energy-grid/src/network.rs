@@ -344,8 +344,27 @@ impl Network {
     }
 
     /// Output of each plant group, MW, in group order.
+    #[cfg(test)]
     pub(crate) fn group_outputs(&self) -> impl Iterator<Item = f64> + '_ {
         self.values(0..self.groups())
+    }
+
+    /// Calls `set(g, mw)` with the output of every plant group, MW: first
+    /// each group as if nonbasic (its upper bound or zero, a select), then
+    /// the few basic ones again with their values. Two plain passes instead
+    /// of a three-way branch per group, whose outcome varies step to step.
+    #[inline]
+    pub(crate) fn set_group_outputs(&self, mut set: impl FnMut(usize, f64)) {
+        let g = self.groups();
+        for (k, (&s, &u)) in self.status[..g].iter().zip(&self.upper[..g]).enumerate() {
+            set(k, if s == UPPER { u } else { 0.0 });
+        }
+        for (&j, &v) in self.basis.iter().zip(&self.value) {
+            let j = j as usize;
+            if j < g {
+                set(j, v.clamp(0.0, self.upper[j]));
+            }
+        }
     }
 
     /// Power sent into each link from its `a` end and from its `b` end, MW,
