@@ -5,8 +5,9 @@
 //! Two variants: `with_outages` also runs the forced outages of about 2,900
 //! thermal and nuclear units (≈ 46,000 failure and repair events a year);
 //! `dispatch_only` switches outages off to show the cost of dispatch alone.
-//! Both include trade between neighbours every step and the exact shortfall
-//! program in the steps where a region is short after its own storage.
+//! Both solve the network-wide economic dispatch every step (one linear
+//! program over every plant group and link, warm-started from the last
+//! step's basis).
 //! Grid construction is setup, outside the measurement. For profilers, the
 //! same year runs outside criterion as
 //! `cargo run --release -p energy-grid --example dispatch_year -- 1 outages`.

@@ -64,7 +64,8 @@ impl Grid {
             self.hot[group.pos].fraction = self.ahead.fractions[w * Ahead::STEPS + k];
         }
 
-        // Then per region: demand, and the merit order, in one pass.
+        // Then per region: demand, each group's available MW and the
+        // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
         for r in &mut self.regions {
             if now.ticks() >= r.growth_until {

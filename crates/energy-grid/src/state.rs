@@ -206,8 +206,9 @@ pub(crate) enum GroupKind {
 
 /// A plant group's numbers that every dispatch step reads or writes, kept
 /// apart from its description ([`GroupState`]) in a small struct so that
-/// dispatch, trade and the shortfall program walk a region's groups through
-/// a few cache lines. `Grid::hot` holds them at the same positions as
+/// dispatch (availability, the network program's bounds and outputs,
+/// storage charging, accounting) walks a region's groups through a few
+/// cache lines. `Grid::hot` holds them at the same positions as
 /// `Grid::groups`: region by region, in merit order.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct GroupHot {
