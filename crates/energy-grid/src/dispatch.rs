@@ -144,8 +144,7 @@ impl Grid {
         // 4. Storage charges from spare generation left in its own region,
         // cheapest first, up to its cost cap (not in a step it discharged).
         for ri in 0..self.regions.len() {
-            let r = &mut self.regions[ri];
-            r.spare_cursor = r.merit.0;
+            let r = &self.regions[ri];
             let s = &r.storage;
             let headroom = s
                 .power_mw
@@ -312,7 +311,7 @@ impl Grid {
     pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> f64 {
         let r = &mut self.regions[ri];
         let mut remaining = amount_mw;
-        let mut pos = r.spare_cursor;
+        let mut pos = r.merit.0;
         let fl = &mut self.hot;
         while pos < r.merit.1 && remaining > EPS_MW {
             let cost = fl[pos].cost;
@@ -329,7 +328,6 @@ impl Grid {
                 pos += 1;
             }
         }
-        r.spare_cursor = pos;
         amount_mw - remaining
     }
 

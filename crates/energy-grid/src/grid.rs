@@ -309,7 +309,6 @@ impl Grid {
                 drought_factor: 1.0,
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,
-                spare_cursor: merit_range.0,
                 period: Period::default(),
                 projects_pending: 0,
             });

@@ -75,7 +75,6 @@ const LOWER: u32 = u32::MAX - 1;
 const UPPER: u32 = u32::MAX;
 
 /// The best entering column found so far by the ratio test.
-/// The best entering column found so far by the ratio test.
 struct Candidate {
     column: usize,
     ratio: f64,

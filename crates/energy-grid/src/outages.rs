@@ -42,15 +42,8 @@ impl Outages {
 
     /// Draws the next failure from the units running at `now`.
     pub(crate) fn draw_next_failure(&mut self, now: SimTime) {
-        self.next_failure_at = None;
         let up = self.units_total.saturating_sub(self.units_down);
-        if up == 0 {
-            return;
-        }
-        let draw: f64 = self.rng.sample(Exp1);
-        let secs = draw / (f64::from(up) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
-        // A failure beyond the clock's range never happens in practice.
-        self.next_failure_at = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d));
+        self.next_failure_at = next_failure(self.rng.as_mut(), up, self.failure_rate_per_year, now);
         self.refresh_due();
     }
 
@@ -62,13 +55,8 @@ impl Outages {
             self.draw_next_failure(now);
             return;
         };
-        let draw: f64 = self.rng.sample(Exp1);
-        let secs = draw / (f64::from(returned) * self.failure_rate_per_year) * SECS_PER_YEAR_F;
-        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
-            if candidate < at {
-                self.next_failure_at = Some(candidate);
-            }
-        }
+        let rate = self.failure_rate_per_year;
+        self.next_failure_at = Some(earlier_failure(self.rng.as_mut(), returned, rate, now, at));
         self.refresh_due();
     }
 
@@ -103,14 +91,7 @@ impl Outages {
                     failure = match failure {
                         // No failure pending (every unit was down): draw from scratch.
                         None => next_failure(rng, total.saturating_sub(down), rate, r),
-                        // One unit returned: `f64::from(1) * rate` is `rate`.
-                        Some(at) => {
-                            let secs = exp1(rng) / rate * SECS_PER_YEAR_F;
-                            match Duration::from_secs_f64(secs).and_then(|d| r.checked_add(d)) {
-                                Some(candidate) if candidate < at => Some(candidate),
-                                _ => Some(at),
-                            }
-                        }
+                        Some(at) => Some(earlier_failure(rng, 1, rate, r, at)),
                     };
                 }
                 (_, Some(f)) if f <= until => {
@@ -198,8 +179,9 @@ fn exp1(rng: &mut StreamRng) -> f64 {
     Distribution::<f64>::sample(&Exp1, rng)
 }
 
-/// The next failure among `up` running units from `now`, as
-/// [`Outages::draw_next_failure`] draws it (no draw when no unit runs).
+/// The next failure among `up` running units from `now` (no draw when no
+/// unit runs): one Exp(1) draw scaled by the group's rate, shared by
+/// [`Outages::draw_next_failure`] and the catch-up walk.
 #[inline(always)]
 fn next_failure(rng: &mut StreamRng, up: u32, rate: f64, now: SimTime) -> Option<SimTime> {
     if up == 0 {
@@ -208,6 +190,18 @@ fn next_failure(rng: &mut StreamRng, up: u32, rate: f64, now: SimTime) -> Option
     let secs = exp1(rng) / (f64::from(up) * rate) * SECS_PER_YEAR_F;
     // A failure beyond the clock's range never happens in practice.
     Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d))
+}
+
+/// The group's next failure once `returned` units come back at `now`, when
+/// it was due at `at`: each returned unit draws its own time to failure (as
+/// one draw at `returned` times the rate), and the earlier instant wins.
+#[inline(always)]
+fn earlier_failure(rng: &mut StreamRng, returned: u32, rate: f64, now: SimTime, at: SimTime) -> SimTime {
+    let secs = exp1(rng) / (f64::from(returned) * rate) * SECS_PER_YEAR_F;
+    match Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
+        Some(candidate) if candidate < at => candidate,
+        _ => at,
+    }
 }
 
 /// A repair time in days, as `dist.sample(rng)` draws it. The default

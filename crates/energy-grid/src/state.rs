@@ -387,8 +387,6 @@ pub(crate) struct RegionState {
     pub step: RegionBalance,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
-    /// Position in the merit order of the cheapest group with spare capacity.
-    pub spare_cursor: usize,
     pub period: Period,
     pub projects_pending: u32,
 }
