@@ -67,6 +67,7 @@ impl Grid {
         // Then per region: demand, each group's available MW and the
         // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
+        let upper = self.network.group_upper_mut();
         for r in &mut self.regions {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
@@ -98,13 +99,15 @@ impl Grid {
             let (m0, m1) = r.merit;
             let drought = r.drought_factor;
             let mut available = 0.0;
-            for g in &mut self.hot[m0..m1] {
+            // Each group's availability is also its bound in the program.
+            for (g, u) in self.hot[m0..m1].iter_mut().zip(&mut upper[m0..m1]) {
                 let mw = if g.hydro {
                     g.installed_mw * g.fraction * drought
                 } else {
                     g.installed_mw * g.fraction
                 };
                 g.available_mw = mw;
+                *u = mw;
                 available += mw;
             }
             let short = demand - available;
@@ -243,10 +246,8 @@ impl Grid {
     /// group outputs, link flows (with exports, imports and losses), each
     /// region's unserved demand (its deficit, curtailed next) and prices.
     fn economic_dispatch(&mut self, now: SimTime) -> Result<(), GridError> {
+        // The group bounds were set with the availabilities (step 1).
         let net = &mut self.network;
-        for (u, h) in net.group_upper_mut().iter_mut().zip(&self.hot) {
-            *u = h.available_mw;
-        }
         for (d, r) in net.demand_mut().iter_mut().zip(&self.regions) {
             *d = r.step.demand_mw - r.step.discharge_mw;
         }
