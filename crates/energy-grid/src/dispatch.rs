@@ -6,6 +6,7 @@
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
+use crate::config::LoadClass;
 use crate::grid::Grid;
 use crate::state::{Ahead, GridSignal, LoadId, RegionBalance};
 use crate::validate::GridError;
@@ -67,8 +68,17 @@ impl Grid {
         // Then per region: demand, each group's available MW and the
         // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
-        let upper = self.network.group_upper_mut();
-        for r in &mut self.regions {
+        // Each class's shed column in the program: its place in the curtailment order.
+        let mut tier = [0usize; LoadClass::ALL.len()];
+        for (t, c) in self.curtailment_order.iter().enumerate() {
+            tier[c.index()] = t;
+        }
+        let tiers = self.curtailment_order.len();
+        let (upper, shed_upper) = self.network.bounds_mut();
+        let shed_rows = shed_upper
+            .chunks_exact_mut(tiers)
+            .zip(self.external_by_tier.chunks_exact_mut(tiers));
+        for (r, (shed, external)) in self.regions.iter_mut().zip(shed_rows) {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
                 r.growth_until = constant_until(&r.growth, now);
@@ -78,22 +88,27 @@ impl Grid {
             }
             let base = r.average_mw * r.growth_multiplier * r.shape.factor(&f);
             r.growth_multiplier *= r.growth_cache.1;
-            // The first two loads of a region are its household and industry demand.
+            // The first two loads of a region are its household and industry
+            // demand. Each class's demand is what the program may shed of it.
             let household = base * r.household_share;
             let industry = base - household;
-            for (k, mw) in [household, industry].into_iter().enumerate() {
-                let load = &mut self.loads[r.loads[k] as usize];
-                load.requested_mw = mw;
-                load.served_mw = mw;
-            }
             if loads_changed {
                 r.external_mw = 0.0;
+                external.fill(0.0);
                 for &l in &r.loads[2..] {
                     let load = &mut self.loads[l as usize];
                     load.requested_mw = load.wanted_mw.min(load.connected_mw);
                     load.served_mw = load.requested_mw;
                     r.external_mw += load.requested_mw;
+                    external[tier[load.class.index()]] += load.requested_mw;
                 }
+            }
+            shed.copy_from_slice(external);
+            for (k, mw) in [household, industry].into_iter().enumerate() {
+                let load = &mut self.loads[r.loads[k] as usize];
+                load.requested_mw = mw;
+                load.served_mw = mw;
+                shed[tier[load.class.index()]] += mw;
             }
             let demand = base + r.external_mw;
             let (m0, m1) = r.merit;
@@ -161,6 +176,8 @@ impl Grid {
                 r.step.charge_mw = taken;
             }
         }
+
+        self.propagate_prices();
 
         // 5. Curtailment by priority, then 6. accounting.
         for ri in 0..self.regions.len() {
@@ -246,7 +263,7 @@ impl Grid {
     /// group outputs, link flows (with exports, imports and losses), each
     /// region's unserved demand (its deficit, curtailed next) and prices.
     fn economic_dispatch(&mut self, now: SimTime) -> Result<(), GridError> {
-        // The group bounds were set with the availabilities (step 1).
+        // The group and shed bounds were set in the region pass (step 1).
         let net = &mut self.network;
         for (d, r) in net.demand_mut().iter_mut().zip(&self.regions) {
             *d = r.step.demand_mw - r.step.discharge_mw;
@@ -272,10 +289,9 @@ impl Grid {
                 }
             }
         }
-        // Price: the cost of the dearest unit running in the region, or the
-        // delivered cost `c / (1 − loss)` of the dearest unit it imports
-        // from, carried along the flows (which form no cycle: a cycle would
-        // only lose power and pay for sending), so `n` rounds reach every region.
+        // Each region's own price: the cost of the dearest unit running in
+        // it (storage charging may raise it; imports are priced after that,
+        // in `propagate_prices`).
         for (r, unserved) in self.regions.iter_mut().zip(net.unserved()) {
             r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
             let (m0, m1) = r.merit;
@@ -285,6 +301,16 @@ impl Grid {
                 .find(|g| g.generation_mw > PRICE_MIN_MW)
                 .map_or(0.0, |g| g.cost);
         }
+        Ok(())
+    }
+
+    /// Prices imports: a region pays at least the delivered cost
+    /// `c / (1 − loss)` of the price of each region it imports from, carried
+    /// along the flows (which form no cycle: a cycle would only lose power
+    /// and pay for sending), so `n` rounds reach every region. Runs after
+    /// storage charging, so a unit run to charge an exporter's battery
+    /// prices its importers too.
+    fn propagate_prices(&mut self) {
         for _ in 0..self.regions.len() {
             let mut changed = false;
             for l in &self.links {
@@ -304,7 +330,6 @@ impl Grid {
                 break;
             }
         }
-        Ok(())
     }
 
     /// Dispatches up to `amount_mw` of region `ri`'s spare capacity, cheapest

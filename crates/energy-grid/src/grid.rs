@@ -48,6 +48,10 @@ pub struct Grid {
     pub(crate) drought_processes: Vec<DroughtProcess>,
     /// The network-wide economic dispatch, warm-started step to step.
     pub(crate) network: Network,
+    /// Each region's requests by loads other than its own household and
+    /// industry demand, per shed class of the program (region by region,
+    /// classes in curtailment order), MW: refreshed when loads change.
+    pub(crate) external_by_tier: Vec<f64>,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
@@ -362,14 +366,18 @@ impl Grid {
             .iter()
             .map(|l| (l.a, l.b, l.capacity_mw, l.loss_fraction))
             .collect();
-        let network =
-            Network::new(&ranges, &group_cost, &link_specs, config.economic_trade).map_err(|reason| {
-                GridError::InvalidConfig {
-                    entity: "links".into(),
-                    field: "loss_fraction",
-                    reason,
-                }
-            })?;
+        let network = Network::new(
+            &ranges,
+            &group_cost,
+            &link_specs,
+            config.economic_trade,
+            config.curtailment_order.len(),
+        )
+        .map_err(|reason| GridError::InvalidConfig {
+            entity: "links".into(),
+            field: "loss_fraction",
+            reason,
+        })?;
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),
@@ -399,6 +407,7 @@ impl Grid {
             retirements,
             droughts,
             drought_processes,
+            external_by_tier: vec![0.0; ranges.len() * network.tiers()],
             network,
             totals: RunTotals::default(),
             national_period: Period::default(),

@@ -2,19 +2,27 @@
 //! warm-started from the previous step's optimal basis.
 //!
 //! **The program.** Rows: one balance per region `r`,
-//! `Σ_{g in r} x_g + Σ_{l into r} (1 − loss_l) f_l − Σ_{l out of r} f_l + u_r = D_r`,
+//! `Σ_{g in r} x_g + Σ_{k} s_{r,k} + Σ_{l into r} (1 − loss_l) f_l − Σ_{l out of r} f_l + u_r = D_r`,
 //! where `D_r` is the region's demand net of storage discharge. Columns:
 //! `x_g ∈ [0, A_g]`, the output of plant group `g` (its availability this
-//! step); `f_l ∈ [0, cap_l]`, the power sent into link `l` in one direction
-//! (two columns per link); `u_r ≥ 0`, demand left unserved. Objective:
-//! minimise `Σ c_g x_g + κ Σ f_l + VOLL Σ u_r`, with `κ` the cost per MW
-//! sent: 1e-3 USD/MWh when regions trade (a tie-break: among equal-cost
-//! answers the one with fewer hops and less loss wins, and no link carries
-//! power both ways), or one USD/MWh above the dearest group when they do
-//! not (`GridConfig::economic_trade` off: links then carry power only where
-//! a region would otherwise curtail); and `VOLL` at least 1e8 USD/MWh and
-//! above the dearest delivery the network allows, so served energy always
-//! comes first (see [`Network::new`]).
+//! step); `s_{r,k} ∈ [0, L_{r,k}]`, the demand of load class `k` (in the
+//! curtailment order) shed in region `r`, up to the class's demand there;
+//! `f_l ∈ [0, cap_l]`, the power sent into link `l` in one direction
+//! (two columns per link); `u_r ≥ 0`, a last-resort unserved column (the
+//! classes add up to the region's demand, so only rounding can reach it).
+//! Objective: minimise `Σ c_g x_g + κ Σ f_l + Σ V_k s_{r,k} + V_K Σ u_r`,
+//! with `κ` the cost per MW sent: 1e-3 USD/MWh when regions trade (a
+//! tie-break: among equal-cost answers the one with fewer hops and less
+//! loss wins, and no link carries power both ways), or one USD/MWh above
+//! the dearest group when they do not (`GridConfig::economic_trade` off:
+//! links then carry power only where a region would otherwise curtail).
+//! `V_0` is at least 1e8 USD/MWh and above the dearest delivery the
+//! network allows, so served energy always comes first; `V_{k+1} = S·V_k`,
+//! with `S` large enough that shedding a class anywhere power can reach
+//! costs less than shedding the next class (see [`Network::new`]): the
+//! curtailment order holds across the network, not only within a region.
+//! Each region's shed classes form a second short merit order beside its
+//! plants (costs rising), and the method below treats both alike.
 //!
 //! **The method.** The bounded-variable dual simplex on the revised form:
 //! the basis inverse `B⁻¹` is `n × n` for `n` regions, and every column has
@@ -39,12 +47,12 @@
 //! rule (lowest indices), which cannot cycle. `B⁻¹` is rebuilt from the
 //! basis by Gauss–Jordan elimination every [`REFACTOR_PIVOTS`] pivots, so
 //! rounding does not accumulate. The first step starts from the basis of
-//! the `u_r` with every group at its upper bound (dual feasible: each
-//! group's reduced cost is `c_g − VOLL < 0`).
+//! the `u_r` with every group (and shed class) at its upper bound (dual
+//! feasible: each one's reduced cost is `c_g − V_K < 0`).
 //!
 //! Prices are not the program's duals: where a region is served exactly
 //! to a link's limit (common: a region without a fleet, a transit region)
-//! the dual is not unique and jumps to `VOLL`. The grid prices each region
+//! the dual is not unique and jumps to a shed class's cost. The grid prices each region
 //! at the cost of the dearest unit run for it instead (see `dispatch`).
 
 use crate::dispatch::EPS_MW;
@@ -57,6 +65,9 @@ pub(crate) const VOLL: f64 = 1e8;
 /// rounding on the duals (1e-5 USD/MWh at 1e11) would approach the link
 /// tie-break times a loss (3e-5 USD/MWh), so such a network is refused.
 const VOLL_CEILING: f64 = 1e11;
+/// Least ratio between the costs of shedding two successive load classes:
+/// a network whose losses would need the classes closer is refused.
+const MIN_TIER_SPACING: f64 = 1.5;
 /// Cost per MW sent into a link when regions trade, USD/MWh (a tie-break).
 pub(crate) const TRADE_FLOW_COST: f64 = 1e-3;
 /// Basic values this far outside their bounds are infeasible, MW.
@@ -130,10 +141,12 @@ pub(crate) struct Unsolved(pub &'static str);
 pub(crate) struct Network {
     /// Regions (rows).
     n: usize,
-    /// Each region's range of group columns.
+    /// Each region's range of group (plant) columns.
     ranges: Vec<(usize, usize)>,
     /// Marginal cost of each group, USD/MWh.
     group_cost: Vec<f64>,
+    /// Cost of shedding each load class, in curtailment order, USD/MWh.
+    shed_cost: Vec<f64>,
     /// Row each link direction takes power from (two directions per link).
     arc_from: Vec<u32>,
     /// Row each link direction delivers into.
@@ -145,8 +158,11 @@ pub(crate) struct Network {
     arc_rows: Vec<u64>,
     /// Cost per MW sent into a link, USD/MWh.
     flow_cost: f64,
-    /// Cost of unserved demand, USD/MWh.
-    voll: f64,
+    /// Shed classes per region (the columns after each region's plants).
+    tiers: usize,
+    /// Cost of the last-resort unserved column `u_r`, above every shed
+    /// class (it is only used if rounding leaves the classes a hair short), USD/MWh.
+    unserved_cost: f64,
     /// Upper bound of each column, MW (`INFINITY` for unserved demand).
     upper: Vec<f64>,
     /// [`LOWER`], [`UPPER`] or the row of a basic column.
@@ -189,24 +205,34 @@ impl Network {
     /// A program for regions whose groups are the column ranges `ranges`
     /// (contiguous, in order, each in merit order), groups at marginal cost
     /// `group_cost[g]` (USD/MWh), and links `(a, b, capacity MW, loss
-    /// fraction)`, with economic trade between regions or without.
+    /// fraction)`, with economic trade between regions or without, and
+    /// `tiers` load classes that can be shed (in the curtailment order: the
+    /// first is shed first). `ranges` and `group_cost` index the plants; the
+    /// program appends each region's shed classes after its plants.
     ///
     /// Sending a MW costs [`TRADE_FLOW_COST`] with trade, and one USD/MWh
     /// more than the dearest group without (so no trade pays, but a MW that
-    /// would otherwise go unserved is sent). Unserved demand costs at least
-    /// [`VOLL`], and 100 times the dearest delivery the network allows: over
-    /// the path of least loss between any two regions, `(c_max + κ·(n − 1))
-    /// / Π(1 − loss)`, so served energy always comes first. A network that
-    /// would need more than 1e11 USD/MWh (losses compounding over long
-    /// chains) is refused, with the reason.
+    /// would otherwise go unserved is sent). Shedding the first class costs
+    /// at least [`VOLL`], and 100 times the dearest delivery the network
+    /// allows: over the path of least loss between any two regions,
+    /// `(c_max + κ·(n − 1)) / Π(1 − loss)`, so served energy always comes
+    /// first. Each later class costs `S` times the one before, with
+    /// `S = 2 / Π(1 − loss)` over that weakest path (so the program sheds a
+    /// class anywhere before it sheds the next one anywhere power can reach),
+    /// lowered if needed so the last costs at most 1e11 USD/MWh (then a class
+    /// is protected over the one before wherever power arrives with a gain
+    /// above `1/S`). A network whose losses compound so far that the first
+    /// class would cost more than that, or the classes could not be spaced
+    /// by at least [`MIN_TIER_SPACING`], is refused, with the reason.
     pub(crate) fn new(
         ranges: &[(usize, usize)],
-        group_cost: &[f64],
+        plant_cost: &[f64],
         links: &[(u32, u32, f64, f64)],
         trade: bool,
+        tiers: usize,
     ) -> Result<Network, String> {
         let n = ranges.len();
-        let c_max = group_cost.iter().fold(0.0f64, |m, &c| m.max(c));
+        let c_max = plant_cost.iter().fold(0.0f64, |m, &c| m.max(c));
         let flow_cost = if trade { TRADE_FLOW_COST } else { c_max + 1.0 };
         // The best gain (product of 1 − loss) between every two regions, over
         // links that carry power (Floyd–Warshall on products, n is small).
@@ -231,18 +257,23 @@ impl Network {
         let weakest = best.iter().filter(|&&g| g > 0.0).fold(1.0f64, |m, &g| m.min(g));
         let dearest_delivery = (c_max + flow_cost * n.saturating_sub(1) as f64) / weakest;
         let voll = VOLL.max(100.0 * dearest_delivery);
-        if voll.is_nan() || voll > VOLL_CEILING {
+        let tier_spacing = (2.0 / weakest).min((VOLL_CEILING / voll).powf(1.0 / tiers.max(1) as f64));
+        let spaced = tiers == 0 || tier_spacing >= MIN_TIER_SPACING;
+        if voll.is_nan() || voll > VOLL_CEILING || !spaced {
             return Err(format!(
                 "losses compound to a gain of {weakest:.3e} between two regions, so delivering a MW \
                  could cost {dearest_delivery:.3e} USD/MWh, beyond what the dispatch program can \
-                 rank below unserved demand; shorten the chain or lower the losses"
+                 rank below unserved demand in {tiers} load classes; shorten the chain or lower the losses"
             ));
         }
-        let groups = group_cost.len();
+        // Shed classes in curtailment order, costs rising.
+        let shed_cost: Vec<f64> = (0..tiers).map(|t| voll * tier_spacing.powi(t as i32)).collect();
+        let unserved_cost = voll * tier_spacing.powi(tiers as i32);
+        let groups = plant_cost.len();
         // The ratio test relies on it (the nearest group to a region's dual
         // is found by scanning from one end).
         assert!(
-            ranges.iter().all(|&(g0, g1)| group_cost[g0..g1].is_sorted()),
+            ranges.iter().all(|&(g0, g1)| plant_cost[g0..g1].is_sorted()),
             "each region's groups are in merit order"
         );
         let mut upper = vec![0.0; groups];
@@ -257,24 +288,27 @@ impl Network {
                 upper.push(cap);
             }
         }
+        upper.extend(std::iter::repeat_n(0.0, n * tiers));
         upper.extend(std::iter::repeat_n(f64::INFINITY, n));
         Ok(Network {
             n,
-            ranges: ranges.to_vec(),
-            group_cost: group_cost.to_vec(),
-            arc_from,
-            arc_to,
-            arc_gain,
-            arc_rows,
-            flow_cost,
-            voll,
-            status: vec![LOWER; upper.len()],
-            basis_cost: vec![0.0; n],
             group_region: ranges
                 .iter()
                 .enumerate()
                 .flat_map(|(r, &(g0, g1))| std::iter::repeat_n(r as u32, g1 - g0))
                 .collect(),
+            ranges: ranges.to_vec(),
+            group_cost: plant_cost.to_vec(),
+            shed_cost,
+            tiers,
+            unserved_cost,
+            arc_from,
+            arc_to,
+            arc_gain,
+            arc_rows,
+            flow_cost,
+            status: vec![LOWER; upper.len()],
+            basis_cost: vec![0.0; n],
             upper,
             basis: vec![0; n],
             inv: vec![0.0; n * n],
@@ -294,17 +328,33 @@ impl Network {
         self.group_cost.len()
     }
 
-    fn first_unserved(&self) -> usize {
+    fn first_shed(&self) -> usize {
         self.groups() + self.arc_gain.len()
+    }
+
+    fn first_unserved(&self) -> usize {
+        self.first_shed() + self.n * self.tiers
+    }
+
+    /// The region of a group or shed column, if `j` is one.
+    fn single_row_region(&self, j: usize) -> Option<usize> {
+        let first_shed = self.first_shed();
+        if j < self.groups() {
+            Some(self.group_region[j] as usize)
+        } else if j >= first_shed && j < self.first_unserved() {
+            Some((j - first_shed) / self.tiers)
+        } else {
+            None
+        }
     }
 
     /// Column `j` as (row it takes from or `None`, row it delivers into,
     /// gain, cost). (Not for inner loops: they read the arrays directly.)
     fn column(&self, j: usize) -> (Option<usize>, usize, f64, f64) {
-        let (g, a) = (self.groups(), self.first_unserved());
+        let (g, s, u) = (self.groups(), self.first_shed(), self.first_unserved());
         if j < g {
             (None, self.group_region[j] as usize, 1.0, self.group_cost[j])
-        } else if j < a {
+        } else if j < s {
             let k = j - g;
             (
                 Some(self.arc_from[k] as usize),
@@ -312,15 +362,40 @@ impl Network {
                 self.arc_gain[k],
                 self.flow_cost,
             )
+        } else if j < u {
+            let k = j - s;
+            (None, k / self.tiers, 1.0, self.shed_cost[k % self.tiers])
         } else {
-            (None, j - a, 1.0, self.voll)
+            (None, j - u, 1.0, self.unserved_cost)
         }
     }
 
     /// The upper bounds of the group columns (their availability), MW: set before each solve.
+    #[cfg(test)]
     pub(crate) fn group_upper_mut(&mut self) -> &mut [f64] {
         let g = self.groups();
         &mut self.upper[..g]
+    }
+
+    /// The upper bounds of the shed columns, MW, region by region, each
+    /// region's classes in curtailment order (the class's demand there):
+    /// set before each solve.
+    #[cfg(test)]
+    pub(crate) fn shed_upper_mut(&mut self) -> &mut [f64] {
+        let (s, u) = (self.first_shed(), self.first_unserved());
+        &mut self.upper[s..u]
+    }
+
+    /// Shed classes per region.
+    pub(crate) fn tiers(&self) -> usize {
+        self.tiers
+    }
+
+    /// [`Network::group_upper_mut`] and [`Network::shed_upper_mut`] at once.
+    pub(crate) fn bounds_mut(&mut self) -> (&mut [f64], &mut [f64]) {
+        let (g, s, u) = (self.groups(), self.first_shed(), self.first_unserved());
+        let (groups, rest) = self.upper[..u].split_at_mut(s);
+        (&mut groups[..g], rest)
     }
 
     /// Each region's demand net of storage discharge, MW: set before each solve.
@@ -369,27 +444,49 @@ impl Network {
     /// Power sent into each link from its `a` end and from its `b` end, MW,
     /// in link order.
     pub(crate) fn link_flows(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
-        let mut sent = self.values(self.groups()..self.first_unserved());
+        let mut sent = self.values(self.groups()..self.first_shed());
         std::iter::from_fn(move || Some((sent.next()?, sent.next()?)))
     }
 
-    /// Demand left unserved in each region, MW, in region order.
+    /// Demand left unserved in each region (its shed classes and the
+    /// last-resort column), MW, in region order.
     pub(crate) fn unserved(&self) -> impl Iterator<Item = f64> + '_ {
-        self.values(self.first_unserved()..self.upper.len())
+        let (first_shed, first_unserved, tiers) = (self.first_shed(), self.first_unserved(), self.tiers);
+        // Usually nothing is shed: no such column is basic or at its bound.
+        let any = self.basis.iter().any(|&j| j as usize >= first_shed)
+            || self.status[first_shed..first_unserved].contains(&UPPER);
+        (0..self.n).map(move |r| {
+            if !any {
+                return 0.0;
+            }
+            let shed = first_shed + r * tiers;
+            self.values(shed..shed + tiers).sum::<f64>()
+                + self
+                    .values(first_unserved + r..first_unserved + r + 1)
+                    .sum::<f64>()
+        })
+    }
+
+    /// Demand shed in each class of region `r`, MW, in curtailment order.
+    #[cfg(test)]
+    pub(crate) fn shed(&self, r: usize) -> Vec<f64> {
+        let shed = self.first_shed() + r * self.tiers;
+        self.values(shed..shed + self.tiers).collect()
     }
 
     /// Starts from the basis of the unserved columns: `B⁻¹ = I`, every group
     /// at its upper bound, every link empty (dual feasible).
     fn cold_start(&mut self) {
         let n = self.n;
-        let (g, first) = (self.groups(), self.first_unserved());
+        let (g, shed, first) = (self.groups(), self.first_shed(), self.first_unserved());
         self.status[..g].fill(UPPER);
-        self.status[g..first].fill(LOWER);
+        self.status[g..shed].fill(LOWER);
+        self.status[shed..first].fill(UPPER);
         self.inv.fill(0.0);
         for r in 0..n {
             self.basis[r] = (first + r) as u32;
             self.status[first + r] = r as u32;
-            self.basis_cost[r] = self.voll;
+            self.basis_cost[r] = self.unserved_cost;
             self.inv[r * n + r] = 1.0;
         }
         self.since_refactor = 0;
@@ -422,52 +519,52 @@ impl Network {
     fn basic_values(&mut self, settle: bool) {
         let n = self.n;
         let g = self.groups();
-        let first_unserved = self.first_unserved();
+        let (first_shed, tiers) = (self.first_shed(), self.tiers);
         let (status, upper) = (&mut self.status[..], &self.upper[..]);
         let (cost, y, demand) = (&self.group_cost[..g], &self.y[..n], &self.demand[..n]);
+        let shed_cost = &self.shed_cost[..tiers];
         let settled_y = &mut self.settled_y[..n];
         let (ranges, rhs) = (&self.ranges[..n], &mut self.rhs[..n]);
+        // While every dual is below the cheapest class, no class is shed:
+        // settling would put every nonbasic class at zero, where they all
+        // already are unless one is at its upper bound (the usual case, checked at once).
+        let sheds_idle = shed_cost
+            .first()
+            .is_none_or(|&c| y.iter().all(|&y| y < c - COST_TOL))
+            && !status[first_shed..first_shed + n * tiers].contains(&UPPER);
         for r in 0..n {
             let (g0, g1) = ranges[r];
-            let (status, upper, cost) = (&mut status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
-            let mut at_upper = 0.0;
-            if settle && y[r] != settled_y[r] {
+            let s0 = first_shed + r * tiers;
+            let settle_r = settle && y[r] != settled_y[r];
+            if settle_r {
                 settled_y[r] = y[r];
-                let y = y[r];
-                for k in 0..status.len() {
-                    let mut s = status[k];
-                    if s >= LOWER {
-                        let d = cost[k] - y;
-                        if d < -COST_TOL {
-                            s = UPPER;
-                        } else if d > COST_TOL {
-                            s = LOWER;
-                        }
-                        status[k] = s;
-                    }
-                    at_upper += if s == UPPER { upper[k] } else { 0.0 };
+            }
+            // Skipping is exact: settling this region again would change nothing.
+            #[cfg(test)]
+            if settle && !settle_r {
+                let plants = status[g0..g1].iter().zip(&cost[g0..g1]);
+                for (&s, &c) in plants.chain(status[s0..s0 + tiers].iter().zip(shed_cost)) {
+                    let d = c - y[r];
+                    assert!(
+                        s < LOWER || !(d < -COST_TOL && s != UPPER || d > COST_TOL && s != LOWER),
+                        "a skipped region has a column out of place"
+                    );
                 }
-            } else {
-                // Skipping is exact: settling this region again would change nothing.
-                #[cfg(test)]
-                if settle {
-                    for (&s, &c) in status.iter().zip(cost) {
-                        let d = c - y[r];
-                        assert!(
-                            s < LOWER || !(d < -COST_TOL && s != UPPER || d > COST_TOL && s != LOWER),
-                            "a skipped region has a group out of place"
-                        );
-                    }
-                }
-                for k in 0..status.len() {
-                    at_upper += if status[k] == UPPER { upper[k] } else { 0.0 };
-                }
+            }
+            let mut at_upper =
+                segment_at_upper(&mut status[g0..g1], &upper[g0..g1], &cost[g0..g1], y[r], settle_r);
+            if !sheds_idle {
+                // (Settled whenever they are looked at: four columns, and a
+                // class sitting at an empty upper bound would otherwise keep
+                // every later step off the fast path above.)
+                let shed = s0..s0 + tiers;
+                at_upper += sheds_at_upper(&mut status[shed.clone()], &upper[shed], shed_cost, y[r], settle);
             }
             rhs[r] = demand[r] - at_upper;
         }
-        let arc_status = &status[g..first_unserved];
+        let arc_status = &status[g..first_shed];
         let n_arcs = arc_status.len();
-        let arc_upper = &upper[g..first_unserved];
+        let arc_upper = &upper[g..first_shed];
         let (from, to, gain) = (
             &self.arc_from[..n_arcs],
             &self.arc_to[..n_arcs],
@@ -574,7 +671,7 @@ impl Network {
     fn entering(&self, p: usize, need_up: bool, bland: bool) -> Option<usize> {
         let n = self.n;
         let g = self.groups();
-        let first_unserved = self.first_unserved();
+        let (first_shed, first_unserved, tiers) = (self.first_shed(), self.first_unserved(), self.tiers);
         let rho = &self.inv[p * n..(p + 1) * n];
         let y = &self.y[..n];
         let (status, upper, cost) = (&self.status[..], &self.upper[..], &self.group_cost[..g]);
@@ -591,63 +688,39 @@ impl Network {
             }
             // Every group of the region has the same α: groups at zero may
             // enter if s > 0, groups at their upper bound if s < 0, where
-            // s = −α if the leaving value must rise, else α. Groups are in
-            // merit order and dual feasible (c ≥ y at zero, c ≤ y at the
-            // upper bound), so the nearest to y is the cheapest at zero or
-            // the dearest at the upper bound (the first of equal costs).
+            // s = −α if the leaving value must rise, else α. So may its shed
+            // classes, a second merit order of the region.
+            // Every shed class costs more than every plant, so only the
+            // nearest of the two merit orders can win: the plants' first if
+            // columns must rise, the shed classes' if they must fall.
             let rises = (alpha > 0.0) != need_up;
-            let (status, upper, cost) = (&status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
-            if rises {
-                let at_zero = status
-                    .iter()
-                    .zip(upper)
-                    .position(|(&s, &u)| s == LOWER && u > 0.0);
-                if let Some(k) = at_zero {
-                    best.offer(g0 + k, (cost[k] - y).max(0.0) / a, a, bland);
-                }
-                // The region's unserved demand (never at an upper bound),
-                // unless it is basic.
-                if self.status[first_unserved + r] == LOWER {
-                    best.offer(first_unserved + r, (self.voll - y).max(0.0) / a, a, bland);
-                }
+            let plants = (&status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
+            let s0 = first_shed + r * tiers;
+            let sheds = (
+                &status[s0..s0 + tiers],
+                &upper[s0..s0 + tiers],
+                &self.shed_cost[..tiers],
+            );
+            let found = if rises {
+                offer_segment(&mut best, g0, plants, y, a, true, bland)
+                    || offer_segment(&mut best, s0, sheds, y, a, true, bland)
             } else {
-                // The dearest group at its upper bound: scanning down from
-                // the top, the first one found has the smallest −d = y − c
-                // (costs ascend, so −d descends). If −d < 0 (within
-                // tolerance of dual infeasible) it enters at ratio 0; else the
-                // first of the groups with that same −d does.
-                let candidate = |k: usize| status[k] == UPPER && upper[k] > 0.0;
-                if let Some(top) = (0..status.len()).rev().find(|&k| candidate(k)) {
-                    let neg_d = y - cost[top];
-                    let mut pick = top;
-                    if neg_d >= 0.0 {
-                        for k in (0..top).rev() {
-                            let nd = y - cost[k];
-                            if nd > neg_d {
-                                break;
-                            }
-                            if candidate(k) {
-                                pick = k;
-                            }
-                        }
-                    }
-                    #[cfg(test)]
-                    {
-                        // The same pick as a scan of the whole region.
-                        let (mut full, mut full_d) = (usize::MAX, f64::INFINITY);
-                        for k in (0..status.len()).filter(|&k| candidate(k)) {
-                            if y - cost[k] < full_d {
-                                (full, full_d) = (k, (y - cost[k]).max(0.0));
-                            }
-                        }
-                        assert_eq!((full, full_d), (pick, neg_d.max(0.0)));
-                    }
-                    best.offer(g0 + pick, neg_d.max(0.0) / a, a, bland);
-                }
+                (sheds.0.contains(&UPPER) && offer_segment(&mut best, s0, sheds, y, a, false, bland))
+                    || offer_segment(&mut best, g0, plants, y, a, false, bland)
+            };
+            // The region's last-resort unserved column (never at an upper
+            // bound, dearer than every class), unless it is basic.
+            if rises && !found && status[first_unserved + r] == LOWER {
+                best.offer(
+                    first_unserved + r,
+                    (self.unserved_cost - y).max(0.0) / a,
+                    a,
+                    bland,
+                );
             }
         }
         let sign = if need_up { -1.0 } else { 1.0 };
-        let arcs = g..first_unserved;
+        let arcs = g..first_shed;
         let arc_status = &status[arcs];
         let n_arcs = arc_status.len();
         let (from, to) = (&self.arc_from[..n_arcs], &self.arc_to[..n_arcs]);
@@ -681,6 +754,7 @@ impl Network {
     fn pivot(&mut self, p: usize, q: usize, to_upper: bool) -> bool {
         let n = self.n;
         let (from, to, gain, cost) = self.column(q);
+        let out_region = self.single_row_region(self.basis[p] as usize);
         // Column `from` of B⁻¹ counts with factor 0 for a column without one.
         let (f, f_coef) = from.map_or((to, 0.0), |f| (f, 1.0));
         let (w, inv) = (&mut self.w[..n], &mut self.inv[..n * n]);
@@ -721,9 +795,9 @@ impl Network {
         self.status[q] = p as u32;
         self.pivots += 1;
         self.since_refactor += 1;
-        if let Some(&r) = self.group_region.get(out) {
-            // A group left the basis: its region must be settled again.
-            self.settled_y[r as usize] = f64::NAN;
+        if let Some(r) = out_region {
+            // A group or shed class left the basis: its region must be settled again.
+            self.settled_y[r] = f64::NAN;
         }
         if self.since_refactor >= REFACTOR_PIVOTS {
             if self.refactor().is_err() {
@@ -798,6 +872,108 @@ impl Network {
     }
 }
 
+/// Offers to `best` the column of one merit order of single-row columns (a
+/// region's plants or its shed classes; `base` is the first's column) that
+/// can enter: all share the pivot row's `|α| = a`, columns at zero may
+/// enter if the leaving value needs them to `rise`, those at their upper
+/// bound otherwise. The order is dual feasible (c ≥ y at zero, c ≤ y at
+/// the upper bound) and sorted by cost, so the nearest to `y` is the
+/// cheapest at zero or the dearest at the upper bound (the first of equal
+/// costs). Returns whether it offered one.
+#[inline(always)]
+fn offer_segment(
+    best: &mut Candidate,
+    base: usize,
+    (status, upper, cost): (&[u32], &[f64], &[f64]),
+    y: f64,
+    a: f64,
+    rises: bool,
+    bland: bool,
+) -> bool {
+    if rises {
+        let at_zero = status
+            .iter()
+            .zip(upper)
+            .position(|(&s, &u)| s == LOWER && u > 0.0);
+        if let Some(k) = at_zero {
+            best.offer(base + k, (cost[k] - y).max(0.0) / a, a, bland);
+        }
+        return at_zero.is_some();
+    }
+    // The dearest column at its upper bound: scanning down from the top,
+    // the first one found has the smallest −d = y − c (costs ascend, so −d
+    // descends). If −d < 0 (within tolerance of dual infeasible) it enters
+    // at ratio 0; else the first of the columns with that same −d does.
+    let candidate = |k: usize| status[k] == UPPER && upper[k] > 0.0;
+    if let Some(top) = (0..status.len()).rev().find(|&k| candidate(k)) {
+        let neg_d = y - cost[top];
+        let mut pick = top;
+        if neg_d >= 0.0 {
+            for k in (0..top).rev() {
+                let nd = y - cost[k];
+                if nd > neg_d {
+                    break;
+                }
+                if candidate(k) {
+                    pick = k;
+                }
+            }
+        }
+        #[cfg(test)]
+        {
+            // The same pick as a scan of the whole segment.
+            let (mut full, mut full_d) = (usize::MAX, f64::INFINITY);
+            for k in (0..status.len()).filter(|&k| candidate(k)) {
+                if y - cost[k] < full_d {
+                    (full, full_d) = (k, (y - cost[k]).max(0.0));
+                }
+            }
+            assert_eq!((full, full_d), (pick, neg_d.max(0.0)));
+        }
+        best.offer(base + pick, neg_d.max(0.0) / a, a, bland);
+        return true;
+    }
+    false
+}
+
+/// The MW of one merit order of single-row columns (a region's plants or
+/// its shed classes) at their upper bound. With `settle`, it first puts
+/// every nonbasic column at the bound its reduced cost `c − y` asks for
+/// (upper if negative, lower if positive), which keeps the basis dual feasible.
+#[inline(always)]
+fn segment_at_upper(status: &mut [u32], upper: &[f64], cost: &[f64], y: f64, settle: bool) -> f64 {
+    let mut at_upper = 0.0;
+    if settle {
+        for k in 0..status.len() {
+            let mut s = status[k];
+            if s >= LOWER {
+                let d = cost[k] - y;
+                if d < -COST_TOL {
+                    s = UPPER;
+                } else if d > COST_TOL {
+                    s = LOWER;
+                }
+                status[k] = s;
+            }
+            at_upper += if s == UPPER { upper[k] } else { 0.0 };
+        }
+    } else {
+        for k in 0..status.len() {
+            at_upper += if status[k] == UPPER { upper[k] } else { 0.0 };
+        }
+    }
+    at_upper
+}
+
+/// [`segment_at_upper`] for a region's shed classes, out of line: it runs
+/// only while some region sheds or was shedding, and kept inline it slows
+/// the plants' loop beside it.
+#[cold]
+#[inline(never)]
+fn sheds_at_upper(status: &mut [u32], upper: &[f64], cost: &[f64], y: f64, settle: bool) -> f64 {
+    segment_at_upper(status, upper, cost, y, settle)
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -809,15 +985,22 @@ pub(crate) mod tests {
         }
     }
 
-    /// The bulk accessors give each column's value in column order.
+    /// The bulk accessors give each column's value in column order, and
+    /// each region's unserved demand is what its columns shed.
     fn assert_accessors_agree(net: &Network) {
+        let first_unserved = net.first_unserved();
         let columns: Vec<f64> = net
             .group_outputs()
             .chain(net.link_flows().flat_map(|(a, b)| [a, b]))
-            .chain(net.unserved())
+            .chain((0..net.n).flat_map(|r| net.shed(r)))
+            .chain((first_unserved..net.upper.len()).map(|j| net.column_mw(j)))
             .collect();
         let each: Vec<f64> = (0..net.upper.len()).map(|j| net.column_mw(j)).collect();
         assert_eq!(columns, each);
+        for (r, unserved) in net.unserved().enumerate() {
+            let shed: f64 = net.shed(r).iter().sum::<f64>() + net.column_mw(first_unserved + r);
+            assert_eq!(unserved, shed, "region {r}");
+        }
     }
 
     /// Checks that the solution is feasible and optimal by the LP's
@@ -876,13 +1059,19 @@ pub(crate) mod tests {
 
     use proptest::prelude::*;
 
-    /// A random program: regions with groups (cost, region), links.
+    /// Shed classes in the programs of these tests (a grid has one per load class).
+    const TIERS: usize = 4;
+
+    /// A random program: regions with groups (cost, region), links, and how
+    /// each region's demand splits into the shed classes.
     #[derive(Clone, Debug)]
     struct Case {
         ranges: Vec<(usize, usize)>,
         costs: Vec<f64>,
         links: Vec<(u32, u32, f64, f64)>,
         trade: bool,
+        /// Per region, the weight of each class in its demand.
+        classes: Vec<[f64; TIERS]>,
         /// Per step: each group's availability and each region's demand, MW.
         steps: Vec<(Vec<f64>, Vec<f64>)>,
     }
@@ -919,36 +1108,63 @@ pub(crate) mod tests {
                     prop::collection::vec(prop_oneof![Just(0.0), 0.0..500.0f64, 0.0..1e6f64], groups);
                 let demand = prop::collection::vec(prop_oneof![Just(0.0), 0.0..900.0f64, 0.0..2e6f64], n);
                 let steps = prop::collection::vec((availability, demand), 1..25);
-                (Just(ranges), Just(costs), links, steps).prop_map(move |(ranges, costs, links, steps)| {
-                    Case {
+                let class = prop_oneof![Just(0.0), 0.0..1.0f64];
+                let classes = prop::collection::vec(prop::array::uniform4(class), n);
+                (Just(ranges), Just(costs), links, steps, classes).prop_map(
+                    move |(ranges, costs, links, steps, classes)| Case {
                         ranges,
                         costs,
                         links,
                         trade,
+                        classes,
                         steps,
-                    }
-                })
+                    },
+                )
             })
     }
 
     /// The case's program; None if its losses compound beyond what the
     /// program can rank (then `Network::new` refuses it, tested apart).
     fn network(c: &Case) -> Option<Network> {
-        Network::new(&c.ranges, &c.costs, &c.links, c.trade).ok()
+        Network::new(&c.ranges, &c.costs, &c.links, c.trade, TIERS).ok()
     }
 
+    /// Sets a step's availability and demand, all of each region's demand
+    /// in its last class.
     fn set_step(net: &mut Network, availability: &[f64], demand: &[f64]) {
+        let classes = vec![[0.0, 0.0, 0.0, 1.0]; demand.len()];
+        set_step_classes(net, availability, demand, &classes);
+    }
+
+    /// Sets a step's availability and demand, each region's demand split
+    /// into the classes by the weights `classes` (all in the last if they are all zero).
+    fn set_step_classes(net: &mut Network, availability: &[f64], demand: &[f64], classes: &[[f64; TIERS]]) {
         net.group_upper_mut().copy_from_slice(availability);
         net.demand_mut().copy_from_slice(demand);
+        for ((shed, &d), w) in net
+            .shed_upper_mut()
+            .chunks_exact_mut(TIERS)
+            .zip(demand)
+            .zip(classes)
+        {
+            let total: f64 = w.iter().sum();
+            for (s, &w) in shed.iter_mut().zip(w) {
+                *s = if total > 0.0 { d * w / total } else { 0.0 };
+            }
+            if total == 0.0 {
+                shed[TIERS - 1] = d;
+            }
+        }
     }
 
-    /// Generation and link cost, USD/h, and unserved demand, MW.
+    /// Generation and link cost, and the cost of what is shed, USD/h.
     fn objective(net: &Network) -> (f64, f64) {
-        let first_unserved = net.first_unserved();
-        let cost = (0..first_unserved)
+        let first_shed = net.first_shed();
+        let cost = (0..first_shed).map(|j| net.column(j).3 * net.column_mw(j)).sum();
+        let shed = (first_shed..net.upper.len())
             .map(|j| net.column(j).3 * net.column_mw(j))
             .sum();
-        (cost, net.unserved().sum())
+        (cost, shed)
     }
 
     proptest! {
@@ -963,19 +1179,26 @@ pub(crate) mod tests {
                 return Ok(());
             };
             for (availability, demand) in &c.steps {
-                set_step(&mut warm, availability, demand);
+                set_step_classes(&mut warm, availability, demand, &c.classes);
                 warm.solve().expect("solved");
                 assert_optimal(&warm);
                 assert_accessors_agree(&warm);
                 let mut cold = network(&c).expect("the same network");
-                set_step(&mut cold, availability, demand);
+                set_step_classes(&mut cold, availability, demand, &c.classes);
                 cold.solve().expect("solved");
-                let ((cost_w, unserved_w), (cost_c, unserved_c)) = (objective(&warm), objective(&cold));
+                let ((cost_w, shed_w), (cost_c, shed_c)) = (objective(&warm), objective(&cold));
                 let columns = warm.upper.len() as f64;
+                // What is shed costs the same (each column may stand
+                // PRIMAL_TOL off its exact value, at up to the dearest class's cost).
+                let dearest_class = warm.unserved_cost;
                 prop_assert!(
-                    (unserved_w - unserved_c).abs() <= columns * PRIMAL_TOL,
-                    "unserved: warm {unserved_w} MW against cold {unserved_c} MW"
+                    (shed_w - shed_c).abs() <= 1e-9 * shed_c.abs() + columns * PRIMAL_TOL * dearest_class,
+                    "shed: warm {shed_w} USD/h against cold {shed_c} USD/h"
                 );
+                // (Unserved MW need not match: shedding a MW of one class
+                // can cost exactly what shedding a gain's worth of another
+                // does elsewhere, so the optimum is not unique in MW; both
+                // are optimal by `assert_optimal`.)
                 // Each column may stand PRIMAL_TOL off its exact value.
                 let dearest = c.costs.iter().fold(1.0f64, |m, &x| m.max(x)) * 4.0;
                 let tol = 1e-9 * cost_c.abs() + columns * PRIMAL_TOL * dearest;
@@ -987,8 +1210,14 @@ pub(crate) mod tests {
     #[test]
     fn an_unchanged_step_costs_no_pivot_and_a_changed_one_few() {
         // Two regions: cheap coal in a, dear gas in b, a 300 MW link.
-        let mut net = Network::new(&[(0, 1), (1, 2)], &[20.0, 80.0], &[(0, 1, 300.0, 0.0)], true)
-            .expect("a short network");
+        let mut net = Network::new(
+            &[(0, 1), (1, 2)],
+            &[20.0, 80.0],
+            &[(0, 1, 300.0, 0.0)],
+            true,
+            TIERS,
+        )
+        .expect("a short network");
         set_step(&mut net, &[1_000.0, 1_000.0], &[500.0, 600.0]);
         net.solve().expect("solved");
         assert_optimal(&net);
@@ -1017,7 +1246,7 @@ pub(crate) mod tests {
         let ranges = [(0, 3), (3, 6), (6, 8)];
         let costs = [0.0, 20.0, 60.0, 10.0, 30.0, 90.0, 5.0, 40.0];
         let links = [(0, 1, 150.0, 0.03), (1, 2, 100.0, 0.0), (0, 2, 80.0, 0.1)];
-        let mut net = Network::new(&ranges, &costs, &links, true).expect("a short network");
+        let mut net = Network::new(&ranges, &costs, &links, true, TIERS).expect("a short network");
         for step in 0..2_000 {
             let t = step as f64;
             let availability: Vec<f64> = (0..8)
@@ -1041,7 +1270,7 @@ pub(crate) mod tests {
     fn chain(hops: usize, loss: f64, trade: bool) -> Result<Network, String> {
         let ranges: Vec<_> = (0..=hops).map(|r| if r == 0 { (0, 1) } else { (1, 1) }).collect();
         let links: Vec<_> = (0..hops as u32).map(|r| (r, r + 1, 1e6, loss)).collect();
-        Network::new(&ranges, &[1e5], &links, trade)
+        Network::new(&ranges, &[1e5], &links, trade, TIERS)
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! The curtailment order holds across regions: where transmission can carry
+//! power, the network sheds the first class of the order anywhere before
+//! the next class anywhere.
+
+mod common;
+
+use common::{config, firm, flat_region, hours, run, started};
+use energy_grid::{GridConfig, LinkConfig, LoadClass, LoadSpec, StorageConfig, Technology};
+
+/// Region `a`: 1,000 MW of gas, 500 MW of its own demand and a 330 MW
+/// datacenter; region `b`: 500 MW of demand and no generation; one link
+/// (`link_mw`, 3 % loss). 1,330 MW of demand for 1,000 MW of supply.
+fn two_regions(order: Vec<LoadClass>, link_mw: f64) -> GridConfig {
+    let mut a = flat_region("a", 500.0);
+    a.fleet.push(firm("a-gas", Technology::Gas, 1_000.0, 40.0));
+    a.storage = StorageConfig::none();
+    let mut b = flat_region("b", 500.0);
+    b.storage = StorageConfig::none();
+    let mut c = config(vec![a, b]);
+    c.curtailment_order = order;
+    let mut link = LinkConfig::new("a", "b", link_mw);
+    link.loss_fraction = 0.03;
+    c.links.push(link);
+    c
+}
+
+/// Per step: MW cut from a's datacenter, and MW curtailed in a and in b.
+fn cuts(order: Vec<LoadClass>, link_mw: f64) -> Vec<(f64, f64, f64)> {
+    let (mut grid, mut agenda) = started(two_regions(order, link_mw), 1);
+    let (a, b) = (grid.region_id("a").expect("a"), grid.region_id("b").expect("b"));
+    let dc = grid
+        .add_load(LoadSpec {
+            name: "dc".into(),
+            region: a,
+            class: LoadClass::Datacenter,
+            connected_mw: 330.0,
+        })
+        .expect("load");
+    grid.set_load_demand(dc, 330.0).expect("demand");
+    let mut out = Vec::new();
+    run(&mut grid, &mut agenda, hours(24), |g, _, _| {
+        let (_, requested, served) = g.load_state(dc).expect("load");
+        let (ba, bb) = (g.region_balance(a).expect("a"), g.region_balance(b).expect("b"));
+        out.push((requested - served, ba.curtailed_mw, bb.curtailed_mw));
+    });
+    // The first dispatch precedes the datacenter's request.
+    out.split_off(1)
+}
+
+#[test]
+fn datacenters_first_protects_a_neighbours_households() {
+    use LoadClass::*;
+    let steps = cuts(vec![Datacenter, Fab, Industry, Household], 2_000.0);
+    assert!(!steps.is_empty());
+    for (dc_cut, cut_a, cut_b) in steps {
+        // The datacenter goes first, in full; a's own demand is served and
+        // its spare 500 MW reaches b less 3 %: b is short by 15 MW only.
+        assert!((dc_cut - 330.0).abs() < 1e-6, "datacenter cut {dc_cut} MW");
+        assert!((cut_a - 330.0).abs() < 1e-6, "a curtailed {cut_a} MW");
+        assert!((cut_b - 15.0).abs() < 1e-6, "b curtailed {cut_b} MW");
+    }
+}
+
+#[test]
+fn datacenters_last_keeps_the_datacenter_and_cuts_elsewhere_first() {
+    use LoadClass::*;
+    for (dc_cut, cut_a, cut_b) in cuts(vec![Household, Industry, Fab, Datacenter], 2_000.0) {
+        // 330 MW short in all: households and industry (a's or b's) go
+        // first, the datacenter runs.
+        assert!(dc_cut.abs() < 1e-6, "datacenter cut {dc_cut} MW");
+        assert!(cut_a + cut_b > 329.0, "curtailed {cut_a} + {cut_b} MW");
+    }
+}
+
+#[test]
+fn where_the_link_is_full_each_region_sheds_its_own_first_class() {
+    use LoadClass::*;
+    // A 100 MW link: a can send b only 100 MW, so b must cut 403 MW of its
+    // households and industry even though a's datacenter is first in the
+    // order; a cuts its datacenter only as far as that frees power to send.
+    for (dc_cut, _, cut_b) in cuts(vec![Datacenter, Fab, Industry, Household], 100.0) {
+        assert!((cut_b - 403.0).abs() < 1e-6, "b curtailed {cut_b} MW");
+        assert!(dc_cut < 330.0 - 1e-6, "datacenter cut {dc_cut} MW");
+    }
+}
