@@ -223,7 +223,9 @@ fn earlier_failure(rng: &mut StreamRng, returned: u32, rate: f64, now: SimTime, 
 /// [`earlier_failure`]).
 #[inline(always)]
 fn earlier(secs: f64, now: SimTime, at: SimTime) -> SimTime {
-    let gap = at.ticks().saturating_sub(now.ticks());
+    // Wrapping: when `at` is before `now` no draw comes earlier, and both
+    // branches give `at`.
+    let gap = at.ticks().wrapping_sub(now.ticks());
     if gap >= 1 << 52 || secs < gap as f64 - 0.5 {
         if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
             if candidate < at {
