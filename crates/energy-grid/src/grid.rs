@@ -212,6 +212,7 @@ impl Grid {
             }
         }
         crate::validate::check_unique_groups(&config)?;
+        crate::validate::check_project_units(&config)?;
 
         let dt_hours = config.dispatch_interval.as_hours();
         let mut regions = Vec::with_capacity(config.regions.len());
