@@ -472,7 +472,12 @@ pub(crate) struct RunTotals {
     pub spill_mwh: f64,
     pub peak_shortfall_mw: f64,
     pub hours_with_shortfall: f64,
+    /// Σ price × hours over every region and step, USD·h/MWh (the
+    /// time-weighted average, used only for a run without demand).
     pub price_hours: f64,
+    /// Σ price × demand energy over every region, USD, of the periods
+    /// already sampled (add each region's `Period::price_demand_usd` for now).
+    pub price_demand_usd: f64,
     pub hours: f64,
     pub projects_completed: u32,
     pub projects_cancelled: u32,

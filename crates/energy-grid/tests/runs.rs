@@ -244,6 +244,51 @@ fn price_is_the_marginal_cost_of_the_last_unit_and_scarcity_when_short() {
     });
 }
 
+/// The run's average price, from `summary_scalars`.
+fn run_avg_price(grid: &Grid) -> f64 {
+    let mut price = None;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.avg_price_usd_per_mwh" {
+            price = Some(v);
+        }
+    });
+    price.expect("an average price")
+}
+
+#[test]
+fn the_run_average_price_is_demand_weighted_like_the_monthly_one() {
+    // A large region on gas at 40 USD/MWh and a small one with no supply
+    // (scarcity price 5,000), not linked: demand-weighted, the nation pays
+    // (40·1,000 + 5,000·10) / 1,010 ≈ 89.1; the mean over regions would be 2,520.
+    let mut big = flat_region("big", 1_000.0);
+    big.fleet.push(firm("big-gas", Technology::Gas, 2_000.0, 40.0));
+    let small = flat_region("small", 10.0);
+    let (mut grid, mut agenda) = started(config(vec![big, small]), 1);
+    let expected = (40.0 * 1_000.0 + 5_000.0 * 10.0) / 1_010.0;
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b;
+    // Monthly national (price, demand) pairs, sampled after 24 h and after 48 h.
+    let mut national = Vec::new();
+    for h in [24, 48] {
+        run(&mut grid, &mut agenda, hours(h), |_, _, _| {});
+        // Before a sample the run's figure covers the periods not yet sampled too.
+        assert!(close(run_avg_price(&grid), expected), "{}", run_avg_price(&grid));
+        let (mut price, mut demand) = (0.0, 0.0);
+        grid.sample_metrics(agenda.now(), &mut |m, e, v| match (m, e) {
+            ("energy.avg_price_usd_per_mwh", "national") => price = v,
+            ("energy.demand_mwh", "national") => demand = v,
+            _ => {}
+        });
+        national.push((price, demand));
+    }
+    let run_price = run_avg_price(&grid);
+    assert!(close(run_price, expected), "{run_price}");
+    // The run's figure is the monthly figures weighted by their demand.
+    let weighted =
+        national.iter().map(|(p, d)| p * d).sum::<f64>() / national.iter().map(|x| x.1).sum::<f64>();
+    assert!(close(run_price, weighted), "{run_price} vs {weighted}");
+    assert!((run_price - 2_520.0).abs() > 1_000.0);
+}
+
 #[test]
 fn demand_grows_at_its_annual_rate() {
     let mut r = flat_region("r", 1_000.0);
