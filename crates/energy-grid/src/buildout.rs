@@ -9,7 +9,11 @@
 //! `mw_per_year(t) × programme_interval` at the end of every interval.
 //! Capacity goes to the first plant group of the technology in the region
 //! (batteries: to the region's storage, keeping its hours of storage, 4 h if
-//! it had none). New firm capacity arrives as running units.
+//! it had none). New firm capacity arrives as running units. Build-out that
+//! would give a group with forced outages more units than validation allows
+//! its configured capacity (10⁶) stops the run with
+//! [`GridError::TooManyUnits`]; projects that could do so are refused when
+//! the grid is built.
 //!
 //! A retirement removes up to its MW from its plant group at its date; a
 //! firm group loses whole units, running ones first (a unit on forced
@@ -19,7 +23,7 @@
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
 use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
-use crate::validate::{GridError, MAX_MW};
+use crate::validate::{GridError, MAX_MW, MAX_UNITS};
 use rand::Rng;
 use scheduler::{Agenda, Duration, SimTime};
 
@@ -149,14 +153,28 @@ impl Grid {
             return Ok(());
         };
         let now = agenda.now();
+        let installed = (self.hot[g].installed_mw + mw).min(MAX_MW);
+        if let Some(o) = &self.groups[g].outages {
+            // Compared before rounding up, as validation compares the configured capacity.
+            let units = installed / o.unit_size_mw;
+            if units > MAX_UNITS {
+                return Err(GridError::TooManyUnits {
+                    group: self.groups[g].name.clone(),
+                    added_mw: mw,
+                    at_secs: now.ticks(),
+                    units,
+                    unit_size_mw: o.unit_size_mw,
+                    limit: MAX_UNITS,
+                });
+            }
+        }
         if self.started {
             // Outages due by now happen on the old fleet.
             self.catch_up_outages(g, now)?;
         }
-        let installed = &mut self.hot[g].installed_mw;
-        *installed = (*installed + mw).min(MAX_MW);
+        self.hot[g].installed_mw = installed;
         if let Some(o) = self.groups[g].outages.as_mut() {
-            let units = units_for(*installed, o.unit_size_mw).max(o.units_total);
+            let units = units_for(installed, o.unit_size_mw).max(o.units_total);
             let added = units - o.units_total;
             o.units_total = units;
             if added > 0 && self.started {

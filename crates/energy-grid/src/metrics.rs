@@ -145,6 +145,7 @@ impl Grid {
             h.period_mwh = 0.0;
         }
         for r in &mut self.regions {
+            self.totals.price_demand_usd += r.period.price_demand_usd;
             r.period = Period::default();
         }
         self.national_period = Period::default();
@@ -155,9 +156,12 @@ impl Grid {
     /// `energy.ai_curtailed_mwh_total`, `energy.spill_mwh_total`,
     /// `energy.generation_mwh_total`, `energy.emissions_t_total`,
     /// `energy.peak_shortfall_mw` (largest national curtailment in one step),
-    /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (time-weighted
-    /// mean over regions), `energy.projects_completed_total`, `energy.projects_cancelled_total`,
-    /// `energy.retired_mw_total`.
+    /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (USD/MWh,
+    /// demand-weighted over every region and step of the run, as the monthly
+    /// national metric of that name is over a month: Σ price × demand energy
+    /// ÷ Σ demand energy; for a run without demand, the time-weighted mean
+    /// over regions), `energy.projects_completed_total`,
+    /// `energy.projects_cancelled_total`, `energy.retired_mw_total`.
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("energy.demand_mwh_total", t.demand_mwh);
@@ -176,7 +180,15 @@ impl Grid {
         emit("energy.emissions_t_total", emissions);
         emit("energy.peak_shortfall_mw", t.peak_shortfall_mw);
         emit("energy.hours_with_shortfall", t.hours_with_shortfall);
-        if t.hours > 0.0 {
+        let price_demand_usd = t.price_demand_usd
+            + self
+                .regions
+                .iter()
+                .map(|r| r.period.price_demand_usd)
+                .sum::<f64>();
+        if t.demand_mwh > 0.0 {
+            emit("energy.avg_price_usd_per_mwh", price_demand_usd / t.demand_mwh);
+        } else if t.hours > 0.0 {
             emit(
                 "energy.avg_price_usd_per_mwh",
                 t.price_hours / (t.hours * self.regions.len() as f64),

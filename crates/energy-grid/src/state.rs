@@ -91,7 +91,9 @@ pub enum GridEvent {
 #[derive(Clone, Debug, PartialEq)]
 pub enum GridSignal {
     /// After a dispatch: a load's served MW changed (beyond the configured
-    /// tolerance) since its last signal. `served_mw < requested_mw` means curtailment.
+    /// tolerance) since its last signal, or, before its first signal (while
+    /// its consumer assumes full service), it is served less than it asks
+    /// for by more than the tolerance. `served_mw < requested_mw` means curtailment.
     LoadServed {
         /// The load.
         load: LoadId,
@@ -412,7 +414,13 @@ pub(crate) struct LoadState {
     /// What it asks for this step, capped at its connection.
     pub requested_mw: f64,
     pub served_mw: f64,
+    /// The served MW last told in a [`GridSignal::LoadServed`] (0 before any).
     pub signalled_served_mw: f64,
+    /// Whether a [`GridSignal::LoadServed`] was ever sent for this load.
+    /// Until one is, its consumer assumes full service (a training site runs
+    /// unconstrained, a fab at its full share), so a cut must be told even
+    /// when the served MW never moved from the 0 of `signalled_served_mw`.
+    pub told: bool,
     /// A region's own household or industry demand (never signalled).
     pub regional: bool,
 }
@@ -464,7 +472,12 @@ pub(crate) struct RunTotals {
     pub spill_mwh: f64,
     pub peak_shortfall_mw: f64,
     pub hours_with_shortfall: f64,
+    /// Σ price × hours over every region and step, USD·h/MWh (the
+    /// time-weighted average, used only for a run without demand).
     pub price_hours: f64,
+    /// Σ price × demand energy over every region, USD, of the periods
+    /// already sampled (add each region's `Period::price_demand_usd` for now).
+    pub price_demand_usd: f64,
     pub hours: f64,
     pub projects_completed: u32,
     pub projects_cancelled: u32,

@@ -69,6 +69,29 @@ pub enum GridError {
         /// The offending value or cause.
         detail: String,
     },
+    /// Build-out would take a plant group with forced outages past the unit
+    /// limit (10⁶ units, the limit validation applies to configured capacity:
+    /// each unit on outage holds a repair instant, so the count bounds the
+    /// run's memory). Fatal to the run; nothing was added.
+    #[error(
+        "plant group `{group}`: adding {added_mw} MW at t={at_secs}s would give it {units:.0} units \
+         of {unit_size_mw} MW, more than the limit of {limit} units; use larger units \
+         (`unit_size_mw`) or build less"
+    )]
+    TooManyUnits {
+        /// The plant group that receives the build-out.
+        group: String,
+        /// The MW being added.
+        added_mw: f64,
+        /// Simulated time, seconds.
+        at_secs: u64,
+        /// Units the group would have.
+        units: f64,
+        /// Its unit size, MW.
+        unit_size_mw: f64,
+        /// The limit, units.
+        limit: f64,
+    },
     /// The agenda refused an event (in the past, or the clock overflowed). Fatal to the run.
     #[error("scheduling a grid event failed: {0}")]
     Schedule(#[from] ScheduleError),
@@ -136,7 +159,9 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
 
 /// The largest MW figure accepted anywhere (10 TW: several times any national grid).
 pub const MAX_MW: f64 = 1e7;
-/// The largest unit count a plant group may have (memory bound of outage events).
+/// The largest unit count a plant group with forced outages may have, from
+/// its configured capacity or from build-out (each unit on outage holds a
+/// repair instant: the count bounds memory).
 pub(crate) const MAX_UNITS: f64 = 1e6;
 
 fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
@@ -400,6 +425,44 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         check_range(&e, "rate_per_year", p.rate_per_year, 1e-6, 365.0)?;
         check_dist(&e, "duration_days", &p.duration_days, 0.0, f64::INFINITY)?;
         check_dist(&e, "depth_fraction", &p.depth_fraction, 0.0, 1.0)?;
+    }
+    Ok(())
+}
+
+/// Refuses a plant group with forced outages that the projects building its
+/// technology in its region would take past [`MAX_UNITS`] units if all of
+/// them completed (build-out goes to a region's first group of a
+/// technology; installed MW stops at [`MAX_MW`]). Call after build-out
+/// groups were added. Programmes add capacity over a horizon the grid does
+/// not know: their additions are refused when they would pass the limit,
+/// with [`GridError::TooManyUnits`].
+pub(crate) fn check_project_units(config: &GridConfig) -> Result<(), GridError> {
+    for r in &config.regions {
+        for (i, g) in r.fleet.iter().enumerate() {
+            let first_of_technology = r.fleet.iter().position(|x| x.technology == g.technology) == Some(i);
+            if !first_of_technology || g.failure_rate_per_year <= 0.0 {
+                continue;
+            }
+            let projects_mw: f64 = config
+                .projects
+                .iter()
+                .filter(|p| p.region == r.name && p.technology == g.technology)
+                .map(|p| p.mw)
+                .sum();
+            let units = (g.installed_mw + projects_mw).min(MAX_MW) / g.unit_size_mw;
+            if projects_mw > 0.0 && units > MAX_UNITS {
+                return Err(GridError::InvalidConfig {
+                    entity: format!("region `{}` / plant group `{}`", r.name, g.name),
+                    field: "unit_size_mw",
+                    reason: format!(
+                        "gives {units:.0} units once the projects building {} in `{}` ({projects_mw} MW) \
+                         complete, more than {MAX_UNITS}; use larger units",
+                        g.technology.key(),
+                        r.name
+                    ),
+                });
+            }
+        }
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ mod common;
 
 use common::{config, firm, flat_region, hours, run, started};
 use energy_grid::{
-    Grid, GridConfig, GridError, GridEvent, GridSignal, LinkConfig, LoadClass, LoadSpec, ProgrammeConfig,
-    ProjectConfig, Technology, calendar_2025,
+    Grid, GridConfig, GridError, GridEvent, GridSignal, LinkConfig, LoadClass, LoadSpec, PlantGroupConfig,
+    ProgrammeConfig, ProjectConfig, Technology, calendar_2025,
 };
 use scheduler::{Dist, RngStreams, SECS_PER_YEAR, Scheduler, SimTime, TimePath};
 
@@ -242,6 +242,51 @@ fn price_is_the_marginal_cost_of_the_last_unit_and_scarcity_when_short() {
         assert_eq!(g.price_usd_per_mwh(r), 45.0);
         assert_eq!(g.price_usd_per_mwh(s), 5_000.0);
     });
+}
+
+/// The run's average price, from `summary_scalars`.
+fn run_avg_price(grid: &Grid) -> f64 {
+    let mut price = None;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.avg_price_usd_per_mwh" {
+            price = Some(v);
+        }
+    });
+    price.expect("an average price")
+}
+
+#[test]
+fn the_run_average_price_is_demand_weighted_like_the_monthly_one() {
+    // A large region on gas at 40 USD/MWh and a small one with no supply
+    // (scarcity price 5,000), not linked: demand-weighted, the nation pays
+    // (40·1,000 + 5,000·10) / 1,010 ≈ 89.1; the mean over regions would be 2,520.
+    let mut big = flat_region("big", 1_000.0);
+    big.fleet.push(firm("big-gas", Technology::Gas, 2_000.0, 40.0));
+    let small = flat_region("small", 10.0);
+    let (mut grid, mut agenda) = started(config(vec![big, small]), 1);
+    let expected = (40.0 * 1_000.0 + 5_000.0 * 10.0) / 1_010.0;
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-9 * b;
+    // Monthly national (price, demand) pairs, sampled after 24 h and after 48 h.
+    let mut national = Vec::new();
+    for h in [24, 48] {
+        run(&mut grid, &mut agenda, hours(h), |_, _, _| {});
+        // Before a sample the run's figure covers the periods not yet sampled too.
+        assert!(close(run_avg_price(&grid), expected), "{}", run_avg_price(&grid));
+        let (mut price, mut demand) = (0.0, 0.0);
+        grid.sample_metrics(agenda.now(), &mut |m, e, v| match (m, e) {
+            ("energy.avg_price_usd_per_mwh", "national") => price = v,
+            ("energy.demand_mwh", "national") => demand = v,
+            _ => {}
+        });
+        national.push((price, demand));
+    }
+    let run_price = run_avg_price(&grid);
+    assert!(close(run_price, expected), "{run_price}");
+    // The run's figure is the monthly figures weighted by their demand.
+    let weighted =
+        national.iter().map(|(p, d)| p * d).sum::<f64>() / national.iter().map(|x| x.1).sum::<f64>();
+    assert!(close(run_price, weighted), "{run_price} vs {weighted}");
+    assert!((run_price - 2_520.0).abs() > 1_000.0);
 }
 
 #[test]
@@ -572,4 +617,76 @@ fn units_built_and_retired_mid_run_count_from_the_next_dispatch() {
         checked > 4_000 && with_units_down > checked / 2,
         "{with_units_down} of {checked}"
     );
+}
+
+/// One region with a gas group of 1,000 MW in 1 kW units with forced
+/// outages: 10⁶ units, the most a group may have.
+fn tiny_units() -> GridConfig {
+    let mut r = flat_region("r", 500.0);
+    let mut gas = PlantGroupConfig::typical("r-gas", Technology::Gas, 1_000.0);
+    gas.unit_size_mw = 0.001;
+    gas.failure_rate_per_year = 0.01;
+    r.fleet.push(gas);
+    config(vec![r])
+}
+
+#[test]
+fn build_out_cannot_take_a_group_past_the_unit_limit() {
+    // At the limit, the configured fleet is accepted.
+    started(tiny_units(), 1);
+    // A project that would pass it (if it completes) is refused when the grid is built.
+    let mut c = tiny_units();
+    let mut p = project("more-gas", 1.0, 0.5, 0.9);
+    p.technology = Technology::Gas;
+    c.projects.push(p);
+    let e = Grid::new(c, &RngStreams::new(1, 0)).expect_err("refused");
+    assert!(
+        matches!(&e, GridError::InvalidConfig { field: "unit_size_mw", entity, reason }
+            if entity.contains("r-gas") && reason.contains("1001000 units")),
+        "{e}"
+    );
+    // Projects of another technology do not count.
+    let mut c = tiny_units();
+    c.projects.push(project("nuclear", 1_000.0, 0.5, 0.0));
+    started(c, 1);
+
+    // A programme: its first tranche (1,000 MW a year, a twelfth of it)
+    // would pass the limit, so the run stops there with an error naming
+    // the group, and nothing is added.
+    let mut c = tiny_units();
+    c.programmes.push(ProgrammeConfig {
+        name: "gas push".into(),
+        technology: Technology::Gas,
+        region: "r".into(),
+        mw_per_year: TimePath::constant(1_000.0),
+    });
+    let (mut grid, mut agenda) = started(c, 1);
+    let mut signals = Vec::new();
+    let error = loop {
+        let (_, event) = agenda
+            .next_event_until(SimTime(SECS_PER_YEAR))
+            .expect("no budget")
+            .expect("the run must stop before the year ends");
+        if let Err(e) = grid.handle(event, &mut agenda, &mut signals) {
+            break e;
+        }
+    };
+    assert_eq!(
+        agenda.now(),
+        SimTime(SECS_PER_YEAR / 12),
+        "at the first programme step"
+    );
+    match &error {
+        GridError::TooManyUnits {
+            group, units, limit, ..
+        } => {
+            assert_eq!(group, "r-gas");
+            assert!((units - 1_083_333.3).abs() < 1.0 && *limit == 1e6, "{error}");
+        }
+        other => panic!("expected TooManyUnits, got {other}"),
+    }
+    assert!(error.to_string().contains("`r-gas`"), "{error}");
+    let gas = grid.plant_group_id("r-gas").expect("group");
+    let state = grid.plant_group_state(gas).expect("state");
+    assert_eq!((state.installed_mw, state.units_total), (1_000.0, 1_000_000));
 }
