@@ -189,11 +189,18 @@ impl Grid {
 
         // 7. Signals for loads whose service changed. Nothing can have
         // changed unless a load's request changed or some region curtailed
-        // now or at the previous step (whose loads must be restored).
+        // now or at the previous step (whose loads must be restored). A load
+        // never told anything is assumed fully served by its domain, so it is
+        // told as soon as it is short of its request (even if cut to 0 MW
+        // from its first request, which equals the initial "last told" 0).
         let curtailed_now = self.regions.iter().any(|r| r.step.curtailed_mw > 0.0);
         if loads_changed || curtailed_now {
+            let tol = self.signal_tolerance_mw;
             for (i, l) in self.loads.iter_mut().enumerate() {
-                if !l.regional && (l.served_mw - l.signalled_served_mw).abs() > self.signal_tolerance_mw {
+                let changed = (l.served_mw - l.signalled_served_mw).abs() > tol;
+                let first_cut = !l.told && l.requested_mw - l.served_mw > tol;
+                if !l.regional && (changed || first_cut) {
+                    l.told = true;
                     l.signalled_served_mw = l.served_mw;
                     signals.push(GridSignal::LoadServed {
                         load: LoadId(i as u32),

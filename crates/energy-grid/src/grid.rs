@@ -453,9 +453,7 @@ impl Grid {
         match event {
             GridEvent::Dispatch => {
                 let now = agenda.now();
-                let first = signals.len();
                 self.dispatch(now, signals)?;
-                self.tell_first_cuts(first, signals);
                 agenda.schedule_after(self.dt, GridEvent::Dispatch)?;
             }
             GridEvent::ProjectResolved { project } => self.on_project_resolved(project, agenda, signals)?,
@@ -474,39 +472,6 @@ impl Grid {
             GridEvent::ConnectionGranted { load, mw } => self.on_connection_granted(load, mw, signals),
         }
         Ok(())
-    }
-
-    /// Completes the dispatch's load signals (those from `signals[first..]`).
-    ///
-    /// Dispatch tells a load its served MW when it moves beyond the tolerance
-    /// from the last value told, which starts at 0. But until a load is first
-    /// told, its consumer assumes full service, so a load cut to (nearly) 0 MW
-    /// from its first request would never be told and would run on power the
-    /// grid counts as curtailed. This marks the loads dispatch just told and
-    /// tells, once, each load never told whose service falls short of its
-    /// request by more than the tolerance. Loads served in full before their
-    /// first signal get no extra signal.
-    fn tell_first_cuts(&mut self, first: usize, signals: &mut Vec<GridSignal>) {
-        for s in &signals[first..] {
-            if let GridSignal::LoadServed { load, .. } = s {
-                self.loads[load.index()].told = true;
-            }
-        }
-        // Only a step that curtails can leave a load short of its request.
-        if !self.regions.iter().any(|r| r.step.curtailed_mw > 0.0) {
-            return;
-        }
-        for (i, l) in self.loads.iter_mut().enumerate() {
-            if !l.regional && !l.told && l.requested_mw - l.served_mw > self.signal_tolerance_mw {
-                l.told = true;
-                l.signalled_served_mw = l.served_mw;
-                signals.push(GridSignal::LoadServed {
-                    load: LoadId(i as u32),
-                    requested_mw: l.requested_mw,
-                    served_mw: l.served_mw,
-                });
-            }
-        }
     }
 
     /// The id of the region named `name`.
