@@ -274,7 +274,7 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let li = lab_index(&self.labs, lab)?;
-        validate_batch(&format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
+        validate_batch(|| format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
         if batch.count == 0 {
             return Ok(());
         }
