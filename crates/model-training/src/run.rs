@@ -262,8 +262,6 @@ pub(crate) struct Run {
     pub waited_s: f64,
     /// Net work kept (after losses to failures), FLOP.
     pub work_flop: f64,
-    /// ∫ effective FLOP/s dt over running time, FLOP.
-    pub integrated_flop: f64,
     pub lost_flop: f64,
     pub failures: u64,
     /// Start of the current checkpoint segment (run start or restart end).
@@ -272,6 +270,11 @@ pub(crate) struct Run {
     pub restarting_until: Option<SimTime>,
     /// Expected failures left before the next failure (an Exp(1) draw, used up by λ·Δt).
     pub hazard_left: f64,
+    /// ∫ effective FLOP/s dt over running time, FLOP. (Not next to
+    /// `work_flop`, which the failure walk adds the same product to: as
+    /// neighbours, the compiler packs the two into one vector register and
+    /// unpacks them at every failure.)
+    pub integrated_flop: f64,
     pub finish_key: Option<EventKey>,
     /// `failures` when the finish event was last placed: a finish event
     /// that finds more has been set back and is placed again.
@@ -388,7 +391,11 @@ impl Run {
         let lambda = p.lambda_per_s;
         let ckpt = p.checkpoint_s.max(1);
         if t < t1 && lambda > 0.0 {
-            Run::walk_failures(&mut w, &mut out, t, t1, rate, p, hazards, draw);
+            // The restart, or its absence, is a constant of the loop.
+            match p.restart.map(|d| d.secs()) {
+                Some(r) => Run::walk_failures::<true>(&mut w, &mut out, t, t1, rate, p, r, hazards, draw),
+                None => Run::walk_failures::<false>(&mut w, &mut out, t, t1, rate, p, 0, hazards, draw),
+            }
         } else if t < t1 {
             // No failures: one piece.
             w.advance_up(t, t1, rate, lambda, ckpt);
@@ -415,19 +422,20 @@ impl Run {
     /// at which the walk gives up.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
-    fn walk_failures(
+    fn walk_failures<const RESTART: bool>(
         w: &mut Walk,
         out: &mut Progress,
         mut t: u64,
         t1: u64,
         rate: f64,
         p: &FailureProcess,
+        restart_s: u64,
         hazards: &mut Hazards,
         draw: &mut impl FnMut() -> f64,
     ) {
         let lambda = p.lambda_per_s;
         let ckpt = p.checkpoint_s.max(1);
-        let restart = p.restart.map(|d| (d.secs(), secs_f64(d.secs())));
+        let restart_f = secs_f64(restart_s);
         // The first instant at which the segment has a checkpoint: before
         // it, a piece takes none (`advance_up`'s `k` is 0).
         let mut next_ckpt = w.seg.saturating_add(ckpt);
@@ -486,28 +494,32 @@ impl Run {
                 out.lost_flop += lost;
                 w.hazard = h;
                 used += 1;
-                match restart.and_then(|(r, r_f)| Some((t.checked_add(r)?, r_f))) {
-                    Some((until, r_f)) if until < t1 => {
+                let until = if RESTART { t.checked_add(restart_s) } else { None };
+                match until {
+                    Some(until) if until < t1 => {
                         // `restart_step`: down from `t` to `until`, then up.
-                        w.down += r_f;
+                        w.down += restart_f;
                         w.resume(until);
                         next_ckpt = until.saturating_add(ckpt);
                         t = until;
                     }
-                    Some((until, _)) => {
+                    Some(until) => {
+                        // Down until `t1` at least: the interval ends.
                         w.restarting_until = Some(until);
                         if t < t1 {
-                            t = w.restart_step(t, until, t1);
+                            w.restart_step(t, until, t1);
                         }
+                        done = true;
+                        break;
                     }
                     None => {
                         w.resume(t);
                         next_ckpt = t.saturating_add(ckpt);
+                        if t >= t1 {
+                            done = true;
+                            break;
+                        }
                     }
-                }
-                if t >= t1 {
-                    done = true;
-                    break;
                 }
             }
             hazards.next += used;
