@@ -146,9 +146,9 @@ impl Walk {
     }
 }
 
-/// Exp(1) hazard draws taken from a failure stream [`HAZARDS_AHEAD`] at a
-/// time; each hazard the walk or a new run needs is the next of them.
-pub(crate) const HAZARDS_AHEAD: usize = 64;
+/// How many Exp(1) hazards a lab draws at a time from its failure stream
+/// (see [`Hazards`]).
+pub(crate) const HAZARDS_AHEAD: usize = 256;
 
 /// A lab's hazard draws taken ahead, used in the order they were drawn: the
 /// same numbers, in the same order, as drawing each when it is needed, as
