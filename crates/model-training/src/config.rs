@@ -212,8 +212,16 @@ fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingErr
     }
 }
 
-/// Checks one accelerator batch.
-pub(crate) fn validate_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
+/// Checks one accelerator batch; `entity` names it in the error, and is
+/// only called (formatted) when there is one.
+pub(crate) fn validate_batch(entity: impl FnOnce() -> String, b: &ChipBatch) -> Result<(), TrainingError> {
+    // A valid batch (every delivery) passes without a name; an invalid one
+    // is checked again with it, which finds the same first error.
+    check_batch("", b).or_else(|_| check_batch(&entity(), b))
+}
+
+/// [`validate_batch`] with the entity's name at hand.
+fn check_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
     positive(entity, "peak_flop_s_per_chip", b.peak_flop_s_per_chip)?;
     positive(entity, "power_w_per_chip", b.power_w_per_chip)?;
     range(entity, "unit_price_usd", b.unit_price_usd, 0.0, f64::MAX)?;
@@ -338,7 +346,7 @@ impl LabConfig {
             )?;
         }
         for b in &self.initial_accelerators {
-            validate_batch(&format!("{e} initial_accelerators {}", b.design), b)?;
+            validate_batch(|| format!("{e} initial_accelerators {}", b.design), b)?;
         }
         range(e, "mfu", self.mfu, 1e-6, 1.0)?;
         range(
@@ -420,6 +428,27 @@ mod tests {
             LabConfig::new("b", &["r1", "r2"]),
         ]);
         assert_eq!(cfg.validate(), Ok(()));
+    }
+
+    /// A valid batch is checked without formatting its name; an invalid one
+    /// names it, with the first field at fault.
+    #[test]
+    fn batches_are_named_only_in_errors() {
+        let mut b = ChipBatch {
+            design: "h20".into(),
+            count: 8,
+            peak_flop_s_per_chip: 1e15,
+            power_w_per_chip: 500.0,
+            unit_price_usd: 1e4,
+        };
+        assert_eq!(validate_batch(|| panic!("named a valid batch"), &b), Ok(()));
+        b.power_w_per_chip = -1.0;
+        b.count = u64::MAX;
+        let err = validate_batch(|| "delivery to lab x".into(), &b).unwrap_err();
+        assert_eq!(
+            field_of(err),
+            ("delivery to lab x".to_string(), "power_w_per_chip")
+        );
     }
 
     #[test]

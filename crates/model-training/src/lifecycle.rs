@@ -5,10 +5,10 @@
 
 use crate::progress::capability_from_effective_flop;
 use crate::release::{Release, is_open, months_behind_frontier};
-use crate::run::{CompletedRun, Run, RunBound, after_secs};
+use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1};
 use crate::training::Training;
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Dist, Duration, EventKey, SECS_PER_DAY, ScheduleError, SimTime};
+use scheduler::{Agenda, Duration, EventKey, SECS_PER_DAY, ScheduleError, SimTime};
 
 /// Schedules `event` at `at`, moving the event behind `key` if it is live;
 /// `at = None` cancels it.
@@ -93,7 +93,10 @@ impl Training {
             lab.waiting_since.get_or_insert(now);
             return Ok(());
         };
-        let hazard = Dist::Exp { mean: 1.0 }.sample(&mut lab.failure_rng);
+        // `exp1` draws what `Dist::Exp { mean: 1.0 }` draws; through the
+        // lab's draws taken ahead, as every failure draw.
+        let rng = &mut lab.failure_rng;
+        let hazard = lab.hazards.take(&mut || exp1(rng));
         let mut run = Run::new(lab.next_run, now, target, planned, bound, hazard);
         run.waited_s = lab
             .waiting_since

@@ -38,6 +38,30 @@ fn secs_f64(s: u64) -> f64 {
     if s < 1 << 63 { s as i64 as f64 } else { s as f64 }
 }
 
+/// The offset, whole seconds, of a failure whose hazard lasts `q` seconds at
+/// the current λ, if it is at most `span`: `Duration::from_secs_f64(q)`
+/// (rounded half away from zero; `None` if negative, NaN or too large)
+/// compared with `span`, exactly.
+///
+/// Below 2^51 s it rounds with one addition instead of the conversion's
+/// range checks: `q + 2^52` rounds `q` to the nearest integer (ties to
+/// even) and holds it in its low bits; a tie rounded down is put up.
+#[inline(always)]
+fn failure_offset(q: f64, span: u64) -> Option<u64> {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    if (0.0..TWO_52 / 2.0).contains(&q) {
+        let big = q + TWO_52;
+        // Exact: both below 2^52, at most 1/2 apart.
+        let tie_down = q - (big - TWO_52) == 0.5;
+        let d = big.to_bits() - TWO_52.to_bits() + u64::from(tie_down);
+        (d <= span).then_some(d)
+    } else {
+        Duration::from_secs_f64(q)
+            .map(Duration::secs)
+            .filter(|&d| d <= span)
+    }
+}
+
 /// An Exp(1) draw from `rng`: the same number as
 /// `Dist::Exp { mean: 1.0 }.sample(rng)` (which multiplies this draw by
 /// `1 / (1 / 1.0)`, exactly 1), without the distribution's dispatch, its
@@ -88,6 +112,18 @@ impl Walk {
         self.hazard = (self.hazard - lambda_per_s * dt).max(0.0);
     }
 
+    /// The checkpoint part of [`Walk::advance_up`] over `(t0, t1]`, with
+    /// `t1 > t0`.
+    #[inline(always)]
+    fn take_checkpoint(&mut self, t0: u64, t1: u64, rate: f64, ckpt: u64) {
+        let since = t1.saturating_sub(self.seg);
+        let k = since / ckpt;
+        let last_ckpt = self.seg + k * ckpt;
+        if k > 0 && last_ckpt > t0 {
+            self.ckpt_work = self.work + rate * secs_f64(last_ckpt - t0);
+        }
+    }
+
     /// A restart that ends at `until`: the run is down from `t` to
     /// `min(until, t1)` and, if the restart ends by `t1`, resumes then.
     /// Returns where the interval now stands.
@@ -110,6 +146,49 @@ impl Walk {
     }
 }
 
+/// How many Exp(1) hazards a lab draws at a time from its failure stream
+/// (see [`Hazards`]).
+pub(crate) const HAZARDS_AHEAD: usize = 256;
+
+/// A lab's hazard draws taken ahead, used in the order they were drawn: the
+/// same numbers, in the same order, as drawing each when it is needed, as
+/// long as every draw from the stream goes through here.
+#[derive(Clone, Debug)]
+pub(crate) struct Hazards {
+    buf: [f64; HAZARDS_AHEAD],
+    /// The next draw to use; `HAZARDS_AHEAD` when all are used.
+    next: usize,
+}
+
+impl Hazards {
+    /// No draws taken yet.
+    pub fn new() -> Hazards {
+        Hazards {
+            buf: [0.0; HAZARDS_AHEAD],
+            next: HAZARDS_AHEAD,
+        }
+    }
+
+    /// Takes the next `HAZARDS_AHEAD` draws.
+    #[inline(never)]
+    fn refill(&mut self, draw: &mut impl FnMut() -> f64) {
+        for x in &mut self.buf {
+            *x = draw();
+        }
+        self.next = 0;
+    }
+
+    /// The next hazard.
+    pub fn take(&mut self, draw: &mut impl FnMut() -> f64) -> f64 {
+        if self.next >= HAZARDS_AHEAD {
+            self.refill(draw);
+        }
+        let x = self.buf[self.next];
+        self.next += 1;
+        x
+    }
+}
+
 /// A lab's failure process while its rates are constant.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FailureProcess {
@@ -119,6 +198,9 @@ pub(crate) struct FailureProcess {
     pub checkpoint_s: u64,
     /// Restart overhead after a failure; `None` resumes at once.
     pub restart: Option<Duration>,
+    /// The most failures walked in one interval before giving up
+    /// ([`crate::MAX_FAILURES_PER_INTERVAL`]; smaller in tests).
+    pub max_failures: u64,
 }
 
 /// What [`Run::run_until`] did over one interval.
@@ -128,7 +210,7 @@ pub(crate) struct Progress {
     pub up_s: f64,
     /// FLOP lost to the failures of the interval.
     pub lost_flop: f64,
-    /// Whether the walk stopped at [`crate::MAX_FAILURES_PER_INTERVAL`]
+    /// Whether the walk stopped at [`FailureProcess::max_failures`]
     /// failures, short of the interval's end.
     pub gave_up: bool,
 }
@@ -180,8 +262,6 @@ pub(crate) struct Run {
     pub waited_s: f64,
     /// Net work kept (after losses to failures), FLOP.
     pub work_flop: f64,
-    /// ∫ effective FLOP/s dt over running time, FLOP.
-    pub integrated_flop: f64,
     pub lost_flop: f64,
     pub failures: u64,
     /// Start of the current checkpoint segment (run start or restart end).
@@ -190,6 +270,11 @@ pub(crate) struct Run {
     pub restarting_until: Option<SimTime>,
     /// Expected failures left before the next failure (an Exp(1) draw, used up by λ·Δt).
     pub hazard_left: f64,
+    /// ∫ effective FLOP/s dt over running time, FLOP. (Not next to
+    /// `work_flop`, which the failure walk adds the same product to: as
+    /// neighbours, the compiler packs the two into one vector register and
+    /// unpacks them at every failure.)
+    pub integrated_flop: f64,
     pub finish_key: Option<EventKey>,
     /// `failures` when the finish event was last placed: a finish event
     /// that finds more has been set back and is placed again.
@@ -261,27 +346,31 @@ impl Run {
 
     /// Advances the run from `t0` to `t1` at `rate` FLOP/s under the failure
     /// process `p`, walking every failure and restart that falls in
-    /// `(t0, t1]`; `draw_hazard` gives each new Exp(1) hazard.
+    /// `(t0, t1]`; each new Exp(1) hazard is the next of `hazards`, which
+    /// `draw` refills [`HAZARDS_AHEAD`] at a time.
     ///
     /// Large clusters fail every few minutes, so this loop runs about once
     /// per failure (~850,000 times in a ten-year china-2025 run). It does
     /// exactly the floating-point operations, in the same order, of
     /// advancing piece by piece with [`Run::advance`] and taking each
     /// restart as its own step; only the integer bookkeeping is shortened
-    /// (times as `u64`, the restart that follows a failure taken at once).
+    /// (times as `u64`, the restart that follows a failure taken at once),
+    /// and the hazard a failure replaces is not brought up to the failure.
+    /// The draws are taken ahead so that the loop over failures calls
+    /// nothing (a call on its path, even a rare one, made the compiler keep
+    /// the walk's state in memory): refilling is the outer loop.
     pub fn run_until(
         &mut self,
         t0: SimTime,
         t1: SimTime,
         rate: f64,
         p: &FailureProcess,
-        draw_hazard: &mut impl FnMut() -> f64,
+        hazards: &mut Hazards,
+        draw: &mut impl FnMut() -> f64,
     ) -> Progress {
         let (mut t, t1) = (t0.0, t1.0);
         // The walk keeps the run's state in locals (registers) and writes it
-        // back once, so that no call on the failure path (the draw's block
-        // refill, or a `draw_hazard` that is not inlined) forces the fields
-        // of `self` to be stored and reloaded at every failure.
+        // back once.
         let mut w = Walk {
             work: self.work_flop,
             integrated: self.integrated_flop,
@@ -299,47 +388,18 @@ impl Run {
             t = w.restart_step(t, until, t1);
         }
         let mut out = Progress::default();
-        let mut walked = 0u64;
         let lambda = p.lambda_per_s;
         let ckpt = p.checkpoint_s.max(1);
-        let restart_s = p.restart.map(|d| d.secs());
-        while t < t1 {
-            let fail_at = if lambda > 0.0 {
-                Duration::from_secs_f64(w.hazard / lambda)
-                    .map(Duration::secs)
-                    .and_then(|d| t.checked_add(d))
-                    .filter(|&at| at <= t1)
-            } else {
-                None
-            };
-            let end = fail_at.unwrap_or(t1);
-            w.advance_up(t, end, rate, lambda, ckpt);
-            out.up_s += secs_f64(end - t);
-            t = end;
-            if fail_at.is_none() {
-                break;
+        if t < t1 && lambda > 0.0 {
+            // The restart, or its absence, is a constant of the loop.
+            match p.restart.map(|d| d.secs()) {
+                Some(r) => Run::walk_failures::<true>(&mut w, &mut out, t, t1, rate, p, r, hazards, draw),
+                None => Run::walk_failures::<false>(&mut w, &mut out, t, t1, rate, p, 0, hazards, draw),
             }
-            walked += 1;
-            if walked > crate::MAX_FAILURES_PER_INTERVAL {
-                out.gave_up = true;
-                break;
-            }
-            // `Run::fail`: the work since the last checkpoint is lost.
-            let lost = (w.work - w.ckpt_work).max(0.0);
-            w.work = w.ckpt_work;
-            w.lost += lost;
-            w.failures += 1;
-            out.lost_flop += lost;
-            w.hazard = draw_hazard();
-            match restart_s.and_then(|d| t.checked_add(d)) {
-                Some(until) => {
-                    w.restarting_until = Some(until);
-                    if t < t1 {
-                        t = w.restart_step(t, until, t1);
-                    }
-                }
-                None => w.resume(t),
-            }
+        } else if t < t1 {
+            // No failures: one piece.
+            w.advance_up(t, t1, rate, lambda, ckpt);
+            out.up_s += secs_f64(t1 - t);
         }
         self.work_flop = w.work;
         self.integrated_flop = w.integrated;
@@ -351,6 +411,124 @@ impl Run {
         self.restart_down_s = w.down;
         self.restarting_until = w.restarting_until.map(SimTime);
         out
+    }
+
+    /// The failures of [`Run::run_until`] from `t < t1`, the run up and
+    /// `λ > 0`: each piece up to the next failure, the failure, its restart.
+    ///
+    /// The loop over failures takes the hazards already drawn (at most
+    /// those left, and at most the failures left before giving up) and
+    /// calls nothing; the outer loop refills the draws, and walks the piece
+    /// at which the walk gives up.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn walk_failures<const RESTART: bool>(
+        w: &mut Walk,
+        out: &mut Progress,
+        mut t: u64,
+        t1: u64,
+        rate: f64,
+        p: &FailureProcess,
+        restart_s: u64,
+        hazards: &mut Hazards,
+        draw: &mut impl FnMut() -> f64,
+    ) {
+        let lambda = p.lambda_per_s;
+        let ckpt = p.checkpoint_s.max(1);
+        let restart_f = secs_f64(restart_s);
+        // The first instant at which the segment has a checkpoint: before
+        // it, a piece takes none (`advance_up`'s `k` is 0).
+        let mut next_ckpt = w.seg.saturating_add(ckpt);
+        let mut walked = 0u64;
+        loop {
+            // Here `t < t1` and the run is up.
+            if walked >= p.max_failures {
+                // The piece whose failure would be one too many.
+                match failure_offset(w.hazard / lambda, t1 - t) {
+                    Some(d) => {
+                        w.advance_up(t, t + d, rate, lambda, ckpt);
+                        out.up_s += secs_f64(d);
+                        out.gave_up = true;
+                    }
+                    None => {
+                        w.advance_up(t, t1, rate, lambda, ckpt);
+                        out.up_s += secs_f64(t1 - t);
+                    }
+                }
+                break;
+            }
+            if hazards.next >= HAZARDS_AHEAD {
+                hazards.refill(draw);
+            }
+            let room = (HAZARDS_AHEAD - hazards.next) as u64;
+            let n = room.min(p.max_failures - walked) as usize;
+            let draws = &hazards.buf[hazards.next..hazards.next + n];
+            let mut used = 0;
+            let mut done = false;
+            for &h in draws {
+                let Some(d) = failure_offset(w.hazard / lambda, t1 - t) else {
+                    // No failure before `t1`: the last piece.
+                    w.advance_up(t, t1, rate, lambda, ckpt);
+                    out.up_s += secs_f64(t1 - t);
+                    done = true;
+                    break;
+                };
+                // `advance_up` to the failure, but for the hazard, which
+                // the failure replaces. `d <= t1 - t`, so `d < 2^63` and
+                // `t + d` does not overflow.
+                let end = t + d;
+                let dt = d as i64 as f64;
+                if d > 0 {
+                    if end >= next_ckpt {
+                        w.take_checkpoint(t, end, rate, ckpt);
+                    }
+                    w.work += rate * dt;
+                    w.integrated += rate * dt;
+                }
+                out.up_s += dt;
+                t = end;
+                // `Run::fail`: the work since the last checkpoint is lost.
+                let lost = (w.work - w.ckpt_work).max(0.0);
+                w.work = w.ckpt_work;
+                w.lost += lost;
+                out.lost_flop += lost;
+                w.hazard = h;
+                used += 1;
+                let until = if RESTART { t.checked_add(restart_s) } else { None };
+                match until {
+                    Some(until) if until < t1 => {
+                        // `restart_step`: down from `t` to `until`, then up.
+                        w.down += restart_f;
+                        w.resume(until);
+                        next_ckpt = until.saturating_add(ckpt);
+                        t = until;
+                    }
+                    Some(until) => {
+                        // Down until `t1` at least: the interval ends.
+                        w.restarting_until = Some(until);
+                        if t < t1 {
+                            w.restart_step(t, until, t1);
+                        }
+                        done = true;
+                        break;
+                    }
+                    None => {
+                        w.resume(t);
+                        next_ckpt = t.saturating_add(ckpt);
+                        if t >= t1 {
+                            done = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            hazards.next += used;
+            walked += used as u64;
+            if done {
+                break;
+            }
+        }
+        w.failures += walked;
     }
 
     /// A failure at the current instant: the work since the last checkpoint
@@ -463,7 +641,7 @@ mod tests {
             t = end;
             if fail_at.is_some() {
                 walked += 1;
-                if walked > crate::MAX_FAILURES_PER_INTERVAL {
+                if walked > p.max_failures {
                     out.gave_up = true;
                     break;
                 }
@@ -499,10 +677,14 @@ mod tests {
         #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
         /// Cut into random pieces, with and without restarts, the walk
-        /// leaves a run in exactly (bit for bit) the reference's state.
+        /// leaves a run in exactly (bit for bit) the reference's state; its
+        /// hazards, taken ahead, are the reference's draws in order, also
+        /// when new runs take theirs from the same draws between intervals
+        /// and when the walk gives up.
         #[test]
         fn walk_matches_the_reference_bit_for_bit(
-            cuts in proptest::collection::vec(1u64..50_000, 1..12),
+            cuts in proptest::collection::vec((1u64..50_000, 0u8..8), 1..12),
+            max_failures in prop_oneof![3 => Just(u64::MAX), 1 => 0u64..200],
             lambda in prop_oneof![Just(0.0), 1e-6..1e-2f64],
             ckpt in 1u64..5_000,
             restart in prop_oneof![Just(None), (0u64..3_000).prop_map(Some)],
@@ -520,6 +702,7 @@ mod tests {
                 lambda_per_s: lambda,
                 checkpoint_s: ckpt,
                 restart: restart.map(Duration),
+                max_failures,
             };
             let draws = |mut s: u64| move || {
                 // xorshift, then −ln(u): an Exp(1) draw, the same for both walks.
@@ -529,12 +712,19 @@ mod tests {
                 -((s >> 11) as f64 / (1u64 << 53) as f64 + 1e-300).ln()
             };
             let (mut da, mut db) = (draws(seed), draws(seed));
-            let mut a = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, da());
+            let mut ahead = Hazards::new();
+            let mut a = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
             let mut b = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, db());
             let mut t = base;
-            for c in cuts {
+            for (c, new_run) in cuts {
+                if new_run == 0 {
+                    // A new run starts (the lab's next): its first hazard
+                    // is the next draw.
+                    a = Run::new(4, SimTime(t), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
+                    b = Run::new(4, SimTime(t), 1e30, 1e30, RunBound::Target, db());
+                }
                 let (t0, t1) = (SimTime(t), SimTime(t + c));
-                let pa = a.run_until(t0, t1, rate, &p, &mut da);
+                let pa = a.run_until(t0, t1, rate, &p, &mut ahead, &mut da);
                 let pb = run_until_reference(&mut b, t0, t1, rate, &p, &mut db);
                 prop_assert_eq!(bits(&a), bits(&b));
                 prop_assert_eq!(
@@ -542,6 +732,73 @@ mod tests {
                     (pb.up_s.to_bits(), pb.lost_flop.to_bits(), pb.gave_up)
                 );
                 t += c;
+            }
+        }
+    }
+
+    /// `failure_offset` is `Duration::from_secs_f64` compared with the span,
+    /// on both sides of its short path's bound, at ties (which the short
+    /// path rounds up by hand) and on what has no duration.
+    #[test]
+    fn failure_offset_is_the_rounded_duration() {
+        let reference = |q: f64, span: u64| {
+            Duration::from_secs_f64(q)
+                .map(Duration::secs)
+                .filter(|&d| d <= span)
+        };
+        let two_51 = (1u64 << 51) as f64;
+        let mut qs = vec![
+            0.0,
+            -0.0,
+            -1e-300,
+            -0.4,
+            -0.5,
+            1e-300,
+            0.49999999999999994,
+            0.5,
+            0.5000000000000001,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            two_51,
+            two_51 - 0.5,
+            two_51 - 0.25,
+            two_51 + 1.0,
+            two_51.next_down(),
+            8.9e18,
+            9.1e18,
+            1.7e19,
+            1e300,
+        ];
+        for k in 0..2_000u64 {
+            // Ties, and their neighbours, at even and odd integers.
+            let x = k as f64 + 0.5;
+            qs.extend([x, x.next_up(), x.next_down(), k as f64]);
+            let big = (1u64 << 50) as f64 + k as f64 + 0.5;
+            qs.extend([big, big.next_up(), big.next_down()]);
+        }
+        let mut x = 0.37f64;
+        for _ in 0..20_000 {
+            x = (x * 3.7 + 0.11).fract();
+            qs.extend([x * 1e4, x * 10.0, x * 1e15, (x * 1e6).floor() + 0.5]);
+        }
+        for &q in &qs {
+            let d = reference(q, u64::MAX);
+            for span in [0, 1, 2, 1_000, 1 << 51, u64::MAX] {
+                assert_eq!(
+                    failure_offset(q, span),
+                    reference(q, span),
+                    "q = {q:e}, span {span}"
+                );
+            }
+            if let Some(d) = d {
+                for span in [d.saturating_sub(1), d, d.saturating_add(1)] {
+                    assert_eq!(
+                        failure_offset(q, span),
+                        reference(q, span),
+                        "q = {q:e}, span {span}"
+                    );
+                }
             }
         }
     }
@@ -605,10 +862,16 @@ mod tests {
             lambda_per_s: 1.0,
             checkpoint_s: 30,
             restart: Some(Duration(10)),
+            max_failures: crate::MAX_FAILURES_PER_INTERVAL,
         };
-        let out = r.run_until(SimTime(0), SimTime(200), 1.0, &p, &mut || {
-            draws.next().unwrap_or(1e9)
-        });
+        let out = r.run_until(
+            SimTime(0),
+            SimTime(200),
+            1.0,
+            &p,
+            &mut Hazards::new(),
+            &mut || draws.next().unwrap_or(1e9),
+        );
         assert_eq!(r.failures, 2);
         // First failure loses 100 − 90 = 10; the second, 50 s after the
         // restart at 110, loses 50 − 30 = 20.
@@ -624,8 +887,9 @@ mod tests {
         let mut q = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
         let mut draws = [50.0, 1e9].into_iter();
         let mut draw = || draws.next().unwrap_or(1e9);
+        let mut ahead = Hazards::new();
         for (a, b) in [(0, 37), (37, 105), (105, 110), (110, 163), (163, 200)] {
-            q.run_until(SimTime(a), SimTime(b), 1.0, &p, &mut draw);
+            q.run_until(SimTime(a), SimTime(b), 1.0, &p, &mut ahead, &mut draw);
         }
         assert_eq!(
             (q.work_flop, q.lost_flop, q.failures),

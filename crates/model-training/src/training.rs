@@ -13,7 +13,7 @@ use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
 use crate::release::Release;
-use crate::run::{CompletedRun, FailureProcess, Run, RunBound, exp1};
+use crate::run::{CompletedRun, FailureProcess, Hazards, Run, RunBound, exp1};
 use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
 use scheduler::{Agenda, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
 
@@ -41,6 +41,9 @@ pub(crate) struct Lab {
     pub wait_bound: RunBound,
     pub cadence_rng: StreamRng,
     pub failure_rng: StreamRng,
+    /// Hazard draws taken ahead from `failure_rng` (every draw from it goes
+    /// through here, so their order is that of drawing each when needed).
+    pub hazards: Hazards,
     /// Checkpoint interval, s (≥ 1).
     pub checkpoint_s: u64,
     /// Restart overhead after a failure (`None`: the run resumes at once).
@@ -101,6 +104,7 @@ impl Training {
                 wait_bound: RunBound::Chips,
                 cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
                 failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
+                hazards: Hazards::new(),
                 checkpoint_s: (lc.checkpoint_interval_hours * SECS_PER_HOUR as f64)
                     .round()
                     .max(1.0) as u64,
@@ -270,7 +274,7 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let li = lab_index(&self.labs, lab)?;
-        validate_batch(&format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
+        validate_batch(|| format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
         if batch.count == 0 {
             return Ok(());
         }
@@ -422,13 +426,20 @@ impl Training {
             lambda_per_s: lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64,
             checkpoint_s: lab.checkpoint_s,
             restart: lab.restart,
+            max_failures: crate::MAX_FAILURES_PER_INTERVAL,
         };
         let rng = &mut lab.failure_rng;
         let (up_s, has_run) = match lab.run.as_mut() {
             Some(run) => {
                 let before = run.integrated_flop;
-                let progress =
-                    run.run_until(t0, now, lab.rate.train_eff_flop_s, &failures, &mut || exp1(rng));
+                let progress = run.run_until(
+                    t0,
+                    now,
+                    lab.rate.train_eff_flop_s,
+                    &failures,
+                    &mut lab.hazards,
+                    &mut || exp1(rng),
+                );
                 lab.flows.integrated_flop += run.integrated_flop - before;
                 lab.flows.lost_flop += progress.lost_flop;
                 if progress.gave_up && fault.is_none() {
