@@ -551,10 +551,12 @@ fn type_of(schema: &Value, root: &Value) -> (String, String) {
         }
         ["string"] => ("string".into(), String::new()),
         ["integer"] => {
+            let declared = range_of(schema);
             let r = match schema.get("format").and_then(Value::as_str) {
+                _ if !declared.is_empty() && declared != "≥ 0" => declared,
                 Some("uint32") => "0 – 4294967295".into(),
                 Some("uint64") => "0 – 2⁶⁴−1".into(),
-                _ => range_of(schema),
+                _ => declared,
             };
             ("integer".into(), r)
         }
