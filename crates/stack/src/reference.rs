@@ -973,6 +973,27 @@ uncertain: {{
 }},
 ```
 
+## Dates before the start
+
+Dates may lie before the scenario's `start`; each then means what it would
+in a scenario that started on it:
+
+- a path over dates starts at its own value on the start date
+  (interpolated between the points either side for `linear`, the last
+  earlier value for `step`); later points are used as written;
+- a grid or fab project begun earlier completes on its real date (start +
+  lead time), at the start if that date has passed. A random lead time is
+  moved by the years already spent (each run's draw ends on the same date
+  as if the project had begun on its date); a grid project's lead time
+  must then end after the start in every draw, and lead times with no
+  moved form (`LogNormal`, `Beta`, `Exp`, `Weibull`) are refused;
+- a dated drought runs for the days it has left (none if it is over);
+- a fab's `opens` is accepted only if its ramp is over by the start (it is
+  then operating at full capacity); a fab still ramping at the start is
+  refused, since its ramp would restart;
+- a retirement, a policy or a design's `available_from` is in force from
+  the start.
+
 ## Parameter paths
 
 A parameter path names one number of a scenario with dots:

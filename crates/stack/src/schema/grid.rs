@@ -222,7 +222,8 @@ pub struct PlantData {
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
     /// Day the group (or `retire_mw` of it) leaves the fleet, e.g. a coal
-    /// phase-out. Default: never.
+    /// phase-out; a date before the scenario start retires it at the start.
+    /// Default: never.
     #[serde(default)]
     pub retire_date: Option<NaiveDate>,
     /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
@@ -267,7 +268,11 @@ pub struct GridProjectData {
     pub technology: TechnologyData,
     /// Capacity added on completion, MW.
     pub mw: NonNeg,
-    /// Construction start.
+    /// Construction start. May be before the scenario start: the project
+    /// then completes on its real date (start + lead time), at the scenario
+    /// start if that has passed. Its lead time must then be fixed (`Const`),
+    /// or a distribution with a shifted form whose every draw ends after the
+    /// scenario start.
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process).
     #[schemars(with = "crate::reference::DistSchema")]
@@ -301,7 +306,8 @@ pub struct DroughtData {
     pub name: String,
     /// Region whose hydro it cuts.
     pub region: String,
-    /// First day.
+    /// First day. May be before the scenario start: the drought then runs
+    /// for the days it has left (none, if it is over by the start).
     pub start: NaiveDate,
     /// Length, days.
     pub days: Positive,
@@ -464,7 +470,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             region: p.region.clone(),
             mw: p.mw.get(),
             start: ctx.at(p.start),
-            lead_time_years: p.lead_time_years.clone(),
+            lead_time_years: project_lead(ctx, p)?,
             cancellation_probability: p.cancel_probability.get(),
         });
     }
@@ -489,10 +495,16 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             "region",
             region_names.iter().copied(),
         )?;
+        // A drought begun before the start runs for what is left of it;
+        // one over by the start has no effect.
+        let days_left = d.days.get() - ctx.before_start(d.start).unwrap_or(0.0) / 86_400.0;
+        if days_left <= 0.0 {
+            continue;
+        }
         cfg.droughts.push(DroughtConfig {
             region: d.region.clone(),
             start: ctx.at(d.start),
-            duration: Duration::from_days_f64(d.days.get())
+            duration: Duration::from_days_f64(days_left)
                 .ok_or_else(|| ctx.err("droughts", &d.name, "days", "too long"))?,
             depth_fraction: d.depth.get(),
         });
@@ -512,4 +524,35 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         });
     }
     Ok(cfg)
+}
+
+/// A project's lead time counted from the scenario start. A project begun
+/// before the start completes on its real date (start + lead time), at the
+/// start if that date has passed; a random lead time must then have a
+/// shifted form whose draws all fall after the start (see
+/// [`super::shift_earlier`]), since the grid refuses negative lead times.
+fn project_lead(ctx: &Ctx, p: &GridProjectData) -> Result<Dist, ScenarioError> {
+    let Some(secs) = ctx.before_start(p.start) else {
+        return Ok(p.lead_time_years.clone());
+    };
+    let years = secs / scheduler::SECS_PER_YEAR as f64;
+    match super::shift_earlier(&p.lead_time_years, years) {
+        Some(Dist::Const { value }) => Ok(Dist::Const { value: value.max(0.0) }),
+        Some(d) if d.support().0 >= 0.0 => Ok(d),
+        _ => Err(ctx
+            .err(
+                "grid_projects",
+                &p.name,
+                "start",
+                format!(
+                    "the project started {:.2} years before the scenario start, and its random \
+                     lead time may have ended before it (or has no shifted form)",
+                    years
+                ),
+            )
+            .hint(
+                "give a fixed lead time (`Const`), or start the project at the scenario start \
+                 with the distribution of the construction time still to run",
+            )),
+    }
 }
