@@ -19,7 +19,10 @@ use crate::schema::grid::{
 };
 use crate::schema::training::{EcosystemData, FleetData, LabData, SiteData};
 use crate::series::Series;
-use crate::units::{Finite, Fraction, Growth, NonNeg, Positive};
+use crate::units::{
+    ApprovalRate, DayOfYear, FabPower, Finite, Fraction, Growth, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive,
+    RoundTrip,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
@@ -70,6 +73,13 @@ number_schema!(NonNeg, "A finite number ≥ 0.", { "minimum": 0 });
 number_schema!(Positive, "A finite number > 0.", { "exclusiveMinimum": 0 });
 number_schema!(Fraction, "A fraction or probability in [0, 1].", { "minimum": 0, "maximum": 1 });
 number_schema!(Growth, "A growth rate per year in [-1, 10] (−100 % to +1000 %).", { "minimum": -1, "maximum": 10 });
+number_schema!(HourOfDay, "An hour of the day in [0, 24].", { "minimum": 0, "maximum": 24 });
+number_schema!(DayOfYear, "A day of the year in [0, 366].", { "minimum": 0, "maximum": 366 });
+number_schema!(RoundTrip, "A round-trip efficiency in [0.01, 1].", { "minimum": 0.01, "maximum": 1 });
+number_schema!(ApprovalRate, "An approval rate in [0.001, 1e7] MW/yr.", { "minimum": 0.001, "maximum": 1e7 });
+number_schema!(MarginalCost, "A marginal cost in [0, 1e5] USD/MWh.", { "minimum": 0, "maximum": 1e5 });
+number_schema!(LossFraction, "A loss fraction in [0, 0.5].", { "minimum": 0, "maximum": 0.5 });
+number_schema!(FabPower, "A fab power in [0, 1e4] MW.", { "minimum": 0, "maximum": 1e4 });
 
 impl JsonSchema for Series {
     fn schema_name() -> Cow<'static, str> {
@@ -484,7 +494,20 @@ fn variant_parts(variant: &Value) -> Option<(&str, Option<&Value>)> {
 }
 
 /// The kinds of number the format checks, and what each accepts.
-const NUMBER_KINDS: [&str; 5] = ["Finite", "NonNeg", "Positive", "Fraction", "Growth"];
+const NUMBER_KINDS: [&str; 12] = [
+    "Finite",
+    "NonNeg",
+    "Positive",
+    "Fraction",
+    "Growth",
+    "HourOfDay",
+    "DayOfYear",
+    "RoundTrip",
+    "ApprovalRate",
+    "MarginalCost",
+    "LossFraction",
+    "FabPower",
+];
 
 fn range_of(schema: &Value) -> String {
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
@@ -961,8 +984,12 @@ Any number reachable by a parameter path can be made uncertain: list it in
 run**, from its own random stream of the run's seed (so adding a parameter
 leaves the others' draws unchanged), and the draw replaces the value written
 in the file. Each uncertain parameter is checked at load at its 0.1 % and
-99.9 % quantiles (the others at their medians), so a distribution that
-strays out of its field's range is refused with the parameter named.
+99.9 % quantiles (the others at their medians), against its field's range
+and against what the grid, the supply chain and training accept when they
+are built from those values (as for the values written in the file), so a
+distribution that strays out of range is refused at load with the
+parameter named, not in the middle of a batch. A draw beyond those
+quantiles that a domain refuses fails its run with the field named.
 `correlations` sets rank correlations between uncertain parameters for
 Monte Carlo batches.
 

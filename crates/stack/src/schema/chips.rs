@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{Fraction, NonNeg, Positive};
+use crate::units::{FabPower, Fraction, NonNeg, Positive};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
@@ -227,8 +227,8 @@ pub struct FabData {
     pub yield_ceiling: Fraction,
     /// Learning scale: cumulative wafers that close 63 % of the gap to the ceiling.
     pub yield_learning_wafers: Positive,
-    /// Power at full wafer starts, MW.
-    pub power_mw: NonNeg,
+    /// Power at full wafer starts, MW, 0–10,000.
+    pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
     pub base_power_fraction: Fraction,

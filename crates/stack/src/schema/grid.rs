@@ -4,7 +4,9 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{Finite, Fraction, NonNeg, Positive};
+use crate::units::{
+    ApprovalRate, DayOfYear, Fraction, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive, RoundTrip,
+};
 use chrono::NaiveDate;
 use energy_grid::{
     Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, PlantGroupConfig,
@@ -142,25 +144,26 @@ pub struct RegionData {
     pub daily_amplitude: Fraction,
     /// Hour of the daily peak, 0–24. Default: 19.
     #[serde(default = "d_peak_hour")]
-    pub peak_hour: Finite,
+    pub peak_hour: HourOfDay,
     /// Seasonal swing of demand, fraction of the average (±). Default: 0.10.
     #[serde(default = "d_seasonal")]
     pub seasonal_amplitude: Fraction,
-    /// Day of year of the seasonal peak, 1–366. Default: 196 (mid-July).
+    /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
-    pub peak_day_of_year: Finite,
+    pub peak_day_of_year: DayOfYear,
     /// Battery power, MW. Default: 0.
     #[serde(default)]
     pub storage_mw: NonNeg,
     /// Battery energy, MWh. Default: 0.
     #[serde(default)]
     pub storage_mwh: NonNeg,
-    /// Battery round-trip efficiency. Default: 0.85.
+    /// Battery round-trip efficiency, 0.01–1. Default: 0.85.
     #[serde(default = "d_rte")]
-    pub storage_round_trip_efficiency: Fraction,
-    /// Rate at which new grid connections are approved, MW/yr. Default: 10,000.
+    pub storage_round_trip_efficiency: RoundTrip,
+    /// Rate at which new grid connections are approved, MW/yr (> 0: the
+    /// queue divides by it). Default: 10,000.
     #[serde(default = "d_approval")]
-    pub interconnection_mw_per_year: NonNeg,
+    pub interconnection_mw_per_year: ApprovalRate,
 }
 
 fn zero_series() -> Series {
@@ -172,20 +175,20 @@ fn d_household() -> Fraction {
 fn d_daily() -> Fraction {
     Fraction(0.15)
 }
-fn d_peak_hour() -> Finite {
-    Finite(19.0)
+fn d_peak_hour() -> HourOfDay {
+    HourOfDay(19.0)
 }
 fn d_seasonal() -> Fraction {
     Fraction(0.10)
 }
-fn d_peak_day() -> Finite {
-    Finite(196.0)
+fn d_peak_day() -> DayOfYear {
+    DayOfYear(196.0)
 }
-fn d_rte() -> Fraction {
-    Fraction(0.85)
+fn d_rte() -> RoundTrip {
+    RoundTrip(0.85)
 }
-fn d_approval() -> NonNeg {
-    NonNeg(10_000.0)
+fn d_approval() -> ApprovalRate {
+    ApprovalRate(10_000.0)
 }
 
 /// A plant group: one technology in one region. Optional fields default to
@@ -207,7 +210,7 @@ pub struct PlantData {
     pub capacity_factor: Option<Fraction>,
     /// Marginal cost, USD/MWh.
     #[serde(default)]
-    pub marginal_cost_usd_per_mwh: Option<NonNeg>,
+    pub marginal_cost_usd_per_mwh: Option<MarginalCost>,
     /// Emissions, tCO2/MWh.
     #[serde(default)]
     pub emissions_t_per_mwh: Option<NonNeg>,
@@ -248,11 +251,11 @@ pub struct LinkData {
     pub capacity_mw: NonNeg,
     /// Share of the power sent that is lost. Default: 0.03.
     #[serde(default = "d_loss")]
-    pub loss_fraction: Fraction,
+    pub loss_fraction: LossFraction,
 }
 
-fn d_loss() -> Fraction {
-    Fraction(0.03)
+fn d_loss() -> LossFraction {
+    LossFraction(0.03)
 }
 
 /// A generation construction project.
