@@ -20,8 +20,8 @@ use crate::schema::grid::{
 use crate::schema::training::{EcosystemData, FleetData, LabData, SiteData};
 use crate::series::Series;
 use crate::units::{
-    ApprovalRate, DayOfYear, FabPower, Finite, Fraction, Growth, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive,
-    RoundTrip,
+    ApprovalRate, DayOfYear, FabPower, Finite, Fraction, Growth, HourOfDay, LossFraction, MarginalCost,
+    NonNeg, Positive, RoundTrip,
 };
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, Visitor};

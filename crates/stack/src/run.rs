@@ -254,7 +254,11 @@ impl Scenario {
                 world::build_configs(&file, &data)
                     .and_then(|configs| check_domains(&file, &data, configs))
                     .map_err(|e| {
-                        let field = if e.path.is_empty() { String::new() } else { format!("`{}` ", e.path) };
+                        let field = if e.path.is_empty() {
+                            String::new()
+                        } else {
+                            format!("`{}` ", e.path)
+                        };
                         ScenarioError::new(
                             &file,
                             format!("uncertain.{}", p.path),
@@ -381,14 +385,22 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
             e.file = file.to_path_buf();
             return e;
         }
-        RunError::Grid(G::InvalidConfig { entity, field, reason }) => ("energy grid", entity, field.to_string(), reason),
+        RunError::Grid(G::InvalidConfig {
+            entity,
+            field,
+            reason,
+        }) => ("energy grid", entity, field.to_string(), reason),
         RunError::Grid(G::UnknownRegion { entity, field, name }) => (
             "energy grid",
             entity,
             field.to_string(),
             format!("names region `{name}`, which does not exist"),
         ),
-        RunError::Fab(F::InvalidField { entity, field, reason }) => ("fab supply chain", entity, field, reason),
+        RunError::Fab(F::InvalidField {
+            entity,
+            field,
+            reason,
+        }) => ("fab supply chain", entity, field, reason),
         RunError::Fab(F::UnknownReference {
             entity,
             field,
@@ -400,9 +412,11 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
             field,
             format!("refers to unknown {kind} \"{name}\""),
         ),
-        RunError::Training(T::InvalidConfig { entity, field, reason }) => {
-            ("model training", entity, field.to_string(), reason)
-        }
+        RunError::Training(T::InvalidConfig {
+            entity,
+            field,
+            reason,
+        }) => ("model training", entity, field.to_string(), reason),
         other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
     };
     let e = ScenarioError::new(
@@ -431,10 +445,12 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
         Some((kind, name))
     };
     let (kind, name) = match quoted('`').or_else(|| quoted('"')) {
-        Some((k, n)) if k.starts_with("link ") || k.starts_with("drought") => (k, n),
         Some(kn) => kn,
+        // `lab deepseek`, `lab deepseek site east`, `supply chain`.
         None => match last.split_once(' ') {
-            Some((k, n)) => (k, n),
+            Some((k, n)) => (k, n.split(' ').next().unwrap_or(n)),
+            // Training-wide settings (`training`, `inference`).
+            None if matches!(last, "training" | "inference") => return "ecosystem".into(),
             None => return String::new(),
         },
     };

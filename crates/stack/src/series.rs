@@ -256,7 +256,13 @@ mod tests {
         // All points before the start: the last holds.
         assert_eq!(at(r#"[("2020-01-01", 1.0), ("2021-01-01", 4.0)]"#, 2025), 4.0);
         // A point on the start date is kept once.
-        assert_eq!(at(r#"[("2020-01-01", 1.0), ("2025-01-01", 4.0), ("2027-01-01", 6.0)]"#, 2026), 5.0);
+        assert_eq!(
+            at(
+                r#"[("2020-01-01", 1.0), ("2025-01-01", 4.0), ("2027-01-01", 6.0)]"#,
+                2026
+            ),
+            5.0
+        );
     }
 
     #[test]

@@ -60,7 +60,10 @@ fn a_linear_path_from_before_the_start_is_interpolated_at_the_start() {
     for ((date_a, va), (date_b, vb)) in da.iter().zip(&db) {
         assert_eq!(date_a, date_b);
         // Same to rounding (the audit saw 2 % apart over 0.1 yr).
-        assert!((va / vb - 1.0).abs() < 1e-9, "{date_a}: {va} from 2020, {vb} from 2025");
+        assert!(
+            (va / vb - 1.0).abs() < 1e-9,
+            "{date_a}: {va} from 2020, {vb} from 2025"
+        );
     }
 }
 
@@ -131,7 +134,9 @@ fn a_drought_begun_before_the_start_runs_for_what_is_left() {
         let s = scenario(
             0.4,
             "",
-            &format!(r#"droughts: [ (name: "d", region: "home", start: "{start}", days: {days}, depth: 1.0) ],"#),
+            &format!(
+                r#"droughts: [ (name: "d", region: "home", start: "{start}", days: {days}, depth: 1.0) ],"#
+            ),
         );
         series(&run1(&s), "energy.generation_hydro_mwh", "home")
     };
@@ -142,6 +147,10 @@ fn a_drought_begun_before_the_start_runs_for_what_is_left() {
     assert_eq!(before, from_start);
     // Over before the start: no effect at all.
     let over = hydro("2024-01-01", 30);
-    let none = series(&run1(&scenario(0.4, "", "")), "energy.generation_hydro_mwh", "home");
+    let none = series(
+        &run1(&scenario(0.4, "", "")),
+        "energy.generation_hydro_mwh",
+        "home",
+    );
     assert_eq!(over, none);
 }

@@ -694,7 +694,11 @@ fn fab_project_lead(ctx: &Ctx, p: &FabProjectData) -> Result<Dist, ScenarioError
     let years = secs / scheduler::SECS_PER_YEAR as f64;
     let shifted = super::shift_earlier(&p.lead_time_years, years).map(|d| {
         // Over before the start in every draw: complete at the start.
-        if d.support().1 < 0.0 { Dist::Const { value: 0.0 } } else { d }
+        if d.support().1 < 0.0 {
+            Dist::Const { value: 0.0 }
+        } else {
+            d
+        }
     });
     shifted.ok_or_else(|| {
         ctx.err(

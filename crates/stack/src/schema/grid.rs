@@ -540,7 +540,9 @@ fn project_lead(ctx: &Ctx, p: &GridProjectData) -> Result<Dist, ScenarioError> {
     };
     let years = secs / scheduler::SECS_PER_YEAR as f64;
     match super::shift_earlier(&p.lead_time_years, years) {
-        Some(Dist::Const { value }) => Ok(Dist::Const { value: value.max(0.0) }),
+        Some(Dist::Const { value }) => Ok(Dist::Const {
+            value: value.max(0.0),
+        }),
         Some(d) if d.support().0 >= 0.0 => Ok(d),
         _ => Err(ctx
             .err(
