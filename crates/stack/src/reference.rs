@@ -1069,7 +1069,8 @@ variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 The *default* column gives the value a field takes when it is left out;
 **required** fields have none. A valid scenario declares at least `name`,
-`start`, `horizon_years`, one region and one lab. Names are unique within a
+`start`, `horizon_years`, one region, one lab and one accelerator design
+(the supply chain cannot be built without one). Names are unique within a
 list. A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
 more than `settings.max_events` events.

@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 /// A complete scenario: when, how long, and the three domains' entities.
 /// A valid scenario declares at least `name`, `start`, `horizon_years`, one
-/// region and one lab.
+/// region, one lab and one accelerator design (the supply chain cannot be
+/// built without a design).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Scenario")]
@@ -66,7 +67,7 @@ pub struct ScenarioData {
     /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
     #[serde(default)]
     pub chips: ChipsData,
-    /// Accelerator designs.
+    /// Accelerator designs; at least one (the supply chain needs one).
     #[serde(default)]
     pub designs: Vec<DesignData>,
     /// Wafer fabs.
