@@ -76,20 +76,22 @@ pub enum RunError {
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
     /// The energy grid refused its configuration or failed during the run.
+    /// (No `#[source]`: the message already holds the cause, and a source
+    /// would print it twice in an error chain.)
     #[error("energy grid: {0}")]
-    Grid(#[from] energy_grid::GridError),
+    Grid(energy_grid::GridError),
     /// The supply chain refused its configuration or failed during the run.
     #[error("fab supply chain: {0}")]
-    Fab(#[from] fab_supply_chain::FabError),
+    Fab(fab_supply_chain::FabError),
     /// The training domain refused its configuration or failed during the run.
     #[error("model training: {0}")]
-    Training(#[from] model_training::TrainingError),
+    Training(model_training::TrainingError),
     /// The scheduler refused an event (scheduling in the past, overflow).
     #[error("scheduler: {0}")]
-    Schedule(#[from] scheduler::ScheduleError),
+    Schedule(scheduler::ScheduleError),
     /// The run hit its event budget.
     #[error("scheduler: {0}")]
-    Budget(#[from] scheduler::RunError),
+    Budget(scheduler::RunError),
     /// A metric came out as NaN or infinite.
     #[error("metric `{metric}` of `{entity}` is not finite ({value}) at {date}")]
     NotFinite {
@@ -103,6 +105,23 @@ pub enum RunError {
         date: String,
     },
 }
+
+macro_rules! run_error_from {
+    ($($variant:ident($ty:ty)),*) => {$(
+        impl From<$ty> for RunError {
+            fn from(e: $ty) -> RunError {
+                RunError::$variant(e)
+            }
+        }
+    )*};
+}
+run_error_from!(
+    Grid(energy_grid::GridError),
+    Fab(fab_supply_chain::FabError),
+    Training(model_training::TrainingError),
+    Schedule(scheduler::ScheduleError),
+    Budget(scheduler::RunError)
+);
 
 /// The closest of `candidates` to `word`, if close enough to suggest.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -132,5 +151,26 @@ mod tests {
             e.to_string(),
             "a.ron:3:7: field `labs[0].mfu`: expected a fraction\n  hint: use 0.4"
         );
+    }
+
+    #[test]
+    fn a_domain_error_is_told_once() {
+        // Its text is in the message; a source as well would print it twice
+        // in an error chain (`{:#}`), as `aistack run` did.
+        let e = RunError::from(energy_grid::GridError::InvalidConfig {
+            entity: "region `home`".into(),
+            field: "demand.peak_hour",
+            reason: "must be in [0, 24], got 30".into(),
+        });
+        assert!(std::error::Error::source(&e).is_none());
+        assert_eq!(
+            e.to_string(),
+            "energy grid: region `home`: `demand.peak_hour` must be in [0, 24], got 30"
+        );
+        let e = RunError::from(scheduler::ScheduleError::Overflow {
+            now: scheduler::SimTime::ZERO,
+            delay: scheduler::Duration::ZERO,
+        });
+        assert!(std::error::Error::source(&e).is_none());
     }
 }

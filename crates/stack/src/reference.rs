@@ -19,7 +19,10 @@ use crate::schema::grid::{
 };
 use crate::schema::training::{EcosystemData, FleetData, LabData, SiteData};
 use crate::series::Series;
-use crate::units::{Finite, Fraction, Growth, NonNeg, Positive};
+use crate::units::{
+    ApprovalRate, DayOfYear, FabPower, Finite, Fraction, Growth, HourOfDay, LossFraction, MarginalCost,
+    NonNeg, Positive, RoundTrip,
+};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
@@ -70,6 +73,13 @@ number_schema!(NonNeg, "A finite number ≥ 0.", { "minimum": 0 });
 number_schema!(Positive, "A finite number > 0.", { "exclusiveMinimum": 0 });
 number_schema!(Fraction, "A fraction or probability in [0, 1].", { "minimum": 0, "maximum": 1 });
 number_schema!(Growth, "A growth rate per year in [-1, 10] (−100 % to +1000 %).", { "minimum": -1, "maximum": 10 });
+number_schema!(HourOfDay, "An hour of the day in [0, 24].", { "minimum": 0, "maximum": 24 });
+number_schema!(DayOfYear, "A day of the year in [0, 366].", { "minimum": 0, "maximum": 366 });
+number_schema!(RoundTrip, "A round-trip efficiency in [0.01, 1].", { "minimum": 0.01, "maximum": 1 });
+number_schema!(ApprovalRate, "An approval rate in [0.001, 1e7] MW/yr.", { "minimum": 0.001, "maximum": 1e7 });
+number_schema!(MarginalCost, "A marginal cost in [0, 1e5] USD/MWh.", { "minimum": 0, "maximum": 1e5 });
+number_schema!(LossFraction, "A loss fraction in [0, 0.5].", { "minimum": 0, "maximum": 0.5 });
+number_schema!(FabPower, "A fab power in [0, 1e4] MW.", { "minimum": 0, "maximum": 1e4 });
 
 impl JsonSchema for Series {
     fn schema_name() -> Cow<'static, str> {
@@ -484,7 +494,20 @@ fn variant_parts(variant: &Value) -> Option<(&str, Option<&Value>)> {
 }
 
 /// The kinds of number the format checks, and what each accepts.
-const NUMBER_KINDS: [&str; 5] = ["Finite", "NonNeg", "Positive", "Fraction", "Growth"];
+const NUMBER_KINDS: [&str; 12] = [
+    "Finite",
+    "NonNeg",
+    "Positive",
+    "Fraction",
+    "Growth",
+    "HourOfDay",
+    "DayOfYear",
+    "RoundTrip",
+    "ApprovalRate",
+    "MarginalCost",
+    "LossFraction",
+    "FabPower",
+];
 
 fn range_of(schema: &Value) -> String {
     let num = |k: &str| schema.get(k).and_then(Value::as_f64);
@@ -551,10 +574,12 @@ fn type_of(schema: &Value, root: &Value) -> (String, String) {
         }
         ["string"] => ("string".into(), String::new()),
         ["integer"] => {
+            let declared = range_of(schema);
             let r = match schema.get("format").and_then(Value::as_str) {
+                _ if !declared.is_empty() && declared != "≥ 0" => declared,
                 Some("uint32") => "0 – 4294967295".into(),
                 Some("uint64") => "0 – 2⁶⁴−1".into(),
-                _ => range_of(schema),
+                _ => declared,
             };
             ("integer".into(), r)
         }
@@ -959,8 +984,12 @@ Any number reachable by a parameter path can be made uncertain: list it in
 run**, from its own random stream of the run's seed (so adding a parameter
 leaves the others' draws unchanged), and the draw replaces the value written
 in the file. Each uncertain parameter is checked at load at its 0.1 % and
-99.9 % quantiles (the others at their medians), so a distribution that
-strays out of its field's range is refused with the parameter named.
+99.9 % quantiles (the others at their medians), against its field's range
+and against what the grid, the supply chain and training accept when they
+are built from those values (as for the values written in the file), so a
+distribution that strays out of range is refused at load with the
+parameter named, not in the middle of a batch. A draw beyond those
+quantiles that a domain refuses fails its run with the field named.
 `correlations` sets rank correlations between uncertain parameters for
 Monte Carlo batches.
 
@@ -970,6 +999,27 @@ uncertain: {{
     "plants.southwest-hydro.capacity_factor": Beta(alpha: 8, beta: 12),
 }},
 ```
+
+## Dates before the start
+
+Dates may lie before the scenario's `start`; each then means what it would
+in a scenario that started on it:
+
+- a path over dates starts at its own value on the start date
+  (interpolated between the points either side for `linear`, the last
+  earlier value for `step`); later points are used as written;
+- a grid or fab project begun earlier completes on its real date (start +
+  lead time), at the start if that date has passed. A random lead time is
+  moved by the years already spent (each run's draw ends on the same date
+  as if the project had begun on its date); a grid project's lead time
+  must then end after the start in every draw, and lead times with no
+  moved form (`LogNormal`, `Beta`, `Exp`, `Weibull`) are refused;
+- a dated drought runs for the days it has left (none if it is over);
+- a fab's `opens` is accepted only if its ramp is over by the start (it is
+  then operating at full capacity); a fab still ramping at the start is
+  refused, since its ramp would restart;
+- a retirement, a policy or a design's `available_from` is in force from
+  the start.
 
 ## Parameter paths
 
@@ -1019,7 +1069,8 @@ variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 The *default* column gives the value a field takes when it is left out;
 **required** fields have none. A valid scenario declares at least `name`,
-`start`, `horizon_years`, one region and one lab. Names are unique within a
+`start`, `horizon_years`, one region, one lab and one accelerator design
+(the supply chain cannot be built without one). Names are unique within a
 list. A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
 more than `settings.max_events` events.

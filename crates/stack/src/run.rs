@@ -203,8 +203,9 @@ impl Scenario {
             )
             .hint("dispatch less often, shorten horizon_years, or raise settings.max_events"));
         }
-        // References and ranges across entities.
-        world::build_configs(&file, d)?;
+        // References and ranges across entities, then what the domains
+        // themselves check when they are built.
+        check_domains(&file, d, world::build_configs(&file, d)?)?;
         // Every uncertain path names a number, and its distribution's bulk
         // stays within the field's range.
         let params = self.parameters();
@@ -231,7 +232,10 @@ impl Scenario {
                 e.message = format!("at the medians of the uncertain parameters: {}", e.message);
                 e
             })?;
-            world::build_configs(&file, &data)?;
+            check_domains(&file, &data, world::build_configs(&file, &data)?).map_err(|mut e| {
+                e.message = format!("at the medians of the uncertain parameters: {}", e.message);
+                e
+            })?;
         }
         for (i, p) in params.iter().enumerate() {
             for q in [0.001, 0.999] {
@@ -247,13 +251,20 @@ impl Scenario {
                         ),
                     )
                 })?;
-                world::build_configs(&file, &data).map_err(|e| {
-                    ScenarioError::new(
-                        &file,
-                        format!("uncertain.{}", p.path),
-                        format!("at its {q} quantile ({}): {}", values[i], e.message),
-                    )
-                })?;
+                world::build_configs(&file, &data)
+                    .and_then(|configs| check_domains(&file, &data, configs))
+                    .map_err(|e| {
+                        let field = if e.path.is_empty() {
+                            String::new()
+                        } else {
+                            format!("`{}` ", e.path)
+                        };
+                        ScenarioError::new(
+                            &file,
+                            format!("uncertain.{}", p.path),
+                            format!("at its {q} quantile ({}): {field}{}", values[i], e.message),
+                        )
+                    })?;
             }
         }
         for c in &d.correlations {
@@ -351,6 +362,140 @@ fn unique_names<'a>(
     Ok(())
 }
 
+/// Builds the three domains from `configs` as a run would (grid, supply
+/// chain, training, and every site and fab as a grid load), so that a value
+/// the scenario schema accepts but a domain refuses is refused at load. The
+/// domain's complaint is mapped back to the scenario's field path (located
+/// by [`Scenario::locate`]).
+fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
+    match World::assemble(configs, data.seed, data) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(domain_error(file, data, e)),
+    }
+}
+
+/// A domain's refusal of its configuration, as a scenario error on the field
+/// it came from.
+fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError {
+    use energy_grid::GridError as G;
+    use fab_supply_chain::FabError as F;
+    use model_training::TrainingError as T;
+    let (domain, entity, field, reason) = match e {
+        RunError::Scenario(mut e) => {
+            e.file = file.to_path_buf();
+            return e;
+        }
+        RunError::Grid(G::InvalidConfig {
+            entity,
+            field,
+            reason,
+        }) => ("energy grid", entity, field.to_string(), reason),
+        RunError::Grid(G::UnknownRegion { entity, field, name }) => (
+            "energy grid",
+            entity,
+            field.to_string(),
+            format!("names region `{name}`, which does not exist"),
+        ),
+        RunError::Fab(F::InvalidField {
+            entity,
+            field,
+            reason,
+        }) => ("fab supply chain", entity, field, reason),
+        RunError::Fab(F::UnknownReference {
+            entity,
+            field,
+            kind,
+            name,
+        }) => (
+            "fab supply chain",
+            entity,
+            field,
+            format!("refers to unknown {kind} \"{name}\""),
+        ),
+        RunError::Training(T::InvalidConfig {
+            entity,
+            field,
+            reason,
+        }) => ("model training", entity, field.to_string(), reason),
+        other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
+    };
+    let e = ScenarioError::new(
+        file,
+        domain_path(data, &entity, &field),
+        format!("{domain}: {entity}: `{field}` {reason}"),
+    );
+    if entity == "supply chain" && field == "designs" {
+        // The supply chain is built for every scenario, and needs a design.
+        return e.hint("declare at least one accelerator design in `designs`");
+    }
+    e
+}
+
+/// The scenario field path of a domain's `field` of `entity` (as the domains
+/// name them: ``region `north` / plant group `north-coal` ``, `fab "x"`,
+/// `lab deepseek`, `link 2 (…)`). Falls back to the entity (which
+/// [`Scenario::locate`] finds by name) when the field has no scenario
+/// counterpart.
+fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
+    let last = entity.rsplit(" / ").next().unwrap_or(entity);
+    let quoted = |q: char| {
+        let mut parts = last.split(q);
+        let kind = parts.next()?.trim();
+        let name = parts.next()?;
+        Some((kind, name))
+    };
+    let (kind, name) = match quoted('`').or_else(|| quoted('"')) {
+        Some(kn) => kn,
+        // `lab deepseek`, `lab deepseek site east`, `supply chain`.
+        None => match last.split_once(' ') {
+            Some((k, n)) => (k, n.split(' ').next().unwrap_or(n)),
+            // Training-wide settings (`training`, `inference`).
+            None if matches!(last, "training" | "inference") => return "ecosystem".into(),
+            None => return String::new(),
+        },
+    };
+    let link_name = |k: &str| {
+        let i: usize = k.strip_prefix("link ")?.split(' ').next()?.parse().ok()?;
+        Some(data.links.get(i)?.name.clone())
+    };
+    let (list, name) = match kind {
+        "region" => ("regions", name.to_string()),
+        "plant group" | "retirement" => ("plants", name.to_string()),
+        "programme" => ("programmes", name.to_string()),
+        "project" if data.grid_projects.iter().any(|p| p.name == name) => ("grid_projects", name.to_string()),
+        "project" => ("fab_projects", name.to_string()),
+        "fab" => ("fabs", name.to_string()),
+        "design" => ("designs", name.to_string()),
+        "policy" => ("policies", name.to_string()),
+        "lab" => ("labs", name.to_string()),
+        k if k.starts_with("link ") => match link_name(k) {
+            Some(n) => ("links", n),
+            None => return "links".into(),
+        },
+        k if k.starts_with("drought process") => return "grid.drought_processes".into(),
+        k if k.starts_with("drought") => return "droughts".into(),
+        // Supply-chain-wide: the field is a top-level list or `chips`.
+        "supply" if entity == "supply chain" => return field.to_string(),
+        _ => return String::new(),
+    };
+    let leaf = field.rsplit('.').next().unwrap_or(field);
+    let scenario_field = match (list, field) {
+        ("regions", "demand.average_mw") => "demand_avg_mw",
+        ("regions", "demand.growth_per_year") => "demand_growth_per_year",
+        ("regions", "storage.power_mw") => "storage_mw",
+        ("regions", "storage.energy_mwh") => "storage_mwh",
+        ("regions", "storage.round_trip_efficiency") => "storage_round_trip_efficiency",
+        ("regions", "interconnection_approval_mw_per_year") => "interconnection_mw_per_year",
+        ("plants", "failure_rate_per_year") => "failures_per_unit_year",
+        ("plants", "repair_time_days") => "repair_days",
+        ("plants", "mw") => "retire_mw",
+        ("grid_projects", "cancellation_probability") => "cancel_probability",
+        ("fabs", "power_mw_at_full_starts") => "power_mw",
+        _ => leaf,
+    };
+    format!("{list}.{name}.{scenario_field}")
+}
+
 /// How to run a scenario once.
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -429,7 +574,15 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     let file = scenario.file();
     let configs = world::build_configs(&file, &data).map_err(|e| scenario.locate(e))?;
     let calendar = configs.calendar;
-    let mut world = World::assemble(configs, seed, &data)?;
+    // A draw beyond the tails checked at load may still break a domain's
+    // range: name the field, as at load.
+    let mut world = World::assemble(configs, seed, &data).map_err(|e| {
+        let mut e = domain_error(&file, &data, e);
+        if !values.is_empty() {
+            e.message = format!("with the drawn parameter values: {}", e.message);
+        }
+        scenario.locate(e)
+    })?;
     let mut tracer = Tracer {
         calendar,
         now: SimTime::ZERO,

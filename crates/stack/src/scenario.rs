@@ -22,7 +22,8 @@ use std::collections::BTreeMap;
 
 /// A complete scenario: when, how long, and the three domains' entities.
 /// A valid scenario declares at least `name`, `start`, `horizon_years`, one
-/// region and one lab.
+/// region, one lab and one accelerator design (the supply chain cannot be
+/// built without a design).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Scenario")]
@@ -66,7 +67,7 @@ pub struct ScenarioData {
     /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
     #[serde(default)]
     pub chips: ChipsData,
-    /// Accelerator designs.
+    /// Accelerator designs; at least one (the supply chain needs one).
     #[serde(default)]
     pub designs: Vec<DesignData>,
     /// Wafer fabs.
@@ -108,15 +109,18 @@ fn default_seed() -> u64 {
 #[serde(rename = "Settings")]
 pub struct SettingsData {
     /// Months between metric samples, 1–12. Default: 1 (the first of each month).
-    #[serde(default = "default_sample_months")]
+    #[serde(default = "default_sample_months", deserialize_with = "de_sample_months")]
+    #[schemars(range(min = 1, max = 12))]
     pub sample_every_months: u32,
     /// Maximum events a run may process before it is stopped as runaway.
     /// Default: 200,000,000.
     #[serde(default = "default_max_events")]
     pub max_events: u64,
     /// Days from an accelerator's delivery to its use in a cluster
-    /// (installation and burn-in). Default: 30.
-    #[serde(default = "default_install_days")]
+    /// (installation and burn-in), 0–36,525 (at most the longest horizon,
+    /// 100 years). Default: 30.
+    #[serde(default = "default_install_days", deserialize_with = "de_install_days")]
+    #[schemars(range(min = 0, max = 36_525))]
     pub install_delay_days: f64,
 }
 
@@ -138,6 +142,35 @@ fn default_max_events() -> u64 {
 }
 fn default_install_days() -> f64 {
     30.0
+}
+
+/// Longest install delay, days: the longest horizon (100 years). Longer
+/// delays would also overflow the simulated clock.
+pub const MAX_INSTALL_DELAY_DAYS: f64 = 36_525.0;
+
+/// Reads `install_delay_days`, refusing NaN, infinities, negatives and more
+/// than [`MAX_INSTALL_DELAY_DAYS`] while the file is read (so the error has a
+/// line and column).
+fn de_install_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() && (0.0..=MAX_INSTALL_DELAY_DAYS).contains(&v) {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "expected a number of days in [0, {MAX_INSTALL_DELAY_DAYS}], got {v}"
+        )))
+    }
+}
+
+/// Reads `sample_every_months`, refusing anything outside 1–12.
+fn de_sample_months<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let v = u64::deserialize(d)?;
+    match u32::try_from(v) {
+        Ok(m @ 1..=12) => Ok(m),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number of months in 1–12, got {v}"
+        ))),
+    }
 }
 
 /// A rank (Spearman) correlation between two uncertain parameters.

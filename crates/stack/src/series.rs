@@ -8,6 +8,10 @@
 //!   `step` holds each value until the next date.
 //!
 //! Before the first date the first value holds; after the last, the last.
+//! Dates may lie before the scenario's start: the path then starts at its own
+//! value on the start date (interpolated between the points either side of
+//! it for `linear`, the last earlier value for `step`), so a path anchored on
+//! historical dates means the same in a scenario that starts later.
 
 use chrono::NaiveDate;
 use scheduler::{Calendar, Interp, SimTime, TimePath};
@@ -36,20 +40,56 @@ impl Series {
         Series::Constant(v)
     }
 
-    /// The path in simulated time under `calendar`. Dates before the start
-    /// count as the start.
+    /// The path in simulated time under `calendar`. Points dated before the
+    /// start are replaced by one point at the start holding the path's value
+    /// there (see the module docs); later points are kept as written.
     pub fn to_time_path(&self, calendar: &Calendar) -> TimePath {
         match self {
             Series::Constant(v) => TimePath::constant(*v),
             Series::Path { interp, points } => {
-                let pts = points
-                    .iter()
-                    .map(|(d, v)| (calendar.at_date(*d).unwrap_or(SimTime::ZERO), *v))
-                    .collect();
+                let start = calendar.start_date();
+                let pre_start = points.first().is_some_and(|p| p.0 < start);
+                let mut pts: Vec<(SimTime, f64)> = Vec::with_capacity(points.len() + 1);
+                if let Some(v) = self.value_on(start).filter(|_| pre_start) {
+                    pts.push((SimTime::ZERO, v));
+                }
+                for (d, v) in points {
+                    match calendar.at_date(*d) {
+                        // A point on the start date is the value just pushed.
+                        Some(t) if !(pre_start && t == SimTime::ZERO) => pts.push((t, *v)),
+                        _ => {}
+                    }
+                }
                 // Points were checked sorted and finite when read.
                 TimePath::new(pts, *interp).unwrap_or_else(|| TimePath::constant(f64::NAN))
             }
         }
+    }
+
+    /// The value on `date` (at its midnight): the first value before the
+    /// first point, the last after the last; between two points, linear
+    /// paths interpolate by elapsed seconds and step paths hold the earlier.
+    pub fn value_on(&self, date: NaiveDate) -> Option<f64> {
+        let (interp, points) = match self {
+            Series::Constant(v) => return Some(*v),
+            Series::Path { interp, points } => (interp, points),
+        };
+        let after = points.iter().position(|(d, _)| *d > date);
+        Some(match after {
+            Some(0) => points[0].1,
+            None => points.last()?.1,
+            Some(i) => {
+                let (d0, v0) = points[i - 1];
+                let (d1, v1) = points[i];
+                match interp {
+                    Interp::Step => v0,
+                    Interp::Linear => {
+                        let share = (date - d0).num_seconds() as f64 / (d1 - d0).num_seconds() as f64;
+                        v0 + (v1 - v0) * share
+                    }
+                }
+            }
+        })
     }
 
     /// Checks every value with `check` (a range check of the field).
@@ -194,6 +234,35 @@ mod tests {
         // Survives a JSON round trip (used to apply parameter overrides).
         let json = serde_json::to_string(&step).unwrap();
         assert_eq!(serde_json::from_str::<Series>(&json).unwrap(), step);
+    }
+
+    #[test]
+    fn points_before_the_start_give_the_value_at_the_start() {
+        let cal = Calendar::new(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap());
+        let at = |s: &str, y: i32| {
+            let p = ron::from_str::<Series>(s).unwrap().to_time_path(&cal);
+            p.at(cal.at_date(NaiveDate::from_ymd_opt(y, 1, 1).unwrap()).unwrap())
+        };
+        // Linear, 2020 → 2030: halfway at the 2025 start (by seconds; 2020
+        // to 2025 holds two leap days, 2025 to 2030 one).
+        let lin = r#"[("2020-01-01", 0.0), ("2030-01-01", 1.0)]"#;
+        let share = 1827.0 / 3653.0;
+        assert!((at(lin, 2025) - share).abs() < 1e-12, "{}", at(lin, 2025));
+        assert_eq!(at(lin, 2030), 1.0);
+        // Step: the last value before the start holds until the next point.
+        let step = r#"(step: [("2020-01-01", 1.0), ("2024-06-01", 2.0), ("2026-01-01", 3.0)])"#;
+        assert_eq!(at(step, 2025), 2.0);
+        assert_eq!(at(step, 2026), 3.0);
+        // All points before the start: the last holds.
+        assert_eq!(at(r#"[("2020-01-01", 1.0), ("2021-01-01", 4.0)]"#, 2025), 4.0);
+        // A point on the start date is kept once.
+        assert_eq!(
+            at(
+                r#"[("2020-01-01", 1.0), ("2025-01-01", 4.0), ("2027-01-01", 6.0)]"#,
+                2026
+            ),
+            5.0
+        );
     }
 
     #[test]

@@ -70,6 +70,39 @@ checked_number!(
     Growth, |v| (-1.0..=10.0).contains(&v), "a growth rate per year in [-1, 10]"
 );
 
+// Ranges of single fields, equal to the range the domain checks when it is
+// built, so that the reference states the real range and a value out of it
+// is refused at its own line and column.
+checked_number!(
+    /// An hour of the day in [0, 24].
+    HourOfDay, |v| (0.0..=24.0).contains(&v), "an hour of day in [0, 24]"
+);
+checked_number!(
+    /// A day of the year in [0, 366].
+    DayOfYear, |v| (0.0..=366.0).contains(&v), "a day of year in [0, 366]"
+);
+checked_number!(
+    /// A battery round-trip efficiency in [0.01, 1].
+    RoundTrip, |v| (0.01..=1.0).contains(&v), "a round-trip efficiency in [0.01, 1]"
+);
+checked_number!(
+    /// A grid-connection approval rate in [0.001, 1e7] MW/yr (the grid
+    /// divides by it).
+    ApprovalRate, |v| (1e-3..=1e7).contains(&v), "an approval rate in [0.001, 10000000] MW/yr"
+);
+checked_number!(
+    /// A generation marginal cost in [0, 1e5] USD/MWh.
+    MarginalCost, |v| (0.0..=1e5).contains(&v), "a marginal cost in [0, 100000] USD/MWh"
+);
+checked_number!(
+    /// A transmission loss fraction in [0, 0.5].
+    LossFraction, |v| (0.0..=0.5).contains(&v), "a loss fraction in [0, 0.5]"
+);
+checked_number!(
+    /// A fab's power at full wafer starts in [0, 1e4] MW.
+    FabPower, |v| (0.0..=1e4).contains(&v), "a fab power in [0, 10000] MW"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

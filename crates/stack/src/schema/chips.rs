@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{Fraction, NonNeg, Positive};
+use crate::units::{FabPower, Fraction, NonNeg, Positive};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
@@ -178,7 +178,8 @@ pub struct DesignData {
     pub node: String,
     /// Unit price, USD.
     pub unit_price_usd: NonNeg,
-    /// First day it can be made or imported. Default: the start.
+    /// First day it can be made or imported (a date before the scenario
+    /// start means available at the start). Default: the start.
     #[serde(default)]
     pub available_from: Option<NaiveDate>,
 }
@@ -208,7 +209,10 @@ pub struct FabData {
     /// Wafer-start capacity at full ramp, wafers per month.
     pub capacity_wafers_per_month: NonNeg,
     /// Opening date; absent: operating at the start, or opened by a
-    /// `NewFab` project that names it.
+    /// `NewFab` project that names it. A date before the scenario start is
+    /// accepted only if the ramp is over by the start (the fab is then
+    /// operating at full capacity); a fab still ramping at the start is
+    /// refused, since its ramp would restart.
     #[serde(default)]
     pub opens: Option<NaiveDate>,
     /// Months from opening to full capacity (linear ramp). Default: 12.
@@ -223,8 +227,8 @@ pub struct FabData {
     pub yield_ceiling: Fraction,
     /// Learning scale: cumulative wafers that close 63 % of the gap to the ceiling.
     pub yield_learning_wafers: Positive,
-    /// Power at full wafer starts, MW.
-    pub power_mw: NonNeg,
+    /// Power at full wafer starts, MW, 0–10,000.
+    pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
     pub base_power_fraction: Fraction,
@@ -292,6 +296,10 @@ pub struct FabProjectData {
     /// New fab or expansion.
     pub kind: FabProjectKindData,
     /// Construction start; absent: started by a `Subsidy` policy that names it.
+    /// May be before the scenario start: the project then completes on its
+    /// real date (start + lead time), at the scenario start if that has
+    /// passed; a random lead time needs a shifted form (not `LogNormal`,
+    /// `Beta`, `Exp` or `Weibull`).
     #[serde(default)]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process).
@@ -378,7 +386,8 @@ pub enum PolicyActionData {
 pub struct PolicyData {
     /// Unique policy name.
     pub name: String,
-    /// Date it takes effect.
+    /// Date it takes effect (a date before the scenario start: in force
+    /// from the start).
     pub date: NaiveDate,
     /// What it does.
     pub action: PolicyActionData,
@@ -458,7 +467,27 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             .iter()
             .any(|p| p.fab == f.name && matches!(p.kind, FabProjectKindData::NewFab));
         let opens = match (f.opens, opened_by_project) {
-            (Some(date), false) => FabOpening::At(ctx.at(date)),
+            (Some(date), false) => match ctx.before_start(date) {
+                None => FabOpening::At(ctx.at(date)),
+                // Opened and fully ramped before the start.
+                Some(secs) if secs >= f.ramp_months.get() * 2_629_800.0 => FabOpening::Operating,
+                Some(_) => {
+                    return Err(ctx
+                        .err(
+                            "fabs",
+                            &f.name,
+                            "opens",
+                            format!(
+                                "the fab opens on {date}, before the scenario start, and would still be \
+                                 ramping at the start; a ramp cannot start before the run"
+                            ),
+                        )
+                        .hint(
+                            "omit `opens` for a fab operating at the start, or give the date its ramp \
+                             would have begun from the scenario start",
+                        ));
+                }
+            },
             (None, true) => FabOpening::ByProject,
             (None, false) => FabOpening::Operating,
             (Some(_), true) => {
@@ -527,7 +556,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 },
             },
             starts_at: p.start.map(|d| ctx.at(d)),
-            lead_time_years: p.lead_time_years.clone(),
+            lead_time_years: fab_project_lead(ctx, p)?,
         });
     }
     let mut accelerator_imports = Vec::new();
@@ -652,5 +681,35 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             AllocationData::ProRata => AllocationPolicy::ProRata,
             AllocationData::Priority => AllocationPolicy::Priority,
         },
+    })
+}
+
+/// A project's lead time counted from the scenario start: one begun before
+/// the start completes on its real date, at once if that has passed (the
+/// supply chain counts negative draws as zero).
+fn fab_project_lead(ctx: &Ctx, p: &FabProjectData) -> Result<Dist, ScenarioError> {
+    let Some(secs) = p.start.and_then(|d| ctx.before_start(d)) else {
+        return Ok(p.lead_time_years.clone());
+    };
+    let years = secs / scheduler::SECS_PER_YEAR as f64;
+    let shifted = super::shift_earlier(&p.lead_time_years, years).map(|d| {
+        // Over before the start in every draw: complete at the start.
+        if d.support().1 < 0.0 {
+            Dist::Const { value: 0.0 }
+        } else {
+            d
+        }
+    });
+    shifted.ok_or_else(|| {
+        ctx.err(
+            "fab_projects",
+            &p.name,
+            "start",
+            format!(
+                "the project started {years:.2} years before the scenario start, and its lead time's \
+                 distribution has no shifted form to count the years already spent"
+            ),
+        )
+        .hint("use `Const`, `Normal`, `Uniform`, `Triangular`, `Pert` or `Discrete`, or start it at the scenario start")
     })
 }

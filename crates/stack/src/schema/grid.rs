@@ -4,7 +4,9 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{Finite, Fraction, NonNeg, Positive};
+use crate::units::{
+    ApprovalRate, DayOfYear, Fraction, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive, RoundTrip,
+};
 use chrono::NaiveDate;
 use energy_grid::{
     Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, PlantGroupConfig,
@@ -142,25 +144,26 @@ pub struct RegionData {
     pub daily_amplitude: Fraction,
     /// Hour of the daily peak, 0–24. Default: 19.
     #[serde(default = "d_peak_hour")]
-    pub peak_hour: Finite,
+    pub peak_hour: HourOfDay,
     /// Seasonal swing of demand, fraction of the average (±). Default: 0.10.
     #[serde(default = "d_seasonal")]
     pub seasonal_amplitude: Fraction,
-    /// Day of year of the seasonal peak, 1–366. Default: 196 (mid-July).
+    /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
-    pub peak_day_of_year: Finite,
+    pub peak_day_of_year: DayOfYear,
     /// Battery power, MW. Default: 0.
     #[serde(default)]
     pub storage_mw: NonNeg,
     /// Battery energy, MWh. Default: 0.
     #[serde(default)]
     pub storage_mwh: NonNeg,
-    /// Battery round-trip efficiency. Default: 0.85.
+    /// Battery round-trip efficiency, 0.01–1. Default: 0.85.
     #[serde(default = "d_rte")]
-    pub storage_round_trip_efficiency: Fraction,
-    /// Rate at which new grid connections are approved, MW/yr. Default: 10,000.
+    pub storage_round_trip_efficiency: RoundTrip,
+    /// Rate at which new grid connections are approved, MW/yr (> 0: the
+    /// queue divides by it). Default: 10,000.
     #[serde(default = "d_approval")]
-    pub interconnection_mw_per_year: NonNeg,
+    pub interconnection_mw_per_year: ApprovalRate,
 }
 
 fn zero_series() -> Series {
@@ -172,20 +175,20 @@ fn d_household() -> Fraction {
 fn d_daily() -> Fraction {
     Fraction(0.15)
 }
-fn d_peak_hour() -> Finite {
-    Finite(19.0)
+fn d_peak_hour() -> HourOfDay {
+    HourOfDay(19.0)
 }
 fn d_seasonal() -> Fraction {
     Fraction(0.10)
 }
-fn d_peak_day() -> Finite {
-    Finite(196.0)
+fn d_peak_day() -> DayOfYear {
+    DayOfYear(196.0)
 }
-fn d_rte() -> Fraction {
-    Fraction(0.85)
+fn d_rte() -> RoundTrip {
+    RoundTrip(0.85)
 }
-fn d_approval() -> NonNeg {
-    NonNeg(10_000.0)
+fn d_approval() -> ApprovalRate {
+    ApprovalRate(10_000.0)
 }
 
 /// A plant group: one technology in one region. Optional fields default to
@@ -207,7 +210,7 @@ pub struct PlantData {
     pub capacity_factor: Option<Fraction>,
     /// Marginal cost, USD/MWh.
     #[serde(default)]
-    pub marginal_cost_usd_per_mwh: Option<NonNeg>,
+    pub marginal_cost_usd_per_mwh: Option<MarginalCost>,
     /// Emissions, tCO2/MWh.
     #[serde(default)]
     pub emissions_t_per_mwh: Option<NonNeg>,
@@ -222,7 +225,8 @@ pub struct PlantData {
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
     /// Day the group (or `retire_mw` of it) leaves the fleet, e.g. a coal
-    /// phase-out. Default: never.
+    /// phase-out; a date before the scenario start retires it at the start.
+    /// Default: never.
     #[serde(default)]
     pub retire_date: Option<NaiveDate>,
     /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
@@ -247,11 +251,11 @@ pub struct LinkData {
     pub capacity_mw: NonNeg,
     /// Share of the power sent that is lost. Default: 0.03.
     #[serde(default = "d_loss")]
-    pub loss_fraction: Fraction,
+    pub loss_fraction: LossFraction,
 }
 
-fn d_loss() -> Fraction {
-    Fraction(0.03)
+fn d_loss() -> LossFraction {
+    LossFraction(0.03)
 }
 
 /// A generation construction project.
@@ -267,7 +271,11 @@ pub struct GridProjectData {
     pub technology: TechnologyData,
     /// Capacity added on completion, MW.
     pub mw: NonNeg,
-    /// Construction start.
+    /// Construction start. May be before the scenario start: the project
+    /// then completes on its real date (start + lead time), at the scenario
+    /// start if that has passed. Its lead time must then be fixed (`Const`),
+    /// or a distribution with a shifted form whose every draw ends after the
+    /// scenario start.
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process).
     #[schemars(with = "crate::reference::DistSchema")]
@@ -301,7 +309,8 @@ pub struct DroughtData {
     pub name: String,
     /// Region whose hydro it cuts.
     pub region: String,
-    /// First day.
+    /// First day. May be before the scenario start: the drought then runs
+    /// for the days it has left (none, if it is over by the start).
     pub start: NaiveDate,
     /// Length, days.
     pub days: Positive,
@@ -464,7 +473,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             region: p.region.clone(),
             mw: p.mw.get(),
             start: ctx.at(p.start),
-            lead_time_years: p.lead_time_years.clone(),
+            lead_time_years: project_lead(ctx, p)?,
             cancellation_probability: p.cancel_probability.get(),
         });
     }
@@ -489,10 +498,16 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             "region",
             region_names.iter().copied(),
         )?;
+        // A drought begun before the start runs for what is left of it;
+        // one over by the start has no effect.
+        let days_left = d.days.get() - ctx.before_start(d.start).unwrap_or(0.0) / 86_400.0;
+        if days_left <= 0.0 {
+            continue;
+        }
         cfg.droughts.push(DroughtConfig {
             region: d.region.clone(),
             start: ctx.at(d.start),
-            duration: Duration::from_days_f64(d.days.get())
+            duration: Duration::from_days_f64(days_left)
                 .ok_or_else(|| ctx.err("droughts", &d.name, "days", "too long"))?,
             depth_fraction: d.depth.get(),
         });
@@ -512,4 +527,37 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         });
     }
     Ok(cfg)
+}
+
+/// A project's lead time counted from the scenario start. A project begun
+/// before the start completes on its real date (start + lead time), at the
+/// start if that date has passed; a random lead time must then have a
+/// shifted form whose draws all fall after the start (see
+/// [`super::shift_earlier`]), since the grid refuses negative lead times.
+fn project_lead(ctx: &Ctx, p: &GridProjectData) -> Result<Dist, ScenarioError> {
+    let Some(secs) = ctx.before_start(p.start) else {
+        return Ok(p.lead_time_years.clone());
+    };
+    let years = secs / scheduler::SECS_PER_YEAR as f64;
+    match super::shift_earlier(&p.lead_time_years, years) {
+        Some(Dist::Const { value }) => Ok(Dist::Const {
+            value: value.max(0.0),
+        }),
+        Some(d) if d.support().0 >= 0.0 => Ok(d),
+        _ => Err(ctx
+            .err(
+                "grid_projects",
+                &p.name,
+                "start",
+                format!(
+                    "the project started {:.2} years before the scenario start, and its random \
+                     lead time may have ended before it (or has no shifted form)",
+                    years
+                ),
+            )
+            .hint(
+                "give a fixed lead time (`Const`), or start the project at the scenario start \
+                 with the distribution of the construction time still to run",
+            )),
+    }
 }

@@ -7,7 +7,7 @@ pub mod training;
 
 use crate::error::ScenarioError;
 use chrono::NaiveDate;
-use scheduler::{Calendar, SimTime};
+use scheduler::{Calendar, Dist, SimTime};
 use std::path::PathBuf;
 
 /// What a conversion needs: the calendar, and the file to blame.
@@ -29,8 +29,18 @@ impl Ctx {
         ScenarioError::new(&self.file, path, message)
     }
     /// Simulated time of `date`; dates before the start count as the start.
+    /// Only for events whose effect simply holds from their date on (a
+    /// retirement, a policy, a design's availability): one dated earlier is
+    /// in force at the start. Events with a duration use
+    /// [`before_start`](Self::before_start) to carry the time already elapsed.
     pub fn at(&self, date: NaiveDate) -> SimTime {
         self.calendar.at_date(date).unwrap_or(SimTime::ZERO)
+    }
+    /// Seconds from `date` (midnight) to the scenario start, when `date` is
+    /// before the start; `None` when it is on or after it.
+    pub fn before_start(&self, date: NaiveDate) -> Option<f64> {
+        let start = self.calendar.start_date();
+        (date < start).then(|| (start - date).num_seconds() as f64)
     }
     /// Checks that `reference` names one of `names`.
     pub fn check_ref<'a>(
@@ -49,4 +59,37 @@ impl Ctx {
         }
         Err(e)
     }
+}
+
+/// `lead` moved `by` earlier: the lead time still to run when construction
+/// began `by` before the start. The draw of each run is the unshifted draw
+/// minus `by`, so completion dates are those of a run begun on the real
+/// start date. `None` for distributions that have no shifted form
+/// (log-normal, exponential, Weibull, beta).
+pub fn shift_earlier(lead: &Dist, by: f64) -> Option<Dist> {
+    Some(match lead.clone() {
+        Dist::Const { value } => Dist::Const { value: value - by },
+        Dist::Normal { mean, sd } => Dist::Normal { mean: mean - by, sd },
+        Dist::Uniform { low, high } => Dist::Uniform {
+            low: low - by,
+            high: high - by,
+        },
+        Dist::Triangular { low, mode, high } => Dist::Triangular {
+            low: low - by,
+            mode: mode - by,
+            high: high - by,
+        },
+        Dist::Pert { low, mode, high } => Dist::Pert {
+            low: low - by,
+            mode: mode - by,
+            high: high - by,
+        },
+        Dist::Discrete { values, weights } => Dist::Discrete {
+            values: values.into_iter().map(|v| v - by).collect(),
+            weights,
+        },
+        Dist::LogNormal { .. } | Dist::Beta { .. } | Dist::Exp { .. } | Dist::Weibull { .. } => {
+            return None;
+        }
+    })
 }

@@ -1,0 +1,156 @@
+//! Dates before the scenario start (audit s6, finding 3): a path anchored
+//! on earlier dates means what it says at the start, a project begun earlier
+//! completes on its real date, and a drought begun earlier runs for what is
+//! left of it.
+
+use stack::{RunOptions, RunOutput, Scenario, run};
+use std::path::Path;
+
+/// A one-region scenario starting 2025-01-01 with `extra` fields appended.
+fn scenario(horizon: f64, region_extra: &str, extra: &str) -> Scenario {
+    let text = format!(
+        r#"Scenario(name: "t", start: "2025-01-01", horizon_years: {horizon},
+    regions: [ (name: "home", demand_avg_mw: 1000, daily_amplitude: 0, seasonal_amplitude: 0 {region_extra}) ],
+    plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600, failures_per_unit_year: 0),
+              (name: "home-hydro", region: "home", technology: Hydro, installed_mw: 500) ],
+    designs: [ ( name: "h100", die_area_mm2: 814, peak_flop_s: 989e12, power_w: 700, hbm_stacks: 5, node: "4nm", unit_price_usd: 25000) ],
+    labs: [ ( name: "lab", sites: [(region: "home", connected_mw: 0.001)], fleet: [(design: "h100", count: 1)]) ],
+    {extra}
+)"#
+    );
+    Scenario::from_text(Path::new("t.ron"), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn series(out: &RunOutput, metric: &str, entity: &str) -> Vec<(String, f64)> {
+    out.series
+        .iter()
+        .filter(|s| s.metric == metric && s.entity == entity)
+        .map(|s| (s.date.to_string(), s.value))
+        .collect()
+}
+
+fn run1(s: &Scenario) -> RunOutput {
+    run(s, &RunOptions::default()).expect("runs")
+}
+
+#[test]
+fn a_linear_path_from_before_the_start_is_interpolated_at_the_start() {
+    // Audit pathA/pathB: 0 in 2020 → 1 in 2030 is about 0.5 on 2025-01-01
+    // (1,827 of its 3,653 days), and the slope after the start is unchanged.
+    let a = scenario(
+        0.5,
+        r#", demand_growth_per_year: [("2020-01-01", 0.0), ("2030-01-01", 1.0)]"#,
+        "",
+    );
+    let b = scenario(
+        0.5,
+        &format!(
+            r#", demand_growth_per_year: [("2025-01-01", {}), ("2030-01-01", 1.0)]"#,
+            1827.0 / 3653.0
+        ),
+        "",
+    );
+    let (oa, ob) = (run1(&a), run1(&b));
+    let (da, db) = (
+        series(&oa, "energy.demand_mwh", "home"),
+        series(&ob, "energy.demand_mwh", "home"),
+    );
+    assert!(da.len() > 5);
+    assert_eq!(da.len(), db.len());
+    for ((date_a, va), (date_b, vb)) in da.iter().zip(&db) {
+        assert_eq!(date_a, date_b);
+        // Same to rounding (the audit saw 2 % apart over 0.1 yr).
+        assert!(
+            (va / vb - 1.0).abs() < 1e-9,
+            "{date_a}: {va} from 2020, {vb} from 2025"
+        );
+    }
+}
+
+#[test]
+fn a_step_path_holds_its_last_value_before_the_start() {
+    let a = scenario(
+        0.5,
+        r#", demand_growth_per_year: (step: [("2020-01-01", 0.0), ("2023-01-01", 0.4), ("2025-03-01", 1.0)])"#,
+        "",
+    );
+    let b = scenario(
+        0.5,
+        r#", demand_growth_per_year: (step: [("2025-01-01", 0.4), ("2025-03-01", 1.0)])"#,
+        "",
+    );
+    assert_eq!(
+        series(&run1(&a), "energy.demand_mwh", "home"),
+        series(&run1(&b), "energy.demand_mwh", "home")
+    );
+}
+
+/// Nuclear capacity on `date`.
+fn nuclear_on(out: &RunOutput, date: &str) -> f64 {
+    series(out, "energy.capacity_nuclear_mw", "home")
+        .into_iter()
+        .find(|(d, _)| d == date)
+        .unwrap_or_else(|| panic!("no sample on {date}"))
+        .1
+}
+
+#[test]
+fn a_project_begun_before_the_start_completes_on_its_real_date() {
+    // Audit proj: begun 2020, 6 years to build: online in 2026, not 2031.
+    let s = scenario(
+        2.0,
+        "",
+        r#"grid_projects: [ (name: "p", region: "home", technology: Nuclear, mw: 1000,
+            start: "2020-01-01", lead_time_years: Const(value: 6)) ],"#,
+    );
+    let out = run1(&s);
+    assert_eq!(nuclear_on(&out, "2025-12-01"), 0.0);
+    assert_eq!(nuclear_on(&out, "2026-02-01"), 1000.0);
+    // A uniform lead time all of whose draws end after the start is shifted
+    // by the years already spent: same draw, same completion date as begun
+    // on 2020-01-01.
+    let s = scenario(
+        2.0,
+        "",
+        r#"grid_projects: [ (name: "p", region: "home", technology: Nuclear, mw: 1000,
+            start: "2020-01-01", lead_time_years: Uniform(low: 5.5, high: 6.5)) ],"#,
+    );
+    let out = run1(&s);
+    assert_eq!(nuclear_on(&out, "2025-06-01"), 0.0);
+    assert_eq!(nuclear_on(&out, "2026-08-01"), 1000.0);
+    // One whose lead time ended before the start is online at the start.
+    let s = scenario(
+        1.0,
+        "",
+        r#"grid_projects: [ (name: "p", region: "home", technology: Nuclear, mw: 1000,
+            start: "2010-01-01", lead_time_years: Const(value: 6)) ],"#,
+    );
+    assert_eq!(nuclear_on(&run1(&s), "2025-02-01"), 1000.0);
+}
+
+#[test]
+fn a_drought_begun_before_the_start_runs_for_what_is_left() {
+    let hydro = |start: &str, days: u32| {
+        let s = scenario(
+            0.4,
+            "",
+            &format!(
+                r#"droughts: [ (name: "d", region: "home", start: "{start}", days: {days}, depth: 1.0) ],"#
+            ),
+        );
+        series(&run1(&s), "energy.generation_hydro_mwh", "home")
+    };
+    // Begun 2024-12-01 for 62 days: over on 2025-02-01, as one written
+    // from the start for the 31 days left.
+    let before = hydro("2024-12-01", 62);
+    let from_start = hydro("2025-01-01", 31);
+    assert_eq!(before, from_start);
+    // Over before the start: no effect at all.
+    let over = hydro("2024-01-01", 30);
+    let none = series(
+        &run1(&scenario(0.4, "", "")),
+        "energy.generation_hydro_mwh",
+        "home",
+    );
+    assert_eq!(over, none);
+}
