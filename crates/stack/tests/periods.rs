@@ -1,6 +1,7 @@
 //! Period boundaries of a run: the t = 0 sample carries no flows, each
-//! month gets exactly its own dispatch steps, and nothing runs at or past
-//! the end.
+//! month gets exactly its own dispatch steps, nothing runs at or past the
+//! end, and every calendar year the horizon touches gets its per-year
+//! outcomes.
 //!
 //! The scenarios are flat: 1,000 MW of non-AI demand every hour (no daily or
 //! seasonal swing), gas with no outages, and one lab with one accelerator
@@ -107,4 +108,27 @@ fn a_one_year_hourly_run_dispatches_exactly_8766_steps() {
         "rows sum to {sum}, total {total}"
     );
     assert_steps(*rows.last().unwrap(), 6.0, "the last period (6 h)");
+}
+
+#[test]
+fn every_calendar_year_the_horizon_reaches_has_per_year_outcomes() {
+    // 2025-07-01 + 0.6 years ends in February 2026.
+    let out = run_it(&flat("2025-07-01", "0.6"));
+    for y in [2025, 2026] {
+        let flop = scalar(&out, &format!("training.largest_run_flop_year_{y}"));
+        let bound = scalar(&out, &format!("training.largest_run_bound_year_{y}"));
+        assert!(flop.is_some() && bound.is_some(), "no per-year outcomes for {y}");
+        if flop == Some(0.0) {
+            assert_eq!(bound, Some(-1.0), "{y}: no run, so no bound");
+        }
+    }
+    assert_eq!(scalar(&out, "training.largest_run_flop_year_2027"), None);
+    // A horizon ending exactly at midnight on 1 January (4 Julian years from
+    // 2025-01-01 is 2029-01-01 00:00): nothing runs in 2029, so no 2029 column.
+    let out = run_it(&flat("2025-01-01", "4"));
+    assert!(scalar(&out, "training.largest_run_flop_year_2028").is_some());
+    assert_eq!(scalar(&out, "training.largest_run_flop_year_2029"), None);
+    // 2025-01-01 + 1 year ends at 2026-01-01 06:00: 2026 has its 6 hours.
+    let out = run_it(&flat("2025-01-01", "1"));
+    assert!(scalar(&out, "training.largest_run_flop_year_2026").is_some());
 }
