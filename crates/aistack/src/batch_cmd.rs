@@ -4,8 +4,8 @@
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use montecarlo::{
-    BatchOptions, CompareOptions, Design, EvalOptions, MergeOptions, OutputOptions, Progress, ScenarioModel,
-    Shard,
+    BatchOptions, Build, CompareOptions, Design, EvalOptions, MergeOptions, OutputOptions, Progress,
+    ScenarioModel, Shard,
 };
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -57,6 +57,27 @@ fn command_line() -> Vec<String> {
     std::env::args().collect()
 }
 
+/// This binary's build as `build.rs` recorded it: the git commit and whether
+/// the sources had uncommitted changes (an empty value: unknown).
+pub fn this_build() -> Build {
+    let revision = env!("AISTACK_GIT_REVISION");
+    Build {
+        git_revision: (!revision.is_empty()).then(|| revision.to_string()),
+        git_dirty: match env!("AISTACK_GIT_DIRTY") {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+    }
+}
+
+/// Prints what resume or merge could not check (builds it could not tell apart).
+fn print_warnings(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
 /// Arguments of `aistack batch`.
 pub struct BatchArgs {
     /// Scenario file.
@@ -79,6 +100,8 @@ pub struct BatchArgs {
     pub keep_timeseries: bool,
     /// Stop once key outcomes are known within this relative half-width.
     pub until_rel_halfwidth: Option<f64>,
+    /// The outcomes that rule watches (empty: every scalar outcome).
+    pub stop_outcomes: Vec<String>,
     /// Also write the Parquet tables.
     pub parquet: bool,
     /// MiB of series values the bands may hold for exact quantiles.
@@ -110,9 +133,15 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     o.output.parquet = a.parquet;
     o.output.memory_budget_bytes = budget_bytes(a.memory_budget_mib)?;
     o.until_rel_halfwidth = a.until_rel_halfwidth;
+    // Sorted, once each: the manifest compares the list on resume.
+    o.stop_outcomes = a.stop_outcomes;
+    o.stop_outcomes.sort();
+    o.stop_outcomes.dedup();
     o.command_line = command_line();
     o.tool_version = env!("CARGO_PKG_VERSION").to_string();
+    o.build = this_build();
     let r = montecarlo::run_batch(&m, &o, &Bar::new())?;
+    print_warnings(&r.warnings);
     println!(
         "{}: {} runs in the outputs ({} run now, {} reused){}; bands {}.",
         r.dir.display(),
@@ -155,7 +184,9 @@ pub fn merge(
             ..OutputOptions::default()
         },
         command_line: command_line(),
+        build: this_build(),
     })?;
+    print_warnings(&r.warnings);
     println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
     Ok(())
 }
@@ -176,6 +207,7 @@ pub fn compare(
     let mut batch = BatchOptions::new(&out, runs, seed);
     batch.threads = threads;
     batch.command_line = command_line();
+    batch.build = this_build();
     let r = montecarlo::compare(
         &ma,
         &mb,
@@ -321,7 +353,7 @@ pub fn eval(
         threads,
         output: OutputOptions::default(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_revision: None,
+        build: this_build(),
         command_line: command_line(),
     };
     let t = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;

@@ -97,6 +97,10 @@ enum Command {
         /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
         #[arg(long)]
         until_rel_halfwidth: Option<f64>,
+        /// An outcome (a runs.csv column) the stopping rule watches; repeat for
+        /// several. Default: every scalar outcome.
+        #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
+        stop_outcome: Vec<String>,
         /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
         /// build with `--features parquet`.
         #[arg(long)]
@@ -219,6 +223,7 @@ fn main() -> ExitCode {
             resume,
             keep_timeseries,
             until_rel_halfwidth,
+            stop_outcome,
             parquet,
             memory_budget_mib,
         } => batch_cmd::batch(batch_cmd::BatchArgs {
@@ -232,6 +237,7 @@ fn main() -> ExitCode {
             resume,
             keep_timeseries,
             until_rel_halfwidth,
+            stop_outcomes: stop_outcome,
             parquet,
             memory_budget_mib,
         }),

@@ -74,6 +74,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 out,
                 output,
                 command_line: args.clone(),
+                build: Default::default(),
             })?;
             println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
         }

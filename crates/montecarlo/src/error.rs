@@ -67,6 +67,21 @@ pub enum McError {
         /// Its value now.
         given: String,
     },
+    /// The runs in a batch directory were computed by a build of another git
+    /// revision than the binary resuming or merging it.
+    #[error(
+        "{dir} holds runs computed by aistack built from {recorded}, but this binary was built from {running}: \
+         a batch must not mix the runs of two builds (either may change numbers). Finish it with a build of \
+         the recorded revision, or start a new batch in another directory"
+    )]
+    BuildMismatch {
+        /// The batch or shard directory.
+        dir: PathBuf,
+        /// The build recorded in its manifest ([`crate::Build::describe`]).
+        recorded: String,
+        /// The running binary's build.
+        running: String,
+    },
     /// Shard directories that do not belong to one batch, or do not cover it.
     #[error("cannot merge: {0}")]
     Merge(String),

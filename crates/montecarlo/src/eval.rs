@@ -9,7 +9,7 @@
 //! like a batch, so `plot` works on it too.
 
 use crate::design::{Design, run_seed, validate_parameters};
-use crate::manifest::{MANIFEST_FORMAT, Manifest, TARGET_TRIPLE, crate_versions, identity_hash};
+use crate::manifest::{Build, MANIFEST_FORMAT, Manifest, TARGET_TRIPLE, crate_versions, identity_hash};
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
 use crate::store::{RunRecord, list_runs, runs_dir, write_run};
@@ -32,8 +32,8 @@ pub struct EvalOptions {
     pub output: OutputOptions,
     /// Version of the calling tool, recorded in the manifest.
     pub tool_version: String,
-    /// Git revision of the calling tool, if known.
-    pub git_revision: Option<String>,
+    /// The calling tool's build (git revision), recorded in the manifest.
+    pub build: Build,
     /// The command line, recorded in the manifest.
     pub command_line: Vec<String>,
 }
@@ -140,7 +140,7 @@ pub fn eval_design<M: Model + ?Sized>(
         format: MANIFEST_FORMAT,
         tool_version: o.tool_version.clone(),
         montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_revision: o.git_revision.clone(),
+        build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
         master_seed: o.master_seed,
         design: Design::External,

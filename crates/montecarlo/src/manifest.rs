@@ -77,6 +77,84 @@ pub fn identity_hash(identity: &[u8]) -> String {
     )
 }
 
+/// Which code a tool was built from, as far as its build knew: recorded in
+/// the manifest, and compared by resume and merge ([`check_build`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    /// Git commit (40 hex digits); `None` when unknown (built outside a git
+    /// checkout, e.g. from a source tarball; manifests written before it was recorded).
+    pub git_revision: Option<String>,
+    /// Whether the sources of the binary had uncommitted changes (or, in a
+    /// resumed or merged batch, whether any of its builds had); `None` when unknown.
+    #[serde(default)]
+    pub git_dirty: Option<bool>,
+}
+
+impl Build {
+    /// `<revision>`, `<revision> with uncommitted changes`, or `an unknown revision`.
+    pub fn describe(&self) -> String {
+        match (&self.git_revision, self.git_dirty) {
+            (None, _) => "an unknown revision".into(),
+            (Some(r), Some(true)) => format!("revision {r} with uncommitted changes"),
+            (Some(r), Some(false)) => format!("revision {r}"),
+            (Some(r), None) => format!("revision {r} (clean or not: unknown)"),
+        }
+    }
+
+    /// What a directory holding runs of both `self` and `other` records: the
+    /// revision if both know the same one, else unknown; dirty if either was.
+    pub fn combine(&self, other: &Build) -> Build {
+        let git_revision = match (&self.git_revision, &other.git_revision) {
+            (Some(a), Some(b)) if a == b => Some(a.clone()),
+            _ => None,
+        };
+        let git_dirty = match (self.git_dirty, other.git_dirty) {
+            (Some(true), _) | (_, Some(true)) => Some(true),
+            (Some(false), Some(false)) => Some(false),
+            _ => None,
+        };
+        Build {
+            git_revision,
+            git_dirty,
+        }
+    }
+}
+
+/// Compares the build that wrote the runs in `dir` (`recorded`) with the
+/// build about to add to them or merge them (`running`).
+///
+/// Both revisions known and different: refused ([`McError::BuildMismatch`]),
+/// since a batch must not mix the runs of two models. Otherwise accepted; a
+/// warning is returned when the two cannot be told apart: a revision is
+/// unknown, or a build had uncommitted changes (a modeler iterating on local
+/// changes can still resume, and the manifest then records the mix).
+pub fn check_build(recorded: &Build, running: &Build, dir: &Path) -> Result<Option<String>> {
+    let dir_name = dir.display();
+    match (&recorded.git_revision, &running.git_revision) {
+        (Some(a), Some(b)) if a != b => Err(McError::BuildMismatch {
+            dir: dir.to_path_buf(),
+            recorded: recorded.describe(),
+            running: running.describe(),
+        }),
+        (Some(_), Some(_)) => Ok(
+            (recorded.git_dirty != Some(false) || running.git_dirty != Some(false)).then(|| {
+                format!(
+                    "{dir_name} was written by {}, this binary is {}: the same commit, but the \
+                     code may differ; continuing, and the manifest records `git_dirty: true`",
+                    recorded.describe(),
+                    running.describe()
+                )
+            }),
+        ),
+        _ => Ok(Some(format!(
+            "cannot check that {dir_name} (written by {}) and this binary ({}) run the same code; \
+             continuing, and the manifest records the revision as unknown",
+            recorded.describe(),
+            running.describe()
+        ))),
+    }
+}
+
 /// The reproducibility record of a batch directory.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -86,8 +164,9 @@ pub struct Manifest {
     pub tool_version: String,
     /// Version of this library.
     pub montecarlo_version: String,
-    /// Git revision of the tool, when the caller knows it.
-    pub git_revision: Option<String>,
+    /// The build of the tool: `git_revision` and `git_dirty` (see [`Build`]).
+    #[serde(flatten)]
+    pub build: Build,
     /// [`identity_hash`] of the model (scenario text with its bases).
     pub scenario_hash: String,
     /// Master seed.

@@ -10,7 +10,9 @@
 use crate::convergence::stop_reached;
 use crate::design::{Design, Sampler, run_seed};
 use crate::error::io_err;
-use crate::manifest::{MANIFEST_FORMAT, Manifest, Shard, TARGET_TRIPLE, crate_versions, identity_hash};
+use crate::manifest::{
+    Build, MANIFEST_FORMAT, Manifest, Shard, TARGET_TRIPLE, check_build, crate_versions, identity_hash,
+};
 use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::store::{
@@ -66,8 +68,8 @@ pub struct BatchOptions {
     pub durable: bool,
     /// Version of the calling tool, recorded and checked on resume.
     pub tool_version: String,
-    /// Git revision of the calling tool, if known.
-    pub git_revision: Option<String>,
+    /// The calling tool's build (git revision), recorded, and checked on resume.
+    pub build: Build,
     /// The command line, recorded in the manifest.
     pub command_line: Vec<String>,
 }
@@ -88,7 +90,7 @@ impl BatchOptions {
             output: OutputOptions::default(),
             durable: true,
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            git_revision: None,
+            build: Build::default(),
             command_line: Vec::new(),
         }
     }
@@ -113,6 +115,9 @@ pub struct BatchReport {
     pub manifest: Manifest,
     /// The runs table as written to `runs.csv`.
     pub table: RunsTable,
+    /// What the caller should tell the user: runs of builds that could not be
+    /// told apart were resumed or merged ([`check_build`]).
+    pub warnings: Vec<String>,
 }
 
 /// Builds a thread pool of `threads` workers (`None`: one per core).
@@ -128,7 +133,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         format: MANIFEST_FORMAT,
         tool_version: o.tool_version.clone(),
         montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
-        git_revision: o.git_revision.clone(),
+        build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
         master_seed: o.master_seed,
         design: o.design,
@@ -148,11 +153,18 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
 }
 
 /// Creates `dir`, or checks it may be used: refuses a directory holding a
-/// batch unless resuming; when resuming, checks the manifest matches.
-fn prepare_dir(dir: &Path, given: &Manifest, resume: bool) -> Result<()> {
+/// batch unless resuming; when resuming, checks the manifest matches and the
+/// build ([`check_build`]), and records in `given` the build of all its runs.
+/// Returns the build check's warning, if any.
+fn prepare_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<String>> {
     let recorded = Manifest::read(dir)?;
+    let mut warning = None;
     match (recorded, resume) {
-        (Some(rec), true) => rec.check_resume(given, dir)?,
+        (Some(rec), true) => {
+            rec.check_resume(given, dir)?;
+            warning = check_build(&rec.build, &given.build, dir)?;
+            given.build = rec.build.combine(&given.build);
+        }
         (None, true) => {
             return Err(McError::Invalid(format!(
                 "{}: no manifest.json, nothing to resume",
@@ -169,7 +181,8 @@ fn prepare_dir(dir: &Path, given: &Manifest, resume: bool) -> Result<()> {
     std::fs::create_dir_all(runs_dir(dir)).map_err(io_err(runs_dir(dir)))?;
     remove_stale_temps(dir)?;
     // Not complete until the outputs are rebuilt.
-    given.write(dir)
+    given.write(dir)?;
+    Ok(warning)
 }
 
 /// Runs (or resumes) a batch of `model` into `opts.out`. See the module docs.
@@ -194,6 +207,12 @@ pub fn run_batch<M: Model + ?Sized>(
             ));
         }
     }
+    if !opts.stop_outcomes.is_empty() && opts.until_rel_halfwidth.is_none() {
+        return Err(McError::Invalid(
+            "--stop-outcome chooses what --until-rel-halfwidth watches; give --until-rel-halfwidth too"
+                .into(),
+        ));
+    }
     let params = model.parameters();
     let sampler = Sampler::new(
         &params,
@@ -207,7 +226,9 @@ pub fn run_batch<M: Model + ?Sized>(
     if !opts.resume {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
-    prepare_dir(dir, &manifest, opts.resume)?;
+    let warnings: Vec<String> = prepare_dir(dir, &mut manifest, opts.resume)?
+        .into_iter()
+        .collect();
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
     let done = list_runs(dir)?;
     let pool = thread_pool(opts.threads)?;
@@ -254,6 +275,9 @@ pub fn run_batch<M: Model + ?Sized>(
                         &mut outcomes,
                     );
                 }
+                if start == 0 {
+                    check_stop_outcomes(&opts.stop_outcomes, &outcomes, end, dir)?;
+                }
                 if end < opts.runs && stop_reached(&outcomes, &opts.stop_outcomes, target) {
                     stopped_at = Some(end);
                     break;
@@ -278,6 +302,7 @@ pub fn run_batch<M: Model + ?Sized>(
         bands_exact: report.bands_exact,
         manifest,
         table: report.table,
+        warnings,
     })
 }
 
@@ -321,6 +346,36 @@ fn execute_runs(
     })
 }
 
+/// Refuses a watched outcome that none of the first `runs` runs reported
+/// (a misspelt name would otherwise never be watched), listing those they did.
+fn check_stop_outcomes(
+    watch: &[String],
+    outcomes: &[(String, Vec<f64>)],
+    runs: u64,
+    dir: &Path,
+) -> Result<()> {
+    let unknown: Vec<&str> = watch
+        .iter()
+        .filter(|w| !outcomes.iter().any(|(n, _)| n == *w))
+        .map(String::as_str)
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let known: Vec<&str> = outcomes.iter().map(|(n, _)| n.as_str()).collect();
+    Err(McError::Invalid(format!(
+        "--stop-outcome: no run among the first {runs} reports {}; they report: {}. \
+         The {runs} runs in {} are kept but the batch is not finished; start it again in a new directory",
+        unknown
+            .iter()
+            .map(|u| format!("`{u}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        known.join(", "),
+        dir.display()
+    )))
+}
+
 /// Appends one run's scalars to per-outcome value lists; an outcome first seen at
 /// run `i` starts there (earlier runs lacked it).
 fn collect_scalars(scalars: &[(String, f64)], _run: u64, outcomes: &mut Vec<(String, Vec<f64>)>) {
@@ -343,6 +398,9 @@ pub struct MergeOptions {
     pub output: OutputOptions,
     /// The command line, recorded in the manifest.
     pub command_line: Vec<String>,
+    /// The merging tool's build: a shard computed by another git revision is
+    /// refused ([`check_build`]).
+    pub build: Build,
 }
 
 /// Merges finished shard directories into what one unsharded batch writes.
@@ -366,6 +424,17 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     let first = &manifests[0];
     for (d, m) in opts.shard_dirs.iter().zip(&manifests).skip(1) {
+        if let (Some(a), Some(b)) = (&first.build.git_revision, &m.build.git_revision)
+            && a != b
+        {
+            return Err(McError::Merge(format!(
+                "`git_revision` differs: {} was computed by {}, {} by {}",
+                first_dir.display(),
+                first.build.describe(),
+                d.display(),
+                m.build.describe()
+            )));
+        }
         for ((field, a), (_, b)) in first
             .identity_fields(false)
             .into_iter()
@@ -379,6 +448,13 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
                 )));
             }
         }
+    }
+    // Every shard against the merging binary: then all known revisions are one.
+    let mut warnings = Vec::new();
+    let mut build = opts.build.clone();
+    for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
+        warnings.extend(check_build(&m.build, &opts.build, d)?);
+        build = build.combine(&m.build);
     }
     let count = first.shard.map_or(1, |s| s.count);
     let mut seen = vec![None::<&Path>; count as usize];
@@ -417,6 +493,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     manifest.completed_runs = None;
     manifest.command_line = opts.command_line.clone();
     manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
+    manifest.build = build;
     manifest.write(out)?;
     for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
         let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
@@ -448,5 +525,6 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         bands_exact: report.bands_exact,
         manifest,
         table: report.table,
+        warnings,
     })
 }

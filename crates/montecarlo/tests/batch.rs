@@ -215,6 +215,7 @@ fn merged_shards_equal_unsharded_batch() {
             ..OutputOptions::default()
         },
         command_line: vec![],
+        build: Default::default(),
     };
     let e = merge(&mo(shard_dirs[..2].to_vec())).unwrap_err();
     assert!(e.to_string().contains("missing shard(s) 2/3"), "{e}");
@@ -331,7 +332,7 @@ fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
         threads: Some(2),
         output: OutputOptions::default(),
         tool_version: "test".into(),
-        git_revision: None,
+        build: Default::default(),
         command_line: vec![],
     };
     let t = eval_design(&model, &o, &NoProgress).unwrap();

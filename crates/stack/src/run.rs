@@ -574,6 +574,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     let file = scenario.file();
     let configs = world::build_configs(&file, &data).map_err(|e| scenario.locate(e))?;
     let calendar = configs.calendar;
+    let end = configs.end;
     // A draw beyond the tails checked at load may still break a domain's
     // range: name the field, as at load.
     let mut world = World::assemble(configs, seed, &data).map_err(|e| {
@@ -600,7 +601,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         .zip(values)
         .collect();
     let mut scalars = world.summary_scalars();
-    fill_year_outcomes(&mut scalars, &data);
+    fill_year_outcomes(&mut scalars, &calendar, end);
     scalars.push(("stack.events".into(), world.events_processed() as f64));
     Ok(RunOutput {
         seed,
@@ -620,14 +621,18 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     })
 }
 
-/// Every calendar year of the horizon gets `training.largest_run_flop_year_Y`
-/// (0 when no run finished that year) and `training.largest_run_bound_year_Y`
-/// (−1 when no run), so every run of a batch has the same outcome columns.
-fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, data: &ScenarioData) {
+/// Every calendar year of the horizon, from the start's through the year of
+/// its last simulated second (`end` − 1 s: no event runs at `end`), gets
+/// `training.largest_run_flop_year_Y` (0 when no run finished that year) and
+/// `training.largest_run_bound_year_Y` (−1 when no run), so every run of a
+/// batch has the same outcome columns.
+fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, calendar: &scheduler::Calendar, end: SimTime) {
     use chrono::Datelike;
-    let first = data.start.year();
-    let last = first + data.horizon_years.get().ceil() as i32;
-    for y in first..last {
+    let first = calendar.start_date().year();
+    let last_second = SimTime(end.ticks().saturating_sub(1));
+    // A date past the calendar's range cannot occur: the horizon is at most 100 years.
+    let last = calendar.date(last_second).map_or(first, |d| d.year());
+    for y in first..=last {
         for (key, missing) in [
             (format!("training.largest_run_flop_year_{y}"), 0.0),
             (format!("training.largest_run_bound_year_{y}"), -1.0),

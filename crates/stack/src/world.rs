@@ -219,17 +219,32 @@ impl World {
         })
     }
 
-    /// Runs to the end of the horizon, recording metrics at every sampling
+    /// Runs the horizon `[0, end)`, recording metrics at every sampling
     /// instant (including time zero and the end).
+    ///
+    /// Events at one instant run in the order they were scheduled, so the
+    /// order of the calls below fixes what the first sample sees: the labs'
+    /// start (initial fleets installed, first orders) runs first, then the
+    /// t = 0 sample (stocks at the start, every flow 0), then the grid's first
+    /// dispatch and the fabs' first step, whose flows (each covering the
+    /// step that begins at its instant) belong to the first month. Domain
+    /// events at `end` or later never run: a dispatch there would cover
+    /// `[end, end + step)`; the final sample at `end` still does.
     pub fn run(&mut self, obs: &mut dyn Observer) -> Result<(), RunError> {
         let d = &mut self.domains;
-        d.grid
-            .start(&mut Mapped::new(&mut self.sched, StackEvent::Grid))?;
-        d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
         d.training
             .start(&mut Mapped::new(&mut self.sched, StackEvent::Training))?;
         self.sched.schedule_at(SimTime::ZERO, StackEvent::Sample)?;
-        while let Some((t, event)) = self.sched.next_event_until(self.end)? {
+        d.grid
+            .start(&mut Mapped::new(&mut self.sched, StackEvent::Grid))?;
+        d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
+        // The last instant an event may run at (the horizon is at least one tick).
+        let last = SimTime(self.end.ticks().saturating_sub(1));
+        // No month has passed before the first dispatch: sites pay its price
+        // until the first monthly sample passes them a month's average.
+        let mut priced = false;
+        while let Some((t, event)) = self.sched.next_event_until(last)? {
+            let first_dispatch = !priced && matches!(event, StackEvent::Grid(GridEvent::Dispatch));
             obs.event(t, &event);
             let d = &mut self.domains;
             let s = &mut self.signals;
@@ -255,6 +270,10 @@ impl World {
                     &mut s.training,
                 )?,
                 StackEvent::Sample => self.sample(t)?,
+            }
+            if first_dispatch {
+                self.wiring.monthly_prices(&mut self.domains, t)?;
+                priced = true;
             }
             self.wiring
                 .route(&mut self.domains, &mut self.signals, &mut self.sched, obs)?;
@@ -282,7 +301,10 @@ impl World {
             }
             samples.push(metric, entity, value);
         };
-        self.wiring.monthly_prices(&mut self.domains, t)?;
+        // At t = 0 no dispatch has run yet, so there is no price to pass on.
+        if t > SimTime::ZERO {
+            self.wiring.monthly_prices(&mut self.domains, t)?;
+        }
         self.domains.grid.sample_metrics(t, &mut emit);
         self.domains.fab.sample_metrics(t, &mut emit);
         self.domains.training.sample_metrics(t, &mut emit);

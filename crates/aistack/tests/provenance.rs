@@ -1,0 +1,137 @@
+//! `aistack batch` records the git revision it was built from and refuses to
+//! resume runs of another one; `--stop-outcome` chooses what the stopping
+//! rule watches and refuses names no run reports.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aistack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn minimal() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/scenarios/minimal.ron")
+        .display()
+        .to_string()
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aistack-prov-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn manifest(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn batch_records_the_build_revision_and_resume_refuses_another() {
+    let dir = tmp("rev");
+    let d = dir.to_str().unwrap();
+    let base = ["batch", &minimal(), "--runs", "2", "--seed", "5"];
+    let o = aistack(&[&base[..], &["--out", d]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let m = manifest(&dir);
+    // Built inside this git checkout: the revision is HEAD's (the build
+    // script reruns when HEAD moves). Without git it is null.
+    let head = Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match head {
+        Some(h) => {
+            assert_eq!(m["git_revision"], h.as_str());
+            assert!(m["git_dirty"].is_boolean(), "{}", m["git_dirty"]);
+        }
+        None => assert!(m["git_revision"].is_null()),
+    }
+    // The batch as if another build had run it: resume is refused.
+    let mut other = m.clone();
+    other["git_revision"] = "0123456789abcdef0123456789abcdef01234567".into();
+    other["completed_runs"] = serde_json::Value::Null;
+    std::fs::write(dir.join("manifest.json"), other.to_string()).unwrap();
+    let o = aistack(&[&base[..], &["--resume", d]].concat());
+    if m["git_revision"].is_string() {
+        assert!(!o.status.success(), "resumed runs of another revision");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("0123456789abcdef0123456789abcdef01234567") && err.contains("must not mix"),
+            "{err}"
+        );
+    }
+    // Recorded as unknown (a manifest from before revisions were recorded):
+    // resumed, with a warning.
+    other["git_revision"] = serde_json::Value::Null;
+    std::fs::write(dir.join("manifest.json"), other.to_string()).unwrap();
+    let o = aistack(&[&base[..], &["--resume", d]].concat());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: cannot check"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
+    let dir = tmp("stop");
+    let d = dir.to_str().unwrap();
+    let o = aistack(&[
+        "batch",
+        &minimal(),
+        "--runs",
+        "2",
+        "--until-rel-halfwidth",
+        "0.1",
+        "--stop-outcome",
+        "training.largest_run_flop",
+        "--stop-outcome",
+        "energy.demand_mwh_total",
+        "--out",
+        d,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        manifest(&dir)["stop_outcomes"],
+        serde_json::json!(["energy.demand_mwh_total", "training.largest_run_flop"])
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let o = aistack(&[
+        "batch",
+        &minimal(),
+        "--runs",
+        "2",
+        "--until-rel-halfwidth",
+        "0.1",
+        "--stop-outcome",
+        "training.largest_run_flops",
+        "--out",
+        d,
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("`training.largest_run_flops`") && err.contains("training.largest_run_flop,"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.join("runs.csv").exists());
+    // Without the rule it chooses nothing: refused by the parser.
+    let o = aistack(&[
+        "batch",
+        &minimal(),
+        "--runs",
+        "2",
+        "--stop-outcome",
+        "x",
+        "--out",
+        d,
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--until-rel-halfwidth"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

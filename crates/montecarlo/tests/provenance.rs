@@ -1,0 +1,228 @@
+//! Which build computed a batch (git revision, uncommitted changes): recorded
+//! in the manifest, refused on resume and merge when it is another revision,
+//! accepted with a warning when the builds cannot be told apart. And the
+//! stopping rule's watched outcomes: refused without the rule, or unknown.
+
+use montecarlo::toy::ToyGrowth;
+use montecarlo::{
+    BatchOptions, Build, Manifest, McError, MergeOptions, NoProgress, OutputOptions, Shard, check_build,
+    merge, run_batch,
+};
+use std::path::{Path, PathBuf};
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mc-prov-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+const A: &str = "1111111111111111111111111111111111111111";
+const B: &str = "2222222222222222222222222222222222222222";
+
+fn build(revision: Option<&str>, dirty: Option<bool>) -> Build {
+    Build {
+        git_revision: revision.map(str::to_string),
+        git_dirty: dirty,
+    }
+}
+
+fn opts(out: &Path, runs: u64, b: Build) -> BatchOptions {
+    let mut o = BatchOptions::new(out, runs, 7);
+    o.threads = Some(1);
+    o.durable = false;
+    o.build = b;
+    o
+}
+
+/// A batch of 30 runs interrupted after its first 10: the runs of 10..30
+/// deleted and the manifest marked unfinished, as a kill leaves it.
+fn interrupted(dir: &Path, b: Build) {
+    let model = ToyGrowth::default();
+    run_batch(&model, &opts(dir, 30, b), &NoProgress).unwrap();
+    for i in 10..30 {
+        std::fs::remove_file(dir.join("runs").join(format!("run-{i:012}.txt"))).unwrap();
+    }
+    let mut m = Manifest::read(dir).unwrap().unwrap();
+    m.completed_runs = None;
+    m.write(dir).unwrap();
+}
+
+fn resume(dir: &Path, b: Build) -> montecarlo::Result<montecarlo::BatchReport> {
+    let mut o = opts(dir, 30, b);
+    o.resume = true;
+    run_batch(&ToyGrowth::default(), &o, &NoProgress)
+}
+
+#[test]
+fn check_build_refuses_two_known_revisions_and_warns_when_it_cannot_tell() {
+    let d = Path::new("out/batch");
+    let clean_a = build(Some(A), Some(false));
+    assert_eq!(check_build(&clean_a, &clean_a, d).unwrap(), None);
+    let e = check_build(&clean_a, &build(Some(B), Some(false)), d).unwrap_err();
+    assert!(matches!(e, McError::BuildMismatch { .. }), "{e:?}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains(A) && msg.contains(B) && msg.contains("out/batch"),
+        "{msg}"
+    );
+    // Dirty on either side, same commit: accepted, with a warning.
+    let dirty_a = build(Some(A), Some(true));
+    for (rec, run) in [(&clean_a, &dirty_a), (&dirty_a, &clean_a), (&dirty_a, &dirty_a)] {
+        let w = check_build(rec, run, d).unwrap().expect("a warning");
+        assert!(w.contains("uncommitted"), "{w}");
+    }
+    // Another commit is refused even when dirty.
+    assert!(check_build(&dirty_a, &build(Some(B), Some(true)), d).is_err());
+    // Unknown on either side: accepted, with a warning.
+    for (rec, run) in [
+        (build(None, None), clean_a.clone()),
+        (clean_a.clone(), build(None, None)),
+    ] {
+        let w = check_build(&rec, &run, d).unwrap().expect("a warning");
+        assert!(w.contains("unknown"), "{w}");
+    }
+    // What a mixed directory records.
+    assert_eq!(clean_a.combine(&clean_a), clean_a);
+    assert_eq!(clean_a.combine(&dirty_a), dirty_a);
+    assert_eq!(clean_a.combine(&build(None, None)).git_revision, None);
+}
+
+#[test]
+fn the_manifest_records_the_build_and_reads_manifests_without_it() {
+    let dir = tmp("record");
+    run_batch(
+        &ToyGrowth::default(),
+        &opts(&dir, 5, build(Some(A), Some(false))),
+        &NoProgress,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(dir.join("manifest.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(json["git_revision"], A);
+    assert_eq!(json["git_dirty"], false);
+    // A manifest written before `git_dirty` existed still reads.
+    let old = text.replace("  \"git_dirty\": false,\n", "");
+    assert_ne!(old, text);
+    std::fs::write(dir.join("manifest.json"), old).unwrap();
+    let m = Manifest::read(&dir).unwrap().unwrap();
+    assert_eq!(m.build, build(Some(A), None));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn resume_refuses_runs_of_another_revision_and_accepts_a_dirty_or_unknown_one() {
+    // Another revision: refused, nothing run, the manifest unchanged.
+    let dir = tmp("resume-other");
+    interrupted(&dir, build(Some(A), Some(false)));
+    let before = std::fs::read(dir.join("manifest.json")).unwrap();
+    let e = resume(&dir, build(Some(B), Some(false))).unwrap_err();
+    assert!(matches!(e, McError::BuildMismatch { .. }), "{e}");
+    assert_eq!(std::fs::read(dir.join("manifest.json")).unwrap(), before);
+    assert!(!dir.join("runs/run-000000000010.txt").exists());
+    // The same revision with local changes: resumed, marked dirty.
+    let r = resume(&dir, build(Some(A), Some(true))).unwrap();
+    assert_eq!((r.runs_executed, r.runs_reused), (20, 10));
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    let m = Manifest::read(&dir).unwrap().unwrap();
+    assert_eq!(m.build, build(Some(A), Some(true)));
+    assert_eq!(m.completed_runs, Some(30));
+    // A batch from a build of unknown revision (or an older manifest):
+    // resumed with a warning, and the revision stays unknown.
+    let dir2 = tmp("resume-unknown");
+    interrupted(&dir2, build(None, None));
+    let r = resume(&dir2, build(Some(A), Some(false))).unwrap();
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(Manifest::read(&dir2).unwrap().unwrap().build.git_revision, None);
+    // The same clean revision: no warning.
+    let dir3 = tmp("resume-same");
+    interrupted(&dir3, build(Some(A), Some(false)));
+    assert!(
+        resume(&dir3, build(Some(A), Some(false)))
+            .unwrap()
+            .warnings
+            .is_empty()
+    );
+    for d in [dir, dir2, dir3] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn merge_refuses_shards_of_another_revision() {
+    let model = ToyGrowth::default();
+    let dirs: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("shard-{k}"))).collect();
+    for (k, (d, rev)) in dirs.iter().zip([A, B]).enumerate() {
+        let mut o = opts(d, 20, build(Some(rev), Some(false)));
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let mo = |out: PathBuf, b: Build| MergeOptions {
+        shard_dirs: dirs.clone(),
+        out,
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: b,
+    };
+    // Shards of two revisions, whatever the merging binary.
+    for b in [build(Some(A), Some(false)), build(None, None)] {
+        let out = tmp("merged-mixed");
+        let e = merge(&mo(out.clone(), b)).unwrap_err();
+        assert!(
+            e.to_string().contains("git_revision") || e.to_string().contains(B),
+            "{e}"
+        );
+        assert!(!out.join("manifest.json").exists());
+    }
+    // Shards of one revision, merged by a binary of another: refused.
+    let mut o = opts(&dirs[1], 20, build(Some(A), Some(false)));
+    let _ = std::fs::remove_dir_all(&dirs[1]);
+    o.shard = Some(Shard { index: 1, count: 2 });
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let e = merge(&mo(tmp("merged-other"), build(Some(B), Some(false)))).unwrap_err();
+    assert!(matches!(e, McError::BuildMismatch { .. }), "{e}");
+    // By a binary of the same revision: merged, recorded.
+    let out = tmp("merged-ok");
+    let r = merge(&mo(out.clone(), build(Some(A), Some(false)))).unwrap();
+    assert!(r.warnings.is_empty());
+    assert_eq!(r.manifest.build, build(Some(A), Some(false)));
+    for d in dirs.into_iter().chain([out, tmp("merged-other")]) {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+#[test]
+fn stop_outcomes_need_the_rule_and_known_names() {
+    let model = ToyGrowth::default();
+    let dir = tmp("stop-no-rule");
+    let mut o = opts(&dir, 50, Build::default());
+    o.stop_outcomes = vec!["energy.peak_load_mw".into()];
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err();
+    assert!(e.to_string().contains("--until-rel-halfwidth"), "{e}");
+    // A misspelt name: refused after the first block, naming it and the
+    // outcomes the runs report; the batch is left unfinished.
+    let dir = tmp("stop-unknown");
+    let mut o = opts(&dir, 300, Build::default());
+    o.until_rel_halfwidth = Some(0.05);
+    o.stop_outcomes = vec!["energy.peak_load_mw".into(), "energy.peak_lod_mw".into()];
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err();
+    let msg = e.to_string();
+    assert!(
+        msg.contains("`energy.peak_lod_mw`") && msg.contains("training.final_flop"),
+        "{msg}"
+    );
+    assert!(!msg.contains("`energy.peak_load_mw`"), "{msg}");
+    assert_eq!(Manifest::read(&dir).unwrap().unwrap().completed_runs, None);
+    // Known names: recorded in the manifest.
+    let dir2 = tmp("stop-known");
+    let mut o = opts(&dir2, 300, Build::default());
+    o.until_rel_halfwidth = Some(0.05);
+    o.stop_outcomes = vec!["energy.peak_load_mw".into()];
+    let r = run_batch(&model, &o, &NoProgress).unwrap();
+    assert_eq!(r.manifest.stop_outcomes, vec!["energy.peak_load_mw".to_string()]);
+    for d in [dir, dir2] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}

@@ -1,0 +1,134 @@
+//! Period boundaries of a run: the t = 0 sample carries no flows, each
+//! month gets exactly its own dispatch steps, nothing runs at or past the
+//! end, and every calendar year the horizon touches gets its per-year
+//! outcomes.
+//!
+//! The scenarios are flat: 1,000 MW of non-AI demand every hour (no daily or
+//! seasonal swing), gas with no outages, and one lab with one accelerator
+//! (about 0.002 MW at the meter), so national demand is 1,000 MWh per hourly
+//! step plus under 0.01 MWh: one step more or less is 1,000 MWh.
+
+use stack::{RunOptions, RunOutput, Scenario, run};
+use std::path::Path;
+
+fn flat(start: &str, horizon_years: &str) -> Scenario {
+    let text = format!(
+        r#"Scenario(
+    name: "flat",
+    start: "{start}",
+    horizon_years: {horizon_years},
+    regions: [ (name: "home", demand_avg_mw: 1000, daily_amplitude: 0, seasonal_amplitude: 0) ],
+    plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600, failures_per_unit_year: 0) ],
+    designs: [ ( name: "h100", die_area_mm2: 814, peak_flop_s: 989e12, power_w: 700, hbm_stacks: 5, node: "4nm", unit_price_usd: 25000) ],
+    labs: [ ( name: "lab", sites: [(region: "home", connected_mw: 0.001)], fleet: [(design: "h100", count: 1)]) ],
+)"#
+    );
+    Scenario::from_text(Path::new("flat.ron"), &text).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn run_it(s: &Scenario) -> RunOutput {
+    run(s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The value of `metric` for `entity` at the sampling instant `date`.
+fn at(out: &RunOutput, date: &str, metric: &str, entity: &str) -> f64 {
+    out.series
+        .iter()
+        .find(|r| r.date == date && r.metric == metric && r.entity == entity)
+        .map(|r| r.value)
+        .unwrap_or_else(|| panic!("no {metric},{entity} at {date}"))
+}
+
+fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
+    out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+}
+
+/// MWh of national demand in `hours` hourly steps: 1,000 MWh each plus
+/// under 0.01 MWh of the site.
+fn assert_steps(mwh: f64, hours: f64, what: &str) {
+    let base = 1000.0 * hours;
+    assert!(
+        mwh >= base - 1e-6 && mwh <= base + 0.01 * hours,
+        "{what}: {mwh} MWh of demand, expected {hours} hourly steps of 1,000 MWh ({base})"
+    );
+}
+
+#[test]
+fn the_first_sample_has_no_flows_and_january_has_744_hours() {
+    let out = run_it(&flat("2025-01-01", "0.1"));
+    let first = out.series.iter().next().expect("samples").date.to_string();
+    assert_eq!(first, "2025-01-01");
+    let flows: Vec<_> = out
+        .series
+        .iter()
+        .filter(|r| {
+            r.date == "2025-01-01" && (r.metric.ends_with("_mwh") || r.metric == "energy.emissions_t")
+        })
+        .collect();
+    assert!(flows.len() >= 10, "energy flows at t = 0: {}", flows.len());
+    for r in flows {
+        assert_eq!(
+            r.value, 0.0,
+            "{},{} at t = 0: the first step's flow",
+            r.metric, r.entity
+        );
+    }
+    for metric in ["fab.wafer_starts", "fab.accelerators_out", "fab.imports"] {
+        assert_eq!(
+            at(&out, "2025-01-01", metric, "national"),
+            0.0,
+            "{metric} at t = 0"
+        );
+    }
+    // The row dated 2025-02-01 holds January: 31 × 24 = 744 hourly steps.
+    assert_steps(
+        at(&out, "2025-02-01", "energy.demand_mwh", "national"),
+        744.0,
+        "January",
+    );
+}
+
+#[test]
+fn a_one_year_hourly_run_dispatches_exactly_8766_steps() {
+    // One Julian year is 8,766 h: steps at hours 0..=8765, none at the end.
+    let out = run_it(&flat("2025-01-01", "1"));
+    let total = scalar(&out, "energy.demand_mwh_total").expect("demand total");
+    assert_steps(total, 8766.0, "one year");
+    // The monthly rows add up to the total, and the last row (2026-01-01
+    // 06:00, dated 2026-01-01 like the one before it) holds the last 6 h.
+    let rows: Vec<f64> = out
+        .series
+        .iter()
+        .filter(|r| r.metric == "energy.demand_mwh" && r.entity == "national")
+        .map(|r| r.value)
+        .collect();
+    let sum: f64 = rows.iter().sum();
+    assert!(
+        (sum - total).abs() < 1e-6 * total,
+        "rows sum to {sum}, total {total}"
+    );
+    assert_steps(*rows.last().unwrap(), 6.0, "the last period (6 h)");
+}
+
+#[test]
+fn every_calendar_year_the_horizon_reaches_has_per_year_outcomes() {
+    // 2025-07-01 + 0.6 years ends in February 2026.
+    let out = run_it(&flat("2025-07-01", "0.6"));
+    for y in [2025, 2026] {
+        let flop = scalar(&out, &format!("training.largest_run_flop_year_{y}"));
+        let bound = scalar(&out, &format!("training.largest_run_bound_year_{y}"));
+        assert!(flop.is_some() && bound.is_some(), "no per-year outcomes for {y}");
+        if flop == Some(0.0) {
+            assert_eq!(bound, Some(-1.0), "{y}: no run, so no bound");
+        }
+    }
+    assert_eq!(scalar(&out, "training.largest_run_flop_year_2027"), None);
+    // A horizon ending exactly at midnight on 1 January (4 Julian years from
+    // 2025-01-01 is 2029-01-01 00:00): nothing runs in 2029, so no 2029 column.
+    let out = run_it(&flat("2025-01-01", "4"));
+    assert!(scalar(&out, "training.largest_run_flop_year_2028").is_some());
+    assert_eq!(scalar(&out, "training.largest_run_flop_year_2029"), None);
+    // 2025-01-01 + 1 year ends at 2026-01-01 06:00: 2026 has its 6 hours.
+    let out = run_it(&flat("2025-01-01", "1"));
+    assert!(scalar(&out, "training.largest_run_flop_year_2026").is_some());
+}
