@@ -370,28 +370,14 @@ impl Network {
         }
     }
 
-    /// The upper bounds of the group columns (their availability), MW: set before each solve.
-    #[cfg(test)]
-    pub(crate) fn group_upper_mut(&mut self) -> &mut [f64] {
-        let g = self.groups();
-        &mut self.upper[..g]
-    }
-
-    /// The upper bounds of the shed columns, MW, region by region, each
-    /// region's classes in curtailment order (the class's demand there):
-    /// set before each solve.
-    #[cfg(test)]
-    pub(crate) fn shed_upper_mut(&mut self) -> &mut [f64] {
-        let (s, u) = (self.first_shed(), self.first_unserved());
-        &mut self.upper[s..u]
-    }
-
     /// Shed classes per region.
     pub(crate) fn tiers(&self) -> usize {
         self.tiers
     }
 
-    /// [`Network::group_upper_mut`] and [`Network::shed_upper_mut`] at once.
+    /// The bounds set before each solve, MW: each group's (its
+    /// availability), and each shed column's, region by region, each
+    /// region's classes in curtailment order (the class's demand there).
     pub(crate) fn bounds_mut(&mut self) -> (&mut [f64], &mut [f64]) {
         let (g, s, u) = (self.groups(), self.first_shed(), self.first_unserved());
         let (groups, rest) = self.upper[..u].split_at_mut(s);
@@ -1139,14 +1125,10 @@ pub(crate) mod tests {
     /// Sets a step's availability and demand, each region's demand split
     /// into the classes by the weights `classes` (all in the last if they are all zero).
     fn set_step_classes(net: &mut Network, availability: &[f64], demand: &[f64], classes: &[[f64; TIERS]]) {
-        net.group_upper_mut().copy_from_slice(availability);
         net.demand_mut().copy_from_slice(demand);
-        for ((shed, &d), w) in net
-            .shed_upper_mut()
-            .chunks_exact_mut(TIERS)
-            .zip(demand)
-            .zip(classes)
-        {
+        let (groups, sheds) = net.bounds_mut();
+        groups.copy_from_slice(availability);
+        for ((shed, &d), w) in sheds.chunks_exact_mut(TIERS).zip(demand).zip(classes) {
             let total: f64 = w.iter().sum();
             for (s, &w) in shed.iter_mut().zip(w) {
                 *s = if total > 0.0 { d * w / total } else { 0.0 };

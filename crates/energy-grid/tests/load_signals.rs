@@ -5,7 +5,9 @@
 mod common;
 
 use common::{config, firm, flat_region, hours, run};
-use energy_grid::{Grid, GridConfig, GridEvent, GridSignal, LoadClass, LoadId, LoadSpec, Technology};
+use energy_grid::{
+    Grid, GridConfig, GridEvent, GridSignal, LoadClass, LoadId, LoadSpec, RegionId, Technology,
+};
 use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
 
 /// One region of 1,000 MW flat demand on 900 MW of gas, datacenters cut first:
@@ -51,27 +53,24 @@ impl Consumers {
     }
 }
 
+/// Adds load `name` of `class` in `region`, connected for `connected_mw`.
+fn add(grid: &mut Grid, name: &str, region: RegionId, class: LoadClass, connected_mw: f64) -> LoadId {
+    grid.add_load(LoadSpec {
+        name: name.into(),
+        region,
+        class,
+        connected_mw,
+    })
+    .expect("load")
+}
+
 /// Starts `config`, adds a datacenter and a fab (both asking nothing, as in a
 /// run where demand arrives after the first dispatch), and dispatches t = 0.
 fn started_with_loads(config: GridConfig) -> (Grid, Scheduler<GridEvent>, [LoadId; 2], Vec<GridSignal>) {
     let mut grid = Grid::new(config, &RngStreams::new(1, 0)).expect("valid config");
     let home = grid.region_id("home").expect("region");
-    let dc = grid
-        .add_load(LoadSpec {
-            name: "dc".into(),
-            region: home,
-            class: LoadClass::Datacenter,
-            connected_mw: 10.0,
-        })
-        .expect("load");
-    let fab = grid
-        .add_load(LoadSpec {
-            name: "fab".into(),
-            region: home,
-            class: LoadClass::Fab,
-            connected_mw: 20.0,
-        })
-        .expect("load");
+    let dc = add(&mut grid, "dc", home, LoadClass::Datacenter, 10.0);
+    let fab = add(&mut grid, "fab", home, LoadClass::Fab, 20.0);
     let mut agenda = Scheduler::new();
     grid.start(&mut agenda).expect("start");
     let first = run(&mut grid, &mut agenda, SimTime::ZERO, |_, _, _| {});
@@ -129,14 +128,7 @@ fn a_connection_granted_while_its_class_is_cut_is_told() {
     c.regions[0].interconnection_approval_mw_per_year = 8_766.0; // 1 MW an hour
     let mut grid = Grid::new(c, &RngStreams::new(1, 0)).expect("valid config");
     let home = grid.region_id("home").expect("region");
-    let late = grid
-        .add_load(LoadSpec {
-            name: "late".into(),
-            region: home,
-            class: LoadClass::Datacenter,
-            connected_mw: 0.0,
-        })
-        .expect("load");
+    let late = add(&mut grid, "late", home, LoadClass::Datacenter, 0.0);
     let mut agenda = Scheduler::new();
     grid.start(&mut agenda).expect("start");
     grid.set_load_demand(late, 5.0).expect("demand");
