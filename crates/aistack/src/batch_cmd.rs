@@ -78,33 +78,49 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
-/// Arguments of `aistack batch`.
+/// Arguments of `aistack batch` (also its `--help`).
+#[derive(clap::Args)]
 pub struct BatchArgs {
-    /// Scenario file.
+    /// Scenario file (RON).
     pub scenario: PathBuf,
     /// Number of runs.
+    #[arg(long)]
     pub runs: u64,
     /// Master seed.
+    #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Worker threads (default: all cores).
+    /// Worker threads. Default: every core.
+    #[arg(long)]
     pub threads: Option<usize>,
-    /// `mc` or `lhs`.
+    /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
+    #[arg(long, default_value = "mc")]
     pub design: String,
-    /// `K/M`.
+    /// Run only shard K of M (`K/M`, K from 0).
+    #[arg(long)]
     pub shard: Option<String>,
-    /// Output directory.
+    /// Output directory. Default: aistack-out/<scenario name>-batch/.
+    #[arg(long, conflicts_with = "resume")]
     pub out: Option<PathBuf>,
-    /// Resume the batch in this directory.
+    /// Finish the interrupted batch in DIR (same arguments).
+    #[arg(long)]
     pub resume: Option<PathBuf>,
-    /// Keep every run's series.
+    /// Also write every run's series.
+    #[arg(long)]
     pub keep_timeseries: bool,
-    /// Stop once key outcomes are known within this relative half-width.
+    /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
+    #[arg(long)]
     pub until_rel_halfwidth: Option<f64>,
-    /// The outcomes that rule watches (empty: every scalar outcome).
+    /// An outcome (a runs.csv column) the stopping rule watches; repeat for
+    /// several. Default: every scalar outcome.
+    #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
     pub stop_outcomes: Vec<String>,
-    /// Also write the Parquet tables.
+    /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
+    /// build with `--features parquet`.
+    #[arg(long)]
     pub parquet: bool,
-    /// MiB of series values the bands may hold for exact quantiles.
+    /// MiB of series values the bands may hold for exact quantiles; past it
+    /// they come from a quantile sketch with a stated error bound.
+    #[arg(long, default_value_t = crate::DEFAULT_BUDGET_MIB)]
     pub memory_budget_mib: u64,
 }
 

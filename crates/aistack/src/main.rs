@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Default of `--memory-budget-mib`: the library's budget, in MiB.
-const DEFAULT_BUDGET_MIB: u64 = montecarlo::DEFAULT_MEMORY_BUDGET_BYTES >> 20;
+pub(crate) const DEFAULT_BUDGET_MIB: u64 = montecarlo::DEFAULT_MEMORY_BUDGET_BYTES >> 20;
 
 /// aistack: a discrete-event simulator of a national AI stack (energy grid,
 /// chip supply chain, model training).
@@ -67,49 +67,7 @@ enum Command {
     },
     /// Monte Carlo batch: every uncertain parameter sampled per run, runs in
     /// parallel, each written durably; runs.csv, bands.csv, summary.json.
-    Batch {
-        /// Scenario file (RON).
-        scenario: PathBuf,
-        /// Number of runs.
-        #[arg(long)]
-        runs: u64,
-        /// Master seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Worker threads. Default: every core.
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
-        #[arg(long, default_value = "mc")]
-        design: String,
-        /// Run only shard K of M (`K/M`, K from 0).
-        #[arg(long)]
-        shard: Option<String>,
-        /// Output directory. Default: aistack-out/<scenario name>-batch/.
-        #[arg(long, conflicts_with = "resume")]
-        out: Option<PathBuf>,
-        /// Finish the interrupted batch in DIR (same arguments).
-        #[arg(long)]
-        resume: Option<PathBuf>,
-        /// Also write every run's series.
-        #[arg(long)]
-        keep_timeseries: bool,
-        /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
-        #[arg(long)]
-        until_rel_halfwidth: Option<f64>,
-        /// An outcome (a runs.csv column) the stopping rule watches; repeat for
-        /// several. Default: every scalar outcome.
-        #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
-        stop_outcome: Vec<String>,
-        /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
-        /// build with `--features parquet`.
-        #[arg(long)]
-        parquet: bool,
-        /// MiB of series values the bands may hold for exact quantiles; past it
-        /// they come from a quantile sketch with a stated error bound.
-        #[arg(long, default_value_t = DEFAULT_BUDGET_MIB)]
-        memory_budget_mib: u64,
-    },
+    Batch(batch_cmd::BatchArgs),
     /// Combine shard directories into what one unsharded batch would write.
     Merge {
         /// Shard directories.
@@ -212,35 +170,7 @@ fn main() -> ExitCode {
         Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),
         Command::Plot { dir } => run_cmd::plot(&dir),
-        Command::Batch {
-            scenario,
-            runs,
-            seed,
-            threads,
-            design,
-            shard,
-            out,
-            resume,
-            keep_timeseries,
-            until_rel_halfwidth,
-            stop_outcome,
-            parquet,
-            memory_budget_mib,
-        } => batch_cmd::batch(batch_cmd::BatchArgs {
-            scenario,
-            runs,
-            seed,
-            threads,
-            design,
-            shard,
-            out,
-            resume,
-            keep_timeseries,
-            until_rel_halfwidth,
-            stop_outcomes: stop_outcome,
-            parquet,
-            memory_budget_mib,
-        }),
+        Command::Batch(args) => batch_cmd::batch(args),
         Command::Merge {
             shards,
             out,
