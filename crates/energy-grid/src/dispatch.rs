@@ -95,9 +95,11 @@ impl Grid {
             if loads_changed {
                 r.external_mw = 0.0;
                 external.fill(0.0);
+                let mark = (r.period.price_hours, r.period.hours);
                 for &l in &r.loads[2..] {
                     let load = &mut self.loads[l as usize];
                     load.requested_mw = load.wanted_mw.min(load.connected_mw);
+                    load.settle(mark);
                     load.served_mw = load.requested_mw;
                     r.external_mw += load.requested_mw;
                     external[tier[load.class.index()]] += load.requested_mw;
@@ -386,9 +388,13 @@ impl Grid {
             }
             let cut = deficit.min(total);
             let keep = 1.0 - cut / total;
+            let mark = (r.period.price_hours, r.period.hours);
             for &l in &r.loads {
                 let load = &mut self.loads[l as usize];
                 if load.class == class {
+                    if !load.regional {
+                        load.settle(mark);
+                    }
                     load.served_mw = load.requested_mw * keep;
                 }
             }

@@ -269,18 +269,13 @@ impl Grid {
                 (LoadClass::Industry, "industry"),
             ] {
                 region_loads.push(loads.len() as u32);
-                loads.push(LoadState {
-                    name: format!("{}/{suffix}", rc.name),
-                    region: ri as u32,
+                loads.push(LoadState::new(
+                    format!("{}/{suffix}", rc.name),
+                    ri as u32,
                     class,
-                    connected_mw: MAX_MW,
-                    wanted_mw: 0.0,
-                    requested_mw: 0.0,
-                    served_mw: 0.0,
-                    signalled_served_mw: 0.0,
-                    told: false,
-                    regional: true,
-                });
+                    MAX_MW,
+                    true,
+                ));
             }
             let s = &rc.storage;
             let d = &rc.demand;
@@ -517,18 +512,10 @@ impl Grid {
             });
         }
         let id = self.loads.len() as u32;
-        self.loads.push(LoadState {
-            name: spec.name,
-            region: region as u32,
-            class: spec.class,
-            connected_mw: spec.connected_mw,
-            wanted_mw: 0.0,
-            requested_mw: 0.0,
-            served_mw: 0.0,
-            signalled_served_mw: 0.0,
-            told: false,
-            regional: false,
-        });
+        let mut load = LoadState::new(spec.name, region as u32, spec.class, spec.connected_mw, false);
+        let p = &self.regions[region].period;
+        load.mark = (p.price_hours, p.hours);
+        self.loads.push(load);
         self.regions[region].loads.push(id);
         self.loads_changed = true;
         Ok(LoadId(id))
@@ -619,15 +606,29 @@ impl Grid {
             .map_or(0.0, |r| r.step.price_usd_per_mwh)
     }
 
-    /// Time-weighted average price in `region` since the last metrics sample, USD/MWh.
-    pub fn average_price_since_sample_usd_per_mwh(&self, region: RegionId) -> f64 {
-        self.regions.get(region.index()).map_or(0.0, |r| {
-            if r.period.hours > 0.0 {
-                r.period.price_hours / r.period.hours
-            } else {
-                0.0
-            }
-        })
+    /// What `load` paid per MWh since the last metrics sample, USD/MWh: the
+    /// energy it was served, each dispatch step's at that step's price in
+    /// its region, over that energy. A load served nothing gets its region's
+    /// demand-weighted average (the period's `energy.avg_price_usd_per_mwh`);
+    /// 0 before any dispatch. So a site cut in scarcity hours does not pay
+    /// their price for power it never drew.
+    pub fn load_price_since_sample_usd_per_mwh(&self, load: LoadId) -> f64 {
+        let Some(l) = self.loads.get(load.index()) else {
+            return 0.0;
+        };
+        let p = &self.regions[l.region as usize].period;
+        let (usd, mwh) = l.unsettled((p.price_hours, p.hours));
+        let (usd, mwh) = (l.period_cost_usd + usd, l.period_mwh + mwh);
+        // (Energy below an hour at the smallest power counted is none.)
+        if !l.regional && mwh > crate::dispatch::EPS_MW {
+            usd / mwh
+        } else if p.demand_mwh > 0.0 {
+            p.price_demand_usd / p.demand_mwh
+        } else if p.hours > 0.0 {
+            p.price_hours / p.hours
+        } else {
+            0.0
+        }
     }
 
     /// The balance of every region at the last dispatch step, in region id order.

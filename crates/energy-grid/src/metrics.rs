@@ -144,6 +144,12 @@ impl Grid {
             g.total_mwh += h.period_mwh;
             h.period_mwh = 0.0;
         }
+        // Each load's energy and cost start afresh with the period.
+        for l in self.loads.iter_mut().filter(|l| !l.regional) {
+            l.period_mwh = 0.0;
+            l.period_cost_usd = 0.0;
+            l.mark = (0.0, 0.0);
+        }
         for r in &mut self.regions {
             self.totals.price_demand_usd += r.period.price_demand_usd;
             r.period = Period::default();

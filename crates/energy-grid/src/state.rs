@@ -423,6 +423,55 @@ pub(crate) struct LoadState {
     pub told: bool,
     /// A region's own household or industry demand (never signalled).
     pub regional: bool,
+    /// Energy served since the last metrics sample, MWh, and what it cost at
+    /// each dispatch step's price in its region, USD, both up to `mark`
+    /// (kept for non-regional loads only; see [`LoadState::settle`]).
+    pub period_mwh: f64,
+    pub period_cost_usd: f64,
+    /// The region's `(Σ price·Δt, Σ Δt)` of the period (USD/MWh·h, h) when
+    /// `served_mw` was last settled: `served_mw` has held since then.
+    pub mark: (f64, f64),
+}
+
+impl LoadState {
+    /// A load asking for nothing yet, connected up to `connected_mw`.
+    pub fn new(name: String, region: u32, class: LoadClass, connected_mw: f64, regional: bool) -> LoadState {
+        LoadState {
+            name,
+            region,
+            class,
+            connected_mw,
+            wanted_mw: 0.0,
+            requested_mw: 0.0,
+            served_mw: 0.0,
+            signalled_served_mw: 0.0,
+            told: false,
+            regional,
+            period_mwh: 0.0,
+            period_cost_usd: 0.0,
+            mark: (0.0, 0.0),
+        }
+    }
+
+    /// Books the energy and cost of `served_mw` from `mark` to `now` (the
+    /// region's period `(price_hours, hours)` now), before `served_mw`
+    /// changes: a load's served power changes rarely, while the price
+    /// changes every step, so this costs nothing in a step where the load
+    /// is unchanged and is still exact, `Σ served · price · Δt`.
+    pub fn settle(&mut self, now: (f64, f64)) {
+        let (usd, mwh) = self.unsettled(now);
+        self.period_cost_usd += usd;
+        self.period_mwh += mwh;
+        self.mark = now;
+    }
+
+    /// The cost (USD) and energy (MWh) of `served_mw` from `mark` to `now`.
+    pub fn unsettled(&self, now: (f64, f64)) -> (f64, f64) {
+        (
+            self.served_mw * (now.0 - self.mark.0),
+            self.served_mw * (now.1 - self.mark.1),
+        )
+    }
 }
 
 #[derive(Clone, Debug)]

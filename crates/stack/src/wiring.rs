@@ -218,10 +218,15 @@ impl Wiring {
         Ok(())
     }
 
-    /// Passes each region's average price of the month to its sites.
+    /// Passes each site the price it paid per MWh over the period just
+    /// sampled (each dispatch step's energy at that step's price; see
+    /// `Grid::load_price_since_sample_usd_per_mwh`): its tariff for the
+    /// next period.
     pub fn monthly_prices(&self, d: &mut Domains, now: scheduler::SimTime) -> Result<(), RunError> {
-        for &(site, region) in &self.site_region {
-            let price = d.grid.average_price_since_sample_usd_per_mwh(region);
+        for &(site, _) in &self.site_region {
+            let price = d
+                .grid
+                .load_price_since_sample_usd_per_mwh(self.site_load[site.index()]);
             d.training.set_electricity_price(site, price, now)?;
         }
         Ok(())
