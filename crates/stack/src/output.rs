@@ -253,7 +253,8 @@ pub fn write_timeseries<W: Write>(mut w: W, run: u64, samples: &Samples, header:
             let (t, date) = &samples.instants[i as usize];
             instant.0 = i;
             instant.1.clear();
-            let _ = write!(instant.1, "{run},{t:.4},{date},");
+            // Full precision (as a batch writes it): two instants can be minutes apart.
+            let _ = write!(instant.1, "{run},{t:?},{date},");
         }
         line.clear();
         line.push_str(&instant.1);

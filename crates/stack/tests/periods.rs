@@ -132,3 +132,28 @@ fn every_calendar_year_the_horizon_reaches_has_per_year_outcomes() {
     let out = run_it(&flat("2025-01-01", "1"));
     assert!(scalar(&out, "training.largest_run_flop_year_2026").is_some());
 }
+
+/// A horizon that ends a minute after a month starts samples twice within
+/// that minute: `timeseries.csv` must still tell the two instants apart
+/// (its `time_year` was written to 4 decimals, about 53 minutes, so each
+/// metric had two rows with one key; audit s7 #11).
+#[test]
+fn instants_minutes_apart_get_distinct_rows() {
+    let out = run_it(&flat("2025-01-01", "0.0848753707"));
+    let mut csv = Vec::new();
+    stack::output::write_timeseries(&mut csv, 0, &out.series, true).expect("written");
+    let text = String::from_utf8(csv).expect("utf-8");
+    let mut keys = std::collections::BTreeSet::new();
+    let mut rows = 0;
+    for line in text.lines().skip(1) {
+        let key = line.rsplit_once(',').expect("a value").0;
+        assert!(keys.insert(key.to_string()), "two rows with the key `{key}`");
+        rows += 1;
+    }
+    assert!(rows > 0);
+    let febs = text
+        .lines()
+        .filter(|l| l.contains(",2025-02-01,energy.demand_mwh,national,"))
+        .count();
+    assert_eq!(febs, 2, "the 1 February sample and the end a minute later");
+}
