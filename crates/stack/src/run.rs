@@ -332,6 +332,11 @@ fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> 
     }
 }
 
+/// Entity names the outputs use for totals (`national` for a domain's
+/// national rows, `world` for the frontier across all labs), so no entity
+/// may take them: its rows would be indistinguishable from the totals.
+pub const RESERVED_NAMES: [&str; 2] = ["national", "world"];
+
 fn unique_names<'a>(
     file: &Path,
     list: &str,
@@ -351,6 +356,14 @@ fn unique_names<'a>(
     let mut seen = std::collections::BTreeSet::new();
     for n in &names {
         check_name(file, &format!("{list}.{n}"), n)?;
+        if RESERVED_NAMES.contains(n) {
+            return Err(ScenarioError::new(
+                file,
+                format!("{list}.{n}"),
+                format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
+            )
+            .hint("choose another name"));
+        }
         if !seen.insert(*n) {
             return Err(ScenarioError::new(
                 file,
