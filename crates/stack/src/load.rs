@@ -78,11 +78,20 @@ pub fn position_of(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Where, in `text`, entity `name` declares `field` (the first `field:` after
-/// its `name: "…"`), or the entity itself if the field is not written there.
-pub fn locate_entity_field(text: &str, name: &str, field: &str) -> Option<(usize, usize)> {
+/// Where, in `text`, entity `name` of `list` declares `field` (the first
+/// `field:` after its `name: "…"`), or the entity itself if the field is not
+/// written there. The entity is looked for after the list's key first, so
+/// that a lab and a region of one name are told apart; then anywhere (a
+/// variant may add entities under another key).
+pub fn locate_entity_field(text: &str, list: &str, name: &str, field: &str) -> Option<(usize, usize)> {
+    find_key(text, list)
+        .and_then(|start| locate_entity_field_from(text, start, name, field))
+        .or_else(|| locate_entity_field_from(text, 0, name, field))
+}
+
+/// [`locate_entity_field`] for the first declaration of `name` at or after byte `from`.
+fn locate_entity_field_from(text: &str, mut from: usize, name: &str, field: &str) -> Option<(usize, usize)> {
     let needle = format!("\"{name}\"");
-    let mut from = 0;
     while let Some(rel) = text[from..].find(&needle) {
         let at = from + rel;
         // Only a `name:` declaration, not a reference from another entity.
@@ -536,9 +545,18 @@ mod tests {
     fn positions_and_locators() {
         let text = "(\n  labs: [\n    (name: \"a\", mfu: 0.4),\n    (name: \"b\",\n     mfu: 2),\n  ],\n)";
         assert_eq!(position_of(text, 0), (1, 1));
-        assert_eq!(locate_entity_field(text, "b", "mfu"), Some((5, 6)));
-        assert_eq!(locate_entity_field(text, "a", "mfu"), Some((3, 17)));
+        assert_eq!(locate_entity_field(text, "labs", "b", "mfu"), Some((5, 6)));
+        assert_eq!(locate_entity_field(text, "labs", "a", "mfu"), Some((3, 17)));
         assert_eq!(locate_string(text, "b"), Some((4, 12)));
+        // A region and a lab of one name: each is found in its own list.
+        let two =
+            "(\n  regions: [(name: \"home\", demand_avg_mw: 1)],\n  labs: [(name: \"home\", sites: [])],\n)";
+        assert_eq!(locate_entity_field(two, "labs", "home", "sites"), Some((3, 25)));
+        assert_eq!(locate_entity_field(two, "labs", "home", ""), Some((3, 17)));
+        assert_eq!(
+            locate_entity_field(two, "regions", "home", "demand_avg_mw"),
+            Some((2, 28))
+        );
     }
 
     #[test]

@@ -298,8 +298,8 @@ impl Scenario {
         for f in &self.files {
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
-                [_list, name, field, ..] => load::locate_entity_field(&f.text, name, field),
-                [_list, name] => load::locate_entity_field(&f.text, name, ""),
+                [list, name, field, ..] => load::locate_entity_field(&f.text, list, name, field),
+                [list, name] => load::locate_entity_field(&f.text, list, name, ""),
                 _ => None,
             }
             .or_else(|| {
