@@ -17,7 +17,9 @@ pub struct FabConfig {
     /// Wafer diameter for the gross-die formula, mm (300 for today's fabs).
     /// Range: 50 to 450.
     pub wafer_diameter_mm: f64,
-    /// Accelerator designs, produced by fabs or imported. At least one.
+    /// Accelerator designs, produced by fabs or imported. May be empty: a
+    /// world without accelerators, where no fab can exist (a fab's product
+    /// mix names designs) and orders close unfilled.
     pub designs: Vec<DesignConfig>,
     /// Fabs, including those that only open when a project builds them.
     pub fabs: Vec<FabSiteConfig>,

@@ -131,7 +131,7 @@ impl SupplyChain {
         }
         emit("fab.accelerators_delivered", N, units as f64);
         emit("fab.flop_s_delivered", N, flop);
-        emit("fab.order_backlog_usd", N, backlog.iter().sum());
+        emit("fab.order_backlog_usd", N, backlog.iter().fold(0.0, |s, b| s + b));
         emit(
             "fab.order_residual_usd",
             N,

@@ -131,13 +131,6 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
             ));
         }
     }
-    if c.designs.is_empty() {
-        return Err(invalid(
-            "supply chain",
-            "designs",
-            "must list at least one design",
-        ));
-    }
     let designs = unique("design", c.designs.iter().map(|d| d.name.as_str()))?;
     let fabs = unique("fab", c.fabs.iter().map(|f| f.name.as_str()))?;
     let projects = unique("project", c.projects.iter().map(|p| p.name.as_str()))?;

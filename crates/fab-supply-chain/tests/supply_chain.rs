@@ -574,3 +574,109 @@ fn adding_a_fab_leaves_another_fabs_random_draws_unchanged() {
         "no failure seen: the test would be vacuous"
     );
 }
+
+/// A config without designs is a world without accelerators (DESIGN: a
+/// region and a lab make a valid scenario): it is valid, runs, builds and
+/// delivers nothing, reports every national total as a finite 0, and closes
+/// orders it can never fill with their value as residue. A fab, import or
+/// die bank would name a design, so none can exist.
+#[test]
+fn zero_designs_is_a_world_without_accelerators() {
+    let mut c = base_config();
+    c.designs.clear();
+    c.fabs.clear();
+    c.tools.inventory_at_start = 10;
+    c.tools.domestic_per_year = TimePath::constant(12.0);
+    c.hbm.stockpile_stacks_at_start = 1_000;
+    let mut run = Run::new(c.clone(), 1);
+    let lab = run.chain.buyer_id("lab").expect("the buyer exists");
+    assert_eq!(run.chain.design_id("chip"), None);
+    run.chain.place_order(lab, 1e9).expect("an order is accepted");
+    let mut residual = 0.0;
+    for k in 1..=12 {
+        run.run_until(SimTime(months(k).0 - 1));
+        let m = run.sample();
+        for ((metric, entity), v) in &m {
+            assert!(v.is_finite(), "{metric} of {entity} is {v}");
+            assert!(
+                entity == "national" || entity == "lab",
+                "{metric} has entity {entity} in a world without designs or fabs"
+            );
+        }
+        for metric in [
+            "fab.accelerators_out",
+            "fab.imports",
+            "fab.stockpile_dies",
+            "fab.accelerators_stock",
+            "fab.accelerators_delivered",
+            "fab.flop_s_delivered",
+            "fab.order_backlog_usd",
+            "fab.wafer_starts",
+            "fab.good_dies",
+            "fab.hbm_stacks_used",
+            "fab.packaging_used",
+        ] {
+            assert_eq!(get(&m, metric, "national"), 0.0, "{metric} in month {k}");
+        }
+        assert_eq!(get(&m, "fab.accelerators_delivered", "lab"), 0.0);
+        assert_eq!(get(&m, "fab.binding_input", "national"), 0.0);
+        assert_eq!(get(&m, "fab.binding_none", "national"), 1.0);
+        assert_eq!(get(&m, "fab.hbm_stacks_stock", "national"), 1_000.0);
+        residual += get(&m, "fab.order_residual_usd", "national");
+    }
+    // The order closed unfilled: its whole value is residue, nothing is open.
+    assert_eq!(residual, 1e9);
+    assert_eq!(run.chain.backlog_usd(), 0.0);
+    // Tools still arrive, and stay in the inventory with no fab to take them.
+    assert!(
+        run.signals
+            .iter()
+            .all(|(_, s)| !matches!(s, FabSignal::Delivered { .. }))
+    );
+    let m = run.sample();
+    assert!(get(&m, "fab.tools_inventory", "national") >= 10.0 + 10.0);
+    let mut scalars = std::collections::BTreeMap::new();
+    run.chain.summary_scalars(&mut |k, v| {
+        scalars.insert(k.to_string(), v);
+    });
+    for (k, v) in &scalars {
+        // Totals of nothing are +0, not −0 (`-0.0` in summary.json).
+        assert!(v.is_finite() && v.is_sign_positive(), "{k} is {v}");
+    }
+    for k in [
+        "fab.accelerators_delivered_total",
+        "fab.flop_s_delivered_total",
+        "fab.accelerators_built_total",
+        "fab.accelerators_imported_total",
+        "fab.wafers_started_total",
+        "fab.order_backlog_usd_end",
+        "fab.binding_input_mode",
+    ] {
+        assert_eq!(scalars[k], 0.0, "{k}");
+    }
+    // Anything that names a design refers to an unknown one.
+    let refused = |c: FabConfig, what: &str| {
+        let e = SupplyChain::new(c, &scheduler::RngStreams::new(1, 0))
+            .err()
+            .unwrap_or_else(|| panic!("{what} without designs was accepted"));
+        assert!(
+            matches!(e, FabError::UnknownReference { kind: "design", .. }),
+            "{what}: {e}"
+        );
+    };
+    let mut with_fab = c.clone();
+    with_fab.fabs.push(fab("f1", 1000.0));
+    refused(with_fab, "a fab");
+    let mut with_import = c.clone();
+    with_import.accelerator_imports.push(AcceleratorImportConfig {
+        design: "chip".into(),
+        units_per_month: TimePath::constant(10.0),
+    });
+    refused(with_import, "an import");
+    let mut with_bank = c;
+    with_bank.die_banks.push(DieBankConfig {
+        design: "chip".into(),
+        dies: 10,
+    });
+    refused(with_bank, "a die bank");
+}

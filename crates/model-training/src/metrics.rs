@@ -219,7 +219,8 @@ impl Training {
         emit("training.spend_usd_total", t.iter().map(|x| x.spend_usd).sum());
         emit(
             "training.failures_total",
-            self.runs.iter().map(|r| r.failures as f64).sum(),
+            // From +0: a float `sum` of no run is −0 (`-0.0` in summary.json).
+            self.runs.iter().fold(0.0, |s, r| s + r.failures as f64),
         );
         let mut by_year: BTreeMap<i32, (f64, RunBound)> = BTreeMap::new();
         for x in &t {

@@ -432,16 +432,11 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         }) => ("model training", entity, field.to_string(), reason),
         other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
     };
-    let e = ScenarioError::new(
+    ScenarioError::new(
         file,
         domain_path(data, &entity, &field),
         format!("{domain}: {entity}: `{field}` {reason}"),
-    );
-    if entity == "supply chain" && field == "designs" {
-        // The supply chain is built for every scenario, and needs a design.
-        return e.hint("declare at least one accelerator design in `designs`");
-    }
-    e
+    )
 }
 
 /// The scenario field path of a domain's `field` of `entity` (as the domains

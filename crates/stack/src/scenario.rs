@@ -67,7 +67,8 @@ pub struct ScenarioData {
     /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
     #[serde(default)]
     pub chips: ChipsData,
-    /// Accelerator designs; at least one (the supply chain needs one).
+    /// Accelerator designs. Default: `[]`, a world without accelerators (no
+    /// fab, import or fleet can then name one; labs receive nothing).
     #[serde(default)]
     pub designs: Vec<DesignData>,
     /// Wafer fabs.
@@ -85,7 +86,7 @@ pub struct ScenarioData {
     /// Dated policy events (export controls, subsidies).
     #[serde(default)]
     pub policies: Vec<PolicyData>,
-    /// AI labs: strategy, budget, sites, runs and releases.
+    /// AI labs (at least one): strategy, budget, sites, runs and releases.
     pub labs: Vec<LabData>,
     /// Ecosystem-wide training settings (spillovers, inference, frontier).
     #[serde(default)]
