@@ -12,8 +12,10 @@
 //! it had none). New firm capacity arrives as running units. Build-out that
 //! would give a group with forced outages more units than validation allows
 //! its configured capacity (10⁶) stops the run with
-//! [`GridError::TooManyUnits`]; projects that could do so are refused when
-//! the grid is built.
+//! [`GridError::TooManyUnits`]. That is a backstop: projects that could do
+//! so are refused when the grid is built, and programmes that could within
+//! a run's horizon by [`GridConfig::check_horizon`](crate::GridConfig::check_horizon)
+//! (the grid does not know the horizon; `stack` calls it when a scenario loads).
 //!
 //! A retirement removes up to its MW from its plant group at its date; a
 //! firm group loses whole units, running ones first (a unit on forced

@@ -109,7 +109,8 @@ pub enum Availability {
     /// stronger days around the June solstice, scaled so that the annual mean
     /// availability equals `capacity_factor`.
     Solar {
-        /// Annual mean available MW ÷ installed MW, in (0, 1).
+        /// Annual mean available MW ÷ installed MW, in (0, 0.45) (more than
+        /// the daily shape can deliver is refused).
         capacity_factor: f64,
         /// Seasonal strength of the daily shape, dimensionless in [0, 0.9]:
         /// 0 = the same day all year; 0.2 = summer days clearly longer.
@@ -122,11 +123,11 @@ pub enum Availability {
     Weather {
         /// Mean available MW ÷ installed MW, in (0, 1).
         capacity_factor: f64,
-        /// Spread of the process in logit space (dimensionless, ≥ 0; 0 = constant).
+        /// Spread of the process in logit space (dimensionless, in [0, 5]; 0 = constant).
         logit_sd: f64,
-        /// Correlation of `z` between two instants one hour apart, in [0, 1).
+        /// Correlation of `z` between two instants one hour apart, in [0, 0.999999].
         autocorrelation_per_hour: f64,
-        /// Relative seasonal swing of availability, in [0, 1): factor
+        /// Relative seasonal swing of availability, in [0, 0.99]: factor
         /// `1 + a·cos(2π(day − peak_day_of_year)/365.25)`.
         seasonal_amplitude: f64,
         /// Day of the year (0–365) of the seasonal maximum.
@@ -141,17 +142,19 @@ pub struct PlantGroupConfig {
     pub name: String,
     /// Technology (metrics, spill, droughts, build-out targets).
     pub technology: Technology,
-    /// Installed capacity, MW (≥ 0).
+    /// Installed capacity, MW, in [0, 10⁷]; with forced outages at most 10⁶
+    /// units of `unit_size_mw`.
     pub installed_mw: f64,
     /// How available MW is produced each step.
     pub availability: Availability,
-    /// Short-run marginal cost (fuel + variable O&M), USD/MWh (≥ 0): the merit order.
+    /// Short-run marginal cost (fuel + variable O&M), USD/MWh, in [0, 10⁵]: the merit order.
     pub marginal_cost_usd_per_mwh: f64,
-    /// Direct CO2 emissions, tonnes per MWh generated (≥ 0).
+    /// Direct CO2 emissions, tonnes per MWh generated, in [0, 10].
     pub emissions_t_per_mwh: f64,
-    /// Size of one unit, MW (> 0 when `failure_rate_per_year` > 0): forced outages take whole units.
+    /// Size of one unit, MW (in [0.001, 10⁷] when `failure_rate_per_year` > 0):
+    /// forced outages take whole units.
     pub unit_size_mw: f64,
-    /// Forced-outage rate of one running unit, failures per year (≥ 0; 0 = no outages).
+    /// Forced-outage rate of one running unit, failures per year, in [0, 10⁴] (0 = no outages).
     pub failure_rate_per_year: f64,
     /// Time to repair one failed unit, days (drawn per failure; support ≥ 0).
     pub repair_time_days: Dist,
@@ -160,11 +163,11 @@ pub struct PlantGroupConfig {
 /// A region's batteries, lumped into one store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StorageConfig {
-    /// Maximum charge or discharge power, MW (≥ 0).
+    /// Maximum charge or discharge power, MW, in [0, 10⁷].
     pub power_mw: f64,
-    /// Energy capacity, MWh (≥ 0).
+    /// Energy capacity, MWh, in [0, 10⁹].
     pub energy_mwh: f64,
-    /// Energy out ÷ energy in over a full cycle, in (0, 1]; split evenly
+    /// Energy out ÷ energy in over a full cycle, in [0.01, 1]; split evenly
     /// (square root) between charging and discharging.
     pub round_trip_efficiency: f64,
     /// State of charge at the start, as a share of `energy_mwh`, in [0, 1].
@@ -178,18 +181,18 @@ pub struct StorageConfig {
 /// seasonal cosine shape (each averages to one, so the average is preserved).
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemandConfig {
-    /// Average non-AI demand at the start of the run, MW (≥ 0).
+    /// Average non-AI demand at the start of the run, MW, in [0, 10⁷].
     pub average_mw: f64,
     /// Annual growth rate as a fraction per year (0.05 = +5 %/yr), compounded
-    /// continuously along the path; values in (−1, 10].
+    /// continuously along the path; values in [−0.99, 10].
     pub growth_per_year: TimePath,
-    /// Relative daily swing, in [0, 1): factor `1 + a·cos(2π(h − peak_hour)/24)`.
+    /// Relative daily swing, in [0, 0.99]: factor `1 + a·cos(2π(h − peak_hour)/24)`.
     pub daily_amplitude: f64,
-    /// Hour of the daily peak, in [0, 24).
+    /// Hour of the daily peak, in [0, 24].
     pub peak_hour: f64,
-    /// Relative seasonal swing, in [0, 1).
+    /// Relative seasonal swing, in [0, 0.99].
     pub seasonal_amplitude: f64,
-    /// Day of the year of the seasonal peak, in [0, 366).
+    /// Day of the year of the seasonal peak, in [0, 366].
     pub peak_day_of_year: f64,
     /// Share of non-AI demand that is [`LoadClass::Household`], in [0, 1]; the rest is industry.
     pub household_share: f64,
@@ -206,7 +209,7 @@ pub struct RegionConfig {
     pub fleet: Vec<PlantGroupConfig>,
     /// Batteries (zero power and energy for none).
     pub storage: StorageConfig,
-    /// MW of new load connections the region approves per year (> 0).
+    /// MW of new load connections the region approves per year, in [0.001, 10⁷].
     pub interconnection_approval_mw_per_year: f64,
 }
 
@@ -217,9 +220,9 @@ pub struct LinkConfig {
     pub from: String,
     /// The other end (region name, not `from`).
     pub to: String,
-    /// Maximum power sent into the link, MW (≥ 0), in either direction.
+    /// Maximum power sent into the link, MW, in [0, 10⁷], in either direction.
     pub capacity_mw: f64,
-    /// Share of the power sent that is lost on the way, in [0, 1).
+    /// Share of the power sent that is lost on the way, in [0, 0.5].
     pub loss_fraction: f64,
 }
 
@@ -232,7 +235,8 @@ pub struct ProjectConfig {
     pub technology: Technology,
     /// Region (name).
     pub region: String,
-    /// Capacity added on completion, MW (> 0).
+    /// Capacity added on completion, MW, in [10⁻⁶, 10⁷]; with the other
+    /// projects of its group, checked against the unit limit as if all completed.
     pub mw: f64,
     /// When construction starts.
     pub start: SimTime,
@@ -251,8 +255,9 @@ pub struct ProgrammeConfig {
     pub technology: Technology,
     /// Region (name).
     pub region: String,
-    /// Additions, MW per year over time (values ≥ 0), applied in steps of
-    /// [`GridConfig::programme_interval`].
+    /// Additions, MW per year over time (values in [0, 10⁷]), applied in
+    /// steps of [`GridConfig::programme_interval`]; see
+    /// [`GridConfig::check_horizon`] for the unit limit.
     pub mw_per_year: TimePath,
 }
 
@@ -264,7 +269,7 @@ pub struct RetirementConfig {
     pub name: String,
     /// The plant group that shrinks (name).
     pub group: String,
-    /// Capacity that leaves, MW (> 0); at most what the group has then
+    /// Capacity that leaves, MW, in [10⁻⁶, 10⁷]; at most what the group has then
     /// (build-out may have added to it).
     pub mw: f64,
     /// When it leaves.
@@ -290,7 +295,7 @@ pub struct DroughtConfig {
 pub struct DroughtProcessConfig {
     /// Region (name); one process per region (keys stream `grid/drought/<region>`).
     pub region: String,
-    /// Mean number of drought onsets per year (> 0).
+    /// Mean number of drought onsets per year, in [10⁻⁶, 365].
     pub rate_per_year: f64,
     /// Drought length, days (support ≥ 0).
     pub duration_days: Dist,
@@ -313,7 +318,7 @@ pub struct GridConfig {
     pub projects: Vec<ProjectConfig>,
     /// Build programmes.
     pub programmes: Vec<ProgrammeConfig>,
-    /// Step of programme additions (default one twelfth of a year).
+    /// Step of programme additions (default one twelfth of a year; at least one hour).
     pub programme_interval: Duration,
     /// Retirements of capacity at dates.
     pub retirements: Vec<RetirementConfig>,
@@ -323,7 +328,7 @@ pub struct GridConfig {
     pub droughts: Vec<DroughtConfig>,
     /// Random drought processes.
     pub drought_processes: Vec<DroughtProcessConfig>,
-    /// Price in a region that curtails load, USD/MWh (≥ 0; a price cap / value of lost load).
+    /// Price in a region that curtails load, USD/MWh, in [0, 10⁶] (a price cap / value of lost load).
     pub scarcity_price_usd_per_mwh: f64,
     /// Smallest change of a load's served MW that is signalled, MW (≥ 0).
     pub served_signal_tolerance_mw: f64,

@@ -5,7 +5,7 @@
 //! a run never starts from a configuration that could produce NaN.
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
-use scheduler::{Dist, ScheduleError, TimePath};
+use scheduler::{Dist, Interp, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
 
 /// Why the grid refused a configuration, an input call or an event.
@@ -72,7 +72,10 @@ pub enum GridError {
     /// Build-out would take a plant group with forced outages past the unit
     /// limit (10⁶ units, the limit validation applies to configured capacity:
     /// each unit on outage holds a repair instant, so the count bounds the
-    /// run's memory). Fatal to the run; nothing was added.
+    /// run's memory). Fatal to the run; nothing was added. A backstop:
+    /// [`Grid::new`](crate::Grid::new) refuses projects that could do this,
+    /// and [`GridConfig::check_horizon`] programmes that could within a
+    /// horizon.
     #[error(
         "plant group `{group}`: adding {added_mw} MW at t={at_secs}s would give it {units:.0} units \
          of {unit_size_mw} MW, more than the limit of {limit} units; use larger units \
@@ -161,7 +164,8 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
 pub const MAX_MW: f64 = 1e7;
 /// The largest unit count a plant group with forced outages may have, from
 /// its configured capacity or from build-out (each unit on outage holds a
-/// repair instant: the count bounds memory).
+/// repair instant: the count bounds memory). Since installed MW stops at
+/// [`MAX_MW`], units of `MAX_MW / MAX_UNITS` = 10 MW or more never reach it.
 pub(crate) const MAX_UNITS: f64 = 1e6;
 
 fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
@@ -434,8 +438,9 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
 /// them completed (build-out goes to a region's first group of a
 /// technology; installed MW stops at [`MAX_MW`]). Call after build-out
 /// groups were added. Programmes add capacity over a horizon the grid does
-/// not know: their additions are refused when they would pass the limit,
-/// with [`GridError::TooManyUnits`].
+/// not know: [`GridConfig::check_horizon`] refuses those that could pass
+/// the limit within one, and at run time an addition that would pass it
+/// stops the run with [`GridError::TooManyUnits`].
 pub(crate) fn check_project_units(config: &GridConfig) -> Result<(), GridError> {
     for r in &config.regions {
         for (i, g) in r.fleet.iter().enumerate() {
@@ -476,4 +481,199 @@ pub(crate) fn check_unique_groups(config: &GridConfig) -> Result<(), GridError> 
             .iter()
             .flat_map(|r| r.fleet.iter().map(|g| g.name.as_str())),
     )
+}
+
+impl GridConfig {
+    /// Refuses build programmes that could take a plant group with forced
+    /// outages past the unit limit (10⁶ units, as for configured capacity)
+    /// in a run over `[0, end)` — a limit the run would otherwise meet only
+    /// when it got there, with [`GridError::TooManyUnits`].
+    ///
+    /// The worst case is counted: the group's installed MW, every project
+    /// building its technology in its region as if completed at the start
+    /// (none cancelled), and every programme step before `end` (steps fall
+    /// every [`programme_interval`](GridConfig::programme_interval) from time
+    /// zero; retirements are not subtracted). Build-out goes to the region's
+    /// first group of the technology, or to the typical group
+    /// [`Grid::new`](crate::Grid::new) adds when there is none. The error
+    /// names the programme whose step first passes the limit (field
+    /// `mw_per_year`), when, and what to change. Meant for a configuration
+    /// `Grid::new` accepts; it does not repeat that validation.
+    pub fn check_horizon(&self, end: SimTime) -> Result<(), GridError> {
+        let step = self.programme_interval.secs();
+        if step == 0 {
+            return Ok(()); // refused by validation
+        }
+        let steps = end.ticks().saturating_sub(1) / step;
+        let step_years = self.programme_interval.as_years();
+        let mut seen: Vec<(&str, Technology)> = Vec::new();
+        for p in &self.programmes {
+            let key = (p.region.as_str(), p.technology);
+            if p.technology == Technology::Battery || seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            let Some(region) = self.regions.iter().find(|r| r.name == p.region) else {
+                continue; // an unknown region is refused by Grid::new
+            };
+            let build;
+            let group = match region.fleet.iter().find(|g| g.technology == p.technology) {
+                Some(g) => g,
+                None => {
+                    let name = format!("{}-{}-build", region.name, p.technology.key());
+                    build = PlantGroupConfig::typical(&name, p.technology, 0.0);
+                    &build
+                }
+            };
+            if !(group.failure_rate_per_year > 0.0 && group.unit_size_mw > 0.0) {
+                continue;
+            }
+            let unit = group.unit_size_mw;
+            let passes = |mw: f64| mw.min(MAX_MW) / unit > MAX_UNITS;
+            if !passes(MAX_MW) {
+                continue; // units this large never reach the limit
+            }
+            let feeding: Vec<&crate::config::ProgrammeConfig> = self
+                .programmes
+                .iter()
+                .filter(|q| q.region == p.region && q.technology == p.technology)
+                .collect();
+            let projects_mw: f64 = self
+                .projects
+                .iter()
+                .filter(|q| q.region == p.region && q.technology == p.technology)
+                .fold(0.0, |sum, q| sum + q.mw);
+            let base = group.installed_mw + projects_mw;
+            let through = |k: u64| -> f64 {
+                base + feeding
+                    .iter()
+                    .map(|q| step_sum(&q.mw_per_year, step, k) * step_years)
+                    .sum::<f64>()
+            };
+            if !passes(through(steps)) {
+                continue;
+            }
+            // The first step that passes (the total only grows), then the
+            // programme whose addition in that step passes, in the order
+            // the run applies them.
+            let (mut lo, mut hi) = (0, steps);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if passes(through(mid)) {
+                    hi = mid;
+                } else {
+                    lo = mid;
+                }
+            }
+            let at = SimTime(hi.saturating_mul(step));
+            let mut running = through(hi.saturating_sub(1));
+            let mut culprit = feeding[feeding.len() - 1];
+            for q in &feeding {
+                running += q.mw_per_year.at(at) * step_years;
+                if passes(running) {
+                    culprit = q;
+                    break;
+                }
+            }
+            let by_end = through(steps) - base;
+            return Err(GridError::InvalidConfig {
+                entity: format!("programme `{}`", culprit.name),
+                field: "mw_per_year",
+                reason: format!(
+                    "would take plant group `{}` (region `{}`) past {MAX_UNITS} units of {unit} MW, \
+                     the most a group with forced outages may have, {:.2} years into the run (of {:.2}): \
+                     with {} MW installed and {projects_mw} MW of projects, the programmes building {} \
+                     there add {} MW before the end, {} MW in all (the limit is {} MW); use larger \
+                     units (`unit_size_mw`), a shorter horizon or a smaller programme",
+                    group.name,
+                    region.name,
+                    at.as_years(),
+                    end.as_years(),
+                    group.installed_mw,
+                    p.technology.key(),
+                    round_mw(by_end),
+                    round_mw(base + by_end),
+                    MAX_UNITS * unit,
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `mw` rounded to 0.1 MW for a message.
+fn round_mw(mw: f64) -> f64 {
+    (mw * 10.0).round() / 10.0
+}
+
+/// `Σ path(j·step)` for `j` in `1..=k`: what a programme adds in its first
+/// `k` steps, per year of step. Summed segment by segment in closed form
+/// (the path is constant or linear between its points, with the semantics
+/// of [`TimePath::at`]), so the cost does not grow with the horizon.
+pub(crate) fn step_sum(path: &TimePath, step: u64, k: u64) -> f64 {
+    let pts = path.points();
+    let linear = path.interp() == Interp::Linear;
+    let mut sum = 0.0;
+    // Segment i holds the instants with exactly i points at or before them:
+    // [T(i-1), T(i)), with T(-1) = 0 and T(n) = ∞.
+    for i in 0..=pts.len() {
+        let lo = if i == 0 { 0 } else { pts[i - 1].0.ticks() };
+        let j_lo = lo.div_ceil(step).max(1);
+        let j_hi = match pts.get(i) {
+            Some(p) => p.0.ticks().div_ceil(step).saturating_sub(1).min(k),
+            None => k,
+        };
+        if j_lo > j_hi {
+            continue;
+        }
+        let n = (j_hi - j_lo + 1) as f64;
+        if i == 0 {
+            sum += n * pts[0].1;
+            continue;
+        }
+        let (t0, v0) = (pts[i - 1].0.ticks(), pts[i - 1].1);
+        match pts.get(i) {
+            Some(&(t1, v1)) if linear && t1.ticks() > t0 => {
+                let slope = (v1 - v0) / (t1.ticks() - t0) as f64;
+                let mid = (j_lo + j_hi) as f64 / 2.0 * step as f64 - t0 as f64;
+                sum += n * (v0 + slope * mid);
+            }
+            _ => sum += n * v0,
+        }
+    }
+    sum
+}
+
+#[cfg(test)]
+mod tests {
+    use super::step_sum;
+    use scheduler::{Interp, SimTime, TimePath};
+
+    /// The closed-form sum equals adding the path's value at every step,
+    /// for step and linear paths, points on and between steps, repeated
+    /// points, and sums that stop before, inside and after the points.
+    #[test]
+    fn step_sum_is_the_sum_of_the_values_at_the_steps() {
+        let pts = vec![
+            (SimTime(25), 3.0),
+            (SimTime(40), 7.5),
+            (SimTime(40), 1.0),
+            (SimTime(95), 0.0),
+            (SimTime(130), 4.0),
+        ];
+        for interp in [Interp::Step, Interp::Linear] {
+            let path = TimePath::new(pts.clone(), interp).expect("path");
+            for step in [1, 5, 7, 10, 200] {
+                for k in 0..40 {
+                    let brute: f64 = (1..=k).map(|j| path.at(SimTime(j * step))).sum();
+                    let fast = step_sum(&path, step, k);
+                    assert!(
+                        (fast - brute).abs() <= 1e-9 * brute.abs().max(1.0),
+                        "{interp:?} step {step} k {k}: {fast} vs {brute}"
+                    );
+                }
+            }
+        }
+        assert_eq!(step_sum(&TimePath::constant(2.5), 3_600, 1_000_000), 2.5e6);
+    }
 }

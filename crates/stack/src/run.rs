@@ -377,14 +377,24 @@ fn unique_names<'a>(
 
 /// Builds the three domains from `configs` as a run would (grid, supply
 /// chain, training, and every site and fab as a grid load), so that a value
-/// the scenario schema accepts but a domain refuses is refused at load. The
-/// domain's complaint is mapped back to the scenario's field path (located
-/// by [`Scenario::locate`]).
+/// the scenario schema accepts but a domain refuses is refused at load; then
+/// checks the limits only the horizon decides (grid build programmes against
+/// the unit limit, [`energy_grid::GridConfig::check_horizon`]). The domain's
+/// complaint is mapped back to the scenario's field path (located by
+/// [`Scenario::locate`]).
 fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
-    match World::assemble(configs, data.seed, data) {
-        Ok(_) => Ok(()),
-        Err(e) => Err(domain_error(file, data, e)),
+    let end = configs.end;
+    let grid = (!configs.grid.programmes.is_empty()).then(|| configs.grid.clone());
+    World::assemble(configs, data.seed, data).map_err(|e| domain_error(file, data, e))?;
+    if let Some(grid) = grid {
+        grid.check_horizon(end).map_err(|e| {
+            domain_error(file, data, RunError::Grid(e)).hint(
+                "raise the plant group's `unit_size_mw` (units of 10 MW or more never reach the \
+                 limit), shorten `horizon_years`, or lower this programme's `mw_per_year`",
+            )
+        })?;
     }
+    Ok(())
 }
 
 /// A domain's refusal of its configuration, as a scenario error on the field

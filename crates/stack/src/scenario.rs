@@ -37,6 +37,7 @@ pub struct ScenarioData {
     /// First day of the simulation, ISO `YYYY-MM-DD`; time zero is midnight.
     pub start: NaiveDate,
     /// Length of the simulation in years, in (0, 100].
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 100))]
     pub horizon_years: Positive,
     /// Master seed of the run's random streams. Default: 1.
     #[serde(default = "default_seed")]

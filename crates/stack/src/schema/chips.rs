@@ -31,11 +31,14 @@ pub enum AllocationData {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Chips")]
 pub struct ChipsData {
-    /// Days between production steps (wafer starts, assembly). Default: 7.
+    /// Days between production steps (wafer starts, assembly), from 1 hour
+    /// (1/24 day) to 92 days. Default: 7.
     #[serde(default = "d_step")]
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 92))]
     pub production_step_days: Positive,
     /// Wafer diameter, mm. Default: 300.
     #[serde(default = "d_wafer")]
+    #[schemars(with = "f64", range(min = 50, max = 450))]
     pub wafer_diameter_mm: Positive,
     /// Allocation of output to orders. Default: `FirstComeFirstServed`.
     #[serde(default = "d_alloc")]
@@ -46,8 +49,9 @@ pub struct ChipsData {
     /// High-bandwidth memory.
     #[serde(default)]
     pub hbm: HbmData,
-    /// Advanced packaging capacity, units per month (number or path).
-    /// Default: 0 (no domestic assembly: only imports deliver).
+    /// Advanced packaging capacity, units per month (number or path; every
+    /// value in [0, 10⁹]). Default: 0 (no domestic assembly: only imports
+    /// deliver).
     #[serde(default = "zero")]
     pub packaging_units_per_month: Series,
 }
@@ -88,17 +92,22 @@ fn one_series() -> Series {
 pub struct ToolsData {
     /// Tools in stock, not yet installed in a fab, at the start (rounded). Default: 0.
     #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 1e6))]
     pub inventory_at_start: NonNeg,
-    /// Tool imports, tools per year (number or path; export controls cut it). Default: 0.
+    /// Tool imports, tools per year (number or path, every value in [0,
+    /// 100,000]; export controls cut it). Default: 0.
     #[serde(default = "zero")]
     pub imports_per_year: Series,
-    /// Domestic tool production, tools per year (number or path). Default: 0.
+    /// Domestic tool production, tools per year (number or path, every
+    /// value in [0, 100,000]). Default: 0.
     #[serde(default = "zero")]
     pub domestic_per_year: Series,
     /// Failures per installed tool per year. Default: 4.
     #[serde(default = "d_tool_fail")]
+    #[schemars(with = "f64", range(min = 0, max = 1000))]
     pub failures_per_tool_year: NonNeg,
-    /// Repair time, days (a stochastic process). Default: `Exp(mean: 3)`.
+    /// Repair time, days (a stochastic process with a mean of at most 3,650
+    /// days). Default: `Exp(mean: 3)`.
     #[serde(default = "d_tool_repair")]
     #[schemars(with = "crate::reference::DistSchema")]
     pub repair_days: Dist,
@@ -130,14 +139,18 @@ fn d_tool_repair() -> Dist {
 pub struct HbmData {
     /// Stacks in stock at the start (rounded). Default: 0.
     #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 1e10))]
     pub stockpile_stacks: NonNeg,
-    /// Domestic production, stacks per month before yield (number or path). Default: 0.
+    /// Domestic production, stacks per month before yield (number or path,
+    /// every value in [0, 10⁹]). Default: 0.
     #[serde(default = "zero")]
     pub domestic_stacks_per_month: Series,
-    /// Yield of domestic stacks, fraction (number or path). Default: 1.
+    /// Yield of domestic stacks, fraction (number or path, every value in
+    /// [0, 1]). Default: 1.
     #[serde(default = "one_series")]
     pub domestic_yield: Series,
-    /// Imports, stacks per month (number or path; export controls cut it). Default: 0.
+    /// Imports, stacks per month (number or path, every value in [0, 10⁹];
+    /// export controls cut it). Default: 0.
     #[serde(default = "zero")]
     pub imports_stacks_per_month: Series,
 }
@@ -161,22 +174,27 @@ pub struct DesignData {
     /// Unique design name.
     pub name: String,
     /// Area of one die, mm² (sets dies per wafer).
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1000))]
     pub die_area_mm2: Positive,
     /// Good dies per finished chip (2 for a dual-die package). Default: 1.
     #[serde(default = "d_dies")]
+    #[schemars(range(min = 1, max = 16))]
     pub dies_per_chip: u32,
-    /// Peak dense BF16 throughput per chip, FLOP/s.
+    /// Peak dense BF16 throughput per chip, FLOP/s, in (0, 10¹⁸].
     pub peak_flop_s: Positive,
-    /// Peak dense FP8 throughput per chip, FLOP/s, if it has FP8.
+    /// Peak dense FP8 throughput per chip, FLOP/s, if it has FP8; in (0, 10¹⁸].
     #[serde(default)]
     pub fp8_flop_s: Option<Positive>,
     /// Chip power, W (board power, without server overhead or PUE).
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e5))]
     pub power_w: Positive,
     /// HBM stacks per chip.
+    #[schemars(range(max = 64))]
     pub hbm_stacks: u32,
     /// Process node it needs (matched against fabs' `node`).
     pub node: String,
     /// Unit price, USD.
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e8))]
     pub unit_price_usd: NonNeg,
     /// First day it can be made or imported (a date before the scenario
     /// start means available at the start). Default: the start.
@@ -189,9 +207,10 @@ pub struct DesignData {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Product")]
 pub struct ProductData {
-    /// Design name.
+    /// Design name; the design's `node` must be the fab's.
     pub design: String,
     /// Share of wafer starts (shares are normalised).
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e6))]
     pub share: NonNeg,
 }
 
@@ -207,6 +226,7 @@ pub struct FabData {
     /// Process node.
     pub node: String,
     /// Wafer-start capacity at full ramp, wafers per month.
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub capacity_wafers_per_month: NonNeg,
     /// Opening date; absent: operating at the start, or opened by a
     /// `NewFab` project that names it. A date before the scenario start is
@@ -215,30 +235,38 @@ pub struct FabData {
     /// refused, since its ramp would restart.
     #[serde(default)]
     pub opens: Option<NaiveDate>,
-    /// Months from opening to full capacity (linear ramp). Default: 12.
+    /// Months from opening to full capacity (linear ramp), at most 240
+    /// (20 years). Default: 12.
     #[serde(default = "d_ramp")]
+    #[schemars(with = "f64", range(min = 0, max = 240))]
     pub ramp_months: NonNeg,
-    /// Weeks from wafer start to finished die. Default: 13.
+    /// Weeks from wafer start to finished die, from 1 day (1/7 week) to 2
+    /// years (about 104.36 weeks). Default: 13.
     #[serde(default = "d_cycle")]
     pub cycle_time_weeks: Positive,
     /// Yield of the first wafers, fraction.
     pub yield_initial: Fraction,
-    /// Yield ceiling, fraction.
+    /// Yield ceiling, fraction, at least `yield_initial`.
     pub yield_ceiling: Fraction,
     /// Learning scale: cumulative wafers that close 63 % of the gap to the ceiling.
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e12))]
     pub yield_learning_wafers: Positive,
     /// Power at full wafer starts, MW, 0–10,000.
     pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
     pub base_power_fraction: Fraction,
-    /// Designs it makes and their shares of wafer starts.
+    /// Designs it makes and their shares of wafer starts: at least one, at
+    /// most 100,000.
     pub products: Vec<ProductData>,
     /// Lithography tools needed per 1,000 wafers per month of capacity. Default: 2.
     #[serde(default = "d_tools_per_kwpm")]
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e4))]
     pub tools_per_kwpm: NonNeg,
-    /// Tools installed when it opens (or at the start). Default: enough for its capacity.
+    /// Tools installed when it opens (or at the start; rounded). Default:
+    /// enough for its capacity.
     #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 1e6))]
     pub tools_at_opening: Option<NonNeg>,
     /// Served power share below which wafers in process are scrapped. Default: 0.9.
     #[serde(default = "d_scrap_below")]
@@ -280,6 +308,7 @@ pub enum FabProjectKindData {
     /// Adds capacity to the named fab on completion.
     Expansion {
         /// Added capacity, wafers per month.
+        #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e7))]
         added_wafers_per_month: NonNeg,
     },
 }
@@ -293,7 +322,7 @@ pub struct FabProjectData {
     pub name: String,
     /// The fab it opens or expands.
     pub fab: String,
-    /// New fab or expansion.
+    /// New fab or expansion; a fab is opened by at most one `NewFab` project.
     pub kind: FabProjectKindData,
     /// Construction start; absent: started by a `Subsidy` policy that names it.
     /// May be before the scenario start: the project then completes on its
@@ -302,7 +331,8 @@ pub struct FabProjectData {
     /// `Beta`, `Exp` or `Weibull`).
     #[serde(default)]
     pub start: Option<NaiveDate>,
-    /// Construction time, years (a stochastic process).
+    /// Construction time, years (a stochastic process with a mean of at
+    /// most 50 years).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
 }
@@ -314,9 +344,10 @@ pub struct FabProjectData {
 pub struct ImportData {
     /// Unique import-flow name.
     pub name: String,
-    /// Design imported.
+    /// Design imported; at most one import per design.
     pub design: String,
-    /// Units per month (number or path; export controls cut it).
+    /// Units per month (number or path, every value in [0, 10⁹]; export
+    /// controls cut it).
     pub units_per_month: Series,
 }
 
@@ -330,6 +361,7 @@ pub struct DieBankData {
     /// Design of the dies.
     pub design: String,
     /// Good dies in the bank (rounded).
+    #[schemars(with = "f64", range(min = 0, max = 1e10))]
     pub dies: NonNeg,
 }
 
@@ -343,7 +375,7 @@ pub enum ControlledItemData {
     Hbm,
     /// Imports of every accelerator design.
     Accelerators,
-    /// Imports of one accelerator design.
+    /// Imports of one accelerator design (one that has an `imports` entry).
     Design(String),
 }
 
@@ -353,9 +385,10 @@ pub enum ControlledItemData {
 pub enum ControlData {
     /// Imports stop.
     Ban,
-    /// Imports capped at a number per month.
+    /// Imports capped at a number per month, at most 10⁹.
     QuotaPerMonth(NonNeg),
-    /// Imports arrive this many days later (licensing).
+    /// Imports arrive this many days later (licensing), at most 10 years
+    /// (3,652.5 days).
     LicenceDelayDays(NonNeg),
     /// Earlier controls on the item are lifted.
     Lift,
@@ -374,7 +407,7 @@ pub enum PolicyActionData {
     },
     /// A domestic subsidy that starts the named fab projects.
     Subsidy {
-        /// Project names.
+        /// Project names (fab projects without a `start`).
         projects: Vec<String>,
     },
 }

@@ -70,16 +70,19 @@ impl From<LoadClassData> for LoadClass {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Grid")]
 pub struct GridData {
-    /// Hours between dispatch steps. Default: 1.
+    /// Hours between dispatch steps, from 1 minute (1/60 h) to 24 h (the
+    /// grid dispatches at least daily). Default: 1.
     #[serde(default = "one")]
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 24))]
     pub dispatch_interval_hours: Positive,
-    /// Load classes in the order they are cut when supply falls short.
-    /// Default: `[Household, Industry, Fab, Datacenter]` (households first,
-    /// datacenters last).
+    /// Load classes in the order they are cut when supply falls short; each
+    /// of the four classes exactly once. Default: `[Household, Industry,
+    /// Fab, Datacenter]` (households first, datacenters last).
     #[serde(default = "default_order")]
     pub curtailment_order: Vec<LoadClassData>,
-    /// Price when load is unserved, USD/MWh. Default: 5,000.
+    /// Price when load is unserved, USD/MWh, 0–1,000,000. Default: 5,000.
     #[serde(default = "default_scarcity")]
+    #[schemars(with = "f64", range(min = 0, max = 1e6))]
     pub scarcity_price_usd_per_mwh: NonNeg,
     /// Random droughts that recur in a region.
     #[serde(default)]
@@ -132,30 +135,38 @@ pub struct RegionData {
     /// Unique region name.
     pub name: String,
     /// Average non-AI demand at the start, MW.
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub demand_avg_mw: NonNeg,
-    /// Growth of non-AI demand, fraction per year (number or path). Default: 0.
+    /// Growth of non-AI demand, fraction per year (number or path; every
+    /// value in [-0.99, 10]). Default: 0.
     #[serde(default = "zero_series")]
     pub demand_growth_per_year: Series,
     /// Share of non-AI demand that is households (the rest is industry). Default: 0.30.
     #[serde(default = "d_household")]
     pub household_share: Fraction,
-    /// Daily swing of demand, fraction of the average (±). Default: 0.15.
+    /// Daily swing of demand, fraction of the average (±), below 1 (demand
+    /// stays positive). Default: 0.15.
     #[serde(default = "d_daily")]
+    #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub daily_amplitude: Fraction,
     /// Hour of the daily peak, 0–24. Default: 19.
     #[serde(default = "d_peak_hour")]
     pub peak_hour: HourOfDay,
-    /// Seasonal swing of demand, fraction of the average (±). Default: 0.10.
+    /// Seasonal swing of demand, fraction of the average (±), below 1.
+    /// Default: 0.10.
     #[serde(default = "d_seasonal")]
+    #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub seasonal_amplitude: Fraction,
     /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
     pub peak_day_of_year: DayOfYear,
     /// Battery power, MW. Default: 0.
     #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub storage_mw: NonNeg,
     /// Battery energy, MWh. Default: 0.
     #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 1e9))]
     pub storage_mwh: NonNeg,
     /// Battery round-trip efficiency, 0.01–1. Default: 0.85.
     #[serde(default = "d_rte")]
@@ -201,11 +212,15 @@ pub struct PlantData {
     pub name: String,
     /// Region it is in.
     pub region: String,
-    /// Technology.
+    /// Technology; not `Battery` (batteries are a region's storage).
     pub technology: TechnologyData,
-    /// Installed capacity, MW.
+    /// Installed capacity, MW. With forced outages, at most 10⁶ units:
+    /// `installed_mw / unit_size_mw ≤ 1,000,000`.
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub installed_mw: NonNeg,
-    /// Mean availability of wind, solar or hydro, fraction of installed MW.
+    /// Mean availability of wind, solar or hydro, fraction of installed MW:
+    /// in (0, 0.45) for solar, in (0, 1) for wind and hydro; coal, gas and
+    /// nuclear take none (they lose capacity through forced outages).
     #[serde(default)]
     pub capacity_factor: Option<Fraction>,
     /// Marginal cost, USD/MWh.
@@ -213,14 +228,24 @@ pub struct PlantData {
     pub marginal_cost_usd_per_mwh: Option<MarginalCost>,
     /// Emissions, tCO2/MWh.
     #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 10))]
     pub emissions_t_per_mwh: Option<NonNeg>,
-    /// Size of one unit (the granularity of forced outages), MW.
+    /// Size of one unit (the granularity of forced outages), MW; checked
+    /// when the group has forced outages. Such a group has at most 10⁶
+    /// units, from its installed capacity (`installed_mw / unit_size_mw ≤
+    /// 1,000,000`), with every `grid_projects` entry of its technology and
+    /// region completed, and with what `programmes` add to it within the
+    /// horizon; units of 10 MW or more never reach the limit (installed
+    /// capacity stops at 10⁷ MW).
     #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.001, max = 1e7))]
     pub unit_size_mw: Option<Positive>,
     /// Forced outages per unit per year.
     #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 1e4))]
     pub failures_per_unit_year: Option<NonNeg>,
-    /// Repair time of a forced outage, days (a stochastic process).
+    /// Repair time of a forced outage, days (a stochastic process whose
+    /// values are all ≥ 0: not `Normal` with `sd > 0`).
     #[serde(default)]
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
@@ -233,6 +258,7 @@ pub struct PlantData {
     /// units, running ones first). Default: all the group has on that date,
     /// build-out included.
     #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.000001, max = 1e7))]
     pub retire_mw: Option<Positive>,
 }
 
@@ -245,9 +271,10 @@ pub struct LinkData {
     pub name: String,
     /// One end (a region).
     pub from: String,
-    /// Other end (a region).
+    /// Other end (a region other than `from`).
     pub to: String,
     /// Transfer limit, MW.
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub capacity_mw: NonNeg,
     /// Share of the power sent that is lost. Default: 0.03.
     #[serde(default = "d_loss")]
@@ -269,7 +296,9 @@ pub struct GridProjectData {
     pub region: String,
     /// Technology.
     pub technology: TechnologyData,
-    /// Capacity added on completion, MW.
+    /// Capacity added on completion, MW. Counted as completed against the
+    /// unit limit of the group it joins (see `unit_size_mw` of `Plant`).
+    #[schemars(with = "f64", range(min = 0.000001, max = 1e7))]
     pub mw: NonNeg,
     /// Construction start. May be before the scenario start: the project
     /// then completes on its real date (start + lead time), at the scenario
@@ -277,7 +306,8 @@ pub struct GridProjectData {
     /// or a distribution with a shifted form whose every draw ends after the
     /// scenario start.
     pub start: NaiveDate,
-    /// Construction time, years (a stochastic process).
+    /// Construction time, years (a stochastic process whose values are all
+    /// ≥ 0: not `Normal` with `sd > 0`).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
     /// Probability the project is cancelled. Default: 0.
@@ -296,7 +326,13 @@ pub struct ProgrammeData {
     pub region: String,
     /// Technology.
     pub technology: TechnologyData,
-    /// Additions, MW per year (number or path).
+    /// Additions, MW per year (number or path; every value in [0, 10⁷]),
+    /// added every twelfth of a year. They go to the region's first plant
+    /// group of the technology; a group with forced outages may not pass
+    /// 10⁶ units within the horizon, counting its installed MW, its
+    /// projects as completed and every programme feeding it (the scenario
+    /// is refused at load otherwise: use larger units, a shorter horizon or
+    /// a smaller programme).
     pub mw_per_year: Series,
 }
 
@@ -326,11 +362,13 @@ pub struct DroughtProcessData {
     /// Region.
     pub region: String,
     /// Droughts per year.
+    #[schemars(with = "f64", range(min = 0.000001, max = 365))]
     pub rate_per_year: NonNeg,
-    /// Length of each, days.
+    /// Length of each, days (values all ≥ 0).
     #[schemars(with = "crate::reference::DistSchema")]
     pub days: Dist,
-    /// Share of hydro output lost in each.
+    /// Share of hydro output lost in each (values all within [0, 1], e.g.
+    /// `Beta` or `Uniform` within it).
     #[schemars(with = "crate::reference::DistSchema")]
     pub depth: Dist,
 }
@@ -358,12 +396,12 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
     let region_names: Vec<&str> = g.regions.iter().map(|r| r.name.as_str()).collect();
     let mut cfg = GridConfig::new(ctx.calendar);
     let interval = Duration::from_secs_f64(g.grid.dispatch_interval_hours.get() * 3600.0)
-        .filter(|d| d.secs() >= 60 && d.secs() <= 7 * 86_400)
+        .filter(|d| d.secs() >= 60 && d.secs() <= 86_400)
         .ok_or_else(|| {
             ScenarioError::new(
                 &ctx.file,
                 "grid.dispatch_interval_hours",
-                "must be between 1 minute and 7 days",
+                "must be between 1 minute and 24 hours",
             )
         })?;
     cfg.dispatch_interval = interval;

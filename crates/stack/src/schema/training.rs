@@ -28,15 +28,19 @@ pub struct SiteData {
     pub region: String,
     /// Power usage effectiveness: facility power ÷ IT power. Default: 1.2.
     #[serde(default = "d_pue")]
+    #[schemars(with = "f64", range(min = 1, max = 5))]
     pub pue: Positive,
     /// Server and network power per accelerator, W, on top of the chip's own. Default: 700.
     #[serde(default = "d_overhead")]
+    #[schemars(with = "f64", range(min = 0, max = 1e5))]
     pub overhead_w_per_chip: NonNeg,
     /// Grid connection at the start, MW of facility power. Default: 0.
     #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub connected_mw: NonNeg,
     /// Extra connection requested beyond need, as a share of it. Default: 0.5.
     #[serde(default = "d_headroom")]
+    #[schemars(with = "f64", range(min = 0, max = 100))]
     pub connection_headroom_share: NonNeg,
 }
 
@@ -57,7 +61,8 @@ fn d_headroom() -> NonNeg {
 pub struct FleetData {
     /// Design (from `designs`).
     pub design: String,
-    /// Number of accelerators (rounded).
+    /// Number of accelerators (rounded), at most 2⁴⁰.
+    #[schemars(with = "f64", range(min = 0, max = 1_099_511_627_776.0))]
     pub count: NonNeg,
 }
 
@@ -71,56 +76,67 @@ pub struct LabData {
     /// Share of releases published as open weights, 0–1. Default: 1.
     #[serde(default = "d_open")]
     pub open_share: Fraction,
-    /// Physical compute of the first training run, FLOP. Default: 3.3e24.
+    /// Physical compute of the first training run, FLOP, in [1, 10⁴⁰]. Default: 3.3e24.
     #[serde(default = "d_target")]
     pub initial_target_run_flop: Positive,
-    /// Growth of the target run size, a multiplier per year (3 = ×3 a year), ≥ 1. Default: 3.
+    /// Growth of the target run size, a multiplier per year (3 = ×3 a year), 1–1,000. Default: 3.
     #[serde(default = "d_growth")]
+    #[schemars(with = "f64", range(min = 1, max = 1000))]
     pub compute_growth_per_year: NonNeg,
     /// Months between releases (a stochastic process). Default: `Triangular(low: 2, mode: 3, high: 4)`.
     #[serde(default = "d_cadence")]
     #[schemars(with = "crate::reference::DistSchema")]
     pub release_cadence_months: Dist,
-    /// Budget for accelerators and electricity, USD per year (number or path). Default: 1e9.
+    /// Budget for accelerators and electricity, USD per year (number or
+    /// path, every value ≥ 0). Default: 1e9.
     #[serde(default = "d_budget")]
     pub budget_usd_per_year: Series,
-    /// Sites where it can build clusters.
+    /// Sites where it can build clusters: at least one, each region at most once.
     pub sites: Vec<SiteData>,
     /// Accelerators owned at the start.
     #[serde(default)]
     pub fleet: Vec<FleetData>,
     /// Model FLOP utilisation of training runs, fraction. Default: 0.375.
     #[serde(default = "d_mfu")]
+    #[schemars(with = "f64", range(min = 0.000001, max = 1))]
     pub mfu: Fraction,
-    /// Longest a training run may last, days. Default: 180.
+    /// Longest a training run may last, days (at most 100 years). Default: 180.
     #[serde(default = "d_max_days")]
+    #[schemars(with = "f64", range(min = 1, max = 36_525))]
     pub max_run_duration_days: Positive,
-    /// Hours between checkpoints. Default: 1/3 (20 minutes).
+    /// Hours between checkpoints, from 1 second (1/3600 h) to 100,000 h.
+    /// Default: 1/3 (20 minutes).
     #[serde(default = "d_ckpt")]
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e5))]
     pub checkpoint_interval_hours: Positive,
     /// Failures per accelerator per hour that interrupt a run. Default: 2e-5.
     #[serde(default = "d_fail")]
+    #[schemars(with = "f64", range(min = 0, max = 1))]
     pub chip_failure_rate_per_hour: NonNeg,
     /// Hours lost restarting after a failure. Default: 1/6 (10 minutes).
     #[serde(default = "d_restart")]
+    #[schemars(with = "f64", range(min = 0, max = 1e4))]
     pub restart_overhead_hours: NonNeg,
     /// Months for algorithmic progress to halve the compute a capability needs. Default: 8.
     #[serde(default = "d_halving")]
+    #[schemars(with = "f64", range(min = 0.1, max = 1e4))]
     pub efficiency_halving_months: Positive,
-    /// Efficiency multiplier at the start (1 = the reference). Default: 1.
+    /// Efficiency multiplier at the start (1 = the reference), in [10⁻³⁰, 10³⁰]. Default: 1.
     #[serde(default = "d_eff0")]
     pub initial_efficiency_multiplier: Positive,
     /// Share of the gap to an open release's efficiency this lab absorbs. Default: 0.5.
     #[serde(default = "d_catch")]
     pub spillover_catch_up_share: Fraction,
-    /// Months from another lab's release to its absorption. Default: 3.
+    /// Months from another lab's release to its absorption (at most 100 years). Default: 3.
     #[serde(default = "d_delay")]
+    #[schemars(with = "f64", range(min = 0, max = 1200))]
     pub spillover_delay_months: NonNeg,
     /// Whether the lab starts a smaller run when it cannot run its target. Default: true.
     #[serde(default = "d_true")]
     pub allow_smaller_runs: bool,
-    /// Smallest run it starts, as a share of the target. Default: 0.25.
+    /// Smallest run it starts, as a share of the target, in (0, 1]. Default: 0.25.
     #[serde(default = "d_min_share")]
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1))]
     pub min_run_share_of_target: Fraction,
     /// Priority for accelerators when allocation is `Priority` (higher first). Default: 0.
     #[serde(default)]
@@ -190,17 +206,20 @@ pub struct EcosystemData {
     /// Share of a closed release's lead that spills anyway (distillation), relative to an open one. Default: 0.
     #[serde(default)]
     pub closed_release_spillover_share: Fraction,
-    /// World frontier of effective training compute, log10 FLOP (number or path). Default: none.
+    /// World frontier of effective training compute, log10 FLOP (number or
+    /// path; values in [0, 100], never decreasing). Default: none.
     #[serde(default)]
     pub frontier_log10_effective_flop: Option<Series>,
     /// Largest share of a lab's accelerators that serving its models may take. Default: 0.3.
     #[serde(default = "d_inf_share")]
+    #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub inference_max_share_of_chips: Fraction,
     /// Months for a release's inference demand to grow to most of its level. Default: 6.
     #[serde(default = "d_inf_time")]
     pub inference_adoption_months: Positive,
-    /// How much faster open weights are adopted, ≥ 1. Default: 2.
+    /// How much faster open weights are adopted, 1–1,000,000. Default: 2.
     #[serde(default = "d_inf_speed")]
+    #[schemars(with = "f64", range(min = 1, max = 1e6))]
     pub open_adoption_speedup: Positive,
 }
 

@@ -1,0 +1,351 @@
+//! The ranges the reference states are the ranges the loader enforces.
+//!
+//! For every field whose schema states a bound other than the plain `≥ 0`
+//! or `> 0` of its number kind (a `#[schemars(range(...))]`, or a kind such
+//! as `Fraction`), a scenario with the value on the bound must load and one
+//! just outside it must be refused — whether the schema type, the stack or
+//! a domain refuses it. Bounds are read from the schema, so changing a
+//! stated range without changing the check (or the other way round) fails
+//! here; a newly ranged field without a slot in the template below fails
+//! too. Limits stated only in words (a lower bound of 1 minute, a solar
+//! capacity factor below 0.45) have rows of their own in `WORDS`. (The unit
+//! limit, a relation between fields and the horizon, is tested by
+//! `tests/bad/domain-programme-units*.ron` and the grid's own tests.)
+
+use serde_json::Value;
+use stack::Scenario;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// A scenario with one slot `{Def.field}` for every ranged field; each slot's
+/// value in the file is `DEFAULTS`. Grid build-out is solar (no forced
+/// outages), so unit sizes at their bounds do not meet the unit limit.
+const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_years: {Scenario.horizon_years},
+    settings: (sample_every_months: {Settings.sample_every_months}, install_delay_days: {Settings.install_delay_days}),
+    grid: (dispatch_interval_hours: {Grid.dispatch_interval_hours}, scarcity_price_usd_per_mwh: {Grid.scarcity_price_usd_per_mwh},
+        drought_processes: [(region: "home", rate_per_year: {DroughtProcess.rate_per_year}, days: Exp(mean: 20), depth: Beta(alpha: 2, beta: 5))]),
+    regions: [
+        (name: "home", demand_avg_mw: {Region.demand_avg_mw}, household_share: {Region.household_share},
+         daily_amplitude: {Region.daily_amplitude}, peak_hour: {Region.peak_hour}, seasonal_amplitude: {Region.seasonal_amplitude},
+         peak_day_of_year: {Region.peak_day_of_year}, storage_mw: {Region.storage_mw}, storage_mwh: {Region.storage_mwh},
+         storage_round_trip_efficiency: {Region.storage_round_trip_efficiency}, interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
+        (name: "away", demand_avg_mw: 100),
+    ],
+    plants: [
+        (name: "home-gas", region: "home", technology: Gas, installed_mw: {Plant.installed_mw},
+         marginal_cost_usd_per_mwh: {Plant.marginal_cost_usd_per_mwh}, emissions_t_per_mwh: {Plant.emissions_t_per_mwh},
+         unit_size_mw: {Plant.unit_size_mw}, failures_per_unit_year: {Plant.failures_per_unit_year},
+         retire_date: "2030-01-01", retire_mw: {Plant.retire_mw}),
+        (name: "home-sun", region: "home", technology: Solar, installed_mw: 100, capacity_factor: {Plant.capacity_factor}),
+    ],
+    links: [ (name: "tie", from: "home", to: "away", capacity_mw: {Link.capacity_mw}, loss_fraction: {Link.loss_fraction}) ],
+    grid_projects: [ (name: "gp", region: "home", technology: Solar, mw: {GridProject.mw}, start: "2025-01-01",
+        lead_time_years: Const(value: 1), cancel_probability: {GridProject.cancel_probability}) ],
+    programmes: [ (name: "prog", region: "home", technology: Solar, mw_per_year: 100) ],
+    droughts: [ (name: "dry", region: "home", start: "2026-06-01", days: 30, depth: {Drought.depth}) ],
+    chips: (production_step_days: {Chips.production_step_days}, wafer_diameter_mm: {Chips.wafer_diameter_mm},
+        tools: (inventory_at_start: {Tools.inventory_at_start}, failures_per_tool_year: {Tools.failures_per_tool_year}),
+        hbm: (stockpile_stacks: {Hbm.stockpile_stacks}), packaging_units_per_month: 1000),
+    designs: [ (name: "chip", die_area_mm2: {Design.die_area_mm2}, dies_per_chip: {Design.dies_per_chip},
+        peak_flop_s: {Design.peak_flop_s}, power_w: {Design.power_w}, hbm_stacks: {Design.hbm_stacks}, node: "7nm",
+        unit_price_usd: {Design.unit_price_usd}) ],
+    fabs: [ (name: "fab", region: "home", node: "7nm", capacity_wafers_per_month: {Fab.capacity_wafers_per_month},
+        ramp_months: {Fab.ramp_months}, cycle_time_weeks: {Fab.cycle_time_weeks}, yield_initial: {Fab.yield_initial},
+        yield_ceiling: {Fab.yield_ceiling}, yield_learning_wafers: {Fab.yield_learning_wafers}, power_mw: {Fab.power_mw},
+        base_power_fraction: {Fab.base_power_fraction}, products: [(design: "chip", share: {Product.share})],
+        tools_per_kwpm: {Fab.tools_per_kwpm}, tools_at_opening: {Fab.tools_at_opening},
+        scrap_below_served_fraction: {Fab.scrap_below_served_fraction}, scrap_share_of_in_process: {Fab.scrap_share_of_in_process}) ],
+    fab_projects: [ (name: "fp", fab: "fab", kind: Expansion(added_wafers_per_month: {Expansion.added_wafers_per_month}),
+        start: "2025-06-01", lead_time_years: Const(value: 1)) ],
+    imports: [ (name: "imp", design: "chip", units_per_month: 100) ],
+    die_banks: [ (name: "bank", design: "chip", dies: {DieBank.dies}) ],
+    labs: [ (name: "lab", open_share: {Lab.open_share}, initial_target_run_flop: {Lab.initial_target_run_flop},
+        compute_growth_per_year: {Lab.compute_growth_per_year},
+        sites: [(region: "home", pue: {Site.pue}, overhead_w_per_chip: {Site.overhead_w_per_chip}, connected_mw: {Site.connected_mw},
+            connection_headroom_share: {Site.connection_headroom_share})],
+        fleet: [(design: "chip", count: {Fleet.count})],
+        mfu: {Lab.mfu}, max_run_duration_days: {Lab.max_run_duration_days}, checkpoint_interval_hours: {Lab.checkpoint_interval_hours},
+        chip_failure_rate_per_hour: {Lab.chip_failure_rate_per_hour}, restart_overhead_hours: {Lab.restart_overhead_hours},
+        efficiency_halving_months: {Lab.efficiency_halving_months}, initial_efficiency_multiplier: {Lab.initial_efficiency_multiplier},
+        spillover_catch_up_share: {Lab.spillover_catch_up_share}, spillover_delay_months: {Lab.spillover_delay_months},
+        min_run_share_of_target: {Lab.min_run_share_of_target}) ],
+    ecosystem: (closed_release_spillover_share: {Ecosystem.closed_release_spillover_share},
+        inference_max_share_of_chips: {Ecosystem.inference_max_share_of_chips}, open_adoption_speedup: {Ecosystem.open_adoption_speedup}),
+)"#;
+
+/// Values of the slots when they are not under test.
+const DEFAULTS: &[(&str, &str)] = &[
+    ("Scenario.horizon_years", "2"),
+    ("Settings.sample_every_months", "1"),
+    ("Settings.install_delay_days", "30"),
+    ("Grid.dispatch_interval_hours", "1"),
+    ("Grid.scarcity_price_usd_per_mwh", "5000"),
+    ("DroughtProcess.rate_per_year", "0.2"),
+    ("Region.demand_avg_mw", "1000"),
+    ("Region.household_share", "0.3"),
+    ("Region.daily_amplitude", "0.15"),
+    ("Region.peak_hour", "19"),
+    ("Region.seasonal_amplitude", "0.1"),
+    ("Region.peak_day_of_year", "196"),
+    ("Region.storage_mw", "100"),
+    ("Region.storage_mwh", "400"),
+    ("Region.storage_round_trip_efficiency", "0.85"),
+    ("Region.interconnection_mw_per_year", "10000"),
+    ("Plant.installed_mw", "500"),
+    ("Plant.marginal_cost_usd_per_mwh", "45"),
+    ("Plant.emissions_t_per_mwh", "0.49"),
+    ("Plant.unit_size_mw", "100"),
+    ("Plant.failures_per_unit_year", "6"),
+    ("Plant.retire_mw", "100"),
+    ("Plant.capacity_factor", "0.2"),
+    ("Link.capacity_mw", "500"),
+    ("Link.loss_fraction", "0.03"),
+    ("GridProject.mw", "100"),
+    ("GridProject.cancel_probability", "0.1"),
+    ("Drought.depth", "0.3"),
+    ("Chips.production_step_days", "7"),
+    ("Chips.wafer_diameter_mm", "300"),
+    ("Tools.inventory_at_start", "10"),
+    ("Tools.failures_per_tool_year", "4"),
+    ("Hbm.stockpile_stacks", "1000"),
+    ("Design.die_area_mm2", "600"),
+    ("Design.dies_per_chip", "1"),
+    ("Design.peak_flop_s", "1e15"),
+    ("Design.power_w", "700"),
+    ("Design.hbm_stacks", "4"),
+    ("Design.unit_price_usd", "20000"),
+    ("Fab.capacity_wafers_per_month", "5000"),
+    ("Fab.ramp_months", "12"),
+    ("Fab.cycle_time_weeks", "13"),
+    ("Fab.yield_initial", "0"),
+    ("Fab.yield_ceiling", "1"),
+    ("Fab.yield_learning_wafers", "50000"),
+    ("Fab.power_mw", "100"),
+    ("Fab.base_power_fraction", "0.5"),
+    ("Product.share", "1"),
+    ("Fab.tools_per_kwpm", "2"),
+    ("Fab.tools_at_opening", "10"),
+    ("Fab.scrap_below_served_fraction", "0.9"),
+    ("Fab.scrap_share_of_in_process", "0.1"),
+    ("Expansion.added_wafers_per_month", "1000"),
+    ("DieBank.dies", "1000"),
+    ("Lab.open_share", "1"),
+    ("Lab.initial_target_run_flop", "1e24"),
+    ("Lab.compute_growth_per_year", "3"),
+    ("Site.pue", "1.2"),
+    ("Site.overhead_w_per_chip", "700"),
+    ("Site.connected_mw", "10"),
+    ("Site.connection_headroom_share", "0.5"),
+    ("Fleet.count", "1000"),
+    ("Lab.mfu", "0.4"),
+    ("Lab.max_run_duration_days", "180"),
+    ("Lab.checkpoint_interval_hours", "0.5"),
+    ("Lab.chip_failure_rate_per_hour", "2e-5"),
+    ("Lab.restart_overhead_hours", "0.2"),
+    ("Lab.efficiency_halving_months", "8"),
+    ("Lab.initial_efficiency_multiplier", "1"),
+    ("Lab.spillover_catch_up_share", "0.5"),
+    ("Lab.spillover_delay_months", "3"),
+    ("Lab.min_run_share_of_target", "0.25"),
+    ("Ecosystem.closed_release_spillover_share", "0"),
+    ("Ecosystem.inference_max_share_of_chips", "0.3"),
+    ("Ecosystem.open_adoption_speedup", "2"),
+];
+
+/// Limits stated in words (the range column cannot say them, or says
+/// less): (slot, values that load, values refused).
+const WORDS: &[(&str, &[&str], &[&str])] = &[
+    // 1 minute to 24 hours.
+    (
+        "Grid.dispatch_interval_hours",
+        &["0.0166667", "24"],
+        &["0.0165", "24.001"],
+    ),
+    // 1 hour to 92 days.
+    (
+        "Chips.production_step_days",
+        &["0.0416667", "92"],
+        &["0.041", "92.001"],
+    ),
+    // 1 day to 2 years.
+    (
+        "Fab.cycle_time_weeks",
+        &["0.142858", "104.357"],
+        &["0.142", "104.36"],
+    ),
+    // 1 second to 100,000 hours.
+    (
+        "Lab.checkpoint_interval_hours",
+        &["0.000278", "1e5"],
+        &["0.000277", "100000.1"],
+    ),
+    // Solar: (0, 0.45).
+    ("Plant.capacity_factor", &["0.0001", "0.449"], &["0", "0.45"]),
+    ("Design.peak_flop_s", &["1e18"], &["1.001e18"]),
+    (
+        "Lab.initial_target_run_flop",
+        &["1", "1e40"],
+        &["0.999", "1.001e40"],
+    ),
+    (
+        "Lab.initial_efficiency_multiplier",
+        &["1e-30", "1e30"],
+        &["0.999e-30", "1.001e30"],
+    ),
+];
+
+fn scenario_with(slot: &str, value: &str) -> Result<Scenario, String> {
+    let mut text = TEMPLATE.to_owned();
+    for (key, default) in DEFAULTS {
+        let v = if *key == slot { value } else { default };
+        text = text.replace(&format!("{{{key}}}"), v);
+    }
+    assert!(
+        !text.contains("{Scenario") && !text.contains("{Lab."),
+        "a slot has no default"
+    );
+    let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limits.ron");
+    Scenario::from_text(&name, &text).map_err(|e| e.to_string())
+}
+
+/// A bound of a field's schema: (minimum, exclusive, maximum, integer).
+struct Bounds {
+    min: Option<f64>,
+    exclusive_min: bool,
+    max: Option<f64>,
+    integer: bool,
+}
+
+fn bounds(field: &Value, root: &Value) -> Bounds {
+    let mut s = field;
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
+        if let Some(x) = any
+            .iter()
+            .find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
+        {
+            s = x;
+        }
+    }
+    if let Some(r) = s.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/$defs/");
+        s = &root["$defs"][name];
+    }
+    let num = |k: &str| s.get(k).and_then(Value::as_f64);
+    let is_int = match s.get("type") {
+        Some(Value::String(t)) => t == "integer",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    };
+    Bounds {
+        min: num("minimum").or(num("exclusiveMinimum")),
+        exclusive_min: num("exclusiveMinimum").is_some(),
+        max: num("maximum"),
+        integer: is_int,
+    }
+}
+
+/// Every field of the format whose schema states a bound beyond its kind's
+/// plain `≥ 0` / `> 0` (an upper bound, or a lower bound other than 0), by
+/// `Def.field` (enum variants' fields by variant name).
+fn ranged_fields() -> BTreeMap<String, Bounds> {
+    let root = stack::reference::scenario_schema();
+    let mut objects: Vec<(String, &Value)> = vec![("Scenario".into(), &root)];
+    for (name, def) in root["$defs"].as_object().expect("defs") {
+        objects.push((name.clone(), def));
+        for variant in def.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
+            if let Some((tag, inner)) = variant
+                .get("properties")
+                .and_then(Value::as_object)
+                .and_then(|p| p.iter().next())
+            {
+                objects.push((tag.clone(), inner));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (name, obj) in objects {
+        let Some(props) = obj.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        for (field, schema) in props {
+            let b = bounds(schema, &root);
+            let plain_lower = b.min.is_none_or(|m| m == 0.0);
+            let plain_int = b.integer && b.max.is_none();
+            if (b.max.is_some() || !plain_lower) && !plain_int {
+                out.insert(format!("{name}.{field}"), b);
+            }
+        }
+    }
+    out
+}
+
+fn fmt(v: f64, integer: bool) -> String {
+    if integer {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:e}")
+    }
+}
+
+#[test]
+fn the_template_loads() {
+    if let Err(e) = scenario_with("", "") {
+        panic!("the template does not load: {e}");
+    }
+}
+
+#[test]
+fn every_stated_range_is_the_range_the_loader_enforces() {
+    let defaults: BTreeMap<&str, &str> = DEFAULTS.iter().copied().collect();
+    let mut failures = Vec::new();
+    let check = |failures: &mut Vec<String>, slot: &str, inside: &[String], outside: &[String]| {
+        for v in inside {
+            if let Err(e) = scenario_with(slot, v) {
+                failures.push(format!("{slot} = {v} should load, but: {e}"));
+            }
+        }
+        for v in outside {
+            if scenario_with(slot, v).is_ok() {
+                failures.push(format!("{slot} = {v} should be refused, but loads"));
+            }
+        }
+    };
+    let ranged = ranged_fields();
+    for (slot, b) in &ranged {
+        if !defaults.contains_key(slot.as_str()) {
+            failures.push(format!("{slot} states a range but has no slot in the template"));
+            continue;
+        }
+        if WORDS.iter().any(|(s, ..)| s == slot) {
+            continue; // its lower bound is in words: tested below
+        }
+        let step = |v: f64| {
+            if b.integer {
+                1.0
+            } else {
+                (v.abs() * 1e-6).max(1e-9)
+            }
+        };
+        let (mut inside, mut outside) = (Vec::new(), Vec::new());
+        if let Some(lo) = b.min {
+            if b.exclusive_min {
+                inside.push(fmt(lo + step(lo).max(1e-6), b.integer));
+                outside.push(fmt(lo, b.integer));
+            } else {
+                inside.push(fmt(lo, b.integer));
+                outside.push(fmt(lo - step(lo), b.integer));
+            }
+        }
+        if let Some(hi) = b.max {
+            inside.push(fmt(hi, b.integer));
+            outside.push(fmt(hi + step(hi), b.integer));
+        }
+        check(&mut failures, slot, &inside, &outside);
+    }
+    for (slot, inside, outside) in WORDS {
+        let own = |vs: &[&str]| vs.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+        check(&mut failures, slot, &own(inside), &own(outside));
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(ranged.len() > 40, "only {} ranged fields found", ranged.len());
+}
