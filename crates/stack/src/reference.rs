@@ -1069,9 +1069,11 @@ variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 The *default* column gives the value a field takes when it is left out;
 **required** fields have none. A valid scenario declares at least `name`,
-`start`, `horizon_years`, one region, one lab and one accelerator design
-(the supply chain cannot be built without one). Names are unique within a
-list. A file may be at most {} MiB, a list at most
+`start`, `horizon_years`, one region and one lab; everything else has a
+default (no `designs`: a world without accelerators; a lab without
+`sites`: one site in the first region). Names are unique within a list,
+1–64 letters, digits, `-` or `_`, and `national` and `world` are reserved
+(output rows of those entities are totals). A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
 more than `settings.max_events` events.
 

@@ -22,8 +22,9 @@ use std::collections::BTreeMap;
 
 /// A complete scenario: when, how long, and the three domains' entities.
 /// A valid scenario declares at least `name`, `start`, `horizon_years`, one
-/// region, one lab and one accelerator design (the supply chain cannot be
-/// built without a design).
+/// region and one lab; every other field has a documented default (no
+/// `designs`: a world without accelerators; a lab without `sites`: one site
+/// in the first region).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Scenario")]

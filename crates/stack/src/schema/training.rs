@@ -44,6 +44,19 @@ pub struct SiteData {
     pub connection_headroom_share: NonNeg,
 }
 
+impl SiteData {
+    /// A site in `region` with every other field at its default.
+    pub fn in_region(region: &str) -> SiteData {
+        SiteData {
+            region: region.to_string(),
+            pue: d_pue(),
+            overhead_w_per_chip: d_overhead(),
+            connected_mw: NonNeg(0.0),
+            connection_headroom_share: d_headroom(),
+        }
+    }
+}
+
 fn d_pue() -> Positive {
     Positive(site_default().pue)
 }
@@ -91,8 +104,11 @@ pub struct LabData {
     /// path, every value ≥ 0). Default: 1e9.
     #[serde(default = "d_budget")]
     pub budget_usd_per_year: Series,
-    /// Sites where it can build clusters: at least one, each region at most once.
-    pub sites: Vec<SiteData>,
+    /// Sites where it can build clusters: at least one, each region at most
+    /// once. Default: one site in the first region, with every site field
+    /// at its default (so no grid connection at the start).
+    #[serde(default)]
+    pub sites: Option<Vec<SiteData>>,
     /// Accelerators owned at the start.
     #[serde(default)]
     pub fleet: Vec<FleetData>,
@@ -260,11 +276,19 @@ pub fn to_config(
 ) -> Result<TrainingConfig, ScenarioError> {
     let mut out = Vec::new();
     for l in labs {
-        if l.sites.is_empty() {
+        let default_site;
+        let lab_sites = match &l.sites {
+            Some(written) => written.as_slice(),
+            None => {
+                default_site = [SiteData::in_region(regions.first().copied().unwrap_or_default())];
+                &default_site[..]
+            }
+        };
+        if lab_sites.is_empty() {
             return Err(ctx.err("labs", &l.name, "sites", "a lab needs at least one site"));
         }
         let mut sites = Vec::new();
-        for s in &l.sites {
+        for s in lab_sites {
             ctx.check_ref(
                 ("labs", &l.name, "sites"),
                 &s.region,
