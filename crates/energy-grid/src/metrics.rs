@@ -178,10 +178,11 @@ impl Grid {
         emit("energy.ai_curtailed_mwh_total", t.ai_curtailed_mwh);
         emit("energy.spill_mwh_total", t.spill_mwh);
         let groups = || self.groups.iter().zip(&self.hot);
-        let generation: f64 = groups().map(|(g, h)| g.total_mwh + h.period_mwh).sum();
-        let emissions: f64 = groups()
-            .map(|(g, h)| (g.total_mwh + h.period_mwh) * g.emissions_t_per_mwh)
-            .sum();
+        // Folded from +0 (`sum` of nothing is −0, printed "-0.0" for a grid without plants).
+        let generation = groups().fold(0.0, |a, (g, h)| a + (g.total_mwh + h.period_mwh));
+        let emissions = groups().fold(0.0, |a, (g, h)| {
+            a + (g.total_mwh + h.period_mwh) * g.emissions_t_per_mwh
+        });
         emit("energy.generation_mwh_total", generation);
         emit("energy.emissions_t_total", emissions);
         emit("energy.peak_shortfall_mw", t.peak_shortfall_mw);
