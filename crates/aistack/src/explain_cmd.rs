@@ -70,9 +70,13 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// of each year. A run's bound is decided when the lab plans it (see
 /// docs/model.md, "What bound a run"): *power* if the lab's chips could have
 /// run it had they all been powered; *chips* if the money was there but the
-/// chips were not (then the supply chain's binding input that year says which
-/// input held chips back); *budget* if buying the missing chips would cost more
-/// than a year of budget; *none* if the run reached the lab's own target.
+/// chips were not, or the lab's earlier orders were still unfilled (then the
+/// supply chain's binding input that year says which input held chips back);
+/// *budget* if the lab's orders were being filled and buying the missing chips
+/// would cost more than a year of budget; *failures* if the lab's powered
+/// chips would have reached the target but for the work expected to be lost
+/// to hardware failures and restarts; *none* if the run reached the lab's own
+/// target.
 pub fn explain(dir: &Path) -> Result<()> {
     let summary = read_summary(dir)?;
     let series = RunSeries::read(dir)?;
@@ -133,8 +137,15 @@ pub fn explain(dir: &Path) -> Result<()> {
         .iter()
         .map(|p| p.1)
         .sum::<f64>();
+    // Outputs written before this metric existed have none: 0 (not −0).
+    let failure_days = series
+        .get("training.limited_failures_days")
+        .iter()
+        .map(|p| p.1)
+        .sum::<f64>()
+        + 0.0;
     println!(
-        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}."
+        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
     );
     Ok(())
 }

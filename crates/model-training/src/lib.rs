@@ -34,11 +34,12 @@ mod progress;
 mod release;
 mod run;
 mod training;
+mod window;
 
 pub use config::{InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
 pub use progress::capability_from_effective_flop;
 pub use release::{Release, months_behind_frontier};
-pub use run::{CompletedRun, RunBound};
+pub use run::{CompletedRun, RunBound, expected_goodput};
 pub use training::Training;
 
 use scheduler::ScheduleError;

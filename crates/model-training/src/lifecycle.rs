@@ -5,10 +5,10 @@
 
 use crate::progress::capability_from_effective_flop;
 use crate::release::{Release, is_open, months_behind_frontier};
-use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1};
-use crate::training::Training;
+use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1, expected_goodput};
+use crate::training::{Lab, Training};
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Duration, EventKey, SECS_PER_DAY, ScheduleError, SimTime};
+use scheduler::{Agenda, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime};
 
 /// Schedules `event` at `at`, moving the event behind `key` if it is live;
 /// `at = None` cancels it.
@@ -33,6 +33,61 @@ fn set_event(
     }
     *key = Some(agenda.schedule_at(at, event)?);
     Ok(())
+}
+
+/// What a lab can do in a planned duration, FLOP kept.
+struct PlanCapacity {
+    /// At the power share of the last day, after expected failure losses.
+    capacity_flop: f64,
+    /// The same without failure losses.
+    capacity_no_failures_flop: f64,
+    /// Every installed accelerator powered, after expected failure losses.
+    full_capacity_flop: f64,
+    /// Expected goodput with every installed accelerator training.
+    full_goodput: f64,
+    /// The lab's inference share of its installed peak FLOP/s now.
+    inference_share: f64,
+}
+
+/// The lab's capacity over `duration_s` from now: its full training rate
+/// (every installed accelerator powered, minus inference) × the share of it
+/// the grid's power allowed on average over the last day (not the share of
+/// this instant, which depends on the hour) × the expected goodput of its
+/// failure process ([`expected_goodput`]).
+fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64) -> PlanCapacity {
+    let rate = &lab.rate;
+    let share_now = if rate.train_full_eff_flop_s > 0.0 {
+        (rate.train_eff_flop_s / rate.train_full_eff_flop_s).clamp(0.0, 1.0)
+    } else {
+        1.0
+    };
+    let power_share = lab.power_share.mean(now.0).unwrap_or(share_now).clamp(0.0, 1.0);
+    let per_h = lab.cfg.chip_failure_rate_per_hour;
+    let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
+    let restart_h = lab
+        .restart
+        .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
+    let goodput = expected_goodput(rate.train_full_chips * power_share * per_h, ckpt_h, restart_h);
+    let full_goodput = expected_goodput(rate.train_full_chips * per_h, ckpt_h, restart_h);
+    let no_failures = rate.train_full_eff_flop_s * power_share * duration_s;
+    let inference_share = lab.adoption.share_at(now);
+    PlanCapacity {
+        capacity_flop: no_failures * goodput,
+        capacity_no_failures_flop: no_failures,
+        full_capacity_flop: rate.train_full_eff_flop_s * duration_s * full_goodput,
+        full_goodput,
+        inference_share,
+    }
+}
+
+/// Whether the lab's orders are being filled: what it ordered and was not
+/// yet charged for is at most its last order (placed this month) plus, per
+/// order, the residue below one unit price that a supplier writes off when
+/// it closes an order.
+fn orders_filled(lab: &Lab) -> bool {
+    let open = lab.ordered_usd - lab.charged_usd;
+    let write_offs = lab.orders_placed as f64 * lab.max_unit_price_usd;
+    open <= lab.last_order_usd + write_offs + 1e-6 * lab.ordered_usd.max(1.0)
 }
 
 impl Training {
@@ -62,19 +117,29 @@ impl Training {
         let duration_s =
             (months * SECS_PER_MONTH as f64).min(lab.cfg.max_run_duration_days * SECS_PER_DAY as f64);
         let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
-        let capacity = lab.rate.train_eff_flop_s * duration_s;
-        let full_capacity = lab.rate.train_full_eff_flop_s * duration_s;
+        let plan = plan_capacity(lab, now, duration_s);
+        let capacity = plan.capacity_flop;
         let bound = if capacity >= target {
             RunBound::Target
-        } else if full_capacity >= target {
+        } else if plan.capacity_no_failures_flop >= target {
+            RunBound::Failures
+        } else if plan.full_capacity_flop >= target {
             RunBound::Power
         } else {
-            // Missing peak FLOP/s at full power, priced at the last delivery,
-            // against a year of the chip budget (budget minus electricity).
-            let missing = (target - full_capacity) / (duration_s * lab.cfg.mfu);
+            // Missing peak FLOP/s at full power (after inference and the
+            // expected failure losses), priced at the last delivery, against
+            // a year of the chip budget (budget minus electricity). Money is
+            // short only if the lab's orders are being filled: with earlier
+            // orders still open, more money buys no chips sooner.
+            let per_peak = duration_s * lab.cfg.mfu * (1.0 - plan.inference_share) * plan.full_goodput;
+            let missing = if per_peak > 0.0 {
+                (target - plan.full_capacity_flop) / per_peak
+            } else {
+                f64::INFINITY
+            };
             let chip_budget = lab.cfg.budget_usd_per_year.at(now) - 12.0 * lab.last_month_electricity_usd;
             match lab.usd_per_peak_flop_s {
-                Some(price) if missing * price > chip_budget => RunBound::Budget,
+                Some(price) if missing * price > chip_budget && orders_filled(lab) => RunBound::Budget,
                 _ => RunBound::Chips,
             }
         };
@@ -186,6 +251,7 @@ impl Training {
             bound: run.bound,
             limited_power_days: run.power_limited_s / SECS_PER_DAY as f64,
             restart_days: run.restart_down_s / SECS_PER_DAY as f64,
+            limited_failures_days: run.failures_limited_s / SECS_PER_DAY as f64,
         };
         // Release.
         let number = lab.releases;

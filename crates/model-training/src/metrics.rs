@@ -30,9 +30,14 @@ pub(crate) struct Flows {
     pub inference_peak_s: f64,
     pub integrated_flop: f64,
     pub lost_flop: f64,
+    /// ∫ effective training FLOP/s dt while a run was in progress (up,
+    /// restarting or paused), FLOP: what the powered training chips could
+    /// have computed.
+    pub train_capacity_flop: f64,
     pub limited_power_s: f64,
     pub limited_chips_s: f64,
     pub limited_budget_s: f64,
+    pub limited_failures_s: f64,
     pub releases_open: u64,
     pub releases_closed: u64,
 }
@@ -49,9 +54,11 @@ impl Flows {
         self.inference_peak_s += o.inference_peak_s;
         self.integrated_flop += o.integrated_flop;
         self.lost_flop += o.lost_flop;
+        self.train_capacity_flop += o.train_capacity_flop;
         self.limited_power_s += o.limited_power_s;
         self.limited_chips_s += o.limited_chips_s;
         self.limited_budget_s += o.limited_budget_s;
+        self.limited_failures_s += o.limited_failures_s;
         self.releases_open += o.releases_open;
         self.releases_closed += o.releases_closed;
     }
@@ -115,14 +122,19 @@ impl Training {
     /// most recent lab), `training.accelerators_installed`,
     /// `training.installed_flop_s` (peak), `training.training_flop_s`
     /// (effective training FLOP/s now), `training.utilisation` (share of
-    /// installed peak FLOP/s that was powered and training or serving),
+    /// installed peak FLOP/s that was powered and training or serving,
+    /// counting work later lost to failures), `training.goodput_share`
+    /// (FLOP kept ÷ FLOP the powered training accelerators could have
+    /// computed while a run was in progress: failures and restarts are what
+    /// it loses; 0 with no run),
     /// `training.share_lost_power` (share of installed peak left unpowered),
     /// `training.share_lost_failures` (FLOP redone after failures ÷ FLOP
     /// computed), `training.inference_flop_s` (time-average peak FLOP/s
     /// serving inference), `training.energy_mwh`, `training.spend_usd`
     /// (electricity + accelerators delivered), `training.efficiency_multiplier`,
     /// and the constraint accounting `training.limited_power_days`,
-    /// `training.limited_chips_days`, `training.limited_budget_days` (flows;
+    /// `training.limited_chips_days`, `training.limited_budget_days`,
+    /// `training.limited_failures_days` (flows;
     /// definitions in `docs/model/model-training.md`).
     pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         for li in 0..self.labs.len() {
@@ -193,7 +205,8 @@ impl Training {
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
     /// `training.failures_total`, and with a calendar, per year of completion,
     /// `training.largest_run_flop_year_<YYYY>` and
-    /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips, 3 budget).
+    /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips,
+    /// 3 budget, 4 failures).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
         emit(
@@ -261,6 +274,11 @@ fn emit_lab(emit: &mut dyn FnMut(&str, &str, f64), name: &str, f: &Flows, larges
         ratio(f.lost_flop, f.integrated_flop),
     );
     emit(
+        "training.goodput_share",
+        name,
+        ratio(f.integrated_flop - f.lost_flop, f.train_capacity_flop).clamp(0.0, 1.0),
+    );
+    emit(
         "training.inference_flop_s",
         name,
         ratio(f.inference_peak_s, f.span_s),
@@ -270,4 +288,5 @@ fn emit_lab(emit: &mut dyn FnMut(&str, &str, f64), name: &str, f: &Flows, larges
     emit("training.limited_power_days", name, f.limited_power_s / day);
     emit("training.limited_chips_days", name, f.limited_chips_s / day);
     emit("training.limited_budget_days", name, f.limited_budget_s / day);
+    emit("training.limited_failures_days", name, f.limited_failures_s / day);
 }

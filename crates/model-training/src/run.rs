@@ -224,31 +224,68 @@ pub enum RunBound {
     /// Power: with every installed accelerator powered, the target would fit.
     Power,
     /// Chips: even fully powered, the installed accelerators fall short, and
-    /// a year of the lab's chip budget would buy the missing ones.
+    /// either a year of the lab's chip budget would buy the missing ones or
+    /// the lab's earlier orders are still unfilled (more money would not
+    /// bring chips sooner).
     Chips,
-    /// Budget: the missing accelerators cost more than a year of the chip budget.
+    /// Budget: the lab's orders are filled, and the missing accelerators
+    /// cost more than a year of its chip budget.
     Budget,
+    /// Failures: at the power the lab has, the target would fit in the
+    /// planned duration without the work expected to be lost to hardware
+    /// failures and restarts ([`expected_goodput`]).
+    Failures,
 }
 
 impl RunBound {
-    /// A numeric code for tables: 0 target, 1 power, 2 chips, 3 budget.
+    /// A numeric code for tables: 0 target, 1 power, 2 chips, 3 budget, 4 failures.
     pub fn code(self) -> f64 {
         match self {
             RunBound::Target => 0.0,
             RunBound::Power => 1.0,
             RunBound::Chips => 2.0,
             RunBound::Budget => 3.0,
+            RunBound::Failures => 4.0,
         }
     }
-    /// A lower-case name: `target`, `power`, `chips`, `budget`.
+    /// A lower-case name: `target`, `power`, `chips`, `budget`, `failures`.
     pub fn name(self) -> &'static str {
         match self {
             RunBound::Target => "target",
             RunBound::Power => "power",
             RunBound::Chips => "chips",
             RunBound::Budget => "budget",
+            RunBound::Failures => "failures",
         }
     }
+}
+
+/// The long-run share of a run's up-and-restarting time that ends as kept
+/// work, for a cluster failing at `lambda_per_h` failures per hour (> 0
+/// while it runs), checkpointing every `checkpoint_h` hours of wall-clock
+/// time since it (re)started and down `restart_h` hours after each failure.
+///
+/// By renewal over failure cycles (uptime `X ~ Exp(λ)`, kept work
+/// `τ·⌊X/τ⌋`, then the restart):
+///
+/// ```text
+/// g = [λτ·e^(−λτ) / (1 − e^(−λτ))] / (1 + λR)
+/// ```
+///
+/// which is 1 without failures and → `(1 − λτ/2)/(1 + λR)` when `λτ ≪ 1`.
+/// Inputs are clamped at 0; the result lies in [0, 1].
+pub fn expected_goodput(lambda_per_h: f64, checkpoint_h: f64, restart_h: f64) -> f64 {
+    let lambda = lambda_per_h.max(0.0);
+    if lambda == 0.0 || !lambda.is_finite() {
+        return if lambda == 0.0 { 1.0 } else { 0.0 };
+    }
+    let x = lambda * checkpoint_h.max(0.0);
+    let kept = if x < 1e-12 {
+        1.0 - x / 2.0
+    } else {
+        x * (-x).exp() / -(-x).exp_m1()
+    };
+    (kept / (1.0 + lambda * restart_h.max(0.0))).clamp(0.0, 1.0)
 }
 
 /// A run in progress.
@@ -284,6 +321,8 @@ pub(crate) struct Run {
     pub depreciation_usd: f64,
     pub power_limited_s: f64,
     pub restart_down_s: f64,
+    /// Seconds lost to failures (restarts plus lost work ÷ rate).
+    pub failures_limited_s: f64,
 }
 
 impl Run {
@@ -310,6 +349,7 @@ impl Run {
             depreciation_usd: 0.0,
             power_limited_s: 0.0,
             restart_down_s: 0.0,
+            failures_limited_s: 0.0,
         }
     }
 
@@ -600,6 +640,9 @@ pub struct CompletedRun {
     pub limited_power_days: f64,
     /// Days the run was down restarting after failures.
     pub restart_days: f64,
+    /// Days lost to failures: the restart days plus the time the run's
+    /// rate took to compute the work lost to failures (Σ lost FLOP ÷ rate).
+    pub limited_failures_days: f64,
 }
 
 #[cfg(test)]

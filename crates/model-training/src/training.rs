@@ -14,8 +14,9 @@ use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
 use crate::release::Release;
 use crate::run::{CompletedRun, FailureProcess, Hazards, Run, RunBound, exp1};
+use crate::window::TrailingMean;
 use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
-use scheduler::{Agenda, Duration, RngStreams, SECS_PER_HOUR, SimTime, StreamRng};
+use scheduler::{Agenda, Duration, RngStreams, SECS_PER_DAY, SECS_PER_HOUR, SimTime, StreamRng};
 
 /// A lab's current rates, summed over its sites.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,6 +27,8 @@ pub(crate) struct LabRate {
     pub train_full_eff_flop_s: f64,
     /// Accelerators training now (they can fail).
     pub train_chips: f64,
+    /// Accelerators that would train if every installed one were powered.
+    pub train_full_chips: f64,
 }
 
 /// One lab's state.
@@ -54,6 +57,20 @@ pub(crate) struct Lab {
     pub rate: LabRate,
     /// Price of the last accelerators delivered, USD per peak FLOP/s.
     pub usd_per_peak_flop_s: Option<f64>,
+    /// The lab's order book as it sees it: every order it placed, USD.
+    pub ordered_usd: f64,
+    /// Accelerators charged to the lab at delivery, USD.
+    pub charged_usd: f64,
+    /// The last order placed, USD.
+    pub last_order_usd: f64,
+    /// Orders placed so far.
+    pub orders_placed: u64,
+    /// The highest unit price charged so far, USD per accelerator (bounds
+    /// the residue the supplier writes off when it closes an order).
+    pub max_unit_price_usd: f64,
+    /// Share of the full training rate the lab's power allowed, over the
+    /// last day (see [`Lab::power_share`]).
+    pub power_share: TrailingMean,
     pub month_electricity_usd: f64,
     pub last_month_electricity_usd: f64,
     pub flows: Flows,
@@ -115,6 +132,12 @@ impl Training {
                 last_update: SimTime::ZERO,
                 rate: LabRate::default(),
                 usd_per_peak_flop_s: None,
+                ordered_usd: 0.0,
+                charged_usd: 0.0,
+                last_order_usd: 0.0,
+                orders_placed: 0,
+                max_unit_price_usd: 0.0,
+                power_share: TrailingMean::new(SECS_PER_DAY),
                 month_electricity_usd: 0.0,
                 last_month_electricity_usd: 0.0,
                 flows: Flows::default(),
@@ -264,9 +287,51 @@ impl Training {
             .ok_or(TrainingError::UnknownSite(site.index()))
     }
 
-    /// The chip supplier delivers `batch` to `lab`: it is installed at the
-    /// lab's site with the most unused grid connection (the first on ties).
+    /// The chip supplier delivers `batch` to `lab` and it is installed at
+    /// once: [`Training::accelerators_charged`] then
+    /// [`Training::install_accelerators`].
     pub fn accelerators_delivered(
+        &mut self,
+        lab: LabId,
+        batch: ChipBatch,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        self.accelerators_charged(lab, &batch, agenda.now())?;
+        self.install_accelerators(lab, batch, agenda, signals)
+    }
+
+    /// The chip supplier delivers `batch` to `lab` now: the lab pays
+    /// `count × unit_price_usd` (spend is booked at delivery, so spend =
+    /// electricity + delivered chips even for chips not yet installed), and
+    /// its orders are that much closer to filled. The chips are installed
+    /// later by [`Training::install_accelerators`] (the wiring's install
+    /// delay).
+    pub fn accelerators_charged(
+        &mut self,
+        lab: LabId,
+        batch: &ChipBatch,
+        now: SimTime,
+    ) -> Result<(), TrainingError> {
+        let li = lab_index(&self.labs, lab)?;
+        validate_batch(|| format!("delivery to lab {}", self.labs[li].cfg.name), batch)?;
+        if batch.count == 0 {
+            return Ok(());
+        }
+        self.advance_lab(li, now);
+        let l = &mut self.labs[li];
+        let spent = batch.count as f64 * batch.unit_price_usd;
+        l.flows.chip_usd += spent;
+        l.totals.spend_usd += spent;
+        l.charged_usd += spent;
+        l.max_unit_price_usd = l.max_unit_price_usd.max(batch.unit_price_usd);
+        l.usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
+        Ok(())
+    }
+
+    /// Accelerators delivered (and charged) earlier are installed at the
+    /// lab's site with the most unused grid connection (the first on ties).
+    pub fn install_accelerators(
         &mut self,
         lab: LabId,
         batch: ChipBatch,
@@ -286,10 +351,6 @@ impl Training {
                 best = s;
             }
         }
-        let spent = batch.count as f64 * batch.unit_price_usd;
-        self.labs[li].flows.chip_usd += spent;
-        self.labs[li].totals.spend_usd += spent;
-        self.labs[li].usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
         self.install(best, &batch, now, agenda)?;
         self.recompute_lab(li, now, agenda, signals)
     }
@@ -390,6 +451,9 @@ impl Training {
             lab.month_electricity_usd = 0.0;
             let order = lab.cfg.budget_usd_per_year.at(now) / 12.0 - bill;
             if order > 0.0 {
+                lab.ordered_usd += order;
+                lab.last_order_usd = order;
+                lab.orders_placed += 1;
                 signals.push(TrainingSignal::Order {
                     lab: LabId(li as u32),
                     budget_usd: order,
@@ -429,7 +493,7 @@ impl Training {
             max_failures: crate::MAX_FAILURES_PER_INTERVAL,
         };
         let rng = &mut lab.failure_rng;
-        let (up_s, has_run) = match lab.run.as_mut() {
+        let (up_s, lost_s, has_run) = match lab.run.as_mut() {
             Some(run) => {
                 let before = run.integrated_flop;
                 let progress = run.run_until(
@@ -448,9 +512,15 @@ impl Training {
                         failures: crate::MAX_FAILURES_PER_INTERVAL,
                     });
                 }
-                (progress.up_s, true)
+                let rate = lab.rate.train_eff_flop_s;
+                let lost_s = if rate > 0.0 {
+                    progress.lost_flop / rate
+                } else {
+                    0.0
+                };
+                (progress.up_s, lost_s, true)
             }
-            None => (0.0, false),
+            None => (0.0, 0.0, false),
         };
         let (mut energy, mut elec, mut run_energy, mut run_elec, mut run_dep) = (0.0, 0.0, 0.0, 0.0, 0.0);
         let f = &mut lab.flows;
@@ -482,22 +552,31 @@ impl Training {
         } else {
             0.0
         };
+        lab.power_share.record(t0.0, now.0, 1.0 - power_short);
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
             RunBound::Power => f.limited_power_s += s,
             RunBound::Chips => f.limited_chips_s += s,
             RunBound::Budget => f.limited_budget_s += s,
+            RunBound::Failures => f.limited_failures_s += s,
         };
         match lab.run.as_mut() {
             Some(run) => {
                 run.energy_mwh += run_energy;
                 run.electricity_usd += run_elec;
                 run.depreciation_usd += run_dep;
+                // Time lost to failures first (restarts, and the time the
+                // lost work took); the rest of Δt by the run's bound.
+                let failed_s = ((dt_s - up_s).max(0.0) + lost_s).min(dt_s);
+                let rest_s = dt_s - failed_s;
+                run.failures_limited_s += failed_s;
+                f.limited_failures_s += failed_s;
+                f.train_capacity_flop += lab.rate.train_eff_flop_s * dt_s;
                 run.power_limited_s += dt_s * power_short;
                 if run.bound == RunBound::Target {
-                    f.limited_power_s += dt_s * power_short;
+                    f.limited_power_s += rest_s * power_short;
                 } else {
-                    bucket(f, run.bound, dt_s);
+                    bucket(f, run.bound, rest_s);
                 }
             }
             None => bucket(f, lab.wait_bound, dt_s),
@@ -537,6 +616,7 @@ impl Training {
             rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
             rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
             rate.train_chips += p.train_chips;
+            rate.train_full_chips += p.installed_chips * (1.0 - share);
             let demand = s.demand_mw();
             if s.last_demand_mw != Some(demand) {
                 s.last_demand_mw = Some(demand);

@@ -16,6 +16,7 @@ pub fn bound_name(code: f64) -> &'static str {
         1 => "power",
         2 => "chips",
         3 => "budget",
+        4 => "failures",
         _ => "unknown",
     }
 }

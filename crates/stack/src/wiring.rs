@@ -9,7 +9,7 @@
 //! | `GridSignal::LoadServed` of a datacenter site | `Training::set_power_served` (MW) |
 //! | `GridSignal::LoadServed` of a fab | `SupplyChain::set_power_served` (share of demand served) |
 //! | `GridSignal::ConnectionGranted` of a site | `Training::connection_granted` |
-//! | `FabSignal::Delivered` | after `install_delay_days`, `Training::accelerators_delivered` |
+//! | `FabSignal::Delivered` | at once `Training::accelerators_charged` (spend and the lab's open orders); after `install_delay_days`, `Training::install_accelerators` |
 //! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
@@ -184,6 +184,9 @@ impl Wiring {
                     power_w_per_chip,
                     unit_price_usd,
                 };
+                // Paid for when delivered (the supplier has taken the value
+                // from the order); in service after the install delay.
+                d.training.accelerators_charged(lab, &batch, sched.now())?;
                 sched.schedule_after(self.install_delay, StackEvent::Install { lab, batch })?;
             }
             FabSignal::PowerDemand { fab, mw } => {

@@ -20,7 +20,7 @@ pub enum StackEvent {
     Fab(FabEvent),
     /// A training event.
     Training(TrainingEvent),
-    /// Accelerators delivered earlier are installed in a lab's cluster.
+    /// Accelerators delivered (and charged) earlier are installed in a lab's cluster.
     Install {
         /// The lab.
         lab: LabId,
@@ -263,7 +263,7 @@ impl World {
                     &mut Mapped::new(&mut self.sched, StackEvent::Training),
                     &mut s.training,
                 )?,
-                StackEvent::Install { lab, batch } => d.training.accelerators_delivered(
+                StackEvent::Install { lab, batch } => d.training.install_accelerators(
                     lab,
                     batch,
                     &mut Mapped::new(&mut self.sched, StackEvent::Training),

@@ -45,18 +45,21 @@ fn llama_3_1_405b_compute_within_10_percent() {
         "largest run {largest:.3e} FLOP, published {published:.1e} (±10 %)"
     );
     // The run's size is the cluster's: chips × peak × MFU × 72 days (the
-    // target, 1e27, is far above). Exact to rounding: this fails if MFU, peak
-    // FLOP/s or the chip count is dropped or double-counted.
-    let cluster = CHIPS * PEAK_FLOP_S * MFU * DAYS * 86_400.0;
+    // target, 1e27, is far above) × the expected goodput of its failure
+    // process (the lab plans what it can keep in 72 days). Exact to rounding:
+    // this fails if MFU, peak FLOP/s or the chip count is dropped or
+    // double-counted.
+    let g = model_training::expected_goodput(1.97e-5 * CHIPS, 0.3333, 0.1667);
+    let cluster = CHIPS * PEAK_FLOP_S * MFU * DAYS * 86_400.0 * g;
     assert!(
         (largest / cluster - 1.0).abs() < 1e-3,
-        "run {largest:.4e} FLOP vs chips × peak × MFU × 72 d = {cluster:.4e}"
+        "run {largest:.4e} FLOP vs chips × peak × MFU × 72 d × goodput = {cluster:.4e}"
     );
-    // Wall-clock time: the work takes 72 days at full rate; failures (419 in
+    // Wall-clock time: the work is 72 × g days at full rate; failures (419 in
     // 54 days on 16,384 GPUs) and restarts stretch it. Meta reports > 90 %
     // effective training time; accept 85–100 %.
     let days = r.at.as_days();
-    let effective = DAYS / days;
+    let effective = DAYS * g / days;
     assert!(
         (0.85..=1.0).contains(&effective),
         "released after {days:.1} days: effective training time {:.1} %",

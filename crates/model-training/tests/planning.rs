@@ -1,0 +1,245 @@
+//! What bounds a run and what it costs: budget only when the lab's orders
+//! are filled, failures as a bound of their own, the plan's power share
+//! averaged over a day, and chips paid for at delivery.
+
+mod common;
+use common::*;
+use model_training::{RunBound, TrainingConfig, TrainingSignal, expected_goodput};
+use scheduler::{SECS_PER_DAY, SECS_PER_HOUR, SimTime, TimePath};
+
+fn started(b: &Bench) -> Vec<(f64, RunBound)> {
+    b.signals
+        .iter()
+        .filter_map(|s| match s {
+            TrainingSignal::RunStarted {
+                planned_flop, bound, ..
+            } => Some((*planned_flop, *bound)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Orders placed since the signals were last drained, USD.
+fn drain_orders(b: &mut Bench) -> f64 {
+    let mut usd = 0.0;
+    b.signals.retain(|s| match s {
+        TrainingSignal::Order { budget_usd, .. } => {
+            usd += budget_usd;
+            false
+        }
+        _ => true,
+    });
+    usd
+}
+
+/// A lab with 100 of the 1000 chips its target needs (missing ≈ 18 M USD,
+/// against a chip budget of 1.2 M USD a year) that waits for chips; its
+/// monthly orders are either filled by the supplier (charged at once) or
+/// left open. Returns its (budget, chips) limited days in its fourth month.
+fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
+    let mut l = lab("a");
+    l.initial_accelerators = vec![batch(100)];
+    l.allow_smaller_runs = false;
+    l.budget_usd_per_year = TimePath::constant(1.2e6);
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    let a = b.lab("a");
+    // One chip bought at the start: the lab knows the price.
+    b.training
+        .accelerators_charged(a, &batch(1), SimTime::ZERO)
+        .unwrap();
+    let month = model_training::SECS_PER_MONTH;
+    for m in 0..4u64 {
+        let ordered = drain_orders(&mut b);
+        if orders_filled {
+            // The supplier fills the order with whole chips at once.
+            let units = (ordered / batch(1).unit_price_usd).floor() as u64;
+            let now = b.sched.now();
+            b.training.accelerators_charged(a, &batch(units), now).unwrap();
+        }
+        b.run_until(SimTime(m * month + month / 2));
+        if m == 3 {
+            b.sample();
+        }
+    }
+    b.run_until(SimTime(4 * month + month / 2));
+    let rows = b.sample();
+    (
+        metric(&rows, "training.limited_budget_days", "a"),
+        metric(&rows, "training.limited_chips_days", "a"),
+    )
+}
+
+#[test]
+fn budget_binds_only_when_the_labs_orders_are_filled() {
+    // Unfilled orders pile up: more money would not bring chips sooner.
+    let (budget, chips) = limited_days_in_month_four(false);
+    assert!(
+        budget == 0.0 && chips > 29.0,
+        "unfilled: budget {budget}, chips {chips}"
+    );
+    // Every order filled, and the missing chips cost more than a year's budget.
+    let (budget, chips) = limited_days_in_month_four(true);
+    assert!(
+        budget > 29.0 && chips == 0.0,
+        "filled: budget {budget}, chips {chips}"
+    );
+}
+
+#[test]
+fn chips_are_paid_for_at_delivery_not_installation() {
+    let mut l = lab("a");
+    l.budget_usd_per_year = TimePath::constant(0.0);
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    let a = b.lab("a");
+    let site = b.site_of("a");
+    b.training
+        .set_electricity_price(site, 100.0, SimTime::ZERO)
+        .unwrap();
+    b.run_until(days(1.0));
+    // Delivered on day 1, installed only on day 31 (after the sample).
+    b.training.accelerators_charged(a, &batch(50), days(1.0)).unwrap();
+    b.run_until(days(20.0));
+    let rows = b.sample();
+    let energy = metric(&rows, "training.energy_mwh", "a");
+    let spend = metric(&rows, "training.spend_usd", "a");
+    let chips = 50.0 * batch(1).unit_price_usd;
+    assert!(
+        (spend - (energy * 100.0 + chips)).abs() < 1e-6 * spend,
+        "{spend} vs {energy} MWh + {chips}"
+    );
+    let mut total = 0.0;
+    b.training.summary_scalars(&mut |k, v| {
+        if k == "training.spend_usd_total" {
+            total = v;
+        }
+    });
+    assert!((total - spend).abs() < 1e-6 * spend);
+    // Installing them later adds chips, not spend.
+    b.training
+        .install_accelerators(a, batch(50), &mut b.sched, &mut b.signals)
+        .unwrap();
+    b.run_until(days(21.0));
+    let rows = b.sample();
+    let energy = metric(&rows, "training.energy_mwh", "a");
+    assert!((metric(&rows, "training.spend_usd", "a") - energy * 100.0).abs() < 1e-6);
+    assert_eq!(
+        metric(&rows, "training.accelerators_installed", "a"),
+        (CHIPS + 50) as f64
+    );
+}
+
+/// Serves the site a day of power hour by hour from `from_h`, at `cut` of
+/// `full_mw` from 18:00 to 22:00 and in full otherwise, up to `to_h`.
+fn evening_cuts(b: &mut Bench, from_h: u64, to_h: u64, full_mw: f64, cut: f64) {
+    for h in from_h..to_h {
+        b.run_until(SimTime(h * SECS_PER_HOUR));
+        let mw = if (18..22).contains(&(h % 24)) {
+            full_mw * cut
+        } else {
+            full_mw
+        };
+        b.serve("a", mw);
+    }
+    b.run_until(SimTime(to_h * SECS_PER_HOUR));
+}
+
+#[test]
+fn a_run_planned_in_an_evening_cut_is_as_large_as_one_planned_at_night() {
+    // The lab waits (its target is 33 × what its cluster can do), its site
+    // cut to half power every evening; on day 3 at hour `h` it receives 20×
+    // its chips and plans a run.
+    let planned_at = |h: u64| {
+        let mut l = lab("a");
+        l.initial_target_run_flop = FULL_RATE * 1000.0 * SECS_PER_DAY as f64;
+        l.allow_smaller_runs = true;
+        l.min_run_share_of_target = 0.5;
+        let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+        assert!(started(&b).is_empty());
+        evening_cuts(&mut b, 0, 48 + h, FULL_MW, 0.5);
+        let a = b.lab("a");
+        b.training
+            .accelerators_delivered(a, batch(19 * CHIPS), &mut b.sched, &mut b.signals)
+            .unwrap();
+        let s = started(&b);
+        assert_eq!(s.len(), 1, "hour {h}: {s:?}");
+        s[0]
+    };
+    let night = planned_at(3);
+    let evening = planned_at(20);
+    // The power share of the last day: 1 − 0.5 × 4/24, whatever the hour.
+    let month = model_training::SECS_PER_MONTH as f64;
+    let expected = 20.0 * FULL_RATE * month * (1.0 - 0.5 * 4.0 / 24.0);
+    assert!(
+        (night.0 / expected - 1.0).abs() < 1e-9,
+        "{night:?} vs {expected:e}"
+    );
+    assert!(
+        (evening.0 / night.0 - 1.0).abs() < 1e-9,
+        "{evening:?} vs {night:?}"
+    );
+    // No budget, no orders open: money is what is short.
+    assert_eq!(night.1, RunBound::Budget);
+    assert_eq!(evening.1, RunBound::Budget);
+}
+
+#[test]
+fn a_run_that_fits_but_for_its_failures_is_failure_bound() {
+    // 1000 chips at 1e-3 failures per chip-hour: one failure an hour;
+    // checkpoints every hour and restarts of 30 minutes keep
+    // g = e^(−1)/(1 − e^(−1)) / 1.5 ≈ 0.39 of the time as work.
+    let mut l = lab("a");
+    l.chip_failure_rate_per_hour = 1e-3;
+    l.checkpoint_interval_hours = 1.0;
+    l.restart_overhead_hours = 0.5;
+    let g = expected_goodput(1.0, 1.0, 0.5);
+    assert!((g - (-1f64).exp() / (1.0 - (-1f64).exp()) / 1.5).abs() < 1e-12);
+    let month = model_training::SECS_PER_MONTH as f64;
+    // Target: 80 % of a month at full rate: fits without failures, not with them.
+    l.initial_target_run_flop = FULL_RATE * month * 0.8;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 7);
+    let s = started(&b);
+    assert_eq!(s[0].1, RunBound::Failures);
+    assert!((s[0].0 / (FULL_RATE * month * g) - 1.0).abs() < 1e-9, "{s:?}");
+    b.run_until(days(20.0));
+    let rows = b.sample();
+    // The run is failure-bound: its days go to failures (restarts and lost
+    // work first, the rest as the run's bound).
+    let failures = metric(&rows, "training.limited_failures_days", "a");
+    assert!((failures - 20.0).abs() < 1e-6, "{failures}");
+    // Goodput: kept ÷ what the powered training chips could compute ≈ g.
+    let goodput = metric(&rows, "training.goodput_share", "a");
+    assert!((goodput - g).abs() < 0.05, "goodput {goodput} vs {g}");
+    assert!(metric(&rows, "training.utilisation", "a") > goodput + 0.2);
+    // Without failures the same lab is target-bound, with goodput 1.
+    let mut l = lab("a");
+    l.initial_target_run_flop = FULL_RATE * month * 0.8;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 7);
+    assert_eq!(started(&b)[0].1, RunBound::Target);
+    b.run_until(days(10.0));
+    let rows = b.sample();
+    assert_eq!(metric(&rows, "training.goodput_share", "a"), 1.0);
+    assert_eq!(metric(&rows, "training.limited_failures_days", "a"), 0.0);
+}
+
+#[test]
+fn time_lost_to_failures_is_counted_for_an_uncapped_run() {
+    // A target-bound run on a failing cluster: the failure days are the
+    // restarts plus the lost work's time, ≈ (1 − g) of the time.
+    let mut l = lab("a");
+    l.chip_failure_rate_per_hour = 1e-4;
+    l.checkpoint_interval_hours = 1.0;
+    l.restart_overhead_hours = 0.25;
+    let month = model_training::SECS_PER_MONTH as f64;
+    l.initial_target_run_flop = FULL_RATE * month * 0.9;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 3);
+    assert_eq!(started(&b)[0].1, RunBound::Target);
+    b.run_until(days(25.0));
+    let rows = b.sample();
+    let g = expected_goodput(0.1, 1.0, 0.25);
+    let failures = metric(&rows, "training.limited_failures_days", "a");
+    assert!(
+        (failures / 25.0 - (1.0 - g)).abs() < 0.03,
+        "{failures} days, g {g}"
+    );
+    assert_eq!(metric(&rows, "training.limited_power_days", "a"), 0.0);
+}
