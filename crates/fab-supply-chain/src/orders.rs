@@ -75,9 +75,10 @@ impl OrderBook {
         b
     }
 
-    /// Open order value, USD.
+    /// Open order value, USD (0, not −0, with no open order: a float sum
+    /// of nothing is −0).
     pub fn backlog_usd(&self) -> f64 {
-        self.orders.iter().map(|o| o.remaining_usd).sum()
+        self.orders.iter().fold(0.0, |sum, o| sum + o.remaining_usd)
     }
 
     /// Allocates `stock` (units per design, reduced in place) to the open
