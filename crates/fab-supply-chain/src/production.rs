@@ -65,13 +65,13 @@ impl SupplyChain {
             Some(q) if total > q => q / total,
             _ => 1.0,
         };
-        for k in 0..self.imports.len() {
+        for (k, &rate) in rates.iter().enumerate() {
             let (d, ref mut flow) = self.imports[k];
             if !available[d] {
                 flow.hold();
                 continue;
             }
-            let units = flow.ship_capped(now, dt, rates[k] * scale);
+            let units = flow.ship_capped(now, dt, rate * scale);
             let control = flow.control;
             self.ship(
                 ArrivalItem::Accelerators(DesignId(id32(d))),

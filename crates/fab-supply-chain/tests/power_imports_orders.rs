@@ -80,12 +80,12 @@ fn a_scrapping_cut_also_scales_the_next_starts_by_its_duration() {
 fn power_at(run: &Run, fab: FabId, t: SimTime) -> f64 {
     run.signals
         .iter()
-        .filter(|(at, s)| *at <= t && matches!(s, FabSignal::PowerDemand { fab: f, .. } if *f == fab))
-        .filter_map(|(_, s)| match s {
-            FabSignal::PowerDemand { mw, .. } => Some(*mw),
+        .rev()
+        .filter(|(at, _)| *at <= t)
+        .find_map(|(_, s)| match s {
+            FabSignal::PowerDemand { fab: f, mw } if *f == fab => Some(*mw),
             _ => None,
         })
-        .last()
         .unwrap_or(0.0)
 }
 
