@@ -62,14 +62,19 @@ pub struct SupplyChain {
     openings: Vec<FabOpening>,
     nameplate_cfg: Vec<f64>,
     projects: Vec<Project>,
-    policies: Vec<PolicyConfig>,
+    pub(crate) policies: Vec<PolicyConfig>,
     pub(crate) tools: ToolSupply,
     pub(crate) hbm: Hbm,
     pub(crate) packaging: Flow,
     /// (design index, import flow).
     pub(crate) imports: Vec<(usize, ImportFlow)>,
+    /// National quota on accelerator imports, units per month, shared by
+    /// every import flow (set by a `QuotaPerMonth` on all accelerators).
+    pub(crate) accelerator_quota: Option<f64>,
     pub(crate) die_stock: Vec<u64>,
     pub(crate) finished: Vec<u64>,
+    /// Imported accelerators shipped and held by a licence delay, per design.
+    pub(crate) in_transit: Vec<u64>,
     pub(crate) buyers: Vec<BuyerConfig>,
     pub(crate) orders: OrderBook,
     started: bool,
@@ -201,8 +206,10 @@ impl SupplyChain {
             },
             packaging: Flow::new(config.packaging_units_per_month.clone()),
             imports,
+            accelerator_quota: None,
             die_stock,
             finished: vec![0; n_designs],
+            in_transit: vec![0; n_designs],
             orders: OrderBook::new(
                 config.buyers.iter().map(|b| b.priority).collect(),
                 config.allocation,
@@ -250,6 +257,26 @@ impl SupplyChain {
             .iter()
             .enumerate()
             .map(|(i, f)| (FabId(id32(i)), f.name.as_str(), f.region.as_str()))
+    }
+
+    /// The grid connection `fab` needs, MW: its power at full starts of the
+    /// largest nameplate it can reach (configured capacity plus every
+    /// expansion project that names it), at its MW per wafer/month. The
+    /// integrator connects the fab's load for this much at registration, so
+    /// an expansion's power is connected with it (the connection is a cap:
+    /// the fab draws only what it asks for). `None` for an unknown id.
+    pub fn fab_connection_mw(&self, fab: FabId) -> Option<f64> {
+        let i = fab.index();
+        let f = self.fabs.get(i)?;
+        let expansions: f64 = self
+            .projects
+            .iter()
+            .filter_map(|p| match p.target {
+                ProjectTarget::Expansion(j, wpm) if j == i => Some(wpm),
+                _ => None,
+            })
+            .sum();
+        Some(f.full_power_mw(self.nameplate_cfg[i] + expansions))
     }
 
     /// The wafer balance of a fab (conservation: started = out + scrapped +
@@ -300,7 +327,8 @@ impl SupplyChain {
     }
 
     /// Tells the chain the share of its asked-for power the grid serves
-    /// `fab` (a fraction in [0, 1]). Wafer starts scale with it; a drop
+    /// `fab` (a fraction in [0, 1]) from now on. Each tick's wafer starts
+    /// scale with the time-weighted mean share since the previous tick; a drop
     /// below the fab's `scrap_below_served_fraction` scraps its share of the
     /// wafers in process (see [`PowerShortfallRule`]) and pushes a
     /// [`FabSignal::WafersScrapped`].
@@ -308,7 +336,7 @@ impl SupplyChain {
         &mut self,
         fab: FabId,
         served_fraction: f64,
-        _agenda: &mut impl Agenda<FabEvent>,
+        agenda: &mut impl Agenda<FabEvent>,
         signals: &mut Vec<FabSignal>,
     ) -> Result<(), FabError> {
         if !(0.0..=1.0).contains(&served_fraction) {
@@ -321,7 +349,7 @@ impl SupplyChain {
             method: "set_power_served",
             reason: format!("unknown fab id {fab:?}"),
         })?;
-        let wafers = f.set_served(served_fraction);
+        let wafers = f.set_served(agenda.now(), served_fraction);
         if wafers > 0 {
             signals.push(FabSignal::WafersScrapped { fab, wafers });
         }
@@ -458,7 +486,14 @@ impl SupplyChain {
                 }
             }
             FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
-            FabEvent::Arrival { item, count } => self.arrive(item, count),
+            FabEvent::Arrival { item, count } => {
+                if let ArrivalItem::Accelerators(d) = item
+                    && let Some(t) = self.in_transit.get_mut(d.index())
+                {
+                    *t = t.saturating_sub(count);
+                }
+                self.arrive(item, count);
+            }
         }
         Ok(())
     }
@@ -507,9 +542,27 @@ impl SupplyChain {
             PolicyAction::ExportControl { item, control } => match item {
                 ControlledItem::Tools => self.tools.imports.control.apply(control),
                 ControlledItem::Hbm => self.hbm.imports.control.apply(control),
-                ControlledItem::Accelerators { design } => {
+                ControlledItem::Accelerators { design: None } => match control {
+                    // One national cap shared by every flow; it replaces
+                    // the flows' own caps (a later cap replaces an earlier one).
+                    Control::QuotaPerMonth(q) => {
+                        self.accelerator_quota = Some(*q);
+                        for (_, flow) in &mut self.imports {
+                            flow.control.cap_per_month = None;
+                        }
+                    }
+                    _ => {
+                        if matches!(control, Control::Ban | Control::Lift) {
+                            self.accelerator_quota = None;
+                        }
+                        for (_, flow) in &mut self.imports {
+                            flow.control.apply(control);
+                        }
+                    }
+                },
+                ControlledItem::Accelerators { design: Some(name) } => {
                     for (d, flow) in &mut self.imports {
-                        if design.as_deref().is_none_or(|n| n == self.designs[*d].cfg.name) {
+                        if *name == self.designs[*d].cfg.name {
                             flow.control.apply(control);
                         }
                     }

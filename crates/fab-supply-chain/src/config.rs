@@ -67,7 +67,8 @@ pub struct DesignConfig {
     pub node: String,
     /// Price per finished chip, constant USD. Range: (0, 1e8].
     pub unit_price_usd: f64,
-    /// First instant the design can be started in a fab or assembled.
+    /// First instant the design can be started in a fab, assembled or
+    /// imported (import flows ship nothing of it before).
     pub available_from: SimTime,
 }
 
@@ -85,8 +86,8 @@ pub enum FabOpening {
 /// What happens to wafers in process when the grid serves a fab less power
 /// than it asks for.
 ///
-/// Rule: while the served fraction `f` is below 1, wafer starts are scaled
-/// by `f`. When `f` falls from at or above `scrap_below_served_fraction` to
+/// Rule: each tick's wafer starts are scaled by the time-weighted mean of
+/// the served fraction `f` over the step before the tick. When `f` falls from at or above `scrap_below_served_fraction` to
 /// below it, every lot in process loses `round(scrap_share_of_in_process ×
 /// lot wafers)` wafers (scrapped: an interrupted process step ruins the
 /// exposed wafers). Staying below the threshold scraps nothing more; the
@@ -130,7 +131,9 @@ pub struct FabSiteConfig {
     pub cycle_time: Duration,
     /// Die yield as a function of cumulative wafers completed.
     pub yield_curve: YieldCurve,
-    /// Electric power at full nameplate starts, MW. Range: [0, 1e4].
+    /// Electric power at full starts of `capacity_wafers_per_month`, MW.
+    /// Range: [0, 1e4]. It sets the fab's intensity (MW per wafer/month),
+    /// so each expansion brings power in proportion to its wafers.
     pub power_mw_at_full_starts: f64,
     /// Share of full power drawn by an open fab with no starts (clean
     /// rooms, utilities). Range: [0, 1].
@@ -265,7 +268,9 @@ pub enum ControlledItem {
     Tools,
     /// Imported HBM stacks.
     Hbm,
-    /// Imported finished accelerators: one design, or all (`None`).
+    /// Imported finished accelerators: one design, or all (`None`). A
+    /// [`Control::QuotaPerMonth`] on all is one national cap on the sum of
+    /// every design's imports, shared in proportion to their rates.
     Accelerators {
         /// Design name, or `None` for every imported design.
         design: Option<String>,
@@ -280,7 +285,8 @@ pub enum ControlledItem {
 pub enum Control {
     /// No more imports.
     Ban,
-    /// At most this many units per month (≥ 0).
+    /// At most this many units per month (≥ 0); on all accelerators, in
+    /// total over every design.
     QuotaPerMonth(f64),
     /// Every shipment arrives this much later than it would have.
     LicenceDelay(Duration),

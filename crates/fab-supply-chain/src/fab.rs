@@ -51,7 +51,12 @@ pub(crate) struct Fab {
     pub ramp: Duration,
     pub cycle_time: Duration,
     pub yield_curve: YieldCurve,
+    /// Power at full starts of the configured capacity, MW.
     power_mw_full: f64,
+    /// Power at full starts per wafer/month of nameplate, MW per
+    /// (wafer/month): `power_mw_full / configured capacity`; `None` for a fab
+    /// configured with zero capacity (its power does not scale).
+    power_mw_per_wpm: Option<f64>,
     base_power_fraction: f64,
     pub tools_per_kwpm: f64,
     pub tools_at_opening: u64,
@@ -69,7 +74,14 @@ pub(crate) struct Fab {
     die_carry: Vec<f64>,
     lots: VecDeque<Lot>,
     next_lot: u64,
-    pub served_fraction: f64,
+    /// Share of its asked-for power the grid serves now (last told).
+    served_fraction: f64,
+    /// When `served_fraction` last changed, or the last tick if later.
+    served_since: SimTime,
+    /// Start of the current production interval (the last tick).
+    interval_start: SimTime,
+    /// `Σ f·Δt` over `[interval_start, served_since)`, fraction × seconds.
+    served_integral: f64,
     pub balance: WaferBalance,
     pub period: FabFlows,
     /// Power last reported in a `PowerDemand` signal, MW.
@@ -90,6 +102,8 @@ impl Fab {
             cycle_time: cfg.cycle_time,
             yield_curve: cfg.yield_curve,
             power_mw_full: cfg.power_mw_at_full_starts,
+            power_mw_per_wpm: (cfg.capacity_wafers_per_month > 0.0)
+                .then(|| cfg.power_mw_at_full_starts / cfg.capacity_wafers_per_month),
             base_power_fraction: cfg.base_power_fraction,
             tools_per_kwpm: cfg.tools_per_kwpm,
             tools_at_opening: cfg.tools_at_opening,
@@ -105,6 +119,9 @@ impl Fab {
             lots: VecDeque::new(),
             next_lot: 0,
             served_fraction: 1.0,
+            served_since: SimTime::ZERO,
+            interval_start: SimTime::ZERO,
+            served_integral: 0.0,
             balance: WaferBalance::default(),
             period: FabFlows::default(),
             power_mw_reported: 0.0,
@@ -173,24 +190,66 @@ impl Fab {
         need.saturating_sub(self.tools_installed())
     }
 
-    /// Power the fab asks for at `now`, MW: base power while open plus the
-    /// rest in proportion to its start capacity over nameplate.
+    /// Power the fab asks for at `now`, MW (0 while closed). Every tranche
+    /// brings its power at the fab's intensity `k = power_mw_at_full_starts /
+    /// configured capacity` (MW per wafer/month): the built nameplate `N`
+    /// draws its base share, the start capacity the rest:
+    /// `P = k × (b × N + (1 − b) × capacity(t))`. A fab configured with zero
+    /// capacity has no intensity and draws
+    /// `power_mw_at_full_starts × (b + (1 − b) × capacity(t) / N)`.
     pub fn power_demand_mw(&self, now: SimTime) -> f64 {
-        let nameplate = self.nameplate_wpm();
         if !self.open {
             return 0.0;
         }
-        let utilisation = if nameplate > 0.0 {
-            self.effective_wpm(now) / nameplate
+        let b = self.base_power_fraction;
+        let nameplate = self.nameplate_wpm();
+        let capacity = self.effective_wpm(now);
+        match self.power_mw_per_wpm {
+            Some(k) => k * (b * nameplate + (1.0 - b) * capacity),
+            None => {
+                let utilisation = if nameplate > 0.0 {
+                    capacity / nameplate
+                } else {
+                    0.0
+                };
+                self.power_mw_full * (b + (1.0 - b) * utilisation)
+            }
+        }
+    }
+
+    /// Power at full starts of `nameplate_wpm` wafers/month, MW: what the
+    /// fab draws once that nameplate is built and fully running.
+    pub fn full_power_mw(&self, nameplate_wpm: f64) -> f64 {
+        self.power_mw_per_wpm
+            .map_or(self.power_mw_full, |k| k * nameplate_wpm)
+    }
+
+    /// The time-weighted mean served share since the last tick, `Σ f·Δt /
+    /// (now − last tick)` (the share now if no time passed), and starts a
+    /// new interval at `now`.
+    fn take_served_average(&mut self, now: SimTime) -> f64 {
+        self.served_integral += self.served_fraction * now.saturating_since(self.served_since).as_secs_f64();
+        let span = now.saturating_since(self.interval_start).as_secs_f64();
+        let mean = if span > 0.0 {
+            (self.served_integral / span).clamp(0.0, 1.0)
         } else {
-            0.0
+            self.served_fraction
         };
-        self.power_mw_full * (self.base_power_fraction + (1.0 - self.base_power_fraction) * utilisation)
+        self.served_integral = 0.0;
+        self.served_since = now;
+        self.interval_start = now;
+        mean
     }
 
     /// Starts the wafers of one tick of length `dt` and returns the new
     /// lots' ids. `available[d]` says whether design `d` may be started.
+    ///
+    /// The start rate is the capacity now times the time-weighted mean share
+    /// of power served over the interval since the previous tick (a one-tick
+    /// lag: the grid's service of the coming step is not known yet, so the
+    /// starts of a step follow the service of the step before).
     pub fn start_wafers(&mut self, now: SimTime, dt: Duration, available: &[bool]) -> Vec<u64> {
+        let served = self.take_served_average(now);
         let ramped = self.ramped_wpm(now);
         let tools = self.tool_capacity_wpm();
         self.tool_limited = self.open && tools < ramped;
@@ -210,7 +269,7 @@ impl Fab {
             self.start_carry = 0.0;
             return Vec::new();
         }
-        let rate = self.effective_wpm(now) * self.served_fraction;
+        let rate = self.effective_wpm(now) * served;
         self.start_carry += rate * dt.as_secs_f64() / MONTH_SECS;
         let whole = self.start_carry.floor();
         self.start_carry -= whole;
@@ -254,11 +313,14 @@ impl Fab {
         Some((design, good))
     }
 
-    /// Sets the served power fraction; returns the wafers scrapped by the
-    /// shortfall rule (see [`PowerShortfallRule`]).
-    pub fn set_served(&mut self, served: f64) -> u64 {
+    /// Sets the served power fraction from `now` on (time-weighted into the
+    /// next tick's starts); returns the wafers scrapped by the shortfall
+    /// rule (see [`PowerShortfallRule`]).
+    pub fn set_served(&mut self, now: SimTime, served: f64) -> u64 {
         let threshold = self.rule.scrap_below_served_fraction;
         let dropped = self.served_fraction >= threshold && served < threshold;
+        self.served_integral += self.served_fraction * now.saturating_since(self.served_since).as_secs_f64();
+        self.served_since = self.served_since.max(now);
         self.served_fraction = served;
         if !dropped {
             return 0;

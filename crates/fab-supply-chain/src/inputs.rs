@@ -76,6 +76,39 @@ impl ImportFlow {
     pub fn ship(&mut self, now: SimTime, dt: Duration) -> u64 {
         self.flow.take(now, dt, self.control.cap_per_month)
     }
+
+    /// The flow's rate at `now` under its own cap, units per month.
+    pub fn rate(&self, now: SimTime) -> f64 {
+        let rate = self.flow.per_month.at(now).max(0.0);
+        self.control.cap_per_month.map_or(rate, |cap| rate.min(cap))
+    }
+
+    /// Units shipped in this tick at the flow's rate under its own cap and
+    /// `cap_per_month` (a share of a national quota).
+    pub fn ship_capped(&mut self, now: SimTime, dt: Duration, cap_per_month: f64) -> u64 {
+        let cap = self
+            .control
+            .cap_per_month
+            .map_or(cap_per_month, |own| own.min(cap_per_month));
+        self.flow.take(now, dt, Some(cap))
+    }
+
+    /// The highest rate of the flow's path at `now` or later, units per
+    /// month (a linear path lies between its points).
+    pub fn rate_now_or_later(&self, now: SimTime) -> f64 {
+        let path = &self.flow.per_month;
+        path.points()
+            .iter()
+            .filter(|p| p.0 > now)
+            .map(|p| p.1)
+            .fold(path.at(now), f64::max)
+    }
+
+    /// Ships nothing and drops the carried fraction (a design not yet
+    /// available: nothing of it accumulates before its date).
+    pub fn hold(&mut self) {
+        self.flow.carry = 0.0;
+    }
 }
 
 /// HBM supply: a stock fed by domestic production (starts × yield) and

@@ -12,9 +12,10 @@
 //! - ProRata gives every order its claim if the units suffice, otherwise
 //!   splits the units in proportion to the claims by largest remainder
 //!   (oldest first on ties);
-//! - an order whose remaining value is below the cheapest design's price is
-//!   closed: it leaves the backlog (its residue is reported as
-//!   `fab.order_residual_usd`).
+//! - an order whose remaining value is below the price of the cheapest
+//!   design that can still be supplied (in stock, in transit, made by a fab
+//!   or imported by a flow that is not shut for good) is closed: it leaves
+//!   the backlog (its residue is reported as `fab.order_residual_usd`).
 
 use crate::apportion::largest_remainder;
 use crate::config::AllocationPolicy;
@@ -81,8 +82,10 @@ impl OrderBook {
     }
 
     /// Allocates `stock` (units per design, reduced in place) to the open
-    /// orders; returns the deliveries aggregated per (buyer, design).
-    pub fn allocate(&mut self, stock: &mut [u64], prices: &[f64]) -> Vec<Delivery> {
+    /// orders, then closes every order below `cheapest` USD (the lowest
+    /// price of a design that can still be supplied); returns the
+    /// deliveries aggregated per (buyer, design).
+    pub fn allocate(&mut self, stock: &mut [u64], prices: &[f64], cheapest: f64) -> Vec<Delivery> {
         let mut out: Vec<Delivery> = Vec::new();
         if self.orders.is_empty() {
             return out;
@@ -135,13 +138,12 @@ impl OrderBook {
                 }
             }
         }
-        self.close_small(prices);
+        self.close_small(cheapest);
         out
     }
 
-    /// Closes orders that cannot buy even the cheapest design.
-    fn close_small(&mut self, prices: &[f64]) {
-        let cheapest = prices.iter().copied().fold(f64::INFINITY, f64::min);
+    /// Closes orders that cannot buy one unit at `cheapest` USD.
+    fn close_small(&mut self, cheapest: f64) {
         let mut residual = 0.0;
         self.orders.retain(|o| {
             let keep = o.remaining_usd * (1.0 + 1e-12) >= cheapest;
@@ -178,7 +180,7 @@ mod tests {
     fn first_come_first_served_fills_the_oldest_order_first() {
         let mut b = book(AllocationPolicy::FirstComeFirstServed);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0]);
+        let d = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 2, 0]);
         assert_eq!(stock, vec![0]);
         assert!((b.backlog_usd() - 400.0).abs() < 1e-9);
@@ -188,7 +190,7 @@ mod tests {
     fn priority_serves_the_highest_priority_first() {
         let mut b = book(AllocationPolicy::Priority);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0]);
+        let d = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [2, 3, 3]);
     }
 
@@ -196,13 +198,13 @@ mod tests {
     fn pro_rata_splits_in_proportion_to_claims() {
         let mut b = book(AllocationPolicy::ProRata);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0]);
+        let d = b.allocate(&mut stock, &[100.0], 100.0);
         // Claims 6:3:3 of 8 units → 4, 2, 2.
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [4, 2, 2]);
         // Enough units: everyone gets their whole claim and leftovers stay.
         let mut b = book(AllocationPolicy::ProRata);
         let mut stock = vec![20];
-        let d = b.allocate(&mut stock, &[100.0]);
+        let d = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 3, 3]);
         assert_eq!(stock, vec![8]);
         assert_eq!(b.backlog_usd(), 0.0);
@@ -213,7 +215,7 @@ mod tests {
         let mut b = OrderBook::new(vec![0], AllocationPolicy::FirstComeFirstServed);
         b.place(0, 250.0);
         let mut stock = vec![10, 0];
-        let d = b.allocate(&mut stock, &[100.0, 60.0]);
+        let d = b.allocate(&mut stock, &[100.0, 60.0], 60.0);
         assert_eq!(d, vec![(0, 0, 2)]);
         assert_eq!(b.backlog_usd(), 0.0);
         assert!((b.residual_period_usd - 50.0).abs() < 1e-9);

@@ -3,6 +3,7 @@
 //! are delivered to open orders.
 
 use crate::chain::SupplyChain;
+use crate::config::{Control, ControlledItem, PolicyAction};
 use crate::error::FabError;
 use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
 use crate::inputs::ControlState;
@@ -26,6 +27,9 @@ impl SupplyChain {
             self.arrive(item, count);
         } else {
             agenda.schedule_after(control.licence_delay, FabEvent::Arrival { item, count })?;
+            if let ArrivalItem::Accelerators(d) = item {
+                self.in_transit[d.index()] += count;
+            }
         }
         Ok(())
     }
@@ -47,9 +51,27 @@ impl SupplyChain {
         self.hbm.domestic_period += hbm_dom;
         let hbm_in = self.hbm.imports.ship(now, dt);
         self.ship(ArrivalItem::Hbm, hbm_in, self.hbm.imports.control, agenda)?;
-        for k in 0..self.imports.len() {
+        // Accelerator imports: nothing of a design before its
+        // `available_from`; a national quota is shared among the flows in
+        // proportion to their rates under their own caps.
+        let available: Vec<bool> = self.designs.iter().map(|d| d.cfg.available_from <= now).collect();
+        let rates: Vec<f64> = self
+            .imports
+            .iter()
+            .map(|(d, flow)| if available[*d] { flow.rate(now) } else { 0.0 })
+            .collect();
+        let total: f64 = rates.iter().sum();
+        let scale = match self.accelerator_quota {
+            Some(q) if total > q => q / total,
+            _ => 1.0,
+        };
+        for (k, &rate) in rates.iter().enumerate() {
             let (d, ref mut flow) = self.imports[k];
-            let units = flow.ship(now, dt);
+            if !available[d] {
+                flow.hold();
+                continue;
+            }
+            let units = flow.ship_capped(now, dt, rate * scale);
             let control = flow.control;
             self.ship(
                 ArrivalItem::Accelerators(DesignId(id32(d))),
@@ -70,7 +92,6 @@ impl SupplyChain {
             }
         }
         // 3. Wafer starts; lots complete after the cycle time.
-        let available: Vec<bool> = self.designs.iter().map(|d| d.cfg.available_from <= now).collect();
         for i in 0..self.fabs.len() {
             let lots = self.fabs[i].start_wafers(now, dt, &available);
             let done =
@@ -109,7 +130,8 @@ impl SupplyChain {
             self.last_binding = binding;
         }
         // 5. Deliveries to open orders.
-        for (buyer, design, count) in self.orders.allocate(&mut self.finished, &self.prices) {
+        let cheapest = self.cheapest_suppliable_price(now);
+        for (buyer, design, count) in self.orders.allocate(&mut self.finished, &self.prices, cheapest) {
             let d = &self.designs[design].cfg;
             let flop = count as f64 * d.peak_flop_s_bf16;
             self.delivered_units_period[buyer] += count;
@@ -128,6 +150,68 @@ impl SupplyChain {
         }
         agenda.schedule_after(dt, FabEvent::ProductionTick)?;
         Ok(())
+    }
+
+    /// The lowest unit price among designs that can still be supplied, USD
+    /// (infinite if none): a design in the finished stock, in the die stock
+    /// or in transit, made by a fab (open or yet to open), or imported by a
+    /// flow whose rate is positive now or later and that is not shut (a
+    /// ban or a zero quota) unless a policy still to come lifts it or sets
+    /// a positive quota. An order that cannot buy one unit of any of them is
+    /// closed (see `OrderBook::allocate`).
+    fn cheapest_suppliable_price(&self, now: scheduler::SimTime) -> f64 {
+        // A policy still to come that lifts the controls on `name` (or on
+        // every design, if `national`) or sets a positive quota on it.
+        let reopens = |name: &str, national: bool| {
+            self.policies.iter().any(|p| {
+                p.at > now
+                    && match &p.action {
+                        PolicyAction::ExportControl {
+                            item: ControlledItem::Accelerators { design },
+                            control,
+                        } => {
+                            design.as_deref().is_none_or(|n| !national && n == name)
+                                && match control {
+                                    Control::Lift => true,
+                                    Control::QuotaPerMonth(q) => *q > 0.0,
+                                    _ => false,
+                                }
+                        }
+                        _ => false,
+                    }
+            })
+        };
+        let national_shut = self.accelerator_quota.is_some_and(|q| q <= 0.0);
+        let importable = |name: &str, flow: &crate::inputs::ImportFlow| {
+            if flow.rate_now_or_later(now) <= 0.0 {
+                false
+            } else if national_shut {
+                reopens(name, true)
+            } else if flow.control.cap_per_month.is_some_and(|c| c <= 0.0) {
+                reopens(name, false)
+            } else {
+                true
+            }
+        };
+        let mut cheapest = f64::INFINITY;
+        for (d, design) in self.designs.iter().enumerate() {
+            if design.cfg.unit_price_usd >= cheapest {
+                continue;
+            }
+            let name = design.cfg.name.as_str();
+            let supplied = self.finished[d] > 0
+                || self.die_stock[d] > 0
+                || self.in_transit[d] > 0
+                || self.fabs.iter().any(|f| f.mix_designs.contains(&d))
+                || self
+                    .imports
+                    .iter()
+                    .any(|(i, flow)| *i == d && importable(name, flow));
+            if supplied {
+                cheapest = design.cfg.unit_price_usd;
+            }
+        }
+        cheapest
     }
 
     /// Assembles accelerators from banked dies, HBM stacks and this tick's

@@ -208,15 +208,20 @@ fn power_shortfall_scraps_the_stated_wafers() {
     );
     run.set_power(f, 0.3); // still below: nothing more
     assert_eq!(run.chain.wafer_balance(f).unwrap().scrapped, 750);
-    // Starts scale with the served fraction: 300 wafers at the next tick.
+    // Starts scale with the time-weighted served fraction of the month
+    // before the tick: 10 days at 1, the rest at 0.3 → 529 wafers.
     run.run_until(months(4));
-    assert_eq!(run.chain.wafer_balance(f).unwrap().started, 4_000 + 300);
+    let ten_days = (10 * SECS_PER_DAY) as f64;
+    let share = (ten_days + 0.3 * (MONTH.0 as f64 - ten_days)) / MONTH.0 as f64;
+    let month4 = (1000.0 * share).floor() as u64;
+    assert_eq!(month4, 529);
+    assert_eq!(run.chain.wafer_balance(f).unwrap().started, 4_000 + month4);
     run.set_power(f, 1.0);
     run.set_power(f, 0.0); // a new drop scraps again: round(0.25 × lot) per lot
     // In process now: lots of months 2 and 3 (750 each after the first
-    // scrap) and month 4's 300.
+    // scrap) and month 4's.
     let again = run.chain.wafer_balance(f).unwrap();
-    let expected: u64 = [750u64, 750, 300]
+    let expected: u64 = [750u64, 750, month4]
         .iter()
         .map(|&w| (0.25 * w as f64).round() as u64)
         .sum();

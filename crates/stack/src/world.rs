@@ -179,12 +179,12 @@ impl World {
                     format!("unknown region `{region}`"),
                 )
             })?;
-            // Fabs are existing industrial sites: connected for what they can draw.
-            let connected = data
-                .fabs
-                .iter()
-                .find(|f| f.name == name)
-                .map_or(0.0, |f| f.power_mw.get());
+            // Fabs are industrial sites connected for the most they can draw:
+            // full starts of their configured capacity plus every expansion
+            // (an expansion's connection is built with it; no queue).
+            let connected = fab
+                .fab_connection_mw(fab_id)
+                .map_or(0.0, |mw| mw.min(energy_grid::MAX_MW));
             let load = grid.add_load(LoadSpec {
                 name: name.to_string(),
                 region: region_id,

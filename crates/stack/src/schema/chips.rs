@@ -373,7 +373,9 @@ pub enum ControlledItemData {
     Tools,
     /// HBM imports.
     Hbm,
-    /// Imports of every accelerator design.
+    /// Imports of every accelerator design. A `QuotaPerMonth(q)` on it is
+    /// one national cap: the imports of all designs together are at most
+    /// `q` a month, shared in proportion to each design's own rate.
     Accelerators,
     /// Imports of one accelerator design (one that has an `imports` entry).
     Design(String),

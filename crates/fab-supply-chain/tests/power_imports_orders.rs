@@ -1,0 +1,291 @@
+//! Whole-chain tests of the time-weighted served power (wafer starts), a
+//! fab's power with its expansions, imports before a design's
+//! `available_from`, the national accelerator quota, and the closing of
+//! orders no supplied design can fill.
+
+mod common;
+
+use common::*;
+use fab_supply_chain::*;
+use scheduler::{Dist, Duration, SECS_PER_DAY, SimTime, TimePath};
+
+const HOUR: u64 = 3_600;
+const WEEK: Duration = Duration(7 * SECS_PER_DAY);
+
+/// A fab cut to 0 MW from 16:00 to 22:00 every day starts 75 % of its
+/// wafers: each tick's starts follow the time-weighted share served over
+/// the previous step, not the share at the tick's instant (midnight, when
+/// the fab is served in full).
+#[test]
+fn a_fab_cut_six_hours_a_day_starts_three_quarters_of_its_wafers() {
+    let mut c = base_config();
+    c.production_step = WEEK;
+    // No scrap: this test is about starts.
+    c.fabs[0].power_shortfall.scrap_below_served_fraction = 0.0;
+    let mut run = Run::new(c, 1);
+    let f = fab_id(&run.chain, "f1");
+    // The first tick (t = 0) starts a full week: no interval has passed.
+    run.run_until(SimTime(1));
+    let first = run.chain.wafer_balance(f).unwrap().started;
+    let weeks = 8u64;
+    for day in 0..weeks * 7 {
+        let t = day * SECS_PER_DAY;
+        run.run_until(SimTime(t + 16 * HOUR));
+        run.set_power(f, 0.0);
+        run.run_until(SimTime(t + 22 * HOUR));
+        run.set_power(f, 1.0);
+    }
+    // The tick at the end of week 8 starts wafers at week 8's share.
+    run.run_until(SimTime(weeks * WEEK.0));
+    let started = run.chain.wafer_balance(f).unwrap().started - first;
+    let full_week = 1000.0 * WEEK.0 as f64 / MONTH.0 as f64;
+    let expected = 0.75 * full_week * weeks as f64;
+    assert!(
+        (started as f64 - expected).abs() <= 1.0,
+        "started {started}, expected {expected:.1} (75 % of {:.1})",
+        full_week * weeks as f64
+    );
+    let b = run.chain.wafer_balance(f).unwrap();
+    assert_eq!(b.started, b.out + b.scrapped + b.in_process);
+}
+
+/// A cut below the scrap threshold both scraps the wafers in process at
+/// the drop and scales the next tick's starts by the time it lasted.
+#[test]
+fn a_scrapping_cut_also_scales_the_next_starts_by_its_duration() {
+    let mut c = base_config();
+    c.production_step = WEEK;
+    let mut run = Run::new(c, 1);
+    let f = fab_id(&run.chain, "f1");
+    run.run_until(SimTime(WEEK.0 + 1));
+    let before = run.chain.wafer_balance(f).unwrap();
+    // Cut to 0 for a day and a half of the second week.
+    run.run_until(SimTime(WEEK.0 + 2 * SECS_PER_DAY));
+    run.set_power(f, 0.0);
+    let scrapped = run.chain.wafer_balance(f).unwrap().scrapped;
+    assert!(scrapped > 0);
+    run.run_until(SimTime(WEEK.0 + 2 * SECS_PER_DAY + 36 * HOUR));
+    run.set_power(f, 1.0);
+    run.run_until(SimTime(2 * WEEK.0));
+    let started = run.chain.wafer_balance(f).unwrap().started - before.started;
+    let full_week = 1000.0 * WEEK.0 as f64 / MONTH.0 as f64;
+    let expected = full_week * (1.0 - 1.5 / 7.0);
+    assert!(
+        (started as f64 - expected).abs() <= 1.0,
+        "{started} vs {expected}"
+    );
+}
+
+/// The power of the fab's last `PowerDemand` signal up to `t`, MW.
+fn power_at(run: &Run, fab: FabId, t: SimTime) -> f64 {
+    run.signals
+        .iter()
+        .rev()
+        .filter(|(at, _)| *at <= t)
+        .find_map(|(_, s)| match s {
+            FabSignal::PowerDemand { fab: f, mw } if *f == fab => Some(*mw),
+            _ => None,
+        })
+        .unwrap_or(0.0)
+}
+
+/// An expansion that doubles a fab's capacity doubles its power at full
+/// starts, the power never falls while the new tranche ramps, and the
+/// fab's grid connection covers the expanded fab from the start.
+#[test]
+fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
+    let mut c = base_config();
+    c.tools.inventory_at_start = 10;
+    c.projects.push(FabProjectConfig {
+        name: "double-f1".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 1000.0,
+        },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::constant(0.25),
+    });
+    // The fab is operating; the expansion ramps over 4 months.
+    c.fabs[0].ramp = Duration(4 * MONTH.0);
+    let mut run = Run::new(c, 1);
+    let f = fab_id(&run.chain, "f1");
+    assert_eq!(run.chain.fab_connection_mw(f), Some(100.0));
+    run.run_until(months(2));
+    assert!((power_at(&run, f, months(2)) - 50.0).abs() < 1e-9);
+    let mut last = 50.0;
+    for k in 3..=9 {
+        run.run_until(months(k));
+        let p = power_at(&run, f, months(k));
+        assert!(p >= last - 1e-9, "power fell from {last} to {p} at month {k}");
+        last = p;
+    }
+    assert_eq!(
+        run.chain.fab_capacity_wafers_per_month(f, months(9)),
+        Some(2000.0)
+    );
+    assert!((last - 100.0).abs() < 1e-9, "expanded fab draws {last} MW");
+}
+
+/// Nothing of a design is imported before its `available_from`, and no
+/// fraction is carried into its first month.
+#[test]
+fn imports_wait_for_the_design_to_be_available() {
+    let mut c = base_config();
+    c.fabs.clear();
+    let mut next = design("next", 0, 1000.0);
+    next.available_from = months(3);
+    c.designs.push(next);
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "next".into(),
+        units_per_month: TimePath::constant(100.5),
+    });
+    let mut run = Run::new(c, 1);
+    let mut imports = Vec::new();
+    for k in 1..=5 {
+        run.run_until(SimTime(months(k).0 - 1));
+        imports.push(get(&run.sample(), "fab.imports", "next"));
+    }
+    assert_eq!(imports, vec![0.0, 0.0, 0.0, 100.0, 101.0]);
+}
+
+/// A `QuotaPerMonth(q)` on all accelerators caps the national total at `q`
+/// a month, shared among the designs in proportion to their rates; a ban
+/// on one design leaves the quota to the others.
+#[test]
+fn a_quota_on_all_accelerators_caps_the_national_total() {
+    let q = 90.0;
+    let mut c = base_config();
+    c.fabs.clear();
+    c.production_step = WEEK;
+    for (name, rate) in [("a", 100.0), ("b", 50.0), ("c", 30.0)] {
+        c.designs.push(design(name, 0, 1000.0));
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: name.into(),
+            units_per_month: TimePath::constant(rate),
+        });
+    }
+    let policy = |name: &str, at, item, control| PolicyConfig {
+        name: name.into(),
+        at,
+        action: PolicyAction::ExportControl { item, control },
+    };
+    c.policies.push(policy(
+        "quota",
+        SimTime::ZERO,
+        ControlledItem::Accelerators { design: None },
+        Control::QuotaPerMonth(q),
+    ));
+    c.policies.push(policy(
+        "ban-c",
+        months(12),
+        ControlledItem::Accelerators {
+            design: Some("c".into()),
+        },
+        Control::Ban,
+    ));
+    let mut run = Run::new(c, 1);
+    let mut total = [0.0f64; 3];
+    for k in 1..=24u64 {
+        run.run_until(months(k));
+        let m = run.sample();
+        for (i, name) in ["a", "b", "c"].iter().enumerate() {
+            total[i] += get(&m, "fab.imports", name);
+        }
+        // Ticks up to month k's instant: the quota's months so far.
+        let ticks = months(k).0 / WEEK.0 + 1;
+        let allowed = q * (ticks * WEEK.0) as f64 / MONTH.0 as f64;
+        let sum: f64 = total.iter().sum();
+        assert!(
+            sum <= allowed + 1e-6,
+            "month {k}: {sum} imported, quota allows {allowed}"
+        );
+        assert!(
+            sum >= allowed - 3.0,
+            "month {k}: {sum} imported, quota allows {allowed}"
+        );
+        if k == 12 {
+            // 100 : 50 : 30 of 90 a month → 50, 25, 15.
+            let months_so_far = allowed / q;
+            for (i, want) in [50.0, 25.0, 15.0].into_iter().enumerate() {
+                assert!((total[i] - want * months_so_far).abs() <= 1.0, "{total:?}");
+            }
+        }
+    }
+    // After the ban on c, a and b share the whole quota (100 : 50 → 60, 30).
+    let m = {
+        run.run_until(months(30));
+        run.sample()
+    };
+    assert_eq!(get(&m, "fab.imports", "c"), 0.0);
+    let ab = get(&m, "fab.imports", "a") / get(&m, "fab.imports", "b");
+    assert!((ab - 2.0).abs() < 0.02, "a/b = {ab}");
+}
+
+/// A chain importing design "x" at 10,000 USD while the cheaper "y"
+/// (1,000 USD) has the given import flow, and a buyer ordering 15,000 USD
+/// a month; returns the backlog after each of six monthly ticks.
+fn backlog_with_y(y_imports: Option<f64>, policies: Vec<PolicyConfig>) -> Vec<f64> {
+    let mut c = base_config();
+    c.fabs.clear();
+    c.designs = vec![design("x", 0, 10_000.0), design("y", 0, 1_000.0)];
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "x".into(),
+        units_per_month: TimePath::constant(100_000.0),
+    });
+    if let Some(rate) = y_imports {
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: "y".into(),
+            units_per_month: TimePath::constant(rate),
+        });
+    }
+    c.policies = policies;
+    let mut run = Run::new(c, 1);
+    let lab = run.chain.buyer_id("lab").unwrap();
+    let mut backlog = Vec::new();
+    for k in 0..6 {
+        if k > 0 {
+            run.run_until(SimTime(months(k).0 - 1));
+        }
+        run.chain.place_order(lab, 15_000.0).unwrap();
+        run.run_until(months(k));
+        backlog.push(run.chain.backlog_usd());
+    }
+    backlog
+}
+
+/// An order that cannot buy one unit of any design that can still be
+/// supplied is closed, even if a cheaper design exists that no one makes
+/// or imports (or whose imports are banned for good).
+#[test]
+fn orders_close_against_the_cheapest_design_that_can_be_supplied() {
+    // y has no source: each month's 5,000 left closes.
+    assert_eq!(backlog_with_y(None, vec![]), vec![0.0; 6]);
+    let ban = |at| PolicyConfig {
+        name: "ban-y".into(),
+        at,
+        action: PolicyAction::ExportControl {
+            item: ControlledItem::Accelerators {
+                design: Some("y".into()),
+            },
+            control: Control::Ban,
+        },
+    };
+    // y imported but banned from the start, never lifted: same.
+    assert_eq!(backlog_with_y(Some(0.0), vec![]), vec![0.0; 6]);
+    assert_eq!(backlog_with_y(Some(10.0), vec![ban(SimTime::ZERO)]), vec![0.0; 6]);
+    // Banned, with a lift to come at month 4: the residues wait for y.
+    let lift = PolicyConfig {
+        name: "lift-y".into(),
+        at: months(4),
+        action: PolicyAction::ExportControl {
+            item: ControlledItem::Accelerators {
+                design: Some("y".into()),
+            },
+            control: Control::Lift,
+        },
+    };
+    let b = backlog_with_y(Some(10.0), vec![ban(SimTime::ZERO), lift]);
+    assert_eq!(b[..4], [5_000.0, 10_000.0, 15_000.0, 20_000.0]);
+    // From the lift on, y's units take the residues.
+    assert!(b[4] < 20_000.0, "{b:?}");
+}
