@@ -131,6 +131,10 @@ fn outcome_of(res: &crate::RunResult, outcome: &str) -> Option<f64> {
 /// them when no run reports the outcome).
 type Point = (Option<f64>, Vec<String>);
 
+/// One Morris trajectory: its points' outcomes in visiting order, and the
+/// parameters in the order they moved, each with whether it moved up.
+type Trajectory = (Vec<Point>, Vec<(usize, bool)>);
+
 /// Runs the model at unit point `u` (mapped through each parameter's quantile function).
 fn eval_point<M: Model + ?Sized>(
     model: &M,
@@ -242,7 +246,7 @@ pub fn morris<M: Model + ?Sized>(
     }
     // Per trajectory: the visited points' outcomes, in visiting order, and
     // the order in which the parameters moved (up or down).
-    let one = |t: u64| -> Result<(Vec<Point>, Vec<(usize, bool)>)> {
+    let one = |t: u64| -> Result<Trajectory> {
         let mut rng = unit_stream(o.master_seed, t, "montecarlo/morris");
         let mut lv: Vec<u32> = (0..d).map(|_| rng.random_range(0..p)).collect();
         let mut order: Vec<usize> = (0..d).collect();
@@ -276,14 +280,14 @@ pub fn morris<M: Model + ?Sized>(
         Ok((points, moves))
     };
     progress.start(o.trajectories * (d as u64 + 1), 0);
-    let per_traj: Vec<(Vec<Point>, Vec<(usize, bool)>)> = thread_pool(o.threads)?.install(|| {
+    let per_traj: Vec<Trajectory> = thread_pool(o.threads)?.install(|| {
         (0..o.trajectories)
             .into_par_iter()
             .map(one)
             .collect::<Result<_>>()
     })?;
     progress.finish();
-    let (points, moves): (Vec<Vec<Point>>, Vec<Vec<(usize, bool)>>) = per_traj.into_iter().unzip();
+    let (points, moves): (Vec<_>, Vec<_>) = per_traj.into_iter().unzip();
     let ys = require_outcome(&points, &o.outcome, "trajectories")?;
     let mut acc = vec![(Welford::new(), 0.0f64); d];
     for (y, moves) in ys.iter().zip(&moves) {
