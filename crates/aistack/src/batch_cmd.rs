@@ -173,7 +173,48 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             "from the quantile sketch (see quantile_abs_error_max)"
         }
     );
+    print_partial_outcomes(&r.table);
     Ok(())
+}
+
+/// Outcomes that only some runs report (`training.best_capability` exists
+/// only in runs with a release): says so, since their statistics are over
+/// those runs only (`n` in summary.json), i.e. conditional.
+fn print_partial_outcomes(t: &montecarlo::RunsTable) {
+    for name in &t.outcome_names {
+        let values = t.outcome(name).unwrap_or_default();
+        let n = values.iter().flatten().count();
+        if n < values.len() {
+            println!(
+                "note: {name} is reported by {n} of {} runs; its statistics are over those {n} only{}",
+                values.len(),
+                conditional_hint(name)
+            );
+        }
+    }
+}
+
+/// Why an outcome of the simulator may be missing in a run, and what every
+/// run reports instead (empty for other outcomes).
+fn conditional_hint(outcome: &str) -> &'static str {
+    match outcome {
+        "training.best_capability" => {
+            " (it exists only in runs with a release; training.best_effective_flop, 0 without one, is in every run)"
+        }
+        "training.min_frontier_gap_months" => {
+            " (it exists only in runs whose releases have a frontier gap; training.releases_total is in every run)"
+        }
+        _ => "",
+    }
+}
+
+/// A 95 % interval end, or `n/a` where there is none (fewer than 2 runs).
+fn ci_cell(v: f64) -> String {
+    if v.is_nan() {
+        "n/a".to_string()
+    } else {
+        format!("{v:.4e}")
+    }
 }
 
 /// `--memory-budget-mib` in bytes, refused where it would overflow.
@@ -244,14 +285,24 @@ pub fn compare(
         "outcome", "mean A", "mean B - A", "95% CI"
     );
     for d in &r.differences {
+        let narrowed = if d.narrowing.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{:.0}%", 100.0 * d.narrowing)
+        };
         println!(
-            "{:<44} {:>12.4e} {:>12.4e} [{:>11.4e}, {:>11.4e}]  {:>5.0}%",
+            "{:<44} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>6}{}",
             d.outcome,
             d.mean_a,
             d.mean_diff,
-            d.ci95_low,
-            d.ci95_high,
-            100.0 * d.narrowing
+            ci_cell(d.ci95_low),
+            ci_cell(d.ci95_high),
+            narrowed,
+            if d.n < runs {
+                format!("  (over the {} runs where both report it)", d.n)
+            } else {
+                String::new()
+            }
         );
     }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
@@ -277,7 +328,8 @@ pub fn sensitivity(
         bootstrap: 200,
         out: Some(out.clone()),
     };
-    let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
+    let r =
+        montecarlo::sobol_sensitivity(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &o.outcome))?;
     println!(
         "{} model runs (Saltelli design); outcome variance {:.4e}",
         r.runs_evaluated, r.variance
@@ -294,6 +346,17 @@ pub fn sensitivity(
     }
     println!("Tables in {}.", out.display());
     Ok(())
+}
+
+/// Adds what every run reports instead to a refusal of an outcome that only
+/// some runs report.
+fn with_hint(e: anyhow::Error, outcome: &str) -> anyhow::Error {
+    let hint = conditional_hint(outcome);
+    if hint.is_empty() || !e.to_string().contains("missing in some runs") {
+        e
+    } else {
+        anyhow::anyhow!("{e}; `{outcome}`{hint}")
+    }
 }
 
 /// Where a command writes when `--out` is not given: `aistack-out/<dir_name>`.
@@ -322,7 +385,7 @@ pub fn morris(
         threads,
         out: Some(out.clone()),
     };
-    let rows = montecarlo::morris(&m, &o, &Bar::new())?;
+    let rows = montecarlo::morris(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &outcome))?;
     let d = rows.len() as u64;
     println!(
         "{} model runs ({trajectories} trajectories × {} points, {levels}-level grid); outcome {outcome}",
@@ -390,6 +453,9 @@ pub fn plot_batch(dir: &Path) -> Result<()> {
     })?;
     for f in &r.files {
         println!("{}", f.display());
+    }
+    for n in &r.notes {
+        eprintln!("note: {n}");
     }
     Ok(())
 }

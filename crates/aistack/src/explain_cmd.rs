@@ -54,11 +54,15 @@ fn read_summary(dir: &Path) -> Result<serde_json::Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
-/// The chip input that bound most months of `year` (from `fab.binding_input`).
+/// The chip input that bound most sampling periods of `year` (from
+/// `fab.binding_input`). A sample holds the mode of the period it closes, so
+/// each is counted in the year its period *starts*: the 1 January sample
+/// holds December's mode and counts for the year before.
 fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
     let mut counts = [0usize; 5];
-    for &(t, code) in series.get("fab.binding_input") {
-        if t.floor() as i32 == year && (0.0..5.0).contains(&code) {
+    for w in series.get("fab.binding_input").windows(2) {
+        let (start, code) = (w[0].0, w[1].1);
+        if start.floor() as i32 == year && (0.0..5.0).contains(&code) {
             counts[code as usize] += 1;
         }
     }
@@ -150,13 +154,37 @@ pub fn explain(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn monthly_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    // MWh over the month before each sample → average GW.
-    let hours_per_month = 8766.0 / 12.0;
+/// Hours in calendar year `year` (8,784 in a leap year, else 8,760).
+fn hours_in_year(year: i32) -> f64 {
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    if leap { 8784.0 } else { 8760.0 }
+}
+
+/// Hours between two instants given as fractional calendar years (each
+/// year's fraction is of that year's own length, as `time_year` is written).
+fn hours_between(from: f64, to: f64) -> f64 {
+    let mut hours = 0.0;
+    let mut t = from;
+    while t < to {
+        let year = t.floor();
+        let end = (year + 1.0).min(to);
+        hours += (end - t) * hours_in_year(year as i32);
+        t = end;
+    }
+    hours
+}
+
+/// A flow sampled as MWh over the period before each sample → average GW
+/// over that period: divided by the hours since the previous sample (a
+/// February, a quarter with `sample_every_months: 3`, the partial last
+/// period), plotted at the period's end. The first sample closes no period.
+fn average_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     points
-        .iter()
-        .skip(1)
-        .map(|&(t, mwh)| (t, mwh / hours_per_month / 1000.0))
+        .windows(2)
+        .filter_map(|w| {
+            let hours = hours_between(w[0].0, w[1].0);
+            (hours > 0.0).then(|| (w[1].0, w[1].1 / hours / 1000.0))
+        })
         .collect()
 }
 
@@ -168,23 +196,23 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     let summary = read_summary(dir)?;
     let mut written = Vec::new();
 
-    // 1. Power: demand and served, GW averaged per month; months with unserved energy marked.
-    let demand = monthly_gw(series.get("energy.demand_mwh"));
-    let served = monthly_gw(series.get("energy.served_mwh"));
+    // 1. Power: demand and served, GW averaged per sampling period; periods with unserved energy marked.
+    let demand = average_gw(series.get("energy.demand_mwh"));
+    let served = average_gw(series.get("energy.served_mwh"));
     let markers: Vec<Marker> = series
         .get("energy.unserved_mwh")
-        .iter()
-        .filter(|p| p.1 > 0.0)
-        .map(|&(t, _)| Marker {
-            from: t - 1.0 / 12.0,
-            to: t,
+        .windows(2)
+        .filter(|w| w[1].1 > 0.0)
+        .map(|w| Marker {
+            from: w[0].0,
+            to: w[1].0,
             label: String::new(),
         })
         .collect();
     let path = dir.join("power.svg");
     line_chart(
         &path,
-        "Power: demand vs served (shaded: months with unserved energy)",
+        "Power: demand vs served (shaded: periods with unserved energy)",
         "year",
         "average power [GW]",
         &[
@@ -205,17 +233,17 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     let path = dir.join("ai-power.svg");
     line_chart(
         &path,
-        "AI datacenter power (shaded: months with unserved energy anywhere)",
+        "AI datacenter power (shaded: periods with unserved energy anywhere)",
         "year",
         "average power [GW]",
         &[
             LineSeries {
                 label: "training + inference drawn [GW]".into(),
-                points: monthly_gw(series.get("training.energy_mwh")),
+                points: average_gw(series.get("training.energy_mwh")),
             },
             LineSeries {
                 label: "cut from AI loads [GW]".into(),
-                points: monthly_gw(series.get("energy.ai_curtailed_mwh")),
+                points: average_gw(series.get("energy.ai_curtailed_mwh")),
             },
         ],
         &markers,
@@ -291,4 +319,60 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     )?;
     written.push(path);
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(metric: &str, points: &[(f64, f64)]) -> RunSeries {
+        RunSeries {
+            by_metric: [(metric.to_string(), points.to_vec())].into(),
+        }
+    }
+
+    /// The 1 January sample holds December's binding input: it counts for
+    /// the year before (audit s7 #17; before, 2026 read `tools` here).
+    #[test]
+    fn binding_input_counts_in_the_year_its_period_starts() {
+        // 2025-11-01, 2025-12-01, 2026-01-01, 2026-02-01; codes 1 wafers, 2 tools.
+        let s = series(
+            "fab.binding_input",
+            &[
+                (2025.8329, 0.0),
+                (2025.9151, 1.0),
+                (2026.0, 2.0),
+                (2026.0849, 1.0),
+            ],
+        );
+        assert_eq!(chip_input_in_year(&s, 2025), Some("tools"));
+        assert_eq!(chip_input_in_year(&s, 2026), Some("wafers"));
+    }
+
+    /// Average power divides by the hours of each period: a 28-day February,
+    /// a quarter, the 12 hours of a last partial period (before: 730.5 h each).
+    #[test]
+    fn average_power_uses_the_hours_of_each_period() {
+        let jan1 = 2025.0;
+        let feb1 = 2025.0 + 31.0 / 365.0;
+        let mar1 = 2025.0 + 59.0 / 365.0;
+        let apr1 = 2025.0 + 90.0 / 365.0;
+        let end = 2025.0 + (90.0 + 0.5) / 365.0;
+        // 1 GW all along: MWh = 1000 × hours.
+        let gw = average_gw(&[
+            (jan1, 0.0),
+            (feb1, 1000.0 * 744.0),
+            (mar1, 1000.0 * 672.0),
+            (apr1, 1000.0 * 744.0),
+            (end, 1000.0 * 12.0),
+        ]);
+        assert_eq!(gw.len(), 4);
+        for (t, v) in gw {
+            assert!((v - 1.0).abs() < 1e-9, "{t}: {v} GW");
+        }
+        // A quarter across a new year (sample_every_months: 3), leap 2028 after.
+        let q = average_gw(&[(2027.75, 0.0), (2028.25, 1000.0 * (2190.0 + 2196.0))]);
+        assert!((q[0].1 - 1.0).abs() < 1e-9, "{q:?}");
+        assert!((hours_between(2027.75, 2028.25) - (2190.0 + 2196.0)).abs() < 1e-9);
+    }
 }

@@ -1,12 +1,27 @@
 //! The `aistack` command line: run, check and batch national AI-stack
 //! scenarios. Only this crate prints and picks exit codes.
 
+/// `print!` for this crate: writes to standard output through [`write_stdout`],
+/// so that a reader going away (`aistack schema | head -1`) ends the command
+/// cleanly instead of panicking. Defined before the modules, it shadows the
+/// standard macro in all of them.
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` for this crate (see [`print!`]).
+macro_rules! println {
+    () => { $crate::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod batch_cmd;
 mod explain_cmd;
 mod run_cmd;
 mod schema_cmd;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -218,8 +233,40 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Writes to standard output. The commands print only once their outputs
+/// are complete, so when the reader has gone away (a closed pipe) there is
+/// nothing left to do: the process ends at once with status 0. Any other
+/// write error ends it with status 1 and a message.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_fmt(args).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to standard output: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// An error and its causes, each cause once: errors whose message already
+/// ends with their cause's text (`path: {source}`) would otherwise print the
+/// cause twice in the chain.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if !text.ends_with(&part) && !text.contains(&format!("{part}: ")) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&part);
+        }
+    }
+    text
 }

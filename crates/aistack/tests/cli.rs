@@ -341,3 +341,216 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// Fails with exit status 1 and returns standard error; never a panic.
+fn refused(args: &[&str]) -> String {
+    let o = aistack(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A reader that goes away (`aistack schema | head -1`) ends a printing
+/// command cleanly: status 0, no panic (before: exit 101 and a backtrace).
+#[test]
+fn printing_to_a_closed_pipe_exits_cleanly() {
+    for args in [vec!["schema"], vec!["validate", &example("minimal.ron")]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aistack"))
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader closes before the first write
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(err.is_empty(), "{args:?}: {err}");
+    }
+}
+
+/// An I/O error prints its cause once (before: "…: No such file or
+/// directory (os error 2): No such file or directory (os error 2)").
+#[test]
+fn io_errors_print_their_cause_once() {
+    let scenario = uncertain_minimal("io-once");
+    let missing = tmp("io-once-missing.csv");
+    let err = refused(&[
+        "eval",
+        scenario.to_str().unwrap(),
+        "--design",
+        missing.to_str().unwrap(),
+        "--out",
+        tmp("io-once-out").to_str().unwrap(),
+    ]);
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+    let _ = std::fs::remove_file(&scenario);
+}
+
+/// `compare` refuses 0 and 1 runs before creating its --out; `--out` naming
+/// a file is refused before any run by compare, sensitivity and eval.
+#[test]
+fn compare_and_sensitivity_refuse_before_running() {
+    let scenario = uncertain_minimal("refuse-early");
+    let s = scenario.to_str().unwrap();
+    let out = tmp("refuse-early-out");
+    for runs in ["0", "1"] {
+        let err = refused(&["compare", s, s, "--runs", runs, "--out", out.to_str().unwrap()]);
+        assert!(err.contains("compare needs at least 2 runs"), "{err}");
+        assert!(!out.exists(), "--runs {runs} left {} behind", out.display());
+    }
+    let file = tmp("refuse-early-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let f = file.to_str().unwrap();
+    let started = std::time::Instant::now();
+    let err = refused(&[
+        "sensitivity",
+        s,
+        "--outcome",
+        "training.largest_run_flop",
+        "--runs",
+        "400",
+        "--out",
+        f,
+    ]);
+    assert!(err.contains("is not a directory"), "{err}");
+    assert!(
+        started.elapsed().as_secs() < 20,
+        "1,600 runs were made before the refusal"
+    );
+    let err = refused(&["compare", s, s, "--runs", "2", "--out", f]);
+    assert!(err.contains("is not a directory"), "{err}");
+    let _ = (std::fs::remove_file(&file), std::fs::remove_file(&scenario));
+}
+
+/// A constant outcome is refused with that reason (before: NaN indices, exit 0).
+#[test]
+fn sensitivity_refuses_a_constant_outcome() {
+    let scenario = uncertain_minimal("constant");
+    let err = refused(&[
+        "sensitivity",
+        scenario.to_str().unwrap(),
+        "--outcome",
+        "fab.accelerators_built_total", // no fab in minimal.ron: 0 in every run
+        "--runs",
+        "2",
+        "--out",
+        tmp("constant-out").to_str().unwrap(),
+    ]);
+    assert!(err.contains("is constant"), "{err}");
+    let _ = std::fs::remove_file(&scenario);
+}
+
+/// `eval` checks every design row first and names the design's file:line and
+/// column (not "drawn" values), and writes nothing.
+#[test]
+fn eval_names_the_design_line_and_column_of_a_refused_value() {
+    let scenario = uncertain_minimal("eval-range");
+    let dir = tmp("eval-range");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("d.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.4,1000\n1.5,1000\n",
+    )
+    .unwrap();
+    let out = dir.join("out");
+    let err = refused(&[
+        "eval",
+        scenario.to_str().unwrap(),
+        "--design",
+        design.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("d.csv:3: column `labs.lab.mfu` = 1.5: the scenario refuses it: field `labs[0].mfu`"),
+        "{err}"
+    );
+    assert!(!err.contains("drawn"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
+}
+
+/// minimal.ron for a quarter year with a 6e24 FLOP target and uncertain MFU:
+/// some draws finish a run (a release), others do not (audit s7 #7).
+fn sometimes_releasing(name: &str) -> PathBuf {
+    let path = std::env::temp_dir().join(format!("aistack-cli-{}-{name}.ron", std::process::id()));
+    std::fs::write(
+        &path,
+        format!(
+            "Variant(\n    base: \"{}\",\n    name: \"cond\",\n    set: {{ \"horizon_years\": 0.25, \"labs.lab.initial_target_run_flop\": 6e24, \"labs.lab.chip_failure_rate_per_hour\": 0, \"labs.lab.release_cadence_months\": Const(value: 3.5) }},\n    uncertain: {{ \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5) }},\n)\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Outcomes that exist only given a release: a batch says its statistics
+/// are over fewer runs, `training.best_effective_flop` is in every row, and
+/// sensitivity refuses the conditional outcome naming the base rows that
+/// lack it and the outcome to use instead.
+#[test]
+fn conditional_outcomes_are_flagged_and_refused_by_sensitivity() {
+    let scenario = sometimes_releasing("cond");
+    let s = scenario.to_str().unwrap();
+    let out = tmp("cond-batch");
+    let o = aistack(&["batch", s, "--runs", "12", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (eff, cap) = (
+        col("training.best_effective_flop"),
+        col("training.best_capability"),
+    );
+    let rows: Vec<Vec<&str>> = runs.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let without = rows.iter().filter(|r| r[cap].is_empty()).count();
+    assert!(
+        without > 0 && without < rows.len(),
+        "the draws must differ: {runs}"
+    );
+    for r in &rows {
+        assert!(!r[eff].is_empty(), "{runs}");
+        assert_eq!(r[cap].is_empty(), r[eff] == "0.0", "{runs}");
+    }
+    assert!(
+        stdout.contains(&format!(
+            "note: training.best_capability is reported by {} of 12 runs",
+            12 - without
+        )),
+        "{stdout}"
+    );
+    let err = refused(&[
+        "sensitivity",
+        s,
+        "--outcome",
+        "training.best_capability",
+        "--runs",
+        "6",
+        "--out",
+        tmp("cond-sens").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("is missing in some runs")
+            && err.contains("base rows")
+            && err.contains("training.best_effective_flop"),
+        "{err}"
+    );
+    let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
+}
+
+/// The run summary names the binding input's statistic as it is computed
+/// (the mode over production ticks, not months).
+#[test]
+fn run_summary_labels_the_binding_input_by_production_ticks() {
+    let out = tmp("summary-labels");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("binding input at most production ticks:"), "{text}");
+    let _ = std::fs::remove_dir_all(&out);
+}

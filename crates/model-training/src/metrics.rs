@@ -200,8 +200,10 @@ impl Training {
 
     /// Emits the run's scalar outcomes (national): `training.largest_run_flop`,
     /// `training.runs_total`, `training.releases_total`,
-    /// `training.open_releases_total`, `training.best_capability` (if any
-    /// release), `training.min_frontier_gap_months` (if computed),
+    /// `training.open_releases_total`, `training.best_effective_flop` (every
+    /// run: 0 without a release), `training.best_capability` (only if any
+    /// release: log10 of the former), `training.min_frontier_gap_months` (only
+    /// if computed),
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
     /// `training.failures_total`, and with a calendar, per year of completion,
     /// `training.largest_run_flop_year_<YYYY>` and
@@ -222,6 +224,13 @@ impl Training {
             "training.open_releases_total",
             t.iter().map(|x| x.open_releases as f64).sum(),
         );
+        // Defined in every run: 0 effective FLOP released when nothing was.
+        emit(
+            "training.best_effective_flop",
+            t.iter().map(|x| x.best_effective_flop).fold(0.0, f64::max),
+        );
+        // Defined only given a release (a gap also needs a frontier path that
+        // reaches it): absent otherwise, never a sentinel that would enter means.
         if let Some(c) = t.iter().filter_map(|x| x.best_capability).reduce(f64::max) {
             emit("training.best_capability", c);
         }

@@ -6,7 +6,8 @@
 //! ([`unit_of`]): `energy.unserved_mwh` is plotted in MWh.
 
 use crate::outputs::read_runs_csv;
-use crate::sensitivity::{rank_sensitivity, write_rank_sensitivity};
+use crate::sensitivity::{RankSensitivityRow, rank_sensitivity, write_rank_sensitivity};
+use crate::stats::Z95;
 use crate::{Manifest, McError, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -525,7 +526,16 @@ pub struct PlotOptions {
 pub struct PlotReport {
     /// The SVG files, in the order written.
     pub files: Vec<PathBuf>,
+    /// What was not drawn and why (e.g. a tornado from too few runs).
+    pub notes: Vec<String>,
 }
+
+/// Fewest runs (reporting the outcome) a tornado diagram is drawn from. Rank
+/// correlations of 2 runs are ±1 and of 1 undefined; under no effect at all,
+/// |ρ| exceeds about 1.96/√(n − 1) in 5 % of batches, i.e. 0.65 at 10 runs,
+/// so below 10 the bars would show chance, not drivers. `sensitivity.csv`
+/// still lists every correlation with its n.
+pub const MIN_TORNADO_RUNS: u64 = 10;
 
 fn file_stem(name: &str) -> String {
     name.chars()
@@ -615,25 +625,32 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     }
     let rows = rank_sensitivity(&table);
     write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
+    let mut notes = Vec::new();
     for name in &table.outcome_names {
-        let bars: Vec<(String, f64)> = rows
-            .iter()
-            .filter(|r| &r.outcome == name)
-            .map(|r| (r.parameter.clone(), r.spearman))
-            .collect();
-        if bars.is_empty() {
+        let of: Vec<&RankSensitivityRow> = rows.iter().filter(|r| &r.outcome == name).collect();
+        let bars: Vec<(String, f64)> = of.iter().map(|r| (r.parameter.clone(), r.spearman)).collect();
+        let Some(n) = of.first().map(|r| r.n) else {
+            continue;
+        };
+        if n < MIN_TORNADO_RUNS {
+            notes.push(format!(
+                "no tornado for {name}: {n} runs report it, a tornado needs at least {MIN_TORNADO_RUNS}"
+            ));
             continue;
         }
         let path = out.join(format!("tornado-{}.svg", file_stem(name)));
         tornado(
             &path,
-            &format!("What drives {name}"),
+            &format!(
+                "What drives {name} ({n} runs; |rho| < {:.2} is within chance)",
+                Z95 / ((n - 1) as f64).sqrt()
+            ),
             "Spearman rank correlation with the outcome [-1, 1]",
             &bars,
         )?;
         files.push(path);
     }
-    Ok(PlotReport { files })
+    Ok(PlotReport { files, notes })
 }
 
 #[cfg(test)]

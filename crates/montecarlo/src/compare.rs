@@ -4,13 +4,22 @@
 //! pairing narrowed it compared with independent runs.
 //!
 //! With dᵢ = bᵢ − aᵢ over the n runs where both report the outcome:
-//! half-width (CRN) = 1.96·sd(d)/√n; half-width (independent) =
-//! 1.96·√((var(a) + var(b))/n), the interval two independent batches of n runs
-//! would give; narrowing = 1 − CRN/independent.
+//! half-width (CRN) = t₀.₉₇₅(n − 1)·sd(d)/√n (Student's t, [`t95`]);
+//! half-width (independent) = t₀.₉₇₅(2n − 2)·√((var(a) + var(b))/n), the
+//! interval two independent batches of n runs would give; narrowing =
+//! 1 − CRN/independent. An outcome with fewer than two paired runs has no
+//! interval (NaN, an empty cell in `compare.csv`); a comparison of fewer than
+//! two runs is refused.
 
 use crate::outputs::{RunsTable, num, write_csv};
+
+/// A number, or an empty cell when it is undefined (NaN).
+fn cell(v: f64) -> String {
+    if v.is_nan() { String::new() } else { num(v) }
+}
+use crate::McError;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
-use crate::stats::{Welford, Z95};
+use crate::stats::{Welford, t95};
 use crate::{Model, Result};
 use std::path::PathBuf;
 
@@ -36,7 +45,7 @@ pub struct OutcomeDifference {
     pub mean_b: f64,
     /// Mean of paired differences B − A.
     pub mean_diff: f64,
-    /// Lower end of its 95% confidence interval.
+    /// Lower end of its 95% confidence interval (NaN when n < 2).
     pub ci95_low: f64,
     /// Upper end of its 95% confidence interval.
     pub ci95_high: f64,
@@ -44,7 +53,7 @@ pub struct OutcomeDifference {
     pub half_width_crn: f64,
     /// 95% half-width independent runs would give (from the two marginal variances).
     pub half_width_independent: f64,
-    /// 1 − half_width_crn / half_width_independent (0 when both are 0).
+    /// 1 − half_width_crn / half_width_independent (0 when both are 0; NaN when n < 2).
     pub narrowing: f64,
 }
 
@@ -82,10 +91,10 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
         }
         let n = wd.count();
         let hw_crn = wd.half_width_95();
-        let hw_ind = if n == 0 {
-            0.0
+        let hw_ind = if n < 2 {
+            f64::NAN
         } else {
-            Z95 * ((wa.sd().powi(2) + wb.sd().powi(2)) / n as f64).sqrt()
+            t95(2 * (n - 1)) * ((wa.sd().powi(2) + wb.sd().powi(2)) / n as f64).sqrt()
         };
         out.push(OutcomeDifference {
             outcome: name.clone(),
@@ -97,7 +106,13 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
             ci95_high: wd.mean() + hw_crn,
             half_width_crn: hw_crn,
             half_width_independent: hw_ind,
-            narrowing: if hw_ind > 0.0 { 1.0 - hw_crn / hw_ind } else { 0.0 },
+            narrowing: if hw_ind > 0.0 {
+                1.0 - hw_crn / hw_ind
+            } else if hw_ind == 0.0 {
+                0.0
+            } else {
+                f64::NAN
+            },
         });
     }
     out
@@ -110,6 +125,13 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     opts: &CompareOptions,
     progress: &dyn Progress,
 ) -> Result<CompareReport> {
+    if opts.batch.runs < 2 {
+        return Err(McError::Invalid(format!(
+            "compare needs at least 2 runs, got {}: one paired difference gives no confidence interval",
+            opts.batch.runs
+        )));
+    }
+    crate::runner::check_out_dir(&opts.out)?;
     std::fs::create_dir_all(&opts.out).map_err(crate::error::io_err(&opts.out))?;
     let with_out = |sub: &str| BatchOptions {
         out: opts.out.join(sub),
@@ -147,7 +169,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
                     d.half_width_independent,
                     d.narrowing,
                 ]
-                .map(num),
+                .map(cell),
             );
             r
         }),

@@ -16,14 +16,16 @@ pub struct ConvergenceRow {
     pub runs: u64,
     /// Mean over those runs.
     pub mean: f64,
-    /// 95% confidence half-width of the mean: 1.96 · sd / √runs (outcome unit).
+    /// 95% confidence half-width of the mean: t₀.₉₇₅(runs − 1) · sd / √runs
+    /// (Student's t; outcome unit); NaN (an empty cell) at one run.
     pub half_width_95: f64,
     /// half_width_95 / |mean| (infinite when the mean is 0 and the half-width is not).
     pub rel_half_width: f64,
 }
 
-/// Relative half-width hw/|mean|, with 0/0 = 0.
+/// Relative half-width hw/|mean|, with 0/0 = 0 (NaN below two values).
 pub fn rel_half_width(w: &Welford) -> f64 {
+    // A NaN half-width (one value) stays NaN: `hw == 0.0` is false for it.
     let hw = w.half_width_95();
     if hw == 0.0 { 0.0 } else { hw / w.mean().abs() }
 }

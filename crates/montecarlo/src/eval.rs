@@ -3,7 +3,11 @@
 //! `sensitivity` write such files), outcomes written in row order.
 //!
 //! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`. Every
-//! model parameter must have a column; unknown columns are refused. Outputs in
+//! model parameter must have exactly one column; unknown and repeated columns,
+//! a design without rows, and an `--out` that already holds runs are refused.
+//! Every row is checked ([`Model::check`]) before the first run, so a row the
+//! scenario would refuse is named (design file, line and column) before any
+//! run is made; a run that fails anyway leaves no run files behind. Outputs in
 //! `out`: `runs/` (durable per-row files), `runs.csv` (row = run), `bands.csv`,
 //! `summary.json`, `convergence.csv` and `manifest.json` (design `external`),
 //! like a batch, so `plot` works on it too.
@@ -40,6 +44,25 @@ pub struct EvalOptions {
 
 /// Reads a design: returns, per row, the values in the model's parameter order.
 pub fn read_design(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<Vec<f64>>> {
+    Ok(read_design_rows(path, params)?
+        .into_iter()
+        .map(|r| r.values)
+        .collect())
+}
+
+/// One row of a design file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DesignRow {
+    /// 1-based line of the row in the file (the header is line 1).
+    pub line: u64,
+    /// The values, in the model's parameter order.
+    pub values: Vec<f64>,
+}
+
+/// Reads a design with each row's line: refuses unknown, missing and repeated
+/// columns, cells that are not finite numbers (naming file:line and column)
+/// and a file without rows.
+pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<DesignRow>> {
     let csv_err = |source| McError::Csv {
         path: path.to_path_buf(),
         source,
@@ -49,13 +72,21 @@ pub fn read_design(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<Vec<f
         .from_path(path)
         .map_err(csv_err)?;
     let header: Vec<String> = rd.headers().map_err(csv_err)?.iter().map(String::from).collect();
-    for h in &header {
+    for (i, h) in header.iter().enumerate() {
         if !params.iter().any(|p| &p.path == h) {
             let known: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
             return Err(McError::Invalid(format!(
                 "{}: column `{h}` is not an uncertain parameter of the scenario (known: {})",
                 path.display(),
                 known.join(", ")
+            )));
+        }
+        if let Some(j) = header[..i].iter().position(|e| e == h) {
+            return Err(McError::Invalid(format!(
+                "{}:1: column `{h}` appears twice (columns {} and {}); give each parameter one column",
+                path.display(),
+                j + 1,
+                i + 1
             )));
         }
     }
@@ -75,23 +106,65 @@ pub fn read_design(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<Vec<f
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
-        let row = cols
+        let values = cols
             .iter()
             .zip(params)
             .map(|(&c, p)| {
                 let cell = rec.get(c).unwrap_or("");
                 cell.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
                     McError::Invalid(format!(
-                        "{}:{line}: `{}` = `{cell}` is not a finite number",
+                        "{}:{line}: column `{}` = `{cell}` is not a finite number",
                         path.display(),
                         p.path
                     ))
                 })
             })
             .collect::<Result<Vec<f64>>>()?;
-        rows.push(row);
+        rows.push(DesignRow { line, values });
+    }
+    if rows.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{}: the design has no rows (only a header): nothing to evaluate",
+            path.display()
+        )));
     }
     Ok(rows)
+}
+
+/// Checks every row with [`Model::check`] before any run. A refused row is
+/// named by file:line, with the column(s) whose value the scenario refuses:
+/// each column is tried alone, the others at their parameter's median.
+fn check_rows<M: Model + ?Sized>(
+    model: &M,
+    path: &Path,
+    params: &[crate::ParamSpec],
+    rows: &[DesignRow],
+) -> Result<()> {
+    let medians: Vec<f64> = params.iter().map(|p| p.dist.quantile(0.5)).collect();
+    for row in rows {
+        let Err(e) = model.check(&row.values) else {
+            continue;
+        };
+        let culprits: Vec<String> = (0..params.len())
+            .filter(|&j| {
+                let mut alone = medians.clone();
+                alone[j] = row.values[j];
+                model.check(&alone).is_err()
+            })
+            .map(|j| format!("`{}` = {}", params[j].path, row.values[j]))
+            .collect();
+        let what = match culprits.len() {
+            0 => "the row's values together".to_string(),
+            1 => format!("column {}", culprits[0]),
+            _ => format!("columns {}", culprits.join(", ")),
+        };
+        return Err(McError::Invalid(format!(
+            "{}:{}: {what}: the scenario refuses it: {e}; no run was made",
+            path.display(),
+            row.line
+        )));
+    }
+    Ok(())
 }
 
 /// Runs one model run per design row and writes the outputs (see the module docs).
@@ -102,13 +175,52 @@ pub fn eval_design<M: Model + ?Sized>(
 ) -> Result<RunsTable> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    let design = read_design(&o.design_csv, &params)?;
-    if !list_runs(&o.out)?.is_empty() {
-        return Err(McError::AlreadyExists(o.out.clone()));
+    let rows = read_design_rows(&o.design_csv, &params)?;
+    crate::runner::check_out_dir(&o.out)?;
+    if !list_runs(&o.out)?.is_empty() || o.out.join("manifest.json").exists() {
+        return Err(McError::Invalid(format!(
+            "{} already holds runs (runs/ or manifest.json); eval does not add to or resume them: \
+             choose another --out, or remove that directory first",
+            o.out.display()
+        )));
     }
+    check_rows(model, &o.design_csv, &params, &rows)?;
+    let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
+    let pool = thread_pool(o.threads)?;
+    let created = !o.out.exists();
     std::fs::create_dir_all(runs_dir(&o.out)).map_err(crate::error::io_err(runs_dir(&o.out)))?;
     progress.start(design.len() as u64, 0);
-    thread_pool(o.threads)?.install(|| {
+    let ran = run_rows(model, o, &params, &design, &pool, progress);
+    if ran.is_err() {
+        // eval cannot resume: run files of a failed eval would only block the
+        // next attempt. Remove those this call wrote (the directory held none),
+        // and the directories if this call created them and they are empty.
+        for r in 0..design.len() as u64 {
+            let _ = std::fs::remove_file(crate::store::run_file_path(&o.out, r));
+        }
+        let _ = std::fs::remove_dir(runs_dir(&o.out));
+        if created {
+            let _ = std::fs::remove_dir(&o.out);
+        }
+    }
+    ran?;
+    progress.finish();
+    let runs: Vec<u64> = (0..design.len() as u64).collect();
+    let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
+    write_manifest(model, o, params, runs.len() as u64)?;
+    Ok(table)
+}
+
+/// Runs every design row on `pool`, each written durably as it finishes.
+fn run_rows<M: Model + ?Sized>(
+    model: &M,
+    o: &EvalOptions,
+    params: &[crate::ParamSpec],
+    design: &[Vec<f64>],
+    pool: &rayon::ThreadPool,
+    progress: &dyn Progress,
+) -> Result<()> {
+    pool.install(|| {
         design.par_iter().enumerate().try_for_each(|(r, values)| {
             let (run, seed) = (r as u64, run_seed(o.master_seed, r as u64));
             let result = model
@@ -132,10 +244,16 @@ pub fn eval_design<M: Model + ?Sized>(
             progress.run_finished();
             Ok::<(), McError>(())
         })
-    })?;
-    progress.finish();
-    let runs: Vec<u64> = (0..design.len() as u64).collect();
-    let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
+    })
+}
+
+/// Writes the manifest of a finished eval (design `external`, `runs` rows).
+fn write_manifest<M: Model + ?Sized>(
+    model: &M,
+    o: &EvalOptions,
+    params: Vec<crate::ParamSpec>,
+    runs: u64,
+) -> Result<()> {
     let manifest = Manifest {
         format: MANIFEST_FORMAT,
         tool_version: o.tool_version.clone(),
@@ -144,7 +262,7 @@ pub fn eval_design<M: Model + ?Sized>(
         scenario_hash: identity_hash(&model.identity()),
         master_seed: o.master_seed,
         design: Design::External,
-        runs: runs.len() as u64,
+        runs,
         shard: None,
         until_rel_halfwidth: None,
         stop_outcomes: Vec::new(),
@@ -154,9 +272,8 @@ pub fn eval_design<M: Model + ?Sized>(
         target: TARGET_TRIPLE.to_string(),
         command_line: o.command_line.clone(),
         merged_from: Vec::new(),
-        completed_runs: Some(runs.len() as u64),
+        completed_runs: Some(runs),
         stopped_at: None,
     };
-    manifest.write(&o.out)?;
-    Ok(table)
+    manifest.write(&o.out)
 }

@@ -78,6 +78,15 @@ pub trait Model: Sync {
     /// streams, e.g. through `scheduler::RngStreams::new(seed, 0)`).
     fn run(&self, seed: u64, params: &[f64]) -> Result<RunResult, ModelError>;
 
+    /// Checks that `params` (same order as [`Model::parameters`]) can be run,
+    /// without running: what [`Model::run`] would refuse at its start (a value
+    /// out of a field's range). `aistack eval` checks every design row this
+    /// way before the first run. The default accepts everything.
+    fn check(&self, params: &[f64]) -> Result<(), ModelError> {
+        let _ = params;
+        Ok(())
+    }
+
     /// Bytes identifying the model (the scenario text with its bases), hashed
     /// into the manifest and checked on resume and merge.
     fn identity(&self) -> Vec<u8>;

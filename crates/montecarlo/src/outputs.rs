@@ -528,8 +528,17 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
                 c.outcome.clone(),
                 c.runs.to_string(),
                 num(c.mean),
-                num(c.half_width_95),
-                num(c.rel_half_width),
+                // No interval from one run: an empty cell, as in runs.csv.
+                if c.half_width_95.is_nan() {
+                    String::new()
+                } else {
+                    num(c.half_width_95)
+                },
+                if c.rel_half_width.is_nan() {
+                    String::new()
+                } else {
+                    num(c.rel_half_width)
+                },
             ]
         }),
     )?;
@@ -628,7 +637,7 @@ fn write_summary(path: &Path, t: &RunsTable) -> Result<()> {
         .collect();
     let s = SummaryFile {
         runs: t.runs.len(),
-        quantile_definition: "Hyndman-Fan type 7 (R and NumPy default); mcse = sd/sqrt(n)",
+        quantile_definition: "Hyndman-Fan type 7 (R and NumPy default); mcse = sd/sqrt(n), null (as sd) below 2 runs",
         outcomes,
     };
     let mut text = serde_json::to_string_pretty(&s).map_err(|source| McError::Json {

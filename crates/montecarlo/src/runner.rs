@@ -152,6 +152,19 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
     }
 }
 
+/// Refuses an output path that exists but is not a directory, before any run
+/// is made (the commands create the directory later, once they know they
+/// will write into it).
+pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => Err(McError::Invalid(format!(
+            "{}: exists and is not a directory; --out must name a directory",
+            dir.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Creates `dir`, or checks it may be used: refuses a directory holding a
 /// batch unless resuming; when resuming, checks the manifest matches and the
 /// build ([`check_build`]), and records in `given` the build of all its runs.
@@ -223,6 +236,7 @@ pub fn run_batch<M: Model + ?Sized>(
     )?;
     let mut manifest = base_manifest(model, opts);
     let dir = opts.out.as_path();
+    check_out_dir(dir)?;
     if !opts.resume {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }

@@ -78,6 +78,29 @@ impl Model for ScenarioModel {
         })
     }
 
+    /// Applies the values and builds the domains (no event runs): the checks
+    /// [`stack::run`] makes before its first event. The message names the
+    /// scenario field, not the file (the values are not the file's).
+    fn check(&self, params: &[f64]) -> Result<(), ModelError> {
+        let scenario_error = |e: stack::ScenarioError| {
+            // `with_values` words its refusals for drawn values; these are given.
+            let message = e
+                .message
+                .strip_prefix("with the drawn parameter values: ")
+                .unwrap_or(&e.message);
+            ModelError(if e.path.is_empty() {
+                message.to_string()
+            } else {
+                format!("field `{}`: {message}", e.path)
+            })
+        };
+        let data = self.scenario.with_values(params).map_err(scenario_error)?;
+        let configs = stack::world::build_configs(&self.scenario.file(), &data).map_err(scenario_error)?;
+        stack::world::World::assemble(configs, 0, &data)
+            .map(drop)
+            .map_err(|e| ModelError(e.to_string()))
+    }
+
     fn identity(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for f in &self.scenario.files {

@@ -122,19 +122,18 @@ pub fn write_rank_sensitivity(path: &Path, rows: &[RankSensitivityRow]) -> Resul
     )
 }
 
-fn outcome_of(res: &crate::RunResult, outcome: &str, run: u64) -> Result<f64> {
-    res.scalars
-        .iter()
-        .find(|(n, _)| n == outcome)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| {
-            let names: Vec<&str> = res.scalars.iter().map(|(n, _)| n.as_str()).collect();
-            McError::Invalid(format!(
-                "run {run} does not report outcome `{outcome}` (it reports: {})",
-                names.join(", ")
-            ))
-        })
+/// The outcome's value in one run's result, `None` when the run does not report it.
+fn outcome_of(res: &crate::RunResult, outcome: &str) -> Option<f64> {
+    res.scalars.iter().find(|(n, _)| n == outcome).map(|(_, v)| *v)
 }
+
+/// One run's value of the outcome, with the names the run reports (to list
+/// them when no run reports the outcome).
+type Point = (Option<f64>, Vec<String>);
+
+/// One Morris trajectory: its points' outcomes in visiting order, and the
+/// parameters in the order they moved, each with whether it moved up.
+type Trajectory = (Vec<Point>, Vec<(usize, bool)>);
 
 /// Runs the model at unit point `u` (mapped through each parameter's quantile function).
 fn eval_point<M: Model + ?Sized>(
@@ -144,13 +143,55 @@ fn eval_point<M: Model + ?Sized>(
     u: &[f64],
     outcome: &str,
     progress: &dyn Progress,
-) -> Result<f64> {
+) -> Result<Point> {
     let x: Vec<f64> = params.iter().zip(u).map(|(p, &u)| p.dist.quantile(u)).collect();
     let res = model
         .run(seed, &x)
         .map_err(|source| McError::Model { run, seed, source })?;
     progress.run_finished();
-    outcome_of(&res, outcome, run)
+    let v = outcome_of(&res, outcome);
+    let names = if v.is_none() {
+        res.scalars.iter().map(|(n, _)| n.clone()).collect()
+    } else {
+        Vec::new()
+    };
+    Ok((v, names))
+}
+
+/// Every point's value of the outcome, or an error naming the groups (base
+/// rows or trajectories, by `what`) where some run did not report it, or,
+/// when no run did, the outcomes the runs do report. Checked after all runs:
+/// the runs that lack an outcome are only known once they have run.
+fn require_outcome(groups: &[Vec<Point>], outcome: &str, what: &str) -> Result<Vec<Vec<f64>>> {
+    let missing: Vec<usize> = (0..groups.len())
+        .filter(|&g| groups[g].iter().any(|p| p.0.is_none()))
+        .collect();
+    if missing.is_empty() {
+        return Ok(groups
+            .iter()
+            .map(|g| g.iter().filter_map(|p| p.0).collect())
+            .collect());
+    }
+    if missing.len() == groups.len() && groups.iter().flatten().all(|p| p.0.is_none()) {
+        let names = groups
+            .first()
+            .and_then(|g| g.first())
+            .map(|p| p.1.join(", "))
+            .unwrap_or_default();
+        return Err(McError::Invalid(format!(
+            "no run reports outcome `{outcome}` (each reports: {names})"
+        )));
+    }
+    let shown: Vec<String> = missing.iter().take(20).map(usize::to_string).collect();
+    Err(McError::Invalid(format!(
+        "outcome `{outcome}` is missing in some runs, so its indices are undefined: {what} {}{} \
+         ({} of {}) have a run that does not report it. An outcome that only some runs report is \
+         conditional on what makes it exist; analyse one that every run reports",
+        shown.join(", "),
+        if missing.len() > shown.len() { ", …" } else { "" },
+        missing.len(),
+        groups.len()
+    )))
 }
 
 /// Options of Morris screening.
@@ -200,7 +241,12 @@ pub fn morris<M: Model + ?Sized>(
     let jump = p / 2;
     let du = f64::from(jump) / f64::from(p);
     let level_u = |l: u32| (f64::from(l) + 0.5) / f64::from(p);
-    let one = |t: u64| -> Result<Vec<(usize, f64)>> {
+    if let Some(dir) = &o.out {
+        crate::runner::check_out_dir(dir)?;
+    }
+    // Per trajectory: the visited points' outcomes, in visiting order, and
+    // the order in which the parameters moved (up or down).
+    let one = |t: u64| -> Result<Trajectory> {
         let mut rng = unit_stream(o.master_seed, t, "montecarlo/morris");
         let mut lv: Vec<u32> = (0..d).map(|_| rng.random_range(0..p)).collect();
         let mut order: Vec<usize> = (0..d).collect();
@@ -209,28 +255,48 @@ pub fn morris<M: Model + ?Sized>(
         }
         let seed = run_seed(o.master_seed, t);
         let u = |lv: &[u32]| lv.iter().map(|&l| level_u(l)).collect::<Vec<f64>>();
-        let mut y = eval_point(model, &params, (seed, t), &u(&lv), &o.outcome, progress)?;
-        let mut effects = Vec::with_capacity(d);
+        let mut points = vec![eval_point(
+            model,
+            &params,
+            (seed, t),
+            &u(&lv),
+            &o.outcome,
+            progress,
+        )?];
+        let mut moves = Vec::with_capacity(d);
         for &j in &order {
             let up = lv[j] + jump < p;
             lv[j] = if up { lv[j] + jump } else { lv[j] - jump };
-            let y2 = eval_point(model, &params, (seed, t), &u(&lv), &o.outcome, progress)?;
-            effects.push((j, if up { (y2 - y) / du } else { (y - y2) / du }));
-            y = y2;
+            points.push(eval_point(
+                model,
+                &params,
+                (seed, t),
+                &u(&lv),
+                &o.outcome,
+                progress,
+            )?);
+            moves.push((j, up));
         }
-        Ok(effects)
+        Ok((points, moves))
     };
     progress.start(o.trajectories * (d as u64 + 1), 0);
-    let per_traj: Vec<Vec<(usize, f64)>> = thread_pool(o.threads)?.install(|| {
+    let per_traj: Vec<Trajectory> = thread_pool(o.threads)?.install(|| {
         (0..o.trajectories)
             .into_par_iter()
             .map(one)
             .collect::<Result<_>>()
     })?;
     progress.finish();
+    let (points, moves): (Vec<_>, Vec<_>) = per_traj.into_iter().unzip();
+    let ys = require_outcome(&points, &o.outcome, "trajectories")?;
     let mut acc = vec![(Welford::new(), 0.0f64); d];
-    for effects in &per_traj {
-        for &(j, e) in effects {
+    for (y, moves) in ys.iter().zip(&moves) {
+        for (k, &(j, up)) in moves.iter().enumerate() {
+            let e = if up {
+                (y[k + 1] - y[k]) / du
+            } else {
+                (y[k] - y[k + 1]) / du
+            };
             acc[j].0.push(e);
             acc[j].1 += e.abs();
         }
@@ -365,7 +431,11 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             "Sobol indices need ≥ 2 base samples and ≥ 1 parameter".into(),
         ));
     }
-    let row = |i: u64| -> Result<(Vec<f64>, f64, f64, Vec<f64>)> {
+    if let Some(dir) = &o.out {
+        crate::runner::check_out_dir(dir)?;
+    }
+    // Per base row: its point in A, then the outcomes at A, B and each A_B^(j).
+    let row = |i: u64| -> Result<(Vec<f64>, Vec<Point>)> {
         let ua: Vec<f64> = {
             let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
             (0..d).map(|_| open01(&mut r)).collect()
@@ -375,24 +445,37 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             (0..d).map(|_| open01(&mut r)).collect()
         };
         let seed = run_seed(o.master_seed, i);
-        let fa = eval_point(model, &params, (seed, i), &ua, &o.outcome, progress)?;
-        let fb = eval_point(model, &params, (seed, i), &ub, &o.outcome, progress)?;
-        let fab = (0..d)
-            .map(|j| {
-                let mut u = ua.clone();
-                u[j] = ub[j];
-                eval_point(model, &params, (seed, i), &u, &o.outcome, progress)
-            })
-            .collect::<Result<Vec<f64>>>()?;
-        Ok((ua, fa, fb, fab))
+        let mut points = vec![
+            eval_point(model, &params, (seed, i), &ua, &o.outcome, progress)?,
+            eval_point(model, &params, (seed, i), &ub, &o.outcome, progress)?,
+        ];
+        for j in 0..d {
+            let mut u = ua.clone();
+            u[j] = ub[j];
+            points.push(eval_point(model, &params, (seed, i), &u, &o.outcome, progress)?);
+        }
+        Ok((ua, points))
     };
     progress.start(n * (d as u64 + 2), 0);
-    let rows: Vec<(Vec<f64>, f64, f64, Vec<f64>)> =
+    let rows: Vec<(Vec<f64>, Vec<Point>)> =
         thread_pool(o.threads)?.install(|| (0..n).into_par_iter().map(row).collect::<Result<_>>())?;
     progress.finish();
-    let fa: Vec<f64> = rows.iter().map(|r| r.1).collect();
-    let fb: Vec<f64> = rows.iter().map(|r| r.2).collect();
-    let fab: Vec<Vec<f64>> = (0..d).map(|j| rows.iter().map(|r| r.3[j]).collect()).collect();
+    let (ua_rows, points): (Vec<Vec<f64>>, Vec<Vec<Point>>) = rows.into_iter().unzip();
+    let ys = require_outcome(&points, &o.outcome, "base rows")?;
+    let fa: Vec<f64> = ys.iter().map(|y| y[0]).collect();
+    let fb: Vec<f64> = ys.iter().map(|y| y[1]).collect();
+    let fab: Vec<Vec<f64>> = (0..d).map(|j| ys.iter().map(|y| y[2 + j]).collect()).collect();
+    if let Some(&v) = fa.first()
+        && fa.iter().chain(&fb).all(|&x| x == v)
+    {
+        return Err(McError::Invalid(format!(
+            "outcome `{}` is constant ({} in all {} runs of samples A and B): with no variance to \
+             decompose, Sobol indices are undefined; nothing written",
+            o.outcome,
+            num(v),
+            2 * n
+        )));
+    }
     let all: Vec<usize> = (0..n as usize).collect();
     let (s1, st) = sobol_estimates(&fa, &fb, &fab, &all);
     let mut boot_rng = unit_stream(o.master_seed, u64::MAX - 1, "montecarlo/bootstrap");
@@ -431,15 +514,9 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         runs: (0..n).collect(),
         seeds: (0..n).map(|i| run_seed(o.master_seed, i)).collect(),
         param_names: params.iter().map(|p| p.path.clone()).collect(),
-        params: rows
+        params: ua_rows
             .iter()
-            .map(|r| {
-                params
-                    .iter()
-                    .zip(&r.0)
-                    .map(|(p, &u)| p.dist.quantile(u))
-                    .collect()
-            })
+            .map(|ua| params.iter().zip(ua).map(|(p, &u)| p.dist.quantile(u)).collect())
             .collect(),
         outcome_names: vec![o.outcome.clone()],
         outcomes: fa.iter().map(|&v| vec![Some(v)]).collect(),
@@ -477,7 +554,11 @@ fn write_sobol(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<()> {
         .map(String::from),
         rows.iter().map(|r| {
             let mut v = vec![outcome.to_string(), r.parameter.clone()];
-            v.extend([r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high].map(num));
+            // As in sensitivity.csv: an undefined value is an empty cell.
+            v.extend(
+                [r.s1, r.s1_low, r.s1_high, r.st, r.st_low, r.st_high]
+                    .map(|x| if x.is_finite() { num(x) } else { String::new() }),
+            );
             v
         }),
     )

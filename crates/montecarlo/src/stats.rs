@@ -9,8 +9,102 @@ use serde::Serialize;
 /// The quantile probabilities reported in `bands.csv` and `summary.json`.
 pub const REPORTED_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
-/// z value of a two-sided 95% normal confidence interval.
+/// z value of a two-sided 95% normal confidence interval (the limit of
+/// [`t95`] as the degrees of freedom grow).
 pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// The 97.5th percentile of Student's t with `df` degrees of freedom: the
+/// multiplier of sd/√n in a two-sided 95% confidence interval of a mean of
+/// `df + 1` values (t₁ = 12.706, t₄ = 2.776, t₉ = 2.262, t₉₉ = 1.984;
+/// [`Z95`] as df → ∞). NaN for `df` = 0, where no interval exists.
+///
+/// Found by bisection on the t distribution's upper tail, computed from the
+/// regularised incomplete beta function (accurate to ~1e-12).
+pub fn t95(df: u64) -> f64 {
+    if df == 0 {
+        return f64::NAN;
+    }
+    let nu = df as f64;
+    // Upper tail P(T > t) = I_{ν/(ν+t²)}(ν/2, 1/2) / 2, decreasing in t.
+    let upper = |t: f64| 0.5 * incomplete_beta(nu / (nu + t * t), nu / 2.0, 0.5);
+    let (mut lo, mut hi) = (Z95, 13.0);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if upper(mid) > 0.025 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo < 1e-13 {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error < 1e-14).
+fn ln_gamma(x: f64) -> f64 {
+    const G: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    if x < 0.5 {
+        // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
+        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
+    }
+    let x = x - 1.0;
+    let t = x + 7.5;
+    let sum = G[1..]
+        .iter()
+        .enumerate()
+        .fold(G[0], |acc, (i, &g)| acc + g / (x + i as f64 + 1.0));
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
+}
+
+/// Regularised incomplete beta function I_x(a, b), by its continued
+/// fraction (modified Lentz, Numerical Recipes 3rd ed. §6.4).
+fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    if x > (a + 1.0) / (a + b + 2.0) {
+        return 1.0 - incomplete_beta(1.0 - x, b, a);
+    }
+    let tiny = 1e-300;
+    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
+    d = if d.abs() < tiny { tiny } else { d };
+    d = 1.0 / d;
+    let mut f = d;
+    for m in 1..500 {
+        let m = f64::from(m);
+        for num in [
+            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
+            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
+        ] {
+            d = 1.0 + num * d;
+            d = if d.abs() < tiny { tiny } else { d };
+            c = 1.0 + num / c;
+            c = if c.abs() < tiny { tiny } else { c };
+            d = 1.0 / d;
+            f *= c * d;
+        }
+        if (c * d - 1.0).abs() < 1e-15 {
+            break;
+        }
+    }
+    front * f / a
+}
 
 /// Running mean and variance by Welford's algorithm (numerically stable, one pass).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -66,9 +160,15 @@ impl Welford {
             self.sd() / (self.n as f64).sqrt()
         }
     }
-    /// 95% confidence half-width of the mean: 1.96 · sd / √n.
+    /// 95% confidence half-width of the mean: t₀.₉₇₅(n − 1) · sd / √n
+    /// (Student's t, see [`t95`]). NaN below two observations: one value says
+    /// nothing about the spread, so there is no interval.
     pub fn half_width_95(&self) -> f64 {
-        Z95 * self.mcse()
+        if self.n < 2 {
+            f64::NAN
+        } else {
+            t95(self.n - 1) * self.mcse()
+        }
     }
     /// Smallest observation (+∞ when empty).
     pub fn min(&self) -> f64 {
@@ -123,10 +223,11 @@ pub struct OutcomeSummary {
     pub n: u64,
     /// Sample mean.
     pub mean: f64,
-    /// Monte Carlo standard error of the mean (sd/√n).
-    pub mcse: f64,
-    /// Sample standard deviation (n − 1).
-    pub sd: f64,
+    /// Monte Carlo standard error of the mean (sd/√n); `None` (JSON null)
+    /// below two runs, where it is undefined.
+    pub mcse: Option<f64>,
+    /// Sample standard deviation (n − 1); `None` (JSON null) below two runs.
+    pub sd: Option<f64>,
     /// Smallest value.
     pub min: f64,
     /// Largest value.
@@ -152,8 +253,8 @@ impl OutcomeSummary {
         OutcomeSummary {
             n: w.count(),
             mean: w.mean(),
-            mcse: w.mcse(),
-            sd: w.sd(),
+            mcse: (w.count() >= 2).then(|| w.mcse()),
+            sd: (w.count() >= 2).then(|| w.sd()),
             min: w.min(),
             max: w.max(),
             p5: q[0],
@@ -264,6 +365,35 @@ fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Student's t quantiles against R's `qt(0.975, df)`, and the
+    /// half-width uses them (n − 1 degrees of freedom).
+    #[test]
+    fn t95_matches_r_and_half_width_uses_n_minus_1_df() {
+        let cases = [
+            (1, 12.706_204_736_174_7),
+            (2, 4.302_652_729_749_464),
+            (4, 2.776_445_105_197_793),
+            (9, 2.262_157_162_798_205),
+            (29, 2.045_229_642_132_703),
+            (99, 1.984_216_951_558_525),
+            (10_000, 1.960_201_263_621_358),
+        ];
+        for (df, want) in cases {
+            assert!((t95(df) - want).abs() < 1e-6, "df {df}: {} vs {want}", t95(df));
+        }
+        assert!(t95(0).is_nan());
+        // Ten values 1..=10: sd = √(55/6), half-width = t₉ · sd/√10.
+        let mut w = Welford::new();
+        (1..=10).for_each(|i| w.push(f64::from(i)));
+        let want = 2.262_157_162_798_205 * (55.0f64 / 6.0).sqrt() / 10f64.sqrt();
+        assert!((w.half_width_95() - want).abs() < 1e-9, "{}", w.half_width_95());
+        let mut one = Welford::new();
+        one.push(3.0);
+        assert!(one.half_width_95().is_nan());
+        let s = OutcomeSummary::of(&[3.0]);
+        assert_eq!((s.n, s.sd, s.mcse), (1, None, None));
+    }
 
     #[test]
     fn welford_matches_two_pass_on_shifted_data() {

@@ -394,3 +394,162 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     assert!(csv.starts_with("outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing\n"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// x ~ U(0, 1); refuses x > 1 at its check (like a fraction field) and fails
+/// at run time when x is exactly 0.25; counts its runs.
+struct Checked {
+    runs: std::sync::atomic::AtomicUsize,
+}
+impl montecarlo::Model for Checked {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        ["a", "x"]
+            .map(|p| montecarlo::ParamSpec {
+                path: p.into(),
+                dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+            })
+            .to_vec()
+    }
+    fn check(&self, p: &[f64]) -> Result<(), montecarlo::ModelError> {
+        if p[1] > 1.0 {
+            return Err(montecarlo::ModelError(format!(
+                "field `labs[0].x`: expected a fraction in [0, 1], got {}",
+                p[1]
+            )));
+        }
+        Ok(())
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if p[1] == 0.25 {
+            return Err(montecarlo::ModelError("failed mid-run".into()));
+        }
+        Ok(montecarlo::RunResult {
+            scalars: vec![("y".into(), p[0] + p[1])],
+            series: Default::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"checked".to_vec()
+    }
+}
+
+fn eval_opts(dir: &Path, design: &str) -> EvalOptions {
+    std::fs::create_dir_all(dir).unwrap();
+    let csv = dir.join("design.csv");
+    std::fs::write(&csv, design).unwrap();
+    EvalOptions {
+        design_csv: csv,
+        out: dir.join("out"),
+        master_seed: 1,
+        threads: Some(2),
+        output: OutputOptions::default(),
+        tool_version: "test".into(),
+        build: Default::default(),
+        command_line: vec![],
+    }
+}
+
+/// Refusals of `eval` (audit s7 #14): a repeated column, an empty design, a
+/// row the model refuses (named by design file:line and column, before any
+/// run), an `--out` holding runs; a run that fails leaves no run files.
+#[test]
+fn eval_refuses_bad_designs_before_any_run() {
+    let dir = tmp("eval-refusals");
+    let m = Checked {
+        runs: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let err = |design: &str| {
+        let o = eval_opts(&dir, design);
+        let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+        assert!(!o.out.exists(), "{e}: nothing written");
+        e
+    };
+    let e = err("x,a,x\n0.4,0.5,0.9\n");
+    assert!(
+        e.contains("design.csv:1: column `x` appears twice (columns 1 and 3)"),
+        "{e}"
+    );
+    let e = err("a,x\n");
+    assert!(e.contains("the design has no rows"), "{e}");
+    let e = err("a,x\n0.1,0.5\n0.2,1.5\n0.3,0.5\n");
+    assert!(
+        e.contains("design.csv:3: column `x` = 1.5: the scenario refuses it: field `labs[0].x`: expected a fraction in [0, 1], got 1.5"),
+        "{e}"
+    );
+    assert!(!e.contains("drawn"), "{e}");
+    assert_eq!(
+        m.runs.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no run made"
+    );
+    // A run that fails after others ran leaves no run files behind.
+    let e = err("a,x\n0.1,0.5\n0.2,0.25\n0.3,0.5\n");
+    assert!(e.contains("failed mid-run"), "{e}");
+    // An --out holding runs gets eval's own message (no --resume hint).
+    let o = eval_opts(&dir, "a,x\n0.1,0.5\n");
+    eval_design(&m, &o, &NoProgress).unwrap();
+    let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("already holds runs") && !e.contains("--resume"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `compare` refuses fewer than 2 runs before creating anything, and its
+/// intervals use Student's t with n − 1 degrees of freedom (t₄ = 2.776 at 5 runs).
+#[test]
+fn compare_refuses_one_run_and_uses_student_t() {
+    let a = ToyGrowth::default();
+    let b = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    let dir = tmp("compare-t");
+    for runs in [0, 1] {
+        let o = CompareOptions {
+            out: dir.clone(),
+            batch: opts(&dir, runs, 1),
+        };
+        let e = compare(&a, &b, &o, &NoProgress).unwrap_err().to_string();
+        assert!(e.contains("compare needs at least 2 runs"), "{e}");
+        assert!(!dir.exists(), "no empty --out left behind");
+    }
+    let o = CompareOptions {
+        out: dir.clone(),
+        batch: opts(&dir, 5, 1),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    let d = r
+        .differences
+        .iter()
+        .find(|d| d.outcome == "training.final_flop")
+        .unwrap();
+    let fa = r.a.table.outcome("training.final_flop").unwrap();
+    let fb = r.b.table.outcome("training.final_flop").unwrap();
+    let diffs: Vec<f64> = fa.iter().zip(&fb).map(|(x, y)| y.unwrap() - x.unwrap()).collect();
+    let mean = diffs.iter().sum::<f64>() / 5.0;
+    let sd = (diffs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 4.0).sqrt();
+    let want = 2.776_445_105 * sd / 5f64.sqrt();
+    assert!(
+        (d.half_width_crn - want).abs() < 1e-6 * want,
+        "{} vs {want}",
+        d.half_width_crn
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A one-run batch reports no spread: sd and mcse are null in summary.json
+/// and the half-width cells of convergence.csv are empty (before: 0.0).
+#[test]
+fn one_run_batch_reports_no_interval() {
+    let dir = tmp("one-run");
+    run_batch(&ToyGrowth::default(), &opts(&dir, 1, 1), &NoProgress).unwrap();
+    let summary = String::from_utf8(read(&dir, "summary.json")).unwrap();
+    assert!(
+        summary.contains("\"sd\": null") && summary.contains("\"mcse\": null"),
+        "{summary}"
+    );
+    let conv = String::from_utf8(read(&dir, "convergence.csv")).unwrap();
+    for line in conv.lines().skip(1) {
+        assert!(line.contains(",1,") && line.ends_with(",,"), "{line}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -108,3 +108,43 @@ fn generic_line_and_timeline_charts_draw_labels() {
     assert!(svg.contains("A-2") && svg.contains("lab-b") && svg.contains("log10 training compute [FLOP]"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Below `MIN_TORNADO_RUNS` runs no tornado is drawn (2 runs give ρ = ±1 by
+/// construction), and the report says why; histograms and sensitivity.csv
+/// are still written. (Before: tornados from 1 and 2 runs.)
+#[test]
+fn no_tornado_from_too_few_runs() {
+    use montecarlo::charts::MIN_TORNADO_RUNS;
+    for runs in [1, 2, MIN_TORNADO_RUNS - 1] {
+        let dir = std::env::temp_dir().join(format!("mc-plot-few-{runs}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut o = BatchOptions::new(&dir, runs, 5);
+        o.durable = false;
+        run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+        let r = plot_batch(&PlotOptions {
+            dir: dir.clone(),
+            out: None,
+            max_fan_charts: 10,
+        })
+        .unwrap();
+        let names: Vec<String> = r
+            .files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !names.iter().any(|n| n.starts_with("tornado-")),
+            "{runs} runs: {names:?}"
+        );
+        assert!(names.iter().any(|n| n.starts_with("hist-")), "{names:?}");
+        assert!(
+            r.notes
+                .iter()
+                .any(|n| n.contains(&format!("{runs} runs report it, a tornado needs at least 10"))),
+            "{:?}",
+            r.notes
+        );
+        assert!(dir.join("sensitivity.csv").exists());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}

@@ -161,3 +161,138 @@ fn prcc_removes_other_parameters_and_spearman_does_not() {
     assert!(by("x3").prcc.abs() < 0.15 && by("x3").spearman.abs() < 0.15);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// y = x1 + x2, reported only when x1 > 0.5 (like an outcome that exists
+/// only in runs with a release), or a constant; counts its runs.
+struct Partial {
+    constant: bool,
+    runs: std::sync::atomic::AtomicUsize,
+}
+impl Partial {
+    fn new(constant: bool) -> Partial {
+        Partial {
+            constant,
+            runs: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+impl Model for Partial {
+    fn parameters(&self) -> Vec<ParamSpec> {
+        (1..=2)
+            .map(|i| ParamSpec {
+                path: format!("x{i}"),
+                dist: Dist::Uniform { low: 0.0, high: 1.0 },
+            })
+            .collect()
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut scalars = vec![("always".to_string(), p[0] + p[1])];
+        if self.constant {
+            scalars.push(("y".into(), 7.0));
+        } else if p[0] > 0.5 {
+            scalars.push(("y".into(), p[0] + p[1]));
+        }
+        Ok(RunResult {
+            scalars,
+            series: Default::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"partial".to_vec()
+    }
+}
+
+fn sobol_opts(out: Option<std::path::PathBuf>) -> SobolOptions {
+    SobolOptions {
+        outcome: "y".into(),
+        base_samples: 16,
+        master_seed: 3,
+        threads: Some(1),
+        bootstrap: 20,
+        out,
+    }
+}
+
+/// An outcome that some runs lack is refused after the runs, naming the base
+/// rows (Sobol) or trajectories (Morris) that lack it; nothing is written.
+/// (Before: "run 0 does not report outcome `y`" at the first such run.)
+#[test]
+fn sensitivity_names_the_runs_missing_the_outcome() {
+    let dir = std::env::temp_dir().join(format!("mc-partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let m = Partial::new(false);
+    let e = sobol_sensitivity(&m, &sobol_opts(Some(dir.clone())), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("outcome `y` is missing in some runs") && e.contains("base rows 0"),
+        "{e}"
+    );
+    assert!(e.contains(" of 16)"), "{e}");
+    assert!(!dir.exists(), "nothing written");
+    let e = morris(
+        &m,
+        &MorrisOptions {
+            outcome: "y".into(),
+            trajectories: 8,
+            levels: 4,
+            master_seed: 1,
+            threads: Some(1),
+            out: Some(dir.clone()),
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("missing in some runs") && e.contains("trajectories"),
+        "{e}"
+    );
+    assert!(!dir.exists(), "nothing written");
+}
+
+/// A constant outcome has no variance to decompose: refused with that reason,
+/// not NaN indices and exit 0.
+#[test]
+fn sobol_refuses_a_constant_outcome() {
+    let m = Partial::new(true);
+    let e = sobol_sensitivity(&m, &sobol_opts(None), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("outcome `y` is constant (7.0 in all 32 runs"), "{e}");
+}
+
+/// `--out` naming a file is refused before any run (before: after all
+/// N·(d + 2) runs, "File exists").
+#[test]
+fn sensitivity_checks_out_before_running() {
+    let file = std::env::temp_dir().join(format!("mc-out-file-{}", std::process::id()));
+    std::fs::write(&file, "x").unwrap();
+    let m = Partial::new(false);
+    let mut o = sobol_opts(Some(file.clone()));
+    o.outcome = "always".into();
+    let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("is not a directory"), "{e}");
+    let e = morris(
+        &m,
+        &MorrisOptions {
+            outcome: "always".into(),
+            trajectories: 4,
+            levels: 4,
+            master_seed: 1,
+            threads: Some(1),
+            out: Some(file.clone()),
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("is not a directory"), "{e}");
+    assert_eq!(
+        m.runs.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no run made"
+    );
+    let _ = std::fs::remove_file(file);
+}

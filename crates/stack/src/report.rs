@@ -97,6 +97,19 @@ fn si(v: f64) -> String {
     format!("{v:.2e}")
 }
 
+/// The smallest frontier gap of a run's releases in words: months behind
+/// (gap > 0), ahead (gap < 0) or at the frontier, to one decimal.
+pub fn frontier_gap_text(gap_months: f64) -> String {
+    let tenths = (gap_months * 10.0).round() / 10.0;
+    if tenths > 0.0 {
+        format!("{tenths:.1} months behind")
+    } else if tenths < 0.0 {
+        format!("{:.1} months ahead", -tenths)
+    } else {
+        "at the frontier".to_string()
+    }
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
@@ -122,7 +135,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         total - open
     );
     if let Some(gap) = scalar(out, "training.min_frontier_gap_months") {
-        let _ = writeln!(s, "  closest to frontier    {gap:.1} months behind");
+        let _ = writeln!(s, "  closest to frontier    {}", frontier_gap_text(gap));
     }
     let _ = writeln!(
         s,
@@ -134,7 +147,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     );
     let _ = writeln!(
         s,
-        "  accelerators delivered {} ({} built at home, {} imported); binding input most months: {}",
+        "  accelerators delivered {} ({} built at home, {} imported); binding input at most production ticks: {}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),
         get("fab.accelerators_imported_total"),
@@ -146,4 +159,18 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         let _ = writeln!(s, "  what bound the largest run, by year: {}", list.join(", "));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frontier_gap_text;
+
+    /// A lab ahead of the frontier reads "ahead" (before: "-0.5 months behind").
+    #[test]
+    fn frontier_gap_reads_behind_ahead_or_at() {
+        assert_eq!(frontier_gap_text(3.04), "3.0 months behind");
+        assert_eq!(frontier_gap_text(-0.5), "0.5 months ahead");
+        assert_eq!(frontier_gap_text(0.04), "at the frontier");
+        assert_eq!(frontier_gap_text(-0.04), "at the frontier");
+    }
 }
