@@ -159,7 +159,7 @@ fn a_variant_sets_values_that_are_not_numbers() {
     assert!(!s.data.ecosystem.spillovers);
     assert!(!s.data.labs[0].allow_smaller_runs);
     assert_eq!(s.data.start.to_string(), "2026-03-01");
-    assert_eq!(s.data.labs[1].sites[0].region, "r");
+    assert_eq!(s.data.labs[1].sites.as_ref().expect("written")[0].region, "r");
     // The edited scenario runs (the change reaches the model, not only the data).
     let out = stack::run(&s, &RunOptions::default()).unwrap();
     assert!(out.events > 0);
