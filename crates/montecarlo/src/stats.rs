@@ -4,6 +4,7 @@
 //! Every function is deterministic in its input order; callers feed values in
 //! run order so results never depend on thread count or completion order.
 
+use scheduler::rng::ln_gamma;
 use serde::Serialize;
 
 /// The quantile probabilities reported in `bands.csv` and `summary.json`.
@@ -40,32 +41,6 @@ pub fn t95(df: u64) -> f64 {
         }
     }
     0.5 * (lo + hi)
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, 9 terms; relative error < 1e-14).
-fn ln_gamma(x: f64) -> f64 {
-    const G: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x)Γ(1 − x) = π / sin(πx).
-        return (std::f64::consts::PI / (std::f64::consts::PI * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let t = x + 7.5;
-    let sum = G[1..]
-        .iter()
-        .enumerate()
-        .fold(G[0], |acc, (i, &g)| acc + g / (x + i as f64 + 1.0));
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + sum.ln()
 }
 
 /// Regularised incomplete beta function I_x(a, b), by its continued
