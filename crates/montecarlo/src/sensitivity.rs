@@ -254,27 +254,17 @@ pub fn morris<M: Model + ?Sized>(
             order.swap(i, rng.random_range(0..=i));
         }
         let seed = run_seed(o.master_seed, t);
-        let u = |lv: &[u32]| lv.iter().map(|&l| level_u(l)).collect::<Vec<f64>>();
-        let mut points = vec![eval_point(
-            model,
-            &params,
-            (seed, t),
-            &u(&lv),
-            &o.outcome,
-            progress,
-        )?];
+        // One model run at the trajectory's current grid levels.
+        let at = |lv: &[u32]| {
+            let u: Vec<f64> = lv.iter().map(|&l| level_u(l)).collect();
+            eval_point(model, &params, (seed, t), &u, &o.outcome, progress)
+        };
+        let mut points = vec![at(&lv)?];
         let mut moves = Vec::with_capacity(d);
         for &j in &order {
             let up = lv[j] + jump < p;
             lv[j] = if up { lv[j] + jump } else { lv[j] - jump };
-            points.push(eval_point(
-                model,
-                &params,
-                (seed, t),
-                &u(&lv),
-                &o.outcome,
-                progress,
-            )?);
+            points.push(at(&lv)?);
             moves.push((j, up));
         }
         Ok((points, moves))

@@ -21,7 +21,7 @@
 
 use crate::error::RunError;
 use crate::world::{Domains, StackEvent};
-use energy_grid::{GridSignal, LoadId, RegionId};
+use energy_grid::{GridSignal, LoadId};
 use fab_supply_chain::{BuyerId, FabId, FabSignal};
 use model_training::{ChipBatch, LabId, SiteId, TrainingSignal};
 use scheduler::{Duration, Mapped, Scheduler};
@@ -42,8 +42,8 @@ pub struct Wiring {
     pub load_owner: Vec<LoadOwner>,
     /// Grid load of each training site, by site index.
     pub site_load: Vec<LoadId>,
-    /// Every training site with its grid region.
-    pub site_region: Vec<(SiteId, RegionId)>,
+    /// Every training site (each billed at its own load's price).
+    pub sites: Vec<SiteId>,
     /// Grid load of each fab, by fab index.
     pub fab_load: Vec<LoadId>,
     /// Training lab of each supply-chain buyer, by buyer index.
@@ -226,7 +226,7 @@ impl Wiring {
     /// `Grid::load_price_since_sample_usd_per_mwh`): its tariff for the
     /// next period.
     pub fn monthly_prices(&self, d: &mut Domains, now: scheduler::SimTime) -> Result<(), RunError> {
-        for &(site, _) in &self.site_region {
+        for &site in &self.sites {
             let price = d
                 .grid
                 .load_price_since_sample_usd_per_mwh(self.site_load[site.index()]);

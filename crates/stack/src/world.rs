@@ -169,7 +169,7 @@ impl World {
             })?;
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Site(site));
             push_at(&mut wiring.site_load, site.index(), load);
-            wiring.site_region.push((site, region_id));
+            wiring.sites.push(site);
         }
         for (fab_id, name, region) in fab.fabs() {
             let region_id = grid.region_id(region).ok_or_else(|| {
