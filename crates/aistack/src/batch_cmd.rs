@@ -204,6 +204,9 @@ fn conditional_hint(outcome: &str) -> &'static str {
         "training.min_frontier_gap_months" => {
             " (it exists only in runs whose releases have a frontier gap; training.releases_total is in every run)"
         }
+        o if o.starts_with("training.frontier_gap_months_") => {
+            " (it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run)"
+        }
         _ => "",
     }
 }

@@ -7,10 +7,10 @@
 //! also emitted for the entity `world`.
 
 use crate::SECS_PER_MONTH;
-use crate::release::Release;
+use crate::release::{Release, months_behind_frontier};
 use crate::run::{CompletedRun, RunBound};
 use crate::training::Training;
-use scheduler::{Calendar, SECS_PER_DAY, SimTime};
+use scheduler::{Calendar, SECS_PER_DAY, SimTime, TimePath};
 use std::collections::BTreeMap;
 
 /// Flows accumulated since the previous sample.
@@ -135,7 +135,10 @@ impl Training {
     /// and the constraint accounting `training.limited_power_days`,
     /// `training.limited_chips_days`, `training.limited_budget_days`,
     /// `training.limited_failures_days` (flows;
-    /// definitions in `docs/model/model-training.md`).
+    /// definitions in `docs/model/model-training.md`), and, with a world
+    /// frontier path and once there is a release, `training.frontier_gap_months`
+    /// (how far the best release so far stands behind the frontier now; see
+    /// [`Training::frontier_gap_months_at`]).
     pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         for li in 0..self.labs.len() {
             self.advance_lab(li, now);
@@ -144,6 +147,9 @@ impl Training {
         let (mut largest, mut best_eff, mut chips, mut flop_s, mut train, mut mult) =
             (0.0f64, 0.0f64, 0.0, 0.0, 0.0, 0.0f64);
         let mut since = f64::INFINITY;
+        let path = self.cfg.frontier_log10_effective_flop.as_ref();
+        let gap_now = |path: Option<&TimePath>, best: Option<f64>| months_behind_frontier(path?, now, best?);
+        let mut best_capability: Option<f64> = None;
         for lab in &mut self.labs {
             let name = lab.cfg.name.as_str();
             let f = std::mem::take(&mut lab.flows);
@@ -174,6 +180,9 @@ impl Training {
             emit("training.installed_flop_s", name, peak);
             emit("training.training_flop_s", name, lab.rate.train_eff_flop_s);
             emit("training.efficiency_multiplier", name, m);
+            if let Some(gap) = gap_now(path, lab.totals.best_capability) {
+                emit("training.frontier_gap_months", name, gap);
+            }
             nat.add(&f);
             largest = largest.max(lab.totals.largest_run_flop);
             best_eff = best_eff.max(lab.totals.best_effective_flop);
@@ -182,6 +191,10 @@ impl Training {
             train += lab.rate.train_eff_flop_s;
             mult = mult.max(m);
             since = since.min(months);
+            best_capability = match (best_capability, lab.totals.best_capability) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
         }
         emit_lab(emit, "national", &nat, largest, best_eff);
         emit("training.months_since_release", "national", since);
@@ -189,6 +202,9 @@ impl Training {
         emit("training.installed_flop_s", "national", flop_s);
         emit("training.training_flop_s", "national", train);
         emit("training.efficiency_multiplier", "national", mult);
+        if let Some(gap) = gap_now(path, best_capability) {
+            emit("training.frontier_gap_months", "national", gap);
+        }
         if let Some(path) = &self.cfg.frontier_log10_effective_flop {
             emit(
                 "training.frontier_effective_flop",

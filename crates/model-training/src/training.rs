@@ -191,6 +191,25 @@ impl Training {
         &self.releases
     }
 
+    /// How far the nation's best model stands behind the world frontier at
+    /// `t`, months: `t` minus the instant the frontier first reached the best
+    /// capability released at or before `t` by any lab (the release's own gap
+    /// at its release date, then growing one month a month until a better
+    /// model is released). `None` without a frontier path, before the first
+    /// release, or where the path is flat and never reaches that capability.
+    /// This, not the smallest gap of any release, answers "is the country
+    /// keeping pace?": the smallest gap is often the first release's.
+    pub fn frontier_gap_months_at(&self, t: SimTime) -> Option<f64> {
+        let path = self.cfg.frontier_log10_effective_flop.as_ref()?;
+        let best = self
+            .releases
+            .iter()
+            .take_while(|r| r.at <= t)
+            .map(|r| r.capability)
+            .reduce(f64::max)?;
+        crate::months_behind_frontier(path, t, best)
+    }
+
     /// Every completed training run so far, in order of completion.
     pub fn runs(&self) -> &[CompletedRun] {
         &self.runs

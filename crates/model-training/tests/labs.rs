@@ -190,6 +190,58 @@ fn releases_follow_the_open_quota_and_measure_the_frontier_gap() {
     assert!(metric(&rows, "training.frontier_effective_flop", "world") > 0.0);
 }
 
+/// The gap "now" is the release's own gap at its release date, then grows
+/// one month a month until a better model is released; before the first
+/// release there is none. Known answer: with a linear frontier, the gap at
+/// `t` is `t` minus the instant the path reached the best capability so far.
+#[test]
+fn the_gap_now_grows_a_month_a_month_between_releases() {
+    let mut cfg = TrainingConfig::new(vec![lab("a")]);
+    let year = scheduler::SECS_PER_YEAR;
+    let target = (FULL_RATE * 10.0 * SECS_PER_DAY as f64).log10();
+    let (start, slope_per_s) = (target + 1.0, 1.0 / year as f64);
+    cfg.frontier_log10_effective_flop = Some(
+        TimePath::new(
+            vec![(SimTime(0), start), (SimTime(10 * year), start + 10.0)],
+            scheduler::Interp::Linear,
+        )
+        .unwrap(),
+    );
+    let mut b = Bench::new(cfg, 1);
+    assert_eq!(
+        b.training.frontier_gap_months_at(SimTime(0)),
+        None,
+        "no release yet"
+    );
+    b.run_until(days(100.0));
+    let r = b.training.releases().to_vec();
+    assert!(r.len() >= 3, "{}", r.len());
+    let first_gap = r[0].frontier_gap_months.unwrap();
+    assert_eq!(b.training.frontier_gap_months_at(r[0].at), Some(first_gap));
+    // Between the first and second release the gap grows with the clock.
+    let mid = SimTime((r[0].at.0 + r[1].at.0) / 2);
+    let grown = b.training.frontier_gap_months_at(mid).unwrap();
+    let month = scheduler::SECS_PER_YEAR as f64 / 12.0;
+    let expected = first_gap + (mid.0 - r[0].at.0) as f64 / month;
+    assert!((grown - expected).abs() < 1e-9, "{grown} vs {expected}");
+    // At any instant: t minus when the path reached the best capability so far.
+    let t = SimTime(days(100.0).0 - 1);
+    let best = r
+        .iter()
+        .filter(|x| x.at <= t)
+        .map(|x| x.capability)
+        .fold(f64::MIN, f64::max);
+    let reached_s = (best - start) / slope_per_s;
+    let want = (t.0 as f64 - reached_s) / month;
+    let got = b.training.frontier_gap_months_at(t).unwrap();
+    assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    // The monthly metric reports the same figure, per lab and national.
+    let now = b.training.frontier_gap_months_at(b.sched.now()).unwrap();
+    let rows = b.sample();
+    assert_eq!(metric(&rows, "training.frontier_gap_months", "national"), now);
+    assert_eq!(metric(&rows, "training.frontier_gap_months", "a"), now);
+}
+
 #[test]
 fn summary_reports_the_largest_run_per_year_and_its_bound() {
     let mut l = lab("a");

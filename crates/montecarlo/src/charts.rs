@@ -463,11 +463,14 @@ pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) 
 pub const KEY_METRICS: [(&str, &str); 12] = [
     ("training.largest_run_flop", "Largest training run"),
     (
+        "training.frontier_gap_months",
+        "Months the best model stands behind the world frontier",
+    ),
+    (
         "training.frontier_effective_flop",
         "Frontier capability (effective compute)",
     ),
     ("training.releases_open", "Open-weight releases per month"),
-    ("training.releases_closed", "Closed releases per month"),
     ("fab.accelerators_delivered", "Accelerators delivered per month"),
     ("training.installed_flop_s", "Installed AI compute"),
     ("training.energy_mwh", "Energy served to AI datacenters per month"),

@@ -137,6 +137,9 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     if let Some(gap) = scalar(out, "training.min_frontier_gap_months") {
         let _ = writeln!(s, "  closest to frontier    {}", frontier_gap_text(gap));
     }
+    if let Some(gap) = scalar(out, "training.frontier_gap_months_end") {
+        let _ = writeln!(s, "  frontier gap at end    {}", frontier_gap_text(gap));
+    }
     let _ = writeln!(
         s,
         "  energy shortfall       {} MWh unserved ({:.4} % of demand), {} MWh cut from AI loads, {} hours short",

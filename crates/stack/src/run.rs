@@ -619,6 +619,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         .zip(values)
         .collect();
     let mut scalars = world.summary_scalars();
+    frontier_gap_outcomes(&mut scalars, &world.domains.training, &calendar, end);
     fill_year_outcomes(&mut scalars, &calendar, end);
     scalars.push(("stack.events".into(), world.events_processed() as f64));
     Ok(RunOutput {
@@ -637,6 +638,36 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         trace: tracer.lines,
         events: world.events_processed(),
     })
+}
+
+/// How far the nation's best model stands behind the world frontier
+/// (`Training::frontier_gap_months_at`), months: at the end of each calendar
+/// year of the horizon (`training.frontier_gap_months_year_Y`, at the horizon's
+/// end for a year that ends after it) and at the horizon's end
+/// (`training.frontier_gap_months_end`). Absent where there is no gap (no
+/// frontier path, or no release yet): a batch then reports the outcome over
+/// the runs that have it, with their count, and never a sentinel.
+fn frontier_gap_outcomes(
+    scalars: &mut Vec<(String, f64)>,
+    training: &model_training::Training,
+    calendar: &scheduler::Calendar,
+    end: SimTime,
+) {
+    use chrono::Datelike;
+    let first = calendar.start_date().year();
+    let last_second = SimTime(end.ticks().saturating_sub(1));
+    let last = calendar.date(last_second).map_or(first, |d| d.year());
+    for y in first..=last {
+        let year_end = chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            .and_then(|d| calendar.at_date(d))
+            .map_or(end, |t| t.min(end));
+        if let Some(gap) = training.frontier_gap_months_at(year_end) {
+            scalars.push((format!("training.frontier_gap_months_year_{y}"), gap));
+        }
+    }
+    if let Some(gap) = training.frontier_gap_months_at(end) {
+        scalars.push(("training.frontier_gap_months_end".into(), gap));
+    }
 }
 
 /// Every calendar year of the horizon, from the start's through the year of
