@@ -357,12 +357,10 @@ fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
         c.tools.inventory_at_start = 100;
         c.projects.push(p);
         let mut run = Run::new(c, 7);
-        let f1 = fab_id(&run.chain, "f1");
         let mut at = None;
-        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, _| {
-            let now = run.sched.now();
-            if at.is_none() && run.chain.fab_capacity_wafers_per_month(f1, now).unwrap() > 1000.0 {
-                at = Some(now);
+        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| {
+            if matches!(ev, FabEvent::ProjectComplete { .. }) {
+                at = Some(run.sched.now());
             }
         });
         at.expect("the expansion completes")
