@@ -352,10 +352,14 @@ pub fn sensitivity(
 }
 
 /// Adds what every run reports instead to a refusal of an outcome that only
-/// some runs report.
+/// some runs report (found after the runs, or in the first run, before the
+/// others).
 fn with_hint(e: anyhow::Error, outcome: &str) -> anyhow::Error {
     let hint = conditional_hint(outcome);
-    if hint.is_empty() || !e.to_string().contains("missing in some runs") {
+    let text = e.to_string();
+    if hint.is_empty()
+        || !(text.contains("missing in some runs") || text.contains("missing in the first run"))
+    {
         e
     } else {
         anyhow::anyhow!("{e}; `{outcome}`{hint}")

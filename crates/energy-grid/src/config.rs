@@ -284,7 +284,7 @@ pub struct DroughtConfig {
     pub region: String,
     /// Start of the drought.
     pub start: SimTime,
-    /// Length of the drought.
+    /// Length of the drought, at most [`MAX_DROUGHT_DAYS`](crate::MAX_DROUGHT_DAYS).
     pub duration: Duration,
     /// Share of hydro availability lost, in [0, 1].
     pub depth_fraction: f64,
@@ -297,7 +297,9 @@ pub struct DroughtProcessConfig {
     pub region: String,
     /// Mean number of drought onsets per year, in [10⁻⁶, 365].
     pub rate_per_year: f64,
-    /// Drought length, days (support ≥ 0).
+    /// Drought length, days (support ≥ 0, mean at most
+    /// [`MAX_DROUGHT_DAYS`](crate::MAX_DROUGHT_DAYS); a longer draw lasts
+    /// that long).
     pub duration_days: Dist,
     /// Share of hydro availability lost (support within [0, 1]).
     pub depth_fraction: Dist,

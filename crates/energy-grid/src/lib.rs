@@ -69,4 +69,4 @@ pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,
 };
-pub use validate::{GridError, MAX_MW};
+pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_MW};

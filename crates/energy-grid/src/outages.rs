@@ -26,7 +26,7 @@
 
 use crate::grid::{Grid, SECS_PER_YEAR_F};
 use crate::state::{GridEvent, Outages, RegionId};
-use crate::validate::GridError;
+use crate::validate::{GridError, MAX_DROUGHT_DAYS};
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 use scheduler::{Agenda, Dist, Duration, SECS_PER_DAY, SimTime, StreamRng};
@@ -322,7 +322,13 @@ impl Grid {
         let now = agenda.now();
         let proc_ = &mut self.drought_processes[p];
         let wait_years: f64 = proc_.rng.sample::<f64, _>(Exp1) / proc_.rate_per_year;
+        // A drought longer than the longest run lasts as long as that run.
         let days = proc_.duration_days.sample(proc_.rng.as_mut());
+        let days = if days > MAX_DROUGHT_DAYS {
+            MAX_DROUGHT_DAYS
+        } else {
+            days
+        };
         let depth = proc_.depth_fraction.sample(proc_.rng.as_mut());
         let region_name = &self.regions[proc_.region as usize].name;
         let not_computable = |detail: String| GridError::NotComputable {

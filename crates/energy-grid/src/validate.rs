@@ -5,6 +5,7 @@
 //! a run never starts from a configuration that could produce NaN.
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::grid::SECS_PER_YEAR_F;
 use scheduler::{Dist, Interp, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
 
@@ -159,6 +160,13 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
     }
     Ok(())
 }
+
+/// The longest drought, days: 100 Julian years (36,525 days), the longest
+/// horizon `stack` runs, so a drought of this length outlasts every run it
+/// can start in. A dated drought may be at most this long; a drought
+/// process's lengths must have a mean of at most this, and a longer draw
+/// lasts this long (which no run of 100 years or less can tell apart).
+pub const MAX_DROUGHT_DAYS: f64 = 36_525.0;
 
 /// The largest MW figure accepted anywhere (10 TW: several times any national grid).
 pub const MAX_MW: f64 = 1e7;
@@ -423,11 +431,22 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
     for (i, d) in config.droughts.iter().enumerate() {
         let e = format!("drought {i} in `{}`", d.region);
         check_range(&e, "depth_fraction", d.depth_fraction, 0.0, 1.0)?;
+        check_range(&e, "duration", d.duration.as_days(), 0.0, MAX_DROUGHT_DAYS)?;
     }
     for p in &config.drought_processes {
         let e = format!("drought process in `{}`", p.region);
         check_range(&e, "rate_per_year", p.rate_per_year, 1e-6, 365.0)?;
         check_dist(&e, "duration_days", &p.duration_days, 0.0, f64::INFINITY)?;
+        let mean = p.duration_days.mean();
+        if mean.is_nan() || mean > MAX_DROUGHT_DAYS {
+            return Err(GridError::InvalidConfig {
+                entity: e,
+                field: "duration_days",
+                reason: format!(
+                    "must have a mean of at most {MAX_DROUGHT_DAYS} days (100 years, longer than any run), got {mean}"
+                ),
+            });
+        }
         check_dist(&e, "depth_fraction", &p.depth_fraction, 0.0, 1.0)?;
     }
     Ok(())
@@ -489,16 +508,28 @@ impl GridConfig {
     /// in a run over `[0, end)` — a limit the run would otherwise meet only
     /// when it got there, with [`GridError::TooManyUnits`].
     ///
-    /// The worst case is counted: the group's installed MW, every project
-    /// building its technology in its region as if completed at the start
-    /// (none cancelled), and every programme step before `end` (steps fall
-    /// every [`programme_interval`](GridConfig::programme_interval) from time
-    /// zero; retirements are not subtracted). Build-out goes to the region's
-    /// first group of the technology, or to the typical group
-    /// [`Grid::new`](crate::Grid::new) adds when there is none. The error
-    /// names the programme whose step first passes the limit (field
-    /// `mw_per_year`), when, and what to change. Meant for a configuration
-    /// `Grid::new` accepts; it does not repeat that validation.
+    /// The group's installed MW is bounded above at every programme step
+    /// before `end` (steps fall every
+    /// [`programme_interval`](GridConfig::programme_interval) from time
+    /// zero), in every draw: its configured MW, plus every project building
+    /// its technology in its region from the earliest instant it can
+    /// complete (its start plus the least lead time its distribution can
+    /// draw; none cancelled), plus the programme steps so far, less what the group's
+    /// retirements dated up to the step surely remove (one at the instant
+    /// of a step comes first: retirements are scheduled when the run
+    /// starts, before any step). A retirement
+    /// removes its MW or what the group then has, whichever is less; what
+    /// it surely removes is counted on the group without its projects (the
+    /// least it can have then, since a project may complete after the
+    /// retirement and escape it). So the check never accepts a
+    /// configuration whose run then stops with `TooManyUnits`, and it
+    /// refuses one only if some draw could reach the limit within `end`.
+    /// Build-out goes to the region's first group of the technology, or to
+    /// the typical group [`Grid::new`](crate::Grid::new) adds when there is
+    /// none. The error names the programme whose step first passes the
+    /// limit (field `mw_per_year`), when, and what to change. Meant for a
+    /// configuration `Grid::new` accepts; it does not repeat that
+    /// validation.
     pub fn check_horizon(&self, end: SimTime) -> Result<(), GridError> {
         let step = self.programme_interval.secs();
         if step == 0 {
@@ -538,35 +569,98 @@ impl GridConfig {
                 .iter()
                 .filter(|q| q.region == p.region && q.technology == p.technology)
                 .collect();
-            let projects_mw: f64 = self
+            // Each project from the earliest instant it can complete (its
+            // start plus the least lead time it can draw; none cancelled).
+            let projects: Vec<(u64, f64)> = self
                 .projects
                 .iter()
                 .filter(|q| q.region == p.region && q.technology == p.technology)
-                .fold(0.0, |sum, q| sum + q.mw);
-            let base = group.installed_mw + projects_mw;
-            let through = |k: u64| -> f64 {
-                base + feeding
+                .map(|q| {
+                    let least_secs = (q.lead_time_years.support().0.max(0.0) * SECS_PER_YEAR_F).floor();
+                    (q.start.ticks().saturating_add(least_secs as u64), q.mw)
+                })
+                .collect();
+            // MW of the projects that may have completed by step `k` (one
+            // completing at the instant of a step comes first: it was
+            // scheduled when the run started).
+            let projects_by = |k: u64| -> f64 {
+                let t = k.saturating_mul(step);
+                projects.iter().filter(|q| q.0 <= t).fold(0.0, |sum, q| sum + q.1)
+            };
+            // MW the programmes add in their first `k` steps.
+            let added = |k: u64| -> f64 {
+                feeding
                     .iter()
                     .map(|q| step_sum(&q.mw_per_year, step, k) * step_years)
                     .sum::<f64>()
             };
-            if !passes(through(steps)) {
-                continue;
+            // Steps strictly before instant `t` (those that surely come
+            // before a retirement at `t`), within the run.
+            let steps_before = |t: u64| if t == 0 { 0 } else { ((t - 1) / step).min(steps) };
+            // The group's retirements in the order the run applies them,
+            // each with the MW it surely removes: counted on the group
+            // without projects, which only programmes add to (capacity
+            // stops at MAX_MW, as in the run).
+            let mut retirements: Vec<(u64, f64)> = self
+                .retirements
+                .iter()
+                .filter(|r| r.group == group.name)
+                .map(|r| (r.at.ticks(), r.mw))
+                .collect();
+            retirements.sort_by_key(|r| r.0);
+            let mut sure: Vec<(u64, f64)> = Vec::with_capacity(retirements.len());
+            let (mut least, mut k_done, mut removed) = (group.installed_mw, 0, 0.0);
+            for &(at, mw) in &retirements {
+                let k = steps_before(at).max(k_done);
+                least = (least + added(k) - added(k_done)).min(MAX_MW);
+                k_done = k;
+                let out = mw.min(least);
+                least -= out;
+                removed += out;
+                sure.push((at, removed));
             }
-            // The first step that passes (the total only grows), then the
-            // programme whose addition in that step passes, in the order
-            // the run applies them.
-            let (mut lo, mut hi) = (0, steps);
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if passes(through(mid)) {
-                    hi = mid;
-                } else {
-                    lo = mid;
+            // Sure removals by the retirements that come before step `k`:
+            // those dated up to its instant (a retirement at the instant of
+            // a step comes first, being scheduled when the run starts,
+            // before any step).
+            let removed_before = |k: u64| {
+                let t = k.saturating_mul(step);
+                sure.iter().take_while(|r| r.0 <= t).last().map_or(0.0, |r| r.1)
+            };
+            // The most the group can have just after step `k`.
+            let most = |k: u64| group.installed_mw + projects_by(k) + added(k) - removed_before(k);
+            // Between retirements the bound only grows: test the last step
+            // before each retirement (and the last step), then find the
+            // first step that passes in the first stretch that does.
+            let mut first = None;
+            let mut lo = 1;
+            let ends = sure.iter().map(|r| steps_before(r.0)).chain([steps]);
+            for hi in ends {
+                if hi < lo {
+                    continue;
                 }
+                if passes(most(hi)) {
+                    let (mut a, mut b) = (lo, hi);
+                    while a < b {
+                        let mid = a + (b - a) / 2;
+                        if passes(most(mid)) {
+                            b = mid;
+                        } else {
+                            a = mid + 1;
+                        }
+                    }
+                    first = Some(a);
+                    break;
+                }
+                lo = hi + 1;
             }
+            let Some(hi) = first else {
+                continue;
+            };
+            // The programme whose addition in that step passes, in the
+            // order the run applies them.
             let at = SimTime(hi.saturating_mul(step));
-            let mut running = through(hi.saturating_sub(1));
+            let mut running = group.installed_mw + projects_by(hi) + added(hi - 1) - removed_before(hi);
             let mut culprit = feeding[feeding.len() - 1];
             for q in &feeding {
                 running += q.mw_per_year.at(at) * step_years;
@@ -575,24 +669,33 @@ impl GridConfig {
                     break;
                 }
             }
-            let by_end = through(steps) - base;
+            let retired = removed_before(hi);
+            let retired_text = if retired > 0.0 {
+                format!(
+                    ", less {} MW its retirements take out before then",
+                    round_mw(retired)
+                )
+            } else {
+                String::new()
+            };
             return Err(GridError::InvalidConfig {
                 entity: format!("programme `{}`", culprit.name),
                 field: "mw_per_year",
                 reason: format!(
                     "would take plant group `{}` (region `{}`) past {MAX_UNITS} units of {unit} MW, \
                      the most a group with forced outages may have, {:.2} years into the run (of {:.2}): \
-                     with {} MW installed and {projects_mw} MW of projects, the programmes building {} \
-                     there add {} MW before the end, {} MW in all (the limit is {} MW); use larger \
+                     with {} MW installed and {} MW of projects, the programmes building {} \
+                     there add {} MW by then{retired_text}, {} MW in all (the limit is {} MW); use larger \
                      units (`unit_size_mw`), a shorter horizon or a smaller programme",
                     group.name,
                     region.name,
                     at.as_years(),
                     end.as_years(),
                     group.installed_mw,
+                    round_mw(projects_by(hi)),
                     p.technology.key(),
-                    round_mw(by_end),
-                    round_mw(base + by_end),
+                    round_mw(added(hi)),
+                    round_mw(most(hi)),
                     MAX_UNITS * unit,
                 ),
             });

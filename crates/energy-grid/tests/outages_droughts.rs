@@ -142,3 +142,55 @@ fn the_drought_process_draws_droughts_at_its_rate() {
         "share of drought days {share}"
     );
 }
+
+/// Drought lengths are bounded (s8 item 3): a dated drought by
+/// `MAX_DROUGHT_DAYS` (100 years, longer than any run), a drought process
+/// by the mean of its lengths. Before, a process whose lengths were beyond
+/// the clock (here 10²⁰ days) was accepted when the grid was built and
+/// stopped the run when it drew its first drought.
+#[test]
+fn drought_lengths_are_bounded_when_the_grid_is_built() {
+    let hydro = || {
+        let mut region = flat_region("r", 100.0);
+        region
+            .fleet
+            .push(PlantGroupConfig::typical("r-hydro", Technology::Hydro, 1_000.0));
+        config(vec![region])
+    };
+    let field = |c| match energy_grid::Grid::new(c, &scheduler::RngStreams::new(1, 0)) {
+        Err(energy_grid::GridError::InvalidConfig { field, reason, .. }) => (field, reason),
+        Err(e) => panic!("expected InvalidConfig, got {e}"),
+        Ok(_) => panic!("accepted"),
+    };
+    let process = |days: Dist| DroughtProcessConfig {
+        region: "r".into(),
+        rate_per_year: 1.0,
+        duration_days: days,
+        depth_fraction: Dist::Const { value: 0.5 },
+    };
+    let mut c = hydro();
+    c.drought_processes.push(process(Dist::Const { value: 1e20 }));
+    let (f, reason) = field(c);
+    assert_eq!(f, "duration_days");
+    assert!(reason.contains("mean of at most 36525 days"), "{reason}");
+    // At the limit, it runs: every draw lasts beyond the run.
+    let mut c = hydro();
+    c.drought_processes.push(process(Dist::Const {
+        value: energy_grid::MAX_DROUGHT_DAYS,
+    }));
+    let (mut grid, mut agenda) = started(c, 3);
+    run(&mut grid, &mut agenda, SimTime(2 * SECS_PER_YEAR), |_, _, _| {});
+    // A dated drought: up to 36,525 days.
+    let dated = |days: u64| DroughtConfig {
+        region: "r".into(),
+        start: SimTime::ZERO,
+        duration: Duration::from_days(days),
+        depth_fraction: 0.5,
+    };
+    let mut c = hydro();
+    c.droughts.push(dated(36_525));
+    assert!(energy_grid::Grid::new(c, &scheduler::RngStreams::new(1, 0)).is_ok());
+    let mut c = hydro();
+    c.droughts.push(dated(36_526));
+    assert_eq!(field(c).0, "duration");
+}

@@ -37,6 +37,8 @@ struct Project {
     target: ProjectTarget,
     starts_at: Option<SimTime>,
     lead_time_years: Dist,
+    /// Years already built at time zero (see [`FabProjectConfig`](crate::FabProjectConfig)).
+    years_spent_at_start: f64,
     /// Stream `fab/project/<name>`.
     rng: StreamRng,
     state: ProjectState,
@@ -90,8 +92,9 @@ pub struct SupplyChain {
     pub(crate) totals: Totals,
 }
 
-/// A draw of `dist` as a duration in years (a negative draw is zero); an
-/// error for a draw that is not finite or beyond the clock.
+/// A draw of `dist` less `less_years`, as a duration in years (zero if
+/// that is negative); an error for a draw that is not finite or beyond the
+/// clock.
 ///
 /// `entity` names the fab or project in the error; it is only called on an
 /// error (a fab's next tool failure is drawn at every failure and repair,
@@ -100,6 +103,7 @@ pub struct SupplyChain {
 fn draw_years(
     rng: &mut StreamRng,
     dist: &Dist,
+    less_years: f64,
     entity: impl Fn() -> String,
     field: &'static str,
 ) -> Result<Duration, FabError> {
@@ -112,7 +116,10 @@ fn draw_years(
     if !v.is_finite() {
         return Err(bad());
     }
-    Duration::from_years_f64(v.max(0.0)).ok_or_else(bad)
+    // Validation keeps every distribution's values ≥ 0, so only the years
+    // already spent (a project begun before time zero) make this negative:
+    // its completion date has passed, and it completes now.
+    Duration::from_years_f64((v - less_years).max(0.0)).ok_or_else(bad)
 }
 
 impl SupplyChain {
@@ -162,6 +169,7 @@ impl SupplyChain {
                 target,
                 starts_at: p.starts_at,
                 lead_time_years: p.lead_time_years.clone(),
+                years_spent_at_start: p.years_spent_at_start,
                 rng: streams.stream(&format!("fab/project/{}", p.name)),
                 state: ProjectState::Waiting,
             });
@@ -462,7 +470,15 @@ impl SupplyChain {
                     .ok_or_else(|| bad_id("project", project.index()))?;
                 if p.state == ProjectState::Waiting {
                     let entity = || format!("project \"{}\"", p.name);
-                    let lead = draw_years(&mut p.rng, &p.lead_time_years, entity, "lead_time_years")?;
+                    // The time still to run: the draw less what was built
+                    // before time zero, nothing once that date has passed.
+                    let lead = draw_years(
+                        &mut p.rng,
+                        &p.lead_time_years,
+                        p.years_spent_at_start,
+                        entity,
+                        "lead_time_years",
+                    )?;
                     p.state = ProjectState::Building;
                     agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
                 }
@@ -526,6 +542,7 @@ impl SupplyChain {
         let wait = draw_years(
             &mut f.rng,
             &Dist::Exp { mean: 1.0 / per_year },
+            0.0,
             entity,
             "failures_per_tool_year",
         )?;
@@ -631,6 +648,7 @@ mod tests {
         let ok = draw_years(
             &mut rng,
             &Dist::Exp { mean: 0.5 },
+            0.0,
             entity,
             "failures_per_tool_year",
         );
@@ -640,7 +658,7 @@ mod tests {
             (f64::INFINITY, Dist::Const { value: f64::INFINITY }),
             (1e30, Dist::Const { value: 1e30 }),
         ] {
-            let err = draw_years(&mut rng, &dist, entity, "failures_per_tool_year");
+            let err = draw_years(&mut rng, &dist, 0.0, entity, "failures_per_tool_year");
             assert_eq!(
                 err,
                 Err(FabError::BadSample {

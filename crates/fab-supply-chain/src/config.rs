@@ -164,7 +164,9 @@ pub struct ToolSupplyConfig {
     /// Failures per installed, working tool per year (Poisson). Range:
     /// [0, 1000].
     pub failures_per_tool_year: f64,
-    /// Repair time of one failed tool, days (negative draws count as zero).
+    /// Repair time of one failed tool, days: a distribution whose values
+    /// are all ≥ 0 (not `Normal` with `sd > 0`), with a mean of at most
+    /// 3,650 days; refused otherwise, as the grid refuses its repair times.
     pub repair_days: Dist,
 }
 
@@ -228,8 +230,15 @@ pub struct FabProjectConfig {
     pub kind: ProjectKind,
     /// When construction starts; `None` if a subsidy policy starts it.
     pub starts_at: Option<SimTime>,
-    /// Construction lead time, years (negative draws count as zero).
+    /// Construction lead time, years: a distribution whose values are all
+    /// ≥ 0 (not `Normal` with `sd > 0`), with a mean of at most 50 years;
+    /// refused otherwise, as the grid refuses its project lead times.
     pub lead_time_years: Dist,
+    /// Years of construction already spent at time zero, finite and ≥ 0 (a
+    /// project begun before the scenario start; 0 otherwise). The
+    /// time still to run is the drawn lead time minus this, at least zero: a
+    /// project whose drawn completion date has passed completes at once.
+    pub years_spent_at_start: f64,
 }
 
 /// A dated policy event.

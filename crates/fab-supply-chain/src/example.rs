@@ -94,6 +94,7 @@ pub fn example_config() -> FabConfig {
             mode: 1.5,
             high: 2.5,
         },
+        years_spent_at_start: 0.0,
     };
     FabConfig {
         production_step: Duration::from_days(7),

@@ -48,11 +48,26 @@ fn path(entity: &str, field: &str, p: &TimePath, lo: f64, hi: f64) -> Result<(),
     Ok(())
 }
 
+/// Checks a duration distribution (a repair or lead time): valid, every
+/// value ≥ 0 (its support: a `Normal` with `sd > 0` reaches below zero and
+/// is refused, as the grid refuses its repair and lead times, rather than
+/// drawing negative durations that would have to be cut to zero), and a
+/// finite mean of at most `hi`.
 fn dist(entity: &str, field: &str, d: &Dist, hi: f64) -> Result<(), FabError> {
     d.validate().map_err(|reason| invalid(entity, field, reason))?;
-    let (_, top) = d.support();
+    let (low, _) = d.support();
+    if low < 0.0 {
+        return Err(invalid(
+            entity,
+            field,
+            format!(
+                "values must all be ≥ 0 (it is a duration), but the distribution ranges down to {low}; \
+                 use a distribution bounded below by 0 (LogNormal, Triangular, Pert, Uniform with low ≥ 0, …)"
+            ),
+        ));
+    }
     let mean = d.mean();
-    if !(mean.is_finite() && mean <= hi) || top < 0.0 {
+    if !(mean.is_finite() && mean <= hi) {
         return Err(invalid(
             entity,
             field,
@@ -289,6 +304,7 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
     for p in &c.projects {
         let e = format!("project \"{}\"", p.name);
         dist(&e, "lead_time_years", &p.lead_time_years, 50.0)?;
+        range(&e, "years_spent_at_start", p.years_spent_at_start, 0.0, f64::MAX)?;
         match &p.kind {
             ProjectKind::NewFab { fab } => {
                 let fi = lookup(&fabs, &e, "kind.fab", "fab", fab)?;

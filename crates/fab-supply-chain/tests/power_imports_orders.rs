@@ -104,6 +104,7 @@ fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
         },
         starts_at: Some(SimTime::ZERO),
         lead_time_years: Dist::constant(0.25),
+        years_spent_at_start: 0.0,
     });
     // The fab is operating; the expansion ramps over 4 months.
     c.fabs[0].ramp = Duration(4 * MONTH.0);

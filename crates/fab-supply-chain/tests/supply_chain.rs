@@ -242,6 +242,7 @@ fn projects_and_subsidies_add_capacity_after_their_lead_time() {
         kind: ProjectKind::NewFab { fab: "f2".into() },
         starts_at: Some(months(2)),
         lead_time_years: Dist::constant(1.0),
+        years_spent_at_start: 0.0,
     });
     c.projects.push(FabProjectConfig {
         name: "expand-f1".into(),
@@ -251,6 +252,7 @@ fn projects_and_subsidies_add_capacity_after_their_lead_time() {
         },
         starts_at: None,
         lead_time_years: Dist::constant(0.5),
+        years_spent_at_start: 0.0,
     });
     c.policies.push(PolicyConfig {
         name: "subsidy".into(),
@@ -278,6 +280,103 @@ fn projects_and_subsidies_add_capacity_after_their_lead_time() {
         .iter()
         .find(|(_, s)| matches!(s, FabSignal::PowerDemand { fab, .. } if *fab == f2));
     assert_eq!(opened.map(|o| o.0), Some(months(14)));
+}
+
+/// Repair and lead times are durations: a distribution that reaches below
+/// zero (a `Normal` with `sd > 0`) is refused when the chain is built,
+/// naming the entity and field, as the grid refuses its own (s8 item 1;
+/// before, its negative draws were silently cut to zero).
+#[test]
+fn durations_that_can_draw_below_zero_are_refused() {
+    let normal = Dist::Normal { mean: 2.0, sd: 1.0 };
+    let refused = |c: FabConfig| match SupplyChain::new(c, &scheduler::RngStreams::new(1, 0)) {
+        Err(FabError::InvalidField {
+            entity,
+            field,
+            reason,
+        }) => (entity, field, reason),
+        Err(e) => panic!("expected InvalidField, got {e}"),
+        Ok(_) => panic!("a lead or repair time that can be negative was accepted"),
+    };
+    let mut c = base_config();
+    c.projects.push(FabProjectConfig {
+        name: "expand-f1".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 500.0,
+        },
+        starts_at: Some(months(1)),
+        lead_time_years: normal.clone(),
+        years_spent_at_start: 0.0,
+    });
+    let (entity, field, reason) = refused(c.clone());
+    assert_eq!(
+        (entity.as_str(), field.as_str()),
+        ("project \"expand-f1\"", "lead_time_years")
+    );
+    assert!(
+        reason.contains("values must all be ≥ 0") && reason.contains("-inf"),
+        "{reason}"
+    );
+    // A lead time bounded below by zero is fine, and so is a `Normal`
+    // without spread (a constant).
+    for ok in [
+        Dist::Triangular {
+            low: 0.0,
+            mode: 1.0,
+            high: 2.0,
+        },
+        Dist::Normal { mean: 2.0, sd: 0.0 },
+    ] {
+        c.projects[0].lead_time_years = ok;
+        assert!(SupplyChain::new(c.clone(), &scheduler::RngStreams::new(1, 0)).is_ok());
+    }
+    let mut c = base_config();
+    c.tools.repair_days = normal;
+    let (entity, field, _) = refused(c);
+    assert_eq!((entity.as_str(), field.as_str()), ("tool supply", "repair_days"));
+}
+
+/// A project begun before time zero completes at its drawn date less the
+/// years already spent, at once if that has passed; the draw is the one an
+/// unshifted run makes (same stream), for any distribution.
+#[test]
+fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
+    let project = |lead: Dist, spent: f64| FabProjectConfig {
+        name: "expand-f1".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 1000.0,
+        },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: lead,
+        years_spent_at_start: spent,
+    };
+    let done_at = |p: FabProjectConfig| {
+        let mut c = base_config();
+        c.tools.inventory_at_start = 100;
+        c.projects.push(p);
+        let mut run = Run::new(c, 7);
+        let mut at = None;
+        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| {
+            if matches!(ev, FabEvent::ProjectComplete { .. }) {
+                at = Some(run.sched.now());
+            }
+        });
+        at.expect("the expansion completes")
+    };
+    // A constant 1.5 years, 1 already spent: half a year to go.
+    assert_eq!(
+        done_at(project(Dist::constant(1.5), 1.0)),
+        SimTime(SECS_PER_YEAR / 2)
+    );
+    // Over before the start: completes at once.
+    assert_eq!(done_at(project(Dist::constant(1.5), 4.0)), SimTime::ZERO);
+    // A log-normal (no shifted form) works too: the same draw, earlier.
+    let lognormal = Dist::LogNormal { mu: 0.5, sigma: 0.3 };
+    let whole = done_at(project(lognormal.clone(), 0.0));
+    let shifted = done_at(project(lognormal, 0.25));
+    assert_eq!(whole.ticks() - shifted.ticks(), SECS_PER_YEAR / 4);
 }
 
 #[test]

@@ -212,6 +212,12 @@ fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingErr
     }
 }
 
+/// The highest accelerator unit price accepted, USD (the supply chain's
+/// limit on a design's price: a hundred million dollars per accelerator).
+/// Prices must also be above zero: the supply chain divides an order's
+/// dollars by the price, so free accelerators have no meaning in the stack.
+pub const MAX_UNIT_PRICE_USD: f64 = 1e8;
+
 /// Checks one accelerator batch; `entity` names it in the error, and is
 /// only called (formatted) when there is one.
 pub(crate) fn validate_batch(entity: impl FnOnce() -> String, b: &ChipBatch) -> Result<(), TrainingError> {
@@ -224,7 +230,18 @@ pub(crate) fn validate_batch(entity: impl FnOnce() -> String, b: &ChipBatch) -> 
 fn check_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
     positive(entity, "peak_flop_s_per_chip", b.peak_flop_s_per_chip)?;
     positive(entity, "power_w_per_chip", b.power_w_per_chip)?;
-    range(entity, "unit_price_usd", b.unit_price_usd, 0.0, f64::MAX)?;
+    // One rule with the supply chain, which sells these accelerators: it
+    // turns an order's dollars into units by dividing by the price.
+    if !(b.unit_price_usd.is_finite() && b.unit_price_usd > 0.0 && b.unit_price_usd <= MAX_UNIT_PRICE_USD) {
+        return Err(bad(
+            entity,
+            "unit_price_usd",
+            format!(
+                "must be a finite number in (0, {MAX_UNIT_PRICE_USD:e}], got {}",
+                b.unit_price_usd
+            ),
+        ));
+    }
     if b.count > (1u64 << 40) {
         return Err(bad(
             entity,
@@ -477,6 +494,22 @@ mod tests {
         let mut cfg = TrainingConfig::new(vec![LabConfig::new("a", &["r"])]);
         cfg.inference.max_share_of_chips = 1.5;
         assert_eq!(field_of(cfg.validate().unwrap_err()).1, "max_share_of_chips");
+        // Unit prices: (0, 1e8] USD, the supply chain's rule (s8 item 2;
+        // 0 and any finite price were accepted before).
+        let batch = |price: f64| ChipBatch {
+            design: "chip".into(),
+            count: 10,
+            peak_flop_s_per_chip: 1e15,
+            power_w_per_chip: 700.0,
+            unit_price_usd: price,
+        };
+        for price in [0.0, -1.0, 1.5e8, f64::INFINITY] {
+            let err = validate_batch(|| "lab a delivery".into(), &batch(price)).unwrap_err();
+            assert_eq!(field_of(err), ("lab a delivery".to_string(), "unit_price_usd"));
+        }
+        for price in [1e-3, 1e8] {
+            assert!(validate_batch(|| "lab a delivery".into(), &batch(price)).is_ok());
+        }
         assert!(TrainingConfig::new(vec![]).validate().is_err());
     }
 }

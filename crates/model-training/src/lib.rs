@@ -36,7 +36,7 @@ mod run;
 mod training;
 mod window;
 
-pub use config::{InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
+pub use config::{InferenceConfig, LabConfig, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig};
 pub use progress::capability_from_effective_flop;
 pub use release::{Release, months_behind_frontier};
 pub use run::{CompletedRun, RunBound, expected_goodput};
@@ -87,7 +87,8 @@ pub struct ChipBatch {
     /// Power of one accelerator, W (chip only; server and network overhead
     /// and PUE are added by the site).
     pub power_w_per_chip: f64,
-    /// Price paid per accelerator, USD (constant dollars).
+    /// Price paid per accelerator, USD (constant dollars), in
+    /// (0, [`MAX_UNIT_PRICE_USD`]]: the supply chain's range for a design.
     pub unit_price_usd: f64,
 }
 

@@ -158,6 +158,38 @@ fn eval_point<M: Model + ?Sized>(
     Ok((v, names))
 }
 
+/// Refuses an outcome that the batch's first run does not report, before
+/// the batch: every run must report the analysed outcome (see
+/// [`require_outcome`]), so a batch whose first run lacks it could only
+/// fail, after all its runs. The first run is the batch's own (same seed
+/// and point, so an outcome it reports is never refused here); it costs one
+/// run more, and the batch runs it again. The error lists the outcomes the
+/// run reports and, for a near miss, the closest.
+fn probe_outcome<M: Model + ?Sized>(
+    model: &M,
+    params: &[crate::ParamSpec],
+    seed: u64,
+    u: &[f64],
+    outcome: &str,
+) -> Result<()> {
+    let x: Vec<f64> = params.iter().zip(u).map(|(p, &u)| p.dist.quantile(u)).collect();
+    let res = model
+        .run(seed, &x)
+        .map_err(|source| McError::Model { run: 0, seed, source })?;
+    if outcome_of(&res, outcome).is_some() {
+        return Ok(());
+    }
+    let names: Vec<&str> = res.scalars.iter().map(|(n, _)| n.as_str()).collect();
+    let near = stack::error::did_you_mean(outcome, names.iter().copied())
+        .map(|n| format!(" Did you mean `{n}`?"))
+        .unwrap_or_default();
+    Err(McError::Invalid(format!(
+        "outcome `{outcome}` is missing in the first run, so the analysis would fail after all its \
+         runs; nothing else was run.{near} The first run reports: {}",
+        names.join(", ")
+    )))
+}
+
 /// Every point's value of the outcome, or an error naming the groups (base
 /// rows or trajectories, by `what`) where some run did not report it, or,
 /// when no run did, the outcomes the runs do report. Checked after all runs:
@@ -246,13 +278,21 @@ pub fn morris<M: Model + ?Sized>(
     }
     // Per trajectory: the visited points' outcomes, in visiting order, and
     // the order in which the parameters moved (up or down).
-    let one = |t: u64| -> Result<Trajectory> {
+    // A trajectory's starting levels and the order its parameters move in.
+    let start = |t: u64| {
         let mut rng = unit_stream(o.master_seed, t, "montecarlo/morris");
-        let mut lv: Vec<u32> = (0..d).map(|_| rng.random_range(0..p)).collect();
+        let lv: Vec<u32> = (0..d).map(|_| rng.random_range(0..p)).collect();
         let mut order: Vec<usize> = (0..d).collect();
         for i in (1..d).rev() {
             order.swap(i, rng.random_range(0..=i));
         }
+        (lv, order)
+    };
+    let (lv0, _) = start(0);
+    let u0: Vec<f64> = lv0.iter().map(|&l| level_u(l)).collect();
+    probe_outcome(model, &params, run_seed(o.master_seed, 0), &u0, &o.outcome)?;
+    let one = |t: u64| -> Result<Trajectory> {
+        let (mut lv, order) = start(t);
         let seed = run_seed(o.master_seed, t);
         // One model run at the trajectory's current grid levels.
         let at = |lv: &[u32]| {
@@ -424,12 +464,21 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     if let Some(dir) = &o.out {
         crate::runner::check_out_dir(dir)?;
     }
+    // Row i's point in A.
+    let point_a = |i: u64| -> Vec<f64> {
+        let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
+        (0..d).map(|_| open01(&mut r)).collect()
+    };
+    probe_outcome(
+        model,
+        &params,
+        run_seed(o.master_seed, 0),
+        &point_a(0),
+        &o.outcome,
+    )?;
     // Per base row: its point in A, then the outcomes at A, B and each A_B^(j).
     let row = |i: u64| -> Result<(Vec<f64>, Vec<Point>)> {
-        let ua: Vec<f64> = {
-            let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
-            (0..d).map(|_| open01(&mut r)).collect()
-        };
+        let ua = point_a(i);
         let ub: Vec<f64> = {
             let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/B");
             (0..d).map(|_| open01(&mut r)).collect()

@@ -214,42 +214,101 @@ fn sobol_opts(out: Option<std::path::PathBuf>) -> SobolOptions {
     }
 }
 
-/// An outcome that some runs lack is refused after the runs, naming the base
-/// rows (Sobol) or trajectories (Morris) that lack it; nothing is written.
-/// (Before: "run 0 does not report outcome `y`" at the first such run.)
+/// An outcome that some runs lack is refused, writing nothing: after the
+/// first run if that run lacks it (s8 item 5: the batch could only fail),
+/// else after the runs, naming the base rows (Sobol) or trajectories
+/// (Morris) that lack it. (Before s7: "run 0 does not report outcome `y`"
+/// at the first such run.)
 #[test]
 fn sensitivity_names_the_runs_missing_the_outcome() {
     let dir = std::env::temp_dir().join(format!("mc-partial-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let m = Partial::new(false);
-    let e = sobol_sensitivity(&m, &sobol_opts(Some(dir.clone())), &NoProgress)
+    let runs = |m: &Partial| m.runs.load(std::sync::atomic::Ordering::Relaxed);
+    let (mut early, mut late) = (0, 0);
+    for seed in 0..12 {
+        let m = Partial::new(false);
+        let mut o = sobol_opts(Some(dir.clone()));
+        o.master_seed = seed;
+        let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
+        if e.contains("outcome `y` is missing in the first run") {
+            early += 1;
+            assert_eq!(runs(&m), 1, "{e}");
+            assert!(e.contains("The first run reports: always"), "{e}");
+        } else {
+            late += 1;
+            assert!(
+                e.contains("outcome `y` is missing in some runs") && e.contains("base rows "),
+                "{e}"
+            );
+            assert!(e.contains(" of 16)"), "{e}");
+            assert_eq!(runs(&m), 1 + 16 * 4, "{e}");
+        }
+        assert!(!dir.exists(), "nothing written");
+        let m = Partial::new(false);
+        let e = morris(
+            &m,
+            &MorrisOptions {
+                outcome: "y".into(),
+                trajectories: 8,
+                levels: 4,
+                master_seed: seed,
+                threads: Some(1),
+                out: Some(dir.clone()),
+            },
+            &NoProgress,
+        )
         .unwrap_err()
         .to_string();
+        if e.contains("missing in the first run") {
+            assert_eq!(runs(&m), 1, "{e}");
+        } else {
+            assert!(
+                e.contains("missing in some runs") && e.contains("trajectories"),
+                "{e}"
+            );
+            assert_eq!(runs(&m), 1 + 8 * 3, "{e}");
+        }
+        assert!(!dir.exists(), "nothing written");
+    }
     assert!(
-        e.contains("outcome `y` is missing in some runs") && e.contains("base rows 0"),
+        early > 0 && late > 0,
+        "both cases met: {early} early, {late} late"
+    );
+}
+
+/// An outcome name no run reports (a typo) is refused after one run, not
+/// after the whole design (s8 item 5: before, after all N·(d + 2) runs),
+/// with the names the run reports and the closest one.
+#[test]
+fn an_unknown_outcome_is_refused_after_the_first_run() {
+    let m = Partial::new(false);
+    let mut o = sobol_opts(None);
+    o.outcome = "alway".into();
+    let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("outcome `alway` is missing in the first run")
+            && e.contains("Did you mean `always`?")
+            && e.contains("nothing else was run"),
         "{e}"
     );
-    assert!(e.contains(" of 16)"), "{e}");
-    assert!(!dir.exists(), "nothing written");
+    assert_eq!(m.runs.load(std::sync::atomic::Ordering::Relaxed), 1);
+    let m = Partial::new(false);
     let e = morris(
         &m,
         &MorrisOptions {
-            outcome: "y".into(),
+            outcome: "alway".into(),
             trajectories: 8,
             levels: 4,
             master_seed: 1,
             threads: Some(1),
-            out: Some(dir.clone()),
+            out: None,
         },
         &NoProgress,
     )
     .unwrap_err()
     .to_string();
-    assert!(
-        e.contains("missing in some runs") && e.contains("trajectories"),
-        "{e}"
-    );
-    assert!(!dir.exists(), "nothing written");
+    assert!(e.contains("Did you mean `always`?"), "{e}");
+    assert_eq!(m.runs.load(std::sync::atomic::Ordering::Relaxed), 1);
 }
 
 /// A constant outcome has no variance to decompose: refused with that reason,

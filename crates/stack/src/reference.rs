@@ -975,7 +975,13 @@ A field's *type* column says what it accepts:
   the horizon (demand growth, additions per year, import quotas).
 - **distribution**: a *stochastic process*, drawn many times during a run
   (repair times, construction lead times, months between releases); see
-  [Distributions](#distributions).
+  [Distributions](#distributions). Repair and lead times of the grid and
+  the supply chain, and the drought lengths of a drought process, are
+  durations: a distribution that can draw below zero (a `Normal` with
+  `sd > 0`) is refused at load, rather than its negative draws being cut
+  to zero; use one bounded below by 0 (`LogNormal`, `Triangular`, `Pert`,
+  `Uniform` with `low ≥ 0`). A lab's months between releases count a draw
+  below one day as one day.
 
 ## Uncertain parameters
 
@@ -1009,11 +1015,11 @@ in a scenario that started on it:
   (interpolated between the points either side for `linear`, the last
   earlier value for `step`); later points are used as written;
 - a grid or fab project begun earlier completes on its real date (start +
-  lead time), at the start if that date has passed. A random lead time is
-  moved by the years already spent (each run's draw ends on the same date
-  as if the project had begun on its date); a grid project's lead time
-  must then end after the start in every draw, and lead times with no
-  moved form (`LogNormal`, `Beta`, `Exp`, `Weibull`) are refused;
+  lead time), at the start if that date has passed (each run's draw ends
+  on the same date as if the project had begun on its date). A fab
+  project's lead time may be any distribution; a grid project's random
+  lead time must end after the start in every draw, and lead times with
+  no moved form (`LogNormal`, `Beta`, `Exp`, `Weibull`) are refused there;
 - a dated drought runs for the days it has left (none if it is over);
 - a fab's `opens` is accepted only if its ramp is over by the start (it is
   then operating at full capacity); a fab still ramping at the start is

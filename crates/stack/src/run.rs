@@ -5,6 +5,7 @@ use crate::error::{RunError, ScenarioError};
 use crate::load::{self, SourceFile};
 use crate::output::Samples;
 use crate::scenario::ScenarioData;
+use crate::units::FabPower;
 use crate::wiring::SignalSink;
 use crate::world::{self, Observer, Quiet, StackEvent, World};
 use scheduler::{Dist, RngStreams, SimTime};
@@ -126,10 +127,51 @@ impl Scenario {
             load::set_path(&mut tree, &p.path, serde_json::Value::Number(number))
                 .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
         }
-        load::from_tree(&file, "", tree).map_err(|mut e| {
+        let mut data = load::from_tree(&file, "", tree).map_err(|mut e| {
             e.message = format!("with the drawn parameter values: {}", e.message);
             e
-        })
+        })?;
+        self.scale_fab_power(&mut data)?;
+        Ok(data)
+    }
+
+    /// A fab's `power_mw` is stated at its written capacity: when the
+    /// capacity is drawn, the power scales with it, so the MW per wafer
+    /// start of the run are those the scenario states (power × drawn ÷
+    /// written capacity; a drawn power scales too). A fab written with no
+    /// capacity states no intensity and keeps its power. Refused, naming the
+    /// parameter, when the scaled power leaves the fab range [0, 10,000] MW.
+    fn scale_fab_power(&self, data: &mut ScenarioData) -> Result<(), ScenarioError> {
+        for fab in &mut data.fabs {
+            let Some(written) = self.data.fabs.iter().find(|f| f.name == fab.name) else {
+                continue;
+            };
+            let (drawn_cap, written_cap) = (
+                fab.capacity_wafers_per_month.get(),
+                written.capacity_wafers_per_month.get(),
+            );
+            if written_cap <= 0.0 || drawn_cap == written_cap {
+                continue;
+            }
+            let power = fab.power_mw.get() * (drawn_cap / written_cap);
+            fab.power_mw = FabPower::new(power).map_err(|m| {
+                let path = format!("fabs.{}.capacity_wafers_per_month", fab.name);
+                let at = if self.data.uncertain.contains_key(&path) {
+                    format!("uncertain.{path}")
+                } else {
+                    path
+                };
+                ScenarioError::new(
+                    self.file(),
+                    at,
+                    format!(
+                        "with the drawn parameter values: the fab's power scales with its drawn capacity \
+                         ({drawn_cap} wafers/month, written {written_cap}) to {power} MW: {m}"
+                    ),
+                )
+            })?;
+        }
+        Ok(())
     }
 
     /// Draws every uncertain parameter from its own stream of `seed`
@@ -490,10 +532,23 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
             Some(n) => ("links", n),
             None => return "links".into(),
         },
-        k if k.starts_with("drought process") => return "grid.drought_processes".into(),
+        k if k.starts_with("drought process") => {
+            // One process per region: its place in the list, its field as written.
+            let field = match field {
+                "duration_days" => "days",
+                "depth_fraction" => "depth",
+                f => f,
+            };
+            return match data.grid.drought_processes.iter().position(|p| p.region == name) {
+                Some(i) => format!("grid.drought_processes.{i}.{field}"),
+                None => "grid.drought_processes".into(),
+            };
+        }
         k if k.starts_with("drought") => return "droughts".into(),
         // Supply-chain-wide: the field is a top-level list or `chips`.
         "supply" if entity == "supply chain" => return field.to_string(),
+        // The tool supply's fields are named as in `chips.tools`.
+        "tool" if entity == "tool supply" => return format!("chips.tools.{field}"),
         _ => return String::new(),
     };
     let leaf = field.rsplit('.').next().unwrap_or(field);

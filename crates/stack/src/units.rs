@@ -102,6 +102,17 @@ checked_number!(
     /// A fab's power at full wafer starts in [0, 1e4] MW.
     FabPower, |v| (0.0..=1e4).contains(&v), "a fab power in [0, 10000] MW"
 );
+checked_number!(
+    /// A dated drought's length in (0, 36,525] days: 100 years, the longest
+    /// horizon, so a drought this long outlasts any run (the grid's
+    /// `MAX_DROUGHT_DAYS`).
+    DroughtDays, |v| v > 0.0 && v <= 36_525.0, "a drought length in (0, 36525] days"
+);
+checked_number!(
+    /// An accelerator's unit price in (0, 1e8] USD: the range of the supply
+    /// chain (which divides an order's dollars by it) and of training.
+    UnitPrice, |v| v > 0.0 && v <= 1e8, "a unit price in (0, 100000000] USD"
+);
 
 #[cfg(test)]
 mod tests {

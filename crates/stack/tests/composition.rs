@@ -259,3 +259,54 @@ fn the_embedded_default_loads_and_names_its_parameters() {
         "the baseline should carry its uncertain parameters"
     );
 }
+
+/// A fab's `power_mw` is stated at its written capacity: a drawn capacity
+/// scales it, so the MW per wafer start are the scenario's (s8 item 6;
+/// before, the fab drew the written power at any drawn capacity, i.e. its
+/// intensity was power ÷ drawn capacity).
+#[test]
+fn a_drawn_fab_capacity_scales_its_power() {
+    let text = BASE.replace(
+        "uncertain: {",
+        "uncertain: {\"fabs.fab.capacity_wafers_per_month\": Uniform(low: 1000, high: 3000), ",
+    );
+    let s = Scenario::from_text(Path::new("fab-power.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.parameters()[0].path, "fabs.fab.capacity_wafers_per_month");
+    // Written: 2,000 wafers/month at 20 MW, 0.01 MW per wafer/month.
+    for (drawn, mw) in [(2500.0, 25.0), (1000.0, 10.0), (2000.0, 20.0)] {
+        let data = s.with_values(&[drawn, 0.35]).unwrap();
+        assert_eq!(data.fabs[0].capacity_wafers_per_month.get(), drawn);
+        assert!(
+            (data.fabs[0].power_mw.get() - mw).abs() < 1e-9,
+            "{drawn}: {}",
+            data.fabs[0].power_mw
+        );
+        // What the fab asks of the grid, running at full starts from the start.
+        let out = stack::run(
+            &s,
+            &RunOptions {
+                param_values: Some(vec![drawn, 0.35]),
+                ..RunOptions::default()
+            },
+        )
+        .unwrap();
+        let most = out
+            .series
+            .iter()
+            .filter(|x| x.metric == "fab.power_mw" && x.entity == "fab")
+            .map(|x| x.value)
+            .fold(0.0, f64::max);
+        assert!((most - mw).abs() < 1e-6 * mw, "{drawn}: {most} MW");
+    }
+    // A capacity whose upper tail would take the fab past 10,000 MW is
+    // refused at load, naming the parameter.
+    let big = text.replace("power_mw: 20,", "power_mw: 9000,");
+    let e = Scenario::from_text(Path::new("fab-power.ron"), &big)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("fabs.fab.capacity_wafers_per_month")
+            && e.contains("the fab's power scales with its drawn capacity"),
+        "{e}"
+    );
+}

@@ -129,6 +129,44 @@ fn a_project_begun_before_the_start_completes_on_its_real_date() {
     assert_eq!(nuclear_on(&run1(&s), "2025-02-01"), 1000.0);
 }
 
+/// A fab project begun before the start completes on its real date for
+/// any lead-time distribution (s8 item 1: the supply chain takes the years
+/// already spent off each draw, so a log-normal, which has no shifted
+/// form, is no longer refused), and the same draw is one year earlier when
+/// the project began one year earlier.
+#[test]
+fn a_fab_project_begun_before_the_start_takes_any_lead_time() {
+    let fab = |start: &str| {
+        scenario(
+            3.0,
+            "",
+            &format!(
+                r#"fabs: [ (name: "f", region: "home", node: "4nm", capacity_wafers_per_month: 1000, ramp_months: 0,
+                    yield_initial: 0.5, yield_ceiling: 0.9, yield_learning_wafers: 1000, power_mw: 1,
+                    products: [(design: "h100", share: 1.0)]) ],
+                chips: (tools: (inventory_at_start: 1000, failures_per_tool_year: 0)),
+                fab_projects: [ (name: "fp", fab: "f", kind: Expansion(added_wafers_per_month: 1000),
+                    start: "{start}", lead_time_years: LogNormal(mu: 0.69, sigma: 0.35)) ],"#
+            ),
+        )
+    };
+    let first_month_expanded = |s: &Scenario| {
+        let out = run1(s);
+        let months = series(&out, "fab.capacity_wafers_per_month", "f");
+        months
+            .iter()
+            .position(|(_, v)| *v > 1500.0)
+            .expect("the expansion completes")
+    };
+    let on_time = first_month_expanded(&fab("2025-01-01"));
+    let earlier = first_month_expanded(&fab("2024-01-01"));
+    assert!(on_time >= 12, "drawn lead time in months: {on_time}");
+    assert!(
+        on_time.abs_diff(earlier + 12) <= 1,
+        "begun a year earlier, done about a year earlier: {on_time} vs {earlier} months"
+    );
+}
+
 #[test]
 fn a_drought_begun_before_the_start_runs_for_what_is_left() {
     let hydro = |start: &str, days: u32| {

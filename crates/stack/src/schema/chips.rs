@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{FabPower, Fraction, NonNeg, Positive};
+use crate::units::{FabPower, Fraction, NonNeg, Positive, UnitPrice};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
@@ -106,8 +106,9 @@ pub struct ToolsData {
     #[serde(default = "d_tool_fail")]
     #[schemars(with = "f64", range(min = 0, max = 1000))]
     pub failures_per_tool_year: NonNeg,
-    /// Repair time, days (a stochastic process with a mean of at most 3,650
-    /// days). Default: `Exp(mean: 3)`.
+    /// Repair time, days (a stochastic process whose values are all ≥ 0:
+    /// not `Normal` with `sd > 0`; mean at most 3,650 days). Default:
+    /// `Exp(mean: 3)`.
     #[serde(default = "d_tool_repair")]
     #[schemars(with = "crate::reference::DistSchema")]
     pub repair_days: Dist,
@@ -193,9 +194,10 @@ pub struct DesignData {
     pub hbm_stacks: u32,
     /// Process node it needs (matched against fabs' `node`).
     pub node: String,
-    /// Unit price, USD.
+    /// Unit price, USD: above 0 (orders are placed in dollars and divided
+    /// by it), as the supply chain and training require.
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e8))]
-    pub unit_price_usd: NonNeg,
+    pub unit_price_usd: UnitPrice,
     /// First day it can be made or imported (a date before the scenario
     /// start means available at the start). Default: the start.
     #[serde(default)]
@@ -251,7 +253,11 @@ pub struct FabData {
     /// Learning scale: cumulative wafers that close 63 % of the gap to the ceiling.
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e12))]
     pub yield_learning_wafers: Positive,
-    /// Power at full wafer starts, MW, 0–10,000.
+    /// Power at full wafer starts of `capacity_wafers_per_month`, MW,
+    /// 0–10,000. It is stated at the written capacity: when that capacity is
+    /// uncertain, each run's power scales with the drawn capacity, so the MW
+    /// per wafer start are the ones written (refused at load if the scaled
+    /// power can leave 0–10,000 MW).
     pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
@@ -326,13 +332,12 @@ pub struct FabProjectData {
     pub kind: FabProjectKindData,
     /// Construction start; absent: started by a `Subsidy` policy that names it.
     /// May be before the scenario start: the project then completes on its
-    /// real date (start + lead time), at the scenario start if that has
-    /// passed; a random lead time needs a shifted form (not `LogNormal`,
-    /// `Beta`, `Exp` or `Weibull`).
+    /// real date (start + lead time, any distribution), at the scenario
+    /// start if that has passed.
     #[serde(default)]
     pub start: Option<NaiveDate>,
-    /// Construction time, years (a stochastic process with a mean of at
-    /// most 50 years).
+    /// Construction time, years (a stochastic process whose values are all
+    /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
 }
@@ -591,7 +596,8 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 },
             },
             starts_at: p.start.map(|d| ctx.at(d)),
-            lead_time_years: fab_project_lead(ctx, p)?,
+            lead_time_years: p.lead_time_years.clone(),
+            years_spent_at_start: fab_project_years_spent(ctx, p),
         });
     }
     let mut accelerator_imports = Vec::new();
@@ -719,32 +725,13 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
     })
 }
 
-/// A project's lead time counted from the scenario start: one begun before
-/// the start completes on its real date, at once if that has passed (the
-/// supply chain counts negative draws as zero).
-fn fab_project_lead(ctx: &Ctx, p: &FabProjectData) -> Result<Dist, ScenarioError> {
-    let Some(secs) = p.start.and_then(|d| ctx.before_start(d)) else {
-        return Ok(p.lead_time_years.clone());
-    };
-    let years = secs / scheduler::SECS_PER_YEAR as f64;
-    let shifted = super::shift_earlier(&p.lead_time_years, years).map(|d| {
-        // Over before the start in every draw: complete at the start.
-        if d.support().1 < 0.0 {
-            Dist::Const { value: 0.0 }
-        } else {
-            d
-        }
-    });
-    shifted.ok_or_else(|| {
-        ctx.err(
-            "fab_projects",
-            &p.name,
-            "start",
-            format!(
-                "the project started {years:.2} years before the scenario start, and its lead time's \
-                 distribution has no shifted form to count the years already spent"
-            ),
-        )
-        .hint("use `Const`, `Normal`, `Uniform`, `Triangular`, `Pert` or `Discrete`, or start it at the scenario start")
-    })
+/// Years of a project's construction already spent at the scenario start
+/// (0 for one that starts on or after it): the supply chain takes them off
+/// each drawn lead time, so a project begun earlier completes on its real
+/// date (start + lead time), at once if that date has passed. The draw is
+/// the one a run begun on the real start date makes, for any distribution.
+fn fab_project_years_spent(ctx: &Ctx, p: &FabProjectData) -> f64 {
+    p.start
+        .and_then(|d| ctx.before_start(d))
+        .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
 }

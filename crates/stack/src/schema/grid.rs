@@ -5,7 +5,8 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
-    ApprovalRate, DayOfYear, Fraction, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive, RoundTrip,
+    ApprovalRate, DayOfYear, DroughtDays, Fraction, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive,
+    RoundTrip,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -329,10 +330,11 @@ pub struct ProgrammeData {
     /// Additions, MW per year (number or path; every value in [0, 10⁷]),
     /// added every twelfth of a year. They go to the region's first plant
     /// group of the technology; a group with forced outages may not pass
-    /// 10⁶ units within the horizon, counting its installed MW, its
-    /// projects as completed and every programme feeding it (the scenario
-    /// is refused at load otherwise: use larger units, a shorter horizon or
-    /// a smaller programme).
+    /// 10⁶ units within the horizon in any draw, counting its installed MW,
+    /// its projects as completed from the earliest date they can complete,
+    /// every programme feeding it, and less what its retirements surely
+    /// remove by then (the scenario is refused at load otherwise: use
+    /// larger units, a shorter horizon or a smaller programme).
     pub mw_per_year: Series,
 }
 
@@ -348,8 +350,10 @@ pub struct DroughtData {
     /// First day. May be before the scenario start: the drought then runs
     /// for the days it has left (none, if it is over by the start).
     pub start: NaiveDate,
-    /// Length, days.
-    pub days: Positive,
+    /// Length, days, at most 36,525 (100 years, the longest horizon: a
+    /// drought that long outlasts any run).
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 36525))]
+    pub days: DroughtDays,
     /// Share of hydro output lost.
     pub depth: Fraction,
 }
@@ -364,7 +368,9 @@ pub struct DroughtProcessData {
     /// Droughts per year.
     #[schemars(with = "f64", range(min = 0.000001, max = 365))]
     pub rate_per_year: NonNeg,
-    /// Length of each, days (values all ≥ 0).
+    /// Length of each, days (values all ≥ 0, mean at most 36,525: 100
+    /// years, the longest horizon; a longer draw lasts 36,525 days, which
+    /// outlasts any run).
     #[schemars(with = "crate::reference::DistSchema")]
     pub days: Dist,
     /// Share of hydro output lost in each (values all within [0, 1], e.g.
