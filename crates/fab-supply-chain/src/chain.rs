@@ -314,6 +314,13 @@ impl SupplyChain {
         self.orders.backlog_usd()
     }
 
+    /// Open order value of `buyer`, USD (`None` for an unknown id): what
+    /// it ordered minus what it was charged at delivery minus what was
+    /// written off when its orders closed ([`FabSignal::OrderClosed`]).
+    pub fn buyer_backlog_usd(&self, buyer: BuyerId) -> Option<f64> {
+        (buyer.index() < self.buyers.len()).then(|| self.orders.buyer_backlog_usd(buyer.index()))
+    }
+
     /// Places an order worth `budget_usd` (finite, ≥ 0) for `buyer`.
     /// Delivered units are charged at their design's unit price until the
     /// order's value is used; the unfilled value stays in the backlog.

@@ -132,6 +132,24 @@ pub enum FabSignal {
         /// Price charged per chip, USD.
         unit_price_usd: f64,
     },
+    /// An open order of a buyer was closed with value left, written off:
+    /// its remaining value could not buy one unit of the cheapest design
+    /// that can still be supplied, or (`nothing_suppliable`) no design can be
+    /// supplied any more. One signal per closed order, at the production
+    /// tick that closes it, after that tick's deliveries. With these and
+    /// [`FabSignal::Delivered`] a buyer knows its open backlog exactly:
+    /// ordered = charged at delivery + written off + open.
+    OrderClosed {
+        /// The buyer.
+        buyer: BuyerId,
+        /// The order's remaining value written off, USD (> 0).
+        residue_usd: f64,
+        /// `true` if the order closed because no design can be supplied any
+        /// more (the residue is whatever the order had not bought: nothing
+        /// was filled), `false` if the residue is below one unit's price
+        /// (the order bought every unit its money could).
+        nothing_suppliable: bool,
+    },
     /// A fab's power demand changed (opening, ramp, tools), MW.
     PowerDemand {
         /// The fab.

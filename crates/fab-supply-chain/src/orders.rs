@@ -15,7 +15,9 @@
 //! - an order whose remaining value is below the price of the cheapest
 //!   design that can still be supplied (in stock, in transit, made by a fab
 //!   or imported by a flow that is not shut for good) is closed: it leaves
-//!   the backlog (its residue is reported as `fab.order_residual_usd`).
+//!   the backlog (its residue is reported as `fab.order_residual_usd`, and
+//!   to its buyer as a [`FabSignal::OrderClosed`](crate::FabSignal::OrderClosed)),
+//!   so a buyer's ordered value = charged + written off + open backlog.
 
 use crate::apportion::largest_remainder;
 use crate::config::AllocationPolicy;
@@ -31,6 +33,9 @@ struct Order {
 
 /// A batch delivered at one tick: (buyer index, design index, units).
 pub(crate) type Delivery = (usize, usize, u64);
+
+/// An order closed at one tick with value left: (buyer index, residue USD > 0).
+pub(crate) type Closure = (usize, f64);
 
 /// The open orders and the allocation policy.
 pub(crate) struct OrderBook {
@@ -81,14 +86,28 @@ impl OrderBook {
         self.orders.iter().fold(0.0, |s, o| s + o.remaining_usd)
     }
 
+    /// Open order value of one buyer, USD (+0 with none open).
+    pub fn buyer_backlog_usd(&self, buyer: usize) -> f64 {
+        self.orders
+            .iter()
+            .filter(|o| o.buyer == buyer)
+            .fold(0.0, |s, o| s + o.remaining_usd)
+    }
+
     /// Allocates `stock` (units per design, reduced in place) to the open
     /// orders, then closes every order below `cheapest` USD (the lowest
     /// price of a design that can still be supplied); returns the
-    /// deliveries aggregated per (buyer, design).
-    pub fn allocate(&mut self, stock: &mut [u64], prices: &[f64], cheapest: f64) -> Vec<Delivery> {
+    /// deliveries aggregated per (buyer, design) and the orders closed with
+    /// a residue, one per order (in allocation order).
+    pub fn allocate(
+        &mut self,
+        stock: &mut [u64],
+        prices: &[f64],
+        cheapest: f64,
+    ) -> (Vec<Delivery>, Vec<Closure>) {
         let mut out: Vec<Delivery> = Vec::new();
         if self.orders.is_empty() {
-            return out;
+            return (out, Vec::new());
         }
         if self.policy == AllocationPolicy::Priority {
             let pr = &self.priorities;
@@ -138,24 +157,31 @@ impl OrderBook {
                 }
             }
         }
-        self.close_small(cheapest);
-        out
+        let closed = self.close_small(cheapest);
+        if self.policy == AllocationPolicy::Priority {
+            self.orders.sort_by_key(|o| o.seq);
+        }
+        (out, closed)
     }
 
-    /// Closes orders that cannot buy one unit at `cheapest` USD.
-    fn close_small(&mut self, cheapest: f64) {
+    /// Closes orders that cannot buy one unit at `cheapest` USD; returns
+    /// those closed with value left (an order spent to exactly 0 closes
+    /// silently: nothing is written off).
+    fn close_small(&mut self, cheapest: f64) -> Vec<Closure> {
+        let mut closed = Vec::new();
         let mut residual = 0.0;
         self.orders.retain(|o| {
             let keep = o.remaining_usd * (1.0 + 1e-12) >= cheapest;
             if !keep {
                 residual += o.remaining_usd;
+                if o.remaining_usd > 0.0 {
+                    closed.push((o.buyer, o.remaining_usd));
+                }
             }
             keep
         });
         self.residual_period_usd += residual;
-        if self.policy == AllocationPolicy::Priority {
-            self.orders.sort_by_key(|o| o.seq);
-        }
+        closed
     }
 }
 
@@ -180,7 +206,7 @@ mod tests {
     fn first_come_first_served_fills_the_oldest_order_first() {
         let mut b = book(AllocationPolicy::FirstComeFirstServed);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0], 100.0);
+        let (d, _) = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 2, 0]);
         assert_eq!(stock, vec![0]);
         assert!((b.backlog_usd() - 400.0).abs() < 1e-9);
@@ -190,7 +216,7 @@ mod tests {
     fn priority_serves_the_highest_priority_first() {
         let mut b = book(AllocationPolicy::Priority);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0], 100.0);
+        let (d, _) = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [2, 3, 3]);
     }
 
@@ -198,13 +224,13 @@ mod tests {
     fn pro_rata_splits_in_proportion_to_claims() {
         let mut b = book(AllocationPolicy::ProRata);
         let mut stock = vec![8];
-        let d = b.allocate(&mut stock, &[100.0], 100.0);
+        let (d, _) = b.allocate(&mut stock, &[100.0], 100.0);
         // Claims 6:3:3 of 8 units → 4, 2, 2.
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [4, 2, 2]);
         // Enough units: everyone gets their whole claim and leftovers stay.
         let mut b = book(AllocationPolicy::ProRata);
         let mut stock = vec![20];
-        let d = b.allocate(&mut stock, &[100.0], 100.0);
+        let (d, _) = b.allocate(&mut stock, &[100.0], 100.0);
         assert_eq!([delivered(&d, 0), delivered(&d, 1), delivered(&d, 2)], [6, 3, 3]);
         assert_eq!(stock, vec![8]);
         assert_eq!(b.backlog_usd(), 0.0);
@@ -215,9 +241,39 @@ mod tests {
         let mut b = OrderBook::new(vec![0], AllocationPolicy::FirstComeFirstServed);
         b.place(0, 250.0);
         let mut stock = vec![10, 0];
-        let d = b.allocate(&mut stock, &[100.0, 60.0], 60.0);
+        let (d, closed) = b.allocate(&mut stock, &[100.0, 60.0], 60.0);
         assert_eq!(d, vec![(0, 0, 2)]);
+        assert_eq!(closed, vec![(0, 50.0)]);
         assert_eq!(b.backlog_usd(), 0.0);
         assert!((b.residual_period_usd - 50.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn each_closed_order_is_reported_to_its_buyer_and_spent_ones_are_not() {
+        // Buyer 0's order is spent to exactly 0, buyer 1's keeps 40 (below
+        // the price), buyer 2's gets nothing and keeps its 300 open.
+        let mut b = OrderBook::new(vec![0, 0, 0], AllocationPolicy::FirstComeFirstServed);
+        b.place(0, 200.0);
+        b.place(1, 140.0);
+        b.place(2, 300.0);
+        let mut stock = vec![3];
+        let (d, closed) = b.allocate(&mut stock, &[100.0], 100.0);
+        assert_eq!(d, vec![(0, 0, 2), (1, 0, 1)]);
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].0, 1);
+        assert!((closed[0].1 - 40.0).abs() < 1e-9);
+        assert_eq!(
+            [
+                b.buyer_backlog_usd(0),
+                b.buyer_backlog_usd(1),
+                b.buyer_backlog_usd(2)
+            ],
+            [0.0, 0.0, 300.0]
+        );
+        // Nothing can be supplied any more: the open order closes whole.
+        let (d, closed) = b.allocate(&mut [0], &[100.0], f64::INFINITY);
+        assert!(d.is_empty());
+        assert_eq!(closed, vec![(2, 300.0)]);
+        assert_eq!(b.backlog_usd(), 0.0);
     }
 }

@@ -1,6 +1,6 @@
 //! The production tick: supplies arrive, tools are installed, wafers start,
 //! accelerators are assembled from the scarcest input, and finished units
-//! are delivered to open orders.
+//! are delivered to open orders; orders that can buy nothing more close.
 
 use crate::chain::SupplyChain;
 use crate::config::{Control, ControlledItem, PolicyAction};
@@ -131,7 +131,8 @@ impl SupplyChain {
         }
         // 5. Deliveries to open orders.
         let cheapest = self.cheapest_suppliable_price(now);
-        for (buyer, design, count) in self.orders.allocate(&mut self.finished, &self.prices, cheapest) {
+        let (deliveries, closed) = self.orders.allocate(&mut self.finished, &self.prices, cheapest);
+        for (buyer, design, count) in deliveries {
             let d = &self.designs[design].cfg;
             let flop = count as f64 * d.peak_flop_s_bf16;
             self.delivered_units_period[buyer] += count;
@@ -146,6 +147,15 @@ impl SupplyChain {
                 peak_flop_s_per_chip: d.peak_flop_s_bf16,
                 power_w_per_chip: d.power_w,
                 unit_price_usd: d.unit_price_usd,
+            });
+        }
+        // 6. Orders closed with value left, after the deliveries that
+        // spent the rest of them.
+        for (buyer, residue_usd) in closed {
+            signals.push(FabSignal::OrderClosed {
+                buyer: BuyerId(id32(buyer)),
+                residue_usd,
+                nothing_suppliable: cheapest.is_infinite(),
             });
         }
         agenda.schedule_after(dt, FabEvent::ProductionTick)?;

@@ -290,3 +290,67 @@ fn orders_close_against_the_cheapest_design_that_can_be_supplied() {
     // From the lift on, y's units take the residues.
     assert!(b[4] < 20_000.0, "{b:?}");
 }
+
+/// Every order closed with value left is reported to its buyer once, after
+/// the tick's deliveries: a residue below a unit's price while the design
+/// can be supplied, the whole order once nothing can be supplied any more
+/// (imports banned for good, no stock, no fab). With the deliveries, the
+/// buyer's ordered value = charged + written off + open backlog.
+#[test]
+fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
+    let mut c = base_config();
+    c.fabs.clear();
+    c.designs = vec![design("x", 0, 10_000.0)];
+    // One unit a month: each month's order of 15,000 USD buys it and
+    // leaves 5,000; nothing piles up in stock.
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "x".into(),
+        units_per_month: TimePath::constant(1.0),
+    });
+    c.policies = vec![PolicyConfig {
+        name: "ban-x".into(),
+        at: SimTime(months(3).0 - 2),
+        action: PolicyAction::ExportControl {
+            item: ControlledItem::Accelerators {
+                design: Some("x".into()),
+            },
+            control: Control::Ban,
+        },
+    }];
+    let mut run = Run::new(c, 1);
+    let lab = run.chain.buyer_id("lab").unwrap();
+    for k in 0..6 {
+        if k > 0 {
+            run.run_until(SimTime(months(k).0 - 1));
+        }
+        run.chain.place_order(lab, 15_000.0).unwrap();
+        run.run_until(months(k));
+    }
+    let (mut charged, mut closed) = (0.0, Vec::new());
+    for (t, s) in &run.signals {
+        match s {
+            FabSignal::Delivered {
+                buyer,
+                count,
+                unit_price_usd,
+                ..
+            } if *buyer == lab => charged += *count as f64 * unit_price_usd,
+            FabSignal::OrderClosed {
+                buyer,
+                residue_usd,
+                nothing_suppliable,
+            } if *buyer == lab => closed.push((*t, *residue_usd, *nothing_suppliable)),
+            _ => {}
+        }
+    }
+    // Months 0–2: one unit each, 5,000 USD residues; months 3–5 (banned,
+    // nothing in stock): whole orders written off as unsuppliable.
+    assert_eq!(charged, 30_000.0);
+    let expected: Vec<(SimTime, f64, bool)> = (0..6)
+        .map(|k| (months(k), if k < 3 { 5_000.0 } else { 15_000.0 }, k >= 3))
+        .collect();
+    assert_eq!(closed, expected);
+    let written_off: f64 = closed.iter().map(|c| c.1).sum();
+    assert_eq!(run.chain.buyer_backlog_usd(lab), Some(0.0));
+    assert_eq!(6.0 * 15_000.0, charged + written_off);
+}

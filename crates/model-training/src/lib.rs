@@ -10,7 +10,9 @@
 //!   failures) and `"training/cadence/<lab>"` (months between releases).
 //! - [`TrainingEvent`]: this domain's events; [`Training::start`] schedules the
 //!   first, [`Training::handle`] handles one.
-//! - Input methods for the wiring: [`Training::accelerators_delivered`],
+//! - Input methods for the wiring: [`Training::accelerators_delivered`]
+//!   (or [`Training::accelerators_charged`] and
+//!   [`Training::install_accelerators`]), [`Training::order_closed`],
 //!   [`Training::set_power_served`], [`Training::connection_granted`],
 //!   [`Training::set_electricity_price`].
 //! - [`TrainingSignal`]: what the domain tells the world (power demand, chip
@@ -30,6 +32,7 @@ mod config;
 mod inference;
 mod lifecycle;
 mod metrics;
+mod orders;
 mod progress;
 mod release;
 mod run;
@@ -37,6 +40,7 @@ mod training;
 mod window;
 
 pub use config::{InferenceConfig, LabConfig, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig};
+pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
 pub use release::{Release, months_behind_frontier};
 pub use run::{CompletedRun, RunBound, expected_goodput};

@@ -80,16 +80,6 @@ fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64) -> PlanCapacity {
     }
 }
 
-/// Whether the lab's orders are being filled: what it ordered and was not
-/// yet charged for is at most its last order (placed this month) plus, per
-/// order, the residue below one unit price that a supplier writes off when
-/// it closes an order.
-fn orders_filled(lab: &Lab) -> bool {
-    let open = lab.ordered_usd - lab.charged_usd;
-    let write_offs = lab.orders_placed as f64 * lab.max_unit_price_usd;
-    open <= lab.last_order_usd + write_offs + 1e-6 * lab.ordered_usd.max(1.0)
-}
-
 impl Training {
     /// Plans the lab's next run and starts it if the cluster can do it.
     pub(crate) fn try_start_run(
@@ -129,8 +119,10 @@ impl Training {
             // Missing peak FLOP/s at full power (after inference and the
             // expected failure losses), priced at the last delivery, against
             // a year of the chip budget (budget minus electricity). Money is
-            // short only if the lab's orders are being filled: with earlier
-            // orders still open, more money buys no chips sooner.
+            // short only if the lab's orders are being filled (its book
+            // shows nothing unfilled but this month's order): with earlier
+            // orders still open, or written off because nothing can be
+            // supplied, more money buys no chips sooner.
             let per_peak = duration_s * lab.cfg.mfu * (1.0 - plan.inference_share) * plan.full_goodput;
             let missing = if per_peak > 0.0 {
                 (target - plan.full_capacity_flop) / per_peak
@@ -139,7 +131,7 @@ impl Training {
             };
             let chip_budget = lab.cfg.budget_usd_per_year.at(now) - 12.0 * lab.last_month_electricity_usd;
             match lab.usd_per_peak_flop_s {
-                Some(price) if missing * price > chip_budget && orders_filled(lab) => RunBound::Budget,
+                Some(price) if missing * price > chip_budget && lab.orders.filled() => RunBound::Budget,
                 _ => RunBound::Chips,
             }
         };

@@ -15,7 +15,9 @@ use crate::progress::Efficiency;
 use crate::release::Release;
 use crate::run::{CompletedRun, FailureProcess, Hazards, Run, RunBound, exp1};
 use crate::window::TrailingMean;
-use crate::{ChipBatch, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal};
+use crate::{
+    ChipBatch, ChipOrders, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal,
+};
 use scheduler::{Agenda, Duration, RngStreams, SECS_PER_DAY, SECS_PER_HOUR, SimTime, StreamRng};
 
 /// A lab's current rates, summed over its sites.
@@ -57,17 +59,9 @@ pub(crate) struct Lab {
     pub rate: LabRate,
     /// Price of the last accelerators delivered, USD per peak FLOP/s.
     pub usd_per_peak_flop_s: Option<f64>,
-    /// The lab's order book as it sees it: every order it placed, USD.
-    pub ordered_usd: f64,
-    /// Accelerators charged to the lab at delivery, USD.
-    pub charged_usd: f64,
-    /// The last order placed, USD.
-    pub last_order_usd: f64,
-    /// Orders placed so far.
-    pub orders_placed: u64,
-    /// The highest unit price charged so far, USD per accelerator (bounds
-    /// the residue the supplier writes off when it closes an order).
-    pub max_unit_price_usd: f64,
+    /// The lab's chip orders: placed, charged, written off (its open
+    /// backlog at the supplier, exactly).
+    pub orders: ChipOrders,
     /// Share of the full training rate the lab's power allowed, over the
     /// last day (see [`Lab::power_share`]).
     pub power_share: TrailingMean,
@@ -132,11 +126,7 @@ impl Training {
                 last_update: SimTime::ZERO,
                 rate: LabRate::default(),
                 usd_per_peak_flop_s: None,
-                ordered_usd: 0.0,
-                charged_usd: 0.0,
-                last_order_usd: 0.0,
-                orders_placed: 0,
-                max_unit_price_usd: 0.0,
+                orders: ChipOrders::default(),
                 power_share: TrailingMean::new(SECS_PER_DAY),
                 month_electricity_usd: 0.0,
                 last_month_electricity_usd: 0.0,
@@ -323,7 +313,7 @@ impl Training {
     /// The chip supplier delivers `batch` to `lab` now: the lab pays
     /// `count × unit_price_usd` (spend is booked at delivery, so spend =
     /// electricity + delivered chips even for chips not yet installed), and
-    /// its orders are that much closer to filled. The chips are installed
+    /// that much of its open orders is filled ([`ChipOrders::charged_usd`]). The chips are installed
     /// later by [`Training::install_accelerators`] (the wiring's install
     /// delay).
     pub fn accelerators_charged(
@@ -342,10 +332,44 @@ impl Training {
         let spent = batch.count as f64 * batch.unit_price_usd;
         l.flows.chip_usd += spent;
         l.totals.spend_usd += spent;
-        l.charged_usd += spent;
-        l.max_unit_price_usd = l.max_unit_price_usd.max(batch.unit_price_usd);
+        l.orders.charged_usd += spent;
         l.usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
         Ok(())
+    }
+
+    /// The chip supplier closed one of `lab`'s orders with `residue_usd`
+    /// (finite, ≥ 0) of its value unspent and wrote it off: below one
+    /// unit's price of the cheapest design it can still supply, or, if
+    /// `nothing_suppliable`, because it can supply no design any more. The
+    /// lab books it so that its open orders (ordered − charged − written
+    /// off) are exactly the supplier's backlog; only a residue below a
+    /// unit's price counts as filled (see [`ChipOrders::filled`]).
+    pub fn order_closed(
+        &mut self,
+        lab: LabId,
+        residue_usd: f64,
+        nothing_suppliable: bool,
+    ) -> Result<(), TrainingError> {
+        let li = lab_index(&self.labs, lab)?;
+        let l = &mut self.labs[li];
+        if !(residue_usd.is_finite() && residue_usd >= 0.0) {
+            return Err(TrainingError::InvalidInput {
+                entity: l.cfg.name.clone(),
+                field: "residue_usd",
+                value: residue_usd,
+            });
+        }
+        if nothing_suppliable {
+            l.orders.unsuppliable_usd += residue_usd;
+        } else {
+            l.orders.residue_usd += residue_usd;
+        }
+        Ok(())
+    }
+
+    /// The lab's chip orders as it books them (`None` for an unknown id).
+    pub fn chip_orders(&self, lab: LabId) -> Option<ChipOrders> {
+        self.labs.get(lab.index()).map(|l| l.orders)
     }
 
     /// Accelerators delivered (and charged) earlier are installed at the
@@ -469,10 +493,11 @@ impl Training {
             lab.last_month_electricity_usd = bill;
             lab.month_electricity_usd = 0.0;
             let order = lab.cfg.budget_usd_per_year.at(now) / 12.0 - bill;
+            // This month's order (none if the bill took the whole budget):
+            // the only unfilled value a lab whose orders are filled has.
+            lab.orders.last_order_usd = order.max(0.0);
             if order > 0.0 {
-                lab.ordered_usd += order;
-                lab.last_order_usd = order;
-                lab.orders_placed += 1;
+                lab.orders.ordered_usd += order;
                 signals.push(TrainingSignal::Order {
                     lab: LabId(li as u32),
                     budget_usd: order,

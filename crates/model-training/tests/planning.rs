@@ -34,8 +34,9 @@ fn drain_orders(b: &mut Bench) -> f64 {
 
 /// A lab with 100 of the 1000 chips its target needs (missing ≈ 18 M USD,
 /// against a chip budget of 1.2 M USD a year) that waits for chips; its
-/// monthly orders are either filled by the supplier (charged at once) or
-/// left open. Returns its (budget, chips) limited days in its fourth month.
+/// monthly orders are either filled by the supplier (charged half a month
+/// after the order) or left open. Returns its (budget, chips) limited days
+/// from the middle of its fourth month to the middle of its fifth.
 fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
     let mut l = lab("a");
     l.initial_accelerators = vec![batch(100)];
@@ -43,15 +44,15 @@ fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
     l.budget_usd_per_year = TimePath::constant(1.2e6);
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
     let a = b.lab("a");
-    // One chip bought at the start: the lab knows the price.
-    b.training
-        .accelerators_charged(a, &batch(1), SimTime::ZERO)
-        .unwrap();
     let month = model_training::SECS_PER_MONTH;
-    for m in 0..4u64 {
+    // Each month's order, placed at the monthly tick, is handled half a
+    // month later; the first (at the start) is always filled, so the lab
+    // knows the price of chips.
+    for m in 0..5u64 {
         let ordered = drain_orders(&mut b);
-        if orders_filled {
-            // The supplier fills the order with whole chips at once.
+        if orders_filled || m == 0 {
+            // The supplier fills the order with whole chips at once
+            // (100,000 USD buys 5 chips of 20,000 USD: no residue).
             let units = (ordered / batch(1).unit_price_usd).floor() as u64;
             let now = b.sched.now();
             b.training.accelerators_charged(a, &batch(units), now).unwrap();
@@ -61,7 +62,6 @@ fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
             b.sample();
         }
     }
-    b.run_until(SimTime(4 * month + month / 2));
     let rows = b.sample();
     (
         metric(&rows, "training.limited_budget_days", "a"),
@@ -83,6 +83,125 @@ fn budget_binds_only_when_the_labs_orders_are_filled() {
         budget > 29.0 && chips == 0.0,
         "filled: budget {budget}, chips {chips}"
     );
+}
+
+/// What the supplier does with a month's order.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Supply {
+    /// Delivers every chip the order can buy at once and writes off the
+    /// residue below a chip's price.
+    Filled,
+    /// Delivers nothing; the order stays open (an outage, a licence hold).
+    Open,
+    /// Delivers half the chips; the rest of the order stays open.
+    Half,
+    /// Writes the whole order off: nothing can be supplied any more.
+    Unsuppliable,
+}
+
+/// A lab with 100 of the 1000 chips its target needs (missing ≈ 18 M USD,
+/// against a chip budget of 1.25 M USD a year) that waits for chips. Each
+/// monthly order (104,167 USD) buys 5 chips of 20,000 USD with a residue
+/// of 4,167 USD. The supplier treats the orders of the first `filled`
+/// months as `Supply::Filled`, later ones as `starved`. Returns the lab's
+/// (budget, chips) limited days in each month, by month.
+fn bound_days(filled: u64, starved: Supply, months: u64) -> Vec<(f64, f64)> {
+    let mut l = lab("a");
+    l.initial_accelerators = vec![batch(100)];
+    l.allow_smaller_runs = false;
+    l.budget_usd_per_year = TimePath::constant(1.25e6);
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    let a = b.lab("a");
+    let price = batch(1).unit_price_usd;
+    let month = model_training::SECS_PER_MONTH;
+    let mut days = Vec::new();
+    for m in 0..months {
+        // The tick of month m places its order and plans; the sample
+        // covers month m − 1.
+        b.run_until(SimTime(m * month));
+        if m > 0 {
+            let rows = b.sample();
+            days.push((
+                metric(&rows, "training.limited_budget_days", "a"),
+                metric(&rows, "training.limited_chips_days", "a"),
+            ));
+        }
+        let order = drain_orders(&mut b);
+        let now = b.sched.now();
+        let units = (order / price).floor() as u64;
+        match if m < filled { Supply::Filled } else { starved } {
+            Supply::Filled => {
+                b.training.accelerators_charged(a, &batch(units), now).unwrap();
+                let residue = order - units as f64 * price;
+                b.training.order_closed(a, residue, false).unwrap();
+            }
+            Supply::Open => {}
+            Supply::Half => b
+                .training
+                .accelerators_charged(a, &batch(units / 2), now)
+                .unwrap(),
+            Supply::Unsuppliable => b.training.order_closed(a, order, true).unwrap(),
+        }
+        // A filled order leaves nothing open in the lab's book.
+        if m < filled {
+            let open = b.training.chip_orders(a).unwrap().open_usd();
+            assert!(open.abs() < 1e-6, "month {m}: {open} USD open");
+        }
+    }
+    days
+}
+
+#[test]
+fn a_lab_filled_for_years_then_starved_is_chips_bound_within_a_month() {
+    // Four years of filled orders (48 residues of 4,167 USD written off),
+    // then the supplier stops filling them: the month that began with the
+    // first unfilled order is still budget-bound (the order was just
+    // placed); the next one, and every later one, is chips-bound. (The old
+    // test allowed one chip price per order placed as write-offs: after 48
+    // orders that hid 960,000 USD, over nine months of unfilled orders.)
+    for starved in [Supply::Open, Supply::Half, Supply::Unsuppliable] {
+        let days = bound_days(48, starved, 54);
+        for (m, &(budget, chips)) in days.iter().enumerate().take(48).skip(1) {
+            assert!(
+                budget > 30.0 && chips == 0.0,
+                "{starved:?}, month {m} (filled): budget {budget}, chips {chips}"
+            );
+        }
+        let (budget, chips) = days[48];
+        assert!(
+            budget > 30.0 && chips == 0.0,
+            "{starved:?}, month 48 (first order unfilled): budget {budget}, chips {chips}"
+        );
+        for (m, &(budget, chips)) in days.iter().enumerate().skip(49) {
+            assert!(
+                budget == 0.0 && chips > 30.0,
+                "{starved:?}, month {m} (starved): budget {budget}, chips {chips}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_lab_whose_orders_are_filled_stays_budget_bound() {
+    // Filled for all of its eight years, residues written off every month.
+    let days = bound_days(u64::MAX, Supply::Filled, 97);
+    for (m, &(budget, chips)) in days.iter().enumerate().skip(1) {
+        assert!(
+            budget > 30.0 && chips == 0.0,
+            "month {m}: budget {budget}, chips {chips}"
+        );
+    }
+}
+
+#[test]
+fn a_written_off_order_must_be_a_finite_nonnegative_sum() {
+    let mut b = Bench::new(TrainingConfig::new(vec![lab("a")]), 1);
+    let a = b.lab("a");
+    for bad in [f64::NAN, f64::INFINITY, -1.0] {
+        let e = b.training.order_closed(a, bad, false).unwrap_err();
+        assert!(e.to_string().contains("residue_usd"), "{e}");
+    }
+    assert_eq!(b.training.chip_orders(a).unwrap().residue_usd, 0.0);
 }
 
 #[test]

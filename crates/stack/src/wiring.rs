@@ -10,6 +10,7 @@
 //! | `GridSignal::LoadServed` of a fab | `SupplyChain::set_power_served` (share of demand served) |
 //! | `GridSignal::ConnectionGranted` of a site | `Training::connection_granted` |
 //! | `FabSignal::Delivered` | at once `Training::accelerators_charged` (spend and the lab's open orders); after `install_delay_days`, `Training::install_accelerators` |
+//! | `FabSignal::OrderClosed` | at once `Training::order_closed` (the written-off residue leaves the lab's open orders) |
 //! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
@@ -188,6 +189,18 @@ impl Wiring {
                 // from the order); in service after the install delay.
                 d.training.accelerators_charged(lab, &batch, sched.now())?;
                 sched.schedule_after(self.install_delay, StackEvent::Install { lab, batch })?;
+            }
+            FabSignal::OrderClosed {
+                buyer,
+                residue_usd,
+                nothing_suppliable,
+            } => {
+                // At once, like the charge of a delivery: the lab's book of
+                // open orders is the supplier's backlog at every instant,
+                // so its next plan knows exactly whether its orders are
+                // being filled.
+                let lab = self.buyer_lab[buyer.index()];
+                d.training.order_closed(lab, residue_usd, nothing_suppliable)?;
             }
             FabSignal::PowerDemand { fab, mw } => {
                 self.fab_demand_mw[fab.index()] = mw;

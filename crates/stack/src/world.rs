@@ -113,6 +113,11 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
 pub trait Observer: SignalSink {
     /// An event is about to be handled.
     fn event(&mut self, t: SimTime, event: &StackEvent);
+
+    /// The domains were just sampled at `t` (every sampling instant,
+    /// including the start and the end): read access to their state, for
+    /// checks across domains. Does nothing unless overridden.
+    fn sampled(&mut self, _t: SimTime, _domains: &Domains) {}
 }
 
 /// An observer that keeps nothing.
@@ -269,7 +274,10 @@ impl World {
                     &mut Mapped::new(&mut self.sched, StackEvent::Training),
                     &mut s.training,
                 )?,
-                StackEvent::Sample => self.sample(t)?,
+                StackEvent::Sample => {
+                    self.sample(t)?;
+                    obs.sampled(t, &self.domains);
+                }
             }
             if first_dispatch {
                 self.wiring.monthly_prices(&mut self.domains, t)?;
@@ -280,6 +288,7 @@ impl World {
         }
         // The final instant: sample what the last period accumulated.
         self.sample(self.end)?;
+        obs.sampled(self.end, &self.domains);
         Ok(())
     }
 

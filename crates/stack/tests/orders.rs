@@ -1,0 +1,160 @@
+//! A lab's chip orders through the whole stack: the lab's book (ordered,
+//! charged at delivery, written off when the supplier closes an order) is
+//! the supplier's backlog at every sample, and a lab whose orders were
+//! filled for years is `Chips`-bound, not `Budget`-bound, within a month of
+//! its supplier being cut off by an export control.
+
+use model_training::ChipOrders;
+use stack::wiring::SignalSink;
+use stack::world::{self, Domains, Observer, StackEvent, World};
+use stack::{RunOutput, Scenario, run};
+use std::path::Path;
+
+/// One imported design and no fab. "lab" (priority 1) orders about 5 chips
+/// a month, far fewer than its target needs and than a year of its budget
+/// buys, so while its orders are filled it waits `Budget`-bound; "hog"
+/// (priority 0) orders far more than the imports, so it takes every unit
+/// "lab" leaves and keeps a backlog. Imports are banned for good from
+/// 2030-01-01: with no stock left, nothing can be supplied any more.
+const SCENARIO: &str = r#"Scenario(
+    name: "starved",
+    start: "2025-01-01",
+    horizon_years: 6,
+    regions: [(name: "home", demand_avg_mw: 1000)],
+    plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: 5000)],
+    chips: (allocation: Priority),
+    designs: [(name: "gpu", die_area_mm2: 800, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 5,
+               node: "4nm", unit_price_usd: 20000)],
+    imports: [(name: "gpu-imports", design: "gpu", units_per_month: 1000)],
+    policies: [(name: "cut", date: "2030-01-01",
+                action: ExportControl(item: Design("gpu"), control: Ban))],
+    labs: [
+        (name: "lab", chip_priority: 1, sites: [(region: "home", connected_mw: 100)],
+         fleet: [(design: "gpu", count: 100)], budget_usd_per_year: 1.3e6,
+         initial_target_run_flop: 1e25, compute_growth_per_year: 1,
+         allow_smaller_runs: false),
+        (name: "hog", sites: [(region: "home", connected_mw: 100)],
+         fleet: [(design: "gpu", count: 100)], budget_usd_per_year: 1e10,
+         initial_target_run_flop: 1e25, compute_growth_per_year: 1,
+         allow_smaller_runs: false),
+    ],
+)"#;
+
+fn scenario() -> Scenario {
+    Scenario::from_text(Path::new("starved.ron"), SCENARIO).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Checks the supply chain's conservation at every sample: each lab's
+/// ordered value = charged + written off + the supplier's open backlog of
+/// its buyer.
+#[derive(Default)]
+struct Conservation {
+    samples: usize,
+    /// (sample, lab, ledger, supplier's backlog) of every lab and sample.
+    books: Vec<(usize, String, ChipOrders, f64)>,
+}
+
+impl SignalSink for Conservation {
+    fn signal(&mut self, _what: &dyn std::fmt::Debug) {}
+}
+
+impl Observer for Conservation {
+    fn event(&mut self, _t: scheduler::SimTime, _event: &StackEvent) {}
+
+    fn sampled(&mut self, _t: scheduler::SimTime, d: &Domains) {
+        for (lab, name) in d.training.labs() {
+            let book = d.training.chip_orders(lab).expect("lab");
+            let buyer = d.fab.buyer_id(name).expect("buyer");
+            let backlog = d.fab.buyer_backlog_usd(buyer).expect("backlog");
+            self.books.push((self.samples, name.to_string(), book, backlog));
+        }
+        self.samples += 1;
+    }
+}
+
+#[test]
+fn ordered_equals_charged_plus_written_off_plus_open_backlog_at_every_sample() {
+    let s = scenario();
+    let data = s.with_values(&s.draw_values(s.data.seed)).expect("values");
+    let configs = world::build_configs(&s.file(), &data).expect("configs");
+    let mut w = World::assemble(configs, s.data.seed, &data).expect("assemble");
+    let mut obs = Conservation::default();
+    w.run(&mut obs).expect("run");
+    // The start, 72 month starts, and the end (6 Julian years end at noon
+    // on 2031-01-01, half a day after the last month start).
+    assert_eq!(obs.samples, 74);
+    let mut saw = (false, false, false);
+    for (i, lab, book, backlog) in &obs.books {
+        let written_off = book.residue_usd + book.unsuppliable_usd;
+        let gap = book.ordered_usd - (book.charged_usd + written_off + backlog);
+        assert!(
+            gap.abs() <= ChipOrders::TOLERANCE_PER_USD_ORDERED * book.ordered_usd,
+            "sample {i}, {lab}: ordered {} ≠ charged {} + written off {written_off} + open {backlog} (gap {gap})",
+            book.ordered_usd,
+            book.charged_usd,
+        );
+        assert!((book.open_usd() - backlog).abs() <= 1e-9 * book.ordered_usd);
+        // The run goes through every kind of balance.
+        saw.0 |= book.residue_usd > 0.0;
+        saw.1 |= book.unsuppliable_usd > 0.0;
+        saw.2 |= *backlog > 1e6;
+    }
+    assert_eq!(
+        saw,
+        (true, true, true),
+        "residues, unsuppliable closures, open backlogs"
+    );
+}
+
+/// (sample date, value) of `metric` for `entity`.
+fn series(out: &RunOutput, metric: &str, entity: &str) -> Vec<(String, f64)> {
+    out.series
+        .iter()
+        .filter(|r| r.metric == metric && r.entity == entity)
+        .map(|r| (r.date.to_string(), r.value))
+        .collect()
+}
+
+#[test]
+fn a_lab_filled_for_years_is_chips_bound_within_a_month_of_being_cut_off() {
+    let out = run(&scenario(), &stack::RunOptions::default()).expect("run");
+    let budget = series(&out, "training.limited_budget_days", "lab");
+    let chips = series(&out, "training.limited_chips_days", "lab");
+    assert_eq!(budget.len(), chips.len());
+    // Each sample covers the month before its date. Five years of filled
+    // orders: every month is budget-bound (from the second month: the lab
+    // learns the price of chips from its first delivery, in January 2025).
+    for ((date, b), (_, c)) in budget.iter().zip(&chips).skip(2) {
+        if date.as_str() > "2030-01-01" {
+            break;
+        }
+        assert!(
+            *c == 0.0 && *b > 27.0,
+            "{date}: budget {b} d, chips {c} d while filled"
+        );
+    }
+    // The ban on 2030-01-01 leaves nothing to supply. The lab's monthly
+    // tick at 2030-01-01 06:00 (month 60 of 30.44 days) still finds its
+    // orders filled and places one that can no longer be filled (the next
+    // production step writes it off); its next tick, on 2030-01-31, sees
+    // it unfilled: chips-bound from then on, within a month.
+    let first_chips = chips.iter().skip(2).find(|x| x.1 > 0.0).map(|x| x.0.as_str());
+    assert_eq!(first_chips, Some("2030-02-01"));
+    // (The last sample, at noon on 2031-01-01, covers half a day.)
+    let last = chips.len() - 1;
+    for (i, ((date, b), (_, c))) in budget.iter().zip(&chips).enumerate() {
+        if date.as_str() >= "2030-03-01" {
+            let full = if i == last { 0.49 } else { 27.0 };
+            assert!(
+                *b == 0.0 && *c > full,
+                "{date}: budget {b} d, chips {c} d after the cut"
+            );
+        }
+    }
+    // The hog's orders are never filled: it is chips-bound throughout.
+    let hog_budget: f64 = series(&out, "training.limited_budget_days", "hog")
+        .iter()
+        .map(|x| x.1)
+        .sum();
+    assert_eq!(hog_budget, 0.0);
+}
