@@ -306,6 +306,24 @@ fn apply_variant(
             .map_err(|m| at_key(path, ScenarioError::new(file, format!("set.{path}"), m)))?;
         set_at.push((at, path));
     }
+    // A `set` fixes what it names: the base's uncertain parameters at or
+    // below a set path stop being drawn (else every run would overwrite the
+    // set value with the base's draw). The other parameters keep their
+    // streams, which are keyed by path.
+    for path in variant.set.keys() {
+        if variant.uncertain.contains_key(path) {
+            return Err(at_key(
+                path,
+                ScenarioError::new(
+                    file,
+                    format!("uncertain.{path}"),
+                    format!("`{path}` is both set and made uncertain in this file"),
+                )
+                .hint("keep one: `set` fixes the value in every run, `uncertain` draws it in each run"),
+            ));
+        }
+        drop_parameters_below(&mut tree, path);
+    }
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
         Some(map) => {
@@ -348,13 +366,26 @@ fn apply_variant(
 /// entity `list.name`: they would name a parameter that no longer exists.
 fn drop_parameters_of(tree: &mut Value, removed: &str) {
     let prefix = format!("{removed}.");
-    let gone = |p: &str| p.starts_with(&prefix);
+    drop_parameters_where(tree, |p| p.starts_with(&prefix));
+}
+
+/// Drops the uncertain parameters (and their correlations) that a variant's
+/// `set` of `path` fixes: `path` itself and every path below it (a set
+/// distribution's `…mean`, a set path over dates' `…scale`).
+fn drop_parameters_below(tree: &mut Value, path: &str) {
+    let prefix = format!("{path}.");
+    drop_parameters_where(tree, |p| p == path || p.starts_with(&prefix));
+}
+
+/// Drops the uncertain parameters whose path satisfies `gone`, and the
+/// correlations that name one of them.
+fn drop_parameters_where(tree: &mut Value, gone: impl Fn(&str) -> bool) {
     if let Some(map) = tree.get_mut("uncertain").and_then(Value::as_object_mut) {
         map.retain(|k, _| !gone(k));
     }
     if let Some(list) = tree.get_mut("correlations").and_then(Value::as_array_mut) {
         list.retain(|c| {
-            let names = |f: &str| c.get(f).and_then(Value::as_str).is_some_and(gone);
+            let names = |f: &str| c.get(f).and_then(Value::as_str).is_some_and(&gone);
             !names("a") && !names("b")
         });
     }
