@@ -306,6 +306,24 @@ fn apply_variant(
             .map_err(|m| at_key(path, ScenarioError::new(file, format!("set.{path}"), m)))?;
         set_at.push((at, path));
     }
+    // A `set` fixes what it names: the base's uncertain parameters at or
+    // below a set path stop being drawn (else every run would overwrite the
+    // set value with the base's draw). The other parameters keep their
+    // streams, which are keyed by path.
+    for path in variant.set.keys() {
+        if variant.uncertain.contains_key(path) {
+            return Err(at_key(
+                path,
+                ScenarioError::new(
+                    file,
+                    format!("uncertain.{path}"),
+                    format!("`{path}` is both set and made uncertain in this file"),
+                )
+                .hint("keep one: `set` fixes the value in every run, `uncertain` draws it in each run"),
+            ));
+        }
+        drop_parameters_below(&mut tree, path);
+    }
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
         Some(map) => {
@@ -348,13 +366,26 @@ fn apply_variant(
 /// entity `list.name`: they would name a parameter that no longer exists.
 fn drop_parameters_of(tree: &mut Value, removed: &str) {
     let prefix = format!("{removed}.");
-    let gone = |p: &str| p.starts_with(&prefix);
+    drop_parameters_where(tree, |p| p.starts_with(&prefix));
+}
+
+/// Drops the uncertain parameters (and their correlations) that a variant's
+/// `set` of `path` fixes: `path` itself and every path below it (a set
+/// distribution's `…mean`, a set path over dates' `…scale`).
+fn drop_parameters_below(tree: &mut Value, path: &str) {
+    let prefix = format!("{path}.");
+    drop_parameters_where(tree, |p| p == path || p.starts_with(&prefix));
+}
+
+/// Drops the uncertain parameters whose path satisfies `gone`, and the
+/// correlations that name one of them.
+fn drop_parameters_where(tree: &mut Value, gone: impl Fn(&str) -> bool) {
     if let Some(map) = tree.get_mut("uncertain").and_then(Value::as_object_mut) {
         map.retain(|k, _| !gone(k));
     }
     if let Some(list) = tree.get_mut("correlations").and_then(Value::as_array_mut) {
         list.retain(|c| {
-            let names = |f: &str| c.get(f).and_then(Value::as_str).is_some_and(gone);
+            let names = |f: &str| c.get(f).and_then(Value::as_str).is_some_and(&gone);
             !names("a") && !names("b")
         });
     }
@@ -430,23 +461,104 @@ pub fn from_tree(file: &Path, text: &str, tree: Value) -> Result<ScenarioData, S
 /// scenario tree. Lists of named entities are indexed by name; a
 /// distribution's parameters are reached through it
 /// (`labs.deepseek.release_cadence_months.mean`).
+///
+/// A field written as a path over dates is never replaced by one number:
+/// `field.scale` multiplies every point of the path by `value` (so the
+/// path keeps its shape), and naming the field itself is refused. A
+/// whole-number field (`designs.h100.hbm_stacks`) takes only a whole
+/// `value`, written as an integer; any other value is refused.
 pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String> {
     let mut node = tree;
     let segments: Vec<&str> = path.split('.').collect();
     for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        if *seg == SCALE && last && is_dated_path(node) {
+            return scale_dated_path(node, path, &value);
+        }
         node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
-        if i + 1 == segments.len() {
-            let settable = node.is_number()
-                || node.is_null()
-                || node.is_object() && (node.get("linear").is_some() || node.get("step").is_some());
-            if !settable {
+        if last {
+            if is_dated_path(node) {
+                return Err(format!(
+                    "`{path}` is written as a path over dates, which one drawn number would replace \
+                     as a whole; to draw a factor that multiplies every point, name `{path}.{SCALE}` \
+                     (e.g. `\"{path}.{SCALE}\": Uniform(low: 0.8, high: 1.2)`)"
+                ));
+            }
+            if !(node.is_number() || node.is_null()) {
                 return Err(format!("parameter path `{path}` does not name a number"));
             }
-            *node = value;
+            *node = if node.is_u64() || node.is_i64() {
+                whole_number(path, &value)?
+            } else {
+                value
+            };
             return Ok(());
         }
     }
     Err(format!("empty parameter path `{path}`"))
+}
+
+/// The last segment of a parameter path that scales a path over dates
+/// (`labs.openai.budget_usd_per_year.scale`): its value multiplies every
+/// point.
+pub const SCALE: &str = "scale";
+
+/// Whether `node` is a path over dates as a scenario tree holds it
+/// (`{"linear": [[date, value], …]}` or `{"step": …}`).
+fn is_dated_path(node: &Value) -> bool {
+    node.as_object()
+        .is_some_and(|m| m.len() == 1 && (m.contains_key("linear") || m.contains_key("step")))
+}
+
+/// Multiplies every point of the path over dates `node` by `factor`.
+fn scale_dated_path(node: &mut Value, path: &str, factor: &Value) -> Result<(), String> {
+    let f = factor
+        .as_f64()
+        .ok_or_else(|| format!("`{path}` takes a number (a factor), got {factor}"))?;
+    let points = node
+        .as_object_mut()
+        .and_then(|m| m.values_mut().next())
+        .and_then(Value::as_array_mut)
+        .ok_or_else(|| format!("internal: `{path}` is not a list of points"))?;
+    for point in points {
+        let Some(v) = point.get_mut(1) else { continue };
+        let scaled = v.as_f64().unwrap_or(f64::NAN) * f;
+        *v = serde_json::Number::from_f64(scaled)
+            .map(Value::Number)
+            .ok_or_else(|| format!("`{path}`: the factor {f} makes a point {scaled}, not a finite number"))?;
+    }
+    Ok(())
+}
+
+/// `value` as an integer for a whole-number field at `path`, or why not.
+fn whole_number(path: &str, value: &Value) -> Result<Value, String> {
+    if value.is_u64() || value.is_i64() {
+        return Ok(value.clone());
+    }
+    let v = value.as_f64().unwrap_or(f64::NAN);
+    // 2^53: every integer up to it is exact in an f64.
+    if v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0 {
+        return Ok(Value::from(v as i64));
+    }
+    Err(format!(
+        "`{path}` is a whole-number field and cannot take {v}; draw it from a distribution of \
+         whole numbers: `Discrete(values: [...], weights: [...])` or `Const(value: ...)`"
+    ))
+}
+
+/// Whether the parameter path `path` names a whole-number field of `tree`
+/// (which must then be drawn from whole numbers). `false` when the path
+/// does not resolve ([`set_path`] reports that).
+pub fn names_whole_number(tree: &Value, path: &str) -> bool {
+    let mut copy = tree.clone();
+    let mut node = &mut copy;
+    for seg in path.split('.') {
+        match descend(node, seg) {
+            Ok(n) => node = n,
+            Err(_) => return false,
+        }
+    }
+    node.is_u64() || node.is_i64()
 }
 
 /// Reads the number at a dotted parameter path (see [`set_path`]).
@@ -575,5 +687,33 @@ mod tests {
         assert!(e.contains("did you mean `mfu`"), "{e}");
         let e = set_path(&mut tree, "labs.a.name", serde_json::json!(1)).unwrap_err();
         assert!(e.contains("does not name a number"), "{e}");
+    }
+
+    #[test]
+    fn paths_over_dates_are_scaled_and_whole_numbers_stay_whole() {
+        let mut tree = serde_json::json!({
+            "labs": [{"name": "a", "budget": {"step": [["2025-01-01", 2.0], ["2026-01-01", 4.0]]}}],
+            "designs": [{"name": "d", "hbm_stacks": 6}]
+        });
+        let e = set_path(&mut tree, "labs.a.budget", serde_json::json!(3.0)).unwrap_err();
+        assert!(
+            e.contains("path over dates") && e.contains("`labs.a.budget.scale`"),
+            "{e}"
+        );
+        set_path(&mut tree, "labs.a.budget.scale", serde_json::json!(1.5)).unwrap();
+        assert_eq!(
+            tree["labs"][0]["budget"],
+            serde_json::json!({"step": [["2025-01-01", 3.0], ["2026-01-01", 6.0]]})
+        );
+        assert!(names_whole_number(&tree, "designs.d.hbm_stacks"));
+        assert!(!names_whole_number(&tree, "labs.a.budget"));
+        set_path(&mut tree, "designs.d.hbm_stacks", serde_json::json!(5.0)).unwrap();
+        assert!(
+            tree["designs"][0]["hbm_stacks"].is_i64(),
+            "{}",
+            tree["designs"][0]
+        );
+        let e = set_path(&mut tree, "designs.d.hbm_stacks", serde_json::json!(5.5)).unwrap_err();
+        assert!(e.contains("whole-number field"), "{e}");
     }
 }

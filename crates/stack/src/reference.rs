@@ -985,11 +985,25 @@ A field's *type* column says what it accepts:
 
 ## Uncertain parameters
 
-Any number reachable by a parameter path can be made uncertain: list it in
+A number reachable by a parameter path can be made uncertain: list it in
 `uncertain`, mapping its path to a distribution. It is drawn **once per
 run**, from its own random stream of the run's seed (so adding a parameter
 leaves the others' draws unchanged), and the draw replaces the value written
-in the file. Each uncertain parameter is checked at load at its 0.1 % and
+in the file. Two kinds of field take a draw differently:
+
+- a field written as a **path over dates** is never replaced by one number
+  (that would flatten the path): naming the field itself is refused.
+  `<field>.scale` draws a factor that multiplies every point of the path,
+  which keeps its dates and shape, e.g.
+  `"labs.openai.budget_usd_per_year.scale": Uniform(low: 0.8, high: 1.2)`
+  (its `runs.csv` column holds the factor). A field written as a number
+  has no `.scale`; a `Weibull`'s `scale` is its own parameter;
+- a **whole-number** field (a design's `hbm_stacks`, `dies_per_chip`, a
+  lab's `chip_priority`) takes only whole draws: a `Discrete` distribution
+  of whole numbers (or a `Const`); any other distribution is refused at
+  load, and a fraction given for it (e.g. by an `eval` design file) is
+  refused, never rounded.
+ Each uncertain parameter is checked at load at its 0.1 % and
 99.9 % quantiles (the others at their medians), against its field's range
 and against what the grid, the supply chain and training accept when they
 are built from those values (as for the values written in the file), so a
@@ -1035,7 +1049,9 @@ A parameter path names one number of a scenario with dots:
   `chips.hbm.imports_stacks_per_month`;
 - a field of a named entity: the list, the entity's `name`, the field:
   `labs.deepseek.mfu`, `regions.east.demand_avg_mw`;
-- a parameter of a distribution: `labs.deepseek.release_cadence_months.mean`.
+- a parameter of a distribution: `labs.deepseek.release_cadence_months.mean`;
+- the scale factor of a path over dates (`uncertain` only):
+  `labs.openai.budget_usd_per_year.scale`.
 
 Only lists of named entities can be indexed (a lab's `sites` or `fleet`
 cannot). A misspelt segment is refused with a suggestion.
@@ -1062,6 +1078,21 @@ and name, or is appended), `set` (any field's value by path), `uncertain`
 uncertain parameters and their correlations), `correlations` (replace the
 base's when not empty); `name` and `description` replace the base's. The
 result is checked like a complete scenario.
+
+A `set` fixes what it names: where the base draws that path (or a path
+below it, such as `….mean` of a distribution the variant replaces), the
+variant no longer draws it, and every run uses the set value. The path is
+then no parameter of the variant (no `runs.csv` column, no `summary.json`
+parameter), and the base's correlations that name it are dropped. The
+other parameters keep their draws (streams are keyed by path), so
+`aistack compare base variant` pairs them with common random numbers and
+shows the effect of the set value. (A parameter the base correlates with
+the fixed one keeps its distribution, but its draws, and under a Latin
+hypercube those of the other correlated parameters, may differ from the
+base's.) A file that
+both sets a path and makes the same path uncertain is refused (keep one:
+`set` fixes it, `uncertain` draws it); a variant may set a field and make
+a path below it uncertain (a new distribution with an uncertain `mean`).
 
 `set` takes numbers and paths over dates, and any other field's value
 written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,

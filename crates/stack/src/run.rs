@@ -263,6 +263,18 @@ impl Scenario {
         }
         let mut probe = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
         for p in &params {
+            if load::names_whole_number(&probe, &p.path) && !draws_whole_numbers(&p.dist) {
+                return Err(ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!(
+                        "`{}` is a whole-number field, and {} draws fractions",
+                        p.path,
+                        dist_name(&p.dist)
+                    ),
+                )
+                .hint("draw it from whole numbers: `Discrete(values: [4, 5, 6], weights: [1, 2, 1])`"));
+            }
             load::set_path(&mut probe, &p.path, serde_json::json!(0.0))
                 .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
         }
@@ -356,6 +368,26 @@ impl Scenario {
         }
         e
     }
+}
+
+/// Whether every value `dist` can draw is a whole number (a whole-number
+/// field, e.g. a design's `hbm_stacks`, takes only these).
+fn draws_whole_numbers(dist: &Dist) -> bool {
+    let whole = |v: &f64| v.fract() == 0.0;
+    match dist {
+        Dist::Const { value } => whole(value),
+        Dist::Discrete { values, .. } => values.iter().all(whole),
+        _ => false,
+    }
+}
+
+/// A distribution's name as written in a scenario (`Uniform`).
+fn dist_name(dist: &Dist) -> String {
+    format!("{dist:?}")
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> {

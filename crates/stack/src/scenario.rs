@@ -206,11 +206,14 @@ pub struct VariantData {
     /// (`"labs.deepseek.mfu": 0.35`), and any other field's value written as
     /// in a scenario (`"grid.curtailment_order": [Households, Industry,
     /// Datacenters]`, `"ecosystem.spillovers_enabled": false`). A whole
-    /// entity or its `name` cannot be set: use `add` and `remove`.
+    /// entity or its `name` cannot be set: use `add` and `remove`. A set
+    /// value holds in every run: the base's uncertain parameters at or below
+    /// the path are no longer drawn.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub set: BTreeMap<String, SetValue>,
-    /// Uncertain parameters to add or replace, by parameter path.
+    /// Uncertain parameters to add or replace, by parameter path (not a
+    /// path this file also sets).
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,

@@ -1,0 +1,271 @@
+//! What a variant's `set` does to the base's uncertain parameters, and which
+//! fields can be made uncertain: paths over dates (only scaled, never
+//! replaced) and whole-number fields (only whole draws).
+
+use stack::Scenario;
+use std::path::{Path, PathBuf};
+
+const BASE: &str = r#"
+Scenario(
+    name: "base",
+    start: "2025-01-01",
+    horizon_years: 2,
+    settings: (install_delay_days: 0),
+    regions: [(name: "r", demand_avg_mw: 1000)],
+    plants: [(name: "r-gas", region: "r", technology: Gas, installed_mw: 3000)],
+    chips: (packaging_units_per_month: 2000, hbm: (stockpile_stacks: 100000)),
+    designs: [
+        (name: "gpu", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6, node: "5nm",
+         unit_price_usd: 20000),
+    ],
+    fabs: [
+        (name: "fab", region: "r", node: "5nm", capacity_wafers_per_month: 2000, yield_initial: 0.5,
+         yield_ceiling: 0.8, yield_learning_wafers: 20000, power_mw: 20, products: [(design: "gpu", share: 1)]),
+    ],
+    labs: [
+        (name: "lab", release_cadence_months: Exp(mean: 6),
+         budget_usd_per_year: [("2025-01-01", 2e9), ("2026-01-01", 5e9), ("2027-01-01", 6e9)],
+         sites: [(region: "r", connected_mw: 30)], fleet: [(design: "gpu", count: 4000)]),
+    ],
+    uncertain: {
+        "labs.lab.mfu": Uniform(low: 0.3, high: 0.4),
+        "labs.lab.release_cadence_months.mean": Uniform(low: 4, high: 8),
+        "fabs.fab.yield_ceiling": Uniform(low: 0.7, high: 0.9),
+    },
+    correlations: [(a: "labs.lab.mfu", b: "fabs.fab.yield_ceiling", rho: 0.5)],
+)
+"#;
+
+fn dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aistack-varunc-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(d.join("base.ron"), BASE).unwrap();
+    d
+}
+
+fn load(name: &str, variant: &str) -> Result<Scenario, String> {
+    let d = dir(name);
+    let p = d.join("variant.ron");
+    std::fs::write(&p, variant).unwrap();
+    Scenario::load(&p).map_err(|e| e.to_string())
+}
+
+fn paths(s: &Scenario) -> Vec<String> {
+    s.parameters().into_iter().map(|p| p.path).collect()
+}
+
+/// Finding 1 of the s8 audit: a variant's `set` of a path the base declares
+/// uncertain was overwritten by the base's draw in every run (so `compare`
+/// saw no effect). Now the set fixes it: the path is no longer a parameter
+/// of the variant, every run uses the set value, and the other parameters
+/// draw exactly what they draw in the base (their streams are keyed by path).
+#[test]
+fn a_set_fixes_a_parameter_the_base_draws() {
+    let base = Scenario::from_text(Path::new("base.ron"), BASE).unwrap();
+    let v = load(
+        "set",
+        r#"Variant(base: "base.ron", name: "v", set: {"labs.lab.mfu": 0.45})"#,
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&v),
+        ["fabs.fab.yield_ceiling", "labs.lab.release_cadence_months.mean"],
+        "the set path is no longer uncertain"
+    );
+    // Its correlation went with it (it named a parameter no longer drawn).
+    assert!(v.data.correlations.is_empty(), "{:?}", v.data.correlations);
+    for seed in 0..20 {
+        let data = v.with_values(&v.draw_values(seed)).unwrap();
+        assert_eq!(data.labs[0].mfu.get(), 0.45, "seed {seed}");
+        // The others' draws are bit for bit the base's.
+        let (b, w) = (base.draw_values(seed), v.draw_values(seed));
+        assert_eq!(b[0].to_bits(), w[0].to_bits(), "seed {seed}: yield ceiling");
+        assert_eq!(b[2].to_bits(), w[1].to_bits(), "seed {seed}: cadence mean");
+        // …and the base does draw the mfu.
+        assert_ne!(base.with_values(&b).unwrap().labs[0].mfu.get(), 0.45);
+    }
+    // A run reports the parameters it drew, without the fixed one.
+    let out = stack::run(&v, &stack::RunOptions::default()).unwrap();
+    let names: Vec<&str> = out.params.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        names,
+        ["fabs.fab.yield_ceiling", "labs.lab.release_cadence_months.mean"]
+    );
+}
+
+/// A set of a field fixes the uncertain parameters below it: a lab's
+/// release cadence set to a new distribution drops the base's uncertain
+/// mean of the old one; a sibling path is kept.
+#[test]
+fn a_set_fixes_the_parameters_below_it() {
+    let v = load(
+        "below",
+        r#"Variant(base: "base.ron", name: "v",
+            set: {"labs.lab.release_cadence_months": Exp(mean: 3)})"#,
+    )
+    .unwrap();
+    assert_eq!(paths(&v), ["fabs.fab.yield_ceiling", "labs.lab.mfu"]);
+}
+
+/// A variant may set a path and make a path below it uncertain (a new
+/// distribution with an uncertain parameter), but not set and draw the same
+/// path: that is refused at the `set` entry.
+#[test]
+fn set_and_uncertain_on_one_path_in_one_file_is_refused() {
+    let e = load(
+        "both",
+        "Variant(\n  base: \"base.ron\",\n  name: \"v\",\n  set: {\"labs.lab.mfu\": 0.45},\n  \
+         uncertain: {\"labs.lab.mfu\": Uniform(low: 0.4, high: 0.5)},\n)",
+    )
+    .unwrap_err();
+    assert!(e.contains("variant.ron:4:9"), "{e}");
+    assert!(e.contains("uncertain.labs.lab.mfu"), "{e}");
+    assert!(e.contains("both set and made uncertain"), "{e}");
+    let v = load(
+        "newdist",
+        r#"Variant(base: "base.ron", name: "v",
+            set: {"labs.lab.release_cadence_months": Exp(mean: 3)},
+            uncertain: {"labs.lab.release_cadence_months.mean": Uniform(low: 2, high: 4)})"#,
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&v),
+        [
+            "fabs.fab.yield_ceiling",
+            "labs.lab.mfu",
+            "labs.lab.release_cadence_months.mean"
+        ]
+    );
+    let data = v.with_values(&[0.8, 0.35, 2.5]).unwrap();
+    assert_eq!(
+        data.labs[0].release_cadence_months,
+        scheduler::Dist::Exp { mean: 2.5 }
+    );
+}
+
+/// Finding 2 of the s8 audit: a field written as a path over dates, made
+/// uncertain, became one flat drawn number (and the load said ok). Now it is
+/// refused at the `uncertain` entry, with the way to scale it.
+#[test]
+fn an_uncertain_path_over_dates_is_refused_not_flattened() {
+    let e = load(
+        "flat",
+        "Variant(\n  base: \"base.ron\",\n  name: \"v\",\n  \
+         uncertain: {\"labs.lab.budget_usd_per_year\": Uniform(low: 1e9, high: 3e9)},\n)",
+    )
+    .unwrap_err();
+    assert!(e.contains("variant.ron:4:15"), "{e}");
+    assert!(e.contains("uncertain.labs.lab.budget_usd_per_year"), "{e}");
+    assert!(e.contains("path over dates"), "{e}");
+    assert!(e.contains("labs.lab.budget_usd_per_year.scale"), "{e}");
+}
+
+/// `field.scale` on a path over dates draws a factor that multiplies every
+/// point: the path keeps its dates and its shape.
+#[test]
+fn a_scale_multiplies_every_point_of_a_path() {
+    let v = load(
+        "scale",
+        r#"Variant(base: "base.ron", name: "v",
+            uncertain: {"labs.lab.budget_usd_per_year.scale": Uniform(low: 0.5, high: 1.5)})"#,
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&v),
+        [
+            "fabs.fab.yield_ceiling",
+            "labs.lab.budget_usd_per_year.scale",
+            "labs.lab.mfu",
+            "labs.lab.release_cadence_months.mean"
+        ]
+    );
+    let data = v.with_values(&[0.8, 1.5, 0.35, 6.0]).unwrap();
+    let written = &v.data.labs[0].budget_usd_per_year;
+    let drawn = &data.labs[0].budget_usd_per_year;
+    let stack::series::Series::Path {
+        points: w,
+        interp: wi,
+    } = written
+    else {
+        panic!("{written:?}")
+    };
+    let stack::series::Series::Path {
+        points: d,
+        interp: di,
+    } = drawn
+    else {
+        panic!("the scaled path is no longer a path: {drawn:?}")
+    };
+    assert_eq!(wi, di);
+    assert_eq!(w.len(), d.len());
+    for ((wd, wv), (dd, dv)) in w.iter().zip(d) {
+        assert_eq!(wd, dd);
+        assert_eq!(*dv, wv * 1.5);
+    }
+    // A factor that would take a point out of its field's range is refused at
+    // load, naming the parameter.
+    let e = load(
+        "scale-neg",
+        r#"Variant(base: "base.ron", name: "v",
+            uncertain: {"labs.lab.budget_usd_per_year.scale": Uniform(low: -1, high: 1)})"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("uncertain.labs.lab.budget_usd_per_year.scale"), "{e}");
+    // `.scale` of a number is not a path: refused, not a silent multiply.
+    let e = load(
+        "scale-num",
+        r#"Variant(base: "base.ron", name: "v", uncertain: {"labs.lab.mfu.scale": Uniform(low: 1, high: 2)})"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("below a value that has no fields"), "{e}");
+    // A Weibull's own `scale` is still its parameter.
+    let v = load(
+        "weibull",
+        r#"Variant(base: "base.ron", name: "v",
+            set: {"labs.lab.release_cadence_months": Weibull(scale: 6, shape: 2)},
+            uncertain: {"labs.lab.release_cadence_months.scale": Uniform(low: 4, high: 8)})"#,
+    )
+    .unwrap();
+    let data = v.with_values(&[0.8, 0.35, 5.0]).unwrap();
+    assert_eq!(
+        data.labs[0].release_cadence_months,
+        scheduler::Dist::Weibull {
+            scale: 5.0,
+            shape: 2.0
+        }
+    );
+}
+
+/// Finding 7: a whole-number field made uncertain with a continuous
+/// distribution was refused as "invalid type: floating point 5.0, expected
+/// u32" at the base's field. It is now refused at the `uncertain` entry with
+/// what to write instead, and a distribution of whole numbers works.
+#[test]
+fn whole_number_fields_take_whole_draws() {
+    let e = load(
+        "int",
+        "Variant(\n  base: \"base.ron\",\n  name: \"v\",\n  \
+         uncertain: {\"designs.gpu.hbm_stacks\": Uniform(low: 4, high: 6)},\n)",
+    )
+    .unwrap_err();
+    assert!(e.contains("variant.ron:4:15"), "{e}");
+    assert!(e.contains("whole-number field"), "{e}");
+    assert!(e.contains("Uniform draws fractions"), "{e}");
+    assert!(e.contains("Discrete"), "{e}");
+    let v = load(
+        "int-ok",
+        r#"Variant(base: "base.ron", name: "v",
+            uncertain: {"designs.gpu.hbm_stacks": Discrete(values: [4, 5, 6], weights: [1, 2, 1])})"#,
+    )
+    .unwrap();
+    assert_eq!(paths(&v)[0], "designs.gpu.hbm_stacks");
+    let data = v.with_values(&[5.0, 0.8, 0.35, 6.0]).unwrap();
+    assert_eq!(data.designs[0].hbm_stacks, 5);
+    for seed in 0..10 {
+        let x = v.with_values(&v.draw_values(seed)).unwrap().designs[0].hbm_stacks;
+        assert!((4..=6).contains(&x), "{x}");
+    }
+    // A fraction given for it (e.g. by a design file) is refused, not rounded.
+    let e = v.with_values(&[5.5, 0.8, 0.35, 6.0]).unwrap_err().to_string();
+    assert!(e.contains("whole-number field and cannot take 5.5"), "{e}");
+}
