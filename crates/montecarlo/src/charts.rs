@@ -719,7 +719,10 @@ mod tests {
         );
         assert_eq!(tornado_bars(&of, false)[0].1, 0.289);
         let (title, x) = tornado_labels("y", 100, 2, true);
-        assert!(title.contains("PRCC, as inputs are correlated") && x.contains("PRCC"), "{title}");
+        assert!(
+            title.contains("PRCC, as inputs are correlated") && x.contains("PRCC"),
+            "{title}"
+        );
         let (title, x) = tornado_labels("y", 100, 2, false);
         assert!(!title.contains("PRCC") && x.starts_with("Spearman"), "{title}");
     }

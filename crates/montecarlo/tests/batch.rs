@@ -575,6 +575,11 @@ fn a_band_cell_of_one_run_has_an_empty_sd() {
     let two = tmp("two-run-sd");
     run_batch(&model, &opts(&two, 2, 1), &NoProgress).unwrap();
     let bands = String::from_utf8(read(&two, "bands.csv")).unwrap();
-    assert!(bands.lines().skip(1).all(|l| !l.split(',').nth(6).unwrap().is_empty()));
+    assert!(
+        bands
+            .lines()
+            .skip(1)
+            .all(|l| !l.split(',').nth(6).unwrap().is_empty())
+    );
     let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(two));
 }

@@ -56,7 +56,10 @@ fn two_rank_identical_parameters_leave_the_others_their_prcc() {
     assert!(p[0].is_nan() && p[1].is_nan(), "{p:?}");
     // c and e get what they get without the duplicate column.
     let q = prcc_of(&[a, c, e], &y);
-    assert!((p[2] - q[1]).abs() < 1e-9 && (p[3] - q[2]).abs() < 1e-9, "{p:?} {q:?}");
+    assert!(
+        (p[2] - q[1]).abs() < 1e-9 && (p[3] - q[2]).abs() < 1e-9,
+        "{p:?} {q:?}"
+    );
     assert!(p[2] > 0.5 && p[3] > 0.0, "{p:?}");
 }
 

@@ -319,11 +319,7 @@ impl Dist {
                     Err("`weights` must not all be zero".into())
                 }
             }
-            Dist::Truncated {
-                ref dist,
-                low,
-                high,
-            } => {
+            Dist::Truncated { ref dist, low, high } => {
                 finite("low", low)?;
                 finite("high", high)?;
                 if low >= high {
@@ -375,11 +371,7 @@ impl Dist {
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
                     (lo.min(v), hi.max(v))
                 }),
-            Dist::Truncated {
-                ref dist,
-                low,
-                high,
-            } => {
+            Dist::Truncated { ref dist, low, high } => {
                 let (a, b) = dist.support();
                 (a.max(low), b.min(high))
             }
@@ -465,11 +457,7 @@ impl Dist {
                     .sum::<f64>()
                     / total
             }
-            Dist::Truncated {
-                ref dist,
-                low,
-                high,
-            } => {
+            Dist::Truncated { ref dist, low, high } => {
                 let (fl, fh) = (dist.cdf(low), dist.cdf(high));
                 ((dist.cdf(x.clamp(low, high)) - fl) / (fh - fl)).clamp(0.0, 1.0)
             }
@@ -495,11 +483,7 @@ impl Dist {
                 let total: f64 = weights.iter().sum();
                 values.iter().zip(weights).map(|(v, w)| v * w).sum::<f64>() / total
             }
-            Dist::Truncated {
-                ref dist,
-                low,
-                high,
-            } => match **dist {
+            Dist::Truncated { ref dist, low, high } => match **dist {
                 // μ + σ·(φ(α) − φ(β)) / (Φ(β) − Φ(α)), α = (low − μ)/σ, β = (high − μ)/σ.
                 Dist::Normal { mean, sd } if sd > 0.0 => {
                     let (a, b) = ((low - mean) / sd, (high - mean) / sd);
@@ -634,11 +618,7 @@ impl Dist {
                     .find(|(_, w)| **w > 0.0)
                     .map_or(f64::NAN, |(v, _)| *v)
             }
-            Dist::Truncated {
-                ref dist,
-                low,
-                high,
-            } => {
+            Dist::Truncated { ref dist, low, high } => {
                 let (fl, fh) = (dist.cdf(low), dist.cdf(high));
                 let v = (fl + u * (fh - fl)).clamp(fl, fh);
                 // The inner quantile clamps again to [P_MIN, P_MAX]; the

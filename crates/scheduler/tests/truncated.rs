@@ -2,7 +2,7 @@
 //! truncated mean, inverse-CDF sampling that stays inside the bounds and
 //! keeps strata, and the probability clamp of `Dist::quantile`.
 
-use scheduler::rng::{normal_cdf, MIN_TRUNCATED_MASS, P_MAX, P_MIN};
+use scheduler::rng::{MIN_TRUNCATED_MASS, P_MAX, P_MIN, normal_cdf};
 use scheduler::{Dist, RngStreams};
 
 fn normal(mean: f64, sd: f64) -> Box<Dist> {
@@ -18,7 +18,10 @@ fn truncated(dist: Box<Dist>, low: f64, high: f64) -> Dist {
 /// The mean of `d` by the midpoint rule over its quantile (stratified, so
 /// the error is deterministic and tiny).
 fn quantile_mean(d: &Dist, n: usize) -> f64 {
-    (0..n).map(|i| d.quantile((i as f64 + 0.5) / n as f64)).sum::<f64>() / n as f64
+    (0..n)
+        .map(|i| d.quantile((i as f64 + 0.5) / n as f64))
+        .sum::<f64>()
+        / n as f64
 }
 
 #[test]
@@ -34,13 +37,20 @@ fn truncated_normal_means_match_known_answers() {
     // One-sided cut well inside the bulk: scipy.stats.truncnorm gives
     // 0.3718559396083942 for N(0.38, 0.05) on [0, 0.45].
     let cut = truncated(normal(0.38, 0.05), 0.0, 0.45);
-    assert!((cut.mean() - 0.371_855_939_608_394_2).abs() < 1e-10, "{}", cut.mean());
+    assert!(
+        (cut.mean() - 0.371_855_939_608_394_2).abs() < 1e-10,
+        "{}",
+        cut.mean()
+    );
     assert!((quantile_mean(&cut, 200_000) - 0.371_855_939_608_394_2).abs() < 1e-6);
     // Sampled through `sample()`: within 4 standard errors.
     let mut rng = RngStreams::new(7, 0).stream("t");
     let n = 200_000;
     let m = (0..n).map(|_| cut.sample(&mut rng)).sum::<f64>() / n as f64;
-    assert!((m - 0.371_855_939_608_394_2).abs() < 4.0 * 0.04 / (n as f64).sqrt(), "{m}");
+    assert!(
+        (m - 0.371_855_939_608_394_2).abs() < 4.0 * 0.04 / (n as f64).sqrt(),
+        "{m}"
+    );
 }
 
 #[test]
@@ -91,14 +101,20 @@ fn every_continuous_kind_can_be_truncated() {
             mode: 1.0,
             high: 3.0,
         },
-        Dist::Beta { alpha: 2.0, beta: 3.0 },
+        Dist::Beta {
+            alpha: 2.0,
+            beta: 3.0,
+        },
         Dist::Pert {
             low: 0.0,
             mode: 1.0,
             high: 3.0,
         },
         Dist::Exp { mean: 1.0 },
-        Dist::Weibull { scale: 1.0, shape: 1.5 },
+        Dist::Weibull {
+            scale: 1.0,
+            shape: 1.5,
+        },
     ];
     for d in inner {
         let (lo, hi) = (0.2, 0.9);
@@ -126,14 +142,20 @@ fn cdf_inverts_quantile_for_every_continuous_kind() {
             mode: 1.0,
             high: 3.0,
         },
-        Dist::Beta { alpha: 2.0, beta: 3.0 },
+        Dist::Beta {
+            alpha: 2.0,
+            beta: 3.0,
+        },
         Dist::Pert {
             low: 0.0,
             mode: 1.0,
             high: 3.0,
         },
         Dist::Exp { mean: 4.0 },
-        Dist::Weibull { scale: 2.0, shape: 1.5 },
+        Dist::Weibull {
+            scale: 2.0,
+            shape: 1.5,
+        },
     ];
     for d in kinds {
         for p in [0.001, 0.1, 0.5, 0.9, 0.999] {
@@ -160,7 +182,7 @@ fn quantile_is_finite_at_zero_and_one() {
     assert!(lo < -8.0 && hi > 8.0, "{lo} {hi} {}", P_MAX);
     assert_eq!(lo, n.quantile(P_MIN));
     assert_eq!(hi, n.quantile(P_MAX));
-    assert!(P_MAX < 1.0 && 1.0 - P_MAX == f64::EPSILON / 2.0);
+    assert_eq!(1.0 - P_MAX, f64::EPSILON / 2.0);
     assert_eq!(P_MIN, 2f64.powi(-54));
     for d in [Dist::Exp { mean: 1.0 }, Dist::LogNormal { mu: 0.0, sigma: 1.0 }] {
         assert!(d.quantile(1.0).is_finite() && d.quantile(0.0) > 0.0, "{d:?}");
@@ -216,5 +238,5 @@ fn bad_truncations_are_refused_with_the_reason() {
         let e = d.validate().unwrap_err();
         assert!(e.contains(want), "{d:?}: {e}");
     }
-    assert!(MIN_TRUNCATED_MASS > 0.0);
+    assert_eq!(MIN_TRUNCATED_MASS, 1e-6);
 }

@@ -44,7 +44,10 @@ fn a_tail_that_stays_in_range_to_the_last_reachable_draw_is_accepted() {
     Scenario::from_text(Path::new("t.ron"), &scenario("Normal(mean: 0.5, sd: 0.05)")).unwrap();
     // A Uniform reaching past 1 is refused, with half its mass outside.
     let e = Scenario::from_text(Path::new("t.ron"), &scenario("Uniform(low: 0.5, high: 1.5)")).unwrap_err();
-    assert!(e.message.contains("upper tail") && e.message.contains("5.00e-1"), "{e}");
+    assert!(
+        e.message.contains("upper tail") && e.message.contains("5.00e-1"),
+        "{e}"
+    );
 }
 
 #[test]
