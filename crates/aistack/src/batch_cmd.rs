@@ -107,7 +107,9 @@ pub struct BatchArgs {
     /// Also write every run's series.
     #[arg(long)]
     pub keep_timeseries: bool,
-    /// Stop once the key outcomes' 95 % half-width is within this share of their mean (plain MC).
+    /// Stop at the first 100-run block where every watched outcome's 95 %
+    /// half-width is within this share of its mean (plain MC). Watched: every
+    /// scalar outcome, or those named by --stop-outcome.
     #[arg(long)]
     pub until_rel_halfwidth: Option<f64>,
     /// An outcome (a runs.csv column) the stopping rule watches; repeat for

@@ -578,7 +578,8 @@ pub fn read_bands(path: &Path) -> Result<BTreeMap<(String, String), Vec<FanPoint
 
 /// Writes the standard charts of a finished batch: fan charts of the key
 /// metrics' bands ([`fan_chart_selection`]),
-/// a histogram per outcome, and a tornado (Spearman) per outcome; also writes
+/// a histogram per outcome, and a tornado per outcome (Spearman ρ; PRCC when
+/// the batch declares rank correlations, as its title says); also writes
 /// `DIR/sensitivity.csv` (Spearman and PRCC table).
 pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     let manifest = Manifest::read(&o.dir)?.ok_or_else(|| {
@@ -629,9 +630,14 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     let rows = rank_sensitivity(&table);
     write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
     let mut notes = Vec::new();
+    // With declared correlations, a parameter's Spearman ρ mixes in the
+    // effects of the parameters it is correlated with (it can even take
+    // their sign), so the tornado plots PRCC, each parameter's own effect
+    // with the others held fixed, and its title says so.
+    let partial = !manifest.correlations.is_empty();
     for name in &table.outcome_names {
         let of: Vec<&RankSensitivityRow> = rows.iter().filter(|r| &r.outcome == name).collect();
-        let bars: Vec<(String, f64)> = of.iter().map(|r| (r.parameter.clone(), r.spearman)).collect();
+        let bars = tornado_bars(&of, partial);
         let Some(n) = of.first().map(|r| r.n) else {
             continue;
         };
@@ -642,23 +648,84 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             continue;
         }
         let path = out.join(format!("tornado-{}.svg", file_stem(name)));
-        tornado(
-            &path,
-            &format!(
-                "What drives {name} ({n} runs; |rho| < {:.2} is within chance)",
-                Z95 / ((n - 1) as f64).sqrt()
-            ),
-            "Spearman rank correlation with the outcome [-1, 1]",
-            &bars,
-        )?;
+        let (title, x_label) = tornado_labels(name, n, of.len(), partial);
+        tornado(&path, &title, x_label, &bars)?;
         files.push(path);
     }
     Ok(PlotReport { files, notes })
 }
 
+/// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`
+/// (a PRCC that is undefined is drawn as 0).
+fn tornado_bars(of: &[&RankSensitivityRow], partial: bool) -> Vec<(String, f64)> {
+    of.iter()
+        .map(|r| {
+            let v = if partial {
+                if r.prcc.is_finite() { r.prcc } else { 0.0 }
+            } else {
+                r.spearman
+            };
+            (r.parameter.clone(), v)
+        })
+        .collect()
+}
+
+/// Title and x-axis label of a tornado of `n` runs over `k` parameters.
+/// The chance band is 1.96/√(n − 1) for ρ and 1.96/√(n − k) for PRCC (a
+/// partial correlation given k − 1 others has n − k − 1 + 1 effective runs).
+fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'static str) {
+    if partial {
+        let dof = (n as f64 - k as f64).max(1.0);
+        (
+            format!(
+                "What drives {name} ({n} runs; PRCC, as inputs are correlated; |PRCC| < {:.2} is within chance)",
+                Z95 / dof.sqrt()
+            ),
+            "Partial rank correlation (PRCC) with the outcome [-1, 1]",
+        )
+    } else {
+        (
+            format!(
+                "What drives {name} ({n} runs; |rho| < {:.2} is within chance)",
+                Z95 / ((n - 1) as f64).sqrt()
+            ),
+            "Spearman rank correlation with the outcome [-1, 1]",
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn row(p: &str, spearman: f64, prcc: f64) -> RankSensitivityRow {
+        RankSensitivityRow {
+            outcome: "y".into(),
+            parameter: p.into(),
+            n: 100,
+            spearman,
+            prcc,
+        }
+    }
+
+    #[test]
+    fn with_correlated_inputs_the_tornado_plots_prcc_and_says_so() {
+        // Spearman +0.29 but PRCC −0.79: correlated inputs flipped the sign.
+        let rows = [row("capacity", 0.289, -0.79), row("demand", 0.9, f64::NAN)];
+        let of: Vec<&RankSensitivityRow> = rows.iter().collect();
+        assert_eq!(
+            tornado_bars(&of, true),
+            vec![("capacity".to_string(), -0.79), ("demand".to_string(), 0.0)]
+        );
+        assert_eq!(tornado_bars(&of, false)[0].1, 0.289);
+        let (title, x) = tornado_labels("y", 100, 2, true);
+        assert!(
+            title.contains("PRCC, as inputs are correlated") && x.contains("PRCC"),
+            "{title}"
+        );
+        let (title, x) = tornado_labels("y", 100, 2, false);
+        assert!(!title.contains("PRCC") && x.starts_with("Spearman"), "{title}");
+    }
 
     fn keys(names: &[(&str, &str)]) -> Vec<(String, String)> {
         names

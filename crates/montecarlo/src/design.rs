@@ -18,7 +18,10 @@
 //!   run `i` a uniform jitter inside its stratum.
 //! - **Rank correlation, LHS:** Iman & Conover (1982): the strata of correlated
 //!   parameters are re-paired so that their van der Waerden scores have the
-//!   target correlation; marginals stay exactly stratified.
+//!   Pearson correlation 2·sin(π·ρₛ/6), as in the MC copula, since normal
+//!   scores with Pearson r have rank correlation (6/π)·asin(r/2): giving
+//!   them ρₛ itself undershot the declared value by up to 0.018. Marginals
+//!   stay exactly stratified.
 //! - **Saltelli** (Sobol indices) and **Morris** (elementary effects) designs
 //!   live in [`crate::sensitivity`] on top of [`unit_stream`].
 
@@ -239,7 +242,8 @@ impl Sampler {
                         perm
                     })
                     .collect();
-                if let Some(plan) = corr_plan(params, corrs, false)? {
+                // Normal scale, as for MC: the scores are (nearly) normal.
+                if let Some(plan) = corr_plan(params, corrs, true)? {
                     iman_conover(&mut s.strata, &plan, n)?;
                 }
             }
@@ -411,13 +415,17 @@ mod tests {
                 rho: -0.4,
             },
         ];
+        // At N = 20,000 the sampling error of a Spearman coefficient is
+        // about 0.005; LHS once undershot 0.7 by 0.017 (it gave the normal
+        // scores ρ itself instead of 2·sin(πρ/6)).
         for design in [Design::Mc, Design::Lhs] {
-            let n = 2000;
+            let n = 20_000;
             let s = Sampler::new(&params(4), &corr, design, 11, n).unwrap();
             let c = columns(&s, n, 4);
-            assert!((spearman(&c[0], &c[1]) - 0.7).abs() < 0.05, "{design}");
-            assert!((spearman(&c[1], &c[2]) + 0.4).abs() < 0.05, "{design}");
-            assert!(spearman(&c[0], &c[3]).abs() < 0.08, "{design}");
+            let (r01, r12) = (spearman(&c[0], &c[1]), spearman(&c[1], &c[2]));
+            assert!((r01 - 0.7).abs() < 0.01, "{design}: {r01}");
+            assert!((r12 + 0.4).abs() < 0.01, "{design}: {r12}");
+            assert!(spearman(&c[0], &c[3]).abs() < 0.03, "{design}");
         }
     }
 

@@ -345,7 +345,8 @@ pub struct BandRow {
     pub n: u64,
     /// Mean across those runs.
     pub mean: f64,
-    /// Standard deviation (n − 1).
+    /// Standard deviation (n − 1); NaN (an empty cell in `bands.csv`) when
+    /// only one run reports the cell.
     pub sd: f64,
     /// Percentiles 5, 25, 50, 75, 95 (type 7, or from the sketch).
     pub q: [f64; 5],
@@ -510,7 +511,9 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
                 date: time.date.clone(),
                 n: w.count(),
                 mean: w.mean(),
-                sd: w.sd(),
+                // Unknown from one run: NaN (an empty cell), as summary.json's
+                // null and convergence.csv's empty half-width, not 0.
+                sd: if w.count() < 2 { f64::NAN } else { w.sd() },
                 q,
                 quantile_abs_error_max: err,
             }
@@ -606,7 +609,7 @@ fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
                 .into_iter()
                 .chain(b.q)
                 .chain([b.quantile_abs_error_max])
-                .map(num),
+                .map(|v| if v.is_nan() { String::new() } else { num(v) }),
         );
         row
     });

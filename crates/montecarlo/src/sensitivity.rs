@@ -77,7 +77,22 @@ pub fn rank_sensitivity(t: &RunsTable) -> Vec<RankSensitivityRow> {
     rows
 }
 
-/// PRCC of each ranked column with ranked y, or `None` when the rank correlation matrix is singular.
+/// PRCC of each ranked column with ranked y, or `None` when it is undefined
+/// for all of them (a constant or non-finite correlation, e.g. a constant y).
+///
+/// PRCC_j is the correlation of the residuals of x_j and of y once the
+/// other columns are regressed out. When the rank correlation matrix is
+/// invertible it is read off its inverse, −P_jy/√(P_jj·P_yy). When it is
+/// singular (a column, or y, is an exact linear function of others: an
+/// outcome that passes a parameter through, or two rank-identical
+/// parameters) each PRCC is computed on its own by sweeping the other
+/// columns out of the matrix, skipping any column already spanned by those
+/// swept before it (the pseudo-inverse's least-squares residuals, which do
+/// not depend on which collinear column is kept). A PRCC is then NaN only
+/// where it is truly 0/0: x_j or y has nothing left once the others are
+/// regressed out. An outcome equal in rank to a parameter gets PRCC 1 for
+/// that parameter and NaN for the others; two rank-identical parameters
+/// both get NaN, and every other parameter its ordinary PRCC.
 fn prcc(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     let mut all: Vec<&[f64]> = x.iter().map(Vec::as_slice).collect();
     all.push(y);
@@ -95,13 +110,53 @@ fn prcc(x: &[Vec<f64>], y: &[f64]) -> Option<Vec<f64>> {
     if c.iter().flatten().any(|v| !v.is_finite()) {
         return None;
     }
-    let p = inverse(&c)?;
     let yk = k - 1;
-    Some(
-        (0..yk)
-            .map(|j| -p[j][yk] / (p[j][j] * p[yk][yk]).sqrt())
-            .collect(),
-    )
+    match inverse(&c) {
+        Some(p) => Some(
+            (0..yk)
+                .map(|j| -p[j][yk] / (p[j][j] * p[yk][yk]).sqrt())
+                .collect(),
+        ),
+        None => Some(
+            (0..yk)
+                .map(|j| {
+                    let others: Vec<usize> = (0..yk).filter(|&o| o != j).collect();
+                    swept_partial(&c, &others, j, yk)
+                })
+                .collect(),
+        ),
+    }
+}
+
+/// Residual variance below which a swept column counts as spanned by those
+/// swept before it (the correlation matrix has unit diagonal; exact rank
+/// collinearity leaves about 1e-15).
+const SPANNED: f64 = 1e-9;
+
+/// The partial correlation of `a` and `b` given the columns `sweep` of the
+/// correlation matrix `c`: the sweep operator pivots on each column of
+/// `sweep` in turn, skipping one whose remaining variance is below
+/// [`SPANNED`]. NaN when `a` or `b` has no variance left.
+fn swept_partial(c: &[Vec<f64>], sweep: &[usize], a: usize, b: usize) -> f64 {
+    let mut m = c.to_vec();
+    let k = m.len();
+    for &p in sweep {
+        let d = m[p][p];
+        if d.is_nan() || d < SPANNED {
+            continue;
+        }
+        let col: Vec<f64> = (0..k).map(|i| m[i][p]).collect();
+        for i in 0..k {
+            for l in 0..k {
+                m[i][l] -= col[i] * col[l] / d;
+            }
+        }
+    }
+    let (va, vb) = (m[a][a], m[b][b]);
+    if va < SPANNED || vb < SPANNED {
+        return f64::NAN;
+    }
+    (m[a][b] / (va * vb).sqrt()).clamp(-1.0, 1.0)
 }
 
 /// Writes `sensitivity.csv`: `outcome,parameter,n,spearman,prcc` (empty cell for NaN).

@@ -288,53 +288,10 @@ pub fn spearman(x: &[f64], y: &[f64]) -> f64 {
     pearson(&ranks(x), &ranks(y))
 }
 
-/// Standard normal CDF Φ(x), via `erfc` (W. J. Cody's rational approximations, relative error < 1e-14).
+/// Standard normal CDF Φ(x) (relative error below 1e-14; the scheduler's
+/// [`scheduler::rng::normal_cdf`], which truncated distributions also use).
 pub fn normal_cdf(x: f64) -> f64 {
-    0.5 * erfc(-x / std::f64::consts::SQRT_2)
-}
-
-/// Complementary error function by the continued-fraction/series split of
-/// Numerical Recipes 3rd ed. (`Erf::erfccheb` replaced by Taylor/Lentz; |rel err| < 1e-14).
-fn erfc(x: f64) -> f64 {
-    if x < 0.0 {
-        return 2.0 - erfc(-x);
-    }
-    if x < 2.0 {
-        // erf series: erf(x) = 2/√π Σ (-1)^n x^(2n+1) / (n! (2n+1))
-        let mut sum: f64 = 0.0;
-        let mut term = x;
-        let x2 = x * x;
-        let mut n = 0.0;
-        while term.abs() > 1e-17 * sum.abs().max(1e-300) {
-            sum += term / (2.0 * n + 1.0);
-            n += 1.0;
-            term *= -x2 / n;
-            if n > 200.0 {
-                break;
-            }
-        }
-        1.0 - 2.0 / std::f64::consts::PI.sqrt() * sum
-    } else {
-        // Continued fraction (Lentz) for erfc: e^{-x²}/√π · 1/(x + 1/2/(x + 1/(x + 3/2/(x + ...))))
-        let tiny = 1e-300;
-        let mut f = x;
-        let mut c = x;
-        let mut d = 0.0;
-        for k in 1..300 {
-            let a = k as f64 / 2.0;
-            d = x + a * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = x + a / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            let delta = c * d;
-            f *= delta;
-            if (delta - 1.0).abs() < 1e-16 {
-                break;
-            }
-        }
-        (-x * x).exp() / std::f64::consts::PI.sqrt() / f
-    }
+    scheduler::rng::normal_cdf(x)
 }
 
 #[cfg(test)]

@@ -553,3 +553,33 @@ fn one_run_batch_reports_no_interval() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A cell that one run reports has no known spread: `bands.csv` leaves its
+/// `sd` empty, as `summary.json` writes null and `convergence.csv` leaves
+/// the half-width empty (it wrote 0.0).
+#[test]
+fn a_band_cell_of_one_run_has_an_empty_sd() {
+    let model = ToyGrowth::default();
+    let dir = tmp("one-run-sd");
+    run_batch(&model, &opts(&dir, 1, 1), &NoProgress).unwrap();
+    let bands = String::from_utf8(read(&dir, "bands.csv")).unwrap();
+    for line in bands.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert_eq!(cells[4], "1", "{line}");
+        assert_eq!(cells[6], "", "sd of one run must be empty: {line}");
+        assert!(!cells[5].is_empty() && !cells[7].is_empty(), "{line}");
+    }
+    let summary = String::from_utf8(read(&dir, "summary.json")).unwrap();
+    assert!(summary.contains("\"sd\": null"), "{summary}");
+    // Two runs: every cell has an sd.
+    let two = tmp("two-run-sd");
+    run_batch(&model, &opts(&two, 2, 1), &NoProgress).unwrap();
+    let bands = String::from_utf8(read(&two, "bands.csv")).unwrap();
+    assert!(
+        bands
+            .lines()
+            .skip(1)
+            .all(|l| !l.split(',').nth(6).unwrap().is_empty())
+    );
+    let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(two));
+}

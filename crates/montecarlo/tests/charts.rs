@@ -38,7 +38,10 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
     let fan = std::fs::read_to_string(dir.join("plots/fan-energy_load_mw-national.svg")).unwrap();
     assert!(fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5–95%"));
     let tornado = std::fs::read_to_string(dir.join("plots/tornado-training_final_flop.svg")).unwrap();
-    assert!(tornado.contains("labs.toy.growth_per_month") && tornado.contains("Spearman"));
+    // The toy declares a rank correlation, so its tornado plots PRCC and says so.
+    assert!(
+        tornado.contains("labs.toy.growth_per_month") && tornado.contains("PRCC, as inputs are correlated")
+    );
     let sens = std::fs::read_to_string(dir.join("sensitivity.csv")).unwrap();
     assert!(sens.starts_with("outcome,parameter,n,spearman,prcc\n"));
     let _ = std::fs::remove_dir_all(dir);

@@ -222,6 +222,15 @@ pub enum DistSchema {
         /// Non-negative weights, one per value, not all zero.
         weights: Vec<f64>,
     },
+    /// `dist` restricted to `[low, high]` and renormalised, drawn by inverse CDF (stratified designs stay stratified); `dist` is continuous (not `Const`, `Discrete` or `Truncated`) and keeps at least 1e-6 of its probability in `[low, high]`. Use it to keep a Normal (or any unbounded tail) inside a field's range.
+    Truncated {
+        /// The distribution before truncation.
+        dist: Box<DistSchema>,
+        /// Lower bound.
+        low: f64,
+        /// Upper bound, > `low`.
+        high: f64,
+    },
 }
 
 // ---------------------------------------------------------------------------
@@ -1003,13 +1012,21 @@ in the file. Two kinds of field take a draw differently:
   of whole numbers (or a `Const`); any other distribution is refused at
   load, and a fraction given for it (e.g. by an `eval` design file) is
   refused, never rounded.
- Each uncertain parameter is checked at load at its 0.1 % and
-99.9 % quantiles (the others at their medians), against its field's range
-and against what the grid, the supply chain and training accept when they
-are built from those values (as for the values written in the file), so a
-distribution that strays out of range is refused at load with the
-parameter named, not in the middle of a batch. A draw beyond those
-quantiles that a domain refuses fails its run with the field named.
+
+Each uncertain parameter is checked at load at the most
+extreme values a draw can take (its quantiles at probabilities 2⁻⁵⁴ and
+1 − 2⁻⁵³; the others at their medians), against its field's range and
+against what the grid, the supply chain and training accept when they are
+built from those values (as for the values written in the file). The rule
+is zero probability outside the range: a run that drew out of range would
+stop a whole batch, and resuming would draw it again, so a distribution
+that can stray out of range at all is refused at load, with the parameter,
+the field and the share of its probability outside the range named. Keep a
+Normal (or any unbounded tail) on a bounded field with `Truncated`, e.g.
+`"labs.deepseek.mfu": Truncated(dist: Normal(mean: 0.38, sd: 0.05), low: 0.01, high: 1.0)`.
+The check moves one parameter at a time: a constraint between two
+uncertain parameters (one must stay below the other) can still fail the
+run that draws both past it, with the field named.
 `correlations` sets rank correlations between uncertain parameters for
 Monte Carlo batches.
 

@@ -185,6 +185,13 @@ impl Scenario {
             .collect()
     }
 
+    /// Whether the scenario with parameter `values` builds and passes the
+    /// domains' checks; the error names the field that refused.
+    fn probe(&self, file: &Path, values: &[f64]) -> Result<(), ScenarioError> {
+        let data = self.with_values(values)?;
+        world::build_configs(file, &data).and_then(|configs| check_domains(file, &data, configs))
+    }
+
     fn check(&self) -> Result<(), ScenarioError> {
         let d = &self.data;
         let file = self.file();
@@ -278,8 +285,8 @@ impl Scenario {
             load::set_path(&mut probe, &p.path, serde_json::json!(0.0))
                 .map_err(|m| ScenarioError::new(&file, format!("uncertain.{}", p.path), m))?;
         }
-        // Each parameter at its 0.1 % and 99.9 % quantiles, the others at
-        // their medians: a range error then names the parameter.
+        // First every parameter at its median, then each at its extremes
+        // with the others at their medians: a range error names the parameter.
         let medians: Vec<f64> = params.iter().map(|p| p.dist.quantile(0.5)).collect();
         if !params.is_empty() {
             let data = self.with_values(&medians).map_err(|mut e| {
@@ -291,34 +298,55 @@ impl Scenario {
                 e
             })?;
         }
+        // Each parameter at the most extreme values any design can draw
+        // (`Dist::quantile` at 0 and 1, i.e. at probabilities 2⁻⁵⁴ and
+        // 1 − 2⁻⁵³), the others at their medians. The rule is zero mass
+        // outside the field's range: a run that draws there stops the whole
+        // batch, and `--resume` would draw it again, so a distribution that
+        // can reach past the range at all is refused (truncate it instead).
         for (i, p) in params.iter().enumerate() {
-            for q in [0.001, 0.999] {
-                let mut values = medians.clone();
-                values[i] = p.dist.quantile(q);
-                let data = self.with_values(&values).map_err(|e| {
-                    ScenarioError::new(
-                        &file,
-                        format!("uncertain.{}", p.path),
-                        format!(
-                            "at its {q} quantile ({}), the parameter is out of range: {}",
-                            values[i], e.message
-                        ),
-                    )
-                })?;
-                world::build_configs(&file, &data)
-                    .and_then(|configs| check_domains(&file, &data, configs))
-                    .map_err(|e| {
-                        let field = if e.path.is_empty() {
-                            String::new()
-                        } else {
-                            format!("`{}` ", e.path)
-                        };
-                        ScenarioError::new(
-                            &file,
-                            format!("uncertain.{}", p.path),
-                            format!("at its {q} quantile ({}): {field}{}", values[i], e.message),
-                        )
-                    })?;
+            for (tail, extreme) in [("lower", 0.0), ("upper", 1.0)] {
+                let at = |u: f64| {
+                    let mut values = medians.clone();
+                    values[i] = p.dist.quantile(u);
+                    self.probe(&file, &values).err().map(|e| (values[i], e))
+                };
+                let Some((value, e)) = at(extreme) else {
+                    continue;
+                };
+                // Bisect for the probability where the range ends, to say how
+                // much of the distribution lies outside it.
+                let (mut inside, mut outside) = (0.5, extreme);
+                for _ in 0..64 {
+                    let mid = 0.5 * (inside + outside);
+                    if at(mid).is_some() {
+                        outside = mid;
+                    } else {
+                        inside = mid;
+                    }
+                }
+                let mass = if extreme == 0.0 { inside } else { 1.0 - inside };
+                let last_ok = p.dist.quantile(inside);
+                let side = if extreme == 0.0 { "down to" } else { "up to" };
+                let field = if e.path.is_empty() {
+                    String::new()
+                } else {
+                    format!("`{}` ", e.path)
+                };
+                return Err(ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!(
+                        "its {tail} tail leaves the field's range: about {mass:.2e} of its probability \
+                         lies outside (at {value}: {field}{}), and a batch stops at the first run that \
+                         draws there",
+                        e.message
+                    ),
+                )
+                .hint(format!(
+                    "truncate it to the field's range, e.g. `Truncated(dist: …, low: …, high: …)` \
+                     (the field accepts values {side} about {last_ok:.4e}), or use a bounded distribution"
+                )));
             }
         }
         for c in &d.correlations {

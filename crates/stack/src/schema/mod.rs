@@ -65,7 +65,7 @@ impl Ctx {
 /// began `by` before the start. The draw of each run is the unshifted draw
 /// minus `by`, so completion dates are those of a run begun on the real
 /// start date. `None` for distributions that have no shifted form
-/// (log-normal, exponential, Weibull, beta).
+/// (log-normal, exponential, Weibull, beta, or a truncation of one).
 pub fn shift_earlier(lead: &Dist, by: f64) -> Option<Dist> {
     Some(match lead.clone() {
         Dist::Const { value } => Dist::Const { value: value - by },
@@ -87,6 +87,11 @@ pub fn shift_earlier(lead: &Dist, by: f64) -> Option<Dist> {
         Dist::Discrete { values, weights } => Dist::Discrete {
             values: values.into_iter().map(|v| v - by).collect(),
             weights,
+        },
+        Dist::Truncated { dist, low, high } => Dist::Truncated {
+            dist: Box::new(shift_earlier(&dist, by)?),
+            low: low - by,
+            high: high - by,
         },
         Dist::LogNormal { .. } | Dist::Beta { .. } | Dist::Exp { .. } | Dist::Weibull { .. } => {
             return None;
