@@ -78,17 +78,23 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
             a.outcome(name).unwrap_or_default(),
             b.outcome(name).unwrap_or_default(),
         );
-        let (mut wa, mut wb, mut wd) = (Welford::new(), Welford::new(), Welford::new());
+        let (mut xs, mut ys, mut ds) = (Vec::new(), Vec::new(), Vec::new());
         for (ra, xa) in a.runs.iter().zip(&va) {
             let Some(&rb) = b_row.get(ra) else {
                 continue;
             };
             if let (Some(x), Some(y)) = (xa, vb[rb]) {
-                wa.push(*x);
-                wb.push(y);
-                wd.push(y - x);
+                xs.push(*x);
+                ys.push(y);
+                ds.push(y - x);
             }
         }
+        // Two passes: differences of whole numbers that cancel give exactly 0.
+        let (wa, wb, wd) = (
+            Welford::two_pass(&xs),
+            Welford::two_pass(&ys),
+            Welford::two_pass(&ds),
+        );
         let n = wd.count();
         let hw_crn = wd.half_width_95();
         let hw_ind = if n < 2 {
@@ -179,4 +185,39 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         b: rb,
         differences,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(values: &[f64]) -> RunsTable {
+        RunsTable {
+            runs: (0..values.len() as u64).collect(),
+            seeds: (0..values.len() as u64).collect(),
+            param_names: Vec::new(),
+            params: vec![Vec::new(); values.len()],
+            outcome_names: vec!["releases".into()],
+            outcomes: values.iter().map(|&v| vec![Some(v)]).collect(),
+        }
+    }
+
+    /// Whole-number outcomes whose differences cancel (as many runs with one
+    /// release more as with one fewer) have a mean difference of exactly 0,
+    /// not a rounding residue a reader could take for an effect.
+    #[test]
+    fn differences_that_cancel_have_an_exact_zero_mean() {
+        let a: Vec<f64> = (0..100).map(|i| 600.0 + (i % 7) as f64).collect();
+        let b: Vec<f64> = a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| x + [1.0, -1.0, 0.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0][i % 10])
+            .collect();
+        let d = &compare_tables(&table(&a), &table(&b))[0];
+        assert_eq!(d.n, 100);
+        assert_eq!(d.mean_diff, 0.0, "{d:?}");
+        assert!(d.ci95_low < 0.0 && d.ci95_high > 0.0);
+        // And the mean of B equals its exact value too.
+        assert_eq!(d.mean_b, b.iter().sum::<f64>() / 100.0);
+    }
 }

@@ -111,6 +111,27 @@ impl Welford {
         self.min = self.min.min(x);
         self.max = self.max.max(x);
     }
+    /// The accumulator of `values` computed in two passes: the mean as
+    /// `Σx / n`, then `Σ(x − mean)²`. Where the values are at hand this is
+    /// the more exact of the two: a mean of whole numbers that cancel (e.g.
+    /// differences of +1 and −1 releases) is exactly 0, where the running
+    /// update leaves rounding such as 1.6e-17.
+    pub fn two_pass(values: &[f64]) -> Self {
+        let n = values.len();
+        let mean = if n == 0 {
+            0.0
+        } else {
+            values.iter().sum::<f64>() / n as f64
+        };
+        let m2 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
+        Welford {
+            n: n as u64,
+            mean,
+            m2,
+            min: values.iter().copied().fold(f64::INFINITY, f64::min),
+            max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
     /// Number of observations.
     pub fn count(&self) -> u64 {
         self.n
