@@ -7,18 +7,6 @@ use common::*;
 use model_training::{RunBound, TrainingConfig, TrainingSignal};
 use scheduler::{Calendar, SECS_PER_DAY, SimTime, TimePath};
 
-fn started(b: &Bench) -> Vec<(f64, RunBound)> {
-    b.signals
-        .iter()
-        .filter_map(|s| match s {
-            TrainingSignal::RunStarted {
-                planned_flop, bound, ..
-            } => Some((*planned_flop, *bound)),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn too_few_chips_start_a_smaller_run_when_allowed() {
     let mut l = lab("a");

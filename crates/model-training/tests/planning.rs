@@ -7,18 +7,6 @@ use common::*;
 use model_training::{RunBound, TrainingConfig, TrainingSignal, expected_goodput};
 use scheduler::{SECS_PER_DAY, SECS_PER_HOUR, SimTime, TimePath};
 
-fn started(b: &Bench) -> Vec<(f64, RunBound)> {
-    b.signals
-        .iter()
-        .filter_map(|s| match s {
-            TrainingSignal::RunStarted {
-                planned_flop, bound, ..
-            } => Some((*planned_flop, *bound)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Orders placed since the signals were last drained, USD.
 fn drain_orders(b: &mut Bench) -> f64 {
     let mut usd = 0.0;

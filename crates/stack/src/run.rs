@@ -755,6 +755,16 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     })
 }
 
+/// The calendar years a run reaches: from the start's through the year of
+/// its last simulated second (`end` − 1 s: no event runs at `end`). A date
+/// past the calendar's range cannot occur: the horizon is at most 100 years.
+fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::RangeInclusive<i32> {
+    use chrono::Datelike;
+    let first = calendar.start_date().year();
+    let last_second = SimTime(end.ticks().saturating_sub(1));
+    first..=calendar.date(last_second).map_or(first, |d| d.year())
+}
+
 /// How far the nation's best model stands behind the world frontier
 /// (`Training::frontier_gap_months_at`), months: at the end of each calendar
 /// year of the horizon (`training.frontier_gap_months_year_Y`, at the horizon's
@@ -768,11 +778,7 @@ fn frontier_gap_outcomes(
     calendar: &scheduler::Calendar,
     end: SimTime,
 ) {
-    use chrono::Datelike;
-    let first = calendar.start_date().year();
-    let last_second = SimTime(end.ticks().saturating_sub(1));
-    let last = calendar.date(last_second).map_or(first, |d| d.year());
-    for y in first..=last {
+    for y in horizon_years(calendar, end) {
         let year_end = chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
             .and_then(|d| calendar.at_date(d))
             .map_or(end, |t| t.min(end));
@@ -791,12 +797,7 @@ fn frontier_gap_outcomes(
 /// `training.largest_run_bound_year_Y` (−1 when no run), so every run of a
 /// batch has the same outcome columns.
 fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, calendar: &scheduler::Calendar, end: SimTime) {
-    use chrono::Datelike;
-    let first = calendar.start_date().year();
-    let last_second = SimTime(end.ticks().saturating_sub(1));
-    // A date past the calendar's range cannot occur: the horizon is at most 100 years.
-    let last = calendar.date(last_second).map_or(first, |d| d.year());
-    for y in first..=last {
+    for y in horizon_years(calendar, end) {
         for (key, missing) in [
             (format!("training.largest_run_flop_year_{y}"), 0.0),
             (format!("training.largest_run_bound_year_{y}"), -1.0),

@@ -127,3 +127,16 @@ pub fn metric(rows: &[(String, String, f64)], metric: &str, entity: &str) -> f64
 pub fn days(d: f64) -> SimTime {
     SimTime((d * SECS_PER_DAY as f64).round() as u64)
 }
+
+/// (planned FLOP, bound) of every run started since the signals were last drained.
+pub fn started(b: &Bench) -> Vec<(f64, model_training::RunBound)> {
+    b.signals
+        .iter()
+        .filter_map(|s| match s {
+            model_training::TrainingSignal::RunStarted {
+                planned_flop, bound, ..
+            } => Some((*planned_flop, *bound)),
+            _ => None,
+        })
+        .collect()
+}
