@@ -37,7 +37,9 @@ pub struct ScenarioData {
     pub description: String,
     /// First day of the simulation, ISO `YYYY-MM-DD`; time zero is midnight.
     pub start: NaiveDate,
-    /// Length of the simulation in years, in (0, 100].
+    /// Length of the simulation in years, in (0, 100]: whole years are
+    /// calendar years (10 from 2025-01-01 end at 2035-01-01 00:00), a
+    /// fraction of a year counts 365.25 days.
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 100))]
     pub horizon_years: Positive,
     /// Master seed of the run's random streams. Default: 1.

@@ -56,6 +56,24 @@ pub struct Configs {
     pub training: TrainingConfig,
 }
 
+/// The instant a horizon of `years` ends: the whole years as calendar years
+/// from the start date (10 years from 2025-01-01 end at 2035-01-01 00:00, so
+/// a run covers 2025–2034 and no hours of 2035; from 29 February a whole year
+/// ends on 28 February), then any fraction of a year as Julian years (365.25
+/// days). `None` beyond 100 years or for a year that is not positive and
+/// finite.
+pub fn horizon_end(calendar: &Calendar, years: f64) -> Option<SimTime> {
+    if !(years > 0.0 && years <= 100.0) {
+        return None;
+    }
+    let whole = years.trunc();
+    let date = calendar
+        .start_date()
+        .checked_add_months(chrono::Months::new(12 * whole as u32))?;
+    let fraction = Duration::from_years_f64(years - whole)?;
+    Some(calendar.at_date(date)? + fraction)
+}
+
 /// Builds the domain configurations from scenario data, checking every
 /// cross-reference. Errors name `file` and the field path.
 pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, ScenarioError> {
@@ -64,8 +82,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
         calendar,
         file: file.to_path_buf(),
     };
-    let horizon = Duration::from_years_f64(data.horizon_years.get())
-        .filter(|_| data.horizon_years.get() <= 100.0)
+    let end = horizon_end(&calendar, data.horizon_years.get())
         .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
     let regions: Vec<&str> = data.regions.iter().map(|r| r.name.as_str()).collect();
     let grid = schema::grid::to_config(
@@ -102,7 +119,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     let training = schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
     Ok(Configs {
         calendar,
-        end: SimTime::ZERO + horizon,
+        end,
         grid,
         fab,
         training,

@@ -46,10 +46,10 @@ fn each_year_ends_with_the_gap_the_monthly_series_shows_then() {
     let y26 = scalar(&out, "training.frontier_gap_months_year_2026").expect("and in 2026");
     assert_eq!(y25, sampled(&out, "2026-01-01"));
     assert_eq!(y26, sampled(&out, "2027-01-01"));
+    // Two years end on 1 January 2027: the end's gap is 2026's.
     let end = scalar(&out, "training.frontier_gap_months_end").expect("a gap at the end");
-    // The horizon ends half a day into 2027: the gap can only have grown.
-    assert!(end >= y26 && end - y26 < 0.02 + 1e-9, "{end} vs {y26}");
-    assert_eq!(scalar(&out, "training.frontier_gap_months_year_2027"), Some(end));
+    assert_eq!(end, y26);
+    assert_eq!(scalar(&out, "training.frontier_gap_months_year_2027"), None);
     // The smallest gap of any release is at most every year-end gap.
     let min = scalar(&out, "training.min_frontier_gap_months").expect("a gap");
     assert!(min <= y25 && min <= y26);

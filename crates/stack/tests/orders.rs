@@ -80,9 +80,9 @@ fn ordered_equals_charged_plus_written_off_plus_open_backlog_at_every_sample() {
     let mut w = World::assemble(configs, s.data.seed, &data).expect("assemble");
     let mut obs = Conservation::default();
     w.run(&mut obs).expect("run");
-    // The start, 72 month starts, and the end (6 Julian years end at noon
-    // on 2031-01-01, half a day after the last month start).
-    assert_eq!(obs.samples, 74);
+    // The start, 71 month starts, and the end (6 calendar years end on
+    // 2031-01-01, the 72nd month start).
+    assert_eq!(obs.samples, 73);
     let mut saw = (false, false, false);
     for (i, lab, book, backlog) in &obs.books {
         let written_off = book.residue_usd + book.unsuppliable_usd;
@@ -140,13 +140,11 @@ fn a_lab_filled_for_years_is_chips_bound_within_a_month_of_being_cut_off() {
     // it unfilled: chips-bound from then on, within a month.
     let first_chips = chips.iter().skip(2).find(|x| x.1 > 0.0).map(|x| x.0.as_str());
     assert_eq!(first_chips, Some("2030-02-01"));
-    // (The last sample, at noon on 2031-01-01, covers half a day.)
-    let last = chips.len() - 1;
-    for (i, ((date, b), (_, c))) in budget.iter().zip(&chips).enumerate() {
+    // (The last sample, on 2031-01-01, closes December 2030.)
+    for ((date, b), (_, c)) in budget.iter().zip(&chips) {
         if date.as_str() >= "2030-03-01" {
-            let full = if i == last { 0.49 } else { 27.0 };
             assert!(
-                *b == 0.0 && *c > full,
+                *b == 0.0 && *c > 27.0,
                 "{date}: budget {b} d, chips {c} d after the cut"
             );
         }

@@ -89,25 +89,30 @@ fn the_first_sample_has_no_flows_and_january_has_744_hours() {
 }
 
 #[test]
-fn a_one_year_hourly_run_dispatches_exactly_8766_steps() {
-    // One Julian year is 8,766 h: steps at hours 0..=8765, none at the end.
-    let out = run_it(&flat("2025-01-01", "1"));
-    let total = scalar(&out, "energy.demand_mwh_total").expect("demand total");
-    assert_steps(total, 8766.0, "one year");
-    // The monthly rows add up to the total, and the last row (2026-01-01
-    // 06:00, dated 2026-01-01 like the one before it) holds the last 6 h.
-    let rows: Vec<f64> = out
-        .series
-        .iter()
-        .filter(|r| r.metric == "energy.demand_mwh" && r.entity == "national")
-        .map(|r| r.value)
-        .collect();
-    let sum: f64 = rows.iter().sum();
-    assert!(
-        (sum - total).abs() < 1e-6 * total,
-        "rows sum to {sum}, total {total}"
-    );
-    assert_steps(*rows.last().unwrap(), 6.0, "the last period (6 h)");
+fn a_one_year_hourly_run_dispatches_the_hours_of_its_calendar_year() {
+    // One year from 2025-01-01 is 2025: 8,760 h, steps at hours 0..=8759,
+    // none at the end (2026-01-01 00:00); from 2024-01-01 it is the leap
+    // year's 8,784 h.
+    for (start, hours) in [("2025-01-01", 8760.0), ("2024-01-01", 8784.0)] {
+        let out = run_it(&flat(start, "1"));
+        let total = scalar(&out, "energy.demand_mwh_total").expect("demand total");
+        assert_steps(total, hours, start);
+        // The monthly rows add up to the total, and the last row (dated on
+        // New Year's Day) holds December's 744 h.
+        let rows: Vec<f64> = out
+            .series
+            .iter()
+            .filter(|r| r.metric == "energy.demand_mwh" && r.entity == "national")
+            .map(|r| r.value)
+            .collect();
+        assert_eq!(rows.len(), 13, "{start}: t = 0 and 12 month ends");
+        let sum: f64 = rows.iter().sum();
+        assert!(
+            (sum - total).abs() < 1e-6 * total,
+            "rows sum to {sum}, total {total}"
+        );
+        assert_steps(*rows.last().unwrap(), 744.0, "December");
+    }
 }
 
 #[test]
@@ -123,13 +128,17 @@ fn every_calendar_year_the_horizon_reaches_has_per_year_outcomes() {
         }
     }
     assert_eq!(scalar(&out, "training.largest_run_flop_year_2027"), None);
-    // A horizon ending exactly at midnight on 1 January (4 Julian years from
-    // 2025-01-01 is 2029-01-01 00:00): nothing runs in 2029, so no 2029 column.
+    // A horizon ending exactly at midnight on 1 January (4 years from
+    // 2025-01-01 end at 2029-01-01 00:00): nothing runs in 2029, so no 2029 column.
     let out = run_it(&flat("2025-01-01", "4"));
     assert!(scalar(&out, "training.largest_run_flop_year_2028").is_some());
     assert_eq!(scalar(&out, "training.largest_run_flop_year_2029"), None);
-    // 2025-01-01 + 1 year ends at 2026-01-01 06:00: 2026 has its 6 hours.
+    // 2025-01-01 + 1 year ends at 2026-01-01 00:00 too; 1.5 years reach
+    // half a Julian year into 2026.
     let out = run_it(&flat("2025-01-01", "1"));
+    assert!(scalar(&out, "training.largest_run_flop_year_2025").is_some());
+    assert_eq!(scalar(&out, "training.largest_run_flop_year_2026"), None);
+    let out = run_it(&flat("2025-01-01", "1.5"));
     assert!(scalar(&out, "training.largest_run_flop_year_2026").is_some());
 }
 
