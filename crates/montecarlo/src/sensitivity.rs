@@ -555,8 +555,8 @@ pub struct SobolDesignRecord {
     pub bootstrap: u32,
     /// Model runs made: N·(d + 2).
     pub runs_evaluated: u64,
-    /// The model's identity hash (as `model_hash` in a batch manifest).
-    pub model_hash: String,
+    /// The model's identity hash (as `scenario_hash` in a batch manifest).
+    pub scenario_hash: String,
     /// Version of the `montecarlo` library that made it.
     pub library_version: String,
     /// The parameters, in model order, with their distributions.
@@ -745,7 +745,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             master_seed: o.master_seed,
             bootstrap: o.bootstrap,
             runs_evaluated,
-            model_hash: crate::manifest::identity_hash(&model.identity()),
+            scenario_hash: crate::manifest::identity_hash(&model.identity()),
             library_version: env!("CARGO_PKG_VERSION").into(),
             parameters: params.clone(),
             ignored_correlations: correlations,
