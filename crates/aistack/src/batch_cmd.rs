@@ -314,20 +314,25 @@ pub fn compare(
     Ok(())
 }
 
-/// `aistack sensitivity SCENARIO --outcome NAME --runs N`: Sobol indices.
+/// `aistack sensitivity SCENARIO --outcome NAME --runs N [--sampler sobol|random]`: Sobol indices.
 pub fn sensitivity(
     scenario: &Path,
     outcome: String,
     runs: u64,
+    sampler: &str,
     seed: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    let sampler = sampler
+        .parse::<montecarlo::SaltelliSampler>()
+        .map_err(|e| anyhow::anyhow!("--sampler: {e}"))?;
     let m = model(scenario)?;
     let out = out.unwrap_or_else(|| default_out(&format!("{}-sensitivity", m.scenario().name())));
     let o = montecarlo::SobolOptions {
         outcome,
         base_samples: runs,
+        sampler,
         master_seed: seed,
         threads,
         bootstrap: 200,
@@ -335,9 +340,17 @@ pub fn sensitivity(
     };
     let r =
         montecarlo::sobol_sensitivity(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &o.outcome))?;
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
     println!(
-        "{} model runs (Saltelli design); outcome variance {:.4e}",
-        r.runs_evaluated, r.variance
+        "{} model runs (Saltelli design, {}); outcome variance {:.4e}",
+        r.runs_evaluated,
+        match sampler {
+            montecarlo::SaltelliSampler::Sobol => "scrambled Sobol' points",
+            montecarlo::SaltelliSampler::Random => "pseudo-random points",
+        },
+        r.variance
     );
     println!(
         "{:<50} {:>22} {:>22}",

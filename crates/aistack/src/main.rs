@@ -136,6 +136,11 @@ enum Command {
         /// Sobol: base sample size N (the model runs N × (parameters + 2) times).
         #[arg(long, required_if_eq("method", "sobol"))]
         runs: Option<u64>,
+        /// Sobol: how the base samples A and B are drawn: `sobol` (scrambled
+        /// Sobol' points, converging faster; best with N a power of two; at
+        /// most 64 parameters) or `random` (pseudo-random, as before session 9).
+        #[arg(long, default_value = "sobol")]
+        sampler: String,
         /// Morris: trajectories r (the model runs r × (parameters + 1) times; 10–50 is usual).
         #[arg(long, required_if_eq("method", "morris"))]
         trajectories: Option<u64>,
@@ -206,6 +211,7 @@ fn main() -> ExitCode {
             outcome,
             method,
             runs,
+            sampler,
             trajectories,
             levels,
             seed,
@@ -214,7 +220,9 @@ fn main() -> ExitCode {
         } => match method.as_str() {
             "sobol" => runs
                 .ok_or_else(|| anyhow::anyhow!("--runs N is required with --method sobol (the default)"))
-                .and_then(|runs| batch_cmd::sensitivity(&scenario, outcome, runs, seed, threads, out)),
+                .and_then(|runs| {
+                    batch_cmd::sensitivity(&scenario, outcome, runs, &sampler, seed, threads, out)
+                }),
             "morris" => trajectories
                 .ok_or_else(|| anyhow::anyhow!("--trajectories R is required with --method morris"))
                 .and_then(|r| batch_cmd::morris(&scenario, outcome, r, levels, seed, threads, out)),

@@ -556,3 +556,67 @@ fn run_summary_labels_the_binding_input_by_production_ticks() {
     assert!(text.contains("binding input at most production ticks:"), "{text}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `sensitivity` draws A and B from scrambled Sobol' points by default and
+/// pseudo-random points with `--sampler random`; it says which on its first
+/// line and in `sobol.json`, notes an N that is not a power of two, and
+/// refuses an unknown sampler before loading the scenario (session 9).
+#[test]
+fn sensitivity_records_its_sampler() {
+    let scenario = uncertain_minimal("sampler");
+    let s = scenario.to_str().unwrap();
+    for (flag, word, line) in [
+        (None, "sobol", "scrambled Sobol' points"),
+        (Some("random"), "random", "pseudo-random points"),
+    ] {
+        let out = tmp(&format!("sampler-{word}"));
+        let mut args = vec![
+            "sensitivity",
+            s,
+            "--outcome",
+            "training.largest_run_flop",
+            "--runs",
+            "3",
+            "--threads",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(f) = flag {
+            args.extend(["--sampler", f]);
+        }
+        let o = aistack(&args);
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr),
+        );
+        assert!(o.status.success(), "{stderr}");
+        assert!(
+            stdout.starts_with(&format!("12 model runs (Saltelli design, {line})")),
+            "{stdout}"
+        );
+        let json = std::fs::read_to_string(out.join("sobol.json")).unwrap();
+        assert!(json.contains(&format!("\"sampler\": \"{word}\"")), "{json}");
+        assert_eq!(
+            stderr.contains("note: N = 3 is not a power of two"),
+            word == "sobol",
+            "{stderr}"
+        );
+        let _ = std::fs::remove_dir_all(&out);
+    }
+    let err = refused(&[
+        "sensitivity",
+        "no-such.ron",
+        "--outcome",
+        "y",
+        "--runs",
+        "4",
+        "--sampler",
+        "halton",
+    ]);
+    assert!(
+        err.contains("--sampler: unknown sampler `halton` (expected `sobol` or `random`)"),
+        "{err}"
+    );
+    let _ = std::fs::remove_file(&scenario);
+}

@@ -8,7 +8,7 @@
 //! toy_aistack merge SHARD_DIR... --out DIR
 //! toy_aistack plot DIR
 //! toy_aistack compare A B --runs N [--seed S] [--threads T] [--out DIR]   (B = A with a growth boost)
-//! toy_aistack sensitivity SCENARIO --outcome NAME --runs N [--seed S] [--threads T] [--out DIR]
+//! toy_aistack sensitivity SCENARIO --outcome NAME --runs N [--sampler sobol|random] [--seed S] [--threads T] [--out DIR]
 //! toy_aistack demo-charts DIR
 //! ```
 
@@ -117,6 +117,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let o = montecarlo::SobolOptions {
                 outcome: flag("--outcome").ok_or("--outcome NAME is required")?,
                 base_samples: flag("--runs").ok_or("--runs N is required")?.parse()?,
+                sampler: flag("--sampler").map_or(Ok(Default::default()), |s| s.parse())?,
                 master_seed: flag("--seed").map_or(Ok(0), |s| s.parse())?,
                 threads: flag("--threads").map(|t| t.parse()).transpose()?,
                 bootstrap: 200,
@@ -126,6 +127,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             let r = montecarlo::sobol_sensitivity(&model, &o, &NoProgress)?;
             println!("{} model runs; variance {:.4e}", r.runs_evaluated, r.variance);
+            for n in &r.notes {
+                eprintln!("note: {n}");
+            }
             for row in &r.rows {
                 println!(
                     "{:28} S1 {:.3} [{:.3}, {:.3}]  ST {:.3} [{:.3}, {:.3}]",

@@ -23,7 +23,8 @@
 //!   them ρₛ itself undershot the declared value by up to 0.018. Marginals
 //!   stay exactly stratified.
 //! - **Saltelli** (Sobol indices) and **Morris** (elementary effects) designs
-//!   live in [`crate::sensitivity`] on top of [`unit_stream`].
+//!   live in [`crate::sensitivity`] on top of [`unit_stream`] and, for
+//!   Saltelli's default sampler, the scrambled Sobol' points of [`crate::qmc`].
 
 use crate::linalg::{cholesky, mul_lower, solve_lower};
 use crate::model::{ParamSpec, RankCorrelation};

@@ -33,6 +33,7 @@ mod model;
 pub mod outputs;
 #[cfg(feature = "parquet")]
 pub mod parquet_out;
+pub mod qmc;
 pub mod runner;
 pub mod scenario_model;
 pub mod sensitivity;
@@ -54,7 +55,7 @@ pub use outputs::{DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, RunsTable};
 pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
-    MorrisOptions, MorrisRow, RankSensitivityRow, SobolOptions, SobolReport, SobolRow, morris,
-    rank_sensitivity, sobol_sensitivity,
+    MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord, SobolOptions,
+    SobolReport, SobolRow, morris, rank_sensitivity, sobol_sensitivity,
 };
 pub use series::{Instant, Series, SeriesBuilder, SeriesKey};

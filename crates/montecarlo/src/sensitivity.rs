@@ -13,19 +13,26 @@
 //!   matrices A and B (N rows each) and Aᴮ⁽ʲ⁾ (A with column j from B), N(d+2)
 //!   runs; first order Sⱼ = mean(f(B)(f(Aᴮ⁽ʲ⁾) − f(A)))/V (Saltelli 2010) and
 //!   total STⱼ = mean((f(A) − f(Aᴮ⁽ʲ⁾))²)/(2V) (Jansen 1999), V the variance of
-//!   f over A and B; 95% percentile bootstrap intervals. Parameters are
-//!   sampled independently (declared correlations are ignored: Sobol indices
-//!   assume independent inputs). Row i of every matrix uses run seed i, so the
-//!   model's own noise is common within a row.
+//!   f over A and B; 95% percentile bootstrap intervals. A and B come from
+//!   [`SaltelliSampler`]: by default row i of A is the first d coordinates of
+//!   point i of a 2d-dimensional Owen-scrambled Sobol' sequence
+//!   ([`crate::qmc`]) and row i of B the next d, as in Saltelli et al. (2010)
+//!   and SALib; or independent pseudo-random draws per row. Parameters are
+//!   sampled independently (declared correlations are ignored, and said so
+//!   in [`SobolReport::notes`]: Sobol indices assume independent inputs).
+//!   Row i of every matrix uses run seed i, so the model's own noise is
+//!   common within a row.
 
 use crate::design::{open01, run_seed, unit_stream, validate_parameters};
 use crate::linalg::inverse;
 use crate::outputs::{RunsTable, num, write_csv};
+use crate::qmc::{MAX_DIMS, MAX_POINTS, SobolSequence};
 use crate::runner::{Progress, thread_pool};
 use crate::stats::{Welford, quantile_sorted, ranks, spearman};
-use crate::{McError, Model, Result};
-use rand::Rng;
+use crate::{McError, Model, ParamSpec, RankCorrelation, Result};
+use rand::{Rng, RngCore};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// Spearman and partial rank correlation of one parameter with one outcome.
@@ -432,20 +439,63 @@ fn write_morris(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<()
     )
 }
 
+/// How the Saltelli base matrices A and B are drawn (`--sampler`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SaltelliSampler {
+    /// Quasi-random (`sobol`, the default): row i of A is the first d
+    /// coordinates of point i of a 2d-dimensional Sobol' sequence,
+    /// Owen-scrambled with a key drawn from the master seed, and row i of B
+    /// the next d. Converges faster than `random` for the same runs; best at
+    /// N a power of two; at most 64 parameters (128 dimensions).
+    #[default]
+    Sobol,
+    /// Pseudo-random (`random`): rows of A and B drawn independently from
+    /// the streams `montecarlo/saltelli/A` and `…/B` of run i (the only
+    /// design before session 9, so it reproduces earlier results exactly).
+    Random,
+}
+
+impl std::fmt::Display for SaltelliSampler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SaltelliSampler::Sobol => "sobol",
+            SaltelliSampler::Random => "random",
+        })
+    }
+}
+
+impl std::str::FromStr for SaltelliSampler {
+    type Err = McError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "sobol" => Ok(SaltelliSampler::Sobol),
+            "random" => Ok(SaltelliSampler::Random),
+            other => Err(McError::Invalid(format!(
+                "unknown sampler `{other}` (expected `sobol` or `random`)"
+            ))),
+        }
+    }
+}
+
 /// Options of `aistack sensitivity` (Sobol indices by Saltelli sampling).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SobolOptions {
     /// Outcome to decompose (`--outcome`).
     pub outcome: String,
-    /// Base sample size N (`--runs`); the model runs N·(d + 2) times.
+    /// Base sample size N (`--runs`); the model runs N·(d + 2) times. With
+    /// the Sobol' sampler a power of two (1024, 4096, …) is best.
     pub base_samples: u64,
+    /// How A and B are drawn (`--sampler`; default Sobol' points).
+    pub sampler: SaltelliSampler,
     /// Master seed.
     pub master_seed: u64,
     /// Worker threads (`None`: every core).
     pub threads: Option<usize>,
     /// Bootstrap resamples for the confidence intervals (e.g. 200).
     pub bootstrap: u32,
-    /// Where to write `sobol.csv` and `sensitivity.csv` (rank correlations on sample A), if anywhere.
+    /// Where to write `sobol.csv`, `sobol.json` (the design, to reproduce
+    /// the run) and `sensitivity.csv` (rank correlations on sample A), if anywhere.
     pub out: Option<PathBuf>,
 }
 
@@ -479,8 +529,40 @@ pub struct SobolReport {
     pub variance: f64,
     /// One row per parameter, in model order.
     pub rows: Vec<SobolRow>,
-    /// Rank correlations on sample A (a plain Monte Carlo sample).
+    /// Rank correlations on sample A (the base sample: Sobol' points or
+    /// pseudo-random draws, both with independent uniform marginals).
     pub rank_rows: Vec<RankSensitivityRow>,
+    /// What the caller should know about the design (a Sobol' N that is not
+    /// a power of two; declared rank correlations that were ignored), one
+    /// sentence each; `aistack sensitivity` prints them as notes.
+    pub notes: Vec<String>,
+}
+
+/// `sobol.json`: how a `sobol.csv` was made, enough to make it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SobolDesignRecord {
+    /// Outcome decomposed.
+    pub outcome: String,
+    /// Always `saltelli` (A, B and the N·d matrices Aᴮ⁽ʲ⁾).
+    pub design: String,
+    /// How A and B were drawn.
+    pub sampler: SaltelliSampler,
+    /// Base sample size N.
+    pub base_samples: u64,
+    /// Master seed (run seeds, the scramble key, the bootstrap).
+    pub master_seed: u64,
+    /// Bootstrap resamples behind the intervals.
+    pub bootstrap: u32,
+    /// Model runs made: N·(d + 2).
+    pub runs_evaluated: u64,
+    /// The model's identity hash (as `scenario_hash` in a batch manifest).
+    pub scenario_hash: String,
+    /// Version of the `montecarlo` library that made it.
+    pub library_version: String,
+    /// The parameters, in model order, with their distributions.
+    pub parameters: Vec<ParamSpec>,
+    /// Declared rank correlations, ignored (inputs sampled independently).
+    pub ignored_correlations: Vec<RankCorrelation>,
 }
 
 fn sobol_estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> (Vec<f64>, Vec<f64>) {
@@ -516,28 +598,41 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             "Sobol indices need ≥ 2 base samples and ≥ 1 parameter".into(),
         ));
     }
+    let sequence = match o.sampler {
+        SaltelliSampler::Random => None,
+        SaltelliSampler::Sobol => Some(sobol_points(d, n, o.master_seed)?),
+    };
     if let Some(dir) = &o.out {
         crate::runner::check_out_dir(dir)?;
     }
-    // Row i's point in A.
-    let point_a = |i: u64| -> Vec<f64> {
-        let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
-        (0..d).map(|_| open01(&mut r)).collect()
+    // Row i's points in A and B.
+    let points_ab = |i: u64| -> (Vec<f64>, Vec<f64>) {
+        match &sequence {
+            Some(seq) => {
+                let mut a = seq.point(i);
+                let b = a.split_off(d);
+                (a, b)
+            }
+            None => {
+                let mut ra = unit_stream(o.master_seed, i, "montecarlo/saltelli/A");
+                let mut rb = unit_stream(o.master_seed, i, "montecarlo/saltelli/B");
+                (
+                    (0..d).map(|_| open01(&mut ra)).collect(),
+                    (0..d).map(|_| open01(&mut rb)).collect(),
+                )
+            }
+        }
     };
     probe_outcome(
         model,
         &params,
         run_seed(o.master_seed, 0),
-        &point_a(0),
+        &points_ab(0).0,
         &o.outcome,
     )?;
     // Per base row: its point in A, then the outcomes at A, B and each A_B^(j).
     let row = |i: u64| -> Result<(Vec<f64>, Vec<Point>)> {
-        let ua = point_a(i);
-        let ub: Vec<f64> = {
-            let mut r = unit_stream(o.master_seed, i, "montecarlo/saltelli/B");
-            (0..d).map(|_| open01(&mut r)).collect()
-        };
+        let (ua, ub) = points_ab(i);
         let seed = run_seed(o.master_seed, i);
         let mut points = vec![
             eval_point(model, &params, (seed, i), &ua, &o.outcome, progress)?,
@@ -616,18 +711,84 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         outcomes: fa.iter().map(|&v| vec![Some(v)]).collect(),
     };
     let rank_rows = rank_sensitivity(&table);
+    let correlations = model.correlations();
+    let mut notes = Vec::new();
+    if o.sampler == SaltelliSampler::Sobol && !n.is_power_of_two() {
+        notes.push(format!(
+            "N = {n} is not a power of two: Sobol' points are balanced at N = 2^m (e.g. {} or {}), \
+             where the indices converge fastest; these are valid, with a larger error than at 2^m",
+            n.next_power_of_two() / 2,
+            n.next_power_of_two()
+        ));
+    }
+    if !correlations.is_empty() {
+        let pairs: Vec<String> = correlations
+            .iter()
+            .map(|c| format!("{} ~ {} (ρ = {})", c.a, c.b, c.rho))
+            .collect();
+        notes.push(format!(
+            "the declared rank correlations {} were ignored: Sobol indices assume independent \
+             inputs, so every parameter was sampled independently",
+            pairs.join(", ")
+        ));
+    }
+    let runs_evaluated = n * (d as u64 + 2);
     if let Some(dir) = &o.out {
         std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
         write_sobol(&dir.join("sobol.csv"), &o.outcome, &out_rows)?;
         write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
+        let record = SobolDesignRecord {
+            outcome: o.outcome.clone(),
+            design: "saltelli".into(),
+            sampler: o.sampler,
+            base_samples: n,
+            master_seed: o.master_seed,
+            bootstrap: o.bootstrap,
+            runs_evaluated,
+            scenario_hash: crate::manifest::identity_hash(&model.identity()),
+            library_version: env!("CARGO_PKG_VERSION").into(),
+            parameters: params.clone(),
+            ignored_correlations: correlations,
+        };
+        let path = dir.join("sobol.json");
+        let mut text = serde_json::to_string_pretty(&record).map_err(|source| McError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        text.push('\n');
+        crate::store::write_atomic(&path, text.as_bytes(), true)?;
     }
     Ok(SobolReport {
         outcome: o.outcome.clone(),
-        runs_evaluated: n * (d as u64 + 2),
+        runs_evaluated,
         variance: w.sd().powi(2),
         rows: out_rows,
         rank_rows,
+        notes,
     })
+}
+
+/// The scrambled 2d-dimensional Sobol' sequence of a Saltelli design with d
+/// parameters and N base rows, its key drawn from the master seed (stream
+/// `montecarlo/saltelli/sobol-scramble` of the design replication), or an
+/// error when d > 64 or N > 2³².
+fn sobol_points(d: usize, n: u64, master_seed: u64) -> Result<SobolSequence> {
+    if 2 * d > MAX_DIMS {
+        return Err(McError::Invalid(format!(
+            "the Sobol' sampler draws A and B from a {}-dimensional sequence ({d} parameters × 2), \
+             and this build has direction numbers for {MAX_DIMS} dimensions ({} parameters): \
+             screen the parameters with `--method morris` first, or use `--sampler random`",
+            2 * d,
+            MAX_DIMS / 2
+        )));
+    }
+    if n > MAX_POINTS {
+        return Err(McError::Invalid(format!(
+            "the Sobol' sampler has at most 2^32 points, and N = {n}; use `--sampler random`"
+        )));
+    }
+    let key = unit_stream(master_seed, u64::MAX, "montecarlo/saltelli/sobol-scramble").next_u64();
+    SobolSequence::scrambled(2 * d, key)
 }
 
 /// Writes `sobol.csv`: `outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high`, one row
