@@ -1111,6 +1111,20 @@ both sets a path and makes the same path uncertain is refused (keep one:
 `set` fixes it, `uncertain` draws it); a variant may set a field and make
 a path below it uncertain (a new distribution with an uncertain `mean`).
 
+An `add` that replaces a base entity works the same way: the entity is
+written out in full, so it is fixed as written. The base's uncertain
+parameters of that entity (paths `list.name.…`) and their correlations are
+dropped, and the other parameters keep their draws. To keep a field of the
+replaced entity uncertain, declare it again in the variant's `uncertain`
+(the draw may differ from the base's, as may the distribution); to change
+one field and keep the base's draws of the others, `set` that field
+instead of replacing the entity. An `add` with a new name replaces nothing
+and drops nothing.
+
+A variant's own `correlations` may not name a path that the variant
+stopped drawing (by a `set`, a replacing `add` or a `remove`) unless its
+`uncertain` draws it again; the error says which entry fixed it.
+
 `set` takes numbers and paths over dates, and any other field's value
 written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,
 Industry, Household]`, `"ecosystem.spillovers": false`,
