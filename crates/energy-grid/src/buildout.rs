@@ -50,12 +50,11 @@ impl Grid {
             // is abandoned at a uniform point of that.
             let left = (lead_years - p.years_spent).max(0.0);
             let share = if cancelled { rng.random::<f64>() } else { 1.0 };
-            let lead =
-                Duration::from_years_f64(left * share).ok_or_else(|| GridError::NotComputable {
-                    what: format!("lead time of project `{}`", p.name),
-                    at_secs: now.ticks(),
-                    detail: format!("drew {lead_years} years"),
-                })?;
+            let lead = Duration::from_years_f64(left * share).ok_or_else(|| GridError::NotComputable {
+                what: format!("lead time of project `{}`", p.name),
+                at_secs: now.ticks(),
+                detail: format!("drew {lead_years} years"),
+            })?;
             let at = p
                 .start
                 .max(now)

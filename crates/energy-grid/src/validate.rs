@@ -634,8 +634,7 @@ impl GridConfig {
                     // longer than the years already spent (a `Const` one
                     // that has run out completes at time zero).
                     let least = q.lead_time_years.support().0.max(q.years_spent_at_start);
-                    let least_secs =
-                        ((least - q.years_spent_at_start).max(0.0) * SECS_PER_YEAR_F).floor();
+                    let least_secs = ((least - q.years_spent_at_start).max(0.0) * SECS_PER_YEAR_F).floor();
                     (q.start.ticks().saturating_add(least_secs as u64), q.mw)
                 })
                 .collect();

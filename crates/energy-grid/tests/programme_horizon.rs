@@ -135,7 +135,10 @@ fn projects_count_from_their_earliest_completion_and_units_of_10_mw_never_pass()
     assert!(refused_programme(&e).2.contains("0.25 years into the run"), "{e}");
     // Begun 5 years before time zero, a lead time of at least 5.25 years is
     // drawn conditioned on outlasting the 5: it too counts from 0.25 years.
-    c.projects[0].lead_time_years = Dist::Uniform { low: 5.25, high: 10.0 };
+    c.projects[0].lead_time_years = Dist::Uniform {
+        low: 5.25,
+        high: 10.0,
+    };
     c.projects[0].years_spent_at_start = 5.0;
     assert_eq!(c.check_horizon(SimTime(2 * STEP + 1)), Ok(()));
     let e = c.check_horizon(SimTime(3 * STEP + 1)).expect_err("refused");

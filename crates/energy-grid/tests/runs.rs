@@ -267,7 +267,12 @@ fn a_project_begun_before_time_zero_draws_a_lead_time_that_outlasts_the_years_sp
         (abandoned - 279.8).abs() < 37.0,
         "{abandoned} of {n} abandoned within a year"
     );
-    run(&mut grid, &mut agenda, SimTime(3 * SECS_PER_YEAR + 3600), |_, _, _| {});
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(3 * SECS_PER_YEAR + 3600),
+        |_, _, _| {},
+    );
     assert_eq!(totals(&grid), (f64::from(n), f64::from(n)));
     assert_eq!(grid.projects_pending(region), 0);
 }
@@ -303,10 +308,17 @@ fn a_lead_time_over_before_time_zero_completes_at_once_if_fixed_and_is_refused_i
             continue;
         }
         match Grid::new(bad, &RngStreams::new(1, 0)) {
-            Err(GridError::InvalidConfig { entity, field, reason }) => {
+            Err(GridError::InvalidConfig {
+                entity,
+                field,
+                reason,
+            }) => {
                 assert_eq!(entity, "project `old`");
                 assert_eq!(field, "years_spent_at_start");
-                assert!(reason.contains("almost surely completed before the start"), "{reason}");
+                assert!(
+                    reason.contains("almost surely completed before the start"),
+                    "{reason}"
+                );
             }
             other => panic!("{lead:?}: {other:?}"),
         }
@@ -318,9 +330,19 @@ fn a_lead_time_over_before_time_zero_completes_at_once_if_fixed_and_is_refused_i
         weights: vec![1.0, 1.0],
     };
     let (mut grid, mut agenda) = started(ok, 1);
-    run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR / 2 - 3600), |_, _, _| {});
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR / 2 - 3600),
+        |_, _, _| {},
+    );
     assert_eq!(grid.installed_mw(region, Technology::Nuclear), 0.0);
-    run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR / 2 + 3600), |_, _, _| {});
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR / 2 + 3600),
+        |_, _, _| {},
+    );
     assert_eq!(grid.installed_mw(region, Technology::Nuclear), 10.0);
     // Years spent must be finite and ≥ 0.
     for spent in [-1.0, f64::NAN] {
@@ -329,7 +351,10 @@ fn a_lead_time_over_before_time_zero_completes_at_once_if_fixed_and_is_refused_i
         assert!(
             matches!(
                 Grid::new(bad, &RngStreams::new(1, 0)),
-                Err(GridError::InvalidConfig { field: "years_spent_at_start", .. })
+                Err(GridError::InvalidConfig {
+                    field: "years_spent_at_start",
+                    ..
+                })
             ),
             "{spent}"
         );

@@ -310,7 +310,9 @@ fn apply_variant(
             for p in drop_parameters_of(&mut tree, &entity) {
                 dropped.push((
                     p,
-                    format!("its `add` of `{entity}` replaced the base's entity, whose draws no longer apply"),
+                    format!(
+                        "its `add` of `{entity}` replaced the base's entity, whose draws no longer apply"
+                    ),
                 ));
             }
         }

@@ -766,6 +766,27 @@ fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::Rang
     first..=calendar.date(last_second).map_or(first, |d| d.year())
 }
 
+/// Why a scalar outcome of a run may be missing in some runs of a batch, and
+/// what every run reports instead; `None` for the outcomes every run
+/// reports. These exist only under a condition a draw decides:
+/// `training.best_capability` (a release), `training.min_frontier_gap_months`
+/// and `training.frontier_gap_months_*` (a release and a world frontier
+/// path). A batch reports their statistics over the runs that have them.
+pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
+    match outcome {
+        "training.best_capability" => Some(
+            "it exists only in runs with a release; training.best_effective_flop, 0 without one, is in every run",
+        ),
+        "training.min_frontier_gap_months" => Some(
+            "it exists only in runs whose releases have a frontier gap; training.releases_total is in every run",
+        ),
+        o if o.starts_with("training.frontier_gap_months_") => Some(
+            "it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run",
+        ),
+        _ => None,
+    }
+}
+
 /// How far the nation's best model stands behind the world frontier
 /// (`Training::frontier_gap_months_at`), months: at the end of each calendar
 /// year of the horizon (`training.frontier_gap_months_year_Y`, at the horizon's

@@ -290,7 +290,11 @@ fn an_added_entity_that_replaces_the_base_s_is_not_drawn_by_the_base() {
         &format!(r#"Variant(base: "base.ron", name: "v", add: [{REPLACED_LAB}])"#),
     )
     .unwrap();
-    assert_eq!(paths(&v), ["fabs.fab.yield_ceiling"], "the lab's draws are dropped");
+    assert_eq!(
+        paths(&v),
+        ["fabs.fab.yield_ceiling"],
+        "the lab's draws are dropped"
+    );
     assert!(v.data.correlations.is_empty(), "{:?}", v.data.correlations);
     for seed in 0..20 {
         let data = v.with_values(&v.draw_values(seed)).unwrap();
@@ -342,7 +346,10 @@ fn a_correlation_of_a_path_the_variant_fixed_says_why() {
     assert!(e.contains("variant.ron:5:51"), "{e}");
     assert!(e.contains("correlations[0]"), "{e}");
     assert!(e.contains("drawn in the base but not in this variant"), "{e}");
-    assert!(e.contains("its `set` of `labs.lab.mfu` fixes it in every run"), "{e}");
+    assert!(
+        e.contains("its `set` of `labs.lab.mfu` fixes it in every run"),
+        "{e}"
+    );
     assert!(!e.contains("is not an uncertain parameter"), "{e}");
 
     let e = load(
@@ -364,7 +371,10 @@ fn a_correlation_of_a_path_the_variant_fixed_says_why() {
         ),
     )
     .unwrap_err();
-    assert!(e.contains("its `add` of `labs.lab` replaced the base's entity"), "{e}");
+    assert!(
+        e.contains("its `add` of `labs.lab` replaced the base's entity"),
+        "{e}"
+    );
     assert!(e.contains("hint: drop this correlation"), "{e}");
 
     // A path the base never drew keeps the generic message.

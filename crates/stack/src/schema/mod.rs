@@ -60,4 +60,3 @@ impl Ctx {
         Err(e)
     }
 }
-
