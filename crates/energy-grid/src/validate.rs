@@ -167,7 +167,7 @@ pub(crate) fn lead_still_to_run(lead: &Dist, spent: f64) -> Result<Dist, String>
         return Ok(lead.clone());
     }
     let beyond = 1.0 - lead.cdf(spent);
-    if !(beyond >= scheduler::rng::MIN_TRUNCATED_MASS) {
+    if beyond.is_nan() || beyond < scheduler::rng::MIN_TRUNCATED_MASS {
         return Err(format!(
             "is {spent:.4} years (construction began that long before the start), and the lead time \
              is longer than that with probability {beyond:.3e} (at least {:e} needed): the project \
