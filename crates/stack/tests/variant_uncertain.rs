@@ -271,8 +271,8 @@ fn whole_number_fields_take_whole_draws() {
 }
 
 /// The lab of BASE written out again by a variant's `add`, at an MFU of
-/// 0.45 and a fixed cadence of 6 months.
-const REPLACED_LAB: &str = r#"Lab((name: "lab", mfu: 0.45, release_cadence_months: Const(value: 6),
+/// 0.45 and a cadence of Exp(mean: 6) months (the base draws that mean).
+const REPLACED_LAB: &str = r#"Lab((name: "lab", mfu: 0.45, release_cadence_months: Exp(mean: 6),
          budget_usd_per_year: [("2025-01-01", 2e9), ("2026-01-01", 5e9), ("2027-01-01", 6e9)],
          sites: [(region: "r", connected_mw: 30)], fleet: [(design: "gpu", count: 4000)]))"#;
 
