@@ -197,20 +197,12 @@ fn print_partial_outcomes(t: &montecarlo::RunsTable) {
 }
 
 /// Why an outcome of the simulator may be missing in a run, and what every
-/// run reports instead (empty for other outcomes).
-fn conditional_hint(outcome: &str) -> &'static str {
-    match outcome {
-        "training.best_capability" => {
-            " (it exists only in runs with a release; training.best_effective_flop, 0 without one, is in every run)"
-        }
-        "training.min_frontier_gap_months" => {
-            " (it exists only in runs whose releases have a frontier gap; training.releases_total is in every run)"
-        }
-        o if o.starts_with("training.frontier_gap_months_") => {
-            " (it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run)"
-        }
-        _ => "",
-    }
+/// run reports instead, as ` (…)` ([`stack::run::conditional_outcome`];
+/// empty for other outcomes).
+fn conditional_hint(outcome: &str) -> String {
+    stack::run::conditional_outcome(outcome)
+        .map(|why| format!(" ({why})"))
+        .unwrap_or_default()
 }
 
 /// A 95 % interval end, or `n/a` where there is none (fewer than 2 runs).

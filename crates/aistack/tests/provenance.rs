@@ -115,11 +115,14 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("`training.largest_run_flops`") && err.contains("training.largest_run_flop,"),
+        err.contains("`training.largest_run_flops` (did you mean `training.largest_run_flop`?)")
+            && err.contains("training.largest_run_flop,")
+            && err.contains("nothing else was run"),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");
-    assert!(!dir.join("runs.csv").exists());
+    // Refused after one run, before the output directory is created.
+    assert!(!dir.exists());
     // Without the rule it chooses nothing: refused by the parser.
     let o = aistack(&[
         "batch",

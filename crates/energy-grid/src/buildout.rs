@@ -5,7 +5,12 @@
 //! A project draws, from its own stream `grid/project/<name>`, whether it is
 //! cancelled (probability `cancellation_probability`), then its lead time;
 //! it completes at `start + lead time`, or, if cancelled, is abandoned at a
-//! uniformly drawn point of its lead time. A programme adds
+//! uniformly drawn point of its lead time. A project begun before time zero
+//! (`years_spent_at_start`) is still being built then: its lead time is
+//! drawn conditioned on outlasting the years spent, it completes after what
+//! is left, and if cancelled it is abandoned at a uniform point of what is
+//! left (the exact conditional timing given the lead time; the probability
+//! of cancellation is taken as stated, for the construction still to come). A programme adds
 //! `mw_per_year(t) × programme_interval` at the end of every interval.
 //! Capacity goes to the first plant group of the technology in the region
 //! (batteries: to the region's storage, keeping its hours of storage, 4 h if
@@ -40,13 +45,16 @@ impl Grid {
             let rng = self.project_rngs[i].as_mut();
             let cancelled = rng.random::<f64>() < p.cancellation_probability;
             let lead_years = p.lead_time_years.sample(&mut *rng);
+            // What is left of it after the years already spent (all of it
+            // for a project begun at or after time zero); a cancelled project
+            // is abandoned at a uniform point of that.
+            let left = (lead_years - p.years_spent).max(0.0);
             let share = if cancelled { rng.random::<f64>() } else { 1.0 };
-            let lead =
-                Duration::from_years_f64(lead_years * share).ok_or_else(|| GridError::NotComputable {
-                    what: format!("lead time of project `{}`", p.name),
-                    at_secs: now.ticks(),
-                    detail: format!("drew {lead_years} years"),
-                })?;
+            let lead = Duration::from_years_f64(left * share).ok_or_else(|| GridError::NotComputable {
+                what: format!("lead time of project `{}`", p.name),
+                at_secs: now.ticks(),
+                detail: format!("drew {lead_years} years"),
+            })?;
             let at = p
                 .start
                 .max(now)

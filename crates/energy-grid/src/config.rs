@@ -238,12 +238,25 @@ pub struct ProjectConfig {
     /// Capacity added on completion, MW, in [10⁻⁶, 10⁷]; with the other
     /// projects of its group, checked against the unit limit as if all completed.
     pub mw: f64,
-    /// When construction starts.
+    /// When construction starts (time zero for a project begun earlier; see
+    /// `years_spent_at_start`).
     pub start: SimTime,
-    /// Construction time, years (drawn once per run; support ≥ 0).
+    /// Construction time, years, counted from the real start of construction
+    /// (drawn once per run; support ≥ 0).
     pub lead_time_years: Dist,
-    /// Probability that the project is abandoned during construction, in [0, 1].
+    /// Probability that the project is abandoned during construction, in
+    /// [0, 1]; for a project begun before time zero, during what remains of
+    /// its construction.
     pub cancellation_probability: f64,
+    /// Years of construction already done at time zero (0 for a project that
+    /// starts at or after it), finite and ≥ 0. Such a project is still being
+    /// built at time zero, so a random lead time is drawn conditioned on
+    /// being longer than these years (its inverse CDF over
+    /// `[F(years), 1]`), and the project completes after what is left of
+    /// it, `lead − years`; at least [`scheduler::rng::MIN_TRUNCATED_MASS`] of the
+    /// lead time's probability must lie beyond them. A fixed (`Const`) lead
+    /// time that has already run out completes at time zero.
+    pub years_spent_at_start: f64,
 }
 
 /// A build programme: capacity added continuously at a rate in MW per year.

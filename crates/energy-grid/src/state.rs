@@ -481,7 +481,10 @@ pub(crate) struct ProjectState {
     pub technology: Technology,
     pub mw: f64,
     pub start: SimTime,
+    /// The lead time drawn: for a project begun before time zero, the
+    /// configured one conditioned on outlasting `years_spent`.
     pub lead_time_years: Dist,
+    pub years_spent: f64,
     pub cancellation_probability: f64,
     /// Drawn at start: whether the project will be abandoned.
     pub cancelled: bool,

@@ -153,6 +153,52 @@ fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> 
     Ok(())
 }
 
+/// The lead time a project draws when `spent` years of its construction
+/// were done before time zero: `lead` itself when none were (or when it is
+/// fixed: a `Const` that has run out completes at time zero), else `lead`
+/// conditioned on being longer than `spent` (the project is still being
+/// built at time zero): a `Discrete` keeps only its longer values, any other
+/// distribution is truncated to `[spent, ∞)` and drawn by its inverse CDF.
+/// Refused when less than [`scheduler::rng::MIN_TRUNCATED_MASS`] of the
+/// probability lies beyond `spent`: the project has then almost surely
+/// completed before time zero.
+pub(crate) fn lead_still_to_run(lead: &Dist, spent: f64) -> Result<Dist, String> {
+    if spent <= 0.0 || matches!(lead, Dist::Const { .. }) {
+        return Ok(lead.clone());
+    }
+    let beyond = 1.0 - lead.cdf(spent);
+    if beyond.is_nan() || beyond < scheduler::rng::MIN_TRUNCATED_MASS {
+        return Err(format!(
+            "is {spent:.4} years (construction began that long before the start), and the lead time \
+             is longer than that with probability {beyond:.3e} (at least {:e} needed): the project \
+             has almost surely completed before the start",
+            scheduler::rng::MIN_TRUNCATED_MASS
+        ));
+    }
+    let conditioned = match lead {
+        Dist::Discrete { values, weights } => Dist::Discrete {
+            values: values.clone(),
+            weights: values
+                .iter()
+                .zip(weights)
+                .map(|(v, w)| if *v > spent { *w } else { 0.0 })
+                .collect(),
+        },
+        Dist::Truncated { dist, low, high } => Dist::Truncated {
+            dist: dist.clone(),
+            low: low.max(spent),
+            high: *high,
+        },
+        other => Dist::Truncated {
+            dist: Box::new(other.clone()),
+            low: spent,
+            high: f64::MAX,
+        },
+    };
+    conditioned.validate()?;
+    Ok(conditioned)
+}
+
 /// Checks every point of a time path lies in `[lo, hi]`.
 fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64) -> Result<(), GridError> {
     for &(_, v) in p.points() {
@@ -419,6 +465,14 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             1.0,
         )?;
         check_dist(&e, "lead_time_years", &p.lead_time_years, 0.0, f64::INFINITY)?;
+        check_range(&e, "years_spent_at_start", p.years_spent_at_start, 0.0, f64::MAX)?;
+        lead_still_to_run(&p.lead_time_years, p.years_spent_at_start).map_err(|reason| {
+            GridError::InvalidConfig {
+                entity: e.clone(),
+                field: "years_spent_at_start",
+                reason,
+            }
+        })?;
     }
     for p in &config.programmes {
         let e = format!("programme `{}`", p.name);
@@ -576,7 +630,11 @@ impl GridConfig {
                 .iter()
                 .filter(|q| q.region == p.region && q.technology == p.technology)
                 .map(|q| {
-                    let least_secs = (q.lead_time_years.support().0.max(0.0) * SECS_PER_YEAR_F).floor();
+                    // A project begun before time zero draws a lead time
+                    // longer than the years already spent (a `Const` one
+                    // that has run out completes at time zero).
+                    let least = q.lead_time_years.support().0.max(q.years_spent_at_start);
+                    let least_secs = ((least - q.years_spent_at_start).max(0.0) * SECS_PER_YEAR_F).floor();
                     (q.start.ticks().saturating_add(least_secs as u64), q.mw)
                 })
                 .collect();

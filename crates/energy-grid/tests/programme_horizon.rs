@@ -121,6 +121,7 @@ fn projects_count_from_their_earliest_completion_and_units_of_10_mw_never_pass()
         mw: 90.0,
         start: SimTime::ZERO,
         lead_time_years: Dist::Uniform { low: 0.0, high: 5.0 },
+        years_spent_at_start: 0.0,
         cancellation_probability: 0.5,
     });
     let e = c.check_horizon(SimTime(STEP + 1)).expect_err("refused");
@@ -132,6 +133,20 @@ fn projects_count_from_their_earliest_completion_and_units_of_10_mw_never_pass()
     assert_eq!(c.check_horizon(SimTime(2 * STEP + 1)), Ok(()));
     let e = c.check_horizon(SimTime(3 * STEP + 1)).expect_err("refused");
     assert!(refused_programme(&e).2.contains("0.25 years into the run"), "{e}");
+    // Begun 5 years before time zero, a lead time of at least 5.25 years is
+    // drawn conditioned on outlasting the 5: it too counts from 0.25 years.
+    c.projects[0].lead_time_years = Dist::Uniform {
+        low: 5.25,
+        high: 10.0,
+    };
+    c.projects[0].years_spent_at_start = 5.0;
+    assert_eq!(c.check_horizon(SimTime(2 * STEP + 1)), Ok(()));
+    let e = c.check_horizon(SimTime(3 * STEP + 1)).expect_err("refused");
+    assert!(refused_programme(&e).2.contains("0.25 years into the run"), "{e}");
+    // One that may be over (4 to 8 years, 5 spent) can complete at once.
+    c.projects[0].lead_time_years = Dist::Uniform { low: 4.0, high: 8.0 };
+    let e = c.check_horizon(SimTime(STEP + 1)).expect_err("refused");
+    assert!(refused_programme(&e).2.contains("0.08 years into the run"), "{e}");
     // Another technology's programme does not feed the gas group.
     let mut c = small_units(900.0);
     let mut coal = programme("coal-push", TimePath::constant(1e6));
@@ -284,6 +299,7 @@ fn a_retirement_removes_only_what_the_group_surely_has() {
         mw: 400.0,
         start: SimTime::ZERO,
         lead_time_years: Dist::Const { value: 1.0 },
+        years_spent_at_start: 0.0,
         cancellation_probability: 0.0,
     });
     c.retirements.push(retirement(900.0, SimTime(SECS_PER_YEAR / 2)));

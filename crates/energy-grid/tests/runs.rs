@@ -150,6 +150,7 @@ fn project(name: &str, mw: f64, lead_years: f64, cancel: f64) -> ProjectConfig {
         mw,
         start: SimTime(0),
         lead_time_years: Dist::Const { value: lead_years },
+        years_spent_at_start: 0.0,
         cancellation_probability: cancel,
     }
 }
@@ -216,6 +217,148 @@ fn lead_times_are_drawn_per_project_from_their_own_streams() {
     // About half of Uniform(0, 2) lead times end within the first year.
     let done = grid.installed_mw(region, Technology::Nuclear) / 10.0;
     assert!((done - 100.0).abs() < 25.0, "{done} of 200 done after one year");
+}
+
+/// s8 leftover: a project begun before time zero with a random lead time
+/// was refused by `stack` when a draw could end before time zero. Now the
+/// grid knows the years already spent and draws the lead time conditioned
+/// on outlasting them (the project is still being built at time zero): a
+/// lead time of Uniform(4, 8) years begun 5 years ago leaves Uniform(0, 3)
+/// years. None completes at once (the fab's rule, completing the ended
+/// draws at time zero, would complete a quarter at once and half within a
+/// year); a third complete within a year, all within three. A cancelled
+/// one is abandoned at a uniform point of what is left: within a year with
+/// probability (1 + ln 3) / 3 ≈ 0.699.
+#[test]
+fn a_project_begun_before_time_zero_draws_a_lead_time_that_outlasts_the_years_spent() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    let n = 400;
+    for (prefix, cancel) in [("built", 0.0), ("abandoned", 1.0)] {
+        for i in 0..n {
+            let mut p = project(&format!("{prefix}{i}"), 10.0, 0.0, cancel);
+            p.lead_time_years = Dist::Uniform { low: 4.0, high: 8.0 };
+            p.years_spent_at_start = 5.0;
+            c.projects.push(p);
+        }
+    }
+    let (mut grid, mut agenda) = started(c, 5);
+    let region = grid.region_id("r").expect("r");
+    let done = |g: &Grid| g.installed_mw(region, Technology::Nuclear) / 10.0;
+    let totals = |g: &Grid| {
+        let mut t = std::collections::HashMap::new();
+        g.summary_scalars(&mut |k, v| {
+            t.insert(k.to_string(), v);
+        });
+        (
+            t["energy.projects_completed_total"],
+            t["energy.projects_cancelled_total"],
+        )
+    };
+    run(&mut grid, &mut agenda, hours(1), |_, _, _| {});
+    assert_eq!(done(&grid), 0.0, "none has completed before time zero");
+    run(&mut grid, &mut agenda, SimTime(SECS_PER_YEAR), |_, _, _| {});
+    // Binomial(400, 1/3): mean 133.3, sd 9.4; 4 sd either side.
+    let (built, abandoned) = totals(&grid);
+    assert!((built - 133.3).abs() < 38.0, "{built} of {n} built within a year");
+    // Binomial(400, 0.699): mean 279.8, sd 9.2.
+    assert!(
+        (abandoned - 279.8).abs() < 37.0,
+        "{abandoned} of {n} abandoned within a year"
+    );
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(3 * SECS_PER_YEAR + 3600),
+        |_, _, _| {},
+    );
+    assert_eq!(totals(&grid), (f64::from(n), f64::from(n)));
+    assert_eq!(grid.projects_pending(region), 0);
+}
+
+/// A fixed lead time that ran out before time zero completes at once; a
+/// random one that has almost surely run out (less than 10⁻⁶ of its
+/// probability beyond the years spent) is refused, naming the field.
+#[test]
+fn a_lead_time_over_before_time_zero_completes_at_once_if_fixed_and_is_refused_if_random() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    let mut p = project("old", 10.0, 3.0, 0.0);
+    p.years_spent_at_start = 5.0;
+    c.projects.push(p);
+    let (mut grid, mut agenda) = started(c.clone(), 1);
+    run(&mut grid, &mut agenda, hours(1), |_, _, _| {});
+    let region = grid.region_id("r").expect("r");
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 10.0);
+    for lead in [
+        Dist::Uniform { low: 2.0, high: 4.0 },
+        Dist::Discrete {
+            values: vec![3.0, 5.0],
+            weights: vec![1.0, 1.0],
+        },
+        Dist::Normal { mean: 1.0, sd: 0.5 },
+    ] {
+        let mut bad = c.clone();
+        bad.projects[0].lead_time_years = lead.clone();
+        if matches!(lead, Dist::Normal { .. }) {
+            // (A Normal is refused earlier: it can draw below 0.)
+            assert!(Grid::new(bad, &RngStreams::new(1, 0)).is_err());
+            continue;
+        }
+        match Grid::new(bad, &RngStreams::new(1, 0)) {
+            Err(GridError::InvalidConfig {
+                entity,
+                field,
+                reason,
+            }) => {
+                assert_eq!(entity, "project `old`");
+                assert_eq!(field, "years_spent_at_start");
+                assert!(
+                    reason.contains("almost surely completed before the start"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{lead:?}: {other:?}"),
+        }
+    }
+    // A Discrete keeps only its values longer than the years spent.
+    let mut ok = c.clone();
+    ok.projects[0].lead_time_years = Dist::Discrete {
+        values: vec![3.0, 5.5],
+        weights: vec![1.0, 1.0],
+    };
+    let (mut grid, mut agenda) = started(ok, 1);
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR / 2 - 3600),
+        |_, _, _| {},
+    );
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 0.0);
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(SECS_PER_YEAR / 2 + 3600),
+        |_, _, _| {},
+    );
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 10.0);
+    // Years spent must be finite and ≥ 0.
+    for spent in [-1.0, f64::NAN] {
+        let mut bad = c.clone();
+        bad.projects[0].years_spent_at_start = spent;
+        assert!(
+            matches!(
+                Grid::new(bad, &RngStreams::new(1, 0)),
+                Err(GridError::InvalidConfig {
+                    field: "years_spent_at_start",
+                    ..
+                })
+            ),
+            "{spent}"
+        );
+    }
 }
 
 #[test]

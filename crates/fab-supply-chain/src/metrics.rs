@@ -132,6 +132,24 @@ impl SupplyChain {
         emit("fab.accelerators_delivered", N, units as f64);
         emit("fab.flop_s_delivered", N, flop);
         emit("fab.order_backlog_usd", N, backlog.iter().fold(0.0, |s, b| s + b));
+        // Orders closed with value left: below one unit of the cheapest
+        // design still suppliable (a residue), or with no design suppliable
+        // any more (written off unfilled); their national sum keeps the old
+        // `fab.order_residual_usd`.
+        for (metric, period) in [
+            ("fab.order_residue_usd", &mut self.orders.residue_period_usd),
+            (
+                "fab.order_unsuppliable_usd",
+                &mut self.orders.unsuppliable_period_usd,
+            ),
+        ] {
+            let mut national = 0.0;
+            for (buyer, v) in self.buyers.iter().zip(period.iter_mut()) {
+                emit(metric, buyer.name.as_str(), *v);
+                national += std::mem::take(v);
+            }
+            emit(metric, N, national);
+        }
         emit(
             "fab.order_residual_usd",
             N,

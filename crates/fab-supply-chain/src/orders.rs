@@ -15,7 +15,9 @@
 //! - an order whose remaining value is below the price of the cheapest
 //!   design that can still be supplied (in stock, in transit, made by a fab
 //!   or imported by a flow that is not shut for good) is closed: it leaves
-//!   the backlog (its residue is reported as `fab.order_residual_usd`, and
+//!   the backlog (its residue is reported as `fab.order_residue_usd`, or
+//!   `fab.order_unsuppliable_usd` when no design can be supplied any more,
+//!   both per buyer; `fab.order_residual_usd` is their national sum; and
 //!   to its buyer as a [`FabSignal::OrderClosed`](crate::FabSignal::OrderClosed)),
 //!   so a buyer's ordered value = charged + written off + open backlog.
 
@@ -43,19 +45,31 @@ pub(crate) struct OrderBook {
     next_seq: u64,
     priorities: Vec<u32>,
     policy: AllocationPolicy,
-    /// Value of orders closed with a residue below the cheapest price, since
-    /// the last sample, USD.
+    /// Value of orders closed with value left, since the last sample, USD:
+    /// both kinds below together (`fab.order_residual_usd`, national).
     pub residual_period_usd: f64,
+    /// Per buyer: value of orders closed because it was below the price of
+    /// the cheapest design that can still be supplied (less than one unit),
+    /// since the last sample, USD (`fab.order_residue_usd`).
+    pub residue_period_usd: Vec<f64>,
+    /// Per buyer: value of orders written off because no design can be
+    /// supplied any more (nothing could fill them), since the last sample,
+    /// USD (`fab.order_unsuppliable_usd`).
+    pub unsuppliable_period_usd: Vec<f64>,
 }
 
 impl OrderBook {
+    /// An empty book for `priorities.len()` buyers.
     pub fn new(priorities: Vec<u32>, policy: AllocationPolicy) -> OrderBook {
+        let buyers = priorities.len();
         OrderBook {
             orders: Vec::new(),
             next_seq: 0,
             priorities,
             policy,
             residual_period_usd: 0.0,
+            residue_period_usd: vec![0.0; buyers],
+            unsuppliable_period_usd: vec![0.0; buyers],
         }
     }
 
@@ -170,12 +184,21 @@ impl OrderBook {
     fn close_small(&mut self, cheapest: f64) -> Vec<Closure> {
         let mut closed = Vec::new();
         let mut residual = 0.0;
+        // No design left to supply: every order is written off unfilled.
+        let by_buyer = if cheapest.is_infinite() {
+            &mut self.unsuppliable_period_usd
+        } else {
+            &mut self.residue_period_usd
+        };
         self.orders.retain(|o| {
             let keep = o.remaining_usd * (1.0 + 1e-12) >= cheapest;
             if !keep {
                 residual += o.remaining_usd;
                 if o.remaining_usd > 0.0 {
                     closed.push((o.buyer, o.remaining_usd));
+                    if let Some(v) = by_buyer.get_mut(o.buyer) {
+                        *v += o.remaining_usd;
+                    }
                 }
             }
             keep
@@ -246,6 +269,21 @@ mod tests {
         assert_eq!(closed, vec![(0, 50.0)]);
         assert_eq!(b.backlog_usd(), 0.0);
         assert!((b.residual_period_usd - 50.0).abs() < 1e-9);
+        assert_eq!(b.residue_period_usd, vec![50.0]);
+        assert_eq!(b.unsuppliable_period_usd, vec![0.0]);
+        // With nothing left to supply, the whole order is written off as
+        // unsuppliable, not as a residue.
+        b.place(0, 250.0);
+        let (d, closed) = b.allocate(&mut stock, &[100.0, 60.0], f64::INFINITY);
+        assert_eq!(d, vec![(0, 0, 2)]);
+        assert_eq!(closed, vec![(0, 50.0)]);
+        b.place(0, 250.0);
+        let (d, closed) = b.allocate(&mut [0, 0], &[100.0, 60.0], f64::INFINITY);
+        assert!(d.is_empty());
+        assert_eq!(closed, vec![(0, 250.0)]);
+        assert_eq!(b.residue_period_usd, vec![50.0]);
+        assert_eq!(b.unsuppliable_period_usd, vec![300.0]);
+        assert!((b.residual_period_usd - 350.0).abs() < 1e-9);
     }
 
     #[test]

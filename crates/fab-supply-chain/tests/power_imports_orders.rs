@@ -353,4 +353,19 @@ fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
     let written_off: f64 = closed.iter().map(|c| c.1).sum();
     assert_eq!(run.chain.buyer_backlog_usd(lab), Some(0.0));
     assert_eq!(6.0 * 15_000.0, charged + written_off);
+    // The metrics tell the two apart (s8 leftover: one national
+    // `fab.order_residual_usd` mixed them): 3 × 5,000 USD of sub-unit
+    // residues, 3 × 15,000 USD written off unsuppliable, per buyer and
+    // national; the old metric stays their national sum.
+    let m = run.sample();
+    for entity in ["lab", "national"] {
+        assert_eq!(get(&m, "fab.order_residue_usd", entity), 15_000.0, "{entity}");
+        assert_eq!(
+            get(&m, "fab.order_unsuppliable_usd", entity),
+            45_000.0,
+            "{entity}"
+        );
+    }
+    assert_eq!(get(&m, "fab.order_residual_usd", "national"), 60_000.0);
+    assert!(!m.contains_key(&("fab.order_residual_usd".to_string(), "lab".to_string())));
 }

@@ -696,7 +696,7 @@ fn zero_designs_is_a_world_without_accelerators() {
     let lab = run.chain.buyer_id("lab").expect("the buyer exists");
     assert_eq!(run.chain.design_id("chip"), None);
     run.chain.place_order(lab, 1e9).expect("an order is accepted");
-    let mut residual = 0.0;
+    let (mut residual, mut unsuppliable) = (0.0, 0.0);
     for k in 1..=12 {
         run.run_until(SimTime(months(k).0 - 1));
         let m = run.sample();
@@ -727,9 +727,13 @@ fn zero_designs_is_a_world_without_accelerators() {
         assert_eq!(get(&m, "fab.binding_none", "national"), 1.0);
         assert_eq!(get(&m, "fab.hbm_stacks_stock", "national"), 1_000.0);
         residual += get(&m, "fab.order_residual_usd", "national");
+        unsuppliable += get(&m, "fab.order_unsuppliable_usd", "lab");
+        assert_eq!(get(&m, "fab.order_residue_usd", "lab"), 0.0);
     }
-    // The order closed unfilled: its whole value is residue, nothing is open.
+    // The order closed unfilled: its whole value is written off (no design
+    // can be supplied), nothing is open.
     assert_eq!(residual, 1e9);
+    assert_eq!(unsuppliable, 1e9);
     assert_eq!(run.chain.backlog_usd(), 0.0);
     // Tools still arrive, and stay in the inventory with no fab to take them.
     assert!(

@@ -87,6 +87,18 @@ pub trait Model: Sync {
         Ok(())
     }
 
+    /// Why `outcome` (a scalar name) may be missing in some runs, for an
+    /// outcome that exists only under a condition the draws decide; `None`
+    /// (the default) for an outcome every run reports, or one the model does
+    /// not know. A batch's `stop_outcomes` are checked against the batch's
+    /// first run before any other run: a watched outcome that run lacks is
+    /// refused at once unless declared here (a misspelt name), so a model
+    /// with conditional outcomes should declare them.
+    fn conditional_outcome(&self, outcome: &str) -> Option<String> {
+        let _ = outcome;
+        None
+    }
+
     /// Bytes identifying the model (the scenario text with its bases), hashed
     /// into the manifest and checked on resume and merge.
     fn identity(&self) -> Vec<u8>;

@@ -234,9 +234,12 @@ pub fn run_batch<M: Model + ?Sized>(
         opts.master_seed,
         opts.runs,
     )?;
-    let mut manifest = base_manifest(model, opts);
     let dir = opts.out.as_path();
     check_out_dir(dir)?;
+    if !opts.stop_outcomes.is_empty() {
+        probe_stop_outcomes(model, opts, &sampler)?;
+    }
+    let mut manifest = base_manifest(model, opts);
     if !opts.resume {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
@@ -360,8 +363,43 @@ fn execute_runs(
     })
 }
 
+/// Runs the batch's first run (its seed and point; the batch runs it again,
+/// so this costs one run) before anything else, and refuses a watched
+/// outcome it lacks unless the model declares that outcome conditional
+/// ([`Model::conditional_outcome`]): a misspelt `--stop-outcome` is refused
+/// with the closest name before any directory is created. An outcome every
+/// run reports is never refused here. A conditional outcome the first run
+/// lacks is checked after the first block ([`check_stop_outcomes`]).
+fn probe_stop_outcomes<M: Model + ?Sized>(model: &M, opts: &BatchOptions, sampler: &Sampler) -> Result<()> {
+    let seed = run_seed(opts.master_seed, 0);
+    let result = model
+        .run(seed, &sampler.draw(0))
+        .map_err(|source| McError::Model { run: 0, seed, source })?;
+    let names: Vec<&str> = result.scalars.iter().map(|(n, _)| n.as_str()).collect();
+    let unknown: Vec<String> = opts
+        .stop_outcomes
+        .iter()
+        .filter(|w| !names.contains(&w.as_str()) && model.conditional_outcome(w).is_none())
+        .map(|w| {
+            let near = stack::error::did_you_mean(w, names.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
+            format!("`{w}`{near}")
+        })
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    Err(McError::Invalid(format!(
+        "--stop-outcome: the batch's first run reports no {}, so the stopping rule could not watch it; \
+         nothing else was run. The first run reports: {}",
+        unknown.join(", "),
+        names.join(", ")
+    )))
+}
+
 /// Refuses a watched outcome that none of the first `runs` runs reported
-/// (a misspelt name would otherwise never be watched), listing those they did.
+/// (a conditional outcome none of them had), listing those they did.
 fn check_stop_outcomes(
     watch: &[String],
     outcomes: &[(String, Vec<f64>)],

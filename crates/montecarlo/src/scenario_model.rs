@@ -78,6 +78,11 @@ impl Model for ScenarioModel {
         })
     }
 
+    /// The simulator's conditional outcomes ([`stack::run::conditional_outcome`]).
+    fn conditional_outcome(&self, outcome: &str) -> Option<String> {
+        stack::run::conditional_outcome(outcome).map(str::to_string)
+    }
+
     /// Applies the values and builds the domains (no event runs): the checks
     /// [`stack::run`] makes before its first event. The message names the
     /// scenario field, not the file (the values are not the file's).

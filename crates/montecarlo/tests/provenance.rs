@@ -5,8 +5,8 @@
 
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
-    BatchOptions, Build, Manifest, McError, MergeOptions, NoProgress, OutputOptions, Shard, check_build,
-    merge, run_batch,
+    BatchOptions, Build, Manifest, McError, MergeOptions, Model, NoProgress, OutputOptions, Shard,
+    check_build, merge, run_batch, run_seed,
 };
 use std::path::{Path, PathBuf};
 
@@ -201,20 +201,26 @@ fn stop_outcomes_need_the_rule_and_known_names() {
     o.stop_outcomes = vec!["energy.peak_load_mw".into()];
     let e = run_batch(&model, &o, &NoProgress).unwrap_err();
     assert!(e.to_string().contains("--until-rel-halfwidth"), "{e}");
-    // A misspelt name: refused after the first block, naming it and the
-    // outcomes the runs report; the batch is left unfinished.
+    // A misspelt name: refused after the batch's first run alone (s8
+    // leftover: before, after the first block of 100 runs, leaving an
+    // unfinished batch), with the closest name and the outcomes it reports;
+    // no directory is created.
     let dir = tmp("stop-unknown");
     let mut o = opts(&dir, 300, Build::default());
     o.until_rel_halfwidth = Some(0.05);
     o.stop_outcomes = vec!["energy.peak_load_mw".into(), "energy.peak_lod_mw".into()];
-    let e = run_batch(&model, &o, &NoProgress).unwrap_err();
+    let counted = Counted::new(false);
+    let e = run_batch(&counted, &o, &NoProgress).unwrap_err();
     let msg = e.to_string();
     assert!(
-        msg.contains("`energy.peak_lod_mw`") && msg.contains("training.final_flop"),
+        msg.contains("`energy.peak_lod_mw` (did you mean `energy.peak_load_mw`?)")
+            && msg.contains("training.final_flop")
+            && msg.contains("nothing else was run"),
         "{msg}"
     );
-    assert!(!msg.contains("`energy.peak_load_mw`"), "{msg}");
-    assert_eq!(Manifest::read(&dir).unwrap().unwrap().completed_runs, None);
+    assert!(!msg.contains("`energy.peak_load_mw`,"), "{msg}");
+    assert_eq!(counted.runs(), 1);
+    assert!(!dir.exists(), "no directory is created");
     // Known names: recorded in the manifest.
     let dir2 = tmp("stop-known");
     let mut o = opts(&dir2, 300, Build::default());
@@ -224,5 +230,68 @@ fn stop_outcomes_need_the_rule_and_known_names() {
     assert_eq!(r.manifest.stop_outcomes, vec!["energy.peak_load_mw".to_string()]);
     for d in [dir, dir2] {
         let _ = std::fs::remove_dir_all(d);
+    }
+    // An outcome the first run lacks is refused at once unless the model
+    // declares it conditional; then the first block decides (here every
+    // other run reports it, so the batch runs: 1 probe + 300 runs).
+    for conditional in [false, true] {
+        let dir = tmp(&format!("stop-conditional-{conditional}"));
+        let mut o = opts(&dir, 300, Build::default());
+        o.until_rel_halfwidth = Some(1e-9);
+        o.stop_outcomes = vec!["rare".into()];
+        let counted = Counted::new(conditional);
+        let r = run_batch(&counted, &o, &NoProgress);
+        if conditional {
+            let r = r.unwrap();
+            assert_eq!(r.runs_in_outputs, 300);
+            assert_eq!(counted.runs(), 301);
+        } else {
+            let e = r.unwrap_err().to_string();
+            assert!(e.contains("reports no `rare`"), "{e}");
+            assert_eq!(counted.runs(), 1);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// The toy model, counting its runs, with one more outcome `rare` that every
+/// run but the batch's first (master seed 7) reports; declared conditional
+/// or not.
+struct Counted {
+    inner: ToyGrowth,
+    conditional: bool,
+    runs: std::sync::atomic::AtomicUsize,
+}
+
+impl Counted {
+    fn new(conditional: bool) -> Counted {
+        Counted {
+            inner: ToyGrowth::default(),
+            conditional,
+            runs: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+    fn runs(&self) -> usize {
+        self.runs.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Model for Counted {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        self.inner.parameters()
+    }
+    fn run(&self, seed: u64, params: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        self.runs.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut r = self.inner.run(seed, params)?;
+        if seed != run_seed(7, 0) {
+            r.scalars.push(("rare".into(), (seed % 1000) as f64));
+        }
+        Ok(r)
+    }
+    fn conditional_outcome(&self, outcome: &str) -> Option<String> {
+        (self.conditional && outcome == "rare").then(|| "only some runs".into())
+    }
+    fn identity(&self) -> Vec<u8> {
+        self.inner.identity()
     }
 }

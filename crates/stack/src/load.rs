@@ -287,16 +287,35 @@ fn apply_variant(
     if let Some(d) = &variant.description {
         tree["description"] = Value::String(d.clone());
     }
+    // The base's uncertain parameters this file stops drawing, each with the
+    // entry that stopped it (for the error when a correlation names one).
+    let mut dropped: Vec<(String, String)> = Vec::new();
     for removed in &variant.remove {
         remove_entity(&mut tree, removed)
             .map_err(|m| at_key(removed, ScenarioError::new(file, format!("remove.{removed}"), m)))?;
-        drop_parameters_of(&mut tree, removed);
+        for p in drop_parameters_of(&mut tree, removed) {
+            dropped.push((p, format!("its `remove` of `{removed}` dropped that entity")));
+        }
     }
     for (i, entity) in variant.add.iter().enumerate() {
         let (list, value) = entity
             .to_list_entry()
             .map_err(|m| ScenarioError::new(file, format!("add[{i}]"), m))?;
-        upsert_entity(&mut tree, list, value);
+        // An entity that replaces the base's is written out in full, like a
+        // `set`: the base's draws for its fields no longer apply (else a
+        // draw would override the value written here). This file's own
+        // `uncertain` may draw them again.
+        if let Some(name) = upsert_entity(&mut tree, list, value) {
+            let entity = format!("{list}.{name}");
+            for p in drop_parameters_of(&mut tree, &entity) {
+                dropped.push((
+                    p,
+                    format!(
+                        "its `add` of `{entity}` replaced the base's entity, whose draws no longer apply"
+                    ),
+                ));
+            }
+        }
     }
     // Where each `set` landed, as the typed reader names fields
     // (`labs[2].mfu`), so a type error there is reported against the entry.
@@ -322,7 +341,9 @@ fn apply_variant(
                 .hint("keep one: `set` fixes the value in every run, `uncertain` draws it in each run"),
             ));
         }
-        drop_parameters_below(&mut tree, path);
+        for p in drop_parameters_below(&mut tree, path) {
+            dropped.push((p, format!("its `set` of `{path}` fixes it in every run")));
+        }
     }
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
@@ -339,6 +360,30 @@ fn apply_variant(
                 "uncertain",
                 "internal: the base has no `uncertain` table",
             ));
+        }
+    }
+    // A correlation of this file that names a parameter this file stopped
+    // drawing (and did not draw again) is refused with the reason: the
+    // generic check would only say it is not uncertain.
+    for (i, c) in variant.correlations.iter().enumerate() {
+        for p in [&c.a, &c.b] {
+            if variant.uncertain.contains_key(p) {
+                continue;
+            }
+            if let Some((_, why)) = dropped.iter().find(|(d, _)| d == p) {
+                let e = ScenarioError::new(
+                    file,
+                    format!("correlations[{i}]"),
+                    format!("`{p}` is drawn in the base but not in this variant: {why}, so it has no draws to correlate"),
+                )
+                .hint(format!(
+                    "drop this correlation, or draw `{p}` in this file's `uncertain` (instead of a `set` of it)"
+                ));
+                return Err(match locate_correlation(text, p) {
+                    Some((l, c)) => e.at(l, c),
+                    None => e,
+                });
+            }
         }
     }
     if !variant.correlations.is_empty() {
@@ -362,25 +407,30 @@ fn apply_variant(
     })
 }
 
-/// Drops the uncertain parameters (and their correlations) of a removed
-/// entity `list.name`: they would name a parameter that no longer exists.
-fn drop_parameters_of(tree: &mut Value, removed: &str) {
-    let prefix = format!("{removed}.");
-    drop_parameters_where(tree, |p| p.starts_with(&prefix));
+/// Drops the uncertain parameters (and their correlations) of an entity
+/// `list.name` that a variant removes (they would name a parameter that no
+/// longer exists) or replaces (the new entity's written values hold).
+/// Returns the dropped paths.
+fn drop_parameters_of(tree: &mut Value, entity: &str) -> Vec<String> {
+    let prefix = format!("{entity}.");
+    drop_parameters_where(tree, |p| p.starts_with(&prefix))
 }
 
 /// Drops the uncertain parameters (and their correlations) that a variant's
 /// `set` of `path` fixes: `path` itself and every path below it (a set
-/// distribution's `…mean`, a set path over dates' `…scale`).
-fn drop_parameters_below(tree: &mut Value, path: &str) {
+/// distribution's `…mean`, a set path over dates' `…scale`). Returns the
+/// dropped paths.
+fn drop_parameters_below(tree: &mut Value, path: &str) -> Vec<String> {
     let prefix = format!("{path}.");
-    drop_parameters_where(tree, |p| p == path || p.starts_with(&prefix));
+    drop_parameters_where(tree, |p| p == path || p.starts_with(&prefix))
 }
 
 /// Drops the uncertain parameters whose path satisfies `gone`, and the
-/// correlations that name one of them.
-fn drop_parameters_where(tree: &mut Value, gone: impl Fn(&str) -> bool) {
+/// correlations that name one of them. Returns the dropped paths.
+fn drop_parameters_where(tree: &mut Value, gone: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut dropped = Vec::new();
     if let Some(map) = tree.get_mut("uncertain").and_then(Value::as_object_mut) {
+        dropped = map.keys().filter(|k| gone(k)).cloned().collect();
         map.retain(|k, _| !gone(k));
     }
     if let Some(list) = tree.get_mut("correlations").and_then(Value::as_array_mut) {
@@ -389,6 +439,15 @@ fn drop_parameters_where(tree: &mut Value, gone: impl Fn(&str) -> bool) {
             !names("a") && !names("b")
         });
     }
+    dropped
+}
+
+/// Where `"literal"` first appears after the `correlations` key of `text`.
+fn locate_correlation(text: &str, literal: &str) -> Option<(usize, usize)> {
+    let from = find_key(text, "correlations")?;
+    text[from..]
+        .find(&format!("\"{literal}\""))
+        .map(|o| position_of(text, from + o))
 }
 
 /// Sets any field's value at a dotted path (a variant's `set`). Returns where
@@ -621,15 +680,23 @@ fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> 
     }
 }
 
-fn upsert_entity(tree: &mut Value, list: &str, value: Value) {
+/// Puts `value` into the entity list `list`, replacing the entity of the
+/// same name. Returns that name when an entity was replaced.
+fn upsert_entity(tree: &mut Value, list: &str, value: Value) -> Option<String> {
     let name = value.get("name").cloned();
     let Some(items) = tree.get_mut(list).and_then(Value::as_array_mut) else {
         tree[list] = Value::Array(vec![value]);
-        return;
+        return None;
     };
     match items.iter_mut().find(|v| v.get("name") == name.as_ref()) {
-        Some(slot) => *slot = value,
-        None => items.push(value),
+        Some(slot) => {
+            *slot = value;
+            name.as_ref().and_then(Value::as_str).map(str::to_string)
+        }
+        None => {
+            items.push(value);
+            None
+        }
     }
 }
 

@@ -1046,11 +1046,15 @@ in a scenario that started on it:
   (interpolated between the points either side for `linear`, the last
   earlier value for `step`); later points are used as written;
 - a grid or fab project begun earlier completes on its real date (start +
-  lead time), at the start if that date has passed (each run's draw ends
-  on the same date as if the project had begun on its date). A fab
-  project's lead time may be any distribution; a grid project's random
-  lead time must end after the start in every draw, and lead times with
-  no moved form (`LogNormal`, `Beta`, `Exp`, `Weibull`) are refused there;
+  lead time); its lead time may be any distribution. A grid project is
+  taken to be still under construction at the start (a finished one would
+  be a plant): its lead time is drawn conditioned on outlasting the years
+  already spent (at least 10⁻⁶ of its probability must lie beyond them,
+  else it is refused as surely finished), a fixed one that has run out
+  completes at the start, and a cancelled one is abandoned at a uniform
+  point of what is left, with `cancel_probability` as written. A fab
+  project's draw is not conditioned: each run draws as if the project had
+  begun on its date, and a draw that has run out completes at the start;
 - a dated drought runs for the days it has left (none if it is over);
 - a fab's `opens` is accepted only if its ramp is over by the start (it is
   then operating at full capacity); a fab still ramping at the start is
@@ -1110,6 +1114,21 @@ base's.) A file that
 both sets a path and makes the same path uncertain is refused (keep one:
 `set` fixes it, `uncertain` draws it); a variant may set a field and make
 a path below it uncertain (a new distribution with an uncertain `mean`).
+
+An `add` that replaces a base entity works the same way: the entity is
+written out in full, so it is fixed as written. The base's uncertain
+parameters of that entity (paths `list.name.…`) and their correlations are
+dropped, and the other parameters keep their draws. To keep a field of the
+replaced entity uncertain, declare it again in the variant's `uncertain`
+(with the same distribution it draws what the base draws, streams being
+keyed by path, unless the base correlated it); to change
+one field and keep the base's draws of the others, `set` that field
+instead of replacing the entity. An `add` with a new name replaces nothing
+and drops nothing.
+
+A variant's own `correlations` may not name a path that the variant
+stopped drawing (by a `set`, a replacing `add` or a `remove`) unless its
+`uncertain` draws it again; the error says which entry fixed it.
 
 `set` takes numbers and paths over dates, and any other field's value
 written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,

@@ -623,6 +623,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
         ("plants", "repair_time_days") => "repair_days",
         ("plants", "mw") => "retire_mw",
         ("grid_projects", "cancellation_probability") => "cancel_probability",
+        ("grid_projects", "years_spent_at_start") => "start",
         ("fabs", "power_mw_at_full_starts") => "power_mw",
         _ => leaf,
     };
@@ -763,6 +764,27 @@ fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::Rang
     let first = calendar.start_date().year();
     let last_second = SimTime(end.ticks().saturating_sub(1));
     first..=calendar.date(last_second).map_or(first, |d| d.year())
+}
+
+/// Why a scalar outcome of a run may be missing in some runs of a batch, and
+/// what every run reports instead; `None` for the outcomes every run
+/// reports. These exist only under a condition a draw decides:
+/// `training.best_capability` (a release), `training.min_frontier_gap_months`
+/// and `training.frontier_gap_months_*` (a release and a world frontier
+/// path). A batch reports their statistics over the runs that have them.
+pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
+    match outcome {
+        "training.best_capability" => Some(
+            "it exists only in runs with a release; training.best_effective_flop, 0 without one, is in every run",
+        ),
+        "training.min_frontier_gap_months" => Some(
+            "it exists only in runs whose releases have a frontier gap; training.releases_total is in every run",
+        ),
+        o if o.starts_with("training.frontier_gap_months_") => Some(
+            "it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run",
+        ),
+        _ => None,
+    }
 }
 
 /// How far the nation's best model stands behind the world frontier

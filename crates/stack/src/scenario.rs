@@ -219,10 +219,14 @@ pub struct VariantData {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,
-    /// Replaces the base's correlations when not empty.
+    /// Replaces the base's correlations when not empty. A path this file
+    /// stops drawing (by `set`, a replacing `add` or `remove`) may not be
+    /// named unless `uncertain` draws it again.
     #[serde(default)]
     pub correlations: Vec<CorrelationData>,
-    /// Entities to add, or to replace (same kind and name).
+    /// Entities to add, or to replace (same kind and name). A replaced
+    /// entity is fixed as written: the base's uncertain parameters of it
+    /// are no longer drawn (declare them again in `uncertain` to draw them).
     #[serde(default)]
     pub add: Vec<EntityData>,
     /// Entities to remove, as `list.name` (`"labs.moonshot"`).

@@ -269,3 +269,120 @@ fn whole_number_fields_take_whole_draws() {
     let e = v.with_values(&[5.5, 0.8, 0.35, 6.0]).unwrap_err().to_string();
     assert!(e.contains("whole-number field and cannot take 5.5"), "{e}");
 }
+
+/// The lab of BASE written out again by a variant's `add`, at an MFU of
+/// 0.45 and a cadence of Exp(mean: 6) months (the base draws that mean).
+const REPLACED_LAB: &str = r#"Lab((name: "lab", mfu: 0.45, release_cadence_months: Exp(mean: 6),
+         budget_usd_per_year: [("2025-01-01", 2e9), ("2026-01-01", 5e9), ("2027-01-01", 6e9)],
+         sites: [(region: "r", connected_mw: 30)], fleet: [(design: "gpu", count: 4000)]))"#;
+
+/// Left over from s8: an `add` that replaces a base entity kept the base's
+/// uncertain parameters for that name, so the base's draws overrode the
+/// values the variant wrote (MFU 0.45 ran at the base's [0.3, 0.4) draws).
+/// Now a replaced entity is fixed as written, like a `set`: its base
+/// parameters and their correlations are dropped, and the other parameters
+/// draw exactly what they draw in the base.
+#[test]
+fn an_added_entity_that_replaces_the_base_s_is_not_drawn_by_the_base() {
+    let base = Scenario::from_text(Path::new("base.ron"), BASE).unwrap();
+    let v = load(
+        "add",
+        &format!(r#"Variant(base: "base.ron", name: "v", add: [{REPLACED_LAB}])"#),
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&v),
+        ["fabs.fab.yield_ceiling"],
+        "the lab's draws are dropped"
+    );
+    assert!(v.data.correlations.is_empty(), "{:?}", v.data.correlations);
+    for seed in 0..20 {
+        let data = v.with_values(&v.draw_values(seed)).unwrap();
+        assert_eq!(data.labs[0].mfu.get(), 0.45, "seed {seed}");
+        let (b, w) = (base.draw_values(seed), v.draw_values(seed));
+        assert_eq!(b[0].to_bits(), w[0].to_bits(), "seed {seed}: yield ceiling");
+    }
+    let out = stack::run(&v, &stack::RunOptions::default()).unwrap();
+    let names: Vec<&str> = out.params.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(names, ["fabs.fab.yield_ceiling"]);
+
+    // The variant may draw the new entity's fields itself, and correlate them.
+    let v = load(
+        "add-own",
+        &format!(
+            r#"Variant(base: "base.ron", name: "v", add: [{REPLACED_LAB}],
+                uncertain: {{"labs.lab.mfu": Uniform(low: 0.44, high: 0.46)}},
+                correlations: [(a: "labs.lab.mfu", b: "fabs.fab.yield_ceiling", rho: 0.3)])"#
+        ),
+    )
+    .unwrap();
+    assert_eq!(paths(&v), ["fabs.fab.yield_ceiling", "labs.lab.mfu"]);
+    assert_eq!(v.data.correlations.len(), 1);
+
+    // An added entity with a new name replaces nothing: the base's draws stay.
+    let v = load(
+        "add-new",
+        &format!(
+            r#"Variant(base: "base.ron", name: "v", add: [{}])"#,
+            REPLACED_LAB.replace("name: \"lab\"", "name: \"lab2\"")
+        ),
+    )
+    .unwrap();
+    assert_eq!(paths(&v), paths(&base));
+    assert_eq!(v.data.correlations.len(), 1);
+}
+
+/// A variant's own correlation naming a path it stopped drawing (by `set`,
+/// by replacing the entity with `add`, or by `remove`) says why, at the
+/// correlation's line, instead of the generic "not an uncertain parameter".
+#[test]
+fn a_correlation_of_a_path_the_variant_fixed_says_why() {
+    let e = load(
+        "corr-set",
+        "Variant(\n  base: \"base.ron\",\n  name: \"v\",\n  set: {\"labs.lab.mfu\": 0.45},\n  \
+         correlations: [(a: \"fabs.fab.yield_ceiling\", b: \"labs.lab.mfu\", rho: 0.3)],\n)",
+    )
+    .unwrap_err();
+    assert!(e.contains("variant.ron:5:51"), "{e}");
+    assert!(e.contains("correlations[0]"), "{e}");
+    assert!(e.contains("drawn in the base but not in this variant"), "{e}");
+    assert!(
+        e.contains("its `set` of `labs.lab.mfu` fixes it in every run"),
+        "{e}"
+    );
+    assert!(!e.contains("is not an uncertain parameter"), "{e}");
+
+    let e = load(
+        "corr-below",
+        "Variant(base: \"base.ron\", name: \"v\", set: {\"labs.lab.release_cadence_months\": 3},\n  \
+         correlations: [(a: \"labs.lab.release_cadence_months.mean\", b: \"labs.lab.mfu\", rho: 0.3)])",
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("its `set` of `labs.lab.release_cadence_months` fixes it in every run"),
+        "{e}"
+    );
+
+    let e = load(
+        "corr-add",
+        &format!(
+            r#"Variant(base: "base.ron", name: "v", add: [{REPLACED_LAB}],
+                correlations: [(a: "labs.lab.mfu", b: "fabs.fab.yield_ceiling", rho: 0.3)])"#
+        ),
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("its `add` of `labs.lab` replaced the base's entity"),
+        "{e}"
+    );
+    assert!(e.contains("hint: drop this correlation"), "{e}");
+
+    // A path the base never drew keeps the generic message.
+    let e = load(
+        "corr-never",
+        r#"Variant(base: "base.ron", name: "v",
+            correlations: [(a: "labs.lab.peak_mw", b: "labs.lab.mfu", rho: 0.3)])"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("is not an uncertain parameter"), "{e}");
+}

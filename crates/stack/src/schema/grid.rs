@@ -301,17 +301,20 @@ pub struct GridProjectData {
     /// unit limit of the group it joins (see `unit_size_mw` of `Plant`).
     #[schemars(with = "f64", range(min = 0.000001, max = 1e7))]
     pub mw: NonNeg,
-    /// Construction start. May be before the scenario start: the project
-    /// then completes on its real date (start + lead time), at the scenario
-    /// start if that has passed. Its lead time must then be fixed (`Const`),
-    /// or a distribution with a shifted form whose every draw ends after the
-    /// scenario start.
+    /// Construction start. May be before the scenario start: the project is
+    /// then still being built at the start, so a random lead time is drawn
+    /// conditioned on outlasting the years already spent (any distribution;
+    /// at least 10⁻⁶ of its probability must lie beyond them), and the
+    /// project completes on its real date, start + lead time. A fixed
+    /// (`Const`) lead time that has run out completes at the scenario start.
+    /// If cancelled, it is abandoned at a uniform point of what is left.
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process whose values are all
     /// ≥ 0: not `Normal` with `sd > 0`).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
-    /// Probability the project is cancelled. Default: 0.
+    /// Probability the project is cancelled (for one begun before the
+    /// scenario start: during what is left of its construction). Default: 0.
     #[serde(default)]
     pub cancel_probability: Fraction,
 }
@@ -517,8 +520,9 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             region: p.region.clone(),
             mw: p.mw.get(),
             start: ctx.at(p.start),
-            lead_time_years: project_lead(ctx, p)?,
+            lead_time_years: p.lead_time_years.clone(),
             cancellation_probability: p.cancel_probability.get(),
+            years_spent_at_start: project_years_spent(ctx, p),
         });
     }
     for p in g.programmes {
@@ -573,35 +577,13 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
     Ok(cfg)
 }
 
-/// A project's lead time counted from the scenario start. A project begun
-/// before the start completes on its real date (start + lead time), at the
-/// start if that date has passed; a random lead time must then have a
-/// shifted form whose draws all fall after the start (see
-/// [`super::shift_earlier`]), since the grid refuses negative lead times.
-fn project_lead(ctx: &Ctx, p: &GridProjectData) -> Result<Dist, ScenarioError> {
-    let Some(secs) = ctx.before_start(p.start) else {
-        return Ok(p.lead_time_years.clone());
-    };
-    let years = secs / scheduler::SECS_PER_YEAR as f64;
-    match super::shift_earlier(&p.lead_time_years, years) {
-        Some(Dist::Const { value }) => Ok(Dist::Const {
-            value: value.max(0.0),
-        }),
-        Some(d) if d.support().0 >= 0.0 => Ok(d),
-        _ => Err(ctx
-            .err(
-                "grid_projects",
-                &p.name,
-                "start",
-                format!(
-                    "the project started {:.2} years before the scenario start, and its random \
-                     lead time may have ended before it (or has no shifted form)",
-                    years
-                ),
-            )
-            .hint(
-                "give a fixed lead time (`Const`), or start the project at the scenario start \
-                 with the distribution of the construction time still to run",
-            )),
-    }
+/// Years of a project's construction already done at the scenario start (0
+/// for one that starts on or after it). The grid draws the lead time of a
+/// project begun earlier conditioned on outlasting them (it is still being
+/// built at the start, else its capacity would be a plant), and completes it
+/// after what is left; a fixed lead time that has run out completes at the
+/// start.
+fn project_years_spent(ctx: &Ctx, p: &GridProjectData) -> f64 {
+    ctx.before_start(p.start)
+        .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
 }

@@ -7,7 +7,7 @@ pub mod training;
 
 use crate::error::ScenarioError;
 use chrono::NaiveDate;
-use scheduler::{Calendar, Dist, SimTime};
+use scheduler::{Calendar, SimTime};
 use std::path::PathBuf;
 
 /// What a conversion needs: the calendar, and the file to blame.
@@ -59,42 +59,4 @@ impl Ctx {
         }
         Err(e)
     }
-}
-
-/// `lead` moved `by` earlier: the lead time still to run when construction
-/// began `by` before the start. The draw of each run is the unshifted draw
-/// minus `by`, so completion dates are those of a run begun on the real
-/// start date. `None` for distributions that have no shifted form
-/// (log-normal, exponential, Weibull, beta, or a truncation of one).
-pub fn shift_earlier(lead: &Dist, by: f64) -> Option<Dist> {
-    Some(match lead.clone() {
-        Dist::Const { value } => Dist::Const { value: value - by },
-        Dist::Normal { mean, sd } => Dist::Normal { mean: mean - by, sd },
-        Dist::Uniform { low, high } => Dist::Uniform {
-            low: low - by,
-            high: high - by,
-        },
-        Dist::Triangular { low, mode, high } => Dist::Triangular {
-            low: low - by,
-            mode: mode - by,
-            high: high - by,
-        },
-        Dist::Pert { low, mode, high } => Dist::Pert {
-            low: low - by,
-            mode: mode - by,
-            high: high - by,
-        },
-        Dist::Discrete { values, weights } => Dist::Discrete {
-            values: values.into_iter().map(|v| v - by).collect(),
-            weights,
-        },
-        Dist::Truncated { dist, low, high } => Dist::Truncated {
-            dist: Box::new(shift_earlier(&dist, by)?),
-            low: low - by,
-            high: high - by,
-        },
-        Dist::LogNormal { .. } | Dist::Beta { .. } | Dist::Exp { .. } | Dist::Weibull { .. } => {
-            return None;
-        }
-    })
 }
