@@ -139,14 +139,15 @@ enum Command {
         /// Sobol: how the base samples A and B are drawn: `sobol` (scrambled
         /// Sobol' points, converging faster; best with N a power of two; at
         /// most 64 parameters) or `random` (pseudo-random, as before session 9).
-        #[arg(long, default_value = "sobol")]
-        sampler: String,
+        /// Default: sobol.
+        #[arg(long)]
+        sampler: Option<String>,
         /// Morris: trajectories r (the model runs r × (parameters + 1) times; 10–50 is usual).
         #[arg(long, required_if_eq("method", "morris"))]
         trajectories: Option<u64>,
-        /// Morris: grid levels p (even; 4 is usual).
-        #[arg(long, default_value_t = 4)]
-        levels: u32,
+        /// Morris: grid levels p (even). Default: 4.
+        #[arg(long)]
+        levels: Option<u32>,
         /// Master seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -218,14 +219,28 @@ fn main() -> ExitCode {
             threads,
             out,
         } => match method.as_str() {
+            // An option of the other method would be ignored: refuse it, so
+            // nobody reads a Morris table believing it used their --sampler.
+            "sobol" if trajectories.is_some() || levels.is_some() => Err(anyhow::anyhow!(
+                "--trajectories and --levels belong to --method morris; Sobol indices (the \
+                 default method) take --runs N and --sampler"
+            )),
+            "morris" if runs.is_some() || sampler.is_some() => Err(anyhow::anyhow!(
+                "--runs and --sampler belong to --method sobol; Morris screening takes \
+                 --trajectories R and --levels"
+            )),
             "sobol" => runs
                 .ok_or_else(|| anyhow::anyhow!("--runs N is required with --method sobol (the default)"))
                 .and_then(|runs| {
-                    batch_cmd::sensitivity(&scenario, outcome, runs, &sampler, seed, threads, out)
+                    let sampler = sampler.as_deref().unwrap_or("sobol");
+                    batch_cmd::sensitivity(&scenario, outcome, runs, sampler, seed, threads, out)
                 }),
             "morris" => trajectories
                 .ok_or_else(|| anyhow::anyhow!("--trajectories R is required with --method morris"))
-                .and_then(|r| batch_cmd::morris(&scenario, outcome, r, levels, seed, threads, out)),
+                .and_then(|r| {
+                    let levels = levels.unwrap_or(4);
+                    batch_cmd::morris(&scenario, outcome, r, levels, seed, threads, out)
+                }),
             other => Err(anyhow::anyhow!(
                 "--method: expected `sobol` or `morris`, got `{other}`"
             )),

@@ -620,3 +620,65 @@ fn sensitivity_records_its_sampler() {
     );
     let _ = std::fs::remove_file(&scenario);
 }
+
+/// An option of one sensitivity method given to the other would be silently
+/// ignored (a Morris table read as if `--sampler random` had been used): it
+/// is refused before any run. Morris says when it ignores declared rank
+/// correlations, as Sobol does.
+#[test]
+fn sensitivity_refuses_the_other_methods_options_and_morris_notes_ignored_correlations() {
+    let scenario = uncertain_minimal("method-options");
+    let s = scenario.to_str().unwrap();
+    let base = ["sensitivity", s, "--outcome", "training.largest_run_flop"];
+    for (extra, says) in [
+        (
+            &["--method", "morris", "--trajectories", "2", "--sampler", "random"][..],
+            "belong to --method sobol",
+        ),
+        (
+            &["--method", "morris", "--trajectories", "2", "--runs", "8"][..],
+            "belong to --method sobol",
+        ),
+        (
+            &["--runs", "8", "--trajectories", "2"][..],
+            "belong to --method morris",
+        ),
+        (&["--runs", "8", "--levels", "6"][..], "belong to --method morris"),
+    ] {
+        let o = aistack(&[&base[..], extra].concat());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{extra:?}: {err}");
+    }
+
+    let text = std::fs::read_to_string(&scenario).unwrap();
+    let body = text.trim_end().strip_suffix(')').unwrap();
+    let correlated = std::env::temp_dir().join(format!("aistack-cli-{}-corr.ron", std::process::id()));
+    std::fs::write(
+        &correlated,
+        format!(
+            "{body}    correlations: [(a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.5)],\n)\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp("morris-corr");
+    let o = aistack(&[
+        "sensitivity",
+        correlated.to_str().unwrap(),
+        "--method",
+        "morris",
+        "--outcome",
+        "training.largest_run_flop",
+        "--trajectories",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("note: the declared rank correlations labs.lab.mfu ~ regions.home.demand_avg_mw (ρ = 0.5) were ignored"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_file(correlated);
+}
