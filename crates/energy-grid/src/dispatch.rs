@@ -10,7 +10,7 @@ use crate::config::LoadClass;
 use crate::grid::Grid;
 use crate::state::{Ahead, GridSignal, LoadId, RegionBalance};
 use crate::validate::GridError;
-use scheduler::{SimTime, TimePath};
+use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
 
 /// Power below this is treated as zero, MW.
 pub(crate) const EPS_MW: f64 = 1e-6;
@@ -58,8 +58,17 @@ impl Grid {
                 self.catch_up_outages(g, now)?;
             }
         }
-        for s in &self.solar {
-            self.hot[s.pos].fraction = s.shape.fraction(&f);
+        // Steps over an hour take each shape's mean over the step (see
+        // `StepAverage`); shorter steps sample it at their middle.
+        if let Some(avg) = &mut self.step_average {
+            avg.set_step(&f);
+            for s in &self.solar {
+                self.hot[s.pos].fraction = avg.solar_fraction(&s.shape);
+            }
+        } else {
+            for s in &self.solar {
+                self.hot[s.pos].fraction = s.shape.fraction(&f);
+            }
         }
         for (w, group) in self.weather.iter().enumerate() {
             self.hot[group.pos].fraction = self.ahead.fractions[w * Ahead::STEPS + k];
@@ -86,7 +95,11 @@ impl Grid {
                     r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
                 }
             }
-            let base = r.average_mw * r.growth_multiplier * r.shape.factor(&f);
+            let shape = match &self.step_average {
+                None => r.shape.factor(&f),
+                Some(avg) => avg.demand_factor(&r.shape, &f),
+            };
+            let base = r.average_mw * r.growth_multiplier * shape;
             r.growth_multiplier *= r.growth_cache.1;
             // The first two loads of a region are its household and industry
             // demand. Each class's demand is what the program may shed of it.
@@ -179,15 +192,24 @@ impl Grid {
             }
         }
 
-        self.propagate_prices();
-
-        // 5. Curtailment by priority, then 6. accounting.
+        // 5. Curtailment by priority (a curtailing region is priced at the
+        // scarcity price), then prices pass along the flows, so that a
+        // region served thanks to an exporter's shedding pays scarcity too,
+        // then 6. accounting.
         for ri in 0..self.regions.len() {
             if self.regions[ri].deficit_mw > 0.0 {
                 self.curtail(ri);
             }
         }
-        self.account(dt_h);
+        self.propagate_prices();
+        // A step running past the horizon's end books only its share inside.
+        let booked_h = match now.ticks().checked_add(self.dt.secs()) {
+            Some(step_end) if step_end > self.horizon_end => {
+                self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
+            }
+            _ => dt_h,
+        };
+        self.account(booked_h);
 
         // 7. Signals for loads whose service changed. Nothing can have
         // changed unless a load's request changed or some region curtailed
@@ -201,9 +223,17 @@ impl Grid {
             for (i, l) in self.loads.iter_mut().enumerate() {
                 let changed = (l.served_mw - l.signalled_served_mw).abs() > tol;
                 let first_cut = !l.told && l.requested_mw - l.served_mw > tol;
-                if !l.regional && (changed || first_cut) {
+                // A request that moved while the load was short (now or when
+                // last told) changes its share even if its served MW did not
+                // (a partly cut class is served what is left for it).
+                let share_moved = l.told
+                    && (l.requested_mw - l.signalled_requested_mw).abs() > tol
+                    && (l.requested_mw - l.served_mw > tol
+                        || l.signalled_requested_mw - l.signalled_served_mw > tol);
+                if !l.regional && (changed || first_cut || share_moved) {
                     l.told = true;
                     l.signalled_served_mw = l.served_mw;
+                    l.signalled_requested_mw = l.requested_mw;
                     signals.push(GridSignal::LoadServed {
                         load: LoadId(i as u32),
                         requested_mw: l.requested_mw,
@@ -318,8 +348,13 @@ impl Grid {
     /// along the flows (which form no cycle: a cycle would only lose power
     /// and pay for sending), so `n` rounds reach every region. Runs after
     /// storage charging, so a unit run to charge an exporter's battery
-    /// prices its importers too.
+    /// prices its importers too, and after curtailment, so an exporter that
+    /// sheds load to export prices its importers at the scarcity price (one
+    /// more MW there is one more MW shed). The scarcity price is a cap, not
+    /// a cost: it passes on without the loss markup, and a curtailing
+    /// region keeps it.
     fn propagate_prices(&mut self) {
+        let scarcity = self.scarcity_price;
         for _ in 0..self.regions.len() {
             let mut changed = false;
             for l in &self.links {
@@ -328,9 +363,14 @@ impl Grid {
                     f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
                     _ => continue,
                 };
-                let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
+                let price = self.regions[from].step.price_usd_per_mwh;
+                let delivered = if price == scarcity {
+                    price
+                } else {
+                    price / (1.0 - l.loss_fraction)
+                };
                 let r = &mut self.regions[to].step;
-                if delivered > r.price_usd_per_mwh {
+                if r.curtailed_mw == 0.0 && delivered > r.price_usd_per_mwh {
                     r.price_usd_per_mwh = delivered;
                     changed = true;
                 }
@@ -410,7 +450,8 @@ impl Grid {
     }
 
     /// Fills each region's balance from the groups and flows, and adds the
-    /// step to the period and run accumulators.
+    /// step to the period and run accumulators, for `dt_h` hours (the step,
+    /// or its share inside the horizon).
     fn account(&mut self, dt_h: f64) {
         for r in &mut self.regions {
             let (mut generation, mut spill) = (0.0, 0.0);
