@@ -23,6 +23,24 @@ const PRICE_MIN_MW: f64 = 1e-3;
 impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
+        // One copy of the step per kind of interval, so that the step of an
+        // hour or less (every example, the benchmark) pays nothing for the
+        // step averages of longer intervals.
+        if self.step_average.is_some() {
+            self.dispatch_step::<true>(now, signals)
+        } else {
+            self.dispatch_step::<false>(now, signals)
+        }
+    }
+
+    /// [`Grid::dispatch`], with the solar and demand shapes averaged over
+    /// the step (`AVERAGED`: `step_average` is set) or sampled at its middle.
+    #[inline(always)]
+    fn dispatch_step<const AVERAGED: bool>(
+        &mut self,
+        now: SimTime,
+        signals: &mut Vec<GridSignal>,
+    ) -> Result<(), GridError> {
         let dt_h = self.dt_hours;
         debug_assert!(
             self.groups
@@ -60,7 +78,7 @@ impl Grid {
         }
         // Steps over an hour take each shape's mean over the step (see
         // `StepAverage`); shorter steps sample it at their middle.
-        if let Some(avg) = &mut self.step_average {
+        if let Some(avg) = self.step_average.as_mut().filter(|_| AVERAGED) {
             avg.set_step(&f);
             for s in &self.solar {
                 self.hot[s.pos].fraction = avg.solar_fraction(&s.shape);
@@ -77,6 +95,7 @@ impl Grid {
         // Then per region: demand, each group's available MW and the
         // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
+        let step_average = self.step_average.as_ref();
         // Each class's shed column in the program: its place in the curtailment order.
         let mut tier = [0usize; LoadClass::ALL.len()];
         for (t, c) in self.curtailment_order.iter().enumerate() {
@@ -95,9 +114,9 @@ impl Grid {
                     r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
                 }
             }
-            let shape = match &self.step_average {
-                None => r.shape.factor(&f),
-                Some(avg) => avg.demand_factor(&r.shape, &f),
+            let shape = match step_average {
+                Some(avg) if AVERAGED => avg.demand_factor(&r.shape, &f),
+                _ => r.shape.factor(&f),
             };
             let base = r.average_mw * r.growth_multiplier * shape;
             r.growth_multiplier *= r.growth_cache.1;
@@ -192,22 +211,26 @@ impl Grid {
             }
         }
 
+        self.propagate_prices();
+
         // 5. Curtailment by priority (a curtailing region is priced at the
-        // scarcity price), then prices pass along the flows, so that a
-        // region served thanks to an exporter's shedding pays scarcity too,
-        // then 6. accounting.
+        // scarcity price, and so is a region served thanks to its
+        // shedding), then 6. accounting.
+        let mut shed = false;
         for ri in 0..self.regions.len() {
             if self.regions[ri].deficit_mw > 0.0 {
                 self.curtail(ri);
+                shed = true;
             }
         }
-        self.propagate_prices();
+        if shed {
+            self.propagate_scarcity();
+        }
         // A step running past the horizon's end books only its share inside.
-        let booked_h = match now.ticks().checked_add(self.dt.secs()) {
-            Some(step_end) if step_end > self.horizon_end => {
-                self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
-            }
-            _ => dt_h,
+        let booked_h = if now.ticks() >= self.partial_from {
+            self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
+        } else {
+            dt_h
         };
         self.account(booked_h);
 
@@ -348,12 +371,43 @@ impl Grid {
     /// along the flows (which form no cycle: a cycle would only lose power
     /// and pay for sending), so `n` rounds reach every region. Runs after
     /// storage charging, so a unit run to charge an exporter's battery
-    /// prices its importers too, and after curtailment, so an exporter that
-    /// sheds load to export prices its importers at the scarcity price (one
-    /// more MW there is one more MW shed). The scarcity price is a cap, not
-    /// a cost: it passes on without the loss markup, and a curtailing
-    /// region keeps it.
+    /// prices its importers too; curtailment then sets the scarcity price
+    /// (see [`Grid::propagate_scarcity`]).
     fn propagate_prices(&mut self) {
+        for _ in 0..self.regions.len() {
+            let mut changed = false;
+            for l in &self.links {
+                let (from, to) = match l.flow_mw {
+                    f if f > PRICE_MIN_MW => (l.a as usize, l.b as usize),
+                    f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
+                    _ => continue,
+                };
+                let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
+                let r = &mut self.regions[to].step;
+                if delivered > r.price_usd_per_mwh {
+                    r.price_usd_per_mwh = delivered;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// After curtailment (which prices a curtailing region at the scarcity
+    /// price): a region importing from a region at the scarcity price pays
+    /// it too, carried along the flows. Such an importer is served thanks
+    /// to its exporter's shedding (a curtailment order can make a region cut
+    /// its own load to export), so one more MW there is one more MW shed.
+    /// The scarcity price is a cap, not a cost: it passes on without the
+    /// loss markup. Only in steps where some region curtails, so the prices
+    /// of other steps cost nothing more; the same as passing prices along
+    /// the flows once after curtailment (with plant costs below the
+    /// scarcity price).
+    #[cold]
+    #[inline(never)]
+    fn propagate_scarcity(&mut self) {
         let scarcity = self.scarcity_price;
         for _ in 0..self.regions.len() {
             let mut changed = false;
@@ -363,16 +417,12 @@ impl Grid {
                     f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
                     _ => continue,
                 };
-                let price = self.regions[from].step.price_usd_per_mwh;
-                let delivered = if price == scarcity {
-                    price
-                } else {
-                    price / (1.0 - l.loss_fraction)
-                };
-                let r = &mut self.regions[to].step;
-                if r.curtailed_mw == 0.0 && delivered > r.price_usd_per_mwh {
-                    r.price_usd_per_mwh = delivered;
-                    changed = true;
+                if self.regions[from].step.price_usd_per_mwh == scarcity {
+                    let r = &mut self.regions[to].step;
+                    if r.price_usd_per_mwh < scarcity {
+                        r.price_usd_per_mwh = scarcity;
+                        changed = true;
+                    }
                 }
             }
             if !changed {

@@ -39,6 +39,10 @@ pub struct Grid {
     /// The horizon's end, ticks (`u64::MAX`: none): a step past it books
     /// only its share inside (see [`GridConfig::horizon_end`]).
     pub(crate) horizon_end: u64,
+    /// The first tick at which a step ends past the horizon
+    /// (`horizon_end − Δt + 1`, 0 if the horizon is shorter than a step;
+    /// `u64::MAX`: none): a step starting there or later books only its share.
+    pub(crate) partial_from: u64,
     /// Step averages of the demand and solar shapes, for dispatch intervals
     /// over an hour (`None`: shapes are sampled at each step's middle).
     pub(crate) step_average: Option<StepAverage>,
@@ -405,6 +409,11 @@ impl Grid {
             solar,
             step_average: StepAverage::new(config.dispatch_interval.secs()),
             horizon_end: config.horizon_end.map_or(u64::MAX, |t| t.ticks()),
+            partial_from: config.horizon_end.map_or(u64::MAX, |t| {
+                t.ticks()
+                    .saturating_add(1)
+                    .saturating_sub(config.dispatch_interval.secs())
+            }),
             links,
             loads,
             projects,

@@ -97,6 +97,7 @@ fn the_last_step_books_only_its_share_inside_the_horizon() {
         (Duration::from_hours(7), 8_760 * 3_600, 8_760.0),
         (Duration::from_hours(1), 3_155_760, 876.6),
         (Duration::from_hours(1), 8_760 * 3_600, 8_760.0),
+        (Duration::from_hours(24), 7_200, 2.0),
     ] {
         let total = booked_demand_mwh(dt, SimTime(end_secs));
         assert!(
