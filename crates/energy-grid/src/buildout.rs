@@ -145,7 +145,11 @@ impl Grid {
     ) -> Result<(), GridError> {
         if technology == Technology::Battery {
             let s = &mut self.regions[ri].storage;
-            let hours = if s.power_mw > 0.0 {
+            // New batteries take the region's hours of storage, or 4 h if its
+            // configured storage had none: power but no energy (0 h) or energy
+            // but no power (unbounded hours) gives no duration to copy, now
+            // or after the first tranche (see `Storage::copy_hours`).
+            let hours = if s.copy_hours {
                 s.energy_mwh / s.power_mw
             } else {
                 DEFAULT_STORAGE_HOURS
@@ -248,5 +252,37 @@ impl Grid {
             .filter(|&g| self.groups[g].technology == technology)
             .map(|g| self.hot[g].installed_mw)
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Grid, GridConfig, RegionConfig, StorageConfig, Technology, calendar_2025};
+    use scheduler::{RngStreams, Scheduler};
+
+    /// Batteries built where storage has power but no energy, or energy but
+    /// no power, get 4 hours, every tranche (not 0 h, nor the hours of
+    /// energy ÷ a first tranche's power); where storage has both, its own
+    /// hours.
+    #[test]
+    fn batteries_built_beside_storage_without_a_duration_get_four_hours() {
+        let mut config = GridConfig::new(calendar_2025());
+        for (name, power_mw, energy_mwh) in [("a", 500.0, 0.0), ("b", 0.0, 2_000.0), ("c", 100.0, 200.0)] {
+            let mut r = RegionConfig::new(name, 100.0);
+            r.storage = StorageConfig::batteries(power_mw, energy_mwh);
+            config.regions.push(r);
+        }
+        let mut grid = Grid::new(config, &RngStreams::new(1, 0)).expect("valid");
+        let mut agenda: Scheduler<crate::GridEvent> = Scheduler::new();
+        for ri in 0..3 {
+            for _ in 0..2 {
+                grid.add_capacity(ri, Technology::Battery, 100.0, &mut agenda)
+                    .expect("built");
+            }
+        }
+        let energy: Vec<f64> = grid.regions.iter().map(|r| r.storage.energy_mwh).collect();
+        assert_eq!(energy, [800.0, 2_000.0 + 800.0, 200.0 + 400.0]);
+        let power: Vec<f64> = grid.regions.iter().map(|r| r.storage.power_mw).collect();
+        assert_eq!(power, [700.0, 200.0, 300.0]);
     }
 }

@@ -354,6 +354,12 @@ pub struct GridConfig {
     /// more in the dispatch program than any plant saves), so prices and
     /// emissions are those of self-sufficient regions.
     pub economic_trade: bool,
+    /// The end of the run's horizon, if the caller knows it (the stack
+    /// does): a dispatch step that runs past it books only its share inside
+    /// the horizon, `(end − start)/Δt` of its energy, hours, emissions and
+    /// costs, so that a year of daily steps books the year's hours, not 18 h
+    /// more. `None` (the default): every step is booked in full.
+    pub horizon_end: Option<SimTime>,
 }
 
 /// Hours in the default dispatch interval.
@@ -379,6 +385,7 @@ impl GridConfig {
             scarcity_price_usd_per_mwh: 5_000.0,
             served_signal_tolerance_mw: 0.01,
             economic_trade: true,
+            horizon_end: None,
         }
     }
 }

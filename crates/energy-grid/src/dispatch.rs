@@ -10,7 +10,7 @@ use crate::config::LoadClass;
 use crate::grid::Grid;
 use crate::state::{Ahead, GridSignal, LoadId, RegionBalance};
 use crate::validate::GridError;
-use scheduler::{SimTime, TimePath};
+use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
 
 /// Power below this is treated as zero, MW.
 pub(crate) const EPS_MW: f64 = 1e-6;
@@ -23,6 +23,24 @@ const PRICE_MIN_MW: f64 = 1e-3;
 impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
+        // One copy of the step per kind of interval, so that the step of an
+        // hour or less (every example, the benchmark) pays nothing for the
+        // step averages of longer intervals.
+        if self.step_average.is_some() {
+            self.dispatch_step::<true>(now, signals)
+        } else {
+            self.dispatch_step::<false>(now, signals)
+        }
+    }
+
+    /// [`Grid::dispatch`], with the solar and demand shapes averaged over
+    /// the step (`AVERAGED`: `step_average` is set) or sampled at its middle.
+    #[inline(always)]
+    fn dispatch_step<const AVERAGED: bool>(
+        &mut self,
+        now: SimTime,
+        signals: &mut Vec<GridSignal>,
+    ) -> Result<(), GridError> {
         let dt_h = self.dt_hours;
         debug_assert!(
             self.groups
@@ -58,8 +76,17 @@ impl Grid {
                 self.catch_up_outages(g, now)?;
             }
         }
-        for s in &self.solar {
-            self.hot[s.pos].fraction = s.shape.fraction(&f);
+        // Steps over an hour take each shape's mean over the step (see
+        // `StepAverage`); shorter steps sample it at their middle.
+        if let Some(avg) = self.step_average.as_mut().filter(|_| AVERAGED) {
+            avg.set_step(&f);
+            for s in &self.solar {
+                self.hot[s.pos].fraction = avg.solar_fraction(&s.shape);
+            }
+        } else {
+            for s in &self.solar {
+                self.hot[s.pos].fraction = s.shape.fraction(&f);
+            }
         }
         for (w, group) in self.weather.iter().enumerate() {
             self.hot[group.pos].fraction = self.ahead.fractions[w * Ahead::STEPS + k];
@@ -68,6 +95,7 @@ impl Grid {
         // Then per region: demand, each group's available MW and the
         // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
+        let step_average = self.step_average.as_ref();
         // Each class's shed column in the program: its place in the curtailment order.
         let mut tier = [0usize; LoadClass::ALL.len()];
         for (t, c) in self.curtailment_order.iter().enumerate() {
@@ -86,7 +114,11 @@ impl Grid {
                     r.growth_cache = (growth, (growth.ln_1p() * dt_h / 8766.0).exp());
                 }
             }
-            let base = r.average_mw * r.growth_multiplier * r.shape.factor(&f);
+            let shape = match step_average {
+                Some(avg) if AVERAGED => avg.demand_factor(&r.shape, &f),
+                _ => r.shape.factor(&f),
+            };
+            let base = r.average_mw * r.growth_multiplier * shape;
             r.growth_multiplier *= r.growth_cache.1;
             // The first two loads of a region are its household and industry
             // demand. Each class's demand is what the program may shed of it.
@@ -181,13 +213,26 @@ impl Grid {
 
         self.propagate_prices();
 
-        // 5. Curtailment by priority, then 6. accounting.
+        // 5. Curtailment by priority (a curtailing region is priced at the
+        // scarcity price, and so is a region served thanks to its
+        // shedding), then 6. accounting.
+        let mut shed = false;
         for ri in 0..self.regions.len() {
             if self.regions[ri].deficit_mw > 0.0 {
                 self.curtail(ri);
+                shed = true;
             }
         }
-        self.account(dt_h);
+        if shed {
+            self.propagate_scarcity();
+        }
+        // A step running past the horizon's end books only its share inside.
+        let booked_h = if now.ticks() >= self.partial_from {
+            self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
+        } else {
+            dt_h
+        };
+        self.account(booked_h);
 
         // 7. Signals for loads whose service changed. Nothing can have
         // changed unless a load's request changed or some region curtailed
@@ -201,9 +246,17 @@ impl Grid {
             for (i, l) in self.loads.iter_mut().enumerate() {
                 let changed = (l.served_mw - l.signalled_served_mw).abs() > tol;
                 let first_cut = !l.told && l.requested_mw - l.served_mw > tol;
-                if !l.regional && (changed || first_cut) {
+                // A request that moved while the load was short (now or when
+                // last told) changes its share even if its served MW did not
+                // (a partly cut class is served what is left for it).
+                let share_moved = l.told
+                    && (l.requested_mw - l.signalled_requested_mw).abs() > tol
+                    && (l.requested_mw - l.served_mw > tol
+                        || l.signalled_requested_mw - l.signalled_served_mw > tol);
+                if !l.regional && (changed || first_cut || share_moved) {
                     l.told = true;
                     l.signalled_served_mw = l.served_mw;
+                    l.signalled_requested_mw = l.requested_mw;
                     signals.push(GridSignal::LoadServed {
                         load: LoadId(i as u32),
                         requested_mw: l.requested_mw,
@@ -318,7 +371,8 @@ impl Grid {
     /// along the flows (which form no cycle: a cycle would only lose power
     /// and pay for sending), so `n` rounds reach every region. Runs after
     /// storage charging, so a unit run to charge an exporter's battery
-    /// prices its importers too.
+    /// prices its importers too; curtailment then sets the scarcity price
+    /// (see [`Grid::propagate_scarcity`]).
     fn propagate_prices(&mut self) {
         for _ in 0..self.regions.len() {
             let mut changed = false;
@@ -333,6 +387,42 @@ impl Grid {
                 if delivered > r.price_usd_per_mwh {
                     r.price_usd_per_mwh = delivered;
                     changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// After curtailment (which prices a curtailing region at the scarcity
+    /// price): a region importing from a region at the scarcity price pays
+    /// it too, carried along the flows. Such an importer is served thanks
+    /// to its exporter's shedding (a curtailment order can make a region cut
+    /// its own load to export), so one more MW there is one more MW shed.
+    /// The scarcity price is a cap, not a cost: it passes on without the
+    /// loss markup. Only in steps where some region curtails, so the prices
+    /// of other steps cost nothing more; the same as passing prices along
+    /// the flows once after curtailment (with plant costs below the
+    /// scarcity price).
+    #[cold]
+    #[inline(never)]
+    fn propagate_scarcity(&mut self) {
+        let scarcity = self.scarcity_price;
+        for _ in 0..self.regions.len() {
+            let mut changed = false;
+            for l in &self.links {
+                let (from, to) = match l.flow_mw {
+                    f if f > PRICE_MIN_MW => (l.a as usize, l.b as usize),
+                    f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
+                    _ => continue,
+                };
+                if self.regions[from].step.price_usd_per_mwh == scarcity {
+                    let r = &mut self.regions[to].step;
+                    if r.price_usd_per_mwh < scarcity {
+                        r.price_usd_per_mwh = scarcity;
+                        changed = true;
+                    }
                 }
             }
             if !changed {
@@ -410,7 +500,8 @@ impl Grid {
     }
 
     /// Fills each region's balance from the groups and flows, and adds the
-    /// step to the period and run accumulators.
+    /// step to the period and run accumulators, for `dt_h` hours (the step,
+    /// or its share inside the horizon).
     fn account(&mut self, dt_h: f64) {
         for r in &mut self.regions {
             let (mut generation, mut spill) = (0.0, 0.0);

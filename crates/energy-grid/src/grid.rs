@@ -3,7 +3,7 @@
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
 use crate::network::Network;
-use crate::profiles::{Clock, DemandShape, Phase, SolarShape, WeatherProcess};
+use crate::profiles::{Clock, DemandShape, Phase, SolarShape, StepAverage, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
 use scheduler::{Agenda, Calendar, Duration, RngStreams, SECS_PER_YEAR, SimTime};
@@ -36,6 +36,16 @@ pub struct Grid {
     pub(crate) weather: Vec<WeatherGroup>,
     /// The solar groups' shapes, in group order.
     pub(crate) solar: Vec<SolarGroup>,
+    /// The horizon's end, ticks (`u64::MAX`: none): a step past it books
+    /// only its share inside (see [`GridConfig::horizon_end`]).
+    pub(crate) horizon_end: u64,
+    /// The first tick at which a step ends past the horizon
+    /// (`horizon_end − Δt + 1`, 0 if the horizon is shorter than a step;
+    /// `u64::MAX`: none): a step starting there or later books only its share.
+    pub(crate) partial_from: u64,
+    /// Step averages of the demand and solar shapes, for dispatch intervals
+    /// over an hour (`None`: shapes are sampled at each step's middle).
+    pub(crate) step_average: Option<StepAverage>,
     /// The next dispatch steps' time features and weather, computed ahead.
     pub(crate) ahead: Ahead,
     pub(crate) links: Vec<LinkState>,
@@ -300,6 +310,7 @@ impl Grid {
                     one_way: s.round_trip_efficiency.sqrt(),
                     soc_mwh: s.energy_mwh * s.initial_soc_fraction,
                     charge_max_cost: s.charge_max_cost_usd_per_mwh,
+                    copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
                 },
                 approval_mw_per_year: rc.interconnection_approval_mw_per_year,
                 queue_free_at: SimTime::ZERO,
@@ -405,6 +416,13 @@ impl Grid {
             },
             weather,
             solar,
+            step_average: StepAverage::new(config.dispatch_interval.secs()),
+            horizon_end: config.horizon_end.map_or(u64::MAX, |t| t.ticks()),
+            partial_from: config.horizon_end.map_or(u64::MAX, |t| {
+                t.ticks()
+                    .saturating_add(1)
+                    .saturating_sub(config.dispatch_interval.secs())
+            }),
             links,
             loads,
             projects,
@@ -606,9 +624,12 @@ impl Grid {
         }
     }
 
-    /// Price in `region` at the latest dispatch: the marginal cost of the last
-    /// unit dispatched there (including units serving its imports), or the
-    /// scarcity price when it curtailed, USD/MWh. Zero before the first dispatch.
+    /// Price in `region` at the latest dispatch, USD/MWh: the cost of the
+    /// dearest unit running for it (its own, or an exporter's delivered
+    /// `c / (1 − loss)`, passed along the flows), or the scarcity price when
+    /// it curtails or is served thanks to an exporter's curtailment. Not the
+    /// locational marginal cost, which it undercuts on average (see
+    /// docs/model/energy-grid.md, Price). Zero before the first dispatch.
     pub fn price_usd_per_mwh(&self, region: RegionId) -> f64 {
         self.regions
             .get(region.index())

@@ -93,7 +93,10 @@ pub enum GridSignal {
     /// After a dispatch: a load's served MW changed (beyond the configured
     /// tolerance) since its last signal, or, before its first signal (while
     /// its consumer assumes full service), it is served less than it asks
-    /// for by more than the tolerance. `served_mw < requested_mw` means curtailment.
+    /// for by more than the tolerance, or its request moved (beyond the
+    /// tolerance) since its last signal while it was short then or is now
+    /// (so that `served_mw / requested_mw` is never stale).
+    /// `served_mw < requested_mw` means curtailment.
     LoadServed {
         /// The load.
         load: LoadId,
@@ -164,7 +167,9 @@ pub struct RegionBalance {
     pub spill_mw: f64,
     /// Available generation (all groups) plus storage discharge capability, MW.
     pub available_mw: f64,
-    /// Price: marginal cost of the last unit dispatched (or the scarcity price when curtailing), USD/MWh.
+    /// Price: the cost of the dearest unit running for the region, passed
+    /// along the flows (or the scarcity price when it or an exporter serving
+    /// it curtails), USD/MWh; see [`crate::Grid::price_usd_per_mwh`].
     pub price_usd_per_mwh: f64,
 }
 
@@ -338,6 +343,12 @@ pub(crate) struct Storage {
     pub one_way: f64,
     pub soc_mwh: f64,
     pub charge_max_cost: f64,
+    /// Whether batteries built here copy the region's hours of storage
+    /// (energy ÷ power): only if its configured storage had both power and
+    /// energy. Otherwise they are built at 4 h, so that configured power
+    /// without energy (0 h) or energy without power (unbounded hours) does
+    /// not set the duration of every tranche built after it.
+    pub copy_hours: bool,
 }
 
 /// Flows since the last metrics sample (MWh unless named otherwise).
@@ -416,6 +427,11 @@ pub(crate) struct LoadState {
     pub served_mw: f64,
     /// The served MW last told in a [`GridSignal::LoadServed`] (0 before any).
     pub signalled_served_mw: f64,
+    /// The requested MW last told in a [`GridSignal::LoadServed`] (0 before
+    /// any): a consumer that reads its share (served ÷ requested) must be
+    /// told when the request moves while the load is short, even if the
+    /// served MW (what is left for a partly cut class) does not.
+    pub signalled_requested_mw: f64,
     /// Whether a [`GridSignal::LoadServed`] was ever sent for this load.
     /// Until one is, its consumer assumes full service (a training site runs
     /// unconstrained, a fab at its full share), so a cut must be told even
@@ -445,6 +461,7 @@ impl LoadState {
             requested_mw: 0.0,
             served_mw: 0.0,
             signalled_served_mw: 0.0,
+            signalled_requested_mw: 0.0,
             told: false,
             regional,
             period_mwh: 0.0,

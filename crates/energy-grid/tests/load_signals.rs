@@ -183,3 +183,65 @@ fn loads_served_in_full_get_the_same_signals_as_before() {
     });
     assert_eq!(signals.len(), 1, "{signals:?}");
 }
+
+/// A fab in the partly cut class is served what is left for its class,
+/// whatever it asks: when its request moves, its served MW does not, but
+/// its share does, and it must be told (the audit's `probe fabshare`).
+/// One region: 1,000 MW of gas, 800 MW flat demand, a 100 MW datacenter cut
+/// first, then the fab asking 300, 400, 250, 150 and 400 MW: 200 MW is left
+/// for the fab while it asks more, so its share goes 2/3, 1/2, 4/5, then 1
+/// when its request drops below what is left, then 1/2 again.
+#[test]
+fn a_fab_partly_cut_is_told_its_share_when_its_request_moves() {
+    let mut r = flat_region("home", 800.0);
+    r.fleet.push(firm("home-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    c.curtailment_order = vec![
+        LoadClass::Datacenter,
+        LoadClass::Fab,
+        LoadClass::Industry,
+        LoadClass::Household,
+    ];
+    let mut grid = Grid::new(c, &RngStreams::new(1, 0)).expect("valid config");
+    let home = grid.region_id("home").expect("region");
+    let dc = add(&mut grid, "dc", home, LoadClass::Datacenter, 100.0);
+    let fab = add(&mut grid, "fab", home, LoadClass::Fab, 1_000.0);
+    let mut agenda = Scheduler::new();
+    grid.start(&mut agenda).expect("start");
+    grid.set_load_demand(dc, 100.0).expect("dc");
+    let mut share = 1.0;
+    for (h, (request, expected)) in [
+        (300.0, 2.0 / 3.0),
+        (400.0, 0.5),
+        (250.0, 0.8),
+        (150.0, 1.0),
+        (400.0, 0.5),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        grid.set_load_demand(fab, request).expect("fab");
+        let end = hours(3 * h as u64 + 2);
+        for s in run(&mut grid, &mut agenda, end, |_, _, _| {}) {
+            if let GridSignal::LoadServed {
+                load,
+                requested_mw,
+                served_mw,
+            } = s
+            {
+                if load == fab {
+                    share = served_mw / requested_mw;
+                }
+            }
+        }
+        let (_, requested, served) = grid.load_state(fab).expect("fab");
+        assert!(
+            (served / requested - expected).abs() < 1e-9,
+            "grid serves {served} of {requested}"
+        );
+        assert!(
+            (share - expected).abs() < 1e-9,
+            "fab asking {request} MW believes share {share}, is served {expected}"
+        );
+    }
+}

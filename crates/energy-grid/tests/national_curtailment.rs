@@ -83,3 +83,54 @@ fn where_the_link_is_full_each_region_sheds_its_own_first_class() {
         assert!(dc_cut < 330.0 - 1e-6, "datacenter cut {dc_cut} MW");
     }
 }
+
+/// Datacenters first, two regions: a (600 MW demand, a 500 MW datacenter,
+/// 1,000 MW of gas) and b (1,000 MW demand, 800 MW of gas), a 300 MW link at
+/// 3 % loss. a cuts its datacenter to export to b, whose households are
+/// served only thanks to that cut: one more MW in b is one more MW shed in
+/// a, so b pays the scarcity price too (it paid its own gas, 45, while
+/// prices passed along the flows before curtailment priced a).
+#[test]
+fn a_region_served_by_a_neighbours_shedding_pays_the_scarcity_price() {
+    let mut a = flat_region("a", 600.0);
+    a.fleet.push(firm("a-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut b = flat_region("b", 1_000.0);
+    b.fleet.push(firm("b-gas", Technology::Gas, 800.0, 45.0));
+    let mut c = config(vec![a, b]);
+    c.curtailment_order = vec![
+        LoadClass::Datacenter,
+        LoadClass::Fab,
+        LoadClass::Industry,
+        LoadClass::Household,
+    ];
+    let mut link = LinkConfig::new("a", "b", 300.0);
+    link.loss_fraction = 0.03;
+    c.links.push(link);
+    let scarcity = c.scarcity_price_usd_per_mwh;
+    let (mut grid, mut agenda) = started(c, 1);
+    let (a, b) = (grid.region_id("a").expect("a"), grid.region_id("b").expect("b"));
+    let dc = grid
+        .add_load(LoadSpec {
+            name: "dc".into(),
+            region: a,
+            class: LoadClass::Datacenter,
+            connected_mw: 500.0,
+        })
+        .expect("load");
+    grid.set_load_demand(dc, 500.0).expect("demand");
+    let mut steps = 0;
+    run(&mut grid, &mut agenda, hours(3), |g, t, _| {
+        if t == hours(0) {
+            return; // before the datacenter's request
+        }
+        let (ba, bb) = (g.region_balance(a).expect("a"), g.region_balance(b).expect("b"));
+        assert!(
+            ba.curtailed_mw > 100.0 && ba.exports_mw > 100.0,
+            "a sheds to export: {ba:?}"
+        );
+        assert_eq!(bb.curtailed_mw, 0.0, "b is served in full");
+        assert_eq!((ba.price_usd_per_mwh, bb.price_usd_per_mwh), (scarcity, scarcity));
+        steps += 1;
+    });
+    assert_eq!(steps, 3);
+}

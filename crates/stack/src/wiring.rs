@@ -51,8 +51,6 @@ pub struct Wiring {
     pub buyer_lab: Vec<LabId>,
     /// Supply-chain buyer of each lab, by lab index.
     pub lab_buyer: Vec<BuyerId>,
-    /// Last power demand of each fab, MW (to turn served MW into a share).
-    pub fab_demand_mw: Vec<f64>,
     /// Delay from delivery to installation.
     pub install_delay: Duration,
 }
@@ -203,7 +201,6 @@ impl Wiring {
                 d.training.order_closed(lab, residue_usd, nothing_suppliable)?;
             }
             FabSignal::PowerDemand { fab, mw } => {
-                self.fab_demand_mw[fab.index()] = mw;
                 d.grid.set_load_demand(self.fab_load[fab.index()], mw)?;
             }
             _ => {}

@@ -85,7 +85,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     let end = horizon_end(&calendar, data.horizon_years.get())
         .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
     let regions: Vec<&str> = data.regions.iter().map(|r| r.name.as_str()).collect();
-    let grid = schema::grid::to_config(
+    let mut grid = schema::grid::to_config(
         &ctx,
         &schema::grid::GridInput {
             grid: &data.grid,
@@ -97,6 +97,8 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             droughts: &data.droughts,
         },
     )?;
+    // The grid books only the part of its last step inside the horizon.
+    grid.horizon_end = Some(end);
     let buyers = data
         .labs
         .iter()
@@ -215,7 +217,6 @@ impl World {
             })?;
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Fab(fab_id));
             push_at(&mut wiring.fab_load, fab_id.index(), load);
-            push_at(&mut wiring.fab_demand_mw, fab_id.index(), 0.0);
         }
         for (lab, name) in training.labs() {
             let buyer = fab.buyer_id(name).ok_or_else(|| {

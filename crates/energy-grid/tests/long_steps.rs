@@ -1,0 +1,109 @@
+//! Dispatch intervals longer than an hour: each step takes the mean of the
+//! demand and solar shapes over the step (not their value at its middle),
+//! and the last step books only its share inside the horizon.
+
+mod common;
+
+use common::{config, firm, flat_region, hours, run, started};
+use energy_grid::{Availability, PlantGroupConfig, RegionConfig, Technology};
+use scheduler::{Duration, SimTime};
+
+/// Over the calendar year 2025 at `dt_hours` steps: the mean solar
+/// availability per installed MW and the mean demand, MW.
+fn year_means(dt_hours: u64) -> (f64, f64) {
+    let mut r = RegionConfig::new("r", 1_000.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 3_000.0, 40.0));
+    let mut solar = PlantGroupConfig::typical("r-solar", Technology::Solar, 1_000.0);
+    match &mut solar.availability {
+        Availability::Solar { capacity_factor, .. } => *capacity_factor = 0.2,
+        other => panic!("solar availability expected, got {other:?}"),
+    }
+    r.fleet.push(solar);
+    let mut c = config(vec![r]);
+    c.dispatch_interval = Duration::from_hours(dt_hours);
+    let (mut grid, mut agenda) = started(c, 1);
+    let (region, group) = (
+        grid.region_id("r").expect("r"),
+        grid.plant_group_id("r-solar").expect("solar"),
+    );
+    let (mut steps, mut cf, mut demand) = (0u64, 0.0, 0.0);
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(hours(8_760).ticks() - 1),
+        |g, _, _| {
+            let s = g.plant_group_state(group).expect("group");
+            cf += s.available_mw / s.installed_mw;
+            demand += g.region_balance(region).expect("r").demand_mw;
+            steps += 1;
+        },
+    );
+    assert_eq!(steps, 8_760 / dt_hours);
+    (cf / steps as f64, demand / steps as f64)
+}
+
+/// Sampled at each step's middle, a 12 h step read solar at 06:00 and 18:00
+/// (capacity factor 0.04 for 0.20) and a 24 h step read noon all day (0.62),
+/// and demand's daily swing at noon (−3.7 %). Step means hold both: steps
+/// over an hour average solar over hourly sub-points (the same points as
+/// hourly steps, so the same year to rounding) and demand in closed form.
+#[test]
+fn solar_capacity_factor_and_mean_demand_hold_at_long_steps() {
+    let (cf_1, demand_1) = year_means(1);
+    assert!((cf_1 - 0.2).abs() < 2e-3, "hourly capacity factor {cf_1}");
+    assert!(
+        (demand_1 / 1_000.0 - 1.0).abs() < 5e-3,
+        "hourly mean demand {demand_1}"
+    );
+    for dt in [3, 8, 12, 24] {
+        let (cf, demand) = year_means(dt);
+        assert!(
+            (cf - cf_1).abs() < 1e-9,
+            "capacity factor {cf} at {dt} h steps, {cf_1} hourly"
+        );
+        assert!(
+            (demand / demand_1 - 1.0).abs() < 1e-5,
+            "mean demand {demand} MW at {dt} h steps, {demand_1} MW hourly"
+        );
+    }
+}
+
+/// Total demand booked by a flat 1,000 MW region over `[0, end)` at `dt` steps.
+fn booked_demand_mwh(dt: Duration, end: SimTime) -> f64 {
+    let mut r = flat_region("r", 1_000.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 2_000.0, 40.0));
+    let mut c = config(vec![r]);
+    c.dispatch_interval = dt;
+    c.horizon_end = Some(end);
+    let (mut grid, mut agenda) = started(c, 1);
+    // As the stack runs: no event at `end` or later.
+    run(&mut grid, &mut agenda, SimTime(end.ticks() - 1), |_, _, _| {});
+    let mut total = f64::NAN;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.demand_mwh_total" {
+            total = v;
+        }
+    });
+    total
+}
+
+/// A horizon that is not a whole number of steps books only the part of
+/// its last step inside the horizon: a year of 24 h or 7 h steps books
+/// 8,760 h (not 8,784 or 8,764), and 876.6 h of hourly steps 876.6 h.
+#[test]
+fn the_last_step_books_only_its_share_inside_the_horizon() {
+    for (dt, end_secs, hours_booked) in [
+        (Duration::from_hours(24), 8_760 * 3_600, 8_760.0),
+        (Duration::from_hours(7), 8_760 * 3_600, 8_760.0),
+        (Duration::from_hours(1), 3_155_760, 876.6),
+        (Duration::from_hours(1), 8_760 * 3_600, 8_760.0),
+        (Duration::from_hours(24), 7_200, 2.0),
+    ] {
+        let total = booked_demand_mwh(dt, SimTime(end_secs));
+        assert!(
+            (total - 1_000.0 * hours_booked).abs() < 1e-6,
+            "{total} MWh booked at {} h steps to {end_secs} s",
+            dt.as_hours()
+        );
+    }
+}
