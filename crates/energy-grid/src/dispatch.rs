@@ -20,6 +20,17 @@ pub(crate) const EPS_MW: f64 = 1e-6;
 /// price a region at its cost.
 const PRICE_MIN_MW: f64 = 1e-3;
 
+/// The regions a link carries power from and to, `(from, to)`, when its
+/// flow is large enough to carry a price (more than [`PRICE_MIN_MW`]).
+#[inline]
+fn priced_direction(l: &crate::state::LinkState) -> Option<(usize, usize)> {
+    match l.flow_mw {
+        f if f > PRICE_MIN_MW => Some((l.a as usize, l.b as usize)),
+        f if f < -PRICE_MIN_MW => Some((l.b as usize, l.a as usize)),
+        _ => None,
+    }
+}
+
 impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
@@ -377,10 +388,8 @@ impl Grid {
         for _ in 0..self.regions.len() {
             let mut changed = false;
             for l in &self.links {
-                let (from, to) = match l.flow_mw {
-                    f if f > PRICE_MIN_MW => (l.a as usize, l.b as usize),
-                    f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
-                    _ => continue,
+                let Some((from, to)) = priced_direction(l) else {
+                    continue;
                 };
                 let delivered = self.regions[from].step.price_usd_per_mwh / (1.0 - l.loss_fraction);
                 let r = &mut self.regions[to].step;
@@ -412,10 +421,8 @@ impl Grid {
         for _ in 0..self.regions.len() {
             let mut changed = false;
             for l in &self.links {
-                let (from, to) = match l.flow_mw {
-                    f if f > PRICE_MIN_MW => (l.a as usize, l.b as usize),
-                    f if f < -PRICE_MIN_MW => (l.b as usize, l.a as usize),
-                    _ => continue,
+                let Some((from, to)) = priced_direction(l) else {
+                    continue;
                 };
                 if self.regions[from].step.price_usd_per_mwh == scarcity {
                     let r = &mut self.regions[to].step;
