@@ -9,7 +9,28 @@
 //! ```
 
 use montecarlo::toy::Ishigami;
-use montecarlo::{NoProgress, SaltelliSampler, SobolOptions, sobol_sensitivity};
+use montecarlo::{Model, NoProgress, SaltelliSampler, SobolOptions, SobolReport, sobol_sensitivity};
+
+/// The Sobol indices of `outcome` from `n` base samples drawn by `sampler`
+/// under `seed`, without bootstrap intervals (only the estimates are compared).
+fn estimate(
+    model: &dyn Model,
+    outcome: &str,
+    n: u64,
+    sampler: SaltelliSampler,
+    seed: u64,
+) -> Result<SobolReport, Box<dyn std::error::Error>> {
+    let o = SobolOptions {
+        outcome: outcome.into(),
+        base_samples: n,
+        sampler,
+        master_seed: seed,
+        threads: None,
+        bootstrap: 0,
+        out: None,
+    };
+    Ok(sobol_sensitivity(model, &o, &NoProgress)?)
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
@@ -30,16 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for sampler in [SaltelliSampler::Random, SaltelliSampler::Sobol] {
             let (mut e1, mut et) = (0.0, 0.0);
             for seed in 0..seeds {
-                let o = SobolOptions {
-                    outcome: "y".into(),
-                    base_samples: n,
-                    sampler,
-                    master_seed: seed,
-                    threads: None,
-                    bootstrap: 0,
-                    out: None,
-                };
-                let r = sobol_sensitivity(&model, &o, &NoProgress)?;
+                let r = estimate(&model, "y", n, sampler, seed)?;
                 for (j, row) in r.rows.iter().enumerate() {
                     e1 += (row.s1 - s1_true[j]).powi(2);
                     et += (row.st - st_true[j]).powi(2);
@@ -76,16 +88,7 @@ fn toy_spread(seeds: u64, max_log2: u32) -> Result<(), Box<dyn std::error::Error
         for sampler in [SaltelliSampler::Random, SaltelliSampler::Sobol] {
             let mut est: Vec<Vec<(f64, f64)>> = Vec::new();
             for seed in 0..seeds {
-                let o = SobolOptions {
-                    outcome: "training.final_flop".into(),
-                    base_samples: n,
-                    sampler,
-                    master_seed: seed,
-                    threads: None,
-                    bootstrap: 0,
-                    out: None,
-                };
-                let r = sobol_sensitivity(&model, &o, &NoProgress)?;
+                let r = estimate(&model, "training.final_flop", n, sampler, seed)?;
                 est.push(r.rows.iter().map(|row| (row.s1, row.st)).collect());
             }
             let d = est[0].len();
