@@ -400,17 +400,11 @@ pub fn morris(
         out: Some(out.clone()),
     };
     let rows = montecarlo::morris(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &outcome))?;
-    let correlations = montecarlo::Model::correlations(&m);
-    if !correlations.is_empty() {
-        let pairs: Vec<String> = correlations
-            .iter()
-            .map(|c| format!("{} ~ {} (ρ = {})", c.a, c.b, c.rho))
-            .collect();
-        eprintln!(
-            "note: the declared rank correlations {} were ignored: Morris moves one parameter at a \
-             time on a grid of independent levels",
-            pairs.join(", ")
-        );
+    if let Some(note) = montecarlo::ignored_correlations_note(
+        &montecarlo::Model::correlations(&m),
+        "Morris moves one parameter at a time on a grid of independent levels",
+    ) {
+        eprintln!("note: {note}");
     }
     let d = rows.len() as u64;
     println!(

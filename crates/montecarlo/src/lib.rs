@@ -56,6 +56,6 @@ pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, 
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
     MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord, SobolOptions,
-    SobolReport, SobolRow, morris, rank_sensitivity, sobol_sensitivity,
+    SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity, sobol_sensitivity,
 };
 pub use series::{Instant, Series, SeriesBuilder, SeriesKey};

@@ -220,6 +220,23 @@ fn eval_point<M: Model + ?Sized>(
     Ok((v, names))
 }
 
+/// The note a sensitivity method that samples its parameters independently
+/// (Sobol, Morris) gives when the model declares rank correlations: which
+/// ones it ignored, and `why`. `None` when none are declared.
+pub fn ignored_correlations_note(correlations: &[RankCorrelation], why: &str) -> Option<String> {
+    if correlations.is_empty() {
+        return None;
+    }
+    let pairs: Vec<String> = correlations
+        .iter()
+        .map(|c| format!("{} ~ {} (ρ = {})", c.a, c.b, c.rho))
+        .collect();
+    Some(format!(
+        "the declared rank correlations {} were ignored: {why}",
+        pairs.join(", ")
+    ))
+}
+
 /// Refuses an outcome that the batch's first run does not report, before
 /// the batch: every run must report the analysed outcome (see
 /// [`require_outcome`]), so a batch whose first run lacks it could only
@@ -721,17 +738,10 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             n.next_power_of_two()
         ));
     }
-    if !correlations.is_empty() {
-        let pairs: Vec<String> = correlations
-            .iter()
-            .map(|c| format!("{} ~ {} (ρ = {})", c.a, c.b, c.rho))
-            .collect();
-        notes.push(format!(
-            "the declared rank correlations {} were ignored: Sobol indices assume independent \
-             inputs, so every parameter was sampled independently",
-            pairs.join(", ")
-        ));
-    }
+    notes.extend(ignored_correlations_note(
+        &correlations,
+        "Sobol indices assume independent inputs, so every parameter was sampled independently",
+    ));
     let runs_evaluated = n * (d as u64 + 2);
     if let Some(dir) = &o.out {
         std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
