@@ -284,3 +284,25 @@ fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// The scenario of a batch: the manifest's `scenario_path` (the model's
+/// source), or for a manifest written before it was recorded, the one
+/// `.ron` argument of its command line; none when that is ambiguous.
+#[test]
+fn the_recorded_scenario_comes_from_the_manifest_or_an_older_command_line() {
+    use montecarlo::replay::recorded_scenario;
+    let dir = tmp("recorded");
+    run_batch(&ToyGrowth::default(), &batch(&dir, 2, Design::Mc), &NoProgress).unwrap();
+    let mut m = Manifest::read(&dir).unwrap().unwrap();
+    // The toy model has no file.
+    assert_eq!(m.scenario_path, None);
+    m.command_line = ["aistack", "batch", "--runs", "2", "s/x.ron", "--out", "o"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(recorded_scenario(&m), Some(PathBuf::from("s/x.ron")));
+    m.command_line.push("y.ron".into());
+    assert_eq!(recorded_scenario(&m), None);
+    m.scenario_path = Some("/abs/z.ron".into());
+    assert_eq!(recorded_scenario(&m), Some(PathBuf::from("/abs/z.ron")));
+    let _ = std::fs::remove_dir_all(dir);
+}
