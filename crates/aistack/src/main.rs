@@ -40,16 +40,29 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one scenario (the embedded default if none is given) and write
-    /// timeseries.csv and summary.json.
+    /// timeseries.csv and summary.json. With --from-batch DIR --run I: run I
+    /// of a batch again, on its own, with the seed and parameter values the
+    /// batch gave it, to trace, explain and plot it.
     Run {
-        /// Scenario file (RON). Default: the embedded china-2025 scenario.
+        /// Scenario file (RON). Default: the embedded china-2025 scenario;
+        /// with --from-batch, the scenario the batch ran (recorded in
+        /// DIR/manifest.json). Its hash must equal the batch's.
         scenario: Option<PathBuf>,
-        /// Output directory. Default: aistack-out/<scenario name>/.
+        /// Output directory. Default: aistack-out/<scenario name>/; with
+        /// --from-batch, aistack-out/<scenario name>-run-<I>/.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of the run's random streams. Default: the scenario's `seed`.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_batch")]
         seed: Option<u64>,
+        /// Replay a run of the batch (or `aistack eval`) in this directory:
+        /// its seed and parameter values come from DIR/manifest.json through
+        /// the batch's own sampler, checked against DIR/runs.csv.
+        #[arg(long, value_name = "DIR", requires = "run")]
+        from_batch: Option<PathBuf>,
+        /// The run to replay: its index in the batch (runs.csv's `run` column, from 0).
+        #[arg(long, value_name = "I", requires = "from_batch")]
+        run: Option<u64>,
         /// Also write the event trace, events.jsonl.
         #[arg(long)]
         trace: bool,
@@ -184,9 +197,14 @@ fn main() -> ExitCode {
             scenario,
             out,
             seed,
+            from_batch,
+            run,
             trace,
             plot,
-        } => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
+        } => match (from_batch, run) {
+            (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, trace, plot),
+            _ => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
+        },
         Command::Validate { scenario } => run_cmd::validate(&scenario),
         Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),

@@ -52,13 +52,109 @@ pub fn run(
             trace,
         },
     )?;
-    let wall = started.elapsed();
+    write_run(&scenario, &output, started.elapsed(), &out, trace, plot, None)
+}
+
+/// `aistack run [SCENARIO] --from-batch DIR --run I [--out OUT] [--trace] [--plot]`:
+/// run I of the batch in DIR again, alone, with the seed and parameter
+/// values the batch gave it ([`montecarlo::plan_replay`]), and write what
+/// `aistack run` writes, so `explain` and `plot` work on it.
+pub fn replay(
+    path: Option<&Path>,
+    dir: &Path,
+    run: u64,
+    out: Option<PathBuf>,
+    trace: bool,
+    plot: bool,
+) -> Result<()> {
+    let plan = montecarlo::plan_replay(dir, run)?;
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = montecarlo::replay::recorded_scenario(&plan.manifest).with_context(|| {
+                format!(
+                    "{}/manifest.json does not say which scenario the batch ran (manifests \
+                     written before aistack recorded `scenario_path`): give it, as in \
+                     `aistack run SCENARIO --from-batch {} --run {run}`",
+                    dir.display(),
+                    dir.display()
+                )
+            })?;
+            if !p.exists() {
+                anyhow::bail!(
+                    "the scenario the batch in {} ran, {} (from its manifest.json), does not exist \
+                     any more: give the scenario file, as in `aistack run SCENARIO --from-batch {} --run {run}`",
+                    dir.display(),
+                    p.display(),
+                    dir.display()
+                );
+            }
+            p
+        }
+    };
+    let scenario = Scenario::load(&path)?;
+    plan.check_model(
+        &montecarlo::ScenarioModel::new(scenario.clone()),
+        &path.display().to_string(),
+    )?;
+    if let Some(w) = plan.build_warning(&crate::batch_cmd::this_build()) {
+        eprintln!("warning: {w}");
+    }
+    let out =
+        out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-run-{run}", scenario.name())));
+    let started = std::time::Instant::now();
+    let output = stack::run(
+        &scenario,
+        &RunOptions {
+            seed: Some(plan.seed),
+            param_values: Some(plan.values()),
+            trace,
+        },
+    )?;
+    write_run(
+        &scenario,
+        &output,
+        started.elapsed(),
+        &out,
+        trace,
+        plot,
+        Some(&plan),
+    )?;
+    let differences = plan.outcome_differences(&output.scalars);
+    if !differences.is_empty() {
+        eprintln!(
+            "warning: the replay's outcomes differ from the batch's record of run {run} ({}): {}",
+            plan.checked_against
+                .first()
+                .map_or("its run file", String::as_str),
+            differences.join("; ")
+        );
+    }
+    Ok(())
+}
+
+/// Writes a run's directory (timeseries.csv, summary.json, events.jsonl
+/// with `trace`, charts with `plot`) through a staged directory, then prints
+/// its summary. A replay writes its batch run index in the `run` column and
+/// records its origin in summary.json (`replayed_from`).
+fn write_run(
+    scenario: &Scenario,
+    output: &stack::RunOutput,
+    wall: std::time::Duration,
+    out: &Path,
+    trace: bool,
+    plot: bool,
+    replay: Option<&montecarlo::ReplayPlan>,
+) -> Result<()> {
     // Write beside the target; replace it only when everything is written.
-    let staged = StagedDir::new(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    let staged = StagedDir::new(out).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = staged.create("timeseries.csv")?;
-    write_timeseries(&mut w, 0, &output.series, true)?;
+    write_timeseries(&mut w, replay.map_or(0, |p| p.run), &output.series, true)?;
     w.flush()?;
-    let summary = stack::report::summary_json(&scenario, &output);
+    let mut summary = stack::report::summary_json(scenario, output);
+    if let (Some(plan), Some(map)) = (replay, summary.as_object_mut()) {
+        map.insert("replayed_from".into(), plan.record());
+    }
     let mut w = staged.create("summary.json")?;
     serde_json::to_writer_pretty(&mut w, &summary)?;
     writeln!(w)?;
@@ -78,7 +174,10 @@ pub fn run(
             println!("chart: {}", f.display());
         }
     }
-    print!("{}", stack::report::summary_text(&scenario, &output));
+    if let Some(plan) = replay {
+        println!("{}", plan.describe());
+    }
+    print!("{}", stack::report::summary_text(scenario, output));
     println!(
         "\n{} events in {:.2} s. Wrote {}/timeseries.csv and summary.json{}.",
         output.events,

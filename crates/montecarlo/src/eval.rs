@@ -260,6 +260,7 @@ fn write_manifest<M: Model + ?Sized>(
         montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
         build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
+        scenario_path: model.source(),
         master_seed: o.master_seed,
         design: Design::External,
         runs,

@@ -13,6 +13,7 @@
 //! | `sensitivity` | [`sobol_sensitivity`] (+ [`rank_sensitivity`], [`morris`]) |
 //! | `eval` | [`eval_design`] |
 //! | `plot` | [`plot_batch`] |
+//! | `run --from-batch DIR --run I` | [`plan_replay`] (the CLI then runs the scenario once) |
 //!
 //! **Invariant:** run `i`'s seed and parameters are a pure function of
 //! (master seed, design, N, i), and every output is rebuilt from the per-run
@@ -34,6 +35,7 @@ pub mod outputs;
 #[cfg(feature = "parquet")]
 pub mod parquet_out;
 pub mod qmc;
+pub mod replay;
 pub mod runner;
 pub mod scenario_model;
 pub mod sensitivity;
@@ -52,6 +54,7 @@ pub use eval::{EvalOptions, eval_design};
 pub use manifest::{Build, Manifest, Shard, check_build};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, RunsTable};
+pub use replay::{ReplayPlan, plan_replay};
 pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{

@@ -169,6 +169,12 @@ pub struct Manifest {
     pub build: Build,
     /// [`identity_hash`] of the model (scenario text with its bases).
     pub scenario_hash: String,
+    /// The scenario file the batch ran ([`crate::Model::source`], absolute
+    /// when it could be resolved; informational, not checked on resume):
+    /// the default scenario of `aistack run --from-batch`. `None` for a model
+    /// without a file and in manifests written before it was recorded.
+    #[serde(default)]
+    pub scenario_path: Option<String>,
     /// Master seed.
     pub master_seed: u64,
     /// Sampling design.

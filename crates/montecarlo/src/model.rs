@@ -102,4 +102,11 @@ pub trait Model: Sync {
     /// Bytes identifying the model (the scenario text with its bases), hashed
     /// into the manifest and checked on resume and merge.
     fn identity(&self) -> Vec<u8>;
+
+    /// Where the model was read from (a scenario file's path), recorded in the
+    /// manifest as `scenario_path` so that `aistack run --from-batch` can find
+    /// it again; `None` (the default) for a model that has no file.
+    fn source(&self) -> Option<String> {
+        None
+    }
 }

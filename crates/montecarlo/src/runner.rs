@@ -135,6 +135,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
         build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
+        scenario_path: model.source(),
         master_seed: o.master_seed,
         design: o.design,
         runs: o.runs,

@@ -106,6 +106,14 @@ impl Model for ScenarioModel {
             .map_err(|e| ModelError(e.to_string()))
     }
 
+    /// The scenario file's absolute path (as given if it cannot be resolved),
+    /// so a replay finds it from any working directory.
+    fn source(&self) -> Option<String> {
+        let file = self.scenario.files.first()?.path.clone();
+        let path = std::fs::canonicalize(&file).unwrap_or(file);
+        Some(path.display().to_string())
+    }
+
     fn identity(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for f in &self.scenario.files {
