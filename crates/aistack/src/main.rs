@@ -44,7 +44,8 @@ enum Command {
     Run {
         /// Scenario file (RON). Default: the embedded china-2025 scenario.
         scenario: Option<PathBuf>,
-        /// Output directory. Default: aistack-out/<scenario name>/.
+        /// Output directory, replaced whole by the run's files (refused if it
+        /// holds files a run did not write). Default: aistack-out/<scenario name>/.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of the run's random streams. Default: the scenario's `seed`.
