@@ -10,6 +10,11 @@ use montecarlo::{
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+/// aistack's categorical outcomes (binding input, what bound a year's
+/// largest run): summarised, compared and plotted by shares of runs.
+const CATEGORIES: Option<montecarlo::Categories> =
+    Some(montecarlo::Categories(stack::report::outcome_categories));
+
 /// A progress bar on standard error: runs done, runs per second, time left.
 /// indicatif draws nothing when standard error is not a terminal.
 pub struct Bar(Mutex<Option<ProgressBar>>);
@@ -51,6 +56,19 @@ impl Progress for Bar {
 
 fn model(scenario: &Path) -> Result<ScenarioModel> {
     Ok(ScenarioModel::new(stack::Scenario::load(scenario)?))
+}
+
+/// Refuses a variance-based or elementary-effects analysis of a category:
+/// its code's variance depends on how the categories happen to be numbered.
+fn quantity_outcome(outcome: &str) -> Result<()> {
+    match stack::report::outcome_categories(outcome) {
+        Some(codes) => anyhow::bail!(
+            "--outcome `{outcome}` is a category ({}), not a quantity: its code has no variance \
+             to decompose. `aistack plot` of a batch shows its shares of runs; choose a quantity",
+            codes.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+        ),
+        None => Ok(()),
+    }
 }
 
 fn command_line() -> Vec<String> {
@@ -135,6 +153,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         .or(a.out.clone())
         .unwrap_or_else(|| default_out(&format!("{}-batch", m.scenario().name())));
     let mut o = BatchOptions::new(&out, a.runs, a.seed);
+    o.output.categories = CATEGORIES;
     o.threads = a.threads;
     o.design = a
         .design
@@ -235,6 +254,7 @@ pub fn merge(
             keep_timeseries,
             parquet,
             memory_budget_bytes: budget_bytes(memory_budget_mib)?,
+            categories: CATEGORIES,
             ..OutputOptions::default()
         },
         command_line: command_line(),
@@ -259,6 +279,7 @@ pub fn compare(
     let out =
         out.unwrap_or_else(|| default_out(&format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name())));
     let mut batch = BatchOptions::new(&out, runs, seed);
+    batch.output.categories = CATEGORIES;
     batch.threads = threads;
     batch.command_line = command_line();
     batch.build = this_build();
@@ -316,6 +337,7 @@ pub fn sensitivity(
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    quantity_outcome(&outcome)?;
     let sampler = sampler
         .parse::<montecarlo::SaltelliSampler>()
         .map_err(|e| anyhow::anyhow!("--sampler: {e}"))?;
@@ -389,6 +411,7 @@ pub fn morris(
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    quantity_outcome(&outcome)?;
     let m = model(scenario)?;
     let out = out.unwrap_or_else(|| default_out(&format!("{}-morris", m.scenario().name())));
     let o = montecarlo::MorrisOptions {
@@ -450,7 +473,10 @@ pub fn eval(
         out: out.clone(),
         master_seed: seed,
         threads,
-        output: OutputOptions::default(),
+        output: OutputOptions {
+            categories: CATEGORIES,
+            ..OutputOptions::default()
+        },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         build: this_build(),
         command_line: command_line(),
@@ -469,6 +495,7 @@ pub fn plot_batch(dir: &Path) -> Result<()> {
     let r = montecarlo::plot_batch(&montecarlo::PlotOptions {
         dir: dir.to_path_buf(),
         out: None,
+        categories: CATEGORIES,
         max_fan_charts: 12,
     })?;
     for f in &r.files {

@@ -2,7 +2,9 @@
 //! both read what `aistack run` wrote (`timeseries.csv`, `summary.json`).
 
 use anyhow::{Context, Result, bail};
-use montecarlo::charts::{LineSeries, Marker, TimelineEvent, line_chart, timeline_chart};
+use montecarlo::charts::{
+    LineSeries, Marker, TimelineEvent, line_chart, line_chart_with_dots, timeline_chart,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -188,6 +190,9 @@ fn average_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// The charts [`plot_run`] writes into a run's directory.
+pub const RUN_CHARTS: [&str; 4] = ["power.svg", "ai-power.svg", "accelerators.svg", "releases.svg"];
+
 /// Single-run charts in `DIR`: power supply vs demand with shortfalls
 /// marked, accelerator output by binding input, and training-run sizes and
 /// release dates on a timeline. Returns the files written.
@@ -209,7 +214,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
             label: String::new(),
         })
         .collect();
-    let path = dir.join("power.svg");
+    let path = dir.join(RUN_CHARTS[0]);
     line_chart(
         &path,
         "Power: demand vs served (shaded: periods with unserved energy)",
@@ -230,7 +235,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     written.push(path);
 
     // 1b. AI loads: what the datacenters drew, and what the grid cut from AI loads.
-    let path = dir.join("ai-power.svg");
+    let path = dir.join(RUN_CHARTS[1]);
     line_chart(
         &path,
         "AI datacenter power (shaded: periods with unserved energy anywhere)",
@@ -250,36 +255,43 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     )?;
     written.push(path);
 
-    // 2. Accelerators: monthly output, one series per binding input.
+    // 2. Accelerators: monthly output as a line, each month's binding input
+    // as a dot on it (a line per input would join its months across gaps).
     let out = series.get("fab.accelerators_out");
     let binding = series.get("fab.binding_input");
-    let mut lines: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    let mut bound: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
     for (i, &(t, n)) in out.iter().enumerate() {
         let code = binding.get(i).map_or(0.0, |b| b.1);
-        lines
+        bound
             .entry(stack::report::binding_input_name(code))
             .or_default()
             .push((t, n));
     }
-    let imports: Vec<(f64, f64)> = series.get("fab.imports").to_vec();
-    let mut chart_lines: Vec<LineSeries> = lines
+    let chart_lines = vec![
+        LineSeries {
+            label: "built [chips/month]".into(),
+            points: out.to_vec(),
+        },
+        LineSeries {
+            label: "imported [chips/month]".into(),
+            points: series.get("fab.imports").to_vec(),
+        },
+    ];
+    let dots: Vec<LineSeries> = bound
         .into_iter()
         .map(|(k, points)| LineSeries {
-            label: format!("built, bound by {k} [chips/month]"),
+            label: format!("month's output bound by {k}"),
             points,
         })
         .collect();
-    chart_lines.push(LineSeries {
-        label: "imported [chips/month]".into(),
-        points: imports,
-    });
-    let path = dir.join("accelerators.svg");
-    line_chart(
+    let path = dir.join(RUN_CHARTS[2]);
+    line_chart_with_dots(
         &path,
         "Accelerators finished per month, by binding input",
         "year",
         "accelerators per month",
         &chart_lines,
+        &dots,
         &[],
     )?;
     written.push(path);
@@ -308,7 +320,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
             })
         })
         .collect();
-    let path = dir.join("releases.svg");
+    let path = dir.join(RUN_CHARTS[3]);
     timeline_chart(
         &path,
         "Model releases: training compute by lab",

@@ -48,8 +48,9 @@ enum Command {
         /// with --from-batch, the scenario the batch ran (recorded in
         /// DIR/manifest.json). Its hash must equal the batch's.
         scenario: Option<PathBuf>,
-        /// Output directory. Default: aistack-out/<scenario name>/; with
-        /// --from-batch, aistack-out/<scenario name>-run-<I>/.
+        /// Output directory, replaced whole by the run's files (refused if it
+        /// holds files a run did not write). Default: aistack-out/<scenario
+        /// name>/; with --from-batch, aistack-out/<scenario name>-run-<I>/.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of the run's random streams. Default: the scenario's `seed`.

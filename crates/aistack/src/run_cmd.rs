@@ -33,6 +33,18 @@ pub fn validate(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Every file `aistack run` (and `aistack plot` of its directory) writes
+/// there: the only files a re-run may replace.
+pub const RUN_FILES: [&str; 7] = [
+    "timeseries.csv",
+    "summary.json",
+    "events.jsonl",
+    crate::explain_cmd::RUN_CHARTS[0],
+    crate::explain_cmd::RUN_CHARTS[1],
+    crate::explain_cmd::RUN_CHARTS[2],
+    crate::explain_cmd::RUN_CHARTS[3],
+];
+
 /// `aistack run [FILE] [--out DIR] [--seed N] [--trace]`.
 pub fn run(
     path: Option<&Path>,
@@ -43,6 +55,9 @@ pub fn run(
 ) -> Result<()> {
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
+    // Refused before the run, not after it: the output replaces `out` whole.
+    stack::output::check_replaceable(&out, &RUN_FILES)
+        .with_context(|| format!("cannot write the run's output to {}", out.display()))?;
     let started = std::time::Instant::now();
     let output = stack::run(
         &scenario,
@@ -102,6 +117,8 @@ pub fn replay(
     }
     let out =
         out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-run-{run}", scenario.name())));
+    stack::output::check_replaceable(&out, &RUN_FILES)
+        .with_context(|| format!("cannot write the run's output to {}", out.display()))?;
     let started = std::time::Instant::now();
     let output = stack::run(
         &scenario,
@@ -147,7 +164,8 @@ fn write_run(
     replay: Option<&montecarlo::ReplayPlan>,
 ) -> Result<()> {
     // Write beside the target; replace it only when everything is written.
-    let staged = StagedDir::new(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let staged =
+        StagedDir::new(out, &RUN_FILES).with_context(|| format!("cannot create {}", out.display()))?;
     let mut w = staged.create("timeseries.csv")?;
     write_timeseries(&mut w, replay.map_or(0, |p| p.run), &output.series, true)?;
     w.flush()?;

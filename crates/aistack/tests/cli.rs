@@ -44,6 +44,42 @@ fn run_writes_timeseries_and_summary_with_the_exact_header() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// `--out` at a folder of the user's (here: the scenario's own folder, with
+/// notes and data) is refused before the run and deletes nothing; a re-run
+/// with charts into its own output directory replaces it.
+#[test]
+fn run_never_replaces_a_directory_holding_the_users_files() {
+    let proj = tmp("proj");
+    std::fs::create_dir_all(proj.join("data")).unwrap();
+    std::fs::copy(example("minimal.ron"), proj.join("minimal.ron")).unwrap();
+    std::fs::write(proj.join("paper.md"), "draft").unwrap();
+    let scenario = proj.join("minimal.ron");
+    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", proj.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("data/, minimal.ron, paper.md") && err.contains("--out"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(proj.join("paper.md")).unwrap(), "draft");
+    assert!(scenario.exists() && proj.join("data").is_dir());
+    assert!(!proj.join("summary.json").exists());
+
+    let out = proj.join("out");
+    for _ in 0..2 {
+        let o = aistack(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--plot",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    assert!(out.join("accelerators.svg").exists());
+    let _ = std::fs::remove_dir_all(&proj);
+}
+
 #[test]
 fn same_seed_same_bytes_and_another_seed_differs() {
     let (a, b, c) = (tmp("seed-a"), tmp("seed-b"), tmp("seed-c"));
@@ -681,4 +717,29 @@ fn sensitivity_refuses_the_other_methods_options_and_morris_notes_ignored_correl
     );
     let _ = std::fs::remove_dir_all(out);
     let _ = std::fs::remove_file(correlated);
+}
+
+/// A category's code has no variance worth decomposing: `sensitivity`
+/// refuses it as its outcome, before running anything.
+#[test]
+fn sensitivity_refuses_a_categorical_outcome() {
+    let out = tmp("sens-category");
+    for (method, size) in [("sobol", "--runs"), ("morris", "--trajectories")] {
+        let o = aistack(&[
+            "sensitivity",
+            &example("minimal.ron"),
+            "--outcome",
+            "training.largest_run_bound_year_2026",
+            "--method",
+            method,
+            size,
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("is a category") && err.contains("chips"), "{err}");
+        assert!(!out.exists());
+    }
 }

@@ -81,6 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some("plot") => {
             let dir = PathBuf::from(args.get(2).ok_or("plot DIR")?);
             let r = plot_batch(&PlotOptions {
+                categories: None,
                 dir,
                 out: None,
                 max_fan_charts: 12,

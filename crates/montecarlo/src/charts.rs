@@ -5,7 +5,7 @@
 //! Axis labels carry units derived from the metric name's suffix
 //! ([`unit_of`]): `energy.unserved_mwh` is plotted in MWh.
 
-use crate::outputs::read_runs_csv;
+use crate::outputs::{Categories, category_shares, is_categorical, read_runs_csv};
 use crate::sensitivity::{RankSensitivityRow, rank_sensitivity, write_rank_sensitivity};
 use crate::stats::Z95;
 use crate::{Manifest, McError, Result};
@@ -112,6 +112,16 @@ fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
         .map_err(|e| e.to_string())
 }
 
+/// Caption font size, px: 26, smaller for a title too long to fit the
+/// chart's width at 26 (sans-serif glyphs average under 0.56 em), never
+/// under 12. A centred caption wider than the chart loses both ends.
+fn caption_px(title: &str) -> u32 {
+    const EM_PER_CHAR: f64 = 0.56;
+    let room = f64::from(CHART_SIZE.0) - 2.0 * 16.0;
+    let chars = title.chars().count().max(1) as f64;
+    ((room / (EM_PER_CHAR * chars)).floor() as u32).clamp(12, 26)
+}
+
 fn fmt_tick(v: f64) -> String {
     let a = v.abs();
     if a < 1e-12 {
@@ -153,11 +163,35 @@ pub fn line_chart(
     series: &[LineSeries],
     markers: &[Marker],
 ) -> Result<()> {
-    let (x0, x1) = finite_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)));
-    let (y0, y1) = finite_range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)));
+    line_chart_with_dots(path, title, x_label, y_label, series, &[], markers)
+}
+
+/// A [`line_chart`] that also marks points with dots, one colour per
+/// [`LineSeries`] of `dots`, unjoined: for a category that holds at some
+/// instants only (the input that bound a month's output), where a line would
+/// join months across the gaps and hide a lone month.
+pub fn line_chart_with_dots(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[LineSeries],
+    dots: &[LineSeries],
+    markers: &[Marker],
+) -> Result<()> {
+    let all = || series.iter().chain(dots).flat_map(|s| s.points.iter());
+    let (x0, x1) = finite_range(all().map(|p| p.0));
+    let (y0, y1) = finite_range(all().map(|p| p.1));
+    // Headroom for the legend in the upper left, so it covers no data.
+    let entries = (series.len() + dots.len()) as f64;
+    let y1 = if entries > 0.0 {
+        y1 + (y1 - y0) * (0.04 + 0.055 * entries)
+    } else {
+        y1
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 26))
+            .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(90)
@@ -200,7 +234,15 @@ pub fn line_chart(
                 .label(s.label.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
         }
-        if !series.is_empty() {
+        for (i, s) in dots.iter().enumerate() {
+            let color = PALETTE[(series.len() + i) % PALETTE.len()];
+            chart
+                .draw_series(s.points.iter().map(|&p| Circle::new(p, 3, color.filled())))
+                .map_err(|e| e.to_string())?
+                .label(s.label.clone())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 4, color.filled()));
+        }
+        if !series.is_empty() || !dots.is_empty() {
             draw_legend(&mut chart)?;
         }
         Ok(())
@@ -256,7 +298,7 @@ pub fn timeline_chart(
     };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 26))
+            .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(90)
@@ -325,7 +367,7 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
     let color = PALETTE[0];
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 26))
+            .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(90)
@@ -387,7 +429,7 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
     let top = f64::from(counts.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 26))
+            .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size(70)
@@ -414,18 +456,25 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
 
 /// A tornado diagram: one horizontal bar per label, longest at the top, values in [−1, 1] or any scale.
 pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) -> Result<()> {
+    bar_chart(path, title, x_label, bars, true)
+}
+
+/// Horizontal bars, longest at the top; the x axis symmetric about 0 when
+/// `symmetric` (a tornado), else from 0 (shares).
+fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], symmetric: bool) -> Result<()> {
     let mut bars: Vec<&(String, f64)> = bars.iter().filter(|b| b.1.is_finite()).collect();
     bars.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
     let n = bars.len().max(1);
     let m = bars.iter().map(|b| b.1.abs()).fold(0.0, f64::max).max(1e-12) * 1.1;
+    let lo = if symmetric { -m } else { 0.0 };
     let longest = bars.iter().map(|b| b.0.len()).max().unwrap_or(10) as u32;
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 26))
+            .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size((longest * 8 + 20).clamp(80, 420))
-            .build_cartesian_2d(-m..m, 0.0..n as f64)
+            .build_cartesian_2d(lo..m, 0.0..n as f64)
             .map_err(|e| e.to_string())?;
         let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
         chart
@@ -518,6 +567,9 @@ pub fn fan_chart_selection<'a>(
 pub struct PlotOptions {
     /// The batch directory.
     pub dir: PathBuf,
+    /// Which outcomes are categories (see [`Categories`]): drawn as the
+    /// share of runs in each category, and given no tornado.
+    pub categories: Option<Categories>,
     /// Where to write SVGs (`None`: `DIR/plots/`).
     pub out: Option<PathBuf>,
     /// At most this many fan charts (chosen by [`fan_chart_selection`]).
@@ -618,16 +670,36 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             .flatten()
             .collect();
         let path = out.join(format!("hist-{}.svg", file_stem(name)));
-        histogram(
-            &path,
-            &format!("{name} ({} runs)", vals.len()),
-            &axis_label(name),
-            &vals,
-            30,
-        )?;
+        match o.categories.and_then(|c| c.of(name)) {
+            Some(codes) => {
+                let bars: Vec<(String, f64)> = category_shares(&vals, codes)
+                    .into_iter()
+                    .map(|(label, share)| (label.to_string(), share))
+                    .collect();
+                bar_chart(
+                    &path,
+                    &format!("{name}: share of runs by category ({} runs)", vals.len()),
+                    "share of runs [0, 1]",
+                    &bars,
+                    false,
+                )?;
+            }
+            None => histogram(
+                &path,
+                &format!("{name} ({} runs)", vals.len()),
+                &axis_label(name),
+                &vals,
+                30,
+            )?,
+        }
         files.push(path);
     }
-    let rows = rank_sensitivity(&table);
+    // A rank correlation with a category's code depends on how the codes
+    // happen to be numbered: categories get no row and no tornado.
+    let rows: Vec<RankSensitivityRow> = rank_sensitivity(&table)
+        .into_iter()
+        .filter(|r| !is_categorical(o.categories, &r.outcome))
+        .collect();
     write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
     let mut notes = Vec::new();
     // With declared correlations, a parameter's Spearman ρ mixes in the
@@ -635,7 +707,11 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     // their sign), so the tornado plots PRCC, each parameter's own effect
     // with the others held fixed, and its title says so.
     let partial = !manifest.correlations.is_empty();
-    for name in &table.outcome_names {
+    for name in table
+        .outcome_names
+        .iter()
+        .filter(|n| !is_categorical(o.categories, n))
+    {
         let of: Vec<&RankSensitivityRow> = rows.iter().filter(|r| &r.outcome == name).collect();
         let bars = tornado_bars(&of, partial);
         let Some(n) = of.first().map(|r| r.n) else {
@@ -706,6 +782,17 @@ mod tests {
             spearman,
             prcc,
         }
+    }
+
+    #[test]
+    fn long_captions_shrink_to_fit_the_chart() {
+        assert_eq!(caption_px("Largest training run"), 26);
+        let (title, _) = tornado_labels("training.largest_run_flop_year_2031", 40, 12, true);
+        let px = caption_px(&title);
+        assert!(px < 26, "{px}");
+        let width = 0.56 * f64::from(px) * title.chars().count() as f64;
+        assert!(width <= f64::from(CHART_SIZE.0) - 32.0, "{width}");
+        assert_eq!(caption_px(&"x".repeat(1000)), 12);
     }
 
     #[test]

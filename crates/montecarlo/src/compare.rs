@@ -7,11 +7,12 @@
 //! half-width (CRN) = t₀.₉₇₅(n − 1)·sd(d)/√n (Student's t, [`t95`]);
 //! half-width (independent) = t₀.₉₇₅(2n − 2)·√((var(a) + var(b))/n), the
 //! interval two independent batches of n runs would give; narrowing =
-//! 1 − CRN/independent. An outcome with fewer than two paired runs has no
+//! 1 − CRN/independent. A difference within [`ROUNDING_REL`] of the larger
+//! value is floating-point rounding and counts as 0. An outcome with fewer than two paired runs has no
 //! interval (NaN, an empty cell in `compare.csv`); a comparison of fewer than
 //! two runs is refused.
 
-use crate::outputs::{RunsTable, num, write_csv};
+use crate::outputs::{Categories, RunsTable, num, write_csv};
 
 /// A number, or an empty cell when it is undefined (NaN).
 fn cell(v: f64) -> String {
@@ -68,8 +69,32 @@ pub struct CompareReport {
     pub differences: Vec<OutcomeDifference>,
 }
 
-/// Paired differences of every outcome common to two runs tables (rows paired by run index).
-pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
+/// Largest relative size of a paired difference that is rounding: the same
+/// sums taken in another order (a policy that adds an entity reorders them)
+/// differ by a few units in the last place, about 1e-16 of the value.
+pub const ROUNDING_REL: f64 = 1e-12;
+
+/// `y − x`, or 0 where it is within [`ROUNDING_REL`] of the larger
+/// magnitude: otherwise a difference of 1e-16 in every paired run has a
+/// standard deviation near 0 and a "significant" interval that excludes 0.
+fn paired_difference(x: f64, y: f64) -> f64 {
+    let d = y - x;
+    if d.abs() <= ROUNDING_REL * x.abs().max(y.abs()) {
+        0.0
+    } else {
+        d
+    }
+}
+
+/// Paired differences of every outcome common to two runs tables (rows
+/// paired by run index). A category (see [`Categories`]) gives one row per
+/// category that occurs, `outcome=name`, over its indicator: the share of
+/// runs in that category under A and B and the paired difference of shares.
+pub fn compare_tables(
+    a: &RunsTable,
+    b: &RunsTable,
+    categories: Option<Categories>,
+) -> Vec<OutcomeDifference> {
     let mut out = Vec::new();
     let b_row: std::collections::HashMap<u64, usize> =
         b.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
@@ -78,7 +103,7 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
             a.outcome(name).unwrap_or_default(),
             b.outcome(name).unwrap_or_default(),
         );
-        let (mut xs, mut ys, mut ds) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut xs, mut ys) = (Vec::new(), Vec::new());
         for (ra, xa) in a.runs.iter().zip(&va) {
             let Some(&rb) = b_row.get(ra) else {
                 continue;
@@ -86,42 +111,63 @@ pub fn compare_tables(a: &RunsTable, b: &RunsTable) -> Vec<OutcomeDifference> {
             if let (Some(x), Some(y)) = (xa, vb[rb]) {
                 xs.push(*x);
                 ys.push(y);
-                ds.push(y - x);
             }
         }
-        // Two passes: differences of whole numbers that cancel give exactly 0.
-        let (wa, wb, wd) = (
-            Welford::two_pass(&xs),
-            Welford::two_pass(&ys),
-            Welford::two_pass(&ds),
-        );
-        let n = wd.count();
-        let hw_crn = wd.half_width_95();
-        let hw_ind = if n < 2 {
-            f64::NAN
-        } else {
-            t95(2 * (n - 1)) * ((wa.sd().powi(2) + wb.sd().powi(2)) / n as f64).sqrt()
-        };
-        out.push(OutcomeDifference {
-            outcome: name.clone(),
-            n,
-            mean_a: wa.mean(),
-            mean_b: wb.mean(),
-            mean_diff: wd.mean(),
-            ci95_low: wd.mean() - hw_crn,
-            ci95_high: wd.mean() + hw_crn,
-            half_width_crn: hw_crn,
-            half_width_independent: hw_ind,
-            narrowing: if hw_ind > 0.0 {
-                1.0 - hw_crn / hw_ind
-            } else if hw_ind == 0.0 {
-                0.0
-            } else {
-                f64::NAN
-            },
-        });
+        match categories.and_then(|c| c.of(name)) {
+            None => out.push(difference(name.clone(), &xs, &ys)),
+            Some(codes) => {
+                for &(code, label) in codes {
+                    let is = |v: &f64| if *v == code as f64 { 1.0 } else { 0.0 };
+                    let (ia, ib): (Vec<f64>, Vec<f64>) =
+                        (xs.iter().map(is).collect(), ys.iter().map(is).collect());
+                    if ia.iter().chain(&ib).any(|&v| v > 0.0) {
+                        out.push(difference(format!("{name}={label}"), &ia, &ib));
+                    }
+                }
+            }
+        }
     }
     out
+}
+
+/// The row of one outcome from its paired values under A and B.
+fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
+    let ds: Vec<f64> = xs
+        .iter()
+        .zip(ys)
+        .map(|(&x, &y)| paired_difference(x, y))
+        .collect();
+    // Two passes: differences of whole numbers that cancel give exactly 0.
+    let (wa, wb, wd) = (
+        Welford::two_pass(xs),
+        Welford::two_pass(ys),
+        Welford::two_pass(&ds),
+    );
+    let n = wd.count();
+    let hw_crn = wd.half_width_95();
+    let hw_ind = if n < 2 {
+        f64::NAN
+    } else {
+        t95(2 * (n - 1)) * ((wa.sd().powi(2) + wb.sd().powi(2)) / n as f64).sqrt()
+    };
+    OutcomeDifference {
+        outcome,
+        n,
+        mean_a: wa.mean(),
+        mean_b: wb.mean(),
+        mean_diff: wd.mean(),
+        ci95_low: wd.mean() - hw_crn,
+        ci95_high: wd.mean() + hw_crn,
+        half_width_crn: hw_crn,
+        half_width_independent: hw_ind,
+        narrowing: if hw_ind > 0.0 {
+            1.0 - hw_crn / hw_ind
+        } else if hw_ind == 0.0 {
+            0.0
+        } else {
+            f64::NAN
+        },
+    }
 }
 
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then writes `out/compare.csv`.
@@ -145,7 +191,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     };
     let ra = run_batch(a, &with_out("a"), progress)?;
     let rb = run_batch(b, &with_out("b"), progress)?;
-    let differences = compare_tables(&ra.table, &rb.table);
+    let differences = compare_tables(&ra.table, &rb.table, opts.batch.output.categories);
     let header = [
         "outcome",
         "n",
@@ -213,11 +259,56 @@ mod tests {
             .enumerate()
             .map(|(i, x)| x + [1.0, -1.0, 0.0, 0.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0][i % 10])
             .collect();
-        let d = &compare_tables(&table(&a), &table(&b))[0];
+        let d = &compare_tables(&table(&a), &table(&b), None)[0];
         assert_eq!(d.n, 100);
         assert_eq!(d.mean_diff, 0.0, "{d:?}");
         assert!(d.ci95_low < 0.0 && d.ci95_high > 0.0);
         // And the mean of B equals its exact value too.
         assert_eq!(d.mean_b, b.iter().sum::<f64>() / 100.0);
+    }
+
+    /// The same value computed in another order (1.37e27 FLOP ± a few units
+    /// in the last place) is no difference: an interval of exactly [0, 0],
+    /// not a "significant" −1.4e11 on 1.37e27. A real difference of one part
+    /// in a billion still counts.
+    #[test]
+    fn rounding_is_no_difference_but_a_tiny_real_one_is() {
+        let a: Vec<f64> = (0..50).map(|i| 1.37e27 * (1.0 + f64::from(i) * 1e-3)).collect();
+        let ulps: Vec<f64> = a.iter().map(|x| f64::from_bits(x.to_bits() - 1)).collect();
+        let d = &compare_tables(&table(&a), &table(&ulps), None)[0];
+        assert_eq!((d.mean_diff, d.ci95_low, d.ci95_high), (0.0, 0.0, 0.0), "{d:?}");
+        let real: Vec<f64> = a.iter().map(|x| x * (1.0 + 1e-9)).collect();
+        let d = &compare_tables(&table(&a), &table(&real), None)[0];
+        assert!(d.ci95_low > 0.0, "{d:?}");
+    }
+
+    fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {
+        (name == "releases").then_some(&[(0, "none"), (1, "power"), (2, "chips")][..])
+    }
+
+    /// A category is compared by the share of runs in each category, paired
+    /// run by run: power-bound in 30 of 100 runs under A and 10 under B is
+    /// −0.2; the mean of the codes (whose difference would be "+0.1") is
+    /// never reported.
+    #[test]
+    fn a_category_is_compared_by_shares_not_by_the_mean_code() {
+        let a: Vec<f64> = (0..100).map(|i| if i < 30 { 1.0 } else { 0.0 }).collect();
+        let b: Vec<f64> = (0..100)
+            .map(|i| match i {
+                0..10 => 1.0,
+                10..30 => 2.0,
+                _ => 0.0,
+            })
+            .collect();
+        let rows = compare_tables(&table(&a), &table(&b), Some(Categories(codes)));
+        let names: Vec<&str> = rows.iter().map(|r| r.outcome.as_str()).collect();
+        assert_eq!(names, ["releases=none", "releases=power", "releases=chips"]);
+        let power = &rows[1];
+        assert_eq!((power.mean_a, power.mean_b), (0.3, 0.1));
+        assert!(
+            (power.mean_diff + 0.2).abs() < 1e-12 && power.ci95_high < 0.0,
+            "{power:?}"
+        );
+        assert_eq!(rows[0].mean_diff, 0.0);
     }
 }

@@ -4,7 +4,7 @@
 //! Both look at runs in run order, never completion order: checkpoint k uses
 //! the first k runs, so the table and the stopping point are deterministic.
 
-use crate::outputs::RunsTable;
+use crate::outputs::{Categories, RunsTable, is_categorical};
 use crate::stats::Welford;
 
 /// One checkpoint of one outcome (a row of `convergence.csv`).
@@ -31,9 +31,13 @@ pub fn rel_half_width(w: &Welford) -> f64 {
 }
 
 /// Checkpoints every `every` values and at the last value, for every outcome of `t`.
-pub fn convergence_rows(t: &RunsTable, every: u64) -> Vec<ConvergenceRow> {
+pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories>) -> Vec<ConvergenceRow> {
     let mut rows = Vec::new();
     for (k, name) in t.outcome_names.iter().enumerate() {
+        // A category's running mean is no estimate of anything.
+        if is_categorical(categories, name) {
+            continue;
+        }
         let mut w = Welford::new();
         let values: Vec<f64> = t
             .outcomes
@@ -58,13 +62,24 @@ pub fn convergence_rows(t: &RunsTable, every: u64) -> Vec<ConvergenceRow> {
 }
 
 /// The stopping rule: true when every watched outcome (every outcome in
-/// `outcomes` when `watch` is empty) has at least two values and a relative
+/// `outcomes` but the categories when `watch` is empty) has at least two values and a relative
 /// 95% half-width ≤ `target`. `outcomes` holds each outcome's values over the
 /// first k runs in run order.
-pub fn stop_reached(outcomes: &[(String, Vec<f64>)], watch: &[String], target: f64) -> bool {
+pub fn stop_reached(
+    outcomes: &[(String, Vec<f64>)],
+    watch: &[String],
+    target: f64,
+    categories: Option<Categories>,
+) -> bool {
     let watched: Vec<&(String, Vec<f64>)> = outcomes
         .iter()
-        .filter(|(n, _)| watch.is_empty() || watch.contains(n))
+        .filter(|(n, _)| {
+            if watch.is_empty() {
+                !is_categorical(categories, n)
+            } else {
+                watch.contains(n)
+            }
+        })
         .collect();
     !watched.is_empty()
         && watched.iter().all(|(_, vals)| {
@@ -92,7 +107,7 @@ mod tests {
     #[test]
     fn checkpoints_use_first_k_runs_and_shrink() {
         let vals: Vec<f64> = (0..250).map(|i| 10.0 + ((i * 7919) % 13) as f64).collect();
-        let rows = convergence_rows(&table(&vals), 100);
+        let rows = convergence_rows(&table(&vals), 100, None);
         assert_eq!(
             rows.iter().map(|r| r.runs).collect::<Vec<_>>(),
             vec![100, 200, 250]
@@ -108,8 +123,8 @@ mod tests {
         let tight: Vec<f64> = (0..100).map(|i| 100.0 + (i % 3) as f64).collect();
         let loose: Vec<f64> = (0..100).map(|i| if i % 2 == 0 { 1.0 } else { 100.0 }).collect();
         let o = vec![("a".to_string(), tight), ("b".to_string(), loose)];
-        assert!(!stop_reached(&o, &[], 0.03));
-        assert!(stop_reached(&o, &["a".into()], 0.03));
-        assert!(!stop_reached(&o, &["a".into()], 0.0001));
+        assert!(!stop_reached(&o, &[], 0.03, None));
+        assert!(stop_reached(&o, &["a".into()], 0.03, None));
+        assert!(!stop_reached(&o, &["a".into()], 0.0001, None));
     }
 }

@@ -34,6 +34,11 @@ pub const DEFAULT_MEMORY_BUDGET_BYTES: u64 = 512 << 20;
 /// How outputs are rebuilt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputOptions {
+    /// Which outcomes are categories (codes, not quantities), and their
+    /// names: `summary.json` gives their shares of runs, not a mean, and
+    /// they are left out of the convergence table and the default
+    /// stopping rule. `None`: every outcome is a quantity.
+    pub categories: Option<Categories>,
     /// Also write `timeseries.csv` (every run's series, long format with `run`).
     pub keep_timeseries: bool,
     /// Bytes of series values bands may hold for exact quantiles; past it they use sketches.
@@ -45,10 +50,62 @@ pub struct OutputOptions {
     pub parquet: bool,
 }
 
+/// Tells the codes and names of an outcome whose values are categories
+/// (which input bound, say), `None` for a quantity: `(code, name)` pairs. A
+/// model crate supplies the function (aistack's is
+/// `stack::report::outcome_categories`).
+#[derive(Clone, Copy, Debug)]
+pub struct Categories(pub fn(&str) -> Option<CategoryCodes>);
+
+/// A category's `(code, name)` pairs.
+pub type CategoryCodes = &'static [(i64, &'static str)];
+
+impl Categories {
+    /// The codes and names of `outcome`, if it is a category.
+    pub fn of(&self, outcome: &str) -> Option<CategoryCodes> {
+        (self.0)(outcome)
+    }
+}
+
+impl PartialEq for Categories {
+    /// The same function (options compare equal when they name the same one).
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.0, other.0)
+    }
+}
+
+/// Whether `categories` calls `outcome` a category.
+pub fn is_categorical(categories: Option<Categories>, outcome: &str) -> bool {
+    categories.is_some_and(|c| c.of(outcome).is_some())
+}
+
+/// Share of runs in each category, in code order, for the categories that
+/// occur; a value that is no listed code is counted as `unknown`.
+pub fn category_shares(values: &[f64], codes: &[(i64, &'static str)]) -> Vec<(&'static str, f64)> {
+    let n = values.len().max(1) as f64;
+    let mut counts = vec![0u64; codes.len() + 1];
+    for &v in values {
+        let i = codes
+            .iter()
+            .position(|(c, _)| *c as f64 == v)
+            .unwrap_or(codes.len());
+        counts[i] += 1;
+    }
+    codes
+        .iter()
+        .map(|(_, name)| *name)
+        .chain(std::iter::once("unknown"))
+        .zip(counts)
+        .filter(|(_, k)| *k > 0)
+        .map(|(name, k)| (name, k as f64 / n))
+        .collect()
+}
+
 impl Default for OutputOptions {
     /// No time series; 512 MiB for exact bands; 2048-bin sketches.
     fn default() -> Self {
         OutputOptions {
+            categories: None,
             keep_timeseries: false,
             memory_budget_bytes: DEFAULT_MEMORY_BUDGET_BYTES,
             sketch_bins: 2048,
@@ -521,8 +578,8 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         .collect();
     write_runs_csv(&dir.join("runs.csv"), &table)?;
     write_bands(&dir.join("bands.csv"), &bands)?;
-    write_summary(&dir.join("summary.json"), &table)?;
-    let conv = convergence_rows(&table, 100);
+    write_summary(&dir.join("summary.json"), &table, opts.categories)?;
+    let conv = convergence_rows(&table, 100, opts.categories);
     write_csv(
         &dir.join("convergence.csv"),
         &["outcome", "runs", "mean", "half_width_95", "rel_half_width"].map(String::from),
@@ -621,10 +678,22 @@ fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
 struct SummaryFile<'a> {
     runs: usize,
     quantile_definition: &'a str,
-    outcomes: BTreeMap<&'a str, OutcomeSummary>,
+    outcomes: BTreeMap<&'a str, SummaryEntry>,
 }
 
-fn write_summary(path: &Path, t: &RunsTable) -> Result<()> {
+/// A quantity's statistics, or a category's shares of runs.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum SummaryEntry {
+    Quantity(OutcomeSummary),
+    Category {
+        n: u64,
+        /// Share of the `n` runs in each category that occurs, by name.
+        shares: BTreeMap<&'static str, f64>,
+    },
+}
+
+fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>) -> Result<()> {
     let outcomes = t
         .outcome_names
         .iter()
@@ -635,7 +704,14 @@ fn write_summary(path: &Path, t: &RunsTable) -> Result<()> {
                 .into_iter()
                 .flatten()
                 .collect();
-            (name.as_str(), OutcomeSummary::of(&vals))
+            let entry = match categories.and_then(|c| c.of(name)) {
+                Some(codes) => SummaryEntry::Category {
+                    n: vals.len() as u64,
+                    shares: category_shares(&vals, codes).into_iter().collect(),
+                },
+                None => SummaryEntry::Quantity(OutcomeSummary::of(&vals)),
+            };
+            (name.as_str(), entry)
         })
         .collect();
     let s = SummaryFile {

@@ -227,6 +227,16 @@ pub fn run_batch<M: Model + ?Sized>(
                 .into(),
         ));
     }
+    if let Some(c) = opts
+        .stop_outcomes
+        .iter()
+        .find(|o| crate::outputs::is_categorical(opts.output.categories, o))
+    {
+        return Err(McError::Invalid(format!(
+            "--stop-outcome `{c}` is a category (a code per run), which has no mean to converge; \
+             watch a quantity"
+        )));
+    }
     let params = model.parameters();
     let sampler = Sampler::new(
         &params,
@@ -296,7 +306,9 @@ pub fn run_batch<M: Model + ?Sized>(
                 if start == 0 {
                     check_stop_outcomes(&opts.stop_outcomes, &outcomes, end, dir)?;
                 }
-                if end < opts.runs && stop_reached(&outcomes, &opts.stop_outcomes, target) {
+                if end < opts.runs
+                    && stop_reached(&outcomes, &opts.stop_outcomes, target, opts.output.categories)
+                {
                     stopped_at = Some(end);
                     break;
                 }

@@ -13,6 +13,7 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
     o.durable = false;
     run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
     let r = plot_batch(&PlotOptions {
+        categories: None,
         dir: dir.clone(),
         out: None,
         max_fan_charts: 10,
@@ -125,6 +126,7 @@ fn no_tornado_from_too_few_runs() {
         o.durable = false;
         run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
         let r = plot_batch(&PlotOptions {
+            categories: None,
             dir: dir.clone(),
             out: None,
             max_fan_charts: 10,
@@ -150,4 +152,35 @@ fn no_tornado_from_too_few_runs() {
         assert!(dir.join("sensitivity.csv").exists());
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+#[test]
+fn dots_mark_every_point_of_a_category_even_a_lone_one() {
+    let dir = std::env::temp_dir().join(format!("mc-dots-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out: Vec<(f64, f64)> = (0..12).map(|m| (f64::from(m) / 12.0, 1000.0)).collect();
+    let lines = [LineSeries {
+        label: "built".into(),
+        points: out.clone(),
+    }];
+    // Eleven months bound by wafers, one (the highest point) by packaging.
+    let mut wafers = out.clone();
+    let lone = wafers.remove(5);
+    let dots = [
+        LineSeries {
+            label: "bound by wafers".into(),
+            points: wafers,
+        },
+        LineSeries {
+            label: "bound by packaging".into(),
+            points: vec![(lone.0, 23_000.0)],
+        },
+    ];
+    let p = dir.join("dots.svg");
+    montecarlo::charts::line_chart_with_dots(&p, "Output", "year", "chips", &lines, &dots, &[]).unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    // One dot per point plus one legend dot per category.
+    assert_eq!(svg.matches("<circle").count(), 12 + 2, "{svg}");
+    assert!(svg.contains("bound by packaging") && svg.contains("bound by wafers"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -276,15 +276,70 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
 
 /// An output directory written beside its final place and moved there only
 /// when complete: a failed run never leaves a mix of old and new files.
+///
+/// Replacing the target replaces the whole directory, so a target that
+/// holds anything the writer does not own (its `owned` file names) is
+/// refused: `--out` pointed at a project folder must not delete the folder.
 #[derive(Debug)]
 pub struct StagedDir {
     staging: PathBuf,
     target: PathBuf,
+    owned: Vec<String>,
+}
+
+/// Checks that `target` is absent, or a directory holding only files named
+/// in `owned` (and their `.tmp` leftovers): what replacing it may delete.
+/// The error names the first entries it would have deleted.
+pub fn check_replaceable(target: &Path, owned: &[&str]) -> io::Result<()> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if !meta.is_dir() {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("{} exists and is not a directory", target.display()),
+        ));
+    }
+    let mut foreign = Vec::new();
+    for entry in fs::read_dir(target)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_dir = entry.file_type()?.is_dir();
+        let base = name.strip_suffix(".tmp").unwrap_or(&name);
+        if is_dir || !owned.contains(&base) {
+            foreign.push(if is_dir { format!("{name}/") } else { name });
+        }
+    }
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    foreign.sort();
+    let more = foreign.len().saturating_sub(5);
+    foreign.truncate(5);
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!(
+            "{} holds files this command did not write ({}{}); it replaces the whole \
+             directory, so nothing was written: choose another --out, or empty that directory",
+            target.display(),
+            foreign.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ),
+    ))
 }
 
 impl StagedDir {
     /// Starts writing a new version of `target` in a sibling directory.
-    pub fn new(target: &Path) -> io::Result<StagedDir> {
+    /// Refused (see [`check_replaceable`]) when `target` holds anything but
+    /// files named in `owned`, which replacing it would delete.
+    pub fn new(target: &Path, owned: &[&str]) -> io::Result<StagedDir> {
+        check_replaceable(target, owned)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
@@ -301,6 +356,7 @@ impl StagedDir {
         Ok(StagedDir {
             staging,
             target: target.to_path_buf(),
+            owned: owned.iter().map(|s| s.to_string()).collect(),
         })
     }
 
@@ -318,6 +374,9 @@ impl StagedDir {
     /// aside first and removed only after the new one is in place.
     pub fn commit(self) -> io::Result<PathBuf> {
         let target = self.target.clone();
+        // Checked again: something may have been put there while it ran.
+        let owned: Vec<&str> = self.owned.iter().map(String::as_str).collect();
+        check_replaceable(&target, &owned)?;
         let old = target.with_file_name(format!(
             ".{}.old-{}",
             target
@@ -448,14 +507,15 @@ mod tests {
         let target = root.join("out");
         fs::create_dir_all(&target).unwrap();
         fs::write(target.join("old.txt"), "old").unwrap();
+        const OWNED: &[&str] = &["old.txt", "new.txt"];
         {
-            let s = StagedDir::new(&target).unwrap();
+            let s = StagedDir::new(&target, OWNED).unwrap();
             fs::write(s.path().join("new.txt"), "new").unwrap();
             // dropped without commit: a failed run
         }
         assert!(target.join("old.txt").exists());
         assert!(!target.join("new.txt").exists());
-        let s = StagedDir::new(&target).unwrap();
+        let s = StagedDir::new(&target, OWNED).unwrap();
         fs::write(s.path().join("new.txt"), "new").unwrap();
         s.commit().unwrap();
         assert!(!target.join("old.txt").exists());
@@ -465,6 +525,51 @@ mod tests {
             1,
             "no staging or old dirs left behind"
         );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// `--out` pointed at a folder with the user's own files (a project
+    /// folder, the scenario's own folder) is refused before anything is
+    /// written, and every file in it is kept; so is a plain file, and a
+    /// file put there while the run ran.
+    #[test]
+    fn a_directory_with_files_the_writer_does_not_own_is_never_replaced() {
+        let root = std::env::temp_dir().join(format!("aistack-foreign-{}", std::process::id()));
+        let target = root.join("proj");
+        fs::create_dir_all(target.join("data")).unwrap();
+        fs::write(target.join("paper.md"), "mine").unwrap();
+        fs::write(target.join("summary.json"), "{}").unwrap();
+        const OWNED: &[&str] = &["summary.json", "timeseries.csv"];
+        let e = StagedDir::new(&target, OWNED).unwrap_err().to_string();
+        assert!(
+            e.contains("data/, paper.md") && e.contains("nothing was written"),
+            "{e}"
+        );
+        assert_eq!(fs::read_to_string(target.join("paper.md")).unwrap(), "mine");
+        assert!(target.join("data").is_dir());
+
+        let file = root.join("afile");
+        fs::write(&file, "x").unwrap();
+        let e = StagedDir::new(&file, OWNED).unwrap_err().to_string();
+        assert!(e.contains("not a directory"), "{e}");
+
+        let run = root.join("run");
+        fs::create_dir_all(&run).unwrap();
+        fs::write(run.join("summary.json"), "old").unwrap();
+        fs::write(run.join("timeseries.csv.tmp"), "left by a killed run").unwrap();
+        let s = StagedDir::new(&run, OWNED).unwrap();
+        fs::write(s.path().join("summary.json"), "new").unwrap();
+        fs::write(run.join("notes.txt"), "written meanwhile").unwrap();
+        assert!(s.commit().is_err());
+        assert_eq!(
+            fs::read_to_string(run.join("notes.txt")).unwrap(),
+            "written meanwhile"
+        );
+        fs::remove_file(run.join("notes.txt")).unwrap();
+        let s = StagedDir::new(&run, OWNED).unwrap();
+        fs::write(s.path().join("summary.json"), "new").unwrap();
+        s.commit().unwrap();
+        assert_eq!(fs::read_to_string(run.join("summary.json")).unwrap(), "new");
         fs::remove_dir_all(&root).unwrap();
     }
 }

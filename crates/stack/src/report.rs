@@ -8,28 +8,53 @@ fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
     out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
 }
 
+/// Codes of `training.largest_run_bound_year_*`: what bound the year's
+/// largest training run.
+pub const BOUND_CODES: [(i64, &str); 6] = [
+    (-1, "no run finished"),
+    (0, "none (the lab's own target)"),
+    (1, "power"),
+    (2, "chips"),
+    (3, "budget"),
+    (4, "failures"),
+];
+
+/// Codes of `fab.binding_input_mode`: the supply chain's binding input.
+pub const BINDING_INPUT_CODES: [(i64, &str); 5] = [
+    (0, "none"),
+    (1, "wafers"),
+    (2, "tools"),
+    (3, "HBM"),
+    (4, "packaging"),
+];
+
+fn code_name(codes: &[(i64, &'static str)], code: f64) -> &'static str {
+    codes
+        .iter()
+        .find(|(c, _)| *c as f64 == code)
+        .map_or("unknown", |(_, name)| name)
+}
+
 /// Name of a training bound code (`training.largest_run_bound_year_*`).
 pub fn bound_name(code: f64) -> &'static str {
-    match code as i64 {
-        -1 => "no run finished",
-        0 => "none (the lab's own target)",
-        1 => "power",
-        2 => "chips",
-        3 => "budget",
-        4 => "failures",
-        _ => "unknown",
-    }
+    code_name(&BOUND_CODES, code)
 }
 
 /// Name of a supply-chain binding-input code (`fab.binding_input_mode`).
 pub fn binding_input_name(code: f64) -> &'static str {
-    match code as i64 {
-        0 => "none",
-        1 => "wafers",
-        2 => "tools",
-        3 => "HBM",
-        4 => "packaging",
-        _ => "unknown",
+    code_name(&BINDING_INPUT_CODES, code)
+}
+
+/// The codes and names of a scalar outcome that is a category, not a
+/// quantity (its mean means nothing): `None` for every other outcome.
+/// Batches summarise these by the share of runs in each category.
+pub fn outcome_categories(outcome: &str) -> Option<&'static [(i64, &'static str)]> {
+    if outcome == "fab.binding_input_mode" {
+        Some(&BINDING_INPUT_CODES)
+    } else if outcome.starts_with("training.largest_run_bound_year_") {
+        Some(&BOUND_CODES)
+    } else {
+        None
     }
 }
 

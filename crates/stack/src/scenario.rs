@@ -206,8 +206,8 @@ pub struct VariantData {
     pub description: Option<String>,
     /// Values to set, by path: numbers or paths over dates
     /// (`"labs.deepseek.mfu": 0.35`), and any other field's value written as
-    /// in a scenario (`"grid.curtailment_order": [Households, Industry,
-    /// Datacenters]`, `"ecosystem.spillovers_enabled": false`). A whole
+    /// in a scenario (`"grid.curtailment_order": [Datacenter, Fab,
+    /// Industry, Household]`, `"ecosystem.spillovers": false`). A whole
     /// entity or its `name` cannot be set: use `add` and `remove`. A set
     /// value holds in every run: the base's uncertain parameters at or below
     /// the path are no longer drawn.
