@@ -335,15 +335,13 @@ impl Grid {
                 technology: p.technology,
                 mw: p.mw,
                 start: p.start,
-                lead_time_years: crate::validate::lead_still_to_run(
-                    &p.lead_time_years,
-                    p.years_spent_at_start,
-                )
-                .map_err(|reason| GridError::InvalidConfig {
-                    entity: format!("project `{}`", p.name),
-                    field: "years_spent_at_start",
-                    reason,
-                })?,
+                lead_time_years: p.lead_time_years.still_to_run(p.years_spent_at_start).map_err(
+                    |reason| GridError::InvalidConfig {
+                        entity: format!("project `{}`", p.name),
+                        field: "years_spent_at_start",
+                        reason,
+                    },
+                )?,
                 years_spent: p.years_spent_at_start,
                 cancellation_probability: p.cancellation_probability,
                 cancelled: false,

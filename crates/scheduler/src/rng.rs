@@ -349,6 +349,59 @@ impl Dist {
         }
     }
 
+    /// The distribution of a duration already `spent` long at time zero and
+    /// still running then: `self` conditioned on being longer than `spent`
+    /// (same unit as the values, years for the lead times of construction
+    /// projects, the one use so far: the grid's and the supply chain's).
+    ///
+    /// `self` itself when nothing was spent (`spent ≤ 0`) or when it is
+    /// fixed: a `Const` that has run out ends at time zero. Otherwise a
+    /// `Discrete` keeps only its values above `spent`, a `Truncated` raises
+    /// its `low` to `spent`, and any other distribution is truncated to
+    /// `[spent, f64::MAX]`, drawn by its inverse CDF over `[F(spent), 1]`
+    /// (so any distribution works, and stratified designs stay stratified).
+    /// A draw of the result less `spent` is the time still to run, ≥ 0.
+    ///
+    /// Refused, with a message that states `spent`, the probability beyond
+    /// it and ends "has almost surely completed before the start", when
+    /// less than [`MIN_TRUNCATED_MASS`] of the probability lies beyond
+    /// `spent`: the duration has then almost surely ended before time zero.
+    pub fn still_to_run(&self, spent: f64) -> Result<Dist, DistError> {
+        if spent <= 0.0 || matches!(self, Dist::Const { .. }) {
+            return Ok(self.clone());
+        }
+        let beyond = 1.0 - self.cdf(spent);
+        if beyond.is_nan() || beyond < MIN_TRUNCATED_MASS {
+            return Err(format!(
+                "is {spent:.4} years (construction began that long before the start), and the lead time \
+                 is longer than that with probability {beyond:.3e} (at least {MIN_TRUNCATED_MASS:e} needed): \
+                 the project has almost surely completed before the start"
+            ));
+        }
+        let conditioned = match self {
+            Dist::Discrete { values, weights } => Dist::Discrete {
+                values: values.clone(),
+                weights: values
+                    .iter()
+                    .zip(weights)
+                    .map(|(v, w)| if *v > spent { *w } else { 0.0 })
+                    .collect(),
+            },
+            Dist::Truncated { dist, low, high } => Dist::Truncated {
+                dist: dist.clone(),
+                low: low.max(spent),
+                high: *high,
+            },
+            other => Dist::Truncated {
+                dist: Box::new(other.clone()),
+                low: spent,
+                high: f64::MAX,
+            },
+        };
+        conditioned.validate()?;
+        Ok(conditioned)
+    }
+
     /// The smallest and largest values the distribution can take
     /// (infinite for unbounded tails).
     pub fn support(&self) -> (f64, f64) {

@@ -623,7 +623,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
         ("plants", "repair_time_days") => "repair_days",
         ("plants", "mw") => "retire_mw",
         ("grid_projects", "cancellation_probability") => "cancel_probability",
-        ("grid_projects", "years_spent_at_start") => "start",
+        ("grid_projects" | "fab_projects", "years_spent_at_start") => "start",
         ("fabs", "power_mw_at_full_starts") => "power_mw",
         _ => leaf,
     };

@@ -523,7 +523,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             start: ctx.at(p.start),
             lead_time_years: p.lead_time_years.clone(),
             cancellation_probability: p.cancel_probability.get(),
-            years_spent_at_start: project_years_spent(ctx, p),
+            years_spent_at_start: ctx.project_years_spent(Some(p.start)),
         });
     }
     for p in g.programmes {
@@ -576,15 +576,4 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         });
     }
     Ok(cfg)
-}
-
-/// Years of a project's construction already done at the scenario start (0
-/// for one that starts on or after it). The grid draws the lead time of a
-/// project begun earlier conditioned on outlasting them (it is still being
-/// built at the start, else its capacity would be a plant), and completes it
-/// after what is left; a fixed lead time that has run out completes at the
-/// start.
-fn project_years_spent(ctx: &Ctx, p: &GridProjectData) -> f64 {
-    ctx.before_start(p.start)
-        .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
 }
