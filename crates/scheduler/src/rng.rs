@@ -236,6 +236,25 @@ impl Dist {
         Dist::Const { value }
     }
 
+    /// The distribution's name as scenario files write it (`Const`,
+    /// `Normal`, `LogNormal`, `Uniform`, `Triangular`, `Beta`, `Pert`,
+    /// `Exp`, `Weibull`, `Discrete`, `Truncated`), for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dist::Const { .. } => "Const",
+            Dist::Normal { .. } => "Normal",
+            Dist::LogNormal { .. } => "LogNormal",
+            Dist::Uniform { .. } => "Uniform",
+            Dist::Triangular { .. } => "Triangular",
+            Dist::Beta { .. } => "Beta",
+            Dist::Pert { .. } => "Pert",
+            Dist::Exp { .. } => "Exp",
+            Dist::Weibull { .. } => "Weibull",
+            Dist::Discrete { .. } => "Discrete",
+            Dist::Truncated { .. } => "Truncated",
+        }
+    }
+
     /// Checks every parameter is finite and in range; the message names the
     /// parameter and what was expected.
     pub fn validate(&self) -> Result<(), DistError> {
