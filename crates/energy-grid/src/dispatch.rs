@@ -65,6 +65,11 @@ impl Grid {
                 }),
             "every change of a group's units is synced to its running fraction and due time"
         );
+        // The end of a previous step that spans a month start no sample was
+        // taken at belongs to the period still running.
+        if let Some((_, h)) = self.carry.take() {
+            self.book_period(h);
+        }
         let a = &self.ahead;
         if a.next == a.features.len() {
             self.compute_ahead(now);
@@ -243,7 +248,24 @@ impl Grid {
         } else {
             dt_h
         };
-        self.account(booked_h);
+        self.step_sums();
+        self.book_totals(booked_h);
+        // A step spanning a month start books each month its share by time:
+        // the part before it now, the rest (`carry`) once that month's
+        // period has begun. Steps of an hour or less on the hour never span one.
+        if now.ticks() >= self.next_month_tick {
+            self.next_month_tick = self
+                .calendar
+                .next_month_start(now)
+                .map_or(u64::MAX, SimTime::ticks);
+        }
+        let before_h = self.next_month_tick.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64;
+        if before_h < booked_h {
+            self.book_period(before_h);
+            self.carry = Some((self.next_month_tick, booked_h - before_h));
+        } else {
+            self.book_period(booked_h);
+        }
 
         // 7. Signals for loads whose service changed. Nothing can have
         // changed unless a load's request changed or some region curtailed
@@ -506,28 +528,44 @@ impl Grid {
         r.deficit_mw = 0.0;
     }
 
-    /// Fills each region's balance from the groups and flows, and adds the
-    /// step to the period and run accumulators, for `dt_h` hours (the step,
-    /// or its share inside the horizon).
-    fn account(&mut self, dt_h: f64) {
+    /// Fills each region's balance from the groups and flows: its
+    /// generation, spill and served power in the step.
+    fn step_sums(&mut self) {
         for r in &mut self.regions {
             let (mut generation, mut spill) = (0.0, 0.0);
-            for g in &mut self.hot[r.merit.0..r.merit.1] {
+            for g in &self.hot[r.merit.0..r.merit.1] {
                 generation += g.generation_mw;
                 if g.spills {
                     spill += g.available_mw - g.generation_mw;
                 }
+            }
+            let s = &mut r.step;
+            s.generation_mw += generation;
+            s.spill_mw += spill;
+            s.served_mw = s.demand_mw - s.curtailed_mw;
+        }
+    }
+
+    /// National demand, available and curtailed power in the step, MW.
+    fn national_step(&self) -> (f64, f64, f64) {
+        let (mut demand, mut available, mut curtailed) = (0.0, 0.0, 0.0);
+        for r in &self.regions {
+            demand += r.step.demand_mw;
+            available += r.step.available_mw;
+            curtailed += r.step.curtailed_mw;
+        }
+        (demand, available, curtailed)
+    }
+
+    /// Adds `dt_h` hours of the step (as filled by [`Grid::step_sums`]) to
+    /// the period accumulators the monthly sample reports and resets: the
+    /// step's share in the period (see `carry`).
+    pub(crate) fn book_period(&mut self, dt_h: f64) {
+        for r in &mut self.regions {
+            for g in &mut self.hot[r.merit.0..r.merit.1] {
                 g.period_mwh += g.generation_mw * dt_h;
             }
-            r.step.generation_mw += generation;
-            r.step.spill_mw += spill;
-        }
-        let mut national_demand = 0.0;
-        let mut national_available = 0.0;
-        let mut national_curtailed = 0.0;
-        for r in &mut self.regions {
-            let s = &mut r.step;
-            s.served_mw = s.demand_mw - s.curtailed_mw;
+            let s = &r.step;
             let p = &mut r.period;
             p.demand_mwh += s.demand_mw * dt_h;
             p.served_mwh += s.served_mw * dt_h;
@@ -544,19 +582,26 @@ impl Grid {
                 p.peak_demand_mw = s.demand_mw;
                 p.margin_at_peak = s.available_mw / s.demand_mw - 1.0;
             }
-            national_demand += s.demand_mw;
-            national_available += s.available_mw;
-            national_curtailed += s.curtailed_mw;
-            self.totals.spill_mwh += s.spill_mw * dt_h;
-            self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
-            self.totals.price_hours += s.price_usd_per_mwh * dt_h;
         }
+        let (national_demand, national_available, _) = self.national_step();
         let n = &mut self.national_period;
         n.hours += dt_h;
         if national_demand > n.peak_demand_mw {
             n.peak_demand_mw = national_demand;
             n.margin_at_peak = national_available / national_demand - 1.0;
         }
+    }
+
+    /// Adds the step's `dt_h` hours (the step, or its share inside the
+    /// horizon) to the run's totals.
+    fn book_totals(&mut self, dt_h: f64) {
+        for r in &self.regions {
+            let s = &r.step;
+            self.totals.spill_mwh += s.spill_mw * dt_h;
+            self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
+            self.totals.price_hours += s.price_usd_per_mwh * dt_h;
+        }
+        let (national_demand, _, national_curtailed) = self.national_step();
         let t = &mut self.totals;
         t.demand_mwh += national_demand * dt_h;
         t.unserved_mwh += national_curtailed * dt_h;

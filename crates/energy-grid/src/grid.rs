@@ -43,6 +43,15 @@ pub struct Grid {
     /// (`horizon_end − Δt + 1`, 0 if the horizon is shorter than a step;
     /// `u64::MAX`: none): a step starting there or later books only its share.
     pub(crate) partial_from: u64,
+    /// The first month start after the last dispatch's start (ticks;
+    /// `u64::MAX`: none): a step running past it books its energy pro rata
+    /// by time to the months it spans.
+    pub(crate) next_month_tick: u64,
+    /// Hours of the last step that lie past a month start it spans, not yet
+    /// booked to a period: `(month start tick, hours)`. Booked to the new
+    /// period by the sample at that month start, or, if none is taken
+    /// there, by the next sample or dispatch, whichever comes first.
+    pub(crate) carry: Option<(u64, f64)>,
     /// Step averages of the demand and solar shapes, for dispatch intervals
     /// over an hour (`None`: shapes are sampled at each step's middle).
     pub(crate) step_average: Option<StepAverage>,
@@ -335,15 +344,13 @@ impl Grid {
                 technology: p.technology,
                 mw: p.mw,
                 start: p.start,
-                lead_time_years: crate::validate::lead_still_to_run(
-                    &p.lead_time_years,
-                    p.years_spent_at_start,
-                )
-                .map_err(|reason| GridError::InvalidConfig {
-                    entity: format!("project `{}`", p.name),
-                    field: "years_spent_at_start",
-                    reason,
-                })?,
+                lead_time_years: p.lead_time_years.still_to_run(p.years_spent_at_start).map_err(
+                    |reason| GridError::InvalidConfig {
+                        entity: format!("project `{}`", p.name),
+                        field: "years_spent_at_start",
+                        reason,
+                    },
+                )?,
                 years_spent: p.years_spent_at_start,
                 cancellation_probability: p.cancellation_probability,
                 cancelled: false,
@@ -417,6 +424,8 @@ impl Grid {
             weather,
             solar,
             step_average: StepAverage::new(config.dispatch_interval.secs()),
+            next_month_tick: 0,
+            carry: None,
             horizon_end: config.horizon_end.map_or(u64::MAX, |t| t.ticks()),
             partial_from: config.horizon_end.map_or(u64::MAX, |t| {
                 t.ticks()

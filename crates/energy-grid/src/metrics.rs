@@ -95,7 +95,22 @@ impl Grid {
     /// `energy.peak_reserve_margin` is (available generation + storage
     /// discharge capability) ÷ demand − 1 at the period's demand peak;
     /// `energy.avg_price_usd_per_mwh` is demand-weighted (national: over all regions).
-    pub fn sample_metrics(&mut self, _now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
+    pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
+        // The end of a step spanning a month start: booked after this
+        // period if the sample is at that month start, before it if the
+        // sample is later (none was taken there), kept if it is earlier.
+        let carry_after = match self.carry {
+            Some((at, h)) if now.ticks() > at => {
+                self.carry = None;
+                self.book_period(h);
+                None
+            }
+            Some((at, h)) if now.ticks() == at => {
+                self.carry = None;
+                Some(h)
+            }
+            _ => None,
+        };
         let mut national = Sample::default();
         let mut national_period = self.national_period;
         for (ri, r) in self.regions.iter().enumerate() {
@@ -155,6 +170,9 @@ impl Grid {
             r.period = Period::default();
         }
         self.national_period = Period::default();
+        if let Some(h) = carry_after {
+            self.book_period(h);
+        }
     }
 
     /// Whole-run scalar outcomes: `energy.demand_mwh_total`,
@@ -179,9 +197,18 @@ impl Grid {
         emit("energy.spill_mwh_total", t.spill_mwh);
         let groups = || self.groups.iter().zip(&self.hot);
         // Folded from +0 (`sum` of nothing is −0, printed "-0.0" for a grid without plants).
-        let generation = groups().fold(0.0, |a, (g, h)| a + (g.total_mwh + h.period_mwh));
+        // With the part of a step spanning a month start not yet booked.
+        let carry_h = self.carry.map_or(0.0, |(_, h)| h);
+        let energy = |h: &crate::state::GroupHot| {
+            if carry_h > 0.0 {
+                h.period_mwh + h.generation_mw * carry_h
+            } else {
+                h.period_mwh
+            }
+        };
+        let generation = groups().fold(0.0, |a, (g, h)| a + (g.total_mwh + energy(h)));
         let emissions = groups().fold(0.0, |a, (g, h)| {
-            a + (g.total_mwh + h.period_mwh) * g.emissions_t_per_mwh
+            a + (g.total_mwh + energy(h)) * g.emissions_t_per_mwh
         });
         emit("energy.generation_mwh_total", generation);
         emit("energy.emissions_t_total", emissions);
@@ -191,7 +218,7 @@ impl Grid {
             + self
                 .regions
                 .iter()
-                .map(|r| r.period.price_demand_usd)
+                .map(|r| r.period.price_demand_usd + r.step.price_usd_per_mwh * r.step.demand_mw * carry_h)
                 .sum::<f64>();
         if t.demand_mwh > 0.0 {
             emit("energy.avg_price_usd_per_mwh", price_demand_usd / t.demand_mwh);

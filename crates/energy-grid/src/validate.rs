@@ -153,52 +153,6 @@ fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> 
     Ok(())
 }
 
-/// The lead time a project draws when `spent` years of its construction
-/// were done before time zero: `lead` itself when none were (or when it is
-/// fixed: a `Const` that has run out completes at time zero), else `lead`
-/// conditioned on being longer than `spent` (the project is still being
-/// built at time zero): a `Discrete` keeps only its longer values, any other
-/// distribution is truncated to `[spent, ∞)` and drawn by its inverse CDF.
-/// Refused when less than [`scheduler::rng::MIN_TRUNCATED_MASS`] of the
-/// probability lies beyond `spent`: the project has then almost surely
-/// completed before time zero.
-pub(crate) fn lead_still_to_run(lead: &Dist, spent: f64) -> Result<Dist, String> {
-    if spent <= 0.0 || matches!(lead, Dist::Const { .. }) {
-        return Ok(lead.clone());
-    }
-    let beyond = 1.0 - lead.cdf(spent);
-    if beyond.is_nan() || beyond < scheduler::rng::MIN_TRUNCATED_MASS {
-        return Err(format!(
-            "is {spent:.4} years (construction began that long before the start), and the lead time \
-             is longer than that with probability {beyond:.3e} (at least {:e} needed): the project \
-             has almost surely completed before the start",
-            scheduler::rng::MIN_TRUNCATED_MASS
-        ));
-    }
-    let conditioned = match lead {
-        Dist::Discrete { values, weights } => Dist::Discrete {
-            values: values.clone(),
-            weights: values
-                .iter()
-                .zip(weights)
-                .map(|(v, w)| if *v > spent { *w } else { 0.0 })
-                .collect(),
-        },
-        Dist::Truncated { dist, low, high } => Dist::Truncated {
-            dist: dist.clone(),
-            low: low.max(spent),
-            high: *high,
-        },
-        other => Dist::Truncated {
-            dist: Box::new(other.clone()),
-            low: spent,
-            high: f64::MAX,
-        },
-    };
-    conditioned.validate()?;
-    Ok(conditioned)
-}
-
 /// Checks every point of a time path lies in `[lo, hi]`.
 fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64) -> Result<(), GridError> {
     for &(_, v) in p.points() {
@@ -466,13 +420,13 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         )?;
         check_dist(&e, "lead_time_years", &p.lead_time_years, 0.0, f64::INFINITY)?;
         check_range(&e, "years_spent_at_start", p.years_spent_at_start, 0.0, f64::MAX)?;
-        lead_still_to_run(&p.lead_time_years, p.years_spent_at_start).map_err(|reason| {
-            GridError::InvalidConfig {
+        p.lead_time_years
+            .still_to_run(p.years_spent_at_start)
+            .map_err(|reason| GridError::InvalidConfig {
                 entity: e.clone(),
                 field: "years_spent_at_start",
                 reason,
-            }
-        })?;
+            })?;
     }
     for p in &config.programmes {
         let e = format!("programme `{}`", p.name);

@@ -107,3 +107,57 @@ fn the_last_step_books_only_its_share_inside_the_horizon() {
         );
     }
 }
+
+/// s10 item 4(b): a step spanning a month start books its energy to each
+/// month pro rata by time. At 10 h steps from 2025-01-01 00:00, the step of
+/// 31 January 20:00 runs 4 h in January and 6 h in February; it was booked
+/// whole to January (750 h of demand, not 744). Each month's demand is its
+/// hours times the flat demand, and the months sum to the run total.
+#[test]
+fn a_step_spanning_a_month_start_books_each_month_its_share() {
+    let mut r = flat_region("r", 1_000.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 3_000.0, 40.0));
+    let mut c = config(vec![r]);
+    c.dispatch_interval = Duration::from_hours(10);
+    let (mut grid, mut agenda) = started(c, 1);
+    let demand_mwh = |grid: &mut energy_grid::Grid, at: SimTime| {
+        let mut v = f64::NAN;
+        grid.sample_metrics(at, &mut |metric, entity, value| {
+            if metric == "energy.demand_mwh" && entity == "national" {
+                v = value;
+            }
+        });
+        v
+    };
+    // Months of 2025 from January: hours, and the sample at each month's start.
+    let month_hours = [744u64, 672, 744, 720];
+    let mut start = 0u64;
+    let mut months = Vec::new();
+    for h in month_hours {
+        let end = start + h;
+        // Every event before the month start (as the recorder, whose sample
+        // at a month start comes before a dispatch there).
+        run(
+            &mut grid,
+            &mut agenda,
+            SimTime(hours(end).ticks() - 1),
+            |_, _, _| {},
+        );
+        months.push(demand_mwh(&mut grid, hours(end)));
+        start = end;
+    }
+    for (got, h) in months.iter().zip(month_hours) {
+        assert!((got - 1_000.0 * h as f64).abs() < 1e-6, "{months:?}");
+    }
+    // The run total: every step dispatched so far, whole (ended on a step).
+    let mut total = f64::NAN;
+    grid.summary_scalars(&mut |k, v| {
+        if k == "energy.demand_mwh_total" {
+            total = v;
+        }
+    });
+    // The 288 steps dispatched end at hour 2880, the start of May.
+    let booked: f64 = months.iter().sum();
+    assert!((total - 1_000.0 * 2_880.0).abs() < 1e-6, "total {total}");
+    assert!((booked - total).abs() < 1e-6, "booked {booked}, total {total}");
+}

@@ -36,6 +36,8 @@ struct Project {
     name: String,
     target: ProjectTarget,
     starts_at: Option<SimTime>,
+    /// The configured lead time, conditioned on outlasting
+    /// `years_spent_at_start` ([`Dist::still_to_run`]).
     lead_time_years: Dist,
     /// Years already built at time zero (see [`FabProjectConfig`](crate::FabProjectConfig)).
     years_spent_at_start: f64,
@@ -116,9 +118,10 @@ fn draw_years(
     if !v.is_finite() {
         return Err(bad());
     }
-    // Validation keeps every distribution's values ≥ 0, so only the years
-    // already spent (a project begun before time zero) make this negative:
-    // its completion date has passed, and it completes now.
+    // Validation keeps every distribution's values ≥ 0, and a project begun
+    // before time zero draws a lead time longer than the years already
+    // spent, so only a fixed (`Const`) lead that has run out makes this
+    // negative: its completion date has passed, and it completes now.
     Duration::from_years_f64((v - less_years).max(0.0)).ok_or_else(bad)
 }
 
@@ -168,7 +171,14 @@ impl SupplyChain {
                 name: p.name.clone(),
                 target,
                 starts_at: p.starts_at,
-                lead_time_years: p.lead_time_years.clone(),
+                // Conditioned on outlasting the years spent (validated above).
+                lead_time_years: p.lead_time_years.still_to_run(p.years_spent_at_start).map_err(
+                    |reason| FabError::InvalidField {
+                        entity: format!("project \"{}\"", p.name),
+                        field: "years_spent_at_start".into(),
+                        reason,
+                    },
+                )?,
                 years_spent_at_start: p.years_spent_at_start,
                 rng: streams.stream(&format!("fab/project/{}", p.name)),
                 state: ProjectState::Waiting,
@@ -477,8 +487,9 @@ impl SupplyChain {
                     .ok_or_else(|| bad_id("project", project.index()))?;
                 if p.state == ProjectState::Waiting {
                     let entity = || format!("project \"{}\"", p.name);
-                    // The time still to run: the draw less what was built
-                    // before time zero, nothing once that date has passed.
+                    // The time still to run: the draw (conditioned on
+                    // outlasting the years built before time zero) less
+                    // those years; nothing for a fixed lead that has run out.
                     let lead = draw_years(
                         &mut p.rng,
                         &p.lead_time_years,

@@ -235,9 +235,13 @@ pub struct FabProjectConfig {
     /// refused otherwise, as the grid refuses its project lead times.
     pub lead_time_years: Dist,
     /// Years of construction already spent at time zero, finite and ≥ 0 (a
-    /// project begun before the scenario start; 0 otherwise). The
-    /// time still to run is the drawn lead time minus this, at least zero: a
-    /// project whose drawn completion date has passed completes at once.
+    /// project begun before the scenario start; 0 otherwise). Such a project
+    /// is still being built at time zero, so its lead time is drawn
+    /// conditioned on outlasting these years ([`Dist::still_to_run`], the
+    /// grid's rule) and it completes after the draw less these years; a
+    /// fixed (`Const`) lead time that has run out completes at once. Refused
+    /// when less than 10⁻⁶ of the lead time's probability lies beyond them
+    /// (the project has almost surely completed before the start).
     pub years_spent_at_start: f64,
 }
 

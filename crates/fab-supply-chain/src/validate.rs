@@ -305,6 +305,12 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
         let e = format!("project \"{}\"", p.name);
         dist(&e, "lead_time_years", &p.lead_time_years, 50.0)?;
         range(&e, "years_spent_at_start", p.years_spent_at_start, 0.0, f64::MAX)?;
+        // Begun before time zero, the project is still being built then: its
+        // lead time is drawn conditioned on outlasting the years spent (the
+        // grid's rule, `Dist::still_to_run`), refused if that is near-impossible.
+        p.lead_time_years
+            .still_to_run(p.years_spent_at_start)
+            .map_err(|reason| invalid(&e, "years_spent_at_start", reason))?;
         match &p.kind {
             ProjectKind::NewFab { fab } => {
                 let fi = lookup(&fabs, &e, "kind.fab", "fab", fab)?;

@@ -338,8 +338,9 @@ fn durations_that_can_draw_below_zero_are_refused() {
 }
 
 /// A project begun before time zero completes at its drawn date less the
-/// years already spent, at once if that has passed; the draw is the one an
-/// unshifted run makes (same stream), for any distribution.
+/// years already spent, at once for a fixed lead time that has passed; a
+/// random lead time whose conditioning on outlasting the years spent
+/// changes nothing draws as an unshifted run does (same stream).
 #[test]
 fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
     let project = |lead: Dist, spent: f64| FabProjectConfig {
@@ -372,11 +373,108 @@ fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
     );
     // Over before the start: completes at once.
     assert_eq!(done_at(project(Dist::constant(1.5), 4.0)), SimTime::ZERO);
-    // A log-normal (no shifted form) works too: the same draw, earlier.
-    let lognormal = Dist::LogNormal { mu: 0.5, sigma: 0.3 };
-    let whole = done_at(project(lognormal.clone(), 0.0));
-    let shifted = done_at(project(lognormal, 0.25));
+    // A uniform lead time all of whose values outlast the years spent: the
+    // same draw, a quarter of a year earlier.
+    let uniform = Dist::Uniform { low: 1.0, high: 2.0 };
+    let whole = done_at(project(uniform.clone(), 0.0));
+    let shifted = done_at(project(uniform, 0.25));
     assert_eq!(whole.ticks() - shifted.ticks(), SECS_PER_YEAR / 4);
+}
+
+/// The time from the start to completion of a project begun `spent` years
+/// before it, with lead time `lead`, over `seeds` runs (years).
+fn years_still_to_run(lead: &Dist, spent: f64, seeds: u64) -> Vec<f64> {
+    (0..seeds)
+        .map(|seed| {
+            let mut c = base_config();
+            c.tools.inventory_at_start = 100;
+            c.projects.push(FabProjectConfig {
+                name: "expand-f1".into(),
+                kind: ProjectKind::Expansion {
+                    fab: "f1".into(),
+                    added_wafers_per_month: 1000.0,
+                },
+                starts_at: Some(SimTime::ZERO),
+                lead_time_years: lead.clone(),
+                years_spent_at_start: spent,
+            });
+            let mut run = Run::new(c, seed);
+            let mut buf = Vec::new();
+            while let Some((t, ev)) = run
+                .sched
+                .next_event_until(SimTime(200 * SECS_PER_YEAR))
+                .expect("no budget")
+            {
+                if matches!(ev, FabEvent::ProjectComplete { .. }) {
+                    return t.ticks() as f64 / SECS_PER_YEAR as f64;
+                }
+                run.chain.handle(ev, &mut run.sched, &mut buf).expect("handle");
+                buf.clear();
+            }
+            panic!("seed {seed}: the project never completes")
+        })
+        .collect()
+}
+
+/// s10 item 1: a fab project begun before the start is still being built
+/// then, so its random lead time L is drawn conditioned on L > s (the
+/// grid's rule): no run completes it at the start, and the time still to
+/// run, L − s, has the conditional law. Before, a draw below s completed the
+/// project at the start (a quarter of the uniform draws below, 39 % of the
+/// exponential ones) and the mean time to run was E[(L − s)⁺]: 0.5625 and
+/// 1.21 years instead of 0.75 and 2.
+#[test]
+fn a_project_begun_before_the_start_draws_a_lead_time_that_outlasts_the_years_spent() {
+    const SEEDS: u64 = 400;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    // Uniform on [1, 3], 1.5 years spent: L − s | L > s is uniform on [0, 1.5],
+    // mean 0.75, sd 1.5/√12 = 0.433 (standard error 0.022 over 400 runs).
+    let left = years_still_to_run(&Dist::Uniform { low: 1.0, high: 3.0 }, 1.5, SEEDS);
+    assert!(left.iter().all(|&y| y > 0.0 && y <= 1.5 + 1e-9), "{left:?}");
+    assert!((mean(&left) - 0.75).abs() < 0.09, "mean {}", mean(&left));
+    // Exponential, mean 2 years, 1 spent: memoryless, so L − s | L > s is
+    // again exponential with mean 2 (standard error 0.1 over 400 runs).
+    let left = years_still_to_run(&Dist::Exp { mean: 2.0 }, 1.0, SEEDS);
+    assert!(left.iter().all(|&y| y > 0.0), "{left:?}");
+    assert!((mean(&left) - 2.0).abs() < 0.4, "mean {}", mean(&left));
+    // Half of them below the conditional median, 2 ln 2 = 1.386 years.
+    let below = left.iter().filter(|&&y| y < 2.0 * std::f64::consts::LN_2).count() as f64;
+    assert!((below / SEEDS as f64 - 0.5).abs() < 0.1, "{below}");
+}
+
+/// Refused, like a grid project, when the lead time almost surely ended
+/// before the start, naming the field.
+#[test]
+fn a_project_surely_finished_before_the_start_is_refused() {
+    let mut c = base_config();
+    c.projects.push(FabProjectConfig {
+        name: "expand-f1".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 1000.0,
+        },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::Uniform { low: 2.0, high: 4.5 },
+        years_spent_at_start: 5.0,
+    });
+    match SupplyChain::new(c, &scheduler::RngStreams::new(1, 0)) {
+        Err(FabError::InvalidField {
+            entity,
+            field,
+            reason,
+        }) => {
+            assert_eq!(
+                (entity.as_str(), field.as_str()),
+                ("project \"expand-f1\"", "years_spent_at_start")
+            );
+            assert!(
+                reason.contains("almost surely completed before the start"),
+                "{reason}"
+            );
+        }
+        Err(e) => panic!("wrong error {e}"),
+        Ok(_) => panic!("accepted a project surely finished before the start"),
+    }
 }
 
 #[test]

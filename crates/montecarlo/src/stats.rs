@@ -4,7 +4,7 @@
 //! Every function is deterministic in its input order; callers feed values in
 //! run order so results never depend on thread count or completion order.
 
-use scheduler::rng::ln_gamma;
+use scheduler::rng::incomplete_beta;
 use serde::Serialize;
 
 /// The quantile probabilities reported in `bands.csv` and `summary.json`.
@@ -20,14 +20,15 @@ pub const Z95: f64 = 1.959_963_984_540_054;
 /// [`Z95`] as df → ∞). NaN for `df` = 0, where no interval exists.
 ///
 /// Found by bisection on the t distribution's upper tail, computed from the
-/// regularised incomplete beta function (accurate to ~1e-12).
+/// regularised incomplete beta function ([`scheduler::rng::incomplete_beta`],
+/// relative error below 1e-10 for these arguments).
 pub fn t95(df: u64) -> f64 {
     if df == 0 {
         return f64::NAN;
     }
     let nu = df as f64;
     // Upper tail P(T > t) = I_{ν/(ν+t²)}(ν/2, 1/2) / 2, decreasing in t.
-    let upper = |t: f64| 0.5 * incomplete_beta(nu / (nu + t * t), nu / 2.0, 0.5);
+    let upper = |t: f64| 0.5 * incomplete_beta(nu / 2.0, 0.5, nu / (nu + t * t));
     let (mut lo, mut hi) = (Z95, 13.0);
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
@@ -41,44 +42,6 @@ pub fn t95(df: u64) -> f64 {
         }
     }
     0.5 * (lo + hi)
-}
-
-/// Regularised incomplete beta function I_x(a, b), by its continued
-/// fraction (modified Lentz, Numerical Recipes 3rd ed. §6.4).
-fn incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
-    if x <= 0.0 {
-        return 0.0;
-    }
-    if x >= 1.0 {
-        return 1.0;
-    }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
-    if x > (a + 1.0) / (a + b + 2.0) {
-        return 1.0 - incomplete_beta(1.0 - x, b, a);
-    }
-    let tiny = 1e-300;
-    let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
-    d = if d.abs() < tiny { tiny } else { d };
-    d = 1.0 / d;
-    let mut f = d;
-    for m in 1..500 {
-        let m = f64::from(m);
-        for num in [
-            m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)),
-            -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)),
-        ] {
-            d = 1.0 + num * d;
-            d = if d.abs() < tiny { tiny } else { d };
-            c = 1.0 + num / c;
-            c = if c.abs() < tiny { tiny } else { c };
-            d = 1.0 / d;
-            f *= c * d;
-        }
-        if (c * d - 1.0).abs() < 1e-15 {
-            break;
-        }
-    }
-    front * f / a
 }
 
 /// Running mean and variance by Welford's algorithm (numerically stable, one pass).

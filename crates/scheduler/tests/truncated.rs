@@ -240,3 +240,42 @@ fn bad_truncations_are_refused_with_the_reason() {
     }
     assert_eq!(MIN_TRUNCATED_MASS, 1e-6);
 }
+
+/// `still_to_run` (s10: the one conditioning the grid's and the supply
+/// chain's projects begun before time zero share): the law of a duration
+/// given it outlasts `spent`, checked against closed forms.
+#[test]
+fn still_to_run_conditions_on_outlasting_the_time_spent() {
+    // Uniform on [1, 3] given > 1.5: uniform on [1.5, 3], mean 2.25.
+    let u = Dist::Uniform { low: 1.0, high: 3.0 };
+    let c = u.still_to_run(1.5).expect("conditions");
+    assert!((c.mean() - 2.25).abs() < 1e-3, "{}", c.mean());
+    assert_eq!(c.support(), (1.5, 3.0));
+    // Exponential: memoryless, the mean beyond `spent` is spent + mean.
+    let e = Dist::Exp { mean: 2.0 }.still_to_run(1.0).expect("conditions");
+    assert!(
+        (quantile_mean(&e, 100_000) - 3.0).abs() < 1e-3,
+        "{}",
+        quantile_mean(&e, 100_000)
+    );
+    // Draws all outlast it.
+    let mut rng = RngStreams::new(3, 0).stream("t");
+    assert!((0..10_000).all(|_| e.sample(&mut rng) > 1.0));
+    // A Discrete keeps its longer values; a Truncated raises its low.
+    let d = Dist::Discrete {
+        values: vec![1.0, 2.0, 4.0],
+        weights: vec![1.0, 1.0, 2.0],
+    };
+    assert_eq!(d.still_to_run(1.5).expect("conditions").mean(), (2.0 + 8.0) / 3.0);
+    let t = truncated(normal(5.0, 1.0), 3.0, 8.0)
+        .still_to_run(4.0)
+        .expect("conditions");
+    assert_eq!(t.support(), (4.0, 8.0));
+    // Nothing spent, or a fixed duration: unchanged.
+    assert_eq!(u.still_to_run(0.0), Ok(u.clone()));
+    assert_eq!(Dist::constant(2.0).still_to_run(5.0), Ok(Dist::constant(2.0)));
+    // Near-impossible: refused, naming the probability beyond.
+    let err = u.still_to_run(3.5).expect_err("refused");
+    assert!(err.contains("almost surely completed before the start"), "{err}");
+    assert!(err.contains("0.000e0"), "{err}");
+}

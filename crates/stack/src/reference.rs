@@ -1046,15 +1046,14 @@ in a scenario that started on it:
   (interpolated between the points either side for `linear`, the last
   earlier value for `step`); later points are used as written;
 - a grid or fab project begun earlier completes on its real date (start +
-  lead time); its lead time may be any distribution. A grid project is
+  lead time); its lead time may be any distribution. The project is
   taken to be still under construction at the start (a finished one would
-  be a plant): its lead time is drawn conditioned on outlasting the years
-  already spent (at least 10⁻⁶ of its probability must lie beyond them,
-  else it is refused as surely finished), a fixed one that has run out
-  completes at the start, and a cancelled one is abandoned at a uniform
-  point of what is left, with `cancel_probability` as written. A fab
-  project's draw is not conditioned: each run draws as if the project had
-  begun on its date, and a draw that has run out completes at the start;
+  be a plant or a fab's capacity): its lead time is drawn conditioned on
+  outlasting the years already spent (at least 10⁻⁶ of its probability
+  must lie beyond them, else it is refused as surely finished), a fixed
+  one that has run out completes at the start, and a cancelled grid
+  project is abandoned at a uniform point of what is left, with
+  `cancel_probability` as written;
 - a dated drought runs for the days it has left (none if it is over);
 - a fab's `opens` is accepted only if its ramp is over by the start (it is
   then operating at full capacity); a fab still ramping at the start is

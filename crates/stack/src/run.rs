@@ -277,7 +277,7 @@ impl Scenario {
                     format!(
                         "`{}` is a whole-number field, and {} draws fractions",
                         p.path,
-                        dist_name(&p.dist)
+                        p.dist.name()
                     ),
                 )
                 .hint("draw it from whole numbers: `Discrete(values: [4, 5, 6], weights: [1, 2, 1])`"));
@@ -410,14 +410,6 @@ fn draws_whole_numbers(dist: &Dist) -> bool {
 }
 
 /// A distribution's name as written in a scenario (`Uniform`).
-fn dist_name(dist: &Dist) -> String {
-    format!("{dist:?}")
-        .split([' ', '{', '('])
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -623,7 +615,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
         ("plants", "repair_time_days") => "repair_days",
         ("plants", "mw") => "retire_mw",
         ("grid_projects", "cancellation_probability") => "cancel_probability",
-        ("grid_projects", "years_spent_at_start") => "start",
+        ("grid_projects" | "fab_projects", "years_spent_at_start") => "start",
         ("fabs", "power_mw_at_full_starts") => "power_mw",
         _ => leaf,
     };

@@ -164,13 +164,15 @@ fn a_grid_project_begun_before_the_start_is_still_being_built_then() {
 }
 
 /// A fab project begun before the start completes on its real date for
-/// any lead-time distribution (s8 item 1: the supply chain takes the years
-/// already spent off each draw, so a log-normal, which has no shifted
-/// form, is no longer refused), and the same draw is one year earlier when
-/// the project began one year earlier.
+/// any lead-time distribution (s8 item 1: a log-normal, which has no
+/// shifted form, is not refused), and the same draw is one year earlier
+/// when the project began one year earlier if every value of the lead time
+/// outlasts that year (s10 item 1: the lead time of a project still being
+/// built at the start is drawn conditioned on outlasting the years spent,
+/// which leaves such a lead time as it is).
 #[test]
 fn a_fab_project_begun_before_the_start_takes_any_lead_time() {
-    let fab = |start: &str| {
+    let fab = |start: &str, lead: &str| {
         scenario(
             3.0,
             "",
@@ -180,7 +182,7 @@ fn a_fab_project_begun_before_the_start_takes_any_lead_time() {
                     products: [(design: "h100", share: 1.0)]) ],
                 chips: (tools: (inventory_at_start: 1000, failures_per_tool_year: 0)),
                 fab_projects: [ (name: "fp", fab: "f", kind: Expansion(added_wafers_per_month: 1000),
-                    start: "{start}", lead_time_years: LogNormal(mu: 0.69, sigma: 0.35)) ],"#
+                    start: "{start}", lead_time_years: {lead}) ],"#
             ),
         )
     };
@@ -192,13 +194,34 @@ fn a_fab_project_begun_before_the_start_takes_any_lead_time() {
             .position(|(_, v)| *v > 1500.0)
             .expect("the expansion completes")
     };
-    let on_time = first_month_expanded(&fab("2025-01-01"));
-    let earlier = first_month_expanded(&fab("2024-01-01"));
-    assert!(on_time >= 12, "drawn lead time in months: {on_time}");
+    let uniform = "Uniform(low: 1.5, high: 2.5)";
+    let on_time = first_month_expanded(&fab("2025-01-01", uniform));
+    let earlier = first_month_expanded(&fab("2024-01-01", uniform));
+    assert!(on_time >= 18, "drawn lead time in months: {on_time}");
     assert!(
         on_time.abs_diff(earlier + 12) <= 1,
         "begun a year earlier, done about a year earlier: {on_time} vs {earlier} months"
     );
+    // A log-normal begun two years early (median 2 years): still being
+    // built at the start in every run. P(2 < L ≤ 2 + 1/12 | L > 2) ≈ 0.1,
+    // so a few of 24 runs complete it in the first month (before s10 about
+    // half did: every draw below 2 years completed it at the start).
+    let lognormal = fab("2023-01-01", "LogNormal(mu: 0.69, sigma: 0.35)");
+    let done_in_first_month = (0..24)
+        .filter(|&seed| {
+            let out = run(
+                &lognormal,
+                &RunOptions {
+                    seed: Some(seed),
+                    ..RunOptions::default()
+                },
+            )
+            .expect("runs");
+            let months = series(&out, "fab.capacity_wafers_per_month", "f");
+            months[1].1 > 1500.0
+        })
+        .count();
+    assert!(done_in_first_month <= 6, "{done_in_first_month} of 24");
 }
 
 #[test]

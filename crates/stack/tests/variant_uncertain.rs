@@ -386,3 +386,28 @@ fn a_correlation_of_a_path_the_variant_fixed_says_why() {
     .unwrap_err();
     assert!(e.contains("is not an uncertain parameter"), "{e}");
 }
+
+/// s10 item 3: messages name a distribution by `Dist::name`, the name a
+/// scenario file writes (it was cut from the `Debug` output, which would
+/// change with the type's field layout or a derived `Debug`'s format). The
+/// names are pinned here, one per variant, against the RON a scenario holds.
+#[test]
+fn distributions_are_named_as_scenario_files_write_them() {
+    for text in [
+        "Const(value: 1)",
+        "Normal(mean: 1, sd: 1)",
+        "LogNormal(mu: 0, sigma: 1)",
+        "Uniform(low: 0, high: 1)",
+        "Triangular(low: 0, mode: 1, high: 2)",
+        "Beta(alpha: 2, beta: 3)",
+        "Pert(low: 0, mode: 1, high: 2)",
+        "Exp(mean: 1)",
+        "Weibull(scale: 1, shape: 2)",
+        "Discrete(values: [1, 2], weights: [1, 1])",
+        "Truncated(dist: Normal(mean: 0, sd: 1), low: 0, high: 1)",
+    ] {
+        let d: scheduler::Dist = ron::from_str(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let written = text.split('(').next().unwrap_or_default();
+        assert_eq!(d.name(), written, "{text}");
+    }
+}

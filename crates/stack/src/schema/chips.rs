@@ -331,9 +331,12 @@ pub struct FabProjectData {
     /// New fab or expansion; a fab is opened by at most one `NewFab` project.
     pub kind: FabProjectKindData,
     /// Construction start; absent: started by a `Subsidy` policy that names it.
-    /// May be before the scenario start: the project then completes on its
-    /// real date (start + lead time, any distribution), at the scenario
-    /// start if that has passed.
+    /// May be before the scenario start: the project is then still being
+    /// built at the start, so a random lead time is drawn conditioned on
+    /// outlasting the years already spent (any distribution; at least 10⁻⁶
+    /// of its probability must lie beyond them), and the project completes
+    /// on its real date, start + lead time. A fixed (`Const`) lead time that
+    /// has run out completes at the scenario start.
     #[serde(default)]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process whose values are all
@@ -597,7 +600,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             },
             starts_at: p.start.map(|d| ctx.at(d)),
             lead_time_years: p.lead_time_years.clone(),
-            years_spent_at_start: fab_project_years_spent(ctx, p),
+            years_spent_at_start: ctx.project_years_spent(p.start),
         });
     }
     let mut accelerator_imports = Vec::new();
@@ -723,15 +726,4 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             AllocationData::Priority => AllocationPolicy::Priority,
         },
     })
-}
-
-/// Years of a project's construction already spent at the scenario start
-/// (0 for one that starts on or after it): the supply chain takes them off
-/// each drawn lead time, so a project begun earlier completes on its real
-/// date (start + lead time), at once if that date has passed. The draw is
-/// the one a run begun on the real start date makes, for any distribution.
-fn fab_project_years_spent(ctx: &Ctx, p: &FabProjectData) -> f64 {
-    p.start
-        .and_then(|d| ctx.before_start(d))
-        .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
 }

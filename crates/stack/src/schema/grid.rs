@@ -72,8 +72,9 @@ impl From<LoadClassData> for LoadClass {
 #[serde(rename = "Grid")]
 pub struct GridData {
     /// Hours between dispatch steps, from 1 minute (1/60 h) to 24 h (the
-    /// grid dispatches at least daily); a step over an hour takes the solar
-    /// and demand shapes' means over the step. Default: 1.
+    /// grid dispatches at least daily); a step over an hour takes the solar,
+    /// demand and wind and hydro seasonal shapes' means over the step.
+    /// Default: 1.
     #[serde(default = "one")]
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 24))]
     pub dispatch_interval_hours: Positive,
@@ -523,7 +524,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             start: ctx.at(p.start),
             lead_time_years: p.lead_time_years.clone(),
             cancellation_probability: p.cancel_probability.get(),
-            years_spent_at_start: project_years_spent(ctx, p),
+            years_spent_at_start: ctx.project_years_spent(Some(p.start)),
         });
     }
     for p in g.programmes {
@@ -576,15 +577,4 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         });
     }
     Ok(cfg)
-}
-
-/// Years of a project's construction already done at the scenario start (0
-/// for one that starts on or after it). The grid draws the lead time of a
-/// project begun earlier conditioned on outlasting them (it is still being
-/// built at the start, else its capacity would be a plant), and completes it
-/// after what is left; a fixed lead time that has run out completes at the
-/// start.
-fn project_years_spent(ctx: &Ctx, p: &GridProjectData) -> f64 {
-    ctx.before_start(p.start)
-        .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
 }

@@ -42,6 +42,18 @@ impl Ctx {
         let start = self.calendar.start_date();
         (date < start).then(|| (start - date).num_seconds() as f64)
     }
+    /// Years of a construction project's work already done at the scenario
+    /// start, for a project begun on `start` (0 for one that starts on or
+    /// after it, or that has no date): the grid and the supply chain both
+    /// take it as still being built at the start, draw its lead time
+    /// conditioned on outlasting these years (`Dist::still_to_run`) and
+    /// complete it after what is left; a fixed lead time that has run out
+    /// completes at the start.
+    pub fn project_years_spent(&self, start: Option<NaiveDate>) -> f64 {
+        start
+            .and_then(|d| self.before_start(d))
+            .map_or(0.0, |secs| secs / scheduler::SECS_PER_YEAR as f64)
+    }
     /// Checks that `reference` names one of `names`.
     pub fn check_ref<'a>(
         &self,
