@@ -152,7 +152,8 @@ enum Command {
         runs: Option<u64>,
         /// Sobol: how the base samples A and B are drawn: `sobol` (scrambled
         /// Sobol' points, converging faster; best with N a power of two; at
-        /// most 64 parameters) or `random` (pseudo-random, as before session 9).
+        /// most 64 parameters) or `random` (pseudo-random draws, as `sensitivity`
+        /// used before Sobol' points became the default).
         /// Default: sobol.
         #[arg(long)]
         sampler: Option<String>,
