@@ -1,6 +1,10 @@
 //! The `aistack` command line: run, check and batch national AI-stack
 //! scenarios. Only this crate prints and picks exit codes.
 
+// The argument structs' doc comments are the `--help` text, where
+// `<scenario name>` is a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 /// `print!` for this crate: writes to standard output through [`write_stdout`],
 /// so that a reader going away (`aistack schema | head -1`) ends the command
 /// cleanly instead of panicking. Defined before the modules, it shadows the
