@@ -367,13 +367,16 @@ pub fn sensitivity(
         r.variance
     );
     println!(
-        "{:<50} {:>22} {:>22}",
+        "{:<50} {:>25} {:>25}",
         "parameter", "first order S1 [95% CI]", "total ST [95% CI]"
     );
     for row in &r.rows {
+        let cell = |v: f64, lo: f64, hi: f64| format!("{v:>7.3} [{lo:>7.3}, {hi:>7.3}]");
         println!(
-            "{:<50} {:.3} [{:.3}, {:.3}]   {:.3} [{:.3}, {:.3}]",
-            row.parameter, row.s1, row.s1_low, row.s1_high, row.st, row.st_low, row.st_high
+            "{:<50} {:>25} {:>25}",
+            row.parameter,
+            cell(row.s1, row.s1_low, row.s1_high),
+            cell(row.st, row.st_low, row.st_high)
         );
     }
     println!("Tables in {}.", out.display());

@@ -84,6 +84,14 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// to hardware failures and restarts; *none* if the run reached the lab's own
 /// target.
 pub fn explain(dir: &Path) -> Result<()> {
+    if dir.join("manifest.json").exists() && !dir.join("timeseries.csv").exists() {
+        anyhow::bail!(
+            "{} is a batch directory; explain reads one run's directory: run one of its runs \
+             again with `aistack run --from-batch {} --run I --out DIR`, then `aistack explain DIR`",
+            dir.display(),
+            dir.display()
+        );
+    }
     let summary = read_summary(dir)?;
     let series = RunSeries::read(dir)?;
     let outcomes = summary

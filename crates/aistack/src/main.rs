@@ -1,6 +1,10 @@
 //! The `aistack` command line: run, check and batch national AI-stack
 //! scenarios. Only this crate prints and picks exit codes.
 
+// The argument structs' doc comments are the `--help` text, where
+// `<scenario name>` is a placeholder, not HTML.
+#![allow(rustdoc::invalid_html_tags)]
+
 /// `print!` for this crate: writes to standard output through [`write_stdout`],
 /// so that a reader going away (`aistack schema | head -1`) ends the command
 /// cleanly instead of panicking. Defined before the modules, it shadows the
@@ -152,7 +156,8 @@ enum Command {
         runs: Option<u64>,
         /// Sobol: how the base samples A and B are drawn: `sobol` (scrambled
         /// Sobol' points, converging faster; best with N a power of two; at
-        /// most 64 parameters) or `random` (pseudo-random, as before session 9).
+        /// most 64 parameters) or `random` (pseudo-random draws, as `sensitivity`
+        /// used before Sobol' points became the default).
         /// Default: sobol.
         #[arg(long)]
         sampler: Option<String>,

@@ -18,15 +18,16 @@ pub fn load(path: Option<&Path>) -> Result<Scenario> {
 /// `aistack validate FILE`.
 pub fn validate(path: &Path) -> Result<()> {
     let s = Scenario::load(path)?;
+    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
-        "{}: ok — scenario `{}`, {} regions, {} plants, {} fabs, {} labs, {} uncertain parameters, {} years from {}",
+        "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {} years from {}",
         path.display(),
         s.name(),
-        s.data.regions.len(),
-        s.data.plants.len(),
-        s.data.fabs.len(),
-        s.data.labs.len(),
-        s.data.uncertain.len(),
+        count(s.data.regions.len(), "region"),
+        count(s.data.plants.len(), "plant"),
+        count(s.data.fabs.len(), "fab"),
+        count(s.data.labs.len(), "lab"),
+        count(s.data.uncertain.len(), "uncertain parameter"),
         s.data.horizon_years,
         s.data.start
     );

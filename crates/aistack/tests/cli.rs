@@ -743,3 +743,26 @@ fn sensitivity_refuses_a_categorical_outcome() {
         assert!(!out.exists());
     }
 }
+
+/// `explain` on a batch directory points to the replay of one of its runs.
+#[test]
+fn explain_of_a_batch_directory_says_how_to_explain_one_of_its_runs() {
+    let out = tmp("explain-batch");
+    let o = aistack(&[
+        "batch",
+        &example("minimal.ron"),
+        "--runs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is a batch directory") && err.contains("--from-batch"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}

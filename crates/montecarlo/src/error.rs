@@ -86,7 +86,10 @@ pub enum McError {
     #[error("cannot merge: {0}")]
     Merge(String),
     /// The output directory already holds a batch and resume was not asked for.
-    #[error("{0} already holds a batch (manifest.json); use --resume to finish it or choose another --out")]
+    #[error(
+        "{0} already holds a batch (manifest.json): choose another --out (an interrupted \
+         `aistack batch` is finished there with the same arguments and --resume)"
+    )]
     AlreadyExists(PathBuf),
     /// Drawing a chart failed.
     #[error("chart {path}: {message}")]

@@ -9,7 +9,7 @@
 //! | --- | --- |
 //! | `batch` (incl. `--resume`, `--shard`) | [`run_batch`] |
 //! | `merge` | [`merge`] |
-//! | `compare` | [`compare`] |
+//! | `compare` | [`compare()`] |
 //! | `sensitivity` | [`sobol_sensitivity`] (+ [`rank_sensitivity`], [`morris`]) |
 //! | `eval` | [`eval_design`] |
 //! | `plot` | [`plot_batch`] |

@@ -84,7 +84,7 @@ impl Model for ScenarioModel {
     }
 
     /// Applies the values and builds the domains (no event runs): the checks
-    /// [`stack::run`] makes before its first event. The message names the
+    /// [`stack::run()`] makes before its first event. The message names the
     /// scenario field, not the file (the values are not the file's).
     fn check(&self, params: &[f64]) -> Result<(), ModelError> {
         let scenario_error = |e: stack::ScenarioError| {

@@ -601,6 +601,31 @@ fn sobol_estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> (
     (s1, st)
 }
 
+/// A warning when N was too small for the indices to mean much: an index
+/// whose 95 % interval is wider than 0.5 (half the range an index can
+/// take) or lies wholly outside [0, 1] (where no index lies).
+fn too_few_samples_note(n: u64, rows: &[SobolRow]) -> Option<String> {
+    let worst = rows
+        .iter()
+        .flat_map(|r| {
+            [
+                ("S1", r.s1, r.s1_low, r.s1_high),
+                ("ST", r.st, r.st_low, r.st_high),
+            ]
+            .map(|(which, v, lo, hi)| (r, which, v, hi - lo, hi < 0.0 || lo > 1.0))
+        })
+        .filter(|(_, _, _, width, outside)| *width > 0.5 || *outside)
+        .max_by(|a, b| a.3.total_cmp(&b.3))?;
+    let (row, which, v, width, _) = worst;
+    Some(format!(
+        "N = {n} base samples is too few for this outcome: {which} of {} is {v:.3} with a 95 % \
+         interval {width:.2} wide (indices lie in [0, 1]; only sampling noise puts one outside); \
+         use a larger N (a power of two, e.g. {})",
+        row.parameter,
+        (n.next_power_of_two() * 4).max(256)
+    ))
+}
+
 /// Sobol first-order and total indices of `model` for one outcome (see the module docs).
 pub fn sobol_sensitivity<M: Model + ?Sized>(
     model: &M,
@@ -610,10 +635,17 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     let params = model.parameters();
     validate_parameters(&params)?;
     let (d, n) = (params.len(), o.base_samples);
-    if n < 2 || d == 0 {
+    if d == 0 {
         return Err(McError::Invalid(
-            "Sobol indices need ≥ 2 base samples and ≥ 1 parameter".into(),
+            "the scenario declares no uncertain parameters, so there is no variance to decompose: \
+             give some numbers a distribution under `uncertain: { \"path\": Dist(…) }`"
+                .into(),
         ));
+    }
+    if n < 2 {
+        return Err(McError::Invalid(format!(
+            "--runs (the base sample size N) must be at least 2, got {n}"
+        )));
     }
     let sequence = match o.sampler {
         SaltelliSampler::Random => None,
@@ -738,6 +770,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             n.next_power_of_two()
         ));
     }
+    notes.extend(too_few_samples_note(n, &out_rows));
     notes.extend(ignored_correlations_note(
         &correlations,
         "Sobol indices assume independent inputs, so every parameter was sampled independently",

@@ -451,10 +451,12 @@ fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
         out: Some(dir.clone()),
     };
     let r = sobol_sensitivity(&ToyGrowth::default(), &o, &NoProgress).unwrap();
-    assert_eq!(r.notes.len(), 2, "{:?}", r.notes);
+    // (N = 12 is also too few: the middle note says so.)
+    assert_eq!(r.notes.len(), 3, "{:?}", r.notes);
     assert!(r.notes[0].contains("N = 12 is not a power of two") && r.notes[0].contains("8 or 16"));
+    assert!(r.notes[1].contains("N = 12 base samples is too few"));
     assert!(
-        r.notes[1].contains("labs.toy.growth_per_month ~ fab.toy.yield (ρ = 0.5) were ignored"),
+        r.notes[2].contains("labs.toy.growth_per_month ~ fab.toy.yield (ρ = 0.5) were ignored"),
         "{:?}",
         r.notes
     );
@@ -469,7 +471,9 @@ fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
         sobol_sensitivity(&ToyGrowth::default(), &o, &NoProgress)
             .unwrap()
             .notes
-            .len(),
+            .iter()
+            .filter(|n| !n.contains("too few")) // N = 16 and 12 are (the note above)
+            .count(),
         1
     );
     o.sampler = SaltelliSampler::Random;
@@ -478,7 +482,9 @@ fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
         sobol_sensitivity(&ToyGrowth::default(), &o, &NoProgress)
             .unwrap()
             .notes
-            .len(),
+            .iter()
+            .filter(|n| !n.contains("too few")) // N = 16 and 12 are (the note above)
+            .count(),
         1
     );
     let _ = std::fs::remove_dir_all(&dir);
@@ -522,4 +528,36 @@ fn sobol_sampler_refuses_more_than_64_parameters_before_running() {
     assert!(sobol_sensitivity(&Wide(64, Default::default()), &o, &NoProgress).is_ok());
     o.sampler = SaltelliSampler::Random;
     assert!(sobol_sensitivity(&m, &o, &NoProgress).is_ok());
+}
+
+/// At N = 8 Ishigami's indices are noise (intervals wider than the unit
+/// interval, estimates outside it): the report says N is too small. At
+/// N = 1024 it does not.
+#[test]
+fn sobol_warns_when_n_is_too_small_for_the_indices() {
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    let opts = |n| SobolOptions {
+        outcome: "y".into(),
+        base_samples: n,
+        sampler: SaltelliSampler::Sobol,
+        master_seed: 5,
+        threads: Some(1),
+        bootstrap: 100,
+        out: None,
+    };
+    let small = sobol_sensitivity(&model, &opts(8), &NoProgress).unwrap();
+    assert!(
+        small
+            .notes
+            .iter()
+            .any(|n| n.contains("N = 8 base samples is too few") && n.contains("256")),
+        "{:?}",
+        small.notes
+    );
+    let large = sobol_sensitivity(&model, &opts(1024), &NoProgress).unwrap();
+    assert!(
+        large.notes.iter().all(|n| !n.contains("too few")),
+        "{:?}",
+        large.notes
+    );
 }

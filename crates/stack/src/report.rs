@@ -122,6 +122,18 @@ fn si(v: f64) -> String {
     format!("{v:.2e}")
 }
 
+/// Four significant digits, plain between 0.01 and 100,000.
+fn sig(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        format!("{v}")
+    } else if (1e-2..1e5).contains(&v.abs()) {
+        let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        format!("{v:.decimals$}")
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
 /// The smallest frontier gap of a run's releases in words: months behind
 /// (gap > 0), ahead (gap < 0) or at the frontier, to one decimal.
 pub fn frontier_gap_text(gap_months: f64) -> String {
@@ -144,6 +156,28 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         "{} — {} years from {}, seed {}",
         d.name, d.horizon_years, d.start, out.seed
     );
+    if !out.params.is_empty() {
+        // A scenario's `uncertain` parameters are drawn in a single run too:
+        // say so, since the values run are not the ones written in the file.
+        let shown: Vec<String> = out
+            .params
+            .iter()
+            .take(3)
+            .map(|(path, v)| format!("{path} = {}", sig(*v)))
+            .collect();
+        let how = if out.params_given {
+            "at the values given".to_string()
+        } else {
+            format!("drawn with seed {}", out.seed)
+        };
+        let _ = writeln!(
+            s,
+            "  uncertain parameters   {} {how} ({}{}; all in summary.json `parameters`)",
+            out.params.len(),
+            shown.join(", "),
+            if out.params.len() > 3 { ", …" } else { "" }
+        );
+    }
     let get = |k: &str| scalar(out, k).unwrap_or(f64::NAN);
     let _ = writeln!(
         s,

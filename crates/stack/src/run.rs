@@ -641,6 +641,9 @@ pub struct RunOutput {
     pub seed: u64,
     /// Uncertain parameters and the values used, in path order.
     pub params: Vec<(String, f64)>,
+    /// Whether those values were given ([`RunOptions::param_values`], as a
+    /// batch gives them) rather than drawn from the seed.
+    pub params_given: bool,
     /// Whole-run scalar outcomes.
     pub scalars: Vec<(String, f64)>,
     /// Metric samples in time order (rows by reference through
@@ -733,6 +736,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     Ok(RunOutput {
         seed,
         params,
+        params_given: opts.param_values.is_some(),
         scalars,
         releases: world.domains.training.releases().to_vec(),
         lab_names: world

@@ -42,7 +42,9 @@ pub struct ScenarioData {
     /// fraction of a year counts 365.25 days.
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 100))]
     pub horizon_years: Positive,
-    /// Master seed of the run's random streams. Default: 1.
+    /// Seed of a single run's random streams (`aistack run`; `--seed`
+    /// overrides it). Default: 1. Batches, `compare`, `sensitivity` and
+    /// `eval` take their master seed from `--seed` (default 0), not from here.
     #[serde(default = "default_seed")]
     pub seed: u64,
     /// Run settings (sampling, event budget, wiring delays).

@@ -410,4 +410,42 @@ fn distributions_are_named_as_scenario_files_write_them() {
         let written = text.split('(').next().unwrap_or_default();
         assert_eq!(d.name(), written, "{text}");
     }
+
+/// A single run draws the scenario's uncertain parameters too (the value
+/// run is not the one written): the summary a person reads says so, with
+/// the seed and the first values, and summary.json lists every one.
+#[test]
+fn a_single_run_says_it_drew_the_uncertain_parameters() {
+    let d = dir("single-run");
+    let s = Scenario::load(&d.join("base.ron")).unwrap();
+    let out = stack::run(
+        &s,
+        &stack::RunOptions {
+            seed: Some(11),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let text = stack::report::summary_text(&s, &out);
+    let mfu = out.params.iter().find(|(p, _)| p == "labs.lab.mfu").unwrap().1;
+    assert!(
+        text.contains("uncertain parameters   3 drawn with seed 11")
+            && text.contains(&format!("labs.lab.mfu = {mfu:.4}"))
+            && text.contains("summary.json `parameters`"),
+        "{text}"
+    );
+    let json = stack::report::summary_json(&s, &out);
+    assert_eq!(json["parameters"].as_object().map(|m| m.len()), Some(3), "{json}");
+    // Values a batch gives are not drawn: the line says so.
+    let given = stack::RunOptions {
+        seed: Some(11),
+        param_values: Some(vec![0.8, 0.35, 6.0]), // in path order
+        trace: false,
+    };
+    let out = stack::run(&s, &given).unwrap();
+    let text = stack::report::summary_text(&s, &out);
+    assert!(
+        text.contains("3 at the values given") && !text.contains("drawn with seed"),
+        "{text}"
+    );
 }
