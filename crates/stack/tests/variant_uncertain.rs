@@ -410,6 +410,7 @@ fn distributions_are_named_as_scenario_files_write_them() {
         let written = text.split('(').next().unwrap_or_default();
         assert_eq!(d.name(), written, "{text}");
     }
+}
 
 /// A single run draws the scenario's uncertain parameters too (the value
 /// run is not the one written): the summary a person reads says so, with
