@@ -37,7 +37,7 @@ fn validate_accepts_the_design_minimal_scenario() {
     ok(&o, "validate");
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(
-        stdout.contains("ok") && stdout.contains("0 fabs, 1 labs"),
+        stdout.contains("ok") && stdout.contains("0 fabs, 1 lab,"),
         "{stdout}"
     );
 }
