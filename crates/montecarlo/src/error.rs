@@ -56,7 +56,9 @@ pub enum McError {
     #[error("{0}")]
     Invalid(String),
     /// `--resume` with arguments that differ from the interrupted batch's manifest.
-    #[error("cannot resume {dir}: `{field}` differs (manifest has {recorded}, this command gives {given})")]
+    #[error(
+        "cannot resume {dir}: `{field}` differs (manifest has {recorded}, this command gives {given}){started_with}"
+    )]
     ResumeMismatch {
         /// The batch directory.
         dir: PathBuf,
@@ -66,6 +68,8 @@ pub enum McError {
         recorded: String,
         /// Its value now.
         given: String,
+        /// The command line the manifest records, as a hint (empty if none).
+        started_with: String,
     },
     /// The runs in a batch directory were computed by a build of another git
     /// revision than the binary resuming or merging it.

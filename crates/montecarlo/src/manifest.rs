@@ -267,11 +267,31 @@ impl Manifest {
             .zip(given.identity_fields(true))
         {
             if recorded != now {
+                let started_with = if self.command_line.is_empty() {
+                    String::new()
+                } else {
+                    let quoted: Vec<String> = self
+                        .command_line
+                        .iter()
+                        .map(|a| {
+                            if a.is_empty() || a.contains([' ', '\'', '"']) {
+                                format!("'{}'", a.replace('\'', "'\\''"))
+                            } else {
+                                a.clone()
+                            }
+                        })
+                        .collect();
+                    format!(
+                        "; its manifest records the command `{}`: resume with the same arguments",
+                        quoted.join(" ")
+                    )
+                };
                 return Err(McError::ResumeMismatch {
                     dir: dir.to_path_buf(),
                     field: field.into(),
                     recorded,
                     given: now,
+                    started_with,
                 });
             }
         }

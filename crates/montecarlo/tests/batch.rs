@@ -109,7 +109,13 @@ fn resume_after_lost_runs_is_byte_identical() {
 fn resume_refuses_different_arguments_naming_the_field() {
     let model = ToyGrowth::default();
     let d = tmp("mismatch");
-    run_batch(&model, &opts(&d, 20, 1), &NoProgress).unwrap();
+    let mut first = opts(&d, 20, 1);
+    first.command_line = [
+        "aistack", "batch", "toy.ron", "--runs", "20", "--seed", "1", "--out", "my dir",
+    ]
+    .map(String::from)
+    .to_vec();
+    run_batch(&model, &first, &NoProgress).unwrap();
     let mut o = opts(&d, 20, 1);
     assert!(matches!(
         run_batch(&model, &o, &NoProgress),
@@ -118,7 +124,19 @@ fn resume_refuses_different_arguments_naming_the_field() {
     o.resume = true;
     o.master_seed = 7;
     match run_batch(&model, &o, &NoProgress) {
-        Err(McError::ResumeMismatch { field, .. }) => assert_eq!(field, "master_seed"),
+        Err(e @ McError::ResumeMismatch { .. }) => {
+            let McError::ResumeMismatch { field, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(field, "master_seed");
+            // The message shows the command the batch was started with.
+            assert!(
+                e.to_string().contains(
+                    "records the command `aistack batch toy.ron --runs 20 --seed 1 --out 'my dir'`"
+                ),
+                "{e}"
+            );
+        }
         other => panic!("{other:?}"),
     }
     let mut o = opts(&d, 21, 1);
