@@ -37,25 +37,49 @@ pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Scen
     let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
     let mut de = match ron::Deserializer::from_str_with_options(text, &options) {
         Ok(de) => de,
-        Err(e) => return Err(spanned(file, "", e)),
+        Err(e) => return Err(spanned(file, "", e, text)),
     };
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
         Err(e) => {
             let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
+            // `?` is serde_path_to_error's unknown segment (a syntax error
+            // between fields): name the enclosing field if known, else none.
+            let path = path.trim_end_matches(".?");
+            let path = if path == "." || path == "?" { "" } else { path };
             let inner = e.into_inner();
-            return Err(spanned(file, &path, de.span_error(inner)));
+            return Err(spanned(file, path, de.span_error(inner), text));
         }
     };
     if let Err(e) = de.end() {
-        return Err(spanned(file, "", de.span_error(e)));
+        return Err(spanned(file, "", de.span_error(e), text));
     }
     Ok(value)
 }
 
-fn spanned(file: &Path, path: &str, e: ron::error::SpannedError) -> ScenarioError {
+fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> ScenarioError {
     use ron::Error as E;
+    let mut message = plain_words(&e.code.to_string());
+    match &e.code {
+        E::Eof if path.is_empty() && is_blank(text) => {
+            message.push_str(": the file holds no scenario; expected `Scenario(…)` or `Variant(…)`");
+        }
+        E::ExpectedDifferentStructName { expected, found }
+            if *expected == "Variant" && found == "Scenario" =>
+        {
+            message = "a file with `base:` is a variant of its base and must be written \
+                       `Variant(base: \"…\", …)`, not `Scenario(base: …)`"
+                .into();
+        }
+        E::ExpectedDifferentStructName { expected, found }
+            if *expected == "Scenario" && found == "Variant" =>
+        {
+            message = "a `Variant(…)` names the file it varies: write `Variant(base: \"file.ron\", …)`, \
+                       or `Scenario(…)` for a complete scenario"
+                .into();
+        }
+        _ => {}
+    }
     let hint = match &e.code {
         E::NoSuchStructField { expected, found, .. } => did_you_mean(found, expected.iter().copied())
             .map(|s| format!("did you mean `{s}`?"))
@@ -65,9 +89,46 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError) -> ScenarioErro
             .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
         _ => None,
     };
-    let mut err = ScenarioError::new(file, path, e.code.to_string()).at(e.span.start.line, e.span.start.col);
+    let mut err = ScenarioError::new(file, path, message).at(e.span.start.line, e.span.start.col);
     err.hint = hint;
     err
+}
+
+/// `message` with Rust type names (serde's "expected f64", the
+/// distribution reader's `DistData`) said in a scenario author's words.
+pub fn plain_words(message: &str) -> String {
+    const WORDS: &[(&str, &str)] = &[
+        ("in enum `DistData`", "in a distribution"),
+        ("`DistData`", "a distribution"),
+        ("enum DistData", "a distribution"),
+        ("struct DistData", "a distribution"),
+        ("DistData", "a distribution"),
+        ("xpected f64", "xpected a number"),
+        ("xpected f32", "xpected a number"),
+        ("xpected u64", "xpected a whole number"),
+        ("xpected u32", "xpected a whole number"),
+        ("xpected i64", "xpected a whole number"),
+        ("xpected u8", "xpected a whole number"),
+    ];
+    let mut out = message.to_string();
+    for (rust, plain) in WORDS {
+        out = out.replace(rust, plain);
+    }
+    out
+}
+
+/// Whether `text` holds nothing but white space and comments.
+fn is_blank(text: &str) -> bool {
+    let mut rest = text.trim_start();
+    loop {
+        if let Some(r) = rest.strip_prefix("//") {
+            rest = r.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(r) = rest.strip_prefix("/*") {
+            rest = r.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else {
+            return rest.is_empty();
+        }
+    }
 }
 
 /// The 1-based (line, column) of byte offset `offset` in `text`.
@@ -219,6 +280,12 @@ fn load_rec(
     let text = match text {
         Some(t) => t,
         None => read_file(path)?,
+    };
+    // A UTF-8 byte-order mark (as Windows editors write) is not part of the
+    // scenario; without it, line 1's columns are as an editor shows them.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
     if chain.contains(&canonical) {
@@ -505,7 +572,7 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
 pub fn from_tree(file: &Path, text: &str, tree: Value) -> Result<ScenarioData, ScenarioError> {
     serde_path_to_error::deserialize::<_, ScenarioData>(tree).map_err(|e| {
         let path = e.path().to_string();
-        let mut err = ScenarioError::new(file, path.clone(), e.inner().to_string());
+        let mut err = ScenarioError::new(file, path.clone(), plain_words(&e.inner().to_string()));
         let last = path.rsplit('.').next().unwrap_or("");
         let last = last.split('[').next().unwrap_or(last);
         if let Some(o) = find_key(text, last) {
@@ -533,6 +600,13 @@ pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String
         let last = i + 1 == segments.len();
         if *seg == SCALE && last && is_dated_path(node) {
             return scale_dated_path(node, path, &value);
+        }
+        if *seg == SCALE && last && node.is_number() {
+            let field = &path[..path.len() - SCALE.len() - 1];
+            return Err(format!(
+                "`{field}` is written as a number, not as a path over dates; `.{SCALE}` applies \
+                 only to a path over dates: to draw the number itself, name `{field}`"
+            ));
         }
         node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
         if last {
@@ -779,6 +853,13 @@ mod tests {
             tree["designs"][0]["hbm_stacks"].is_i64(),
             "{}",
             tree["designs"][0]
+        );
+        let e = set_path(&mut tree, "designs.d.hbm_stacks.scale", serde_json::json!(2.0)).unwrap_err();
+        assert!(
+            e.contains("`designs.d.hbm_stacks` is written as a number")
+                && e.contains("only to a path over dates")
+                && e.contains("name `designs.d.hbm_stacks`"),
+            "{e}"
         );
         let e = set_path(&mut tree, "designs.d.hbm_stacks", serde_json::json!(5.5)).unwrap_err();
         assert!(e.contains("whole-number field"), "{e}");

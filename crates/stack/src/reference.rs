@@ -966,7 +966,9 @@ when a field has no description.
 - A struct is `( field: value, ... )`, optionally named: `Scenario( ... )`.
   Fields may come in any order; unknown fields are refused.
 - Lists are `[a, b]`, maps `{{ "key": value }}`, strings `"..."`, dates are
-  strings `"2025-01-01"`, comments `// ...` and `/* ... */`.
+  strings written YYYY-MM-DD (`"2025-01-01"`), comments `// ...` and `/* ... */`.
+- A file is UTF-8 text; a byte-order mark at its start (as some Windows
+  editors write) is ignored.
 - An enum value is its name, with its content in parentheses where it has
   one: `Gas`, `Exp(mean: 3)`, `QuotaPerMonth(500)`.
 - An optional field takes a plain value (`capacity_factor: 0.2`, not

@@ -380,7 +380,11 @@ impl Scenario {
         for f in &self.files {
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
-                [list, name, field, ..] => load::locate_entity_field(&f.text, list, name, field),
+                // `products[0].design`: where the entity writes `products`.
+                [list, name, field, ..] => {
+                    let field = field.split('[').next().unwrap_or(field);
+                    load::locate_entity_field(&f.text, list, name, field)
+                }
                 [list, name] => load::locate_entity_field(&f.text, list, name, ""),
                 _ => None,
             }
@@ -536,19 +540,81 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         }) => ("model training", entity, field.to_string(), reason),
         other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
     };
-    ScenarioError::new(
-        file,
-        domain_path(data, &entity, &field),
-        format!("{domain}: {entity}: `{field}` {reason}"),
-    )
+    let path = domain_path(data, &entity, &field, &reason);
+    // Say the field as the scenario writes it (`yield_ceiling`, not the
+    // domain's `yield_curve.ceiling`), and so the fields the reason names.
+    let (shown, reason) = match scenario_field_of(&path) {
+        Some(shown) => {
+            let mut reason = reason;
+            let (list, _) = path.split_once('.').unwrap_or(("", ""));
+            for (l, internal, written) in FIELD_NAMES {
+                if *l == list && internal.contains('.') {
+                    reason = reason.replace(internal, written);
+                }
+            }
+            (shown, reason)
+        }
+        None => (field.clone(), reason),
+    };
+    ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
 }
+
+/// The field part of a scenario path `list.name.field…` that
+/// [`domain_path`] made (`products[0].design`), if it has one.
+fn scenario_field_of(path: &str) -> Option<String> {
+    let mut parts = path.splitn(3, '.');
+    let (list, _name, field) = (parts.next()?, parts.next()?, parts.next()?);
+    (!field.is_empty() && list != "grid" && list != "chips").then(|| field.to_string())
+}
+
+/// Domain field names (as the domains' errors name them) and the scenario
+/// fields they are read from, by entity list: an error names what the
+/// scenario's author wrote, never a domain-internal name.
+const FIELD_NAMES: &[(&str, &str, &str)] = &[
+    ("regions", "demand.average_mw", "demand_avg_mw"),
+    ("regions", "demand.growth_per_year", "demand_growth_per_year"),
+    ("regions", "storage.power_mw", "storage_mw"),
+    ("regions", "storage.energy_mwh", "storage_mwh"),
+    (
+        "regions",
+        "storage.round_trip_efficiency",
+        "storage_round_trip_efficiency",
+    ),
+    (
+        "regions",
+        "interconnection_approval_mw_per_year",
+        "interconnection_mw_per_year",
+    ),
+    ("plants", "failure_rate_per_year", "failures_per_unit_year"),
+    ("plants", "repair_time_days", "repair_days"),
+    ("plants", "mw", "retire_mw"),
+    ("plants", "availability.capacity_factor", "capacity_factor"),
+    ("grid_projects", "cancellation_probability", "cancel_probability"),
+    ("grid_projects", "years_spent_at_start", "start"),
+    ("fab_projects", "years_spent_at_start", "start"),
+    ("fabs", "power_mw_at_full_starts", "power_mw"),
+    ("fabs", "yield_curve.initial", "yield_initial"),
+    ("fabs", "yield_curve.ceiling", "yield_ceiling"),
+    ("fabs", "yield_curve.learning_wafers", "yield_learning_wafers"),
+    (
+        "fabs",
+        "power_shortfall.scrap_below_served_fraction",
+        "scrap_below_served_fraction",
+    ),
+    (
+        "fabs",
+        "power_shortfall.scrap_share_of_in_process",
+        "scrap_share_of_in_process",
+    ),
+    ("fabs", "product_mix", "products"),
+];
 
 /// The scenario field path of a domain's `field` of `entity` (as the domains
 /// name them: ``region `north` / plant group `north-coal` ``, `fab "x"`,
 /// `lab deepseek`, `link 2 (…)`). Falls back to the entity (which
 /// [`Scenario::locate`] finds by name) when the field has no scenario
 /// counterpart.
-fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
+fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> String {
     let last = entity.rsplit(" / ").next().unwrap_or(entity);
     let quoted = |q: char| {
         let mut parts = last.split(q);
@@ -603,22 +669,24 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str) -> String {
         "tool" if entity == "tool supply" => return format!("chips.tools.{field}"),
         _ => return String::new(),
     };
+    // A fab's product (`product_mix.design`): the entry of `products` the
+    // reason names (`design "x"`), else the first.
+    if list == "fabs" && field.starts_with("product_mix.") {
+        let sub = &field["product_mix.".len()..];
+        let named = reason.split('"').nth(1).unwrap_or_default();
+        let i = data
+            .fabs
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.products.iter().position(|p| p.design == named))
+            .unwrap_or(0);
+        return format!("{list}.{name}.products[{i}].{sub}");
+    }
     let leaf = field.rsplit('.').next().unwrap_or(field);
-    let scenario_field = match (list, field) {
-        ("regions", "demand.average_mw") => "demand_avg_mw",
-        ("regions", "demand.growth_per_year") => "demand_growth_per_year",
-        ("regions", "storage.power_mw") => "storage_mw",
-        ("regions", "storage.energy_mwh") => "storage_mwh",
-        ("regions", "storage.round_trip_efficiency") => "storage_round_trip_efficiency",
-        ("regions", "interconnection_approval_mw_per_year") => "interconnection_mw_per_year",
-        ("plants", "failure_rate_per_year") => "failures_per_unit_year",
-        ("plants", "repair_time_days") => "repair_days",
-        ("plants", "mw") => "retire_mw",
-        ("grid_projects", "cancellation_probability") => "cancel_probability",
-        ("grid_projects" | "fab_projects", "years_spent_at_start") => "start",
-        ("fabs", "power_mw_at_full_starts") => "power_mw",
-        _ => leaf,
-    };
+    let scenario_field = FIELD_NAMES
+        .iter()
+        .find(|(l, internal, _)| *l == list && *internal == field)
+        .map_or(leaf, |(_, _, written)| *written);
     format!("{list}.{name}.{scenario_field}")
 }
 

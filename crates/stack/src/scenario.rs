@@ -36,6 +36,7 @@ pub struct ScenarioData {
     #[serde(default)]
     pub description: String,
     /// First day of the simulation, ISO `YYYY-MM-DD`; time zero is midnight.
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
     /// Length of the simulation in years, in (0, 100]: whole years are
     /// calendar years (10 from 2025-01-01 end at 2035-01-01 00:00), a

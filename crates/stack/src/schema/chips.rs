@@ -200,7 +200,7 @@ pub struct DesignData {
     pub unit_price_usd: UnitPrice,
     /// First day it can be made or imported (a date before the scenario
     /// start means available at the start). Default: the start.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub available_from: Option<NaiveDate>,
 }
 
@@ -235,7 +235,7 @@ pub struct FabData {
     /// accepted only if the ramp is over by the start (the fab is then
     /// operating at full capacity); a fab still ramping at the start is
     /// refused, since its ramp would restart.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub opens: Option<NaiveDate>,
     /// Months from opening to full capacity (linear ramp), at most 240
     /// (20 years). Default: 12.
@@ -337,7 +337,7 @@ pub struct FabProjectData {
     /// of its probability must lie beyond them), and the project completes
     /// on its real date, start + lead time. A fixed (`Const`) lead time that
     /// has run out completes at the scenario start.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process whose values are all
     /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years).
@@ -431,6 +431,7 @@ pub struct PolicyData {
     pub name: String,
     /// Date it takes effect (a date before the scenario start: in force
     /// from the start).
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub date: NaiveDate,
     /// What it does.
     pub action: PolicyActionData,

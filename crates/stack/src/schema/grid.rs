@@ -255,7 +255,7 @@ pub struct PlantData {
     /// Day the group (or `retire_mw` of it) leaves the fleet, e.g. a coal
     /// phase-out; a date before the scenario start retires it at the start.
     /// Default: never.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub retire_date: Option<NaiveDate>,
     /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
     /// units, running ones first). Default: all the group has on that date,
@@ -310,6 +310,7 @@ pub struct GridProjectData {
     /// project completes on its real date, start + lead time. A fixed
     /// (`Const`) lead time that has run out completes at the scenario start.
     /// If cancelled, it is abandoned at a uniform point of what is left.
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process whose values are all
     /// ≥ 0: not `Normal` with `sd > 0`).
@@ -354,6 +355,7 @@ pub struct DroughtData {
     pub region: String,
     /// First day. May be before the scenario start: the drought then runs
     /// for the days it has left (none, if it is over by the start).
+    #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
     /// Length, days, at most 36,525 (100 years, the longest horizon: a
     /// drought that long outlasts any run).

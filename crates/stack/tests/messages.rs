@@ -1,0 +1,209 @@
+//! The messages of the weakest scenario errors a usability audit found:
+//! each names the field as written and says what would be right, in a
+//! scenario author's words (no chrono, serde or domain-internal texts, no
+//! `field `?``).
+
+use stack::Scenario;
+use std::path::{Path, PathBuf};
+
+/// A file name in this crate's `tests/` folder (a `base:` resolves from it).
+fn name() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/audit.ron")
+}
+
+/// The error of loading `text`, displayed.
+fn error(text: &str) -> String {
+    match Scenario::from_text(&name(), text) {
+        Ok(_) => panic!("loaded, but should have been refused:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const REGION_LAB: &str = r#"regions: [(name: "home", demand_avg_mw: 1000)],
+    labs: [(name: "lab", sites: [(region: "home")])],"#;
+
+fn scenario(start: &str, rest: &str) -> String {
+    format!("Scenario(name: \"x\", start: \"{start}\", horizon_years: 1,\n    {REGION_LAB}\n    {rest}\n)")
+}
+
+#[test]
+fn a_date_in_the_wrong_form_says_the_form() {
+    let e = error(&scenario("01/01/2025", ""));
+    assert!(e.contains("audit.ron:1:"), "{e}");
+    assert!(e.contains("field `start`"), "{e}");
+    assert!(
+        e.contains("`01/01/2025` is not a date: expected a date written YYYY-MM-DD (e.g. \"2025-01-01\")"),
+        "{e}"
+    );
+    assert!(!e.contains("invalid characters"), "{e}");
+}
+
+#[test]
+fn a_date_out_of_range_says_which_part() {
+    let e = error(&scenario("2025-13-01", ""));
+    assert!(
+        e.contains("field `start`") && e.contains("month 13 is out of range"),
+        "{e}"
+    );
+    assert!(!e.contains("input is out of range"), "{e}");
+    let e = error(&scenario("2025-02-30", ""));
+    assert!(
+        e.contains("day 30 is out of range (2025-02 has days 01–28)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_date_field_gives_the_same_message() {
+    let cases = [
+        // A dated path.
+        (
+            r#"labs: [(name: "lab", sites: [(region: "home")], budget_usd_per_year: [("2025-13-01", 1e9)])],"#,
+            "labs[0].budget_usd_per_year",
+        ),
+        (
+            r#"grid_projects: [(name: "p", region: "home", technology: Gas, mw: 100, start: "2025/06/01", lead_time_years: Const(value: 1))],"#,
+            "grid_projects[0].start",
+        ),
+        (
+            r#"droughts: [(name: "dry", region: "home", start: "2025-13-01", days: 10, depth: 0.1)],"#,
+            "droughts[0].start",
+        ),
+        (
+            r#"policies: [(name: "ban", date: "2025-13-01", action: Subsidy(projects: []))],"#,
+            "policies[0].date",
+        ),
+    ];
+    for (rest, field) in cases {
+        // `labs` twice would be refused for another reason: replace it.
+        let text = if rest.starts_with("labs:") {
+            format!(
+                "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    regions: [(name: \"home\", demand_avg_mw: 1000)],\n    {rest}\n)"
+            )
+        } else {
+            scenario("2025-01-01", rest)
+        };
+        let e = error(&text);
+        assert!(e.contains(&format!("field `{field}`")), "{field}: {e}");
+        assert!(
+            e.contains("is not a date") && e.contains("YYYY-MM-DD"),
+            "{field}: {e}"
+        );
+    }
+}
+
+#[test]
+fn scale_of_a_plain_number_says_to_name_the_number() {
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: { "labs.lab.budget_usd_per_year.scale": Uniform(low: 0.8, high: 1.2) },"#,
+    ));
+    assert!(
+        e.contains("`labs.lab.budget_usd_per_year` is written as a number")
+            && e.contains("applies only to a path over dates")
+            && e.contains("name `labs.lab.budget_usd_per_year`"),
+        "{e}"
+    );
+    assert!(!e.contains("has no fields"), "{e}");
+}
+
+const FAB: &str = r#"plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: 1600)],
+    designs: [(name: "h100", die_area_mm2: 814, peak_flop_s: 989e12, power_w: 700, hbm_stacks: 5, node: "4nm", unit_price_usd: 25000)],"#;
+
+#[test]
+fn a_fab_error_names_the_fields_as_written() {
+    let text = scenario(
+        "2025-01-01",
+        &format!(
+            "{FAB}\n    fabs: [(name: \"fab-1\", region: \"home\", node: \"4nm\", capacity_wafers_per_month: 1000,\n        yield_initial: 0.9,\n        yield_ceiling: 0.5, yield_learning_wafers: 1000, power_mw: 10, products: [(design: \"h100\", share: 1.0)])],"
+        ),
+    );
+    let e = error(&text);
+    assert!(e.contains("field `fabs.fab-1.yield_ceiling`"), "{e}");
+    assert!(e.contains("`yield_ceiling` must be ≥ yield_initial"), "{e}");
+    assert!(!e.contains("yield_curve"), "{e}");
+    // At the field, line 8, not at the fab's name (line 6).
+    assert!(e.contains("audit.ron:8:9:"), "{e}");
+
+    let text = scenario(
+        "2025-01-01",
+        &format!(
+            "{FAB}\n    fabs: [(name: \"fab-1\", region: \"home\", node: \"7nm\", capacity_wafers_per_month: 1000,\n        yield_initial: 0.5, yield_ceiling: 0.9, yield_learning_wafers: 1000, power_mw: 10,\n        products: [(design: \"h100\", share: 1.0)])],"
+        ),
+    );
+    let e = error(&text);
+    assert!(e.contains("field `fabs.fab-1.products[0].design`"), "{e}");
+    assert!(
+        e.contains("`products[0].design` design \"h100\" needs node 4nm"),
+        "{e}"
+    );
+    assert!(!e.contains("product_mix"), "{e}");
+    assert!(e.contains("audit.ron:8:9:"), "{e}");
+}
+
+#[test]
+fn rust_type_names_are_said_in_words() {
+    let text = r#"Variant(base: "../../../examples/scenarios/minimal.ron",
+    set: { "labs.lab.mfu": "high" })"#;
+    let e = error(text);
+    assert!(e.contains("expected a number") && !e.contains("f64"), "{e}");
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: { "labs.lab.mfu": Gaussian(mean: 0.4, sd: 0.1) },"#,
+    ));
+    assert!(!e.contains("DistData"), "{e}");
+    assert!(
+        e.contains("Unexpected variant named `Gaussian` in a distribution, expected one of `Const`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_syntax_error_does_not_name_an_unknown_field() {
+    let e = error("Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    seed: 4.2,\n)");
+    assert!(!e.contains("field `?`"), "{e}");
+    assert!(e.contains("audit.ron:2:"), "{e}");
+    let e = error(&format!(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1\n    {REGION_LAB}\n)"
+    ));
+    assert!(!e.contains("field `?`"), "{e}");
+    assert!(e.contains("audit.ron:2:"), "{e}");
+}
+
+#[test]
+fn an_empty_file_says_what_it_should_hold() {
+    for text in ["", "  \n", "// only a comment\n/* and another */\n"] {
+        let e = error(text);
+        assert!(
+            e.contains("expected `Scenario(…)` or `Variant(…)`"),
+            "{text:?}: {e}"
+        );
+    }
+}
+
+#[test]
+fn a_byte_order_mark_is_accepted_and_positions_stay_right() {
+    let text = scenario("2025-01-01", "");
+    Scenario::from_text(&name(), &format!("\u{feff}{text}")).expect("a BOM is accepted");
+    let dir = std::env::temp_dir().join(format!("aistack-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bom.ron");
+    std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
+    Scenario::load(&file).expect("a file with a BOM is accepted");
+    // An error on line 1 keeps the column an editor shows.
+    std::fs::write(&file, "\u{feff}Scenario(nmae: \"x\")").unwrap();
+    let e = Scenario::load(&file).unwrap_err().to_string();
+    assert!(e.contains("bom.ron:1:10:"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_scenario_with_a_base_says_to_write_variant() {
+    let e =
+        error(r#"Scenario(base: "../../../examples/scenarios/minimal.ron", set: { "labs.lab.mfu": 0.5 })"#);
+    assert!(e.contains("must be written `Variant(base:"), "{e}");
+    assert!(
+        !e.contains("Expected struct `Variant` but found `Scenario`"),
+        "{e}"
+    );
+}
