@@ -8,7 +8,7 @@
 
 use crate::config::LoadClass;
 use crate::grid::Grid;
-use crate::state::{Ahead, GridSignal, LoadId, RegionBalance};
+use crate::state::{Ahead, GridSignal, LoadId, Period, RegionBalance};
 use crate::validate::GridError;
 use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
 
@@ -248,8 +248,6 @@ impl Grid {
         } else {
             dt_h
         };
-        self.step_sums();
-        self.book_totals(booked_h);
         // A step spanning a month start books each month its share by time:
         // the part before it now, the rest (`carry`) once that month's
         // period has begun. Steps of an hour or less on the hour never span one.
@@ -261,10 +259,10 @@ impl Grid {
         }
         let before_h = self.next_month_tick.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64;
         if before_h < booked_h {
-            self.book_period(before_h);
+            self.account(before_h, booked_h);
             self.carry = Some((self.next_month_tick, booked_h - before_h));
         } else {
-            self.book_period(booked_h);
+            self.account(booked_h, booked_h);
         }
 
         // 7. Signals for loads whose service changed. Nothing can have
@@ -528,89 +526,103 @@ impl Grid {
         r.deficit_mw = 0.0;
     }
 
-    /// Fills each region's balance from the groups and flows: its
-    /// generation, spill and served power in the step.
-    fn step_sums(&mut self) {
+    /// Fills each region's balance from the groups and flows (its
+    /// generation, spill and served power in the step), adds `period_h`
+    /// hours of the step to the period accumulators the monthly sample
+    /// reports (the step's share in the running month, see `carry`) and
+    /// `totals_h` (the step, or its share inside the horizon) to the run's
+    /// totals: one pass over the groups, as this runs every step.
+    fn account(&mut self, period_h: f64, totals_h: f64) {
+        let (mut national_demand, mut national_available, mut national_curtailed) = (0.0, 0.0, 0.0);
         for r in &mut self.regions {
             let (mut generation, mut spill) = (0.0, 0.0);
-            for g in &self.hot[r.merit.0..r.merit.1] {
+            for g in &mut self.hot[r.merit.0..r.merit.1] {
                 generation += g.generation_mw;
                 if g.spills {
                     spill += g.available_mw - g.generation_mw;
                 }
+                g.period_mwh += g.generation_mw * period_h;
             }
             let s = &mut r.step;
             s.generation_mw += generation;
             s.spill_mw += spill;
             s.served_mw = s.demand_mw - s.curtailed_mw;
+            book_region_period(&mut r.period, s, period_h);
+            self.totals.spill_mwh += s.spill_mw * totals_h;
+            self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * totals_h;
+            self.totals.price_hours += s.price_usd_per_mwh * totals_h;
+            national_demand += s.demand_mw;
+            national_available += s.available_mw;
+            national_curtailed += s.curtailed_mw;
+        }
+        book_national_period(
+            &mut self.national_period,
+            national_demand,
+            national_available,
+            period_h,
+        );
+        let t = &mut self.totals;
+        t.demand_mwh += national_demand * totals_h;
+        t.unserved_mwh += national_curtailed * totals_h;
+        t.hours += totals_h;
+        t.dispatches += 1;
+        if national_curtailed > EPS_MW {
+            t.hours_with_shortfall += totals_h;
+            t.peak_shortfall_mw = t.peak_shortfall_mw.max(national_curtailed);
         }
     }
 
-    /// National demand, available and curtailed power in the step, MW.
-    fn national_step(&self) -> (f64, f64, f64) {
-        let (mut demand, mut available, mut curtailed) = (0.0, 0.0, 0.0);
-        for r in &self.regions {
-            demand += r.step.demand_mw;
-            available += r.step.available_mw;
-            curtailed += r.step.curtailed_mw;
-        }
-        (demand, available, curtailed)
-    }
-
-    /// Adds `dt_h` hours of the step (as filled by [`Grid::step_sums`]) to
-    /// the period accumulators the monthly sample reports and resets: the
-    /// step's share in the period (see `carry`).
+    /// Adds `dt_h` more hours of the last step (its balance as
+    /// [`Grid::account`] filled it) to the period accumulators: the part of
+    /// a step past a month start, once that month's period has begun.
     pub(crate) fn book_period(&mut self, dt_h: f64) {
+        let (mut national_demand, mut national_available) = (0.0, 0.0);
         for r in &mut self.regions {
             for g in &mut self.hot[r.merit.0..r.merit.1] {
                 g.period_mwh += g.generation_mw * dt_h;
             }
-            let s = &r.step;
-            let p = &mut r.period;
-            p.demand_mwh += s.demand_mw * dt_h;
-            p.served_mwh += s.served_mw * dt_h;
-            p.unserved_mwh += s.curtailed_mw * dt_h;
-            p.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
-            p.spill_mwh += s.spill_mw * dt_h;
-            p.imports_mwh += s.imports_mw * dt_h;
-            p.exports_mwh += s.exports_mw * dt_h;
-            p.losses_mwh += s.losses_mw * dt_h;
-            p.price_hours += s.price_usd_per_mwh * dt_h;
-            p.price_demand_usd += s.price_usd_per_mwh * s.demand_mw * dt_h;
-            p.hours += dt_h;
-            if s.demand_mw > p.peak_demand_mw {
-                p.peak_demand_mw = s.demand_mw;
-                p.margin_at_peak = s.available_mw / s.demand_mw - 1.0;
-            }
+            book_region_period(&mut r.period, &r.step, dt_h);
+            national_demand += r.step.demand_mw;
+            national_available += r.step.available_mw;
         }
-        let (national_demand, national_available, _) = self.national_step();
-        let n = &mut self.national_period;
-        n.hours += dt_h;
-        if national_demand > n.peak_demand_mw {
-            n.peak_demand_mw = national_demand;
-            n.margin_at_peak = national_available / national_demand - 1.0;
-        }
+        book_national_period(
+            &mut self.national_period,
+            national_demand,
+            national_available,
+            dt_h,
+        );
     }
+}
 
-    /// Adds the step's `dt_h` hours (the step, or its share inside the
-    /// horizon) to the run's totals.
-    fn book_totals(&mut self, dt_h: f64) {
-        for r in &self.regions {
-            let s = &r.step;
-            self.totals.spill_mwh += s.spill_mw * dt_h;
-            self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
-            self.totals.price_hours += s.price_usd_per_mwh * dt_h;
-        }
-        let (national_demand, _, national_curtailed) = self.national_step();
-        let t = &mut self.totals;
-        t.demand_mwh += national_demand * dt_h;
-        t.unserved_mwh += national_curtailed * dt_h;
-        t.hours += dt_h;
-        t.dispatches += 1;
-        if national_curtailed > EPS_MW {
-            t.hours_with_shortfall += dt_h;
-            t.peak_shortfall_mw = t.peak_shortfall_mw.max(national_curtailed);
-        }
+/// Adds `dt_h` hours of a region's step balance `s` to its period `p`.
+/// Inlined: a call per region and step cost 1 % of the hourly dispatch.
+#[inline(always)]
+fn book_region_period(p: &mut Period, s: &RegionBalance, dt_h: f64) {
+    p.demand_mwh += s.demand_mw * dt_h;
+    p.served_mwh += s.served_mw * dt_h;
+    p.unserved_mwh += s.curtailed_mw * dt_h;
+    p.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
+    p.spill_mwh += s.spill_mw * dt_h;
+    p.imports_mwh += s.imports_mw * dt_h;
+    p.exports_mwh += s.exports_mw * dt_h;
+    p.losses_mwh += s.losses_mw * dt_h;
+    p.price_hours += s.price_usd_per_mwh * dt_h;
+    p.price_demand_usd += s.price_usd_per_mwh * s.demand_mw * dt_h;
+    p.hours += dt_h;
+    if s.demand_mw > p.peak_demand_mw {
+        p.peak_demand_mw = s.demand_mw;
+        p.margin_at_peak = s.available_mw / s.demand_mw - 1.0;
+    }
+}
+
+/// Adds `dt_h` hours to the national period, whose peak is the largest
+/// national step demand.
+#[inline(always)]
+fn book_national_period(n: &mut Period, demand_mw: f64, available_mw: f64, dt_h: f64) {
+    n.hours += dt_h;
+    if demand_mw > n.peak_demand_mw {
+        n.peak_demand_mw = demand_mw;
+        n.margin_at_peak = available_mw / demand_mw - 1.0;
     }
 }
 

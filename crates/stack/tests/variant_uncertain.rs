@@ -217,7 +217,7 @@ fn a_scale_multiplies_every_point_of_a_path() {
         r#"Variant(base: "base.ron", name: "v", uncertain: {"labs.lab.mfu.scale": Uniform(low: 1, high: 2)})"#,
     )
     .unwrap_err();
-    assert!(e.contains("below a value that has no fields"), "{e}");
+    assert!(e.contains("`.scale` applies only to a path over dates"), "{e}");
     // A Weibull's own `scale` is still its parameter.
     let v = load(
         "weibull",
