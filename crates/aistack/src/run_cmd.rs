@@ -46,6 +46,13 @@ pub const RUN_FILES: [&str; 7] = [
     crate::explain_cmd::RUN_CHARTS[3],
 ];
 
+/// Refuses `out` before a run rather than after it: the run's output
+/// replaces the directory whole, so it may hold only files a run writes.
+fn check_out(out: &Path) -> Result<()> {
+    stack::output::check_replaceable(out, &RUN_FILES)
+        .with_context(|| format!("cannot write the run's output to {}", out.display()))
+}
+
 /// `aistack run [FILE] [--out DIR] [--seed N] [--trace]`.
 pub fn run(
     path: Option<&Path>,
@@ -56,9 +63,7 @@ pub fn run(
 ) -> Result<()> {
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
-    // Refused before the run, not after it: the output replaces `out` whole.
-    stack::output::check_replaceable(&out, &RUN_FILES)
-        .with_context(|| format!("cannot write the run's output to {}", out.display()))?;
+    check_out(&out)?;
     let started = std::time::Instant::now();
     let output = stack::run(
         &scenario,
@@ -118,8 +123,7 @@ pub fn replay(
     }
     let out =
         out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-run-{run}", scenario.name())));
-    stack::output::check_replaceable(&out, &RUN_FILES)
-        .with_context(|| format!("cannot write the run's output to {}", out.display()))?;
+    check_out(&out)?;
     let started = std::time::Instant::now();
     let output = stack::run(
         &scenario,
