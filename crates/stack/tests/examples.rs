@@ -33,7 +33,38 @@ fn scalar(out: &RunOutput, key: &str) -> Result<f64, String> {
 }
 
 /// The sanity checks every example must pass; an error says which.
+/// Every scalar outcome `out` reports is in docs/model.md's "Scalar
+/// outcomes" table (per-year names as `…_year_Y`).
+fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
+    let doc =
+        std::fs::read_to_string(examples_dir().join("../../docs/model.md")).map_err(|e| e.to_string())?;
+    let table = doc
+        .split("### Scalar outcomes")
+        .nth(1)
+        .ok_or("docs/model.md has no Scalar outcomes section")?;
+    let table = table.split("\n## ").next().unwrap_or(table);
+    let missing: Vec<String> = out
+        .scalars
+        .iter()
+        .map(|(k, _)| match k.rsplit_once("_year_") {
+            Some((head, year)) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{head}_year_Y")
+            }
+            _ => k.clone(),
+        })
+        .filter(|k| !table.contains(&format!("| `{k}` |")))
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "outcomes missing from docs/model.md's Scalar outcomes table: {missing:?}"
+        ))
+    }
+}
+
 fn check(s: &Scenario, out: &RunOutput) -> Result<(), String> {
+    outcomes_documented(out)?;
     // Every sample and scalar is a finite number.
     if let Some(r) = out.series.iter().find(|r| !r.value.is_finite()) {
         return Err(format!(
