@@ -61,7 +61,7 @@ fn model(scenario: &Path) -> Result<ScenarioModel> {
 /// Refuses a variance-based or elementary-effects analysis of a category:
 /// its code's variance depends on how the categories happen to be numbered.
 fn quantity_outcome(outcome: &str) -> Result<()> {
-    match stack::report::outcome_categories(outcome) {
+    match CATEGORIES.and_then(|c| c.of(outcome)) {
         Some(codes) => anyhow::bail!(
             "--outcome `{outcome}` is a category ({}), not a quantity: its code has no variance \
              to decompose. `aistack plot` of a batch shows its shares of runs; choose a quantity",

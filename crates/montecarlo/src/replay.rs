@@ -391,17 +391,40 @@ struct CsvRow {
 impl CsvRow {
     /// Refuses a row whose seed or values differ (bit for bit) from the design's.
     fn check(&self, path: &Path, seed: u64, paths: &[String], values: &[f64]) -> Result<()> {
-        let at = format!("{}:{}", path.display(), self.line);
-        if self.seed != seed {
-            return Err(mismatch(&at, "seed", &self.seed.to_string(), &seed.to_string()));
-        }
-        for ((p, a), b) in paths.iter().zip(&self.values).zip(values) {
-            if a.to_bits() != b.to_bits() {
-                return Err(mismatch(&at, &format!("`{p}`"), &num(*a), &num(*b)));
-            }
-        }
-        Ok(())
+        let recorded = paths.iter().map(String::as_str).zip(self.values.iter().copied());
+        check_inputs(
+            &format!("{}:{}", path.display(), self.line),
+            self.seed,
+            recorded,
+            seed,
+            values,
+        )
     }
+}
+
+/// Refuses recorded inputs (a seed, and values by parameter path) that
+/// differ, bit for bit, from the seed and values the design gives.
+fn check_inputs<'a>(
+    at: &str,
+    recorded_seed: u64,
+    recorded: impl Iterator<Item = (&'a str, f64)>,
+    seed: u64,
+    values: &[f64],
+) -> Result<()> {
+    if recorded_seed != seed {
+        return Err(mismatch(
+            at,
+            "seed",
+            &recorded_seed.to_string(),
+            &seed.to_string(),
+        ));
+    }
+    for ((p, a), b) in recorded.zip(values) {
+        if a.to_bits() != b.to_bits() {
+            return Err(mismatch(at, &format!("`{p}`"), &num(a), &num(*b)));
+        }
+    }
+    Ok(())
 }
 
 fn mismatch(at: &str, what: &str, recorded: &str, design: &str) -> McError {
@@ -453,9 +476,6 @@ fn runs_csv_row(path: &Path, paths: &[String], run: u64, complete: bool) -> Resu
 /// Refuses a run file whose index, seed or values differ from the design's.
 fn check_record(rec: &RunRecord, path: &Path, seed: u64, paths: &[String], values: &[f64]) -> Result<()> {
     let at = path.display().to_string();
-    if rec.seed != seed {
-        return Err(mismatch(&at, "seed", &rec.seed.to_string(), &seed.to_string()));
-    }
     let rec_paths: Vec<&str> = rec.params.iter().map(|(p, _)| p.as_str()).collect();
     if rec_paths != paths.iter().map(String::as_str).collect::<Vec<_>>() {
         return Err(mismatch(
@@ -465,10 +485,6 @@ fn check_record(rec: &RunRecord, path: &Path, seed: u64, paths: &[String], value
             &paths.join(","),
         ));
     }
-    for ((p, a), b) in rec.params.iter().map(|(p, v)| (p, v)).zip(values) {
-        if a.to_bits() != b.to_bits() {
-            return Err(mismatch(&at, &format!("`{p}`"), &num(*a), &num(*b)));
-        }
-    }
-    Ok(())
+    let recorded = rec.params.iter().map(|(p, v)| (p.as_str(), *v));
+    check_inputs(&at, rec.seed, recorded, seed, values)
 }
