@@ -195,3 +195,171 @@ fn schema_describes_defaults_and_ranges() {
     let v = reference::variant_schema();
     assert!(v["required"].as_array().unwrap().contains(&Value::from("base")));
 }
+
+/// The Markdown files whose links [`doc_links_and_paths_resolve`] checks:
+/// README.md, benches/README.md and every `.md` under docs/.
+fn markdown_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "md") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = vec![repo().join("README.md"), repo().join("benches/README.md")];
+    walk(&repo().join("docs"), &mut files);
+    files
+}
+
+/// The lines of a Markdown text outside fenced code blocks, with their
+/// 1-based numbers.
+fn prose_lines(text: &str) -> Vec<(usize, &str)> {
+    let mut fenced = false;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        } else if !fenced {
+            out.push((i + 1, line));
+        }
+    }
+    out
+}
+
+/// The anchors GitHub gives a Markdown file's headings: lower case, every
+/// character but letters, digits, `_`, `-` and spaces dropped, spaces as
+/// `-`, and `-1`, `-2`, … after a repeated heading.
+fn heading_anchors(text: &str) -> std::collections::HashSet<String> {
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    let mut anchors = std::collections::HashSet::new();
+    for (_, line) in prose_lines(text) {
+        let hashes = line.chars().take_while(|&c| c == '#').count();
+        let Some(title) = line[hashes..].strip_prefix(' ') else {
+            continue;
+        };
+        if !(1..=6).contains(&hashes) {
+            continue;
+        }
+        let slug: String = title
+            .trim()
+            .to_lowercase()
+            .chars()
+            .filter_map(|c| match c {
+                ' ' => Some('-'),
+                c if c.is_alphanumeric() || c == '_' || c == '-' => Some(c),
+                _ => None,
+            })
+            .collect();
+        let n = seen.entry(slug.clone()).or_insert(0);
+        anchors.insert(if *n == 0 {
+            slug.clone()
+        } else {
+            format!("{slug}-{n}")
+        });
+        *n += 1;
+    }
+    anchors
+}
+
+/// Where `target` (a link's destination, without its `#anchor`) breaks, if
+/// it does: a missing file, or an anchor that is no heading of the file.
+fn broken_link(from: &Path, target: &str) -> Option<String> {
+    let (path, anchor) = target.split_once('#').unwrap_or((target, ""));
+    let file = if path.is_empty() {
+        from.to_path_buf()
+    } else {
+        from.parent().unwrap().join(path)
+    };
+    if !file.exists() {
+        let shown = file.strip_prefix(repo()).unwrap_or(&file).display().to_string();
+        return Some(format!("`{target}`: no file {shown}"));
+    }
+    let is_markdown = file.extension().is_some_and(|x| x == "md");
+    if anchor.is_empty() || !is_markdown {
+        return None;
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    let shown = file.strip_prefix(repo()).unwrap_or(&file).display().to_string();
+    (!heading_anchors(&text).contains(anchor))
+        .then(|| format!("`{target}`: no heading with anchor #{anchor} in {shown}"))
+}
+
+/// Every relative link (`](path)`, `](path#anchor)`, `](#anchor)`) in the
+/// README files and docs/ resolves to a file, and its anchor to a heading of
+/// that file; every repository path the prose names (`docs/…`, `crates/…`,
+/// `scripts/…`, `examples/…`, `benches/…`) exists. Reordering a document
+/// renames its headings, and these references would break without a word.
+#[test]
+fn doc_links_and_paths_resolve() {
+    const ROOTS: [&str; 5] = ["docs/", "crates/", "scripts/", "examples/", "benches/"];
+    let mut broken = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let name = file.strip_prefix(repo()).unwrap_or(&file).display().to_string();
+        for (n, line) in prose_lines(&text) {
+            // Links: `](` up to the closing parenthesis (a title after a space is dropped).
+            let mut rest = line;
+            while let Some(i) = rest.find("](") {
+                rest = &rest[i + 2..];
+                let end = rest.find(')').unwrap_or(rest.len());
+                let target = rest[..end].split(' ').next().unwrap_or("");
+                let external = target.contains("://") || target.starts_with("mailto:");
+                if !target.is_empty() && !external {
+                    if let Some(why) = broken_link(&file, target) {
+                        broken.push(format!("{name}:{n}: {why}"));
+                    }
+                }
+                rest = &rest[end..];
+            }
+            // Repository paths named in the prose, e.g. `crates/stack/src/world.rs`.
+            for root in ROOTS {
+                for (i, _) in line.match_indices(root) {
+                    let before = line[..i].chars().next_back();
+                    if before.is_some_and(|c| c.is_alphanumeric() || "/._-".contains(c)) {
+                        continue;
+                    }
+                    let len = line[i..]
+                        .find(|c: char| !(c.is_alphanumeric() || "._/-".contains(c)))
+                        .unwrap_or(line.len() - i);
+                    let path = line[i..i + len].trim_end_matches(['.', '/', '-']);
+                    if !repo().join(path).exists() {
+                        broken.push(format!("{name}:{n}: `{path}` does not exist"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "broken references in the docs:\n  {}",
+        broken.join("\n  ")
+    );
+}
+
+#[test]
+fn heading_anchors_follow_github() {
+    let anchors = heading_anchors(
+        "# Monte Carlo batches\n## A design of your own (`eval`)\n### 1,000 runs: 157.8 s → 60 s?\n\
+         ```\n# not a heading\n```\n## Notes\n## Notes\n",
+    );
+    let mut got: Vec<_> = anchors.into_iter().collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            "1000-runs-1578-s--60-s",
+            "a-design-of-your-own-eval",
+            "monte-carlo-batches",
+            "notes",
+            "notes-1"
+        ]
+    );
+}
