@@ -13,7 +13,9 @@
 //! like a batch, so `plot` works on it too.
 
 use crate::design::{Design, run_seed, validate_parameters};
-use crate::manifest::{Build, MANIFEST_FORMAT, Manifest, TARGET_TRIPLE, crate_versions, identity_hash};
+use crate::manifest::{
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, TARGET_TRIPLE, crate_versions, identity_hash,
+};
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
 use crate::store::{RunRecord, list_runs, runs_dir, write_run};
@@ -275,6 +277,7 @@ fn write_manifest<M: Model + ?Sized>(
         merged_from: Vec::new(),
         completed_runs: Some(runs),
         stopped_at: None,
+        outputs: Some(OutputsRecord::of(&o.output)),
     };
     manifest.write(&o.out)
 }

@@ -51,7 +51,7 @@ pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare};
 pub use design::{Design, Sampler, run_seed};
 pub use error::{McError, Result};
 pub use eval::{EvalOptions, eval_design};
-pub use manifest::{Build, Manifest, Shard, check_build};
+pub use manifest::{Build, Manifest, OutputsRecord, Shard, check_build};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{Categories, CategoryCodes, DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, RunsTable};
 pub use replay::{ReplayPlan, plan_replay};
