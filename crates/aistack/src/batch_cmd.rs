@@ -647,14 +647,19 @@ pub fn morris(
     Ok(())
 }
 
-/// `aistack eval SCENARIO --design design.csv`.
+/// `aistack eval SCENARIO --design design.csv [--others median|drawn]`.
 pub fn eval(
     scenario: &Path,
     design: PathBuf,
+    others: Option<&str>,
     seed: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    let others = others
+        .map(str::parse::<montecarlo::Others>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--others: {e}"))?;
     let m = model(scenario)?;
     let out = out.unwrap_or_else(|| default_out(&format!("{}-eval", m.scenario().name())));
     let o = EvalOptions {
@@ -669,12 +674,16 @@ pub fn eval(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         build: this_build(),
         command_line: command_line(),
+        others,
     };
-    let t = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
     println!(
         "{}: {} rows evaluated in design order",
         out.display(),
-        t.runs.len()
+        r.table.runs.len()
     );
     Ok(())
 }

@@ -212,6 +212,9 @@ pub struct Manifest {
     /// never a run.
     #[serde(default)]
     pub outputs: Option<OutputsRecord>,
+    /// How an `aistack eval` set its runs' parameter values (`None` for a batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval: Option<crate::eval::EvalRecord>,
 }
 
 /// The output options of a batch directory, as recorded in its manifest

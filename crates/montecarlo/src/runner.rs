@@ -152,6 +152,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         completed_runs: None,
         stopped_at: None,
         outputs: Some(OutputsRecord::of(&o.output)),
+        eval: None,
     }
 }
 
