@@ -13,13 +13,19 @@
 //! With `--features peers`, NeXosim 1.0 (one model, one thread) runs the same
 //! model as one more engine of every table (`benches/peers/nexosim_hold.rs`).
 //!
+//! The memory, interleaved and SimPy tables are benchmarks of this target
+//! beside criterion's (ids `hold_tables/memory`, `hold_tables/interleaved`,
+//! `hold_tables/simpy`): `--list` lists them, and a filter selects them like
+//! criterion's own, so `-- --list`, `-- --test` and a filter that leaves them
+//! out do none of their work (`-- hold_tables/interleaved`: that table alone).
+//!
 //! Environment switches: `HOLD_SKIP_MEMORY`, `HOLD_INTERLEAVED_ONLY` (no
 //! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS` (SimPy),
 //! `HOLD_ENGINES=name,name` (only these engines, and the floor, in the memory
 //! and interleaved tables), `HOLD_SIZES=1000,100000` (only these N in the
 //! interleaved table).
 
-use aistack_benches::{CountingAlloc, criterion_dir, hold_increments, saved_median_ns};
+use aistack_benches::{CountingAlloc, Selection, criterion_dir, hold_increments, saved_median_ns};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use scheduler::{
     AutoQueue, Backend, HeapQueue, IndexedQueue, InlineRadixQueue, RadixQueue, Scheduler, SimTime,
@@ -27,7 +33,7 @@ use scheduler::{
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::hint::black_box;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 #[global_allocator]
 static ALLOC: CountingAlloc = CountingAlloc;
@@ -39,6 +45,17 @@ const HOLDS_PER_ITER: usize = 1_000;
 /// Increments table: a power of two, larger than the largest N.
 const INCREMENTS: usize = 1 << 21;
 const MASK: usize = INCREMENTS - 1;
+
+/// The increments every engine replays, drawn on first use (not under
+/// `--list`). Shared, so that an engine which keeps them (NeXosim) holds a
+/// reference, not a copy counted as its own memory.
+static INCS: LazyLock<Arc<Vec<u64>>> = LazyLock::new(|| Arc::new(hold_increments(INCREMENTS, 0x5EED)));
+
+/// Ids of this target's own tables, listed and filtered like criterion's
+/// benchmarks (see the module docs).
+const MEMORY_TABLE: &str = "hold_tables/memory";
+const INTERLEAVED_TABLE: &str = "hold_tables/interleaved";
+const SIMPY_TABLE: &str = "hold_tables/simpy";
 
 /// One engine under the hold model.
 trait Hold {
@@ -149,13 +166,14 @@ impl<Q: Backend + Named> Hold for Sched<Q> {
     }
 }
 
-fn bench_engine<H: Hold>(c: &mut Criterion, incs: &Arc<Vec<u64>>) {
+fn bench_engine<H: Hold>(c: &mut Criterion) {
     let mut group = c.benchmark_group("hold");
     group.throughput(Throughput::Elements(HOLDS_PER_ITER as u64));
     for n in SIZES {
         // Built on first use, so a filtered-out benchmark costs nothing.
         let mut state: Option<(H, usize)> = None;
         group.bench_function(BenchmarkId::new(H::NAME, n), |b| {
+            let incs: &Arc<Vec<u64>> = &INCS;
             let (engine, pos) = state.get_or_insert_with(|| {
                 let mut engine = H::build(n, incs);
                 let mut pos = n;
@@ -202,7 +220,7 @@ type Runner<'a> = Box<dyn FnMut(usize) + 'a>;
 /// event, and a warmed-up runner.
 struct EngineFns {
     name: &'static str,
-    bench: fn(&mut Criterion, &Arc<Vec<u64>>),
+    bench: fn(&mut Criterion),
     bytes: BytesPerEvent,
     runner: for<'a> fn(usize, &'a Arc<Vec<u64>>) -> Runner<'a>,
 }
@@ -368,11 +386,7 @@ fn median(xs: &[f64]) -> f64 {
 /// with SimPy is present, and prints its events per second beside the
 /// floor's: from the interleaved rounds of this run when given
 /// (`floor_rates[i]` for `SIZES[i]`), else criterion's saved median.
-/// Skipped when `HOLD_SKIP_PEERS` is set.
 fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
-    if std::env::var_os("HOLD_SKIP_PEERS").is_some() {
-        return;
-    }
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/simpy_hold.py");
     let has_simpy = std::process::Command::new("python3")
         .args(["-c", "import simpy"])
@@ -414,25 +428,35 @@ fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
     }
 }
 
+/// Each table and criterion group runs only when selected (see the module
+/// docs); the environment switches turn them off further.
 fn main() {
-    // Shared, so that an engine which keeps the increments (NeXosim) holds a
-    // reference, not a copy counted as its own memory.
-    let incs = Arc::new(hold_increments(INCREMENTS, 0x5EED));
-    if std::env::var_os("HOLD_SKIP_MEMORY").is_none() {
-        memory_report(&incs);
+    let sel = Selection::from_args();
+    let off = |var: &str| std::env::var_os(var).is_some();
+    if !off("HOLD_SKIP_MEMORY") && sel.custom(MEMORY_TABLE) {
+        memory_report(&INCS);
     }
-    if std::env::var_os("HOLD_INTERLEAVED_ONLY").is_none() {
+    if !off("HOLD_INTERLEAVED_ONLY") {
         let mut c = Criterion::default().configure_from_args();
         for e in all_engines() {
-            (e.bench)(&mut c, &incs);
+            (e.bench)(&mut c);
         }
         c.final_summary();
-        ratio_report();
+        let measured = all_engines().iter().any(|e| {
+            SIZES
+                .iter()
+                .any(|n| sel.measures(&format!("hold/{}/{n}", e.name)))
+        });
+        if measured {
+            ratio_report();
+        }
     }
-    let floor_rates = if std::env::var_os("HOLD_SKIP_INTERLEAVED").is_none() {
-        interleaved_report(&incs)
+    let floor_rates = if !off("HOLD_SKIP_INTERLEAVED") && sel.custom(INTERLEAVED_TABLE) {
+        interleaved_report(&INCS)
     } else {
         Vec::new()
     };
-    simpy_report(&incs, &floor_rates);
+    if !off("HOLD_SKIP_PEERS") && sel.custom(SIMPY_TABLE) {
+        simpy_report(&INCS, &floor_rates);
+    }
 }

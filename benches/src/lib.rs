@@ -1,6 +1,9 @@
 //! Shared helpers for the criterion benches: the hold model's pre-generated
-//! increments, a counting allocator for bytes per pending event, and a
-//! reader of criterion's saved estimates for ratio tables.
+//! increments, a counting allocator for bytes per pending event, a reader of
+//! criterion's saved estimates for ratio tables, and [`Selection`]: which
+//! benchmarks the command line asks for, so that work a bench does outside
+//! criterion's control (a throughput pre-run, a custom table) is done only
+//! for a benchmark that is measured, never under `--list`.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -101,9 +104,189 @@ pub fn saved_median_ns(dir: &Path, group: &str, function: &str, parameter: &str)
     rest[..end].trim().parse().ok()
 }
 
+/// What criterion does with the benchmarks of this run, read from the bench
+/// binary's arguments as `Criterion::configure_from_args` reads them
+/// (criterion keeps its own reading private).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BenchMode {
+    /// `cargo bench`: measure the selected benchmarks.
+    Measure,
+    /// `--list`: print the selected benchmarks' ids, run nothing.
+    List,
+    /// `--test` (or `cargo test --benches`): run each selected benchmark once, measure nothing.
+    Test,
+    /// `--profile-time S`: iterate each selected benchmark for a profiler, no analysis.
+    Profile,
+}
+
+/// Which benchmarks a bench binary's command line selects, and in which
+/// [`BenchMode`]: `FILTER` (a regex over ids `group/function/parameter`, or
+/// the id itself with `--exact`), `--ignored` (none), `--list`, `--test`,
+/// `--bench`, `--profile-time`. A bench consults it before any work that
+/// criterion does not control, so `--list` and a filter cost nothing.
+#[derive(Clone, Debug)]
+pub struct Selection {
+    /// What criterion does with the selected benchmarks.
+    pub mode: BenchMode,
+    filter: Filter,
+}
+
+#[derive(Clone, Debug)]
+enum Filter {
+    All,
+    Regex(regex::Regex),
+    Exact(String),
+    None,
+}
+
+/// Criterion's options that take a value (the next argument, or `=value`).
+const VALUE_OPTIONS: [&str; 19] = [
+    "-c",
+    "--color",
+    "--colour",
+    "-s",
+    "--save-baseline",
+    "-b",
+    "--baseline",
+    "--baseline-lenient",
+    "--format",
+    "--profile-time",
+    "--load-baseline",
+    "--sample-size",
+    "--warm-up-time",
+    "--measurement-time",
+    "--nresamples",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--plotting-backend",
+];
+
+impl Selection {
+    /// The selection of this process's arguments.
+    pub fn from_args() -> Selection {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        Selection::parse(&args)
+    }
+
+    /// The selection of `args` (without the program name), read as criterion
+    /// reads them. A filter that is not a valid regex selects nothing
+    /// (criterion itself stops on it).
+    pub fn parse(args: &[String]) -> Selection {
+        let (mut list, mut test, mut bench, mut profile, mut exact, mut ignored) =
+            (false, false, false, false, false, false);
+        let mut filter = None;
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            let name = a.split_once('=').map_or(a.as_str(), |(n, _)| n);
+            match name {
+                "--list" => list = true,
+                "--test" => test = true,
+                "--bench" => bench = true,
+                "--exact" => exact = true,
+                "--ignored" => ignored = true,
+                "--profile-time" => {
+                    profile = true;
+                    if !a.contains('=') {
+                        it.next();
+                    }
+                }
+                _ if VALUE_OPTIONS.contains(&name) => {
+                    if !a.contains('=') {
+                        it.next();
+                    }
+                }
+                _ if a.starts_with('-') => {}
+                _ => {
+                    if filter.is_none() {
+                        filter = Some(a.clone());
+                    }
+                }
+            }
+        }
+        let mode = if list {
+            BenchMode::List
+        } else if test || !bench {
+            BenchMode::Test
+        } else if profile {
+            BenchMode::Profile
+        } else {
+            BenchMode::Measure
+        };
+        let filter = match (ignored, filter) {
+            (true, _) => Filter::None,
+            (false, None) => Filter::All,
+            (false, Some(f)) if exact => Filter::Exact(f),
+            (false, Some(f)) => regex::Regex::new(&f).map_or(Filter::None, Filter::Regex),
+        };
+        Selection { mode, filter }
+    }
+
+    /// Whether the filter selects benchmark `id` (`group/function/parameter`).
+    pub fn selects(&self, id: &str) -> bool {
+        match &self.filter {
+            Filter::All => true,
+            Filter::Regex(r) => r.is_match(id),
+            Filter::Exact(e) => id == e,
+            Filter::None => false,
+        }
+    }
+
+    /// Whether benchmark `id` is measured in this run (selected, and
+    /// criterion is benchmarking): only then is work done for it outside
+    /// criterion worth doing (a throughput pre-run, a custom table).
+    pub fn measures(&self, id: &str) -> bool {
+        self.mode == BenchMode::Measure && self.selects(id)
+    }
+
+    /// For a benchmark whose work is not a criterion benchmark (a custom
+    /// table): under `--list`, prints its id as criterion lists its own
+    /// (`id: benchmark`) when selected; returns whether to run it now
+    /// ([`Selection::measures`]).
+    pub fn custom(&self, id: &str) -> bool {
+        if self.mode == BenchMode::List && self.selects(id) {
+            println!("{id}: benchmark");
+        }
+        self.measures(id)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn sel(args: &str) -> Selection {
+        let args: Vec<String> = args.split_whitespace().map(String::from).collect();
+        Selection::parse(&args)
+    }
+
+    #[test]
+    fn selection_reads_mode_and_filter_as_criterion_does() {
+        // `cargo bench` passes --bench; `cargo test --benches` does not.
+        assert_eq!(sel("--bench").mode, BenchMode::Measure);
+        assert_eq!(sel("").mode, BenchMode::Test);
+        assert_eq!(sel("--bench --test").mode, BenchMode::Test);
+        assert_eq!(sel("--bench --list").mode, BenchMode::List);
+        assert_eq!(sel("--bench --profile-time 5").mode, BenchMode::Profile);
+        let all = sel("--bench");
+        assert!(all.measures("hold/sched_heap/1000") && all.measures("hold_tables/memory"));
+        let listed = sel("--bench --list");
+        assert!(listed.selects("hold/sched_heap/1000") && !listed.measures("hold/sched_heap/1000"));
+        // The filter is the first positional argument, a regex; option values are skipped.
+        let f = sel("--bench --measurement-time 3 --warm-up-time=1 hold/sched_(auto|heap)/1000000$");
+        assert!(f.measures("hold/sched_auto/1000000") && f.measures("hold/sched_heap/1000000"));
+        assert!(!f.measures("hold/sched_heap/1000") && !f.measures("hold_tables/interleaved"));
+        let b = sel("--bench --save-baseline before interleaved");
+        assert!(b.measures("hold_tables/interleaved") && !b.measures("hold_tables/memory"));
+        assert!(!b.selects("before"), "a baseline name is no filter");
+        let e = sel("--bench --exact hold/floor_heap_pop_push/1000");
+        assert!(e.measures("hold/floor_heap_pop_push/1000") && !e.measures("hold/floor_heap_pop_push/10000"));
+        assert!(!sel("--bench --ignored").selects("hold/sched_heap/1000"));
+        assert!(
+            !sel("--bench (").selects("hold/sched_heap/1000"),
+            "an invalid regex"
+        );
+    }
 
     #[test]
     fn increments_are_positive_and_near_mean_1e9() {

@@ -96,88 +96,274 @@ fn print_warnings(warnings: &[String]) {
     }
 }
 
-/// Arguments of `aistack batch` (also its `--help`).
+/// Arguments of `aistack batch` (also its `--help`). With `--resume DIR`,
+/// every argument left out is taken from DIR/manifest.json (see [`resolve`]).
 #[derive(clap::Args)]
 pub struct BatchArgs {
-    /// Scenario file (RON).
-    pub scenario: PathBuf,
-    /// Number of runs.
+    /// Scenario file (RON). With --resume: default, the scenario the batch
+    /// ran (DIR/manifest.json `scenario_path`); its hash must equal the batch's.
+    #[arg(required_unless_present = "resume")]
+    pub scenario: Option<PathBuf>,
+    /// Number of runs. With --resume: default, the batch's.
+    #[arg(long, required_unless_present = "resume")]
+    pub runs: Option<u64>,
+    /// Master seed. Default: 0 (with --resume: the batch's).
     #[arg(long)]
-    pub runs: u64,
-    /// Master seed.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Worker threads. Default: every core.
+    pub seed: Option<u64>,
+    /// Worker threads. Default: every core. May differ on --resume (results
+    /// do not depend on it).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
-    #[arg(long, default_value = "mc")]
-    pub design: String,
-    /// Run only shard K of M (`K/M`, K from 0).
+    /// Default: mc (with --resume: the batch's).
+    #[arg(long)]
+    pub design: Option<String>,
+    /// Run only shard K of M (`K/M`, K from 0). With --resume: default, the batch's.
     #[arg(long)]
     pub shard: Option<String>,
     /// Output directory. Default: aistack-out/<scenario name>-batch/.
     #[arg(long, conflicts_with = "resume")]
     pub out: Option<PathBuf>,
-    /// Finish the interrupted batch in DIR (same arguments).
-    #[arg(long)]
+    /// Finish the interrupted batch in DIR: `aistack batch --resume DIR`
+    /// alone takes every argument from DIR/manifest.json; arguments given
+    /// must equal the batch's, else it is refused. Excepted: --threads, and
+    /// the output options --keep-timeseries, --parquet, --memory-budget-mib
+    /// (they change no run; the outputs are rebuilt with them).
+    #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
-    /// Also write every run's series.
+    /// Also write every run's series. With --resume: default, the batch's.
     #[arg(long)]
     pub keep_timeseries: bool,
     /// Stop at the first 100-run block where every watched outcome's 95 %
     /// half-width is within this share of its mean (plain MC). Watched: every
-    /// scalar outcome, or those named by --stop-outcome.
+    /// scalar outcome, or those named by --stop-outcome. With --resume:
+    /// default, the batch's.
     #[arg(long)]
     pub until_rel_halfwidth: Option<f64>,
     /// An outcome (a runs.csv column) the stopping rule watches; repeat for
-    /// several. Default: every scalar outcome.
+    /// several. Default: every scalar outcome (with --resume: the batch's).
     #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
     pub stop_outcomes: Vec<String>,
     /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
-    /// build with `--features parquet`.
+    /// build with `--features parquet`. With --resume: default, the batch's.
     #[arg(long)]
     pub parquet: bool,
     /// MiB of series values the bands may hold for exact quantiles; past it
-    /// they come from a quantile sketch with a stated error bound.
-    #[arg(long, default_value_t = crate::DEFAULT_BUDGET_MIB)]
-    pub memory_budget_mib: u64,
+    /// they come from a quantile sketch with a stated error bound. Default:
+    /// 512 (with --resume: the batch's).
+    #[arg(long)]
+    pub memory_budget_mib: Option<u64>,
 }
 
-/// `aistack batch`.
-pub fn batch(a: BatchArgs) -> Result<()> {
-    let m = model(&a.scenario)?;
-    let out = a
-        .resume
-        .clone()
-        .or(a.out.clone())
-        .unwrap_or_else(|| default_out(&format!("{}-batch", m.scenario().name())));
-    let mut o = BatchOptions::new(&out, a.runs, a.seed);
-    o.output.categories = CATEGORIES;
-    o.threads = a.threads;
-    o.design = a
+/// A batch's arguments once `--resume DIR` has filled in those not given.
+struct Resolved {
+    scenario: PathBuf,
+    runs: u64,
+    seed: u64,
+    design: Design,
+    shard: Option<Shard>,
+    keep_timeseries: bool,
+    parquet: bool,
+    memory_budget_bytes: u64,
+    until_rel_halfwidth: Option<f64>,
+    /// Sorted, once each: the manifest compares the list on resume.
+    stop_outcomes: Vec<String>,
+    /// What to tell the user: output options given on resume that differ from the batch's.
+    notes: Vec<String>,
+    /// Whether the scenario file came from the manifest (`--resume DIR` without SCENARIO).
+    scenario_from_manifest: bool,
+}
+
+/// The arguments of `aistack batch`: as given, each argument left out taking
+/// its default, or with `--resume DIR`, the value DIR/manifest.json records.
+/// Given arguments are not compared here: [`montecarlo::run_batch`] refuses
+/// those that differ from the record (naming the field). The output options
+/// (--keep-timeseries, --parquet, --memory-budget-mib) change no run, only
+/// which files are written and how bands are summarised, so a resume may
+/// give others (with a note).
+fn resolve(a: BatchArgs) -> Result<Resolved> {
+    let design = a
         .design
-        .parse::<Design>()
+        .as_deref()
+        .map(str::parse::<Design>)
+        .transpose()
         .map_err(|e| anyhow::anyhow!("--design: {e}"))?;
-    o.shard = a
+    let shard = a
         .shard
         .as_deref()
         .map(str::parse::<Shard>)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
-    o.resume = a.resume.is_some();
-    o.output.keep_timeseries = a.keep_timeseries;
-    o.output.parquet = a.parquet;
-    o.output.memory_budget_bytes = budget_bytes(a.memory_budget_mib)?;
-    o.until_rel_halfwidth = a.until_rel_halfwidth;
-    // Sorted, once each: the manifest compares the list on resume.
-    o.stop_outcomes = a.stop_outcomes;
-    o.stop_outcomes.sort();
-    o.stop_outcomes.dedup();
+    let budget = a.memory_budget_mib.map(budget_bytes).transpose()?;
+    let mut stop_outcomes = a.stop_outcomes;
+    stop_outcomes.sort();
+    stop_outcomes.dedup();
+    let Some(dir) = a.resume else {
+        let (Some(scenario), Some(runs)) = (a.scenario, a.runs) else {
+            anyhow::bail!("SCENARIO and --runs N are required (unless --resume DIR)");
+        };
+        return Ok(Resolved {
+            scenario,
+            runs,
+            seed: a.seed.unwrap_or(0),
+            design: design.unwrap_or(Design::Mc),
+            shard,
+            keep_timeseries: a.keep_timeseries,
+            parquet: a.parquet,
+            memory_budget_bytes: budget.unwrap_or(montecarlo::DEFAULT_MEMORY_BUDGET_BYTES),
+            until_rel_halfwidth: a.until_rel_halfwidth,
+            stop_outcomes,
+            notes: Vec::new(),
+            scenario_from_manifest: false,
+        });
+    };
+    let d = dir.display();
+    let m = match montecarlo::Manifest::read(&dir)? {
+        Some(m) => m,
+        None if !dir.exists() => anyhow::bail!("{d} does not exist: nothing to resume"),
+        None => anyhow::bail!(
+            "{d}: no manifest.json, nothing to resume (--resume takes the directory of an \
+             interrupted `aistack batch`)"
+        ),
+    };
+    if m.design == Design::External {
+        anyhow::bail!(
+            "{d} holds an `aistack eval`, which does not resume: evaluate the design again into a new --out"
+        );
+    }
+    let scenario_from_manifest = a.scenario.is_none();
+    let scenario = match a.scenario {
+        Some(s) => s,
+        None => recorded_scenario(&m, &dir)?,
+    };
+    let recorded = m.outputs.clone().unwrap_or(montecarlo::OutputsRecord {
+        keep_timeseries: false,
+        parquet: false,
+        memory_budget_bytes: montecarlo::DEFAULT_MEMORY_BUDGET_BYTES,
+    });
+    let mut notes = Vec::new();
+    let mut output_flag = |flag: &str, given: bool, was: bool| {
+        if given && !was && m.outputs.is_some() {
+            notes.push(format!(
+                "{flag}: the batch in {d} was written without it; its outputs are rebuilt with it"
+            ));
+        }
+        given || was
+    };
+    let keep_timeseries = output_flag("--keep-timeseries", a.keep_timeseries, recorded.keep_timeseries);
+    let parquet = output_flag("--parquet", a.parquet, recorded.parquet);
+    let memory_budget_bytes = match budget {
+        Some(b) => {
+            if b != recorded.memory_budget_bytes && m.outputs.is_some() {
+                notes.push(format!(
+                    "--memory-budget-mib: the batch in {d} was written with {} MiB; its bands \
+                     are rebuilt with {} MiB",
+                    recorded.memory_budget_bytes >> 20,
+                    b >> 20
+                ));
+            }
+            b
+        }
+        None => recorded.memory_budget_bytes,
+    };
+    Ok(Resolved {
+        scenario,
+        runs: a.runs.unwrap_or(m.runs),
+        seed: a.seed.unwrap_or(m.master_seed),
+        design: design.unwrap_or(m.design),
+        shard: shard.or(m.shard),
+        keep_timeseries,
+        parquet,
+        memory_budget_bytes,
+        until_rel_halfwidth: a.until_rel_halfwidth.or(m.until_rel_halfwidth),
+        stop_outcomes: if stop_outcomes.is_empty() {
+            m.stop_outcomes.clone()
+        } else {
+            stop_outcomes
+        },
+        notes,
+        scenario_from_manifest,
+    })
+}
+
+/// The scenario file the batch in `dir` ran, from its manifest, for a
+/// `--resume` without SCENARIO: refused, saying to give it, when the
+/// manifest does not say or the file is no longer there.
+fn recorded_scenario(m: &montecarlo::Manifest, dir: &Path) -> Result<PathBuf> {
+    let d = dir.display();
+    let Some(p) = montecarlo::replay::recorded_scenario(m) else {
+        anyhow::bail!(
+            "{d}/manifest.json does not say which scenario the batch ran: give it, as in \
+             `aistack batch SCENARIO --resume {d}`"
+        );
+    };
+    if !p.is_file() {
+        anyhow::bail!(
+            "the scenario the batch in {d} ran, {} (from its manifest.json), {}: give the \
+             scenario file, as in `aistack batch SCENARIO --resume {d}` (its hash must equal \
+             the batch's)",
+            p.display(),
+            if p.exists() {
+                "is not a file"
+            } else {
+                "does not exist any more (moved or deleted)"
+            }
+        );
+    }
+    Ok(p)
+}
+
+/// `aistack batch`.
+pub fn batch(a: BatchArgs) -> Result<()> {
+    let threads = a.threads;
+    let resume = a.resume.clone();
+    let out_arg = a.out.clone();
+    let r = resolve(a)?;
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
+    let m = model(&r.scenario)?;
+    let (scenario, scenario_from_manifest) = (r.scenario.clone(), r.scenario_from_manifest);
+    let out = resume
+        .clone()
+        .or(out_arg)
+        .unwrap_or_else(|| default_out(&format!("{}-batch", m.scenario().name())));
+    let mut o = BatchOptions::new(&out, r.runs, r.seed);
+    o.output.categories = CATEGORIES;
+    o.threads = threads;
+    o.design = r.design;
+    o.shard = r.shard;
+    o.resume = resume.is_some();
+    o.output.keep_timeseries = r.keep_timeseries;
+    o.output.parquet = r.parquet;
+    o.output.memory_budget_bytes = r.memory_budget_bytes;
+    o.until_rel_halfwidth = r.until_rel_halfwidth;
+    o.stop_outcomes = r.stop_outcomes;
     o.command_line = command_line();
     o.tool_version = env!("CARGO_PKG_VERSION").to_string();
     o.build = this_build();
-    let r = montecarlo::run_batch(&m, &o, &Bar::new())?;
+    let r = montecarlo::run_batch(&m, &o, &Bar::new()).map_err(|e| match &e {
+        montecarlo::McError::ResumeMismatch {
+            dir,
+            field,
+            recorded,
+            given,
+            ..
+        } if field == "scenario_hash" && scenario_from_manifest => anyhow::anyhow!(
+            "cannot resume {}: the scenario it ran, {} (from its manifest.json), changed since the \
+             batch started (its hash is now {given}, the batch's {recorded}): restore it (and its \
+             bases) as it was, or give the file the batch ran, as in `aistack batch SCENARIO \
+             --resume {}`",
+            dir.display(),
+            scenario.display(),
+            dir.display()
+        ),
+        montecarlo::McError::ResumeMismatch { dir, .. } => anyhow::anyhow!(
+            "{e}; or give only `aistack batch --resume {}`, which takes every argument from the manifest",
+            dir.display()
+        ),
+        _ => e.into(),
+    })?;
     print_warnings(&r.warnings);
     println!(
         "{}: {} runs in the outputs ({} run now, {} reused){}; bands {}.",
@@ -461,14 +647,19 @@ pub fn morris(
     Ok(())
 }
 
-/// `aistack eval SCENARIO --design design.csv`.
+/// `aistack eval SCENARIO --design design.csv [--others median|drawn]`.
 pub fn eval(
     scenario: &Path,
     design: PathBuf,
+    others: Option<&str>,
     seed: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
+    let others = others
+        .map(str::parse::<montecarlo::Others>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--others: {e}"))?;
     let m = model(scenario)?;
     let out = out.unwrap_or_else(|| default_out(&format!("{}-eval", m.scenario().name())));
     let o = EvalOptions {
@@ -483,12 +674,16 @@ pub fn eval(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         build: this_build(),
         command_line: command_line(),
+        others,
     };
-    let t = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
     println!(
         "{}: {} rows evaluated in design order",
         out.display(),
-        t.runs.len()
+        r.table.runs.len()
     );
     Ok(())
 }

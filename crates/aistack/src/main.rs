@@ -181,9 +181,15 @@ enum Command {
     Eval {
         /// Scenario file (RON).
         scenario: PathBuf,
-        /// Design CSV.
+        /// Design CSV: a header of parameter paths, one run per row.
         #[arg(long)]
         design: PathBuf,
+        /// How to set the uncertain parameters the design has no column for:
+        /// `median` (each at its distribution's median, in every row) or
+        /// `drawn` (row r gets what run r of `aistack batch --seed S` draws).
+        /// Without it, the design must give every parameter a column.
+        #[arg(long, value_name = "median|drawn")]
+        others: Option<String>,
         /// Master seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
@@ -272,10 +278,11 @@ fn main() -> ExitCode {
         Command::Eval {
             scenario,
             design,
+            others,
             seed,
             threads,
             out,
-        } => batch_cmd::eval(&scenario, design, seed, threads, out),
+        } => batch_cmd::eval(&scenario, design, others.as_deref(), seed, threads, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -509,6 +509,105 @@ fn eval_names_the_design_line_and_column_of_a_refused_value() {
     let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
+/// A column of runs.csv by its header name, as text.
+fn runs_csv_column(dir: &Path, name: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines = text.lines();
+    let j = lines.next().unwrap().split(',').position(|h| h == name).unwrap();
+    lines.map(|l| l.split(',').nth(j).unwrap().to_string()).collect()
+}
+
+/// `eval --others`: a design that varies a subset of the parameters needs
+/// it (the refusal names the missing parameter and both choices); `drawn`
+/// gives row r run r's draw of `batch --seed S`, `median` the median; the
+/// values used are in runs.csv and the choice in the manifest.
+#[test]
+fn eval_others_sets_the_parameters_a_design_leaves_out() {
+    let scenario = uncertain_minimal("eval-others");
+    let dir = tmp("eval-others");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("d.csv");
+    std::fs::write(&design, "labs.lab.mfu\n0.3\n0.4\n0.45\n").unwrap();
+    let (sc, d) = (scenario.to_str().unwrap(), design.to_str().unwrap());
+    let out = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    let err = refused(&["eval", sc, "--design", d, "--out", &out("none")]);
+    assert!(
+        err.contains(
+            "d.csv:1: no column for 1 of the scenario's 2 uncertain parameters: \
+             `regions.home.demand_avg_mw` (the design gives labs.lab.mfu)"
+        ) && err.contains("`--others median`")
+            && err.contains("`--others drawn`"),
+        "{err}"
+    );
+    let err = refused(&[
+        "eval",
+        sc,
+        "--design",
+        d,
+        "--others",
+        "mean",
+        "--out",
+        &out("none"),
+    ]);
+    assert!(err.contains("--others: `mean`: expected `median`"), "{err}");
+    assert!(!dir.join("none").exists());
+
+    let ok = |args: &[&str]| {
+        let o = aistack(args);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    let demand = "regions.home.demand_avg_mw";
+    ok(&[
+        "eval",
+        sc,
+        "--design",
+        d,
+        "--others",
+        "drawn",
+        "--seed",
+        "9",
+        "--out",
+        &out("drawn"),
+    ]);
+    ok(&["batch", sc, "--runs", "3", "--seed", "9", "--out", &out("batch")]);
+    let drawn = dir.join("drawn");
+    let batch = dir.join("batch");
+    assert_eq!(runs_csv_column(&drawn, demand), runs_csv_column(&batch, demand));
+    assert_eq!(runs_csv_column(&drawn, "seed"), runs_csv_column(&batch, "seed"));
+    assert_eq!(runs_csv_column(&drawn, "labs.lab.mfu"), ["0.3", "0.4", "0.45"]);
+    let manifest = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    assert_eq!(manifest(&drawn)["eval"]["others"], "drawn");
+    assert_eq!(
+        manifest(&drawn)["eval"]["others_parameters"],
+        serde_json::json!([demand])
+    );
+
+    ok(&[
+        "eval",
+        sc,
+        "--design",
+        d,
+        "--others",
+        "median",
+        "--out",
+        &out("median"),
+    ]);
+    let median = dir.join("median");
+    let values: Vec<f64> = runs_csv_column(&median, demand)
+        .iter()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(values, [1000.0; 3], "the median of Uniform(900, 1100)");
+    assert_eq!(manifest(&median)["eval"]["others"], "median");
+    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
+}
+
 /// minimal.ron for a quarter year with a 6e24 FLOP target and uncertain MFU:
 /// some draws finish a run (a release), others do not (audit s7 #7).
 fn sometimes_releasing(name: &str) -> PathBuf {

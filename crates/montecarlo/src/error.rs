@@ -92,7 +92,7 @@ pub enum McError {
     /// The output directory already holds a batch and resume was not asked for.
     #[error(
         "{0} already holds a batch (manifest.json): choose another --out (an interrupted \
-         `aistack batch` is finished there with the same arguments and --resume)"
+         `aistack batch` is finished there by `aistack batch --resume DIR`)"
     )]
     AlreadyExists(PathBuf),
     /// Drawing a chart failed.

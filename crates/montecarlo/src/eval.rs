@@ -2,24 +2,93 @@
 //! design whose columns are parameter paths (SALib, EMA Workbench, R's
 //! `sensitivity` write such files), outcomes written in row order.
 //!
-//! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`. Every
-//! model parameter must have exactly one column; unknown and repeated columns,
-//! a design without rows, and an `--out` that already holds runs are refused.
-//! Every row is checked ([`Model::check`]) before the first run, so a row the
-//! scenario would refuse is named (design file, line and column) before any
-//! run is made; a run that fails anyway leaves no run files behind. Outputs in
-//! `out`: `runs/` (durable per-row files), `runs.csv` (row = run), `bands.csv`,
-//! `summary.json`, `convergence.csv` and `manifest.json` (design `external`),
-//! like a batch, so `plot` works on it too.
+//! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`. A
+//! design may vary a subset of the uncertain parameters when
+//! [`EvalOptions::others`] says how to set the rest ([`Others`]: each at its
+//! distribution's median, or drawn per row as run r of a plain Monte Carlo
+//! batch with the same master seed draws it); without it, every model
+//! parameter needs a column. Unknown and repeated columns, a design without
+//! rows, and an `--out` that already holds runs are refused. Every row is
+//! checked ([`Model::check`]) before the first run, so a row the scenario
+//! would refuse is named (design file, line and column) before any run is
+//! made; a run that fails anyway leaves no run files behind. Outputs in
+//! `out`: `runs/` (durable per-row files), `runs.csv` (row = run, every
+//! parameter's value as run, the filled ones included), `bands.csv`,
+//! `summary.json`, `convergence.csv` and `manifest.json` (design `external`,
+//! and `eval`: [`EvalRecord`]), like a batch, so `plot` works on it too.
 
-use crate::design::{Design, run_seed, validate_parameters};
-use crate::manifest::{Build, MANIFEST_FORMAT, Manifest, TARGET_TRIPLE, crate_versions, identity_hash};
+use crate::design::{Design, Sampler, run_seed, validate_parameters};
+use crate::manifest::{
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, TARGET_TRIPLE, crate_versions, identity_hash,
+};
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
 use crate::store::{RunRecord, list_runs, runs_dir, write_run};
-use crate::{McError, Model, Result};
+use crate::{McError, Model, ParamSpec, Result};
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+
+/// How `eval` sets the parameters its design has no column for (`--others`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Others {
+    /// Each at its distribution's median, the same in every row (`--others median`).
+    Median,
+    /// Each drawn per row: row r gets the value run r of a plain Monte Carlo
+    /// batch (`--design mc`) with the same master seed draws ([`Sampler::draw`]),
+    /// declared rank correlations among the drawn parameters included
+    /// (`--others drawn`).
+    Drawn,
+}
+
+impl std::fmt::Display for Others {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Others::Median => "median",
+            Others::Drawn => "drawn",
+        })
+    }
+}
+
+impl std::str::FromStr for Others {
+    type Err = McError;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "median" => Ok(Others::Median),
+            "drawn" => Ok(Others::Drawn),
+            other => Err(McError::Invalid(format!(
+                "`{other}`: expected `median` (each parameter without a column at its \
+                 distribution's median) or `drawn` (drawn per row as a batch's plain Monte Carlo run)"
+            ))),
+        }
+    }
+}
+
+/// What an eval records in its manifest (`eval`): the design file and how
+/// the parameters it has no column for were set. Their values, as run, are
+/// in `runs.csv` like every other parameter's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvalRecord {
+    /// The design CSV, as given.
+    pub design_file: String,
+    /// How the parameters without a column were set (`--others`); `None`
+    /// when it was not given (then every parameter had a column).
+    pub others: Option<Others>,
+    /// The parameters without a column in the design, in the model's order
+    /// (empty when the design gives every one).
+    pub others_parameters: Vec<String>,
+}
+
+/// What an eval did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalReport {
+    /// The runs table as written to `runs.csv`.
+    pub table: RunsTable,
+    /// What the caller should tell the user (declared rank correlations
+    /// that `--others drawn` cannot honour).
+    pub notes: Vec<String>,
+}
 
 /// Options of `aistack eval`.
 #[derive(Clone, Debug, PartialEq)]
@@ -40,6 +109,10 @@ pub struct EvalOptions {
     pub build: Build,
     /// The command line, recorded in the manifest.
     pub command_line: Vec<String>,
+    /// How to set the parameters the design has no column for (`--others`);
+    /// `None`: a design must give every parameter, and one that does not is
+    /// refused with the missing parameters and both choices.
+    pub others: Option<Others>,
 }
 
 /// Reads a design: returns, per row, the values in the model's parameter order.
@@ -63,6 +136,21 @@ pub struct DesignRow {
 /// columns, cells that are not finite numbers (naming file:line and column)
 /// and a file without rows.
 pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<DesignRow>> {
+    Ok(read_design_table(path, params, None)?.rows)
+}
+
+/// A design as read: its rows, and the parameters it has no column for.
+struct DesignTable {
+    /// The rows; a parameter without a column holds `NaN` until [`fill_others`].
+    rows: Vec<DesignRow>,
+    /// Indices (into the parameters) of those without a column, ascending.
+    missing: Vec<usize>,
+}
+
+/// Reads a design (see [`read_design_rows`]). Parameters without a column are
+/// refused when `others` is `None` (naming them and both choices of
+/// `--others`), else left `NaN` for [`fill_others`].
+fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) -> Result<DesignTable> {
     let csv_err = |source| McError::Csv {
         path: path.to_path_buf(),
         source,
@@ -90,18 +178,29 @@ pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<
             )));
         }
     }
-    let cols: Vec<usize> = params
+    let cols: Vec<Option<usize>> = params
         .iter()
-        .map(|p| {
-            header.iter().position(|h| h == &p.path).ok_or_else(|| {
-                McError::Invalid(format!(
-                    "{}: no column for parameter `{}`",
-                    path.display(),
-                    p.path
-                ))
-            })
-        })
-        .collect::<Result<_>>()?;
+        .map(|p| header.iter().position(|h| h == &p.path))
+        .collect();
+    let missing: Vec<usize> = (0..params.len()).filter(|&j| cols[j].is_none()).collect();
+    if !missing.is_empty() && others.is_none() {
+        let names: Vec<String> = missing.iter().map(|&j| format!("`{}`", params[j].path)).collect();
+        let given = if header.is_empty() {
+            "no parameter".to_string()
+        } else {
+            header.join(", ")
+        };
+        return Err(McError::Invalid(format!(
+            "{}:1: no column for {} of the scenario's {} uncertain parameters: {} (the design gives \
+             {given}). Give each a column, or choose how to set the parameters without one: \
+             `--others median` holds each at its distribution's median, `--others drawn` draws \
+             each per row as run r of a plain Monte Carlo batch with the same --seed draws it",
+            path.display(),
+            missing.len(),
+            params.len(),
+            names.join(", ")
+        )));
+    }
     let mut rows = Vec::new();
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
@@ -109,7 +208,10 @@ pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<
         let values = cols
             .iter()
             .zip(params)
-            .map(|(&c, p)| {
+            .map(|(c, p)| {
+                let Some(c) = *c else {
+                    return Ok(f64::NAN);
+                };
                 let cell = rec.get(c).unwrap_or("");
                 cell.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
                     McError::Invalid(format!(
@@ -128,35 +230,128 @@ pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<
             path.display()
         )));
     }
-    Ok(rows)
+    Ok(DesignTable { rows, missing })
+}
+
+/// Sets the parameters `missing` of every row as `others` says: the
+/// distribution's median, or row r's value in a plain Monte Carlo batch of
+/// `model` with master seed `master_seed` ([`Sampler::draw`] of run r).
+fn fill_others<M: Model + ?Sized>(
+    model: &M,
+    params: &[ParamSpec],
+    rows: &mut [DesignRow],
+    missing: &[usize],
+    others: Others,
+    master_seed: u64,
+) -> Result<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    match others {
+        Others::Median => {
+            for row in rows.iter_mut() {
+                for &j in missing {
+                    row.values[j] = params[j].dist.quantile(0.5);
+                }
+            }
+        }
+        Others::Drawn => {
+            let sampler = Sampler::new(
+                params,
+                &model.correlations(),
+                Design::Mc,
+                master_seed,
+                rows.len() as u64,
+            )?;
+            for (r, row) in rows.iter_mut().enumerate() {
+                let drawn = sampler.draw(r as u64);
+                for &j in missing {
+                    row.values[j] = drawn[j];
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The declared rank correlations that `--others drawn` cannot honour: those
+/// between a parameter the design gives and one drawn, as a note (`None` if
+/// there are none). The drawn value is the batch's, correlated with the
+/// batch's draw of the other parameter, not with the design's value.
+fn broken_correlations_note<M: Model + ?Sized>(
+    model: &M,
+    params: &[ParamSpec],
+    missing: &[usize],
+    others: Option<Others>,
+) -> Option<String> {
+    if others != Some(Others::Drawn) {
+        return None;
+    }
+    let drawn = |path: &str| missing.iter().any(|&j| params[j].path == path);
+    let pairs: Vec<String> = model
+        .correlations()
+        .iter()
+        .filter(|c| drawn(&c.a) != drawn(&c.b))
+        .map(|c| format!("{} ~ {} (ρ = {})", c.a, c.b, c.rho))
+        .collect();
+    (!pairs.is_empty()).then(|| {
+        format!(
+            "the declared rank correlations {} link a parameter the design gives to one \
+             `--others drawn` draws; the drawn values are those of the batch's runs, correlated \
+             with the batch's draws, not with the design's values, so the eval's rows do not \
+             follow these correlations",
+            pairs.join(", ")
+        )
+    })
 }
 
 /// Checks every row with [`Model::check`] before any run. A refused row is
 /// named by file:line, with the column(s) whose value the scenario refuses:
-/// each column is tried alone, the others at their parameter's median.
+/// each column is tried alone, the others at their parameter's median. A
+/// parameter without a column (`missing`, set by `--others`) is named as such.
 fn check_rows<M: Model + ?Sized>(
     model: &M,
     path: &Path,
-    params: &[crate::ParamSpec],
+    params: &[ParamSpec],
     rows: &[DesignRow],
+    missing: &[usize],
+    others: Option<Others>,
 ) -> Result<()> {
     let medians: Vec<f64> = params.iter().map(|p| p.dist.quantile(0.5)).collect();
     for row in rows {
         let Err(e) = model.check(&row.values) else {
             continue;
         };
-        let culprits: Vec<String> = (0..params.len())
+        let culprits: Vec<usize> = (0..params.len())
             .filter(|&j| {
                 let mut alone = medians.clone();
                 alone[j] = row.values[j];
                 model.check(&alone).is_err()
             })
-            .map(|j| format!("`{}` = {}", params[j].path, row.values[j]))
             .collect();
-        let what = match culprits.len() {
-            0 => "the row's values together".to_string(),
-            1 => format!("column {}", culprits[0]),
-            _ => format!("columns {}", culprits.join(", ")),
+        let cell = |j: usize| format!("`{}` = {}", params[j].path, row.values[j]);
+        let what = if culprits.iter().any(|j| missing.contains(j)) {
+            let how = others.map_or_else(String::new, |o| format!("--others {o}"));
+            culprits
+                .iter()
+                .map(|&j| {
+                    if missing.contains(&j) {
+                        format!("{} (no column: set by {how})", cell(j))
+                    } else {
+                        format!("column {}", cell(j))
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            match culprits.len() {
+                0 => "the row's values together".to_string(),
+                1 => format!("column {}", cell(culprits[0])),
+                _ => format!(
+                    "columns {}",
+                    culprits.iter().map(|&j| cell(j)).collect::<Vec<_>>().join(", ")
+                ),
+            }
         };
         return Err(McError::Invalid(format!(
             "{}:{}: {what}: the scenario refuses it: {e}; no run was made",
@@ -172,10 +367,10 @@ pub fn eval_design<M: Model + ?Sized>(
     model: &M,
     o: &EvalOptions,
     progress: &dyn Progress,
-) -> Result<RunsTable> {
+) -> Result<EvalReport> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    let rows = read_design_rows(&o.design_csv, &params)?;
+    let DesignTable { mut rows, missing } = read_design_table(&o.design_csv, &params, o.others)?;
     crate::runner::check_out_dir(&o.out)?;
     if !list_runs(&o.out)?.is_empty() || o.out.join("manifest.json").exists() {
         return Err(McError::Invalid(format!(
@@ -184,7 +379,10 @@ pub fn eval_design<M: Model + ?Sized>(
             o.out.display()
         )));
     }
-    check_rows(model, &o.design_csv, &params, &rows)?;
+    if let Some(others) = o.others {
+        fill_others(model, &params, &mut rows, &missing, others, o.master_seed)?;
+    }
+    check_rows(model, &o.design_csv, &params, &rows, &missing, o.others)?;
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
     let pool = thread_pool(o.threads)?;
     let created = !o.out.exists();
@@ -207,8 +405,16 @@ pub fn eval_design<M: Model + ?Sized>(
     progress.finish();
     let runs: Vec<u64> = (0..design.len() as u64).collect();
     let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
-    write_manifest(model, o, params, runs.len() as u64)?;
-    Ok(table)
+    let record = EvalRecord {
+        design_file: o.design_csv.display().to_string(),
+        others: o.others,
+        others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
+    };
+    let notes = broken_correlations_note(model, &params, &missing, o.others)
+        .into_iter()
+        .collect();
+    write_manifest(model, o, params, runs.len() as u64, record)?;
+    Ok(EvalReport { table, notes })
 }
 
 /// Runs every design row on `pool`, each written durably as it finishes.
@@ -253,6 +459,7 @@ fn write_manifest<M: Model + ?Sized>(
     o: &EvalOptions,
     params: Vec<crate::ParamSpec>,
     runs: u64,
+    record: EvalRecord,
 ) -> Result<()> {
     let manifest = Manifest {
         format: MANIFEST_FORMAT,
@@ -275,6 +482,8 @@ fn write_manifest<M: Model + ?Sized>(
         merged_from: Vec::new(),
         completed_runs: Some(runs),
         stopped_at: None,
+        outputs: Some(OutputsRecord::of(&o.output)),
+        eval: Some(record),
     };
     manifest.write(&o.out)
 }

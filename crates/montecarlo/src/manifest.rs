@@ -170,8 +170,9 @@ pub struct Manifest {
     /// [`identity_hash`] of the model (scenario text with its bases).
     pub scenario_hash: String,
     /// The scenario file the batch ran ([`crate::Model::source`], absolute
-    /// when it could be resolved; informational, not checked on resume):
-    /// the default scenario of `aistack run --from-batch`. `None` for a model
+    /// when it could be resolved; not compared on resume, the hash is):
+    /// the default scenario of `aistack run --from-batch` and of `aistack
+    /// batch --resume DIR`. `None` for a model
     /// without a file and in manifests written before it was recorded.
     #[serde(default)]
     pub scenario_path: Option<String>,
@@ -204,6 +205,39 @@ pub struct Manifest {
     pub completed_runs: Option<u64>,
     /// Set when the stopping rule ended the batch early: the run count it stopped at.
     pub stopped_at: Option<u64>,
+    /// The output options the outputs were last written with: what `aistack
+    /// batch --resume DIR` writes again when they are not given. `None` in
+    /// manifests written before they were recorded. Not an identity field:
+    /// they change which files are written and how bands are summarised,
+    /// never a run.
+    #[serde(default)]
+    pub outputs: Option<OutputsRecord>,
+    /// How an `aistack eval` set its runs' parameter values (`None` for a batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eval: Option<crate::eval::EvalRecord>,
+}
+
+/// The output options of a batch directory, as recorded in its manifest
+/// (`--keep-timeseries`, `--parquet`, `--memory-budget-mib`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputsRecord {
+    /// Whether `timeseries.csv` (every run's series) is written.
+    pub keep_timeseries: bool,
+    /// Whether the Parquet copies of the tables are written.
+    pub parquet: bool,
+    /// Bytes of series values the bands may hold for exact quantiles.
+    pub memory_budget_bytes: u64,
+}
+
+impl OutputsRecord {
+    /// The record of `o`.
+    pub fn of(o: &crate::OutputOptions) -> OutputsRecord {
+        OutputsRecord {
+            keep_timeseries: o.keep_timeseries,
+            parquet: o.parquet,
+            memory_budget_bytes: o.memory_budget_bytes,
+        }
+    }
 }
 
 impl Manifest {

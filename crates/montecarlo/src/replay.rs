@@ -234,7 +234,7 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
         return Err(McError::Invalid(format!(
             "run {run} of the batch in {d} has not finished: the batch was interrupted \
              (manifest.json has no `completed_runs`) before run {run} was written to {}. \
-             Finish the batch first (`aistack batch SCENARIO --resume {d}` with its arguments), \
+             Finish the batch first (`aistack batch --resume {d}`), \
              then replay the run",
             run_file.display()
         )));

@@ -11,7 +11,8 @@ use crate::convergence::stop_reached;
 use crate::design::{Design, Sampler, run_seed};
 use crate::error::io_err;
 use crate::manifest::{
-    Build, MANIFEST_FORMAT, Manifest, Shard, TARGET_TRIPLE, check_build, crate_versions, identity_hash,
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, check_build, crate_versions,
+    identity_hash,
 };
 use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
@@ -150,6 +151,8 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         merged_from: Vec::new(),
         completed_runs: None,
         stopped_at: None,
+        outputs: Some(OutputsRecord::of(&o.output)),
+        eval: None,
     }
 }
 
@@ -559,6 +562,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     manifest.command_line = opts.command_line.clone();
     manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
     manifest.build = build;
+    manifest.outputs = Some(OutputsRecord::of(&opts.output));
     manifest.write(out)?;
     for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
         let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });

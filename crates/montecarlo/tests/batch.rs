@@ -4,8 +4,8 @@
 
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
-    BatchOptions, CompareOptions, Design, EvalOptions, McError, MergeOptions, NoProgress, OutputOptions,
-    Shard, compare, eval_design, merge, run_batch,
+    BatchOptions, CompareOptions, Design, EvalOptions, McError, MergeOptions, Model, NoProgress, Others,
+    OutputOptions, Shard, compare, eval_design, merge, run_batch,
 };
 use std::path::{Path, PathBuf};
 
@@ -352,8 +352,9 @@ fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
         tool_version: "test".into(),
         build: Default::default(),
         command_line: vec![],
+        others: None,
     };
-    let t = eval_design(&model, &o, &NoProgress).unwrap();
+    let t = eval_design(&model, &o, &NoProgress).unwrap().table;
     assert_eq!(
         t.params,
         vec![
@@ -464,6 +465,7 @@ fn eval_opts(dir: &Path, design: &str) -> EvalOptions {
         tool_version: "test".into(),
         build: Default::default(),
         command_line: vec![],
+        others: None,
     }
 }
 
@@ -508,6 +510,87 @@ fn eval_refuses_bad_designs_before_any_run() {
     eval_design(&m, &o, &NoProgress).unwrap();
     let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("already holds runs") && !e.contains("--resume"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `eval --others`: a design that varies a subset of the parameters is
+/// refused without it (naming the missing parameters and both choices);
+/// `median` holds each missing parameter at its distribution's median,
+/// `drawn` gives row r what run r of a plain Monte Carlo batch with the
+/// same seed draws. runs.csv and the manifest record what was used.
+#[test]
+fn eval_sets_parameters_without_a_column_to_the_median_or_the_batch_draw() {
+    let model = ToyGrowth::default();
+    let dir = tmp("eval-others");
+    let mut o = eval_opts(&dir, "grid.toy.capacity_mw\n1000\n2000\n3000\n1000\n");
+    let e = eval_design(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "design.csv:1: no column for 2 of the scenario's 3 uncertain parameters: \
+             `labs.toy.growth_per_month`, `fab.toy.yield` (the design gives grid.toy.capacity_mw)"
+        ) && e.contains("`--others median`")
+            && e.contains("`--others drawn`"),
+        "{e}"
+    );
+    assert!(!o.out.exists(), "refused before anything is written");
+    let params = model.parameters();
+    let (growth, capacity, yld) = (&params[0].path, &params[1].path, &params[2].path);
+    let manifest =
+        |out: &Path| -> serde_json::Value { serde_json::from_slice(&read(out, "manifest.json")).unwrap() };
+
+    o.others = Some(Others::Median);
+    let t = eval_design(&model, &o, &NoProgress).unwrap().table;
+    assert_eq!(t.param(capacity).unwrap(), vec![1000.0, 2000.0, 3000.0, 1000.0]);
+    for p in [&params[0], &params[2]] {
+        let median = p.dist.quantile(0.5);
+        assert_eq!(t.param(&p.path).unwrap(), vec![median; 4], "{}", p.path);
+    }
+    // runs.csv holds the values used, so the row is reproducible from it.
+    let csv = montecarlo::outputs::read_runs_csv(&o.out.join("runs.csv"), 3).unwrap();
+    assert_eq!(csv.params, t.params);
+    let m = manifest(&o.out);
+    assert_eq!(m["eval"]["others"], "median");
+    assert_eq!(m["eval"]["others_parameters"], serde_json::json!([growth, yld]));
+
+    o.out = dir.join("drawn");
+    o.others = Some(Others::Drawn);
+    let r = eval_design(&model, &o, &NoProgress).unwrap();
+    assert!(
+        r.notes.is_empty(),
+        "both correlated parameters drawn: {:?}",
+        r.notes
+    );
+    let mut b = BatchOptions::new(dir.join("batch"), 4, o.master_seed);
+    b.durable = false;
+    let batch = run_batch(&model, &b, &NoProgress).unwrap().table;
+    assert_eq!(r.table.seeds, batch.seeds, "row r has run r's seed");
+    for p in [growth, yld] {
+        let (e, b) = (r.table.param(p).unwrap(), batch.param(p).unwrap());
+        assert_eq!(
+            e.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            b.iter().map(|v| v.to_bits()).collect::<Vec<_>>(),
+            "{p}: the batch's draws"
+        );
+        assert_ne!(e[0], e[1], "{p}: drawn per row");
+    }
+    assert_eq!(
+        r.table.param(capacity).unwrap(),
+        vec![1000.0, 2000.0, 3000.0, 1000.0]
+    );
+    assert_eq!(manifest(&o.out)["eval"]["others"], "drawn");
+    // A replay of a row finds the drawn values in runs.csv.
+    let plan = montecarlo::plan_replay(&o.out, 2).unwrap();
+    assert_eq!(plan.values(), r.table.params[2]);
+
+    // Drawn beside a design column it is correlated with: said so.
+    let mut o = eval_opts(&dir.join("note"), "fab.toy.yield\n0.7\n0.9\n");
+    o.others = Some(Others::Drawn);
+    let r = eval_design(&model, &o, &NoProgress).unwrap();
+    assert!(
+        r.notes.len() == 1 && r.notes[0].contains("labs.toy.growth_per_month ~ fab.toy.yield (ρ = 0.5)"),
+        "{:?}",
+        r.notes
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

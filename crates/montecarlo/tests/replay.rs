@@ -221,6 +221,7 @@ fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
         tool_version: "test".into(),
         build: Default::default(),
         command_line: vec![],
+        others: None,
     };
     eval_design(&model, &o, &NoProgress).unwrap();
     let plan = plan_replay(&o.out, 1).unwrap();

@@ -1,0 +1,260 @@
+//! `aistack batch --resume DIR` as a user runs it: alone, it takes every
+//! argument from DIR/manifest.json and finishes the batch byte for byte as an
+//! uninterrupted one; arguments given must equal the record (`--threads`
+//! excepted); a scenario file that moved is named with what to do.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aistack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Succeeds, or fails the test with standard error.
+fn ok(args: &[&str]) -> Output {
+    let o = aistack(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Fails with exit status 1 and returns standard error; never a panic.
+fn refused(args: &[&str]) -> String {
+    let o = aistack(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aistack-resume-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// minimal.ron with two uncertain parameters (the lab's MFU and the region's
+/// demand), written to `path`.
+fn uncertain_minimal(path: &Path) {
+    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron");
+    let text = std::fs::read_to_string(minimal).unwrap();
+    let body = text.trim_end().strip_suffix(')').unwrap();
+    std::fs::write(
+        path,
+        format!(
+            "{body}    uncertain: {{\n        \"labs.lab.mfu\": Uniform(low: 0.2, high: 0.5),\n        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n)\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// What an interrupted batch leaves: its run files (some lost), a manifest
+/// without `completed_runs`, no final outputs.
+fn interrupt(dir: &Path, lost: &[u64]) {
+    for f in FINALS {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    for i in lost {
+        std::fs::remove_file(dir.join(format!("runs/run-{i:012}.txt"))).unwrap();
+    }
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["completed_runs"] = serde_json::Value::Null;
+    std::fs::write(&path, m.to_string()).unwrap();
+}
+
+const FINALS: [&str; 5] = [
+    "runs.csv",
+    "bands.csv",
+    "summary.json",
+    "convergence.csv",
+    "timeseries.csv",
+];
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Every argument that changes the outputs differs from its default here
+/// (seed, LHS, series kept, a budget too small for exact bands), so a resume
+/// that did not take them from the manifest would not match.
+#[test]
+fn resume_with_only_the_directory_matches_an_uninterrupted_batch() {
+    let root = tmp("alone");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let (full, cut) = (root.join("full"), root.join("cut"));
+    let batch = |out: &Path| {
+        ok(&[
+            "batch",
+            s(&scenario),
+            "--runs",
+            "6",
+            "--seed",
+            "5",
+            "--design",
+            "lhs",
+            "--keep-timeseries",
+            "--memory-budget-mib",
+            "0",
+            "--threads",
+            "2",
+            "--out",
+            s(out),
+        ])
+    };
+    batch(&full);
+    batch(&cut);
+    interrupt(&cut, &[1, 4]);
+    // From another working directory: the manifest's scenario path is absolute.
+    let o = Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(["batch", "--resume", s(&cut), "--threads", "1"])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        out.contains("6 runs in the outputs (2 run now, 4 reused)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("from the quantile sketch"),
+        "the recorded budget: {out}"
+    );
+    for f in FINALS {
+        assert!(
+            std::fs::read(full.join(f)).unwrap() == std::fs::read(cut.join(f)).unwrap(),
+            "{f} differs from the uninterrupted batch's"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// An argument given on resume that differs from the batch's is refused,
+/// naming the field and the one-argument form; those equal to it (the
+/// contract form, other --threads) resume.
+#[test]
+fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
+    let root = tmp("mismatch");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--seed",
+        "5",
+        "--design",
+        "lhs",
+        "--out",
+        s(&dir),
+    ]);
+    interrupt(&dir, &[2]);
+    let err = refused(&["batch", "--resume", s(&dir), "--seed", "6"]);
+    assert!(
+        err.contains("`master_seed` differs (manifest has 5, this command gives 6)")
+            && err.contains(&format!("give only `aistack batch --resume {}`", dir.display())),
+        "{err}"
+    );
+    let err = refused(&["batch", "--resume", s(&dir), "--runs", "4"]);
+    assert!(
+        err.contains("`runs` differs (manifest has 3, this command gives 4)"),
+        "{err}"
+    );
+    let err = refused(&["batch", "--resume", s(&dir), "--design", "mc"]);
+    assert!(
+        err.contains("`design` differs (manifest has lhs, this command gives mc)"),
+        "{err}"
+    );
+    // Another scenario (the recorded one with a parameter's range changed).
+    let other = root.join("other.ron");
+    std::fs::write(
+        &other,
+        std::fs::read_to_string(&scenario)
+            .unwrap()
+            .replace("high: 0.5", "high: 0.6"),
+    )
+    .unwrap();
+    let err = refused(&["batch", s(&other), "--resume", s(&dir)]);
+    assert!(err.contains("`scenario_hash` differs"), "{err}");
+    // Nothing was run by the refusals.
+    assert!(!dir.join("runs/run-000000000002.txt").exists());
+    // The contract form, with the arguments it had (and other threads).
+    let o = ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--seed",
+        "5",
+        "--threads",
+        "1",
+        "--resume",
+        s(&dir),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// A scenario file that moved since the batch: `--resume DIR` alone says so
+/// and how to go on; given again (same text elsewhere), the batch resumes.
+#[test]
+fn resume_names_a_scenario_file_that_moved() {
+    let root = tmp("moved");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
+    interrupt(&dir, &[0]);
+    let moved = root.join("moved.ron");
+    std::fs::rename(&scenario, &moved).unwrap();
+    let err = refused(&["batch", "--resume", s(&dir)]);
+    assert!(
+        err.contains(&format!(
+            "the scenario the batch in {} ran, {} (from its manifest.json), does not exist any more",
+            dir.display(),
+            scenario.display()
+        )) && err.contains(&format!("`aistack batch SCENARIO --resume {}`", dir.display())),
+        "{err}"
+    );
+    assert!(!dir.join("runs/run-000000000000.txt").exists(), "nothing run");
+    // Another file where it was: its hash is not the batch's.
+    std::fs::write(
+        &scenario,
+        std::fs::read_to_string(&moved)
+            .unwrap()
+            .replace("high: 0.5", "high: 0.6"),
+    )
+    .unwrap();
+    let err = refused(&["batch", "--resume", s(&dir)]);
+    assert!(
+        err.contains(&format!(
+            "the scenario it ran, {} (from its manifest.json), changed since the batch started",
+            scenario.display()
+        )),
+        "{err}"
+    );
+    ok(&["batch", s(&moved), "--resume", s(&dir)]);
+    assert!(dir.join("runs.csv").exists());
+    // Neither SCENARIO nor --resume: clap says what is required.
+    let err = aistack(&["batch", "--runs", "2"]);
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("<SCENARIO>"));
+    let _ = std::fs::remove_dir_all(&root);
+}
