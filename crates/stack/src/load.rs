@@ -85,7 +85,49 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             let found = token_at(text, e.span.start.line, e.span.start.col);
             if let Some(m) = crate::reference::expected_at(path).map(|x| name_expected(&x, &found)) {
                 message = m;
+            } else if let Some(wanted) = crate::reference::describe_at(path) {
+                message = format!("expected {wanted}, found {}", found_words(&found));
             }
+        }
+        // A kind that takes parameters written without them (`Subsidy`).
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_)
+            if let Some(crate::reference::Expected::Parameters(form)) =
+                crate::reference::expected_at(path) =>
+        {
+            let kind = path.rsplit('.').next().unwrap_or(path);
+            message = format!("`{kind}` takes parameters, named in parentheses: `{form}`");
+        }
+        // A value of the wrong type: what the field holds, and what was found.
+        E::ExpectedBoolean
+        | E::ExpectedFloat
+        | E::ExpectedInteger
+        | E::IntegerOutOfBounds
+        | E::ExpectedString
+        | E::ExpectedArray
+        | E::ExpectedStructLike
+            if !path.is_empty()
+                && let Some(wanted) = crate::reference::describe_at(path) =>
+        {
+            let mut found = token_at(text, e.span.start.line, e.span.start.col);
+            // ron points past the sign of an integer out of range (`-1`).
+            if matches!(e.code, E::IntegerOutOfBounds)
+                && e.span.start.col > 1
+                && token_at(text, e.span.start.line, e.span.start.col - 1).starts_with('-')
+            {
+                found.insert(0, '-');
+            }
+            let unquoted = found.trim_matches('"');
+            let quoted = found.starts_with('"')
+                && (unquoted.parse::<f64>().is_ok() || matches!(unquoted, "true" | "false"));
+            message = format!(
+                "expected {wanted}, found {}{}",
+                found_words(&found),
+                if quoted {
+                    format!(" (without quotes: `{unquoted}`)")
+                } else {
+                    String::new()
+                }
+            );
         }
         // `uncertain: [("p", …)]` or `uncertain: {p: …}`: say how a map is written.
         E::ExpectedMap | E::ExpectedMapColon if !path.is_empty() && crate::reference::is_map_at(path) => {
@@ -145,19 +187,24 @@ fn token_at(text: &str, line: usize, col: usize) -> String {
     }
 }
 
+/// What [`token_at`] found, in words: `the number `0.4``, `a map `{…}``.
+fn found_words(found: &str) -> String {
+    match found {
+        "" => "nothing".to_string(),
+        "{" => "a map `{…}`".to_string(),
+        "[" => "a list `[…]`".to_string(),
+        "(" => "`(…)`".to_string(),
+        f if f.starts_with('"') => format!("the string `{f}`"),
+        f if f.parse::<f64>().is_ok() => format!("the number `{f}`"),
+        f => format!("`{f}`"),
+    }
+}
+
 /// A scenario author's message for a name expected where the file wrote
 /// `found`: what to write instead, with the forms the field takes.
 fn name_expected(expected: &crate::reference::Expected, found: &str) -> String {
     use crate::reference::Expected as X;
-    let what = match found {
-        "" => "nothing".to_string(),
-        "{" => "a map `{…}`".to_string(),
-        "[" => "a list `[…]`".to_string(),
-        "(" => "`(…)` without a name before it".to_string(),
-        f if f.starts_with('"') => format!("the string `{f}`"),
-        f if f.parse::<f64>().is_ok() => format!("the number `{f}`"),
-        f => format!("`{f}`"),
-    };
+    let what = found_words(found);
     let unquoted = found.trim_matches('"');
     match expected {
         X::Distribution(forms) => {

@@ -500,6 +500,55 @@ pub fn expected_at(path: &str) -> Option<Expected> {
         .find_map(|root| expected_in(root, &segs))
 }
 
+/// What the field at `path` holds, in words (`a number (≥ 0)`, `true or
+/// false`, `a whole number (0 – 2⁶⁴−1)`), for a reading error; `None` when
+/// the path leads to no field of the scenario or variant schema.
+pub fn describe_at(path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    [scenario_schema(), variant_schema()].iter().find_map(|root| {
+        let node = schema_at(root, root, &segs)?;
+        // An entity or section: its fields by name.
+        let def = ref_name(node).unwrap_or_default();
+        let fields = ordered_properties(deref(root, node), Some(def));
+        if !fields.is_empty() {
+            let names: Vec<String> = fields.iter().map(|(f, _)| format!("{f}: …")).collect();
+            return Some(format!("its fields by name, `({})`", names.join(", ")));
+        }
+        let (ty, range) = type_of(node, root);
+        // `[distribution](#distributions)` → `distribution`.
+        let mut plain = String::new();
+        let mut rest = ty.as_str();
+        while let Some(open) = rest.find('[') {
+            plain.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find("](") else {
+                break;
+            };
+            plain.push_str(&rest[open + 1..open + close]);
+            rest = rest[open + close..].split_once(')').map_or("", |(_, r)| r);
+        }
+        plain.push_str(rest);
+        let words = match plain.as_str() {
+            "bool" => "`true` or `false`".to_string(),
+            "integer" => "a whole number".to_string(),
+            "number" => "a number".to_string(),
+            "string" => "a string in double quotes".to_string(),
+            "date" => "a date in double quotes, \"YYYY-MM-DD\"".to_string(),
+            t if t.starts_with("list of") => format!("a {t}, in `[…]`"),
+            "value" => return None,
+            t => format!("a {t}"),
+        };
+        Some(if range.is_empty() || range == "finite" {
+            words
+        } else if range.starts_with(['[', '(']) {
+            format!("{words} in {range}")
+        } else if range.starts_with(['≥', '≤', '>']) {
+            format!("{words} {range}")
+        } else {
+            format!("{words} ({range})")
+        })
+    })
+}
+
 /// Whether the field at `path` is a map (`uncertain`, a variant's `set`:
 /// quoted keys in `{…}`), in the scenario or variant schema.
 pub fn is_map_at(path: &str) -> bool {

@@ -403,3 +403,45 @@ fn drought_messages_use_the_fields_as_written() {
     ));
     assert!(e.contains("audit.ron:4:33:"), "{e}");
 }
+
+#[test]
+fn a_value_of_the_wrong_type_says_what_the_field_holds() {
+    let cases = [
+        // (scenario text, ron's old message, what it says now)
+        (
+            r#"ecosystem: (spillovers: "yes"),"#,
+            "Expected boolean",
+            "field `ecosystem.spillovers`: expected `true` or `false`, found the string `\"yes\"`",
+        ),
+        (
+            "seed: -1,",
+            "Integer is out of bounds",
+            "field `seed`: expected a whole number (0 – 2⁶⁴−1), found the number `-1`",
+        ),
+        (
+            r#"settings: (install_delay_days: "30"),"#,
+            "Expected float",
+            "expected a number in [0, 36525], found the string `\"30\"` (without quotes: `30`)",
+        ),
+        (
+            r#"correlations: [("a", "b", 0.5)],"#,
+            "Expected identifier",
+            "field `correlations[0]`: expected its fields by name, `(a: …, b: …, rho: …)`, found the string `\"a\"`",
+        ),
+        (
+            r#"policies: [(name: "p", date: "2026-01-01", action: Subsidy)],"#,
+            "Expected opening `(`",
+            "`Subsidy` takes parameters, named in parentheses: `Subsidy(projects: …)`",
+        ),
+        (
+            r#"grid: (curtailment_order: ["Datacenter", "Fab"]),"#,
+            "Expected identifier",
+            "expected one of `Household`, `Industry`, `Fab`, `Datacenter`, found the string `\"Datacenter\"` (without quotes: `Datacenter`)",
+        ),
+    ];
+    for (rest, old, new) in cases {
+        let e = error(&scenario("2025-01-01", rest));
+        assert!(e.contains("audit.ron:4:") && e.contains(new), "{rest}: {e}");
+        assert!(!e.contains(old), "{rest}: {e}");
+    }
+}
