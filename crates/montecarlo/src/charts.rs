@@ -773,8 +773,9 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         .partition(|(m, _)| is_categorical(o.categories, m));
     for (metric, entity) in old_codes {
         notes.push(format!(
-            "no fan chart for {metric} ({entity}): it is a category, and bands.csv gives its mean code              (written before categories had share rows); resuming the finished batch with its own \
-             arguments (`aistack batch ... --resume DIR`) rewrites bands.csv"
+            "no fan chart for {metric} ({entity}): it is a category, and this bands.csv gives its mean \
+             code (an older build wrote it, before categories had share rows); rerun the batch with this \
+             build for its share of runs in each category per instant"
         ));
     }
     for key in fan_chart_selection(fans, o.max_fan_charts) {

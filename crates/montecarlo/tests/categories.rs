@@ -343,7 +343,7 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
     assert!(
         r.notes
             .iter()
-            .any(|n| n.contains("no fan chart for mode") && n.contains("--resume")),
+            .any(|n| n.contains("no fan chart for mode") && n.contains("rerun the batch")),
         "{:?}",
         r.notes
     );
