@@ -690,7 +690,8 @@ pub fn read_bands(path: &Path) -> Result<Bands> {
 }
 
 /// A stacked share chart: for each instant, the share of runs in each
-/// category, stacked from 0 to 1 in `series`' category order.
+/// category, stacked from 0 to 1 in `series`' category order (a category
+/// with no run at any instant is left out of the legend).
 pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()> {
     let (x0, x1) = finite_range(series.points.iter().map(|p| p.0));
     // Headroom above 1 for the legend, so it covers no share.
@@ -720,6 +721,11 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .map_err(|e| e.to_string())?;
         let below = |k: usize, shares: &[f64]| shares[..k].iter().filter(|v| v.is_finite()).sum::<f64>();
         for (k, name) in series.categories.iter().enumerate() {
+            // A category no run was in at any instant: no band and no legend
+            // entry (its colour stays its own, so charts agree).
+            if series.points.iter().all(|(_, sh)| sh[k].is_nan() || sh[k] <= 0.0) {
+                continue;
+            }
             let color = PALETTE[k % PALETTE.len()];
             let poly: Vec<(f64, f64)> = series
                 .points

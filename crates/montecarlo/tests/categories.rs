@@ -321,6 +321,8 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
     for label in ["share of runs by category", "wafers", "tools", "unknown"] {
         assert!(svg.contains(label), "{label}");
     }
+    // `none` has share 0 at every instant: not in the legend.
+    assert!(svg.contains("\nwafers\n") && !svg.contains("\nnone\n"), "{svg}");
     // A bands.csv from before the `category` column gave the code a mean:
     // no fan of it, and a note saying how to rewrite the file.
     std::fs::write(
