@@ -10,10 +10,10 @@ use montecarlo::{
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-/// aistack's categorical outcomes (binding input, what bound a year's
-/// largest run): summarised, compared and plotted by shares of runs.
+/// aistack's categorical outcomes and series (binding input, what bound a
+/// year's largest run): summarised, compared and plotted by shares of runs.
 const CATEGORIES: Option<montecarlo::Categories> =
-    Some(montecarlo::Categories(stack::report::outcome_categories));
+    Some(montecarlo::Categories(stack::report::category_codes));
 
 /// A progress bar on standard error: runs done, runs per second, time left.
 /// indicatif draws nothing when standard error is not a terminal.

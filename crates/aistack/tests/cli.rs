@@ -318,13 +318,15 @@ fn parquet_is_refused_up_front_without_the_feature_and_written_with_it() {
 
 #[test]
 fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
-    // The largest quantile error of any band row (last column of bands.csv).
+    // The largest quantile error of any band row (last column of bands.csv;
+    // empty on a category's share rows, which have no quantiles).
     let max_error = |dir: &std::path::Path| {
         std::fs::read_to_string(dir.join("bands.csv"))
             .unwrap()
             .lines()
             .skip(1)
-            .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+            .filter_map(|l| l.rsplit(',').next().filter(|c| !c.is_empty()))
+            .map(|c| c.parse::<f64>().unwrap())
             .fold(0.0f64, f64::max)
     };
     let (exact, sketched) = (tmp("budget-default"), tmp("budget-zero"));
@@ -363,6 +365,25 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
         std::fs::read(exact.join("runs.csv")).unwrap(),
         std::fs::read(sketched.join("runs.csv")).unwrap()
     );
+    // The binding input's code gets shares of runs per category (all five,
+    // 0 included), counted exactly under the sketch too, not a mean code.
+    let binding = |dir: &std::path::Path| -> Vec<String> {
+        std::fs::read_to_string(dir.join("bands.csv"))
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("fab.binding_input,"))
+            .map(String::from)
+            .collect()
+    };
+    let rows = binding(&exact);
+    let first: Vec<&str> = rows
+        .iter()
+        .take(5)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    assert_eq!(first, ["none", "wafers", "tools", "HBM", "packaging"]);
+    assert!(rows.iter().all(|l| l.ends_with(",,,,,,,")), "{rows:?}");
+    assert_eq!(rows, binding(&sketched));
     let o = aistack(&[
         "merge",
         sketched.to_str().unwrap(),

@@ -142,15 +142,50 @@ fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> 
     })?;
     let (min, max) = d.support();
     if min < lo || max > hi {
+        let (range, tail) = if hi.is_infinite() {
+            (
+                format!("be ≥ {lo}"),
+                format!(
+                    "; use one that stays ≥ {lo} (`LogNormal`, `Exp`, `Weibull`, or `Uniform`, \
+                     `Triangular`, `Pert` with `low` ≥ {lo}), or cut it with \
+                     `Truncated(dist: …, low: {lo}, high: …)`"
+                ),
+            )
+        } else {
+            (
+                format!("lie in [{lo}, {hi}]"),
+                format!(
+                    "; use one within it (`Uniform`, `Triangular`, `Pert`{}), or cut it with \
+                     `Truncated(dist: …, low: {lo}, high: {hi})`",
+                    if (lo, hi) == (0.0, 1.0) { ", `Beta`" } else { "" }
+                ),
+            )
+        };
         return Err(GridError::InvalidConfig {
             entity: entity.to_string(),
             field,
             reason: format!(
-                "values must lie in [{lo}, {hi}], but the distribution ranges over [{min}, {max}]"
+                "values must {range}, but the distribution ranges over {}{tail}",
+                interval(min, max)
             ),
         });
     }
     Ok(())
+}
+
+/// `[min, max]` as a reader writes it: `(−∞, ∞)` for unbounded ends.
+fn interval(min: f64, max: f64) -> String {
+    let lo = if min == f64::NEG_INFINITY {
+        "(−∞".to_string()
+    } else {
+        format!("[{min}")
+    };
+    let hi = if max == f64::INFINITY {
+        "∞)".to_string()
+    } else {
+        format!("{max}]")
+    };
+    format!("{lo}, {hi}")
 }
 
 /// Checks every point of a time path lies in `[lo, hi]`.

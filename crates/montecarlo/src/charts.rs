@@ -604,32 +604,151 @@ fn file_stem(name: &str) -> String {
         .collect()
 }
 
-/// Reads `bands.csv` into fan points per (metric, entity), in file order.
-pub fn read_bands(path: &Path) -> Result<BTreeMap<(String, String), Vec<FanPoint>>> {
+/// A categorical series' rows of `bands.csv` for one (metric, entity): the
+/// share of runs in each category at each instant.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ShareSeries {
+    /// Category names, in the order the file first lists them (code order).
+    pub categories: Vec<String>,
+    /// `(time_year, shares)`, `shares[i]` of `categories[i]` (0 where the
+    /// instant has no row for it), in file (time) order.
+    pub points: Vec<(f64, Vec<f64>)>,
+}
+
+/// `bands.csv` read back for charts: fan points of each quantity, shares of
+/// each categorical series, per (metric, entity).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Bands {
+    /// Quantities' rows, in file order.
+    pub fans: BTreeMap<(String, String), Vec<FanPoint>>,
+    /// Categorical series' rows (non-empty `category`).
+    pub shares: BTreeMap<(String, String), ShareSeries>,
+}
+
+/// Reads `bands.csv` by its header's column names (a file written before
+/// the `category` column existed reads as all quantities).
+pub fn read_bands(path: &Path) -> Result<Bands> {
     let csv_err = |source| McError::Csv {
         path: path.to_path_buf(),
         source,
     };
     let mut rd = csv::Reader::from_path(path).map_err(csv_err)?;
-    let mut out: BTreeMap<(String, String), Vec<FanPoint>> = BTreeMap::new();
+    let header = rd.headers().map_err(csv_err)?.clone();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let need = |name: &str| {
+        col(name).ok_or_else(|| McError::Invalid(format!("{}: no `{name}` column", path.display())))
+    };
+    let (metric, entity, time, mean) = (
+        need("metric")?,
+        need("entity")?,
+        need("time_year")?,
+        need("mean")?,
+    );
+    let qs = [
+        need("p5")?,
+        need("p25")?,
+        need("p50")?,
+        need("p75")?,
+        need("p95")?,
+    ];
+    let category = col("category");
+    let mut out = Bands::default();
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
         let f = |i: usize| rec.get(i).and_then(|s| s.parse::<f64>().ok()).unwrap_or(f64::NAN);
         let key = (
-            rec.get(0).unwrap_or("").to_string(),
-            rec.get(1).unwrap_or("").to_string(),
+            rec.get(metric).unwrap_or("").to_string(),
+            rec.get(entity).unwrap_or("").to_string(),
         );
-        out.entry(key).or_default().push(FanPoint {
-            time_year: f(2),
-            mean: f(5),
-            q: [f(7), f(8), f(9), f(10), f(11)],
-        });
+        match category.and_then(|i| rec.get(i)).filter(|c| !c.is_empty()) {
+            Some(cat) => {
+                let s = out.shares.entry(key).or_default();
+                let i = match s.categories.iter().position(|c| c == cat) {
+                    Some(i) => i,
+                    None => {
+                        s.categories.push(cat.to_string());
+                        s.points.iter_mut().for_each(|p| p.1.push(0.0));
+                        s.categories.len() - 1
+                    }
+                };
+                let t = f(time);
+                if s.points.last().is_none_or(|p| p.0 != t) {
+                    s.points.push((t, vec![0.0; s.categories.len()]));
+                }
+                if let Some(p) = s.points.last_mut() {
+                    p.1[i] = f(mean);
+                }
+            }
+            None => out.fans.entry(key).or_default().push(FanPoint {
+                time_year: f(time),
+                mean: f(mean),
+                q: qs.map(f),
+            }),
+        }
     }
     Ok(out)
 }
 
+/// A stacked share chart: for each instant, the share of runs in each
+/// category, stacked from 0 to 1 in `series`' category order (a category
+/// with no run at any instant is left out of the legend).
+pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()> {
+    let (x0, x1) = finite_range(series.points.iter().map(|p| p.0));
+    // Headroom above 1 for the legend, so it covers no share.
+    let top = 1.0 + 0.04 + 0.055 * series.categories.len() as f64;
+    with_svg(path, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", caption_px(title)))
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(90)
+            .build_cartesian_2d(x0..x1, 0.0..top)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("time [years]")
+            .y_desc("share of runs [0, 1]")
+            .x_label_formatter(&|v| fmt_tick(*v))
+            .y_label_formatter(&|v| {
+                if *v <= 1.0 + 1e-9 {
+                    fmt_tick(*v)
+                } else {
+                    String::new()
+                }
+            })
+            .label_style(("sans-serif", 15))
+            .draw()
+            .map_err(|e| e.to_string())?;
+        let below = |k: usize, shares: &[f64]| shares[..k].iter().filter(|v| v.is_finite()).sum::<f64>();
+        for (k, name) in series.categories.iter().enumerate() {
+            // A category no run was in at any instant: no band and no legend
+            // entry (its colour stays its own, so charts agree).
+            if series.points.iter().all(|(_, sh)| sh[k].is_nan() || sh[k] <= 0.0) {
+                continue;
+            }
+            let color = PALETTE[k % PALETTE.len()];
+            let poly: Vec<(f64, f64)> = series
+                .points
+                .iter()
+                .map(|(t, sh)| (*t, below(k + 1, sh)))
+                .chain(series.points.iter().rev().map(|(t, sh)| (*t, below(k, sh))))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, color.mix(0.75).filled())))
+                .map_err(|e| e.to_string())?
+                .label(name.clone())
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.75).filled())
+                });
+        }
+        draw_legend(&mut chart)?;
+        Ok(())
+    })
+}
+
 /// Writes the standard charts of a finished batch: fan charts of the key
-/// metrics' bands ([`fan_chart_selection`]),
+/// metrics' bands ([`fan_chart_selection`]), a stacked share chart per
+/// categorical series (`shares-<metric>-<entity>.svg`),
 /// a histogram per outcome, and a tornado per outcome (Spearman ρ; PRCC when
 /// the batch declares rank correlations, as its title says); also writes
 /// `DIR/sensitivity.csv` (Spearman and PRCC table).
@@ -649,16 +768,37 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
     let mut files = Vec::new();
+    let mut notes = Vec::new();
     let bands = read_bands(&o.dir.join("bands.csv"))?;
-    for key in fan_chart_selection(bands.keys(), o.max_fan_charts) {
+    let runs = manifest.completed_runs.unwrap_or(0);
+    // A categorical series in a bands.csv written before categories had
+    // rows of their own holds mean codes: no fan of those.
+    let (old_codes, fans): (Vec<_>, Vec<_>) = bands
+        .fans
+        .keys()
+        .partition(|(m, _)| is_categorical(o.categories, m));
+    for (metric, entity) in old_codes {
+        notes.push(format!(
+            "no fan chart for {metric} ({entity}): it is a category, and this bands.csv gives its mean \
+             code (an older build wrote it, before categories had share rows); rerun the batch with this \
+             build for its share of runs in each category per instant"
+        ));
+    }
+    for key in fan_chart_selection(fans, o.max_fan_charts) {
         let (metric, entity) = key;
         let path = out.join(format!("fan-{}-{}.svg", file_stem(metric), file_stem(entity)));
-        let runs = manifest.completed_runs.unwrap_or(0);
         let title = match KEY_METRICS.iter().find(|(m, _)| m == metric) {
             Some((_, what)) if entity == "national" => format!("{what}, national ({runs} runs)"),
             _ => format!("{metric} — {entity} ({runs} runs)"),
         };
-        fan_chart(&path, &title, &axis_label(metric), &bands[key])?;
+        fan_chart(&path, &title, &axis_label(metric), &bands.fans[key])?;
+        files.push(path);
+    }
+    for key in fan_chart_selection(bands.shares.keys(), o.max_fan_charts) {
+        let (metric, entity) = key;
+        let path = out.join(format!("shares-{}-{}.svg", file_stem(metric), file_stem(entity)));
+        let title = format!("{metric} — {entity}: share of runs by category ({runs} runs)");
+        share_chart(&path, &title, &bands.shares[key])?;
         files.push(path);
     }
     let table = read_runs_csv(&o.dir.join("runs.csv"), manifest.parameters.len())?;
@@ -701,7 +841,6 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         .filter(|r| !is_categorical(o.categories, &r.outcome))
         .collect();
     write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
-    let mut notes = Vec::new();
     // With declared correlations, a parameter's Spearman ρ mixes in the
     // effects of the parameters it is correlated with (it can even take
     // their sign), so the tornado plots PRCC, each parameter's own effect

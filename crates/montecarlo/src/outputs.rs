@@ -13,6 +13,12 @@
 //! range seen in the first pass; the per-row error bound is written to
 //! `bands.csv`. The per-key state (Welford, range, date) is always kept:
 //! about 100 bytes per (metric, entity, instant).
+//!
+//! **Categorical series** (codes, such as the input that bound a month's
+//! output; see [`OutputOptions::categories`]) get no quantiles: each of
+//! their cells counts runs per category (8 bytes per category) in the
+//! first pass, so their shares are exact whichever way quantities are
+//! summarised, and a merge of shards writes the same shares as one batch.
 
 use crate::convergence::convergence_rows;
 use crate::error::io_err;
@@ -34,10 +40,12 @@ pub const DEFAULT_MEMORY_BUDGET_BYTES: u64 = 512 << 20;
 /// How outputs are rebuilt.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OutputOptions {
-    /// Which outcomes are categories (codes, not quantities), and their
-    /// names: `summary.json` gives their shares of runs, not a mean, and
-    /// they are left out of the convergence table and the default
-    /// stopping rule. `None`: every outcome is a quantity.
+    /// Which scalar outcomes and series metrics are categories (codes, not
+    /// quantities), and their names: `summary.json` gives an outcome's
+    /// shares of runs, not a mean, and leaves it out of the convergence
+    /// table and the default stopping rule; `bands.csv` gives a series'
+    /// share of runs in each category per instant, not mean and
+    /// quantiles. `None`: everything is a quantity.
     pub categories: Option<Categories>,
     /// Also write `timeseries.csv` (every run's series, long format with `run`).
     pub keep_timeseries: bool,
@@ -50,10 +58,10 @@ pub struct OutputOptions {
     pub parquet: bool,
 }
 
-/// Tells the codes and names of an outcome whose values are categories
-/// (which input bound, say), `None` for a quantity: `(code, name)` pairs. A
-/// model crate supplies the function (aistack's is
-/// `stack::report::outcome_categories`).
+/// Tells the codes and names of a scalar outcome or series metric whose
+/// values are categories (which input bound, say), `None` for a quantity:
+/// `(code, name)` pairs. A model crate supplies the function (aistack's is
+/// `stack::report::category_codes`).
 #[derive(Clone, Copy, Debug)]
 pub struct Categories(pub fn(&str) -> Option<CategoryCodes>);
 
@@ -61,9 +69,9 @@ pub struct Categories(pub fn(&str) -> Option<CategoryCodes>);
 pub type CategoryCodes = &'static [(i64, &'static str)];
 
 impl Categories {
-    /// The codes and names of `outcome`, if it is a category.
-    pub fn of(&self, outcome: &str) -> Option<CategoryCodes> {
-        (self.0)(outcome)
+    /// The codes and names of `name` (an outcome or a series metric), if it is a category.
+    pub fn of(&self, name: &str) -> Option<CategoryCodes> {
+        (self.0)(name)
     }
 }
 
@@ -82,24 +90,42 @@ pub fn is_categorical(categories: Option<Categories>, outcome: &str) -> bool {
 /// Share of runs in each category, in code order, for the categories that
 /// occur; a value that is no listed code is counted as `unknown`.
 pub fn category_shares(values: &[f64], codes: &[(i64, &'static str)]) -> Vec<(&'static str, f64)> {
-    let n = values.len().max(1) as f64;
     let mut counts = vec![0u64; codes.len() + 1];
     for &v in values {
-        let i = codes
-            .iter()
-            .position(|(c, _)| *c as f64 == v)
-            .unwrap_or(codes.len());
-        counts[i] += 1;
+        counts[category_index(codes, v)] += 1;
     }
+    shares_of_counts(codes, &counts)
+        .filter(|(_, k, _)| *k > 0)
+        .map(|(name, _, share)| (name, share))
+        .collect()
+}
+
+/// Where `v` is counted among `codes`' categories: its code's position, or
+/// `codes.len()` (`unknown`) for a value that is no listed code.
+fn category_index(codes: &[(i64, &'static str)], v: f64) -> usize {
+    codes
+        .iter()
+        .position(|(c, _)| *c as f64 == v)
+        .unwrap_or(codes.len())
+}
+
+/// `(name, count, share)` of every category of `codes` in code order, then
+/// `unknown`, from `counts` (one per code, then the unknown count).
+fn shares_of_counts<'a>(
+    codes: &'a [(i64, &'static str)],
+    counts: &'a [u64],
+) -> impl Iterator<Item = (&'static str, u64, f64)> + 'a {
+    let n = counts.iter().sum::<u64>().max(1) as f64;
     codes
         .iter()
         .map(|(_, name)| *name)
-        .chain(std::iter::once("unknown"))
-        .zip(counts)
-        .filter(|(_, k)| *k > 0)
-        .map(|(name, k)| (name, k as f64 / n))
-        .collect()
+        .chain(std::iter::once(UNKNOWN_CATEGORY))
+        .zip(counts.iter().copied())
+        .map(move |(name, k)| (name, k, k as f64 / n))
 }
+
+/// The category of a value that is none of an outcome's or series' codes.
+pub const UNKNOWN_CATEGORY: &str = "unknown";
 
 impl Default for OutputOptions {
     /// No time series; 512 MiB for exact bands; 2048-bin sketches.
@@ -387,20 +413,28 @@ pub struct RebuildReport {
     pub band_rows: usize,
 }
 
-/// One row of `bands.csv`.
+/// One row of `bands.csv`: a quantity's statistics across runs at one
+/// instant, or the share of runs in one category of a categorical series
+/// (see [`OutputOptions::categories`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct BandRow {
     /// Metric name.
     pub metric: String,
     /// Entity name.
     pub entity: String,
+    /// The category this row gives the share of (its name, or
+    /// [`UNKNOWN_CATEGORY`]); empty for a quantity.
+    pub category: String,
     /// Time (model unit, years).
     pub time_year: f64,
     /// ISO date of the instant.
     pub date: String,
-    /// Runs that reported this point.
+    /// Runs that reported this point (for a category: at this instant, in
+    /// any category).
     pub n: u64,
-    /// Mean across those runs.
+    /// Mean across those runs; for a category, the share of them in it
+    /// (0 to 1; the mean of its 0/1 indicator). `sd`, `q` and the error
+    /// bound are NaN (empty cells) on category rows.
     pub mean: f64,
     /// Standard deviation (n − 1); NaN (an empty cell in `bands.csv`) when
     /// only one run reports the cell.
@@ -477,13 +511,27 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         None
     };
     let first_run = runs.first().copied().unwrap_or(0);
+    // A categorical series' cells count runs per category (exactly, in
+    // either pass mode): `key_codes[key]` its codes, `counts[cell]` one
+    // count per code then `unknown` (empty for a quantity's cell).
+    let mut key_codes: Vec<Option<CategoryCodes>> = Vec::new();
+    let mut counts: Vec<Vec<u64>> = Vec::new();
     for_each_run(dir, runs, opts.keep_timeseries, |rec, lines| {
         push_row(&mut table, &rec, first_run)?;
         cells.map_run(&rec.result.series, &mut slots);
+        for key in &cells.keys[key_codes.len()..] {
+            key_codes.push(opts.categories.and_then(|c| c.of(&key.metric)));
+        }
+        counts.resize_with(cells.cells.len(), Vec::new);
         let values = rec.result.series.values();
         for (&c, &v) in slots.iter().zip(values) {
             if c != NO_CELL {
                 cells.welford[c as usize].push(v);
+                if let Some(codes) = key_codes[cells.cells[c as usize].0 as usize] {
+                    let n = &mut counts[c as usize];
+                    n.resize(codes.len() + 1, 0);
+                    n[category_index(codes, v)] += 1;
+                }
             }
         }
         if exact {
@@ -512,10 +560,14 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
     for row in &mut table.outcomes {
         row.resize(table.outcome_names.len(), None);
     }
+    let no_quantiles = ([f64::NAN; 5], f64::NAN);
     let quantile_rows: Vec<([f64; 5], f64)> = if exact {
         (0..cells.cells.len())
             .into_par_iter()
             .map(|c| {
+                if !counts[c].is_empty() {
+                    return no_quantiles;
+                }
                 // One value per run at most: sized once, not grown by a
                 // filtered iterator's doublings (48,000 columns in a batch).
                 let mut vals: Vec<f64> = Vec::with_capacity(held.len());
@@ -528,10 +580,15 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
             })
             .collect()
     } else {
+        // A category's cells need no sketch: one bin, never read.
         let mut sketches: Vec<BinSketch> = cells
             .welford
             .iter()
-            .map(|w| BinSketch::new(w.min(), w.max(), opts.sketch_bins))
+            .zip(&counts)
+            .map(|(w, n)| {
+                let bins = if n.is_empty() { opts.sketch_bins } else { 1 };
+                BinSketch::new(w.min(), w.max(), bins)
+            })
             .collect();
         let mut second = Cells::default();
         for_each_run(dir, runs, false, |rec, _| {
@@ -546,36 +603,53 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         })?;
         sketches
             .par_iter()
-            .map(|s| {
+            .zip(&counts)
+            .map(|(s, n)| {
+                if !n.is_empty() {
+                    return no_quantiles;
+                }
                 let q: Vec<f64> = REPORTED_QUANTILES.iter().map(|&p| s.quantile(p)).collect();
                 ([q[0], q[1], q[2], q[3], q[4]], s.error_bound())
             })
             .collect()
     };
     drop(held);
-    let bands: Vec<BandRow> = cells
-        .output_order()
-        .into_iter()
-        .map(|c| {
-            let (k, t) = cells.cells[c as usize];
-            let (key, time) = (&cells.keys[k as usize], &cells.times[t as usize]);
-            let w = &cells.welford[c as usize];
-            let (q, err) = quantile_rows[c as usize];
-            BandRow {
-                metric: key.metric.clone(),
-                entity: key.entity.clone(),
-                time_year: time.time_year,
-                date: time.date.clone(),
-                n: w.count(),
-                mean: w.mean(),
-                // Unknown from one run: NaN (an empty cell), as summary.json's
-                // null and convergence.csv's empty half-width, not 0.
-                sd: if w.count() < 2 { f64::NAN } else { w.sd() },
-                q,
-                quantile_abs_error_max: err,
-            }
-        })
-        .collect();
+    let mut bands: Vec<BandRow> = Vec::with_capacity(cells.cells.len());
+    for c in cells.output_order() {
+        let (k, t) = cells.cells[c as usize];
+        let (key, time) = (&cells.keys[k as usize], &cells.times[t as usize]);
+        let w = &cells.welford[c as usize];
+        let row = |category: &str, mean, sd, (q, err): ([f64; 5], f64)| BandRow {
+            metric: key.metric.clone(),
+            entity: key.entity.clone(),
+            category: category.to_string(),
+            time_year: time.time_year,
+            date: time.date.clone(),
+            n: w.count(),
+            mean,
+            sd,
+            q,
+            quantile_abs_error_max: err,
+        };
+        match key_codes[k as usize] {
+            // Every listed category (a share of 0 included, so each instant
+            // has the same rows), then `unknown` only where a run reported
+            // a value that is no listed code.
+            Some(codes) => bands.extend(
+                shares_of_counts(codes, &counts[c as usize])
+                    .filter(|&(name, n, _)| n > 0 || name != UNKNOWN_CATEGORY)
+                    .map(|(name, _, share)| row(name, share, f64::NAN, no_quantiles)),
+            ),
+            // Unknown from one run: NaN (an empty cell), as summary.json's
+            // null and convergence.csv's empty half-width, not 0.
+            None => bands.push(row(
+                "",
+                w.mean(),
+                if w.count() < 2 { f64::NAN } else { w.sd() },
+                quantile_rows[c as usize],
+            )),
+        }
+    }
     write_runs_csv(&dir.join("runs.csv"), &table)?;
     write_bands(&dir.join("bands.csv"), &bands)?;
     write_summary(&dir.join("summary.json"), &table, opts.categories)?;
@@ -636,9 +710,10 @@ pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
 }
 
 /// The header of `bands.csv`.
-pub const BANDS_HEADER: [&str; 13] = [
+pub const BANDS_HEADER: [&str; 14] = [
     "metric",
     "entity",
+    "category",
     "time_year",
     "date",
     "n",
@@ -657,6 +732,7 @@ fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
         let mut row = vec![
             b.metric.clone(),
             b.entity.clone(),
+            b.category.clone(),
             num(b.time_year),
             b.date.clone(),
             b.n.to_string(),

@@ -30,6 +30,8 @@ enum Column {
     /// Nullable doubles.
     OptDouble(Vec<Option<f64>>),
     Str(Vec<ByteArray>),
+    /// Nullable strings.
+    OptStr(Vec<Option<ByteArray>>),
 }
 
 impl Column {
@@ -47,6 +49,11 @@ impl Column {
                 PhysicalType::BYTE_ARRAY,
                 Some(LogicalType::String),
                 Repetition::REQUIRED,
+            ),
+            Column::OptStr(_) => (
+                PhysicalType::BYTE_ARRAY,
+                Some(LogicalType::String),
+                Repetition::OPTIONAL,
             ),
         };
         Type::primitive_type_builder(name, physical)
@@ -110,6 +117,12 @@ impl TableWriter {
                     cw.typed::<DoubleType>().write_batch(&present, Some(&def), None)
                 }
                 Column::Str(v) => cw.typed::<ByteArrayType>().write_batch(&v, None, None),
+                Column::OptStr(v) => {
+                    let def: Vec<i16> = v.iter().map(|x| i16::from(x.is_some())).collect();
+                    let present: Vec<ByteArray> = v.into_iter().flatten().collect();
+                    cw.typed::<ByteArrayType>()
+                        .write_batch(&present, Some(&def), None)
+                }
             }
             .map_err(pq_err(path))?;
             cw.close().map_err(pq_err(path))?;
@@ -160,6 +173,13 @@ pub fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
     let cols = vec![
         strings(bands.iter().map(|b| b.metric.as_str())),
         strings(bands.iter().map(|b| b.entity.as_str())),
+        // Null for a quantity (as pandas reads the CSV's empty cell).
+        Column::OptStr(
+            bands
+                .iter()
+                .map(|b| (!b.category.is_empty()).then(|| ByteArray::from(b.category.as_str())))
+                .collect(),
+        ),
         d(&|b| b.time_year),
         strings(bands.iter().map(|b| b.date.as_str())),
         Column::Int64(bands.iter().map(|b| b.n as i64).collect()),

@@ -62,7 +62,7 @@ fn outputs_identical_across_thread_counts_and_designs_differ() {
         assert_eq!(runs_csv.lines().count(), 121);
         let bands = String::from_utf8(read(&a, "bands.csv")).unwrap();
         assert!(bands.starts_with(
-            "metric,entity,time_year,date,n,mean,sd,p5,p25,p50,p75,p95,quantile_abs_error_max\n"
+            "metric,entity,category,time_year,date,n,mean,sd,p5,p25,p50,p75,p95,quantile_abs_error_max\n"
         ));
         assert_eq!(bands.lines().count(), 1 + 2 * 60);
         let ts = String::from_utf8(read(&a, "timeseries.csv")).unwrap();
@@ -319,11 +319,11 @@ fn bands_past_memory_budget_use_sketch_within_stated_bound() {
     let (e, s) = (parse(&exact), parse(&sketched));
     assert_eq!(e.len(), s.len());
     for (re, rs) in e.iter().zip(&s) {
-        assert_eq!(re[..7], rs[..7], "identity, n, mean and sd are exact in both");
-        assert_eq!(re[12], "0.0");
-        let bound: f64 = rs[12].parse().unwrap();
+        assert_eq!(re[..8], rs[..8], "identity, n, mean and sd are exact in both");
+        assert_eq!(re[13], "0.0");
+        let bound: f64 = rs[13].parse().unwrap();
         assert!(bound > 0.0);
-        for c in 7..12 {
+        for c in 8..13 {
             let (x, y): (f64, f64) = (re[c].parse().unwrap(), rs[c].parse().unwrap());
             assert!(
                 (x - y).abs() <= bound * (1.0 + 1e-9),
@@ -666,9 +666,9 @@ fn a_band_cell_of_one_run_has_an_empty_sd() {
     let bands = String::from_utf8(read(&dir, "bands.csv")).unwrap();
     for line in bands.lines().skip(1) {
         let cells: Vec<&str> = line.split(',').collect();
-        assert_eq!(cells[4], "1", "{line}");
-        assert_eq!(cells[6], "", "sd of one run must be empty: {line}");
-        assert!(!cells[5].is_empty() && !cells[7].is_empty(), "{line}");
+        assert_eq!(cells[5], "1", "{line}");
+        assert_eq!(cells[7], "", "sd of one run must be empty: {line}");
+        assert!(!cells[6].is_empty() && !cells[8].is_empty(), "{line}");
     }
     let summary = String::from_utf8(read(&dir, "summary.json")).unwrap();
     assert!(summary.contains("\"sd\": null"), "{summary}");
@@ -680,7 +680,7 @@ fn a_band_cell_of_one_run_has_an_empty_sd() {
         bands
             .lines()
             .skip(1)
-            .all(|l| !l.split(',').nth(6).unwrap().is_empty())
+            .all(|l| !l.split(',').nth(7).unwrap().is_empty())
     );
     let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(two));
 }

@@ -78,6 +78,73 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
                        or `Scenario(…)` for a complete scenario"
                 .into();
         }
+        // A name was expected (a distribution's kind, an enum's variant, a
+        // kind's parameter) and the file wrote a number, a string or a map:
+        // ron says "invalid std identifier" or "Expected identifier".
+        E::SuggestRawIdentifier(_) | E::ExpectedIdentifier if !path.is_empty() => {
+            let found = token_at(text, e.span.start.line, e.span.start.col);
+            if let Some(m) = crate::reference::expected_at(path).map(|x| name_expected(&x, &found)) {
+                message = m;
+            } else if let Some(wanted) = crate::reference::describe_at(path) {
+                message = format!("expected {wanted}, found {}", found_words(&found));
+            }
+        }
+        // A kind that takes parameters written without them (`Subsidy`).
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_)
+            if let Some(crate::reference::Expected::Parameters(form)) =
+                crate::reference::expected_at(path) =>
+        {
+            let kind = path.rsplit('.').next().unwrap_or(path);
+            message = format!("`{kind}` takes parameters, named in parentheses: `{form}`");
+        }
+        // A value of the wrong type: what the field holds, and what was found.
+        E::ExpectedBoolean
+        | E::ExpectedFloat
+        | E::ExpectedInteger
+        | E::IntegerOutOfBounds
+        | E::ExpectedString
+        | E::ExpectedArray
+        | E::ExpectedStructLike
+            if !path.is_empty()
+                && let Some(wanted) = crate::reference::describe_at(path) =>
+        {
+            let mut found = token_at(text, e.span.start.line, e.span.start.col);
+            // ron points past the sign of an integer out of range (`-1`).
+            if matches!(e.code, E::IntegerOutOfBounds)
+                && e.span.start.col > 1
+                && token_at(text, e.span.start.line, e.span.start.col - 1).starts_with('-')
+            {
+                found.insert(0, '-');
+            }
+            let unquoted = found.trim_matches('"');
+            let quoted = found.starts_with('"')
+                && (unquoted.parse::<f64>().is_ok() || matches!(unquoted, "true" | "false"));
+            message = format!(
+                "expected {wanted}, found {}{}",
+                found_words(&found),
+                if quoted {
+                    format!(" (without quotes: `{unquoted}`)")
+                } else {
+                    String::new()
+                }
+            );
+        }
+        // `uncertain: [("p", …)]` or `uncertain: {p: …}`: say how a map is written.
+        E::ExpectedMap | E::ExpectedMapColon if !path.is_empty() && crate::reference::is_map_at(path) => {
+            let example = match path {
+                "set" => "`set: { \"labs.lab.mfu\": 0.45 }`",
+                _ => "`uncertain: { \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5) }`",
+            };
+            let found = token_at(text, e.span.start.line, e.span.start.col);
+            message = if matches!(e.code, E::ExpectedMap) {
+                format!("`{path}` is a map, written in braces: {example}; found `{found}`")
+            } else {
+                format!(
+                    "`{path}` is a map whose keys are parameter paths in double quotes, each \
+                     followed by `:` and its value: {example}"
+                )
+            };
+        }
         _ => {}
     }
     let hint = match &e.code {
@@ -92,6 +159,95 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     let mut err = ScenarioError::new(file, path, message).at(e.span.start.line, e.span.start.col);
     err.hint = hint;
     err
+}
+
+/// The token that starts at 1-based `line`, `col` of `text`, as written
+/// (`0.4`, `"Uniform"`, `{`), for messages; empty at the end of the text.
+fn token_at(text: &str, line: usize, col: usize) -> String {
+    let rest: String = text
+        .lines()
+        .nth(line.saturating_sub(1))
+        .unwrap_or("")
+        .chars()
+        .skip(col.saturating_sub(1))
+        .collect();
+    let rest = rest.trim_start();
+    if let Some(s) = rest.strip_prefix('"') {
+        return match s.find('"') {
+            Some(end) => format!("\"{}\"", &s[..end]),
+            None => rest.to_string(),
+        };
+    }
+    match rest.chars().next() {
+        Some(c @ ('{' | '[' | '(')) => c.to_string(),
+        _ => rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))
+            .collect(),
+    }
+}
+
+/// What [`token_at`] found, in words: `the number `0.4``, `a map `{…}``.
+fn found_words(found: &str) -> String {
+    match found {
+        "" => "nothing".to_string(),
+        "{" => "a map `{…}`".to_string(),
+        "[" => "a list `[…]`".to_string(),
+        "(" => "`(…)`".to_string(),
+        f if f.starts_with('"') => format!("the string `{f}`"),
+        f if f.parse::<f64>().is_ok() => format!("the number `{f}`"),
+        f => format!("`{f}`"),
+    }
+}
+
+/// A scenario author's message for a name expected where the file wrote
+/// `found`: what to write instead, with the forms the field takes.
+fn name_expected(expected: &crate::reference::Expected, found: &str) -> String {
+    use crate::reference::Expected as X;
+    let what = found_words(found);
+    let unquoted = found.trim_matches('"');
+    match expected {
+        X::Distribution(forms) => {
+            let fixed = if found.parse::<f64>().is_ok() {
+                format!("`Const(value: {found})` for a fixed value, or ")
+            } else {
+                String::new()
+            };
+            let named = forms
+                .iter()
+                .find(|f| f.split('(').next() == Some(unquoted))
+                .map(|f| format!(" (without quotes: `{f}`)"))
+                .unwrap_or_default();
+            format!(
+                "expected a distribution, found {what}{named}: a distribution is written as its kind \
+                 with its parameters named in parentheses, e.g. {fixed}`Uniform(low: 0.3, high: 0.5)`; \
+                 the kinds: {}",
+                forms
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        X::Parameters(form) => {
+            format!("expected a parameter name, found {what}: parameters are written by name, `{form}`")
+        }
+        X::OneOf(forms) => {
+            let named = forms
+                .iter()
+                .find(|f| f.split('(').next() == Some(unquoted))
+                .map(|f| format!(" (without quotes: `{f}`)"))
+                .unwrap_or_default();
+            format!(
+                "expected one of {}, found {what}{named}",
+                forms
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    }
 }
 
 /// `message` with Rust type names (serde's "expected f64", the
@@ -171,6 +327,54 @@ fn locate_entity_field_from(text: &str, mut from: usize, name: &str, field: &str
             return Some(position_of(text, at));
         }
         from = at + needle.len();
+    }
+    None
+}
+
+/// Where, in `text`, entry `index` (from 0) of the list written under
+/// `list:` declares `field`, or the entry itself if the field is not
+/// written there: for lists whose entries have no names
+/// (`grid.drought_processes[1].days`). Strings and comments are skipped.
+pub fn locate_list_entry_field(text: &str, list: &str, index: usize, field: &str) -> Option<(usize, usize)> {
+    let start = find_key(text, list)?;
+    let bytes = text.as_bytes();
+    let mut i = start + text[start..].find('[')? + 1;
+    let (mut depth, mut entry, mut entry_start) = (0usize, 0usize, None);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i += text[i..].find('\n').unwrap_or(text.len() - i);
+            }
+            b'(' | b'[' | b'{' => {
+                if depth == 0 {
+                    if entry == index {
+                        entry_start = Some(i);
+                    }
+                    entry += 1;
+                }
+                depth += 1;
+            }
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    return None;
+                }
+                depth -= 1;
+                if depth == 0
+                    && let Some(from) = entry_start
+                {
+                    let found = find_key(&text[from..=i], field).map_or(from, |f| from + f);
+                    return Some(position_of(text, found));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
     }
     None
 }
@@ -531,7 +735,27 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
     let mut node = tree;
     let mut at = String::new();
     let mut last_was_entity = false;
-    for seg in &segments {
+    for (k, seg) in segments.iter().enumerate() {
+        let before = segments[..k].join(".");
+        if *seg == SCALE && k + 1 == segments.len() && !node.is_object() && !node.is_array() {
+            let what = if node.is_null() {
+                "a field left at its default"
+            } else {
+                "a number"
+            };
+            return Err(format!(
+                "`{path}`: `.{SCALE}` is for `uncertain` only, where it draws a factor that multiplies \
+                 every point of a path over dates; `{before}` is {what}, and `set` gives it its value: \
+                 write `\"{before}\": …` (a number, or a path `[(\"2025-01-01\", …), …]`)"
+            ));
+        }
+        if *seg == SCALE && k + 1 == segments.len() && is_dated_path(node) {
+            return Err(format!(
+                "`{path}`: `.{SCALE}` is for `uncertain` only, where it draws a factor that multiplies \
+                 every point of a path over dates; `set` gives `{before}` its points: write \
+                 `\"{before}\": [(\"2025-01-01\", …), …]`"
+            ));
+        }
         last_was_entity = false;
         match &*node {
             Value::Array(items) => {
@@ -551,7 +775,15 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
             }
             _ => {}
         }
-        node = descend(node, seg).map_err(|m| format!("in path `{path}`: {m}"))?;
+        let unnamed_list = node.is_array();
+        node = descend(node, seg, &before).map_err(|m| {
+            let whole = if unnamed_list && !m.starts_with("no entity") {
+                format!("; set the whole list instead: `\"{before}\": [ … ]`")
+            } else {
+                String::new()
+            };
+            format!("in path `{path}`: {m}{whole}")
+        })?;
     }
     if last_was_entity || segments.len() == 1 && node.is_array() {
         return Err(format!(
@@ -608,7 +840,16 @@ pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String
                  only to a path over dates: to draw the number itself, name `{field}`"
             ));
         }
-        node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
+        if *seg == SCALE && last && node.is_null() {
+            let field = &path[..path.len() - SCALE.len() - 1];
+            return Err(format!(
+                "`{field}` is not written in the scenario (it takes its default), so there is no \
+                 path over dates to scale: write it as a path over dates first, or draw a number \
+                 for it by naming `{field}`"
+            ));
+        }
+        node = descend(node, seg, &segments[..i].join("."))
+            .map_err(|m| format!("in parameter path `{path}`: {m}"))?;
         if last {
             if is_dated_path(node) {
                 return Err(format!(
@@ -686,7 +927,7 @@ pub fn names_whole_number(tree: &Value, path: &str) -> bool {
     let mut copy = tree.clone();
     let mut node = &mut copy;
     for seg in path.split('.') {
-        match descend(node, seg) {
+        match descend(node, seg, "") {
             Ok(n) => node = n,
             Err(_) => return false,
         }
@@ -699,14 +940,18 @@ pub fn get_path(tree: &Value, path: &str) -> Result<f64, String> {
     // `descend` walks a mutable tree; one copy serves the whole walk.
     let mut copy = tree.clone();
     let mut node = &mut copy;
-    for seg in path.split('.') {
-        node = descend(node, seg).map_err(|m| format!("in parameter path `{path}`: {m}"))?;
+    let segments: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segments.iter().enumerate() {
+        node = descend(node, seg, &segments[..i].join("."))
+            .map_err(|m| format!("in parameter path `{path}`: {m}"))?;
     }
     node.as_f64()
         .ok_or_else(|| format!("parameter path `{path}` does not name a number"))
 }
 
-fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> {
+/// The child `seg` of `node`, which path `at` (empty: the top level)
+/// reached; or why there is none, in the words of a scenario's author.
+fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value, String> {
     // Step through an externally tagged enum (`{"Exp": {"mean": 6}}`).
     let tag = match &*node {
         Value::Object(m)
@@ -721,16 +966,23 @@ fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> 
         _ => None,
     };
     if let Some(key) = tag {
-        return descend(node.get_mut(&key).ok_or("internal")?, seg);
+        return descend(node.get_mut(&key).ok_or("internal")?, seg, at);
     }
+    let in_at = if at.is_empty() {
+        " at the top level of a scenario".to_string()
+    } else {
+        format!(" in `{at}`")
+    };
     match node {
         Value::Object(m) => {
             if m.contains_key(seg) {
                 Ok(m.get_mut(seg).ok_or("internal")?)
             } else {
                 let keys: Vec<&str> = m.keys().map(String::as_str).collect();
-                let hint = did_you_mean(seg, keys.iter().copied()).map(|s| format!(" (did you mean `{s}`?)"));
-                Err(format!("no field `{seg}`{}", hint.unwrap_or_default()))
+                Err(match did_you_mean(seg, keys.iter().copied()) {
+                    Some(s) => format!("no field `{seg}`{in_at} (did you mean `{s}`?)"),
+                    None => format!("no field `{seg}`{in_at}; its fields: {}", keys.join(", ")),
+                })
             }
         }
         Value::Array(items) => {
@@ -738,6 +990,12 @@ fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> 
                 .iter()
                 .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
                 .collect();
+            if names.is_empty() && !items.is_empty() {
+                return Err(format!(
+                    "`{at}` is a list whose entries have no names, so a path cannot pick one of them \
+                     (only lists of named entities, such as `labs` or `regions`, are indexed by name)"
+                ));
+            }
             match items
                 .iter_mut()
                 .find(|v| v.get("name").and_then(Value::as_str) == Some(seg))
@@ -746,11 +1004,25 @@ fn descend<'a>(node: &'a mut Value, seg: &str) -> Result<&'a mut Value, String> 
                 None => {
                     let hint = did_you_mean(seg, names.iter().map(String::as_str))
                         .map(|s| format!(" (did you mean `{s}`?)"));
-                    Err(format!("no entity named `{seg}`{}", hint.unwrap_or_default()))
+                    let known = if names.is_empty() {
+                        format!("; `{at}` is empty")
+                    } else if hint.is_none() {
+                        format!("; its entities: {}", names.join(", "))
+                    } else {
+                        String::new()
+                    };
+                    Err(format!(
+                        "no entity named `{seg}`{in_at}{}{known}",
+                        hint.unwrap_or_default()
+                    ))
                 }
             }
         }
-        _ => Err(format!("`{seg}` is below a value that has no fields")),
+        Value::Null => Err(format!(
+            "`{at}` is not written in the scenario (it takes its default), so it has no field `{seg}`"
+        )),
+        Value::Number(_) => Err(format!("`{at}` is a number, which has no field `{seg}`")),
+        _ => Err(format!("`{at}` is a single value, which has no field `{seg}`")),
     }
 }
 

@@ -473,6 +473,230 @@ fn same_default(stated: &str, actual: &Value) -> Option<bool> {
 }
 
 // ---------------------------------------------------------------------------
+// What a field expects, for reading errors.
+
+/// What the field at a reading error's path holds, when it is written as a
+/// name (an identifier) and the file wrote something else there.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expected {
+    /// A distribution: the forms of its kinds (`Uniform(low: …, high: …)`).
+    Distribution(Vec<String>),
+    /// One of a list of names (`Gas`, `Coal`, …), each with its form when
+    /// it takes parameters.
+    OneOf(Vec<String>),
+    /// The parameters of a kind already named (`lead_time_years.Uniform`):
+    /// its form.
+    Parameters(String),
+}
+
+/// What the field at `path` expects (as a reading error names it:
+/// `grid_projects[0].lead_time_years`, `uncertain.labs.lab.mfu`, whose map
+/// key holds dots), read from the scenario or variant schema; `None` when
+/// the path leads to no field of either, or to a field that is no name.
+pub fn expected_at(path: &str) -> Option<Expected> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    [scenario_schema(), variant_schema()]
+        .iter()
+        .find_map(|root| expected_in(root, &segs))
+}
+
+/// What the field at `path` holds, in words (`a number (≥ 0)`, `true or
+/// false`, `a whole number (0 – 2⁶⁴−1)`), for a reading error; `None` when
+/// the path leads to no field of the scenario or variant schema.
+pub fn describe_at(path: &str) -> Option<String> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    [scenario_schema(), variant_schema()].iter().find_map(|root| {
+        let node = schema_at(root, root, &segs)?;
+        // An entity or section: its fields by name.
+        let def = ref_name(node).unwrap_or_default();
+        let fields = ordered_properties(deref(root, node), Some(def));
+        if !fields.is_empty() {
+            let names: Vec<String> = fields.iter().map(|(f, _)| format!("{f}: …")).collect();
+            return Some(format!("its fields by name, `({})`", names.join(", ")));
+        }
+        let (ty, range) = type_of(node, root);
+        // `[distribution](#distributions)` → `distribution`.
+        let mut plain = String::new();
+        let mut rest = ty.as_str();
+        while let Some(open) = rest.find('[') {
+            plain.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find("](") else {
+                break;
+            };
+            plain.push_str(&rest[open + 1..open + close]);
+            rest = rest[open + close..].split_once(')').map_or("", |(_, r)| r);
+        }
+        plain.push_str(rest);
+        let words = match plain.as_str() {
+            "bool" => "`true` or `false`".to_string(),
+            "integer" => "a whole number".to_string(),
+            "number" => "a number".to_string(),
+            "string" => "a string in double quotes".to_string(),
+            "date" => "a date in double quotes, \"YYYY-MM-DD\"".to_string(),
+            t if t.starts_with("list of") => format!("a {t}, in `[…]`"),
+            "value" => return None,
+            t => format!("a {t}"),
+        };
+        Some(if range.is_empty() || range == "finite" {
+            words
+        } else if range.starts_with(['[', '(']) {
+            format!("{words} in {range}")
+        } else if range.starts_with(['≥', '≤', '>']) {
+            format!("{words} {range}")
+        } else {
+            format!("{words} ({range})")
+        })
+    })
+}
+
+/// Whether the field at `path` is a map (`uncertain`, a variant's `set`:
+/// quoted keys in `{…}`), in the scenario or variant schema.
+pub fn is_map_at(path: &str) -> bool {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    [scenario_schema(), variant_schema()].iter().any(|root| {
+        schema_at(root, root, &segs).is_some_and(|node| {
+            alternatives(root, node).iter().any(|a| {
+                a.get("additionalProperties")
+                    .is_some_and(|v| v != &Value::Bool(false))
+            })
+        })
+    })
+}
+
+fn expected_in(root: &Value, segs: &[&str]) -> Option<Expected> {
+    let node = schema_at(root, root, segs)?;
+    // Inside a kind with parameters: the last step was its tag.
+    if let Some((last, parent)) = segs.split_last()
+        && let Some(parent) = schema_at(root, root, parent)
+        && let Some(form) = kinds(root, parent).into_iter().find(|(tag, _)| tag == last)
+    {
+        return Some(Expected::Parameters(form.1));
+    }
+    let forms: Vec<String> = kinds(root, node).into_iter().map(|(_, f)| f).collect();
+    if forms.is_empty() {
+        None
+    } else if is_dist(node) {
+        Some(Expected::Distribution(forms))
+    } else {
+        Some(Expected::OneOf(forms))
+    }
+}
+
+/// `node` with its `$ref`s followed.
+fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..16 {
+        match node
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| def_of(root, r))
+        {
+            Some(d) => node = d,
+            None => break,
+        }
+    }
+    node
+}
+
+/// `node` and its `anyOf` / `oneOf` alternatives (an optional field, an
+/// enum's variants), each dereferenced.
+fn alternatives<'a>(root: &'a Value, node: &'a Value) -> Vec<&'a Value> {
+    let n = deref(root, node);
+    let mut out = vec![n];
+    for key in ["anyOf", "oneOf"] {
+        if let Some(alts) = n.get(key).and_then(Value::as_array) {
+            out.extend(alts.iter().map(|a| deref(root, a)));
+        }
+    }
+    out
+}
+
+/// The schema `segs` lead to from `node`: a property per segment, `[i]`
+/// into a list's items, a map key (which may hold dots) into its values.
+fn schema_at<'a>(root: &'a Value, node: &'a Value, segs: &[&str]) -> Option<&'a Value> {
+    let Some((first, rest)) = segs.split_first() else {
+        return Some(node);
+    };
+    let (name, indices) = match first.find('[') {
+        Some(i) => (&first[..i], first[i..].matches('[').count()),
+        None => (*first, 0),
+    };
+    let alts = alternatives(root, node);
+    if let Some(mut child) = alts
+        .iter()
+        .find_map(|a| a.get("properties").and_then(|p| p.get(name)))
+    {
+        for _ in 0..indices {
+            child = alternatives(root, child)
+                .into_iter()
+                .find_map(|a| a.get("items"))?;
+        }
+        return schema_at(root, child, rest);
+    }
+    // A map: its key is one or more segments (`labs.lab.mfu`).
+    let values = alts
+        .iter()
+        .find_map(|a| a.get("additionalProperties").filter(|v| v.is_object()))?;
+    (0..segs.len()).find_map(|k| schema_at(root, values, &segs[k + 1..]))
+}
+
+/// Whether `node` is a distribution (or an optional one).
+fn is_dist(node: &Value) -> bool {
+    ref_name(node) == Some("Dist")
+        || ["anyOf", "oneOf"].iter().any(|k| {
+            node.get(*k)
+                .and_then(Value::as_array)
+                .is_some_and(|alts| alts.iter().any(|a| ref_name(a) == Some("Dist")))
+        })
+}
+
+/// The names an enum field takes, with their forms as written
+/// (`Uniform(low: …, high: …)`, `Gas`); empty for a field that is no enum.
+fn kinds(root: &Value, node: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for alt in alternatives(root, node) {
+        if let Some(names) = alt.get("enum").and_then(Value::as_array) {
+            out.extend(
+                names
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|n| (n.to_string(), n.to_string())),
+            );
+        }
+        let Some(variants) = alt.get("oneOf").and_then(Value::as_array) else {
+            continue;
+        };
+        for v in variants {
+            let v = deref(root, v);
+            if let Some(names) = v.get("enum").and_then(Value::as_array) {
+                out.extend(
+                    names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|n| (n.to_string(), n.to_string())),
+                );
+                continue;
+            }
+            let Some((tag, inner)) = variant_parts(v) else {
+                continue;
+            };
+            let form = match inner {
+                Some(inner) if inner.get("properties").is_some() => {
+                    let names: Vec<String> = ordered_properties(inner, None)
+                        .iter()
+                        .map(|(f, _)| format!("{f}: …"))
+                        .collect();
+                    format!("{tag}({})", names.join(", "))
+                }
+                Some(_) => format!("{tag}(…)"),
+                None => tag.to_string(),
+            };
+            out.push((tag.to_string(), form));
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
 // Schema walking.
 
 fn defs(root: &Value) -> impl Iterator<Item = (&str, &Value)> {

@@ -19,7 +19,8 @@ pub const BOUND_CODES: [(i64, &str); 6] = [
     (4, "failures"),
 ];
 
-/// Codes of `fab.binding_input_mode`: the supply chain's binding input.
+/// Codes of `fab.binding_input_mode` and of the monthly series
+/// `fab.binding_input`: the supply chain's binding input.
 pub const BINDING_INPUT_CODES: [(i64, &str); 5] = [
     (0, "none"),
     (1, "wafers"),
@@ -45,13 +46,16 @@ pub fn binding_input_name(code: f64) -> &'static str {
     code_name(&BINDING_INPUT_CODES, code)
 }
 
-/// The codes and names of a scalar outcome that is a category, not a
-/// quantity (its mean means nothing): `None` for every other outcome.
-/// Batches summarise these by the share of runs in each category.
-pub fn outcome_categories(outcome: &str) -> Option<&'static [(i64, &'static str)]> {
-    if outcome == "fab.binding_input_mode" {
+/// The codes and names of a scalar outcome or series metric that is a
+/// category, not a quantity (its mean means nothing): `None` for every
+/// other name. Batches summarise these by the share of runs in each
+/// category (`summary.json` for outcomes, `bands.csv` per instant for
+/// series). The series `fab.binding_*` beside `fab.binding_input` are 0/1
+/// indicators, quantities whose mean is already a share.
+pub fn category_codes(name: &str) -> Option<&'static [(i64, &'static str)]> {
+    if name == "fab.binding_input_mode" || name == "fab.binding_input" {
         Some(&BINDING_INPUT_CODES)
-    } else if outcome.starts_with("training.largest_run_bound_year_") {
+    } else if name.starts_with("training.largest_run_bound_year_") {
         Some(&BOUND_CODES)
     } else {
         None

@@ -378,8 +378,15 @@ impl Scenario {
         }
         let parts: Vec<&str> = e.path.split('.').collect();
         for f in &self.files {
+            // `drought_processes[1]`: an entry of a list without names.
+            let unnamed = |part: &str| {
+                let (list, i) = part.strip_suffix(']')?.split_once('[')?;
+                Some((list.to_string(), i.parse::<usize>().ok()?))
+            };
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
+                [_, entry, field, ..] if unnamed(entry).is_some() => unnamed(entry)
+                    .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
                 // `products[0].design`: where the entity writes `products`.
                 [list, name, field, ..] => {
                     let field = field.split('[').next().unwrap_or(field);
@@ -554,6 +561,22 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
             }
             (shown, reason)
         }
+        // A drought process's field, by its scenario name (`days`, not
+        // `duration_days`); a dated drought's (no entity path) likewise.
+        None if entity.starts_with("drought") => {
+            let list = if entity.starts_with("drought process") {
+                "grid.drought_processes"
+            } else {
+                "droughts"
+            };
+            let mut reason = reason;
+            for (l, internal, written) in FIELD_NAMES {
+                if *l == list {
+                    reason = reason.replace(&format!("`{internal}`"), &format!("`{written}`"));
+                }
+            }
+            (written_field(list, &field).to_string(), reason)
+        }
         None => (field.clone(), reason),
     };
     ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
@@ -607,6 +630,10 @@ const FIELD_NAMES: &[(&str, &str, &str)] = &[
         "scrap_share_of_in_process",
     ),
     ("fabs", "product_mix", "products"),
+    ("grid.drought_processes", "duration_days", "days"),
+    ("grid.drought_processes", "depth_fraction", "depth"),
+    ("droughts", "duration", "days"),
+    ("droughts", "depth_fraction", "depth"),
 ];
 
 /// The scenario field path of a domain's `field` of `entity` (as the domains
@@ -652,13 +679,9 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         },
         k if k.starts_with("drought process") => {
             // One process per region: its place in the list, its field as written.
-            let field = match field {
-                "duration_days" => "days",
-                "depth_fraction" => "depth",
-                f => f,
-            };
+            let field = written_field("grid.drought_processes", field);
             return match data.grid.drought_processes.iter().position(|p| p.region == name) {
-                Some(i) => format!("grid.drought_processes.{i}.{field}"),
+                Some(i) => format!("grid.drought_processes[{i}].{field}"),
                 None => "grid.drought_processes".into(),
             };
         }
@@ -682,12 +705,18 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
             .unwrap_or(0);
         return format!("{list}.{name}.products[{i}].{sub}");
     }
-    let leaf = field.rsplit('.').next().unwrap_or(field);
-    let scenario_field = FIELD_NAMES
+    format!("{list}.{name}.{}", written_field(list, field))
+}
+
+/// The scenario's name of a domain's `field` of an entity of `list` (see
+/// [`FIELD_NAMES`]); else the field's last segment.
+fn written_field<'a>(list: &str, field: &'a str) -> &'a str {
+    FIELD_NAMES
         .iter()
         .find(|(l, internal, _)| *l == list && *internal == field)
-        .map_or(leaf, |(_, _, written)| *written);
-    format!("{list}.{name}.{scenario_field}")
+        .map_or(field.rsplit('.').next().unwrap_or(field), |(_, _, written)| {
+            *written
+        })
 }
 
 /// How to run a scenario once.

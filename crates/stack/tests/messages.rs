@@ -207,3 +207,241 @@ fn a_scenario_with_a_base_says_to_write_variant() {
         "{e}"
     );
 }
+
+/// The kinds of distribution, each with its parameters, as the messages list them.
+const KINDS: &str =
+    "`Const(value: …)`, `Normal(mean: …, sd: …)`, `LogNormal(mu: …, sigma: …)`, `Uniform(low: …, high: …)`";
+
+#[test]
+fn a_number_or_a_map_where_a_distribution_belongs_says_how_to_write_one() {
+    // ron said: Found invalid std identifier "0.4", try the raw identifier `r#0.4` instead
+    let e = error(&scenario("2025-01-01", r#"uncertain: {"p": 0.4},"#));
+    assert!(
+        e.contains("audit.ron:4:22:") && e.contains("field `uncertain.p`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("expected a distribution, found the number `0.4`")
+            && e.contains("`Const(value: 0.4)` for a fixed value")
+            && e.contains(KINDS),
+        "{e}"
+    );
+    assert!(!e.contains("identifier"), "{e}");
+    // ron said: Expected identifier
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: {"labs.lab.mfu": {"low": 0.3, "high": 0.5}},"#,
+    ));
+    assert!(
+        e.contains("audit.ron:4:33:") && e.contains("found a map `{…}`") && e.contains(KINDS),
+        "{e}"
+    );
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: {"labs.lab.mfu": "Uniform"},"#,
+    ));
+    assert!(
+        e.contains("found the string `\"Uniform\"` (without quotes: `Uniform(low: …, high: …)`)"),
+        "{e}"
+    );
+    // Positional parameters.
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: {"labs.lab.mfu": Uniform(0.3, 0.5)},"#,
+    ));
+    assert!(
+        e.contains("field `uncertain.labs.lab.mfu.Uniform`")
+            && e.contains(
+                "found the number `0.3`: parameters are written by name, `Uniform(low: …, high: …)`"
+            ),
+        "{e}"
+    );
+    // Any distribution field, not only `uncertain`.
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"grid_projects: [(name: "p", region: "home", technology: Gas, mw: 100, start: "2025-06-01", lead_time_years: 2)],"#,
+    ));
+    assert!(
+        e.contains("field `grid_projects[0].lead_time_years`: expected a distribution, found the number `2`")
+            && e.contains("`Const(value: 2)`"),
+        "{e}"
+    );
+    // Another enum: its names.
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"plants: [(name: "g", region: "home", technology: 3, installed_mw: 100)],"#,
+    ));
+    assert!(
+        e.contains("expected one of `") && e.contains("`Gas`") && e.contains("found the number `3`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn uncertain_written_as_a_list_or_with_bare_keys_shows_the_map_form() {
+    // ron said: Expected opening `{`
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: [("labs.lab.mfu", Uniform(low: 0.3, high: 0.5))],"#,
+    ));
+    assert!(
+        e.contains("audit.ron:4:15:")
+            && e.contains("`uncertain` is a map, written in braces: `uncertain: { \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5) }`; found `[`"),
+        "{e}"
+    );
+    // ron said: Expected colon
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"uncertain: {labs.lab.mfu: Uniform(low: 0.3, high: 0.5)},"#,
+    ));
+    assert!(
+        e.contains("audit.ron:4:") && e.contains("keys are parameter paths in double quotes"),
+        "{e}"
+    );
+}
+
+const VARIANT: &str = r#"Variant(base: "../../../examples/scenarios/minimal.ron","#;
+
+#[test]
+fn a_set_path_that_cannot_be_set_says_what_can() {
+    // It said: `scale` is below a value that has no fields
+    let e = error(&format!("{VARIANT}\n    set: {{ \"labs.lab.mfu.scale\": 1.2 }})"));
+    assert!(e.contains("audit.ron:2:12:"), "{e}");
+    assert!(
+        e.contains("`.scale` is for `uncertain` only")
+            && e.contains(
+                "`labs.lab.mfu` is a number, and `set` gives it its value: write `\"labs.lab.mfu\": …`"
+            ),
+        "{e}"
+    );
+    assert!(!e.contains("has no fields"), "{e}");
+    // It said: no field `x` (nothing near it, nothing listed)
+    let e = error(&format!("{VARIANT}\n    set: {{ \"x.scale\": 1.2 }})"));
+    assert!(
+        e.contains("no field `x` at the top level of a scenario; its fields: ")
+            && e.contains("labs")
+            && e.contains("regions"),
+        "{e}"
+    );
+    // It said: no entity named `home` (a lab's sites have no names)
+    let e = error(&format!(
+        "{VARIANT}\n    set: {{ \"labs.lab.sites.home.connected_mw\": 20 }})"
+    ));
+    assert!(
+        e.contains("`labs.lab.sites` is a list whose entries have no names")
+            && e.contains("set the whole list instead: `\"labs.lab.sites\": [ … ]`"),
+        "{e}"
+    );
+    // A misspelt entity lists the entities when nothing is near.
+    let e = error(&format!("{VARIANT}\n    set: {{ \"labs.zzz.mfu\": 0.5 }})"));
+    assert!(
+        e.contains("no entity named `zzz` in `labs`; its entities: lab"),
+        "{e}"
+    );
+}
+
+const TWO_REGIONS: &str = r#"regions: [(name: "home", demand_avg_mw: 1000), (name: "away", demand_avg_mw: 500)],
+    labs: [(name: "lab", sites: [(region: "home")])],"#;
+
+fn two_regions(rest: &str) -> String {
+    format!(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    {TWO_REGIONS}\n    {rest}\n)"
+    )
+}
+
+#[test]
+fn drought_messages_use_the_fields_as_written() {
+    // It said: `depth_fraction` values must lie in [0, 1] (at the first
+    // `depth:` of the file, a dated drought's).
+    let e = error(&two_regions(
+        r#"droughts: [(name: "dry", region: "home", start: "2025-06-01", days: 30, depth: 0.4)],
+    grid: (drought_processes: [
+        (region: "home", rate_per_year: 0.5, days: Const(value: 30), depth: Const(value: 0.3)),
+        (region: "away", rate_per_year: 0.5, days: Const(value: 30), depth: Uniform(low: 0.5, high: 1.5)),
+    ]),"#,
+    ));
+    assert!(
+        e.contains("audit.ron:7:70:") && e.contains("field `grid.drought_processes[1].depth`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`depth` values must lie in [0, 1], but the distribution ranges over [0.5, 1.5]")
+            && e.contains("`Truncated(dist: …, low: 0, high: 1)`"),
+        "{e}"
+    );
+    assert!(!e.contains("depth_fraction"), "{e}");
+    // It said: `duration_days` values must lie in [0, inf], but the
+    // distribution ranges over [-inf, inf]
+    let e = error(&two_regions(
+        r#"grid: (drought_processes: [(region: "home", rate_per_year: 0.5, days: Normal(mean: 10, sd: 5), depth: Const(value: 0.3))]),"#,
+    ));
+    assert!(
+        e.contains("field `grid.drought_processes[0].days`")
+            && e.contains("`days` values must be ≥ 0, but the distribution ranges over (−∞, ∞)")
+            && e.contains("`LogNormal`"),
+        "{e}"
+    );
+    assert!(!e.contains("duration_days") && !e.contains("inf"), "{e}");
+    // It said: the scenario cannot be built: energy grid: two drought
+    // processs are named `home` (no position).
+    let e = error(&two_regions(
+        r#"grid: (drought_processes: [
+        (region: "home", rate_per_year: 0.5, days: Const(value: 30), depth: Const(value: 0.3)),
+        (region: "home", rate_per_year: 1, days: Const(value: 9), depth: Const(value: 0.2)),
+    ]),"#,
+    ));
+    assert!(
+        e.contains("audit.ron:6:10:")
+            && e.contains("field `grid.drought_processes[1].region`")
+            && e.contains("region `home` already has a drought process (`grid.drought_processes[0]`)"),
+        "{e}"
+    );
+    // An unknown region is found at its own entry (it was found at the
+    // first `region:` of the file).
+    let e = error(&two_regions(
+        r#"grid: (drought_processes: [(region: "nowhere", rate_per_year: 0.5, days: Const(value: 30), depth: Const(value: 0.3))]),"#,
+    ));
+    assert!(e.contains("audit.ron:4:33:"), "{e}");
+}
+
+#[test]
+fn a_value_of_the_wrong_type_says_what_the_field_holds() {
+    let cases = [
+        // (scenario text, ron's old message, what it says now)
+        (
+            r#"ecosystem: (spillovers: "yes"),"#,
+            "Expected boolean",
+            "field `ecosystem.spillovers`: expected `true` or `false`, found the string `\"yes\"`",
+        ),
+        (
+            "seed: -1,",
+            "Integer is out of bounds",
+            "field `seed`: expected a whole number (0 – 2⁶⁴−1), found the number `-1`",
+        ),
+        (
+            r#"settings: (install_delay_days: "30"),"#,
+            "Expected float",
+            "expected a number in [0, 36525], found the string `\"30\"` (without quotes: `30`)",
+        ),
+        (
+            r#"correlations: [("a", "b", 0.5)],"#,
+            "Expected identifier",
+            "field `correlations[0]`: expected its fields by name, `(a: …, b: …, rho: …)`, found the string `\"a\"`",
+        ),
+        (
+            r#"policies: [(name: "p", date: "2026-01-01", action: Subsidy)],"#,
+            "Expected opening `(`",
+            "`Subsidy` takes parameters, named in parentheses: `Subsidy(projects: …)`",
+        ),
+        (
+            r#"grid: (curtailment_order: ["Datacenter", "Fab"]),"#,
+            "Expected identifier",
+            "expected one of `Household`, `Industry`, `Fab`, `Datacenter`, found the string `\"Datacenter\"` (without quotes: `Datacenter`)",
+        ),
+    ];
+    for (rest, old, new) in cases {
+        let e = error(&scenario("2025-01-01", rest));
+        assert!(e.contains("audit.ron:4:") && e.contains(new), "{rest}: {e}");
+        assert!(!e.contains(old), "{rest}: {e}");
+    }
+}

@@ -565,8 +565,23 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         });
     }
     for (i, d) in g.grid.drought_processes.iter().enumerate() {
+        if let Some(first) = g.grid.drought_processes[..i]
+            .iter()
+            .position(|p| p.region == d.region)
+        {
+            return Err(ctx.err(
+                "grid",
+                &format!("drought_processes[{i}]"),
+                "region",
+                format!(
+                    "region `{}` already has a drought process (`grid.drought_processes[{first}]`); \
+                     a region has one, with its rate, length and depth: keep one entry per region",
+                    d.region
+                ),
+            ));
+        }
         ctx.check_ref(
-            ("grid.drought_processes", &i.to_string(), "region"),
+            ("grid", &format!("drought_processes[{i}]"), "region"),
             &d.region,
             "region",
             region_names.iter().copied(),
