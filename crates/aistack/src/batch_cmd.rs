@@ -284,7 +284,11 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         a.parquet,
         a.no_parquet,
         recorded.parquet,
-        "runs.parquet, bands.parquet and timeseries.parquet are",
+        if recorded.keep_timeseries {
+            "runs.parquet, bands.parquet and timeseries.parquet are"
+        } else {
+            "runs.parquet and bands.parquet are"
+        },
     );
     // Recorded but not asked for: a build without the feature resumes the
     // batch with its CSV outputs rather than refusing it.
