@@ -127,13 +127,18 @@ pub struct BatchArgs {
     /// Finish the interrupted batch in DIR: `aistack batch --resume DIR`
     /// alone takes every argument from DIR/manifest.json; arguments given
     /// must equal the batch's, else it is refused. Excepted: --threads, and
-    /// the output options --keep-timeseries, --parquet, --memory-budget-mib
-    /// (they change no run; the outputs are rebuilt with them).
+    /// the output options --[no-]keep-timeseries, --[no-]parquet,
+    /// --memory-budget-mib (they change no run; the outputs are rebuilt
+    /// with them).
     #[arg(long, value_name = "DIR")]
     pub resume: Option<PathBuf>,
     /// Also write every run's series. With --resume: default, the batch's.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_keep_timeseries")]
     pub keep_timeseries: bool,
+    /// With --resume: rebuild the outputs without timeseries.csv (and
+    /// timeseries.parquet), removing those of a batch that kept them.
+    #[arg(long)]
+    pub no_keep_timeseries: bool,
     /// Stop at the first 100-run block where every watched outcome's 95 %
     /// half-width is within this share of its mean (plain MC). Watched: every
     /// scalar outcome, or those named by --stop-outcome. With --resume:
@@ -145,9 +150,14 @@ pub struct BatchArgs {
     #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
     pub stop_outcomes: Vec<String>,
     /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
-    /// build with `--features parquet`. With --resume: default, the batch's.
-    #[arg(long)]
+    /// build with `--features parquet`. With --resume: default, the batch's
+    /// (a build without the feature then resumes without Parquet, with a note).
+    #[arg(long, conflicts_with = "no_parquet")]
     pub parquet: bool,
+    /// With --resume: rebuild the outputs without the Parquet files, removing
+    /// those of a batch written with --parquet.
+    #[arg(long)]
+    pub no_parquet: bool,
     /// MiB of series values the bands may hold for exact quantiles; past it
     /// they come from a quantile sketch with a stated error bound. Default:
     /// 512 (with --resume: the batch's).
@@ -210,6 +220,7 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
             shard,
             keep_timeseries: a.keep_timeseries,
             parquet: a.parquet,
+            // --no-keep-timeseries and --no-parquet are the defaults here.
             memory_budget_bytes: budget.unwrap_or(montecarlo::DEFAULT_MEMORY_BUDGET_BYTES),
             until_rel_halfwidth: a.until_rel_halfwidth,
             stop_outcomes,
@@ -242,16 +253,59 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         memory_budget_bytes: montecarlo::DEFAULT_MEMORY_BUDGET_BYTES,
     });
     let mut notes = Vec::new();
-    let mut output_flag = |flag: &str, given: bool, was: bool| {
-        if given && !was && m.outputs.is_some() {
-            notes.push(format!(
-                "{flag}: the batch in {d} was written without it; its outputs are rebuilt with it"
-            ));
+    // An output option given on, given off, or not given (the batch's).
+    let mut output_flag = |flag: &str, on: bool, off: bool, was: bool, removed: &str| {
+        let given = (on || off).then_some(on);
+        match given {
+            Some(true) if !was && m.outputs.is_some() => notes.push(format!(
+                "--{flag}: the batch in {d} was written without it; its outputs are rebuilt with it"
+            )),
+            Some(false) if was => notes.push(format!(
+                "--no-{flag}: the batch in {d} was written with --{flag}; its outputs are rebuilt \
+                 without it ({removed} removed)"
+            )),
+            _ => {}
         }
-        given || was
+        (given.unwrap_or(was), given)
     };
-    let keep_timeseries = output_flag("--keep-timeseries", a.keep_timeseries, recorded.keep_timeseries);
-    let parquet = output_flag("--parquet", a.parquet, recorded.parquet);
+    let (keep_timeseries, _) = output_flag(
+        "keep-timeseries",
+        a.keep_timeseries,
+        a.no_keep_timeseries,
+        recorded.keep_timeseries,
+        if recorded.parquet {
+            "timeseries.csv and timeseries.parquet are"
+        } else {
+            "timeseries.csv is"
+        },
+    );
+    let (mut parquet, parquet_given) = output_flag(
+        "parquet",
+        a.parquet,
+        a.no_parquet,
+        recorded.parquet,
+        if recorded.keep_timeseries {
+            "runs.parquet, bands.parquet and timeseries.parquet are"
+        } else {
+            "runs.parquet and bands.parquet are"
+        },
+    );
+    // Recorded but not asked for: a build without the feature resumes the
+    // batch with its CSV outputs rather than refusing it.
+    if parquet && parquet_given.is_none() && !montecarlo::PARQUET_SUPPORTED {
+        parquet = false;
+        notes.push(format!(
+            "the batch in {d} was written with --parquet, but this build has no `parquet` feature: \
+             it is resumed without Parquet (runs.csv, bands.csv, summary.json, convergence.csv{} \
+             are complete; its Parquet files are removed, as they would not match them). A build \
+             with the feature adds them back: `aistack batch --resume {d} --parquet`",
+            if keep_timeseries {
+                " and timeseries.csv"
+            } else {
+                ""
+            }
+        ));
+    }
     let memory_budget_bytes = match budget {
         Some(b) => {
             if b != recorded.memory_budget_bytes && m.outputs.is_some() {

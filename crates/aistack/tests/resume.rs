@@ -258,3 +258,167 @@ fn resume_names_a_scenario_file_that_moved() {
     assert!(String::from_utf8_lossy(&err.stderr).contains("<SCENARIO>"));
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// A batch recorded with `--parquet` resumes in a build without the parquet
+/// feature (as the full command form always did): without Parquet, saying
+/// so, and removing the Parquet files that would disagree with the rebuilt
+/// CSV outputs; the manifest records what was written.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn a_parquet_batch_resumes_without_parquet_in_a_build_without_the_feature() {
+    let root = tmp("parquet");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let (full, cut) = (root.join("full"), root.join("cut"));
+    for d in [&full, &cut] {
+        ok(&["batch", s(&scenario), "--runs", "4", "--seed", "2", "--out", s(d)]);
+    }
+    // As a parquet build leaves it: recorded, and its Parquet files.
+    interrupt(&cut, &[1]);
+    let path = cut.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["outputs"]["parquet"] = serde_json::Value::Bool(true);
+    std::fs::write(&path, m.to_string()).unwrap();
+    for f in ["runs.parquet", "bands.parquet"] {
+        std::fs::write(cut.join(f), "PAR1").unwrap();
+    }
+    let o = ok(&["batch", "--resume", s(&cut)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("was written with --parquet, but this build has no `parquet` feature")
+            && err.contains("resumed without Parquet"),
+        "{err}"
+    );
+    for f in ["runs.parquet", "bands.parquet"] {
+        assert!(!cut.join(f).exists(), "{f} remains beside the rebuilt CSV files");
+    }
+    for f in &FINALS[..4] {
+        assert!(
+            std::fs::read(full.join(f)).unwrap() == std::fs::read(cut.join(f)).unwrap(),
+            "{f} differs from the uninterrupted batch's"
+        );
+    }
+    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(m["outputs"]["parquet"], serde_json::Value::Bool(false));
+    // The full command form too; asking for Parquet is still refused.
+    interrupt(&cut, &[2]);
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["outputs"]["parquet"] = serde_json::Value::Bool(true);
+    std::fs::write(&path, m.to_string()).unwrap();
+    let err = refused(&["batch", "--resume", s(&cut), "--parquet"]);
+    assert!(err.contains("needs a build with the `parquet` feature"), "{err}");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "4",
+        "--seed",
+        "2",
+        "--resume",
+        s(&cut),
+    ]);
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `--no-keep-timeseries` on resume drops the series of a batch that kept
+/// them (timeseries.csv is removed, the manifest records it), and a later
+/// bare resume keeps them off; `--keep-timeseries` turns them back on.
+#[test]
+fn no_keep_timeseries_switches_the_series_off_on_resume() {
+    let root = tmp("nokeep");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--keep-timeseries",
+        "--out",
+        s(&dir),
+    ]);
+    let series = std::fs::read(dir.join("timeseries.csv")).unwrap();
+    let o = ok(&["batch", "--resume", s(&dir), "--no-keep-timeseries"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--no-keep-timeseries: the batch in")
+            && err.contains("rebuilt without it (timeseries.csv is removed)"),
+        "{err}"
+    );
+    assert!(!dir.join("timeseries.csv").exists());
+    let manifest = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+    };
+    assert_eq!(manifest()["outputs"]["keep_timeseries"], false);
+    ok(&["batch", "--resume", s(&dir)]);
+    assert!(
+        !dir.join("timeseries.csv").exists(),
+        "a bare resume keeps the record"
+    );
+    ok(&["batch", "--resume", s(&dir), "--keep-timeseries"]);
+    assert_eq!(std::fs::read(dir.join("timeseries.csv")).unwrap(), series);
+    let err = aistack(&[
+        "batch",
+        "--resume",
+        s(&dir),
+        "--keep-timeseries",
+        "--no-keep-timeseries",
+    ]);
+    assert_eq!(err.status.code(), Some(2), "clap refuses both");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// Running an interrupted `aistack compare` again finishes it: compare.csv
+/// byte-identical to an uninterrupted compare's; another compare into the
+/// same --out is refused, naming the field.
+#[test]
+fn an_interrupted_compare_is_finished_by_the_same_command() {
+    let root = tmp("compare");
+    std::fs::create_dir_all(&root).unwrap();
+    let (sa, sb) = (root.join("a.ron"), root.join("b.ron"));
+    uncertain_minimal(&sa);
+    std::fs::write(
+        &sb,
+        std::fs::read_to_string(&sa)
+            .unwrap()
+            .replace("high: 0.5", "high: 0.6"),
+    )
+    .unwrap();
+    let (full, cut) = (root.join("full"), root.join("cut"));
+    let compare = |out: &Path, runs: &str| {
+        aistack(&[
+            "compare",
+            s(&sa),
+            s(&sb),
+            "--runs",
+            runs,
+            "--seed",
+            "3",
+            "--out",
+            s(out),
+        ])
+    };
+    for d in [&full, &cut] {
+        assert!(compare(d, "6").status.success());
+    }
+    // Killed while b/ ran: a/ finished, b/ partly done.
+    std::fs::remove_file(cut.join("compare.csv")).unwrap();
+    interrupt(&cut.join("b"), &[2, 5]);
+    let o = compare(&cut, "6");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        std::fs::read(full.join("compare.csv")).unwrap() == std::fs::read(cut.join("compare.csv")).unwrap(),
+        "compare.csv differs from the uninterrupted compare's"
+    );
+    let o = compare(&cut, "7");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("holds the a side of another compare: its `runs` is 6, this command gives 7"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

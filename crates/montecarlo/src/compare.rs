@@ -19,6 +19,7 @@ fn cell(v: f64) -> String {
     if v.is_nan() { String::new() } else { num(v) }
 }
 use crate::McError;
+use crate::manifest::Manifest;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
 use crate::stats::{Welford, t95};
 use crate::{Model, Result};
@@ -170,7 +171,44 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
     }
 }
 
-/// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then writes `out/compare.csv`.
+/// Runs `model` into `out/<sub>`; where `out/<sub>` already holds a batch
+/// (a compare interrupted, or finished, before), resumes it: the same
+/// command finishes an interrupted compare, reusing its runs. A batch of
+/// other arguments (seed, runs, scenario…) is refused, naming the field.
+fn compare_batch<M: Model + ?Sized>(
+    model: &M,
+    opts: &CompareOptions,
+    sub: &str,
+    progress: &dyn Progress,
+) -> Result<BatchReport> {
+    let out = opts.out.join(sub);
+    let o = BatchOptions {
+        resume: Manifest::read(&out)?.is_some(),
+        out,
+        ..opts.batch.clone()
+    };
+    run_batch(model, &o, progress).map_err(|e| match e {
+        McError::ResumeMismatch {
+            dir,
+            field,
+            recorded,
+            given,
+            ..
+        } => McError::Invalid(format!(
+            "{} holds the {sub} side of another compare: its `{field}` is {recorded}, this command \
+             gives {given}. Running the same compare again finishes an interrupted one; for \
+             another comparison choose another --out (or remove {})",
+            dir.display(),
+            opts.out.display()
+        )),
+        e => e,
+    })
+}
+
+/// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
+/// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
+/// of the same arguments (an interrupted compare), it is resumed, so the
+/// same call finishes the compare with the outputs of an uninterrupted one.
 pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     a: &A,
     b: &B,
@@ -185,12 +223,9 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     }
     crate::runner::check_out_dir(&opts.out)?;
     std::fs::create_dir_all(&opts.out).map_err(crate::error::io_err(&opts.out))?;
-    let with_out = |sub: &str| BatchOptions {
-        out: opts.out.join(sub),
-        ..opts.batch.clone()
-    };
-    let ra = run_batch(a, &with_out("a"), progress)?;
-    let rb = run_batch(b, &with_out("b"), progress)?;
+    crate::store::remove_stale_output_temps(&opts.out, &["compare.csv"])?;
+    let ra = compare_batch(a, opts, "a", progress)?;
+    let rb = compare_batch(b, opts, "b", progress)?;
     let differences = compare_tables(&ra.table, &rb.table, opts.batch.output.categories);
     let header = [
         "outcome",

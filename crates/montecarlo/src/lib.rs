@@ -53,7 +53,9 @@ pub use error::{McError, Result};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, eval_design};
 pub use manifest::{Build, Manifest, OutputsRecord, Shard, check_build};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
-pub use outputs::{Categories, CategoryCodes, DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, RunsTable};
+pub use outputs::{
+    Categories, CategoryCodes, DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, PARQUET_SUPPORTED, RunsTable,
+};
 pub use replay::{ReplayPlan, plan_replay};
 pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
 pub use scenario_model::ScenarioModel;

@@ -140,6 +140,10 @@ impl Default for OutputOptions {
     }
 }
 
+/// Whether this build writes Parquet (the crate's `parquet` feature): without
+/// it, [`OutputOptions::check`] refuses `parquet`.
+pub const PARQUET_SUPPORTED: bool = cfg!(feature = "parquet");
+
 impl OutputOptions {
     /// Refuses options this build cannot honour (Parquet without the `parquet`
     /// feature), so a batch fails before its runs rather than after.
@@ -490,8 +494,27 @@ fn push_row(table: &mut RunsTable, rec: &RunRecord, first_run: u64) -> Result<()
 /// Runs are read a few at a time in parallel on the current rayon pool and
 /// folded in run order; band quantiles are computed in parallel per row
 /// (each row's result does not depend on how rows are split).
+///
+/// First it removes what an earlier rebuild of `dir` may have left that
+/// this one will not rewrite, so that no file disagreeing with the new
+/// `runs.csv` remains: temporary files of an interrupted rebuild
+/// ([`crate::store::remove_stale_output_temps`]), `timeseries.csv` without
+/// `keep_timeseries`, and the Parquet files without `parquet` (e.g. a batch
+/// written with `--parquet` resumed by a build without the feature).
 pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result<RebuildReport> {
     opts.check()?;
+    crate::store::remove_stale_output_temps(dir, &crate::store::BATCH_FILES)?;
+    for (file, written) in [
+        ("timeseries.csv", opts.keep_timeseries),
+        ("runs.parquet", opts.parquet),
+        ("bands.parquet", opts.parquet),
+        ("timeseries.parquet", opts.parquet && opts.keep_timeseries),
+    ] {
+        let path = dir.join(file);
+        if !written && path.exists() {
+            std::fs::remove_file(&path).map_err(io_err(&path))?;
+        }
+    }
     #[cfg(feature = "parquet")]
     let mut ts_parquet = (opts.parquet && opts.keep_timeseries)
         .then(|| crate::parquet_out::TimeseriesParquet::create(&dir.join("timeseries.parquet")));

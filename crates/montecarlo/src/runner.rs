@@ -17,8 +17,8 @@ use crate::manifest::{
 use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::store::{
-    RunRecord, encode_run, list_runs, read_run, remove_stale_temps, run_file_path, runs_dir, sync_dir,
-    validate_record, write_atomic,
+    RunRecord, check_run_inputs, encode_run, list_runs, read_run, remove_stale_temps, run_file_path,
+    runs_dir, sync_dir, validate_record, write_atomic,
 };
 use crate::{McError, Result};
 use rayon::prelude::*;
@@ -264,7 +264,23 @@ pub fn run_batch<M: Model + ?Sized>(
     let done = list_runs(dir)?;
     let pool = thread_pool(opts.threads)?;
     let wanted: Vec<u64> = (0..opts.runs).filter(|&i| shard.contains(i)).collect();
-    let reused = wanted.iter().filter(|i| done.contains(i)).count() as u64;
+    let reused_runs: Vec<u64> = wanted.iter().copied().filter(|i| done.contains(i)).collect();
+    let reused = reused_runs.len() as u64;
+    pool.install(|| {
+        check_reused_runs(
+            dir,
+            &reused_runs,
+            opts.master_seed,
+            &params,
+            Some(&sampler),
+            |_| {
+                format!(
+                    "move it out of {} and resume again (the run is then computed anew)",
+                    runs_dir(dir).display()
+                )
+            },
+        )
+    })?;
     progress.start(wanted.len() as u64, reused);
     let compute = |i: u64| -> Result<RunRecord> {
         let seed = run_seed(opts.master_seed, i);
@@ -337,6 +353,37 @@ pub fn run_batch<M: Model + ?Sized>(
         table: report.table,
         warnings,
     })
+}
+
+/// Refuses a run file among `runs` (in `dir`) that is not the batch's:
+/// its recorded run index, seed (`run_seed(master_seed, i)`) and, when the
+/// design draws them (`sampler`), parameter values must be those the batch
+/// gives it ([`check_run_inputs`]). Reads only each file's header, in
+/// parallel on the current rayon pool; the first bad file in run order is
+/// named, with `what_to_do(run)`.
+fn check_reused_runs(
+    dir: &Path,
+    runs: &[u64],
+    master_seed: u64,
+    params: &[crate::model::ParamSpec],
+    sampler: Option<&Sampler>,
+    what_to_do: impl Fn(u64) -> String + Sync,
+) -> Result<()> {
+    let checks: Vec<Result<()>> = runs
+        .par_iter()
+        .map(|&i| {
+            let expected: Option<Vec<(String, f64)>> =
+                sampler.map(|s| params.iter().map(|p| p.path.clone()).zip(s.draw(i)).collect());
+            check_run_inputs(
+                &run_file_path(dir, i),
+                i,
+                run_seed(master_seed, i),
+                expected.as_deref(),
+                &what_to_do(i),
+            )
+        })
+        .collect();
+    checks.into_iter().collect()
 }
 
 /// Computes the runs `todo` on `pool` and stores each durably as it finishes.
@@ -556,6 +603,42 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         return Err(McError::AlreadyExists(out.to_path_buf()));
     }
     std::fs::create_dir_all(runs_dir(out)).map_err(io_err(runs_dir(out)))?;
+    // Every run file is the batch's (seed, and drawn values): a file copied
+    // in from another batch would otherwise change the merged outputs.
+    let sampler = match first.design {
+        Design::Mc | Design::Lhs => Some(Sampler::new(
+            &first.parameters,
+            &first.correlations,
+            first.design,
+            first.master_seed,
+            first.runs,
+        )?),
+        Design::External => None,
+    };
+    let mut copies = Vec::new();
+    for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
+        let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
+        let runs: Vec<u64> = list_runs(d)?
+            .into_iter()
+            .filter(|&i| s.contains(i) && i < first.runs)
+            .collect();
+        check_reused_runs(
+            d,
+            &runs,
+            first.master_seed,
+            &first.parameters,
+            sampler.as_ref(),
+            |_| {
+                format!(
+                    "move it out of {} and finish that directory again with `aistack batch --resume {}` \
+                     (the run is then computed anew), then merge",
+                    runs_dir(d).display(),
+                    d.display()
+                )
+            },
+        )?;
+        copies.push((d, runs));
+    }
     let mut manifest = first.clone();
     manifest.shard = None;
     manifest.completed_runs = None;
@@ -564,12 +647,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     manifest.build = build;
     manifest.outputs = Some(OutputsRecord::of(&opts.output));
     manifest.write(out)?;
-    for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
-        let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
-        for i in list_runs(d)?
-            .into_iter()
-            .filter(|&i| s.contains(i) && i < first.runs)
-        {
+    for (d, runs) in copies {
+        for i in runs {
             let (src, dst) = (run_file_path(d, i), run_file_path(out, i));
             let tmp = dst.with_file_name(format!(".merge-{i}.tmp-{}", std::process::id()));
             std::fs::copy(&src, &tmp).map_err(io_err(&src))?;

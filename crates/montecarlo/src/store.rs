@@ -350,8 +350,57 @@ pub fn list_runs(dir: &Path) -> Result<BTreeSet<u64>> {
     Ok(out)
 }
 
-/// Removes temporary files left by an interrupted writer in `runs/`.
+/// The files a batch writes in its directory (beside `runs/`): the manifest
+/// and every output [`crate::outputs::rebuild_outputs`] may write. Each is
+/// written through a temporary `.<name>.tmp-<pid>` beside it
+/// ([`write_atomic`], [`crate::outputs::AtomicFile`]).
+pub const BATCH_FILES: [&str; 9] = [
+    "manifest.json",
+    "runs.csv",
+    "bands.csv",
+    "summary.json",
+    "convergence.csv",
+    "timeseries.csv",
+    "runs.parquet",
+    "bands.parquet",
+    "timeseries.parquet",
+];
+
+/// Whether `file_name` is a temporary file aistack writes for one of
+/// `outputs`: `.<output>.tmp-<pid>`, a process id in decimal digits.
+pub fn is_temp_of(file_name: &str, outputs: &[&str]) -> bool {
+    outputs.iter().any(|o| {
+        file_name
+            .strip_prefix('.')
+            .and_then(|r| r.strip_prefix(*o))
+            .and_then(|r| r.strip_prefix(".tmp-"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Removes the temporary files of `outputs` ([`is_temp_of`]) that an
+/// interrupted writer left in `dir` itself (a `timeseries.csv` being
+/// rebuilt can be tens of GB); other files are never touched. Any process's
+/// temporary files count as stale: two processes writing one directory at
+/// once is unsupported.
+pub fn remove_stale_output_temps(dir: &Path, outputs: &[&str]) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if is_temp_of(&entry.file_name().to_string_lossy(), outputs) {
+            std::fs::remove_file(entry.path()).map_err(io_err(entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes temporary files left by an interrupted writer: every dot file in
+/// `runs/` (half-written runs, merge copies) and the temporary files of
+/// [`BATCH_FILES`] in `dir` itself. Two processes on one directory at once
+/// are unsupported: this would remove the other's files in flight.
 pub fn remove_stale_temps(dir: &Path) -> Result<()> {
+    remove_stale_output_temps(dir, &BATCH_FILES)?;
     let rd = runs_dir(dir);
     let Ok(entries) = std::fs::read_dir(&rd) else {
         return Ok(());
@@ -359,6 +408,112 @@ pub fn remove_stale_temps(dir: &Path) -> Result<()> {
     for entry in entries.flatten() {
         if entry.file_name().to_string_lossy().starts_with('.') {
             std::fs::remove_file(entry.path()).map_err(io_err(entry.path()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The inputs a run file records ([`read_run_inputs`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunInputs {
+    /// Run index within its batch.
+    pub run: u64,
+    /// The seed the run was made with.
+    pub seed: u64,
+    /// Parameter values `(path, value)` in model order.
+    pub params: Vec<(String, f64)>,
+}
+
+/// The inputs a run file records, read from its header only (a few hundred
+/// bytes, not the series): run index, seed and parameter values by path.
+pub fn read_run_inputs(path: &Path) -> Result<RunInputs> {
+    use std::io::BufRead as _;
+    let file = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut reader = std::io::BufReader::with_capacity(8192, file);
+    // The header, `run`, `seed` and `params n` lines, then n parameter lines.
+    let mut bytes = Vec::new();
+    let mut wanted = 4u64;
+    let mut read = 0u64;
+    while read < wanted {
+        let before = bytes.len();
+        if reader.read_until(b'\n', &mut bytes).map_err(io_err(path))? == 0 {
+            break;
+        }
+        read += 1;
+        if read == 4
+            && let Some(n) = std::str::from_utf8(&bytes[before..])
+                .ok()
+                .and_then(|l| l.trim_end().strip_prefix("params "))
+                .and_then(|n| n.parse::<u64>().ok())
+        {
+            wanted += n;
+        }
+    }
+    let mut c = Lines {
+        bytes: &bytes,
+        pos: 0,
+        line: 0,
+        path,
+    };
+    let (ln, h) = c.next("header")?;
+    if h != HEADER && h != HEADER_V1 {
+        return Err(c.bad(ln, format!("expected `{HEADER}`")));
+    }
+    let run = c.keyed("run")?;
+    let seed = c.keyed("seed")?;
+    let params = c.pairs("params")?;
+    Ok(RunInputs { run, seed, params })
+}
+
+/// Refuses a run file whose recorded inputs are not those the batch gives
+/// run `run`: its index, its seed (`expected_seed`, from the master seed),
+/// and — where the design draws them (`expected`: `(path, value)` in model
+/// order) — its parameter paths and values, bit for bit. `what_to_do` ends
+/// the message. A file copied from a batch with another seed or scenario
+/// would otherwise be reused silently and change every output.
+pub fn check_run_inputs(
+    path: &Path,
+    run: u64,
+    expected_seed: u64,
+    expected: Option<&[(String, f64)]>,
+    what_to_do: &str,
+) -> Result<()> {
+    let RunInputs {
+        run: rec_run,
+        seed,
+        params,
+    } = read_run_inputs(path)?;
+    let refuse = |what: String| {
+        Err(McError::Invalid(format!(
+            "{}: {what}: the file is not this batch's run {run} (copied from another batch, or \
+             edited); {what_to_do}",
+            path.display()
+        )))
+    };
+    if rec_run != run {
+        return refuse(format!("it records run {rec_run}"));
+    }
+    if seed != expected_seed {
+        return refuse(format!(
+            "its seed is {seed}, but the batch's master seed gives run {run} the seed {expected_seed}"
+        ));
+    }
+    let Some(expected) = expected else {
+        return Ok(());
+    };
+    let paths = |v: &[(String, f64)]| v.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>().join(", ");
+    if params.len() != expected.len() || params.iter().zip(expected).any(|((a, _), (b, _))| a != b) {
+        return refuse(format!(
+            "its parameters are [{}], the batch's [{}]",
+            paths(&params),
+            paths(expected)
+        ));
+    }
+    for ((p, a), (_, b)) in params.iter().zip(expected) {
+        if a.to_bits() != b.to_bits() {
+            return refuse(format!(
+                "its `{p}` is {a:?}, but the batch's design gives run {run} {b:?}"
+            ));
         }
     }
     Ok(())

@@ -684,3 +684,218 @@ fn a_band_cell_of_one_run_has_an_empty_sd() {
     );
     let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(two));
 }
+
+/// What an interrupted batch or compare side leaves: its run files but
+/// `lost`, a manifest without `completed_runs`, no final outputs.
+fn interrupt(dir: &Path, lost: impl IntoIterator<Item = u64>) {
+    for f in FINALS.iter().chain(&["timeseries.csv"]) {
+        let _ = std::fs::remove_file(dir.join(f));
+    }
+    for i in lost {
+        std::fs::remove_file(montecarlo::store::run_file_path(dir, i)).unwrap();
+    }
+    let mut m = montecarlo::Manifest::read(dir).unwrap().unwrap();
+    m.completed_runs = None;
+    m.write(dir).unwrap();
+}
+
+/// A batch killed while rebuilding its outputs leaves `.<output>.tmp-<pid>`
+/// files in DIR itself (a timeseries.csv being written can be tens of GB):
+/// resume removes them, and only them — a user's file that merely looks
+/// alike stays.
+#[test]
+fn resume_removes_stale_output_temps_and_no_other_file() {
+    let model = ToyGrowth::default();
+    let (full, cut) = (tmp("temps-full"), tmp("temps-cut"));
+    let mut o = opts(&full, 30, 2);
+    o.output.keep_timeseries = true;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    o.out = cut.clone();
+    run_batch(&model, &o, &NoProgress).unwrap();
+    interrupt(&cut, [4, 17]);
+    let stale = [
+        ".bands.csv.tmp-26316",
+        ".timeseries.csv.tmp-26316",
+        ".runs.csv.tmp-1",
+        ".summary.json.tmp-99",
+        ".convergence.csv.tmp-7",
+        ".manifest.json.tmp-3",
+        ".runs.parquet.tmp-12",
+        ".timeseries.parquet.tmp-12",
+    ];
+    let users = [
+        ".bands.csv.tmp-mine",
+        "notes.tmp-1",
+        ".notes.csv.tmp-1",
+        "bands.csv.tmp-5",
+    ];
+    for f in stale.iter().chain(&users) {
+        std::fs::write(cut.join(f), "half").unwrap();
+    }
+    o.resume = true;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    for f in stale {
+        assert!(!cut.join(f).exists(), "{f} was left in {}", cut.display());
+    }
+    for f in users {
+        assert!(cut.join(f).exists(), "{f} is not aistack's and was removed");
+    }
+    assert_same_outputs(&full, &cut, &[&FINALS[..], &["timeseries.csv"]].concat());
+    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
+}
+
+/// Outputs a resume does not rebuild are removed, so none disagrees with the
+/// new runs.csv: timeseries.csv when the series are no longer kept, the
+/// Parquet files when Parquet is not written.
+#[test]
+fn resume_removes_outputs_it_does_not_rebuild() {
+    let model = ToyGrowth::default();
+    let dir = tmp("unwritten");
+    let mut o = opts(&dir, 12, 1);
+    o.output.keep_timeseries = true;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    assert!(dir.join("timeseries.csv").exists());
+    // As a build with the parquet feature leaves them.
+    for f in ["runs.parquet", "bands.parquet", "timeseries.parquet"] {
+        std::fs::write(dir.join(f), "PAR1").unwrap();
+    }
+    o.resume = true;
+    o.output.keep_timeseries = false;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    for f in [
+        "timeseries.csv",
+        "runs.parquet",
+        "bands.parquet",
+        "timeseries.parquet",
+    ] {
+        assert!(!dir.join(f).exists(), "{f} remains beside the rebuilt outputs");
+    }
+    let m = montecarlo::Manifest::read(&dir).unwrap().unwrap();
+    let rec = m.outputs.unwrap();
+    assert!(!rec.keep_timeseries && !rec.parquet);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A run file that is not the batch's (copied from a batch with another
+/// seed, or with edited inputs) is refused by resume and by merge, naming
+/// the file, instead of silently changing every output.
+#[test]
+fn resume_and_merge_refuse_a_run_file_of_another_batch() {
+    use montecarlo::store::{read_run, run_file_path, write_run};
+    let model = ToyGrowth::default();
+    let (dir, other) = (tmp("foreign"), tmp("foreign-other"));
+    run_batch(&model, &opts(&dir, 20, 2), &NoProgress).unwrap();
+    let mut o = opts(&other, 20, 2);
+    o.master_seed = 4;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let run5 = run_file_path(&dir, 5);
+    let own5 = read_run(&run5).unwrap();
+    interrupt(&dir, [5, 6]);
+    std::fs::copy(run_file_path(&other, 5), &run5).unwrap();
+    let mut o = opts(&dir, 20, 2);
+    o.resume = true;
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains(&run5.display().to_string()) && e.contains("seed") && e.contains("not this batch's run 5"),
+        "{e}"
+    );
+    assert!(!dir.join("runs.csv").exists(), "nothing rebuilt");
+    // The batch's seed, a parameter value edited.
+    let mut rec = own5;
+    let path = rec.params[0].0.clone();
+    rec.params[0].1 *= 1.000_001;
+    write_run(&dir, &rec, false).unwrap();
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains(&run5.display().to_string()) && e.contains(&format!("`{path}`")),
+        "{e}"
+    );
+    // Removed, the run is computed anew and the batch is its uninterrupted self.
+    std::fs::remove_file(&run5).unwrap();
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let full = tmp("foreign-full");
+    run_batch(&model, &opts(&full, 20, 2), &NoProgress).unwrap();
+    assert_same_outputs(&full, &dir, &FINALS);
+
+    // Merge: shard 1/2 holds run 3 of the seed-4 batch.
+    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("foreign-shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let mut o = opts(d, 20, 1);
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let bad = run_file_path(&shards[1], 3);
+    std::fs::copy(run_file_path(&other, 3), &bad).unwrap();
+    let merged = tmp("foreign-merged");
+    let e = merge(&MergeOptions {
+        shard_dirs: shards.clone(),
+        out: merged.clone(),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(&bad.display().to_string()) && e.contains("seed"),
+        "{e}"
+    );
+    assert!(!merged.join("runs.csv").exists());
+    for d in shards.into_iter().chain([dir, other, full, merged]) {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// An interrupted compare is finished by running the same command again:
+/// its a/ and b/ batches are resumed (reusing their runs), and compare.csv
+/// is byte-identical to an uninterrupted compare's. Other arguments are
+/// refused, naming the field.
+#[test]
+fn an_interrupted_compare_finishes_when_run_again() {
+    let a = ToyGrowth::default();
+    let b = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    let (full, cut) = (tmp("cmp-full"), tmp("cmp-cut"));
+    let run = |dir: &Path, runs: u64| {
+        compare(
+            &a,
+            &b,
+            &CompareOptions {
+                out: dir.to_path_buf(),
+                batch: opts(dir, runs, 2),
+            },
+            &NoProgress,
+        )
+    };
+    run(&full, 40).unwrap();
+    // Killed while b/ ran: a/ finished, b/ half done, no compare.csv.
+    run(&cut, 40).unwrap();
+    std::fs::remove_file(cut.join("compare.csv")).unwrap();
+    interrupt(&cut.join("b"), 20..40);
+    std::fs::write(cut.join(".compare.csv.tmp-123"), "half").unwrap();
+    let r = run(&cut, 40).unwrap();
+    assert_eq!((r.a.runs_executed, r.b.runs_executed), (0, 20));
+    assert!(!cut.join(".compare.csv.tmp-123").exists());
+    assert_same_outputs(&full, &cut, &["compare.csv"]);
+    // Killed while a/ ran: no b/ yet.
+    std::fs::remove_file(cut.join("compare.csv")).unwrap();
+    std::fs::remove_dir_all(cut.join("b")).unwrap();
+    interrupt(&cut.join("a"), (0..40).step_by(3));
+    run(&cut, 40).unwrap();
+    assert_same_outputs(&full, &cut, &["compare.csv"]);
+    for side in ["a", "b"] {
+        assert_same_outputs(&full.join(side), &cut.join(side), &FINALS);
+    }
+    // Another compare into the same --out is refused, naming the field.
+    let e = run(&cut, 41).unwrap_err().to_string();
+    assert!(
+        e.contains("holds the a side of another compare") && e.contains("`runs`"),
+        "{e}"
+    );
+    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
+}
