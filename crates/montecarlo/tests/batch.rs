@@ -129,11 +129,15 @@ fn resume_refuses_different_arguments_naming_the_field() {
                 unreachable!()
             };
             assert_eq!(field, "master_seed");
-            // The message shows the command the batch was started with.
+            // The message shows the batch's arguments as the command that
+            // resumes it: `--resume DIR` in place of the recorded `--out`.
             assert!(
-                e.to_string().contains(
-                    "records the command `aistack batch toy.ron --runs 20 --seed 1 --out 'my dir'`"
-                ),
+                e.to_string().contains(&format!(
+                    "as its manifest records them: `aistack batch toy.ron --runs 20 --seed {} \
+                     --design mc --resume {}`",
+                    first.master_seed,
+                    d.display()
+                )),
                 "{e}"
             );
         }
