@@ -17,7 +17,8 @@
 //! beside criterion's (ids `hold_tables/memory`, `hold_tables/interleaved`,
 //! `hold_tables/simpy`): `--list` lists them, and a filter selects them like
 //! criterion's own, so `-- --list`, `-- --test` and a filter that leaves them
-//! out do none of their work (`-- hold_tables/interleaved`: that table alone).
+//! out do none of their work (`-- hold_tables/interleaved`: that table alone;
+//! under `-- --test` a selected table prints that it is skipped).
 //!
 //! Environment switches: `HOLD_SKIP_MEMORY`, `HOLD_INTERLEAVED_ONLY` (no
 //! criterion groups), `HOLD_SKIP_INTERLEAVED`, `HOLD_SKIP_PEERS` (SimPy),

@@ -139,8 +139,10 @@ enum Filter {
     None,
 }
 
-/// Criterion's options that take a value (the next argument, or `=value`).
-const VALUE_OPTIONS: [&str; 19] = [
+/// Criterion's options that take a value (the next argument, or `=value`):
+/// every option of criterion 0.8's `configure_from_args` that is not a flag
+/// (`num_args(0)`), checked against criterion 0.8.2's source.
+const VALUE_OPTIONS: [&str; 20] = [
     "-c",
     "--color",
     "--colour",
@@ -160,6 +162,7 @@ const VALUE_OPTIONS: [&str; 19] = [
     "--confidence-level",
     "--significance-level",
     "--plotting-backend",
+    "--output-format",
 ];
 
 impl Selection {
@@ -240,14 +243,36 @@ impl Selection {
     }
 
     /// For a benchmark whose work is not a criterion benchmark (a custom
-    /// table): under `--list`, prints its id as criterion lists its own
-    /// (`id: benchmark`) when selected; returns whether to run it now
-    /// ([`Selection::measures`]).
+    /// table): prints [`Selection::custom_line`] when there is one, and
+    /// returns whether to run it now ([`Selection::measures`]).
     pub fn custom(&self, id: &str) -> bool {
-        if self.mode == BenchMode::List && self.selects(id) {
-            println!("{id}: benchmark");
+        if let Some(line) = self.custom_line(id) {
+            println!("{line}");
         }
         self.measures(id)
+    }
+
+    /// What a custom table `id` prints when selected and not measured: its
+    /// id under `--list`, as criterion lists its own (`id: benchmark`); under
+    /// `--test` and `--profile-time`, that it is skipped (it is no criterion
+    /// benchmark, so criterion says nothing of it, and a user could not tell
+    /// it was left out). `None` when it is measured or not selected.
+    pub fn custom_line(&self, id: &str) -> Option<String> {
+        if !self.selects(id) {
+            return None;
+        }
+        let skipped = |flag: &str| {
+            format!(
+                "{id}: skipped under {flag} (a table measured outside criterion, only by \
+                 `cargo bench` without --test, --list or --profile-time)"
+            )
+        };
+        match self.mode {
+            BenchMode::Measure => None,
+            BenchMode::List => Some(format!("{id}: benchmark")),
+            BenchMode::Test => Some(skipped("--test")),
+            BenchMode::Profile => Some(skipped("--profile-time")),
+        }
     }
 }
 
@@ -286,6 +311,75 @@ mod tests {
             !sel("--bench (").selects("hold/sched_heap/1000"),
             "an invalid regex"
         );
+        // `--output-format` takes a value (criterion 0.8), in both spellings.
+        for args in [
+            "--bench --output-format bencher hold_tables",
+            "--bench --output-format=bencher hold_tables",
+        ] {
+            let o = sel(args);
+            assert!(o.measures("hold_tables/memory"), "{args}");
+            assert!(
+                !o.selects("bencher") && !o.selects("hold/sched_heap/1000"),
+                "{args}"
+            );
+        }
+        let o = sel("--bench --list --output-format criterion");
+        assert!(o.selects("hold_tables/simpy"), "no filter: all listed");
+    }
+
+    /// Every value option criterion 0.8 declares is read with its value, and
+    /// no flag of it is: a flag followed by a filter keeps the filter.
+    #[test]
+    fn value_options_are_criterion_0_8s() {
+        for opt in VALUE_OPTIONS {
+            let o = sel(&format!("--bench {opt} v hold_tables/memory"));
+            assert!(o.selects("hold_tables/memory") && !o.selects("v"), "{opt}");
+        }
+        for flag in [
+            "-v",
+            "--verbose",
+            "--quiet",
+            "-n",
+            "--noplot",
+            "--discard-baseline",
+            "--quick",
+            "--nocapture",
+            "--show-output",
+            "--include-ignored",
+            "-V",
+            "--version",
+        ] {
+            let o = sel(&format!("--bench {flag} hold_tables/memory"));
+            assert!(
+                o.measures("hold_tables/memory") && !o.measures("hold/sched_heap/1000"),
+                "{flag}"
+            );
+        }
+    }
+
+    /// A custom table says what happens to it when selected and not
+    /// measured: listed under --list, skipped (said so) under --test and
+    /// --profile-time; nothing when measured or not selected.
+    #[test]
+    fn a_custom_table_says_it_is_skipped_when_not_measured() {
+        let id = "hold_tables/memory";
+        assert_eq!(
+            sel("--bench --list").custom_line(id).as_deref(),
+            Some("hold_tables/memory: benchmark")
+        );
+        for (args, flag) in [
+            ("--bench --test hold_tables/", "--test"),
+            ("", "--test"),
+            ("--bench --profile-time 1", "--profile-time"),
+        ] {
+            let line = sel(args).custom_line(id).unwrap_or_default();
+            assert!(
+                line.starts_with(&format!("hold_tables/memory: skipped under {flag}")),
+                "{args}: {line}"
+            );
+        }
+        assert_eq!(sel("--bench").custom_line(id), None);
+        assert_eq!(sel("--bench --test hold/").custom_line(id), None);
     }
 
     #[test]

@@ -146,8 +146,9 @@ pub struct BatchArgs {
     #[arg(long)]
     pub until_rel_halfwidth: Option<f64>,
     /// An outcome (a runs.csv column) the stopping rule watches; repeat for
-    /// several. Default: every scalar outcome (with --resume: the batch's).
-    #[arg(long = "stop-outcome", value_name = "NAME", requires = "until_rel_halfwidth")]
+    /// several; needs --until-rel-halfwidth (with --resume, the batch's
+    /// counts). Default: every scalar outcome (with --resume: the batch's).
+    #[arg(long = "stop-outcome", value_name = "NAME")]
     pub stop_outcomes: Vec<String>,
     /// Also write runs.parquet, bands.parquet (and timeseries.parquet); needs a
     /// build with `--features parquet`. With --resume: default, the batch's
@@ -212,6 +213,7 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         let (Some(scenario), Some(runs)) = (a.scenario, a.runs) else {
             anyhow::bail!("SCENARIO and --runs N are required (unless --resume DIR)");
         };
+
         return Ok(Resolved {
             scenario,
             runs,
@@ -229,6 +231,12 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         });
     };
     let d = dir.display();
+    if dir.is_file() {
+        anyhow::bail!(
+            "{d} is a file, not a batch directory: --resume takes the directory of an interrupted \
+             `aistack batch` (a scenario goes first, as in `aistack batch SCENARIO --resume DIR`)"
+        );
+    }
     let m = match montecarlo::Manifest::read(&dir)? {
         Some(m) => m,
         None if !dir.exists() => anyhow::bail!("{d} does not exist: nothing to resume"),
@@ -325,7 +333,11 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         runs: a.runs.unwrap_or(m.runs),
         seed: a.seed.unwrap_or(m.master_seed),
         design: design.unwrap_or(m.design),
-        shard: shard.or(m.shard),
+        // `K/1` is the whole batch, as no shard is.
+        shard: match (shard, m.shard) {
+            (Some(s), None) if s.count == 1 => None,
+            (given, recorded) => given.or(recorded),
+        },
         keep_timeseries,
         parquet,
         memory_budget_bytes,

@@ -527,6 +527,24 @@ fn eval_names_the_design_line_and_column_of_a_refused_value() {
     );
     assert!(!err.contains("drawn"), "{err}");
     assert!(!out.exists(), "nothing written");
+    // A misspelt column: its line and the nearest parameter path.
+    std::fs::write(&design, "regions.home.demand_avg_mw,labs.lab.mf\n1000,0.4\n").unwrap();
+    let err = refused(&[
+        "eval",
+        scenario.to_str().unwrap(),
+        "--design",
+        design.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains(
+            "d.csv:1: column 2 `labs.lab.mf` is not an uncertain parameter of the scenario \
+             (did you mean `labs.lab.mfu`?)"
+        ),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
     let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 

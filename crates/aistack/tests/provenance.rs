@@ -123,7 +123,8 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     assert!(!err.contains("panicked"), "{err}");
     // Refused after one run, before the output directory is created.
     assert!(!dir.exists());
-    // Without the rule it chooses nothing: refused by the parser.
+    // Without the rule it chooses nothing: refused before any run (on
+    // resume the manifest's rule counts, see tests/resume.rs).
     let o = aistack(&[
         "batch",
         &minimal(),
@@ -136,5 +137,6 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--until-rel-halfwidth"));
+    assert!(!dir.exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

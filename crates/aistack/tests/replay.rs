@@ -301,7 +301,14 @@ fn an_eval_row_replays_and_a_compare_directory_points_to_its_batches() {
     ]);
     let out = dir.join("row1");
     let stdout = ok(&["run", "--from-batch", s(&eval), "--run", "1", "--out", s(&out)]);
-    assert!(stdout.contains("Replay of row 1 of the eval"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "Replay of row 1 of the eval in {} (design file {}, master seed 5)",
+            eval.display(),
+            design.display()
+        )),
+        "{stdout}"
+    );
     let sum = summary(&out);
     assert_eq!(sum["parameters"]["labs.lab.mfu"].as_f64(), Some(0.45));
     assert_eq!(

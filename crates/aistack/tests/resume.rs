@@ -422,3 +422,118 @@ fn an_interrupted_compare_is_finished_by_the_same_command() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// The command a refusal shows after "as its manifest records them: `…`".
+fn shown_command(err: &str) -> Vec<String> {
+    let start = err
+        .find("as its manifest records them: `")
+        .unwrap_or_else(|| panic!("no command shown: {err}"))
+        + "as its manifest records them: `".len();
+    let len = err[start..].find('`').unwrap();
+    err[start..start + len]
+        .split_whitespace()
+        .map(String::from)
+        .collect()
+}
+
+/// A refusal shows the batch's arguments as a command that resumes it, the
+/// same before and after a resume (the recorded command line is `--out
+/// DIR`, which `--resume` refuses, and then the resume command itself), with
+/// values in words (`0.5`, not `Some(0.5)`). `--stop-outcome` alone on
+/// resume is checked against the manifest's stopping rule.
+#[test]
+fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
+    let root = tmp("shown");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    let watched = "energy.unserved_fraction";
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--seed",
+        "5",
+        "--until-rel-halfwidth",
+        "0.5",
+        "--stop-outcome",
+        watched,
+        "--out",
+        s(&dir),
+    ]);
+    interrupt(&dir, &[2]);
+    // Before any resume: the command shown resumes (the recorded one has --out).
+    let err = refused(&["batch", "--resume", s(&dir), "--seed", "6"]);
+    let before = shown_command(&err);
+    let expected = format!(
+        "aistack batch {} --runs 3 --seed 5 --design mc --until-rel-halfwidth 0.5 --stop-outcome {watched} --resume {}",
+        scenario.display(),
+        dir.display()
+    );
+    assert_eq!(before.join(" "), expected, "{err}");
+    // `--stop-outcome` alone: the manifest gives the rule's target.
+    let o = ok(&["batch", "--resume", s(&dir), "--stop-outcome", watched]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    interrupt(&dir, &[1]);
+    // After a resume: the same arguments, values in words.
+    let err = refused(&["batch", "--resume", s(&dir), "--until-rel-halfwidth", "0.4"]);
+    assert!(
+        err.contains("`until_rel_halfwidth` differs (manifest has 0.5, this command gives 0.4)")
+            && !err.contains("Some("),
+        "{err}"
+    );
+    let after = shown_command(&err);
+    assert_eq!(after, before, "{err}");
+    let args: Vec<&str> = after[1..].iter().map(String::as_str).collect();
+    let o = ok(&args);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `--resume` of a file says it is one; `--shard K/1` is the whole batch, as
+/// no shard is, so it resumes a batch started without `--shard`.
+#[test]
+fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
+    let root = tmp("file-shard");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let err = refused(&["batch", "--resume", s(&scenario)]);
+    assert!(
+        err.contains(&format!(
+            "{} is a file, not a batch directory",
+            scenario.display()
+        )) && !err.contains("os error"),
+        "{err}"
+    );
+    let dir = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
+    interrupt(&dir, &[1]);
+    let o = ok(&["batch", "--resume", s(&dir), "--shard", "0/1"]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("2 runs in the outputs (1 run now, 1 reused)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let err = refused(&["batch", "--resume", s(&dir), "--shard", "0/2"]);
+    assert!(
+        err.contains("`shard` differs (manifest has none, this command gives 0/2)"),
+        "{err}"
+    );
+    let err = refused(&["batch", "--resume", s(&dir), "--until-rel-halfwidth", "0.5"]);
+    assert!(
+        err.contains("`until_rel_halfwidth` differs (manifest has none, this command gives 0.5)"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

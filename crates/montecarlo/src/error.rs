@@ -68,7 +68,8 @@ pub enum McError {
         recorded: String,
         /// Its value now.
         given: String,
-        /// The command line the manifest records, as a hint (empty if none).
+        /// A hint: the batch's arguments as the manifest records them, as
+        /// the command that resumes it ([`crate::Manifest::resume_command`]).
         started_with: String,
     },
     /// The runs in a batch directory were computed by a build of another git

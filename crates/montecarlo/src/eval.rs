@@ -155,17 +155,28 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         path: path.to_path_buf(),
         source,
     };
+    let bytes = std::fs::read(path).map_err(crate::error::io_err(path))?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(McError::Invalid(format!(
+            "{}: the design file is empty: it needs a header of parameter paths (line 1) and \
+             one row of values per run",
+            path.display()
+        )));
+    }
     let mut rd = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(csv_err)?;
+        .from_reader(bytes.as_slice());
     let header: Vec<String> = rd.headers().map_err(csv_err)?.iter().map(String::from).collect();
     for (i, h) in header.iter().enumerate() {
         if !params.iter().any(|p| &p.path == h) {
             let known: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
+            let near = stack::error::did_you_mean(h, known.iter().copied())
+                .map(|n| format!(" (did you mean `{n}`?)"))
+                .unwrap_or_default();
             return Err(McError::Invalid(format!(
-                "{}: column `{h}` is not an uncertain parameter of the scenario (known: {})",
+                "{}:1: column {} `{h}` is not an uncertain parameter of the scenario{near}; known: {}",
                 path.display(),
+                i + 1,
                 known.join(", ")
             )));
         }
@@ -226,7 +237,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
     }
     if rows.is_empty() {
         return Err(McError::Invalid(format!(
-            "{}: the design has no rows (only a header): nothing to evaluate",
+            "{}: the design has no rows (only a header, line 1): nothing to evaluate",
             path.display()
         )));
     }

@@ -278,13 +278,20 @@ impl Manifest {
             ("master_seed", self.master_seed.to_string()),
             ("design", self.design.to_string()),
             ("runs", self.runs.to_string()),
-            ("until_rel_halfwidth", format!("{:?}", self.until_rel_halfwidth)),
-            ("stop_outcomes", format!("{:?}", self.stop_outcomes)),
+            (
+                "until_rel_halfwidth",
+                self.until_rel_halfwidth
+                    .map_or_else(|| NOT_GIVEN.to_string(), |v| v.to_string()),
+            ),
+            ("stop_outcomes", words(&self.stop_outcomes)),
             ("parameters", json(&self.parameters)),
             ("correlations", json(&self.correlations)),
             ("tool_version", self.tool_version.clone()),
             ("montecarlo_version", self.montecarlo_version.clone()),
-            ("crate_versions", format!("{:?}", self.crate_versions)),
+            (
+                "crate_versions",
+                words(self.crate_versions.iter().map(|(n, v)| format!("{n} {v}"))),
+            ),
             ("target", self.target.clone()),
         ];
         if with_shard {
@@ -301,25 +308,10 @@ impl Manifest {
             .zip(given.identity_fields(true))
         {
             if recorded != now {
-                let started_with = if self.command_line.is_empty() {
-                    String::new()
-                } else {
-                    let quoted: Vec<String> = self
-                        .command_line
-                        .iter()
-                        .map(|a| {
-                            if a.is_empty() || a.contains([' ', '\'', '"']) {
-                                format!("'{}'", a.replace('\'', "'\\''"))
-                            } else {
-                                a.clone()
-                            }
-                        })
-                        .collect();
-                    format!(
-                        "; its manifest records the command `{}`: resume with the same arguments",
-                        quoted.join(" ")
-                    )
-                };
+                let started_with = format!(
+                    "; the batch's arguments, as its manifest records them: `{}`",
+                    self.resume_command(dir)
+                );
                 return Err(McError::ResumeMismatch {
                     dir: dir.to_path_buf(),
                     field: field.into(),
@@ -330,6 +322,68 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+}
+
+impl Manifest {
+    /// The `aistack batch` command that resumes the batch in `dir` with the
+    /// arguments it was started with, as this manifest records them (the
+    /// scenario, `--runs`, `--seed`, `--design`, `--shard`, the stopping
+    /// rule) and `--resume DIR`, quoted for a POSIX shell. Unlike the
+    /// recorded `command_line`, it is the same after a resume, and it has no
+    /// `--out` (which `--resume` replaces).
+    pub fn resume_command(&self, dir: &Path) -> String {
+        let scenario = crate::replay::recorded_scenario(self)
+            .map_or_else(|| "SCENARIO".to_string(), |p| p.display().to_string());
+        let mut args = vec![
+            "aistack".to_string(),
+            "batch".to_string(),
+            scenario,
+            "--runs".to_string(),
+            self.runs.to_string(),
+            "--seed".to_string(),
+            self.master_seed.to_string(),
+            "--design".to_string(),
+            self.design.to_string(),
+        ];
+        if let Some(s) = self.shard {
+            args.extend(["--shard".to_string(), s.to_string()]);
+        }
+        if let Some(h) = self.until_rel_halfwidth {
+            args.extend(["--until-rel-halfwidth".to_string(), h.to_string()]);
+        }
+        for o in &self.stop_outcomes {
+            args.extend(["--stop-outcome".to_string(), o.clone()]);
+        }
+        args.extend(["--resume".to_string(), dir.display().to_string()]);
+        args.iter().map(|a| shell_quoted(a)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// How an identity field with no value reads in a message (no stopping rule,
+/// no watched outcome), as `shard` reads without one.
+const NOT_GIVEN: &str = "none";
+
+/// A list as words for a message: `a, b`, or [`NOT_GIVEN`] when empty.
+fn words<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
+    let items: Vec<String> = items.into_iter().map(|s| s.as_ref().to_string()).collect();
+    if items.is_empty() {
+        NOT_GIVEN.to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// `a` as one word of a POSIX shell command: as it is when it holds only
+/// characters a shell leaves alone, else in single quotes.
+fn shell_quoted(a: &str) -> String {
+    let plain = !a.is_empty()
+        && a.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+    if plain {
+        a.to_string()
+    } else {
+        format!("'{}'", a.replace('\'', "'\\''"))
     }
 }
 

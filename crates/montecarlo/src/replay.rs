@@ -153,9 +153,13 @@ impl ReplayPlan {
     pub fn describe(&self) -> String {
         let what = if self.manifest.design == Design::External {
             format!(
-                "row {} of the eval in {} (design file, master seed {})",
+                "row {} of the eval in {} (design file {}, master seed {})",
                 self.run,
                 self.dir.display(),
+                self.manifest
+                    .eval
+                    .as_ref()
+                    .map_or("not recorded", |e| e.design_file.as_str()),
                 self.manifest.master_seed
             )
         } else {

@@ -129,11 +129,15 @@ fn resume_refuses_different_arguments_naming_the_field() {
                 unreachable!()
             };
             assert_eq!(field, "master_seed");
-            // The message shows the command the batch was started with.
+            // The message shows the batch's arguments as the command that
+            // resumes it: `--resume DIR` in place of the recorded `--out`.
             assert!(
-                e.to_string().contains(
-                    "records the command `aistack batch toy.ron --runs 20 --seed 1 --out 'my dir'`"
-                ),
+                e.to_string().contains(&format!(
+                    "as its manifest records them: `aistack batch toy.ron --runs 20 --seed {} \
+                     --design mc --resume {}`",
+                    first.master_seed,
+                    d.display()
+                )),
                 "{e}"
             );
         }
@@ -491,6 +495,14 @@ fn eval_refuses_bad_designs_before_any_run() {
     );
     let e = err("a,x\n");
     assert!(e.contains("the design has no rows"), "{e}");
+    // An empty file (0 bytes, or blank lines) has no header either.
+    for empty in ["", "\n \n"] {
+        let e = err(empty);
+        assert!(
+            e.contains("design.csv: the design file is empty") && !e.contains("only a header"),
+            "{e}"
+        );
+    }
     let e = err("a,x\n0.1,0.5\n0.2,1.5\n0.3,0.5\n");
     assert!(
         e.contains("design.csv:3: column `x` = 1.5: the scenario refuses it: field `labs[0].x`: expected a fraction in [0, 1], got 1.5"),
