@@ -213,41 +213,41 @@ fn name_expected(expected: &crate::reference::Expected, found: &str) -> String {
             } else {
                 String::new()
             };
-            let named = forms
-                .iter()
-                .find(|f| f.split('(').next() == Some(unquoted))
-                .map(|f| format!(" (without quotes: `{f}`)"))
-                .unwrap_or_default();
+            let named = without_quotes(forms, unquoted);
             format!(
                 "expected a distribution, found {what}{named}: a distribution is written as its kind \
                  with its parameters named in parentheses, e.g. {fixed}`Uniform(low: 0.3, high: 0.5)`; \
                  the kinds: {}",
-                forms
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                code_list(forms)
             )
         }
         X::Parameters(form) => {
             format!("expected a parameter name, found {what}: parameters are written by name, `{form}`")
         }
         X::OneOf(forms) => {
-            let named = forms
-                .iter()
-                .find(|f| f.split('(').next() == Some(unquoted))
-                .map(|f| format!(" (without quotes: `{f}`)"))
-                .unwrap_or_default();
-            format!(
-                "expected one of {}, found {what}{named}",
-                forms
-                    .iter()
-                    .map(|f| format!("`{f}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
+            let named = without_quotes(forms, unquoted);
+            format!("expected one of {}, found {what}{named}", code_list(forms))
         }
     }
+}
+
+/// ` (without quotes: `Form(…)`)` when `unquoted` (a quoted name the file
+/// wrote) is the kind of one of `forms`; empty otherwise.
+fn without_quotes(forms: &[String], unquoted: &str) -> String {
+    forms
+        .iter()
+        .find(|f| f.split('(').next() == Some(unquoted))
+        .map(|f| format!(" (without quotes: `{f}`)"))
+        .unwrap_or_default()
+}
+
+/// `forms` as a list of code spans: `` `A(x: …)`, `B` ``.
+fn code_list(forms: &[String]) -> String {
+    forms
+        .iter()
+        .map(|f| format!("`{f}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `message` with Rust type names (serde's "expected f64", the
