@@ -182,6 +182,8 @@ fn prepare_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<
             rec.check_resume(given, dir)?;
             warning = check_build(&rec.build, &given.build, dir)?;
             given.build = rec.build.combine(&given.build);
+            // A merged batch stays one: the shard directories it came from.
+            given.merged_from = rec.merged_from;
         }
         (None, true) => {
             return Err(McError::Invalid(format!(
