@@ -166,6 +166,14 @@ fn a_second_resume_is_refused_until_the_first_ends() {
         out.contains("(0 run now, 4 reused)") || out.contains("(0 runs now, 4 reused)"),
         "{out}"
     );
+    // `plot` writes DIR/sensitivity.csv: refused too while DIR is written.
+    let lock = hold(&dir);
+    let before = snapshot(&dir);
+    refused_busy(&["plot", s(&dir)], &dir);
+    assert_eq!(snapshot(&dir), before, "a refused plot changed the directory");
+    drop(lock);
+    ok(&["plot", s(&dir)]);
+    assert!(dir.join("sensitivity.csv").exists());
     let _ = std::fs::remove_dir_all(&root);
 }
 

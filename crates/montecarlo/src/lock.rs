@@ -1,7 +1,7 @@
 //! One writer per directory: every command that writes into a batch
 //! directory (`batch`, `batch --resume`, `merge --out`, `eval --out`,
 //! `compare`'s directory and its `a/` and `b/`, `morris`/`sensitivity
-//! --out`) first takes an exclusive advisory lock on [`LOCK_FILE`] in it and
+//! --out`, `plot` of a batch) first takes an exclusive advisory lock on [`LOCK_FILE`] in it and
 //! holds it until it returns. A second process on the same directory (say a
 //! Slurm job re-launched while the first still runs) is refused before it
 //! touches anything, instead of deleting the first one's temporary files and
