@@ -537,3 +537,41 @@ fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
     );
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// Resuming a merged batch (its outputs lost) keeps the manifest's
+/// `merged_from`, the shard directories it was merged from.
+#[test]
+fn resuming_a_merged_batch_keeps_merged_from() {
+    let root = tmp("merged");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        ok(&[
+            "batch",
+            s(&scenario),
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--shard",
+            &format!("{k}/2"),
+            "--out",
+            s(d),
+        ]);
+    }
+    let merged = root.join("merged");
+    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)]);
+    let read = |d: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(d.join("manifest.json")).unwrap()).unwrap()
+    };
+    let recorded = read(&merged)["merged_from"].clone();
+    assert_eq!(recorded.as_array().map(Vec::len), Some(2), "{recorded}");
+    interrupt(&merged, &[1]);
+    ok(&["batch", "--resume", s(&merged)]);
+    let m = read(&merged);
+    assert_eq!(m["merged_from"], recorded, "resume erased merged_from");
+    assert_eq!(m["completed_runs"], 4);
+    let _ = std::fs::remove_dir_all(&root);
+}

@@ -753,6 +753,13 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// the batch declares rank correlations, as its title says); also writes
 /// `DIR/sensitivity.csv` (Spearman and PRCC table).
 pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
+    // It writes DIR/sensitivity.csv: not while another process writes DIR
+    // (a missing DIR is named below as no batch).
+    let _lock = if o.dir.is_dir() {
+        Some(crate::lock::lock_dir(&o.dir)?)
+    } else {
+        None
+    };
     let manifest = Manifest::read(&o.dir)?.ok_or_else(|| {
         McError::Invalid(format!(
             "{}: no manifest.json; not a batch directory",

@@ -223,6 +223,9 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     }
     crate::runner::check_out_dir(&opts.out)?;
     std::fs::create_dir_all(&opts.out).map_err(crate::error::io_err(&opts.out))?;
+    // The whole compare holds its directory; `a/` and `b/` are locked by
+    // their batches.
+    let _lock = crate::lock::lock_dir(&opts.out)?;
     crate::store::remove_stale_output_temps(&opts.out, &["compare.csv"])?;
     let ra = compare_batch(a, opts, "a", progress)?;
     let rb = compare_batch(b, opts, "b", progress)?;

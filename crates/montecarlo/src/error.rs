@@ -96,6 +96,15 @@ pub enum McError {
          `aistack batch` is finished there by `aistack batch --resume DIR`)"
     )]
     AlreadyExists(PathBuf),
+    /// Another process holds the directory's lock ([`crate::lock`]): it is
+    /// writing there now.
+    #[error(
+        "{0} is being written by another aistack process (it holds {0}/.lock): two commands on \
+         one directory would delete each other's temporary files and compute the same runs \
+         twice. Wait for that process to end (or stop it), then run this command again; to run \
+         both at once, give this one another --out"
+    )]
+    Busy(PathBuf),
     /// Drawing a chart failed.
     #[error("chart {path}: {message}")]
     Chart {

@@ -383,6 +383,13 @@ pub fn eval_design<M: Model + ?Sized>(
     validate_parameters(&params)?;
     let DesignTable { mut rows, missing } = read_design_table(&o.design_csv, &params, o.others)?;
     crate::runner::check_out_dir(&o.out)?;
+    // Locked before the check below, so another eval writing here now is
+    // named as such; a directory created below is locked then.
+    let mut lock = if o.out.is_dir() {
+        Some(crate::lock::lock_dir(&o.out)?)
+    } else {
+        None
+    };
     if !list_runs(&o.out)?.is_empty() || o.out.join("manifest.json").exists() {
         return Err(McError::Invalid(format!(
             "{} already holds runs (runs/ or manifest.json); eval does not add to or resume them: \
@@ -398,6 +405,9 @@ pub fn eval_design<M: Model + ?Sized>(
     let pool = thread_pool(o.threads)?;
     let created = !o.out.exists();
     std::fs::create_dir_all(runs_dir(&o.out)).map_err(crate::error::io_err(runs_dir(&o.out)))?;
+    if lock.is_none() {
+        lock = Some(crate::lock::lock_dir(&o.out)?);
+    }
     progress.start(design.len() as u64, 0);
     let ran = run_rows(model, o, &params, &design, &pool, progress);
     if ran.is_err() {
@@ -409,6 +419,8 @@ pub fn eval_design<M: Model + ?Sized>(
         }
         let _ = std::fs::remove_dir(runs_dir(&o.out));
         if created {
+            drop(lock.take());
+            let _ = std::fs::remove_file(o.out.join(crate::lock::LOCK_FILE));
             let _ = std::fs::remove_dir(&o.out);
         }
     }

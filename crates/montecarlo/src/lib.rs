@@ -29,6 +29,7 @@ pub mod design;
 mod error;
 pub mod eval;
 pub mod linalg;
+pub mod lock;
 pub mod manifest;
 mod model;
 pub mod outputs;

@@ -10,6 +10,7 @@
 use crate::convergence::stop_reached;
 use crate::design::{Design, Sampler, run_seed};
 use crate::error::io_err;
+use crate::lock::lock_dir;
 use crate::manifest::{
     Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, check_build, crate_versions,
     identity_hash,
@@ -181,6 +182,8 @@ fn prepare_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<
             rec.check_resume(given, dir)?;
             warning = check_build(&rec.build, &given.build, dir)?;
             given.build = rec.build.combine(&given.build);
+            // A merged batch stays one: the shard directories it came from.
+            given.merged_from = rec.merged_from;
         }
         (None, true) => {
             return Err(McError::Invalid(format!(
@@ -257,6 +260,10 @@ pub fn run_batch<M: Model + ?Sized>(
     if !opts.resume {
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
+    // One writer per directory, held until the batch is finished; taken
+    // before anything in it is removed or written. A directory that does
+    // not exist has nothing to resume (refused by `prepare_dir`).
+    let _lock = if dir.is_dir() { Some(lock_dir(dir)?) } else { None };
     let warnings: Vec<String> = prepare_dir(dir, &mut manifest, opts.resume)?
         .into_iter()
         .collect();
@@ -599,6 +606,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         return Err(McError::Merge(format!("missing shard(s) {}", missing.join(", "))));
     }
     let out = opts.out.as_path();
+    std::fs::create_dir_all(out).map_err(io_err(out))?;
+    let _lock = lock_dir(out)?;
     if Manifest::read(out)?.is_some() || !list_runs(out)?.is_empty() {
         return Err(McError::AlreadyExists(out.to_path_buf()));
     }

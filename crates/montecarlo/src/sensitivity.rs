@@ -422,6 +422,7 @@ pub fn morris<M: Model + ?Sized>(
         .collect();
     if let Some(dir) = &o.out {
         std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
+        let _lock = crate::lock::lock_dir(dir)?;
         write_morris(&dir.join("morris.csv"), o, &rows)?;
     }
     Ok(rows)
@@ -778,6 +779,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     let runs_evaluated = n * (d as u64 + 2);
     if let Some(dir) = &o.out {
         std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
+        let _lock = crate::lock::lock_dir(dir)?;
         write_sobol(&dir.join("sobol.csv"), &o.outcome, &out_rows)?;
         write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
         let record = SobolDesignRecord {

@@ -189,6 +189,13 @@ fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
         assert!(start.elapsed().as_secs() < 30, "child made no progress");
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
+    // While the child writes, a resume in this process is refused (the
+    // child holds the directory's lock); after the SIGKILL below the OS has
+    // dropped it and the same resume runs.
+    let mut busy = opts(&dir, 200, 2);
+    busy.resume = true;
+    let e = run_batch(&ToyGrowth::default(), &busy, &NoProgress).unwrap_err();
+    assert!(matches!(&e, montecarlo::McError::Busy(d) if d == &dir), "{e}");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let done = montecarlo::store::list_runs(&dir).unwrap().len() as u64;
