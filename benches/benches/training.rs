@@ -66,7 +66,7 @@ fn simulate(labs: usize, seed: u64) -> u64 {
             t.set_power_served(site, demand[i] * share, &mut sched, &mut signals)
                 .expect("serve");
         }
-        if week % 4 == 0 {
+        if week.is_multiple_of(4) {
             t.sample_metrics(end, &mut |_, _, v| metrics += v);
         }
     }

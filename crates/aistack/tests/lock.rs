@@ -77,7 +77,6 @@ fn hold(dir: &Path) -> File {
         .write(true)
         .open(dir.join(".lock"))
         .unwrap();
-    #[allow(clippy::incompatible_msrv)] // std since 1.89, see montecarlo::lock
     f.try_lock().expect("the test takes the lock first");
     f
 }

@@ -226,12 +226,11 @@ fn earlier(secs: f64, now: SimTime, at: SimTime) -> SimTime {
     // Wrapping: when `at` is before `now` no draw comes earlier, and both
     // branches give `at`.
     let gap = at.ticks().wrapping_sub(now.ticks());
-    if gap >= 1 << 52 || secs < gap as f64 - 0.5 {
-        if let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d)) {
-            if candidate < at {
-                return candidate;
-            }
-        }
+    if (gap >= 1 << 52 || secs < gap as f64 - 0.5)
+        && let Some(candidate) = Duration::from_secs_f64(secs).and_then(|d| now.checked_add(d))
+        && candidate < at
+    {
+        return candidate;
     }
     at
 }
@@ -277,10 +276,10 @@ impl Grid {
     #[inline(always)]
     pub(crate) fn catch_up_outages(&mut self, g: usize, now: SimTime) -> Result<(), GridError> {
         if let Some(o) = self.groups[g].outages.as_mut() {
-            if o.next_due <= now.ticks() {
-                if let Err((at, days)) = o.walk(now.ticks()) {
-                    return Err(repair_not_computable(&self.groups[g].name, at, days));
-                }
+            if o.next_due <= now.ticks()
+                && let Err((at, days)) = o.walk(now.ticks())
+            {
+                return Err(repair_not_computable(&self.groups[g].name, at, days));
             }
             self.sync_outages(g);
         }
@@ -376,10 +375,8 @@ impl Grid {
                 depth_fraction,
             },
         )?;
-        if from_process {
-            if let Some(p) = self.drought_processes.iter().position(|p| p.region == region.0) {
-                self.schedule_next_drought(p, agenda)?;
-            }
+        if from_process && let Some(p) = self.drought_processes.iter().position(|p| p.region == region.0) {
+            self.schedule_next_drought(p, agenda)?;
         }
         Ok(())
     }

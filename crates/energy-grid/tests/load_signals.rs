@@ -228,10 +228,9 @@ fn a_fab_partly_cut_is_told_its_share_when_its_request_moves() {
                 requested_mw,
                 served_mw,
             } = s
+                && load == fab
             {
-                if load == fab {
-                    share = served_mw / requested_mw;
-                }
+                share = served_mw / requested_mw;
             }
         }
         let (_, requested, served) = grid.load_state(fab).expect("fab");

@@ -343,15 +343,15 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
         let e = format!("policy \"{}\"", p.name);
         match &p.action {
             PolicyAction::ExportControl { item, control } => {
-                if let ControlledItem::Accelerators { design: Some(d) } = item {
-                    if !c.accelerator_imports.iter().any(|i| &i.design == d) {
-                        return Err(FabError::UnknownReference {
-                            entity: e,
-                            field: "action.item.design".into(),
-                            kind: "accelerator import",
-                            name: d.clone(),
-                        });
-                    }
+                if let ControlledItem::Accelerators { design: Some(d) } = item
+                    && !c.accelerator_imports.iter().any(|i| &i.design == d)
+                {
+                    return Err(FabError::UnknownReference {
+                        entity: e,
+                        field: "action.item.design".into(),
+                        kind: "accelerator import",
+                        name: d.clone(),
+                    });
                 }
                 match control {
                     Control::QuotaPerMonth(q) => range(&e, "action.control.quota_per_month", *q, 0.0, 1e9)?,

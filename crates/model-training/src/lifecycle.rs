@@ -291,16 +291,16 @@ impl Training {
             for (j, other) in self.labs.iter().enumerate().filter(|(j, _)| *j != li) {
                 let share = other.cfg.spillover_catch_up_share * factor;
                 let delay = Duration::from_secs_f64(other.cfg.spillover_delay_months * SECS_PER_MONTH as f64);
-                if share > 0.0 {
-                    if let Some(at) = delay.and_then(|d| now.checked_add(d)) {
-                        let ev = TrainingEvent::Spillover {
-                            to: LabId(j as u32),
-                            from: id,
-                            releaser_log2_multiplier: log2,
-                            share,
-                        };
-                        agenda.schedule_at(at, ev)?;
-                    }
+                if share > 0.0
+                    && let Some(at) = delay.and_then(|d| now.checked_add(d))
+                {
+                    let ev = TrainingEvent::Spillover {
+                        to: LabId(j as u32),
+                        from: id,
+                        releaser_log2_multiplier: log2,
+                        share,
+                    };
+                    agenda.schedule_at(at, ev)?;
                 }
             }
         }

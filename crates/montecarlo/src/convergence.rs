@@ -47,7 +47,7 @@ pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories
         for (i, &v) in values.iter().enumerate() {
             w.push(v);
             let n = i as u64 + 1;
-            if n % every.max(1) == 0 || i + 1 == values.len() {
+            if n.is_multiple_of(every.max(1)) || i + 1 == values.len() {
                 rows.push(ConvergenceRow {
                     outcome: name.clone(),
                     runs: n,

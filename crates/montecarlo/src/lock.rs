@@ -49,11 +49,7 @@ pub fn lock_dir(dir: &Path) -> Result<DirLock> {
         .write(true)
         .open(&path)
         .map_err(io_err(&path))?;
-    // `File::try_lock` is std since Rust 1.89. The workspace's declared
-    // `rust-version` (1.85) is already below what it builds with (let chains
-    // need 1.88); raising it turns on lints across every crate, so it is left
-    // to a change of its own.
-    #[allow(clippy::incompatible_msrv)]
+    // `File::try_lock` is std since Rust 1.89, the workspace's `rust-version`.
     let locked = file.try_lock();
     match locked {
         Ok(()) => Ok(DirLock {

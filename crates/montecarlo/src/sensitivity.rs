@@ -343,7 +343,7 @@ pub fn morris<M: Model + ?Sized>(
 ) -> Result<Vec<MorrisRow>> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    if o.levels < 2 || o.levels % 2 != 0 || o.trajectories < 2 {
+    if o.levels < 2 || !o.levels.is_multiple_of(2) || o.trajectories < 2 {
         return Err(McError::Invalid(
             "Morris needs an even number of levels ≥ 2 and ≥ 2 trajectories".into(),
         ));

@@ -389,7 +389,7 @@ mod tests {
                         s ^= s << 13;
                         s ^= s >> 7;
                         s ^= s << 17;
-                        if s % 3 == 0 {
+                        if s.is_multiple_of(3) {
                             specials[(s >> 8) as usize % specials.len()]
                         } else {
                             ((s >> 11) % 50) as f64 - 25.0

@@ -341,10 +341,10 @@ pub fn list_runs(dir: &Path) -> Result<BTreeSet<u64>> {
         let entry = entry.map_err(io_err(&rd))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if let Some(idx) = name.strip_prefix("run-").and_then(|r| r.strip_suffix(".txt")) {
-            if let Ok(i) = idx.parse::<u64>() {
-                out.insert(i);
-            }
+        if let Some(idx) = name.strip_prefix("run-").and_then(|r| r.strip_suffix(".txt"))
+            && let Ok(i) = idx.parse::<u64>()
+        {
+            out.insert(i);
         }
     }
     Ok(out)

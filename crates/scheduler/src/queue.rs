@@ -284,10 +284,10 @@ impl EventQueue for RadixQueue {
         let b = Self::bucket_of(self.last, entry);
         self.put(b, entry);
         self.len += 1;
-        if let Some(m) = self.min.get() {
-            if entry < m {
-                self.min.set(Some(entry));
-            }
+        if let Some(m) = self.min.get()
+            && entry < m
+        {
+            self.min.set(Some(entry));
         }
     }
 

@@ -79,7 +79,7 @@ fn hold_allocations<Q: Backend>(n: usize, warm_up: usize, measure: usize) -> u64
         let k = s.schedule_at(SimTime(t.ticks() + dt), e).unwrap();
         let j = (r >> 20) as usize % keys.len();
         keys[j] = k;
-        if i % 16 == 0 {
+        if i.is_multiple_of(16) {
             let victim = keys[(r >> 40) as usize % keys.len()];
             if let Some(ev) = s.cancel(victim) {
                 let k = s.schedule_at(SimTime(t.ticks() + r % 3_000_000), ev).unwrap();

@@ -60,6 +60,17 @@ pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Scen
 fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> ScenarioError {
     use ron::Error as E;
     let mut message = plain_words(&e.code.to_string());
+    // What the schema says the field at `path` holds, for the arms below
+    // (looked up here, since a match guard that binds needs Rust 1.95).
+    let (parameters_form, described) = if path.is_empty() {
+        (None, None)
+    } else {
+        let form = match crate::reference::expected_at(path) {
+            Some(crate::reference::Expected::Parameters(f)) => Some(f),
+            _ => None,
+        };
+        (form, crate::reference::describe_at(path))
+    };
     match &e.code {
         E::Eof if path.is_empty() && is_blank(text) => {
             message.push_str(": the file holds no scenario; expected `Scenario(…)` or `Variant(…)`");
@@ -90,10 +101,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             }
         }
         // A kind that takes parameters written without them (`Subsidy`).
-        E::ExpectedStructLike | E::ExpectedNamedStructLike(_)
-            if let Some(crate::reference::Expected::Parameters(form)) =
-                crate::reference::expected_at(path) =>
-        {
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) if parameters_form.is_some() => {
+            let form = parameters_form.unwrap_or_default();
             let kind = path.rsplit('.').next().unwrap_or(path);
             message = format!("`{kind}` takes parameters, named in parentheses: `{form}`");
         }
@@ -105,9 +114,9 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
         | E::ExpectedString
         | E::ExpectedArray
         | E::ExpectedStructLike
-            if !path.is_empty()
-                && let Some(wanted) = crate::reference::describe_at(path) =>
+            if described.is_some() =>
         {
+            let wanted = described.unwrap_or_default();
             let mut found = token_at(text, e.span.start.line, e.span.start.col);
             // ron points past the sign of an integer out of range (`-1`).
             if matches!(e.code, E::IntegerOutOfBounds)

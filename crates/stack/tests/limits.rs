@@ -219,13 +219,12 @@ struct Bounds {
 
 fn bounds(field: &Value, root: &Value) -> Bounds {
     let mut s = field;
-    if let Some(any) = s.get("anyOf").and_then(Value::as_array) {
-        if let Some(x) = any
+    if let Some(any) = s.get("anyOf").and_then(Value::as_array)
+        && let Some(x) = any
             .iter()
             .find(|x| x.get("type").and_then(Value::as_str) != Some("null"))
-        {
-            s = x;
-        }
+    {
+        s = x;
     }
     if let Some(r) = s.get("$ref").and_then(Value::as_str) {
         let name = r.trim_start_matches("#/$defs/");

@@ -312,10 +312,11 @@ fn doc_links_and_paths_resolve() {
                 let end = rest.find(')').unwrap_or(rest.len());
                 let target = rest[..end].split(' ').next().unwrap_or("");
                 let external = target.contains("://") || target.starts_with("mailto:");
-                if !target.is_empty() && !external {
-                    if let Some(why) = broken_link(&file, target) {
-                        broken.push(format!("{name}:{n}: {why}"));
-                    }
+                if !target.is_empty()
+                    && !external
+                    && let Some(why) = broken_link(&file, target)
+                {
+                    broken.push(format!("{name}:{n}: {why}"));
                 }
                 rest = &rest[end..];
             }
