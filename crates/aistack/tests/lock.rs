@@ -5,48 +5,14 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn aistack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aistack"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn ok(args: &[&str]) -> Output {
-    let o = aistack(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
+mod common;
+use common::{aistack, ok, s, uncertain_minimal};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-lock-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
+    let d = common::tmp("lock", name);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// minimal.ron with two uncertain parameters, written to `path`.
-fn uncertain_minimal(path: &Path) {
-    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron");
-    let text = std::fs::read_to_string(minimal).unwrap();
-    let body = text.trim_end().strip_suffix(')').unwrap();
-    std::fs::write(
-        path,
-        format!(
-            "{body}    uncertain: {{\n        \"labs.lab.mfu\": Uniform(low: 0.2, high: 0.5),\n        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n)\n"
-        ),
-    )
-    .unwrap();
 }
 
 /// Every file under `dir` (relative path → bytes).

@@ -4,54 +4,13 @@
 //! excepted); a scenario file that moved is named with what to do.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn aistack(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aistack"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-/// Succeeds, or fails the test with standard error.
-fn ok(args: &[&str]) -> Output {
-    let o = aistack(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-/// Fails with exit status 1 and returns standard error; never a panic.
-fn refused(args: &[&str]) -> String {
-    let o = aistack(args);
-    let err = String::from_utf8_lossy(&o.stderr).into_owned();
-    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
-    assert!(!err.contains("panicked"), "{err}");
-    err
-}
+mod common;
+use common::{aistack, ok, refused, s, uncertain_minimal};
+use std::process::Command;
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-resume-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-/// minimal.ron with two uncertain parameters (the lab's MFU and the region's
-/// demand), written to `path`.
-fn uncertain_minimal(path: &Path) {
-    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron");
-    let text = std::fs::read_to_string(minimal).unwrap();
-    let body = text.trim_end().strip_suffix(')').unwrap();
-    std::fs::write(
-        path,
-        format!(
-            "{body}    uncertain: {{\n        \"labs.lab.mfu\": Uniform(low: 0.2, high: 0.5),\n        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n)\n"
-        ),
-    )
-    .unwrap();
+    common::tmp("resume", name)
 }
 
 /// What an interrupted batch leaves: its run files (some lost), a manifest
@@ -76,10 +35,6 @@ const FINALS: [&str; 5] = [
     "convergence.csv",
     "timeseries.csv",
 ];
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
 
 /// Every argument that changes the outputs differs from its default here
 /// (seed, LHS, series kept, a budget too small for exact bands), so a resume

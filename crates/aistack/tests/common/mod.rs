@@ -1,0 +1,63 @@
+//! Helpers shared by the CLI tests that drive batches (`resume.rs`,
+//! `lock.rs`): run the binary, expect success or a refusal, scratch
+//! directories and a small scenario with uncertain parameters.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Runs the `aistack` binary with `args`.
+pub fn aistack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+/// Succeeds, or fails the test with standard error.
+pub fn ok(args: &[&str]) -> Output {
+    let o = aistack(args);
+    assert!(
+        o.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+/// Fails with exit status 1 and returns standard error; never a panic.
+pub fn refused(args: &[&str]) -> String {
+    let o = aistack(args);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    err
+}
+
+/// A path as the `&str` a command line takes.
+pub fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A fresh (removed, not created) scratch path for test `name` of `suite`.
+pub fn tmp(suite: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("aistack-{suite}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// minimal.ron with two uncertain parameters (the lab's MFU and the region's
+/// demand), written to `path`.
+pub fn uncertain_minimal(path: &Path) {
+    let minimal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron");
+    let text = std::fs::read_to_string(minimal).unwrap();
+    let body = text.trim_end().strip_suffix(')').unwrap();
+    std::fs::write(
+        path,
+        format!(
+            "{body}    uncertain: {{\n        \"labs.lab.mfu\": Uniform(low: 0.2, high: 0.5),\n        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n)\n"
+        ),
+    )
+    .unwrap();
+}
