@@ -751,6 +751,16 @@ pub fn eval(
         out.display(),
         r.table.runs.len()
     );
+    if let Some(others) = r.record.others
+        && !r.record.others_parameters.is_empty()
+    {
+        let n = r.record.others_parameters.len();
+        println!(
+            "{n} parameter{} without a design column, set by --others {others}: {} (each row's values are in runs.csv)",
+            if n == 1 { "" } else { "s" },
+            r.record.others_parameters.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -598,9 +598,10 @@ fn eval_others_sets_the_parameters_a_design_leaves_out() {
             "{args:?}: {}",
             String::from_utf8_lossy(&o.stderr)
         );
+        String::from_utf8_lossy(&o.stdout).into_owned()
     };
     let demand = "regions.home.demand_avg_mw";
-    ok(&[
+    let said = ok(&[
         "eval",
         sc,
         "--design",
@@ -612,6 +613,12 @@ fn eval_others_sets_the_parameters_a_design_leaves_out() {
         "--out",
         &out("drawn"),
     ]);
+    assert!(
+        said.contains(&format!(
+            "1 parameter without a design column, set by --others drawn: {demand} (each row's values are in runs.csv)"
+        )),
+        "eval says what --others set: {said}"
+    );
     ok(&["batch", sc, "--runs", "3", "--seed", "9", "--out", &out("batch")]);
     let drawn = dir.join("drawn");
     let batch = dir.join("batch");

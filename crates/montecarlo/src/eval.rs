@@ -88,6 +88,9 @@ pub struct EvalReport {
     /// What the caller should tell the user (declared rank correlations
     /// that `--others drawn` cannot honour).
     pub notes: Vec<String>,
+    /// What the manifest records of the design: its file and how the
+    /// parameters without a column were set.
+    pub record: EvalRecord,
 }
 
 /// Options of `aistack eval`.
@@ -436,8 +439,8 @@ pub fn eval_design<M: Model + ?Sized>(
     let notes = broken_correlations_note(model, &params, &missing, o.others)
         .into_iter()
         .collect();
-    write_manifest(model, o, params, runs.len() as u64, record)?;
-    Ok(EvalReport { table, notes })
+    write_manifest(model, o, params, runs.len() as u64, record.clone())?;
+    Ok(EvalReport { table, notes, record })
 }
 
 /// Runs every design row on `pool`, each written durably as it finishes.
