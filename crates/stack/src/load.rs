@@ -62,14 +62,17 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     let mut message = plain_words(&e.code.to_string());
     // What the schema says the field at `path` holds, for the arms below
     // (looked up here, since a match guard that binds needs Rust 1.95).
-    let (parameters_form, described) = if path.is_empty() {
+    let (expected, described) = if path.is_empty() {
         (None, None)
     } else {
-        let form = match crate::reference::expected_at(path) {
-            Some(crate::reference::Expected::Parameters(f)) => Some(f),
-            _ => None,
-        };
-        (form, crate::reference::describe_at(path))
+        (
+            crate::reference::expected_at(path),
+            crate::reference::describe_at(path),
+        )
+    };
+    let parameters_form = match &expected {
+        Some(crate::reference::Expected::Parameters(f)) => Some(f.as_str()),
+        _ => None,
     };
     match &e.code {
         E::Eof if path.is_empty() && is_blank(text) => {
@@ -94,9 +97,9 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
         // ron says "invalid std identifier" or "Expected identifier".
         E::SuggestRawIdentifier(_) | E::ExpectedIdentifier if !path.is_empty() => {
             let found = token_at(text, e.span.start.line, e.span.start.col);
-            if let Some(m) = crate::reference::expected_at(path).map(|x| name_expected(&x, &found)) {
-                message = m;
-            } else if let Some(wanted) = crate::reference::describe_at(path) {
+            if let Some(x) = &expected {
+                message = name_expected(x, &found);
+            } else if let Some(wanted) = &described {
                 message = format!("expected {wanted}, found {}", found_words(&found));
             }
         }
