@@ -22,7 +22,7 @@
 use crate::design::{Design, Sampler, run_seed};
 use crate::manifest::{Build, MANIFEST_FORMAT, Manifest, identity_hash};
 use crate::outputs::{num, read_runs_csv};
-use crate::store::{RunRecord, read_run, run_file_path};
+use crate::store::{RunInputs, check_recorded_inputs, read_run, run_file_path};
 use crate::{McError, Model, Result};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
@@ -279,7 +279,20 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
     };
     let mut checked_against = Vec::new();
     if let Some(rec) = &record {
-        check_record(rec, &run_file, seed, &paths, &values)?;
+        let recorded = RunInputs {
+            run: rec.run,
+            seed: rec.seed,
+            params: rec.params.clone(),
+        };
+        let expected: Vec<(String, f64)> = paths.iter().cloned().zip(values.iter().copied()).collect();
+        check_recorded_inputs(
+            &run_file,
+            &recorded,
+            run,
+            seed,
+            Some(&expected),
+            "refusing to replay a run whose inputs are in doubt",
+        )?;
         checked_against.push(format!("runs/{}", file_name(&run_file)));
     }
     if let Some(row) = &row {
@@ -475,20 +488,4 @@ fn runs_csv_row(path: &Path, paths: &[String], run: u64, complete: bool) -> Resu
         values: t.params[r].clone(),
         outcomes,
     }))
-}
-
-/// Refuses a run file whose index, seed or values differ from the design's.
-fn check_record(rec: &RunRecord, path: &Path, seed: u64, paths: &[String], values: &[f64]) -> Result<()> {
-    let at = path.display().to_string();
-    let rec_paths: Vec<&str> = rec.params.iter().map(|(p, _)| p.as_str()).collect();
-    if rec_paths != paths.iter().map(String::as_str).collect::<Vec<_>>() {
-        return Err(mismatch(
-            &at,
-            "parameters",
-            &rec_paths.join(","),
-            &paths.join(","),
-        ));
-    }
-    let recorded = rec.params.iter().map(|(p, v)| (p.as_str(), *v));
-    check_inputs(&at, rec.seed, recorded, seed, values)
 }

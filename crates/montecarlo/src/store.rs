@@ -381,8 +381,8 @@ pub fn is_temp_of(file_name: &str, outputs: &[&str]) -> bool {
 /// Removes the temporary files of `outputs` ([`is_temp_of`]) that an
 /// interrupted writer left in `dir` itself (a `timeseries.csv` being
 /// rebuilt can be tens of GB); other files are never touched. Any process's
-/// temporary files count as stale: two processes writing one directory at
-/// once is unsupported.
+/// temporary files count as stale: callers hold the directory's lock
+/// ([`crate::lock`]), so no other process is writing there.
 pub fn remove_stale_output_temps(dir: &Path, outputs: &[&str]) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
@@ -397,8 +397,8 @@ pub fn remove_stale_output_temps(dir: &Path, outputs: &[&str]) -> Result<()> {
 
 /// Removes temporary files left by an interrupted writer: every dot file in
 /// `runs/` (half-written runs, merge copies) and the temporary files of
-/// [`BATCH_FILES`] in `dir` itself. Two processes on one directory at once
-/// are unsupported: this would remove the other's files in flight.
+/// [`BATCH_FILES`] in `dir` itself. Callers hold the directory's lock
+/// ([`crate::lock`]), so these are no other process's files in flight.
 pub fn remove_stale_temps(dir: &Path) -> Result<()> {
     remove_stale_output_temps(dir, &BATCH_FILES)?;
     let rd = runs_dir(dir);
@@ -478,11 +478,31 @@ pub fn check_run_inputs(
     expected: Option<&[(String, f64)]>,
     what_to_do: &str,
 ) -> Result<()> {
+    check_recorded_inputs(
+        path,
+        &read_run_inputs(path)?,
+        run,
+        expected_seed,
+        expected,
+        what_to_do,
+    )
+}
+
+/// [`check_run_inputs`] on inputs already read from the run file at `path`
+/// (a replay reads the whole record).
+pub fn check_recorded_inputs(
+    path: &Path,
+    recorded: &RunInputs,
+    run: u64,
+    expected_seed: u64,
+    expected: Option<&[(String, f64)]>,
+    what_to_do: &str,
+) -> Result<()> {
     let RunInputs {
         run: rec_run,
         seed,
-        params,
-    } = read_run_inputs(path)?;
+        ref params,
+    } = *recorded;
     let refuse = |what: String| {
         Err(McError::Invalid(format!(
             "{}: {what}: the file is not this batch's run {run} (copied from another batch, or \
@@ -505,7 +525,7 @@ pub fn check_run_inputs(
     if params.len() != expected.len() || params.iter().zip(expected).any(|((a, _), (b, _))| a != b) {
         return refuse(format!(
             "its parameters are [{}], the batch's [{}]",
-            paths(&params),
+            paths(params),
             paths(expected)
         ));
     }

@@ -307,3 +307,22 @@ fn the_recorded_scenario_comes_from_the_manifest_or_an_older_command_line() {
     assert_eq!(recorded_scenario(&m), Some(PathBuf::from("/abs/z.ron")));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A run file that is not the batch's run (another run's file copied over
+/// it) is refused naming the file and what it records, before its series
+/// could be taken for the run's.
+#[test]
+fn a_run_file_of_another_run_is_refused() {
+    let model = ToyGrowth::default();
+    let dir = tmp("swapped");
+    run_batch(&model, &batch(&dir, 4, Design::Mc), &NoProgress).unwrap();
+    let file = |i: u64| dir.join("runs").join(format!("run-{i:012}.txt"));
+    std::fs::copy(file(1), file(2)).unwrap();
+    let e = err(plan_replay(&dir, 2));
+    assert!(
+        e.contains("run-000000000002.txt") && e.contains("it records run 1") && e.contains("replay"),
+        "{e}"
+    );
+    plan_replay(&dir, 3).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
