@@ -303,6 +303,13 @@ impl SupplyChain {
         self.fabs.get(fab.index()).map(|f| f.balance)
     }
 
+    /// The wafers in a fab's line now, counted lot by lot (what completion
+    /// and scrap act on), not read from the balance: a check of
+    /// [`SupplyChain::wafer_balance`]'s `in_process`. `None` for an unknown id.
+    pub fn wafers_in_line(&self, fab: FabId) -> Option<u64> {
+        self.fabs.get(fab.index()).map(|f| f.wafers_in_lots())
+    }
+
     /// A fab's wafer-start capacity now, wafers per month: its ramped
     /// capacity capped by its working tools (zero while closed).
     pub fn fab_capacity_wafers_per_month(&self, fab: FabId, now: SimTime) -> Option<f64> {

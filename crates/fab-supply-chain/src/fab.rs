@@ -291,6 +291,11 @@ impl Fab {
         ids
     }
 
+    /// The wafers of the lots in the line, summed lot by lot.
+    pub(crate) fn wafers_in_lots(&self) -> u64 {
+        self.lots.iter().map(|l| l.wafers).sum()
+    }
+
     /// Completes lot `id`: its wafers leave the line and yield
     /// `gross × wafers × Y(cumulative wafers out before it)` good dies
     /// (fractions carried per design to the next lot). Returns (design

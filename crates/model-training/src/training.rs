@@ -466,8 +466,10 @@ impl Training {
         self.recompute_lab(li, now, agenda, signals)
     }
 
-    /// The region's electricity price for the site from now on, USD/MWh
-    /// (the wiring calls it monthly with the region's average price).
+    /// The site's electricity price from now on, USD/MWh (the wiring calls
+    /// it at every sample instant, and after the first dispatch, with the
+    /// price the site paid over the period before: each dispatch step's
+    /// energy at that step's price in its region).
     pub fn set_electricity_price(
         &mut self,
         site: SiteId,

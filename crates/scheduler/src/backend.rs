@@ -262,8 +262,16 @@ impl<E, Q: EventQueue> EventStore<E> for SlabStore<E, Q> {
     fn clear(&mut self) {
         self.held = false;
         self.queue.clear();
-        self.slots.clear();
+        // Slots are kept, each under a generation no key handed out before
+        // has (a live one is released as a cancel would), so a key from
+        // before the clear stays stale instead of naming a new event.
+        for s in &mut self.slots {
+            if s.event.take().is_some() {
+                s.generation = s.generation.wrapping_add(1);
+            }
+        }
         self.free.clear();
+        self.free.extend((0..self.slots.len() as u32).rev());
         self.pending = 0;
     }
 }

@@ -745,6 +745,18 @@ impl<E> EventStore<E> for InlineStore<E> {
     }
 
     fn clear(&mut self) {
+        // Each slot's next generation, past every key handed out for it: a
+        // free slot's is recorded with it, a live event's key is its item's
+        // (the next is one more). Slots are kept under those generations, so
+        // a key from before the clear stays stale instead of naming a new event.
+        let mut next_generation = vec![0u32; self.slots.len()];
+        for &(slot, generation) in self.free_slots.iter().chain(&self.spare) {
+            next_generation[slot as usize] = generation;
+        }
+        let live = self.run[self.run_head..].iter().chain(&self.items);
+        for it in live.filter(|it| it.event.is_some()) {
+            next_generation[it.slot as usize] = it.generation.wrapping_add(1);
+        }
         for it in &mut self.items {
             it.event = None;
         }
@@ -756,8 +768,17 @@ impl<E> EventStore<E> for InlineStore<E> {
         self.run_max = 0;
         self.free_chunks.clear();
         self.free_chunks.extend((0..self.next.len() as u32).rev());
-        self.slots.clear();
+        for m in &mut self.slots {
+            m.valid = false;
+        }
         self.free_slots.clear();
+        self.free_slots.extend(
+            next_generation
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(s, &g)| (s as u32, g)),
+        );
         self.spare = None;
         self.live = 0;
         self.last = 0;

@@ -232,8 +232,9 @@ impl<E, Q: Backend> Scheduler<E, Q> {
     }
 
     /// Runs every event up to and including `end` through `handler`, which
-    /// may schedule, cancel and reschedule; leaves the clock at `end`.
-    /// Returns the number of events handled.
+    /// may schedule, cancel and reschedule; leaves the clock at `end` (for
+    /// `end = SimTime::MAX`, at the last event handled). Returns the number
+    /// of events handled.
     pub fn run_until<F>(&mut self, end: SimTime, mut handler: F) -> Result<u64, RunError>
     where
         F: FnMut(&mut Self, SimTime, E),
@@ -246,7 +247,8 @@ impl<E, Q: Backend> Scheduler<E, Q> {
     }
 
     /// Drops every pending event and resets the clock to zero, keeping
-    /// allocated memory (for replications that reuse one scheduler).
+    /// allocated memory (for replications that reuse one scheduler). Keys
+    /// handed out before stay stale: they never name an event scheduled after.
     pub fn reset(&mut self) {
         self.store.clear();
         self.now = SimTime::ZERO;

@@ -138,3 +138,52 @@ fn run_until_stops_at_the_end_and_reset_starts_over() {
     s.schedule_at(SimTime(1), 1).unwrap();
     assert_eq!(s.next_event().unwrap(), Some((SimTime(1), 1)));
 }
+
+/// Keys handed out before a reset, whatever became of their events (still
+/// pending, fired, cancelled, rescheduled), stay stale after it: they neither
+/// cancel nor move the events scheduled afterwards, which reuse the slots.
+fn keys_from_before_a_reset_are_stale<Q: Backend>() {
+    let mut s: Scheduler<&str, Q> = Scheduler::new();
+    let pending = s.schedule_at(SimTime(5), "pending").unwrap();
+    let fired = s.schedule_at(SimTime(1), "fired").unwrap();
+    let cancelled = s.schedule_at(SimTime(7), "cancelled").unwrap();
+    let moved = s.schedule_at(SimTime(9), "moved").unwrap();
+    assert_eq!(s.next_event().unwrap(), Some((SimTime(1), "fired")));
+    assert_eq!(s.cancel(cancelled), Some("cancelled"));
+    s.reschedule(moved, SimTime(6)).unwrap();
+    s.reset();
+    // As many new events as slots were used, at the old keys' times.
+    let new: Vec<_> = [5, 1, 7, 9, 6]
+        .into_iter()
+        .map(|t| s.schedule_at(SimTime(t), "new").unwrap())
+        .collect();
+    for old in [pending, fired, cancelled, moved] {
+        assert_eq!(
+            s.cancel(old),
+            None,
+            "{}: a stale key cancelled a new event",
+            std::any::type_name::<Q>()
+        );
+        assert_eq!(
+            s.reschedule(old, SimTime(20)),
+            Err(ScheduleError::UnknownKey),
+            "{}: a stale key moved a new event",
+            std::any::type_name::<Q>()
+        );
+    }
+    assert_eq!(s.pending(), 5);
+    let mut times = Vec::new();
+    s.run_until(SimTime::MAX, |_, t, _| times.push(t.0)).unwrap();
+    assert_eq!(times, [1, 5, 6, 7, 9]);
+    // Fired, the new events' keys are stale in turn.
+    assert!(new.iter().all(|&k| s.cancel(k).is_none()));
+}
+
+#[test]
+fn keys_from_before_a_reset_are_stale_on_every_backend() {
+    keys_from_before_a_reset_are_stale::<HeapQueue>();
+    keys_from_before_a_reset_are_stale::<IndexedQueue>();
+    keys_from_before_a_reset_are_stale::<RadixQueue>();
+    keys_from_before_a_reset_are_stale::<AutoQueue>();
+    keys_from_before_a_reset_are_stale::<InlineRadixQueue>();
+}

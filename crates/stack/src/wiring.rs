@@ -15,7 +15,7 @@
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
 //! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
-//! | monthly sample | `Training::set_electricity_price` from the region's average price |
+//! | each sample instant, and the first dispatch (`World`) | `Training::set_electricity_price` with the price the site itself paid since the last sample (its energy-weighted average, `Grid::load_price_since_sample_usd_per_mwh`; `Wiring::monthly_prices`) |
 //!
 //! Signals with no consumer (project completions, releases, scrapped
 //! wafers) go only to the event trace.
