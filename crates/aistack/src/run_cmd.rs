@@ -91,27 +91,11 @@ pub fn replay(
     let plan = montecarlo::plan_replay(dir, run)?;
     let path = match path {
         Some(p) => p.to_path_buf(),
-        None => {
-            let p = montecarlo::replay::recorded_scenario(&plan.manifest).with_context(|| {
-                format!(
-                    "{}/manifest.json does not say which scenario the batch ran (manifests \
-                     written before aistack recorded `scenario_path`): give it, as in \
-                     `aistack run SCENARIO --from-batch {} --run {run}`",
-                    dir.display(),
-                    dir.display()
-                )
-            })?;
-            if !p.exists() {
-                anyhow::bail!(
-                    "the scenario the batch in {} ran, {} (from its manifest.json), does not exist \
-                     any more: give the scenario file, as in `aistack run SCENARIO --from-batch {} --run {run}`",
-                    dir.display(),
-                    p.display(),
-                    dir.display()
-                );
-            }
-            p
-        }
+        None => crate::batch_cmd::recorded_scenario(
+            &plan.manifest,
+            dir,
+            &format!("aistack run SCENARIO --from-batch {} --run {run}", dir.display()),
+        )?,
     };
     let scenario = Scenario::load(&path)?;
     plan.check_model(

@@ -190,9 +190,13 @@ impl ReplayPlan {
     }
 }
 
-/// The scenario file a batch ran: the manifest's `scenario_path`, or, for a
-/// manifest written before it was recorded, the one `.ron` argument of its
-/// recorded command line (relative to the directory the batch ran in).
+/// The scenario file a batch ran: the manifest's `scenario_path` (absolute),
+/// or, for a manifest written before it was recorded, the one `.ron`
+/// argument of its recorded command line, as typed. That one may be
+/// relative to the working directory the batch was started in, which no
+/// manifest records: a caller opens it as any path typed on a command line,
+/// relative to the current directory, and when it is not there says where
+/// it looked.
 pub fn recorded_scenario(manifest: &Manifest) -> Option<PathBuf> {
     if let Some(p) = &manifest.scenario_path {
         return Some(PathBuf::from(p));
