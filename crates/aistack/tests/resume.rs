@@ -272,6 +272,37 @@ fn an_old_manifest_s_relative_scenario_is_looked_for_in_the_current_directory() 
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// `plot` of an interrupted batch (manifest.json and runs/, no runs.csv, or
+/// a runs.csv of a rebuild that was killed) says it is one and shows the
+/// command that finishes it, not that the directory holds no batch output.
+#[test]
+fn plot_of_an_interrupted_batch_shows_the_resume_command() {
+    let root = tmp("plotint");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
+    interrupt(&dir, &[0]);
+    let resume = format!("`aistack batch --resume {}`", dir.display());
+    let err = refused(&["plot", s(&dir)]);
+    assert!(
+        err.contains(&format!("{} is an interrupted batch", dir.display()))
+            && err.contains(&resume)
+            && !err.contains("holds no run or batch output"),
+        "{err}"
+    );
+    // Killed while rebuilding its outputs: runs.csv written, not finished.
+    std::fs::write(dir.join("runs.csv"), "run,seed\n").unwrap();
+    let err = refused(&["plot", s(&dir)]);
+    assert!(
+        err.contains("the batch is not finished") && err.contains(&resume),
+        "{err}"
+    );
+    assert!(!dir.join("plots").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// A batch recorded with `--parquet` resumes in a build without the parquet
 /// feature (as the full command form always did): without Parquet, saying
 /// so, and removing the Parquet files that would disagree with the rebuilt
