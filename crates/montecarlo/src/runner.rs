@@ -541,12 +541,25 @@ pub struct MergeOptions {
 }
 
 /// Merges finished shard directories into what one unsharded batch writes.
+/// Each shard directory is locked while it is read ([`McError::Busy`] for
+/// one another process is writing), as is the output directory.
 pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     opts.output.check()?;
     let first_dir = opts
         .shard_dirs
         .first()
         .ok_or_else(|| McError::Merge("no shard directories given".into()))?;
+    // Each shard locked until its runs are copied: a shard being resumed now
+    // is refused (naming it), not merged half-written. A directory given
+    // twice is locked once, so it is refused below as a repeated shard.
+    let mut shard_locks: Vec<(PathBuf, Option<crate::lock::DirLock>)> = Vec::new();
+    for d in &opts.shard_dirs {
+        let key = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+        if d.is_dir() && !shard_locks.iter().any(|(k, _)| k == &key) {
+            let lock = crate::lock::lock_dir_to_read(d)?;
+            shard_locks.push((key, lock));
+        }
+    }
     let mut manifests = Vec::new();
     for d in &opts.shard_dirs {
         let m = Manifest::read(d)?
@@ -680,6 +693,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         }
     }
     sync_dir(&runs_dir(out));
+    // Everything needed from the shards is copied.
+    drop(shard_locks);
     let present = list_runs(out)?;
     let runs: Vec<u64> = (0..first.runs).collect();
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
