@@ -11,8 +11,9 @@
 # convergence.csv are byte-identical. It stops the daemons it started.
 #
 # AISTACK: the binary to test (default: target/release/aistack if built, else
-# the montecarlo crate's toy stand-in `toy_aistack`, built here, which has the
-# same batch/merge/plot synopsis and ignores SCENARIO).
+# the montecarlo crate's toy stand-in `toy_aistack`, built here, which takes
+# the batch/merge/plot arguments this script gives, spelt as aistack's, and
+# ignores SCENARIO).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SCENARIO=$(realpath "${1:-$ROOT/examples/scenarios/china-2025.ron}")

@@ -109,9 +109,13 @@ run), and in every run each year's largest training run from {chips_from} to
 year's largest run in any run is bound by power.
 
 **2. Charts and a tornado.** `aistack plot out/batch` writes a fan chart of
-each key metric (the gap is the second) and a histogram and tornado per
-outcome into `out/batch/plots/`, and the rank correlations into
-`out/batch/sensitivity.csv`:
+each key metric (the gap's is `fan-training_frontier_gap_months-national.svg`,
+the first chart below) and a histogram and tornado per outcome into
+`out/batch/plots/`, and the rank correlations into
+`out/batch/sensitivity.csv`. Below, that file's three rows for the gap at
+the end with the largest |ρ|, sorted by |ρ| and rounded to 3 decimals (the
+file has a row per outcome and parameter, the parameters in the order of
+`manifest.json`'s `parameters`, at full precision):
 
 ![Months behind the world frontier, 5–95 % band over {N} runs](img/worked-fan-gap.svg)
 

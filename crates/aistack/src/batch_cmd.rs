@@ -253,7 +253,7 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
     let scenario_from_manifest = a.scenario.is_none();
     let scenario = match a.scenario {
         Some(s) => s,
-        None => recorded_scenario(&m, &dir)?,
+        None => recorded_scenario(&m, &dir, &format!("aistack batch SCENARIO --resume {d}"))?,
     };
     let recorded = m.outputs.clone().unwrap_or(montecarlo::OutputsRecord {
         keep_timeseries: false,
@@ -353,30 +353,57 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
 }
 
 /// The scenario file the batch in `dir` ran, from its manifest, for a
-/// `--resume` without SCENARIO: refused, saying to give it, when the
-/// manifest does not say or the file is no longer there.
-fn recorded_scenario(m: &montecarlo::Manifest, dir: &Path) -> Result<PathBuf> {
+/// command given without SCENARIO (`batch --resume DIR`, `run --from-batch
+/// DIR`): refused, saying to give it as in `usage` (the command with
+/// SCENARIO), when the manifest does not say or the file is not there. The
+/// refusal names the path it looked at: a manifest of an older build records
+/// only the command line, whose `.ron` was typed relative to a working
+/// directory it does not record; it is looked for relative to the current
+/// one, as any path typed on a command line is.
+pub(crate) fn recorded_scenario(m: &montecarlo::Manifest, dir: &Path, usage: &str) -> Result<PathBuf> {
     let d = dir.display();
     let Some(p) = montecarlo::replay::recorded_scenario(m) else {
         anyhow::bail!(
-            "{d}/manifest.json does not say which scenario the batch ran: give it, as in \
-             `aistack batch SCENARIO --resume {d}`"
+            "{d}/manifest.json does not say which scenario the batch ran (manifests written \
+             before aistack recorded `scenario_path`, with no single `.ron` in their command \
+             line): give it, as in `{usage}`"
         );
     };
-    if !p.is_file() {
+    if p.is_file() {
+        return Ok(p);
+    }
+    let missing = if p.exists() {
+        "is not a file"
+    } else {
+        "does not exist any more (moved or deleted)"
+    };
+    if m.scenario_path.is_some() {
         anyhow::bail!(
-            "the scenario the batch in {d} ran, {} (from its manifest.json), {}: give the \
-             scenario file, as in `aistack batch SCENARIO --resume {d}` (its hash must equal \
-             the batch's)",
-            p.display(),
-            if p.exists() {
-                "is not a file"
-            } else {
-                "does not exist any more (moved or deleted)"
-            }
+            "the scenario the batch in {d} ran, {} (from its manifest.json), {missing}: give the \
+             scenario file, as in `{usage}` (its hash must equal the batch's)",
+            p.display()
         );
     }
-    Ok(p)
+    if p.is_absolute() {
+        anyhow::bail!(
+            "the scenario the batch in {d} ran, {} (the `.ron` of the command line its \
+             manifest.json records), {missing}: give the scenario file, as in `{usage}` (its \
+             hash must equal the batch's)",
+            p.display()
+        );
+    }
+    let looked_at = std::env::current_dir()
+        .map(|c| c.join(&p))
+        .unwrap_or_else(|_| p.clone());
+    anyhow::bail!(
+        "the scenario the batch in {d} ran, {} (the `.ron` of the command line its manifest.json \
+         records; manifests of older builds have no `scenario_path`, and the directory that \
+         relative path was typed in is not recorded), is not at {}, where it was looked for \
+         (relative to the current directory): run this from the directory the batch was \
+         started in, or give the scenario file, as in `{usage}` (its hash must equal the batch's)",
+        p.display(),
+        looked_at.display()
+    )
 }
 
 /// `aistack batch`.

@@ -91,27 +91,11 @@ pub fn replay(
     let plan = montecarlo::plan_replay(dir, run)?;
     let path = match path {
         Some(p) => p.to_path_buf(),
-        None => {
-            let p = montecarlo::replay::recorded_scenario(&plan.manifest).with_context(|| {
-                format!(
-                    "{}/manifest.json does not say which scenario the batch ran (manifests \
-                     written before aistack recorded `scenario_path`): give it, as in \
-                     `aistack run SCENARIO --from-batch {} --run {run}`",
-                    dir.display(),
-                    dir.display()
-                )
-            })?;
-            if !p.exists() {
-                anyhow::bail!(
-                    "the scenario the batch in {} ran, {} (from its manifest.json), does not exist \
-                     any more: give the scenario file, as in `aistack run SCENARIO --from-batch {} --run {run}`",
-                    dir.display(),
-                    p.display(),
-                    dir.display()
-                );
-            }
-            p
-        }
+        None => crate::batch_cmd::recorded_scenario(
+            &plan.manifest,
+            dir,
+            &format!("aistack run SCENARIO --from-batch {} --run {run}", dir.display()),
+        )?,
     };
     let scenario = Scenario::load(&path)?;
     plan.check_model(
@@ -225,6 +209,26 @@ pub fn plot(dir: &Path) -> Result<()> {
     }
     if dir.join("runs.csv").exists() {
         return crate::batch_cmd::plot_batch(dir);
+    }
+    // A batch writes runs.csv only once every run has finished: its
+    // manifest and run files alone are a batch that was interrupted.
+    if dir.join("runs").is_dir()
+        && let Ok(Some(m)) = montecarlo::Manifest::read(dir)
+        && m.completed_runs.is_none()
+    {
+        let d = dir.display();
+        if m.design == montecarlo::Design::External {
+            anyhow::bail!(
+                "{d} is an interrupted `aistack eval` (manifest.json and runs/, but no runs.csv, \
+                 which is written once every row has run), which does not resume: evaluate the \
+                 design again into a new --out, then plot that"
+            );
+        }
+        anyhow::bail!(
+            "{d} is an interrupted batch (manifest.json and runs/, but no runs.csv, which is \
+             written once every run has finished): finish it with `aistack batch --resume {d}`, \
+             then plot it"
+        );
     }
     anyhow::bail!(
         "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",

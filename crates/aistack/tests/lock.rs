@@ -231,3 +231,49 @@ fn every_writing_command_refuses_a_locked_directory() {
     ]);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// merge locks each shard it reads: a shard another process is writing (a
+/// resume of it, say) is refused, naming it, and nothing is merged; once
+/// that process has ended, the same merge succeeds.
+#[test]
+fn merge_refuses_a_shard_being_written() {
+    let root = tmp("merge-shard");
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        ok(&[
+            "batch",
+            s(&scenario),
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--shard",
+            &format!("{k}/2"),
+            "--out",
+            s(d),
+        ]);
+    }
+    let merged = root.join("merged");
+    let args = ["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)];
+    let lock = hold(&shards[1]);
+    refused_busy(&args, &shards[1]);
+    assert!(
+        !merged.join("manifest.json").exists() && !merged.join("runs").exists(),
+        "nothing merged"
+    );
+    drop(lock);
+    ok(&args);
+    assert!(merged.join("runs.csv").exists());
+    // The same directory twice is one shard given twice, not a busy one.
+    let err = common::refused(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[0]),
+        "--out",
+        s(&root.join("m2")),
+    ]);
+    assert!(err.contains("given twice"), "{err}");
+    let _ = std::fs::remove_dir_all(&root);
+}

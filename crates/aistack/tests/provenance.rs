@@ -123,6 +123,29 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     assert!(!err.contains("panicked"), "{err}");
     // Refused after one run, before the output directory is created.
     assert!(!dir.exists());
+    // A name near a category (which --stop-outcome refuses) is not offered
+    // it, and the categories are not among the candidates listed.
+    let o = aistack(&[
+        "batch",
+        &minimal(),
+        "--runs",
+        "2",
+        "--until-rel-halfwidth",
+        "0.1",
+        "--stop-outcome",
+        "fab.binding_input_mod",
+        "--out",
+        d,
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("The quantities the first run reports: ")
+            && err.contains("training.largest_run_flop")
+            && !err.contains("fab.binding_input_mode"),
+        "{err}"
+    );
+    assert!(!dir.exists());
     // Without the rule it chooses nothing: refused before any run (on
     // resume the manifest's rule counts, see tests/resume.rs).
     let o = aistack(&[

@@ -310,6 +310,11 @@ fn an_eval_row_replays_and_a_compare_directory_points_to_its_batches() {
         "{stdout}"
     );
     let sum = summary(&out);
+    assert_eq!(
+        sum["replayed_from"]["design_file"].as_str(),
+        Some(s(&design)),
+        "the replay's summary.json names the design file"
+    );
     assert_eq!(sum["parameters"]["labs.lab.mfu"].as_f64(), Some(0.45));
     assert_eq!(
         sum["parameters"]["regions.home.demand_avg_mw"].as_f64(),

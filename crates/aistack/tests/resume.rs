@@ -214,6 +214,95 @@ fn resume_names_a_scenario_file_that_moved() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A manifest of an older build has no `scenario_path`: `--resume DIR` alone
+/// (and `run --from-batch`) takes the `.ron` of its recorded command line,
+/// relative to the current directory as any typed path is; from another
+/// directory the refusal names the path it looked at and does not claim
+/// the file moved. From the directory the batch was started in, it resumes.
+#[test]
+fn an_old_manifest_s_relative_scenario_is_looked_for_in_the_current_directory() {
+    let root = tmp("oldrel");
+    let started_in = root.join("work");
+    std::fs::create_dir_all(&started_in).unwrap();
+    uncertain_minimal(&started_in.join("scenario.ron"));
+    let dir = root.join("b");
+    let o = common::aistack_in(
+        &started_in,
+        &["batch", "scenario.ron", "--runs", "2", "--out", s(&dir)],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    interrupt(&dir, &[0]);
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m["scenario_path"] = serde_json::Value::Null;
+    std::fs::write(&path, m.to_string()).unwrap();
+
+    let elsewhere = root.join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let looked_at = std::fs::canonicalize(&elsewhere).unwrap().join("scenario.ron");
+    for (args, usage) in [
+        (
+            vec!["batch", "--resume", s(&dir)],
+            format!("`aistack batch SCENARIO --resume {}`", dir.display()),
+        ),
+        (
+            vec!["run", "--from-batch", s(&dir), "--run", "1", "--out", "r"],
+            format!("`aistack run SCENARIO --from-batch {} --run 1`", dir.display()),
+        ),
+    ] {
+        let o = common::aistack_in(&elsewhere, &args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(
+            err.contains("ran, scenario.ron (the `.ron` of the command line its manifest.json records")
+                && err.contains(&format!(
+                    "is not at {}, where it was looked for (relative to the current directory)",
+                    looked_at.display()
+                ))
+                && err.contains("run this from the directory the batch was started in")
+                && err.contains(&usage)
+                && !err.contains("moved or deleted"),
+            "{err}"
+        );
+    }
+    assert!(!dir.join("runs/run-000000000000.txt").exists(), "nothing run");
+    let o = common::aistack_in(&started_in, &["batch", "--resume", s(&dir)]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("runs.csv").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
+/// `plot` of an interrupted batch (manifest.json and runs/, no runs.csv, or
+/// a runs.csv of a rebuild that was killed) says it is one and shows the
+/// command that finishes it, not that the directory holds no batch output.
+#[test]
+fn plot_of_an_interrupted_batch_shows_the_resume_command() {
+    let root = tmp("plotint");
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    let dir = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
+    interrupt(&dir, &[0]);
+    let resume = format!("`aistack batch --resume {}`", dir.display());
+    let err = refused(&["plot", s(&dir)]);
+    assert!(
+        err.contains(&format!("{} is an interrupted batch", dir.display()))
+            && err.contains(&resume)
+            && !err.contains("holds no run or batch output"),
+        "{err}"
+    );
+    // Killed while rebuilding its outputs: runs.csv written, not finished.
+    std::fs::write(dir.join("runs.csv"), "run,seed\n").unwrap();
+    let err = refused(&["plot", s(&dir)]);
+    assert!(
+        err.contains("the batch is not finished") && err.contains(&resume),
+        "{err}"
+    );
+    assert!(!dir.join("plots").exists());
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// A batch recorded with `--parquet` resumes in a build without the parquet
 /// feature (as the full command form always did): without Parquet, saying
 /// so, and removing the Parquet files that would disagree with the rebuilt

@@ -1,7 +1,13 @@
 //! This example demonstrates the library API behind `aistack batch|merge|plot`
-//! on the toy growth model, with the same command-line synopsis as `aistack`
-//! (SCENARIO is accepted and ignored). `scripts/slurm-test.sh` uses it as a
-//! stand-in for the `aistack` binary (`AISTACK=.../toy_aistack`).
+//! on the toy growth model. Its command line is a subset of `aistack`'s, not
+//! the same: the commands and options below, spelt as `aistack` spells them.
+//! SCENARIO (and `compare`'s A and B) is accepted and ignored, so is any
+//! option not listed below; `batch --resume DIR` does not read the batch's
+//! arguments from its manifest, so it needs `--runs` and the others again;
+//! `plot` draws a batch only; `sensitivity` is Sobol' only (200 bootstrap
+//! resamples); `demo-charts` is its own. `scripts/slurm-test.sh` uses it as
+//! a stand-in for the `aistack` binary (`AISTACK=.../toy_aistack`), with
+//! only the `batch`, `merge` and `plot` arguments listed here.
 //!
 //! ```text
 //! toy_aistack batch SCENARIO --runs N [--seed S] [--threads T] [--design mc|lhs] [--shard K/M] [--out DIR] [--resume DIR] [--keep-timeseries]

@@ -767,9 +767,11 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         ))
     })?;
     if manifest.completed_runs.is_none() {
+        let d = o.dir.display();
         return Err(McError::Invalid(format!(
-            "{}: the batch is not finished",
-            o.dir.display()
+            "{d}: the batch is not finished (manifest.json has no `completed_runs`: it was \
+             interrupted, its outputs may be partial): finish it with `aistack batch --resume {d}`, \
+             then plot it"
         )));
     }
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));

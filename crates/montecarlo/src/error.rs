@@ -97,12 +97,14 @@ pub enum McError {
     )]
     AlreadyExists(PathBuf),
     /// Another process holds the directory's lock ([`crate::lock`]): it is
-    /// writing there now.
+    /// writing there now (a directory to write into, or a shard `merge`
+    /// would read).
     #[error(
         "{0} is being written by another aistack process (it holds {0}/.lock): two commands on \
          one directory would delete each other's temporary files and compute the same runs \
-         twice. Wait for that process to end (or stop it), then run this command again; to run \
-         both at once, give this one another --out"
+         twice, and a merge would read its runs half-written. Wait for that process to end (or \
+         stop it), then run this command again; to write at the same time, give this one \
+         another --out"
     )]
     Busy(PathBuf),
     /// Drawing a chart failed.

@@ -166,8 +166,12 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             path.display()
         )));
     }
+    // Flexible: a row with another number of fields than the header is
+    // refused below with its file:line and both counts, not the csv crate's
+    // record and byte offsets.
     let mut rd = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
+        .flexible(true)
         .from_reader(bytes.as_slice());
     let header: Vec<String> = rd.headers().map_err(csv_err)?.iter().map(String::from).collect();
     for (i, h) in header.iter().enumerate() {
@@ -219,6 +223,16 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
+        if rec.len() != header.len() {
+            return Err(McError::Invalid(format!(
+                "{}:{line}: row has {} field{}, the header has {} ({}): give one value per column",
+                path.display(),
+                rec.len(),
+                if rec.len() == 1 { "" } else { "s" },
+                header.len(),
+                header.join(", ")
+            )));
+        }
         let values = cols
             .iter()
             .zip(params)

@@ -129,13 +129,14 @@ impl ReplayPlan {
 
     /// Where the run came from, for a replayed run's `summary.json`
     /// (`replayed_from`): batch directory, run index, seed, design, master
-    /// seed, N, the parameter values by path, and what they were checked
-    /// against.
+    /// seed, N, the parameter values by path, what they were checked
+    /// against, and for a row of an eval its design file (`design_file`, as
+    /// the manifest records it).
     pub fn record(&self) -> Value {
         let params: Map<String, Value> = self.params.iter().map(|(p, v)| (p.clone(), json!(v))).collect();
         // Absolute, so the record still leads to the batch from elsewhere.
         let dir = std::fs::canonicalize(&self.dir).unwrap_or_else(|_| self.dir.clone());
-        json!({
+        let mut record = json!({
             "batch_dir": dir.display().to_string(),
             "run": self.run,
             "seed": self.seed,
@@ -145,7 +146,11 @@ impl ReplayPlan {
             "scenario_hash": self.manifest.scenario_hash,
             "parameters": params,
             "checked_against": self.checked_against,
-        })
+        });
+        if let Some(e) = &self.manifest.eval {
+            record["design_file"] = json!(e.design_file);
+        }
+        record
     }
 
     /// One paragraph saying which run this is and where its seed and values
@@ -190,9 +195,13 @@ impl ReplayPlan {
     }
 }
 
-/// The scenario file a batch ran: the manifest's `scenario_path`, or, for a
-/// manifest written before it was recorded, the one `.ron` argument of its
-/// recorded command line (relative to the directory the batch ran in).
+/// The scenario file a batch ran: the manifest's `scenario_path` (absolute),
+/// or, for a manifest written before it was recorded, the one `.ron`
+/// argument of its recorded command line, as typed. That one may be
+/// relative to the working directory the batch was started in, which no
+/// manifest records: a caller opens it as any path typed on a command line,
+/// relative to the current directory, and when it is not there says where
+/// it looked.
 pub fn recorded_scenario(manifest: &Manifest) -> Option<PathBuf> {
     if let Some(p) = &manifest.scenario_path {
         return Some(PathBuf::from(p));

@@ -330,7 +330,7 @@ pub fn run_batch<M: Model + ?Sized>(
                     );
                 }
                 if start == 0 {
-                    check_stop_outcomes(&opts.stop_outcomes, &outcomes, end, dir)?;
+                    check_stop_outcomes(&opts.stop_outcomes, &outcomes, end, dir, opts.output.categories)?;
                 }
                 if end < opts.runs
                     && stop_reached(&outcomes, &opts.stop_outcomes, target, opts.output.categories)
@@ -446,12 +446,14 @@ fn probe_stop_outcomes<M: Model + ?Sized>(model: &M, opts: &BatchOptions, sample
         .run(seed, &sampler.draw(0))
         .map_err(|source| McError::Model { run: 0, seed, source })?;
     let names: Vec<&str> = result.scalars.iter().map(|(n, _)| n.as_str()).collect();
+    // The candidates offered: quantities only, as a category is refused.
+    let eligible = watchable(&names, opts.output.categories);
     let unknown: Vec<String> = opts
         .stop_outcomes
         .iter()
         .filter(|w| !names.contains(&w.as_str()) && model.conditional_outcome(w).is_none())
         .map(|w| {
-            let near = stack::error::did_you_mean(w, names.iter().copied())
+            let near = stack::error::did_you_mean(w, eligible.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
             format!("`{w}`{near}")
@@ -462,19 +464,31 @@ fn probe_stop_outcomes<M: Model + ?Sized>(model: &M, opts: &BatchOptions, sample
     }
     Err(McError::Invalid(format!(
         "--stop-outcome: the batch's first run reports no {}, so the stopping rule could not watch it; \
-         nothing else was run. The first run reports: {}",
+         nothing else was run. The quantities the first run reports: {}",
         unknown.join(", "),
-        names.join(", ")
+        eligible.join(", ")
     )))
 }
 
+/// The outcomes among `names` that `--stop-outcome` accepts: those that are
+/// not categorical under `categories` (a category has no mean to converge).
+fn watchable<'a>(names: &[&'a str], categories: Option<crate::outputs::Categories>) -> Vec<&'a str> {
+    names
+        .iter()
+        .copied()
+        .filter(|n| !crate::outputs::is_categorical(categories, n))
+        .collect()
+}
+
 /// Refuses a watched outcome that none of the first `runs` runs reported
-/// (a conditional outcome none of them had), listing those they did.
+/// (a conditional outcome none of them had), listing the quantities they
+/// did (not the categories, which `--stop-outcome` refuses).
 fn check_stop_outcomes(
     watch: &[String],
     outcomes: &[(String, Vec<f64>)],
     runs: u64,
     dir: &Path,
+    categories: Option<crate::outputs::Categories>,
 ) -> Result<()> {
     let unknown: Vec<&str> = watch
         .iter()
@@ -484,9 +498,10 @@ fn check_stop_outcomes(
     if unknown.is_empty() {
         return Ok(());
     }
-    let known: Vec<&str> = outcomes.iter().map(|(n, _)| n.as_str()).collect();
+    let names: Vec<&str> = outcomes.iter().map(|(n, _)| n.as_str()).collect();
+    let known = watchable(&names, categories);
     Err(McError::Invalid(format!(
-        "--stop-outcome: no run among the first {runs} reports {}; they report: {}. \
+        "--stop-outcome: no run among the first {runs} reports {}; the quantities they report: {}. \
          The {runs} runs in {} are kept but the batch is not finished; start it again in a new directory",
         unknown
             .iter()
@@ -526,12 +541,25 @@ pub struct MergeOptions {
 }
 
 /// Merges finished shard directories into what one unsharded batch writes.
+/// Each shard directory is locked while it is read ([`McError::Busy`] for
+/// one another process is writing), as is the output directory.
 pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     opts.output.check()?;
     let first_dir = opts
         .shard_dirs
         .first()
         .ok_or_else(|| McError::Merge("no shard directories given".into()))?;
+    // Each shard locked until its runs are copied: a shard being resumed now
+    // is refused (naming it), not merged half-written. A directory given
+    // twice is locked once, so it is refused below as a repeated shard.
+    let mut shard_locks: Vec<(PathBuf, Option<crate::lock::DirLock>)> = Vec::new();
+    for d in &opts.shard_dirs {
+        let key = std::fs::canonicalize(d).unwrap_or_else(|_| d.clone());
+        if d.is_dir() && !shard_locks.iter().any(|(k, _)| k == &key) {
+            let lock = crate::lock::lock_dir_to_read(d)?;
+            shard_locks.push((key, lock));
+        }
+    }
     let mut manifests = Vec::new();
     for d in &opts.shard_dirs {
         let m = Manifest::read(d)?
@@ -665,6 +693,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         }
     }
     sync_dir(&runs_dir(out));
+    // Everything needed from the shards is copied.
+    drop(shard_locks);
     let present = list_runs(out)?;
     let runs: Vec<u64> = (0..first.runs).collect();
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {

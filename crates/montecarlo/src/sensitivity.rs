@@ -355,6 +355,9 @@ pub fn morris<M: Model + ?Sized>(
     if let Some(dir) = &o.out {
         crate::runner::check_out_dir(dir)?;
     }
+    // Locked before any run, so a second process on this --out is refused
+    // now, not after computing; a refusal below removes a directory made here.
+    let mut out_lock = o.out.as_deref().map(crate::lock::lock_out_dir).transpose()?;
     // Per trajectory: the visited points' outcomes, in visiting order, and
     // the order in which the parameters moved (up or down).
     // A trajectory's starting levels and the order its parameters move in.
@@ -420,9 +423,8 @@ pub fn morris<M: Model + ?Sized>(
             sigma: w.sd(),
         })
         .collect();
-    if let Some(dir) = &o.out {
-        std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
-        let _lock = crate::lock::lock_dir(dir)?;
+    if let (Some(dir), Some(lock)) = (&o.out, &mut out_lock) {
+        lock.keep();
         write_morris(&dir.join("morris.csv"), o, &rows)?;
     }
     Ok(rows)
@@ -655,6 +657,9 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     if let Some(dir) = &o.out {
         crate::runner::check_out_dir(dir)?;
     }
+    // Locked before any run, so a second process on this --out is refused
+    // now, not after computing; a refusal below removes a directory made here.
+    let mut out_lock = o.out.as_deref().map(crate::lock::lock_out_dir).transpose()?;
     // Row i's points in A and B.
     let points_ab = |i: u64| -> (Vec<f64>, Vec<f64>) {
         match &sequence {
@@ -777,9 +782,8 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         "Sobol indices assume independent inputs, so every parameter was sampled independently",
     ));
     let runs_evaluated = n * (d as u64 + 2);
-    if let Some(dir) = &o.out {
-        std::fs::create_dir_all(dir).map_err(crate::error::io_err(dir))?;
-        let _lock = crate::lock::lock_dir(dir)?;
+    if let (Some(dir), Some(lock)) = (&o.out, &mut out_lock) {
+        lock.keep();
         write_sobol(&dir.join("sobol.csv"), &o.outcome, &out_rows)?;
         write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
         let record = SobolDesignRecord {

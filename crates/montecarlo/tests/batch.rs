@@ -481,7 +481,7 @@ fn eval_opts(dir: &Path, design: &str) -> EvalOptions {
 }
 
 /// Refusals of `eval` (audit s7 #14): a repeated column, an empty design, a
-/// row the model refuses (named by design file:line and column, before any
+/// row with another number of fields than the header, a row the model refuses (named by design file:line and column, before any
 /// run), an `--out` holding runs; a run that fails leaves no run files.
 #[test]
 fn eval_refuses_bad_designs_before_any_run() {
@@ -502,6 +502,18 @@ fn eval_refuses_bad_designs_before_any_run() {
     );
     let e = err("a,x\n");
     assert!(e.contains("the design has no rows"), "{e}");
+    // A row with too few or too many fields: its file:line and both counts,
+    // not the csv crate's record and byte offsets.
+    let e = err("a,x\n0.1,0.5\n0.2\n");
+    assert!(
+        e.contains("design.csv:3: row has 1 field, the header has 2 (a, x)") && !e.contains("byte"),
+        "{e}"
+    );
+    let e = err("a,x\n0.1,0.5,\n");
+    assert!(
+        e.contains("design.csv:2: row has 3 fields, the header has 2"),
+        "{e}"
+    );
     // An empty file (0 bytes, or blank lines) has no header either.
     for empty in ["", "\n \n"] {
         let e = err(empty);

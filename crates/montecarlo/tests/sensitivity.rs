@@ -3,8 +3,8 @@
 
 use montecarlo::toy::{Ishigami, ToyGrowth};
 use montecarlo::{
-    BatchOptions, Model, ModelError, MorrisOptions, NoProgress, ParamSpec, RunResult, SaltelliSampler,
-    SobolOptions, morris, rank_sensitivity, run_batch, sobol_sensitivity,
+    BatchOptions, McError, Model, ModelError, MorrisOptions, NoProgress, ParamSpec, RunResult,
+    SaltelliSampler, SobolOptions, morris, rank_sensitivity, run_batch, sobol_sensitivity,
 };
 use scheduler::Dist;
 
@@ -549,4 +549,36 @@ fn sobol_warns_when_n_is_too_small_for_the_indices() {
         "{:?}",
         large.notes
     );
+}
+
+/// `--out` is locked before any run (s12): a directory another process is
+/// writing refuses both methods with `McError::Busy` after no model run
+/// (before, both computed the whole design and only then were refused).
+#[test]
+fn a_locked_out_directory_is_refused_before_any_run() {
+    let dir = std::env::temp_dir().join(format!("mc-sens-locked-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let held = montecarlo::lock::lock_dir(&dir).unwrap();
+    let runs = |m: &Partial| m.runs.load(std::sync::atomic::Ordering::Relaxed);
+    let m = Partial::new(true);
+    let e = sobol_sensitivity(&m, &sobol_opts(Some(dir.clone())), &NoProgress).unwrap_err();
+    assert!(matches!(&e, McError::Busy(d) if d == &dir), "{e}");
+    assert_eq!(runs(&m), 0, "no run before the lock");
+    let m = Partial::new(true);
+    let o = MorrisOptions {
+        outcome: "y".into(),
+        trajectories: 4,
+        levels: 4,
+        master_seed: 1,
+        threads: Some(1),
+        out: Some(dir.clone()),
+    };
+    let e = morris(&m, &o, &NoProgress).unwrap_err();
+    assert!(matches!(&e, McError::Busy(d) if d == &dir), "{e}");
+    assert_eq!(runs(&m), 0, "no run before the lock");
+    drop(held);
+    morris(&m, &o, &NoProgress).unwrap();
+    assert!(dir.join("morris.csv").exists());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,6 +15,15 @@ pub fn aistack(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Runs the `aistack` binary with `args` in the working directory `cwd`.
+pub fn aistack_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
 /// Succeeds, or fails the test with standard error.
 pub fn ok(args: &[&str]) -> Output {
     let o = aistack(args);
