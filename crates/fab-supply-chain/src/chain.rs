@@ -72,6 +72,9 @@ pub struct SupplyChain {
     pub(crate) packaging: Flow,
     /// (design index, import flow).
     pub(crate) imports: Vec<(usize, ImportFlow)>,
+    /// Per import flow (same order): imported only against open orders
+    /// (`AcceleratorImportConfig::on_order`).
+    pub(crate) imports_on_order: Vec<bool>,
     /// National quota on accelerator imports, units per month, shared by
     /// every import flow (set by a `QuotaPerMonth` on all accelerators).
     pub(crate) accelerator_quota: Option<f64>,
@@ -193,6 +196,7 @@ impl SupplyChain {
             let d = find(&names.designs, "accelerator import", "design", &i.design)?;
             imports.push((d, ImportFlow::new(i.units_per_month.clone())));
         }
+        let imports_on_order = config.accelerator_imports.iter().map(|i| i.on_order).collect();
         let n_designs = designs.len();
         let n_buyers = config.buyers.len();
         Ok(SupplyChain {
@@ -224,6 +228,7 @@ impl SupplyChain {
             },
             packaging: Flow::new(config.packaging_units_per_month.clone()),
             imports,
+            imports_on_order,
             accelerator_quota: None,
             die_stock,
             finished: vec![0; n_designs],

@@ -191,6 +191,13 @@ pub struct AcceleratorImportConfig {
     pub design: String,
     /// Units per month before controls (≥ 0, at most 1e9).
     pub units_per_month: TimePath,
+    /// Imported on order: each tick ships at most what the open orders
+    /// would take (a dry run of the allocation) beyond the finished stock
+    /// and the units in transit, so the path is the supply offered to the
+    /// country, not a delivery pushed into stock (what orders do not take
+    /// is not imported). `false`: every unit of the path arrives, ordered
+    /// or not.
+    pub on_order: bool,
 }
 
 /// Good dies of one design banked before the run.

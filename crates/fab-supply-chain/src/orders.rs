@@ -119,63 +119,45 @@ impl OrderBook {
         prices: &[f64],
         cheapest: f64,
     ) -> (Vec<Delivery>, Vec<Closure>) {
-        let mut out: Vec<Delivery> = Vec::new();
         if self.orders.is_empty() {
-            return (out, Vec::new());
+            return (Vec::new(), Vec::new());
         }
-        if self.policy == AllocationPolicy::Priority {
-            let pr = &self.priorities;
-            self.orders
-                .sort_by(|a, b| pr[b.buyer].cmp(&pr[a.buyer]).then(a.seq.cmp(&b.seq)));
-        }
-        for (design, units) in stock.iter_mut().enumerate() {
-            let price = prices[design];
-            if *units == 0 {
-                continue;
-            }
-            // A tiny relative tolerance so that an order of exactly n × price
-            // is not denied its last unit by rounding.
-            let claims: Vec<u64> = self
-                .orders
-                .iter()
-                .map(|o| (o.remaining_usd / price * (1.0 + 1e-12)).floor().max(0.0) as u64)
-                .collect();
-            let total: u64 = claims.iter().sum();
-            let given: Vec<u64> = match self.policy {
-                AllocationPolicy::ProRata if total > *units => {
-                    let weights: Vec<f64> = claims.iter().map(|&c| c as f64).collect();
-                    largest_remainder(*units, &weights)
-                }
-                AllocationPolicy::ProRata => claims.clone(),
-                AllocationPolicy::FirstComeFirstServed | AllocationPolicy::Priority => {
-                    let mut left = *units;
-                    claims
-                        .iter()
-                        .map(|&c| {
-                            let g = c.min(left);
-                            left -= g;
-                            g
-                        })
-                        .collect()
-                }
-            };
-            for (o, &g) in self.orders.iter_mut().zip(&given) {
-                if g == 0 {
-                    continue;
-                }
-                o.remaining_usd = (o.remaining_usd - g as f64 * price).max(0.0);
-                *units -= g;
-                match out.iter_mut().find(|d| d.0 == o.buyer && d.1 == design) {
-                    Some(d) => d.2 += g,
-                    None => out.push((o.buyer, design, g)),
-                }
-            }
-        }
+        self.sort_for_allocation();
+        let out = hand_out(&mut self.orders, self.policy, stock, prices);
         let closed = self.close_small(cheapest);
         if self.policy == AllocationPolicy::Priority {
             self.orders.sort_by_key(|o| o.seq);
         }
         (out, closed)
+    }
+
+    /// Units per design the open orders would take from `stock` (units per
+    /// design) by the allocation rules, without delivering anything: the
+    /// demand that imports on order fill.
+    pub fn would_take(&self, stock: &[u64], prices: &[f64]) -> Vec<u64> {
+        let mut book = OrderBook {
+            orders: self.orders.clone(),
+            next_seq: self.next_seq,
+            priorities: self.priorities.clone(),
+            policy: self.policy,
+            residual_period_usd: 0.0,
+            residue_period_usd: Vec::new(),
+            unsuppliable_period_usd: Vec::new(),
+        };
+        book.sort_for_allocation();
+        let mut left = stock.to_vec();
+        hand_out(&mut book.orders, self.policy, &mut left, prices);
+        stock.iter().zip(&left).map(|(s, l)| s - l).collect()
+    }
+
+    /// Puts the orders in serving order: by priority (highest first, oldest
+    /// first within one) under `Priority`; otherwise they stay oldest first.
+    fn sort_for_allocation(&mut self) {
+        if self.policy == AllocationPolicy::Priority {
+            let pr = &self.priorities;
+            self.orders
+                .sort_by(|a, b| pr[b.buyer].cmp(&pr[a.buyer]).then(a.seq.cmp(&b.seq)));
+        }
     }
 
     /// Closes orders that cannot buy one unit at `cheapest` USD; returns
@@ -206,6 +188,61 @@ impl OrderBook {
         self.residual_period_usd += residual;
         closed
     }
+}
+
+/// Hands `stock` (units per design, reduced in place) out to `orders` (in
+/// serving order) design by design under `policy`; returns the deliveries
+/// aggregated per (buyer, design).
+fn hand_out(
+    orders: &mut [Order],
+    policy: AllocationPolicy,
+    stock: &mut [u64],
+    prices: &[f64],
+) -> Vec<Delivery> {
+    let mut out: Vec<Delivery> = Vec::new();
+    for (design, units) in stock.iter_mut().enumerate() {
+        let price = prices[design];
+        if *units == 0 {
+            continue;
+        }
+        // A tiny relative tolerance so that an order of exactly n × price
+        // is not denied its last unit by rounding.
+        let claims: Vec<u64> = orders
+            .iter()
+            .map(|o| (o.remaining_usd / price * (1.0 + 1e-12)).floor().max(0.0) as u64)
+            .collect();
+        let total: u64 = claims.iter().sum();
+        let given: Vec<u64> = match policy {
+            AllocationPolicy::ProRata if total > *units => {
+                let weights: Vec<f64> = claims.iter().map(|&c| c as f64).collect();
+                largest_remainder(*units, &weights)
+            }
+            AllocationPolicy::ProRata => claims.clone(),
+            AllocationPolicy::FirstComeFirstServed | AllocationPolicy::Priority => {
+                let mut left = *units;
+                claims
+                    .iter()
+                    .map(|&c| {
+                        let g = c.min(left);
+                        left -= g;
+                        g
+                    })
+                    .collect()
+            }
+        };
+        for (o, &g) in orders.iter_mut().zip(&given) {
+            if g == 0 {
+                continue;
+            }
+            o.remaining_usd = (o.remaining_usd - g as f64 * price).max(0.0);
+            *units -= g;
+            match out.iter_mut().find(|d| d.0 == o.buyer && d.1 == design) {
+                Some(d) => d.2 += g,
+                None => out.push((o.buyer, design, g)),
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -65,13 +65,44 @@ impl SupplyChain {
             Some(q) if total > q => q / total,
             _ => 1.0,
         };
+        // Units of each flow's path this tick (under its controls).
+        let mut units: Vec<u64> = Vec::with_capacity(rates.len());
         for (k, &rate) in rates.iter().enumerate() {
             let (d, ref mut flow) = self.imports[k];
-            if !available[d] {
+            if available[d] {
+                units.push(flow.ship_capped(now, dt, rate * scale));
+            } else {
                 flow.hold();
+                units.push(0);
+            }
+        }
+        // Flows imported on order ship only what the open orders would take
+        // (allocation dry run) beyond the finished stock and the units in
+        // transit; the rest of their path is not imported.
+        if self.imports_on_order.iter().any(|&o| o) {
+            let mut have: Vec<u64> = (0..self.finished.len())
+                .map(|d| self.finished[d] + self.in_transit[d])
+                .collect();
+            let mut offered = have.clone();
+            for (k, &(d, _)) in self.imports.iter().enumerate() {
+                if self.imports_on_order[k] {
+                    offered[d] += units[k];
+                }
+            }
+            let take = self.orders.would_take(&offered, &self.prices);
+            for (k, &(d, _)) in self.imports.iter().enumerate() {
+                if self.imports_on_order[k] {
+                    let need = take[d].saturating_sub(have[d]);
+                    units[k] = units[k].min(need);
+                    have[d] += units[k];
+                }
+            }
+        }
+        for (k, &units) in units.iter().enumerate() {
+            let (d, ref flow) = self.imports[k];
+            if units == 0 {
                 continue;
             }
-            let units = flow.ship_capped(now, dt, rate * scale);
             let control = flow.control;
             self.ship(
                 ArrivalItem::Accelerators(DesignId(id32(d))),

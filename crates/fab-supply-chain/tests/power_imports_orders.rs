@@ -139,6 +139,7 @@ fn imports_wait_for_the_design_to_be_available() {
     c.accelerator_imports.push(AcceleratorImportConfig {
         design: "next".into(),
         units_per_month: TimePath::constant(100.5),
+        on_order: false,
     });
     let mut run = Run::new(c, 1);
     let mut imports = Vec::new();
@@ -163,6 +164,7 @@ fn a_quota_on_all_accelerators_caps_the_national_total() {
         c.accelerator_imports.push(AcceleratorImportConfig {
             design: name.into(),
             units_per_month: TimePath::constant(rate),
+            on_order: false,
         });
     }
     let policy = |name: &str, at, item, control| PolicyConfig {
@@ -232,11 +234,13 @@ fn backlog_with_y(y_imports: Option<f64>, policies: Vec<PolicyConfig>) -> Vec<f6
     c.accelerator_imports.push(AcceleratorImportConfig {
         design: "x".into(),
         units_per_month: TimePath::constant(100_000.0),
+        on_order: false,
     });
     if let Some(rate) = y_imports {
         c.accelerator_imports.push(AcceleratorImportConfig {
             design: "y".into(),
             units_per_month: TimePath::constant(rate),
+            on_order: false,
         });
     }
     c.policies = policies;
@@ -306,6 +310,7 @@ fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
     c.accelerator_imports.push(AcceleratorImportConfig {
         design: "x".into(),
         units_per_month: TimePath::constant(1.0),
+        on_order: false,
     });
     c.policies = vec![PolicyConfig {
         name: "ban-x".into(),
@@ -368,4 +373,80 @@ fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
     }
     assert_eq!(get(&m, "fab.order_residual_usd", "national"), 60_000.0);
     assert!(!m.contains_key(&("fab.order_residual_usd".to_string(), "lab".to_string())));
+}
+
+/// Totals over a year of a chain offered `rate` units a month of "x"
+/// (10,000 USD, weekly ticks) whose one buyer orders 150,000 USD (15 units)
+/// at the start of every month, with the flow imported on order or pushed,
+/// and optionally a licence delay: (imported, delivered, the largest stock
+/// at a monthly sample, value ordered); asserts at every monthly sample
+/// that imported (counted on arrival) = delivered + stock so far.
+fn year_of_imports(on_order: bool, rate: f64, delay: Option<Duration>) -> (f64, f64, f64, f64) {
+    let mut c = base_config();
+    c.fabs.clear();
+    c.production_step = WEEK;
+    c.designs = vec![design("x", 0, 10_000.0)];
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "x".into(),
+        units_per_month: TimePath::constant(rate),
+        on_order,
+    });
+    if let Some(d) = delay {
+        c.policies.push(PolicyConfig {
+            name: "licences".into(),
+            at: SimTime::ZERO,
+            action: PolicyAction::ExportControl {
+                item: ControlledItem::Accelerators { design: None },
+                control: Control::LicenceDelay(d),
+            },
+        });
+    }
+    let mut run = Run::new(c, 1);
+    let lab = run.chain.buyer_id("lab").unwrap();
+    let (mut imported, mut delivered, mut ordered, mut most) = (0.0, 0.0, 0.0, 0.0f64);
+    for k in 0..12 {
+        if k > 0 {
+            run.run_until(SimTime(months(k).0 - 1));
+        }
+        run.chain.place_order(lab, 150_000.0).unwrap();
+        ordered += 150_000.0;
+        run.run_until(SimTime(months(k + 1).0 - 2));
+        let m = run.sample();
+        imported += get(&m, "fab.imports", "x");
+        delivered += get(&m, "fab.accelerators_delivered", "national");
+        let stock = get(&m, "fab.accelerators_stock", "x");
+        most = most.max(stock);
+        assert_eq!(
+            imported,
+            delivered + stock,
+            "month {k}: imported {imported}, delivered {delivered}, stock {stock}"
+        );
+    }
+    (imported, delivered, most, ordered)
+}
+
+/// A flow imported on order brings in only what the orders pay for: with
+/// 1,000 units a month offered and 15 ordered, a year imports 180 units,
+/// all delivered, none left in stock (pushed, the same flow leaves ≈ 11,800
+/// unsold); a licence delay does not make it import again while a
+/// shipment is in transit; with orders above the path, the path still caps
+/// it.
+#[test]
+fn imports_on_order_bring_in_only_what_orders_pay_for() {
+    let (imported, delivered, stock, ordered) = year_of_imports(true, 1_000.0, None);
+    assert_eq!(imported, ordered / 10_000.0, "imported {imported}");
+    assert_eq!((delivered, stock), (imported, 0.0));
+    let (imported, _, stock, _) = year_of_imports(false, 1_000.0, None);
+    assert!(
+        imported > 11_000.0 && stock > 10_000.0,
+        "pushed: {imported} imported, {stock} in stock"
+    );
+    let (imported, delivered, stock, ordered) =
+        year_of_imports(true, 1_000.0, Some(Duration(10 * SECS_PER_DAY)));
+    assert_eq!(imported, ordered / 10_000.0, "delayed: imported {imported}");
+    assert_eq!((delivered, stock), (imported, 0.0));
+    // 10 units a month offered, 15 ordered: the path binds.
+    let (imported, delivered, stock, _) = year_of_imports(true, 10.0, None);
+    assert!((imported - 120.0).abs() <= 3.0, "capped: imported {imported}");
+    assert_eq!((delivered, stock), (imported, 0.0));
 }

@@ -486,6 +486,7 @@ fn accelerator_imports_respect_quota_and_licence_delay() {
     c.accelerator_imports.push(AcceleratorImportConfig {
         design: "import".into(),
         units_per_month: TimePath::constant(100.0),
+        on_order: false,
     });
     let control = |name: &str, at, control| PolicyConfig {
         name: name.into(),
@@ -520,6 +521,7 @@ fn allocation_run(policy: AllocationPolicy) -> (u64, u64) {
     c.accelerator_imports.push(AcceleratorImportConfig {
         design: "import".into(),
         units_per_month: TimePath::constant(100.0),
+        on_order: false,
     });
     c.buyers = vec![
         BuyerConfig {
@@ -881,6 +883,7 @@ fn zero_designs_is_a_world_without_accelerators() {
     with_import.accelerator_imports.push(AcceleratorImportConfig {
         design: "chip".into(),
         units_per_month: TimePath::constant(10.0),
+        on_order: false,
     });
     refused(with_import, "an import");
     let mut with_bank = c;

@@ -357,6 +357,12 @@ pub struct ImportData {
     /// Units per month (number or path, every value in [0, 10⁹]; export
     /// controls cut it).
     pub units_per_month: Series,
+    /// Imported on order: the path is the supply offered, and a tick ships
+    /// only what the open orders would take beyond the finished stock and
+    /// the units in transit (the rest is not imported). Default: false
+    /// (every unit of the path arrives, ordered or not).
+    #[serde(default)]
+    pub on_order: bool,
 }
 
 /// Dies banked before the start.
@@ -615,6 +621,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         accelerator_imports.push(AcceleratorImportConfig {
             design: i.design.clone(),
             units_per_month: path(&i.units_per_month),
+            on_order: i.on_order,
         });
     }
     let mut die_banks = Vec::new();
