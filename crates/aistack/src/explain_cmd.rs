@@ -44,6 +44,50 @@ impl RunSeries {
         Ok(RunSeries { by_metric })
     }
 
+    /// Reads `DIR/timeseries.csv` as [`RunSeries::read`] does, and refuses a
+    /// file cut short (a copy or a disk that stopped at a line break, which
+    /// parses as a shorter run): every national metric must reach the end of
+    /// the run that `summary` (its `summary.json`) states, its first sample
+    /// plus `horizon_years`. The error names the last instant found and the
+    /// metrics that stop early.
+    pub fn read_complete(dir: &Path, summary: &serde_json::Value) -> Result<RunSeries> {
+        let series = RunSeries::read(dir)?;
+        let Some(horizon) = summary.get("horizon_years").and_then(serde_json::Value::as_f64) else {
+            return Ok(series);
+        };
+        let first = series
+            .by_metric
+            .values()
+            .filter_map(|v| v.first().map(|p| p.0))
+            .fold(f64::INFINITY, f64::min);
+        if !first.is_finite() {
+            bail!("{} holds no national rows", dir.join("timeseries.csv").display());
+        }
+        // The run samples its end; calendar fractions differ by days.
+        let end = first + horizon;
+        let short: Vec<(&str, f64)> = series
+            .by_metric
+            .iter()
+            .filter_map(|(m, v)| {
+                let last = v.last().map_or(first, |p| p.0);
+                (last < end - 0.01).then_some((m.as_str(), last))
+            })
+            .collect();
+        if let Some(&(_, last)) = short.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
+            let names: Vec<&str> = short.iter().take(5).map(|(m, _)| *m).collect();
+            bail!(
+                "{} is cut short: summary.json says the run covers {horizon} years from time {first} \
+                 (to {end:.3}), but {} of its national metrics stop earlier, the latest at {last:.3} \
+                 ({}{}); write the run again with `aistack run`",
+                dir.join("timeseries.csv").display(),
+                short.len(),
+                names.join(", "),
+                if short.len() > names.len() { ", …" } else { "" }
+            );
+        }
+        Ok(series)
+    }
+
     /// The national series of `metric` (empty if absent).
     pub fn get(&self, metric: &str) -> &[(f64, f64)] {
         self.by_metric.get(metric).map_or(&[], Vec::as_slice)
@@ -93,7 +137,7 @@ pub fn explain(dir: &Path) -> Result<()> {
         );
     }
     let summary = read_summary(dir)?;
-    let series = RunSeries::read(dir)?;
+    let series = RunSeries::read_complete(dir, &summary)?;
     let outcomes = summary
         .get("outcomes")
         .and_then(|o| o.as_object())
@@ -205,8 +249,8 @@ pub const RUN_CHARTS: [&str; 4] = ["power.svg", "ai-power.svg", "accelerators.sv
 /// marked, accelerator output by binding input, and training-run sizes and
 /// release dates on a timeline. Returns the files written.
 pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
-    let series = RunSeries::read(dir)?;
     let summary = read_summary(dir)?;
+    let series = RunSeries::read_complete(dir, &summary)?;
     let mut written = Vec::new();
 
     // 1. Power: demand and served, GW averaged per sampling period; periods with unserved energy marked.

@@ -728,6 +728,35 @@ fn conditional_outcomes_are_flagged_and_refused_by_sensitivity() {
 
 /// The run summary names the binding input's statistic as it is computed
 /// (the mode over production ticks, not months).
+/// A timeseries.csv cut at a line break parses as a shorter run; `plot`
+/// and `explain` once drew and explained it without a word. Now both refuse
+/// it against the horizon summary.json states, naming what stops early.
+#[test]
+fn plot_and_explain_refuse_a_timeseries_cut_short() {
+    let out = tmp("cut");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    std::fs::write(
+        out.join("timeseries.csv"),
+        lines[..lines.len() / 2].join("\n") + "\n",
+    )
+    .unwrap();
+    for cmd in ["plot", "explain"] {
+        let o = aistack(&[cmd, out.to_str().unwrap()]);
+        assert!(!o.status.success(), "{cmd} accepted a cut file");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("timeseries.csv is cut short")
+                && err.contains("2 years")
+                && err.contains("stop earlier"),
+            "{cmd}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 #[test]
 fn run_summary_labels_the_binding_input_by_production_ticks() {
     let out = tmp("summary-labels");

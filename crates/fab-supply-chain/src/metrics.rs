@@ -165,7 +165,7 @@ impl SupplyChain {
     }
 
     /// Emits end-of-run scalars: totals since the start, the end-of-run
-    /// backlog and HBM stock, and the most frequent binding input over all
+    /// backlog, accelerator stock (finished, not yet delivered) and HBM stock, and the most frequent binding input over all
     /// production ticks as its code (`fab.binding_input_mode`, codes as in
     /// [`sample_metrics`](Self::sample_metrics)).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
@@ -174,6 +174,11 @@ impl SupplyChain {
         emit("fab.flop_s_delivered_total", t.flop_s_delivered);
         emit("fab.accelerators_built_total", t.built as f64);
         emit("fab.accelerators_imported_total", t.imported as f64);
+        // Finished and not ordered: delivered = built + imported − this.
+        emit(
+            "fab.accelerators_stock_end",
+            self.finished.iter().sum::<u64>() as f64,
+        );
         let started: u64 = self.fabs.iter().map(|f| f.balance.started).sum();
         let scrapped: u64 = self.fabs.iter().map(|f| f.balance.scrapped).sum();
         emit("fab.wafers_started_total", started as f64);

@@ -191,7 +191,11 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
             1e7,
         )?;
         if f.ramp.secs() > 20 * scheduler::SECS_PER_YEAR {
-            return Err(invalid(&e, "ramp", "must be at most 20 years"));
+            return Err(invalid(
+                &e,
+                "ramp",
+                format!("must be at most 20 years, got {} s", f.ramp.secs()),
+            ));
         }
         if !(SECS_PER_DAY..=2 * scheduler::SECS_PER_YEAR).contains(&f.cycle_time.secs()) {
             return Err(invalid(
@@ -359,7 +363,7 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
                         return Err(invalid(
                             &e,
                             "action.control.licence_delay",
-                            "must be at most 10 years",
+                            format!("must be at most 10 years, got {} s", d.secs()),
                         ));
                     }
                     _ => {}

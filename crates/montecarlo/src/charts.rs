@@ -67,6 +67,11 @@ fn chart_err(path: &Path) -> impl Fn(String) -> McError + '_ {
     }
 }
 
+/// The axis range of `values` (their finite ones), padded by 4% of the
+/// span. A zero-width range (one release, a constant series) gets an axis
+/// of ±1 unit around its value (±0.1% of it for values above 1,000, e.g.
+/// ±2 years around 2024 or ±5e21 around 5e24 FLOP), and all zeros
+/// (a count that never moved) the axis 0–1; no values at all, 0–1.
 fn finite_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     let (lo, hi) = values
         .filter(|v| v.is_finite())
@@ -76,7 +81,12 @@ fn finite_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         (0.0, 1.0)
     } else if hi - lo <= f64::EPSILON * lo.abs().max(1.0) {
-        (lo - 0.5 * lo.abs().max(1.0), hi + 0.5 * hi.abs().max(1.0))
+        if lo == 0.0 {
+            (0.0, 1.0)
+        } else {
+            let pad = (1e-3 * lo.abs()).max(1.0);
+            (lo - pad, hi + pad)
+        }
     } else {
         let pad = 0.04 * (hi - lo);
         (lo - pad, hi + pad)

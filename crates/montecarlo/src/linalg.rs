@@ -6,28 +6,9 @@
 #![allow(clippy::needless_range_loop)]
 
 /// Lower-triangular Cholesky factor L with L·Lᵀ = `a`, or `None` when `a`
-/// is not (numerically) positive definite.
-pub fn cholesky(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
-    let n = a.len();
-    let mut l = vec![vec![0.0; n]; n];
-    for i in 0..n {
-        for j in 0..=i {
-            let mut s = a[i][j];
-            for k in 0..j {
-                s -= l[i][k] * l[j][k];
-            }
-            if i == j {
-                if s <= 1e-12 {
-                    return None;
-                }
-                l[i][i] = s.sqrt();
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
-    }
-    Some(l)
-}
+/// is not (numerically) positive definite (one factorisation with the
+/// check of declared correlations, `stack::correlation`).
+pub use stack::correlation::cholesky;
 
 /// Solves L·x = b for lower-triangular L (forward substitution).
 pub fn solve_lower(l: &[Vec<f64>], b: &[f64]) -> Vec<f64> {

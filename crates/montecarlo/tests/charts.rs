@@ -184,3 +184,51 @@ fn dots_mark_every_point_of_a_category_even_a_lone_one() {
     assert!(svg.contains("bound by packaging") && svg.contains("bound by wafers"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The numbers an SVG chart writes as text (its tick labels, and any
+/// numeric label).
+fn numbers_in(svg: &str) -> Vec<f64> {
+    svg.split('>')
+        .filter_map(|s| s.split('<').next())
+        .filter_map(|t| t.trim().parse::<f64>().ok())
+        .collect()
+}
+
+/// A chart of one value (a run whose labs release once, a count that never
+/// moved) has an axis around that value: once a release in 2024 was drawn
+/// on a year axis from 1012 to 3036, and all-zero counts from −0.5 to 0.5.
+#[test]
+fn a_zero_width_range_gets_an_axis_around_its_value() {
+    let dir = std::env::temp_dir().join(format!("mc-degenerate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let one = [TimelineEvent {
+        time: 2024.19,
+        lane: "lab".into(),
+        size: 4e25,
+        label: "L-1".into(),
+    }];
+    let p = dir.join("one-release.svg");
+    timeline_chart(&p, "Releases", "year", "training compute [FLOP]", &one, true).unwrap();
+    let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(!ticks.is_empty());
+    for v in &ticks {
+        // log10 FLOP around 25.6, years around 2024.
+        assert!(
+            (24.0..=27.0).contains(v) || (2021.0..=2027.0).contains(v),
+            "tick {v} in {ticks:?}"
+        );
+    }
+    let zeros = [LineSeries {
+        label: "imported".into(),
+        points: (0..24).map(|m| (2025.0 + f64::from(m) / 12.0, 0.0)).collect(),
+    }];
+    let p = dir.join("zeros.svg");
+    line_chart(&p, "Accelerators", "year", "accelerators", &zeros, &[]).unwrap();
+    let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(ticks.iter().all(|v| *v >= 0.0), "{ticks:?}");
+    let p = dir.join("hist-zeros.svg");
+    montecarlo::charts::histogram(&p, "Imported", "accelerators", &[0.0; 20], 10).unwrap();
+    let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(ticks.iter().all(|v| *v >= 0.0), "{ticks:?}");
+    let _ = std::fs::remove_dir_all(dir);
+}

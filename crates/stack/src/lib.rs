@@ -13,6 +13,7 @@
 //!                                     timeseries rows, summary scalars, releases, trace
 //! ```
 
+pub mod correlation;
 pub mod dates;
 pub mod error;
 pub mod load;

@@ -70,6 +70,12 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             crate::reference::describe_at(path),
         )
     };
+    // `hbm_stacks: 6.5`: ron reads the whole part, then wants a comma.
+    if matches!(e.code, E::ExpectedComma | E::InvalidIntegerDigit { .. })
+        && let Some(err) = fraction_in_whole_number(file, path, text, e.span.start.line, e.span.start.col)
+    {
+        return err;
+    }
     let parameters_form = match &expected {
         Some(crate::reference::Expected::Parameters(f)) => Some(f.as_str()),
         _ => None,
@@ -171,6 +177,89 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     let mut err = ScenarioError::new(file, path, message).at(e.span.start.line, e.span.start.col);
     err.hint = hint;
     err
+}
+
+/// The error for a number with a fraction or an exponent (`6.5`, `1e3`)
+/// written for a whole-number field (`hbm_stacks`, `chip_priority`,
+/// `seed`), which ron reports as a missing comma at 1-based `line`, `col`
+/// (the `.` or `e` after the whole part) or as an invalid digit (at the
+/// number): the field, what it holds, and the
+/// number, at the number's place. `None` when the error is no such case.
+fn fraction_in_whole_number(
+    file: &Path,
+    path: &str,
+    text: &str,
+    line: usize,
+    col: usize,
+) -> Option<ScenarioError> {
+    let line_start = if line <= 1 {
+        0
+    } else {
+        text.match_indices('\n').nth(line - 2)?.0 + 1
+    };
+    let at = line_start
+        + text[line_start..]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(text.len() - line_start, |(i, _)| i);
+    // ron points at the `.` (a missing comma) or at the number (an
+    // invalid digit): the whole part ends at the first non-digit.
+    let at = at + text[at..].len() - text[at..].trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if !text[at..].starts_with(['.', 'e', 'E']) {
+        return None;
+    }
+    let before = &text[..at];
+    let digits = before.len() - before.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        return None;
+    }
+    let start = before.len() - digits;
+    let start = if before[..start].ends_with(['-', '+']) {
+        start - 1
+    } else {
+        start
+    };
+    let key_end = before[..start].trim_end().strip_suffix(':')?.trim_end();
+    let key = &key_end[key_end
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1)..];
+    if key.is_empty() {
+        return None;
+    }
+    // Inside the field (an invalid digit) the path already ends with it.
+    let field = if path.is_empty() {
+        key.to_string()
+    } else if path.rsplit('.').next() == Some(key) {
+        path.to_string()
+    } else {
+        format!("{path}.{key}")
+    };
+    let wanted = crate::reference::describe_at(&field)?;
+    if !wanted.starts_with("a whole number") {
+        return None;
+    }
+    let number: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        .collect();
+    let (l, c) = position_of(text, start);
+    let mut err = ScenarioError::new(
+        file,
+        field,
+        format!("expected {wanted}, found the number `{number}`"),
+    )
+    .at(l, c);
+    if let Ok(v) = number.parse::<f64>()
+        && v.is_finite()
+    {
+        let (lo, hi) = (v.floor(), v.ceil());
+        err = err.hint(if lo == hi {
+            format!("the field counts whole units: write it without an exponent, `{lo}`")
+        } else {
+            format!("the field counts whole units and takes no fraction: write e.g. `{lo}` or `{hi}`")
+        });
+    }
+    Some(err)
 }
 
 /// The token that starts at 1-based `line`, `col` of `text`, as written

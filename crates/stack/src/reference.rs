@@ -743,15 +743,29 @@ const NUMBER_KINDS: [&str; 12] = [
 ];
 
 fn range_of(schema: &Value) -> String {
-    let num = |k: &str| schema.get(k).and_then(Value::as_f64);
-    match (num("minimum"), num("exclusiveMinimum"), num("maximum")) {
-        (Some(lo), _, Some(hi)) => format!("[{lo}, {hi}]"),
-        (Some(lo), _, None) => format!("≥ {lo}"),
-        (None, Some(lo), None) => format!("> {lo}"),
-        (None, Some(lo), Some(hi)) => format!("({lo}, {hi}]"),
-        (None, None, Some(hi)) => format!("≤ {hi}"),
-        (None, None, None) => String::new(),
+    let num = |k: &str| schema.get(k).and_then(Value::as_f64).map(short_number);
+    let lo = num("minimum")
+        .map(|v| ("[", "≥", v))
+        .or_else(|| num("exclusiveMinimum").map(|v| ("(", ">", v)));
+    let hi = num("maximum")
+        .map(|v| ("]", "≤", v))
+        .or_else(|| num("exclusiveMaximum").map(|v| (")", "<", v)));
+    match (lo, hi) {
+        (Some((open, _, lo)), Some((close, _, hi))) => format!("{open}{lo}, {hi}{close}"),
+        (Some((_, op, lo)), None) => format!("{op} {lo}"),
+        (None, Some((_, op, hi))) => format!("{op} {hi}"),
+        (None, None) => String::new(),
     }
+}
+
+/// A limit as the reference writes it: a fraction to 6 significant digits
+/// (`104.357` weeks for two years), anything else as is.
+fn short_number(v: f64) -> String {
+    if v.fract() == 0.0 || v.abs() < 1e-3 {
+        return format!("{v}");
+    }
+    let scale = 10f64.powi(5 - v.abs().log10().floor() as i32);
+    format!("{}", (v * scale).round() / scale)
 }
 
 /// The type of a field as the reference writes it, and its range.
@@ -1254,7 +1268,10 @@ The check moves one parameter at a time: a constraint between two
 uncertain parameters (one must stay below the other) can still fail the
 run that draws both past it, with the field named.
 `correlations` sets rank correlations between uncertain parameters for
-Monte Carlo batches.
+Monte Carlo batches: two different parameters per entry, each pair once, a
+pair not declared counting as uncorrelated; a set no joint distribution can
+have (a matrix that is not positive definite) is refused at load, at the
+entry that makes it so.
 
 ```ron
 uncertain: {{

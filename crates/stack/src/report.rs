@@ -213,10 +213,12 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     );
     let _ = writeln!(
         s,
-        "  accelerators delivered {} ({} built at home, {} imported); binding input at most production ticks: {}",
+        "  accelerators delivered {} (of {} built at home and {} imported, {} still in stock at the end); \
+         binding input at most production ticks: {}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),
         get("fab.accelerators_imported_total"),
+        get("fab.accelerators_stock_end"),
         binding_input_name(get("fab.binding_input_mode"))
     );
     let bounds = bounds_by_year(out);

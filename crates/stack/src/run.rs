@@ -57,8 +57,44 @@ impl Scenario {
 
     fn checked(data: ScenarioData, files: Vec<SourceFile>) -> Result<Scenario, ScenarioError> {
         let s = Scenario { data, files };
-        s.check().map_err(|e| s.locate(e))?;
+        s.check().map_err(|e| s.removed_by(s.locate(e)))?;
         Ok(s)
+    }
+
+    /// Says which variant's `remove` made `e` (an entry of a file below it
+    /// naming an entity it removed): the error points into the untouched
+    /// base file, whose author did not cause it.
+    fn removed_by(&self, mut e: ScenarioError) -> ScenarioError {
+        for f in &self.files {
+            if f.path == e.file || !f.text.contains("remove") {
+                continue;
+            }
+            let Ok(v) = load::parse_ron::<crate::scenario::VariantData>(&f.path, &f.text) else {
+                continue;
+            };
+            for removed in &v.remove {
+                let Some((_, name)) = removed.split_once('.') else {
+                    continue;
+                };
+                let named = [format!("`{name}`"), format!("\"{name}\"")];
+                if named.iter().any(|n| e.message.contains(n.as_str())) {
+                    let at = load::locate_string(&f.text, removed)
+                        .map(|(l, c)| format!(":{l}:{c}"))
+                        .unwrap_or_default();
+                    let note = format!(
+                        "`{name}` was removed by the variant {}{at} (`remove: [\"{removed}\"]`); \
+                         remove what names it too, or keep `{removed}`",
+                        f.path.display()
+                    );
+                    e.hint = Some(match e.hint.take() {
+                        Some(h) => format!("{note}; {h}"),
+                        None => note,
+                    });
+                    return e;
+                }
+            }
+        }
+        e
     }
 
     /// The file the scenario was loaded from.
@@ -244,9 +280,10 @@ impl Scenario {
         if estimate > d.settings.max_events as f64 {
             return Err(ScenarioError::new(
                 &file,
-                "grid.dispatch_interval_hours",
+                "settings.max_events",
                 format!(
-                    "the run would need about {estimate:.0} events, more than settings.max_events = {}",
+                    "the run would need about {estimate:.0} events (grid dispatch steps and production \
+                     ticks), more than settings.max_events = {}",
                     d.settings.max_events
                 ),
             )
@@ -349,23 +386,27 @@ impl Scenario {
                 )));
             }
         }
-        for c in &d.correlations {
-            for p in [&c.a, &c.b] {
+        for (i, c) in d.correlations.iter().enumerate() {
+            for (field, p) in [("a", &c.a), ("b", &c.b)] {
                 if !d.uncertain.contains_key(p) {
                     return Err(ScenarioError::new(
                         &file,
-                        "correlations",
+                        format!("correlations[{i}].{field}"),
                         format!("`{p}` is not an uncertain parameter"),
                     ));
                 }
             }
-            if !(c.rho > -1.0 && c.rho < 1.0) {
-                return Err(ScenarioError::new(
-                    &file,
-                    "correlations",
-                    format!("rho must be in (-1, 1), got {}", c.rho),
-                ));
-            }
+        }
+        // The rule a batch draws by (`stack::correlation::check`), at load.
+        let pairs: Vec<(&str, &str, f64)> = d
+            .correlations
+            .iter()
+            .map(|c| (c.a.as_str(), c.b.as_str(), c.rho))
+            .collect();
+        if let Err(p) = crate::correlation::check(&pairs) {
+            return Err(
+                ScenarioError::new(&file, format!("correlations[{}].a", p.entry), p.message).hint(p.hint),
+            );
         }
         Ok(())
     }
@@ -385,6 +426,9 @@ impl Scenario {
             };
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
+                // `correlations[2].a`: an entry of a top-level list without names.
+                [entry, field] if unnamed(entry).is_some() => unnamed(entry)
+                    .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
                 [_, entry, field, ..] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
                 // `products[0].design`: where the entity writes `products`.
@@ -547,39 +591,72 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         }) => ("model training", entity, field.to_string(), reason),
         other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
     };
-    let path = domain_path(data, &entity, &field, &reason);
+    let (path, list) = domain_path(data, &entity, &field, &reason);
     // Say the field as the scenario writes it (`yield_ceiling`, not the
-    // domain's `yield_curve.ceiling`), and so the fields the reason names.
-    let (shown, reason) = match scenario_field_of(&path) {
-        Some(shown) => {
-            let mut reason = reason;
-            let (list, _) = path.split_once('.').unwrap_or(("", ""));
-            for (l, internal, written) in FIELD_NAMES {
-                if *l == list && internal.contains('.') {
-                    reason = reason.replace(internal, written);
-                }
-            }
-            (shown, reason)
-        }
-        // A drought process's field, by its scenario name (`days`, not
-        // `duration_days`); a dated drought's (no entity path) likewise.
-        None if entity.starts_with("drought") => {
-            let list = if entity.starts_with("drought process") {
-                "grid.drought_processes"
-            } else {
-                "droughts"
-            };
-            let mut reason = reason;
-            for (l, internal, written) in FIELD_NAMES {
-                if *l == list {
-                    reason = reason.replace(&format!("`{internal}`"), &format!("`{written}`"));
-                }
-            }
-            (written_field(list, &field).to_string(), reason)
-        }
-        None => (field.clone(), reason),
+    // domain's `yield_curve.ceiling`; `peak_flop_s`, not `peak_flop_s_bf16`),
+    // and so the fields the reason names, and a duration in the field's own
+    // unit (`cycle_time_weeks`: weeks, not the domain's seconds).
+    let shown = match scenario_field_of(&path) {
+        Some(shown) => shown,
+        // A drought's field by its own name (`days`), as its entry is no
+        // named entity; a domain-wide setting by its path (`grid.curtailment_order`).
+        None if !path.is_empty() && !list.contains("drought") => path.clone(),
+        None => written_field(list, &field).to_string(),
     };
+    let reason = scenario_words(list, &field, reason);
     ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
+}
+
+/// A domain's `reason` about `field` of an entity of `list`, in the
+/// scenario's words: the domain-internal names it quotes replaced by the
+/// fields written (see [`FIELD_NAMES`]), and a duration the domain gives
+/// in seconds (`got 60480 s`) in the written field's unit (`got 0.1 weeks`).
+fn scenario_words(list: &str, field: &str, reason: String) -> String {
+    let mut reason = reason;
+    for (l, internal, written, _) in FIELD_NAMES {
+        if *l == list {
+            reason = reason.replace(&format!("`{internal}`"), &format!("`{written}`"));
+            if internal.contains('.') {
+                reason = reason.replace(internal, written);
+            }
+        }
+    }
+    let unit = FIELD_NAMES
+        .iter()
+        .find(|(l, internal, _, _)| *l == list && *internal == field)
+        .map_or("", |row| row.3);
+    let Some(per) = seconds_per(unit) else {
+        return reason;
+    };
+    // `got 60480 s` → `got 0.1 weeks`.
+    let Some(at) = reason.rfind("got ") else {
+        return reason;
+    };
+    let rest = &reason[at + 4..];
+    let Some((n, tail)) = rest.split_once(" s") else {
+        return reason;
+    };
+    if tail.chars().next().is_some_and(char::is_alphanumeric) {
+        return reason;
+    }
+    let Ok(secs) = n.parse::<f64>() else {
+        return reason;
+    };
+    // Round away the seconds the domain rounded the written value to.
+    let value = (secs / per * 1e6).round() / 1e6;
+    format!("{}got {value} {unit}{tail}", &reason[..at])
+}
+
+/// Seconds in one `unit` of a duration field (`hours`, `days`, `weeks`,
+/// `months` as the scenario counts them: a month is 1/12 of 365.25 days).
+fn seconds_per(unit: &str) -> Option<f64> {
+    match unit {
+        "hours" => Some(3_600.0),
+        "days" => Some(86_400.0),
+        "weeks" => Some(604_800.0),
+        "months" => Some(2_629_800.0),
+        _ => None,
+    }
 }
 
 /// The field part of a scenario path `list.name.field…` that
@@ -587,62 +664,152 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
 fn scenario_field_of(path: &str) -> Option<String> {
     let mut parts = path.splitn(3, '.');
     let (list, _name, field) = (parts.next()?, parts.next()?, parts.next()?);
-    (!field.is_empty() && list != "grid" && list != "chips").then(|| field.to_string())
+    (!field.is_empty() && !matches!(list, "grid" | "chips" | "ecosystem" | "settings"))
+        .then(|| field.to_string())
 }
 
 /// Domain field names (as the domains' errors name them) and the scenario
-/// fields they are read from, by entity list: an error names what the
-/// scenario's author wrote, never a domain-internal name.
-const FIELD_NAMES: &[(&str, &str, &str)] = &[
-    ("regions", "demand.average_mw", "demand_avg_mw"),
-    ("regions", "demand.growth_per_year", "demand_growth_per_year"),
-    ("regions", "storage.power_mw", "storage_mw"),
-    ("regions", "storage.energy_mwh", "storage_mwh"),
+/// fields they are read from, by entity list (`grid`, `chips`, `hbm`,
+/// `tools`, `training` and `inference` for the settings of a whole domain),
+/// with the unit of a duration field the domain holds in seconds: an error
+/// names what the scenario's author wrote, in its unit, never a
+/// domain-internal name. A field absent here has the same name in both.
+pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
+    ("regions", "demand.average_mw", "demand_avg_mw", ""),
+    ("regions", "demand.growth_per_year", "demand_growth_per_year", ""),
+    ("regions", "storage.power_mw", "storage_mw", ""),
+    ("regions", "storage.energy_mwh", "storage_mwh", ""),
     (
         "regions",
         "storage.round_trip_efficiency",
         "storage_round_trip_efficiency",
+        "",
     ),
     (
         "regions",
         "interconnection_approval_mw_per_year",
         "interconnection_mw_per_year",
+        "",
     ),
-    ("plants", "failure_rate_per_year", "failures_per_unit_year"),
-    ("plants", "repair_time_days", "repair_days"),
-    ("plants", "mw", "retire_mw"),
-    ("plants", "availability.capacity_factor", "capacity_factor"),
-    ("grid_projects", "cancellation_probability", "cancel_probability"),
-    ("grid_projects", "years_spent_at_start", "start"),
-    ("fab_projects", "years_spent_at_start", "start"),
-    ("fabs", "power_mw_at_full_starts", "power_mw"),
-    ("fabs", "yield_curve.initial", "yield_initial"),
-    ("fabs", "yield_curve.ceiling", "yield_ceiling"),
-    ("fabs", "yield_curve.learning_wafers", "yield_learning_wafers"),
+    ("plants", "failure_rate_per_year", "failures_per_unit_year", ""),
+    ("plants", "repair_time_days", "repair_days", ""),
+    ("plants", "mw", "retire_mw", ""),
+    ("plants", "availability.capacity_factor", "capacity_factor", ""),
+    (
+        "grid_projects",
+        "cancellation_probability",
+        "cancel_probability",
+        "",
+    ),
+    ("grid_projects", "years_spent_at_start", "start", ""),
+    ("fab_projects", "years_spent_at_start", "start", ""),
+    ("designs", "peak_flop_s_bf16", "peak_flop_s", ""),
+    ("designs", "peak_flop_s_fp8", "fp8_flop_s", ""),
+    ("designs", "hbm_stacks_per_chip", "hbm_stacks", ""),
+    ("fabs", "power_mw_at_full_starts", "power_mw", ""),
+    ("fabs", "ramp", "ramp_months", "months"),
+    ("fabs", "cycle_time", "cycle_time_weeks", "weeks"),
+    ("fabs", "yield_curve.initial", "yield_initial", ""),
+    ("fabs", "yield_curve.ceiling", "yield_ceiling", ""),
+    ("fabs", "yield_curve.learning_wafers", "yield_learning_wafers", ""),
     (
         "fabs",
         "power_shortfall.scrap_below_served_fraction",
         "scrap_below_served_fraction",
+        "",
     ),
     (
         "fabs",
         "power_shortfall.scrap_share_of_in_process",
         "scrap_share_of_in_process",
+        "",
     ),
-    ("fabs", "product_mix", "products"),
-    ("grid.drought_processes", "duration_days", "days"),
-    ("grid.drought_processes", "depth_fraction", "depth"),
-    ("droughts", "duration", "days"),
-    ("droughts", "depth_fraction", "depth"),
+    ("fabs", "product_mix", "products", ""),
+    (
+        "policies",
+        "action.control.licence_delay",
+        "action.control",
+        "days",
+    ),
+    ("policies", "action.control.quota_per_month", "action.control", ""),
+    ("policies", "action.item.design", "action.item", ""),
+    ("grid", "dispatch_interval", "dispatch_interval_hours", "hours"),
+    ("grid.drought_processes", "duration_days", "days", ""),
+    ("grid.drought_processes", "depth_fraction", "depth", ""),
+    ("droughts", "duration", "days", ""),
+    ("droughts", "depth_fraction", "depth", ""),
+    ("chips", "production_step", "production_step_days", "days"),
+    ("chips", "projects", "fab_projects", ""),
+    ("chips", "accelerator_imports", "imports", ""),
+    ("chips", "buyers", "labs", ""),
+    ("hbm", "stockpile_stacks_at_start", "stockpile_stacks", ""),
+    ("sites", "initial_connection_mw", "connected_mw", ""),
+    (
+        "inference",
+        "max_share_of_chips",
+        "inference_max_share_of_chips",
+        "",
+    ),
+    (
+        "inference",
+        "adoption_time_months",
+        "inference_adoption_months",
+        "",
+    ),
 ];
 
 /// The scenario field path of a domain's `field` of `entity` (as the domains
 /// name them: ``region `north` / plant group `north-coal` ``, `fab "x"`,
-/// `lab deepseek`, `link 2 (…)`). Falls back to the entity (which
-/// [`Scenario::locate`] finds by name) when the field has no scenario
-/// counterpart.
-fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> String {
+/// `lab deepseek`, `link 2 (…)`, `grid`, `supply chain`, `inference`), and
+/// the list of [`FIELD_NAMES`] its field is looked up in. Falls back to the
+/// entity (which [`Scenario::locate`] finds by name) when the field has no
+/// scenario counterpart.
+fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> (String, &'static str) {
     let last = entity.rsplit(" / ").next().unwrap_or(entity);
+    // The settings of a whole domain: a section of the scenario, or a list
+    // (a list's size).
+    let section = |list: &'static str, at: &str| {
+        let written = written_field(list, field);
+        let top = [
+            "regions",
+            "plants",
+            "links",
+            "designs",
+            "fabs",
+            "fab_projects",
+            "imports",
+            "die_banks",
+            "policies",
+            "labs",
+        ];
+        if top.contains(&written) {
+            (written.to_string(), list)
+        } else {
+            (format!("{at}.{written}"), list)
+        }
+    };
+    match last {
+        "grid" => return section("grid", "grid"),
+        "supply chain" => return section("chips", "chips"),
+        "tool supply" => return section("tools", "chips.tools"),
+        "hbm" => return section("hbm", "chips.hbm"),
+        "training" => return section("training", "ecosystem"),
+        "inference" => return section("inference", "ecosystem"),
+        _ => {}
+    }
+    // A lab's site (`lab deepseek site east`): its entry of the lab's `sites`.
+    if let Some((lab, region)) = last.strip_prefix("lab ").and_then(|r| r.split_once(" site ")) {
+        let field = written_field("sites", field);
+        let i = data
+            .labs
+            .iter()
+            .find(|l| l.name == lab)
+            .and_then(|l| l.sites.as_ref()?.iter().position(|s| s.region == region));
+        return match i {
+            Some(i) => (format!("labs.{lab}.sites[{i}].{field}"), "sites"),
+            None => (format!("labs.{lab}.sites"), "sites"),
+        };
+    }
     let quoted = |q: char| {
         let mut parts = last.split(q);
         let kind = parts.next()?.trim();
@@ -651,19 +818,24 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
     };
     let (kind, name) = match quoted('`').or_else(|| quoted('"')) {
         Some(kn) => kn,
-        // `lab deepseek`, `lab deepseek site east`, `supply chain`.
+        // `lab deepseek`, `lab deepseek site east`.
         None => match last.split_once(' ') {
             Some((k, n)) => (k, n.split(' ').next().unwrap_or(n)),
-            // Training-wide settings (`training`, `inference`).
-            None if matches!(last, "training" | "inference") => return "ecosystem".into(),
-            None => return String::new(),
+            None => return (String::new(), ""),
         },
     };
     let link_name = |k: &str| {
         let i: usize = k.strip_prefix("link ")?.split(' ').next()?.parse().ok()?;
         Some(data.links.get(i)?.name.clone())
     };
-    let (list, name) = match kind {
+    // Imports and die banks: the domain names them by their design.
+    let by_design = |names: Vec<(&str, &str)>| {
+        names
+            .into_iter()
+            .find(|(_, design)| *design == name)
+            .map_or_else(|| name.to_string(), |(n, _)| n.to_string())
+    };
+    let (list, name): (&'static str, String) = match kind {
         "region" => ("regions", name.to_string()),
         "plant group" | "retirement" => ("plants", name.to_string()),
         "programme" => ("programmes", name.to_string()),
@@ -673,24 +845,39 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         "design" => ("designs", name.to_string()),
         "policy" => ("policies", name.to_string()),
         "lab" => ("labs", name.to_string()),
+        "accelerator import" => (
+            "imports",
+            by_design(
+                data.imports
+                    .iter()
+                    .map(|i| (i.name.as_str(), i.design.as_str()))
+                    .collect(),
+            ),
+        ),
+        "die bank" => (
+            "die_banks",
+            by_design(
+                data.die_banks
+                    .iter()
+                    .map(|b| (b.name.as_str(), b.design.as_str()))
+                    .collect(),
+            ),
+        ),
         k if k.starts_with("link ") => match link_name(k) {
             Some(n) => ("links", n),
-            None => return "links".into(),
+            None => return ("links".into(), "links"),
         },
         k if k.starts_with("drought process") => {
             // One process per region: its place in the list, its field as written.
-            let field = written_field("grid.drought_processes", field);
+            let list = "grid.drought_processes";
+            let field = written_field(list, field);
             return match data.grid.drought_processes.iter().position(|p| p.region == name) {
-                Some(i) => format!("grid.drought_processes[{i}].{field}"),
-                None => "grid.drought_processes".into(),
+                Some(i) => (format!("grid.drought_processes[{i}].{field}"), list),
+                None => ("grid.drought_processes".into(), list),
             };
         }
-        k if k.starts_with("drought") => return "droughts".into(),
-        // Supply-chain-wide: the field is a top-level list or `chips`.
-        "supply" if entity == "supply chain" => return field.to_string(),
-        // The tool supply's fields are named as in `chips.tools`.
-        "tool" if entity == "tool supply" => return format!("chips.tools.{field}"),
-        _ => return String::new(),
+        k if k.starts_with("drought") => return ("droughts".into(), "droughts"),
+        _ => return (String::new(), ""),
     };
     // A fab's product (`product_mix.design`): the entry of `products` the
     // reason names (`design "x"`), else the first.
@@ -703,9 +890,9 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
             .find(|f| f.name == name)
             .and_then(|f| f.products.iter().position(|p| p.design == named))
             .unwrap_or(0);
-        return format!("{list}.{name}.products[{i}].{sub}");
+        return (format!("{list}.{name}.products[{i}].{sub}"), list);
     }
-    format!("{list}.{name}.{}", written_field(list, field))
+    (format!("{list}.{name}.{}", written_field(list, field)), list)
 }
 
 /// The scenario's name of a domain's `field` of an entity of `list` (see
@@ -713,8 +900,8 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
 fn written_field<'a>(list: &str, field: &'a str) -> &'a str {
     FIELD_NAMES
         .iter()
-        .find(|(l, internal, _)| *l == list && *internal == field)
-        .map_or(field.rsplit('.').next().unwrap_or(field), |(_, _, written)| {
+        .find(|(l, internal, _, _)| *l == list && *internal == field)
+        .map_or(field.rsplit('.').next().unwrap_or(field), |(_, _, written, _)| {
             *written
         })
 }

@@ -191,6 +191,7 @@ pub struct CorrelationData {
     /// Second parameter path (a key of `uncertain`).
     pub b: String,
     /// Rank correlation in (-1, 1).
+    #[schemars(extend("exclusiveMinimum" = -1, "exclusiveMaximum" = 1))]
     pub rho: f64,
 }
 

@@ -71,6 +71,9 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
         min_run_share_of_target: {Lab.min_run_share_of_target}) ],
     ecosystem: (closed_release_spillover_share: {Ecosystem.closed_release_spillover_share},
         inference_max_share_of_chips: {Ecosystem.inference_max_share_of_chips}, open_adoption_speedup: {Ecosystem.open_adoption_speedup}),
+    uncertain: { "imports.imp.units_per_month": Uniform(low: 50, high: 150),
+        "programmes.prog.mw_per_year": Uniform(low: 50, high: 150) },
+    correlations: [ (a: "imports.imp.units_per_month", b: "programmes.prog.mw_per_year", rho: {Correlation.rho}) ],
 )"#;
 
 /// Values of the slots when they are not under test.
@@ -151,6 +154,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Ecosystem.closed_release_spillover_share", "0"),
     ("Ecosystem.inference_max_share_of_chips", "0.3"),
     ("Ecosystem.open_adoption_speedup", "2"),
+    ("Correlation.rho", "0.5"),
 ];
 
 /// Limits stated in words (the range column cannot say them, or says
@@ -214,6 +218,7 @@ struct Bounds {
     min: Option<f64>,
     exclusive_min: bool,
     max: Option<f64>,
+    exclusive_max: bool,
     integer: bool,
 }
 
@@ -239,7 +244,8 @@ fn bounds(field: &Value, root: &Value) -> Bounds {
     Bounds {
         min: num("minimum").or(num("exclusiveMinimum")),
         exclusive_min: num("exclusiveMinimum").is_some(),
-        max: num("maximum"),
+        max: num("maximum").or(num("exclusiveMaximum")),
+        exclusive_max: num("exclusiveMaximum").is_some(),
         integer: is_int,
     }
 }
@@ -337,8 +343,13 @@ fn every_stated_range_is_the_range_the_loader_enforces() {
             }
         }
         if let Some(hi) = b.max {
-            inside.push(fmt(hi, b.integer));
-            outside.push(fmt(hi + step(hi), b.integer));
+            if b.exclusive_max {
+                inside.push(fmt(hi - step(hi).max(1e-6), b.integer));
+                outside.push(fmt(hi, b.integer));
+            } else {
+                inside.push(fmt(hi, b.integer));
+                outside.push(fmt(hi + step(hi), b.integer));
+            }
         }
         check(&mut failures, slot, &inside, &outside);
     }

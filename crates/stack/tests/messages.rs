@@ -445,3 +445,194 @@ fn a_value_of_the_wrong_type_says_what_the_field_holds() {
         assert!(!e.contains(old), "{rest}: {e}");
     }
 }
+
+/// A fraction written for a whole-number field: ron stops at the `.` and
+/// wants a comma; the message names the field and the number instead.
+#[test]
+fn a_fraction_in_a_whole_number_field_names_the_field() {
+    let e = error(&scenario("2025-01-01", "seed: 1.5,"));
+    assert!(e.contains("audit.ron:4:11: field `seed`"), "{e}");
+    assert!(e.contains("expected a whole number"), "{e}");
+    assert!(e.contains("found the number `1.5`"), "{e}");
+    assert!(!e.contains("Expected comma"), "{e}");
+    let e = error(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    \
+         regions: [(name: \"home\", demand_avg_mw: 1000)],\n    \
+         labs: [(name: \"lab\", chip_priority: 2.5)],\n)",
+    );
+    assert!(e.contains("audit.ron:3:41: field `labs[0].chip_priority`"), "{e}");
+    assert!(e.contains("found the number `2.5`"), "{e}");
+    assert!(e.contains("`2` or `3`"), "{e}");
+    let e = error(&scenario(
+        "2025-01-01",
+        "designs: [(name: \"d\", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700,\n      hbm_stacks: 6.5, node: \"7nm\", unit_price_usd: 2e4)],",
+    ));
+    assert!(e.contains("audit.ron:5:19: field `designs[0].hbm_stacks`"), "{e}");
+    assert!(e.contains("expected a whole number"), "{e}");
+    assert!(e.contains("found the number `6.5`"), "{e}");
+    // An exponent, too (`1e3` is a number RON reads as a float).
+    let e = error(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    \
+         regions: [(name: \"home\", demand_avg_mw: 1000)],\n    \
+         labs: [(name: \"lab\", chip_priority: 1e3)],\n)",
+    );
+    assert!(
+        e.contains("field `labs[0].chip_priority`") && e.contains("`1e3`"),
+        "{e}"
+    );
+}
+
+/// Errors a domain finds name the field as written, in its unit, where it
+/// is written (an audit found `peak_flop_s_bf16`, `cycle_time` in seconds,
+/// `production_step` without a line, `curtailment_order` without a path).
+#[test]
+fn a_domain_refusal_names_the_written_field_in_its_unit() {
+    let design = |f: &str| {
+        scenario(
+            "2025-01-01",
+            &format!(
+                "designs: [(name: \"d\", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6,\n      node: \"7nm\", unit_price_usd: 2e4, {f})],"
+            ),
+        )
+    };
+    let e = error(&design("fp8_flop_s: 2e18"));
+    assert!(e.contains("audit.ron:5:41: field `designs.d.fp8_flop_s`"), "{e}");
+    assert!(e.contains("`fp8_flop_s` must be"), "{e}");
+    let e = error(&scenario(
+        "2025-01-01",
+        "designs: [(name: \"d\", die_area_mm2: 600, peak_flop_s: 2e18, power_w: 700, hbm_stacks: 65, node: \"7nm\", unit_price_usd: 2e4)],",
+    ));
+    assert!(
+        e.contains("field `designs.d.peak_flop_s`") && !e.contains("bf16"),
+        "{e}"
+    );
+    let fab = |f: &str| {
+        scenario(
+            "2025-01-01",
+            &format!(
+                "designs: [(name: \"d\", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6, node: \"7nm\", unit_price_usd: 2e4)],\n    \
+                 fabs: [(name: \"f\", region: \"home\", node: \"7nm\", capacity_wafers_per_month: 100, yield_initial: 0.3,\n      yield_ceiling: 0.6, yield_learning_wafers: 1e5, power_mw: 10,\n      products: [(design: \"d\", share: 1)], {f})],"
+            ),
+        )
+    };
+    let e = error(&fab("cycle_time_weeks: 0.1"));
+    assert!(
+        e.contains("audit.ron:7:44: field `fabs.f.cycle_time_weeks`"),
+        "{e}"
+    );
+    assert!(e.contains("got 0.1 weeks"), "{e}");
+    let e = error(&fab("ramp_months: 241"));
+    assert!(
+        e.contains("field `fabs.f.ramp_months`") && e.contains("got 241 months"),
+        "{e}"
+    );
+    let e = error(&scenario("2025-01-01", "chips: (production_step_days: 0.01),"));
+    assert!(
+        e.contains("audit.ron:4:13: field `chips.production_step_days`"),
+        "{e}"
+    );
+    assert!(e.contains("got 0.01 days"), "{e}");
+    let e = error(&scenario(
+        "2025-01-01",
+        "policies: [(name: \"p\", date: \"2025-02-01\", action: ExportControl(item: Hbm, control: LicenceDelayDays(5000)))],",
+    ));
+    assert!(e.contains("field `policies.p.action.control`"), "{e}");
+    assert!(e.contains("at most 10 years, got 5000 days"), "{e}");
+    let e = error(&scenario(
+        "2025-01-01",
+        "ecosystem: (inference_max_share_of_chips: 1),",
+    ));
+    assert!(
+        e.contains("audit.ron:4:17: field `ecosystem.inference_max_share_of_chips`"),
+        "{e}"
+    );
+    assert!(!e.contains("`max_share_of_chips`"), "{e}");
+    let e = error(&scenario("2025-01-01", "grid: (curtailment_order: [Household]),"));
+    assert!(
+        e.contains("audit.ron:4:12: field `grid.curtailment_order`"),
+        "{e}"
+    );
+    let e = error(&scenario("2025-01-01", "settings: (max_events: 0),"));
+    assert!(e.contains("audit.ron:4:16: field `settings.max_events`"), "{e}");
+}
+
+/// What a batch refuses about correlations, `validate` refuses at load,
+/// at the entry at fault: a self-pair, a pair declared twice (once the
+/// second silently replaced the first), an inconsistent set.
+#[test]
+fn a_correlation_a_batch_cannot_draw_is_refused_at_its_entry() {
+    let with = |correlations: &str| {
+        scenario(
+            "2025-01-01",
+            &format!(
+                "uncertain: {{\n      \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.4),\n      \
+                 \"labs.lab.open_share\": Uniform(low: 0.2, high: 0.8),\n      \
+                 \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n    }},\n    \
+                 correlations: [\n{correlations}\n    ],"
+            ),
+        )
+    };
+    let e = error(&with(
+        "      (a: \"labs.lab.mfu\", b: \"labs.lab.open_share\", rho: 0.5),\n      \
+         (a: \"labs.lab.mfu\", b: \"labs.lab.mfu\", rho: 0.5),",
+    ));
+    assert!(e.contains("audit.ron:11:8: field `correlations[1].a`"), "{e}");
+    assert!(e.contains("correlated with itself"), "{e}");
+    // The same pair again, reversed, even with the same value.
+    let e = error(&with(
+        "      (a: \"labs.lab.mfu\", b: \"labs.lab.open_share\", rho: 0.5),\n      \
+         (a: \"labs.lab.open_share\", b: \"labs.lab.mfu\", rho: 0.5),",
+    ));
+    assert!(e.contains("audit.ron:11:8: field `correlations[1].a`"), "{e}");
+    assert!(e.contains("declared twice"), "{e}");
+    let e = error(&with(
+        "      (a: \"labs.lab.mfu\", b: \"labs.lab.open_share\", rho: 0.5),\n      \
+         (a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.5),\n      \
+         (a: \"labs.lab.open_share\", b: \"regions.home.demand_avg_mw\", rho: -0.9),",
+    ));
+    assert!(e.contains("audit.ron:12:8: field `correlations[2].a`"), "{e}");
+    assert!(
+        e.contains("labs.lab.mfu, labs.lab.open_share, regions.home.demand_avg_mw")
+            && e.contains("positive definite"),
+        "{e}"
+    );
+    // A consistent set loads.
+    Scenario::from_text(
+        &name(),
+        &with(
+            "      (a: \"labs.lab.mfu\", b: \"labs.lab.open_share\", rho: 0.9),\n      \
+             (a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.9),\n      \
+             (a: \"labs.lab.open_share\", b: \"regions.home.demand_avg_mw\", rho: 0.7),",
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// A variant whose `remove` leaves an entry of its base naming the removed
+/// entity: the error is in the base, and says which variant removed it.
+#[test]
+fn a_variant_that_breaks_its_base_is_named() {
+    let dir = std::env::temp_dir().join(format!("stack-variant-breaks-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("base.ron"),
+        "Scenario(name: \"b\", start: \"2025-01-01\", horizon_years: 1,\n    \
+         regions: [(name: \"home\", demand_avg_mw: 1000)],\n    \
+         designs: [(name: \"acc\", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6, node: \"7nm\", unit_price_usd: 2e4)],\n    \
+         labs: [(name: \"lab\", fleet: [(design: \"acc\", count: 10)])],\n)",
+    )
+    .unwrap();
+    let variant = dir.join("v.ron");
+    std::fs::write(
+        &variant,
+        "Variant(base: \"base.ron\", name: \"v\",\n  remove: [\"designs.acc\"],\n)",
+    )
+    .unwrap();
+    let e = Scenario::load(&variant).unwrap_err().to_string();
+    assert!(e.contains("base.ron:4:"), "{e}");
+    assert!(
+        e.contains("was removed by the variant") && e.contains("v.ron:2:12") && e.contains("designs.acc"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}

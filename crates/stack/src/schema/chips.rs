@@ -182,6 +182,7 @@ pub struct DesignData {
     #[schemars(range(min = 1, max = 16))]
     pub dies_per_chip: u32,
     /// Peak dense BF16 throughput per chip, FLOP/s, in (0, 10¹⁸].
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e18))]
     pub peak_flop_s: Positive,
     /// Peak dense FP8 throughput per chip, FLOP/s, if it has FP8; in (0, 10¹⁸].
     #[serde(default)]
@@ -245,6 +246,7 @@ pub struct FabData {
     /// Weeks from wafer start to finished die, from 1 day (1/7 week) to 2
     /// years (about 104.36 weeks). Default: 13.
     #[serde(default = "d_cycle")]
+    #[schemars(with = "f64", range(min = 0.14285714285714285, max = 104.35714285714286))]
     pub cycle_time_weeks: Positive,
     /// Yield of the first wafers, fraction.
     pub yield_initial: Fraction,
