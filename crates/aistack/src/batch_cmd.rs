@@ -447,7 +447,31 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         }
     );
     print_partial_outcomes(&r.table);
+    if let Some(target) = r.manifest.until_rel_halfwidth {
+        print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+    }
     Ok(())
+}
+
+/// The outcomes the stopping rule watched that gave one value in every run
+/// (a rare event not yet seen): their 0 half-width is no precision, so each
+/// is named with what the runs do bound, the share of runs that could give
+/// another value (95 %, rule of three ≈ 3/n), as convergence.csv and
+/// summary.json give it (`unseen_share_95`).
+fn print_unvaried_outcomes(t: &montecarlo::RunsTable, stop_outcomes: &[String], target: f64) {
+    let watched = montecarlo::convergence::watched(&t.outcome_names, stop_outcomes, CATEGORIES);
+    for u in montecarlo::convergence::never_varied(t, &watched) {
+        println!(
+            "note: {} was {} in all {} runs, so its 95 % half-width is 0; that is no precision: \
+             another value may be too rare to have shown, in up to {:.2} % of runs (95 % bound, \
+             the rule of three ≈ 3/n; `unseen_share_95` in summary.json and convergence.csv). \
+             The stopping rule counts it converged once that bound is ≤ {target}",
+            u.outcome,
+            montecarlo::outputs::num(u.value),
+            u.runs,
+            100.0 * u.unseen_share_95
+        );
+    }
 }
 
 /// Outcomes that only some runs report (`training.best_capability` exists
