@@ -460,16 +460,29 @@ pub fn batch(a: BatchArgs) -> Result<()> {
 /// summary.json give it (`unseen_share_95`).
 fn print_unvaried_outcomes(t: &montecarlo::RunsTable, stop_outcomes: &[String], target: f64) {
     let watched = montecarlo::convergence::watched(&t.outcome_names, stop_outcomes, CATEGORIES);
-    for u in montecarlo::convergence::never_varied(t, &watched) {
+    let unvaried = montecarlo::convergence::never_varied(t, &watched);
+    // One note per run count (a conditional outcome has fewer runs).
+    let mut counts: Vec<u64> = unvaried.iter().map(|u| u.runs).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    for n in counts {
+        let group: Vec<&montecarlo::convergence::Unvaried> =
+            unvaried.iter().filter(|u| u.runs == n).collect();
+        let names: Vec<String> = group
+            .iter()
+            .map(|u| format!("{} ({})", u.outcome, montecarlo::outputs::num(u.value)))
+            .collect();
         println!(
-            "note: {} was {} in all {} runs, so its 95 % half-width is 0; that is no precision: \
-             another value may be too rare to have shown, in up to {:.2} % of runs (95 % bound, \
-             the rule of three ≈ 3/n; `unseen_share_95` in summary.json and convergence.csv). \
-             The stopping rule counts it converged once that bound is ≤ {target}",
-            u.outcome,
-            montecarlo::outputs::num(u.value),
-            u.runs,
-            100.0 * u.unseen_share_95
+            "note: {} watched outcome{} had one value in all {n} runs, so {} 95 % half-width is 0, \
+             which is no precision: another value in up to {:.2} % of runs could still be unseen \
+             (95 % bound, the rule of three ≈ 3/n; `unseen_share_95` in summary.json and \
+             convergence.csv); the stopping rule counts such an outcome converged once that bound \
+             is ≤ {target}: {}",
+            group.len(),
+            if group.len() == 1 { "" } else { "s" },
+            if group.len() == 1 { "its" } else { "their" },
+            100.0 * group[0].unseen_share_95,
+            names.join(", ")
         );
     }
 }
