@@ -474,7 +474,44 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         }
     );
     print_partial_outcomes(&r.table);
+    if let Some(target) = r.manifest.until_rel_halfwidth {
+        print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+    }
     Ok(())
+}
+
+/// The outcomes the stopping rule watched that gave one value in every run
+/// (a rare event not yet seen): their 0 half-width is no precision, so each
+/// is named with what the runs do bound, the share of runs that could give
+/// another value (95 %, rule of three ≈ 3/n), as convergence.csv and
+/// summary.json give it (`unseen_share_95`).
+fn print_unvaried_outcomes(t: &montecarlo::RunsTable, stop_outcomes: &[String], target: f64) {
+    let watched = montecarlo::convergence::watched(&t.outcome_names, stop_outcomes, CATEGORIES);
+    let unvaried = montecarlo::convergence::never_varied(t, &watched);
+    // One note per run count (a conditional outcome has fewer runs).
+    let mut counts: Vec<u64> = unvaried.iter().map(|u| u.runs).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    for n in counts {
+        let group: Vec<&montecarlo::convergence::Unvaried> =
+            unvaried.iter().filter(|u| u.runs == n).collect();
+        let names: Vec<String> = group
+            .iter()
+            .map(|u| format!("{} ({})", u.outcome, montecarlo::outputs::num(u.value)))
+            .collect();
+        println!(
+            "note: {} watched outcome{} had one value in all {n} runs, so {} 95 % half-width is 0, \
+             which is no precision: another value in up to {:.2} % of runs could still be unseen \
+             (95 % bound, the rule of three ≈ 3/n; `unseen_share_95` in summary.json and \
+             convergence.csv); the stopping rule counts such an outcome converged once that bound \
+             is ≤ {target}: {}",
+            group.len(),
+            if group.len() == 1 { "" } else { "s" },
+            if group.len() == 1 { "its" } else { "their" },
+            100.0 * group[0].unseen_share_95,
+            names.join(", ")
+        );
+    }
 }
 
 /// Outcomes that only some runs report (`training.best_capability` exists

@@ -181,7 +181,10 @@ enum Command {
     Eval {
         /// Scenario file (RON).
         scenario: PathBuf,
-        /// Design CSV: a header of parameter paths, one run per row.
+        /// Design CSV: a header of parameter paths, one run per row. An
+        /// optional `seed` column (integer s) runs a row with run s's seed,
+        /// so rows with one seed share the model's noise (e.g. a SALib
+        /// Saltelli design's base sample); without it, row r uses run r's.
         #[arg(long)]
         design: PathBuf,
         /// How to set the uncertain parameters the design has no column for:

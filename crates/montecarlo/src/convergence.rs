@@ -3,9 +3,52 @@
 //!
 //! Both look at runs in run order, never completion order: checkpoint k uses
 //! the first k runs, so the table and the stopping point are deterministic.
+//!
+//! An outcome that has not varied yet (every run so far gave the same
+//! value, typically 0 for an event that has not happened) has sd 0 and a 0
+//! half-width, which is no measure of precision: a shortfall in 1 run of
+//! 500 is simply unseen in the first 200. Such an outcome gets the rule of
+//! three instead ([`Welford::unseen_share_95`]: with 95 % confidence, fewer
+//! than ≈ 3/n of runs would give another value), in `convergence.csv`
+//! (`unseen_share_95`) and `summary.json`, and the stopping rule holds a
+//! watched one until that bound is ≤ the target (n ≥ ≈ 3/target), so a
+//! truly constant outcome delays the stop by a bounded number of runs.
 
 use crate::outputs::{Categories, RunsTable, is_categorical};
 use crate::stats::Welford;
+
+/// An outcome that never varied over a batch's runs ([`never_varied`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unvaried {
+    /// Outcome name.
+    pub outcome: String,
+    /// Runs that report it.
+    pub runs: u64,
+    /// The one value they all gave.
+    pub value: f64,
+    /// The share of runs that could give another value, 95 % upper bound
+    /// ([`Welford::unseen_share_95`], ≈ 3/runs).
+    pub unseen_share_95: f64,
+}
+
+/// The outcomes among `names` (scalar, not categories) that gave one value
+/// in every run of `t` that reports them (at least two), with the rule of
+/// three bound; `aistack batch` names those its stopping rule watched.
+pub fn never_varied(t: &RunsTable, names: &[&str]) -> Vec<Unvaried> {
+    names
+        .iter()
+        .filter_map(|&name| {
+            let mut w = Welford::new();
+            t.outcome(name)?.into_iter().flatten().for_each(|v| w.push(v));
+            Some(Unvaried {
+                outcome: name.to_string(),
+                runs: w.count(),
+                value: w.mean(),
+                unseen_share_95: w.unseen_share_95()?,
+            })
+        })
+        .collect()
+}
 
 /// One checkpoint of one outcome (a row of `convergence.csv`).
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +64,10 @@ pub struct ConvergenceRow {
     pub half_width_95: f64,
     /// half_width_95 / |mean| (infinite when the mean is 0 and the half-width is not).
     pub rel_half_width: f64,
+    /// When every one of these runs gave the same value (runs ≥ 2): the
+    /// share of runs that could give another, 95 % upper bound (≈ 3/runs,
+    /// [`Welford::unseen_share_95`]); NaN (an empty cell) otherwise.
+    pub unseen_share_95: f64,
 }
 
 /// Relative half-width hw/|mean|, with 0/0 = 0 (NaN below two values).
@@ -54,6 +101,7 @@ pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories
                     mean: w.mean(),
                     half_width_95: w.half_width_95(),
                     rel_half_width: rel_half_width(&w),
+                    unseen_share_95: w.unseen_share_95().unwrap_or(f64::NAN),
                 });
             }
         }
@@ -61,31 +109,50 @@ pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories
     rows
 }
 
-/// The stopping rule: true when every watched outcome (every outcome in
-/// `outcomes` but the categories when `watch` is empty) has at least two values and a relative
-/// 95% half-width ≤ `target`. `outcomes` holds each outcome's values over the
-/// first k runs in run order.
-pub fn stop_reached(
-    outcomes: &[(String, Vec<f64>)],
-    watch: &[String],
-    target: f64,
-    categories: Option<Categories>,
-) -> bool {
-    let watched: Vec<&(String, Vec<f64>)> = outcomes
+/// The outcomes `stop_reached` watches: `watch`, or when it is empty every
+/// outcome of `names` but the categories.
+pub fn watched<'a>(names: &'a [String], watch: &[String], categories: Option<Categories>) -> Vec<&'a str> {
+    names
         .iter()
-        .filter(|(n, _)| {
+        .filter(|n| {
             if watch.is_empty() {
                 !is_categorical(categories, n)
             } else {
                 watch.contains(n)
             }
         })
+        .map(String::as_str)
+        .collect()
+}
+
+/// The stopping rule: true when every watched outcome (every outcome in
+/// `outcomes` but the categories when `watch` is empty) has at least two
+/// values and a relative 95% half-width ≤ `target`; for one that has not
+/// varied yet, when the rule of three bounds the share of runs that would
+/// vary by `target` ([`Welford::unseen_share_95`] ≤ `target`, i.e. about
+/// 3/`target` runs), not at its 0 half-width. `outcomes` holds each
+/// outcome's values over the first k runs in run order.
+pub fn stop_reached(
+    outcomes: &[(String, Vec<f64>)],
+    watch: &[String],
+    target: f64,
+    categories: Option<Categories>,
+) -> bool {
+    let names: Vec<String> = outcomes.iter().map(|(n, _)| n.clone()).collect();
+    let watched_names = watched(&names, watch, categories);
+    let watched: Vec<&(String, Vec<f64>)> = outcomes
+        .iter()
+        .filter(|(n, _)| watched_names.contains(&n.as_str()))
         .collect();
     !watched.is_empty()
         && watched.iter().all(|(_, vals)| {
             let mut w = Welford::new();
             vals.iter().for_each(|&v| w.push(v));
-            w.count() >= 2 && rel_half_width(&w) <= target
+            w.count() >= 2
+                && match w.unseen_share_95() {
+                    Some(share) => share <= target,
+                    None => rel_half_width(&w) <= target,
+                }
         })
 }
 
@@ -126,5 +193,47 @@ mod tests {
         assert!(!stop_reached(&o, &[], 0.03, None));
         assert!(stop_reached(&o, &["a".into()], 0.03, None));
         assert!(!stop_reached(&o, &["a".into()], 0.0001, None));
+    }
+
+    /// Audit s12 F2: an outcome that has not varied yet (a rare event, 0 in
+    /// every run so far) is not "converged" at its 0 half-width: the rule
+    /// holds until the rule of three bounds the unseen share by the target
+    /// (1 − 0.05^(1/n) ≤ 0.01 first at n = 299, so the 300-run check), and
+    /// convergence.csv / summary.json carry that bound. Before, the batch
+    /// stopped at the first check with the outcome reported as 0 ± 0.
+    #[test]
+    fn an_outcome_that_has_not_varied_holds_the_stop_by_the_rule_of_three() {
+        let tight = |n: usize| {
+            (0..n)
+                .map(|i| 100.0 + (i % 2) as f64 * 0.01)
+                .collect::<Vec<f64>>()
+        };
+        let rare = |n: usize| vec![0.0; n];
+        for (n, stops) in [(100, false), (200, false), (300, true)] {
+            let o = vec![("a".to_string(), tight(n)), ("rare".to_string(), rare(n))];
+            assert_eq!(stop_reached(&o, &[], 0.01, None), stops, "{n} runs");
+            // Watching only the varying outcome stops at once.
+            assert!(stop_reached(&o, &["a".into()], 0.01, None));
+        }
+        // A loose target is met at the first check, as before.
+        let o = vec![("rare".to_string(), rare(100))];
+        assert!(stop_reached(&o, &[], 0.25, None));
+        let mut vals = vec![0.0; 250];
+        vals[240] = 25.0;
+        let rows = convergence_rows(&table(&vals), 100, None);
+        assert!((rows[0].unseen_share_95 - 0.0295).abs() < 1e-4, "{rows:?}");
+        assert!((rows[1].unseen_share_95 - (1.0 - 0.05f64.powf(1.0 / 200.0))).abs() < 1e-15);
+        assert!(
+            rows[2].unseen_share_95.is_nan() && rows[2].half_width_95 > 0.0,
+            "{rows:?}"
+        );
+        let t = table(&vals[..200]);
+        let u = never_varied(&t, &["y"]);
+        assert_eq!((u[0].runs, u[0].value), (200, 0.0));
+        assert!((u[0].unseen_share_95 - 0.01487).abs() < 1e-4, "{u:?}");
+        assert!(never_varied(&table(&vals), &["y"]).is_empty());
+        let s = crate::stats::OutcomeSummary::of(&vals[..200]);
+        assert_eq!(s.unseen_share_95, Some(u[0].unseen_share_95));
+        assert_eq!(crate::stats::OutcomeSummary::of(&vals).unseen_share_95, None);
     }
 }

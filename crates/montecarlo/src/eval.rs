@@ -2,8 +2,13 @@
 //! design whose columns are parameter paths (SALib, EMA Workbench, R's
 //! `sensitivity` write such files), outcomes written in row order.
 //!
-//! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`. A
-//! design may vary a subset of the uncertain parameters when
+//! Row r (0-based, header excluded) runs with seed `run_seed(master, r)`,
+//! or, when the design has a [`SEED_COLUMN`] (`seed`), with `run_seed(master,
+//! s)` for that row's value s: the stochastic stream of run s of a batch with
+//! the same master seed. Rows with equal `seed` share the model's noise
+//! (common random numbers), so a Saltelli design whose rows of one base
+//! sample share a seed keeps that noise out of the differences its indices
+//! are built from, as `sensitivity` does. A design may vary a subset of the uncertain parameters when
 //! [`EvalOptions::others`] says how to set the rest ([`Others`]: each at its
 //! distribution's median, or drawn per row as run r of a plain Monte Carlo
 //! batch with the same master seed draws it); without it, every model
@@ -65,6 +70,12 @@ impl std::str::FromStr for Others {
     }
 }
 
+/// The optional design column that sets a row's run seed: a non-negative
+/// integer s, run with `run_seed(master_seed, s)` (as run s of a batch),
+/// instead of row r's own `run_seed(master_seed, r)`. A scenario parameter
+/// of this name (none has one) would take the column as its own instead.
+pub const SEED_COLUMN: &str = "seed";
+
 /// What an eval records in its manifest (`eval`): the design file and how
 /// the parameters it has no column for were set. Their values, as run, are
 /// in `runs.csv` like every other parameter's.
@@ -78,6 +89,12 @@ pub struct EvalRecord {
     /// The parameters without a column in the design, in the model's order
     /// (empty when the design gives every one).
     pub others_parameters: Vec<String>,
+    /// True when the design had a [`SEED_COLUMN`]: each row's run seed is
+    /// then the one its run file and `runs.csv` record (`run_seed(master,
+    /// s)`), not `run_seed(master, row)`, and `run --from-batch` replays
+    /// it with that seed. False (and absent) otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub seed_column: bool,
 }
 
 /// What an eval did.
@@ -148,6 +165,8 @@ struct DesignTable {
     rows: Vec<DesignRow>,
     /// Indices (into the parameters) of those without a column, ascending.
     missing: Vec<usize>,
+    /// Each row's [`SEED_COLUMN`] value, when the design has that column.
+    seeds: Option<Vec<u64>>,
 }
 
 /// Reads a design (see [`read_design_rows`]). Parameters without a column are
@@ -173,8 +192,28 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         .trim(csv::Trim::All)
         .flexible(true)
         .from_reader(bytes.as_slice());
-    let header: Vec<String> = rd.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    let mut header: Vec<String> = rd.headers().map_err(csv_err)?.iter().map(String::from).collect();
+    // The seed column (unless a parameter has its name) is no parameter:
+    // its index, then blanked so the checks below pass over it.
+    let seed_col = header
+        .iter()
+        .position(|h| h == SEED_COLUMN)
+        .filter(|_| !params.iter().any(|p| p.path == SEED_COLUMN));
+    if let Some(c) = seed_col {
+        if let Some(j) = header[c + 1..].iter().position(|h| h == SEED_COLUMN) {
+            return Err(McError::Invalid(format!(
+                "{}:1: column `{SEED_COLUMN}` appears twice (columns {} and {}); give one",
+                path.display(),
+                c + 1,
+                c + j + 2
+            )));
+        }
+        header[c] = String::new();
+    }
     for (i, h) in header.iter().enumerate() {
+        if Some(i) == seed_col {
+            continue;
+        }
         if !params.iter().any(|p| &p.path == h) {
             let known: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
             let near = stack::error::did_you_mean(h, known.iter().copied())
@@ -203,10 +242,15 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
     let missing: Vec<usize> = (0..params.len()).filter(|&j| cols[j].is_none()).collect();
     if !missing.is_empty() && others.is_none() {
         let names: Vec<String> = missing.iter().map(|&j| format!("`{}`", params[j].path)).collect();
-        let given = if header.is_empty() {
+        let given: Vec<&str> = header
+            .iter()
+            .filter(|h| !h.is_empty())
+            .map(String::as_str)
+            .collect();
+        let given = if given.is_empty() {
             "no parameter".to_string()
         } else {
-            header.join(", ")
+            given.join(", ")
         };
         return Err(McError::Invalid(format!(
             "{}:1: no column for {} of the scenario's {} uncertain parameters: {} (the design gives \
@@ -220,6 +264,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         )));
     }
     let mut rows = Vec::new();
+    let mut seeds = seed_col.map(|_| Vec::new());
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
         let line = rec.position().map_or(0, |p| p.line());
@@ -232,6 +277,16 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
                 header.len(),
                 header.join(", ")
             )));
+        }
+        if let (Some(c), Some(seeds)) = (seed_col, seeds.as_mut()) {
+            let cell = rec.get(c).unwrap_or("");
+            seeds.push(cell.parse::<u64>().map_err(|_| {
+                McError::Invalid(format!(
+                    "{}:{line}: column `{SEED_COLUMN}` = `{cell}` is not a non-negative integer \
+                     (row seeds are run indices: the row runs with run s's seed)",
+                    path.display()
+                ))
+            })?);
         }
         let values = cols
             .iter()
@@ -258,17 +313,19 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             path.display()
         )));
     }
-    Ok(DesignTable { rows, missing })
+    Ok(DesignTable { rows, missing, seeds })
 }
 
 /// Sets the parameters `missing` of every row as `others` says: the
 /// distribution's median, or row r's value in a plain Monte Carlo batch of
-/// `model` with master seed `master_seed` ([`Sampler::draw`] of run r).
+/// `model` with master seed `master_seed` ([`Sampler::draw`] of run r, or
+/// of run `seeds[r]` when the design has a seed column, so rows that share
+/// the model's noise share the drawn values too).
 fn fill_others<M: Model + ?Sized>(
     model: &M,
     params: &[ParamSpec],
     rows: &mut [DesignRow],
-    missing: &[usize],
+    (missing, seeds): (&[usize], Option<&[u64]>),
     others: Others,
     master_seed: u64,
 ) -> Result<()> {
@@ -292,7 +349,7 @@ fn fill_others<M: Model + ?Sized>(
                 rows.len() as u64,
             )?;
             for (r, row) in rows.iter_mut().enumerate() {
-                let drawn = sampler.draw(r as u64);
+                let drawn = sampler.draw(seeds.map_or(r as u64, |s| s[r]));
                 for &j in missing {
                     row.values[j] = drawn[j];
                 }
@@ -398,7 +455,11 @@ pub fn eval_design<M: Model + ?Sized>(
 ) -> Result<EvalReport> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    let DesignTable { mut rows, missing } = read_design_table(&o.design_csv, &params, o.others)?;
+    let DesignTable {
+        mut rows,
+        missing,
+        seeds,
+    } = read_design_table(&o.design_csv, &params, o.others)?;
     crate::runner::check_out_dir(&o.out)?;
     // Locked before the check below, so another eval writing here now is
     // named as such; a directory created below is locked then.
@@ -415,7 +476,8 @@ pub fn eval_design<M: Model + ?Sized>(
         )));
     }
     if let Some(others) = o.others {
-        fill_others(model, &params, &mut rows, &missing, others, o.master_seed)?;
+        let filled = (missing.as_slice(), seeds.as_deref());
+        fill_others(model, &params, &mut rows, filled, others, o.master_seed)?;
     }
     check_rows(model, &o.design_csv, &params, &rows, &missing, o.others)?;
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
@@ -426,7 +488,14 @@ pub fn eval_design<M: Model + ?Sized>(
         lock = Some(crate::lock::lock_dir(&o.out)?);
     }
     progress.start(design.len() as u64, 0);
-    let ran = run_rows(model, o, &params, &design, &pool, progress);
+    let seeds_given = seeds.is_some();
+    let seeds: Vec<u64> = match &seeds {
+        Some(s) => s.iter().map(|&s| run_seed(o.master_seed, s)).collect(),
+        None => (0..design.len() as u64)
+            .map(|r| run_seed(o.master_seed, r))
+            .collect(),
+    };
+    let ran = run_rows(model, o, &params, &design, &seeds, &pool, progress);
     if ran.is_err() {
         // eval cannot resume: run files of a failed eval would only block the
         // next attempt. Remove those this call wrote (the directory held none),
@@ -449,6 +518,7 @@ pub fn eval_design<M: Model + ?Sized>(
         design_file: o.design_csv.display().to_string(),
         others: o.others,
         others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
+        seed_column: seeds_given,
     };
     let notes = broken_correlations_note(model, &params, &missing, o.others)
         .into_iter()
@@ -457,18 +527,20 @@ pub fn eval_design<M: Model + ?Sized>(
     Ok(EvalReport { table, notes, record })
 }
 
-/// Runs every design row on `pool`, each written durably as it finishes.
+/// Runs every design row (row r with run seed `seeds[r]`) on `pool`, each
+/// written durably as it finishes.
 fn run_rows<M: Model + ?Sized>(
     model: &M,
     o: &EvalOptions,
     params: &[crate::ParamSpec],
     design: &[Vec<f64>],
+    seeds: &[u64],
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
 ) -> Result<()> {
     pool.install(|| {
         design.par_iter().enumerate().try_for_each(|(r, values)| {
-            let (run, seed) = (r as u64, run_seed(o.master_seed, r as u64));
+            let (run, seed) = (r as u64, seeds[r]);
             let result = model
                 .run(seed, values)
                 .map_err(|source| McError::Model { run, seed, source })?;

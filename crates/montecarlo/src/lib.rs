@@ -51,7 +51,7 @@ pub use charts::{PlotOptions, PlotReport, plot_batch};
 pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare};
 pub use design::{Design, Sampler, run_seed};
 pub use error::{McError, Result};
-pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, eval_design};
+pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
 pub use manifest::{Build, Manifest, OutputsRecord, Shard, check_build};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{

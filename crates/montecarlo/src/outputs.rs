@@ -679,7 +679,15 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
     let conv = convergence_rows(&table, 100, opts.categories);
     write_csv(
         &dir.join("convergence.csv"),
-        &["outcome", "runs", "mean", "half_width_95", "rel_half_width"].map(String::from),
+        &[
+            "outcome",
+            "runs",
+            "mean",
+            "half_width_95",
+            "rel_half_width",
+            "unseen_share_95",
+        ]
+        .map(String::from),
         conv.iter().map(|c| {
             vec![
                 c.outcome.clone(),
@@ -695,6 +703,12 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
                     String::new()
                 } else {
                     num(c.rel_half_width)
+                },
+                // Only for an outcome that has not varied yet.
+                if c.unseen_share_95.is_nan() {
+                    String::new()
+                } else {
+                    num(c.unseen_share_95)
                 },
             ]
         }),

@@ -14,7 +14,8 @@
 //! Directories: a batch (also resumed, merged, or one of a `compare`'s
 //! `a/` and `b/`) and an `eval` directory (design `external`: the values
 //! come from the run's file or its `runs.csv` row, its seed from the
-//! master seed) are supported. A shard directory replays the runs it holds.
+//! master seed, or, when the design had a `seed` column, from the same
+//! file or row) are supported. A shard directory replays the runs it holds.
 //! Everything else is refused with what the directory is and what to do:
 //! a `compare` top directory, `sensitivity` (Sobol, Morris) outputs, a
 //! single run's output, a directory without `manifest.json`.
@@ -35,7 +36,8 @@ pub struct ReplayPlan {
     pub dir: PathBuf,
     /// The run's index in the batch (0-based, as in `runs.csv`'s `run`).
     pub run: u64,
-    /// The seed the batch ran it with (`run_seed(master_seed, run)`).
+    /// The seed the batch ran it with (`run_seed(master_seed, run)`; for an
+    /// eval with a `seed` column, `run_seed(master_seed, s)` as recorded).
     pub seed: u64,
     /// Parameter values `(path, value)`, in the model's parameter order.
     pub params: Vec<(String, f64)>,
@@ -236,7 +238,6 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
         )));
     }
     check_index(dir, &manifest, run)?;
-    let seed = run_seed(manifest.master_seed, run);
     let run_file = run_file_path(dir, run);
     let record = if run_file.exists() {
         Some(read_run(&run_file)?)
@@ -285,6 +286,14 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
                 )));
             }
         },
+    };
+    // An eval whose design had a seed column ran row `run` with the seed its
+    // run file and runs.csv record (both checked against it below); every
+    // other row, with run_seed(master, run).
+    let seed = match (&manifest.eval, &record, &row) {
+        (Some(e), Some(rec), _) if e.seed_column => rec.seed,
+        (Some(e), None, Some(row)) if e.seed_column => row.seed,
+        _ => run_seed(manifest.master_seed, run),
     };
     let mut checked_against = Vec::new();
     if let Some(rec) = &record {

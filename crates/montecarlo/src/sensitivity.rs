@@ -11,9 +11,10 @@
 //!   σ. Units: outcome unit per unit of probability.
 //! - **Sobol indices** ([`sobol_sensitivity`]): Saltelli sampling with base
 //!   matrices A and B (N rows each) and Aᴮ⁽ʲ⁾ (A with column j from B), N(d+2)
-//!   runs; first order Sⱼ = mean(f(B)(f(Aᴮ⁽ʲ⁾) − f(A)))/V (Saltelli 2010) and
+//!   runs; first order Sⱼ = mean((f(B) − m)(f(Aᴮ⁽ʲ⁾) − f(A)))/V (Saltelli 2010) and
 //!   total STⱼ = mean((f(A) − f(Aᴮ⁽ʲ⁾))²)/(2V) (Jansen 1999), V the variance of
-//!   f over A and B; 95% percentile bootstrap intervals. A and B come from
+//!   f over A and B and m its mean (centring keeps Sⱼ's error from growing
+//!   with m²/V); 95% percentile bootstrap intervals. A and B come from
 //!   [`SaltelliSampler`]: by default row i of A is the first d coordinates of
 //!   point i of a 2d-dimensional Owen-scrambled Sobol' sequence
 //!   ([`crate::qmc`]) and row i of B the next d, as in Saltelli et al. (2010)
@@ -585,17 +586,26 @@ pub struct SobolDesignRecord {
     pub ignored_correlations: Vec<RankCorrelation>,
 }
 
+/// (S1, ST) of every parameter over the base rows `idx` (all rows, or one
+/// bootstrap resample, with repeats). f(B) is centred on the mean `m` of f
+/// over A and B of those same rows before it multiplies the difference:
+/// E[f(A_B) − f(A)] = 0, so subtracting a constant leaves the estimator
+/// unbiased, but the raw f(B) adds a term m·(f(A_B) − f(A)) whose variance
+/// grows as m²/V, which made S1 useless for an outcome with |mean| ≫ sd (an
+/// interval 1.6 wide for S1 ≈ 1 at |mean|/sd ≈ 10, N = 1024). Saltelli et
+/// al. (2010) and SALib centre the output for this reason. `m` is
+/// recomputed per resample, like V, so the interval carries its error.
 fn sobol_estimates(fa: &[f64], fb: &[f64], fab: &[Vec<f64>], idx: &[usize]) -> (Vec<f64>, Vec<f64>) {
     let mut w = Welford::new();
     idx.iter().for_each(|&i| {
         w.push(fa[i]);
         w.push(fb[i]);
     });
-    let v = w.sd().powi(2);
+    let (m, v) = (w.mean(), w.sd().powi(2));
     let n = idx.len() as f64;
     let s1 = fab
         .iter()
-        .map(|c| idx.iter().map(|&i| fb[i] * (c[i] - fa[i])).sum::<f64>() / n / v)
+        .map(|c| idx.iter().map(|&i| (fb[i] - m) * (c[i] - fa[i])).sum::<f64>() / n / v)
         .collect();
     let st = fab
         .iter()

@@ -119,6 +119,16 @@ impl Welford {
             self.sd() / (self.n as f64).sqrt()
         }
     }
+    /// For values that never varied (n ≥ 2, all equal), the one-sided 95%
+    /// upper bound on the share of runs that would give another value:
+    /// 1 − 0.05^(1/n), Clopper–Pearson with no such run, ≈ 3/n (the rule
+    /// of three). A rare event not yet seen (an outage, a shortfall) leaves
+    /// its outcome constant with sd 0 and a 0 half-width, which says nothing
+    /// about the mean's precision; this bound is what n runs do say. `None`
+    /// when the values varied or below two.
+    pub fn unseen_share_95(&self) -> Option<f64> {
+        (self.n >= 2 && self.min == self.max).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
+    }
     /// 95% confidence half-width of the mean: t₀.₉₇₅(n − 1) · sd / √n
     /// (Student's t, see [`t95`]). NaN below two observations: one value says
     /// nothing about the spread, so there is no interval.
@@ -201,6 +211,11 @@ pub struct OutcomeSummary {
     pub p75: f64,
     /// 95th percentile.
     pub p95: f64,
+    /// Only when every run gave the same value (n ≥ 2): the share of runs
+    /// that could give another one, 95% upper bound
+    /// ([`Welford::unseen_share_95`], ≈ 3/n); absent from JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unseen_share_95: Option<f64>,
 }
 
 impl OutcomeSummary {
@@ -221,6 +236,7 @@ impl OutcomeSummary {
             p50: q[2],
             p75: q[3],
             p95: q[4],
+            unseen_share_95: w.unseen_share_95(),
         }
     }
 }

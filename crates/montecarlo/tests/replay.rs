@@ -326,3 +326,88 @@ fn a_run_file_of_another_run_is_refused() {
     plan_replay(&dir, 3).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A design's `seed` column (session 12, audit F3): rows with the same
+/// seed and values give the same outcomes (common random numbers, as
+/// `sensitivity` gives a Saltelli row), the seed is run s's, the manifest
+/// says the design had the column, and each row replays with its own seed.
+/// `--others drawn` draws a row's other parameters as run s too. A seed
+/// that is no non-negative integer is refused with file:line.
+#[test]
+fn eval_seed_column_shares_noise_and_replays() {
+    let model = ToyGrowth::default();
+    let dir = tmp("eval-seed");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("design.csv");
+    std::fs::write(
+        &design,
+        "fab.toy.yield,seed,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+         0.9,7,0.05,1000\n0.5,7,0.01,2000\n0.9,7,0.05,1000\n0.9,8,0.05,1000\n",
+    )
+    .unwrap();
+    let o = EvalOptions {
+        design_csv: design.clone(),
+        out: dir.join("out"),
+        master_seed: 4,
+        threads: Some(2),
+        output: OutputOptions::default(),
+        tool_version: "test".into(),
+        build: Default::default(),
+        command_line: vec![],
+        others: None,
+    };
+    let t = eval_design(&model, &o, &NoProgress).unwrap().table;
+    let s7 = montecarlo::run_seed(4, 7);
+    assert_eq!(t.seeds, vec![s7, s7, s7, montecarlo::run_seed(4, 8)]);
+    assert_eq!(t.params[0], vec![0.05, 1000.0, 0.9]);
+    assert_eq!(t.outcomes[0], t.outcomes[2], "same seed and values");
+    assert_ne!(t.outcomes[0], t.outcomes[3], "another seed, other noise");
+    let m = Manifest::read(&o.out).unwrap().unwrap();
+    assert!(m.eval.as_ref().unwrap().seed_column, "{:?}", m.eval);
+    for run in 0..4 {
+        let plan = plan_replay(&o.out, run).unwrap();
+        assert_eq!(plan.seed, t.seeds[run as usize]);
+        let result = model.run(plan.seed, &plan.values()).unwrap();
+        assert!(plan.outcome_differences(&result.scalars).is_empty(), "row {run}");
+    }
+    // runs.csv alone (no run file) gives the seed too.
+    std::fs::remove_file(montecarlo::store::run_file_path(&o.out, 3)).unwrap();
+    assert_eq!(plan_replay(&o.out, 3).unwrap().seed, montecarlo::run_seed(4, 8));
+
+    // Drawn others: rows with seed 5 get run 5's draw of the missing column.
+    let drawn = dir.join("drawn.csv");
+    std::fs::write(
+        &drawn,
+        "seed,fab.toy.yield,labs.toy.growth_per_month\n5,0.9,0.05\n5,0.5,0.01\n6,0.9,0.05\n",
+    )
+    .unwrap();
+    let od = EvalOptions {
+        design_csv: drawn,
+        out: dir.join("drawn"),
+        others: Some(montecarlo::Others::Drawn),
+        ..o.clone()
+    };
+    let t = eval_design(&model, &od, &NoProgress).unwrap().table;
+    let mut b = batch(&dir.join("b"), 7, Design::Mc);
+    b.master_seed = 4;
+    let bt = run_batch(&model, &b, &NoProgress).unwrap().table;
+    let cap = |t: &montecarlo::RunsTable, r: usize| t.params[r][1];
+    assert_eq!(
+        (cap(&t, 0), cap(&t, 1), cap(&t, 2)),
+        (cap(&bt, 5), cap(&bt, 5), cap(&bt, 6))
+    );
+
+    std::fs::write(&design, "seed,fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n1,0.9,0.05,1000\n-2,0.9,0.05,1000\n").unwrap();
+    let e = eval_design(
+        &model,
+        &EvalOptions {
+            out: dir.join("bad"),
+            ..o
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("design.csv:3") && e.contains("`seed` = `-2`"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
