@@ -654,14 +654,17 @@ fn eval_others_sets_the_parameters_a_design_leaves_out() {
     let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
-/// minimal.ron for a quarter year with a 6e24 FLOP target and uncertain MFU:
-/// some draws finish a run (a release), others do not (audit s7 #7).
+/// minimal.ron for a quarter year with a 5e24 FLOP target, runs planned to
+/// last 2.5 months, no smaller runs and uncertain MFU: the draws whose
+/// cluster can do the target in 2.5 months release at 2.5 months, the others
+/// wait and release nothing (audit s7 #7). (Runs are released no earlier
+/// than their planned duration, so the duration must fit in the horizon.)
 fn sometimes_releasing(name: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("aistack-cli-{}-{name}.ron", std::process::id()));
     std::fs::write(
         &path,
         format!(
-            "Variant(\n    base: \"{}\",\n    name: \"cond\",\n    set: {{ \"horizon_years\": 0.25, \"labs.lab.initial_target_run_flop\": 6e24, \"labs.lab.chip_failure_rate_per_hour\": 0, \"labs.lab.release_cadence_months\": Const(value: 3.5) }},\n    uncertain: {{ \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5) }},\n)\n",
+            "Variant(\n    base: \"{}\",\n    name: \"cond\",\n    set: {{ \"horizon_years\": 0.25, \"labs.lab.initial_target_run_flop\": 5e24, \"labs.lab.chip_failure_rate_per_hour\": 0, \"labs.lab.min_run_share_of_target\": 1, \"labs.lab.release_cadence_months\": Const(value: 2.5) }},\n    uncertain: {{ \"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5) }},\n)\n",
             example("minimal.ron")
         ),
     )

@@ -58,7 +58,10 @@ pub struct LabConfig {
     pub compute_growth_per_year: f64,
     /// Months between releases (a stochastic process, drawn once per run
     /// from `"training/cadence/<lab>"`); each run is planned to last this
-    /// long, capped at `max_run_duration_days`. Draws below one day count as one day.
+    /// long, capped at `max_run_duration_days`, and is paced over it: it is
+    /// released no earlier than that long after it started, later only if
+    /// the lab's compute falls short (power cuts, failures, too few chips).
+    /// Draws below one day count as one day.
     pub release_cadence_months: Dist,
     /// Budget, USD per year (≥ 0), for electricity and accelerators.
     pub budget_usd_per_year: TimePath,
@@ -68,7 +71,8 @@ pub struct LabConfig {
     pub initial_accelerators: Vec<ChipBatch>,
     /// Model FLOP utilisation of training, 0..1 (> 0). Default 0.375.
     pub mfu: f64,
-    /// Longest run the lab will plan, days (> 0). Default 180.
+    /// Longest run the lab will plan, days (> 0): caps the planned duration
+    /// drawn from the cadence. Default 180.
     pub max_run_duration_days: f64,
     /// Wall-clock time between checkpoints while running, hours (> 0). Default 1/3 (20 min).
     pub checkpoint_interval_hours: f64,

@@ -155,6 +155,9 @@ impl Training {
         let rng = &mut lab.failure_rng;
         let hazard = lab.hazards.take(&mut || exp1(rng));
         let mut run = Run::new(lab.next_run, now, target, planned, bound, hazard);
+        // Never beyond the clock: a due time past it holds the release to
+        // the end of time, as a run that never finishes.
+        run.due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
         run.waited_s = lab
             .waiting_since
             .take()
@@ -170,12 +173,33 @@ impl Training {
         Ok(())
     }
 
-    /// Moves the run's finish event to match the current rates: `remaining
-    /// / rate` after now, or after the restart in progress. Failures between
-    /// now and then are walked when the lab is next brought up to date; a
-    /// finish event that finds the run set back by one is placed again.
-    /// Rounding to the second changes the run's FLOP by less than half a
-    /// second of work.
+    /// Paces the run and moves its finish event to match the current rates.
+    ///
+    /// Pacing: when a run of the lab's target (one the cluster could do
+    /// within its duration) is (re)paced — at its start, at each monthly
+    /// tick — with `W` of its `P` FLOP kept,
+    /// its pace is the rate `p = φ × r_avail` expected to keep the rest by
+    /// `due`: `φ · g(φ) = (P − W) / ((due − from) × r_avail)`, `φ` capped at
+    /// 1, with `r_avail` the lab's training rate, `g(φ)` the expected
+    /// goodput ([`expected_goodput`]) of `φ` × its training chips and `from`
+    /// now or the end of the restart in progress. Between re-pacings the run
+    /// trains at `min(p, r_avail)` on the same share of the training chips,
+    /// so inputs that change nothing (power served again at the same level)
+    /// change nothing. A smaller run (planned below the target: all the
+    /// cluster can do in its duration), and any run from `due` on, has no
+    /// pace (`p = ∞`, the whole rate). The finish event goes to `from +
+    /// (P − W) / rate`: before `due` if failures were fewer than expected,
+    /// and the run then holds ([`Run::done_at`], rate 0) until `due`; a
+    /// paced run with work left at `due` (more failures than expected, or
+    /// a rate cut below the pace since the last re-pacing) has its event at
+    /// `due`, where its pace ends. With a rate of 0 and work left (paused)
+    /// it is cancelled. Failures between now and then are walked when the
+    /// lab is next brought up to date; a finish event that finds the run
+    /// set back by one is placed again. So the rate changes only at the
+    /// lab's events that change its inputs, its monthly tick and the run's
+    /// own finish event, never with how often the lab is brought up to
+    /// date. Rounding to the second changes the run's FLOP by less than
+    /// half a second of work.
     pub(crate) fn schedule_run_events(
         &mut self,
         li: usize,
@@ -185,13 +209,55 @@ impl Training {
         let lab = &mut self.labs[li];
         let id = LabId(li as u32);
         let Some(run) = lab.run.as_mut() else {
+            lab.rate.run_share = 1.0;
             return Ok(());
         };
-        let rate = lab.rate.train_eff_flop_s;
+        let avail = lab.rate.train_eff_flop_s;
         let from = run.restarting_until.map_or(now, |u| u.max(now));
-        let finish_at = (rate > 0.0)
-            .then(|| after_secs(from, run.remaining_flop() / rate))
-            .flatten();
+        let remaining = run.remaining_flop();
+        let left_s = run.due.saturating_since(from).as_secs_f64();
+        if run.repace || now >= run.due {
+            run.repace = false;
+            run.pace_flop_s = if left_s > 0.0 && avail > 0.0 && run.planned_flop >= run.target_flop {
+                let need = remaining / (left_s * avail);
+                let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
+                let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
+                let restart_h = lab
+                    .restart
+                    .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
+                // φ ← need / g(φ), from φ = 1: g falls with φ, so the
+                // sequence falls to the fixed point; a few steps are plenty
+                // for a pace set again every month.
+                let mut share = 1.0f64;
+                for _ in 0..4 {
+                    share = (need / expected_goodput(share * per_h, ckpt_h, restart_h).max(1e-12)).min(1.0);
+                }
+                if share < 1.0 { share * avail } else { f64::INFINITY }
+            } else {
+                f64::INFINITY
+            };
+        }
+        let share = if run.done_at.is_some() {
+            0.0
+        } else if avail > run.pace_flop_s {
+            run.pace_flop_s / avail
+        } else {
+            1.0
+        };
+        lab.rate.run_share = share;
+        let rate = avail * share;
+        let finish_at = if run.done_at.is_some() {
+            Some(from.max(run.due))
+        } else {
+            let done = (rate > 0.0).then(|| after_secs(from, remaining / rate)).flatten();
+            if run.pace_flop_s.is_finite() && rate > 0.0 && done.is_none_or(|t| t > run.due) {
+                // The pace ends at `due`: the event comes then, whatever
+                // else happens, to go on at the whole rate.
+                Some(run.due)
+            } else {
+                done
+            }
+        };
         run.failures_at_finish_plan = run.failures;
         let r = run.id;
         set_event(
@@ -216,7 +282,22 @@ impl Training {
             return Ok(());
         };
         if run.is_restarting() || run.failures != run.failures_at_finish_plan {
-            // Failures since the event was placed set the run back: place it again.
+            // Failures since the event was placed set the run back: place
+            // it again (at the same pace: the monthly re-pacing makes the
+            // loss up, so that the pace does not depend on how often the
+            // lab is brought up to date).
+            run.finish_key = None;
+            return self.recompute_lab(li, now, agenda, signals);
+        }
+        if now < run.due {
+            // The work is done ahead of time: hold the model until it is due.
+            run.done_at = Some(now);
+            run.finish_key = None;
+            return self.recompute_lab(li, now, agenda, signals);
+        }
+        if run.pace_flop_s.is_finite() {
+            // Due: the pace ends, the rest (if any) goes at the whole rate.
+            run.pace_flop_s = f64::INFINITY;
             run.finish_key = None;
             return self.recompute_lab(li, now, agenda, signals);
         }
@@ -231,6 +312,7 @@ impl Training {
             end: now,
             duration_days: now.saturating_since(run.started).as_days(),
             waited_days: run.waited_s / SECS_PER_DAY as f64,
+            held_days: run.done_at.map_or(0.0, |d| now.saturating_since(d).as_days()),
             target_flop: run.target_flop,
             planned_flop: run.planned_flop,
             physical_flop: run.work_flop,

@@ -296,6 +296,22 @@ pub(crate) struct Run {
     pub planned_flop: f64,
     pub bound: RunBound,
     pub started: SimTime,
+    /// The run's planned end, `started + D` (D = min(cadence draw,
+    /// `max_run_duration_days`)): the run is paced to keep `work_flop`
+    /// reaching `planned_flop` at this instant and is never released before
+    /// it (see `docs/model/model-training.md`, "Pacing").
+    pub due: SimTime,
+    /// When the run kept its planned FLOP, if that was before `due` (fewer
+    /// failures than expected): it holds its model, not training, until `due`.
+    pub done_at: Option<SimTime>,
+    /// The run's pace, effective FLOP/s: the rate expected to keep its
+    /// remaining FLOP by `due`, set when the run is (re)paced; the run
+    /// trains at `min(pace, training rate)`. Infinite: no pace (a smaller
+    /// run, or at or after `due`).
+    pub pace_flop_s: f64,
+    /// Whether the pace is to be set again at the next placement of the
+    /// finish event (at the start and each monthly tick).
+    pub repace: bool,
     pub waited_s: f64,
     /// Net work kept (after losses to failures), FLOP.
     pub work_flop: f64,
@@ -333,6 +349,10 @@ impl Run {
             planned_flop: planned,
             bound,
             started: now,
+            due: now,
+            done_at: None,
+            pace_flop_s: f64::INFINITY,
+            repace: true,
             waited_s: 0.0,
             work_flop: 0.0,
             integrated_flop: 0.0,
@@ -614,6 +634,9 @@ pub struct CompletedRun {
     pub duration_days: f64,
     /// Days the lab waited for enough compute before the run could start.
     pub waited_days: f64,
+    /// Days the finished model waited for its due time (`end` minus the
+    /// instant the run kept its planned FLOP, when that came early).
+    pub held_days: f64,
     /// The lab's target size when the run was planned, FLOP.
     pub target_flop: f64,
     /// The size the run was planned for, FLOP (≤ target).

@@ -21,7 +21,7 @@ use crate::{
 use scheduler::{Agenda, Duration, RngStreams, SECS_PER_DAY, SECS_PER_HOUR, SimTime, StreamRng};
 
 /// A lab's current rates, summed over its sites.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct LabRate {
     /// Effective training FLOP/s with the power the lab has now.
     pub train_eff_flop_s: f64,
@@ -31,6 +31,31 @@ pub(crate) struct LabRate {
     pub train_chips: f64,
     /// Accelerators that would train if every installed one were powered.
     pub train_full_chips: f64,
+    /// The share of the training rate (and of the training chips) the run
+    /// in progress uses, in [0, 1]: below 1 when the run is paced to end at
+    /// its due time with spare compute (the rest of the training chips do
+    /// other work: experiments); 1 without a run.
+    pub run_share: f64,
+}
+
+impl Default for LabRate {
+    /// No chips, and a run (if any) on the whole training rate.
+    fn default() -> LabRate {
+        LabRate {
+            train_eff_flop_s: 0.0,
+            train_full_eff_flop_s: 0.0,
+            train_chips: 0.0,
+            train_full_chips: 0.0,
+            run_share: 1.0,
+        }
+    }
+}
+
+impl LabRate {
+    /// Effective FLOP/s of the run in progress (`train_eff_flop_s × run_share`).
+    pub fn run_eff_flop_s(&self) -> f64 {
+        self.train_eff_flop_s * self.run_share
+    }
 }
 
 /// One lab's state.
@@ -498,6 +523,11 @@ impl Training {
             // This month's order (none if the bill took the whole budget):
             // the only unfilled value a lab whose orders are filled has.
             lab.orders.last_order_usd = order.max(0.0);
+            if let Some(run) = lab.run.as_mut() {
+                // The run's pace is set again monthly (lifecycle.rs,
+                // `schedule_run_events`).
+                run.repace = true;
+            }
             if order > 0.0 {
                 lab.orders.ordered_usd += order;
                 signals.push(TrainingSignal::Order {
@@ -533,7 +563,8 @@ impl Training {
         // The run first: failures and restarts inside the interval decide
         // how long its chips were training.
         let failures = FailureProcess {
-            lambda_per_s: lab.rate.train_chips * lab.cfg.chip_failure_rate_per_hour / SECS_PER_HOUR as f64,
+            lambda_per_s: lab.rate.train_chips * lab.rate.run_share * lab.cfg.chip_failure_rate_per_hour
+                / SECS_PER_HOUR as f64,
             checkpoint_s: lab.checkpoint_s,
             restart: lab.restart,
             max_failures: crate::MAX_FAILURES_PER_INTERVAL,
@@ -545,7 +576,7 @@ impl Training {
                 let progress = run.run_until(
                     t0,
                     now,
-                    lab.rate.train_eff_flop_s,
+                    lab.rate.run_eff_flop_s(),
                     &failures,
                     &mut lab.hazards,
                     &mut || exp1(rng),
@@ -558,7 +589,7 @@ impl Training {
                         failures: crate::MAX_FAILURES_PER_INTERVAL,
                     });
                 }
-                let rate = lab.rate.train_eff_flop_s;
+                let rate = lab.rate.run_eff_flop_s();
                 let lost_s = if rate > 0.0 {
                     progress.lost_flop / rate
                 } else {
@@ -570,6 +601,7 @@ impl Training {
         };
         let (mut energy, mut elec, mut run_energy, mut run_elec, mut run_dep) = (0.0, 0.0, 0.0, 0.0, 0.0);
         let f = &mut lab.flows;
+        let run_share = lab.rate.run_share;
         for &si in &lab.sites {
             let p = &sites[si].power;
             let e = p.powered_mw * dt_h;
@@ -579,9 +611,9 @@ impl Training {
             f.installed_peak_s += p.installed_peak_flop_s * dt_s;
             f.powered_peak_s += p.powered_peak_flop_s * dt_s;
             f.inference_peak_s += p.inference_peak_flop_s * dt_s;
-            f.used_peak_s += p.inference_peak_flop_s * dt_s + p.train_peak_flop_s * up_s;
+            f.used_peak_s += p.inference_peak_flop_s * dt_s + p.train_peak_flop_s * run_share * up_s;
             if has_run && p.powered_peak_flop_s > 0.0 {
-                let share = p.train_peak_flop_s / p.powered_peak_flop_s;
+                let share = p.train_peak_flop_s * run_share / p.powered_peak_flop_s;
                 run_energy += e * share;
                 run_elec += cost * share;
                 run_dep += p.powered_value_usd * share * dt_s / *life_s;
@@ -617,7 +649,10 @@ impl Training {
                 let rest_s = dt_s - failed_s;
                 run.failures_limited_s += failed_s;
                 f.limited_failures_s += failed_s;
-                f.train_capacity_flop += lab.rate.train_eff_flop_s * dt_s;
+                f.train_capacity_flop += lab.rate.run_eff_flop_s() * dt_s;
+                // A paced run (share < 1) has compute to spare: a cut that
+                // leaves it its pace does not hold it back.
+                let power_short = if run_share < 1.0 { 0.0 } else { power_short };
                 run.power_limited_s += dt_s * power_short;
                 if run.bound == RunBound::Target {
                     f.limited_power_s += rest_s * power_short;

@@ -37,8 +37,9 @@ fn mean_loss_per_failure_matches_the_renewal_formula() {
         (mean_loss_h - expected).abs() < tol,
         "mean loss {mean_loss_h} h, expected {expected} h ± {tol}"
     );
-    // The count is Poisson with mean λ × running hours.
-    let hours = run.duration_days * 24.0;
+    // The count is Poisson with mean λ × running hours (a run that kept
+    // its plan before it was due holds its model, not training, until then).
+    let hours = (run.duration_days - run.held_days) * 24.0;
     let mean = lambda * hours;
     assert!(
         (n - mean).abs() < 4.0 * mean.sqrt(),
@@ -57,7 +58,7 @@ fn mean_loss_per_failure_matches_the_renewal_formula() {
 fn restarts_add_downtime_without_failures_while_down() {
     let run = long_failing_run(0.5, 8);
     assert!((run.restart_days * 24.0 - 0.5 * run.failures as f64).abs() < 1e-6);
-    let up_hours = run.duration_days * 24.0 - run.restart_days * 24.0;
+    let up_hours = (run.duration_days - run.held_days) * 24.0 - run.restart_days * 24.0;
     let mean = 0.1 * up_hours;
     let n = run.failures as f64;
     assert!(
@@ -86,7 +87,7 @@ fn a_curtailed_cluster_fails_in_proportion_to_the_chips_running() {
     b.serve("a", FULL_MW / 2.0);
     b.run_until(SimTime(3 * SECS_PER_YEAR));
     let run = &b.training.runs()[0];
-    let mean = 0.5 * 1000.0 * 1e-4 * run.duration_days * 24.0;
+    let mean = 0.5 * 1000.0 * 1e-4 * (run.duration_days - run.held_days) * 24.0;
     let n = run.failures as f64;
     assert!(
         (n - mean).abs() < 4.0 * mean.sqrt(),
@@ -98,14 +99,16 @@ fn a_curtailed_cluster_fails_in_proportion_to_the_chips_running() {
 fn failures_do_not_depend_on_how_often_the_lab_is_brought_up_to_date() {
     // Failures are walked inside the accounting, so the same run served
     // its full power every hour (an accounting step each time) or never
-    // draws the same failures at the same instants.
+    // draws the same failures at the same instants. The run is paced (it
+    // could do its 60 days of work in its 120): serving the same power
+    // again does not re-pace it.
     let run_with = |hourly: bool| {
         let mut l = lab("a");
         l.chip_failure_rate_per_hour = 1e-4;
         l.checkpoint_interval_hours = 4.0;
         l.restart_overhead_hours = 0.5;
         l.release_cadence_months = Dist::constant(24.0);
-        l.max_run_duration_days = 800.0;
+        l.max_run_duration_days = 120.0;
         l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
         let mut b = Bench::new(TrainingConfig::new(vec![l]), 11);
         let end = SimTime(SECS_PER_YEAR / 2);

@@ -11,6 +11,7 @@ use scheduler::{Calendar, SECS_PER_DAY, SimTime, TimePath};
 fn too_few_chips_start_a_smaller_run_when_allowed() {
     let mut l = lab("a");
     // Target: 60 days of the full cluster; planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
     l.allow_smaller_runs = true;
     l.min_run_share_of_target = 0.25;
@@ -24,6 +25,8 @@ fn too_few_chips_start_a_smaller_run_when_allowed() {
 #[test]
 fn without_smaller_runs_the_lab_waits_for_chips_and_counts_the_days() {
     let mut l = lab("a");
+    // Target: 60 days of the full cluster; planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
     l.allow_smaller_runs = false;
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
@@ -32,21 +35,25 @@ fn without_smaller_runs_the_lab_waits_for_chips_and_counts_the_days() {
     let rows = b.sample();
     assert!((metric(&rows, "training.limited_chips_days", "a") - 20.0).abs() < 1e-9);
     assert_eq!(metric(&rows, "training.limited_power_days", "a"), 0.0);
-    // Deliveries of enough chips let it start: 3× the cluster does 60 days of work in 20.
+    // Deliveries of enough chips let it start: 3× the cluster could do 60
+    // days of work in 20, and the run is paced over its planned month.
     let a = b.lab("a");
     b.training
         .accelerators_delivered(a, batch(2 * CHIPS), &mut b.sched, &mut b.signals)
         .unwrap();
     assert_eq!(started(&b).len(), 1);
-    b.run_until(days(41.0));
+    let due = SimTime(days(20.0).0 + model_training::SECS_PER_MONTH);
+    b.run_until(SimTime(due.0 + 1));
     let run = &b.training.runs()[0];
-    assert_eq!(run.end, days(40.0));
+    assert_eq!(run.end, due);
     assert!((run.waited_days - 20.0).abs() < 1e-9);
 }
 
 #[test]
 fn a_lab_that_would_fit_at_full_power_is_power_bound() {
     let mut l = lab("a");
+    // Planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * 25.0 * SECS_PER_DAY as f64;
     l.allow_smaller_runs = false;
     l.sites[0].initial_connection_mw = FULL_MW * 0.5;
@@ -232,8 +239,14 @@ fn the_gap_now_grows_a_month_a_month_between_releases() {
 
 #[test]
 fn summary_reports_the_largest_run_per_year_and_its_bound() {
+    // Planned duration one month (cadence): the cluster does at most 30.4
+    // days of work in it (less once inference takes its share); the
+    // target, 40 days growing 1.3×/yr, does not fit in 2025, and 2026's
+    // targets (52–68 days) fit four times the chips.
     let mut l = lab("a");
-    l.compute_growth_per_year = 3.0;
+    l.max_run_duration_days = 180.0;
+    l.initial_target_run_flop = FULL_RATE * 40.0 * SECS_PER_DAY as f64;
+    l.compute_growth_per_year = 1.3;
     let mut cfg = TrainingConfig::new(vec![l]);
     cfg.calendar = Some(Calendar::new(chrono_date(2025)));
     let mut b = Bench::new(cfg, 1);
@@ -243,7 +256,9 @@ fn summary_reports_the_largest_run_per_year_and_its_bound() {
     b.training
         .accelerators_delivered(a, batch(3 * CHIPS), &mut b.sched, &mut b.signals)
         .unwrap();
-    b.run_until(SimTime(2 * scheduler::SECS_PER_YEAR));
+    // To the end of 2026 (two model years of 365.25 days reach into 2027,
+    // where a monthly run now falls due).
+    b.run_until(SimTime(2 * scheduler::SECS_PER_YEAR - SECS_PER_DAY));
     let mut s = Vec::new();
     b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
     let get = |k: &str| s.iter().find(|x| x.0 == k).map(|x| x.1);
@@ -251,8 +266,8 @@ fn summary_reports_the_largest_run_per_year_and_its_bound() {
     let y26 = get("training.largest_run_flop_year_2026").unwrap();
     assert!(y26 > y25);
     assert_eq!(get("training.largest_run_flop"), Some(y26.max(y25)));
-    // In 2025 the target (growing 3×/yr) outgrows the fixed cluster: the
-    // largest run is chip-bound; with four times the chips, 2026's is not.
+    // In 2025 the target outgrows the fixed cluster: the largest run is
+    // chip-bound; with four times the chips, 2026's is not.
     assert_eq!(
         get("training.largest_run_bound_year_2025"),
         Some(RunBound::Chips.code()),

@@ -257,6 +257,8 @@ fn a_run_planned_in_an_evening_cut_is_as_large_as_one_planned_at_night() {
     // its chips and plans a run.
     let planned_at = |h: u64| {
         let mut l = lab("a");
+        // Planned duration: one month (cadence).
+        l.max_run_duration_days = 180.0;
         l.initial_target_run_flop = FULL_RATE * 1000.0 * SECS_PER_DAY as f64;
         l.allow_smaller_runs = true;
         l.min_run_share_of_target = 0.5;
@@ -295,6 +297,8 @@ fn a_run_that_fits_but_for_its_failures_is_failure_bound() {
     // checkpoints every hour and restarts of 30 minutes keep
     // g = e^(−1)/(1 − e^(−1)) / 1.5 ≈ 0.39 of the time as work.
     let mut l = lab("a");
+    // Planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.chip_failure_rate_per_hour = 1e-3;
     l.checkpoint_interval_hours = 1.0;
     l.restart_overhead_hours = 0.5;
@@ -319,6 +323,8 @@ fn a_run_that_fits_but_for_its_failures_is_failure_bound() {
     assert!(metric(&rows, "training.utilisation", "a") > goodput + 0.2);
     // Without failures the same lab is target-bound, with goodput 1.
     let mut l = lab("a");
+    // Planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * month * 0.8;
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 7);
     assert_eq!(started(&b)[0].1, RunBound::Target);
@@ -333,6 +339,8 @@ fn time_lost_to_failures_is_counted_for_an_uncapped_run() {
     // A target-bound run on a failing cluster: the failure days are the
     // restarts plus the lost work's time, ≈ (1 − g) of the time.
     let mut l = lab("a");
+    // Planned duration: one month (cadence).
+    l.max_run_duration_days = 180.0;
     l.chip_failure_rate_per_hour = 1e-4;
     l.checkpoint_interval_hours = 1.0;
     l.restart_overhead_hours = 0.25;

@@ -35,7 +35,10 @@ pub fn batch(count: u64) -> ChipBatch {
 }
 
 /// A lab with one site in region "r", 1000 chips, no failures, a fixed
-/// cadence of one month and a target of 10 days of the full cluster.
+/// cadence of one month, runs planned to last 10 days
+/// (`max_run_duration_days`) and a target of 10 days of the full cluster:
+/// the target fills the cluster, so a run at full power ends at 10 days
+/// (a run is never released before its planned duration).
 pub fn lab(name: &str) -> LabConfig {
     let mut site = SiteConfig::new("r");
     site.pue = PUE;
@@ -46,6 +49,7 @@ pub fn lab(name: &str) -> LabConfig {
     l.initial_accelerators = vec![batch(CHIPS)];
     l.mfu = MFU;
     l.release_cadence_months = Dist::constant(1.0);
+    l.max_run_duration_days = 10.0;
     l.initial_target_run_flop = FULL_RATE * 10.0 * SECS_PER_DAY as f64;
     l.compute_growth_per_year = 1.0;
     l.chip_failure_rate_per_hour = 0.0;

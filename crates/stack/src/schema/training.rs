@@ -89,14 +89,19 @@ pub struct LabData {
     /// Share of releases published as open weights, 0–1. Default: 1.
     #[serde(default = "d_open")]
     pub open_share: Fraction,
-    /// Physical compute of the first training run, FLOP, in [1, 10⁴⁰]. Default: 3.3e24.
+    /// The lab's target run size at the start date, physical FLOP, in [1, 10⁴⁰]; it
+    /// grows by `compute_growth_per_year` (a run started later aims higher, and a
+    /// lab short of compute may run smaller). Default: 3.3e24.
     #[serde(default = "d_target")]
     pub initial_target_run_flop: Positive,
     /// Growth of the target run size, a multiplier per year (3 = ×3 a year), 1–1,000. Default: 3.
     #[serde(default = "d_growth")]
     #[schemars(with = "f64", range(min = 1, max = 1000))]
     pub compute_growth_per_year: NonNeg,
-    /// Months between releases (a stochastic process). Default: `Triangular(low: 2, mode: 3, high: 4)`.
+    /// Months between releases (a stochastic process, drawn per run): each run is
+    /// planned to last this long (capped at `max_run_duration_days`), paced over it
+    /// and released no earlier, later if compute falls short. Default:
+    /// `Triangular(low: 2, mode: 3, high: 4)`.
     #[serde(default = "d_cadence")]
     #[schemars(with = "crate::reference::DistSchema")]
     pub release_cadence_months: Dist,
@@ -116,7 +121,8 @@ pub struct LabData {
     #[serde(default = "d_mfu")]
     #[schemars(with = "f64", range(min = 0.000001, max = 1))]
     pub mfu: Fraction,
-    /// Longest a training run may last, days (at most 100 years). Default: 180.
+    /// Longest a training run is planned to last, days (at most 100 years): caps the
+    /// duration drawn from `release_cadence_months`. Default: 180.
     #[serde(default = "d_max_days")]
     #[schemars(with = "f64", range(min = 1, max = 36_525))]
     pub max_run_duration_days: Positive,
