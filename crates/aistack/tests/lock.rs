@@ -240,21 +240,7 @@ fn merge_refuses_a_shard_being_written() {
     let root = tmp("merge-shard");
     let scenario = root.join("scenario.ron");
     uncertain_minimal(&scenario);
-    let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
-    for (k, d) in shards.iter().enumerate() {
-        ok(&[
-            "batch",
-            s(&scenario),
-            "--runs",
-            "4",
-            "--seed",
-            "3",
-            "--shard",
-            &format!("{k}/2"),
-            "--out",
-            s(d),
-        ]);
-    }
+    let shards = common::two_shards(&root, &scenario);
     let merged = root.join("merged");
     let args = ["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)];
     let lock = hold(&shards[1]);

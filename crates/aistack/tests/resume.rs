@@ -590,21 +590,7 @@ fn resuming_a_merged_batch_keeps_merged_from() {
     std::fs::create_dir_all(&root).unwrap();
     let scenario = root.join("scenario.ron");
     uncertain_minimal(&scenario);
-    let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
-    for (k, d) in shards.iter().enumerate() {
-        ok(&[
-            "batch",
-            s(&scenario),
-            "--runs",
-            "4",
-            "--seed",
-            "3",
-            "--shard",
-            &format!("{k}/2"),
-            "--out",
-            s(d),
-        ]);
-    }
+    let shards = common::two_shards(&root, &scenario);
     let merged = root.join("merged");
     ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)]);
     let read = |d: &Path| -> serde_json::Value {

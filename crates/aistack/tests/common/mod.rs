@@ -70,3 +70,24 @@ pub fn uncertain_minimal(path: &Path) {
     )
     .unwrap();
 }
+
+/// Shards 0/2 and 1/2 of a 4-run batch of `scenario` (seed 3), written to
+/// `root/shard0` and `root/shard1`; their directories.
+pub fn two_shards(root: &Path, scenario: &Path) -> Vec<PathBuf> {
+    let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        ok(&[
+            "batch",
+            s(scenario),
+            "--runs",
+            "4",
+            "--seed",
+            "3",
+            "--shard",
+            &format!("{k}/2"),
+            "--out",
+            s(d),
+        ]);
+    }
+    shards
+}
