@@ -7,13 +7,7 @@ use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{aistack, ok, s, uncertain_minimal};
-
-fn tmp(name: &str) -> PathBuf {
-    let d = common::tmp("lock", name);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use common::{aistack, ok, s};
 
 /// Every file under `dir` (relative path → bytes).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -69,9 +63,7 @@ fn refused_busy(args: &[&str], dir: &Path) {
 /// the same resume finishes the batch.
 #[test]
 fn a_second_resume_is_refused_until_the_first_ends() {
-    let root = tmp("resume");
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("lock", "resume");
     let dir = root.join("batch");
     ok(&[
         "batch",
@@ -147,9 +139,7 @@ fn a_second_resume_is_refused_until_the_first_ends() {
 /// sensitivity --out. Nothing is written there but the lock file.
 #[test]
 fn every_writing_command_refuses_a_locked_directory() {
-    let root = tmp("all");
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("lock", "all");
     let batch = root.join("batch");
     ok(&[
         "batch",
@@ -237,9 +227,7 @@ fn every_writing_command_refuses_a_locked_directory() {
 /// that process has ended, the same merge succeeds.
 #[test]
 fn merge_refuses_a_shard_being_written() {
-    let root = tmp("merge-shard");
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("lock", "merge-shard");
     let shards = common::two_shards(&root, &scenario);
     let merged = root.join("merged");
     let args = ["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)];

@@ -13,6 +13,12 @@ fn tmp(name: &str) -> PathBuf {
     common::tmp("resume", name)
 }
 
+/// The command printed `tally` ("N runs in the outputs (R run now, U reused)").
+fn assert_reused(o: &std::process::Output, tally: &str) {
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains(tally), "expected `{tally}` in:\n{out}");
+}
+
 /// What an interrupted batch leaves: its run files (some lost), a manifest
 /// without `completed_runs`, no final outputs.
 fn interrupt(dir: &Path, lost: &[u64]) {
@@ -41,10 +47,7 @@ const FINALS: [&str; 5] = [
 /// that did not take them from the manifest would not match.
 #[test]
 fn resume_with_only_the_directory_matches_an_uninterrupted_batch() {
-    let root = tmp("alone");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "alone");
     let (full, cut) = (root.join("full"), root.join("cut"));
     let batch = |out: &Path| {
         ok(&[
@@ -98,10 +101,7 @@ fn resume_with_only_the_directory_matches_an_uninterrupted_batch() {
 /// contract form, other --threads) resume.
 #[test]
 fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
-    let root = tmp("mismatch");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "mismatch");
     let dir = root.join("b");
     ok(&[
         "batch",
@@ -158,11 +158,7 @@ fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
         "--resume",
         s(&dir),
     ]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_reused(&o, "3 runs in the outputs (1 run now, 2 reused)");
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -170,10 +166,7 @@ fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
 /// and how to go on; given again (same text elsewhere), the batch resumes.
 #[test]
 fn resume_names_a_scenario_file_that_moved() {
-    let root = tmp("moved");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "moved");
     let dir = root.join("b");
     ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
     interrupt(&dir, &[0]);
@@ -277,10 +270,7 @@ fn an_old_manifest_s_relative_scenario_is_looked_for_in_the_current_directory() 
 /// command that finishes it, not that the directory holds no batch output.
 #[test]
 fn plot_of_an_interrupted_batch_shows_the_resume_command() {
-    let root = tmp("plotint");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "plotint");
     let dir = root.join("b");
     ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
     interrupt(&dir, &[0]);
@@ -310,10 +300,7 @@ fn plot_of_an_interrupted_batch_shows_the_resume_command() {
 #[cfg(not(feature = "parquet"))]
 #[test]
 fn a_parquet_batch_resumes_without_parquet_in_a_build_without_the_feature() {
-    let root = tmp("parquet");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "parquet");
     let (full, cut) = (root.join("full"), root.join("cut"));
     for d in [&full, &cut] {
         ok(&["batch", s(&scenario), "--runs", "4", "--seed", "2", "--out", s(d)]);
@@ -370,10 +357,7 @@ fn a_parquet_batch_resumes_without_parquet_in_a_build_without_the_feature() {
 /// bare resume keeps them off; `--keep-timeseries` turns them back on.
 #[test]
 fn no_keep_timeseries_switches_the_series_off_on_resume() {
-    let root = tmp("nokeep");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "nokeep");
     let dir = root.join("b");
     ok(&[
         "batch",
@@ -487,10 +471,7 @@ fn shown_command(err: &str) -> Vec<String> {
 /// resume is checked against the manifest's stopping rule.
 #[test]
 fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
-    let root = tmp("shown");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "shown");
     let dir = root.join("b");
     let watched = "energy.unserved_fraction";
     ok(&[
@@ -519,11 +500,7 @@ fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
     assert_eq!(before.join(" "), expected, "{err}");
     // `--stop-outcome` alone: the manifest gives the rule's target.
     let o = ok(&["batch", "--resume", s(&dir), "--stop-outcome", watched]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_reused(&o, "3 runs in the outputs (1 run now, 2 reused)");
     interrupt(&dir, &[1]);
     // After a resume: the same arguments, values in words.
     let err = refused(&["batch", "--resume", s(&dir), "--until-rel-halfwidth", "0.4"]);
@@ -536,11 +513,7 @@ fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
     assert_eq!(after, before, "{err}");
     let args: Vec<&str> = after[1..].iter().map(String::as_str).collect();
     let o = ok(&args);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("3 runs in the outputs (1 run now, 2 reused)"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_reused(&o, "3 runs in the outputs (1 run now, 2 reused)");
     let _ = std::fs::remove_dir_all(&root);
 }
 
@@ -548,10 +521,7 @@ fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
 /// no shard is, so it resumes a batch started without `--shard`.
 #[test]
 fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
-    let root = tmp("file-shard");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "file-shard");
     let err = refused(&["batch", "--resume", s(&scenario)]);
     assert!(
         err.contains(&format!(
@@ -564,11 +534,7 @@ fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
     ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&dir)]);
     interrupt(&dir, &[1]);
     let o = ok(&["batch", "--resume", s(&dir), "--shard", "0/1"]);
-    assert!(
-        String::from_utf8_lossy(&o.stdout).contains("2 runs in the outputs (1 run now, 1 reused)"),
-        "{}",
-        String::from_utf8_lossy(&o.stdout)
-    );
+    assert_reused(&o, "2 runs in the outputs (1 run now, 1 reused)");
     let err = refused(&["batch", "--resume", s(&dir), "--shard", "0/2"]);
     assert!(
         err.contains("`shard` differs (manifest has none, this command gives 0/2)"),
@@ -586,10 +552,7 @@ fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
 /// `merged_from`, the shard directories it was merged from.
 #[test]
 fn resuming_a_merged_batch_keeps_merged_from() {
-    let root = tmp("merged");
-    std::fs::create_dir_all(&root).unwrap();
-    let scenario = root.join("scenario.ron");
-    uncertain_minimal(&scenario);
+    let (root, scenario) = common::with_scenario("resume", "merged");
     let shards = common::two_shards(&root, &scenario);
     let merged = root.join("merged");
     ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&merged)]);

@@ -122,7 +122,7 @@ impl OrderBook {
         if self.orders.is_empty() {
             return (Vec::new(), Vec::new());
         }
-        self.sort_for_allocation();
+        serving_order(&mut self.orders, self.policy, &self.priorities);
         let out = hand_out(&mut self.orders, self.policy, stock, prices);
         let closed = self.close_small(cheapest);
         if self.policy == AllocationPolicy::Priority {
@@ -135,29 +135,11 @@ impl OrderBook {
     /// design) by the allocation rules, without delivering anything: the
     /// demand that imports on order fill.
     pub fn would_take(&self, stock: &[u64], prices: &[f64]) -> Vec<u64> {
-        let mut book = OrderBook {
-            orders: self.orders.clone(),
-            next_seq: self.next_seq,
-            priorities: self.priorities.clone(),
-            policy: self.policy,
-            residual_period_usd: 0.0,
-            residue_period_usd: Vec::new(),
-            unsuppliable_period_usd: Vec::new(),
-        };
-        book.sort_for_allocation();
+        let mut orders = self.orders.clone();
+        serving_order(&mut orders, self.policy, &self.priorities);
         let mut left = stock.to_vec();
-        hand_out(&mut book.orders, self.policy, &mut left, prices);
+        hand_out(&mut orders, self.policy, &mut left, prices);
         stock.iter().zip(&left).map(|(s, l)| s - l).collect()
-    }
-
-    /// Puts the orders in serving order: by priority (highest first, oldest
-    /// first within one) under `Priority`; otherwise they stay oldest first.
-    fn sort_for_allocation(&mut self) {
-        if self.policy == AllocationPolicy::Priority {
-            let pr = &self.priorities;
-            self.orders
-                .sort_by(|a, b| pr[b.buyer].cmp(&pr[a.buyer]).then(a.seq.cmp(&b.seq)));
-        }
     }
 
     /// Closes orders that cannot buy one unit at `cheapest` USD; returns
@@ -187,6 +169,18 @@ impl OrderBook {
         });
         self.residual_period_usd += residual;
         closed
+    }
+}
+
+/// Puts `orders` in serving order: by buyer priority (highest first, oldest
+/// first within one) under `Priority`; otherwise they stay oldest first.
+fn serving_order(orders: &mut [Order], policy: AllocationPolicy, priorities: &[u32]) {
+    if policy == AllocationPolicy::Priority {
+        orders.sort_by(|a, b| {
+            priorities[b.buyer]
+                .cmp(&priorities[a.buyer])
+                .then(a.seq.cmp(&b.seq))
+        });
     }
 }
 

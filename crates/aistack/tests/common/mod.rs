@@ -56,6 +56,16 @@ pub fn tmp(suite: &str, name: &str) -> PathBuf {
     d
 }
 
+/// A fresh directory for test `name` of `suite`, holding `scenario.ron`
+/// (see [`uncertain_minimal`]): (the directory, the scenario).
+pub fn with_scenario(suite: &str, name: &str) -> (PathBuf, PathBuf) {
+    let root = tmp(suite, name);
+    std::fs::create_dir_all(&root).unwrap();
+    let scenario = root.join("scenario.ron");
+    uncertain_minimal(&scenario);
+    (root, scenario)
+}
+
 /// minimal.ron with two uncertain parameters (the lab's MFU and the region's
 /// demand), written to `path`.
 pub fn uncertain_minimal(path: &Path) {
