@@ -132,7 +132,10 @@ for f in runs.csv bands.csv summary.json convergence.csv; do
 done
 n=$(($(wc -l <"$WORK/cluster/merged/runs.csv") - 1))
 [ "$n" = "$RUNS" ] || { echo "merged runs.csv has $n rows, expected $RUNS" >&2; status=1; }
-ls "$WORK/cluster/merged/plots" | grep -q '\.svg$' || { echo "no charts in merged/plots" >&2; status=1; }
+# A glob, not `ls | grep -q`: under pipefail, grep leaving at its first match
+# kills ls with SIGPIPE once the listing outgrows one 4 KiB write.
+svgs=("$WORK"/cluster/merged/plots/*.svg)
+[ -e "${svgs[0]}" ] || { echo "no charts in merged/plots" >&2; status=1; }
 if [ $status = 0 ]; then
   echo "PASS: Slurm array of $SHARDS shards + merge == local batch ($RUNS runs); outputs in $WORK"
 else
