@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use montecarlo::charts::{
     LineSeries, Marker, TimelineEvent, line_chart, line_chart_with_dots, timeline_chart,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// One run's national series: metric → (time_year, value) in time order.
@@ -13,59 +13,160 @@ pub struct RunSeries {
     by_metric: BTreeMap<String, Vec<(f64, f64)>>,
 }
 
+/// One sampling instant of a `timeseries.csv`: `aistack run` writes its
+/// rows as one block.
+struct Instant {
+    time: f64,
+    date: String,
+    /// Lines of its first and last rows (the header is line 1).
+    lines: (u64, u64),
+}
+
+/// Ends every message about a damaged `timeseries.csv`.
+const WRITE_AGAIN: &str = "write the run again with `aistack run`";
+
 impl RunSeries {
-    /// Reads the `national` rows of `DIR/timeseries.csv` (run 0).
-    pub fn read(dir: &Path) -> Result<RunSeries> {
+    /// Reads the `national` rows of `DIR/timeseries.csv` (run 0) and the
+    /// file's sampling instants, refusing what `aistack run` never writes
+    /// (each with FILE:LINE): rows out of time order (an instant's rows are
+    /// one block, instants in time order), an instant repeated, a time
+    /// given two dates, and a metric of an entity written twice at one
+    /// instant.
+    fn read(dir: &Path) -> Result<(RunSeries, Layout)> {
         let path = dir.join("timeseries.csv");
+        let file = path.display();
         let mut rdr =
             csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
         let headers = rdr.headers()?.clone();
         if headers.iter().collect::<Vec<_>>() != ["run", "time_year", "date", "metric", "entity", "value"] {
-            bail!(
-                "{} is not an aistack timeseries (header {:?})",
-                path.display(),
-                headers
-            );
+            bail!("{file} is not an aistack timeseries (header {headers:?})");
         }
         let mut by_metric: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+        let mut instants: Vec<Instant> = Vec::new();
+        // (metric, entity) → line, at the current instant.
+        let mut seen: HashMap<(String, String), u64> = HashMap::new();
+        let mut present: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for row in rdr.records() {
             let row = row?;
+            let line = row.position().map_or(0, |p| p.line());
+            let t: f64 = row[1]
+                .parse()
+                .ok()
+                .filter(|t: &f64| t.is_finite())
+                .with_context(|| format!("{file}:{line}: bad time_year `{}`", &row[1]))?;
+            let date = &row[2];
+            if let Some(last) = instants.last_mut()
+                && last.time.to_bits() == t.to_bits()
+            {
+                if last.date != date {
+                    bail!(
+                        "{file}:{line}: time_year {t} is dated {date}, but line {} dates it {}: \
+                         the rows were altered; {WRITE_AGAIN}",
+                        last.lines.0,
+                        last.date
+                    );
+                }
+                last.lines.1 = line;
+            } else if let Some(last) = instants.last()
+                && t < last.time
+            {
+                if let Some(earlier) = instants.iter().find(|i| i.time.to_bits() == t.to_bits()) {
+                    bail!(
+                        "{file}:{line}: rows of the sampling instant {date} (time_year {t}) appear \
+                         again: its rows are lines {}–{}, and `aistack run` writes each instant's \
+                         rows once, as one block; {WRITE_AGAIN}",
+                        earlier.lines.0,
+                        earlier.lines.1
+                    );
+                }
+                bail!(
+                    "{file}:{line}: rows out of order: this row is at time_year {t} ({date}), after \
+                     rows at {} ({}, line {}); `aistack run` writes the sampling instants in time \
+                     order; {WRITE_AGAIN}",
+                    last.time,
+                    last.date,
+                    last.lines.1
+                );
+            } else {
+                instants.push(Instant {
+                    time: t,
+                    date: date.to_string(),
+                    lines: (line, line),
+                });
+                seen.clear();
+            }
+            let key = (row[3].to_string(), row[4].to_string());
+            if !stack::output::METRICS_WHEN_DEFINED.contains(&key.0.as_str()) {
+                present.entry(key.clone()).or_default().push(instants.len() - 1);
+            }
+            if let Some(first) = seen.insert(key, line) {
+                bail!(
+                    "{file}:{line}: `{}` of `{}` at {date} is written twice (also line {first}); \
+                     `aistack run` writes one row per metric and entity at each sampling instant; \
+                     {WRITE_AGAIN}",
+                    &row[3],
+                    &row[4]
+                );
+            }
             if &row[4] != "national" {
                 continue;
             }
-            let t: f64 = row[1]
-                .parse()
-                .with_context(|| format!("bad time_year in {}", path.display()))?;
             let v: f64 = row[5]
                 .parse()
-                .with_context(|| format!("bad value in {}", path.display()))?;
+                .with_context(|| format!("{file}:{line}: bad value `{}`", &row[5]))?;
             by_metric.entry(row[3].to_string()).or_default().push((t, v));
         }
-        Ok(RunSeries { by_metric })
+        Ok((RunSeries { by_metric }, Layout { instants, present }))
     }
 
-    /// Reads `DIR/timeseries.csv` as [`RunSeries::read`] does, and refuses a
-    /// file cut short (a copy or a disk that stopped at a line break, which
-    /// parses as a shorter run): every national metric must reach the end of
-    /// the run that `summary` (its `summary.json`) states, its first sample
-    /// plus `horizon_years`. The error names the last instant found and the
-    /// metrics that stop early.
+    /// Reads `DIR/timeseries.csv` as `RunSeries::read` does, and refuses a
+    /// file with rows missing, each time with FILE:LINE and what was
+    /// expected there:
+    /// - cut short (a copy or a disk that stopped at a line break, which
+    ///   parses as a shorter run): every national metric must reach the end
+    ///   of the run that `summary` (its `summary.json`) states, its first
+    ///   sample plus `horizon_years`;
+    /// - a sampling instant missing: the first instant is the run's `start`
+    ///   (summary.json), then the run samples the first of a month every
+    ///   `k` months (`settings.sample_every_months`, read from the file as
+    ///   the smallest step between its instants) up to its end;
+    /// - rows missing inside an instant: every metric of every entity has a
+    ///   row at every instant, but for the few a domain writes only where
+    ///   they are defined ([`stack::output::METRICS_WHEN_DEFINED`]).
     pub fn read_complete(dir: &Path, summary: &serde_json::Value) -> Result<RunSeries> {
-        let series = RunSeries::read(dir)?;
-        let Some(horizon) = summary.get("horizon_years").and_then(serde_json::Value::as_f64) else {
-            return Ok(series);
+        let (series, layout) = RunSeries::read(dir)?;
+        let instants = &layout.instants;
+        let path = dir.join("timeseries.csv");
+        let file = path.display();
+        let Some(first) = instants.first() else {
+            bail!("{file} holds no rows");
         };
-        let first = series
-            .by_metric
-            .values()
-            .filter_map(|v| v.first().map(|p| p.0))
-            .fold(f64::INFINITY, f64::min);
-        if !first.is_finite() {
-            bail!("{} holds no national rows", dir.join("timeseries.csv").display());
+        if series.by_metric.is_empty() {
+            bail!("{file} holds no national rows");
         }
+        if let Some(horizon) = summary.get("horizon_years").and_then(serde_json::Value::as_f64) {
+            series.check_end(&path, first.time, horizon)?;
+        }
+        if let Some(start) = summary.get("start").and_then(serde_json::Value::as_str)
+            && first.date != start
+        {
+            bail!(
+                "{file}:{}: the first row is dated {}, but summary.json says the run starts {start}: \
+                 rows are missing at the start (or the file is another run's); {WRITE_AGAIN}",
+                first.lines.0,
+                first.date
+            );
+        }
+        check_cadence(&path, instants)?;
+        layout.check_rows(&path)?;
+        Ok(series)
+    }
+
+    /// Every national metric reaches `first + horizon` (years).
+    fn check_end(&self, path: &Path, first: f64, horizon: f64) -> Result<()> {
         // The run samples its end; calendar fractions differ by days.
         let end = first + horizon;
-        let short: Vec<(&str, f64)> = series
+        let short: Vec<(&str, f64)> = self
             .by_metric
             .iter()
             .filter_map(|(m, v)| {
@@ -78,20 +179,163 @@ impl RunSeries {
             bail!(
                 "{} is cut short: summary.json says the run covers {horizon} years from time {first} \
                  (to {end:.3}), but {} of its national metrics stop earlier, the latest at {last:.3} \
-                 ({}{}); write the run again with `aistack run`",
-                dir.join("timeseries.csv").display(),
+                 ({}{}); {WRITE_AGAIN}",
+                path.display(),
                 short.len(),
                 names.join(", "),
                 if short.len() > names.len() { ", …" } else { "" }
             );
         }
-        Ok(series)
+        Ok(())
     }
 
     /// The national series of `metric` (empty if absent).
     pub fn get(&self, metric: &str) -> &[(f64, f64)] {
         self.by_metric.get(metric).map_or(&[], Vec::as_slice)
     }
+}
+
+/// Where a `timeseries.csv`'s rows are: its sampling instants, and for
+/// each (metric, entity) that a run writes at every instant, the instants
+/// (indices) where it has a row.
+struct Layout {
+    instants: Vec<Instant>,
+    present: BTreeMap<(String, String), Vec<usize>>,
+}
+
+impl Layout {
+    /// Every metric of every entity, but those written only where defined,
+    /// has a row at every instant; names the first instant that lacks some.
+    fn check_rows(&self, path: &Path) -> Result<()> {
+        let n = self.instants.len();
+        // (first instant without a row, metric, entity)
+        let mut missing: Vec<(usize, &str, &str)> = Vec::new();
+        for ((metric, entity), at) in &self.present {
+            if at.len() < n {
+                let gap = (0..n).find(|&i| at.get(i) != Some(&i)).unwrap_or(n);
+                missing.push((gap, metric, entity));
+            }
+        }
+        let Some(&(at, _, _)) = missing.iter().min_by_key(|m| m.0) else {
+            return Ok(());
+        };
+        let names: Vec<String> = missing
+            .iter()
+            .filter(|m| m.0 == at)
+            .map(|m| format!("`{}` of `{}`", m.1, m.2))
+            .collect();
+        let inst = &self.instants[at];
+        bail!(
+            "{}:{}: the sampling instant {} (lines {}–{}) has no row for {}{}, which a run writes \
+             at every instant: rows are missing; {WRITE_AGAIN}",
+            path.display(),
+            inst.lines.0,
+            inst.date,
+            inst.lines.0,
+            inst.lines.1,
+            names.iter().take(5).cloned().collect::<Vec<_>>().join(", "),
+            if names.len() > 5 {
+                format!(" and {} more", names.len() - 5)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// Calendar month number (year × 12 + month − 1) and day of an ISO date.
+fn month_and_day(date: &str) -> Option<(i64, u32)> {
+    let mut it = date.splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: u32 = it.next()?.parse().ok()?;
+    (1..=12).contains(&m).then_some((y * 12 + m - 1, d))
+}
+
+/// The first of month `m` (as [`month_and_day`] numbers it), ISO.
+fn month_start(m: i64) -> String {
+    format!("{:04}-{:02}-01", m.div_euclid(12), m.rem_euclid(12) + 1)
+}
+
+/// The instants follow the run's sampling: its start, then the first of a
+/// month every `k` months while before the end, then the end. `k` is the
+/// smallest step between the instants before the end (a missing instant
+/// only widens a step); needs three instants.
+fn check_cadence(path: &Path, instants: &[Instant]) -> Result<()> {
+    let file = path.display();
+    let mut months = Vec::with_capacity(instants.len());
+    for inst in instants {
+        let Some(md) = month_and_day(&inst.date) else {
+            bail!(
+                "{file}:{}: `{}` is not a date (YYYY-MM-DD)",
+                inst.lines.0,
+                inst.date
+            );
+        };
+        months.push(md);
+    }
+    let n = instants.len();
+    if n < 3 {
+        return Ok(());
+    }
+    // The start and the end may fall on any day; the instants between are
+    // month starts.
+    for (inst, &(_, day)) in instants.iter().zip(&months).take(n - 1).skip(1) {
+        if day != 1 {
+            bail!(
+                "{file}:{}: the sampling instant {} is not the first of a month; `aistack run` samples \
+                 its start, the first of a month every `settings.sample_every_months` months, and its \
+                 end; {WRITE_AGAIN}",
+                inst.lines.0,
+                inst.date
+            );
+        }
+    }
+    let k = months[..n - 1]
+        .windows(2)
+        .map(|w| w[1].0 - w[0].0)
+        .min()
+        .unwrap_or(1);
+    if k < 1 {
+        let i = (1..n - 1)
+            .find(|&i| months[i].0 - months[i - 1].0 < 1)
+            .unwrap_or(1);
+        bail!(
+            "{file}:{}: the sampling instant {} follows {} (line {}) in the same month: the rows were \
+             altered; {WRITE_AGAIN}",
+            instants[i].lines.0,
+            instants[i].date,
+            instants[i - 1].date,
+            instants[i - 1].lines.1
+        );
+    }
+    let every = if k == 1 {
+        "month".to_string()
+    } else {
+        format!("{k} months")
+    };
+    for i in 1..n {
+        let expected = months[i - 1].0 + k;
+        let (m, day) = months[i];
+        // The end comes at most k months after the instant before it.
+        let ok = if i == n - 1 {
+            (m, day) <= (expected, 1)
+        } else {
+            m == expected
+        };
+        if !ok {
+            bail!(
+                "{file}:{}: the sampling instant {} follows {} (line {}), but the run samples every {every} \
+                 (as between its other instants), so {} was expected here: rows are missing; {WRITE_AGAIN}",
+                instants[i].lines.0,
+                instants[i].date,
+                instants[i - 1].date,
+                instants[i - 1].lines.1,
+                month_start(expected)
+            );
+        }
+    }
+    Ok(())
 }
 
 fn read_summary(dir: &Path) -> Result<serde_json::Value> {

@@ -760,6 +760,129 @@ fn plot_and_explain_refuse_a_timeseries_cut_short() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// `plot` and `explain` refuse a timeseries.csv with rows missing in the
+/// middle, a row written twice, or rows out of order (a file cut in the
+/// middle and glued, two files pasted together), naming FILE:LINE and what
+/// `aistack run` writes there; before, only a file cut at its end was
+/// refused and the rest was drawn as if it were the run.
+#[test]
+fn plot_and_explain_refuse_a_timeseries_with_rows_missing_twice_or_out_of_order() {
+    let out = tmp("damaged");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    // Line numbers (1-based, the header is line 1) of each instant's rows.
+    let block = |date: &str| {
+        let at: Vec<usize> = (1..lines.len())
+            .filter(|&i| lines[i].split(',').nth(2) == Some(date))
+            .collect();
+        (at[0] + 1, at[at.len() - 1] + 1)
+    };
+    let (jun, jun_end) = block("2025-06-01");
+    let (jul, _) = block("2025-07-01");
+    let imports = 1
+        + (jul - 1..lines.len())
+            .find(|&i| lines[i].contains(",fab.imports,national,"))
+            .unwrap();
+    let demand = 1
+        + (jul - 1..lines.len())
+            .find(|&i| lines[i].contains(",energy.demand_mwh,home,"))
+            .unwrap();
+    // (case, the file's lines, what the error must say)
+    let without = |from: usize, to: usize| -> Vec<&str> {
+        lines
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i + 1 < from || *i + 1 > to)
+            .map(|(_, l)| *l)
+            .collect()
+    };
+    let mut twice = lines.clone();
+    twice.insert(imports, lines[imports - 1]);
+    let mut swapped = without(jun, jun_end);
+    let (_, jul_end) = block("2025-07-01");
+    let jun_rows: Vec<&str> = lines[jun - 1..jun_end].to_vec();
+    let at = jul_end - (jun_end - jun + 1);
+    swapped.splice(at..at, jun_rows.iter().copied());
+    let mut again = lines.clone();
+    again.extend_from_slice(&lines[jun - 1..jun_end]);
+    let cases: Vec<(&str, Vec<&str>, Vec<String>)> = vec![
+        (
+            "an instant missing",
+            without(jun, jun_end),
+            vec![
+                format!("timeseries.csv:{jun}:"),
+                "2025-07-01 follows 2025-05-01".into(),
+                "every month".into(),
+                "2025-06-01 was expected here: rows are missing".into(),
+            ],
+        ),
+        (
+            "one row missing",
+            without(imports, imports),
+            vec![
+                format!("timeseries.csv:{jul}:"),
+                "2025-07-01".into(),
+                "has no row for `fab.imports` of `national`".into(),
+            ],
+        ),
+        (
+            "a region's row missing",
+            without(demand, demand),
+            vec![
+                format!("timeseries.csv:{jul}:"),
+                "has no row for `energy.demand_mwh` of `home`".into(),
+            ],
+        ),
+        (
+            "a row twice",
+            twice,
+            vec![
+                format!("timeseries.csv:{}:", imports + 1),
+                "`fab.imports` of `national` at 2025-07-01 is written twice (also line".into(),
+                format!("line {imports})"),
+            ],
+        ),
+        (
+            "two instants swapped",
+            swapped,
+            vec![
+                "rows out of order".into(),
+                "(2025-06-01), after rows at".into(),
+                "(2025-07-01, line".into(),
+            ],
+        ),
+        (
+            "an instant pasted again",
+            again,
+            vec![
+                format!("timeseries.csv:{}:", lines.len() + 1),
+                format!(
+                    "2025-06-01 (time_year {}) appear again: its rows are lines {jun}–{jun_end}",
+                    lines[jun - 1].split(',').nth(1).unwrap()
+                ),
+            ],
+        ),
+    ];
+    for (case, rows, want) in cases {
+        std::fs::write(out.join("timeseries.csv"), rows.join("\n") + "\n").unwrap();
+        for cmd in ["plot", "explain"] {
+            let o = aistack(&[cmd, out.to_str().unwrap()]);
+            assert!(!o.status.success(), "{cmd} accepted a file with {case}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            for w in &want {
+                assert!(err.contains(w.as_str()), "{cmd}, {case}: no `{w}` in: {err}");
+            }
+        }
+    }
+    // The file as written is accepted.
+    std::fs::write(out.join("timeseries.csv"), &csv).unwrap();
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 #[test]
 fn run_summary_labels_the_binding_input_by_production_ticks() {
     let out = tmp("summary-labels");

@@ -53,6 +53,8 @@ pub(crate) struct Totals {
     pub flop_s_delivered: f64,
     pub built: u64,
     pub imported: u64,
+    /// Path units of on-order import flows not imported (no order wanted them).
+    pub declined: u64,
     pub binding_ticks: [u64; 5],
 }
 
@@ -88,6 +90,9 @@ pub struct SupplyChain {
     // Flows since the last sample.
     pub(crate) built_period: Vec<u64>,
     pub(crate) imported_period: Vec<u64>,
+    /// Per design: path units of on-order import flows declined since the
+    /// last sample (`fab.imports_declined`).
+    pub(crate) declined_period: Vec<u64>,
     pub(crate) packaging_used_period: u64,
     pub(crate) packaging_offered_period: u64,
     pub(crate) delivered_units_period: Vec<u64>,
@@ -242,6 +247,7 @@ impl SupplyChain {
             started: false,
             built_period: vec![0; n_designs],
             imported_period: vec![0; n_designs],
+            declined_period: vec![0; n_designs],
             packaging_used_period: 0,
             packaging_offered_period: 0,
             delivered_units_period: vec![0; n_buyers],

@@ -193,10 +193,11 @@ pub struct AcceleratorImportConfig {
     pub units_per_month: TimePath,
     /// Imported on order: each tick ships at most what the open orders
     /// would take (a dry run of the allocation) beyond the finished stock
-    /// and the units in transit, so the path is the supply offered to the
-    /// country, not a delivery pushed into stock (what orders do not take
-    /// is not imported). `false`: every unit of the path arrives, ordered
-    /// or not.
+    /// (the units assembled at home in the tick included: on-order flows
+    /// ship after assembly) and the units in transit, so the path is the
+    /// supply offered to the country, not a delivery pushed into stock
+    /// (what orders do not take is declined, `fab.imports_declined`).
+    /// `false`: every unit of the path arrives, ordered or not.
     pub on_order: bool,
 }
 

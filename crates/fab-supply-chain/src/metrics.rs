@@ -71,13 +71,17 @@ impl SupplyChain {
             std::mem::take(&mut self.tools.failures_period) as f64,
         );
 
-        let (mut out, mut imp, mut dies, mut stock) = (0u64, 0u64, 0u64, 0u64);
+        let (mut out, mut imp, mut dies, mut stock, mut declined) = (0u64, 0u64, 0u64, 0u64, 0u64);
         for (d, design) in self.designs.iter().enumerate() {
             let e = design.cfg.name.as_str();
             let b = std::mem::take(&mut self.built_period[d]);
             let i = std::mem::take(&mut self.imported_period[d]);
             emit("fab.accelerators_out", e, b as f64);
             emit("fab.imports", e, i as f64);
+            // Path units of on-order flows no order wanted (0 when pushed).
+            let n = std::mem::take(&mut self.declined_period[d]);
+            emit("fab.imports_declined", e, n as f64);
+            declined += n;
             emit("fab.stockpile_dies", e, self.die_stock[d] as f64);
             emit("fab.accelerators_stock", e, self.finished[d] as f64);
             out += b;
@@ -87,6 +91,7 @@ impl SupplyChain {
         }
         emit("fab.accelerators_out", N, out as f64);
         emit("fab.imports", N, imp as f64);
+        emit("fab.imports_declined", N, declined as f64);
         emit("fab.stockpile_dies", N, dies as f64);
         emit("fab.accelerators_stock", N, stock as f64);
 
@@ -164,9 +169,12 @@ impl SupplyChain {
         emit("fab.binding_input", N, f64::from(binding.code()));
     }
 
-    /// Emits end-of-run scalars: totals since the start, the end-of-run
-    /// backlog, accelerator stock (finished, not yet delivered) and HBM stock, and the most frequent binding input over all
-    /// production ticks as its code (`fab.binding_input_mode`, codes as in
+    /// Emits end-of-run scalars: totals since the start (among them the
+    /// path units of on-order import flows declined,
+    /// `fab.imports_declined_total`), the end-of-run backlog, accelerator
+    /// stock (finished, not yet delivered) and HBM stock, and the most
+    /// frequent binding input over all production ticks as its code
+    /// (`fab.binding_input_mode`, codes as in
     /// [`sample_metrics`](Self::sample_metrics)).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
@@ -174,6 +182,9 @@ impl SupplyChain {
         emit("fab.flop_s_delivered_total", t.flop_s_delivered);
         emit("fab.accelerators_built_total", t.built as f64);
         emit("fab.accelerators_imported_total", t.imported as f64);
+        // Offered by on-order flows and not imported: offered = imported +
+        // declined (+ in transit at the end).
+        emit("fab.imports_declined_total", t.declined as f64);
         // Finished and not ordered: delivered = built + imported − this.
         emit(
             "fab.accelerators_stock_end",

@@ -34,6 +34,44 @@ impl SupplyChain {
         Ok(())
     }
 
+    /// Ships the on-order flows' path units of this tick (`units`, one
+    /// entry per import flow; pushed flows' entries are ignored): each
+    /// ships what the open orders would take of its design (a dry run of
+    /// the allocation on the finished stock, the units in transit and
+    /// these path units) beyond the finished stock and the units in
+    /// transit; the rest is declined (`fab.imports_declined`).
+    fn ship_on_order(&mut self, units: &[u64], agenda: &mut impl Agenda<FabEvent>) -> Result<(), FabError> {
+        let mut have: Vec<u64> = (0..self.finished.len())
+            .map(|d| self.finished[d] + self.in_transit[d])
+            .collect();
+        let mut offered = have.clone();
+        for (k, &(d, _)) in self.imports.iter().enumerate() {
+            if self.imports_on_order[k] {
+                offered[d] += units[k];
+            }
+        }
+        let take = self.orders.would_take(&offered, &self.prices);
+        for (k, &path_units) in units.iter().enumerate() {
+            if !self.imports_on_order[k] || path_units == 0 {
+                continue;
+            }
+            let (d, ref flow) = self.imports[k];
+            let control = flow.control;
+            let ship = path_units.min(take[d].saturating_sub(have[d]));
+            have[d] += ship;
+            let declined = path_units - ship;
+            self.declined_period[d] += declined;
+            self.totals.declined += declined;
+            self.ship(
+                ArrivalItem::Accelerators(DesignId(id32(d))),
+                ship,
+                control,
+                agenda,
+            )?;
+        }
+        Ok(())
+    }
+
     pub(crate) fn tick(
         &mut self,
         agenda: &mut impl Agenda<FabEvent>,
@@ -76,37 +114,18 @@ impl SupplyChain {
                 units.push(0);
             }
         }
-        // Flows imported on order ship only what the open orders would take
-        // (allocation dry run) beyond the finished stock and the units in
-        // transit; the rest of their path is not imported.
-        if self.imports_on_order.iter().any(|&o| o) {
-            let mut have: Vec<u64> = (0..self.finished.len())
-                .map(|d| self.finished[d] + self.in_transit[d])
-                .collect();
-            let mut offered = have.clone();
-            for (k, &(d, _)) in self.imports.iter().enumerate() {
-                if self.imports_on_order[k] {
-                    offered[d] += units[k];
-                }
-            }
-            let take = self.orders.would_take(&offered, &self.prices);
-            for (k, &(d, _)) in self.imports.iter().enumerate() {
-                if self.imports_on_order[k] {
-                    let need = take[d].saturating_sub(have[d]);
-                    units[k] = units[k].min(need);
-                    have[d] += units[k];
-                }
-            }
-        }
-        for (k, &units) in units.iter().enumerate() {
-            let (d, ref flow) = self.imports[k];
-            if units == 0 {
+        // Pushed flows ship their path now. Flows imported on order wait
+        // until after assembly (step 4b), so that the units assembled at
+        // home this tick are counted against the orders first.
+        for (k, units) in units.iter_mut().enumerate() {
+            if self.imports_on_order[k] || *units == 0 {
                 continue;
             }
+            let (d, ref flow) = self.imports[k];
             let control = flow.control;
             self.ship(
                 ArrivalItem::Accelerators(DesignId(id32(d))),
-                units,
+                std::mem::take(units),
                 control,
                 agenda,
             )?;
@@ -159,6 +178,13 @@ impl SupplyChain {
                 to: binding,
             });
             self.last_binding = binding;
+        }
+        // 4b. Imports on order: each such flow ships only what the open
+        // orders would take of its design (allocation dry run) beyond the
+        // finished stock (built at home this tick included) and the units
+        // in transit; the rest of its path is declined (not imported).
+        if self.imports_on_order.iter().any(|&o| o) {
+            self.ship_on_order(&units, agenda)?;
         }
         // 5. Deliveries to open orders.
         let cheapest = self.cheapest_suppliable_price(now);

@@ -450,3 +450,97 @@ fn imports_on_order_bring_in_only_what_orders_pay_for() {
     assert!((imported - 120.0).abs() <= 3.0, "capped: imported {imported}");
     assert_eq!((delivered, stock), (imported, 0.0));
 }
+
+/// One design "x" (10,000 USD), weekly ticks, no fab, one import flow of
+/// `rate` units a month of "x", on order or pushed.
+fn import_config(on_order: bool, rate: f64) -> FabConfig {
+    let mut c = base_config();
+    c.fabs.clear();
+    c.production_step = WEEK;
+    c.designs = vec![design("x", 0, 10_000.0)];
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "x".into(),
+        units_per_month: TimePath::constant(rate),
+        on_order,
+    });
+    c
+}
+
+/// The path units an on-order flow does not import are reported as
+/// declined, so that offered = imported + declined: month by month, the
+/// same path pushed (which imports all it is offered) imports exactly what
+/// the on-order flow imported plus what it declined; a pushed flow
+/// declines nothing; the end-of-run total is the sum of the months.
+#[test]
+fn declined_on_order_imports_are_reported_and_offered_is_imported_plus_declined() {
+    let mut on = Run::new(import_config(true, 1_000.0), 1);
+    let mut pushed = Run::new(import_config(false, 1_000.0), 1);
+    let lab = on.chain.buyer_id("lab").unwrap();
+    let (mut declined_sum, mut imported_sum) = (0.0, 0.0);
+    for k in 0..12 {
+        if k > 0 {
+            on.run_until(SimTime(months(k).0 - 1));
+        }
+        // 15 units' worth a month, 45 in the seventh month.
+        let usd = if k == 6 { 450_000.0 } else { 150_000.0 };
+        on.chain.place_order(lab, usd).unwrap();
+        on.run_until(SimTime(months(k + 1).0 - 2));
+        pushed.run_until(SimTime(months(k + 1).0 - 2));
+        let (m, p) = (on.sample(), pushed.sample());
+        let offered = get(&p, "fab.imports", "x");
+        let (imported, declined) = (get(&m, "fab.imports", "x"), get(&m, "fab.imports_declined", "x"));
+        assert_eq!(get(&p, "fab.imports_declined", "national"), 0.0, "month {k}");
+        assert!(offered > 900.0, "month {k}: offered {offered}");
+        assert_eq!(imported + declined, offered, "month {k}: {imported} + {declined}");
+        assert_eq!(get(&m, "fab.imports_declined", "national"), declined);
+        declined_sum += declined;
+        imported_sum += imported;
+    }
+    assert_eq!(imported_sum, 11.0 * 15.0 + 45.0);
+    let mut totals = std::collections::BTreeMap::new();
+    on.chain.summary_scalars(&mut |k, v| {
+        totals.insert(k.to_string(), v);
+    });
+    assert_eq!(totals["fab.imports_declined_total"], declined_sum);
+    assert_eq!(totals["fab.accelerators_imported_total"], imported_sum);
+}
+
+/// In a country that both assembles and imports on order, the units built
+/// at home in a tick are counted against the orders before the imports:
+/// the flow imports only what the domestic units leave, so nothing waits
+/// in stock. A fab makes ≈ 400 "chip" a month, a flow offers 1,000 a month
+/// of the same design, and the lab orders 1,000 a month: every month
+/// delivers all that was built and imported, and the stock is 0 at every
+/// sample.
+#[test]
+fn domestic_units_fill_orders_before_imports_on_order() {
+    let mut c = base_config();
+    c.fabs = vec![fab("f1", 10.0)];
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "chip".into(),
+        units_per_month: TimePath::constant(1_000.0),
+        on_order: true,
+    });
+    let mut run = Run::new(c, 1);
+    let lab = run.chain.buyer_id("lab").unwrap();
+    let (mut built, mut imported, mut delivered) = (0.0, 0.0, 0.0);
+    for k in 0..12 {
+        if k > 0 {
+            run.run_until(SimTime(months(k).0 - 1));
+        }
+        run.chain.place_order(lab, 10_000_000.0).unwrap();
+        run.run_until(SimTime(months(k + 1).0 - 2));
+        let m = run.sample();
+        built += get(&m, "fab.accelerators_out", "chip");
+        imported += get(&m, "fab.imports", "chip");
+        delivered += get(&m, "fab.accelerators_delivered", "national");
+        let stock = get(&m, "fab.accelerators_stock", "chip");
+        assert_eq!(
+            stock, 0.0,
+            "month {k}: {built} built, {imported} imported, {delivered} delivered"
+        );
+    }
+    assert!(built > 3_000.0, "built {built}");
+    assert_eq!(built + imported, delivered);
+    assert_eq!(delivered, 12_000.0);
+}

@@ -154,10 +154,10 @@ impl Training {
         // lab's draws taken ahead, as every failure draw.
         let rng = &mut lab.failure_rng;
         let hazard = lab.hazards.take(&mut || exp1(rng));
-        let mut run = Run::new(lab.next_run, now, target, planned, bound, hazard);
         // Never beyond the clock: a due time past it holds the release to
         // the end of time, as a run that never finishes.
-        run.due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
+        let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
+        let mut run = Run::new(lab.next_run, now, due, target, planned, bound, hazard);
         run.waited_s = lab
             .waiting_since
             .take()

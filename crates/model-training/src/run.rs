@@ -342,14 +342,25 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    pub fn new(id: u64, now: SimTime, target: f64, planned: f64, bound: RunBound, hazard: f64) -> Run {
+    /// A run started at `now` and due at `due` (its planned end, see
+    /// [`Run::due`]), planned to keep `planned` of the lab's `target` FLOP,
+    /// with `hazard` expected failures left before its first failure.
+    pub fn new(
+        id: u64,
+        now: SimTime,
+        due: SimTime,
+        target: f64,
+        planned: f64,
+        bound: RunBound,
+        hazard: f64,
+    ) -> Run {
         Run {
             id,
             target_flop: target,
             planned_flop: planned,
             bound,
             started: now,
-            due: now,
+            due,
             done_at: None,
             pace_flop_s: f64::INFINITY,
             repace: true,
@@ -779,15 +790,15 @@ mod tests {
             };
             let (mut da, mut db) = (draws(seed), draws(seed));
             let mut ahead = Hazards::new();
-            let mut a = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
-            let mut b = Run::new(3, SimTime(base), 1e30, 1e30, RunBound::Target, db());
+            let mut a = Run::new(3, SimTime(base), SimTime(base), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
+            let mut b = Run::new(3, SimTime(base), SimTime(base), 1e30, 1e30, RunBound::Target, db());
             let mut t = base;
             for (c, new_run) in cuts {
                 if new_run == 0 {
                     // A new run starts (the lab's next): its first hazard
                     // is the next draw.
-                    a = Run::new(4, SimTime(t), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
-                    b = Run::new(4, SimTime(t), 1e30, 1e30, RunBound::Target, db());
+                    a = Run::new(4, SimTime(t), SimTime(t), 1e30, 1e30, RunBound::Target, ahead.take(&mut da));
+                    b = Run::new(4, SimTime(t), SimTime(t), 1e30, 1e30, RunBound::Target, db());
                 }
                 let (t0, t1) = (SimTime(t), SimTime(t + c));
                 let pa = a.run_until(t0, t1, rate, &p, &mut ahead, &mut da);
@@ -888,7 +899,7 @@ mod tests {
 
     #[test]
     fn lazy_checkpoints_and_failure_loss() {
-        let mut r = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 10.0);
+        let mut r = Run::new(0, SimTime(0), SimTime(0), 1e9, 1e9, RunBound::Target, 10.0);
         // Rate 2 FLOP/s, checkpoints every 100 s. Advance in uneven pieces.
         r.advance(SimTime(0), SimTime(70), 2.0, 0.0, 100);
         assert_eq!(r.checkpoint_work_flop, 0.0);
@@ -908,7 +919,7 @@ mod tests {
 
     #[test]
     fn hazard_is_used_up_by_rate_times_time() {
-        let mut r = Run::new(0, SimTime(0), 1.0, 1.0, RunBound::Target, 1.0);
+        let mut r = Run::new(0, SimTime(0), SimTime(0), 1.0, 1.0, RunBound::Target, 1.0);
         r.advance(SimTime(0), SimTime(100), 0.0, 0.004, 50);
         assert!((r.hazard_left - 0.6).abs() < 1e-12);
         r.restarting_until = Some(SimTime(200));
@@ -922,7 +933,7 @@ mod tests {
     fn failures_inside_an_interval_are_walked_one_by_one() {
         // Hazards 100, 50, 1e9 at λ = 1/s: failures at t = 100 and, after a
         // 10 s restart, at t = 160. Checkpoints every 30 s at rate 1.
-        let mut r = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
+        let mut r = Run::new(0, SimTime(0), SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
         let mut draws = [50.0, 1e9].into_iter();
         let p = FailureProcess {
             lambda_per_s: 1.0,
@@ -950,7 +961,7 @@ mod tests {
         assert_eq!(r.integrated_flop, 180.0);
         assert!(!r.is_restarting());
         // Cut into pieces, the same interval gives the same state.
-        let mut q = Run::new(0, SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
+        let mut q = Run::new(0, SimTime(0), SimTime(0), 1e9, 1e9, RunBound::Target, 100.0);
         let mut draws = [50.0, 1e9].into_iter();
         let mut draw = || draws.next().unwrap_or(1e9);
         let mut ahead = Hazards::new();

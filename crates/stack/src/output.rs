@@ -11,6 +11,19 @@ use std::path::{Path, PathBuf};
 /// The header of `timeseries.csv`, exactly.
 pub const TIMESERIES_HEADER: &str = "run,time_year,date,metric,entity,value";
 
+/// The metrics a domain writes only at the instants where they are defined
+/// (for any entity): a period's price (none before the first dispatch) and
+/// peak reserve margin (none without demand), and the frontier gap (none
+/// before a release, or for a capability the frontier path never reaches).
+/// Every other metric of every entity has a row at every sampling instant
+/// of a run; `aistack plot` and `explain` rely on that to refuse a
+/// `timeseries.csv` with rows missing.
+pub const METRICS_WHEN_DEFINED: [&str; 3] = [
+    "energy.avg_price_usd_per_mwh",
+    "energy.peak_reserve_margin",
+    "training.frontier_gap_months",
+];
+
 /// One sample of one metric of one entity.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeriesRow {

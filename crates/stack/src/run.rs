@@ -276,18 +276,41 @@ impl Scenario {
         // Size: dispatch steps dominate the event count.
         let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
         let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
-        let estimate = steps + production * (1.0 + d.fabs.len() as f64);
+        let ticks = production * (1.0 + d.fabs.len() as f64);
+        let estimate = steps + ticks;
         if estimate > d.settings.max_events as f64 {
+            // The field to point at: the limit if it is written, else the
+            // written field that makes the run large (the default limit
+            // has no place in the file).
+            let written = |key: &str| self.files.iter().any(|f| load::find_key(&f.text, key).is_some());
+            let path = if written("max_events") {
+                "settings.max_events"
+            } else if steps >= ticks && written("dispatch_interval_hours") {
+                "grid.dispatch_interval_hours"
+            } else if steps < ticks && written("production_step_days") {
+                "chips.production_step_days"
+            } else {
+                "horizon_years"
+            };
+            let limit = if written("max_events") {
+                format!("settings.max_events = {}", d.settings.max_events)
+            } else {
+                format!("settings.max_events = {} (the default)", d.settings.max_events)
+            };
             return Err(ScenarioError::new(
                 &file,
-                "settings.max_events",
+                path,
                 format!(
-                    "the run would need about {estimate:.0} events (grid dispatch steps and production \
-                     ticks), more than settings.max_events = {}",
-                    d.settings.max_events
+                    "the run would need about {estimate:.0} events ({steps:.0} grid dispatch steps of \
+                     {} hours over {} years, and {ticks:.0} production ticks), more than {limit}",
+                    d.grid.dispatch_interval_hours.get(),
+                    d.horizon_years.get()
                 ),
             )
-            .hint("dispatch less often, shorten horizon_years, or raise settings.max_events"));
+            .hint(
+                "dispatch less often (grid.dispatch_interval_hours), shorten horizon_years, or \
+                 raise the limit with `settings: (max_events: N)`",
+            ));
         }
         // References and ranges across entities, then what the domains
         // themselves check when they are built.

@@ -636,3 +636,44 @@ fn a_variant_that_breaks_its_base_is_named() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A run too large for the default `settings.max_events` (not written, so
+/// it has no place in the file) is refused at the written field that makes
+/// it large, with its line and column, and says the limit is the default;
+/// a written limit is still named where it is written.
+#[test]
+fn too_many_events_points_at_the_field_that_makes_the_run_large() {
+    let e = error(&scenario(
+        "2025-01-01",
+        "grid: (dispatch_interval_hours: 0.00001),",
+    ));
+    assert!(
+        e.contains("audit.ron:4:12: field `grid.dispatch_interval_hours`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("more than settings.max_events = 200000000 (the default)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("grid dispatch steps of 0.00001 hours over 1 years"),
+        "{e}"
+    );
+    let e = error(&scenario(
+        "2025-01-01",
+        "chips: (production_step_days: 0.000001),",
+    ));
+    assert!(
+        e.contains("audit.ron:4:13: field `chips.production_step_days`"),
+        "{e}"
+    );
+    let e = error(&scenario(
+        "2025-01-01",
+        "grid: (dispatch_interval_hours: 0.00001), settings: (max_events: 5),",
+    ));
+    assert!(e.contains("field `settings.max_events`"), "{e}");
+    assert!(
+        e.contains("more than settings.max_events = 5") && !e.contains("(the default)"),
+        "{e}"
+    );
+}

@@ -360,9 +360,10 @@ pub struct ImportData {
     /// controls cut it).
     pub units_per_month: Series,
     /// Imported on order: the path is the supply offered, and a tick ships
-    /// only what the open orders would take beyond the finished stock and
-    /// the units in transit (the rest is not imported). Default: false
-    /// (every unit of the path arrives, ordered or not).
+    /// only what the open orders would take beyond the finished stock (the
+    /// tick's domestic units included) and the units in transit; the rest
+    /// is not imported (`fab.imports_declined`). Default: false (every unit
+    /// of the path arrives, ordered or not).
     #[serde(default)]
     pub on_order: bool,
 }
