@@ -69,6 +69,10 @@ pub(crate) struct Lab {
     pub pending_cadence_months: Option<f64>,
     pub waiting_since: Option<SimTime>,
     pub wait_bound: RunBound,
+    /// The lab's last run's planned FLOP ÷ its planned duration, FLOP/s
+    /// (`None` before its first run): the reference of the smallest run
+    /// worth doing once the target has outrun the cluster.
+    pub last_run_flop_s: Option<f64>,
     pub cadence_rng: StreamRng,
     pub failure_rng: StreamRng,
     /// Hazard draws taken ahead from `failure_rng` (every draw from it goes
@@ -138,6 +142,7 @@ impl Training {
                 pending_cadence_months: None,
                 waiting_since: None,
                 wait_bound: RunBound::Chips,
+                last_run_flop_s: None,
                 cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
                 failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
                 hazards: Hazards::new(),
