@@ -27,6 +27,9 @@ pub(crate) struct LabRate {
     pub train_eff_flop_s: f64,
     /// Effective training FLOP/s if every installed accelerator were powered.
     pub train_full_eff_flop_s: f64,
+    /// The part of `train_full_eff_flop_s` the lab's power withholds now
+    /// (0 exactly at full power), effective FLOP/s.
+    pub train_lost_power_eff_flop_s: f64,
     /// Accelerators training now (they can fail).
     pub train_chips: f64,
     /// Accelerators that would train if every installed one were powered.
@@ -44,6 +47,7 @@ impl Default for LabRate {
         LabRate {
             train_eff_flop_s: 0.0,
             train_full_eff_flop_s: 0.0,
+            train_lost_power_eff_flop_s: 0.0,
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
@@ -555,6 +559,7 @@ impl Training {
             sites,
             life_s,
             fault,
+            cfg,
             ..
         } = self;
         let lab = &mut labs[li];
@@ -636,6 +641,13 @@ impl Training {
             0.0
         };
         lab.power_share.record(t0.0, now.0, 1.0 - power_short);
+        lab.totals.power.book(
+            cfg.calendar.as_ref(),
+            t0,
+            now,
+            lab.rate.train_full_eff_flop_s,
+            lab.rate.train_lost_power_eff_flop_s,
+        );
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
             RunBound::Power => f.limited_power_s += s,
@@ -701,6 +713,10 @@ impl Training {
             };
             rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
             rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
+            // Unpowered peak, up to the training part (inference is served first).
+            rate.train_lost_power_eff_flop_s += (p.installed_peak_flop_s - p.powered_peak_flop_s)
+                .clamp(0.0, p.installed_peak_flop_s * (1.0 - share))
+                * mfu;
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);
             let demand = s.demand_mw();
