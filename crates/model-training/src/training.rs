@@ -713,10 +713,14 @@ impl Training {
             };
             rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
             rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
-            // Unpowered peak, up to the training part (inference is served first).
-            rate.train_lost_power_eff_flop_s += (p.installed_peak_flop_s - p.powered_peak_flop_s)
-                .clamp(0.0, p.installed_peak_flop_s * (1.0 - share))
-                * mfu;
+            // Unpowered peak, up to the training part (inference is served
+            // first); below 1e-12 of the installed peak it is the rounding of
+            // a grant equal to the need, not a cut.
+            let unpowered = p.installed_peak_flop_s - p.powered_peak_flop_s;
+            if unpowered > 1e-12 * p.installed_peak_flop_s {
+                rate.train_lost_power_eff_flop_s +=
+                    unpowered.min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+            }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);
             let demand = s.demand_mw();
