@@ -127,8 +127,9 @@ outcome,parameter,n,spearman,prcc
 ```
 
 One assumption dominates the gap: `labs.deepseek.efficiency_halving_months`
-(the months the leading lab needs to halve the compute of a given
-capability; ρ = {float(sens[0]['spearman']):.2f}); the next two are within chance (at {N} runs
+(the months DeepSeek needs to halve the compute of a given capability,
+which reaches the national best model through DeepSeek's open releases; see
+below; ρ = {float(sens[0]['spearman']):.2f}); the next two are within chance (at {N} runs
 |ρ| below 1.96/√(n − 1) = {1.96/(N-1)**0.5:.3f} is what no effect at all gives in 5 % of
 batches, as the tornado's title says). The chips matter for the size of the
 largest run (its strongest correlate is `{top_lr['parameter']}`, ρ =
@@ -148,7 +149,11 @@ $ aistack sensitivity examples/scenarios/china-2025.ron --method morris \\
 A μ* of exactly 0 means the parameter never moved the outcome: SMIC's yield
 cannot, because HBM, not dies, limits how many accelerators are assembled
 (`fab.binding_input_mode` = 3, HBM), and Moonshot's spillover share cannot,
-because the national gap is DeepSeek's.
+because the national best model is not Moonshot's: at the scenario's seed it
+is ByteDance's closed release of November 2034 (summary.json `releases`),
+which gains DeepSeek's efficiency when DeepSeek's open releases spill over to
+ByteDance; what Moonshot absorbs raises only Moonshot's own models. Nor does
+DeepSeek's MFU move it (μ* 2e-4): the gap is not DeepSeek's own release.
 """ + (f"""
 The Sobol decomposition of the same outcome (64 × (7 + 2) = 576 runs; the
 intervals are bootstrap 95 % intervals, wide at this N):
@@ -201,9 +206,15 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
   {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months.
 - *Open weights:* spillovers between the domestic labs are worth
-  {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end.
-- *What would change the answer:* the leading lab's algorithmic progress
-  (Morris μ* {float(morris.splitlines()[3].split()[1]):.1f} months per unit of probability, against
+  {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end, an average of two regimes: about nothing when
+  DeepSeek's halving time draws at or above the other labs' 8 months (2/3 of
+  its Triangular(5, 8, 14) draws; at the scenario's seed, 11.6, no-spillovers
+  gives exactly the base's gap), and about 3.5 months when it draws 5
+  (the best model is then ByteDance's, which took in DeepSeek's efficiency;
+  without spillovers it is DeepSeek's own smaller open release).
+- *What would change the answer:* DeepSeek's algorithmic progress, which
+  reaches the national best model (ByteDance's, closed) through DeepSeek's
+  open releases (Morris μ* {float(morris.splitlines()[3].split()[1]):.1f} months per unit of probability, against
   ≤ {max(float(l.split()[1]) for l in morris.splitlines()[4:] if l and l[0].isalpha() and len(l.split())==4):.1f} for every other parameter), and the world frontier's pace, which
   the scenario fixes. To test the thesis against a slower frontier, write a
   variant that sets `ecosystem.frontier_log10_effective_flop` and compare.

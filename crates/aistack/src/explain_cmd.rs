@@ -370,7 +370,11 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// would cost more than a year of budget; *failures* if the lab's powered
 /// chips would have reached the target but for the work expected to be lost
 /// to hardware failures and restarts; *none* if the run reached the lab's own
-/// target.
+/// target. The bound is one label per run, decided first-match, so a run
+/// short of chips that also lost compute to power reads *chips*: the
+/// column *lost to power* (`training.share_lost_power_year_Y`) gives the
+/// share of the labs' training compute that lacked power each year whatever
+/// the label, and the last lines the whole run's.
 pub fn explain(dir: &Path) -> Result<()> {
     if dir.join("manifest.json").exists() && !dir.join("timeseries.csv").exists() {
         anyhow::bail!(
@@ -394,7 +398,7 @@ pub fn explain(dir: &Path) -> Result<()> {
         summary.get("scenario").and_then(|s| s.as_str()).unwrap_or("?"),
         summary.get("seed").and_then(|s| s.as_u64()).unwrap_or(0)
     );
-    println!("{:<6} {:>12}  bound", "year", "FLOP");
+    println!("{:<6} {:>12}  {:>13}  bound", "year", "FLOP", "lost to power");
     let mut years: Vec<i32> = outcomes
         .keys()
         .filter_map(|k| {
@@ -422,7 +426,12 @@ pub fn explain(dir: &Path) -> Result<()> {
         } else {
             String::new()
         };
-        println!("{y:<6} {flop:>12.3e}  {bound}{detail}");
+        // Outputs written before this outcome existed have none: "-".
+        let lost = outcomes
+            .get(&format!("training.share_lost_power_year_{y}"))
+            .and_then(|v| v.as_f64())
+            .map_or_else(|| "-".to_string(), |v| format!("{:.1} %", 100.0 * v));
+        println!("{y:<6} {flop:>12.3e}  {lost:>13}  {bound}{detail}");
     }
     let power_days = series
         .get("training.limited_power_days")
@@ -446,8 +455,23 @@ pub fn explain(dir: &Path) -> Result<()> {
         .map(|p| p.1)
         .sum::<f64>()
         + 0.0;
+    let share = outcomes
+        .get("training.share_lost_power_total")
+        .and_then(|v| v.as_f64());
+    let flop = outcomes
+        .get("training.flop_lost_power_total")
+        .and_then(|v| v.as_f64());
+    if let (Some(share), Some(flop)) = (share, flop) {
+        println!(
+            "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs.",
+            100.0 * share
+        );
+    }
     println!(
         "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
+    );
+    println!(
+        "(A limited day counts under its run's one label, so days short of chips that also lacked power count as chips.)"
     );
     Ok(())
 }

@@ -160,6 +160,52 @@ fn explain_and_plot_read_a_run_directory() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// minimal.ron on a grid short of power (1,000 MW of gas for 1,000 MW of
+/// other demand) that cuts datacenters first: the lab's chip-bound runs of
+/// 2026 read "chips", yet most of its training compute lacked power. The
+/// summary, `summary.json` and `explain` say how much (audit s13-thesis F2:
+/// before, power losses behind a "chips" label showed nowhere).
+#[test]
+fn explain_shows_training_compute_lost_to_power_behind_a_chips_label() {
+    let scenario = std::env::temp_dir().join(format!("aistack-cli-{}-short.ron", std::process::id()));
+    std::fs::write(
+        &scenario,
+        format!(
+            "Variant(base: \"{}\", name: \"short\", set: {{ \"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household] }})\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    let out = tmp("short");
+    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("lost to power "), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let outcomes = &summary["outcomes"];
+    assert_eq!(summary["largest_run_bound_by_year"]["2026"], "chips", "{summary}");
+    let share = outcomes["training.share_lost_power_year_2026"].as_f64().unwrap();
+    assert!(share > 0.3, "2026 lost {share} of its training compute to power");
+    assert!(outcomes["training.share_lost_power_total"].as_f64().unwrap() > 0.3);
+    assert!(outcomes["training.flop_lost_power_total"].as_f64().unwrap() > 0.0);
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("lost to power"), "{text}");
+    let row = text.lines().find(|l| l.starts_with("2026")).expect("a 2026 row");
+    assert!(
+        row.contains(&format!("{:.1} %", 100.0 * share)) && row.ends_with("chips"),
+        "{row}"
+    );
+    assert!(
+        text.contains("Training compute lost to power, whole run"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_file(&scenario);
+}
+
 #[test]
 fn batch_outputs_do_not_depend_on_the_thread_count() {
     let (one, two) = (tmp("b1"), tmp("b2"));

@@ -135,11 +135,21 @@ impl Training {
                 _ => RunBound::Chips,
             }
         };
+        // The smallest run worth doing: `min_run_share_of_target` of the
+        // target or, if smaller, of the lab's last run scaled to this
+        // duration (its planned FLOP/s × D), so that a target that outruns a
+        // cluster that stopped growing does not stop the lab; and a lab that
+        // has waited as long as its cadence runs what it can (see
+        // docs/model/model-training.md, "Planning").
+        let reference = lab.last_run_flop_s.map_or(target, |r| target.min(r * duration_s));
+        let waited_cadence = lab
+            .waiting_since
+            .is_some_and(|w| now.saturating_since(w).as_secs_f64() >= months * SECS_PER_MONTH as f64);
         let planned = if capacity >= target {
             Some(target)
         } else if lab.cfg.allow_smaller_runs
             && capacity > 0.0
-            && capacity >= lab.cfg.min_run_share_of_target * target
+            && (capacity >= lab.cfg.min_run_share_of_target * reference || waited_cadence)
         {
             Some(capacity)
         } else {
@@ -164,6 +174,7 @@ impl Training {
             .map_or(0.0, |w| now.saturating_since(w).as_secs_f64());
         lab.next_run += 1;
         lab.pending_cadence_months = None;
+        lab.last_run_flop_s = Some(planned / duration_s);
         lab.run = Some(run);
         signals.push(TrainingSignal::RunStarted {
             lab: LabId(li as u32),

@@ -64,6 +64,62 @@ impl Flows {
     }
 }
 
+/// Training compute a lab's installed accelerators could not do for lack of
+/// power (the grid's grant or the site's connection), whatever bound its
+/// runs: FLOP at the lab's MFU, over the whole run and by calendar year.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PowerLosses {
+    /// ∫ training FLOP/s with every installed accelerator powered dt, FLOP.
+    pub full_flop: f64,
+    /// ∫ (that − training FLOP/s with the power the lab had) dt, FLOP.
+    pub lost_flop: f64,
+    /// Calendar year → (full, lost) FLOP within it.
+    pub by_year: BTreeMap<i32, (f64, f64)>,
+    /// The last year booked: (year, its first instant, the next year's).
+    year: Option<(i32, SimTime, SimTime)>,
+}
+
+impl PowerLosses {
+    /// Books `[t0, t1)` at constant rates (FLOP/s): `full` with every
+    /// installed accelerator powered, `lost` the part of it power withheld;
+    /// with a calendar, split at the new years within.
+    pub fn book(&mut self, calendar: Option<&Calendar>, t0: SimTime, t1: SimTime, full: f64, lost: f64) {
+        use chrono::{Datelike, NaiveDate};
+        let span = t1.0.saturating_sub(t0.0) as f64;
+        self.full_flop += full * span;
+        self.lost_flop += lost * span;
+        let Some(cal) = calendar else { return };
+        let mut t = t0;
+        while t < t1 {
+            let (y, _, end) = match self.year {
+                Some(c) if c.1 <= t && t < c.2 => c,
+                _ => {
+                    let Some(y) = cal.date(t).map(|d| d.year()) else {
+                        return;
+                    };
+                    let at = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).and_then(|d| cal.at_date(d));
+                    let c = (
+                        y,
+                        at(y).unwrap_or(SimTime::ZERO),
+                        at(y + 1).unwrap_or(SimTime(u64::MAX)),
+                    );
+                    self.year = Some(c);
+                    c
+                }
+            };
+            let to = end.min(t1);
+            if to <= t {
+                return;
+            }
+            let s = (to.0 - t.0) as f64;
+            let e = self.by_year.entry(y).or_insert((0.0, 0.0));
+            e.0 += full * s;
+            e.1 += lost * s;
+            t = to;
+        }
+    }
+}
+
 /// Totals over the whole run, for summaries and stock metrics.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LabTotals {
@@ -77,6 +133,8 @@ pub(crate) struct LabTotals {
     pub min_gap_months: Option<f64>,
     /// Calendar year → (largest run finished that year, FLOP; its bound).
     pub largest_by_year: BTreeMap<i32, (f64, RunBound)>,
+    /// Training compute lost to power.
+    pub power: PowerLosses,
 }
 
 impl LabTotals {
@@ -221,10 +279,16 @@ impl Training {
     /// release: log10 of the former), `training.min_frontier_gap_months` (only
     /// if computed),
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
-    /// `training.failures_total`, and with a calendar, per year of completion,
+    /// `training.failures_total`, `training.flop_lost_power_total` (training
+    /// FLOP, at MFU, the installed accelerators could not compute for lack
+    /// of power, whatever bound the runs) and `training.share_lost_power_total`
+    /// (that ÷ the training FLOP they could have computed fully powered; 0
+    /// without accelerators), and with a calendar,
+    /// per year of completion,
     /// `training.largest_run_flop_year_<YYYY>` and
     /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips,
-    /// 3 budget, 4 failures).
+    /// 3 budget, 4 failures), and per calendar year the labs' time reached,
+    /// `training.share_lost_power_year_<YYYY>` (the share above, within the year).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
         emit(
@@ -260,6 +324,22 @@ impl Training {
             // From +0: a float `sum` of no run is −0 (`-0.0` in summary.json).
             self.runs.iter().fold(0.0, |s, r| s + r.failures as f64),
         );
+        let (full, lost) = t.iter().fold((0.0, 0.0), |(f, l), x| {
+            (f + x.power.full_flop, l + x.power.lost_flop)
+        });
+        emit("training.flop_lost_power_total", lost);
+        emit("training.share_lost_power_total", ratio(lost, full));
+        let mut power_by_year: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
+        for x in &t {
+            for (&y, &(f, l)) in &x.power.by_year {
+                let e = power_by_year.entry(y).or_insert((0.0, 0.0));
+                e.0 += f;
+                e.1 += l;
+            }
+        }
+        for (y, (f, l)) in power_by_year {
+            emit(&format!("training.share_lost_power_year_{y}"), ratio(l, f));
+        }
         let mut by_year: BTreeMap<i32, (f64, RunBound)> = BTreeMap::new();
         for x in &t {
             for (&y, &(flop, bound)) in &x.largest_by_year {

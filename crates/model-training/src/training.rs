@@ -27,6 +27,9 @@ pub(crate) struct LabRate {
     pub train_eff_flop_s: f64,
     /// Effective training FLOP/s if every installed accelerator were powered.
     pub train_full_eff_flop_s: f64,
+    /// The part of `train_full_eff_flop_s` the lab's power withholds now
+    /// (0 exactly at full power), effective FLOP/s.
+    pub train_lost_power_eff_flop_s: f64,
     /// Accelerators training now (they can fail).
     pub train_chips: f64,
     /// Accelerators that would train if every installed one were powered.
@@ -44,6 +47,7 @@ impl Default for LabRate {
         LabRate {
             train_eff_flop_s: 0.0,
             train_full_eff_flop_s: 0.0,
+            train_lost_power_eff_flop_s: 0.0,
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
@@ -69,6 +73,10 @@ pub(crate) struct Lab {
     pub pending_cadence_months: Option<f64>,
     pub waiting_since: Option<SimTime>,
     pub wait_bound: RunBound,
+    /// The lab's last run's planned FLOP ÷ its planned duration, FLOP/s
+    /// (`None` before its first run): the reference of the smallest run
+    /// worth doing once the target has outrun the cluster.
+    pub last_run_flop_s: Option<f64>,
     pub cadence_rng: StreamRng,
     pub failure_rng: StreamRng,
     /// Hazard draws taken ahead from `failure_rng` (every draw from it goes
@@ -138,6 +146,7 @@ impl Training {
                 pending_cadence_months: None,
                 waiting_since: None,
                 wait_bound: RunBound::Chips,
+                last_run_flop_s: None,
                 cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
                 failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
                 hazards: Hazards::new(),
@@ -550,6 +559,7 @@ impl Training {
             sites,
             life_s,
             fault,
+            cfg,
             ..
         } = self;
         let lab = &mut labs[li];
@@ -631,6 +641,13 @@ impl Training {
             0.0
         };
         lab.power_share.record(t0.0, now.0, 1.0 - power_short);
+        lab.totals.power.book(
+            cfg.calendar.as_ref(),
+            t0,
+            now,
+            lab.rate.train_full_eff_flop_s,
+            lab.rate.train_lost_power_eff_flop_s,
+        );
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
             RunBound::Power => f.limited_power_s += s,
@@ -696,6 +713,14 @@ impl Training {
             };
             rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
             rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
+            // Unpowered peak, up to the training part (inference is served
+            // first); below 1e-12 of the installed peak it is the rounding of
+            // a grant equal to the need, not a cut.
+            let unpowered = p.installed_peak_flop_s - p.powered_peak_flop_s;
+            if unpowered > 1e-12 * p.installed_peak_flop_s {
+                rate.train_lost_power_eff_flop_s +=
+                    unpowered.min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+            }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);
             let demand = s.demand_mw();

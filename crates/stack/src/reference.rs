@@ -1327,12 +1327,25 @@ lists only what differs, so a policy variant is a few lines:
 ```ron
 Variant(
     base: "china-2025.ron",
-    name: "export-controls-tighten",
-    set: {{ "imports.h20-imports.units_per_month": [("2025-01-01", 40000), ("2026-01-01", 0)] }},
-    add: [ Policy((name: "hbm-ban", date: "2026-01-01", action: ExportControl(item: Hbm, control: Ban))) ],
+    name: "h20-ban-earlier",
+    description: "china-2025 with the H20 banned from 1 January 2025, the HBM stockpile at its low end and no TSMC die bank.",
+    set: {{ "chips.hbm.stockpile_stacks": 11400000 }},
+    add: [ Policy((name: "h20-licence", date: "2025-01-01", action: ExportControl(item: Design("h20"), control: Ban))) ],
     remove: [ "die_banks.tsmc-die-bank" ],
 )
 ```
+
+Each line changes the run (`aistack run`, the scenario's seed 2025): the
+`add` replaces the base's policy of the same name, so the H20 ban starts on
+1 January instead of 14 April 2025 and no H20 is imported (345,000 in the
+base); the `set` holds the HBM stockpile at the low end of the base's draw
+(12.3 M stacks at that seed), and domestic assembly, bound by HBM, falls by
+110,000 accelerators; the `remove` takes away the 2.9 M banked TSMC dies,
+which moves Ascend deliveries later (2026's fall by about 120,000, 2027's
+rise by as many), not fewer: HBM, not dies, caps the total. (A control on
+something the base does not have, such as HBM imports, which china-2025
+sets to 0, would change nothing: check a variant against its base with
+`aistack compare`.)
 
 It is applied to the base in this order: `remove` (entities as
 `list.name`), `add` (an entity replaces the base's entity of the same kind

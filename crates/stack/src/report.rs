@@ -226,6 +226,25 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         let list: Vec<String> = bounds.iter().map(|(y, b)| format!("{y}: {b}")).collect();
         let _ = writeln!(s, "  what bound the largest run, by year: {}", list.join(", "));
     }
+    if let Some(share) = scalar(out, "training.share_lost_power_total") {
+        // The year that lost the largest share, if one lost 0.1 % or more.
+        let worst = out
+            .scalars
+            .iter()
+            .filter_map(|(k, v)| {
+                let y: i32 = k.strip_prefix("training.share_lost_power_year_")?.parse().ok()?;
+                (*v >= 0.0005).then_some((y, *v))
+            })
+            .max_by(|a, b| a.1.total_cmp(&b.1));
+        let most = worst.map_or(String::new(), |(y, v)| {
+            format!("; most in {y}: {:.1} %", 100.0 * v)
+        });
+        let _ = writeln!(
+            s,
+            "  lost to power          {:.1} % of the labs' training compute, whatever bound the runs{most}",
+            100.0 * share
+        );
+    }
     s
 }
 

@@ -1118,14 +1118,16 @@ fn frontier_gap_outcomes(
 
 /// Every calendar year of the horizon, from the start's through the year of
 /// its last simulated second (`end` − 1 s: no event runs at `end`), gets
-/// `training.largest_run_flop_year_Y` (0 when no run finished that year) and
-/// `training.largest_run_bound_year_Y` (−1 when no run), so every run of a
-/// batch has the same outcome columns.
+/// `training.largest_run_flop_year_Y` (0 when no run finished that year),
+/// `training.largest_run_bound_year_Y` (−1 when no run) and
+/// `training.share_lost_power_year_Y` (0 when no lab had accelerators), so
+/// every run of a batch has the same outcome columns.
 fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, calendar: &scheduler::Calendar, end: SimTime) {
     for y in horizon_years(calendar, end) {
         for (key, missing) in [
             (format!("training.largest_run_flop_year_{y}"), 0.0),
             (format!("training.largest_run_bound_year_{y}"), -1.0),
+            (format!("training.share_lost_power_year_{y}"), 0.0),
         ] {
             if !scalars.iter().any(|(k, _)| *k == key) {
                 scalars.push((key, missing));

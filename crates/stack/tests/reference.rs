@@ -364,3 +364,42 @@ fn heading_anchors_follow_github() {
         ]
     );
 }
+
+/// The variant example in the reference changes the run it describes (audit
+/// s13-thesis F6: the example banned HBM imports that china-2025 does not
+/// have, and changed nothing by it): at the scenario's seed the earlier H20
+/// ban leaves no H20 imported, and the stockpile's low end (HBM binds)
+/// leaves fewer accelerators assembled at home.
+#[test]
+fn the_reference_variant_example_changes_the_run() {
+    use stack::{RunOptions, Scenario, run};
+    let md = reference::scenarios_markdown();
+    let code = md
+        .split("```ron\n")
+        .skip(1)
+        .map(|b| b.split("```").next().unwrap())
+        .find(|c| c.starts_with("Variant("))
+        .expect("a variant example");
+    let dir = repo().join("examples/scenarios");
+    let example = Scenario::from_text(&dir.join("reference-example.ron"), code).expect("the example loads");
+    let base = Scenario::load(&dir.join("china-2025.ron")).expect("the base loads");
+    let (base, example) = (
+        run(&base, &RunOptions::default()).expect("the base runs"),
+        run(&example, &RunOptions::default()).expect("the example runs"),
+    );
+    let scalar = |out: &stack::RunOutput, key: &str| {
+        out.scalars
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {key}"))
+    };
+    let imported = scalar(&base, "fab.accelerators_imported_total");
+    assert!(imported > 1e5, "the base imports {imported} H20");
+    assert_eq!(scalar(&example, "fab.accelerators_imported_total"), 0.0);
+    let (b, e) = (
+        scalar(&base, "fab.accelerators_built_total"),
+        scalar(&example, "fab.accelerators_built_total"),
+    );
+    assert!(e < b - 1e4, "built at home: example {e}, base {b}");
+}

@@ -156,7 +156,9 @@ pub struct LabData {
     /// Whether the lab starts a smaller run when it cannot run its target. Default: true.
     #[serde(default = "d_true")]
     pub allow_smaller_runs: bool,
-    /// Smallest run it starts, as a share of the target, in (0, 1]. Default: 0.25.
+    /// Smallest run it starts, as a share of the target or, if smaller, of
+    /// its last run (that run's FLOP per day × the new run's days), in (0, 1];
+    /// a lab that has waited as long as its cadence runs what it can. Default: 0.25.
     #[serde(default = "d_min_share")]
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1))]
     pub min_run_share_of_target: Fraction,

@@ -1,0 +1,92 @@
+//! Training compute lost to power is counted whatever bound the runs: a
+//! chip-bound lab cut to half its power loses half its training compute,
+//! and the summary says so (`training.share_lost_power_year_Y`,
+//! `training.share_lost_power_total`, `training.flop_lost_power_total`)
+//! though every run reads "chips".
+
+mod common;
+use chrono::NaiveDate;
+use common::*;
+use model_training::{RunBound, SECS_PER_MONTH, TrainingConfig};
+use scheduler::{Calendar, Dist, SECS_PER_DAY, SimTime};
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[test]
+fn a_chip_bound_lab_cut_to_half_power_loses_half_its_training_compute_and_the_summary_says_so() {
+    // The test cluster, no budget (no chips to buy: chip-bound), a target
+    // ten times what it can do in a cadence, no inference (so the whole
+    // cluster trains), from 2025-01-01; from 2025-07-01 the grid serves
+    // half the site's power, to the end at 2026-07-01.
+    let mut l = lab("a");
+    l.release_cadence_months = Dist::constant(3.0);
+    l.max_run_duration_days = 365.0;
+    l.initial_target_run_flop = 10.0 * FULL_RATE * 3.0 * SECS_PER_MONTH as f64;
+    l.min_run_share_of_target = 0.01;
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    let cal = Calendar::new(date(2025, 1, 1));
+    cfg.calendar = Some(cal);
+    let mut b = Bench::new(cfg, 1);
+    let cut = cal.at_date(date(2025, 7, 1)).unwrap();
+    let end = cal.at_date(date(2026, 7, 1)).unwrap();
+    b.run_until(cut);
+    b.serve("a", FULL_MW / 2.0);
+    b.run_until(end);
+    b.sample();
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    let get = |k: &str| {
+        s.iter()
+            .find(|x| x.0 == k)
+            .map(|x| x.1)
+            .unwrap_or_else(|| panic!("no {k} in {s:?}"))
+    };
+    let days = |a: SimTime, b: SimTime| b.saturating_since(a).as_secs_f64() / SECS_PER_DAY as f64;
+    let y26 = cal.at_date(date(2026, 1, 1)).unwrap();
+    // 2025: half the power for the 184 days from July on, of 365.
+    let want_2025 = 0.5 * days(cut, y26) / 365.0;
+    let got_2025 = get("training.share_lost_power_year_2025");
+    assert!(
+        (got_2025 - want_2025).abs() < 1e-9,
+        "2025: {got_2025}, want {want_2025}"
+    );
+    let got_2026 = get("training.share_lost_power_year_2026");
+    assert!((got_2026 - 0.5).abs() < 1e-9, "2026: {got_2026}");
+    let lost = get("training.flop_lost_power_total");
+    let want = 0.5 * FULL_RATE * end.saturating_since(cut).as_secs_f64();
+    assert!(
+        (lost / want - 1.0).abs() < 1e-9,
+        "lost {lost:e} FLOP, want {want:e}"
+    );
+    let total = get("training.share_lost_power_total");
+    let want = 0.5 * days(cut, end) / days(SimTime::ZERO, end);
+    assert!((total - want).abs() < 1e-9, "whole run {total}, want {want}");
+    // Yet every run reads "chips": the power loss is visible only above.
+    assert!(b.training.runs().len() >= 4, "{} runs", b.training.runs().len());
+    for r in b.training.runs() {
+        assert_eq!(r.bound, RunBound::Chips, "run {}", r.run);
+    }
+}
+
+#[test]
+fn full_power_loses_nothing() {
+    let mut cfg = TrainingConfig::new(vec![lab("a")]);
+    let cal = Calendar::new(date(2025, 1, 1));
+    cfg.calendar = Some(cal);
+    let mut b = Bench::new(cfg, 1);
+    b.run_until(cal.at_date(date(2026, 3, 1)).unwrap());
+    b.sample();
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    for k in [
+        "training.share_lost_power_year_2025",
+        "training.share_lost_power_year_2026",
+        "training.share_lost_power_total",
+        "training.flop_lost_power_total",
+    ] {
+        assert_eq!(s.iter().find(|x| x.0 == k).map(|x| x.1), Some(0.0), "{k}: {s:?}");
+    }
+}
