@@ -57,6 +57,30 @@ def excerpt(name, keys):
     return "\n".join(keep)
 morris = open(f"{D}/morris.txt").read().rstrip()
 sobol = open(f"{D}/sobol.txt").read().rstrip() if os.path.exists(f"{D}/sobol.txt") else ""
+params = json.load(open(f"{D}/batch/manifest.json"))["parameters"]
+K = len(params)
+words = {7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+growth = [p for p in params if p.endswith(".compute_growth_per_year")]
+check(len(growth) == 4, f"growth targets uncertain: {growth}")
+# The early years' gap and what drives it (the labs' own growth targets).
+sens_all = list(csv.DictReader(open(f"{D}/batch/sensitivity.csv")))
+def top(outcome):
+    r = sorted((r for r in sens_all if r["outcome"] == outcome), key=lambda r: -abs(float(r["spearman"])))
+    return r[0]
+early = top("training.frontier_gap_months_year_2028")
+check(early["parameter"].endswith(".compute_growth_per_year"), f"2028 gap's top correlate {early['parameter']}")
+def morris_mu(param):
+    for l in morris.splitlines():
+        if l.split()[:1] == [param]:
+            return float(l.split()[1])
+    raise SystemExit(f"{param} not in the Morris table")
+morris_rows = [l for l in morris.splitlines() if l and l.split()[0] in params]
+halving_mu = morris_mu("labs.deepseek.efficiency_halving_months")
+others_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] != "labs.deepseek.efficiency_halving_months"]
+check(halving_mu > max(others_mu), f"Morris: halving {halving_mu} not above {max(others_mu)}")
+check(sens[0]["parameter"] == "labs.deepseek.efficiency_halving_months", f"gap's top correlate {sens[0]['parameter']}")
+check(all(abs(float(r["spearman"])) < 1.96 / (N - 1) ** 0.5 for r in sens[1:3]),
+      f"the gap's next correlates are not within chance: {[(r['parameter'], r['spearman']) for r in sens[1:3]]}")
 sens = [r for r in csv.DictReader(open(f"{D}/batch/sensitivity.csv")) if r["outcome"] == "training.frontier_gap_months_end"]
 sens.sort(key=lambda r: -abs(float(r["spearman"])))
 sens_lr = [r for r in csv.DictReader(open(f"{D}/batch/sensitivity.csv")) if r["outcome"] == "training.largest_run_flop"]
@@ -82,10 +106,11 @@ orders of magnitude a year; docs/calibration/scenarios.md), not an output.
 `scripts/worked-example.sh` re-runs every command below and rewrites this
 section and its two charts from their outputs.
 
-**1. A batch.** {N} runs, each with its own draw of the scenario's seven
+**1. A batch.** {N} runs, each with its own draw of the scenario's {words[K]}
 uncertain parameters (HBM stockpile, SMIC's capacity and initial yield,
 DeepSeek's algorithmic halving time and MFU, Moonshot's spillover share,
-southwest hydro's capacity factor) and its own weather, outages and failures:
+southwest hydro's capacity factor, and the four labs' growth targets, drawn
+together with rank correlation 0.7) and its own weather, outages and failures:
 
 ```console
 $ aistack batch examples/scenarios/china-2025.ron --runs {N} --seed 1 --threads 2 --out out/batch
@@ -138,7 +163,7 @@ growing 1.1 orders of magnitude a year, a run 15 % smaller is about 0.8
 months further behind.
 
 **3. Screening.** Morris elementary effects on the same outcome (cheap:
-20 trajectories × 8 runs):
+20 trajectories × {K + 1} runs):
 
 ```console
 $ aistack sensitivity examples/scenarios/china-2025.ron --method morris \\
@@ -155,7 +180,7 @@ which gains DeepSeek's efficiency when DeepSeek's open releases spill over to
 ByteDance; what Moonshot absorbs raises only Moonshot's own models. Nor does
 DeepSeek's MFU move it (μ* 2e-4): the gap is not DeepSeek's own release.
 """ + (f"""
-The Sobol decomposition of the same outcome (64 × (7 + 2) = 576 runs; the
+The Sobol decomposition of the same outcome (64 × ({K} + 2) = {64 * (K + 2)} runs; the
 intervals are bootstrap 95 % intervals, wide at this N):
 
 ```console
@@ -212,10 +237,17 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   gives exactly the base's gap), and about 3.5 months when it draws 5
   (the best model is then ByteDance's, which took in DeepSeek's efficiency;
   without spillovers it is DeepSeek's own smaller open release).
+- *The early years are an input:* until chips bind, each lab's runs are
+  sized by its own growth target, so the gap through 2029 is what the
+  targets say. The gap at the end of 2028 is led by
+  `{early['parameter']}` (ρ = {float(early['spearman']):.2f} in sensitivity.csv);
+  Epoch's ×3 a year for China's top models (range 2.5–4) was measured under
+  export controls, which is why the targets are drawn, not fixed, and why
+  tighter controls cannot move those years.
 - *What would change the answer:* DeepSeek's algorithmic progress, which
   reaches the national best model (ByteDance's, closed) through DeepSeek's
-  open releases (Morris μ* {float(morris.splitlines()[3].split()[1]):.1f} months per unit of probability, against
-  ≤ {max(float(l.split()[1]) for l in morris.splitlines()[4:] if l and l[0].isalpha() and len(l.split())==4):.1f} for every other parameter), and the world frontier's pace, which
+  open releases (Morris μ* {halving_mu:.1f} months per unit of probability, against
+  ≤ {max(others_mu):.1f} for every other parameter), and the world frontier's pace, which
   the scenario fixes. To test the thesis against a slower frontier, write a
   variant that sets `ecosystem.frontier_log10_effective_flop` and compare.
 """
