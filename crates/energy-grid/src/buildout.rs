@@ -23,9 +23,9 @@
 //! (the grid does not know the horizon; `stack` calls it when a scenario loads).
 //!
 //! A retirement removes up to its MW from its plant group at its date; a
-//! firm group loses whole units, running ones first (a unit on forced
-//! outage retires only when no running unit is left), and its next failure
-//! is redrawn from the units still running (exact by memorylessness).
+//! firm group loses whole units, running ones first, then units on planned
+//! maintenance, then units on forced outage, and its next failure is
+//! redrawn from the units still running (exact by memorylessness).
 
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
@@ -213,8 +213,14 @@ impl Grid {
         let group = &mut self.groups[g];
         if let Some(o) = group.outages.as_mut() {
             let units = units_for(*installed, o.unit_size_mw).min(o.units_total);
-            let running = o.units_total - o.units_down;
-            let from_down = (o.units_total - units).saturating_sub(running);
+            let running = o.units_total - o.units_down - o.units_maint;
+            let beyond_running = (o.units_total - units).saturating_sub(running);
+            // Then units on maintenance (the outages that end last), then on forced outage.
+            let from_maint = beyond_running.min(o.units_maint);
+            let from_down = beyond_running - from_maint;
+            if from_maint > 0 {
+                o.retire_from_maintenance(from_maint);
+            }
             o.units_total = units;
             if from_down > 0 {
                 // Units on outage retire too: the latest repairs are dropped

@@ -102,8 +102,8 @@ impl LoadClass {
 /// How a plant group's available MW is produced each dispatch step.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Availability {
-    /// Dispatchable up to installed MW times the share of units not on forced
-    /// outage (coal, gas, nuclear).
+    /// Dispatchable up to installed MW times the share of units neither on
+    /// forced outage nor on planned maintenance (coal, gas, nuclear).
     Firm,
     /// Solar: a clear-sky-like daily shape (zero at night), longer and
     /// stronger days around the June solstice, scaled so that the annual mean
@@ -142,8 +142,8 @@ pub struct PlantGroupConfig {
     pub name: String,
     /// Technology (metrics, spill, droughts, build-out targets).
     pub technology: Technology,
-    /// Installed capacity, MW, in [0, 10⁷]; with forced outages at most 10⁶
-    /// units of `unit_size_mw`.
+    /// Installed capacity, MW, in [0, 10⁷]; with forced outages or planned
+    /// maintenance at most 10⁶ units of `unit_size_mw`.
     pub installed_mw: f64,
     /// How available MW is produced each step.
     pub availability: Availability,
@@ -151,13 +151,46 @@ pub struct PlantGroupConfig {
     pub marginal_cost_usd_per_mwh: f64,
     /// Direct CO2 emissions, tonnes per MWh generated, in [0, 10].
     pub emissions_t_per_mwh: f64,
-    /// Size of one unit, MW (in [0.001, 10⁷] when `failure_rate_per_year` > 0):
-    /// forced outages take whole units.
+    /// Size of one unit, MW (in [0.001, 10⁷] when the group has units:
+    /// `failure_rate_per_year` > 0 or `maintenance`): forced outages and
+    /// planned maintenance take whole units.
     pub unit_size_mw: f64,
     /// Forced-outage rate of one running unit, failures per year, in [0, 10⁴] (0 = no outages).
     pub failure_rate_per_year: f64,
     /// Time to repair one failed unit, days (drawn per failure; support ≥ 0).
     pub repair_time_days: Dist,
+    /// Planned maintenance of the group's units (refuelling, overhauls),
+    /// firm groups only; `None`: none. A group with maintenance has units
+    /// (of `unit_size_mw`) even without forced outages.
+    pub maintenance: Option<MaintenanceConfig>,
+}
+
+impl PlantGroupConfig {
+    /// Whether the group is made of whole units (forced outages or planned
+    /// maintenance take whole units; the unit limit applies).
+    pub fn has_units(&self) -> bool {
+        self.failure_rate_per_year > 0.0 || self.maintenance.is_some()
+    }
+}
+
+/// Planned maintenance of a firm plant group: each unit is out for one
+/// outage of `days` every `every_months` months, scheduled by the grid in
+/// the allowed months (see `docs/model/energy-grid.md`, "Planned
+/// maintenance"). A nuclear refuelling cycle is e.g. 35 days every 18
+/// months; a yearly coal overhaul of four weeks is 28 days every 12 months.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MaintenanceConfig {
+    /// Length of one planned outage of a unit, days, in [1, 365]; it must fit
+    /// in every run of consecutive allowed months (28 days for February alone).
+    pub days: f64,
+    /// Months between two planned outages of one unit, in [1, 120]. A unit
+    /// is planned out `days / (every_months × 365.25/12)` of the time.
+    pub every_months: f64,
+    /// Calendar months (1 = January … 12 = December) in which planned
+    /// outages may lie, each at most once; `None`: the region's shoulder
+    /// months, those whose middle lies 45 to 135 days from its seasonal
+    /// demand peak (March–May and September–November for a mid-July peak).
+    pub months: Option<Vec<u32>>,
 }
 
 /// A region's batteries, lumped into one store.

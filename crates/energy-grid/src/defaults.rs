@@ -74,6 +74,7 @@ impl PlantGroupConfig {
             unit_size_mw: unit,
             failure_rate_per_year: failures,
             repair_time_days: Dist::Exp { mean: repair_days },
+            maintenance: None,
         }
     }
 }

@@ -561,6 +561,9 @@ impl Grid {
             national_available,
             period_h,
         );
+        if !self.maintained.is_empty() {
+            self.book_maintenance(period_h, totals_h);
+        }
         let t = &mut self.totals;
         t.demand_mwh += national_demand * totals_h;
         t.unserved_mwh += national_curtailed * totals_h;
@@ -591,6 +594,33 @@ impl Grid {
             national_available,
             dt_h,
         );
+        if !self.maintained.is_empty() {
+            self.book_maintenance(dt_h, 0.0);
+        }
+    }
+
+    /// Books the capacity out for planned maintenance in the last step:
+    /// `period_h` hours to its region's period, `totals_h` to the run's
+    /// total. A group's MW out is its installed MW × the share of its units
+    /// on maintenance, as its availability counts them.
+    #[cold]
+    #[inline(never)]
+    fn book_maintenance(&mut self, period_h: f64, totals_h: f64) {
+        for &g in &self.maintained {
+            let (group, hot) = (&self.groups[g as usize], &self.hot[g as usize]);
+            let Some(o) = group.outages.as_ref().filter(|o| o.units_maint > 0) else {
+                continue;
+            };
+            let mw = hot.installed_mw * f64::from(o.units_maint) / f64::from(o.units_total);
+            if let Some(slot) = self.regions[group.region as usize]
+                .period
+                .maintenance_mwh
+                .get_mut(group.technology.index())
+            {
+                *slot += mw * period_h;
+            }
+            self.totals.maintenance_mwh += mw * totals_h;
+        }
     }
 }
 

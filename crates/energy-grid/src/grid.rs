@@ -2,6 +2,7 @@
 //! the input methods the wiring calls, and read-only accessors.
 
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::maintenance::Maintenance;
 use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, Phase, SolarShape, StepAverage, WeatherProcess};
 use crate::state::*;
@@ -32,6 +33,9 @@ pub struct Grid {
     /// (`u64::MAX`: none, or no outages), mirroring [`Outages::next_due`];
     /// dispatch scans this instead of the groups.
     pub(crate) outage_due: Vec<u64>,
+    /// Positions of the groups with planned maintenance (empty in a grid
+    /// without: booking its capacity out then costs one check a step).
+    pub(crate) maintained: Vec<u32>,
     /// The wind and hydro groups' weather processes, in group order.
     pub(crate) weather: Vec<WeatherGroup>,
     /// The solar groups' shapes, in group order.
@@ -97,6 +101,7 @@ fn build_group(
     region: u32,
     entity: &str,
     step_hours: f64,
+    peak_day_of_year: f64,
     streams: &RngStreams,
 ) -> Result<BuiltGroup, GridError> {
     let kind = match g.availability {
@@ -131,7 +136,23 @@ fn build_group(
             GroupKind::Weather(process, rng)
         }
     };
-    let outages = (g.failure_rate_per_year > 0.0).then(|| Outages {
+    let maintenance = g.maintenance.as_ref().map(|m| {
+        let allowed = m.months.as_deref().map_or_else(
+            || crate::maintenance::shoulder_months(peak_day_of_year),
+            crate::maintenance::month_mask,
+        );
+        Box::new(Maintenance::new(m.days, m.every_months, allowed))
+    });
+    if let (Some(spec), Some(m)) = (&g.maintenance, &maintenance)
+        && let Some(reason) = crate::maintenance::fit_problem(spec.days, spec.every_months, &m.allowed)
+    {
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field: "maintenance.days",
+            reason,
+        });
+    }
+    let outages = g.has_units().then(|| Outages {
         rng: Box::new(streams.stream(&format!("grid/outage/{}", g.name))),
         failure_rate_per_year: g.failure_rate_per_year,
         repair_time_days: g.repair_time_days.clone(),
@@ -141,6 +162,9 @@ fn build_group(
         next_failure_at: None,
         repairs: std::collections::BinaryHeap::new(),
         next_due: u64::MAX,
+        units_maint: 0,
+        maint_due: u64::MAX,
+        maintenance,
     });
     Ok(BuiltGroup {
         state: GroupState {
@@ -248,7 +272,14 @@ impl Grid {
             let mut built = Vec::with_capacity(rc.fleet.len());
             for g in &rc.fleet {
                 let entity = format!("region `{}` / plant group `{}`", rc.name, g.name);
-                let mut b = build_group(g, ri as u32, &entity, dt_hours, streams)?;
+                let mut b = build_group(
+                    g,
+                    ri as u32,
+                    &entity,
+                    dt_hours,
+                    rc.demand.peak_day_of_year,
+                    streams,
+                )?;
                 b.state.config_order = (first + built.len()) as u32;
                 built.push(b);
             }
@@ -402,6 +433,12 @@ impl Grid {
             field: "loss_fraction",
             reason,
         })?;
+        let maintained = groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.outages.as_ref().is_some_and(|o| o.maintenance.is_some()))
+            .map(|(i, _)| i as u32)
+            .collect();
         Ok(Grid {
             calendar: config.calendar,
             clock: Clock::new(&config.calendar),
@@ -414,6 +451,7 @@ impl Grid {
             regions,
             groups,
             hot,
+            maintained,
             outage_due,
             ahead: Ahead {
                 features: Vec::with_capacity(Ahead::STEPS),
@@ -465,6 +503,10 @@ impl Grid {
         agenda.schedule_at(now, GridEvent::Dispatch)?;
         for g in 0..self.groups.len() {
             if let Some(o) = self.groups[g].outages.as_mut() {
+                if let Some(m) = o.maintenance.as_deref_mut() {
+                    m.start(now.ticks(), &self.calendar);
+                    o.maint_due = m.next_due();
+                }
                 o.draw_next_failure(now);
                 self.sync_outages(g);
             }
@@ -707,6 +749,7 @@ impl Grid {
             generation_mw: self.hot[i].generation_mw,
             units_total: g.outages.as_ref().map_or(0, |o| o.units_total),
             units_down: g.outages.as_ref().map_or(0, |o| o.units_down),
+            units_maintenance: g.outages.as_ref().map_or(0, |o| o.units_maint),
         })
     }
 

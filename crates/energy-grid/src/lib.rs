@@ -51,6 +51,7 @@ mod config;
 mod defaults;
 mod dispatch;
 mod grid;
+mod maintenance;
 mod metrics;
 mod network;
 mod outages;
@@ -60,8 +61,8 @@ mod validate;
 
 pub use config::{
     Availability, DEFAULT_DISPATCH_HOURS, DemandConfig, DroughtConfig, DroughtProcessConfig, GridConfig,
-    LinkConfig, LoadClass, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
-    StorageConfig, Technology,
+    LinkConfig, LoadClass, MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig,
+    RetirementConfig, StorageConfig, Technology,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::Grid;

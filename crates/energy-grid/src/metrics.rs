@@ -9,6 +9,9 @@
 //! Generation and capacity by technology use one metric per technology:
 //! `energy.generation_<tech>_mwh`, `energy.capacity_<tech>_mw`, with
 //! `<tech>` one of coal, gas, nuclear, hydro, wind, solar (and battery for capacity).
+//! A grid with planned maintenance also reports `energy.maintenance_<tech>_mwh`
+//! (coal, gas, nuclear): the capacity out for maintenance × hours in the
+//! period, MWh (÷ the period's hours: the mean MW out).
 
 use crate::config::Technology;
 use crate::grid::Grid;
@@ -46,7 +49,20 @@ struct Sample {
     queue_mw: f64,
 }
 
-fn emit_entity(entity: &str, s: &Sample, p: &Period, emit: &mut dyn FnMut(&str, &str, f64)) {
+/// Capacity out for planned maintenance × hours, by firm technology.
+const MAINTENANCE: [&str; 3] = [
+    "energy.maintenance_coal_mwh",
+    "energy.maintenance_gas_mwh",
+    "energy.maintenance_nuclear_mwh",
+];
+
+fn emit_entity(
+    entity: &str,
+    s: &Sample,
+    p: &Period,
+    maintenance: bool,
+    emit: &mut dyn FnMut(&str, &str, f64),
+) {
     let mut total = 0.0;
     for t in Technology::ALL.iter().take(BATTERY) {
         emit(GENERATION[t.index()], entity, s.generation_mwh[t.index()]);
@@ -73,6 +89,11 @@ fn emit_entity(entity: &str, s: &Sample, p: &Period, emit: &mut dyn FnMut(&str, 
     );
     emit("energy.projects_pending", entity, f64::from(s.pending));
     emit("energy.retired_mw", entity, p.retired_mw);
+    if maintenance {
+        for (name, mwh) in MAINTENANCE.iter().zip(p.maintenance_mwh) {
+            emit(name, entity, mwh);
+        }
+    }
     emit("energy.interconnection_queue_mw", entity, s.queue_mw);
     // A margin or an average needs demand or time: without them there is no value to report.
     if p.peak_demand_mw > 0.0 {
@@ -128,7 +149,7 @@ impl Grid {
                 s.capacity_mw[g.technology.index()] += h.installed_mw;
                 s.emissions_t += h.period_mwh * g.emissions_t_per_mwh;
             }
-            emit_entity(&r.name, &s, &r.period, emit);
+            emit_entity(&r.name, &s, &r.period, !self.maintained.is_empty(), emit);
             for t in 0..7 {
                 national.generation_mwh[t] += s.generation_mwh[t];
                 national.capacity_mw[t] += s.capacity_mw[t];
@@ -151,10 +172,19 @@ impl Grid {
             n.price_hours += p.price_hours;
             n.projects_completed += p.projects_completed;
             n.retired_mw += p.retired_mw;
+            for (n, p) in n.maintenance_mwh.iter_mut().zip(p.maintenance_mwh) {
+                *n += p;
+            }
         }
         // National time-weighted price: the mean over regions.
         national_period.hours *= self.regions.len() as f64;
-        emit_entity("national", &national, &national_period, emit);
+        emit_entity(
+            "national",
+            &national,
+            &national_period,
+            !self.maintained.is_empty(),
+            emit,
+        );
         for (g, h) in self.groups.iter_mut().zip(&mut self.hot) {
             g.total_mwh += h.period_mwh;
             h.period_mwh = 0.0;
@@ -185,7 +215,8 @@ impl Grid {
     /// national metric of that name is over a month: Σ price × demand energy
     /// ÷ Σ demand energy; for a run without demand, the time-weighted mean
     /// over regions), `energy.projects_completed_total`,
-    /// `energy.projects_cancelled_total`, `energy.retired_mw_total`.
+    /// `energy.projects_cancelled_total`, `energy.retired_mw_total`, and,
+    /// in a grid with planned maintenance, `energy.maintenance_mwh_total`.
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("energy.demand_mwh_total", t.demand_mwh);
@@ -231,5 +262,8 @@ impl Grid {
         emit("energy.projects_completed_total", f64::from(t.projects_completed));
         emit("energy.projects_cancelled_total", f64::from(t.projects_cancelled));
         emit("energy.retired_mw_total", t.retired_mw);
+        if !self.maintained.is_empty() {
+            emit("energy.maintenance_mwh_total", t.maintenance_mwh);
+        }
     }
 }

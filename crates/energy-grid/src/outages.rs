@@ -21,6 +21,11 @@
 //! per failure and per repair would give; an outage or repair at the very tick
 //! of a dispatch counts for that dispatch.
 //!
+//! Units on planned maintenance (see `maintenance`) are neither running nor
+//! down: failures fall on the running units only, and the walk that applies
+//! a group's failures and repairs is interleaved with its maintenance events
+//! by [`Outages::walk_with_maintenance`].
+//!
 //! Droughts multiply the availability of a region's hydro by `1 − depth`
 //! while they last (overlapping droughts multiply).
 
@@ -34,15 +39,17 @@ use std::cmp::Reverse;
 
 impl Outages {
     /// Recomputes [`Outages::next_due`] after a change.
-    fn refresh_due(&mut self) {
+    pub(crate) fn refresh_due(&mut self) {
         let repair = self.repairs.peek().map_or(u64::MAX, |r| r.0);
         let failure = self.next_failure_at.map_or(u64::MAX, SimTime::ticks);
-        self.next_due = repair.min(failure);
+        self.next_due = repair.min(failure).min(self.maint_due);
     }
 
     /// Draws the next failure from the units running at `now`.
     pub(crate) fn draw_next_failure(&mut self, now: SimTime) {
-        let up = self.units_total.saturating_sub(self.units_down);
+        let up = self
+            .units_total
+            .saturating_sub(self.units_down + self.units_maint);
         self.next_failure_at = next_failure(self.rng.as_mut(), up, self.failure_rate_per_year, now);
         self.refresh_due();
     }
@@ -86,8 +93,9 @@ impl Outages {
     /// floating-point operations (the tests compare it with the one-call-a-step
     /// walk it replaced, `catch_up_reference`).
     #[inline(always)]
-    fn walk(&mut self, until: u64) -> Result<(), (u64, f64)> {
-        let (rate, total) = (self.failure_rate_per_year, self.units_total);
+    pub(crate) fn walk(&mut self, until: u64) -> Result<(), (u64, f64)> {
+        // Units on maintenance neither fail nor are repaired: the walk sees the others.
+        let (rate, total) = (self.failure_rate_per_year, self.units_total - self.units_maint);
         let mut down = self.units_down;
         let mut failure = self.next_failure_at;
         let rng = self.rng.as_mut();
@@ -129,7 +137,8 @@ impl Outages {
         self.next_failure_at = failure;
         self.next_due = next_repair
             .unwrap_or(u64::MAX)
-            .min(failure.map_or(u64::MAX, SimTime::ticks));
+            .min(failure.map_or(u64::MAX, SimTime::ticks))
+            .min(self.maint_due);
         result
     }
 
@@ -276,10 +285,15 @@ impl Grid {
     #[inline(always)]
     pub(crate) fn catch_up_outages(&mut self, g: usize, now: SimTime) -> Result<(), GridError> {
         if let Some(o) = self.groups[g].outages.as_mut() {
-            if o.next_due <= now.ticks()
-                && let Err((at, days)) = o.walk(now.ticks())
-            {
-                return Err(repair_not_computable(&self.groups[g].name, at, days));
+            if o.next_due <= now.ticks() {
+                let walked = if o.maintenance.is_some() {
+                    o.walk_with_maintenance(now.ticks(), &self.calendar)
+                } else {
+                    o.walk(now.ticks())
+                };
+                if let Err((at, days)) = walked {
+                    return Err(repair_not_computable(&self.groups[g].name, at, days));
+                }
             }
             self.sync_outages(g);
         }
@@ -418,6 +432,9 @@ mod tests {
             next_failure_at: None,
             repairs: std::collections::BinaryHeap::new(),
             next_due: u64::MAX,
+            units_maint: 0,
+            maint_due: u64::MAX,
+            maintenance: None,
         };
         o.draw_next_failure(SimTime(0));
         o

@@ -201,6 +201,8 @@ pub struct PlantGroupState {
     pub units_total: u32,
     /// Units on forced outage as of the last dispatch.
     pub units_down: u32,
+    /// Units out for planned maintenance as of the last dispatch.
+    pub units_maintenance: u32,
 }
 
 /// How a group's availability is produced (used while the grid is built).
@@ -305,15 +307,23 @@ pub(crate) struct Outages {
     pub next_failure_at: Option<SimTime>,
     /// Repair instants (ticks) of the units down, earliest on top.
     pub repairs: BinaryHeap<Reverse<u64>>,
-    /// Earliest of the next failure and the next repair, ticks (`u64::MAX`: none).
+    /// Earliest of the next failure, the next repair and the next
+    /// maintenance event, ticks (`u64::MAX`: none).
     pub next_due: u64,
+    /// Units out for planned maintenance (never also on forced outage:
+    /// `units_down + units_maint ≤ units_total`).
+    pub units_maint: u32,
+    /// The next maintenance event, ticks (`u64::MAX`: none, or no maintenance).
+    pub maint_due: u64,
+    /// Planned maintenance, if the group has any.
+    pub maintenance: Option<Box<crate::maintenance::Maintenance>>,
 }
 
 impl Outages {
     /// The share of the group's units that are running (0 for a group of no units).
     pub(crate) fn running_fraction(&self) -> f64 {
         if self.units_total > 0 {
-            f64::from(self.units_total - self.units_down) / f64::from(self.units_total)
+            f64::from(self.units_total - self.units_down - self.units_maint) / f64::from(self.units_total)
         } else {
             0.0
         }
@@ -371,6 +381,9 @@ pub(crate) struct Period {
     pub projects_completed: u32,
     /// Capacity retired, MW.
     pub retired_mw: f64,
+    /// Capacity out for planned maintenance × hours, MWh, by technology
+    /// (coal, gas, nuclear: [`crate::Technology::index`]).
+    pub maintenance_mwh: [f64; 3],
 }
 
 #[derive(Clone, Debug)]
@@ -551,5 +564,7 @@ pub(crate) struct RunTotals {
     pub projects_completed: u32,
     pub projects_cancelled: u32,
     pub retired_mw: f64,
+    /// Capacity out for planned maintenance × hours, MWh.
+    pub maintenance_mwh: f64,
     pub dispatches: u64,
 }

@@ -4,7 +4,7 @@
 //! names and dangling region references, naming the entity and the field, so
 //! a run never starts from a configuration that could produce NaN.
 
-use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::config::{Availability, GridConfig, LoadClass, MaintenanceConfig, PlantGroupConfig, Technology};
 use crate::grid::SECS_PER_YEAR_F;
 use scheduler::{Dist, Interp, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
@@ -211,6 +211,52 @@ pub const MAX_MW: f64 = 1e7;
 /// [`MAX_MW`], units of `MAX_MW / MAX_UNITS` = 10 MW or more never reach it.
 pub(crate) const MAX_UNITS: f64 = 1e6;
 
+/// Checks a plant group's planned maintenance: a firm group, an outage of
+/// 1–365 days every 1–120 months, allowed months 1–12 each at most once.
+/// Whether the outages fit the allowed months is checked when the grid is
+/// built (the default months depend on the region).
+fn check_maintenance(entity: &str, g: &PlantGroupConfig, m: &MaintenanceConfig) -> Result<(), GridError> {
+    let err = |field: &'static str, reason: String| GridError::InvalidConfig {
+        entity: entity.to_string(),
+        field,
+        reason,
+    };
+    if !matches!(g.availability, Availability::Firm) {
+        return Err(err(
+            "maintenance",
+            format!(
+                "is for firm groups (coal, gas, nuclear), not {}",
+                g.technology.key()
+            ),
+        ));
+    }
+    check_range(entity, "maintenance.days", m.days, 1.0, 365.0)?;
+    check_range(entity, "maintenance.every_months", m.every_months, 1.0, 120.0)?;
+    if let Some(months) = &m.months {
+        if months.is_empty() {
+            return Err(err(
+                "maintenance.months",
+                "is empty: list the months (1-12) in which planned outages may lie, or leave it out \
+                 for the region's shoulder months"
+                    .into(),
+            ));
+        }
+        let mut seen = [false; 12];
+        for &month in months {
+            if !(1..=12).contains(&month) {
+                return Err(err(
+                    "maintenance.months",
+                    format!("must list months 1 (January) to 12 (December), got {month}"),
+                ));
+            }
+            if std::mem::replace(&mut seen[month as usize - 1], true) {
+                return Err(err("maintenance.months", format!("lists month {month} twice")));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
     if g.technology == Technology::Battery {
         return Err(GridError::InvalidConfig {
@@ -229,7 +275,10 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
     )?;
     check_range(entity, "emissions_t_per_mwh", g.emissions_t_per_mwh, 0.0, 10.0)?;
     check_range(entity, "failure_rate_per_year", g.failure_rate_per_year, 0.0, 1e4)?;
-    if g.failure_rate_per_year > 0.0 {
+    if let Some(m) = &g.maintenance {
+        check_maintenance(entity, g, m)?;
+    }
+    if g.has_units() {
         check_range(entity, "unit_size_mw", g.unit_size_mw, 1e-3, MAX_MW)?;
         if g.installed_mw / g.unit_size_mw > MAX_UNITS {
             return Err(GridError::InvalidConfig {
@@ -238,6 +287,8 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
                 reason: format!("gives more than {MAX_UNITS} units; use larger units"),
             });
         }
+    }
+    if g.failure_rate_per_year > 0.0 {
         check_dist(
             entity,
             "repair_time_days",
@@ -507,7 +558,7 @@ pub(crate) fn check_project_units(config: &GridConfig) -> Result<(), GridError> 
     for r in &config.regions {
         for (i, g) in r.fleet.iter().enumerate() {
             let first_of_technology = r.fleet.iter().position(|x| x.technology == g.technology) == Some(i);
-            if !first_of_technology || g.failure_rate_per_year <= 0.0 {
+            if !first_of_technology || !g.has_units() {
                 continue;
             }
             let projects_mw: f64 = config
@@ -599,7 +650,7 @@ impl GridConfig {
                     &build
                 }
             };
-            if !(group.failure_rate_per_year > 0.0 && group.unit_size_mw > 0.0) {
+            if !(group.has_units() && group.unit_size_mw > 0.0) {
                 continue;
             }
             let unit = group.unit_size_mw;

@@ -421,7 +421,7 @@ fn locate_entity_field_from(text: &str, mut from: usize, name: &str, field: &str
                 .find("name:")
                 .map_or(rest.len(), |e| e + needle.len());
             if !field.is_empty()
-                && let Some(f) = find_key(&rest[..end], field)
+                && let Some(f) = find_path(&rest[..end], field)
             {
                 return Some(position_of(text, at + f));
             }
@@ -497,6 +497,21 @@ pub fn find_key(text: &str, key: &str) -> Option<usize> {
         from = at + key.len();
     }
     None
+}
+
+/// [`find_key`] for a dotted path (`maintenance.days`): each key is looked
+/// for after the one before it; where the deepest key found is written
+/// (`None` if not even the first is).
+fn find_path(text: &str, path: &str) -> Option<usize> {
+    let mut keys = path.split('.');
+    let mut at = find_key(text, keys.next()?)?;
+    for key in keys {
+        match find_key(&text[at..], key) {
+            Some(rel) => at += rel,
+            None => break,
+        }
+    }
+    Some(at)
 }
 
 /// Where `"literal"` first appears in `text` (for `set:` and `uncertain:` keys).
@@ -1182,6 +1197,16 @@ mod tests {
         assert_eq!(
             locate_entity_field(two, "regions", "home", "demand_avg_mw"),
             Some((2, 28))
+        );
+        // A nested field: its own key, not an earlier one of the same name.
+        let nested = "plants: [\n (name: \"n\", days: 1, maintenance: (every_months: 18, days: 35)),\n]";
+        assert_eq!(
+            locate_entity_field(nested, "plants", "n", "maintenance.days"),
+            Some((2, 55))
+        );
+        assert_eq!(
+            locate_entity_field(nested, "plants", "n", "maintenance.hours"),
+            Some((2, 23))
         );
     }
 

@@ -14,8 +14,8 @@ use crate::schema::chips::{
     ProductData, ToolsData,
 };
 use crate::schema::grid::{
-    DroughtData, DroughtProcessData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData,
-    RegionData,
+    DroughtData, DroughtProcessData, GridData, GridProjectData, LinkData, MaintenanceData, PlantData,
+    ProgrammeData, RegionData,
 };
 use crate::schema::training::{EcosystemData, FleetData, LabData, SiteData};
 use crate::series::Series;
@@ -284,6 +284,7 @@ pub fn field_orders() -> Vec<(&'static str, &'static [&'static str])> {
         fields_of::<GridData>(),
         fields_of::<RegionData>(),
         fields_of::<PlantData>(),
+        fields_of::<MaintenanceData>(),
         fields_of::<LinkData>(),
         fields_of::<GridProjectData>(),
         fields_of::<ProgrammeData>(),

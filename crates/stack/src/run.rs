@@ -455,9 +455,14 @@ impl Scenario {
                 [_, entry, field, ..] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
                 // `products[0].design`: where the entity writes `products`.
-                [list, name, field, ..] => {
-                    let field = field.split('[').next().unwrap_or(field);
-                    load::locate_entity_field(&f.text, list, name, field)
+                [list, name, field, rest @ ..] => {
+                    // A nested field (`maintenance.days`) is found key by key.
+                    let path = if field.contains('[') || rest.is_empty() {
+                        field.split('[').next().unwrap_or(field).to_string()
+                    } else {
+                        format!("{field}.{}", rest.join("."))
+                    };
+                    load::locate_entity_field(&f.text, list, name, &path)
                 }
                 [list, name] => load::locate_entity_field(&f.text, list, name, ""),
                 _ => None,
@@ -718,6 +723,14 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("plants", "repair_time_days", "repair_days", ""),
     ("plants", "mw", "retire_mw", ""),
     ("plants", "availability.capacity_factor", "capacity_factor", ""),
+    ("plants", "maintenance.days", "maintenance.days", ""),
+    (
+        "plants",
+        "maintenance.every_months",
+        "maintenance.every_months",
+        "",
+    ),
+    ("plants", "maintenance.months", "maintenance.months", ""),
     (
         "grid_projects",
         "cancellation_probability",

@@ -35,7 +35,8 @@ const FULL: &str = r#"Scenario(
     plants: [
         (name: "north-coal", region: "north", technology: Coal, installed_mw: 3000, unit_size_mw: 500,
          marginal_cost_usd_per_mwh: 40, emissions_t_per_mwh: 0.9, failures_per_unit_year: 2,
-         repair_days: Exp(mean: 5), retire_date: "2026-01-01", retire_mw: 500),
+         repair_days: Exp(mean: 5), retire_date: "2026-01-01", retire_mw: 500,
+         maintenance: (days: 28, every_months: 12, months: [4, 5, 10, 11])),
         (name: "south-hydro", region: "south", technology: Hydro, installed_mw: 2000, capacity_factor: 0.4),
     ],
     links: [(name: "ns", from: "north", to: "south", capacity_mw: 500, loss_fraction: 0.03)],

@@ -10,8 +10,9 @@ use crate::units::{
 };
 use chrono::NaiveDate;
 use energy_grid::{
-    Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, PlantGroupConfig,
-    ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig, Technology,
+    Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MaintenanceConfig,
+    PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig,
+    Technology,
 };
 use scheduler::{Dist, Duration};
 use serde::{Deserialize, Serialize};
@@ -217,7 +218,7 @@ pub struct PlantData {
     pub region: String,
     /// Technology; not `Battery` (batteries are a region's storage).
     pub technology: TechnologyData,
-    /// Installed capacity, MW. With forced outages, at most 10⁶ units:
+    /// Installed capacity, MW. With forced outages or maintenance, at most 10⁶ units:
     /// `installed_mw / unit_size_mw ≤ 1,000,000`.
     #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub installed_mw: NonNeg,
@@ -233,8 +234,9 @@ pub struct PlantData {
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 10))]
     pub emissions_t_per_mwh: Option<NonNeg>,
-    /// Size of one unit (the granularity of forced outages), MW; checked
-    /// when the group has forced outages. Such a group has at most 10⁶
+    /// Size of one unit (the granularity of forced outages and planned
+    /// maintenance), MW; checked when the group has forced outages or
+    /// `maintenance`. Such a group has at most 10⁶
     /// units, from its installed capacity (`installed_mw / unit_size_mw ≤
     /// 1,000,000`), with every `grid_projects` entry of its technology and
     /// region completed, and with what `programmes` add to it within the
@@ -263,7 +265,45 @@ pub struct PlantData {
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0.000001, max = 1e7))]
     pub retire_mw: Option<Positive>,
+    /// Planned maintenance (refuelling, overhauls) of a coal, gas or nuclear
+    /// group: each unit (of `unit_size_mw`) is out for one outage of `days`
+    /// every `every_months`, scheduled by the grid, staggered, inside the
+    /// allowed `months`. Default: none.
+    #[serde(default)]
+    pub maintenance: Option<MaintenanceData>,
 }
+
+/// Planned maintenance of a plant group's units (see
+/// `docs/model/energy-grid.md`, "Planned maintenance").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Maintenance")]
+pub struct MaintenanceData {
+    /// Length of one planned outage of a unit, days, 1–365 (e.g. 35 for a
+    /// refuelling outage); it must fit in every run of consecutive allowed
+    /// months.
+    #[schemars(with = "f64", range(min = 1, max = 365))]
+    pub days: f64,
+    /// Months between two planned outages of one unit, 1–120 (18 for an
+    /// 18-month refuelling cycle; 12 for a yearly overhaul). A unit is out
+    /// `days / (every_months × 30.44)` of the time.
+    #[schemars(with = "f64", range(min = 1, max = 120))]
+    pub every_months: f64,
+    /// Calendar months (1 = January … 12 = December) in which planned
+    /// outages may lie, each at most once. Default: the region's shoulder
+    /// months, those whose middle lies 45–135 days from its seasonal demand
+    /// peak (`peak_day_of_year`): March–May and September–November for the
+    /// default mid-July peak.
+    #[serde(default)]
+    #[schemars(with = "Option<Vec<MonthNumber>>")]
+    pub months: Option<Vec<u32>>,
+}
+
+/// A calendar month, 1 (January) to 12 (December): the schema of `months`.
+#[derive(schemars::JsonSchema)]
+#[schemars(transparent, inline)]
+#[allow(dead_code)]
+struct MonthNumber(#[schemars(range(min = 1, max = 12))] u32);
 
 /// A transmission link (usable both ways).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -471,6 +511,11 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         if let Some(d) = &p.repair_days {
             pc.repair_time_days = d.clone();
         }
+        pc.maintenance = p.maintenance.as_ref().map(|m| MaintenanceConfig {
+            days: m.days,
+            every_months: m.every_months,
+            months: m.months.clone(),
+        });
         match (p.retire_date, p.retire_mw) {
             (Some(date), mw) => cfg.retirements.push(RetirementConfig {
                 name: p.name.clone(),
