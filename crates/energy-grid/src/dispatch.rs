@@ -248,7 +248,7 @@ impl Grid {
 
         // 4. Storage charges from spare generation left in its own region,
         // cheapest first, up to its cost cap (not in a step it discharged);
-        // trading, only from generation the dearest own-merit marginal cost
+        // trading, above its reserve, only from generation the dearest price
         // of today and yesterday would repay after losses and wear.
         for ri in 0..self.regions.len() {
             let r = &self.regions[ri];
@@ -257,18 +257,38 @@ impl Grid {
                 .power_mw
                 .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
             if headroom > EPS_MW && r.step.discharge_mw == 0.0 {
-                let cap = if s.arbitrage {
-                    let repaid = (s.peak_today.max(s.peak_yesterday) - s.wear_cost) * s.one_way * s.one_way;
-                    s.charge_max_cost.min(repaid.max(0.0))
+                // A trading store below its reserve refills the reserve (and
+                // no more) as a store held for reliability does, from
+                // anything under its cap.
+                let reserve = s.reserve_fraction * s.energy_mwh;
+                let (cap, headroom) = if !s.arbitrage {
+                    (s.charge_max_cost, headroom)
+                } else if s.soc_mwh < reserve {
+                    let to_reserve = (reserve - s.soc_mwh) / (s.one_way * dt_h);
+                    (s.charge_max_cost, headroom.min(to_reserve))
                 } else {
-                    s.charge_max_cost
+                    let repaid = (s.peak_today.max(s.peak_yesterday) - s.wear_cost) * s.one_way * s.one_way;
+                    (s.charge_max_cost.min(repaid.max(0.0)), headroom)
                 };
+                // In the program's optimum a region's groups cheaper than its
+                // dearest running one (its price here) run at their bounds:
+                // nothing under `cap` is spare unless the price is at most
+                // `cap`. Skipping the walk then saves most of its cost.
+                if s.arbitrage && r.step.price_usd_per_mwh > cap {
+                    continue;
+                }
                 let (taken, paid_usd_per_h) = self.take_spare(ri, headroom, cap);
                 let r = &mut self.regions[ri];
                 let s = &mut r.storage;
                 let soc = (s.soc_mwh + taken * s.one_way * dt_h).min(s.energy_mwh);
-                if soc > 0.0 {
-                    s.cost_basis = (s.cost_basis * s.soc_mwh + paid_usd_per_h * dt_h) / soc;
+                // The cost basis is that of the energy above the reserve
+                // (the only energy trading sells): the charge's share that
+                // lands above it brings its share of the cost.
+                let reserve = s.reserve_fraction * s.energy_mwh;
+                let (above0, above1) = ((s.soc_mwh - reserve).max(0.0), (soc - reserve).max(0.0));
+                if above1 > above0 {
+                    let share = (above1 - above0) / (soc - s.soc_mwh);
+                    s.cost_basis = (s.cost_basis * above0 + share * paid_usd_per_h * dt_h) / above1;
                 }
                 s.soc_mwh = soc;
                 r.step.charge_mw = taken;

@@ -349,14 +349,14 @@ pub(crate) struct Storage {
     pub wear_cost: f64,
     /// Share of `energy_mwh` that arbitrage leaves for shortfalls.
     pub reserve_fraction: f64,
-    /// Cost basis: what the energy in store cost, USD per MWh in store
-    /// (energy drawn to charge it, at its generation cost, ÷ the energy it
-    /// added; spill that would be wasted is free). The energy at the start
-    /// costs nothing (a sunk cost). Unchanged by discharging.
+    /// Cost basis: what the energy in store above the reserve cost, USD per
+    /// MWh in store (energy drawn to charge it, at its generation cost, ÷
+    /// the energy it added; spill that would be wasted is free). The energy
+    /// at the start costs nothing (a sunk cost). Unchanged by discharging.
     pub cost_basis: f64,
-    /// The dearest own-merit marginal cost (USD/MWh; the scarcity price if
-    /// the region's own fleet fell short) of the current day and of the day
-    /// before, and the day (`ticks / 86,400`) the first is of.
+    /// The dearest price of the region (USD/MWh, the scarcity price
+    /// included) in the current day and in the day before, and the day
+    /// (`ticks / 86,400`) the first is of.
     pub peak_today: f64,
     pub peak_yesterday: f64,
     pub peak_day: u64,

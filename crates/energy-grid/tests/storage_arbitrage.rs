@@ -162,6 +162,24 @@ fn the_store_never_discharges_below_its_cost_basis() {
 }
 
 #[test]
+fn a_store_below_its_reserve_refills_it_and_no_more() {
+    // Gas at 36: trading would never charge from coal (above), but half of
+    // the 8 GWh is a reserve, refilled from anything under the 60 USD/MWh
+    // cap, and left alone without a shortfall.
+    let mut r = coal_and_gas(36.0, 0.0, 0.0);
+    r.storage.reserve_fraction = 0.5;
+    let (mut grid, mut agenda) = started(config(vec![r]), 1);
+    let id = grid.region_id("r").expect("r");
+    let mut discharged = 0.0;
+    run(&mut grid, &mut agenda, hours(240), |g, _, _| {
+        discharged += g.region_balance(id).expect("balance").discharge_mw;
+    });
+    let soc = grid.storage_soc_mwh(id).expect("soc");
+    assert!((soc - 4_000.0).abs() < 1e-6, "{soc} MWh in store");
+    assert_eq!(discharged, 0.0);
+}
+
+#[test]
 fn shortfalls_come_first_and_may_use_the_reserve() {
     // 1,000 MW of demand against 900 MW of gas: 100 MW short every hour. A
     // full 1 GW / 1 GWh store keeps half for shortfalls: trading displaces
