@@ -208,6 +208,22 @@ pub struct StorageConfig {
     /// The most expensive spare generation (USD/MWh) the store will charge from;
     /// zero-cost renewables are always taken first.
     pub charge_max_cost_usd_per_mwh: f64,
+    /// Whether the store also trades on its own region's merit order (see
+    /// docs/model/energy-grid.md, "Storage"): it discharges to displace the
+    /// region's generation dearer than what its energy cost, and charges
+    /// from paid generation only when the last day's dearest unit would
+    /// repay it. `false` (the default): held for reliability only
+    /// (discharges only to cover a shortfall). Trading is opt-in because it
+    /// has no look-ahead: it can empty a store before an evening shortfall.
+    pub arbitrage: bool,
+    /// Wear cost of cycling, USD per MWh discharged, in [0, 10⁶]: an
+    /// arbitrage discharge must displace generation dearer than the
+    /// energy's cost plus this. Ignored without `arbitrage`.
+    pub wear_cost_usd_per_mwh: f64,
+    /// Share of `energy_mwh` kept for shortfalls, in [0, 1]: arbitrage
+    /// discharges only the energy above it; a shortfall may use it all.
+    /// Ignored without `arbitrage`.
+    pub reserve_fraction: f64,
 }
 
 /// A region's non-AI demand: an annual average with growth and a daily and a
@@ -446,7 +462,8 @@ impl StorageConfig {
         StorageConfig::batteries(0.0, 0.0)
     }
     /// Batteries of `power_mw` and `energy_mwh`, 85 % round trip, half full,
-    /// charging from spare generation up to 60 USD/MWh.
+    /// charging from spare generation up to 60 USD/MWh, held for
+    /// reliability (no `arbitrage`; no wear cost, no reserve).
     pub fn batteries(power_mw: f64, energy_mwh: f64) -> StorageConfig {
         StorageConfig {
             power_mw,
@@ -454,6 +471,9 @@ impl StorageConfig {
             round_trip_efficiency: 0.85,
             initial_soc_fraction: 0.5,
             charge_max_cost_usd_per_mwh: 60.0,
+            arbitrage: false,
+            wear_cost_usd_per_mwh: 0.0,
+            reserve_fraction: 0.0,
         }
     }
 }

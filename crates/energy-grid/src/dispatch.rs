@@ -118,6 +118,7 @@ impl Grid {
             tier[c.index()] = t;
         }
         let tiers = self.curtailment_order.len();
+        let day = now.ticks() / 86_400;
         let (upper, shed_upper) = self.network.bounds_mut();
         let shed_rows = shed_upper
             .chunks_exact_mut(tiers)
@@ -163,7 +164,16 @@ impl Grid {
             let demand = base + r.external_mw;
             let (m0, m1) = r.merit;
             let drought = r.drought_factor;
-            let mut available = 0.0;
+            // The store's arbitrage threshold: what a MWh it delivers cost
+            // (plus wear); its own-merit generation dearer than this is
+            // what arbitrage displaces (infinite: reliability only).
+            let s = &r.storage;
+            let threshold = if s.arbitrage {
+                s.cost_basis / s.one_way + s.wear_cost
+            } else {
+                f64::INFINITY
+            };
+            let (mut available, mut cheap) = (0.0, 0.0);
             // Each group's availability is also its bound in the program.
             for (g, u) in self.hot[m0..m1].iter_mut().zip(&mut upper[m0..m1]) {
                 let mw = if g.hydro {
@@ -173,10 +183,24 @@ impl Grid {
                 };
                 g.available_mw = mw;
                 *u = mw;
+                cheap += if g.cost <= threshold { mw } else { 0.0 };
                 available += mw;
             }
             let short = demand - available;
             r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
+            r.arbitrage_mw = (demand - cheap).max(0.0);
+            if r.storage.arbitrage {
+                // The dearest price of today and yesterday (the previous
+                // step's, still in `r.step`) caps what the store pays to
+                // charge (step 4).
+                let s = &mut r.storage;
+                if day != s.peak_day {
+                    s.peak_yesterday = if day == s.peak_day + 1 { s.peak_today } else { 0.0 };
+                    s.peak_today = 0.0;
+                    s.peak_day = day;
+                }
+                s.peak_today = s.peak_today.max(r.step.price_usd_per_mwh);
+            }
             let s = &r.storage;
             let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
             r.step = RegionBalance {
@@ -193,15 +217,28 @@ impl Grid {
             }
         }
 
-        // 2. Storage discharge covers what the region's own fleet cannot.
+        // 2. Storage discharge covers what the region's own fleet cannot
+        // first (from all its energy), then, trading, displaces the
+        // own-merit generation dearer than its threshold (from the energy
+        // above its reserve).
         for r in &mut self.regions {
+            let s = &mut r.storage;
+            let mut d = 0.0;
             if r.deficit_mw > 0.0 {
-                let s = &mut r.storage;
-                let d = r.deficit_mw.min(s.power_mw).min(s.soc_mwh * s.one_way / dt_h);
-                if d > 0.0 {
-                    s.soc_mwh = (s.soc_mwh - d * dt_h / s.one_way).max(0.0);
-                    r.step.discharge_mw = d;
+                d = r.deficit_mw.min(s.power_mw).min(s.soc_mwh * s.one_way / dt_h);
+            }
+            if s.arbitrage && r.arbitrage_mw > d {
+                let above_reserve = s.soc_mwh - d * dt_h / s.one_way - s.reserve_fraction * s.energy_mwh;
+                let more = (r.arbitrage_mw - d)
+                    .min(s.power_mw - d)
+                    .min(above_reserve * s.one_way / dt_h);
+                if more > EPS_MW {
+                    d += more;
                 }
+            }
+            if d > 0.0 {
+                s.soc_mwh = (s.soc_mwh - d * dt_h / s.one_way).max(0.0);
+                r.step.discharge_mw = d;
             }
         }
 
@@ -210,7 +247,9 @@ impl Grid {
         self.economic_dispatch(now)?;
 
         // 4. Storage charges from spare generation left in its own region,
-        // cheapest first, up to its cost cap (not in a step it discharged).
+        // cheapest first, up to its cost cap (not in a step it discharged);
+        // trading, above its reserve, only from generation the dearest price
+        // of today and yesterday would repay after losses and wear.
         for ri in 0..self.regions.len() {
             let r = &self.regions[ri];
             let s = &r.storage;
@@ -218,11 +257,40 @@ impl Grid {
                 .power_mw
                 .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
             if headroom > EPS_MW && r.step.discharge_mw == 0.0 {
-                let cap = s.charge_max_cost;
-                let taken = self.take_spare(ri, headroom, cap);
+                // A trading store below its reserve refills the reserve (and
+                // no more) as a store held for reliability does, from
+                // anything under its cap.
+                let reserve = s.reserve_fraction * s.energy_mwh;
+                let (cap, headroom) = if !s.arbitrage {
+                    (s.charge_max_cost, headroom)
+                } else if s.soc_mwh < reserve {
+                    let to_reserve = (reserve - s.soc_mwh) / (s.one_way * dt_h);
+                    (s.charge_max_cost, headroom.min(to_reserve))
+                } else {
+                    let repaid = (s.peak_today.max(s.peak_yesterday) - s.wear_cost) * s.one_way * s.one_way;
+                    (s.charge_max_cost.min(repaid.max(0.0)), headroom)
+                };
+                // In the program's optimum a region's groups cheaper than its
+                // dearest running one (its price here) run at their bounds:
+                // nothing under `cap` is spare unless the price is at most
+                // `cap`. Skipping the walk then saves most of its cost.
+                if s.arbitrage && r.step.price_usd_per_mwh > cap {
+                    continue;
+                }
+                let (taken, paid_usd_per_h) = self.take_spare(ri, headroom, cap);
                 let r = &mut self.regions[ri];
-                r.storage.soc_mwh =
-                    (r.storage.soc_mwh + taken * r.storage.one_way * dt_h).min(r.storage.energy_mwh);
+                let s = &mut r.storage;
+                let soc = (s.soc_mwh + taken * s.one_way * dt_h).min(s.energy_mwh);
+                // The cost basis is that of the energy above the reserve
+                // (the only energy trading sells): the charge's share that
+                // lands above it brings its share of the cost.
+                let reserve = s.reserve_fraction * s.energy_mwh;
+                let (above0, above1) = ((s.soc_mwh - reserve).max(0.0), (soc - reserve).max(0.0));
+                if above1 > above0 {
+                    let share = (above1 - above0) / (soc - s.soc_mwh);
+                    s.cost_basis = (s.cost_basis * above0 + share * paid_usd_per_h * dt_h) / above1;
+                }
+                s.soc_mwh = soc;
                 r.step.charge_mw = taken;
             }
         }
@@ -459,28 +527,27 @@ impl Grid {
     }
 
     /// Dispatches up to `amount_mw` of region `ri`'s spare capacity, cheapest
-    /// first, from groups costing at most `max_cost`; returns the MW taken.
-    pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> f64 {
+    /// first, from groups costing at most `max_cost`; returns the MW taken
+    /// and what they cost, USD/h (solar and wind that would spill are free).
+    pub(crate) fn take_spare(&mut self, ri: usize, amount_mw: f64, max_cost: f64) -> (f64, f64) {
         let r = &mut self.regions[ri];
         let mut remaining = amount_mw;
-        let mut pos = r.merit.0;
-        let fl = &mut self.hot;
-        while pos < r.merit.1 && remaining > EPS_MW {
-            let cost = fl[pos].cost;
-            if cost > max_cost {
+        let mut paid = 0.0;
+        for g in &mut self.hot[r.merit.0..r.merit.1] {
+            if remaining <= EPS_MW || g.cost > max_cost {
                 break;
             }
-            let take = (fl[pos].available_mw - fl[pos].generation_mw).min(remaining);
+            let take = (g.available_mw - g.generation_mw).min(remaining);
             if take > 0.0 {
-                fl[pos].generation_mw += take;
+                g.generation_mw += take;
                 remaining -= take;
-                r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(cost);
-            }
-            if fl[pos].available_mw - fl[pos].generation_mw <= EPS_MW {
-                pos += 1;
+                if !g.spills {
+                    paid += take * g.cost;
+                }
+                r.step.price_usd_per_mwh = r.step.price_usd_per_mwh.max(g.cost);
             }
         }
-        amount_mw - remaining
+        (amount_mw - remaining, paid)
     }
 
     /// Cuts region `ri`'s remaining deficit from its loads, class by class in

@@ -353,6 +353,23 @@ pub(crate) struct Storage {
     pub one_way: f64,
     pub soc_mwh: f64,
     pub charge_max_cost: f64,
+    /// Whether the store trades on its region's merit order (`StorageConfig::arbitrage`).
+    pub arbitrage: bool,
+    /// Wear cost, USD per MWh discharged.
+    pub wear_cost: f64,
+    /// Share of `energy_mwh` that arbitrage leaves for shortfalls.
+    pub reserve_fraction: f64,
+    /// Cost basis: what the energy in store above the reserve cost, USD per
+    /// MWh in store (energy drawn to charge it, at its generation cost, ÷
+    /// the energy it added; spill that would be wasted is free). The energy
+    /// at the start costs nothing (a sunk cost). Unchanged by discharging.
+    pub cost_basis: f64,
+    /// The dearest price of the region (USD/MWh, the scarcity price
+    /// included) in the current day and in the day before, and the day
+    /// (`ticks / 86,400`) the first is of.
+    pub peak_today: f64,
+    pub peak_yesterday: f64,
+    pub peak_day: u64,
     /// Whether batteries built here copy the region's hours of storage
     /// (energy ÷ power): only if its configured storage had both power and
     /// energy. Otherwise they are built at 4 h, so that configured power
@@ -413,6 +430,9 @@ pub(crate) struct RegionState {
     pub step: RegionBalance,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
+    /// This step's own-merit generation dearer than the store's arbitrage
+    /// threshold, MW (computed before the program; see `dispatch`).
+    pub arbitrage_mw: f64,
     pub period: Period,
     pub projects_pending: u32,
 }

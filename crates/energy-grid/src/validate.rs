@@ -473,6 +473,14 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         )?;
         check_range(
             &e,
+            "storage.wear_cost_usd_per_mwh",
+            s.wear_cost_usd_per_mwh,
+            0.0,
+            1e6,
+        )?;
+        check_range(&e, "storage.reserve_fraction", s.reserve_fraction, 0.0, 1.0)?;
+        check_range(
+            &e,
             "interconnection_approval_mw_per_year",
             r.interconnection_approval_mw_per_year,
             1e-3,

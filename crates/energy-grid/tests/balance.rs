@@ -55,6 +55,8 @@ fn build(regions: &[RegionSpec], links: &[(usize, usize, f64, f64)], seed: u64) 
         let (p, e, eta) = spec.storage;
         r.storage = StorageConfig::batteries(p, e);
         r.storage.round_trip_efficiency = eta;
+        // Both storage rules: trading in every other region.
+        r.storage.arbitrage = i % 2 == 0;
         rcs.push(r);
     }
     let mut c = config(rcs);

@@ -22,6 +22,11 @@ fn an_exporter_charging_from_gas_passes_the_gas_price_to_its_importer() {
         round_trip_efficiency: 0.9,
         initial_soc_fraction: 0.0,
         charge_max_cost_usd_per_mwh: 60.0,
+        // Held for reliability: it charges from anything under its cap
+        // (trading, it would not pay 50 for what it cannot sell dearer).
+        arbitrage: false,
+        wear_cost_usd_per_mwh: 0.0,
+        reserve_fraction: 0.0,
     };
     let mut b = flat_region("b", 500.0);
     b.fleet.push(firm("b-gas", Technology::Gas, 1_000.0, 55.0));

@@ -713,6 +713,13 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
         "storage_round_trip_efficiency",
         "",
     ),
+    ("regions", "storage.reserve_fraction", "storage_reserve_share", ""),
+    (
+        "regions",
+        "storage.wear_cost_usd_per_mwh",
+        "storage_wear_cost_usd_per_mwh",
+        "",
+    ),
     (
         "regions",
         "interconnection_approval_mw_per_year",

@@ -28,7 +28,8 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
         (name: "home", demand_avg_mw: {Region.demand_avg_mw}, household_share: {Region.household_share},
          daily_amplitude: {Region.daily_amplitude}, peak_hour: {Region.peak_hour}, seasonal_amplitude: {Region.seasonal_amplitude},
          peak_day_of_year: {Region.peak_day_of_year}, storage_mw: {Region.storage_mw}, storage_mwh: {Region.storage_mwh},
-         storage_round_trip_efficiency: {Region.storage_round_trip_efficiency}, interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
+         storage_round_trip_efficiency: {Region.storage_round_trip_efficiency}, storage_wear_cost_usd_per_mwh: {Region.storage_wear_cost_usd_per_mwh},
+         storage_reserve_share: {Region.storage_reserve_share}, interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
         (name: "away", demand_avg_mw: 100),
     ],
     plants: [
@@ -95,6 +96,8 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Region.storage_mw", "100"),
     ("Region.storage_mwh", "400"),
     ("Region.storage_round_trip_efficiency", "0.85"),
+    ("Region.storage_wear_cost_usd_per_mwh", "0"),
+    ("Region.storage_reserve_share", "0"),
     ("Region.interconnection_mw_per_year", "10000"),
     ("Plant.installed_mw", "500"),
     ("Plant.marginal_cost_usd_per_mwh", "45"),

@@ -175,6 +175,22 @@ pub struct RegionData {
     /// Battery round-trip efficiency, 0.01–1. Default: 0.85.
     #[serde(default = "d_rte")]
     pub storage_round_trip_efficiency: RoundTrip,
+    /// Whether batteries also trade on the region's merit order:
+    /// discharge to displace its own generation dearer than what their
+    /// energy cost (plus wear), and charge from paid generation only when
+    /// the dearest price of the last day would repay it. `false`: they
+    /// discharge only to cover a shortfall. Default: false (trading has no
+    /// look-ahead and can empty the batteries before an evening shortfall).
+    #[serde(default)]
+    pub storage_arbitrage: bool,
+    /// Wear cost of cycling the batteries, USD per MWh discharged, 0–100,000
+    /// (arbitrage only). Default: 0.
+    #[serde(default)]
+    pub storage_wear_cost_usd_per_mwh: MarginalCost,
+    /// Share of the battery energy kept for shortfalls, 0–1: arbitrage
+    /// discharges only the energy above it. Default: 0.
+    #[serde(default)]
+    pub storage_reserve_share: Fraction,
     /// Rate at which new grid connections are approved, MW/yr (> 0: the
     /// queue divides by it). Default: 10,000.
     #[serde(default = "d_approval")]
@@ -471,6 +487,9 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.demand.peak_day_of_year = r.peak_day_of_year.get();
         rc.storage = StorageConfig::batteries(r.storage_mw.get(), r.storage_mwh.get());
         rc.storage.round_trip_efficiency = r.storage_round_trip_efficiency.get();
+        rc.storage.arbitrage = r.storage_arbitrage;
+        rc.storage.wear_cost_usd_per_mwh = r.storage_wear_cost_usd_per_mwh.get();
+        rc.storage.reserve_fraction = r.storage_reserve_share.get();
         rc.interconnection_approval_mw_per_year = r.interconnection_mw_per_year.get();
         cfg.regions.push(rc);
     }
