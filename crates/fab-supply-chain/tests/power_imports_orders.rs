@@ -382,15 +382,7 @@ fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
 /// at a monthly sample, value ordered); asserts at every monthly sample
 /// that imported (counted on arrival) = delivered + stock so far.
 fn year_of_imports(on_order: bool, rate: f64, delay: Option<Duration>) -> (f64, f64, f64, f64) {
-    let mut c = base_config();
-    c.fabs.clear();
-    c.production_step = WEEK;
-    c.designs = vec![design("x", 0, 10_000.0)];
-    c.accelerator_imports.push(AcceleratorImportConfig {
-        design: "x".into(),
-        units_per_month: TimePath::constant(rate),
-        on_order,
-    });
+    let mut c = import_config(on_order, rate);
     if let Some(d) = delay {
         c.policies.push(PolicyConfig {
             name: "licences".into(),
