@@ -37,7 +37,10 @@ impl RunSeries {
         let file = path.display();
         let mut rdr =
             csv::Reader::from_path(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let headers = rdr.headers()?.clone();
+        let headers = rdr
+            .headers()
+            .with_context(|| format!("{file}:1: cannot read the header; {WRITE_AGAIN}"))?
+            .clone();
         if headers.iter().collect::<Vec<_>>() != ["run", "time_year", "date", "metric", "entity", "value"] {
             bail!("{file} is not an aistack timeseries (header {headers:?})");
         }
@@ -47,7 +50,12 @@ impl RunSeries {
         let mut seen: HashMap<(String, String), u64> = HashMap::new();
         let mut present: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
         for row in rdr.records() {
-            let row = row?;
+            // A row the CSV reader cannot take (a file cut mid-line, a
+            // field too many) is named by file and line like the rest.
+            let row = row.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                anyhow::anyhow!("{file}:{line}: {e}: the file is damaged; {WRITE_AGAIN}")
+            })?;
             let line = row.position().map_or(0, |p| p.line());
             let t: f64 = row[1]
                 .parse()

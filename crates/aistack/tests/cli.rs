@@ -853,6 +853,13 @@ fn plot_and_explain_refuse_a_timeseries_with_rows_missing_twice_or_out_of_order(
     swapped.splice(at..at, jun_rows.iter().copied());
     let mut again = lines.clone();
     again.extend_from_slice(&lines[jun - 1..jun_end]);
+    let mut cut = lines.clone();
+    let short = lines[imports - 1]
+        .split(',')
+        .take(4)
+        .collect::<Vec<_>>()
+        .join(",");
+    cut[imports - 1] = &short;
     let cases: Vec<(&str, Vec<&str>, Vec<String>)> = vec![
         (
             "an instant missing",
@@ -897,6 +904,15 @@ fn plot_and_explain_refuse_a_timeseries_with_rows_missing_twice_or_out_of_order(
                 "rows out of order".into(),
                 "(2025-06-01), after rows at".into(),
                 "(2025-07-01, line".into(),
+            ],
+        ),
+        (
+            "a line cut short",
+            cut,
+            vec![
+                format!("timeseries.csv:{imports}:"),
+                "found record with 4 fields".into(),
+                "the file is damaged".into(),
             ],
         ),
         (
