@@ -41,8 +41,8 @@ check(all_chips == list(range(chips_from, chips_to + 1)), f"chips years not cont
 def cmp(name):
     out = {}
     for line in open(f"{D}/compare-{name}.txt"):
-        m = re.match(r"^(\S+)\s+(\S+)\s+(\S+) \[\s*(\S+),\s*(\S+)\]\s+(-?\d+)%", line)
-        if m: out[m.group(1)] = [float(m.group(i)) for i in range(2,6)] + [int(m.group(6))]
+        m = re.match(r"^(\S+)\s+(\S+)\s+(\S+) \[\s*(\S+),\s*(\S+)\]\s+(-?\d+%|n/a)", line)
+        if m: out[m.group(1)] = [float(m.group(i)) for i in range(2,6)] + [None if m.group(6) == "n/a" else int(m.group(6)[:-1])]
     return out
 C = {v: cmp(v) for v in ["grid-crunch", "export-controls-tighten", "no-spillovers", "ai-first"]}
 def ci(v, k, d=2):

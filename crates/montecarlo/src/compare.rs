@@ -55,7 +55,10 @@ pub struct OutcomeDifference {
     pub half_width_crn: f64,
     /// 95% half-width independent runs would give (from the two marginal variances).
     pub half_width_independent: f64,
-    /// 1 − half_width_crn / half_width_independent (0 when both are 0; NaN when n < 2).
+    /// 1 − half_width_crn / half_width_independent; NaN when n < 2 or when
+    /// the independent interval has zero width (the outcome is constant
+    /// under A and under B: there was nothing to narrow, and "0 %" would
+    /// read as "common random numbers did not help").
     pub narrowing: f64,
 }
 
@@ -163,8 +166,6 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
         half_width_independent: hw_ind,
         narrowing: if hw_ind > 0.0 {
             1.0 - hw_crn / hw_ind
-        } else if hw_ind == 0.0 {
-            0.0
         } else {
             f64::NAN
         },
@@ -318,6 +319,17 @@ mod tests {
         let real: Vec<f64> = a.iter().map(|x| x * (1.0 + 1e-9)).collect();
         let d = &compare_tables(&table(&a), &table(&real), None)[0];
         assert!(d.ci95_low > 0.0, "{d:?}");
+    }
+
+    /// An outcome constant under A and under B (different or not) has no
+    /// narrowing to report: NaN (printed "n/a"), not 0 %.
+    #[test]
+    fn a_constant_outcome_has_no_narrowing() {
+        for b in [5.0, 7.0] {
+            let d = &compare_tables(&table(&[5.0; 20]), &table(&[b; 20]), None)[0];
+            assert_eq!(d.mean_diff, b - 5.0, "{d:?}");
+            assert!(d.narrowing.is_nan(), "{d:?}");
+        }
     }
 
     fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {
