@@ -212,9 +212,9 @@ pub struct StorageConfig {
     /// docs/model/energy-grid.md, "Storage"): it discharges to displace the
     /// region's generation dearer than what its energy cost, and charges
     /// from paid generation only when the last day's dearest unit would
-    /// repay it. `false` (the default): held for reliability only
-    /// (discharges only to cover a shortfall). Trading is opt-in because it
-    /// has no look-ahead: it can empty a store before an evening shortfall.
+    /// repay it; with yesterday's residual demand as the forecast, it
+    /// keeps its energy for the day's top hours. `false`: held for
+    /// reliability only (discharges only to cover a shortfall).
     pub arbitrage: bool,
     /// Wear cost of cycling, USD per MWh discharged, in [0, 10⁶]: an
     /// arbitrage discharge must displace generation dearer than the
@@ -462,8 +462,8 @@ impl StorageConfig {
         StorageConfig::batteries(0.0, 0.0)
     }
     /// Batteries of `power_mw` and `energy_mwh`, 85 % round trip, half full,
-    /// charging from spare generation up to 60 USD/MWh, held for
-    /// reliability (no `arbitrage`; no wear cost, no reserve).
+    /// charging from spare generation up to 60 USD/MWh, trading on the
+    /// region's merit order (`arbitrage`) with no wear cost and no reserve.
     pub fn batteries(power_mw: f64, energy_mwh: f64) -> StorageConfig {
         StorageConfig {
             power_mw,
@@ -471,7 +471,7 @@ impl StorageConfig {
             round_trip_efficiency: 0.85,
             initial_soc_fraction: 0.5,
             charge_max_cost_usd_per_mwh: 60.0,
-            arbitrage: false,
+            arbitrage: true,
             wear_cost_usd_per_mwh: 0.0,
             reserve_fraction: 0.0,
         }

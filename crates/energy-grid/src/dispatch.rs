@@ -20,6 +20,33 @@ pub(crate) const EPS_MW: f64 = 1e-6;
 /// price a region at its cost.
 const PRICE_MIN_MW: f64 = 1e-3;
 
+/// The level `L` (MW) above which a trading store discharges, so that
+/// what it would deliver over a day shaped like `profile` (MW a step, each
+/// step `dt_h` hours) fits the energy it can deliver, `usable_mwh`:
+/// the least `L ≥ 0` with `Σ min(P, max(0, v − L))·Δt ≤ usable`, to within
+/// 0.1 % of `L` (from above, so the store never plans more than it has). Zero when
+/// the store could serve the whole profile (or the profile is empty).
+pub(crate) fn shave_level(profile: &[f64], power_mw: f64, usable_mwh: f64, dt_h: f64) -> f64 {
+    let delivered =
+        |l: f64| -> f64 { profile.iter().map(|&v| (v - l).clamp(0.0, power_mw)).sum::<f64>() * dt_h };
+    if delivered(0.0) <= usable_mwh {
+        return 0.0;
+    }
+    let (mut lo, mut hi) = (0.0, profile.iter().copied().fold(0.0, f64::max));
+    // `delivered` falls as L rises. A forecast needs no more than a level
+    // within 0.1 % (about ten halvings; the bisection runs once a day per
+    // region, but 60 halvings cost a fifth of an hourly year's dispatch).
+    while hi - lo > 1e-3 * hi + 1e-6 {
+        let mid = 0.5 * (lo + hi);
+        if delivered(mid) > usable_mwh {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    hi
+}
+
 /// The regions a link carries power from and to, `(from, to)`, when its
 /// flow is large enough to carry a price (more than [`PRICE_MIN_MW`]).
 #[inline]
@@ -173,7 +200,7 @@ impl Grid {
             } else {
                 f64::INFINITY
             };
-            let (mut available, mut cheap) = (0.0, 0.0);
+            let (mut available, mut cheap, mut renewable) = (0.0, 0.0, 0.0);
             // Each group's availability is also its bound in the program.
             for (g, u) in self.hot[m0..m1].iter_mut().zip(&mut upper[m0..m1]) {
                 let mw = if g.hydro {
@@ -184,22 +211,34 @@ impl Grid {
                 g.available_mw = mw;
                 *u = mw;
                 cheap += if g.cost <= threshold { mw } else { 0.0 };
+                renewable += if g.spills { mw } else { 0.0 };
                 available += mw;
             }
             let short = demand - available;
             r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
             r.arbitrage_mw = (demand - cheap).max(0.0);
+            r.residual_mw = demand - renewable;
             if r.storage.arbitrage {
                 // The dearest price of today and yesterday (the previous
                 // step's, still in `r.step`) caps what the store pays to
                 // charge (step 4).
                 let s = &mut r.storage;
                 if day != s.peak_day {
-                    s.peak_yesterday = if day == s.peak_day + 1 { s.peak_today } else { 0.0 };
+                    let consecutive = day == s.peak_day + 1;
+                    s.peak_yesterday = if consecutive { s.peak_today } else { 0.0 };
                     s.peak_today = 0.0;
                     s.peak_day = day;
+                    // Yesterday's profile is today's forecast (persistence).
+                    s.shave_level_mw = if consecutive {
+                        let usable = s.energy_mwh * (1.0 - s.reserve_fraction) * s.one_way;
+                        shave_level(&s.day_profile, s.power_mw, usable, dt_h)
+                    } else {
+                        0.0
+                    };
+                    s.day_profile.clear();
                 }
                 s.peak_today = s.peak_today.max(r.step.price_usd_per_mwh);
+                s.day_profile.push(r.residual_mw);
             }
             let s = &r.storage;
             let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
@@ -227,9 +266,12 @@ impl Grid {
             if r.deficit_mw > 0.0 {
                 d = r.deficit_mw.min(s.power_mw).min(s.soc_mwh * s.one_way / dt_h);
             }
-            if s.arbitrage && r.arbitrage_mw > d {
+            // Trading: what dearer units would serve, but only the part of
+            // the residual demand above the day's shave level.
+            let shaved = r.arbitrage_mw.min(r.residual_mw - s.shave_level_mw);
+            if s.arbitrage && shaved > d {
                 let above_reserve = s.soc_mwh - d * dt_h / s.one_way - s.reserve_fraction * s.energy_mwh;
-                let more = (r.arbitrage_mw - d)
+                let more = (shaved - d)
                     .min(s.power_mw - d)
                     .min(above_reserve * s.one_way / dt_h);
                 if more > EPS_MW {

@@ -357,6 +357,8 @@ impl Grid {
                     peak_today: 0.0,
                     peak_yesterday: 0.0,
                     peak_day: 0,
+                    day_profile: Vec::new(),
+                    shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
                 },
                 approval_mw_per_year: rc.interconnection_approval_mw_per_year,
@@ -369,6 +371,7 @@ impl Grid {
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,
                 arbitrage_mw: 0.0,
+                residual_mw: 0.0,
                 period: Period::default(),
                 projects_pending: 0,
             });

@@ -370,6 +370,14 @@ pub(crate) struct Storage {
     pub peak_today: f64,
     pub peak_yesterday: f64,
     pub peak_day: u64,
+    /// The residual demand (demand less solar and wind available) of each
+    /// step of the current day so far, MW: tomorrow's forecast.
+    pub day_profile: Vec<f64>,
+    /// The shave level for the current day, MW of residual demand: trading
+    /// discharges only what exceeds it, so that the store's energy goes to
+    /// the day's top hours as yesterday's profile had them (0: no forecast
+    /// yet, or energy enough for all of them).
+    pub shave_level_mw: f64,
     /// Whether batteries built here copy the region's hours of storage
     /// (energy ÷ power): only if its configured storage had both power and
     /// energy. Otherwise they are built at 4 h, so that configured power
@@ -433,6 +441,9 @@ pub(crate) struct RegionState {
     /// This step's own-merit generation dearer than the store's arbitrage
     /// threshold, MW (computed before the program; see `dispatch`).
     pub arbitrage_mw: f64,
+    /// This step's residual demand, MW: demand less the solar and wind
+    /// available (what a trading store's forecast ranks the hours by).
+    pub residual_mw: f64,
     pub period: Period,
     pub projects_pending: u32,
 }

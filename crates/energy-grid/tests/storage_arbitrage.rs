@@ -229,3 +229,60 @@ fn shortfalls_come_first_and_may_use_the_reserve() {
     assert!(soc < 1e-6, "the shortfalls emptied the reserve: {soc} MWh left");
     assert!(below_reserve >= 5, "{below_reserve} hours on the reserve");
 }
+
+/// A trading store keeps its energy for the evening peak: with yesterday's
+/// profile as the forecast it discharges only what exceeds the level its
+/// energy can shave, so the peak's shortfall is covered from the second
+/// day on. Without the forecast it discharged from sunset, whenever gas
+/// ran, and was empty when the peak came (the thirteenth session's us-2025
+/// lost 4.7 TWh more that way).
+#[test]
+fn a_trading_store_keeps_its_energy_for_the_evening_peak() {
+    // Demand 1,000 MW ± 30 % peaking at 19:00 (700–1,300 MW); solar that
+    // spills at midday; 1,200 MW of gas, so 19:00 ± 2 h is short by up to
+    // 100 MW; a 300 MW / 900 MWh store, empty at the start.
+    let region = |arbitrage: bool| {
+        let mut r = flat_region("r", 1_000.0);
+        r.demand.daily_amplitude = 0.3;
+        r.demand.peak_hour = 19.0;
+        r.fleet
+            .push(PlantGroupConfig::typical("r-solar", Technology::Solar, 3_000.0));
+        r.fleet.push(firm("r-gas", Technology::Gas, 1_200.0, 45.0));
+        let mut s = StorageConfig::batteries(300.0, 900.0);
+        s.round_trip_efficiency = 0.81;
+        s.initial_soc_fraction = 0.0;
+        s.arbitrage = arbitrage;
+        r.storage = s;
+        config(vec![r])
+    };
+    // (MWh curtailed, MWh of gas) over days 2–10 (day 1 has no forecast).
+    let days_2_to_10 = |c: GridConfig| {
+        let (mut grid, mut agenda) = started(c, 1);
+        let r = grid.region_id("r").expect("r");
+        let gas = grid.plant_group_id("r-gas").expect("gas");
+        let (mut cut, mut gas_mwh, mut step) = (0.0, 0.0, 0);
+        run(&mut grid, &mut agenda, hours(24 * 10 - 1), |g, _, _| {
+            if step >= 24 {
+                cut += g.region_balance(r).expect("balance").curtailed_mw;
+                gas_mwh += g.plant_group_state(gas).expect("gas").generation_mw;
+            }
+            step += 1;
+        });
+        (cut, gas_mwh)
+    };
+    let (cut_held, gas_held) = days_2_to_10(region(false));
+    let (cut_trading, gas_trading) = days_2_to_10(region(true));
+    assert!(
+        cut_held < 1e-6,
+        "held for reliability, the store covers every peak: cut {cut_held} MWh"
+    );
+    assert!(
+        cut_trading < 1e-6,
+        "trading, the store must still cover the peak: cut {cut_trading} MWh"
+    );
+    // And it trades: charged from spill, not from gas, it burns less gas.
+    assert!(
+        gas_trading < gas_held - 1_000.0,
+        "gas {gas_trading} MWh trading against {gas_held} held"
+    );
+}

@@ -179,9 +179,8 @@ pub struct RegionData {
     /// discharge to displace its own generation dearer than what their
     /// energy cost (plus wear), and charge from paid generation only when
     /// the dearest price of the last day would repay it. `false`: they
-    /// discharge only to cover a shortfall. Default: false (trading has no
-    /// look-ahead and can empty the batteries before an evening shortfall).
-    #[serde(default)]
+    /// discharge only to cover a shortfall. Default: true.
+    #[serde(default = "d_true")]
     pub storage_arbitrage: bool,
     /// Wear cost of cycling the batteries, USD per MWh discharged, 0–100,000
     /// (arbitrage only). Default: 0.
@@ -197,6 +196,9 @@ pub struct RegionData {
     pub interconnection_mw_per_year: ApprovalRate,
 }
 
+fn d_true() -> bool {
+    true
+}
 fn zero_series() -> Series {
     Series::Constant(0.0)
 }
