@@ -100,20 +100,24 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
         serde_json::json!(["energy.demand_mwh_total", "training.largest_run_flop"])
     );
     let _ = std::fs::remove_dir_all(&dir);
-    let o = aistack(&[
-        "batch",
-        &minimal(),
-        "--runs",
-        "2",
-        "--until-rel-halfwidth",
-        "0.1",
-        "--stop-outcome",
-        "training.largest_run_flops",
-        "--out",
-        d,
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    // The refusal of a batch stopped on `name`.
+    let refused = |name: &str| {
+        let o = aistack(&[
+            "batch",
+            &minimal(),
+            "--runs",
+            "2",
+            "--until-rel-halfwidth",
+            "0.1",
+            "--stop-outcome",
+            name,
+            "--out",
+            d,
+        ]);
+        assert!(!o.status.success());
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let err = refused("training.largest_run_flops");
     assert!(
         err.contains("`training.largest_run_flops` (did you mean `training.largest_run_flop`?)")
             && err.contains("training.largest_run_flop,")
@@ -125,20 +129,7 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     assert!(!dir.exists());
     // A name near a category (which --stop-outcome refuses) is not offered
     // it, and the categories are not among the candidates listed.
-    let o = aistack(&[
-        "batch",
-        &minimal(),
-        "--runs",
-        "2",
-        "--until-rel-halfwidth",
-        "0.1",
-        "--stop-outcome",
-        "fab.binding_input_mod",
-        "--out",
-        d,
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let err = refused("fab.binding_input_mod");
     assert!(
         err.contains("The quantities the first run reports: ")
             && err.contains("training.largest_run_flop")

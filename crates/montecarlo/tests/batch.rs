@@ -2,6 +2,9 @@
 //! resume after interruption (including SIGKILL), shards and merge, the
 //! stopping rule, the memory budget, eval and compare.
 
+mod common;
+
+use common::eval_opts;
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
     BatchOptions, CompareOptions, Design, EvalOptions, McError, MergeOptions, Model, NoProgress, Others,
@@ -351,20 +354,12 @@ fn bands_past_memory_budget_use_sketch_within_stated_bound() {
 fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
     let model = ToyGrowth::default();
     let dir = tmp("eval");
-    std::fs::create_dir_all(&dir).unwrap();
-    let design = dir.join("design.csv");
-    std::fs::write(&design, "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n0.9,0.05,1000\n0.5,0.01,2000\n0.9,0.05,1000\n").unwrap();
-    let o = EvalOptions {
-        design_csv: design.clone(),
-        out: dir.join("out"),
-        master_seed: 4,
-        threads: Some(2),
-        output: OutputOptions::default(),
-        tool_version: "test".into(),
-        build: Default::default(),
-        command_line: vec![],
-        others: None,
-    };
+    let o = eval_opts(
+        &dir,
+        "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n0.9,0.05,1000\n0.5,0.01,2000\n0.9,0.05,1000\n",
+        4,
+    );
+    let design = o.design_csv.clone();
     let t = eval_design(&model, &o, &NoProgress).unwrap().table;
     assert_eq!(
         t.params,
@@ -463,23 +458,6 @@ impl montecarlo::Model for Checked {
     }
 }
 
-fn eval_opts(dir: &Path, design: &str) -> EvalOptions {
-    std::fs::create_dir_all(dir).unwrap();
-    let csv = dir.join("design.csv");
-    std::fs::write(&csv, design).unwrap();
-    EvalOptions {
-        design_csv: csv,
-        out: dir.join("out"),
-        master_seed: 1,
-        threads: Some(2),
-        output: OutputOptions::default(),
-        tool_version: "test".into(),
-        build: Default::default(),
-        command_line: vec![],
-        others: None,
-    }
-}
-
 /// Refusals of `eval` (audit s7 #14): a repeated column, an empty design, a
 /// row with another number of fields than the header, a row the model refuses (named by design file:line and column, before any
 /// run), an `--out` holding runs; a run that fails leaves no run files.
@@ -490,7 +468,7 @@ fn eval_refuses_bad_designs_before_any_run() {
         runs: std::sync::atomic::AtomicUsize::new(0),
     };
     let err = |design: &str| {
-        let o = eval_opts(&dir, design);
+        let o = eval_opts(&dir, design, 1);
         let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
         assert!(!o.out.exists(), "{e}: nothing written");
         e
@@ -537,7 +515,7 @@ fn eval_refuses_bad_designs_before_any_run() {
     let e = err("a,x\n0.1,0.5\n0.2,0.25\n0.3,0.5\n");
     assert!(e.contains("failed mid-run"), "{e}");
     // An --out holding runs gets eval's own message (no --resume hint).
-    let o = eval_opts(&dir, "a,x\n0.1,0.5\n");
+    let o = eval_opts(&dir, "a,x\n0.1,0.5\n", 1);
     eval_design(&m, &o, &NoProgress).unwrap();
     let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("already holds runs") && !e.contains("--resume"), "{e}");
@@ -553,7 +531,7 @@ fn eval_refuses_bad_designs_before_any_run() {
 fn eval_sets_parameters_without_a_column_to_the_median_or_the_batch_draw() {
     let model = ToyGrowth::default();
     let dir = tmp("eval-others");
-    let mut o = eval_opts(&dir, "grid.toy.capacity_mw\n1000\n2000\n3000\n1000\n");
+    let mut o = eval_opts(&dir, "grid.toy.capacity_mw\n1000\n2000\n3000\n1000\n", 1);
     let e = eval_design(&model, &o, &NoProgress).unwrap_err().to_string();
     assert!(
         e.contains(
@@ -614,7 +592,7 @@ fn eval_sets_parameters_without_a_column_to_the_median_or_the_batch_draw() {
     assert_eq!(plan.values(), r.table.params[2]);
 
     // Drawn beside a design column it is correlated with: said so.
-    let mut o = eval_opts(&dir.join("note"), "fab.toy.yield\n0.7\n0.9\n");
+    let mut o = eval_opts(&dir.join("note"), "fab.toy.yield\n0.7\n0.9\n", 1);
     o.others = Some(Others::Drawn);
     let r = eval_design(&model, &o, &NoProgress).unwrap();
     assert!(

@@ -4,11 +4,14 @@
 //! them gives the batch's outcomes and series; directories and indices it
 //! cannot replay are refused with what they are.
 
+mod common;
+
+use common::eval_opts;
 use montecarlo::outputs::{num, read_runs_csv};
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
-    BatchOptions, CompareOptions, Design, EvalOptions, Manifest, Model, NoProgress, OutputOptions, Shard,
-    compare, eval_design, plan_replay, run_batch,
+    BatchOptions, CompareOptions, Design, EvalOptions, Manifest, Model, NoProgress, Shard, compare,
+    eval_design, plan_replay, run_batch,
 };
 use std::path::{Path, PathBuf};
 
@@ -205,24 +208,11 @@ fn indices_models_unfinished_runs_and_foreign_shard_runs_are_refused() {
 fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
     let model = ToyGrowth::default();
     let dir = tmp("eval");
-    std::fs::create_dir_all(&dir).unwrap();
-    let design = dir.join("design.csv");
-    std::fs::write(
-        &design,
+    let o = eval_opts(
+        &dir,
         "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n0.9,0.05,1000\n0.5,0.01,2000\n",
-    )
-    .unwrap();
-    let o = EvalOptions {
-        design_csv: design,
-        out: dir.join("out"),
-        master_seed: 4,
-        threads: Some(2),
-        output: OutputOptions::default(),
-        tool_version: "test".into(),
-        build: Default::default(),
-        command_line: vec![],
-        others: None,
-    };
+        4,
+    );
     eval_design(&model, &o, &NoProgress).unwrap();
     let plan = plan_replay(&o.out, 1).unwrap();
     assert_eq!(plan.values(), vec![0.01, 2000.0, 0.5]);
@@ -337,25 +327,13 @@ fn a_run_file_of_another_run_is_refused() {
 fn eval_seed_column_shares_noise_and_replays() {
     let model = ToyGrowth::default();
     let dir = tmp("eval-seed");
-    std::fs::create_dir_all(&dir).unwrap();
-    let design = dir.join("design.csv");
-    std::fs::write(
-        &design,
+    let o = eval_opts(
+        &dir,
         "fab.toy.yield,seed,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
          0.9,7,0.05,1000\n0.5,7,0.01,2000\n0.9,7,0.05,1000\n0.9,8,0.05,1000\n",
-    )
-    .unwrap();
-    let o = EvalOptions {
-        design_csv: design.clone(),
-        out: dir.join("out"),
-        master_seed: 4,
-        threads: Some(2),
-        output: OutputOptions::default(),
-        tool_version: "test".into(),
-        build: Default::default(),
-        command_line: vec![],
-        others: None,
-    };
+        4,
+    );
+    let design = o.design_csv.clone();
     let t = eval_design(&model, &o, &NoProgress).unwrap().table;
     let s7 = montecarlo::run_seed(4, 7);
     assert_eq!(t.seeds, vec![s7, s7, s7, montecarlo::run_seed(4, 8)]);
