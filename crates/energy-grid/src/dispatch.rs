@@ -711,8 +711,9 @@ impl Grid {
     /// Books the capacity out for planned maintenance in the last step:
     /// `period_h` hours to its region's period, `totals_h` to the run's
     /// total. A group's MW out is its installed MW × the share of its units
-    /// on maintenance, as its availability counts them.
-    #[cold]
+    /// on maintenance, as its availability counts them. Out of line (grids
+    /// without maintenance never call it), but not cold: with maintenance it
+    /// runs every step.
     #[inline(never)]
     fn book_maintenance(&mut self, period_h: f64, totals_h: f64) {
         for &g in &self.maintained {
