@@ -23,28 +23,49 @@ const PRICE_MIN_MW: f64 = 1e-3;
 /// The level `L` (MW) above which a trading store discharges, so that
 /// what it would deliver over a day shaped like `profile` (MW a step, each
 /// step `dt_h` hours) fits the energy it can deliver, `usable_mwh`:
-/// the least `L ≥ 0` with `Σ min(P, max(0, v − L))·Δt ≤ usable`, to within
-/// 0.1 % of `L` (from above, so the store never plans more than it has). Zero when
+/// the least `L ≥ 0` with `Σ min(P, max(0, v − L))·Δt ≤ usable`. Zero when
 /// the store could serve the whole profile (or the profile is empty).
-pub(crate) fn shave_level(profile: &[f64], power_mw: f64, usable_mwh: f64, dt_h: f64) -> f64 {
-    let delivered =
-        |l: f64| -> f64 { profile.iter().map(|&v| (v - l).clamp(0.0, power_mw)).sum::<f64>() * dt_h };
-    if delivered(0.0) <= usable_mwh {
-        return 0.0;
-    }
-    let (mut lo, mut hi) = (0.0, profile.iter().copied().fold(0.0, f64::max));
-    // `delivered` falls as L rises. A forecast needs no more than a level
-    // within 0.1 % (about ten halvings; the bisection runs once a day per
-    // region, but 60 halvings cost a fifth of an hourly year's dispatch).
-    while hi - lo > 1e-3 * hi + 1e-6 {
-        let mid = 0.5 * (lo + hi);
-        if delivered(mid) > usable_mwh {
-            lo = mid;
+///
+/// Exact (to rounding): the delivered energy is piecewise linear in `L`,
+/// with a breakpoint where a step starts to be shaved (`L = v`) and where
+/// its shaving reaches the store's power (`L = v − P`). Walking the
+/// breakpoints down from the day's peak, with the number of steps being
+/// shaved as the slope, finds the segment where the energy runs out and
+/// the level on it. `profile` is sorted in place (the caller discards it).
+pub(crate) fn shave_level(profile: &mut [f64], power_mw: f64, usable_mwh: f64, dt_h: f64) -> f64 {
+    // Energy in MW-steps, so that a segment's energy is `active × ΔL`.
+    let target = usable_mwh / dt_h;
+    profile.sort_unstable_by(|a, b| b.total_cmp(a));
+    let n = profile.len();
+    // Steps `..i` have started to be shaved, steps `..j` are at the power limit.
+    let (mut i, mut j, mut active) = (0, 0, 0u32);
+    let (mut level, mut shaved) = (profile.first().copied().unwrap_or(0.0), 0.0);
+    loop {
+        let enter = if i < n { profile[i] } else { f64::NEG_INFINITY };
+        let leave = if j < n {
+            profile[j] - power_mw
         } else {
-            hi = mid;
+            f64::NEG_INFINITY
+        };
+        let next = enter.max(leave);
+        let x = next.max(0.0);
+        let gain = f64::from(active) * (level - x);
+        if shaved + gain > target {
+            return level - (target - shaved) / f64::from(active);
+        }
+        if next <= 0.0 {
+            return 0.0;
+        }
+        shaved += gain;
+        level = x;
+        if enter >= leave {
+            i += 1;
+            active += 1;
+        } else {
+            j += 1;
+            active -= 1;
         }
     }
-    hi
 }
 
 /// The regions a link carries power from and to, `(from, to)`, when its
@@ -231,7 +252,7 @@ impl Grid {
                     // Yesterday's profile is today's forecast (persistence).
                     s.shave_level_mw = if consecutive {
                         let usable = s.energy_mwh * (1.0 - s.reserve_fraction) * s.one_way;
-                        shave_level(&s.day_profile, s.power_mw, usable, dt_h)
+                        shave_level(&mut s.day_profile, s.power_mw, usable, dt_h)
                     } else {
                         0.0
                     };
@@ -783,7 +804,64 @@ fn constant_until(path: &TimePath, now: SimTime) -> u64 {
 #[cfg(test)]
 mod tests {
     use crate::{Grid, GridConfig, GridEvent, calendar_2025};
+    use proptest::prelude::*;
     use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
+
+    /// `Σ min(P, max(0, v − L))·Δt`: what a store shaving at level `L` delivers.
+    fn delivered(profile: &[f64], power_mw: f64, level: f64, dt_h: f64) -> f64 {
+        profile
+            .iter()
+            .map(|&v| (v - level).clamp(0.0, power_mw))
+            .sum::<f64>()
+            * dt_h
+    }
+
+    fn level(profile: &[f64], power_mw: f64, usable_mwh: f64, dt_h: f64) -> f64 {
+        super::shave_level(&mut profile.to_vec(), power_mw, usable_mwh, dt_h)
+    }
+
+    /// Known answers, worked by hand.
+    #[test]
+    fn the_shave_level_is_exact() {
+        // Uncapped: (30 − L) + (20 − L) = 15 gives L = 17.5.
+        assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 15.0, 1.0), 17.5);
+        // Half-hour steps: the same energy is twice the MW.
+        assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 7.5, 0.5), 17.5);
+        // Capped at 5 MW: the 30 MW step alone delivers 5 for every L in
+        // [20, 25], so with 5 MWh the least level is 20, and with 8 MWh the
+        // 20 MW step shaves the other 3: L = 17.
+        assert_eq!(level(&[10.0, 30.0, 20.0], 5.0, 5.0, 1.0), 20.0);
+        assert_eq!(level(&[10.0, 30.0, 20.0], 5.0, 8.0, 1.0), 17.0);
+        // Enough energy for the whole day, nothing usable, an empty day.
+        assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 60.0, 1.0), 0.0);
+        assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 0.0, 1.0), 30.0);
+        assert_eq!(level(&[], 100.0, 5.0, 1.0), 0.0);
+        // Negative residual demand (more wind and solar than demand) is never shaved.
+        assert_eq!(level(&[-5.0, 4.0], 100.0, 1.0, 1.0), 3.0);
+    }
+
+    proptest! {
+        /// Against the definition: the level's delivery fits the energy, and
+        /// any lower level (by more than rounding) would not.
+        #[test]
+        fn the_shave_level_is_the_least_that_fits(
+            profile in proptest::collection::vec(-50.0f64..200.0, 0..30),
+            power_mw in 0.5f64..150.0,
+            share in 0.0f64..1.2,
+            dt_h in prop_oneof![Just(0.25), Just(1.0), Just(3.0)],
+        ) {
+            let most = delivered(&profile, power_mw, 0.0, dt_h);
+            let usable = share * most;
+            let l = level(&profile, power_mw, usable, dt_h);
+            let tol = 1e-9 * (1.0 + most);
+            prop_assert!(l >= 0.0);
+            prop_assert!(delivered(&profile, power_mw, l, dt_h) <= usable + tol);
+            if l > 0.0 {
+                let below = (l - 1e-6 * (1.0 + l)).max(0.0);
+                prop_assert!(delivered(&profile, power_mw, below, dt_h) > usable - tol);
+            }
+        }
+    }
 
     /// Weather is computed ahead in blocks, but every dispatch must advance
     /// every wind and hydro process by exactly one step at that dispatch's
