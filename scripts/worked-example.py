@@ -109,8 +109,8 @@ section and its two charts from their outputs.
 **1. A batch.** {N} runs, each with its own draw of the scenario's {words[K]}
 uncertain parameters (HBM stockpile, SMIC's capacity and initial yield,
 DeepSeek's algorithmic halving time and MFU, Moonshot's spillover share,
-southwest hydro's capacity factor, and the four labs' growth targets, drawn
-together with rank correlation 0.7) and its own weather, outages and failures:
+southwest hydro's capacity factor, the accelerators' service life, and the
+four labs' growth targets, drawn together with rank correlation 0.7) and its own weather, outages and failures:
 
 ```console
 $ aistack batch examples/scenarios/china-2025.ron --runs {N} --seed 1 --threads 2 --out out/batch
@@ -200,8 +200,12 @@ $ aistack compare examples/scenarios/china-2025.ron examples/scenarios/export-co
 {excerpt("export-controls-tighten", ["training.frontier_gap_months_end", "training.frontier_gap_months_year_2029", "training.largest_run_flop", "fab.accelerators_delivered_total", "training.releases_total"])}
 ```
 
-(`compare` prints every outcome; the rows above are an excerpt.) The four
-comparisons, B − A with its 95 % interval:
+(`compare` prints every outcome; the rows above are an excerpt.)
+`training.releases_total` counts the models of all four labs, open and
+closed, whose runs finished before the horizon; a run still training at the
+end counts nothing, so a difference of a fraction of a release is a matter
+of timing in the last weeks, not of more models. The four comparisons,
+B − A with its 95 % interval:
 
 | B against A | what B changes | gap at the end, months | largest run | AI load cut, MWh |
 | --- | --- | --- | --- | --- |
