@@ -132,7 +132,43 @@ pub enum Availability {
         seasonal_amplitude: f64,
         /// Day of the year (0–365) of the seasonal maximum.
         peak_day_of_year: f64,
+        /// Hours the state `z` is held, in (0, 8784] (rounded to whole
+        /// seconds, at least one): `z` is constant within each window of
+        /// this length counted from the simulation start (00:00 of the start
+        /// date) and moves once a window a step starts in, by `φ =
+        /// autocorrelation_per_hour^(hours between the windows' starts)`, so
+        /// its correlation per hour is the same as unheld. Within a window
+        /// availability is constant (the seasonal factor is its mean over
+        /// the window). A step starts in the window its start falls in;
+        /// dispatch steps as long as a window or longer ignore it (one state
+        /// a step). `None`: [`DEFAULT_HYDRO_HOLD_HOURS`] for
+        /// [`Technology::Hydro`] (inflows change over days, not hours), one
+        /// state a dispatch step for wind and any other group.
+        hold_hours: Option<f64>,
     },
+}
+
+/// Hours a hydro group's weather state is held when its
+/// [`Availability::Weather`] names no `hold_hours`: a day. Reservoir and
+/// river plants' available capacity follows inflows, which change over
+/// days; an hourly random walk of it is not physical.
+pub const DEFAULT_HYDRO_HOLD_HOURS: f64 = 24.0;
+
+/// Longest `hold_hours` accepted: a leap year.
+pub const MAX_HOLD_HOURS: f64 = 8784.0;
+
+impl Availability {
+    /// The hold of a weather group of `technology`, in hours: its
+    /// `hold_hours`, else [`DEFAULT_HYDRO_HOLD_HOURS`] for hydro; `None`
+    /// for one state a dispatch step (and for firm and solar availability).
+    pub fn hold_hours(&self, technology: Technology) -> Option<f64> {
+        match self {
+            Availability::Weather { hold_hours, .. } => {
+                hold_hours.or((technology == Technology::Hydro).then_some(DEFAULT_HYDRO_HOLD_HOURS))
+            }
+            Availability::Firm | Availability::Solar { .. } => None,
+        }
+    }
 }
 
 /// A group of similar plants of one technology in one region.

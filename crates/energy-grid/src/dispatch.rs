@@ -155,6 +155,11 @@ impl Grid {
         for (w, group) in self.weather.iter().enumerate() {
             self.hot[group.pos].fraction = self.ahead.fractions[w * Ahead::STEPS + k];
         }
+        // Held weather (hydro by default) moves only when the step starts
+        // in a new window.
+        for g in &mut self.held_weather {
+            self.hot[g.pos].fraction = g.held.fraction_at(now.ticks(), &self.clock, g.rng.as_mut());
+        }
 
         // Then per region: demand, each group's available MW and the
         // region's own shortfall, in one pass.
@@ -803,7 +808,7 @@ fn constant_until(path: &TimePath, now: SimTime) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Grid, GridConfig, GridEvent, calendar_2025};
+    use crate::{Grid, GridConfig, GridEvent, Technology, calendar_2025};
     use proptest::prelude::*;
     use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
 
@@ -864,19 +869,46 @@ mod tests {
     }
 
     /// Weather is computed ahead in blocks, but every dispatch must advance
-    /// every wind and hydro process by exactly one step at that dispatch's
-    /// own time (the middle of its interval), as stepping each process once
-    /// a dispatch would, even when a caller sends dispatches off the hourly
-    /// grid (here a second chain, from 5:20:34).
+    /// every wind process by exactly one step at that dispatch's own time
+    /// (the middle of its interval), as stepping each process once a
+    /// dispatch would, even when a caller sends dispatches off the hourly
+    /// grid (here a second chain, from 5:20:34, which re-bases blocks). A
+    /// hydro process (held for a day by default) steps once a day that a
+    /// dispatch starts in, one draw at that day's middle, and its
+    /// availability is constant within the day: the same whichever way the
+    /// dispatches fall into blocks, and no draw per dispatch.
     #[test]
     fn each_dispatch_steps_each_weather_process_once_at_its_own_time() {
         let config = GridConfig::example_seven_region(calendar_2025());
         let mut grid = Grid::new(config, &RngStreams::new(5, 0)).expect("valid");
         let mut reference = grid.weather.clone();
+        assert!(reference.len() >= 5, "the example has wind in most regions");
         assert!(
-            reference.len() >= 10,
-            "the example has wind and hydro in most regions"
+            reference
+                .iter()
+                .all(|w| grid.groups[w.pos].technology == Technology::Wind),
+            "hydro is held, wind is not"
         );
+        // Held: (position, process, stream, day held, its availability).
+        let clock = grid.clock;
+        let day_mid = |day: u64| clock.features((day * 86_400 + 43_200) as f64);
+        let mut held: Vec<_> = grid
+            .held_weather
+            .iter()
+            .map(|g| {
+                let (process, secs) = g.held.parts();
+                assert_eq!(secs, 86_400, "hydro is held for a day by default");
+                let day_to_day = 0.999f64.powf(24.0);
+                assert!(
+                    (process.phi() - day_to_day).abs() < 1e-12,
+                    "ρ_h^24 from day to day"
+                );
+                assert_eq!(grid.groups[g.pos].technology, Technology::Hydro);
+                (g.pos, process, g.rng.clone(), 0u64, process.current(&day_mid(0)))
+            })
+            .collect();
+        assert!(held.len() >= 5, "the example has hydro in most regions");
+        let mut changed_days = 0;
         let mut agenda: Scheduler<GridEvent> = Scheduler::new();
         grid.start(&mut agenda).expect("start");
         agenda
@@ -900,11 +932,78 @@ mod tests {
                 let got = grid.hot[w.pos].fraction;
                 assert_eq!(got.to_bits(), expected.to_bits(), "group {} at {t:?}", w.pos);
             }
+            let day = t.ticks() / 86_400;
+            for (pos, process, rng, held_day, fraction) in &mut held {
+                if day != *held_day {
+                    assert_eq!(day, *held_day + 1, "dispatches at least daily");
+                    let before = *fraction;
+                    *fraction = process.step(&day_mid(day), rng.as_mut());
+                    *held_day = day;
+                    changed_days += usize::from(*fraction != before);
+                }
+                let got = grid.hot[*pos].fraction;
+                assert_eq!(got.to_bits(), fraction.to_bits(), "hydro group {pos} at {t:?}");
+            }
         }
         assert_eq!(
             dispatches,
             301 + 295,
             "hourly from 0 to 300 h, and the second chain"
         );
+        assert_eq!(
+            changed_days,
+            12 * held.len(),
+            "each hydro group's availability changes every day"
+        );
+    }
+
+    /// Wind is untouched by held hydro, and a hold no longer than the step
+    /// is today's one state a step: over 2,000 hourly dispatches of the
+    /// seven-region example (seed 5), a hash of every wind group's
+    /// availability, and of every hydro group's with `hold_hours: Some(1.0)`,
+    /// equals the one main computed before holds existed (1b481ca).
+    #[test]
+    fn wind_and_hydro_held_for_a_step_are_bit_identical_to_before_holds() {
+        let hashes = |hydro_hold: Option<f64>| {
+            let mut config = GridConfig::example_seven_region(calendar_2025());
+            for g in config.regions.iter_mut().flat_map(|r| r.fleet.iter_mut()) {
+                if let crate::Availability::Weather { hold_hours, .. } = &mut g.availability {
+                    *hold_hours = hydro_hold.filter(|_| g.technology == Technology::Hydro);
+                }
+            }
+            let mut grid = Grid::new(config, &RngStreams::new(5, 0)).expect("valid");
+            let mut agenda: Scheduler<GridEvent> = Scheduler::new();
+            grid.start(&mut agenda).expect("start");
+            let mut signals = Vec::new();
+            let (mut wind, mut hydro) = (0u64, 0u64);
+            let end = SimTime(2000 * SECS_PER_HOUR);
+            while let Some((_, event)) = agenda.next_event_until(end).expect("no budget") {
+                grid.handle(event, &mut agenda, &mut signals).expect("handled");
+                signals.clear();
+                if event != GridEvent::Dispatch {
+                    continue;
+                }
+                for (g, h) in grid.groups.iter().zip(&grid.hot) {
+                    let acc = match g.technology {
+                        Technology::Wind => &mut wind,
+                        Technology::Hydro => &mut hydro,
+                        _ => continue,
+                    };
+                    *acc = acc.rotate_left(5) ^ h.fraction.to_bits();
+                }
+            }
+            (wind, hydro)
+        };
+        const WIND_AT_MAIN: u64 = 0x7e89_7590_e9fe_df05;
+        const HYDRO_AT_MAIN: u64 = 0xb512_76df_f04d_c111;
+        let (wind, hydro_hourly) = hashes(Some(1.0));
+        assert_eq!(wind, WIND_AT_MAIN, "wind availability moved");
+        assert_eq!(
+            hydro_hourly, HYDRO_AT_MAIN,
+            "hydro held for one step is not one state a step"
+        );
+        let (wind, hydro_daily) = hashes(None);
+        assert_eq!(wind, WIND_AT_MAIN, "wind availability moved with held hydro");
+        assert_ne!(hydro_daily, HYDRO_AT_MAIN, "hydro is held for a day by default");
     }
 }

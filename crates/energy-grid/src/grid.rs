@@ -4,7 +4,7 @@
 use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
 use crate::maintenance::Maintenance;
 use crate::network::Network;
-use crate::profiles::{Clock, DemandShape, Phase, SolarShape, StepAverage, WeatherProcess};
+use crate::profiles::{Clock, DemandShape, HeldWeather, Phase, SolarShape, StepAverage, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
 use scheduler::{Agenda, Calendar, Duration, RngStreams, SECS_PER_YEAR, SimTime};
@@ -38,6 +38,9 @@ pub struct Grid {
     pub(crate) maintained: Vec<u32>,
     /// The wind and hydro groups' weather processes, in group order.
     pub(crate) weather: Vec<WeatherGroup>,
+    /// The wind and hydro groups whose weather state is held for windows
+    /// longer than the step (hydro by default), in group order.
+    pub(crate) held_weather: Vec<HeldWeatherGroup>,
     /// The solar groups' shapes, in group order.
     pub(crate) solar: Vec<SolarGroup>,
     /// The horizon's end, ticks (`u64::MAX`: none): a step past it books
@@ -101,6 +104,7 @@ fn build_group(
     region: u32,
     entity: &str,
     step_hours: f64,
+    step_secs: u64,
     peak_day_of_year: f64,
     streams: &RngStreams,
 ) -> Result<BuiltGroup, GridError> {
@@ -122,18 +126,34 @@ fn build_group(
             autocorrelation_per_hour,
             seasonal_amplitude,
             peak_day_of_year,
+            ..
         } => {
             let mut rng = weather_stream(streams, g);
-            let process = WeatherProcess::new(
-                capacity_factor,
-                logit_sd,
-                autocorrelation_per_hour,
-                seasonal_amplitude,
-                peak_day_of_year,
-                step_hours,
-                rng.as_mut(),
-            );
-            GroupKind::Weather(process, rng)
+            // A hold of whole seconds (at least one) longer than the step;
+            // otherwise one state a step.
+            let hold_secs = g
+                .availability
+                .hold_hours(g.technology)
+                .map(|h| ((h * 3600.0).round() as u64).max(1))
+                .filter(|&secs| secs > step_secs);
+            let process = |hours: f64, rng: &mut StreamRngBox| {
+                WeatherProcess::new(
+                    capacity_factor,
+                    logit_sd,
+                    autocorrelation_per_hour,
+                    seasonal_amplitude,
+                    peak_day_of_year,
+                    hours,
+                    rng.as_mut(),
+                )
+            };
+            match hold_secs {
+                Some(secs) => GroupKind::HeldWeather(
+                    HeldWeather::new(process(secs as f64 / 3600.0, &mut rng), secs),
+                    rng,
+                ),
+                None => GroupKind::Weather(process(step_hours, &mut rng), rng),
+            }
         }
     };
     let maintenance = g.maintenance.as_ref().map(|m| {
@@ -265,7 +285,7 @@ impl Grid {
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due) = (Vec::new(), Vec::new());
-        let (mut weather, mut solar) = (Vec::new(), Vec::new());
+        let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
@@ -277,6 +297,7 @@ impl Grid {
                     ri as u32,
                     &entity,
                     dt_hours,
+                    config.dispatch_interval.secs(),
                     rc.demand.peak_day_of_year,
                     streams,
                 )?;
@@ -298,6 +319,10 @@ impl Grid {
                     }
                     GroupKind::Weather(process, rng) => {
                         weather.push(WeatherGroup { pos, process, rng });
+                        0.0
+                    }
+                    GroupKind::HeldWeather(held, rng) => {
+                        held_weather.push(HeldWeatherGroup { pos, held, rng });
                         0.0
                     }
                 };
@@ -471,6 +496,7 @@ impl Grid {
                 ..Ahead::default()
             },
             weather,
+            held_weather,
             solar,
             step_average: StepAverage::new(config.dispatch_interval.secs()),
             next_month_tick: 0,

@@ -60,9 +60,10 @@ mod state;
 mod validate;
 
 pub use config::{
-    Availability, DEFAULT_DISPATCH_HOURS, DemandConfig, DroughtConfig, DroughtProcessConfig, GridConfig,
-    LinkConfig, LoadClass, MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig,
-    RetirementConfig, StorageConfig, Technology,
+    Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DemandConfig, DroughtConfig,
+    DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MAX_HOLD_HOURS, MaintenanceConfig,
+    PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig,
+    Technology,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::Grid;

@@ -2,7 +2,7 @@
 //! structs that dispatch, outages, build-out and metrics work on.
 
 use crate::config::{LoadClass, Technology};
-use crate::profiles::{DemandShape, SolarShape, TimeFeatures, WeatherProcess};
+use crate::profiles::{DemandShape, HeldWeather, SolarShape, TimeFeatures, WeatherProcess};
 use scheduler::{Dist, Duration, SimTime, StreamRng, TimePath};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -211,6 +211,8 @@ pub(crate) enum GroupKind {
     Firm,
     Solar(SolarShape),
     Weather(WeatherProcess, Box<StreamRng>),
+    /// A weather process held for windows longer than the dispatch step.
+    HeldWeather(HeldWeather, Box<StreamRng>),
 }
 
 /// A plant group's numbers that every dispatch step reads or writes, kept
@@ -249,6 +251,19 @@ pub(crate) struct WeatherGroup {
     pub pos: usize,
     /// The group's availability process.
     pub process: WeatherProcess,
+    /// Its own stream, `grid/<technology>/<group>`.
+    pub rng: Box<StreamRng>,
+}
+
+/// A wind or hydro group whose weather state is held for windows longer
+/// than the dispatch step (hydro by default): stepped at dispatch, not
+/// computed ahead.
+#[derive(Clone, Debug)]
+pub(crate) struct HeldWeatherGroup {
+    /// Position in `Grid::groups`.
+    pub pos: usize,
+    /// The group's held availability process.
+    pub held: HeldWeather,
     /// Its own stream, `grid/<technology>/<group>`.
     pub rng: Box<StreamRng>,
 }

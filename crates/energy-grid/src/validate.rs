@@ -4,7 +4,9 @@
 //! names and dangling region references, naming the entity and the field, so
 //! a run never starts from a configuration that could produce NaN.
 
-use crate::config::{Availability, GridConfig, LoadClass, MaintenanceConfig, PlantGroupConfig, Technology};
+use crate::config::{
+    Availability, GridConfig, LoadClass, MAX_HOLD_HOURS, MaintenanceConfig, PlantGroupConfig, Technology,
+};
 use crate::grid::SECS_PER_YEAR_F;
 use scheduler::{Dist, Interp, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
@@ -329,8 +331,18 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
             autocorrelation_per_hour,
             seasonal_amplitude,
             peak_day_of_year,
+            hold_hours,
         } => {
             check_open(entity, "availability.capacity_factor", capacity_factor, 0.0, 1.0)?;
+            if let Some(h) = hold_hours
+                && !(h.is_finite() && h > 0.0 && h <= MAX_HOLD_HOURS)
+            {
+                return Err(GridError::InvalidConfig {
+                    entity: entity.to_string(),
+                    field: "availability.hold_hours",
+                    reason: format!("must be a finite number of hours in (0, {MAX_HOLD_HOURS}], got {h}"),
+                });
+            }
             check_range(entity, "availability.logit_sd", logit_sd, 0.0, 5.0)?;
             check_range(
                 entity,

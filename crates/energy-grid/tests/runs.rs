@@ -452,6 +452,47 @@ fn refused(mut change: impl FnMut(&mut GridConfig)) -> GridError {
     Grid::new(c, &RngStreams::new(1, 0)).expect_err("must be refused")
 }
 
+/// A weather group's `hold_hours` outside (0, 8784] hours, or not a
+/// number, is refused at that field, naming the group.
+#[test]
+fn a_bad_weather_hold_is_refused_naming_its_field() {
+    for bad in [0.0, -24.0, f64::NAN, f64::INFINITY, 8784.5, 1e9] {
+        let e = refused(|c| {
+            let hydro = c
+                .regions
+                .iter_mut()
+                .flat_map(|r| r.fleet.iter_mut())
+                .find(|g| g.technology == Technology::Hydro)
+                .expect("the example has hydro");
+            let energy_grid::Availability::Weather { hold_hours, .. } = &mut hydro.availability else {
+                panic!("hydro is weather-driven")
+            };
+            *hold_hours = Some(bad);
+        });
+        assert!(
+            matches!(
+                &e,
+                GridError::InvalidConfig {
+                    field: "availability.hold_hours",
+                    entity,
+                    ..
+                } if entity.contains("hydro")
+            ),
+            "{bad}: {e}"
+        );
+    }
+    // The bounds themselves are accepted.
+    for good in [1.0 / 3600.0, 1.0, 24.0, 8784.0] {
+        let mut c = GridConfig::example_two_region(calendar_2025());
+        for g in c.regions.iter_mut().flat_map(|r| r.fleet.iter_mut()) {
+            if let energy_grid::Availability::Weather { hold_hours, .. } = &mut g.availability {
+                *hold_hours = Some(good);
+            }
+        }
+        Grid::new(c, &RngStreams::new(1, 0)).expect("in range");
+    }
+}
+
 #[test]
 fn bad_configurations_are_refused_naming_entity_and_field() {
     let e = refused(|c| c.regions[0].fleet[0].installed_mw = f64::NAN);

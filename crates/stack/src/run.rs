@@ -730,6 +730,7 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("plants", "repair_time_days", "repair_days", ""),
     ("plants", "mw", "retire_mw", ""),
     ("plants", "availability.capacity_factor", "capacity_factor", ""),
+    ("plants", "availability.hold_hours", "weather_hold_hours", ""),
     ("plants", "maintenance.days", "maintenance.days", ""),
     (
         "plants",

@@ -245,6 +245,17 @@ pub struct PlantData {
     /// nuclear take none (they lose capacity through forced outages).
     #[serde(default)]
     pub capacity_factor: Option<Fraction>,
+    /// Hours a wind or hydro group's weather state is held, in (0, 8784]:
+    /// its availability is constant within each window of this length
+    /// counted from 00:00 of the start date and moves once a window, with
+    /// the same correlation per hour (see `docs/model/energy-grid.md`,
+    /// "Weather"). A hold no longer than `dispatch_interval_hours` is one
+    /// state a dispatch step. Default: 24 for hydro (inflows change over
+    /// days), one state a dispatch step for wind; solar and firm plants
+    /// take none.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0), range(max = 8784))]
+    pub weather_hold_hours: Option<Positive>,
     /// Marginal cost, USD/MWh.
     #[serde(default)]
     pub marginal_cost_usd_per_mwh: Option<MarginalCost>,
@@ -513,6 +524,19 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
                         &p.name,
                         "capacity_factor",
                         "only wind, solar and hydro take a capacity factor; firm plants lose capacity through forced outages",
+                    ));
+                }
+            }
+        }
+        if let Some(h) = p.weather_hold_hours {
+            match &mut pc.availability {
+                Availability::Weather { hold_hours, .. } => *hold_hours = Some(h.get()),
+                Availability::Solar { .. } | Availability::Firm => {
+                    return Err(ctx.err(
+                        "plants",
+                        &p.name,
+                        "weather_hold_hours",
+                        "only wind and hydro have a weather state to hold; solar follows its daily shape and coal, gas and nuclear have none",
                     ));
                 }
             }
