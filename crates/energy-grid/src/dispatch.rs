@@ -58,6 +58,9 @@ fn priced_direction(l: &crate::state::LinkState) -> Option<(usize, usize)> {
     }
 }
 
+/// Shed classes per region: every [`LoadClass`], each once.
+const TIERS: usize = LoadClass::ALL.len();
+
 impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
@@ -144,12 +147,17 @@ impl Grid {
         for (t, c) in self.curtailment_order.iter().enumerate() {
             tier[c.index()] = t;
         }
-        let tiers = self.curtailment_order.len();
         let day = now.ticks() / 86_400;
         let (upper, shed_upper) = self.network.bounds_mut();
+        // Every class is in the curtailment order (validated), so a region's
+        // shed columns are a fixed-size block: copying one is four moves,
+        // where a slice of run-time length compiled to a `memcpy` call.
+        debug_assert_eq!(self.curtailment_order.len(), TIERS);
         let shed_rows = shed_upper
-            .chunks_exact_mut(tiers)
-            .zip(self.external_by_tier.chunks_exact_mut(tiers));
+            .as_chunks_mut::<TIERS>()
+            .0
+            .iter_mut()
+            .zip(self.external_by_tier.as_chunks_mut::<TIERS>().0);
         for (r, (shed, external)) in self.regions.iter_mut().zip(shed_rows) {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
@@ -181,7 +189,7 @@ impl Grid {
                     external[tier[load.class.index()]] += load.requested_mw;
                 }
             }
-            shed.copy_from_slice(external);
+            *shed = *external;
             for (k, mw) in [household, industry].into_iter().enumerate() {
                 let load = &mut self.loads[r.loads[k] as usize];
                 load.requested_mw = mw;
