@@ -465,7 +465,10 @@ impl Grid {
         let half_step = 0.5 * self.dt.as_secs_f64();
         let mut t = Some(now.ticks());
         while let Some(ticks) = t.filter(|_| a.features.len() < steps) {
-            a.features.push(self.clock.features(ticks as f64 + half_step));
+            let f = self
+                .clock
+                .features_cached(ticks as f64 + half_step, &mut a.day_angles);
+            a.features.push(f);
             t = ticks.checked_add(self.dt.secs());
         }
     }
