@@ -79,6 +79,9 @@ fn priced_direction(l: &crate::state::LinkState) -> Option<(usize, usize)> {
     }
 }
 
+/// Shed classes per region: every [`LoadClass`], each once.
+const TIERS: usize = LoadClass::ALL.len();
+
 impl Grid {
     /// Dispatches the interval starting at `now`.
     pub(crate) fn dispatch(&mut self, now: SimTime, signals: &mut Vec<GridSignal>) -> Result<(), GridError> {
@@ -170,12 +173,17 @@ impl Grid {
         for (t, c) in self.curtailment_order.iter().enumerate() {
             tier[c.index()] = t;
         }
-        let tiers = self.curtailment_order.len();
         let day = now.ticks() / 86_400;
         let (upper, shed_upper) = self.network.bounds_mut();
+        // Every class is in the curtailment order (validated), so a region's
+        // shed columns are a fixed-size block: copying one is four moves,
+        // where a slice of run-time length compiled to a `memcpy` call.
+        debug_assert_eq!(self.curtailment_order.len(), TIERS);
         let shed_rows = shed_upper
-            .chunks_exact_mut(tiers)
-            .zip(self.external_by_tier.chunks_exact_mut(tiers));
+            .as_chunks_mut::<TIERS>()
+            .0
+            .iter_mut()
+            .zip(self.external_by_tier.as_chunks_mut::<TIERS>().0);
         for (r, (shed, external)) in self.regions.iter_mut().zip(shed_rows) {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
@@ -207,7 +215,7 @@ impl Grid {
                     external[tier[load.class.index()]] += load.requested_mw;
                 }
             }
-            shed.copy_from_slice(external);
+            *shed = *external;
             for (k, mw) in [household, industry].into_iter().enumerate() {
                 let load = &mut self.loads[r.loads[k] as usize];
                 load.requested_mw = mw;
@@ -483,7 +491,10 @@ impl Grid {
         let half_step = 0.5 * self.dt.as_secs_f64();
         let mut t = Some(now.ticks());
         while let Some(ticks) = t.filter(|_| a.features.len() < steps) {
-            a.features.push(self.clock.features(ticks as f64 + half_step));
+            let f = self
+                .clock
+                .features_cached(ticks as f64 + half_step, &mut a.day_angles);
+            a.features.push(f);
             t = ticks.checked_add(self.dt.secs());
         }
     }

@@ -43,15 +43,30 @@ impl Clock {
         }
     }
 
-    /// The angles at `mid_secs` seconds after the start (the middle of a step).
+    /// The angles at `mid_secs` seconds after the start (the middle of a
+    /// step), computed afresh: the reference [`Clock::features_cached`]
+    /// is checked against.
+    #[cfg(test)]
     pub fn features(&self, mid_secs: f64) -> TimeFeatures {
-        let day = SECS_PER_DAY as f64;
+        self.features_with(mid_secs, day_sin_cos)
+    }
+
+    /// [`Clock::features`], the day angle's sine and cosine looked up in
+    /// `cache` (the same numbers: the same function of the same second of
+    /// the day, computed once).
+    pub fn features_cached(&self, mid_secs: f64, cache: &mut DayAngles) -> TimeFeatures {
+        self.features_with(mid_secs, |in_day| cache.sin_cos(in_day))
+    }
+
+    /// The angles at `mid_secs`, the day angle's `(sin, cos)` from
+    /// `day(in_day)` (`in_day`: seconds since midnight).
+    #[inline(always)]
+    fn features_with(&self, mid_secs: f64, day: impl FnOnce(f64) -> (f64, f64)) -> TimeFeatures {
         // `mid_secs % day` by integer arithmetic (a float remainder is a libm call).
         let whole = mid_secs as u64;
         let in_day = (whole % SECS_PER_DAY) as f64 + (mid_secs - whole as f64);
-        let day_angle = TAU * in_day / day;
-        let year_angle = TAU * (self.start_day_of_year + mid_secs / day) / DAYS_PER_YEAR;
-        let (sin_day, cos_day) = day_angle.sin_cos();
+        let year_angle = TAU * (self.start_day_of_year + mid_secs / SECS_PER_DAY as f64) / DAYS_PER_YEAR;
+        let (sin_day, cos_day) = day(in_day);
         let (sin_year, cos_year) = year_angle.sin_cos();
         TimeFeatures {
             cos_day,
@@ -59,6 +74,49 @@ impl Clock {
             cos_year,
             sin_year,
         }
+    }
+}
+
+/// The day angle's `(sin, cos)` at `in_day` seconds since midnight.
+fn day_sin_cos(in_day: f64) -> (f64, f64) {
+    (TAU * in_day / SECS_PER_DAY as f64).sin_cos()
+}
+
+/// The day angle's `(sin, cos)` by second of the day, for steps whose
+/// middles recur at the same seconds every day (any step that divides a
+/// day): `sin_cos` was half of a step's time features, a cache hit is a
+/// comparison. Direct-mapped by the minute of the day: the 24 hourly (or
+/// 96 quarter-hourly) middles each get their own slot, and a slot that
+/// two seconds share is only recomputed, never wrong (it is keyed by the
+/// exact second).
+#[derive(Clone, Debug)]
+pub(crate) struct DayAngles {
+    /// `(in_day bits, sin, cos)`; `u64::MAX` (a NaN, never a second of
+    /// the day) when empty.
+    slots: [(u64, f64, f64); DayAngles::SLOTS],
+}
+
+impl Default for DayAngles {
+    fn default() -> Self {
+        DayAngles {
+            slots: [(u64::MAX, 0.0, 0.0); DayAngles::SLOTS],
+        }
+    }
+}
+
+impl DayAngles {
+    /// Slots: a power of two above the 96 quarter-hours of a day.
+    const SLOTS: usize = 128;
+
+    /// [`day_sin_cos`] of `in_day`, from the cache when it holds it.
+    #[inline(always)]
+    fn sin_cos(&mut self, in_day: f64) -> (f64, f64) {
+        let slot = &mut self.slots[(in_day as usize / 60) % Self::SLOTS];
+        if slot.0 != in_day.to_bits() {
+            let (sin, cos) = day_sin_cos(in_day);
+            *slot = (in_day.to_bits(), sin, cos);
+        }
+        (slot.1, slot.2)
     }
 }
 
@@ -602,6 +660,32 @@ mod tests {
         (0..n)
             .map(|i| clock.features((i as f64 + 0.5) * step_hours * 3600.0))
             .collect()
+    }
+
+    #[test]
+    fn cached_day_angles_match_the_computed_ones_bit_for_bit() {
+        let clock = Clock {
+            start_day_of_year: 37.25,
+        };
+        let mut cache = DayAngles::default();
+        // Steps that divide a day (hits), odd steps whose seconds collide in
+        // a slot (recomputed), and a long walk that goes round the slots.
+        for step_secs in [3_600u64, 900, 86_400, 7_777, 1_801, 61] {
+            let mut t = 12_345u64 * step_secs % 86_400;
+            for _ in 0..3_000 {
+                let mid = t as f64 + 0.5 * step_secs as f64;
+                let (a, b) = (clock.features(mid), clock.features_cached(mid, &mut cache));
+                for (x, y) in [
+                    (a.cos_day, b.cos_day),
+                    (a.sin_day, b.sin_day),
+                    (a.cos_year, b.cos_year),
+                    (a.sin_year, b.sin_year),
+                ] {
+                    assert_eq!(x.to_bits(), y.to_bits(), "step {step_secs} s at {mid} s");
+                }
+                t += step_secs;
+            }
+        }
     }
 
     #[test]

@@ -291,6 +291,8 @@ pub(crate) struct Ahead {
     /// Availability (MW per installed MW, before droughts) of weather group
     /// `w` at step `k`, at `w · STEPS + k`.
     pub fractions: Vec<f64>,
+    /// The day angles of the steps' seconds of the day, computed once.
+    pub day_angles: crate::profiles::DayAngles,
 }
 
 impl Ahead {
