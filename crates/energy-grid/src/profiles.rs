@@ -44,9 +44,9 @@ impl Clock {
     }
 
     /// The angles at `mid_secs` seconds after the start (the middle of a
-    /// step), computed afresh: the reference [`Clock::features_cached`]
+    /// step or of a held weather window), computed afresh: for instants
+    /// that do not recur daily, and the reference [`Clock::features_cached`]
     /// is checked against.
-    #[cfg(test)]
     pub fn features(&self, mid_secs: f64) -> TimeFeatures {
         self.features_with(mid_secs, day_sin_cos)
     }
