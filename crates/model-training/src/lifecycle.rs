@@ -211,7 +211,11 @@ impl Training {
     /// cluster can do in its duration), and any run from `due` on, has no
     /// pace (`p = ∞`, the whole rate). The finish event goes to `from +
     /// (P − W) / rate`: before `due` if failures were fewer than expected,
-    /// and the run then holds ([`Run::done_at`], rate 0) until `due`; a
+    /// and the run then holds ([`Run::done_at`], rate 0) until `due`. A
+    /// smaller run trains on at the whole rate until `due` even once it has
+    /// kept `P` ([`Run::trains_to_due`]): its event goes to
+    /// `max(due, from + (P − W) / rate)`, or to the instant it reaches the
+    /// lab's target if that is before `due` (it then holds); a
     /// paced run with work left at `due` (more failures than expected, or
     /// a rate cut below the pace since the last re-pacing) has its event at
     /// `due`, where its pace ends. With a rate of 0 and work left (paused)
@@ -253,7 +257,7 @@ impl Training {
             // the cohorts due to retire: pacing on it front-loads the work
             // so that a run planned with them ends by `due`.
             let in_service_s = left_s - lost_s;
-            run.pace_flop_s = if in_service_s > 0.0 && avail > 0.0 && run.planned_flop >= run.target_flop {
+            run.pace_flop_s = if in_service_s > 0.0 && avail > 0.0 && !run.trains_to_due() {
                 let need = remaining / (in_service_s * avail);
                 let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
                 let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
@@ -283,6 +287,18 @@ impl Training {
         let rate = avail * share;
         let finish_at = if run.done_at.is_some() {
             Some(from.max(run.due))
+        } else if run.trains_to_due() {
+            // A smaller run trains on the whole rate until `due`: its event
+            // comes when it reaches the lab's target if that is before
+            // `due` (it then holds), otherwise at `due` if it has kept its
+            // plan by then, or when it does.
+            let at_rate = |flop: f64| (rate > 0.0).then(|| after_secs(from, flop / rate)).flatten();
+            let to_target = (run.target_flop - run.work_flop).max(0.0);
+            match at_rate(to_target) {
+                Some(t) if now < run.due && t < run.due => Some(t),
+                _ if remaining <= 0.0 => Some(now.max(run.due)),
+                _ => at_rate(remaining).map(|t| t.max(run.due)),
+            }
         } else {
             let done = (rate > 0.0).then(|| after_secs(from, remaining / rate)).flatten();
             if run.pace_flop_s.is_finite() && rate > 0.0 && done.is_none_or(|t| t > run.due) {
@@ -316,7 +332,10 @@ impl Training {
         let Some(run) = lab.run.as_mut().filter(|r| r.id == run_id) else {
             return Ok(());
         };
-        if run.is_restarting() || run.failures != run.failures_at_finish_plan {
+        // A smaller run that has kept its plan by `due` is released then,
+        // even if a failure just set it back to a checkpoint above the plan.
+        let kept_when_due = run.trains_to_due() && now >= run.due && run.remaining_flop() <= 0.0;
+        if !kept_when_due && (run.is_restarting() || run.failures != run.failures_at_finish_plan) {
             // Failures since the event was placed set the run back: place
             // it again (at the same pace: the monthly re-pacing makes the
             // loss up, so that the pace does not depend on how often the
@@ -325,7 +344,8 @@ impl Training {
             return self.recompute_lab(li, now, agenda, signals);
         }
         if now < run.due {
-            // The work is done ahead of time: hold the model until it is due.
+            // The work is done ahead of time (a smaller run: it reached the
+            // lab's target): hold the model until it is due.
             run.done_at = Some(now);
             run.finish_key = None;
             return self.recompute_lab(li, now, agenda, signals);
