@@ -20,6 +20,9 @@ pub(crate) struct Cohort {
     /// Purchase value of the batch, USD.
     pub value_usd: f64,
     pub retired: bool,
+    /// When its `Retire` event is due (install + service life; `None` past
+    /// the end of time). Known from installation, so a lab plans with it.
+    pub retire_at: Option<SimTime>,
 }
 
 /// Every accelerator in service at a site with the same peak FLOP/s and
@@ -93,6 +96,10 @@ pub(crate) struct Site {
     pub power: SitePower,
     /// Order of classes by efficiency (best first), rebuilt when a class is added.
     order: Vec<usize>,
+    /// Index of the first cohort not yet retired: cohorts retire in the
+    /// order they were installed (one service life for all), so the ones
+    /// due next start here.
+    first_live: usize,
 }
 
 impl Site {
@@ -111,6 +118,7 @@ impl Site {
             price_usd_per_mwh: 0.0,
             power: SitePower::default(),
             order: Vec::new(),
+            first_live: 0,
         }
     }
 
@@ -119,8 +127,8 @@ impl Site {
         (power_w_per_chip + self.cfg.overhead_w_per_chip) * self.cfg.pue / 1e6
     }
 
-    /// Installs a batch; returns its cohort index.
-    pub fn install(&mut self, batch: &ChipBatch) -> usize {
+    /// Installs a batch that retires at `retire_at`; returns its cohort index.
+    pub fn install(&mut self, batch: &ChipBatch, retire_at: Option<SimTime>) -> usize {
         let peak = batch.peak_flop_s_per_chip;
         let mw = self.facility_mw_per_chip(batch.power_w_per_chip);
         let count = batch.count as f64;
@@ -149,6 +157,7 @@ impl Site {
             count,
             value_usd: value,
             retired: false,
+            retire_at,
         });
         self.cohorts.len() - 1
     }
@@ -167,10 +176,36 @@ impl Site {
                 } else {
                     0.0
                 };
+                while self.cohorts.get(self.first_live).is_some_and(|c| c.retired) {
+                    self.first_live += 1;
+                }
                 true
             }
             _ => false,
         }
+    }
+
+    /// Peak FLOP/s × seconds that the accelerators in service now will not
+    /// deliver over `[from, until]` because their cohorts are due to retire
+    /// before `until` (a cohort retiring at `r` is missing for `until −
+    /// max(r, from)`). 0 exactly when no retirement falls in the window.
+    /// Walks only the cohorts retiring before `until`: retirement times
+    /// rise with installation times.
+    pub fn retiring_peak_flop(&self, from: SimTime, until: SimTime) -> f64 {
+        let mut lost = 0.0;
+        for c in &self.cohorts[self.first_live..] {
+            if c.retired {
+                continue;
+            }
+            match c.retire_at {
+                Some(r) if r < until => {
+                    let gone = until.saturating_since(r.max(from)).as_secs_f64();
+                    lost += c.count * self.classes[c.class].peak_flop_s_per_chip * gone;
+                }
+                _ => break,
+            }
+        }
+        lost
     }
 
     fn rebuild_order(&mut self) {
@@ -285,7 +320,7 @@ mod tests {
     #[test]
     fn facility_power_counts_overhead_and_pue_once() {
         let mut s = site();
-        s.install(&batch(1000, 1e15, 700.0));
+        s.install(&batch(1000, 1e15, 700.0), None);
         s.recompute_power();
         // 1000 × (700 + 300) W × 1.25 = 1.25 MW.
         assert!((s.power.full_mw - 1.25).abs() < 1e-12);
@@ -296,8 +331,8 @@ mod tests {
     #[test]
     fn curtailment_runs_the_share_of_chips_the_power_supports_best_first() {
         let mut s = site();
-        s.install(&batch(1000, 1e15, 700.0)); // 1.25 MW, 0.8e18 FLOP/s per MW
-        s.install(&batch(1000, 4e15, 700.0)); // 1.25 MW, 4× as efficient
+        s.install(&batch(1000, 1e15, 700.0), None); // 1.25 MW, 0.8e18 FLOP/s per MW
+        s.install(&batch(1000, 4e15, 700.0), None); // 1.25 MW, 4× as efficient
         s.served_mw = Some(1.25 + 0.625);
         s.recompute_power();
         assert!((s.power.powered_chips - 1500.0).abs() < 1e-9);
@@ -314,8 +349,8 @@ mod tests {
     #[test]
     fn retired_chips_leave_the_site() {
         let mut s = site();
-        let c = s.install(&batch(10, 1e15, 700.0));
-        s.install(&batch(5, 1e15, 700.0));
+        let c = s.install(&batch(10, 1e15, 700.0), None);
+        s.install(&batch(5, 1e15, 700.0), None);
         assert!(s.retire(c));
         assert!(!s.retire(c));
         s.recompute_power();
@@ -325,15 +360,21 @@ mod tests {
     #[test]
     fn batches_of_one_design_pool_into_one_class() {
         let mut s = site();
-        let a = s.install(&ChipBatch {
-            unit_price_usd: 10.0,
-            ..batch(10, 1e15, 700.0)
-        });
-        s.install(&ChipBatch {
-            unit_price_usd: 30.0,
-            ..batch(30, 1e15, 700.0)
-        });
-        s.install(&batch(5, 2e15, 700.0));
+        let a = s.install(
+            &ChipBatch {
+                unit_price_usd: 10.0,
+                ..batch(10, 1e15, 700.0)
+            },
+            None,
+        );
+        s.install(
+            &ChipBatch {
+                unit_price_usd: 30.0,
+                ..batch(30, 1e15, 700.0)
+            },
+            None,
+        );
+        s.install(&batch(5, 2e15, 700.0), None);
         assert_eq!(s.classes.len(), 2);
         s.recompute_power();
         assert_eq!(s.power.installed_chips, 45.0);

@@ -50,11 +50,15 @@ struct PlanCapacity {
 }
 
 /// The lab's capacity over `duration_s` from now: its full training rate
-/// (every installed accelerator powered, minus inference) × the share of it
-/// the grid's power allowed on average over the last day (not the share of
-/// this instant, which depends on the hour) × the expected goodput of its
-/// failure process ([`expected_goodput`]).
-fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64) -> PlanCapacity {
+/// (every installed accelerator powered, minus inference) integrated over
+/// the run, less what the cohorts due to retire within it will not do
+/// (`lost_s`, from [`Training::retiring_lost_s`]: seconds of the whole
+/// rate) × the share of it the grid's power allowed on average over the
+/// last day (not the share of this instant, which depends on the hour) ×
+/// the expected goodput of its failure process ([`expected_goodput`]) on
+/// the chips it has now (fewer chips later fail less: the plan errs on
+/// the side of a run done early, which holds until due).
+fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64, lost_s: f64) -> PlanCapacity {
     let rate = &lab.rate;
     let share_now = if rate.train_full_eff_flop_s > 0.0 {
         (rate.train_eff_flop_s / rate.train_full_eff_flop_s).clamp(0.0, 1.0)
@@ -69,12 +73,15 @@ fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64) -> PlanCapacity {
         .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
     let goodput = expected_goodput(rate.train_full_chips * power_share * per_h, ckpt_h, restart_h);
     let full_goodput = expected_goodput(rate.train_full_chips * per_h, ckpt_h, restart_h);
-    let no_failures = rate.train_full_eff_flop_s * power_share * duration_s;
+    // `duration_s − 0.0` is `duration_s` exactly: without a retirement in
+    // the run the plan is the rate now × D.
+    let in_service_s = (duration_s - lost_s).max(0.0);
+    let no_failures = rate.train_full_eff_flop_s * power_share * in_service_s;
     let inference_share = lab.adoption.share_at(now);
     PlanCapacity {
         capacity_flop: no_failures * goodput,
         capacity_no_failures_flop: no_failures,
-        full_capacity_flop: rate.train_full_eff_flop_s * duration_s * full_goodput,
+        full_capacity_flop: rate.train_full_eff_flop_s * in_service_s * full_goodput,
         full_goodput,
         inference_share,
     }
@@ -107,7 +114,10 @@ impl Training {
         let duration_s =
             (months * SECS_PER_MONTH as f64).min(lab.cfg.max_run_duration_days * SECS_PER_DAY as f64);
         let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
-        let plan = plan_capacity(lab, now, duration_s);
+        let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
+        let lost_s = self.retiring_lost_s(li, now, due);
+        let lab = &mut self.labs[li];
+        let plan = plan_capacity(lab, now, duration_s, lost_s);
         let capacity = plan.capacity_flop;
         let bound = if capacity >= target {
             RunBound::Target
@@ -164,9 +174,8 @@ impl Training {
         // lab's draws taken ahead, as every failure draw.
         let rng = &mut lab.failure_rng;
         let hazard = lab.hazards.take(&mut || exp1(rng));
-        // Never beyond the clock: a due time past it holds the release to
-        // the end of time, as a run that never finishes.
-        let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
+        // `due` (above) is never beyond the clock: a due time past it holds
+        // the release to the end of time, as a run that never finishes.
         let mut run = Run::new(lab.next_run, now, due, target, planned, bound, hazard);
         run.waited_s = lab
             .waiting_since
@@ -190,8 +199,10 @@ impl Training {
     /// within its duration) is (re)paced — at its start, at each monthly
     /// tick — with `W` of its `P` FLOP kept,
     /// its pace is the rate `p = φ × r_avail` expected to keep the rest by
-    /// `due`: `φ · g(φ) = (P − W) / ((due − from) × r_avail)`, `φ` capped at
-    /// 1, with `r_avail` the lab's training rate, `g(φ)` the expected
+    /// `due`: `φ · g(φ) = (P − W) / ((due − from − L) × r_avail)`, `φ` capped
+    /// at 1, with `L` the seconds of the whole rate the batches due to retire
+    /// before `due` will miss ([`Training::retiring_lost_s`]; 0 without one),
+    /// `r_avail` the lab's training rate, `g(φ)` the expected
     /// goodput ([`expected_goodput`]) of `φ` × its training chips and `from`
     /// now or the end of the restart in progress. Between re-pacings the run
     /// trains at `min(p, r_avail)` on the same share of the training chips,
@@ -200,7 +211,11 @@ impl Training {
     /// cluster can do in its duration), and any run from `due` on, has no
     /// pace (`p = ∞`, the whole rate). The finish event goes to `from +
     /// (P − W) / rate`: before `due` if failures were fewer than expected,
-    /// and the run then holds ([`Run::done_at`], rate 0) until `due`; a
+    /// and the run then holds ([`Run::done_at`], rate 0) until `due`. A
+    /// smaller run trains on at the whole rate until `due` even once it has
+    /// kept `P` ([`Run::trains_to_due`]): its event goes to
+    /// `max(due, from + (P − W) / rate)`, or to the instant it reaches the
+    /// lab's target if that is before `due` (it then holds); a
     /// paced run with work left at `due` (more failures than expected, or
     /// a rate cut below the pace since the last re-pacing) has its event at
     /// `due`, where its pace ends. With a rate of 0 and work left (paused)
@@ -217,6 +232,15 @@ impl Training {
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
+        // Seconds of the whole rate the retirements due before `due` take
+        // out of what is left, computed only when the run is re-paced.
+        let lost_s = match self.labs[li].run.as_ref() {
+            Some(run) if run.repace || now >= run.due => {
+                let from = run.restarting_until.map_or(now, |u| u.max(now));
+                self.retiring_lost_s(li, from, run.due)
+            }
+            _ => 0.0,
+        };
         let lab = &mut self.labs[li];
         let id = LabId(li as u32);
         let Some(run) = lab.run.as_mut() else {
@@ -229,8 +253,12 @@ impl Training {
         let left_s = run.due.saturating_since(from).as_secs_f64();
         if run.repace || now >= run.due {
             run.repace = false;
-            run.pace_flop_s = if left_s > 0.0 && avail > 0.0 && run.planned_flop >= run.target_flop {
-                let need = remaining / (left_s * avail);
+            // The rate the lab will have until `due` is the rate now less
+            // the cohorts due to retire: pacing on it front-loads the work
+            // so that a run planned with them ends by `due`.
+            let in_service_s = left_s - lost_s;
+            run.pace_flop_s = if in_service_s > 0.0 && avail > 0.0 && !run.trains_to_due() {
+                let need = remaining / (in_service_s * avail);
                 let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
                 let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
                 let restart_h = lab
@@ -259,6 +287,18 @@ impl Training {
         let rate = avail * share;
         let finish_at = if run.done_at.is_some() {
             Some(from.max(run.due))
+        } else if run.trains_to_due() {
+            // A smaller run trains on the whole rate until `due`: its event
+            // comes when it reaches the lab's target if that is before
+            // `due` (it then holds), otherwise at `due` if it has kept its
+            // plan by then, or when it does.
+            let at_rate = |flop: f64| (rate > 0.0).then(|| after_secs(from, flop / rate)).flatten();
+            let to_target = (run.target_flop - run.work_flop).max(0.0);
+            match at_rate(to_target) {
+                Some(t) if now < run.due && t < run.due => Some(t),
+                _ if remaining <= 0.0 => Some(now.max(run.due)),
+                _ => at_rate(remaining).map(|t| t.max(run.due)),
+            }
         } else {
             let done = (rate > 0.0).then(|| after_secs(from, remaining / rate)).flatten();
             if run.pace_flop_s.is_finite() && rate > 0.0 && done.is_none_or(|t| t > run.due) {
@@ -292,7 +332,10 @@ impl Training {
         let Some(run) = lab.run.as_mut().filter(|r| r.id == run_id) else {
             return Ok(());
         };
-        if run.is_restarting() || run.failures != run.failures_at_finish_plan {
+        // A smaller run that has kept its plan by `due` is released then,
+        // even if a failure just set it back to a checkpoint above the plan.
+        let kept_when_due = run.trains_to_due() && now >= run.due && run.remaining_flop() <= 0.0;
+        if !kept_when_due && (run.is_restarting() || run.failures != run.failures_at_finish_plan) {
             // Failures since the event was placed set the run back: place
             // it again (at the same pace: the monthly re-pacing makes the
             // loss up, so that the pace does not depend on how often the
@@ -301,7 +344,8 @@ impl Training {
             return self.recompute_lab(li, now, agenda, signals);
         }
         if now < run.due {
-            // The work is done ahead of time: hold the model until it is due.
+            // The work is done ahead of time (a smaller run: it reached the
+            // lab's target): hold the model until it is due.
             run.done_at = Some(now);
             run.finish_key = None;
             return self.recompute_lab(li, now, agenda, signals);

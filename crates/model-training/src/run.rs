@@ -301,8 +301,8 @@ pub(crate) struct Run {
     /// reaching `planned_flop` at this instant and is never released before
     /// it (see `docs/model/model-training.md`, "Pacing").
     pub due: SimTime,
-    /// When the run kept its planned FLOP, if that was before `due` (fewer
-    /// failures than expected): it holds its model, not training, until `due`.
+    /// When the run kept its planned FLOP (a smaller run: the lab's target),
+    /// if that was before `due`: it holds its model, not training, until `due`.
     pub done_at: Option<SimTime>,
     /// The run's pace, effective FLOP/s: the rate expected to keep its
     /// remaining FLOP by `due`, set when the run is (re)paced; the run
@@ -624,9 +624,22 @@ impl Run {
         self.checkpoint_work_flop = self.work_flop;
     }
 
-    /// FLOP still to do.
+    /// FLOP still to do before the run may be released: its plan less the
+    /// work kept (a smaller run trains on beyond it until `due`, see
+    /// [`Run::trains_to_due`]).
     pub fn remaining_flop(&self) -> f64 {
         (self.planned_flop - self.work_flop).max(0.0)
+    }
+
+    /// Whether the run is a smaller run (planned below the lab's target: all
+    /// the cluster could do in its duration): it has no pace and trains on
+    /// the whole training rate until `due` even once it has kept its plan,
+    /// so chips delivered mid-run make it larger instead of early; it holds
+    /// only if it reaches the lab's target before `due`. A run of the
+    /// target is paced and holds once it has kept its plan (see
+    /// `docs/model/model-training.md`, "Pacing").
+    pub fn trains_to_due(&self) -> bool {
+        self.planned_flop < self.target_flop
     }
 }
 
@@ -645,14 +658,21 @@ pub struct CompletedRun {
     pub duration_days: f64,
     /// Days the lab waited for enough compute before the run could start.
     pub waited_days: f64,
-    /// Days the finished model waited for its due time (`end` minus the
-    /// instant the run kept its planned FLOP, when that came early).
+    /// Days the finished model waited for its due time without training:
+    /// `end` minus the instant the run kept its planned FLOP, when a run of
+    /// the lab's target did so early (fewer failures than expected), or the
+    /// instant a smaller run reached the lab's target before due; 0 for a
+    /// smaller run otherwise (it trains until due).
     pub held_days: f64,
     /// The lab's target size when the run was planned, FLOP.
     pub target_flop: f64,
-    /// The size the run was planned for, FLOP (≤ target).
+    /// The size the run was planned for, FLOP (≤ target): the least it
+    /// keeps before release.
     pub planned_flop: f64,
     /// Physical FLOP kept: ∫ effective FLOP/s dt minus FLOP lost to failures.
+    /// At least `planned_flop` (to the second's rounding); more for a
+    /// smaller run whose cluster did more than planned by due (chips
+    /// delivered mid-run), up to `target_flop`.
     pub physical_flop: f64,
     /// ∫ effective FLOP/s dt over the run's running time, FLOP.
     pub integrated_flop: f64,

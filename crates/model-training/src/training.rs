@@ -439,8 +439,9 @@ impl Training {
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
-        let cohort = self.sites[site].install(batch);
-        if let Some(at) = retirement_time(now, self.cfg.chip_service_life_years) {
+        let retire_at = retirement_time(now, self.cfg.chip_service_life_years);
+        let cohort = self.sites[site].install(batch, retire_at);
+        if let Some(at) = retire_at {
             agenda.schedule_at(
                 at,
                 TrainingEvent::Retire {
@@ -678,6 +679,28 @@ impl Training {
                 }
             }
             None => bucket(f, lab.wait_bound, dt_s),
+        }
+    }
+
+    /// Seconds of the lab's whole installed peak that its scheduled
+    /// retirements take out of `[from, until]`: the peak FLOP/s × seconds
+    /// its cohorts due to retire before `until` will not deliver, ÷ the
+    /// installed peak FLOP/s now. So the training FLOP its accelerators in
+    /// service can do in the window, with the inference share of now, is
+    /// `F × (until − from − lost)` (`F` = `train_full_eff_flop_s`).
+    /// Exactly 0 when no retirement falls in the window. Deliveries not yet
+    /// made are not counted: the lab does not know them.
+    pub(crate) fn retiring_lost_s(&self, li: usize, from: SimTime, until: SimTime) -> f64 {
+        let (mut installed, mut lost) = (0.0, 0.0);
+        for &si in &self.labs[li].sites {
+            let s = &self.sites[si];
+            installed += s.power.installed_peak_flop_s;
+            lost += s.retiring_peak_flop(from, until);
+        }
+        if lost > 0.0 && installed > 0.0 {
+            lost / installed
+        } else {
+            0.0
         }
     }
 

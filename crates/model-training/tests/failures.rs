@@ -45,9 +45,11 @@ fn mean_loss_per_failure_matches_the_renewal_formula() {
         (n - mean).abs() < 4.0 * mean.sqrt(),
         "{n} failures, expected {mean}"
     );
-    // The lost work lengthens the run by exactly that much time. (The run
-    // is planned at its expected goodput, smaller than the target.)
-    let extra_h = hours - run.planned_flop / FULL_RATE / 3600.0;
+    // The running time is the work kept plus the work lost, at the full
+    // rate: the lost work takes exactly that much time. (The run is planned
+    // at its expected goodput, smaller than the target, so it trains on at
+    // the whole rate until due, or past it until it keeps its plan.)
+    let extra_h = hours - run.physical_flop / FULL_RATE / 3600.0;
     assert!(
         (extra_h - run.lost_flop / FULL_RATE / 3600.0).abs() < 0.01,
         "{extra_h}"

@@ -46,13 +46,14 @@ fn llama_3_1_405b_compute_within_10_percent() {
     );
     // The run's size is the cluster's: chips × peak × MFU × 72 days (the
     // target, 1e27, is far above) × the expected goodput of its failure
-    // process (the lab plans what it can keep in 72 days). Exact to rounding:
-    // this fails if MFU, peak FLOP/s or the chip count is dropped or
-    // double-counted.
+    // process (the lab plans what it can keep in 72 days, and keeps at least
+    // that; with fewer failures than expected it trains on until due and
+    // keeps a little more: here 0.26 %). Within 2 %: this fails if MFU, peak
+    // FLOP/s or the chip count is dropped or double-counted.
     let g = model_training::expected_goodput(1.97e-5 * CHIPS, 0.3333, 0.1667);
     let cluster = CHIPS * PEAK_FLOP_S * MFU * DAYS * 86_400.0 * g;
     assert!(
-        (largest / cluster - 1.0).abs() < 1e-3,
+        (1.0 - 1e-3..=1.02).contains(&(largest / cluster)),
         "run {largest:.4e} FLOP vs chips × peak × MFU × 72 d × goodput = {cluster:.4e}"
     );
     // Wall-clock time: the work is 72 × g days at full rate; failures (419 in
