@@ -77,6 +77,10 @@ def morris_mu(param):
 morris_rows = [l for l in morris.splitlines() if l and l.split()[0] in params]
 halving_mu = morris_mu("labs.deepseek.efficiency_halving_months")
 others_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] != "labs.deepseek.efficiency_halving_months"]
+for zero in ("fabs.smic-ascend.yield_initial", "labs.moonshot.spillover_catch_up_share"):
+    check(morris_mu(zero) == 0.0, f"Morris: {zero} moved the gap")
+check(morris_mu("labs.deepseek.mfu") < 1e-2, "Morris: DeepSeek's MFU moved the gap")
+mfu_mu_txt = f"{morris_mu('labs.deepseek.mfu'):.0e}".replace("e-0", "e-")
 check(halving_mu > max(others_mu), f"Morris: halving {halving_mu} not above {max(others_mu)}")
 sens = [r for r in csv.DictReader(open(f"{D}/batch/sensitivity.csv")) if r["outcome"] == "training.frontier_gap_months_end"]
 sens.sort(key=lambda r: -abs(float(r["spearman"])))
@@ -190,10 +194,10 @@ A μ* of exactly 0 means the parameter never moved the outcome: SMIC's yield
 cannot, because HBM, not dies, limits how many accelerators are assembled
 (`fab.binding_input_mode` = 3, HBM), and Moonshot's spillover share cannot,
 because the national best model is not Moonshot's: at the scenario's seed it
-is ByteDance's closed release of November 2034 (summary.json `releases`),
+is ByteDance's closed release of October 2034 (summary.json `releases`),
 which gains DeepSeek's efficiency when DeepSeek's open releases spill over to
 ByteDance; what Moonshot absorbs raises only Moonshot's own models. Nor does
-DeepSeek's MFU move it (μ* 2e-4): the gap is not DeepSeek's own release.
+DeepSeek's MFU move it (μ* {mfu_mu_txt}): the gap is not DeepSeek's own release.
 """ + (f"""
 The Sobol decomposition of the same outcome (64 × ({K} + 2) = {64 * (K + 2)} runs; the
 intervals are bootstrap 95 % intervals, wide at this N):
@@ -272,7 +276,7 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   their targets size the runs retire before chips bind, since labs spend
   their whole budget on chips each month, whatever their runs need:
   docs/model/model-training.md, "What it leaves out"), against
-  ≤ {max(rest_mu):.1f} for every other parameter; and the world frontier's pace, which
+  ≤ {max(rest_mu):.2f} for every other parameter; and the world frontier's pace, which
   the scenario fixes. To test the thesis against a slower frontier, write a
   variant that sets `ecosystem.frontier_log10_effective_flop` and compare.
 """
