@@ -63,7 +63,9 @@ pub(crate) fn shave_level(profile: &mut [f64], power_mw: f64, usable_mwh: f64, d
             active += 1;
         } else {
             j += 1;
-            active -= 1;
+            // Never below 0 for finite values (a step leaves after it
+            // entered); saturating for a NaN, which sorts anywhere.
+            active = active.saturating_sub(1);
         }
     }
 }
@@ -72,7 +74,8 @@ pub(crate) fn shave_level(profile: &mut [f64], power_mw: f64, usable_mwh: f64, d
 /// (or 96 quarter-hourly) values, where std's general sort costs about
 /// 2,000 instructions for 24 (a third of a run's forecast work) and
 /// insertion about a quarter of that. A NaN (a step the dispatch then
-/// refuses) stays where it is, and the order around it does not matter.
+/// refuses) leaves the order around it undefined; [`shave_level`] still
+/// ends, and its level is not used.
 fn sort_descending(v: &mut [f64]) {
     for i in 1..v.len() {
         let x = v[i];
@@ -869,6 +872,8 @@ mod tests {
         assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 60.0, 1.0), 0.0);
         assert_eq!(level(&[10.0, 30.0, 20.0], 100.0, 0.0, 1.0), 30.0);
         assert_eq!(level(&[], 100.0, 5.0, 1.0), 0.0);
+        // A NaN (the dispatch refuses its step) does not panic the walk.
+        let _ = level(&[f64::NAN, 3.0, 1.0], 100.0, 1.0, 1.0);
         // Negative residual demand (more wind and solar than demand) is never shaved.
         assert_eq!(level(&[-5.0, 4.0], 100.0, 1.0, 1.0), 3.0);
     }

@@ -300,7 +300,15 @@ impl Training {
                 _ => at_rate(remaining).map(|t| t.max(run.due)),
             }
         } else {
-            let done = (rate > 0.0).then(|| after_secs(from, remaining / rate)).flatten();
+            // A run that has kept its plan finishes now (it then holds
+            // until `due`), even at a rate of 0: its chips may all have
+            // retired at this very tick, when a pace that planned for their
+            // retirement has it done.
+            let done = if remaining <= 0.0 {
+                Some(from)
+            } else {
+                (rate > 0.0).then(|| after_secs(from, remaining / rate)).flatten()
+            };
             if run.pace_flop_s.is_finite() && rate > 0.0 && done.is_none_or(|t| t > run.due) {
                 // The pace ends at `due`: the event comes then, whatever
                 // else happens, to go on at the whole rate.

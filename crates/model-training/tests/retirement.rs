@@ -179,3 +179,63 @@ fn a_paced_run_trains_ahead_of_the_chips_it_will_lose() {
     );
     assert!(r.held_days > 0.5, "held {} d", r.held_days);
 }
+
+/// A paced run whose chips all retire mid-run: its pace planned for the
+/// retirement, so it has kept its plan at the very tick its chips go, and
+/// must be released at its due date (it was never released: at a rate of
+/// 0 its finish event was cancelled although no work was left; audit of
+/// the fourteenth session).
+#[test]
+fn a_paced_run_whose_chips_all_retire_mid_run_is_released_when_due() {
+    // 1000 chips retiring at day 15; 10-day runs; a target of 2000
+    // chip-days: run 1 (days 10–20) could do 5000 before its chips retire,
+    // so it is a run of its target, paced to keep it by day 15.
+    let mut l = lab("a");
+    l.initial_target_run_flop = 2000.0 * CHIP_RATE * DAY;
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    cfg.chip_service_life_years = life_days(15.0);
+    let mut b = Bench::new(cfg, 3);
+    b.run_until(days(60.0));
+    let runs = b.training.runs();
+    assert!(
+        runs.len() >= 2,
+        "run 1 still in progress at day 60: {:?}",
+        b.training.run_in_progress(b.lab("a"))
+    );
+    let r = &runs[1];
+    assert!(
+        (lasted_s(r) - 10.0 * DAY).abs() <= 1.0,
+        "run 1 lasted {} days",
+        lasted_s(r) / DAY
+    );
+    assert!(
+        (r.physical_flop / r.planned_flop - 1.0).abs() < 1e-9,
+        "kept {:e} of {:e}",
+        r.physical_flop,
+        r.planned_flop
+    );
+    assert!(r.held_days > 0.0, "it kept its plan at day 15 and held until due");
+}
+
+/// A paced run whose chips all retire exactly at its due tick is released
+/// then, with its plan kept (the same cancelled event, before this session).
+#[test]
+fn a_paced_run_whose_chips_retire_exactly_at_due_is_released() {
+    let mut l = lab("a");
+    l.initial_target_run_flop = 5000.0 * CHIP_RATE * DAY;
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    cfg.chip_service_life_years = life_days(30.0);
+    let mut b = Bench::new(cfg, 3);
+    b.run_until(days(60.0));
+    let runs = b.training.runs();
+    assert!(
+        runs.iter().any(|r| r.end == days(30.0)),
+        "no run released when the chips retired at day 30: {:?}; in progress {:?}",
+        runs.iter()
+            .map(|r| (r.start.as_days(), r.end.as_days()))
+            .collect::<Vec<_>>(),
+        b.training.run_in_progress(b.lab("a"))
+    );
+}
