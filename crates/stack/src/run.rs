@@ -442,6 +442,13 @@ impl Scenario {
         }
         let parts: Vec<&str> = e.path.split('.').collect();
         for f in &self.files {
+            // A value written for exactly this path as a key (a variant's
+            // `set`, or an `uncertain` entry): the value came from there,
+            // not from the field in a base file.
+            if let Some((l, c)) = load::locate_string(&f.text, &e.path) {
+                e.file = f.path.clone();
+                return e.at(l, c);
+            }
             // `drought_processes[1]`: an entry of a list without names.
             let unnamed = |part: &str| {
                 let (list, i) = part.strip_suffix(']')?.split_once('[')?;
