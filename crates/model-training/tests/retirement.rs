@@ -28,6 +28,23 @@ fn chip_bound_lab(initial: u64) -> model_training::LabConfig {
     l
 }
 
+/// `lab` with a 15-day service life, `delivered` more chips installed at
+/// day 9 (so run 1, days 10–20, sees the first cohort retire at day 15),
+/// run to `until_day`. No failures, no inference, full power.
+fn a_delivery_at_day_9(lab: model_training::LabConfig, delivered: u64, until_day: f64) -> Bench {
+    let mut cfg = TrainingConfig::new(vec![lab]);
+    cfg.inference.max_share_of_chips = 0.0;
+    cfg.chip_service_life_years = life_days(15.0);
+    let mut b = Bench::new(cfg, 3);
+    let a = b.lab("a");
+    b.run_until(days(9.0));
+    b.training
+        .install_accelerators(a, batch(delivered), &mut b.sched, &mut b.signals)
+        .expect("install");
+    b.run_until(days(until_day));
+    b
+}
+
 fn lasted_s(r: &CompletedRun) -> f64 {
     r.end.saturating_since(r.start).as_secs_f64()
 }
@@ -39,16 +56,7 @@ fn a_cohort_retiring_half_way_is_planned_out_and_the_run_is_released_when_due() 
     // D/2. Its plan is rate × (1000 × D/2 + 600 × D/2); the old plan
     // (1000 × D) left 400 × D/2 chip-seconds for the 600 chips after due:
     // released 3.33 days late.
-    let mut cfg = TrainingConfig::new(vec![chip_bound_lab(400)]);
-    cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(15.0);
-    let mut b = Bench::new(cfg, 3);
-    let a = b.lab("a");
-    b.run_until(days(9.0));
-    b.training
-        .install_accelerators(a, batch(600), &mut b.sched, &mut b.signals)
-        .expect("install");
-    b.run_until(days(30.0));
+    let b = a_delivery_at_day_9(chip_bound_lab(400), 600, 30.0);
     let runs = b.training.runs();
     assert!(runs.len() >= 2, "{} runs", runs.len());
     let r = &runs[1];
@@ -157,16 +165,7 @@ fn a_paced_run_trains_ahead_of_the_chips_it_will_lose() {
     // 6000 by due.
     let mut l = chip_bound_lab(CHIPS);
     l.initial_target_run_flop = 6000.0 * CHIP_RATE * DAY;
-    let mut cfg = TrainingConfig::new(vec![l]);
-    cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(15.0);
-    let mut b = Bench::new(cfg, 3);
-    let a = b.lab("a");
-    b.run_until(days(9.0));
-    b.training
-        .install_accelerators(a, batch(200), &mut b.sched, &mut b.signals)
-        .expect("install");
-    b.run_until(days(40.0));
+    let b = a_delivery_at_day_9(l, 200, 40.0);
     let runs = b.training.runs();
     assert!(runs.len() >= 2, "{} runs", runs.len());
     let r = &runs[1];
@@ -180,6 +179,21 @@ fn a_paced_run_trains_ahead_of_the_chips_it_will_lose() {
     assert!(r.held_days > 0.5, "held {} d", r.held_days);
 }
 
+/// Sixty days of a lab with the test cluster (1000 chips, 10-day runs), a
+/// target of `target_chip_days` × a chip's rate × a day (so runs are paced:
+/// the cluster can do more), and a service life of `life` days. No
+/// failures, no inference, full power.
+fn sixty_days_of_a_paced_lab(target_chip_days: f64, life: f64) -> Bench {
+    let mut l = lab("a");
+    l.initial_target_run_flop = target_chip_days * CHIP_RATE * DAY;
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    cfg.chip_service_life_years = life_days(life);
+    let mut b = Bench::new(cfg, 3);
+    b.run_until(days(60.0));
+    b
+}
+
 /// A paced run whose chips all retire mid-run: its pace planned for the
 /// retirement, so it has kept its plan at the very tick its chips go, and
 /// must be released at its due date (it was never released: at a rate of
@@ -190,13 +204,7 @@ fn a_paced_run_whose_chips_all_retire_mid_run_is_released_when_due() {
     // 1000 chips retiring at day 15; 10-day runs; a target of 2000
     // chip-days: run 1 (days 10–20) could do 5000 before its chips retire,
     // so it is a run of its target, paced to keep it by day 15.
-    let mut l = lab("a");
-    l.initial_target_run_flop = 2000.0 * CHIP_RATE * DAY;
-    let mut cfg = TrainingConfig::new(vec![l]);
-    cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(15.0);
-    let mut b = Bench::new(cfg, 3);
-    b.run_until(days(60.0));
+    let b = sixty_days_of_a_paced_lab(2000.0, 15.0);
     let runs = b.training.runs();
     assert!(
         runs.len() >= 2,
@@ -222,13 +230,7 @@ fn a_paced_run_whose_chips_all_retire_mid_run_is_released_when_due() {
 /// then, with its plan kept (the same cancelled event, before this session).
 #[test]
 fn a_paced_run_whose_chips_retire_exactly_at_due_is_released() {
-    let mut l = lab("a");
-    l.initial_target_run_flop = 5000.0 * CHIP_RATE * DAY;
-    let mut cfg = TrainingConfig::new(vec![l]);
-    cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(30.0);
-    let mut b = Bench::new(cfg, 3);
-    b.run_until(days(60.0));
+    let b = sixty_days_of_a_paced_lab(5000.0, 30.0);
     let runs = b.training.runs();
     assert!(
         runs.iter().any(|r| r.end == days(30.0)),
