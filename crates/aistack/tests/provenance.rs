@@ -80,20 +80,24 @@ fn batch_records_the_build_revision_and_resume_refuses_another() {
 fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     let dir = tmp("stop");
     let d = dir.to_str().unwrap();
-    let o = aistack(&[
-        "batch",
-        &minimal(),
-        "--runs",
-        "2",
-        "--until-rel-halfwidth",
-        "0.1",
-        "--stop-outcome",
-        "training.largest_run_flop",
-        "--stop-outcome",
-        "energy.demand_mwh_total",
-        "--out",
-        d,
-    ]);
+    let scenario = minimal();
+    // A 2-run batch with the stopping rule on `names`, into `d`.
+    let batch = |names: &[&str]| {
+        let mut args = vec![
+            "batch",
+            scenario.as_str(),
+            "--runs",
+            "2",
+            "--until-rel-halfwidth",
+            "0.1",
+        ];
+        for name in names {
+            args.extend(["--stop-outcome", name]);
+        }
+        args.extend(["--out", d]);
+        aistack(&args)
+    };
+    let o = batch(&["training.largest_run_flop", "energy.demand_mwh_total"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         manifest(&dir)["stop_outcomes"],
@@ -102,18 +106,7 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     let _ = std::fs::remove_dir_all(&dir);
     // The refusal of a batch stopped on `name`.
     let refused = |name: &str| {
-        let o = aistack(&[
-            "batch",
-            &minimal(),
-            "--runs",
-            "2",
-            "--until-rel-halfwidth",
-            "0.1",
-            "--stop-outcome",
-            name,
-            "--out",
-            d,
-        ]);
+        let o = batch(&[name]);
         assert!(!o.status.success());
         String::from_utf8_lossy(&o.stderr).into_owned()
     };

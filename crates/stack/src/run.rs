@@ -708,7 +708,8 @@ fn scenario_field_of(path: &str) -> Option<String> {
 /// `tools`, `training` and `inference` for the settings of a whole domain),
 /// with the unit of a duration field the domain holds in seconds: an error
 /// names what the scenario's author wrote, in its unit, never a
-/// domain-internal name. A field absent here has the same name in both.
+/// domain-internal name. A field absent here is written as its last
+/// segment (so a nested scenario field, `maintenance.days`, is listed).
 pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("regions", "demand.average_mw", "demand_avg_mw", ""),
     ("regions", "demand.growth_per_year", "demand_growth_per_year", ""),
