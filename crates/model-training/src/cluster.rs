@@ -59,6 +59,11 @@ pub(crate) struct SitePower {
     pub powered_chips: f64,
     /// Peak FLOP/s of those accelerators.
     pub powered_peak_flop_s: f64,
+    /// Peak FLOP/s of the accelerators the site's connection could run
+    /// (most FLOP/s per facility W first), whatever the grid serves: the
+    /// fleet in operation, of which inference takes its share. Equal to
+    /// `installed_peak_flop_s` when the connection covers every chip.
+    pub connectable_peak_flop_s: f64,
     /// Facility MW they draw.
     pub powered_mw: f64,
     /// Purchase value of the powered accelerators, USD (for depreciation).
@@ -240,6 +245,9 @@ impl Site {
     pub fn recompute_power(&mut self) {
         let mut p = SitePower::default();
         let mut budget = self.available_mw();
+        let full = self.full_mw();
+        // What the connection alone could run; `None` when it runs every chip.
+        let mut connectable = (self.connected_mw < full).then_some(self.connected_mw.max(0.0));
         for &k in &self.order {
             let c = &self.classes[k];
             if c.count <= 0.0 {
@@ -248,6 +256,11 @@ impl Site {
             p.installed_chips += c.count;
             p.installed_peak_flop_s += c.count * c.peak_flop_s_per_chip;
             p.full_mw += c.count * c.facility_mw_per_chip;
+            if let Some(mw) = connectable.as_mut() {
+                let chips = c.count.min(*mw / c.facility_mw_per_chip).max(0.0);
+                *mw = (*mw - chips * c.facility_mw_per_chip).max(0.0);
+                p.connectable_peak_flop_s += chips * c.peak_flop_s_per_chip;
+            }
             let chips = c.count.min(budget / c.facility_mw_per_chip).max(0.0);
             budget = (budget - chips * c.facility_mw_per_chip).max(0.0);
             p.powered_chips += chips;
@@ -258,6 +271,9 @@ impl Site {
             } else {
                 chips * (c.value_usd / c.count)
             };
+        }
+        if connectable.is_none() {
+            p.connectable_peak_flop_s = p.installed_peak_flop_s;
         }
         self.power = p;
     }

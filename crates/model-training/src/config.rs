@@ -163,8 +163,9 @@ impl SiteConfig {
 /// How released models draw accelerators to serve users.
 #[derive(Clone, Debug, PartialEq)]
 pub struct InferenceConfig {
-    /// Share of a lab's installed accelerators its released models draw once
-    /// fully adopted, 0..1 (< 1). Default 0.3.
+    /// Share of a lab's accelerators its released models draw once fully
+    /// adopted, 0..1 (< 1): of the peak FLOP/s its sites' connections can
+    /// run (chips waiting for a connection serve no one). Default 0.3.
     pub max_share_of_chips: f64,
     /// Adoption time constant after a release, months (> 0). Default 6.
     pub adoption_time_months: f64,

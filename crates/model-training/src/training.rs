@@ -726,7 +726,10 @@ impl Training {
             let s = &mut sites[si];
             s.recompute_power();
             let p = &mut s.power;
-            let inference = p.powered_peak_flop_s.min(share * p.installed_peak_flop_s);
+            // Inference takes its share of the chips the connection can
+            // run: chips waiting for a connection serve no one, and a grid
+            // cut (powered below that) takes training first.
+            let inference = p.powered_peak_flop_s.min(share * p.connectable_peak_flop_s);
             p.inference_peak_flop_s = inference;
             p.train_peak_flop_s = (p.powered_peak_flop_s - inference).max(0.0);
             p.train_chips = if p.powered_peak_flop_s > 0.0 {
@@ -736,13 +739,17 @@ impl Training {
             };
             rate.train_eff_flop_s += p.train_peak_flop_s * mfu;
             rate.train_full_eff_flop_s += p.installed_peak_flop_s * (1.0 - share) * mfu;
-            // Unpowered peak, up to the training part (inference is served
-            // first); below 1e-12 of the installed peak it is the rounding of
-            // a grant equal to the need, not a cut.
+            // Training lost to power: the full-power training peak (every
+            // chip powered, inference at its share of all of them) less the
+            // training peak, i.e. the unpowered peak less the inference the
+            // chips beyond the connection would have served, up to the
+            // training part; below 1e-12 of the installed peak it is the
+            // rounding of a grant equal to the need, not a cut.
             let unpowered = p.installed_peak_flop_s - p.powered_peak_flop_s;
             if unpowered > 1e-12 * p.installed_peak_flop_s {
+                let beyond = p.installed_peak_flop_s - p.connectable_peak_flop_s;
                 rate.train_lost_power_eff_flop_s +=
-                    unpowered.min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+                    (unpowered - share * beyond).min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
             }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);
