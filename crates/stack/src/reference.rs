@@ -1299,6 +1299,8 @@ in a scenario that started on it:
   project is abandoned at a uniform point of what is left, with
   `cancel_probability` as written;
 - a dated drought runs for the days it has left (none if it is over);
+- policies dated before the start all take effect at the start, in the
+  order of their dates (a ban lifted before the start is lifted);
 - a fab's `opens` is accepted only if its ramp is over by the start (it is
   then operating at full capacity); a fab still ramping at the start is
   refused, since its ramp would restart;

@@ -250,3 +250,44 @@ fn a_drought_begun_before_the_start_runs_for_what_is_left() {
     );
     assert_eq!(over, none);
 }
+
+/// Imports of a design under a ban and a lift dated before the start,
+/// listed in `order`: the units imported over the scenario's year.
+fn imports_under_policies(order: [&str; 2]) -> f64 {
+    let policy = |name: &str| match name {
+        "ban" => {
+            r#"(name: "ban", date: "2024-01-01", action: ExportControl(item: Design("h20"), control: Ban))"#
+        }
+        _ => {
+            r#"(name: "lift", date: "2024-06-01", action: ExportControl(item: Design("h20"), control: Lift))"#
+        }
+    };
+    let text = format!(
+        r#"Scenario(name: "t", start: "2025-01-01", horizon_years: 1,
+    regions: [ (name: "home", demand_avg_mw: 1000) ],
+    plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600) ],
+    designs: [ (name: "h20", die_area_mm2: 814, peak_flop_s: 148e12, power_w: 400, hbm_stacks: 4, node: "4nm", unit_price_usd: 12000) ],
+    imports: [ (name: "h20-imports", design: "h20", units_per_month: 1000) ],
+    policies: [ {}, {} ],
+    labs: [ (name: "lab", budget_usd_per_year: 1e9, sites: [(region: "home", connected_mw: 100)]) ],
+)"#,
+        policy(order[0]),
+        policy(order[1])
+    );
+    let s = Scenario::from_text(Path::new("t.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    series(&run1(&s), "fab.imports", "national")
+        .iter()
+        .map(|(_, v)| v)
+        .sum()
+}
+
+#[test]
+fn policies_dated_before_the_start_apply_in_date_order_whatever_their_list_order() {
+    // A ban of 2024-01 lifted in 2024-06: the design is importable from the
+    // start, however the two are listed (audit s15-fab, finding 1: listed
+    // lift first, the ban stayed in force and nothing was imported).
+    let in_order = imports_under_policies(["ban", "lift"]);
+    let reversed = imports_under_policies(["lift", "ban"]);
+    assert!(in_order > 10_000.0, "imports {in_order}");
+    assert_eq!(reversed, in_order);
+}

@@ -640,8 +640,14 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             dies: b.dies.get().round() as u64,
         });
     }
+    // In date order (stable: policies of one date stay in list order), so
+    // that those dated before the start, which all take effect at the start,
+    // apply in the order of their dates: a ban lifted before the start is
+    // lifted whatever the list's order.
+    let mut dated: Vec<&PolicyData> = c.policies.iter().collect();
+    dated.sort_by_key(|p| p.date);
     let mut policies = Vec::new();
-    for p in c.policies {
+    for p in dated {
         let action = match &p.action {
             PolicyActionData::ExportControl { item, control } => PolicyAction::ExportControl {
                 item: match item {
