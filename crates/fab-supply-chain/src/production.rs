@@ -220,8 +220,8 @@ impl SupplyChain {
     }
 
     /// The lowest unit price among designs that can still be supplied, USD
-    /// (infinite if none): a design in the finished stock, in the die stock
-    /// or in transit, made by a fab (open or yet to open), or imported by a
+    /// (infinite if none): a design in the finished stock, with dies for at
+    /// least one chip in the die stock, in transit, made by a fab (open or yet to open), or imported by a
     /// flow whose rate is positive now or later and that is not shut (a
     /// ban or a zero quota) unless a policy still to come lifts it or sets
     /// a positive quota. An order that cannot buy one unit of any of them is
@@ -266,8 +266,10 @@ impl SupplyChain {
                 continue;
             }
             let name = design.cfg.name.as_str();
+            // Banked dies count only while they make at least one chip: a
+            // leftover die of a multi-die design is no supply.
             let supplied = self.finished[d] > 0
-                || self.die_stock[d] > 0
+                || self.die_stock[d] >= u64::from(design.cfg.dies_per_chip)
                 || self.in_transit[d] > 0
                 || self.fabs.iter().any(|f| f.mix_designs.contains(&d))
                 || self
