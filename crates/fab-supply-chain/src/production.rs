@@ -286,8 +286,9 @@ impl SupplyChain {
     /// Assembles accelerators from banked dies, HBM stacks and this tick's
     /// packaging slots: each design can use all its available dies; one
     /// common scale `s = min(1, HBM / stacks needed, slots / dies)` applies
-    /// to every design, rounded down, and units left by rounding go to
-    /// designs in config order. Returns the binding input (ties: dies, then
+    /// to every design, rounded down; then, in config order, each design
+    /// takes up to all its dies from the slots and stacks left (so a design
+    /// without HBM is not held back by the HBM others lack). Returns the binding input (ties: dies, then
     /// HBM, then packaging).
     fn assemble(&mut self, available: &[bool], slots: u64) -> BindingInput {
         let per_chip: Vec<u64> = self
