@@ -13,6 +13,11 @@ pub(crate) struct Names {
     pub fabs: HashMap<String, usize>,
 }
 
+/// Most gross dies per wafer a fab's design may give (a 300 mm wafer
+/// gives a million only for dies below about 0.07 mm²): with capacities up
+/// to 10⁷ wafers a month, the run's u64 die counts stay far from overflow.
+pub const MAX_GROSS_DIES_PER_WAFER: f64 = 1e6;
+
 /// Most entities of one kind a config may list (a larger config is refused
 /// before it can exhaust memory).
 pub const MAX_ENTITIES: usize = 100_000;
@@ -247,6 +252,21 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
                     format!(
                         "design \"{}\" needs node {node}, the fab runs {}",
                         p.design, f.node
+                    ),
+                ));
+            }
+            // At least one whole die per wafer (else the fab burns wafers
+            // for nothing), and few enough that the u64 die counts of a
+            // run cannot overflow.
+            let gross = crate::gross_dies_per_wafer(c.wafer_diameter_mm, c.designs[di].die_area_mm2);
+            if !(1.0..=MAX_GROSS_DIES_PER_WAFER).contains(&gross) {
+                return Err(invalid(
+                    &e,
+                    "product_mix.design",
+                    format!(
+                        "design \"{}\" gives {gross} gross dies per {} mm wafer, \
+                         not 1 to {MAX_GROSS_DIES_PER_WAFER}",
+                        p.design, c.wafer_diameter_mm
                     ),
                 ));
             }

@@ -893,3 +893,40 @@ fn zero_designs_is_a_world_without_accelerators() {
     });
     refused(with_bank, "a die bank");
 }
+
+/// A fab's design must give at least one whole die per wafer (a die too big
+/// for the wafer burned wafers for nothing) and at most
+/// `MAX_GROSS_DIES_PER_WAFER` (a speck of a die overflowed the u64 die
+/// counts within a run; audit s15-fab, findings 7 and 8).
+#[test]
+fn a_fab_design_must_give_from_one_to_a_million_dies_per_wafer() {
+    let refused = |c: FabConfig| match SupplyChain::new(c, &scheduler::RngStreams::new(1, 0)) {
+        Err(FabError::InvalidField {
+            entity,
+            field,
+            reason,
+        }) => (entity, field, reason),
+        Err(e) => panic!("expected InvalidField, got {e}"),
+        Ok(_) => panic!("accepted"),
+    };
+    let fab_design = |c: &FabConfig| {
+        let name = &c.fabs[0].product_mix[0].design;
+        c.designs.iter().position(|d| &d.name == name).unwrap()
+    };
+    let mut c = base_config();
+    c.wafer_diameter_mm = 50.0;
+    let d = fab_design(&c);
+    c.designs[d].die_area_mm2 = 1000.0;
+    let (entity, field, reason) = refused(c);
+    assert_eq!(
+        (entity.as_str(), field.as_str()),
+        ("fab \"f1\"", "product_mix.design")
+    );
+    assert!(reason.contains("gives 0 gross dies per 50 mm wafer"), "{reason}");
+    let mut c = base_config();
+    let d = fab_design(&c);
+    c.designs[d].die_area_mm2 = 1e-6;
+    let (_, _, reason) = refused(c);
+    assert!(reason.contains("not 1 to 1000000"), "{reason}");
+    assert!(SupplyChain::new(base_config(), &scheduler::RngStreams::new(1, 0)).is_ok());
+}

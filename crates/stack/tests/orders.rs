@@ -176,9 +176,9 @@ fn backlog_left_by_a_bank_of(dies: u32) -> f64 {
     let out = run(&s, &stack::RunOptions::default()).expect("runs");
     out.series
         .iter()
-        .filter(|r| r.metric == "fab.order_backlog_usd" && r.entity == "national")
+        .rev()
+        .find(|r| r.metric == "fab.order_backlog_usd" && r.entity == "national")
         .map(|r| r.value)
-        .last()
         .expect("a backlog series")
 }
 
