@@ -648,13 +648,27 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         });
     }
     let mut accelerator_imports = Vec::new();
-    for i in c.imports {
+    for (k, i) in c.imports.iter().enumerate() {
         ctx.check_ref(
             ("imports", &i.name, "design"),
             &i.design,
             "design",
             design_names.iter().copied(),
         )?;
+        // One import flow per design: a design's export controls and quota
+        // act on its flow.
+        if let Some(first) = c.imports[..k].iter().find(|o| o.design == i.design) {
+            return Err(ctx.err(
+                "imports",
+                &i.name,
+                "design",
+                format!(
+                    "design `{}` already has an import, `{}`: at most one import per design \
+                     (its export controls and quotas act on that flow)",
+                    i.design, first.name
+                ),
+            ));
+        }
         accelerator_imports.push(AcceleratorImportConfig {
             design: i.design.clone(),
             units_per_month: path(&i.units_per_month),
