@@ -274,7 +274,10 @@ pub struct FabData {
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e4))]
     pub tools_per_kwpm: NonNeg,
     /// Tools installed when it opens (or at the start; rounded). Default:
-    /// enough for its capacity.
+    /// enough for its capacity if it operates at the start; 0 if it opens
+    /// later (by `opens` or a `NewFab` project): it then takes its tools
+    /// from the national inventory, as an expansion does, so tool export
+    /// controls hold it back.
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e6))]
     pub tools_at_opening: Option<NonNeg>,
@@ -586,7 +589,16 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 ));
             }
         };
-        let tools_needed = (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil();
+        // A fab operating at the start comes with the tools its capacity
+        // needs; one that opens later equips from the national inventory
+        // (imports under export control, domestic production), as an
+        // expansion does, unless `tools_at_opening` says otherwise.
+        let tools_needed = match opens {
+            FabOpening::Operating => {
+                (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil()
+            }
+            FabOpening::At(_) | FabOpening::ByProject => 0.0,
+        };
         fabs.push(FabSiteConfig {
             name: f.name.clone(),
             region: f.region.clone(),
