@@ -1301,6 +1301,8 @@ in a scenario that started on it:
 - a dated drought runs for the days it has left (none if it is over);
 - policies dated before the start all take effect at the start, in the
   order of their dates (a ban lifted before the start is lifted);
+- a `Subsidy` dated before the start began its projects on its date: each
+  is treated as a project with that `start` (above);
 - a fab's `opens` is accepted only if its ramp is over by the start (it is
   then operating at full capacity); a fab still ramping at the start is
   refused, since its ramp would restart;

@@ -291,3 +291,49 @@ fn policies_dated_before_the_start_apply_in_date_order_whatever_their_list_order
     assert!(in_order > 10_000.0, "imports {in_order}");
     assert_eq!(reversed, in_order);
 }
+
+/// The capacity of a fab whose +8,000 wafers-a-month expansion (a fixed
+/// lead time of 1.5 years) was begun on 2024-01-01 by `begun`: the
+/// project's own `start`, or a `Subsidy` policy of that date.
+fn capacity_after_an_expansion_begun(begun: &str) -> Vec<(String, f64)> {
+    let (start, policy) = match begun {
+        "start" => (r#", start: "2024-01-01""#, ""),
+        _ => (
+            "",
+            r#"policies: [(name: "sub", date: "2024-01-01", action: Subsidy(projects: ["x"]))],"#,
+        ),
+    };
+    let text = format!(
+        r#"Scenario(name: "t", start: "2025-01-01", horizon_years: 2,
+    regions: [ (name: "home", demand_avg_mw: 1000) ],
+    plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600) ],
+    chips: (tools: (inventory_at_start: 1000)),
+    designs: [ (name: "a", die_area_mm2: 670, dies_per_chip: 2, peak_flop_s: 780e12, power_w: 1000, hbm_stacks: 8, node: "7nm", unit_price_usd: 20000) ],
+    fabs: [ (name: "f", region: "home", node: "7nm", capacity_wafers_per_month: 7000, ramp_months: 0,
+             yield_initial: 0.3, yield_ceiling: 0.6, yield_learning_wafers: 300000, power_mw: 25,
+             products: [(design: "a", share: 1)]) ],
+    fab_projects: [ (name: "x", fab: "f", kind: Expansion(added_wafers_per_month: 8000), lead_time_years: Const(value: 1.5) {start}) ],
+    {policy}
+    labs: [ (name: "lab", sites: [(region: "home", connected_mw: 10)]) ],
+)"#
+    );
+    let s = Scenario::from_text(Path::new("t.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    series(&run1(&s), "fab.capacity_wafers_per_month", "f")
+}
+
+#[test]
+fn a_subsidy_dated_before_the_start_began_its_project_on_its_date() {
+    // Begun 2024-01-01 with 1.5 years to build: complete in mid-2025,
+    // whether the project's `start` or a subsidy of that date began it
+    // (audit s15-fab, finding 9: the subsidy began it at the scenario
+    // start, a year late).
+    let by_start = capacity_after_an_expansion_begun("start");
+    let by_subsidy = capacity_after_an_expansion_begun("subsidy");
+    assert!(
+        by_start
+            .iter()
+            .any(|(d, c)| d.as_str() == "2025-08-01" && *c > 14_000.0),
+        "{by_start:?}"
+    );
+    assert_eq!(by_subsidy, by_start);
+}

@@ -635,6 +635,20 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             },
         });
     }
+    // A `Subsidy` dated before the start began the projects it names on its
+    // date, as a date before the start means everywhere else: each is a
+    // project with that `start`, still being built at the start (its lead
+    // time conditioned on the years spent), and the policy starts nothing.
+    let subsidised_before_start = |project: &str| {
+        c.policies
+            .iter()
+            .filter(|pol| ctx.before_start(pol.date).is_some())
+            .filter(|pol| {
+                matches!(&pol.action, PolicyActionData::Subsidy { projects } if projects.iter().any(|n| n == project))
+            })
+            .map(|pol| pol.date)
+            .min()
+    };
     let mut projects = Vec::new();
     for p in c.projects {
         ctx.check_ref(
@@ -643,6 +657,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             "fab",
             fab_names.iter().copied(),
         )?;
+        let start = p.start.or_else(|| subsidised_before_start(&p.name));
         projects.push(FabProjectConfig {
             name: p.name.clone(),
             kind: match &p.kind {
@@ -654,9 +669,9 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                     added_wafers_per_month: added_wafers_per_month.get(),
                 },
             },
-            starts_at: p.start.map(|d| ctx.at(d)),
+            starts_at: start.map(|d| ctx.at(d)),
             lead_time_years: p.lead_time_years.clone(),
-            years_spent_at_start: ctx.project_years_spent(p.start),
+            years_spent_at_start: ctx.project_years_spent(start),
         });
     }
     let mut accelerator_imports = Vec::new();
@@ -749,7 +764,13 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                     )?;
                 }
                 PolicyAction::Subsidy {
-                    projects: projects.clone(),
+                    // Dated before the start: its projects began on its date
+                    // (above), so it starts none now.
+                    projects: if ctx.before_start(p.date).is_some() {
+                        Vec::new()
+                    } else {
+                        projects.clone()
+                    },
                 }
             }
         };
