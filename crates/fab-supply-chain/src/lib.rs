@@ -51,7 +51,7 @@ pub use error::FabError;
 pub use events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
 pub use example::example_config;
 pub use fab::WaferBalance;
-pub use validate::MAX_GROSS_DIES_PER_WAFER;
+pub use validate::{DIE_AREA_MM2, WAFER_DIAMETER_MM};
 pub use yield_curve::{YieldCurve, gross_dies_per_wafer};
 
 /// Seconds in the mean month (a twelfth of a Julian year): the unit of every

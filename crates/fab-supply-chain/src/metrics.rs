@@ -71,7 +71,8 @@ impl SupplyChain {
             std::mem::take(&mut self.tools.failures_period) as f64,
         );
 
-        let (mut out, mut imp, mut dies, mut stock, mut declined) = (0u64, 0u64, 0u64, 0u64, 0u64);
+        let (mut out, mut imp, mut dies, mut stock, mut declined, mut transit) =
+            (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
         for (d, design) in self.designs.iter().enumerate() {
             let e = design.cfg.name.as_str();
             let b = std::mem::take(&mut self.built_period[d]);
@@ -84,6 +85,10 @@ impl SupplyChain {
             declined += n;
             emit("fab.stockpile_dies", e, self.die_stock[d] as f64);
             emit("fab.accelerators_stock", e, self.finished[d] as f64);
+            // Imported but held by a licence delay: neither in `fab.imports`
+            // nor in the stock until they arrive.
+            emit("fab.accelerators_in_transit", e, self.in_transit[d] as f64);
+            transit += self.in_transit[d];
             out += b;
             imp += i;
             dies += self.die_stock[d];
@@ -94,6 +99,7 @@ impl SupplyChain {
         emit("fab.imports_declined", N, declined as f64);
         emit("fab.stockpile_dies", N, dies as f64);
         emit("fab.accelerators_stock", N, stock as f64);
+        emit("fab.accelerators_in_transit", N, transit as f64);
 
         emit(
             "fab.hbm_stacks_used",
@@ -183,8 +189,12 @@ impl SupplyChain {
         emit("fab.accelerators_built_total", t.built as f64);
         emit("fab.accelerators_imported_total", t.imported as f64);
         // Offered by on-order flows and not imported: offered = imported +
-        // declined (+ in transit at the end).
+        // declined + in transit at the end.
         emit("fab.imports_declined_total", t.declined as f64);
+        emit(
+            "fab.accelerators_in_transit_end",
+            self.in_transit.iter().sum::<u64>() as f64,
+        );
         // Finished and not ordered: delivered = built + imported − this.
         emit(
             "fab.accelerators_stock_end",

@@ -504,14 +504,23 @@ fn accelerator_imports_respect_quota_and_licence_delay() {
         Control::LicenceDelay(Duration(2 * MONTH.0)),
     ));
     let mut run = Run::new(c, 1);
-    let mut imports = Vec::new();
+    let (mut imports, mut transit) = (Vec::new(), Vec::new());
     for k in 0..8 {
         run.run_until(SimTime(months(k).0 + 1));
-        imports.push(get(&run.sample(), "fab.imports", "import"));
+        let sample = run.sample();
+        imports.push(get(&sample, "fab.imports", "import"));
+        transit.push(get(&sample, "fab.accelerators_in_transit", "import"));
+        assert_eq!(
+            get(&sample, "fab.accelerators_in_transit", "national"),
+            transit[k as usize]
+        );
     }
     // 100 a month, then the quota (40), then nothing for two months while
     // the first delayed shipments travel, then 40 a month again.
     assert_eq!(imports, vec![100.0, 100.0, 40.0, 40.0, 0.0, 0.0, 40.0, 40.0]);
+    // What travels is reported: two months of shipments once the delay
+    // holds them, so shipped = imported + in transit at every sample.
+    assert_eq!(transit, vec![0.0, 0.0, 0.0, 0.0, 40.0, 80.0, 80.0, 80.0]);
 }
 
 fn allocation_run(policy: AllocationPolicy) -> (u64, u64) {
@@ -894,39 +903,27 @@ fn zero_designs_is_a_world_without_accelerators() {
     refused(with_bank, "a die bank");
 }
 
-/// A fab's design must give at least one whole die per wafer (a die too big
-/// for the wafer burned wafers for nothing) and at most
-/// `MAX_GROSS_DIES_PER_WAFER` (a speck of a die overflowed the u64 die
-/// counts within a run; audit s15-fab, findings 7 and 8).
+/// Every accepted design gives at least one whole die per wafer (a die
+/// too big for the wafer burned wafers for nothing) and few enough that a
+/// run's u64 die counts cannot overflow (a speck of a die wrapped them;
+/// audit s15-fab, findings 7 and 8): the accepted ranges of die area and
+/// wafer diameter see to it, and values outside them are refused.
 #[test]
-fn a_fab_design_must_give_from_one_to_a_million_dies_per_wafer() {
+fn accepted_die_areas_and_wafers_give_one_to_a_million_dies() {
+    let (d_lo, d_hi) = WAFER_DIAMETER_MM;
+    let (a_lo, a_hi) = DIE_AREA_MM2;
+    assert!(gross_dies_per_wafer(d_lo, a_hi) >= 1.0);
+    assert!(gross_dies_per_wafer(d_hi, a_lo) <= 1e6);
     let refused = |c: FabConfig| match SupplyChain::new(c, &scheduler::RngStreams::new(1, 0)) {
-        Err(FabError::InvalidField {
-            entity,
-            field,
-            reason,
-        }) => (entity, field, reason),
+        Err(FabError::InvalidField { field, .. }) => field,
         Err(e) => panic!("expected InvalidField, got {e}"),
         Ok(_) => panic!("accepted"),
     };
-    let fab_design = |c: &FabConfig| {
-        let name = &c.fabs[0].product_mix[0].design;
-        c.designs.iter().position(|d| &d.name == name).unwrap()
-    };
     let mut c = base_config();
-    c.wafer_diameter_mm = 50.0;
-    let d = fab_design(&c);
-    c.designs[d].die_area_mm2 = 1000.0;
-    let (entity, field, reason) = refused(c);
-    assert_eq!(
-        (entity.as_str(), field.as_str()),
-        ("fab \"f1\"", "product_mix.design")
-    );
-    assert!(reason.contains("gives 0 gross dies per 50 mm wafer"), "{reason}");
+    c.wafer_diameter_mm = 100.0;
+    assert_eq!(refused(c), "wafer_diameter_mm");
     let mut c = base_config();
-    let d = fab_design(&c);
-    c.designs[d].die_area_mm2 = 1e-6;
-    let (_, _, reason) = refused(c);
-    assert!(reason.contains("not 1 to 1000000"), "{reason}");
+    c.designs[0].die_area_mm2 = 0.5;
+    assert_eq!(refused(c), "die_area_mm2");
     assert!(SupplyChain::new(base_config(), &scheduler::RngStreams::new(1, 0)).is_ok());
 }

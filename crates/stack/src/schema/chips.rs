@@ -8,9 +8,8 @@ use crate::units::{FabPower, Fraction, NonNeg, Positive, UnitPrice};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
-    DieBankConfig, FabConfig, FabOpening, FabProjectConfig, FabSiteConfig, HbmConfig,
-    MAX_GROSS_DIES_PER_WAFER, PolicyAction, PolicyConfig, PowerShortfallRule, ProductShare, ProjectKind,
-    ToolSupplyConfig, YieldCurve,
+    DieBankConfig, FabConfig, FabOpening, FabProjectConfig, FabSiteConfig, HbmConfig, PolicyAction,
+    PolicyConfig, PowerShortfallRule, ProductShare, ProjectKind, ToolSupplyConfig, YieldCurve,
 };
 use scheduler::{Dist, Duration, SimTime};
 use serde::{Deserialize, Serialize};
@@ -37,9 +36,10 @@ pub struct ChipsData {
     #[serde(default = "d_step")]
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 92))]
     pub production_step_days: Positive,
-    /// Wafer diameter, mm. Default: 300.
+    /// Wafer diameter, mm, in [150, 450] (with die areas of 1 to 1,000 mm²,
+    /// every design gives at least one whole die per wafer). Default: 300.
     #[serde(default = "d_wafer")]
-    #[schemars(with = "f64", range(min = 50, max = 450))]
+    #[schemars(with = "f64", range(min = 150, max = 450))]
     pub wafer_diameter_mm: Positive,
     /// Allocation of output to orders. Default: `FirstComeFirstServed`.
     #[serde(default = "d_alloc")]
@@ -175,9 +175,8 @@ impl Default for HbmData {
 pub struct DesignData {
     /// Unique design name.
     pub name: String,
-    /// Area of one die, mm² (sets dies per wafer; a design a fab makes must
-    /// give 1 to 10⁶ gross dies on the wafer).
-    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1000))]
+    /// Area of one die, mm², in [1, 1000] (sets dies per wafer).
+    #[schemars(with = "f64", range(min = 1, max = 1000))]
     pub die_area_mm2: Positive,
     /// Good dies per finished chip (2 for a dual-die package). Default: 1.
     #[serde(default = "d_dies")]
@@ -477,37 +476,6 @@ fn duration(ctx: &Ctx, list: &str, name: &str, field: &str, secs: f64) -> Result
     Duration::from_secs_f64(secs).ok_or_else(|| ctx.err(list, name, field, "is too long"))
 }
 
-/// A design that fab `fab` makes must give at least one whole die per
-/// wafer (a die too big for the wafer would burn wafers for nothing) and
-/// at most [`MAX_GROSS_DIES_PER_WAFER`] (beyond it a run's u64 die counts
-/// could overflow); the error names the design's die
-/// area and the wafer diameter.
-fn check_dies_per_wafer(ctx: &Ctx, c: &ChipsInput<'_>, fab: &str, design: &str) -> Result<(), ScenarioError> {
-    let Some(d) = c.designs.iter().find(|d| d.name == design) else {
-        return Ok(());
-    };
-    let (area, wafer) = (d.die_area_mm2.get(), c.chips.wafer_diameter_mm.get());
-    let gross = fab_supply_chain::gross_dies_per_wafer(wafer, area);
-    if (1.0..=MAX_GROSS_DIES_PER_WAFER).contains(&gross) {
-        return Ok(());
-    }
-    let gross = if gross < 1e3 {
-        format!("{gross:.3}")
-    } else {
-        format!("{gross:.3e}")
-    };
-    Err(ctx.err(
-        "designs",
-        design,
-        "die_area_mm2",
-        format!(
-            "a die of {area} mm² gives {gross} gross dies on a {wafer} mm wafer \
-             (`chips.wafer_diameter_mm`), and fab `{fab}` makes it: a fab's design \
-             must give from 1 to {MAX_GROSS_DIES_PER_WAFER:.0} dies per wafer"
-        ),
-    ))
-}
-
 /// Builds the supply-chain configuration, checking every reference.
 pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioError> {
     let design_names: Vec<&str> = c.designs.iter().map(|d| d.name.as_str()).collect();
@@ -546,7 +514,6 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 "design",
                 design_names.iter().copied(),
             )?;
-            check_dies_per_wafer(ctx, c, &f.name, &p.design)?;
             mix.push(ProductShare {
                 design: p.design.clone(),
                 share: p.share.get(),
