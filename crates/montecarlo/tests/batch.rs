@@ -522,6 +522,55 @@ fn eval_refuses_bad_designs_before_any_run() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A refused design row is named by its true line in the file with CRLF
+/// line ends (Excel and R on Windows write them) and after blank lines
+/// (audit s15 econ #1: the csv crate's record line was one short for CRLF,
+/// and short by the blank lines before the row).
+#[test]
+fn eval_names_the_true_line_with_crlf_and_blank_lines() {
+    let dir = tmp("eval-lines");
+    let m = Checked {
+        runs: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let err = |design: &str| {
+        let o = eval_opts(&dir, design, 1);
+        let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+        assert!(!o.out.exists(), "{e}: nothing written");
+        e
+    };
+    let refused = "column `x` = 1.5: the scenario refuses it";
+    for (design, line) in [
+        // CRLF: the bad row is on line 3.
+        ("a,x\r\n0.1,0.5\r\n0.2,1.5\r\n", 3),
+        // LF, two blank lines before the bad row on line 5.
+        ("a,x\n0.1,0.5\n\n\n0.2,1.5\n", 5),
+        // CRLF and blank lines, blank lines before the header too.
+        (
+            "\r\na,x\r\n0.1,0.5\r\n\r\n0.3,0.5\r\n\r\n\r\n0.2,1.5\r\n0.3,0.5\r\n",
+            8,
+        ),
+        // A quoted cell spanning two lines before the bad row.
+        ("a,x\r\n\"0.1\n\",0.5\r\n0.2,1.5\r\n", 4),
+    ] {
+        let e = err(design);
+        assert!(
+            e.contains(&format!("design.csv:{line}: {refused}")),
+            "{design:?}: {e}"
+        );
+    }
+    // Row-shape and cell errors name the same line.
+    let e = err("a,x\r\n0.1,0.5\r\n0.2\r\n");
+    assert!(e.contains("design.csv:3: row has 1 field"), "{e}");
+    let e = err("a,x\n0.1,0.5\n\n0.2,1.5x\n");
+    assert!(
+        e.contains("design.csv:4: column `x` = `1.5x` is not a finite number"),
+        "{e}"
+    );
+    let e = err("a,x,seed\r\n0.1,0.5,0\r\n\r\n0.2,0.5,-1\r\n");
+    assert!(e.contains("design.csv:4: column `seed` = `-1`"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `eval --others`: a design that varies a subset of the parameters is
 /// refused without it (naming the missing parameters and both choices);
 /// `median` holds each missing parameter at its distribution's median,
