@@ -240,6 +240,9 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
     let m = match montecarlo::Manifest::read(&dir)? {
         Some(m) => m,
         None if !dir.exists() => anyhow::bail!("{d} does not exist: nothing to resume"),
+        None if !montecarlo::store::list_runs(&dir)?.is_empty() => {
+            return Err(montecarlo::McError::RunsWithoutManifest(dir).into());
+        }
         None => anyhow::bail!(
             "{d}: no manifest.json, nothing to resume (--resume takes the directory of an \
              interrupted `aistack batch`)"

@@ -293,6 +293,51 @@ fn plot_of_an_interrupted_batch_shows_the_resume_command() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+/// A directory holding run files without a manifest (or with one cut short)
+/// is named as such by `batch --out` and `batch --resume`, with a way out
+/// (audit s15 econ #6: `batch` said "already holds a batch (manifest.json)
+/// … --resume", and `--resume` said "no manifest.json, nothing to resume").
+#[test]
+fn run_files_without_a_readable_manifest_are_no_dead_end() {
+    let (root, scenario) = common::with_scenario("resume", "nomanifest");
+    let dir = root.join("b");
+    let batch = ["batch", s(&scenario), "--runs", "2", "--out", s(&dir)];
+    ok(&batch);
+    let manifest = dir.join("manifest.json");
+    let text = std::fs::read(&manifest).unwrap();
+    std::fs::remove_file(&manifest).unwrap();
+    let way_out = "move that directory away (or remove it), or choose another --out";
+    for args in [&batch[..], &["batch", "--resume", s(&dir)][..]] {
+        let err = refused(args);
+        assert!(
+            err.contains(&format!(
+                "{} holds run files (runs/) but no manifest.json",
+                dir.display()
+            )) && err.contains(way_out)
+                && !err.contains("already holds a batch")
+                && !err.contains("nothing to resume"),
+            "{args:?}: {err}"
+        );
+    }
+    // An empty directory still has nothing to resume.
+    let empty = root.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let err = refused(&["batch", "--resume", s(&empty)]);
+    assert!(err.contains("no manifest.json, nothing to resume"), "{err}");
+    std::fs::write(&manifest, &text[..text.len() / 2]).unwrap();
+    for args in [&batch[..], &["batch", "--resume", s(&dir)][..]] {
+        let err = refused(args);
+        assert!(
+            err.contains(&format!(
+                "{}: cannot be read as a batch manifest",
+                manifest.display()
+            )) && err.contains("move that directory away"),
+            "{args:?}: {err}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// A batch recorded with `--parquet` resumes in a build without the parquet
 /// feature (as the full command form always did): without Parquet, saying
 /// so, and removing the Parquet files that would disagree with the rebuilt

@@ -96,6 +96,32 @@ pub enum McError {
          `aistack batch` is finished there by `aistack batch --resume DIR`)"
     )]
     AlreadyExists(PathBuf),
+    /// The output directory holds run files (`runs/`) but no `manifest.json`:
+    /// no batch `--resume` can finish (the manifest records the scenario,
+    /// seed and design its runs were made with), and no empty directory to
+    /// write new runs into.
+    #[error(
+        "{0} holds run files (runs/) but no manifest.json, so it is no batch that \
+         `aistack batch --resume` can finish (the manifest records the scenario, seed and design \
+         its runs were made with): move that directory away (or remove it), or choose another --out"
+    )]
+    RunsWithoutManifest(PathBuf),
+    /// A `manifest.json` that cannot be read as one (cut short, edited, or
+    /// not written by aistack).
+    #[error(
+        "{path}: cannot be read as a batch manifest ({cause}); without it the runs in {dir} \
+         cannot be resumed, merged, plotted or replayed: move that directory away (or remove it), \
+         or make the batch again in another directory (another --out)"
+    )]
+    BadManifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// The directory holding it.
+        dir: PathBuf,
+        /// What the JSON reader found wrong (in the message, so not a
+        /// `source` that would print it a second time).
+        cause: serde_json::Error,
+    },
     /// Another process holds the directory's lock ([`crate::lock`]): it is
     /// writing there now (a directory to write into, or a shard `merge`
     /// would read).

@@ -267,7 +267,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
     let mut seeds = seed_col.map(|_| Vec::new());
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
-        let line = rec.position().map_or(0, |p| p.line());
+        let line = rec.position().map_or(0, |p| record_line(&bytes, p.byte()));
         if rec.len() != header.len() {
             return Err(McError::Invalid(format!(
                 "{}:{line}: row has {} field{}, the header has {} ({}): give one value per column",
@@ -314,6 +314,27 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         )));
     }
     Ok(DesignTable { rows, missing, seeds })
+}
+
+/// The 1-based line on which the record that the csv crate places at byte
+/// `start` begins. The crate puts a record's start right after the previous
+/// record's terminator, so the line ends (LF, CRLF or a lone CR) and blank
+/// lines between the two are skipped first; its own `line()` counts from
+/// there and is off by one for CRLF files and by the blank lines before a row.
+fn record_line(bytes: &[u8], start: u64) -> u64 {
+    let start = usize::try_from(start).unwrap_or(usize::MAX).min(bytes.len());
+    let skipped = bytes[start..]
+        .iter()
+        .take_while(|&&b| b == b'\r' || b == b'\n')
+        .count();
+    let before = &bytes[..start + skipped];
+    // A line end is a `\n`, or a `\r` not followed by `\n` (old Mac files).
+    let ends = before
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && before.get(i + 1) != Some(&b'\n')))
+        .count();
+    ends as u64 + 1
 }
 
 /// Sets the parameters `missing` of every row as `others` says: the

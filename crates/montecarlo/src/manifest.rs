@@ -252,7 +252,11 @@ impl Manifest {
         match std::fs::read(&path) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .map(Some)
-                .map_err(|source| McError::Json { path, source }),
+                .map_err(|cause| McError::BadManifest {
+                    path,
+                    dir: dir.to_path_buf(),
+                    cause,
+                }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(io_err(path)(e)),
         }

@@ -170,11 +170,12 @@ pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
     }
 }
 
-/// Creates `dir`, or checks it may be used: refuses a directory holding a
-/// batch unless resuming; when resuming, checks the manifest matches and the
+/// Checks that `dir` may be used, writing nothing: refuses a directory
+/// holding a batch unless resuming, and one holding run files without a
+/// manifest either way; when resuming, checks the manifest matches and the
 /// build ([`check_build`]), and records in `given` the build of all its runs.
 /// Returns the build check's warning, if any.
-fn prepare_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<String>> {
+fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<String>> {
     let recorded = Manifest::read(dir)?;
     let mut warning = None;
     match (recorded, resume) {
@@ -185,24 +186,28 @@ fn prepare_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<
             // A merged batch stays one: the shard directories it came from.
             given.merged_from = rec.merged_from;
         }
+        (Some(_), false) => return Err(McError::AlreadyExists(dir.to_path_buf())),
+        (None, _) if !list_runs(dir)?.is_empty() => {
+            return Err(McError::RunsWithoutManifest(dir.to_path_buf()));
+        }
         (None, true) => {
             return Err(McError::Invalid(format!(
                 "{}: no manifest.json, nothing to resume",
                 dir.display()
             )));
         }
-        (Some(_), false) => return Err(McError::AlreadyExists(dir.to_path_buf())),
-        (None, false) => {
-            if !list_runs(dir)?.is_empty() {
-                return Err(McError::AlreadyExists(dir.to_path_buf()));
-            }
-        }
+        (None, false) => {}
     }
+    Ok(warning)
+}
+
+/// Makes `dir` ready for runs once [`check_dir`] and the check of the run
+/// files it holds passed: creates `runs/`, removes stale temporary files and
+/// writes the manifest `given`, incomplete until the outputs are rebuilt.
+fn prepare_dir(dir: &Path, given: &Manifest) -> Result<()> {
     std::fs::create_dir_all(runs_dir(dir)).map_err(io_err(runs_dir(dir)))?;
     remove_stale_temps(dir)?;
-    // Not complete until the outputs are rebuilt.
-    given.write(dir)?;
-    Ok(warning)
+    given.write(dir)
 }
 
 /// Runs (or resumes) a batch of `model` into `opts.out`. See the module docs.
@@ -262,11 +267,9 @@ pub fn run_batch<M: Model + ?Sized>(
     }
     // One writer per directory, held until the batch is finished; taken
     // before anything in it is removed or written. A directory that does
-    // not exist has nothing to resume (refused by `prepare_dir`).
+    // not exist has nothing to resume (refused by `check_dir`).
     let _lock = if dir.is_dir() { Some(lock_dir(dir)?) } else { None };
-    let warnings: Vec<String> = prepare_dir(dir, &mut manifest, opts.resume)?
-        .into_iter()
-        .collect();
+    let warnings: Vec<String> = check_dir(dir, &mut manifest, opts.resume)?.into_iter().collect();
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
     let done = list_runs(dir)?;
     let pool = thread_pool(opts.threads)?;
@@ -288,6 +291,9 @@ pub fn run_batch<M: Model + ?Sized>(
             },
         )
     })?;
+    // Only now, with every check passed, is the directory written: a
+    // refused resume leaves it as it was (a finished batch stays finished).
+    prepare_dir(dir, &manifest)?;
     progress.start(wanted.len() as u64, reused);
     let compute = |i: u64| -> Result<RunRecord> {
         let seed = run_seed(opts.master_seed, i);
@@ -549,6 +555,21 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         .shard_dirs
         .first()
         .ok_or_else(|| McError::Merge("no shard directories given".into()))?;
+    // Before any lock: an --out that is a shard would be locked twice by
+    // this process and be blamed on another one.
+    if let Ok(out) = std::fs::canonicalize(&opts.out)
+        && let Some(d) = opts
+            .shard_dirs
+            .iter()
+            .find(|d| std::fs::canonicalize(d).is_ok_and(|d| d == out))
+    {
+        return Err(McError::Merge(format!(
+            "--out {} is one of the shards being merged ({}): the merged batch needs a \
+             directory of its own; choose another --out",
+            opts.out.display(),
+            d.display()
+        )));
+    }
     // Each shard locked until its runs are copied: a shard being resumed now
     // is refused (naming it), not merged half-written. A directory given
     // twice is locked once, so it is refused below as a repeated shard.
@@ -636,8 +657,11 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     let out = opts.out.as_path();
     std::fs::create_dir_all(out).map_err(io_err(out))?;
     let _lock = lock_dir(out)?;
-    if Manifest::read(out)?.is_some() || !list_runs(out)?.is_empty() {
+    if Manifest::read(out)?.is_some() {
         return Err(McError::AlreadyExists(out.to_path_buf()));
+    }
+    if !list_runs(out)?.is_empty() {
+        return Err(McError::RunsWithoutManifest(out.to_path_buf()));
     }
     std::fs::create_dir_all(runs_dir(out)).map_err(io_err(runs_dir(out)))?;
     // Every run file is the batch's (seed, and drawn values): a file copied

@@ -336,6 +336,23 @@ pub struct MorrisRow {
     pub sigma: f64,
 }
 
+/// Refuses an `--out` that exists and is no directory, or that holds a batch
+/// or an eval (`manifest.json`), as `batch`, `eval` and `merge` refuse it:
+/// the tables would sit among that batch's outputs, and Sobol's
+/// `sensitivity.csv` would replace the one describing the batch's `runs.csv`.
+fn check_sensitivity_out(dir: &Path) -> Result<()> {
+    crate::runner::check_out_dir(dir)?;
+    if crate::manifest::Manifest::path(dir).exists() {
+        return Err(McError::Invalid(format!(
+            "{} holds a batch (manifest.json): sensitivity does not write its tables among a \
+             batch's outputs (its sensitivity.csv would replace the one describing the batch's \
+             runs.csv); choose another --out",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Morris elementary-effects screening of `model` (see the module docs).
 pub fn morris<M: Model + ?Sized>(
     model: &M,
@@ -350,11 +367,18 @@ pub fn morris<M: Model + ?Sized>(
         ));
     }
     let (d, p) = (params.len(), o.levels);
+    if d == 0 {
+        return Err(McError::Invalid(
+            "the scenario declares no uncertain parameters, so there is nothing to screen: \
+             give some numbers a distribution under `uncertain: { \"path\": Dist(…) }`"
+                .into(),
+        ));
+    }
     let jump = p / 2;
     let du = f64::from(jump) / f64::from(p);
     let level_u = |l: u32| (f64::from(l) + 0.5) / f64::from(p);
     if let Some(dir) = &o.out {
-        crate::runner::check_out_dir(dir)?;
+        check_sensitivity_out(dir)?;
     }
     // Locked before any run, so a second process on this --out is refused
     // now, not after computing; a refusal below removes a directory made here.
@@ -665,7 +689,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         SaltelliSampler::Sobol => Some(sobol_points(d, n, o.master_seed)?),
     };
     if let Some(dir) = &o.out {
-        crate::runner::check_out_dir(dir)?;
+        check_sensitivity_out(dir)?;
     }
     // Locked before any run, so a second process on this --out is refused
     // now, not after computing; a refusal below removes a directory made here.

@@ -522,6 +522,55 @@ fn eval_refuses_bad_designs_before_any_run() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A refused design row is named by its true line in the file with CRLF
+/// line ends (Excel and R on Windows write them) and after blank lines
+/// (audit s15 econ #1: the csv crate's record line was one short for CRLF,
+/// and short by the blank lines before the row).
+#[test]
+fn eval_names_the_true_line_with_crlf_and_blank_lines() {
+    let dir = tmp("eval-lines");
+    let m = Checked {
+        runs: std::sync::atomic::AtomicUsize::new(0),
+    };
+    let err = |design: &str| {
+        let o = eval_opts(&dir, design, 1);
+        let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+        assert!(!o.out.exists(), "{e}: nothing written");
+        e
+    };
+    let refused = "column `x` = 1.5: the scenario refuses it";
+    for (design, line) in [
+        // CRLF: the bad row is on line 3.
+        ("a,x\r\n0.1,0.5\r\n0.2,1.5\r\n", 3),
+        // LF, two blank lines before the bad row on line 5.
+        ("a,x\n0.1,0.5\n\n\n0.2,1.5\n", 5),
+        // CRLF and blank lines, blank lines before the header too.
+        (
+            "\r\na,x\r\n0.1,0.5\r\n\r\n0.3,0.5\r\n\r\n\r\n0.2,1.5\r\n0.3,0.5\r\n",
+            8,
+        ),
+        // A quoted cell spanning two lines before the bad row.
+        ("a,x\r\n\"0.1\n\",0.5\r\n0.2,1.5\r\n", 4),
+    ] {
+        let e = err(design);
+        assert!(
+            e.contains(&format!("design.csv:{line}: {refused}")),
+            "{design:?}: {e}"
+        );
+    }
+    // Row-shape and cell errors name the same line.
+    let e = err("a,x\r\n0.1,0.5\r\n0.2\r\n");
+    assert!(e.contains("design.csv:3: row has 1 field"), "{e}");
+    let e = err("a,x\n0.1,0.5\n\n0.2,1.5x\n");
+    assert!(
+        e.contains("design.csv:4: column `x` = `1.5x` is not a finite number"),
+        "{e}"
+    );
+    let e = err("a,x,seed\r\n0.1,0.5,0\r\n\r\n0.2,0.5,-1\r\n");
+    assert!(e.contains("design.csv:4: column `seed` = `-1`"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// `eval --others`: a design that varies a subset of the parameters is
 /// refused without it (naming the missing parameters and both choices);
 /// `median` holds each missing parameter at its distribution's median,
@@ -907,4 +956,155 @@ fn an_interrupted_compare_finishes_when_run_again() {
         "{e}"
     );
     let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
+}
+
+/// A refused resume leaves the directory as it was (audit s15 econ #2:
+/// the manifest was rewritten without `completed_runs` before the run files
+/// were checked, so a finished batch holding one foreign or truncated run
+/// file became an interrupted one that `plot` refused).
+#[test]
+fn a_refused_resume_of_a_finished_batch_changes_nothing() {
+    use montecarlo::store::run_file_path;
+    let model = ToyGrowth::default();
+    let (dir, other) = (tmp("refused-finished"), tmp("refused-finished-other"));
+    run_batch(&model, &opts(&dir, 12, 2), &NoProgress).unwrap();
+    let mut o = opts(&other, 12, 2);
+    o.master_seed = 4;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_file() && e.file_name() != ".lock")
+            .map(|e| {
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let run3 = run_file_path(&dir, 3);
+    let own3 = std::fs::read(&run3).unwrap();
+    let mut o = opts(&dir, 12, 2);
+    o.resume = true;
+    // A run file of another seed, then one cut short in its header.
+    let foreign = std::fs::read(run_file_path(&other, 3)).unwrap();
+    for (what, bytes) in [("foreign", foreign), ("truncated", own3[..40].to_vec())] {
+        std::fs::write(&run3, &bytes).unwrap();
+        let before = snapshot(&dir);
+        assert!(before.iter().any(|(f, _)| f == "manifest.json"));
+        let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+        assert!(e.contains(&run3.display().to_string()), "{what}: {e}");
+        assert!(
+            snapshot(&dir) == before,
+            "{what}: the refusal changed {}",
+            dir.display()
+        );
+    }
+    // Put back, the batch resumes as finished.
+    std::fs::write(&run3, &own3).unwrap();
+    assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().runs_executed, 0);
+    for d in [dir, other] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// A directory with run files but no manifest, or a manifest cut short, is
+/// named as what it is by `batch`, `--resume` and `merge --out`, each with a
+/// way out (audit s15 econ #6: `batch` said it held a manifest.json and
+/// pointed to `--resume`, which said there was nothing to resume).
+#[test]
+fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
+    let model = ToyGrowth::default();
+    let dir = tmp("no-manifest");
+    run_batch(&model, &opts(&dir, 6, 1), &NoProgress).unwrap();
+    let manifest = dir.join("manifest.json");
+    let text = std::fs::read(&manifest).unwrap();
+    std::fs::remove_file(&manifest).unwrap();
+    let mut o = opts(&dir, 6, 1);
+    let way_out = "move that directory away (or remove it)";
+    for resume in [false, true] {
+        o.resume = resume;
+        let e = run_batch(&model, &o, &NoProgress).unwrap_err();
+        assert!(matches!(e, McError::RunsWithoutManifest(_)), "{e}");
+        let e = e.to_string();
+        assert!(
+            e.contains("holds run files (runs/) but no manifest.json")
+                && e.contains(way_out)
+                && !e.contains("already holds a batch")
+                && !e.contains("nothing to resume"),
+            "resume {resume}: {e}"
+        );
+    }
+    let shard = tmp("no-manifest-shard");
+    run_batch(&model, &opts(&shard, 6, 1), &NoProgress).unwrap();
+    let e = merge(&MergeOptions {
+        shard_dirs: vec![shard.clone()],
+        out: dir.clone(),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap_err();
+    assert!(matches!(e, McError::RunsWithoutManifest(_)), "{e}");
+    // A manifest cut short: its file, the reader's complaint and the way out.
+    std::fs::write(&manifest, &text[..text.len() / 2]).unwrap();
+    for resume in [false, true] {
+        o.resume = resume;
+        let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "{}: cannot be read as a batch manifest (EOF",
+                manifest.display()
+            )) && e.contains(way_out),
+            "resume {resume}: {e}"
+        );
+    }
+    for d in [dir, shard] {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// `merge --out` naming one of its shards is refused as such, however the
+/// path is spelt (audit s15 econ #7: merge locked the shard, then failed to
+/// lock it again as --out and blamed "another aistack process").
+#[test]
+fn merge_refuses_an_out_that_is_one_of_its_shards() {
+    let model = ToyGrowth::default();
+    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("out-is-shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let mut o = opts(d, 10, 1);
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let manifest = std::fs::read(shards[0].join("manifest.json")).unwrap();
+    for out in [shards[0].clone(), shards[0].join(".")] {
+        let e = merge(&MergeOptions {
+            shard_dirs: shards.clone(),
+            out: out.clone(),
+            output: OutputOptions::default(),
+            command_line: vec![],
+            build: Default::default(),
+        })
+        .unwrap_err();
+        assert!(!matches!(e, McError::Busy(_)), "{e}");
+        assert!(
+            e.to_string().contains(&format!(
+                "--out {} is one of the shards being merged ({})",
+                out.display(),
+                shards[0].display()
+            )) && e.to_string().contains("choose another --out"),
+            "{e}"
+        );
+    }
+    assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
+    for d in shards {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }

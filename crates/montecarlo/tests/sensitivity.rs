@@ -416,6 +416,100 @@ fn sensitivity_checks_out_before_running() {
     let _ = std::fs::remove_file(file);
 }
 
+/// `--out` holding a batch (its manifest.json) is refused by both methods
+/// before any run, as `batch`, `eval` and `merge` refuse it (audit s15 econ
+/// #4: before, Sobol replaced the batch's own sensitivity.csv).
+#[test]
+fn sensitivity_refuses_an_out_holding_a_batch() {
+    let dir = std::env::temp_dir().join(format!("mc-sens-batch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut b = BatchOptions::new(&dir, 12, 1);
+    b.threads = Some(1);
+    b.durable = false;
+    run_batch(&Monotone, &b, &NoProgress).unwrap();
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let m = Partial::new(false);
+    let mut o = sobol_opts(Some(dir.clone()));
+    o.outcome = "always".into();
+    let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("holds a batch (manifest.json)") && e.contains("choose another --out"),
+        "{e}"
+    );
+    let e = morris(
+        &m,
+        &MorrisOptions {
+            outcome: "always".into(),
+            trajectories: 4,
+            levels: 4,
+            master_seed: 1,
+            threads: Some(1),
+            out: Some(dir.clone()),
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("holds a batch (manifest.json)"), "{e}");
+    assert_eq!(
+        m.runs.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no run made"
+    );
+    assert_eq!(listing(), before, "no table written among the batch's outputs");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// No uncertain parameters: Morris is refused with Sobol's reason, not an
+/// empty table and exit 0 (audit s15 econ #5).
+#[test]
+fn both_methods_refuse_a_model_without_parameters() {
+    struct Fixed;
+    impl Model for Fixed {
+        fn parameters(&self) -> Vec<ParamSpec> {
+            Vec::new()
+        }
+        fn run(&self, _seed: u64, _p: &[f64]) -> Result<RunResult, ModelError> {
+            Ok(RunResult {
+                scalars: vec![("y".into(), 1.0)],
+                series: Default::default(),
+            })
+        }
+        fn identity(&self) -> Vec<u8> {
+            b"fixed".to_vec()
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("mc-sens-fixed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let e = sobol_sensitivity(&Fixed, &sobol_opts(Some(dir.clone())), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the scenario declares no uncertain parameters"), "{e}");
+    let o = MorrisOptions {
+        outcome: "y".into(),
+        trajectories: 2,
+        levels: 4,
+        master_seed: 1,
+        threads: Some(1),
+        out: Some(dir.clone()),
+    };
+    let e = morris(&Fixed, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("the scenario declares no uncertain parameters, so there is nothing to screen")
+            && e.contains("uncertain: {"),
+        "{e}"
+    );
+    assert!(!dir.exists(), "nothing written");
+}
+
 /// Root mean square error of (S1, ST) of the Ishigami function against its
 /// analytic indices, over master seeds 0..seeds and the three parameters.
 fn ishigami_rmse(sampler: SaltelliSampler, n: u64, seeds: u64) -> (f64, f64) {
