@@ -559,6 +559,7 @@ fn run_rows<M: Model + ?Sized>(
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
 ) -> Result<()> {
+    let scenario = identity_hash(&model.identity());
     pool.install(|| {
         design.par_iter().enumerate().try_for_each(|(r, values)| {
             let (run, seed) = (r as u64, seeds[r]);
@@ -576,6 +577,7 @@ fn run_rows<M: Model + ?Sized>(
                     run,
                     seed,
                     params,
+                    scenario: scenario.clone(),
                     result,
                 },
                 true,

@@ -301,6 +301,7 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
             run: rec.run,
             seed: rec.seed,
             params: rec.params.clone(),
+            scenario: rec.scenario.clone(),
         };
         let expected: Vec<(String, f64)> = paths.iter().cloned().zip(values.iter().copied()).collect();
         check_recorded_inputs(
@@ -308,6 +309,7 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
             &recorded,
             run,
             seed,
+            &manifest.scenario_hash,
             Some(&expected),
             "refusing to replay a run whose inputs are in doubt",
         )?;

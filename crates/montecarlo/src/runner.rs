@@ -281,6 +281,7 @@ pub fn run_batch<M: Model + ?Sized>(
             dir,
             &reused_runs,
             opts.master_seed,
+            &manifest.scenario_hash,
             &params,
             Some(&sampler),
             |_| {
@@ -295,6 +296,7 @@ pub fn run_batch<M: Model + ?Sized>(
     // refused resume leaves it as it was (a finished batch stays finished).
     prepare_dir(dir, &manifest)?;
     progress.start(wanted.len() as u64, reused);
+    let scenario = manifest.scenario_hash.clone();
     let compute = |i: u64| -> Result<RunRecord> {
         let seed = run_seed(opts.master_seed, i);
         let values = sampler.draw(i);
@@ -310,6 +312,7 @@ pub fn run_batch<M: Model + ?Sized>(
             run: i,
             seed,
             params,
+            scenario: scenario.clone(),
             result,
         })
     };
@@ -369,15 +372,17 @@ pub fn run_batch<M: Model + ?Sized>(
 }
 
 /// Refuses a run file among `runs` (in `dir`) that is not the batch's:
-/// its recorded run index, seed (`run_seed(master_seed, i)`) and, when the
-/// design draws them (`sampler`), parameter values must be those the batch
-/// gives it ([`check_run_inputs`]). Reads only each file's header, in
-/// parallel on the current rayon pool; the first bad file in run order is
-/// named, with `what_to_do(run)`.
+/// its checksum must hold, and its recorded run index, seed
+/// (`run_seed(master_seed, i)`), scenario (`scenario`, the manifest's
+/// `scenario_hash`) and, when the design draws them (`sampler`), parameter
+/// values must be those the batch gives it ([`check_run_inputs`]). Reads
+/// the files in parallel on the current rayon pool; the first bad file in
+/// run order is named, with `what_to_do(run)`.
 fn check_reused_runs(
     dir: &Path,
     runs: &[u64],
     master_seed: u64,
+    scenario: &str,
     params: &[crate::model::ParamSpec],
     sampler: Option<&Sampler>,
     what_to_do: impl Fn(u64) -> String + Sync,
@@ -391,6 +396,7 @@ fn check_reused_runs(
                 &run_file_path(dir, i),
                 i,
                 run_seed(master_seed, i),
+                scenario,
                 expected.as_deref(),
                 &what_to_do(i),
             )
@@ -687,6 +693,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             d,
             &runs,
             first.master_seed,
+            &m.scenario_hash,
             &first.parameters,
             sampler.as_ref(),
             |_| {

@@ -3,19 +3,24 @@
 //! file named `run-<index>.txt` is always complete — a batch killed at any
 //! moment loses no finished run and leaves no half-written one.
 //!
-//! Format 2 (written now): a text header, the series' keys and instants once
+//! Format 3 (written now): a text header, the series' keys and instants once
 //! each, then the instants × keys grid of values as raw little-endian IEEE-754
-//! doubles (`NaN` where the run reported nothing), then `end`. Text numbers
-//! are Rust's shortest round-trip form; the grid is the bits themselves, so
-//! everything reads back exactly. A ten-year scenario's run is ~0.4 MB
-//! (format 1 wrote one text line per point: ~3.3 MB and ~20 ms of formatting
-//! and parsing per run). Format 1 files are still read, so a batch started by
-//! an older build resumes and merges.
+//! doubles (`NaN` where the run reported nothing), then a checksum line and
+//! `end`. Text numbers are Rust's shortest round-trip form; the grid is the
+//! bits themselves, so everything reads back exactly. A ten-year scenario's
+//! run is ~0.4 MB (format 1 wrote one text line per point: ~3.3 MB and ~20 ms
+//! of formatting and parsing per run). The header records the scenario's
+//! identity hash (the manifest's `scenario_hash`) and `check` the FNV-1a
+//! hash of every byte before it, so a file copied from another scenario's
+//! batch (a `compare`'s other side shares seeds and draws) or edited is
+//! refused, not reused. Formats 2 (no `scenario`, no `check`) and 1 are still
+//! read, so a batch started by an older build merges.
 //!
 //! ```text
-//! aistack-run 2
+//! aistack-run 3
 //! run 12
 //! seed 9034768128372
+//! scenario fnv1a64:6c2f0e1d9a3b4c5d:18234
 //! params 2
 //! labs.a.cadence_months\t6.5
 //! grid.capacity_factor\t0.31
@@ -28,6 +33,7 @@
 //! 0.0833\t2026-02-01
 //! values 2
 //! <16 bytes: 2 doubles, little-endian, instant-major>
+//! check 8f3a2b1c0d9e8f7a
 //! end
 //! ```
 
@@ -49,12 +55,50 @@ pub struct RunRecord {
     pub seed: u64,
     /// Parameter values `(path, value)` in model order.
     pub params: Vec<(String, f64)>,
+    /// Identity hash of the scenario the run was made with (the manifest's
+    /// `scenario_hash`); empty when read from a file of format 1 or 2,
+    /// which did not record it.
+    pub scenario: String,
     /// What the model returned.
     pub result: RunResult,
 }
 
-const HEADER: &str = "aistack-run 2";
+const HEADER: &str = "aistack-run 3";
+const HEADER_V2: &str = "aistack-run 2";
 const HEADER_V1: &str = "aistack-run 1";
+/// Length of a format-3 file's tail: `check ` + 16 hex digits + `\n` + `end\n`.
+const TAIL_LEN: usize = 6 + 16 + 1 + 4;
+
+/// Checks a format-3 file's `check` line against the FNV-1a hash of every
+/// byte before it; `Ok` for other formats (they have none).
+fn verify_checksum(bytes: &[u8], path: &Path) -> Result<()> {
+    if !bytes.starts_with(HEADER.as_bytes()) || bytes.get(HEADER.len()) != Some(&b'\n') {
+        return Ok(());
+    }
+    let bad = |message: String| McError::RunFile {
+        path: path.to_path_buf(),
+        line: 0,
+        message,
+    };
+    let Some(body_len) = bytes.len().checked_sub(TAIL_LEN) else {
+        return Err(bad("truncated: no `check` line".into()));
+    };
+    let tail = &bytes[body_len..];
+    let recorded = std::str::from_utf8(tail)
+        .ok()
+        .and_then(|t| t.strip_prefix("check "))
+        .and_then(|t| t.strip_suffix("\nend\n"))
+        .and_then(|h| u64::from_str_radix(h, 16).ok())
+        .ok_or_else(|| bad("expected `check <16 hex digits>` and `end` at the end of the file".into()))?;
+    let actual = scheduler::rng::fnv1a64(&bytes[..body_len]);
+    if recorded != actual {
+        return Err(bad(format!(
+            "its contents do not match its checksum (recorded {recorded:016x}, contents \
+             {actual:016x}): the file was edited or damaged"
+        )));
+    }
+    Ok(())
+}
 
 /// The directory holding per-run files of batch directory `dir`.
 pub fn runs_dir(dir: &Path) -> PathBuf {
@@ -114,9 +158,10 @@ pub fn encode_run(rec: &RunRecord) -> Vec<u8> {
     let mut s = String::with_capacity(4096);
     let _ = writeln!(
         s,
-        "{HEADER}\nrun {}\nseed {}\nparams {}",
+        "{HEADER}\nrun {}\nseed {}\nscenario {}\nparams {}",
         rec.run,
         rec.seed,
+        rec.scenario,
         rec.params.len()
     );
     for (p, v) in &rec.params {
@@ -140,6 +185,8 @@ pub fn encode_run(rec: &RunRecord) -> Vec<u8> {
     for v in series.values() {
         bytes.extend_from_slice(&v.to_le_bytes());
     }
+    let check = scheduler::rng::fnv1a64(&bytes);
+    let _ = writeln!(bytes, "check {check:016x}");
     bytes.extend_from_slice(b"end\n");
     bytes
 }
@@ -205,6 +252,13 @@ impl<'a> Lines<'a> {
             .and_then(|r| r.parse().ok());
         v.ok_or_else(|| self.bad(ln, format!("expected `{key} <integer>`")))
     }
+    /// A line `key <text>`: the text.
+    fn text(&mut self, key: &str) -> Result<&'a str> {
+        let (ln, l) = self.next(key)?;
+        l.strip_prefix(key)
+            .and_then(|r| r.strip_prefix(' '))
+            .ok_or_else(|| self.bad(ln, format!("expected `{key} <text>`")))
+    }
     fn num(&self, ln: usize, s: &str) -> Result<f64> {
         s.parse::<f64>()
             .map_err(|_| self.bad(ln, format!("`{s}` is not a number")))
@@ -238,21 +292,31 @@ pub fn decode_run(bytes: &[u8], path: &Path) -> Result<RunRecord> {
         line: 0,
         path,
     };
+    verify_checksum(bytes, path)?;
     let (ln, h) = c.next("header")?;
-    let v1 = match h {
-        HEADER => false,
-        HEADER_V1 => true,
+    let version = match h {
+        HEADER => 3,
+        HEADER_V2 => 2,
+        HEADER_V1 => 1,
         _ => return Err(c.bad(ln, format!("expected `{HEADER}`"))),
     };
     let run = c.keyed("run")?;
     let seed = c.keyed("seed")?;
+    let scenario = if version == 3 {
+        c.text("scenario")?.to_string()
+    } else {
+        String::new()
+    };
     let params = c.pairs("params")?;
     let scalars = c.pairs("scalars")?;
-    let series = if v1 {
+    let series = if version == 1 {
         decode_series_v1(&mut c)?
     } else {
         decode_series(&mut c)?
     };
+    if version == 3 {
+        c.text("check")?;
+    }
     let (ln, end) = c.next("end")?;
     if end != "end" || c.pos != bytes.len() {
         return Err(c.bad(ln, "expected `end` at the end of the file".into()));
@@ -261,6 +325,7 @@ pub fn decode_run(bytes: &[u8], path: &Path) -> Result<RunRecord> {
         run,
         seed,
         params,
+        scenario,
         result: RunResult { scalars, series },
     })
 }
@@ -422,33 +487,17 @@ pub struct RunInputs {
     pub seed: u64,
     /// Parameter values `(path, value)` in model order.
     pub params: Vec<(String, f64)>,
+    /// The scenario's identity hash (empty for formats 1 and 2).
+    pub scenario: String,
 }
 
-/// The inputs a run file records, read from its header only (a few hundred
-/// bytes, not the series): run index, seed and parameter values by path.
+/// The inputs a run file records: run index, seed, scenario and parameter
+/// values by path. Reads the whole file, to check a format-3 file's
+/// checksum (an edited value would otherwise be reused), then parses only
+/// the header.
 pub fn read_run_inputs(path: &Path) -> Result<RunInputs> {
-    use std::io::BufRead as _;
-    let file = std::fs::File::open(path).map_err(io_err(path))?;
-    let mut reader = std::io::BufReader::with_capacity(8192, file);
-    // The header, `run`, `seed` and `params n` lines, then n parameter lines.
-    let mut bytes = Vec::new();
-    let mut wanted = 4u64;
-    let mut read = 0u64;
-    while read < wanted {
-        let before = bytes.len();
-        if reader.read_until(b'\n', &mut bytes).map_err(io_err(path))? == 0 {
-            break;
-        }
-        read += 1;
-        if read == 4
-            && let Some(n) = std::str::from_utf8(&bytes[before..])
-                .ok()
-                .and_then(|l| l.trim_end().strip_prefix("params "))
-                .and_then(|n| n.parse::<u64>().ok())
-        {
-            wanted += n;
-        }
-    }
+    let bytes = std::fs::read(path).map_err(io_err(path))?;
+    verify_checksum(&bytes, path)?;
     let mut c = Lines {
         bytes: &bytes,
         pos: 0,
@@ -456,33 +505,51 @@ pub fn read_run_inputs(path: &Path) -> Result<RunInputs> {
         path,
     };
     let (ln, h) = c.next("header")?;
-    if h != HEADER && h != HEADER_V1 {
-        return Err(c.bad(ln, format!("expected `{HEADER}`")));
-    }
+    let v3 = match h {
+        HEADER => true,
+        HEADER_V2 | HEADER_V1 => false,
+        _ => return Err(c.bad(ln, format!("expected `{HEADER}`"))),
+    };
     let run = c.keyed("run")?;
     let seed = c.keyed("seed")?;
+    let scenario = if v3 {
+        c.text("scenario")?.to_string()
+    } else {
+        String::new()
+    };
     let params = c.pairs("params")?;
-    Ok(RunInputs { run, seed, params })
+    Ok(RunInputs {
+        run,
+        seed,
+        params,
+        scenario,
+    })
 }
 
 /// Refuses a run file whose recorded inputs are not those the batch gives
-/// run `run`: its index, its seed (`expected_seed`, from the master seed),
-/// and — where the design draws them (`expected`: `(path, value)` in model
-/// order) — its parameter paths and values, bit for bit. `what_to_do` ends
-/// the message. A file copied from a batch with another seed or scenario
-/// would otherwise be reused silently and change every output.
+/// run `run`: its checksum (format 3), its index, its seed
+/// (`expected_seed`, from the master seed), its scenario
+/// (`expected_scenario`, the manifest's `scenario_hash`; files of formats 1
+/// and 2 recorded none) and — where the design draws them (`expected`:
+/// `(path, value)` in model order) — its parameter paths and values, bit
+/// for bit. `what_to_do` ends the message. A file copied from a batch with
+/// another seed or scenario, or edited, would otherwise be reused silently
+/// and change every output.
 pub fn check_run_inputs(
     path: &Path,
     run: u64,
     expected_seed: u64,
+    expected_scenario: &str,
     expected: Option<&[(String, f64)]>,
     what_to_do: &str,
 ) -> Result<()> {
+    let recorded = read_run_inputs(path).map_err(|e| McError::Invalid(format!("{e}; {what_to_do}")))?;
     check_recorded_inputs(
         path,
-        &read_run_inputs(path)?,
+        &recorded,
         run,
         expected_seed,
+        expected_scenario,
         expected,
         what_to_do,
     )
@@ -495,6 +562,7 @@ pub fn check_recorded_inputs(
     recorded: &RunInputs,
     run: u64,
     expected_seed: u64,
+    expected_scenario: &str,
     expected: Option<&[(String, f64)]>,
     what_to_do: &str,
 ) -> Result<()> {
@@ -502,6 +570,7 @@ pub fn check_recorded_inputs(
         run: rec_run,
         seed,
         ref params,
+        ref scenario,
     } = *recorded;
     let refuse = |what: String| {
         Err(McError::Invalid(format!(
@@ -516,6 +585,12 @@ pub fn check_recorded_inputs(
     if seed != expected_seed {
         return refuse(format!(
             "its seed is {seed}, but the batch's master seed gives run {run} the seed {expected_seed}"
+        ));
+    }
+    if !scenario.is_empty() && scenario != expected_scenario {
+        return refuse(format!(
+            "it was made with the scenario {scenario}, the batch's is {expected_scenario} \
+             (manifest.json `scenario_hash`)"
         ));
     }
     let Some(expected) = expected else {
@@ -548,6 +623,7 @@ mod tests {
             run: 42,
             seed: u64::MAX - 3,
             params: vec![("a.b".into(), 0.1 + 0.2), ("c".into(), -1.0e-300)],
+            scenario: "fnv1a64:0123456789abcdef:99".into(),
             result: RunResult {
                 scalars: vec![("x_flop".into(), 3.0e25), ("y".into(), std::f64::consts::PI)],
                 series: Series::from_points([
@@ -587,7 +663,93 @@ mod tests {
             );
         }
         text += "end\n";
+        // Format 1 recorded no scenario.
+        let rec = RunRecord {
+            scenario: String::new(),
+            ..rec
+        };
         assert_eq!(decode_run(text.as_bytes(), Path::new("x")).unwrap(), rec);
+    }
+
+    /// Format 2 is format 3 without the `scenario` and `check` lines.
+    fn as_format_2(v3: &[u8]) -> Vec<u8> {
+        let text_end = v3.iter().position(|&b| b == b'\n').unwrap() + 1;
+        let mut out = b"aistack-run 2\n".to_vec();
+        let mut rest = &v3[text_end..];
+        for _ in 0..2 {
+            let n = rest.iter().position(|&b| b == b'\n').unwrap() + 1;
+            out.extend_from_slice(&rest[..n]);
+            rest = &rest[n..];
+        }
+        let n = rest.iter().position(|&b| b == b'\n').unwrap() + 1;
+        assert!(rest.starts_with(b"scenario "));
+        rest = &rest[n..];
+        out.extend_from_slice(&rest[..rest.len() - TAIL_LEN]);
+        out.extend_from_slice(b"end\n");
+        out
+    }
+
+    #[test]
+    fn format_2_files_still_read_without_a_scenario() {
+        let v2 = as_format_2(&encode_run(&record()));
+        let back = decode_run(&v2, Path::new("x")).unwrap();
+        assert_eq!(
+            back,
+            RunRecord {
+                scenario: String::new(),
+                ..record()
+            }
+        );
+    }
+
+    #[test]
+    fn an_edited_file_fails_its_checksum() {
+        let bytes = encode_run(&record());
+        // Every byte before the checksum line is covered: the header's
+        // numbers, a scalar's text, a value's bits.
+        for at in [15, bytes.len() / 2, bytes.len() - TAIL_LEN - 3] {
+            let mut edited = bytes.clone();
+            edited[at] ^= 1;
+            let err = decode_run(&edited, Path::new("x")).unwrap_err().to_string();
+            assert!(err.contains("do not match its checksum"), "byte {at}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_run_of_another_scenario_is_refused() {
+        let rec = record();
+        let inputs = RunInputs {
+            run: rec.run,
+            seed: rec.seed,
+            params: rec.params.clone(),
+            scenario: rec.scenario.clone(),
+        };
+        let check = |scenario: &str| {
+            check_recorded_inputs(
+                Path::new("x"),
+                &inputs,
+                42,
+                rec.seed,
+                scenario,
+                Some(&rec.params),
+                "do this",
+            )
+        };
+        assert!(check(&rec.scenario).is_ok());
+        let err = check("fnv1a64:fedcba9876543210:99").unwrap_err().to_string();
+        assert!(
+            err.contains("made with the scenario fnv1a64:0123456789abcdef:99"),
+            "{err}"
+        );
+        assert!(err.ends_with("do this"), "{err}");
+        // A file of format 1 or 2 recorded none: nothing to compare.
+        let old = RunInputs {
+            scenario: String::new(),
+            ..inputs.clone()
+        };
+        assert!(
+            check_recorded_inputs(Path::new("x"), &old, 42, rec.seed, "any", Some(&rec.params), "").is_ok()
+        );
     }
 
     #[test]

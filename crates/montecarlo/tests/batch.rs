@@ -848,6 +848,7 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
     run_batch(&model, &o, &NoProgress).unwrap();
     let run5 = run_file_path(&dir, 5);
     let own5 = read_run(&run5).unwrap();
+    let own5_bytes = std::fs::read(&run5).unwrap();
     interrupt(&dir, [5, 6]);
     std::fs::copy(run_file_path(&other, 5), &run5).unwrap();
     let mut o = opts(&dir, 20, 2);
@@ -868,6 +869,34 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
         e.contains(&run5.display().to_string()) && e.contains(&format!("`{path}`")),
         "{e}"
     );
+    // Another scenario's run 5 (a compare's other side: the same seeds and
+    // draws, another policy) is refused by the scenario it records (audit
+    // s15-econ, finding 3: it was reused silently).
+    let boosted = ToyGrowth {
+        policy_boost: 0.01,
+        ..ToyGrowth::default()
+    };
+    let policy = tmp("foreign-policy");
+    run_batch(&boosted, &opts(&policy, 20, 2), &NoProgress).unwrap();
+    std::fs::copy(run_file_path(&policy, 5), &run5).unwrap();
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains(&run5.display().to_string()) && e.contains("made with the scenario"),
+        "{e}"
+    );
+    // The batch's own run 5 with one value's bits flipped (no header
+    // change): its checksum refuses it before anything is run.
+    let mut bytes = own5_bytes;
+    let at = bytes.len() - 40;
+    bytes[at] ^= 1;
+    std::fs::write(&run5, &bytes).unwrap();
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains(&run5.display().to_string()) && e.contains("checksum") && e.contains("move it out of"),
+        "{e}"
+    );
+    assert!(!dir.join("runs.csv").exists(), "nothing rebuilt");
+    let _ = std::fs::remove_dir_all(policy);
     // Removed, the run is computed anew and the batch is its uninterrupted self.
     std::fs::remove_file(&run5).unwrap();
     run_batch(&model, &o, &NoProgress).unwrap();
