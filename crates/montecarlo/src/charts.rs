@@ -784,12 +784,20 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
              then plot it"
         )));
     }
+    let runs = manifest.completed_runs.unwrap_or(0);
+    if runs == 0 {
+        let d = o.dir.display();
+        return Err(McError::Invalid(format!(
+            "{d}: the batch holds no runs (a shard K/M with K at least the batch's run count \
+             gets none): nothing to plot; plot the merged batch (`aistack merge`) instead"
+        )));
+    }
+    let bands = read_bands(&o.dir.join("bands.csv"))?;
+    // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
     let mut files = Vec::new();
     let mut notes = Vec::new();
-    let bands = read_bands(&o.dir.join("bands.csv"))?;
-    let runs = manifest.completed_runs.unwrap_or(0);
     // A categorical series in a bands.csv written before categories had
     // rows of their own holds mean codes: no fan of those.
     let (old_codes, fans): (Vec<_>, Vec<_>) = bands

@@ -232,3 +232,28 @@ fn a_zero_width_range_gets_an_axis_around_its_value() {
     assert!(ticks.iter().all(|v| *v >= 0.0), "{ticks:?}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A shard that got no runs (K ≥ N) is refused by `plot` with what to do,
+/// and no empty `plots/` is left behind (audit s15-econ, finding 8: it
+/// failed on runs.csv's header and left the directory).
+#[test]
+fn an_empty_shard_is_refused_by_plot_leaving_no_directory() {
+    let dir = std::env::temp_dir().join(format!("mc-plot-empty-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut o = BatchOptions::new(&dir, 3, 5);
+    o.durable = false;
+    o.shard = Some(montecarlo::Shard { index: 7, count: 8 });
+    let r = run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+    assert_eq!(r.runs_in_outputs, 0);
+    let e = plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.clone(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("holds no runs") && e.contains("aistack merge"), "{e}");
+    assert!(!dir.join("plots").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
