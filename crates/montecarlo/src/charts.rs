@@ -873,6 +873,8 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     // their sign), so the tornado plots PRCC, each parameter's own effect
     // with the others held fixed, and its title says so.
     let partial = !manifest.correlations.is_empty();
+    // Outcomes too few runs report: one note for all of them.
+    let mut too_few: Vec<(&str, u64)> = Vec::new();
     for name in table
         .outcome_names
         .iter()
@@ -884,15 +886,27 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             continue;
         };
         if n < MIN_TORNADO_RUNS {
-            notes.push(format!(
-                "no tornado for {name}: {n} runs report it, a tornado needs at least {MIN_TORNADO_RUNS}"
-            ));
+            too_few.push((name, n));
             continue;
         }
         let path = out.join(format!("tornado-{}.svg", file_stem(name)));
         let (title, x_label) = tornado_labels(name, n, of.len(), partial);
         tornado(&path, &title, x_label, &bars)?;
         files.push(path);
+    }
+    match too_few.as_slice() {
+        [] => {}
+        [(name, n)] => notes.push(format!(
+            "no tornado for {name}: {n} runs report it, a tornado needs at least {MIN_TORNADO_RUNS}"
+        )),
+        [(first, _), ..] => {
+            let most = too_few.iter().map(|&(_, n)| n).max().unwrap_or(0);
+            notes.push(format!(
+                "no tornado for {} outcomes ({first}, …): {most} runs or fewer report each, a \
+                 tornado needs at least {MIN_TORNADO_RUNS}",
+                too_few.len()
+            ));
+        }
     }
     Ok(PlotReport { files, notes })
 }

@@ -219,11 +219,15 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             let near = stack::error::did_you_mean(h, known.iter().copied())
                 .map(|n| format!(" (did you mean `{n}`?)"))
                 .unwrap_or_default();
+            let known = if known.is_empty() {
+                "the scenario declares none (give numbers a distribution under `uncertain`)".to_string()
+            } else {
+                format!("known: {}", known.join(", "))
+            };
             return Err(McError::Invalid(format!(
-                "{}:1: column {} `{h}` is not an uncertain parameter of the scenario{near}; known: {}",
+                "{}:1: column {} `{h}` is not an uncertain parameter of the scenario{near}; {known}",
                 path.display(),
                 i + 1,
-                known.join(", ")
             )));
         }
         if let Some(j) = header[..i].iter().position(|e| e == h) {

@@ -1,6 +1,7 @@
 //! Sensitivity estimators against analytic answers: Sobol indices of the
 //! Ishigami function, Morris effects of a linear model, Spearman vs PRCC.
 
+mod common;
 use montecarlo::toy::{Ishigami, ToyGrowth};
 use montecarlo::{
     BatchOptions, McError, Model, ModelError, MorrisOptions, NoProgress, ParamSpec, RunResult,
@@ -508,6 +509,18 @@ fn both_methods_refuse_a_model_without_parameters() {
         "{e}"
     );
     assert!(!dir.exists(), "nothing written");
+    // eval of a design naming a parameter such a scenario lacks says it
+    // declares none (it listed "known: " and nothing; audit s15-econ).
+    let eval_dir = std::env::temp_dir().join(format!("mc-eval-fixed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&eval_dir);
+    let e = montecarlo::eval_design(&Fixed, &common::eval_opts(&eval_dir, "a.b\n1\n", 1), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`a.b` is not an uncertain parameter of the scenario; the scenario declares none"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&eval_dir);
 }
 
 /// Root mean square error of (S1, ST) of the Ishigami function against its
