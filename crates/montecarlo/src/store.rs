@@ -72,17 +72,30 @@ const TAIL_LEN: usize = 6 + 16 + 1 + 4;
 /// Checks a format-3 file's `check` line against the FNV-1a hash of every
 /// byte before it; `Ok` for other formats (they have none).
 fn verify_checksum(bytes: &[u8], path: &Path) -> Result<()> {
-    if !bytes.starts_with(HEADER.as_bytes()) || bytes.get(HEADER.len()) != Some(&b'\n') {
+    if !bytes.starts_with(HEADER.as_bytes()) {
         return Ok(());
     }
-    let bad = |message: String| McError::RunFile {
+    // The line of the `check` line (or, cut short, the line after the last).
+    let line_of = |end: usize| bytes[..end].iter().filter(|&&b| b == b'\n').count() + 1;
+    let bad = |line: usize, message: String| McError::RunFile {
         path: path.to_path_buf(),
-        line: 0,
+        line,
         message,
     };
+    if bytes.get(HEADER.len()) != Some(&b'\n') {
+        // `aistack-run 3\r\n`: its line ends were converted (a text-mode
+        // copy), which also changes the values' bytes.
+        return Err(bad(
+            1,
+            "its line ends were changed (a format-3 run file has LF line ends and binary values): \
+             the file was converted or damaged"
+                .into(),
+        ));
+    }
     let Some(body_len) = bytes.len().checked_sub(TAIL_LEN) else {
-        return Err(bad("truncated: no `check` line".into()));
+        return Err(bad(line_of(bytes.len()), "truncated: no `check` line".into()));
     };
+    let bad = |message: String| bad(line_of(body_len), message);
     let tail = &bytes[body_len..];
     let recorded = std::str::from_utf8(tail)
         .ok()
@@ -712,7 +725,29 @@ mod tests {
             edited[at] ^= 1;
             let err = decode_run(&edited, Path::new("x")).unwrap_err().to_string();
             assert!(err.contains("do not match its checksum"), "byte {at}: {err}");
+            // Named at the `check` line (1-based), not line 0.
+            let check_line = bytes[..bytes.len() - TAIL_LEN]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
+            assert!(err.starts_with(&format!("x:{check_line}: ")), "{err}");
         }
+        // Its text lines converted to CRLF (the binary values left alone):
+        // refused, not read as an unchecked file (review s15, finding 1).
+        let text_end = bytes.iter().position(|&b| b == b'\n').unwrap();
+        let mut crlf = bytes[..text_end].to_vec();
+        crlf.extend_from_slice(b"\r");
+        crlf.extend_from_slice(&bytes[text_end..]);
+        let err = decode_run(&crlf, Path::new("x")).unwrap_err().to_string();
+        assert!(err.contains("line ends were changed"), "{err}");
+        let dir = std::env::temp_dir().join(format!("mc-store-crlf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("run.txt");
+        std::fs::write(&file, &crlf).unwrap();
+        let err = read_run_inputs(&file).unwrap_err().to_string();
+        assert!(err.contains("line ends were changed"), "{err}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
