@@ -11,6 +11,17 @@ use std::path::Path;
 /// after half a year, with `inventory` tools in the national inventory and
 /// tool imports banned; `extra` adds fields to the fab.
 fn wafers_started_by_a_new_fab(inventory: u32, extra: &str) -> f64 {
+    wafers_started(
+        inventory,
+        extra,
+        r#"fab_projects: [(name: "build", fab: "new", kind: NewFab, start: "2025-01-01", lead_time_years: Const(value: 0.5))],"#,
+    )
+}
+
+/// Wafers started over two years by the fab `new` (fields `extra`), opened
+/// as `opening` says (a `fab_projects` list, or nothing with `opens` in
+/// `extra`), with `inventory` tools and tool imports banned.
+fn wafers_started(inventory: u32, extra: &str, opening: &str) -> f64 {
     let text = format!(
         r#"Scenario(name: "newfab", start: "2025-01-01", horizon_years: 2,
     regions: [(name: "home", demand_avg_mw: 1000)],
@@ -21,7 +32,7 @@ fn wafers_started_by_a_new_fab(inventory: u32, extra: &str) -> f64 {
     fabs: [(name: "new", region: "home", node: "7nm", capacity_wafers_per_month: 7000, ramp_months: 0,
             yield_initial: 0.3, yield_ceiling: 0.6, yield_learning_wafers: 300000, power_mw: 25,
             products: [(design: "ascend", share: 1)], tools_per_kwpm: 1 {extra})],
-    fab_projects: [(name: "build", fab: "new", kind: NewFab, start: "2025-01-01", lead_time_years: Const(value: 0.5))],
+    {opening}
     policies: [(name: "ban", date: "2024-01-01", action: ExportControl(item: Tools, control: Ban))],
     labs: [(name: "lab", budget_usd_per_year: 1e10, sites: [(region: "home", connected_mw: 2000)])],
 )"#
@@ -56,4 +67,30 @@ fn a_new_fab_under_a_tool_ban_starts_only_the_wafers_its_inventory_tools_allow()
         (part / taken / (3.0 / 7.0) - 1.0).abs() < 0.02,
         "{part} of {taken}"
     );
+}
+
+#[test]
+fn a_fab_built_before_the_run_comes_with_its_tools() {
+    // Under the same ban, with no tools in the country: a fab that opens on
+    // the start date, or one whose NewFab project began years before the
+    // start, was built before the run and has its tools (the session's
+    // first version gave both none; review s15, finding 3).
+    let on_the_start = wafers_started(0, r#", opens: "2025-01-01""#, "");
+    let operating = wafers_started(0, "", "");
+    assert!(operating > 7000.0 * 23.0, "{operating}");
+    assert!(
+        (on_the_start / operating - 1.0).abs() < 0.01,
+        "{on_the_start} against {operating}"
+    );
+    let long_begun = wafers_started(
+        0,
+        "",
+        r#"fab_projects: [(name: "build", fab: "new", kind: NewFab, start: "2020-01-01", lead_time_years: Const(value: 0.5))],"#,
+    );
+    assert!(
+        (long_begun / operating - 1.0).abs() < 0.01,
+        "{long_begun} against {operating}"
+    );
+    // Opening a day later, it equips from the (empty) inventory.
+    assert_eq!(wafers_started(0, r#", opens: "2025-01-02""#, ""), 0.0);
 }

@@ -296,14 +296,28 @@ fn policies_dated_before_the_start_apply_in_date_order_whatever_their_list_order
 /// lead time of 1.5 years) was begun on 2024-01-01 by `begun`: the
 /// project's own `start`, or a `Subsidy` policy of that date.
 fn capacity_after_an_expansion_begun(begun: &str) -> Vec<(String, f64)> {
+    let text = expansion_scenario(begun);
+    let s = Scenario::from_text(Path::new("t.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    series(&run1(&s), "fab.capacity_wafers_per_month", "f")
+}
+
+/// The scenario of [`capacity_after_an_expansion_begun`]; `begun` may also
+/// be `start+subsidy` (a start and a subsidy before it) or `two-subsidies`
+/// (one before the start, one after).
+fn expansion_scenario(begun: &str) -> String {
+    let sub = r#"(name: "sub", date: "2024-01-01", action: Subsidy(projects: ["x"]))"#;
     let (start, policy) = match begun {
-        "start" => (r#", start: "2024-01-01""#, ""),
-        _ => (
+        "start" => (r#", start: "2024-01-01""#, String::new()),
+        "start+subsidy" => (r#", start: "2026-06-01""#, format!("policies: [{sub}],")),
+        "two-subsidies" => (
             "",
-            r#"policies: [(name: "sub", date: "2024-01-01", action: Subsidy(projects: ["x"]))],"#,
+            format!(
+                r#"policies: [{sub}, (name: "again", date: "2025-06-01", action: Subsidy(projects: ["x"]))],"#
+            ),
         ),
+        _ => ("", format!("policies: [{sub}],")),
     };
-    let text = format!(
+    format!(
         r#"Scenario(name: "t", start: "2025-01-01", horizon_years: 2,
     regions: [ (name: "home", demand_avg_mw: 1000) ],
     plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600) ],
@@ -316,9 +330,7 @@ fn capacity_after_an_expansion_begun(begun: &str) -> Vec<(String, f64)> {
     {policy}
     labs: [ (name: "lab", sites: [(region: "home", connected_mw: 10)]) ],
 )"#
-    );
-    let s = Scenario::from_text(Path::new("t.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
-    series(&run1(&s), "fab.capacity_wafers_per_month", "f")
+    )
 }
 
 #[test]
@@ -336,4 +348,26 @@ fn a_subsidy_dated_before_the_start_began_its_project_on_its_date() {
         "{by_start:?}"
     );
     assert_eq!(by_subsidy, by_start);
+}
+
+#[test]
+fn a_subsidy_of_a_project_with_a_start_is_refused_and_a_second_subsidy_does_nothing() {
+    // The project has its own start: a subsidy before the start is refused
+    // as one after it is (the session's first version ignored it silently).
+    let e = Scenario::from_text(Path::new("t.ron"), &expansion_scenario("start+subsidy"))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        e.contains("policies.sub.action") && e.contains("project `x` already has a start date"),
+        "{e}"
+    );
+    // Begun by a subsidy before the start, then named by a second one: the
+    // second does nothing (it was refused as if the user had written a start).
+    let twice = Scenario::from_text(Path::new("t.ron"), &expansion_scenario("two-subsidies"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        series(&run1(&twice), "fab.capacity_wafers_per_month", "f"),
+        capacity_after_an_expansion_begun("start")
+    );
 }

@@ -273,10 +273,11 @@ pub struct FabData {
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e4))]
     pub tools_per_kwpm: NonNeg,
     /// Tools installed when it opens (or at the start; rounded). Default:
-    /// enough for its capacity if it operates at the start; 0 if it opens
-    /// later (by `opens` or a `NewFab` project): it then takes its tools
-    /// from the national inventory, as an expansion does, so tool export
-    /// controls hold it back.
+    /// enough for its capacity if it was built before the run (operating at
+    /// the start, `opens` on or before the start date, or opened by a
+    /// `NewFab` project begun before the start); 0 if it opens later: it
+    /// then takes its tools from the national inventory, as an expansion
+    /// does, so tool export controls hold it back.
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e6))]
     pub tools_at_opening: Option<NonNeg>,
@@ -498,6 +499,20 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             available_from: d.available_from.map_or(SimTime::ZERO, |date| ctx.at(date)),
         })
         .collect();
+    // A `Subsidy` dated before the start began the projects it names on its
+    // date, as a date before the start means everywhere else: each is a
+    // project with that `start`, still being built at the start (its lead
+    // time conditioned on the years spent), and the policy starts nothing.
+    let subsidised_before_start = |project: &str| {
+        c.policies
+            .iter()
+            .filter(|pol| ctx.before_start(pol.date).is_some())
+            .filter(|pol| {
+                matches!(&pol.action, PolicyActionData::Subsidy { projects } if projects.iter().any(|n| n == project))
+            })
+            .map(|pol| pol.date)
+            .min()
+    };
     let mut fabs = Vec::new();
     for f in c.fabs {
         ctx.check_ref(
@@ -560,11 +575,25 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         // needs; one that opens later equips from the national inventory
         // (imports under export control, domestic production), as an
         // expansion does, unless `tools_at_opening` says otherwise.
-        let tools_needed = match opens {
-            FabOpening::Operating => {
-                (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil()
-            }
-            FabOpening::At(_) | FabOpening::ByProject => 0.0,
+        // Built before the run: operating at the start, opening on the
+        // start date, or opened by a `NewFab` project begun before the start
+        // (by its `start` or a subsidy of that time).
+        let begun_before_start = c.projects.iter().any(|p| {
+            p.fab == f.name
+                && matches!(p.kind, FabProjectKindData::NewFab)
+                && p.start
+                    .or_else(|| subsidised_before_start(&p.name))
+                    .is_some_and(|d| ctx.before_start(d).is_some())
+        });
+        let built_before_run = match opens {
+            FabOpening::Operating => true,
+            FabOpening::At(t) => t == SimTime::ZERO,
+            FabOpening::ByProject => begun_before_start,
+        };
+        let tools_needed = if built_before_run {
+            (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil()
+        } else {
+            0.0
         };
         fabs.push(FabSiteConfig {
             name: f.name.clone(),
@@ -602,20 +631,6 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             },
         });
     }
-    // A `Subsidy` dated before the start began the projects it names on its
-    // date, as a date before the start means everywhere else: each is a
-    // project with that `start`, still being built at the start (its lead
-    // time conditioned on the years spent), and the policy starts nothing.
-    let subsidised_before_start = |project: &str| {
-        c.policies
-            .iter()
-            .filter(|pol| ctx.before_start(pol.date).is_some())
-            .filter(|pol| {
-                matches!(&pol.action, PolicyActionData::Subsidy { projects } if projects.iter().any(|n| n == project))
-            })
-            .map(|pol| pol.date)
-            .min()
-    };
     let mut projects = Vec::new();
     for p in c.projects {
         ctx.check_ref(
@@ -729,14 +744,32 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                         "fab project",
                         project_names.iter().copied(),
                     )?;
+                    if c.projects.iter().any(|q| &q.name == name && q.start.is_some()) {
+                        return Err(ctx.err(
+                            "policies",
+                            &p.name,
+                            "action",
+                            format!(
+                                "project `{name}` already has a start date (its `start`): a subsidy \
+                                 starts only projects without one"
+                            ),
+                        ));
+                    }
                 }
                 PolicyAction::Subsidy {
                     // Dated before the start: its projects began on its date
-                    // (above), so it starts none now.
+                    // (above), so it starts none now. Later, a project an
+                    // earlier subsidy began is already started: starting it
+                    // again does nothing, as a second subsidy of a project
+                    // does.
                     projects: if ctx.before_start(p.date).is_some() {
                         Vec::new()
                     } else {
-                        projects.clone()
+                        projects
+                            .iter()
+                            .filter(|n| subsidised_before_start(n).is_none())
+                            .cloned()
+                            .collect()
                     },
                 }
             }

@@ -234,7 +234,9 @@ pub struct EcosystemData {
     /// path; values in [0, 100], never decreasing). Default: none.
     #[serde(default)]
     pub frontier_log10_effective_flop: Option<Series>,
-    /// Largest share of a lab's accelerators that serving its models may take. Default: 0.3.
+    /// Largest share of a lab's accelerators that serving its models may
+    /// take: of the peak FLOP/s its sites' connections can run (chips
+    /// waiting for a connection serve no one). Default: 0.3.
     #[serde(default = "d_inf_share")]
     #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub inference_max_share_of_chips: Fraction,
