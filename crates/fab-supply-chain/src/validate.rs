@@ -14,8 +14,8 @@ pub(crate) struct Names {
 }
 
 /// Wafer diameters accepted, mm: 150 to 450 (no AI logic is made on
-/// smaller wafers). With [`DIE_AREA_MM2`], every design gives between 7.2
-/// gross dies (1,000 mm² on 150 mm) and 159,000 (1 mm² on 450 mm): at
+/// smaller wafers). With [`DIE_AREA_MM2`], every design gives between 7.1
+/// gross dies (1,000 mm² on 150 mm) and 158,000 (1 mm² on 450 mm): at
 /// least one whole die, so no fab burns wafers for nothing, and few enough
 /// that a run's u64 die counts cannot overflow at any capacity.
 pub const WAFER_DIAMETER_MM: (f64, f64) = (150.0, 450.0);
