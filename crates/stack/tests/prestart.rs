@@ -355,8 +355,7 @@ fn a_subsidy_of_a_project_with_a_start_is_refused_and_a_second_subsidy_does_noth
     // The project has its own start: a subsidy before the start is refused
     // as one after it is (the session's first version ignored it silently).
     let e = Scenario::from_text(Path::new("t.ron"), &expansion_scenario("start+subsidy"))
-        .err()
-        .expect("refused")
+        .expect_err("refused")
         .to_string();
     assert!(
         e.contains("policies.sub.action") && e.contains("project `x` already has a start date"),
