@@ -394,27 +394,34 @@ fn sensitivity_checks_out_before_running() {
     o.outcome = "always".into();
     let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("is not a directory"), "{e}");
+    let e = morris_refusal(&m, file.clone());
+    assert!(e.contains("is not a directory"), "{e}");
+    let _ = std::fs::remove_file(file);
+}
+
+/// Morris screening of `m` (outcome `always`) into `out`, expected to be
+/// refused before any run: the refusal's text.
+fn morris_refusal(m: &Partial, out: std::path::PathBuf) -> String {
     let e = morris(
-        &m,
+        m,
         &MorrisOptions {
             outcome: "always".into(),
             trajectories: 4,
             levels: 4,
             master_seed: 1,
             threads: Some(1),
-            out: Some(file.clone()),
+            out: Some(out),
         },
         &NoProgress,
     )
     .unwrap_err()
     .to_string();
-    assert!(e.contains("is not a directory"), "{e}");
     assert_eq!(
         m.runs.load(std::sync::atomic::Ordering::Relaxed),
         0,
         "no run made"
     );
-    let _ = std::fs::remove_file(file);
+    e
 }
 
 /// `--out` holding a batch (its manifest.json) is refused by both methods
@@ -445,26 +452,8 @@ fn sensitivity_refuses_an_out_holding_a_batch() {
         e.contains("holds a batch (manifest.json)") && e.contains("choose another --out"),
         "{e}"
     );
-    let e = morris(
-        &m,
-        &MorrisOptions {
-            outcome: "always".into(),
-            trajectories: 4,
-            levels: 4,
-            master_seed: 1,
-            threads: Some(1),
-            out: Some(dir.clone()),
-        },
-        &NoProgress,
-    )
-    .unwrap_err()
-    .to_string();
+    let e = morris_refusal(&m, dir.clone());
     assert!(e.contains("holds a batch (manifest.json)"), "{e}");
-    assert_eq!(
-        m.runs.load(std::sync::atomic::Ordering::Relaxed),
-        0,
-        "no run made"
-    );
     assert_eq!(listing(), before, "no table written among the batch's outputs");
     let _ = std::fs::remove_dir_all(&dir);
 }
