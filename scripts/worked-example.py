@@ -219,7 +219,9 @@ $ aistack compare examples/scenarios/china-2025.ron examples/scenarios/export-co
 {excerpt("export-controls-tighten", ["training.frontier_gap_months_end", "training.frontier_gap_months_year_2029", "training.largest_run_flop", "fab.accelerators_delivered_total", "training.releases_total"])}
 ```
 
-(`compare` prints every outcome; the rows above are an excerpt.)
+(`compare` prints every outcome both sides report, and names those only
+one side reports, e.g. the years past the shorter horizon; the rows above
+are an excerpt.)
 `training.releases_total` counts the models of all four labs, open and
 closed, whose runs finished before the horizon; a run still training at the
 end counts nothing, so a difference of a fraction of a release is a matter

@@ -642,6 +642,16 @@ pub fn compare(
             }
         );
     }
+    for (side, names) in [("A", &r.only_in_a), ("B", &r.only_in_b)] {
+        if !names.is_empty() {
+            println!(
+                "Only {side}'s runs report {} outcome{} (no difference): {}.",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" },
+                names.join(", ")
+            );
+        }
+    }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
 }

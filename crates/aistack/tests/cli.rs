@@ -1128,3 +1128,40 @@ fn explain_of_a_batch_directory_says_how_to_explain_one_of_its_runs() {
     );
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// `compare` of scenarios with different horizons says which outcomes only
+/// one side reports, instead of dropping them silently (audit s15-econ:
+/// docs/montecarlo.md says compare prints every outcome).
+#[test]
+fn compare_names_the_outcomes_only_one_side_reports() {
+    let two = example("minimal.ron");
+    let three = std::env::temp_dir().join(format!("aistack-cli-{}-minimal-3y.ron", std::process::id()));
+    let text = std::fs::read_to_string(&two).unwrap();
+    std::fs::write(
+        &three,
+        text.replace("horizon_years: 2,", "horizon_years: 3,")
+            .replace("name: \"minimal\"", "name: \"minimal-3y\""),
+    )
+    .unwrap();
+    let out = tmp("compare-horizons");
+    let o = aistack(&[
+        "compare",
+        &two,
+        three.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        stdout.contains("Only B's runs report") && stdout.contains("training.largest_run_flop_year_2027"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("Only A's runs report"), "{stdout}");
+    let _ = std::fs::remove_dir_all(out);
+    let _ = std::fs::remove_file(three);
+}

@@ -71,6 +71,16 @@ pub struct CompareReport {
     pub b: BatchReport,
     /// One row per outcome both report, in A's outcome order.
     pub differences: Vec<OutcomeDifference>,
+    /// Outcomes only A's runs report (no difference can be taken), in A's
+    /// order: e.g. `…_year_2035` when A's horizon is longer than B's.
+    pub only_in_a: Vec<String>,
+    /// Outcomes only B's runs report, in B's order.
+    pub only_in_b: Vec<String>,
+}
+
+/// The names of `x` that `y` lacks, in `x`'s order.
+fn missing_from(x: &[String], y: &[String]) -> Vec<String> {
+    x.iter().filter(|n| !y.contains(n)).cloned().collect()
 }
 
 /// Largest relative size of a paired difference that is rounding: the same
@@ -265,10 +275,14 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
             r
         }),
     )?;
+    let only_in_a = missing_from(&ra.table.outcome_names, &rb.table.outcome_names);
+    let only_in_b = missing_from(&rb.table.outcome_names, &ra.table.outcome_names);
     Ok(CompareReport {
         a: ra,
         b: rb,
         differences,
+        only_in_a,
+        only_in_b,
     })
 }
 
