@@ -89,9 +89,25 @@ pub enum RunError {
     /// The scheduler refused an event (scheduling in the past, overflow).
     #[error("scheduler: {0}")]
     Schedule(scheduler::ScheduleError),
-    /// The run hit its event budget.
+    /// The run hit its event budget (outside a [`crate::world::World`] run,
+    /// which reports [`RunError::EventBudget`]).
     #[error("scheduler: {0}")]
     Budget(scheduler::RunError),
+    /// The run hit `settings.max_events`: which date, and how many events
+    /// each domain had made, so that the runaway process can be found.
+    #[error(
+        "the run reached its event budget, `settings.max_events` = {budget}, on {date} \
+         (events so far: {by_domain}): a runaway scenario (the domain with the most events is \
+         the place to look), or raise the budget with `settings: (max_events: N)`"
+    )]
+    EventBudget {
+        /// The budget, events.
+        budget: u64,
+        /// The simulated date it ran out.
+        date: String,
+        /// Events handled per domain, e.g. `grid 1200, supply chain 90, training 40, samples 3`.
+        by_domain: String,
+    },
     /// A metric came out as NaN or infinite.
     #[error("metric `{metric}` of `{entity}` is not finite ({value}) at {date}")]
     NotFinite {

@@ -1408,7 +1408,10 @@ default (no `designs`: a world without accelerators; a lab without
 1–64 letters, digits, `-` or `_`, and `national` and `world` are reserved
 (output rows of those entities are totals). A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
-more than `settings.max_events` events.
+more than `settings.max_events` events (estimated at load from its dispatch
+steps, production ticks and samples; a run whose other events, such as
+tool failures, take it past the limit stops there with the date and each
+domain's count of events).
 
 "#,
         MAX_FILE_BYTES / (1024 * 1024)

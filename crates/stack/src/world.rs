@@ -266,7 +266,32 @@ impl World {
         // No month has passed before the first dispatch: sites pay its price
         // until the first monthly sample passes them a month's average.
         let mut priced = false;
-        while let Some((t, event)) = self.sched.next_event_until(last)? {
+        // Events handled per domain (grid, supply chain, training, samples),
+        // to say which one ran away if the budget runs out.
+        let mut counts = [0u64; 4];
+        loop {
+            let next = match self.sched.next_event_until(last) {
+                Ok(next) => next,
+                Err(scheduler::RunError::BudgetExhausted { budget, now }) => {
+                    let [g, f, tr, sa] = counts;
+                    return Err(RunError::EventBudget {
+                        budget,
+                        date: self
+                            .calendar
+                            .datetime(now)
+                            .map_or_else(|| format!("{now}"), |d| d.to_string()),
+                        by_domain: format!("grid {g}, supply chain {f}, training {tr}, samples {sa}"),
+                    });
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let Some((t, event)) = next else { break };
+            counts[match event {
+                StackEvent::Grid(_) => 0,
+                StackEvent::Fab(_) => 1,
+                StackEvent::Training(_) | StackEvent::Install { .. } => 2,
+                StackEvent::Sample => 3,
+            }] += 1;
             let first_dispatch = !priced && matches!(event, StackEvent::Grid(GridEvent::Dispatch));
             obs.event(t, &event);
             let d = &mut self.domains;

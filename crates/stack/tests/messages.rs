@@ -677,3 +677,45 @@ fn too_many_events_points_at_the_field_that_makes_the_run_large() {
         "{e}"
     );
 }
+
+/// A run that passes the load-time estimate and then runs away (a thousand
+/// tools failing a thousand times a year: events no estimate counts) stops
+/// at `settings.max_events` with the date and each domain's events, so the
+/// runaway process can be found (audit s15-fab: the message named neither
+/// the field nor the domain, and gave the time in seconds).
+#[test]
+fn a_runaway_run_names_the_budget_the_date_and_each_domains_events() {
+    let text = r#"Scenario(name: "runaway", start: "2025-01-01", horizon_years: 1,
+    regions: [ (name: "home", demand_avg_mw: 1000) ],
+    plants: [ (name: "home-gas", region: "home", technology: Gas, installed_mw: 1600) ],
+    chips: (tools: (inventory_at_start: 1000, failures_per_tool_year: 1000)),
+    designs: [ (name: "a", die_area_mm2: 670, peak_flop_s: 780e12, power_w: 1000, hbm_stacks: 8, node: "7nm", unit_price_usd: 20000) ],
+    fabs: [ (name: "f", region: "home", node: "7nm", capacity_wafers_per_month: 10000, ramp_months: 0,
+             yield_initial: 0.3, yield_ceiling: 0.6, yield_learning_wafers: 300000, power_mw: 25,
+             products: [(design: "a", share: 1)], tools_per_kwpm: 100) ],
+    labs: [ (name: "lab", sites: [(region: "home", connected_mw: 10)]) ],
+    settings: (max_events: 100000),
+)"#;
+    let s = stack::Scenario::from_text(std::path::Path::new("runaway.ron"), text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let e = stack::run(&s, &stack::RunOptions::default())
+        .expect_err("the budget runs out")
+        .to_string();
+    assert!(
+        e.contains("`settings.max_events` = 100000, on 2025-")
+            && e.contains("events so far: grid ")
+            && e.contains("settings: (max_events: N)"),
+        "{e}"
+    );
+    // The supply chain made most of them.
+    let count = |domain: &str| -> u64 {
+        let at = e.find(&format!("{domain} ")).unwrap() + domain.len() + 1;
+        e[at..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(count("supply chain") > count("grid"), "{e}");
+}
