@@ -1409,7 +1409,7 @@ default (no `designs`: a world without accelerators; a lab without
 (output rows of those entities are totals). A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
 more than `settings.max_events` events (estimated at load from its dispatch
-steps, production ticks and samples; a run whose other events, such as
+steps and production ticks; a run whose other events, such as
 tool failures, take it past the limit stops there with the date and each
 domain's count of events).
 
