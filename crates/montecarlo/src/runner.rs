@@ -707,13 +707,19 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         )?;
         copies.push((d, runs));
     }
+    // What one unsharded batch would have written: its series too when
+    // every shard kept them (as `--resume` keeps a batch's own choice).
+    let mut output = opts.output.clone();
+    output.keep_timeseries |= manifests
+        .iter()
+        .all(|m| m.outputs.as_ref().is_some_and(|o| o.keep_timeseries));
     let mut manifest = first.clone();
     manifest.shard = None;
     manifest.completed_runs = None;
     manifest.command_line = opts.command_line.clone();
     manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
     manifest.build = build;
-    manifest.outputs = Some(OutputsRecord::of(&opts.output));
+    manifest.outputs = Some(OutputsRecord::of(&output));
     manifest.write(out)?;
     for (d, runs) in copies {
         for i in runs {
@@ -731,7 +737,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
         return Err(McError::Merge(format!("run {i} is in no shard directory")));
     }
-    let report = rebuild_outputs(out, &runs, &opts.output)?;
+    let report = rebuild_outputs(out, &runs, &output)?;
     manifest.completed_runs = Some(runs.len() as u64);
     manifest.write(out)?;
     Ok(BatchReport {

@@ -1137,3 +1137,39 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// Shards that all kept their series merge into what one unsharded batch
+/// with `--keep-timeseries` writes, series included, without the flag being
+/// given to merge again (audit s15-econ: merge dropped them; `--resume`
+/// keeps a batch's own output options).
+#[test]
+fn merge_keeps_the_series_every_shard_kept() {
+    let model = ToyGrowth::default();
+    let whole = tmp("kept-whole");
+    let mut ow = opts(&whole, 12, 1);
+    ow.output.keep_timeseries = true;
+    run_batch(&model, &ow, &NoProgress).unwrap();
+    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("kept-shard{k}"))).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let mut o = opts(d, 12, 1);
+        o.output.keep_timeseries = true;
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let merged = tmp("kept-merged");
+    merge(&MergeOptions {
+        shard_dirs: shards.clone(),
+        out: merged.clone(),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap();
+    assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
+    for d in shards.into_iter().chain([whole, merged]) {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
