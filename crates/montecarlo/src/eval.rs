@@ -284,7 +284,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         }
         if let (Some(c), Some(seeds)) = (seed_col, seeds.as_mut()) {
             let cell = rec.get(c).unwrap_or("");
-            seeds.push(cell.parse::<u64>().map_err(|_| {
+            seeds.push(seed_cell(cell).ok_or_else(|| {
                 McError::Invalid(format!(
                     "{}:{line}: column `{SEED_COLUMN}` = `{cell}` is not a non-negative integer \
                      (row seeds are run indices: the row runs with run s's seed)",
@@ -318,6 +318,18 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         )));
     }
     Ok(DesignTable { rows, missing, seeds })
+}
+
+/// A design's `seed` cell as a run index: a non-negative integer, written
+/// as one (`3`) or as a float with no fraction (`3.0`, `3e0`: what
+/// `numpy.savetxt` and pandas write for a float column), up to 2⁵³ when
+/// written as a float (beyond it a float no longer holds every integer).
+fn seed_cell(cell: &str) -> Option<u64> {
+    let cell = cell.trim();
+    cell.parse::<u64>().ok().or_else(|| {
+        let v: f64 = cell.parse().ok()?;
+        (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_992.0).then_some(v as u64)
+    })
 }
 
 /// The 1-based line on which the record that the csv crate places at byte

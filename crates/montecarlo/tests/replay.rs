@@ -380,12 +380,51 @@ fn eval_seed_column_shares_noise_and_replays() {
         &model,
         &EvalOptions {
             out: dir.join("bad"),
-            ..o
+            ..o.clone()
         },
         &NoProgress,
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("design.csv:3") && e.contains("`seed` = `-2`"), "{e}");
+    // Written as floats (numpy.savetxt, pandas): 7.0 and 7e0 are run 7; a
+    // fraction is refused (audit s15-econ: `3.0` was refused).
+    std::fs::write(
+        &design,
+        "seed,fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw
+7.0,0.9,0.05,1000
+7e0,0.9,0.05,1000
+",
+    )
+    .unwrap();
+    let t = eval_design(
+        &model,
+        &EvalOptions {
+            out: dir.join("floats"),
+            ..o.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap()
+    .table;
+    assert_eq!(t.seeds, vec![s7, s7]);
+    std::fs::write(
+        &design,
+        "seed,fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw
+7.5,0.9,0.05,1000
+",
+    )
+    .unwrap();
+    let e = eval_design(
+        &model,
+        &EvalOptions {
+            out: dir.join("fraction"),
+            ..o
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("design.csv:2") && e.contains("`seed` = `7.5`"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
