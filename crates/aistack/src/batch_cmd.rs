@@ -562,10 +562,16 @@ fn budget_bytes(mib: u64) -> Result<u64> {
 pub fn merge(
     shards: Vec<PathBuf>,
     out: PathBuf,
-    keep_timeseries: bool,
+    keep_timeseries: Option<bool>,
     parquet: bool,
     memory_budget_mib: u64,
 ) -> Result<()> {
+    // Not given: what one unsharded batch of the shards writes, series
+    // included when every shard kept them.
+    let keep_timeseries = match keep_timeseries {
+        Some(k) => k,
+        None => montecarlo::shards_kept_series(&shards)?,
+    };
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,

@@ -109,9 +109,13 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        /// Also write every run's series.
-        #[arg(long)]
+        /// Also write every run's series (the default when every shard was
+        /// made with `--keep-timeseries`).
+        #[arg(long, conflicts_with = "no_keep_timeseries")]
         keep_timeseries: bool,
+        /// Do not write every run's series, even if the shards kept them.
+        #[arg(long)]
+        no_keep_timeseries: bool,
         /// Also write the Parquet tables (build with `--features parquet`).
         #[arg(long)]
         parquet: bool,
@@ -229,9 +233,17 @@ fn main() -> ExitCode {
             shards,
             out,
             keep_timeseries,
+            no_keep_timeseries,
             parquet,
             memory_budget_mib,
-        } => batch_cmd::merge(shards, out, keep_timeseries, parquet, memory_budget_mib),
+        } => {
+            let keep_timeseries = match (keep_timeseries, no_keep_timeseries) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            batch_cmd::merge(shards, out, keep_timeseries, parquet, memory_budget_mib)
+        }
         Command::Compare {
             a,
             b,

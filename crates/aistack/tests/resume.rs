@@ -613,3 +613,32 @@ fn resuming_a_merged_batch_keeps_merged_from() {
     assert_eq!(m["completed_runs"], 4);
     let _ = std::fs::remove_dir_all(&root);
 }
+
+/// `merge` keeps the series when every shard was made with
+/// `--keep-timeseries` (what one unsharded batch of theirs writes), and
+/// `--no-keep-timeseries` leaves them out (audit s15-econ and its review:
+/// merge dropped them unless given the flag again, then could not be told
+/// not to keep them).
+#[test]
+fn merge_keeps_the_shards_series_unless_told_not_to() {
+    let (root, scenario) = common::with_scenario("resume", "merge-series");
+    let shards = common::two_shards_with(&root, &scenario, &["--keep-timeseries"]);
+    let kept = root.join("kept");
+    ok(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&kept)]);
+    assert!(kept.join("timeseries.csv").exists());
+    let lean = root.join("lean");
+    ok(&[
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--no-keep-timeseries",
+        "--out",
+        s(&lean),
+    ]);
+    assert!(!lean.join("timeseries.csv").exists());
+    assert_eq!(
+        std::fs::read(kept.join("runs.csv")).unwrap(),
+        std::fs::read(lean.join("runs.csv")).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

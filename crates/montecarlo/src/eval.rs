@@ -287,7 +287,9 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             seeds.push(seed_cell(cell).ok_or_else(|| {
                 McError::Invalid(format!(
                     "{}:{line}: column `{SEED_COLUMN}` = `{cell}` is not a non-negative integer \
-                     (row seeds are run indices: the row runs with run s's seed)",
+                     (or, written as a float, is not below 2^53, where floats skip integers: \
+                     write it as an integer); row seeds are run indices: the row runs with run \
+                     s's seed",
                     path.display()
                 ))
             })?);
@@ -322,13 +324,14 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
 
 /// A design's `seed` cell as a run index: a non-negative integer, written
 /// as one (`3`) or as a float with no fraction (`3.0`, `3e0`: what
-/// `numpy.savetxt` and pandas write for a float column), up to 2⁵³ when
-/// written as a float (beyond it a float no longer holds every integer).
+/// `numpy.savetxt` and pandas write for a float column), below 2⁵³ when
+/// written as a float (from there on a float does not hold every integer,
+/// so `9007199254740993.0` would silently be another run).
 fn seed_cell(cell: &str) -> Option<u64> {
     let cell = cell.trim();
     cell.parse::<u64>().ok().or_else(|| {
         let v: f64 = cell.parse().ok()?;
-        (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 9_007_199_254_740_992.0).then_some(v as u64)
+        (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 9_007_199_254_740_992.0).then_some(v as u64)
     })
 }
 

@@ -58,7 +58,9 @@ pub use outputs::{
     Categories, CategoryCodes, DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, PARQUET_SUPPORTED, RunsTable,
 };
 pub use replay::{ReplayPlan, plan_replay};
-pub use runner::{BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch};
+pub use runner::{
+    BatchOptions, BatchReport, MergeOptions, NoProgress, Progress, merge, run_batch, shards_kept_series,
+};
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
     MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord, SobolOptions,

@@ -210,6 +210,20 @@ fn prepare_dir(dir: &Path, given: &Manifest) -> Result<()> {
     given.write(dir)
 }
 
+/// Whether every shard in `shard_dirs` was made with `--keep-timeseries`
+/// (its manifest records it): then what one unsharded batch of theirs
+/// writes includes `timeseries.csv`, and `aistack merge` keeps the series
+/// unless told otherwise. `false` when any manifest is missing or says no.
+pub fn shards_kept_series(shard_dirs: &[PathBuf]) -> Result<bool> {
+    for d in shard_dirs {
+        match Manifest::read(d)? {
+            Some(m) if m.outputs.as_ref().is_some_and(|o| o.keep_timeseries) => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(!shard_dirs.is_empty())
+}
+
 /// Runs (or resumes) a batch of `model` into `opts.out`. See the module docs.
 pub fn run_batch<M: Model + ?Sized>(
     model: &M,
@@ -707,19 +721,14 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         )?;
         copies.push((d, runs));
     }
-    // What one unsharded batch would have written: its series too when
-    // every shard kept them (as `--resume` keeps a batch's own choice).
-    let mut output = opts.output.clone();
-    output.keep_timeseries |= manifests
-        .iter()
-        .all(|m| m.outputs.as_ref().is_some_and(|o| o.keep_timeseries));
+    let output = &opts.output;
     let mut manifest = first.clone();
     manifest.shard = None;
     manifest.completed_runs = None;
     manifest.command_line = opts.command_line.clone();
     manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
     manifest.build = build;
-    manifest.outputs = Some(OutputsRecord::of(&output));
+    manifest.outputs = Some(OutputsRecord::of(output));
     manifest.write(out)?;
     for (d, runs) in copies {
         for i in runs {
@@ -737,7 +746,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
         return Err(McError::Merge(format!("run {i} is in no shard directory")));
     }
-    let report = rebuild_outputs(out, &runs, &output)?;
+    let report = rebuild_outputs(out, &runs, output)?;
     manifest.completed_runs = Some(runs.len() as u64);
     manifest.write(out)?;
     Ok(BatchReport {

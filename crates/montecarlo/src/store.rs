@@ -82,15 +82,21 @@ fn verify_checksum(bytes: &[u8], path: &Path) -> Result<()> {
         line,
         message,
     };
-    if bytes.get(HEADER.len()) != Some(&b'\n') {
+    match bytes.get(HEADER.len()) {
+        Some(b'\n') => {}
         // `aistack-run 3\r\n`: its line ends were converted (a text-mode
         // copy), which also changes the values' bytes.
-        return Err(bad(
-            1,
-            "its line ends were changed (a format-3 run file has LF line ends and binary values): \
-             the file was converted or damaged"
-                .into(),
-        ));
+        Some(b'\r') => {
+            return Err(bad(
+                1,
+                "its line ends were changed (a format-3 run file has LF line ends and binary \
+                 values): the file was converted or damaged"
+                    .into(),
+            ));
+        }
+        None => return Err(bad(1, "truncated after its header".into())),
+        // Another header (`aistack-run 30`): the parser names it.
+        Some(_) => return Ok(()),
     }
     let Some(body_len) = bytes.len().checked_sub(TAIL_LEN) else {
         return Err(bad(line_of(bytes.len()), "truncated: no `check` line".into()));
@@ -812,6 +818,11 @@ mod tests {
                 "a file cut at {cut} bytes was accepted"
             );
         }
+        // Cut right after the header: truncated, not converted.
+        let err = decode_run(&bytes[..HEADER.len()], Path::new("x"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("truncated after its header"), "{err}");
         let mut longer = bytes.clone();
         longer.extend_from_slice(b"x");
         assert!(decode_run(&longer, Path::new("x")).is_err());

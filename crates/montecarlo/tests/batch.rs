@@ -1138,10 +1138,11 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
     }
 }
 
-/// Shards that all kept their series merge into what one unsharded batch
-/// with `--keep-timeseries` writes, series included, without the flag being
-/// given to merge again (audit s15-econ: merge dropped them; `--resume`
-/// keeps a batch's own output options).
+/// Shards that all kept their series say so (`shards_kept_series`, which
+/// `aistack merge` takes as its default), and merged with it they give
+/// what one unsharded batch with `--keep-timeseries` writes, series
+/// included (audit s15-econ: merge dropped them unless given the flag
+/// again; `--resume` keeps a batch's own output options).
 #[test]
 fn merge_keeps_the_series_every_shard_kept() {
     let model = ToyGrowth::default();
@@ -1160,10 +1161,15 @@ fn merge_keeps_the_series_every_shard_kept() {
         run_batch(&model, &o, &NoProgress).unwrap();
     }
     let merged = tmp("kept-merged");
+    assert!(montecarlo::shards_kept_series(&shards).unwrap());
+    assert!(!montecarlo::shards_kept_series(&[shards[0].clone(), whole.join("nowhere")]).unwrap());
     merge(&MergeOptions {
         shard_dirs: shards.clone(),
         out: merged.clone(),
-        output: OutputOptions::default(),
+        output: OutputOptions {
+            keep_timeseries: montecarlo::shards_kept_series(&shards).unwrap(),
+            ..OutputOptions::default()
+        },
         command_line: vec![],
         build: Default::default(),
     })

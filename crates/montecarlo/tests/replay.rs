@@ -419,12 +419,36 @@ fn eval_seed_column_shares_noise_and_replays() {
         &model,
         &EvalOptions {
             out: dir.join("fraction"),
-            ..o
+            ..o.clone()
         },
         &NoProgress,
     )
     .unwrap_err()
     .to_string();
     assert!(e.contains("design.csv:2") && e.contains("`seed` = `7.5`"), "{e}");
+    // From 2^53 on a float skips integers: refused as a float, taken as an
+    // integer (review s15 b: 9007199254740993.0 ran as ...992).
+    for (cell, ok) in [
+        ("9007199254740993.0", false),
+        ("9007199254740993", true),
+        ("-0.0", true),
+    ] {
+        std::fs::write(
+            &design,
+            format!(
+                "seed,fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n{cell},0.9,0.05,1000\n"
+            ),
+        )
+        .unwrap();
+        let r = eval_design(
+            &model,
+            &EvalOptions {
+                out: dir.join(format!("big-{ok}-{}", cell.len())),
+                ..o.clone()
+            },
+            &NoProgress,
+        );
+        assert_eq!(r.is_ok(), ok, "{cell}: {:?}", r.err().map(|e| e.to_string()));
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -84,9 +84,15 @@ pub fn uncertain_minimal(path: &Path) {
 /// Shards 0/2 and 1/2 of a 4-run batch of `scenario` (seed 3), written to
 /// `root/shard0` and `root/shard1`; their directories.
 pub fn two_shards(root: &Path, scenario: &Path) -> Vec<PathBuf> {
+    two_shards_with(root, scenario, &[])
+}
+
+/// [`two_shards`], each batch given the further arguments `extra`.
+pub fn two_shards_with(root: &Path, scenario: &Path, extra: &[&str]) -> Vec<PathBuf> {
     let shards: Vec<PathBuf> = (0..2).map(|k| root.join(format!("shard{k}"))).collect();
     for (k, d) in shards.iter().enumerate() {
-        ok(&[
+        let shard = format!("{k}/2");
+        let mut args = vec![
             "batch",
             s(scenario),
             "--runs",
@@ -94,10 +100,12 @@ pub fn two_shards(root: &Path, scenario: &Path) -> Vec<PathBuf> {
             "--seed",
             "3",
             "--shard",
-            &format!("{k}/2"),
+            &shard,
             "--out",
             s(d),
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
     }
     shards
 }
