@@ -93,4 +93,13 @@ fn a_fab_built_before_the_run_comes_with_its_tools() {
     );
     // Opening a day later, it equips from the (empty) inventory.
     assert_eq!(wafers_started(0, r#", opens: "2025-01-02""#, ""), 0.0);
+    // So does a fab whose project began before the start but is still being
+    // built then (a year's lead from 2024-12-31): it opens during the run
+    // (review s15 b, finding 1: it came with every tool from nowhere).
+    let still_building = wafers_started(
+        0,
+        "",
+        r#"fab_projects: [(name: "build", fab: "new", kind: NewFab, start: "2024-12-31", lead_time_years: Const(value: 1))],"#,
+    );
+    assert_eq!(still_building, 0.0);
 }

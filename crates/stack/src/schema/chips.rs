@@ -274,10 +274,11 @@ pub struct FabData {
     pub tools_per_kwpm: NonNeg,
     /// Tools installed when it opens (or at the start; rounded). Default:
     /// enough for its capacity if it was built before the run (operating at
-    /// the start, `opens` on or before the start date, or opened by a
-    /// `NewFab` project begun before the start); 0 if it opens later: it
-    /// then takes its tools from the national inventory, as an expansion
-    /// does, so tool export controls hold it back.
+    /// the start, `opens` on or before the start date, or opened at the
+    /// start by a `NewFab` project begun before it whose fixed lead time
+    /// has run out); 0 if it opens during the run: it then takes its tools
+    /// from the national inventory, as an expansion does, so tool export
+    /// controls hold it back.
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e6))]
     pub tools_at_opening: Option<NonNeg>,
@@ -576,19 +577,21 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         // (imports under export control, domestic production), as an
         // expansion does, unless `tools_at_opening` says otherwise.
         // Built before the run: operating at the start, opening on the
-        // start date, or opened by a `NewFab` project begun before the start
-        // (by its `start` or a subsidy of that time).
-        let begun_before_start = c.projects.iter().any(|p| {
+        // start date, or opened at the start by a `NewFab` project begun
+        // before it (by its `start` or a subsidy of that time) whose fixed
+        // lead time has run out. A project still being built at the start
+        // (any other lead time) opens during the run and equips then.
+        let opened_at_start_by_project = c.projects.iter().any(|p| {
+            let spent = ctx.project_years_spent(p.start.or_else(|| subsidised_before_start(&p.name)));
             p.fab == f.name
                 && matches!(p.kind, FabProjectKindData::NewFab)
-                && p.start
-                    .or_else(|| subsidised_before_start(&p.name))
-                    .is_some_and(|d| ctx.before_start(d).is_some())
+                && spent > 0.0
+                && matches!(p.lead_time_years, Dist::Const { value } if value <= spent)
         });
         let built_before_run = match opens {
             FabOpening::Operating => true,
             FabOpening::At(t) => t == SimTime::ZERO,
-            FabOpening::ByProject => begun_before_start,
+            FabOpening::ByProject => opened_at_start_by_project,
         };
         let tools_needed = if built_before_run {
             (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil()
