@@ -804,6 +804,7 @@ pub fn eval(
     seed: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
+    resume: bool,
 ) -> Result<()> {
     let others = others
         .map(str::parse::<montecarlo::Others>)
@@ -824,6 +825,7 @@ pub fn eval(
         build: this_build(),
         command_line: command_line(),
         others,
+        resume,
     };
     let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
     for n in &r.notes {

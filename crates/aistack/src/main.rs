@@ -206,6 +206,11 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Finish an eval that was interrupted in --out: the same command,
+        /// with this flag; rows whose run files are there (and check out
+        /// against the design) are not run again.
+        #[arg(long)]
+        resume: bool,
     },
 }
 
@@ -297,7 +302,8 @@ fn main() -> ExitCode {
             seed,
             threads,
             out,
-        } => batch_cmd::eval(&scenario, design, others.as_deref(), seed, threads, out),
+            resume,
+        } => batch_cmd::eval(&scenario, design, others.as_deref(), seed, threads, out, resume),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -13,7 +13,9 @@
 //! distribution's median, or drawn per row as run r of a plain Monte Carlo
 //! batch with the same master seed draws it); without it, every model
 //! parameter needs a column. Unknown and repeated columns, a design without
-//! rows, and an `--out` that already holds runs are refused. Every row is
+//! rows, and an `--out` that holds a finished batch or eval are refused; one
+//! holding run files of an unfinished eval is finished with
+//! [`EvalOptions::resume`] (each file checked against its row). Every row is
 //! checked ([`Model::check`]) before the first run, so a row the scenario
 //! would refuse is named (design file, line and column) before any run is
 //! made; a run that fails anyway leaves no run files behind. Outputs in
@@ -133,6 +135,10 @@ pub struct EvalOptions {
     /// `None`: a design must give every parameter, and one that does not is
     /// refused with the missing parameters and both choices.
     pub others: Option<Others>,
+    /// Finish an interrupted eval in `out` (`--resume`): its run files are
+    /// reused where each is the row's (checksum, seed, scenario and values,
+    /// bit for bit), the other rows are run.
+    pub resume: bool,
 }
 
 /// Reads a design: returns, per row, the values in the model's parameter order.
@@ -508,10 +514,19 @@ pub fn eval_design<M: Model + ?Sized>(
     } else {
         None
     };
-    if !list_runs(&o.out)?.is_empty() || o.out.join("manifest.json").exists() {
+    if o.out.join("manifest.json").exists() {
         return Err(McError::Invalid(format!(
-            "{} already holds runs (runs/ or manifest.json); eval does not add to or resume them: \
-             choose another --out, or remove that directory first",
+            "{} holds a finished batch or eval (manifest.json); eval does not add to it: choose \
+             another --out, or remove that directory first",
+            o.out.display()
+        )));
+    }
+    // Rows an interrupted eval finished (its run files; no manifest yet).
+    let done = list_runs(&o.out)?;
+    if !done.is_empty() && !o.resume {
+        return Err(McError::Invalid(format!(
+            "{} already holds run files (runs/) of an unfinished eval: finish it with the same \
+             command and `--resume`, or choose another --out",
             o.out.display()
         )));
     }
@@ -527,7 +542,6 @@ pub fn eval_design<M: Model + ?Sized>(
     if lock.is_none() {
         lock = Some(crate::lock::lock_dir(&o.out)?);
     }
-    progress.start(design.len() as u64, 0);
     let seeds_given = seeds.is_some();
     let seeds: Vec<u64> = match &seeds {
         Some(s) => s.iter().map(|&s| run_seed(o.master_seed, s)).collect(),
@@ -535,12 +549,47 @@ pub fn eval_design<M: Model + ?Sized>(
             .map(|r| run_seed(o.master_seed, r))
             .collect(),
     };
-    let ran = run_rows(model, o, &params, &design, &seeds, &pool, progress);
+    // Resuming: every run file must be its row's, before anything runs.
+    let scenario = identity_hash(&model.identity());
+    for &r in &done {
+        let path = crate::store::run_file_path(&o.out, r);
+        let what_to_do = format!(
+            "move it out of {} and resume again (the row is then run anew)",
+            runs_dir(&o.out).display()
+        );
+        let Some(values) = design.get(r as usize) else {
+            return Err(McError::Invalid(format!(
+                "{}: run {r}, but the design has {} rows: the file is not this eval's; {what_to_do}",
+                path.display(),
+                design.len()
+            )));
+        };
+        let expected: Vec<(String, f64)> = params
+            .iter()
+            .map(|p| p.path.clone())
+            .zip(values.iter().copied())
+            .collect();
+        crate::store::check_run_inputs(
+            &path,
+            r,
+            seeds[r as usize],
+            &scenario,
+            Some(&expected),
+            &what_to_do,
+        )?;
+    }
+    let todo: Vec<(u64, u64)> = (0..design.len() as u64)
+        .filter(|r| !done.contains(r))
+        .map(|r| (r, seeds[r as usize]))
+        .collect();
+    progress.start(design.len() as u64, done.len() as u64);
+    let ran = run_rows(model, o, &params, &design, &todo, &pool, progress);
     if ran.is_err() {
-        // eval cannot resume: run files of a failed eval would only block the
-        // next attempt. Remove those this call wrote (the directory held none),
-        // and the directories if this call created them and they are empty.
-        for r in 0..design.len() as u64 {
+        // Run files of a failed eval would only block the next attempt (a
+        // row that fails fails again): remove those this call wrote, never
+        // those it reused, and the directories if this call created them
+        // and they are empty.
+        for &(r, _) in &todo {
             let _ = std::fs::remove_file(crate::store::run_file_path(&o.out, r));
         }
         let _ = std::fs::remove_dir(runs_dir(&o.out));
@@ -567,21 +616,21 @@ pub fn eval_design<M: Model + ?Sized>(
     Ok(EvalReport { table, notes, record })
 }
 
-/// Runs every design row (row r with run seed `seeds[r]`) on `pool`, each
+/// Runs the design rows `todo`, `(row, its run seed)`, on `pool`, each
 /// written durably as it finishes.
 fn run_rows<M: Model + ?Sized>(
     model: &M,
     o: &EvalOptions,
     params: &[crate::ParamSpec],
     design: &[Vec<f64>],
-    seeds: &[u64],
+    todo: &[(u64, u64)],
     pool: &rayon::ThreadPool,
     progress: &dyn Progress,
 ) -> Result<()> {
     let scenario = identity_hash(&model.identity());
     pool.install(|| {
-        design.par_iter().enumerate().try_for_each(|(r, values)| {
-            let (run, seed) = (r as u64, seeds[r]);
+        todo.par_iter().try_for_each(|&(run, seed)| {
+            let values = &design[run as usize];
             let result = model
                 .run(seed, values)
                 .map_err(|source| McError::Model { run, seed, source })?;

@@ -514,11 +514,15 @@ fn eval_refuses_bad_designs_before_any_run() {
     // A run that fails after others ran leaves no run files behind.
     let e = err("a,x\n0.1,0.5\n0.2,0.25\n0.3,0.5\n");
     assert!(e.contains("failed mid-run"), "{e}");
-    // An --out holding runs gets eval's own message (no --resume hint).
+    // An --out holding a finished eval gets eval's own message (no
+    // --resume hint: there is nothing to finish).
     let o = eval_opts(&dir, "a,x\n0.1,0.5\n", 1);
     eval_design(&m, &o, &NoProgress).unwrap();
     let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
-    assert!(e.contains("already holds runs") && !e.contains("--resume"), "{e}");
+    assert!(
+        e.contains("holds a finished batch or eval") && !e.contains("--resume"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -1178,4 +1182,65 @@ fn merge_keeps_the_series_every_shard_kept() {
     for d in shards.into_iter().chain([whole, merged]) {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+/// An interrupted eval (run files of some rows, no manifest) is finished by
+/// the same command with `resume`: the rows found are checked against the
+/// design and reused, the rest run, and the outputs are those of an
+/// uninterrupted eval. Without `resume` such a directory is refused with
+/// the way to finish it; a run file that is not its row's is refused before
+/// anything runs (audit s15-econ: an interrupted eval could not be
+/// finished, and a long design had to start over).
+#[test]
+fn an_interrupted_eval_is_finished_by_resume() {
+    let model = ToyGrowth::default();
+    let design = "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                  0.9,0.05,1000\n0.5,0.01,2000\n0.7,0.03,1500\n0.6,0.02,1200\n0.8,0.04,1800\n";
+    let dir = tmp("eval-resume");
+    let whole = eval_opts(&dir.join("whole"), design, 3);
+    eval_design(&model, &whole, &NoProgress).unwrap();
+    // Interrupted after rows 0, 2 and 4: their run files, nothing else.
+    let part = eval_opts(&dir.join("part"), design, 3);
+    std::fs::create_dir_all(montecarlo::store::runs_dir(&part.out)).unwrap();
+    for r in [0, 2, 4] {
+        std::fs::copy(
+            montecarlo::store::run_file_path(&whole.out, r),
+            montecarlo::store::run_file_path(&part.out, r),
+        )
+        .unwrap();
+    }
+    let e = eval_design(&model, &part, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("unfinished eval") && e.contains("--resume"), "{e}");
+    // Row 2's file holds row 0's run: refused, naming it, before any run.
+    std::fs::copy(
+        montecarlo::store::run_file_path(&whole.out, 0),
+        montecarlo::store::run_file_path(&part.out, 2),
+    )
+    .unwrap();
+    let resume = EvalOptions {
+        resume: true,
+        ..part.clone()
+    };
+    let e = eval_design(&model, &resume, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("run-000000000002.txt") && e.contains("not this batch's run 2"),
+        "{e}"
+    );
+    assert_eq!(
+        montecarlo::store::list_runs(&part.out).unwrap().len(),
+        3,
+        "nothing ran"
+    );
+    std::fs::copy(
+        montecarlo::store::run_file_path(&whole.out, 2),
+        montecarlo::store::run_file_path(&part.out, 2),
+    )
+    .unwrap();
+    let r = eval_design(&model, &resume, &NoProgress).unwrap();
+    assert_eq!(r.table.runs, vec![0, 1, 2, 3, 4]);
+    assert_same_outputs(&whole.out, &part.out, &FINALS);
+    // Finished, it is refused as holding a finished eval.
+    let e = eval_design(&model, &resume, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("holds a finished batch or eval"), "{e}");
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -19,5 +19,6 @@ pub fn eval_opts(dir: &Path, design: &str, master_seed: u64) -> EvalOptions {
         build: Default::default(),
         command_line: vec![],
         others: None,
+        resume: false,
     }
 }
