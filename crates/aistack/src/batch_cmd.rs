@@ -104,7 +104,8 @@ pub struct BatchArgs {
     /// ran (DIR/manifest.json `scenario_path`); its hash must equal the batch's.
     #[arg(required_unless_present = "resume")]
     pub scenario: Option<PathBuf>,
-    /// Number of runs. With --resume: default, the batch's.
+    /// Number of runs. With --resume: default, the batch's (a plain Monte
+    /// Carlo batch without a stopping rule may be extended or cut).
     #[arg(long, required_unless_present = "resume")]
     pub runs: Option<u64>,
     /// Master seed. Default: 0 (with --resume: the batch's).

@@ -193,8 +193,22 @@ fn compare_batch<M: Model + ?Sized>(
     progress: &dyn Progress,
 ) -> Result<BatchReport> {
     let out = opts.out.join(sub);
+    let recorded = Manifest::read(&out)?;
+    // A batch may be resumed with more or fewer runs; a compare run again
+    // with another --runs is another comparison, not the interrupted one.
+    if let Some(m) = recorded.as_ref().filter(|m| m.runs != opts.batch.runs) {
+        return Err(McError::Invalid(format!(
+            "{} holds the {sub} side of another compare: its `runs` is {}, this command gives {}. \
+             Running the same compare again finishes an interrupted one; for another comparison \
+             choose another --out (or remove {})",
+            out.display(),
+            m.runs,
+            opts.batch.runs,
+            opts.out.display()
+        )));
+    }
     let o = BatchOptions {
-        resume: Manifest::read(&out)?.is_some(),
+        resume: recorded.is_some(),
         out,
         ..opts.batch.clone()
     };

@@ -304,13 +304,30 @@ impl Manifest {
         f
     }
 
-    /// Refuses to resume `dir` (recorded in `self`) with `given` when any identity field differs.
+    /// Whether `given` may resume this batch with another number of runs:
+    /// plain Monte Carlo without a stopping rule, where run i depends only on
+    /// the master seed and i, so the batch of any N is the first N runs of a
+    /// larger one (Latin hypercube strata and the stopping rule's
+    /// checkpoints depend on N).
+    pub fn may_change_runs(&self, given: &Manifest) -> bool {
+        self.design == Design::Mc
+            && given.design == Design::Mc
+            && self.until_rel_halfwidth.is_none()
+            && given.until_rel_halfwidth.is_none()
+    }
+
+    /// Refuses to resume `dir` (recorded in `self`) with `given` when any
+    /// identity field differs; `runs` may differ where
+    /// [`Manifest::may_change_runs`] allows (a batch extended or cut).
     pub fn check_resume(&self, given: &Manifest, dir: &Path) -> Result<()> {
         for ((field, recorded), (_, now)) in self
             .identity_fields(true)
             .into_iter()
             .zip(given.identity_fields(true))
         {
+            if field == "runs" && self.may_change_runs(given) {
+                continue;
+            }
             if recorded != now {
                 let started_with = format!(
                     "; the batch's arguments, as its manifest records them: `{}`",

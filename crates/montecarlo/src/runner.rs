@@ -174,14 +174,30 @@ pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
 /// holding a batch unless resuming, and one holding run files without a
 /// manifest either way; when resuming, checks the manifest matches and the
 /// build ([`check_build`]), and records in `given` the build of all its runs.
-/// Returns the build check's warning, if any.
-fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Option<String>> {
+/// Returns the warnings: another number of runs (an extended or cut batch),
+/// and the build check's.
+fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<String>> {
     let recorded = Manifest::read(dir)?;
-    let mut warning = None;
+    let mut warning = Vec::new();
     match (recorded, resume) {
         (Some(rec), true) => {
             rec.check_resume(given, dir)?;
-            warning = check_build(&rec.build, &given.build, dir)?;
+            if rec.runs != given.runs {
+                warning.push(format!(
+                    "{}: the batch had {} runs, it now has {} (plain Monte Carlo: run i does not \
+                     depend on the number of runs, so the outputs are those of a {}-run batch{})",
+                    dir.display(),
+                    rec.runs,
+                    given.runs,
+                    given.runs,
+                    if given.runs < rec.runs {
+                        "; the run files beyond it stay in runs/ and are not read"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            warning.extend(check_build(&rec.build, &given.build, dir)?);
             given.build = rec.build.combine(&given.build);
             // A merged batch stays one: the shard directories it came from.
             given.merged_from = rec.merged_from;
@@ -283,7 +299,7 @@ pub fn run_batch<M: Model + ?Sized>(
     // before anything in it is removed or written. A directory that does
     // not exist has nothing to resume (refused by `check_dir`).
     let _lock = if dir.is_dir() { Some(lock_dir(dir)?) } else { None };
-    let warnings: Vec<String> = check_dir(dir, &mut manifest, opts.resume)?.into_iter().collect();
+    let warnings: Vec<String> = check_dir(dir, &mut manifest, opts.resume)?;
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
     let done = list_runs(dir)?;
     let pool = thread_pool(opts.threads)?;

@@ -146,10 +146,17 @@ fn resume_refuses_different_arguments_naming_the_field() {
         }
         other => panic!("{other:?}"),
     }
-    let mut o = opts(&d, 21, 1);
+    // Another N is refused where runs depend on N (Latin hypercube); a
+    // plain Monte Carlo batch may be extended or cut (test below).
+    let lhs = tmp("mismatch-lhs");
+    let mut o = opts(&lhs, 20, 1);
+    o.design = Design::Lhs;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    o.runs = 21;
     o.resume = true;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err();
     assert!(e.to_string().contains("`runs` differs"), "{e}");
+    let _ = std::fs::remove_dir_all(lhs);
     let other = ToyGrowth {
         policy_boost: 0.01,
         ..ToyGrowth::default()
@@ -1243,4 +1250,40 @@ fn an_interrupted_eval_is_finished_by_resume() {
     let e = eval_design(&model, &resume, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("holds a finished batch or eval"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A finished plain Monte Carlo batch resumed with another `--runs` is
+/// extended (or cut): run i depends only on the master seed and i, so the
+/// outputs are byte-identical to a fresh batch of the new N, and only the
+/// new runs are computed (audit s15-econ: a batch could not be extended
+/// once the convergence table showed N was not enough).
+#[test]
+fn a_plain_monte_carlo_batch_is_extended_or_cut_by_resume() {
+    let model = ToyGrowth::default();
+    let (dir, fresh) = (tmp("extend"), tmp("extend-fresh"));
+    run_batch(&model, &opts(&dir, 12, 2), &NoProgress).unwrap();
+    let mut o = opts(&dir, 20, 2);
+    o.resume = true;
+    let r = run_batch(&model, &o, &NoProgress).unwrap();
+    assert_eq!((r.runs_executed, r.runs_reused), (8, 12));
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("had 12 runs, it now has 20")),
+        "{:?}",
+        r.warnings
+    );
+    run_batch(&model, &opts(&fresh, 20, 2), &NoProgress).unwrap();
+    assert_same_outputs(&fresh, &dir, &FINALS);
+    // Cut back to 10: the outputs of a 10-run batch; no run computed.
+    let mut o = opts(&dir, 10, 2);
+    o.resume = true;
+    let r = run_batch(&model, &o, &NoProgress).unwrap();
+    assert_eq!(r.runs_executed, 0);
+    let ten = tmp("extend-ten");
+    run_batch(&model, &opts(&ten, 10, 2), &NoProgress).unwrap();
+    assert_same_outputs(&ten, &dir, &FINALS);
+    for d in [dir, fresh, ten] {
+        let _ = std::fs::remove_dir_all(d);
+    }
 }
