@@ -15,7 +15,7 @@ pub struct FabConfig {
     /// deliveries). Range: 1 hour to 92 days. A week is a good default.
     pub production_step: Duration,
     /// Wafer diameter for the gross-die formula, mm (300 for today's fabs).
-    /// Range: 50 to 450.
+    /// Range: 150 to 450 ([`crate::WAFER_DIAMETER_MM`]).
     pub wafer_diameter_mm: f64,
     /// Accelerator designs, produced by fabs or imported. May be empty: a
     /// world without accelerators, where no fab can exist (a fab's product
@@ -49,7 +49,7 @@ pub struct FabConfig {
 pub struct DesignConfig {
     /// Unique name (entity column of outputs).
     pub name: String,
-    /// Area of one die, mm². Range: (0, 1000]; the reticle limit is ≈858.
+    /// Area of one die, mm². Range: [1, 1000] ([`crate::DIE_AREA_MM2`]).
     pub die_area_mm2: f64,
     /// Good dies per finished chip (1 for most; 2 for a dual-die package
     /// such as the Ascend 910C). Range: 1 to 16.

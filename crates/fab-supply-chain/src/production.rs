@@ -221,8 +221,8 @@ impl SupplyChain {
 
     /// The lowest unit price among designs that can still be supplied, USD
     /// (infinite if none): a design in the finished stock, with dies for at
-    /// least one chip in the die stock, in transit, made by a fab (open or yet to open), or imported by a
-    /// flow whose rate is positive now or later and that is not shut (a
+    /// least one chip in the die stock, in transit, made by a fab (open or
+    /// yet to open), or imported by a flow whose rate is positive now or later and that is not shut (a
     /// ban or a zero quota) unless a policy still to come lifts it or sets
     /// a positive quota. An order that cannot buy one unit of any of them is
     /// closed (see `OrderBook::allocate`).
@@ -288,8 +288,8 @@ impl SupplyChain {
     /// common scale `s = min(1, HBM / stacks needed, slots / dies)` applies
     /// to every design, rounded down; then, in config order, each design
     /// takes up to all its dies from the slots and stacks left (so a design
-    /// without HBM is not held back by the HBM others lack). Returns the binding input (ties: dies, then
-    /// HBM, then packaging).
+    /// without HBM is not held back by the HBM others lack). Returns the
+    /// binding input (ties: dies, then HBM, then packaging).
     fn assemble(&mut self, available: &[bool], slots: u64) -> BindingInput {
         let per_chip: Vec<u64> = self
             .designs

@@ -20,8 +20,9 @@ pub(crate) struct Names {
 /// that a run's u64 die counts cannot overflow at any capacity.
 pub const WAFER_DIAMETER_MM: (f64, f64) = (150.0, 450.0);
 
-/// Die areas accepted, mm²: 1 to 1,000 (AI dies are 100–1,000 mm²; the
-/// reticle limit is about 850). See [`WAFER_DIAMETER_MM`].
+/// Die areas accepted, mm²: 1 to 1,000 (the H100-class die, among the
+/// largest, is 814 mm²: docs/calibration/fab-supply-chain.md). See
+/// [`WAFER_DIAMETER_MM`].
 pub const DIE_AREA_MM2: (f64, f64) = (1.0, 1000.0);
 
 /// Most entities of one kind a config may list (a larger config is refused

@@ -257,12 +257,10 @@ impl Site {
             p.installed_peak_flop_s += c.count * c.peak_flop_s_per_chip;
             p.full_mw += c.count * c.facility_mw_per_chip;
             if let Some(mw) = connectable.as_mut() {
-                let chips = c.count.min(*mw / c.facility_mw_per_chip).max(0.0);
-                *mw = (*mw - chips * c.facility_mw_per_chip).max(0.0);
-                p.connectable_peak_flop_s += chips * c.peak_flop_s_per_chip;
+                p.connectable_peak_flop_s +=
+                    run_from(mw, c.count, c.facility_mw_per_chip) * c.peak_flop_s_per_chip;
             }
-            let chips = c.count.min(budget / c.facility_mw_per_chip).max(0.0);
-            budget = (budget - chips * c.facility_mw_per_chip).max(0.0);
+            let chips = run_from(&mut budget, c.count, c.facility_mw_per_chip);
             p.powered_chips += chips;
             p.powered_peak_flop_s += chips * c.peak_flop_s_per_chip;
             p.powered_mw += chips * c.facility_mw_per_chip;
@@ -304,6 +302,14 @@ impl Site {
     pub fn spare_connection_mw(&self) -> f64 {
         self.connected_mw - self.power.full_mw
     }
+}
+
+/// The chips of a class of `count` at `mw_per_chip` facility MW each that
+/// `budget` MW runs, their MW taken from it.
+fn run_from(budget: &mut f64, count: f64, mw_per_chip: f64) -> f64 {
+    let chips = count.min(*budget / mw_per_chip).max(0.0);
+    *budget = (*budget - chips * mw_per_chip).max(0.0);
+    chips
 }
 
 /// When a batch installed at `at` retires.

@@ -28,21 +28,27 @@ fn chip_bound_lab(initial: u64) -> model_training::LabConfig {
     l
 }
 
-/// `lab` with a 15-day service life, `delivered` more chips installed at
-/// day 9 (so run 1, days 10–20, sees the first cohort retire at day 15),
-/// run to `until_day`. No failures, no inference, full power.
-fn a_delivery_at_day_9(lab: model_training::LabConfig, delivered: u64, until_day: f64) -> Bench {
+/// `lab` with a service life of `life` days, `delivered` more chips
+/// installed at day `at`, run to `until_day`. No failures, no inference,
+/// full power.
+fn a_delivery(lab: model_training::LabConfig, life: f64, at: f64, delivered: u64, until_day: f64) -> Bench {
     let mut cfg = TrainingConfig::new(vec![lab]);
     cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(15.0);
+    cfg.chip_service_life_years = life_days(life);
     let mut b = Bench::new(cfg, 3);
     let a = b.lab("a");
-    b.run_until(days(9.0));
+    b.run_until(days(at));
     b.training
         .install_accelerators(a, batch(delivered), &mut b.sched, &mut b.signals)
         .expect("install");
     b.run_until(days(until_day));
     b
+}
+
+/// [`a_delivery`] with a 15-day life and the chips delivered at day 9 (so
+/// run 1, days 10–20, sees the first cohort retire at day 15).
+fn a_delivery_at_day_9(lab: model_training::LabConfig, delivered: u64, until_day: f64) -> Bench {
+    a_delivery(lab, 15.0, 9.0, delivered, until_day)
 }
 
 fn lasted_s(r: &CompletedRun) -> f64 {
@@ -82,16 +88,7 @@ fn without_a_retirement_in_the_run_the_plan_is_the_rate_now_times_d_exactly() {
     // F × D, bit for bit as before; run 2 (20–30) has its 1000 chips retire
     // exactly at its due time, which takes nothing out of it. Run 3 (30–40)
     // has the 500 left.
-    let mut cfg = TrainingConfig::new(vec![chip_bound_lab(CHIPS)]);
-    cfg.inference.max_share_of_chips = 0.0;
-    cfg.chip_service_life_years = life_days(30.0);
-    let mut b = Bench::new(cfg, 3);
-    let a = b.lab("a");
-    b.run_until(days(15.0));
-    b.training
-        .install_accelerators(a, batch(500), &mut b.sched, &mut b.signals)
-        .expect("install");
-    b.run_until(days(41.0));
+    let b = a_delivery(chip_bound_lab(CHIPS), 30.0, 15.0, 500, 41.0);
     let runs = b.training.runs();
     assert_eq!(runs.len(), 4, "runs {runs:?}");
     for (r, chips) in runs.iter().zip([1000.0, 1000.0, 1500.0, 500.0]) {

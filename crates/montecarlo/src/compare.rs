@@ -23,7 +23,7 @@ use crate::manifest::Manifest;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
 use crate::stats::{Welford, t95};
 use crate::{Model, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Options of `aistack compare`: the two batches share everything but the model.
 #[derive(Clone, Debug, PartialEq)]
@@ -193,19 +193,25 @@ fn compare_batch<M: Model + ?Sized>(
     progress: &dyn Progress,
 ) -> Result<BatchReport> {
     let out = opts.out.join(sub);
+    let another = |dir: &Path, field: &str, recorded: &str, given: &str| {
+        McError::Invalid(format!(
+            "{} holds the {sub} side of another compare: its `{field}` is {recorded}, this command \
+             gives {given}. Running the same compare again finishes an interrupted one; for \
+             another comparison choose another --out (or remove {})",
+            dir.display(),
+            opts.out.display()
+        ))
+    };
     let recorded = Manifest::read(&out)?;
     // A batch may be resumed with more or fewer runs; a compare run again
     // with another --runs is another comparison, not the interrupted one.
     if let Some(m) = recorded.as_ref().filter(|m| m.runs != opts.batch.runs) {
-        return Err(McError::Invalid(format!(
-            "{} holds the {sub} side of another compare: its `runs` is {}, this command gives {}. \
-             Running the same compare again finishes an interrupted one; for another comparison \
-             choose another --out (or remove {})",
-            out.display(),
-            m.runs,
-            opts.batch.runs,
-            opts.out.display()
-        )));
+        return Err(another(
+            &out,
+            "runs",
+            &m.runs.to_string(),
+            &opts.batch.runs.to_string(),
+        ));
     }
     let o = BatchOptions {
         resume: recorded.is_some(),
@@ -219,13 +225,7 @@ fn compare_batch<M: Model + ?Sized>(
             recorded,
             given,
             ..
-        } => McError::Invalid(format!(
-            "{} holds the {sub} side of another compare: its `{field}` is {recorded}, this command \
-             gives {given}. Running the same compare again finishes an interrupted one; for \
-             another comparison choose another --out (or remove {})",
-            dir.display(),
-            opts.out.display()
-        )),
+        } => another(&dir, &field, &recorded, &given),
         e => e,
     })
 }

@@ -178,12 +178,12 @@ pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
 /// and the build check's.
 fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<String>> {
     let recorded = Manifest::read(dir)?;
-    let mut warning = Vec::new();
+    let mut warnings = Vec::new();
     match (recorded, resume) {
         (Some(rec), true) => {
             rec.check_resume(given, dir)?;
             if rec.runs != given.runs {
-                warning.push(format!(
+                warnings.push(format!(
                     "{}: the batch had {} runs, it now has {} (plain Monte Carlo: run i does not \
                      depend on the number of runs, so the outputs are those of a {}-run batch{})",
                     dir.display(),
@@ -197,7 +197,7 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
                     }
                 ));
             }
-            warning.extend(check_build(&rec.build, &given.build, dir)?);
+            warnings.extend(check_build(&rec.build, &given.build, dir)?);
             given.build = rec.build.combine(&given.build);
             // A merged batch stays one: the shard directories it came from.
             given.merged_from = rec.merged_from;
@@ -214,7 +214,7 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
         }
         (None, false) => {}
     }
-    Ok(warning)
+    Ok(warnings)
 }
 
 /// Makes `dir` ready for runs once [`check_dir`] and the check of the run

@@ -305,13 +305,45 @@ impl<'a> Lines<'a> {
 
 /// Parses a run file's bytes (format 2, or format 1); `path` is only for error messages.
 pub fn decode_run(bytes: &[u8], path: &Path) -> Result<RunRecord> {
+    verify_checksum(bytes, path)?;
     let mut c = Lines {
         bytes,
         pos: 0,
         line: 0,
         path,
     };
-    verify_checksum(bytes, path)?;
+    let (version, inputs) = decode_inputs(&mut c)?;
+    let scalars = c.pairs("scalars")?;
+    let series = if version == 1 {
+        decode_series_v1(&mut c)?
+    } else {
+        decode_series(&mut c)?
+    };
+    if version == 3 {
+        c.text("check")?;
+    }
+    let (ln, end) = c.next("end")?;
+    if end != "end" || c.pos != bytes.len() {
+        return Err(c.bad(ln, "expected `end` at the end of the file".into()));
+    }
+    let RunInputs {
+        run,
+        seed,
+        params,
+        scenario,
+    } = inputs;
+    Ok(RunRecord {
+        run,
+        seed,
+        params,
+        scenario,
+        result: RunResult { scalars, series },
+    })
+}
+
+/// The format version and the inputs of a run file's header: the header
+/// line, `run`, `seed`, `scenario` (format 3) and the parameters.
+fn decode_inputs(c: &mut Lines<'_>) -> Result<(u8, RunInputs)> {
     let (ln, h) = c.next("header")?;
     let version = match h {
         HEADER => 3,
@@ -327,26 +359,15 @@ pub fn decode_run(bytes: &[u8], path: &Path) -> Result<RunRecord> {
         String::new()
     };
     let params = c.pairs("params")?;
-    let scalars = c.pairs("scalars")?;
-    let series = if version == 1 {
-        decode_series_v1(&mut c)?
-    } else {
-        decode_series(&mut c)?
-    };
-    if version == 3 {
-        c.text("check")?;
-    }
-    let (ln, end) = c.next("end")?;
-    if end != "end" || c.pos != bytes.len() {
-        return Err(c.bad(ln, "expected `end` at the end of the file".into()));
-    }
-    Ok(RunRecord {
-        run,
-        seed,
-        params,
-        scenario,
-        result: RunResult { scalars, series },
-    })
+    Ok((
+        version,
+        RunInputs {
+            run,
+            seed,
+            params,
+            scenario,
+        },
+    ))
 }
 
 fn decode_series(c: &mut Lines<'_>) -> Result<Series> {
@@ -523,26 +544,7 @@ pub fn read_run_inputs(path: &Path) -> Result<RunInputs> {
         line: 0,
         path,
     };
-    let (ln, h) = c.next("header")?;
-    let v3 = match h {
-        HEADER => true,
-        HEADER_V2 | HEADER_V1 => false,
-        _ => return Err(c.bad(ln, format!("expected `{HEADER}`"))),
-    };
-    let run = c.keyed("run")?;
-    let seed = c.keyed("seed")?;
-    let scenario = if v3 {
-        c.text("scenario")?.to_string()
-    } else {
-        String::new()
-    };
-    let params = c.pairs("params")?;
-    Ok(RunInputs {
-        run,
-        seed,
-        params,
-        scenario,
-    })
+    Ok(decode_inputs(&mut c)?.1)
 }
 
 /// Refuses a run file whose recorded inputs are not those the batch gives

@@ -286,42 +286,49 @@ impl World {
                 Err(e) => return Err(e.into()),
             };
             let Some((t, event)) = next else { break };
-            counts[match event {
-                StackEvent::Grid(_) => 0,
-                StackEvent::Fab(_) => 1,
-                StackEvent::Training(_) | StackEvent::Install { .. } => 2,
-                StackEvent::Sample => 3,
-            }] += 1;
             let first_dispatch = !priced && matches!(event, StackEvent::Grid(GridEvent::Dispatch));
             obs.event(t, &event);
             let d = &mut self.domains;
             let s = &mut self.signals;
-            match event {
-                StackEvent::Grid(e) => d.grid.handle(
-                    e,
-                    &mut Mapped::new(&mut self.sched, StackEvent::Grid),
-                    &mut s.grid,
-                )?,
+            // Each arm handles the event and names its domain's counter.
+            let domain = match event {
+                StackEvent::Grid(e) => {
+                    d.grid.handle(
+                        e,
+                        &mut Mapped::new(&mut self.sched, StackEvent::Grid),
+                        &mut s.grid,
+                    )?;
+                    0
+                }
                 StackEvent::Fab(e) => {
                     d.fab
-                        .handle(e, &mut Mapped::new(&mut self.sched, StackEvent::Fab), &mut s.fab)?
+                        .handle(e, &mut Mapped::new(&mut self.sched, StackEvent::Fab), &mut s.fab)?;
+                    1
                 }
-                StackEvent::Training(e) => d.training.handle(
-                    e,
-                    &mut Mapped::new(&mut self.sched, StackEvent::Training),
-                    &mut s.training,
-                )?,
-                StackEvent::Install { lab, batch } => d.training.install_accelerators(
-                    lab,
-                    batch,
-                    &mut Mapped::new(&mut self.sched, StackEvent::Training),
-                    &mut s.training,
-                )?,
+                StackEvent::Training(e) => {
+                    d.training.handle(
+                        e,
+                        &mut Mapped::new(&mut self.sched, StackEvent::Training),
+                        &mut s.training,
+                    )?;
+                    2
+                }
+                StackEvent::Install { lab, batch } => {
+                    d.training.install_accelerators(
+                        lab,
+                        batch,
+                        &mut Mapped::new(&mut self.sched, StackEvent::Training),
+                        &mut s.training,
+                    )?;
+                    2
+                }
                 StackEvent::Sample => {
                     self.sample(t)?;
                     obs.sampled(t, &self.domains);
+                    3
                 }
-            }
+            };
+            counts[domain] += 1;
             if first_dispatch {
                 self.wiring.monthly_prices(&mut self.domains, t)?;
                 priced = true;

@@ -514,6 +514,12 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             .map(|pol| pol.date)
             .min()
     };
+    // Each project's start: its own, or that of a subsidy before the start.
+    let project_start: Vec<Option<NaiveDate>> = c
+        .projects
+        .iter()
+        .map(|p| p.start.or_else(|| subsidised_before_start(&p.name)))
+        .collect();
     let mut fabs = Vec::new();
     for f in c.fabs {
         ctx.check_ref(
@@ -572,17 +578,15 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 ));
             }
         };
-        // A fab operating at the start comes with the tools its capacity
-        // needs; one that opens later equips from the national inventory
-        // (imports under export control, domestic production), as an
-        // expansion does, unless `tools_at_opening` says otherwise.
-        // Built before the run: operating at the start, opening on the
-        // start date, or opened at the start by a `NewFab` project begun
-        // before it (by its `start` or a subsidy of that time) whose fixed
-        // lead time has run out. A project still being built at the start
-        // (any other lead time) opens during the run and equips then.
-        let opened_at_start_by_project = c.projects.iter().any(|p| {
-            let spent = ctx.project_years_spent(p.start.or_else(|| subsidised_before_start(&p.name)));
+        // Unless `tools_at_opening` says otherwise, a fab built before the
+        // run comes with the tools its capacity needs: operating at the
+        // start, opening on the start date, or opened at the start by a
+        // `NewFab` project begun before it whose fixed lead time has run out.
+        // One that opens during the run (a project still being built at the
+        // start included) equips from the national inventory, as an
+        // expansion does, so tool export controls hold it back.
+        let opened_at_start_by_project = c.projects.iter().zip(&project_start).any(|(p, &start)| {
+            let spent = ctx.project_years_spent(start);
             p.fab == f.name
                 && matches!(p.kind, FabProjectKindData::NewFab)
                 && spent > 0.0
@@ -593,7 +597,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             FabOpening::At(t) => t == SimTime::ZERO,
             FabOpening::ByProject => opened_at_start_by_project,
         };
-        let tools_needed = if built_before_run {
+        let default_tools = if built_before_run {
             (f.capacity_wafers_per_month.get() / 1000.0 * f.tools_per_kwpm.get()).ceil()
         } else {
             0.0
@@ -627,7 +631,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             base_power_fraction: f.base_power_fraction.get(),
             product_mix: mix,
             tools_per_kwpm: f.tools_per_kwpm.get(),
-            tools_at_opening: f.tools_at_opening.map_or(tools_needed, NonNeg::get).round() as u64,
+            tools_at_opening: f.tools_at_opening.map_or(default_tools, NonNeg::get).round() as u64,
             power_shortfall: PowerShortfallRule {
                 scrap_below_served_fraction: f.scrap_below_served_fraction.get(),
                 scrap_share_of_in_process: f.scrap_share_of_in_process.get(),
@@ -635,14 +639,13 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         });
     }
     let mut projects = Vec::new();
-    for p in c.projects {
+    for (p, &start) in c.projects.iter().zip(&project_start) {
         ctx.check_ref(
             ("fab_projects", &p.name, "fab"),
             &p.fab,
             "fab",
             fab_names.iter().copied(),
         )?;
-        let start = p.start.or_else(|| subsidised_before_start(&p.name));
         projects.push(FabProjectConfig {
             name: p.name.clone(),
             kind: match &p.kind {
