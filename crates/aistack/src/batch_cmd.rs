@@ -797,13 +797,15 @@ pub fn morris(
     Ok(())
 }
 
-/// `aistack eval SCENARIO --design design.csv [--others median|drawn]`.
+/// `aistack eval SCENARIO --design design.csv [--others median|drawn] [--shard K/M]`.
+#[allow(clippy::too_many_arguments)]
 pub fn eval(
     scenario: &Path,
     design: PathBuf,
     others: Option<&str>,
     seed: u64,
     threads: Option<usize>,
+    shard: Option<&str>,
     out: Option<PathBuf>,
     resume: bool,
 ) -> Result<()> {
@@ -811,6 +813,10 @@ pub fn eval(
         .map(str::parse::<montecarlo::Others>)
         .transpose()
         .map_err(|e| anyhow::anyhow!("--others: {e}"))?;
+    let shard = shard
+        .map(str::parse::<Shard>)
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--shard: {e}"))?;
     let m = model(scenario)?;
     let out = out.unwrap_or_else(|| default_out(&format!("{}-eval", m.scenario().name())));
     let o = EvalOptions {
@@ -827,16 +833,27 @@ pub fn eval(
         command_line: command_line(),
         others,
         resume,
+        shard,
     };
     let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
-    println!(
-        "{}: {} rows evaluated in design order",
-        out.display(),
-        r.table.runs.len()
-    );
+    match shard.filter(|s| s.count > 1) {
+        Some(s) => println!(
+            "{}: {} row{} of shard {s} evaluated in design order; `aistack merge` of the {} shard \
+             directories writes the eval of the whole design",
+            out.display(),
+            r.table.runs.len(),
+            if r.table.runs.len() == 1 { "" } else { "s" },
+            s.count
+        ),
+        None => println!(
+            "{}: {} rows evaluated in design order",
+            out.display(),
+            r.table.runs.len()
+        ),
+    }
     if let Some(others) = r.record.others
         && !r.record.others_parameters.is_empty()
     {

@@ -101,9 +101,11 @@ enum Command {
     /// Monte Carlo batch: every uncertain parameter sampled per run, runs in
     /// parallel, each written durably; runs.csv, bands.csv, summary.json.
     Batch(batch_cmd::BatchArgs),
-    /// Combine shard directories into what one unsharded batch would write.
+    /// Combine shard directories into what one unsharded batch would write
+    /// (or, for the shards of `aistack eval --shard`, one unsharded eval).
     Merge {
-        /// Shard directories.
+        /// Shard directories: every shard K/M of one batch, or of one eval
+        /// (same scenario, seed and design file).
         #[arg(required = true)]
         shards: Vec<PathBuf>,
         /// Output directory.
@@ -203,12 +205,18 @@ enum Command {
         /// Worker threads.
         #[arg(long)]
         threads: Option<usize>,
+        /// Evaluate only shard K of M (`K/M`, K from 0): the rows r with
+        /// r % M == K, r counted from 0 (the run index), as `batch --shard`;
+        /// `aistack merge` of the M shard directories writes what one eval
+        /// of the whole design writes.
+        #[arg(long, value_name = "K/M")]
+        shard: Option<String>,
         /// Output directory.
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Finish an eval that was interrupted in --out: the same command,
-        /// with this flag; rows whose run files are there (and check out
-        /// against the design) are not run again.
+        /// Finish an eval that was interrupted in --out: the same command
+        /// (its --shard too), with this flag; rows whose run files are there
+        /// (and check out against the design) are not run again.
         #[arg(long)]
         resume: bool,
     },
@@ -301,9 +309,19 @@ fn main() -> ExitCode {
             others,
             seed,
             threads,
+            shard,
             out,
             resume,
-        } => batch_cmd::eval(&scenario, design, others.as_deref(), seed, threads, out, resume),
+        } => batch_cmd::eval(
+            &scenario,
+            design,
+            others.as_deref(),
+            seed,
+            threads,
+            shard.as_deref(),
+            out,
+            resume,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

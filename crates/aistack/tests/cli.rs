@@ -1215,3 +1215,107 @@ fn eval_resume_finishes_an_interrupted_eval() {
     }
     let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
+
+/// `aistack eval … --shard K/M` evaluates the rows r with r % M == K, and
+/// `aistack merge` of the shard directories writes what one unsharded eval
+/// of the design writes, byte for byte; shards of another design file, and
+/// an eval shard beside a batch shard, are refused naming what differs.
+#[test]
+fn eval_shards_merge_into_the_unsharded_eval() {
+    let scenario = uncertain_minimal("eval-shard");
+    let dir = tmp("eval-shard");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("d.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.4,1000\n0.3,950\n0.45,1050\n0.25,900\n0.35,1000\n",
+    )
+    .unwrap();
+    let s = scenario.to_str().unwrap();
+    let eval = |design: &Path, out: &Path, shard: Option<&str>| {
+        let mut args = vec![
+            "eval",
+            s,
+            "--design",
+            design.to_str().unwrap(),
+            "--seed",
+            "3",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if let Some(k) = shard {
+            args.extend(["--shard", k]);
+        }
+        aistack(&args)
+    };
+    let whole = dir.join("whole");
+    assert!(eval(&design, &whole, None).status.success());
+    let (s0, s1) = (dir.join("s0"), dir.join("s1"));
+    for (out, k, rows) in [(&s0, "0/2", 3), (&s1, "1/2", 2)] {
+        let o = eval(&design, out, Some(k));
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let said = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            said.contains(&format!("{rows} rows of shard {k} evaluated")),
+            "{said}"
+        );
+    }
+    let merged = dir.join("merged");
+    let o = aistack(&[
+        "merge",
+        s1.to_str().unwrap(),
+        s0.to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("merged 5 runs"));
+    for f in ["runs.csv", "bands.csv", "summary.json", "convergence.csv"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(merged.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    // Shard 1 of another design (one value changed): refused.
+    let other = dir.join("other.csv");
+    let text = std::fs::read_to_string(&design).unwrap();
+    std::fs::write(&other, text.replace("0.3,950", "0.3,960")).unwrap();
+    let s1_other = dir.join("s1-other");
+    assert!(eval(&other, &s1_other, Some("1/2")).status.success());
+    let err = refused(&[
+        "merge",
+        s0.to_str().unwrap(),
+        s1_other.to_str().unwrap(),
+        "--out",
+        dir.join("m-other").to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("cannot merge: the design differs") && err.contains("other.csv (5 rows, fnv1a64:"),
+        "{err}"
+    );
+    // A batch's shard 1/2 of as many runs: refused as a batch's.
+    let b1 = dir.join("b1");
+    let o = aistack(&[
+        "batch",
+        s,
+        "--runs",
+        "5",
+        "--seed",
+        "3",
+        "--shard",
+        "1/2",
+        "--out",
+        b1.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = refused(&[
+        "merge",
+        s0.to_str().unwrap(),
+        b1.to_str().unwrap(),
+        "--out",
+        dir.join("m-batch").to_str().unwrap(),
+    ]);
+    assert!(err.contains("of an `aistack batch` (design mc)"), "{err}");
+    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
+}

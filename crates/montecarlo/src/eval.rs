@@ -15,18 +15,25 @@
 //! parameter needs a column. Unknown and repeated columns, a design without
 //! rows, and an `--out` that holds a finished batch or eval are refused; one
 //! holding run files of an unfinished eval is finished with
-//! [`EvalOptions::resume`] (each file checked against its row). Every row is
-//! checked ([`Model::check`]) before the first run, so a row the scenario
+//! [`EvalOptions::resume`] (each file checked against its row). Every row
+//! (of the shard) is checked ([`Model::check`]) before the first run, so a row the scenario
 //! would refuse is named (design file, line and column) before any run is
 //! made; a run that fails anyway leaves no run files behind. Outputs in
 //! `out`: `runs/` (durable per-row files), `runs.csv` (row = run, every
 //! parameter's value as run, the filled ones included), `bands.csv`,
 //! `summary.json`, `convergence.csv` and `manifest.json` (design `external`,
 //! and `eval`: [`EvalRecord`]), like a batch, so `plot` works on it too.
+//!
+//! With [`EvalOptions::shard`] `K/M`, only the rows r with `r % M == K` run
+//! (r still their index in the whole design, so seeds and values are those
+//! of the unsharded eval), as a batch's `--shard`; the manifest records the
+//! shard and the design's hash ([`EvalRecord::design_hash`]), and
+//! [`crate::merge`] of the M shard directories writes what one unsharded
+//! eval writes, refusing shards of another design, scenario or seed.
 
 use crate::design::{Design, Sampler, run_seed, validate_parameters};
 use crate::manifest::{
-    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, TARGET_TRIPLE, crate_versions, identity_hash,
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, crate_versions, identity_hash,
 };
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
@@ -85,6 +92,11 @@ pub const SEED_COLUMN: &str = "seed";
 pub struct EvalRecord {
     /// The design CSV, as given.
     pub design_file: String,
+    /// [`identity_hash`] of the design file's bytes: what `merge` compares
+    /// to refuse shards of different designs (the path may differ between
+    /// machines). `None` in manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub design_hash: Option<String>,
     /// How the parameters without a column were set (`--others`); `None`
     /// when it was not given (then every parameter had a column).
     pub others: Option<Others>,
@@ -139,6 +151,9 @@ pub struct EvalOptions {
     /// reused where each is the row's (checksum, seed, scenario and values,
     /// bit for bit), the other rows are run.
     pub resume: bool,
+    /// Only this shard's rows (`--shard K/M`: rows r with `r % M == K`,
+    /// counted from 0 as the run index); `None` (or `K/1`): every row.
+    pub shard: Option<Shard>,
 }
 
 /// Reads a design: returns, per row, the values in the model's parameter order.
@@ -173,6 +188,8 @@ struct DesignTable {
     missing: Vec<usize>,
     /// Each row's [`SEED_COLUMN`] value, when the design has that column.
     seeds: Option<Vec<u64>>,
+    /// [`identity_hash`] of the file's bytes.
+    hash: String,
 }
 
 /// Reads a design (see [`read_design_rows`]). Parameters without a column are
@@ -325,7 +342,12 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             path.display()
         )));
     }
-    Ok(DesignTable { rows, missing, seeds })
+    Ok(DesignTable {
+        rows,
+        missing,
+        seeds,
+        hash: identity_hash(&bytes),
+    })
 }
 
 /// A design's `seed` cell as a run index: a non-negative integer, written
@@ -505,7 +527,11 @@ pub fn eval_design<M: Model + ?Sized>(
         mut rows,
         missing,
         seeds,
+        hash: design_hash,
     } = read_design_table(&o.design_csv, &params, o.others)?;
+    // `K/1` is the whole design, as no shard is.
+    let shard = o.shard.filter(|s| s.count > 1);
+    let in_shard = |r: u64| shard.is_none_or(|s| s.contains(r));
     crate::runner::check_out_dir(&o.out)?;
     // Locked before the check below, so another eval writing here now is
     // named as such; a directory created below is locked then.
@@ -534,7 +560,15 @@ pub fn eval_design<M: Model + ?Sized>(
         let filled = (missing.as_slice(), seeds.as_deref());
         fill_others(model, &params, &mut rows, filled, others, o.master_seed)?;
     }
-    check_rows(model, &o.design_csv, &params, &rows, &missing, o.others)?;
+    // Only this shard's rows: each task of an array checks what it runs.
+    let mine: Vec<DesignRow> = rows
+        .iter()
+        .enumerate()
+        .filter(|&(r, _)| in_shard(r as u64))
+        .map(|(_, row)| row.clone())
+        .collect();
+    check_rows(model, &o.design_csv, &params, &mine, &missing, o.others)?;
+    drop(mine);
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
     let pool = thread_pool(o.threads)?;
     let created = !o.out.exists();
@@ -564,6 +598,16 @@ pub fn eval_design<M: Model + ?Sized>(
                 design.len()
             )));
         };
+        if let Some(s) = shard.filter(|s| !s.contains(r)) {
+            return Err(McError::Invalid(format!(
+                "{}: row {r} is not in shard {s} (rows r with r % {} = {}): the directory holds \
+                 runs of another shard or of the whole design; resume it with the --shard it was \
+                 started with, or {what_to_do}",
+                path.display(),
+                s.count,
+                s.index
+            )));
+        }
         let expected: Vec<(String, f64)> = params
             .iter()
             .map(|p| p.path.clone())
@@ -578,11 +622,14 @@ pub fn eval_design<M: Model + ?Sized>(
             &what_to_do,
         )?;
     }
-    let todo: Vec<(u64, u64)> = (0..design.len() as u64)
+    // The rows this call writes the outputs of: every row, or the shard's.
+    let runs: Vec<u64> = (0..design.len() as u64).filter(|&r| in_shard(r)).collect();
+    let todo: Vec<(u64, u64)> = runs
+        .iter()
         .filter(|r| !done.contains(r))
-        .map(|r| (r, seeds[r as usize]))
+        .map(|&r| (r, seeds[r as usize]))
         .collect();
-    progress.start(design.len() as u64, done.len() as u64);
+    progress.start(runs.len() as u64, (runs.len() - todo.len()) as u64);
     let ran = run_rows(model, o, &params, &design, &todo, &pool, progress);
     if ran.is_err() {
         // Run files of a failed eval would only block the next attempt (a
@@ -601,10 +648,10 @@ pub fn eval_design<M: Model + ?Sized>(
     }
     ran?;
     progress.finish();
-    let runs: Vec<u64> = (0..design.len() as u64).collect();
     let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
     let record = EvalRecord {
         design_file: o.design_csv.display().to_string(),
+        design_hash: Some(design_hash),
         others: o.others,
         others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
         seed_column: seeds_given,
@@ -612,7 +659,8 @@ pub fn eval_design<M: Model + ?Sized>(
     let notes = broken_correlations_note(model, &params, &missing, o.others)
         .into_iter()
         .collect();
-    write_manifest(model, o, params, runs.len() as u64, record.clone())?;
+    let counts = (design.len() as u64, runs.len() as u64);
+    write_manifest(model, o, params, shard, counts, record.clone())?;
     Ok(EvalReport { table, notes, record })
 }
 
@@ -656,12 +704,14 @@ fn run_rows<M: Model + ?Sized>(
     })
 }
 
-/// Writes the manifest of a finished eval (design `external`, `runs` rows).
+/// Writes the manifest of a finished eval (design `external`): `rows` in
+/// the design, `completed` of them (those of `shard`) in the outputs.
 fn write_manifest<M: Model + ?Sized>(
     model: &M,
     o: &EvalOptions,
     params: Vec<crate::ParamSpec>,
-    runs: u64,
+    shard: Option<Shard>,
+    (rows, completed): (u64, u64),
     record: EvalRecord,
 ) -> Result<()> {
     let manifest = Manifest {
@@ -673,8 +723,8 @@ fn write_manifest<M: Model + ?Sized>(
         scenario_path: model.source(),
         master_seed: o.master_seed,
         design: Design::External,
-        runs,
-        shard: None,
+        runs: rows,
+        shard,
         until_rel_halfwidth: None,
         stop_outcomes: Vec::new(),
         parameters: params,
@@ -683,7 +733,7 @@ fn write_manifest<M: Model + ?Sized>(
         target: TARGET_TRIPLE.to_string(),
         command_line: o.command_line.clone(),
         merged_from: Vec::new(),
-        completed_runs: Some(runs),
+        completed_runs: Some(completed),
         stopped_at: None,
         outputs: Some(OutputsRecord::of(&o.output)),
         eval: Some(record),

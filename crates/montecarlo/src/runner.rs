@@ -18,8 +18,8 @@ use crate::manifest::{
 use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::store::{
-    RunRecord, check_run_inputs, encode_run, list_runs, read_run, remove_stale_temps, run_file_path,
-    runs_dir, sync_dir, validate_record, write_atomic,
+    RunRecord, check_recorded_inputs, check_run_inputs, encode_run, list_runs, read_run, read_run_inputs,
+    remove_stale_temps, run_file_path, runs_dir, sync_dir, validate_record, write_atomic,
 };
 use crate::{McError, Result};
 use rayon::prelude::*;
@@ -310,7 +310,7 @@ pub fn run_batch<M: Model + ?Sized>(
         check_reused_runs(
             dir,
             &reused_runs,
-            opts.master_seed,
+            Some(opts.master_seed),
             &manifest.scenario_hash,
             &params,
             Some(&sampler),
@@ -403,7 +403,8 @@ pub fn run_batch<M: Model + ?Sized>(
 
 /// Refuses a run file among `runs` (in `dir`) that is not the batch's:
 /// its checksum must hold, and its recorded run index, seed
-/// (`run_seed(master_seed, i)`), scenario (`scenario`, the manifest's
+/// (`run_seed(master_seed, i)`; not checked when `master_seed` is `None`,
+/// for an eval whose design gives each row's seed), scenario (`scenario`, the manifest's
 /// `scenario_hash`) and, when the design draws them (`sampler`), parameter
 /// values must be those the batch gives it ([`check_run_inputs`]). Reads
 /// the files in parallel on the current rayon pool; the first bad file in
@@ -411,7 +412,7 @@ pub fn run_batch<M: Model + ?Sized>(
 fn check_reused_runs(
     dir: &Path,
     runs: &[u64],
-    master_seed: u64,
+    master_seed: Option<u64>,
     scenario: &str,
     params: &[crate::model::ParamSpec],
     sampler: Option<&Sampler>,
@@ -422,8 +423,17 @@ fn check_reused_runs(
         .map(|&i| {
             let expected: Option<Vec<(String, f64)>> =
                 sampler.map(|s| params.iter().map(|p| p.path.clone()).zip(s.draw(i)).collect());
+            let path = run_file_path(dir, i);
+            let Some(master_seed) = master_seed else {
+                let what_to_do = what_to_do(i);
+                let recorded =
+                    read_run_inputs(&path).map_err(|e| McError::Invalid(format!("{e}; {what_to_do}")))?;
+                let seed = recorded.seed;
+                let (expected, scenario) = (expected.as_deref(), scenario);
+                return check_recorded_inputs(&path, &recorded, i, seed, scenario, expected, &what_to_do);
+            };
             check_run_inputs(
-                &run_file_path(dir, i),
+                &path,
                 i,
                 run_seed(master_seed, i),
                 scenario,
@@ -566,6 +576,61 @@ fn collect_scalars(scalars: &[(String, f64)], _run: u64, outcomes: &mut Vec<(Str
     }
 }
 
+/// Refuses to merge shard `d` (manifest `m`) with the first one, `first_dir`
+/// (`first`), when one is an eval's and the other a batch's, or both are
+/// evals of different design files (by [`crate::EvalRecord::design_hash`])
+/// or with parameters without a column set otherwise (`--others`). Other
+/// differences (scenario, seed, versions) are named by the identity fields.
+fn check_same_kind(first_dir: &Path, first: &Manifest, d: &Path, m: &Manifest) -> Result<()> {
+    let kind = |m: &Manifest| match &m.eval {
+        Some(e) => format!("`aistack eval` of the design {}", e.design_file),
+        None => format!("`aistack batch` (design {})", m.design),
+    };
+    let (a, b) = match (&first.eval, &m.eval) {
+        (None, None) => return Ok(()),
+        (Some(a), Some(b)) => (a, b),
+        _ => {
+            return Err(McError::Merge(format!(
+                "{} is a shard of an {}, {} of an {}: the shards merged must be those of one batch, \
+                 or of one eval",
+                first_dir.display(),
+                kind(first),
+                d.display(),
+                kind(m)
+            )));
+        }
+    };
+    let design = |e: &crate::EvalRecord, m: &Manifest| {
+        format!(
+            "{} ({} rows, {})",
+            e.design_file,
+            m.runs,
+            e.design_hash.as_deref().unwrap_or("hash not recorded")
+        )
+    };
+    if a.design_hash != b.design_hash || first.runs != m.runs {
+        return Err(McError::Merge(format!(
+            "the design differs: {} evaluated {}, {} evaluated {}: the shards of one eval \
+             evaluate the same design file; evaluate each shard of one design",
+            first_dir.display(),
+            design(a, first),
+            d.display(),
+            design(b, m)
+        )));
+    }
+    if a.others != b.others {
+        let others = |o: Option<crate::Others>| o.map_or("not given".to_string(), |o| format!("{o}"));
+        return Err(McError::Merge(format!(
+            "`--others` differs: {} set the parameters without a design column by {}, {} by {}",
+            first_dir.display(),
+            others(a.others),
+            d.display(),
+            others(b.others)
+        )));
+    }
+    Ok(())
+}
+
 /// Options of `aistack merge`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MergeOptions {
@@ -619,8 +684,19 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     let mut manifests = Vec::new();
     for d in &opts.shard_dirs {
-        let m = Manifest::read(d)?
-            .ok_or_else(|| McError::Merge(format!("{} has no manifest.json", d.display())))?;
+        let Some(m) = Manifest::read(d)? else {
+            // An interrupted eval has run files and no manifest yet.
+            let unfinished = if list_runs(d)?.is_empty() {
+                ""
+            } else {
+                " (run files without one: an unfinished `aistack eval`, which the same command \
+                 with --resume finishes)"
+            };
+            return Err(McError::Merge(format!(
+                "{} has no manifest.json{unfinished}",
+                d.display()
+            )));
+        };
         if m.completed_runs.is_none() {
             return Err(McError::Merge(format!(
                 "{} is not finished (resume it first)",
@@ -631,6 +707,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     let first = &manifests[0];
     for (d, m) in opts.shard_dirs.iter().zip(&manifests).skip(1) {
+        check_same_kind(first_dir, first, d, m)?;
         if let (Some(a), Some(b)) = (&first.build.git_revision, &m.build.git_revision)
             && a != b
         {
@@ -719,20 +796,31 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             .into_iter()
             .filter(|&i| s.contains(i) && i < first.runs)
             .collect();
+        // An eval with a `seed` column ran each row with its row's seed,
+        // which only the design file says: not checked here (the eval
+        // checked it, and the scenario and checksum still are).
+        let seeds_from_design = first.eval.as_ref().is_some_and(|e| e.seed_column);
         check_reused_runs(
             d,
             &runs,
-            first.master_seed,
+            (!seeds_from_design).then_some(first.master_seed),
             &m.scenario_hash,
             &first.parameters,
             sampler.as_ref(),
             |_| {
-                format!(
-                    "move it out of {} and finish that directory again with `aistack batch --resume {}` \
-                     (the run is then computed anew), then merge",
-                    runs_dir(d).display(),
-                    d.display()
-                )
+                if m.eval.is_some() {
+                    format!(
+                        "evaluate shard {s} of the design again into a new directory (`aistack eval \
+                         SCENARIO --design FILE --shard {s} --out NEW`), then merge with that one"
+                    )
+                } else {
+                    format!(
+                        "move it out of {} and finish that directory again with `aistack batch --resume {}` \
+                         (the run is then computed anew), then merge",
+                        runs_dir(d).display(),
+                        d.display()
+                    )
+                }
             },
         )?;
         copies.push((d, runs));

@@ -1287,3 +1287,216 @@ fn a_plain_monte_carlo_batch_is_extended_or_cut_by_resume() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// `eval` with a shard runs the rows r with `r % M == K` only (r the run
+/// index in the whole design), and `merge` of the M shard directories
+/// writes byte for byte what one unsharded eval of the design writes, a
+/// design `seed` column and `--others drawn` included (an economist's
+/// 100,000-row SALib design split over a Slurm array, as a batch is).
+#[test]
+fn sharded_eval_merges_into_the_unsharded_eval() {
+    let model = ToyGrowth::default();
+    let dir = tmp("eval-shards");
+    // Rows of one base sample share a seed; the yield is drawn per row.
+    let design = "seed,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                  0,0.05,1000\n0,0.01,1000\n0,0.05,2000\n1,0.03,1500\n1,0.02,1500\n\
+                  1,0.03,1200\n2,0.04,1800\n";
+    let mut whole = eval_opts(&dir.join("whole"), design, 3);
+    whole.others = Some(Others::Drawn);
+    eval_design(&model, &whole, &NoProgress).unwrap();
+    let shard_opts = |k: u64| EvalOptions {
+        out: dir.join(format!("shard{k}")),
+        shard: Some(Shard { index: k, count: 3 }),
+        ..whole.clone()
+    };
+    let shards: Vec<PathBuf> = (0..3).map(|k| shard_opts(k).out).collect();
+    for k in 0..3 {
+        let r = eval_design(&model, &shard_opts(k), &NoProgress).unwrap();
+        assert_eq!(r.table.runs, [vec![0, 3, 6], vec![1, 4], vec![2, 5]][k as usize]);
+    }
+    let m: serde_json::Value = serde_json::from_slice(&read(&shards[1], "manifest.json")).unwrap();
+    assert_eq!(
+        (&m["shard"], &m["runs"], &m["completed_runs"]),
+        (
+            &serde_json::json!({"index": 1, "count": 3}),
+            &serde_json::json!(7),
+            &serde_json::json!(2)
+        )
+    );
+    assert!(
+        m["eval"]["design_hash"].as_str().unwrap().starts_with("fnv1a64:"),
+        "{m}"
+    );
+    let mo = |dirs: &[&PathBuf], out: &str| MergeOptions {
+        shard_dirs: dirs.iter().map(|d| d.to_path_buf()).collect(),
+        out: dir.join(out),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    };
+    let e = merge(&mo(&[&shards[0], &shards[2]], "m-missing")).unwrap_err();
+    assert!(e.to_string().contains("missing shard(s) 1/3"), "{e}");
+    let r = merge(&mo(&[&shards[2], &shards[0], &shards[1]], "merged")).unwrap();
+    assert_eq!(r.table.runs, (0..7).collect::<Vec<u64>>());
+    let merged = dir.join("merged");
+    assert_same_outputs(&whole.out, &merged, &FINALS);
+    let m: serde_json::Value = serde_json::from_slice(&read(&merged, "manifest.json")).unwrap();
+    assert_eq!(
+        (&m["design"], &m["shard"]),
+        (&serde_json::json!("external"), &serde_json::Value::Null)
+    );
+    assert_eq!(m["eval"]["seed_column"], true);
+    // A row of the merged eval replays as the unsharded eval's row.
+    let (a, b) = (
+        montecarlo::plan_replay(&merged, 4).unwrap(),
+        montecarlo::plan_replay(&whole.out, 4).unwrap(),
+    );
+    assert_eq!((a.seed, a.values()), (b.seed, b.values()));
+
+    // A shard interrupted after row 4's run: finished by the same options
+    // with `resume`; resumed as another shard, refused naming the row.
+    let part = EvalOptions {
+        out: dir.join("part1"),
+        resume: true,
+        ..shard_opts(1)
+    };
+    std::fs::create_dir_all(montecarlo::store::runs_dir(&part.out)).unwrap();
+    std::fs::copy(
+        montecarlo::store::run_file_path(&shards[1], 4),
+        montecarlo::store::run_file_path(&part.out, 4),
+    )
+    .unwrap();
+    let other = EvalOptions {
+        shard: Some(Shard { index: 0, count: 3 }),
+        ..part.clone()
+    };
+    let e = eval_design(&model, &other, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("row 4 is not in shard 0/3"), "{e}");
+    let r = eval_design(&model, &part, &NoProgress).unwrap();
+    assert_eq!(r.table.runs, vec![1, 4]);
+    assert_same_outputs(&shards[1], &part.out, &FINALS);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `merge` refuses eval shards that are not of one eval, naming what
+/// differs: another design file (its hash and rows), another scenario,
+/// seed or `--others`; and an eval shard mixed with a batch shard.
+#[test]
+fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
+    let model = ToyGrowth::default();
+    let dir = tmp("eval-shards-refused");
+    let design = "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                  0.9,0.05,1000\n0.5,0.01,2000\n0.7,0.03,1500\n0.6,0.02,1200\n";
+    let base = eval_opts(&dir, design, 3);
+    let shard = |k: u64, name: &str, o: &EvalOptions| {
+        let o = EvalOptions {
+            out: dir.join(name),
+            shard: Some(Shard { index: k, count: 2 }),
+            ..o.clone()
+        };
+        eval_design(&model, &o, &NoProgress).unwrap();
+        o.out
+    };
+    let s0 = shard(0, "s0", &base);
+    let mo = |other: &Path, out: &str| MergeOptions {
+        shard_dirs: vec![s0.clone(), other.to_path_buf()],
+        out: dir.join(out),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    };
+    let refusal = |other: &Path, out: &str| {
+        let e = merge(&mo(other, out)).unwrap_err();
+        assert!(matches!(e, McError::Merge(_)), "{e}");
+        assert!(!dir.join(out).exists(), "{out}: refused before --out is made");
+        e.to_string()
+    };
+    // Another design: one value changed, the same number of rows.
+    let other_csv = dir.join("other.csv");
+    std::fs::write(&other_csv, design.replace("0.5,0.01", "0.5,0.02")).unwrap();
+    let other_design = EvalOptions {
+        design_csv: other_csv.clone(),
+        ..base.clone()
+    };
+    let e = refusal(&shard(1, "s1-design", &other_design), "m-design");
+    assert!(
+        e.contains("the design differs")
+            && e.contains(&format!(
+                "evaluated {} (4 rows, fnv1a64:",
+                base.design_csv.display()
+            ))
+            && e.contains(&format!("evaluated {} (4 rows, fnv1a64:", other_csv.display())),
+        "{e}"
+    );
+    // A design of more rows.
+    std::fs::write(&other_csv, format!("{design}0.8,0.04,1800\n")).unwrap();
+    let e = refusal(&shard(1, "s1-rows", &other_design), "m-rows");
+    assert!(e.contains("the design differs") && e.contains("(5 rows, "), "{e}");
+    // Another scenario, seed or --others.
+    let policy = ToyGrowth {
+        policy_boost: 0.01,
+        ..ToyGrowth::default()
+    };
+    let s1_scenario = dir.join("s1-scenario");
+    eval_design(
+        &policy,
+        &EvalOptions {
+            out: s1_scenario.clone(),
+            shard: Some(Shard { index: 1, count: 2 }),
+            ..base.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let e = refusal(&s1_scenario, "m-scenario");
+    assert!(e.contains("`scenario_hash` differs"), "{e}");
+    let seeded = EvalOptions {
+        master_seed: 4,
+        ..base.clone()
+    };
+    let e = refusal(&shard(1, "s1-seed", &seeded), "m-seed");
+    assert!(e.contains("`master_seed` differs"), "{e}");
+    let median = EvalOptions {
+        others: Some(Others::Median),
+        ..base.clone()
+    };
+    let e = refusal(&shard(1, "s1-others", &median), "m-others");
+    assert!(e.contains("`--others` differs") && e.contains("by median"), "{e}");
+    // A batch's shard 1/2 of as many runs: refused as a batch's, either order.
+    let batch = dir.join("batch1");
+    let mut b = BatchOptions::new(&batch, 4, 3);
+    b.durable = false;
+    b.shard = Some(Shard { index: 1, count: 2 });
+    run_batch(&model, &b, &NoProgress).unwrap();
+    let e = refusal(&batch, "m-batch");
+    assert!(
+        e.contains("is a shard of an `aistack eval` of the design")
+            && e.contains("of an `aistack batch` (design mc)")
+            && e.contains("of one batch, or of one eval"),
+        "{e}"
+    );
+    let e = merge(&MergeOptions {
+        shard_dirs: vec![batch.clone(), s0.clone()],
+        ..mo(&batch, "m-batch2")
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("is a shard of an `aistack batch`"), "{e}");
+    // An interrupted eval shard (run files, no manifest yet) is named as such.
+    let part = dir.join("s1-part");
+    std::fs::create_dir_all(montecarlo::store::runs_dir(&part)).unwrap();
+    std::fs::copy(
+        montecarlo::store::run_file_path(&s0, 0),
+        montecarlo::store::run_file_path(&part, 0),
+    )
+    .unwrap();
+    let e = refusal(&part, "m-part");
+    assert!(
+        e.contains("an unfinished `aistack eval`") && e.contains("--resume"),
+        "{e}"
+    );
+    // The right shard 1/2 merges.
+    let s1 = shard(1, "s1", &base);
+    merge(&mo(&s1, "merged")).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -20,5 +20,6 @@ pub fn eval_opts(dir: &Path, design: &str, master_seed: u64) -> EvalOptions {
         command_line: vec![],
         others: None,
         resume: false,
+        shard: None,
     }
 }
