@@ -10,8 +10,22 @@
 //! drawn conditioned on outlasting the years spent, it completes after what
 //! is left, and if cancelled it is abandoned at a uniform point of what is
 //! left (the exact conditional timing given the lead time; the probability
-//! of cancellation is taken as stated, for the construction still to come). A programme adds
-//! `mw_per_year(t) × programme_interval` at the end of every interval.
+//! of cancellation is taken as stated, for the construction still to come).
+//! A project whose draw resolves it at the start (begun before time zero
+//! with its lead time used up, or abandoned at once) is resolved by
+//! [`Grid::start`] itself, before any event: the first dispatch has its
+//! capacity, the t = 0 sample reports it completed (in that sample's
+//! `projects_completed`) and not pending, and its
+//! [`GridSignal::ProjectCompleted`] comes with the first event handled.
+//!
+//! A programme adds a tranche at the start of every calendar month from
+//! time zero, `mw_per_year(t) / 12` (see [`tranche_years`]): the tranches
+//! of a calendar year are in by its end, `mw_per_year × years` over a run
+//! of whole calendar years. (Until s16 they came at the end of each twelfth
+//! of a 365.25-day year, so the twelfth of a calendar year landed 6–18 h
+//! after it and a run of `n` years built `12n − 1` tranches.) The tranche at
+//! time zero, like every event there, comes after the first dispatch.
+//!
 //! Capacity goes to the first plant group of the technology in the region
 //! (batteries: to the region's storage, keeping its hours of storage, 4 h if
 //! it had none). New firm capacity arrives as running units. Build-out that
@@ -31,8 +45,39 @@ use crate::config::Technology;
 use crate::grid::{Grid, units_for};
 use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
 use crate::validate::{GridError, MAX_MW, MAX_UNITS};
+use chrono::Datelike;
 use rand::Rng;
-use scheduler::{Agenda, Duration, SimTime};
+use scheduler::{Agenda, Calendar, Duration, SimTime};
+
+/// The years of building a programme step at `t` adds: a twelfth of a
+/// year at the start of a calendar month; inside a month (the first step of
+/// a run that starts mid-month), the twelfth times the share of the month
+/// left. `None` beyond the calendar's range.
+pub(crate) fn tranche_years(calendar: &Calendar, t: SimTime) -> Option<f64> {
+    let next = calendar.next_month_start(t)?;
+    let first = calendar.date(t)?.with_day(1)?;
+    let month_secs = (calendar.date(next)? - first).num_seconds() as f64;
+    let left = (next.ticks() - t.ticks()) as f64;
+    Some((left / month_secs).min(1.0) / 12.0)
+}
+
+/// The programme steps of a run over `[0, end)`: each step's instant
+/// (ticks) and the years of building it adds ([`tranche_years`]).
+pub(crate) fn programme_steps(calendar: &Calendar, end: SimTime) -> Vec<(u64, f64)> {
+    let mut steps = Vec::new();
+    let mut t = SimTime::ZERO;
+    while t < end {
+        let Some(years) = tranche_years(calendar, t) else {
+            break;
+        };
+        steps.push((t.ticks(), years));
+        match calendar.next_month_start(t) {
+            Some(next) => t = next,
+            None => break,
+        }
+    }
+    steps
+}
 
 /// Hours of storage given to batteries built in a region that had none.
 const DEFAULT_STORAGE_HOURS: f64 = 4.0;
@@ -60,23 +105,29 @@ impl Grid {
                 .max(now)
                 .checked_add(lead)
                 .ok_or(scheduler::ScheduleError::Overflow { now, delay: lead })?;
+            p.cancelled = cancelled;
+            self.regions[p.region as usize].projects_pending += 1;
+            if at == now {
+                // Completes (or is abandoned) at the start: resolved now,
+                // so the first sample and the first dispatch see it.
+                let mut signals = std::mem::take(&mut self.start_signals);
+                self.on_project_resolved(ProjectId(i as u32), agenda, &mut signals)?;
+                self.start_signals = signals;
+                continue;
+            }
             agenda.schedule_at(
                 at,
                 GridEvent::ProjectResolved {
                     project: ProjectId(i as u32),
                 },
             )?;
-            p.cancelled = cancelled;
-            self.regions[p.region as usize].projects_pending += 1;
         }
         for (i, r) in self.retirements.iter().enumerate() {
             agenda.schedule_at(r.at.max(now), GridEvent::Retirement { retirement: i as u32 })?;
         }
+        // After the retirements: one at the instant of a step comes first.
         for i in 0..self.programmes.len() {
-            agenda.schedule_after(
-                self.programme_interval,
-                GridEvent::ProgrammeStep { programme: i as u32 },
-            )?;
+            agenda.schedule_at(now, GridEvent::ProgrammeStep { programme: i as u32 })?;
         }
         Ok(())
     }
@@ -124,14 +175,15 @@ impl Grid {
             return Ok(());
         };
         let (region, technology) = (p.region as usize, p.technology);
-        let mw = p.mw_per_year.at(now) * self.programme_interval.as_years();
+        let years = tranche_years(&self.calendar, now).unwrap_or(0.0);
+        let mw = p.mw_per_year.at(now) * years;
         if mw > 0.0 {
             self.add_capacity(region, technology, mw, agenda)?;
         }
-        agenda.schedule_after(
-            self.programme_interval,
-            GridEvent::ProgrammeStep { programme: i as u32 },
-        )?;
+        // Beyond the calendar's range (year 262,143) no step follows.
+        if let Some(next) = self.calendar.next_month_start(now) {
+            agenda.schedule_at(next, GridEvent::ProgrammeStep { programme: i as u32 })?;
+        }
         Ok(())
     }
 

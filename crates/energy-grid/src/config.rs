@@ -7,7 +7,7 @@
 //! input with a [`GridError`](crate::GridError) naming the entity and field.
 //! Default values and their sources: `docs/calibration/energy-grid.md`.
 
-use scheduler::{Calendar, Dist, Duration, SECS_PER_YEAR, SimTime, TimePath};
+use scheduler::{Calendar, Dist, Duration, SimTime, TimePath};
 
 /// A generation (or storage) technology. Metric names use [`Technology::key`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -354,8 +354,11 @@ pub struct ProgrammeConfig {
     /// Region (name).
     pub region: String,
     /// Additions, MW per year over time (values in [0, 10⁷]), applied in
-    /// steps of [`GridConfig::programme_interval`]; see
-    /// [`GridConfig::check_horizon`] for the unit limit.
+    /// monthly tranches at the start of each calendar month from time zero:
+    /// a twelfth of the rate then (the first, in a run that starts inside a
+    /// month, times the share of the month left), so a calendar year gets
+    /// the year's rate by its end; see [`GridConfig::check_horizon`] for
+    /// the unit limit.
     pub mw_per_year: TimePath,
 }
 
@@ -418,8 +421,6 @@ pub struct GridConfig {
     pub projects: Vec<ProjectConfig>,
     /// Build programmes.
     pub programmes: Vec<ProgrammeConfig>,
-    /// Step of programme additions (default one twelfth of a year; at least one hour).
-    pub programme_interval: Duration,
     /// Retirements of capacity at dates.
     pub retirements: Vec<RetirementConfig>,
     /// Load classes from first cut to last cut; must list each class exactly once.
@@ -452,7 +453,7 @@ pub const DEFAULT_DISPATCH_HOURS: u64 = 1;
 
 impl GridConfig {
     /// A grid with no regions yet and every other field at its default:
-    /// hourly dispatch, monthly programme steps, curtailment order
+    /// hourly dispatch, curtailment order
     /// household → industry → fab → datacenter, scarcity price 5,000 USD/MWh.
     pub fn new(calendar: Calendar) -> GridConfig {
         GridConfig {
@@ -462,7 +463,6 @@ impl GridConfig {
             links: Vec::new(),
             projects: Vec::new(),
             programmes: Vec::new(),
-            programme_interval: Duration::from_secs(SECS_PER_YEAR / 12),
             retirements: Vec::new(),
             curtailment_order: LoadClass::ALL.to_vec(),
             droughts: Vec::new(),

@@ -22,7 +22,6 @@ pub struct Grid {
     pub(crate) curtailment_order: Vec<LoadClass>,
     pub(crate) scarcity_price: f64,
     pub(crate) signal_tolerance_mw: f64,
-    pub(crate) programme_interval: Duration,
     pub(crate) regions: Vec<RegionState>,
     /// Plant groups, region by region, each region's slice in merit order
     /// (by marginal cost, ties by config order), so dispatch walks them in place.
@@ -68,6 +67,9 @@ pub struct Grid {
     pub(crate) loads: Vec<LoadState>,
     pub(crate) projects: Vec<ProjectState>,
     pub(crate) project_rngs: Vec<StreamRngBox>,
+    /// Signals of projects resolved by [`Grid::start`] (completing at the
+    /// start), passed on with the first event handled.
+    pub(crate) start_signals: Vec<GridSignal>,
     pub(crate) programmes: Vec<ProgrammeState>,
     pub(crate) retirements: Vec<RetirementState>,
     pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
@@ -483,7 +485,6 @@ impl Grid {
             curtailment_order: config.curtailment_order,
             scarcity_price: config.scarcity_price_usd_per_mwh,
             signal_tolerance_mw: config.served_signal_tolerance_mw,
-            programme_interval: config.programme_interval,
             regions,
             groups,
             hot,
@@ -511,6 +512,7 @@ impl Grid {
             loads,
             projects,
             project_rngs,
+            start_signals: Vec::new(),
             programmes,
             retirements,
             droughts,
@@ -526,7 +528,9 @@ impl Grid {
 
     /// Schedules the first dispatch (now), the first forced outages, project
     /// resolutions, programme steps, retirements and droughts. Call once, before the run;
-    /// a second call is refused.
+    /// a second call is refused. Projects that resolve at the start are
+    /// resolved here (see the `buildout` module docs); their signals come
+    /// with the first event handled.
     pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
         if self.started {
@@ -560,6 +564,7 @@ impl Grid {
         agenda: &mut impl Agenda<GridEvent>,
         signals: &mut Vec<GridSignal>,
     ) -> Result<(), GridError> {
+        signals.append(&mut self.start_signals);
         match event {
             GridEvent::Dispatch => {
                 let now = agenda.now();

@@ -9,7 +9,9 @@
 //! outages from the units it has then: `N·(12/C)·L/W` outages (L the
 //! window's length, W the allowed time of that calendar year), plus what
 //! earlier windows owed (the fraction left over, and outages that found no
-//! running unit), rounded down, the rest carried on. Over a year of
+//! running unit), rounded down (after rounding to the nearest integer when
+//! within a billionth of it, so an exact whole share is not lost to
+//! floating point), the rest carried on. Over a year of
 //! constant `N` the windows plan exactly `N·12/C` outages, up to the one
 //! carried, so the planned unavailability is `D / (C · 365.25/12)` days per
 //! day in the long run.
@@ -101,6 +103,7 @@ impl Maintenance {
         self.plan_at = next_window(calendar, &self.allowed, w.end).map_or(u64::MAX, |n| n.start);
         let len = w.end - w.start;
         self.owed += f64::from(units) * self.per_unit_year * len as f64 / w.year_allowed as f64;
+        self.owed = snap_to_integer(self.owed);
         let per_lane = len / self.duration.max(1);
         let most = per_lane.saturating_mul(u64::from(units));
         let k = (self.owed.floor().max(0.0) as u64).min(most);
@@ -123,6 +126,20 @@ impl Maintenance {
         // Starts left from an earlier window (none: each window's outages
         // lie inside it) would come first.
         self.starts.extend(starts);
+    }
+}
+
+/// `x`, or the integer nearest it when within rounding of it (a billionth,
+/// relative to its magnitude): the share a window owes is a ratio of whole
+/// seconds, so a sum that is a whole number of outages in exact arithmetic
+/// (10 · 61/92 − 6 + 10 · 31/92 = 4) may come out a rounding error below it
+/// (3.9999999999999996), and flooring that would carry one outage away.
+fn snap_to_integer(x: f64) -> f64 {
+    let nearest = x.round();
+    if (x - nearest).abs() <= 1e-9 * nearest.abs().max(1.0) {
+        nearest
+    } else {
+        x
     }
 }
 

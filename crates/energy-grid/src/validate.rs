@@ -4,11 +4,12 @@
 //! names and dangling region references, naming the entity and the field, so
 //! a run never starts from a configuration that could produce NaN.
 
+use crate::buildout::programme_steps;
 use crate::config::{
     Availability, GridConfig, LoadClass, MAX_HOLD_HOURS, MaintenanceConfig, PlantGroupConfig, Technology,
 };
 use crate::grid::SECS_PER_YEAR_F;
-use scheduler::{Dist, Interp, ScheduleError, SimTime, TimePath};
+use scheduler::{Dist, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
 
 /// Why the grid refused a configuration, an input call or an event.
@@ -401,13 +402,6 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             reason: format!("must be between 60 s and one day, got {dt} s"),
         });
     }
-    if config.programme_interval.secs() < 3_600 {
-        return Err(GridError::InvalidConfig {
-            entity: grid.into(),
-            field: "programme_interval",
-            reason: "must be at least one hour".into(),
-        });
-    }
     let mut order = config.curtailment_order.clone();
     order.sort();
     if order != LoadClass::ALL {
@@ -623,9 +617,9 @@ impl GridConfig {
     /// when it got there, with [`GridError::TooManyUnits`].
     ///
     /// The group's installed MW is bounded above at every programme step
-    /// before `end` (steps fall every
-    /// [`programme_interval`](GridConfig::programme_interval) from time
-    /// zero), in every draw: its configured MW, plus every project building
+    /// before `end` (steps fall at time zero and at every calendar month
+    /// start after it; see [`ProgrammeConfig::mw_per_year`](crate::ProgrammeConfig::mw_per_year)),
+    /// in every draw: its configured MW, plus every project building
     /// its technology in its region from the earliest instant it can
     /// complete (its start plus the least lead time its distribution can
     /// draw; none cancelled), plus the programme steps so far, less what the group's
@@ -645,12 +639,10 @@ impl GridConfig {
     /// configuration `Grid::new` accepts; it does not repeat that
     /// validation.
     pub fn check_horizon(&self, end: SimTime) -> Result<(), GridError> {
-        let step = self.programme_interval.secs();
-        if step == 0 {
-            return Ok(()); // refused by validation
-        }
-        let steps = end.ticks().saturating_sub(1) / step;
-        let step_years = self.programme_interval.as_years();
+        // Step `k` (from 1) falls at `at[k − 1]` and adds `rate × years[k − 1]`.
+        let (at, years): (Vec<u64>, Vec<f64>) = programme_steps(&self.calendar, end).into_iter().unzip();
+        let steps = at.len() as u64;
+        let instant = |k: u64| at[(k.max(1) - 1) as usize];
         let mut seen: Vec<(&str, Technology)> = Vec::new();
         for p in &self.programmes {
             let key = (p.region.as_str(), p.technology);
@@ -702,19 +694,20 @@ impl GridConfig {
             // completing at the instant of a step comes first: it was
             // scheduled when the run started).
             let projects_by = |k: u64| -> f64 {
-                let t = k.saturating_mul(step);
+                let t = instant(k);
                 projects.iter().filter(|q| q.0 <= t).fold(0.0, |sum, q| sum + q.1)
             };
-            // MW the programmes add in their first `k` steps.
-            let added = |k: u64| -> f64 {
-                feeding
-                    .iter()
-                    .map(|q| step_sum(&q.mw_per_year, step, k) * step_years)
-                    .sum::<f64>()
-            };
+            // MW the programmes add in their first `k` steps: `cumulative[k]`.
+            let mut cumulative = Vec::with_capacity(at.len() + 1);
+            cumulative.push(0.0);
+            for (&t, &y) in at.iter().zip(&years) {
+                let step: f64 = feeding.iter().map(|q| q.mw_per_year.at(SimTime(t)) * y).sum();
+                cumulative.push(cumulative[cumulative.len() - 1] + step);
+            }
+            let added = |k: u64| -> f64 { cumulative[k as usize] };
             // Steps strictly before instant `t` (those that surely come
             // before a retirement at `t`), within the run.
-            let steps_before = |t: u64| if t == 0 { 0 } else { ((t - 1) / step).min(steps) };
+            let steps_before = |t: u64| at.partition_point(|&s| s < t) as u64;
             // The group's retirements in the order the run applies them,
             // each with the MW it surely removes: counted on the group
             // without projects, which only programmes add to (capacity
@@ -742,7 +735,7 @@ impl GridConfig {
             // a step comes first, being scheduled when the run starts,
             // before any step).
             let removed_before = |k: u64| {
-                let t = k.saturating_mul(step);
+                let t = instant(k);
                 sure.iter().take_while(|r| r.0 <= t).last().map_or(0.0, |r| r.1)
             };
             // The most the group can have just after step `k`.
@@ -777,11 +770,11 @@ impl GridConfig {
             };
             // The programme whose addition in that step passes, in the
             // order the run applies them.
-            let at = SimTime(hi.saturating_mul(step));
+            let when = SimTime(instant(hi));
             let mut running = group.installed_mw + projects_by(hi) + added(hi - 1) - removed_before(hi);
             let mut culprit = feeding[feeding.len() - 1];
             for q in &feeding {
-                running += q.mw_per_year.at(at) * step_years;
+                running += q.mw_per_year.at(when) * years[(hi - 1) as usize];
                 if passes(running) {
                     culprit = q;
                     break;
@@ -807,7 +800,7 @@ impl GridConfig {
                      units (`unit_size_mw`), a shorter horizon or a smaller programme",
                     group.name,
                     region.name,
-                    at.as_years(),
+                    when.as_years(),
                     end.as_years(),
                     group.installed_mw,
                     round_mw(projects_by(hi)),
@@ -825,76 +818,4 @@ impl GridConfig {
 /// `mw` rounded to 0.1 MW for a message.
 fn round_mw(mw: f64) -> f64 {
     (mw * 10.0).round() / 10.0
-}
-
-/// `Σ path(j·step)` for `j` in `1..=k`: what a programme adds in its first
-/// `k` steps, per year of step. Summed segment by segment in closed form
-/// (the path is constant or linear between its points, with the semantics
-/// of [`TimePath::at`]), so the cost does not grow with the horizon.
-pub(crate) fn step_sum(path: &TimePath, step: u64, k: u64) -> f64 {
-    let pts = path.points();
-    let linear = path.interp() == Interp::Linear;
-    let mut sum = 0.0;
-    // Segment i holds the instants with exactly i points at or before them:
-    // [T(i-1), T(i)), with T(-1) = 0 and T(n) = ∞.
-    for i in 0..=pts.len() {
-        let lo = if i == 0 { 0 } else { pts[i - 1].0.ticks() };
-        let j_lo = lo.div_ceil(step).max(1);
-        let j_hi = match pts.get(i) {
-            Some(p) => p.0.ticks().div_ceil(step).saturating_sub(1).min(k),
-            None => k,
-        };
-        if j_lo > j_hi {
-            continue;
-        }
-        let n = (j_hi - j_lo + 1) as f64;
-        if i == 0 {
-            sum += n * pts[0].1;
-            continue;
-        }
-        let (t0, v0) = (pts[i - 1].0.ticks(), pts[i - 1].1);
-        match pts.get(i) {
-            Some(&(t1, v1)) if linear && t1.ticks() > t0 => {
-                let slope = (v1 - v0) / (t1.ticks() - t0) as f64;
-                let mid = (j_lo + j_hi) as f64 / 2.0 * step as f64 - t0 as f64;
-                sum += n * (v0 + slope * mid);
-            }
-            _ => sum += n * v0,
-        }
-    }
-    sum
-}
-
-#[cfg(test)]
-mod tests {
-    use super::step_sum;
-    use scheduler::{Interp, SimTime, TimePath};
-
-    /// The closed-form sum equals adding the path's value at every step,
-    /// for step and linear paths, points on and between steps, repeated
-    /// points, and sums that stop before, inside and after the points.
-    #[test]
-    fn step_sum_is_the_sum_of_the_values_at_the_steps() {
-        let pts = vec![
-            (SimTime(25), 3.0),
-            (SimTime(40), 7.5),
-            (SimTime(40), 1.0),
-            (SimTime(95), 0.0),
-            (SimTime(130), 4.0),
-        ];
-        for interp in [Interp::Step, Interp::Linear] {
-            let path = TimePath::new(pts.clone(), interp).expect("path");
-            for step in [1, 5, 7, 10, 200] {
-                for k in 0..40 {
-                    let brute: f64 = (1..=k).map(|j| path.at(SimTime(j * step))).sum();
-                    let fast = step_sum(&path, step, k);
-                    assert!(
-                        (fast - brute).abs() <= 1e-9 * brute.abs().max(1.0),
-                        "{interp:?} step {step} k {k}: {fast} vs {brute}"
-                    );
-                }
-            }
-        }
-        assert_eq!(step_sum(&TimePath::constant(2.5), 3_600, 1_000_000), 2.5e6);
-    }
 }

@@ -297,3 +297,36 @@ fn bad_maintenance_is_refused_naming_the_field() {
         .expect("state");
     assert_eq!(s.units_total, 1);
 }
+
+#[test]
+fn a_yearly_overhaul_plans_every_unit_each_year() {
+    // s16 finding 4: 10 coal units of 600 MW, 30 days every 12 months in
+    // April, May and October. April–May owes 10 · 61/92 = 6.63 outages
+    // (6 planned), October 0.63 + 10 · 31/92 = 4 exactly, which floating
+    // point made 3.9999999999999996 and the floor 3: the first year planned
+    // 9 outages, three years 29.
+    let mut coal = firm("coal", Technology::Coal, 6_000.0, 30.0);
+    coal.unit_size_mw = 600.0;
+    coal.maintenance = refuelling(30.0, 12.0, Some(vec![4, 5, 10]));
+    let mut region = flat_region("r", 1_000.0);
+    region.fleet.push(coal);
+    let mut c = config(vec![region]);
+    c.dispatch_interval = Duration::from_hours(24);
+    let (mut grid, mut agenda) = started(c, 1);
+    let calendar = calendar_2025();
+    let mut month_start = SimTime(0);
+    let mut by_year = [0.0; 3];
+    for i in 0..36 {
+        let next = calendar.next_month_start(month_start).expect("in range");
+        run(&mut grid, &mut agenda, SimTime(next.ticks() - 1), |_, _, _| {});
+        grid.sample_metrics(next, &mut |metric, entity, v| {
+            if (metric, entity) == ("energy.maintenance_coal_mwh", "national") {
+                by_year[i / 12] += v;
+            }
+        });
+        month_start = next;
+    }
+    // One outage is 600 MW for 30 days.
+    let outages = by_year.map(|mwh| mwh / (600.0 * 30.0 * 24.0));
+    assert_eq!(outages, [10.0, 10.0, 10.0], "outages a year");
+}

@@ -187,7 +187,9 @@ fn projects_complete_after_their_lead_time_unless_cancelled_and_programmes_add_p
             .iter()
             .any(|s| matches!(s, GridSignal::ProjectCompleted { mw, .. } if *mw == 1_000.0))
     );
-    assert!((grid.installed_mw(region, Technology::Solar) - 1_200.0).abs() < 1e-6);
+    // Thirteen monthly tranches of 100 MW: 1 January 2025 to 1 January 2026
+    // (the run goes to 06:00 that day).
+    assert!((grid.installed_mw(region, Technology::Solar) - 1_300.0).abs() < 1e-6);
     let mut totals = std::collections::HashMap::new();
     grid.summary_scalars(&mut |k, v| {
         totals.insert(k.to_string(), v);
@@ -794,8 +796,8 @@ fn units_built_and_retired_mid_run_count_from_the_next_dispatch() {
     let s = grid.plant_group_state(coal).expect("state");
     assert_eq!(
         s.installed_mw,
-        6_000.0 + 6.0 * 300.0 - 2_000.0,
-        "six monthly tranches, one retirement"
+        6_000.0 + 7.0 * 300.0 - 2_000.0,
+        "seven monthly tranches (1 January to 1 July), one retirement"
     );
     assert!(
         checked > 4_000 && with_units_down > checked / 2,
@@ -855,11 +857,7 @@ fn build_out_cannot_take_a_group_past_the_unit_limit() {
             break e;
         }
     };
-    assert_eq!(
-        agenda.now(),
-        SimTime(SECS_PER_YEAR / 12),
-        "at the first programme step"
-    );
+    assert_eq!(agenda.now(), SimTime::ZERO, "at the first programme step");
     match &error {
         GridError::TooManyUnits {
             group, units, limit, ..
@@ -873,4 +871,94 @@ fn build_out_cannot_take_a_group_past_the_unit_limit() {
     let gas = grid.plant_group_id("r-gas").expect("group");
     let state = grid.plant_group_state(gas).expect("state");
     assert_eq!((state.installed_mw, state.units_total), (1_000.0, 1_000_000));
+}
+
+/// A grid with a 1,200 MW/yr wind programme from `start`.
+fn wind_programme(start: chrono::NaiveDate) -> GridConfig {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = GridConfig::new(scheduler::Calendar::new(start));
+    c.regions = vec![r];
+    c.programmes.push(ProgrammeConfig {
+        name: "wind push".into(),
+        technology: Technology::Wind,
+        region: "r".into(),
+        mw_per_year: TimePath::constant(1_200.0),
+    });
+    c
+}
+
+#[test]
+fn a_programme_adds_its_yearly_rate_by_the_end_of_each_calendar_year() {
+    // s16 (audit finding 7): tranches came at the end of each twelfth of a
+    // 365.25-day year, so the twelfth tranche of 2025 landed 6 h after the
+    // year and a run of n calendar years built 12n − 1 tranches (1,100 MW
+    // by 2026-01-01 here). Now one lands at the start of every month.
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let c = wind_programme(date(2025, 1, 1));
+    let calendar = c.calendar;
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    for year in 1..=10 {
+        let end = calendar.at_date(date(2025 + year, 1, 1)).expect("in range");
+        // Everything before the year's end (a run's last instant).
+        run(&mut grid, &mut agenda, SimTime(end.ticks() - 1), |_, _, _| {});
+        let built = grid.installed_mw(region, Technology::Wind);
+        assert!(
+            (built - 1_200.0 * f64::from(year)).abs() < 1e-6,
+            "{built} MW after {year} years"
+        );
+    }
+    // A run from 16 March: the first tranche is the 16 days of March left
+    // (16/31 of a month), then a whole month's from 1 April.
+    let c = wind_programme(date(2025, 3, 16));
+    let calendar = c.calendar;
+    let (mut grid, mut agenda) = started(c, 1);
+    let end = calendar.at_date(date(2026, 1, 1)).expect("in range");
+    run(&mut grid, &mut agenda, SimTime(end.ticks() - 1), |_, _, _| {});
+    let built = grid.installed_mw(region, Technology::Wind);
+    let expected = 100.0 * 16.0 / 31.0 + 9.0 * 100.0;
+    assert!((built - expected).abs() < 1e-6, "{built} MW, expected {expected}");
+}
+
+#[test]
+fn a_project_completing_at_time_zero_is_in_the_first_sample() {
+    // s16 (audit finding 7): the t = 0 sample, taken before any event,
+    // reported such a project pending and without its capacity.
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 1_000.0, 40.0));
+    let mut c = config(vec![r]);
+    let mut old = project("old", 10.0, 3.0, 0.0);
+    old.years_spent_at_start = 5.0;
+    c.projects.push(old);
+    c.projects.push(project("new", 20.0, 1.0, 0.0));
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    // Before any event.
+    assert_eq!(grid.installed_mw(region, Technology::Nuclear), 10.0);
+    assert_eq!(grid.projects_pending(region), 1);
+    let mut row = std::collections::HashMap::new();
+    grid.sample_metrics(SimTime::ZERO, &mut |metric, entity, v| {
+        if entity == "r" {
+            row.insert(metric.to_string(), v);
+        }
+    });
+    assert_eq!(row["energy.projects_completed"], 1.0);
+    assert_eq!(row["energy.projects_pending"], 1.0);
+    assert_eq!(row["energy.capacity_nuclear_mw"], 10.0);
+    // Its signal comes with the first event handled, once.
+    let signals = run(&mut grid, &mut agenda, hours(1), |_, _, _| {});
+    let completed: Vec<f64> = signals
+        .iter()
+        .filter_map(|s| match s {
+            GridSignal::ProjectCompleted { mw, .. } => Some(*mw),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(completed, [10.0]);
+    let mut totals = std::collections::HashMap::new();
+    grid.summary_scalars(&mut |k, v| {
+        totals.insert(k.to_string(), v);
+    });
+    assert_eq!(totals["energy.projects_completed_total"], 1.0);
 }

@@ -403,7 +403,10 @@ pub struct ProgrammeData {
     /// Technology.
     pub technology: TechnologyData,
     /// Additions, MW per year (number or path; every value in [0, 10⁷]),
-    /// added every twelfth of a year. They go to the region's first plant
+    /// added a twelfth at a time at the start of every calendar month from
+    /// the start date (the first pro rata to the month left if the start
+    /// date is not the first of a month), so each calendar year gets its
+    /// MW by its end. They go to the region's first plant
     /// group of the technology; a group with forced outages may not pass
     /// 10⁶ units within the horizon in any draw, counting its installed MW,
     /// its projects as completed from the earliest date they can complete,
