@@ -384,6 +384,15 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// share of the labs' training compute that lacked power each year whatever
 /// the label, and the last lines the whole run's.
 pub fn explain(dir: &Path) -> Result<()> {
+    if crate::run_cmd::is_compare_dir(dir) {
+        let d = dir.display();
+        anyhow::bail!(
+            "{d} is a compare directory (the output of `aistack compare`: compare.csv and the two \
+             batches {d}/a and {d}/b); explain reads one run's directory: run one of their runs \
+             again with `aistack run --from-batch {d}/a --run I --out DIR` (or {d}/b), then \
+             `aistack explain DIR`"
+        );
+    }
     if dir.join("manifest.json").exists() && !dir.join("timeseries.csv").exists() {
         anyhow::bail!(
             "{} is a batch directory; explain reads one run's directory: run one of its runs \
