@@ -873,7 +873,7 @@ pub fn plot_batch(dir: &Path) -> Result<()> {
         dir: dir.to_path_buf(),
         out: None,
         categories: CATEGORIES,
-        max_fan_charts: 12,
+        max_fan_charts: montecarlo::charts::KEY_METRICS.len(),
     })?;
     for f in &r.files {
         println!("{}", f.display());

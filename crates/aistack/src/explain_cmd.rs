@@ -357,10 +357,11 @@ fn read_summary(dir: &Path) -> Result<serde_json::Value> {
 /// each is counted in the year its period *starts*: the 1 January sample
 /// holds December's mode and counts for the year before.
 fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
-    let mut counts = [0usize; 5];
+    // One count per code, power at the fabs (5) included.
+    let mut counts = [0usize; stack::report::BINDING_INPUT_CODES.len()];
     for w in series.get("fab.binding_input").windows(2) {
         let (start, code) = (w[0].0, w[1].1);
-        if start.floor() as i32 == year && (0.0..5.0).contains(&code) {
+        if start.floor() as i32 == year && (0.0..counts.len() as f64).contains(&code) {
             counts[code as usize] += 1;
         }
     }
@@ -384,6 +385,15 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// share of the labs' training compute that lacked power each year whatever
 /// the label, and the last lines the whole run's.
 pub fn explain(dir: &Path) -> Result<()> {
+    if crate::run_cmd::is_compare_dir(dir) {
+        let d = dir.display();
+        anyhow::bail!(
+            "{d} is a compare directory (the output of `aistack compare`: compare.csv and the two \
+             batches {d}/a and {d}/b); explain reads one run's directory: run one of their runs \
+             again with `aistack run --from-batch {d}/a --run I --out DIR` (or {d}/b), then \
+             `aistack explain DIR`"
+        );
+    }
     if dir.join("manifest.json").exists() && !dir.join("timeseries.csv").exists() {
         anyhow::bail!(
             "{} is a batch directory; explain reads one run's directory: run one of its runs \
@@ -687,6 +697,23 @@ mod tests {
         );
         assert_eq!(chip_input_in_year(&s, 2025), Some("tools"));
         assert_eq!(chip_input_in_year(&s, 2026), Some("wafers"));
+    }
+
+    /// A year the grid cut the fabs reads "power at the fabs", code 5
+    /// (before: codes above 4 were not counted, so such a year read
+    /// "wafers" from its other months).
+    #[test]
+    fn a_year_of_power_cuts_at_the_fabs_reads_power() {
+        let s = series(
+            "fab.binding_input",
+            &[
+                (2028.0, 0.0),
+                (2028.0849, 5.0),
+                (2028.1616, 5.0),
+                (2028.2466, 1.0),
+            ],
+        );
+        assert_eq!(chip_input_in_year(&s, 2028), Some("power at the fabs"));
     }
 
     /// Average power divides by the hours of each period: a 28-day February,

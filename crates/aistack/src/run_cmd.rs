@@ -195,8 +195,15 @@ fn write_run(
     Ok(())
 }
 
+/// Whether `dir` is the output of `aistack compare`: `compare.csv` beside
+/// the batches `a/` and `b/`.
+pub fn is_compare_dir(dir: &Path) -> bool {
+    dir.join("compare.csv").exists() && dir.join("a").is_dir() && dir.join("b").is_dir()
+}
+
 /// `aistack plot DIR`: single-run charts for a run's directory, batch charts
-/// (fan charts, histograms, tornado) for a batch's.
+/// (fan charts, histograms, tornado) for a batch's; a compare's directory is
+/// refused with the paths of its two batches.
 pub fn plot(dir: &Path) -> Result<()> {
     if dir.join("timeseries.csv").exists()
         && dir.join("summary.json").exists()
@@ -209,6 +216,14 @@ pub fn plot(dir: &Path) -> Result<()> {
     }
     if dir.join("runs.csv").exists() {
         return crate::batch_cmd::plot_batch(dir);
+    }
+    if is_compare_dir(dir) {
+        let d = dir.display();
+        anyhow::bail!(
+            "{d} is a compare directory (the output of `aistack compare`: compare.csv and the two \
+             batches {d}/a, scenario A, and {d}/b, scenario B): plot one of its batches, \
+             `aistack plot {d}/a` or `aistack plot {d}/b`"
+        );
     }
     // A batch writes runs.csv only once every run has finished: its
     // manifest and run files alone are a batch that was interrupted.

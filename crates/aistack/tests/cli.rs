@@ -411,7 +411,7 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
         std::fs::read(exact.join("runs.csv")).unwrap(),
         std::fs::read(sketched.join("runs.csv")).unwrap()
     );
-    // The binding input's code gets shares of runs per category (all five,
+    // The binding input's code gets shares of runs per category (all six,
     // 0 included), counted exactly under the sketch too, not a mean code.
     let binding = |dir: &std::path::Path| -> Vec<String> {
         std::fs::read_to_string(dir.join("bands.csv"))
@@ -424,10 +424,13 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
     let rows = binding(&exact);
     let first: Vec<&str> = rows
         .iter()
-        .take(5)
+        .take(6)
         .map(|l| l.split(',').nth(2).unwrap())
         .collect();
-    assert_eq!(first, ["none", "wafers", "tools", "HBM", "packaging"]);
+    assert_eq!(
+        first,
+        ["none", "wafers", "tools", "HBM", "packaging", "power at the fabs"]
+    );
     assert!(rows.iter().all(|l| l.ends_with(",,,,,,,")), "{rows:?}");
     assert_eq!(rows, binding(&sketched));
     let o = aistack(&[
@@ -1318,4 +1321,37 @@ fn eval_shards_merge_into_the_unsharded_eval() {
     ]);
     assert!(err.contains("of an `aistack batch` (design mc)"), "{err}");
     let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
+}
+
+/// `plot` and `explain` on a compare's top directory say it is one and name
+/// its two batches, as `run --from-batch` does (audit s16-thesis F5c: plot
+/// said the directory `holds no run or batch output`).
+#[test]
+fn plot_and_explain_of_a_compare_directory_name_its_two_batches() {
+    let out = tmp("plot-compare");
+    let o = aistack(&[
+        "compare",
+        &example("minimal.ron"),
+        &example("minimal.ron"),
+        "--runs",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let d = out.display().to_string();
+    for cmd in ["plot", "explain"] {
+        let o = aistack(&[cmd, &d]);
+        assert!(!o.status.success(), "{cmd}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("is a compare directory")
+                && err.contains(&format!("{d}/a"))
+                && err.contains(&format!("{d}/b")),
+            "{cmd}: {err}"
+        );
+    }
+    let o = aistack(&["plot", &format!("{d}/a")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&out);
 }

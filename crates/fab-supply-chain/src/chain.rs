@@ -55,7 +55,7 @@ pub(crate) struct Totals {
     pub imported: u64,
     /// Path units of on-order import flows not imported (no order wanted them).
     pub declined: u64,
-    pub binding_ticks: [u64; 5],
+    pub binding_ticks: [u64; 6],
 }
 
 /// The state of the supply chain.
@@ -97,7 +97,7 @@ pub struct SupplyChain {
     pub(crate) packaging_offered_period: u64,
     pub(crate) delivered_units_period: Vec<u64>,
     pub(crate) flop_s_delivered_period: Vec<f64>,
-    pub(crate) binding_ticks_period: [u64; 5],
+    pub(crate) binding_ticks_period: [u64; 6],
     pub(crate) last_binding: BindingInput,
     pub(crate) totals: Totals,
 }
@@ -252,7 +252,7 @@ impl SupplyChain {
             packaging_offered_period: 0,
             delivered_units_period: vec![0; n_buyers],
             flop_s_delivered_period: vec![0.0; n_buyers],
-            binding_ticks_period: [0; 5],
+            binding_ticks_period: [0; 6],
             last_binding: BindingInput::None,
             totals: Totals::default(),
         })

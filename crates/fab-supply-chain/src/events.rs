@@ -73,7 +73,8 @@ pub enum ArrivalItem {
 pub enum BindingInput {
     /// Nothing to assemble and nothing that could be (code 0).
     None = 0,
-    /// Good dies, limited by wafer capacity, ramp or yield (code 1).
+    /// Good dies, limited by wafer capacity, ramp or yield (code 1): no
+    /// producing fab's starts were cut more by power than by tools.
     Wafers = 1,
     /// Good dies, with at least one producing fab held below its ramped
     /// capacity by its working tools (code 2).
@@ -82,19 +83,26 @@ pub enum BindingInput {
     Hbm = 3,
     /// Packaging slots (code 4).
     Packaging = 4,
+    /// Good dies, with the producing fabs' starts cut more by the grid's
+    /// power shortfall than by their tools (code 5): the wafer starts the
+    /// served share withheld, `Σ capacity × (1 − served share)` over the
+    /// open fabs, exceed the starts tools withheld, `Σ (ramped capacity −
+    /// tool capacity)⁺` (see docs/model/fab-supply-chain.md).
+    Power = 5,
 }
 
 impl BindingInput {
     /// All inputs, in code order.
-    pub const ALL: [BindingInput; 5] = [
+    pub const ALL: [BindingInput; 6] = [
         BindingInput::None,
         BindingInput::Wafers,
         BindingInput::Tools,
         BindingInput::Hbm,
         BindingInput::Packaging,
+        BindingInput::Power,
     ];
 
-    /// The categorical code (0–4).
+    /// The categorical code (0–5).
     pub fn code(self) -> u8 {
         self as u8
     }
@@ -107,6 +115,7 @@ impl BindingInput {
             BindingInput::Tools => "fab.binding_tools",
             BindingInput::Hbm => "fab.binding_hbm",
             BindingInput::Packaging => "fab.binding_packaging",
+            BindingInput::Power => "fab.binding_power",
         }
     }
 }

@@ -88,6 +88,14 @@ pub(crate) struct Fab {
     pub power_mw_reported: f64,
     /// Whether the last tick's starts were cut by the tool limit.
     pub tool_limited: bool,
+    /// Wafer starts per month the last tick's served power share withheld:
+    /// capacity × (1 − mean served share); 0 while closed or with nothing
+    /// to start.
+    pub power_cut_wpm: f64,
+    /// Wafer starts per month the last tick's tools withheld: ramped
+    /// capacity − tool capacity, if positive; 0 while closed or with
+    /// nothing to start.
+    pub tool_cut_wpm: f64,
 }
 
 impl Fab {
@@ -126,6 +134,8 @@ impl Fab {
             period: FabFlows::default(),
             power_mw_reported: 0.0,
             tool_limited: false,
+            power_cut_wpm: 0.0,
+            tool_cut_wpm: 0.0,
         }
     }
 
@@ -253,6 +263,8 @@ impl Fab {
         let ramped = self.ramped_wpm(now);
         let tools = self.tool_capacity_wpm();
         self.tool_limited = self.open && tools < ramped;
+        self.power_cut_wpm = 0.0;
+        self.tool_cut_wpm = 0.0;
         let weights: Vec<f64> = self
             .mix_designs
             .iter()
@@ -269,7 +281,10 @@ impl Fab {
             self.start_carry = 0.0;
             return Vec::new();
         }
-        let rate = self.effective_wpm(now) * served;
+        let capacity = self.effective_wpm(now);
+        let rate = capacity * served;
+        self.power_cut_wpm = capacity - rate;
+        self.tool_cut_wpm = (ramped - tools).max(0.0);
         self.start_carry += rate * dt.as_secs_f64() / MONTH_SECS;
         let whole = self.start_carry.floor();
         self.start_carry -= whole;

@@ -16,8 +16,9 @@ impl SupplyChain {
     /// the most production ticks since the last sample (ties: lower code);
     /// it is emitted as one 0/1 metric per input (`fab.binding_wafers`,
     /// `fab.binding_tools`, `fab.binding_hbm`, `fab.binding_packaging`,
-    /// `fab.binding_none`) and as the code `fab.binding_input`
-    /// (0 none, 1 wafers, 2 tools, 3 HBM, 4 packaging).
+    /// `fab.binding_power`, `fab.binding_none`) and as the code
+    /// `fab.binding_input` (0 none, 1 wafers, 2 tools, 3 HBM, 4 packaging,
+    /// 5 power at the fabs).
     pub fn sample_metrics(&mut self, now: scheduler::SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         const N: &str = "national";
         let mut sum = [0u64; 7];
@@ -212,7 +213,7 @@ impl SupplyChain {
 }
 
 /// The input with the most ticks (ties: lower code); `None` if no ticks.
-fn mode(ticks: &[u64; 5]) -> Option<BindingInput> {
+fn mode(ticks: &[u64; 6]) -> Option<BindingInput> {
     let (best, &n) = ticks
         .iter()
         .enumerate()
@@ -227,8 +228,9 @@ mod tests {
 
     #[test]
     fn mode_prefers_most_ticks_then_lower_code() {
-        assert_eq!(mode(&[0, 0, 0, 0, 0]), None);
-        assert_eq!(mode(&[0, 2, 0, 3, 0]), Some(BindingInput::Hbm));
-        assert_eq!(mode(&[0, 3, 0, 3, 1]), Some(BindingInput::Wafers));
+        assert_eq!(mode(&[0, 0, 0, 0, 0, 0]), None);
+        assert_eq!(mode(&[0, 2, 0, 3, 0, 0]), Some(BindingInput::Hbm));
+        assert_eq!(mode(&[0, 3, 0, 3, 1, 0]), Some(BindingInput::Wafers));
+        assert_eq!(mode(&[0, 3, 0, 0, 1, 4]), Some(BindingInput::Power));
     }
 }

@@ -289,7 +289,12 @@ impl SupplyChain {
     /// to every design, rounded down; then, in config order, each design
     /// takes up to all its dies from the slots and stacks left (so a design
     /// without HBM is not held back by the HBM others lack). Returns the
-    /// binding input (ties: dies, then HBM, then packaging).
+    /// binding input (ties: dies, then HBM, then packaging). When dies
+    /// bind, the input behind them is judged on this tick's wafer starts:
+    /// `Power` if the starts the served power share withheld exceed those
+    /// the tools withheld (summed over the fabs), else `Tools` if a
+    /// producing fab is held below its ramped capacity by its tools, else
+    /// `Wafers`.
     fn assemble(&mut self, available: &[bool], slots: u64) -> BindingInput {
         let per_chip: Vec<u64> = self
             .designs
@@ -305,7 +310,15 @@ impl SupplyChain {
             .map(|((&n, &ok), &k)| if ok { n / k } else { 0 })
             .collect();
         let chips: u64 = demand.iter().sum();
-        let die_binding = if self.fabs.iter().any(|f| f.tool_limited && f.open) {
+        let (power_cut, tool_cut) = self
+            .fabs
+            .iter()
+            .filter(|f| f.open)
+            .fold((0.0, 0.0), |(p, t), f| (p + f.power_cut_wpm, t + f.tool_cut_wpm));
+        // 1e-9 wafers/month: rounding of a served share of 1, not a cut.
+        let die_binding = if power_cut > tool_cut.max(1e-9) {
+            BindingInput::Power
+        } else if self.fabs.iter().any(|f| f.tool_limited && f.open) {
             BindingInput::Tools
         } else {
             BindingInput::Wafers

@@ -536,3 +536,47 @@ fn domestic_units_fill_orders_before_imports_on_order() {
     assert_eq!(built + imported, delivered);
     assert_eq!(delivered, 12_000.0);
 }
+
+/// The binding input over months 2–4 of a fab of 1,000 wafers/month with
+/// `tools` tools (1 per 1,000 wafers/month: 1 is enough) served the share
+/// `served` from just after the first month: its code and `fab.binding_power`.
+fn binding_when_served(tools: u64, served: f64) -> (f64, f64) {
+    let mut c = base_config();
+    c.fabs[0].tools_per_kwpm = 2.0;
+    c.fabs[0].tools_at_opening = tools;
+    let mut run = Run::new(c, 1);
+    let f = fab_id(&run.chain, "f1");
+    run.run_until(SimTime(MONTH.0 + 1));
+    run.sample();
+    run.set_power(f, served);
+    run.run_until(months(4));
+    let m = run.sample();
+    (
+        get(&m, "fab.binding_input", "national"),
+        get(&m, "fab.binding_power", "national"),
+    )
+}
+
+/// A fab the grid cuts is bound by power, not wafers; a fab served in full
+/// is bound by wafers; one held back by its tools more than by the grid,
+/// by tools (audit s16-thesis F4: grid cuts read "wafers").
+#[test]
+fn a_fab_the_grid_cuts_more_than_its_tools_is_bound_by_power() {
+    let power = f64::from(BindingInput::Power.code());
+    let wafers = f64::from(BindingInput::Wafers.code());
+    let tools = f64::from(BindingInput::Tools.code());
+    // Two tools at 2 per 1,000 wafers/month: no tool limit.
+    assert_eq!(binding_when_served(2, 1.0), (wafers, 0.0));
+    // Served 40 %: 600 wafers/month withheld (and wafers scrapped at the drop).
+    assert_eq!(binding_when_served(2, 0.4), (power, 1.0));
+    // A slight cut without scrap still withholds starts the tools did not.
+    assert_eq!(binding_when_served(2, 0.95).0, power);
+    // One tool: 500 wafers/month of 1,000; the tools withhold 500.
+    assert_eq!(binding_when_served(1, 1.0).0, tools);
+    // 5 % of 500 withheld by the grid, 500 by the tools: tools.
+    assert_eq!(binding_when_served(1, 0.95).0, tools);
+    // 80 % of 500 withheld (400) is still less than the tools' 500.
+    assert_eq!(binding_when_served(1, 0.2).0, tools);
+    // All of it: 500 against 500 is not more; tools still.
+    assert_eq!(binding_when_served(1, 0.0).0, tools);
+}

@@ -6,11 +6,11 @@
 //! With a world frontier configured, `training.frontier_effective_flop` is
 //! also emitted for the entity `world`.
 
-use crate::SECS_PER_MONTH;
 use crate::release::{Release, months_behind_frontier};
 use crate::run::{CompletedRun, RunBound};
 use crate::training::Training;
-use scheduler::{Calendar, SECS_PER_DAY, SimTime, TimePath};
+use crate::{LabId, SECS_PER_MONTH};
+use scheduler::{Calendar, SECS_PER_DAY, SECS_PER_YEAR, SimTime, TimePath};
 use std::collections::BTreeMap;
 
 /// Flows accumulated since the previous sample.
@@ -163,6 +163,17 @@ impl LabTotals {
     }
 }
 
+/// The largest physical FLOP of `lab`'s runs in `runs` that finished within
+/// the year (365.25 days, [`scheduler::SECS_PER_YEAR`]) up to `now`: `end`
+/// in `(now − 1 year, now]`; 0 if none did.
+pub(crate) fn largest_run_in_year_to(runs: &[CompletedRun], lab: LabId, now: SimTime) -> f64 {
+    let from = now.0.saturating_sub(SECS_PER_YEAR);
+    runs.iter()
+        .filter(|r| r.lab == lab && r.end.0 > from && r.end <= now)
+        .map(|r| r.physical_flop)
+        .fold(0.0, f64::max)
+}
+
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { 0.0 }
 }
@@ -172,7 +183,10 @@ impl Training {
     /// cover the time since the previous sample and are then reset.
     ///
     /// Metrics (units in names; *flow* = since the previous sample):
-    /// `training.largest_run_flop` (largest finished run so far),
+    /// `training.largest_run_flop` (largest finished run so far: a running
+    /// maximum), `training.largest_run_12m_flop` (largest run finished in the
+    /// year up to now, 0 if none: it falls when runs shrink; see
+    /// [`largest_run_in_year_to`]),
     /// `training.frontier_effective_flop` (best released effective FLOP so
     /// far; entity `world`: the exogenous frontier now),
     /// `training.releases_open`, `training.releases_closed` (flows),
@@ -205,10 +219,11 @@ impl Training {
         let (mut largest, mut best_eff, mut chips, mut flop_s, mut train, mut mult) =
             (0.0f64, 0.0f64, 0.0, 0.0, 0.0, 0.0f64);
         let mut since = f64::INFINITY;
+        let mut largest_recent = 0.0f64;
         let path = self.cfg.frontier_log10_effective_flop.as_ref();
         let gap_now = |path: Option<&TimePath>, best: Option<f64>| months_behind_frontier(path?, now, best?);
         let mut best_capability: Option<f64> = None;
-        for lab in &mut self.labs {
+        for (li, lab) in self.labs.iter_mut().enumerate() {
             let name = lab.cfg.name.as_str();
             let f = std::mem::take(&mut lab.flows);
             let installed: f64 = lab
@@ -233,6 +248,8 @@ impl Training {
                 lab.totals.largest_run_flop,
                 lab.totals.best_effective_flop,
             );
+            let recent = largest_run_in_year_to(&self.runs, LabId(li as u32), now);
+            emit("training.largest_run_12m_flop", name, recent);
             emit("training.months_since_release", name, months);
             emit("training.accelerators_installed", name, installed);
             emit("training.installed_flop_s", name, peak);
@@ -243,6 +260,7 @@ impl Training {
             }
             nat.add(&f);
             largest = largest.max(lab.totals.largest_run_flop);
+            largest_recent = largest_recent.max(recent);
             best_eff = best_eff.max(lab.totals.best_effective_flop);
             chips += installed;
             flop_s += peak;
@@ -255,6 +273,7 @@ impl Training {
             };
         }
         emit_lab(emit, "national", &nat, largest, best_eff);
+        emit("training.largest_run_12m_flop", "national", largest_recent);
         emit("training.months_since_release", "national", since);
         emit("training.accelerators_installed", "national", chips);
         emit("training.installed_flop_s", "national", flop_s);

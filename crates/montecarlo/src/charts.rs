@@ -2,8 +2,9 @@
 //! tornado diagrams, and generic helpers for single runs — a multi-line time
 //! chart with shaded markers and a timeline of events.
 //!
-//! Axis labels carry units derived from the metric name's suffix
-//! ([`unit_of`]): `energy.unserved_mwh` is plotted in MWh.
+//! Axis labels and outcome titles carry the unit docs/model.md gives each
+//! metric and outcome ([`unit_of`]): `energy.unserved_mwh` is plotted in
+//! MWh, `energy.avg_price_usd_per_mwh` in USD/MWh.
 
 use crate::outputs::{Categories, category_shares, is_categorical, read_runs_csv};
 use crate::sensitivity::{RankSensitivityRow, rank_sensitivity, write_rank_sensitivity};
@@ -28,28 +29,14 @@ const PALETTE: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-/// The unit of a metric or outcome from its name's suffix (`_mwh` → `MWh`), or `""`.
+/// The unit of a metric or outcome as docs/model.md's unit tables give it
+/// (`energy.avg_price_usd_per_mwh` → `USD/MWh`,
+/// `training.spend_usd_total` → `USD`); for a name they do not
+/// list, for another model's metrics (the toy models'), the unit the
+/// scenario format reads from a name's suffix (`energy.load_mw` → `MW`,
+/// [`stack::reference::unit_of`]), or `""`.
 pub fn unit_of(name: &str) -> &'static str {
-    const SUFFIXES: [(&str, &str); 14] = [
-        ("_flop_s", "FLOP/s"),
-        ("_flop", "FLOP"),
-        ("_mwh", "MWh"),
-        ("_gwh", "GWh"),
-        ("_mw", "MW"),
-        ("_gw", "GW"),
-        ("_w", "W"),
-        ("_usd", "USD"),
-        ("_per_month", "per month"),
-        ("_months", "months"),
-        ("_years", "years"),
-        ("_year", "year"),
-        ("_count", "count"),
-        ("_share", "share"),
-    ];
-    SUFFIXES
-        .iter()
-        .find(|(s, _)| name.ends_with(s))
-        .map_or("", |(_, u)| u)
+    stack::output_units::unit_of(name).unwrap_or_else(|| stack::reference::unit_of(name))
 }
 
 /// `name [unit]`, or `name` when the unit is unknown.
@@ -519,8 +506,14 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
 /// at entity `national`: the questions a batch is run to answer — how big a
 /// model the nation trains, how close it gets to the world frontier, how
 /// often it releases, the chips behind that, and whether power holds it back.
-pub const KEY_METRICS: [(&str, &str); 12] = [
-    ("training.largest_run_flop", "Largest training run"),
+/// The size of runs is plotted as the largest run finished in the past 12
+/// months, which falls when runs shrink (chips or power binding), and, last,
+/// as the largest run so far (a running maximum, which never falls).
+pub const KEY_METRICS: [(&str, &str); 13] = [
+    (
+        "training.largest_run_12m_flop",
+        "Largest training run finished in the past 12 months",
+    ),
     (
         "training.frontier_gap_months",
         "Months the best model stands behind the world frontier",
@@ -540,13 +533,14 @@ pub const KEY_METRICS: [(&str, &str); 12] = [
     ("energy.unserved_mwh", "Unserved load per month"),
     (
         "training.share_lost_power",
-        "Share of training time lost to power",
+        "Share of installed AI compute (peak FLOP/s) left unpowered",
     ),
     ("energy.avg_price_usd_per_mwh", "Average electricity price"),
     (
         "energy.peak_reserve_margin",
         "Tightest reserve margin of the month",
     ),
+    ("training.largest_run_flop", "Largest training run so far"),
 ];
 
 /// Which (metric, entity) pairs get a fan chart, at most `max`: the
@@ -554,7 +548,7 @@ pub const KEY_METRICS: [(&str, &str); 12] = [
 /// then, to fill up to `max` (a model with other metric names, e.g. the toy
 /// models), the remaining `national` series alphabetically, then the other
 /// entities' alphabetically. Per-entity series of key metrics are left to
-/// pandas or R: twelve national charts already fill a page.
+/// pandas or R: thirteen national charts already fill a page.
 pub fn fan_chart_selection<'a>(
     available: impl IntoIterator<Item = &'a (String, String)>,
     max: usize,
@@ -934,7 +928,8 @@ fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'sta
         let dof = (n as f64 - k as f64).max(1.0);
         (
             format!(
-                "What drives {name} ({n} runs; PRCC, as inputs are correlated; |PRCC| < {:.2} is within chance)",
+                "What drives {} ({n} runs; PRCC, as inputs are correlated; |PRCC| < {:.2} is within chance)",
+                axis_label(name),
                 Z95 / dof.sqrt()
             ),
             "Partial rank correlation (PRCC) with the outcome [-1, 1]",
@@ -942,7 +937,8 @@ fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'sta
     } else {
         (
             format!(
-                "What drives {name} ({n} runs; |rho| < {:.2} is within chance)",
+                "What drives {} ({n} runs; |rho| < {:.2} is within chance)",
+                axis_label(name),
                 Z95 / ((n - 1) as f64).sqrt()
             ),
             "Spearman rank correlation with the outcome [-1, 1]",
@@ -962,6 +958,20 @@ mod tests {
             spearman,
             prcc,
         }
+    }
+
+    #[test]
+    fn tornado_titles_carry_the_outcome_unit() {
+        let (title, _) = tornado_labels("training.frontier_gap_months_end", 40, 3, false);
+        assert!(
+            title.starts_with("What drives training.frontier_gap_months_end [months] ("),
+            "{title}"
+        );
+        let (title, _) = tornado_labels("energy.avg_price_usd_per_mwh", 40, 3, true);
+        assert!(
+            title.contains("energy.avg_price_usd_per_mwh [USD/MWh] ("),
+            "{title}"
+        );
     }
 
     #[test]
@@ -1011,6 +1021,7 @@ mod tests {
             ("training.largest_run_flop", "national"),
             ("zzz.other", "national"),
             ("aaa.first_alphabetically", "east"),
+            ("training.largest_run_12m_flop", "national"),
         ]);
         let got: Vec<(&str, &str)> = fan_chart_selection(&avail, 10)
             .into_iter()
@@ -1019,8 +1030,9 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                ("training.largest_run_flop", "national"),
+                ("training.largest_run_12m_flop", "national"),
                 ("energy.unserved_mwh", "national"),
+                ("training.largest_run_flop", "national"),
                 ("aaa.first_alphabetically", "national"),
                 ("zzz.other", "national"),
                 ("aaa.first_alphabetically", "east"),

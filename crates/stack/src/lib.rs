@@ -18,6 +18,7 @@ pub mod dates;
 pub mod error;
 pub mod load;
 pub mod output;
+pub mod output_units;
 pub mod reference;
 pub mod report;
 pub mod ronvalue;

@@ -21,12 +21,13 @@ pub const BOUND_CODES: [(i64, &str); 6] = [
 
 /// Codes of `fab.binding_input_mode` and of the monthly series
 /// `fab.binding_input`: the supply chain's binding input.
-pub const BINDING_INPUT_CODES: [(i64, &str); 5] = [
+pub const BINDING_INPUT_CODES: [(i64, &str); 6] = [
     (0, "none"),
     (1, "wafers"),
     (2, "tools"),
     (3, "HBM"),
     (4, "packaging"),
+    (5, "power at the fabs"),
 ];
 
 fn code_name(codes: &[(i64, &'static str)], code: f64) -> &'static str {
@@ -151,6 +152,19 @@ pub fn frontier_gap_text(gap_months: f64) -> String {
     }
 }
 
+/// The summary's line for the smallest gap of any release to the frontier
+/// (`training.min_frontier_gap_months`): the closest a release came when
+/// the country stays behind, the furthest ahead one went when it gets
+/// ahead (the smallest gap is then the largest lead).
+pub fn best_gap_line(gap_months: f64) -> String {
+    let text = frontier_gap_text(gap_months);
+    if text.ends_with("ahead") {
+        format!("{:<23}{text} of the frontier", "furthest ahead")
+    } else {
+        format!("{:<23}{text}", "closest to frontier")
+    }
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
@@ -198,7 +212,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         total - open
     );
     if let Some(gap) = scalar(out, "training.min_frontier_gap_months") {
-        let _ = writeln!(s, "  closest to frontier    {}", frontier_gap_text(gap));
+        let _ = writeln!(s, "  {}", best_gap_line(gap));
     }
     if let Some(gap) = scalar(out, "training.frontier_gap_months_end") {
         let _ = writeln!(s, "  frontier gap at end    {}", frontier_gap_text(gap));

@@ -63,8 +63,30 @@ fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
     }
 }
 
+/// Every metric and scalar outcome `out` reports has a unit in docs/model.md
+/// ("Units of the time series", "Scalar outcomes"), where `aistack plot`
+/// takes its axis labels from (audit s16-thesis F2).
+fn units_documented(out: &RunOutput) -> Result<(), String> {
+    let mut missing: Vec<&str> = out
+        .series
+        .keys()
+        .iter()
+        .map(|(metric, _)| metric.as_str())
+        .chain(out.scalars.iter().map(|(k, _)| k.as_str()))
+        .filter(|name| stack::output_units::unit_of(name).is_none())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("no unit in docs/model.md's unit tables for {missing:?}"))
+    }
+}
+
 fn check(s: &Scenario, out: &RunOutput) -> Result<(), String> {
     outcomes_documented(out)?;
+    units_documented(out)?;
     // Every sample and scalar is a finite number.
     if let Some(r) = out.series.iter().find(|r| !r.value.is_finite()) {
         return Err(format!(

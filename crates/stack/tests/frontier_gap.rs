@@ -69,3 +69,18 @@ fn without_a_frontier_path_there_is_no_gap_and_no_sentinel() {
             .all(|r| r.metric != "training.frontier_gap_months")
     );
 }
+
+/// The summary's line for the smallest gap says something true on both
+/// sides of the frontier: ahead, the smallest gap is the largest lead, not
+/// the "closest" a release came (audit s16-thesis F5b: `closest to
+/// frontier    63.6 months ahead`).
+#[test]
+fn the_best_gap_line_is_true_behind_and_ahead() {
+    use stack::report::best_gap_line;
+    assert_eq!(best_gap_line(7.24), "closest to frontier    7.2 months behind");
+    assert_eq!(best_gap_line(0.01), "closest to frontier    at the frontier");
+    assert_eq!(
+        best_gap_line(-63.58),
+        "furthest ahead         63.6 months ahead of the frontier"
+    );
+}
