@@ -29,6 +29,13 @@ pub struct TrainingConfig {
 }
 
 impl TrainingConfig {
+    /// Whether some lab builds on other labs' open releases
+    /// ([`LabConfig::open_base_share`] above 0): the metrics of inherited
+    /// compute are emitted only then.
+    pub fn builds_on_open_weights(&self) -> bool {
+        self.labs.iter().any(|l| l.open_base_share > 0.0)
+    }
+
     /// A configuration of `labs` with every other field at its default.
     pub fn new(labs: Vec<LabConfig>) -> TrainingConfig {
         TrainingConfig {
@@ -90,7 +97,19 @@ pub struct LabConfig {
     /// closes when it absorbs an open release, 0..1. Default 0.5.
     pub spillover_catch_up_share: f64,
     /// Months from another lab's release to this lab's absorption (≥ 0). Default 3.
+    /// Also when another lab's open release becomes available to build on
+    /// (`open_base_share`).
     pub spillover_delay_months: f64,
+    /// Share of an open base model's effective FLOP that a run of this lab
+    /// inherits, 0..1: when a run starts, it builds on the open release of
+    /// another lab with the most effective FLOP among those released at least
+    /// `spillover_delay_months` before (fine-tuning or continued
+    /// pre-training), and its release carries its own effective FLOP plus
+    /// this share of the base's. Never the lab's own releases, never closed
+    /// ones; not gated by [`TrainingConfig::spillovers_enabled`]. Default 0
+    /// (off; no source gives the share, see
+    /// `docs/calibration/model-training.md`).
+    pub open_base_share: f64,
     /// Whether the lab starts a smaller run when its cluster cannot do the
     /// target within the planned duration (else it waits). Default true.
     pub allow_smaller_runs: bool,
@@ -125,6 +144,7 @@ impl LabConfig {
             initial_efficiency_multiplier: 1.0,
             spillover_catch_up_share: 0.5,
             spillover_delay_months: 3.0,
+            open_base_share: 0.0,
             allow_smaller_runs: true,
             min_run_share_of_target: 0.25,
         }
@@ -421,6 +441,7 @@ impl LabConfig {
             0.0,
             1200.0,
         )?;
+        range(e, "open_base_share", self.open_base_share, 0.0, 1.0)?;
         if !(self.min_run_share_of_target > 0.0 && self.min_run_share_of_target <= 1.0) {
             return Err(bad(
                 e,
@@ -491,6 +512,13 @@ mod tests {
         assert_eq!(field_of(err).1, "release_cadence_months");
 
         lab.release_cadence_months = Dist::constant(3.0);
+        for share in [-0.1, 1.01, f64::NAN, f64::INFINITY] {
+            lab.open_base_share = share;
+            let err = TrainingConfig::new(vec![lab.clone()]).validate().unwrap_err();
+            assert_eq!(field_of(err), ("lab deepseek".to_string(), "open_base_share"));
+        }
+        lab.open_base_share = 1.0;
+        assert_eq!(TrainingConfig::new(vec![lab.clone()]).validate(), Ok(()));
         let err = TrainingConfig::new(vec![lab.clone(), lab])
             .validate()
             .unwrap_err();

@@ -42,7 +42,7 @@ mod window;
 pub use config::{InferenceConfig, LabConfig, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig};
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
-pub use release::{Release, months_behind_frontier};
+pub use release::{OpenBase, Release, months_behind_frontier};
 pub use run::{CompletedRun, RunBound, expected_goodput};
 pub use training::Training;
 

@@ -4,7 +4,7 @@
 //! spillovers and inference adoption).
 
 use crate::progress::capability_from_effective_flop;
-use crate::release::{Release, is_open, months_behind_frontier};
+use crate::release::{OpenBase, Release, is_open, months_behind_frontier};
 use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1, expected_goodput};
 use crate::training::{Lab, Training};
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
@@ -88,6 +88,38 @@ fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64, lost_s: f64) -> PlanC
 }
 
 impl Training {
+    /// The open base a run of lab `li` starting at `now` builds on: among
+    /// the open releases of the other labs released at least the lab's
+    /// `spillover_delay_months` before `now`, the one with the most
+    /// effective FLOP (the earliest of equals), with what the run inherits
+    /// from it (`open_base_share` × its effective FLOP). `None` with a share
+    /// of 0 or no such release. See docs/model/model-training.md,
+    /// "Building on open weights".
+    fn open_base(&self, li: usize, now: SimTime) -> Option<OpenBase> {
+        let cfg = &self.labs[li].cfg;
+        let share = cfg.open_base_share;
+        if share <= 0.0 {
+            return None;
+        }
+        let delay = Duration::from_secs_f64(cfg.spillover_delay_months * SECS_PER_MONTH as f64)?;
+        let available = |r: &&Release| {
+            r.open && r.lab.index() != li && r.at.checked_add(delay).is_some_and(|at| at <= now)
+        };
+        let best = self.releases.iter().filter(available).reduce(|best, r| {
+            if r.effective_flop > best.effective_flop {
+                r
+            } else {
+                best
+            }
+        })?;
+        Some(OpenBase {
+            lab: best.lab,
+            number: best.number,
+            base_effective_flop: best.effective_flop,
+            inherited_effective_flop: share * best.effective_flop,
+        })
+    }
+
     /// Plans the lab's next run and starts it if the cluster can do it.
     pub(crate) fn try_start_run(
         &mut self,
@@ -116,6 +148,7 @@ impl Training {
         let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
         let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
         let lost_s = self.retiring_lost_s(li, now, due);
+        let base = self.open_base(li, now);
         let lab = &mut self.labs[li];
         let plan = plan_capacity(lab, now, duration_s, lost_s);
         let capacity = plan.capacity_flop;
@@ -177,6 +210,7 @@ impl Training {
         // `due` (above) is never beyond the clock: a due time past it holds
         // the release to the end of time, as a run that never finishes.
         let mut run = Run::new(lab.next_run, now, due, target, planned, bound, hazard);
+        run.base = base;
         run.waited_s = lab
             .waiting_since
             .take()
@@ -396,7 +430,13 @@ impl Training {
         lab.releases += 1;
         lab.last_release = Some(now);
         let log2 = lab.eff.log2_at(now);
-        let effective_flop = run.work_flop * log2.exp2();
+        // Own compute at the lab's algorithms, plus what the run inherited
+        // from its open base (nothing added without one: the sum is then
+        // exactly the product of before).
+        let effective_flop = match run.base {
+            Some(b) => run.work_flop * log2.exp2() + b.inherited_effective_flop,
+            None => run.work_flop * log2.exp2(),
+        };
         let capability =
             capability_from_effective_flop(effective_flop).ok_or_else(|| TrainingError::NotFinite {
                 entity: lab.cfg.name.clone(),
@@ -416,6 +456,7 @@ impl Training {
             effective_flop,
             capability,
             frontier_gap_months,
+            base: run.base,
         };
         lab.totals.record(&record, &release, self.cfg.calendar.as_ref());
         if open {

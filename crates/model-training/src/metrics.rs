@@ -129,6 +129,9 @@ pub(crate) struct LabTotals {
     pub releases: u64,
     pub open_releases: u64,
     pub best_effective_flop: f64,
+    /// What the best release (the one of `best_effective_flop`; the first
+    /// of equals) inherited from its open base, FLOP (0 without a base).
+    pub best_inherited_flop: f64,
     pub best_capability: Option<f64>,
     pub min_gap_months: Option<f64>,
     /// Calendar year → (largest run finished that year, FLOP; its bound).
@@ -143,6 +146,9 @@ impl LabTotals {
         self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
         self.releases += 1;
         self.open_releases += u64::from(release.open);
+        if self.releases == 1 || release.effective_flop > self.best_effective_flop {
+            self.best_inherited_flop = release.base.map_or(0.0, |b| b.inherited_effective_flop);
+        }
         self.best_effective_flop = self.best_effective_flop.max(release.effective_flop);
         self.best_capability = Some(
             self.best_capability
@@ -210,7 +216,11 @@ impl Training {
     /// definitions in `docs/model/model-training.md`), and, with a world
     /// frontier path and once there is a release, `training.frontier_gap_months`
     /// (how far the best release so far stands behind the frontier now; see
-    /// [`Training::frontier_gap_months_at`]).
+    /// [`Training::frontier_gap_months_at`]); and where some lab's
+    /// `open_base_share` is above 0, `training.inherited_effective_flop`
+    /// (what the best release so far inherited from its open base, FLOP; 0
+    /// before a release or without a base; national: the nation's best
+    /// release, the first lab's of equals).
     pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         for li in 0..self.labs.len() {
             self.advance_lab(li, now);
@@ -223,6 +233,9 @@ impl Training {
         let path = self.cfg.frontier_log10_effective_flop.as_ref();
         let gap_now = |path: Option<&TimePath>, best: Option<f64>| months_behind_frontier(path?, now, best?);
         let mut best_capability: Option<f64> = None;
+        let builds = self.cfg.builds_on_open_weights();
+        // The nation's best release so far: (effective FLOP, inherited FLOP).
+        let mut nat_best = (0.0f64, 0.0f64);
         for (li, lab) in self.labs.iter_mut().enumerate() {
             let name = lab.cfg.name.as_str();
             let f = std::mem::take(&mut lab.flows);
@@ -258,6 +271,16 @@ impl Training {
             if let Some(gap) = gap_now(path, lab.totals.best_capability) {
                 emit("training.frontier_gap_months", name, gap);
             }
+            if builds {
+                emit(
+                    "training.inherited_effective_flop",
+                    name,
+                    lab.totals.best_inherited_flop,
+                );
+            }
+            if lab.totals.best_effective_flop > nat_best.0 {
+                nat_best = (lab.totals.best_effective_flop, lab.totals.best_inherited_flop);
+            }
             nat.add(&f);
             largest = largest.max(lab.totals.largest_run_flop);
             largest_recent = largest_recent.max(recent);
@@ -282,6 +305,9 @@ impl Training {
         if let Some(gap) = gap_now(path, best_capability) {
             emit("training.frontier_gap_months", "national", gap);
         }
+        if builds {
+            emit("training.inherited_effective_flop", "national", nat_best.1);
+        }
         if let Some(path) = &self.cfg.frontier_log10_effective_flop {
             emit(
                 "training.frontier_effective_flop",
@@ -296,7 +322,9 @@ impl Training {
     /// `training.open_releases_total`, `training.best_effective_flop` (every
     /// run: 0 without a release), `training.best_capability` (only if any
     /// release: log10 of the former), `training.min_frontier_gap_months` (only
-    /// if computed),
+    /// if computed), `training.best_inherited_share` (only where some lab's
+    /// `open_base_share` is above 0, and given a release: the share of the
+    /// best release's effective FLOP inherited from its open base),
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
     /// `training.failures_total`, `training.flop_lost_power_total` (training
     /// FLOP, at MFU, the installed accelerators could not compute for lack
@@ -335,6 +363,24 @@ impl Training {
         }
         if let Some(g) = t.iter().filter_map(|x| x.min_gap_months).reduce(f64::min) {
             emit("training.min_frontier_gap_months", g);
+        }
+        // Only where some lab builds on open weights, and given a release:
+        // the share of the best release's effective FLOP (the first lab's
+        // of equals) inherited from its open base.
+        if self.cfg.builds_on_open_weights() {
+            let best = t.iter().filter(|x| x.releases > 0).reduce(|b, x| {
+                if x.best_effective_flop > b.best_effective_flop {
+                    x
+                } else {
+                    b
+                }
+            });
+            if let Some(b) = best {
+                emit(
+                    "training.best_inherited_share",
+                    ratio(b.best_inherited_flop, b.best_effective_flop),
+                );
+            }
         }
         emit("training.energy_mwh_total", t.iter().map(|x| x.energy_mwh).sum());
         emit("training.spend_usd_total", t.iter().map(|x| x.spend_usd).sum());

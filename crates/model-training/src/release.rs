@@ -17,7 +17,8 @@ pub struct Release {
     pub open: bool,
     /// Physical training compute of the model, FLOP.
     pub physical_flop: f64,
-    /// Physical FLOP × the lab's efficiency multiplier at release, FLOP.
+    /// Physical FLOP × the lab's efficiency multiplier at release, plus
+    /// what the run inherited from its open base model (`base`), FLOP.
     pub effective_flop: f64,
     /// log10 of effective FLOP (see [`crate::capability_from_effective_flop`]).
     pub capability: f64,
@@ -25,6 +26,24 @@ pub struct Release {
     /// when the model is ahead); `None` without a frontier path, or when the
     /// path is flat and does not reach the capability.
     pub frontier_gap_months: Option<f64>,
+    /// The open release of another lab that the run built on, chosen when
+    /// it started (see [`crate::LabConfig::open_base_share`]); `None` when
+    /// the lab's share is 0 or no open release was available to it.
+    pub base: Option<OpenBase>,
+}
+
+/// The open base model a run built on, and what its release inherited.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct OpenBase {
+    /// The lab that released the base.
+    pub lab: LabId,
+    /// The base's release number at that lab ([`Release::number`]).
+    pub number: u64,
+    /// The base's effective FLOP ([`Release::effective_flop`]).
+    pub base_effective_flop: f64,
+    /// The part of the new release's effective FLOP inherited from the base:
+    /// the building lab's `open_base_share` × `base_effective_flop`, FLOP.
+    pub inherited_effective_flop: f64,
 }
 
 /// Whether release number `n` (from 0) is open under the quota `open_share`:

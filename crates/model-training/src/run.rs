@@ -339,6 +339,9 @@ pub(crate) struct Run {
     pub restart_down_s: f64,
     /// Seconds lost to failures (restarts plus lost work ÷ rate).
     pub failures_limited_s: f64,
+    /// The open release of another lab the run builds on, chosen at its
+    /// start ([`crate::LabConfig::open_base_share`]).
+    pub base: Option<crate::OpenBase>,
 }
 
 impl Run {
@@ -381,6 +384,7 @@ impl Run {
             power_limited_s: 0.0,
             restart_down_s: 0.0,
             failures_limited_s: 0.0,
+            base: None,
         }
     }
 

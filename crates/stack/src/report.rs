@@ -78,15 +78,31 @@ pub fn summary_json(scenario: &Scenario, out: &RunOutput) -> Value {
         .releases
         .iter()
         .map(|r| {
-            json!({
-                "lab": out.lab_names.get(r.lab.index()).cloned().unwrap_or_default(),
+            let name =
+                |lab: model_training::LabId| out.lab_names.get(lab.index()).cloned().unwrap_or_default();
+            let mut release = json!({
+                "lab": name(r.lab),
                 "date": out.calendar.date(r.at).map(|d| d.to_string()).unwrap_or_default(),
                 "open": r.open,
                 "physical_flop": r.physical_flop,
                 "effective_flop": r.effective_flop,
                 "capability": r.capability,
                 "frontier_gap_months": r.frontier_gap_months,
-            })
+            });
+            // Only a release built on an open base says so: a scenario
+            // where no lab builds on open weights writes what it always did.
+            if let (Some(b), Some(map)) = (r.base, release.as_object_mut()) {
+                map.insert(
+                    "base".into(),
+                    json!({
+                        "lab": name(b.lab),
+                        "release": b.number,
+                        "base_effective_flop": b.base_effective_flop,
+                        "inherited_effective_flop": b.inherited_effective_flop,
+                    }),
+                );
+            }
+            release
         })
         .collect();
     json!({

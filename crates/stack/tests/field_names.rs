@@ -83,7 +83,7 @@ const FULL: &str = r#"Scenario(
          release_cadence_months: Triangular(low: 4, mode: 6, high: 9), budget_usd_per_year: 1e9, mfu: 0.35, max_run_duration_days: 120,
          checkpoint_interval_hours: 1, chip_failure_rate_per_hour: 1e-6, restart_overhead_hours: 0.2,
          efficiency_halving_months: 8, initial_efficiency_multiplier: 1, spillover_catch_up_share: 0.5,
-         spillover_delay_months: 2, min_run_share_of_target: 0.01, chip_priority: 1,
+         spillover_delay_months: 2, open_base_share: 0.5, min_run_share_of_target: 0.01, chip_priority: 1,
          sites: [(region: "north", pue: 1.2, overhead_w_per_chip: 300, connected_mw: 100,
                   connection_headroom_share: 0.2)],
          fleet: [(design: "acc", count: 1000)]),

@@ -149,10 +149,20 @@ pub struct LabData {
     /// Share of the gap to an open release's efficiency this lab absorbs. Default: 0.5.
     #[serde(default = "d_catch")]
     pub spillover_catch_up_share: Fraction,
-    /// Months from another lab's release to its absorption (at most 100 years). Default: 3.
+    /// Months from another lab's release to its absorption, and to its
+    /// availability as a base (`open_base_share`); at most 100 years. Default: 3.
     #[serde(default = "d_delay")]
     #[schemars(with = "f64", range(min = 0, max = 1200))]
     pub spillover_delay_months: NonNeg,
+    /// Share of an open base model's effective FLOP a run of this lab
+    /// inherits by building on it (fine-tuning, continued pre-training), 0–1:
+    /// each run starts from the open release of another lab with the most
+    /// effective FLOP among those out for at least `spillover_delay_months`,
+    /// and releases its own effective FLOP plus this share of the base's.
+    /// Own and closed releases are never bases; `ecosystem.spillovers` does
+    /// not turn it off. Default: 0 (off).
+    #[serde(default)]
+    pub open_base_share: Fraction,
     /// Whether the lab starts a smaller run when it cannot run its target. Default: true.
     #[serde(default = "d_true")]
     pub allow_smaller_runs: bool,
@@ -343,6 +353,7 @@ pub fn to_config(
         lc.initial_efficiency_multiplier = l.initial_efficiency_multiplier.get();
         lc.spillover_catch_up_share = l.spillover_catch_up_share.get();
         lc.spillover_delay_months = l.spillover_delay_months.get();
+        lc.open_base_share = l.open_base_share.get();
         lc.allow_smaller_runs = l.allow_smaller_runs;
         lc.min_run_share_of_target = l.min_run_share_of_target.get();
         out.push(lc);
