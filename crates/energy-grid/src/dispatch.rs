@@ -1,8 +1,9 @@
 //! One dispatch step: availability, demand, storage discharge where a
-//! region's own fleet falls short, the network-wide economic dispatch
-//! (every group's output and every link's flow at least cost; see
-//! `network`), storage charging from spare generation, curtailment by
-//! priority, then the step's accounting and the load signals.
+//! region's own fleet falls short (and, trading, against dearer units),
+//! the network-wide economic dispatch (every group's output, every link's
+//! flow and every store's further discharge where it avoids shedding, at
+//! least cost; see `network`), storage charging from spare generation,
+//! curtailment by priority, then the step's accounting and the load signals.
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
