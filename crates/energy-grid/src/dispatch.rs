@@ -1,8 +1,9 @@
 //! One dispatch step: availability, demand, storage discharge where a
-//! region's own fleet falls short, the network-wide economic dispatch
-//! (every group's output and every link's flow at least cost; see
-//! `network`), storage charging from spare generation, curtailment by
-//! priority, then the step's accounting and the load signals.
+//! region's own fleet falls short (and, trading, against dearer units),
+//! the network-wide economic dispatch (every group's output, every link's
+//! flow and every store's further discharge where it avoids shedding, at
+//! least cost; see `network`), storage charging from spare generation,
+//! curtailment by priority, then the step's accounting and the load signals.
 //!
 //! The step allocates nothing: every buffer lives in the [`Grid`].
 
@@ -101,6 +102,9 @@ fn priced_direction(l: &crate::state::LinkState) -> Option<(usize, usize)> {
 
 /// Shed classes per region: every [`LoadClass`], each once.
 const TIERS: usize = LoadClass::ALL.len();
+/// Columns of a region's shed block in the program: its storage reserve
+/// (column 0), then its classes in curtailment order.
+const BLOCK: usize = TIERS + 1;
 
 impl Grid {
     /// Dispatches the interval starting at `now`.
@@ -188,22 +192,24 @@ impl Grid {
         // region's own shortfall, in one pass.
         let loads_changed = std::mem::take(&mut self.loads_changed);
         let step_average = self.step_average.as_ref();
-        // Each class's shed column in the program: its place in the curtailment order.
+        // Each class's shed column in the program: after the storage
+        // reserve, its place in the curtailment order.
         let mut tier = [0usize; LoadClass::ALL.len()];
         for (t, c) in self.curtailment_order.iter().enumerate() {
-            tier[c.index()] = t;
+            tier[c.index()] = t + 1;
         }
         let day = now.ticks() / 86_400;
         let (upper, shed_upper) = self.network.bounds_mut();
         // Every class is in the curtailment order (validated), so a region's
-        // shed columns are a fixed-size block: copying one is four moves,
-        // where a slice of run-time length compiled to a `memcpy` call.
+        // shed columns are a fixed-size block: copying one is a few moves,
+        // where a slice of run-time length compiled to a `memcpy` call. (The
+        // storage reserve's bound, column 0, is set after step 2.)
         debug_assert_eq!(self.curtailment_order.len(), TIERS);
         let shed_rows = shed_upper
-            .as_chunks_mut::<TIERS>()
+            .as_chunks_mut::<BLOCK>()
             .0
             .iter_mut()
-            .zip(self.external_by_tier.as_chunks_mut::<TIERS>().0);
+            .zip(self.external_by_tier.as_chunks_mut::<BLOCK>().0);
         for (r, (shed, external)) in self.regions.iter_mut().zip(shed_rows) {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
@@ -313,8 +319,12 @@ impl Grid {
         // 2. Storage discharge covers what the region's own fleet cannot
         // first (from all its energy), then, trading, displaces the
         // own-merit generation dearer than its threshold (from the energy
-        // above its reserve).
-        for r in &mut self.regions {
+        // above its reserve). What the store can still deliver this step is
+        // its storage reserve in the program: used only where it avoids
+        // shedding, in its region or wherever its power can reach.
+        let (_, shed_upper) = self.network.bounds_mut();
+        let blocks = shed_upper.as_chunks_mut::<BLOCK>().0.iter_mut();
+        for (r, block) in self.regions.iter_mut().zip(blocks) {
             let s = &mut r.storage;
             let mut d = 0.0;
             if r.deficit_mw > 0.0 {
@@ -336,6 +346,12 @@ impl Grid {
                 s.soc_mwh = (s.soc_mwh - d * dt_h / s.one_way).max(0.0);
                 r.step.discharge_mw = d;
             }
+            // (Plain comparisons: `f64::min` and `max` also handle NaN, which
+            // these never are for a valid store, at a few instructions more
+            // a region and step.)
+            let (power, energy) = (s.power_mw - d, s.soc_mwh * s.one_way / dt_h);
+            let reserve = if power < energy { power } else { energy };
+            block[0] = if reserve > 0.0 { reserve } else { 0.0 };
         }
 
         // 3. The network-wide economic dispatch: every group's output, every
@@ -521,7 +537,8 @@ impl Grid {
 
     /// Solves the step's network-wide economic dispatch and applies it:
     /// group outputs, link flows (with exports, imports and losses), each
-    /// region's unserved demand (its deficit, curtailed next) and prices.
+    /// region's storage reserve used (more discharge, taken from its store),
+    /// its unserved demand (its deficit, curtailed next) and prices.
     fn economic_dispatch(&mut self, now: SimTime) -> Result<(), GridError> {
         // The group and shed bounds were set in the region pass (step 1).
         let net = &mut self.network;
@@ -551,8 +568,16 @@ impl Grid {
         }
         // Each region's own price: the cost of the dearest unit running in
         // it (storage charging may raise it; imports are priced after that,
-        // in `propagate_prices`).
-        for (r, unserved) in self.regions.iter_mut().zip(net.unserved()) {
+        // in `propagate_prices`). The store's reserve, used only where it
+        // avoids shedding, does not set a price, as its discharge before
+        // the program does not.
+        let dt_h = self.dt_hours;
+        for (r, (reserve, unserved)) in self.regions.iter_mut().zip(net.reserve_and_unserved()) {
+            if reserve > 0.0 {
+                let s = &mut r.storage;
+                s.soc_mwh = (s.soc_mwh - reserve * dt_h / s.one_way).max(0.0);
+                r.step.discharge_mw += reserve;
+            }
             r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
             let (m0, m1) = r.merit;
             r.step.price_usd_per_mwh = self.hot[m0..m1]
@@ -803,6 +828,8 @@ fn book_region_period(p: &mut Period, s: &RegionBalance, dt_h: f64) {
     p.imports_mwh += s.imports_mw * dt_h;
     p.exports_mwh += s.exports_mw * dt_h;
     p.losses_mwh += s.losses_mw * dt_h;
+    p.discharge_mwh += s.discharge_mw * dt_h;
+    p.charge_mwh += s.charge_mw * dt_h;
     p.price_hours += s.price_usd_per_mwh * dt_h;
     p.price_demand_usd += s.price_usd_per_mwh * s.demand_mw * dt_h;
     p.hours += dt_h;

@@ -77,8 +77,9 @@ pub struct Grid {
     /// The network-wide economic dispatch, warm-started step to step.
     pub(crate) network: Network,
     /// Each region's requests by loads other than its own household and
-    /// industry demand, per shed class of the program (region by region,
-    /// classes in curtailment order), MW: refreshed when loads change.
+    /// industry demand, per column of the program's shed block (region by
+    /// region: the storage reserve, always 0 here, then the classes in
+    /// curtailment order), MW: refreshed when loads change.
     pub(crate) external_by_tier: Vec<f64>,
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,

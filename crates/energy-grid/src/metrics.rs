@@ -6,6 +6,10 @@
 //! retired) are totals since the previous sample and are reset by sampling;
 //! levels (other `_mw`, `storage_soc_mwh`,
 //! `projects_pending`, `interconnection_queue_mw`) are values at the instant.
+//! `storage_charge_mwh` and `storage_discharge_mwh` are the store's flows
+//! at its grid terminals (charge before, discharge after the conversion
+//! loss), so `generation + imports + storage_discharge = served + exports +
+//! storage_charge + losses` holds for every region and period.
 //! Generation and capacity by technology use one metric per technology:
 //! `energy.generation_<tech>_mwh`, `energy.capacity_<tech>_mw`, with
 //! `<tech>` one of coal, gas, nuclear, hydro, wind, solar (and battery for capacity).
@@ -82,6 +86,8 @@ fn emit_entity(
     emit("energy.losses_mwh", entity, p.losses_mwh);
     emit("energy.emissions_t", entity, s.emissions_t);
     emit("energy.storage_soc_mwh", entity, s.soc_mwh);
+    emit("energy.storage_charge_mwh", entity, p.charge_mwh);
+    emit("energy.storage_discharge_mwh", entity, p.discharge_mwh);
     emit(
         "energy.projects_completed",
         entity,
@@ -168,6 +174,8 @@ impl Grid {
             n.imports_mwh += p.imports_mwh;
             n.exports_mwh += p.exports_mwh;
             n.losses_mwh += p.losses_mwh;
+            n.charge_mwh += p.charge_mwh;
+            n.discharge_mwh += p.discharge_mwh;
             n.price_demand_usd += p.price_demand_usd;
             n.price_hours += p.price_hours;
             n.projects_completed += p.projects_completed;

@@ -2,15 +2,18 @@
 //! warm-started from the previous step's optimal basis.
 //!
 //! **The program.** Rows: one balance per region `r`,
-//! `Σ_{g in r} x_g + Σ_{k} s_{r,k} + Σ_{l into r} (1 − loss_l) f_l − Σ_{l out of r} f_l + u_r = D_r`,
-//! where `D_r` is the region's demand net of storage discharge. Columns:
-//! `x_g ∈ [0, A_g]`, the output of plant group `g` (its availability this
-//! step); `s_{r,k} ∈ [0, L_{r,k}]`, the demand of load class `k` (in the
-//! curtailment order) shed in region `r`, up to the class's demand there;
-//! `f_l ∈ [0, cap_l]`, the power sent into link `l` in one direction
-//! (two columns per link); `u_r ≥ 0`, a last-resort unserved column (the
-//! classes add up to the region's demand, so only rounding can reach it).
-//! Objective: minimise `Σ c_g x_g + κ Σ f_l + Σ V_k s_{r,k} + V_K Σ u_r`,
+//! `Σ_{g in r} x_g + z_r + Σ_k s_{r,k} + Σ_{l into r} (1 − loss_l) f_l − Σ_{l out of r} f_l + u_r = D_r`,
+//! where `D_r` is the region's demand net of the storage discharge decided
+//! before the program. Columns: `x_g ∈ [0, A_g]`, the output of plant
+//! group `g` (its availability this step); `z_r ∈ [0, R_r]`, the region's
+//! **storage reserve**: more discharge from its store, up to what the store
+//! can still deliver this step; `s_{r,k} ∈ [0, L_{r,k}]`, the demand of
+//! load class `k` (in the curtailment order) shed in region `r`, up to the
+//! class's demand there; `f_l ∈ [0, cap_l]`, the power sent into link `l`
+//! in one direction (two columns per link); `u_r ≥ 0`, a last-resort
+//! unserved column (the classes add up to the region's demand, so only
+//! rounding can reach it).
+//! Objective: minimise `Σ c_g x_g + κ Σ f_l + V_R Σ z_r + Σ V_k s_{r,k} + V_K Σ u_r`,
 //! with `κ` the cost per MW sent: 1e-3 USD/MWh when regions trade (a
 //! tie-break: among equal-cost answers the one with fewer hops and less
 //! loss wins, and no link carries power both ways), or one USD/MWh above
@@ -21,8 +24,13 @@
 //! with `S` large enough that shedding a class anywhere power can reach
 //! costs less than shedding the next class (see [`Network::new`]): the
 //! curtailment order holds across the network, not only within a region.
-//! Each region's shed classes form a second short merit order beside its
-//! plants (costs rising), and the method below treats both alike.
+//! The storage reserve costs one step less than the first class, `V_R =
+//! V_0 / S`: a store's energy is used only where it avoids shedding (it
+//! costs more than any delivery), and any store power can reach is used
+//! before any class is shed anywhere, by the same argument.
+//! Each region's shed block (its reserve, then its classes) forms a second
+//! short merit order beside its plants (costs rising), and the method
+//! below treats both alike.
 //!
 //! **The method.** The bounded-variable dual simplex on the revised form:
 //! the basis inverse `B⁻¹` is `n × n` for `n` regions, and every column has
@@ -47,7 +55,7 @@
 //! rule (lowest indices), which cannot cycle. `B⁻¹` is rebuilt from the
 //! basis by Gauss–Jordan elimination every [`REFACTOR_PIVOTS`] pivots, so
 //! rounding does not accumulate. The first step starts from the basis of
-//! the `u_r` with every group (and shed class) at its upper bound (dual
+//! the `u_r` with every group (and shed-block column) at its upper bound (dual
 //! feasible: each one's reduced cost is `c_g − V_K < 0`).
 //!
 //! Prices are not the program's duals: where a region is served exactly
@@ -132,7 +140,8 @@ pub(crate) struct Unsolved(pub &'static str);
 /// allocation per step). Columns: groups (in `Grid::groups` order, region
 /// by region, each region's in merit order), then link `l` from its `a`
 /// end (`groups + 2l`) and from its `b` end (`groups + 2l + 1`), then each
-/// region's unserved demand.
+/// region's shed block (its storage reserve, then its load classes in
+/// curtailment order), then each region's unserved demand.
 ///
 /// The link directions ("arcs") are stored as parallel arrays, and the hot
 /// loops below take local slices of every array they touch, so that the
@@ -145,7 +154,8 @@ pub(crate) struct Network {
     ranges: Vec<(usize, usize)>,
     /// Marginal cost of each group, USD/MWh.
     group_cost: Vec<f64>,
-    /// Cost of shedding each load class, in curtailment order, USD/MWh.
+    /// Cost of each column of a region's shed block, USD/MWh: the storage
+    /// reserve (tier 0), then each load class in curtailment order.
     shed_cost: Vec<f64>,
     /// Row each link direction takes power from (two directions per link).
     arc_from: Vec<u32>,
@@ -158,7 +168,8 @@ pub(crate) struct Network {
     arc_rows: Vec<u64>,
     /// Cost per MW sent into a link, USD/MWh.
     flow_cost: f64,
-    /// Shed classes per region (the columns after each region's plants).
+    /// Columns of each region's shed block: the storage reserve and the
+    /// load classes (the block follows the links' columns).
     tiers: usize,
     /// Cost of the last-resort unserved column `u_r`, above every shed
     /// class (it is only used if rounding leaves the classes a hair short), USD/MWh.
@@ -189,6 +200,8 @@ pub(crate) struct Network {
     rho: Vec<f64>,
     /// Scratch: `B` while it is inverted, `n × n`.
     b: Vec<f64>,
+    /// Scratch: each region's storage reserve bound, kept during the first solve.
+    reserve_bounds: Vec<f64>,
     /// Each region's dual when its groups were last settled (NaN: never, or
     /// one of its groups has left the basis since). Settling is idempotent
     /// while the dual stays put, so a region whose dual has not moved is skipped.
@@ -206,9 +219,10 @@ impl Network {
     /// (contiguous, in order, each in merit order), groups at marginal cost
     /// `group_cost[g]` (USD/MWh), and links `(a, b, capacity MW, loss
     /// fraction)`, with economic trade between regions or without, and
-    /// `tiers` load classes that can be shed (in the curtailment order: the
+    /// `classes` load classes that can be shed (in the curtailment order: the
     /// first is shed first). `ranges` and `group_cost` index the plants; the
-    /// program appends each region's shed classes after its plants.
+    /// program appends each region's shed block, its storage reserve and then
+    /// its classes, after the links.
     ///
     /// Sending a MW costs [`TRADE_FLOW_COST`] with trade, and one USD/MWh
     /// more than the dearest group without (so no trade pays, but a MW that
@@ -221,16 +235,22 @@ impl Network {
     /// class anywhere before it sheds the next one anywhere power can reach),
     /// lowered if needed so the last costs at most 1e11 USD/MWh (then a class
     /// is protected over the one before wherever power arrives with a gain
-    /// above `1/S`). A network whose losses compound so far that the first
-    /// class would cost more than that, or the classes could not be spaced
-    /// by at least [`MIN_TIER_SPACING`], is refused, with the reason.
+    /// above `1/S`). The storage reserve costs `V_0 / S`, one step below the
+    /// first class's `V_0`: still far above any delivery (a store's energy serves
+    /// only what would otherwise be shed), and any store power can reach is
+    /// used before any class is shed anywhere, by the same argument. A
+    /// network whose losses compound so far that the first class would cost
+    /// more than 1e11 USD/MWh, or the classes could not be spaced by at least
+    /// [`MIN_TIER_SPACING`], is refused, with the reason.
     pub(crate) fn new(
         ranges: &[(usize, usize)],
         plant_cost: &[f64],
         links: &[(u32, u32, f64, f64)],
         trade: bool,
-        tiers: usize,
+        classes: usize,
     ) -> Result<Network, String> {
+        // The storage reserve, then the classes.
+        let tiers = classes + 1;
         let n = ranges.len();
         let c_max = plant_cost.iter().fold(0.0f64, |m, &c| m.max(c));
         let flow_cost = if trade { TRADE_FLOW_COST } else { c_max + 1.0 };
@@ -257,18 +277,26 @@ impl Network {
         let weakest = best.iter().filter(|&&g| g > 0.0).fold(1.0f64, |m, &g| m.min(g));
         let dearest_delivery = (c_max + flow_cost * n.saturating_sub(1) as f64) / weakest;
         let voll = VOLL.max(100.0 * dearest_delivery);
-        let tier_spacing = (2.0 / weakest).min((VOLL_CEILING / voll).powf(1.0 / tiers.max(1) as f64));
-        let spaced = tiers == 0 || tier_spacing >= MIN_TIER_SPACING;
+        let tier_spacing = (2.0 / weakest).min((VOLL_CEILING / voll).powf(1.0 / classes.max(1) as f64));
+        // The storage reserve one step below the first class: with four
+        // classes `S ≤ 1000^(1/4) < 5.7`, so it still costs more than 17
+        // times the dearest delivery (a network where it would not, with
+        // fewer classes, is refused with the others).
+        let reserve_cost = voll / tier_spacing;
+        let spaced =
+            classes == 0 || (tier_spacing >= MIN_TIER_SPACING && reserve_cost >= 10.0 * dearest_delivery);
         if voll.is_nan() || voll > VOLL_CEILING || !spaced {
             return Err(format!(
                 "losses compound to a gain of {weakest:.3e} between two regions, so delivering a MW \
                  could cost {dearest_delivery:.3e} USD/MWh, beyond what the dispatch program can \
-                 rank below unserved demand in {tiers} load classes; shorten the chain or lower the losses"
+                 rank below unserved demand in {classes} load classes; shorten the chain or lower the losses"
             ));
         }
-        // Shed classes in curtailment order, costs rising.
-        let shed_cost: Vec<f64> = (0..tiers).map(|t| voll * tier_spacing.powi(t as i32)).collect();
-        let unserved_cost = voll * tier_spacing.powi(tiers as i32);
+        // The storage reserve, then the classes in curtailment order, costs rising.
+        let shed_cost: Vec<f64> = std::iter::once(reserve_cost)
+            .chain((0..classes).map(|t| voll * tier_spacing.powi(t as i32)))
+            .collect();
+        let unserved_cost = voll * tier_spacing.powi(classes as i32);
         let groups = plant_cost.len();
         // The ratio test relies on it (the nearest group to a region's dual
         // is found by scanning from one end).
@@ -320,6 +348,7 @@ impl Network {
             w: vec![0.0; n],
             rho: vec![0.0; n],
             b: vec![0.0; n * n],
+            reserve_bounds: vec![0.0; n],
             ..Network::default()
         })
     }
@@ -336,7 +365,7 @@ impl Network {
         self.first_shed() + self.n * self.tiers
     }
 
-    /// The region of a group or shed column, if `j` is one.
+    /// The region of a group or shed-block column, if `j` is one.
     fn single_row_region(&self, j: usize) -> Option<usize> {
         let first_shed = self.first_shed();
         if j < self.groups() {
@@ -370,14 +399,16 @@ impl Network {
         }
     }
 
-    /// Shed classes per region.
+    /// Columns of a region's shed block: its storage reserve and its load classes.
     pub(crate) fn tiers(&self) -> usize {
         self.tiers
     }
 
     /// The bounds set before each solve, MW: each group's (its
-    /// availability), and each shed column's, region by region, each
-    /// region's classes in curtailment order (the class's demand there).
+    /// availability), and each shed-block column's, region by region: the
+    /// region's storage reserve (what its store can still deliver this
+    /// step; 0 without a store), then its classes in curtailment order (the
+    /// class's demand there).
     pub(crate) fn bounds_mut(&mut self) -> (&mut [f64], &mut [f64]) {
         let (g, s, u) = (self.groups(), self.first_shed(), self.first_unserved());
         let (groups, rest) = self.upper[..u].split_at_mut(s);
@@ -434,30 +465,47 @@ impl Network {
         std::iter::from_fn(move || Some((sent.next()?, sent.next()?)))
     }
 
-    /// Demand left unserved in each region (its shed classes and the
-    /// last-resort column), MW, in region order.
-    pub(crate) fn unserved(&self) -> impl Iterator<Item = f64> + '_ {
+    /// Per region, in region order: the storage reserve used (more
+    /// discharge from its store, MW) and the demand left unserved (its shed
+    /// classes and the last-resort column, MW).
+    pub(crate) fn reserve_and_unserved(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
         let (first_shed, first_unserved, tiers) = (self.first_shed(), self.first_unserved(), self.tiers);
         // Usually nothing is shed: no such column is basic or at its bound.
         let any = self.basis.iter().any(|&j| j as usize >= first_shed)
             || self.status[first_shed..first_unserved].contains(&UPPER);
         (0..self.n).map(move |r| {
             if !any {
-                return 0.0;
+                return (0.0, 0.0);
             }
-            let shed = first_shed + r * tiers;
-            self.values(shed..shed + tiers).sum::<f64>()
+            let block = first_shed + r * tiers;
+            let mut values = self.values(block..block + tiers);
+            let reserve = values.next().unwrap_or(0.0);
+            let unserved = values.sum::<f64>()
                 + self
                     .values(first_unserved + r..first_unserved + r + 1)
-                    .sum::<f64>()
+                    .sum::<f64>();
+            (reserve, unserved)
         })
+    }
+
+    /// Demand left unserved in each region, MW, in region order.
+    #[cfg(test)]
+    pub(crate) fn unserved(&self) -> impl Iterator<Item = f64> + '_ {
+        self.reserve_and_unserved().map(|(_, u)| u)
     }
 
     /// Demand shed in each class of region `r`, MW, in curtailment order.
     #[cfg(test)]
     pub(crate) fn shed(&self, r: usize) -> Vec<f64> {
         let shed = self.first_shed() + r * self.tiers;
-        self.values(shed..shed + self.tiers).collect()
+        self.values(shed + 1..shed + self.tiers).collect()
+    }
+
+    /// The storage reserve used in region `r`, MW.
+    #[cfg(test)]
+    pub(crate) fn reserve(&self, r: usize) -> f64 {
+        let shed = self.first_shed() + r * self.tiers;
+        self.values(shed..shed + 1).sum()
     }
 
     /// Starts from the basis of the unserved columns: `B⁻¹ = I`, every group
@@ -511,8 +559,9 @@ impl Network {
         let shed_cost = &self.shed_cost[..tiers];
         let settled_y = &mut self.settled_y[..n];
         let (ranges, rhs) = (&self.ranges[..n], &mut self.rhs[..n]);
-        // While every dual is below the cheapest class, no class is shed:
-        // settling would put every nonbasic class at zero, where they all
+        // While every dual is below the storage reserve (the cheapest column of
+        // the shed block), nothing is shed and no reserve used: settling would
+        // put every nonbasic column of the block at zero, where they all
         // already are unless one is at its upper bound (the usual case, checked at once).
         let sheds_idle = shed_cost
             .first()
@@ -540,8 +589,8 @@ impl Network {
             let mut at_upper =
                 segment_at_upper(&mut status[g0..g1], &upper[g0..g1], &cost[g0..g1], y[r], settle_r);
             if !sheds_idle {
-                // (Settled whenever they are looked at: four columns, and a
-                // class sitting at an empty upper bound would otherwise keep
+                // (Settled whenever they are looked at: a few columns, and a
+                // column sitting at an empty upper bound would otherwise keep
                 // every later step off the fast path above.)
                 let shed = s0..s0 + tiers;
                 at_upper += sheds_at_upper(&mut status[shed.clone()], &upper[shed], shed_cost, y[r], settle);
@@ -574,17 +623,61 @@ impl Network {
         }
     }
 
-    /// Solves this step's program from the last optimal basis.
+    /// Solves this step's program from the last optimal basis (the first
+    /// step: see [`Network::solve_first`]).
     pub(crate) fn solve(&mut self) -> Result<(), Unsolved> {
         if !self.warm {
-            self.cold_start();
+            return self.solve_first();
         }
+        self.solve_or_restart()
+    }
+
+    /// Solves from the current basis; after numerical trouble, starts afresh once.
+    fn solve_or_restart(&mut self) -> Result<(), Unsolved> {
         if self.solve_warm().is_ok() {
             return Ok(());
         }
-        // Numerical trouble: start afresh once.
         self.cold_start();
         self.solve_warm()
+    }
+
+    /// The first solve, from the cold basis (every group and shed-block
+    /// column at its upper bound), with every storage reserve's bound at
+    /// zero: the pivots, and so the rounding, are then those of the program
+    /// without reserves, and a run where no reserve is used gives the same
+    /// dispatch, bit for bit, as before reserves existed. Then, with the
+    /// reserves' bounds back, each reserve sits at zero where its reduced
+    /// cost is positive, and only if some region's dual reaches the
+    /// reserve's cost (or a reserve is basic) is the program solved again,
+    /// warm, with them.
+    #[cold]
+    fn solve_first(&mut self) -> Result<(), Unsolved> {
+        let (first_shed, tiers, n) = (self.first_shed(), self.tiers, self.n);
+        for r in 0..n {
+            self.reserve_bounds[r] = std::mem::replace(&mut self.upper[first_shed + r * tiers], 0.0);
+        }
+        self.cold_start();
+        let solved = self.solve_or_restart();
+        for r in 0..n {
+            self.upper[first_shed + r * tiers] = self.reserve_bounds[r];
+        }
+        solved?;
+        let reserve_cost = self.shed_cost[0];
+        let mut needed = false;
+        for r in 0..n {
+            let j = first_shed + r * tiers;
+            needed |= self.status[j] < LOWER || self.y[r] >= reserve_cost - COST_TOL;
+            if self.status[j] == UPPER {
+                // At a bound of zero: at zero.
+                self.status[j] = LOWER;
+            }
+        }
+        if needed {
+            // Every region settled afresh, its reserve included.
+            self.settled_y.fill(f64::NAN);
+            self.solve_or_restart()?;
+        }
+        Ok(())
     }
 
     /// The leaving row: the most infeasible basic value (under Bland's rule
@@ -675,10 +768,10 @@ impl Network {
             // Every group of the region has the same α: groups at zero may
             // enter if s > 0, groups at their upper bound if s < 0, where
             // s = −α if the leaving value must rise, else α. So may its shed
-            // classes, a second merit order of the region.
-            // Every shed class costs more than every plant, so only the
+            // block (storage reserve and classes), a second merit order of the region.
+            // Every shed-block column costs more than every plant, so only the
             // nearest of the two merit orders can win: the plants' first if
-            // columns must rise, the shed classes' if they must fall.
+            // columns must rise, the shed block's if they must fall.
             let rises = (alpha > 0.0) != need_up;
             let plants = (&status[g0..g1], &upper[g0..g1], &cost[g0..g1]);
             let s0 = first_shed + r * tiers;
@@ -782,7 +875,7 @@ impl Network {
         self.pivots += 1;
         self.since_refactor += 1;
         if let Some(r) = out_region {
-            // A group or shed class left the basis: its region must be settled again.
+            // A group or shed-block column left the basis: its region must be settled again.
             self.settled_y[r] = f64::NAN;
         }
         if self.since_refactor >= REFACTOR_PIVOTS {
@@ -859,7 +952,7 @@ impl Network {
 }
 
 /// Offers to `best` the column of one merit order of single-row columns (a
-/// region's plants or its shed classes; `base` is the first's column) that
+/// region's plants or its shed block; `base` is the first's column) that
 /// can enter: all share the pivot row's `|α| = a`, columns at zero may
 /// enter if the leaving value needs them to `rise`, those at their upper
 /// bound otherwise. The order is dual feasible (c ≥ y at zero, c ≤ y at
@@ -923,7 +1016,7 @@ fn offer_segment(
 }
 
 /// The MW of one merit order of single-row columns (a region's plants or
-/// its shed classes) at their upper bound. With `settle`, it first puts
+/// its shed block) at their upper bound. With `settle`, it first puts
 /// every nonbasic column at the bound its reduced cost `c − y` asks for
 /// (upper if negative, lower if positive), which keeps the basis dual feasible.
 #[inline(always)]
@@ -951,7 +1044,7 @@ fn segment_at_upper(status: &mut [u32], upper: &[f64], cost: &[f64], y: f64, set
     at_upper
 }
 
-/// [`segment_at_upper`] for a region's shed classes, out of line: it runs
+/// [`segment_at_upper`] for a region's shed block, out of line: it runs
 /// only while some region sheds or was shedding, and kept inline it slows
 /// the plants' loop beside it.
 #[cold]
@@ -978,14 +1071,15 @@ pub(crate) mod tests {
         let columns: Vec<f64> = net
             .group_outputs()
             .chain(net.link_flows().flat_map(|(a, b)| [a, b]))
-            .chain((0..net.n).flat_map(|r| net.shed(r)))
+            .chain((0..net.n).flat_map(|r| std::iter::once(net.reserve(r)).chain(net.shed(r))))
             .chain((first_unserved..net.upper.len()).map(|j| net.column_mw(j)))
             .collect();
         let each: Vec<f64> = (0..net.upper.len()).map(|j| net.column_mw(j)).collect();
         assert_eq!(columns, each);
-        for (r, unserved) in net.unserved().enumerate() {
+        for (r, (reserve, unserved)) in net.reserve_and_unserved().enumerate() {
             let shed: f64 = net.shed(r).iter().sum::<f64>() + net.column_mw(first_unserved + r);
             assert_eq!(unserved, shed, "region {r}");
+            assert_eq!(reserve, net.reserve(r), "region {r}");
         }
     }
 
@@ -1043,13 +1137,44 @@ pub(crate) mod tests {
         }
     }
 
+    /// The storage reserve is used only where it avoids shedding: a region
+    /// drawing on its reserve runs every one of its groups at its bound (the
+    /// reserve never displaces generation), and a region shedding any class
+    /// has used all of its own reserve first.
+    fn assert_reserve_only_against_shedding(net: &Network) {
+        for r in 0..net.n {
+            let (g0, g1) = net.ranges[r];
+            let block = net.first_shed() + r * net.tiers;
+            let reserve = net.reserve(r);
+            if reserve > 1e-6 {
+                for g in g0..g1 {
+                    let x = net.column_mw(g);
+                    assert!(
+                        x >= net.upper[g] - 1e-6,
+                        "region {r} draws {reserve} MW of reserve while group {g} runs {x} of {} MW",
+                        net.upper[g]
+                    );
+                }
+            }
+            let shed: f64 = net.shed(r).iter().sum();
+            if shed > 1e-6 {
+                assert!(
+                    reserve >= net.upper[block] - 1e-6,
+                    "region {r} sheds {shed} MW with {reserve} of its {} MW of reserve used",
+                    net.upper[block]
+                );
+            }
+        }
+    }
+
     use proptest::prelude::*;
 
     /// Shed classes in the programs of these tests (a grid has one per load class).
     const TIERS: usize = 4;
 
-    /// A random program: regions with groups (cost, region), links, and how
-    /// each region's demand splits into the shed classes.
+    /// A random program: regions with groups (cost, region), links, how
+    /// each region's demand splits into the shed classes, and what each
+    /// region's store can deliver (its storage reserve).
     #[derive(Clone, Debug)]
     struct Case {
         ranges: Vec<(usize, usize)>,
@@ -1058,6 +1183,8 @@ pub(crate) mod tests {
         trade: bool,
         /// Per region, the weight of each class in its demand.
         classes: Vec<[f64; TIERS]>,
+        /// Per region, the storage reserve's bound, MW.
+        reserve: Vec<f64>,
         /// Per step: each group's availability and each region's demand, MW.
         steps: Vec<(Vec<f64>, Vec<f64>)>,
     }
@@ -1096,13 +1223,15 @@ pub(crate) mod tests {
                 let steps = prop::collection::vec((availability, demand), 1..25);
                 let class = prop_oneof![Just(0.0), 0.0..1.0f64];
                 let classes = prop::collection::vec(prop::array::uniform4(class), n);
-                (Just(ranges), Just(costs), links, steps, classes).prop_map(
-                    move |(ranges, costs, links, steps, classes)| Case {
+                let reserve = prop::collection::vec(prop_oneof![Just(0.0), 0.0..300.0f64, 0.0..1e6f64], n);
+                (Just(ranges), Just(costs), links, steps, classes, reserve).prop_map(
+                    move |(ranges, costs, links, steps, classes, reserve)| Case {
                         ranges,
                         costs,
                         links,
                         trade,
                         classes,
+                        reserve,
                         steps,
                     },
                 )
@@ -1116,19 +1245,29 @@ pub(crate) mod tests {
     }
 
     /// Sets a step's availability and demand, all of each region's demand
-    /// in its last class.
+    /// in its last class, and no storage reserve.
     fn set_step(net: &mut Network, availability: &[f64], demand: &[f64]) {
         let classes = vec![[0.0, 0.0, 0.0, 1.0]; demand.len()];
-        set_step_classes(net, availability, demand, &classes);
+        set_step_classes(net, availability, demand, &classes, &vec![0.0; demand.len()]);
     }
 
     /// Sets a step's availability and demand, each region's demand split
-    /// into the classes by the weights `classes` (all in the last if they are all zero).
-    fn set_step_classes(net: &mut Network, availability: &[f64], demand: &[f64], classes: &[[f64; TIERS]]) {
+    /// into the classes by the weights `classes` (all in the last if they
+    /// are all zero), and each region's storage reserve.
+    fn set_step_classes(
+        net: &mut Network,
+        availability: &[f64],
+        demand: &[f64],
+        classes: &[[f64; TIERS]],
+        reserve: &[f64],
+    ) {
         net.demand_mut().copy_from_slice(demand);
         let (groups, sheds) = net.bounds_mut();
         groups.copy_from_slice(availability);
-        for ((shed, &d), w) in sheds.chunks_exact_mut(TIERS).zip(demand).zip(classes) {
+        let blocks = sheds.chunks_exact_mut(TIERS + 1).zip(demand).zip(classes);
+        for (((block, &d), w), &reserve) in blocks.zip(reserve) {
+            block[0] = reserve;
+            let shed = &mut block[1..];
             let total: f64 = w.iter().sum();
             for (s, &w) in shed.iter_mut().zip(w) {
                 *s = if total > 0.0 { d * w / total } else { 0.0 };
@@ -1161,12 +1300,13 @@ pub(crate) mod tests {
                 return Ok(());
             };
             for (availability, demand) in &c.steps {
-                set_step_classes(&mut warm, availability, demand, &c.classes);
+                set_step_classes(&mut warm, availability, demand, &c.classes, &c.reserve);
                 warm.solve().expect("solved");
                 assert_optimal(&warm);
                 assert_accessors_agree(&warm);
+                assert_reserve_only_against_shedding(&warm);
                 let mut cold = network(&c).expect("the same network");
-                set_step_classes(&mut cold, availability, demand, &c.classes);
+                set_step_classes(&mut cold, availability, demand, &c.classes, &c.reserve);
                 cold.solve().expect("solved");
                 let ((cost_w, shed_w), (cost_c, shed_c)) = (objective(&warm), objective(&cold));
                 let columns = warm.upper.len() as f64;

@@ -414,6 +414,10 @@ pub(crate) struct Period {
     pub imports_mwh: f64,
     pub exports_mwh: f64,
     pub losses_mwh: f64,
+    /// Energy out of the store to the grid, MWh (after the discharging loss).
+    pub discharge_mwh: f64,
+    /// Energy into the store from the grid, MWh (before the charging loss).
+    pub charge_mwh: f64,
     pub price_hours: f64,
     /// Σ price × demand energy, USD (for the demand-weighted average price).
     pub price_demand_usd: f64,

@@ -105,6 +105,7 @@ proptest! {
         let n = regions.len();
         let ids: Vec<_> = (0..n).map(|i| grid.region_id(&format!("r{i}")).expect("region")).collect();
         let mut soc: Vec<f64> = ids.iter().map(|&r| grid.storage_soc_mwh(r).expect("soc")).collect();
+        let soc_start = soc.clone();
         let mut failures = Vec::new();
         run(&mut grid, &mut agenda, hours(72), |g, t, _| {
             // Each region's imports and exports as the links' flows give
@@ -149,6 +150,32 @@ proptest! {
                 }
             }
         });
+        // The period's metrics close the same balance, with the store's
+        // flows at its terminals, for every region and the nation; and the
+        // store's energy moves by what they put in and take out, less the
+        // conversion loss each way.
+        let mut metrics = std::collections::HashMap::new();
+        grid.sample_metrics(hours(72), &mut |metric, entity, value| {
+            metrics.insert((metric.to_string(), entity.to_string()), value);
+        });
+        let entities: Vec<String> = (0..n).map(|i| format!("r{i}")).chain(["national".into()]).collect();
+        for (i, e) in entities.iter().enumerate() {
+            let m = |name: &str| metrics[&(format!("energy.{name}"), e.clone())];
+            let supplied = m("generation_mwh") + m("imports_mwh") + m("storage_discharge_mwh");
+            let used = m("served_mwh") + m("exports_mwh") + m("storage_charge_mwh") + m("losses_mwh");
+            let scale = 1.0 + m("demand_mwh") + supplied;
+            if (supplied - used).abs() > 1e-9 * scale {
+                failures.push(format!("{e}: the period supplies {supplied} MWh and uses {used}"));
+            }
+            if i < n {
+                let eta = regions[i].storage.2.sqrt();
+                let moved = m("storage_charge_mwh") * eta - m("storage_discharge_mwh") / eta;
+                let (start, end) = (soc_start[i], m("storage_soc_mwh"));
+                if (end - start - moved).abs() > 1e-6 * (1.0 + regions[i].storage.1 + m("storage_charge_mwh")) {
+                    failures.push(format!("{e}: state of charge {start} → {end} MWh, flows move it {moved}"));
+                }
+            }
+        }
         prop_assert!(failures.is_empty(), "{}", failures.join("\n"));
     }
 }

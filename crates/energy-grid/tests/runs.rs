@@ -50,6 +50,8 @@ fn metrics_cover_the_issue_list_per_region_and_nationally() {
         "energy.avg_price_usd_per_mwh",
         "energy.emissions_t",
         "energy.storage_soc_mwh",
+        "energy.storage_charge_mwh",
+        "energy.storage_discharge_mwh",
         "energy.capacity_wind_mw",
         "energy.capacity_battery_mw",
         "energy.projects_completed",
@@ -69,7 +71,13 @@ fn metrics_cover_the_issue_list_per_region_and_nationally() {
             .map(|r| r.2)
             .sum()
     };
-    for metric in ["energy.demand_mwh", "energy.generation_mwh", "energy.emissions_t"] {
+    for metric in [
+        "energy.demand_mwh",
+        "energy.generation_mwh",
+        "energy.emissions_t",
+        "energy.storage_charge_mwh",
+        "energy.storage_discharge_mwh",
+    ] {
         let (n, r) = (sum(metric, true), sum(metric, false));
         assert!((n - r).abs() <= 1e-9 * n, "{metric}: national {n} vs regions {r}");
     }
