@@ -7,7 +7,9 @@
 //! `AISTACK_GIT_DIRTY` (`true`, `false`, or empty when unknown). "Dirty"
 //! looks only at what goes into the binary: `crates/`, `Cargo.toml`,
 //! `Cargo.lock` (untracked files there included). The script reruns when
-//! any of those changes, and when HEAD or the branch it points to moves.
+//! any of those changes, and when the checked-out commit changes (see
+//! [`watch_head`]), and not otherwise: a build that changes nothing
+//! compiles nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,6 +24,47 @@ fn git(root: &Path, args: &[&str]) -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
+/// The files that change when the checked-out commit changes, those that
+/// exist. Cargo reruns a build script whose watched path is missing on
+/// *every* build (and then recompiles and relinks this crate), so a path is
+/// watched only where it exists: before, `packed-refs`, which git writes
+/// only when it packs refs, was watched in every clone without one, and
+/// every `cargo build` rebuilt the binary.
+///
+/// - `HEAD` of this worktree (`git rev-parse --git-dir`: in a linked
+///   worktree, where `.git` is a file, `.git/worktrees/NAME/HEAD`): the
+///   branch checked out, or the commit itself when detached;
+/// - its reflog, `logs/HEAD`, to which every commit, checkout, reset, merge
+///   or rebase appends: it catches a commit on a branch that had only a
+///   packed ref (the commit writes a loose ref, which did not exist to be
+///   watched);
+/// - the branch's loose ref and `packed-refs`, in the repository's common
+///   directory (`--git-common-dir`, shared by worktrees): they catch the
+///   branch moved from elsewhere (another worktree's `git branch -f`).
+///
+/// A branch with only a packed ref, in a repository without reflogs
+/// (`core.logAllRefUpdates=false`), is the one case not caught. Tested by
+/// `tests/provenance.rs` (the revision recorded is HEAD's).
+fn watch_head(root: &Path) -> Vec<PathBuf> {
+    let abs = |p: String| {
+        let p = PathBuf::from(p);
+        if p.is_absolute() { p } else { root.join(p) }
+    };
+    let mut paths = Vec::new();
+    if let Some(git_dir) = git(root, &["rev-parse", "--git-dir"]).map(abs) {
+        paths.push(git_dir.join("HEAD"));
+        paths.push(git_dir.join("logs/HEAD"));
+    }
+    if let Some(common) = git(root, &["rev-parse", "--git-common-dir"]).map(abs) {
+        paths.push(common.join("packed-refs"));
+        if let Some(branch) = git(root, &["symbolic-ref", "-q", "HEAD"]) {
+            paths.push(common.join(branch));
+        }
+    }
+    paths.retain(|p| p.exists());
+    paths
+}
+
 fn main() {
     let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let root = manifest_dir.join("../..");
@@ -33,19 +76,8 @@ fn main() {
         .filter(|r| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()));
     let mut dirty = None;
     if revision.is_some() {
-        // HEAD (per worktree), the branch it names and packed refs (shared).
-        let abs = |p: String| {
-            let p = PathBuf::from(p);
-            if p.is_absolute() { p } else { root.join(p) }
-        };
-        if let Some(git_dir) = git(&root, &["rev-parse", "--git-dir"]).map(abs) {
-            println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
-        }
-        if let Some(common) = git(&root, &["rev-parse", "--git-common-dir"]).map(abs) {
-            println!("cargo:rerun-if-changed={}", common.join("packed-refs").display());
-            if let Some(branch) = git(&root, &["symbolic-ref", "-q", "HEAD"]) {
-                println!("cargo:rerun-if-changed={}", common.join(branch).display());
-            }
+        for path in watch_head(&root) {
+            println!("cargo:rerun-if-changed={}", path.display());
         }
         let mut args = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
         args.extend(SOURCES);

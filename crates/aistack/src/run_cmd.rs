@@ -49,7 +49,8 @@ pub const RUN_FILES: [&str; 7] = [
 /// Refuses `out` before a run rather than after it: the run's output
 /// replaces the directory whole, so it may hold only files a run writes.
 fn check_out(out: &Path) -> Result<()> {
-    stack::output::check_replaceable(out, &RUN_FILES)
+    stack::output::normalise_dir(out)
+        .and_then(|dir| stack::output::check_replaceable(&dir, &RUN_FILES))
         .with_context(|| format!("cannot write the run's output to {}", out.display()))
 }
 

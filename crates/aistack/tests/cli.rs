@@ -44,6 +44,76 @@ fn run_writes_timeseries_and_summary_with_the_exact_header() {
     let _ = std::fs::remove_dir_all(&out);
 }
 
+/// A huge `--runs` is a cap the stopping rule need never reach: memory
+/// follows the runs done, not the runs asked for. With 10⁹ runs the batch
+/// used to list every index first (8 GB) and abort, so it runs here with a
+/// 3 GB address-space limit (Unix shells' `ulimit -v`), stops at its first
+/// check and finishes.
+#[cfg(target_os = "linux")]
+#[test]
+fn batch_with_a_billion_runs_stops_at_its_first_check_in_bounded_memory() {
+    let out = tmp("billion");
+    let o = Command::new("sh")
+        .args(["-c", "ulimit -v 3000000 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args(["batch", &example("minimal.ron"), "--runs", "1000000000"])
+        .args(["--until-rel-halfwidth", "0.5", "--threads", "1", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{:?}: {}",
+        o.status,
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("100 runs in the outputs") && stdout.contains("stopped at 100"),
+        "{stdout}"
+    );
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        (m["runs"].as_u64(), m["stopped_at"].as_u64()),
+        (Some(1_000_000_000), Some(100))
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// `--out .` (the current directory) and `--out DIR/.` name a directory
+/// like any other: an empty one, or one holding a run's files, is replaced
+/// by the run's files (they used to fail after the run: the staging
+/// directory was made inside `.`, and a rename onto `DIR/.` is refused).
+#[test]
+fn run_out_dot_replaces_that_directory() {
+    let root = tmp("dot");
+    let here = root.join("here");
+    std::fs::create_dir_all(&here).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(["run", &example("minimal.ron"), "--out", "."])
+        .current_dir(&here)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(here.join("timeseries.csv").is_file() && here.join("summary.json").is_file());
+    let there = root.join("there");
+    for _ in 0..2 {
+        // Absent, then holding the first run's files.
+        let out = format!("{}/.", there.display());
+        let o = aistack(&["run", &example("minimal.ron"), "--out", &out]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(there.join("summary.json").is_file());
+    }
+    let mut left: Vec<String> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["here", "there"], "no staging directory left behind");
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// `--out` at a folder of the user's (here: the scenario's own folder, with
 /// notes and data) is refused before the run and deletes nothing; a re-run
 /// with charts into its own output directory replaces it.

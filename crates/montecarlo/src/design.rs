@@ -83,6 +83,13 @@ pub fn run_seed(master_seed: u64, run: u64) -> u64 {
 /// (distinct from every run index a batch can have).
 const DESIGN_REPLICATION: u64 = u64::MAX;
 
+/// Largest LHS stratum table, bytes: LHS keeps a stratum for every run and
+/// parameter (4 bytes each) in memory, so `--runs` is bounded by it (about
+/// 2.7·10⁸ runs of one parameter, 2.2·10⁷ of 12), where plain MC's memory does
+/// not grow with `--runs`. A larger table is refused with this reason rather
+/// than aborting on a failed allocation.
+pub const LHS_MAX_TABLE_BYTES: u64 = 1 << 30;
+
 /// A uniform draw in the open interval (0, 1) (53 random bits, centred), so
 /// quantiles of unbounded distributions stay finite.
 pub fn open01(rng: &mut StreamRng) -> f64 {
@@ -227,6 +234,16 @@ impl Sampler {
                 ));
             }
             Design::Lhs => {
+                let bytes = runs.saturating_mul(params.len() as u64).saturating_mul(4);
+                if bytes > LHS_MAX_TABLE_BYTES {
+                    return Err(McError::Invalid(format!(
+                        "LHS with {runs} runs and {} parameters needs a stratum table of {:.1} GiB \
+                         (4 bytes a run and parameter), more than the 1 GiB it may take: use fewer \
+                         runs, or --design mc, whose memory does not grow with --runs",
+                        params.len(),
+                        bytes as f64 / (1u64 << 30) as f64
+                    )));
+                }
                 let n = u32::try_from(runs)
                     .map_err(|_| McError::Invalid(format!("LHS with {runs} runs: at most 2^32 − 1")))?;
                 let design_streams = RngStreams::new(master_seed, DESIGN_REPLICATION);
@@ -380,6 +397,23 @@ mod tests {
             col.iter().for_each(|v| hit[(v / 10.0 * n as f64) as usize] += 1);
             assert!(hit.iter().all(|&h| h == 1));
         }
+    }
+
+    /// An LHS table too large to hold is refused before it is allocated
+    /// (4·10⁹ runs used to abort on a 16 GB allocation); MC takes any N.
+    #[test]
+    fn lhs_refuses_a_stratum_table_above_its_limit() {
+        let max_runs = LHS_MAX_TABLE_BYTES / 4 / 3;
+        let Err(e) = Sampler::new(&params(3), &[], Design::Lhs, 7, max_runs + 1) else {
+            panic!("a stratum table over 1 GiB was accepted");
+        };
+        assert!(
+            e.to_string()
+                .contains("3 parameters needs a stratum table of 1.0 GiB"),
+            "{e}"
+        );
+        assert!(Sampler::new(&params(3), &[], Design::Lhs, 7, u64::MAX).is_err());
+        assert!(Sampler::new(&params(3), &[], Design::Mc, 7, u64::MAX).is_ok());
     }
 
     #[test]

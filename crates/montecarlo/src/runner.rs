@@ -303,8 +303,16 @@ pub fn run_batch<M: Model + ?Sized>(
     let shard = opts.shard.unwrap_or(Shard { index: 0, count: 1 });
     let done = list_runs(dir)?;
     let pool = thread_pool(opts.threads)?;
-    let wanted: Vec<u64> = (0..opts.runs).filter(|&i| shard.contains(i)).collect();
-    let reused_runs: Vec<u64> = wanted.iter().copied().filter(|i| done.contains(i)).collect();
+    // Run indices are walked lazily, a chunk at a time, never listed whole:
+    // `--runs` may be a generous cap that the stopping rule never reaches
+    // (10^9), so memory follows the runs done, not the runs asked for.
+    let wanted = |range: std::ops::Range<u64>| range.filter(move |&i| shard.contains(i));
+    // `done` is ordered: the runs reused, in run order.
+    let reused_runs: Vec<u64> = done
+        .iter()
+        .copied()
+        .filter(|&i| i < opts.runs && shard.contains(i))
+        .collect();
     let reused = reused_runs.len() as u64;
     pool.install(|| {
         check_reused_runs(
@@ -325,7 +333,7 @@ pub fn run_batch<M: Model + ?Sized>(
     // Only now, with every check passed, is the directory written: a
     // refused resume leaves it as it was (a finished batch stays finished).
     prepare_dir(dir, &manifest)?;
-    progress.start(wanted.len() as u64, reused);
+    progress.start(runs_in_shard(opts.runs, shard), reused);
     let scenario = manifest.scenario_hash.clone();
     let compute = |i: u64| -> Result<RunRecord> {
         let seed = run_seed(opts.master_seed, i);
@@ -350,14 +358,17 @@ pub fn run_batch<M: Model + ?Sized>(
     let mut stopped_at = None;
     match opts.until_rel_halfwidth {
         None => {
-            let todo: Vec<u64> = wanted.iter().copied().filter(|i| !done.contains(i)).collect();
-            execute_runs(&pool, &todo, dir, opts.durable, progress, &compute)?;
-            executed = todo.len() as u64;
+            for start in (0..opts.runs).step_by(RUN_CHUNK as usize) {
+                let end = start.saturating_add(RUN_CHUNK).min(opts.runs);
+                let todo: Vec<u64> = wanted(start..end).filter(|i| !done.contains(i)).collect();
+                execute_runs(&pool, &todo, dir, opts.durable, progress, &compute)?;
+                executed += todo.len() as u64;
+            }
         }
         Some(target) => {
             let mut outcomes: Vec<(String, Vec<f64>)> = Vec::new();
             for start in (0..opts.runs).step_by(100) {
-                let end = (start + 100).min(opts.runs);
+                let end = start.saturating_add(100).min(opts.runs);
                 let todo: Vec<u64> = (start..end).filter(|i| !done.contains(i)).collect();
                 execute_runs(&pool, &todo, dir, opts.durable, progress, &compute)?;
                 executed += todo.len() as u64;
@@ -382,7 +393,7 @@ pub fn run_batch<M: Model + ?Sized>(
     }
     progress.finish();
     let last = stopped_at.unwrap_or(opts.runs);
-    let final_runs: Vec<u64> = wanted.into_iter().filter(|&i| i < last).collect();
+    let final_runs: Vec<u64> = wanted(0..last).collect();
     let report = pool.install(|| rebuild_outputs(dir, &final_runs, &opts.output))?;
     manifest.completed_runs = Some(final_runs.len() as u64);
     manifest.stopped_at = stopped_at;
@@ -399,6 +410,20 @@ pub fn run_batch<M: Model + ?Sized>(
         table: report.table,
         warnings,
     })
+}
+
+/// Runs handed to the workers at a time by a batch without a stopping rule:
+/// the list of a chunk's indices is all that is held of the runs to come
+/// (512 KiB), and the workers wait for each other once a chunk.
+const RUN_CHUNK: u64 = 1 << 16;
+
+/// How many of the runs `0..runs` fall to `shard`.
+fn runs_in_shard(runs: u64, shard: Shard) -> u64 {
+    if shard.index >= runs {
+        0
+    } else {
+        (runs - 1 - shard.index) / shard.count + 1
+    }
 }
 
 /// Refuses a run file among `runs` (in `dir`) that is not the batch's:

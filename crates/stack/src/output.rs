@@ -347,11 +347,60 @@ pub fn check_replaceable(target: &Path, owned: &[&str]) -> io::Result<()> {
     ))
 }
 
+/// `path` without `.` components and with each `..` cancelling the name
+/// before it, worked out on the text alone (nothing need exist, symbolic
+/// links are not followed), so that the result ends in the directory's own
+/// name: `out/.` is `out`, `out/x/..` is `out`. A path with no name left
+/// (`.`, `..`, `a/../..`) is resolved against the current directory first
+/// (`.` in `/home/me/runs` is `/home/me/runs`). Writing beside a target
+/// needs its name and parent: `.` has neither, and a rename onto `out/.`
+/// fails.
+pub fn normalise_dir(path: &Path) -> io::Result<PathBuf> {
+    use std::path::Component;
+    fn lexical(path: &Path) -> PathBuf {
+        let mut out = PathBuf::new();
+        for c in path.components() {
+            match c {
+                Component::CurDir => {}
+                Component::ParentDir => {
+                    if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                        out.pop();
+                    } else if !out.has_root() {
+                        out.push("..");
+                    } // `/..` is `/`
+                }
+                other => out.push(other),
+            }
+        }
+        out
+    }
+    let out = lexical(path);
+    if out.file_name().is_some() {
+        return Ok(out);
+    }
+    let abs = lexical(&std::env::current_dir()?.join(path));
+    if abs.file_name().is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} names the root directory, which cannot be replaced",
+                path.display()
+            ),
+        ));
+    }
+    Ok(abs)
+}
+
 impl StagedDir {
     /// Starts writing a new version of `target` in a sibling directory.
     /// Refused (see [`check_replaceable`]) when `target` holds anything but
     /// files named in `owned`, which replacing it would delete.
+    ///
+    /// `target` is first normalised lexically ([`normalise_dir`]): `.`,
+    /// `DIR/.` and `DIR/sub/..` name their directory, which is staged beside
+    /// it like any other (the directory need not exist).
     pub fn new(target: &Path, owned: &[&str]) -> io::Result<StagedDir> {
+        let target = &normalise_dir(target)?;
         check_replaceable(target, owned)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -538,6 +587,34 @@ mod tests {
             1,
             "no staging or old dirs left behind"
         );
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    /// `DIR/.` and `DIR/x/..` stage beside `DIR`, which they name; a path
+    /// with no name left resolves against the current directory.
+    #[test]
+    fn a_target_ending_in_dot_is_that_directory() {
+        let p = |s: &str| normalise_dir(Path::new(s)).unwrap();
+        assert_eq!(p("out/."), Path::new("out"));
+        assert_eq!(p("./out/x/.."), Path::new("out"));
+        assert_eq!(p("/a/b/./c/../"), Path::new("/a/b"));
+        assert_eq!(p("../out"), Path::new("../out"));
+        let cwd = std::env::current_dir().unwrap();
+        assert_eq!(p("."), cwd);
+        assert_eq!(p(".."), cwd.parent().unwrap());
+        assert!(normalise_dir(Path::new("/..")).is_err());
+
+        let root = std::env::temp_dir().join(format!("aistack-dot-{}", std::process::id()));
+        let target = root.join("out");
+        const OWNED: &[&str] = &["new.txt"];
+        for _ in 0..2 {
+            // Absent, then holding the first commit's file.
+            let s = StagedDir::new(&target.join("."), OWNED).unwrap();
+            fs::write(s.path().join("new.txt"), "new").unwrap();
+            assert_eq!(s.commit().unwrap(), target);
+            assert!(target.join("new.txt").is_file());
+        }
+        assert_eq!(fs::read_dir(&root).unwrap().count(), 1, "nothing left beside it");
         fs::remove_dir_all(&root).unwrap();
     }
 

@@ -1182,7 +1182,7 @@ fn numbers_paths_distributions(md: &mut String, root: &Value) {
 
 fn intro() -> String {
     use crate::load::{MAX_BASE_DEPTH, MAX_FILE_BYTES};
-    use crate::run::MAX_ENTITIES_PER_LIST;
+    use crate::run::{MAX_ENTITIES_PER_LIST, MAX_REGIONS};
     format!(
         r#"# Scenario reference
 
@@ -1407,7 +1407,10 @@ default (no `designs`: a world without accelerators; a lab without
 `sites`: one site in the first region). Names are unique within a list,
 1–64 letters, digits, `-` or `_`, and `national` and `world` are reserved
 (output rows of those entities are totals). A file may be at most {} MiB, a list at most
-{MAX_ENTITIES_PER_LIST} entities, and a run is refused when it would need
+{MAX_ENTITIES_PER_LIST} entities, `regions` at most {MAX_REGIONS} (the grid dispatches every
+region in one program whose cost grows with the cube of their number: loading
+1,000 regions takes about 2 s, 2,000 about 30 s; see `docs/model/energy-grid.md`,
+"Performance"), and a run is refused when it would need
 more than `settings.max_events` events (estimated at load from its dispatch
 steps and production ticks; a run whose other events, such as
 tool failures, take it past the limit stops there with the date and each

@@ -113,6 +113,23 @@ checked_number!(
     /// chain (which divides an order's dollars by it) and of training.
     UnitPrice, |v| v > 0.0 && v <= 1e8, "a unit price in (0, 100000000] USD"
 );
+checked_number!(
+    /// A count of accelerators in [0, 2⁴⁰] (rounded): training's limit,
+    /// which keeps every sum of them exact in an `f64`.
+    AcceleratorCount,
+    |v| (0.0..=1_099_511_627_776.0).contains(&v),
+    "an accelerator count in [0, 1099511627776]"
+);
+checked_number!(
+    /// A count of lithography tools in [0, 1e6] (rounded): the supply
+    /// chain's limit.
+    ToolCount, |v| (0.0..=1e6).contains(&v), "a tool count in [0, 1000000]"
+);
+checked_number!(
+    /// A stock of HBM stacks or of banked dies in [0, 1e10] (rounded): the
+    /// supply chain's limit.
+    StockCount, |v| (0.0..=1e10).contains(&v), "a count in [0, 10000000000]"
+);
 
 #[cfg(test)]
 mod tests {

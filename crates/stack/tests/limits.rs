@@ -372,3 +372,29 @@ fn every_stated_range_is_the_range_the_loader_enforces() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
     assert!(ranged.len() > 40, "only {} ranged fields found", ranged.len());
 }
+
+/// A scenario with more regions than the grid's dense dispatch is sized for
+/// is refused at load, at the first region over the limit (it used to load
+/// for hours: s16-dev item 1). Only the refusal is timed here: a scenario at
+/// the limit loads in about two seconds.
+#[test]
+fn a_scenario_with_too_many_regions_is_refused_at_the_first_one_over() {
+    let n = stack::run::MAX_REGIONS + 1;
+    let mut text =
+        String::from("Scenario(name: \"many\", start: \"2025-01-01\", horizon_years: 1,\n    regions: [\n");
+    for i in 0..n {
+        text.push_str(&format!("        (name: \"r{i}\", demand_avg_mw: 10),\n"));
+    }
+    text.push_str("    ],\n    labs: [(name: \"lab\", sites: [(region: \"r0\")])],\n)\n");
+    let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/many-regions.ron");
+    let started = std::time::Instant::now();
+    let e = Scenario::from_text(&name, &text).unwrap_err().to_string();
+    let last = stack::run::MAX_REGIONS;
+    // Line 3 holds region 0; the column is that of its name.
+    let at = format!("many-regions.ron:{}:16: field `regions.r{last}`", last + 3);
+    assert!(
+        e.contains(&at) && e.contains(&format!("{n} regions; a scenario holds at most {last}")),
+        "{e}"
+    );
+    assert!(started.elapsed().as_secs() < 5, "took {:?}", started.elapsed());
+}

@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
-use crate::units::{FabPower, Fraction, NonNeg, Positive, UnitPrice};
+use crate::units::{FabPower, Fraction, NonNeg, Positive, StockCount, ToolCount, UnitPrice};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
@@ -94,7 +94,7 @@ pub struct ToolsData {
     /// Tools in stock, not yet installed in a fab, at the start (rounded). Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e6))]
-    pub inventory_at_start: NonNeg,
+    pub inventory_at_start: ToolCount,
     /// Tool imports, tools per year (number or path, every value in [0,
     /// 100,000]; export controls cut it). Default: 0.
     #[serde(default = "zero")]
@@ -118,7 +118,7 @@ pub struct ToolsData {
 impl Default for ToolsData {
     fn default() -> Self {
         ToolsData {
-            inventory_at_start: NonNeg(0.0),
+            inventory_at_start: ToolCount(0.0),
             imports_per_year: zero(),
             domestic_per_year: zero(),
             failures_per_tool_year: d_tool_fail(),
@@ -142,7 +142,7 @@ pub struct HbmData {
     /// Stacks in stock at the start (rounded). Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e10))]
-    pub stockpile_stacks: NonNeg,
+    pub stockpile_stacks: StockCount,
     /// Domestic production, stacks per month before yield (number or path,
     /// every value in [0, 10⁹]). Default: 0.
     #[serde(default = "zero")]
@@ -160,7 +160,7 @@ pub struct HbmData {
 impl Default for HbmData {
     fn default() -> Self {
         HbmData {
-            stockpile_stacks: NonNeg(0.0),
+            stockpile_stacks: StockCount(0.0),
             domestic_stacks_per_month: zero(),
             domestic_yield: one_series(),
             imports_stacks_per_month: zero(),
@@ -281,7 +281,7 @@ pub struct FabData {
     /// controls hold it back.
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e6))]
-    pub tools_at_opening: Option<NonNeg>,
+    pub tools_at_opening: Option<ToolCount>,
     /// Served power share below which wafers in process are scrapped. Default: 0.9.
     #[serde(default = "d_scrap_below")]
     pub scrap_below_served_fraction: Fraction,
@@ -385,7 +385,7 @@ pub struct DieBankData {
     pub design: String,
     /// Good dies in the bank (rounded).
     #[schemars(with = "f64", range(min = 0, max = 1e10))]
-    pub dies: NonNeg,
+    pub dies: StockCount,
 }
 
 /// What an export control applies to.
@@ -631,7 +631,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             base_power_fraction: f.base_power_fraction.get(),
             product_mix: mix,
             tools_per_kwpm: f.tools_per_kwpm.get(),
-            tools_at_opening: f.tools_at_opening.map_or(default_tools, NonNeg::get).round() as u64,
+            tools_at_opening: f.tools_at_opening.map_or(default_tools, ToolCount::get).round() as u64,
             power_shortfall: PowerShortfallRule {
                 scrap_below_served_fraction: f.scrap_below_served_fraction.get(),
                 scrap_share_of_in_process: f.scrap_share_of_in_process.get(),

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::schema::chips::DesignData;
 use crate::series::Series;
-use crate::units::{Fraction, NonNeg, Positive};
+use crate::units::{AcceleratorCount, Fraction, NonNeg, Positive};
 use model_training::{ChipBatch, InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
 use scheduler::Dist;
 use serde::{Deserialize, Serialize};
@@ -76,7 +76,7 @@ pub struct FleetData {
     pub design: String,
     /// Number of accelerators (rounded), at most 2⁴⁰.
     #[schemars(with = "f64", range(min = 0, max = 1_099_511_627_776.0))]
-    pub count: NonNeg,
+    pub count: AcceleratorCount,
 }
 
 /// An AI lab.
