@@ -6,7 +6,10 @@
 //! or no `.git`, as in a source tarball, which must still build) and
 //! `AISTACK_GIT_DIRTY` (`true`, `false`, or empty when unknown). "Dirty"
 //! looks only at what goes into the binary: `crates/`, `Cargo.toml`,
-//! `Cargo.lock` (untracked files there included). The script reruns when
+//! `Cargo.lock` (untracked files there included), and the two files the
+//! binary embeds from outside `crates/` (`docs/model.md`, whose unit tables
+//! label the charts, and the default scenario
+//! `examples/scenarios/china-2025.ron`). The script reruns when
 //! any of those changes, and when the checked-out commit changes (see
 //! [`watch_head`]), and not otherwise: a build that changes nothing
 //! compiles nothing.
@@ -14,8 +17,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Workspace paths whose contents make the binary, relative to the root.
-const SOURCES: [&str; 3] = ["crates", "Cargo.toml", "Cargo.lock"];
+/// Workspace paths whose contents make the binary, relative to the root
+/// (the last two are `include_str!`ed by the stack crate).
+const SOURCES: [&str; 5] = [
+    "crates",
+    "Cargo.toml",
+    "Cargo.lock",
+    "docs/model.md",
+    "examples/scenarios/china-2025.ron",
+];
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
     let out = Command::new("git").arg("-C").arg(root).args(args).output().ok()?;

@@ -643,7 +643,9 @@ fn check_same_kind(first_dir: &Path, first: &Manifest, d: &Path, m: &Manifest) -
             design(b, m)
         )));
     }
-    if a.others != b.others {
+    // `--others` matters only where some parameter had no design column.
+    let sets_nothing = |e: &crate::EvalRecord| e.others_parameters.is_empty();
+    if a.others != b.others && !(sets_nothing(a) && sets_nothing(b)) {
         let others = |o: Option<crate::Others>| o.map_or("not given".to_string(), |o| format!("{o}"));
         return Err(McError::Merge(format!(
             "`--others` differs: {} set the parameters without a design column by {}, {} by {}",
@@ -766,7 +768,9 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         build = build.combine(&m.build);
     }
     let count = first.shard.map_or(1, |s| s.count);
-    let mut seen = vec![None::<&Path>; count as usize];
+    // Keyed by shard index, so memory follows the directories given, not
+    // the recorded shard count (which a manifest may set to anything).
+    let mut seen: std::collections::BTreeMap<u64, &Path> = std::collections::BTreeMap::new();
     for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
         let s = m.shard.unwrap_or(Shard { index: 0, count: 1 });
         if s.count != count || s.index >= s.count {
@@ -775,7 +779,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
                 d.display()
             )));
         }
-        if let Some(other) = seen[s.index as usize].replace(d) {
+        if let Some(other) = seen.insert(s.index, d) {
             return Err(McError::Merge(format!(
                 "shard {s} given twice: {} and {}",
                 other.display(),
@@ -783,14 +787,24 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             )));
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.is_none())
-        .map(|(k, _)| format!("{k}/{count}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(McError::Merge(format!("missing shard(s) {}", missing.join(", "))));
+    let missing_count = count - seen.len() as u64;
+    if missing_count > 0 {
+        // The first few missing, found among the first `given + 10` indices.
+        const NAMED: usize = 10;
+        let named: Vec<String> = (0..count)
+            .filter(|k| !seen.contains_key(k))
+            .take(NAMED)
+            .map(|k| format!("{k}/{count}"))
+            .collect();
+        let more = if missing_count > named.len() as u64 {
+            format!(" and {} more", missing_count - named.len() as u64)
+        } else {
+            String::new()
+        };
+        return Err(McError::Merge(format!(
+            "missing shard(s) {}{more}",
+            named.join(", ")
+        )));
     }
     let out = opts.out.as_path();
     std::fs::create_dir_all(out).map_err(io_err(out))?;

@@ -1456,11 +1456,43 @@ fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
     };
     let e = refusal(&shard(1, "s1-seed", &seeded), "m-seed");
     assert!(e.contains("`master_seed` differs"), "{e}");
+    // `--others` where the design gives every parameter a column sets
+    // nothing: such shards merge (s16 review: they were refused).
     let median = EvalOptions {
         others: Some(Others::Median),
         ..base.clone()
     };
-    let e = refusal(&shard(1, "s1-others", &median), "m-others");
+    merge(&mo(&shard(1, "s1-others", &median), "m-others")).unwrap();
+    // Where a parameter has no column, another `--others` is refused.
+    let partial_csv = dir.join("partial.csv");
+    let partial: String = design
+        .lines()
+        .map(|l| l.rsplit_once(',').unwrap().0.to_string() + "\n")
+        .collect();
+    std::fs::write(&partial_csv, partial).unwrap();
+    let drawn = EvalOptions {
+        design_csv: partial_csv.clone(),
+        others: Some(Others::Drawn),
+        ..base.clone()
+    };
+    let p0 = shard(0, "p0", &drawn);
+    let p1 = shard(
+        1,
+        "p1",
+        &EvalOptions {
+            others: Some(Others::Median),
+            ..drawn.clone()
+        },
+    );
+    let e = merge(&MergeOptions {
+        shard_dirs: vec![p0, p1],
+        out: dir.join("m-partial"),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("`--others` differs") && e.contains("by median"), "{e}");
     // A batch's shard 1/2 of as many runs: refused as a batch's, either order.
     let batch = dir.join("batch1");
@@ -1498,5 +1530,34 @@ fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
     // The right shard 1/2 merges.
     let s1 = shard(1, "s1", &base);
     merge(&mo(&s1, "merged")).unwrap();
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A shard of a huge recorded shard count: `merge` names the first missing
+/// shards and how many more, with memory that follows the directories
+/// given (s16 review: it sized a table by the count and aborted on a
+/// petabyte allocation).
+#[test]
+fn merge_of_a_huge_shard_count_names_the_missing_without_allocating_them() {
+    let model = ToyGrowth::default();
+    let dir = tmp("huge-shard-count");
+    let count = 99_999_999_999_999;
+    let mut o = opts(&dir.join("s0"), 3, 1);
+    o.shard = Some(Shard { index: 0, count });
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let e = merge(&MergeOptions {
+        shard_dirs: vec![dir.join("s0")],
+        out: dir.join("merged"),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(&format!("missing shard(s) 1/{count}, 2/{count}"))
+            && e.contains(&format!("10/{count} and {} more", count - 11)),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
