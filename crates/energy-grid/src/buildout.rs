@@ -39,7 +39,16 @@
 //! A retirement removes up to its MW from its plant group at its date; a
 //! firm group loses whole units, running ones first, then units on planned
 //! maintenance, then units on forced outage, and its next failure is
-//! redrawn from the units still running (exact by memorylessness).
+//! redrawn from the units still running (exact by memorylessness). One
+//! dated at or before the start is applied by [`Grid::start`] itself,
+//! before any event: the t = 0 sample reports the group without it (and
+//! the MW in that sample's `retired_mw`), and the first dispatch does not
+//! run it. (Until s16 it was an event at t = 0 that ran after the t = 0
+//! sample and the first dispatch.) At an instant it shares with build-out a
+//! retirement comes first: before the projects that complete then
+//! (including those resolved at the start) and before a programme's
+//! tranche, so a retirement of all a group has (`mw` at least the group's
+//! capacity) takes the build-out of earlier instants, not of its own.
 
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
@@ -85,6 +94,19 @@ const DEFAULT_STORAGE_HOURS: f64 = 4.0;
 impl Grid {
     pub(crate) fn start_buildout(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
+        // Retirements first: one dated at or before the start is applied now
+        // (the first sample and the first dispatch go without it), and at an
+        // instant it shares with a project's completion or a programme's
+        // tranche a retirement comes first (events at one instant run in
+        // the order they were scheduled; `check_horizon` counts them so).
+        for i in 0..self.retirements.len() {
+            let at = self.retirements[i].at;
+            if at <= now {
+                self.on_retirement(i, now)?;
+            } else {
+                agenda.schedule_at(at, GridEvent::Retirement { retirement: i as u32 })?;
+            }
+        }
         for i in 0..self.projects.len() {
             let p = &mut self.projects[i];
             let rng = self.project_rngs[i].as_mut();
@@ -121,9 +143,6 @@ impl Grid {
                     project: ProjectId(i as u32),
                 },
             )?;
-        }
-        for (i, r) in self.retirements.iter().enumerate() {
-            agenda.schedule_at(r.at.max(now), GridEvent::Retirement { retirement: i as u32 })?;
         }
         // After the retirements: one at the instant of a step comes first.
         for i in 0..self.programmes.len() {

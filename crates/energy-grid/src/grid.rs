@@ -529,9 +529,11 @@ impl Grid {
 
     /// Schedules the first dispatch (now), the first forced outages, project
     /// resolutions, programme steps, retirements and droughts. Call once, before the run;
-    /// a second call is refused. Projects that resolve at the start are
-    /// resolved here (see the `buildout` module docs); their signals come
-    /// with the first event handled.
+    /// a second call is refused. Retirements dated at or before the start
+    /// are applied here, then projects that resolve at the start are
+    /// resolved here (see the `buildout` module docs), so the first sample
+    /// and the first dispatch see both; the projects' signals come with the
+    /// first event handled.
     pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
         if self.started {

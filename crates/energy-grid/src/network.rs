@@ -26,8 +26,11 @@
 //! curtailment order holds across the network, not only within a region.
 //! The storage reserve costs one step less than the first class, `V_R =
 //! V_0 / S`: a store's energy is used only where it avoids shedding (it
-//! costs more than any delivery), and any store power can reach is used
-//! before any class is shed anywhere, by the same argument.
+//! costs more than any delivery), and, by the same argument, before any
+//! class is shed in a region its power reaches with a gain above `1/S`:
+//! every region it can reach, unless `S` was lowered for the cost ceiling
+//! (then `1/S` is at least 0.178 and a store reaching a short region more
+//! weakly is left unused while a class is shed there).
 //! Each region's shed block (its reserve, then its classes) forms a second
 //! short merit order beside its plants (costs rising), and the method
 //! below treats both alike.
@@ -237,8 +240,9 @@ impl Network {
     /// is protected over the one before wherever power arrives with a gain
     /// above `1/S`). The storage reserve costs `V_0 / S`, one step below the
     /// first class's `V_0`: still far above any delivery (a store's energy serves
-    /// only what would otherwise be shed), and any store power can reach is
-    /// used before any class is shed anywhere, by the same argument. A
+    /// only what would otherwise be shed), and it is used before any class
+    /// is shed wherever its power arrives with a gain above `1/S`, by the
+    /// same argument (every region it can reach unless `S` was lowered). A
     /// network whose losses compound so far that the first class would cost
     /// more than 1e11 USD/MWh, or the classes could not be spaced by at least
     /// [`MIN_TIER_SPACING`], is refused, with the reason.

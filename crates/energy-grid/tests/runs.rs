@@ -970,3 +970,83 @@ fn a_project_completing_at_time_zero_is_in_the_first_sample() {
     });
     assert_eq!(totals["energy.projects_completed_total"], 1.0);
 }
+
+#[test]
+fn a_retirement_at_or_before_the_start_is_gone_from_the_first_sample_and_dispatch() {
+    use energy_grid::{MAX_MW, RetirementConfig};
+    // s16 (grid review finding 3): the reviewer's rs.ron. 100 MW of flat
+    // load, 200 MW of cheap coal retired at the start (a scenario's
+    // `retire_date` before its start lands there), 200 MW of gas. The
+    // retirement was an event at t = 0 that ran after the t = 0 sample and
+    // the first dispatch: the sample showed 200 MW of coal and the first
+    // hour ran on it.
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-coal", Technology::Coal, 200.0, 25.0));
+    r.fleet.push(firm("r-gas", Technology::Gas, 200.0, 45.0));
+    let mut c = config(vec![r]);
+    let all = |at: SimTime| RetirementConfig {
+        name: format!("r-coal at {}", at.ticks()),
+        group: "r-coal".into(),
+        mw: MAX_MW,
+        at,
+    };
+    c.retirements.push(all(SimTime::ZERO));
+    // Build-out into the same group: a project done at the start (begun
+    // five years before, a three-year lead) and 120 MW/yr (10 MW a month
+    // from time zero); a second full retirement on 1 February, a tranche's
+    // instant.
+    let mut old = project("old", 30.0, 3.0, 0.0);
+    old.technology = Technology::Coal;
+    old.years_spent_at_start = 5.0;
+    c.projects.push(old);
+    c.programmes.push(ProgrammeConfig {
+        name: "coal push".into(),
+        technology: Technology::Coal,
+        region: "r".into(),
+        mw_per_year: TimePath::constant(120.0),
+    });
+    let february = c
+        .calendar
+        .at_date(chrono::NaiveDate::from_ymd_opt(2025, 2, 1).expect("date"))
+        .expect("in range");
+    c.retirements.push(all(february));
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    let coal = grid.plant_group_id("r-coal").expect("coal");
+    // Before any event: the old coal is gone and the project, completing
+    // after the retirement at the same instant, is in.
+    let mut row = std::collections::HashMap::new();
+    grid.sample_metrics(SimTime::ZERO, &mut |metric, entity, v| {
+        if entity == "r" {
+            row.insert(metric.to_string(), v);
+        }
+    });
+    assert_eq!(row["energy.capacity_coal_mw"], 30.0);
+    assert_eq!(row["energy.retired_mw"], 200.0);
+    assert_eq!(row["energy.projects_completed"], 1.0);
+    // The first hour runs on the project's 30 MW of coal and 70 of gas, not
+    // on the retired 200 MW.
+    let mut first = None;
+    run(&mut grid, &mut agenda, hours(1), |g, t, _| {
+        if t == SimTime::ZERO {
+            first = Some(g.plant_group_state(coal).expect("coal").generation_mw);
+        }
+    });
+    assert_eq!(first, Some(30.0));
+    // The t = 0 tranche came after the retirement: 40 MW in January.
+    assert!((grid.installed_mw(region, Technology::Coal) - 40.0).abs() < 1e-9);
+    // 1 February: the retirement takes all the group has (the project and
+    // January's tranches), then February's tranche comes.
+    run(
+        &mut grid,
+        &mut agenda,
+        SimTime(february.ticks() + 1),
+        |_, _, _| {},
+    );
+    assert!((grid.installed_mw(region, Technology::Coal) - 10.0).abs() < 1e-9);
+    let mut totals = std::collections::HashMap::new();
+    grid.summary_scalars(&mut |k, v| {
+        totals.insert(k.to_string(), v);
+    });
+    assert!((totals["energy.retired_mw_total"] - 240.0).abs() < 1e-9);
+}

@@ -19,8 +19,9 @@ pub const MAX_ENTITIES_PER_LIST: usize = 10_000;
 /// building it finds the path of least loss between every two regions
 /// (Floyd–Warshall, `O(n³)`). Measured (s16-devfix, release build, one
 /// region and one gas plant each): `validate` takes 0.24 s at 500 regions,
-/// 1.7 s at 1,000, 6.1 s at 1,500 and 26 s at 2,000 (10,000, the list
-/// limit, ran for hours); so the limit keeps loading under two seconds.
+/// 1.7 s at 1,000, 6.1 s at 1,500 and 26 s at 2,000 (at 10,000, the list
+/// limit, it had not finished after about ten minutes, 826 MB, when it was
+/// stopped); so the limit keeps loading under two seconds.
 pub const MAX_REGIONS: usize = 1_000;
 /// Most uncertain parameters a scenario may declare (each is checked at its
 /// tails when the scenario loads, which costs a conversion per parameter).

@@ -249,7 +249,7 @@ impl World {
     /// order of the calls below fixes what the first sample sees: the labs'
     /// start (initial fleets installed, first orders) runs first, then the
     /// t = 0 sample (stocks at the start, every flow 0 but the grid's projects
-    /// completed at the start), then the grid's first
+    /// completed and capacity retired at the start), then the grid's first
     /// dispatch and the fabs' first step, whose flows (each covering the
     /// step that begins at its instant) belong to the first month. Domain
     /// events at `end` or later never run: a dispatch there would cover

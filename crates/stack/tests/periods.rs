@@ -1,4 +1,5 @@
-//! Period boundaries of a run: the t = 0 sample carries no flows, each
+//! Period boundaries of a run: the t = 0 sample carries no flows (but what
+//! the grid resolves at the start: projects completed, capacity retired), each
 //! month gets exactly its own dispatch steps, nothing runs at or past the
 //! end, and every calendar year the horizon touches gets its per-year
 //! outcomes.
@@ -165,4 +166,29 @@ fn instants_minutes_apart_get_distinct_rows() {
         .filter(|l| l.contains(",2025-02-01,energy.demand_mwh,national,"))
         .count();
     assert_eq!(febs, 2, "the 1 February sample and the end a minute later");
+}
+
+#[test]
+fn a_plant_retired_before_the_start_is_gone_from_the_first_sample_and_the_first_hour() {
+    // s16 (grid review finding 3, the reviewer's rs.ron): the retirement was
+    // an event at t = 0 after the first sample and the first dispatch, so
+    // the first row showed 200 MW of coal and January 100 MWh of coal
+    // generation (the first hour, on the cheaper coal).
+    let text = r#"Scenario(
+    name: "rs",
+    start: "2025-01-01",
+    horizon_years: 0.1,
+    regions: [ (name: "a", demand_avg_mw: 100, daily_amplitude: 0, seasonal_amplitude: 0) ],
+    plants: [ (name: "a-coal", region: "a", technology: Coal, installed_mw: 200, failures_per_unit_year: 0, retire_date: "2024-01-01"),
+              (name: "a-gas", region: "a", technology: Gas, installed_mw: 200, failures_per_unit_year: 0) ],
+    designs: [(name: "h100", die_area_mm2: 814, peak_flop_s: 989e12, power_w: 700, hbm_stacks: 5, node: "4nm", unit_price_usd: 25000)],
+    labs: [(name: "lab", sites: [(region: "a", connected_mw: 0)], fleet: [(design: "h100", count: 1)])],
+)"#;
+    let s = Scenario::from_text(Path::new("rs.ron"), text).unwrap_or_else(|e| panic!("{e}"));
+    let out = run_it(&s);
+    assert_eq!(at(&out, "2025-01-01", "energy.capacity_coal_mw", "a"), 0.0);
+    assert_eq!(at(&out, "2025-01-01", "energy.retired_mw", "a"), 200.0);
+    assert_eq!(at(&out, "2025-02-01", "energy.generation_coal_mwh", "a"), 0.0);
+    assert_eq!(at(&out, "2025-02-01", "energy.retired_mw", "a"), 0.0);
+    assert!(at(&out, "2025-02-01", "energy.generation_gas_mwh", "a") > 0.0);
 }

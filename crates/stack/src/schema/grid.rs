@@ -284,13 +284,14 @@ pub struct PlantData {
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
     /// Day the group (or `retire_mw` of it) leaves the fleet, e.g. a coal
-    /// phase-out; a date before the scenario start retires it at the start.
-    /// Default: never.
+    /// phase-out; a date at or before the scenario start retires it at the
+    /// start, before the first sample and the first dispatch. Default: never.
     #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub retire_date: Option<NaiveDate>,
     /// Capacity that leaves on `retire_date`, MW (firm groups lose whole
     /// units, running ones first). Default: all the group has on that date,
-    /// build-out included.
+    /// build-out included (but not build-out arriving at that same instant,
+    /// which comes after the retirement).
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0.000001, max = 1e7))]
     pub retire_mw: Option<Positive>,
