@@ -105,9 +105,12 @@ pub struct LabConfig {
     /// another lab with the most effective FLOP among those released at least
     /// `spillover_delay_months` before (fine-tuning or continued
     /// pre-training), and its release carries its own effective FLOP plus
-    /// this share of the base's. Never the lab's own releases, never closed
-    /// ones; not gated by [`TrainingConfig::spillovers_enabled`]. Default 0
-    /// (off; no source gives the share, see
+    /// this share of the base's. Never closed releases, and never a release
+    /// whose lineage (its lab, its base's lab, that base's base's lab, …)
+    /// holds this lab, so never its own releases nor releases built on them
+    /// through other labs; not gated by
+    /// [`TrainingConfig::spillovers_enabled`]. Default 0 (off; no source
+    /// gives the share, see
     /// `docs/calibration/model-training.md`).
     pub open_base_share: f64,
     /// Whether the lab starts a smaller run when its cluster cannot do the

@@ -88,36 +88,51 @@ fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64, lost_s: f64) -> PlanC
 }
 
 impl Training {
-    /// The open base a run of lab `li` starting at `now` builds on: among
-    /// the open releases of the other labs released at least the lab's
-    /// `spillover_delay_months` before `now`, the one with the most
+    /// The open base a run of lab `li` starting at `now` builds on, with its
+    /// index in `self.releases`: among the open releases released at least
+    /// the lab's `spillover_delay_months` before `now` whose lineage does
+    /// not hold the lab (the release's lab, its base's lab, that base's
+    /// base's lab, …: so neither its own releases nor any built, directly
+    /// or through other labs, on one of them), the one with the most
     /// effective FLOP (the earliest of equals), with what the run inherits
     /// from it (`open_base_share` × its effective FLOP). `None` with a share
     /// of 0 or no such release. See docs/model/model-training.md,
     /// "Building on open weights".
-    fn open_base(&self, li: usize, now: SimTime) -> Option<OpenBase> {
+    fn open_base(&self, li: usize, now: SimTime) -> Option<(usize, OpenBase)> {
         let cfg = &self.labs[li].cfg;
         let share = cfg.open_base_share;
         if share <= 0.0 {
             return None;
         }
         let delay = Duration::from_secs_f64(cfg.spillover_delay_months * SECS_PER_MONTH as f64)?;
-        let available = |r: &&Release| {
-            r.open && r.lab.index() != li && r.at.checked_add(delay).is_some_and(|at| at <= now)
+        let lab = li as u32;
+        let available = |(_, (r, lineage)): &(usize, (&Release, &Vec<u32>))| {
+            r.open
+                && r.at.checked_add(delay).is_some_and(|at| at <= now)
+                && lineage.binary_search(&lab).is_err()
         };
-        let best = self.releases.iter().filter(available).reduce(|best, r| {
-            if r.effective_flop > best.effective_flop {
-                r
-            } else {
-                best
-            }
-        })?;
-        Some(OpenBase {
-            lab: best.lab,
-            number: best.number,
-            base_effective_flop: best.effective_flop,
-            inherited_effective_flop: share * best.effective_flop,
-        })
+        let (index, (best, _)) = self
+            .releases
+            .iter()
+            .zip(&self.lineages)
+            .enumerate()
+            .filter(available)
+            .reduce(|best, c| {
+                if c.1.0.effective_flop > best.1.0.effective_flop {
+                    c
+                } else {
+                    best
+                }
+            })?;
+        Some((
+            index,
+            OpenBase {
+                lab: best.lab,
+                number: best.number,
+                base_effective_flop: best.effective_flop,
+                inherited_effective_flop: share * best.effective_flop,
+            },
+        ))
     }
 
     /// Plans the lab's next run and starts it if the cluster can do it.
@@ -210,7 +225,8 @@ impl Training {
         // `due` (above) is never beyond the clock: a due time past it holds
         // the release to the end of time, as a run that never finishes.
         let mut run = Run::new(lab.next_run, now, due, target, planned, bound, hazard);
-        run.base = base;
+        run.base = base.map(|(_, b)| b);
+        run.base_index = base.map(|(i, _)| i);
         run.waited_s = lab
             .waiting_since
             .take()
@@ -491,7 +507,13 @@ impl Training {
             }
         }
         self.runs.push(record);
+        // Its lineage: its lab and its base's lineage.
+        let mut lineage = run.base_index.map_or_else(Vec::new, |i| self.lineages[i].clone());
+        if let Err(at) = lineage.binary_search(&id.0) {
+            lineage.insert(at, id.0);
+        }
         self.releases.push(release.clone());
+        self.lineages.push(lineage);
         signals.push(TrainingSignal::Released(release));
         self.recompute_lab(li, now, agenda, signals)
     }

@@ -342,6 +342,8 @@ pub(crate) struct Run {
     /// The open release of another lab the run builds on, chosen at its
     /// start ([`crate::LabConfig::open_base_share`]).
     pub base: Option<crate::OpenBase>,
+    /// The index of the base in `Training::releases` (with `base`).
+    pub base_index: Option<usize>,
 }
 
 impl Run {
@@ -385,6 +387,7 @@ impl Run {
             restart_down_s: 0.0,
             failures_limited_s: 0.0,
             base: None,
+            base_index: None,
         }
     }
 

@@ -111,6 +111,11 @@ pub struct Training {
     pub(crate) cfg: TrainingConfig,
     pub(crate) runs: Vec<CompletedRun>,
     pub(crate) releases: Vec<Release>,
+    /// Per release (the same order as `releases`): the labs in its lineage,
+    /// sorted, each once: its own lab, its base's lab, that base's base's
+    /// lab, … A lab never builds on a release whose lineage holds it (see
+    /// `Training::open_base`). At most one entry per lab.
+    pub(crate) lineages: Vec<Vec<u32>>,
     pub(crate) life_s: f64,
     /// A failure of the model found while accounting (which cannot return
     /// errors), returned by the next event or input.
@@ -176,6 +181,7 @@ impl Training {
             cfg: config,
             runs: Vec::new(),
             releases: Vec::new(),
+            lineages: Vec::new(),
             life_s,
             fault: None,
         })

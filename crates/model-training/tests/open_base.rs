@@ -305,3 +305,142 @@ fn a_follower_that_only_lacks_compute_closes_its_gap_only_by_building() {
     // gets within a few weeks of algorithmic progress of the leader.
     assert!(best(1.0, true) > best(0.0, true) + 1.9);
 }
+
+/// The labs in the lineage of `r`: its lab, its base's lab, that base's
+/// base's lab, … (followed through the recorded releases).
+fn lineage(b: &Bench, r: &Release) -> Vec<LabId> {
+    let mut labs = vec![r.lab];
+    let mut base = r.base;
+    while let Some(o) = base {
+        labs.push(o.lab);
+        let next = b
+            .training
+            .releases()
+            .iter()
+            .find(|x| x.lab == o.lab && x.number == o.number)
+            .expect("the base was released");
+        base = next.base;
+    }
+    labs
+}
+
+/// `labs`, all open with `open_base_share` `share` and the bench's delay,
+/// spillovers off, run to day `until`.
+fn open_world(labs: Vec<LabConfig>, share: f64, until: f64) -> Bench {
+    let mut labs = labs;
+    for l in &mut labs {
+        l.open_share = 1.0;
+        l.open_base_share = share;
+        l.spillover_delay_months = DELAY_MONTHS;
+    }
+    let mut cfg = TrainingConfig::new(labs);
+    cfg.spillovers_enabled = false;
+    let mut b = Bench::new(cfg, 7);
+    b.run_until(days(until));
+    b
+}
+
+/// Checks every release against the rule: its base is the open release
+/// with the most effective FLOP (the earliest of equals) among those out for
+/// the delay when its run started whose lineage does not hold its lab (so no
+/// release inherits its own lab's compute). Returns, per release that built,
+/// the releases excluded only by their lineage that were larger than the
+/// base chosen (what the run would have built on if a lab skipped only its
+/// own releases), with the length of the chain back to the lab.
+fn check_lineage_rule(b: &Bench, share: f64) -> Vec<(Release, Release, usize)> {
+    let all = b.training.releases();
+    let starts: Vec<SimTime> = b.training.runs().iter().map(|r| r.start).collect();
+    let mut skipped = Vec::new();
+    for (r, &start) in all.iter().zip(&starts) {
+        let own = lineage(b, r);
+        assert_eq!(
+            own.iter().filter(|&&l| l == r.lab).count(),
+            1,
+            "release {r:?} inherits its own lab's compute: lineage {own:?}"
+        );
+        let out: Vec<&Release> = all
+            .iter()
+            .filter(|x| x.open && x.lab != r.lab && x.at.0 + DELAY_S <= start.0)
+            .collect();
+        let allowed = |x: &&&Release| !lineage(b, x).contains(&r.lab);
+        let best = out
+            .iter()
+            .filter(allowed)
+            .reduce(|a, x| if x.effective_flop > a.effective_flop { x } else { a });
+        match (r.base, best) {
+            (None, None) => {}
+            (Some(base), Some(best)) => {
+                assert_eq!((base.lab, base.number), (best.lab, best.number), "{r:?}");
+                assert_eq!(base.inherited_effective_flop, share * best.effective_flop);
+                for x in out.iter().filter(|x| !allowed(x)) {
+                    if x.effective_flop > best.effective_flop {
+                        let l = lineage(b, x);
+                        let depth = l.iter().position(|&y| y == r.lab).unwrap();
+                        skipped.push((r.clone(), (*x).clone(), depth));
+                    }
+                }
+            }
+            (base, best) => panic!("{r:?}: base {base:?}, expected {best:?}"),
+        }
+    }
+    skipped
+}
+
+#[test]
+fn two_labs_building_on_each_other_never_get_their_own_compute_back() {
+    // The reviewer's mutual case (s16-rev-mc finding 1): two identical open
+    // labs, both with a share. Each run started on day 30 builds on the
+    // other's day-10 release (nothing built on then); from day 60 on, the
+    // other's largest releases were built on the lab's own: skipped, and
+    // the lab builds on the other's best release that was not.
+    let b = open_world(vec![lab("a"), lab("b")], 1.0, 105.0);
+    let skipped = check_lineage_rule(&b, 1.0);
+    assert!(!skipped.is_empty(), "the rule mattered");
+    for (r, x, depth) in &skipped {
+        assert_eq!(*depth, 1, "{r:?} skipped {x:?}");
+    }
+    for name in ["a", "b"] {
+        let id = b.lab(name);
+        let rel = releases_of(&b, id);
+        // Runs started on days 30 and later built on the other lab.
+        let built: Vec<u64> = rel
+            .iter()
+            .filter(|r| r.base.is_some())
+            .map(|r| r.number)
+            .collect();
+        assert_eq!(built, (3..rel.len() as u64).collect::<Vec<_>>(), "{name}");
+        for r in &rel[6..] {
+            let base = r.base.unwrap();
+            assert_ne!(base.lab, id);
+            // The base itself built on nothing: every later release of the
+            // other lab built on this one's.
+            let x = &releases_of(&b, base.lab)[base.number as usize];
+            assert_eq!(x.base, None, "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn a_lab_never_builds_on_a_chain_through_a_third_lab_back_to_itself() {
+    // Three open labs, each with a share, and more chips further down the
+    // alphabet (so their releases are larger): chains a → c → b (b built on
+    // c's release built on a's) come back to a in two links.
+    let mut labs = Vec::new();
+    for (name, k) in [("a", 1u64), ("b", 2), ("c", 3)] {
+        let mut l = lab(name);
+        l.initial_accelerators = vec![batch(k * CHIPS)];
+        l.initial_target_run_flop *= k as f64;
+        labs.push(l);
+    }
+    let b = open_world(labs, 1.0, 135.0);
+    let skipped = check_lineage_rule(&b, 1.0);
+    assert!(
+        skipped.iter().any(|(_, _, depth)| *depth >= 2),
+        "a chain through a third lab was skipped: {skipped:?}"
+    );
+    // Every lab still builds.
+    for name in ["a", "b", "c"] {
+        let rel = releases_of(&b, b.lab(name));
+        assert!(rel.iter().skip(3).all(|r| r.base.is_some()), "{name}");
+    }
+}

@@ -159,7 +159,9 @@ pub struct LabData {
     /// each run starts from the open release of another lab with the most
     /// effective FLOP among those out for at least `spillover_delay_months`,
     /// and releases its own effective FLOP plus this share of the base's.
-    /// Own and closed releases are never bases; `ecosystem.spillovers` does
+    /// Closed releases are never bases, nor any whose lineage (its lab, its
+    /// base's lab, that base's base's lab, …) holds this lab: the lab's own,
+    /// or another's built on them, directly or not; `ecosystem.spillovers` does
     /// not turn it off. Default: 0 (off).
     #[serde(default)]
     pub open_base_share: Fraction,
