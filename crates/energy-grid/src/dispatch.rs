@@ -750,6 +750,7 @@ impl Grid {
             &mut self.national_period,
             national_demand,
             national_available,
+            national_curtailed,
             period_h,
         );
         if !self.maintained.is_empty() {
@@ -770,7 +771,7 @@ impl Grid {
     /// [`Grid::account`] filled it) to the period accumulators: the part of
     /// a step past a month start, once that month's period has begun.
     pub(crate) fn book_period(&mut self, dt_h: f64) {
-        let (mut national_demand, mut national_available) = (0.0, 0.0);
+        let (mut national_demand, mut national_available, mut national_curtailed) = (0.0, 0.0, 0.0);
         for r in &mut self.regions {
             for g in &mut self.hot[r.merit.0..r.merit.1] {
                 g.period_mwh += g.generation_mw * dt_h;
@@ -778,11 +779,13 @@ impl Grid {
             book_region_period(&mut r.period, &r.step, dt_h);
             national_demand += r.step.demand_mw;
             national_available += r.step.available_mw;
+            national_curtailed += r.step.curtailed_mw;
         }
         book_national_period(
             &mut self.national_period,
             national_demand,
             national_available,
+            national_curtailed,
             dt_h,
         );
         if !self.maintained.is_empty() {
@@ -833,6 +836,9 @@ fn book_region_period(p: &mut Period, s: &RegionBalance, dt_h: f64) {
     p.price_hours += s.price_usd_per_mwh * dt_h;
     p.price_demand_usd += s.price_usd_per_mwh * s.demand_mw * dt_h;
     p.hours += dt_h;
+    if s.curtailed_mw > EPS_MW {
+        p.shortfall_hours += dt_h;
+    }
     if s.demand_mw > p.peak_demand_mw {
         p.peak_demand_mw = s.demand_mw;
         p.margin_at_peak = s.available_mw / s.demand_mw - 1.0;
@@ -840,10 +846,14 @@ fn book_region_period(p: &mut Period, s: &RegionBalance, dt_h: f64) {
 }
 
 /// Adds `dt_h` hours to the national period, whose peak is the largest
-/// national step demand.
+/// national step demand, and whose shortfall hours are those in which any
+/// region left demand unserved (`curtailed_mw`, the national sum).
 #[inline(always)]
-fn book_national_period(n: &mut Period, demand_mw: f64, available_mw: f64, dt_h: f64) {
+fn book_national_period(n: &mut Period, demand_mw: f64, available_mw: f64, curtailed_mw: f64, dt_h: f64) {
     n.hours += dt_h;
+    if curtailed_mw > EPS_MW {
+        n.shortfall_hours += dt_h;
+    }
     if demand_mw > n.peak_demand_mw {
         n.peak_demand_mw = demand_mw;
         n.margin_at_peak = available_mw / demand_mw - 1.0;

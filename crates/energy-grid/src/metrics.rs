@@ -10,6 +10,10 @@
 //! at its grid terminals (charge before, discharge after the conversion
 //! loss), so `generation + imports + storage_discharge = served + exports +
 //! storage_charge + losses` holds for every region and period.
+//! `energy.shortfall_hours` (a flow, hours) counts the hours of the period
+//! in which the region left demand unserved; for `national`, those in which
+//! any region did (so not the sum over regions). Over the run the national
+//! hours add up to `energy.hours_with_shortfall`.
 //! Generation and capacity by technology use one metric per technology:
 //! `energy.generation_<tech>_mwh`, `energy.capacity_<tech>_mw`, with
 //! `<tech>` one of coal, gas, nuclear, hydro, wind, solar (and battery for capacity).
@@ -79,6 +83,7 @@ fn emit_entity(
     emit("energy.demand_mwh", entity, p.demand_mwh);
     emit("energy.served_mwh", entity, p.served_mwh);
     emit("energy.unserved_mwh", entity, p.unserved_mwh);
+    emit("energy.shortfall_hours", entity, p.shortfall_hours);
     emit("energy.ai_curtailed_mwh", entity, p.ai_curtailed_mwh);
     emit("energy.spill_mwh", entity, p.spill_mwh);
     emit("energy.imports_mwh", entity, p.imports_mwh);

@@ -419,6 +419,9 @@ pub(crate) struct Period {
     /// Energy into the store from the grid, MWh (before the charging loss).
     pub charge_mwh: f64,
     pub price_hours: f64,
+    /// Hours of the period in which the region (national: any region) left
+    /// demand unserved (more than `EPS_MW`).
+    pub shortfall_hours: f64,
     /// Σ price × demand energy, USD (for the demand-weighted average price).
     pub price_demand_usd: f64,
     pub hours: f64,
