@@ -21,12 +21,7 @@ fn a_load_pays_each_steps_price_for_each_steps_energy() {
     r.fleet.push(firm("gas", Technology::Gas, 900.0, 40.0));
     r.fleet.push(firm("peaker", Technology::Gas, 250.0, 120.0));
     let mut c = config(vec![r]);
-    c.curtailment_order = vec![
-        LoadClass::Datacenter,
-        LoadClass::Fab,
-        LoadClass::Industry,
-        LoadClass::Household,
-    ];
+    c.curtailment_order = common::datacenters_first();
     let (mut grid, mut agenda) = started(c, 3);
     let home = grid.region_id("home").expect("region");
     let site = grid

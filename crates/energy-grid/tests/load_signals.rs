@@ -16,12 +16,7 @@ fn datacenters_first_short() -> GridConfig {
     let mut r = flat_region("home", 1_000.0);
     r.fleet.push(firm("home-gas", Technology::Gas, 900.0, 40.0));
     let mut c = config(vec![r]);
-    c.curtailment_order = vec![
-        LoadClass::Datacenter,
-        LoadClass::Fab,
-        LoadClass::Industry,
-        LoadClass::Household,
-    ];
+    c.curtailment_order = common::datacenters_first();
     c
 }
 
@@ -196,12 +191,7 @@ fn a_fab_partly_cut_is_told_its_share_when_its_request_moves() {
     let mut r = flat_region("home", 800.0);
     r.fleet.push(firm("home-gas", Technology::Gas, 1_000.0, 40.0));
     let mut c = config(vec![r]);
-    c.curtailment_order = vec![
-        LoadClass::Datacenter,
-        LoadClass::Fab,
-        LoadClass::Industry,
-        LoadClass::Household,
-    ];
+    c.curtailment_order = common::datacenters_first();
     let mut grid = Grid::new(c, &RngStreams::new(1, 0)).expect("valid config");
     let home = grid.region_id("home").expect("region");
     let dc = add(&mut grid, "dc", home, LoadClass::Datacenter, 100.0);

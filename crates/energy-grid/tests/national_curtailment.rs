@@ -97,12 +97,7 @@ fn a_region_served_by_a_neighbours_shedding_pays_the_scarcity_price() {
     let mut b = flat_region("b", 1_000.0);
     b.fleet.push(firm("b-gas", Technology::Gas, 800.0, 45.0));
     let mut c = config(vec![a, b]);
-    c.curtailment_order = vec![
-        LoadClass::Datacenter,
-        LoadClass::Fab,
-        LoadClass::Industry,
-        LoadClass::Household,
-    ];
+    c.curtailment_order = common::datacenters_first();
     let mut link = LinkConfig::new("a", "b", 300.0);
     link.loss_fraction = 0.03;
     c.links.push(link);

@@ -33,12 +33,7 @@ fn datacenter_beside(storage: StorageConfig) -> GridConfig {
     let mut b = flat_region("b", 1_000.0);
     b.fleet.push(firm("b-gas", Technology::Gas, 500.0, 45.0));
     let mut c = config(vec![a, b]);
-    c.curtailment_order = vec![
-        LoadClass::Datacenter,
-        LoadClass::Fab,
-        LoadClass::Industry,
-        LoadClass::Household,
-    ];
+    c.curtailment_order = common::datacenters_first();
     let mut link = LinkConfig::new("a", "b", 300.0);
     link.loss_fraction = 0.0;
     c.links.push(link);
@@ -143,12 +138,7 @@ fn a_battery_covers_evening_cuts_and_refills_overnight() {
         b.demand.seasonal_amplitude = 0.0;
         b.fleet.push(firm("b-gas", Technology::Gas, 1_000.0, 45.0));
         let mut c = config(vec![a, b]);
-        c.curtailment_order = vec![
-            LoadClass::Datacenter,
-            LoadClass::Fab,
-            LoadClass::Industry,
-            LoadClass::Household,
-        ];
+        c.curtailment_order = common::datacenters_first();
         c.links.push(LinkConfig::new("a", "b", 200.0));
         let (mut grid, mut agenda) = started(c, 1);
         let a = grid.region_id("a").expect("a");

@@ -225,8 +225,7 @@ impl Training {
         // `due` (above) is never beyond the clock: a due time past it holds
         // the release to the end of time, as a run that never finishes.
         let mut run = Run::new(lab.next_run, now, due, target, planned, bound, hazard);
-        run.base = base.map(|(_, b)| b);
-        run.base_index = base.map(|(i, _)| i);
+        run.base = base;
         run.waited_s = lab
             .waiting_since
             .take()
@@ -450,7 +449,7 @@ impl Training {
         // from its open base (nothing added without one: the sum is then
         // exactly the product of before).
         let effective_flop = match run.base {
-            Some(b) => run.work_flop * log2.exp2() + b.inherited_effective_flop,
+            Some((_, b)) => run.work_flop * log2.exp2() + b.inherited_effective_flop,
             None => run.work_flop * log2.exp2(),
         };
         let capability =
@@ -472,7 +471,7 @@ impl Training {
             effective_flop,
             capability,
             frontier_gap_months,
-            base: run.base,
+            base: run.base.map(|(_, b)| b),
         };
         lab.totals.record(&record, &release, self.cfg.calendar.as_ref());
         if open {
@@ -508,7 +507,7 @@ impl Training {
         }
         self.runs.push(record);
         // Its lineage: its lab and its base's lineage.
-        let mut lineage = run.base_index.map_or_else(Vec::new, |i| self.lineages[i].clone());
+        let mut lineage = run.base.map_or_else(Vec::new, |(i, _)| self.lineages[i].clone());
         if let Err(at) = lineage.binary_search(&id.0) {
             lineage.insert(at, id.0);
         }

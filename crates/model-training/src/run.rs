@@ -340,10 +340,9 @@ pub(crate) struct Run {
     /// Seconds lost to failures (restarts plus lost work ÷ rate).
     pub failures_limited_s: f64,
     /// The open release of another lab the run builds on, chosen at its
-    /// start ([`crate::LabConfig::open_base_share`]).
-    pub base: Option<crate::OpenBase>,
-    /// The index of the base in `Training::releases` (with `base`).
-    pub base_index: Option<usize>,
+    /// start ([`crate::LabConfig::open_base_share`]), with its index in
+    /// `Training::releases`.
+    pub base: Option<(usize, crate::OpenBase)>,
 }
 
 impl Run {
@@ -387,7 +386,6 @@ impl Run {
             restart_down_s: 0.0,
             failures_limited_s: 0.0,
             base: None,
-            base_index: None,
         }
     }
 

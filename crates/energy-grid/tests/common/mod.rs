@@ -2,9 +2,20 @@
 #![allow(dead_code)]
 
 use energy_grid::{
-    Grid, GridConfig, GridEvent, GridSignal, PlantGroupConfig, RegionConfig, StorageConfig, Technology,
-    calendar_2025,
+    Grid, GridConfig, GridEvent, GridSignal, LoadClass, PlantGroupConfig, RegionConfig, StorageConfig,
+    Technology, calendar_2025,
 };
+
+/// The curtailment order that cuts AI loads first: datacenters, fabs,
+/// industry, households.
+pub fn datacenters_first() -> Vec<LoadClass> {
+    vec![
+        LoadClass::Datacenter,
+        LoadClass::Fab,
+        LoadClass::Industry,
+        LoadClass::Household,
+    ]
+}
 use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
 
 /// Runs the grid until `end`, calling `after_dispatch(grid, time, signals of that dispatch)`
