@@ -93,6 +93,9 @@ pub(crate) struct Site {
     /// Facility MW the grid grants; `None` until the grid first answers
     /// (treated as unconstrained).
     pub served_mw: Option<f64>,
+    /// Facility MW the lab's budget pays for (`None`: the budget does not
+    /// cap the site; see `Training::budget_share`).
+    pub budget_cap_mw: Option<f64>,
     /// Last facility MW reported in a `PowerDemand` signal.
     pub last_demand_mw: Option<f64>,
     /// Region's electricity price, USD/MWh.
@@ -119,6 +122,7 @@ impl Site {
             classes: Vec::new(),
             pending_connection_mw: 0.0,
             served_mw: None,
+            budget_cap_mw: None,
             last_demand_mw: None,
             price_usd_per_mwh: 0.0,
             power: SitePower::default(),
@@ -224,12 +228,20 @@ impl Site {
         self.order = order;
     }
 
-    /// Facility MW available to the chips: the connection, the grid's grant
-    /// and what the chips would draw, whichever is least.
+    /// Facility MW available to the chips: the connection, the grid's grant,
+    /// what the lab's budget pays for and what the chips would draw,
+    /// whichever is least.
     pub fn available_mw(&self) -> f64 {
         let full = self.full_mw();
         let granted = self.served_mw.unwrap_or(f64::INFINITY);
-        full.min(self.connected_mw).min(granted).max(0.0)
+        let paid = self.budget_cap_mw.unwrap_or(f64::INFINITY);
+        full.min(self.connected_mw).min(granted).min(paid).max(0.0)
+    }
+
+    /// Facility MW the site would ask of the grid if its lab's budget did
+    /// not cap it: every chip in service, capped by the connection.
+    pub fn uncapped_demand_mw(&self) -> f64 {
+        self.full_mw().min(self.connected_mw)
     }
 
     fn full_mw(&self) -> f64 {
@@ -276,9 +288,11 @@ impl Site {
         self.power = p;
     }
 
-    /// The facility MW to report as demand: all chips, capped by the connection.
+    /// The facility MW to report as demand: all chips, capped by the
+    /// connection and by what the lab's budget pays for.
     pub fn demand_mw(&self) -> f64 {
-        self.power.full_mw.min(self.connected_mw)
+        let paid = self.budget_cap_mw.unwrap_or(f64::INFINITY);
+        self.power.full_mw.min(self.connected_mw).min(paid)
     }
 
     /// Additional connection to request now, MW, or 0: the chips' need

@@ -70,7 +70,10 @@ pub struct LabConfig {
     /// the lab's compute falls short (power cuts, failures, too few chips).
     /// Draws below one day count as one day.
     pub release_cadence_months: Dist,
-    /// Budget, USD per year (≥ 0), for electricity and accelerators.
+    /// Budget, USD per year (≥ 0), for electricity and accelerators: each
+    /// month's twelfth pays last month's electricity first (and caps the
+    /// power the lab draws) and orders accelerators with the rest (see
+    /// docs/model/model-training.md, "Budget and orders").
     pub budget_usd_per_year: TimePath,
     /// Where the lab can build: one site per grid region, at least one.
     pub sites: Vec<SiteConfig>,

@@ -87,6 +87,23 @@ fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64, lost_s: f64) -> PlanC
     }
 }
 
+/// `Budget` in place of the planned `bound` where the lab's budget is what
+/// is short: power is short while the budget caps the lab's draw (the grid
+/// may serve more than the lab can pay for), or chips are short and the
+/// lab, its orders filled, has no money left for chips (its yearly budget
+/// is at most 12 × (last month's electricity bill + its debt)): even with
+/// no price of chips known, more money is what would buy them. Any other
+/// bound is kept.
+fn budget_bound(lab: &Lab, bound: RunBound, now: SimTime) -> RunBound {
+    let chip_money =
+        lab.cfg.budget_usd_per_year.at(now) - 12.0 * (lab.last_month_electricity_usd + lab.debt_usd);
+    match bound {
+        RunBound::Power if lab.budget_share < 1.0 => RunBound::Budget,
+        RunBound::Chips if chip_money <= 0.0 && lab.orders.filled() => RunBound::Budget,
+        bound => bound,
+    }
+}
+
 impl Training {
     /// The open base a run of lab `li` starting at `now` builds on, with its
     /// index in `self.releases`: among the open releases released at least
@@ -203,6 +220,7 @@ impl Training {
         let waited_cadence = lab
             .waiting_since
             .is_some_and(|w| now.saturating_since(w).as_secs_f64() >= months * SECS_PER_MONTH as f64);
+        let bound = budget_bound(lab, bound, now);
         let planned = if capacity >= target {
             Some(target)
         } else if lab.cfg.allow_smaller_runs

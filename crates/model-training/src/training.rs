@@ -100,6 +100,18 @@ pub(crate) struct Lab {
     pub power_share: TrailingMean,
     pub month_electricity_usd: f64,
     pub last_month_electricity_usd: f64,
+    /// Electricity billed and not yet paid, USD: the part of the bills a
+    /// month's budget could not pay (only when the budget falls from one
+    /// month to the next), carried to the next monthly tick, which pays it
+    /// before it orders chips.
+    pub debt_usd: f64,
+    /// What the lab may spend on electricity from its last monthly tick to
+    /// the next, USD: the month's budget less its debt (≥ 0).
+    pub allowance_usd: f64,
+    /// Share of its sites' demand (connection-capped) that the lab's
+    /// budget pays for now, in [0, 1]; 1 when the budget does not cap its
+    /// draw (see [`Training::budget_share`]).
+    pub budget_share: f64,
     pub flows: Flows,
     pub totals: LabTotals,
 }
@@ -117,6 +129,9 @@ pub struct Training {
     /// `Training::open_base`). At most one entry per lab.
     pub(crate) lineages: Vec<Vec<u32>>,
     pub(crate) life_s: f64,
+    /// When the labs' current month ends (their next monthly tick; `None`
+    /// past the end of time).
+    pub(crate) month_end: Option<SimTime>,
     /// A failure of the model found while accounting (which cannot return
     /// errors), returned by the next event or input.
     pub(crate) fault: Option<TrainingError>,
@@ -169,6 +184,9 @@ impl Training {
                 power_share: TrailingMean::new(SECS_PER_DAY),
                 month_electricity_usd: 0.0,
                 last_month_electricity_usd: 0.0,
+                debt_usd: 0.0,
+                allowance_usd: lc.budget_usd_per_year.at(SimTime::ZERO) / 12.0,
+                budget_share: 1.0,
                 flows: Flows::default(),
                 totals: LabTotals::default(),
                 cfg: lc.clone(),
@@ -183,6 +201,7 @@ impl Training {
             releases: Vec::new(),
             lineages: Vec::new(),
             life_s,
+            month_end: SimTime::ZERO.checked_add(Duration(SECS_PER_MONTH)),
             fault: None,
         })
     }
@@ -510,17 +529,63 @@ impl Training {
     /// The site's electricity price from now on, USD/MWh (the wiring calls
     /// it at every sample instant, and after the first dispatch, with the
     /// price the site paid over the period before: each dispatch step's
-    /// energy at that step's price in its region).
+    /// energy at that step's price in its region), at `now` (the sample's
+    /// instant, which may be past the agenda's last event). A lab whose
+    /// budget caps its draw, or would at this price, sets its draw again at
+    /// once (see docs/model/model-training.md, "Budget and orders"); any
+    /// other lab only books the price.
     pub fn set_electricity_price(
         &mut self,
         site: SiteId,
         usd_per_mwh: f64,
         now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let si = self.check_input(site, "usd_per_mwh", usd_per_mwh)?;
-        self.advance_lab(self.sites[si].lab.index(), now);
+        let li = self.sites[si].lab.index();
+        self.advance_lab(li, now);
         self.sites[si].price_usd_per_mwh = usd_per_mwh;
+        if self.labs[li].budget_share < 1.0 || self.budget_share(li, now) < 1.0 {
+            self.recompute_lab(li, now, agenda, signals)?;
+        }
         Ok(())
+    }
+
+    /// The share of its sites' demand (each capped by its connection) the
+    /// lab's budget can pay for from `now` to the end of the month, in
+    /// [0, 1]: the money left of the month's electricity allowance
+    /// ([`Lab::allowance_usd`] − the bill so far) spread evenly over the
+    /// time left, ÷ what that demand costs per second at each site's price.
+    /// 1 if the demand costs nothing (no price yet, or free power); 0 once
+    /// the allowance is spent. At the end of the month itself (its tick not
+    /// yet handled) the share stays as it was. The lab's draw is capped at
+    /// this share of its demand until it is next brought up to date, so
+    /// its bill never passes its allowance: between two updates at `a < b`
+    /// it spends at most `(allowance − bill(a)) × (b − a) / (end − a)`.
+    pub(crate) fn budget_share(&self, li: usize, now: SimTime) -> f64 {
+        let lab = &self.labs[li];
+        let usd_per_s = lab
+            .sites
+            .iter()
+            .map(|&si| self.sites[si].uncapped_demand_mw() * self.sites[si].price_usd_per_mwh)
+            .sum::<f64>()
+            / SECS_PER_HOUR as f64;
+        if usd_per_s <= 0.0 {
+            return 1.0;
+        }
+        let left_s = self
+            .month_end
+            .map_or(f64::INFINITY, |end| end.saturating_since(now).as_secs_f64());
+        if left_s <= 0.0 {
+            return lab.budget_share;
+        }
+        let allowed = (lab.allowance_usd - lab.month_electricity_usd).max(0.0) / left_s;
+        if usd_per_s <= allowed {
+            1.0
+        } else {
+            allowed / usd_per_s
+        }
     }
 
     fn monthly_tick(
@@ -529,13 +594,27 @@ impl Training {
         agenda: &mut impl Agenda<TrainingEvent>,
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
+        // Every lab is brought up to date at the old month's end first: its
+        // bill, and the allowance it draws against, close there.
         for li in 0..self.labs.len() {
             self.advance_lab(li, now);
+        }
+        self.month_end = now.checked_add(Duration(SECS_PER_MONTH));
+        for li in 0..self.labs.len() {
             let lab = &mut self.labs[li];
             let bill = lab.month_electricity_usd;
             lab.last_month_electricity_usd = bill;
             lab.month_electricity_usd = 0.0;
-            let order = lab.cfg.budget_usd_per_year.at(now) / 12.0 - bill;
+            // The month's budget pays last month's bill and any debt
+            // first; what it cannot pay is carried as debt (the lab's draw
+            // is capped so that the bill stays within last month's
+            // allowance, so a debt arises only when the budget falls).
+            let money = lab.cfg.budget_usd_per_year.at(now) / 12.0;
+            let owed = lab.debt_usd + bill;
+            let paid = owed.min(money);
+            lab.debt_usd = owed - paid;
+            lab.allowance_usd = (money - lab.debt_usd).max(0.0);
+            let order = money - paid;
             // This month's order (none if the bill took the whole budget):
             // the only unfilled value a lab whose orders are filled has.
             lab.orders.last_order_usd = order.max(0.0);
@@ -553,7 +632,7 @@ impl Training {
             }
             self.recompute_lab(li, now, agenda, signals)?;
         }
-        if let Some(at) = now.checked_add(Duration(SECS_PER_MONTH)) {
+        if let Some(at) = self.month_end {
             agenda.schedule_at(at, TrainingEvent::MonthlyTick)?;
         }
         Ok(())
@@ -648,12 +727,21 @@ impl Training {
             0.0
         };
         lab.power_share.record(t0.0, now.0, 1.0 - power_short);
+        // While the lab's budget caps its draw, the compute its power
+        // withholds is the budget's, not the grid's (even where the grid
+        // also served less than the capped demand).
+        let budget_capped = lab.budget_share < 1.0;
+        let lost_power = if budget_capped {
+            0.0
+        } else {
+            lab.rate.train_lost_power_eff_flop_s
+        };
         lab.totals.power.book(
             cfg.calendar.as_ref(),
             t0,
             now,
             lab.rate.train_full_eff_flop_s,
-            lab.rate.train_lost_power_eff_flop_s,
+            lost_power,
         );
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
@@ -677,11 +765,13 @@ impl Training {
                 // A paced run (share < 1) has compute to spare: a cut that
                 // leaves it its pace does not hold it back.
                 let power_short = if run_share < 1.0 { 0.0 } else { power_short };
-                run.power_limited_s += dt_s * power_short;
-                if run.bound == RunBound::Target {
-                    f.limited_power_s += rest_s * power_short;
-                } else {
-                    bucket(f, run.bound, rest_s);
+                if !budget_capped {
+                    run.power_limited_s += dt_s * power_short;
+                }
+                match run.bound {
+                    RunBound::Target if budget_capped => f.limited_budget_s += rest_s * power_short,
+                    RunBound::Target => f.limited_power_s += rest_s * power_short,
+                    bound => bucket(f, bound, rest_s),
                 }
             }
             None => bucket(f, lab.wait_bound, dt_s),
@@ -722,6 +812,14 @@ impl Training {
         self.advance_lab(li, now);
         if let Some(e) = self.fault.clone() {
             return Err(e);
+        }
+        // What the budget pays for caps each site's draw (and the demand it
+        // reports) at the same share of its demand.
+        let paid = self.budget_share(li, now);
+        self.labs[li].budget_share = paid;
+        for &si in &self.labs[li].sites {
+            let s = &mut self.sites[si];
+            s.budget_cap_mw = (paid < 1.0).then(|| paid * s.uncapped_demand_mw());
         }
         let Training { labs, sites, .. } = self;
         let lab = &mut labs[li];

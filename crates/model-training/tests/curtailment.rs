@@ -142,7 +142,7 @@ fn bad_inputs_are_refused() {
     );
     assert!(
         b.training
-            .set_electricity_price(site, f64::INFINITY, SimTime::ZERO)
+            .set_electricity_price(site, f64::INFINITY, SimTime::ZERO, &mut b.sched, &mut b.signals)
             .is_err()
     );
 }

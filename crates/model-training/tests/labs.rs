@@ -15,6 +15,8 @@ fn too_few_chips_start_a_smaller_run_when_allowed() {
     l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
     l.allow_smaller_runs = true;
     l.min_run_share_of_target = 0.25;
+    // Money for chips (a lab with none would be budget-bound).
+    l.budget_usd_per_year = TimePath::constant(1e9);
     let b = Bench::new(TrainingConfig::new(vec![l]), 1);
     let s = started(&b);
     let month = model_training::SECS_PER_MONTH as f64;
@@ -29,6 +31,8 @@ fn without_smaller_runs_the_lab_waits_for_chips_and_counts_the_days() {
     l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * 60.0 * SECS_PER_DAY as f64;
     l.allow_smaller_runs = false;
+    // Money for chips (a lab with none would be budget-bound).
+    l.budget_usd_per_year = TimePath::constant(1e9);
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
     assert!(started(&b).is_empty());
     b.run_until(days(20.0));
@@ -105,7 +109,7 @@ fn the_monthly_order_is_the_budget_left_after_electricity() {
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
     let site = b.site_of("a");
     b.training
-        .set_electricity_price(site, 100.0, SimTime::ZERO)
+        .set_electricity_price(site, 100.0, SimTime::ZERO, &mut b.sched, &mut b.signals)
         .unwrap();
     let month = model_training::SECS_PER_MONTH;
     b.run_until(SimTime(month));
@@ -247,6 +251,8 @@ fn summary_reports_the_largest_run_per_year_and_its_bound() {
     l.max_run_duration_days = 180.0;
     l.initial_target_run_flop = FULL_RATE * 40.0 * SECS_PER_DAY as f64;
     l.compute_growth_per_year = 1.3;
+    // Money for chips (a lab with none would be budget-bound).
+    l.budget_usd_per_year = TimePath::constant(1e9);
     let mut cfg = TrainingConfig::new(vec![l]);
     cfg.calendar = Some(Calendar::new(chrono_date(2025)));
     let mut b = Bench::new(cfg, 1);

@@ -200,7 +200,7 @@ fn chips_are_paid_for_at_delivery_not_installation() {
     let a = b.lab("a");
     let site = b.site_of("a");
     b.training
-        .set_electricity_price(site, 100.0, SimTime::ZERO)
+        .set_electricity_price(site, 100.0, SimTime::ZERO, &mut b.sched, &mut b.signals)
         .unwrap();
     b.run_until(days(1.0));
     // Delivered on day 1, installed only on day 31 (after the sample).

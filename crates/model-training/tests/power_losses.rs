@@ -8,7 +8,7 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use model_training::{RunBound, SECS_PER_MONTH, TrainingConfig};
-use scheduler::{Calendar, Dist, SECS_PER_DAY, SimTime};
+use scheduler::{Calendar, Dist, SECS_PER_DAY, SimTime, TimePath};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
@@ -16,7 +16,8 @@ fn date(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[test]
 fn a_chip_bound_lab_cut_to_half_power_loses_half_its_training_compute_and_the_summary_says_so() {
-    // The test cluster, no budget (no chips to buy: chip-bound), a target
+    // The test cluster, a budget but no supplier (no chips to buy:
+    // chip-bound; with no budget it would be budget-bound), a target
     // ten times what it can do in a cadence, no inference (so the whole
     // cluster trains), from 2025-01-01; from 2025-07-01 the grid serves
     // half the site's power, to the end at 2026-07-01.
@@ -25,6 +26,7 @@ fn a_chip_bound_lab_cut_to_half_power_loses_half_its_training_compute_and_the_su
     l.max_run_duration_days = 365.0;
     l.initial_target_run_flop = 10.0 * FULL_RATE * 3.0 * SECS_PER_MONTH as f64;
     l.min_run_share_of_target = 0.01;
+    l.budget_usd_per_year = TimePath::constant(1e9);
     let mut cfg = TrainingConfig::new(vec![l]);
     cfg.inference.max_share_of_chips = 0.0;
     let cal = Calendar::new(date(2025, 1, 1));

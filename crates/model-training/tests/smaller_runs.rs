@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 use model_training::{CompletedRun, RunBound, TrainingConfig};
-use scheduler::SECS_PER_DAY;
+use scheduler::{SECS_PER_DAY, TimePath};
 
 const DAY: f64 = SECS_PER_DAY as f64;
 /// Effective FLOP/s of one test accelerator.
@@ -20,6 +20,8 @@ fn lab_with_target(chip_days: f64) -> TrainingConfig {
     let mut l = lab("a");
     l.initial_target_run_flop = chip_days * CHIP_RATE * DAY;
     l.min_run_share_of_target = 1e-3;
+    // Money for chips (a lab with none would be budget-bound).
+    l.budget_usd_per_year = TimePath::constant(1e9);
     let mut cfg = TrainingConfig::new(vec![l]);
     cfg.inference.max_share_of_chips = 0.0;
     cfg

@@ -234,13 +234,22 @@ impl Wiring {
     /// Passes each site the price it paid per MWh over the period just
     /// sampled (each dispatch step's energy at that step's price; see
     /// `Grid::load_price_since_sample_usd_per_mwh`): its tariff for the
-    /// next period.
-    pub fn monthly_prices(&self, d: &mut Domains, now: scheduler::SimTime) -> Result<(), RunError> {
+    /// next period. A lab whose budget caps its draw sets it again (its
+    /// power-demand signals go to `sig`, routed after the event).
+    pub fn monthly_prices(
+        &self,
+        d: &mut Domains,
+        now: scheduler::SimTime,
+        sig: &mut Signals,
+        sched: &mut Scheduler<StackEvent>,
+    ) -> Result<(), RunError> {
         for &site in &self.sites {
             let price = d
                 .grid
                 .load_price_since_sample_usd_per_mwh(self.site_load[site.index()]);
-            d.training.set_electricity_price(site, price, now)?;
+            let mut agenda = Mapped::new(sched, StackEvent::Training);
+            d.training
+                .set_electricity_price(site, price, now, &mut agenda, &mut sig.training)?;
         }
         Ok(())
     }

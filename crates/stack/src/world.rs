@@ -331,7 +331,8 @@ impl World {
             };
             counts[domain] += 1;
             if first_dispatch {
-                self.wiring.monthly_prices(&mut self.domains, t)?;
+                self.wiring
+                    .monthly_prices(&mut self.domains, t, &mut self.signals, &mut self.sched)?;
                 priced = true;
             }
             self.wiring
@@ -363,7 +364,8 @@ impl World {
         };
         // At t = 0 no dispatch has run yet, so there is no price to pass on.
         if t > SimTime::ZERO {
-            self.wiring.monthly_prices(&mut self.domains, t)?;
+            self.wiring
+                .monthly_prices(&mut self.domains, t, &mut self.signals, &mut self.sched)?;
         }
         self.domains.grid.sample_metrics(t, &mut emit);
         self.domains.fab.sample_metrics(t, &mut emit);

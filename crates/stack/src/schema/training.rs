@@ -106,7 +106,12 @@ pub struct LabData {
     #[schemars(with = "crate::reference::DistSchema")]
     pub release_cadence_months: Dist,
     /// Budget for accelerators and electricity, USD per year (number or
-    /// path, every value ≥ 0). Default: 1e9.
+    /// path, every value ≥ 0): each month's twelfth pays last month's power
+    /// bill first and buys accelerators with the rest, and caps the power
+    /// the lab draws to what it can pay for (with 0 it draws no power and
+    /// trains nothing). Over a run, spend stays within the budget plus one
+    /// month's budget.
+    /// Default: 1e9.
     #[serde(default = "d_budget")]
     pub budget_usd_per_year: Series,
     /// Sites where it can build clusters: at least one, each region at most

@@ -1,0 +1,148 @@
+//! A lab's budget pays its electricity first and caps it: the lab draws no
+//! more power than the money left of its month's allowance pays for, a bill
+//! its next month's budget cannot pay is carried as debt, and over any run
+//! its spend stays within its budget plus one month's budget.
+
+mod common;
+use common::*;
+use model_training::{SECS_PER_MONTH, TrainingConfig, TrainingSignal};
+use scheduler::{Interp, SimTime, TimePath};
+
+/// Price of electricity in these tests, USD/MWh.
+const PRICE: f64 = 100.0;
+
+/// What the full test cluster's power costs in a month, USD (≈ 91,300).
+fn full_month_usd() -> f64 {
+    FULL_MW * (SECS_PER_MONTH as f64 / 3600.0) * PRICE
+}
+
+/// Runs lab "a" with `budget` for `months` months at `PRICE`, the supplier
+/// filling every order at once with whole chips (so orders turn into spend
+/// and more demand) and closing it with the rest as a residue. Returns the bench, the monthly budgets of the ticks
+/// that ran (USD), and the rows of one sample taken at the end.
+fn run_months(budget: TimePath, months: u64) -> (Bench, Vec<f64>, Vec<(String, String, f64)>) {
+    let mut l = lab("a");
+    l.budget_usd_per_year = budget.clone();
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    let a = b.lab("a");
+    let site = b.site_of("a");
+    b.training
+        .set_electricity_price(site, PRICE, SimTime::ZERO, &mut b.sched, &mut b.signals)
+        .unwrap();
+    let mut monthly = Vec::new();
+    for m in 0..months {
+        monthly.push(budget.at(SimTime(m * SECS_PER_MONTH)) / 12.0);
+        let ordered: f64 = b
+            .signals
+            .drain(..)
+            .filter_map(|s| match s {
+                TrainingSignal::Order { budget_usd, .. } => Some(budget_usd),
+                _ => None,
+            })
+            .sum();
+        let units = (ordered / batch(1).unit_price_usd).floor() as u64;
+        if units > 0 {
+            b.training
+                .accelerators_delivered(a, batch(units), &mut b.sched, &mut b.signals)
+                .unwrap();
+        }
+        if ordered > 0.0 {
+            // The rest is below one unit's price: closed as a residue.
+            let residue = ordered - units as f64 * batch(1).unit_price_usd;
+            b.training.order_closed(a, residue, false).unwrap();
+        }
+        // Up to just before the next tick: the horizon ends mid-month.
+        b.run_until(SimTime((m + 1) * SECS_PER_MONTH - 1));
+    }
+    let rows = b.sample();
+    (b, monthly, rows)
+}
+
+#[test]
+fn a_lab_draws_only_the_power_its_budget_pays_for() {
+    // 30,000 USD a month against ≈ 91,300 USD of power at full draw.
+    let monthly = 30_000.0;
+    assert!(full_month_usd() > 3.0 * monthly);
+    let (_, budgets, rows) = run_months(TimePath::constant(12.0 * monthly), 12);
+    let spend = metric(&rows, "training.spend_usd", "a");
+    let energy = metric(&rows, "training.energy_mwh", "a");
+    let total: f64 = budgets.iter().sum();
+    assert!(spend <= total + monthly, "{spend} vs {total} + {monthly}");
+    // Every month's bill is its allowance (the lab draws all it can pay),
+    // and nothing is left for chips after the first month's order.
+    let electricity = energy * PRICE;
+    assert!(electricity <= total * (1.0 + 1e-9), "{electricity} vs {total}");
+    assert!(electricity >= total * 0.99, "{electricity} vs {total}");
+    // Its power is short because of its budget, not the grid.
+    assert_eq!(metric(&rows, "training.limited_power_days", "a"), 0.0);
+    assert!(metric(&rows, "training.limited_budget_days", "a") > 300.0);
+}
+
+#[test]
+fn a_bill_the_next_budget_cannot_pay_is_debt_and_stops_the_draw() {
+    // 100,000 USD a month for three months (more than full power costs),
+    // then nothing: the third month's bill is a debt that no budget repays.
+    let month = |m: u64| SimTime(m * SECS_PER_MONTH);
+    let budget = TimePath::new(vec![(month(0), 1.2e6), (month(3), 0.0)], Interp::Step).unwrap();
+    let (b, budgets, rows) = run_months(budget, 12);
+    let spend = metric(&rows, "training.spend_usd", "a");
+    let energy = metric(&rows, "training.energy_mwh", "a");
+    let total: f64 = budgets.iter().sum();
+    let largest = budgets.iter().copied().fold(0.0, f64::max);
+    assert!(spend <= total + largest, "{spend} vs {total} + {largest}");
+    // Three months at full power (the cluster grows with the chips bought
+    // from the first order, ≈ 5 % more power), then none.
+    let full_mwh = FULL_MW * 3.0 * SECS_PER_MONTH as f64 / 3600.0;
+    assert!(
+        energy > full_mwh && energy < 1.1 * full_mwh,
+        "{energy} vs {full_mwh}"
+    );
+    assert!(b.training.training_rate_flop_s(b.lab("a")).unwrap() == 0.0);
+}
+
+#[test]
+fn a_lab_with_no_budget_trains_nothing_and_is_budget_bound() {
+    for chips in [true, false] {
+        let mut l = lab("a");
+        if !chips {
+            l.initial_accelerators.clear();
+        }
+        l.budget_usd_per_year = TimePath::constant(0.0);
+        let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+        let site = b.site_of("a");
+        b.training
+            .set_electricity_price(site, PRICE, SimTime::ZERO, &mut b.sched, &mut b.signals)
+            .unwrap();
+        b.run_until(days(60.0));
+        let rows = b.sample();
+        assert!(b.training.runs().is_empty(), "chips: {chips}");
+        assert_eq!(metric(&rows, "training.energy_mwh", "a"), 0.0);
+        assert_eq!(metric(&rows, "training.spend_usd", "a"), 0.0);
+        assert!(
+            (metric(&rows, "training.limited_budget_days", "a") - 60.0).abs() < 1e-9,
+            "chips: {chips}"
+        );
+        assert_eq!(metric(&rows, "training.limited_power_days", "a"), 0.0);
+        assert_eq!(metric(&rows, "training.limited_chips_days", "a"), 0.0);
+    }
+}
+
+#[test]
+fn an_ample_budget_changes_nothing() {
+    // The same lab with a budget that pays for its power many times over
+    // and with no price at all: the same energy, the same runs.
+    let run = |budget: f64, price: f64| {
+        let mut l = lab("a");
+        l.budget_usd_per_year = TimePath::constant(budget);
+        let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+        let site = b.site_of("a");
+        b.training
+            .set_electricity_price(site, price, SimTime::ZERO, &mut b.sched, &mut b.signals)
+            .unwrap();
+        b.run_until(days(90.0));
+        let rows = b.sample();
+        (metric(&rows, "training.energy_mwh", "a"), b.training.runs().len())
+    };
+    assert_eq!(run(1e9, PRICE), run(1e9, 0.0));
+    assert_eq!(run(1e9, PRICE), run(0.0, 0.0));
+}
