@@ -174,9 +174,36 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
         _ => None,
     };
-    let mut err = ScenarioError::new(file, path, message).at(e.span.start.line, e.span.start.col);
+    let (mut line, mut col) = (e.span.start.line, e.span.start.col);
+    // A map key given twice: at the second key, as written.
+    if message.contains(crate::scenario::DUPLICATE_KEY)
+        && let Some(key) = message.split('`').nth(1)
+        && let Some(o) = second_map_key(text, path, key)
+    {
+        (line, col) = position_of(text, o);
+    }
+    let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
+}
+
+/// Byte offset of the second `"key":` written after the field `map:` (the
+/// last segment of `path`) in `text`.
+fn second_map_key(text: &str, path: &str, key: &str) -> Option<usize> {
+    let mut from = find_key(text, path.rsplit('.').next()?)?;
+    let needle = format!("\"{key}\"");
+    let mut seen = 0;
+    while let Some(rel) = text[from..].find(&needle) {
+        let at = from + rel;
+        from = at + needle.len();
+        if text[from..].trim_start().starts_with(':') {
+            seen += 1;
+            if seen == 2 {
+                return Some(at);
+            }
+        }
+    }
+    None
 }
 
 /// The error for a number with a fraction or an exponent (`6.5`, `1e3`)
@@ -514,6 +541,26 @@ fn find_path(text: &str, path: &str) -> Option<usize> {
     Some(at)
 }
 
+/// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or
+/// after byte `from` of `text` (a reference to the name from another
+/// entity does not count).
+fn nth_name_declaration(text: &str, mut from: usize, name: &str, n: usize) -> Option<usize> {
+    let needle = format!("\"{name}\"");
+    let mut count = 0;
+    while let Some(rel) = text[from..].find(&needle) {
+        let at = from + rel;
+        let head = text[..at].trim_end();
+        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") {
+            if count == n {
+                return Some(at);
+            }
+            count += 1;
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
 /// Where `"literal"` first appears in `text` (for `set:` and `uncertain:` keys).
 pub fn locate_string(text: &str, literal: &str) -> Option<(usize, usize)> {
     text.find(&format!("\"{literal}\"")).map(|o| position_of(text, o))
@@ -684,10 +731,38 @@ fn apply_variant(
             dropped.push((p, format!("its `remove` of `{removed}` dropped that entity")));
         }
     }
+    // Each entry's list and name, to refuse a second entry of one list and
+    // name: it would replace the first (as `add` replaces the base's).
+    let mut added: Vec<(&str, Option<String>)> = Vec::new();
     for (i, entity) in variant.add.iter().enumerate() {
         let (list, value) = entity
             .to_list_entry()
             .map_err(|m| ScenarioError::new(file, format!("add[{i}]"), m))?;
+        let name = value.get("name").and_then(Value::as_str).map(str::to_string);
+        if let Some(n) = &name
+            && let Some(j) = added
+                .iter()
+                .position(|(l, m)| *l == list && m.as_ref() == Some(n))
+        {
+            let e = ScenarioError::new(
+                file,
+                format!("add[{i}]"),
+                format!(
+                    "the name `{n}` is used twice in `{list}` in this file's `add` (entries {j} and {i}); \
+                     the second would replace the first"
+                ),
+            )
+            .hint("names are unique within a list: give each its own name, or keep one");
+            let earlier = added.iter().filter(|(_, m)| m.as_ref() == Some(n)).count();
+            let located = find_key(text, "add")
+                .and_then(|from| nth_name_declaration(text, from, n, earlier))
+                .map(|o| position_of(text, o));
+            return Err(match located {
+                Some((l, c)) => e.at(l, c),
+                None => e,
+            });
+        }
+        added.push((list, name));
         // An entity that replaces the base's is written out in full, like a
         // `set`: the base's draws for its fields no longer apply (else a
         // draw would override the value written here). This file's own
