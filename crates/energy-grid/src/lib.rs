@@ -71,4 +71,4 @@ pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,
 };
-pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_MW};
+pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_LEAD_TIME_YEARS, MAX_MW, MAX_REPAIR_DAYS};

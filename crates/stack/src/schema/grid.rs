@@ -279,7 +279,8 @@ pub struct PlantData {
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e4))]
     pub failures_per_unit_year: Option<NonNeg>,
     /// Repair time of a forced outage, days (a stochastic process whose
-    /// values are all ≥ 0: not `Normal` with `sd > 0`).
+    /// values are all ≥ 0: not `Normal` with `sd > 0`; mean at most 3,650
+    /// days, as for a fab's tools).
     #[serde(default)]
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
@@ -383,7 +384,8 @@ pub struct GridProjectData {
     #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process whose values are all
-    /// ≥ 0: not `Normal` with `sd > 0`).
+    /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years, as for a fab
+    /// project).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
     /// Probability the project is cancelled (for one begun before the
