@@ -694,7 +694,7 @@ impl GridConfig {
             let group = match region.fleet.iter().find(|g| g.technology == p.technology) {
                 Some(g) => g,
                 None => {
-                    let name = format!("{}-{}-build", region.name, p.technology.key());
+                    let name = crate::build_group_name(&region.name, p.technology);
                     build = PlantGroupConfig::typical(&name, p.technology, 0.0);
                     &build
                 }

@@ -276,6 +276,7 @@ impl Scenario {
             policies,
             labs
         );
+        check_build_group_names(&file, d)?;
         if let Some(first_over) = d.regions.get(MAX_REGIONS) {
             return Err(ScenarioError::new(
                 &file,
@@ -536,6 +537,51 @@ fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> 
                 .hint("use 1–64 letters, digits, `-` or `_`"),
         )
     }
+}
+
+/// Refuses a plant group named as the group the grid creates for a grid
+/// project or programme that builds a technology in a region with no group
+/// of it ([`energy_grid::build_group_name`], `<region>-<tech>-build`): the
+/// two would clash, and the grid's error could not say where. The name
+/// stays the grid's (it keys the group's random streams, so renaming it
+/// would change every run that builds such a group).
+fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), ScenarioError> {
+    use crate::schema::grid::TechnologyData;
+    let targets = d
+        .grid_projects
+        .iter()
+        .map(|p| ("grid project", &p.name, &p.region, p.technology))
+        .chain(
+            d.programmes
+                .iter()
+                .map(|p| ("programme", &p.name, &p.region, p.technology)),
+        );
+    for (kind, builder, region, tech) in targets {
+        if tech == TechnologyData::Battery
+            || d.plants
+                .iter()
+                .any(|g| &g.region == region && g.technology == tech)
+        {
+            continue;
+        }
+        let generated = energy_grid::build_group_name(region, tech.into());
+        if let Some(g) = d.plants.iter().find(|g| g.name == generated) {
+            return Err(ScenarioError::new(
+                file,
+                format!("plants.{}", g.name),
+                format!(
+                    "the name `{generated}` is the one the grid gives the plant group it creates for \
+                     {kind} `{builder}`: region `{region}` has no {tech:?} group, so what it builds \
+                     goes to a new group of that name"
+                ),
+            )
+            .hint(format!(
+                "rename this group; `<region>-<technology>-build` names are the grid's (or add a {tech:?} \
+                 group in `{region}` for the {kind} to build into)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Entity names the outputs use for totals (`national` for a domain's

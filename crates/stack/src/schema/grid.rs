@@ -230,7 +230,10 @@ fn d_approval() -> ApprovalRate {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Plant")]
 pub struct PlantData {
-    /// Unique plant-group name.
+    /// Unique plant-group name. Not `<region>-<technology>-build` (e.g.
+    /// `north-wind-build`) for a region and technology a grid project or
+    /// programme builds where the region has no group of it: the grid
+    /// names the group it creates for that build-out so.
     pub name: String,
     /// Region it is in.
     pub region: String,
