@@ -270,6 +270,7 @@ fn fraction_in_whole_number(
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
         .collect();
     let (l, c) = position_of(text, start);
+    let (least, most) = crate::reference::whole_number_bounds_at(&field).unwrap_or((0.0, u64::MAX as f64));
     let mut err = ScenarioError::new(
         file,
         field,
@@ -279,11 +280,28 @@ fn fraction_in_whole_number(
     if let Ok(v) = number.parse::<f64>()
         && v.is_finite()
     {
+        // 2⁶⁴ rounds to `u64::MAX as f64`: a value there does not fit either.
+        let fits = |x: f64| x >= least && x <= most && x < 18_446_744_073_709_551_616.0;
         let (lo, hi) = (v.floor(), v.ceil());
-        err = err.hint(if lo == hi {
-            format!("the field counts whole units: write it without an exponent, `{lo}`")
+        let exponent = number.contains(['e', 'E']);
+        err = err.hint(if !fits(lo) && !fits(hi) {
+            let most = if most >= u64::MAX as f64 {
+                u64::MAX.to_string()
+            } else {
+                format!("{most:.0}")
+            };
+            format!(
+                "`{number}` is outside the field's range; it takes whole numbers from {least:.0} to {most}"
+            )
+        } else if lo == hi && exponent {
+            format!("the field counts whole units: write it without an exponent, `{lo:.0}`")
+        } else if lo == hi {
+            format!("the field counts whole units: write it without a fraction, `{lo:.0}`")
+        } else if !fits(lo) || !fits(hi) {
+            let near = if fits(lo) { lo } else { hi };
+            format!("the field counts whole units and takes no fraction: write e.g. `{near:.0}`")
         } else {
-            format!("the field counts whole units and takes no fraction: write e.g. `{lo}` or `{hi}`")
+            format!("the field counts whole units and takes no fraction: write e.g. `{lo:.0}` or `{hi:.0}`")
         });
     }
     Some(err)
