@@ -702,8 +702,10 @@ fn load_rec(
         Some(base) => {
             let variant: VariantData = parse_ron(path, &text)?;
             let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            // Errors about the base file itself are told at this file's
+            // `base:`, which named it.
+            let (l, c) = locate_string(&text, &base).unwrap_or((1, 1));
             if !base_path.exists() {
-                let (l, c) = locate_string(&text, &base).unwrap_or((1, 1));
                 return Err(ScenarioError::new(
                     path,
                     "base",
@@ -712,7 +714,30 @@ fn load_rec(
                 .at(l, c)
                 .hint("`base:` is resolved relative to the file that names it"));
             }
-            let base_data = load_rec(&base_path, None, chain, files)?;
+            let base_canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
+            if chain.contains(&base_canonical) {
+                let names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+                return Err(ScenarioError::new(
+                    path,
+                    "base",
+                    format!(
+                        "`base:` files include each other: {} -> {}",
+                        names.join(" -> "),
+                        base_canonical.display()
+                    ),
+                )
+                .at(l, c)
+                .hint("a variant's base is a scenario or a variant of one, never the variant itself"));
+            }
+            let base_text = read_file(&base_path).map_err(|e| {
+                ScenarioError::new(
+                    path,
+                    "base",
+                    format!("the base file `{}`: {}", base_path.display(), e.message),
+                )
+                .at(l, c)
+            })?;
+            let base_data = load_rec(&base_path, Some(base_text), chain, files)?;
             apply_variant(path, &text, base_data, &variant)
         }
     };
