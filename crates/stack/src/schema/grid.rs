@@ -164,11 +164,12 @@ pub struct RegionData {
     /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
     pub peak_day_of_year: DayOfYear,
-    /// Battery power, MW. Default: 0.
+    /// Battery power, MW; a battery has both power and energy, or neither
+    /// (one without the other is refused). Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub storage_mw: NonNeg,
-    /// Battery energy, MWh. Default: 0.
+    /// Battery energy, MWh; with `storage_mw` or neither. Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e9))]
     pub storage_mwh: NonNeg,
@@ -429,7 +430,9 @@ pub struct ProgrammeData {
 pub struct DroughtData {
     /// Unique drought name.
     pub name: String,
-    /// Region whose hydro it cuts.
+    /// Region whose hydro it cuts: one with a `Hydro` plant group, or one
+    /// where a grid project or programme builds hydro (elsewhere it would
+    /// change nothing, and is refused).
     pub region: String,
     /// First day. May be before the scenario start: the drought then runs
     /// for the days it has left (none, if it is over by the start).
@@ -448,7 +451,8 @@ pub struct DroughtData {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "DroughtProcess")]
 pub struct DroughtProcessData {
-    /// Region.
+    /// Region whose hydro it cuts (as for a dated drought: one with hydro
+    /// or where hydro is built).
     pub region: String,
     /// Droughts per year.
     #[schemars(with = "f64", range(min = 0.000001, max = 365))]
