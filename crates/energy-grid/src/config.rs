@@ -193,7 +193,8 @@ pub struct PlantGroupConfig {
     pub unit_size_mw: f64,
     /// Forced-outage rate of one running unit, failures per year, in [0, 10⁴] (0 = no outages).
     pub failure_rate_per_year: f64,
-    /// Time to repair one failed unit, days (drawn per failure; support ≥ 0).
+    /// Time to repair one failed unit, days (drawn per failure; support ≥ 0,
+    /// mean at most [`crate::MAX_REPAIR_DAYS`]).
     pub repair_time_days: Dist,
     /// Planned maintenance of the group's units (refuelling, overhauls),
     /// firm groups only; `None`: none. A group with maintenance has units
@@ -327,7 +328,8 @@ pub struct ProjectConfig {
     /// `years_spent_at_start`).
     pub start: SimTime,
     /// Construction time, years, counted from the real start of construction
-    /// (drawn once per run; support ≥ 0).
+    /// (drawn once per run; support ≥ 0, mean at most
+    /// [`crate::MAX_LEAD_TIME_YEARS`]).
     pub lead_time_years: Dist,
     /// Probability that the project is abandoned during construction, in
     /// [0, 1]; for a project begun before time zero, during what remains of

@@ -277,7 +277,7 @@ impl Grid {
         for (r, tech) in targets {
             let region = &mut config.regions[r as usize];
             if tech != Technology::Battery && !region.fleet.iter().any(|g| g.technology == tech) {
-                let name = format!("{}-{}-build", region.name, tech.key());
+                let name = crate::build_group_name(&region.name, tech);
                 region.fleet.push(PlantGroupConfig::typical(&name, tech, 0.0));
             }
         }

@@ -71,4 +71,12 @@ pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,
 };
-pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_MW};
+pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_LEAD_TIME_YEARS, MAX_MW, MAX_REPAIR_DAYS};
+
+/// The name of the plant group the grid creates in `region` for projects
+/// and programmes that build `technology` there when the region has no
+/// group of it: `<region>-<technology>-build` (`north-wind-build`). A
+/// scenario's own group of that name would clash with it.
+pub fn build_group_name(region: &str, technology: Technology) -> String {
+    format!("{region}-{}-build", technology.key())
+}

@@ -176,6 +176,29 @@ fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> 
     Ok(())
 }
 
+/// Checks a duration's distribution: valid, never below 0, and a mean of at
+/// most `max_mean` (so that a draw past the simulated clock's range, some
+/// 5.8·10¹¹ years, has a chance below 10⁻¹⁰ by Markov's inequality: the
+/// run does not stop on it).
+fn check_duration(
+    entity: &str,
+    field: &'static str,
+    d: &Dist,
+    max_mean: f64,
+    unit: &str,
+) -> Result<(), GridError> {
+    check_dist(entity, field, d, 0.0, f64::INFINITY)?;
+    let mean = d.mean();
+    if !(mean.is_finite() && mean <= max_mean) {
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field,
+            reason: format!("must have a mean of at most {max_mean} {unit}, got {mean}"),
+        });
+    }
+    Ok(())
+}
+
 /// `[min, max]` as a reader writes it: `(−∞, ∞)` for unbounded ends.
 fn interval(min: f64, max: f64) -> String {
     let lo = if min == f64::NEG_INFINITY {
@@ -205,6 +228,14 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
 /// process's lengths must have a mean of at most this, and a longer draw
 /// lasts this long (which no run of 100 years or less can tell apart).
 pub const MAX_DROUGHT_DAYS: f64 = 36_525.0;
+
+/// Longest mean construction time of a grid project, years (as for a fab
+/// project): longer is no plan within a run of at most 100 years.
+pub const MAX_LEAD_TIME_YEARS: f64 = 50.0;
+
+/// Longest mean repair time of a plant unit's forced outage, days (ten
+/// years, as for a fab's tool): a longer one is a retirement.
+pub const MAX_REPAIR_DAYS: f64 = 3_650.0;
 
 /// The largest MW figure accepted anywhere (10 TW: several times any national grid).
 pub const MAX_MW: f64 = 1e7;
@@ -292,12 +323,12 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
         }
     }
     if g.failure_rate_per_year > 0.0 {
-        check_dist(
+        check_duration(
             entity,
             "repair_time_days",
             &g.repair_time_days,
-            0.0,
-            f64::INFINITY,
+            MAX_REPAIR_DAYS,
+            "days",
         )?;
     }
     match g.availability {
@@ -518,7 +549,13 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             0.0,
             1.0,
         )?;
-        check_dist(&e, "lead_time_years", &p.lead_time_years, 0.0, f64::INFINITY)?;
+        check_duration(
+            &e,
+            "lead_time_years",
+            &p.lead_time_years,
+            MAX_LEAD_TIME_YEARS,
+            "years",
+        )?;
         check_range(&e, "years_spent_at_start", p.years_spent_at_start, 0.0, f64::MAX)?;
         p.lead_time_years
             .still_to_run(p.years_spent_at_start)
@@ -657,7 +694,7 @@ impl GridConfig {
             let group = match region.fleet.iter().find(|g| g.technology == p.technology) {
                 Some(g) => g,
                 None => {
-                    let name = format!("{}-{}-build", region.name, p.technology.key());
+                    let name = crate::build_group_name(&region.name, p.technology);
                     build = PlantGroupConfig::typical(&name, p.technology, 0.0);
                     &build
                 }

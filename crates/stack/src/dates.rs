@@ -41,9 +41,23 @@ pub fn date_error(s: &str) -> String {
     format!("`{s}` is not a date: {FORM}")
 }
 
-/// Parses a date as chrono's `NaiveDate::from_str` does (what a
-/// `NaiveDate` field accepted before), with [`date_error`]'s message.
+/// Parses a date written exactly `YYYY-MM-DD` (a 4-digit year, 2-digit
+/// month and day), with [`date_error`]'s message otherwise. chrono's own
+/// parser also takes a sign and other widths (`-001-01-01`, `2025-1-1`),
+/// which the outputs would write back in a form their readers refuse.
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    let b = s.as_bytes();
+    let form = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    if !form {
+        return Err(date_error(s));
+    }
     s.parse::<NaiveDate>().map_err(|_| date_error(s))
 }
 
@@ -59,8 +73,8 @@ impl Visitor<'_> for DateVisitor {
     }
 }
 
-/// `deserialize_with` for a date field: accepts what `NaiveDate` accepts,
-/// refuses the rest with [`date_error`]'s message.
+/// `deserialize_with` for a date field: accepts what [`parse_date`]
+/// accepts, refuses the rest with [`date_error`]'s message.
 pub fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     d.deserialize_str(DateVisitor)
 }
@@ -100,5 +114,22 @@ mod tests {
             parse_date("2025-01-01"),
             Ok(NaiveDate::from_ymd_opt(2025, 1, 1).unwrap())
         );
+        assert_eq!(
+            parse_date("0000-01-01"),
+            Ok(NaiveDate::from_ymd_opt(0, 1, 1).unwrap())
+        );
+        // Signed years and other widths, which chrono takes, are refused:
+        // the outputs would write them in a form `explain` refuses (s17 audit #8).
+        for bad in [
+            "-001-01-01",
+            "-0001-01-01",
+            "+2025-01-01",
+            "12025-01-01",
+            "2025-1-01",
+            "2025-01-1",
+        ] {
+            let e = parse_date(bad).unwrap_err();
+            assert!(e.contains("YYYY-MM-DD"), "{bad}: {e}");
+        }
     }
 }

@@ -174,9 +174,36 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
         _ => None,
     };
-    let mut err = ScenarioError::new(file, path, message).at(e.span.start.line, e.span.start.col);
+    let (mut line, mut col) = (e.span.start.line, e.span.start.col);
+    // A map key given twice: at the second key, as written.
+    if message.contains(crate::scenario::DUPLICATE_KEY)
+        && let Some(key) = message.split('`').nth(1)
+        && let Some(o) = second_map_key(text, path, key)
+    {
+        (line, col) = position_of(text, o);
+    }
+    let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
+}
+
+/// Byte offset of the second `"key":` written after the field `map:` (the
+/// last segment of `path`) in `text`.
+fn second_map_key(text: &str, path: &str, key: &str) -> Option<usize> {
+    let mut from = find_key(text, path.rsplit('.').next()?)?;
+    let needle = format!("\"{key}\"");
+    let mut seen = 0;
+    while let Some(rel) = text[from..].find(&needle) {
+        let at = from + rel;
+        from = at + needle.len();
+        if text[from..].trim_start().starts_with(':') {
+            seen += 1;
+            if seen == 2 {
+                return Some(at);
+            }
+        }
+    }
+    None
 }
 
 /// The error for a number with a fraction or an exponent (`6.5`, `1e3`)
@@ -243,6 +270,7 @@ fn fraction_in_whole_number(
         .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
         .collect();
     let (l, c) = position_of(text, start);
+    let (least, most) = crate::reference::whole_number_bounds_at(&field).unwrap_or((0.0, u64::MAX as f64));
     let mut err = ScenarioError::new(
         file,
         field,
@@ -252,11 +280,28 @@ fn fraction_in_whole_number(
     if let Ok(v) = number.parse::<f64>()
         && v.is_finite()
     {
+        // 2⁶⁴ rounds to `u64::MAX as f64`: a value there does not fit either.
+        let fits = |x: f64| x >= least && x <= most && x < 18_446_744_073_709_551_616.0;
         let (lo, hi) = (v.floor(), v.ceil());
-        err = err.hint(if lo == hi {
-            format!("the field counts whole units: write it without an exponent, `{lo}`")
+        let exponent = number.contains(['e', 'E']);
+        err = err.hint(if !fits(lo) && !fits(hi) {
+            let most = if most >= u64::MAX as f64 {
+                u64::MAX.to_string()
+            } else {
+                format!("{most:.0}")
+            };
+            format!(
+                "`{number}` is outside the field's range; it takes whole numbers from {least:.0} to {most}"
+            )
+        } else if lo == hi && exponent {
+            format!("the field counts whole units: write it without an exponent, `{lo:.0}`")
+        } else if lo == hi {
+            format!("the field counts whole units: write it without a fraction, `{lo:.0}`")
+        } else if !fits(lo) || !fits(hi) {
+            let near = if fits(lo) { lo } else { hi };
+            format!("the field counts whole units and takes no fraction: write e.g. `{near:.0}`")
         } else {
-            format!("the field counts whole units and takes no fraction: write e.g. `{lo}` or `{hi}`")
+            format!("the field counts whole units and takes no fraction: write e.g. `{lo:.0}` or `{hi:.0}`")
         });
     }
     Some(err)
@@ -514,6 +559,26 @@ fn find_path(text: &str, path: &str) -> Option<usize> {
     Some(at)
 }
 
+/// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or
+/// after byte `from` of `text` (a reference to the name from another
+/// entity does not count).
+fn nth_name_declaration(text: &str, mut from: usize, name: &str, n: usize) -> Option<usize> {
+    let needle = format!("\"{name}\"");
+    let mut count = 0;
+    while let Some(rel) = text[from..].find(&needle) {
+        let at = from + rel;
+        let head = text[..at].trim_end();
+        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") {
+            if count == n {
+                return Some(at);
+            }
+            count += 1;
+        }
+        from = at + needle.len();
+    }
+    None
+}
+
 /// Where `"literal"` first appears in `text` (for `set:` and `uncertain:` keys).
 pub fn locate_string(text: &str, literal: &str) -> Option<(usize, usize)> {
     text.find(&format!("\"{literal}\"")).map(|o| position_of(text, o))
@@ -637,8 +702,10 @@ fn load_rec(
         Some(base) => {
             let variant: VariantData = parse_ron(path, &text)?;
             let base_path = path.parent().unwrap_or(Path::new(".")).join(&base);
+            // Errors about the base file itself are told at this file's
+            // `base:`, which named it.
+            let (l, c) = locate_string(&text, &base).unwrap_or((1, 1));
             if !base_path.exists() {
-                let (l, c) = locate_string(&text, &base).unwrap_or((1, 1));
                 return Err(ScenarioError::new(
                     path,
                     "base",
@@ -647,7 +714,30 @@ fn load_rec(
                 .at(l, c)
                 .hint("`base:` is resolved relative to the file that names it"));
             }
-            let base_data = load_rec(&base_path, None, chain, files)?;
+            let base_canonical = std::fs::canonicalize(&base_path).unwrap_or_else(|_| base_path.clone());
+            if chain.contains(&base_canonical) {
+                let names: Vec<String> = chain.iter().map(|p| p.display().to_string()).collect();
+                return Err(ScenarioError::new(
+                    path,
+                    "base",
+                    format!(
+                        "`base:` files include each other: {} -> {}",
+                        names.join(" -> "),
+                        base_canonical.display()
+                    ),
+                )
+                .at(l, c)
+                .hint("a variant's base is a scenario or a variant of one, never the variant itself"));
+            }
+            let base_text = read_file(&base_path).map_err(|e| {
+                ScenarioError::new(
+                    path,
+                    "base",
+                    format!("the base file `{}`: {}", base_path.display(), e.message),
+                )
+                .at(l, c)
+            })?;
+            let base_data = load_rec(&base_path, Some(base_text), chain, files)?;
             apply_variant(path, &text, base_data, &variant)
         }
     };
@@ -684,10 +774,38 @@ fn apply_variant(
             dropped.push((p, format!("its `remove` of `{removed}` dropped that entity")));
         }
     }
+    // Each entry's list and name, to refuse a second entry of one list and
+    // name: it would replace the first (as `add` replaces the base's).
+    let mut added: Vec<(&str, Option<String>)> = Vec::new();
     for (i, entity) in variant.add.iter().enumerate() {
         let (list, value) = entity
             .to_list_entry()
             .map_err(|m| ScenarioError::new(file, format!("add[{i}]"), m))?;
+        let name = value.get("name").and_then(Value::as_str).map(str::to_string);
+        if let Some(n) = &name
+            && let Some(j) = added
+                .iter()
+                .position(|(l, m)| *l == list && m.as_ref() == Some(n))
+        {
+            let e = ScenarioError::new(
+                file,
+                format!("add[{i}]"),
+                format!(
+                    "the name `{n}` is used twice in `{list}` in this file's `add` (entries {j} and {i}); \
+                     the second would replace the first"
+                ),
+            )
+            .hint("names are unique within a list: give each its own name, or keep one");
+            let earlier = added.iter().filter(|(_, m)| m.as_ref() == Some(n)).count();
+            let located = find_key(text, "add")
+                .and_then(|from| nth_name_declaration(text, from, n, earlier))
+                .map(|o| position_of(text, o));
+            return Err(match located {
+                Some((l, c)) => e.at(l, c),
+                None => e,
+            });
+        }
+        added.push((list, name));
         // An entity that replaces the base's is written out in full, like a
         // `set`: the base's draws for its fields no longer apply (else a
         // draw would override the value written here). This file's own

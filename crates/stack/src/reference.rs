@@ -501,6 +501,27 @@ pub fn expected_at(path: &str) -> Option<Expected> {
         .find_map(|root| expected_in(root, &segs))
 }
 
+/// The least and greatest values of the whole-number field at `path`
+/// (its declared range, else its integer type's); `None` when the path
+/// leads to no whole-number field.
+pub fn whole_number_bounds_at(path: &str) -> Option<(f64, f64)> {
+    let segs: Vec<&str> = path.split('.').filter(|s| !s.is_empty()).collect();
+    [scenario_schema(), variant_schema()].iter().find_map(|root| {
+        let node = schema_at(root, root, &segs)?;
+        let node = alternatives(root, node)
+            .into_iter()
+            .find(|a| a.get("type").and_then(Value::as_str) == Some("integer"))?;
+        let (lo, hi) = match node.get("format").and_then(Value::as_str) {
+            Some("uint32") => (0.0, f64::from(u32::MAX)),
+            Some("uint64") => (0.0, u64::MAX as f64),
+            _ => (i64::MIN as f64, i64::MAX as f64),
+        };
+        let lo = node.get("minimum").and_then(Value::as_f64).unwrap_or(lo);
+        let hi = node.get("maximum").and_then(Value::as_f64).unwrap_or(hi);
+        Some((lo, hi))
+    })
+}
+
 /// What the field at `path` holds, in words (`a number (≥ 0)`, `true or
 /// false`, `a whole number (0 – 2⁶⁴−1)`), for a reading error; `None` when
 /// the path leads to no field of the scenario or variant schema.
@@ -891,6 +912,9 @@ fn ron_of(v: &Value) -> String {
     match v {
         Value::Null => "none".into(),
         Value::Bool(b) => b.to_string(),
+        // A whole number as it must be written: `200000000`, not `2e8`
+        // (which a whole-number field refuses).
+        Value::Number(n) if n.is_u64() || n.is_i64() => n.to_string(),
         Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), number),
         Value::String(s)
             if !s.is_empty()
@@ -1205,7 +1229,8 @@ when a field has no description.
 - A struct is `( field: value, ... )`, optionally named: `Scenario( ... )`.
   Fields may come in any order; unknown fields are refused.
 - Lists are `[a, b]`, maps `{{ "key": value }}`, strings `"..."`, dates are
-  strings written YYYY-MM-DD (`"2025-01-01"`), comments `// ...` and `/* ... */`.
+  strings written YYYY-MM-DD (`"2025-01-01"`: a 4-digit year without a sign,
+  a 2-digit month and day), comments `// ...` and `/* ... */`.
 - A file is UTF-8 text; a byte-order mark at its start (as some Windows
   editors write) is ignored.
 - An enum value is its name, with its content in parentheses where it has

@@ -276,6 +276,7 @@ impl Scenario {
             policies,
             labs
         );
+        check_build_group_names(&file, d)?;
         if let Some(first_over) = d.regions.get(MAX_REGIONS) {
             return Err(ScenarioError::new(
                 &file,
@@ -453,7 +454,7 @@ impl Scenario {
                 ScenarioError::new(&file, format!("correlations[{}].a", p.entry), p.message).hint(p.hint),
             );
         }
-        Ok(())
+        check_storage_and_droughts(&file, d)
     }
 
     /// Adds a line and column to an error found after parsing, by finding
@@ -536,6 +537,114 @@ fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> 
                 .hint("use 1–64 letters, digits, `-` or `_`"),
         )
     }
+}
+
+/// Refuses what the grid would run without effect, silently: a region's
+/// battery with power but no energy (or energy but no power), and a drought
+/// (dated or recurring) in a region where no hydro runs or is built.
+fn check_storage_and_droughts(file: &Path, d: &ScenarioData) -> Result<(), ScenarioError> {
+    use crate::schema::grid::TechnologyData;
+    for r in &d.regions {
+        let (mw, mwh) = (r.storage_mw.get(), r.storage_mwh.get());
+        let empty = match (mw > 0.0, mwh > 0.0) {
+            (true, false) => Some(("storage_mwh", "power but no energy")),
+            (false, true) => Some(("storage_mw", "energy but no power")),
+            _ => None,
+        };
+        if let Some((field, what)) = empty {
+            return Err(ScenarioError::new(
+                file,
+                format!("regions.{}.{field}", r.name),
+                format!(
+                    "the region's battery has {what} ({mw} MW, {mwh} MWh), so it can neither \
+                     store nor deliver anything"
+                ),
+            )
+            .hint("give both `storage_mw` and `storage_mwh`, or set both to 0 for no battery"));
+        }
+    }
+    let has_hydro = |region: &str| {
+        let hydro = TechnologyData::Hydro;
+        d.plants
+            .iter()
+            .any(|p| p.region == region && p.technology == hydro)
+            || d.grid_projects
+                .iter()
+                .any(|p| p.region == region && p.technology == hydro)
+            || d.programmes
+                .iter()
+                .any(|p| p.region == region && p.technology == hydro)
+    };
+    let why = |region: &str| {
+        format!(
+            "region `{region}` has no hydro plant group and none is built there, so a drought, \
+             which cuts hydro output, changes nothing"
+        )
+    };
+    let hint = "name a region with hydro, or add a `Hydro` plant group to this one";
+    for dr in &d.droughts {
+        if !has_hydro(&dr.region) {
+            return Err(
+                ScenarioError::new(file, format!("droughts.{}.region", dr.name), why(&dr.region)).hint(hint),
+            );
+        }
+    }
+    for (i, p) in d.grid.drought_processes.iter().enumerate() {
+        if !has_hydro(&p.region) {
+            return Err(ScenarioError::new(
+                file,
+                format!("grid.drought_processes[{i}].region"),
+                why(&p.region),
+            )
+            .hint(hint));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a plant group named as the group the grid creates for a grid
+/// project or programme that builds a technology in a region with no group
+/// of it ([`energy_grid::build_group_name`], `<region>-<tech>-build`): the
+/// two would clash, and the grid's error could not say where. The name
+/// stays the grid's (it keys the group's random streams, so renaming it
+/// would change every run that builds such a group).
+fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), ScenarioError> {
+    use crate::schema::grid::TechnologyData;
+    let targets = d
+        .grid_projects
+        .iter()
+        .map(|p| ("grid project", &p.name, &p.region, p.technology))
+        .chain(
+            d.programmes
+                .iter()
+                .map(|p| ("programme", &p.name, &p.region, p.technology)),
+        );
+    for (kind, builder, region, tech) in targets {
+        if tech == TechnologyData::Battery
+            || d.plants
+                .iter()
+                .any(|g| &g.region == region && g.technology == tech)
+        {
+            continue;
+        }
+        let generated = energy_grid::build_group_name(region, tech.into());
+        if let Some(g) = d.plants.iter().find(|g| g.name == generated) {
+            return Err(ScenarioError::new(
+                file,
+                format!("plants.{}", g.name),
+                format!(
+                    "the name `{generated}` is the one the grid gives the plant group it creates for \
+                     {kind} `{builder}`: region `{region}` has no {tech:?} group, so what it builds \
+                     goes to a new group of that name"
+                ),
+            )
+            .hint(format!(
+                "rename this group; `<region>-<technology>-build` names are the grid's (or add a {tech:?} \
+                 group in `{region}` for the {kind} to build into)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Entity names the outputs use for totals (`national` for a domain's

@@ -98,8 +98,9 @@ pub struct ScenarioData {
     /// Ecosystem-wide training settings (spillovers, inference, frontier).
     #[serde(default)]
     pub ecosystem: EcosystemData,
-    /// Uncertain parameters, drawn once per run: parameter path → distribution.
-    #[serde(default)]
+    /// Uncertain parameters, drawn once per run: parameter path → distribution
+    /// (each path once).
+    #[serde(default, deserialize_with = "de_unique_map")]
     #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,
     /// Rank correlations between uncertain parameters (Monte Carlo batches).
@@ -214,13 +215,13 @@ pub struct VariantData {
     /// Industry, Household]`, `"ecosystem.spillovers": false`). A whole
     /// entity or its `name` cannot be set: use `add` and `remove`. A set
     /// value holds in every run: the base's uncertain parameters at or below
-    /// the path are no longer drawn.
-    #[serde(default)]
+    /// the path are no longer drawn. Each path once.
+    #[serde(default, deserialize_with = "de_unique_map")]
     #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     pub set: BTreeMap<String, SetValue>,
-    /// Uncertain parameters to add or replace, by parameter path (not a
-    /// path this file also sets).
-    #[serde(default)]
+    /// Uncertain parameters to add or replace, by parameter path (each
+    /// once; not a path this file also sets).
+    #[serde(default, deserialize_with = "de_unique_map")]
     #[schemars(with = "BTreeMap<String, crate::reference::DistSchema>")]
     pub uncertain: BTreeMap<String, Dist>,
     /// Replaces the base's correlations when not empty. A path this file
@@ -228,7 +229,8 @@ pub struct VariantData {
     /// named unless `uncertain` draws it again.
     #[serde(default)]
     pub correlations: Vec<CorrelationData>,
-    /// Entities to add, or to replace (same kind and name). A replaced
+    /// Entities to add, or to replace (same kind and name); each kind and
+    /// name at most once (a second would replace the first). A replaced
     /// entity is fixed as written: the base's uncertain parameters of it
     /// are no longer drawn (declare them again in `uncertain` to draw them).
     #[serde(default)]
@@ -236,6 +238,41 @@ pub struct VariantData {
     /// Entities to remove, as `list.name` (`"labs.moonshot"`).
     #[serde(default)]
     pub remove: Vec<String>,
+}
+
+/// The start of the message [`de_unique_map`] refuses a repeated key with;
+/// the loader finds the second key's position from it.
+pub const DUPLICATE_KEY: &str = "is given twice in this map";
+
+/// Reads a map keyed by parameter path (`uncertain`, `set`), refusing a key
+/// given twice: serde's own map reader keeps the last, so the first entry
+/// would be dropped without a word.
+fn de_unique_map<'de, D, V>(d: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct Unique<V>(std::marker::PhantomData<V>);
+    impl<'de, V: Deserialize<'de>> serde::de::Visitor<'de> for Unique<V> {
+        type Value = BTreeMap<String, V>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a map of parameter paths in quotes to values")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = BTreeMap::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if out.contains_key(&key) {
+                    return Err(serde::de::Error::custom(format!(
+                        "`{key}` {DUPLICATE_KEY}: a second entry would replace the first"
+                    )));
+                }
+                let value = map.next_value()?;
+                out.insert(key, value);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_map(Unique(std::marker::PhantomData))
 }
 
 /// The value of one `set` entry: any RON value, kept in the JSON form the

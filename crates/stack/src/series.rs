@@ -123,7 +123,7 @@ fn check_points(points: &[(String, f64)]) -> Result<Vec<(NaiveDate, f64)>, Strin
     }
     let mut out: Vec<(NaiveDate, f64)> = Vec::with_capacity(points.len());
     for (d, v) in points {
-        let date = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| crate::dates::date_error(d))?;
+        let date = crate::dates::parse_date(d)?;
         if !v.is_finite() {
             return Err(format!("value at {d} must be finite, got {v}"));
         }

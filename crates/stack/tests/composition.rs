@@ -310,3 +310,40 @@ fn a_drawn_fab_capacity_scales_its_power() {
         "{e}"
     );
 }
+
+/// A variant whose `base:` includes itself, a cycle of two, a base that is
+/// a directory and one that is not UTF-8 text: each is told at the
+/// `base:` of the file that named it, with its line and column (these once
+/// named only a file, without place, and for an unreadable base not even
+/// the variant that named it: s17 audit #9).
+#[test]
+fn a_bad_base_is_told_at_the_base_field_that_names_it() {
+    let d = dir("bad-base");
+    let self_ = write(&d, "self.ron", "// one\nVariant(base: \"self.ron\")");
+    let e = Scenario::load(&self_).unwrap_err().to_string();
+    assert!(
+        e.contains("self.ron:2:15: field `base`") && e.contains("include each other"),
+        "{e}"
+    );
+    write(&d, "a.ron", "Variant(\n  base: \"b.ron\")");
+    let b = write(&d, "b.ron", "Variant(base: \"a.ron\")");
+    let e = Scenario::load(&b).unwrap_err().to_string();
+    assert!(
+        e.contains("a.ron:2:9: field `base`") && e.contains("include each other"),
+        "{e}"
+    );
+    let in_dir = write(&d, "dir.ron", "Variant(base: \".\")");
+    let e = Scenario::load(&in_dir).unwrap_err().to_string();
+    assert!(
+        e.contains("dir.ron:1:15: field `base`") && e.contains("cannot read"),
+        "{e}"
+    );
+    std::fs::write(d.join("binary.ron"), [0xff, 0xfe, 0x00, 0x41]).unwrap();
+    let bin = write(&d, "bin.ron", "Variant(base: \"binary.ron\")");
+    let e = Scenario::load(&bin).unwrap_err().to_string();
+    assert!(
+        e.contains("bin.ron:1:15: field `base`") && e.contains("not UTF-8"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

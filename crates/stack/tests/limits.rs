@@ -211,10 +211,24 @@ const WORDS: &[(&str, &[&str], &[&str])] = &[
     ),
 ];
 
+/// Fields that are 0 together: a region's battery has both power and
+/// energy or neither, so the bound 0 of one is tried with the other at 0.
+const PAIRED: &[(&str, &str)] = &[
+    ("Region.storage_mw", "Region.storage_mwh"),
+    ("Region.storage_mwh", "Region.storage_mw"),
+];
+
 fn scenario_with(slot: &str, value: &str) -> Result<Scenario, String> {
     let mut text = TEMPLATE.to_owned();
+    let zero = value.parse::<f64>() == Ok(0.0);
     for (key, default) in DEFAULTS {
-        let v = if *key == slot { value } else { default };
+        let v = if *key == slot {
+            value
+        } else if zero && PAIRED.contains(&(slot, *key)) {
+            "0"
+        } else {
+            default
+        };
         text = text.replace(&format!("{{{key}}}"), v);
     }
     assert!(

@@ -480,6 +480,29 @@ fn a_fraction_in_a_whole_number_field_names_the_field() {
         e.contains("field `labs[0].chip_priority`") && e.contains("`1e3`"),
         "{e}"
     );
+    // The hint names what to write: no exponent for `2e8`, no fraction for
+    // `200000000.0` (it said "without an exponent"), and for a number past
+    // the field's range, the range (it suggested writing 10³⁰ out, which is
+    // refused again: s17 audit #7).
+    let max_events = |v: &str| error(&scenario("2025-01-01", &format!("settings: (max_events: {v}),")));
+    let e = max_events("2e8");
+    assert!(
+        e.contains("field `settings.max_events`") && e.contains("without an exponent, `200000000`"),
+        "{e}"
+    );
+    let e = max_events("200000000.0");
+    assert!(e.contains("without a fraction, `200000000`"), "{e}");
+    assert!(!e.contains("exponent"), "{e}");
+    let e = max_events("1e30");
+    assert!(
+        e.contains(
+            "`1e30` is outside the field's range; it takes whole numbers from 0 to 18446744073709551615"
+        ),
+        "{e}"
+    );
+    assert!(!e.contains("1000000000000000000000000000000"), "{e}");
+    let e = error(&scenario("2025-01-01", "settings: (sample_every_months: 1e10),"));
+    assert!(e.contains("from 1 to 12"), "{e}");
 }
 
 /// Errors a domain finds name the field as written, in its unit, where it

@@ -403,3 +403,15 @@ fn the_reference_variant_example_changes_the_run() {
     );
     assert!(e < b - 1e4, "built at home: example {e}, base {b}");
 }
+
+/// A whole-number default is shown as it must be written: `max_events`
+/// read `2e8`, which the field refuses (s17 audit #7).
+#[test]
+fn a_whole_number_default_is_shown_as_a_whole_number() {
+    let md = reference::scenarios_markdown();
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| `max_events` |"))
+        .expect("a `max_events` row");
+    assert!(row.contains("| `200000000` |"), "{row}");
+}

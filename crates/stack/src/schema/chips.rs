@@ -236,7 +236,13 @@ pub struct FabData {
     /// `NewFab` project that names it. A date before the scenario start is
     /// accepted only if the ramp is over by the start (the fab is then
     /// operating at full capacity); a fab still ramping at the start is
-    /// refused, since its ramp would restart.
+    /// refused, since its ramp would restart. A fab operating at the start
+    /// starts with an empty line: no wafers in process (its first dies are
+    /// finished one `cycle_time_weeks` after the start) and its yield at
+    /// `yield_initial` (learning counts wafers from the start). For a fab
+    /// long in production, set `yield_initial` to its yield today and bank
+    /// the dies its line holds in a `die_banks` entry; china-2025's banked
+    /// TSMC dies cover its first months this way.
     #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub opens: Option<NaiveDate>,
     /// Months from opening to full capacity (linear ramp), at most 240
@@ -249,7 +255,8 @@ pub struct FabData {
     #[serde(default = "d_cycle")]
     #[schemars(with = "f64", range(min = 0.14285714285714285, max = 104.35714285714286))]
     pub cycle_time_weeks: Positive,
-    /// Yield of the first wafers, fraction.
+    /// Yield of the first wafers, fraction (for a fab operating at the
+    /// start, those of the run: learning starts from it at the start).
     pub yield_initial: Fraction,
     /// Yield ceiling, fraction, at least `yield_initial`.
     pub yield_ceiling: Fraction,

@@ -164,11 +164,12 @@ pub struct RegionData {
     /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
     pub peak_day_of_year: DayOfYear,
-    /// Battery power, MW. Default: 0.
+    /// Battery power, MW; a battery has both power and energy, or neither
+    /// (one without the other is refused). Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub storage_mw: NonNeg,
-    /// Battery energy, MWh. Default: 0.
+    /// Battery energy, MWh; with `storage_mw` or neither. Default: 0.
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e9))]
     pub storage_mwh: NonNeg,
@@ -230,7 +231,10 @@ fn d_approval() -> ApprovalRate {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Plant")]
 pub struct PlantData {
-    /// Unique plant-group name.
+    /// Unique plant-group name. Not `<region>-<technology>-build` (e.g.
+    /// `north-wind-build`) for a region and technology a grid project or
+    /// programme builds where the region has no group of it: the grid
+    /// names the group it creates for that build-out so.
     pub name: String,
     /// Region it is in.
     pub region: String,
@@ -279,7 +283,8 @@ pub struct PlantData {
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e4))]
     pub failures_per_unit_year: Option<NonNeg>,
     /// Repair time of a forced outage, days (a stochastic process whose
-    /// values are all ≥ 0: not `Normal` with `sd > 0`).
+    /// values are all ≥ 0: not `Normal` with `sd > 0`; mean at most 3,650
+    /// days, as for a fab's tools).
     #[serde(default)]
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
@@ -383,7 +388,8 @@ pub struct GridProjectData {
     #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
     /// Construction time, years (a stochastic process whose values are all
-    /// ≥ 0: not `Normal` with `sd > 0`).
+    /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years, as for a fab
+    /// project).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
     /// Probability the project is cancelled (for one begun before the
@@ -424,7 +430,9 @@ pub struct ProgrammeData {
 pub struct DroughtData {
     /// Unique drought name.
     pub name: String,
-    /// Region whose hydro it cuts.
+    /// Region whose hydro it cuts: one with a `Hydro` plant group, or one
+    /// where a grid project or programme builds hydro (elsewhere it would
+    /// change nothing, and is refused).
     pub region: String,
     /// First day. May be before the scenario start: the drought then runs
     /// for the days it has left (none, if it is over by the start).
@@ -443,7 +451,8 @@ pub struct DroughtData {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "DroughtProcess")]
 pub struct DroughtProcessData {
-    /// Region.
+    /// Region whose hydro it cuts (as for a dated drought: one with hydro
+    /// or where hydro is built).
     pub region: String,
     /// Droughts per year.
     #[schemars(with = "f64", range(min = 0.000001, max = 365))]
