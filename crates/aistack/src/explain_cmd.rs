@@ -355,7 +355,8 @@ fn read_summary(dir: &Path) -> Result<serde_json::Value> {
 /// The chip input that bound most sampling periods of `year` (from
 /// `fab.binding_input`). A sample holds the mode of the period it closes, so
 /// each is counted in the year its period *starts*: the 1 January sample
-/// holds December's mode and counts for the year before.
+/// holds December's mode and counts for the year before. Ties go to the
+/// lower code, as in the period mode (docs/model/fab-supply-chain.md).
 fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
     // One count per code, power at the fabs (5) included.
     let mut counts = [0usize; stack::report::BINDING_INPUT_CODES.len()];
@@ -365,18 +366,26 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
             counts[code as usize] += 1;
         }
     }
-    let (best, n) = counts.iter().enumerate().skip(1).max_by_key(|(_, n)| **n)?;
+    // `max_by_key` keeps the last of equal maxima: compare the counts, then
+    // prefer the lower code (before the seventeenth session a tie went to
+    // the higher code; audit s17-chips, finding 7).
+    let (best, n) = counts
+        .iter()
+        .enumerate()
+        .skip(1)
+        .max_by(|(i, a), (j, b)| a.cmp(b).then(j.cmp(i)))?;
     (*n > 0).then(|| stack::report::binding_input_name(best as f64))
 }
 
 /// `aistack explain OUTDIR`: which constraint bound the largest training run
 /// of each year. A run's bound is decided when the lab plans it (see
 /// docs/model.md, "What bound a run"): *power* if the lab's chips could have
-/// run it had they all been powered; *chips* if the money was there but the
-/// chips were not, or the lab's earlier orders were still unfilled (then the
+/// run it had they all been powered; *chips* if the lab's earlier orders were
+/// still unfilled or written off (the supplier had not the units: then the
 /// supply chain's binding input that year says which input held chips back);
-/// *budget* if the lab's orders were being filled and buying the missing chips
-/// would cost more than a year of budget; *failures* if the lab's powered
+/// *budget* if the lab's orders were being filled (the supplier had the
+/// units) and what it had paid for or ordered would not buy the missing
+/// chips; *failures* if the lab's powered
 /// chips would have reached the target but for the work expected to be lost
 /// to hardware failures and restarts; *none* if the run reached the lab's own
 /// target. The bound is one label per run, decided first-match, so a run
@@ -685,18 +694,40 @@ mod tests {
     /// the year before (audit s7 #17; before, 2026 read `tools` here).
     #[test]
     fn binding_input_counts_in_the_year_its_period_starts() {
-        // 2025-11-01, 2025-12-01, 2026-01-01, 2026-02-01; codes 1 wafers, 2 tools.
+        // 2025-10-01, 2025-11-01, 2025-12-01, 2026-01-01, 2026-02-01; codes
+        // 1 wafers, 2 tools. Counted by the sample's own date, each year
+        // would tie and read wafers (ties go to the lower code).
         let s = series(
             "fab.binding_input",
             &[
-                (2025.8329, 0.0),
-                (2025.9151, 1.0),
+                (2025.7479, 0.0),
+                (2025.8329, 1.0),
+                (2025.9151, 2.0),
                 (2026.0, 2.0),
                 (2026.0849, 1.0),
             ],
         );
         assert_eq!(chip_input_in_year(&s, 2025), Some("tools"));
         assert_eq!(chip_input_in_year(&s, 2026), Some("wafers"));
+    }
+
+    /// Six months of wafers and six of tools: the tie goes to the lower
+    /// code, wafers, as in the period mode (audit s17-chips, finding 7:
+    /// `tools` before).
+    #[test]
+    fn a_tie_between_inputs_goes_to_the_lower_code() {
+        for (first, second) in [(1.0, 2.0), (2.0, 1.0)] {
+            let mut points = vec![(2025.0, 0.0)];
+            for m in 1..=12 {
+                points.push((2025.0 + m as f64 / 12.0, if m <= 6 { first } else { second }));
+            }
+            let s = series("fab.binding_input", &points);
+            assert_eq!(
+                chip_input_in_year(&s, 2025),
+                Some("wafers"),
+                "{first} then {second}"
+            );
+        }
     }
 
     /// A year the grid cut the fabs reads "power at the fabs", code 5

@@ -18,8 +18,9 @@ fn days(d: u64) -> SimTime {
 pub fn example_config() -> FabConfig {
     let ascend = DesignConfig {
         name: "ascend-910c".into(),
-        // 78 gross 910B-class dies per 300 mm wafer (Morgan Stanley 2025)
-        // imply ≈675 mm² by the gross-die formula; the 910C packages two.
+        // 78 gross 910B-class dies per 300 mm wafer (Morgan Stanley 2025):
+        // 675 mm² gives 79 by the gross-die formula (78 exactly would be
+        // ≈683 mm²); the 910C packages two.
         die_area_mm2: 675.0,
         dies_per_chip: 2,
         // 752–800 TFLOP/s dense BF16 (SemiAnalysis 2025).

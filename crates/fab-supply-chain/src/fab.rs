@@ -86,7 +86,8 @@ pub(crate) struct Fab {
     pub period: FabFlows,
     /// Power last reported in a `PowerDemand` signal, MW.
     pub power_mw_reported: f64,
-    /// Whether the last tick's starts were cut by the tool limit.
+    /// Whether the last tick's starts were cut by the tool limit (false
+    /// while closed or with no available design to start).
     pub tool_limited: bool,
     /// Wafer starts per month the last tick's served power share withheld:
     /// capacity × (1 − mean served share); 0 while closed or with nothing
@@ -206,14 +207,22 @@ impl Fab {
     /// draws its base share, the start capacity the rest:
     /// `P = k × (b × N + (1 − b) × capacity(t))`. A fab configured with zero
     /// capacity has no intensity and draws
-    /// `power_mw_at_full_starts × (b + (1 − b) × capacity(t) / N)`.
-    pub fn power_demand_mw(&self, now: SimTime) -> f64 {
+    /// `power_mw_at_full_starts × (b + (1 − b) × capacity(t) / N)`. With no
+    /// design of its mix available (`available[d]`, as for
+    /// [`Fab::start_wafers`]) it starts nothing, so `capacity(t)` counts as
+    /// 0: only the base share runs (before the seventeenth session such a
+    /// fab drew its full power; audit s17-chips, finding 6).
+    pub fn power_demand_mw(&self, now: SimTime, available: &[bool]) -> f64 {
         if !self.open {
             return 0.0;
         }
         let b = self.base_power_fraction;
         let nameplate = self.nameplate_wpm();
-        let capacity = self.effective_wpm(now);
+        let capacity = if self.has_available_design(available) {
+            self.effective_wpm(now)
+        } else {
+            0.0
+        };
         match self.power_mw_per_wpm {
             Some(k) => k * (b * nameplate + (1.0 - b) * capacity),
             None => {
@@ -251,6 +260,15 @@ impl Fab {
         mean
     }
 
+    /// Whether some design of the fab's product mix (with a positive share)
+    /// may be started: `available[d]` for design `d`.
+    pub fn has_available_design(&self, available: &[bool]) -> bool {
+        self.mix_designs
+            .iter()
+            .zip(&self.mix_shares)
+            .any(|(&d, &s)| s > 0.0 && available.get(d).copied().unwrap_or(false))
+    }
+
     /// Starts the wafers of one tick of length `dt` and returns the new
     /// lots' ids. `available[d]` says whether design `d` may be started.
     ///
@@ -262,7 +280,7 @@ impl Fab {
         let served = self.take_served_average(now);
         let ramped = self.ramped_wpm(now);
         let tools = self.tool_capacity_wpm();
-        self.tool_limited = self.open && tools < ramped;
+        self.tool_limited = false;
         self.power_cut_wpm = 0.0;
         self.tool_cut_wpm = 0.0;
         let weights: Vec<f64> = self
@@ -281,6 +299,11 @@ impl Fab {
             self.start_carry = 0.0;
             return Vec::new();
         }
+        // Only a fab that starts wafers of an available design says what cut
+        // its starts: one with nothing to start is held back by no input
+        // (before the seventeenth session its tools could make the national
+        // binding input `Tools`; audit s17-chips, finding 2).
+        self.tool_limited = tools < ramped;
         let capacity = self.effective_wpm(now);
         let rate = capacity * served;
         self.power_cut_wpm = capacity - rate;

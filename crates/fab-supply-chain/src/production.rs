@@ -159,7 +159,7 @@ impl SupplyChain {
                     },
                 )?;
             }
-            let mw = self.fabs[i].power_demand_mw(now);
+            let mw = self.fabs[i].power_demand_mw(now, &available);
             if (mw - self.fabs[i].power_mw_reported).abs() > 1e-9 {
                 self.fabs[i].power_mw_reported = mw;
                 signals.push(FabSignal::PowerDemand {

@@ -193,20 +193,31 @@ impl Training {
         } else {
             // Missing peak FLOP/s at full power (after inference and the
             // expected failure losses), priced at the last delivery, against
-            // a year of the chip budget (budget minus electricity). Money is
-            // short only if the lab's orders are being filled (its book
-            // shows nothing unfilled but this month's order): with earlier
-            // orders still open, or written off because nothing can be
-            // supplied, more money buys no chips sooner.
+            // what the lab has already paid for or ordered and not yet
+            // installed: its open orders (at most this month's, if they are
+            // being filled) and the chips delivered in the install delay.
+            // Money is short if the lab's orders are being filled (its book
+            // shows nothing unfilled but this month's order: the supplier
+            // had the units) and that would not buy the missing chips: the
+            // lab spends a twelfth of its yearly budget a month, so it waits
+            // for money, not for a supplier. With earlier orders still open,
+            // or written off because nothing can be supplied, more money
+            // buys no chips sooner; with what it paid for covering the
+            // missing chips it waits for them to arrive; with no price known
+            // (nothing delivered) it waits for chips. Until the seventeenth
+            // session the test was against a year of the chip budget, so a
+            // lab whose supplier had unsold chips read `Chips` whenever the
+            // missing ones cost less than a year of budget (audit s17-chips,
+            // finding 1).
             let per_peak = duration_s * lab.cfg.mfu * (1.0 - plan.inference_share) * plan.full_goodput;
             let missing = if per_peak > 0.0 {
                 (target - plan.full_capacity_flop) / per_peak
             } else {
                 f64::INFINITY
             };
-            let chip_budget = lab.cfg.budget_usd_per_year.at(now) - 12.0 * lab.last_month_electricity_usd;
+            let coming_usd = lab.orders.open_usd().max(0.0) + lab.awaiting_install_usd;
             match lab.usd_per_peak_flop_s {
-                Some(price) if missing * price > chip_budget && lab.orders.filled() => RunBound::Budget,
+                Some(price) if missing * price > coming_usd && lab.orders.filled() => RunBound::Budget,
                 _ => RunBound::Chips,
             }
         };

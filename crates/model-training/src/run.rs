@@ -224,12 +224,14 @@ pub enum RunBound {
     /// Power: with every installed accelerator powered, the target would fit.
     Power,
     /// Chips: even fully powered, the installed accelerators fall short, and
-    /// either a year of the lab's chip budget would buy the missing ones or
-    /// the lab's earlier orders are still unfilled (more money would not
-    /// bring chips sooner).
+    /// either what the lab paid for or ordered would buy the missing ones
+    /// (they have not arrived) or its earlier orders are still unfilled or
+    /// were written off as unsuppliable (more money would not bring chips
+    /// sooner), or no price is known yet.
     Chips,
-    /// Budget: the lab's orders are filled, and the missing accelerators
-    /// cost more than a year of its chip budget.
+    /// Budget: even fully powered, the installed accelerators fall short,
+    /// the lab's orders are being filled, and the missing accelerators cost
+    /// more than what it has paid for or ordered and not yet installed.
     Budget,
     /// Failures: at the power the lab has, the target would fit in the
     /// planned duration without the work expected to be lost to hardware

@@ -92,6 +92,9 @@ pub(crate) struct Lab {
     pub rate: LabRate,
     /// Price of the last accelerators delivered, USD per peak FLOP/s.
     pub usd_per_peak_flop_s: Option<f64>,
+    /// Accelerators charged at delivery and not yet installed (the
+    /// wiring's install delay), USD: paid for, on their way to a site.
+    pub awaiting_install_usd: f64,
     /// The lab's chip orders: placed, charged, written off (its open
     /// backlog at the supplier, exactly).
     pub orders: ChipOrders,
@@ -180,6 +183,7 @@ impl Training {
                 last_update: SimTime::ZERO,
                 rate: LabRate::default(),
                 usd_per_peak_flop_s: None,
+                awaiting_install_usd: 0.0,
                 orders: ChipOrders::default(),
                 power_share: TrailingMean::new(SECS_PER_DAY),
                 month_electricity_usd: 0.0,
@@ -392,6 +396,7 @@ impl Training {
         l.flows.chip_usd += spent;
         l.totals.spend_usd += spent;
         l.orders.charged_usd += spent;
+        l.awaiting_install_usd += spent;
         l.usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
         Ok(())
     }
@@ -447,6 +452,11 @@ impl Training {
         }
         let now = agenda.now();
         self.advance_lab(li, now);
+        // No longer on its way (never below 0: a batch installed without a
+        // charge, as a test may do, was never awaited).
+        let l = &mut self.labs[li];
+        l.awaiting_install_usd =
+            (l.awaiting_install_usd - batch.count as f64 * batch.unit_price_usd).max(0.0);
         let mut best = self.labs[li].sites[0];
         for &s in &self.labs[li].sites[1..] {
             if self.sites[s].spare_connection_mw() > self.sites[best].spare_connection_mw() {

@@ -20,16 +20,16 @@ fn drain_orders(b: &mut Bench) -> f64 {
     usd
 }
 
-/// A lab with 100 of the 1000 chips its target needs (missing ≈ 18 M USD,
-/// against a chip budget of 1.2 M USD a year) that waits for chips; its
+/// A lab with 100 of the 1000 chips its target needs (missing ≈ 18 M USD)
+/// and a chip budget of `budget_usd_per_year` that waits for chips; its
 /// monthly orders are either filled by the supplier (charged half a month
 /// after the order) or left open. Returns its (budget, chips) limited days
 /// from the middle of its fourth month to the middle of its fifth.
-fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
+fn limited_days_in_month_four(orders_filled: bool, budget_usd_per_year: f64) -> (f64, f64) {
     let mut l = lab("a");
     l.initial_accelerators = vec![batch(100)];
     l.allow_smaller_runs = false;
-    l.budget_usd_per_year = TimePath::constant(1.2e6);
+    l.budget_usd_per_year = TimePath::constant(budget_usd_per_year);
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
     let a = b.lab("a");
     let month = model_training::SECS_PER_MONTH;
@@ -60,16 +60,38 @@ fn limited_days_in_month_four(orders_filled: bool) -> (f64, f64) {
 #[test]
 fn budget_binds_only_when_the_labs_orders_are_filled() {
     // Unfilled orders pile up: more money would not bring chips sooner.
-    let (budget, chips) = limited_days_in_month_four(false);
+    let (budget, chips) = limited_days_in_month_four(false, 1.2e6);
     assert!(
         budget == 0.0 && chips > 29.0,
         "unfilled: budget {budget}, chips {chips}"
     );
     // Every order filled, and the missing chips cost more than a year's budget.
-    let (budget, chips) = limited_days_in_month_four(true);
+    let (budget, chips) = limited_days_in_month_four(true, 1.2e6);
     assert!(
         budget > 29.0 && chips == 0.0,
         "filled: budget {budget}, chips {chips}"
+    );
+}
+
+#[test]
+fn a_filled_lab_is_budget_bound_though_a_year_of_budget_would_buy_its_chips() {
+    // The missing chips (≈ 18 M USD) cost less than a year of a 30 M USD
+    // budget, and every order is filled: the supplier had the chips, and
+    // what the lab paid for or ordered (four monthly orders of 2.5 M USD)
+    // would not buy them. Its money (a twelfth of the budget a month) is
+    // short. Before the seventeenth session this read `Chips` (audit
+    // s17-chips, finding 1), and `aistack explain` blamed a supply-chain
+    // input.
+    let (budget, chips) = limited_days_in_month_four(true, 3e7);
+    assert!(
+        budget > 29.0 && chips == 0.0,
+        "filled: budget {budget}, chips {chips}"
+    );
+    // The same lab with its orders left open waits for chips.
+    let (budget, chips) = limited_days_in_month_four(false, 3e7);
+    assert!(
+        budget == 0.0 && chips > 29.0,
+        "unfilled: budget {budget}, chips {chips}"
     );
 }
 

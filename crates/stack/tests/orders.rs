@@ -191,3 +191,85 @@ fn a_leftover_die_short_of_a_chip_does_not_keep_orders_open() {
     assert_eq!(backlog_left_by_a_bank_of(2), 0.0);
     assert_eq!(backlog_left_by_a_bank_of(3), 0.0);
 }
+
+#[test]
+fn orders_for_a_fab_that_never_opens_stay_open() {
+    // A documented limitation (docs/model/fab-supply-chain.md, "Orders and
+    // allocation"): the only fab is opened by a `NewFab` project with no
+    // start and no subsidy, so it never opens, yet it counts as a supplier
+    // and no order is written off (audit s17-chips, finding 5). If this
+    // fails, the rule changed: update the limitation's list.
+    let text = r#"Scenario(
+    name: "never", start: "2025-01-01", horizon_years: 1,
+    regions: [(name: "home", demand_avg_mw: 1000)],
+    plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: 5000)],
+    designs: [(name: "d", die_area_mm2: 400, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 0,
+               node: "n", unit_price_usd: 10000)],
+    fabs: [(name: "f", region: "home", node: "n", capacity_wafers_per_month: 5000, ramp_months: 0,
+            yield_initial: 0.5, yield_ceiling: 0.5, yield_learning_wafers: 10000, power_mw: 10,
+            products: [(design: "d", share: 1)])],
+    fab_projects: [(name: "x", fab: "f", kind: NewFab, lead_time_years: Const(value: 1))],
+    labs: [(name: "lab", budget_usd_per_year: 1.2e9, sites: [(region: "home", connected_mw: 100)])],
+)"#;
+    let s = Scenario::from_text(Path::new("never.ron"), text).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&s, &stack::RunOptions::default()).expect("runs");
+    let scalar = |k: &str| {
+        out.scalars
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| *v)
+            .unwrap_or_else(|| panic!("no {k}"))
+    };
+    assert_eq!(scalar("fab.accelerators_delivered_total"), 0.0);
+    // Twelve or thirteen monthly orders of 1e8 USD, all open.
+    assert!(
+        scalar("fab.order_backlog_usd_end") >= 1.2e9 - 1.0,
+        "{}",
+        scalar("fab.order_backlog_usd_end")
+    );
+    let written_off: f64 = series(&out, "fab.order_unsuppliable_usd", "national")
+        .iter()
+        .map(|x| x.1)
+        .sum();
+    assert_eq!(written_off, 0.0);
+}
+
+#[test]
+fn a_lab_its_supplier_outproduces_is_budget_bound_not_chips_bound() {
+    // A fab building far more chips than the lab's 1e8 USD a year buys
+    // (unsold chips pile up in its stock): every order is filled, so the
+    // lab waits for money, not chips, although the missing chips cost less
+    // than a year of its budget (audit s17-chips, finding 1: `chips` every
+    // month, and `explain` blamed "wafers").
+    let text = r#"Scenario(
+    name: "rich-supplier", start: "2025-01-01", horizon_years: 1,
+    regions: [(name: "home", demand_avg_mw: 1000)],
+    plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: 20000)],
+    chips: (tools: (failures_per_tool_year: 0), hbm: (stockpile_stacks: 100000000),
+            packaging_units_per_month: 1000000),
+    designs: [(name: "d", die_area_mm2: 400, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 4,
+               node: "n", unit_price_usd: 10000)],
+    fabs: [(name: "f", region: "home", node: "n", capacity_wafers_per_month: 5000, ramp_months: 0,
+            cycle_time_weeks: 4, yield_initial: 0.5, yield_ceiling: 0.5, yield_learning_wafers: 10000,
+            power_mw: 10, products: [(design: "d", share: 1)])],
+    labs: [(name: "lab", initial_target_run_flop: 1e25, budget_usd_per_year: 1e8,
+            min_run_share_of_target: 0.001, chip_failure_rate_per_hour: 0,
+            sites: [(region: "home", connected_mw: 10000)], fleet: [(design: "d", count: 1000)])],
+)"#;
+    let s = Scenario::from_text(Path::new("rich.ron"), text).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&s, &stack::RunOptions::default()).expect("runs");
+    let stock = series(&out, "fab.accelerators_stock", "national");
+    assert!(stock.last().is_some_and(|x| x.1 > 1e6), "{stock:?}");
+    let budget = series(&out, "training.limited_budget_days", "lab");
+    let chips = series(&out, "training.limited_chips_days", "lab");
+    // The first sample is at the start; the second closes January, when the
+    // lab learns the price of chips from its first delivery.
+    // The lab's first run, planned at the start before any delivery (no
+    // price known), reads `chips` until it ends in late March; every run
+    // planned after it reads `budget`.
+    for ((date, b), (_, c)) in budget.iter().zip(&chips) {
+        if date.as_str() >= "2025-05-01" {
+            assert!(*c == 0.0 && *b > 29.0, "{date}: budget {b} d, chips {c} d");
+        }
+    }
+}
