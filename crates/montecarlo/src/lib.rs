@@ -63,7 +63,8 @@ pub use runner::{
 };
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
-    MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord, SobolOptions,
-    SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity, sobol_sensitivity,
+    MorrisDesignRecord, MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord,
+    SobolOptions, SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity,
+    sobol_sensitivity,
 };
 pub use series::{Instant, Series, SeriesBuilder, SeriesKey};
