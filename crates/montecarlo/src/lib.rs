@@ -42,6 +42,7 @@ pub mod scenario_model;
 pub mod sensitivity;
 pub mod series;
 pub mod sketch;
+pub mod stata;
 pub mod stats;
 pub mod store;
 pub mod toy;

@@ -1,6 +1,6 @@
 //! The final outputs of a batch directory, rebuilt from `DIR/runs/` in run
-//! order: `runs.csv`, `bands.csv`, `summary.json`, `convergence.csv` and, on
-//! request, `timeseries.csv`. Each is written to a temporary name and renamed,
+//! order: `runs.csv` (and `runs.do`, which reads it into Stata), `bands.csv`,
+//! `summary.json`, `convergence.csv` and, on request, `timeseries.csv`. Each is written to a temporary name and renamed,
 //! so a reader never sees a partial file presented as complete.
 //!
 //! Because the outputs depend only on the set of run files, a resumed batch,
@@ -684,6 +684,7 @@ pub fn rebuild_outputs(
         }
     }
     write_runs_csv(&dir.join("runs.csv"), &table)?;
+    crate::stata::write_runs_do(&dir.join("runs.do"), &runs_csv_header(&table))?;
     write_bands(&dir.join("bands.csv"), &bands)?;
     write_summary(&dir.join("summary.json"), &table, opts.categories, design)?;
     let conv = convergence_rows(&table, 100, opts.categories);
@@ -744,9 +745,7 @@ pub fn rebuild_outputs(
 
 /// Writes `runs.csv`: `run,seed,<parameter paths…>,<outcomes…>`; empty cell for a missing outcome.
 pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
-    let mut header = vec!["run".to_string(), "seed".to_string()];
-    header.extend(t.param_names.iter().cloned());
-    header.extend(t.outcome_names.iter().cloned());
+    let header = runs_csv_header(t);
     let rows = (0..t.runs.len()).map(|r| {
         let mut row = vec![t.runs[r].to_string(), t.seeds[r].to_string()];
         row.extend(t.params[r].iter().map(|&v| num(v)));
@@ -754,6 +753,14 @@ pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
         row
     });
     write_csv(path, &header, rows)
+}
+
+/// The columns of `runs.csv`: `run`, `seed`, the parameters, the outcomes.
+pub fn runs_csv_header(t: &RunsTable) -> Vec<String> {
+    let mut header = vec!["run".to_string(), "seed".to_string()];
+    header.extend(t.param_names.iter().cloned());
+    header.extend(t.outcome_names.iter().cloned());
+    header
 }
 
 /// The header of `bands.csv`.

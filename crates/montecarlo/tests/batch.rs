@@ -18,7 +18,13 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-const FINALS: [&str; 4] = ["runs.csv", "bands.csv", "summary.json", "convergence.csv"];
+const FINALS: [&str; 5] = [
+    "runs.csv",
+    "runs.do",
+    "bands.csv",
+    "summary.json",
+    "convergence.csv",
+];
 
 fn read(dir: &Path, f: &str) -> Vec<u8> {
     std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
@@ -1635,4 +1641,32 @@ fn summary_records_the_design_and_what_mcse_means_under_it() {
     for d in [mc, lhs, merged, dir].into_iter().chain(shard_dirs) {
         let _ = std::fs::remove_dir_all(d);
     }
+}
+
+/// Audit s17 #3: Stata names have at most 32 characters, so `import
+/// delimited …, varnames(1)` cannot name half of a china-2025 runs.csv's
+/// columns. Every batch writes `runs.do` beside runs.csv, which imports it
+/// without names and renames and labels every column by position (the
+/// names are checked in `stata::tests`); it is rewritten with runs.csv.
+#[test]
+fn a_batch_writes_a_do_file_that_names_every_runs_csv_column() {
+    let dir = tmp("stata");
+    run_batch(&ToyGrowth::default(), &opts(&dir, 3, 1), &NoProgress).unwrap();
+    let csv = String::from_utf8(read(&dir, "runs.csv")).unwrap();
+    let columns: Vec<String> = csv.lines().next().unwrap().split(',').map(String::from).collect();
+    let text = String::from_utf8(read(&dir, "runs.do")).unwrap();
+    assert_eq!(text, montecarlo::stata::runs_do(&columns));
+    assert!(text.contains("varnames(nonames) stringcols(_all)"), "{text}");
+    for (i, c) in columns.iter().enumerate() {
+        let name = c.replace('.', "_");
+        assert!(
+            text.contains(&format!("rename v{} {name}\n", i + 1)),
+            "{c}: {text}"
+        );
+        assert!(
+            text.contains(&format!("label variable {name} \"{c}\"\n")),
+            "{c}: {text}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(dir);
 }
