@@ -740,7 +740,7 @@ fn default_out(dir_name: &str) -> PathBuf {
 }
 
 /// `aistack sensitivity SCENARIO --method morris --outcome NAME --trajectories R`:
-/// Morris screening; prints parameters by μ* and writes `morris.csv`.
+/// Morris screening; prints parameters by μ* and writes `morris.csv` and `morris.json`.
 pub fn morris(
     scenario: &Path,
     outcome: String,

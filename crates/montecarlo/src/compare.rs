@@ -8,7 +8,8 @@
 //! half-width (independent) = t₀.₉₇₅(2n − 2)·√((var(a) + var(b))/n), the
 //! interval two independent batches of n runs would give; narrowing =
 //! 1 − CRN/independent. A difference within [`ROUNDING_REL`] of the larger
-//! value is floating-point rounding and counts as 0. An outcome with fewer than two paired runs has no
+//! value is floating-point rounding and counts as 0, and so does a spread
+//! (an sd of A, of B, or of the differences) within it of the values. An outcome with fewer than two paired runs has no
 //! interval (NaN, an empty cell in `compare.csv`); a comparison of fewer than
 //! two runs is refused.
 
@@ -56,8 +57,8 @@ pub struct OutcomeDifference {
     /// 95% half-width independent runs would give (from the two marginal variances).
     pub half_width_independent: f64,
     /// 1 − half_width_crn / half_width_independent; NaN when n < 2 or when
-    /// the independent interval has zero width (the outcome is constant
-    /// under A and under B: there was nothing to narrow, and "0 %" would
+    /// the independent interval has zero width (the outcome is constant,
+    /// up to rounding, under A and under B: there was nothing to narrow, and "0 %" would
     /// read as "common random numbers did not help").
     pub narrowing: f64,
 }
@@ -83,10 +84,10 @@ fn missing_from(x: &[String], y: &[String]) -> Vec<String> {
     x.iter().filter(|n| !y.contains(n)).cloned().collect()
 }
 
-/// Largest relative size of a paired difference that is rounding: the same
-/// sums taken in another order (a policy that adds an entity reorders them)
-/// differ by a few units in the last place, about 1e-16 of the value.
-pub const ROUNDING_REL: f64 = 1e-12;
+/// Largest relative size of a paired difference, or of a spread, that is
+/// rounding (defined in [`crate::stats`], where the batch's statistics use
+/// it too).
+pub use crate::stats::ROUNDING_REL;
 
 /// `y − x`, or 0 where it is within [`ROUNDING_REL`] of the larger
 /// magnitude: otherwise a difference of 1e-16 in every paired run has a
@@ -158,11 +159,23 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
         Welford::two_pass(&ds),
     );
     let n = wd.count();
-    let hw_crn = wd.half_width_95();
+    // A spread within rounding of the values is none (audit s17 #4): an
+    // outcome that is the same sum in every run, taken in other orders,
+    // has an sd of a few ulps, and its "interval" and "narrowing" would be
+    // ratios of rounding noise. The paired differences are rounding when
+    // their spread is within ROUNDING_REL of the values they are taken
+    // from, as a single difference is (`paired_difference`).
+    let scale = wa.mean().abs().max(wb.mean().abs());
+    let hw_crn = if n >= 2 && wd.sd() <= ROUNDING_REL * scale {
+        0.0
+    } else {
+        wd.half_width_95()
+    };
     let hw_ind = if n < 2 {
         f64::NAN
     } else {
-        t95(2 * (n - 1)) * ((wa.sd().powi(2) + wb.sd().powi(2)) / n as f64).sqrt()
+        let (sa, sb) = (wa.sd_beyond_rounding(), wb.sd_beyond_rounding());
+        t95(2 * (n - 1)) * ((sa.powi(2) + sb.powi(2)) / n as f64).sqrt()
     };
     OutcomeDifference {
         outcome,
@@ -358,6 +371,36 @@ mod tests {
             assert_eq!(d.mean_diff, b - 5.0, "{d:?}");
             assert!(d.narrowing.is_nan(), "{d:?}");
         }
+    }
+
+    /// Audit s17 #4: an outcome that is the same sum in every run up to a
+    /// few ulps (58,867.2 MWh under A, half of it under B, as
+    /// `training.energy_mwh_total` in a 1- and 3-year compare) is constant
+    /// up to rounding: its interval is the point (half-width 0, not 7e-12)
+    /// and its narrowing n/a. Before, the ratio of the two rounding-noise
+    /// half-widths was printed as "CRN narrowed 57 %".
+    #[test]
+    fn an_outcome_constant_up_to_rounding_has_no_interval_and_no_narrowing() {
+        let jitter = |x: f64, n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| f64::from_bits(x.to_bits() + [0, 3, 1, 4, 2][i % 5] as u64))
+                .collect()
+        };
+        let (a, b) = (
+            jitter(58_867.2, 20),
+            jitter(29_433.6, 20).into_iter().rev().collect::<Vec<_>>(),
+        );
+        let d = &compare_tables(&table(&a), &table(&b), None)[0];
+        assert!((d.mean_diff + 29_433.6).abs() < 1e-9, "{d:?}");
+        assert_eq!(d.half_width_crn, 0.0, "{d:?}");
+        assert_eq!(d.half_width_independent, 0.0, "{d:?}");
+        assert_eq!((d.ci95_low, d.ci95_high), (d.mean_diff, d.mean_diff), "{d:?}");
+        assert!(d.narrowing.is_nan(), "{d:?}");
+        // One part in a billion is variation, not rounding.
+        let real: Vec<f64> = (0..20).map(|i| 58_867.2 * (1.0 + f64::from(i) * 1e-9)).collect();
+        let d = &compare_tables(&table(&real), &table(&b), None)[0];
+        assert!(d.half_width_crn > 0.0 && d.half_width_independent > 0.0, "{d:?}");
+        assert!(d.narrowing.is_finite(), "{d:?}");
     }
 
     fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {

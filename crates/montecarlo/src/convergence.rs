@@ -5,8 +5,9 @@
 //! the first k runs, so the table and the stopping point are deterministic.
 //!
 //! An outcome that has not varied yet (every run so far gave the same
-//! value, typically 0 for an event that has not happened) has sd 0 and a 0
-//! half-width, which is no measure of precision: a shortfall in 1 run of
+//! value, up to floating-point rounding ([`Welford::varies`]), typically 0
+//! for an event that has not happened) has sd 0 and a 0 half-width (or a
+//! few ulps of each), which is no measure of precision: a shortfall in 1 run of
 //! 500 is simply unseen in the first 200. Such an outcome gets the rule of
 //! three instead ([`Welford::unseen_share_95`]: with 95 % confidence, fewer
 //! than ≈ 3/n of runs would give another value), in `convergence.csv`
@@ -235,5 +236,41 @@ mod tests {
         let s = crate::stats::OutcomeSummary::of(&vals[..200]);
         assert_eq!(s.unseen_share_95, Some(u[0].unseen_share_95));
         assert_eq!(crate::stats::OutcomeSummary::of(&vals).unseen_share_95, None);
+    }
+
+    /// Audit s17 #4: an outcome that is one value up to a few ulps in every
+    /// run (58,867.2 with sd 1e-11, the same sum taken in other orders) has
+    /// not varied: it gets `unseen_share_95`, is named by `never_varied`,
+    /// and holds the stopping rule as an exactly constant one does. Before,
+    /// `min == max` was demanded, so its rel. half-width of 5e-17 counted as
+    /// converged at the first check. One part in a billion still varies.
+    #[test]
+    fn an_outcome_varying_only_by_rounding_has_not_varied() {
+        let ulps = |n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|i| f64::from_bits(58_867.2f64.to_bits() + [0, 3, 1, 4, 2][i % 5]))
+                .collect()
+        };
+        let tight = |n: usize| {
+            (0..n)
+                .map(|i| 100.0 + (i % 2) as f64 * 0.01)
+                .collect::<Vec<f64>>()
+        };
+        for (n, stops) in [(100, false), (200, false), (300, true)] {
+            let o = vec![("a".to_string(), tight(n)), ("sum".to_string(), ulps(n))];
+            assert_eq!(stop_reached(&o, &[], 0.01, None), stops, "{n} runs");
+        }
+        let rows = convergence_rows(&table(&ulps(200)), 100, None);
+        assert!((rows[0].unseen_share_95 - 0.0295).abs() < 1e-4, "{rows:?}");
+        let u = never_varied(&table(&ulps(200)), &["y"]);
+        assert_eq!(u.len(), 1, "{u:?}");
+        assert!((u[0].value - 58_867.2).abs() < 1e-9, "{u:?}");
+        let s = crate::stats::OutcomeSummary::of(&ulps(200));
+        assert!(s.sd.unwrap() > 0.0 && s.unseen_share_95.is_some(), "{s:?}");
+        let real: Vec<f64> = (0..200)
+            .map(|i| 58_867.2 * (1.0 + f64::from(i % 5) * 1e-9))
+            .collect();
+        assert_eq!(crate::stats::OutcomeSummary::of(&real).unseen_share_95, None);
+        assert!(never_varied(&table(&real), &["y"]).is_empty());
     }
 }

@@ -648,7 +648,7 @@ pub fn eval_design<M: Model + ?Sized>(
     }
     ran?;
     progress.finish();
-    let table = rebuild_outputs(&o.out, &runs, &o.output)?.table;
+    let table = rebuild_outputs(&o.out, &runs, &o.output, Design::External)?.table;
     let record = EvalRecord {
         design_file: o.design_csv.display().to_string(),
         design_hash: Some(design_hash),

@@ -42,6 +42,7 @@ pub mod scenario_model;
 pub mod sensitivity;
 pub mod series;
 pub mod sketch;
+pub mod stata;
 pub mod stats;
 pub mod store;
 pub mod toy;
@@ -63,7 +64,8 @@ pub use runner::{
 };
 pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
-    MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord, SobolOptions,
-    SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity, sobol_sensitivity,
+    MorrisDesignRecord, MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord,
+    SobolOptions, SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity,
+    sobol_sensitivity,
 };
 pub use series::{Instant, Series, SeriesBuilder, SeriesKey};

@@ -1,6 +1,6 @@
 //! The final outputs of a batch directory, rebuilt from `DIR/runs/` in run
-//! order: `runs.csv`, `bands.csv`, `summary.json`, `convergence.csv` and, on
-//! request, `timeseries.csv`. Each is written to a temporary name and renamed,
+//! order: `runs.csv` (and `runs.do`, which reads it into Stata), `bands.csv`,
+//! `summary.json`, `convergence.csv` and, on request, `timeseries.csv`. Each is written to a temporary name and renamed,
 //! so a reader never sees a partial file presented as complete.
 //!
 //! Because the outputs depend only on the set of run files, a resumed batch,
@@ -21,6 +21,7 @@
 //! summarised, and a merge of shards writes the same shares as one batch.
 
 use crate::convergence::convergence_rows;
+use crate::design::Design;
 use crate::error::io_err;
 use crate::series::{Instant, Series, SeriesKey};
 use crate::sketch::BinSketch;
@@ -501,7 +502,16 @@ fn push_row(table: &mut RunsTable, rec: &RunRecord, first_run: u64) -> Result<()
 /// ([`crate::store::remove_stale_output_temps`]), `timeseries.csv` without
 /// `keep_timeseries`, and the Parquet files without `parquet` (e.g. a batch
 /// written with `--parquet` resumed by a build without the feature).
-pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result<RebuildReport> {
+///
+/// `design` is how the runs' parameters were chosen; `summary.json`
+/// records it next to `mcse`, whose meaning depends on it
+/// ([`mcse_definition`]).
+pub fn rebuild_outputs(
+    dir: &Path,
+    runs: &[u64],
+    opts: &OutputOptions,
+    design: Design,
+) -> Result<RebuildReport> {
     opts.check()?;
     crate::store::remove_stale_output_temps(dir, &crate::store::BATCH_FILES)?;
     for (file, written) in [
@@ -674,8 +684,9 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
         }
     }
     write_runs_csv(&dir.join("runs.csv"), &table)?;
+    crate::stata::write_runs_do(&dir.join("runs.do"), &runs_csv_header(&table))?;
     write_bands(&dir.join("bands.csv"), &bands)?;
-    write_summary(&dir.join("summary.json"), &table, opts.categories)?;
+    write_summary(&dir.join("summary.json"), &table, opts.categories, design)?;
     let conv = convergence_rows(&table, 100, opts.categories);
     write_csv(
         &dir.join("convergence.csv"),
@@ -734,9 +745,7 @@ pub fn rebuild_outputs(dir: &Path, runs: &[u64], opts: &OutputOptions) -> Result
 
 /// Writes `runs.csv`: `run,seed,<parameter paths…>,<outcomes…>`; empty cell for a missing outcome.
 pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
-    let mut header = vec!["run".to_string(), "seed".to_string()];
-    header.extend(t.param_names.iter().cloned());
-    header.extend(t.outcome_names.iter().cloned());
+    let header = runs_csv_header(t);
     let rows = (0..t.runs.len()).map(|r| {
         let mut row = vec![t.runs[r].to_string(), t.seeds[r].to_string()];
         row.extend(t.params[r].iter().map(|&v| num(v)));
@@ -744,6 +753,14 @@ pub fn write_runs_csv(path: &Path, t: &RunsTable) -> Result<()> {
         row
     });
     write_csv(path, &header, rows)
+}
+
+/// The columns of `runs.csv`: `run`, `seed`, the parameters, the outcomes.
+pub fn runs_csv_header(t: &RunsTable) -> Vec<String> {
+    let mut header = vec!["run".to_string(), "seed".to_string()];
+    header.extend(t.param_names.iter().cloned());
+    header.extend(t.outcome_names.iter().cloned());
+    header
 }
 
 /// The header of `bands.csv`.
@@ -790,8 +807,40 @@ fn write_bands(path: &Path, bands: &[BandRow]) -> Result<()> {
 #[derive(Serialize)]
 struct SummaryFile<'a> {
     runs: usize,
+    /// How the runs' parameters were chosen (`mc`, `lhs`, `external`).
+    design: Design,
     quantile_definition: &'a str,
+    /// What `mcse` is under this design ([`mcse_definition`]).
+    mcse_definition: &'a str,
     outcomes: BTreeMap<&'a str, SummaryEntry>,
+}
+
+/// What `summary.json`'s `mcse` (sd/√n) means under `design`, as written in
+/// its `mcse_definition`: the standard error of the mean only for
+/// independent runs (plain Monte Carlo). Under a Latin hypercube it is the
+/// independent-runs formula applied to a stratified sample, which overstates
+/// the error of the mean (Owen 1997: an LHS mean's variance is at most
+/// n/(n − 1) times an independent sample's, and often far smaller), so a
+/// conservative bound; for an `eval` of a design the user chose (a grid, a
+/// Saltelli design) it is no standard error at all.
+pub fn mcse_definition(design: Design) -> &'static str {
+    match design {
+        Design::Mc => {
+            "mcse = sd/sqrt(n), the standard error of the mean of n independent runs; null (as sd) below 2 runs"
+        }
+        Design::Lhs => {
+            "mcse = sd/sqrt(n), the formula for independent runs: under a Latin hypercube it is a conservative \
+             upper bound on the standard error of the mean, often far above it (an LHS mean's variance is at \
+             most n/(n-1) times that of n independent runs, Owen 1997), as are the half-widths in \
+             convergence.csv; for a standard error, run the batch with several --seed values and take the sd \
+             of their means; null (as sd) below 2 runs"
+        }
+        Design::External => {
+            "mcse = sd/sqrt(n) of the design's rows: a standard error of the mean only if the rows are \
+             independent draws from the distributions of interest, none for a grid, a Saltelli or a Latin \
+             hypercube design; null (as sd) below 2 runs"
+        }
+    }
 }
 
 /// A quantity's statistics, or a category's shares of runs.
@@ -806,7 +855,7 @@ enum SummaryEntry {
     },
 }
 
-fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>) -> Result<()> {
+fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>, design: Design) -> Result<()> {
     let outcomes = t
         .outcome_names
         .iter()
@@ -829,7 +878,9 @@ fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>) -> 
         .collect();
     let s = SummaryFile {
         runs: t.runs.len(),
-        quantile_definition: "Hyndman-Fan type 7 (R and NumPy default); mcse = sd/sqrt(n), null (as sd) below 2 runs",
+        design,
+        quantile_definition: "Hyndman-Fan type 7 (R and NumPy default)",
+        mcse_definition: mcse_definition(design),
         outcomes,
     };
     let mut text = serde_json::to_string_pretty(&s).map_err(|source| McError::Json {

@@ -393,7 +393,7 @@ fn not_a_batch(dir: &Path) -> McError {
              {d}/b (scenario B), each with its own manifest.json; replay a run of one of them: \
              --from-batch {d}/a or --from-batch {d}/b"
         )
-    } else if has("sobol.json") || has("sobol.csv") || has("morris.csv") {
+    } else if has("sobol.json") || has("sobol.csv") || has("morris.json") || has("morris.csv") {
         format!(
             "{d} is the output of `aistack sensitivity`: its model runs (a Saltelli or Morris \
              design) are not kept as runs, so none can be replayed. To look into one combination \

@@ -394,7 +394,7 @@ pub fn run_batch<M: Model + ?Sized>(
     progress.finish();
     let last = stopped_at.unwrap_or(opts.runs);
     let final_runs: Vec<u64> = wanted(0..last).collect();
-    let report = pool.install(|| rebuild_outputs(dir, &final_runs, &opts.output))?;
+    let report = pool.install(|| rebuild_outputs(dir, &final_runs, &opts.output, opts.design))?;
     manifest.completed_runs = Some(final_runs.len() as u64);
     manifest.stopped_at = stopped_at;
     manifest.write(dir)?;
@@ -889,7 +889,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
         return Err(McError::Merge(format!("run {i} is in no shard directory")));
     }
-    let report = rebuild_outputs(out, &runs, output)?;
+    let report = rebuild_outputs(out, &runs, output, manifest.design)?;
     manifest.completed_runs = Some(runs.len() as u64);
     manifest.write(out)?;
     Ok(BatchReport {

@@ -319,8 +319,45 @@ pub struct MorrisOptions {
     pub master_seed: u64,
     /// Worker threads (`None`: every core).
     pub threads: Option<usize>,
-    /// Where to write `morris.csv`, if anywhere.
+    /// Where to write `morris.csv` and `morris.json` (the design, to
+    /// reproduce the run), if anywhere.
     pub out: Option<PathBuf>,
+}
+
+/// `morris.json`: how a `morris.csv` was made, enough to make it again
+/// (the counterpart of [`SobolDesignRecord`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MorrisDesignRecord {
+    /// Outcome screened.
+    pub outcome: String,
+    /// Always `morris` (one-at-a-time trajectories on a grid).
+    pub design: String,
+    /// Trajectories r.
+    pub trajectories: u64,
+    /// Grid levels p (jumps of p/2 levels).
+    pub levels: u32,
+    /// Master seed (run seeds, starting levels, the order parameters move in).
+    pub master_seed: u64,
+    /// Model runs made: r·(d + 1).
+    pub runs_evaluated: u64,
+    /// The model's identity hash (as `scenario_hash` in a batch manifest).
+    pub scenario_hash: String,
+    /// Version of the `montecarlo` library that made it.
+    pub library_version: String,
+    /// The parameters, in model order, with their distributions.
+    pub parameters: Vec<ParamSpec>,
+    /// Declared rank correlations, ignored (one parameter moves at a time).
+    pub ignored_correlations: Vec<RankCorrelation>,
+}
+
+/// Writes `record` as pretty JSON to `path` (atomically, a newline at the end).
+fn write_json_record<T: Serialize>(path: &Path, record: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(record).map_err(|source| McError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.push('\n');
+    crate::store::write_atomic(path, text.as_bytes(), true)
 }
 
 /// Morris statistics of one parameter (units: outcome unit per unit of probability).
@@ -451,6 +488,19 @@ pub fn morris<M: Model + ?Sized>(
     if let (Some(dir), Some(lock)) = (&o.out, &mut out_lock) {
         lock.keep();
         write_morris(&dir.join("morris.csv"), o, &rows)?;
+        let record = MorrisDesignRecord {
+            outcome: o.outcome.clone(),
+            design: "morris".into(),
+            trajectories: o.trajectories,
+            levels: o.levels,
+            master_seed: o.master_seed,
+            runs_evaluated: o.trajectories * (d as u64 + 1),
+            scenario_hash: crate::manifest::identity_hash(&model.identity()),
+            library_version: env!("CARGO_PKG_VERSION").into(),
+            parameters: params.clone(),
+            ignored_correlations: model.correlations(),
+        };
+        write_json_record(&dir.join("morris.json"), &record)?;
     }
     Ok(rows)
 }
@@ -833,13 +883,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             parameters: params.clone(),
             ignored_correlations: correlations,
         };
-        let path = dir.join("sobol.json");
-        let mut text = serde_json::to_string_pretty(&record).map_err(|source| McError::Json {
-            path: path.clone(),
-            source,
-        })?;
-        text.push('\n');
-        crate::store::write_atomic(&path, text.as_bytes(), true)?;
+        write_json_record(&dir.join("sobol.json"), &record)?;
     }
     Ok(SobolReport {
         outcome: o.outcome.clone(),

@@ -10,6 +10,15 @@ use serde::Serialize;
 /// The quantile probabilities reported in `bands.csv` and `summary.json`.
 pub const REPORTED_QUANTILES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
 
+/// Largest relative size of a difference, or of a spread, that is
+/// floating-point rounding rather than variation: the same sums taken in
+/// another order (a policy that adds an entity reorders them, a run that
+/// accumulates in another order) differ by a few units in the last place,
+/// about 1e-16 of the value. `compare` counts a paired difference within it
+/// of the larger value as 0, and an sd within it of |mean| counts as no
+/// variation ([`Welford::varies`]).
+pub const ROUNDING_REL: f64 = 1e-12;
+
 /// z value of a two-sided 95% normal confidence interval (the limit of
 /// [`t95`] as the degrees of freedom grow).
 pub const Z95: f64 = 1.959_963_984_540_054;
@@ -119,7 +128,20 @@ impl Welford {
             self.sd() / (self.n as f64).sqrt()
         }
     }
-    /// For values that never varied (n ≥ 2, all equal), the one-sided 95%
+    /// Whether the values varied by more than floating-point rounding: some
+    /// two differ and the sd exceeds [`ROUNDING_REL`]·|mean|. An outcome
+    /// that is the same sum in every run, taken in different orders, has
+    /// an sd of a few ulps (1e-11 on 58,867.2) which is no variation.
+    pub fn varies(&self) -> bool {
+        self.min != self.max && self.sd() > ROUNDING_REL * self.mean.abs()
+    }
+    /// [`Welford::sd`], or 0 when the values did not vary beyond rounding
+    /// ([`Welford::varies`]).
+    pub fn sd_beyond_rounding(&self) -> f64 {
+        if self.varies() { self.sd() } else { 0.0 }
+    }
+    /// For values that never varied (n ≥ 2, all equal up to rounding:
+    /// not [`Welford::varies`]), the one-sided 95%
     /// upper bound on the share of runs that would give another value:
     /// 1 − 0.05^(1/n), Clopper–Pearson with no such run, ≈ 3/n (the rule
     /// of three). A rare event not yet seen (an outage, a shortfall) leaves
@@ -127,7 +149,7 @@ impl Welford {
     /// about the mean's precision; this bound is what n runs do say. `None`
     /// when the values varied or below two.
     pub fn unseen_share_95(&self) -> Option<f64> {
-        (self.n >= 2 && self.min == self.max).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
+        (self.n >= 2 && !self.varies()).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
     }
     /// 95% confidence half-width of the mean: t₀.₉₇₅(n − 1) · sd / √n
     /// (Student's t, see [`t95`]). NaN below two observations: one value says
@@ -211,7 +233,8 @@ pub struct OutcomeSummary {
     pub p75: f64,
     /// 95th percentile.
     pub p95: f64,
-    /// Only when every run gave the same value (n ≥ 2): the share of runs
+    /// Only when every run gave the same value, up to floating-point
+    /// rounding ([`Welford::varies`]; n ≥ 2): the share of runs
     /// that could give another one, 95% upper bound
     /// ([`Welford::unseen_share_95`], ≈ 3/n); absent from JSON otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -459,9 +459,10 @@ pub fn list_runs(dir: &Path) -> Result<BTreeSet<u64>> {
 /// and every output [`crate::outputs::rebuild_outputs`] may write. Each is
 /// written through a temporary `.<name>.tmp-<pid>` beside it
 /// ([`write_atomic`], [`crate::outputs::AtomicFile`]).
-pub const BATCH_FILES: [&str; 9] = [
+pub const BATCH_FILES: [&str; 10] = [
     "manifest.json",
     "runs.csv",
+    "runs.do",
     "bands.csv",
     "summary.json",
     "convergence.csv",

@@ -18,7 +18,13 @@ fn tmp(name: &str) -> PathBuf {
     d
 }
 
-const FINALS: [&str; 4] = ["runs.csv", "bands.csv", "summary.json", "convergence.csv"];
+const FINALS: [&str; 5] = [
+    "runs.csv",
+    "runs.do",
+    "bands.csv",
+    "summary.json",
+    "convergence.csv",
+];
 
 fn read(dir: &Path, f: &str) -> Vec<u8> {
     std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(f).display()))
@@ -1559,5 +1565,108 @@ fn merge_of_a_huge_shard_count_names_the_missing_without_allocating_them() {
             && e.contains(&format!("10/{count} and {} more", count - 11)),
         "{e}"
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Audit s17 #2: `mcse = sd/√n` is the standard error of the mean only for
+/// independent runs. `summary.json` records the design next to it and says
+/// what mcse is under that design: for a Latin hypercube (also merged from
+/// shards) a conservative upper bound, with the replicate-across-seeds way
+/// to a standard error; for an `eval` no standard error at all. Before,
+/// every summary said `mcse = sd/sqrt(n)` as if it were one.
+#[test]
+fn summary_records_the_design_and_what_mcse_means_under_it() {
+    let model = ToyGrowth::default();
+    let summary =
+        |dir: &Path| -> serde_json::Value { serde_json::from_slice(&read(dir, "summary.json")).unwrap() };
+    let (mc, lhs) = (tmp("mcse-mc"), tmp("mcse-lhs"));
+    run_batch(&model, &opts(&mc, 20, 1), &NoProgress).unwrap();
+    let mut o = opts(&lhs, 20, 1);
+    o.design = Design::Lhs;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let s = summary(&mc);
+    assert_eq!(s["design"], "mc", "{s}");
+    let def = s["mcse_definition"].as_str().unwrap();
+    assert!(
+        def.contains("standard error of the mean of n independent runs"),
+        "{def}"
+    );
+    assert_eq!(
+        s["quantile_definition"],
+        "Hyndman-Fan type 7 (R and NumPy default)"
+    );
+    let s = summary(&lhs);
+    assert_eq!(s["design"], "lhs", "{s}");
+    let def = s["mcse_definition"].as_str().unwrap();
+    for want in [
+        "conservative upper bound",
+        "Owen 1997",
+        "several --seed values",
+        "convergence.csv",
+    ] {
+        assert!(def.contains(want), "{want}: {def}");
+    }
+    // A merge of LHS shards is the same Latin hypercube, and says so.
+    let shard_dirs: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("mcse-shard{k}"))).collect();
+    for (k, d) in shard_dirs.iter().enumerate() {
+        let mut o = opts(d, 20, 1);
+        o.design = Design::Lhs;
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let merged = tmp("mcse-merged");
+    merge(&MergeOptions {
+        shard_dirs: shard_dirs.clone(),
+        out: merged.clone(),
+        output: OutputOptions::default(),
+        command_line: vec![],
+        build: Default::default(),
+    })
+    .unwrap();
+    assert_eq!(read(&merged, "summary.json"), read(&lhs, "summary.json"));
+    let dir = tmp("mcse-eval");
+    let eo = eval_opts(
+        &dir,
+        "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n0.9,0.05,1000\n0.5,0.01,2000\n",
+        4,
+    );
+    eval_design(&model, &eo, &NoProgress).unwrap();
+    let s = summary(&eo.out);
+    assert_eq!(s["design"], "external", "{s}");
+    let def = s["mcse_definition"].as_str().unwrap();
+    assert!(def.contains("only if the rows are independent draws"), "{def}");
+    for d in [mc, lhs, merged, dir].into_iter().chain(shard_dirs) {
+        let _ = std::fs::remove_dir_all(d);
+    }
+}
+
+/// Audit s17 #3: Stata names have at most 32 characters, so `import
+/// delimited …, varnames(1)` cannot name half of a china-2025 runs.csv's
+/// columns. Every batch writes `runs.do` beside runs.csv, which imports it
+/// without names and renames and labels every column by position (the
+/// names are checked in `stata::tests`); it is rewritten with runs.csv.
+#[test]
+fn a_batch_writes_a_do_file_that_names_every_runs_csv_column() {
+    let dir = tmp("stata");
+    run_batch(&ToyGrowth::default(), &opts(&dir, 3, 1), &NoProgress).unwrap();
+    let csv = String::from_utf8(read(&dir, "runs.csv")).unwrap();
+    let columns: Vec<String> = csv.lines().next().unwrap().split(',').map(String::from).collect();
+    let text = String::from_utf8(read(&dir, "runs.do")).unwrap();
+    assert_eq!(text, montecarlo::stata::runs_do(&columns));
+    assert!(text.contains("varnames(nonames) stringcols(_all)"), "{text}");
+    for (i, c) in columns.iter().enumerate() {
+        let name = c.replace('.', "_");
+        assert!(
+            text.contains(&format!("rename v{} {name}\n", i + 1)),
+            "{c}: {text}"
+        );
+        assert!(
+            text.contains(&format!("label variable {name} \"{c}\"\n")),
+            "{c}: {text}"
+        );
+    }
     let _ = std::fs::remove_dir_all(dir);
 }

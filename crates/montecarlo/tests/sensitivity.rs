@@ -4,8 +4,8 @@
 mod common;
 use montecarlo::toy::{Ishigami, ToyGrowth};
 use montecarlo::{
-    BatchOptions, McError, Model, ModelError, MorrisOptions, NoProgress, ParamSpec, RunResult,
-    SaltelliSampler, SobolOptions, morris, rank_sensitivity, run_batch, sobol_sensitivity,
+    BatchOptions, McError, Model, ModelError, MorrisDesignRecord, MorrisOptions, NoProgress, ParamSpec,
+    RunResult, SaltelliSampler, SobolOptions, morris, rank_sensitivity, run_batch, sobol_sensitivity,
 };
 use scheduler::Dist;
 
@@ -165,6 +165,24 @@ fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
         lines[1].starts_with("y,x1,20,4,") && lines[3].starts_with("y,x3,20,4,0.0,0.0,"),
         "{csv}"
     );
+    // And `morris.json`, how it was made (audit s17 #6: the table alone
+    // could not be traced to its seed, scenario or build), as `sobol.json`.
+    let json = std::fs::read_to_string(dir.join("morris.json")).unwrap();
+    let rec: MorrisDesignRecord = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        (
+            rec.outcome.as_str(),
+            rec.design.as_str(),
+            rec.trajectories,
+            rec.levels
+        ),
+        ("y", "morris", 20, 4)
+    );
+    assert_eq!((rec.master_seed, rec.runs_evaluated), (1, 20 * 4));
+    assert_eq!(rec.scenario_hash, montecarlo::manifest::identity_hash(b"linear"));
+    assert_eq!(rec.library_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(rec.parameters, Linear.parameters());
+    assert!(rec.ignored_correlations.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
     let o = MorrisOptions { out: None, ..o };
     // EE = slope · Δx/Δu = slope · (high − low): 6, 1, 0 exactly, with no spread.
