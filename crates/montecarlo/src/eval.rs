@@ -13,7 +13,9 @@
 //! distribution's median, or drawn per row as run r of a plain Monte Carlo
 //! batch with the same master seed draws it); without it, every model
 //! parameter needs a column. Unknown and repeated columns, a design without
-//! rows, and an `--out` that holds a finished batch or eval are refused; one
+//! rows, and an `--out` that holds a finished batch or eval (or, without a
+//! manifest, files an eval writes: [`crate::store::refuse_foreign_outputs`])
+//! are refused; one
 //! holding run files of an unfinished eval is finished with
 //! [`EvalOptions::resume`] (each file checked against its row). Every row
 //! (of the shard) is checked ([`Model::check`]) before the first run, so a row the scenario
@@ -533,6 +535,9 @@ pub fn eval_design<M: Model + ?Sized>(
     let shard = o.shard.filter(|s| s.count > 1);
     let in_shard = |r: u64| shard.is_none_or(|s| s.contains(r));
     crate::runner::check_out_dir(&o.out)?;
+    // Before the lock, whose file would stay in a directory refused here;
+    // again under it below.
+    crate::store::refuse_foreign_outputs(&o.out, "eval")?;
     // Locked before the check below, so another eval writing here now is
     // named as such; a directory created below is locked then.
     let mut lock = if o.out.is_dir() {
@@ -556,6 +561,7 @@ pub fn eval_design<M: Model + ?Sized>(
             o.out.display()
         )));
     }
+    crate::store::refuse_foreign_outputs(&o.out, "eval")?;
     if let Some(others) = o.others {
         let filled = (missing.as_slice(), seeds.as_deref());
         fill_others(model, &params, &mut rows, filled, others, o.master_seed)?;

@@ -1,0 +1,68 @@
+//! The Monte Carlo commands as an economist meets them (audit s17 econ):
+//! a run's output kept from a batch given its `--out`, a stopping rule that
+//! did not stop saying so, `plot --out` for a batch one may not write to,
+//! and options given odd values (`inf`, negative numbers).
+
+mod common;
+
+use common::{ok, refused, s, with_scenario};
+use std::path::Path;
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_batch_into_a_run_directory_is_refused_and_leaves_it_as_it_was() {
+    let (root, scenario) = with_scenario("econ", "run-dir");
+    let run = root.join("r1");
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let before = listing(&run);
+    let summary = std::fs::read(run.join("summary.json")).unwrap();
+    for args in [
+        vec!["batch", s(&scenario), "--runs", "2", "--out", s(&run)],
+        vec![
+            "compare",
+            s(&scenario),
+            s(&scenario),
+            "--runs",
+            "2",
+            "--out",
+            s(&root),
+        ],
+    ] {
+        let dir = if args[0] == "batch" {
+            run.clone()
+        } else {
+            root.clone()
+        };
+        if args[0] == "compare" {
+            std::fs::rename(&run, root.join("a")).unwrap();
+        }
+        let err = refused(&args);
+        let side = if args[0] == "batch" {
+            run.clone()
+        } else {
+            dir.join("a")
+        };
+        assert!(
+            err.contains(&format!(
+                "{} holds summary.json, timeseries.csv but no manifest.json",
+                side.display()
+            )) && err.contains("nothing was written"),
+            "{err}"
+        );
+        assert_eq!(listing(&side), before);
+        assert_eq!(std::fs::read(side.join("summary.json")).unwrap(), summary);
+        if args[0] == "compare" {
+            std::fs::rename(root.join("a"), &run).unwrap();
+        }
+    }
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let _ = std::fs::remove_dir_all(root);
+}
