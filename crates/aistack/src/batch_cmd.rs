@@ -480,8 +480,57 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     print_partial_outcomes(&r.table);
     if let Some(target) = r.manifest.until_rel_halfwidth {
         print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+        if r.stopped_at.is_none() {
+            println!(
+                "{}",
+                not_stopped_note(&r.table, &r.manifest.stop_outcomes, target)
+            );
+        }
     }
     Ok(())
+}
+
+/// Most outcomes a note names; the rest are counted.
+const NAMED_MAX: usize = 5;
+
+/// The line for a batch whose stopping rule did not stop it (it ran all
+/// `--runs`): which watched outcomes are still above the target, widest
+/// first, with their relative half-widths, or that all met it only at the
+/// last block, which the rule does not check (it stops only before `--runs`).
+fn not_stopped_note(t: &montecarlo::RunsTable, stop_outcomes: &[String], target: f64) -> String {
+    let n = t.runs.len();
+    let above = montecarlo::convergence::above_target(t, stop_outcomes, target, CATEGORIES);
+    if above.is_empty() {
+        return format!(
+            "note: the half-width rule did not stop the batch: every watched outcome is within \
+             {target:?} at {n} runs, the --runs cap (the rule checks each 100-run block before it)"
+        );
+    }
+    let named: Vec<String> = above
+        .iter()
+        .take(NAMED_MAX)
+        .map(|a| match a.unseen_share_95 {
+            Some(u) => format!(
+                "{} (one value in all {} runs; unseen share ≤ {u:.4})",
+                a.outcome, a.runs
+            ),
+            None if a.runs < 2 => format!("{} ({} run)", a.outcome, a.runs),
+            None => format!("{} (rel. half-width {:.4})", a.outcome, a.rel_half_width),
+        })
+        .collect();
+    let more = above.len().saturating_sub(NAMED_MAX);
+    format!(
+        "note: the half-width rule did not stop the batch: {} watched outcome{} still above {target:?} \
+         at {n} runs: {}{}; see convergence.csv, or watch fewer with --stop-outcome",
+        above.len(),
+        if above.len() == 1 { " is" } else { "s are" },
+        named.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The outcomes the stopping rule watched that gave one value in every run

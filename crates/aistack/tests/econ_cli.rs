@@ -66,3 +66,30 @@ fn a_batch_into_a_run_directory_is_refused_and_leaves_it_as_it_was() {
     ok(&["run", s(&scenario), "--out", s(&run)]);
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn a_stopping_rule_that_did_not_stop_names_what_is_still_above_it() {
+    let (root, scenario) = with_scenario("econ", "not-stopped");
+    let out = root.join("b");
+    let o = ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--until-rel-halfwidth",
+        "1e-9",
+        "--stop-outcome",
+        "energy.avg_price_usd_per_mwh",
+        "--out",
+        s(&out),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(
+            "note: the half-width rule did not stop the batch: 1 watched outcome is still above \
+             1e-9 at 3 runs: energy.avg_price_usd_per_mwh (rel. half-width "
+        ) && stdout.contains("see convergence.csv"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -254,8 +254,17 @@ pub fn run_batch<M: Model + ?Sized>(
     opts.output.check()?;
     if let Some(r) = opts.until_rel_halfwidth {
         if !(r.is_finite() && r > 0.0) {
+            // `inf` is no "never stop": every half-width is within it, so
+            // the batch would stop at its first check.
+            let why = if r == f64::INFINITY {
+                ": every interval is within an infinite target, so the batch would stop at its \
+                 first check (100 runs); to run all --runs, leave the rule out"
+            } else {
+                ""
+            };
             return Err(McError::Invalid(format!(
-                "--until-rel-halfwidth must be > 0, got {r}"
+                "--until-rel-halfwidth must be a finite number > 0 (the relative 95 % half-width \
+                 to stop at, e.g. 0.03 for 3 %), got {r}{why}"
             )));
         }
         if opts.design != Design::Mc || opts.shard.is_some() {
