@@ -917,10 +917,10 @@ pub fn eval(
 }
 
 /// `aistack plot DIR` for a batch directory.
-pub fn plot_batch(dir: &Path) -> Result<()> {
+pub fn plot_batch(dir: &Path, out: Option<&Path>) -> Result<()> {
     let r = montecarlo::plot_batch(&montecarlo::PlotOptions {
         dir: dir.to_path_buf(),
-        out: None,
+        out: out.map(Path::to_path_buf),
         categories: CATEGORIES,
         max_fan_charts: montecarlo::charts::KEY_METRICS.len(),
     })?;

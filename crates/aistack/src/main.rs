@@ -97,6 +97,12 @@ enum Command {
     Plot {
         /// Output directory of `aistack run` or `aistack batch`.
         dir: PathBuf,
+        /// Write the charts (and a batch's sensitivity.csv) here, created if
+        /// need be, and nothing in DIR, which may then be read-only.
+        /// Default: a run's charts in DIR, a batch's in DIR/plots/ with
+        /// DIR/sensitivity.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Monte Carlo batch: every uncertain parameter sampled per run, runs in
     /// parallel, each written durably; runs.csv, bands.csv, summary.json.
@@ -240,7 +246,7 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => run_cmd::validate(&scenario),
         Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),
-        Command::Plot { dir } => run_cmd::plot(&dir),
+        Command::Plot { dir, out } => run_cmd::plot(&dir, out.as_deref()),
         Command::Batch(args) => batch_cmd::batch(args),
         Command::Merge {
             shards,

@@ -93,3 +93,31 @@ fn a_stopping_rule_that_did_not_stop_names_what_is_still_above_it() {
     );
     let _ = std::fs::remove_dir_all(root);
 }
+
+#[test]
+fn plot_out_writes_the_charts_elsewhere_and_nothing_in_the_batch() {
+    let (root, scenario) = with_scenario("econ", "plot-out");
+    let batch = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "3", "--out", s(&batch)]);
+    let before = listing(&batch);
+    let charts = root.join("charts");
+    let o = ok(&["plot", s(&batch), "--out", s(&charts)]);
+    assert_eq!(listing(&batch), before, "plot wrote into the batch");
+    assert!(charts.join("sensitivity.csv").is_file());
+    assert!(
+        listing(&charts)
+            .iter()
+            .any(|f| f.starts_with("hist-") && f.ends_with(".svg")),
+        "{:?}",
+        listing(&charts)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(s(&charts)));
+    let run = root.join("r");
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let before = listing(&run);
+    let run_charts = root.join("run-charts");
+    ok(&["plot", s(&run), "--out", s(&run_charts)]);
+    assert_eq!(listing(&run), before);
+    assert!(run_charts.join("power.svg").is_file());
+    let _ = std::fs::remove_dir_all(root);
+}
