@@ -89,6 +89,28 @@ pub fn this_build() -> Build {
     }
 }
 
+/// Whether `dir` holds a batch that is not finished (its manifest has no
+/// `completed_runs`): `aistack batch --resume` finishes it.
+fn batch_unfinished(dir: &Path) -> bool {
+    matches!(montecarlo::Manifest::read(dir), Ok(Some(m)) if m.completed_runs.is_none())
+}
+
+/// `e`, and when it is an error writing a file (a full disk, `File too
+/// large`) that stopped a command whose runs are kept (`unfinished`), how
+/// to finish it (`finish`, a command) once the cause is fixed: nothing
+/// finished is run again.
+fn with_finish_hint(e: montecarlo::McError, unfinished: bool, finish: &str) -> anyhow::Error {
+    use montecarlo::McError;
+    if unfinished && matches!(e, McError::Io { .. } | McError::Csv { .. } | McError::Json { .. }) {
+        anyhow::anyhow!(
+            "{e}; the runs finished so far are kept: once that is fixed (free space, a larger \
+             file size limit), `{finish}` finishes it without running them again"
+        )
+    } else {
+        e.into()
+    }
+}
+
 /// Prints what resume or merge could not check (builds it could not tell apart).
 fn print_warnings(warnings: &[String]) {
     for w in warnings {
@@ -106,14 +128,14 @@ pub struct BatchArgs {
     pub scenario: Option<PathBuf>,
     /// Number of runs. With --resume: default, the batch's (a plain Monte
     /// Carlo batch without a stopping rule may be extended or cut).
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, required_unless_present = "resume")]
     pub runs: Option<u64>,
     /// Master seed. Default: 0 (with --resume: the batch's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
     pub seed: Option<u64>,
     /// Worker threads. Default: every core. May differ on --resume (results
     /// do not depend on it).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
     pub threads: Option<usize>,
     /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
     /// Default: mc (with --resume: the batch's).
@@ -144,7 +166,7 @@ pub struct BatchArgs {
     /// half-width is within this share of its mean (plain MC). Watched: every
     /// scalar outcome, or those named by --stop-outcome. With --resume:
     /// default, the batch's.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub until_rel_halfwidth: Option<f64>,
     /// An outcome (a runs.csv column) the stopping rule watches; repeat for
     /// several; needs --until-rel-halfwidth (with --resume, the batch's
@@ -163,7 +185,7 @@ pub struct BatchArgs {
     /// MiB of series values the bands may hold for exact quantiles; past it
     /// they come from a quantile sketch with a stated error bound. Default:
     /// 512 (with --resume: the batch's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
     pub memory_budget_mib: Option<u64>,
 }
 
@@ -459,7 +481,11 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             "{e}; or give only `aistack batch --resume {}`, which takes every argument from the manifest",
             dir.display()
         ),
-        _ => e.into(),
+        _ => with_finish_hint(
+            e,
+            batch_unfinished(&out),
+            &format!("aistack batch --resume {}", out.display()),
+        ),
     })?;
     print_warnings(&r.warnings);
     println!(
@@ -666,7 +692,11 @@ pub fn compare(
             batch,
         },
         &Bar::new(),
-    )?;
+    )
+    .map_err(|e| {
+        let unfinished = batch_unfinished(&out.join("a")) || batch_unfinished(&out.join("b"));
+        with_finish_hint(e, unfinished, "the same compare command")
+    })?;
     println!(
         "B = {} minus A = {}, {} runs with common random numbers (same run seeds and streams):",
         mb.scenario().name(),
@@ -884,7 +914,14 @@ pub fn eval(
         resume,
         shard,
     };
-    let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    let r = montecarlo::eval_design(&m, &o, &Bar::new())
+        .map_err(|e| {
+            // Run files and no manifest: an eval stopped after its runs.
+            let unfinished = matches!(montecarlo::Manifest::read(&out), Ok(None))
+                && montecarlo::store::list_runs(&out).is_ok_and(|r| !r.is_empty());
+            with_finish_hint(e, unfinished, "the same eval command with --resume")
+        })
+        .context("eval")?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
