@@ -89,6 +89,28 @@ pub fn this_build() -> Build {
     }
 }
 
+/// Whether `dir` holds a batch that is not finished (its manifest has no
+/// `completed_runs`): `aistack batch --resume` finishes it.
+fn batch_unfinished(dir: &Path) -> bool {
+    matches!(montecarlo::Manifest::read(dir), Ok(Some(m)) if m.completed_runs.is_none())
+}
+
+/// `e`, and when it is an error writing a file (a full disk, `File too
+/// large`) that stopped a command whose runs are kept (`unfinished`), how
+/// to finish it (`finish`, a command) once the cause is fixed: nothing
+/// finished is run again.
+fn with_finish_hint(e: montecarlo::McError, unfinished: bool, finish: &str) -> anyhow::Error {
+    use montecarlo::McError;
+    if unfinished && matches!(e, McError::Io { .. } | McError::Csv { .. } | McError::Json { .. }) {
+        anyhow::anyhow!(
+            "{e}; the runs finished so far are kept: once that is fixed (free space, a larger \
+             file size limit), `{finish}` finishes it without running them again"
+        )
+    } else {
+        e.into()
+    }
+}
+
 /// Prints what resume or merge could not check (builds it could not tell apart).
 fn print_warnings(warnings: &[String]) {
     for w in warnings {
@@ -106,14 +128,14 @@ pub struct BatchArgs {
     pub scenario: Option<PathBuf>,
     /// Number of runs. With --resume: default, the batch's (a plain Monte
     /// Carlo batch without a stopping rule may be extended or cut).
-    #[arg(long, required_unless_present = "resume")]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, required_unless_present = "resume")]
     pub runs: Option<u64>,
     /// Master seed. Default: 0 (with --resume: the batch's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
     pub seed: Option<u64>,
     /// Worker threads. Default: every core. May differ on --resume (results
     /// do not depend on it).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
     pub threads: Option<usize>,
     /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
     /// Default: mc (with --resume: the batch's).
@@ -144,7 +166,7 @@ pub struct BatchArgs {
     /// half-width is within this share of its mean (plain MC). Watched: every
     /// scalar outcome, or those named by --stop-outcome. With --resume:
     /// default, the batch's.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub until_rel_halfwidth: Option<f64>,
     /// An outcome (a runs.csv column) the stopping rule watches; repeat for
     /// several; needs --until-rel-halfwidth (with --resume, the batch's
@@ -163,7 +185,7 @@ pub struct BatchArgs {
     /// MiB of series values the bands may hold for exact quantiles; past it
     /// they come from a quantile sketch with a stated error bound. Default:
     /// 512 (with --resume: the batch's).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
     pub memory_budget_mib: Option<u64>,
 }
 
@@ -459,7 +481,11 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             "{e}; or give only `aistack batch --resume {}`, which takes every argument from the manifest",
             dir.display()
         ),
-        _ => e.into(),
+        _ => with_finish_hint(
+            e,
+            batch_unfinished(&out),
+            &format!("aistack batch --resume {}", out.display()),
+        ),
     })?;
     print_warnings(&r.warnings);
     println!(
@@ -480,8 +506,57 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     print_partial_outcomes(&r.table);
     if let Some(target) = r.manifest.until_rel_halfwidth {
         print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+        if r.stopped_at.is_none() {
+            println!(
+                "{}",
+                not_stopped_note(&r.table, &r.manifest.stop_outcomes, target)
+            );
+        }
     }
     Ok(())
+}
+
+/// Most outcomes a note names; the rest are counted.
+const NAMED_MAX: usize = 5;
+
+/// The line for a batch whose stopping rule did not stop it (it ran all
+/// `--runs`): which watched outcomes are still above the target, widest
+/// first, with their relative half-widths, or that all met it only at the
+/// last block, which the rule does not check (it stops only before `--runs`).
+fn not_stopped_note(t: &montecarlo::RunsTable, stop_outcomes: &[String], target: f64) -> String {
+    let n = t.runs.len();
+    let above = montecarlo::convergence::above_target(t, stop_outcomes, target, CATEGORIES);
+    if above.is_empty() {
+        return format!(
+            "note: the half-width rule did not stop the batch: every watched outcome is within \
+             {target:?} at {n} runs, the --runs cap (the rule checks each 100-run block before it)"
+        );
+    }
+    let named: Vec<String> = above
+        .iter()
+        .take(NAMED_MAX)
+        .map(|a| match a.unseen_share_95 {
+            Some(u) => format!(
+                "{} (one value in all {} runs; unseen share ≤ {u:.4})",
+                a.outcome, a.runs
+            ),
+            None if a.runs < 2 => format!("{} ({} run)", a.outcome, a.runs),
+            None => format!("{} (rel. half-width {:.4})", a.outcome, a.rel_half_width),
+        })
+        .collect();
+    let more = above.len().saturating_sub(NAMED_MAX);
+    format!(
+        "note: the half-width rule did not stop the batch: {} watched outcome{} still above {target:?} \
+         at {n} runs: {}{}; see convergence.csv, or watch fewer with --stop-outcome",
+        above.len(),
+        if above.len() == 1 { " is" } else { "s are" },
+        named.join(", "),
+        if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The outcomes the stopping rule watched that gave one value in every run
@@ -617,7 +692,11 @@ pub fn compare(
             batch,
         },
         &Bar::new(),
-    )?;
+    )
+    .map_err(|e| {
+        let unfinished = batch_unfinished(&out.join("a")) || batch_unfinished(&out.join("b"));
+        with_finish_hint(e, unfinished, "the same compare command")
+    })?;
     println!(
         "B = {} minus A = {}, {} runs with common random numbers (same run seeds and streams):",
         mb.scenario().name(),
@@ -835,7 +914,14 @@ pub fn eval(
         resume,
         shard,
     };
-    let r = montecarlo::eval_design(&m, &o, &Bar::new()).context("eval")?;
+    let r = montecarlo::eval_design(&m, &o, &Bar::new())
+        .map_err(|e| {
+            // Run files and no manifest: an eval stopped after its runs.
+            let unfinished = matches!(montecarlo::Manifest::read(&out), Ok(None))
+                && montecarlo::store::list_runs(&out).is_ok_and(|r| !r.is_empty());
+            with_finish_hint(e, unfinished, "the same eval command with --resume")
+        })
+        .context("eval")?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
@@ -868,10 +954,10 @@ pub fn eval(
 }
 
 /// `aistack plot DIR` for a batch directory.
-pub fn plot_batch(dir: &Path) -> Result<()> {
+pub fn plot_batch(dir: &Path, out: Option<&Path>) -> Result<()> {
     let r = montecarlo::plot_batch(&montecarlo::PlotOptions {
         dir: dir.to_path_buf(),
-        out: None,
+        out: out.map(Path::to_path_buf),
         categories: CATEGORIES,
         max_fan_charts: montecarlo::charts::KEY_METRICS.len(),
     })?;

@@ -540,12 +540,15 @@ fn average_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
 /// The charts [`plot_run`] writes into a run's directory.
 pub const RUN_CHARTS: [&str; 4] = ["power.svg", "ai-power.svg", "accelerators.svg", "releases.svg"];
 
-/// Single-run charts in `DIR`: power supply vs demand with shortfalls
-/// marked, accelerator output by binding input, and training-run sizes and
-/// release dates on a timeline. Returns the files written.
-pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
+/// Single-run charts of the run in `dir`, written in `charts_dir` (`dir` itself
+/// unless `plot --out` chose another, created if need be): power supply vs
+/// demand with shortfalls marked, accelerator output by binding input, and
+/// training-run sizes and release dates on a timeline. Returns the files
+/// written.
+pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
     let summary = read_summary(dir)?;
     let series = RunSeries::read_complete(dir, &summary)?;
+    std::fs::create_dir_all(charts_dir).with_context(|| format!("cannot create {}", charts_dir.display()))?;
     let mut written = Vec::new();
 
     // 1. Power: demand and served, GW averaged per sampling period; periods with unserved energy marked.
@@ -561,7 +564,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
             label: String::new(),
         })
         .collect();
-    let path = dir.join(RUN_CHARTS[0]);
+    let path = charts_dir.join(RUN_CHARTS[0]);
     line_chart(
         &path,
         "Power: demand vs served (shaded: periods with unserved energy)",
@@ -582,7 +585,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
     written.push(path);
 
     // 1b. AI loads: what the datacenters drew, and what the grid cut from AI loads.
-    let path = dir.join(RUN_CHARTS[1]);
+    let path = charts_dir.join(RUN_CHARTS[1]);
     line_chart(
         &path,
         "AI datacenter power (shaded: periods with unserved energy anywhere)",
@@ -631,7 +634,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
             points,
         })
         .collect();
-    let path = dir.join(RUN_CHARTS[2]);
+    let path = charts_dir.join(RUN_CHARTS[2]);
     line_chart_with_dots(
         &path,
         "Accelerators finished per month, by binding input",
@@ -667,7 +670,7 @@ pub fn plot_run(dir: &Path) -> Result<Vec<PathBuf>> {
             })
         })
         .collect();
-    let path = dir.join(RUN_CHARTS[3]);
+    let path = charts_dir.join(RUN_CHARTS[3]);
     timeline_chart(
         &path,
         "Model releases: training compute by lab",

@@ -58,7 +58,7 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Seed of the run's random streams. Default: the scenario's `seed`.
-        #[arg(long, conflicts_with = "from_batch")]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, conflicts_with = "from_batch")]
         seed: Option<u64>,
         /// Replay a run of the batch (or `aistack eval`) in this directory:
         /// its seed and parameter values come from DIR/manifest.json through
@@ -66,7 +66,7 @@ enum Command {
         #[arg(long, value_name = "DIR", requires = "run")]
         from_batch: Option<PathBuf>,
         /// The run to replay: its index in the batch (runs.csv's `run` column, from 0).
-        #[arg(long, value_name = "I", requires = "from_batch")]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, value_name = "I", requires = "from_batch")]
         run: Option<u64>,
         /// Also write the event trace, events.jsonl.
         #[arg(long)]
@@ -97,6 +97,12 @@ enum Command {
     Plot {
         /// Output directory of `aistack run` or `aistack batch`.
         dir: PathBuf,
+        /// Write the charts (and a batch's sensitivity.csv) here, created if
+        /// need be, and nothing in DIR, which may then be read-only.
+        /// Default: a run's charts in DIR, a batch's in DIR/plots/ with
+        /// DIR/sensitivity.csv.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Monte Carlo batch: every uncertain parameter sampled per run, runs in
     /// parallel, each written durably; runs.csv, bands.csv, summary.json.
@@ -122,7 +128,7 @@ enum Command {
         #[arg(long)]
         parquet: bool,
         /// MiB of series values the bands may hold for exact quantiles (see `batch`).
-        #[arg(long, default_value_t = DEFAULT_BUDGET_MIB)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = DEFAULT_BUDGET_MIB)]
         memory_budget_mib: u64,
     },
     /// Compare two scenarios with common random numbers.
@@ -132,13 +138,13 @@ enum Command {
         /// Scenario B.
         b: PathBuf,
         /// Runs of each.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
         runs: u64,
         /// Master seed.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
         /// Worker threads.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Output directory.
         #[arg(long)]
@@ -158,7 +164,7 @@ enum Command {
         #[arg(long, default_value = "sobol")]
         method: String,
         /// Sobol: base sample size N (the model runs N × (parameters + 2) times).
-        #[arg(long, required_if_eq("method", "sobol"))]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, required_if_eq("method", "sobol"))]
         runs: Option<u64>,
         /// Sobol: how the base samples A and B are drawn: `sobol` (scrambled
         /// Sobol' points, converging faster; best with N a power of two; at
@@ -168,16 +174,16 @@ enum Command {
         #[arg(long)]
         sampler: Option<String>,
         /// Morris: trajectories r (the model runs r × (parameters + 1) times; 10–50 is usual).
-        #[arg(long, required_if_eq("method", "morris"))]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, required_if_eq("method", "morris"))]
         trajectories: Option<u64>,
         /// Morris: grid levels p (even). Default: 4.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u32>)]
         levels: Option<u32>,
         /// Master seed.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
         /// Worker threads.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Output directory.
         #[arg(long)]
@@ -200,10 +206,10 @@ enum Command {
         #[arg(long, value_name = "median|drawn")]
         others: Option<String>,
         /// Master seed.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
         /// Worker threads.
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Evaluate only shard K of M (`K/M`, K from 0): the rows r with
         /// r % M == K, r counted from 0 (the run index), as `batch --shard`;
@@ -240,7 +246,7 @@ fn main() -> ExitCode {
         Command::Validate { scenario } => run_cmd::validate(&scenario),
         Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),
-        Command::Plot { dir } => run_cmd::plot(&dir),
+        Command::Plot { dir, out } => run_cmd::plot(&dir, out.as_deref()),
         Command::Batch(args) => batch_cmd::batch(args),
         Command::Merge {
             shards,
@@ -330,6 +336,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Parses the value of an option that takes a whole number (`--seed`,
+/// `--runs`, `--threads`, …). Such options accept a leading `-` as part of
+/// their value (`allow_negative_numbers`), so `--seed -1` is refused here as
+/// a negative number, not by clap as an unknown flag `-1`.
+pub(crate) fn whole<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    if s.trim_start().starts_with('-') {
+        return Err(format!("{s} is negative: a whole number from 0 is needed"));
+    }
+    s.parse::<T>()
+        .map_err(|e| format!("{e} (a whole number from 0 is needed)"))
 }
 
 /// Writes to standard output. The commands print only once their outputs

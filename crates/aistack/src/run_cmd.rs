@@ -178,7 +178,7 @@ fn write_run(
         .commit()
         .with_context(|| format!("cannot replace {}", out.display()))?;
     if plot {
-        for f in crate::explain_cmd::plot_run(&dir)? {
+        for f in crate::explain_cmd::plot_run(&dir, &dir)? {
             println!("chart: {}", f.display());
         }
     }
@@ -204,19 +204,21 @@ pub fn is_compare_dir(dir: &Path) -> bool {
 
 /// `aistack plot DIR`: single-run charts for a run's directory, batch charts
 /// (fan charts, histograms, tornado) for a batch's; a compare's directory is
-/// refused with the paths of its two batches.
-pub fn plot(dir: &Path) -> Result<()> {
+/// refused with the paths of its two batches. With `out` (`--out`), the
+/// charts (and a batch's `sensitivity.csv`) go there and nothing is written
+/// in `dir`.
+pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
     if dir.join("timeseries.csv").exists()
         && dir.join("summary.json").exists()
         && !dir.join("runs.csv").exists()
     {
-        for f in crate::explain_cmd::plot_run(dir)? {
+        for f in crate::explain_cmd::plot_run(dir, out.unwrap_or(dir))? {
             println!("{}", f.display());
         }
         return Ok(());
     }
     if dir.join("runs.csv").exists() {
-        return crate::batch_cmd::plot_batch(dir);
+        return crate::batch_cmd::plot_batch(dir, out);
     }
     if is_compare_dir(dir) {
         let d = dir.display();

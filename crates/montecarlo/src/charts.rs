@@ -574,7 +574,9 @@ pub struct PlotOptions {
     /// Which outcomes are categories (see [`Categories`]): drawn as the
     /// share of runs in each category, and given no tornado.
     pub categories: Option<Categories>,
-    /// Where to write SVGs (`None`: `DIR/plots/`).
+    /// Where to write the SVGs and `sensitivity.csv` (`None`: the SVGs in
+    /// `DIR/plots/`, `sensitivity.csv` in `DIR`). Given, nothing is written
+    /// in `DIR`, which may then be read-only (a colleague's batch, an archive).
     pub out: Option<PathBuf>,
     /// At most this many fan charts (chosen by [`fan_chart_selection`]).
     pub max_fan_charts: usize,
@@ -755,14 +757,17 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// categorical series (`shares-<metric>-<entity>.svg`),
 /// a histogram per outcome, and a tornado per outcome (Spearman ρ; PRCC when
 /// the batch declares rank correlations, as its title says); also writes
-/// `DIR/sensitivity.csv` (Spearman and PRCC table).
+/// `sensitivity.csv` (Spearman and PRCC table), in `DIR`, or with
+/// [`PlotOptions::out`] beside the SVGs.
 pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
-    // It writes DIR/sensitivity.csv: not while another process writes DIR
-    // (a missing DIR is named below as no batch).
-    let _lock = if o.dir.is_dir() {
-        Some(crate::lock::lock_dir(&o.dir)?)
-    } else {
-        None
+    // Not while another process writes DIR (a missing DIR is named below as
+    // no batch). Writing DIR/sensitivity.csv, it takes DIR's lock; writing
+    // elsewhere, it reads DIR, which may be read-only (then unlocked, as
+    // `merge` reads an archived shard).
+    let _lock = match (o.dir.is_dir(), &o.out) {
+        (false, _) => None,
+        (true, None) => Some(crate::lock::lock_dir(&o.dir)?),
+        (true, Some(_)) => crate::lock::lock_dir_to_read(&o.dir)?,
     };
     let manifest = Manifest::read(&o.dir)?.ok_or_else(|| {
         McError::Invalid(format!(
@@ -861,7 +866,8 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         .into_iter()
         .filter(|r| !is_categorical(o.categories, &r.outcome))
         .collect();
-    write_rank_sensitivity(&o.dir.join("sensitivity.csv"), &rows)?;
+    let sensitivity_dir = if o.out.is_some() { &out } else { &o.dir };
+    write_rank_sensitivity(&sensitivity_dir.join("sensitivity.csv"), &rows)?;
     // With declared correlations, a parameter's Spearman ρ mixes in the
     // effects of the parameters it is correlated with (it can even take
     // their sign), so the tornado plots PRCC, each parameter's own effect

@@ -243,6 +243,29 @@ fn compare_batch<M: Model + ?Sized>(
     })
 }
 
+/// Refuses, before anything is created or locked, an `out` that is no
+/// compare's but holds what a compare would replace or remove: a
+/// `compare.csv` without the compare's batch `a/manifest.json` (a compare
+/// writes `compare.csv` only after its batch `a/`), or an `a/` or `b/`
+/// without a manifest holding a batch's files
+/// ([`crate::store::refuse_foreign_outputs`], e.g. an `aistack run`'s output).
+fn refuse_foreign_compare(out: &Path) -> Result<()> {
+    let csv = out.join("compare.csv");
+    if csv.exists() && !Manifest::path(&out.join("a")).exists() {
+        return Err(McError::Invalid(format!(
+            "{} holds compare.csv but no compare's batches ({}/a/manifest.json), so it is not the \
+             output of an `aistack compare` (files of your own?); compare would replace it, so \
+             nothing was written: choose another --out, or move compare.csv away",
+            out.display(),
+            out.display()
+        )));
+    }
+    for side in ["a", "b"] {
+        crate::store::refuse_foreign_outputs(&out.join(side), "compare")?;
+    }
+    Ok(())
+}
+
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
 /// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
 /// of the same arguments (an interrupted compare), it is resumed, so the
@@ -260,6 +283,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         )));
     }
     crate::runner::check_out_dir(&opts.out)?;
+    refuse_foreign_compare(&opts.out)?;
     std::fs::create_dir_all(&opts.out).map_err(crate::error::io_err(&opts.out))?;
     // The whole compare holds its directory; `a/` and `b/` are locked by
     // their batches.

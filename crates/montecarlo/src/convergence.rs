@@ -149,12 +149,63 @@ pub fn stop_reached(
         && watched.iter().all(|(_, vals)| {
             let mut w = Welford::new();
             vals.iter().for_each(|&v| w.push(v));
-            w.count() >= 2
-                && match w.unseen_share_95() {
-                    Some(share) => share <= target,
-                    None => rel_half_width(&w) <= target,
-                }
+            meets_target(&w, target)
         })
+}
+
+/// Whether one watched outcome's values (in `w`) meet the stopping rule's
+/// `target`: at least two values, and a relative half-width ≤ `target`, or
+/// for one that has not varied, the rule of three's bound ≤ `target`.
+fn meets_target(w: &Welford, target: f64) -> bool {
+    w.count() >= 2
+        && match w.unseen_share_95() {
+            Some(share) => share <= target,
+            None => rel_half_width(w) <= target,
+        }
+}
+
+/// A watched outcome still above the stopping rule's target at the end of
+/// a batch the rule did not stop ([`above_target`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct AboveTarget {
+    /// Outcome name.
+    pub outcome: String,
+    /// Runs that report it.
+    pub runs: u64,
+    /// Its relative 95 % half-width ([`rel_half_width`]; NaN below two runs).
+    pub rel_half_width: f64,
+    /// For one that has not varied, the rule of three's bound the rule
+    /// compares instead ([`Welford::unseen_share_95`]).
+    pub unseen_share_95: Option<f64>,
+}
+
+/// The outcomes the stopping rule watches (`watch`, or every quantity of
+/// `t`) that do not meet `target` over all of `t`'s runs, as
+/// [`stop_reached`] judges them, widest first: what kept a batch from
+/// stopping before its `--runs`. Empty when all meet it (the rule checks
+/// only before the last block, so a batch may meet its target only there).
+pub fn above_target(
+    t: &RunsTable,
+    watch: &[String],
+    target: f64,
+    categories: Option<Categories>,
+) -> Vec<AboveTarget> {
+    let mut out: Vec<AboveTarget> = watched(&t.outcome_names, watch, categories)
+        .into_iter()
+        .filter_map(|name| {
+            let mut w = Welford::new();
+            t.outcome(name)?.into_iter().flatten().for_each(|v| w.push(v));
+            (!meets_target(&w, target)).then(|| AboveTarget {
+                outcome: name.to_string(),
+                runs: w.count(),
+                rel_half_width: rel_half_width(&w),
+                unseen_share_95: w.unseen_share_95(),
+            })
+        })
+        .collect();
+    let key = |a: &AboveTarget| a.unseen_share_95.unwrap_or(a.rel_half_width);
+    out.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    out
 }
 
 #[cfg(test)]
@@ -184,6 +235,36 @@ mod tests {
         assert!((rows[0].mean - mean100).abs() < 1e-12);
         assert!(rows[2].half_width_95 < rows[0].half_width_95);
         assert!((rows[1].rel_half_width - rows[1].half_width_95 / rows[1].mean).abs() < 1e-15);
+    }
+
+    /// Audit s17 econ #5: a batch the rule did not stop names what kept it
+    /// going, widest first, as the rule judges them.
+    #[test]
+    fn above_target_names_the_outcomes_the_rule_waited_for() {
+        let n = 200;
+        let mut t = table(&(0..n).map(|i| 100.0 + (i % 3) as f64).collect::<Vec<_>>());
+        t.outcome_names = vec!["tight".into(), "loose".into(), "rare".into(), "looser".into()];
+        for (i, row) in t.outcomes.iter_mut().enumerate() {
+            row.push(Some(if i % 2 == 0 { 50.0 } else { 100.0 }));
+            row.push(Some(0.0));
+            row.push(Some(if i % 2 == 0 { 1.0 } else { 100.0 }));
+        }
+        let a = above_target(&t, &[], 0.01, None);
+        let names: Vec<&str> = a.iter().map(|a| a.outcome.as_str()).collect();
+        assert_eq!(names, ["looser", "loose", "rare"], "{a:?}");
+        assert!((a[1].rel_half_width - 0.0471).abs() < 1e-3, "{a:?}");
+        assert_eq!(a[2].unseen_share_95, Some(1.0 - 0.05f64.powf(1.0 / 200.0)));
+        assert_eq!(a[0].runs, 200);
+        // As the rule judges: it stops on the same table exactly when none is above.
+        let cols = |t: &RunsTable| -> Vec<(String, Vec<f64>)> {
+            t.outcome_names
+                .iter()
+                .map(|n| (n.clone(), t.outcome(n).unwrap().into_iter().flatten().collect()))
+                .collect()
+        };
+        assert!(!stop_reached(&cols(&t), &[], 0.01, None));
+        assert!(above_target(&t, &["tight".into()], 0.01, None).is_empty());
+        assert!(stop_reached(&cols(&t), &["tight".into()], 0.01, None));
     }
 
     #[test]

@@ -106,6 +106,29 @@ pub enum McError {
          its runs were made with): move that directory away (or remove it), or choose another --out"
     )]
     RunsWithoutManifest(PathBuf),
+    /// The output directory holds no `manifest.json` (no batch, eval or
+    /// compare of aistack's own), but files the command would replace or
+    /// remove (`files`): another command's output (`aistack run` writes
+    /// `summary.json` and `timeseries.csv` too) or the user's own. Refused
+    /// before anything is written ([`crate::store::refuse_foreign_outputs`]).
+    #[error(
+        "{} holds {} but no manifest.json, so {} not the output of an `aistack {command}` (an \
+         `aistack run`'s output, or files of your own?); {command} would replace or remove {}, so \
+         nothing was written: choose another --out, or move {} away",
+        .dir.display(),
+        .files.join(", "),
+        if .files.len() == 1 { "it is" } else { "they are" },
+        if .files.len() == 1 { "it" } else { "them" },
+        if .files.len() == 1 { "it" } else { "them" }
+    )]
+    ForeignOutputs {
+        /// The output directory.
+        dir: PathBuf,
+        /// The files in it the command would replace or remove.
+        files: Vec<String>,
+        /// The command (`batch`, `eval`, `merge`, `compare`).
+        command: &'static str,
+    },
     /// A `manifest.json` that cannot be read as one (cut short, edited, or
     /// not written by aistack).
     #[error(

@@ -13,7 +13,9 @@
 //! distribution's median, or drawn per row as run r of a plain Monte Carlo
 //! batch with the same master seed draws it); without it, every model
 //! parameter needs a column. Unknown and repeated columns, a design without
-//! rows, and an `--out` that holds a finished batch or eval are refused; one
+//! rows, and an `--out` that holds a finished batch or eval (or, without a
+//! manifest, files an eval writes: [`crate::store::refuse_foreign_outputs`])
+//! are refused; one
 //! holding run files of an unfinished eval is finished with
 //! [`EvalOptions::resume`] (each file checked against its row). Every row
 //! (of the shard) is checked ([`Model::check`]) before the first run, so a row the scenario
@@ -180,6 +182,59 @@ pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<
     Ok(read_design_table(path, params, None)?.rows)
 }
 
+/// The refusal of design column `i` (from 0), headed `h`, that names no
+/// uncertain parameter of `params`: with the closest name among the
+/// parameters and the optional `seed` column, and a hint for the usual
+/// slips: a row index written by pandas (`index=False`) or R's `write.csv`
+/// (`row.names = FALSE`), whose header is empty or `Unnamed: 0`, and a
+/// batch's `run` column (rename it `seed`).
+fn unknown_column(path: &Path, i: usize, h: &str, params: &[ParamSpec]) -> McError {
+    let (file, col) = (path.display(), i + 1);
+    if h.is_empty() || h.starts_with("Unnamed: ") {
+        let name = if h.is_empty() {
+            "no name".to_string()
+        } else {
+            format!("the name `{h}`")
+        };
+        return McError::Invalid(format!(
+            "{file}:1: column {col} has {name}: it looks like a row index, which pandas writes \
+             unless told `index=False` (`df.to_csv(\"{file}\", index=False)`) and R's write.csv \
+             unless told `row.names = FALSE`; write the design without it (a design's columns \
+             are parameter paths, and optionally `{SEED_COLUMN}`)"
+        ));
+    }
+    if h == "run" {
+        return McError::Invalid(format!(
+            "{file}:1: column {col} `run` is no parameter: to run a batch's runs again, rename \
+             its `run` column `{SEED_COLUMN}` (a `{SEED_COLUMN}` column s runs a row with run s's \
+             seed; give the batch's --seed) and leave out runs.csv's own `seed` column (the seeds \
+             derived from it, not run indices); to run its rows with fresh noise, drop the column"
+        ));
+    }
+    let mut known: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
+    // Names are case-sensitive: `Seed` or `SEED` (R, Stata) is `seed`.
+    let near = known
+        .iter()
+        .copied()
+        .chain([SEED_COLUMN])
+        .find(|k| k.eq_ignore_ascii_case(h))
+        .or_else(|| stack::error::did_you_mean(h, known.iter().copied().chain([SEED_COLUMN])))
+        .map(|n| format!(" (did you mean `{n}`?)"))
+        .unwrap_or_default();
+    let known = if known.is_empty() {
+        format!(
+            "the scenario declares none (give numbers a distribution under `uncertain`); the \
+             optional `{SEED_COLUMN}` column sets a row's seed"
+        )
+    } else {
+        known.push(SEED_COLUMN);
+        format!("known: {} (optional: a row's seed)", known.join(", "))
+    };
+    McError::Invalid(format!(
+        "{file}:1: column {col} `{h}` is not an uncertain parameter of the scenario{near}; {known}"
+    ))
+}
+
 /// A design as read: its rows, and the parameters it has no column for.
 struct DesignTable {
     /// The rows; a parameter without a column holds `NaN` until [`fill_others`].
@@ -238,20 +293,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             continue;
         }
         if !params.iter().any(|p| &p.path == h) {
-            let known: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
-            let near = stack::error::did_you_mean(h, known.iter().copied())
-                .map(|n| format!(" (did you mean `{n}`?)"))
-                .unwrap_or_default();
-            let known = if known.is_empty() {
-                "the scenario declares none (give numbers a distribution under `uncertain`)".to_string()
-            } else {
-                format!("known: {}", known.join(", "))
-            };
-            return Err(McError::Invalid(format!(
-                "{}:1: column {} `{h}` is not an uncertain parameter of the scenario{near}; {known}",
-                path.display(),
-                i + 1,
-            )));
+            return Err(unknown_column(path, i, h, params));
         }
         if let Some(j) = header[..i].iter().position(|e| e == h) {
             return Err(McError::Invalid(format!(
@@ -515,6 +557,58 @@ fn check_rows<M: Model + ?Sized>(
     Ok(())
 }
 
+/// Most design cells [`outside_support_note`] names; the rest are counted.
+const OUTSIDE_NAMED: usize = 5;
+
+/// A note naming the design cells (of `rows`, the parameters with a column,
+/// not those in `missing`) outside their parameter's declared support
+/// ([`scheduler::Dist::support`]: values its distribution cannot take),
+/// `None` when there are none. They are run as given — a value beyond the
+/// distribution may be the point of the experiment — but said, since a
+/// slip (MW for GW, a percent for a share) looks the same.
+fn outside_support_note(
+    path: &Path,
+    params: &[ParamSpec],
+    rows: &[DesignRow],
+    missing: &[usize],
+) -> Option<String> {
+    let mut named = Vec::new();
+    let mut count = 0usize;
+    for row in rows {
+        for (j, p) in params.iter().enumerate() {
+            let v = row.values[j];
+            let (lo, hi) = p.dist.support();
+            if missing.contains(&j) || (lo <= v && v <= hi) {
+                continue;
+            }
+            count += 1;
+            if named.len() < OUTSIDE_NAMED {
+                named.push(format!(
+                    "{}:{} `{}` = {v} ({} on [{lo}, {hi}])",
+                    path.display(),
+                    row.line,
+                    p.path,
+                    p.dist.name()
+                ));
+            }
+        }
+    }
+    (count > 0).then(|| {
+        format!(
+            "{count} design cell{} outside {} parameter's declared distribution (values a batch \
+             never draws), run as given: {}{}",
+            if count == 1 { " lies" } else { "s lie" },
+            if count == 1 { "its" } else { "their" },
+            named.join(", "),
+            if count > named.len() {
+                format!(" and {} more", count - named.len())
+            } else {
+                String::new()
+            }
+        )
+    })
+}
+
 /// Runs one model run per design row and writes the outputs (see the module docs).
 pub fn eval_design<M: Model + ?Sized>(
     model: &M,
@@ -533,6 +627,9 @@ pub fn eval_design<M: Model + ?Sized>(
     let shard = o.shard.filter(|s| s.count > 1);
     let in_shard = |r: u64| shard.is_none_or(|s| s.contains(r));
     crate::runner::check_out_dir(&o.out)?;
+    // Before the lock, whose file would stay in a directory refused here;
+    // again under it below.
+    crate::store::refuse_foreign_outputs(&o.out, "eval")?;
     // Locked before the check below, so another eval writing here now is
     // named as such; a directory created below is locked then.
     let mut lock = if o.out.is_dir() {
@@ -556,6 +653,7 @@ pub fn eval_design<M: Model + ?Sized>(
             o.out.display()
         )));
     }
+    crate::store::refuse_foreign_outputs(&o.out, "eval")?;
     if let Some(others) = o.others {
         let filled = (missing.as_slice(), seeds.as_deref());
         fill_others(model, &params, &mut rows, filled, others, o.master_seed)?;
@@ -568,6 +666,7 @@ pub fn eval_design<M: Model + ?Sized>(
         .map(|(_, row)| row.clone())
         .collect();
     check_rows(model, &o.design_csv, &params, &mine, &missing, o.others)?;
+    let support_note = outside_support_note(&o.design_csv, &params, &mine, &missing);
     drop(mine);
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
     let pool = thread_pool(o.threads)?;
@@ -656,8 +755,9 @@ pub fn eval_design<M: Model + ?Sized>(
         others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
         seed_column: seeds_given,
     };
-    let notes = broken_correlations_note(model, &params, &missing, o.others)
+    let notes = support_note
         .into_iter()
+        .chain(broken_correlations_note(model, &params, &missing, o.others))
         .collect();
     let counts = (design.len() as u64, runs.len() as u64);
     write_manifest(model, o, params, shard, counts, record.clone())?;

@@ -19,7 +19,8 @@ use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::store::{
     RunRecord, check_recorded_inputs, check_run_inputs, encode_run, list_runs, read_run, read_run_inputs,
-    remove_stale_temps, run_file_path, runs_dir, sync_dir, validate_record, write_atomic,
+    refuse_foreign_outputs, remove_stale_temps, run_file_path, runs_dir, sync_dir, validate_record,
+    write_atomic,
 };
 use crate::{McError, Result};
 use rayon::prelude::*;
@@ -171,8 +172,9 @@ pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
 }
 
 /// Checks that `dir` may be used, writing nothing: refuses a directory
-/// holding a batch unless resuming, and one holding run files without a
-/// manifest either way; when resuming, checks the manifest matches and the
+/// holding a batch unless resuming, one holding run files without a
+/// manifest either way, and one without a manifest holding files a batch
+/// writes ([`refuse_foreign_outputs`]: another command's or the user's); when resuming, checks the manifest matches and the
 /// build ([`check_build`]), and records in `given` the build of all its runs.
 /// Returns the warnings: another number of runs (an extended or cut batch),
 /// and the build check's.
@@ -212,7 +214,7 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
                 dir.display()
             )));
         }
-        (None, false) => {}
+        (None, false) => refuse_foreign_outputs(dir, "batch")?,
     }
     Ok(warnings)
 }
@@ -252,8 +254,17 @@ pub fn run_batch<M: Model + ?Sized>(
     opts.output.check()?;
     if let Some(r) = opts.until_rel_halfwidth {
         if !(r.is_finite() && r > 0.0) {
+            // `inf` is no "never stop": every half-width is within it, so
+            // the batch would stop at its first check.
+            let why = if r == f64::INFINITY {
+                ": every interval is within an infinite target, so the batch would stop at its \
+                 first check (100 runs); to run all --runs, leave the rule out"
+            } else {
+                ""
+            };
             return Err(McError::Invalid(format!(
-                "--until-rel-halfwidth must be > 0, got {r}"
+                "--until-rel-halfwidth must be a finite number > 0 (the relative 95 % half-width \
+                 to stop at, e.g. 0.03 for 3 %), got {r}{why}"
             )));
         }
         if opts.design != Design::Mc || opts.shard.is_some() {
@@ -293,6 +304,10 @@ pub fn run_batch<M: Model + ?Sized>(
     }
     let mut manifest = base_manifest(model, opts);
     if !opts.resume {
+        // Before the lock, whose file would be left in a directory refused
+        // here (and `aistack run` then refuses it as holding a foreign
+        // `.lock`); `check_dir` checks again under the lock.
+        refuse_foreign_outputs(dir, "batch")?;
         std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     }
     // One writer per directory, held until the batch is finished; taken
@@ -807,6 +822,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         )));
     }
     let out = opts.out.as_path();
+    // Before the lock (see `run_batch`), then again under it.
+    refuse_foreign_outputs(out, "merge")?;
     std::fs::create_dir_all(out).map_err(io_err(out))?;
     let _lock = lock_dir(out)?;
     if Manifest::read(out)?.is_some() {
@@ -815,6 +832,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     if !list_runs(out)?.is_empty() {
         return Err(McError::RunsWithoutManifest(out.to_path_buf()));
     }
+    refuse_foreign_outputs(out, "merge")?;
     std::fs::create_dir_all(runs_dir(out)).map_err(io_err(runs_dir(out)))?;
     // Every run file is the batch's (seed, and drawn values): a file copied
     // in from another batch would otherwise change the merged outputs.

@@ -373,11 +373,34 @@ pub struct MorrisRow {
     pub sigma: f64,
 }
 
+/// The files `sensitivity --method morris` writes in `--out`, each with how
+/// its text starts (what tells a table of its own from another file).
+const MORRIS_FILES: [(&str, &str); 1] = [(
+    "morris.csv",
+    "outcome,parameter,trajectories,levels,mu,mu_star,sigma\n",
+)];
+
+/// The files `sensitivity` (Sobol') writes in `--out`, as [`MORRIS_FILES`];
+/// `sobol.json` is pretty-printed with its `outcome` first.
+const SOBOL_FILES: [(&str, &str); 3] = [
+    (
+        "sobol.csv",
+        "outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high\n",
+    ),
+    ("sensitivity.csv", "outcome,parameter,n,spearman,prcc\n"),
+    ("sobol.json", "{\n  \"outcome\": "),
+];
+
 /// Refuses an `--out` that exists and is no directory, or that holds a batch
 /// or an eval (`manifest.json`), as `batch`, `eval` and `merge` refuse it:
 /// the tables would sit among that batch's outputs, and Sobol's
 /// `sensitivity.csv` would replace the one describing the batch's `runs.csv`.
-fn check_sensitivity_out(dir: &Path) -> Result<()> {
+/// Also refuses one holding a file of `files` (name, how its text starts)
+/// that does not start as this command writes it: another file of that name
+/// (the user's own `sensitivity.csv`) would be replaced. Its own tables, of
+/// an earlier call, are replaced, so a sensitivity run again into its
+/// `--out` writes the new tables.
+fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
     crate::runner::check_out_dir(dir)?;
     if crate::manifest::Manifest::path(dir).exists() {
         return Err(McError::Invalid(format!(
@@ -385,6 +408,24 @@ fn check_sensitivity_out(dir: &Path) -> Result<()> {
              batch's outputs (its sensitivity.csv would replace the one describing the batch's \
              runs.csv); choose another --out",
             dir.display()
+        )));
+    }
+    let foreign: Vec<&str> = files
+        .iter()
+        .filter(|(name, start)| {
+            let path = dir.join(name);
+            path.exists() && !std::fs::read(&path).is_ok_and(|text| text.starts_with(start.as_bytes()))
+        })
+        .map(|(name, _)| *name)
+        .collect();
+    if !foreign.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{} holds {}, which sensitivity did not write (not its table's first line), and it \
+             would replace {}, so nothing was run: choose another --out, or move {} away",
+            dir.display(),
+            foreign.join(", "),
+            if foreign.len() == 1 { "it" } else { "them" },
+            if foreign.len() == 1 { "it" } else { "them" }
         )));
     }
     Ok(())
@@ -415,7 +456,7 @@ pub fn morris<M: Model + ?Sized>(
     let du = f64::from(jump) / f64::from(p);
     let level_u = |l: u32| (f64::from(l) + 0.5) / f64::from(p);
     if let Some(dir) = &o.out {
-        check_sensitivity_out(dir)?;
+        check_sensitivity_out(dir, &MORRIS_FILES)?;
     }
     // Locked before any run, so a second process on this --out is refused
     // now, not after computing; a refusal below removes a directory made here.
@@ -739,7 +780,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         SaltelliSampler::Sobol => Some(sobol_points(d, n, o.master_seed)?),
     };
     if let Some(dir) = &o.out {
-        check_sensitivity_out(dir)?;
+        check_sensitivity_out(dir, &SOBOL_FILES)?;
     }
     // Locked before any run, so a second process on this --out is refused
     // now, not after computing; a refusal below removes a directory made here.

@@ -472,6 +472,35 @@ pub const BATCH_FILES: [&str; 10] = [
     "timeseries.parquet",
 ];
 
+/// Refuses an output directory `dir` that holds no `manifest.json` but some
+/// of [`BATCH_FILES`] (in the order listed there) with
+/// [`McError::ForeignOutputs`]: a batch, eval or merge writing there
+/// would replace them and remove `timeseries.csv` and the Parquet files it
+/// does not write, and they are not its own (a directory of its own has a
+/// manifest from before its first run). `aistack run` writes `summary.json`
+/// and `timeseries.csv` too: its output must not be lost to a batch given
+/// the same `--out`. A directory that does not exist, or holds a manifest
+/// (refused or resumed by the caller) or run files (`runs/`: the caller
+/// names them) passes. `command` names the writer in the message.
+pub fn refuse_foreign_outputs(dir: &Path, command: &'static str) -> Result<()> {
+    if !dir.is_dir() || dir.join("manifest.json").exists() || !list_runs(dir)?.is_empty() {
+        return Ok(());
+    }
+    let files: Vec<String> = BATCH_FILES
+        .iter()
+        .filter(|f| dir.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if files.is_empty() {
+        return Ok(());
+    }
+    Err(McError::ForeignOutputs {
+        dir: dir.to_path_buf(),
+        files,
+        command,
+    })
+}
+
 /// Whether `file_name` is a temporary file aistack writes for one of
 /// `outputs`: `.<output>.tmp-<pid>`, a process id in decimal digits.
 pub fn is_temp_of(file_name: &str, outputs: &[&str]) -> bool {

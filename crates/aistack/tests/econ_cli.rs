@@ -1,0 +1,225 @@
+//! The Monte Carlo commands as an economist meets them (audit s17 econ):
+//! a run's output kept from a batch given its `--out`, a stopping rule that
+//! did not stop saying so, `plot --out` for a batch one may not write to,
+//! and options given odd values (`inf`, negative numbers).
+
+mod common;
+
+use common::{ok, refused, s, with_scenario};
+use std::path::Path;
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Audit s17 econ #1: `batch --out` on a run's directory replaced its
+/// summary.json and deleted its timeseries.csv. Now refused, leaving the
+/// directory as it was (no lock file), so the run can be written there again.
+#[test]
+fn a_batch_into_a_run_directory_is_refused_and_leaves_it_as_it_was() {
+    let (root, scenario) = with_scenario("econ", "run-dir");
+    let run = root.join("r1");
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let before = listing(&run);
+    let summary = std::fs::read(run.join("summary.json")).unwrap();
+    for args in [
+        vec!["batch", s(&scenario), "--runs", "2", "--out", s(&run)],
+        vec![
+            "compare",
+            s(&scenario),
+            s(&scenario),
+            "--runs",
+            "2",
+            "--out",
+            s(&root),
+        ],
+    ] {
+        let dir = if args[0] == "batch" {
+            run.clone()
+        } else {
+            root.clone()
+        };
+        if args[0] == "compare" {
+            std::fs::rename(&run, root.join("a")).unwrap();
+        }
+        let err = refused(&args);
+        let side = if args[0] == "batch" {
+            run.clone()
+        } else {
+            dir.join("a")
+        };
+        assert!(
+            err.contains(&format!(
+                "{} holds summary.json, timeseries.csv but no manifest.json",
+                side.display()
+            )) && err.contains("nothing was written"),
+            "{err}"
+        );
+        assert_eq!(listing(&side), before);
+        assert_eq!(std::fs::read(side.join("summary.json")).unwrap(), summary);
+        if args[0] == "compare" {
+            std::fs::rename(root.join("a"), &run).unwrap();
+        }
+    }
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// Audit s17 econ #5: a stopping rule that did not stop the batch said
+/// nothing. (3 runs: the rule checks only before the last block, so it
+/// cannot stop here.)
+#[test]
+fn a_stopping_rule_that_did_not_stop_names_what_is_still_above_it() {
+    let (root, scenario) = with_scenario("econ", "not-stopped");
+    let out = root.join("b");
+    let o = ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--until-rel-halfwidth",
+        "1e-9",
+        "--stop-outcome",
+        "energy.avg_price_usd_per_mwh",
+        "--out",
+        s(&out),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(
+            "note: the half-width rule did not stop the batch: 1 watched outcome is still above \
+             1e-9 at 3 runs: energy.avg_price_usd_per_mwh (rel. half-width "
+        ) && stdout.contains("see convergence.csv"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// Audit s17 econ #7: `plot` always wrote into the batch's directory.
+/// With `--out` it writes nothing there (a run's directory the same way).
+#[test]
+fn plot_out_writes_the_charts_elsewhere_and_nothing_in_the_batch() {
+    let (root, scenario) = with_scenario("econ", "plot-out");
+    let batch = root.join("b");
+    ok(&["batch", s(&scenario), "--runs", "3", "--out", s(&batch)]);
+    let before = listing(&batch);
+    let charts = root.join("charts");
+    let o = ok(&["plot", s(&batch), "--out", s(&charts)]);
+    assert_eq!(listing(&batch), before, "plot wrote into the batch");
+    assert!(charts.join("sensitivity.csv").is_file());
+    assert!(
+        listing(&charts)
+            .iter()
+            .any(|f| f.starts_with("hist-") && f.ends_with(".svg")),
+        "{:?}",
+        listing(&charts)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains(s(&charts)));
+    let run = root.join("r");
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let before = listing(&run);
+    let run_charts = root.join("run-charts");
+    ok(&["plot", s(&run), "--out", s(&run_charts)]);
+    assert_eq!(listing(&run), before);
+    assert!(run_charts.join("power.svg").is_file());
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// Audit s17 econ #8: `--until-rel-halfwidth inf` was refused as "must be
+/// > 0", and negative values were taken for flags by clap.
+#[test]
+fn odd_option_values_are_refused_with_their_reason() {
+    let (root, scenario) = with_scenario("econ", "odd-values");
+    let out = root.join("b");
+    let batch = |extra: &[&str]| {
+        let mut args = vec!["batch", s(&scenario), "--runs", "3", "--out", s(&out)];
+        args.extend_from_slice(extra);
+        refused(&args)
+    };
+    let e = batch(&["--until-rel-halfwidth", "inf"]);
+    assert!(
+        e.contains("must be a finite number > 0")
+            && e.contains("infinite target")
+            && e.contains("leave the rule out"),
+        "{e}"
+    );
+    let e = batch(&["--until-rel-halfwidth", "-0.1"]);
+    assert!(
+        e.contains("must be a finite number > 0") && e.contains("got -0.1"),
+        "{e}"
+    );
+    // A usage error: clap's exit status 2, naming the option and the value.
+    let usage = |args: &[&str]| {
+        let o = common::aistack(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    let e = usage(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "3",
+        "--seed",
+        "-1",
+        "--out",
+        s(&out),
+    ]);
+    assert!(
+        e.contains("invalid value '-1' for '--seed <SEED>': -1 is negative"),
+        "{e}"
+    );
+    let e = usage(&["eval", s(&scenario), "--design", "d.csv", "--threads", "-2"]);
+    assert!(e.contains("'--threads <THREADS>': -2 is negative"), "{e}");
+    assert!(!out.exists());
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// Audit s17 econ #8: a batch stopped by a failed write (`ulimit -f`: File
+/// too large) gave no way on; `batch --resume DIR` finishes it, and the
+/// error now says so. (SIGXFSZ ignored, as a shell with that limit does for
+/// the error to reach the program.)
+#[cfg(target_os = "linux")]
+#[test]
+fn a_batch_stopped_by_a_file_too_large_says_how_to_finish_it() {
+    let (root, scenario) = with_scenario("econ", "too-large");
+    let out = root.join("b");
+    // 100 KB: a run file (~40 KB) fits, bands.csv (~400 KB) does not.
+    let o = std::process::Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 200 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args([
+            "batch",
+            s(&scenario),
+            "--runs",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            s(&out),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("File too large")
+            && err.contains(&format!(
+                "the runs finished so far are kept: once that is fixed (free space, a larger file \
+                 size limit), `aistack batch --resume {}` finishes it",
+                out.display()
+            )),
+        "{err}"
+    );
+    let o = ok(&["batch", "--resume", s(&out)]);
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 reused)"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let _ = std::fs::remove_dir_all(root);
+}
