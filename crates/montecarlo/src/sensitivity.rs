@@ -374,11 +374,15 @@ pub struct MorrisRow {
 }
 
 /// The files `sensitivity --method morris` writes in `--out`, each with how
-/// its text starts (what tells a table of its own from another file).
-const MORRIS_FILES: [(&str, &str); 1] = [(
-    "morris.csv",
-    "outcome,parameter,trajectories,levels,mu,mu_star,sigma\n",
-)];
+/// its text starts (what tells a table of its own from another file);
+/// `morris.json` is pretty-printed with its `outcome` first.
+const MORRIS_FILES: [(&str, &str); 2] = [
+    (
+        "morris.csv",
+        "outcome,parameter,trajectories,levels,mu,mu_star,sigma\n",
+    ),
+    ("morris.json", "{\n  \"outcome\": "),
+];
 
 /// The files `sensitivity` (Sobol') writes in `--out`, as [`MORRIS_FILES`];
 /// `sobol.json` is pretty-printed with its `outcome` first.

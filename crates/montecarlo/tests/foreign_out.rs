@@ -225,5 +225,17 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
         e.contains("holds morris.csv, which sensitivity did not write"),
         "{e}"
     );
+    // The record of how the table was made is protected as the table is.
+    std::fs::remove_file(dir.join("morris.csv")).unwrap();
+    std::fs::write(dir.join("morris.json"), "{\"mine\": 1}\n").unwrap();
+    let e = morris(&model, &mo, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("holds morris.json, which sensitivity did not write"),
+        "{e}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("morris.json")).unwrap(),
+        "{\"mine\": 1}\n"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
