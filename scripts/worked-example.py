@@ -107,6 +107,17 @@ rest_mu = [float(l.split()[1]) for l in morris_rows
 check(life_mu > max(rest_mu), f"Morris: service life {life_mu} not second")
 batch_line = open(f"{D}/batch.txt").read().strip().splitlines()[0]
 ai = C["ai-first"]
+# How the AI-first crunch's cost to the gap compares with tighter export
+# controls': said by their 95 % intervals, not by the point estimates.
+_, _, ai_lo, ai_hi, _ = ai["training.frontier_gap_months_end"]
+_, ec_d, ec_lo, ec_hi, _ = C["export-controls-tighten"]["training.frontier_gap_months_end"]
+if ai_lo > ec_hi:
+    versus_controls = "more than tighter export controls cost"
+elif ai_hi < ec_lo:
+    versus_controls = "less than tighter export controls cost"
+else:
+    versus_controls = (f"about as much as tighter export controls cost ({ec_d:+.2f} months; "
+                       "the two 95 % intervals overlap)")
 text = f"""## Worked example: does china-2025 keep pace with the world frontier?
 
 The case that motivated aistack is a thesis: *a country with surplus
@@ -156,7 +167,10 @@ year's largest run in any run is bound by power.
 each key metric (the gap's is `fan-training_frontier_gap_months-national.svg`,
 the first chart below) and a histogram and tornado per outcome into
 `out/batch/plots/`, and the rank correlations into
-`out/batch/sensitivity.csv`. Below, that file's three rows for the gap at
+`out/batch/sensitivity.csv` (`--out OUT` writes the charts and
+`sensitivity.csv` into OUT instead and nothing into the batch's directory,
+so a colleague's batch or a read-only archive can be plotted; a run's
+charts go to OUT the same way). Below, that file's three rows for the gap at
 the end with the largest |ρ|, sorted by |ρ| and rounded to 3 decimals (the
 file has a row per outcome and parameter, the parameters in the order of
 `manifest.json`'s `parameters`, at full precision):
@@ -251,7 +265,7 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   but by a further {ai["training.frontier_gap_months_end"][1]:+.2f} months when AI loads are cut first
   ({e(ai["energy.ai_curtailed_mwh_total"][1])} MWh taken from them; the best model's capability falls by
   {-ai["training.best_capability"][1]:.2f} orders of magnitude of effective compute),
-  more than tighter export controls cost.
+  {versus_controls}.
 - *Domestic chips under controls:* chips bind each year's largest run from {chips_from}; tighter
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
   {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months.
