@@ -5,7 +5,7 @@
 # tuning the profile has no hot spot left (docs/benchmarks.md). PGO lets the
 # compiler lay out and inline the code by how a real run uses it: the same
 # source, the same arithmetic, byte-identical outputs, a portable binary; in
-# the seventeenth session it ran a china-2025 batch ≈ 7 % faster
+# the seventeenth session it ran china-2025 batches 3–8 % faster
 # (docs/montecarlo.md, "Making a batch faster").
 #
 # How: (1) build an instrumented binary, (2) run it on the example scenarios
