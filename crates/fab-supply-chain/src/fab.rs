@@ -295,7 +295,7 @@ impl Fab {
                 }
             })
             .collect();
-        if !self.open || weights.iter().all(|&w| w <= 0.0) {
+        if !self.open || !self.has_available_design(available) {
             self.start_carry = 0.0;
             return Vec::new();
         }
