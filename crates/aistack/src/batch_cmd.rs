@@ -55,7 +55,7 @@ impl Progress for Bar {
 }
 
 fn model(scenario: &Path) -> Result<ScenarioModel> {
-    Ok(ScenarioModel::new(stack::Scenario::load(scenario)?))
+    Ok(ScenarioModel::new(crate::run_cmd::load_file(scenario)?))
 }
 
 /// Refuses a variance-based or elementary-effects analysis of a category:

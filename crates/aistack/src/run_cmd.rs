@@ -6,18 +6,34 @@ use stack::{RunOptions, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Loads a scenario file, or the embedded default.
+/// Loads a scenario file, or the embedded default, and prints its
+/// plausibility warnings (`Scenario::warnings`) to stderr.
 pub fn load(path: Option<&Path>) -> Result<Scenario> {
     let s = match path {
         Some(p) => Scenario::load(p)?,
         None => Scenario::embedded_default()?,
     };
+    warn(&s);
     Ok(s)
+}
+
+/// Loads the scenario file `path` and prints its plausibility warnings to
+/// stderr: every command that reads a scenario goes through here.
+pub fn load_file(path: &Path) -> Result<Scenario> {
+    load(Some(path))
+}
+
+/// Prints each plausibility warning of `s` (a likely unit slip, with the
+/// file, line, column, field and a hint) on stderr; never fails.
+fn warn(s: &Scenario) {
+    for w in s.warnings() {
+        eprintln!("warning: {w}");
+    }
 }
 
 /// `aistack validate FILE`.
 pub fn validate(path: &Path) -> Result<()> {
-    let s = Scenario::load(path)?;
+    let s = load_file(path)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
         "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {} years from {}",
@@ -98,7 +114,7 @@ pub fn replay(
             &format!("aistack run SCENARIO --from-batch {} --run {run}", dir.display()),
         )?,
     };
-    let scenario = Scenario::load(&path)?;
+    let scenario = load_file(&path)?;
     plan.check_model(
         &montecarlo::ScenarioModel::new(scenario.clone()),
         &path.display().to_string(),

@@ -16,6 +16,7 @@
 pub mod correlation;
 pub mod dates;
 pub mod error;
+pub mod lint;
 pub mod load;
 pub mod output;
 pub mod output_units;

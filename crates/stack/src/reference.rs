@@ -1441,7 +1441,39 @@ steps and production ticks; a run whose other events, such as
 tool failures, take it past the limit stops there with the date and each
 domain's count of events).
 
+## Plausibility warnings
+
+Some valid numbers are almost surely a unit slip: `peak_flop_s: 989` (TFLOP/s
+written where the field is in FLOP/s) runs, with an accelerator 10¹² times
+too slow. `validate`, `run`, `batch`, `compare`, `sensitivity` and `eval`
+print a warning for such a value on stderr, with the file, line, column,
+field and the value in the likely unit, and go on (a toy scenario may mean
+it):
+
+```text
+warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012
+  hint: the field is in FLOP/s; if 989 is in TFLOP/s, write 9.89e14
+```
+
+| field | warned below | likely slip |
+| --- | --- | --- |
+| a design's `peak_flop_s`, `fp8_flop_s` | {flop:e} FLOP/s | TFLOP/s |
+| a design's `power_w` | {w} W | kW |
+| a design's `unit_price_usd` | {usd} USD | thousands of USD |
+| a fab's `power_mw` per wafer a month of `capacity_wafers_per_month` | {fab} kW | GW |
+| a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
+
+A value drawn per run (`uncertain`) is judged by its distribution's median,
+at its `uncertain` entry. Each floor is an order of magnitude or more below
+every real value of its field (sources in `docs/calibration/scenarios.md`,
+"Plausibility floors"); no example scenario trips one.
+
 "#,
-        MAX_FILE_BYTES / (1024 * 1024)
+        MAX_FILE_BYTES / (1024 * 1024),
+        flop = crate::lint::FLOOR_PEAK_FLOP_S,
+        w = crate::lint::FLOOR_POWER_W,
+        usd = crate::lint::FLOOR_UNIT_PRICE_USD,
+        fab = crate::lint::FLOOR_FAB_KW_PER_WPM,
+        run = crate::lint::FLOOR_TARGET_RUN_FLOP,
     )
 }

@@ -1,0 +1,50 @@
+//! Plausibility warnings through the binary: a likely unit slip is printed
+//! on stderr with its file, line, column, field and hint, and the command
+//! still succeeds; a scenario without one prints nothing on stderr.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn aistack(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn minimal() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron")
+}
+
+#[test]
+fn validate_warns_of_a_unit_slip_and_succeeds() {
+    // Cargo's per-target scratch folder: the test leaves nothing in /tmp.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-kw.ron");
+    let text = format!(
+        "Variant(base: {:?},\n  set: {{\"designs.h100.power_w\": 0.7}})\n",
+        minimal().display().to_string()
+    );
+    std::fs::write(&file, text).unwrap();
+    let o = aistack(&["validate", &file.display().to_string()]);
+    let _ = std::fs::remove_file(&file);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(String::from_utf8_lossy(&o.stdout).contains(": ok"));
+    let want = format!(
+        "warning: {}:2:9: field `designs.h100.power_w`: 0.7 W is below 10 W",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(
+        err.contains("hint: the field is in W; if 0.7 is in kW, write 700"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+}
+
+#[test]
+fn a_plausible_scenario_prints_no_warning() {
+    let o = aistack(&["validate", &minimal().display().to_string()]);
+    assert!(o.status.success());
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}

@@ -1,0 +1,149 @@
+//! Plausibility warnings (`Scenario::warnings`, module `stack::lint`): a
+//! likely unit slip is named at its file, line, column and field with the
+//! value in the likely unit; no example scenario trips one.
+
+use stack::{Scenario, ScenarioError};
+use std::path::{Path, PathBuf};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios")
+}
+
+/// The warnings of `example` with each `(from, to)` replaced in its text.
+fn warnings_of(example: &str, edits: &[(&str, &str)]) -> Vec<ScenarioError> {
+    let path = examples().join(example);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    for (from, to) in edits {
+        assert!(text.contains(from), "{example} has no `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    Scenario::from_text(&path, &text).unwrap().warnings()
+}
+
+/// The warnings of a variant of minimal.ron written as `body`.
+fn variant_warnings(body: &str) -> Vec<ScenarioError> {
+    let path = examples().join("variant-under-test.ron");
+    let text = format!("Variant(base: \"minimal.ron\", {body})");
+    Scenario::from_text(&path, &text).unwrap().warnings()
+}
+
+#[test]
+fn no_example_scenario_trips_a_floor() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
+        .unwrap()
+        .chain(std::fs::read_dir(examples().join("validation")).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 8, "{files:?}");
+    for f in files {
+        let w = Scenario::load(&f).unwrap().warnings();
+        assert!(w.is_empty(), "{}: {w:#?}", f.display());
+    }
+    assert!(Scenario::embedded_default().unwrap().warnings().is_empty());
+}
+
+#[test]
+fn tflops_written_as_flops_is_named_where_it_is_written() {
+    let w = warnings_of("minimal.ron", &[("peak_flop_s: 989e12", "peak_flop_s: 989")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "designs.h100.peak_flop_s");
+    assert!(w[0].file.ends_with("minimal.ron"));
+    assert_eq!((w[0].line, w[0].column), (Some(25), Some(13)));
+    assert!(w[0].message.starts_with("989 FLOP/s is below 1e12"), "{}", w[0]);
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in FLOP/s; if 989 is in TFLOP/s, write 9.89e14")
+    );
+}
+
+#[test]
+fn a_value_at_a_floor_is_no_slip() {
+    let w = warnings_of(
+        "minimal.ron",
+        &[
+            ("peak_flop_s: 989e12", "peak_flop_s: 1e12"),
+            ("power_w: 700", "power_w: 10"),
+            ("unit_price_usd: 25000", "unit_price_usd: 100"),
+        ],
+    );
+    assert!(w.is_empty(), "{w:#?}");
+}
+
+#[test]
+fn kw_and_thousands_of_usd_are_caught_each_at_its_field() {
+    let w = warnings_of(
+        "minimal.ron",
+        &[
+            ("power_w: 700", "power_w: 0.7"),
+            ("unit_price_usd: 25000", "unit_price_usd: 25"),
+        ],
+    );
+    let paths: Vec<&str> = w.iter().map(|w| w.path.as_str()).collect();
+    assert_eq!(paths, ["designs.h100.power_w", "designs.h100.unit_price_usd"]);
+    assert_eq!(w[0].line, Some(26));
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in W; if 0.7 is in kW, write 700")
+    );
+    assert_eq!(w[1].line, Some(29));
+    assert_eq!(
+        w[1].hint.as_deref(),
+        Some("the field is in USD; if 25 is in thousands of USD, write 25000")
+    );
+}
+
+#[test]
+fn a_variants_set_is_named_in_the_variant() {
+    let w = variant_warnings("set: {\"designs.h100.power_w\": 0.7}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].file.ends_with("variant-under-test.ron"), "{}", w[0]);
+    assert_eq!(w[0].line, Some(1));
+}
+
+#[test]
+fn a_drawn_value_is_judged_by_its_median_at_its_uncertain_entry() {
+    let w = variant_warnings("uncertain: {\"designs.h100.peak_flop_s\": Uniform(low: 800, high: 1000)}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "uncertain.designs.h100.peak_flop_s");
+    assert!(w[0].file.ends_with("variant-under-test.ron"));
+    assert!(
+        w[0].message.starts_with("its median, 900 FLOP/s, is below"),
+        "{}",
+        w[0]
+    );
+    // A distribution in the right unit, even one reaching low, is no slip.
+    let ok = variant_warnings("uncertain: {\"designs.h100.peak_flop_s\": Uniform(low: 1e11, high: 1e15)}");
+    assert!(ok.is_empty(), "{ok:#?}");
+}
+
+#[test]
+fn a_fab_in_gw_is_caught_by_its_power_per_wafer_start() {
+    let w = warnings_of("china-2025.ron", &[("power_mw: 25,", "power_mw: 0.025,")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "fabs.smic-ascend.power_mw");
+    // Its capacity is drawn (Triangular 5,000 / 7,000 / 20,000): judged at
+    // the median, about 10,100 wafers a month.
+    assert!(w[0].message.contains("for 10100 wafers a month"), "{}", w[0]);
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in MW; if 0.025 is in GW, write 25")
+    );
+    // A fab drawing nothing is a modeling choice, not a slip.
+    assert!(warnings_of("china-2025.ron", &[("power_mw: 25,", "power_mw: 0,")]).is_empty());
+}
+
+#[test]
+fn an_exponent_written_as_a_target_run_gets_the_power_of_ten() {
+    let w = variant_warnings("set: {\"labs.lab.initial_target_run_flop\": 25}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.lab.initial_target_run_flop");
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in FLOP; if 25 is a power of ten, write 1e25")
+    );
+    let small = variant_warnings("set: {\"labs.lab.initial_target_run_flop\": 3.3e6}");
+    assert_eq!(small.len(), 1, "{small:#?}");
+    assert!(small[0].hint.as_deref().unwrap().contains("3.3e24"));
+}
