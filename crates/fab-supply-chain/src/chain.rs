@@ -9,6 +9,7 @@ use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
 use crate::fab::{Fab, WaferBalance};
 use crate::inputs::{Flow, Hbm, ImportFlow, ToolSupply, per_month};
 use crate::orders::OrderBook;
+use crate::supply::SupplyIndex;
 use crate::validate::validate;
 use crate::yield_curve::gross_dies_per_wafer;
 use crate::{BuyerId, DesignId, FabId, PolicyId, ProjectId, id32};
@@ -25,17 +26,22 @@ enum ProjectTarget {
     Expansion(usize, f64),
 }
 
+/// Where a project stands.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum ProjectState {
+pub(crate) enum ProjectState {
     Waiting,
     Building,
     Done,
 }
 
-struct Project {
+pub(crate) struct Project {
     name: String,
     target: ProjectTarget,
     starts_at: Option<SimTime>,
+    /// Whether its start is scheduled (a `starts_at`, or a subsidy that
+    /// has taken effect): a waiting project with its start scheduled will
+    /// be built.
+    pub(crate) start_scheduled: bool,
     /// The configured lead time, conditioned on outlasting
     /// `years_spent_at_start` ([`Dist::still_to_run`]).
     lead_time_years: Dist,
@@ -43,7 +49,7 @@ struct Project {
     years_spent_at_start: f64,
     /// Stream `fab/project/<name>`.
     rng: StreamRng,
-    state: ProjectState,
+    pub(crate) state: ProjectState,
 }
 
 /// Running totals since the start, for the summary.
@@ -65,10 +71,12 @@ pub struct SupplyChain {
     pub(crate) gross: Vec<f64>,
     pub(crate) prices: Vec<f64>,
     pub(crate) fabs: Vec<Fab>,
-    openings: Vec<FabOpening>,
-    nameplate_cfg: Vec<f64>,
-    projects: Vec<Project>,
+    pub(crate) openings: Vec<FabOpening>,
+    pub(crate) nameplate_cfg: Vec<f64>,
+    pub(crate) projects: Vec<Project>,
     pub(crate) policies: Vec<PolicyConfig>,
+    /// Per policy (same order): whether it has taken effect.
+    pub(crate) policy_applied: Vec<bool>,
     pub(crate) tools: ToolSupply,
     pub(crate) hbm: Hbm,
     pub(crate) packaging: Flow,
@@ -84,6 +92,12 @@ pub struct SupplyChain {
     pub(crate) finished: Vec<u64>,
     /// Imported accelerators shipped and held by a licence delay, per design.
     pub(crate) in_transit: Vec<u64>,
+    /// Imported tools and HBM stacks shipped and held by a licence delay.
+    pub(crate) tools_in_transit: u64,
+    pub(crate) hbm_in_transit: u64,
+    /// What the rule "a design can still be supplied" looks up, fixed at
+    /// load (`supply.rs`).
+    pub(crate) supply_index: SupplyIndex,
     pub(crate) buyers: Vec<BuyerConfig>,
     pub(crate) orders: OrderBook,
     started: bool,
@@ -188,6 +202,7 @@ impl SupplyChain {
                     },
                 )?,
                 years_spent_at_start: p.years_spent_at_start,
+                start_scheduled: p.starts_at.is_some(),
                 rng: streams.stream(&format!("fab/project/{}", p.name)),
                 state: ProjectState::Waiting,
             });
@@ -204,6 +219,7 @@ impl SupplyChain {
         let imports_on_order = config.accelerator_imports.iter().map(|i| i.on_order).collect();
         let n_designs = designs.len();
         let n_buyers = config.buyers.len();
+        let supply_index = SupplyIndex::new(&config, &fabs, n_designs);
         Ok(SupplyChain {
             step: config.production_step,
             gross: designs.iter().map(|d| d.gross_dies_per_wafer).collect(),
@@ -238,11 +254,15 @@ impl SupplyChain {
             die_stock,
             finished: vec![0; n_designs],
             in_transit: vec![0; n_designs],
+            tools_in_transit: 0,
+            hbm_in_transit: 0,
+            supply_index,
             orders: OrderBook::new(
                 config.buyers.iter().map(|b| b.priority).collect(),
                 config.allocation,
             ),
             buyers: config.buyers,
+            policy_applied: vec![false; config.policies.len()],
             policies: config.policies,
             started: false,
             built_period: vec![0; n_designs],
@@ -539,9 +559,12 @@ impl SupplyChain {
             }
             FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
             FabEvent::Arrival { item, count } => {
-                if let ArrivalItem::Accelerators(d) = item
-                    && let Some(t) = self.in_transit.get_mut(d.index())
-                {
+                let held = match item {
+                    ArrivalItem::Accelerators(d) => self.in_transit.get_mut(d.index()),
+                    ArrivalItem::Tools => Some(&mut self.tools_in_transit),
+                    ArrivalItem::Hbm => Some(&mut self.hbm_in_transit),
+                };
+                if let Some(t) = held {
                     *t = t.saturating_sub(count);
                 }
                 self.arrive(item, count);
@@ -591,6 +614,7 @@ impl SupplyChain {
             .policies
             .get(policy.index())
             .ok_or_else(|| bad_id("policy", policy.index()))?;
+        self.policy_applied[policy.index()] = true;
         match &p.action {
             PolicyAction::ExportControl { item, control } => match item {
                 ControlledItem::Tools => self.tools.imports.control.apply(control),
@@ -624,6 +648,7 @@ impl SupplyChain {
             PolicyAction::Subsidy { projects } => {
                 for name in projects {
                     if let Some(i) = self.projects.iter().position(|p| &p.name == name) {
+                        self.projects[i].start_scheduled = true;
                         agenda.schedule_at(
                             agenda.now(),
                             FabEvent::ProjectStart {

@@ -96,12 +96,7 @@ impl ImportFlow {
     /// The highest rate of the flow's path at `now` or later, units per
     /// month (a linear path lies between its points).
     pub fn rate_now_or_later(&self, now: SimTime) -> f64 {
-        let path = &self.flow.per_month;
-        path.points()
-            .iter()
-            .filter(|p| p.0 > now)
-            .map(|p| p.1)
-            .fold(path.at(now), f64::max)
+        max_now_or_later(&self.flow.per_month, now)
     }
 
     /// Ships nothing and drops the carried fraction (a design not yet
@@ -109,6 +104,16 @@ impl ImportFlow {
     pub fn hold(&mut self) {
         self.flow.carry = 0.0;
     }
+}
+
+/// The highest value of `path` at `now` or later (a linear path lies
+/// between its points, a step path holds each point's value).
+pub(crate) fn max_now_or_later(path: &TimePath, now: SimTime) -> f64 {
+    path.points()
+        .iter()
+        .filter(|p| p.0 > now)
+        .map(|p| p.1)
+        .fold(path.at(now), f64::max)
 }
 
 /// HBM supply: a stock fed by domestic production (starts × yield) and

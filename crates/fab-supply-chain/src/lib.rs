@@ -42,6 +42,7 @@ mod inputs;
 mod metrics;
 mod orders;
 mod production;
+mod supply;
 mod validate;
 mod yield_curve;
 

@@ -3,7 +3,6 @@
 //! are delivered to open orders; orders that can buy nothing more close.
 
 use crate::chain::SupplyChain;
-use crate::config::{Control, ControlledItem, PolicyAction};
 use crate::error::FabError;
 use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
 use crate::inputs::ControlState;
@@ -27,8 +26,10 @@ impl SupplyChain {
             self.arrive(item, count);
         } else {
             agenda.schedule_after(control.licence_delay, FabEvent::Arrival { item, count })?;
-            if let ArrivalItem::Accelerators(d) = item {
-                self.in_transit[d.index()] += count;
+            match item {
+                ArrivalItem::Accelerators(d) => self.in_transit[d.index()] += count,
+                ArrivalItem::Tools => self.tools_in_transit += count,
+                ArrivalItem::Hbm => self.hbm_in_transit += count,
             }
         }
         Ok(())
@@ -217,70 +218,6 @@ impl SupplyChain {
         }
         agenda.schedule_after(dt, FabEvent::ProductionTick)?;
         Ok(())
-    }
-
-    /// The lowest unit price among designs that can still be supplied, USD
-    /// (infinite if none): a design in the finished stock, with dies for at
-    /// least one chip in the die stock, in transit, made by a fab (open or
-    /// yet to open), or imported by a flow whose rate is positive now or later and that is not shut (a
-    /// ban or a zero quota) unless a policy still to come lifts it or sets
-    /// a positive quota. An order that cannot buy one unit of any of them is
-    /// closed (see `OrderBook::allocate`).
-    fn cheapest_suppliable_price(&self, now: scheduler::SimTime) -> f64 {
-        // A policy still to come that lifts the controls on `name` (or on
-        // every design, if `national`) or sets a positive quota on it.
-        let reopens = |name: &str, national: bool| {
-            self.policies.iter().any(|p| {
-                p.at > now
-                    && match &p.action {
-                        PolicyAction::ExportControl {
-                            item: ControlledItem::Accelerators { design },
-                            control,
-                        } => {
-                            design.as_deref().is_none_or(|n| !national && n == name)
-                                && match control {
-                                    Control::Lift => true,
-                                    Control::QuotaPerMonth(q) => *q > 0.0,
-                                    _ => false,
-                                }
-                        }
-                        _ => false,
-                    }
-            })
-        };
-        let national_shut = self.accelerator_quota.is_some_and(|q| q <= 0.0);
-        let importable = |name: &str, flow: &crate::inputs::ImportFlow| {
-            if flow.rate_now_or_later(now) <= 0.0 {
-                false
-            } else if national_shut {
-                reopens(name, true)
-            } else if flow.control.cap_per_month.is_some_and(|c| c <= 0.0) {
-                reopens(name, false)
-            } else {
-                true
-            }
-        };
-        let mut cheapest = f64::INFINITY;
-        for (d, design) in self.designs.iter().enumerate() {
-            if design.cfg.unit_price_usd >= cheapest {
-                continue;
-            }
-            let name = design.cfg.name.as_str();
-            // Banked dies count only while they make at least one chip: a
-            // leftover die of a multi-die design is no supply.
-            let supplied = self.finished[d] > 0
-                || self.die_stock[d] >= u64::from(design.cfg.dies_per_chip)
-                || self.in_transit[d] > 0
-                || self.fabs.iter().any(|f| f.mix_designs.contains(&d))
-                || self
-                    .imports
-                    .iter()
-                    .any(|(i, flow)| *i == d && importable(name, flow));
-            if supplied {
-                cheapest = design.cfg.unit_price_usd;
-            }
-        }
-        cheapest
     }
 
     /// Assembles accelerators from banked dies, HBM stacks and this tick's

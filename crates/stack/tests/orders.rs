@@ -192,48 +192,82 @@ fn a_leftover_die_short_of_a_chip_does_not_keep_orders_open() {
     assert_eq!(backlog_left_by_a_bank_of(3), 0.0);
 }
 
-#[test]
-fn orders_for_a_fab_that_never_opens_stay_open() {
-    // A documented limitation (docs/model/fab-supply-chain.md, "Orders and
-    // allocation"): the only fab is opened by a `NewFab` project with no
-    // start and no subsidy, so it never opens, yet it counts as a supplier
-    // and no order is written off (audit s17-chips, finding 5). If this
-    // fails, the rule changed: update the limitation's list.
-    let text = r#"Scenario(
-    name: "never", start: "2025-01-01", horizon_years: 1,
+/// A year of a lab ordering 1e8 USD a month from its only fab "f" (extra
+/// fields `fab`; `projects` may open it), with tool imports banned: the
+/// lab's book and the supplier's backlog of it at every monthly sample,
+/// checked as in
+/// `ordered_equals_charged_plus_written_off_plus_open_backlog_at_every_sample`.
+fn a_year_of_orders_for_one_fab(fab: &str, projects: &str) -> Vec<(ChipOrders, f64)> {
+    let text = format!(
+        r#"Scenario(
+    name: "one-fab", start: "2025-01-01", horizon_years: 1,
     regions: [(name: "home", demand_avg_mw: 1000)],
     plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: 5000)],
+    chips: (tools: (inventory_at_start: 0, imports_per_year: 120, domestic_per_year: 0),
+            packaging_units_per_month: 1000000),
     designs: [(name: "d", die_area_mm2: 400, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 0,
                node: "n", unit_price_usd: 10000)],
     fabs: [(name: "f", region: "home", node: "n", capacity_wafers_per_month: 5000, ramp_months: 0,
             yield_initial: 0.5, yield_ceiling: 0.5, yield_learning_wafers: 10000, power_mw: 10,
-            products: [(design: "d", share: 1)])],
-    fab_projects: [(name: "x", fab: "f", kind: NewFab, lead_time_years: Const(value: 1))],
+            products: [(design: "d", share: 1)] {fab})],
+    {projects}
+    policies: [(name: "ban", date: "2024-01-01", action: ExportControl(item: Tools, control: Ban))],
     labs: [(name: "lab", budget_usd_per_year: 1.2e9, sites: [(region: "home", connected_mw: 100)])],
-)"#;
-    let s = Scenario::from_text(Path::new("never.ron"), text).unwrap_or_else(|e| panic!("{e}"));
-    let out = run(&s, &stack::RunOptions::default()).expect("runs");
-    let scalar = |k: &str| {
-        out.scalars
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| *v)
-            .unwrap_or_else(|| panic!("no {k}"))
-    };
-    assert_eq!(scalar("fab.accelerators_delivered_total"), 0.0);
-    // Twelve or thirteen monthly orders of 1e8 USD, all open.
-    assert!(
-        scalar("fab.order_backlog_usd_end") >= 1.2e9 - 1.0,
-        "{}",
-        scalar("fab.order_backlog_usd_end")
+)"#
     );
-    let written_off: f64 = series(&out, "fab.order_unsuppliable_usd", "national")
+    let s = Scenario::from_text(Path::new("one-fab.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let data = s.with_values(&s.draw_values(s.data.seed)).expect("values");
+    let configs = world::build_configs(&s.file(), &data).expect("configs");
+    let mut w = World::assemble(configs, s.data.seed, &data).expect("assemble");
+    let mut obs = Conservation::default();
+    w.run(&mut obs).expect("run");
+    for (i, lab, book, backlog) in &obs.books {
+        let written_off = book.residue_usd + book.unsuppliable_usd;
+        let gap = book.ordered_usd - (book.charged_usd + written_off + backlog);
+        assert!(
+            gap.abs() <= ChipOrders::TOLERANCE_PER_USD_ORDERED * book.ordered_usd,
+            "sample {i}, {lab}: ordered {} ≠ charged {} + written off {written_off} + open {backlog}",
+            book.ordered_usd,
+            book.charged_usd,
+        );
+    }
+    obs.books
         .iter()
-        .map(|x| x.1)
-        .sum();
-    assert_eq!(written_off, 0.0);
+        .map(|(_, _, book, backlog)| (*book, *backlog))
+        .collect()
 }
 
+#[test]
+fn orders_for_a_fab_that_never_opens_are_written_off() {
+    // The only fab is opened by a `NewFab` project with no start and no
+    // subsidy, or opens with no tools under a tool ban and with none in
+    // the inventory: it can never make a chip, so each month's order is
+    // written off at the next production step (audit s17-chips, finding 5:
+    // until the eighteenth session every order stayed open to the end).
+    let never = r#"fab_projects: [(name: "x", fab: "f", kind: NewFab, lead_time_years: Const(value: 1))],"#;
+    let no_tools = r#"fab_projects: [(name: "x", fab: "f", kind: NewFab, start: "2025-01-01", lead_time_years: Const(value: 0.25))],"#;
+    for (fab, projects) in [("", never), (", tools_at_opening: 0", no_tools)] {
+        let books = a_year_of_orders_for_one_fab(fab, projects);
+        let (book, backlog) = books.last().expect("samples");
+        // Twelve or thirteen monthly orders of 1e8 USD, none filled, all
+        // written off as unsuppliable but the last, placed at the end.
+        assert_eq!(book.charged_usd, 0.0);
+        assert!(book.ordered_usd >= 1.2e9 - 1.0, "{book:?}");
+        assert!(*backlog <= 1e8 + 1.0, "{backlog}");
+        assert_eq!(book.unsuppliable_usd + backlog, book.ordered_usd, "{book:?}");
+    }
+    // The same fab opened a quarter into the year with its tools: the
+    // orders wait for it, and its chips fill them.
+    let books = a_year_of_orders_for_one_fab(", tools_at_opening: 100", no_tools);
+    let (book, _) = books.last().expect("samples");
+    assert_eq!(book.unsuppliable_usd, 0.0, "{book:?}");
+    assert!(book.charged_usd > 0.0, "{book:?}");
+    // Before its first chips (the first four monthly samples) everything
+    // ordered is open.
+    for (book, backlog) in &books[..4] {
+        assert_eq!(*backlog, book.ordered_usd, "{book:?}");
+    }
+}
 #[test]
 fn a_lab_its_supplier_outproduces_is_budget_bound_not_chips_bound() {
     // A fab building far more chips than the lab's 1e8 USD a year buys
