@@ -141,6 +141,15 @@ pub struct BatchArgs {
     /// Default: mc (with --resume: the batch's).
     #[arg(long)]
     pub design: Option<String>,
+    /// With --design lhs: make the N runs R independent Latin hypercubes of
+    /// N/R runs each (R divides N, N/R ≥ 2), so that summary.json's mcse is
+    /// a real standard error of the mean, the sd of the R replicate means
+    /// over √R, with a Student's t half-width at R − 1 degrees of freedom
+    /// (10 or more replicates for a usable interval). Default: 1, one Latin
+    /// hypercube, whose mcse is only an upper bound (with --resume: the
+    /// batch's).
+    #[arg(long, value_name = "R", allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
+    pub replicates: Option<u64>,
     /// Run only shard K of M (`K/M`, K from 0). With --resume: default, the batch's.
     #[arg(long)]
     pub shard: Option<String>,
@@ -195,6 +204,7 @@ struct Resolved {
     runs: u64,
     seed: u64,
     design: Design,
+    replicates: u64,
     shard: Option<Shard>,
     keep_timeseries: bool,
     parquet: bool,
@@ -242,6 +252,7 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
             runs,
             seed: a.seed.unwrap_or(0),
             design: design.unwrap_or(Design::Mc),
+            replicates: replicates_for(a.replicates, design.unwrap_or(Design::Mc))?,
             shard,
             keep_timeseries: a.keep_timeseries,
             parquet: a.parquet,
@@ -359,6 +370,10 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         runs: a.runs.unwrap_or(m.runs),
         seed: a.seed.unwrap_or(m.master_seed),
         design: design.unwrap_or(m.design),
+        replicates: match a.replicates {
+            Some(r) => replicates_for(Some(r), design.unwrap_or(m.design))?,
+            None => m.replicates,
+        },
         // `K/1` is the whole batch, as no shard is.
         shard: match (shard, m.shard) {
             (Some(s), None) if s.count == 1 => None,
@@ -376,6 +391,22 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         notes,
         scenario_from_manifest,
     })
+}
+
+/// The replicate count of a batch under `design`: `--replicates` as given
+/// (checked against the runs by [`montecarlo::run_batch`]), 1 without it.
+/// Refused with plain Monte Carlo, even `--replicates 1`: its runs are
+/// already independent, so the option has nothing to do there.
+fn replicates_for(given: Option<u64>, design: Design) -> Result<u64> {
+    match given {
+        Some(r) if design != Design::Lhs => anyhow::bail!(
+            "--replicates {r} works with --design lhs only: this batch's design is {design} (plain \
+             Monte Carlo, the default), whose runs are already independent, so summary.json's mcse \
+             (sd/√n) is the standard error of the mean without replicates; nothing was written"
+        ),
+        Some(r) => Ok(r),
+        None => Ok(1),
+    }
 }
 
 /// The scenario file the batch in `dir` ran, from its manifest, for a
@@ -451,6 +482,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     o.output.categories = CATEGORIES;
     o.threads = threads;
     o.design = r.design;
+    o.replicates = r.replicates;
     o.shard = r.shard;
     o.resume = resume.is_some();
     o.output.keep_timeseries = r.keep_timeseries;

@@ -1425,3 +1425,94 @@ fn plot_and_explain_of_a_compare_directory_name_its_two_batches() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Issue 7: `--replicates R` is refused, before anything is written, where
+/// a batch cannot honour it (plain MC given or by default, also on resume;
+/// R = 0; R not dividing N; one run a replicate; the stopping rule), and
+/// `compare` and `sensitivity`, which have no `--design`, do not take it.
+/// A replicated batch says so in summary.json and `--help` documents it.
+#[test]
+fn replicates_are_refused_where_a_batch_cannot_honour_them() {
+    let scenario = uncertain_minimal("replicates");
+    let sc = scenario.to_str().unwrap();
+    let out = tmp("replicates");
+    let o = out.to_str().unwrap();
+    for (args, want) in [
+        (
+            vec!["--runs", "8", "--replicates", "2"],
+            "--replicates 2 works with --design lhs only",
+        ),
+        (
+            vec!["--runs", "8", "--design", "mc", "--replicates", "1"],
+            "this batch's design is mc",
+        ),
+        (
+            vec!["--runs", "8", "--design", "lhs", "--replicates", "0"],
+            "at least 1",
+        ),
+        (
+            vec!["--runs", "10", "--design", "lhs", "--replicates", "3"],
+            "--replicates 3 does not divide --runs 10: each replicate is a Latin hypercube of the \
+             same number of runs, N/R; give a --runs that R divides (e.g. 9 or 12)",
+        ),
+        (
+            vec!["--runs", "10", "--design", "lhs", "--replicates", "10"],
+            "leaves 1 run per replicate",
+        ),
+        (
+            vec![
+                "--runs",
+                "10",
+                "--design",
+                "lhs",
+                "--replicates",
+                "2",
+                "--until-rel-halfwidth",
+                "0.1",
+            ],
+            "--until-rel-halfwidth works with plain MC only",
+        ),
+    ] {
+        let mut all = vec!["batch", sc, "--out", o];
+        all.extend(&args);
+        let err = refused(&all);
+        assert!(err.contains(want), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?} created {o}");
+    }
+    for cmd in [vec!["compare", sc, sc], vec!["sensitivity", sc]] {
+        let mut all = cmd.clone();
+        all.extend(["--runs", "4", "--replicates", "2", "--out", o]);
+        let e = aistack(&all);
+        let err = String::from_utf8_lossy(&e.stderr);
+        assert_eq!(e.status.code(), Some(2), "{cmd:?}: {err}");
+        assert!(err.contains("unexpected argument '--replicates'"), "{err}");
+        assert!(!out.exists());
+    }
+    // A plain MC batch resumed with --replicates: refused, nothing run.
+    let o2 = aistack(&["batch", sc, "--runs", "2", "--out", o]);
+    assert!(o2.status.success(), "{}", String::from_utf8_lossy(&o2.stderr));
+    std::fs::remove_file(out.join("runs/run-000000000001.txt")).unwrap();
+    let err = refused(&["batch", "--resume", o, "--replicates", "2"]);
+    assert!(err.contains("this batch's design is mc"), "{err}");
+    assert!(!out.join("runs/run-000000000001.txt").exists());
+    let _ = std::fs::remove_dir_all(&out);
+    let ok = aistack(&[
+        "batch",
+        sc,
+        "--runs",
+        "8",
+        "--design",
+        "lhs",
+        "--replicates",
+        "4",
+        "--out",
+        o,
+    ]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["replicates"], 4);
+    let help = aistack(&["batch", "--help"]);
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--replicates <R>"));
+    let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
+}

@@ -122,13 +122,15 @@ fn summary(dir: &Path) -> serde_json::Value {
 fn replaying_run_2_reproduces_its_row_and_series_in_both_designs() {
     let dir = tmp("designs");
     let sc = scenario(&dir);
-    for design in ["mc", "lhs"] {
-        let batch = dir.join(format!("batch-{design}"));
-        ok(&[
+    // And a Latin hypercube in 2 replicates of 4 runs (issue 7; the rank
+    // correlation needs more runs a replicate than correlated parameters + 1).
+    for (design, runs, replicates) in [("mc", "4", "1"), ("lhs", "4", "1"), ("lhs", "8", "2")] {
+        let batch = dir.join(format!("batch-{design}-{replicates}"));
+        let mut args = vec![
             "batch",
             s(&sc),
             "--runs",
-            "4",
+            runs,
             "--seed",
             "7",
             "--design",
@@ -136,8 +138,12 @@ fn replaying_run_2_reproduces_its_row_and_series_in_both_designs() {
             "--keep-timeseries",
             "--out",
             s(&batch),
-        ]);
-        let out = dir.join(format!("replay-{design}"));
+        ];
+        if replicates != "1" {
+            args.extend(["--replicates", replicates]);
+        }
+        ok(&args);
+        let out = dir.join(format!("replay-{design}-{replicates}"));
         // The scenario is taken from the manifest.
         let stdout = ok(&[
             "run",
@@ -154,8 +160,15 @@ fn replaying_run_2_reproduces_its_row_and_series_in_both_designs() {
             1,
             "{stdout}"
         );
+        let replicated = if replicates == "1" {
+            ")".to_string()
+        } else {
+            format!(" in {replicates} replicates)")
+        };
         assert!(
-            stdout.contains(&format!("design {design}, master seed 7, 4 runs")),
+            stdout.contains(&format!(
+                "design {design}, master seed 7, {runs} runs{replicated}"
+            )),
             "{stdout}"
         );
 
@@ -171,6 +184,10 @@ fn replaying_run_2_reproduces_its_row_and_series_in_both_designs() {
         let from = &sum["replayed_from"];
         assert_eq!(from["run"], 2);
         assert_eq!(from["design"], design);
+        assert_eq!(
+            from.get("replicates").map(|r| r.to_string()),
+            (replicates != "1").then(|| replicates.to_string())
+        );
         assert_eq!(from["seed"].as_u64().unwrap().to_string(), row[1]);
         assert_eq!(
             Path::new(from["batch_dir"].as_str().unwrap()),

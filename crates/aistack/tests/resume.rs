@@ -45,12 +45,20 @@ const FINALS: [&str; 5] = [
 /// Every argument that changes the outputs differs from its default here
 /// (seed, LHS, series kept, a budget too small for exact bands), so a resume
 /// that did not take them from the manifest would not match.
+///
+/// Also for a Latin hypercube in 3 replicates (issue 7), whose replicate
+/// count the resume takes from the manifest too.
 #[test]
 fn resume_with_only_the_directory_matches_an_uninterrupted_batch() {
-    let (root, scenario) = common::with_scenario("resume", "alone");
+    resume_with_only_the_directory("alone", &[]);
+    resume_with_only_the_directory("alone-r3", &["--replicates", "3"]);
+}
+
+fn resume_with_only_the_directory(name: &str, extra: &[&str]) {
+    let (root, scenario) = common::with_scenario("resume", name);
     let (full, cut) = (root.join("full"), root.join("cut"));
     let batch = |out: &Path| {
-        ok(&[
+        let mut args = vec![
             "batch",
             s(&scenario),
             "--runs",
@@ -66,11 +74,24 @@ fn resume_with_only_the_directory_matches_an_uninterrupted_batch() {
             "2",
             "--out",
             s(out),
-        ])
+        ];
+        args.extend(extra);
+        ok(&args)
     };
     batch(&full);
     batch(&cut);
     interrupt(&cut, &[1, 4]);
+    // Another replicate count is refused, naming it (nothing run).
+    let other = "2";
+    let recorded = if extra.is_empty() { "1" } else { extra[1] };
+    let err = refused(&["batch", "--resume", s(&cut), "--replicates", other]);
+    assert!(
+        err.contains(&format!(
+            "`replicates` differs (manifest has {recorded}, this command gives {other})"
+        )),
+        "{err}"
+    );
+    assert!(!cut.join("runs/run-000000000001.txt").exists());
     // From another working directory: the manifest's scenario path is absolute.
     let o = Command::new(env!("CARGO_BIN_EXE_aistack"))
         .args(["batch", "--resume", s(&cut), "--threads", "1"])
@@ -132,6 +153,7 @@ fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
         err.contains("`design` differs (manifest has lhs, this command gives mc)"),
         "{err}"
     );
+
     // Another scenario (the recorded one with a parameter's range changed).
     let other = root.join("other.ron");
     std::fs::write(

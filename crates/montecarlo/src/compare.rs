@@ -282,6 +282,14 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
             opts.batch.runs
         )));
     }
+    if opts.batch.replicates != 1 {
+        return Err(McError::Invalid(format!(
+            "compare does not take replicates (got {}): its intervals are those of paired \
+             independent differences, sd/√n, which a replicated Latin hypercube's runs are not; \
+             compare with plain Monte Carlo, or run a replicated batch of each scenario",
+            opts.batch.replicates
+        )));
+    }
     crate::runner::check_out_dir(&opts.out)?;
     refuse_foreign_compare(&opts.out)?;
     std::fs::create_dir_all(&opts.out).map_err(crate::error::io_err(&opts.out))?;

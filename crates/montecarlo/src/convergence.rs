@@ -3,6 +3,9 @@
 //!
 //! Both look at runs in run order, never completion order: checkpoint k uses
 //! the first k runs, so the table and the stopping point are deterministic.
+//! A replicated Latin hypercube's table has a checkpoint at the end of each
+//! replicate instead, with the between-replicate half-width
+//! ([`replicated_convergence_rows`]); the stopping rule is plain MC's only.
 //!
 //! An outcome that has not varied yet (every run so far gave the same
 //! value, up to floating-point rounding ([`Welford::varies`]), typically 0
@@ -15,8 +18,9 @@
 //! watched one until that bound is ≤ the target (n ≥ ≈ 3/target), so a
 //! truly constant outcome delays the stop by a bounded number of runs.
 
+use crate::design::Replication;
 use crate::outputs::{Categories, RunsTable, is_categorical};
-use crate::stats::Welford;
+use crate::stats::{Welford, replicated_se, t95};
 
 /// An outcome that never varied over a batch's runs ([`never_varied`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +65,10 @@ pub struct ConvergenceRow {
     /// Mean over those runs.
     pub mean: f64,
     /// 95% confidence half-width of the mean: t₀.₉₇₅(runs − 1) · sd / √runs
-    /// (Student's t; outcome unit); NaN (an empty cell) at one run.
+    /// (Student's t; outcome unit); NaN (an empty cell) at one run. In a
+    /// replicated Latin hypercube's rows ([`replicated_convergence_rows`]),
+    /// t₀.₉₇₅(k − 1) times the between-replicate standard error of the
+    /// first k replicates, NaN at k = 1.
     pub half_width_95: f64,
     /// half_width_95 / |mean| (infinite when the mean is 0 and the half-width is not).
     pub rel_half_width: f64,
@@ -105,6 +112,65 @@ pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories
                     unseen_share_95: w.unseen_share_95().unwrap_or(f64::NAN),
                 });
             }
+        }
+    }
+    rows
+}
+
+/// The values of outcome `k` of `t` grouped by replicate under `rep`, in
+/// run order: one group per replicate that holds a run of `t` (a shard may
+/// lack some), empty where none of its runs reports the outcome.
+pub fn replicate_groups(t: &RunsTable, k: usize, rep: Replication) -> Vec<Vec<f64>> {
+    let mut groups: Vec<Vec<f64>> = Vec::new();
+    let mut current = None;
+    for (run, row) in t.runs.iter().zip(&t.outcomes) {
+        let r = rep.replicate_of(*run);
+        if current != Some(r) {
+            groups.push(Vec::new());
+            current = Some(r);
+        }
+        if let (Some(g), Some(v)) = (groups.last_mut(), row.get(k).copied().flatten()) {
+            g.push(v);
+        }
+    }
+    groups
+}
+
+/// [`convergence_rows`] of a replicated Latin hypercube: a checkpoint at
+/// the end of each replicate rather than every 100 runs, since within a
+/// replicate the runs are no independent sample and no interval is
+/// honest there. Checkpoint k covers the first k replicates (in run
+/// order): the mean of their runs and the 95 % half-width
+/// t₀.₉₇₅(k − 1)·[`replicated_se`] of their k groups (NaN, an empty cell,
+/// at k = 1). `runs` counts the values those replicates hold.
+pub fn replicated_convergence_rows(
+    t: &RunsTable,
+    rep: Replication,
+    categories: Option<Categories>,
+) -> Vec<ConvergenceRow> {
+    let mut rows = Vec::new();
+    for (k, name) in t.outcome_names.iter().enumerate() {
+        if is_categorical(categories, name) {
+            continue;
+        }
+        let groups = replicate_groups(t, k, rep);
+        let mut w = Welford::new();
+        for (i, g) in groups.iter().enumerate() {
+            g.iter().for_each(|&v| w.push(v));
+            if w.count() == 0 {
+                continue;
+            }
+            let done = &groups[..=i];
+            let hw = replicated_se(done).map_or(f64::NAN, |se| t95(i as u64) * se);
+            let rel = if hw == 0.0 { 0.0 } else { hw / w.mean().abs() };
+            rows.push(ConvergenceRow {
+                outcome: name.clone(),
+                runs: w.count(),
+                mean: w.mean(),
+                half_width_95: hw,
+                rel_half_width: rel,
+                unseen_share_95: w.unseen_share_95().unwrap_or(f64::NAN),
+            });
         }
     }
     rows

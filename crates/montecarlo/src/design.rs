@@ -1,8 +1,9 @@
 //! Sampling designs: which parameter values and which seed each run gets.
 //!
 //! Run `i`'s seed and parameter draw are a pure function of (master seed,
-//! design, N, i) — N matters only for Latin hypercube — so a run gives the
-//! same result in any thread, shard or resumed batch.
+//! design, N, R, i) — N and the replicate count R matter only for Latin
+//! hypercube — so a run gives the same result in any thread, shard or
+//! resumed batch.
 //!
 //! - **Seeds:** [`run_seed`] mixes the master seed and the run index with SplitMix64.
 //! - **Plain Monte Carlo:** parameter `p` of run `i` draws u ∈ (0, 1) from the
@@ -16,6 +17,15 @@
 //! - **Latin hypercube:** parameter `p` gets a random permutation of the N
 //!   strata (stream `montecarlo/lhs/<path>` of the design stream set), and
 //!   run `i` a uniform jitter inside its stratum.
+//! - **Replicated Latin hypercube** (R ≥ 2 replicates, [`Sampler::replicated`]):
+//!   the N runs are R independent Latin hypercubes of m = N/R runs each;
+//!   run `i` belongs to replicate k = i / m at position j = i % m. Replicate
+//!   k permutes its m strata with the stream `montecarlo/lhs-replicate/<k>/<path>`
+//!   of the design stream set (so the replicates are independent), and run
+//!   `i` jitters inside its stratum as above. The R replicate means are then
+//!   independent estimates of the mean, whose spread gives a standard error
+//!   ([`crate::stats::replicated_se`]). R = 1 is the plain Latin hypercube,
+//!   draw for draw.
 //! - **Rank correlation, LHS:** Iman & Conover (1982): the strata of correlated
 //!   parameters are re-paired so that their van der Waerden scores have the
 //!   Pearson correlation 2·sin(π·ρₛ/6), as in the MC copula, since normal
@@ -82,6 +92,92 @@ pub fn run_seed(master_seed: u64, run: u64) -> u64 {
 /// The replication number of the stream set the LHS permutations come from
 /// (distinct from every run index a batch can have).
 const DESIGN_REPLICATION: u64 = u64::MAX;
+
+/// Fewest runs a replicate of a replicated Latin hypercube may have
+/// (N/R ≥ 2): one run per replicate would stratify nothing.
+pub const MIN_RUNS_PER_REPLICATE: u64 = 2;
+
+/// Refuses a replicate count `replicates` (R) that a batch of `runs` runs
+/// (N) under `design` cannot have: R = 0; R ≥ 2 under any design but a
+/// Latin hypercube (plain Monte Carlo runs are already independent); R
+/// that does not divide N; N/R below [`MIN_RUNS_PER_REPLICATE`]. R = 1
+/// (one sample, no replication) is accepted under every design.
+pub fn check_replicates(design: Design, runs: u64, replicates: u64) -> Result<()> {
+    if replicates == 0 {
+        return Err(McError::Invalid(
+            "--replicates must be at least 1 (1: one Latin hypercube of --runs runs; R ≥ 2: R \
+             independent ones, whose spread gives the standard error of the mean)"
+                .into(),
+        ));
+    }
+    if replicates == 1 {
+        return Ok(());
+    }
+    if design != Design::Lhs {
+        return Err(McError::Invalid(format!(
+            "--replicates {replicates} works with --design lhs only: under --design {design} the runs \
+             are not a Latin hypercube to replicate (plain Monte Carlo runs are already independent, \
+             so summary.json's mcse, sd/√n, is the standard error of the mean)"
+        )));
+    }
+    if !runs.is_multiple_of(replicates) {
+        let (lo, hi) = (
+            runs / replicates * replicates,
+            (runs / replicates + 1) * replicates,
+        );
+        return Err(McError::Invalid(format!(
+            "--replicates {replicates} does not divide --runs {runs}: each replicate is a Latin \
+             hypercube of the same number of runs, N/R; give a --runs that R divides (e.g. {}{hi})",
+            if lo > 0 {
+                format!("{lo} or ")
+            } else {
+                String::new()
+            }
+        )));
+    }
+    if runs / replicates < MIN_RUNS_PER_REPLICATE {
+        return Err(McError::Invalid(format!(
+            "--replicates {replicates} with --runs {runs} leaves {} run per replicate: a Latin \
+             hypercube needs at least {MIN_RUNS_PER_REPLICATE} runs to stratify anything (N/R ≥ \
+             {MIN_RUNS_PER_REPLICATE}); use fewer replicates or more runs",
+            runs / replicates
+        )));
+    }
+    Ok(())
+}
+
+/// How the runs of a replicated Latin hypercube are grouped: `replicates`
+/// (R ≥ 2) consecutive blocks of `runs / replicates` runs (m), run `i`
+/// in replicate `i / m`. What the outputs need to compute the
+/// between-replicate standard error from the runs they hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Replication {
+    /// R, the number of replicates (≥ 2).
+    pub replicates: u64,
+    /// N, the batch's number of runs (a multiple of R).
+    pub runs: u64,
+}
+
+impl Replication {
+    /// The grouping of a batch of `runs` runs in `replicates` replicates
+    /// under `design`: `None` for one sample (R = 1, or any design but a
+    /// Latin hypercube), whose outputs are those of a batch without
+    /// replication.
+    pub fn of(design: Design, runs: u64, replicates: u64) -> Option<Replication> {
+        (design == Design::Lhs && replicates >= 2 && runs >= replicates)
+            .then_some(Replication { replicates, runs })
+    }
+
+    /// m = N/R, the runs of one replicate.
+    pub fn runs_per_replicate(&self) -> u64 {
+        (self.runs / self.replicates).max(1)
+    }
+
+    /// The replicate `run` belongs to: k = run / m.
+    pub fn replicate_of(&self, run: u64) -> u64 {
+        run / self.runs_per_replicate()
+    }
+}
 
 /// Largest LHS stratum table, bytes: LHS keeps a stratum for every run and
 /// parameter (4 bytes each) in memory, so `--runs` is bounded by it (about
@@ -196,15 +292,17 @@ pub struct Sampler {
     params: Vec<ParamSpec>,
     design: Design,
     master_seed: u64,
-    runs: u64,
+    /// Runs per replicate m = N/R (N when R = 1): LHS strata are 0..m.
+    per_replicate: u64,
     /// MC: the Cholesky factor of the normal-scale target over `corr.members`.
     copula: Option<(Vec<usize>, Vec<Vec<f64>>)>,
-    /// LHS: `strata[p][i]` is run i's stratum (0..N) for parameter p.
+    /// LHS: `strata[p][i]` is run i's stratum (0..m, within its replicate) for parameter p.
     strata: Vec<Vec<u32>>,
 }
 
 impl Sampler {
     /// Prepares the design. LHS builds its N × d stratum table here (4·N·d bytes).
+    /// One sample: [`Sampler::replicated`] with one replicate.
     pub fn new(
         params: &[ParamSpec],
         corrs: &[RankCorrelation],
@@ -212,12 +310,28 @@ impl Sampler {
         master_seed: u64,
         runs: u64,
     ) -> Result<Self> {
+        Sampler::replicated(params, corrs, design, master_seed, runs, 1)
+    }
+
+    /// Prepares the design of a batch of `runs` runs (N) in `replicates`
+    /// replicates (R, see [`check_replicates`]): under LHS with R ≥ 2, R
+    /// independent Latin hypercubes of N/R runs each (see the module docs);
+    /// R = 1 is [`Sampler::new`].
+    pub fn replicated(
+        params: &[ParamSpec],
+        corrs: &[RankCorrelation],
+        design: Design,
+        master_seed: u64,
+        runs: u64,
+        replicates: u64,
+    ) -> Result<Self> {
         validate_parameters(params)?;
+        check_replicates(design, runs, replicates)?;
         let mut s = Sampler {
             params: params.to_vec(),
             design,
             master_seed,
-            runs,
+            per_replicate: runs / replicates,
             copula: None,
             strata: Vec::new(),
         };
@@ -247,21 +361,35 @@ impl Sampler {
                 let n = u32::try_from(runs)
                     .map_err(|_| McError::Invalid(format!("LHS with {runs} runs: at most 2^32 − 1")))?;
                 let design_streams = RngStreams::new(master_seed, DESIGN_REPLICATION);
-                s.strata = params
-                    .iter()
-                    .map(|p| {
-                        let mut rng = design_streams.stream(&format!("montecarlo/lhs/{}", p.path));
-                        let mut perm: Vec<u32> = (0..n).collect();
-                        for i in (1..perm.len()).rev() {
-                            let j = rng.random_range(0..=i);
-                            perm.swap(i, j);
-                        }
-                        perm
-                    })
-                    .collect();
                 // Normal scale, as for MC: the scores are (nearly) normal.
-                if let Some(plan) = corr_plan(params, corrs, true)? {
-                    iman_conover(&mut s.strata, &plan, n)?;
+                let plan = corr_plan(params, corrs, true)?;
+                if replicates == 1 {
+                    s.strata = params
+                        .iter()
+                        .map(|p| permutation(&design_streams, &format!("montecarlo/lhs/{}", p.path), n))
+                        .collect();
+                    if let Some(plan) = &plan {
+                        iman_conover(&mut s.strata, plan, n, "runs")?;
+                    }
+                } else {
+                    // Checked: R divides N, so m fits in u32 as N does.
+                    let m = (runs / replicates) as u32;
+                    s.strata = vec![Vec::with_capacity(n as usize); params.len()];
+                    for k in 0..replicates {
+                        let mut block: Vec<Vec<u32>> = params
+                            .iter()
+                            .map(|p| {
+                                let name = format!("montecarlo/lhs-replicate/{k}/{}", p.path);
+                                permutation(&design_streams, &name, m)
+                            })
+                            .collect();
+                        if let Some(plan) = &plan {
+                            iman_conover(&mut block, plan, m, "runs per replicate (--runs / --replicates)")?;
+                        }
+                        for (col, b) in s.strata.iter_mut().zip(block) {
+                            col.extend(b);
+                        }
+                    }
                 }
             }
         }
@@ -300,7 +428,7 @@ impl Sampler {
                 .map(|(p, st)| {
                     let jitter = open01(&mut stream.stream(&format!("montecarlo/lhs-jitter/{}", p.path)));
                     let k = st.get(run as usize).copied().unwrap_or(0);
-                    (f64::from(k) + jitter) / self.runs as f64
+                    (f64::from(k) + jitter) / self.per_replicate as f64
                 })
                 .collect(),
         }
@@ -316,13 +444,26 @@ impl Sampler {
     }
 }
 
+/// A uniformly random permutation of 0..n (Fisher–Yates) from the stream
+/// `name` of `streams`.
+fn permutation(streams: &RngStreams, name: &str, n: u32) -> Vec<u32> {
+    let mut rng = streams.stream(name);
+    let mut perm: Vec<u32> = (0..n).collect();
+    for i in (1..perm.len()).rev() {
+        let j = rng.random_range(0..=i);
+        perm.swap(i, j);
+    }
+    perm
+}
+
 /// Re-pairs the strata of correlated parameters (Iman & Conover 1982) so that
 /// their van der Waerden scores Φ⁻¹(k/(N+1)) have the target correlation.
-fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32) -> Result<()> {
+/// `unit` names what n counts in the refusal of too small an n.
+fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32, unit: &str) -> Result<()> {
     let n_us = n as usize;
     if n_us <= plan.members.len() + 1 {
         return Err(McError::Invalid(format!(
-            "rank correlation under LHS needs more runs than correlated parameters + 1, got {n}"
+            "rank correlation under LHS needs more {unit} than correlated parameters + 1, got {n}"
         )));
     }
     let scores: Vec<Vec<f64>> = plan
@@ -398,6 +539,141 @@ mod tests {
             assert!(hit.iter().all(|&h| h == 1));
         }
     }
+
+    /// Issue 7: under `--replicates R` each replicate (runs k·m..(k+1)·m)
+    /// is a Latin hypercube of its own: one run in each of its m strata per
+    /// parameter, and the replicates' permutations differ (independent
+    /// streams). Fails if the strata span all N runs, or every replicate
+    /// reused one permutation.
+    #[test]
+    fn each_replicate_is_a_latin_hypercube_of_its_own() {
+        let (n, r) = (60u64, 4u64);
+        let m = n / r;
+        let s = Sampler::replicated(&params(3), &[], Design::Lhs, 7, n, r).unwrap();
+        let strata =
+            |i: u64| -> Vec<usize> { s.draw(i).iter().map(|v| (v / 10.0 * m as f64) as usize).collect() };
+        let mut perms = Vec::new();
+        for k in 0..r {
+            let block: Vec<Vec<usize>> = (k * m..(k + 1) * m).map(strata).collect();
+            for p in 0..3 {
+                let mut hit = vec![0; m as usize];
+                block.iter().for_each(|row| hit[row[p]] += 1);
+                assert!(
+                    hit.iter().all(|&h| h == 1),
+                    "replicate {k}, parameter {p}: {hit:?}"
+                );
+            }
+            perms.push(block);
+        }
+        for k in 1..r as usize {
+            assert_ne!(perms[0], perms[k], "replicate {k} repeats replicate 0's strata");
+        }
+        // A pure function of (seed, N, R, i): another sampler, the same draws.
+        let again = Sampler::replicated(&params(3), &[], Design::Lhs, 7, n, r).unwrap();
+        assert!((0..n).all(|i| again.draw(i) == s.draw(i)));
+        // Correlations hold inside each replicate (Iman–Conover per replicate).
+        let corr = [RankCorrelation {
+            a: "p0".into(),
+            b: "p1".into(),
+            rho: 0.7,
+        }];
+        let c = Sampler::replicated(&params(2), &corr, Design::Lhs, 3, 2000, 4).unwrap();
+        for k in 0..4u64 {
+            let rows: Vec<Vec<f64>> = (k * 500..(k + 1) * 500).map(|i| c.draw(i)).collect();
+            let (a, b): (Vec<f64>, Vec<f64>) = rows.iter().map(|r| (r[0], r[1])).unzip();
+            let rho = spearman(&a, &b);
+            assert!((rho - 0.7).abs() < 0.03, "replicate {k}: {rho}");
+        }
+        let e = Sampler::replicated(&params(2), &corr, Design::Lhs, 3, 12, 4).unwrap_err();
+        assert!(e.to_string().contains("runs per replicate"), "{e}");
+    }
+
+    /// Issue 7, the point of the feature: for an additive function the
+    /// replicated Latin hypercube's standard error is (a) honest, its
+    /// square averaging the variance of the pooled mean across 300 master
+    /// seeds, and (b) far below sd/√n, the bound one Latin hypercube
+    /// reports (which (a) alone would not catch: plain MC passes it).
+    #[test]
+    fn replicated_se_is_honest_and_far_below_the_bound_for_an_additive_outcome() {
+        use crate::stats::{Welford, replicated_se};
+        let (n, r) = (100u64, 5u64);
+        let m = (n / r) as usize;
+        let (mut means, mut se2, mut bound) = (Welford::new(), 0.0, 0.0);
+        let seeds = 300;
+        for seed in 0..seeds {
+            let s = Sampler::replicated(&params(3), &[], Design::Lhs, seed, n, r).unwrap();
+            let y: Vec<f64> = (0..n)
+                .map(|i| {
+                    let x = s.draw(i);
+                    x[0] + 2.0 * x[1] + 3.0 * x[2]
+                })
+                .collect();
+            let groups: Vec<Vec<f64>> = y.chunks(m).map(<[f64]>::to_vec).collect();
+            let se = replicated_se(&groups).unwrap();
+            se2 += se * se / seeds as f64;
+            let w = Welford::two_pass(&y);
+            bound += w.mcse() / seeds as f64;
+            means.push(w.mean());
+        }
+        let var = means.sd().powi(2);
+        assert!(
+            (0.7..1.4).contains(&(se2 / var)),
+            "E[se²] {se2:e} vs Var(mean) {var:e}"
+        );
+        assert!(se2.sqrt() < 0.1 * bound, "se {:e} vs sd/√n {bound:e}", se2.sqrt());
+    }
+
+    /// Issue 7: the replicate counts a batch cannot have are refused, each
+    /// saying why; R = 1 is accepted under every design.
+    #[test]
+    fn impossible_replicate_counts_are_refused() {
+        let refused = |design, runs, r| check_replicates(design, runs, r).unwrap_err().to_string();
+        assert!(refused(Design::Lhs, 40, 0).contains("at least 1"));
+        assert!(refused(Design::Mc, 40, 4).contains("--design lhs only"));
+        let e = refused(Design::Lhs, 40, 3);
+        assert!(
+            e.contains("does not divide --runs 40") && e.contains("39 or 42"),
+            "{e}"
+        );
+        let e = refused(Design::Lhs, 40, 40);
+        assert!(e.contains("leaves 1 run per replicate"), "{e}");
+        assert!(check_replicates(Design::Lhs, 40, 20).is_ok());
+        for d in [Design::Mc, Design::Lhs, Design::External] {
+            assert!(check_replicates(d, 40, 1).is_ok());
+        }
+        assert!(Sampler::replicated(&params(2), &[], Design::Lhs, 1, 40, 3).is_err());
+    }
+
+    /// Issue 7: one replicate is the Latin hypercube of every earlier build,
+    /// draw for draw (with and without rank correlation), so existing LHS
+    /// batches resume, merge and replay as before. The hash of the draws'
+    /// bits was computed by the build before replicates (ac73e6f).
+    #[test]
+    fn one_replicate_draws_what_lhs_always_drew() {
+        let corr = [RankCorrelation {
+            a: "p0".into(),
+            b: "p2".into(),
+            rho: -0.5,
+        }];
+        let mut bits = Vec::new();
+        for (corrs, n) in [(&[][..], 37u64), (&corr[..], 50)] {
+            let s = Sampler::new(&params(3), corrs, Design::Lhs, 2026, n).unwrap();
+            let r = Sampler::replicated(&params(3), corrs, Design::Lhs, 2026, n, 1).unwrap();
+            for i in 0..n {
+                assert_eq!(s.draw(i), r.draw(i));
+                bits.extend(s.draw(i).iter().flat_map(|v| v.to_bits().to_le_bytes()));
+            }
+        }
+        assert_eq!(
+            scheduler::rng::fnv1a64(&bits),
+            PINNED_R1_HASH,
+            "{:#x}",
+            scheduler::rng::fnv1a64(&bits)
+        );
+    }
+
+    /// See [`one_replicate_draws_what_lhs_always_drew`].
+    const PINNED_R1_HASH: u64 = 0x717a_02da_e427_d51c;
 
     /// An LHS table too large to hold is refused before it is allocated
     /// (4·10⁹ runs used to abort on a 16 GB allocation); MC takes any N.

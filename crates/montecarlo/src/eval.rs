@@ -747,7 +747,7 @@ pub fn eval_design<M: Model + ?Sized>(
     }
     ran?;
     progress.finish();
-    let table = rebuild_outputs(&o.out, &runs, &o.output, Design::External)?.table;
+    let table = rebuild_outputs(&o.out, &runs, &o.output, Design::External, None)?.table;
     let record = EvalRecord {
         design_file: o.design_csv.display().to_string(),
         design_hash: Some(design_hash),
@@ -823,6 +823,7 @@ fn write_manifest<M: Model + ?Sized>(
         scenario_path: model.source(),
         master_seed: o.master_seed,
         design: Design::External,
+        replicates: 1,
         runs: rows,
         shard,
         until_rel_halfwidth: None,

@@ -16,7 +16,7 @@
 //! | `run --from-batch DIR --run I` | [`plan_replay`] (the CLI then runs the scenario once) |
 //!
 //! **Invariant:** run `i`'s seed and parameters are a pure function of
-//! (master seed, design, N, i), and every output is rebuilt from the per-run
+//! (master seed, design, N, replicates R, i), and every output is rebuilt from the per-run
 //! files in run order, so results are byte-identical whatever the thread
 //! count, completion order, interruption or shard.
 //!
@@ -50,7 +50,7 @@ pub mod toy;
 pub use charts::{PlotOptions, PlotReport, plot_batch};
 
 pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare};
-pub use design::{Design, Sampler, run_seed};
+pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{McError, Result};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
 pub use manifest::{Build, Manifest, OutputsRecord, Shard, check_build};

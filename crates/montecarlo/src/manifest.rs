@@ -180,6 +180,13 @@ pub struct Manifest {
     pub master_seed: u64,
     /// Sampling design.
     pub design: Design,
+    /// Replicates R of a replicated Latin hypercube (`--replicates`):
+    /// the runs are R independent Latin hypercubes of N/R runs. 1 (one
+    /// sample) is not written, and is what a manifest without the field
+    /// (written before it existed) means, so such batches resume and merge
+    /// as before.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub replicates: u64,
     /// Runs requested (N).
     pub runs: u64,
     /// The shard this directory holds, if any.
@@ -215,6 +222,16 @@ pub struct Manifest {
     /// How an `aistack eval` set its runs' parameter values (`None` for a batch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub eval: Option<crate::eval::EvalRecord>,
+}
+
+/// The default of [`Manifest::replicates`].
+fn one() -> u64 {
+    1
+}
+
+/// Whether `r` is 1, the replicate count [`Manifest`] leaves out.
+fn is_one(r: &u64) -> bool {
+    *r == 1
 }
 
 /// The output options of a batch directory, as recorded in its manifest
@@ -281,6 +298,7 @@ impl Manifest {
             ("scenario_hash", self.scenario_hash.clone()),
             ("master_seed", self.master_seed.to_string()),
             ("design", self.design.to_string()),
+            ("replicates", self.replicates.to_string()),
             ("runs", self.runs.to_string()),
             (
                 "until_rel_halfwidth",
@@ -349,7 +367,7 @@ impl Manifest {
 impl Manifest {
     /// The `aistack batch` command that resumes the batch in `dir` with the
     /// arguments it was started with, as this manifest records them (the
-    /// scenario, `--runs`, `--seed`, `--design`, `--shard`, the stopping
+    /// scenario, `--runs`, `--seed`, `--design`, `--replicates` (when not 1), `--shard`, the stopping
     /// rule) and `--resume DIR`, quoted for a POSIX shell. Unlike the
     /// recorded `command_line`, it is the same after a resume, and it has no
     /// `--out` (which `--resume` replaces).
@@ -367,6 +385,9 @@ impl Manifest {
             "--design".to_string(),
             self.design.to_string(),
         ];
+        if self.replicates != 1 {
+            args.extend(["--replicates".to_string(), self.replicates.to_string()]);
+        }
         if let Some(s) = self.shard {
             args.extend(["--shard".to_string(), s.to_string()]);
         }

@@ -20,8 +20,8 @@
 //! first pass, so their shares are exact whichever way quantities are
 //! summarised, and a merge of shards writes the same shares as one batch.
 
-use crate::convergence::convergence_rows;
-use crate::design::Design;
+use crate::convergence::{convergence_rows, replicate_groups, replicated_convergence_rows};
+use crate::design::{Design, Replication};
 use crate::error::io_err;
 use crate::series::{Instant, Series, SeriesKey};
 use crate::sketch::BinSketch;
@@ -505,12 +505,17 @@ fn push_row(table: &mut RunsTable, rec: &RunRecord, first_run: u64) -> Result<()
 ///
 /// `design` is how the runs' parameters were chosen; `summary.json`
 /// records it next to `mcse`, whose meaning depends on it
-/// ([`mcse_definition`]).
+/// ([`mcse_definition`]). `replication` groups the runs of a replicated
+/// Latin hypercube (`None` for one sample): `mcse` is then the
+/// between-replicate standard error ([`REPLICATED_MCSE_DEFINITION`]) and
+/// `convergence.csv` has a row per replicate
+/// ([`replicated_convergence_rows`]); every other output is the same.
 pub fn rebuild_outputs(
     dir: &Path,
     runs: &[u64],
     opts: &OutputOptions,
     design: Design,
+    replication: Option<Replication>,
 ) -> Result<RebuildReport> {
     opts.check()?;
     crate::store::remove_stale_output_temps(dir, &crate::store::BATCH_FILES)?;
@@ -686,8 +691,17 @@ pub fn rebuild_outputs(
     write_runs_csv(&dir.join("runs.csv"), &table)?;
     crate::stata::write_runs_do(&dir.join("runs.do"), &runs_csv_header(&table))?;
     write_bands(&dir.join("bands.csv"), &bands)?;
-    write_summary(&dir.join("summary.json"), &table, opts.categories, design)?;
-    let conv = convergence_rows(&table, 100, opts.categories);
+    write_summary(
+        &dir.join("summary.json"),
+        &table,
+        opts.categories,
+        design,
+        replication,
+    )?;
+    let conv = match replication {
+        Some(rep) => replicated_convergence_rows(&table, rep, opts.categories),
+        None => convergence_rows(&table, 100, opts.categories),
+    };
     write_csv(
         &dir.join("convergence.csv"),
         &[
@@ -809,6 +823,9 @@ struct SummaryFile<'a> {
     runs: usize,
     /// How the runs' parameters were chosen (`mc`, `lhs`, `external`).
     design: Design,
+    /// Replicated Latin hypercube only: R (absent for one sample).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    replicates: Option<u64>,
     quantile_definition: &'a str,
     /// What `mcse` is under this design ([`mcse_definition`]).
     mcse_definition: &'a str,
@@ -822,7 +839,8 @@ struct SummaryFile<'a> {
 /// the error of the mean (Owen 1997: an LHS mean's variance is at most
 /// n/(n − 1) times an independent sample's, and often far smaller), so a
 /// conservative bound; for an `eval` of a design the user chose (a grid, a
-/// Saltelli design) it is no standard error at all.
+/// Saltelli design) it is no standard error at all. A replicated Latin
+/// hypercube's summary says [`REPLICATED_MCSE_DEFINITION`] instead.
 pub fn mcse_definition(design: Design) -> &'static str {
     match design {
         Design::Mc => {
@@ -843,6 +861,17 @@ pub fn mcse_definition(design: Design) -> &'static str {
     }
 }
 
+/// What `summary.json`'s `mcse` is for a replicated Latin hypercube
+/// (`--replicates R`, R ≥ 2), as written in its `mcse_definition`.
+pub const REPLICATED_MCSE_DEFINITION: &str = "mcse = sd(replicate means)/sqrt(R): the batch is R independent Latin \
+     hypercubes (replicates) of N/R runs each, and mcse is the standard error of the pooled mean (the mean of all \
+     runs, which is the mean of the R replicate means) estimated from the spread of the R replicate means; \
+     half_width_95 = t(0.975, R-1) * mcse (Student's t with R-1 degrees of freedom). For an outcome only some runs \
+     report, the replicates' counts differ and mcse is the ratio estimator's linearised standard error, \
+     sqrt(sum_k (S_k - mean*n_k)^2 / (R(R-1) nbar^2)) with S_k, n_k replicate k's sum and count and nbar = n/R, \
+     which equals sd(replicate means)/sqrt(R) when the counts are equal. sd and the quantiles are over all runs \
+     pooled; null below two replicates";
+
 /// A quantity's statistics, or a category's shares of runs.
 #[derive(Serialize)]
 #[serde(untagged)]
@@ -855,11 +884,18 @@ enum SummaryEntry {
     },
 }
 
-fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>, design: Design) -> Result<()> {
+fn write_summary(
+    path: &Path,
+    t: &RunsTable,
+    categories: Option<Categories>,
+    design: Design,
+    replication: Option<Replication>,
+) -> Result<()> {
     let outcomes = t
         .outcome_names
         .iter()
-        .map(|name| {
+        .enumerate()
+        .map(|(k, name)| {
             let vals: Vec<f64> = t
                 .outcome(name)
                 .unwrap_or_default()
@@ -871,7 +907,10 @@ fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>, des
                     n: vals.len() as u64,
                     shares: category_shares(&vals, codes).into_iter().collect(),
                 },
-                None => SummaryEntry::Quantity(OutcomeSummary::of(&vals)),
+                None => SummaryEntry::Quantity(match replication {
+                    Some(rep) => OutcomeSummary::replicated(&replicate_groups(t, k, rep)),
+                    None => OutcomeSummary::of(&vals),
+                }),
             };
             (name.as_str(), entry)
         })
@@ -879,8 +918,12 @@ fn write_summary(path: &Path, t: &RunsTable, categories: Option<Categories>, des
     let s = SummaryFile {
         runs: t.runs.len(),
         design,
+        replicates: replication.map(|r| r.replicates),
         quantile_definition: "Hyndman-Fan type 7 (R and NumPy default)",
-        mcse_definition: mcse_definition(design),
+        mcse_definition: match replication {
+            Some(_) => REPLICATED_MCSE_DEFINITION,
+            None => mcse_definition(design),
+        },
         outcomes,
     };
     let mut text = serde_json::to_string_pretty(&s).map_err(|source| McError::Json {

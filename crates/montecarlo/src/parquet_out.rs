@@ -389,7 +389,7 @@ mod tests {
         // Rebuilding gives the same Parquet bytes (deterministic, like the CSV).
         let before = std::fs::read(dir.join("bands.parquet")).unwrap();
         let runs: Vec<u64> = (0..30).collect();
-        rebuild_outputs(&dir, &runs, &o.output, o.design).unwrap();
+        rebuild_outputs(&dir, &runs, &o.output, o.design, None).unwrap();
         assert_eq!(std::fs::read(dir.join("bands.parquet")).unwrap(), before);
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -131,7 +131,7 @@ impl ReplayPlan {
 
     /// Where the run came from, for a replayed run's `summary.json`
     /// (`replayed_from`): batch directory, run index, seed, design, master
-    /// seed, N, the parameter values by path, what they were checked
+    /// seed, N (and the replicates R of a replicated Latin hypercube), the parameter values by path, what they were checked
     /// against, and for a row of an eval its design file (`design_file`, as
     /// the manifest records it).
     pub fn record(&self) -> Value {
@@ -152,6 +152,9 @@ impl ReplayPlan {
         if let Some(e) = &self.manifest.eval {
             record["design_file"] = json!(e.design_file);
         }
+        if self.manifest.replicates != 1 {
+            record["replicates"] = json!(self.manifest.replicates);
+        }
         record
     }
 
@@ -171,12 +174,17 @@ impl ReplayPlan {
             )
         } else {
             format!(
-                "run {} of the batch in {} (design {}, master seed {}, {} runs)",
+                "run {} of the batch in {} (design {}, master seed {}, {} runs{})",
                 self.run,
                 self.dir.display(),
                 self.manifest.design,
                 self.manifest.master_seed,
-                self.manifest.runs
+                self.manifest.runs,
+                if self.manifest.replicates == 1 {
+                    String::new()
+                } else {
+                    format!(" in {} replicates", self.manifest.replicates)
+                }
             )
         };
         let values = if self.params.is_empty() {
@@ -261,12 +269,13 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
         None
     };
     let values: Vec<f64> = match manifest.design {
-        Design::Mc | Design::Lhs => Sampler::new(
+        Design::Mc | Design::Lhs => Sampler::replicated(
             &manifest.parameters,
             &manifest.correlations,
             manifest.design,
             manifest.master_seed,
             manifest.runs,
+            manifest.replicates,
         )?
         .draw(run),
         Design::External => match (&record, &row) {

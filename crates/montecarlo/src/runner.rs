@@ -8,7 +8,7 @@
 //! any moment resumes from its run files; shards merge by pooling them.
 
 use crate::convergence::stop_reached;
-use crate::design::{Design, Sampler, run_seed};
+use crate::design::{Design, Replication, Sampler, check_replicates, run_seed};
 use crate::error::io_err;
 use crate::lock::lock_dir;
 use crate::manifest::{
@@ -57,6 +57,11 @@ pub struct BatchOptions {
     pub threads: Option<usize>,
     /// Sampling design (`--design`).
     pub design: Design,
+    /// Replicates R of a Latin hypercube (`--replicates`, default 1): R ≥ 2
+    /// makes the N runs R independent Latin hypercubes of N/R runs, and
+    /// `summary.json`'s `mcse` the between-replicate standard error
+    /// ([`check_replicates`] says which R a batch may have).
+    pub replicates: u64,
     /// Only this shard's runs (`--shard K/M`).
     pub shard: Option<Shard>,
     /// Finish an interrupted batch in `out` (`--resume`).
@@ -86,6 +91,7 @@ impl BatchOptions {
             master_seed,
             threads: None,
             design: Design::Mc,
+            replicates: 1,
             shard: None,
             resume: false,
             until_rel_halfwidth: None,
@@ -141,6 +147,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         scenario_path: model.source(),
         master_seed: o.master_seed,
         design: o.design,
+        replicates: o.replicates,
         runs: o.runs,
         shard: o.shard,
         until_rel_halfwidth: o.until_rel_halfwidth,
@@ -252,6 +259,7 @@ pub fn run_batch<M: Model + ?Sized>(
         return Err(McError::Invalid("--runs must be at least 1".into()));
     }
     opts.output.check()?;
+    check_replicates(opts.design, opts.runs, opts.replicates)?;
     if let Some(r) = opts.until_rel_halfwidth {
         if !(r.is_finite() && r > 0.0) {
             // `inf` is no "never stop": every half-width is within it, so
@@ -269,7 +277,10 @@ pub fn run_batch<M: Model + ?Sized>(
         }
         if opts.design != Design::Mc || opts.shard.is_some() {
             return Err(McError::Invalid(
-                "--until-rel-halfwidth works with plain MC only, without --shard".into(),
+                "--until-rel-halfwidth works with plain MC only, without --shard (a Latin \
+                 hypercube's strata, replicated or not, are laid out for all --runs, so it cannot \
+                 stop part-way)"
+                    .into(),
             ));
         }
     }
@@ -290,12 +301,13 @@ pub fn run_batch<M: Model + ?Sized>(
         )));
     }
     let params = model.parameters();
-    let sampler = Sampler::new(
+    let sampler = Sampler::replicated(
         &params,
         &model.correlations(),
         opts.design,
         opts.master_seed,
         opts.runs,
+        opts.replicates,
     )?;
     let dir = opts.out.as_path();
     check_out_dir(dir)?;
@@ -409,7 +421,9 @@ pub fn run_batch<M: Model + ?Sized>(
     progress.finish();
     let last = stopped_at.unwrap_or(opts.runs);
     let final_runs: Vec<u64> = wanted(0..last).collect();
-    let report = pool.install(|| rebuild_outputs(dir, &final_runs, &opts.output, opts.design))?;
+    let replication = Replication::of(opts.design, opts.runs, opts.replicates);
+    let report =
+        pool.install(|| rebuild_outputs(dir, &final_runs, &opts.output, opts.design, replication))?;
     manifest.completed_runs = Some(final_runs.len() as u64);
     manifest.stopped_at = stopped_at;
     manifest.write(dir)?;
@@ -837,12 +851,13 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     // Every run file is the batch's (seed, and drawn values): a file copied
     // in from another batch would otherwise change the merged outputs.
     let sampler = match first.design {
-        Design::Mc | Design::Lhs => Some(Sampler::new(
+        Design::Mc | Design::Lhs => Some(Sampler::replicated(
             &first.parameters,
             &first.correlations,
             first.design,
             first.master_seed,
             first.runs,
+            first.replicates,
         )?),
         Design::External => None,
     };
@@ -907,7 +922,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     if let Some(i) = runs.iter().find(|i| !present.contains(i)) {
         return Err(McError::Merge(format!("run {i} is in no shard directory")));
     }
-    let report = rebuild_outputs(out, &runs, output, manifest.design)?;
+    let replication = Replication::of(manifest.design, manifest.runs, manifest.replicates);
+    let report = rebuild_outputs(out, &runs, output, manifest.design, replication)?;
     manifest.completed_runs = Some(runs.len() as u64);
     manifest.write(out)?;
     Ok(BatchReport {

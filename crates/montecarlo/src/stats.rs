@@ -239,6 +239,16 @@ pub struct OutcomeSummary {
     /// ([`Welford::unseen_share_95`], ≈ 3/n); absent from JSON otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unseen_share_95: Option<f64>,
+    /// Replicated Latin hypercube only ([`OutcomeSummary::replicated`]):
+    /// the 95 % half-width of the mean, t₀.₉₇₅(R − 1)·mcse; absent from
+    /// JSON otherwise, and where `mcse` is null.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub half_width_95: Option<f64>,
+    /// Replicated Latin hypercube only: the number of replicates R the
+    /// standard error is taken over (those holding runs of the outputs);
+    /// absent from JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicates: Option<u64>,
 }
 
 impl OutcomeSummary {
@@ -260,8 +270,64 @@ impl OutcomeSummary {
             p75: q[3],
             p95: q[4],
             unseen_share_95: w.unseen_share_95(),
+            half_width_95: None,
+            replicates: None,
         }
     }
+
+    /// Summarises the values of a replicated Latin hypercube, given per
+    /// replicate (`groups[k]`, in run order): as [`OutcomeSummary::of`]
+    /// over all the values pooled (mean, sd, quantiles), but `mcse` is the
+    /// between-replicate standard error of the pooled mean
+    /// ([`replicated_se`]), `half_width_95` is t₀.₉₇₅(R − 1)·mcse
+    /// (Student's t, [`t95`]) and `replicates` is R = `groups.len()`.
+    pub fn replicated(groups: &[Vec<f64>]) -> Self {
+        let pooled: Vec<f64> = groups.iter().flatten().copied().collect();
+        let mut s = OutcomeSummary::of(&pooled);
+        let r = groups.len() as u64;
+        s.mcse = replicated_se(groups);
+        s.half_width_95 = s.mcse.map(|se| t95(r.saturating_sub(1)) * se);
+        s.replicates = Some(r);
+        s
+    }
+}
+
+/// Standard error of the pooled mean of independent replicates (a
+/// replicated Latin hypercube's), from each replicate's values of one
+/// outcome: `groups[k]` holds replicate k's values (in run order).
+///
+/// When every replicate has the same number of values (an outcome every
+/// run reports), the pooled mean is the mean of the R replicate means ȳₖ,
+/// and its standard error is their sd over √R:
+/// √(Σₖ (ȳₖ − ȳ)² / (R(R − 1))), ȳ the mean of the ȳₖ. When the counts nₖ
+/// differ (an outcome only some runs report), the pooled mean ȳ = ΣSₖ/Σnₖ
+/// (Sₖ the sum of replicate k's values) is a ratio estimator, and its
+/// standard error is the linearised one of cluster sampling (Cochran 1977,
+/// §6.9): √(Σₖ (Sₖ − ȳ·nₖ)² / (R(R − 1)·n̄²)), n̄ = Σnₖ/R, which is the
+/// first formula when the counts are equal. A replicate without values
+/// counts (Sₖ = nₖ = 0). `None` below two replicates or without any value.
+pub fn replicated_se(groups: &[Vec<f64>]) -> Option<f64> {
+    let r = groups.len();
+    let total: usize = groups.iter().map(Vec::len).sum();
+    if r < 2 || total == 0 {
+        return None;
+    }
+    let rf = r as f64;
+    let n0 = groups[0].len();
+    if groups.iter().all(|g| g.len() == n0) {
+        let means: Vec<f64> = groups.iter().map(|g| g.iter().sum::<f64>() / n0 as f64).collect();
+        return Some(Welford::two_pass(&means).sd() / rf.sqrt());
+    }
+    let mean = groups.iter().flatten().sum::<f64>() / total as f64;
+    let n_bar = total as f64 / rf;
+    let ss: f64 = groups
+        .iter()
+        .map(|g| {
+            let d = (g.iter().sum::<f64>() - mean * g.len() as f64) / n_bar;
+            d * d
+        })
+        .sum();
+    Some((ss / (rf * (rf - 1.0))).max(0.0).sqrt())
 }
 
 /// Ranks 1..=n, ties given their average rank.
@@ -348,6 +414,36 @@ mod tests {
         assert!(one.half_width_95().is_nan());
         let s = OutcomeSummary::of(&[3.0]);
         assert_eq!((s.n, s.sd, s.mcse), (1, None, None));
+    }
+
+    /// Issue 7: the between-replicate standard error against hand
+    /// computations: equal counts give sd(replicate means)/√R, unequal
+    /// counts the ratio estimator's linearised one, which is the same when
+    /// the counts agree; and the replicated summary pools the rest.
+    #[test]
+    fn replicated_se_is_sd_of_replicate_means_over_sqrt_r() {
+        // Means 1.5, 3.5, 7 (mean 4): sd = √((6.25 + 0.25 + 9)/2), se = sd/√3.
+        let g = vec![vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 9.0]];
+        let want = (15.5f64 / 2.0).sqrt() / 3f64.sqrt();
+        assert!((replicated_se(&g).unwrap() - want).abs() < 1e-14);
+        // Unequal counts: sums 3, 3, 14, counts 2, 1, 2; mean 20/5 = 4, n̄ = 5/3.
+        let u = vec![vec![1.0, 2.0], vec![3.0], vec![5.0, 9.0]];
+        let d = [
+            (3.0 - 8.0) / (5.0 / 3.0),
+            (3.0 - 4.0) / (5.0 / 3.0),
+            (14.0 - 8.0) / (5.0 / 3.0),
+        ];
+        let want_u = (d.iter().map(|x: &f64| x * x).sum::<f64>() / 6.0).sqrt();
+        assert!((replicated_se(&u).unwrap() - want_u).abs() < 1e-14);
+        assert_eq!(replicated_se(&g[..1]), None);
+        assert_eq!(replicated_se(&[vec![], vec![]]), None);
+        let s = OutcomeSummary::replicated(&g);
+        let pooled = OutcomeSummary::of(&[1.0, 2.0, 3.0, 4.0, 5.0, 9.0]);
+        assert_eq!((s.mean, s.sd, s.p50), (pooled.mean, pooled.sd, pooled.p50));
+        assert_eq!(s.mcse, replicated_se(&g));
+        assert_eq!(s.half_width_95, Some(t95(2) * s.mcse.unwrap()));
+        assert_eq!(s.replicates, Some(3));
+        assert_eq!((pooled.half_width_95, pooled.replicates), (None, None));
     }
 
     #[test]

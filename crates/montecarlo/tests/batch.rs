@@ -51,13 +51,20 @@ fn opts(out: &Path, runs: u64, threads: usize) -> BatchOptions {
 #[test]
 fn outputs_identical_across_thread_counts_and_designs_differ() {
     let model = ToyGrowth::default();
-    for design in [Design::Mc, Design::Lhs] {
-        let (a, b) = (tmp(&format!("thr1-{design}")), tmp(&format!("thr3-{design}")));
+    // Latin hypercube in 4 replicates of 30 (issue 7) too.
+    for (design, replicates) in [(Design::Mc, 1), (Design::Lhs, 1), (Design::Lhs, 4)] {
+        let name = |t: u32| match replicates {
+            1 => format!("thr{t}-{design}"),
+            r => format!("thr{t}-{design}-r{r}"),
+        };
+        let (a, b) = (tmp(&name(1)), tmp(&name(3)));
         let mut oa = opts(&a, 120, 1);
         oa.design = design;
+        oa.replicates = replicates;
         oa.output.keep_timeseries = true;
         let mut ob = opts(&b, 120, 3);
         ob.design = design;
+        ob.replicates = replicates;
         ob.output.keep_timeseries = true;
         let ra = run_batch(&model, &oa, &NoProgress).unwrap();
         run_batch(&model, &ob, &NoProgress).unwrap();
@@ -80,15 +87,54 @@ fn outputs_identical_across_thread_counts_and_designs_differ() {
         let _ = std::fs::remove_dir_all(&b);
     }
     let path = |n: &str| std::env::temp_dir().join(format!("mc-it-{n}-{}", std::process::id()));
-    let (mc, lhs) = (path("thr1-mc"), path("thr1-lhs"));
+    let (mc, lhs, lhs4) = (path("thr1-mc"), path("thr1-lhs"), path("thr1-lhs-r4"));
     assert_ne!(read(&mc, "runs.csv"), read(&lhs, "runs.csv"));
-    let _ = (std::fs::remove_dir_all(mc), std::fs::remove_dir_all(lhs));
+    assert_ne!(read(&lhs, "runs.csv"), read(&lhs4, "runs.csv"));
+    // Only the replicated batch reports replicates, and a convergence row
+    // per replicate (30 runs each) instead of every 100 runs.
+    let conv = |d: &Path| {
+        let text = String::from_utf8(read(d, "convergence.csv")).unwrap();
+        let runs: Vec<String> = text
+            .lines()
+            .skip(1)
+            .filter(|l| l.starts_with("training.final_flop,"))
+            .map(|l| l.split(',').nth(1).unwrap().to_string())
+            .collect();
+        runs.join(" ")
+    };
+    assert_eq!(conv(&lhs), "100 120");
+    assert_eq!(conv(&lhs4), "30 60 90 120");
+    let summary =
+        |d: &Path| -> serde_json::Value { serde_json::from_slice(&read(d, "summary.json")).unwrap() };
+    assert!(summary(&lhs).get("replicates").is_none());
+    assert_eq!(summary(&lhs4)["replicates"], 4);
+    let _ = (
+        std::fs::remove_dir_all(mc),
+        std::fs::remove_dir_all(lhs),
+        std::fs::remove_dir_all(lhs4),
+    );
 }
 
 #[test]
 fn resume_after_lost_runs_is_byte_identical() {
+    // Plain MC, and a Latin hypercube in 5 replicates of 30 (issue 7).
+    for (design, replicates) in [(Design::Mc, 1), (Design::Lhs, 5)] {
+        resume_after_lost_runs(design, replicates);
+    }
+}
+
+fn resume_after_lost_runs(design: Design, replicates: u64) {
     let model = ToyGrowth::default();
-    let (full, cut) = (tmp("full"), tmp("cut"));
+    let (full, cut) = (
+        tmp(&format!("full-{design}-{replicates}")),
+        tmp(&format!("cut-{design}-{replicates}")),
+    );
+    let opts = |out: &Path, runs, threads| {
+        let mut o = opts(out, runs, threads);
+        o.design = design;
+        o.replicates = replicates;
+        o
+    };
     run_batch(&model, &opts(&full, 150, 2), &NoProgress).unwrap();
     run_batch(&model, &opts(&cut, 150, 2), &NoProgress).unwrap();
     // Simulate an interruption: drop final outputs, some runs, leave a half-written temp file.
@@ -162,6 +208,32 @@ fn resume_refuses_different_arguments_naming_the_field() {
     o.resume = true;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err();
     assert!(e.to_string().contains("`runs` differs"), "{e}");
+    let _ = std::fs::remove_dir_all(&lhs);
+    // Another replicate count too (issue 7), and the resume command says
+    // the batch's; one replicate is what a manifest without the field means.
+    let mut o = opts(&lhs, 20, 1);
+    o.design = Design::Lhs;
+    o.replicates = 2;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let m = std::fs::read_to_string(lhs.join("manifest.json")).unwrap();
+    assert!(m.contains("\"replicates\": 2"), "{m}");
+    o.resume = true;
+    for other in [1, 4] {
+        o.replicates = other;
+        let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "`replicates` differs (manifest has 2, this command gives {other})"
+            )) && e.contains("--design lhs --replicates 2 --resume"),
+            "{e}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&lhs);
+    let mut o = opts(&lhs, 20, 1);
+    o.design = Design::Lhs;
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let m = std::fs::read_to_string(lhs.join("manifest.json")).unwrap();
+    assert!(!m.contains("replicates"), "{m}");
     let _ = std::fs::remove_dir_all(lhs);
     let other = ToyGrowth {
         policy_boost: 0.01,
@@ -234,22 +306,34 @@ fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
 
 #[test]
 fn merged_shards_equal_unsharded_batch() {
+    // One Latin hypercube, and 3 replicates of 34 (issue 7).
+    merged_shards_equal_unsharded(103, 1);
+    merged_shards_equal_unsharded(102, 3);
+}
+
+fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
     let model = ToyGrowth::default();
+    let tmp = |name: &str| tmp(&format!("{name}-r{replicates}"));
+    let opts = |out: &Path, runs, threads| {
+        let mut o = opts(out, runs, threads);
+        o.replicates = replicates;
+        o
+    };
     let whole = tmp("whole");
-    let mut ow = opts(&whole, 103, 2);
+    let mut ow = opts(&whole, runs, 2);
     ow.design = Design::Lhs;
     ow.output.keep_timeseries = true;
     run_batch(&model, &ow, &NoProgress).unwrap();
     let shard_dirs: Vec<PathBuf> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
     for (k, d) in shard_dirs.iter().enumerate() {
-        let mut o = opts(d, 103, 1);
+        let mut o = opts(d, runs, 1);
         o.design = Design::Lhs;
         o.shard = Some(Shard {
             index: k as u64,
             count: 3,
         });
         let r = run_batch(&model, &o, &NoProgress).unwrap();
-        assert_eq!(r.runs_in_outputs, [35, 34, 34][k]);
+        assert_eq!(r.runs_in_outputs, (runs - k as u64).div_ceil(3));
     }
     let merged = tmp("merged");
     let mo = |dirs: Vec<PathBuf>| MergeOptions {
@@ -268,7 +352,7 @@ fn merged_shards_equal_unsharded_batch() {
     assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
     // A shard of another seed is refused, naming the field.
     let stranger = tmp("stranger");
-    let mut o = opts(&stranger, 103, 1);
+    let mut o = opts(&stranger, runs, 1);
     o.design = Design::Lhs;
     o.master_seed = 1;
     o.shard = Some(Shard { index: 2, count: 3 });
@@ -283,7 +367,31 @@ fn merged_shards_equal_unsharded_batch() {
     })
     .unwrap_err();
     assert!(e.to_string().contains("master_seed"), "{e}");
-    for d in shard_dirs.into_iter().chain([whole, merged, stranger]) {
+    // A shard of one Latin hypercube among those of replicates is refused
+    // too, naming the field.
+    let other_r = tmp("other-r");
+    if replicates > 1 {
+        let mut o = opts(&other_r, runs, 1);
+        o.design = Design::Lhs;
+        o.replicates = 1;
+        o.shard = Some(Shard { index: 2, count: 3 });
+        run_batch(&model, &o, &NoProgress).unwrap();
+        let e = merge(&MergeOptions {
+            out: tmp("merged3"),
+            ..mo(vec![
+                shard_dirs[0].clone(),
+                shard_dirs[1].clone(),
+                other_r.clone(),
+            ])
+        })
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("`replicates` differs") && e.to_string().contains("has 1"),
+            "{e}"
+        );
+        assert!(!tmp("merged3").exists());
+    }
+    for d in shard_dirs.into_iter().chain([whole, merged, stranger, other_r]) {
         let _ = std::fs::remove_dir_all(d);
     }
 }
@@ -1669,4 +1777,205 @@ fn a_batch_writes_a_do_file_that_names_every_runs_csv_column() {
         );
     }
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// y = x₀ + 2·x₁ + 3·x₂ with xⱼ ~ U(0, 1): additive, so a Latin hypercube
+/// removes nearly all of the variance of its mean.
+struct Additive;
+
+impl Model for Additive {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        (0..3)
+            .map(|j| montecarlo::ParamSpec {
+                path: format!("x{j}"),
+                dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+            })
+            .collect()
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        Ok(montecarlo::RunResult {
+            scalars: vec![("y".into(), p[0] + 2.0 * p[1] + 3.0 * p[2])],
+            series: montecarlo::Series::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"additive".to_vec()
+    }
+}
+
+/// Issue 7: a replicated Latin hypercube (`--replicates R`) reports in
+/// `summary.json` the standard error of the pooled mean from the spread of
+/// its R replicate means, and `convergence.csv` a row per replicate with
+/// Student's t at k − 1 degrees of freedom: checked against the same
+/// statistics computed here from `runs.csv` (replicate k = run / (N/R)),
+/// for an outcome every run reports and for a conditional one (the ratio
+/// estimator's form). For an additive outcome that standard error is far
+/// below sd/√n, the bound one Latin hypercube reports.
+#[test]
+fn replicated_lhs_reports_the_between_replicate_standard_error() {
+    let dir = tmp("replicated");
+    let (n, r) = (60u64, 6u64);
+    let m = n / r;
+    let mut o = opts(&dir, n, 2);
+    o.design = Design::Lhs;
+    o.replicates = r;
+    // Ten years: some runs, not all, pass 1e26 FLOP (a conditional outcome).
+    let model = ToyGrowth {
+        years: 10,
+        ..ToyGrowth::default()
+    };
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&read(&dir, "summary.json")).unwrap();
+    assert_eq!(
+        (s["design"].as_str(), s["replicates"].as_u64()),
+        (Some("lhs"), Some(r))
+    );
+    let def = s["mcse_definition"].as_str().unwrap();
+    assert!(
+        def.starts_with("mcse = sd(replicate means)/sqrt(R)") && def.contains("R-1 degrees"),
+        "{def}"
+    );
+    let t = montecarlo::outputs::read_runs_csv(&dir.join("runs.csv"), 3).unwrap();
+    // R's qt(0.975, df) for df = 1..5.
+    let t975 = [
+        12.706_204_736_174_7,
+        4.302_652_729_749_464,
+        3.182_446_305_284_263,
+        2.776_445_105_197_793,
+        2.570_581_835_636_314,
+    ];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1e-300);
+    let conv = String::from_utf8(read(&dir, "convergence.csv")).unwrap();
+    let mut conditional_seen = false;
+    for name in [
+        "training.final_flop",
+        "energy.peak_load_mw",
+        "training.year_1e26_flop",
+    ] {
+        let vals = t.outcome(name).unwrap();
+        // (sum, count) of each replicate's values, from runs.csv alone.
+        let sums: Vec<(f64, f64)> = (0..r)
+            .map(|k| {
+                let g: Vec<f64> = (0..n)
+                    .filter(|i| i / m == k)
+                    .filter_map(|i| vals[i as usize])
+                    .collect();
+                (g.iter().sum(), g.len() as f64)
+            })
+            .collect();
+        let se_of = |k: usize| -> f64 {
+            let g = &sums[..k];
+            let total: f64 = g.iter().map(|x| x.1).sum();
+            let mean = g.iter().map(|x| x.0).sum::<f64>() / total;
+            let nbar = total / k as f64;
+            let ss: f64 = g.iter().map(|(s, c)| ((s - mean * c) / nbar).powi(2)).sum();
+            (ss / (k * (k - 1)) as f64).sqrt()
+        };
+        if sums.iter().all(|x| x.1 == m as f64) {
+            // Every run reports it: the sd of the replicate means over √R.
+            let means: Vec<f64> = sums.iter().map(|x| x.0 / x.1).collect();
+            let mean = means.iter().sum::<f64>() / r as f64;
+            let sd = (means.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r - 1) as f64).sqrt();
+            assert!(close(se_of(r as usize), sd / (r as f64).sqrt()));
+        } else {
+            conditional_seen = true;
+        }
+        let e = &s["outcomes"][name];
+        let mcse = e["mcse"].as_f64().unwrap();
+        assert!(
+            close(mcse, se_of(r as usize)),
+            "{name}: {mcse} vs {}",
+            se_of(r as usize)
+        );
+        assert!(
+            close(e["half_width_95"].as_f64().unwrap(), t975[4] * mcse),
+            "{name}"
+        );
+        assert_eq!(e["replicates"].as_u64(), Some(r));
+        let pooled: Vec<f64> = vals.iter().flatten().copied().collect();
+        assert!(close(
+            e["mean"].as_f64().unwrap(),
+            pooled.iter().sum::<f64>() / pooled.len() as f64
+        ));
+        // A convergence row at the end of each replicate, none between.
+        let rows: Vec<Vec<&str>> = conv
+            .lines()
+            .filter(|l| l.starts_with(&format!("{name},")))
+            .map(|l| l.split(',').collect())
+            .collect();
+        assert_eq!(rows.len(), r as usize, "{name}: {rows:?}");
+        let mut count = 0.0;
+        for (k, row) in rows.iter().enumerate() {
+            count += sums[k].1;
+            assert_eq!(row[1], (count as u64).to_string());
+            if k == 0 {
+                assert_eq!(row[3], "", "no interval from one replicate");
+            } else {
+                let hw: f64 = row[3].parse().unwrap();
+                assert!(close(hw, t975[k - 1] * se_of(k + 1)), "{name} row {k}: {hw}");
+            }
+        }
+    }
+    assert!(
+        conditional_seen,
+        "training.year_1e26_flop should be missing in some runs"
+    );
+    // The point of the feature: for an additive outcome the standard error
+    // is far below the bound sd/√n (here about 20 times).
+    let add = tmp("replicated-additive");
+    let mut o = opts(&add, 100, 1);
+    o.design = Design::Lhs;
+    o.replicates = 10;
+    run_batch(&Additive, &o, &NoProgress).unwrap();
+    let s: serde_json::Value = serde_json::from_slice(&read(&add, "summary.json")).unwrap();
+    let y = &s["outcomes"]["y"];
+    let (mcse, sd) = (y["mcse"].as_f64().unwrap(), y["sd"].as_f64().unwrap());
+    assert!(mcse < 0.2 * sd / 10.0, "mcse {mcse} vs sd/√n {}", sd / 10.0);
+    assert!((y["mean"].as_f64().unwrap() - 3.0).abs() < 6.0 * mcse, "{y}");
+    let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(add));
+}
+
+/// Issue 7: replicate counts a batch cannot have are refused before
+/// anything is written (R = 0, R with plain MC, R not dividing N, fewer
+/// than 2 runs a replicate), as is a compare with replicates.
+#[test]
+fn impossible_replicates_are_refused_before_anything_is_written() {
+    let model = ToyGrowth::default();
+    let dir = tmp("bad-replicates");
+    for (design, runs, r, want) in [
+        (Design::Lhs, 40, 0, "--replicates must be at least 1"),
+        (Design::Mc, 40, 4, "works with --design lhs only"),
+        (Design::Lhs, 40, 3, "--replicates 3 does not divide --runs 40"),
+        (Design::Lhs, 40, 40, "leaves 1 run per replicate"),
+    ] {
+        let mut o = opts(&dir, runs, 1);
+        o.design = design;
+        o.replicates = r;
+        let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+        assert!(e.contains(want), "{e}");
+        assert!(!dir.exists(), "{want}: {} was created", dir.display());
+    }
+    // Too few runs a replicate for the toy's rank correlation (2 parameters).
+    let mut o = opts(&dir, 12, 1);
+    o.design = Design::Lhs;
+    o.replicates = 4;
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(e.contains("needs more runs per replicate"), "{e}");
+    assert!(!dir.exists());
+    let mut batch = opts(&dir, 20, 1);
+    batch.design = Design::Lhs;
+    batch.replicates = 2;
+    let e = compare(
+        &model,
+        &model,
+        &CompareOptions {
+            out: dir.clone(),
+            batch,
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("compare does not take replicates"), "{e}");
+    assert!(!dir.exists());
 }
