@@ -957,17 +957,25 @@ pub fn eval(
     for n in &r.notes {
         eprintln!("note: {n}");
     }
+    // As a batch says it: what a resume reused.
+    let total = r.table.runs.len() as u64;
+    let reused = if resume {
+        format!(" ({} run now, {} reused)", r.ran_now, total - r.ran_now)
+    } else {
+        String::new()
+    };
     match shard.filter(|s| s.count > 1) {
         Some(s) => println!(
-            "{}: {} row{} of shard {s} evaluated in design order; `aistack merge` of the {} shard \
-             directories writes the eval of the whole design",
+            "{}: {} row{} of shard {s} evaluated in design order{}; `aistack merge` of the {} \
+             shard directories writes the eval of the whole design",
             out.display(),
             r.table.runs.len(),
             if r.table.runs.len() == 1 { "" } else { "s" },
+            reused,
             s.count
         ),
         None => println!(
-            "{}: {} rows evaluated in design order",
+            "{}: {} rows evaluated in design order{reused}",
             out.display(),
             r.table.runs.len()
         ),

@@ -17,7 +17,10 @@
 //! manifest, files an eval writes: [`crate::store::refuse_foreign_outputs`])
 //! are refused; one
 //! holding run files of an unfinished eval is finished with
-//! [`EvalOptions::resume`] (each file checked against its row). Every row
+//! [`EvalOptions::resume`] (each file checked against its row), and a
+//! finished eval resumed with the arguments it ran with is left as it is
+//! (its outputs rebuilt to the same bytes), so a requeued array task
+//! succeeds. Every row
 //! (of the shard) is checked ([`Model::check`]) before the first run, so a row the scenario
 //! would refuse is named (design file, line and column) before any run is
 //! made; a run that fails anyway leaves no run files behind. Outputs in
@@ -124,6 +127,9 @@ pub struct EvalReport {
     /// What the manifest records of the design: its file and how the
     /// parameters without a column were set.
     pub record: EvalRecord,
+    /// Rows run by this call; the rest of the table's rows were reused
+    /// from run files (`--resume`).
+    pub ran_now: u64,
 }
 
 /// Options of `aistack eval`.
@@ -637,13 +643,20 @@ pub fn eval_design<M: Model + ?Sized>(
     } else {
         None
     };
-    if o.out.join("manifest.json").exists() {
-        return Err(McError::Invalid(format!(
-            "{} holds a finished batch or eval (manifest.json); eval does not add to it: choose \
-             another --out, or remove that directory first",
-            o.out.display()
-        )));
-    }
+    // A finished eval resumed with its own arguments is left as it is (a
+    // requeued array task whose shard had finished succeeds); checked
+    // against what this command would record once everything is known.
+    let finished = match Manifest::read(&o.out)? {
+        Some(rec) if o.resume && rec.eval.is_some() => Some(rec),
+        Some(_) => {
+            return Err(McError::Invalid(format!(
+                "{} holds a finished batch or eval (manifest.json); eval does not add to it: \
+                 choose another --out, or remove that directory first",
+                o.out.display()
+            )));
+        }
+        None => None,
+    };
     // Rows an interrupted eval finished (its run files; no manifest yet).
     let done = list_runs(&o.out)?;
     if !done.is_empty() && !o.resume {
@@ -669,13 +682,31 @@ pub fn eval_design<M: Model + ?Sized>(
     let support_note = outside_support_note(&o.design_csv, &params, &mine, &missing);
     drop(mine);
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
+    let record = EvalRecord {
+        design_file: o.design_csv.display().to_string(),
+        design_hash: Some(design_hash),
+        others: o.others,
+        others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
+        seed_column: seeds.is_some(),
+    };
+    let runs: Vec<u64> = (0..design.len() as u64).filter(|&r| in_shard(r)).collect();
+    let given = eval_manifest(
+        model,
+        o,
+        params.clone(),
+        shard,
+        (design.len() as u64, runs.len() as u64),
+        record.clone(),
+    );
+    if let Some(rec) = &finished {
+        check_finished(rec, &given, &o.out)?;
+    }
     let pool = thread_pool(o.threads)?;
     let created = !o.out.exists();
     std::fs::create_dir_all(runs_dir(&o.out)).map_err(crate::error::io_err(runs_dir(&o.out)))?;
     if lock.is_none() {
         lock = Some(crate::lock::lock_dir(&o.out)?);
     }
-    let seeds_given = seeds.is_some();
     let seeds: Vec<u64> = match &seeds {
         Some(s) => s.iter().map(|&s| run_seed(o.master_seed, s)).collect(),
         None => (0..design.len() as u64)
@@ -721,8 +752,8 @@ pub fn eval_design<M: Model + ?Sized>(
             &what_to_do,
         )?;
     }
-    // The rows this call writes the outputs of: every row, or the shard's.
-    let runs: Vec<u64> = (0..design.len() as u64).filter(|&r| in_shard(r)).collect();
+    // `runs`, above: the rows this call writes the outputs of (every row,
+    // or the shard's).
     let todo: Vec<(u64, u64)> = runs
         .iter()
         .filter(|r| !done.contains(r))
@@ -747,21 +778,58 @@ pub fn eval_design<M: Model + ?Sized>(
     }
     ran?;
     progress.finish();
+    // The outputs are rebuilt from the run files: the same bytes when the
+    // eval had finished (so a damaged `runs.csv` is repaired), whose
+    // manifest then stays as it was (the build that ran the rows).
     let table = rebuild_outputs(&o.out, &runs, &o.output, Design::External, None)?.table;
-    let record = EvalRecord {
-        design_file: o.design_csv.display().to_string(),
-        design_hash: Some(design_hash),
-        others: o.others,
-        others_parameters: missing.iter().map(|&j| params[j].path.clone()).collect(),
-        seed_column: seeds_given,
-    };
     let notes = support_note
         .into_iter()
         .chain(broken_correlations_note(model, &params, &missing, o.others))
         .collect();
-    let counts = (design.len() as u64, runs.len() as u64);
-    write_manifest(model, o, params, shard, counts, record.clone())?;
-    Ok(EvalReport { table, notes, record })
+    if finished.is_none() {
+        given.write(&o.out)?;
+    }
+    Ok(EvalReport {
+        table,
+        notes,
+        record,
+        ran_now: todo.len() as u64,
+    })
+}
+
+/// Refuses to resume the finished eval in `dir` (recorded in `rec`) with
+/// other arguments than those it ran with (`given`, the manifest this
+/// command would write): scenario, seed, design file's content, rows,
+/// shard, `--others` and the outputs asked for.
+fn check_finished(rec: &Manifest, given: &Manifest, dir: &Path) -> Result<()> {
+    let eval_fields = |m: &Manifest| {
+        let e = m.eval.as_ref();
+        vec![
+            (
+                "design_hash",
+                e.and_then(|e| e.design_hash.clone()).unwrap_or_default(),
+            ),
+            ("others", format!("{:?}", e.and_then(|e| e.others))),
+            ("seed_column", e.is_some_and(|e| e.seed_column).to_string()),
+            ("outputs", serde_json::to_string(&m.outputs).unwrap_or_default()),
+        ]
+    };
+    let fields = |m: &Manifest| {
+        let mut f = m.identity_fields(true);
+        f.extend(eval_fields(m));
+        f
+    };
+    for ((field, recorded), (_, now)) in fields(rec).into_iter().zip(fields(given)) {
+        if recorded != now {
+            return Err(McError::Invalid(format!(
+                "cannot resume {}: it holds a finished eval whose {field} was {recorded}, this \
+                 command's is {now}; resume it with the arguments it ran with (its manifest's \
+                 command_line), or choose another --out",
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Runs the design rows `todo`, `(row, its run seed)`, on `pool`, each
@@ -806,15 +874,15 @@ fn run_rows<M: Model + ?Sized>(
 
 /// Writes the manifest of a finished eval (design `external`): `rows` in
 /// the design, `completed` of them (those of `shard`) in the outputs.
-fn write_manifest<M: Model + ?Sized>(
+fn eval_manifest<M: Model + ?Sized>(
     model: &M,
     o: &EvalOptions,
     params: Vec<crate::ParamSpec>,
     shard: Option<Shard>,
     (rows, completed): (u64, u64),
     record: EvalRecord,
-) -> Result<()> {
-    let manifest = Manifest {
+) -> Manifest {
+    Manifest {
         format: MANIFEST_FORMAT,
         tool_version: o.tool_version.clone(),
         montecarlo_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -838,6 +906,5 @@ fn write_manifest<M: Model + ?Sized>(
         stopped_at: None,
         outputs: Some(OutputsRecord::of(&o.output)),
         eval: Some(record),
-    };
-    manifest.write(&o.out)
+    }
 }

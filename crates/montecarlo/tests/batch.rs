@@ -1360,8 +1360,35 @@ fn an_interrupted_eval_is_finished_by_resume() {
     let r = eval_design(&model, &resume, &NoProgress).unwrap();
     assert_eq!(r.table.runs, vec![0, 1, 2, 3, 4]);
     assert_same_outputs(&whole.out, &part.out, &FINALS);
-    // Finished, it is refused as holding a finished eval.
-    let e = eval_design(&model, &resume, &NoProgress).unwrap_err().to_string();
+    // Finished, the same command with `resume` leaves it as it is, so a
+    // requeued array task whose shard had finished succeeds: nothing runs,
+    // every file keeps its bytes.
+    let manifest = read(&part.out, "manifest.json");
+    let r = eval_design(&model, &resume, &NoProgress).unwrap();
+    assert_eq!((r.ran_now, r.table.runs.len()), (0, 5));
+    assert_same_outputs(&whole.out, &part.out, &FINALS);
+    assert_eq!(read(&part.out, "manifest.json"), manifest);
+    // Other arguments are refused, naming the field, and change nothing.
+    let other_seed = EvalOptions {
+        master_seed: 4,
+        ..resume.clone()
+    };
+    let e = eval_design(&model, &other_seed, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("finished eval whose master_seed was 3, this command's is 4"),
+        "{e}"
+    );
+    let mut other_outputs = resume.clone();
+    other_outputs.output.keep_timeseries = true;
+    let e = eval_design(&model, &other_outputs, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("finished eval whose outputs was"), "{e}");
+    assert_eq!(read(&part.out, "manifest.json"), manifest);
+    // Without `resume`, a finished eval is refused.
+    let e = eval_design(&model, &part, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("holds a finished batch or eval"), "{e}");
     let _ = std::fs::remove_dir_all(dir);
 }
