@@ -192,6 +192,28 @@ impl Scenario {
                 );
             }
         }
+        // Fabs whose dies can never become chips: packaging is 0 (its
+        // default) at every date. The supply chain then writes off the
+        // orders only they could fill (docs/model/fab-supply-chain.md).
+        let packaging = "chips.packaging_units_per_month";
+        if !d.fabs.is_empty()
+            && d.chips.packaging_units_per_month.max() <= 0.0
+            && !d.uncertain.contains_key(packaging)
+        {
+            let n = d.fabs.len();
+            warn(
+                packaging.to_string(),
+                format!(
+                    "0 at every date (the default), yet the scenario has {n} fab{}: no die of \
+                     theirs can be packaged into a chip, so only imports deliver and orders only \
+                     the fabs could fill are written off",
+                    if n == 1 { "" } else { "s" }
+                ),
+                "the field is in units a month (china-2025.ron: 55000); leave it 0 only for fabs \
+                 that are meant to deliver nothing"
+                    .to_string(),
+            );
+        }
         for l in &d.labs {
             let path = format!("labs.{}.initial_target_run_flop", l.name);
             let v = value(&path, l.initial_target_run_flop.get());

@@ -1462,6 +1462,7 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a design's `unit_price_usd` | {usd} USD | thousands of USD |
 | a fab's `power_mw` per wafer a month of `capacity_wafers_per_month` | {fab} kW | GW |
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
+| `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs | left at its default: no die becomes a chip |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below

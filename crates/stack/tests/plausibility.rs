@@ -147,3 +147,23 @@ fn an_exponent_written_as_a_target_run_gets_the_power_of_ten() {
     assert_eq!(small.len(), 1, "{small:#?}");
     assert!(small[0].hint.as_deref().unwrap().contains("3.3e24"));
 }
+
+#[test]
+fn fabs_without_packaging_are_named() {
+    let w = warnings_of(
+        "china-2025.ron",
+        &[(
+            "packaging_units_per_month: 55000,",
+            "packaging_units_per_month: 0,",
+        )],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "chips.packaging_units_per_month");
+    assert!(w[0].line.is_some(), "{}", w[0]);
+    assert!(w[0].message.contains("the scenario has 1 fab:"), "{}", w[0]);
+    // Left out (its default, 0): still named, at the file.
+    let w = warnings_of("china-2025.ron", &[("packaging_units_per_month: 55000,", "")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    // Without fabs there is nothing to package.
+    assert!(warnings_of("minimal.ron", &[]).is_empty());
+}
