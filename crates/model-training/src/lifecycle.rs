@@ -500,7 +500,14 @@ impl Training {
         }
         if now < run.due {
             // The work is done ahead of time (a smaller run: it reached the
-            // lab's target): hold the model until it is due.
+            // lab's target): hold the model until it is due. A smaller run
+            // that reached the target (chips delivered mid-run) was bound
+            // by nothing in the end: the lab's own target set its size, so
+            // it is relabelled `Target` (its held days then go to no
+            // constraint; audit s18-training, finding 3).
+            if run.trains_to_due() {
+                run.bound = RunBound::Target;
+            }
             run.done_at = Some(now);
             run.finish_key = None;
             return self.recompute_lab(li, now, agenda, signals);
@@ -532,7 +539,13 @@ impl Training {
             energy_mwh: run.energy_mwh,
             cost_usd: run.electricity_usd + run.depreciation_usd,
             electricity_usd: run.electricity_usd,
-            bound: run.bound,
+            // Planned below the target and released with it (reached
+            // exactly at `due`): bound by nothing, as above.
+            bound: if run.trains_to_due() && run.work_flop >= run.target_flop {
+                RunBound::Target
+            } else {
+                run.bound
+            },
             limited_power_days: run.power_limited_s / SECS_PER_DAY as f64,
             restart_days: run.restart_down_s / SECS_PER_DAY as f64,
             limited_failures_days: run.failures_limited_s / SECS_PER_DAY as f64,
