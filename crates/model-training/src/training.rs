@@ -751,11 +751,13 @@ impl Training {
         // While the lab's budget caps its draw, the compute its power
         // withholds is the budget's, not the grid's (even where the grid
         // also served less than the capped demand).
+        // It is counted apart, as lost to the budget.
         let budget_capped = lab.budget_share < 1.0;
-        let lost_power = if budget_capped {
-            0.0
+        let withheld = lab.rate.train_lost_power_eff_flop_s;
+        let (lost_power, lost_budget) = if budget_capped {
+            (0.0, withheld)
         } else {
-            lab.rate.train_lost_power_eff_flop_s
+            (withheld, 0.0)
         };
         lab.totals.power.book(
             cfg.calendar.as_ref(),
@@ -763,6 +765,7 @@ impl Training {
             now,
             lab.rate.train_full_eff_flop_s,
             lost_power,
+            lost_budget,
         );
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
