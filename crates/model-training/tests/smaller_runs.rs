@@ -100,14 +100,14 @@ fn a_chip_bound_run_that_reaches_the_target_before_due_holds_it() {
     // `explain` named the planning label).
     assert_eq!(r.bound, RunBound::Target);
     assert!(
-        b_signals_planned_chips(),
+        first_run_is_planned_chips_bound(),
         "the plan's label is still in the RunStarted signal"
     );
 }
 
 /// The first run of [`a_chip_bound_run_that_reaches_the_target_before_due_holds_it`]
 /// was planned `Chips`-bound (its `RunStarted` signal).
-fn b_signals_planned_chips() -> bool {
+fn first_run_is_planned_chips_bound() -> bool {
     let mut b = Bench::new(lab_with_target(12_000.0), 3);
     b.run_until(days(1.0));
     b.signals.iter().any(|s| {
