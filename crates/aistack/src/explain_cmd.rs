@@ -392,7 +392,9 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// short of chips that also lost compute to power reads *chips*: the
 /// column *lost to power* (`training.share_lost_power_year_Y`) gives the
 /// share of the labs' training compute that lacked power each year whatever
-/// the label, and the last lines the whole run's.
+/// the label, and the last lines the whole run's (and, where the labs'
+/// electricity budgets capped their draw, the compute that withheld,
+/// `training.flop_lost_budget_total`).
 pub fn explain(dir: &Path) -> Result<()> {
     if crate::run_cmd::is_compare_dir(dir) {
         let d = dir.display();
@@ -491,6 +493,24 @@ pub fn explain(dir: &Path) -> Result<()> {
     if let (Some(share), Some(flop)) = (share, flop) {
         println!(
             "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs.",
+            100.0 * share
+        );
+    }
+    // What the labs' electricity budgets withheld (not counted as lost to
+    // power), only where they withheld something: absent from outputs of
+    // before the eighteenth session.
+    let budget_share = outcomes
+        .get("training.share_lost_budget_total")
+        .and_then(|v| v.as_f64());
+    let budget_flop = outcomes
+        .get("training.flop_lost_budget_total")
+        .and_then(|v| v.as_f64());
+    if let (Some(share), Some(flop)) = (budget_share, budget_flop)
+        && flop > 0.0
+    {
+        println!(
+            "Training compute withheld by the labs' electricity budgets, whole run: {:.1} % ({flop:.3e} FLOP), \
+             not counted as lost to power.",
             100.0 * share
         );
     }

@@ -202,19 +202,24 @@ impl Site {
     /// rise with installation times.
     pub fn retiring_peak_flop(&self, from: SimTime, until: SimTime) -> f64 {
         let mut lost = 0.0;
+        self.for_each_retiring(until, |r, peak| {
+            lost += peak * until.saturating_since(r.max(from)).as_secs_f64();
+        });
+        lost
+    }
+
+    /// Calls `f(r, peak)` for each cohort in service due to retire before
+    /// `until`, in order: its retirement time and its peak FLOP/s.
+    pub fn for_each_retiring(&self, until: SimTime, mut f: impl FnMut(SimTime, f64)) {
         for c in &self.cohorts[self.first_live..] {
             if c.retired {
                 continue;
             }
             match c.retire_at {
-                Some(r) if r < until => {
-                    let gone = until.saturating_since(r.max(from)).as_secs_f64();
-                    lost += c.count * self.classes[c.class].peak_flop_s_per_chip * gone;
-                }
+                Some(r) if r < until => f(r, c.count * self.classes[c.class].peak_flop_s_per_chip),
                 _ => break,
             }
         }
-        lost
     }
 
     fn rebuild_order(&mut self) {

@@ -37,6 +37,31 @@ impl Adoption {
         self.target + (self.share_at_anchor - self.target) * (-self.rate_per_s * dt).exp()
     }
 
+    /// `∫ min(k, s(from + u) − s(from)) du` over `u ∈ [u0, u1]` (seconds
+    /// after `from`, `0 ≤ u0 ≤ u1`, `k ≥ 0`): how much of a training share
+    /// `k` of the installed peak (what is left after inference at `from`)
+    /// the rise of the share after `from` takes, share × seconds. Inference
+    /// is served first, so it takes training's share up to all of it.
+    /// Exactly 0 while the share does not move (before the first release,
+    /// with a maximum share of 0, or at the maximum); negative (a gain) if
+    /// it falls. `k = ∞` gives the whole rise `∫ (s − s(from))`.
+    pub fn rise_taken(&self, from: SimTime, u0: f64, u1: f64, k: f64) -> f64 {
+        let rise = self.target - self.share_at(from);
+        let r = self.rate_per_s;
+        if rise == 0.0 || r == 0.0 || u1 <= u0 {
+            return 0.0;
+        }
+        // ∫ rise × (1 − e^{−r u}) du over [a, b].
+        let uncapped = |a: f64, b: f64| rise * ((b - a) + (-r * a).exp() * (-r * (b - a)).exp_m1() / r);
+        if rise < 0.0 || k >= rise {
+            return uncapped(u0, u1);
+        }
+        // The rise reaches `k` at u* (0 with nothing left to take).
+        let at = if k > 0.0 { -(-k / rise).ln_1p() / r } else { 0.0 };
+        let at = at.clamp(u0, u1);
+        uncapped(u0, at) + k * (u1 - at)
+    }
+
     /// A release at `t`: adoption restarts toward `max_share`, `speedup`
     /// times faster than the adoption time (open weights).
     pub fn on_release(&mut self, t: SimTime, max_share: f64, adoption_time_months: f64, speedup: f64) {
@@ -64,5 +89,36 @@ mod tests {
         assert!((closed.share_at(t) - 0.3 * (1.0 - (-1.0f64).exp())).abs() < 1e-12);
         assert!((open.share_at(t) - 0.3 * (1.0 - (-2.0f64).exp())).abs() < 1e-12);
         assert!(open.share_at(SimTime(600 * SECS_PER_MONTH)) <= 0.3 + 1e-12);
+    }
+
+    /// `rise_taken` against a midpoint sum of `min(k, s(t) − s(from))`.
+    #[test]
+    fn the_rise_taken_is_the_integral_of_the_capped_rise() {
+        let mut a = Adoption::new();
+        assert_eq!(a.rise_taken(SimTime(5), 0.0, 1e7, 1.0), 0.0);
+        a.on_release(SimTime::ZERO, 0.3, 1.0, 1.0);
+        let from = SimTime(SECS_PER_MONTH / 4);
+        for (u0, u1, k) in [
+            (0.0, 4e6, 1.0f64),
+            (0.0, 8e6, 0.1),
+            (1e6, 8e6, 0.05),
+            (2e6, 3e6, 0.0),
+        ] {
+            let n = 100_000;
+            let du = (u1 - u0) / n as f64;
+            let s0 = a.share_at(from);
+            let sum: f64 = (0..n)
+                .map(|i| {
+                    let u = u0 + (i as f64 + 0.5) * du;
+                    let s = a.target + (s0 - a.target) * (-a.rate_per_s * u).exp();
+                    k.min(s - s0) * du
+                })
+                .sum();
+            let got = a.rise_taken(from, u0, u1, k);
+            assert!(
+                (got - sum).abs() <= 1e-6 * sum.abs().max(1.0),
+                "{u0} {u1} {k}: {got} vs {sum}"
+            );
+        }
     }
 }

@@ -45,45 +45,90 @@ struct PlanCapacity {
     full_capacity_flop: f64,
     /// Expected goodput with every installed accelerator training.
     full_goodput: f64,
-    /// The lab's inference share of its installed peak FLOP/s now.
+    /// The lab's inference share of its installed peak FLOP/s, averaged
+    /// over the run (it rises after each release on a known path).
     inference_share: f64,
 }
 
-/// The lab's capacity over `duration_s` from now: its full training rate
-/// (every installed accelerator powered, minus inference) integrated over
-/// the run, less what the cohorts due to retire within it will not do
-/// (`lost_s`, from [`Training::retiring_lost_s`]: seconds of the whole
-/// rate) × the share of it the grid's power allowed on average over the
-/// last day (not the share of this instant, which depends on the hour) ×
-/// the expected goodput of its failure process ([`expected_goodput`]) on
-/// the chips it has now (fewer chips later fail less: the plan errs on
-/// the side of a run done early, which holds until due).
-fn plan_capacity(lab: &Lab, now: SimTime, duration_s: f64, lost_s: f64) -> PlanCapacity {
-    let rate = &lab.rate;
-    let share_now = if rate.train_full_eff_flop_s > 0.0 {
-        (rate.train_eff_flop_s / rate.train_full_eff_flop_s).clamp(0.0, 1.0)
-    } else {
-        1.0
-    };
-    let power_share = lab.power_share.mean(now.0).unwrap_or(share_now).clamp(0.0, 1.0);
-    let per_h = lab.cfg.chip_failure_rate_per_hour;
-    let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
-    let restart_h = lab
-        .restart
-        .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
-    let goodput = expected_goodput(rate.train_full_chips * power_share * per_h, ckpt_h, restart_h);
-    let full_goodput = expected_goodput(rate.train_full_chips * per_h, ckpt_h, restart_h);
-    // `duration_s − 0.0` is `duration_s` exactly: without a retirement in
-    // the run the plan is the rate now × D.
-    let in_service_s = (duration_s - lost_s).max(0.0);
-    let no_failures = rate.train_full_eff_flop_s * power_share * in_service_s;
-    let inference_share = lab.adoption.share_at(now);
-    PlanCapacity {
-        capacity_flop: no_failures * goodput,
-        capacity_no_failures_flop: no_failures,
-        full_capacity_flop: rate.train_full_eff_flop_s * in_service_s * full_goodput,
-        full_goodput,
-        inference_share,
+impl Training {
+    /// The lab's capacity over `[now, due]` (`duration_s` long): its full
+    /// training rate `F` (every installed accelerator powered, minus
+    /// inference) integrated over the run, less what the cohorts due to
+    /// retire within it will not do ([`Training::retiring_lost_s`]: seconds
+    /// of the whole rate), less what the known rise of its inference share
+    /// after its releases already out takes ([`Training::inference_rise_flop`];
+    /// a release the run itself makes comes after its end), × the share of
+    /// it the grid's power allowed on average over the last day (not the
+    /// share of this instant, which depends on the hour; inference is served
+    /// first, so the rise comes out of that share) × the expected goodput of
+    /// its failure process ([`expected_goodput`]) on the chips it has now
+    /// (fewer chips later fail less: the plan errs on the side of a run done
+    /// early, which holds until due).
+    fn plan_capacity(&self, li: usize, now: SimTime, duration_s: f64, due: SimTime) -> PlanCapacity {
+        let lost_s = self.retiring_lost_s(li, now, due);
+        let lab = &self.labs[li];
+        let rate = &lab.rate;
+        let share_now = if rate.train_full_eff_flop_s > 0.0 {
+            (rate.train_eff_flop_s / rate.train_full_eff_flop_s).clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let power_share = lab.power_share.mean(now.0).unwrap_or(share_now).clamp(0.0, 1.0);
+        let per_h = lab.cfg.chip_failure_rate_per_hour;
+        let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
+        let restart_h = lab
+            .restart
+            .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
+        let goodput = expected_goodput(rate.train_full_chips * power_share * per_h, ckpt_h, restart_h);
+        let full_goodput = expected_goodput(rate.train_full_chips * per_h, ckpt_h, restart_h);
+        // `duration_s − 0.0` is `duration_s` exactly, and the rise is 0.0
+        // exactly while the share stays put: without a retirement in the
+        // run and with no release out (or inference off) the plan is the
+        // rate now × D.
+        let in_service_s = (duration_s - lost_s).max(0.0);
+        // The power share `p` was measured at the inference share of the
+        // lab's rates over the last day, `s̄` (below the share of now, `s`,
+        // while it rises: rates are recomputed at the lab's events): the
+        // training rate that power leaves at `s` is `F × p` less what the
+        // rise from `s̄` to `s` took, `MFU × installed peak × (1 − p) × (s −
+        // s̄)` (inference is served first), i.e. the powered share of the
+        // installed peak, `p × (1 − s̄) + s̄`, less `s`. Exactly `F × p`
+        // while the share stays put.
+        let s_now = lab.adoption.share_at(now);
+        let s_measured = lab.power_share_inference.mean(now.0).unwrap_or(s_now);
+        let staleness = s_now - s_measured;
+        let at_power = if staleness == 0.0 {
+            rate.train_full_eff_flop_s * power_share
+        } else {
+            let installed: f64 = lab
+                .sites
+                .iter()
+                .map(|&si| self.sites[si].power.installed_peak_flop_s)
+                .sum();
+            (rate.train_full_eff_flop_s * power_share
+                - lab.cfg.mfu * installed * (1.0 - power_share) * staleness)
+                .max(0.0)
+        };
+        let less_rise = |flop: f64, rate: f64| {
+            let left = flop - self.inference_rise_flop(li, now, due, rate);
+            // Below 1e-9 of the rate's work it is the rounding of a rise
+            // that takes it all.
+            if left > 1e-9 * flop { left } else { 0.0 }
+        };
+        let no_failures = less_rise(at_power * in_service_s, at_power);
+        let full = less_rise(
+            rate.train_full_eff_flop_s * in_service_s,
+            rate.train_full_eff_flop_s,
+        );
+        let rise = lab.adoption.rise_taken(now, 0.0, duration_s, f64::INFINITY);
+        let inference_share = s_now + if duration_s > 0.0 { rise / duration_s } else { 0.0 };
+        PlanCapacity {
+            capacity_flop: no_failures * goodput,
+            capacity_no_failures_flop: no_failures,
+            full_capacity_flop: full * full_goodput,
+            full_goodput,
+            inference_share,
+        }
     }
 }
 
@@ -179,10 +224,9 @@ impl Training {
             (months * SECS_PER_MONTH as f64).min(lab.cfg.max_run_duration_days * SECS_PER_DAY as f64);
         let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
         let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
-        let lost_s = self.retiring_lost_s(li, now, due);
+        let plan = self.plan_capacity(li, now, duration_s, due);
         let base = self.open_base(li, now);
         let lab = &mut self.labs[li];
-        let plan = plan_capacity(lab, now, duration_s, lost_s);
         let capacity = plan.capacity_flop;
         let bound = if capacity >= target {
             RunBound::Target
@@ -277,8 +321,9 @@ impl Training {
     /// within its duration) is (re)paced — at its start, at each monthly
     /// tick — with `W` of its `P` FLOP kept,
     /// its pace is the rate `p = φ × r_avail` expected to keep the rest by
-    /// `due`: `φ · g(φ) = (P − W) / ((due − from − L) × r_avail)`, `φ` capped
-    /// at 1, with `L` the seconds of the whole rate the batches due to retire
+    /// `due`: `φ · g(φ) = (P − W + g(φ) · I(φ)) / ((due − from − L) ×
+    /// r_avail)`, `φ` capped at 1 ([`Training::pace_flop_s`]; `I(φ)` what
+    /// the rising inference share takes from the run), with `L` the seconds of the whole rate the batches due to retire
     /// before `due` will miss ([`Training::retiring_lost_s`]; 0 without one),
     /// `r_avail` the lab's training rate, `g(φ)` the expected
     /// goodput ([`expected_goodput`]) of `φ` × its training chips and `from`
@@ -304,20 +349,66 @@ impl Training {
     /// own finish event, never with how often the lab is brought up to
     /// date. Rounding to the second changes the run's FLOP by less than
     /// half a second of work.
+    /// The pace of `run` (lab `li`) set at `now` (see
+    /// [`Training::schedule_run_events`]), effective FLOP/s; `∞` (the
+    /// whole rate) for a smaller run, at or past `due`, or with no rate.
+    /// The rate the lab will have until `due` is the rate now less the
+    /// cohorts due to retire (pacing on it front-loads the work so that a
+    /// run planned with them ends by `due`) and less what the rising
+    /// inference share takes: inference is served first, so the rise takes
+    /// the spare rate first and the run's only where the rate left falls
+    /// below the pace (`I(φ)`, [`Training::inference_rise_flop`] at the
+    /// whole rate less at the spare rate): the pace solves
+    /// `φ · g(φ) · avail × (due − from − L) = P − W + g(φ) · I(φ)`.
+    fn pace_flop_s(&self, li: usize, now: SimTime, run: &Run) -> f64 {
+        let lab = &self.labs[li];
+        let avail = lab.rate.train_eff_flop_s;
+        let from = run.restarting_until.map_or(now, |u| u.max(now));
+        let left_s = run.due.saturating_since(from).as_secs_f64();
+        let in_service_s = left_s - self.retiring_lost_s(li, from, run.due);
+        if !(in_service_s > 0.0 && avail > 0.0) || run.trains_to_due() {
+            return f64::INFINITY;
+        }
+        let whole = in_service_s * avail;
+        let need = run.remaining_flop() / whole;
+        // What the rise takes from a run at φ of the rate, as a share of
+        // the rate's work (exactly 0 while the share stays put).
+        let rise = self.inference_rise_flop(li, from, run.due, avail);
+        let taken = |share: f64| {
+            if rise == 0.0 {
+                0.0
+            } else {
+                (rise - self.inference_rise_flop(li, from, run.due, avail * (1.0 - share))) / whole
+            }
+        };
+        let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
+        let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
+        let restart_h = lab
+            .restart
+            .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
+        // φ ← need / g(φ) + taken(φ), from φ = 1: g falls and what the
+        // rise takes grows with φ, so the sequence falls to the fixed
+        // point; a few steps are plenty for a pace set again every month
+        // (four sufficed without the rise).
+        let steps = if rise == 0.0 { 4 } else { 8 };
+        let mut share = 1.0f64;
+        for _ in 0..steps {
+            share = (need / expected_goodput(share * per_h, ckpt_h, restart_h).max(1e-12) + taken(share))
+                .min(1.0);
+        }
+        if share < 1.0 { share * avail } else { f64::INFINITY }
+    }
+
     pub(crate) fn schedule_run_events(
         &mut self,
         li: usize,
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
-        // Seconds of the whole rate the retirements due before `due` take
-        // out of what is left, computed only when the run is re-paced.
-        let lost_s = match self.labs[li].run.as_ref() {
-            Some(run) if run.repace || now >= run.due => {
-                let from = run.restarting_until.map_or(now, |u| u.max(now));
-                self.retiring_lost_s(li, from, run.due)
-            }
-            _ => 0.0,
+        // The pace, set again only when the run is re-paced.
+        let pace = match self.labs[li].run.as_ref() {
+            Some(run) if run.repace || now >= run.due => Some(self.pace_flop_s(li, now, run)),
+            _ => None,
         };
         let lab = &mut self.labs[li];
         let id = LabId(li as u32);
@@ -328,31 +419,9 @@ impl Training {
         let avail = lab.rate.train_eff_flop_s;
         let from = run.restarting_until.map_or(now, |u| u.max(now));
         let remaining = run.remaining_flop();
-        let left_s = run.due.saturating_since(from).as_secs_f64();
-        if run.repace || now >= run.due {
+        if let Some(pace) = pace {
             run.repace = false;
-            // The rate the lab will have until `due` is the rate now less
-            // the cohorts due to retire: pacing on it front-loads the work
-            // so that a run planned with them ends by `due`.
-            let in_service_s = left_s - lost_s;
-            run.pace_flop_s = if in_service_s > 0.0 && avail > 0.0 && !run.trains_to_due() {
-                let need = remaining / (in_service_s * avail);
-                let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
-                let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
-                let restart_h = lab
-                    .restart
-                    .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
-                // φ ← need / g(φ), from φ = 1: g falls with φ, so the
-                // sequence falls to the fixed point; a few steps are plenty
-                // for a pace set again every month.
-                let mut share = 1.0f64;
-                for _ in 0..4 {
-                    share = (need / expected_goodput(share * per_h, ckpt_h, restart_h).max(1e-12)).min(1.0);
-                }
-                if share < 1.0 { share * avail } else { f64::INFINITY }
-            } else {
-                f64::INFINITY
-            };
+            run.pace_flop_s = pace;
         }
         let share = if run.done_at.is_some() {
             0.0
@@ -431,7 +500,14 @@ impl Training {
         }
         if now < run.due {
             // The work is done ahead of time (a smaller run: it reached the
-            // lab's target): hold the model until it is due.
+            // lab's target): hold the model until it is due. A smaller run
+            // that reached the target (chips delivered mid-run) was bound
+            // by nothing in the end: the lab's own target set its size, so
+            // it is relabelled `Target` (its held days then go to no
+            // constraint; audit s18-training, finding 3).
+            if run.trains_to_due() {
+                run.bound = RunBound::Target;
+            }
             run.done_at = Some(now);
             run.finish_key = None;
             return self.recompute_lab(li, now, agenda, signals);
@@ -463,7 +539,13 @@ impl Training {
             energy_mwh: run.energy_mwh,
             cost_usd: run.electricity_usd + run.depreciation_usd,
             electricity_usd: run.electricity_usd,
-            bound: run.bound,
+            // Planned below the target and released with it (reached
+            // exactly at `due`): bound by nothing, as above.
+            bound: if run.trains_to_due() && run.work_flop >= run.target_flop {
+                RunBound::Target
+            } else {
+                run.bound
+            },
             limited_power_days: run.power_limited_s / SECS_PER_DAY as f64,
             restart_days: run.restart_down_s / SECS_PER_DAY as f64,
             limited_failures_days: run.failures_limited_s / SECS_PER_DAY as f64,

@@ -71,8 +71,12 @@ impl Flows {
 pub(crate) struct PowerLosses {
     /// ∫ training FLOP/s with every installed accelerator powered dt, FLOP.
     pub full_flop: f64,
-    /// ∫ (that − training FLOP/s with the power the lab had) dt, FLOP.
+    /// ∫ (that − training FLOP/s with the power the lab had) dt, FLOP,
+    /// while the lab's budget did not cap its draw.
     pub lost_flop: f64,
+    /// The same while the lab's electricity budget capped its draw: the
+    /// compute its budget withheld (whatever the grid served), FLOP.
+    pub budget_lost_flop: f64,
     /// Calendar year → (full, lost) FLOP within it.
     pub by_year: BTreeMap<i32, (f64, f64)>,
     /// The last year booked: (year, its first instant, the next year's).
@@ -81,13 +85,24 @@ pub(crate) struct PowerLosses {
 
 impl PowerLosses {
     /// Books `[t0, t1)` at constant rates (FLOP/s): `full` with every
-    /// installed accelerator powered, `lost` the part of it power withheld;
-    /// with a calendar, split at the new years within.
-    pub fn book(&mut self, calendar: Option<&Calendar>, t0: SimTime, t1: SimTime, full: f64, lost: f64) {
+    /// installed accelerator powered, `lost` the part of it power withheld
+    /// and `budget_lost` the part the lab's budget withheld (one of the two
+    /// is 0); with a calendar, `full` and `lost` split at the new years
+    /// within.
+    pub fn book(
+        &mut self,
+        calendar: Option<&Calendar>,
+        t0: SimTime,
+        t1: SimTime,
+        full: f64,
+        lost: f64,
+        budget_lost: f64,
+    ) {
         use chrono::{Datelike, NaiveDate};
         let span = t1.0.saturating_sub(t0.0) as f64;
         self.full_flop += full * span;
         self.lost_flop += lost * span;
+        self.budget_lost_flop += budget_lost * span;
         let Some(cal) = calendar else { return };
         let mut t = t0;
         while t < t1 {
@@ -330,7 +345,10 @@ impl Training {
     /// FLOP, at MFU, the installed accelerators could not compute for lack
     /// of power, whatever bound the runs) and `training.share_lost_power_total`
     /// (that ÷ the training FLOP they could have computed fully powered; 0
-    /// without accelerators), and with a calendar,
+    /// without accelerators), `training.flop_lost_budget_total` and
+    /// `training.share_lost_budget_total` (the same for the compute the
+    /// labs' electricity budgets withheld while they capped their draw,
+    /// which is not counted as lost to power), and with a calendar,
     /// per year of completion,
     /// `training.largest_run_flop_year_<YYYY>` and
     /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips,
@@ -394,6 +412,10 @@ impl Training {
         });
         emit("training.flop_lost_power_total", lost);
         emit("training.share_lost_power_total", ratio(lost, full));
+        // From +0, as above.
+        let budget_lost = t.iter().fold(0.0, |l, x| l + x.power.budget_lost_flop);
+        emit("training.flop_lost_budget_total", budget_lost);
+        emit("training.share_lost_budget_total", ratio(budget_lost, full));
         let mut power_by_year: BTreeMap<i32, (f64, f64)> = BTreeMap::new();
         for x in &t {
             for (&y, &(f, l)) in &x.power.by_year {

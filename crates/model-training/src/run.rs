@@ -694,7 +694,9 @@ pub struct CompletedRun {
     pub cost_usd: f64,
     /// Of which electricity, USD.
     pub electricity_usd: f64,
-    /// What capped the run below its target when it was planned.
+    /// What capped the run below its target when it was planned; `Target`
+    /// for a smaller run that reached the lab's target anyway (chips
+    /// delivered mid-run): nothing bound it in the end.
     pub bound: RunBound,
     /// Days lost to power: Σ Δt × (share of the installed training compute
     /// left unpowered) while the run was running.

@@ -39,6 +39,9 @@ pub(crate) struct LabRate {
     /// its due time with spare compute (the rest of the training chips do
     /// other work: experiments); 1 without a run.
     pub run_share: f64,
+    /// The inference share these rates were computed at (the lab's share
+    /// at its last recompute: it rises between recomputes).
+    pub inference_share: f64,
 }
 
 impl Default for LabRate {
@@ -51,6 +54,7 @@ impl Default for LabRate {
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
+            inference_share: 0.0,
         }
     }
 }
@@ -101,6 +105,10 @@ pub(crate) struct Lab {
     /// Share of the full training rate the lab's power allowed, over the
     /// last day (see [`Lab::power_share`]).
     pub power_share: TrailingMean,
+    /// The inference share the lab's rates were computed at, over the same
+    /// last day ([`LabRate::inference_share`]): the share `power_share` was
+    /// measured at, so that a plan can tell the power from the inference.
+    pub power_share_inference: TrailingMean,
     pub month_electricity_usd: f64,
     pub last_month_electricity_usd: f64,
     /// Electricity billed and not yet paid, USD: the part of the bills a
@@ -186,6 +194,7 @@ impl Training {
                 awaiting_install_usd: 0.0,
                 orders: ChipOrders::default(),
                 power_share: TrailingMean::new(SECS_PER_DAY),
+                power_share_inference: TrailingMean::new(SECS_PER_DAY),
                 month_electricity_usd: 0.0,
                 last_month_electricity_usd: 0.0,
                 debt_usd: 0.0,
@@ -737,14 +746,18 @@ impl Training {
             0.0
         };
         lab.power_share.record(t0.0, now.0, 1.0 - power_short);
+        lab.power_share_inference
+            .record(t0.0, now.0, lab.rate.inference_share);
         // While the lab's budget caps its draw, the compute its power
         // withholds is the budget's, not the grid's (even where the grid
         // also served less than the capped demand).
+        // It is counted apart, as lost to the budget.
         let budget_capped = lab.budget_share < 1.0;
-        let lost_power = if budget_capped {
-            0.0
+        let withheld = lab.rate.train_lost_power_eff_flop_s;
+        let (lost_power, lost_budget) = if budget_capped {
+            (0.0, withheld)
         } else {
-            lab.rate.train_lost_power_eff_flop_s
+            (withheld, 0.0)
         };
         lab.totals.power.book(
             cfg.calendar.as_ref(),
@@ -752,6 +765,7 @@ impl Training {
             now,
             lab.rate.train_full_eff_flop_s,
             lost_power,
+            lost_budget,
         );
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
@@ -810,6 +824,43 @@ impl Training {
         }
     }
 
+    /// Effective FLOP the known rise of the lab's inference share after
+    /// `from` takes out of a training rate `rate` (effective FLOP/s, what is
+    /// left after inference at `from`) over `[from, until]`: inference is
+    /// served first, so at `t` it takes `min(k, s(t) − s(from))` of the
+    /// installed peak in service then, with `k = rate ÷ (MFU × installed
+    /// peak now)` (all of training's share at most). The cohorts due to
+    /// retire before `until` count until they retire (as in
+    /// [`Training::retiring_lost_s`]). Exactly 0 while the share does not
+    /// move (see [`Adoption::rise_taken`]). The actual share steps up at
+    /// the lab's events and monthly ticks, below the path: a plan on the
+    /// path errs on the side of a run done early.
+    pub(crate) fn inference_rise_flop(&self, li: usize, from: SimTime, until: SimTime, rate: f64) -> f64 {
+        let lab = &self.labs[li];
+        let installed: f64 = lab
+            .sites
+            .iter()
+            .map(|&si| self.sites[si].power.installed_peak_flop_s)
+            .sum();
+        let mfu = lab.cfg.mfu;
+        if !(installed > 0.0 && mfu > 0.0) {
+            return 0.0;
+        }
+        let k = (rate / (mfu * installed)).max(0.0);
+        let span = until.saturating_since(from).as_secs_f64();
+        let a = &lab.adoption;
+        let mut taken = installed * a.rise_taken(from, 0.0, span, k);
+        if taken == 0.0 {
+            return 0.0;
+        }
+        for &si in &lab.sites {
+            self.sites[si].for_each_retiring(until, |r, peak| {
+                taken -= peak * a.rise_taken(from, r.saturating_since(from).as_secs_f64(), span, k);
+            });
+        }
+        taken * mfu
+    }
+
     /// Recomputes the lab's power and rates after a change, reports demand
     /// and connection needs, starts a run if it can, and moves the run's events.
     pub(crate) fn recompute_lab(
@@ -835,7 +886,10 @@ impl Training {
         let lab = &mut labs[li];
         let share = lab.adoption.share_at(now);
         let mfu = lab.cfg.mfu;
-        let mut rate = LabRate::default();
+        let mut rate = LabRate {
+            inference_share: share,
+            ..LabRate::default()
+        };
         for &si in &lab.sites {
             let s = &mut sites[si];
             s.recompute_power();

@@ -63,7 +63,7 @@ fn a_lab_draws_only_the_power_its_budget_pays_for() {
     // 30,000 USD a month against ≈ 91,300 USD of power at full draw.
     let monthly = 30_000.0;
     assert!(full_month_usd() > 3.0 * monthly);
-    let (_, budgets, rows) = run_months(TimePath::constant(12.0 * monthly), 12);
+    let (b, budgets, rows) = run_months(TimePath::constant(12.0 * monthly), 12);
     let spend = metric(&rows, "training.spend_usd", "a");
     let energy = metric(&rows, "training.energy_mwh", "a");
     let total: f64 = budgets.iter().sum();
@@ -76,6 +76,20 @@ fn a_lab_draws_only_the_power_its_budget_pays_for() {
     // Its power is short because of its budget, not the grid.
     assert_eq!(metric(&rows, "training.limited_power_days", "a"), 0.0);
     assert!(metric(&rows, "training.limited_budget_days", "a") > 300.0);
+    // The compute its budget withheld is counted, as the budget's (audit
+    // s18-training, finding 4: it was counted nowhere): about two thirds
+    // of the cluster's power was never paid for, and inference, served
+    // first, takes its share of what was.
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    let get = |k: &str| s.iter().find(|x| x.0 == k).map(|x| x.1);
+    assert_eq!(get("training.flop_lost_power_total"), Some(0.0));
+    let share = get("training.share_lost_budget_total").expect("share lost to the budget");
+    assert!(share > 0.6 && share <= 1.0, "share lost to the budget {share}");
+    let flop = get("training.flop_lost_budget_total").expect("FLOP lost to the budget");
+    // Over a year of (at least) the full test cluster's training rate.
+    let year = 12.0 * SECS_PER_MONTH as f64;
+    assert!(flop > 0.6 * 0.7 * FULL_RATE * year, "{flop:e} FLOP");
 }
 
 #[test]
@@ -145,4 +159,17 @@ fn an_ample_budget_changes_nothing() {
     };
     assert_eq!(run(1e9, PRICE), run(1e9, 0.0));
     assert_eq!(run(1e9, PRICE), run(0.0, 0.0));
+    // Nothing withheld by an ample budget.
+    let mut l = lab("a");
+    l.budget_usd_per_year = TimePath::constant(1e9);
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    b.run_until(days(90.0));
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    for k in [
+        "training.flop_lost_budget_total",
+        "training.share_lost_budget_total",
+    ] {
+        assert_eq!(s.iter().find(|x| x.0 == k).map(|x| x.1), Some(0.0), "{k}");
+    }
 }

@@ -47,7 +47,7 @@ fn a_lab_with_ten_times_its_target_releases_once_per_cadence() {
         );
         // No failures, no power cut: it ends exactly when due.
         assert!(d <= 3.0 * MONTH + 1.0, "run {} lasted {} s", r.run, d);
-        assert!((r.physical_flop / r.planned_flop - 1.0).abs() < 1e-9);
+        assert!((r.physical_flop / r.planned_flop - 1.0).abs() < 1e-9, "{r:?}");
     }
     let mut last = SimTime::ZERO;
     for r in rel {

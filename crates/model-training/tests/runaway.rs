@@ -124,3 +124,66 @@ fn a_lab_cut_to_a_tenth_of_its_power_for_good_runs_what_it_can_after_one_cadence
         );
     }
 }
+
+/// The audit's pace4 (s18-training, finding 1): with inference on, a lab
+/// cut for good to a quarter of its power, below the share of its chips its
+/// released models come to serve (0.3 by default), has less and less left
+/// for training as that share rises, and nothing once it passes a quarter:
+/// inference is served first. Each run it starts is planned on what the
+/// rising share leaves it, so it is released at its due date; once nothing
+/// is left it starts no run (it would never finish: the run planned at the
+/// share of now, 0 at the first release, was still in progress years
+/// later) and waits, its days booked as limited by power, until power
+/// comes back.
+#[test]
+fn a_lab_cut_below_its_inference_share_trains_what_is_left_then_waits_for_power() {
+    let mut cfg = fixed_cluster(1.0);
+    cfg.inference.max_share_of_chips = 0.3;
+    // A target the whole cluster reaches after inference: power binds.
+    cfg.labs[0].initial_target_run_flop *= 0.5;
+    let mut b = Bench::new(cfg, 5);
+    // The cut comes during run 0 (planned at full power, no model out yet:
+    // it ends late, at a quarter of its rate).
+    b.run_until(months(1.0));
+    b.serve("a", FULL_MW / 4.0);
+    b.run_until(months(48.0));
+    let _ = b.sample();
+    b.run_until(months(60.0));
+    let rows = b.sample();
+    let runs = b.training.runs();
+    assert!(runs.len() >= 2, "{} runs", runs.len());
+    for r in runs.iter().filter(|r| r.start >= months(1.0)) {
+        let lasted = r.end.saturating_since(r.start).as_secs_f64();
+        assert!(
+            (lasted - 3.0 * MONTH).abs() <= 1.0,
+            "run {} lasted {} months",
+            r.run,
+            lasted / MONTH
+        );
+        assert_eq!(r.bound, RunBound::Power, "run {}", r.run);
+    }
+    assert_eq!(
+        b.training.run_in_progress(b.lab("a")),
+        None,
+        "a run it cannot finish is not started"
+    );
+    let last = runs.last().expect("a run").end;
+    assert!(
+        last < months(48.0),
+        "training stopped by 4 years: last release at {}",
+        last.as_days()
+    );
+    let power_days = metric(&rows, "training.limited_power_days", "a");
+    assert!(
+        (power_days - 12.0 * MONTH / 86_400.0).abs() < 1e-6,
+        "the fifth year waiting on power: {power_days} days"
+    );
+    // Power back: the lab trains again within a month and a cadence.
+    let before = b.training.releases().len();
+    b.serve("a", FULL_MW);
+    b.run_until(months(64.0));
+    assert!(
+        b.training.releases().len() > before,
+        "no release after power came back"
+    );
+}

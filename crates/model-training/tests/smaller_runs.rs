@@ -95,6 +95,30 @@ fn a_chip_bound_run_that_reaches_the_target_before_due_holds_it() {
         r.target_flop
     );
     assert!((r.held_days - 1.5).abs() < 1e-4, "held {} d", r.held_days);
+    // Planned `Chips`-bound, it reached the lab's target: nothing bound it
+    // in the end, and the label says so (audit s18-training, finding 3:
+    // `explain` named the planning label).
+    assert_eq!(r.bound, RunBound::Target);
+    assert!(
+        first_run_is_planned_chips_bound(),
+        "the plan's label is still in the RunStarted signal"
+    );
+}
+
+/// The first run of [`a_chip_bound_run_that_reaches_the_target_before_due_holds_it`]
+/// was planned `Chips`-bound (its `RunStarted` signal).
+fn first_run_is_planned_chips_bound() -> bool {
+    let mut b = Bench::new(lab_with_target(12_000.0), 3);
+    b.run_until(days(1.0));
+    b.signals.iter().any(|s| {
+        matches!(
+            s,
+            model_training::TrainingSignal::RunStarted {
+                bound: RunBound::Chips,
+                ..
+            }
+        )
+    })
 }
 
 #[test]

@@ -119,3 +119,39 @@ fn a_share_of_zero_written_out_is_the_default() {
     assert_eq!(a.releases, b.releases);
     assert!(a.series == b.series);
 }
+
+/// The numbers docs/model/model-training.md quotes from
+/// `examples/scenarios/open-base/` ("Open-weight spillovers" and "Building
+/// on open weights"): the follower's and the leader's frontier gaps at the
+/// end, to the two decimals the doc gives. A change that moves them must
+/// move the doc too (audit s18-training, finding 5: the doc's numbers were
+/// stale and their scenario was not in the repository).
+#[test]
+fn the_open_base_numbers_of_the_model_doc_are_what_the_examples_give() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/open-base");
+    for (file, follower, leader) in [
+        ("follower.ron", 19.47, 5.88),
+        ("follower-base-half.ron", 13.05, 5.88),
+        ("follower-base-1.ron", 10.41, 5.88),
+        ("leader-closed.ron", 19.47, 5.87),
+        ("leader-closed-base-1.ron", 19.47, 5.87),
+    ] {
+        let s = Scenario::load(&dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let out = go(&s);
+        let gap = "training.frontier_gap_months";
+        let f = last(&out, gap, "follower");
+        let l = last(&out, gap, "leader");
+        assert!(
+            (f - follower).abs() < 0.005,
+            "{file}: follower {f}, the doc says {follower}"
+        );
+        assert!(
+            (l - leader).abs() < 0.005,
+            "{file}: leader {l}, the doc says {leader}"
+        );
+        assert!(
+            (last(&out, gap, "national") - l).abs() < 1e-12,
+            "{file}: the nation's is the leader's"
+        );
+    }
+}
