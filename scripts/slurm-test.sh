@@ -8,7 +8,10 @@
 # It starts the cluster, submits examples/slurm/submit.sh (a job array of
 # SHARDS shard tasks, then a merge job depending on it), runs the same batch
 # locally without shards, and checks runs.csv, bands.csv, summary.json and
-# convergence.csv are byte-identical. It stops the daemons it started.
+# convergence.csv are byte-identical. It stops the daemons it started and,
+# when it passes, removes its working directory (/tmp/aistack-slurm-test.*);
+# a failure, or KEEP_WORK=1, keeps that directory (outputs and job logs) and
+# names it.
 #
 # AISTACK: the binary to test (default: target/release/aistack if built, else
 # the montecarlo crate's toy stand-in `toy_aistack`, built here, which takes
@@ -106,9 +109,23 @@ AISTACK=$(realpath "$AISTACK")
 export AISTACK
 echo "testing $AISTACK with $SCENARIO: $RUNS runs in $SHARDS shards"
 
+# On any exit (a pass, a failure, an error under set -e, Ctrl-C): stop the
+# daemons, then remove the working directory unless the test failed or
+# KEEP_WORK is set.
+finish() {
+  local rc=$?
+  stop_slurm
+  if [ "$rc" = 0 ] && [ -z "${KEEP_WORK:-}" ]; then
+    rm -rf "$WORK"
+  else
+    echo "outputs and logs kept in $WORK" >&2
+  fi
+}
 WORK=$(mktemp -d /tmp/aistack-slurm-test.XXXXXX)
 chmod 755 "$WORK"
-trap 'stop_slurm' EXIT
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 start_slurm
 
 start=$(date +%s)
@@ -137,7 +154,7 @@ n=$(($(wc -l <"$WORK/cluster/merged/runs.csv") - 1))
 svgs=("$WORK"/cluster/merged/plots/*.svg)
 [ -e "${svgs[0]}" ] || { echo "no charts in merged/plots" >&2; status=1; }
 if [ $status = 0 ]; then
-  echo "PASS: Slurm array of $SHARDS shards + merge == local batch ($RUNS runs); outputs in $WORK"
+  echo "PASS: Slurm array of $SHARDS shards + merge == local batch ($RUNS runs)"
 else
   echo "FAIL; logs in $WORK/cluster/logs" >&2
 fi

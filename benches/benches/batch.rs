@@ -15,8 +15,12 @@ use std::hint::black_box;
 const RUNS: u64 = 200;
 
 fn batch(threads: usize) -> u64 {
-    let dir = std::env::temp_dir().join(format!("aistack-bench-batch-{}-{threads}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    // Removed on drop, also when the batch fails.
+    let scratch = tempfile::Builder::new()
+        .prefix(&format!("aistack-bench-batch-{threads}-"))
+        .tempdir()
+        .expect("a temporary directory");
+    let dir = scratch.path().join("out");
     let mut o = BatchOptions::new(&dir, RUNS, 1);
     o.threads = Some(threads);
     o.durable = false;
@@ -25,7 +29,6 @@ fn batch(threads: usize) -> u64 {
         ..ToyGrowth::default()
     };
     let report = run_batch(&model, &o, &NoProgress).expect("toy batch");
-    let _ = std::fs::remove_dir_all(&dir);
     report.runs_in_outputs
 }
 

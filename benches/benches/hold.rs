@@ -397,18 +397,27 @@ fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
         println!("\nSimPy peer skipped: `python3 -c 'import simpy'` failed (pip install simpy)");
         return;
     }
-    let path = std::env::temp_dir().join(format!("aistack-hold-increments-{}.bin", std::process::id()));
+    // Removed on drop, on every path out of this function.
+    let Ok(file) = tempfile::Builder::new()
+        .prefix("aistack-hold-increments-")
+        .suffix(".bin")
+        .tempfile()
+    else {
+        println!("\nSimPy peer skipped: cannot create a temporary file");
+        return;
+    };
+    let path = file.path();
     let bytes: Vec<u8> = incs.iter().flat_map(|i| i.to_le_bytes()).collect();
-    if std::fs::write(&path, bytes).is_err() {
+    if std::fs::write(path, bytes).is_err() {
         println!("\nSimPy peer skipped: cannot write {}", path.display());
         return;
     }
     let out = std::process::Command::new("python3")
         .arg(&script)
         .arg("--increments")
-        .arg(&path)
+        .arg(path)
         .output();
-    let _ = std::fs::remove_file(&path);
+    drop(file);
     let Ok(out) = out else { return };
     let dir = criterion_dir();
     println!("\nSimPy peer (same increments; ratio to floor_heap_pop_push measured in this run)");

@@ -393,7 +393,11 @@ mod tests {
 
     #[test]
     fn reads_criterion_median() {
-        let dir = std::env::temp_dir().join(format!("aistack-bench-test-{}", std::process::id()));
+        let scratch = tempfile::Builder::new()
+            .prefix("aistack-bench-test-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path();
         let p = dir.join("g").join("f").join("10").join("new");
         std::fs::create_dir_all(&p).unwrap();
         std::fs::write(
@@ -401,8 +405,7 @@ mod tests {
             r#"{"mean":{"confidence_interval":{"lower_bound":1.0},"point_estimate":9.0},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":3.0},"point_estimate":2.5,"standard_error":0.1}}"#,
         )
         .unwrap();
-        assert_eq!(saved_median_ns(&dir, "g", "f", "10"), Some(2.5));
-        assert_eq!(saved_median_ns(&dir, "g", "x", "10"), None);
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(saved_median_ns(dir, "g", "f", "10"), Some(2.5));
+        assert_eq!(saved_median_ns(dir, "g", "x", "10"), None);
     }
 }

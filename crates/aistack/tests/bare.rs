@@ -2,7 +2,9 @@
 //! plants, designs, fabs or fleet) through the binary: `validate` accepts it,
 //! `run` and a small `batch` complete and write finite outcomes.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn aistack(args: &[&str]) -> Output {
@@ -19,10 +21,8 @@ fn bare() -> String {
         .to_string()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-bare-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("aistack-bare-{name}"))
 }
 
 fn ok(o: &Output, what: &str) {
@@ -79,5 +79,4 @@ fn run_and_batch_complete_on_the_design_minimal_scenario() {
         let text = std::fs::read_to_string(out.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
         assert!(!text.contains("NaN"), "{f} holds a NaN");
     }
-    let _ = std::fs::remove_dir_all(&out);
 }

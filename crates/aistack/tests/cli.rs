@@ -1,7 +1,9 @@
 //! The `aistack` binary as a user runs it: outputs, exit codes, errors that
 //! name file:line:column, the replace-only-on-success rule, determinism.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn aistack(args: &[&str]) -> Output {
@@ -19,10 +21,8 @@ fn example(name: &str) -> String {
         .to_string()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("aistack-cli-{name}"))
 }
 
 #[test]
@@ -41,7 +41,6 @@ fn run_writes_timeseries_and_summary_with_the_exact_header() {
         serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["scenario"], "minimal");
     assert!(summary["outcomes"]["training.largest_run_flop"].as_f64().unwrap() > 0.0);
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// A huge `--runs` is a cap the stopping rule need never reach: memory
@@ -58,7 +57,7 @@ fn batch_with_a_billion_runs_stops_at_its_first_check_in_bounded_memory() {
         .arg(env!("CARGO_BIN_EXE_aistack"))
         .args(["batch", &example("minimal.ron"), "--runs", "1000000000"])
         .args(["--until-rel-halfwidth", "0.5", "--threads", "1", "--out"])
-        .arg(&out)
+        .arg(&*out)
         .output()
         .unwrap();
     assert!(
@@ -78,7 +77,6 @@ fn batch_with_a_billion_runs_stops_at_its_first_check_in_bounded_memory() {
         (m["runs"].as_u64(), m["stopped_at"].as_u64()),
         (Some(1_000_000_000), Some(100))
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `--out .` (the current directory) and `--out DIR/.` name a directory
@@ -111,7 +109,6 @@ fn run_out_dot_replaces_that_directory() {
         .collect();
     left.sort();
     assert_eq!(left, ["here", "there"], "no staging directory left behind");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `--out` at a folder of the user's (here: the scenario's own folder, with
@@ -147,7 +144,6 @@ fn run_never_replaces_a_directory_holding_the_users_files() {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert!(out.join("accelerators.svg").exists());
-    let _ = std::fs::remove_dir_all(&proj);
 }
 
 #[test]
@@ -164,12 +160,9 @@ fn same_seed_same_bytes_and_another_seed_differs() {
         ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
-    let read = |d: &PathBuf| std::fs::read(d.join("timeseries.csv")).unwrap();
+    let read = |d: &Path| std::fs::read(d.join("timeseries.csv")).unwrap();
     assert_eq!(read(&a), read(&b), "same seed, different bytes");
     assert_ne!(read(&a), read(&c), "a different seed gave the same series");
-    for d in [a, b, c] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 #[test]
@@ -179,7 +172,7 @@ fn a_bad_scenario_names_file_line_column_and_field_and_keeps_old_output() {
     assert!(o.status.success());
     let before = std::fs::read(out.join("timeseries.csv")).unwrap();
 
-    let bad = std::env::temp_dir().join(format!("aistack-cli-{}-bad.ron", std::process::id()));
+    let bad = Scratch::new("aistack-cli-bad.ron");
     std::fs::write(&bad, "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n  regions: [(name: \"a\", demand_avg_mw: -1)],\n  labs: [(name: \"l\", sites: [(region: \"a\")])])\n").unwrap();
     for cmd in ["validate", "run"] {
         let mut args = vec![cmd, bad.to_str().unwrap()];
@@ -201,8 +194,6 @@ fn a_bad_scenario_names_file_line_column_and_field_and_keeps_old_output() {
         before,
         "a failed run touched old output"
     );
-    let _ = std::fs::remove_dir_all(&out);
-    let _ = std::fs::remove_file(&bad);
 }
 
 #[test]
@@ -227,7 +218,6 @@ fn explain_and_plot_read_a_run_directory() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("2025") && text.contains("bound"), "{text}");
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// minimal.ron on a grid short of power (1,000 MW of gas for 1,000 MW of
@@ -237,7 +227,7 @@ fn explain_and_plot_read_a_run_directory() {
 /// before, power losses behind a "chips" label showed nowhere).
 #[test]
 fn explain_shows_training_compute_lost_to_power_behind_a_chips_label() {
-    let scenario = std::env::temp_dir().join(format!("aistack-cli-{}-short.ron", std::process::id()));
+    let scenario = Scratch::new("aistack-cli-short.ron");
     std::fs::write(
         &scenario,
         format!(
@@ -272,8 +262,6 @@ fn explain_shows_training_compute_lost_to_power_behind_a_chips_label() {
         text.contains("Training compute lost to power, whole run"),
         "{text}"
     );
-    let _ = std::fs::remove_dir_all(&out);
-    let _ = std::fs::remove_file(&scenario);
 }
 
 #[test]
@@ -301,16 +289,13 @@ fn batch_outputs_do_not_depend_on_the_thread_count() {
             "{f} differs"
         );
     }
-    for d in [one, two] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// minimal.ron with two uncertain parameters: the lab's MFU and the region's demand.
-fn uncertain_minimal(name: &str) -> PathBuf {
+fn uncertain_minimal(name: &str) -> Scratch {
     let text = std::fs::read_to_string(example("minimal.ron")).unwrap();
     let body = text.trim_end().strip_suffix(')').unwrap();
-    let path = std::env::temp_dir().join(format!("aistack-cli-{}-{name}.ron", std::process::id()));
+    let path = Scratch::new(&format!("aistack-cli-{name}.ron"));
     std::fs::write(
         &path,
         format!(
@@ -398,8 +383,6 @@ fn sensitivity_morris_screens_parameters_and_writes_morris_csv() {
     ]);
     assert!(!no_runs.status.success());
     assert!(String::from_utf8_lossy(&no_runs.stderr).contains("--runs N is required"));
-    let _ = std::fs::remove_dir_all(&out);
-    let _ = std::fs::remove_file(&scenario);
 }
 
 #[test]
@@ -429,7 +412,6 @@ fn parquet_is_refused_up_front_without_the_feature_and_written_with_it() {
         assert!(err.contains("--features parquet"), "{err}");
         assert!(!out.join("runs").exists(), "runs were made before the refusal");
     }
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -513,9 +495,6 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
     ]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--memory-budget-mib"));
-    for d in [exact, sketched] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// Fails with exit status 1 and returns standard error; never a panic.
@@ -561,7 +540,6 @@ fn io_errors_print_their_cause_once() {
         tmp("io-once-out").to_str().unwrap(),
     ]);
     assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
-    let _ = std::fs::remove_file(&scenario);
 }
 
 /// `compare` refuses 0 and 1 runs before creating its --out; `--out` naming
@@ -597,7 +575,6 @@ fn compare_and_sensitivity_refuse_before_running() {
     );
     let err = refused(&["compare", s, s, "--runs", "2", "--out", f]);
     assert!(err.contains("is not a directory"), "{err}");
-    let _ = (std::fs::remove_file(&file), std::fs::remove_file(&scenario));
 }
 
 /// A constant outcome is refused with that reason (before: NaN indices, exit 0).
@@ -615,7 +592,6 @@ fn sensitivity_refuses_a_constant_outcome() {
         tmp("constant-out").to_str().unwrap(),
     ]);
     assert!(err.contains("is constant"), "{err}");
-    let _ = std::fs::remove_file(&scenario);
 }
 
 /// `eval` checks every design row first and names the design's file:line and
@@ -664,7 +640,6 @@ fn eval_names_the_design_line_and_column_of_a_refused_value() {
         "{err}"
     );
     assert!(!out.exists(), "nothing written");
-    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
 /// A column of runs.csv by its header name, as text.
@@ -770,7 +745,6 @@ fn eval_others_sets_the_parameters_a_design_leaves_out() {
         .collect();
     assert_eq!(values, [1000.0; 3], "the median of Uniform(900, 1100)");
     assert_eq!(manifest(&median)["eval"]["others"], "median");
-    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
 /// minimal.ron for a quarter year with a 5e24 FLOP target, runs planned to
@@ -778,8 +752,8 @@ fn eval_others_sets_the_parameters_a_design_leaves_out() {
 /// cluster can do the target in 2.5 months release at 2.5 months, the others
 /// wait and release nothing (audit s7 #7). (Runs are released no earlier
 /// than their planned duration, so the duration must fit in the horizon.)
-fn sometimes_releasing(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!("aistack-cli-{}-{name}.ron", std::process::id()));
+fn sometimes_releasing(name: &str) -> Scratch {
+    let path = Scratch::new(&format!("aistack-cli-{name}.ron"));
     std::fs::write(
         &path,
         format!(
@@ -845,7 +819,6 @@ fn conditional_outcomes_are_flagged_and_refused_by_sensitivity() {
             && err.contains("training.best_effective_flop"),
         "{err}"
     );
-    let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
 }
 
 /// The run summary names the binding input's statistic as it is computed
@@ -876,7 +849,6 @@ fn plot_and_explain_refuse_a_timeseries_cut_short() {
             "{cmd}: {err}"
         );
     }
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `plot` and `explain` refuse a timeseries.csv with rows missing in the
@@ -1015,7 +987,6 @@ fn plot_and_explain_refuse_a_timeseries_with_rows_missing_twice_or_out_of_order(
     std::fs::write(out.join("timeseries.csv"), &csv).unwrap();
     let o = aistack(&["explain", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 #[test]
@@ -1025,7 +996,6 @@ fn run_summary_labels_the_binding_input_by_production_ticks() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("binding input at most production ticks:"), "{text}");
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `sensitivity` draws A and B from scrambled Sobol' points by default and
@@ -1089,7 +1059,6 @@ fn sensitivity_records_its_sampler() {
         err.contains("--sampler: unknown sampler `halton` (expected `sobol` or `random`)"),
         "{err}"
     );
-    let _ = std::fs::remove_file(&scenario);
 }
 
 /// An option of one sensitivity method given to the other would be silently
@@ -1123,7 +1092,7 @@ fn sensitivity_refuses_the_other_methods_options_and_morris_notes_ignored_correl
 
     let text = std::fs::read_to_string(&scenario).unwrap();
     let body = text.trim_end().strip_suffix(')').unwrap();
-    let correlated = std::env::temp_dir().join(format!("aistack-cli-{}-corr.ron", std::process::id()));
+    let correlated = Scratch::new("aistack-cli-corr.ron");
     std::fs::write(
         &correlated,
         format!(
@@ -1150,8 +1119,6 @@ fn sensitivity_refuses_the_other_methods_options_and_morris_notes_ignored_correl
         err.contains("note: the declared rank correlations labs.lab.mfu ~ regions.home.demand_avg_mw (ρ = 0.5) were ignored"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(out);
-    let _ = std::fs::remove_file(correlated);
 }
 
 /// A category's code has no variance worth decomposing: `sensitivity`
@@ -1199,7 +1166,6 @@ fn explain_of_a_batch_directory_says_how_to_explain_one_of_its_runs() {
         err.contains("is a batch directory") && err.contains("--from-batch"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// `compare` of scenarios with different horizons says which outcomes only
@@ -1208,7 +1174,7 @@ fn explain_of_a_batch_directory_says_how_to_explain_one_of_its_runs() {
 #[test]
 fn compare_names_the_outcomes_only_one_side_reports() {
     let two = example("minimal.ron");
-    let three = std::env::temp_dir().join(format!("aistack-cli-{}-minimal-3y.ron", std::process::id()));
+    let three = Scratch::new("aistack-cli-minimal-3y.ron");
     let text = std::fs::read_to_string(&two).unwrap();
     std::fs::write(
         &three,
@@ -1235,8 +1201,6 @@ fn compare_names_the_outcomes_only_one_side_reports() {
         "{stdout}"
     );
     assert!(!stdout.contains("Only A's runs report"), "{stdout}");
-    let _ = std::fs::remove_dir_all(out);
-    let _ = std::fs::remove_file(three);
 }
 
 /// `aistack eval … --resume` finishes an interrupted eval (its run files,
@@ -1286,7 +1250,6 @@ fn eval_resume_finishes_an_interrupted_eval() {
             "{f}"
         );
     }
-    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
 /// `aistack eval … --shard K/M` evaluates the rows r with r % M == K, and
@@ -1390,7 +1353,6 @@ fn eval_shards_merge_into_the_unsharded_eval() {
         dir.join("m-batch").to_str().unwrap(),
     ]);
     assert!(err.contains("of an `aistack batch` (design mc)"), "{err}");
-    let _ = (std::fs::remove_dir_all(&dir), std::fs::remove_file(&scenario));
 }
 
 /// `plot` and `explain` on a compare's top directory say it is one and name
@@ -1423,7 +1385,6 @@ fn plot_and_explain_of_a_compare_directory_name_its_two_batches() {
     }
     let o = aistack(&["plot", &format!("{d}/a")]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let _ = std::fs::remove_dir_all(&out);
 }
 
 /// Issue 7: `--replicates R` is refused, before anything is written, where

@@ -42,7 +42,7 @@ fn a_batch_into_a_run_directory_is_refused_and_leaves_it_as_it_was() {
         let dir = if args[0] == "batch" {
             run.clone()
         } else {
-            root.clone()
+            root.to_path_buf()
         };
         if args[0] == "compare" {
             std::fs::rename(&run, root.join("a")).unwrap();
@@ -67,7 +67,6 @@ fn a_batch_into_a_run_directory_is_refused_and_leaves_it_as_it_was() {
         }
     }
     ok(&["run", s(&scenario), "--out", s(&run)]);
-    let _ = std::fs::remove_dir_all(root);
 }
 
 /// Audit s17 econ #5: a stopping rule that did not stop the batch said
@@ -97,7 +96,6 @@ fn a_stopping_rule_that_did_not_stop_names_what_is_still_above_it() {
         ) && stdout.contains("see convergence.csv"),
         "{stdout}"
     );
-    let _ = std::fs::remove_dir_all(root);
 }
 
 /// Audit s17 econ #7: `plot` always wrote into the batch's directory.
@@ -127,7 +125,6 @@ fn plot_out_writes_the_charts_elsewhere_and_nothing_in_the_batch() {
     ok(&["plot", s(&run), "--out", s(&run_charts)]);
     assert_eq!(listing(&run), before);
     assert!(run_charts.join("power.svg").is_file());
-    let _ = std::fs::remove_dir_all(root);
 }
 
 /// Audit s17 econ #8: `--until-rel-halfwidth inf` was refused as "must be
@@ -176,7 +173,6 @@ fn odd_option_values_are_refused_with_their_reason() {
     let e = usage(&["eval", s(&scenario), "--design", "d.csv", "--threads", "-2"]);
     assert!(e.contains("'--threads <THREADS>': -2 is negative"), "{e}");
     assert!(!out.exists());
-    let _ = std::fs::remove_dir_all(root);
 }
 
 /// Audit s17 econ #8: a batch stopped by a failed write (`ulimit -f`: File
@@ -221,5 +217,4 @@ fn a_batch_stopped_by_a_file_too_large_says_how_to_finish_it() {
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
-    let _ = std::fs::remove_dir_all(root);
 }

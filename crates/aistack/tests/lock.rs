@@ -131,7 +131,6 @@ fn a_second_resume_is_refused_until_the_first_ends() {
     drop(lock);
     ok(&["plot", s(&dir)]);
     assert!(dir.join("sensitivity.csv").exists());
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Every command that writes into a directory refuses one being written:
@@ -219,7 +218,6 @@ fn every_writing_command_refuses_a_locked_directory() {
         "--out",
         s(&cmp),
     ]);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// merge locks each shard it reads: a shard another process is writing (a
@@ -249,5 +247,4 @@ fn merge_refuses_a_shard_being_written() {
         s(&root.join("m2")),
     ]);
     assert!(err.contains("given twice"), "{err}");
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -2,7 +2,9 @@
 //! resume runs of another one; `--stop-outcome` chooses what the stopping
 //! rule watches and refuses names no run reports.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::Scratch;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn aistack(args: &[&str]) -> Output {
@@ -19,10 +21,8 @@ fn minimal() -> String {
         .to_string()
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-prov-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("aistack-prov-{name}"))
 }
 
 fn manifest(dir: &Path) -> serde_json::Value {
@@ -73,7 +73,6 @@ fn batch_records_the_build_revision_and_resume_refuses_another() {
     let o = aistack(&[&base[..], &["--resume", d]].concat());
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stderr).contains("warning: cannot check"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -145,5 +144,4 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("--until-rel-halfwidth"));
     assert!(!dir.exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }

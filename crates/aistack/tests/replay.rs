@@ -3,6 +3,8 @@
 //! be runs.csv's row and its series the batch's kept series of that run, so
 //! a replay with any other seed or values fails these tests.
 
+mod common;
+use common::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -31,10 +33,9 @@ fn refused(args: &[&str]) -> String {
     err
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-replay-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+fn tmp(name: &str) -> Scratch {
+    let d = Scratch::new(&format!("aistack-replay-{name}"));
+    std::fs::create_dir_all(&*d).unwrap();
     d
 }
 
@@ -223,7 +224,6 @@ fn replaying_run_2_reproduces_its_row_and_series_in_both_designs() {
             .count();
         assert!(charts > 0, "--plot drew no chart");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A scenario changed since the batch (given, or edited where the manifest
@@ -283,7 +283,6 @@ fn a_changed_scenario_and_an_index_out_of_range_are_refused_and_write_nothing() 
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dir.join("aistack-out/minimal-run-1/summary.json").exists());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 fn summary_hash(batch: &Path) -> String {
@@ -357,5 +356,4 @@ fn an_eval_row_replays_and_a_compare_directory_points_to_its_batches() {
         "--out",
         s(&dir.join("b1")),
     ]);
-    let _ = std::fs::remove_dir_all(dir);
 }

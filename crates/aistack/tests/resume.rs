@@ -3,13 +3,13 @@
 //! uninterrupted one; arguments given must equal the record (`--threads`
 //! excepted); a scenario file that moved is named with what to do.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 mod common;
 use common::{aistack, ok, refused, s, uncertain_minimal};
 use std::process::Command;
 
-fn tmp(name: &str) -> PathBuf {
+fn tmp(name: &str) -> common::Scratch {
     common::tmp("resume", name)
 }
 
@@ -114,7 +114,6 @@ fn resume_with_only_the_directory(name: &str, extra: &[&str]) {
             "{f} differs from the uninterrupted batch's"
         );
     }
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// An argument given on resume that differs from the batch's is refused,
@@ -181,7 +180,6 @@ fn resume_refuses_a_given_argument_that_differs_from_the_manifest() {
         s(&dir),
     ]);
     assert_reused(&o, "3 runs in the outputs (1 run now, 2 reused)");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A scenario file that moved since the batch: `--resume DIR` alone says so
@@ -226,7 +224,6 @@ fn resume_names_a_scenario_file_that_moved() {
     let err = aistack(&["batch", "--runs", "2"]);
     assert!(!err.status.success());
     assert!(String::from_utf8_lossy(&err.stderr).contains("<SCENARIO>"));
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A manifest of an older build has no `scenario_path`: `--resume DIR` alone
@@ -284,7 +281,6 @@ fn an_old_manifest_s_relative_scenario_is_looked_for_in_the_current_directory() 
     let o = common::aistack_in(&started_in, &["batch", "--resume", s(&dir)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(dir.join("runs.csv").exists());
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `plot` of an interrupted batch (manifest.json and runs/, no runs.csv, or
@@ -312,7 +308,6 @@ fn plot_of_an_interrupted_batch_shows_the_resume_command() {
         "{err}"
     );
     assert!(!dir.join("plots").exists());
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A directory holding run files without a manifest (or with one cut short)
@@ -357,7 +352,6 @@ fn run_files_without_a_readable_manifest_are_no_dead_end() {
             "{args:?}: {err}"
         );
     }
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// A batch recorded with `--parquet` resumes in a build without the parquet
@@ -416,7 +410,6 @@ fn a_parquet_batch_resumes_without_parquet_in_a_build_without_the_feature() {
         "--resume",
         s(&cut),
     ]);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `--no-keep-timeseries` on resume drops the series of a batch that kept
@@ -463,7 +456,6 @@ fn no_keep_timeseries_switches_the_series_off_on_resume() {
         "--no-keep-timeseries",
     ]);
     assert_eq!(err.status.code(), Some(2), "clap refuses both");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Running an interrupted `aistack compare` again finishes it: compare.csv
@@ -515,7 +507,6 @@ fn an_interrupted_compare_is_finished_by_the_same_command() {
         err.contains("holds the a side of another compare: its `runs` is 6, this command gives 7"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// The command a refusal shows after "as its manifest records them: `…`".
@@ -581,7 +572,6 @@ fn resume_refusal_shows_the_arguments_that_resume_the_batch() {
     let args: Vec<&str> = after[1..].iter().map(String::as_str).collect();
     let o = ok(&args);
     assert_reused(&o, "3 runs in the outputs (1 run now, 2 reused)");
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `--resume` of a file says it is one; `--shard K/1` is the whole batch, as
@@ -612,7 +602,6 @@ fn resume_names_a_file_and_takes_shard_k_of_1_as_no_shard() {
         err.contains("`until_rel_halfwidth` differs (manifest has none, this command gives 0.5)"),
         "{err}"
     );
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// Resuming a merged batch (its outputs lost) keeps the manifest's
@@ -633,7 +622,6 @@ fn resuming_a_merged_batch_keeps_merged_from() {
     let m = read(&merged);
     assert_eq!(m["merged_from"], recorded, "resume erased merged_from");
     assert_eq!(m["completed_runs"], 4);
-    let _ = std::fs::remove_dir_all(&root);
 }
 
 /// `merge` keeps the series when every shard was made with
@@ -662,5 +650,4 @@ fn merge_keeps_the_shards_series_unless_told_not_to() {
         std::fs::read(kept.join("runs.csv")).unwrap(),
         std::fs::read(lean.join("runs.csv")).unwrap()
     );
-    let _ = std::fs::remove_dir_all(&root);
 }

@@ -9,7 +9,6 @@
 
 mod common;
 use common::{aistack_in, tmp};
-use std::path::Path;
 
 const TUTORIAL: &str = include_str!("../../../docs/tutorial.md");
 const MINIMAL: &str = include_str!("../../../examples/scenarios/minimal.ron");
@@ -71,7 +70,7 @@ fn the_first_three_console_blocks_are_what_the_binary_prints() {
             }
             let want = without_wall_time(&block[i + 1..j].join("\n"));
             let args: Vec<&str> = command.split_whitespace().collect();
-            let o = aistack_in(Path::new(&dir), &args);
+            let o = aistack_in(&dir, &args);
             let printed = format!(
                 "{}{}",
                 String::from_utf8_lossy(&o.stdout),
@@ -87,5 +86,4 @@ fn the_first_three_console_blocks_are_what_the_binary_prints() {
         }
     }
     assert_eq!(checked, 4, "validate, run, explain, validate typo.ron");
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -161,8 +161,11 @@ mod tests {
     /// first is dropped the directory can be locked again.
     #[test]
     fn a_second_lock_is_refused_until_the_first_is_dropped() {
-        let dir = std::env::temp_dir().join(format!("mc-lock-unit-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::Builder::new()
+            .prefix("mc-lock-unit-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path().join("d");
         std::fs::create_dir_all(&dir).unwrap();
         let first = lock_dir(&dir).unwrap();
         let e = lock_dir(&dir).unwrap_err();
@@ -172,16 +175,14 @@ mod tests {
         let again = lock_dir(&dir).unwrap();
         assert_eq!(again.dir(), dir);
         drop(again);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// An output directory created by [`lock_out_dir`] disappears when the
     /// lock is dropped before `keep`, stays after it; one that existed stays.
     #[test]
     fn an_unkept_output_directory_it_created_is_removed() {
-        let root = std::env::temp_dir().join(format!("mc-lock-out-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let dir = root.join("new");
+        let root = tempfile::Builder::new().prefix("mc-lock-out-").tempdir().unwrap();
+        let dir = root.path().join("new");
         let l = lock_out_dir(&dir).unwrap();
         assert!(matches!(lock_out_dir(&dir), Err(McError::Busy(_))));
         assert!(dir.is_dir(), "a refused second lock removes nothing");
@@ -194,6 +195,5 @@ mod tests {
         let l = lock_out_dir(&dir).unwrap();
         drop(l);
         assert!(dir.is_dir(), "it existed before");
-        std::fs::remove_dir_all(&root).unwrap();
     }
 }

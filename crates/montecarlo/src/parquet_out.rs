@@ -349,8 +349,11 @@ mod tests {
     /// destination either does not exist or is a complete file.
     #[test]
     fn a_table_appears_under_its_name_only_when_closed() {
-        let dir = std::env::temp_dir().join(format!("mc-parquet-atomic-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::Builder::new()
+            .prefix("mc-parquet-atomic-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path().join("d");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("t.parquet");
         let names = ["run".to_string(), "value".to_string()];
@@ -366,13 +369,12 @@ mod tests {
             1,
             "the temporary file is gone"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn parquet_tables_read_back_equal_to_the_csv_tables() {
-        let dir = std::env::temp_dir().join(format!("mc-parquet-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::Builder::new().prefix("mc-parquet-").tempdir().unwrap();
+        let dir = scratch.path().join("d");
         let model = ToyGrowth::default();
         let mut o = BatchOptions::new(&dir, 30, 11);
         o.threads = Some(2);
@@ -391,6 +393,5 @@ mod tests {
         let runs: Vec<u64> = (0..30).collect();
         rebuild_outputs(&dir, &runs, &o.output, o.design, None).unwrap();
         assert_eq!(std::fs::read(dir.join("bands.parquet")).unwrap(), before);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

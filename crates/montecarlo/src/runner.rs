@@ -385,17 +385,16 @@ pub fn run_batch<M: Model + ?Sized>(
     let mut stopped_at = None;
     match opts.until_rel_halfwidth {
         None => {
-            for start in (0..opts.runs).step_by(RUN_CHUNK as usize) {
-                let end = start.saturating_add(RUN_CHUNK).min(opts.runs);
-                let todo: Vec<u64> = wanted(start..end).filter(|i| !done.contains(i)).collect();
+            for chunk in chunks(0..opts.runs, RUN_CHUNK) {
+                let todo: Vec<u64> = wanted(chunk).filter(|i| !done.contains(i)).collect();
                 execute_runs(&pool, &todo, dir, opts.durable, progress, &compute)?;
                 executed += todo.len() as u64;
             }
         }
         Some(target) => {
             let mut outcomes: Vec<(String, Vec<f64>)> = Vec::new();
-            for start in (0..opts.runs).step_by(100) {
-                let end = start.saturating_add(100).min(opts.runs);
+            for chunk in chunks(0..opts.runs, STOP_CHUNK) {
+                let (start, end) = (chunk.start, chunk.end);
                 let todo: Vec<u64> = (start..end).filter(|i| !done.contains(i)).collect();
                 execute_runs(&pool, &todo, dir, opts.durable, progress, &compute)?;
                 executed += todo.len() as u64;
@@ -445,6 +444,19 @@ pub fn run_batch<M: Model + ?Sized>(
 /// the list of a chunk's indices is all that is held of the runs to come
 /// (512 KiB), and the workers wait for each other once a chunk.
 const RUN_CHUNK: u64 = 1 << 16;
+
+/// Runs between two checks of the stopping rule (`until_rel_halfwidth`).
+const STOP_CHUNK: u64 = 100;
+
+/// The consecutive ranges of at most `size` indices that cover `runs` in
+/// order, each index once: `a..a+size`, `a+size..a+2·size`, …, the last one
+/// cut at `runs.end`. A range's end saturates at `u64::MAX` instead of
+/// overflowing. `size` must not be 0.
+fn chunks(runs: std::ops::Range<u64>, size: u64) -> impl Iterator<Item = std::ops::Range<u64>> {
+    let end = runs.end;
+    runs.step_by(size as usize)
+        .map(move |start| start..start.saturating_add(size).min(end))
+}
 
 /// How many of the runs `0..runs` fall to `shard`.
 fn runs_in_shard(runs: u64, shard: Shard) -> u64 {
@@ -937,4 +949,87 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         table: report.table,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ops::Range;
+
+    /// `chunks(runs, size)` covers `runs` exactly once, in order, with no
+    /// gap or overlap; every range but the last holds `size` indices.
+    fn check_cover(runs: Range<u64>, size: u64) -> Vec<Range<u64>> {
+        let got: Vec<Range<u64>> = chunks(runs.clone(), size).collect();
+        let mut next = runs.start;
+        for (k, c) in got.iter().enumerate() {
+            assert_eq!(
+                c.start, next,
+                "gap or overlap before chunk {k} of {runs:?}: {got:?}"
+            );
+            assert!(c.start < c.end, "empty chunk {k} of {runs:?}: {c:?}");
+            if k + 1 < got.len() {
+                assert_eq!(c.end - c.start, size, "short chunk {k} of {runs:?}: {c:?}");
+            } else {
+                assert!(c.end - c.start <= size, "long last chunk of {runs:?}: {c:?}");
+            }
+            next = c.end;
+        }
+        assert_eq!(next, runs.end, "{runs:?} not covered to its end: {got:?}");
+        let n = runs.end - runs.start;
+        assert_eq!(got.len() as u64, n.div_ceil(size), "chunks of {runs:?}");
+        got
+    }
+
+    /// The chunks as (start, end) pairs.
+    fn bounds(runs: Range<u64>, size: u64) -> Vec<(u64, u64)> {
+        chunks(runs, size).map(|c| (c.start, c.end)).collect()
+    }
+
+    /// A batch crosses the RUN_CHUNK boundary as it should: 0..N is covered
+    /// once, in order, for N on both sides of one and of several chunks.
+    #[test]
+    fn chunks_cover_a_batch_once_in_order_across_the_chunk_boundary() {
+        for n in [0, 1, 65_535, 65_536, 65_537, 200_000] {
+            let got = check_cover(0..n, RUN_CHUNK);
+            let flat: Vec<u64> = got.iter().cloned().flatten().collect();
+            assert!(flat.iter().copied().eq(0..n), "N = {n}");
+        }
+        assert!(chunks(0..0, RUN_CHUNK).next().is_none());
+        assert_eq!(bounds(0..1, RUN_CHUNK), [(0, 1)]);
+        assert_eq!(bounds(0..65_535, RUN_CHUNK), [(0, 65_535)]);
+        assert_eq!(bounds(0..65_536, RUN_CHUNK), [(0, 65_536)]);
+        assert_eq!(bounds(0..65_537, RUN_CHUNK), [(0, 65_536), (65_536, 65_537)]);
+        assert_eq!(
+            bounds(0..200_000, RUN_CHUNK),
+            [
+                (0, 65_536),
+                (65_536, 131_072),
+                (131_072, 196_608),
+                (196_608, 200_000)
+            ]
+        );
+        // The stopping rule's chunks.
+        assert_eq!(bounds(0..250, STOP_CHUNK), [(0, 100), (100, 200), (200, 250)]);
+    }
+
+    /// Near `u64::MAX` a chunk's end saturates instead of overflowing (the
+    /// test profile checks overflow, so `start + size` would panic here).
+    #[test]
+    fn chunks_do_not_overflow_near_u64_max() {
+        let max = u64::MAX;
+        assert_eq!(bounds(max - 5..max, RUN_CHUNK), [(max - 5, max)]);
+        assert_eq!(bounds(max - 1..max, STOP_CHUNK), [(max - 1, max)]);
+        check_cover(max - 5..max, RUN_CHUNK);
+        check_cover(max - 2 * RUN_CHUNK - 3..max, RUN_CHUNK);
+        check_cover(max - 1_000..max, STOP_CHUNK);
+        check_cover(max - 999..max, STOP_CHUNK);
+        // The first chunks of the largest batch are whole ones.
+        assert_eq!(
+            chunks(0..max, RUN_CHUNK)
+                .take(2)
+                .map(|c| (c.start, c.end))
+                .collect::<Vec<_>>(),
+            [(0, RUN_CHUNK), (RUN_CHUNK, 2 * RUN_CHUNK)]
+        );
+    }
 }

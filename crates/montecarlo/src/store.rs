@@ -779,13 +779,14 @@ mod tests {
         crlf.extend_from_slice(&bytes[text_end..]);
         let err = decode_run(&crlf, Path::new("x")).unwrap_err().to_string();
         assert!(err.contains("line ends were changed"), "{err}");
-        let dir = std::env::temp_dir().join(format!("mc-store-crlf-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("run.txt");
+        let dir = tempfile::Builder::new()
+            .prefix("mc-store-crlf-")
+            .tempdir()
+            .unwrap();
+        let file = dir.path().join("run.txt");
         std::fs::write(&file, &crlf).unwrap();
         let err = read_run_inputs(&file).unwrap_err().to_string();
         assert!(err.contains("line ends were changed"), "{err}");
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
@@ -865,8 +866,8 @@ mod tests {
 
     #[test]
     fn listing_ignores_temp_files_and_cleanup_removes_them() {
-        let dir = std::env::temp_dir().join(format!("mc-store-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::Builder::new().prefix("mc-store-").tempdir().unwrap();
+        let dir = scratch.path().join("d");
         std::fs::create_dir_all(runs_dir(&dir)).unwrap();
         write_run(&dir, &record(), true).unwrap();
         std::fs::write(runs_dir(&dir).join(".run-000000000007.txt.tmp-1"), "half").unwrap();
@@ -874,6 +875,5 @@ mod tests {
         remove_stale_temps(&dir).unwrap();
         assert_eq!(std::fs::read_dir(runs_dir(&dir)).unwrap().count(), 1);
         assert_eq!(read_run(&run_file_path(&dir, 42)).unwrap(), record());
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

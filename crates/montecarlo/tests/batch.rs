@@ -3,6 +3,7 @@
 //! stopping rule, the memory budget, eval and compare.
 
 mod common;
+use common::Scratch;
 
 use common::eval_opts;
 use montecarlo::toy::ToyGrowth;
@@ -12,10 +13,8 @@ use montecarlo::{
 };
 use std::path::{Path, PathBuf};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-it-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-it-{name}"))
 }
 
 const FINALS: [&str; 5] = [
@@ -52,6 +51,7 @@ fn opts(out: &Path, runs: u64, threads: usize) -> BatchOptions {
 fn outputs_identical_across_thread_counts_and_designs_differ() {
     let model = ToyGrowth::default();
     // Latin hypercube in 4 replicates of 30 (issue 7) too.
+    let mut thr1 = Vec::new();
     for (design, replicates) in [(Design::Mc, 1), (Design::Lhs, 1), (Design::Lhs, 4)] {
         let name = |t: u32| match replicates {
             1 => format!("thr{t}-{design}"),
@@ -84,12 +84,11 @@ fn outputs_identical_across_thread_counts_and_designs_differ() {
         let ts = String::from_utf8(read(&a, "timeseries.csv")).unwrap();
         assert!(ts.starts_with("run,time_year,date,metric,entity,value\n0,"));
         assert_eq!(ts.lines().count(), 1 + 120 * 120);
-        let _ = std::fs::remove_dir_all(&b);
+        thr1.push(a);
     }
-    let path = |n: &str| std::env::temp_dir().join(format!("mc-it-{n}-{}", std::process::id()));
-    let (mc, lhs, lhs4) = (path("thr1-mc"), path("thr1-lhs"), path("thr1-lhs-r4"));
-    assert_ne!(read(&mc, "runs.csv"), read(&lhs, "runs.csv"));
-    assert_ne!(read(&lhs, "runs.csv"), read(&lhs4, "runs.csv"));
+    let (mc, lhs, lhs4) = (&thr1[0], &thr1[1], &thr1[2]);
+    assert_ne!(read(mc, "runs.csv"), read(lhs, "runs.csv"));
+    assert_ne!(read(lhs, "runs.csv"), read(lhs4, "runs.csv"));
     // Only the replicated batch reports replicates, and a convergence row
     // per replicate (30 runs each) instead of every 100 runs.
     let conv = |d: &Path| {
@@ -102,17 +101,12 @@ fn outputs_identical_across_thread_counts_and_designs_differ() {
             .collect();
         runs.join(" ")
     };
-    assert_eq!(conv(&lhs), "100 120");
-    assert_eq!(conv(&lhs4), "30 60 90 120");
+    assert_eq!(conv(lhs), "100 120");
+    assert_eq!(conv(lhs4), "30 60 90 120");
     let summary =
         |d: &Path| -> serde_json::Value { serde_json::from_slice(&read(d, "summary.json")).unwrap() };
-    assert!(summary(&lhs).get("replicates").is_none());
-    assert_eq!(summary(&lhs4)["replicates"], 4);
-    let _ = (
-        std::fs::remove_dir_all(mc),
-        std::fs::remove_dir_all(lhs),
-        std::fs::remove_dir_all(lhs4),
-    );
+    assert!(summary(lhs).get("replicates").is_none());
+    assert_eq!(summary(lhs4)["replicates"], 4);
 }
 
 #[test]
@@ -157,7 +151,6 @@ fn resume_after_lost_runs(design: Design, replicates: u64) {
     // A second resume of a finished batch runs nothing and changes nothing.
     assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().runs_executed, 0);
     assert_same_outputs(&full, &cut, &FINALS);
-    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
 }
 
 #[test]
@@ -243,7 +236,6 @@ fn resume_refuses_different_arguments_naming_the_field() {
     o.resume = true;
     let e = run_batch(&other, &o, &NoProgress).unwrap_err();
     assert!(e.to_string().contains("scenario_hash"), "{e}");
-    let _ = std::fs::remove_dir_all(d);
 }
 
 /// Child side of the SIGKILL test: runs a slow batch into `MC_KILL_DIR`. Ignored unless spawned by the test below.
@@ -267,7 +259,7 @@ fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
     let dir = tmp("killed");
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child_slow_batch", "--ignored", "--test-threads=1"])
-        .env("MC_KILL_DIR", &dir)
+        .env("MC_KILL_DIR", &*dir)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -283,7 +275,7 @@ fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
     let mut busy = opts(&dir, 200, 2);
     busy.resume = true;
     let e = run_batch(&ToyGrowth::default(), &busy, &NoProgress).unwrap_err();
-    assert!(matches!(&e, montecarlo::McError::Busy(d) if d == &dir), "{e}");
+    assert!(matches!(&e, montecarlo::McError::Busy(d) if d == &*dir), "{e}");
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let done = montecarlo::store::list_runs(&dir).unwrap().len() as u64;
@@ -301,7 +293,6 @@ fn sigkill_mid_batch_then_resume_matches_uninterrupted() {
     let full = tmp("unkilled");
     run_batch(&fast, &opts(&full, 200, 2), &NoProgress).unwrap();
     assert_same_outputs(&full, &dir, &FINALS);
-    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(dir));
 }
 
 #[test]
@@ -324,7 +315,8 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
     ow.design = Design::Lhs;
     ow.output.keep_timeseries = true;
     run_batch(&model, &ow, &NoProgress).unwrap();
-    let shard_dirs: Vec<PathBuf> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shard_dirs_scratch: Vec<Scratch> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shard_dirs: Vec<PathBuf> = shard_dirs_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shard_dirs.iter().enumerate() {
         let mut o = opts(d, runs, 1);
         o.design = Design::Lhs;
@@ -338,7 +330,7 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
     let merged = tmp("merged");
     let mo = |dirs: Vec<PathBuf>| MergeOptions {
         shard_dirs: dirs,
-        out: merged.clone(),
+        out: merged.to_path_buf(),
         output: OutputOptions {
             keep_timeseries: true,
             ..OutputOptions::default()
@@ -358,11 +350,11 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
     o.shard = Some(Shard { index: 2, count: 3 });
     run_batch(&model, &o, &NoProgress).unwrap();
     let e = merge(&MergeOptions {
-        out: tmp("merged2"),
+        out: tmp("merged2").to_path_buf(),
         ..mo(vec![
             shard_dirs[0].clone(),
             shard_dirs[1].clone(),
-            stranger.clone(),
+            stranger.to_path_buf(),
         ])
     })
     .unwrap_err();
@@ -376,12 +368,13 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
         o.replicates = 1;
         o.shard = Some(Shard { index: 2, count: 3 });
         run_batch(&model, &o, &NoProgress).unwrap();
+        let merged3 = tmp("merged3");
         let e = merge(&MergeOptions {
-            out: tmp("merged3"),
+            out: merged3.to_path_buf(),
             ..mo(vec![
                 shard_dirs[0].clone(),
                 shard_dirs[1].clone(),
-                other_r.clone(),
+                other_r.to_path_buf(),
             ])
         })
         .unwrap_err();
@@ -389,10 +382,7 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
             e.to_string().contains("`replicates` differs") && e.to_string().contains("has 1"),
             "{e}"
         );
-        assert!(!tmp("merged3").exists());
-    }
-    for d in shard_dirs.into_iter().chain([whole, merged, stranger, other_r]) {
-        let _ = std::fs::remove_dir_all(d);
+        assert!(!merged3.exists());
     }
 }
 
@@ -421,7 +411,7 @@ fn stopping_rule_stops_at_a_deterministic_checkpoint() {
         montecarlo::convergence::rel_half_width(&w)
     };
     assert!(rel(k as usize) <= 0.05 && (k == 100 || rel(k as usize - 100) > 0.05));
-    o.out = b.clone();
+    o.out = b.to_path_buf();
     o.threads = Some(3);
     assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().stopped_at, Some(k));
     assert_same_outputs(&a, &b, &FINALS);
@@ -430,7 +420,6 @@ fn stopping_rule_stops_at_a_deterministic_checkpoint() {
         run_batch(&model, &o, &NoProgress),
         Err(McError::Invalid(_))
     ));
-    let _ = (std::fs::remove_dir_all(a), std::fs::remove_dir_all(b));
 }
 
 #[test]
@@ -468,7 +457,6 @@ fn bands_past_memory_budget_use_sketch_within_stated_bound() {
         }
     }
     assert_eq!(read(&exact, "runs.csv"), read(&sketched, "runs.csv"));
-    let _ = (std::fs::remove_dir_all(exact), std::fs::remove_dir_all(sketched));
 }
 
 #[test]
@@ -507,7 +495,6 @@ fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("`nope`"), "{e}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -519,7 +506,7 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     };
     let dir = tmp("compare");
     let o = CompareOptions {
-        out: dir.clone(),
+        out: dir.to_path_buf(),
         batch: opts(&dir, 200, 2),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
@@ -538,7 +525,6 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     assert!((d.mean_diff - (d.mean_b - d.mean_a)).abs() <= 1e-9 * d.mean_a.abs());
     let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
     assert!(csv.starts_with("outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing\n"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// x ~ U(0, 1); refuses x > 1 at its check (like a fraction field) and fails
@@ -644,7 +630,6 @@ fn eval_refuses_bad_designs_before_any_run() {
         e.contains("holds a finished batch or eval") && !e.contains("--resume"),
         "{e}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A refused design row is named by its true line in the file with CRLF
@@ -693,7 +678,6 @@ fn eval_names_the_true_line_with_crlf_and_blank_lines() {
     );
     let e = err("a,x,seed\r\n0.1,0.5,0\r\n\r\n0.2,0.5,-1\r\n");
     assert!(e.contains("design.csv:4: column `seed` = `-1`"), "{e}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `eval --others`: a design that varies a subset of the parameters is
@@ -774,7 +758,6 @@ fn eval_sets_parameters_without_a_column_to_the_median_or_the_batch_draw() {
         "{:?}",
         r.notes
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `compare` refuses fewer than 2 runs before creating anything, and its
@@ -789,7 +772,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
     let dir = tmp("compare-t");
     for runs in [0, 1] {
         let o = CompareOptions {
-            out: dir.clone(),
+            out: dir.to_path_buf(),
             batch: opts(&dir, runs, 1),
         };
         let e = compare(&a, &b, &o, &NoProgress).unwrap_err().to_string();
@@ -797,7 +780,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
         assert!(!dir.exists(), "no empty --out left behind");
     }
     let o = CompareOptions {
-        out: dir.clone(),
+        out: dir.to_path_buf(),
         batch: opts(&dir, 5, 1),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
@@ -817,7 +800,6 @@ fn compare_refuses_one_run_and_uses_student_t() {
         "{} vs {want}",
         d.half_width_crn
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A one-run batch reports no spread: sd and mcse are null in summary.json
@@ -835,7 +817,6 @@ fn one_run_batch_reports_no_interval() {
     for line in conv.lines().skip(1) {
         assert!(line.contains(",1,") && line.ends_with(",,"), "{line}");
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A cell that one run reports has no known spread: `bands.csv` leaves its
@@ -865,7 +846,6 @@ fn a_band_cell_of_one_run_has_an_empty_sd() {
             .skip(1)
             .all(|l| !l.split(',').nth(7).unwrap().is_empty())
     );
-    let _ = (std::fs::remove_dir_all(dir), std::fs::remove_dir_all(two));
 }
 
 /// What an interrupted batch or compare side leaves: its run files but
@@ -893,7 +873,7 @@ fn resume_removes_stale_output_temps_and_no_other_file() {
     let mut o = opts(&full, 30, 2);
     o.output.keep_timeseries = true;
     run_batch(&model, &o, &NoProgress).unwrap();
-    o.out = cut.clone();
+    o.out = cut.to_path_buf();
     run_batch(&model, &o, &NoProgress).unwrap();
     interrupt(&cut, [4, 17]);
     let stale = [
@@ -924,7 +904,6 @@ fn resume_removes_stale_output_temps_and_no_other_file() {
         assert!(cut.join(f).exists(), "{f} is not aistack's and was removed");
     }
     assert_same_outputs(&full, &cut, &[&FINALS[..], &["timeseries.csv"]].concat());
-    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
 }
 
 /// Outputs a resume does not rebuild are removed, so none disagrees with the
@@ -956,7 +935,6 @@ fn resume_removes_outputs_it_does_not_rebuild() {
     let m = montecarlo::Manifest::read(&dir).unwrap().unwrap();
     let rec = m.outputs.unwrap();
     assert!(!rec.keep_timeseries && !rec.parquet);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A run file that is not the batch's (copied from a batch with another
@@ -1030,7 +1008,8 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
     assert_same_outputs(&full, &dir, &FINALS);
 
     // Merge: shard 1/2 holds run 3 of the seed-4 batch.
-    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("foreign-shard{k}"))).collect();
+    let shards_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("foreign-shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shards.iter().enumerate() {
         let mut o = opts(d, 20, 1);
         o.shard = Some(Shard {
@@ -1044,7 +1023,7 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
     let merged = tmp("foreign-merged");
     let e = merge(&MergeOptions {
         shard_dirs: shards.clone(),
-        out: merged.clone(),
+        out: merged.to_path_buf(),
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
@@ -1056,9 +1035,6 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
         "{e}"
     );
     assert!(!merged.join("runs.csv").exists());
-    for d in shards.into_iter().chain([dir, other, full, merged]) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// An interrupted compare is finished by running the same command again:
@@ -1109,7 +1085,6 @@ fn an_interrupted_compare_finishes_when_run_again() {
         e.contains("holds the a side of another compare") && e.contains("`runs`"),
         "{e}"
     );
-    let _ = (std::fs::remove_dir_all(full), std::fs::remove_dir_all(cut));
 }
 
 /// A refused resume leaves the directory as it was (audit s15 econ #2:
@@ -1161,9 +1136,6 @@ fn a_refused_resume_of_a_finished_batch_changes_nothing() {
     // Put back, the batch resumes as finished.
     std::fs::write(&run3, &own3).unwrap();
     assert_eq!(run_batch(&model, &o, &NoProgress).unwrap().runs_executed, 0);
-    for d in [dir, other] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// A directory with run files but no manifest, or a manifest cut short, is
@@ -1196,8 +1168,8 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
     let shard = tmp("no-manifest-shard");
     run_batch(&model, &opts(&shard, 6, 1), &NoProgress).unwrap();
     let e = merge(&MergeOptions {
-        shard_dirs: vec![shard.clone()],
-        out: dir.clone(),
+        shard_dirs: vec![shard.to_path_buf()],
+        out: dir.to_path_buf(),
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
@@ -1217,9 +1189,6 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
             "resume {resume}: {e}"
         );
     }
-    for d in [dir, shard] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// `merge --out` naming one of its shards is refused as such, however the
@@ -1228,7 +1197,8 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
 #[test]
 fn merge_refuses_an_out_that_is_one_of_its_shards() {
     let model = ToyGrowth::default();
-    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("out-is-shard{k}"))).collect();
+    let shards_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("out-is-shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shards.iter().enumerate() {
         let mut o = opts(d, 10, 1);
         o.shard = Some(Shard {
@@ -1258,9 +1228,6 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
         );
     }
     assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
-    for d in shards {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// Shards that all kept their series say so (`shards_kept_series`, which
@@ -1275,7 +1242,8 @@ fn merge_keeps_the_series_every_shard_kept() {
     let mut ow = opts(&whole, 12, 1);
     ow.output.keep_timeseries = true;
     run_batch(&model, &ow, &NoProgress).unwrap();
-    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("kept-shard{k}"))).collect();
+    let shards_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("kept-shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shards.iter().enumerate() {
         let mut o = opts(d, 12, 1);
         o.output.keep_timeseries = true;
@@ -1290,7 +1258,7 @@ fn merge_keeps_the_series_every_shard_kept() {
     assert!(!montecarlo::shards_kept_series(&[shards[0].clone(), whole.join("nowhere")]).unwrap());
     merge(&MergeOptions {
         shard_dirs: shards.clone(),
-        out: merged.clone(),
+        out: merged.to_path_buf(),
         output: OutputOptions {
             keep_timeseries: montecarlo::shards_kept_series(&shards).unwrap(),
             ..OutputOptions::default()
@@ -1300,9 +1268,6 @@ fn merge_keeps_the_series_every_shard_kept() {
     })
     .unwrap();
     assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
-    for d in shards.into_iter().chain([whole, merged]) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// An interrupted eval (run files of some rows, no manifest) is finished by
@@ -1390,7 +1355,6 @@ fn an_interrupted_eval_is_finished_by_resume() {
     // Without `resume`, a finished eval is refused.
     let e = eval_design(&model, &part, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("holds a finished batch or eval"), "{e}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A finished plain Monte Carlo batch resumed with another `--runs` is
@@ -1424,9 +1388,6 @@ fn a_plain_monte_carlo_batch_is_extended_or_cut_by_resume() {
     let ten = tmp("extend-ten");
     run_batch(&model, &opts(&ten, 10, 2), &NoProgress).unwrap();
     assert_same_outputs(&ten, &dir, &FINALS);
-    for d in [dir, fresh, ten] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// `eval` with a shard runs the rows r with `r % M == K` only (r the run
@@ -1516,7 +1477,6 @@ fn sharded_eval_merges_into_the_unsharded_eval() {
     let r = eval_design(&model, &part, &NoProgress).unwrap();
     assert_eq!(r.table.runs, vec![1, 4]);
     assert_same_outputs(&shards[1], &part.out, &FINALS);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// `merge` refuses eval shards that are not of one eval, naming what
@@ -1671,7 +1631,6 @@ fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
     // The right shard 1/2 merges.
     let s1 = shard(1, "s1", &base);
     merge(&mo(&s1, "merged")).unwrap();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A shard of a huge recorded shard count: `merge` names the first missing
@@ -1700,7 +1659,6 @@ fn merge_of_a_huge_shard_count_names_the_missing_without_allocating_them() {
             && e.contains(&format!("10/{count} and {} more", count - 11)),
         "{e}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Audit s17 #2: `mcse = sd/√n` is the standard error of the mean only for
@@ -1742,7 +1700,8 @@ fn summary_records_the_design_and_what_mcse_means_under_it() {
         assert!(def.contains(want), "{want}: {def}");
     }
     // A merge of LHS shards is the same Latin hypercube, and says so.
-    let shard_dirs: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("mcse-shard{k}"))).collect();
+    let shard_dirs_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("mcse-shard{k}"))).collect();
+    let shard_dirs: Vec<PathBuf> = shard_dirs_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shard_dirs.iter().enumerate() {
         let mut o = opts(d, 20, 1);
         o.design = Design::Lhs;
@@ -1755,7 +1714,7 @@ fn summary_records_the_design_and_what_mcse_means_under_it() {
     let merged = tmp("mcse-merged");
     merge(&MergeOptions {
         shard_dirs: shard_dirs.clone(),
-        out: merged.clone(),
+        out: merged.to_path_buf(),
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
@@ -1773,9 +1732,6 @@ fn summary_records_the_design_and_what_mcse_means_under_it() {
     assert_eq!(s["design"], "external", "{s}");
     let def = s["mcse_definition"].as_str().unwrap();
     assert!(def.contains("only if the rows are independent draws"), "{def}");
-    for d in [mc, lhs, merged, dir].into_iter().chain(shard_dirs) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// Audit s17 #3: Stata names have at most 32 characters, so `import
@@ -1803,7 +1759,6 @@ fn a_batch_writes_a_do_file_that_names_every_runs_csv_column() {
             "{c}: {text}"
         );
     }
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// y = x₀ + 2·x₁ + 3·x₂ with xⱼ ~ U(0, 1): additive, so a Latin hypercube
@@ -1996,7 +1951,7 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
         &model,
         &model,
         &CompareOptions {
-            out: dir.clone(),
+            out: dir.to_path_buf(),
             batch,
         },
         &NoProgress,

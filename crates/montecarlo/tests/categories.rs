@@ -4,6 +4,8 @@
 //! series (a code per instant): shares of runs per instant in `bands.csv`,
 //! exact under the sketch and across a merge, drawn as stacked shares.
 
+mod common;
+use common::Scratch;
 use montecarlo::{
     BatchOptions, Categories, MergeOptions, Model, ModelError, NoProgress, ParamSpec, PlotOptions, RunResult,
     Series, Shard, merge, plot_batch, run_batch,
@@ -42,8 +44,7 @@ fn codes(outcome: &str) -> Option<&'static [(i64, &'static str)]> {
 
 #[test]
 fn a_category_is_summarised_and_drawn_by_shares_of_runs() {
-    let dir = std::env::temp_dir().join(format!("mc-categories-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-categories");
     let mut o = BatchOptions::new(&dir, 400, 3);
     o.durable = false;
     o.design = montecarlo::Design::Lhs;
@@ -66,7 +67,7 @@ fn a_category_is_summarised_and_drawn_by_shares_of_runs() {
 
     let r = plot_batch(&PlotOptions {
         categories: Some(Categories(codes)),
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 4,
     })
@@ -87,7 +88,6 @@ fn a_category_is_summarised_and_drawn_by_shares_of_runs() {
     );
     let sens = std::fs::read_to_string(dir.join("sensitivity.csv")).unwrap();
     assert!(!sens.contains("\nmode,"), "{sens}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `y`'s relative half-width is tiny after 100 runs; the code's is not
@@ -96,8 +96,7 @@ fn a_category_is_summarised_and_drawn_by_shares_of_runs() {
 /// default it watches quantities only, and refuses to watch a category.
 #[test]
 fn the_default_stopping_rule_watches_quantities_only() {
-    let dir = std::env::temp_dir().join(format!("mc-categories-stop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-categories-stop");
     let mut o = BatchOptions::new(&dir, 1000, 3);
     o.durable = false;
     o.until_rel_halfwidth = Some(0.01);
@@ -162,10 +161,8 @@ fn series_opts(dir: &Path) -> BatchOptions {
     o
 }
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-cat-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-cat-{name}"))
 }
 
 fn bands(dir: &Path) -> String {
@@ -218,7 +215,6 @@ fn a_categorical_series_gets_shares_of_runs_per_instant_in_bands() {
     );
     let cells: Vec<&str> = level[0].split(',').collect();
     assert!(cells[6..13].iter().all(|c| !c.is_empty()), "{level:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Past the memory budget quantities come from sketches; the shares stay
@@ -245,7 +241,6 @@ fn category_shares_are_exact_under_the_quantile_sketch() {
         bands(&sketched),
         "the quantity's rows did use the sketch"
     );
-    let _ = (std::fs::remove_dir_all(exact), std::fs::remove_dir_all(sketched));
 }
 
 /// Three shards merged write the same bands (shares included), summary and
@@ -256,7 +251,8 @@ fn merged_shards_give_the_same_category_shares_as_one_batch() {
     let mut o = series_opts(&whole);
     o.output.keep_timeseries = true;
     run_batch(&CodedSeries, &o, &NoProgress).unwrap();
-    let shards: Vec<PathBuf> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shards_scratch: Vec<Scratch> = (0..3).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shards.iter().enumerate() {
         let mut o = series_opts(d);
         o.shard = Some(Shard {
@@ -268,7 +264,7 @@ fn merged_shards_give_the_same_category_shares_as_one_batch() {
     let merged = tmp("merged");
     merge(&MergeOptions {
         shard_dirs: shards.clone(),
-        out: merged.clone(),
+        out: merged.to_path_buf(),
         output: o.output.clone(),
         command_line: vec![],
         build: Default::default(),
@@ -289,9 +285,6 @@ fn merged_shards_give_the_same_category_shares_as_one_batch() {
         .filter_map(|l| l.rsplit(',').next())
         .collect();
     assert_eq!(codes.into_iter().collect::<Vec<_>>(), ["1.0", "2.0", "7.0"]);
-    for d in shards.into_iter().chain([whole, merged]) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// `aistack plot` draws the code series as stacked shares, not as a fan.
@@ -301,7 +294,7 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
     run_batch(&CodedSeries, &series_opts(&dir), &NoProgress).unwrap();
     let r = plot_batch(&PlotOptions {
         categories: Some(Categories(codes)),
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 12,
     })
@@ -335,7 +328,7 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
     let _ = std::fs::remove_dir_all(dir.join("plots"));
     let r = plot_batch(&PlotOptions {
         categories: Some(Categories(codes)),
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 12,
     })
@@ -349,5 +342,4 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
         "{:?}",
         r.notes
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

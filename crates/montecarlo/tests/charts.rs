@@ -1,20 +1,21 @@
 //! Charts: `plot_batch` writes labelled SVGs for a finished batch; the
 //! generic helpers draw what they are given.
 
+mod common;
+use common::Scratch;
 use montecarlo::charts::{LineSeries, Marker, TimelineEvent, line_chart, timeline_chart};
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{BatchOptions, NoProgress, PlotOptions, plot_batch, run_batch};
 
 #[test]
 fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
-    let dir = std::env::temp_dir().join(format!("mc-plot-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-plot");
     let mut o = BatchOptions::new(&dir, 200, 5);
     o.durable = false;
     run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
     let r = plot_batch(&PlotOptions {
         categories: None,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 10,
     })
@@ -45,12 +46,11 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
     );
     let sens = std::fs::read_to_string(dir.join("sensitivity.csv")).unwrap();
     assert!(sens.starts_with("outcome,parameter,n,spearman,prcc\n"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
 fn generic_line_and_timeline_charts_draw_labels() {
-    let dir = std::env::temp_dir().join(format!("mc-generic-{}", std::process::id()));
+    let dir = Scratch::new("mc-generic");
     std::fs::create_dir_all(&dir).unwrap();
     let lines = [
         LineSeries {
@@ -110,7 +110,6 @@ fn generic_line_and_timeline_charts_draw_labels() {
     .unwrap();
     let svg = std::fs::read_to_string(&p).unwrap();
     assert!(svg.contains("A-2") && svg.contains("lab-b") && svg.contains("log10 training compute [FLOP]"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Below `MIN_TORNADO_RUNS` runs no tornado is drawn (2 runs give ρ = ±1 by
@@ -120,14 +119,13 @@ fn generic_line_and_timeline_charts_draw_labels() {
 fn no_tornado_from_too_few_runs() {
     use montecarlo::charts::MIN_TORNADO_RUNS;
     for runs in [1, 2, MIN_TORNADO_RUNS - 1] {
-        let dir = std::env::temp_dir().join(format!("mc-plot-few-{runs}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = Scratch::new(&format!("mc-plot-few-{runs}"));
         let mut o = BatchOptions::new(&dir, runs, 5);
         o.durable = false;
         run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
         let r = plot_batch(&PlotOptions {
             categories: None,
-            dir: dir.clone(),
+            dir: dir.to_path_buf(),
             out: None,
             max_fan_charts: 10,
         })
@@ -160,7 +158,7 @@ fn no_tornado_from_too_few_runs() {
 
 #[test]
 fn dots_mark_every_point_of_a_category_even_a_lone_one() {
-    let dir = std::env::temp_dir().join(format!("mc-dots-{}", std::process::id()));
+    let dir = Scratch::new("mc-dots");
     std::fs::create_dir_all(&dir).unwrap();
     let out: Vec<(f64, f64)> = (0..12).map(|m| (f64::from(m) / 12.0, 1000.0)).collect();
     let lines = [LineSeries {
@@ -186,7 +184,6 @@ fn dots_mark_every_point_of_a_category_even_a_lone_one() {
     // One dot per point plus one legend dot per category.
     assert_eq!(svg.matches("<circle").count(), 12 + 2, "{svg}");
     assert!(svg.contains("bound by packaging") && svg.contains("bound by wafers"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The numbers an SVG chart writes as text (its tick labels, and any
@@ -203,7 +200,7 @@ fn numbers_in(svg: &str) -> Vec<f64> {
 /// on a year axis from 1012 to 3036, and all-zero counts from −0.5 to 0.5.
 #[test]
 fn a_zero_width_range_gets_an_axis_around_its_value() {
-    let dir = std::env::temp_dir().join(format!("mc-degenerate-{}", std::process::id()));
+    let dir = Scratch::new("mc-degenerate");
     std::fs::create_dir_all(&dir).unwrap();
     let one = [TimelineEvent {
         time: 2024.19,
@@ -234,7 +231,6 @@ fn a_zero_width_range_gets_an_axis_around_its_value() {
     montecarlo::charts::histogram(&p, "Imported", "accelerators", &[0.0; 20], 10).unwrap();
     let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
     assert!(ticks.iter().all(|v| *v >= 0.0), "{ticks:?}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A shard that got no runs (K ≥ N) is refused by `plot` with what to do,
@@ -242,8 +238,7 @@ fn a_zero_width_range_gets_an_axis_around_its_value() {
 /// failed on runs.csv's header and left the directory).
 #[test]
 fn an_empty_shard_is_refused_by_plot_leaving_no_directory() {
-    let dir = std::env::temp_dir().join(format!("mc-plot-empty-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-plot-empty");
     let mut o = BatchOptions::new(&dir, 3, 5);
     o.durable = false;
     o.shard = Some(montecarlo::Shard { index: 7, count: 8 });
@@ -251,7 +246,7 @@ fn an_empty_shard_is_refused_by_plot_leaving_no_directory() {
     assert_eq!(r.runs_in_outputs, 0);
     let e = plot_batch(&PlotOptions {
         categories: None,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 10,
     })
@@ -259,7 +254,6 @@ fn an_empty_shard_is_refused_by_plot_leaving_no_directory() {
     .to_string();
     assert!(e.contains("holds no runs") && e.contains("aistack merge"), "{e}");
     assert!(!dir.join("plots").exists());
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Every metric and outcome a batch of the real model emits is labelled
@@ -270,8 +264,7 @@ fn every_metric_and_outcome_of_a_real_batch_has_its_documented_unit() {
     use montecarlo::ScenarioModel;
     use montecarlo::charts::{axis_label, unit_of};
     use montecarlo::outputs::read_runs_csv;
-    let dir = std::env::temp_dir().join(format!("mc-plot-units-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-plot-units");
     let scenario = stack::Scenario::load(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron"),
     )
@@ -318,7 +311,7 @@ fn every_metric_and_outcome_of_a_real_batch_has_its_documented_unit() {
     }
     plot_batch(&PlotOptions {
         categories: None,
-        dir: dir.clone(),
+        dir: dir.to_path_buf(),
         out: None,
         max_fan_charts: 100,
     })
@@ -331,5 +324,4 @@ fn every_metric_and_outcome_of_a_real_batch_has_its_documented_unit() {
     );
     let spend = std::fs::read_to_string(dir.join("plots/hist-training_spend_usd_total.svg")).unwrap();
     assert!(spend.contains("training.spend_usd_total [USD]"));
-    let _ = std::fs::remove_dir_all(dir);
 }

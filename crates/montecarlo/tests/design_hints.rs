@@ -3,6 +3,7 @@
 //! misspelt `seed`, and values outside a parameter's distribution.
 
 mod common;
+use common::Scratch;
 
 use common::eval_opts;
 use montecarlo::toy::ToyGrowth;
@@ -11,8 +12,7 @@ use montecarlo::{NoProgress, eval_design};
 const HEADER: &str = "labs.toy.growth_per_month,grid.toy.capacity_mw,fab.toy.yield";
 
 fn refusal(name: &str, design: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("mc-hints-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new(&format!("mc-hints-{name}"));
     let o = eval_opts(&dir, design, 1);
     let e = eval_design(&ToyGrowth::default(), &o, &NoProgress)
         .unwrap_err()
@@ -61,8 +61,7 @@ fn a_run_column_is_told_to_become_seed_and_seed_is_a_known_column() {
 
 #[test]
 fn values_outside_a_distribution_are_run_with_a_note_naming_the_cells() {
-    let dir = std::env::temp_dir().join(format!("mc-hints-support-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-hints-support");
     // A Beta takes [0, 1], a LogNormal [0, ∞), a Normal anything.
     let design = format!("{HEADER}\n0.04,1000,0.8\n0.3,1000,1.25\n0.04,-5,1.5\n");
     let o = eval_opts(&dir, &design, 1);
@@ -84,5 +83,4 @@ fn values_outside_a_distribution_are_run_with_a_note_naming_the_cells() {
             && !note.contains("growth_per_month"),
         "{note}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

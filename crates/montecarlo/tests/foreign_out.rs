@@ -6,6 +6,7 @@
 //! again, a sensitivity run again, a merge into a fresh directory) still work.
 
 mod common;
+use common::Scratch;
 
 use common::eval_opts;
 use montecarlo::toy::{Ishigami, ToyGrowth};
@@ -15,10 +16,8 @@ use montecarlo::{
 };
 use std::path::{Path, PathBuf};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-foreign-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-foreign-{name}"))
 }
 
 fn opts(out: &Path, runs: u64) -> BatchOptions {
@@ -98,7 +97,8 @@ fn batch_eval_and_merge_refuse_a_run_output_and_write_nothing() {
     assert_untouched(&o.out);
 
     // Merge: two shards into a run's output is refused; into a fresh directory it works.
-    let shards: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shards_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, d) in shards.iter().enumerate() {
         let mut o = opts(d, 6);
         o.shard = Some(Shard {
@@ -119,9 +119,6 @@ fn batch_eval_and_merge_refuse_a_run_output_and_write_nothing() {
     assert_untouched(&r);
     let fresh = tmp("merged");
     merge(&mo(&fresh)).unwrap();
-    for d in [r, own, ev, fresh].into_iter().chain(shards) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 #[test]
@@ -137,7 +134,6 @@ fn batch_resume_and_its_own_rebuild_still_remove_what_they_do_not_write() {
     o.resume = true;
     run_batch(&model, &o, &NoProgress).unwrap();
     assert!(!d.join("timeseries.csv").exists());
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -176,7 +172,6 @@ fn compare_refuses_a_run_output_as_a_side_or_a_foreign_compare_csv() {
     let first = std::fs::read(out.join("compare.csv")).unwrap();
     go(&out).unwrap();
     assert_eq!(std::fs::read(out.join("compare.csv")).unwrap(), first);
-    let _ = std::fs::remove_dir_all(out);
 }
 
 #[test]
@@ -190,7 +185,7 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
         master_seed: 3,
         threads: Some(1),
         bootstrap: 10,
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("sensitivity.csv"), "my,own\n1,2\n").unwrap();
@@ -215,7 +210,7 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
         levels: 4,
         master_seed: 1,
         threads: Some(1),
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     morris(&model, &mo, &NoProgress).unwrap();
     morris(&model, &mo, &NoProgress).unwrap();
@@ -237,5 +232,4 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
         std::fs::read_to_string(dir.join("morris.json")).unwrap(),
         "{\"mine\": 1}\n"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }

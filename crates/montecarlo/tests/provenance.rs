@@ -3,6 +3,8 @@
 //! accepted with a warning when the builds cannot be told apart. And the
 //! stopping rule's watched outcomes: refused without the rule, or unknown.
 
+mod common;
+use common::Scratch;
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
     BatchOptions, Build, Manifest, McError, MergeOptions, Model, NoProgress, OutputOptions, Shard,
@@ -10,10 +12,8 @@ use montecarlo::{
 };
 use std::path::{Path, PathBuf};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-prov-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-prov-{name}"))
 }
 
 const A: &str = "1111111111111111111111111111111111111111";
@@ -106,7 +106,6 @@ fn the_manifest_records_the_build_and_reads_manifests_without_it() {
     std::fs::write(dir.join("manifest.json"), old).unwrap();
     let m = Manifest::read(&dir).unwrap().unwrap();
     assert_eq!(m.build, build(Some(A), None));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -142,15 +141,13 @@ fn resume_refuses_runs_of_another_revision_and_accepts_a_dirty_or_unknown_one() 
             .warnings
             .is_empty()
     );
-    for d in [dir, dir2, dir3] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 #[test]
 fn merge_refuses_shards_of_another_revision() {
     let model = ToyGrowth::default();
-    let dirs: Vec<PathBuf> = (0..2).map(|k| tmp(&format!("shard-{k}"))).collect();
+    let dirs_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("shard-{k}"))).collect();
+    let dirs: Vec<PathBuf> = dirs_scratch.iter().map(|d| d.to_path_buf()).collect();
     for (k, (d, rev)) in dirs.iter().zip([A, B]).enumerate() {
         let mut o = opts(d, 20, build(Some(rev), Some(false)));
         o.shard = Some(Shard {
@@ -169,7 +166,7 @@ fn merge_refuses_shards_of_another_revision() {
     // Shards of two revisions, whatever the merging binary.
     for b in [build(Some(A), Some(false)), build(None, None)] {
         let out = tmp("merged-mixed");
-        let e = merge(&mo(out.clone(), b)).unwrap_err();
+        let e = merge(&mo(out.to_path_buf(), b)).unwrap_err();
         assert!(
             e.to_string().contains("git_revision") || e.to_string().contains(B),
             "{e}"
@@ -181,16 +178,17 @@ fn merge_refuses_shards_of_another_revision() {
     let _ = std::fs::remove_dir_all(&dirs[1]);
     o.shard = Some(Shard { index: 1, count: 2 });
     run_batch(&model, &o, &NoProgress).unwrap();
-    let e = merge(&mo(tmp("merged-other"), build(Some(B), Some(false)))).unwrap_err();
+    let e = merge(&mo(
+        tmp("merged-other").to_path_buf(),
+        build(Some(B), Some(false)),
+    ))
+    .unwrap_err();
     assert!(matches!(e, McError::BuildMismatch { .. }), "{e}");
     // By a binary of the same revision: merged, recorded.
     let out = tmp("merged-ok");
-    let r = merge(&mo(out.clone(), build(Some(A), Some(false)))).unwrap();
+    let r = merge(&mo(out.to_path_buf(), build(Some(A), Some(false)))).unwrap();
     assert!(r.warnings.is_empty());
     assert_eq!(r.manifest.build, build(Some(A), Some(false)));
-    for d in dirs.into_iter().chain([out, tmp("merged-other")]) {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 #[test]

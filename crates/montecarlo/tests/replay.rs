@@ -5,6 +5,7 @@
 //! cannot replay are refused with what they are.
 
 mod common;
+use common::Scratch;
 
 use common::eval_opts;
 use montecarlo::outputs::{num, read_runs_csv};
@@ -15,10 +16,8 @@ use montecarlo::{
 };
 use std::path::{Path, PathBuf};
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-replay-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-replay-{name}"))
 }
 
 fn batch(dir: &Path, runs: u64, design: Design) -> BatchOptions {
@@ -103,9 +102,6 @@ fn lhs_plans_use_the_batch_size_of_the_manifest() {
     let (pa, pb) = (plan_replay(&a, 2).unwrap(), plan_replay(&b, 2).unwrap());
     assert_eq!(pa.seed, pb.seed);
     assert_ne!(pa.values(), pb.values());
-    for d in [a, b] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// A runs.csv whose row does not match the design (an edited value, another
@@ -141,7 +137,6 @@ fn a_runs_csv_that_disagrees_with_the_manifest_is_refused() {
     let alone = plan_replay(&dir, 2).unwrap();
     assert_eq!((alone.seed, alone.values()), (plan.seed, plan.values()));
     assert!(alone.checked_against.is_empty() && alone.recorded_outcomes.is_none());
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Indices a directory does not hold, another model, an unfinished run of an
@@ -196,9 +191,6 @@ fn indices_models_unfinished_runs_and_foreign_shard_runs_are_refused() {
         e.contains("shard 1/3") && e.contains("run 3 is in shard 0/3"),
         "{e}"
     );
-    for d in [dir, shard] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// An eval directory replays its rows (values from the row, seed from the
@@ -241,7 +233,7 @@ fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
         &model,
         &other,
         &CompareOptions {
-            out: cmp.clone(),
+            out: cmp.to_path_buf(),
             batch: b,
         },
         &NoProgress,
@@ -271,9 +263,6 @@ fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
     }
     let e = err(plan_replay(&tmp("missing"), 0));
     assert!(e.contains("does not exist"), "{e}");
-    for d in [dir, cmp] {
-        let _ = std::fs::remove_dir_all(d);
-    }
 }
 
 /// The scenario of a batch: the manifest's `scenario_path` (the model's
@@ -295,7 +284,6 @@ fn the_recorded_scenario_comes_from_the_manifest_or_an_older_command_line() {
     assert_eq!(recorded_scenario(&m), None);
     m.scenario_path = Some("/abs/z.ron".into());
     assert_eq!(recorded_scenario(&m), Some(PathBuf::from("/abs/z.ron")));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A run file that is not the batch's run (another run's file copied over
@@ -314,7 +302,6 @@ fn a_run_file_of_another_run_is_refused() {
         "{e}"
     );
     plan_replay(&dir, 3).unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A design's `seed` column (session 12, audit F3): rows with the same
@@ -450,5 +437,4 @@ fn eval_seed_column_shares_noise_and_replays() {
         );
         assert_eq!(r.is_ok(), ok, "{cell}: {:?}", r.err().map(|e| e.to_string()));
     }
-    let _ = std::fs::remove_dir_all(dir);
 }

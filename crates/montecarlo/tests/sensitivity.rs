@@ -2,6 +2,7 @@
 //! Ishigami function, Morris effects of a linear model, Spearman vs PRCC.
 
 mod common;
+use common::Scratch;
 use montecarlo::toy::{Ishigami, ToyGrowth};
 use montecarlo::{
     BatchOptions, McError, Model, ModelError, MorrisDesignRecord, MorrisOptions, NoProgress, ParamSpec,
@@ -14,7 +15,7 @@ fn sobol_reproduces_ishigami_analytic_indices() {
     let model = Ishigami { a: 7.0, b: 0.1 };
     let (s1_true, st_true) = model.analytic_indices();
     assert!((s1_true[0] - 0.3139).abs() < 1e-4 && (st_true[2] - 0.2437).abs() < 1e-4);
-    let dir = std::env::temp_dir().join(format!("mc-sobol-{}", std::process::id()));
+    let dir = Scratch::new("mc-sobol");
     let o = SobolOptions {
         outcome: "y".into(),
         base_samples: 20_000,
@@ -22,7 +23,7 @@ fn sobol_reproduces_ishigami_analytic_indices() {
         master_seed: 42,
         threads: Some(2),
         bootstrap: 100,
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     let r = sobol_sensitivity(&model, &o, &NoProgress).unwrap();
     assert_eq!(r.runs_evaluated, 100_000);
@@ -60,7 +61,6 @@ fn sobol_reproduces_ishigami_analytic_indices() {
     )
     .unwrap_err();
     assert!(e.to_string().contains("reports: y"), "{e}");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Ishigami + `offset`: the same indices, |mean|/sd ≈ 270 at offset 1000.
@@ -145,15 +145,14 @@ impl Model for Linear {
 
 #[test]
 fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
-    let dir = std::env::temp_dir().join(format!("mc-morris-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-morris");
     let o = MorrisOptions {
         outcome: "y".into(),
         trajectories: 20,
         levels: 4,
         master_seed: 1,
         threads: Some(2),
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     let rows = morris(&Linear, &o, &NoProgress).unwrap();
     // The library writes `morris.csv` (as it writes `sobol.csv`): one row per parameter.
@@ -222,8 +221,7 @@ impl Model for Monotone {
 
 #[test]
 fn prcc_removes_other_parameters_and_spearman_does_not() {
-    let dir = std::env::temp_dir().join(format!("mc-prcc-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-prcc");
     let mut o = BatchOptions::new(&dir, 400, 3);
     o.durable = false;
     let t = run_batch(&Monotone, &o, &NoProgress).unwrap().table;
@@ -237,7 +235,6 @@ fn prcc_removes_other_parameters_and_spearman_does_not() {
     );
     assert!(by("x1").prcc > 0.95 && by("x2").prcc > 0.8);
     assert!(by("x3").prcc.abs() < 0.15 && by("x3").spearman.abs() < 0.15);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// y = x1 + x2, reported only when x1 > 0.5 (like an outcome that exists
@@ -300,13 +297,12 @@ fn sobol_opts(out: Option<std::path::PathBuf>) -> SobolOptions {
 /// at the first such run.)
 #[test]
 fn sensitivity_names_the_runs_missing_the_outcome() {
-    let dir = std::env::temp_dir().join(format!("mc-partial-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-partial");
     let runs = |m: &Partial| m.runs.load(std::sync::atomic::Ordering::Relaxed);
     let (mut early, mut late) = (0, 0);
     for seed in 0..12 {
         let m = Partial::new(false);
-        let mut o = sobol_opts(Some(dir.clone()));
+        let mut o = sobol_opts(Some(dir.to_path_buf()));
         o.master_seed = seed;
         let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
         if e.contains("outcome `y` is missing in the first run") {
@@ -332,7 +328,7 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
                 levels: 4,
                 master_seed: seed,
                 threads: Some(1),
-                out: Some(dir.clone()),
+                out: Some(dir.to_path_buf()),
             },
             &NoProgress,
         )
@@ -405,16 +401,15 @@ fn sobol_refuses_a_constant_outcome() {
 /// N·(d + 2) runs, "File exists").
 #[test]
 fn sensitivity_checks_out_before_running() {
-    let file = std::env::temp_dir().join(format!("mc-out-file-{}", std::process::id()));
+    let file = Scratch::new("mc-out-file");
     std::fs::write(&file, "x").unwrap();
     let m = Partial::new(false);
-    let mut o = sobol_opts(Some(file.clone()));
+    let mut o = sobol_opts(Some(file.to_path_buf()));
     o.outcome = "always".into();
     let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("is not a directory"), "{e}");
-    let e = morris_refusal(&m, file.clone());
+    let e = morris_refusal(&m, file.to_path_buf());
     assert!(e.contains("is not a directory"), "{e}");
-    let _ = std::fs::remove_file(file);
 }
 
 /// Morris screening of `m` (outcome `always`) into `out`, expected to be
@@ -447,8 +442,7 @@ fn morris_refusal(m: &Partial, out: std::path::PathBuf) -> String {
 /// #4: before, Sobol replaced the batch's own sensitivity.csv).
 #[test]
 fn sensitivity_refuses_an_out_holding_a_batch() {
-    let dir = std::env::temp_dir().join(format!("mc-sens-batch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-sens-batch");
     let mut b = BatchOptions::new(&dir, 12, 1);
     b.threads = Some(1);
     b.durable = false;
@@ -463,17 +457,16 @@ fn sensitivity_refuses_an_out_holding_a_batch() {
     };
     let before = listing();
     let m = Partial::new(false);
-    let mut o = sobol_opts(Some(dir.clone()));
+    let mut o = sobol_opts(Some(dir.to_path_buf()));
     o.outcome = "always".into();
     let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
     assert!(
         e.contains("holds a batch (manifest.json)") && e.contains("choose another --out"),
         "{e}"
     );
-    let e = morris_refusal(&m, dir.clone());
+    let e = morris_refusal(&m, dir.to_path_buf());
     assert!(e.contains("holds a batch (manifest.json)"), "{e}");
     assert_eq!(listing(), before, "no table written among the batch's outputs");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// No uncertain parameters: Morris is refused with Sobol's reason, not an
@@ -495,9 +488,8 @@ fn both_methods_refuse_a_model_without_parameters() {
             b"fixed".to_vec()
         }
     }
-    let dir = std::env::temp_dir().join(format!("mc-sens-fixed-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let e = sobol_sensitivity(&Fixed, &sobol_opts(Some(dir.clone())), &NoProgress)
+    let dir = Scratch::new("mc-sens-fixed");
+    let e = sobol_sensitivity(&Fixed, &sobol_opts(Some(dir.to_path_buf())), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(e.contains("the scenario declares no uncertain parameters"), "{e}");
@@ -507,7 +499,7 @@ fn both_methods_refuse_a_model_without_parameters() {
         levels: 4,
         master_seed: 1,
         threads: Some(1),
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     let e = morris(&Fixed, &o, &NoProgress).unwrap_err().to_string();
     assert!(
@@ -518,8 +510,7 @@ fn both_methods_refuse_a_model_without_parameters() {
     assert!(!dir.exists(), "nothing written");
     // eval of a design naming a parameter such a scenario lacks says it
     // declares none (it listed "known: " and nothing; audit s15-econ).
-    let eval_dir = std::env::temp_dir().join(format!("mc-eval-fixed-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&eval_dir);
+    let eval_dir = Scratch::new("mc-eval-fixed");
     let e = montecarlo::eval_design(&Fixed, &common::eval_opts(&eval_dir, "a.b\n1\n", 1), &NoProgress)
         .unwrap_err()
         .to_string();
@@ -527,7 +518,6 @@ fn both_methods_refuse_a_model_without_parameters() {
         e.contains("`a.b` is not an uncertain parameter of the scenario; the scenario declares none"),
         "{e}"
     );
-    let _ = std::fs::remove_dir_all(&eval_dir);
 }
 
 /// Root mean square error of (S1, ST) of the Ishigami function against its
@@ -576,8 +566,7 @@ fn sobol_points_beat_pseudo_random_points_on_ishigami() {
 /// [−0.17, −0.01], which the too-few-samples note rightly names.
 #[test]
 fn sobol_design_is_the_same_bytes_at_any_thread_count() {
-    let base = std::env::temp_dir().join(format!("mc-sobol-threads-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let base = Scratch::new("mc-sobol-threads");
     let model = Ishigami { a: 7.0, b: 0.1 };
     for sampler in [SaltelliSampler::Sobol, SaltelliSampler::Random] {
         let files = |threads: usize, seed: u64| {
@@ -605,7 +594,6 @@ fn sobol_design_is_the_same_bytes_at_any_thread_count() {
             "{json}"
         );
     }
-    let _ = std::fs::remove_dir_all(&base);
 }
 
 /// The notes say what the design did not do well: a Sobol' N that is not a
@@ -613,8 +601,7 @@ fn sobol_design_is_the_same_bytes_at_any_thread_count() {
 /// (the toy model declares one); sobol.json lists them.
 #[test]
 fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
-    let dir = std::env::temp_dir().join(format!("mc-sobol-notes-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-sobol-notes");
     let mut o = SobolOptions {
         outcome: "training.final_flop".into(),
         base_samples: 12,
@@ -622,7 +609,7 @@ fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
         master_seed: 1,
         threads: Some(2),
         bootstrap: 10,
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     let r = sobol_sensitivity(&ToyGrowth::default(), &o, &NoProgress).unwrap();
     // (N = 12 is also too few: the middle note says so.)
@@ -650,7 +637,6 @@ fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
     o.sampler = SaltelliSampler::Random;
     o.base_samples = 12;
     assert_eq!(other_notes(&o), 1);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// d parameters need 2d Sobol' dimensions; past 64 parameters the Sobol'
@@ -730,14 +716,13 @@ fn sobol_warns_when_n_is_too_small_for_the_indices() {
 /// (before, both computed the whole design and only then were refused).
 #[test]
 fn a_locked_out_directory_is_refused_before_any_run() {
-    let dir = std::env::temp_dir().join(format!("mc-sens-locked-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("mc-sens-locked");
     std::fs::create_dir_all(&dir).unwrap();
     let held = montecarlo::lock::lock_dir(&dir).unwrap();
     let runs = |m: &Partial| m.runs.load(std::sync::atomic::Ordering::Relaxed);
     let m = Partial::new(true);
-    let e = sobol_sensitivity(&m, &sobol_opts(Some(dir.clone())), &NoProgress).unwrap_err();
-    assert!(matches!(&e, McError::Busy(d) if d == &dir), "{e}");
+    let e = sobol_sensitivity(&m, &sobol_opts(Some(dir.to_path_buf())), &NoProgress).unwrap_err();
+    assert!(matches!(&e, McError::Busy(d) if d == &*dir), "{e}");
     assert_eq!(runs(&m), 0, "no run before the lock");
     let m = Partial::new(true);
     let o = MorrisOptions {
@@ -746,13 +731,12 @@ fn a_locked_out_directory_is_refused_before_any_run() {
         levels: 4,
         master_seed: 1,
         threads: Some(1),
-        out: Some(dir.clone()),
+        out: Some(dir.to_path_buf()),
     };
     let e = morris(&m, &o, &NoProgress).unwrap_err();
-    assert!(matches!(&e, McError::Busy(d) if d == &dir), "{e}");
+    assert!(matches!(&e, McError::Busy(d) if d == &*dir), "{e}");
     assert_eq!(runs(&m), 0, "no run before the lock");
     drop(held);
     morris(&m, &o, &NoProgress).unwrap();
     assert!(dir.join("morris.csv").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }

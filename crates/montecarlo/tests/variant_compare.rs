@@ -2,9 +2,10 @@
 //! (s8 audit, finding 1): the variant runs at the set value, so compare
 //! shows its effect, and the parameters both draw keep common random numbers.
 
+mod common;
+use common::Scratch;
 use montecarlo::{BatchOptions, CompareOptions, Design, NoProgress, ScenarioModel, compare};
 use stack::Scenario;
-use std::path::PathBuf;
 
 const BASE: &str = r#"
 Scenario(
@@ -31,10 +32,8 @@ Scenario(
 
 const VARIANT: &str = r#"Variant(base: "base.ron", name: "fast", set: {"labs.lab.mfu": 0.45})"#;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("mc-varcmp-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+fn tmp(name: &str) -> Scratch {
+    Scratch::new(&format!("mc-varcmp-{name}"))
 }
 
 #[test]
@@ -55,7 +54,7 @@ fn compare_shows_the_effect_of_setting_a_parameter_the_base_draws() {
             &a,
             &b,
             &CompareOptions {
-                out: out.clone(),
+                out: out.to_path_buf(),
                 batch,
             },
             &NoProgress,
@@ -85,5 +84,4 @@ fn compare_shows_the_effect_of_setting_a_parameter_the_base_draws() {
         assert!(flop.ci95_low > 0.0, "{design}: {flop:?}");
         let _ = std::fs::remove_dir_all(&out);
     }
-    let _ = std::fs::remove_dir_all(&d);
 }

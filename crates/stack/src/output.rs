@@ -565,7 +565,11 @@ mod tests {
 
     #[test]
     fn staged_dir_replaces_only_on_commit() {
-        let root = std::env::temp_dir().join(format!("aistack-staged-{}", std::process::id()));
+        let scratch = tempfile::Builder::new()
+            .prefix("aistack-staged-")
+            .tempdir()
+            .unwrap();
+        let root = scratch.path();
         let target = root.join("out");
         fs::create_dir_all(&target).unwrap();
         fs::write(target.join("old.txt"), "old").unwrap();
@@ -583,11 +587,10 @@ mod tests {
         assert!(!target.join("old.txt").exists());
         assert!(target.join("new.txt").exists());
         assert_eq!(
-            fs::read_dir(&root).unwrap().count(),
+            fs::read_dir(root).unwrap().count(),
             1,
             "no staging or old dirs left behind"
         );
-        fs::remove_dir_all(&root).unwrap();
     }
 
     /// `DIR/.` and `DIR/x/..` stage beside `DIR`, which they name; a path
@@ -604,7 +607,8 @@ mod tests {
         assert_eq!(p(".."), cwd.parent().unwrap());
         assert!(normalise_dir(Path::new("/..")).is_err());
 
-        let root = std::env::temp_dir().join(format!("aistack-dot-{}", std::process::id()));
+        let scratch = tempfile::Builder::new().prefix("aistack-dot-").tempdir().unwrap();
+        let root = scratch.path();
         let target = root.join("out");
         const OWNED: &[&str] = &["new.txt"];
         for _ in 0..2 {
@@ -614,8 +618,7 @@ mod tests {
             assert_eq!(s.commit().unwrap(), target);
             assert!(target.join("new.txt").is_file());
         }
-        assert_eq!(fs::read_dir(&root).unwrap().count(), 1, "nothing left beside it");
-        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(fs::read_dir(root).unwrap().count(), 1, "nothing left beside it");
     }
 
     /// `--out` pointed at a folder with the user's own files (a project
@@ -624,7 +627,11 @@ mod tests {
     /// file put there while the run ran.
     #[test]
     fn a_directory_with_files_the_writer_does_not_own_is_never_replaced() {
-        let root = std::env::temp_dir().join(format!("aistack-foreign-{}", std::process::id()));
+        let scratch = tempfile::Builder::new()
+            .prefix("aistack-foreign-")
+            .tempdir()
+            .unwrap();
+        let root = scratch.path();
         let target = root.join("proj");
         fs::create_dir_all(target.join("data")).unwrap();
         fs::write(target.join("paper.md"), "mine").unwrap();
@@ -660,6 +667,5 @@ mod tests {
         fs::write(s.path().join("summary.json"), "new").unwrap();
         s.commit().unwrap();
         assert_eq!(fs::read_to_string(run.join("summary.json")).unwrap(), "new");
-        fs::remove_dir_all(&root).unwrap();
     }
 }

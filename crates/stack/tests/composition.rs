@@ -1,5 +1,7 @@
 //! Variants, parameter paths and the cross-domain accounting of a whole run.
 
+mod common;
+use common::Scratch;
 use stack::{RunOptions, Scenario};
 use std::path::{Path, PathBuf};
 
@@ -42,8 +44,8 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
-fn dir(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("aistack-comp-{}-{name}", std::process::id()))
+fn dir(name: &str) -> Scratch {
+    Scratch::new(&format!("aistack-comp-{name}"))
 }
 
 fn scalar(out: &stack::RunOutput, key: &str) -> f64 {
@@ -94,7 +96,6 @@ fn every_delivered_accelerator_is_installed() {
         6000.0 + delivered,
         "chips lost or created between the fabs and the clusters"
     );
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -126,7 +127,6 @@ fn a_variant_sets_adds_and_removes_by_name() {
         "the base's uncertain mfu is fixed by the variant's set, the variant's parameter added"
     );
     assert_eq!(s.files.len(), 2, "both files are part of the scenario's identity");
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -163,7 +163,6 @@ fn a_variant_sets_values_that_are_not_numbers() {
     // The edited scenario runs (the change reaches the model, not only the data).
     let out = stack::run(&s, &RunOptions::default()).unwrap();
     assert!(out.events > 0);
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -191,7 +190,6 @@ fn a_set_value_of_the_wrong_type_is_reported_at_its_entry() {
         );
         assert!(e.contains("set."), "{set}: {e}");
     }
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -222,7 +220,6 @@ fn removing_an_entity_drops_its_uncertain_parameters_and_correlations() {
     );
     let e = Scenario::load(&v).unwrap_err().to_string();
     assert!(e.contains("closed-lab"), "{e}");
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -247,7 +244,6 @@ fn parameter_values_reach_the_model_and_draws_are_per_parameter() {
     )
     .unwrap();
     assert_eq!(out.params, vec![("labs.open-lab.mfu".to_string(), 0.35)]);
-    let _ = std::fs::remove_dir_all(d);
 }
 
 #[test]
@@ -345,5 +341,4 @@ fn a_bad_base_is_told_at_the_base_field_that_names_it() {
         e.contains("bin.ron:1:15: field `base`") && e.contains("not UTF-8"),
         "{e}"
     );
-    let _ = std::fs::remove_dir_all(&d);
 }

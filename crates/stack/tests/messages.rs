@@ -3,6 +3,8 @@
 //! scenario author's words (no chrono, serde or domain-internal texts, no
 //! `field `?``).
 
+mod common;
+use common::Scratch;
 use stack::Scenario;
 use std::path::{Path, PathBuf};
 
@@ -185,7 +187,7 @@ fn an_empty_file_says_what_it_should_hold() {
 fn a_byte_order_mark_is_accepted_and_positions_stay_right() {
     let text = scenario("2025-01-01", "");
     Scenario::from_text(&name(), &format!("\u{feff}{text}")).expect("a BOM is accepted");
-    let dir = std::env::temp_dir().join(format!("aistack-bom-{}", std::process::id()));
+    let dir = Scratch::new("aistack-bom");
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bom.ron");
     std::fs::write(&file, format!("\u{feff}{text}")).unwrap();
@@ -194,7 +196,6 @@ fn a_byte_order_mark_is_accepted_and_positions_stay_right() {
     std::fs::write(&file, "\u{feff}Scenario(nmae: \"x\")").unwrap();
     let e = Scenario::load(&file).unwrap_err().to_string();
     assert!(e.contains("bom.ron:1:10:"), "{e}");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -635,7 +636,7 @@ fn a_correlation_a_batch_cannot_draw_is_refused_at_its_entry() {
 /// entity: the error is in the base, and says which variant removed it.
 #[test]
 fn a_variant_that_breaks_its_base_is_named() {
-    let dir = std::env::temp_dir().join(format!("stack-variant-breaks-{}", std::process::id()));
+    let dir = Scratch::new("stack-variant-breaks");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("base.ron"),
@@ -657,7 +658,6 @@ fn a_variant_that_breaks_its_base_is_named() {
         e.contains("was removed by the variant") && e.contains("v.ron:2:12") && e.contains("designs.acc"),
         "{e}"
     );
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A run too large for the default `settings.max_events` (not written, so

@@ -2,8 +2,10 @@
 //! fields can be made uncertain: paths over dates (only scaled, never
 //! replaced) and whole-number fields (only whole draws).
 
+mod common;
+use common::Scratch;
 use stack::Scenario;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const BASE: &str = r#"
 Scenario(
@@ -36,9 +38,9 @@ Scenario(
 )
 "#;
 
-fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-varunc-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
+fn dir(name: &str) -> Scratch {
+    let d = Scratch::new(&format!("aistack-varunc-{name}"));
+    std::fs::create_dir_all(&*d).unwrap();
     std::fs::write(d.join("base.ron"), BASE).unwrap();
     d
 }

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // each test binary uses its own subset
 
+use std::ops::Deref;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -49,16 +50,58 @@ pub fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-/// A fresh (removed, not created) scratch path for test `name` of `suite`.
-pub fn tmp(suite: &str, name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("aistack-{suite}-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+/// A scratch path that does not exist yet, `name` inside a fresh temporary
+/// directory (`NAME-XXXXXX` in the system's temporary directory): dropping it
+/// removes that directory and all the test wrote there, also when the test
+/// panics. Dereferences to the path.
+pub struct Scratch {
+    path: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    /// A fresh scratch path named `name`.
+    pub fn new(name: &str) -> Scratch {
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("{name}-"))
+            .tempdir()
+            .expect("a temporary directory");
+        Scratch {
+            path: dir.path().join(name),
+            _dir: dir,
+        }
+    }
+}
+
+impl Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl From<&Scratch> for PathBuf {
+    fn from(s: &Scratch) -> PathBuf {
+        s.path.clone()
+    }
+}
+
+/// A fresh (removed, not created) scratch path for test `name` of `suite`,
+/// removed when dropped (see [`Scratch`]).
+pub fn tmp(suite: &str, name: &str) -> Scratch {
+    Scratch::new(&format!("aistack-{suite}-{name}"))
 }
 
 /// A fresh directory for test `name` of `suite`, holding `scenario.ron`
-/// (see [`uncertain_minimal`]): (the directory, the scenario).
-pub fn with_scenario(suite: &str, name: &str) -> (PathBuf, PathBuf) {
+/// (see [`uncertain_minimal`]): (the directory, removed when dropped; the
+/// scenario).
+pub fn with_scenario(suite: &str, name: &str) -> (Scratch, PathBuf) {
     let root = tmp(suite, name);
     std::fs::create_dir_all(&root).unwrap();
     let scenario = root.join("scenario.ron");
