@@ -315,40 +315,6 @@ impl Training {
         Ok(())
     }
 
-    /// Paces the run and moves its finish event to match the current rates.
-    ///
-    /// Pacing: when a run of the lab's target (one the cluster could do
-    /// within its duration) is (re)paced — at its start, at each monthly
-    /// tick — with `W` of its `P` FLOP kept,
-    /// its pace is the rate `p = φ × r_avail` expected to keep the rest by
-    /// `due`: `φ · g(φ) = (P − W + g(φ) · I(φ)) / ((due − from − L) ×
-    /// r_avail)`, `φ` capped at 1 ([`Training::pace_flop_s`]; `I(φ)` what
-    /// the rising inference share takes from the run), with `L` the seconds of the whole rate the batches due to retire
-    /// before `due` will miss ([`Training::retiring_lost_s`]; 0 without one),
-    /// `r_avail` the lab's training rate, `g(φ)` the expected
-    /// goodput ([`expected_goodput`]) of `φ` × its training chips and `from`
-    /// now or the end of the restart in progress. Between re-pacings the run
-    /// trains at `min(p, r_avail)` on the same share of the training chips,
-    /// so inputs that change nothing (power served again at the same level)
-    /// change nothing. A smaller run (planned below the target: all the
-    /// cluster can do in its duration), and any run from `due` on, has no
-    /// pace (`p = ∞`, the whole rate). The finish event goes to `from +
-    /// (P − W) / rate`: before `due` if failures were fewer than expected,
-    /// and the run then holds ([`Run::done_at`], rate 0) until `due`. A
-    /// smaller run trains on at the whole rate until `due` even once it has
-    /// kept `P` ([`Run::trains_to_due`]): its event goes to
-    /// `max(due, from + (P − W) / rate)`, or to the instant it reaches the
-    /// lab's target if that is before `due` (it then holds); a
-    /// paced run with work left at `due` (more failures than expected, or
-    /// a rate cut below the pace since the last re-pacing) has its event at
-    /// `due`, where its pace ends. With a rate of 0 and work left (paused)
-    /// it is cancelled. Failures between now and then are walked when the
-    /// lab is next brought up to date; a finish event that finds the run
-    /// set back by one is placed again. So the rate changes only at the
-    /// lab's events that change its inputs, its monthly tick and the run's
-    /// own finish event, never with how often the lab is brought up to
-    /// date. Rounding to the second changes the run's FLOP by less than
-    /// half a second of work.
     /// The pace of `run` (lab `li`) set at `now` (see
     /// [`Training::schedule_run_events`]), effective FLOP/s; `∞` (the
     /// whole rate) for a smaller run, at or past `due`, or with no rate.
@@ -399,6 +365,40 @@ impl Training {
         if share < 1.0 { share * avail } else { f64::INFINITY }
     }
 
+    /// Paces the run and moves its finish event to match the current rates.
+    ///
+    /// Pacing: when a run of the lab's target (one the cluster could do
+    /// within its duration) is (re)paced — at its start, at each monthly
+    /// tick — with `W` of its `P` FLOP kept,
+    /// its pace is the rate `p = φ × r_avail` expected to keep the rest by
+    /// `due`: `φ · g(φ) = (P − W + g(φ) · I(φ)) / ((due − from − L) ×
+    /// r_avail)`, `φ` capped at 1 ([`Training::pace_flop_s`]; `I(φ)` what
+    /// the rising inference share takes from the run), with `L` the seconds of the whole rate the batches due to retire
+    /// before `due` will miss ([`Training::retiring_lost_s`]; 0 without one),
+    /// `r_avail` the lab's training rate, `g(φ)` the expected
+    /// goodput ([`expected_goodput`]) of `φ` × its training chips and `from`
+    /// now or the end of the restart in progress. Between re-pacings the run
+    /// trains at `min(p, r_avail)` on the same share of the training chips,
+    /// so inputs that change nothing (power served again at the same level)
+    /// change nothing. A smaller run (planned below the target: all the
+    /// cluster can do in its duration), and any run from `due` on, has no
+    /// pace (`p = ∞`, the whole rate). The finish event goes to `from +
+    /// (P − W) / rate`: before `due` if failures were fewer than expected,
+    /// and the run then holds ([`Run::done_at`], rate 0) until `due`. A
+    /// smaller run trains on at the whole rate until `due` even once it has
+    /// kept `P` ([`Run::trains_to_due`]): its event goes to
+    /// `max(due, from + (P − W) / rate)`, or to the instant it reaches the
+    /// lab's target if that is before `due` (it then holds); a
+    /// paced run with work left at `due` (more failures than expected, or
+    /// a rate cut below the pace since the last re-pacing) has its event at
+    /// `due`, where its pace ends. With a rate of 0 and work left (paused)
+    /// it is cancelled. Failures between now and then are walked when the
+    /// lab is next brought up to date; a finish event that finds the run
+    /// set back by one is placed again. So the rate changes only at the
+    /// lab's events that change its inputs, its monthly tick and the run's
+    /// own finish event, never with how often the lab is brought up to
+    /// date. Rounding to the second changes the run's FLOP by less than
+    /// half a second of work.
     pub(crate) fn schedule_run_events(
         &mut self,
         li: usize,
