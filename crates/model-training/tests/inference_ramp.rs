@@ -18,23 +18,6 @@ fn lasted_days(r: &CompletedRun) -> f64 {
     r.end.saturating_since(r.start).as_secs_f64() / DAY
 }
 
-/// Deliveries of 50–449 chips every 7 days for `weeks`, sizes from a fixed
-/// linear congruential sequence.
-fn deliver_weekly(b: &mut Bench, weeks: u32) {
-    let a = b.lab("a");
-    let mut x: u64 = 12345;
-    for w in 1..=weeks {
-        b.run_until(days(7.0 * w as f64));
-        x = x
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let n = 50 + (x >> 33) % 400;
-        b.training
-            .install_accelerators(a, batch(n), &mut b.sched, &mut b.signals)
-            .expect("install");
-    }
-}
-
 fn assert_on_time(name: &str, runs: &[CompletedRun], due_days: f64, at_least: usize) {
     assert!(runs.len() >= at_least, "{name}: {} runs", runs.len());
     for r in runs {

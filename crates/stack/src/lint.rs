@@ -109,60 +109,62 @@ impl Scenario {
             };
             out.push(self.locate(ScenarioError::new(&file, at, message).hint(hint)));
         };
+        // A design's floors: the field, its value, the floor, the unit, why
+        // the floor, and the likely slip's unit and factor.
         for x in &d.designs {
-            let flops = std::iter::once(("peak_flop_s", x.peak_flop_s.get()))
-                .chain(x.fp8_flop_s.map(|f| ("fp8_flop_s", f.get())));
-            for (field, written) in flops {
+            let floors = [
+                (
+                    "peak_flop_s",
+                    Some(x.peak_flop_s.get()),
+                    FLOOR_PEAK_FLOP_S,
+                    "FLOP/s",
+                    "1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012",
+                    "TFLOP/s",
+                    1e12,
+                ),
+                (
+                    "fp8_flop_s",
+                    x.fp8_flop_s.map(|f| f.get()),
+                    FLOOR_PEAK_FLOP_S,
+                    "FLOP/s",
+                    "1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012",
+                    "TFLOP/s",
+                    1e12,
+                ),
+                (
+                    "power_w",
+                    Some(x.power_w.get()),
+                    FLOOR_POWER_W,
+                    "W",
+                    "10 W, less than any datacenter accelerator draws (70 W and up)",
+                    "kW",
+                    1e3,
+                ),
+                (
+                    "unit_price_usd",
+                    Some(x.unit_price_usd.get()),
+                    FLOOR_UNIT_PRICE_USD,
+                    "USD",
+                    "100 USD, cheaper than any datacenter accelerator (thousands of USD and up)",
+                    "thousands of USD",
+                    1e3,
+                ),
+            ];
+            for (field, written, floor, unit, below, slip, factor) in floors {
+                let Some(written) = written else { continue };
                 let path = format!("designs.{}.{field}", x.name);
                 let v = value(&path, written);
-                if v.typical() < FLOOR_PEAK_FLOP_S {
+                if v.typical() < floor {
                     warn(
                         path,
+                        format!("{} is below {below}", v.named(unit)),
                         format!(
-                            "{} is below 1e12 FLOP/s (1 TFLOP/s), slower than any datacenter \
-                             accelerator since 2012",
-                            v.named("FLOP/s")
-                        ),
-                        format!(
-                            "the field is in FLOP/s; if {} is in TFLOP/s, write {}",
+                            "the field is in {unit}; if {} is in {slip}, write {}",
                             round(v.typical(), 6),
-                            round(v.typical() * 1e12, 6)
+                            round(v.typical() * factor, 6)
                         ),
                     );
                 }
-            }
-            let path = format!("designs.{}.power_w", x.name);
-            let v = value(&path, x.power_w.get());
-            if v.typical() < FLOOR_POWER_W {
-                warn(
-                    path,
-                    format!(
-                        "{} is below 10 W, less than any datacenter accelerator draws (70 W and up)",
-                        v.named("W")
-                    ),
-                    format!(
-                        "the field is in W; if {} is in kW, write {}",
-                        round(v.typical(), 6),
-                        round(v.typical() * 1e3, 6)
-                    ),
-                );
-            }
-            let path = format!("designs.{}.unit_price_usd", x.name);
-            let v = value(&path, x.unit_price_usd.get());
-            if v.typical() < FLOOR_UNIT_PRICE_USD {
-                warn(
-                    path,
-                    format!(
-                        "{} is below 100 USD, cheaper than any datacenter accelerator (thousands of \
-                         USD and up)",
-                        v.named("USD")
-                    ),
-                    format!(
-                        "the field is in USD; if {} is in thousands of USD, write {}",
-                        round(v.typical(), 6),
-                        round(v.typical() * 1e3, 6)
-                    ),
-                );
             }
         }
         for f in &d.fabs {
