@@ -243,6 +243,25 @@ impl Site {
         full.min(self.connected_mw).min(granted).min(paid).max(0.0)
     }
 
+    /// The share of the site's power shortfall (MW its chips would draw
+    /// less MW available) that its lab's budget holds back: what the
+    /// uncapped demand ([`Site::uncapped_demand_mw`]) exceeds the MW
+    /// available by (the grid's cut under the cap included), over the
+    /// whole shortfall, the rest being the connection's. 0 without a cap
+    /// or a shortfall.
+    pub fn budget_share_of_shortfall(&self) -> f64 {
+        if self.budget_cap_mw.is_none() {
+            return 0.0;
+        }
+        let available = self.available_mw();
+        let short = self.full_mw() - available;
+        if short > 0.0 {
+            ((self.uncapped_demand_mw() - available) / short).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
     /// Facility MW the site would ask of the grid if its lab's budget did
     /// not cap it: every chip in service, capped by the connection.
     pub fn uncapped_demand_mw(&self) -> f64 {

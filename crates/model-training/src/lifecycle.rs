@@ -90,23 +90,24 @@ impl Training {
         // lab's rates over the last day, `s̄` (below the share of now, `s`,
         // while it rises: rates are recomputed at the lab's events): the
         // training rate that power leaves at `s` is `F × p` less what the
-        // rise from `s̄` to `s` took, `MFU × installed peak × (1 − p) × (s −
-        // s̄)` (inference is served first), i.e. the powered share of the
-        // installed peak, `p × (1 − s̄) + s̄`, less `s`. Exactly `F × p`
-        // while the share stays put.
+        // rise from `s̄` to `s` took of the connectable peak inference
+        // serves (inference is served first). Exactly `F × p` while the
+        // share stays put.
         let s_now = lab.adoption.share_at(now);
         let s_measured = lab.power_share_inference.mean(now.0).unwrap_or(s_now);
         let staleness = s_now - s_measured;
         let at_power = if staleness == 0.0 {
             rate.train_full_eff_flop_s * power_share
         } else {
-            let installed: f64 = lab
-                .sites
-                .iter()
-                .map(|&si| self.sites[si].power.installed_peak_flop_s)
-                .sum();
+            // Inference serves the connectable peak `C` of the installed
+            // `I`: `F × p` less `MFU × (C − p × I) × (s − s̄)` (`C − p·I ≥ 0`,
+            // as the powered peak is at most `C`).
+            let (installed, connectable) = lab.sites.iter().fold((0.0, 0.0), |(i, c), &si| {
+                let p = &self.sites[si].power;
+                (i + p.installed_peak_flop_s, c + p.connectable_peak_flop_s)
+            });
             (rate.train_full_eff_flop_s * power_share
-                - lab.cfg.mfu * installed * (1.0 - power_share) * staleness)
+                - lab.cfg.mfu * (connectable - power_share * installed).max(0.0) * staleness)
                 .max(0.0)
         };
         let less_rise = |flop: f64, rate: f64| {

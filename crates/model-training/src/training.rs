@@ -30,6 +30,11 @@ pub(crate) struct LabRate {
     /// The part of `train_full_eff_flop_s` the lab's power withholds now
     /// (0 exactly at full power), effective FLOP/s.
     pub train_lost_power_eff_flop_s: f64,
+    /// The part of `train_lost_power_eff_flop_s` the lab's budget withholds
+    /// (its cap on the draw), effective FLOP/s: each site's loss split in
+    /// proportion to the MW the budget and the rest (the connection) hold
+    /// back; 0 while the budget pays the whole bill.
+    pub train_lost_budget_eff_flop_s: f64,
     /// Accelerators training now (they can fail).
     pub train_chips: f64,
     /// Accelerators that would train if every installed one were powered.
@@ -51,6 +56,7 @@ impl Default for LabRate {
             train_eff_flop_s: 0.0,
             train_full_eff_flop_s: 0.0,
             train_lost_power_eff_flop_s: 0.0,
+            train_lost_budget_eff_flop_s: 0.0,
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
@@ -748,17 +754,15 @@ impl Training {
         lab.power_share.record(t0.0, now.0, 1.0 - power_short);
         lab.power_share_inference
             .record(t0.0, now.0, lab.rate.inference_share);
-        // While the lab's budget caps its draw, the compute its power
-        // withholds is the budget's, not the grid's (even where the grid
-        // also served less than the capped demand).
-        // It is counted apart, as lost to the budget.
-        let budget_capped = lab.budget_share < 1.0;
+        // While the lab's budget caps its draw, the compute the capped
+        // connected demand withholds is the budget's, not the grid's (even
+        // where the grid also served less than the capped demand); chips
+        // beyond the connection stay lost to power (review s18-rev-dom,
+        // finding 2). Counted apart, as lost to the budget.
         let withheld = lab.rate.train_lost_power_eff_flop_s;
-        let (lost_power, lost_budget) = if budget_capped {
-            (0.0, withheld)
-        } else {
-            (withheld, 0.0)
-        };
+        let lost_budget = lab.rate.train_lost_budget_eff_flop_s.min(withheld);
+        let lost_power = withheld - lost_budget;
+        let budget_capped = lab.budget_share < 1.0;
         lab.totals.power.book(
             cfg.calendar.as_ref(),
             t0,
@@ -827,38 +831,48 @@ impl Training {
     /// Effective FLOP the known rise of the lab's inference share after
     /// `from` takes out of a training rate `rate` (effective FLOP/s, what is
     /// left after inference at `from`) over `[from, until]`: inference is
-    /// served first, so at `t` it takes `min(k, s(t) − s(from))` of the
-    /// installed peak in service then, with `k = rate ÷ (MFU × installed
-    /// peak now)` (all of training's share at most). The cohorts due to
-    /// retire before `until` count until they retire (as in
-    /// [`Training::retiring_lost_s`]). Exactly 0 while the share does not
-    /// move (see [`Adoption::rise_taken`]). The actual share steps up at
-    /// the lab's events and monthly ticks, below the path: a plan on the
-    /// path errs on the side of a run done early.
+    /// served first and serves the chips the connection can run (chips
+    /// waiting for a connection serve no one: `recompute_lab`), so at `t`
+    /// it takes `min(k, s(t) − s(from))` of the connectable peak in service
+    /// then, with `k = rate ÷ (MFU × connectable peak now)` (all of
+    /// training's share at most). The cohorts due to retire before `until`
+    /// leave the connectable peak only once the site's chips beyond the
+    /// connection have gone (the first retirements free power for them;
+    /// cohorts retire in order). Exactly 0 while the share does not move
+    /// (see [`Adoption::rise_taken`]). The actual share steps up at the
+    /// lab's events and monthly ticks, below the path: a plan on the path
+    /// errs on the side of a run done early.
     pub(crate) fn inference_rise_flop(&self, li: usize, from: SimTime, until: SimTime, rate: f64) -> f64 {
         let lab = &self.labs[li];
-        let installed: f64 = lab
+        let connectable: f64 = lab
             .sites
             .iter()
-            .map(|&si| self.sites[si].power.installed_peak_flop_s)
+            .map(|&si| self.sites[si].power.connectable_peak_flop_s)
             .sum();
         let mfu = lab.cfg.mfu;
-        if !(installed > 0.0 && mfu > 0.0) {
+        if !(connectable > 0.0 && mfu > 0.0) {
             return 0.0;
         }
-        let k = (rate / (mfu * installed)).max(0.0);
+        let k = (rate / (mfu * connectable)).max(0.0);
         let span = until.saturating_since(from).as_secs_f64();
         let a = &lab.adoption;
-        let mut taken = installed * a.rise_taken(from, 0.0, span, k);
+        let mut taken = connectable * a.rise_taken(from, 0.0, span, k);
         if taken == 0.0 {
             return 0.0;
         }
         for &si in &lab.sites {
+            let p = &self.sites[si].power;
+            // Peak beyond the connection: retirements use it up first.
+            let mut beyond = (p.installed_peak_flop_s - p.connectable_peak_flop_s).max(0.0);
             self.sites[si].for_each_retiring(until, |r, peak| {
-                taken -= peak * a.rise_taken(from, r.saturating_since(from).as_secs_f64(), span, k);
+                let leaves = (peak - beyond).max(0.0);
+                beyond = (beyond - peak).max(0.0);
+                if leaves > 0.0 {
+                    taken -= leaves * a.rise_taken(from, r.saturating_since(from).as_secs_f64(), span, k);
+                }
             });
         }
-        taken * mfu
+        taken.max(0.0) * mfu
     }
 
     /// Recomputes the lab's power and rates after a change, reports demand
@@ -893,6 +907,7 @@ impl Training {
         for &si in &lab.sites {
             let s = &mut sites[si];
             s.recompute_power();
+            let budget_part = s.budget_share_of_shortfall();
             let p = &mut s.power;
             // Inference takes its share of the chips the connection can
             // run: chips waiting for a connection serve no one, and a grid
@@ -916,8 +931,9 @@ impl Training {
             let unpowered = p.installed_peak_flop_s - p.powered_peak_flop_s;
             if unpowered > 1e-12 * p.installed_peak_flop_s {
                 let beyond = p.installed_peak_flop_s - p.connectable_peak_flop_s;
-                rate.train_lost_power_eff_flop_s +=
-                    (unpowered - share * beyond).min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+                let lost = (unpowered - share * beyond).min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+                rate.train_lost_power_eff_flop_s += lost;
+                rate.train_lost_budget_eff_flop_s += lost * budget_part;
             }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);

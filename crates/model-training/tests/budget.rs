@@ -21,7 +21,15 @@ fn full_month_usd() -> f64 {
 /// and more demand) and closing it with the rest as a residue. Returns the bench, the monthly budgets of the ticks
 /// that ran (USD), and the rows of one sample taken at the end.
 fn run_months(budget: TimePath, months: u64) -> (Bench, Vec<f64>, Vec<(String, String, f64)>) {
-    let mut l = lab("a");
+    run_lab_months(lab("a"), budget, months)
+}
+
+/// [`run_months`] for the lab `l` (named "a").
+fn run_lab_months(
+    mut l: model_training::LabConfig,
+    budget: TimePath,
+    months: u64,
+) -> (Bench, Vec<f64>, Vec<(String, String, f64)>) {
     l.budget_usd_per_year = budget.clone();
     let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
     let a = b.lab("a");
@@ -172,4 +180,27 @@ fn an_ample_budget_changes_nothing() {
     ] {
         assert_eq!(s.iter().find(|x| x.0 == k).map(|x| x.1), Some(0.0), "{k}");
     }
+}
+
+#[test]
+fn chips_beyond_the_connection_stay_lost_to_power_under_a_budget_cap() {
+    // Half the cluster connected (and no more granted), and a budget that
+    // pays about half of what the connected half draws: the connection
+    // holds back half the cluster's power, the budget about a quarter.
+    // Only the budget's part is lost to the budget (review s18-rev-dom,
+    // finding 2: all of it was, while the budget capped the draw).
+    let mut l = lab("a");
+    l.sites[0].initial_connection_mw = FULL_MW / 2.0;
+    let monthly = full_month_usd() / 4.0;
+    let (b, _, _) = run_lab_months(l, TimePath::constant(12.0 * monthly), 12);
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    let get = |k: &str| s.iter().find(|x| x.0 == k).map(|x| x.1).unwrap();
+    let (power, budget) = (
+        get("training.share_lost_power_total"),
+        get("training.share_lost_budget_total"),
+    );
+    assert!(power > 0.3 && power < 0.6, "lost to power {power}");
+    assert!(budget > 0.1 && budget < 0.4, "lost to the budget {budget}");
+    assert!(power + budget <= 1.0, "{power} + {budget}");
 }

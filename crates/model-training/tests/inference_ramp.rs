@@ -93,3 +93,31 @@ fn with_inference_retirements_and_deliveries_every_run_is_released_when_due() {
         }
     }
 }
+
+#[test]
+fn the_rise_is_planned_on_the_chips_the_connection_can_run() {
+    // A quarter of the cluster connected and no more coming: inference
+    // serves the connected chips only, so its rise takes its share of
+    // those, not of the installed peak (review s18-rev-dom, finding 1: runs
+    // were planned about 3× too small, and a lab with a minimum run share
+    // sat out a cadence).
+    let mut l = lab("a");
+    l.sites[0].initial_connection_mw = FULL_MW / 4.0;
+    l.release_cadence_months = Dist::constant(3.0);
+    l.max_run_duration_days = 365.0;
+    l.initial_target_run_flop = 1e30;
+    l.min_run_share_of_target = 1e-9;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    b.run_until(SimTime(2 * SECS_PER_YEAR));
+    let d = 3.0 * model_training::SECS_PER_MONTH as f64 / DAY;
+    assert_on_time("a quarter connected", b.training.runs(), d, 6);
+    for r in b.training.runs() {
+        assert!(
+            r.planned_flop >= 0.9 * r.physical_flop,
+            "run {}: planned {:e}, did {:e}",
+            r.run,
+            r.planned_flop,
+            r.physical_flop
+        );
+    }
+}

@@ -487,8 +487,17 @@ fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32, unit: &str) ->
             };
         }
     }
-    let q = cholesky(&t)
-        .ok_or_else(|| McError::Invalid("LHS scores are degenerate; use more runs".to_string()))?;
+    // With few runs two of the random permutations can be perfectly
+    // correlated (at 5 runs, 2 in 5! = 1 in 60 per pair), and the scores
+    // cannot be re-paired: refused naming what to raise (review
+    // s18-rev-mc, finding 3).
+    let q = cholesky(&t).ok_or_else(|| {
+        McError::Invalid(format!(
+            "LHS scores are degenerate at {n} {unit}: two parameters' random strata came out \
+             perfectly correlated, so the declared rank correlations cannot be imposed; use more \
+             {unit} (10 or more make this vanishingly rare) or another --seed"
+        ))
+    })?;
     let p = cholesky(&plan.target).ok_or_else(|| McError::Invalid("correlation matrix".to_string()))?;
     // Row by row: s' = P · Q⁻¹ · s.
     let mut mixed = vec![vec![0.0; n_us]; k];

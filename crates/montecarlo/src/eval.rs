@@ -38,7 +38,8 @@
 
 use crate::design::{Design, Sampler, run_seed, validate_parameters};
 use crate::manifest::{
-    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, crate_versions, identity_hash,
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, check_build, crate_versions,
+    identity_hash,
 };
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::runner::{Progress, thread_pool};
@@ -698,8 +699,13 @@ pub fn eval_design<M: Model + ?Sized>(
         (design.len() as u64, runs.len() as u64),
         record.clone(),
     );
+    // A finished eval's rows are reused only from the same build, as a
+    // batch's (review s18-rev-mc, finding 1: a lost row was run again by
+    // another build and the old manifest kept).
+    let mut build_note = None;
     if let Some(rec) = &finished {
         check_finished(rec, &given, &o.out)?;
+        build_note = check_build(&rec.build, &o.build, &o.out)?;
     }
     let pool = thread_pool(o.threads)?;
     let created = !o.out.exists();
@@ -785,9 +791,18 @@ pub fn eval_design<M: Model + ?Sized>(
     let notes = support_note
         .into_iter()
         .chain(broken_correlations_note(model, &params, &missing, o.others))
+        .chain(build_note)
         .collect();
-    if finished.is_none() {
-        given.write(&o.out)?;
+    match &finished {
+        None => given.write(&o.out)?,
+        // Rows lost from a finished eval ran again: the manifest records
+        // this command and both builds.
+        Some(rec) if !todo.is_empty() => Manifest {
+            build: rec.build.combine(&o.build),
+            ..given
+        }
+        .write(&o.out)?,
+        Some(_) => {}
     }
     Ok(EvalReport {
         table,
@@ -809,7 +824,11 @@ fn check_finished(rec: &Manifest, given: &Manifest, dir: &Path) -> Result<()> {
                 "design_hash",
                 e.and_then(|e| e.design_hash.clone()).unwrap_or_default(),
             ),
-            ("others", format!("{:?}", e.and_then(|e| e.others))),
+            (
+                "others",
+                e.and_then(|e| e.others)
+                    .map_or_else(|| "none".to_string(), |o| format!("--others {o}")),
+            ),
             ("seed_column", e.is_some_and(|e| e.seed_column).to_string()),
             ("outputs", serde_json::to_string(&m.outputs).unwrap_or_default()),
         ]

@@ -259,6 +259,16 @@ pub fn run_batch<M: Model + ?Sized>(
         return Err(McError::Invalid("--runs must be at least 1".into()));
     }
     opts.output.check()?;
+    // Resuming with other arguments than the batch's is refused naming
+    // the field that differs, before the arguments are judged on their own
+    // (`--design mc` against a replicated batch read as a bad
+    // `--replicates` the user never typed: review s18-rev-mc, finding 4);
+    // checked again under the lock by `check_dir`.
+    if opts.resume
+        && let Some(rec) = Manifest::read(&opts.out)?
+    {
+        rec.check_resume(&base_manifest(model, opts), &opts.out)?;
+    }
     check_replicates(opts.design, opts.runs, opts.replicates)?;
     if let Some(r) = opts.until_rel_halfwidth {
         if !(r.is_finite() && r > 0.0) {

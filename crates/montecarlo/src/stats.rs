@@ -305,11 +305,13 @@ impl OutcomeSummary {
 /// standard error is the linearised one of cluster sampling (Cochran 1977,
 /// §6.9): √(Σₖ (Sₖ − ȳ·nₖ)² / (R(R − 1)·n̄²)), n̄ = Σnₖ/R, which is the
 /// first formula when the counts are equal. A replicate without values
-/// counts (Sₖ = nₖ = 0). `None` below two replicates or without any value.
+/// counts (Sₖ = nₖ = 0). `None` below two replicates holding values: one
+/// replicate's values alone say nothing of the spread between replicates
+/// (the sum above would be 0 exactly).
 pub fn replicated_se(groups: &[Vec<f64>]) -> Option<f64> {
     let r = groups.len();
     let total: usize = groups.iter().map(Vec::len).sum();
-    if r < 2 || total == 0 {
+    if r < 2 || groups.iter().filter(|g| !g.is_empty()).count() < 2 {
         return None;
     }
     let rf = r as f64;
@@ -437,6 +439,12 @@ mod tests {
         assert!((replicated_se(&u).unwrap() - want_u).abs() < 1e-14);
         assert_eq!(replicated_se(&g[..1]), None);
         assert_eq!(replicated_se(&[vec![], vec![]]), None);
+        // One replicate holding values (the others none: an outcome few
+        // runs report) says nothing of the spread between replicates
+        // (review s18-rev-mc, finding 2: it reported 0).
+        assert_eq!(replicated_se(&[vec![24.6], vec![], vec![], vec![]]), None);
+        assert_eq!(replicated_se(&[vec![1.0, 2.0], vec![], vec![]]), None);
+        assert!(replicated_se(&[vec![1.0], vec![], vec![3.0]]).unwrap() > 0.0);
         let s = OutcomeSummary::replicated(&g);
         let pooled = OutcomeSummary::of(&[1.0, 2.0, 3.0, 4.0, 5.0, 9.0]);
         assert_eq!((s.mean, s.sd, s.p50), (pooled.mean, pooled.sd, pooled.p50));

@@ -221,6 +221,33 @@ fn resume_refuses_different_arguments_naming_the_field() {
             "{e}"
         );
     }
+    // Another design or N is named as such, not judged as a bad replicate
+    // count for it (review s18-rev-mc, finding 4: `--design mc` read as
+    // "--replicates 2 works with --design lhs only", and `--runs 21` got a
+    // suggestion of N the batch would then refuse).
+    o.replicates = 2;
+    let e = run_batch(
+        &model,
+        &BatchOptions {
+            design: Design::Mc,
+            ..o.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("`design` differs"), "{e}");
+    let e = run_batch(
+        &model,
+        &BatchOptions {
+            runs: 21,
+            ..o.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("`runs` differs"), "{e}");
     let _ = std::fs::remove_dir_all(&lhs);
     let mut o = opts(&lhs, 20, 1);
     o.design = Design::Lhs;
@@ -1355,6 +1382,44 @@ fn an_interrupted_eval_is_finished_by_resume() {
     // Without `resume`, a finished eval is refused.
     let e = eval_design(&model, &part, &NoProgress).unwrap_err().to_string();
     assert!(e.contains("holds a finished batch or eval"), "{e}");
+    // Another build may not add to a finished eval's rows, as to a batch's
+    // (review s18-rev-mc, finding 1): a lost row run again by it would mix
+    // two models under the old manifest.
+    let built = |rev: &str| montecarlo::Build {
+        git_revision: Some(rev.repeat(40)),
+        git_dirty: Some(false),
+    };
+    let mine = EvalOptions {
+        out: dir.join("built"),
+        build: built("a"),
+        ..whole.clone()
+    };
+    eval_design(&model, &mine, &NoProgress).unwrap();
+    std::fs::remove_file(montecarlo::store::run_file_path(&mine.out, 3)).unwrap();
+    let other_build = EvalOptions {
+        resume: true,
+        build: built("b"),
+        ..mine.clone()
+    };
+    let e = eval_design(&model, &other_build, &NoProgress).unwrap_err();
+    assert!(matches!(e, McError::BuildMismatch { .. }), "{e}");
+    assert_eq!(
+        montecarlo::store::list_runs(&mine.out).unwrap().len(),
+        4,
+        "nothing ran"
+    );
+    // The same build runs the lost row again: the outputs of the whole eval.
+    let r = eval_design(
+        &model,
+        &EvalOptions {
+            resume: true,
+            ..mine.clone()
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    assert_eq!(r.ran_now, 1);
+    assert_same_outputs(&whole.out, &mine.out, &FINALS);
 }
 
 /// A finished plain Monte Carlo batch resumed with another `--runs` is

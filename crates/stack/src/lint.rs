@@ -10,9 +10,9 @@
 //! run: a toy scenario may want such a value on purpose.
 //!
 //! Each floor sits one or more orders of magnitude below every real value
-//! of its field (sources in docs/calibration.md, "Plausibility floors"), so
-//! a real scenario never trips one and a slip by 10³ or more nearly always
-//! does.
+//! of its field (sources in docs/calibration/scenarios.md, "Plausibility
+//! floors"), so a real scenario never trips one and a slip by 10³ or more
+//! nearly always does.
 
 use crate::error::ScenarioError;
 use crate::run::Scenario;
@@ -170,11 +170,10 @@ impl Scenario {
         for f in &d.fabs {
             let path = format!("fabs.{}.power_mw", f.name);
             let v = value(&path, f.power_mw.get());
-            let wpm = value(
-                &format!("fabs.{}.capacity_wafers_per_month", f.name),
-                f.capacity_wafers_per_month.get(),
-            )
-            .typical();
+            // The written capacity, drawn or not: a run's power scales with
+            // its drawn capacity, so the MW per wafer start are the written
+            // power's at the written capacity (docs/scenarios.md, Fab).
+            let wpm = f.capacity_wafers_per_month.get();
             let (mw, wpm) = (v.typical(), wpm);
             if mw > 0.0 && wpm > 0.0 && mw * 1e3 / wpm < FLOOR_FAB_KW_PER_WPM {
                 warn(
