@@ -24,10 +24,17 @@ pub fn load_file(path: &Path) -> Result<Scenario> {
 }
 
 /// Prints each plausibility warning of `s` (a likely unit slip, with the
-/// file, line, column, field and a hint) on stderr; never fails.
+/// file, line, column, field and a hint) on stderr, once per process: the
+/// two scenarios of `compare` often share a base, or are one file.
 fn warn(s: &Scenario) {
+    static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     for w in s.warnings() {
-        eprintln!("warning: {w}");
+        let line = format!("warning: {w}");
+        if !shown.contains(&line) {
+            eprintln!("{line}");
+            shown.push(line);
+        }
     }
 }
 

@@ -48,3 +48,31 @@ fn a_plausible_scenario_prints_no_warning() {
     assert!(o.status.success());
     assert_eq!(String::from_utf8_lossy(&o.stderr), "");
 }
+
+#[test]
+fn compare_names_a_slip_shared_by_both_scenarios_once() {
+    // Review s18-rev-dom, finding 5: `compare A A`, or two variants of one
+    // base, printed every warning twice.
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-compare.ron");
+    let text = format!(
+        "Variant(base: {:?},\n  set: {{\"designs.h100.power_w\": 0.7}})\n",
+        minimal().display().to_string()
+    );
+    std::fs::write(&file, text).unwrap();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-compare-out");
+    let _ = std::fs::remove_dir_all(&out);
+    let f = file.display().to_string();
+    let o = aistack(&[
+        "compare",
+        &f,
+        &f,
+        "--runs",
+        "2",
+        "--out",
+        &out.display().to_string(),
+    ]);
+    let _ = (std::fs::remove_file(&file), std::fs::remove_dir_all(&out));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+}
