@@ -39,8 +39,8 @@ impl Adoption {
 
     /// `∫ min(k, s(from + u) − s(from)) du` over `u ∈ [u0, u1]` (seconds
     /// after `from`, `0 ≤ u0 ≤ u1`, `k ≥ 0`): how much of a training share
-    /// `k` of the installed peak (what is left after inference at `from`)
-    /// the rise of the share after `from` takes, share × seconds. Inference
+    /// `k` of the peak inference serves (what is left after inference at
+    /// `from`) the rise of the share after `from` takes, share × seconds. Inference
     /// is served first, so it takes training's share up to all of it.
     /// Exactly 0 while the share does not move (before the first release,
     /// with a maximum share of 0, or at the maximum); negative (a gain) if

@@ -45,8 +45,8 @@ struct PlanCapacity {
     full_capacity_flop: f64,
     /// Expected goodput with every installed accelerator training.
     full_goodput: f64,
-    /// The lab's inference share of its installed peak FLOP/s, averaged
-    /// over the run (it rises after each release on a known path).
+    /// The lab's inference share, averaged over the run (it rises after
+    /// each release on a known path).
     inference_share: f64,
 }
 
@@ -75,12 +75,8 @@ impl Training {
         };
         let power_share = lab.power_share.mean(now.0).unwrap_or(share_now).clamp(0.0, 1.0);
         let per_h = lab.cfg.chip_failure_rate_per_hour;
-        let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
-        let restart_h = lab
-            .restart
-            .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
-        let goodput = expected_goodput(rate.train_full_chips * power_share * per_h, ckpt_h, restart_h);
-        let full_goodput = expected_goodput(rate.train_full_chips * per_h, ckpt_h, restart_h);
+        let goodput = lab.goodput(rate.train_full_chips * power_share * per_h);
+        let full_goodput = lab.goodput(rate.train_full_chips * per_h);
         // `duration_s − 0.0` is `duration_s` exactly, and the rise is 0.0
         // exactly while the share stays put: without a retirement in the
         // run and with no release out (or inference off) the plan is the
@@ -130,6 +126,22 @@ impl Training {
             full_goodput,
             inference_share,
         }
+    }
+}
+
+impl Lab {
+    /// The expected goodput ([`expected_goodput`]) of a training cluster
+    /// failing `failures_per_h` times an hour, with the lab's checkpoint
+    /// interval and restart time.
+    fn goodput(&self, failures_per_h: f64) -> f64 {
+        let restart_h = self
+            .restart
+            .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
+        expected_goodput(
+            failures_per_h,
+            self.checkpoint_s as f64 / SECS_PER_HOUR as f64,
+            restart_h,
+        )
     }
 }
 
@@ -349,10 +361,6 @@ impl Training {
             }
         };
         let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
-        let ckpt_h = lab.checkpoint_s as f64 / SECS_PER_HOUR as f64;
-        let restart_h = lab
-            .restart
-            .map_or(0.0, |d| d.as_secs_f64() / SECS_PER_HOUR as f64);
         // φ ← need / g(φ) + taken(φ), from φ = 1: g falls and what the
         // rise takes grows with φ, so the sequence falls to the fixed
         // point; a few steps are plenty for a pace set again every month
@@ -360,8 +368,7 @@ impl Training {
         let steps = if rise == 0.0 { 4 } else { 8 };
         let mut share = 1.0f64;
         for _ in 0..steps {
-            share = (need / expected_goodput(share * per_h, ckpt_h, restart_h).max(1e-12) + taken(share))
-                .min(1.0);
+            share = (need / lab.goodput(share * per_h).max(1e-12) + taken(share)).min(1.0);
         }
         if share < 1.0 { share * avail } else { f64::INFINITY }
     }

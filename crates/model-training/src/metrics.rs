@@ -72,10 +72,10 @@ pub(crate) struct PowerLosses {
     /// ∫ training FLOP/s with every installed accelerator powered dt, FLOP.
     pub full_flop: f64,
     /// ∫ (that − training FLOP/s with the power the lab had) dt, FLOP,
-    /// while the lab's budget did not cap its draw.
+    /// less the part its budget withheld (below).
     pub lost_flop: f64,
-    /// The same while the lab's electricity budget capped its draw: the
-    /// compute its budget withheld (whatever the grid served), FLOP.
+    /// The part of that its electricity budget withheld while it capped the
+    /// lab's draw (whatever the grid served under the cap), FLOP.
     pub budget_lost_flop: f64,
     /// Calendar year → (full, lost) FLOP within it.
     pub by_year: BTreeMap<i32, (f64, f64)>,
@@ -86,9 +86,8 @@ pub(crate) struct PowerLosses {
 impl PowerLosses {
     /// Books `[t0, t1)` at constant rates (FLOP/s): `full` with every
     /// installed accelerator powered, `lost` the part of it power withheld
-    /// and `budget_lost` the part the lab's budget withheld (one of the two
-    /// is 0); with a calendar, `full` and `lost` split at the new years
-    /// within.
+    /// and `budget_lost` the part the lab's budget withheld; with a
+    /// calendar, `full` and `lost` split at the new years within.
     pub fn book(
         &mut self,
         calendar: Option<&Calendar>,
