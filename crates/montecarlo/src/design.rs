@@ -363,32 +363,29 @@ impl Sampler {
                 let design_streams = RngStreams::new(master_seed, DESIGN_REPLICATION);
                 // Normal scale, as for MC: the scores are (nearly) normal.
                 let plan = corr_plan(params, corrs, true)?;
-                if replicates == 1 {
-                    s.strata = params
+                // One Latin hypercube of m runs per replicate (m = N with
+                // one, whose streams keep the names LHS always used).
+                // Checked: R divides N, so m fits in u32 as N does.
+                let m = (runs / replicates) as u32;
+                let name = |k: u64, path: &str| match replicates {
+                    1 => format!("montecarlo/lhs/{path}"),
+                    _ => format!("montecarlo/lhs-replicate/{k}/{path}"),
+                };
+                let unit = match replicates {
+                    1 => "runs",
+                    _ => "runs per replicate (--runs / --replicates)",
+                };
+                s.strata = vec![Vec::with_capacity(n as usize); params.len()];
+                for k in 0..replicates {
+                    let mut block: Vec<Vec<u32>> = params
                         .iter()
-                        .map(|p| permutation(&design_streams, &format!("montecarlo/lhs/{}", p.path), n))
+                        .map(|p| permutation(&design_streams, &name(k, &p.path), m))
                         .collect();
                     if let Some(plan) = &plan {
-                        iman_conover(&mut s.strata, plan, n, "runs")?;
+                        iman_conover(&mut block, plan, m, unit)?;
                     }
-                } else {
-                    // Checked: R divides N, so m fits in u32 as N does.
-                    let m = (runs / replicates) as u32;
-                    s.strata = vec![Vec::with_capacity(n as usize); params.len()];
-                    for k in 0..replicates {
-                        let mut block: Vec<Vec<u32>> = params
-                            .iter()
-                            .map(|p| {
-                                let name = format!("montecarlo/lhs-replicate/{k}/{}", p.path);
-                                permutation(&design_streams, &name, m)
-                            })
-                            .collect();
-                        if let Some(plan) = &plan {
-                            iman_conover(&mut block, plan, m, "runs per replicate (--runs / --replicates)")?;
-                        }
-                        for (col, b) in s.strata.iter_mut().zip(block) {
-                            col.extend(b);
-                        }
+                    for (col, b) in s.strata.iter_mut().zip(block) {
+                        col.extend(b);
                     }
                 }
             }

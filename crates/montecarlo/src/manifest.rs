@@ -4,7 +4,6 @@
 use crate::design::Design;
 use crate::error::io_err;
 use crate::model::{ParamSpec, RankCorrelation};
-use crate::store::write_atomic;
 use crate::{McError, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -281,13 +280,7 @@ impl Manifest {
 
     /// Writes `dir/manifest.json` atomically.
     pub fn write(&self, dir: &Path) -> Result<()> {
-        let path = Manifest::path(dir);
-        let mut text = serde_json::to_string_pretty(self).map_err(|source| McError::Json {
-            path: path.clone(),
-            source,
-        })?;
-        text.push('\n');
-        write_atomic(&path, text.as_bytes(), true)
+        crate::store::write_json_record(&Manifest::path(dir), self)
     }
 
     /// The fields that define which runs a directory holds and how they were

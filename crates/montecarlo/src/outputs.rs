@@ -926,12 +926,7 @@ fn write_summary(
         },
         outcomes,
     };
-    let mut text = serde_json::to_string_pretty(&s).map_err(|source| McError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    text.push('\n');
-    crate::store::write_atomic(path, text.as_bytes(), true)
+    crate::store::write_json_record(path, &s)
 }
 
 /// Reads a `runs.csv` back (for sensitivity tables and charts of an existing batch).

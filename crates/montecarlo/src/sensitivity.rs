@@ -350,16 +350,6 @@ pub struct MorrisDesignRecord {
     pub ignored_correlations: Vec<RankCorrelation>,
 }
 
-/// Writes `record` as pretty JSON to `path` (atomically, a newline at the end).
-fn write_json_record<T: Serialize>(path: &Path, record: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(record).map_err(|source| McError::Json {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    text.push('\n');
-    crate::store::write_atomic(path, text.as_bytes(), true)
-}
-
 /// Morris statistics of one parameter (units: outcome unit per unit of probability).
 #[derive(Clone, Debug, PartialEq)]
 pub struct MorrisRow {
@@ -545,7 +535,7 @@ pub fn morris<M: Model + ?Sized>(
             parameters: params.clone(),
             ignored_correlations: model.correlations(),
         };
-        write_json_record(&dir.join("morris.json"), &record)?;
+        crate::store::write_json_record(&dir.join("morris.json"), &record)?;
     }
     Ok(rows)
 }
@@ -928,7 +918,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             parameters: params.clone(),
             ignored_correlations: correlations,
         };
-        write_json_record(&dir.join("sobol.json"), &record)?;
+        crate::store::write_json_record(&dir.join("sobol.json"), &record)?;
     }
     Ok(SobolReport {
         outcome: o.outcome.clone(),

@@ -304,22 +304,17 @@ impl OutcomeSummary {
 /// (Sₖ the sum of replicate k's values) is a ratio estimator, and its
 /// standard error is the linearised one of cluster sampling (Cochran 1977,
 /// §6.9): √(Σₖ (Sₖ − ȳ·nₖ)² / (R(R − 1)·n̄²)), n̄ = Σnₖ/R, which is the
-/// first formula when the counts are equal. A replicate without values
-/// counts (Sₖ = nₖ = 0). `None` below two replicates holding values: one
+/// first formula when the counts are equal (so this one computes both). A
+/// replicate without values counts (Sₖ = nₖ = 0). `None` below two replicates holding values: one
 /// replicate's values alone say nothing of the spread between replicates
 /// (the sum above would be 0 exactly).
 pub fn replicated_se(groups: &[Vec<f64>]) -> Option<f64> {
     let r = groups.len();
-    let total: usize = groups.iter().map(Vec::len).sum();
     if r < 2 || groups.iter().filter(|g| !g.is_empty()).count() < 2 {
         return None;
     }
     let rf = r as f64;
-    let n0 = groups[0].len();
-    if groups.iter().all(|g| g.len() == n0) {
-        let means: Vec<f64> = groups.iter().map(|g| g.iter().sum::<f64>() / n0 as f64).collect();
-        return Some(Welford::two_pass(&means).sd() / rf.sqrt());
-    }
+    let total: usize = groups.iter().map(Vec::len).sum();
     let mean = groups.iter().flatten().sum::<f64>() / total as f64;
     let n_bar = total as f64 / rf;
     let ss: f64 = groups
@@ -329,7 +324,7 @@ pub fn replicated_se(groups: &[Vec<f64>]) -> Option<f64> {
             d * d
         })
         .sum();
-    Some((ss / (rf * (rf - 1.0))).max(0.0).sqrt())
+    Some((ss / (rf * (rf - 1.0))).sqrt())
 }
 
 /// Ranks 1..=n, ties given their average rank.

@@ -665,6 +665,18 @@ pub fn check_recorded_inputs(
     Ok(())
 }
 
+/// Writes `record` to `path` as pretty JSON with a final newline,
+/// atomically ([`write_atomic`]): summary.json, manifest.json and the
+/// sensitivity records.
+pub(crate) fn write_json_record<T: serde::Serialize>(path: &Path, record: &T) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(record).map_err(|source| McError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes(), true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

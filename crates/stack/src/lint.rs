@@ -27,16 +27,50 @@ pub const FLOOR_PEAK_FLOP_S: f64 = 1e12;
 /// 70–72 W; an H100 SXM 700 W).
 pub const FLOOR_POWER_W: f64 = 10.0;
 /// Unit price below which a design is no datacenter accelerator, USD: 100
-/// (a T4 sold for about 2,000 USD; an H100 for 25,000–40,000).
+/// (an H100 sold for 25,000–40,000 USD; none sells for less than about
+/// 1,000, an assumption).
 pub const FLOOR_UNIT_PRICE_USD: f64 = 100.0;
 /// Power per wafer start a month below which a fab's `power_mw` looks
 /// written in GW, kW per (wafer a month): 0.1 (TSMC, all fabs, about
-/// 2 kW; a 25 MW, 7,000-wafer line 3.6 kW).
+/// 2 kW in 2023).
 pub const FLOOR_FAB_KW_PER_WPM: f64 = 0.1;
 /// A lab's target run below which the number looks like an exponent or a
 /// unit slip, FLOP: 10¹⁸ (GPT-2 took about 1.5·10²¹ in 2019; DeepSeek-V3
 /// about 3.3·10²⁴ in 2024).
 pub const FLOOR_TARGET_RUN_FLOP: f64 = 1e18;
+
+/// A design field's floor: the floor in the field's unit, why no real
+/// value lies below it, and the likely slip (its unit and the factor from
+/// it to the field's).
+struct Rule {
+    floor: f64,
+    unit: &'static str,
+    why: &'static str,
+    slip: &'static str,
+    factor: f64,
+}
+
+const FLOP: Rule = Rule {
+    floor: FLOOR_PEAK_FLOP_S,
+    unit: "FLOP/s",
+    why: "slower than any datacenter accelerator since 2012",
+    slip: "TFLOP/s",
+    factor: 1e12,
+};
+const POWER: Rule = Rule {
+    floor: FLOOR_POWER_W,
+    unit: "W",
+    why: "less than any datacenter accelerator draws (70 W and up)",
+    slip: "kW",
+    factor: 1e3,
+};
+const PRICE: Rule = Rule {
+    floor: FLOOR_UNIT_PRICE_USD,
+    unit: "USD",
+    why: "cheaper than any datacenter accelerator",
+    slip: "thousands of USD",
+    factor: 1e3,
+};
 
 /// One value to check: where it is (a field path, as errors name them)
 /// and what it is.
@@ -76,13 +110,7 @@ fn round(v: f64, digits: usize) -> String {
 
 /// A number as a modeler writes it: `300`, `0.15`, `3e14`.
 fn show(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e7 || v.abs() < 1e-3) {
-        format!("{v:e}")
-    } else {
-        // Shortest form that reads back as `v`, without a trailing `.0`.
-        let s = format!("{v}");
-        s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-    }
+    crate::reference::number(v)
 }
 
 impl Scenario {
@@ -101,69 +129,41 @@ impl Scenario {
             Some(dist) => Value::Drawn(dist),
             None => Value::Fixed(written),
         };
-        let mut warn = |path: String, message: String, hint: String| {
-            let at = if d.uncertain.contains_key(&path) {
-                format!("uncertain.{path}")
-            } else {
-                path
+        // A drawn value is named at its `uncertain` entry.
+        let mut warn = |path: String, v: &Value, message: String, hint: String| {
+            let at = match v {
+                Value::Drawn(_) => format!("uncertain.{path}"),
+                Value::Fixed(_) => path,
             };
             out.push(self.locate(ScenarioError::new(&file, at, message).hint(hint)));
         };
-        // A design's floors: the field, its value, the floor, the unit, why
-        // the floor, and the likely slip's unit and factor.
         for x in &d.designs {
             let floors = [
-                (
-                    "peak_flop_s",
-                    Some(x.peak_flop_s.get()),
-                    FLOOR_PEAK_FLOP_S,
-                    "FLOP/s",
-                    "1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012",
-                    "TFLOP/s",
-                    1e12,
-                ),
-                (
-                    "fp8_flop_s",
-                    x.fp8_flop_s.map(|f| f.get()),
-                    FLOOR_PEAK_FLOP_S,
-                    "FLOP/s",
-                    "1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012",
-                    "TFLOP/s",
-                    1e12,
-                ),
-                (
-                    "power_w",
-                    Some(x.power_w.get()),
-                    FLOOR_POWER_W,
-                    "W",
-                    "10 W, less than any datacenter accelerator draws (70 W and up)",
-                    "kW",
-                    1e3,
-                ),
-                (
-                    "unit_price_usd",
-                    Some(x.unit_price_usd.get()),
-                    FLOOR_UNIT_PRICE_USD,
-                    "USD",
-                    "100 USD, cheaper than any datacenter accelerator (thousands of USD and up)",
-                    "thousands of USD",
-                    1e3,
-                ),
+                ("peak_flop_s", Some(x.peak_flop_s.get()), &FLOP),
+                ("fp8_flop_s", x.fp8_flop_s.map(|f| f.get()), &FLOP),
+                ("power_w", Some(x.power_w.get()), &POWER),
+                ("unit_price_usd", Some(x.unit_price_usd.get()), &PRICE),
             ];
-            for (field, written, floor, unit, below, slip, factor) in floors {
+            for (field, written, rule) in floors {
                 let Some(written) = written else { continue };
                 let path = format!("designs.{}.{field}", x.name);
                 let v = value(&path, written);
-                if v.typical() < floor {
-                    warn(
-                        path,
-                        format!("{} is below {below}", v.named(unit)),
-                        format!(
-                            "the field is in {unit}; if {} is in {slip}, write {}",
-                            round(v.typical(), 6),
-                            round(v.typical() * factor, 6)
-                        ),
+                if v.typical() < rule.floor {
+                    let message = format!(
+                        "{} is below {} {}, {}",
+                        v.named(rule.unit),
+                        show(rule.floor),
+                        rule.unit,
+                        rule.why
                     );
+                    let hint = format!(
+                        "the field is in {}; if {} is in {}, write {}",
+                        rule.unit,
+                        round(v.typical(), 6),
+                        rule.slip,
+                        round(v.typical() * rule.factor, 6)
+                    );
+                    warn(path, &v, message, hint);
                 }
             }
         }
@@ -173,24 +173,23 @@ impl Scenario {
             // The written capacity, drawn or not: a run's power scales with
             // its drawn capacity, so the MW per wafer start are the written
             // power's at the written capacity (docs/scenarios.md, Fab).
-            let wpm = f.capacity_wafers_per_month.get();
-            let (mw, wpm) = (v.typical(), wpm);
-            if mw > 0.0 && wpm > 0.0 && mw * 1e3 / wpm < FLOOR_FAB_KW_PER_WPM {
-                warn(
-                    path,
-                    format!(
-                        "{} for {} wafers a month at full starts is {} kW a wafer start a month, \
-                         below 0.1 kW (real fabs draw about 2–4)",
-                        v.named("MW"),
-                        round(wpm, 3),
-                        round(mw * 1e3 / wpm, 3)
-                    ),
-                    format!(
-                        "the field is in MW; if {} is in GW, write {}",
-                        round(mw, 6),
-                        round(mw * 1e3, 6)
-                    ),
+            let (mw, wpm) = (v.typical(), f.capacity_wafers_per_month.get());
+            let kw_per_wpm = mw * 1e3 / wpm;
+            if mw > 0.0 && wpm > 0.0 && kw_per_wpm < FLOOR_FAB_KW_PER_WPM {
+                let message = format!(
+                    "{} for {} wafers a month at full starts is {} kW a wafer start a month, below \
+                     {} kW (TSMC's fabs drew about 2 in 2023)",
+                    v.named("MW"),
+                    round(wpm, 3),
+                    round(kw_per_wpm, 3),
+                    show(FLOOR_FAB_KW_PER_WPM)
                 );
+                let hint = format!(
+                    "the field is in MW; if {} is in GW, write {}",
+                    round(mw, 6),
+                    round(mw * 1e3, 6)
+                );
+                warn(path, &v, message, hint);
             }
         }
         // Fabs whose dies can never become chips: packaging is 0 (its
@@ -204,6 +203,7 @@ impl Scenario {
             let n = d.fabs.len();
             warn(
                 packaging.to_string(),
+                &Value::Fixed(0.0),
                 format!(
                     "0 at every date (the default), yet the scenario has {n} fab{}: no die of \
                      theirs can be packaged into a chip, so only imports deliver and orders only \
@@ -229,14 +229,12 @@ impl Scenario {
                 } else {
                     "the field is in FLOP (DeepSeek-V3's run was about 3.3e24)".to_string()
                 };
-                warn(
-                    path,
-                    format!(
-                        "{} is below 1e18 FLOP, a millionth of a 2024 frontier run",
-                        v.named("FLOP")
-                    ),
-                    hint,
+                let message = format!(
+                    "{} is below {} FLOP, a millionth of a 2024 frontier run",
+                    v.named("FLOP"),
+                    show(FLOOR_TARGET_RUN_FLOP)
                 );
+                warn(path, &v, message, hint);
             }
         }
         out

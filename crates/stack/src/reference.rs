@@ -958,7 +958,9 @@ fn ron_of(v: &Value) -> String {
     }
 }
 
-fn number(x: f64) -> String {
+/// A number for the reference and for warnings: scientific from 1e7 up and
+/// below 1e-3, else plain (at most six decimals).
+pub(crate) fn number(x: f64) -> String {
     if x != 0.0 && (x.abs() >= 1e7 || x.abs() < 1e-3) {
         format!("{x:e}")
     } else {
@@ -1451,7 +1453,7 @@ field and the value in the likely unit, and go on (a toy scenario may mean
 it):
 
 ```text
-warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e12 FLOP/s (1 TFLOP/s), slower than any datacenter accelerator since 2012
+warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e12 FLOP/s, slower than any datacenter accelerator since 2012
   hint: the field is in FLOP/s; if 989 is in TFLOP/s, write 9.89e14
 ```
 
