@@ -190,20 +190,11 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
 /// Byte offset of the second `"key":` written after the field `map:` (the
 /// last segment of `path`) in `text`.
 fn second_map_key(text: &str, path: &str, key: &str) -> Option<usize> {
-    let mut from = find_key(text, path.rsplit('.').next()?)?;
-    let needle = format!("\"{key}\"");
-    let mut seen = 0;
-    while let Some(rel) = text[from..].find(&needle) {
-        let at = from + rel;
-        from = at + needle.len();
-        if text[from..].trim_start().starts_with(':') {
-            seen += 1;
-            if seen == 2 {
-                return Some(at);
-            }
-        }
-    }
-    None
+    let from = find_key(text, path.rsplit('.').next()?)?;
+    let quoted = format!("\"{key}\"");
+    let first = from + find_key(&text[from..], &quoted)?;
+    let after = first + quoted.len();
+    Some(after + find_key(&text[after..], &quoted)?)
 }
 
 /// The error for a number with a fraction or an exponent (`6.5`, `1e3`)
@@ -453,28 +444,18 @@ pub fn locate_entity_field(text: &str, list: &str, name: &str, field: &str) -> O
 }
 
 /// [`locate_entity_field`] for the first declaration of `name` at or after byte `from`.
-fn locate_entity_field_from(text: &str, mut from: usize, name: &str, field: &str) -> Option<(usize, usize)> {
-    let needle = format!("\"{name}\"");
-    while let Some(rel) = text[from..].find(&needle) {
-        let at = from + rel;
-        // Only a `name:` declaration, not a reference from another entity.
-        let head = text[..at].trim_end();
-        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") {
-            let rest = &text[at..];
-            // Stop at the next entity declaration.
-            let end = rest[needle.len()..]
-                .find("name:")
-                .map_or(rest.len(), |e| e + needle.len());
-            if !field.is_empty()
-                && let Some(f) = find_path(&rest[..end], field)
-            {
-                return Some(position_of(text, at + f));
-            }
-            return Some(position_of(text, at));
-        }
-        from = at + needle.len();
+fn locate_entity_field_from(text: &str, from: usize, name: &str, field: &str) -> Option<(usize, usize)> {
+    let at = nth_name_declaration(text, from, name, 0)?;
+    let rest = &text[at..];
+    // Stop at the next entity declaration.
+    let skip = name.len() + 2;
+    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
+    if !field.is_empty()
+        && let Some(f) = find_path(&rest[..end], field)
+    {
+        return Some(position_of(text, at + f));
     }
-    None
+    Some(position_of(text, at))
 }
 
 /// Where, in `text`, entry `index` (from 0) of the list written under
