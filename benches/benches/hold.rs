@@ -282,13 +282,18 @@ fn memory_report(incs: &Arc<Vec<u64>>) {
 }
 
 /// Events per second and ratio to the bare heap for every engine and N, from
-/// the medians criterion just saved.
-fn ratio_report() {
+/// the medians criterion just saved. Only the benchmarks this invocation
+/// measured are read: a median an earlier `cargo bench` left (another
+/// commit, another load) is never shown as "same run".
+fn ratio_report(sel: &Selection) {
     let dir = criterion_dir();
     println!("\nhold model: events per second (median) and ratio to floor_heap_pop_push, same run");
     println!("| engine | N = 1e3 | N = 1e5 | N = 1e6 |\n| --- | --- | --- | --- |");
     let rate = |engine: &str, n: usize| {
-        saved_median_ns(&dir, "hold", engine, &n.to_string()).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
+        sel.measures(&format!("hold/{engine}/{n}"))
+            .then(|| saved_median_ns(&dir, "hold", engine, &n.to_string()))
+            .flatten()
+            .map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
     };
     let floor = BareHeap::NAME;
     for engine in engines().iter().map(|e| e.name) {
@@ -386,8 +391,9 @@ fn median(xs: &[f64]) -> f64 {
 /// Runs `benches/peers/simpy_hold.py` on the same increments if `python3`
 /// with SimPy is present, and prints its events per second beside the
 /// floor's: from the interleaved rounds of this run when given
-/// (`floor_rates[i]` for `SIZES[i]`), else criterion's saved median.
-fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
+/// (`floor_rates[i]` for `SIZES[i]`), else criterion's median of the floor
+/// if this invocation measured it (`sel`), else no ratio.
+fn simpy_report(sel: &Selection, incs: &[u64], floor_rates: &[f64]) {
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("peers/simpy_hold.py");
     let has_simpy = std::process::Command::new("python3")
         .args(["-c", "import simpy"])
@@ -431,7 +437,10 @@ fn simpy_report(incs: &[u64], floor_rates: &[f64]) {
             .position(|s| s.to_string() == n)
             .and_then(|i| floor_rates.get(i).copied());
         let floor = interleaved.or_else(|| {
-            saved_median_ns(&dir, "hold", BareHeap::NAME, n).map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
+            sel.measures(&format!("hold/{}/{n}", BareHeap::NAME))
+                .then(|| saved_median_ns(&dir, "hold", BareHeap::NAME, n))
+                .flatten()
+                .map(|ns| HOLDS_PER_ITER as f64 / (ns * 1e-9))
         });
         let ratio = floor.map_or("–".to_string(), |f| format!("{:.3}×", rate / f));
         println!("| {engine} | {n} | {:.3} M/s | {ratio} | {bytes} |", rate / 1e6);
@@ -458,7 +467,7 @@ fn main() {
                 .any(|n| sel.measures(&format!("hold/{}/{n}", e.name)))
         });
         if measured {
-            ratio_report();
+            ratio_report(&sel);
         }
     }
     let floor_rates = if !off("HOLD_SKIP_INTERLEAVED") && sel.custom(INTERLEAVED_TABLE) {
@@ -467,6 +476,6 @@ fn main() {
         Vec::new()
     };
     if !off("HOLD_SKIP_PEERS") && sel.custom(SIMPY_TABLE) {
-        simpy_report(&INCS, &floor_rates);
+        simpy_report(&sel, &INCS, &floor_rates);
     }
 }

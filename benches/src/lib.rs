@@ -73,15 +73,41 @@ unsafe impl GlobalAlloc for CountingAlloc {
     }
 }
 
-/// Criterion's output directory, found as criterion finds it:
-/// `$CRITERION_HOME`, else `$CARGO_TARGET_DIR/criterion`, else
-/// `target/criterion`.
+/// Criterion's output directory, found as criterion 0.8 finds it, so that
+/// the tables read back the medians criterion just saved: `$CRITERION_HOME`,
+/// else `$CARGO_TARGET_DIR/criterion`, else the target directory `cargo
+/// metadata` reports (cargo sets `$CARGO` for a bench; this is where a plain
+/// `cargo bench` puts its results), else `target/criterion` relative to the
+/// working directory (the package root under cargo).
 pub fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+    use std::env::var_os;
+    criterion_dir_from(
+        var_os("CRITERION_HOME"),
+        var_os("CARGO_TARGET_DIR"),
+        var_os("CARGO"),
+    )
+}
+
+/// [`criterion_dir`] given the three variables it reads (`CRITERION_HOME`,
+/// `CARGO_TARGET_DIR`, `CARGO`).
+pub fn criterion_dir_from(
+    home: Option<std::ffi::OsString>,
+    target: Option<std::ffi::OsString>,
+    cargo: Option<std::ffi::OsString>,
+) -> PathBuf {
+    if let Some(home) = home {
         return PathBuf::from(home);
     }
-    match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(t) => PathBuf::from(t).join("criterion"),
+    let from_metadata = || {
+        let out = std::process::Command::new(cargo?)
+            .args(["metadata", "--format-version", "1", "--no-deps"])
+            .output()
+            .ok()?;
+        let meta: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        meta.get("target_directory")?.as_str().map(PathBuf::from)
+    };
+    match target.map(PathBuf::from).or_else(from_metadata) {
+        Some(t) => t.join("criterion"),
         None => PathBuf::from("target/criterion"),
     }
 }
@@ -283,6 +309,39 @@ mod tests {
     fn sel(args: &str) -> Selection {
         let args: Vec<String> = args.split_whitespace().map(String::from).collect();
         Selection::parse(&args)
+    }
+
+    /// A plain `cargo bench` (no `CRITERION_HOME`, no `CARGO_TARGET_DIR`)
+    /// saves under the target directory cargo built in, not under
+    /// `target/criterion` relative to the bench's working directory (the
+    /// package root, `benches/`, where nothing is): the tables must read
+    /// back from the same place.
+    #[test]
+    fn criterion_dir_is_the_target_directory_cargo_built_in() {
+        let cargo = Some(std::ffi::OsString::from(env!("CARGO")));
+        let dir = criterion_dir_from(None, None, cargo.clone());
+        assert!(dir.is_absolute(), "{}", dir.display());
+        assert!(dir.ends_with("criterion"));
+        let exe = std::env::current_exe().unwrap();
+        assert!(
+            exe.starts_with(dir.parent().unwrap()),
+            "{} is not under {}",
+            exe.display(),
+            dir.display()
+        );
+        // The variables criterion prefers come first.
+        assert_eq!(
+            criterion_dir_from(Some("/h".into()), Some("/t".into()), cargo.clone()),
+            PathBuf::from("/h")
+        );
+        assert_eq!(
+            criterion_dir_from(None, Some("/t".into()), cargo),
+            PathBuf::from("/t/criterion")
+        );
+        assert_eq!(
+            criterion_dir_from(None, None, None),
+            PathBuf::from("target/criterion")
+        );
     }
 
     #[test]
