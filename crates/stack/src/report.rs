@@ -233,11 +233,15 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     if let Some(gap) = scalar(out, "training.frontier_gap_months_end") {
         let _ = writeln!(s, "  frontier gap at end    {}", frontier_gap_text(gap));
     }
+    // The grid reports no unserved fraction of a run without demand.
+    let share = scalar(out, "energy.unserved_fraction").map_or_else(
+        || "no demand".to_string(),
+        |f| format!("{:.4} % of demand", 100.0 * f),
+    );
     let _ = writeln!(
         s,
-        "  energy shortfall       {} MWh unserved ({:.4} % of demand), {} MWh cut from AI loads, {} hours short",
+        "  energy shortfall       {} MWh unserved ({share}), {} MWh cut from AI loads, {} hours short",
         si(get("energy.unserved_mwh_total")),
-        100.0 * get("energy.unserved_fraction"),
         si(get("energy.ai_curtailed_mwh_total")),
         get("energy.hours_with_shortfall")
     );

@@ -38,7 +38,8 @@ pub struct ScenarioData {
     /// First day of the simulation, ISO `YYYY-MM-DD`; time zero is midnight.
     #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
-    /// Length of the simulation in years, in (0, 100]: whole years are
+    /// Length of the simulation in years, in (0, 100] and at least one
+    /// second (3.2e-8 years; time runs in whole seconds): whole years are
     /// calendar years (10 from 2025-01-01 end at 2035-01-01 00:00), a
     /// fraction of a year counts 365.25 days.
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 100))]

@@ -84,6 +84,19 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     };
     let end = horizon_end(&calendar, data.horizon_years.get())
         .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
+    // Time runs in whole seconds: a horizon that rounds to none would end
+    // the run where it starts and sample that instant twice.
+    if end.ticks() == 0 {
+        return Err(ScenarioError::new(
+            file,
+            "horizon_years",
+            format!(
+                "{} years is under one second, so the run would end where it starts",
+                data.horizon_years.get()
+            ),
+        )
+        .hint("a run lasts at least one second (3.2e-8 years); write the years the run should cover"));
+    }
     let regions: Vec<&str> = data.regions.iter().map(|r| r.name.as_str()).collect();
     let mut grid = schema::grid::to_config(
         &ctx,

@@ -5,6 +5,8 @@
 //! balances (all demand unserved without generation), nothing is delivered
 //! and the lab, with no chips to train on, trains nothing.
 
+mod common;
+use common::Scratch;
 use stack::{RunOptions, RunOutput, Scenario, report, run};
 use std::path::PathBuf;
 
@@ -189,4 +191,20 @@ fn no_accelerator_is_delivered_and_nothing_is_trained() {
             .all(|r| (0.0..=1e9 / 12.0 * (1.0 + 1e-9)).contains(&r.value)),
         "an order stayed open"
     );
+}
+
+/// A region without demand: the grid reports no unserved fraction (there is
+/// nothing to divide by), and the text summary says so instead of printing
+/// `NaN % of demand`.
+#[test]
+fn a_run_without_demand_says_so_instead_of_nan() {
+    let text = std::fs::read_to_string(bare()).unwrap();
+    let path = Scratch::new("bare-no-demand.ron");
+    std::fs::write(&path, text.replace("demand_avg_mw: 1000", "demand_avg_mw: 0")).unwrap();
+    let s = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let out = run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(scalar(&out, "energy.demand_mwh_total"), 0.0);
+    let text = report::summary_text(&s, &out);
+    assert!(!text.contains("NaN"), "{text}");
+    assert!(text.contains("0 MWh unserved (no demand)"), "{text}");
 }
