@@ -410,6 +410,7 @@ impl StagedDir {
         let name = target
             .file_name()
             .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+        remove_abandoned(&parent, &name, target.exists());
         let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
         if staging.exists() {
             fs::remove_dir_all(&staging)?;
@@ -463,6 +464,41 @@ impl StagedDir {
         std::mem::forget(self);
         Ok(target)
     }
+}
+
+/// Removes what writers of `parent/name` that were killed (a signal, which
+/// runs no `Drop`) left beside it: their staging directories
+/// (`.NAME.partial-PID`) and, when `target_exists` (the new output was
+/// renamed into place before the kill), the old output moved aside
+/// (`.NAME.old-PID`). Only entries whose process no longer runs are
+/// touched, so a writer still running keeps its own. Where a process cannot
+/// be looked up (no `/proc`: not Linux) nothing is removed. Failures are
+/// ignored: this only tidies.
+fn remove_abandoned(parent: &Path, name: &str, target_exists: bool) {
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(rest) = file.to_str().and_then(|f| f.strip_prefix(&format!(".{name}."))) else {
+            continue;
+        };
+        let pid = match rest.split_once('-') {
+            Some(("partial", pid)) => pid,
+            Some(("old", pid)) if target_exists => pid,
+            _ => continue,
+        };
+        let Ok(pid) = pid.parse::<u32>() else { continue };
+        if pid != std::process::id() && process_gone(pid) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether process `pid` has certainly ended (Linux: no `/proc/PID`);
+/// false where that cannot be told.
+fn process_gone(pid: u32) -> bool {
+    cfg!(target_os = "linux")
+        && Path::new("/proc/self").exists()
+        && !Path::new("/proc").join(pid.to_string()).exists()
 }
 
 impl Drop for StagedDir {
@@ -591,6 +627,51 @@ mod tests {
             1,
             "no staging or old dirs left behind"
         );
+    }
+
+    /// A run killed by a signal (no `Drop`) leaves its staging directory;
+    /// the next run into the same target removes it, and an old output
+    /// moved aside, once their process has ended, and nothing else.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_killed_writers_staging_is_removed_by_the_next() {
+        let scratch = tempfile::Builder::new()
+            .prefix("aistack-abandoned-")
+            .tempdir()
+            .unwrap();
+        let root = scratch.path();
+        let target = root.join("out");
+        fs::create_dir_all(&target).unwrap();
+        // Above any Linux pid_max (2^22): no such process.
+        let dead = 4_000_000_000u32;
+        let keep = [
+            ".out.partial-1".to_string(), // a process that runs (init)
+            format!(".other.partial-{dead}"),
+            format!(".out.tmp-{dead}"),
+        ];
+        for d in keep
+            .iter()
+            .chain(&[format!(".out.partial-{dead}"), format!(".out.old-{dead}")])
+        {
+            fs::create_dir_all(root.join(d).join("x")).unwrap();
+        }
+        let s = StagedDir::new(&target, &[]).unwrap();
+        let mut left: Vec<String> = fs::read_dir(root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.starts_with(&format!(".out.partial-{}", std::process::id())))
+            .collect();
+        left.sort();
+        let mut want: Vec<String> = keep.iter().cloned().chain(["out".to_string()]).collect();
+        want.sort();
+        assert_eq!(left, want);
+        drop(s);
+        // Without the new output in place, an old one moved aside is the
+        // only copy: it stays.
+        fs::remove_dir_all(&target).unwrap();
+        fs::create_dir_all(root.join(format!(".out.old-{dead}"))).unwrap();
+        drop(StagedDir::new(&target, &[]).unwrap());
+        assert!(root.join(format!(".out.old-{dead}")).exists());
     }
 
     /// `DIR/.` and `DIR/x/..` stage beside `DIR`, which they name; a path
