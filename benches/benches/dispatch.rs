@@ -3,7 +3,8 @@
 //! in 2025), with AI loads and the scheduler in the loop: 8,766 dispatches.
 //!
 //! Two variants: `with_outages` also runs the forced outages of about 2,900
-//! thermal and nuclear units (≈ 46,000 failure and repair events a year);
+//! thermal and nuclear units (≈ 46,000 failures and repairs a year, caught up by the dispatch steps,
+//! not scheduler events);
 //! `dispatch_only` switches outages off to show the cost of dispatch alone.
 //! Both solve the network-wide economic dispatch every step (one linear
 //! program over every plant group and link, warm-started from the last

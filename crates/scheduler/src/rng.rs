@@ -81,11 +81,12 @@ impl RngStreams {
 /// A probability distribution over `f64`, as scenarios write it.
 ///
 /// Parameters are checked by [`Dist::validate`]; a `Dist` built by
-/// deserialization has already been validated. Every variant draws with a
-/// fixed number of generator calls per sample only where the algorithm allows
-/// it (Normal, Uniform, Triangular, Exp, Weibull, Discrete); rejection
-/// samplers (Beta, Pert, Gamma-based) draw a variable number. Both are
-/// deterministic given the stream.
+/// deserialization has already been validated. Per sample, Const draws no
+/// generator value; Uniform (unless its bounds are equal, then none),
+/// Triangular, Weibull, Discrete and Truncated draw one; the others draw a
+/// variable number (Normal, LogNormal and Exp by `rand_distr`'s ziggurat,
+/// which retries outside its boxes; Beta, Pert and the Gamma-based by
+/// rejection). Every draw is deterministic given the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, try_from = "DistData")]
 pub enum Dist {
