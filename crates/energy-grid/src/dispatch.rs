@@ -234,8 +234,8 @@ impl Grid {
                 let mark = (r.period.price_hours, r.period.hours);
                 for &l in &r.loads[2..] {
                     let load = &mut self.loads[l as usize];
-                    load.requested_mw = load.wanted_mw.min(load.connected_mw);
                     load.settle(mark);
+                    load.requested_mw = load.wanted_mw.min(load.connected_mw);
                     load.served_mw = load.requested_mw;
                     r.external_mw += load.requested_mw;
                     external[tier[load.class.index()]] += load.requested_mw;

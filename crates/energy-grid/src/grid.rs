@@ -732,29 +732,38 @@ impl Grid {
             .map_or(0.0, |r| r.step.price_usd_per_mwh)
     }
 
-    /// What `load` paid per MWh since the last metrics sample, USD/MWh: the
-    /// energy it was served, each dispatch step's at that step's price in
-    /// its region, over that energy. A load served nothing gets its region's
-    /// demand-weighted average (the period's `energy.avg_price_usd_per_mwh`);
-    /// 0 before any dispatch. So a site cut in scarcity hours does not pay
-    /// their price for power it never drew.
-    pub fn load_price_since_sample_usd_per_mwh(&self, load: LoadId) -> f64 {
-        let Some(l) = self.loads.get(load.index()) else {
-            return 0.0;
+    /// `load`'s bill so far: the energy it was served since its bill was
+    /// last taken (or since it was added) and what that energy cost, each
+    /// dispatch step's at that step's price in its region. Independent of
+    /// the metrics samples, which do not touch it. The bill of a region's
+    /// own demand (or of an unknown load) is empty.
+    ///
+    /// The part of a dispatch step that runs past a month start is booked
+    /// once that month's period has begun, so a bill at a month start
+    /// covers exactly the steps' time before it.
+    pub fn load_bill(&self, load: LoadId) -> LoadBill {
+        match self.loads.get(load.index()).filter(|l| !l.regional) {
+            Some(l) => {
+                let p = &self.regions[l.region as usize].period;
+                l.bill_until((p.price_hours, p.hours))
+            }
+            None => LoadBill::default(),
+        }
+    }
+
+    /// [`Grid::load_bill`], after which the load's next bill starts from now.
+    pub fn take_load_bill(&mut self, load: LoadId) -> LoadBill {
+        let Some(l) = self.loads.get_mut(load.index()).filter(|l| !l.regional) else {
+            return LoadBill::default();
         };
         let p = &self.regions[l.region as usize].period;
-        let (usd, mwh) = l.unsettled((p.price_hours, p.hours));
-        let (usd, mwh) = (l.period_cost_usd + usd, l.period_mwh + mwh);
-        // (Energy below an hour at the smallest power counted is none.)
-        if !l.regional && mwh > crate::dispatch::EPS_MW {
-            usd / mwh
-        } else if p.demand_mwh > 0.0 {
-            p.price_demand_usd / p.demand_mwh
-        } else if p.hours > 0.0 {
-            p.price_hours / p.hours
-        } else {
-            0.0
-        }
+        l.settle((p.price_hours, p.hours));
+        let bill = l.bill_until(l.mark);
+        l.bill_mwh = 0.0;
+        l.bill_cost_usd = 0.0;
+        l.bill_open_price_hours = 0.0;
+        l.bill_open_hours = 0.0;
+        bill
     }
 
     /// The balance of every region at the last dispatch step, in region id order.
@@ -840,3 +849,40 @@ impl Grid {
 
 /// Seconds per year as a float, for rates.
 pub(crate) const SECS_PER_YEAR_F: f64 = SECS_PER_YEAR as f64;
+
+/// What a load was served over a span and what it cost
+/// ([`Grid::take_load_bill`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoadBill {
+    /// Energy served, MWh.
+    pub energy_mwh: f64,
+    /// What it cost, each dispatch step's energy at that step's price in
+    /// the load's region, USD.
+    pub cost_usd: f64,
+    /// Σ region price × hours over the time the load was served its whole
+    /// request (not cut), USD/MWh·h.
+    pub open_price_hours: f64,
+    /// Those hours.
+    pub open_hours: f64,
+}
+
+impl LoadBill {
+    /// The price the load paid per MWh, USD/MWh: its cost ÷ its energy, if
+    /// it drew any (more than 1e-6 MWh: energy below an hour at the
+    /// smallest power the grid counts is none); if it did not, the
+    /// region's price averaged over the time the load was not cut (what a
+    /// flat draw would have paid in the hours it could draw: a load without
+    /// demand, or one whose demand was served in full); `None` if it was cut
+    /// the whole span, so that a site the grid cut does not take the
+    /// scarcity price of hours it never drew as its price (the caller keeps
+    /// the load's previous price).
+    pub fn price_usd_per_mwh(&self) -> Option<f64> {
+        if self.energy_mwh > crate::dispatch::EPS_MW {
+            Some(self.cost_usd / self.energy_mwh)
+        } else if self.open_hours > 0.0 {
+            Some(self.open_price_hours / self.open_hours)
+        } else {
+            None
+        }
+    }
+}

@@ -66,7 +66,7 @@ pub use config::{
     Technology,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
-pub use grid::Grid;
+pub use grid::{Grid, LoadBill};
 pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,

@@ -202,10 +202,12 @@ impl Grid {
             g.total_mwh += h.period_mwh;
             h.period_mwh = 0.0;
         }
-        // Each load's energy and cost start afresh with the period.
+        // Each load's bill runs on across the sample (it is reset only when
+        // taken, `Grid::take_load_bill`): book it up to now, against the
+        // period's clock that restarts here.
         for l in self.loads.iter_mut().filter(|l| !l.regional) {
-            l.period_mwh = 0.0;
-            l.period_cost_usd = 0.0;
+            let p = &self.regions[l.region as usize].period;
+            l.settle((p.price_hours, p.hours));
             l.mark = (0.0, 0.0);
         }
         for r in &mut self.regions {

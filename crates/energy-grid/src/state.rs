@@ -507,13 +507,23 @@ pub(crate) struct LoadState {
     pub told: bool,
     /// A region's own household or industry demand (never signalled).
     pub regional: bool,
-    /// Energy served since the last metrics sample, MWh, and what it cost at
-    /// each dispatch step's price in its region, USD, both up to `mark`
-    /// (kept for non-regional loads only; see [`LoadState::settle`]).
-    pub period_mwh: f64,
-    pub period_cost_usd: f64,
+    /// Energy served since the load's bill was last taken
+    /// ([`crate::Grid::take_load_bill`]), MWh, and what it cost at each
+    /// dispatch step's price in its region, USD, both up to `mark` (kept
+    /// for non-regional loads only; see [`LoadState::settle`]). Metrics
+    /// samples do not reset them: what a load is billed does not depend on
+    /// how often the recorder samples.
+    pub bill_mwh: f64,
+    pub bill_cost_usd: f64,
+    /// Σ price·Δt (USD/MWh·h) and Σ Δt (h) over the same span, counting
+    /// only the time the load was served its whole request (not cut): the
+    /// price a flat draw would have paid in the hours it could draw, for a
+    /// load that drew nothing.
+    pub bill_open_price_hours: f64,
+    pub bill_open_hours: f64,
     /// The region's `(Σ price·Δt, Σ Δt)` of the period (USD/MWh·h, h) when
-    /// `served_mw` was last settled: `served_mw` has held since then.
+    /// `served_mw` (and `requested_mw`) were last settled: both have held
+    /// since then.
     pub mark: (f64, f64),
 }
 
@@ -532,22 +542,46 @@ impl LoadState {
             signalled_requested_mw: 0.0,
             told: false,
             regional,
-            period_mwh: 0.0,
-            period_cost_usd: 0.0,
+            bill_mwh: 0.0,
+            bill_cost_usd: 0.0,
+            bill_open_price_hours: 0.0,
+            bill_open_hours: 0.0,
             mark: (0.0, 0.0),
         }
     }
 
     /// Books the energy and cost of `served_mw` from `mark` to `now` (the
-    /// region's period `(price_hours, hours)` now), before `served_mw`
-    /// changes: a load's served power changes rarely, while the price
-    /// changes every step, so this costs nothing in a step where the load
-    /// is unchanged and is still exact, `Σ served · price · Δt`.
+    /// region's period `(price_hours, hours)` now), before `served_mw` or
+    /// `requested_mw` changes: a load's served power changes rarely, while
+    /// the price changes every step, so this costs nothing in a step where
+    /// the load is unchanged and is still exact, `Σ served · price · Δt`.
     pub fn settle(&mut self, now: (f64, f64)) {
         let (usd, mwh) = self.unsettled(now);
-        self.period_cost_usd += usd;
-        self.period_mwh += mwh;
+        self.bill_cost_usd += usd;
+        self.bill_mwh += mwh;
+        if self.served_mw + crate::dispatch::EPS_MW >= self.requested_mw {
+            self.bill_open_price_hours += now.0 - self.mark.0;
+            self.bill_open_hours += now.1 - self.mark.1;
+        }
         self.mark = now;
+    }
+
+    /// The bill so far, booked up to `now` (the region's period
+    /// `(price_hours, hours)` now) without settling.
+    pub fn bill_until(&self, now: (f64, f64)) -> crate::LoadBill {
+        let (usd, mwh) = self.unsettled(now);
+        let open = self.served_mw + crate::dispatch::EPS_MW >= self.requested_mw;
+        let (open_ph, open_h) = if open {
+            (now.0 - self.mark.0, now.1 - self.mark.1)
+        } else {
+            (0.0, 0.0)
+        };
+        crate::LoadBill {
+            energy_mwh: self.bill_mwh + mwh,
+            cost_usd: self.bill_cost_usd + usd,
+            open_price_hours: self.bill_open_price_hours + open_ph,
+            open_hours: self.bill_open_hours + open_h,
+        }
     }
 
     /// The cost (USD) and energy (MWh) of `served_mw` from `mark` to `now`.

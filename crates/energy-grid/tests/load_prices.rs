@@ -1,7 +1,7 @@
-//! What a load pays per MWh (`Grid::load_price_since_sample_usd_per_mwh`)
-//! is `Σ served · price · Δt / Σ served · Δt` over the dispatch steps since
-//! the last metrics sample, each step at its own price, however often the
-//! load's served power changes, and starts afresh at each sample.
+//! What a load pays per MWh (`Grid::load_bill`) is `Σ served · price · Δt /
+//! Σ served · Δt` over the dispatch steps since its bill was last taken,
+//! each step at its own price, however often the load's served power
+//! changes; taking the bill starts the next afresh, a metrics sample does not.
 
 mod common;
 
@@ -47,7 +47,14 @@ fn a_load_pays_each_steps_price_for_each_steps_energy() {
         seen.iter().map(|(s, p)| s * p).sum::<f64>() / seen.iter().map(|(s, _)| s).sum::<f64>()
     };
     let seen = steps(&mut grid, &mut agenda, hours(71));
-    let (paid, expected) = (grid.load_price_since_sample_usd_per_mwh(site), price_of(&seen));
+    let paid = |bill: energy_grid::LoadBill| bill.price_usd_per_mwh().expect("energy drawn");
+    let (paid_now, expected) = (paid(grid.load_bill(site)), price_of(&seen));
+    let paid = |bill| {
+        let p = paid(bill);
+        assert_eq!(p, paid_now, "reading the bill changes nothing");
+        p
+    };
+    let paid = paid(grid.take_load_bill(site));
     assert!(
         (paid - expected).abs() <= 1e-9 * expected,
         "paid {paid} USD/MWh, Σ served·price / Σ served = {expected}"
@@ -61,12 +68,64 @@ fn a_load_pays_each_steps_price_for_each_steps_energy() {
         "a step serving the site in part"
     );
 
-    // A sample starts the sums afresh.
-    grid.sample_metrics(hours(72), &mut |_, _, _| {});
-    let seen = steps(&mut grid, &mut agenda, hours(72 + 47));
-    let (paid, expected) = (grid.load_price_since_sample_usd_per_mwh(site), price_of(&seen));
+    // Taking the bill starts the sums afresh; a sample in between does not.
+    let first = steps(&mut grid, &mut agenda, hours(72 + 20));
+    grid.sample_metrics(hours(72 + 21), &mut |_, _, _| {});
+    let mut seen = steps(&mut grid, &mut agenda, hours(72 + 47));
+    seen.extend(first);
+    let bill = grid.take_load_bill(site);
+    let (paid, expected) = (bill.price_usd_per_mwh().expect("energy drawn"), price_of(&seen));
     assert!(
         (paid - expected).abs() <= 1e-9 * expected,
-        "after a sample: paid {paid} USD/MWh, expected {expected}"
+        "across a sample: paid {paid} USD/MWh, expected {expected}"
     );
+    let energy: f64 = seen.iter().map(|(s, _)| s).sum();
+    assert!((bill.energy_mwh - energy).abs() <= 1e-9 * energy);
+}
+
+#[test]
+fn a_load_that_drew_nothing_pays_the_price_of_the_hours_it_was_not_cut() {
+    // 1,000 MW flat on 1,100 MW of gas at 40 USD/MWh, datacenters cut
+    // first. An idle site (asking for nothing) is never cut: it gets the
+    // region's price over the span. A second site asking for 50 MW is
+    // served in full at 40; asking for 150 MW it is cut to 100 MW every
+    // hour, each MWh at the scarcity price, and it has no hour uncut.
+    let mut r = RegionConfig::new("home", 1_000.0);
+    r.demand.daily_amplitude = 0.0;
+    r.demand.seasonal_amplitude = 0.0;
+    r.storage = StorageConfig::none();
+    r.fleet.push(firm("gas", Technology::Gas, 1_100.0, 40.0));
+    let mut c = config(vec![r]);
+    c.curtailment_order = common::datacenters_first();
+    let (mut grid, mut agenda) = started(c, 3);
+    let home = grid.region_id("home").expect("region");
+    let site = |grid: &mut energy_grid::Grid, name: &str, mw: f64| {
+        grid.add_load(LoadSpec {
+            name: name.into(),
+            region: home,
+            class: LoadClass::Datacenter,
+            connected_mw: mw,
+        })
+        .expect("load")
+    };
+    let idle = site(&mut grid, "idle", 60.0);
+    let big = site(&mut grid, "big", 150.0);
+    grid.set_load_demand(big, 50.0).expect("demand");
+    run(&mut grid, &mut agenda, hours(24), |_, _, _| {});
+    let idle_bill = grid.take_load_bill(idle);
+    assert_eq!(idle_bill.energy_mwh, 0.0);
+    assert_eq!(idle_bill.price_usd_per_mwh(), Some(40.0), "{idle_bill:?}");
+    assert_eq!(grid.take_load_bill(big).price_usd_per_mwh(), Some(40.0));
+
+    grid.set_load_demand(big, 150.0).expect("demand");
+    run(&mut grid, &mut agenda, hours(48), |_, _, _| {});
+    let big_bill = grid.take_load_bill(big);
+    assert!(
+        (big_bill.energy_mwh - 100.0 * 24.0).abs() < 1e-6 && big_bill.open_hours == 0.0,
+        "{big_bill:?}"
+    );
+    assert!(big_bill.price_usd_per_mwh().expect("energy drawn") > 1_000.0);
+    // Drawing nothing and cut throughout: no price of its own (the caller
+    // keeps the previous one).
+    assert_eq!(energy_grid::LoadBill::default().price_usd_per_mwh(), None);
 }

@@ -22,8 +22,6 @@ pub(crate) struct Flows {
     pub chip_usd: f64,
     /// ∫ installed peak FLOP/s dt.
     pub installed_peak_s: f64,
-    /// ∫ powered peak FLOP/s dt.
-    pub powered_peak_s: f64,
     /// ∫ peak FLOP/s doing work (inference, or training during a run) dt.
     pub used_peak_s: f64,
     /// ∫ peak FLOP/s serving inference dt.
@@ -34,6 +32,14 @@ pub(crate) struct Flows {
     /// restarting or paused), FLOP: what the powered training chips could
     /// have computed.
     pub train_capacity_flop: f64,
+    /// ∫ training FLOP/s with every installed accelerator powered dt, FLOP
+    /// (as [`PowerLosses::full_flop`], over the period).
+    pub power_full_flop: f64,
+    /// The part of that power withheld, FLOP (as [`PowerLosses::lost_flop`]).
+    pub power_lost_flop: f64,
+    /// The part of that the budget withheld, FLOP (as
+    /// [`PowerLosses::budget_lost_flop`]).
+    pub budget_lost_flop: f64,
     pub limited_power_s: f64,
     pub limited_chips_s: f64,
     pub limited_budget_s: f64,
@@ -49,12 +55,14 @@ impl Flows {
         self.electricity_usd += o.electricity_usd;
         self.chip_usd += o.chip_usd;
         self.installed_peak_s += o.installed_peak_s;
-        self.powered_peak_s += o.powered_peak_s;
         self.used_peak_s += o.used_peak_s;
         self.inference_peak_s += o.inference_peak_s;
         self.integrated_flop += o.integrated_flop;
         self.lost_flop += o.lost_flop;
         self.train_capacity_flop += o.train_capacity_flop;
+        self.power_full_flop += o.power_full_flop;
+        self.power_lost_flop += o.power_lost_flop;
+        self.budget_lost_flop += o.budget_lost_flop;
         self.limited_power_s += o.limited_power_s;
         self.limited_chips_s += o.limited_chips_s;
         self.limited_budget_s += o.limited_budget_s;
@@ -219,7 +227,11 @@ impl Training {
     /// (FLOP kept ÷ FLOP the powered training accelerators could have
     /// computed while a run was in progress: failures and restarts are what
     /// it loses; 0 with no run),
-    /// `training.share_lost_power` (share of installed peak left unpowered),
+    /// `training.share_lost_power` and `training.share_lost_budget` (the
+    /// training compute lost to power, and that withheld by the budget
+    /// while it capped the draw, ÷ the training compute of every installed
+    /// accelerator fully powered, over the period: booked as
+    /// `training.share_lost_power_total` and `training.share_lost_budget_total`),
     /// `training.share_lost_failures` (FLOP redone after failures ÷ FLOP
     /// computed), `training.inference_flop_s` (time-average peak FLOP/s
     /// serving inference), `training.energy_mwh`, `training.spend_usd`
@@ -332,7 +344,7 @@ impl Training {
     }
 
     /// Emits the run's scalar outcomes (national): `training.largest_run_flop`,
-    /// `training.runs_total`, `training.releases_total`,
+    /// `training.runs_total` (runs finished), `training.releases_total`,
     /// `training.open_releases_total`, `training.best_effective_flop` (every
     /// run: 0 without a release), `training.best_capability` (only if any
     /// release: log10 of the former), `training.min_frontier_gap_months` (only
@@ -457,7 +469,12 @@ fn emit_lab(emit: &mut dyn FnMut(&str, &str, f64), name: &str, f: &Flows, larges
     emit(
         "training.share_lost_power",
         name,
-        ratio(f.installed_peak_s - f.powered_peak_s, f.installed_peak_s),
+        ratio(f.power_lost_flop, f.power_full_flop),
+    );
+    emit(
+        "training.share_lost_budget",
+        name,
+        ratio(f.budget_lost_flop, f.power_full_flop),
     );
     emit(
         "training.share_lost_failures",

@@ -552,10 +552,10 @@ impl Training {
     }
 
     /// The site's electricity price from now on, USD/MWh (the wiring calls
-    /// it at every sample instant, and after the first dispatch, with the
-    /// price the site paid over the period before: each dispatch step's
-    /// energy at that step's price in its region), at `now` (the sample's
-    /// instant, which may be past the agenda's last event). A lab whose
+    /// it at every calendar month start, and after the first dispatch, with
+    /// the price the site paid over the month before: each dispatch step's
+    /// energy at that step's price in its region), at `now` (the month
+    /// start, which may be past the agenda's last event). A lab whose
     /// budget caps its draw, or would at this price, sets its draw again at
     /// once (see docs/model/model-training.md, "Budget and orders"); any
     /// other lab only books the price.
@@ -730,7 +730,6 @@ impl Training {
             energy += e;
             elec += cost;
             f.installed_peak_s += p.installed_peak_flop_s * dt_s;
-            f.powered_peak_s += p.powered_peak_flop_s * dt_s;
             f.inference_peak_s += p.inference_peak_flop_s * dt_s;
             f.used_peak_s += p.inference_peak_flop_s * dt_s + p.train_peak_flop_s * run_share * up_s;
             if has_run && p.powered_peak_flop_s > 0.0 {
@@ -771,6 +770,10 @@ impl Training {
             lost_power,
             lost_budget,
         );
+        // The same, over the sampling period (the monthly shares).
+        f.power_full_flop += lab.rate.train_full_eff_flop_s * dt_s;
+        f.power_lost_flop += lost_power * dt_s;
+        f.budget_lost_flop += lost_budget * dt_s;
         let bucket = |f: &mut Flows, b: RunBound, s: f64| match b {
             RunBound::Target => {}
             RunBound::Power => f.limited_power_s += s,

@@ -533,7 +533,7 @@ pub const KEY_METRICS: [(&str, &str); 13] = [
     ("energy.unserved_mwh", "Unserved load per month"),
     (
         "training.share_lost_power",
-        "Share of installed AI compute (peak FLOP/s) left unpowered",
+        "Share of training compute lost to power (not to budget)",
     ),
     ("energy.avg_price_usd_per_mwh", "Average electricity price"),
     (

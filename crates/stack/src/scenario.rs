@@ -118,7 +118,9 @@ fn default_seed() -> u64 {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Settings")]
 pub struct SettingsData {
-    /// Months between metric samples, 1–12. Default: 1 (the first of each month).
+    /// Months between metric samples, 1–12. Default: 1 (the first of each
+    /// month). Changes only what is recorded: sites are billed every month
+    /// whatever it is.
     #[serde(default = "default_sample_months", deserialize_with = "de_sample_months")]
     #[schemars(range(min = 1, max = 12))]
     pub sample_every_months: u32,

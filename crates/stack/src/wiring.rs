@@ -15,14 +15,14 @@
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
 //! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
-//! | each sample instant, and the first dispatch (`World`) | `Training::set_electricity_price` with the price the site itself paid since the last sample (its energy-weighted average, `Grid::load_price_since_sample_usd_per_mwh`; `Wiring::monthly_prices`) |
+//! | each calendar month start, and the first dispatch (`World`; whatever `settings.sample_every_months`) | `Training::set_electricity_price` with the price the site itself paid since its last bill (`Grid::take_load_bill`: its energy-weighted average; if it drew nothing, its region's price over the hours it was not cut; if it was cut throughout, its previous price; `Wiring::monthly_prices`) |
 //!
 //! Signals with no consumer (project completions, releases, scrapped
 //! wafers) go only to the event trace.
 
 use crate::error::RunError;
 use crate::world::{Domains, StackEvent};
-use energy_grid::{GridSignal, LoadId};
+use energy_grid::{GridSignal, LoadId, RegionId};
 use fab_supply_chain::{BuyerId, FabId, FabSignal};
 use model_training::{ChipBatch, LabId, SiteId, TrainingSignal};
 use scheduler::{Duration, Mapped, Scheduler};
@@ -45,6 +45,11 @@ pub struct Wiring {
     pub site_load: Vec<LoadId>,
     /// Every training site (each billed at its own load's price).
     pub sites: Vec<SiteId>,
+    /// Grid region of each training site, by site index.
+    pub site_region: Vec<RegionId>,
+    /// The price each site was last passed, USD/MWh, by site index (`None`
+    /// before its first bill).
+    pub tariff: Vec<Option<f64>>,
     /// Grid load of each fab, by fab index.
     pub fab_load: Vec<LoadId>,
     /// Training lab of each supply-chain buyer, by buyer index.
@@ -231,26 +236,52 @@ impl Wiring {
         Ok(())
     }
 
-    /// Passes each site the price it paid per MWh over the period just
-    /// sampled (each dispatch step's energy at that step's price; see
-    /// `Grid::load_price_since_sample_usd_per_mwh`): its tariff for the
-    /// next period. A lab whose budget caps its draw sets it again (its
+    /// Bills each site for the period since its last bill and passes it
+    /// the price it paid per MWh, its tariff for the next period (each
+    /// dispatch step's energy at that step's price; see
+    /// `Grid::take_load_bill`). A site that drew nothing gets its region's
+    /// price over the hours it was not cut; one the grid cut throughout
+    /// keeps its previous tariff (before any, its region's price at the
+    /// latest dispatch), so it is not charged the scarcity price of hours
+    /// it never drew. A lab whose budget caps its draw sets it again (its
     /// power-demand signals go to `sig`, routed after the event).
+    ///
+    /// With `close`, the bill is closed (the next starts now); without, it
+    /// runs on: the price of the first dispatch step, passed right after it,
+    /// is a provisional tariff for the first month, whose own bill still
+    /// covers that step.
     pub fn monthly_prices(
-        &self,
+        &mut self,
         d: &mut Domains,
         now: scheduler::SimTime,
+        close: bool,
         sig: &mut Signals,
         sched: &mut Scheduler<StackEvent>,
     ) -> Result<(), RunError> {
         for &site in &self.sites {
-            let price = d
-                .grid
-                .load_price_since_sample_usd_per_mwh(self.site_load[site.index()]);
+            let i = site.index();
+            let load = self.site_load[i];
+            let bill = if close {
+                d.grid.take_load_bill(load)
+            } else {
+                d.grid.load_bill(load)
+            };
+            let price = bill
+                .price_usd_per_mwh()
+                .or(self.tariff.get(i).copied().flatten())
+                .unwrap_or_else(|| d.grid.price_usd_per_mwh(self.site_region[i]));
+            push_at(&mut self.tariff, i, Some(price));
             let mut agenda = Mapped::new(sched, StackEvent::Training);
             d.training
                 .set_electricity_price(site, price, now, &mut agenda, &mut sig.training)?;
         }
         Ok(())
     }
+}
+
+fn push_at<T: Clone + Default>(v: &mut Vec<T>, i: usize, x: T) {
+    if v.len() <= i {
+        v.resize(i + 1, T::default());
+    }
+    v[i] = x;
 }

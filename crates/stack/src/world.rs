@@ -27,8 +27,14 @@ pub enum StackEvent {
         /// What was delivered.
         batch: ChipBatch,
     },
-    /// The recorder samples every domain's metrics.
-    Sample,
+    /// A calendar month starts (or the run does): every site is billed for
+    /// the month before and passed its price for the next
+    /// ([`Wiring::monthly_prices`]; not at time zero, before any dispatch),
+    /// and, every `settings.sample_every_months` months from the start,
+    /// the recorder samples every domain's metrics. Billing runs every
+    /// month whatever the sampling, so sampling changes only what is
+    /// recorded.
+    MonthStart,
 }
 
 /// The three domains of one run.
@@ -172,6 +178,8 @@ pub struct World {
     calendar: Calendar,
     end: SimTime,
     sample_months: u32,
+    /// Month starts handled so far (time zero is the first).
+    months: u32,
     /// The samples recorded so far.
     pub samples: Samples,
 }
@@ -206,6 +214,7 @@ impl World {
             })?;
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Site(site));
             push_at(&mut wiring.site_load, site.index(), load);
+            push_at(&mut wiring.site_region, site.index(), region_id);
             wiring.sites.push(site);
         }
         for (fab_id, name, region) in fab.fabs() {
@@ -251,6 +260,7 @@ impl World {
             calendar: configs.calendar,
             end: configs.end,
             sample_months: data.settings.sample_every_months.clamp(1, 12),
+            months: 0,
             samples: Samples::default(),
         })
     }
@@ -262,19 +272,24 @@ impl World {
     /// order of the calls below fixes what the first sample sees: the labs'
     /// start (initial fleets installed, first orders) runs first, then the
     /// t = 0 sample (stocks at the start, every flow 0 but the grid's projects
-    /// completed and capacity retired at the start), then the grid's first
-    /// dispatch and the fabs' first step, whose flows (each covering the
-    /// step that begins at its instant) belong to the first month. Domain
+    /// completed and capacity retired at the start), then the fabs' first
+    /// step (their first power demand) and the grid's first dispatch, whose
+    /// flows (each covering the step that begins at its instant) belong to
+    /// the first month; the sites are billed (priced) right after that
+    /// dispatch, so a lab whose budget caps its draw is served its uncapped
+    /// demand for that one step. Domain
     /// events at `end` or later never run: a dispatch there would cover
     /// `[end, end + step)`; the final sample at `end` still does.
     pub fn run(&mut self, obs: &mut dyn Observer) -> Result<(), RunError> {
         let d = &mut self.domains;
         d.training
             .start(&mut Mapped::new(&mut self.sched, StackEvent::Training))?;
-        self.sched.schedule_at(SimTime::ZERO, StackEvent::Sample)?;
+        self.sched.schedule_at(SimTime::ZERO, StackEvent::MonthStart)?;
+        // The fabs' first step before the grid's first dispatch, so that
+        // dispatch serves (or cuts) their first power demand.
+        d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
         d.grid
             .start(&mut Mapped::new(&mut self.sched, StackEvent::Grid))?;
-        d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
         // The last instant an event may run at (the horizon is at least one tick).
         let last = SimTime(self.end.ticks().saturating_sub(1));
         // No month has passed before the first dispatch: sites pay its price
@@ -336,24 +351,56 @@ impl World {
                     )?;
                     2
                 }
-                StackEvent::Sample => {
-                    self.sample(t)?;
-                    obs.sampled(t, &self.domains);
+                StackEvent::MonthStart => {
+                    self.month_start(t, obs)?;
                     3
                 }
             };
             counts[domain] += 1;
             if first_dispatch {
-                self.wiring
-                    .monthly_prices(&mut self.domains, t, &mut self.signals, &mut self.sched)?;
+                self.wiring.monthly_prices(
+                    &mut self.domains,
+                    t,
+                    false,
+                    &mut self.signals,
+                    &mut self.sched,
+                )?;
                 priced = true;
             }
             self.wiring
                 .route(&mut self.domains, &mut self.signals, &mut self.sched, obs)?;
         }
-        // The final instant: sample what the last period accumulated.
+        // The final instant: bill, and sample what the last period accumulated.
+        self.wiring.monthly_prices(
+            &mut self.domains,
+            self.end,
+            true,
+            &mut self.signals,
+            &mut self.sched,
+        )?;
         self.sample(self.end)?;
         obs.sampled(self.end, &self.domains);
+        Ok(())
+    }
+
+    /// A month start at `t` (time zero included): bills every site (not at
+    /// time zero: no dispatch has run), samples every `sample_months`-th
+    /// month from the start, and schedules the next month start before the
+    /// end (the instant at the end is billed and sampled once, after the loop).
+    fn month_start(&mut self, t: SimTime, obs: &mut dyn Observer) -> Result<(), RunError> {
+        if t > SimTime::ZERO {
+            self.wiring
+                .monthly_prices(&mut self.domains, t, true, &mut self.signals, &mut self.sched)?;
+        }
+        if self.months.is_multiple_of(self.sample_months) {
+            self.sample(t)?;
+            obs.sampled(t, &self.domains);
+        }
+        self.months = self.months.wrapping_add(1);
+        let next = self.calendar.next_month_start(t).unwrap_or(SimTime::MAX);
+        if next < self.end {
+            self.sched.schedule_at(next, StackEvent::MonthStart)?;
+        }
         Ok(())
     }
 
@@ -375,26 +422,11 @@ impl World {
             }
             samples.push(metric, entity, value);
         };
-        // At t = 0 no dispatch has run yet, so there is no price to pass on.
-        if t > SimTime::ZERO {
-            self.wiring
-                .monthly_prices(&mut self.domains, t, &mut self.signals, &mut self.sched)?;
-        }
         self.domains.grid.sample_metrics(t, &mut emit);
         self.domains.fab.sample_metrics(t, &mut emit);
         self.domains.training.sample_metrics(t, &mut emit);
         if let Some(e) = bad {
             return Err(e);
-        }
-        if t < self.end {
-            let mut next = t;
-            for _ in 0..self.sample_months {
-                next = self.calendar.next_month_start(next).unwrap_or(SimTime::MAX);
-            }
-            // The instant at the end is sampled once, after the loop.
-            if next < self.end {
-                self.sched.schedule_at(next, StackEvent::Sample)?;
-            }
         }
         Ok(())
     }
