@@ -23,7 +23,8 @@ use std::process::ExitCode;
 /// Counts events by domain and checks the chip orders at every sample.
 #[derive(Default)]
 struct Watch {
-    /// Events handled: grid, supply chain, training, installs, samples.
+    /// Events handled: grid, supply chain, training, installs, month starts
+    /// (bills, and the recorder's samples).
     events: [u64; 5],
     /// Samples seen.
     samples: u64,
@@ -43,7 +44,7 @@ impl Observer for Watch {
             StackEvent::Fab(_) => 1,
             StackEvent::Training(_) => 2,
             StackEvent::Install { .. } => 3,
-            _ => 4,
+            StackEvent::MonthStart => 4,
         };
         self.events[i] += 1;
     }
@@ -118,9 +119,9 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
-    let [grid, fab, training, installs, other] = watch.events;
+    let [grid, fab, training, installs, months] = watch.events;
     println!(
-        "events: {grid} grid, {fab} supply chain, {training} training, {installs} installs, {other} samples and others"
+        "events: {grid} grid, {fab} supply chain, {training} training, {installs} installs, {months} month starts"
     );
     println!(
         "{} samples; chip orders balance within {:.1e} of what was ordered (tolerance {:.0e})",
