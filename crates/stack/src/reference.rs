@@ -1322,7 +1322,9 @@ in a scenario that started on it:
   be a plant or a fab's capacity): its lead time is drawn conditioned on
   outlasting the years already spent (at least 10⁻⁶ of its probability
   must lie beyond them, else it is refused as surely finished), a fixed
-  one that has run out completes at the start, and a cancelled grid
+  one that has run out completes at the start (a fab it opens or expands
+  then ramps from its real date, as if the run had started earlier), and a
+  cancelled grid
   project is abandoned at a uniform point of what is left, with
   `cancel_probability` as written;
 - a dated drought runs for the days it has left (none if it is over);

@@ -351,7 +351,9 @@ pub struct FabProjectData {
     /// outlasting the years already spent (any distribution; at least 10⁻⁶
     /// of its probability must lie beyond them), and the project completes
     /// on its real date, start + lead time. A fixed (`Const`) lead time that
-    /// has run out completes at the scenario start.
+    /// has run out completes at the scenario start, and its fab or expansion
+    /// ramps from its real date: at full capacity from the start if the
+    /// ramp is over by then, part-way through it otherwise.
     #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process whose values are all
