@@ -1424,7 +1424,10 @@ written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,
 Industry, Household]`, `"ecosystem.spillovers": false`,
 `"labs.deepseek.sites": [(region: "east", connected_mw: 500)]`. A whole
 entity, a whole list and an entity's `name` cannot be set (use `add` and
-`remove`); a value of the wrong type is reported at its `set` entry. Variants may stack (a variant of a
+`remove`); a value of the wrong type is reported at its `set` entry. A
+`set` of a fab's `capacity_wafers_per_month` that does not set its
+`power_mw` too scales the power with it, as a drawn capacity does (see
+the fab's `power_mw`). Variants may stack (a variant of a
 variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 ## Defaults and limits
@@ -1466,7 +1469,8 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a design's `unit_price_usd` | {usd} USD | thousands of USD |
 | a fab's `power_mw` per wafer a month of `capacity_wafers_per_month` | {fab} kW | GW |
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
-| `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs | left at its default: no die becomes a chip |
+| `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
+| `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below

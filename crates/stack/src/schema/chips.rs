@@ -264,10 +264,14 @@ pub struct FabData {
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e12))]
     pub yield_learning_wafers: Positive,
     /// Power at full wafer starts of `capacity_wafers_per_month`, MW,
-    /// 0–10,000. It is stated at the written capacity: when that capacity is
-    /// uncertain, each run's power scales with the drawn capacity, so the MW
-    /// per wafer start are the ones written (refused at load if the scaled
-    /// power can leave 0–10,000 MW).
+    /// 0–10,000. It is stated at the capacity written beside it: when that
+    /// capacity is uncertain, each run's power scales with the drawn
+    /// capacity, and a variant's `set` of the capacity alone scales it the
+    /// same way (a `set` of both states the power at the set capacity), so
+    /// the MW per wafer start are the ones written (refused at load if the
+    /// scaled power can leave 0–10,000 MW). A draw of this power is taken at
+    /// the base file's capacity even under a variant that sets the capacity:
+    /// set the power too in such a variant.
     pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
