@@ -459,6 +459,11 @@ impl SupplyChain {
                     self.fabs[i].open(self.nameplate_cfg[i], None);
                     self.rearm_failure(i, agenda)?;
                 }
+                FabOpening::OpenedBefore { since } => {
+                    let from = now.ticks() as f64 - since.as_secs_f64();
+                    self.fabs[i].open(self.nameplate_cfg[i], Some(from));
+                    self.rearm_failure(i, agenda)?;
+                }
                 FabOpening::At(t) => {
                     agenda.schedule_at(t.max(now), FabEvent::FabOpens { fab: FabId(id32(i)) })?;
                 }
@@ -560,34 +565,18 @@ impl SupplyChain {
                     )?;
                     p.overdue_secs = overdue_secs;
                     p.state = ProjectState::Building;
-                    agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
-                }
-            }
-            FabEvent::ProjectComplete { project } => {
-                let p = self
-                    .projects
-                    .get_mut(project.index())
-                    .ok_or_else(|| bad_id("project", project.index()))?;
-                if p.state == ProjectState::Building {
-                    p.state = ProjectState::Done;
-                    // Its real completion date: before now only for a
-                    // project begun before time zero whose fixed lead time
-                    // ran out before it. Its fab or tranche ramps from that
-                    // date, as a fab whose `opens` lies before the start
-                    // does (before the nineteenth session its ramp restarted
-                    // at the start; audit s19-chips, finding 2).
-                    let done = now.ticks() as f64 - p.overdue_secs;
-                    match p.target {
-                        ProjectTarget::NewFab(i) => {
-                            if !self.fabs[i].open {
-                                self.fabs[i].open(self.nameplate_cfg[i], Some(done));
-                                self.rearm_failure(i, agenda)?;
-                            }
-                        }
-                        ProjectTarget::Expansion(i, wpm) => self.fabs[i].expand(wpm, done),
+                    if lead == Duration::ZERO {
+                        // Done now: completed at once, so a project finished
+                        // before the start has its fab or tranche at the
+                        // first tick, as a fab operating at the start does
+                        // (a completion event would come after that tick).
+                        self.complete_project(project, now, agenda)?;
+                    } else {
+                        agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
                     }
                 }
             }
+            FabEvent::ProjectComplete { project } => self.complete_project(project, now, agenda)?,
             FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
             FabEvent::Arrival { item, count } => {
                 let held = match item {
@@ -599,6 +588,40 @@ impl SupplyChain {
                     *t = t.saturating_sub(count);
                 }
                 self.arrive(item, count);
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes `project` at `now` (once: a project not being built is
+    /// left alone): opens its fab or adds its tranche.
+    fn complete_project(
+        &mut self,
+        project: ProjectId,
+        now: SimTime,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        let p = self
+            .projects
+            .get_mut(project.index())
+            .ok_or_else(|| bad_id("project", project.index()))?;
+        if p.state == ProjectState::Building {
+            p.state = ProjectState::Done;
+            // Its real completion date: before now only for a
+            // project begun before time zero whose fixed lead time
+            // ran out before it. Its fab or tranche ramps from that
+            // date, as a fab whose `opens` lies before the start
+            // does (before the nineteenth session its ramp restarted
+            // at the start; audit s19-chips, finding 2).
+            let done = now.ticks() as f64 - p.overdue_secs;
+            match p.target {
+                ProjectTarget::NewFab(i) => {
+                    if !self.fabs[i].open {
+                        self.fabs[i].open(self.nameplate_cfg[i], Some(done));
+                        self.rearm_failure(i, agenda)?;
+                    }
+                }
+                ProjectTarget::Expansion(i, wpm) => self.fabs[i].expand(wpm, done),
             }
         }
         Ok(())

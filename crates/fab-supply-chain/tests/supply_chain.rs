@@ -369,14 +369,51 @@ fn a_project_done_before_the_start_ramps_from_its_real_date() {
     assert!((capacity_at(2.5, 0, false) - 500.0).abs() < 1e-6);
     assert!((capacity_at(2.5, 3, false) - 750.0).abs() < 1e-6);
     assert!((capacity_at(2.5, 6, false) - 1000.0).abs() < 1e-6);
-    // An expansion of the operating f1 done a quarter of a year before (it
-    // completes after the first tick, which equips it a month later).
+    // An expansion of the operating f1 done a quarter of a year before,
+    // equipped at the first tick.
+    assert!((capacity_at(2.25, 0, true) - 1250.0).abs() < 1e-6);
     assert!((capacity_at(2.25, 1, true) - (1250.0 + 1000.0 / 12.0)).abs() < 1e-6);
     assert!((capacity_at(2.25, 3, true) - 1500.0).abs() < 1e-6);
+    // The fab built before the start starts its wafers from the first tick,
+    // as one operating at the start does: a month of 1,000 wafers.
+    let mut c = base_config();
+    c.fabs[0].opens = FabOpening::ByProject;
+    c.projects.push(FabProjectConfig {
+        name: "build".into(),
+        kind: ProjectKind::NewFab { fab: "f1".into() },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::constant(2.0),
+        years_spent_at_start: 3.0,
+    });
+    let mut run = Run::new(c, 1);
+    run.run_until(SimTime::ZERO);
+    let f1 = fab_id(&run.chain, "f1");
+    assert_eq!(run.chain.wafer_balance(f1).unwrap().started, 1000);
     // Not overdue: a project still being built at the start ramps from
     // its completion.
     assert!((capacity_at(1.0, 12, false)).abs() < 1e-6);
     assert!((capacity_at(1.0, 15, false) - 250.0).abs() < 1e-6);
+}
+
+/// A fab `OpenedBefore` time zero is open from the start and ramps on from
+/// its real opening: half a 12-month ramp behind it at the start, full
+/// capacity six months on; one opened a whole ramp before is fully ramped.
+#[test]
+fn a_fab_opened_before_time_zero_ramps_on_from_its_real_date() {
+    let capacity_at = |since: Duration, k: u64| {
+        let mut c = base_config();
+        c.fabs[0].ramp = Duration(SECS_PER_YEAR);
+        c.fabs[0].opens = FabOpening::OpenedBefore { since };
+        let mut run = Run::new(c, 1);
+        let f = fab_id(&run.chain, "f1");
+        run.run_until(months(k));
+        run.chain.fab_capacity_wafers_per_month(f, months(k)).unwrap()
+    };
+    let half = Duration(SECS_PER_YEAR / 2);
+    assert!((capacity_at(half, 0) - 500.0).abs() < 1e-6);
+    assert!((capacity_at(half, 3) - 750.0).abs() < 1e-6);
+    assert!((capacity_at(half, 6) - 1000.0).abs() < 1e-6);
+    assert!((capacity_at(Duration(SECS_PER_YEAR), 0) - 1000.0).abs() < 1e-6);
 }
 
 /// Repair and lead times are durations: a distribution that reaches below
@@ -455,13 +492,15 @@ fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
         c.tools.inventory_at_start = 100;
         c.projects.push(p);
         let mut run = Run::new(c, 7);
-        let mut at = None;
-        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| {
-            if matches!(ev, FabEvent::ProjectComplete { .. }) {
-                at = Some(run.sched.now());
-            }
+        let (mut started, mut at) = (None, None);
+        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| match ev {
+            FabEvent::ProjectStart { .. } => started = Some(run.sched.now()),
+            FabEvent::ProjectComplete { .. } => at = Some(run.sched.now()),
+            _ => {}
         });
-        at.expect("the expansion completes")
+        // A project with no time left completes at its start, with no
+        // completion event.
+        at.or(started).expect("the expansion completes")
     };
     // A constant 1.5 years, 1 already spent: half a year to go.
     assert_eq!(

@@ -1332,9 +1332,10 @@ in a scenario that started on it:
   order of their dates (a ban lifted before the start is lifted);
 - a `Subsidy` dated before the start began its projects on its date: each
   is treated as a project with that `start` (above);
-- a fab's `opens` is accepted only if its ramp is over by the start (it is
-  then operating at full capacity); a fab still ramping at the start is
-  refused, since its ramp would restart;
+- a fab's `opens` is its real opening: it operates at full capacity from
+  the start if its ramp is over by then, else part-way through its ramp,
+  which goes on from that date (as for a `NewFab` project finished before
+  the start; until the nineteenth session such a fab was refused);
 - a retirement, a policy or a design's `available_from` is in force from
   the start.
 

@@ -234,9 +234,9 @@ pub struct FabData {
     pub capacity_wafers_per_month: NonNeg,
     /// Opening date; absent: operating at the start, or opened by a
     /// `NewFab` project that names it. A date before the scenario start is
-    /// accepted only if the ramp is over by the start (the fab is then
-    /// operating at full capacity); a fab still ramping at the start is
-    /// refused, since its ramp would restart. A fab operating at the start
+    /// the fab's real opening: it is operating at full capacity from the
+    /// start if its ramp is over by then, else part-way through its ramp,
+    /// which goes on from that date. A fab operating at the start
     /// starts with an empty line: no wafers in process (its first dies are
     /// finished one `cycle_time_weeks` after the start) and its yield at
     /// `yield_initial` (learning counts wafers from the start). For a fab
@@ -563,22 +563,13 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 None => FabOpening::At(ctx.at(date)),
                 // Opened and fully ramped before the start.
                 Some(secs) if secs >= f.ramp_months.get() * 2_629_800.0 => FabOpening::Operating,
-                Some(_) => {
-                    return Err(ctx
-                        .err(
-                            "fabs",
-                            &f.name,
-                            "opens",
-                            format!(
-                                "the fab opens on {date}, before the scenario start, and would still be \
-                                 ramping at the start; a ramp cannot start before the run"
-                            ),
-                        )
-                        .hint(
-                            "omit `opens` for a fab operating at the start, or give the date its ramp \
-                             would have begun from the scenario start",
-                        ));
-                }
+                // Opened before the start and still ramping: the ramp goes
+                // on from its real date, as a `NewFab` project's finished
+                // before the start does (refused until the nineteenth
+                // session, since the ramp would have restarted).
+                Some(secs) => FabOpening::OpenedBefore {
+                    since: Duration(secs.round() as u64),
+                },
             },
             (None, true) => FabOpening::ByProject,
             (None, false) => FabOpening::Operating,
@@ -606,7 +597,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 && matches!(p.lead_time_years, Dist::Const { value } if value <= spent)
         });
         let built_before_run = match opens {
-            FabOpening::Operating => true,
+            FabOpening::Operating | FabOpening::OpenedBefore { .. } => true,
             FabOpening::At(t) => t == SimTime::ZERO,
             FabOpening::ByProject => opened_at_start_by_project,
         };
