@@ -50,6 +50,11 @@ pub(crate) struct Project {
     /// Stream `fab/project/<name>`.
     rng: StreamRng,
     pub(crate) state: ProjectState,
+    /// Seconds by which its completion date lies before the instant it
+    /// completes: positive only for a project begun before time zero whose
+    /// fixed lead time ran out before it (it completes at the start, and its
+    /// fab or tranche ramps from its real date).
+    overdue_secs: f64,
 }
 
 /// Running totals since the start, for the summary.
@@ -131,6 +136,19 @@ fn draw_years(
     entity: impl Fn() -> String,
     field: &'static str,
 ) -> Result<Duration, FabError> {
+    draw_years_overdue(rng, dist, less_years, entity, field).map(|(d, _)| d)
+}
+
+/// [`draw_years`], with the seconds by which the draw fell short of
+/// `less_years` (0 unless the duration was cut to zero): how long before
+/// now a project begun before time zero was finished.
+fn draw_years_overdue(
+    rng: &mut StreamRng,
+    dist: &Dist,
+    less_years: f64,
+    entity: impl Fn() -> String,
+    field: &'static str,
+) -> Result<(Duration, f64), FabError> {
     let v = dist.sample(rng);
     let bad = || FabError::BadSample {
         entity: entity(),
@@ -144,7 +162,11 @@ fn draw_years(
     // before time zero draws a lead time longer than the years already
     // spent, so only a fixed (`Const`) lead that has run out makes this
     // negative: its completion date has passed, and it completes now.
-    Duration::from_years_f64((v - less_years).max(0.0)).ok_or_else(bad)
+    let overdue_secs = (less_years - v).max(0.0) * scheduler::SECS_PER_YEAR as f64;
+    Ok((
+        Duration::from_years_f64((v - less_years).max(0.0)).ok_or_else(bad)?,
+        overdue_secs,
+    ))
 }
 
 impl SupplyChain {
@@ -205,6 +227,7 @@ impl SupplyChain {
                 start_scheduled: p.starts_at.is_some(),
                 rng: streams.stream(&format!("fab/project/{}", p.name)),
                 state: ProjectState::Waiting,
+                overdue_secs: 0.0,
             });
         }
         let mut die_stock = vec![0u64; designs.len()];
@@ -436,6 +459,11 @@ impl SupplyChain {
                     self.fabs[i].open(self.nameplate_cfg[i], None);
                     self.rearm_failure(i, agenda)?;
                 }
+                FabOpening::OpenedBefore { since } => {
+                    let from = now.ticks() as f64 - since.as_secs_f64();
+                    self.fabs[i].open(self.nameplate_cfg[i], Some(from));
+                    self.rearm_failure(i, agenda)?;
+                }
                 FabOpening::At(t) => {
                     agenda.schedule_at(t.max(now), FabEvent::FabOpens { fab: FabId(id32(i)) })?;
                 }
@@ -477,7 +505,7 @@ impl SupplyChain {
             FabEvent::FabOpens { fab } => {
                 let i = self.fab_index(fab)?;
                 if !self.fabs[i].open {
-                    self.fabs[i].open(self.nameplate_cfg[i], Some(now));
+                    self.fabs[i].open(self.nameplate_cfg[i], Some(now.ticks() as f64));
                     self.rearm_failure(i, agenda)?;
                 }
             }
@@ -528,35 +556,27 @@ impl SupplyChain {
                     // The time still to run: the draw (conditioned on
                     // outlasting the years built before time zero) less
                     // those years; nothing for a fixed lead that has run out.
-                    let lead = draw_years(
+                    let (lead, overdue_secs) = draw_years_overdue(
                         &mut p.rng,
                         &p.lead_time_years,
                         p.years_spent_at_start,
                         entity,
                         "lead_time_years",
                     )?;
+                    p.overdue_secs = overdue_secs;
                     p.state = ProjectState::Building;
-                    agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
-                }
-            }
-            FabEvent::ProjectComplete { project } => {
-                let p = self
-                    .projects
-                    .get_mut(project.index())
-                    .ok_or_else(|| bad_id("project", project.index()))?;
-                if p.state == ProjectState::Building {
-                    p.state = ProjectState::Done;
-                    match p.target {
-                        ProjectTarget::NewFab(i) => {
-                            if !self.fabs[i].open {
-                                self.fabs[i].open(self.nameplate_cfg[i], Some(now));
-                                self.rearm_failure(i, agenda)?;
-                            }
-                        }
-                        ProjectTarget::Expansion(i, wpm) => self.fabs[i].expand(wpm, now),
+                    if lead == Duration::ZERO {
+                        // Done now: completed at once, so a project finished
+                        // before the start has its fab or tranche at the
+                        // first tick, as a fab operating at the start does
+                        // (a completion event would come after that tick).
+                        self.complete_project(project, now, agenda)?;
+                    } else {
+                        agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
                     }
                 }
             }
+            FabEvent::ProjectComplete { project } => self.complete_project(project, now, agenda)?,
             FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
             FabEvent::Arrival { item, count } => {
                 let held = match item {
@@ -568,6 +588,40 @@ impl SupplyChain {
                     *t = t.saturating_sub(count);
                 }
                 self.arrive(item, count);
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes `project` at `now` (once: a project not being built is
+    /// left alone): opens its fab or adds its tranche.
+    fn complete_project(
+        &mut self,
+        project: ProjectId,
+        now: SimTime,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        let p = self
+            .projects
+            .get_mut(project.index())
+            .ok_or_else(|| bad_id("project", project.index()))?;
+        if p.state == ProjectState::Building {
+            p.state = ProjectState::Done;
+            // Its real completion date: before now only for a
+            // project begun before time zero whose fixed lead time
+            // ran out before it. Its fab or tranche ramps from that
+            // date, as a fab whose `opens` lies before the start
+            // does (before the nineteenth session its ramp restarted
+            // at the start; audit s19-chips, finding 2).
+            let done = now.ticks() as f64 - p.overdue_secs;
+            match p.target {
+                ProjectTarget::NewFab(i) => {
+                    if !self.fabs[i].open {
+                        self.fabs[i].open(self.nameplate_cfg[i], Some(done));
+                        self.rearm_failure(i, agenda)?;
+                    }
+                }
+                ProjectTarget::Expansion(i, wpm) => self.fabs[i].expand(wpm, done),
             }
         }
         Ok(())

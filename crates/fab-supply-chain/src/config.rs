@@ -79,6 +79,13 @@ pub enum FabOpening {
     Operating,
     /// Opens at this instant, then ramps up over `ramp`.
     At(SimTime),
+    /// Opened `since` before time zero: open from the start, its ramp
+    /// going on from its real opening date (fully ramped if `since` is at
+    /// least `ramp`, as `Operating`).
+    OpenedBefore {
+        /// How long before time zero it opened.
+        since: Duration,
+    },
     /// Opens when a [`ProjectKind::NewFab`] project naming it completes.
     ByProject,
 }

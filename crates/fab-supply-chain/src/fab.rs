@@ -62,9 +62,15 @@ pub(crate) struct Fab {
     pub tools_at_opening: u64,
     rule: PowerShortfallRule,
     /// Capacity tranches: (wafers per month at full ramp, ramp start or
-    /// `None` if fully ramped from the start).
-    tranches: Vec<(f64, Option<SimTime>)>,
+    /// `None` if fully ramped from the start). A ramp start is in seconds
+    /// from time zero and may be negative: a fab or expansion completed
+    /// before the run ramps from its real date.
+    tranches: Vec<(f64, Option<f64>)>,
     pub open: bool,
+    /// When the open fab's ramp began (seconds from time zero, maybe
+    /// negative; `None`: operating at the start, fully ramped). No tranche
+    /// ramps before it.
+    opened_from: Option<f64>,
     pub tools_up: u64,
     pub tools_down: u64,
     pub failure_key: Option<EventKey>,
@@ -119,6 +125,7 @@ impl Fab {
             rule: cfg.power_shortfall,
             tranches: Vec::new(),
             open: false,
+            opened_from: None,
             tools_up: 0,
             tools_down: 0,
             failure_key: None,
@@ -141,16 +148,34 @@ impl Fab {
     }
 
     /// Opens the fab with `wpm` nameplate capacity ramping from `ramp_from`
-    /// (`None`: already fully ramped), and installs the tools it comes with.
-    pub fn open(&mut self, wpm: f64, ramp_from: Option<SimTime>) {
+    /// (seconds from time zero, negative for a fab built before the run;
+    /// `None`: already fully ramped), and installs the tools it comes with.
+    /// An expansion completed while the fab was closed ramps from the
+    /// opening too, not from its own completion (before the nineteenth
+    /// session it ramped while the fab was closed, so the fab opened at the
+    /// expansion's full capacity; audit s19-chips, finding 1).
+    pub fn open(&mut self, wpm: f64, ramp_from: Option<f64>) {
         self.open = true;
+        self.opened_from = ramp_from;
+        if let Some(opened) = ramp_from {
+            for from in self.tranches.iter_mut().filter_map(|t| t.1.as_mut()) {
+                *from = from.max(opened);
+            }
+        }
         self.tranches.push((wpm, ramp_from));
         self.tools_up += self.tools_at_opening;
     }
 
-    /// Adds an expansion tranche ramping from `now`.
-    pub fn expand(&mut self, wpm: f64, now: SimTime) {
-        self.tranches.push((wpm, Some(now)));
+    /// Adds an expansion tranche completed at `from` (seconds from time
+    /// zero, negative for one completed before the run). It ramps from
+    /// `from`, or from the fab's opening if that is later (a closed fab's
+    /// tranche waits for [`Fab::open`]).
+    pub fn expand(&mut self, wpm: f64, from: f64) {
+        let from = match (self.open, self.opened_from) {
+            (true, Some(opened)) => from.max(opened),
+            _ => from,
+        };
+        self.tranches.push((wpm, Some(from)));
     }
 
     /// Nameplate capacity at full ramp, wafers per month.
@@ -164,7 +189,7 @@ impl Fab {
         self.tranches
             .iter()
             .map(|&(wpm, from)| match from {
-                Some(from) if ramp > 0.0 => wpm * (now.saturating_since(from).as_secs_f64() / ramp).min(1.0),
+                Some(from) if ramp > 0.0 => wpm * ((now.ticks() as f64 - from) / ramp).clamp(0.0, 1.0),
                 _ => wpm,
             })
             .sum()

@@ -183,6 +183,28 @@ fn a_design_without_hbm_or_packaging_to_come_is_not_suppliable() {
     assert_open_until_supplied(c, 6, 3);
 }
 
+/// A national `QuotaPerMonth(0)` on all accelerators shuts every import
+/// flow, as a ban does: with no fab, orders are written off; a lift on all
+/// accelerators still to come keeps them open (audit s19-chips, finding 4:
+/// no test caught a zero national quota that left orders open).
+#[test]
+fn a_zero_national_quota_closes_orders_that_only_imports_could_fill() {
+    let all = || ControlledItem::Accelerators { design: None };
+    let mut c = base_config();
+    c.fabs.clear();
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "chip".into(),
+        units_per_month: TimePath::constant(100.0),
+        on_order: false,
+    });
+    c.policies
+        .push(control("zero", SimTime::ZERO, all(), Control::QuotaPerMonth(0.0)));
+    assert_all_written_off(c.clone());
+    // A lift on all accelerators at month 3: the orders wait for it.
+    c.policies.push(control("lift", months(3), all(), Control::Lift));
+    assert_open_until_supplied(c, 6, 3);
+}
+
 #[test]
 fn orders_for_a_fab_that_never_opens_are_written_off() {
     // Opened by a project with no start and no subsidy: it never opens.

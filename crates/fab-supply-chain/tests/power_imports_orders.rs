@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use fab_supply_chain::*;
-use scheduler::{Dist, Duration, SECS_PER_DAY, SimTime, TimePath};
+use scheduler::{Dist, Duration, Interp, SECS_PER_DAY, SimTime, TimePath};
 
 const HOUR: u64 = 3_600;
 const WEEK: Duration = Duration(7 * SECS_PER_DAY);
@@ -90,8 +90,11 @@ fn power_at(run: &Run, fab: FabId, t: SimTime) -> f64 {
 }
 
 /// An expansion that doubles a fab's capacity doubles its power at full
-/// starts, the power never falls while the new tranche ramps, and the
-/// fab's grid connection covers the expanded fab from the start.
+/// starts, the power never falls while the new tranche ramps (at every
+/// month it is `k × (b × 2,000 + (1 − b) × (1,000 + 1,000 × ramp share))`,
+/// the closed form: a tranche that skipped its ramp would draw 100 MW at
+/// once; audit s19-chips, finding 4), and the fab's grid connection covers
+/// the expanded fab from the start.
 #[test]
 fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
     let mut c = base_config();
@@ -118,6 +121,14 @@ fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
         run.run_until(months(k));
         let p = power_at(&run, f, months(k));
         assert!(p >= last - 1e-9, "power fell from {last} to {p} at month {k}");
+        // Done at month 3, ramped over 4: k = 50 MW / 1,000 wpm, b = 0.5.
+        let ramped = 1000.0 + 1000.0 * ((k - 3) as f64 / 4.0).min(1.0);
+        let want = 0.05 * (0.5 * 2000.0 + 0.5 * ramped);
+        assert!((p - want).abs() < 1e-9, "month {k}: {p} MW, want {want}");
+        assert!(
+            (run.chain.fab_capacity_wafers_per_month(f, months(k)).unwrap() - ramped).abs() < 1e-9,
+            "month {k}: capacity"
+        );
         last = p;
     }
     assert_eq!(
@@ -125,6 +136,103 @@ fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
         Some(2000.0)
     );
     assert!((last - 100.0).abs() < 1e-9, "expanded fab draws {last} MW");
+}
+
+/// `Ban` or `Lift` on all accelerators ends the national quota
+/// (docs/model/fab-supply-chain.md, "Imports and export controls"): a
+/// quota of 90 a month, then a lift on all accelerators at month 6 gives
+/// the flows' full 150 a month; a quota, a ban on all at month 6, then a
+/// lift of design "a" alone at month 12 gives "a" its full 100 a month, not
+/// the old quota (audit s19-chips, finding 4: no test caught a ban or lift
+/// that kept the quota).
+#[test]
+fn a_ban_or_lift_on_all_accelerators_ends_the_national_quota() {
+    let all = || ControlledItem::Accelerators { design: None };
+    let policy = |name: &str, at, item, control| PolicyConfig {
+        name: name.into(),
+        at,
+        action: PolicyAction::ExportControl { item, control },
+    };
+    // Imports per design in months (from, to] (ticks at month starts).
+    let imports = |policies: Vec<PolicyConfig>, from: u64, to: u64| {
+        let mut c = base_config();
+        c.fabs.clear();
+        for (name, rate) in [("a", 100.0), ("b", 50.0)] {
+            c.designs.push(design(name, 0, 1000.0));
+            c.accelerator_imports.push(AcceleratorImportConfig {
+                design: name.into(),
+                units_per_month: TimePath::constant(rate),
+                on_order: false,
+            });
+        }
+        c.policies = policies;
+        let mut run = Run::new(c, 1);
+        run.run_until(months(from));
+        run.sample();
+        run.run_until(months(to));
+        let m = run.sample();
+        (get(&m, "fab.imports", "a"), get(&m, "fab.imports", "b"))
+    };
+    let quota = policy("quota", SimTime::ZERO, all(), Control::QuotaPerMonth(90.0));
+    // Under the quota: 60 and 30 a month.
+    assert_eq!(imports(vec![quota.clone()], 0, 6), (360.0, 180.0));
+    // Lifted on all at month 6: 100 and 50 a month from then on.
+    let lift_all = policy("lift", months(6), all(), Control::Lift);
+    assert_eq!(imports(vec![quota.clone(), lift_all], 6, 12), (600.0, 300.0));
+    // Banned on all at month 6, then "a" lifted alone at month 12.
+    let ban_all = policy("ban", months(6), all(), Control::Ban);
+    let lift_a = policy(
+        "lift-a",
+        months(12),
+        ControlledItem::Accelerators {
+            design: Some("a".into()),
+        },
+        Control::Lift,
+    );
+    assert_eq!(imports(vec![quota, ban_all, lift_a], 12, 18), (600.0, 0.0));
+}
+
+/// The national supply metrics against their known values: tools arrived
+/// (imports 120 a year and domestic 60 a year, the imports banned from
+/// month 3), domestic HBM stacks (1,000 starts a month at 50 % yield, 80 %
+/// from month 3) and packaging slots offered (250 a month, 400 from month
+/// 3), one monthly tick per sample (audit s19-chips, finding 4: no test read
+/// `fab.tools_arrived`, `fab.hbm_stacks_domestic` or
+/// `fab.packaging_capacity`).
+#[test]
+fn tools_arrived_domestic_hbm_and_packaging_capacity_are_the_supplies_of_the_period() {
+    let step = |before: f64, after: f64| {
+        TimePath::new(vec![(SimTime::ZERO, before), (months(3), after)], Interp::Step).unwrap()
+    };
+    let mut c = base_config();
+    c.tools.imports_per_year = TimePath::constant(120.0);
+    c.tools.domestic_per_year = TimePath::constant(60.0);
+    c.hbm.domestic_stacks_per_month = TimePath::constant(1000.0);
+    c.hbm.domestic_yield = step(0.5, 0.8);
+    c.packaging_units_per_month = step(250.0, 400.0);
+    c.policies.push(PolicyConfig {
+        name: "tool-ban".into(),
+        at: months(3),
+        action: PolicyAction::ExportControl {
+            item: ControlledItem::Tools,
+            control: Control::Ban,
+        },
+    });
+    let mut run = Run::new(c, 1);
+    let mut seen = Vec::new();
+    for k in 1..=6 {
+        // The ticks of months 0..k, one per sample.
+        run.run_until(SimTime(months(k).0 - 1));
+        let m = run.sample();
+        seen.push((
+            get(&m, "fab.tools_arrived", "national"),
+            get(&m, "fab.hbm_stacks_domestic", "national"),
+            get(&m, "fab.packaging_capacity", "national"),
+        ));
+    }
+    let before = (15.0, 500.0, 250.0);
+    let after = (5.0, 800.0, 400.0);
+    assert_eq!(seen, vec![before, before, before, after, after, after]);
 }
 
 /// Nothing of a design is imported before its `available_from`, and no

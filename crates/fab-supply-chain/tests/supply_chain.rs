@@ -283,6 +283,139 @@ fn projects_and_subsidies_add_capacity_after_their_lead_time() {
     assert_eq!(opened.map(|o| o.0), Some(months(14)));
 }
 
+/// An expansion completed while its fab is closed ramps from the fab's
+/// opening, with the opening tranche: a fab of 1,000 wafers/month and a
+/// 12-month ramp, expanded by 5,000 before it opens at month 12, has a
+/// twelfth of 6,000 a month after opening (audit s19-chips, finding 1:
+/// before, the expansion ramped while the fab was closed, so the fab opened
+/// at 5,083).
+#[test]
+fn an_expansion_done_before_its_fab_opens_ramps_from_the_opening() {
+    let mut c = base_config();
+    c.tools.inventory_at_start = 100;
+    let mut f2 = fab("f2", 1000.0);
+    f2.opens = FabOpening::At(months(12));
+    f2.ramp = Duration(SECS_PER_YEAR);
+    c.fabs.push(f2);
+    c.projects.push(FabProjectConfig {
+        name: "expand-f2".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f2".into(),
+            added_wafers_per_month: 5000.0,
+        },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::constant(0.1),
+        years_spent_at_start: 0.0,
+    });
+    let mut run = Run::new(c, 1);
+    let f2 = fab_id(&run.chain, "f2");
+    let cap = |run: &Run, k| run.chain.fab_capacity_wafers_per_month(f2, months(k)).unwrap();
+    run.run_until(months(11));
+    assert_eq!(cap(&run, 11), 0.0);
+    for k in [13, 15, 18] {
+        run.run_until(months(k));
+        let want = 6000.0 * (k - 12) as f64 / 12.0;
+        assert!(
+            (cap(&run, k) - want).abs() < 1e-6,
+            "month {k}: {} ≠ {want}",
+            cap(&run, k)
+        );
+    }
+    run.run_until(months(25));
+    assert!((cap(&run, 25) - 6000.0).abs() < 1e-9);
+}
+
+/// A project begun before the start whose fixed lead time ran out before
+/// it completes at the start, and its fab or tranche ramps from its real
+/// date (start of construction + lead time), as a fab whose `opens` lies
+/// before the start: a new fab built a year before the start with a
+/// 12-month ramp runs at full capacity from the start; one built half a
+/// year before is half ramped; an expansion of an operating fab done a
+/// quarter of a year before has a quarter of its ramp behind it (audit
+/// s19-chips, finding 2: before, every such ramp restarted at the start).
+#[test]
+fn a_project_done_before_the_start_ramps_from_its_real_date() {
+    let capacity_at = |spent: f64, k: u64, expansion: bool| {
+        let mut c = base_config();
+        c.tools.inventory_at_start = 100;
+        c.fabs[0].ramp = Duration(SECS_PER_YEAR);
+        let mut f2 = fab("f2", 1000.0);
+        f2.opens = FabOpening::ByProject;
+        f2.ramp = Duration(SECS_PER_YEAR);
+        c.fabs.push(f2);
+        c.projects.push(FabProjectConfig {
+            name: "build".into(),
+            kind: if expansion {
+                ProjectKind::Expansion {
+                    fab: "f1".into(),
+                    added_wafers_per_month: 1000.0,
+                }
+            } else {
+                ProjectKind::NewFab { fab: "f2".into() }
+            },
+            starts_at: Some(SimTime::ZERO),
+            lead_time_years: Dist::constant(2.0),
+            years_spent_at_start: spent,
+        });
+        let mut run = Run::new(c, 1);
+        let f = fab_id(&run.chain, if expansion { "f1" } else { "f2" });
+        run.run_until(months(k));
+        run.chain.fab_capacity_wafers_per_month(f, months(k)).unwrap()
+    };
+    // Built a year before the start: fully ramped at once.
+    assert!((capacity_at(3.0, 0, false) - 1000.0).abs() < 1e-6);
+    assert!((capacity_at(3.0, 1, false) - 1000.0).abs() < 1e-6);
+    // Built half a year before: half ramped at the start, full 6 months on.
+    assert!((capacity_at(2.5, 0, false) - 500.0).abs() < 1e-6);
+    assert!((capacity_at(2.5, 3, false) - 750.0).abs() < 1e-6);
+    assert!((capacity_at(2.5, 6, false) - 1000.0).abs() < 1e-6);
+    // An expansion of the operating f1 done a quarter of a year before,
+    // equipped at the first tick.
+    assert!((capacity_at(2.25, 0, true) - 1250.0).abs() < 1e-6);
+    assert!((capacity_at(2.25, 1, true) - (1250.0 + 1000.0 / 12.0)).abs() < 1e-6);
+    assert!((capacity_at(2.25, 3, true) - 1500.0).abs() < 1e-6);
+    // The fab built before the start starts its wafers from the first tick,
+    // as one operating at the start does: a month of 1,000 wafers.
+    let mut c = base_config();
+    c.fabs[0].opens = FabOpening::ByProject;
+    c.projects.push(FabProjectConfig {
+        name: "build".into(),
+        kind: ProjectKind::NewFab { fab: "f1".into() },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::constant(2.0),
+        years_spent_at_start: 3.0,
+    });
+    let mut run = Run::new(c, 1);
+    run.run_until(SimTime::ZERO);
+    let f1 = fab_id(&run.chain, "f1");
+    assert_eq!(run.chain.wafer_balance(f1).unwrap().started, 1000);
+    // Not overdue: a project still being built at the start ramps from
+    // its completion.
+    assert!((capacity_at(1.0, 12, false)).abs() < 1e-6);
+    assert!((capacity_at(1.0, 15, false) - 250.0).abs() < 1e-6);
+}
+
+/// A fab `OpenedBefore` time zero is open from the start and ramps on from
+/// its real opening: half a 12-month ramp behind it at the start, full
+/// capacity six months on; one opened a whole ramp before is fully ramped.
+#[test]
+fn a_fab_opened_before_time_zero_ramps_on_from_its_real_date() {
+    let capacity_at = |since: Duration, k: u64| {
+        let mut c = base_config();
+        c.fabs[0].ramp = Duration(SECS_PER_YEAR);
+        c.fabs[0].opens = FabOpening::OpenedBefore { since };
+        let mut run = Run::new(c, 1);
+        let f = fab_id(&run.chain, "f1");
+        run.run_until(months(k));
+        run.chain.fab_capacity_wafers_per_month(f, months(k)).unwrap()
+    };
+    let half = Duration(SECS_PER_YEAR / 2);
+    assert!((capacity_at(half, 0) - 500.0).abs() < 1e-6);
+    assert!((capacity_at(half, 3) - 750.0).abs() < 1e-6);
+    assert!((capacity_at(half, 6) - 1000.0).abs() < 1e-6);
+    assert!((capacity_at(Duration(SECS_PER_YEAR), 0) - 1000.0).abs() < 1e-6);
+}
+
 /// Repair and lead times are durations: a distribution that reaches below
 /// zero (a `Normal` with `sd > 0`) is refused when the chain is built,
 /// naming the entity and field, as the grid refuses its own (s8 item 1;
@@ -359,13 +492,15 @@ fn years_spent_before_the_start_are_taken_off_the_drawn_lead_time() {
         c.tools.inventory_at_start = 100;
         c.projects.push(p);
         let mut run = Run::new(c, 7);
-        let mut at = None;
-        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| {
-            if matches!(ev, FabEvent::ProjectComplete { .. }) {
-                at = Some(run.sched.now());
-            }
+        let (mut started, mut at) = (None, None);
+        run.run_until_with(SimTime(3 * SECS_PER_YEAR), |run, ev| match ev {
+            FabEvent::ProjectStart { .. } => started = Some(run.sched.now()),
+            FabEvent::ProjectComplete { .. } => at = Some(run.sched.now()),
+            _ => {}
         });
-        at.expect("the expansion completes")
+        // A project with no time left completes at its start, with no
+        // completion event.
+        at.or(started).expect("the expansion completes")
     };
     // A constant 1.5 years, 1 already spent: half a year to go.
     assert_eq!(

@@ -192,26 +192,70 @@ impl Scenario {
                 warn(path, &v, message, hint);
             }
         }
-        // Fabs whose dies can never become chips: packaging is 0 (its
-        // default) at every date. The supply chain then writes off the
-        // orders only they could fill (docs/model/fab-supply-chain.md).
+        // Fabs or die banks whose dies can never become chips: packaging
+        // is 0 (its default) at every date. The supply chain then writes
+        // off the orders only they could fill
+        // (docs/model/fab-supply-chain.md).
         let packaging = "chips.packaging_units_per_month";
-        if !d.fabs.is_empty()
+        let counted = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        if (!d.fabs.is_empty() || !d.die_banks.is_empty())
             && d.chips.packaging_units_per_month.max() <= 0.0
             && !d.uncertain.contains_key(packaging)
         {
-            let n = d.fabs.len();
+            let has = if d.fabs.is_empty() {
+                counted(d.die_banks.len(), "die bank")
+            } else {
+                counted(d.fabs.len(), "fab")
+            };
             warn(
                 packaging.to_string(),
                 &Value::Fixed(0.0),
                 format!(
-                    "0 at every date (the default), yet the scenario has {n} fab{}: no die of \
+                    "0 at every date (the default), yet the scenario has {has}: no die of \
                      theirs can be packaged into a chip, so only imports deliver and orders only \
-                     the fabs could fill are written off",
-                    if n == 1 { "" } else { "s" }
+                     the {} could fill are written off",
+                    if d.fabs.is_empty() { "banked dies" } else { "fabs" }
                 ),
                 "the field is in units a month (china-2025.ron: 55000); leave it 0 only for fabs \
                  that are meant to deliver nothing"
+                    .to_string(),
+            );
+        }
+        // Fabs or die banks of designs that need HBM, with no HBM at any
+        // date: no stockpile, and domestic stacks and imports 0 (their
+        // defaults) at every date. Their dies never become chips, and the
+        // orders only they could fill are written off (audit s19-chips,
+        // finding 5).
+        let needs_hbm = |design: &str| d.designs.iter().any(|x| x.name == design && x.hbm_stacks > 0);
+        let fabs = d
+            .fabs
+            .iter()
+            .filter(|f| f.products.iter().any(|p| needs_hbm(&p.design)))
+            .count();
+        let banks = d.die_banks.iter().filter(|b| needs_hbm(&b.design)).count();
+        let hbm = &d.chips.hbm;
+        let no_hbm = hbm.stockpile_stacks.get().round() <= 0.0
+            && (hbm.domestic_stacks_per_month.max() <= 0.0 || hbm.domestic_yield.max() <= 0.0)
+            && hbm.imports_stacks_per_month.max() <= 0.0
+            && !d.uncertain.keys().any(|k| k.starts_with("chips.hbm."));
+        if fabs + banks > 0 && no_hbm {
+            let has = match (fabs, banks) {
+                (0, b) => counted(b, "die bank"),
+                (f, 0) => counted(f, "fab"),
+                (f, b) => format!("{} and {}", counted(f, "fab"), counted(b, "die bank")),
+            };
+            warn(
+                "chips.hbm".to_string(),
+                &Value::Fixed(0.0),
+                format!(
+                    "no HBM at any date (no stockpile, no domestic stacks, no imports: the \
+                     defaults), yet the scenario has {has} of designs with `hbm_stacks` above 0: \
+                     none of their dies can become a chip, so only imports deliver and orders only \
+                     they could fill are written off"
+                ),
+                "set `stockpile_stacks`, `domestic_stacks_per_month` or `imports_stacks_per_month` \
+                 in `chips.hbm` (china-2025.ron banks a stockpile and makes stacks at home); leave \
+                 them 0 only for fabs that are meant to deliver nothing"
                     .to_string(),
             );
         }

@@ -822,6 +822,7 @@ fn apply_variant(
             dropped.push((p, format!("its `set` of `{path}` fixes it in every run")));
         }
     }
+    scale_set_fab_power(file, text, &base, variant, &mut tree)?;
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
         Some(map) => {
@@ -882,6 +883,67 @@ fn apply_variant(
             None => e,
         }
     })
+}
+
+/// A fab's `power_mw` is stated at the capacity written beside it: a
+/// variant's `set` of a fab's `capacity_wafers_per_month` that does not
+/// set its `power_mw` too scales the power with it (power × set ÷ base
+/// capacity), as a drawn capacity does (`Scenario::with_values`), so the MW
+/// per wafer start stay the base's. A base written with no capacity states
+/// no intensity and keeps its power. Refused, naming the `set` entry, when
+/// the scaled power leaves the fab range [0, 10,000] MW. (Until the
+/// nineteenth session a `set` kept the written power, so a variant that
+/// doubled a fab's capacity halved its MW per wafer start while a draw of
+/// the same capacity kept them: audit s19-chips, finding 3.)
+fn scale_set_fab_power(
+    file: &Path,
+    text: &str,
+    base: &ScenarioData,
+    variant: &VariantData,
+    tree: &mut Value,
+) -> Result<(), ScenarioError> {
+    for path in variant.set.keys() {
+        let Some(name) = path
+            .strip_prefix("fabs.")
+            .and_then(|rest| rest.strip_suffix(".capacity_wafers_per_month"))
+        else {
+            continue;
+        };
+        let power_path = format!("fabs.{name}.power_mw");
+        if variant.set.contains_key(&power_path) {
+            continue;
+        }
+        let Some(written) = base.fabs.iter().find(|f| f.name == name) else {
+            continue;
+        };
+        let base_cap = written.capacity_wafers_per_month.get();
+        // A value that is no number is refused by the typed reader, at the
+        // `set` entry.
+        let (Ok(set_cap), Ok(power)) = (get_path(tree, path), get_path(tree, &power_path)) else {
+            continue;
+        };
+        if base_cap <= 0.0 || set_cap == base_cap {
+            continue;
+        }
+        let scaled = power * (set_cap / base_cap);
+        let refused = |m: String| {
+            let e = ScenarioError::new(file, format!("set.{path}"), m);
+            match locate_string(text, path) {
+                Some((l, c)) => e.at(l, c),
+                None => e,
+            }
+        };
+        crate::units::FabPower::new(scaled).map_err(|m| {
+            refused(format!(
+                "the fab's power scales with its set capacity ({set_cap} wafers/month, written \
+                 {base_cap} in the base) to {scaled} MW: {m}"
+            ))
+        })?;
+        let number = serde_json::Number::from_f64(scaled)
+            .ok_or_else(|| refused(format!("the fab's power scales to {scaled} MW")))?;
+        set_path(tree, &power_path, Value::Number(number)).map_err(refused)?;
+    }
+    Ok(())
 }
 
 /// Drops the uncertain parameters (and their correlations) of an entity

@@ -1322,7 +1322,9 @@ in a scenario that started on it:
   be a plant or a fab's capacity): its lead time is drawn conditioned on
   outlasting the years already spent (at least 10⁻⁶ of its probability
   must lie beyond them, else it is refused as surely finished), a fixed
-  one that has run out completes at the start, and a cancelled grid
+  one that has run out completes at the start (a fab it opens or expands
+  then ramps from its real date, as if the run had started earlier), and a
+  cancelled grid
   project is abandoned at a uniform point of what is left, with
   `cancel_probability` as written;
 - a dated drought runs for the days it has left (none if it is over);
@@ -1330,9 +1332,10 @@ in a scenario that started on it:
   order of their dates (a ban lifted before the start is lifted);
 - a `Subsidy` dated before the start began its projects on its date: each
   is treated as a project with that `start` (above);
-- a fab's `opens` is accepted only if its ramp is over by the start (it is
-  then operating at full capacity); a fab still ramping at the start is
-  refused, since its ramp would restart;
+- a fab's `opens` is its real opening: it operates at full capacity from
+  the start if its ramp is over by then, else part-way through its ramp,
+  which goes on from that date (as for a `NewFab` project finished before
+  the start; until the nineteenth session such a fab was refused);
 - a retirement, a policy or a design's `available_from` is in force from
   the start.
 
@@ -1422,7 +1425,10 @@ written as in a scenario: `"grid.curtailment_order": [Datacenter, Fab,
 Industry, Household]`, `"ecosystem.spillovers": false`,
 `"labs.deepseek.sites": [(region: "east", connected_mw: 500)]`. A whole
 entity, a whole list and an entity's `name` cannot be set (use `add` and
-`remove`); a value of the wrong type is reported at its `set` entry. Variants may stack (a variant of a
+`remove`); a value of the wrong type is reported at its `set` entry. A
+`set` of a fab's `capacity_wafers_per_month` that does not set its
+`power_mw` too scales the power with it, as a drawn capacity does (see
+the fab's `power_mw`). Variants may stack (a variant of a
 variant, at most {MAX_BASE_DEPTH} deep); a file that includes itself is refused.
 
 ## Defaults and limits
@@ -1464,7 +1470,8 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a design's `unit_price_usd` | {usd} USD | thousands of USD |
 | a fab's `power_mw` per wafer a month of `capacity_wafers_per_month` | {fab} kW | GW |
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
-| `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs | left at its default: no die becomes a chip |
+| `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
+| `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below

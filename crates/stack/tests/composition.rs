@@ -307,6 +307,53 @@ fn a_drawn_fab_capacity_scales_its_power() {
     );
 }
 
+/// A variant's `set` of a fab's capacity scales its power as a drawn
+/// capacity does, so the MW per wafer start are the base's whichever way
+/// the capacity was changed; a `set` of the power too states the power at
+/// the set capacity; a scaled power past 10,000 MW is refused at the `set`
+/// entry (audit s19-chips, finding 3: a `set` kept the written power).
+#[test]
+fn a_set_fab_capacity_scales_its_power_as_a_drawn_one_does() {
+    let d = dir("set-fab-power");
+    write(&d, "base.ron", BASE);
+    let variant = |name: &str, set: &str| {
+        let v = write(&d, name, &format!("Variant(base: \"base.ron\", set: {{{set}}})"));
+        Scenario::load(&v)
+    };
+    // Written: 2,000 wafers/month at 20 MW.
+    let set = variant("set.ron", r#""fabs.fab.capacity_wafers_per_month": 3000"#).unwrap();
+    assert_eq!(set.data.fabs[0].capacity_wafers_per_month.get(), 3000.0);
+    assert!(
+        (set.data.fabs[0].power_mw.get() - 30.0).abs() < 1e-9,
+        "{}",
+        set.data.fabs[0].power_mw
+    );
+    // The same capacity drawn: the same power.
+    let drawn = BASE.replace(
+        "uncertain: {",
+        "uncertain: {\"fabs.fab.capacity_wafers_per_month\": Uniform(low: 1000, high: 3000), ",
+    );
+    let s = Scenario::from_text(Path::new("fab-power.ron"), &drawn).unwrap();
+    let data = s.with_values(&[3000.0, 0.35]).unwrap();
+    assert_eq!(data.fabs[0].power_mw.get(), set.data.fabs[0].power_mw.get());
+    // Both set: the power is the one set.
+    let both = variant(
+        "both.ron",
+        r#""fabs.fab.capacity_wafers_per_month": 3000, "fabs.fab.power_mw": 25"#,
+    )
+    .unwrap();
+    assert_eq!(both.data.fabs[0].power_mw.get(), 25.0);
+    // A set capacity that takes the fab past 10,000 MW.
+    let e = variant("big.ron", r#""fabs.fab.capacity_wafers_per_month": 2000000"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("set.fabs.fab.capacity_wafers_per_month")
+            && e.contains("the fab's power scales with its set capacity"),
+        "{e}"
+    );
+}
+
 /// A variant whose `base:` includes itself, a cycle of two, a base that is
 /// a directory and one that is not UTF-8 text: each is told at the
 /// `base:` of the file that named it, with its line and column (these once

@@ -187,3 +187,75 @@ fn fabs_without_packaging_are_named() {
     // Without fabs there is nothing to package.
     assert!(warnings_of("minimal.ron", &[]).is_empty());
 }
+
+/// A small scenario: one lab, one design of `stacks` HBM stacks a chip, the
+/// `chips` block `chips`, and `rest` (fabs, die banks).
+fn chip_warnings(stacks: u32, chips: &str, rest: &str) -> Vec<ScenarioError> {
+    let text = format!(
+        r#"Scenario(
+    name: "hbm-lint", start: "2025-01-01", horizon_years: 1,
+    regions: [(name: "home", demand_avg_mw: 100)],
+    plants: [(name: "gas", region: "home", technology: Gas, installed_mw: 5000)],
+    chips: ({chips}),
+    designs: [(name: "d", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: {stacks},
+               node: "7nm", unit_price_usd: 10000)],
+    {rest}
+    labs: [(name: "lab", budget_usd_per_year: 1.2e9, sites: [(region: "home", connected_mw: 10)], fleet: [])],
+)"#
+    );
+    Scenario::from_text(&examples().join("hbm-lint.ron"), &text)
+        .unwrap()
+        .warnings()
+}
+
+const FAB: &str = r#"fabs: [(name: "f", region: "home", node: "7nm", capacity_wafers_per_month: 1000,
+    yield_initial: 0.2, yield_ceiling: 0.8, yield_learning_wafers: 5000, power_mw: 10,
+    products: [(design: "d", share: 1)])],"#;
+const BANK: &str = r#"die_banks: [(name: "bank", design: "d", dies: 100000)],"#;
+
+/// Fabs or die banks of a design that needs HBM, with no HBM at any date
+/// (no stockpile, no domestic stacks, no imports: the defaults), are named
+/// at `chips.hbm`, as fabs without packaging are; die banks without
+/// packaging are named too (audit s19-chips, finding 5: neither warned, and
+/// the whole budget was written off in silence).
+#[test]
+fn fabs_or_die_banks_without_hbm_are_named() {
+    let packaged = "packaging_units_per_month: 1e8";
+    let w = chip_warnings(4, packaged, FAB);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "chips.hbm");
+    assert!(
+        w[0].message.contains("the scenario has 1 fab of designs"),
+        "{}",
+        w[0]
+    );
+    let w = chip_warnings(4, packaged, &format!("{FAB} {BANK}"));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("1 fab and 1 die bank"), "{}", w[0]);
+    // Domestic stacks at a yield of 0 are no HBM either.
+    let w = chip_warnings(
+        4,
+        &format!("{packaged}, hbm: (domestic_stacks_per_month: 1000, domestic_yield: 0)"),
+        FAB,
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    // Any source of HBM, or a design that needs none: no warning.
+    for hbm in [
+        "hbm: (stockpile_stacks: 1000)",
+        "hbm: (domestic_stacks_per_month: [(\"2026-01-01\", 0), (\"2027-01-01\", 100)])",
+        "hbm: (imports_stacks_per_month: 10)",
+    ] {
+        let w = chip_warnings(4, &format!("{packaged}, {hbm}"), FAB);
+        assert!(w.is_empty(), "{hbm}: {w:#?}");
+    }
+    assert!(chip_warnings(0, packaged, FAB).is_empty());
+    // Die banks alone, with neither HBM nor packaging: both named.
+    let w = chip_warnings(4, "", BANK);
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["chips.packaging_units_per_month", "chips.hbm"], "{w:#?}");
+    assert!(w[0].message.contains("the scenario has 1 die bank:"), "{}", w[0]);
+    // With HBM, banked dies without packaging are still named.
+    let w = chip_warnings(4, "hbm: (stockpile_stacks: 1000000)", BANK);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "chips.packaging_units_per_month");
+}

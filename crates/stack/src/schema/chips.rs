@@ -234,9 +234,9 @@ pub struct FabData {
     pub capacity_wafers_per_month: NonNeg,
     /// Opening date; absent: operating at the start, or opened by a
     /// `NewFab` project that names it. A date before the scenario start is
-    /// accepted only if the ramp is over by the start (the fab is then
-    /// operating at full capacity); a fab still ramping at the start is
-    /// refused, since its ramp would restart. A fab operating at the start
+    /// the fab's real opening: it is operating at full capacity from the
+    /// start if its ramp is over by then, else part-way through its ramp,
+    /// which goes on from that date. A fab operating at the start
     /// starts with an empty line: no wafers in process (its first dies are
     /// finished one `cycle_time_weeks` after the start) and its yield at
     /// `yield_initial` (learning counts wafers from the start). For a fab
@@ -264,10 +264,14 @@ pub struct FabData {
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 1e12))]
     pub yield_learning_wafers: Positive,
     /// Power at full wafer starts of `capacity_wafers_per_month`, MW,
-    /// 0–10,000. It is stated at the written capacity: when that capacity is
-    /// uncertain, each run's power scales with the drawn capacity, so the MW
-    /// per wafer start are the ones written (refused at load if the scaled
-    /// power can leave 0–10,000 MW).
+    /// 0–10,000. It is stated at the capacity written beside it: when that
+    /// capacity is uncertain, each run's power scales with the drawn
+    /// capacity, and a variant's `set` of the capacity alone scales it the
+    /// same way (a `set` of both states the power at the set capacity), so
+    /// the MW per wafer start are the ones written (refused at load if the
+    /// scaled power can leave 0–10,000 MW). A draw of this power is taken at
+    /// the base file's capacity even under a variant that sets the capacity:
+    /// set the power too in such a variant.
     pub power_mw: FabPower,
     /// Share of full power drawn even with no starts. Default: 0.5.
     #[serde(default = "d_base_power")]
@@ -351,7 +355,9 @@ pub struct FabProjectData {
     /// outlasting the years already spent (any distribution; at least 10⁻⁶
     /// of its probability must lie beyond them), and the project completes
     /// on its real date, start + lead time. A fixed (`Const`) lead time that
-    /// has run out completes at the scenario start.
+    /// has run out completes at the scenario start, and its fab or expansion
+    /// ramps from its real date: at full capacity from the start if the
+    /// ramp is over by then, part-way through it otherwise.
     #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub start: Option<NaiveDate>,
     /// Construction time, years (a stochastic process whose values are all
@@ -557,22 +563,13 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 None => FabOpening::At(ctx.at(date)),
                 // Opened and fully ramped before the start.
                 Some(secs) if secs >= f.ramp_months.get() * 2_629_800.0 => FabOpening::Operating,
-                Some(_) => {
-                    return Err(ctx
-                        .err(
-                            "fabs",
-                            &f.name,
-                            "opens",
-                            format!(
-                                "the fab opens on {date}, before the scenario start, and would still be \
-                                 ramping at the start; a ramp cannot start before the run"
-                            ),
-                        )
-                        .hint(
-                            "omit `opens` for a fab operating at the start, or give the date its ramp \
-                             would have begun from the scenario start",
-                        ));
-                }
+                // Opened before the start and still ramping: the ramp goes
+                // on from its real date, as a `NewFab` project's finished
+                // before the start does (refused until the nineteenth
+                // session, since the ramp would have restarted).
+                Some(secs) => FabOpening::OpenedBefore {
+                    since: Duration(secs.round() as u64),
+                },
             },
             (None, true) => FabOpening::ByProject,
             (None, false) => FabOpening::Operating,
@@ -600,7 +597,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
                 && matches!(p.lead_time_years, Dist::Const { value } if value <= spent)
         });
         let built_before_run = match opens {
-            FabOpening::Operating => true,
+            FabOpening::Operating | FabOpening::OpenedBefore { .. } => true,
             FabOpening::At(t) => t == SimTime::ZERO,
             FabOpening::ByProject => opened_at_start_by_project,
         };
