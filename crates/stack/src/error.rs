@@ -105,7 +105,7 @@ pub enum RunError {
         budget: u64,
         /// The simulated date it ran out.
         date: String,
-        /// Events handled per domain, e.g. `grid 1200, supply chain 90, training 40, samples 3`.
+        /// Events handled per domain, e.g. `grid 1200, supply chain 90, training 40, month starts 3`.
         by_domain: String,
     },
     /// A metric came out as NaN or infinite.

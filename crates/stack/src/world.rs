@@ -90,9 +90,9 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     };
     let end = horizon_end(&calendar, data.horizon_years.get())
         .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
-    // Time runs in whole seconds: a horizon that rounds to none would end
-    // the run where it starts and sample that instant twice.
-    if end.ticks() == 0 {
+    // Time runs in whole seconds: a horizon under one (which may round to
+    // none) would end the run where it starts and sample that instant twice.
+    if data.horizon_years.get() * (scheduler::SECS_PER_YEAR as f64) < 1.0 || end.ticks() == 0 {
         return Err(ScenarioError::new(
             file,
             "horizon_years",
@@ -293,9 +293,10 @@ impl World {
         // The last instant an event may run at (the horizon is at least one tick).
         let last = SimTime(self.end.ticks().saturating_sub(1));
         // No month has passed before the first dispatch: sites pay its price
-        // until the first monthly sample passes them a month's average.
+        // until the first month start passes them a month's average.
         let mut priced = false;
-        // Events handled per domain (grid, supply chain, training, samples),
+        // Events handled per domain (grid, supply chain, training, month
+        // starts),
         // to say which one ran away if the budget runs out.
         let mut counts = [0u64; 4];
         loop {
@@ -309,7 +310,7 @@ impl World {
                             .calendar
                             .datetime(now)
                             .map_or_else(|| format!("{now}"), |d| d.to_string()),
-                        by_domain: format!("grid {g}, supply chain {f}, training {tr}, samples {sa}"),
+                        by_domain: format!("grid {g}, supply chain {f}, training {tr}, month starts {sa}"),
                     });
                 }
                 Err(e) => return Err(e.into()),
