@@ -95,7 +95,7 @@ fn main() -> ExitCode {
         "energy.unserved_mwh_total",
         "fab.accelerators_delivered_total",
     ] {
-        let v = out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v);
+        let v = out.scalar(key);
         println!("{key:<34} {}", v.map_or("-".into(), |v| format!("{v:.4e}")));
     }
     println!("{} monthly series rows", out.series.len());

@@ -4,10 +4,6 @@ use crate::run::{RunOutput, Scenario};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
-fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
-    out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
-}
-
 /// Codes of `training.largest_run_bound_year_*`: what bound the year's
 /// largest training run.
 pub const BOUND_CODES: [(i64, &str); 6] = [
@@ -212,7 +208,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
             if out.params.len() > 3 { ", …" } else { "" }
         );
     }
-    let get = |k: &str| scalar(out, k).unwrap_or(f64::NAN);
+    let get = |k: &str| out.scalar(k).unwrap_or(f64::NAN);
     let _ = writeln!(
         s,
         "  largest training run   {} FLOP ({} runs, {} failures restarted)",
@@ -227,14 +223,14 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         "  releases               {total} ({open} open-weight, {} closed)",
         total - open
     );
-    if let Some(gap) = scalar(out, "training.min_frontier_gap_months") {
+    if let Some(gap) = out.scalar("training.min_frontier_gap_months") {
         let _ = writeln!(s, "  {}", best_gap_line(gap));
     }
-    if let Some(gap) = scalar(out, "training.frontier_gap_months_end") {
+    if let Some(gap) = out.scalar("training.frontier_gap_months_end") {
         let _ = writeln!(s, "  frontier gap at end    {}", frontier_gap_text(gap));
     }
     // The grid reports no unserved fraction of a run without demand.
-    let share = scalar(out, "energy.unserved_fraction").map_or_else(
+    let share = out.scalar("energy.unserved_fraction").map_or_else(
         || "no demand".to_string(),
         |f| format!("{:.4} % of demand", 100.0 * f),
     );
@@ -260,7 +256,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         let list: Vec<String> = bounds.iter().map(|(y, b)| format!("{y}: {b}")).collect();
         let _ = writeln!(s, "  what bound the largest run, by year: {}", list.join(", "));
     }
-    if let Some(share) = scalar(out, "training.share_lost_power_total") {
+    if let Some(share) = out.scalar("training.share_lost_power_total") {
         // The year that lost the largest share, if one lost 0.1 % or more.
         let worst = out
             .scalars

@@ -1128,6 +1128,26 @@ pub struct RunOutput {
     pub events: u64,
 }
 
+impl RunOutput {
+    /// The scalar outcome `key` (`training.largest_run_flop`, …; names and
+    /// units in docs/model.md), if the run reported it: outcomes defined
+    /// only under a condition (a release, a frontier path) are absent, never
+    /// a sentinel.
+    pub fn scalar(&self, key: &str) -> Option<f64> {
+        self.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The value of `metric` for `entity` (a region, lab, fab, design or
+    /// `national`) at the sampling instant `date` (`YYYY-MM-DD`), if the run
+    /// recorded it: one row of `timeseries.csv`.
+    pub fn sample(&self, date: &str, metric: &str, entity: &str) -> Option<f64> {
+        self.series
+            .iter()
+            .find(|r| r.date == date && r.metric == metric && r.entity == entity)
+            .map(|r| r.value)
+    }
+}
+
 struct Tracer {
     calendar: scheduler::Calendar,
     now: SimTime,

@@ -15,11 +15,7 @@ fn bare() -> PathBuf {
 }
 
 fn scalar(out: &RunOutput, key: &str) -> f64 {
-    out.scalars
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or_else(|| panic!("no scalar `{key}`"))
+    out.scalar(key).unwrap_or_else(|| panic!("no scalar `{key}`"))
 }
 
 /// The sum over the run of a monthly metric of one entity.

@@ -14,19 +14,12 @@ fn run_text(name: &str, text: &str) -> RunOutput {
 }
 
 fn outcome(out: &RunOutput, key: &str) -> f64 {
-    out.scalars
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or_else(|| panic!("no outcome {key}"))
+    out.scalar(key).unwrap_or_else(|| panic!("no outcome {key}"))
 }
 
 /// The value of `metric` for `entity` at the sampling instant `date`.
 fn at(out: &RunOutput, date: &str, metric: &str, entity: &str) -> f64 {
-    out.series
-        .iter()
-        .find(|r| r.date == date && r.metric == metric && r.entity == entity)
-        .map(|r| r.value)
+    out.sample(date, metric, entity)
         .unwrap_or_else(|| panic!("no {metric},{entity} at {date}"))
 }
 

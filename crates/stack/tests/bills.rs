@@ -35,10 +35,7 @@ fn evening_cut(gas_mw: u32) -> RunOutput {
 
 /// The value of `metric` for `entity` at the sampling instant `date`.
 fn at(out: &RunOutput, date: &str, metric: &str, entity: &str) -> f64 {
-    out.series
-        .iter()
-        .find(|r| r.date == date && r.metric == metric && r.entity == entity)
-        .map(|r| r.value)
+    out.sample(date, metric, entity)
         .unwrap_or_else(|| panic!("no {metric},{entity} at {date}"))
 }
 

@@ -49,11 +49,7 @@ fn dir(name: &str) -> Scratch {
 }
 
 fn scalar(out: &stack::RunOutput, key: &str) -> f64 {
-    out.scalars
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or_else(|| panic!("no outcome {key}"))
+    out.scalar(key).unwrap_or_else(|| panic!("no outcome {key}"))
 }
 
 fn national_sum(out: &stack::RunOutput, metric: &str) -> f64 {

@@ -25,11 +25,7 @@ fn ron_files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn scalar(out: &RunOutput, key: &str) -> Result<f64, String> {
-    out.scalars
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| format!("no scalar `{key}`"))
+    out.scalar(key).ok_or_else(|| format!("no scalar `{key}`"))
 }
 
 /// The sanity checks every example must pass; an error says which.

@@ -24,7 +24,7 @@ fn two_years(ecosystem: &str) -> RunOutput {
 }
 
 fn scalar(out: &RunOutput, name: &str) -> Option<f64> {
-    out.scalars.iter().find(|(k, _)| k == name).map(|(_, v)| *v)
+    out.scalar(name)
 }
 
 fn sampled(out: &RunOutput, date: &str) -> f64 {

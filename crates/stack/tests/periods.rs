@@ -33,15 +33,12 @@ fn run_it(s: &Scenario) -> RunOutput {
 
 /// The value of `metric` for `entity` at the sampling instant `date`.
 fn at(out: &RunOutput, date: &str, metric: &str, entity: &str) -> f64 {
-    out.series
-        .iter()
-        .find(|r| r.date == date && r.metric == metric && r.entity == entity)
-        .map(|r| r.value)
+    out.sample(date, metric, entity)
         .unwrap_or_else(|| panic!("no {metric},{entity} at {date}"))
 }
 
 fn scalar(out: &RunOutput, key: &str) -> Option<f64> {
-    out.scalars.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    out.scalar(key)
 }
 
 /// MWh of national demand in `hours` hourly steps: 1,000 MWh each plus

@@ -17,11 +17,7 @@ fn scenario(rel: &str) -> Scenario {
 }
 
 fn scalar(out: &RunOutput, key: &str) -> f64 {
-    out.scalars
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| *v)
-        .unwrap_or_else(|| panic!("no scalar `{key}`"))
+    out.scalar(key).unwrap_or_else(|| panic!("no scalar `{key}`"))
 }
 
 const CHIPS: f64 = 16_384.0;
