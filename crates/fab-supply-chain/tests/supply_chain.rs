@@ -414,6 +414,31 @@ fn a_fab_opened_before_time_zero_ramps_on_from_its_real_date() {
     assert!((capacity_at(half, 3) - 750.0).abs() < 1e-6);
     assert!((capacity_at(half, 6) - 1000.0).abs() < 1e-6);
     assert!((capacity_at(Duration(SECS_PER_YEAR), 0) - 1000.0).abs() < 1e-6);
+    // An expansion of that fab done before it opened (three quarters of a
+    // year before the start, the fab half a year before) ramps from the
+    // opening with it: half of 6,000 at the start, not 500 + 3,750 (review
+    // s19-review2, finding 3: nothing tested this clamp).
+    let mut c = base_config();
+    c.tools.inventory_at_start = 100;
+    c.fabs[0].ramp = Duration(SECS_PER_YEAR);
+    c.fabs[0].opens = FabOpening::OpenedBefore { since: half };
+    c.projects.push(FabProjectConfig {
+        name: "expand-f1".into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 5000.0,
+        },
+        starts_at: Some(SimTime::ZERO),
+        lead_time_years: Dist::constant(2.0),
+        years_spent_at_start: 2.75,
+    });
+    let mut run = Run::new(c, 1);
+    let f = fab_id(&run.chain, "f1");
+    for (k, want) in [(0, 3000.0), (3, 4500.0), (6, 6000.0)] {
+        run.run_until(months(k));
+        let got = run.chain.fab_capacity_wafers_per_month(f, months(k)).unwrap();
+        assert!((got - want).abs() < 1e-6, "month {k}: {got} ≠ {want}");
+    }
 }
 
 /// Repair and lead times are durations: a distribution that reaches below

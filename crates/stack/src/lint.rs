@@ -216,9 +216,11 @@ impl Scenario {
                      the {} could fill are written off",
                     if d.fabs.is_empty() { "banked dies" } else { "fabs" }
                 ),
-                "the field is in units a month (china-2025.ron: 55000); leave it 0 only for fabs \
-                 that are meant to deliver nothing"
-                    .to_string(),
+                format!(
+                    "the field is in units a month (china-2025.ron: 55000); leave it 0 only for {} \
+                     that are meant to deliver nothing",
+                    if d.fabs.is_empty() { "die banks" } else { "fabs" }
+                ),
             );
         }
         // Fabs or die banks of designs that need HBM, with no HBM at any

@@ -794,6 +794,10 @@ fn apply_variant(
             }
         }
     }
+    // Each fab whose capacity this file sets, with the capacity it has
+    // before the `set` (the base's, or this file's `add`'s): what its power
+    // is stated at.
+    let written_caps = written_fab_capacities(&tree, variant);
     // Where each `set` landed, as the typed reader names fields
     // (`labs[2].mfu`), so a type error there is reported against the entry.
     let mut set_at: Vec<(String, &str)> = Vec::new();
@@ -822,7 +826,7 @@ fn apply_variant(
             dropped.push((p, format!("its `set` of `{path}` fixes it in every run")));
         }
     }
-    scale_set_fab_power(file, text, &base, variant, &mut tree)?;
+    scale_set_fab_power(file, text, &written_caps, variant, &mut tree)?;
     let uncertain = tree.get_mut("uncertain").and_then(Value::as_object_mut);
     match uncertain {
         Some(map) => {
@@ -885,12 +889,29 @@ fn apply_variant(
     })
 }
 
+/// The `capacity_wafers_per_month` of each fab a variant's `set` names,
+/// read from `tree` before the set is applied (after the file's `remove`
+/// and `add`, so a fab this file adds or replaces is judged by what it
+/// writes here): `(set path, capacity)`; paths of fabs that do not exist
+/// are left out (the set itself refuses them).
+fn written_fab_capacities<'a>(tree: &Value, variant: &'a VariantData) -> Vec<(&'a str, f64)> {
+    variant
+        .set
+        .keys()
+        .filter(|p| p.starts_with("fabs.") && p.ends_with(".capacity_wafers_per_month"))
+        .filter_map(|p| Some((p.as_str(), get_path(tree, p).ok()?)))
+        .collect()
+}
+
 /// A fab's `power_mw` is stated at the capacity written beside it: a
 /// variant's `set` of a fab's `capacity_wafers_per_month` that does not
-/// set its `power_mw` too scales the power with it (power × set ÷ base
-/// capacity), as a drawn capacity does (`Scenario::with_values`), so the MW
-/// per wafer start stay the base's. A base written with no capacity states
-/// no intensity and keeps its power. Refused, naming the `set` entry, when
+/// set its `power_mw` too scales the power with it (power × set ÷ written
+/// capacity, `written_caps` from [`written_fab_capacities`]), as a drawn
+/// capacity does (`Scenario::with_values`), so the MW per wafer start stay
+/// those written. A fab written with no capacity states no intensity, and
+/// one set to none keeps no intensity either (the model's fab with `C = 0`
+/// draws its written power at its nameplate, so expansions still draw): both
+/// keep their power. Refused, naming the `set` entry, when
 /// the scaled power leaves the fab range [0, 10,000] MW. (Until the
 /// nineteenth session a `set` kept the written power, so a variant that
 /// doubled a fab's capacity halved its MW per wafer start while a draw of
@@ -898,11 +919,11 @@ fn apply_variant(
 fn scale_set_fab_power(
     file: &Path,
     text: &str,
-    base: &ScenarioData,
+    written_caps: &[(&str, f64)],
     variant: &VariantData,
     tree: &mut Value,
 ) -> Result<(), ScenarioError> {
-    for path in variant.set.keys() {
+    for &(path, base_cap) in written_caps {
         let Some(name) = path
             .strip_prefix("fabs.")
             .and_then(|rest| rest.strip_suffix(".capacity_wafers_per_month"))
@@ -913,16 +934,12 @@ fn scale_set_fab_power(
         if variant.set.contains_key(&power_path) {
             continue;
         }
-        let Some(written) = base.fabs.iter().find(|f| f.name == name) else {
-            continue;
-        };
-        let base_cap = written.capacity_wafers_per_month.get();
         // A value that is no number is refused by the typed reader, at the
         // `set` entry.
         let (Ok(set_cap), Ok(power)) = (get_path(tree, path), get_path(tree, &power_path)) else {
             continue;
         };
-        if base_cap <= 0.0 || set_cap == base_cap {
+        if base_cap <= 0.0 || set_cap <= 0.0 || set_cap == base_cap {
             continue;
         }
         let scaled = power * (set_cap / base_cap);
@@ -936,7 +953,7 @@ fn scale_set_fab_power(
         crate::units::FabPower::new(scaled).map_err(|m| {
             refused(format!(
                 "the fab's power scales with its set capacity ({set_cap} wafers/month, written \
-                 {base_cap} in the base) to {scaled} MW: {m}"
+                 {base_cap}) to {scaled} MW: {m}"
             ))
         })?;
         let number = serde_json::Number::from_f64(scaled)

@@ -185,7 +185,9 @@ impl Scenario {
     /// capacity is drawn, the power scales with it, so the MW per wafer
     /// start of the run are those the scenario states (power × drawn ÷
     /// written capacity; a drawn power scales too). A fab written with no
-    /// capacity states no intensity and keeps its power. Refused, naming the
+    /// capacity states no intensity and keeps its power, as does one drawn
+    /// with none (a `Discrete` 0: the model's fab with no capacity draws its
+    /// power at its nameplate, so expansions still draw). Refused, naming the
     /// parameter, when the scaled power leaves the fab range [0, 10,000] MW.
     fn scale_fab_power(&self, data: &mut ScenarioData) -> Result<(), ScenarioError> {
         for fab in &mut data.fabs {
@@ -196,7 +198,7 @@ impl Scenario {
                 fab.capacity_wafers_per_month.get(),
                 written.capacity_wafers_per_month.get(),
             );
-            if written_cap <= 0.0 || drawn_cap == written_cap {
+            if written_cap <= 0.0 || drawn_cap <= 0.0 || drawn_cap == written_cap {
                 continue;
             }
             let power = fab.power_mw.get() * (drawn_cap / written_cap);

@@ -348,6 +348,27 @@ fn a_set_fab_capacity_scales_its_power_as_a_drawn_one_does() {
             && e.contains("the fab's power scales with its set capacity"),
         "{e}"
     );
+    // A capacity set to none keeps the written power (a fab with no
+    // capacity states no intensity and draws that power at its nameplate,
+    // so its expansions still draw): scaled, it would be 0 MW.
+    let zero = variant("zero.ron", r#""fabs.fab.capacity_wafers_per_month": 0"#).unwrap();
+    assert_eq!(zero.data.fabs[0].power_mw.get(), 20.0);
+    // A fab this file adds (here replacing the base's: 4,000 wafers/month at
+    // 40 MW) is judged by what this file writes, not by the base's fab.
+    let added = write(
+        &d,
+        "added.ron",
+        r#"Variant(base: "base.ron",
+    add: [Fab((name: "fab", region: "r", node: "5nm", capacity_wafers_per_month: 4000, yield_initial: 0.5,
+         yield_ceiling: 0.8, yield_learning_wafers: 20000, power_mw: 40, products: [(design: "gpu", share: 1)]))],
+    set: {"fabs.fab.capacity_wafers_per_month": 8000})"#,
+    );
+    let added = Scenario::load(&added).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        (added.data.fabs[0].power_mw.get() - 80.0).abs() < 1e-9,
+        "{}",
+        added.data.fabs[0].power_mw
+    );
 }
 
 /// A variant whose `base:` includes itself, a cycle of two, a base that is
