@@ -309,17 +309,26 @@ impl Grid {
         }
     }
 
-    /// Schedules the configured droughts and the first drought of each process.
+    /// Schedules the configured droughts and the first drought of each
+    /// process. A drought in force at the start (dated at or before it) is
+    /// applied now, as a retirement dated then is, so that the first
+    /// dispatch sees it (before the nineteenth session its start event came
+    /// after that dispatch, which ran with full hydro).
     pub(crate) fn start_droughts(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
-        for &(region, start, duration, depth_fraction) in &self.droughts {
+        for i in 0..self.droughts.len() {
+            let (region, start, duration, depth_fraction) = self.droughts[i];
+            if start <= now {
+                self.on_drought_start(RegionId(region), depth_fraction, duration, false, agenda)?;
+                continue;
+            }
             let event = GridEvent::DroughtStart {
                 region: RegionId(region),
                 depth_fraction,
                 duration,
                 from_process: false,
             };
-            agenda.schedule_at(start.max(now), event)?;
+            agenda.schedule_at(start, event)?;
         }
         for p in 0..self.drought_processes.len() {
             self.schedule_next_drought(p, agenda)?;

@@ -87,29 +87,33 @@ fn hydro_region(drought: Option<DroughtConfig>, seed: u64) -> Vec<f64> {
     available
 }
 
+/// Also for a drought in force from the start (day 0), which the first
+/// dispatch must see (before the nineteenth session its start event came
+/// after that dispatch, which ran with full hydro).
 #[test]
 fn a_drought_cuts_hydro_by_its_depth_for_its_duration() {
-    let start_day = 30;
-    let days = 21;
-    let depth = 0.5;
-    let drought = DroughtConfig {
-        region: "sichuan".into(),
-        start: SimTime(start_day * SECS_PER_DAY),
-        duration: Duration::from_days(days),
-        depth_fraction: depth,
-    };
     let base = hydro_region(None, 9);
-    let dry = hydro_region(Some(drought), 9);
-    assert_eq!(base.len(), dry.len());
-    for (h, (b, d)) in base.iter().zip(&dry).enumerate() {
-        let in_drought = (start_day * 24..(start_day + days) * 24).contains(&(h as u64));
-        let expected = if in_drought { b * (1.0 - depth) } else { *b };
-        assert!(
-            (d - expected).abs() <= 1e-9 * b.max(1.0),
-            "hour {h}: {d} vs {expected} (base {b})"
-        );
-    }
     assert!(base.iter().any(|b| *b > 0.0));
+    for start_day in [30, 0] {
+        let days = 21;
+        let depth = 0.5;
+        let drought = DroughtConfig {
+            region: "sichuan".into(),
+            start: SimTime(start_day * SECS_PER_DAY),
+            duration: Duration::from_days(days),
+            depth_fraction: depth,
+        };
+        let dry = hydro_region(Some(drought), 9);
+        assert_eq!(base.len(), dry.len());
+        for (h, (b, d)) in base.iter().zip(&dry).enumerate() {
+            let in_drought = (start_day * 24..(start_day + days) * 24).contains(&(h as u64));
+            let expected = if in_drought { b * (1.0 - depth) } else { *b };
+            assert!(
+                (d - expected).abs() <= 1e-9 * b.max(1.0),
+                "drought from day {start_day}, hour {h}: {d} vs {expected} (base {b})"
+            );
+        }
+    }
 }
 
 #[test]

@@ -1327,7 +1327,8 @@ in a scenario that started on it:
   cancelled grid
   project is abandoned at a uniform point of what is left, with
   `cancel_probability` as written;
-- a dated drought runs for the days it has left (none if it is over);
+- a dated drought runs for the days it has left (none if it is over),
+  from the first dispatch on;
 - policies dated before the start all take effect at the start, in the
   order of their dates (a ban lifted before the start is lifted);
 - a `Subsidy` dated before the start began its projects on its date: each
