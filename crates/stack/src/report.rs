@@ -211,7 +211,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let get = |k: &str| out.scalar(k).unwrap_or(f64::NAN);
     let _ = writeln!(
         s,
-        "  largest training run   {} FLOP ({} runs, {} failures restarted)",
+        "  largest training run   {} FLOP ({} runs finished, {} failures restarted)",
         si(get("training.largest_run_flop")),
         get("training.runs_total"),
         get("training.failures_total")
