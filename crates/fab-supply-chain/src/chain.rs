@@ -470,14 +470,17 @@ impl SupplyChain {
                 FabOpening::ByProject => {}
             }
         }
-        for (i, p) in self.projects.iter().enumerate() {
-            if let Some(t) = p.starts_at {
-                agenda.schedule_at(
-                    t.max(now),
-                    FabEvent::ProjectStart {
-                        project: ProjectId(id32(i)),
-                    },
-                )?;
+        // A project begun at or before the start is started here, so that
+        // one already finished opens its fab (or adds its tranche) before
+        // the run's first sample and first tick; later ones by their event.
+        for i in 0..self.projects.len() {
+            let project = ProjectId(id32(i));
+            match self.projects[i].starts_at {
+                Some(t) if t <= now => self.start_project(project, now, agenda)?,
+                Some(t) => {
+                    agenda.schedule_at(t, FabEvent::ProjectStart { project })?;
+                }
+                None => {}
             }
         }
         for (i, p) in self.policies.iter().enumerate() {
@@ -546,36 +549,7 @@ impl SupplyChain {
                 }
                 self.rearm_failure(i, agenda)?;
             }
-            FabEvent::ProjectStart { project } => {
-                let p = self
-                    .projects
-                    .get_mut(project.index())
-                    .ok_or_else(|| bad_id("project", project.index()))?;
-                if p.state == ProjectState::Waiting {
-                    let entity = || format!("project \"{}\"", p.name);
-                    // The time still to run: the draw (conditioned on
-                    // outlasting the years built before time zero) less
-                    // those years; nothing for a fixed lead that has run out.
-                    let (lead, overdue_secs) = draw_years_overdue(
-                        &mut p.rng,
-                        &p.lead_time_years,
-                        p.years_spent_at_start,
-                        entity,
-                        "lead_time_years",
-                    )?;
-                    p.overdue_secs = overdue_secs;
-                    p.state = ProjectState::Building;
-                    if lead == Duration::ZERO {
-                        // Done now: completed at once, so a project finished
-                        // before the start has its fab or tranche at the
-                        // first tick, as a fab operating at the start does
-                        // (a completion event would come after that tick).
-                        self.complete_project(project, now, agenda)?;
-                    } else {
-                        agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
-                    }
-                }
-            }
+            FabEvent::ProjectStart { project } => self.start_project(project, now, agenda)?,
             FabEvent::ProjectComplete { project } => self.complete_project(project, now, agenda)?,
             FabEvent::Policy { policy } => self.apply_policy(policy, agenda)?,
             FabEvent::Arrival { item, count } => {
@@ -591,6 +565,44 @@ impl SupplyChain {
             }
         }
         Ok(())
+    }
+
+    /// Starts `project` at `now` (once: a project already started is left
+    /// alone): draws the time it still has to run (conditioned on outlasting
+    /// the years built before time zero, less those years; nothing for a
+    /// fixed lead that has run out) and schedules its completion, or
+    /// completes it at once when none is left, so that a project finished
+    /// before the start has its fab or tranche at the first tick, as a fab
+    /// operating at the start does.
+    fn start_project(
+        &mut self,
+        project: ProjectId,
+        now: SimTime,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        let p = self
+            .projects
+            .get_mut(project.index())
+            .ok_or_else(|| bad_id("project", project.index()))?;
+        if p.state != ProjectState::Waiting {
+            return Ok(());
+        }
+        let entity = || format!("project \"{}\"", p.name);
+        let (lead, overdue_secs) = draw_years_overdue(
+            &mut p.rng,
+            &p.lead_time_years,
+            p.years_spent_at_start,
+            entity,
+            "lead_time_years",
+        )?;
+        p.overdue_secs = overdue_secs;
+        p.state = ProjectState::Building;
+        if lead == Duration::ZERO {
+            self.complete_project(project, now, agenda)
+        } else {
+            agenda.schedule_after(lead, FabEvent::ProjectComplete { project })?;
+            Ok(())
+        }
     }
 
     /// Completes `project` at `now` (once: a project not being built is

@@ -11,6 +11,11 @@ use std::path::Path;
 /// 12-month ramp, opened as `opening` says) on 1 February 2025, a month
 /// after the start.
 fn capacity_a_month_in(opens: &str, projects: &str) -> f64 {
+    capacity_on(opens, projects, "2025-02-01")
+}
+
+/// The same on `date` (a sampling instant).
+fn capacity_on(opens: &str, projects: &str, date: &str) -> f64 {
     let text = format!(
         r#"Scenario(name: "prestart", start: "2025-01-01", horizon_years: 1,
     regions: [(name: "home", demand_avg_mw: 1000)],
@@ -27,11 +32,8 @@ fn capacity_a_month_in(opens: &str, projects: &str) -> f64 {
     );
     let s = Scenario::from_text(Path::new("prestart.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
     let out = run(&s, &RunOptions::default()).expect("runs");
-    out.series
-        .iter()
-        .find(|r| r.metric == "fab.capacity_wafers_per_month" && r.entity == "f" && r.date == "2025-02-01")
-        .map(|r| r.value)
-        .expect("a sample on 1 February 2025")
+    out.sample(date, "fab.capacity_wafers_per_month", "f")
+        .unwrap_or_else(|| panic!("a sample on {date}"))
 }
 
 #[test]
@@ -52,4 +54,17 @@ fn a_fab_opened_before_the_start_ramps_from_its_real_date() {
     assert!((project - want).abs() < 1e-6, "{project} ≠ {want}");
     // Opened two years before the start: fully ramped.
     assert_eq!(capacity_a_month_in(r#", opens: "2023-01-01""#, ""), 1000.0);
+    // The first sample (the start) sees both: the project completes as
+    // the supply chain starts, before it (review s19-review2, finding 4:
+    // it read 0 wafers/month, the project not yet completed).
+    let at_start = |days: f64| 1000.0 * (days * 86_400.0) / (12.0 * 2_629_800.0);
+    let opens = capacity_on(r#", opens: "2024-07-01""#, "", "2025-01-01");
+    assert!((opens - at_start(184.0)).abs() < 1e-6, "{opens}");
+    let project = capacity_on(
+        "",
+        r#"fab_projects: [(name: "build", fab: "f", kind: NewFab, start: "2024-01-01",
+                           lead_time_years: Const(value: 0.5))],"#,
+        "2025-01-01",
+    );
+    assert!((project - at_start(183.375)).abs() < 1e-6, "{project}");
 }
