@@ -758,12 +758,7 @@ impl Grid {
         };
         let p = &self.regions[l.region as usize].period;
         l.settle((p.price_hours, p.hours));
-        let bill = l.bill_until(l.mark);
-        l.bill_mwh = 0.0;
-        l.bill_cost_usd = 0.0;
-        l.bill_open_price_hours = 0.0;
-        l.bill_open_hours = 0.0;
-        bill
+        std::mem::take(&mut l.bill)
     }
 
     /// The balance of every region at the last dispatch step, in region id order.

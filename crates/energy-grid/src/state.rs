@@ -507,20 +507,12 @@ pub(crate) struct LoadState {
     pub told: bool,
     /// A region's own household or industry demand (never signalled).
     pub regional: bool,
-    /// Energy served since the load's bill was last taken
-    /// ([`crate::Grid::take_load_bill`]), MWh, and what it cost at each
-    /// dispatch step's price in its region, USD, both up to `mark` (kept
-    /// for non-regional loads only; see [`LoadState::settle`]). Metrics
-    /// samples do not reset them: what a load is billed does not depend on
-    /// how often the recorder samples.
-    pub bill_mwh: f64,
-    pub bill_cost_usd: f64,
-    /// Σ price·Δt (USD/MWh·h) and Σ Δt (h) over the same span, counting
-    /// only the time the load was served its whole request (not cut): the
-    /// price a flat draw would have paid in the hours it could draw, for a
-    /// load that drew nothing.
-    pub bill_open_price_hours: f64,
-    pub bill_open_hours: f64,
+    /// The load's bill since it was last taken
+    /// ([`crate::Grid::take_load_bill`]), booked up to `mark` (kept for
+    /// non-regional loads only; see [`LoadState::settle`]). Metrics samples
+    /// do not reset it: what a load is billed does not depend on how often
+    /// the recorder samples.
+    pub bill: crate::LoadBill,
     /// The region's `(Σ price·Δt, Σ Δt)` of the period (USD/MWh·h, h) when
     /// `served_mw` (and `requested_mw`) were last settled: both have held
     /// since then.
@@ -542,10 +534,7 @@ impl LoadState {
             signalled_requested_mw: 0.0,
             told: false,
             regional,
-            bill_mwh: 0.0,
-            bill_cost_usd: 0.0,
-            bill_open_price_hours: 0.0,
-            bill_open_hours: 0.0,
+            bill: crate::LoadBill::default(),
             mark: (0.0, 0.0),
         }
     }
@@ -556,13 +545,7 @@ impl LoadState {
     /// the price changes every step, so this costs nothing in a step where
     /// the load is unchanged and is still exact, `Σ served · price · Δt`.
     pub fn settle(&mut self, now: (f64, f64)) {
-        let (usd, mwh) = self.unsettled(now);
-        self.bill_cost_usd += usd;
-        self.bill_mwh += mwh;
-        if self.served_mw + crate::dispatch::EPS_MW >= self.requested_mw {
-            self.bill_open_price_hours += now.0 - self.mark.0;
-            self.bill_open_hours += now.1 - self.mark.1;
-        }
+        self.bill = self.bill_until(now);
         self.mark = now;
     }
 
@@ -577,10 +560,10 @@ impl LoadState {
             (0.0, 0.0)
         };
         crate::LoadBill {
-            energy_mwh: self.bill_mwh + mwh,
-            cost_usd: self.bill_cost_usd + usd,
-            open_price_hours: self.bill_open_price_hours + open_ph,
-            open_hours: self.bill_open_hours + open_h,
+            energy_mwh: self.bill.energy_mwh + mwh,
+            cost_usd: self.bill.cost_usd + usd,
+            open_price_hours: self.bill.open_price_hours + open_ph,
+            open_hours: self.bill.open_hours + open_h,
         }
     }
 

@@ -120,6 +120,20 @@ fn control(name: &str, at: SimTime, item: ControlledItem, control: Control) -> P
     }
 }
 
+/// Imports of `item` held three months by a licence delay from the start,
+/// then banned a second later: what is in transit still arrives at month 3.
+fn delayed_then_banned(item: ControlledItem) -> Vec<PolicyConfig> {
+    vec![
+        control(
+            "delay",
+            SimTime::ZERO,
+            item.clone(),
+            Control::LicenceDelay(Duration(3 * MONTH.0)),
+        ),
+        control("ban", SimTime(1), item, Control::Ban),
+    ]
+}
+
 /// A project with a fixed lead time of a quarter of a year.
 fn project(name: &str, kind: ProjectKind, starts_at: Option<SimTime>) -> FabProjectConfig {
     FabProjectConfig {
@@ -164,15 +178,7 @@ fn a_design_without_hbm_or_packaging_to_come_is_not_suppliable() {
     assert_open_until_supplied(c.clone(), 6, 3);
     // HBM imports held by a licence delay past a ban: the stacks in transit
     // keep the orders open until they arrive.
-    c.policies = vec![
-        control(
-            "delay",
-            SimTime::ZERO,
-            ControlledItem::Hbm,
-            Control::LicenceDelay(Duration(3 * MONTH.0)),
-        ),
-        control("ban", SimTime(1), ControlledItem::Hbm, Control::Ban),
-    ];
+    c.policies = delayed_then_banned(ControlledItem::Hbm);
     assert_open_until_supplied(c, 6, 3);
     // No packaging now or later: the fab's dies cannot be assembled.
     let mut c = base_config();
@@ -262,15 +268,7 @@ fn orders_for_a_fab_with_no_tools_and_none_coming_are_written_off() {
     assert_open_until_supplied(c.clone(), 3, 1);
     // Tools held by a licence delay past the ban arrive at month 3.
     c.tools.inventory_at_start = 0;
-    c.policies = vec![
-        control(
-            "delay",
-            SimTime::ZERO,
-            ControlledItem::Tools,
-            Control::LicenceDelay(Duration(3 * MONTH.0)),
-        ),
-        control("ban", SimTime(1), ControlledItem::Tools, Control::Ban),
-    ];
+    c.policies = delayed_then_banned(ControlledItem::Tools);
     assert_open_until_supplied(c, 7, 4);
 }
 

@@ -198,23 +198,24 @@ impl Scenario {
         // (docs/model/fab-supply-chain.md).
         let packaging = "chips.packaging_units_per_month";
         let counted = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        // "2 fabs", "1 die bank", "2 fabs and 1 die bank".
+        let has = |fabs: usize, banks: usize| match (fabs, banks) {
+            (0, b) => counted(b, "die bank"),
+            (f, 0) => counted(f, "fab"),
+            (f, b) => format!("{} and {}", counted(f, "fab"), counted(b, "die bank")),
+        };
         if (!d.fabs.is_empty() || !d.die_banks.is_empty())
             && d.chips.packaging_units_per_month.max() <= 0.0
             && !d.uncertain.contains_key(packaging)
         {
-            let has = if d.fabs.is_empty() {
-                counted(d.die_banks.len(), "die bank")
-            } else {
-                counted(d.fabs.len(), "fab")
-            };
+            let has = has(d.fabs.len(), d.die_banks.len());
             warn(
                 packaging.to_string(),
                 &Value::Fixed(0.0),
                 format!(
                     "0 at every date (the default), yet the scenario has {has}: no die of \
                      theirs can be packaged into a chip, so only imports deliver and orders only \
-                     the {} could fill are written off",
-                    if d.fabs.is_empty() { "banked dies" } else { "fabs" }
+                     they could fill are written off"
                 ),
                 format!(
                     "the field is in units a month (china-2025.ron: 55000); leave it 0 only for {} \
@@ -241,11 +242,7 @@ impl Scenario {
             && hbm.imports_stacks_per_month.max() <= 0.0
             && !d.uncertain.keys().any(|k| k.starts_with("chips.hbm."));
         if fabs + banks > 0 && no_hbm {
-            let has = match (fabs, banks) {
-                (0, b) => counted(b, "die bank"),
-                (f, 0) => counted(f, "fab"),
-                (f, b) => format!("{} and {}", counted(f, "fab"), counted(b, "die bank")),
-            };
+            let has = has(fabs, banks);
             warn(
                 "chips.hbm".to_string(),
                 &Value::Fixed(0.0),

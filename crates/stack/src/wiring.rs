@@ -268,20 +268,13 @@ impl Wiring {
             };
             let price = bill
                 .price_usd_per_mwh()
-                .or(self.tariff.get(i).copied().flatten())
+                .or(self.tariff[i])
                 .unwrap_or_else(|| d.grid.price_usd_per_mwh(self.site_region[i]));
-            push_at(&mut self.tariff, i, Some(price));
+            self.tariff[i] = Some(price);
             let mut agenda = Mapped::new(sched, StackEvent::Training);
             d.training
                 .set_electricity_price(site, price, now, &mut agenda, &mut sig.training)?;
         }
         Ok(())
     }
-}
-
-fn push_at<T: Clone + Default>(v: &mut Vec<T>, i: usize, x: T) {
-    if v.len() <= i {
-        v.resize(i + 1, T::default());
-    }
-    v[i] = x;
 }

@@ -92,7 +92,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
         .ok_or_else(|| ScenarioError::new(file, "horizon_years", "must be at most 100 years"))?;
     // Time runs in whole seconds: a horizon under one (which may round to
     // none) would end the run where it starts and sample that instant twice.
-    if data.horizon_years.get() * (scheduler::SECS_PER_YEAR as f64) < 1.0 || end.ticks() == 0 {
+    if data.horizon_years.get() * (scheduler::SECS_PER_YEAR as f64) < 1.0 {
         return Err(ScenarioError::new(
             file,
             "horizon_years",
@@ -215,6 +215,7 @@ impl World {
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Site(site));
             push_at(&mut wiring.site_load, site.index(), load);
             push_at(&mut wiring.site_region, site.index(), region_id);
+            push_at(&mut wiring.tariff, site.index(), None);
             wiring.sites.push(site);
         }
         for (fab_id, name, region) in fab.fabs() {
@@ -296,8 +297,7 @@ impl World {
         // until the first month start passes them a month's average.
         let mut priced = false;
         // Events handled per domain (grid, supply chain, training, month
-        // starts),
-        // to say which one ran away if the budget runs out.
+        // starts), to say which one ran away if the budget runs out.
         let mut counts = [0u64; 4];
         loop {
             let next = match self.sched.next_event_until(last) {

@@ -180,7 +180,11 @@ fn fabs_without_packaging_are_named() {
     assert_eq!(w.len(), 1, "{w:#?}");
     assert_eq!(w[0].path, "chips.packaging_units_per_month");
     assert!(w[0].line.is_some(), "{}", w[0]);
-    assert!(w[0].message.contains("the scenario has 1 fab:"), "{}", w[0]);
+    assert!(
+        w[0].message.contains("the scenario has 1 fab and 1 die bank:"),
+        "{}",
+        w[0]
+    );
     // Left out (its default, 0): still named, at the file.
     let w = warnings_of("china-2025.ron", &[("packaging_units_per_month: 55000,", "")]);
     assert_eq!(w.len(), 1, "{w:#?}");
