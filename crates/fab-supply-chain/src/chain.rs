@@ -685,24 +685,21 @@ impl SupplyChain {
             PolicyAction::ExportControl { item, control } => match item {
                 ControlledItem::Tools => self.tools.imports.control.apply(control),
                 ControlledItem::Hbm => self.hbm.imports.control.apply(control),
-                ControlledItem::Accelerators { design: None } => match control {
-                    // One national cap shared by every flow; it replaces
-                    // the flows' own caps (a later cap replaces an earlier one).
-                    Control::QuotaPerMonth(q) => {
-                        self.accelerator_quota = Some(*q);
-                        for (_, flow) in &mut self.imports {
-                            flow.control.cap_per_month = None;
-                        }
+                ControlledItem::Accelerators { design: None } => {
+                    // A quota on all is one national cap shared by every
+                    // flow; it replaces the controls on all accelerators (a
+                    // ban on all, an earlier national quota) and leaves the
+                    // controls naming a design in force inside it. A ban or
+                    // lift on all ends the national quota.
+                    match control {
+                        Control::QuotaPerMonth(q) => self.accelerator_quota = Some(*q),
+                        Control::Ban | Control::Lift => self.accelerator_quota = None,
+                        Control::LicenceDelay(_) => {}
                     }
-                    _ => {
-                        if matches!(control, Control::Ban | Control::Lift) {
-                            self.accelerator_quota = None;
-                        }
-                        for (_, flow) in &mut self.imports {
-                            flow.control.apply(control);
-                        }
+                    for (_, flow) in &mut self.imports {
+                        flow.control.apply_all(control);
                     }
-                },
+                }
                 ControlledItem::Accelerators { design: Some(name) } => {
                     for (d, flow) in &mut self.imports {
                         if *name == self.designs[*d].cfg.name {

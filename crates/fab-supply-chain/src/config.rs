@@ -298,7 +298,9 @@ pub enum ControlledItem {
     Hbm,
     /// Imported finished accelerators: one design, or all (`None`). A
     /// [`Control::QuotaPerMonth`] on all is one national cap on the sum of
-    /// every design's imports, shared in proportion to their rates.
+    /// every design's imports, shared in proportion to their rates; it
+    /// replaces an earlier quota or ban on all, and leaves the controls
+    /// naming a design in force inside it.
     Accelerators {
         /// Design name, or `None` for every imported design.
         design: Option<String>,

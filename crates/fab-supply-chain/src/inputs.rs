@@ -37,23 +37,75 @@ impl Flow {
 }
 
 /// The export-control state of one imported flow.
+///
+/// An accelerator flow answers to controls of two scopes: those naming its
+/// design, and those on all accelerators. A ban on all accelerators is kept
+/// apart (`banned_by_all`) so that a later national quota, which replaces
+/// controls on all accelerators, reopens the flows that ban shut without
+/// reopening a design banned by name.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct ControlState {
-    /// Cap on the flow, units per month (`Some(0)` is a ban).
+    /// Cap on the flow from controls naming it, units per month (`Some(0)`
+    /// is a ban).
     pub cap_per_month: Option<f64>,
+    /// Shut by a ban on all accelerators (until a national quota, a lift on
+    /// all, or a control naming the design replaces it).
+    pub banned_by_all: bool,
     /// Delay between shipment and arrival.
     pub licence_delay: Duration,
 }
 
 impl ControlState {
-    /// Applies a control (see [`crate::Control`]).
+    /// Applies a control naming this flow (see [`crate::Control`]): it
+    /// replaces the cap (ban, quota, lift), including a ban on all
+    /// accelerators, or the delay.
     pub fn apply(&mut self, control: &crate::Control) {
         match *control {
-            crate::Control::Ban => self.cap_per_month = Some(0.0),
-            crate::Control::QuotaPerMonth(q) => self.cap_per_month = Some(q),
+            crate::Control::Ban => self.set_cap(Some(0.0)),
+            crate::Control::QuotaPerMonth(q) => self.set_cap(Some(q)),
             crate::Control::LicenceDelay(d) => self.licence_delay = d,
             crate::Control::Lift => *self = ControlState::default(),
         }
+    }
+
+    fn set_cap(&mut self, cap: Option<f64>) {
+        self.cap_per_month = cap;
+        self.banned_by_all = false;
+    }
+
+    /// Applies a ban, licence delay or lift on all accelerators to this
+    /// flow: a ban shuts it and keeps its own cap for after a national
+    /// quota; a lift clears every control on it. (A quota on all is the
+    /// national cap, held by the supply chain: see [`Self::national_quota`].)
+    pub fn apply_all(&mut self, control: &crate::Control) {
+        match *control {
+            crate::Control::Ban => self.banned_by_all = true,
+            crate::Control::QuotaPerMonth(_) => self.national_quota(),
+            crate::Control::LicenceDelay(d) => self.licence_delay = d,
+            crate::Control::Lift => *self = ControlState::default(),
+        }
+    }
+
+    /// A national quota replaces the controls on all accelerators: it ends
+    /// a ban on all of them, and leaves the flow's own cap (a design
+    /// banned or capped by name stays so, inside the national cap).
+    pub fn national_quota(&mut self) {
+        self.banned_by_all = false;
+    }
+
+    /// The flow's cap, units per month: 0 while a ban on all accelerators
+    /// holds, else its own cap.
+    pub fn cap(&self) -> Option<f64> {
+        if self.banned_by_all {
+            Some(0.0)
+        } else {
+            self.cap_per_month
+        }
+    }
+
+    /// Whether the flow is shut now (a ban, or a quota of 0).
+    pub fn shut(&self) -> bool {
+        self.cap().is_some_and(|c| c <= 0.0)
     }
 }
 
@@ -74,13 +126,13 @@ impl ImportFlow {
 
     /// Units shipped in this tick (arriving after the licence delay).
     pub fn ship(&mut self, now: SimTime, dt: Duration) -> u64 {
-        self.flow.take(now, dt, self.control.cap_per_month)
+        self.flow.take(now, dt, self.control.cap())
     }
 
     /// The flow's rate at `now` under its own cap, units per month.
     pub fn rate(&self, now: SimTime) -> f64 {
         let rate = self.flow.per_month.at(now).max(0.0);
-        self.control.cap_per_month.map_or(rate, |cap| rate.min(cap))
+        self.control.cap().map_or(rate, |cap| rate.min(cap))
     }
 
     /// Units shipped in this tick at the flow's rate under its own cap and
@@ -88,7 +140,7 @@ impl ImportFlow {
     pub fn ship_capped(&mut self, now: SimTime, dt: Duration, cap_per_month: f64) -> u64 {
         let cap = self
             .control
-            .cap_per_month
+            .cap()
             .map_or(cap_per_month, |own| own.min(cap_per_month));
         self.flow.take(now, dt, Some(cap))
     }
@@ -191,6 +243,7 @@ mod tests {
             c,
             ControlState {
                 cap_per_month: Some(3.0),
+                banned_by_all: false,
                 licence_delay: Duration(5)
             }
         );

@@ -180,21 +180,28 @@ impl SupplyChain {
     }
 
     /// Whether import `flow` of design `d` will still ship accelerators:
-    /// its rate is positive now or later, and neither the national quota
-    /// nor its own cap shuts it (a ban or a zero quota), unless a policy
-    /// still to come lifts the controls on it or sets a positive quota.
+    /// its rate is positive now or later, and nothing shuts it for good —
+    /// a national quota of 0 (reopened only by a lift or a positive quota on
+    /// all accelerators still to come), a ban or zero quota naming the
+    /// design (reopened by a lift or positive quota naming it, or a lift on
+    /// all), a ban on all accelerators (reopened by any of those, or a
+    /// positive national quota).
     fn accelerators_coming(&self, d: usize, flow: &ImportFlow, now: SimTime) -> bool {
         let name = self.designs[d].cfg.name.as_str();
-        if self.accelerator_quota.is_some_and(|q| q <= 0.0) {
-            // Only a policy on every design reopens the national quota.
-            flow.rate_now_or_later(now) > 0.0
-                && self.reopened(|item| matches!(item, ControlledItem::Accelerators { design: None }))
-        } else {
-            self.import_coming(flow, now, |item| match item {
-                ControlledItem::Accelerators { design } => design.as_deref().is_none_or(|n| n == name),
-                _ => false,
-            })
-        }
+        let opens =
+            |c: &Control| matches!(c, Control::Lift) || matches!(c, Control::QuotaPerMonth(q) if *q > 0.0);
+        let on_all = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: None });
+        let naming = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: Some(n) } if n == name);
+        let control = &flow.control;
+        let national_open = !self.accelerator_quota.is_some_and(|q| q <= 0.0)
+            || self.reopened(|item, c| on_all(item) && opens(c));
+        let own_open = !control.cap_per_month.is_some_and(|c| c <= 0.0)
+            || self.reopened(|item, c| {
+                (naming(item) && opens(c)) || (on_all(item) && matches!(c, Control::Lift))
+            });
+        let all_open =
+            !control.banned_by_all || self.reopened(|item, c| (naming(item) || on_all(item)) && opens(c));
+        flow.rate_now_or_later(now) > 0.0 && national_open && own_open && all_open
     }
 
     /// Whether imported `flow` will still ship: its rate is positive now or
@@ -207,26 +214,23 @@ impl SupplyChain {
         names: impl Fn(&ControlledItem) -> bool,
     ) -> bool {
         flow.rate_now_or_later(now) > 0.0
-            && (!flow.control.cap_per_month.is_some_and(|c| c <= 0.0) || self.reopened(names))
+            && (!flow.control.shut()
+                || self.reopened(|item, c| {
+                    names(item)
+                        && (matches!(c, Control::Lift) || matches!(c, Control::QuotaPerMonth(q) if *q > 0.0))
+                }))
     }
 
-    /// Whether a policy that has not taken effect yet lifts the controls
-    /// on an item `names` accepts, or sets a positive quota on it.
-    fn reopened(&self, names: impl Fn(&ControlledItem) -> bool) -> bool {
+    /// Whether a policy that has not taken effect yet is an export control
+    /// `reopens` accepts (its item and control).
+    fn reopened(&self, reopens: impl Fn(&ControlledItem, &Control) -> bool) -> bool {
         self.policies
             .iter()
             .zip(&self.policy_applied)
             .any(|(p, &applied)| {
                 !applied
                     && match &p.action {
-                        PolicyAction::ExportControl { item, control } => {
-                            names(item)
-                                && match control {
-                                    Control::Lift => true,
-                                    Control::QuotaPerMonth(q) => *q > 0.0,
-                                    _ => false,
-                                }
-                        }
+                        PolicyAction::ExportControl { item, control } => reopens(item, control),
                         PolicyAction::Subsidy { .. } => false,
                     }
             })

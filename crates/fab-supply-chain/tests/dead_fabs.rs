@@ -211,6 +211,38 @@ fn a_zero_national_quota_closes_orders_that_only_imports_could_fill() {
     assert_open_until_supplied(c, 6, 3);
 }
 
+/// A design banned by name stays banned under a national quota still to
+/// come (the quota replaces controls on all accelerators, not those naming
+/// a design): with no fab, its orders are written off; one banned by a ban
+/// on all accelerators is reopened by that quota, and its orders wait.
+#[test]
+fn a_national_quota_to_come_reopens_a_ban_on_all_not_a_ban_by_name() {
+    let all = || ControlledItem::Accelerators { design: None };
+    let mut c = base_config();
+    c.fabs.clear();
+    c.accelerator_imports.push(AcceleratorImportConfig {
+        design: "chip".into(),
+        units_per_month: TimePath::constant(100.0),
+        on_order: false,
+    });
+    let quota = control("quota", months(3), all(), Control::QuotaPerMonth(50.0));
+    let mut by_name = c.clone();
+    by_name.policies = vec![
+        control(
+            "ban-chip",
+            SimTime::ZERO,
+            ControlledItem::Accelerators {
+                design: Some("chip".into()),
+            },
+            Control::Ban,
+        ),
+        quota.clone(),
+    ];
+    assert_all_written_off(by_name);
+    c.policies = vec![control("ban-all", SimTime::ZERO, all(), Control::Ban), quota];
+    assert_open_until_supplied(c, 6, 3);
+}
+
 #[test]
 fn orders_for_a_fab_that_never_opens_are_written_off() {
     // Opened by a project with no start and no subsidy: it never opens.

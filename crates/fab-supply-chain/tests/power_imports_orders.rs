@@ -192,6 +192,54 @@ fn a_ban_or_lift_on_all_accelerators_ends_the_national_quota() {
     assert_eq!(imports(vec![quota, ban_all, lift_a], 12, 18), (600.0, 0.0));
 }
 
+/// A national quota replaces the controls on all accelerators and leaves
+/// those naming a design in force inside it (docs/model/fab-supply-chain.md,
+/// "A quota on all accelerators is national"): design "a" (100 a month)
+/// banned by name stays banned when a quota of 90 on all follows, and "b"
+/// (50 a month) takes 50; "a" capped at 30 by name keeps its 30 inside the
+/// quota (30 and 50 fit in 90); a ban on all, then the quota, reopens both
+/// (60 and 30). Before, the quota cleared every flow's own cap, so the ban
+/// on "a" was lifted by a quota meant to tighten imports.
+#[test]
+fn a_national_quota_keeps_the_controls_naming_a_design() {
+    let all = || ControlledItem::Accelerators { design: None };
+    let on_a = || ControlledItem::Accelerators {
+        design: Some("a".into()),
+    };
+    let policy = |name: &str, at, item, control| PolicyConfig {
+        name: name.into(),
+        at,
+        action: PolicyAction::ExportControl { item, control },
+    };
+    // Imports per design over months 6 to 12 (ticks at month starts).
+    let imports = |policies: Vec<PolicyConfig>| {
+        let mut c = base_config();
+        c.fabs.clear();
+        for (name, rate) in [("a", 100.0), ("b", 50.0)] {
+            c.designs.push(design(name, 0, 1000.0));
+            c.accelerator_imports.push(AcceleratorImportConfig {
+                design: name.into(),
+                units_per_month: TimePath::constant(rate),
+                on_order: false,
+            });
+        }
+        c.policies = policies;
+        let mut run = Run::new(c, 1);
+        run.run_until(months(6));
+        run.sample();
+        run.run_until(months(12));
+        let m = run.sample();
+        (get(&m, "fab.imports", "a"), get(&m, "fab.imports", "b"))
+    };
+    let quota = policy("quota", months(3), all(), Control::QuotaPerMonth(90.0));
+    let ban_a = policy("ban-a", SimTime::ZERO, on_a(), Control::Ban);
+    assert_eq!(imports(vec![ban_a, quota.clone()]), (0.0, 300.0));
+    let cap_a = policy("cap-a", SimTime::ZERO, on_a(), Control::QuotaPerMonth(30.0));
+    assert_eq!(imports(vec![cap_a, quota.clone()]), (180.0, 300.0));
+    let ban_all = policy("ban-all", SimTime::ZERO, all(), Control::Ban);
+    assert_eq!(imports(vec![ban_all, quota]), (360.0, 180.0));
+}
+
 /// The national supply metrics against their known values: tools arrived
 /// (imports 120 a year and domestic 60 a year, the imports banned from
 /// month 3), domestic HBM stacks (1,000 starts a month at 50 % yield, 80 %

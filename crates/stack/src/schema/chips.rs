@@ -411,7 +411,9 @@ pub enum ControlledItemData {
     Hbm,
     /// Imports of every accelerator design. A `QuotaPerMonth(q)` on it is
     /// one national cap: the imports of all designs together are at most
-    /// `q` a month, shared in proportion to each design's own rate.
+    /// `q` a month, shared in proportion to each design's own rate. It
+    /// replaces an earlier quota or ban on all accelerators, and a design
+    /// banned or capped by name stays so inside it.
     Accelerators,
     /// Imports of one accelerator design (one that has an `imports` entry).
     Design(String),
