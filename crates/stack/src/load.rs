@@ -540,6 +540,13 @@ fn find_path(text: &str, path: &str) -> Option<usize> {
     Some(at)
 }
 
+/// Where, in `text`, the list written under `list:` declares `name` a
+/// second time (a duplicate's line and column), if it does.
+pub fn locate_second_declaration(text: &str, list: &str, name: &str) -> Option<(usize, usize)> {
+    let from = find_key(text, list)?;
+    nth_name_declaration(text, from, name, 1).map(|o| position_of(text, o))
+}
+
 /// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or
 /// after byte `from` of `text` (a reference to the name from another
 /// entity does not count).

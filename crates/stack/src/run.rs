@@ -260,7 +260,8 @@ impl Scenario {
         }
         macro_rules! names {
             ($($list:ident),*) => {$(
-                unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))?;
+                unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))
+                    .map_err(|(e, dup)| self.locate_duplicate(e, stringify!($list), dup))?;
             )*};
         }
         names!(
@@ -459,6 +460,25 @@ impl Scenario {
         check_storage_and_droughts(&file, d)
     }
 
+    /// Locates a name used twice in `list` at its second declaration (the
+    /// duplicate, not the entity it repeats), in the first file whose
+    /// `list` declares it twice; otherwise as [`Self::locate`] does.
+    fn locate_duplicate(&self, e: ScenarioError, list: &str, name: Option<&str>) -> ScenarioError {
+        let second = name.and_then(|n| {
+            self.files.iter().find_map(|f| {
+                load::locate_second_declaration(&f.text, list, n).map(|(l, c)| (f.path.clone(), l, c))
+            })
+        });
+        match second {
+            Some((path, l, c)) => {
+                let mut e = e.at(l, c);
+                e.file = path;
+                e
+            }
+            None => e,
+        }
+    }
+
     /// Adds a line and column to an error found after parsing, by finding
     /// the named entity's field in the files (the named file first).
     pub fn locate(&self, mut e: ScenarioError) -> ScenarioError {
@@ -654,38 +674,50 @@ fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), Scenario
 /// may take them: its rows would be indistinguishable from the totals.
 pub const RESERVED_NAMES: [&str; 2] = ["national", "world"];
 
+/// Checks the names of `list`: valid, not reserved, each used once. The
+/// error comes with the name used twice, if that is what it is, so that it
+/// can be located at the duplicate.
 fn unique_names<'a>(
     file: &Path,
     list: &str,
     names: impl Iterator<Item = &'a str>,
-) -> Result<(), ScenarioError> {
+) -> Result<(), (ScenarioError, Option<&'a str>)> {
     let names: Vec<&str> = names.collect();
     if names.len() > MAX_ENTITIES_PER_LIST {
-        return Err(ScenarioError::new(
-            file,
-            list,
-            format!(
-                "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
-                names.len()
+        return Err((
+            ScenarioError::new(
+                file,
+                list,
+                format!(
+                    "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
+                    names.len()
+                ),
             ),
+            None,
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for n in &names {
-        check_name(file, &format!("{list}.{n}"), n)?;
+        check_name(file, &format!("{list}.{n}"), n).map_err(|e| (e, None))?;
         if RESERVED_NAMES.contains(n) {
-            return Err(ScenarioError::new(
-                file,
-                format!("{list}.{n}"),
-                format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
-            )
-            .hint("choose another name"));
+            return Err((
+                ScenarioError::new(
+                    file,
+                    format!("{list}.{n}"),
+                    format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
+                )
+                .hint("choose another name"),
+                None,
+            ));
         }
         if !seen.insert(*n) {
-            return Err(ScenarioError::new(
-                file,
-                format!("{list}.{n}"),
-                format!("the name `{n}` is used twice in `{list}`"),
+            return Err((
+                ScenarioError::new(
+                    file,
+                    format!("{list}.{n}"),
+                    format!("the name `{n}` is used twice in `{list}`"),
+                ),
+                Some(*n),
             ));
         }
     }
