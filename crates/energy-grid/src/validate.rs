@@ -314,6 +314,18 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
     }
     if g.has_units() {
         check_range(entity, "unit_size_mw", g.unit_size_mw, 1e-3, MAX_MW)?;
+        if g.failure_rate_per_year > 0.0 && !matches!(g.availability, Availability::Firm) {
+            // The step's availability of wind, solar and hydro comes from
+            // their weather or shape: units failing would have no effect.
+            return Err(GridError::InvalidConfig {
+                entity: entity.to_string(),
+                field: "failure_rate_per_year",
+                reason: format!(
+                    "forced outages are for firm groups (coal, gas, nuclear), not {}",
+                    g.technology.key()
+                ),
+            });
+        }
         if g.installed_mw / g.unit_size_mw > MAX_UNITS {
             return Err(GridError::InvalidConfig {
                 entity: entity.to_string(),

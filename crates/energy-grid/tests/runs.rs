@@ -503,6 +503,29 @@ fn a_bad_weather_hold_is_refused_naming_its_field() {
     }
 }
 
+/// Forced outages on wind, solar or hydro are refused: their availability
+/// comes from their weather or daily shape, so failing units would have no
+/// effect (before, they were drawn and then ignored; s20 grid audit,
+/// finding 1).
+#[test]
+fn forced_outages_on_a_weather_or_solar_group_are_refused() {
+    for tech in [Technology::Wind, Technology::Solar, Technology::Hydro] {
+        let e = refused(|c| {
+            let g = c
+                .regions
+                .iter_mut()
+                .flat_map(|r| r.fleet.iter_mut())
+                .find(|g| g.technology == tech)
+                .expect("the example has wind, solar and hydro");
+            g.failure_rate_per_year = 20.0;
+        });
+        assert!(
+            matches!(&e, GridError::InvalidConfig { field: "failure_rate_per_year", .. }),
+            "{tech:?}: {e}"
+        );
+    }
+}
+
 #[test]
 fn bad_configurations_are_refused_naming_entity_and_field() {
     let e = refused(|c| c.regions[0].fleet[0].installed_mw = f64::NAN);

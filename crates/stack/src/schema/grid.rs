@@ -268,7 +268,8 @@ pub struct PlantData {
     #[schemars(with = "Option<f64>", range(min = 0, max = 10))]
     pub emissions_t_per_mwh: Option<NonNeg>,
     /// Size of one unit (the granularity of forced outages and planned
-    /// maintenance), MW; checked when the group has forced outages or
+    /// maintenance), MW; coal, gas and nuclear only (refused on wind, solar
+    /// and hydro, which have no units); checked when the group has forced outages or
     /// `maintenance`. Such a group has at most 10⁶
     /// units, from its installed capacity (`installed_mw / unit_size_mw ≤
     /// 1,000,000`), with every `grid_projects` entry of its technology and
@@ -278,13 +279,14 @@ pub struct PlantData {
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0.001, max = 1e7))]
     pub unit_size_mw: Option<Positive>,
-    /// Forced outages per unit per year.
+    /// Forced outages per unit per year; coal, gas and nuclear only (wind,
+    /// solar and hydro lose capacity through their availability instead).
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1e4))]
     pub failures_per_unit_year: Option<NonNeg>,
     /// Repair time of a forced outage, days (a stochastic process whose
     /// values are all ≥ 0: not `Normal` with `sd > 0`; mean at most 3,650
-    /// days, as for a fab's tools).
+    /// days, as for a fab's tools); coal, gas and nuclear only.
     #[serde(default)]
     #[schemars(with = "Option<crate::reference::DistSchema>")]
     pub repair_days: Option<Dist>,
@@ -552,6 +554,25 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
                         "only wind and hydro have a weather state to hold; solar follows its daily shape and coal, gas and nuclear have none",
                     ));
                 }
+            }
+        }
+        // Forced outages take whole units of firm plants; wind, solar and
+        // hydro lose capacity through their availability instead, so these
+        // fields would have no effect on them.
+        if !matches!(pc.availability, Availability::Firm) {
+            let written = [
+                ("failures_per_unit_year", p.failures_per_unit_year.is_some()),
+                ("repair_days", p.repair_days.is_some()),
+                ("unit_size_mw", p.unit_size_mw.is_some()),
+            ];
+            if let Some((field, _)) = written.iter().find(|(_, w)| *w) {
+                return Err(ctx.err(
+                    "plants",
+                    &p.name,
+                    field,
+                    "only coal, gas and nuclear plants have forced outages (units that fail and are repaired); \
+                     wind, solar and hydro lose capacity through their availability (capacity factor, weather, droughts)",
+                ));
             }
         }
         if let Some(v) = p.marginal_cost_usd_per_mwh {
