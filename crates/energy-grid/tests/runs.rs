@@ -520,7 +520,13 @@ fn forced_outages_on_a_weather_or_solar_group_are_refused() {
             g.failure_rate_per_year = 20.0;
         });
         assert!(
-            matches!(&e, GridError::InvalidConfig { field: "failure_rate_per_year", .. }),
+            matches!(
+                &e,
+                GridError::InvalidConfig {
+                    field: "failure_rate_per_year",
+                    ..
+                }
+            ),
             "{tech:?}: {e}"
         );
     }

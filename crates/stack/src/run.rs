@@ -261,7 +261,7 @@ impl Scenario {
         macro_rules! names {
             ($($list:ident),*) => {$(
                 unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))
-                    .map_err(|(e, dup)| self.locate_duplicate(e, stringify!($list), dup))?;
+                    .map_err(|e| self.locate_duplicate(e, stringify!($list)))?;
             )*};
         }
         names!(
@@ -460,14 +460,19 @@ impl Scenario {
         check_storage_and_droughts(&file, d)
     }
 
-    /// Locates a name used twice in `list` at its second declaration (the
-    /// duplicate, not the entity it repeats), in the first file whose
-    /// `list` declares it twice; otherwise as [`Self::locate`] does.
-    fn locate_duplicate(&self, e: ScenarioError, list: &str, name: Option<&str>) -> ScenarioError {
-        let second = name.and_then(|n| {
-            self.files.iter().find_map(|f| {
-                load::locate_second_declaration(&f.text, list, n).map(|(l, c)| (f.path.clone(), l, c))
-            })
+    /// Locates a name used twice in `list` (an error of [`unique_names`],
+    /// whose path is `list.name`) at its second declaration (the duplicate,
+    /// not the entity it repeats), in the first file whose `list` declares
+    /// it twice; any other error is returned as it is.
+    fn locate_duplicate(&self, e: ScenarioError, list: &str) -> ScenarioError {
+        if e.line.is_some() || !e.message.contains("is used twice") {
+            return e;
+        }
+        let Some(name) = e.path.strip_prefix(list).and_then(|p| p.strip_prefix('.')) else {
+            return e;
+        };
+        let second = self.files.iter().find_map(|f| {
+            load::locate_second_declaration(&f.text, list, name).map(|(l, c)| (f.path.clone(), l, c))
         });
         match second {
             Some((path, l, c)) => {
@@ -674,50 +679,41 @@ fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), Scenario
 /// may take them: its rows would be indistinguishable from the totals.
 pub const RESERVED_NAMES: [&str; 2] = ["national", "world"];
 
-/// Checks the names of `list`: valid, not reserved, each used once. The
-/// error comes with the name used twice, if that is what it is, so that it
-/// can be located at the duplicate.
+/// Checks the names of `list`: valid, not reserved, each used once (that
+/// error, at path `list.name`, is located at the duplicate by
+/// [`Scenario::locate_duplicate`]).
 fn unique_names<'a>(
     file: &Path,
     list: &str,
     names: impl Iterator<Item = &'a str>,
-) -> Result<(), (ScenarioError, Option<&'a str>)> {
+) -> Result<(), ScenarioError> {
     let names: Vec<&str> = names.collect();
     if names.len() > MAX_ENTITIES_PER_LIST {
-        return Err((
-            ScenarioError::new(
-                file,
-                list,
-                format!(
-                    "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
-                    names.len()
-                ),
+        return Err(ScenarioError::new(
+            file,
+            list,
+            format!(
+                "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
+                names.len()
             ),
-            None,
         ));
     }
     let mut seen = std::collections::BTreeSet::new();
     for n in &names {
-        check_name(file, &format!("{list}.{n}"), n).map_err(|e| (e, None))?;
+        check_name(file, &format!("{list}.{n}"), n)?;
         if RESERVED_NAMES.contains(n) {
-            return Err((
-                ScenarioError::new(
-                    file,
-                    format!("{list}.{n}"),
-                    format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
-                )
-                .hint("choose another name"),
-                None,
-            ));
+            return Err(ScenarioError::new(
+                file,
+                format!("{list}.{n}"),
+                format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
+            )
+            .hint("choose another name"));
         }
         if !seen.insert(*n) {
-            return Err((
-                ScenarioError::new(
-                    file,
-                    format!("{list}.{n}"),
-                    format!("the name `{n}` is used twice in `{list}`"),
-                ),
-                Some(*n),
+            return Err(ScenarioError::new(
+                file,
+                format!("{list}.{n}"),
+                format!("the name `{n}` is used twice in `{list}`"),
             ));
         }
     }
