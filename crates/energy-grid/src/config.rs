@@ -431,7 +431,8 @@ pub struct GridConfig {
     pub droughts: Vec<DroughtConfig>,
     /// Random drought processes.
     pub drought_processes: Vec<DroughtProcessConfig>,
-    /// Price in a region that curtails load, USD/MWh, in [0, 10⁶] (a price cap / value of lost load).
+    /// Price in a region that curtails load, USD/MWh, in [0, 10⁶] (a price
+    /// cap / value of lost load), at least every plant group's marginal cost.
     pub scarcity_price_usd_per_mwh: f64,
     /// Smallest change of a load's served MW that is signalled, MW (≥ 0).
     pub served_signal_tolerance_mw: f64,

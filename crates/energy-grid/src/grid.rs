@@ -283,6 +283,7 @@ impl Grid {
         }
         crate::validate::check_unique_groups(&config)?;
         crate::validate::check_project_units(&config)?;
+        crate::validate::check_scarcity_price(&config)?;
 
         let dt_hours = config.dispatch_interval.as_hours();
         let mut regions = Vec::with_capacity(config.regions.len());

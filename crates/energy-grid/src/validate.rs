@@ -104,6 +104,36 @@ pub enum GridError {
     Schedule(#[from] ScheduleError),
 }
 
+/// Refuses a scarcity price below the marginal cost of a plant group
+/// (those a build-out adds included): a curtailing region is priced at the
+/// scarcity price, so shortage hours would be priced below the plants
+/// running in them, the cheapest hours of the run instead of the dearest.
+pub(crate) fn check_scarcity_price(config: &GridConfig) -> Result<(), GridError> {
+    let dearest = config
+        .regions
+        .iter()
+        .flat_map(|r| r.fleet.iter().map(move |g| (r, g)))
+        .max_by(|a, b| {
+            a.1.marginal_cost_usd_per_mwh
+                .total_cmp(&b.1.marginal_cost_usd_per_mwh)
+        });
+    match dearest {
+        Some((r, g)) if g.marginal_cost_usd_per_mwh > config.scarcity_price_usd_per_mwh => {
+            Err(GridError::InvalidConfig {
+                entity: "grid".into(),
+                field: "scarcity_price_usd_per_mwh",
+                reason: format!(
+                    "{} USD/MWh is below the marginal cost of plant group `{}` in region `{}` ({} USD/MWh): \
+                     a region that curtails is priced at the scarcity price, which must be at least \
+                     the dearest plant's cost",
+                    config.scarcity_price_usd_per_mwh, g.name, r.name, g.marginal_cost_usd_per_mwh
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks `lo ≤ v ≤ hi` (and finite).
 pub(crate) fn check_range(
     entity: &str,

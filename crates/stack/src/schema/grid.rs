@@ -84,7 +84,9 @@ pub struct GridData {
     /// Fab, Datacenter]` (households first, datacenters last).
     #[serde(default = "default_order")]
     pub curtailment_order: Vec<LoadClassData>,
-    /// Price when load is unserved, USD/MWh, 0–1,000,000. Default: 5,000.
+    /// Price when load is unserved, USD/MWh, 0–1,000,000, and at least
+    /// every plant's marginal cost (a shortage is the dearest hour).
+    /// Default: 5,000.
     #[serde(default = "default_scarcity")]
     #[schemars(with = "f64", range(min = 0, max = 1e6))]
     pub scarcity_price_usd_per_mwh: NonNeg,
