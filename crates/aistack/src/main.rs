@@ -68,7 +68,10 @@ enum Command {
         /// The run to replay: its index in the batch (runs.csv's `run` column, from 0).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, value_name = "I", requires = "from_batch")]
         run: Option<u64>,
-        /// Also write the event trace, events.jsonl.
+        /// Also write the event trace, events.jsonl: every event and signal
+        /// of the run, one JSON object a line, opening with the items dated
+        /// at or before the start that the domains applied as they started,
+        /// marked "at_start" (docs/model.md, "The event trace").
         #[arg(long)]
         trace: bool,
         /// Also draw the run's charts (SVG) in the output directory.

@@ -17,6 +17,9 @@
 //! capacity, the t = 0 sample reports it completed (in that sample's
 //! `projects_completed`) and not pending, and its
 //! [`GridSignal::ProjectCompleted`] comes with the first event handled.
+//! A retirement, project or drought that [`Grid::start`] applies so is
+//! listed, as the event it would otherwise have been, by
+//! [`Grid::take_applied_at_start`], for the event trace.
 //!
 //! A programme adds a tranche at the start of every calendar month from
 //! time zero, `mw_per_year(t) / 12` (see [`tranche_years`]): the tranches
@@ -103,6 +106,8 @@ impl Grid {
             let at = self.retirements[i].at;
             if at <= now {
                 self.on_retirement(i, now)?;
+                let retirement = i as u32;
+                self.applied_at_start.push(GridEvent::Retirement { retirement });
             } else {
                 agenda.schedule_at(at, GridEvent::Retirement { retirement: i as u32 })?;
             }
@@ -132,9 +137,11 @@ impl Grid {
             if at == now {
                 // Completes (or is abandoned) at the start: resolved now,
                 // so the first sample and the first dispatch see it.
+                let project = ProjectId(i as u32);
                 let mut signals = std::mem::take(&mut self.start_signals);
-                self.on_project_resolved(ProjectId(i as u32), agenda, &mut signals)?;
+                self.on_project_resolved(project, agenda, &mut signals)?;
                 self.start_signals = signals;
+                self.applied_at_start.push(GridEvent::ProjectResolved { project });
                 continue;
             }
             agenda.schedule_at(

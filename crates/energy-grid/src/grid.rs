@@ -70,6 +70,10 @@ pub struct Grid {
     /// Signals of projects resolved by [`Grid::start`] (completing at the
     /// start), passed on with the first event handled.
     pub(crate) start_signals: Vec<GridSignal>,
+    /// The events [`Grid::start`] applied at once instead of scheduling
+    /// them (dated at or before the start), in the order it applied them,
+    /// until [`Grid::take_applied_at_start`] takes them.
+    pub(crate) applied_at_start: Vec<GridEvent>,
     pub(crate) programmes: Vec<ProgrammeState>,
     pub(crate) retirements: Vec<RetirementState>,
     pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
@@ -515,6 +519,7 @@ impl Grid {
             projects,
             project_rngs,
             start_signals: Vec::new(),
+            applied_at_start: Vec::new(),
             programmes,
             retirements,
             droughts,
@@ -532,9 +537,12 @@ impl Grid {
     /// resolutions, programme steps, retirements and droughts. Call once, before the run;
     /// a second call is refused. Retirements dated at or before the start
     /// are applied here, then projects that resolve at the start are
-    /// resolved here (see the `buildout` module docs), so the first sample
-    /// and the first dispatch see both; the projects' signals come with the
-    /// first event handled.
+    /// resolved here (see the `buildout` module docs), then droughts in
+    /// force at the start are started here, so the first sample and the
+    /// first dispatch see them all; the projects' signals come with the
+    /// first event handled, and the events applied here instead of being
+    /// scheduled are kept for the event trace
+    /// ([`Grid::take_applied_at_start`]).
     pub fn start(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
         if self.started {
@@ -559,6 +567,18 @@ impl Grid {
         self.start_buildout(agenda)?;
         self.start_droughts(agenda)?;
         Ok(())
+    }
+
+    /// The events [`Grid::start`] applied at once rather than scheduling
+    /// them, in the order it applied them: a `Retirement` dated at or
+    /// before the start, a `ProjectResolved` of a project that completes
+    /// (or is abandoned) at the start, a `DroughtStart` of a drought in
+    /// force at the start. Each is the event the grid would have handled
+    /// had the item been dated after the start, so an event trace can list
+    /// them at time zero. Empty before `start` and after the first call
+    /// (the list is taken, not copied); they change nothing in the run.
+    pub fn take_applied_at_start(&mut self) -> Vec<GridEvent> {
+        std::mem::take(&mut self.applied_at_start)
     }
 
     /// Handles one grid event; signals for the other domains are pushed onto `signals`.

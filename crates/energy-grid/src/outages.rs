@@ -318,16 +318,18 @@ impl Grid {
         let now = agenda.now();
         for i in 0..self.droughts.len() {
             let (region, start, duration, depth_fraction) = self.droughts[i];
-            if start <= now {
-                self.on_drought_start(RegionId(region), depth_fraction, duration, false, agenda)?;
-                continue;
-            }
             let event = GridEvent::DroughtStart {
                 region: RegionId(region),
                 depth_fraction,
                 duration,
                 from_process: false,
             };
+            if start <= now {
+                self.on_drought_start(RegionId(region), depth_fraction, duration, false, agenda)?;
+                // For the event trace, which lists it at the start.
+                self.applied_at_start.push(event);
+                continue;
+            }
             agenda.schedule_at(start, event)?;
         }
         for p in 0..self.drought_processes.len() {

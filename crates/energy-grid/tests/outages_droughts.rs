@@ -4,7 +4,7 @@
 mod common;
 
 use common::{config, firm, flat_region, hours, run, started};
-use energy_grid::{DroughtConfig, DroughtProcessConfig, PlantGroupConfig, Technology};
+use energy_grid::{DroughtConfig, DroughtProcessConfig, GridEvent, PlantGroupConfig, Technology};
 use scheduler::{Dist, Duration, SECS_PER_DAY, SECS_PER_YEAR, SimTime};
 
 #[test]
@@ -114,6 +114,48 @@ fn a_drought_cuts_hydro_by_its_depth_for_its_duration() {
             );
         }
     }
+}
+
+/// A drought in force at the start is started by `Grid::start`, with no
+/// event; `take_applied_at_start` lists it, as the event it would have
+/// been, for the event trace (s19 review3: the trace had its `DroughtEnd`
+/// and no `DroughtStart`). A later drought is an event, not listed.
+#[test]
+fn a_drought_in_force_at_the_start_is_listed_as_applied_at_start() {
+    let mut region = flat_region("sichuan", 100.0);
+    region.fleet.push(PlantGroupConfig::typical(
+        "sichuan-hydro",
+        Technology::Hydro,
+        1_000.0,
+    ));
+    let mut c = config(vec![region]);
+    for start_day in [0, 30] {
+        c.droughts.push(DroughtConfig {
+            region: "sichuan".into(),
+            start: SimTime(start_day * SECS_PER_DAY),
+            duration: Duration::from_days(21),
+            depth_fraction: 0.5,
+        });
+    }
+    let (mut grid, mut agenda) = started(c, 9);
+    let applied = grid.take_applied_at_start();
+    assert_eq!(
+        applied,
+        [GridEvent::DroughtStart {
+            region: grid.region_id("sichuan").expect("region"),
+            depth_fraction: 0.5,
+            duration: Duration::from_days(21),
+            from_process: false,
+        }]
+    );
+    assert!(grid.take_applied_at_start().is_empty(), "taken, not copied");
+    let mut starts = 0;
+    while let Some((_, e)) = agenda.next_event_until(hours(24 * 60)).expect("no budget") {
+        starts += usize::from(matches!(e, GridEvent::DroughtStart { .. }));
+        grid.handle(e, &mut agenda, &mut Vec::new())
+            .expect("event handled");
+    }
+    assert_eq!(starts, 1, "the drought of day 30 only");
 }
 
 #[test]

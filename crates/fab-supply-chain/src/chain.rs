@@ -106,6 +106,10 @@ pub struct SupplyChain {
     pub(crate) buyers: Vec<BuyerConfig>,
     pub(crate) orders: OrderBook,
     started: bool,
+    /// The events [`SupplyChain::start`] applied at once instead of
+    /// scheduling them, until [`SupplyChain::take_applied_at_start`] takes
+    /// them.
+    applied_at_start: Vec<FabEvent>,
     // Flows since the last sample.
     pub(crate) built_period: Vec<u64>,
     pub(crate) imported_period: Vec<u64>,
@@ -288,6 +292,7 @@ impl SupplyChain {
             policy_applied: vec![false; config.policies.len()],
             policies: config.policies,
             started: false,
+            applied_at_start: Vec::new(),
             built_period: vec![0; n_designs],
             imported_period: vec![0; n_designs],
             declined_period: vec![0; n_designs],
@@ -444,7 +449,10 @@ impl SupplyChain {
 
     /// Schedules the first events: fab openings, project starts, policies
     /// and the first production tick (now), and arms tool failures of fabs
-    /// already operating. Call once.
+    /// already operating. A project begun at or before the start is started
+    /// here (and completed, if nothing of its lead time is left), and the
+    /// events so applied are kept for the event trace
+    /// ([`SupplyChain::take_applied_at_start`]). Call once.
     pub fn start(&mut self, agenda: &mut impl Agenda<FabEvent>) -> Result<(), FabError> {
         if std::mem::replace(&mut self.started, true) {
             return Err(FabError::BadInput {
@@ -476,7 +484,13 @@ impl SupplyChain {
         for i in 0..self.projects.len() {
             let project = ProjectId(id32(i));
             match self.projects[i].starts_at {
-                Some(t) if t <= now => self.start_project(project, now, agenda)?,
+                Some(t) if t <= now => {
+                    self.start_project(project, now, agenda)?;
+                    self.applied_at_start.push(FabEvent::ProjectStart { project });
+                    if self.projects[i].state == ProjectState::Done {
+                        self.applied_at_start.push(FabEvent::ProjectComplete { project });
+                    }
+                }
                 Some(t) => {
                     agenda.schedule_at(t, FabEvent::ProjectStart { project })?;
                 }
@@ -493,6 +507,20 @@ impl SupplyChain {
         }
         agenda.schedule_at(now, FabEvent::ProductionTick)?;
         Ok(())
+    }
+
+    /// The events [`SupplyChain::start`] applied at once rather than
+    /// scheduling them, in the order it applied them: the `ProjectStart`
+    /// of each project begun at or before the start, followed by its
+    /// `ProjectComplete` if it was already finished then. Each is the event
+    /// the chain would have handled had the project begun after the start,
+    /// so an event trace can list them at time zero. A fab whose `opens`
+    /// date lies before the start is open from the start, as one that has
+    /// no such date, and is not listed. Empty before `start` and after the
+    /// first call (the list is taken, not copied); they change nothing in
+    /// the run.
+    pub fn take_applied_at_start(&mut self) -> Vec<FabEvent> {
+        std::mem::take(&mut self.applied_at_start)
     }
 
     /// Handles one event of this domain.

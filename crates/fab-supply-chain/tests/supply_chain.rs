@@ -325,6 +325,50 @@ fn an_expansion_done_before_its_fab_opens_ramps_from_the_opening() {
     assert!((cap(&run, 25) - 6000.0).abs() < 1e-9);
 }
 
+/// A project begun at or before the start is started (and, if its lead
+/// time has run out, completed) by `SupplyChain::start`, with no event;
+/// `take_applied_at_start` lists those as the events they would have
+/// been, for the event trace (s19 review3: its `ProjectStart` had left the
+/// trace). A project begun after the start is an event, not listed.
+#[test]
+fn projects_begun_by_the_start_are_listed_as_applied_at_start() {
+    let mut c = base_config();
+    let expansion = |name: &str, starts_at: SimTime, spent: f64| FabProjectConfig {
+        name: name.into(),
+        kind: ProjectKind::Expansion {
+            fab: "f1".into(),
+            added_wafers_per_month: 500.0,
+        },
+        starts_at: Some(starts_at),
+        lead_time_years: Dist::constant(1.0),
+        years_spent_at_start: spent,
+    };
+    c.projects.push(expansion("building", SimTime::ZERO, 0.5));
+    c.projects.push(expansion("done", SimTime::ZERO, 2.0));
+    c.projects.push(expansion("later", months(2), 0.0));
+    let mut run = Run::new(c, 1);
+    // (event, project index) of a project's start or completion.
+    let project_event = |e: &FabEvent| match e {
+        FabEvent::ProjectStart { project } => Some(("start", project.index())),
+        FabEvent::ProjectComplete { project } => Some(("complete", project.index())),
+        _ => None,
+    };
+    let applied: Vec<_> = run
+        .chain
+        .take_applied_at_start()
+        .iter()
+        .map(project_event)
+        .collect();
+    assert_eq!(
+        applied,
+        [Some(("start", 0)), Some(("start", 1)), Some(("complete", 1))]
+    );
+    assert!(run.chain.take_applied_at_start().is_empty(), "taken, not copied");
+    let mut events = Vec::new();
+    run.run_until_with(months(3), |_, e| events.extend(project_event(e)));
+    assert_eq!(events, [("start", 2)]);
+}
+
 /// A project begun before the start whose fixed lead time ran out before
 /// it completes at the start, and its fab or tranche ramps from its real
 /// date (start of construction + lead time), as a fab whose `opens` lies

@@ -1184,28 +1184,39 @@ struct Tracer {
     lines: Vec<String>,
 }
 
-impl SignalSink for Tracer {
-    fn signal(&mut self, what: &dyn std::fmt::Debug) {
+impl Tracer {
+    /// One line of `events.jsonl` at the current instant: `kind` is `event`
+    /// or `signal`; `at_start` marks an event a domain applied as it started
+    /// ([`Observer::applied_at_start`]), the only lines with that key.
+    fn line(&mut self, kind: &str, what: &dyn std::fmt::Debug, at_start: bool) {
         let date = self
             .calendar
             .datetime(self.now)
             .map(|d| d.to_string())
             .unwrap_or_default();
-        let line = serde_json::json!({"t_s": self.now.ticks(), "time": date, "kind": "signal", "what": format!("{what:?}")});
+        let mut line = serde_json::json!({"t_s": self.now.ticks(), "time": date, "kind": kind, "what": format!("{what:?}")});
+        if at_start {
+            line["at_start"] = true.into();
+        }
         self.lines.push(line.to_string());
+    }
+}
+
+impl SignalSink for Tracer {
+    fn signal(&mut self, what: &dyn std::fmt::Debug) {
+        self.line("signal", what, false);
     }
 }
 
 impl Observer for Tracer {
     fn event(&mut self, t: SimTime, event: &StackEvent) {
         self.now = t;
-        let date = self
-            .calendar
-            .datetime(t)
-            .map(|d| d.to_string())
-            .unwrap_or_default();
-        let line = serde_json::json!({"t_s": t.ticks(), "time": date, "kind": "event", "what": format!("{event:?}")});
-        self.lines.push(line.to_string());
+        self.line("event", event, false);
+    }
+
+    fn applied_at_start(&mut self, t: SimTime, event: &StackEvent) {
+        self.now = t;
+        self.line("event", event, true);
     }
 }
 

@@ -152,6 +152,17 @@ pub trait Observer: SignalSink {
     /// An event is about to be handled.
     fn event(&mut self, t: SimTime, event: &StackEvent);
 
+    /// A domain applied `event` at once as it started, at `t` (time zero),
+    /// instead of scheduling it: an item dated at or before the start (a
+    /// drought in force then, a fab project begun by then and its
+    /// completion if it was over, a grid retirement dated by then, a grid
+    /// project resolved then: [`Grid::take_applied_at_start`],
+    /// [`SupplyChain::take_applied_at_start`]). These come before every
+    /// event, the supply chain's first; the scheduler never handles them,
+    /// so they are not in [`World::events_processed`]. Does nothing unless
+    /// overridden.
+    fn applied_at_start(&mut self, _t: SimTime, _event: &StackEvent) {}
+
     /// The domains were just sampled at `t` (every sampling instant,
     /// including the start and the end): read access to their state, for
     /// checks across domains. Does nothing unless overridden.
@@ -269,6 +280,11 @@ impl World {
     /// Runs the horizon `[0, end)`, recording metrics at every sampling
     /// instant (including time zero and the end).
     ///
+    /// Before any event, the supply chain and the grid apply as they start
+    /// what is dated at or before the start (fab projects begun by then,
+    /// grid retirements dated by then and projects resolved then, droughts
+    /// in force), so the first sample and the first dispatch see it; the
+    /// observer is told of each first ([`Observer::applied_at_start`]).
     /// Events at one instant run in the order they were scheduled, so the
     /// order of the calls below fixes what the first sample sees: the labs'
     /// start (initial fleets installed, first orders) runs first, then the
@@ -291,6 +307,15 @@ impl World {
         d.fab.start(&mut Mapped::new(&mut self.sched, StackEvent::Fab))?;
         d.grid
             .start(&mut Mapped::new(&mut self.sched, StackEvent::Grid))?;
+        // What the domains applied as they started (items dated at or
+        // before the start), for the trace; it changes nothing in the run.
+        let t0 = self.sched.now();
+        for e in d.fab.take_applied_at_start() {
+            obs.applied_at_start(t0, &StackEvent::Fab(e));
+        }
+        for e in d.grid.take_applied_at_start() {
+            obs.applied_at_start(t0, &StackEvent::Grid(e));
+        }
         // The last instant an event may run at (the horizon is at least one tick).
         let last = SimTime(self.end.ticks().saturating_sub(1));
         // No month has passed before the first dispatch: sites pay its price
