@@ -74,8 +74,9 @@ impl From<LoadClassData> for LoadClass {
 pub struct GridData {
     /// Hours between dispatch steps, from 1 minute (1/60 h) to 24 h (the
     /// grid dispatches at least daily); a step over an hour takes the solar,
-    /// demand and wind and hydro seasonal shapes' means over the step.
-    /// Default: 1.
+    /// demand and wind and hydro seasonal shapes' means over the step, so
+    /// energy holds but the evening peak and shortfalls shorter than the
+    /// step average away (docs/model/energy-grid.md). Default: 1.
     #[serde(default = "one")]
     #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 24))]
     pub dispatch_interval_hours: Positive,
