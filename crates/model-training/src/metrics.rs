@@ -214,7 +214,7 @@ impl Training {
     /// `training.largest_run_flop` (largest finished run so far: a running
     /// maximum), `training.largest_run_12m_flop` (largest run finished in the
     /// year up to now, 0 if none: it falls when runs shrink; see
-    /// [`largest_run_in_year_to`]),
+    /// `largest_run_in_year_to`),
     /// `training.frontier_effective_flop` (best released effective FLOP so
     /// far; entity `world`: the exogenous frontier now),
     /// `training.releases_open`, `training.releases_closed` (flows),

@@ -243,7 +243,7 @@ pub struct VariantData {
     pub remove: Vec<String>,
 }
 
-/// The start of the message [`de_unique_map`] refuses a repeated key with;
+/// The start of the message `de_unique_map` refuses a repeated key with;
 /// the loader finds the second key's position from it.
 pub const DUPLICATE_KEY: &str = "is given twice in this map";
 
