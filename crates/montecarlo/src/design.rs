@@ -10,10 +10,15 @@
 //!   stream `montecarlo/param/<path>` of `RngStreams::new(master, i)` and takes
 //!   `dist.quantile(u)`. Streams are keyed by path, so adding a parameter never
 //!   changes another's draws, and two scenarios sharing a path share its draws
-//!   (common random numbers in `compare`).
+//!   (common random numbers in `compare`), unless a rank correlation only one
+//!   of them declares mixes it with others (below; `compare` names such a
+//!   parameter, [`crate::compare::unpaired_parameters`]).
 //! - **Rank correlation, Monte Carlo:** a Gaussian copula per run: the normal
 //!   scores of correlated parameters are mixed by the Cholesky factor of the
-//!   Pearson matrix 2·sin(π·ρₛ/6), which has rank correlation ρₛ.
+//!   Pearson matrix 2·sin(π·ρₛ/6), which has rank correlation ρₛ (for
+//!   continuous marginals; ties lower it, [`correlation_warnings`]). The
+//!   factor is lower-triangular over the correlated parameters in model
+//!   order, so a parameter's draw mixes the scores of those before it.
 //! - **Latin hypercube:** parameter `p` gets a random permutation of the N
 //!   strata (stream `montecarlo/lhs/<path>` of the design stream set), and
 //!   run `i` a uniform jitter inside its stratum.
@@ -288,7 +293,8 @@ pub fn correlation_warnings(params: &[ParamSpec], corrs: &[RankCorrelation]) -> 
             }
             (Some(_), Some(_)) => out.push(format!(
                 "{entry} will not be reached exactly: `{}` and `{}` are both Discrete, and their \
-                 ties attenuate the rank correlation the runs reach (check it in runs.csv)",
+                 ties change the rank correlation the runs reach (usually lowering it; check it in \
+                 runs.csv)",
                 c.a, c.b
             )),
         }
