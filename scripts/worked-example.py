@@ -15,6 +15,7 @@ doc = sys.argv[4] if len(sys.argv) > 4 else None
 S = json.load(open(f"{D}/batch/summary.json"))["outcomes"]
 rows = list(csv.DictReader(open(f"{D}/batch/runs.csv")))
 N = len(rows)
+n_params = len(json.load(open(f"{D}/batch/manifest.json"))["parameters"])
 def o(k): return S[k]
 def f(x, d=1): return f"{x:.{d}f}"
 def e(x): 
@@ -177,7 +178,7 @@ file has a row per outcome and parameter, the parameters in the order of
 
 ![Months behind the world frontier, 5–95 % band over {N} runs](img/worked-fan-gap.svg)
 
-![What drives the gap at the end: Spearman rank correlations](img/worked-tornado-gap.svg)
+![What drives the gap at the end: partial rank correlations (PRCC), as china-2025 declares correlated inputs](img/worked-tornado-gap.svg)
 
 ```text
 outcome,parameter,n,spearman,prcc
@@ -189,7 +190,13 @@ One assumption dominates the gap: `labs.deepseek.efficiency_halving_months`
 which reaches the national best model through DeepSeek's open releases; see
 below; ρ = {float(sens[0]['spearman']):.2f}). {next_two} (At {N} runs
 |ρ| below 1.96/√(n − 1) = {chance:.3f} is what no effect at all gives in 5 % of
-batches, as the tornado's title says.) The size of the largest run has
+batches.) The tornado draws PRCC, not ρ: china-2025 declares rank
+correlations (between the labs' compute growth targets), and with
+correlated inputs a parameter's ρ carries the effects of those it is
+correlated with, where PRCC holds the other parameters fixed (the `prcc`
+column; a scenario without correlations gets a tornado of ρ). Its title
+says which it draws and gives the chance band of PRCC, 1.96/√(n − k) for k
+parameters: {1.96 / (N - n_params) ** 0.5:.2f} here, with {n_params}. The size of the largest run has
 other drivers (its strongest correlate is `{top_lr['parameter']}`, ρ =
 {float(top_lr['spearman']):.2f}), but a run's size moves the gap little: with the frontier
 growing 1.1 orders of magnitude a year, a run 15 % smaller is about 0.8

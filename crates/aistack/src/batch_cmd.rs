@@ -729,6 +729,9 @@ pub fn compare(
         let unfinished = batch_unfinished(&out.join("a")) || batch_unfinished(&out.join("b"));
         with_finish_hint(e, unfinished, "the same compare command")
     })?;
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
     println!(
         "B = {} minus A = {}, {} runs with common random numbers (same run seeds and streams):",
         mb.scenario().name(),

@@ -29,13 +29,47 @@ pub fn load_file(path: &Path) -> Result<Scenario> {
 fn warn(s: &Scenario) {
     static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let mut shown = SHOWN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    for w in s.warnings() {
-        let line = format!("warning: {w}");
+    let lines = s
+        .warnings()
+        .into_iter()
+        .map(|w| w.to_string())
+        .chain(correlation_warnings(s))
+        .map(|w| format!("warning: {w}"));
+    for line in lines {
         if !shown.contains(&line) {
             eprintln!("{line}");
             shown.push(line);
         }
     }
+}
+
+/// Warnings for the scenario's declared rank correlations that its batches
+/// cannot reach ([`montecarlo::design::correlation_warnings`]: one on a
+/// `Const`, attenuated on a `Discrete`), prefixed with the file: printed
+/// by `validate` and by every command that reads the scenario.
+fn correlation_warnings(s: &Scenario) -> Vec<String> {
+    let params: Vec<montecarlo::ParamSpec> = s
+        .parameters()
+        .into_iter()
+        .map(|p| montecarlo::ParamSpec {
+            path: p.path,
+            dist: p.dist,
+        })
+        .collect();
+    let corrs: Vec<montecarlo::RankCorrelation> = s
+        .data
+        .correlations
+        .iter()
+        .map(|c| montecarlo::RankCorrelation {
+            a: c.a.clone(),
+            b: c.b.clone(),
+            rho: c.rho,
+        })
+        .collect();
+    montecarlo::design::correlation_warnings(&params, &corrs)
+        .into_iter()
+        .map(|w| format!("{}: correlations: {w}", s.file().display()))
+        .collect()
 }
 
 /// `aistack validate FILE`.

@@ -76,3 +76,35 @@ fn compare_names_a_slip_shared_by_both_scenarios_once() {
     assert!(o.status.success(), "{err}");
     assert_eq!(err.matches("warning:").count(), 1, "{err}");
 }
+
+/// Audit s20-econ #2: `validate` warns of a rank correlation a batch cannot
+/// reach, a `Discrete` parameter's (attenuated by its ties, with what the
+/// runs reach) and a `Const`'s (void), and still succeeds.
+#[test]
+fn validate_warns_of_correlations_on_discrete_and_const_parameters() {
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-corr.ron");
+    let text = format!(
+        "Variant(base: {:?},\n  uncertain: {{\"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5),\n    \
+         \"designs.h100.hbm_stacks\": Discrete(values: [4, 5, 6], weights: [1, 2, 1]),\n    \
+         \"regions.home.demand_avg_mw\": Const(value: 1000)}},\n  correlations: [\n    \
+         (a: \"labs.lab.mfu\", b: \"designs.h100.hbm_stacks\", rho: 0.8),\n    \
+         (a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.5)])\n",
+        minimal().display().to_string()
+    );
+    std::fs::write(&file, text).unwrap();
+    let o = aistack(&["validate", &file.display().to_string()]);
+    let _ = std::fs::remove_file(&file);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let at = format!("warning: {}: correlations: the rank correlation", file.display());
+    assert_eq!(err.matches(&at).count(), 2, "{err}");
+    assert!(
+        err.contains("labs.lab.mfu ~ designs.h100.hbm_stacks (rho 0.8) will not be reached")
+            && err.contains("reach about 0.735"),
+        "{err}"
+    );
+    assert!(
+        err.contains("(rho 0.5) is void: `regions.home.demand_avg_mw` is Const"),
+        "{err}"
+    );
+}

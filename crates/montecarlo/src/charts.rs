@@ -875,6 +875,8 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     let partial = !manifest.correlations.is_empty();
     // Outcomes too few runs report: one note for all of them.
     let mut too_few: Vec<(&str, u64)> = Vec::new();
+    // Outcomes no parameter has a rank correlation with: one note.
+    let mut flat: Vec<&str> = Vec::new();
     for name in table
         .outcome_names
         .iter()
@@ -887,6 +889,13 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         };
         if n < MIN_TORNADO_RUNS {
             too_few.push((name, n));
+            continue;
+        }
+        // Audit s20-econ #4: an outcome with one value in every run (a
+        // spill that never happens) has no rank correlation with anything;
+        // its tornado had no bars and an axis of ±1e-12.
+        if !has_coefficient(&of, partial) {
+            flat.push(name);
             continue;
         }
         let path = out.join(format!("tornado-{}.svg", file_stem(name)));
@@ -908,7 +917,26 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             ));
         }
     }
+    if let Some(first) = flat.first() {
+        notes.push(format!(
+            "no tornado for {} outcome{} ({first}{}): no parameter has a defined rank correlation \
+             with {} (an outcome with one value in every run that reports it has none; \
+             sensitivity.csv leaves those cells empty)",
+            flat.len(),
+            if flat.len() == 1 { "" } else { "s" },
+            if flat.len() == 1 { "" } else { ", …" },
+            if flat.len() == 1 { "it" } else { "them" },
+        ));
+    }
     Ok(PlotReport { files, notes })
+}
+
+/// Whether any parameter of one outcome's rows has the coefficient its
+/// tornado draws (PRCC when `partial`, else Spearman ρ): none has for an
+/// outcome with one value in every run, or when no parameter varies.
+fn has_coefficient(of: &[&RankSensitivityRow], partial: bool) -> bool {
+    of.iter()
+        .any(|r| if partial { r.prcc } else { r.spearman }.is_finite())
 }
 
 /// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`

@@ -23,7 +23,7 @@ use crate::McError;
 use crate::manifest::Manifest;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
 use crate::stats::{Welford, t95};
-use crate::{Model, Result};
+use crate::{Model, ParamSpec, RankCorrelation, Result};
 use std::path::{Path, PathBuf};
 
 /// Options of `aistack compare`: the two batches share everything but the model.
@@ -77,6 +77,128 @@ pub struct CompareReport {
     pub only_in_a: Vec<String>,
     /// Outcomes only B's runs report, in B's order.
     pub only_in_b: Vec<String>,
+    /// Parameters both scenarios draw from the same distribution whose
+    /// draws nevertheless differ in some runs ([`unpaired_parameters`]), in
+    /// A's order; empty when the comparison is paired on every shared
+    /// parameter.
+    pub unpaired: Vec<UnpairedParameter>,
+    /// What the caller should tell the user: a note naming the
+    /// [`CompareReport::unpaired`] parameters and why, when there are any.
+    pub notes: Vec<String>,
+}
+
+/// A parameter both scenarios of a compare draw from the same distribution
+/// whose value differs between A and B in some paired runs, so those runs
+/// are not paired on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UnpairedParameter {
+    /// The parameter's path.
+    pub path: String,
+    /// Runs (held by both batches) where A's and B's values differ.
+    pub runs_differing: u64,
+    /// Runs held by both batches.
+    pub runs: u64,
+}
+
+/// The parameters both `pa` and `pb` declare with the same distribution
+/// whose values in the runs tables `ta` (A's) and `tb` (B's) differ in at
+/// least one run both hold (rows paired by run index), in `pa`'s order.
+///
+/// Streams are keyed by path, so a shared parameter draws the same value
+/// on both sides unless a declared rank correlation mixes it with others:
+/// the Monte Carlo copula's Cholesky factor runs over the correlated
+/// parameters in model order, so a correlation one side declares (with a
+/// parameter only it draws, or between shared ones) can re-mix the shared
+/// parameters' draws (audit s20-econ #1), and a Latin hypercube re-pairs
+/// the strata of all correlated parameters. This finds every such case
+/// from the draws themselves.
+pub fn unpaired_parameters(
+    pa: &[ParamSpec],
+    pb: &[ParamSpec],
+    ta: &RunsTable,
+    tb: &RunsTable,
+) -> Vec<UnpairedParameter> {
+    let b_row: std::collections::HashMap<u64, usize> =
+        tb.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let column = |t: &RunsTable, path: &str| t.param_names.iter().position(|n| n == path);
+    let mut out = Vec::new();
+    for p in pa {
+        if !pb.iter().any(|q| q.path == p.path && q.dist == p.dist) {
+            continue;
+        }
+        let (Some(ja), Some(jb)) = (column(ta, &p.path), column(tb, &p.path)) else {
+            continue;
+        };
+        let (mut runs, mut differing) = (0, 0);
+        for (ra, row) in ta.runs.iter().zip(&ta.params) {
+            let Some(&rb) = b_row.get(ra) else { continue };
+            runs += 1;
+            // Bit for bit: the same draw is the same number.
+            if row[ja].to_bits() != tb.params[rb][jb].to_bits() {
+                differing += 1;
+            }
+        }
+        if differing > 0 {
+            out.push(UnpairedParameter {
+                path: p.path.clone(),
+                runs_differing: differing,
+                runs,
+            });
+        }
+    }
+    out
+}
+
+/// The note `compare` gives for `unpaired` parameters (`None` when there
+/// are none), naming the correlations one side declares and the other
+/// does not: `ca` (A's) and `cb` (B's).
+pub fn unpaired_note(
+    unpaired: &[UnpairedParameter],
+    ca: &[RankCorrelation],
+    cb: &[RankCorrelation],
+) -> Option<String> {
+    if unpaired.is_empty() {
+        return None;
+    }
+    let list = unpaired
+        .iter()
+        .map(|u| format!("{} ({} of {} runs)", u.path, u.runs_differing, u.runs))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let same = |x: &RankCorrelation, y: &RankCorrelation| {
+        x.rho == y.rho && ((x.a == y.a && x.b == y.b) || (x.a == y.b && x.b == y.a))
+    };
+    let only = |x: &[RankCorrelation], y: &[RankCorrelation]| -> Vec<String> {
+        x.iter()
+            .filter(|c| !y.iter().any(|d| same(c, d)))
+            .map(|c| format!("{} ~ {} (rho {})", c.a, c.b, c.rho))
+            .collect()
+    };
+    let (only_a, only_b) = (only(ca, cb), only(cb, ca));
+    let mut why = Vec::new();
+    if !only_b.is_empty() {
+        why.push(format!("B declares {} and A does not", only_b.join(", ")));
+    }
+    if !only_a.is_empty() {
+        why.push(format!("A declares {} and B does not", only_a.join(", ")));
+    }
+    let n = unpaired.len();
+    Some(format!(
+        "{} both scenarios draw from the same distribution {} different values under A and B, so \
+         the comparison is not paired on {}: {list}. The correlated parameters are drawn together, \
+         and {} re-mixes their draws. The intervals stay valid, but they are wider than common \
+         random numbers would give, and each difference includes the effect of the different \
+         draws, not only of the scenarios' other changes (docs/montecarlo.md, Comparing two \
+         scenarios).",
+        if n == 1 { "A parameter" } else { "Parameters" },
+        if n == 1 { "has" } else { "have" },
+        if n == 1 { "it" } else { "them" },
+        if why.is_empty() {
+            "the rank correlations of the two scenarios' parameters".to_string()
+        } else {
+            format!("a correlation only one scenario declares ({})", why.join("; "))
+        }
+    ))
 }
 
 /// The names of `x` that `y` lacks, in `x`'s order.
@@ -336,12 +458,18 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     )?;
     let only_in_a = missing_from(&ra.table.outcome_names, &rb.table.outcome_names);
     let only_in_b = missing_from(&rb.table.outcome_names, &ra.table.outcome_names);
+    let unpaired = unpaired_parameters(&a.parameters(), &b.parameters(), &ra.table, &rb.table);
+    let notes = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
+        .into_iter()
+        .collect();
     Ok(CompareReport {
         a: ra,
         b: rb,
         differences,
         only_in_a,
         only_in_b,
+        unpaired,
+        notes,
     })
 }
 

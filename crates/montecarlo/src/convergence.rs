@@ -60,7 +60,10 @@ pub fn never_varied(t: &RunsTable, names: &[&str]) -> Vec<Unvaried> {
 pub struct ConvergenceRow {
     /// Outcome name.
     pub outcome: String,
-    /// Runs (with a value for this outcome) the checkpoint covers, from the first in run order.
+    /// Runs the checkpoint covers, from the first in run order: the batch's
+    /// runs, whether or not they report this outcome (the mean and
+    /// half-width are over those that do). In a replicated Latin
+    /// hypercube's rows, the values the first k replicates hold.
     pub runs: u64,
     /// Mean over those runs.
     pub mean: f64,
@@ -85,7 +88,11 @@ pub fn rel_half_width(w: &Welford) -> f64 {
     if hw == 0.0 { 0.0 } else { hw / w.mean().abs() }
 }
 
-/// Checkpoints every `every` values and at the last value, for every outcome of `t`.
+/// Checkpoints every `every` runs of `t` (in run order) and at its last
+/// run, for every outcome of `t`. A checkpoint's `runs` counts the table's
+/// runs, as the stopping rule's checks do; an outcome only some runs report
+/// has its mean and half-width over those of them that report it, and no
+/// row before its first value.
 pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories>) -> Vec<ConvergenceRow> {
     let mut rows = Vec::new();
     for (k, name) in t.outcome_names.iter().enumerate() {
@@ -94,15 +101,16 @@ pub fn convergence_rows(t: &RunsTable, every: u64, categories: Option<Categories
             continue;
         }
         let mut w = Welford::new();
-        let values: Vec<f64> = t
-            .outcomes
-            .iter()
-            .filter_map(|r| r.get(k).copied().flatten())
-            .collect();
-        for (i, &v) in values.iter().enumerate() {
-            w.push(v);
+        for (i, row) in t.outcomes.iter().enumerate() {
+            if let Some(v) = row.get(k).copied().flatten() {
+                w.push(v);
+            }
+            // Audit s20-econ #3: the checkpoint is the k-th run of the
+            // batch, not the k-th value, so a conditional outcome's rows
+            // sit at the stopping rule's checks.
             let n = i as u64 + 1;
-            if n.is_multiple_of(every.max(1)) || i + 1 == values.len() {
+            let checkpoint = n.is_multiple_of(every.max(1)) || i + 1 == t.outcomes.len();
+            if checkpoint && w.count() > 0 {
                 rows.push(ConvergenceRow {
                     outcome: name.clone(),
                     runs: n,
@@ -301,6 +309,40 @@ mod tests {
         assert!((rows[0].mean - mean100).abs() < 1e-12);
         assert!(rows[2].half_width_95 < rows[0].half_width_95);
         assert!((rows[1].rel_half_width - rows[1].half_width_95 / rows[1].mean).abs() < 1e-15);
+    }
+
+    /// Audit s20-econ #3: an outcome that only every other run reports
+    /// (a model released in about half the runs) has its checkpoints at
+    /// 100, 200 and 250 runs of the batch, as the stopping rule's checks,
+    /// not at its 100th value (run 200); each row's values are those of
+    /// the runs up to the checkpoint that report it.
+    #[test]
+    fn a_conditional_outcome_is_checkpointed_in_batch_runs() {
+        let mut t = table(&(0..250).map(f64::from).collect::<Vec<_>>());
+        for (i, row) in t.outcomes.iter_mut().enumerate() {
+            if i % 2 == 0 {
+                row[0] = None;
+            }
+        }
+        let rows = convergence_rows(&t, 100, None);
+        assert_eq!(
+            rows.iter().map(|r| r.runs).collect::<Vec<_>>(),
+            vec![100, 200, 250]
+        );
+        // The odd runs 1, 3, …, 99: mean 50.
+        assert_eq!(rows[0].mean, 50.0);
+        // 1 … 199: mean 100; 1 … 249: mean 125.
+        assert_eq!((rows[1].mean, rows[2].mean), (100.0, 125.0));
+        let mut w = Welford::new();
+        (1..100).step_by(2).for_each(|v| w.push(f64::from(v)));
+        assert_eq!(rows[0].half_width_95, w.half_width_95());
+        // No row before the outcome's first value: run 0 lacks it.
+        let one: Vec<f64> = vec![1.0, 2.0];
+        let mut t = table(&one);
+        t.outcomes[0][0] = None;
+        let rows = convergence_rows(&t, 1, None);
+        assert_eq!(rows.iter().map(|r| r.runs).collect::<Vec<_>>(), vec![2]);
+        assert!(rows[0].half_width_95.is_nan());
     }
 
     /// Audit s17 econ #5: a batch the rule did not stop names what kept it

@@ -10,10 +10,15 @@
 //!   stream `montecarlo/param/<path>` of `RngStreams::new(master, i)` and takes
 //!   `dist.quantile(u)`. Streams are keyed by path, so adding a parameter never
 //!   changes another's draws, and two scenarios sharing a path share its draws
-//!   (common random numbers in `compare`).
+//!   (common random numbers in `compare`), unless a rank correlation only one
+//!   of them declares mixes it with others (below; `compare` names such a
+//!   parameter, [`crate::compare::unpaired_parameters`]).
 //! - **Rank correlation, Monte Carlo:** a Gaussian copula per run: the normal
 //!   scores of correlated parameters are mixed by the Cholesky factor of the
-//!   Pearson matrix 2·sin(π·ρₛ/6), which has rank correlation ρₛ.
+//!   Pearson matrix 2·sin(π·ρₛ/6), which has rank correlation ρₛ (for
+//!   continuous marginals; ties lower it, [`correlation_warnings`]). The
+//!   factor is lower-triangular over the correlated parameters in model
+//!   order, so a parameter's draw mixes the scores of those before it.
 //! - **Latin hypercube:** parameter `p` gets a random permutation of the N
 //!   strata (stream `montecarlo/lhs/<path>` of the design stream set), and
 //!   run `i` a uniform jitter inside its stratum.
@@ -218,6 +223,83 @@ pub fn validate_parameters(params: &[ParamSpec]) -> Result<()> {
             .map_err(|e| McError::Invalid(format!("parameter `{}`: {e}", p.path)))?;
     }
     Ok(())
+}
+
+/// The tie factor √(1 − Σp³) of a distribution whose values have
+/// probabilities p (summed over equal values): the largest rank
+/// correlation it can have with a continuous parameter, and about the
+/// factor by which a declared one is attenuated. `None` for a continuous
+/// distribution (no ties); 0 for a `Const` or a one-valued `Discrete`.
+pub fn tie_factor(dist: &scheduler::Dist) -> Option<f64> {
+    match dist {
+        scheduler::Dist::Const { .. } => Some(0.0),
+        scheduler::Dist::Discrete { values, weights } => {
+            let total: f64 = weights.iter().sum();
+            let mut probs: Vec<(f64, f64)> = Vec::new();
+            for (&v, &w) in values.iter().zip(weights) {
+                match probs.iter_mut().find(|(x, _)| *x == v) {
+                    Some((_, p)) => *p += w / total,
+                    None => probs.push((v, w / total)),
+                }
+            }
+            let cubes: f64 = probs.iter().map(|(_, p)| p.powi(3)).sum();
+            Some((1.0 - cubes).max(0.0).sqrt())
+        }
+        _ => None,
+    }
+}
+
+/// Warnings for declared rank correlations a batch cannot reach (audit
+/// s20-econ #2): one naming a parameter that takes one value (a `Const`,
+/// or a `Discrete` of one value), whose correlation is void; one naming a
+/// `Discrete` parameter, whose ties attenuate the rank correlation the
+/// runs reach (the Gaussian copula and Iman & Conover are exact for
+/// continuous marginals only): with a continuous partner, to about
+/// ρ·√(1 − Σp³), and at most √(1 − Σp³) ([`tie_factor`]). Neither stops a
+/// batch; the warning says what the runs will have instead.
+pub fn correlation_warnings(params: &[ParamSpec], corrs: &[RankCorrelation]) -> Vec<String> {
+    let dist = |path: &str| params.iter().find(|p| p.path == path).map(|p| &p.dist);
+    let mut out = Vec::new();
+    for c in corrs {
+        let entry = format!("the rank correlation {} ~ {} (rho {})", c.a, c.b, c.rho);
+        let (Some(da), Some(db)) = (dist(&c.a), dist(&c.b)) else {
+            continue;
+        };
+        let (ta, tb) = (tie_factor(da), tie_factor(db));
+        if let Some(one) = [(&c.a, da, ta), (&c.b, db, tb)]
+            .into_iter()
+            .find(|(_, _, t)| *t == Some(0.0))
+        {
+            out.push(format!(
+                "{entry} is void: `{}` is {} and takes one value in every run, which has no rank \
+                 correlation with anything; remove the entry, or give `{}` a distribution that varies",
+                one.0,
+                one.1.name(),
+                one.0
+            ));
+            continue;
+        }
+        match (ta, tb) {
+            (None, None) => {}
+            (Some(t), None) | (None, Some(t)) => {
+                let path = if ta.is_some() { &c.a } else { &c.b };
+                out.push(format!(
+                    "{entry} will not be reached: `{path}` is Discrete, and its ties cap its rank \
+                     correlation with a continuous parameter at {t:.3} (√(1 − Σp³) over its \
+                     values' probabilities p), so the runs reach about {:.3} (rho × {t:.3}), not {}",
+                    c.rho * t,
+                    c.rho
+                ));
+            }
+            (Some(_), Some(_)) => out.push(format!(
+                "{entry} will not be reached exactly: `{}` and `{}` are both Discrete, and their \
+                 ties change the rank correlation the runs reach (usually lowering it; check it in \
+                 runs.csv)",
+                c.a, c.b
+            )),
+        }
+    }
+    out
 }
 
 /// The correlated subset of parameters and its target Pearson-scale factor.
@@ -533,6 +615,65 @@ mod tests {
     fn columns(s: &Sampler, n: u64, d: usize) -> Vec<Vec<f64>> {
         let rows: Vec<Vec<f64>> = (0..n).map(|i| s.draw(i)).collect();
         (0..d).map(|j| rows.iter().map(|r| r[j]).collect()).collect()
+    }
+
+    /// Audit s20-econ #2: a Discrete parameter's ties attenuate a declared
+    /// rank correlation (0.8 with values of probabilities ¼, ½, ¼ reaches
+    /// about 0.8·√(1 − 10/64) = 0.735, under both designs), and a Const's
+    /// is void: each gets a warning saying so, a continuous pair none.
+    #[test]
+    fn discrete_and_const_correlations_are_warned_with_what_they_reach() {
+        let ps = vec![
+            ParamSpec {
+                path: "mfu".into(),
+                dist: Dist::Uniform { low: 0.3, high: 0.5 },
+            },
+            ParamSpec {
+                path: "stacks".into(),
+                dist: Dist::Discrete {
+                    values: vec![4.0, 5.0, 6.0],
+                    weights: vec![1.0, 2.0, 1.0],
+                },
+            },
+            ParamSpec {
+                path: "fixed".into(),
+                dist: Dist::Const { value: 0.4 },
+            },
+            ParamSpec {
+                path: "gas".into(),
+                dist: Dist::Uniform { low: 1.0, high: 2.0 },
+            },
+        ];
+        let corr = |a: &str, b: &str, rho: f64| RankCorrelation {
+            a: a.into(),
+            b: b.into(),
+            rho,
+        };
+        let t = tie_factor(&ps[1].dist).unwrap();
+        assert!((t - (54.0f64 / 64.0).sqrt()).abs() < 1e-15, "{t}");
+        assert_eq!(tie_factor(&ps[0].dist), None);
+        assert_eq!(tie_factor(&ps[2].dist), Some(0.0));
+        let corrs = [corr("mfu", "stacks", 0.8)];
+        let w = correlation_warnings(&ps, &corrs);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("`stacks` is Discrete")
+                && w[0].contains("at 0.919")
+                && w[0].contains("about 0.735"),
+            "{}",
+            w[0]
+        );
+        // What the warning promises is what the runs reach (2·se ≈ 0.02).
+        for design in [Design::Mc, Design::Lhs] {
+            let s = Sampler::new(&ps, &corrs, design, 1, 4000).unwrap();
+            let c = columns(&s, 4000, 2);
+            let r = spearman(&c[0], &c[1]);
+            assert!((r - 0.8 * t).abs() < 0.02, "{design}: {r}");
+        }
+        let w = correlation_warnings(&ps, &[corr("fixed", "gas", 0.5)]);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].contains("is void: `fixed` is Const"), "{}", w[0]);
+        assert!(correlation_warnings(&ps, &[corr("mfu", "gas", 0.5)]).is_empty());
     }
 
     #[test]

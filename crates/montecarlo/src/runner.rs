@@ -862,13 +862,52 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     refuse_foreign_outputs(out, "merge")?;
     std::fs::create_dir_all(out).map_err(io_err(out))?;
     let _lock = lock_dir(out)?;
-    if Manifest::read(out)?.is_some() {
-        return Err(McError::AlreadyExists(out.to_path_buf()));
+    // Audit s20-econ #9: the same merge run again finishes one that was
+    // interrupted (its manifest names these shards, records the same
+    // batch and outputs, and has no `completed_runs`): the run files are
+    // copied again from the shards and the outputs rebuilt, as an
+    // uninterrupted merge does. Anything else already there is refused,
+    // saying how to finish it.
+    let merged_from: Vec<String> = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
+    let finishing = match Manifest::read(out)? {
+        None => false,
+        Some(m)
+            if m.completed_runs.is_none()
+                && m.merged_from == merged_from
+                && m.identity_fields(false) == first.identity_fields(false)
+                && m.outputs.as_ref() == Some(&OutputsRecord::of(&opts.output)) =>
+        {
+            true
+        }
+        Some(m) => {
+            let d = out.display();
+            return Err(McError::Merge(
+                match (m.completed_runs, m.merged_from.is_empty()) {
+                    (Some(_), _) => {
+                        format!("{d} already holds a finished batch (manifest.json): choose another --out")
+                    }
+                    (None, false) => format!(
+                        "{d} holds an interrupted merge of other shards or output options (its \
+                     manifest.json's `merged_from`: {}): finish that one with `aistack batch \
+                     --resume {d}` or by running its merge command again, or choose another --out",
+                        m.merged_from.join(", ")
+                    ),
+                    (None, true) => format!(
+                        "{d} holds an interrupted `aistack batch`: finish it with `aistack batch \
+                     --resume {d}`, or choose another --out"
+                    ),
+                },
+            ));
+        }
+    };
+    if finishing {
+        remove_stale_temps(out)?;
+    } else {
+        if !list_runs(out)?.is_empty() {
+            return Err(McError::RunsWithoutManifest(out.to_path_buf()));
+        }
+        refuse_foreign_outputs(out, "merge")?;
     }
-    if !list_runs(out)?.is_empty() {
-        return Err(McError::RunsWithoutManifest(out.to_path_buf()));
-    }
-    refuse_foreign_outputs(out, "merge")?;
     std::fs::create_dir_all(runs_dir(out)).map_err(io_err(runs_dir(out)))?;
     // Every run file is the batch's (seed, and drawn values): a file copied
     // in from another batch would otherwise change the merged outputs.
@@ -924,7 +963,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     manifest.shard = None;
     manifest.completed_runs = None;
     manifest.command_line = opts.command_line.clone();
-    manifest.merged_from = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
+    manifest.merged_from = merged_from;
     manifest.build = build;
     manifest.outputs = Some(OutputsRecord::of(output));
     manifest.write(out)?;

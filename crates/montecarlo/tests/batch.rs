@@ -1257,6 +1257,72 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
     assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
 }
 
+/// Audit s20-econ #9: the same merge run again finishes an interrupted
+/// one (a manifest without `completed_runs`, some run files not yet
+/// copied, a stale temporary file, no outputs) with the outputs of an
+/// uninterrupted merge; before, it was refused as "an interrupted
+/// `aistack batch`". A finished merge, and an interrupted one of other
+/// shards, are refused saying what they are.
+#[test]
+fn a_merge_run_again_finishes_an_interrupted_one() {
+    let model = ToyGrowth::default();
+    let shards_scratch: Vec<Scratch> = (0..2).map(|k| tmp(&format!("remerge-shard{k}"))).collect();
+    let shards: Vec<PathBuf> = shards_scratch.iter().map(|d| d.to_path_buf()).collect();
+    for (k, d) in shards.iter().enumerate() {
+        let mut o = opts(d, 12, 1);
+        o.shard = Some(Shard {
+            index: k as u64,
+            count: 2,
+        });
+        run_batch(&model, &o, &NoProgress).unwrap();
+    }
+    let (whole, merged) = (tmp("remerge-whole"), tmp("remerge-out"));
+    let mo = |out: &Path, shard_dirs: Vec<PathBuf>| MergeOptions {
+        shard_dirs,
+        out: out.to_path_buf(),
+        output: OutputOptions::default(),
+        command_line: vec!["merge".into()],
+        build: Default::default(),
+    };
+    merge(&mo(&whole, shards.clone())).unwrap();
+    merge(&mo(&merged, shards.clone())).unwrap();
+    // Interrupted while copying: the manifest has no `completed_runs`,
+    // runs 5 and 7 are not copied yet, a copy is half-written, and no
+    // output is written.
+    let path = merged.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("completed_runs");
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    for i in [5, 7] {
+        std::fs::remove_file(merged.join(format!("runs/run-{i:012}.txt"))).unwrap();
+    }
+    std::fs::write(merged.join("runs/.merge-5.tmp-1"), "half").unwrap();
+    for f in FINALS {
+        let _ = std::fs::remove_file(merged.join(f));
+    }
+    let r = merge(&mo(&merged, shards.clone())).unwrap();
+    assert_eq!(r.runs_in_outputs, 12);
+    assert_same_outputs(&whole, &merged, &FINALS);
+    assert!(!merged.join("runs/.merge-5.tmp-1").exists());
+    // Finished now: run again, it is refused as a finished batch.
+    let e = merge(&mo(&merged, shards.clone())).unwrap_err().to_string();
+    assert!(
+        e.contains("already holds a finished batch (manifest.json): choose another --out"),
+        "{e}"
+    );
+    // Interrupted, but given other shard directories: refused, naming the
+    // shards it was merging and the command that finishes it.
+    std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let other: Vec<PathBuf> = vec![shards[0].join("."), shards[1].clone()];
+    let e = merge(&mo(&merged, other)).unwrap_err().to_string();
+    assert!(
+        e.contains("holds an interrupted merge of other shards")
+            && e.contains(&shards[0].display().to_string())
+            && e.contains(&format!("aistack batch --resume {}", merged.display())),
+        "{e}"
+    );
+}
+
 /// Shards that all kept their series say so (`shards_kept_series`, which
 /// `aistack merge` takes as its default), and merged with it they give
 /// what one unsharded batch with `--keep-timeseries` writes, series

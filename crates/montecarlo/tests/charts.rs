@@ -325,3 +325,66 @@ fn every_metric_and_outcome_of_a_real_batch_has_its_documented_unit() {
     let spend = std::fs::read_to_string(dir.join("plots/hist-training_spend_usd_total.svg")).unwrap();
     assert!(spend.contains("training.spend_usd_total [USD]"));
 }
+
+/// A model with one outcome that varies with its parameter and one that is
+/// 0 in every run (a spill that never happens).
+struct WithConstantOutcome;
+
+impl montecarlo::Model for WithConstantOutcome {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        vec![montecarlo::ParamSpec {
+            path: "plants.p.installed_mw".into(),
+            dist: scheduler::Dist::Uniform { low: 1.0, high: 2.0 },
+        }]
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        Ok(montecarlo::RunResult {
+            scalars: vec![
+                ("energy.price_usd_per_mwh".into(), 10.0 * p[0]),
+                ("energy.spill_mwh_total".into(), 0.0),
+            ],
+            series: montecarlo::Series::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"with-constant-outcome".to_vec()
+    }
+}
+
+/// Audit s20-econ #4: an outcome with one value in every run gets no
+/// tornado (before: a chart with no bars and an axis of ±1e-12 whose ticks
+/// all read 0), and a note names it; the varying outcome keeps its tornado.
+#[test]
+fn an_outcome_constant_over_the_batch_gets_no_tornado_but_a_note() {
+    let dir = Scratch::new("mc-plot-flat");
+    let mut o = BatchOptions::new(&dir, 40, 5);
+    o.durable = false;
+    run_batch(&WithConstantOutcome, &o, &NoProgress).unwrap();
+    let r = plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.to_path_buf(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap();
+    let names: Vec<String> = r
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        names.contains(&"tornado-energy_price_usd_per_mwh.svg".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"tornado-energy_spill_mwh_total.svg".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.starts_with("no tornado for 1 outcome (energy.spill_mwh_total)")),
+        "{:?}",
+        r.notes
+    );
+}

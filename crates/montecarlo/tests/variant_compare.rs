@@ -85,3 +85,81 @@ fn compare_shows_the_effect_of_setting_a_parameter_the_base_draws() {
         let _ = std::fs::remove_dir_all(&out);
     }
 }
+
+/// Audit s20-econ #1: a variant that draws a new parameter and correlates
+/// it with one both scenarios draw changes the shared parameter's draws
+/// when the new path sorts first (the copula's Cholesky factor runs over
+/// the correlated parameters in model order). `compare` now finds it from
+/// the draws and names the parameter and the correlation in a note; a new
+/// path that sorts after keeps the pairing, and no note is given.
+#[test]
+fn compare_names_shared_parameters_a_new_correlation_re_mixes() {
+    let d = tmp("corr");
+    std::fs::create_dir_all(&d).unwrap();
+    let base = BASE.replace(
+        "    },\n)",
+        "    },\n    correlations: [(a: \"labs.lab.mfu\", b: \"regions.r.demand_avg_mw\", rho: 0.6)],\n)",
+    );
+    std::fs::write(d.join("base.ron"), &base).unwrap();
+    let variant = |path: &str, dist: &str| {
+        format!(
+            r#"Variant(base: "base.ron", name: "v", uncertain: {{"{path}": {dist}}},
+               correlations: [(a: "labs.lab.mfu", b: "regions.r.demand_avg_mw", rho: 0.6),
+                              (a: "{path}", b: "regions.r.demand_avg_mw", rho: 0.3)])"#
+        )
+    };
+    // `designs.…` sorts before both shared paths, `regions.r.peak_hour` after them.
+    std::fs::write(
+        d.join("early.ron"),
+        variant("designs.gpu.die_area_mm2", "Uniform(low: 590, high: 610)"),
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("late.ron"),
+        variant("regions.r.peak_hour", "Uniform(low: 18, high: 20)"),
+    )
+    .unwrap();
+    let a = ScenarioModel::new(Scenario::load(&d.join("base.ron")).unwrap());
+    for (file, unpaired) in [
+        ("early.ron", vec!["regions.r.demand_avg_mw"]),
+        ("late.ron", vec![]),
+    ] {
+        let b = ScenarioModel::new(Scenario::load(&d.join(file)).unwrap());
+        let out = tmp(&format!("corr-out-{file}"));
+        let mut batch = BatchOptions::new(&out, 6, 7);
+        batch.threads = Some(1);
+        batch.durable = false;
+        let report = compare(
+            &a,
+            &b,
+            &CompareOptions {
+                out: out.to_path_buf(),
+                batch,
+            },
+            &NoProgress,
+        )
+        .unwrap();
+        let (ta, tb) = (&report.a.table, &report.b.table);
+        let same = |p: &str| ta.param(p).unwrap() == tb.param(p).unwrap();
+        assert!(same("labs.lab.mfu"), "{file}");
+        assert_eq!(same("regions.r.demand_avg_mw"), unpaired.is_empty(), "{file}");
+        let names: Vec<&str> = report.unpaired.iter().map(|u| u.path.as_str()).collect();
+        assert_eq!(names, unpaired, "{file}");
+        if unpaired.is_empty() {
+            assert!(report.notes.is_empty(), "{file}: {:?}", report.notes);
+        } else {
+            assert_eq!(
+                (report.unpaired[0].runs_differing, report.unpaired[0].runs),
+                (6, 6)
+            );
+            let note = &report.notes[0];
+            assert!(
+                note.contains("regions.r.demand_avg_mw (6 of 6 runs)")
+                    && note
+                        .contains("B declares designs.gpu.die_area_mm2 ~ regions.r.demand_avg_mw (rho 0.3)"),
+                "{note}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&out);
+    }
+}
