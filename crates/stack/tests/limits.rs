@@ -40,7 +40,8 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
          maintenance: (days: {Maintenance.days}, every_months: {Maintenance.every_months},
                        months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
         (name: "home-sun", region: "home", technology: Solar, installed_mw: 100, capacity_factor: {Plant.capacity_factor}),
-        (name: "home-water", region: "home", technology: Hydro, installed_mw: 100, weather_hold_hours: {Plant.weather_hold_hours}),
+        (name: "home-water", region: "home", technology: Hydro, installed_mw: 100, weather_hold_hours: {Plant.weather_hold_hours},
+         marginal_cost_usd_per_mwh: {Hydro.marginal_cost_usd_per_mwh}),
     ],
     links: [ (name: "tie", from: "home", to: "away", capacity_mw: {Link.capacity_mw}, loss_fraction: {Link.loss_fraction}) ],
     grid_projects: [ (name: "gp", region: "home", technology: Solar, mw: {GridProject.mw}, start: "2025-01-01",
@@ -103,6 +104,9 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Region.interconnection_mw_per_year", "10000"),
     ("Plant.installed_mw", "500"),
     ("Plant.marginal_cost_usd_per_mwh", "45"),
+    // Not a field of its own: the hydro plant's cost, 0 beside a scarcity
+    // price of 0 (`LINKED`).
+    ("Hydro.marginal_cost_usd_per_mwh", "5"),
     ("Plant.emissions_t_per_mwh", "0.49"),
     ("Plant.unit_size_mw", "100"),
     // A whole year allowed: 365 days fit every 12 months, 10 days every month.
@@ -218,12 +222,37 @@ const PAIRED: &[(&str, &str)] = &[
     ("Region.storage_mwh", "Region.storage_mw"),
 ];
 
+/// Fields bound to each other: while the first is tried at its bounds,
+/// the second takes the value given. The scarcity price must be at least
+/// every plant's marginal cost, so the scarcity price is tried with plants
+/// costing 0, and a plant's cost with the scarcity price at its maximum.
+const LINKED: &[(&str, &str, &str)] = &[
+    (
+        "Grid.scarcity_price_usd_per_mwh",
+        "Plant.marginal_cost_usd_per_mwh",
+        "0",
+    ),
+    (
+        "Grid.scarcity_price_usd_per_mwh",
+        "Hydro.marginal_cost_usd_per_mwh",
+        "0",
+    ),
+    (
+        "Plant.marginal_cost_usd_per_mwh",
+        "Grid.scarcity_price_usd_per_mwh",
+        "1e6",
+    ),
+];
+
 fn scenario_with(slot: &str, value: &str) -> Result<Scenario, String> {
     let mut text = TEMPLATE.to_owned();
     let zero = value.parse::<f64>() == Ok(0.0);
     for (key, default) in DEFAULTS {
+        let linked = LINKED.iter().find(|(s, k, _)| *s == slot && k == key);
         let v = if *key == slot {
             value
+        } else if let Some((_, _, v)) = linked {
+            v
         } else if zero && PAIRED.contains(&(slot, *key)) {
             "0"
         } else {
