@@ -462,6 +462,28 @@ pub fn explain(dir: &Path) -> Result<()> {
             .map_or_else(|| "-".to_string(), |v| format!("{:.1} %", 100.0 * v));
         println!("{y:<6} {flop:>12.3e}  {lost:>13}  {bound}{detail}");
     }
+    // When the largest finished run first reached each compute threshold
+    // (`summary.json` `compute_thresholds`; absent from outputs written
+    // before it existed).
+    if let Some(list) = summary.get("compute_thresholds").and_then(|c| c.as_array())
+        && !list.is_empty()
+    {
+        let parts: Vec<String> = list
+            .iter()
+            .map(|t| {
+                let flop = t.get("flop").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+                let year = t.get("year").and_then(|v| v.as_f64());
+                let date = t.get("date").and_then(|v| v.as_str());
+                let lab = t.get("lab").and_then(|v| v.as_str());
+                match (year, date, lab) {
+                    (Some(y), Some(d), Some(l)) => format!("{flop:e} FLOP in {y:.2} ({d}, lab {l})"),
+                    (Some(y), ..) => format!("{flop:e} FLOP in {y:.2}"),
+                    _ => format!("{flop:e} FLOP not reached"),
+                }
+            })
+            .collect();
+        println!("\nCompute thresholds, largest run: {}.", parts.join("; "));
+    }
     let power_days = series
         .get("training.limited_power_days")
         .iter()

@@ -26,6 +26,28 @@ pub struct TrainingConfig {
     pub closed_release_spillover_share: f64,
     /// The scenario's calendar, for per-year summary scalars; `None` skips them.
     pub calendar: Option<Calendar>,
+    /// Compute thresholds, physical FLOP of one training run, strictly
+    /// increasing, each at least 1 and finite, at most
+    /// [`MAX_COMPUTE_THRESHOLDS`]: for each, the summary reports the
+    /// fractional calendar year the labs' largest finished run first reached
+    /// it ([`compute_threshold_outcome`]; needs `calendar`). Default: none.
+    pub compute_thresholds_flop: Vec<f64>,
+}
+
+/// The most compute thresholds a configuration may list: each adds a column
+/// to a batch's `runs.csv`.
+pub const MAX_COMPUTE_THRESHOLDS: usize = 16;
+
+/// The summary outcome of the compute threshold `flop`:
+/// `training.year_reached_<T>_flop`, `<T>` the shortest decimal exponent
+/// form that reads back as the same number, a `.` written `p` so the name
+/// has no dot but its first (`1e25`, `2p5e25`, `1e26`). Distinct thresholds
+/// get distinct names.
+pub fn compute_threshold_outcome(flop: f64) -> String {
+    format!(
+        "training.year_reached_{}_flop",
+        format!("{flop:e}").replace('.', "p")
+    )
 }
 
 impl TrainingConfig {
@@ -46,6 +68,7 @@ impl TrainingConfig {
             spillovers_enabled: true,
             closed_release_spillover_share: 0.0,
             calendar: None,
+            compute_thresholds_flop: Vec::new(),
         }
     }
 }
@@ -326,6 +349,31 @@ impl TrainingConfig {
                     "must be non-decreasing with values in [0, 100] (log10 FLOP)".into(),
                 ));
             }
+        }
+        let th = &self.compute_thresholds_flop;
+        if th.len() > MAX_COMPUTE_THRESHOLDS {
+            return Err(bad(
+                "training",
+                "compute_thresholds_flop",
+                format!(
+                    "must list at most {MAX_COMPUTE_THRESHOLDS} thresholds, got {}",
+                    th.len()
+                ),
+            ));
+        }
+        if let Some(t) = th.iter().find(|t| !(t.is_finite() && **t >= 1.0)) {
+            return Err(bad(
+                "training",
+                "compute_thresholds_flop",
+                format!("every threshold must be at least 1 FLOP and finite, got {t}"),
+            ));
+        }
+        if let Some(w) = th.windows(2).find(|w| w[1] <= w[0]) {
+            return Err(bad(
+                "training",
+                "compute_thresholds_flop",
+                format!("must be strictly increasing, got {:e} then {:e}", w[0], w[1]),
+            ));
         }
         let mut names: Vec<&str> = Vec::new();
         for lab in &self.labs {

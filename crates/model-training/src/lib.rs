@@ -39,7 +39,10 @@ mod run;
 mod training;
 mod window;
 
-pub use config::{InferenceConfig, LabConfig, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig};
+pub use config::{
+    InferenceConfig, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig,
+    compute_threshold_outcome,
+};
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
 pub use release::{OpenBase, Release, months_behind_frontier};

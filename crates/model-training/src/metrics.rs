@@ -364,7 +364,12 @@ impl Training {
     /// `training.largest_run_flop_year_<YYYY>` and
     /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips,
     /// 3 budget, 4 failures), and per calendar year the labs' time reached,
-    /// `training.share_lost_power_year_<YYYY>` (the share above, within the year).
+    /// `training.share_lost_power_year_<YYYY>` (the share above, within the year),
+    /// and per compute threshold `T` of the configuration, only once a
+    /// finished run reached it, `training.year_reached_<T>_flop` (named by
+    /// [`crate::compute_threshold_outcome`]): the fractional calendar year
+    /// the first run of at least `T` physical FLOP finished, any lab's
+    /// (the earliest of [`Training::first_reached`]).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
         emit(
@@ -450,6 +455,16 @@ impl Training {
         for (y, (flop, bound)) in by_year {
             emit(&format!("training.largest_run_flop_year_{y}"), flop);
             emit(&format!("training.largest_run_bound_year_{y}"), bound.code());
+        }
+        // Defined only once a finished run reached the threshold: absent
+        // otherwise, never a sentinel that would enter means.
+        if let Some(cal) = &self.cfg.calendar {
+            for &flop in &self.cfg.compute_thresholds_flop {
+                let first = self.first_reached(flop).into_iter().flatten().min();
+                if let Some(year) = first.and_then(|t| cal.fractional_year(t)) {
+                    emit(&crate::compute_threshold_outcome(flop), year);
+                }
+            }
         }
     }
 }

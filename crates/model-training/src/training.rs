@@ -283,6 +283,21 @@ impl Training {
         &self.runs
     }
 
+    /// When each lab's finished runs first reached `flop` physical FLOP,
+    /// by lab index ([`LabId`] order, as [`Training::labs`]): the end (and
+    /// release) of its first run of at least `flop`; `None` for a lab none
+    /// of whose finished runs did. The nation first reached it at the
+    /// earliest of these (the outcome [`crate::compute_threshold_outcome`]).
+    pub fn first_reached(&self, flop: f64) -> Vec<Option<SimTime>> {
+        let mut at: Vec<Option<SimTime>> = vec![None; self.labs.len()];
+        for r in self.runs.iter().filter(|r| r.physical_flop >= flop) {
+            if let Some(e) = at.get_mut(r.lab.index()) {
+                *e = Some(e.map_or(r.end, |t| t.min(r.end)));
+            }
+        }
+        at
+    }
+
     /// The lab's algorithmic efficiency multiplier at `now` (effective FLOP per physical FLOP).
     pub fn efficiency_multiplier(&self, lab: LabId, now: SimTime) -> Option<f64> {
         self.labs.get(lab.index()).map(|l| l.eff.multiplier_at(now))

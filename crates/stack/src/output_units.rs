@@ -91,6 +91,8 @@ mod tests {
         assert_eq!(unit_of("training.frontier_gap_months_end"), Some("months"));
         assert_eq!(unit_of("training.spend_usd_total"), Some("USD"));
         assert_eq!(unit_of("training.largest_run_flop_year_2031"), Some("FLOP"));
+        assert_eq!(unit_of("training.year_reached_1e25_flop"), Some("year"));
+        assert_eq!(unit_of("training.year_reached_2p5e25_flop"), Some("year"));
         assert_eq!(unit_of("fab.accelerators_built_total"), Some("chips"));
         assert_eq!(unit_of("fab.binding_input_mode"), Some("code"));
         assert_eq!(unit_of("training.best_capability"), Some("log10 FLOP"));

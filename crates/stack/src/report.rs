@@ -112,8 +112,52 @@ pub fn summary_json(scenario: &Scenario, out: &RunOutput) -> Value {
         "parameters": params,
         "outcomes": scalars,
         "largest_run_bound_by_year": bounds_by_year(out).into_iter().map(|(y, b)| (y.to_string(), json!(b))).collect::<Map<_, _>>(),
+        "compute_thresholds": compute_thresholds_json(scenario, out),
         "releases": releases,
     })
+}
+
+/// The first release of at least `flop` physical FLOP (every finished run
+/// is released as it finishes) of the lab `lab`, or of any lab.
+fn first_release_over(out: &RunOutput, flop: f64, lab: Option<usize>) -> Option<&model_training::Release> {
+    out.releases
+        .iter()
+        .filter(|r| r.physical_flop >= flop && lab.is_none_or(|l| r.lab.index() == l))
+        .min_by_key(|r| r.at)
+}
+
+/// `summary.json` `compute_thresholds`: per threshold of
+/// `settings.compute_thresholds_flop`, its `flop`, its `outcome` name, the
+/// fractional `year`, `date` and `lab` of the first finished run of at
+/// least that size (null if none), and `by_lab`: each lab's own year
+/// (null for a lab that never reached it). The nation's year is the
+/// earliest lab's.
+pub fn compute_thresholds_json(scenario: &Scenario, out: &RunOutput) -> Value {
+    let year = |r: Option<&model_training::Release>| r.and_then(|r| out.calendar.fractional_year(r.at));
+    let list: Vec<Value> = scenario
+        .data
+        .settings
+        .compute_thresholds_flop
+        .iter()
+        .map(|&flop| {
+            let first = first_release_over(out, flop, None);
+            let by_lab: Map<String, Value> = out
+                .lab_names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (name.clone(), json!(year(first_release_over(out, flop, Some(i))))))
+                .collect();
+            json!({
+                "flop": flop,
+                "outcome": model_training::compute_threshold_outcome(flop),
+                "year": out.scalar(&model_training::compute_threshold_outcome(flop)),
+                "date": first.and_then(|r| out.calendar.date(r.at)).map(|d| d.to_string()),
+                "lab": first.and_then(|r| out.lab_names.get(r.lab.index())),
+                "by_lab": by_lab,
+            })
+        })
+        .collect();
+    Value::Array(list)
 }
 
 /// `(year, bound)` for every year with a training run, from the
@@ -177,6 +221,25 @@ pub fn best_gap_line(gap_months: f64) -> String {
     }
 }
 
+/// When the labs' largest finished run first reached the compute threshold
+/// `flop` (`training.year_reached_<T>_flop`), in words: `1e25 FLOP reached
+/// 2026-05-27 (2026.40, lab openai)`, the lab whose run finished first, or
+/// `1e26 FLOP not reached`.
+pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
+    let key = model_training::compute_threshold_outcome(flop);
+    let Some(year) = out.scalar(&key) else {
+        return format!("{flop:e} FLOP not reached");
+    };
+    match first_release_over(out, flop, None) {
+        Some(r) => format!(
+            "{flop:e} FLOP reached {} ({year:.2}, lab {})",
+            out.calendar.date(r.at).map(|d| d.to_string()).unwrap_or_default(),
+            out.lab_names.get(r.lab.index()).map_or("?", String::as_str)
+        ),
+        None => format!("{flop:e} FLOP reached in {year:.2}"),
+    }
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
@@ -216,6 +279,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         get("training.runs_total"),
         get("training.failures_total")
     );
+    let thresholds = &d.settings.compute_thresholds_flop;
+    if !thresholds.is_empty() {
+        let list: Vec<String> = thresholds.iter().map(|&t| threshold_text(out, t)).collect();
+        let _ = writeln!(s, "  compute thresholds     {}", list.join("; "));
+    }
     let open = get("training.open_releases_total");
     let total = get("training.releases_total");
     let _ = writeln!(

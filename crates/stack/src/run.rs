@@ -1295,7 +1295,9 @@ fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::Rang
 /// reports. These exist only under a condition a draw decides:
 /// `training.best_capability` (a release), `training.min_frontier_gap_months`
 /// and `training.frontier_gap_months_*` (a release and a world frontier
-/// path). A batch reports their statistics over the runs that have them.
+/// path), and `training.year_reached_<T>_flop` (a finished run of at least
+/// `T` FLOP, one of `settings.compute_thresholds_flop`). A batch reports
+/// their statistics over the runs that have them.
 pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
     match outcome {
         "training.best_capability" => Some(
@@ -1303,6 +1305,9 @@ pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
         ),
         "training.min_frontier_gap_months" => Some(
             "it exists only in runs whose releases have a frontier gap; training.releases_total is in every run",
+        ),
+        o if o.starts_with("training.year_reached_") && o.ends_with("_flop") => Some(
+            "it exists only in runs whose largest finished run reached the threshold; training.largest_run_flop is in every run",
         ),
         o if o.starts_with("training.frontier_gap_months_") => Some(
             "it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run",

@@ -134,6 +134,21 @@ pub struct SettingsData {
     #[serde(default = "default_install_days", deserialize_with = "de_install_days")]
     #[schemars(range(min = 0, max = 36_525))]
     pub install_delay_days: f64,
+    /// Compute thresholds, physical FLOP of one training run: for each, the
+    /// run reports the fractional calendar year the labs' largest finished
+    /// run first reached it, `training.year_reached_<T>_flop` (`1e25` →
+    /// `training.year_reached_1e25_flop`; a `.` in the number is written
+    /// `p`: `2.5e25` → `2p5e25`), absent in a run that never reached it.
+    /// Each at least 1 FLOP and finite, smallest first, each once, at most
+    /// 16; `[]` reports none. Default: `[1e25, 1e26]` (the EU AI Act's
+    /// presumption of systemic risk, 2024, and US Executive Order 14110's
+    /// reporting threshold, 2023; sources in docs/calibration.md).
+    #[serde(
+        default = "default_compute_thresholds",
+        deserialize_with = "de_compute_thresholds"
+    )]
+    #[schemars(length(max = 16))]
+    pub compute_thresholds_flop: Vec<f64>,
 }
 
 impl Default for SettingsData {
@@ -142,6 +157,7 @@ impl Default for SettingsData {
             sample_every_months: default_sample_months(),
             max_events: default_max_events(),
             install_delay_days: default_install_days(),
+            compute_thresholds_flop: default_compute_thresholds(),
         }
     }
 }
@@ -154,6 +170,57 @@ fn default_max_events() -> u64 {
 }
 fn default_install_days() -> f64 {
     30.0
+}
+
+/// The default compute thresholds, FLOP: the EU AI Act's (2024) and US
+/// Executive Order 14110's (2023); see [`SettingsData::compute_thresholds_flop`].
+pub fn default_compute_thresholds() -> Vec<f64> {
+    vec![1e25, 1e26]
+}
+
+/// Reads `compute_thresholds_flop`, refusing a threshold below 1 FLOP or
+/// not finite (at that number), and a list out of order, with a threshold
+/// twice or longer than [`model_training::MAX_COMPUTE_THRESHOLDS`], while
+/// the file is read (so the error has a line and column): each threshold
+/// names an outcome, which must be unique.
+fn de_compute_thresholds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+    use serde::de::Error;
+    struct Threshold(f64);
+    impl<'de> Deserialize<'de> for Threshold {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let v = f64::deserialize(d)?;
+            if v.is_finite() && v >= 1.0 {
+                Ok(Threshold(v))
+            } else {
+                Err(D::Error::custom(format!(
+                    "expected a compute threshold of at least 1 FLOP and finite, got {v}"
+                )))
+            }
+        }
+    }
+    let list: Vec<f64> = Vec::<Threshold>::deserialize(d)?
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    let max = model_training::MAX_COMPUTE_THRESHOLDS;
+    if list.len() > max {
+        return Err(D::Error::custom(format!(
+            "expected at most {max} compute thresholds (each adds an outcome column), got {}",
+            list.len()
+        )));
+    }
+    if let Some(w) = list.windows(2).find(|w| w[1] <= w[0]) {
+        let what = if w[1] == w[0] {
+            "given twice"
+        } else {
+            "out of order"
+        };
+        return Err(D::Error::custom(format!(
+            "expected compute thresholds smallest first, each once: {:e} then {:e} is {what}",
+            w[0], w[1]
+        )));
+    }
+    Ok(list)
 }
 
 /// Longest install delay, days: the longest horizon (100 years). Longer

@@ -137,7 +137,9 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             regions: regions.clone(),
         },
     )?;
-    let training = schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
+    let mut training =
+        schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
+    training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();
     Ok(Configs {
         calendar,
         end,

@@ -30,7 +30,8 @@ fn scalar(out: &RunOutput, key: &str) -> Result<f64, String> {
 
 /// The sanity checks every example must pass; an error says which.
 /// Every scalar outcome `out` reports is in docs/model.md's "Scalar
-/// outcomes" table (per-year names as `…_year_Y`).
+/// outcomes" table (per-year names as `…_year_Y`, per compute threshold
+/// as `training.year_reached_<T>_flop`).
 fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
     let doc =
         std::fs::read_to_string(examples_dir().join("../../docs/model.md")).map_err(|e| e.to_string())?;
@@ -45,6 +46,9 @@ fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
         .map(|(k, _)| match k.rsplit_once("_year_") {
             Some((head, year)) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) => {
                 format!("{head}_year_Y")
+            }
+            _ if k.starts_with("training.year_reached_") && k.ends_with("_flop") => {
+                "training.year_reached_<T>_flop".to_string()
             }
             _ => k.clone(),
         })
