@@ -1306,6 +1306,9 @@ pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
         "training.min_frontier_gap_months" => Some(
             "it exists only in runs whose releases have a frontier gap; training.releases_total is in every run",
         ),
+        "training.best_inherited_share" => Some(
+            "it exists only in runs where some lab builds on open weights and a model was released; training.best_effective_flop is in every run",
+        ),
         o if o.starts_with("training.year_reached_") && o.ends_with("_flop") => Some(
             "it exists only in runs whose largest finished run reached the threshold; training.largest_run_flop is in every run",
         ),
