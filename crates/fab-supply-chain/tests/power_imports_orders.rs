@@ -138,6 +138,37 @@ fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
     assert!((last - 100.0).abs() < 1e-9, "expanded fab draws {last} MW");
 }
 
+/// An export control on `item` dated `at`.
+fn policy(name: &str, at: SimTime, item: ControlledItem, control: Control) -> PolicyConfig {
+    PolicyConfig {
+        name: name.into(),
+        at,
+        action: PolicyAction::ExportControl { item, control },
+    }
+}
+
+/// Imports of designs "a" (100 a month) and "b" (50 a month), no fab,
+/// under `policies`, in months (from, to] (ticks at month starts).
+fn imports(policies: Vec<PolicyConfig>, from: u64, to: u64) -> (f64, f64) {
+    let mut c = base_config();
+    c.fabs.clear();
+    for (name, rate) in [("a", 100.0), ("b", 50.0)] {
+        c.designs.push(design(name, 0, 1000.0));
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: name.into(),
+            units_per_month: TimePath::constant(rate),
+            on_order: false,
+        });
+    }
+    c.policies = policies;
+    let mut run = Run::new(c, 1);
+    run.run_until(months(from));
+    run.sample();
+    run.run_until(months(to));
+    let m = run.sample();
+    (get(&m, "fab.imports", "a"), get(&m, "fab.imports", "b"))
+}
+
 /// `Ban` or `Lift` on all accelerators ends the national quota
 /// (docs/model/fab-supply-chain.md, "Imports and export controls"): a
 /// quota of 90 a month, then a lift on all accelerators at month 6 gives
@@ -148,31 +179,6 @@ fn a_fab_that_doubles_its_capacity_draws_twice_the_power() {
 #[test]
 fn a_ban_or_lift_on_all_accelerators_ends_the_national_quota() {
     let all = || ControlledItem::Accelerators { design: None };
-    let policy = |name: &str, at, item, control| PolicyConfig {
-        name: name.into(),
-        at,
-        action: PolicyAction::ExportControl { item, control },
-    };
-    // Imports per design in months (from, to] (ticks at month starts).
-    let imports = |policies: Vec<PolicyConfig>, from: u64, to: u64| {
-        let mut c = base_config();
-        c.fabs.clear();
-        for (name, rate) in [("a", 100.0), ("b", 50.0)] {
-            c.designs.push(design(name, 0, 1000.0));
-            c.accelerator_imports.push(AcceleratorImportConfig {
-                design: name.into(),
-                units_per_month: TimePath::constant(rate),
-                on_order: false,
-            });
-        }
-        c.policies = policies;
-        let mut run = Run::new(c, 1);
-        run.run_until(months(from));
-        run.sample();
-        run.run_until(months(to));
-        let m = run.sample();
-        (get(&m, "fab.imports", "a"), get(&m, "fab.imports", "b"))
-    };
     let quota = policy("quota", SimTime::ZERO, all(), Control::QuotaPerMonth(90.0));
     // Under the quota: 60 and 30 a month.
     assert_eq!(imports(vec![quota.clone()], 0, 6), (360.0, 180.0));
@@ -206,38 +212,13 @@ fn a_national_quota_keeps_the_controls_naming_a_design() {
     let on_a = || ControlledItem::Accelerators {
         design: Some("a".into()),
     };
-    let policy = |name: &str, at, item, control| PolicyConfig {
-        name: name.into(),
-        at,
-        action: PolicyAction::ExportControl { item, control },
-    };
-    // Imports per design over months 6 to 12 (ticks at month starts).
-    let imports = |policies: Vec<PolicyConfig>| {
-        let mut c = base_config();
-        c.fabs.clear();
-        for (name, rate) in [("a", 100.0), ("b", 50.0)] {
-            c.designs.push(design(name, 0, 1000.0));
-            c.accelerator_imports.push(AcceleratorImportConfig {
-                design: name.into(),
-                units_per_month: TimePath::constant(rate),
-                on_order: false,
-            });
-        }
-        c.policies = policies;
-        let mut run = Run::new(c, 1);
-        run.run_until(months(6));
-        run.sample();
-        run.run_until(months(12));
-        let m = run.sample();
-        (get(&m, "fab.imports", "a"), get(&m, "fab.imports", "b"))
-    };
     let quota = policy("quota", months(3), all(), Control::QuotaPerMonth(90.0));
     let ban_a = policy("ban-a", SimTime::ZERO, on_a(), Control::Ban);
-    assert_eq!(imports(vec![ban_a, quota.clone()]), (0.0, 300.0));
+    assert_eq!(imports(vec![ban_a, quota.clone()], 6, 12), (0.0, 300.0));
     let cap_a = policy("cap-a", SimTime::ZERO, on_a(), Control::QuotaPerMonth(30.0));
-    assert_eq!(imports(vec![cap_a, quota.clone()]), (180.0, 300.0));
+    assert_eq!(imports(vec![cap_a, quota.clone()], 6, 12), (180.0, 300.0));
     let ban_all = policy("ban-all", SimTime::ZERO, all(), Control::Ban);
-    assert_eq!(imports(vec![ban_all, quota]), (360.0, 180.0));
+    assert_eq!(imports(vec![ban_all, quota], 6, 12), (360.0, 180.0));
 }
 
 /// The national supply metrics against their known values: tools arrived
@@ -323,11 +304,6 @@ fn a_quota_on_all_accelerators_caps_the_national_total() {
             on_order: false,
         });
     }
-    let policy = |name: &str, at, item, control| PolicyConfig {
-        name: name.into(),
-        at,
-        action: PolicyAction::ExportControl { item, control },
-    };
     c.policies.push(policy(
         "quota",
         SimTime::ZERO,
