@@ -4,8 +4,9 @@
 
 mod common;
 use common::Scratch;
-use montecarlo::{BatchOptions, CompareOptions, Design, NoProgress, ScenarioModel, compare};
+use montecarlo::{BatchOptions, CompareOptions, CompareReport, Design, NoProgress, ScenarioModel, compare};
 use stack::Scenario;
+use std::path::Path;
 
 const BASE: &str = r#"
 Scenario(
@@ -46,20 +47,7 @@ fn compare_shows_the_effect_of_setting_a_parameter_the_base_draws() {
     let b = ScenarioModel::new(Scenario::load(&d.join("fast.ron")).unwrap());
     for design in [Design::Mc, Design::Lhs] {
         let out = tmp(&format!("out-{design}"));
-        let mut batch = BatchOptions::new(&out, 4, 7);
-        batch.threads = Some(1);
-        batch.durable = false;
-        batch.design = design;
-        let report = compare(
-            &a,
-            &b,
-            &CompareOptions {
-                out: out.to_path_buf(),
-                batch,
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        let report = quick_compare(&a, &b, &out, 4, design);
         let (ta, tb) = (&report.a.table, &report.b.table);
         // The set parameter is no column of the variant's runs.csv…
         assert_eq!(ta.param_names, ["labs.lab.mfu", "regions.r.demand_avg_mw"]);
@@ -126,19 +114,7 @@ fn compare_names_shared_parameters_a_new_correlation_re_mixes() {
     ] {
         let b = ScenarioModel::new(Scenario::load(&d.join(file)).unwrap());
         let out = tmp(&format!("corr-out-{file}"));
-        let mut batch = BatchOptions::new(&out, 6, 7);
-        batch.threads = Some(1);
-        batch.durable = false;
-        let report = compare(
-            &a,
-            &b,
-            &CompareOptions {
-                out: out.to_path_buf(),
-                batch,
-            },
-            &NoProgress,
-        )
-        .unwrap();
+        let report = quick_compare(&a, &b, &out, 6, Design::Mc);
         let (ta, tb) = (&report.a.table, &report.b.table);
         let same = |p: &str| ta.param(p).unwrap() == tb.param(p).unwrap();
         assert!(same("labs.lab.mfu"), "{file}");
@@ -162,4 +138,29 @@ fn compare_names_shared_parameters_a_new_correlation_re_mixes() {
         }
         let _ = std::fs::remove_dir_all(&out);
     }
+}
+
+/// `compare` of `a` and `b` over `runs` runs (seed 7, one thread, nothing
+/// made durable) into `out`.
+fn quick_compare(
+    a: &ScenarioModel,
+    b: &ScenarioModel,
+    out: &Path,
+    runs: u64,
+    design: Design,
+) -> CompareReport {
+    let mut batch = BatchOptions::new(out, runs, 7);
+    batch.threads = Some(1);
+    batch.durable = false;
+    batch.design = design;
+    compare(
+        a,
+        b,
+        &CompareOptions {
+            out: out.to_path_buf(),
+            batch,
+        },
+        &NoProgress,
+    )
+    .unwrap()
 }
