@@ -100,9 +100,15 @@ pub struct UnpairedParameter {
     pub runs: u64,
 }
 
+/// Relative difference under which two draws of a parameter count as the
+/// same draw ([`unpaired_parameters`]): far above the round-off of the
+/// copula's transforms, far below any re-mixed draw.
+pub const PAIRED_REL_TOL: f64 = 1e-9;
+
 /// The parameters both `pa` and `pb` declare with the same distribution
-/// whose values in the runs tables `ta` (A's) and `tb` (B's) differ in at
-/// least one run both hold (rows paired by run index), in `pa`'s order.
+/// whose values in the runs tables `ta` (A's) and `tb` (B's) differ (by
+/// more than [`PAIRED_REL_TOL`], relative) in at least one run both hold
+/// (rows paired by run index), in `pa`'s order.
 ///
 /// Streams are keyed by path, so a shared parameter draws the same value
 /// on both sides unless a declared rank correlation mixes it with others:
@@ -133,8 +139,12 @@ pub fn unpaired_parameters(
         for (ra, row) in ta.runs.iter().zip(&ta.params) {
             let Some(&rb) = b_row.get(ra) else { continue };
             runs += 1;
-            // Bit for bit: the same draw is the same number.
-            if row[ja].to_bits() != tb.params[rb][jb].to_bits() {
+            // The same draw up to round-off: a parameter a correlation
+            // makes a copula member for the first time passes through the
+            // normal quantile and back (≈ 1e-11 relative); a re-mixed draw
+            // differs in its leading digits.
+            let (x, y) = (row[ja], tb.params[rb][jb]);
+            if (x - y).abs() > PAIRED_REL_TOL * x.abs().max(y.abs()) {
                 differing += 1;
             }
         }
