@@ -49,7 +49,8 @@ pub(crate) struct ControlState {
     /// is a ban).
     pub cap_per_month: Option<f64>,
     /// Shut by a ban on all accelerators (until a national quota, a lift on
-    /// all, or a control naming the design replaces it).
+    /// all, or a ban, quota or lift naming the design replaces it; a
+    /// licence delay naming it does not).
     pub banned_by_all: bool,
     /// Delay between shipment and arrival.
     pub licence_delay: Duration,

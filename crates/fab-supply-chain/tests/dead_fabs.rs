@@ -240,6 +240,21 @@ fn a_national_quota_to_come_reopens_a_ban_on_all_not_a_ban_by_name() {
     ];
     assert_all_written_off(by_name);
     c.policies = vec![control("ban-all", SimTime::ZERO, all(), Control::Ban), quota];
+    assert_open_until_supplied(c.clone(), 6, 3);
+    // A ban on all reopened for the design by a quota naming it; a ban by
+    // name reopened by a lift on all: the orders wait for both.
+    let on_chip = || ControlledItem::Accelerators {
+        design: Some("chip".into()),
+    };
+    c.policies = vec![
+        control("ban-all", SimTime::ZERO, all(), Control::Ban),
+        control("quota-chip", months(3), on_chip(), Control::QuotaPerMonth(50.0)),
+    ];
+    assert_open_until_supplied(c.clone(), 6, 3);
+    c.policies = vec![
+        control("ban-chip", SimTime::ZERO, on_chip(), Control::Ban),
+        control("lift-all", months(3), all(), Control::Lift),
+    ];
     assert_open_until_supplied(c, 6, 3);
 }
 

@@ -218,7 +218,10 @@ fn a_national_quota_keeps_the_controls_naming_a_design() {
     let cap_a = policy("cap-a", SimTime::ZERO, on_a(), Control::QuotaPerMonth(30.0));
     assert_eq!(imports(vec![cap_a, quota.clone()], 6, 12), (180.0, 300.0));
     let ban_all = policy("ban-all", SimTime::ZERO, all(), Control::Ban);
-    assert_eq!(imports(vec![ban_all, quota], 6, 12), (360.0, 180.0));
+    assert_eq!(imports(vec![ban_all.clone(), quota], 6, 12), (360.0, 180.0));
+    // A quota naming "a" after a ban on all is an exception for "a" alone.
+    let quota_a = policy("quota-a", months(3), on_a(), Control::QuotaPerMonth(30.0));
+    assert_eq!(imports(vec![ban_all, quota_a], 6, 12), (180.0, 0.0));
 }
 
 /// The national supply metrics against their known values: tools arrived
