@@ -471,7 +471,13 @@ pub fn explain(dir: &Path) -> Result<()> {
         let parts: Vec<String> = list
             .iter()
             .map(|t| {
-                let flop = t.get("flop").and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+                // serde_json's default parser may read the written number
+                // one unit off (2.5e24 as 2.4999999999999997e24): 15
+                // significant digits give back the threshold as written.
+                let flop = t
+                    .get("flop")
+                    .and_then(|v| v.as_f64())
+                    .map_or(f64::NAN, |v| format!("{v:.14e}").parse().unwrap_or(v));
                 let year = t.get("year").and_then(|v| v.as_f64());
                 let date = t.get("date").and_then(|v| v.as_str());
                 let lab = t.get("lab").and_then(|v| v.as_str());

@@ -220,6 +220,32 @@ fn explain_and_plot_read_a_run_directory() {
     assert!(text.contains("2025") && text.contains("bound"), "{text}");
 }
 
+/// `explain` names a compute threshold as the scenario wrote it: 2.5e24
+/// was read back from summary.json as 2.4999999999999997e24 (review s20,
+/// finding 4: serde_json's default float parser).
+#[test]
+fn explain_writes_a_compute_threshold_as_written() {
+    let scenario = Scratch::new("aistack-cli-threshold.ron");
+    std::fs::write(
+        &scenario,
+        format!(
+            "Variant(base: \"{}\", name: \"threshold\", set: {{ \"settings.compute_thresholds_flop\": [2.5e24] }})\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    let out = tmp("threshold");
+    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("Compute thresholds, largest run: 2.5e24 FLOP"),
+        "{text}"
+    );
+}
+
 /// minimal.ron on a grid short of power (1,000 MW of gas for 1,000 MW of
 /// other demand) that cuts datacenters first: the lab's chip-bound runs of
 /// 2026 read "chips", yet most of its training compute lacked power. The
