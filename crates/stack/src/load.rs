@@ -506,7 +506,8 @@ pub fn locate_list_entry_field(text: &str, list: &str, index: usize, field: &str
     None
 }
 
-/// Byte offset of `key:` written as a field name in `text`.
+/// Byte offset of `key:` written as a field name in `text` (not in a line
+/// comment).
 pub fn find_key(text: &str, key: &str) -> Option<usize> {
     if key.is_empty() {
         return None;
@@ -517,7 +518,10 @@ pub fn find_key(text: &str, key: &str) -> Option<usize> {
         let before_ok =
             at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric() && text.as_bytes()[at - 1] != b'_';
         let after = text[at + key.len()..].trim_start();
-        if before_ok && after.starts_with(':') {
+        // Not in a line comment (`// regions: …` above the list).
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let commented = text[line_start..at].contains("//");
+        if before_ok && !commented && after.starts_with(':') {
             return Some(at);
         }
         from = at + key.len();
