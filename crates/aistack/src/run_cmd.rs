@@ -305,6 +305,12 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
              then plot it"
         );
     }
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{} does not exist or is not a directory: give the --out directory of `aistack run` or `aistack batch`",
+            dir.display()
+        );
+    }
     anyhow::bail!(
         "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",
         dir.display()

@@ -1503,3 +1503,14 @@ fn replicates_are_refused_where_a_batch_cannot_honour_them() {
     assert!(String::from_utf8_lossy(&help.stdout).contains("--replicates <R>"));
     let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
 }
+
+/// `plot` of a directory that does not exist says so (it said the
+/// directory "holds no run or batch output"; audit s20-econ, nit).
+#[test]
+fn plot_of_a_missing_directory_says_it_does_not_exist() {
+    let missing = tmp("plot-missing").join("nowhere");
+    let o = aistack(&["plot", missing.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("does not exist"), "{err}");
+}
