@@ -13,18 +13,7 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
     let mut o = BatchOptions::new(&dir, 200, 5);
     o.durable = false;
     run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
-    let r = plot_batch(&PlotOptions {
-        categories: None,
-        dir: dir.to_path_buf(),
-        out: None,
-        max_fan_charts: 10,
-    })
-    .unwrap();
-    let names: Vec<String> = r
-        .files
-        .iter()
-        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let (_, names) = plot_into_dir(&dir);
     assert!(
         names.contains(&"fan-training_largest_run_flop-national.svg".to_string()),
         "{names:?}"
@@ -123,18 +112,7 @@ fn no_tornado_from_too_few_runs() {
         let mut o = BatchOptions::new(&dir, runs, 5);
         o.durable = false;
         run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
-        let r = plot_batch(&PlotOptions {
-            categories: None,
-            dir: dir.to_path_buf(),
-            out: None,
-            max_fan_charts: 10,
-        })
-        .unwrap();
-        let names: Vec<String> = r
-            .files
-            .iter()
-            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
+        let (r, names) = plot_into_dir(&dir);
         assert!(
             !names.iter().any(|n| n.starts_with("tornado-")),
             "{runs} runs: {names:?}"
@@ -360,18 +338,7 @@ fn an_outcome_constant_over_the_batch_gets_no_tornado_but_a_note() {
     let mut o = BatchOptions::new(&dir, 40, 5);
     o.durable = false;
     run_batch(&WithConstantOutcome, &o, &NoProgress).unwrap();
-    let r = plot_batch(&PlotOptions {
-        categories: None,
-        dir: dir.to_path_buf(),
-        out: None,
-        max_fan_charts: 10,
-    })
-    .unwrap();
-    let names: Vec<String> = r
-        .files
-        .iter()
-        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-        .collect();
+    let (r, names) = plot_into_dir(&dir);
     assert!(
         names.contains(&"tornado-energy_price_usd_per_mwh.svg".to_string()),
         "{names:?}"
@@ -387,4 +354,22 @@ fn an_outcome_constant_over_the_batch_gets_no_tornado_but_a_note() {
         "{:?}",
         r.notes
     );
+}
+
+/// `plot_batch` of the batch in `dir` into `dir` (ten fan charts at most),
+/// with the names of the files it wrote.
+fn plot_into_dir(dir: &std::path::Path) -> (montecarlo::PlotReport, Vec<String>) {
+    let r = plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.to_path_buf(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap();
+    let names = r
+        .files
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    (r, names)
 }
