@@ -195,8 +195,29 @@ pub fn read_design_rows(path: &Path, params: &[crate::ParamSpec]) -> Result<Vec<
 /// slips: a row index written by pandas (`index=False`) or R's `write.csv`
 /// (`row.names = FALSE`), whose header is empty or `Unnamed: 0`, and a
 /// batch's `run` column (rename it `seed`).
-fn unknown_column(path: &Path, i: usize, h: &str, params: &[ParamSpec]) -> McError {
+fn unknown_column(path: &Path, i: usize, columns: usize, h: &str, params: &[ParamSpec]) -> McError {
     let (file, col) = (path.display(), i + 1);
+    // One column whose name holds `;` or a tab: another delimiter (Excel
+    // writes `;` where the decimal mark is a comma).
+    if columns == 1
+        && let Some(name) = [(';', "semicolons"), ('\t', "tabs")]
+            .into_iter()
+            .find_map(|(d, name)| h.contains(d).then_some(name))
+    {
+        return McError::Invalid(format!(
+            "{file}:1: the header is one column holding {name}: the design looks separated by \
+             {name}, and a design is comma-separated CSV (columns are parameter paths, and \
+             optionally `{SEED_COLUMN}`); write it with commas (pandas: `df.to_csv(\"{file}\", \
+             index=False)`; Excel: save as \"CSV (Comma delimited)\"; R: `write.csv`), with `.` \
+             as the decimal mark"
+        ));
+    }
+    if h.is_empty() && i + 1 == columns && i > 0 {
+        return McError::Invalid(format!(
+            "{file}:1: column {col}, the last, has no name: the header ends with a comma; remove \
+             it (and the rows' trailing commas, if they have them)"
+        ));
+    }
     if h.is_empty() || h.starts_with("Unnamed: ") {
         let name = if h.is_empty() {
             "no name".to_string()
@@ -300,7 +321,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
             continue;
         }
         if !params.iter().any(|p| &p.path == h) {
-            return Err(unknown_column(path, i, h, params));
+            return Err(unknown_column(path, i, header.len(), h, params));
         }
         if let Some(j) = header[..i].iter().position(|e| e == h) {
             return Err(McError::Invalid(format!(

@@ -42,6 +42,28 @@ fn a_row_index_column_is_named_with_the_option_that_leaves_it_out() {
     }
 }
 
+/// A design separated by semicolons (Excel where the decimal mark is a
+/// comma) or tabs is named so, and a header ending with a comma is not
+/// taken for a row index (audit s20-econ, nits: both read as one unknown
+/// column, or as "a row index, which pandas writes").
+#[test]
+fn another_delimiter_and_a_trailing_comma_are_named() {
+    for (name, sep, what) in [("semicolon", ";", "semicolons"), ("tab", "\t", "tabs")] {
+        let header = HEADER.replace(',', sep);
+        let e = refusal(name, &format!("{header}\n0.04{sep}1000{sep}0.8\n"));
+        assert!(
+            e.contains(&format!("the header is one column holding {what}")) && e.contains("comma-separated"),
+            "{name}: {e}"
+        );
+    }
+    let e = refusal("trailing", &format!("{HEADER},\n0.04,1000,0.8,\n"));
+    assert!(
+        e.contains("column 4, the last, has no name: the header ends with a comma")
+            && !e.contains("row index"),
+        "{e}"
+    );
+}
+
 #[test]
 fn a_run_column_is_told_to_become_seed_and_seed_is_a_known_column() {
     let e = refusal("run", &format!("run,{HEADER}\n0,0.04,1000,0.8\n"));
