@@ -738,8 +738,17 @@ pub fn compare(
         ma.scenario().name(),
         runs
     );
+    // The outcome column as wide as its longest name (a category row names
+    // its category: `…_year_2030=none (the lab's own target)`), 44 at least.
+    let w = r
+        .differences
+        .iter()
+        .map(|d| d.outcome.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(44);
     println!(
-        "{:<44} {:>12} {:>12} {:>26}  CRN narrowed",
+        "{:<w$} {:>12} {:>12} {:>26}  CRN narrowed",
         "outcome", "mean A", "mean B - A", "95% CI"
     );
     for d in &r.differences {
@@ -749,7 +758,7 @@ pub fn compare(
             format!("{:.0}%", 100.0 * d.narrowing)
         };
         println!(
-            "{:<44} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>6}{}",
+            "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>6}{}",
             d.outcome,
             d.mean_a,
             d.mean_diff,
