@@ -1227,6 +1227,44 @@ fn compare_names_the_outcomes_only_one_side_reports() {
         "{stdout}"
     );
     assert!(!stdout.contains("Only A's runs report"), "{stdout}");
+    // The table lines up, category rows (`…=none (the lab's own target)`)
+    // included: every row's interval opens at the same column (audit
+    // s20-econ, nit: long category names pushed theirs right).
+    let small = Scratch::new("aistack-cli-minimal-small-target.ron");
+    std::fs::write(
+        &small,
+        format!(
+            "Variant(base: \"{two}\", name: \"small\", set: {{ \"labs.lab.initial_target_run_flop\": 1e20 }})\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp("compare-aligned");
+    let o = aistack(&[
+        "compare",
+        &two,
+        small.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("outcome "))
+        .skip(1)
+        .take_while(|l| l.contains(" ["))
+        .collect();
+    let longest = rows
+        .iter()
+        .map(|r| r.split("  ").next().unwrap_or("").len())
+        .max();
+    assert!(longest > Some(44), "no outcome name over 44 characters: {stdout}");
+    let at: Vec<usize> = rows.iter().map(|r| r.find(" [").unwrap()).collect();
+    assert!(at.windows(2).all(|w| w[0] == w[1]), "{stdout}");
 }
 
 /// `aistack eval … --resume` finishes an interrupted eval (its run files,
