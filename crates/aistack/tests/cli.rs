@@ -25,6 +25,21 @@ fn tmp(name: &str) -> Scratch {
     Scratch::new(&format!("aistack-cli-{name}"))
 }
 
+/// A variant of minimal.ron named `name` that sets `set` (the body of a
+/// `set: { … }` map), written to a scratch file.
+fn minimal_variant(name: &str, set: &str) -> Scratch {
+    let file = Scratch::new(&format!("aistack-cli-{name}.ron"));
+    std::fs::write(
+        &file,
+        format!(
+            "Variant(base: \"{}\", name: \"{name}\", set: {{ {set} }})\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    file
+}
+
 #[test]
 fn run_writes_timeseries_and_summary_with_the_exact_header() {
     let out = tmp("run");
@@ -225,15 +240,7 @@ fn explain_and_plot_read_a_run_directory() {
 /// finding 4: serde_json's default float parser).
 #[test]
 fn explain_writes_a_compute_threshold_as_written() {
-    let scenario = Scratch::new("aistack-cli-threshold.ron");
-    std::fs::write(
-        &scenario,
-        format!(
-            "Variant(base: \"{}\", name: \"threshold\", set: {{ \"settings.compute_thresholds_flop\": [2.5e24] }})\n",
-            example("minimal.ron")
-        ),
-    )
-    .unwrap();
+    let scenario = minimal_variant("threshold", "\"settings.compute_thresholds_flop\": [2.5e24]");
     let out = tmp("threshold");
     let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -253,15 +260,10 @@ fn explain_writes_a_compute_threshold_as_written() {
 /// before, power losses behind a "chips" label showed nowhere).
 #[test]
 fn explain_shows_training_compute_lost_to_power_behind_a_chips_label() {
-    let scenario = Scratch::new("aistack-cli-short.ron");
-    std::fs::write(
-        &scenario,
-        format!(
-            "Variant(base: \"{}\", name: \"short\", set: {{ \"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household] }})\n",
-            example("minimal.ron")
-        ),
-    )
-    .unwrap();
+    let scenario = minimal_variant(
+        "short",
+        "\"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household]",
+    );
     let out = tmp("short");
     let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
@@ -1230,14 +1232,7 @@ fn compare_names_the_outcomes_only_one_side_reports() {
     // The table lines up, category rows (`…=none (the lab's own target)`)
     // included: every row's interval opens at the same column (audit
     // s20-econ, nit: long category names pushed theirs right).
-    let small = Scratch::new("aistack-cli-minimal-small-target.ron");
-    std::fs::write(
-        &small,
-        format!(
-            "Variant(base: \"{two}\", name: \"small\", set: {{ \"labs.lab.initial_target_run_flop\": 1e20 }})\n"
-        ),
-    )
-    .unwrap();
+    let small = minimal_variant("small-target", "\"labs.lab.initial_target_run_flop\": 1e20");
     let out = tmp("compare-aligned");
     let o = aistack(&[
         "compare",
