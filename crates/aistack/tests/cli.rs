@@ -1210,20 +1210,23 @@ fn compare_names_the_outcomes_only_one_side_reports() {
             .replace("name: \"minimal\"", "name: \"minimal-3y\""),
     )
     .unwrap();
-    let out = tmp("compare-horizons");
-    let o = aistack(&[
-        "compare",
-        &two,
-        three.to_str().unwrap(),
-        "--runs",
-        "2",
-        "--threads",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // minimal.ron against `b`, two runs on one thread, into `out`: stdout.
+    let compare = |b: &Path, out: &Path| {
+        let o = aistack(&[
+            "compare",
+            &two,
+            b.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let stdout = compare(&three, &tmp("compare-horizons"));
     assert!(
         stdout.contains("Only B's runs report") && stdout.contains("training.largest_run_flop_year_2027"),
         "{stdout}"
@@ -1233,20 +1236,7 @@ fn compare_names_the_outcomes_only_one_side_reports() {
     // included: every row's interval opens at the same column (audit
     // s20-econ, nit: long category names pushed theirs right).
     let small = minimal_variant("small-target", "\"labs.lab.initial_target_run_flop\": 1e20");
-    let out = tmp("compare-aligned");
-    let o = aistack(&[
-        "compare",
-        &two,
-        small.to_str().unwrap(),
-        "--runs",
-        "2",
-        "--threads",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stdout = compare(&small, &tmp("compare-aligned"));
     let rows: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("outcome "))
