@@ -608,10 +608,7 @@ impl SupplyChain {
         now: SimTime,
         agenda: &mut impl Agenda<FabEvent>,
     ) -> Result<(), FabError> {
-        let p = self
-            .projects
-            .get_mut(project.index())
-            .ok_or_else(|| bad_id("project", project.index()))?;
+        let p = self.project_mut(project)?;
         if p.state != ProjectState::Waiting {
             return Ok(());
         }
@@ -641,10 +638,7 @@ impl SupplyChain {
         now: SimTime,
         agenda: &mut impl Agenda<FabEvent>,
     ) -> Result<(), FabError> {
-        let p = self
-            .projects
-            .get_mut(project.index())
-            .ok_or_else(|| bad_id("project", project.index()))?;
+        let p = self.project_mut(project)?;
         if p.state == ProjectState::Building {
             p.state = ProjectState::Done;
             // Its real completion date: before now only for a
@@ -665,6 +659,12 @@ impl SupplyChain {
             }
         }
         Ok(())
+    }
+
+    fn project_mut(&mut self, project: ProjectId) -> Result<&mut Project, FabError> {
+        self.projects
+            .get_mut(project.index())
+            .ok_or_else(|| bad_id("project", project.index()))
     }
 
     fn fab_index(&self, fab: FabId) -> Result<usize, FabError> {

@@ -74,24 +74,18 @@ impl ControlState {
         self.banned_by_all = false;
     }
 
-    /// Applies a ban, licence delay or lift on all accelerators to this
-    /// flow: a ban shuts it and keeps its own cap for after a national
-    /// quota; a lift clears every control on it. (A quota on all is the
-    /// national cap, held by the supply chain: see [`Self::national_quota`].)
+    /// Applies a control on all accelerators to this flow: a ban shuts it
+    /// and keeps its own cap for after a national quota; a quota (the
+    /// national cap, which the supply chain holds) replaces a ban on all and
+    /// leaves the flow's own cap, so a design banned or capped by name stays
+    /// so inside it; a lift clears every control on it.
     pub fn apply_all(&mut self, control: &crate::Control) {
         match *control {
             crate::Control::Ban => self.banned_by_all = true,
-            crate::Control::QuotaPerMonth(_) => self.national_quota(),
+            crate::Control::QuotaPerMonth(_) => self.banned_by_all = false,
             crate::Control::LicenceDelay(d) => self.licence_delay = d,
             crate::Control::Lift => *self = ControlState::default(),
         }
-    }
-
-    /// A national quota replaces the controls on all accelerators: it ends
-    /// a ban on all of them, and leaves the flow's own cap (a design
-    /// banned or capped by name stays so, inside the national cap).
-    pub fn national_quota(&mut self) {
-        self.banned_by_all = false;
     }
 
     /// The flow's cap, units per month: 0 while a ban on all accelerators

@@ -188,19 +188,17 @@ impl SupplyChain {
     /// positive national quota).
     fn accelerators_coming(&self, d: usize, flow: &ImportFlow, now: SimTime) -> bool {
         let name = self.designs[d].cfg.name.as_str();
-        let opens =
-            |c: &Control| matches!(c, Control::Lift) || matches!(c, Control::QuotaPerMonth(q) if *q > 0.0);
         let on_all = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: None });
         let naming = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: Some(n) } if n == name);
         let control = &flow.control;
         let national_open = !self.accelerator_quota.is_some_and(|q| q <= 0.0)
-            || self.reopened(|item, c| on_all(item) && opens(c));
+            || self.reopened(|item, c| on_all(item) && opens_imports(c));
         let own_open = !control.cap_per_month.is_some_and(|c| c <= 0.0)
             || self.reopened(|item, c| {
-                (naming(item) && opens(c)) || (on_all(item) && matches!(c, Control::Lift))
+                (naming(item) && opens_imports(c)) || (on_all(item) && matches!(c, Control::Lift))
             });
-        let all_open =
-            !control.banned_by_all || self.reopened(|item, c| (naming(item) || on_all(item)) && opens(c));
+        let all_open = !control.banned_by_all
+            || self.reopened(|item, c| (naming(item) || on_all(item)) && opens_imports(c));
         flow.rate_now_or_later(now) > 0.0 && national_open && own_open && all_open
     }
 
@@ -214,11 +212,7 @@ impl SupplyChain {
         names: impl Fn(&ControlledItem) -> bool,
     ) -> bool {
         flow.rate_now_or_later(now) > 0.0
-            && (!flow.control.shut()
-                || self.reopened(|item, c| {
-                    names(item)
-                        && (matches!(c, Control::Lift) || matches!(c, Control::QuotaPerMonth(q) if *q > 0.0))
-                }))
+            && (!flow.control.shut() || self.reopened(|item, c| names(item) && opens_imports(c)))
     }
 
     /// Whether a policy that has not taken effect yet is an export control
@@ -235,4 +229,9 @@ impl SupplyChain {
                     }
             })
     }
+}
+
+/// Whether `control` can reopen a shut import flow: a lift or a positive quota.
+fn opens_imports(control: &Control) -> bool {
+    matches!(control, Control::Lift) || matches!(control, Control::QuotaPerMonth(q) if *q > 0.0)
 }
