@@ -72,6 +72,8 @@ pub(crate) struct Totals {
 /// The state of the supply chain.
 pub struct SupplyChain {
     pub(crate) step: Duration,
+    /// [`FabConfig::horizon_end`] in ticks, `u64::MAX` for none.
+    pub(crate) horizon_end: u64,
     pub(crate) designs: Vec<Design>,
     pub(crate) gross: Vec<f64>,
     pub(crate) prices: Vec<f64>,
@@ -249,6 +251,7 @@ impl SupplyChain {
         let supply_index = SupplyIndex::new(&config, &fabs, n_designs);
         Ok(SupplyChain {
             step: config.production_step,
+            horizon_end: config.horizon_end.map_or(u64::MAX, |t| t.ticks()),
             gross: designs.iter().map(|d| d.gross_dies_per_wafer).collect(),
             prices: designs.iter().map(|d| d.cfg.unit_price_usd).collect(),
             designs,

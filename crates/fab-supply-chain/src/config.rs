@@ -41,6 +41,13 @@ pub struct FabConfig {
     pub buyers: Vec<BuyerConfig>,
     /// How finished accelerators are shared among open orders.
     pub allocation: AllocationPolicy,
+    /// The end of the run's horizon, if the caller knows it (the stack
+    /// does): a production tick that runs past it books only its share
+    /// inside the horizon, `(end − tick)/step` of a step's wafer starts,
+    /// supplies and imports, so that a run of 0.1 years books 0.1 years of
+    /// output, not a whole last week more. `None` (the default of the
+    /// examples and tests): every tick is booked in full.
+    pub horizon_end: Option<SimTime>,
 }
 
 /// An accelerator design. A finished chip takes `dies_per_chip` good dies

@@ -171,5 +171,6 @@ pub fn example_config() -> FabConfig {
             priority: 1,
         }],
         allocation: AllocationPolicy::ProRata,
+        horizon_end: None,
     }
 }

@@ -79,7 +79,9 @@ impl SupplyChain {
         signals: &mut Vec<FabSignal>,
     ) -> Result<(), FabError> {
         let now = agenda.now();
-        let dt = self.step;
+        // A tick that runs past the horizon books only its share inside it:
+        // every flow below is a rate × `dt`.
+        let dt = Duration(self.step.secs().min(self.horizon_end.saturating_sub(now.ticks())));
         // 1. Supplies of this tick.
         let tools_in = self.tools.imports.ship(now, dt);
         self.ship(ArrivalItem::Tools, tools_in, self.tools.imports.control, agenda)?;
@@ -216,7 +218,7 @@ impl SupplyChain {
                 nothing_suppliable: cheapest.is_infinite(),
             });
         }
-        agenda.schedule_after(dt, FabEvent::ProductionTick)?;
+        agenda.schedule_after(self.step, FabEvent::ProductionTick)?;
         Ok(())
     }
 

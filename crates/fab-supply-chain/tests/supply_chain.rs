@@ -1135,3 +1135,37 @@ fn accepted_die_areas_and_wafers_give_one_to_a_million_dies() {
     assert_eq!(refused(c), "die_area_mm2");
     assert!(SupplyChain::new(base_config(), &scheduler::RngStreams::new(1, 0)).is_ok());
 }
+
+/// A production tick that runs past the horizon books only its share inside
+/// it: 0.1 years (36.525 days) of weekly ticks of a 1,000 wafers/month fab
+/// and a 1,000 units/month import start 1,200 wafers and import 1,200 units
+/// (the horizon's 1.2 mean months), where booking the last week in full gave
+/// 1,379 and 1,379. Without a horizon every tick is booked in full.
+#[test]
+fn the_last_tick_books_only_its_share_inside_the_horizon() {
+    let end = SimTime(SECS_PER_YEAR / 10);
+    let totals = |horizon_end: Option<SimTime>| {
+        let mut c = base_config();
+        c.production_step = Duration::from_days(7);
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: "chip".into(),
+            units_per_month: TimePath::constant(1000.0),
+            on_order: false,
+        });
+        c.horizon_end = horizon_end;
+        let mut run = Run::new(c, 1);
+        run.run_until(end);
+        let mut scalars = std::collections::BTreeMap::new();
+        run.chain.summary_scalars(&mut |k, v| {
+            scalars.insert(k.to_string(), v);
+        });
+        (
+            scalars["fab.wafers_started_total"],
+            scalars["fab.accelerators_imported_total"],
+        )
+    };
+    assert_eq!(totals(Some(end)), (1200.0, 1200.0));
+    // Six ticks in 36.525 days: (0, 7, …, 35) × a whole week each.
+    let whole_weeks = (6.0 * 7.0 / 30.4375 * 1000.0_f64).floor();
+    assert_eq!(totals(None), (whole_weeks, whole_weeks));
+}

@@ -137,6 +137,9 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             regions: regions.clone(),
         },
     )?;
+    // The supply chain, too, books only the part of its last tick inside
+    // the horizon.
+    fab.horizon_end = Some(end);
     let mut training =
         schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
     training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();

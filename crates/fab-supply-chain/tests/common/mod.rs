@@ -93,6 +93,7 @@ pub fn base_config() -> FabConfig {
             priority: 0,
         }],
         allocation: AllocationPolicy::FirstComeFirstServed,
+        horizon_end: None,
     }
 }
 

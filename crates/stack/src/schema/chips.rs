@@ -835,5 +835,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             AllocationData::ProRata => AllocationPolicy::ProRata,
             AllocationData::Priority => AllocationPolicy::Priority,
         },
+        // Set by `world::configs`, which knows the horizon.
+        horizon_end: None,
     })
 }
