@@ -7,7 +7,7 @@ use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, HeldWeather, Phase, SolarShape, StepAverage, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
-use scheduler::{Agenda, Calendar, Duration, RngStreams, SECS_PER_YEAR, SimTime};
+use scheduler::{Agenda, Calendar, Duration, Num, RngStreams, SECS_PER_YEAR, SimTime};
 
 /// The national grid: regions, fleets, storage, links, loads, build-out.
 ///
@@ -652,7 +652,7 @@ impl Grid {
             return Err(GridError::InvalidInput {
                 call: "add_load",
                 field: "connected_mw",
-                reason: format!("must be finite in [0, {MAX_MW}], got {}", spec.connected_mw),
+                reason: format!("must be finite in [0, {MAX_MW}], got {}", Num(spec.connected_mw)),
             });
         }
         let id = self.loads.len() as u32;
@@ -673,7 +673,7 @@ impl Grid {
             return Err(GridError::InvalidInput {
                 call: "set_load_demand",
                 field: "requested_mw",
-                reason: format!("must be a finite number ≥ 0, got {requested_mw}"),
+                reason: format!("must be a finite number ≥ 0, got {}", Num(requested_mw)),
             });
         }
         self.loads[l].wanted_mw = requested_mw;
@@ -696,7 +696,7 @@ impl Grid {
             return Err(GridError::InvalidInput {
                 call: "request_connection",
                 field: "additional_mw",
-                reason: format!("must be finite in (0, {MAX_MW}], got {additional_mw}"),
+                reason: format!("must be finite in (0, {MAX_MW}], got {}", Num(additional_mw)),
             });
         }
         let now = agenda.now();

@@ -9,7 +9,7 @@ use crate::config::{
     Availability, GridConfig, LoadClass, MAX_HOLD_HOURS, MaintenanceConfig, PlantGroupConfig, Technology,
 };
 use crate::grid::SECS_PER_YEAR_F;
-use scheduler::{Dist, ScheduleError, SimTime, TimePath};
+use scheduler::{Dist, Num, ScheduleError, SimTime, TimePath};
 use std::collections::HashSet;
 
 /// Why the grid refused a configuration, an input call or an event.
@@ -148,7 +148,12 @@ pub(crate) fn check_range(
         Err(GridError::InvalidConfig {
             entity: entity.to_string(),
             field,
-            reason: format!("must be a finite number in [{lo}, {hi}], got {v}"),
+            reason: format!(
+                "must be a finite number in [{}, {}], got {}",
+                Num(lo),
+                Num(hi),
+                Num(v)
+            ),
         })
     }
 }
@@ -161,7 +166,12 @@ fn check_open(entity: &str, field: &'static str, v: f64, lo: f64, hi: f64) -> Re
         Err(GridError::InvalidConfig {
             entity: entity.to_string(),
             field,
-            reason: format!("must be a finite number in ({lo}, {hi}), got {v}"),
+            reason: format!(
+                "must be a finite number in ({}, {}), got {}",
+                Num(lo),
+                Num(hi),
+                Num(v)
+            ),
         })
     }
 }
@@ -223,7 +233,7 @@ fn check_duration(
         return Err(GridError::InvalidConfig {
             entity: entity.to_string(),
             field,
-            reason: format!("must have a mean of at most {max_mean} {unit}, got {mean}"),
+            reason: format!("must have a mean of at most {max_mean} {unit}, got {}", Num(mean)),
         });
     }
     Ok(())
@@ -234,12 +244,12 @@ fn interval(min: f64, max: f64) -> String {
     let lo = if min == f64::NEG_INFINITY {
         "(−∞".to_string()
     } else {
-        format!("[{min}")
+        format!("[{}", Num(min))
     };
     let hi = if max == f64::INFINITY {
         "∞)".to_string()
     } else {
-        format!("{max}]")
+        format!("{}]", Num(max))
     };
     format!("{lo}, {hi}")
 }
@@ -414,7 +424,10 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
                 return Err(GridError::InvalidConfig {
                     entity: entity.to_string(),
                     field: "availability.hold_hours",
-                    reason: format!("must be a finite number of hours in (0, {MAX_HOLD_HOURS}], got {h}"),
+                    reason: format!(
+                        "must be a finite number of hours in (0, {MAX_HOLD_HOURS}], got {}",
+                        Num(h)
+                    ),
                 });
             }
             check_range(entity, "availability.logit_sd", logit_sd, 0.0, 5.0)?;
@@ -630,7 +643,8 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
                 entity: e,
                 field: "duration_days",
                 reason: format!(
-                    "must have a mean of at most {MAX_DROUGHT_DAYS} days (100 years, longer than any run), got {mean}"
+                    "must have a mean of at most {MAX_DROUGHT_DAYS} days (100 years, longer than any run), got {}",
+                    Num(mean)
                 ),
             });
         }

@@ -413,7 +413,10 @@ impl SupplyChain {
         if !(budget_usd.is_finite() && budget_usd >= 0.0) {
             return Err(FabError::BadInput {
                 method: "place_order",
-                reason: format!("budget_usd must be finite and ≥ 0, got {budget_usd}"),
+                reason: format!(
+                    "budget_usd must be finite and ≥ 0, got {}",
+                    scheduler::Num(budget_usd)
+                ),
             });
         }
         self.orders.place(buyer.index(), budget_usd);
@@ -436,7 +439,10 @@ impl SupplyChain {
         if !(0.0..=1.0).contains(&served_fraction) {
             return Err(FabError::BadInput {
                 method: "set_power_served",
-                reason: format!("served_fraction must be in [0, 1], got {served_fraction}"),
+                reason: format!(
+                    "served_fraction must be in [0, 1], got {}",
+                    scheduler::Num(served_fraction)
+                ),
             });
         }
         let f = self.fabs.get_mut(fab.index()).ok_or_else(|| FabError::BadInput {

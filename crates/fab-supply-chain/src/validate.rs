@@ -4,7 +4,7 @@
 
 use crate::config::*;
 use crate::error::{FabError, invalid};
-use scheduler::{Dist, SECS_PER_DAY, SECS_PER_HOUR, TimePath};
+use scheduler::{Dist, Num, SECS_PER_DAY, SECS_PER_HOUR, TimePath};
 use std::collections::HashMap;
 
 /// Name → index lookups built while validating.
@@ -36,7 +36,12 @@ fn range(entity: &str, field: &str, v: f64, lo: f64, hi: f64) -> Result<(), FabE
         Err(invalid(
             entity,
             field,
-            format!("must be a finite number in [{lo}, {hi}], got {v}"),
+            format!(
+                "must be a finite number in [{}, {}], got {}",
+                Num(lo),
+                Num(hi),
+                Num(v)
+            ),
         ))
     }
 }
@@ -48,7 +53,7 @@ fn positive(entity: &str, field: &str, v: f64, hi: f64) -> Result<(), FabError> 
         Err(invalid(
             entity,
             field,
-            format!("must be a finite number in (0, {hi}], got {v}"),
+            format!("must be a finite number in (0, {}], got {}", Num(hi), Num(v)),
         ))
     }
 }
@@ -73,8 +78,9 @@ fn dist(entity: &str, field: &str, d: &Dist, hi: f64) -> Result<(), FabError> {
             entity,
             field,
             format!(
-                "values must all be ≥ 0 (it is a duration), but the distribution ranges down to {low}; \
-                 use a distribution bounded below by 0 (LogNormal, Triangular, Pert, Uniform with low ≥ 0, …)"
+                "values must all be ≥ 0 (it is a duration), but the distribution ranges down to {}; \
+                 use a distribution bounded below by 0 (LogNormal, Triangular, Pert, Uniform with low ≥ 0, …)",
+                Num(low)
             ),
         ));
     }
@@ -83,7 +89,7 @@ fn dist(entity: &str, field: &str, d: &Dist, hi: f64) -> Result<(), FabError> {
         return Err(invalid(
             entity,
             field,
-            format!("mean must be finite and at most {hi}, got {mean}"),
+            format!("mean must be finite and at most {}, got {}", Num(hi), Num(mean)),
         ));
     }
     Ok(())

@@ -23,6 +23,7 @@
 //! 814 mm² die on a 300 mm wafer, DPW ≈ 63 (Epoch AI, 2024).
 
 use crate::error::{FabError, invalid};
+use scheduler::Num;
 
 /// An exponential yield learning curve (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -53,7 +54,7 @@ impl YieldCurve {
                 Err(invalid(
                     entity,
                     field,
-                    format!("must be a fraction in [0, 1], got {v}"),
+                    format!("must be a fraction in [0, 1], got {}", Num(v)),
                 ))
             }
         };
@@ -65,7 +66,8 @@ impl YieldCurve {
                 "yield_curve.ceiling",
                 format!(
                     "must be ≥ yield_curve.initial ({}), got {}",
-                    self.initial, self.ceiling
+                    Num(self.initial),
+                    Num(self.ceiling)
                 ),
             ));
         }
@@ -73,7 +75,7 @@ impl YieldCurve {
             return Err(invalid(
                 entity,
                 "yield_curve.learning_wafers",
-                format!("must be in (0, 1e12] wafers, got {}", self.learning_wafers),
+                format!("must be in (0, 1e12] wafers, got {}", Num(self.learning_wafers)),
             ));
         }
         Ok(())

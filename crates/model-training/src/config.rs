@@ -4,7 +4,7 @@
 //! Every default is sourced in `docs/calibration/model-training.md`.
 
 use crate::{ChipBatch, TrainingError};
-use scheduler::{Calendar, Dist, TimePath};
+use scheduler::{Calendar, Dist, Num, TimePath};
 
 /// Everything the training domain needs, as plain Rust. `stack` converts the
 /// scenario into this; [`crate::Training::new`] validates it.
@@ -248,7 +248,12 @@ fn range(entity: &str, field: &'static str, v: f64, lo: f64, hi: f64) -> Result<
         Err(bad(
             entity,
             field,
-            format!("must be a finite number in [{lo}, {hi}], got {v}"),
+            format!(
+                "must be a finite number in [{}, {}], got {}",
+                Num(lo),
+                Num(hi),
+                Num(v)
+            ),
         ))
     }
 }
@@ -261,7 +266,7 @@ fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingErr
         Err(bad(
             entity,
             field,
-            format!("must be a finite number > 0, got {v}"),
+            format!("must be a finite number > 0, got {}", Num(v)),
         ))
     }
 }
@@ -292,7 +297,7 @@ fn check_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
             "unit_price_usd",
             format!(
                 "must be a finite number in (0, {MAX_UNIT_PRICE_USD:e}], got {}",
-                b.unit_price_usd
+                Num(b.unit_price_usd)
             ),
         ));
     }
@@ -365,7 +370,10 @@ impl TrainingConfig {
             return Err(bad(
                 "training",
                 "compute_thresholds_flop",
-                format!("every threshold must be at least 1 FLOP and finite, got {t}"),
+                format!(
+                    "every threshold must be at least 1 FLOP and finite, got {}",
+                    Num(*t)
+                ),
             ));
         }
         if let Some(w) = th.windows(2).find(|w| w[1] <= w[0]) {
@@ -416,7 +424,7 @@ impl LabConfig {
             return Err(bad(
                 e,
                 "budget_usd_per_year",
-                format!("must be ≥ 0 and finite, got {lo}..{hi}"),
+                format!("must be ≥ 0 and finite, got {}..{}", Num(lo), Num(hi)),
             ));
         }
         if self.sites.is_empty() {

@@ -42,6 +42,7 @@
 
 pub mod backend;
 pub mod inline;
+pub mod num;
 pub mod path;
 pub mod queue;
 pub mod rng;
@@ -50,6 +51,7 @@ pub mod time;
 
 pub use backend::{Backend, EventStore, SlabStore};
 pub use inline::InlineRadixQueue;
+pub use num::Num;
 pub use path::{Interp, TimePath};
 pub use queue::{AutoQueue, Entry, EventQueue, HeapQueue, IndexedQueue, RadixQueue};
 pub use rng::{Dist, RngStreams, StreamRng};

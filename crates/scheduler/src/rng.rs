@@ -13,6 +13,7 @@
 //! change underneath) must not change without a deliberate, documented
 //! update of the pinned values.
 
+use crate::num::Num;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::Distribution;
@@ -263,7 +264,7 @@ impl Dist {
             if v.is_finite() {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be a finite number, got {v}"))
+                Err(format!("`{name}` must be a finite number, got {}", Num(v)))
             }
         }
         fn positive(name: &str, v: f64) -> Result<(), DistError> {
@@ -271,7 +272,7 @@ impl Dist {
             if v > 0.0 {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be > 0, got {v}"))
+                Err(format!("`{name}` must be > 0, got {}", Num(v)))
             }
         }
         fn non_negative(name: &str, v: f64) -> Result<(), DistError> {
@@ -279,7 +280,7 @@ impl Dist {
             if v >= 0.0 {
                 Ok(())
             } else {
-                Err(format!("`{name}` must be ≥ 0, got {v}"))
+                Err(format!("`{name}` must be ≥ 0, got {}", Num(v)))
             }
         }
         fn ordered3(low: f64, mode: f64, high: f64) -> Result<(), DistError> {
@@ -290,7 +291,10 @@ impl Dist {
                 Ok(())
             } else {
                 Err(format!(
-                    "need low ≤ mode ≤ high and low < high, got low {low}, mode {mode}, high {high}"
+                    "need low ≤ mode ≤ high and low < high, got low {}, mode {}, high {}",
+                    Num(low),
+                    Num(mode),
+                    Num(high)
                 ))
             }
         }
@@ -304,7 +308,11 @@ impl Dist {
                 if low <= high {
                     Ok(())
                 } else {
-                    Err(format!("need low ≤ high, got low {low}, high {high}"))
+                    Err(format!(
+                        "need low ≤ high, got low {}, high {}",
+                        Num(low),
+                        Num(high)
+                    ))
                 }
             }
             Dist::Triangular { low, mode, high } | Dist::Pert { low, mode, high } => {
@@ -343,7 +351,11 @@ impl Dist {
                 finite("low", low)?;
                 finite("high", high)?;
                 if low >= high {
-                    return Err(format!("need low < high, got low {low}, high {high}"));
+                    return Err(format!(
+                        "need low < high, got low {}, high {}",
+                        Num(low),
+                        Num(high)
+                    ));
                 }
                 match **dist {
                     Dist::Const { .. } | Dist::Discrete { .. } | Dist::Truncated { .. } => {

@@ -36,7 +36,7 @@ pub fn check(pairs: &[(&str, &str, f64)]) -> Result<(), CorrelationProblem> {
         if !(rho > -1.0 && rho < 1.0) {
             return Err(CorrelationProblem {
                 entry: i,
-                message: format!("rho must be in (-1, 1), got {rho}"),
+                message: format!("rho must be in (-1, 1), got {}", scheduler::Num(rho)),
                 hint: "a rank correlation lies strictly between -1 and 1".into(),
             });
         }

@@ -214,7 +214,10 @@ impl Scenario {
                     at,
                     format!(
                         "with the drawn parameter values: the fab's power scales with its drawn capacity \
-                         ({drawn_cap} wafers/month, written {written_cap}) to {power} MW: {m}"
+                         ({} wafers/month, written {}) to {} MW: {m}",
+                        scheduler::Num(drawn_cap),
+                        scheduler::Num(written_cap),
+                        scheduler::Num(power)
                     ),
                 )
             })?;
@@ -424,8 +427,9 @@ impl Scenario {
                     format!("uncertain.{}", p.path),
                     format!(
                         "its {tail} tail leaves the field's range: about {mass:.2e} of its probability \
-                         lies outside (at {value}: {field}{}), and a batch stops at the first run that \
+                         lies outside (at {}: {field}{}), and a batch stops at the first run that \
                          draws there",
+                        scheduler::Num(value),
                         e.message
                     ),
                 )
@@ -840,7 +844,7 @@ fn scenario_words(list: &str, field: &str, reason: String) -> String {
     };
     // Round away the seconds the domain rounded the written value to.
     let value = (secs / per * 1e6).round() / 1e6;
-    format!("{}got {value} {unit}{tail}", &reason[..at])
+    format!("{}got {} {unit}{tail}", &reason[..at], scheduler::Num(value))
 }
 
 /// Seconds in one `unit` of a duration field (`hours`, `days`, `weeks`,

@@ -193,7 +193,8 @@ fn de_compute_thresholds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<f
                 Ok(Threshold(v))
             } else {
                 Err(D::Error::custom(format!(
-                    "expected a compute threshold of at least 1 FLOP and finite, got {v}"
+                    "expected a compute threshold of at least 1 FLOP and finite, got {}",
+                    scheduler::Num(v)
                 )))
             }
         }
@@ -236,7 +237,8 @@ fn de_install_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Err
         Ok(v)
     } else {
         Err(serde::de::Error::custom(format!(
-            "expected a number of days in [0, {MAX_INSTALL_DELAY_DAYS}], got {v}"
+            "expected a number of days in [0, {MAX_INSTALL_DELAY_DAYS}], got {}",
+            scheduler::Num(v)
         )))
     }
 }

@@ -125,7 +125,7 @@ fn check_points(points: &[(String, f64)]) -> Result<Vec<(NaiveDate, f64)>, Strin
     for (d, v) in points {
         let date = crate::dates::parse_date(d)?;
         if !v.is_finite() {
-            return Err(format!("value at {d} must be finite, got {v}"));
+            return Err(format!("value at {d} must be finite, got {}", scheduler::Num(*v)));
         }
         if let Some(prev) = out.last()
             && prev.0 >= date
@@ -151,7 +151,10 @@ impl<'de> Deserialize<'de> for Series {
                 if v.is_finite() {
                     Ok(Series::Constant(v))
                 } else {
-                    Err(E::custom(format!("expected a finite number, got {v}")))
+                    Err(E::custom(format!(
+                        "expected a finite number, got {}",
+                        scheduler::Num(v)
+                    )))
                 }
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Series, E> {

@@ -23,7 +23,7 @@ macro_rules! checked_number {
                 if v.is_finite() && ok(v) {
                     Ok($name(v))
                 } else {
-                    Err(format!(concat!("expected ", $expect, ", got {}"), v))
+                    Err(format!(concat!("expected ", $expect, ", got {}"), scheduler::Num(v)))
                 }
             }
         }

@@ -98,7 +98,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             "horizon_years",
             format!(
                 "{} years is under one second, so the run would end where it starts",
-                data.horizon_years.get()
+                scheduler::Num(data.horizon_years.get())
             ),
         )
         .hint("a run lasts at least one second (3.2e-8 years); write the years the run should cover"));
@@ -123,7 +123,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
         .iter()
         .map(|l| (l.name.clone(), l.chip_priority))
         .collect();
-    let fab = schema::chips::to_config(
+    let mut fab = schema::chips::to_config(
         &ctx,
         &schema::chips::ChipsInput {
             chips: &data.chips,
