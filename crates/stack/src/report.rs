@@ -318,9 +318,15 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         si(get("energy.ai_curtailed_mwh_total")),
         get("energy.hours_with_shortfall")
     );
+    // With other buyers (`chips.other_buyers`), how many of them the labs got.
+    let to_labs = out
+        .scalar("fab.accelerators_delivered_to_labs_total")
+        .zip(out.scalar("fab.accelerators_delivered_to_others_total"))
+        .map(|(l, o)| format!(", {l} to the labs and {o} to other buyers"))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "  accelerators delivered {} (of {} built at home and {} imported, {} still in stock at the end); \
+        "  accelerators delivered {}{to_labs} (of {} built at home and {} imported, {} still in stock at the end); \
          binding input at most production ticks: {}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),
