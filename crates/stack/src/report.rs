@@ -227,7 +227,8 @@ pub fn best_gap_line(gap_months: f64) -> String {
 /// first run *of this simulation* at or above each threshold. Runs before
 /// the start date (1e25 FLOP was passed in 2023) are not modelled, so a date
 /// is not the year the world first trained such a model.
-pub const THRESHOLD_SCOPE: &str = "first run at or above each in this simulation, runs before the start not counted";
+pub const THRESHOLD_SCOPE: &str =
+    "first run at or above each in this simulation, runs before the start not counted";
 
 /// When the labs' largest finished run first reached the compute threshold
 /// `flop` (`training.year_reached_<T>_flop`), in words: `1e25 FLOP on
@@ -291,7 +292,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let thresholds = &d.settings.compute_thresholds_flop;
     if !thresholds.is_empty() {
         let list: Vec<String> = thresholds.iter().map(|&t| threshold_text(out, t)).collect();
-        let _ = writeln!(s, "  compute thresholds     {THRESHOLD_SCOPE}: {}", list.join("; "));
+        let _ = writeln!(
+            s,
+            "  compute thresholds     {THRESHOLD_SCOPE}: {}",
+            list.join("; ")
+        );
     }
     let open = get("training.open_releases_total");
     let total = get("training.releases_total");

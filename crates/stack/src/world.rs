@@ -127,10 +127,17 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     for b in &data.chips.other_buyers {
         let err = |m: String| ScenarioError::new(file, format!("chips.other_buyers.{}", b.name), m);
         if b.name.is_empty() {
-            return Err(ScenarioError::new(file, "chips.other_buyers", "a buyer needs a name"));
+            return Err(ScenarioError::new(
+                file,
+                "chips.other_buyers",
+                "a buyer needs a name",
+            ));
         }
         if data.labs.iter().any(|l| l.name == b.name) {
-            return Err(err(format!("`{}` is a lab's name: an other buyer needs its own", b.name)));
+            return Err(err(format!(
+                "`{}` is a lab's name: an other buyer needs its own",
+                b.name
+            )));
         }
         if buyers[data.labs.len()..].iter().any(|(n, _)| *n == b.name) {
             return Err(err(format!("`{}` is given twice", b.name)));

@@ -90,7 +90,10 @@ fn the_year_is_the_first_release_over_the_threshold_the_nation_its_earliest_lab(
         .find(|l| l.starts_with("  compute thresholds"))
         .expect("a thresholds line");
     // The dates are the simulation's, not history's: the line says so.
-    assert!(line.contains("in this simulation, runs before the start not counted: "), "{line}");
+    assert!(
+        line.contains("in this simulation, runs before the start not counted: "),
+        "{line}"
+    );
     assert!(line.contains("1e24 FLOP on 20"), "{line}");
     assert!(line.contains(&format!("({y:.2}, lab big)")), "{line}");
     assert!(line.ends_with("1e30 FLOP not reached"), "{line}");
@@ -113,7 +116,10 @@ fn the_year_is_the_first_release_over_the_threshold_the_nation_its_earliest_lab(
         assert_eq!(entry["year"].as_f64(), earliest, "{entry}");
         assert_eq!(entry["lab"].is_null(), earliest.is_none(), "{entry}");
         assert_eq!(entry["scope"], stack::report::THRESHOLD_SCOPE, "{entry}");
-        assert!(entry["scope"].as_str().unwrap().contains("in this simulation"), "{entry}");
+        assert!(
+            entry["scope"].as_str().unwrap().contains("in this simulation"),
+            "{entry}"
+        );
     }
     assert_eq!(th[1]["lab"], "big");
 }

@@ -125,8 +125,14 @@ fn a_budget_path_starts_ordering_on_its_date() {
 #[test]
 fn an_other_buyer_may_not_take_a_labs_name_nor_a_negative_budget() {
     for (others, says) in [
-        (", other_buyers: [(name: \"lab\", budget_usd_per_year: 1e9)]", "is a lab's name"),
-        (", other_buyers: [(name: \"o\", budget_usd_per_year: -1)]", "not a finite number ≥ 0"),
+        (
+            ", other_buyers: [(name: \"lab\", budget_usd_per_year: 1e9)]",
+            "is a lab's name",
+        ),
+        (
+            ", other_buyers: [(name: \"o\", budget_usd_per_year: -1)]",
+            "not a finite number ≥ 0",
+        ),
         (
             ", other_buyers: [(name: \"o\", budget_usd_per_year: 1), (name: \"o\", budget_usd_per_year: 2)]",
             "given twice",
@@ -135,7 +141,9 @@ fn an_other_buyer_may_not_take_a_labs_name_nor_a_negative_budget() {
         let text = SHORT.replace(" OTHERS", others);
         let err = match Scenario::from_text(Path::new("short.ron"), &text) {
             Err(e) => e.to_string(),
-            Ok(s) => stack::run(&s, &RunOptions::default()).expect_err(others).to_string(),
+            Ok(s) => stack::run(&s, &RunOptions::default())
+                .expect_err(others)
+                .to_string(),
         };
         assert!(err.contains(says), "{others}: {err}");
     }
