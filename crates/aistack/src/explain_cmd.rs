@@ -488,7 +488,11 @@ pub fn explain(dir: &Path) -> Result<()> {
                 }
             })
             .collect();
-        println!("\nCompute thresholds, largest run: {}.", parts.join("; "));
+        println!(
+            "\nCompute thresholds ({}): {}.",
+            stack::report::THRESHOLD_SCOPE,
+            parts.join("; ")
+        );
     }
     let power_days = series
         .get("training.limited_power_days")

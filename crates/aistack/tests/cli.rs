@@ -248,7 +248,7 @@ fn explain_writes_a_compute_threshold_as_written() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        text.contains("Compute thresholds, largest run: 2.5e24 FLOP"),
+        text.contains("Compute thresholds (first run at or above each in this simulation, runs before the start not counted): 2.5e24 FLOP"),
         "{text}"
     );
 }

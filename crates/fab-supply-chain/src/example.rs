@@ -67,8 +67,11 @@ pub fn example_config() -> FabConfig {
             ceiling: 0.50,
             learning_wafers: 150_000.0,
         },
-        // Assumption (order of magnitude for a 7k wpm advanced line).
-        power_mw_at_full_starts: 100.0,
+        // Assumption: 3.6 kW per wafer a month (25 MW for 7,000 wpm), ≈1.7×
+        // TSMC's all-fab average of ≈2.1 kW (TSMC 2023: 24.8 TWh for >16 M
+        // wafers a year) for a multi-patterned 7 nm line; the same intensity
+        // as china-2025's SMIC line (100 MW, 14 kW, until session 21).
+        power_mw_at_full_starts: 25.0,
         base_power_fraction: 0.6,
         product_mix: vec![ProductShare {
             design: "ascend-910c".into(),

@@ -10,8 +10,8 @@
 
 use crate::scenario::{CorrelationData, ScenarioData, SettingsData, VariantData};
 use crate::schema::chips::{
-    ChipsData, DesignData, DieBankData, FabData, FabProjectData, HbmData, ImportData, PolicyData,
-    ProductData, ToolsData,
+    ChipsData, DesignData, DieBankData, FabData, FabProjectData, HbmData, ImportData, OtherBuyerData,
+    PolicyData, ProductData, ToolsData,
 };
 use crate::schema::grid::{
     DroughtData, DroughtProcessData, GridData, GridProjectData, LinkData, MaintenanceData, PlantData,
@@ -293,6 +293,7 @@ pub fn field_orders() -> Vec<(&'static str, &'static [&'static str])> {
         fields_of::<ChipsData>(),
         fields_of::<ToolsData>(),
         fields_of::<HbmData>(),
+        fields_of::<OtherBuyerData>(),
         fields_of::<DesignData>(),
         fields_of::<ProductData>(),
         fields_of::<FabData>(),

@@ -131,7 +131,8 @@ fn first_release_over(out: &RunOutput, flop: f64, lab: Option<usize>) -> Option<
 /// fractional `year`, `date` and `lab` of the first finished run of at
 /// least that size (null if none), and `by_lab`: each lab's own year
 /// (null for a lab that never reached it). The nation's year is the
-/// earliest lab's.
+/// earliest lab's. Each entry's `scope` says what the year counts
+/// ([`THRESHOLD_SCOPE`]): the first run of this simulation, not of history.
 pub fn compute_thresholds_json(scenario: &Scenario, out: &RunOutput) -> Value {
     let year = |r: Option<&model_training::Release>| r.and_then(|r| out.calendar.fractional_year(r.at));
     let list: Vec<Value> = scenario
@@ -154,6 +155,7 @@ pub fn compute_thresholds_json(scenario: &Scenario, out: &RunOutput) -> Value {
                 "date": first.and_then(|r| out.calendar.date(r.at)).map(|d| d.to_string()),
                 "lab": first.and_then(|r| out.lab_names.get(r.lab.index())),
                 "by_lab": by_lab,
+                "scope": THRESHOLD_SCOPE,
             })
         })
         .collect();
@@ -221,10 +223,18 @@ pub fn best_gap_line(gap_months: f64) -> String {
     }
 }
 
+/// What the threshold dates count, for every place that prints them: the
+/// first run *of this simulation* at or above each threshold. Runs before
+/// the start date (1e25 FLOP was passed in 2023) are not modelled, so a date
+/// is not the year the world first trained such a model.
+pub const THRESHOLD_SCOPE: &str =
+    "first run at or above each in this simulation, runs before the start not counted";
+
 /// When the labs' largest finished run first reached the compute threshold
-/// `flop` (`training.year_reached_<T>_flop`), in words: `1e25 FLOP reached
+/// `flop` (`training.year_reached_<T>_flop`), in words: `1e25 FLOP on
 /// 2026-05-27 (2026.40, lab openai)`, the lab whose run finished first, or
-/// `1e26 FLOP not reached`.
+/// `1e26 FLOP not reached`. The summary prints these after
+/// [`THRESHOLD_SCOPE`].
 pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
     let key = model_training::compute_threshold_outcome(flop);
     let Some(year) = out.scalar(&key) else {
@@ -232,11 +242,11 @@ pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
     };
     match first_release_over(out, flop, None) {
         Some(r) => format!(
-            "{flop:e} FLOP reached {} ({year:.2}, lab {})",
+            "{flop:e} FLOP on {} ({year:.2}, lab {})",
             out.calendar.date(r.at).map(|d| d.to_string()).unwrap_or_default(),
             out.lab_names.get(r.lab.index()).map_or("?", String::as_str)
         ),
-        None => format!("{flop:e} FLOP reached in {year:.2}"),
+        None => format!("{flop:e} FLOP in {year:.2}"),
     }
 }
 
@@ -282,7 +292,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let thresholds = &d.settings.compute_thresholds_flop;
     if !thresholds.is_empty() {
         let list: Vec<String> = thresholds.iter().map(|&t| threshold_text(out, t)).collect();
-        let _ = writeln!(s, "  compute thresholds     {}", list.join("; "));
+        let _ = writeln!(
+            s,
+            "  compute thresholds     {THRESHOLD_SCOPE}: {}",
+            list.join("; ")
+        );
     }
     let open = get("training.open_releases_total");
     let total = get("training.releases_total");
@@ -309,9 +323,15 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         si(get("energy.ai_curtailed_mwh_total")),
         get("energy.hours_with_shortfall")
     );
+    // With other buyers (`chips.other_buyers`), how many of them the labs got.
+    let to_labs = out
+        .scalar("fab.accelerators_delivered_to_labs_total")
+        .zip(out.scalar("fab.accelerators_delivered_to_others_total"))
+        .map(|(l, o)| format!(", {l} to the labs and {o} to other buyers"))
+        .unwrap_or_default();
     let _ = writeln!(
         s,
-        "  accelerators delivered {} (of {} built at home and {} imported, {} still in stock at the end); \
+        "  accelerators delivered {}{to_labs} (of {} built at home and {} imported, {} still in stock at the end); \
          binding input at most production ticks: {}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),

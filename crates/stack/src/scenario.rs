@@ -139,6 +139,8 @@ pub struct SettingsData {
     /// run first reached it, `training.year_reached_<T>_flop` (`1e25` →
     /// `training.year_reached_1e25_flop`; a `.` in the number is written
     /// `p`: `2.5e25` → `2p5e25`), absent in a run that never reached it.
+    /// It counts the simulation's runs only: runs before `start` are not
+    /// modelled, so it is not the year the world first reached the threshold.
     /// Each at least 1 FLOP and finite, smallest first, each once, at most
     /// 16; `[]` reports none. Default: `[1e25, 1e26]` (the EU AI Act's
     /// presumption of systemic risk, 2024, and US Executive Order 14110's

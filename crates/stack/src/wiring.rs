@@ -14,6 +14,7 @@
 //! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
+//! | each calendar month start (`World`) | `SupplyChain::place_order` of every other buyer (`chips.other_buyers`): a twelfth of its yearly budget; their deliveries and closed orders go to no lab (counted) |
 //! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
 //! | each calendar month start, and the first dispatch (`World`; whatever `settings.sample_every_months`) | `Training::set_electricity_price` with the price the site itself paid since its last bill (`Grid::take_load_bill`: its energy-weighted average; if it drew nothing, its region's price over the hours it was not cut; if it was cut throughout, its previous price; `Wiring::monthly_prices`) |
 //!
@@ -25,7 +26,7 @@ use crate::world::{Domains, StackEvent};
 use energy_grid::{GridSignal, LoadId, RegionId};
 use fab_supply_chain::{BuyerId, FabId, FabSignal};
 use model_training::{ChipBatch, LabId, SiteId, TrainingSignal};
-use scheduler::{Duration, Mapped, Scheduler};
+use scheduler::{Duration, Mapped, Scheduler, SimTime, TimePath};
 
 /// What a grid load stands for in the other domains.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +53,15 @@ pub struct Wiring {
     pub tariff: Vec<Option<f64>>,
     /// Grid load of each fab, by fab index.
     pub fab_load: Vec<LoadId>,
-    /// Training lab of each supply-chain buyer, by buyer index.
-    pub buyer_lab: Vec<LabId>,
+    /// Training lab of each supply-chain buyer, by buyer index (`None`
+    /// for a buyer outside the modelled labs, `chips.other_buyers`).
+    pub buyer_lab: Vec<Option<LabId>>,
+    /// The other buyers and their budgets, USD per year over time.
+    pub other_buyers: Vec<(BuyerId, TimePath)>,
+    /// Accelerators delivered to the labs.
+    pub delivered_to_labs: u64,
+    /// Accelerators delivered to the other buyers (they leave the model).
+    pub delivered_to_others: u64,
     /// Supply-chain buyer of each lab, by lab index.
     pub lab_buyer: Vec<BuyerId>,
     /// Delay from delivery to installation.
@@ -180,7 +188,12 @@ impl Wiring {
                 unit_price_usd,
                 ..
             } => {
-                let lab = self.buyer_lab[buyer.index()];
+                let Some(lab) = self.buyer_lab[buyer.index()] else {
+                    // An other buyer: its chips leave the model.
+                    self.delivered_to_others += count;
+                    return Ok(());
+                };
+                self.delivered_to_labs += count;
                 let batch = ChipBatch {
                     design: design_name,
                     count,
@@ -202,8 +215,9 @@ impl Wiring {
                 // open orders is the supplier's backlog at every instant,
                 // so its next plan knows exactly whether its orders are
                 // being filled.
-                let lab = self.buyer_lab[buyer.index()];
-                d.training.order_closed(lab, residue_usd, nothing_suppliable)?;
+                if let Some(lab) = self.buyer_lab[buyer.index()] {
+                    d.training.order_closed(lab, residue_usd, nothing_suppliable)?;
+                }
             }
             FabSignal::PowerDemand { fab, mw } => {
                 d.grid.set_load_demand(self.fab_load[fab.index()], mw)?;
@@ -232,6 +246,18 @@ impl Wiring {
                     .request_connection(self.site_load[site.index()], additional_mw, &mut agenda)?;
             }
             _ => {}
+        }
+        Ok(())
+    }
+
+    /// Each other buyer orders a twelfth of its yearly budget at `t` (a
+    /// calendar month start); nothing for a budget of 0.
+    pub fn other_buyers_order(&mut self, d: &mut Domains, t: SimTime) -> Result<(), RunError> {
+        for (buyer, budget) in &self.other_buyers {
+            let usd = budget.at(t) / 12.0;
+            if usd > 0.0 {
+                d.fab.place_order(*buyer, usd)?;
+            }
         }
         Ok(())
     }

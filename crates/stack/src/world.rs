@@ -118,11 +118,42 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     )?;
     // The grid books only the part of its last step inside the horizon.
     grid.horizon_end = Some(end);
-    let buyers = data
+    // The labs' buyers first (buyer i is lab i), then the other buyers.
+    let mut buyers: Vec<(String, u32)> = data
         .labs
         .iter()
         .map(|l| (l.name.clone(), l.chip_priority))
         .collect();
+    for b in &data.chips.other_buyers {
+        let err = |m: String| ScenarioError::new(file, format!("chips.other_buyers.{}", b.name), m);
+        if b.name.is_empty() {
+            return Err(ScenarioError::new(
+                file,
+                "chips.other_buyers",
+                "a buyer needs a name",
+            ));
+        }
+        if data.labs.iter().any(|l| l.name == b.name) {
+            return Err(err(format!(
+                "`{}` is a lab's name: an other buyer needs its own",
+                b.name
+            )));
+        }
+        if buyers[data.labs.len()..].iter().any(|(n, _)| *n == b.name) {
+            return Err(err(format!("`{}` is given twice", b.name)));
+        }
+        b.budget_usd_per_year
+            .check(|v| {
+                (v.is_finite() && v >= 0.0).then_some(()).ok_or_else(|| {
+                    format!(
+                        "budget_usd_per_year: {} is not a finite number ≥ 0",
+                        scheduler::Num(v)
+                    )
+                })
+            })
+            .map_err(err)?;
+        buyers.push((b.name.clone(), b.chip_priority));
+    }
     let mut fab = schema::chips::to_config(
         &ctx,
         &schema::chips::ChipsInput {
@@ -266,7 +297,20 @@ impl World {
                 )
             })?;
             push_at(&mut wiring.lab_buyer, lab.index(), buyer);
-            push_at(&mut wiring.buyer_lab, buyer.index(), lab);
+            push_at(&mut wiring.buyer_lab, buyer.index(), Some(lab));
+        }
+        for b in &data.chips.other_buyers {
+            let buyer = fab.buyer_id(&b.name).ok_or_else(|| {
+                ScenarioError::new(
+                    "<scenario>",
+                    format!("chips.other_buyers.{}", b.name),
+                    "internal: the buyer has no supply-chain buyer",
+                )
+            })?;
+            push_at(&mut wiring.buyer_lab, buyer.index(), None);
+            wiring
+                .other_buyers
+                .push((buyer, b.budget_usd_per_year.to_time_path(&configs.calendar)));
         }
         let sched = Scheduler::new().with_budget(data.settings.max_events);
         Ok(World {
@@ -419,6 +463,9 @@ impl World {
     /// month from the start, and schedules the next month start before the
     /// end (the instant at the end is billed and sampled once, after the loop).
     fn month_start(&mut self, t: SimTime, obs: &mut dyn Observer) -> Result<(), RunError> {
+        // The other buyers' orders, before the sample, as the labs' orders
+        // of the start are placed before the first sample.
+        self.wiring.other_buyers_order(&mut self.domains, t)?;
         if t > SimTime::ZERO {
             self.wiring
                 .monthly_prices(&mut self.domains, t, true, &mut self.signals, &mut self.sched)?;
@@ -474,6 +521,17 @@ impl World {
         self.domains.grid.summary_scalars(&mut emit);
         self.domains.fab.summary_scalars(&mut emit);
         self.domains.training.summary_scalars(&mut emit);
+        // Only with other buyers: delivered = to labs + to others.
+        if !self.wiring.other_buyers.is_empty() {
+            emit(
+                "fab.accelerators_delivered_to_labs_total",
+                self.wiring.delivered_to_labs as f64,
+            );
+            emit(
+                "fab.accelerators_delivered_to_others_total",
+                self.wiring.delivered_to_others as f64,
+            );
+        }
         out
     }
 }

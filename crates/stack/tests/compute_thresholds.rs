@@ -54,7 +54,10 @@ fn the_defaults_are_the_eu_and_us_policy_thresholds() {
     assert_eq!(out.scalar("training.year_reached_1e26_flop"), None);
     let text = stack::report::summary_text(&s, &out);
     assert!(
-        text.contains("  compute thresholds     1e25 FLOP not reached; 1e26 FLOP not reached\n"),
+        text.contains(
+            "  compute thresholds     first run at or above each in this simulation, runs before the \
+             start not counted: 1e25 FLOP not reached; 1e26 FLOP not reached\n"
+        ),
         "{text}"
     );
 }
@@ -86,7 +89,12 @@ fn the_year_is_the_first_release_over_the_threshold_the_nation_its_earliest_lab(
         .lines()
         .find(|l| l.starts_with("  compute thresholds"))
         .expect("a thresholds line");
-    assert!(line.contains("1e24 FLOP reached 20"), "{line}");
+    // The dates are the simulation's, not history's: the line says so.
+    assert!(
+        line.contains("in this simulation, runs before the start not counted: "),
+        "{line}"
+    );
+    assert!(line.contains("1e24 FLOP on 20"), "{line}");
     assert!(line.contains(&format!("({y:.2}, lab big)")), "{line}");
     assert!(line.ends_with("1e30 FLOP not reached"), "{line}");
     // summary.json gives each lab's year, the nation's being the earliest.
@@ -107,6 +115,11 @@ fn the_year_is_the_first_release_over_the_threshold_the_nation_its_earliest_lab(
             .reduce(f64::min);
         assert_eq!(entry["year"].as_f64(), earliest, "{entry}");
         assert_eq!(entry["lab"].is_null(), earliest.is_none(), "{entry}");
+        assert_eq!(entry["scope"], stack::report::THRESHOLD_SCOPE, "{entry}");
+        assert!(
+            entry["scope"].as_str().unwrap().contains("in this simulation"),
+            "{entry}"
+        );
     }
     assert_eq!(th[1]["lab"], "big");
 }

@@ -55,6 +55,16 @@ pub struct ChipsData {
     /// deliver).
     #[serde(default = "zero")]
     pub packaging_units_per_month: Series,
+    /// Buyers of accelerators outside the modelled labs (other cloud
+    /// providers, firms, the state): each orders like a lab, a twelfth of
+    /// its yearly budget at every calendar month start (the first at the
+    /// start), and takes delivery under the same `allocation`, so it takes
+    /// a share of the national supply; what it receives leaves the model
+    /// (`fab.accelerators_delivered` per buyer, and
+    /// `fab.accelerators_delivered_to_others_total`). Names may not be a
+    /// lab's. Default: `[]` (the labs take every accelerator).
+    #[serde(default)]
+    pub other_buyers: Vec<OtherBuyerData>,
 }
 
 impl Default for ChipsData {
@@ -66,8 +76,27 @@ impl Default for ChipsData {
             tools: ToolsData::default(),
             hbm: HbmData::default(),
             packaging_units_per_month: zero(),
+            other_buyers: Vec::new(),
         }
     }
+}
+
+/// A buyer of accelerators that is not a modelled lab: it orders and takes
+/// delivery like a lab and trains nothing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "OtherBuyer")]
+pub struct OtherBuyerData {
+    /// Unique name among the other buyers and the labs.
+    pub name: String,
+    /// Money for accelerators, USD per year (number or path, every value
+    /// finite and ≥ 0): at every calendar month start the buyer orders the
+    /// twelfth of the value there. Unfilled orders stay open, as a lab's do.
+    pub budget_usd_per_year: Series,
+    /// Priority for accelerators when allocation is `Priority` (higher
+    /// first), as a lab's `chip_priority`. Default: 0.
+    #[serde(default)]
+    pub chip_priority: u32,
 }
 
 fn d_step() -> Positive {
