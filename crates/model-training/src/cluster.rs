@@ -322,7 +322,7 @@ impl Site {
     /// Additional connection to request now, MW, or 0: the chips' need
     /// plus headroom, minus what is connected or already requested.
     pub fn connection_shortfall_mw(&self) -> f64 {
-        if self.power.full_mw <= self.connected_mw + self.pending_connection_mw {
+        if self.power.full_mw <= self.connected_mw + self.pending_connection_mw + CONNECTION_SLACK_MW {
             return 0.0;
         }
         let want = self.power.full_mw * (1.0 + self.cfg.connection_headroom_share);
@@ -336,11 +336,26 @@ impl Site {
         self.connected_mw = connected_mw;
     }
 
+    /// Connection the installed chips leave unused, MW (negative when they
+    /// need more), from the chips themselves rather than the last
+    /// [`Site::recompute_power`].
+    pub fn unused_connection_mw(&self) -> f64 {
+        self.connected_mw - self.full_mw()
+    }
+
     /// Unused connection, MW: where new chips go first.
     pub fn spare_connection_mw(&self) -> f64 {
         self.connected_mw - self.power.full_mw
     }
 }
+
+/// How far a site's chips may need more than its connection (and what it
+/// has asked for) before it asks again, MW: 10 kW, a few accelerators. Whole
+/// chips on a connection sized in MW leave a remainder of less than a chip
+/// (an initial fleet spread over sites whose connections are not multiples
+/// of a chip's draw: us-2025), and that is not worth a request of the
+/// chips' need plus headroom. The grid's signal tolerance is the same 0.01 MW.
+pub(crate) const CONNECTION_SLACK_MW: f64 = 0.01;
 
 /// The chips of a class of `count` at `mw_per_chip` facility MW each that
 /// `budget` MW runs, their MW taken from it.

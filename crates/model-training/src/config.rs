@@ -100,7 +100,9 @@ pub struct LabConfig {
     pub budget_usd_per_year: TimePath,
     /// Where the lab can build: one site per grid region, at least one.
     pub sites: Vec<SiteConfig>,
-    /// Accelerators installed at the first site at the start.
+    /// Accelerators installed at the start: each batch fills the unused
+    /// connections of the lab's sites in their order, and what no
+    /// connection runs goes to the first site.
     pub initial_accelerators: Vec<ChipBatch>,
     /// Model FLOP utilisation of training, 0..1 (> 0). Default 0.375.
     pub mfu: f64,

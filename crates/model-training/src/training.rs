@@ -344,9 +344,8 @@ impl Training {
                 for li in 0..self.labs.len() {
                     self.labs[li].last_update = now;
                     let batches = self.labs[li].cfg.initial_accelerators.clone();
-                    let site = self.labs[li].sites[0];
                     for b in &batches {
-                        self.install(site, b, now, agenda)?;
+                        self.install_initial(li, b, now, agenda)?;
                     }
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
@@ -495,6 +494,56 @@ impl Training {
         }
         self.install(best, &batch, now, agenda)?;
         self.recompute_lab(li, now, agenda, signals)
+    }
+
+    /// Installs a batch of lab `li`'s initial fleet. The fleet ran before
+    /// the start, so it sits where it is connected: it fills the unused
+    /// connections of the lab's sites in their order, and only what no
+    /// connection runs goes to the first site, which then asks the grid for
+    /// more. (Until the twenty-first session the whole fleet went to the
+    /// first site, so a lab whose connections were spread over several
+    /// sites queued at t = 0 for power it already had elsewhere.)
+    fn install_initial(
+        &mut self,
+        li: usize,
+        batch: &ChipBatch,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+    ) -> Result<(), TrainingError> {
+        let sites = self.labs[li].sites.clone();
+        let mut left = batch.count;
+        for &s in &sites {
+            if left == 0 {
+                break;
+            }
+            let site = &self.sites[s];
+            let per_chip = site.facility_mw_per_chip(batch.power_w_per_chip);
+            let unused = site.unused_connection_mw();
+            // Relative slack so that a connection sized as count × MW per
+            // chip takes the whole count despite rounding.
+            let fits = if per_chip > 0.0 && unused > 0.0 {
+                (unused / per_chip * (1.0 + 1e-9)).floor()
+            } else {
+                0.0
+            };
+            let n = if fits >= left as f64 { left } else { fits as u64 };
+            if n > 0 {
+                let part = ChipBatch {
+                    count: n,
+                    ..batch.clone()
+                };
+                self.install(s, &part, now, agenda)?;
+                left -= n;
+            }
+        }
+        if left > 0 || batch.count == 0 {
+            let rest = ChipBatch {
+                count: left,
+                ..batch.clone()
+            };
+            self.install(sites[0], &rest, now, agenda)?;
+        }
+        Ok(())
     }
 
     fn install(

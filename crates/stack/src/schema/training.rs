@@ -119,7 +119,9 @@ pub struct LabData {
     /// at its default (so no grid connection at the start).
     #[serde(default)]
     pub sites: Option<Vec<SiteData>>,
-    /// Accelerators owned at the start.
+    /// Accelerators owned at the start. Each entry fills the unused
+    /// `connected_mw` of the lab's sites in their order; what no connection
+    /// runs goes to the first site, which asks the grid for more.
     #[serde(default)]
     pub fleet: Vec<FleetData>,
     /// Model FLOP utilisation of training runs, fraction. Default: 0.375.
