@@ -730,7 +730,11 @@ fn unique_names<'a>(
 fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
     let end = configs.end;
     let grid = (!configs.grid.programmes.is_empty()).then(|| configs.grid.clone());
+    let training = configs.training.clone();
     World::assemble(configs, data.seed, data).map_err(|e| domain_error(file, data, e))?;
+    training
+        .check_horizon(end)
+        .map_err(|e| domain_error(file, data, RunError::Training(e)))?;
     if let Some(grid) = grid {
         grid.check_horizon(end).map_err(|e| {
             domain_error(file, data, RunError::Grid(e)).hint(
