@@ -354,6 +354,12 @@ impl TrainingConfig {
     }
 }
 
+/// The most connection a site can have, facility MW: 10^7, the most the grid
+/// connects to one load (`energy_grid::MAX_MW`) and the upper bound of
+/// [`SiteConfig::initial_connection_mw`]. A site asks for its chips' need
+/// plus headroom up to it and no further; chips past it are never powered.
+pub const MAX_CONNECTION_MW: f64 = 1e7;
+
 /// The highest accelerator unit price accepted, USD (the supply chain's
 /// limit on a design's price: a hundred million dollars per accelerator).
 /// Prices must also be above zero: the supply chain divides an order's
@@ -520,7 +526,13 @@ impl LabConfig {
             }
             range(&se, "pue", s.pue, 1.0, 5.0)?;
             range(&se, "overhead_w_per_chip", s.overhead_w_per_chip, 0.0, 1e5)?;
-            range(&se, "initial_connection_mw", s.initial_connection_mw, 0.0, 1e7)?;
+            range(
+                &se,
+                "initial_connection_mw",
+                s.initial_connection_mw,
+                0.0,
+                MAX_CONNECTION_MW,
+            )?;
             range(
                 &se,
                 "connection_headroom_share",

@@ -38,7 +38,9 @@ pub struct SiteData {
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub connected_mw: NonNeg,
-    /// Extra connection requested beyond need, as a share of it. Default: 0.5.
+    /// Extra connection requested beyond need, as a share of it. A site asks for
+    /// at most 10⁷ MW of connection in all, the most the grid connects to one
+    /// load; chips past it are never powered. Default: 0.5.
     #[serde(default = "d_headroom")]
     #[schemars(with = "f64", range(min = 0, max = 100))]
     pub connection_headroom_share: NonNeg,
