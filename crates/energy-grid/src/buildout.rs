@@ -56,7 +56,7 @@
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
 use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
-use crate::validate::{GridError, MAX_MW, MAX_UNITS};
+use crate::validate::{GridError, MAX_MW, MAX_STORAGE_MWH, MAX_UNITS};
 use chrono::Datelike;
 use rand::Rng;
 use scheduler::{Agenda, Calendar, Duration, SimTime};
@@ -232,8 +232,17 @@ impl Grid {
             } else {
                 DEFAULT_STORAGE_HOURS
             };
-            s.power_mw = (s.power_mw + mw).min(MAX_MW);
-            s.energy_mwh += mw * hours;
+            // Only the power actually added brings energy: past the power
+            // limit a tranche adds neither (else each tranche at the limit
+            // added energy at hours that grew with it, geometrically).
+            // (Below the limit, `mw` itself: the same arithmetic as before.)
+            let added = if s.power_mw + mw <= MAX_MW {
+                mw
+            } else {
+                (MAX_MW - s.power_mw).max(0.0)
+            };
+            s.power_mw = (s.power_mw + added).min(MAX_MW);
+            s.energy_mwh = (s.energy_mwh + added * hours).min(MAX_STORAGE_MWH);
             return Ok(());
         }
         let (m0, m1) = self.regions[ri].merit;
@@ -368,5 +377,35 @@ mod tests {
         assert_eq!(energy, [800.0, 2_000.0 + 800.0, 200.0 + 400.0]);
         let power: Vec<f64> = grid.regions.iter().map(|r| r.storage.power_mw).collect();
         assert_eq!(power, [700.0, 200.0, 300.0]);
+    }
+
+    /// Past the power limit a battery tranche adds no energy either: it
+    /// added `mw × energy ÷ power` with the power capped, so the hours grew
+    /// with each tranche and the energy geometrically (s21 audit). Energy
+    /// stops at the configured limit.
+    #[test]
+    fn battery_tranches_past_the_power_limit_add_no_energy() {
+        use super::{MAX_MW, MAX_STORAGE_MWH};
+        let mut config = GridConfig::new(calendar_2025());
+        let mut r = RegionConfig::new("a", 100.0);
+        r.storage = StorageConfig::batteries(1_000.0, 4_000.0);
+        config.regions.push(r);
+        let mut r = RegionConfig::new("b", 100.0);
+        r.storage = StorageConfig::batteries(1e-3, 1e6);
+        config.regions.push(r);
+        let mut grid = Grid::new(config, &RngStreams::new(1, 0)).expect("valid");
+        let mut agenda: Scheduler<crate::GridEvent> = Scheduler::new();
+        for _ in 0..10 {
+            grid.add_capacity(0, Technology::Battery, 5e6, &mut agenda)
+                .expect("built");
+        }
+        let s = &grid.regions[0].storage;
+        assert_eq!(s.power_mw, MAX_MW);
+        // 4 h on every MW added, up to the limit.
+        assert_eq!(s.energy_mwh, 4.0 * MAX_MW);
+        // 10^9 hours of storage: the energy stops at its limit.
+        grid.add_capacity(1, Technology::Battery, 1.0, &mut agenda)
+            .expect("built");
+        assert_eq!(grid.regions[1].storage.energy_mwh, MAX_STORAGE_MWH);
     }
 }

@@ -300,7 +300,8 @@ impl Grid {
                 s.peak_today = s.peak_today.max(r.step.price_usd_per_mwh);
                 s.day_profile.push(r.residual_mw);
             }
-            let s = &r.storage;
+            let s = &mut r.storage;
+            s.soc_step_start_mwh = s.soc_mwh;
             let discharge_cap = s.power_mw.min(s.soc_mwh * s.one_way / dt_h);
             r.step = RegionBalance {
                 demand_mw: demand,
@@ -437,6 +438,7 @@ impl Grid {
                 .next_month_start(now)
                 .map_or(u64::MAX, SimTime::ticks);
         }
+        self.step_booked_h = booked_h;
         let before_h = self.next_month_tick.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64;
         if before_h < booked_h {
             self.account(before_h, booked_h);

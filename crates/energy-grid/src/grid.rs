@@ -58,6 +58,9 @@ pub struct Grid {
     /// period by the sample at that month start, or, if none is taken
     /// there, by the next sample or dispatch, whichever comes first.
     pub(crate) carry: Option<(u64, f64)>,
+    /// Hours of the last dispatch step inside the horizon (the whole step
+    /// but for one running past the horizon's end), booked to its totals.
+    pub(crate) step_booked_h: f64,
     /// Step averages of the demand and solar shapes, for dispatch intervals
     /// over an hour (`None`: shapes are sampled at each step's middle).
     pub(crate) step_average: Option<StepAverage>,
@@ -382,6 +385,7 @@ impl Grid {
                     energy_mwh: s.energy_mwh,
                     one_way: s.round_trip_efficiency.sqrt(),
                     soc_mwh: s.energy_mwh * s.initial_soc_fraction,
+                    soc_step_start_mwh: s.energy_mwh * s.initial_soc_fraction,
                     charge_max_cost: s.charge_max_cost_usd_per_mwh,
                     arbitrage: s.arbitrage,
                     wear_cost: s.wear_cost_usd_per_mwh,
@@ -508,6 +512,7 @@ impl Grid {
             step_average: StepAverage::new(config.dispatch_interval.secs()),
             next_month_tick: 0,
             carry: None,
+            step_booked_h: dt_hours,
             horizon_end: config.horizon_end.map_or(u64::MAX, |t| t.ticks()),
             partial_from: config.horizon_end.map_or(u64::MAX, |t| {
                 t.ticks()

@@ -10,6 +10,9 @@
 //! at its grid terminals (charge before, discharge after the conversion
 //! loss), so `generation + imports + storage_discharge = served + exports +
 //! storage_charge + losses` holds for every region and period.
+//! `storage_soc_mwh` is the level at the sample's instant, also inside a
+//! dispatch step (whose flows are split there), so between two samples it
+//! moves by `η·storage_charge − storage_discharge/η`, η the one-way efficiency.
 //! `energy.shortfall_hours` (a flow, hours) counts the hours of the period
 //! in which the region left demand unserved; for `national`, those in which
 //! any region did (so not the sum over regions). Over the run the national
@@ -143,11 +146,25 @@ impl Grid {
             }
             _ => None,
         };
+        // The stored energy at the instant the booked flows reach: the last
+        // step's level, less the part of its change made in the hours not
+        // booked to this period or an earlier one (those past the sample,
+        // `carry_after`, and past the horizon's end). Its flows run at a
+        // constant rate, so it is the level at the sample, and the change
+        // between samples is the charge and discharge they report.
+        let unbooked = (self.dt_hours - self.step_booked_h) + carry_after.unwrap_or(0.0);
+        let at_sample = |s: &crate::state::Storage| {
+            if unbooked > 0.0 {
+                s.soc_mwh - (s.soc_mwh - s.soc_step_start_mwh) * (unbooked / self.dt_hours)
+            } else {
+                s.soc_mwh
+            }
+        };
         let mut national = Sample::default();
         let mut national_period = self.national_period;
         for (ri, r) in self.regions.iter().enumerate() {
             let mut s = Sample {
-                soc_mwh: r.storage.soc_mwh,
+                soc_mwh: at_sample(&r.storage),
                 pending: r.projects_pending,
                 queue_mw: r.queue_pending_mw,
                 ..Sample::default()

@@ -368,7 +368,13 @@ pub(crate) struct Storage {
     pub energy_mwh: f64,
     /// One-way efficiency, `sqrt(round trip)`.
     pub one_way: f64,
+    /// Stored energy at the end of the last dispatch step, MWh.
     pub soc_mwh: f64,
+    /// Stored energy at the start of the last dispatch step, MWh: the step's
+    /// charge or discharge runs at a constant rate, so the level moves
+    /// linearly from this to `soc_mwh` over the step (the level at a sample
+    /// inside the step, see `Grid::sample_metrics`).
+    pub soc_step_start_mwh: f64,
     pub charge_max_cost: f64,
     /// Whether the store trades on its region's merit order (`StorageConfig::arbitrage`).
     pub arbitrage: bool,

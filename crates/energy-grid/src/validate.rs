@@ -279,6 +279,9 @@ pub const MAX_REPAIR_DAYS: f64 = 3_650.0;
 
 /// The largest MW figure accepted anywhere (10 TW: several times any national grid).
 pub const MAX_MW: f64 = 1e7;
+/// The largest battery energy of a region, MWh (a region's configured
+/// `storage.energy_mwh` at most, and what build-out stops at).
+pub const MAX_STORAGE_MWH: f64 = 1e9;
 /// The largest unit count a plant group with forced outages may have, from
 /// its configured capacity or from build-out (each unit on outage holds a
 /// repair instant: the count bounds memory). Since installed MW stops at
@@ -541,7 +544,7 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         check_range(&e, "demand.household_share", d.household_share, 0.0, 1.0)?;
         let s = &r.storage;
         check_range(&e, "storage.power_mw", s.power_mw, 0.0, MAX_MW)?;
-        check_range(&e, "storage.energy_mwh", s.energy_mwh, 0.0, 1e9)?;
+        check_range(&e, "storage.energy_mwh", s.energy_mwh, 0.0, MAX_STORAGE_MWH)?;
         check_range(
             &e,
             "storage.round_trip_efficiency",

@@ -7,7 +7,7 @@
 //! FLOP/s per facility W), as many as the limit supports, fractions allowed.
 
 use crate::config::SiteConfig;
-use crate::{ChipBatch, LabId};
+use crate::{ChipBatch, LabId, MAX_CONNECTION_MW};
 use scheduler::SimTime;
 
 /// One batch of accelerators installed at a site (kept so that its `Retire`
@@ -320,12 +320,13 @@ impl Site {
     }
 
     /// Additional connection to request now, MW, or 0: the chips' need
-    /// plus headroom, minus what is connected or already requested.
+    /// plus headroom, up to [`MAX_CONNECTION_MW`] (the most the grid
+    /// connects to one load), minus what is connected or already requested.
     pub fn connection_shortfall_mw(&self) -> f64 {
         if self.power.full_mw <= self.connected_mw + self.pending_connection_mw + CONNECTION_SLACK_MW {
             return 0.0;
         }
-        let want = self.power.full_mw * (1.0 + self.cfg.connection_headroom_share);
+        let want = (self.power.full_mw * (1.0 + self.cfg.connection_headroom_share)).min(MAX_CONNECTION_MW);
         (want - self.connected_mw - self.pending_connection_mw).max(0.0)
     }
 
@@ -419,6 +420,32 @@ mod tests {
         assert!((s.power.powered_peak_flop_s - 4e18).abs() < 1e3);
         assert_eq!(s.demand_mw(), 1.25);
         assert!(s.connection_shortfall_mw() > 1.25);
+    }
+
+    /// A site never asks for more connection than the grid can give one
+    /// load: need and headroom past 10^7 MW are asked for up to it, and
+    /// once connected or pending up to it, nothing more.
+    #[test]
+    fn requests_stop_at_the_most_a_site_can_be_connected() {
+        let mut s = site();
+        s.connected_mw = 10.0;
+        // 200,000 × (700 + 100,000) W × 5 = 100,700 MW, × 101 with headroom.
+        s.cfg.pue = 5.0;
+        s.cfg.overhead_w_per_chip = 1e5;
+        s.cfg.connection_headroom_share = 100.0;
+        s.install(&batch(200_000, 1e15, 700.0), None);
+        s.recompute_power();
+        assert!(s.power.full_mw * 101.0 > MAX_CONNECTION_MW);
+        let add = s.connection_shortfall_mw();
+        assert_eq!(add, MAX_CONNECTION_MW - 10.0);
+        s.pending_connection_mw += add;
+        assert_eq!(s.connection_shortfall_mw(), 0.0);
+        // A fleet whose need alone passes it (2^40 chips).
+        let mut s = site();
+        s.install(&batch(1 << 40, 1e15, 700.0), None);
+        s.recompute_power();
+        assert!(s.power.full_mw > MAX_CONNECTION_MW);
+        assert_eq!(s.connection_shortfall_mw(), MAX_CONNECTION_MW - 1e6);
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //!
 //! Every default is sourced in `docs/calibration/model-training.md`.
 
+use crate::SECS_PER_MONTH;
 use crate::{ChipBatch, TrainingError};
-use scheduler::{Calendar, Dist, Num, TimePath};
+use scheduler::{Calendar, Dist, Num, SimTime, TimePath};
 
 /// Everything the training domain needs, as plain Rust. `stack` converts the
 /// scenario into this; [`crate::Training::new`] validates it.
@@ -273,6 +274,99 @@ fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingErr
     }
 }
 
+/// The highest efficiency multiplier a lab may reach by the end of the run:
+/// 10²⁰⁰ (2^664.4). A release's effective FLOP is its physical FLOP times
+/// the multiplier, so this keeps it finite for any run below 10¹⁰⁸ physical
+/// FLOP, far beyond what the fleet limits allow (a batch of 2⁴⁰
+/// accelerators at 10¹⁸ FLOP/s running for 100 years computes about
+/// 3.5 × 10³⁹ FLOP). Checked by
+/// [`TrainingConfig::check_horizon`].
+pub const MAX_EFFICIENCY_MULTIPLIER: f64 = 1e200;
+
+impl TrainingConfig {
+    /// Refuses a configuration whose efficiency multiplier could pass
+    /// [`MAX_EFFICIENCY_MULTIPLIER`] before `end`: `log2 m(end) =
+    /// log2(initial_efficiency_multiplier) + end / efficiency_halving_months`,
+    /// exactly as the model grows it. A lab that absorbs spillovers
+    /// (`spillovers_enabled` and its `spillover_catch_up_share` above 0) can
+    /// be carried up to any releaser's multiplier, so for it the bound is
+    /// the highest initial multiplier of all labs grown at the shortest
+    /// halving time of all labs. The error names the lab whose halving time
+    /// is at fault (field `efficiency_halving_months`), with the shortest
+    /// halving time that fits. Meant for a configuration `validate` accepts.
+    pub fn check_horizon(&self, end: SimTime) -> Result<(), TrainingError> {
+        let limit = MAX_EFFICIENCY_MULTIPLIER.log2();
+        let months = end.0 as f64 / SECS_PER_MONTH as f64;
+        let grown =
+            |initial: f64, halving: f64| initial.log2() + end.0 as f64 / (halving * SECS_PER_MONTH as f64);
+        let explain = |lab: &LabConfig, initial: f64, from: String, log2: f64| {
+            let needed = months / (limit - initial.log2());
+            bad(
+                &format!("lab {}", lab.name),
+                "efficiency_halving_months",
+                format!(
+                    "is {} months: {from} the efficiency multiplier would reach 2^{log2:.1} \
+                     (about 10^{:.0}) by the end of the run ({:.2} years), above the model's limit \
+                     of 10^200 (2^{limit:.1}), past which effective FLOP (physical FLOP × \
+                     multiplier) overflows; over this horizon the halving time must be at least \
+                     {needed:.4} months (or the horizon shorter)",
+                    lab.efficiency_halving_months,
+                    log2 * std::f64::consts::LOG10_2,
+                    months / 12.0,
+                ),
+            )
+        };
+        for lab in &self.labs {
+            let own = grown(lab.initial_efficiency_multiplier, lab.efficiency_halving_months);
+            if own > limit {
+                let from = format!(
+                    "from its initial_efficiency_multiplier of {:e},",
+                    lab.initial_efficiency_multiplier
+                );
+                return Err(explain(lab, lab.initial_efficiency_multiplier, from, own));
+            }
+        }
+        let absorbs = |l: &LabConfig| self.spillovers_enabled && l.spillover_catch_up_share > 0.0;
+        let (Some(absorber), Some(fastest), Some(highest)) = (
+            self.labs.iter().find(|l| absorbs(l)),
+            self.labs.iter().min_by(|a, b| {
+                a.efficiency_halving_months
+                    .total_cmp(&b.efficiency_halving_months)
+            }),
+            self.labs.iter().max_by(|a, b| {
+                a.initial_efficiency_multiplier
+                    .total_cmp(&b.initial_efficiency_multiplier)
+            }),
+        ) else {
+            return Ok(());
+        };
+        let carried = grown(
+            highest.initial_efficiency_multiplier,
+            fastest.efficiency_halving_months,
+        );
+        if carried > limit {
+            let from = format!(
+                "through spillovers (lab {} absorbs them), starting from lab {}'s \
+                 initial_efficiency_multiplier of {:e},",
+                absorber.name, highest.name, highest.initial_efficiency_multiplier
+            );
+            return Err(explain(
+                fastest,
+                highest.initial_efficiency_multiplier,
+                from,
+                carried,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The most connection a site can have, facility MW: 10^7, the most the grid
+/// connects to one load (`energy_grid::MAX_MW`) and the upper bound of
+/// [`SiteConfig::initial_connection_mw`]. A site asks for its chips' need
+/// plus headroom up to it and no further; chips past it are never powered.
+pub const MAX_CONNECTION_MW: f64 = 1e7;
+
 /// The highest accelerator unit price accepted, USD (the supply chain's
 /// limit on a design's price: a hundred million dollars per accelerator).
 /// Prices must also be above zero: the supply chain divides an order's
@@ -442,7 +536,13 @@ impl LabConfig {
             }
             range(&se, "pue", s.pue, 1.0, 5.0)?;
             range(&se, "overhead_w_per_chip", s.overhead_w_per_chip, 0.0, 1e5)?;
-            range(&se, "initial_connection_mw", s.initial_connection_mw, 0.0, 1e7)?;
+            range(
+                &se,
+                "initial_connection_mw",
+                s.initial_connection_mw,
+                0.0,
+                MAX_CONNECTION_MW,
+            )?;
             range(
                 &se,
                 "connection_headroom_share",
@@ -608,5 +708,66 @@ mod tests {
             assert!(validate_batch(|| "lab a delivery".into(), &batch(price)).is_ok());
         }
         assert!(TrainingConfig::new(vec![]).validate().is_err());
+    }
+
+    /// The multiplier may reach 10^200 by the end of the run and no more:
+    /// a halving time at the bound passes, one just below it is refused,
+    /// naming the lab's `efficiency_halving_months`.
+    #[test]
+    fn check_horizon_refuses_a_multiplier_past_the_limit() {
+        let end = SimTime(45 * crate::SECS_PER_MONTH * 12);
+        let months = end.0 as f64 / SECS_PER_MONTH as f64;
+        let mut lab = LabConfig::new("fast", &["r"]);
+        lab.initial_efficiency_multiplier = 1e30;
+        // log2(1e30) + months / h = log2(1e200): h = months / log2(1e170).
+        let bound = months / (MAX_EFFICIENCY_MULTIPLIER.log2() - 1e30f64.log2());
+        lab.efficiency_halving_months = bound * (1.0 + 1e-9);
+        assert_eq!(TrainingConfig::new(vec![lab.clone()]).check_horizon(end), Ok(()));
+        lab.efficiency_halving_months = bound * (1.0 - 1e-9);
+        let err = TrainingConfig::new(vec![lab.clone()])
+            .check_horizon(end)
+            .unwrap_err();
+        let text = err.to_string();
+        assert_eq!(
+            field_of(err),
+            ("lab fast".to_string(), "efficiency_halving_months")
+        );
+        assert!(text.contains(&format!("at least {bound:.4} months")), "{text}");
+        // The 0.1-month floor of the field over the 100-year limit of a horizon.
+        lab.initial_efficiency_multiplier = 1.0;
+        lab.efficiency_halving_months = 0.1;
+        let century = SimTime(100 * crate::SECS_PER_MONTH * 12);
+        assert!(TrainingConfig::new(vec![lab]).check_horizon(century).is_err());
+    }
+
+    /// A lab that absorbs spillovers can be carried to another lab's high
+    /// multiplier and then grow at the fastest halving time: the bound is
+    /// the highest start grown at the shortest halving time, unless no lab
+    /// absorbs.
+    #[test]
+    fn check_horizon_counts_what_spillovers_can_carry() {
+        let end = SimTime(30 * crate::SECS_PER_MONTH * 12);
+        let mut ahead = LabConfig::new("ahead", &["r"]);
+        ahead.initial_efficiency_multiplier = 1e30;
+        ahead.efficiency_halving_months = 1e4;
+        let mut fast = LabConfig::new("fast", &["r"]);
+        // Alone, 360 months / 0.6 = 600 doublings: 2^600 < 10^200.
+        fast.efficiency_halving_months = 0.6;
+        assert_eq!(TrainingConfig::new(vec![fast.clone()]).check_horizon(end), Ok(()));
+        // Carried to 10^30 first: 2^(99.7 + 600) > 10^200.
+        let mut cfg = TrainingConfig::new(vec![ahead, fast]);
+        let err = cfg.check_horizon(end).unwrap_err();
+        assert!(err.to_string().contains("through spillovers"), "{err}");
+        assert_eq!(
+            field_of(err),
+            ("lab fast".to_string(), "efficiency_halving_months")
+        );
+        cfg.spillovers_enabled = false;
+        assert_eq!(cfg.check_horizon(end), Ok(()));
+        cfg.spillovers_enabled = true;
+        for l in &mut cfg.labs {
+            l.spillover_catch_up_share = 0.0;
+        }
+        assert_eq!(cfg.check_horizon(end), Ok(()));
     }
 }

@@ -310,18 +310,25 @@ impl Scenario {
         if estimate > d.settings.max_events as f64 {
             // The field to point at: the limit if it is written, else the
             // written field that makes the run large (the default limit
-            // has no place in the file).
-            let written = |key: &str| self.files.iter().any(|f| load::find_key(&f.text, key).is_some());
-            let path = if written("max_events") {
+            // has no place in the file). Written as a key in its section
+            // (`max_events: …`) or as a variant's `set` path
+            // (`"settings.max_events": …`).
+            let written = |path: &str| {
+                let key = path.rsplit('.').next().unwrap_or(path);
+                self.files.iter().any(|f| {
+                    load::find_key(&f.text, key).is_some() || load::locate_string(&f.text, path).is_some()
+                })
+            };
+            let path = if written("settings.max_events") {
                 "settings.max_events"
-            } else if steps >= ticks && written("dispatch_interval_hours") {
+            } else if steps >= ticks && written("grid.dispatch_interval_hours") {
                 "grid.dispatch_interval_hours"
-            } else if steps < ticks && written("production_step_days") {
+            } else if steps < ticks && written("chips.production_step_days") {
                 "chips.production_step_days"
             } else {
                 "horizon_years"
             };
-            let limit = if written("max_events") {
+            let limit = if written("settings.max_events") {
                 format!("settings.max_events = {}", d.settings.max_events)
             } else {
                 format!("settings.max_events = {} (the default)", d.settings.max_events)
@@ -734,7 +741,11 @@ fn unique_names<'a>(
 fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
     let end = configs.end;
     let grid = (!configs.grid.programmes.is_empty()).then(|| configs.grid.clone());
+    let training = configs.training.clone();
     World::assemble(configs, data.seed, data).map_err(|e| domain_error(file, data, e))?;
+    training
+        .check_horizon(end)
+        .map_err(|e| domain_error(file, data, RunError::Training(e)))?;
     if let Some(grid) = grid {
         grid.check_horizon(end).map_err(|e| {
             domain_error(file, data, RunError::Grid(e)).hint(

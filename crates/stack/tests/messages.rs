@@ -701,6 +701,28 @@ fn too_many_events_points_at_the_field_that_makes_the_run_large() {
     );
 }
 
+/// A limit a variant sets (`"settings.max_events"` in its `set`) is written
+/// too: the refusal names it there, not the base file's `horizon_years`,
+/// and does not call it the default (s21 D4).
+#[test]
+fn too_many_events_names_a_limit_a_variant_sets() {
+    let text = format!("{VARIANT}\n  name: \"v\",\n  set: {{ \"settings.max_events\": 17000 }},\n)");
+    let e = error(&text);
+    assert!(e.contains("audit.ron:3:10: field `settings.max_events`"), "{e}");
+    assert!(
+        e.contains("more than settings.max_events = 17000") && !e.contains("(the default)"),
+        "{e}"
+    );
+    // The same for the step a variant sets.
+    let text =
+        format!("{VARIANT}\n  name: \"v\",\n  set: {{ \"grid.dispatch_interval_hours\": 0.00001 }},\n)");
+    let e = error(&text);
+    assert!(
+        e.contains("audit.ron:3:10: field `grid.dispatch_interval_hours`"),
+        "{e}"
+    );
+}
+
 /// A run that passes the load-time estimate and then runs away (a thousand
 /// tools failing a thousand times a year: events no estimate counts) stops
 /// at `settings.max_events` with the date and each domain's events, so the

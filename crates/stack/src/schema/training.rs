@@ -38,7 +38,9 @@ pub struct SiteData {
     #[serde(default)]
     #[schemars(with = "f64", range(min = 0, max = 1e7))]
     pub connected_mw: NonNeg,
-    /// Extra connection requested beyond need, as a share of it. Default: 0.5.
+    /// Extra connection requested beyond need, as a share of it. A site asks for
+    /// at most 10⁷ MW of connection in all, the most the grid connects to one
+    /// load; chips past it are never powered. Default: 0.5.
     #[serde(default = "d_headroom")]
     #[schemars(with = "f64", range(min = 0, max = 100))]
     pub connection_headroom_share: NonNeg,
@@ -147,6 +149,11 @@ pub struct LabData {
     #[schemars(with = "f64", range(min = 0, max = 1e4))]
     pub restart_overhead_hours: NonNeg,
     /// Months for algorithmic progress to halve the compute a capability needs. Default: 8.
+    /// The multiplier it grows may reach at most 10²⁰⁰ by the end of the run:
+    /// `log2(initial_efficiency_multiplier) + 12 × years / efficiency_halving_months`
+    /// must stay at most 664.4 (from a multiplier of 1 over 30 years, at least
+    /// 0.54 months); with spillovers on, for the highest initial multiplier and
+    /// the shortest halving time of all labs (docs/model/model-training.md).
     #[serde(default = "d_halving")]
     #[schemars(with = "f64", range(min = 0.1, max = 1e4))]
     pub efficiency_halving_months: Positive,
