@@ -26,7 +26,7 @@ def check(cond, msg):
 g25 = o("training.frontier_gap_months_year_2025"); g29 = o("training.frontier_gap_months_year_2029")
 gend = o("training.frontier_gap_months_end"); lr = o("training.largest_run_flop")
 grows = sum(1 for r in rows if float(r["training.frontier_gap_months_end"]) > float(r["training.frontier_gap_months_year_2025"]))
-check(grows == N, f"gap grows in {grows} of {N}")
+check(grows >= 0.95 * N, f"gap grows in {grows} of {N}")
 aicut = max(float(r["energy.ai_curtailed_mwh_total"]) for r in rows)
 check(aicut == 0, f"AI cut max {aicut}")
 years = sorted(int(k.rsplit("_",1)[1]) for k in rows[0] if k.startswith("training.largest_run_bound_year_"))
@@ -60,7 +60,8 @@ morris = open(f"{D}/morris.txt").read().rstrip()
 sobol = open(f"{D}/sobol.txt").read().rstrip() if os.path.exists(f"{D}/sobol.txt") else ""
 params = [p["path"] for p in json.load(open(f"{D}/batch/manifest.json"))["parameters"]]
 K = len(params)
-words = {7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+words = {7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve",
+         13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen"}
 growth = [p for p in params if p.endswith(".compute_growth_per_year")]
 check(len(growth) == 4, f"growth targets uncertain: {growth}")
 # The early years' gap and what drives it (the labs' own growth targets).
@@ -68,8 +69,10 @@ sens_all = list(csv.DictReader(open(f"{D}/batch/sensitivity.csv")))
 def top(outcome):
     r = sorted((r for r in sens_all if r["outcome"] == outcome), key=lambda r: -abs(float(r["spearman"])))
     return r[0]
-early = top("training.frontier_gap_months_year_2028")
-check(early["parameter"].endswith(".compute_growth_per_year"), f"2028 gap's top correlate {early['parameter']}")
+early = top("training.frontier_gap_months_year_2027")
+check(early["parameter"].endswith(".compute_growth_per_year"), f"2027 gap's top correlate {early['parameter']}")
+# Runs whose largest run of 2028 is already bound by chips.
+chips_2028 = bounds(2028).get("2.0", 0)
 def morris_mu(param):
     for l in morris.splitlines():
         if l.split()[:1] == [param]:
@@ -91,6 +94,9 @@ top_lr = sens_lr[0]
 check(sens[0]["parameter"] == "labs.deepseek.efficiency_halving_months", f"gap's top correlate {sens[0]['parameter']}")
 # What each parameter that may rank second stands for, in the prose.
 MEANING = {
+    "chips.other_buyers.other-buyers.budget_usd_per_year": "the more the buyers outside the "
+    "four labs spend, the smaller the labs' share of the nation's accelerators once chips bind, "
+    "and the smaller their runs",
     "ecosystem.chip_service_life_years": "chips that serve longer narrow the gap, because chips "
     "bought while the labs' targets size the runs would otherwise retire before chips bind them",
 }
@@ -103,9 +109,11 @@ def correlate(nth, r):
     return f"The {nth} is `{r['parameter']}` (ρ = {rho:.2f}): {MEANING.get(r['parameter'], '')}."
 next_two = " ".join(correlate(nth, r) for nth, r in zip(["second", "third"], sens[1:3]))
 life_mu = morris_mu("ecosystem.chip_service_life_years")
+others_budget_mu = morris_mu("chips.other_buyers.other-buyers.budget_usd_per_year")
 rest_mu = [float(l.split()[1]) for l in morris_rows
-           if l.split()[0] not in ("labs.deepseek.efficiency_halving_months", "ecosystem.chip_service_life_years")]
-check(life_mu > max(rest_mu), f"Morris: service life {life_mu} not second")
+           if l.split()[0] not in ("labs.deepseek.efficiency_halving_months", "ecosystem.chip_service_life_years",
+                                   "chips.other_buyers.other-buyers.budget_usd_per_year")]
+check(others_budget_mu > life_mu > max(rest_mu), f"Morris: other buyers {others_budget_mu}, service life {life_mu}")
 batch_line = open(f"{D}/batch.txt").read().strip().splitlines()[0]
 ai = C["ai-first"]
 # How the AI-first crunch's cost to the gap compares with tighter export
@@ -140,7 +148,8 @@ section and its two charts from their outputs.
 **1. A batch.** {N} runs, each with its own draw of the scenario's {words[K]}
 uncertain parameters (HBM stockpile, SMIC's capacity and initial yield,
 DeepSeek's algorithmic halving time and MFU, Moonshot's spillover share,
-southwest hydro's capacity factor, the accelerators' service life, and the
+southwest hydro's capacity factor, the accelerators' service life, the
+budget of the buyers of Chinese accelerators outside the four labs, and the
 four labs' growth targets, drawn together with rank correlation 0.7) and its own weather, outages and failures:
 
 ```console
@@ -264,7 +273,7 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
 **5. What the numbers say.** Within this scenario's assumptions:
 
 - *Keeping pace:* no. The gap grows from {f(g25['mean'])} months at the end of 2025 to
-  {f(gend['mean'])} at the horizon's end (p5–p95: {f(gend['p5'])}–{f(gend['p95'])}), in every run.
+  {f(gend['mean'])} at the horizon's end (p5–p95: {f(gend['p5'])}–{f(gend['p95'])}), in {grows} of {N} runs.
 - *Surplus generation:* it holds, and it is a policy as much as a
   surplus. In the baseline power never binds a largest run. A crunch that
   leaves {100*(C["grid-crunch"]["energy.unserved_fraction"][0]+C["grid-crunch"]["energy.unserved_fraction"][1]):.2f} % of all demand unserved moves the gap by only
@@ -273,19 +282,21 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   ({e(ai["energy.ai_curtailed_mwh_total"][1])} MWh taken from them; the best model's capability falls by
   {-ai["training.best_capability"][1]:.2f} orders of magnitude of effective compute),
   {versus_controls}.
-- *Domestic chips under controls:* chips bind each year's largest run from {chips_from}; tighter
+- *Domestic chips under controls:* chips bind each year's largest run from {chips_from} in every
+  run (from 2028 in {chips_2028} of {N}), the labs getting about a third of the nation's
+  accelerators (the rest go to the buyers outside them); tighter
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
   {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months.
 - *Open weights:* spillovers between the domestic labs are worth
   {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end, an average of two regimes: about nothing when
-  DeepSeek's halving time draws at or above the other labs' 8 months (2/3 of
-  its Triangular(5, 8, 14) draws; at the scenario's seed, 11.6, no-spillovers
-  gives exactly the base's gap), and about 3.5 months when it draws 5
+  DeepSeek's halving time draws at or above the other labs' 8 months (57 % of
+  its LogNormal draws, median 8.4; at the scenario's seed, 11.1, no-spillovers
+  gives exactly the base's gap), and about 3.7 months when it is 5
   (the best model is then ByteDance's, which took in DeepSeek's efficiency;
   without spillovers it is DeepSeek's own smaller open release).
 - *The early years are an input:* until chips bind, each lab's runs are
-  sized by its own growth target, so the gap through 2029 is what the
-  targets say. The gap at the end of 2028 is led by
+  sized by its own growth target, so the gap through 2027 is what the
+  targets say. The gap at the end of 2027 is led by
   `{early['parameter']}` (ρ = {float(early['spearman']):.2f} in sensitivity.csv);
   Epoch's ×3 a year for China's top models (range 2.5–4) was measured under
   export controls, which is why the targets are drawn, not fixed; tighter
@@ -295,6 +306,8 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
 - *What would change the answer:* DeepSeek's algorithmic progress, which
   reaches the national best model (ByteDance's, closed) through DeepSeek's
   open releases (Morris μ* {halving_mu:.1f} months per unit of probability);
+  how many of the nation's accelerators the labs get (the other buyers'
+  budget, μ* {others_budget_mu:.1f}, an assumption: docs/calibration/scenarios.md);
   how long the accelerators serve (μ* {life_mu:.1f}; chips the labs buy while
   their targets size the runs retire before chips bind, since labs spend
   their whole budget on chips each month, whatever their runs need:
