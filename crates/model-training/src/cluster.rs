@@ -323,7 +323,11 @@ impl Site {
     /// plus headroom, up to [`MAX_CONNECTION_MW`] (the most the grid
     /// connects to one load), minus what is connected or already requested.
     pub fn connection_shortfall_mw(&self) -> f64 {
-        if self.power.full_mw <= self.connected_mw + self.pending_connection_mw + CONNECTION_SLACK_MW {
+        let have = self.connected_mw + self.pending_connection_mw;
+        // The slack forgives rounding on a connection the site has; a site
+        // with none asks for any need, however small.
+        let slack = if have > 0.0 { CONNECTION_SLACK_MW } else { 0.0 };
+        if self.power.full_mw <= have + slack {
             return 0.0;
         }
         let want = (self.power.full_mw * (1.0 + self.cfg.connection_headroom_share)).min(MAX_CONNECTION_MW);

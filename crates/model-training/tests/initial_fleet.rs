@@ -106,3 +106,19 @@ fn connections_that_are_not_whole_chips_leave_no_request_for_the_rounding() {
         "at most the one chip over waits: {rate:e} of {FULL_RATE:e}"
     );
 }
+
+#[test]
+fn a_site_with_no_connection_asks_for_even_a_few_chips() {
+    // Five chips (6.25 kW) at a site connected for nothing: below the
+    // rounding slack, but the site has no connection for it to forgive, so
+    // it asks (with the slack applied there, it never did and the chips
+    // stayed dark: the s21 review).
+    let mut l = lab("a");
+    l.initial_accelerators = vec![batch(5)];
+    l.sites[0].initial_connection_mw = 0.0;
+    let b = Bench::new(TrainingConfig::new(vec![l]), 1);
+    let r = requests(&b);
+    assert_eq!(r.len(), 1, "one request: {r:?}");
+    let need = 5.0 * (CHIP_W + OVERHEAD_W) * PUE / 1e6;
+    assert!((r[0].1 - need * 1.5).abs() < 1e-12, "need plus headroom: {r:?}");
+}
