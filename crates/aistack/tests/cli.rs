@@ -622,6 +622,45 @@ fn sensitivity_refuses_a_constant_outcome() {
     assert!(err.contains("is constant"), "{err}");
 }
 
+/// `eval` checks each row against the limits the horizon sets, as loading
+/// checks the distributions' tails: a halving time of 0.3 months over 30
+/// years (an efficiency multiplier of 2^1200) is refused before any run,
+/// where it used to be accepted and stop the eval in its 2050 sample.
+#[test]
+fn eval_refuses_a_row_past_the_horizons_limits_before_any_run() {
+    let text = std::fs::read_to_string(example("minimal.ron")).unwrap();
+    let body = text
+        .trim_end()
+        .strip_suffix(')')
+        .unwrap()
+        .replace("horizon_years: 2,", "horizon_years: 30,");
+    let scenario = Scratch::new("aistack-cli-eval-horizon.ron");
+    std::fs::write(
+        &scenario,
+        format!("{body}    uncertain: {{\n        \"labs.lab.efficiency_halving_months\": Uniform(low: 6, high: 12),\n    }},\n)\n"),
+    )
+    .unwrap();
+    let dir = tmp("eval-horizon");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("d.csv");
+    std::fs::write(&design, "labs.lab.efficiency_halving_months\n8\n0.3\n").unwrap();
+    let out = dir.join("out");
+    let err = refused(&[
+        "eval",
+        scenario.to_str().unwrap(),
+        "--design",
+        design.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("d.csv:3: column `labs.lab.efficiency_halving_months` = 0.3: the scenario refuses it")
+            && err.contains("efficiency multiplier"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
 /// `eval` checks every design row first and names the design's file:line and
 /// column (not "drawn" values), and writes nothing.
 #[test]

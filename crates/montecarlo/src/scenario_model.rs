@@ -84,8 +84,10 @@ impl Model for ScenarioModel {
     }
 
     /// Applies the values and builds the domains (no event runs): the checks
-    /// [`stack::run()`] makes before its first event. The message names the
-    /// scenario field, not the file (the values are not the file's).
+    /// [`stack::run()`] makes before its first event, and those of the
+    /// horizon loading makes ([`stack::Scenario::check_values`]). The
+    /// message names the scenario field, not the file (the values are not
+    /// the file's).
     fn check(&self, params: &[f64]) -> Result<(), ModelError> {
         let scenario_error = |e: stack::ScenarioError| {
             // `with_values` words its refusals for drawn values; these are given.
@@ -99,11 +101,7 @@ impl Model for ScenarioModel {
                 format!("field `{}`: {message}", e.path)
             })
         };
-        let data = self.scenario.with_values(params).map_err(scenario_error)?;
-        let configs = stack::world::build_configs(&self.scenario.file(), &data).map_err(scenario_error)?;
-        stack::world::World::assemble(configs, 0, &data)
-            .map(drop)
-            .map_err(|e| ModelError(e.to_string()))
+        self.scenario.check_values(params).map_err(scenario_error)
     }
 
     /// The scenario file's absolute path (as given if it cannot be resolved),

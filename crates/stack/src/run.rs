@@ -236,6 +236,16 @@ impl Scenario {
             .collect()
     }
 
+    /// Whether the scenario with parameter `values` (one per
+    /// [`Scenario::parameters`], in order) passes every check a run makes
+    /// before its first event, the horizon's limits included (the
+    /// efficiency multiplier's, the grid programmes' unit limit): what
+    /// loading checks at the distributions' tails, for given values, such
+    /// as a row of an `eval` design. The error names the field that refused.
+    pub fn check_values(&self, values: &[f64]) -> Result<(), ScenarioError> {
+        self.probe(&self.file(), values)
+    }
+
     /// Whether the scenario with parameter `values` builds and passes the
     /// domains' checks; the error names the field that refused.
     fn probe(&self, file: &Path, values: &[f64]) -> Result<(), ScenarioError> {
@@ -282,6 +292,12 @@ impl Scenario {
             policies,
             labs
         );
+        // Other buyers have entity rows of their own (`fab.accelerators_delivered`).
+        unique_names(
+            &file,
+            "chips.other_buyers",
+            d.chips.other_buyers.iter().map(|b| b.name.as_str()),
+        )?;
         check_build_group_names(&file, d)?;
         if let Some(first_over) = d.regions.get(MAX_REGIONS) {
             return Err(ScenarioError::new(
