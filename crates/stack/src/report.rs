@@ -323,10 +323,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         si(get("energy.ai_curtailed_mwh_total")),
         get("energy.hours_with_shortfall")
     );
-    // With other buyers (`chips.other_buyers`), how many of them the labs got.
+    // Where other buyers (`chips.other_buyers`) took some, how many the labs got.
     let to_labs = out
         .scalar("fab.accelerators_delivered_to_labs_total")
         .zip(out.scalar("fab.accelerators_delivered_to_others_total"))
+        .filter(|&(_, o)| o > 0.0)
         .map(|(l, o)| format!(", {l} to the labs and {o} to other buyers"))
         .unwrap_or_default();
     let _ = writeln!(

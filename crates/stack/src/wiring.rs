@@ -251,10 +251,19 @@ impl Wiring {
     }
 
     /// Each other buyer orders a twelfth of its yearly budget at `t` (a
-    /// calendar month start); nothing for a budget of 0.
-    pub fn other_buyers_order(&mut self, d: &mut Domains, t: SimTime) -> Result<(), RunError> {
+    /// calendar month start, or the run's start) times `month_share`, the
+    /// share of the month the run covers from `t` (1 for a whole month;
+    /// less for a run that starts or ends inside a month, so a year from
+    /// 15 January orders twelve twelfths, not thirteen); nothing for a
+    /// budget of 0.
+    pub fn other_buyers_order(
+        &mut self,
+        d: &mut Domains,
+        t: SimTime,
+        month_share: f64,
+    ) -> Result<(), RunError> {
         for (buyer, budget) in &self.other_buyers {
-            let usd = budget.at(t) / 12.0;
+            let usd = budget.at(t) / 12.0 * month_share;
             if usd > 0.0 {
                 d.fab.place_order(*buyer, usd)?;
             }

@@ -458,6 +458,26 @@ impl World {
         Ok(())
     }
 
+    /// The share of its calendar month that the period from `t` (a month
+    /// start, or the run's start) to the next month start or the horizon's
+    /// end covers: 1 for a whole month, 17/31 from a 15 January start.
+    fn month_share(&self, t: SimTime) -> f64 {
+        use chrono::{Datelike, Months};
+        let until = self
+            .calendar
+            .next_month_start(t)
+            .unwrap_or(SimTime::MAX)
+            .min(self.end);
+        let Some(first) = self.calendar.date(t).and_then(|d| d.with_day(1)) else {
+            return 1.0;
+        };
+        let Some(next_first) = first.checked_add_months(Months::new(1)) else {
+            return 1.0;
+        };
+        let month_secs = (next_first - first).num_seconds() as f64;
+        (until.saturating_since(t).as_secs_f64() / month_secs).min(1.0)
+    }
+
     /// A month start at `t` (time zero included): bills every site (not at
     /// time zero: no dispatch has run), samples every `sample_months`-th
     /// month from the start, and schedules the next month start before the
@@ -465,7 +485,8 @@ impl World {
     fn month_start(&mut self, t: SimTime, obs: &mut dyn Observer) -> Result<(), RunError> {
         // The other buyers' orders, before the sample, as the labs' orders
         // of the start are placed before the first sample.
-        self.wiring.other_buyers_order(&mut self.domains, t)?;
+        let share = self.month_share(t);
+        self.wiring.other_buyers_order(&mut self.domains, t, share)?;
         if t > SimTime::ZERO {
             self.wiring
                 .monthly_prices(&mut self.domains, t, true, &mut self.signals, &mut self.sched)?;
@@ -521,17 +542,17 @@ impl World {
         self.domains.grid.summary_scalars(&mut emit);
         self.domains.fab.summary_scalars(&mut emit);
         self.domains.training.summary_scalars(&mut emit);
-        // Only with other buyers: delivered = to labs + to others.
-        if !self.wiring.other_buyers.is_empty() {
-            emit(
-                "fab.accelerators_delivered_to_labs_total",
-                self.wiring.delivered_to_labs as f64,
-            );
-            emit(
-                "fab.accelerators_delivered_to_others_total",
-                self.wiring.delivered_to_others as f64,
-            );
-        }
+        // Delivered = to labs + to others, in every scenario, so that a
+        // `compare` of a scenario with other buyers against one without
+        // shows what they take from the labs.
+        emit(
+            "fab.accelerators_delivered_to_labs_total",
+            self.wiring.delivered_to_labs as f64,
+        );
+        emit(
+            "fab.accelerators_delivered_to_others_total",
+            self.wiring.delivered_to_others as f64,
+        );
         out
     }
 }

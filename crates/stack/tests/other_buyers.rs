@@ -88,8 +88,14 @@ fn without_other_buyers_the_lab_takes_everything_and_a_zero_budget_changes_nothi
         &RunOptions::default(),
     )
     .unwrap();
-    // No other buyer: no split is reported.
-    assert_eq!(alone.scalar("fab.accelerators_delivered_to_others_total"), None);
+    // No other buyer: every accelerator went to the labs, and the split
+    // says so (present in every scenario, so that `compare` against a
+    // scenario with other buyers shows what they take from the labs).
+    assert_eq!(get(&alone, "fab.accelerators_delivered_to_others_total"), 0.0);
+    assert_eq!(
+        get(&alone, "fab.accelerators_delivered_to_labs_total"),
+        get(&alone, "fab.accelerators_delivered_total")
+    );
     assert_eq!(get(&idle, "fab.accelerators_delivered_to_others_total"), 0.0);
     // A buyer that never orders leaves every other outcome as it was.
     for (k, v) in &alone.scalars {
@@ -135,7 +141,11 @@ fn an_other_buyer_may_not_take_a_labs_name_nor_a_negative_budget() {
         ),
         (
             ", other_buyers: [(name: \"o\", budget_usd_per_year: 1), (name: \"o\", budget_usd_per_year: 2)]",
-            "given twice",
+            "used twice",
+        ),
+        (
+            ", other_buyers: [(name: \"national\", budget_usd_per_year: 1)]",
+            "the name `national` is reserved",
         ),
     ] {
         let text = SHORT.replace(" OTHERS", others);
@@ -147,4 +157,25 @@ fn an_other_buyer_may_not_take_a_labs_name_nor_a_negative_budget() {
         };
         assert!(err.contains(says), "{others}: {err}");
     }
+}
+
+#[test]
+fn a_run_that_starts_or_ends_inside_a_month_orders_only_that_share_of_it() {
+    // One year from 15 January: 17/31 of January, eleven whole months, 14/31
+    // of the next January: twelve twelfths of the budget, not thirteen (the
+    // s21 review: 1.95 M chips ordered for 1.80 M). With imports far above
+    // every order, each order is filled at 20,000 USD a chip: 1.2e10 USD
+    // buys 600,000 (650,000 with thirteen twelfths).
+    let text = SHORT
+        .replace(
+            " OTHERS",
+            ", other_buyers: [(name: \"others\", budget_usd_per_year: 1.2e10)]",
+        )
+        .replace("units_per_month: 1000", "units_per_month: 1e7")
+        .replace("start: \"2025-01-01\"", "start: \"2025-01-15\"")
+        .replace("horizon_years: 4", "horizon_years: 1");
+    let mid = Scenario::from_text(Path::new("short.ron"), &text).unwrap_or_else(|e| panic!("{e}"));
+    let out = stack::run(&mid, &RunOptions::default()).unwrap();
+    let others = get(&out, "fab.accelerators_delivered_to_others_total");
+    assert!((599_985.0..=600_000.0).contains(&others), "{others}");
 }

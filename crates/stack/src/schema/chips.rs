@@ -58,11 +58,14 @@ pub struct ChipsData {
     /// Buyers of accelerators outside the modelled labs (other cloud
     /// providers, firms, the state): each orders like a lab, a twelfth of
     /// its yearly budget at every calendar month start (the first at the
-    /// start), and takes delivery under the same `allocation`, so it takes
-    /// a share of the national supply; what it receives leaves the model
-    /// (`fab.accelerators_delivered` per buyer, and
-    /// `fab.accelerators_delivered_to_others_total`). Names may not be a
-    /// lab's. Default: `[]` (the labs take every accelerator).
+    /// start; that share of it for a month the run covers only in part),
+    /// and takes delivery under the same `allocation`: a share of a short
+    /// supply under `ProRata`, what the labs leave under
+    /// `FirstComeFirstServed` or `Priority` at a priority no higher than
+    /// theirs. What it receives leaves the model (`fab.accelerators_delivered`
+    /// per buyer, and `fab.accelerators_delivered_to_others_total`). Names
+    /// may not be a lab's, nor `national` or `world`. Default: `[]` (the
+    /// labs take every accelerator).
     #[serde(default)]
     pub other_buyers: Vec<OtherBuyerData>,
 }
