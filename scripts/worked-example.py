@@ -291,8 +291,9 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end, an average of two regimes: about nothing when
   DeepSeek's halving time draws at or above the other labs' 8 months (57 % of
   its LogNormal draws, median 8.4; at the scenario's seed, 11.1, no-spillovers
-  gives exactly the base's gap), and about 3.7 months when it is 5
-  (the best model is then ByteDance's, which took in DeepSeek's efficiency;
+  gives exactly the base's gap), and about 5 months when it is 5
+  (+5.02 [4.76, 5.29] over 100 paired runs of both with the halving time
+  set to 5; the best model is then ByteDance's, which took in DeepSeek's efficiency;
   without spillovers it is DeepSeek's own smaller open release).
 - *The early years are an input:* until chips bind, each lab's runs are
   sized by its own growth target, so the gap through 2027 is what the
