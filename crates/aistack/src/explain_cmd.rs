@@ -546,6 +546,21 @@ pub fn explain(dir: &Path) -> Result<()> {
             100.0 * share
         );
     }
+    // Where buyers outside the labs (`chips.other_buyers`) took some of the
+    // supply, how much: "chips" above is the labs' share of it binding.
+    let to = |k: &str| outcomes.get(k).and_then(|v| v.as_f64());
+    if let (Some(labs), Some(others)) = (
+        to("fab.accelerators_delivered_to_labs_total"),
+        to("fab.accelerators_delivered_to_others_total"),
+    ) && others > 0.0
+    {
+        println!(
+            "\nAccelerators delivered, whole run: {labs:.0} to the labs, {others:.0} to buyers outside them \
+             (`chips.other_buyers`): the labs got {:.1} % of the supply, and where chips bound a run, \
+             it was their share that bound it.",
+            100.0 * labs / (labs + others)
+        );
+    }
     println!(
         "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
     );

@@ -235,6 +235,40 @@ fn explain_and_plot_read_a_run_directory() {
     assert!(text.contains("2025") && text.contains("bound"), "{text}");
 }
 
+/// `explain` says how many accelerators went to buyers outside the labs,
+/// where some did: a "chips" bound is then the labs' share binding (the s21
+/// review: explain never said that two thirds of china-2025's supply went
+/// elsewhere); without other buyers it says nothing of them.
+#[test]
+fn explain_says_what_other_buyers_took() {
+    let text = std::fs::read_to_string(example("minimal.ron")).unwrap();
+    let body = text.trim_end().strip_suffix(')').unwrap();
+    let scenario = Scratch::new("aistack-cli-explain-others.ron");
+    std::fs::write(
+        &scenario,
+        format!(
+            "{body}    imports: [(name: \"h100-imports\", design: \"h100\", units_per_month: 100)],\n    \
+             chips: (allocation: ProRata, other_buyers: [(name: \"others\", budget_usd_per_year: 1e9)]),\n)\n"
+        ),
+    )
+    .unwrap();
+    let out = tmp("explain-others");
+    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("to buyers outside them (`chips.other_buyers`): the labs got"),
+        "{said}"
+    );
+    let alone = tmp("explain-alone");
+    let o = aistack(&["run", &example("minimal.ron"), "--out", alone.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aistack(&["explain", alone.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("other_buyers"));
+}
+
 /// `explain` names a compute threshold as the scenario wrote it: 2.5e24
 /// was read back from summary.json as 2.4999999999999997e24 (review s20,
 /// finding 4: serde_json's default float parser).
