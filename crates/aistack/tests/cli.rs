@@ -656,6 +656,18 @@ fn sensitivity_refuses_a_constant_outcome() {
     assert!(err.contains("is constant"), "{err}");
 }
 
+/// `aistack eval SCENARIO --design DESIGN --out OUT`, which must fail: its stderr.
+fn refused_eval(scenario: &Path, design: &Path, out: &Path) -> String {
+    refused(&[
+        "eval",
+        scenario.to_str().unwrap(),
+        "--design",
+        design.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 /// `eval` checks each row against the limits the horizon sets, as loading
 /// checks the distributions' tails: a halving time of 0.3 months over 30
 /// years (an efficiency multiplier of 2^1200) is refused before any run,
@@ -679,14 +691,7 @@ fn eval_refuses_a_row_past_the_horizons_limits_before_any_run() {
     let design = dir.join("d.csv");
     std::fs::write(&design, "labs.lab.efficiency_halving_months\n8\n0.3\n").unwrap();
     let out = dir.join("out");
-    let err = refused(&[
-        "eval",
-        scenario.to_str().unwrap(),
-        "--design",
-        design.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let err = refused_eval(&scenario, &design, &out);
     assert!(
         err.contains("d.csv:3: column `labs.lab.efficiency_halving_months` = 0.3: the scenario refuses it")
             && err.contains("efficiency multiplier"),
@@ -709,14 +714,7 @@ fn eval_names_the_design_line_and_column_of_a_refused_value() {
     )
     .unwrap();
     let out = dir.join("out");
-    let err = refused(&[
-        "eval",
-        scenario.to_str().unwrap(),
-        "--design",
-        design.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let err = refused_eval(&scenario, &design, &out);
     assert!(
         err.contains("d.csv:3: column `labs.lab.mfu` = 1.5: the scenario refuses it: field `labs[0].mfu`"),
         "{err}"
@@ -725,14 +723,7 @@ fn eval_names_the_design_line_and_column_of_a_refused_value() {
     assert!(!out.exists(), "nothing written");
     // A misspelt column: its line and the nearest parameter path.
     std::fs::write(&design, "regions.home.demand_avg_mw,labs.lab.mf\n1000,0.4\n").unwrap();
-    let err = refused(&[
-        "eval",
-        scenario.to_str().unwrap(),
-        "--design",
-        design.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let err = refused_eval(&scenario, &design, &out);
     assert!(
         err.contains(
             "d.csv:1: column 2 `labs.lab.mf` is not an uncertain parameter of the scenario \
