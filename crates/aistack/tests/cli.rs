@@ -235,6 +235,17 @@ fn explain_and_plot_read_a_run_directory() {
     assert!(text.contains("2025") && text.contains("bound"), "{text}");
 }
 
+/// Runs SCENARIO into a scratch directory named `name`, then `explain`s it:
+/// its stdout (both must succeed).
+fn run_and_explain(scenario: &str, name: &str) -> String {
+    let out = tmp(name);
+    let o = aistack(&["run", scenario, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = aistack(&["explain", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// `explain` says how many accelerators went to buyers outside the labs,
 /// where some did: a "chips" bound is then the labs' share binding (the s21
 /// review: explain never said that two thirds of china-2025's supply went
@@ -252,21 +263,13 @@ fn explain_says_what_other_buyers_took() {
         ),
     )
     .unwrap();
-    let out = tmp("explain-others");
-    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = aistack(&["explain", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let said = String::from_utf8_lossy(&o.stdout);
+    let said = run_and_explain(scenario.to_str().unwrap(), "explain-others");
     assert!(
         said.contains("to buyers outside them (`chips.other_buyers`): the labs got"),
         "{said}"
     );
-    let alone = tmp("explain-alone");
-    let o = aistack(&["run", &example("minimal.ron"), "--out", alone.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = aistack(&["explain", alone.to_str().unwrap()]);
-    assert!(!String::from_utf8_lossy(&o.stdout).contains("other_buyers"));
+    let alone = run_and_explain(&example("minimal.ron"), "explain-alone");
+    assert!(!alone.contains("other_buyers"), "{alone}");
 }
 
 /// `explain` names a compute threshold as the scenario wrote it: 2.5e24
@@ -275,12 +278,7 @@ fn explain_says_what_other_buyers_took() {
 #[test]
 fn explain_writes_a_compute_threshold_as_written() {
     let scenario = minimal_variant("threshold", "\"settings.compute_thresholds_flop\": [2.5e24]");
-    let out = tmp("threshold");
-    let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = aistack(&["explain", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let text = run_and_explain(scenario.to_str().unwrap(), "threshold");
     assert!(
         text.contains("Compute thresholds (first run at or above each in this simulation, runs before the start not counted): 2.5e24 FLOP"),
         "{text}"
