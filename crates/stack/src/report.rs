@@ -312,10 +312,9 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         let _ = writeln!(s, "  frontier gap at end    {}", frontier_gap_text(gap));
     }
     // The grid reports no unserved fraction of a run without demand.
-    let share = out.scalar("energy.unserved_fraction").map_or_else(
-        || "no demand".to_string(),
-        |f| format!("{:.4} % of demand", 100.0 * f),
-    );
+    let share = out
+        .scalar("energy.unserved_fraction")
+        .map_or_else(|| "no demand".to_string(), share_of_demand);
     let _ = writeln!(
         s,
         "  energy shortfall       {} MWh unserved ({share}), {} MWh cut from AI loads, {} hours short",
@@ -367,6 +366,19 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     s
 }
 
+/// An unserved fraction as the summary line gives it: a percentage to four
+/// decimals, or, for a share too small to show there (under 0.00005 %, as a
+/// few hours short in a national grid are), two significant digits, so that
+/// a shortfall never reads as `0.0000 %`.
+fn share_of_demand(fraction: f64) -> String {
+    let percent = 100.0 * fraction;
+    if percent > 0.0 && percent < 5e-5 {
+        format!("{percent:.1e} % of demand")
+    } else {
+        format!("{percent:.4} % of demand")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::frontier_gap_text;
@@ -378,5 +390,14 @@ mod tests {
         assert_eq!(frontier_gap_text(-0.5), "0.5 months ahead");
         assert_eq!(frontier_gap_text(0.04), "at the frontier");
         assert_eq!(frontier_gap_text(-0.04), "at the frontier");
+    }
+
+    #[test]
+    fn a_tiny_shortfall_does_not_read_as_zero() {
+        assert_eq!(super::share_of_demand(4.9e-7), "4.9e-5 % of demand");
+        assert_eq!(super::share_of_demand(6.1e-7), "0.0001 % of demand");
+        assert_eq!(super::share_of_demand(0.0), "0.0000 % of demand");
+        assert_eq!(super::share_of_demand(0.0059), "0.5900 % of demand");
+        assert_eq!(super::share_of_demand(1e-6), "0.0001 % of demand");
     }
 }
