@@ -124,23 +124,15 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
         .iter()
         .map(|l| (l.name.clone(), l.chip_priority))
         .collect();
+    // Their names are valid, not reserved and each used once (checked with
+    // every list's at load); one must not be a lab's too.
     for b in &data.chips.other_buyers {
         let err = |m: String| ScenarioError::new(file, format!("chips.other_buyers.{}", b.name), m);
-        if b.name.is_empty() {
-            return Err(ScenarioError::new(
-                file,
-                "chips.other_buyers",
-                "a buyer needs a name",
-            ));
-        }
         if data.labs.iter().any(|l| l.name == b.name) {
             return Err(err(format!(
                 "`{}` is a lab's name: an other buyer needs its own",
                 b.name
             )));
-        }
-        if buyers[data.labs.len()..].iter().any(|(n, _)| *n == b.name) {
-            return Err(err(format!("`{}` is given twice", b.name)));
         }
         b.budget_usd_per_year
             .check(|v| {
