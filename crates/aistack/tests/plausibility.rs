@@ -16,17 +16,25 @@ fn minimal() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/minimal.ron")
 }
 
-#[test]
-fn validate_warns_of_a_unit_slip_and_succeeds() {
-    // Cargo's per-target scratch folder: the test leaves nothing in /tmp.
-    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-kw.ron");
+/// Writes `variant`'s body (after `Variant(base: <minimal.ron>,`) to
+/// `name` in Cargo's per-target scratch folder (the test leaves nothing in
+/// /tmp) and runs `aistack validate` on it: the file's path and the output
+/// (the file is removed).
+fn validate_variant(name: &str, variant: &str) -> (PathBuf, Output) {
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let text = format!(
-        "Variant(base: {:?},\n  set: {{\"designs.h100.power_w\": 0.7}})\n",
+        "Variant(base: {:?},\n{variant})\n",
         minimal().display().to_string()
     );
     std::fs::write(&file, text).unwrap();
     let o = aistack(&["validate", &file.display().to_string()]);
     let _ = std::fs::remove_file(&file);
+    (file, o)
+}
+
+#[test]
+fn validate_warns_of_a_unit_slip_and_succeeds() {
+    let (file, o) = validate_variant("plausibility-kw.ron", "  set: {\"designs.h100.power_w\": 0.7}");
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     assert!(String::from_utf8_lossy(&o.stdout).contains(": ok"));
@@ -82,18 +90,14 @@ fn compare_names_a_slip_shared_by_both_scenarios_once() {
 /// runs reach) and a `Const`'s (void), and still succeeds.
 #[test]
 fn validate_warns_of_correlations_on_discrete_and_const_parameters() {
-    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("plausibility-corr.ron");
-    let text = format!(
-        "Variant(base: {:?},\n  uncertain: {{\"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5),\n    \
+    let (file, o) = validate_variant(
+        "plausibility-corr.ron",
+        "  uncertain: {\"labs.lab.mfu\": Uniform(low: 0.3, high: 0.5),\n    \
          \"designs.h100.hbm_stacks\": Discrete(values: [4, 5, 6], weights: [1, 2, 1]),\n    \
-         \"regions.home.demand_avg_mw\": Const(value: 1000)}},\n  correlations: [\n    \
+         \"regions.home.demand_avg_mw\": Const(value: 1000)},\n  correlations: [\n    \
          (a: \"labs.lab.mfu\", b: \"designs.h100.hbm_stacks\", rho: 0.8),\n    \
-         (a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.5)])\n",
-        minimal().display().to_string()
+         (a: \"labs.lab.mfu\", b: \"regions.home.demand_avg_mw\", rho: 0.5)]",
     );
-    std::fs::write(&file, text).unwrap();
-    let o = aistack(&["validate", &file.display().to_string()]);
-    let _ = std::fs::remove_file(&file);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
     let at = format!("warning: {}: correlations: the rank correlation", file.display());

@@ -4,7 +4,9 @@
 mod common;
 
 use common::{config, firm, flat_region, hours, run, started};
-use energy_grid::{DroughtConfig, DroughtProcessConfig, GridEvent, PlantGroupConfig, Technology};
+use energy_grid::{
+    DroughtConfig, DroughtProcessConfig, GridEvent, PlantGroupConfig, RegionConfig, Technology,
+};
 use scheduler::{Dist, Duration, SECS_PER_DAY, SECS_PER_YEAR, SimTime};
 
 #[test]
@@ -69,13 +71,19 @@ fn repaired_capacity_comes_back() {
     );
 }
 
-fn hydro_region(drought: Option<DroughtConfig>, seed: u64) -> Vec<f64> {
+/// Region "sichuan": 100 MW of flat demand and 1,000 MW of hydro.
+fn sichuan_with_hydro() -> RegionConfig {
     let mut region = flat_region("sichuan", 100.0);
     region.fleet.push(PlantGroupConfig::typical(
         "sichuan-hydro",
         Technology::Hydro,
         1_000.0,
     ));
+    region
+}
+
+fn hydro_region(drought: Option<DroughtConfig>, seed: u64) -> Vec<f64> {
+    let region = sichuan_with_hydro();
     let mut c = config(vec![region]);
     c.droughts.extend(drought);
     let (mut grid, mut agenda) = started(c, seed);
@@ -122,12 +130,7 @@ fn a_drought_cuts_hydro_by_its_depth_for_its_duration() {
 /// and no `DroughtStart`). A later drought is an event, not listed.
 #[test]
 fn a_drought_in_force_at_the_start_is_listed_as_applied_at_start() {
-    let mut region = flat_region("sichuan", 100.0);
-    region.fleet.push(PlantGroupConfig::typical(
-        "sichuan-hydro",
-        Technology::Hydro,
-        1_000.0,
-    ));
+    let region = sichuan_with_hydro();
     let mut c = config(vec![region]);
     for start_day in [0, 30] {
         c.droughts.push(DroughtConfig {
