@@ -544,11 +544,21 @@ fn find_path(text: &str, path: &str) -> Option<usize> {
     Some(at)
 }
 
-/// Where, in `text`, the list written under `list:` declares `name` a
-/// second time (a duplicate's line and column), if it does.
-pub fn locate_second_declaration(text: &str, list: &str, name: &str) -> Option<(usize, usize)> {
-    let from = find_key(text, list)?;
-    nth_name_declaration(text, from, name, 1).map(|o| position_of(text, o))
+/// Where, in `text`, the list written under `list:` declares `name` for
+/// the `n`-th time, from 0: line and column (1 for a duplicate). A nested
+/// list (`chips.other_buyers`) is found by its keys in turn, every one of
+/// which must be written, or as a variant's `set` key `"chips.other_buyers":`.
+pub fn locate_declaration(text: &str, list: &str, name: &str, n: usize) -> Option<(usize, usize)> {
+    let nested = || {
+        let mut keys = list.split('.');
+        let mut from = find_key(text, keys.next()?)?;
+        for key in keys {
+            from += find_key(&text[from..], key)?;
+        }
+        Some(from)
+    };
+    let from = nested().or_else(|| text.find(&format!("\"{list}\"")))?;
+    nth_name_declaration(text, from, name, n).map(|o| position_of(text, o))
 }
 
 /// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or

@@ -273,8 +273,7 @@ impl Scenario {
         }
         macro_rules! names {
             ($($list:ident),*) => {$(
-                unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))
-                    .map_err(|e| self.locate_duplicate(e, stringify!($list)))?;
+                self.unique_names(&file, stringify!($list), d.$list.iter().map(|e| e.name.as_str()))?;
             )*};
         }
         names!(
@@ -293,7 +292,7 @@ impl Scenario {
             labs
         );
         // Other buyers have entity rows of their own (`fab.accelerators_delivered`).
-        unique_names(
+        self.unique_names(
             &file,
             "chips.other_buyers",
             d.chips.other_buyers.iter().map(|b| b.name.as_str()),
@@ -487,27 +486,40 @@ impl Scenario {
         check_storage_and_droughts(&file, d)
     }
 
-    /// Locates a name used twice in `list` (an error of [`unique_names`],
-    /// whose path is `list.name`) at its second declaration (the duplicate,
-    /// not the entity it repeats), in the first file whose `list` declares
-    /// it twice; any other error is returned as it is.
-    fn locate_duplicate(&self, e: ScenarioError, list: &str) -> ScenarioError {
-        if e.line.is_some() || !e.message.contains("is used twice") {
-            return e;
-        }
-        let Some(name) = e.path.strip_prefix(list).and_then(|p| p.strip_prefix('.')) else {
-            return e;
-        };
-        let second = self.files.iter().find_map(|f| {
-            load::locate_second_declaration(&f.text, list, name).map(|(l, c)| (f.path.clone(), l, c))
-        });
-        match second {
-            Some((path, l, c)) => {
-                let mut e = e.at(l, c);
-                e.file = path;
-                e
+    /// Checks the names of `list` (at `list` in the files, a dotted path
+    /// for a nested list such as `chips.other_buyers`): valid, not
+    /// reserved, each used once. A name used twice is located at its second
+    /// declaration (the duplicate, not the entity it repeats), in the first
+    /// file whose `list` declares it twice (a variant's `add` replaces a
+    /// base's entity of the same name, so a duplicate is within one file).
+    fn unique_names<'a>(
+        &self,
+        file: &Path,
+        list: &str,
+        names: impl Iterator<Item = &'a str>,
+    ) -> Result<(), ScenarioError> {
+        match check_list_names(file, list, names) {
+            Ok(()) => Ok(()),
+            Err(NameFault::Invalid(e)) => Err(e),
+            Err(NameFault::Twice(name)) => {
+                let e = ScenarioError::new(
+                    file,
+                    format!("{list}.{name}"),
+                    format!("the name `{name}` is used twice in `{list}`"),
+                );
+                let second = self
+                    .files
+                    .iter()
+                    .find_map(|f| load::locate_declaration(&f.text, list, &name, 1).map(|at| (f, at)));
+                Err(match second {
+                    Some((f, (l, c))) => {
+                        let mut e = e.at(l, c);
+                        e.file = f.path.clone();
+                        e
+                    }
+                    None => e,
+                })
             }
-            None => e,
         }
     }
 
@@ -706,42 +718,47 @@ fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), Scenario
 /// may take them: its rows would be indistinguishable from the totals.
 pub const RESERVED_NAMES: [&str; 2] = ["national", "world"];
 
-/// Checks the names of `list`: valid, not reserved, each used once (that
-/// error, at path `list.name`, is located at the duplicate by
-/// [`Scenario::locate_duplicate`]).
-fn unique_names<'a>(
+/// Why [`check_list_names`] refused a list.
+enum NameFault {
+    /// This name is used twice: [`Scenario::unique_names`] says so at its
+    /// second declaration.
+    Twice(String),
+    /// Any other fault: too many entities, an invalid or reserved name.
+    Invalid(ScenarioError),
+}
+
+/// Checks the names of `list`: valid, not reserved, each used once.
+fn check_list_names<'a>(
     file: &Path,
     list: &str,
     names: impl Iterator<Item = &'a str>,
-) -> Result<(), ScenarioError> {
+) -> Result<(), NameFault> {
     let names: Vec<&str> = names.collect();
     if names.len() > MAX_ENTITIES_PER_LIST {
-        return Err(ScenarioError::new(
+        return Err(NameFault::Invalid(ScenarioError::new(
             file,
             list,
             format!(
                 "{} entities; a list holds at most {MAX_ENTITIES_PER_LIST}",
                 names.len()
             ),
-        ));
+        )));
     }
     let mut seen = std::collections::BTreeSet::new();
     for n in &names {
-        check_name(file, &format!("{list}.{n}"), n)?;
+        check_name(file, &format!("{list}.{n}"), n).map_err(NameFault::Invalid)?;
         if RESERVED_NAMES.contains(n) {
-            return Err(ScenarioError::new(
-                file,
-                format!("{list}.{n}"),
-                format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
-            )
-            .hint("choose another name"));
+            return Err(NameFault::Invalid(
+                ScenarioError::new(
+                    file,
+                    format!("{list}.{n}"),
+                    format!("the name `{n}` is reserved: output rows of that `entity` are totals"),
+                )
+                .hint("choose another name"),
+            ));
         }
         if !seen.insert(*n) {
-            return Err(ScenarioError::new(
-                file,
-                format!("{list}.{n}"),
-                format!("the name `{n}` is used twice in `{list}`"),
-            ));
+            return Err(NameFault::Twice((*n).to_string()));
         }
     }
     Ok(())
