@@ -45,7 +45,7 @@ pub use config::{
 };
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
-pub use release::{OpenBase, Release, months_behind_frontier};
+pub use release::{OpenBase, Release, frontier_log10_at, frontier_slope_per_sec, months_behind_frontier};
 pub use run::{CompletedRun, RunBound, expected_goodput};
 pub use training::Training;
 

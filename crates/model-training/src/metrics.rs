@@ -338,7 +338,7 @@ impl Training {
             emit(
                 "training.frontier_effective_flop",
                 "world",
-                10f64.powf(path.at(now)),
+                10f64.powf(crate::release::frontier_log10_at(path, now)),
             );
         }
     }

@@ -64,17 +64,40 @@ pub fn months_behind_frontier(path: &TimePath, t: SimTime, capability: f64) -> O
     Some((t.0 as f64 - reached) / SECS_PER_MONTH as f64)
 }
 
+/// The path's average slope, from its first point to its last, per
+/// second: how the world frontier is extended beyond its ends (0 for a
+/// path of one point or none).
+pub fn frontier_slope_per_sec(path: &TimePath) -> f64 {
+    let pts = path.points();
+    match (pts.first(), pts.last()) {
+        (Some(first), Some(last)) if last.0 > first.0 => {
+            (last.1 - first.1) / (last.0.0 as f64 - first.0.0 as f64)
+        }
+        _ => 0.0,
+    }
+}
+
+/// The world frontier `path` (log10 effective FLOP) at `t`: the path's
+/// value within its points, and beyond its ends the path extended by its
+/// average slope ([`frontier_slope_per_sec`]), as the gaps
+/// ([`months_behind_frontier`]) extend it, so that the `world` series and
+/// every gap measure against the same frontier.
+pub fn frontier_log10_at(path: &TimePath, t: SimTime) -> f64 {
+    let pts = path.points();
+    let slope = frontier_slope_per_sec(path);
+    match (pts.first(), pts.last()) {
+        (Some(first), _) if t < first.0 => first.1 - slope * (first.0.0 - t.0) as f64,
+        (_, Some(last)) if t > last.0 => last.1 + slope * (t.0 - last.0.0) as f64,
+        _ => path.at(t),
+    }
+}
+
 /// The earliest time (seconds, possibly negative or past the path) at which
 /// `path` reaches `value`.
 fn first_reached_secs(path: &TimePath, value: f64) -> Option<f64> {
     let pts = path.points();
     let (first, last) = (*pts.first()?, *pts.last()?);
-    let span = last.0.0 as f64 - first.0.0 as f64;
-    let slope = if span > 0.0 {
-        (last.1 - first.1) / span
-    } else {
-        0.0
-    };
+    let slope = frontier_slope_per_sec(path);
     if value <= first.1 {
         return if value == first.1 {
             Some(first.0.0 as f64)

@@ -1,6 +1,7 @@
 //! Plausibility warnings: values a scenario may hold, but that look like a
 //! unit slip — TFLOP/s written where the field is in FLOP/s, kW where it is
-//! in W, GW where it is in MW, an exponent where it is a number.
+//! in W, GW where it is in MW, an exponent where it is a number — or like
+//! a horizon lengthened past the world frontier path it measures gaps by.
 //!
 //! The loader refuses what cannot be (a negative capacity, a share above
 //! one); it cannot refuse `peak_flop_s: 300`, which is a valid number and
@@ -16,7 +17,9 @@
 
 use crate::error::ScenarioError;
 use crate::run::Scenario;
-use scheduler::Dist;
+use crate::scenario::ScenarioData;
+use crate::series::Series;
+use scheduler::{Calendar, Dist, SECS_PER_YEAR};
 
 /// Peak throughput below which a design is no datacenter accelerator,
 /// FLOP/s: 1 TFLOP/s (NVIDIA's K40 of 2013 already peaked at 4.3 TFLOP/s
@@ -258,6 +261,14 @@ impl Scenario {
                     .to_string(),
             );
         }
+        if let Some((message, hint)) = frontier_ends_early(d) {
+            warn(
+                "ecosystem.frontier_log10_effective_flop".to_string(),
+                &Value::Fixed(0.0),
+                message,
+                hint,
+            );
+        }
         for l in &d.labs {
             let path = format!("labs.{}.initial_target_run_flop", l.name);
             let v = value(&path, l.initial_target_run_flop.get());
@@ -282,4 +293,47 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The world frontier path's last point before the horizon's end, with a
+/// slope: past that point every gap rests on the path extended by its
+/// average slope ([`model_training::frontier_log10_at`]), the one path the
+/// model extrapolates rather than holding at its last value. A 10-year
+/// example extended to 30 years measured the US "148 months behind" a
+/// frontier its own labs had passed (audit s22-long, finding 1). The
+/// warning and its hint: `None` when the path reaches the horizon, is a
+/// number, or is flat.
+fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
+    let series = d.ecosystem.frontier_log10_effective_flop.as_ref()?;
+    let Series::Path { points, .. } = series else {
+        return None;
+    };
+    let calendar = Calendar::new(d.start);
+    let end = crate::world::horizon_end(&calendar, d.horizon_years.get())?;
+    let path = series.to_time_path(&calendar);
+    let last = *path.points().last()?;
+    let slope_per_year = model_training::frontier_slope_per_sec(&path) * SECS_PER_YEAR as f64;
+    if last.0 >= end || slope_per_year <= 0.0 {
+        return None;
+    }
+    let last_date = points.last()?.0;
+    let end_date = calendar.date(end)?;
+    // Mean years (365.25 days), to two digits: 2026 is "1 year" long.
+    let years = round((end.ticks() - last.0.ticks()) as f64 / SECS_PER_YEAR as f64, 2);
+    let slope = round(slope_per_year, 3);
+    let plural = |n: &str, one: &str, many: &str| if n == "1" { one } else { many }.to_string();
+    Some((
+        format!(
+            "the world frontier path ends on {last_date}, {years} {} before the horizon's end \
+             ({end_date}): past its last point the frontier is extended at the path's average \
+             slope, {slope} {} of magnitude a year, so every frontier gap after {last_date} rests \
+             on that extrapolation (other paths are held at their last value)",
+            plural(&years, "year", "years"),
+            plural(&slope, "order", "orders"),
+        ),
+        format!(
+            "extend the path to {end_date} with the frontier you assume, or shorten the horizon \
+             (docs/scenarios.md, \"Long horizons\")"
+        ),
+    ))
 }

@@ -106,7 +106,7 @@ impl JsonSchema for Series {
             "description": "(date, value) points in increasing date order."
         });
         json_schema!({
-            "description": "A number (constant over the horizon), or a path of values over dates: a list of (date, value) points joined by straight lines, or `(step: [...])` / `(linear: [...])`. Before the first date the first value holds; after the last, the last.",
+            "description": "A number (constant over the horizon), or a path of values over dates: a list of (date, value) points joined by straight lines, or `(step: [...])` / `(linear: [...])`. Before the first date the first value holds; after the last, the last (one exception, the world frontier: see Long horizons).",
             "oneOf": [
                 { "type": "number", "description": "Constant over the horizon." },
                 {
@@ -1474,11 +1474,46 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
 | `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
 | `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
+| `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is before the horizon's end | the horizon lengthened without the frontier (below) |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below
 every real value of its field (sources in `docs/calibration/scenarios.md`,
 "Plausibility floors"); no example scenario trips one.
+
+## Long horizons
+
+A path holds its last value after its last date, with one exception: the
+world frontier (`ecosystem.frontier_log10_effective_flop`) is extended
+beyond its ends at its average slope, from its first point to its last, so
+that a release above or below every point still has a gap; the `world`
+series (`training.frontier_effective_flop`) shows the same extended
+frontier. The example scenarios are written for 2025–2035: their inputs
+end there or earlier. Lengthening `horizon_years` (`set: {{ "horizon_years":
+30 }}`) runs, but past those dates the model holds or extends what was
+written for the first decade, and the answers say more about that than
+about the world (china-2025 run for 30 years, its default seed):
+
+- the frontier grows at its 2025–2035 average (1.1 orders of magnitude of
+  effective FLOP a year) for ever, and every gap is measured against that
+  (a warning says so);
+- hardware progress is only the designs a scenario lists, at fixed prices,
+  and their import, HBM, packaging and fab paths: once the last design and
+  fab project are in, the largest run stops growing while each lab's
+  algorithmic efficiency keeps compounding at its halving time, so by 2055
+  one drawn halving time decides the whole spread of the gap;
+- budgets, compute growth and the grid's build programmes hold their last
+  value, while non-AI demand keeps growing at its rate: china-2025's demand
+  compounds at 6 % a year against fixed yearly additions, and by 2054 it
+  leaves 17.6 % of demand unserved (AI loads, cut last, lose none);
+- listed projects and approvals (nuclear, fabs) stop where their lists
+  stop; no plant retires by age; unfilled chip orders stay in the backlog,
+  which so grows with the horizon (it does not hold back later orders).
+
+So extend, for the horizon you want, the frontier path, the designs, the
+supply paths (imports, HBM, packaging, fab projects), the budgets and
+growth rates, the build programmes and demand growth: each is a path or a
+list the variant's `set` or `add` can replace.
 
 "#,
         MAX_FILE_BYTES / (1024 * 1024),

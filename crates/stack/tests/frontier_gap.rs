@@ -84,3 +84,45 @@ fn the_best_gap_line_is_true_behind_and_ahead() {
         "furthest ahead         63.6 months ahead of the frontier"
     );
 }
+
+fn world_at(out: &RunOutput, date: &str) -> f64 {
+    out.sample(date, "training.frontier_effective_flop", "world")
+        .unwrap_or_else(|| panic!("no world frontier sampled at {date}"))
+}
+
+/// Past the frontier path's last point the gap extends the path by its
+/// average slope; the `world` series once held the last value instead, so
+/// a country could stand far above the plotted frontier and still read
+/// years behind it (audit s22-long, finding 1). The series and the gap now
+/// measure against the same frontier: the gap is the months the series
+/// took to reach the nation's best capability.
+#[test]
+fn past_its_last_point_the_world_series_extends_the_frontier_as_the_gap_does() {
+    // One order of magnitude a year, written for the first year only.
+    let out = two_years(
+        r#"ecosystem: ( frontier_log10_effective_flop: [("2025-01-01", 25), ("2026-01-01", 26)] ),"#,
+    );
+    let at = |date: &str| world_at(&out, date).log10();
+    assert!(
+        (at("2025-07-01") - (25.0 + 181.0 / 365.0)).abs() < 1e-9,
+        "{}",
+        at("2025-07-01")
+    );
+    assert!((at("2026-01-01") - 26.0).abs() < 1e-12);
+    // Held flat, these were 26 and 26.
+    assert!(
+        (at("2026-07-01") - (26.0 + 181.0 / 365.0)).abs() < 1e-9,
+        "{}",
+        at("2026-07-01")
+    );
+    assert!((at("2027-01-01") - 27.0).abs() < 1e-9, "{}", at("2027-01-01"));
+    // The gap at the end is how long before the end the extended frontier
+    // stood at the nation's best capability.
+    let best = scalar(&out, "training.best_capability").expect("a release");
+    let gap = scalar(&out, "training.frontier_gap_months_end").expect("a gap at the end");
+    let years_behind = 27.0 - best; // one order of magnitude a year
+    assert!(
+        (gap - years_behind * 365.0 * 86_400.0 / (365.25 * 86_400.0 / 12.0)).abs() < 1e-6,
+        "gap {gap} months, best capability {best}"
+    );
+}

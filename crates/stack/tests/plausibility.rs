@@ -263,3 +263,49 @@ fn fabs_or_die_banks_without_hbm_are_named() {
     assert_eq!(w.len(), 1, "{w:#?}");
     assert_eq!(w[0].path, "chips.packaging_units_per_month");
 }
+
+/// A horizon past the world frontier path's last point: every gap after it
+/// rests on the path extended by its average slope, the one path the model
+/// extrapolates (audit s22-long: china-2025 run to 30 years measured gaps
+/// against a frontier extended 20 years). The calibrated examples end their
+/// frontier on their horizon's last day and warn of nothing (above).
+#[test]
+fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
+    let w = warnings_of("china-2025.ron", &[("horizon_years: 10", "horizon_years: 30")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "ecosystem.frontier_log10_effective_flop");
+    assert!(w[0].line.is_some());
+    assert!(
+        w[0].message.starts_with(
+            "the world frontier path ends on 2035-01-01, 20 years before the horizon's end (2055-01-01)"
+        ),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].message.contains("1.1 orders of magnitude a year"),
+        "{}",
+        w[0]
+    );
+    // A path that reaches the horizon, a flat one, and a number: nothing to say.
+    for frontier in [
+        r#"[("2025-01-01", 25), ("2027-01-01", 27)]"#,
+        r#"[("2025-01-01", 25), ("2026-01-01", 25)]"#,
+        "26",
+    ] {
+        let w = variant_warnings(&format!(
+            r#"set: {{ "ecosystem.frontier_log10_effective_flop": {frontier} }}"#
+        ));
+        assert!(w.is_empty(), "{frontier}: {w:#?}");
+    }
+    let w = variant_warnings(
+        r#"set: { "ecosystem.frontier_log10_effective_flop": [("2025-01-01", 25), ("2026-01-01", 26)] }"#,
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains("2026-01-01, 1 year before")
+            && w[0].message.contains("1 order of magnitude a year"),
+        "{}",
+        w[0]
+    );
+}

@@ -257,7 +257,9 @@ pub struct EcosystemData {
     #[serde(default)]
     pub closed_release_spillover_share: Fraction,
     /// World frontier of effective training compute, log10 FLOP (number or
-    /// path; values in [0, 100], never decreasing). Default: none.
+    /// path; values in [0, 100], never decreasing). Unlike other paths it is
+    /// extended beyond its ends at its average slope (see Long horizons).
+    /// Default: none.
     #[serde(default)]
     pub frontier_log10_effective_flop: Option<Series>,
     /// Largest share of a lab's accelerators that serving its models may
