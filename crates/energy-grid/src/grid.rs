@@ -375,7 +375,7 @@ impl Grid {
                 },
                 average_mw: d.average_mw,
                 growth: d.growth_per_year.clone(),
-                growth_cache: (0.0, 1.0),
+                growth_cache: (0.0, 1.0, 1.0),
                 growth_multiplier: 1.0,
                 growth_until: 0,
                 external_mw: 0.0,

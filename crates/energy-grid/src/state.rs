@@ -447,8 +447,9 @@ pub(crate) struct RegionState {
     pub shape: DemandShape,
     pub average_mw: f64,
     pub growth: TimePath,
-    /// Last growth rate seen and its per-step multiplier.
-    pub growth_cache: (f64, f64),
+    /// Last growth rate seen, its per-step multiplier, and the mean of the
+    /// growth multiplier over a step as a multiple of its start value.
+    pub growth_cache: (f64, f64, f64),
     pub growth_multiplier: f64,
     /// The growth path cannot change before this tick.
     pub growth_until: u64,
