@@ -92,3 +92,44 @@ fn full_power_loses_nothing() {
         assert_eq!(s.iter().find(|x| x.0 == k).map(|x| x.1), Some(0.0), "{k}: {s:?}");
     }
 }
+
+/// Chips installed between two answers of the grid: a site the grid served
+/// in full runs them at once (the grid books them from its next step), so
+/// the wait loses nothing to power; one the grid was cutting stays at its
+/// grant. Counted as lost to power, the wait made the share depend on where
+/// dispatch steps fall against the installs: +1,680 % for china-2025 at
+/// 5 h steps, whose installs at 00:00 waited 2 h on average (audit
+/// s22-steps, finding A).
+#[test]
+fn chips_installed_between_dispatches_of_a_site_served_in_full_lose_nothing() {
+    for (served_share, lost_expected) in [(1.0, false), (0.5, true)] {
+        let mut cfg = TrainingConfig::new(vec![lab("a")]);
+        cfg.inference.max_share_of_chips = 0.0;
+        let mut b = Bench::new(cfg, 1);
+        b.run_until(SimTime(3_600));
+        b.serve("a", served_share * FULL_MW);
+        let a = b.lab("a");
+        let before = b.training.training_rate_flop_s(a).expect("rate");
+        b.training
+            .install_accelerators(a, batch(CHIPS), &mut b.sched, &mut b.signals)
+            .expect("install");
+        let after = b.training.training_rate_flop_s(a).expect("rate");
+        // Two hours on, before the grid answers the new demand.
+        b.run_until(SimTime(3 * 3_600));
+        b.sample();
+        let mut lost = f64::NAN;
+        b.training.summary_scalars(&mut |k, v| {
+            if k == "training.flop_lost_power_total" {
+                lost = v;
+            }
+        });
+        if lost_expected {
+            // Cut to half of the old demand: the new chips add nothing.
+            assert_eq!(after, before, "cut site");
+            assert!(lost > 0.0);
+        } else {
+            assert!((after / before - 2.0).abs() < 1e-12, "{before} → {after}");
+            assert_eq!(lost, 0.0);
+        }
+    }
+}
