@@ -1507,8 +1507,9 @@ about the world (china-2025 run for 30 years, its default seed):
   compounds at 6 % a year against fixed yearly additions, and by 2054 it
   leaves 17.6 % of demand unserved (AI loads, cut last, lose none);
 - listed projects and approvals (nuclear, fabs) stop where their lists
-  stop; no plant retires by age; unfilled chip orders stay in the backlog,
-  which so grows with the horizon (it does not hold back later orders).
+  stop; no plant retires by age; buyers keep ordering their budgets and
+  unfilled orders never lapse, so the chip order backlog grows with the
+  horizon (1.06 trillion USD by 2055).
 
 So extend, for the horizon you want, the frontier path, the designs, the
 supply paths (imports, HBM, packaging, fab projects), the budgets and
