@@ -51,6 +51,29 @@ pub fn compute_threshold_outcome(flop: f64) -> String {
     )
 }
 
+/// The prefix of every lab's own scalar outcomes.
+pub const LAB_OUTCOME_PREFIX: &str = "training.lab.";
+
+/// Lab `lab`'s own version of the national scalar outcome `national`
+/// (`training.<outcome>`): `training.lab.<lab>.<outcome>`, e.g.
+/// `training.lab.deepseek.frontier_gap_months_end`. A lab's name has no
+/// dot (1–64 letters, digits, `-` or `_`, checked at load), so the name
+/// reads back unambiguously ([`lab_of_outcome`]) and never equals a
+/// national outcome, whose names have no dot but the first.
+pub fn lab_outcome(lab: &str, national: &str) -> String {
+    let outcome = national.strip_prefix("training.").unwrap_or(national);
+    format!("{LAB_OUTCOME_PREFIX}{lab}.{outcome}")
+}
+
+/// The lab and the national outcome of a per-lab outcome name
+/// ([`lab_outcome`]): `training.lab.deepseek.releases_total` →
+/// `("deepseek", "training.releases_total")`; `None` for any other name.
+pub fn lab_of_outcome(name: &str) -> Option<(&str, String)> {
+    let (lab, outcome) = name.strip_prefix(LAB_OUTCOME_PREFIX)?.split_once('.')?;
+    (!lab.is_empty() && !outcome.is_empty() && !outcome.contains('.'))
+        .then(|| (lab, format!("training.{outcome}")))
+}
+
 impl TrainingConfig {
     /// Whether some lab builds on other labs' open releases
     /// ([`LabConfig::open_base_share`] above 0): the metrics of inherited

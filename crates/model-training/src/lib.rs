@@ -40,8 +40,9 @@ mod training;
 mod window;
 
 pub use config::{
-    InferenceConfig, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_CONNECTION_MW, MAX_EFFICIENCY_MULTIPLIER,
-    MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig, compute_threshold_outcome,
+    InferenceConfig, LAB_OUTCOME_PREFIX, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_CONNECTION_MW,
+    MAX_EFFICIENCY_MULTIPLIER, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig, compute_threshold_outcome,
+    lab_of_outcome, lab_outcome,
 };
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;

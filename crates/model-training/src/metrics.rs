@@ -370,6 +370,9 @@ impl Training {
     /// [`crate::compute_threshold_outcome`]): the fractional calendar year
     /// the first run of at least `T` physical FLOP finished, any lab's
     /// (the earliest of [`Training::first_reached`]).
+    ///
+    /// Then, for every lab, its own outcomes, named by [`crate::lab_outcome`]
+    /// (`training.lab.<lab>.<outcome>`, see [`Training::lab_summary_scalars`]).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
         emit(
@@ -463,6 +466,62 @@ impl Training {
                 let first = self.first_reached(flop).into_iter().flatten().min();
                 if let Some(year) = first.and_then(|t| cal.fractional_year(t)) {
                     emit(&crate::compute_threshold_outcome(flop), year);
+                }
+            }
+        }
+        self.lab_summary_scalars(emit);
+    }
+
+    /// Emits every lab's own scalar outcomes, `training.lab.<lab>.<outcome>`
+    /// ([`crate::lab_outcome`]), each defined as the national outcome of
+    /// that name restricted to the lab: in every run
+    /// `largest_run_flop` (FLOP; 0 without a finished run),
+    /// `releases_total`, `open_releases_total`, `best_effective_flop` (FLOP;
+    /// 0 without a release), `spend_usd_total` (USD) and
+    /// `share_lost_power_total` (0–1; 0 without accelerators); only where
+    /// defined (absent otherwise, never a sentinel) `min_frontier_gap_months`
+    /// (given a release the frontier path reaches) and, with a calendar,
+    /// `year_reached_<T>_flop` for each compute threshold the lab's own
+    /// finished runs reached (from [`Training::first_reached`]). The national
+    /// largest run and best release are the labs' maxima, the national
+    /// counts and spend their sums. The lab's gap at the horizon's end is
+    /// the integrator's ([`Training::frontier_gap_months_by_lab`]).
+    pub fn lab_summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
+        let years: Vec<(String, Vec<Option<f64>>)> = match &self.cfg.calendar {
+            Some(cal) => self
+                .cfg
+                .compute_thresholds_flop
+                .iter()
+                .map(|&flop| {
+                    let by_lab = self.first_reached(flop);
+                    let years = by_lab
+                        .into_iter()
+                        .map(|t| t.and_then(|t| cal.fractional_year(t)))
+                        .collect();
+                    (crate::compute_threshold_outcome(flop), years)
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for (li, lab) in self.labs.iter().enumerate() {
+            let name = lab.cfg.name.as_str();
+            let x = &lab.totals;
+            let mut put = |national: &str, v: f64| emit(&crate::lab_outcome(name, national), v);
+            put("training.largest_run_flop", x.largest_run_flop);
+            put("training.releases_total", x.releases as f64);
+            put("training.open_releases_total", x.open_releases as f64);
+            put("training.best_effective_flop", x.best_effective_flop);
+            put("training.spend_usd_total", x.spend_usd);
+            put(
+                "training.share_lost_power_total",
+                ratio(x.power.lost_flop, x.power.full_flop),
+            );
+            if let Some(g) = x.min_gap_months {
+                put("training.min_frontier_gap_months", g);
+            }
+            for (outcome, by_lab) in &years {
+                if let Some(year) = by_lab[li] {
+                    put(outcome, year);
                 }
             }
         }

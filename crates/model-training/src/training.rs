@@ -278,6 +278,28 @@ impl Training {
         crate::months_behind_frontier(path, t, best)
     }
 
+    /// How far each lab's own best model stands behind the world frontier
+    /// at `t`, months, by lab index ([`LabId`] order): as
+    /// [`Training::frontier_gap_months_at`], from the best capability the
+    /// lab itself released at or before `t`. `None` for a lab with no
+    /// release by `t`, and for every lab without a frontier path or where
+    /// the path is flat and never reaches the capability. The lab holding
+    /// the nation's best model has the national gap.
+    pub fn frontier_gap_months_by_lab(&self, t: SimTime) -> Vec<Option<f64>> {
+        let mut best: Vec<Option<f64>> = vec![None; self.labs.len()];
+        let Some(path) = self.cfg.frontier_log10_effective_flop.as_ref() else {
+            return best;
+        };
+        for r in self.releases.iter().take_while(|r| r.at <= t) {
+            if let Some(b) = best.get_mut(r.lab.index()) {
+                *b = Some(b.map_or(r.capability, |c| c.max(r.capability)));
+            }
+        }
+        best.into_iter()
+            .map(|b| crate::months_behind_frontier(path, t, b?))
+            .collect()
+    }
+
     /// Every completed training run so far, in order of completion.
     pub fn runs(&self) -> &[CompletedRun] {
         &self.runs

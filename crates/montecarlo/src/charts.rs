@@ -756,7 +756,9 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// metrics' bands ([`fan_chart_selection`]), a stacked share chart per
 /// categorical series (`shares-<metric>-<entity>.svg`),
 /// a histogram per outcome, and a tornado per outcome (Spearman ρ; PRCC when
-/// the batch declares rank correlations, as its title says); also writes
+/// the batch declares rank correlations, as its title says), those of every
+/// lab's own outcomes (`training.lab.<lab>.…`) in the subdirectory `labs/`,
+/// after the national ones; also writes
 /// `sensitivity.csv` (Spearman and PRCC table), in `DIR`, or with
 /// [`PlotOptions::out`] beside the SVGs.
 pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
@@ -828,14 +830,33 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         files.push(path);
     }
     let table = read_runs_csv(&o.dir.join("runs.csv"), manifest.parameters.len())?;
-    for name in &table.outcome_names {
+    // Every lab's own outcomes (`training.lab.<lab>.…`) get their charts in
+    // `labs/`, after the national ones: a few labs would otherwise triple
+    // the charts beside the national ones.
+    let lab_dir = out.join("labs");
+    let (national, per_lab): (Vec<&String>, Vec<&String>) = table
+        .outcome_names
+        .iter()
+        .partition(|n| stack::run::lab_of_outcome(n).is_none());
+    if !per_lab.is_empty() {
+        std::fs::create_dir_all(&lab_dir).map_err(crate::error::io_err(&lab_dir))?;
+    }
+    let ordered: Vec<&String> = national.into_iter().chain(per_lab).collect();
+    let dir_of = |name: &str| {
+        if stack::run::lab_of_outcome(name).is_some() {
+            &lab_dir
+        } else {
+            &out
+        }
+    };
+    for &name in &ordered {
         let vals: Vec<f64> = table
             .outcome(name)
             .unwrap_or_default()
             .into_iter()
             .flatten()
             .collect();
-        let path = out.join(format!("hist-{}.svg", file_stem(name)));
+        let path = dir_of(name).join(format!("hist-{}.svg", file_stem(name)));
         match o.categories.and_then(|c| c.of(name)) {
             Some(codes) => {
                 let bars: Vec<(String, f64)> = category_shares(&vals, codes)
@@ -877,11 +898,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     let mut too_few: Vec<(&str, u64)> = Vec::new();
     // Outcomes no parameter has a rank correlation with: one note.
     let mut flat: Vec<&str> = Vec::new();
-    for name in table
-        .outcome_names
-        .iter()
-        .filter(|n| !is_categorical(o.categories, n))
-    {
+    for &name in ordered.iter().filter(|n| !is_categorical(o.categories, n)) {
         let of: Vec<&RankSensitivityRow> = rows.iter().filter(|r| &r.outcome == name).collect();
         let bars = tornado_bars(&of, partial);
         let Some(n) = of.first().map(|r| r.n) else {
@@ -898,7 +915,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             flat.push(name);
             continue;
         }
-        let path = out.join(format!("tornado-{}.svg", file_stem(name)));
+        let path = dir_of(name).join(format!("tornado-{}.svg", file_stem(name)));
         let (title, x_label) = tornado_labels(name, n, of.len(), partial);
         tornado(&path, &title, x_label, &bars)?;
         files.push(path);

@@ -78,9 +78,16 @@ impl Model for ScenarioModel {
         })
     }
 
-    /// The simulator's conditional outcomes ([`stack::run::conditional_outcome`]).
+    /// The simulator's conditional outcomes ([`stack::run::conditional_outcome`]);
+    /// a lab's own (`training.lab.<lab>.…`) only for a lab of the scenario,
+    /// so that a misspelt lab in `--stop-outcome` is refused.
     fn conditional_outcome(&self, outcome: &str) -> Option<String> {
-        stack::run::conditional_outcome(outcome).map(str::to_string)
+        if let Some((lab, _)) = stack::run::lab_of_outcome(outcome)
+            && !self.scenario.data.labs.iter().any(|l| l.name == lab)
+        {
+            return None;
+        }
+        stack::run::conditional_outcome(outcome)
     }
 
     /// Applies the values and builds the domains (no event runs): the checks

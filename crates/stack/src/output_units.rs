@@ -40,19 +40,20 @@ fn rows() -> &'static Rows {
     })
 }
 
-/// Whether `name` is `pattern`, a `<…>` in it standing for a non-empty
-/// part without a dot.
+/// Whether `name` is `pattern`, each `<…>` in it standing for a non-empty
+/// part without a dot (`training.lab.<lab>.year_reached_<T>_flop` has two).
 fn matches(pattern: &str, name: &str) -> bool {
-    match (pattern.find('<'), pattern.find('>')) {
-        (Some(a), Some(b)) if a < b => {
-            let (head, tail) = (&pattern[..a], &pattern[b + 1..]);
-            name.len() > head.len() + tail.len()
-                && name.starts_with(head)
-                && name.ends_with(tail)
-                && !name[head.len()..name.len() - tail.len()].contains('.')
-        }
-        _ => pattern == name,
-    }
+    let Some((a, b)) = pattern.find('<').zip(pattern.find('>')).filter(|(a, b)| a < b) else {
+        return pattern == name;
+    };
+    let (head, tail) = (&pattern[..a], &pattern[b + 1..]);
+    let Some(rest) = name.strip_prefix(head) else {
+        return false;
+    };
+    // The placeholder takes 1 … (up to the next dot) characters; the rest
+    // of the pattern must match what follows.
+    let part = rest.find('.').unwrap_or(rest.len());
+    (1..=part).any(|n| rest.is_char_boundary(n) && matches(tail, &rest[n..]))
 }
 
 /// `name` with a per-year suffix `_year_YYYY` written as in the tables,
@@ -98,6 +99,17 @@ mod tests {
         assert_eq!(unit_of("training.best_capability"), Some("log10 FLOP"));
         assert_eq!(unit_of("training.share_lost_power_total"), Some("0–1"));
         assert_eq!(unit_of("energy.generation_a.b_mwh"), None);
+        // A lab's own outcomes: two placeholders, neither with a dot.
+        assert_eq!(unit_of("training.lab.deepseek.largest_run_flop"), Some("FLOP"));
+        assert_eq!(
+            unit_of("training.lab.deep_seek-2.frontier_gap_months_end"),
+            Some("months")
+        );
+        assert_eq!(unit_of("training.lab.x.year_reached_2p5e25_flop"), Some("year"));
+        assert_eq!(unit_of("training.lab.x.share_lost_power_total"), Some("0–1"));
+        assert_eq!(unit_of("training.lab.a.b.largest_run_flop"), None);
+        assert_eq!(unit_of("training.lab.x.year_reached_2.5e25_flop"), None);
+        assert_eq!(unit_of("training.lab..largest_run_flop"), None);
         assert_eq!(unit_of("toy.thing"), None);
     }
 }

@@ -1309,6 +1309,10 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     frontier_gap_outcomes(&mut scalars, &world.domains.training, &calendar, end);
     fill_year_outcomes(&mut scalars, &calendar, end);
     scalars.push(("stack.events".into(), world.events_processed() as f64));
+    // Every lab's own outcomes after all the national ones (a stable sort:
+    // each part keeps its order), so that they do not split the national
+    // columns of `runs.csv`.
+    scalars.sort_by_key(|(k, _)| k.starts_with(model_training::LAB_OUTCOME_PREFIX));
     Ok(RunOutput {
         seed,
         params,
@@ -1338,15 +1342,45 @@ fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::Rang
     first..=calendar.date(last_second).map_or(first, |d| d.year())
 }
 
+/// A lab's own scalar outcomes are named `training.lab.<lab>.<outcome>`
+/// (re-exported from the training domain for the batch tools).
+pub use model_training::{lab_of_outcome, lab_outcome};
+
 /// Why a scalar outcome of a run may be missing in some runs of a batch, and
 /// what every run reports instead; `None` for the outcomes every run
 /// reports. These exist only under a condition a draw decides:
 /// `training.best_capability` (a release), `training.min_frontier_gap_months`
 /// and `training.frontier_gap_months_*` (a release and a world frontier
 /// path), and `training.year_reached_<T>_flop` (a finished run of at least
-/// `T` FLOP, one of `settings.compute_thresholds_flop`). A batch reports
-/// their statistics over the runs that have them.
-pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
+/// `T` FLOP, one of `settings.compute_thresholds_flop`), and a lab's own
+/// `training.lab.<lab>.min_frontier_gap_months`, `…frontier_gap_months_end`
+/// and `…year_reached_<T>_flop` (the same conditions, on the lab's own
+/// releases and runs). A batch reports their statistics over the runs that
+/// have them.
+pub fn conditional_outcome(outcome: &str) -> Option<String> {
+    if let Some((lab, national)) = model_training::lab_of_outcome(outcome) {
+        let every = |o: &str| model_training::lab_outcome(lab, o);
+        return match national.as_str() {
+            "training.min_frontier_gap_months" => Some(format!(
+                "it exists only in runs where lab {lab} released a model the world frontier path reaches; {} is in every run",
+                every("training.releases_total")
+            )),
+            "training.frontier_gap_months_end" => Some(format!(
+                "it exists only in runs where lab {lab} released a model by the end and there is a world frontier path; {} is in every run",
+                every("training.releases_total")
+            )),
+            o if o.starts_with("training.year_reached_") && o.ends_with("_flop") => Some(format!(
+                "it exists only in runs where a finished run of lab {lab} reached the threshold; {} is in every run",
+                every("training.largest_run_flop")
+            )),
+            _ => None,
+        };
+    }
+    national_conditional_outcome(outcome).map(str::to_string)
+}
+
+/// [`conditional_outcome`] of the national outcomes.
+fn national_conditional_outcome(outcome: &str) -> Option<&'static str> {
     match outcome {
         "training.best_capability" => Some(
             "it exists only in runs with a release; training.best_effective_flop, 0 without one, is in every run",
@@ -1371,7 +1405,10 @@ pub fn conditional_outcome(outcome: &str) -> Option<&'static str> {
 /// (`Training::frontier_gap_months_at`), months: at the end of each calendar
 /// year of the horizon (`training.frontier_gap_months_year_Y`, at the horizon's
 /// end for a year that ends after it) and at the horizon's end
-/// (`training.frontier_gap_months_end`). Absent where there is no gap (no
+/// (`training.frontier_gap_months_end`); and each lab's own gap at the
+/// horizon's end (`training.lab.<lab>.frontier_gap_months_end`,
+/// `Training::frontier_gap_months_by_lab`), per-year per-lab gaps being
+/// left out (too many columns). Absent where there is no gap (no
 /// frontier path, or no release yet): a batch then reports the outcome over
 /// the runs that have it, with their count, and never a sentinel.
 fn frontier_gap_outcomes(
@@ -1391,6 +1428,14 @@ fn frontier_gap_outcomes(
     if let Some(gap) = training.frontier_gap_months_at(end) {
         scalars.push(("training.frontier_gap_months_end".into(), gap));
     }
+    for ((_, lab), gap) in training.labs().zip(training.frontier_gap_months_by_lab(end)) {
+        if let Some(gap) = gap {
+            scalars.push((
+                model_training::lab_outcome(lab, "training.frontier_gap_months_end"),
+                gap,
+            ));
+        }
+    }
 }
 
 /// Every calendar year of the horizon, from the start's through the year of
@@ -1398,7 +1443,8 @@ fn frontier_gap_outcomes(
 /// `training.largest_run_flop_year_Y` (0 when no run finished that year),
 /// `training.largest_run_bound_year_Y` (−1 when no run) and
 /// `training.share_lost_power_year_Y` (0 when no lab had accelerators), so
-/// every run of a batch has the same outcome columns.
+/// every run of a batch has the same outcome columns; then sorts the
+/// outcomes by name.
 fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, calendar: &scheduler::Calendar, end: SimTime) {
     for y in horizon_years(calendar, end) {
         for (key, missing) in [
