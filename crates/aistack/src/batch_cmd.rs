@@ -811,8 +811,8 @@ pub fn sensitivity(
         bootstrap: 200,
         out: Some(out.clone()),
     };
-    let r =
-        montecarlo::sobol_sensitivity(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &o.outcome))?;
+    let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())
+        .map_err(|e| with_hint(e.into(), &o.outcome, &m))?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
@@ -844,9 +844,13 @@ pub fn sensitivity(
 
 /// Adds what every run reports instead to a refusal of an outcome that only
 /// some runs report (found after the runs, or in the first run, before the
-/// others).
-fn with_hint(e: anyhow::Error, outcome: &str) -> anyhow::Error {
-    let hint = conditional_hint(outcome);
+/// others), as the scenario's model words it
+/// ([`montecarlo::Model::conditional_outcome`]: none for a lab the scenario
+/// does not have, whose name is misspelt rather than conditional).
+fn with_hint(e: anyhow::Error, outcome: &str, m: &ScenarioModel) -> anyhow::Error {
+    let hint = montecarlo::Model::conditional_outcome(m, outcome)
+        .map(|why| format!(" ({why})"))
+        .unwrap_or_default();
     let text = e.to_string();
     if hint.is_empty()
         || !(text.contains("missing in some runs") || text.contains("missing in the first run"))
@@ -884,7 +888,7 @@ pub fn morris(
         threads,
         out: Some(out.clone()),
     };
-    let rows = montecarlo::morris(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &outcome))?;
+    let rows = montecarlo::morris(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &outcome, &m))?;
     if let Some(note) = montecarlo::ignored_correlations_note(
         &montecarlo::Model::correlations(&m),
         "Morris moves one parameter at a time on a grid of independent levels",

@@ -23,11 +23,15 @@ fn every_outcome_documented_as_conditional_is_named_so_by_the_simulator() {
         // placeholders given a value.
         for name in first.split('`').skip(1).step_by(2) {
             if name.starts_with("training.") {
-                names.push(name.replace("<T>", "1e25").replace("_Y", "_2030"));
+                names.push(
+                    name.replace("<T>", "1e25")
+                        .replace("_Y", "_2030")
+                        .replace("<lab>", "deepseek"),
+                );
             }
         }
     }
-    assert!(names.len() >= 6, "only {names:?} found");
+    assert!(names.len() >= 9, "only {names:?} found");
     for n in &names {
         assert!(
             stack::run::conditional_outcome(n).is_some(),

@@ -43,15 +43,7 @@ fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
     let missing: Vec<String> = out
         .scalars
         .iter()
-        .map(|(k, _)| match k.rsplit_once("_year_") {
-            Some((head, year)) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("{head}_year_Y")
-            }
-            _ if k.starts_with("training.year_reached_") && k.ends_with("_flop") => {
-                "training.year_reached_<T>_flop".to_string()
-            }
-            _ => k.clone(),
-        })
+        .map(|(k, _)| documented_name(k))
         .filter(|k| !table.contains(&format!("| `{k}` |")))
         .collect();
     if missing.is_empty() {
@@ -60,6 +52,24 @@ fn outcomes_documented(out: &RunOutput) -> Result<(), String> {
         Err(format!(
             "outcomes missing from docs/model.md's Scalar outcomes table: {missing:?}"
         ))
+    }
+}
+
+/// The name of outcome `k` as docs/model.md's table writes it: a year as
+/// `_year_Y`, a threshold as `<T>`, a lab's own outcome as
+/// `training.lab.<lab>.…`.
+fn documented_name(k: &str) -> String {
+    if let Some((_, national)) = stack::run::lab_of_outcome(k) {
+        return documented_name(&national).replacen("training.", "training.lab.<lab>.", 1);
+    }
+    match k.rsplit_once("_year_") {
+        Some((head, year)) if year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{head}_year_Y")
+        }
+        _ if k.starts_with("training.year_reached_") && k.ends_with("_flop") => {
+            "training.year_reached_<T>_flop".to_string()
+        }
+        _ => k.to_string(),
     }
 }
 
