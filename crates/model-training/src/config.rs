@@ -660,6 +660,31 @@ mod tests {
         assert_eq!(cfg.validate(), Ok(()));
     }
 
+    /// A lab's outcome names read back as the lab and the national outcome;
+    /// national outcomes and malformed names are no lab's.
+    #[test]
+    fn lab_outcome_names_read_back() {
+        let name = lab_outcome("Deep-Seek_2", "training.frontier_gap_months_end");
+        assert_eq!(name, "training.lab.Deep-Seek_2.frontier_gap_months_end");
+        assert_eq!(
+            lab_of_outcome(&name),
+            Some(("Deep-Seek_2", "training.frontier_gap_months_end".to_string()))
+        );
+        let t = lab_outcome("x", &compute_threshold_outcome(2.5e25));
+        assert_eq!(t, "training.lab.x.year_reached_2p5e25_flop");
+        assert_eq!(lab_of_outcome(&t).unwrap().1, compute_threshold_outcome(2.5e25));
+        for other in [
+            "training.largest_run_flop",
+            "training.lab.x",
+            "training.lab..releases_total",
+            "training.lab.x.",
+            "training.lab.x.y.z",
+            "energy.lab.x.y",
+        ] {
+            assert_eq!(lab_of_outcome(other), None, "{other}");
+        }
+    }
+
     /// A valid batch is checked without formatting its name; an invalid one
     /// names it, with the first field at fault.
     #[test]
