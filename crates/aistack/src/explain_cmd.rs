@@ -561,6 +561,7 @@ pub fn explain(dir: &Path) -> Result<()> {
             100.0 * labs / (labs + others)
         );
     }
+    print_labs(outcomes);
     println!(
         "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
     );
@@ -568,6 +569,50 @@ pub fn explain(dir: &Path) -> Result<()> {
         "(A limited day counts under its run's one label, so days short of chips that also lacked power count as chips.)"
     );
     Ok(())
+}
+
+/// One row a lab from its own outcomes (`training.lab.<lab>.<outcome>`,
+/// `summary.json`), in a run of two labs or more: where the nation's
+/// figures come from, so a follower's gap shows beside the leader's.
+/// Absent from outputs of before the twenty-second session, which have no
+/// such outcomes.
+fn print_labs(outcomes: &serde_json::Map<String, serde_json::Value>) {
+    let mut labs: BTreeMap<&str, HashMap<String, f64>> = BTreeMap::new();
+    for (k, v) in outcomes {
+        if let (Some((lab, national)), Some(v)) = (stack::run::lab_of_outcome(k), v.as_f64()) {
+            labs.entry(lab).or_default().insert(national, v);
+        }
+    }
+    if labs.len() < 2 {
+        return;
+    }
+    println!("\nEach lab, whole run (its own releases and runs):");
+    println!(
+        "{:<20} {:>12}  {:>17}  {:>17}  {:>13}",
+        "lab", "largest run", "releases (open)", "gap at end", "lost to power"
+    );
+    for (lab, o) in &labs {
+        let get = |k: &str| o.get(k).copied();
+        let flop = get("training.largest_run_flop").map_or("-".to_string(), |v| format!("{v:.3e}"));
+        let releases = match (
+            get("training.releases_total"),
+            get("training.open_releases_total"),
+        ) {
+            (Some(r), Some(open)) => format!("{r:.0} ({open:.0})"),
+            _ => "-".to_string(),
+        };
+        // Absent without a release by the end or a frontier path.
+        let gap = get("training.frontier_gap_months_end").map_or("-".to_string(), |g| {
+            if g < 0.0 {
+                format!("{:.1} mo ahead", -g)
+            } else {
+                format!("{g:.1} mo behind")
+            }
+        });
+        let lost =
+            get("training.share_lost_power_total").map_or("-".to_string(), |v| format!("{:.1} %", 100.0 * v));
+        println!("{lab:<20} {flop:>12}  {releases:>17}  {gap:>17}  {lost:>13}");
+    }
 }
 
 /// Hours in calendar year `year` (8,784 in a leap year, else 8,760).

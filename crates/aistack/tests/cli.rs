@@ -272,6 +272,52 @@ fn explain_says_what_other_buyers_took() {
     assert!(!alone.contains("other_buyers"), "{alone}");
 }
 
+/// `explain` shows each lab's own figures where a run has two labs or more
+/// (from the per-lab outcomes): a follower with a tenth of the leader's
+/// chips ends further behind the frontier, which the national line (the
+/// leader's) does not show; a one-lab run has no such table.
+#[test]
+fn explain_shows_each_labs_own_figures() {
+    let scenario = Scratch::new("aistack-cli-explain-labs.ron");
+    std::fs::write(
+        &scenario,
+        format!(
+            "Variant(base: \"{}\", name: \"two-labs\",\n  \
+             add: [Lab((name: \"follower\", sites: [(region: \"home\", connected_mw: 2)], \
+             fleet: [(design: \"h100\", count: 200)]))],\n  \
+             set: {{ \"ecosystem.frontier_log10_effective_flop\": [(\"2025-01-01\", 25), (\"2027-01-01\", 27)] }})\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    let said = run_and_explain(scenario.to_str().unwrap(), "explain-labs");
+    let table = said
+        .split("Each lab, whole run")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no per-lab table in:\n{said}"));
+    let row = |lab: &str| {
+        // After the title's end and the header (whose first column is "lab").
+        table
+            .lines()
+            .skip(2)
+            .find(|l| l.starts_with(&format!("{lab} ")))
+            .unwrap_or_else(|| panic!("no row for {lab} in:\n{table}"))
+            .to_string()
+    };
+    let gap = |row: &str| -> f64 {
+        let before = row.split(" mo ").next().expect("a gap");
+        before.split_whitespace().last().unwrap().parse().expect("months")
+    };
+    let (leader, follower) = (row("lab"), row("follower"));
+    assert!(
+        leader.contains("behind") && follower.contains("behind"),
+        "{table}"
+    );
+    assert!(gap(&follower) > gap(&leader), "{table}");
+    let alone = run_and_explain(&example("minimal.ron"), "explain-one-lab");
+    assert!(!alone.contains("Each lab"), "{alone}");
+}
+
 /// `explain` names a compute threshold as the scenario wrote it: 2.5e24
 /// was read back from summary.json as 2.4999999999999997e24 (review s20,
 /// finding 4: serde_json's default float parser).
