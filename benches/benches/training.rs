@@ -63,7 +63,7 @@ fn simulate(labs: usize, seed: u64) -> u64 {
             state ^= state >> 7;
             state ^= state << 17;
             let share = [1.0, 1.0, 0.8, 0.5, 0.0][(state % 5) as usize];
-            t.set_power_served(site, demand[i] * share, demand[i], &mut sched, &mut signals)
+            t.set_power_served(site, demand[i] * share, &mut sched, &mut signals)
                 .expect("serve");
         }
         if week.is_multiple_of(4) {

@@ -93,13 +93,6 @@ pub(crate) struct Site {
     /// Facility MW the grid grants; `None` until the grid first answers
     /// (treated as unconstrained).
     pub served_mw: Option<f64>,
-    /// Whether the grid's last answer served the whole request: the site
-    /// is then not cut, and draws what its chips need until the grid
-    /// answers again (a rise between two dispatches, such as chips
-    /// installed or a connection granted mid-step, is served from the
-    /// grid's next step on; counting the wait as lost to power made that
-    /// figure depend on where step edges fall, audit s22-steps).
-    pub served_in_full: bool,
     /// Facility MW the lab's budget pays for (`None`: the budget does not
     /// cap the site; see `Training::budget_share`).
     pub budget_cap_mw: Option<f64>,
@@ -129,7 +122,6 @@ impl Site {
             classes: Vec::new(),
             pending_connection_mw: 0.0,
             served_mw: None,
-            served_in_full: false,
             budget_cap_mw: None,
             last_demand_mw: None,
             price_usd_per_mwh: 0.0,
@@ -246,10 +238,7 @@ impl Site {
     /// whichever is least.
     pub fn available_mw(&self) -> f64 {
         let full = self.full_mw();
-        let granted = match self.served_mw {
-            Some(mw) if !self.served_in_full => mw,
-            _ => f64::INFINITY,
-        };
+        let granted = self.served_mw.unwrap_or(f64::INFINITY);
         let paid = self.budget_cap_mw.unwrap_or(f64::INFINITY);
         full.min(self.connected_mw).min(granted).min(paid).max(0.0)
     }

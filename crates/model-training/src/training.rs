@@ -602,37 +602,23 @@ impl Training {
         }
     }
 
-    /// The grid serves `served_mw` of the `requested_mw` facility MW the
-    /// site asked for, in force until the next call. Short of the request,
-    /// the site runs the share of its accelerators that `served_mw`
-    /// supports (most efficient first); runs slow or pause and their finish
-    /// events move. Served in full (to 1e-9 of the request), the site is
-    /// not cut and draws what its chips need until the next call, as
-    /// before the first call: chips installed or a connection granted
-    /// between two dispatches run at once, not from the grid's next step.
+    /// The grid grants `served_mw` facility MW to the site, in force until
+    /// the next call. The site runs the share of its accelerators that this
+    /// power supports (most efficient first); runs slow or pause and their
+    /// finish events move. Before the first call the site is unconstrained.
     pub fn set_power_served(
         &mut self,
         site: SiteId,
         served_mw: f64,
-        requested_mw: f64,
         agenda: &mut impl Agenda<TrainingEvent>,
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let si = self.check_input(site, "served_mw", served_mw)?;
-        self.check_input(site, "requested_mw", requested_mw)?;
         let li = self.sites[si].lab.index();
         let now = agenda.now();
         self.advance_lab(li, now);
-        let s = &mut self.sites[si];
-        s.served_mw = Some(served_mw);
-        s.served_in_full = requested_mw - served_mw <= 1e-9 * requested_mw;
+        self.sites[si].served_mw = Some(served_mw);
         self.recompute_lab(li, now, agenda, signals)
-    }
-
-    /// Facility MW `site` asks of the grid now (what its last
-    /// [`TrainingSignal::PowerDemand`] said), if it has asked.
-    pub fn site_demand_mw(&self, site: SiteId) -> Option<f64> {
-        self.sites.get(site.index())?.last_demand_mw
     }
 
     /// The grid connection of the site is now `connected_mw` facility MW in total.

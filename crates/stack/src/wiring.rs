@@ -146,13 +146,8 @@ impl Wiring {
             } => match self.load_owner[load.index()] {
                 LoadOwner::Site(site) => {
                     let mut agenda = Mapped::new(sched, StackEvent::Training);
-                    d.training.set_power_served(
-                        site,
-                        served_mw,
-                        requested_mw,
-                        &mut agenda,
-                        &mut sig.training,
-                    )?;
+                    d.training
+                        .set_power_served(site, served_mw, &mut agenda, &mut sig.training)?;
                 }
                 LoadOwner::Fab(fab) => {
                     let share = if requested_mw > 0.0 {

@@ -104,12 +104,10 @@ impl Bench {
             .expect("site")
     }
 
-    /// The grid serves `mw` of the facility MW the lab's site asks for now.
     pub fn serve(&mut self, lab: &str, mw: f64) {
         let site = self.site_of(lab);
-        let requested = self.training.site_demand_mw(site).expect("the site asked");
         self.training
-            .set_power_served(site, mw, requested, &mut self.sched, &mut self.signals)
+            .set_power_served(site, mw, &mut self.sched, &mut self.signals)
             .expect("serve");
     }
 
