@@ -91,6 +91,9 @@ pub struct Grid {
     pub(crate) totals: RunTotals,
     pub(crate) national_period: Period,
     pub(crate) started: bool,
+    /// The instant of the first dispatch ([`Grid::start`]); dispatches
+    /// follow every `dt` from it.
+    pub(crate) first_dispatch: SimTime,
     /// A load's request or connection changed since the last dispatch (or it was curtailed).
     pub(crate) loads_changed: bool,
 }
@@ -534,6 +537,7 @@ impl Grid {
             totals: RunTotals::default(),
             national_period: Period::default(),
             started: false,
+            first_dispatch: SimTime::ZERO,
             loads_changed: true,
         })
     }
@@ -558,6 +562,7 @@ impl Grid {
             });
         }
         self.started = true;
+        self.first_dispatch = now;
         agenda.schedule_at(now, GridEvent::Dispatch)?;
         for g in 0..self.groups.len() {
             if let Some(o) = self.groups[g].outages.as_mut() {
@@ -688,8 +693,9 @@ impl Grid {
 
     /// Asks for `additional_mw` more connection for `load`. The request joins
     /// its region's first-come-first-served interconnection queue, which
-    /// approves `interconnection_approval_mw_per_year`; when granted, the grid
-    /// emits [`GridSignal::ConnectionGranted`]. Returns the grant time.
+    /// approves `interconnection_approval_mw_per_year`; when granted, at the
+    /// first dispatch at or after the approval ([`Grid::dispatch_at_or_after`]),
+    /// the grid emits [`GridSignal::ConnectionGranted`]. Returns the grant time.
     pub fn request_connection(
         &mut self,
         load: LoadId,
@@ -715,12 +721,16 @@ impl Grid {
                 }
             })?;
         let begin = region.queue_free_at.max(now);
-        let grant = begin
+        let served = begin
             .checked_add(service)
             .ok_or(scheduler::ScheduleError::Overflow {
                 now: begin,
                 delay: service,
             })?;
+        // Granted at the first dispatch at or after the wait ends, so that
+        // the load's new request is dispatched from the grant on (the queue
+        // itself runs on the unrounded times).
+        let grant = self.dispatch_at_or_after(served);
         agenda.schedule_at(
             grant,
             GridEvent::ConnectionGranted {
@@ -728,9 +738,30 @@ impl Grid {
                 mw: additional_mw,
             },
         )?;
-        region.queue_free_at = grant;
+        let region = &mut self.regions[self.loads[l].region as usize];
+        region.queue_free_at = served;
         region.queue_pending_mw += additional_mw;
         Ok(grant)
+    }
+
+    /// The first dispatch instant at or after `t`: dispatches fall every
+    /// dispatch interval from the start. A change a domain makes at such an
+    /// instant, before the grid's dispatch there, is dispatched at once; one
+    /// made between two dispatches waits for the next (the grid books a
+    /// request from the dispatch that first sees it). The stack installs
+    /// accelerators and the grid grants connections at these instants, so
+    /// that their wait for power does not depend on where step edges fall.
+    /// `t` itself if no dispatch instant after it fits the clock.
+    pub fn dispatch_at_or_after(&self, t: SimTime) -> SimTime {
+        let dt = self.dt.secs().max(1);
+        let Some(since) = t.ticks().checked_sub(self.first_dispatch.ticks()) else {
+            return self.first_dispatch;
+        };
+        since
+            .div_ceil(dt)
+            .checked_mul(dt)
+            .and_then(|k| self.first_dispatch.ticks().checked_add(k))
+            .map_or(t, SimTime)
     }
 
     fn on_connection_granted(&mut self, load: LoadId, mw: f64, signals: &mut Vec<GridSignal>) {

@@ -276,7 +276,12 @@ fn growing_demand_books_its_closed_form_integral_at_any_step() {
         c.dispatch_interval = Duration::from_hours(dt);
         c.horizon_end = Some(hours(8_760));
         let (mut grid, mut agenda) = started(c, 1);
-        run(&mut grid, &mut agenda, SimTime(hours(8_760).ticks() - 1), |_, _, _| {});
+        run(
+            &mut grid,
+            &mut agenda,
+            SimTime(hours(8_760).ticks() - 1),
+            |_, _, _| {},
+        );
         let mut total = f64::NAN;
         grid.summary_scalars(&mut |k, v| {
             if k == "energy.demand_mwh_total" {

@@ -1079,3 +1079,42 @@ fn a_retirement_at_or_before_the_start_is_gone_from_the_first_sample_and_dispatc
     });
     assert!((totals["energy.retired_mw_total"] - 240.0).abs() < 1e-9);
 }
+
+/// At 5 h steps a connection is granted at the first dispatch at or after
+/// its approval, so the load's new request is dispatched from the grant on;
+/// the queue itself runs on the unrounded approvals (a grant's rounding
+/// does not delay the next request's). Granted between two dispatches, a
+/// connection's power waited for the next one, at steps that do not divide
+/// the approval times (audit s22-steps, finding A).
+#[test]
+fn a_connection_is_granted_at_a_dispatch_instant() {
+    let mut r = flat_region("r", 100.0);
+    r.fleet.push(firm("r-gas", Technology::Gas, 10_000.0, 40.0));
+    r.interconnection_approval_mw_per_year = 1_000.0;
+    let mut c = config(vec![r]);
+    c.dispatch_interval = scheduler::Duration::from_hours(5);
+    let (mut grid, mut agenda) = started(c, 1);
+    let region = grid.region_id("r").expect("r");
+    let step = 5 * 3_600;
+    for i in 0..4u64 {
+        let load = grid
+            .add_load(LoadSpec {
+                name: format!("dc{i}"),
+                region,
+                class: LoadClass::Datacenter,
+                connected_mw: 0.0,
+            })
+            .expect("load");
+        // 100 MW at 1,000 MW/yr: approved 0.1, 0.2, … years on.
+        let grant = grid
+            .request_connection(load, 100.0, &mut agenda)
+            .expect("request");
+        let approved = (i + 1) * SECS_PER_YEAR / 10;
+        assert_eq!(grant.ticks(), approved.div_ceil(step) * step, "grant {i}");
+        assert_eq!(grid.dispatch_at_or_after(grant), grant);
+    }
+    // On an instant, before the first dispatch, and past it.
+    assert_eq!(grid.dispatch_at_or_after(SimTime::ZERO), SimTime::ZERO);
+    assert_eq!(grid.dispatch_at_or_after(SimTime(1)), SimTime(step));
+    assert_eq!(grid.dispatch_at_or_after(SimTime(2 * step)), SimTime(2 * step));
+}

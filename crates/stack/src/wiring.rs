@@ -9,7 +9,7 @@
 //! | `GridSignal::LoadServed` of a datacenter site | `Training::set_power_served` (MW) |
 //! | `GridSignal::LoadServed` of a fab | `SupplyChain::set_power_served` (share of demand served) |
 //! | `GridSignal::ConnectionGranted` of a site | `Training::connection_granted` |
-//! | `FabSignal::Delivered` | at once `Training::accelerators_charged` (spend and the lab's open orders); after `install_delay_days`, `Training::install_accelerators` |
+//! | `FabSignal::Delivered` | at once `Training::accelerators_charged` (spend and the lab's open orders); after `install_delay_days`, at the grid's first dispatch from then (`Grid::dispatch_at_or_after`), `Training::install_accelerators` |
 //! | `FabSignal::OrderClosed` | at once `Training::order_closed` (the written-off residue leaves the lab's open orders) |
 //! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
@@ -202,9 +202,21 @@ impl Wiring {
                     unit_price_usd,
                 };
                 // Paid for when delivered (the supplier has taken the value
-                // from the order); in service after the install delay.
+                // from the order); in service after the install delay, at the
+                // grid's first dispatch from then (scheduled long before that
+                // dispatch, the install runs first at its instant, so the new
+                // chips' demand is dispatched at once).
                 d.training.accelerators_charged(lab, &batch, sched.now())?;
-                sched.schedule_after(self.install_delay, StackEvent::Install { lab, batch })?;
+                let due = sched.now().checked_add(self.install_delay).ok_or(
+                    scheduler::ScheduleError::Overflow {
+                        now: sched.now(),
+                        delay: self.install_delay,
+                    },
+                )?;
+                sched.schedule_at(
+                    d.grid.dispatch_at_or_after(due),
+                    StackEvent::Install { lab, batch },
+                )?;
             }
             FabSignal::OrderClosed {
                 buyer,
