@@ -306,6 +306,12 @@ fn positive(entity: &str, field: &'static str, v: f64) -> Result<(), TrainingErr
 /// [`TrainingConfig::check_horizon`].
 pub const MAX_EFFICIENCY_MULTIPLIER: f64 = 1e200;
 
+/// The highest world frontier, log10 effective FLOP: the range of the
+/// written path's values, which its extension past the last point
+/// ([`crate::frontier_log10_at`]) may not pass within the horizon either
+/// ([`TrainingConfig::check_horizon`]).
+pub const MAX_FRONTIER_LOG10: f64 = 100.0;
+
 impl TrainingConfig {
     /// Refuses a configuration whose efficiency multiplier could pass
     /// [`MAX_EFFICIENCY_MULTIPLIER`] before `end`: `log2 m(end) =
@@ -317,7 +323,34 @@ impl TrainingConfig {
     /// halving time of all labs. The error names the lab whose halving time
     /// is at fault (field `efficiency_halving_months`), with the shortest
     /// halving time that fits. Meant for a configuration `validate` accepts.
+    ///
+    /// It also refuses a world frontier path that, extended past its last
+    /// point at its average slope ([`crate::frontier_log10_at`]), would pass
+    /// the field's range, 10¹⁰⁰ effective FLOP, before `end` (a steep path
+    /// such as a date typo would otherwise reach an infinite frontier).
     pub fn check_horizon(&self, end: SimTime) -> Result<(), TrainingError> {
+        if let Some(path) = &self.frontier_log10_effective_flop {
+            let at_end = crate::frontier_log10_at(path, end);
+            if at_end.is_nan() || at_end > MAX_FRONTIER_LOG10 {
+                let per_year = crate::frontier_slope_per_sec(path) * scheduler::SECS_PER_YEAR as f64;
+                return Err(bad(
+                    "training",
+                    "frontier_log10_effective_flop",
+                    format!(
+                        "rises {} orders of magnitude a year from its first point to its last; \
+                         extended past its last point at that slope, as the model extends it, it \
+                         would reach 10^{} by the end of the run ({} years), above the field's \
+                         range of [0, {MAX_FRONTIER_LOG10}]: write the path to the horizon with \
+                         the frontier you assume (or the horizon shorter)",
+                        scheduler::Num(per_year),
+                        scheduler::Num(at_end.round()),
+                        scheduler::Num(
+                            (end.0 as f64 / scheduler::SECS_PER_YEAR as f64 * 100.0).round() / 100.0
+                        ),
+                    ),
+                ));
+            }
+        }
         let limit = MAX_EFFICIENCY_MULTIPLIER.log2();
         let months = end.0 as f64 / SECS_PER_MONTH as f64;
         let grown =
@@ -466,7 +499,9 @@ impl TrainingConfig {
         )?;
         if let Some(path) = &self.frontier_log10_effective_flop {
             let pts = path.points();
-            if pts.windows(2).any(|w| w[1].1 < w[0].1) || pts.iter().any(|p| !(0.0..=100.0).contains(&p.1)) {
+            if pts.windows(2).any(|w| w[1].1 < w[0].1)
+                || pts.iter().any(|p| !(0.0..=MAX_FRONTIER_LOG10).contains(&p.1))
+            {
                 return Err(bad(
                     "training",
                     "frontier_log10_effective_flop",

@@ -295,12 +295,15 @@ impl Scenario {
     }
 }
 
-/// The world frontier path's last point before the horizon's end, with a
-/// slope: past that point every gap rests on the path extended by its
-/// average slope ([`model_training::frontier_log10_at`]), the one path the
-/// model extrapolates rather than holding at its last value. A 10-year
-/// example extended to 30 years measured the US "148 months behind" a
-/// frontier its own labs had passed (audit s22-long, finding 1). The
+/// The world frontier path's last point more than a month before the
+/// horizon's end, with a slope: past that point every gap rests on the
+/// path extended by its average slope ([`model_training::frontier_log10_at`]),
+/// the one path the model extrapolates rather than holding at its last
+/// value. A 10-year example extended to 30 years measured the US "148
+/// months behind" a frontier its own labs had passed (audit s22-long,
+/// finding 1). Or a rising path written only before the start: its points
+/// are folded into its value at the start, as any path's, so it is held
+/// flat there and a release above it has no gap (review s22, F3). The
 /// warning and its hint: `None` when the path reaches the horizon, is a
 /// number, or is flat.
 fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
@@ -308,16 +311,37 @@ fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
     let Series::Path { points, .. } = series else {
         return None;
     };
+    let (first_written, last_written) = (points.first()?, points.last()?);
     let calendar = Calendar::new(d.start);
     let end = crate::world::horizon_end(&calendar, d.horizon_years.get())?;
+    let end_date = calendar.date(end)?;
+    let last_date = last_written.0;
+    if last_date <= d.start {
+        if last_written.1 <= first_written.1 {
+            return None;
+        }
+        return Some((
+            format!(
+                "the world frontier path ends on {last_date}, at or before the start ({}): a path's \
+                 points before the start are folded into its value at the start, so the frontier is \
+                 held at 10^{} effective FLOP throughout and a release above it has no gap",
+                d.start,
+                round(last_written.1, 4)
+            ),
+            format!(
+                "write the path on to {end_date} with the frontier you assume (its extension past \
+                 the last point runs at the slope from the start's value to the last point)"
+            ),
+        ));
+    }
     let path = series.to_time_path(&calendar);
     let last = *path.points().last()?;
     let slope_per_year = model_training::frontier_slope_per_sec(&path) * SECS_PER_YEAR as f64;
-    if last.0 >= end || slope_per_year <= 0.0 {
+    // A path written to within a month of the end extends too little to matter.
+    let month = 31 * scheduler::SECS_PER_DAY;
+    if last.0.ticks().saturating_add(month) >= end.ticks() || slope_per_year <= 0.0 {
         return None;
     }
-    let last_date = points.last()?.0;
-    let end_date = calendar.date(end)?;
     // Mean years (365.25 days), to two digits: 2026 is "1 year" long.
     let years = round((end.ticks() - last.0.ticks()) as f64 / SECS_PER_YEAR as f64, 2);
     let slope = round(slope_per_year, 3);

@@ -1474,7 +1474,7 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
 | `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
 | `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
-| `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is before the horizon's end | the horizon lengthened without the frontier (below) |
+| `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below
@@ -1485,10 +1485,13 @@ every real value of its field (sources in `docs/calibration/scenarios.md`,
 
 A path holds its last value after its last date, with one exception: the
 world frontier (`ecosystem.frontier_log10_effective_flop`) is extended
-beyond its ends at its average slope, from its first point to its last, so
-that a release above or below every point still has a gap; the `world`
-series (`training.frontier_effective_flop`) shows the same extended
-frontier. The example scenarios are written for 2025–2035: their inputs
+beyond its ends at its average slope, from its value at the start (or its
+first point, if later) to its last point, so that a release above or below
+every point still has a gap; the `world` series
+(`training.frontier_effective_flop`) shows the same extended frontier. A
+path written only before the start is held at its value there (a warning
+says so), and one whose extension would pass 10^100 within the horizon
+is refused at load. The example scenarios are written for 2025–2035: their inputs
 end there or earlier. Lengthening `horizon_years` (`set: {{ "horizon_years":
 30 }}`) runs, but past those dates the model holds or extends what was
 written for the first decade, and the answers say more about that than

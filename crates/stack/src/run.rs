@@ -1310,8 +1310,9 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     fill_year_outcomes(&mut scalars, &calendar, end);
     scalars.push(("stack.events".into(), world.events_processed() as f64));
     // Every lab's own outcomes after all the national ones (a stable sort:
-    // each part keeps its order), so that they do not split the national
-    // columns of `runs.csv`.
+    // each part keeps its order), so that a run's scalars list them apart
+    // (a batch appends an outcome its first run lacks where a later run
+    // first has it, national or not).
     scalars.sort_by_key(|(k, _)| k.starts_with(model_training::LAB_OUTCOME_PREFIX));
     Ok(RunOutput {
         seed,

@@ -126,3 +126,18 @@ fn past_its_last_point_the_world_series_extends_the_frontier_as_the_gap_does() {
         "gap {gap} months, best capability {best}"
     );
 }
+
+/// Before the path's first point the `world` series extends the path back
+/// at its average slope too: a path written from 2028 reads, at the start,
+/// its first value less three years of its slope.
+#[test]
+fn before_its_first_point_the_world_series_extends_the_frontier_back() {
+    let out = two_years(
+        r#"ecosystem: ( frontier_log10_effective_flop: [("2028-01-01", 29), ("2030-01-01", 31)] ),"#,
+    );
+    let day = 86_400.0;
+    let slope = 2.0 / (731.0 * day); // 2028 is a leap year
+    let want = 29.0 - slope * (1_095.0 * day); // 2025-01-01 to 2028-01-01
+    let got = world_at(&out, "2025-01-01").log10();
+    assert!((got - want).abs() < 1e-9, "{got} vs {want}");
+}

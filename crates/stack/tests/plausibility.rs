@@ -298,6 +298,24 @@ fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
         ));
         assert!(w.is_empty(), "{frontier}: {w:#?}");
     }
+    // Written to within a month of the end: too little extension to matter.
+    let w = variant_warnings(
+        r#"set: { "ecosystem.frontier_log10_effective_flop": [("2025-01-01", 25), ("2026-12-31", 27)] }"#,
+    );
+    assert!(w.is_empty(), "{w:#?}");
+    // Written only before the start: held flat at the start's value, so a
+    // release above it has no gap (review s22, F3).
+    let w = variant_warnings(
+        r#"set: { "ecosystem.frontier_log10_effective_flop": [("2020-01-01", 23), ("2024-01-01", 26)] }"#,
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message
+            .contains("ends on 2024-01-01, at or before the start (2025-01-01)")
+            && w[0].message.contains("held at 10^26 effective FLOP"),
+        "{}",
+        w[0]
+    );
     let w = variant_warnings(
         r#"set: { "ecosystem.frontier_log10_effective_flop": [("2025-01-01", 25), ("2026-01-01", 26)] }"#,
     );
