@@ -5,8 +5,8 @@ mod common;
 
 use common::{config, firm, flat_region, hours, run, started};
 use energy_grid::{
-    Grid, GridConfig, GridError, GridEvent, GridSignal, LinkConfig, LoadClass, LoadSpec, PlantGroupConfig,
-    ProgrammeConfig, ProjectConfig, Technology, calendar_2025,
+    Grid, GridConfig, GridError, GridEvent, GridSignal, LinkConfig, LoadClass, LoadId, LoadSpec,
+    PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionId, Technology, calendar_2025,
 };
 use scheduler::{Dist, RngStreams, SECS_PER_YEAR, Scheduler, SimTime, TimePath};
 
@@ -91,6 +91,17 @@ fn metrics_cover_the_issue_list_per_region_and_nationally() {
     assert!(d > 0.7 * 1.187e6 * 720.0 && d < 1.3 * 1.187e6 * 720.0, "{d}");
 }
 
+/// A datacenter load `dc{i}` in `region` with no connection yet.
+fn unconnected_datacenter(grid: &mut Grid, region: RegionId, i: u64) -> LoadId {
+    grid.add_load(LoadSpec {
+        name: format!("dc{i}"),
+        region,
+        class: LoadClass::Datacenter,
+        connected_mw: 0.0,
+    })
+    .expect("load")
+}
+
 #[test]
 fn interconnection_wait_grows_when_requests_pile_up() {
     let mut r = flat_region("r", 100.0);
@@ -100,15 +111,8 @@ fn interconnection_wait_grows_when_requests_pile_up() {
     let region = grid.region_id("r").expect("r");
     let mut waits = Vec::new();
     let mut loads = Vec::new();
-    for i in 0..5 {
-        let load = grid
-            .add_load(LoadSpec {
-                name: format!("dc{i}"),
-                region,
-                class: LoadClass::Datacenter,
-                connected_mw: 0.0,
-            })
-            .expect("load");
+    for i in 0..5u64 {
+        let load = unconnected_datacenter(&mut grid, region, i);
         grid.set_load_demand(load, 500.0).expect("demand");
         let grant = grid
             .request_connection(load, 500.0, &mut agenda)
@@ -1097,14 +1101,7 @@ fn a_connection_is_granted_at_a_dispatch_instant() {
     let region = grid.region_id("r").expect("r");
     let step = 5 * 3_600;
     for i in 0..4u64 {
-        let load = grid
-            .add_load(LoadSpec {
-                name: format!("dc{i}"),
-                region,
-                class: LoadClass::Datacenter,
-                connected_mw: 0.0,
-            })
-            .expect("load");
+        let load = unconnected_datacenter(&mut grid, region, i);
         // 100 MW at 1,000 MW/yr: approved 0.1, 0.2, … years on.
         let grant = grid
             .request_connection(load, 100.0, &mut agenda)
