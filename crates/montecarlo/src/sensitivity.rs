@@ -244,7 +244,9 @@ pub fn ignored_correlations_note(correlations: &[RankCorrelation], why: &str) ->
 /// fail, after all its runs. The first run is the batch's own (same seed
 /// and point, so an outcome it reports is never refused here); it costs one
 /// run more, and the batch runs it again. The error lists the outcomes the
-/// run reports and, for a near miss, the closest.
+/// run reports and, for an outcome the model declares conditional
+/// ([`Model::conditional_outcome`]), why it can be missing; else, for a
+/// near miss, the closest name.
 fn probe_outcome<M: Model + ?Sized>(
     model: &M,
     params: &[crate::ParamSpec],
@@ -260,9 +262,14 @@ fn probe_outcome<M: Model + ?Sized>(
         return Ok(());
     }
     let names: Vec<&str> = res.scalars.iter().map(|(n, _)| n.as_str()).collect();
-    let near = stack::error::did_you_mean(outcome, names.iter().copied())
-        .map(|n| format!(" Did you mean `{n}`?"))
-        .unwrap_or_default();
+    // An outcome the model declares conditional is no misspelling: say
+    // why it can be missing (and what every run reports), not a near name.
+    let near = match model.conditional_outcome(outcome) {
+        Some(why) => format!(" As the model says, {why}."),
+        None => stack::error::did_you_mean(outcome, names.iter().copied())
+            .map(|n| format!(" Did you mean `{n}`?"))
+            .unwrap_or_default(),
+    };
     Err(McError::Invalid(format!(
         "outcome `{outcome}` is missing in the first run, so the analysis would fail after all its \
          runs; nothing else was run.{near} The first run reports: {}",

@@ -273,6 +273,10 @@ impl Model for Partial {
             series: Default::default(),
         })
     }
+    fn conditional_outcome(&self, outcome: &str) -> Option<String> {
+        (outcome == "y" && !self.constant)
+            .then(|| "it exists only in runs where x1 > 0.5; `always` is in every run".to_string())
+    }
     fn identity(&self) -> Vec<u8> {
         b"partial".to_vec()
     }
@@ -309,6 +313,13 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
             early += 1;
             assert_eq!(runs(&m), 1, "{e}");
             assert!(e.contains("The first run reports: always"), "{e}");
+            // Declared conditional: why it can be missing, not a near name
+            // (review s22: a lab's threshold year got "did you mean").
+            assert!(
+                e.contains("As the model says, it exists only in runs where x1 > 0.5")
+                    && !e.contains("Did you mean"),
+                "{e}"
+            );
         } else {
             late += 1;
             assert!(
