@@ -811,8 +811,7 @@ pub fn sensitivity(
         bootstrap: 200,
         out: Some(out.clone()),
     };
-    let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())
-        .map_err(|e| with_hint(e.into(), &o.outcome, &m))?;
+    let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
@@ -842,25 +841,6 @@ pub fn sensitivity(
     Ok(())
 }
 
-/// Adds what every run reports instead to a refusal of an outcome that only
-/// some runs report (found after the runs, or in the first run, before the
-/// others), as the scenario's model words it
-/// ([`montecarlo::Model::conditional_outcome`]: none for a lab the scenario
-/// does not have, whose name is misspelt rather than conditional).
-fn with_hint(e: anyhow::Error, outcome: &str, m: &ScenarioModel) -> anyhow::Error {
-    let hint = montecarlo::Model::conditional_outcome(m, outcome)
-        .map(|why| format!(" ({why})"))
-        .unwrap_or_default();
-    let text = e.to_string();
-    if hint.is_empty()
-        || !(text.contains("missing in some runs") || text.contains("missing in the first run"))
-    {
-        e
-    } else {
-        anyhow::anyhow!("{e}; `{outcome}`{hint}")
-    }
-}
-
 /// Where a command writes when `--out` is not given: `aistack-out/<dir_name>`.
 fn default_out(dir_name: &str) -> PathBuf {
     PathBuf::from("aistack-out").join(dir_name)
@@ -888,7 +868,7 @@ pub fn morris(
         threads,
         out: Some(out.clone()),
     };
-    let rows = montecarlo::morris(&m, &o, &Bar::new()).map_err(|e| with_hint(e.into(), &outcome, &m))?;
+    let rows = montecarlo::morris(&m, &o, &Bar::new())?;
     if let Some(note) = montecarlo::ignored_correlations_note(
         &montecarlo::Model::correlations(&m),
         "Morris moves one parameter at a time on a grid of independent levels",

@@ -342,11 +342,9 @@ impl TrainingConfig {
                          would reach 10^{} by the end of the run ({} years), above the field's \
                          range of [0, {MAX_FRONTIER_LOG10}]: write the path to the horizon with \
                          the frontier you assume (or the horizon shorter)",
-                        scheduler::Num(per_year),
-                        scheduler::Num(at_end.round()),
-                        scheduler::Num(
-                            (end.0 as f64 / scheduler::SECS_PER_YEAR as f64 * 100.0).round() / 100.0
-                        ),
+                        Num(per_year),
+                        Num(at_end.round()),
+                        Num((end.0 as f64 / scheduler::SECS_PER_YEAR as f64 * 100.0).round() / 100.0),
                     ),
                 ));
             }

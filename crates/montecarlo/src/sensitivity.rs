@@ -278,10 +278,17 @@ fn probe_outcome<M: Model + ?Sized>(
 }
 
 /// Every point's value of the outcome, or an error naming the groups (base
-/// rows or trajectories, by `what`) where some run did not report it, or,
-/// when no run did, the outcomes the runs do report. Checked after all runs:
-/// the runs that lack an outcome are only known once they have run.
-fn require_outcome(groups: &[Vec<Point>], outcome: &str, what: &str) -> Result<Vec<Vec<f64>>> {
+/// rows or trajectories, by `what`) where some run did not report it (with
+/// `why`, the model's reason it can be missing, [`Model::conditional_outcome`],
+/// if it gives one), or, when no run did, the outcomes the runs do report.
+/// Checked after all runs: the runs that lack an outcome are only known once
+/// they have run.
+fn require_outcome(
+    groups: &[Vec<Point>],
+    outcome: &str,
+    what: &str,
+    why: Option<String>,
+) -> Result<Vec<Vec<f64>>> {
     let missing: Vec<usize> = (0..groups.len())
         .filter(|&g| groups[g].iter().any(|p| p.0.is_none()))
         .collect();
@@ -305,11 +312,13 @@ fn require_outcome(groups: &[Vec<Point>], outcome: &str, what: &str) -> Result<V
     Err(McError::Invalid(format!(
         "outcome `{outcome}` is missing in some runs, so its indices are undefined: {what} {}{} \
          ({} of {}) have a run that does not report it. An outcome that only some runs report is \
-         conditional on what makes it exist; analyse one that every run reports",
+         conditional on what makes it exist; analyse one that every run reports{}",
         shown.join(", "),
         if missing.len() > shown.len() { ", …" } else { "" },
         missing.len(),
-        groups.len()
+        groups.len(),
+        why.map(|w| format!(" (as the model says, {w})"))
+            .unwrap_or_default()
     )))
 }
 
@@ -504,7 +513,12 @@ pub fn morris<M: Model + ?Sized>(
     })?;
     progress.finish();
     let (points, moves): (Vec<_>, Vec<_>) = per_traj.into_iter().unzip();
-    let ys = require_outcome(&points, &o.outcome, "trajectories")?;
+    let ys = require_outcome(
+        &points,
+        &o.outcome,
+        "trajectories",
+        model.conditional_outcome(&o.outcome),
+    )?;
     let mut acc = vec![(Welford::new(), 0.0f64); d];
     for (y, moves) in ys.iter().zip(&moves) {
         for (k, &(j, up)) in moves.iter().enumerate() {
@@ -831,7 +845,12 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
         thread_pool(o.threads)?.install(|| (0..n).into_par_iter().map(row).collect::<Result<_>>())?;
     progress.finish();
     let (ua_rows, points): (Vec<Vec<f64>>, Vec<Vec<Point>>) = rows.into_iter().unzip();
-    let ys = require_outcome(&points, &o.outcome, "base rows")?;
+    let ys = require_outcome(
+        &points,
+        &o.outcome,
+        "base rows",
+        model.conditional_outcome(&o.outcome),
+    )?;
     let fa: Vec<f64> = ys.iter().map(|y| y[0]).collect();
     let fb: Vec<f64> = ys.iter().map(|y| y[1]).collect();
     let fab: Vec<Vec<f64>> = (0..d).map(|j| ys.iter().map(|y| y[2 + j]).collect()).collect();

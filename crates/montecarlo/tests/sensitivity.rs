@@ -323,7 +323,9 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
         } else {
             late += 1;
             assert!(
-                e.contains("outcome `y` is missing in some runs") && e.contains("base rows "),
+                e.contains("outcome `y` is missing in some runs")
+                    && e.contains("base rows ")
+                    && e.contains("(as the model says, it exists only in runs where x1 > 0.5"),
                 "{e}"
             );
             assert!(e.contains(" of 16)"), "{e}");
@@ -349,7 +351,9 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
             assert_eq!(runs(&m), 1, "{e}");
         } else {
             assert!(
-                e.contains("missing in some runs") && e.contains("trajectories"),
+                e.contains("missing in some runs")
+                    && e.contains("trajectories")
+                    && e.contains("as the model says"),
                 "{e}"
             );
             assert_eq!(runs(&m), 1 + 8 * 3, "{e}");
