@@ -706,6 +706,7 @@ pub fn compare(
     seed: u64,
     threads: Option<usize>,
     out: Option<PathBuf>,
+    memory_budget_mib: u64,
 ) -> Result<()> {
     let ma = model(a)?;
     let mb = model(b)?;
@@ -713,6 +714,7 @@ pub fn compare(
         out.unwrap_or_else(|| default_out(&format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name())));
     let mut batch = BatchOptions::new(&out, runs, seed);
     batch.output.categories = CATEGORIES;
+    batch.output.memory_budget_bytes = budget_bytes(memory_budget_mib)?;
     batch.threads = threads;
     batch.command_line = command_line();
     batch.build = this_build();
@@ -915,6 +917,7 @@ pub fn eval(
     shard: Option<&str>,
     out: Option<PathBuf>,
     resume: bool,
+    memory_budget_mib: u64,
 ) -> Result<()> {
     let others = others
         .map(str::parse::<montecarlo::Others>)
@@ -933,6 +936,7 @@ pub fn eval(
         threads,
         output: OutputOptions {
             categories: CATEGORIES,
+            memory_budget_bytes: budget_bytes(memory_budget_mib)?,
             ..OutputOptions::default()
         },
         tool_version: env!("CARGO_PKG_VERSION").to_string(),

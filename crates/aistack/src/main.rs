@@ -152,6 +152,13 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// MiB of series values each side's bands may hold for exact
+        /// quantiles (see `batch`). The two sides run one after the other,
+        /// but the memory allocator may keep the first side's freed memory
+        /// for its threads, so the peak can reach twice a batch's: halve it
+        /// to keep a compare within a batch's peak.
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = DEFAULT_BUDGET_MIB)]
+        memory_budget_mib: u64,
     },
     /// Which parameters drive one outcome: first-order and total Sobol indices
     /// (Saltelli sampling, `--method sobol`, the default), or Morris
@@ -228,6 +235,9 @@ enum Command {
         /// (and check out against the design) are not run again.
         #[arg(long)]
         resume: bool,
+        /// MiB of series values the bands may hold for exact quantiles (see `batch`).
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = DEFAULT_BUDGET_MIB)]
+        memory_budget_mib: u64,
     },
 }
 
@@ -273,7 +283,8 @@ fn main() -> ExitCode {
             seed,
             threads,
             out,
-        } => batch_cmd::compare(&a, &b, runs, seed, threads, out),
+            memory_budget_mib,
+        } => batch_cmd::compare(&a, &b, runs, seed, threads, out, memory_budget_mib),
         Command::Sensitivity {
             scenario,
             outcome,
@@ -321,6 +332,7 @@ fn main() -> ExitCode {
             shard,
             out,
             resume,
+            memory_budget_mib,
         } => batch_cmd::eval(
             &scenario,
             design,
@@ -330,6 +342,7 @@ fn main() -> ExitCode {
             shard.as_deref(),
             out,
             resume,
+            memory_budget_mib,
         ),
     };
     match result {

@@ -603,6 +603,74 @@ fn memory_budget_flag_switches_bands_to_the_sketch_and_says_so() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("--memory-budget-mib"));
 }
 
+/// `compare` and `eval` take the bands' memory budget too (audit s23-scale,
+/// F2: a compare's peak can reach twice a batch's, and the user could not
+/// lower it): with a budget of 0 every band of both sides, and of an eval,
+/// comes from the sketch, as a batch's does.
+#[test]
+fn compare_and_eval_take_the_memory_budget() {
+    let sketched = |bands: &Path| {
+        let text = std::fs::read_to_string(bands).unwrap();
+        let errors: Vec<f64> = text
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.rsplit(',').next().filter(|c| !c.is_empty()))
+            .map(|c| c.parse::<f64>().unwrap())
+            .collect();
+        !errors.is_empty() && errors.iter().any(|&e| e > 0.0)
+    };
+    let scenario = uncertain_minimal("budget-compare");
+    let out = tmp("budget-compare");
+    let s = scenario.to_str().unwrap();
+    for budget in ["512", "0"] {
+        let o = aistack(&[
+            "compare",
+            s,
+            s,
+            "--runs",
+            "3",
+            "--threads",
+            "1",
+            "--memory-budget-mib",
+            budget,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for side in ["a", "b"] {
+            assert_eq!(
+                sketched(&out.join(side).join("bands.csv")),
+                budget == "0",
+                "{side}, {budget}"
+            );
+        }
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    let dir = tmp("budget-eval");
+    std::fs::create_dir_all(&dir).unwrap();
+    let design = dir.join("d.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.4,1000\n0.3,1100\n0.35,900\n",
+    )
+    .unwrap();
+    let eval_out = dir.join("out");
+    let o = aistack(&[
+        "eval",
+        s,
+        "--design",
+        design.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--memory-budget-mib",
+        "0",
+        "--out",
+        eval_out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(sketched(&eval_out.join("bands.csv")));
+}
+
 /// Fails with exit status 1 and returns standard error; never a panic.
 fn refused(args: &[&str]) -> String {
     let o = aistack(args);
