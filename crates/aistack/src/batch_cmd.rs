@@ -52,6 +52,21 @@ impl Progress for Bar {
             bar.finish_and_clear();
         }
     }
+    /// A spinner with `what` in place of the bar, cleared when the next
+    /// phase starts or the `Bar` is dropped (before the command prints its
+    /// result). Hidden, like the bar, when standard error is not a terminal.
+    fn phase(&self, what: &str) {
+        let spinner = ProgressBar::new_spinner()
+            .with_message(format!("{what}…"))
+            .with_finish(indicatif::ProgressFinish::AndClear);
+        spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+        if let Ok(mut b) = self.0.lock() {
+            if let Some(old) = b.take() {
+                old.finish_and_clear();
+            }
+            *b = Some(spinner);
+        }
+    }
 }
 
 fn model(scenario: &Path) -> Result<ScenarioModel> {
@@ -680,6 +695,13 @@ pub fn merge(
         Some(k) => k,
         None => montecarlo::shards_kept_series(&shards)?,
     };
+    // Merging is silent work (copying every run file, then writing the
+    // outputs from them): a spinner says so on a terminal.
+    let bar = Bar::new();
+    bar.phase(&format!(
+        "merging {} shard directories: copying their run files and writing the outputs",
+        shards.len()
+    ));
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,
@@ -693,6 +715,7 @@ pub fn merge(
         command_line: command_line(),
         build: this_build(),
     })?;
+    drop(bar);
     print_warnings(&r.warnings);
     println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
     Ok(())

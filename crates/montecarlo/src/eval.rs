@@ -836,6 +836,7 @@ pub fn eval_design<M: Model + ?Sized>(
     }
     ran?;
     progress.finish();
+    progress.phase(&crate::runner::rebuild_phase(runs.len()));
     // The outputs are rebuilt from the run files: the same bytes when the
     // eval had finished (so a damaged `runs.csv` is repaired), whose
     // manifest then stays as it was (the build that ran the rows).

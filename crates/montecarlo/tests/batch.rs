@@ -2092,3 +2092,60 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
     assert!(e.contains("compare does not take replicates"), "{e}");
     assert!(!dir.exists());
 }
+
+/// Records what a batch tells its progress display, in order.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<String>>);
+
+impl montecarlo::Progress for Recorder {
+    fn start(&self, total: u64, already_done: u64) {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("start {total} {already_done}"));
+    }
+    fn finish(&self) {
+        self.0.lock().unwrap().push("finish".into());
+    }
+    fn phase(&self, what: &str) {
+        self.0.lock().unwrap().push(what.into());
+    }
+}
+
+/// The silent phases of a batch are announced (audit s23-scale, F3: a
+/// resume checked its run files, and every batch wrote its outputs, for
+/// tens of seconds at 10,000 runs with nothing on the terminal): the check
+/// of the reused run files before the bar starts, the writing of the
+/// outputs after it.
+#[test]
+fn a_batch_announces_its_phases_without_runs_to_count() {
+    let model = ToyGrowth::default();
+    let dir = tmp("phases");
+    let said = |o: &BatchOptions| {
+        let rec = Recorder::default();
+        run_batch(&model, o, &rec).unwrap();
+        rec.0.into_inner().unwrap()
+    };
+    let first = said(&opts(&dir, 20, 1));
+    assert_eq!(
+        first,
+        [
+            "start 20 0",
+            "finish",
+            "writing runs.csv, bands.csv and summary.json from 20 run files"
+        ]
+    );
+    std::fs::remove_file(montecarlo::store::run_file_path(&dir, 7)).unwrap();
+    let mut o = opts(&dir, 20, 1);
+    o.resume = true;
+    let again = said(&o);
+    assert_eq!(
+        again,
+        [
+            format!("checking the 19 run files already in {}", dir.display()),
+            "start 20 19".into(),
+            "finish".into(),
+            "writing runs.csv, bands.csv and summary.json from 20 run files".into(),
+        ]
+    );
+}
