@@ -990,7 +990,16 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         for i in runs {
             let (src, dst) = (run_file_path(d, i), run_file_path(out, i));
             let tmp = dst.with_file_name(format!(".merge-{i}.tmp-{}", std::process::id()));
-            std::fs::copy(&src, &tmp).map_err(io_err(&src))?;
+            // A hard link where the shard is on the same file system: a run
+            // file is never changed in place (every write is a new file
+            // renamed over it), so the two names cannot diverge, and the
+            // merged batch costs no second copy of its runs on disk (4.6 GB
+            // for 10,000 china-2025 runs: audit s23-scale, F5). A copy
+            // otherwise.
+            let _ = std::fs::remove_file(&tmp);
+            if std::fs::hard_link(&src, &tmp).is_err() {
+                std::fs::copy(&src, &tmp).map_err(io_err(&src))?;
+            }
             std::fs::rename(&tmp, &dst).map_err(io_err(&dst))?;
         }
     }

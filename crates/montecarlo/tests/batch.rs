@@ -369,6 +369,23 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
     assert!(e.to_string().contains("missing shard(s) 2/3"), "{e}");
     merge(&mo(shard_dirs.clone())).unwrap();
     assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
+    // The run files are linked, not copied, on one file system: the merged
+    // batch takes no second copy of its runs on disk (audit s23-scale, F5).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let (src, dst) = (
+            montecarlo::store::run_file_path(&shard_dirs[1], 1),
+            montecarlo::store::run_file_path(&merged, 1),
+        );
+        let (a, b) = (std::fs::metadata(&src).unwrap(), std::fs::metadata(&dst).unwrap());
+        assert_eq!(
+            (a.dev(), a.ino()),
+            (b.dev(), b.ino()),
+            "{} is a copy",
+            dst.display()
+        );
+    }
     // A shard of another seed is refused, naming the field.
     let stranger = tmp("stranger");
     let mut o = opts(&stranger, runs, 1);
