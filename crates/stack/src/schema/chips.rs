@@ -64,8 +64,9 @@ pub struct ChipsData {
     /// and takes delivery under the same `allocation`: a share of a short
     /// supply under `ProRata`, what the labs leave under
     /// `FirstComeFirstServed` or `Priority` at a priority no higher than
-    /// theirs. What it receives leaves the model (`fab.accelerators_delivered`
-    /// per buyer, and `fab.accelerators_delivered_to_others_total`). Names
+    /// theirs (`fab.accelerators_delivered` per buyer, and
+    /// `fab.accelerators_delivered_to_others_total`). What it receives runs
+    /// at its `sites`, drawing power, or without sites leaves the model. Names
     /// may not be a lab's, nor `national` or `world`. Default: `[]` (the
     /// labs take every accelerator).
     #[serde(default)]
@@ -87,7 +88,8 @@ impl Default for ChipsData {
 }
 
 /// A buyer of accelerators that is not a modelled lab: it orders and takes
-/// delivery like a lab and trains nothing.
+/// delivery like a lab, trains nothing, and runs its accelerators at its
+/// `sites` (if any), where they draw power.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "OtherBuyer")]

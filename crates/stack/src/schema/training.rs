@@ -19,7 +19,8 @@ fn site_default() -> SiteConfig {
     SiteConfig::new("")
 }
 
-/// A site where a lab can run a cluster: a grid region and its datacenter.
+/// A site where a lab (or an other buyer, `chips.other_buyers`) runs
+/// accelerators: a grid region and its datacenter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Site")]
