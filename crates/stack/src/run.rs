@@ -855,6 +855,11 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         None => written_field(list, &field).to_string(),
     };
     let reason = scenario_words(list, &field, reason);
+    // The training domain's fleet is what the scenario calls an other buyer.
+    let entity = match entity.strip_prefix("fleet ") {
+        Some(buyer) => format!("other buyer {buyer}"),
+        None => entity,
+    };
     ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
 }
 

@@ -107,6 +107,12 @@ fn the_buyers_accelerators_load_the_grid_by_their_facility_power() {
         get(&with, "buyers.cloud.energy_mwh_total"),
         get(&with, "buyers.energy_mwh_total")
     );
+    // The run's summary says what the buyers' sites drew; without sites it
+    // says nothing of them.
+    let s = Scenario::from_text(Path::new("fleets.ron"), &text(SITE, "5000", "", "5")).unwrap();
+    assert!(stack::report::summary_text(&s, &with).contains("  other buyers' sites    "));
+    let s = Scenario::from_text(Path::new("fleets.ron"), &text("", "5000", "", "5")).unwrap();
+    assert!(!stack::report::summary_text(&s, &without).contains("other buyers' sites"));
 }
 
 #[test]
@@ -154,7 +160,7 @@ fn a_connection_request_waits_in_the_interconnection_queue_before_the_chips_draw
     // Every chip's need is queued, with headroom (a batch whose need the
     // headroom of earlier requests covers asks for nothing more).
     assert!(
-        queued >= FLEET_MW && queued <= 1.5 * FLEET_MW + 1e-9,
+        (FLEET_MW..=1.5 * FLEET_MW + 1e-9).contains(&queued),
         "queue {queued} MW"
     );
     let lost = at(&out, "2025-04-01", "buyers.energy_lost_power_mwh", "cloud");
@@ -245,7 +251,10 @@ fn a_buyers_site_in_an_unknown_region_or_twice_in_one_region_is_refused_where_wr
             r#", sites: [(region: "home"), (region: "home")]"#,
             "region `home` appears twice in the buyer's sites",
         ),
-        (r#", sites: [(region: "home", pue: 0.5)]"#, "pue"),
+        (
+            r#", sites: [(region: "home", pue: 0.5)]"#,
+            "other buyer cloud site home: `chips.other_buyers.cloud.sites[0].pue` must be",
+        ),
     ] {
         let t = text(sites, "5000", "", "5");
         let err = match Scenario::from_text(Path::new("fleets.ron"), &t) {
