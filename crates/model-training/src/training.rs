@@ -428,7 +428,7 @@ impl Training {
         }
     }
 
-    pub(crate) fn site_index(&self, site: SiteId) -> Result<usize, TrainingError> {
+    fn site_index(&self, site: SiteId) -> Result<usize, TrainingError> {
         (site.index() < self.sites.len())
             .then_some(site.index())
             .ok_or(TrainingError::UnknownSite(site.index()))
