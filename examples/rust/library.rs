@@ -43,7 +43,7 @@ impl Observer for Watch {
             StackEvent::Grid(_) => 0,
             StackEvent::Fab(_) => 1,
             StackEvent::Training(_) => 2,
-            StackEvent::Install { .. } => 3,
+            StackEvent::Install { .. } | StackEvent::InstallFleet { .. } => 3,
             StackEvent::MonthStart => 4,
         };
         self.events[i] += 1;

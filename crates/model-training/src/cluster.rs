@@ -7,7 +7,7 @@
 //! FLOP/s per facility W), as many as the limit supports, fractions allowed.
 
 use crate::config::SiteConfig;
-use crate::{ChipBatch, LabId, MAX_CONNECTION_MW};
+use crate::{ChipBatch, FleetId, LabId, MAX_CONNECTION_MW, SiteId, TrainingSignal};
 use scheduler::SimTime;
 
 /// One batch of accelerators installed at a site (kept so that its `Retire`
@@ -76,12 +76,21 @@ pub(crate) struct SitePower {
     pub train_chips: f64,
 }
 
-/// One lab's datacenter in one grid region.
+/// Who runs a site's accelerators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SiteOwner {
+    /// A lab: they train and serve its models.
+    Lab(LabId),
+    /// A fleet: they draw power and train nothing.
+    Fleet(FleetId),
+}
+
+/// One lab's (or fleet's) datacenter in one grid region.
 #[derive(Clone, Debug)]
 pub(crate) struct Site {
     pub name: String,
     pub region: String,
-    pub lab: LabId,
+    pub owner: SiteOwner,
     pub cfg: SiteConfig,
     pub cohorts: Vec<Cohort>,
     /// Classes of identical accelerators, in order of first installation.
@@ -111,11 +120,11 @@ pub(crate) struct Site {
 }
 
 impl Site {
-    pub fn new(lab: LabId, lab_name: &str, cfg: SiteConfig) -> Site {
+    pub fn new(owner: SiteOwner, owner_name: &str, cfg: SiteConfig) -> Site {
         Site {
-            name: format!("{lab_name}@{}", cfg.region),
+            name: format!("{owner_name}@{}", cfg.region),
             region: cfg.region.clone(),
-            lab,
+            owner,
             connected_mw: cfg.initial_connection_mw,
             cfg,
             cohorts: Vec::new(),
@@ -352,6 +361,26 @@ impl Site {
     pub fn spare_connection_mw(&self) -> f64 {
         self.connected_mw - self.power.full_mw
     }
+
+    /// After [`Site::recompute_power`]: tells the grid the site's demand
+    /// (facility MW, [`Site::demand_mw`]) if it changed, and asks for more
+    /// connection if its chips need it ([`Site::connection_shortfall_mw`],
+    /// then pending). `id` is this site's id.
+    pub fn signal_needs(&mut self, id: SiteId, signals: &mut Vec<TrainingSignal>) {
+        let demand = self.demand_mw();
+        if self.last_demand_mw != Some(demand) {
+            self.last_demand_mw = Some(demand);
+            signals.push(TrainingSignal::PowerDemand { site: id, mw: demand });
+        }
+        let add = self.connection_shortfall_mw();
+        if add > 0.0 {
+            self.pending_connection_mw += add;
+            signals.push(TrainingSignal::ConnectionRequest {
+                site: id,
+                additional_mw: add,
+            });
+        }
+    }
 }
 
 /// How far a site's chips may need more than its connection (and what it
@@ -394,7 +423,7 @@ mod tests {
         cfg.pue = 1.25;
         cfg.overhead_w_per_chip = 300.0;
         cfg.initial_connection_mw = 1e6;
-        Site::new(LabId(0), "lab", cfg)
+        Site::new(SiteOwner::Lab(LabId(0)), "lab", cfg)
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub struct TrainingConfig {
     pub closed_release_spillover_share: f64,
     /// The scenario's calendar, for per-year summary scalars; `None` skips them.
     pub calendar: Option<Calendar>,
+    /// Fleets of accelerators that draw power but train nothing (buyers
+    /// outside the labs that run their chips at their own sites): unique
+    /// names, none a lab's. Default: none.
+    pub fleets: Vec<FleetConfig>,
     /// Compute thresholds, physical FLOP of one training run, strictly
     /// increasing, each at least 1 and finite, at most
     /// [`MAX_COMPUTE_THRESHOLDS`]: for each, the summary reports the
@@ -92,6 +96,7 @@ impl TrainingConfig {
             spillovers_enabled: true,
             closed_release_spillover_share: 0.0,
             calendar: None,
+            fleets: Vec::new(),
             compute_thresholds_flop: Vec::new(),
         }
     }
@@ -231,6 +236,31 @@ impl SiteConfig {
             overhead_w_per_chip: 700.0,
             initial_connection_mw: 0.0,
             connection_headroom_share: 0.5,
+        }
+    }
+}
+
+/// A fleet: accelerators owned by a buyer outside the labs (a cloud
+/// provider, firms, the state) and run at its own datacenter sites. They
+/// draw power like a lab's, all-in facility power (chip W + overhead W) ×
+/// PUE per accelerator, and retire after the service life, but train
+/// nothing and release nothing: they count in no training outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FleetConfig {
+    /// Unique name among labs and fleets; keys the `entity` column.
+    pub name: String,
+    /// Where its accelerators run: at least one site, one per grid region.
+    /// A delivery fills the unused connections in site order; what no
+    /// connection runs goes to the first site, which asks for more.
+    pub sites: Vec<SiteConfig>,
+}
+
+impl FleetConfig {
+    /// A fleet named `name` with default sites in `regions`.
+    pub fn new(name: impl Into<String>, regions: &[&str]) -> FleetConfig {
+        FleetConfig {
+            name: name.into(),
+            sites: regions.iter().map(|r| SiteConfig::new(*r)).collect(),
         }
     }
 }
@@ -461,6 +491,40 @@ fn check_batch(entity: &str, b: &ChipBatch) -> Result<(), TrainingError> {
     Ok(())
 }
 
+/// Checks a list of sites of entity `e` (a lab or a fleet, `whose` in the
+/// message): at least one, each region named once, every number in range.
+fn validate_sites(e: &str, whose: &str, sites: &[SiteConfig]) -> Result<(), TrainingError> {
+    if sites.is_empty() {
+        return Err(bad(e, "sites", "must list at least one region".into()));
+    }
+    for (i, s) in sites.iter().enumerate() {
+        let se = format!("{e} site {}", s.region);
+        if s.region.trim().is_empty() {
+            return Err(bad(e, "sites.region", "must not be empty".into()));
+        }
+        if sites[..i].iter().any(|o| o.region == s.region) {
+            return Err(bad(&se, "region", format!("appears twice in the {whose} sites")));
+        }
+        range(&se, "pue", s.pue, 1.0, 5.0)?;
+        range(&se, "overhead_w_per_chip", s.overhead_w_per_chip, 0.0, 1e5)?;
+        range(
+            &se,
+            "initial_connection_mw",
+            s.initial_connection_mw,
+            0.0,
+            MAX_CONNECTION_MW,
+        )?;
+        range(
+            &se,
+            "connection_headroom_share",
+            s.connection_headroom_share,
+            0.0,
+            100.0,
+        )?;
+    }
+    Ok(())
+}
+
 impl TrainingConfig {
     /// Checks every field; the error names the entity and the field.
     pub fn validate(&self) -> Result<(), TrainingError> {
@@ -547,6 +611,17 @@ impl TrainingConfig {
             names.push(&lab.name);
             lab.validate(&e)?;
         }
+        for fleet in &self.fleets {
+            let e = format!("fleet {}", fleet.name);
+            if fleet.name.trim().is_empty() {
+                return Err(bad("fleet", "name", "must not be empty".into()));
+            }
+            if names.contains(&fleet.name.as_str()) {
+                return Err(bad(&e, "name", "is used by a lab or another fleet".into()));
+            }
+            names.push(&fleet.name);
+            validate_sites(&e, "fleet's", &fleet.sites)?;
+        }
         Ok(())
     }
 }
@@ -579,34 +654,7 @@ impl LabConfig {
                 format!("must be ≥ 0 and finite, got {}..{}", Num(lo), Num(hi)),
             ));
         }
-        if self.sites.is_empty() {
-            return Err(bad(e, "sites", "must list at least one region".into()));
-        }
-        for (i, s) in self.sites.iter().enumerate() {
-            let se = format!("{e} site {}", s.region);
-            if s.region.trim().is_empty() {
-                return Err(bad(e, "sites.region", "must not be empty".into()));
-            }
-            if self.sites[..i].iter().any(|o| o.region == s.region) {
-                return Err(bad(&se, "region", "appears twice in the lab's sites".into()));
-            }
-            range(&se, "pue", s.pue, 1.0, 5.0)?;
-            range(&se, "overhead_w_per_chip", s.overhead_w_per_chip, 0.0, 1e5)?;
-            range(
-                &se,
-                "initial_connection_mw",
-                s.initial_connection_mw,
-                0.0,
-                MAX_CONNECTION_MW,
-            )?;
-            range(
-                &se,
-                "connection_headroom_share",
-                s.connection_headroom_share,
-                0.0,
-                100.0,
-            )?;
-        }
+        validate_sites(e, "lab's", &self.sites)?;
         for b in &self.initial_accelerators {
             validate_batch(|| format!("{e} initial_accelerators {}", b.design), b)?;
         }

@@ -29,6 +29,7 @@
 
 mod cluster;
 mod config;
+mod fleet;
 mod inference;
 mod lifecycle;
 mod metrics;
@@ -40,10 +41,11 @@ mod training;
 mod window;
 
 pub use config::{
-    InferenceConfig, LAB_OUTCOME_PREFIX, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_CONNECTION_MW,
+    FleetConfig, InferenceConfig, LAB_OUTCOME_PREFIX, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_CONNECTION_MW,
     MAX_EFFICIENCY_MULTIPLIER, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig, compute_threshold_outcome,
     lab_of_outcome, lab_outcome,
 };
+pub use fleet::{FleetChips, buyer_outcome};
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
 pub use release::{OpenBase, Release, frontier_log10_at, frontier_slope_per_sec, months_behind_frontier};
@@ -70,8 +72,21 @@ impl LabId {
     }
 }
 
-/// A cluster site (one lab in one grid region), numbered in the order of the
-/// labs and, within a lab, of [`LabConfig::sites`].
+/// A fleet (accelerators that train nothing), by its position in
+/// [`TrainingConfig::fleets`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FleetId(pub(crate) u32);
+
+impl FleetId {
+    /// The fleet's position in [`TrainingConfig::fleets`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A cluster site (one lab, or one fleet, in one grid region), numbered in
+/// the order of the labs and, within a lab, of [`LabConfig::sites`], then
+/// in the order of the fleets and, within a fleet, of [`FleetConfig::sites`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SiteId(pub(crate) u32);
 
@@ -197,7 +212,7 @@ pub enum TrainingSignal {
 /// Errors of the training domain.
 ///
 /// `InvalidConfig` is raised by [`Training::new`] and is fatal to the run.
-/// `UnknownLab`, `UnknownSite` and `InvalidInput` come from the input methods
+/// `UnknownLab`, `UnknownFleet`, `UnknownSite` and `InvalidInput` come from the input methods
 /// and mean the wiring passed a wrong value; the state is unchanged.
 /// `NotFinite` and `Schedule` are fatal: a quantity could not be computed or
 /// an event could not be scheduled.
@@ -217,6 +232,9 @@ pub enum TrainingError {
     /// A lab id that this `Training` did not hand out.
     #[error("unknown lab id {0}")]
     UnknownLab(usize),
+    /// A fleet id that this `Training` did not hand out.
+    #[error("unknown fleet id {0}")]
+    UnknownFleet(usize),
     /// A site id that this `Training` did not hand out.
     #[error("unknown site id {0}")]
     UnknownSite(usize),

@@ -246,7 +246,9 @@ impl Training {
     /// `open_base_share` is above 0, `training.inherited_effective_flop`
     /// (what the best release so far inherited from its open base, FLOP; 0
     /// before a release or without a base; national: the nation's best
-    /// release, the first lab's of equals).
+    /// release, the first lab's of equals). With fleets, their `buyers.…`
+    /// metrics follow (entity: the fleet, and `national`); the `training.…`
+    /// metrics count labs only.
     pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         for li in 0..self.labs.len() {
             self.advance_lab(li, now);
@@ -341,6 +343,7 @@ impl Training {
                 10f64.powf(crate::release::frontier_log10_at(path, now)),
             );
         }
+        self.sample_fleets(now, emit);
     }
 
     /// Emits the run's scalar outcomes (national): `training.largest_run_flop`,
@@ -372,7 +375,8 @@ impl Training {
     /// (the earliest of [`Training::first_reached`]).
     ///
     /// Then, for every lab, its own outcomes, named by [`crate::lab_outcome`]
-    /// (`training.lab.<lab>.<outcome>`, see [`Training::lab_summary_scalars`]).
+    /// (`training.lab.<lab>.<outcome>`, see [`Training::lab_summary_scalars`]),
+    /// and, with fleets, theirs (`buyers.…`, in no training outcome above).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t: Vec<_> = self.labs.iter().map(|l| &l.totals).collect();
         emit(
@@ -470,6 +474,7 @@ impl Training {
             }
         }
         self.lab_summary_scalars(emit);
+        self.fleet_summary_scalars(emit);
     }
 
     /// Emits every lab's own scalar outcomes, `training.lab.<lab>.<outcome>`

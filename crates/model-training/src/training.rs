@@ -7,8 +7,9 @@
 //! then change the state, then *recompute* the rates and reschedule the
 //! run's finish and failure events with the scheduler's keys.
 
-use crate::cluster::{Site, retirement_time};
+use crate::cluster::{Site, SiteOwner, retirement_time};
 use crate::config::{LabConfig, TrainingConfig, validate_batch};
+use crate::fleet::Fleet;
 use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
@@ -16,7 +17,8 @@ use crate::release::Release;
 use crate::run::{CompletedRun, FailureProcess, Hazards, Run, RunBound, exp1};
 use crate::window::TrailingMean;
 use crate::{
-    ChipBatch, ChipOrders, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent, TrainingSignal,
+    ChipBatch, ChipOrders, FleetId, LabId, SECS_PER_MONTH, SiteId, TrainingError, TrainingEvent,
+    TrainingSignal,
 };
 use scheduler::{Agenda, Duration, RngStreams, SECS_PER_DAY, SECS_PER_HOUR, SimTime, StreamRng};
 
@@ -136,6 +138,9 @@ pub(crate) struct Lab {
 /// The model-training domain: labs, their cluster sites, runs and releases.
 pub struct Training {
     pub(crate) labs: Vec<Lab>,
+    /// The fleets (accelerators that train nothing), by [`crate::FleetId`].
+    pub(crate) fleets: Vec<Fleet>,
+    /// Every site: the labs' first, in lab order, then the fleets'.
     pub(crate) sites: Vec<Site>,
     pub(crate) cfg: TrainingConfig,
     pub(crate) runs: Vec<CompletedRun>,
@@ -172,7 +177,7 @@ impl Training {
             let mut lab_sites = Vec::new();
             for sc in &lc.sites {
                 lab_sites.push(sites.len());
-                sites.push(Site::new(id, &lc.name, sc.clone()));
+                sites.push(Site::new(SiteOwner::Lab(id), &lc.name, sc.clone()));
             }
             labs.push(Lab {
                 eff: Efficiency::new(lc.initial_efficiency_multiplier, lc.efficiency_halving_months),
@@ -211,9 +216,20 @@ impl Training {
                 cfg: lc.clone(),
             });
         }
+        let mut fleets = Vec::with_capacity(config.fleets.len());
+        for (i, fc) in config.fleets.iter().enumerate() {
+            let owner = SiteOwner::Fleet(FleetId(i as u32));
+            let mut fleet_sites = Vec::with_capacity(fc.sites.len());
+            for sc in &fc.sites {
+                fleet_sites.push(sites.len());
+                sites.push(Site::new(owner, &fc.name, sc.clone()));
+            }
+            fleets.push(Fleet::new(fc.name.clone(), fleet_sites));
+        }
         let life_s = config.chip_service_life_years * scheduler::SECS_PER_YEAR as f64;
         Ok(Training {
             labs,
+            fleets,
             sites,
             cfg: config,
             runs: Vec::new(),
@@ -249,9 +265,12 @@ impl Training {
         self.sites.get(site.index()).map(|s| s.connected_mw)
     }
 
-    /// The lab that owns `site`.
+    /// The lab that owns `site` (`None` for a fleet's site or an unknown id).
     pub fn site_lab(&self, site: SiteId) -> Option<LabId> {
-        self.sites.get(site.index()).map(|s| s.lab)
+        match self.sites.get(site.index())?.owner {
+            SiteOwner::Lab(lab) => Some(lab),
+            SiteOwner::Fleet(_) => None,
+        }
     }
 
     /// Every release so far, in order.
@@ -383,7 +402,12 @@ impl Training {
                 self.recompute_lab(lab_index(&self.labs, lab)?, now, agenda, signals)
             }
             TrainingEvent::Retire { site, cohort } => {
-                let li = self.site_index(site).map(|s| self.sites[s].lab.index())?;
+                let li = match self.sites[self.site_index(site)?].owner {
+                    SiteOwner::Lab(lab) => lab.index(),
+                    SiteOwner::Fleet(fleet) => {
+                        return self.retire_fleet_cohort(fleet, site, cohort, now, signals);
+                    }
+                };
                 self.advance_lab(li, now);
                 if self.sites[site.index()].retire(cohort) {
                     self.recompute_lab(li, now, agenda, signals)?;
@@ -533,8 +557,21 @@ impl Training {
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
         let sites = self.labs[li].sites.clone();
+        self.install_spread(&sites, batch, now, agenda)
+    }
+
+    /// Installs `batch` at `sites` (non-empty) by the initial fleet's rule:
+    /// it fills their unused connections in order, and what no connection
+    /// runs goes to the first site. Also a fleet's rule for every delivery.
+    pub(crate) fn install_spread(
+        &mut self,
+        sites: &[usize],
+        batch: &ChipBatch,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+    ) -> Result<(), TrainingError> {
         let mut left = batch.count;
-        for &s in &sites {
+        for &s in sites {
             if left == 0 {
                 break;
             }
@@ -614,8 +651,15 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let si = self.check_input(site, "served_mw", served_mw)?;
-        let li = self.sites[si].lab.index();
         let now = agenda.now();
+        let li = match self.sites[si].owner {
+            SiteOwner::Lab(lab) => lab.index(),
+            SiteOwner::Fleet(fleet) => {
+                self.advance_fleet(fleet.index(), now);
+                self.sites[si].served_mw = Some(served_mw);
+                return self.recompute_fleet(fleet.index(), now, signals);
+            }
+        };
         self.advance_lab(li, now);
         self.sites[si].served_mw = Some(served_mw);
         self.recompute_lab(li, now, agenda, signals)
@@ -630,8 +674,15 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let si = self.check_input(site, "connected_mw", connected_mw)?;
-        let li = self.sites[si].lab.index();
         let now = agenda.now();
+        let li = match self.sites[si].owner {
+            SiteOwner::Lab(lab) => lab.index(),
+            SiteOwner::Fleet(fleet) => {
+                self.advance_fleet(fleet.index(), now);
+                self.sites[si].grant_connection(connected_mw);
+                return self.recompute_fleet(fleet.index(), now, signals);
+            }
+        };
         self.advance_lab(li, now);
         self.sites[si].grant_connection(connected_mw);
         self.recompute_lab(li, now, agenda, signals)
@@ -644,7 +695,7 @@ impl Training {
     /// start, which may be past the agenda's last event). A lab whose
     /// budget caps its draw, or would at this price, sets its draw again at
     /// once (see docs/model/model-training.md, "Budget and orders"); any
-    /// other lab only books the price.
+    /// other lab, and a fleet, only books the price.
     pub fn set_electricity_price(
         &mut self,
         site: SiteId,
@@ -654,7 +705,14 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let si = self.check_input(site, "usd_per_mwh", usd_per_mwh)?;
-        let li = self.sites[si].lab.index();
+        let li = match self.sites[si].owner {
+            SiteOwner::Lab(lab) => lab.index(),
+            SiteOwner::Fleet(fleet) => {
+                self.advance_fleet(fleet.index(), now);
+                self.sites[si].price_usd_per_mwh = usd_per_mwh;
+                return Ok(());
+            }
+        };
         self.advance_lab(li, now);
         self.sites[si].price_usd_per_mwh = usd_per_mwh;
         if self.labs[li].budget_share < 1.0 || self.budget_share(li, now) < 1.0 {
@@ -1026,22 +1084,7 @@ impl Training {
             }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);
-            let demand = s.demand_mw();
-            if s.last_demand_mw != Some(demand) {
-                s.last_demand_mw = Some(demand);
-                signals.push(TrainingSignal::PowerDemand {
-                    site: SiteId(si as u32),
-                    mw: demand,
-                });
-            }
-            let add = s.connection_shortfall_mw();
-            if add > 0.0 {
-                s.pending_connection_mw += add;
-                signals.push(TrainingSignal::ConnectionRequest {
-                    site: SiteId(si as u32),
-                    additional_mw: add,
-                });
-            }
+            s.signal_needs(SiteId(si as u32), signals);
         }
         if !(rate.train_eff_flop_s.is_finite() && rate.train_full_eff_flop_s.is_finite()) {
             return Err(TrainingError::NotFinite {

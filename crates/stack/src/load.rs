@@ -549,6 +549,11 @@ fn find_path(text: &str, path: &str) -> Option<usize> {
 /// list (`chips.other_buyers`) is found by its keys in turn, every one of
 /// which must be written, or as a variant's `set` key `"chips.other_buyers":`.
 pub fn locate_declaration(text: &str, list: &str, name: &str, n: usize) -> Option<(usize, usize)> {
+    declaration_offset(text, list, name, n).map(|o| position_of(text, o))
+}
+
+/// Byte offset of what [`locate_declaration`] locates.
+fn declaration_offset(text: &str, list: &str, name: &str, n: usize) -> Option<usize> {
     let nested = || {
         let mut keys = list.split('.');
         let mut from = find_key(text, keys.next()?)?;
@@ -558,7 +563,22 @@ pub fn locate_declaration(text: &str, list: &str, name: &str, n: usize) -> Optio
         Some(from)
     };
     let from = nested().or_else(|| text.find(&format!("\"{list}\"")))?;
-    nth_name_declaration(text, from, name, n).map(|o| position_of(text, o))
+    nth_name_declaration(text, from, name, n)
+}
+
+/// Where, in `text`, the entity `name` of the nested list `list`
+/// (`chips.other_buyers`, found as [`locate_declaration`] finds it) writes
+/// `field` (a dotted path, or empty), else where it declares its name.
+pub fn locate_nested_entity_field(text: &str, list: &str, name: &str, field: &str) -> Option<(usize, usize)> {
+    let at = declaration_offset(text, list, name, 0)?;
+    let rest = &text[at..];
+    // Stop at the next entity declaration.
+    let skip = name.len() + 2;
+    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
+    let found = (!field.is_empty())
+        .then(|| find_path(&rest[..end], field))
+        .flatten();
+    Some(position_of(text, at + found.unwrap_or(0)))
 }
 
 /// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or

@@ -108,6 +108,11 @@ mod tests {
         assert_eq!(unit_of("training.lab.x.year_reached_2p5e25_flop"), Some("year"));
         assert_eq!(unit_of("training.lab.x.share_lost_power_total"), Some("0–1"));
         assert_eq!(unit_of("training.lab.a.b.largest_run_flop"), None);
+        assert_eq!(unit_of("buyers.energy_lost_power_mwh"), Some("MWh"));
+        assert_eq!(unit_of("buyers.power_drawn_mw"), Some("MW"));
+        assert_eq!(unit_of("buyers.cloud.energy_curtailed_mwh_total"), Some("MWh"));
+        assert_eq!(unit_of("buyers.cloud.electricity_usd_total"), Some("USD"));
+        assert_eq!(unit_of("buyers.accelerators_retired_total"), Some("chips"));
         assert_eq!(unit_of("training.lab.x.year_reached_2.5e25_flop"), None);
         assert_eq!(unit_of("training.lab..largest_run_flop"), None);
         assert_eq!(unit_of("toy.thing"), None);

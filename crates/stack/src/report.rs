@@ -339,6 +339,19 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         get("fab.accelerators_stock_end"),
         binding_input_name(get("fab.binding_input_mode"))
     );
+    // Other buyers with sites: what their accelerators drew and lacked.
+    if let Some(drawn) = out.scalar("buyers.energy_mwh_total") {
+        let _ = writeln!(
+            s,
+            "  other buyers' sites    {} MWh drawn, {} MWh lacked for power ({} MWh of it cut by the grid), \
+             electricity {} USD (not from their budgets); {} accelerators in service at the end",
+            si(drawn),
+            si(get("buyers.energy_lost_power_mwh_total")),
+            si(get("buyers.energy_curtailed_mwh_total")),
+            si(get("buyers.electricity_usd_total")),
+            get("buyers.accelerators_in_service_end")
+        );
+    }
     let bounds = bounds_by_year(out);
     if !bounds.is_empty() {
         let list: Vec<String> = bounds.iter().map(|(y, b)| format!("{y}: {b}")).collect();

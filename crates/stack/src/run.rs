@@ -545,6 +545,13 @@ impl Scenario {
             };
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
+                // An other buyer's field (`chips.other_buyers.cloud.sites`,
+                // `….sites[1].pue`): in its entry of the nested list, at the
+                // list field an indexed path names.
+                ["chips", "other_buyers", name, field, ..] => {
+                    let field = field.split('[').next().unwrap_or(field);
+                    load::locate_nested_entity_field(&f.text, "chips.other_buyers", name, field)
+                }
                 // `correlations[2].a`: an entry of a top-level list without names.
                 [entry, field] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
@@ -848,6 +855,11 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         None => written_field(list, &field).to_string(),
     };
     let reason = scenario_words(list, &field, reason);
+    // The training domain's fleet is what the scenario calls an other buyer.
+    let entity = match entity.strip_prefix("fleet ") {
+        Some(buyer) => format!("other buyer {buyer}"),
+        None => entity,
+    };
     ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
 }
 
@@ -1057,6 +1069,21 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         "training" => return section("training", "ecosystem"),
         "inference" => return section("inference", "ecosystem"),
         _ => {}
+    }
+    // A fleet's site (`fleet cloud site east`): its entry of the other
+    // buyer's `sites`.
+    if let Some((buyer, region)) = last.strip_prefix("fleet ").and_then(|r| r.split_once(" site ")) {
+        let field = written_field("sites", field);
+        let i = data
+            .chips
+            .other_buyers
+            .iter()
+            .find(|b| b.name == buyer)
+            .and_then(|b| b.sites.iter().position(|s| s.region == region));
+        return match i {
+            Some(i) => (format!("chips.other_buyers.{buyer}.sites[{i}].{field}"), "sites"),
+            None => (format!("chips.other_buyers.{buyer}.sites"), "sites"),
+        };
     }
     // A lab's site (`lab deepseek site east`): its entry of the lab's `sites`.
     if let Some((lab, region)) = last.strip_prefix("lab ").and_then(|r| r.split_once(" site ")) {

@@ -6,15 +6,16 @@
 //!
 //! | signal | becomes |
 //! | --- | --- |
-//! | `GridSignal::LoadServed` of a datacenter site | `Training::set_power_served` (MW) |
+//! | `GridSignal::LoadServed` of a datacenter site (a lab's, or an other buyer's fleet's) | `Training::set_power_served` (MW) |
 //! | `GridSignal::LoadServed` of a fab | `SupplyChain::set_power_served` (share of demand served) |
 //! | `GridSignal::ConnectionGranted` of a site | `Training::connection_granted` |
 //! | `FabSignal::Delivered` | at once `Training::accelerators_charged` (spend and the lab's open orders); after `install_delay_days`, at the grid's first dispatch from then (`Grid::dispatch_at_or_after`), `Training::install_accelerators` |
+//! | `FabSignal::Delivered` to an other buyer with sites | at once `Training::fleet_accelerators_delivered`; after `install_delay_days`, at the grid's first dispatch from then, `Training::install_fleet_accelerators` (a `StackEvent::InstallFleet`) |
 //! | `FabSignal::OrderClosed` | at once `Training::order_closed` (the written-off residue leaves the lab's open orders) |
 //! | `FabSignal::PowerDemand` | `Grid::set_load_demand` of the fab's load |
 //! | `TrainingSignal::PowerDemand` | `Grid::set_load_demand` of the site's load |
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
-//! | each calendar month start (`World`) | `SupplyChain::place_order` of every other buyer (`chips.other_buyers`): a twelfth of its yearly budget; their deliveries and closed orders go to no lab (counted) |
+//! | each calendar month start (`World`) | `SupplyChain::place_order` of every other buyer (`chips.other_buyers`): a twelfth of its yearly budget; their deliveries and closed orders go to no lab (counted; the deliveries of one with sites go to its fleet, above) |
 //! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
 //! | each calendar month start, and the first dispatch (`World`; whatever `settings.sample_every_months`) | `Training::set_electricity_price` with the price the site itself paid since its last bill (`Grid::take_load_bill`: its energy-weighted average; if it drew nothing, its region's price over the hours it was not cut; if it was cut throughout, its previous price; `Wiring::monthly_prices`) |
 //!
@@ -25,7 +26,7 @@ use crate::error::RunError;
 use crate::world::{Domains, StackEvent};
 use energy_grid::{GridSignal, LoadId, RegionId};
 use fab_supply_chain::{BuyerId, FabId, FabSignal};
-use model_training::{ChipBatch, LabId, SiteId, TrainingSignal};
+use model_training::{ChipBatch, FleetId, LabId, SiteId, TrainingSignal};
 use scheduler::{Duration, Mapped, Scheduler, SimTime, TimePath};
 
 /// What a grid load stands for in the other domains.
@@ -56,11 +57,16 @@ pub struct Wiring {
     /// Training lab of each supply-chain buyer, by buyer index (`None`
     /// for a buyer outside the modelled labs, `chips.other_buyers`).
     pub buyer_lab: Vec<Option<LabId>>,
+    /// Training fleet of each supply-chain buyer, by buyer index (`Some`
+    /// for an other buyer with sites; `None` for a lab's buyer and for an
+    /// other buyer whose chips leave the model).
+    pub buyer_fleet: Vec<Option<FleetId>>,
     /// The other buyers and their budgets, USD per year over time.
     pub other_buyers: Vec<(BuyerId, TimePath)>,
     /// Accelerators delivered to the labs.
     pub delivered_to_labs: u64,
-    /// Accelerators delivered to the other buyers (they leave the model).
+    /// Accelerators delivered to the other buyers (to their fleets if they
+    /// have sites; else they leave the model).
     pub delivered_to_others: u64,
     /// Supply-chain buyer of each lab, by lab index.
     pub lab_buyer: Vec<BuyerId>,
@@ -188,12 +194,6 @@ impl Wiring {
                 unit_price_usd,
                 ..
             } => {
-                let Some(lab) = self.buyer_lab[buyer.index()] else {
-                    // An other buyer: its chips leave the model.
-                    self.delivered_to_others += count;
-                    return Ok(());
-                };
-                self.delivered_to_labs += count;
                 let batch = ChipBatch {
                     design: design_name,
                     count,
@@ -201,18 +201,29 @@ impl Wiring {
                     power_w_per_chip,
                     unit_price_usd,
                 };
+                let Some(lab) = self.buyer_lab[buyer.index()] else {
+                    self.delivered_to_others += count;
+                    // An other buyer with sites installs its chips in its
+                    // fleet after the install delay, as a lab does; one
+                    // without sites takes them out of the model.
+                    if let Some(fleet) = self.buyer_fleet.get(buyer.index()).copied().flatten() {
+                        d.training.fleet_accelerators_delivered(fleet, &batch)?;
+                        let due = self.install_due(sched.now())?;
+                        sched.schedule_at(
+                            d.grid.dispatch_at_or_after(due),
+                            StackEvent::InstallFleet { fleet, batch },
+                        )?;
+                    }
+                    return Ok(());
+                };
+                self.delivered_to_labs += count;
                 // Paid for when delivered (the supplier has taken the value
                 // from the order); in service after the install delay, at the
                 // grid's first dispatch from then (scheduled long before that
                 // dispatch, the install runs first at its instant, so the new
                 // chips' demand is dispatched at once).
                 d.training.accelerators_charged(lab, &batch, sched.now())?;
-                let due = sched.now().checked_add(self.install_delay).ok_or(
-                    scheduler::ScheduleError::Overflow {
-                        now: sched.now(),
-                        delay: self.install_delay,
-                    },
-                )?;
+                let due = self.install_due(sched.now())?;
                 sched.schedule_at(
                     d.grid.dispatch_at_or_after(due),
                     StackEvent::Install { lab, batch },
@@ -260,6 +271,17 @@ impl Wiring {
             _ => {}
         }
         Ok(())
+    }
+
+    /// When accelerators delivered at `now` are due for installation:
+    /// after the install delay.
+    fn install_due(&self, now: SimTime) -> Result<SimTime, RunError> {
+        Ok(now
+            .checked_add(self.install_delay)
+            .ok_or(scheduler::ScheduleError::Overflow {
+                now,
+                delay: self.install_delay,
+            })?)
     }
 
     /// Each other buyer orders a twelfth of its yearly budget at `t` (a

@@ -7,7 +7,7 @@ use crate::schema::{self, Ctx};
 use crate::wiring::{LoadOwner, SignalSink, Signals, Wiring};
 use energy_grid::{Grid, GridConfig, GridEvent, LoadClass, LoadSpec};
 use fab_supply_chain::{FabConfig, FabEvent, SupplyChain};
-use model_training::{ChipBatch, LabId, Training, TrainingConfig, TrainingEvent};
+use model_training::{ChipBatch, FleetId, LabId, Training, TrainingConfig, TrainingEvent};
 use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime};
 use std::path::Path;
 
@@ -24,6 +24,14 @@ pub enum StackEvent {
     Install {
         /// The lab.
         lab: LabId,
+        /// What was delivered.
+        batch: ChipBatch,
+    },
+    /// Accelerators delivered earlier to an other buyer with sites are
+    /// installed in its fleet.
+    InstallFleet {
+        /// The fleet.
+        fleet: FleetId,
         /// What was delivered.
         batch: ChipBatch,
     },
@@ -166,6 +174,12 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     let mut training =
         schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
     training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();
+    // Other buyers with sites run their accelerators as fleets.
+    for b in &data.chips.other_buyers {
+        if let Some(fleet) = b.fleet_config(&ctx, &regions)? {
+            training.fleets.push(fleet);
+        }
+    }
     Ok(Configs {
         calendar,
         end,
@@ -290,6 +304,7 @@ impl World {
             })?;
             push_at(&mut wiring.lab_buyer, lab.index(), buyer);
             push_at(&mut wiring.buyer_lab, buyer.index(), Some(lab));
+            push_at(&mut wiring.buyer_fleet, buyer.index(), None);
         }
         for b in &data.chips.other_buyers {
             let buyer = fab.buyer_id(&b.name).ok_or_else(|| {
@@ -300,6 +315,8 @@ impl World {
                 )
             })?;
             push_at(&mut wiring.buyer_lab, buyer.index(), None);
+            let fleet = training.fleets().find(|(_, n)| *n == b.name).map(|(f, _)| f);
+            push_at(&mut wiring.buyer_fleet, buyer.index(), fleet);
             wiring
                 .other_buyers
                 .push((buyer, b.budget_usd_per_year.to_time_path(&configs.calendar)));
@@ -412,6 +429,15 @@ impl World {
                 StackEvent::Install { lab, batch } => {
                     d.training.install_accelerators(
                         lab,
+                        batch,
+                        &mut Mapped::new(&mut self.sched, StackEvent::Training),
+                        &mut s.training,
+                    )?;
+                    2
+                }
+                StackEvent::InstallFleet { fleet, batch } => {
+                    d.training.install_fleet_accelerators(
+                        fleet,
                         batch,
                         &mut Mapped::new(&mut self.sched, StackEvent::Training),
                         &mut s.training,

@@ -3,6 +3,7 @@
 
 use super::Ctx;
 use crate::error::ScenarioError;
+use crate::schema::training::SiteData;
 use crate::series::Series;
 use crate::units::{FabPower, Fraction, NonNeg, Positive, StockCount, ToolCount, UnitPrice};
 use chrono::NaiveDate;
@@ -11,6 +12,7 @@ use fab_supply_chain::{
     DieBankConfig, FabConfig, FabOpening, FabProjectConfig, FabSiteConfig, HbmConfig, PolicyAction,
     PolicyConfig, PowerShortfallRule, ProductShare, ProjectKind, ToolSupplyConfig, YieldCurve,
 };
+use model_training::{FleetConfig, SiteConfig};
 use scheduler::{Dist, Duration, SimTime};
 use serde::{Deserialize, Serialize};
 
@@ -62,8 +64,9 @@ pub struct ChipsData {
     /// and takes delivery under the same `allocation`: a share of a short
     /// supply under `ProRata`, what the labs leave under
     /// `FirstComeFirstServed` or `Priority` at a priority no higher than
-    /// theirs. What it receives leaves the model (`fab.accelerators_delivered`
-    /// per buyer, and `fab.accelerators_delivered_to_others_total`). Names
+    /// theirs (`fab.accelerators_delivered` per buyer, and
+    /// `fab.accelerators_delivered_to_others_total`). What it receives runs
+    /// at its `sites`, drawing power, or without sites leaves the model. Names
     /// may not be a lab's, nor `national` or `world`. Default: `[]` (the
     /// labs take every accelerator).
     #[serde(default)]
@@ -85,7 +88,8 @@ impl Default for ChipsData {
 }
 
 /// A buyer of accelerators that is not a modelled lab: it orders and takes
-/// delivery like a lab and trains nothing.
+/// delivery like a lab, trains nothing, and runs its accelerators at its
+/// `sites` (if any), where they draw power.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "OtherBuyer")]
@@ -100,6 +104,54 @@ pub struct OtherBuyerData {
     /// first), as a lab's `chip_priority`. Default: 0.
     #[serde(default)]
     pub chip_priority: u32,
+    /// Where the buyer runs its accelerators: datacenter sites written as a
+    /// lab's (`region`, `pue`, `overhead_w_per_chip`, `connected_mw`,
+    /// `connection_headroom_share`, with the same defaults), each region at
+    /// most once. With sites, every accelerator delivered is installed
+    /// after `settings.install_delay_days`, filling the sites' unused
+    /// connections in order (the rest goes to the first site, which asks
+    /// the grid for more through the interconnection queue), draws its
+    /// facility power ((chip W + overhead W) × PUE) as a datacenter load
+    /// that curtailment cuts like a lab's, and retires after
+    /// `ecosystem.chip_service_life_years`; it trains nothing and counts
+    /// in no training outcome. Its electricity is reported (`buyers.…`),
+    /// not paid from `budget_usd_per_year`, which buys accelerators only.
+    /// Default: `[]` (its accelerators leave the model: no site, no power).
+    #[serde(default)]
+    pub sites: Vec<SiteData>,
+}
+
+impl OtherBuyerData {
+    /// The buyer's fleet for the training domain (`None` without sites),
+    /// with every region checked against `regions` and named once; errors
+    /// name `chips.other_buyers.<name>.sites`.
+    pub fn fleet_config(&self, ctx: &Ctx, regions: &[&str]) -> Result<Option<FleetConfig>, ScenarioError> {
+        if self.sites.is_empty() {
+            return Ok(None);
+        }
+        let mut sites: Vec<SiteConfig> = Vec::with_capacity(self.sites.len());
+        for s in &self.sites {
+            ctx.check_ref(
+                ("chips.other_buyers", &self.name, "sites"),
+                &s.region,
+                "region",
+                regions.iter().copied(),
+            )?;
+            if sites.iter().any(|o| o.region == s.region) {
+                return Err(ctx.err(
+                    "chips.other_buyers",
+                    &self.name,
+                    "sites",
+                    format!("region `{}` appears twice in the buyer's sites", s.region),
+                ));
+            }
+            sites.push(s.to_site_config());
+        }
+        Ok(Some(FleetConfig {
+            name: self.name.clone(),
+            sites,
+        }))
+    }
 }
 
 fn d_step() -> Positive {

@@ -19,7 +19,8 @@ fn site_default() -> SiteConfig {
     SiteConfig::new("")
 }
 
-/// A site where a lab can run a cluster: a grid region and its datacenter.
+/// A site where a lab (or an other buyer, `chips.other_buyers`) runs
+/// accelerators: a grid region and its datacenter.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Site")]
@@ -47,6 +48,16 @@ pub struct SiteData {
 }
 
 impl SiteData {
+    /// The training domain's configuration of this site.
+    pub fn to_site_config(&self) -> SiteConfig {
+        let mut sc = SiteConfig::new(self.region.as_str());
+        sc.pue = self.pue.get();
+        sc.overhead_w_per_chip = self.overhead_w_per_chip.get();
+        sc.initial_connection_mw = self.connected_mw.get();
+        sc.connection_headroom_share = self.connection_headroom_share.get();
+        sc
+    }
+
     /// A site in `region` with every other field at its default.
     pub fn in_region(region: &str) -> SiteData {
         SiteData {
@@ -333,12 +344,7 @@ pub fn to_config(
                 "region",
                 regions.iter().copied(),
             )?;
-            let mut sc = SiteConfig::new(s.region.as_str());
-            sc.pue = s.pue.get();
-            sc.overhead_w_per_chip = s.overhead_w_per_chip.get();
-            sc.initial_connection_mw = s.connected_mw.get();
-            sc.connection_headroom_share = s.connection_headroom_share.get();
-            sites.push(sc);
+            sites.push(s.to_site_config());
         }
         let mut fleet = Vec::new();
         for f in &l.fleet {

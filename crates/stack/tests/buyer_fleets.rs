@@ -1,0 +1,274 @@
+//! Other buyers with sites (`chips.other_buyers[].sites`): their
+//! accelerators are installed at their own datacenters, draw their facility
+//! power from the grid as datacenter loads (cut as a lab's sites are, the
+//! energy they lack booked per buyer), wait for connections in the
+//! interconnection queue, retire after their service life, and train
+//! nothing. Without sites a buyer's accelerators leave the model, as before.
+
+use stack::{RunOptions, RunOutput, Scenario};
+use std::path::Path;
+
+/// One region with ample gas, a lab that buys nothing, and an other buyer
+/// `cloud` that orders 1,000 accelerators (2e7 USD at 20,000 USD) in
+/// January 2025 and nothing after; a pushed import flow supplies them in
+/// the first weeks. Facility power per accelerator: (700 + 300) W × 1.25.
+const BASE: &str = r#"Scenario(
+    name: "fleets",
+    start: "2025-01-01",
+    horizon_years: 2,
+    regions: [(name: "home", demand_avg_mw: 1000 REGION)],
+    plants: [(name: "home-gas", region: "home", technology: Gas, installed_mw: GAS)],
+    grid: (curtailment_order: [Datacenter, Household, Industry, Fab]),
+    chips: (other_buyers: [(name: "cloud",
+        budget_usd_per_year: (step: [("2025-01-01", 2.4e8), ("2025-02-01", 0)])
+        SITES)]),
+    designs: [(name: "gpu", die_area_mm2: 800, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 5,
+               node: "4nm", unit_price_usd: 20000)],
+    imports: [(name: "gpu-imports", design: "gpu", units_per_month: 2000)],
+    labs: [(name: "lab", sites: [(region: "home")], budget_usd_per_year: 0)],
+    ecosystem: (chip_service_life_years: LIFE),
+)"#;
+
+/// Facility MW of the buyer's 1,000 accelerators.
+const FLEET_MW: f64 = 1000.0 * (700.0 + 300.0) * 1.25 / 1e6;
+
+const SITE: &str = r#", sites: [(region: "home", pue: 1.25, overhead_w_per_chip: 300, connected_mw: 10)]"#;
+
+fn text(sites: &str, gas: &str, region: &str, life: &str) -> String {
+    BASE.replace(" SITES", sites)
+        .replace("GAS", gas)
+        .replace(" REGION", region)
+        .replace("LIFE", life)
+}
+
+fn run_text(t: &str) -> RunOutput {
+    let s = Scenario::from_text(Path::new("fleets.ron"), t).unwrap_or_else(|e| panic!("{e}"));
+    stack::run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn get(out: &RunOutput, k: &str) -> f64 {
+    out.scalar(k).unwrap_or_else(|| panic!("no {k}"))
+}
+
+/// The monthly `metric` of `entity` sampled on `date`.
+fn at(out: &RunOutput, date: &str, metric: &str, entity: &str) -> f64 {
+    out.sample(date, metric, entity)
+        .unwrap_or_else(|| panic!("no {metric} {entity} on {date}"))
+}
+
+/// Hours of the month that ends at the sample of `date` (flows sampled on
+/// the 1st cover the month before).
+fn hours_before(date: &str) -> f64 {
+    let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+    let prev = d.checked_sub_months(chrono::Months::new(1)).unwrap();
+    (d - prev).num_hours() as f64
+}
+
+/// Samples from April to December 2025: every accelerator delivered in
+/// January is installed (30 days later) by then, and the run goes on.
+const FULL_MONTHS: [&str; 9] = [
+    "2025-04-01",
+    "2025-05-01",
+    "2025-06-01",
+    "2025-07-01",
+    "2025-08-01",
+    "2025-09-01",
+    "2025-10-01",
+    "2025-11-01",
+    "2025-12-01",
+];
+
+#[test]
+fn the_buyers_accelerators_load_the_grid_by_their_facility_power() {
+    let with = run_text(&text(SITE, "5000", "", "5"));
+    let without = run_text(&text("", "5000", "", "5"));
+    assert_eq!(get(&with, "fab.accelerators_delivered_to_others_total"), 1000.0);
+    for date in FULL_MONTHS {
+        let want = FLEET_MW * hours_before(date);
+        assert_eq!(at(&with, date, "buyers.accelerators_in_service", "cloud"), 1000.0);
+        let e = at(&with, date, "buyers.energy_mwh", "cloud");
+        assert!((e - want).abs() < 1e-6 * want, "{date}: {e} MWh, want {want}");
+        // The grid serves exactly that much more (no curtailment here).
+        for m in ["energy.demand_mwh", "energy.served_mwh"] {
+            let rise = at(&with, date, m, "national") - at(&without, date, m, "national");
+            assert!(
+                (rise - want).abs() < 1e-6 * want,
+                "{date} {m}: rose {rise}, want {want}"
+            );
+        }
+        assert_eq!(at(&with, date, "buyers.energy_lost_power_mwh", "cloud"), 0.0);
+        // They pay the grid's price for it (reported, from no budget).
+        assert!(at(&with, date, "buyers.electricity_usd", "cloud") > 0.0);
+    }
+    // Nothing of it is training: the lab trains nothing either way.
+    assert_eq!(get(&with, "training.energy_mwh_total"), 0.0);
+    assert_eq!(get(&with, "training.runs_total"), 0.0);
+    assert_eq!(
+        get(&with, "buyers.cloud.energy_mwh_total"),
+        get(&with, "buyers.energy_mwh_total")
+    );
+    // The run's summary says what the buyers' sites drew; without sites it
+    // says nothing of them.
+    let s = Scenario::from_text(Path::new("fleets.ron"), &text(SITE, "5000", "", "5")).unwrap();
+    assert!(stack::report::summary_text(&s, &with).contains("  other buyers' sites    "));
+    let s = Scenario::from_text(Path::new("fleets.ron"), &text("", "5000", "", "5")).unwrap();
+    assert!(!stack::report::summary_text(&s, &without).contains("other buyers' sites"));
+}
+
+#[test]
+fn a_short_grid_cuts_the_buyers_site_and_the_loss_is_booked_per_buyer() {
+    // Gas below the evening peak, datacenters cut first.
+    let out = run_text(&text(SITE, "1000.5", "", "5"));
+    let lost = get(&out, "buyers.cloud.energy_lost_power_mwh_total");
+    let curtailed = get(&out, "buyers.cloud.energy_curtailed_mwh_total");
+    assert!(lost > 100.0, "lost {lost} MWh");
+    // The connection covers every chip: all it lacked, the grid cut.
+    assert!((lost - curtailed).abs() < 1e-9 * lost);
+    assert_eq!(get(&out, "buyers.energy_lost_power_mwh_total"), lost);
+    // The grid's AI curtailment is the labs' sites' (no chips here) plus
+    // the buyers': the buyer's own book matches the grid's, up to the
+    // grid's signal tolerance (a served MW that moves by less than 0.01 MW
+    // is not signalled; 4e-6 of the total here).
+    let ai = get(&out, "energy.ai_curtailed_mwh_total");
+    assert!(
+        (ai - curtailed).abs() < 2e-5 * ai,
+        "grid {ai} MWh, buyer {curtailed} MWh"
+    );
+    // Drawn + lacked = what every accelerator in service would draw.
+    for date in FULL_MONTHS {
+        let want = FLEET_MW * hours_before(date);
+        let e = at(&out, date, "buyers.energy_mwh", "cloud")
+            + at(&out, date, "buyers.energy_lost_power_mwh", "cloud");
+        assert!((e - want).abs() < 1e-6 * want, "{date}: {e} MWh, want {want}");
+    }
+}
+
+#[test]
+fn a_connection_request_waits_in_the_interconnection_queue_before_the_chips_draw() {
+    // No connection at the start and 2 MW a year approved: as its batches
+    // are installed (February) the site asks for 1.25 MW × 1.5 = 1.875 MW
+    // in all, the first 0.86 MW granted about 157 days after its request,
+    // the whole about 0.94 years after.
+    let site = SITE.replace("connected_mw: 10", "connected_mw: 0");
+    let out = run_text(&text(&site, "5000", ", interconnection_mw_per_year: 2", "5"));
+    assert_eq!(
+        at(&out, "2025-04-01", "buyers.accelerators_in_service", "cloud"),
+        1000.0
+    );
+    assert_eq!(at(&out, "2025-04-01", "buyers.power_drawn_mw", "cloud"), 0.0);
+    let queued = at(&out, "2025-04-01", "energy.interconnection_queue_mw", "home");
+    // Every chip's need is queued, with headroom (a batch whose need the
+    // headroom of earlier requests covers asks for nothing more).
+    assert!(
+        (FLEET_MW..=1.5 * FLEET_MW + 1e-9).contains(&queued),
+        "queue {queued} MW"
+    );
+    let lost = at(&out, "2025-04-01", "buyers.energy_lost_power_mwh", "cloud");
+    assert!(
+        (lost - FLEET_MW * hours_before("2025-04-01")).abs() < 1e-6 * lost,
+        "{lost}"
+    );
+    // Waiting for a connection is no grid cut.
+    assert_eq!(
+        at(&out, "2025-04-01", "buyers.energy_curtailed_mwh", "cloud"),
+        0.0
+    );
+    // Granted by February 2026: every chip draws.
+    let drawn = at(&out, "2026-03-01", "buyers.power_drawn_mw", "cloud");
+    assert!((drawn - FLEET_MW).abs() < 1e-9, "{drawn}");
+    assert_eq!(
+        at(&out, "2026-03-01", "buyers.energy_lost_power_mwh", "cloud"),
+        0.0
+    );
+    assert_eq!(
+        at(&out, "2026-03-01", "energy.interconnection_queue_mw", "home"),
+        0.0
+    );
+}
+
+#[test]
+fn retired_accelerators_stop_drawing_and_every_delivered_one_is_counted() {
+    let out = run_text(&text(SITE, "5000", "", "0.5"));
+    // Installed by March, retired half a year later.
+    assert_eq!(
+        at(&out, "2025-04-01", "buyers.accelerators_in_service", "cloud"),
+        1000.0
+    );
+    for date in ["2025-10-01", "2025-11-01", "2026-06-01"] {
+        assert_eq!(at(&out, date, "buyers.accelerators_in_service", "cloud"), 0.0);
+        assert_eq!(at(&out, date, "buyers.energy_mwh", "cloud"), 0.0);
+        assert_eq!(at(&out, date, "buyers.power_needed_mw", "cloud"), 0.0);
+    }
+    // Conservation: delivered = in service + retired + awaiting installation.
+    let delivered = get(&out, "fab.accelerators_delivered_to_others_total");
+    let counted = get(&out, "buyers.accelerators_in_service_end")
+        + get(&out, "buyers.accelerators_retired_total")
+        + get(&out, "buyers.accelerators_awaiting_install_end");
+    assert_eq!(delivered, 1000.0);
+    assert_eq!(counted, delivered);
+    assert_eq!(get(&out, "buyers.cloud.accelerators_retired_total"), 1000.0);
+}
+
+#[test]
+fn conservation_holds_with_deliveries_still_awaiting_installation_at_the_end() {
+    // The run ends ten days after the orders: every accelerator delivered
+    // is still on its way to a site (30 days).
+    let t = text(SITE, "5000", "", "5").replace("horizon_years: 2", "horizon_years: 0.03");
+    let out = run_text(&t);
+    let delivered = get(&out, "fab.accelerators_delivered_to_others_total");
+    assert!(delivered > 0.0);
+    assert_eq!(get(&out, "buyers.accelerators_awaiting_install_end"), delivered);
+    assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 0.0);
+    assert_eq!(get(&out, "buyers.energy_mwh_total"), 0.0);
+}
+
+#[test]
+fn without_sites_the_buyers_accelerators_leave_the_model_as_before() {
+    let absent = run_text(&text("", "5000", "", "5"));
+    let empty = run_text(&text(", sites: []", "5000", "", "5"));
+    assert_eq!(absent.scalars, empty.scalars);
+    let rows = |o: &RunOutput| {
+        o.series
+            .iter()
+            .map(|r| format!("{} {} {} {}", r.date, r.metric, r.entity, r.value))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(rows(&absent), rows(&empty));
+    // No `buyers.` outcome or series, and the grid sees no more demand.
+    assert!(!absent.scalars.iter().any(|(k, _)| k.starts_with("buyers.")));
+    assert!(!rows(&absent).iter().any(|r| r.contains(" buyers.")));
+    assert_eq!(get(&absent, "fab.accelerators_delivered_to_others_total"), 1000.0);
+}
+
+#[test]
+fn a_buyers_site_in_an_unknown_region_or_twice_in_one_region_is_refused_where_written() {
+    for (sites, says) in [
+        (
+            r#", sites: [(region: "atlantis")]"#,
+            "region `atlantis` does not exist",
+        ),
+        (
+            r#", sites: [(region: "home"), (region: "home")]"#,
+            "region `home` appears twice in the buyer's sites",
+        ),
+        (
+            r#", sites: [(region: "home", pue: 0.5)]"#,
+            "other buyer cloud site home: `chips.other_buyers.cloud.sites[0].pue` must be",
+        ),
+    ] {
+        let t = text(sites, "5000", "", "5");
+        let err = match Scenario::from_text(Path::new("fleets.ron"), &t) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{sites}: loaded"),
+        };
+        // Located at the buyer's `sites`, on its line (8) and column.
+        let line = t.lines().position(|l| l.contains(" sites: [(region")).unwrap() + 1;
+        let col = t.lines().nth(line - 1).unwrap().find("sites:").unwrap() + 1;
+        assert!(err.contains(says), "{sites}: {err}");
+        assert!(err.contains("chips.other_buyers.cloud.sites"), "{sites}: {err}");
+        assert!(
+            err.starts_with(&format!("fleets.ron:{line}:{col}:")),
+            "{sites}: {err}"
+        );
+    }
+}
