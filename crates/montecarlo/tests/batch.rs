@@ -486,6 +486,73 @@ fn bands_past_memory_budget_use_sketch_within_stated_bound() {
     assert_eq!(read(&exact, "runs.csv"), read(&sketched, "runs.csv"));
 }
 
+/// A series that is 0 in 90 % of runs and lognormal(0, 3) otherwise (as
+/// spilled energy or emissions in a region), plus an integer count 0…4.
+struct ZeroInflated;
+impl Model for ZeroInflated {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        vec![montecarlo::ParamSpec {
+            path: "u".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        }]
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        let u = p[0];
+        let spill = if u < 0.9 {
+            0.0
+        } else {
+            (3.0 * scheduler::rng::std_normal_quantile((u - 0.9) / 0.1)).exp()
+        };
+        let mut series = montecarlo::Series::builder();
+        series.push(0.5, "2026-07-01", "energy.spill_mwh", "national", spill);
+        series.push(
+            0.5,
+            "2026-07-01",
+            "fab.tool_failures",
+            "national",
+            (u * 5.0).floor(),
+        );
+        Ok(montecarlo::RunResult {
+            scalars: vec![("y".into(), u)],
+            series: series.finish().map_err(montecarlo::ModelError)?,
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"zero-inflated".to_vec()
+    }
+}
+
+/// Audit s23 F4: past the memory budget, a zero-inflated cell's p5…p75
+/// and an integer count's quantiles are the exact ones (each bin the
+/// quantiles read keeps its min and max), not values no run had.
+#[test]
+fn sketched_bands_return_a_bins_one_value_exactly() {
+    let (exact, sketched) = (tmp("zi-exact"), tmp("zi-sketched"));
+    run_batch(&ZeroInflated, &opts(&exact, 400, 2), &NoProgress).unwrap();
+    let mut o = opts(&sketched, 400, 2);
+    o.output.memory_budget_bytes = 1_000;
+    let r = run_batch(&ZeroInflated, &o, &NoProgress).unwrap();
+    assert!(!r.bands_exact);
+    let rows = |d: &Path| -> Vec<Vec<String>> {
+        String::from_utf8(read(d, "bands.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let (e, s) = (rows(&exact), rows(&sketched));
+    assert_eq!(e.len(), 2);
+    let spill = e.iter().position(|r| r[0] == "energy.spill_mwh").unwrap();
+    assert_eq!(&s[spill][8..12], ["0.0", "0.0", "0.0", "0.0"], "{:?}", s[spill]);
+    let count = 1 - spill;
+    assert_eq!(s[count][8..13], e[count][8..13], "{:?}", s[count]);
+    assert!(
+        s[count][13].parse::<f64>().unwrap() > 0.0,
+        "the sketch's bound is still given"
+    );
+}
+
 #[test]
 fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
     let model = ToyGrowth::default();
