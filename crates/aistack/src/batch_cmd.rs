@@ -538,6 +538,14 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     print_partial_outcomes(&r.table);
     if let Some(target) = r.manifest.until_rel_halfwidth {
         print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+        if let Some(n) = montecarlo::convergence::late_outcomes_note(
+            &r.table,
+            &r.manifest.stop_outcomes,
+            CATEGORIES,
+            r.stopped_at,
+        ) {
+            println!("note: {n}");
+        }
         if r.stopped_at.is_none() {
             println!(
                 "{}",
