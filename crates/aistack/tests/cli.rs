@@ -1349,7 +1349,7 @@ fn compare_names_the_outcomes_only_one_side_reports() {
         .lines()
         .skip_while(|l| !l.starts_with("outcome "))
         .skip(1)
-        .take_while(|l| l.contains(" ["))
+        .take_while(|l| l.contains(" [") && !l.starts_with("note: "))
         .collect();
     let longest = rows
         .iter()
@@ -1366,7 +1366,7 @@ fn compare_names_the_outcomes_only_one_side_reports() {
         .lines()
         .skip_while(|l| !l.starts_with("outcome "))
         .skip(1)
-        .take_while(|l| l.contains(" ["))
+        .take_while(|l| l.contains(" [") && !l.starts_with("note: "))
         .collect();
     assert!(!rows.is_empty(), "{stdout}");
     for r in &rows {

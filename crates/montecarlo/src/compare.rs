@@ -93,10 +93,16 @@ impl OutcomeDifference {
     }
 }
 
+/// Most outcomes a [`zero_difference_notes`] note names; the rest are
+/// counted (a compare of a whole scenario can have a hundred such rows,
+/// each marked by its `runs_differing` of 0).
+pub const ZERO_DIFFERENCE_NAMED_MAX: usize = 5;
+
 /// One note per run count for the outcomes whose difference was 0 in every
-/// paired run ([`OutcomeDifference::unseen_share_95`]), naming them: their
-/// interval [0, 0] says what the runs saw, and up to ≈ 3/n of runs could
-/// still differ. Empty when every outcome's difference varied somewhere.
+/// paired run ([`OutcomeDifference::unseen_share_95`]), naming them (the
+/// first [`ZERO_DIFFERENCE_NAMED_MAX`], then a count): their interval
+/// [0, 0] says what the runs saw, and up to ≈ 3/n of runs could still
+/// differ. Empty when every outcome's difference varied somewhere.
 pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
     let zero: Vec<&OutcomeDifference> = differences
         .iter()
@@ -114,17 +120,23 @@ pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
                 .map(|d| d.outcome.as_str())
                 .collect();
             let share = 1.0 - 0.05f64.powf(1.0 / n as f64);
+            let more = group.len().saturating_sub(ZERO_DIFFERENCE_NAMED_MAX);
+            let named = group[..group.len() - more].join(", ");
             format!(
                 "the difference B − A of {} outcome{} was 0 in all {n} paired runs, so {} interval \
                  [0, 0] is what these runs saw, not that the policy leaves {} unchanged: up to \
                  {:.2} % of runs could still differ (95 % bound, the rule of three ≈ 3/n; more \
-                 runs narrow it): {}",
+                 runs narrow it): {named}{}",
                 group.len(),
                 if group.len() == 1 { "" } else { "s" },
                 if group.len() == 1 { "its" } else { "their" },
                 if group.len() == 1 { "it" } else { "them" },
                 100.0 * share,
-                group.join(", ")
+                if more > 0 {
+                    format!(" and {more} more (runs_differing 0 in compare.csv)")
+                } else {
+                    String::new()
+                }
             )
         })
         .collect()
@@ -672,6 +684,20 @@ mod tests {
         assert!((u - (1.0 - 0.05f64.powf(1.0 / 20.0))).abs() < 1e-15 && (u - 0.139).abs() < 1e-3);
         let notes = zero_difference_notes(&[d.clone(), same.clone()]);
         assert_eq!(notes.len(), 1, "{notes:?}");
+        // Seven such outcomes: five named, two counted.
+        let seven: Vec<OutcomeDifference> = (0..7)
+            .map(|i| OutcomeDifference {
+                outcome: format!("o{i}"),
+                ..same.clone()
+            })
+            .collect();
+        let many = zero_difference_notes(&seven);
+        assert!(
+            many.len() == 1
+                && many[0].contains("of 7 outcomes")
+                && many[0].ends_with(": o0, o1, o2, o3, o4 and 2 more (runs_differing 0 in compare.csv)"),
+            "{many:?}"
+        );
         assert!(
             notes[0].contains("was 0 in all 20 paired runs")
                 && notes[0].contains("13.91 % of runs could still differ")
