@@ -157,8 +157,9 @@ $ aistack batch examples/scenarios/china-2025.ron --runs {N} --seed 1 --threads 
 {batch_line}
 ```
 
-`summary.json` then says (mean ± Monte Carlo standard error; 5th, 50th and
-95th percentiles across runs):
+`summary.json` then says (mean ± the mean's Monte Carlo standard error; 5th,
+50th and 95th percentiles across runs, point estimates whose own Monte Carlo
+error is larger than the mean's: Quantiles under Statistics):
 
 | outcome | mean ± MCSE | p5 | p50 | p95 |
 | --- | --- | --- | --- | --- |

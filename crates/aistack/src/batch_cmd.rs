@@ -553,6 +553,14 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     print_partial_outcomes(&r.table);
     if let Some(target) = r.manifest.until_rel_halfwidth {
         print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
+        if let Some(n) = montecarlo::convergence::late_outcomes_note(
+            &r.table,
+            &r.manifest.stop_outcomes,
+            CATEGORIES,
+            r.stopped_at,
+        ) {
+            println!("note: {n}");
+        }
         if r.stopped_at.is_none() {
             println!(
                 "{}",
@@ -773,7 +781,7 @@ pub fn compare(
         .unwrap_or(0)
         .max(44);
     println!(
-        "{:<w$} {:>12} {:>12} {:>26}  CRN narrowed",
+        "{:<w$} {:>12} {:>12} {:>26}  CRN narrowed  runs differing",
         "outcome", "mean A", "mean B - A", "95% CI"
     );
     for d in &r.differences {
@@ -783,13 +791,14 @@ pub fn compare(
             format!("{:.0}%", 100.0 * d.narrowing)
         };
         println!(
-            "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>6}{}",
+            "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>12}  {:>14}{}",
             d.outcome,
             d.mean_a,
             d.mean_diff,
             ci_cell(d.ci95_low),
             ci_cell(d.ci95_high),
             narrowed,
+            d.runs_differing,
             if d.n < runs {
                 format!("  (over the {} runs where both report it)", d.n)
             } else {
@@ -806,6 +815,9 @@ pub fn compare(
                 names.join(", ")
             );
         }
+    }
+    for n in montecarlo::zero_difference_notes(&r.differences) {
+        println!("note: {n}");
     }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())

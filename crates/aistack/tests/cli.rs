@@ -1417,7 +1417,7 @@ fn compare_names_the_outcomes_only_one_side_reports() {
         .lines()
         .skip_while(|l| !l.starts_with("outcome "))
         .skip(1)
-        .take_while(|l| l.contains(" ["))
+        .take_while(|l| l.contains(" [") && !l.starts_with("note: "))
         .collect();
     let longest = rows
         .iter()
@@ -1426,6 +1426,25 @@ fn compare_names_the_outcomes_only_one_side_reports() {
     assert!(longest > Some(44), "no outcome name over 44 characters: {stdout}");
     let at: Vec<usize> = rows.iter().map(|r| r.find(" [").unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] == w[1]), "{stdout}");
+    // A scenario against itself: every difference is 0 in both runs, which
+    // is no knowledge that it always is (audit s23 F1): narrowing n/a, 0
+    // runs differing, and the rule of three's note.
+    let stdout = compare(Path::new(&two), &tmp("compare-itself"));
+    let rows: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("outcome "))
+        .skip(1)
+        .take_while(|l| l.contains(" [") && !l.starts_with("note: "))
+        .collect();
+    assert!(!rows.is_empty(), "{stdout}");
+    for r in &rows {
+        assert!(r.ends_with(" n/a               0"), "{r}");
+    }
+    assert!(
+        stdout.contains("was 0 in all 2 paired runs")
+            && stdout.contains("77.64 % of runs could still differ"),
+        "{stdout}"
+    );
 }
 
 /// `aistack eval … --resume` finishes an interrupted eval (its run files,

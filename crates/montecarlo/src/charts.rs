@@ -355,6 +355,18 @@ pub struct FanPoint {
     pub mean: f64,
     /// Percentiles 5, 25, 50, 75, 95.
     pub q: [f64; 5],
+    /// `bands.csv`'s bound on the quantiles' absolute error: 0 for exact
+    /// quantiles, positive when the bounded-memory sketch gave them (a
+    /// batch past its memory budget), NaN when the file has no such column.
+    pub quantile_abs_error_max: f64,
+}
+
+impl FanPoint {
+    /// Whether this instant's quantiles came from the sketch (approximate,
+    /// within [`FanPoint::quantile_abs_error_max`]).
+    pub fn sketched(&self) -> bool {
+        self.quantile_abs_error_max > 0.0
+    }
 }
 
 /// A fan chart: 5–95% and 25–75% shaded bands, the median and the mean over time.
@@ -658,6 +670,7 @@ pub fn read_bands(path: &Path) -> Result<Bands> {
         need("p95")?,
     ];
     let category = col("category");
+    let error_max = col("quantile_abs_error_max");
     let mut out = Bands::default();
     for rec in rd.records() {
         let rec = rec.map_err(csv_err)?;
@@ -689,6 +702,7 @@ pub fn read_bands(path: &Path) -> Result<Bands> {
                 time_year: f(time),
                 mean: f(mean),
                 q: qs.map(f),
+                quantile_abs_error_max: error_max.map_or(f64::NAN, f),
             }),
         }
     }
@@ -812,15 +826,39 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
              build for its share of runs in each category per instant"
         ));
     }
+    // Fans whose quantiles came from the sketch (audit s23 F4): marked in
+    // their title and named in one note.
+    let mut sketched: Vec<String> = Vec::new();
     for key in fan_chart_selection(fans, o.max_fan_charts) {
         let (metric, entity) = key;
         let path = out.join(format!("fan-{}-{}.svg", file_stem(metric), file_stem(entity)));
+        let approx = bands.fans[key].iter().any(FanPoint::sketched);
+        let runs_note = if approx {
+            sketched.push(format!("{metric} ({entity})"));
+            format!("{runs} runs; quantiles from the sketch")
+        } else {
+            format!("{runs} runs")
+        };
         let title = match KEY_METRICS.iter().find(|(m, _)| m == metric) {
-            Some((_, what)) if entity == "national" => format!("{what}, national ({runs} runs)"),
-            _ => format!("{metric} — {entity} ({runs} runs)"),
+            Some((_, what)) if entity == "national" => format!("{what}, national ({runs_note})"),
+            _ => format!("{metric} — {entity} ({runs_note})"),
         };
         fan_chart(&path, &title, &axis_label(metric), &bands.fans[key])?;
         files.push(path);
+    }
+    if let Some(first) = sketched.first() {
+        notes.push(format!(
+            "{} fan chart{} ({first}{}) draw{} quantiles from the bounded-memory sketch (the batch \
+             passed its memory budget): each quantile is within its row's quantile_abs_error_max in \
+             bands.csv, (max − min)/bins of the row, which an outlier or a heavy tail can make as \
+             large as the quantiles; for exact bands rebuild the outputs with a larger budget \
+             (`aistack batch --resume {} --memory-budget-mib M`)",
+            sketched.len(),
+            if sketched.len() == 1 { "" } else { "s" },
+            if sketched.len() == 1 { "" } else { ", …" },
+            if sketched.len() == 1 { "s" } else { "" },
+            o.dir.display()
+        ));
     }
     for key in fan_chart_selection(bands.shares.keys(), o.max_fan_charts) {
         let (metric, entity) = key;

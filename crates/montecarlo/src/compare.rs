@@ -12,6 +12,18 @@
 //! (an sd of A, of B, or of the differences) within it of the values. An outcome with fewer than two paired runs has no
 //! interval (NaN, an empty cell in `compare.csv`); a comparison of fewer than
 //! two runs is refused.
+//!
+//! A difference that is 0 in every paired run (after the rounding rule) gets
+//! the interval [0, 0], which is what those runs saw, not knowledge that the
+//! policy never moves the outcome: a policy that changes it in one run in 50
+//! leaves all 20 differences at 0 in two seeds of three. Its narrowing is n/a
+//! and [`zero_difference_notes`] gives what the runs do bound, the rule of
+//! three (up to ≈ 3/n of runs could still differ, 95 %), as `batch` does for
+//! an outcome with one value. `runs_differing` counts the runs whose
+//! difference is not 0: the paired t interval assumes a near-normal mean
+//! difference, which a difference that is 0 in most runs and large in a few
+//! is not at tens of runs (it then covers well under 95 %,
+//! docs/montecarlo.md, Comparing two scenarios).
 
 use crate::outputs::{Categories, RunsTable, num, write_csv};
 
@@ -48,6 +60,12 @@ pub struct OutcomeDifference {
     pub mean_b: f64,
     /// Mean of paired differences B − A.
     pub mean_diff: f64,
+    /// Paired runs whose difference is not 0 after the rounding rule
+    /// ([`ROUNDING_REL`]): few of `n` means a skewed difference, whose t
+    /// interval covers less than 95 % at tens of runs; none means the
+    /// interval [0, 0] is only what those runs saw
+    /// ([`OutcomeDifference::unseen_share_95`]).
+    pub runs_differing: u64,
     /// Lower end of its 95% confidence interval (NaN when n < 2).
     pub ci95_low: f64,
     /// Upper end of its 95% confidence interval.
@@ -56,11 +74,72 @@ pub struct OutcomeDifference {
     pub half_width_crn: f64,
     /// 95% half-width independent runs would give (from the two marginal variances).
     pub half_width_independent: f64,
-    /// 1 − half_width_crn / half_width_independent; NaN when n < 2 or when
+    /// 1 − half_width_crn / half_width_independent; NaN when n < 2, when
     /// the independent interval has zero width (the outcome is constant,
     /// up to rounding, under A and under B: there was nothing to narrow, and "0 %" would
-    /// read as "common random numbers did not help").
+    /// read as "common random numbers did not help"), or when the
+    /// difference was 0 in every run (`runs_differing` 0: "100 %" would
+    /// read as an effect known to be nil).
     pub narrowing: f64,
+}
+
+impl OutcomeDifference {
+    /// When the difference was 0 in all n ≥ 2 paired runs, the one-sided
+    /// 95 % upper bound on the share of runs in which it is not:
+    /// 1 − 0.05^(1/n) ≈ 3/n, the rule of three ([`Welford::unseen_share_95`]
+    /// for a batch's constant outcome). `None` otherwise.
+    pub fn unseen_share_95(&self) -> Option<f64> {
+        (self.n >= 2 && self.runs_differing == 0).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
+    }
+}
+
+/// Most outcomes a [`zero_difference_notes`] note names; the rest are
+/// counted (a compare of a whole scenario can have a hundred such rows,
+/// each marked by its `runs_differing` of 0).
+pub const ZERO_DIFFERENCE_NAMED_MAX: usize = 5;
+
+/// One note per run count for the outcomes whose difference was 0 in every
+/// paired run ([`OutcomeDifference::unseen_share_95`]), naming them (the
+/// first [`ZERO_DIFFERENCE_NAMED_MAX`], then a count): their interval
+/// [0, 0] says what the runs saw, and up to ≈ 3/n of runs could still
+/// differ. Empty when every outcome's difference varied somewhere.
+pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
+    let zero: Vec<&OutcomeDifference> = differences
+        .iter()
+        .filter(|d| d.unseen_share_95().is_some())
+        .collect();
+    let mut counts: Vec<u64> = zero.iter().map(|d| d.n).collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+        .into_iter()
+        .map(|n| {
+            let group: Vec<&str> = zero
+                .iter()
+                .filter(|d| d.n == n)
+                .map(|d| d.outcome.as_str())
+                .collect();
+            let share = 1.0 - 0.05f64.powf(1.0 / n as f64);
+            let more = group.len().saturating_sub(ZERO_DIFFERENCE_NAMED_MAX);
+            let named = group[..group.len() - more].join(", ");
+            format!(
+                "the difference B − A of {} outcome{} was 0 in all {n} paired runs, so {} interval \
+                 [0, 0] is what these runs saw, not that the policy leaves {} unchanged: up to \
+                 {:.2} % of runs could still differ (95 % bound, the rule of three ≈ 3/n; more \
+                 runs narrow it): {named}{}",
+                group.len(),
+                if group.len() == 1 { "" } else { "s" },
+                if group.len() == 1 { "its" } else { "their" },
+                if group.len() == 1 { "it" } else { "them" },
+                100.0 * share,
+                if more > 0 {
+                    format!(" and {more} more (runs_differing 0 in compare.csv)")
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect()
 }
 
 /// What `compare` produced.
@@ -291,6 +370,7 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
         Welford::two_pass(&ds),
     );
     let n = wd.count();
+    let runs_differing = ds.iter().filter(|&&d| d != 0.0).count() as u64;
     // A spread within rounding of the values is none (audit s17 #4): an
     // outcome that is the same sum in every run, taken in other orders,
     // has an sd of a few ulps, and its "interval" and "narrowing" would be
@@ -315,11 +395,12 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
         mean_a: wa.mean(),
         mean_b: wb.mean(),
         mean_diff: wd.mean(),
+        runs_differing,
         ci95_low: wd.mean() - hw_crn,
         ci95_high: wd.mean() + hw_crn,
         half_width_crn: hw_crn,
         half_width_independent: hw_ind,
-        narrowing: if hw_ind > 0.0 {
+        narrowing: if hw_ind > 0.0 && runs_differing > 0 {
             1.0 - hw_crn / hw_ind
         } else {
             f64::NAN
@@ -443,6 +524,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         "half_width_crn",
         "half_width_independent",
         "narrowing",
+        "runs_differing",
     ]
     .map(String::from);
     write_csv(
@@ -463,6 +545,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
                 ]
                 .map(cell),
             );
+            r.push(d.runs_differing.to_string());
             r
         }),
     )?;
@@ -571,6 +654,57 @@ mod tests {
         let d = &compare_tables(&table(&real), &table(&b), None)[0];
         assert!(d.half_width_crn > 0.0 && d.half_width_independent > 0.0, "{d:?}");
         assert!(d.narrowing.is_finite(), "{d:?}");
+    }
+
+    /// Audit s23 F1/F2: `runs_differing` counts the paired runs whose
+    /// difference survives the rounding rule (a rounding-level difference
+    /// is none); a difference 0 in all runs has narrowing n/a, the rule of
+    /// three's bound and a note naming it, while one that differs in a
+    /// single run has an interval and no note.
+    #[test]
+    fn runs_differing_counts_and_an_all_zero_difference_is_no_knowledge() {
+        let a: Vec<f64> = (0..20).map(|i| 10.0 + f64::from(i)).collect();
+        let mut b = a.clone();
+        b[3] += 5.0;
+        b[7] -= 1.0;
+        b[9] = f64::from_bits(b[9].to_bits() + 1); // rounding: no difference
+        let d = &compare_tables(&table(&a), &table(&b), None)[0];
+        assert_eq!(d.runs_differing, 2, "{d:?}");
+        assert_eq!(d.unseen_share_95(), None);
+        assert!(d.narrowing.is_finite() && d.ci95_low < d.ci95_high, "{d:?}");
+        assert!(zero_difference_notes(std::slice::from_ref(d)).is_empty());
+
+        let same = &compare_tables(&table(&a), &table(&a), None)[0];
+        assert_eq!(
+            (same.runs_differing, same.ci95_low, same.ci95_high),
+            (0, 0.0, 0.0)
+        );
+        assert!(same.narrowing.is_nan(), "not \"100 %\": {same:?}");
+        let u = same.unseen_share_95().unwrap();
+        assert!((u - (1.0 - 0.05f64.powf(1.0 / 20.0))).abs() < 1e-15 && (u - 0.139).abs() < 1e-3);
+        let notes = zero_difference_notes(&[d.clone(), same.clone()]);
+        assert_eq!(notes.len(), 1, "{notes:?}");
+        // Seven such outcomes: five named, two counted.
+        let seven: Vec<OutcomeDifference> = (0..7)
+            .map(|i| OutcomeDifference {
+                outcome: format!("o{i}"),
+                ..same.clone()
+            })
+            .collect();
+        let many = zero_difference_notes(&seven);
+        assert!(
+            many.len() == 1
+                && many[0].contains("of 7 outcomes")
+                && many[0].ends_with(": o0, o1, o2, o3, o4 and 2 more (runs_differing 0 in compare.csv)"),
+            "{many:?}"
+        );
+        assert!(
+            notes[0].contains("was 0 in all 20 paired runs")
+                && notes[0].contains("13.91 % of runs could still differ")
+                && notes[0].ends_with(": releases"),
+            "{}",
+            notes[0]
+        );
     }
 
     fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {

@@ -282,6 +282,87 @@ pub fn above_target(
     out
 }
 
+/// Runs per block of the stopping rule: it checks after each block of
+/// this many runs (in run order) but the last.
+pub const STOP_BLOCK: u64 = 100;
+
+/// An outcome the default watch list of a stopped batch took in only after
+/// the first check ([`late_outcomes`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LateOutcome {
+    /// Outcome name.
+    pub outcome: String,
+    /// The first run (in run order) that reports it.
+    pub first_run: u64,
+    /// Runs at the first check that watched it: the end of the block
+    /// holding `first_run`.
+    pub watched_from: u64,
+}
+
+/// With the default watch list (`watch` empty), the quantities of `t` that
+/// no run of the first block ([`STOP_BLOCK`]) reported: outcomes only some
+/// runs report (conditional ones), which the stopping rule did not watch at
+/// the checks before one did, in `t`'s order. Empty for an explicit list,
+/// which every run of the first block must report.
+pub fn late_outcomes(t: &RunsTable, watch: &[String], categories: Option<Categories>) -> Vec<LateOutcome> {
+    if !watch.is_empty() {
+        return Vec::new();
+    }
+    watched(&t.outcome_names, watch, categories)
+        .into_iter()
+        .filter_map(|name| {
+            let values = t.outcome(name)?;
+            let at = values.iter().position(Option::is_some)?;
+            let first_run = *t.runs.get(at)?;
+            (first_run >= STOP_BLOCK).then(|| LateOutcome {
+                outcome: name.to_string(),
+                first_run,
+                watched_from: (first_run / STOP_BLOCK + 1) * STOP_BLOCK,
+            })
+        })
+        .collect()
+}
+
+/// The note for a batch the stopping rule stopped at `stopped_at` runs
+/// (`None`: it did not stop it) with the default watch list, when some
+/// outcomes joined the list only after the first check ([`late_outcomes`]):
+/// it names them, and says that a conditional outcome none of the runs
+/// before the stop reported was not watched at all (nor is it in the
+/// outputs). `None` otherwise.
+pub fn late_outcomes_note(
+    t: &RunsTable,
+    watch: &[String],
+    categories: Option<Categories>,
+    stopped_at: Option<u64>,
+) -> Option<String> {
+    let stopped = stopped_at?;
+    let late = late_outcomes(t, watch, categories);
+    if late.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = late
+        .iter()
+        .map(|l| {
+            format!(
+                "{} (first in run {}, watched from the check at {} runs)",
+                l.outcome, l.first_run, l.watched_from
+            )
+        })
+        .collect();
+    Some(format!(
+        "the half-width rule watched by default the outcomes the runs had reported by each check, \
+         so {} outcome{} that only some runs report {} not watched at the checks before {} first \
+         appeared: {}. An outcome of that kind that none of the {stopped} runs before the stop \
+         reported (a threshold not reached, a gap not measured) was not watched at all and is not \
+         in the outputs; for one that matters, run a fixed --runs",
+        late.len(),
+        if late.len() == 1 { "" } else { "s" },
+        if late.len() == 1 { "was" } else { "were" },
+        if late.len() == 1 { "it" } else { "they" },
+        names.join(", ")
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -295,6 +376,37 @@ mod tests {
             params: vec![vec![]; values.len()],
             ..RunsTable::default()
         }
+    }
+
+    /// Audit s23 F6: an outcome the first block lacks (first in run 150)
+    /// joined the default watch list only at the check at 200 runs; the
+    /// note of a batch the rule stopped names it. An outcome in the first
+    /// block, an explicit list, or a batch the rule did not stop gives none.
+    #[test]
+    fn outcomes_that_joined_the_watch_list_late_are_named() {
+        let mut t = table(&(0..300).map(f64::from).collect::<Vec<_>>());
+        t.outcome_names = vec!["y".into(), "gap".into(), "early".into()];
+        for (i, row) in t.outcomes.iter_mut().enumerate() {
+            row.push((i >= 150 && i.is_multiple_of(3)).then_some(1.0 + i as f64));
+            row.push((i >= 40).then_some(2.0));
+        }
+        let late = late_outcomes(&t, &[], None);
+        assert_eq!(
+            late,
+            [LateOutcome {
+                outcome: "gap".into(),
+                first_run: 150,
+                watched_from: 200
+            }]
+        );
+        let note = late_outcomes_note(&t, &[], None, Some(300)).unwrap();
+        assert!(
+            note.contains("gap (first in run 150, watched from the check at 200 runs)")
+                && note.contains("none of the 300 runs before the stop"),
+            "{note}"
+        );
+        assert_eq!(late_outcomes_note(&t, &[], None, None), None);
+        assert_eq!(late_outcomes_note(&t, &["y".into()], None, Some(300)), None);
     }
 
     #[test]

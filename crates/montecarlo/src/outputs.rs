@@ -10,7 +10,8 @@
 //! until all runs are read. When the total would pass
 //! [`OutputOptions::memory_budget_bytes`], the values are dropped and a
 //! second pass fills one [`BinSketch`] per (metric, entity, instant) over the
-//! range seen in the first pass; the per-row error bound is written to
+//! range seen in the first pass, and a third keeps the min and max of the
+//! few bins its quantiles read; the per-row error bound is written to
 //! `bands.csv`. The per-key state (Welford, range, date) is always kept:
 //! about 100 bytes per (metric, entity, instant).
 //!
@@ -635,6 +636,25 @@ pub fn rebuild_outputs(
             for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
                 if c != NO_CELL {
                     sketches[c as usize].push(v);
+                }
+            }
+            Ok(())
+        })?;
+        // A third pass keeps the min and max of the bins the quantiles read
+        // (at most ten per cell), so a bin of one value (zeros, a count)
+        // gives that value and a cluster in a wide bin stays in its range.
+        sketches.par_iter_mut().zip(&counts).for_each(|(s, n)| {
+            if n.is_empty() {
+                let bins = s.bins_read_by(&REPORTED_QUANTILES);
+                s.keep_extremes_of(&bins);
+            }
+        });
+        let mut third = Cells::default();
+        for_each_run(dir, runs, false, |rec, _| {
+            third.map_run(&rec.result.series, &mut slots);
+            for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
+                if c != NO_CELL {
+                    sketches[c as usize].observe(v);
                 }
             }
             Ok(())

@@ -475,7 +475,7 @@ pub fn run_batch<M: Model + ?Sized>(
 const RUN_CHUNK: u64 = 1 << 16;
 
 /// Runs between two checks of the stopping rule (`until_rel_halfwidth`).
-const STOP_CHUNK: u64 = 100;
+const STOP_CHUNK: u64 = crate::convergence::STOP_BLOCK;
 
 /// The consecutive ranges of at most `size` indices that cover `runs` in
 /// order, each index once: `a..a+size`, `a+size..a+2·size`, …, the last one

@@ -503,6 +503,73 @@ fn bands_past_memory_budget_use_sketch_within_stated_bound() {
     assert_eq!(read(&exact, "runs.csv"), read(&sketched, "runs.csv"));
 }
 
+/// A series that is 0 in 90 % of runs and lognormal(0, 3) otherwise (as
+/// spilled energy or emissions in a region), plus an integer count 0…4.
+struct ZeroInflated;
+impl Model for ZeroInflated {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        vec![montecarlo::ParamSpec {
+            path: "u".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        }]
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        let u = p[0];
+        let spill = if u < 0.9 {
+            0.0
+        } else {
+            (3.0 * scheduler::rng::std_normal_quantile((u - 0.9) / 0.1)).exp()
+        };
+        let mut series = montecarlo::Series::builder();
+        series.push(0.5, "2026-07-01", "energy.spill_mwh", "national", spill);
+        series.push(
+            0.5,
+            "2026-07-01",
+            "fab.tool_failures",
+            "national",
+            (u * 5.0).floor(),
+        );
+        Ok(montecarlo::RunResult {
+            scalars: vec![("y".into(), u)],
+            series: series.finish().map_err(montecarlo::ModelError)?,
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"zero-inflated".to_vec()
+    }
+}
+
+/// Audit s23 F4: past the memory budget, a zero-inflated cell's p5…p75
+/// and an integer count's quantiles are the exact ones (each bin the
+/// quantiles read keeps its min and max), not values no run had.
+#[test]
+fn sketched_bands_return_a_bins_one_value_exactly() {
+    let (exact, sketched) = (tmp("zi-exact"), tmp("zi-sketched"));
+    run_batch(&ZeroInflated, &opts(&exact, 400, 2), &NoProgress).unwrap();
+    let mut o = opts(&sketched, 400, 2);
+    o.output.memory_budget_bytes = 1_000;
+    let r = run_batch(&ZeroInflated, &o, &NoProgress).unwrap();
+    assert!(!r.bands_exact);
+    let rows = |d: &Path| -> Vec<Vec<String>> {
+        String::from_utf8(read(d, "bands.csv"))
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect()
+    };
+    let (e, s) = (rows(&exact), rows(&sketched));
+    assert_eq!(e.len(), 2);
+    let spill = e.iter().position(|r| r[0] == "energy.spill_mwh").unwrap();
+    assert_eq!(&s[spill][8..12], ["0.0", "0.0", "0.0", "0.0"], "{:?}", s[spill]);
+    let count = 1 - spill;
+    assert_eq!(s[count][8..13], e[count][8..13], "{:?}", s[count]);
+    assert!(
+        s[count][13].parse::<f64>().unwrap() > 0.0,
+        "the sketch's bound is still given"
+    );
+}
+
 #[test]
 fn eval_runs_design_rows_in_order_and_refuses_unknown_columns() {
     let model = ToyGrowth::default();
@@ -568,7 +635,88 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     assert!(d.narrowing > 0.5, "CRN should narrow the interval a lot: {d:?}");
     assert!((d.mean_diff - (d.mean_b - d.mean_a)).abs() <= 1e-9 * d.mean_a.abs());
     let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
-    assert!(csv.starts_with("outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing\n"));
+    assert!(csv.starts_with(
+        "outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing,runs_differing\n"
+    ));
+}
+
+/// y = u, u ~ U(0, 1); with `rare` set, y gains 1 where u < 0.005: a
+/// policy that moves the outcome in one run in 200.
+struct RareEffect {
+    rare: bool,
+}
+impl Model for RareEffect {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        vec![montecarlo::ParamSpec {
+            path: "u".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        }]
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        let y = p[0] + if self.rare && p[0] < 0.005 { 1.0 } else { 0.0 };
+        Ok(montecarlo::RunResult {
+            scalars: vec![("y".into(), y)],
+            series: montecarlo::Series::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        format!("rare-effect {}", self.rare).into_bytes()
+    }
+}
+
+/// Audit s23 F1: a policy that moves an outcome in a rare run only leaves
+/// every difference of a small compare at 0. Its row is not "[0, 0], 100 %
+/// narrowed" presented as knowledge: narrowing n/a (an empty cell), 0 runs
+/// differing, and a note with the rule of three's bound. At many runs the
+/// effect is seen: runs differing counted, an interval above 0.
+#[test]
+fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n() {
+    let (a, b) = (RareEffect { rare: false }, RareEffect { rare: true });
+    let small = tmp("compare-rare-20");
+    let o = CompareOptions {
+        out: small.to_path_buf(),
+        batch: opts(&small, 20, 1),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    let d = &r.differences[0];
+    assert_eq!(
+        (d.n, d.runs_differing, d.ci95_low, d.ci95_high),
+        (20, 0, 0.0, 0.0),
+        "{d:?}"
+    );
+    assert!(d.narrowing.is_nan(), "{d:?}");
+    let notes = montecarlo::zero_difference_notes(&r.differences);
+    assert!(
+        notes.len() == 1 && notes[0].contains("0 in all 20 paired runs") && notes[0].contains("13.91 %"),
+        "{notes:?}"
+    );
+    let csv = String::from_utf8(read(&small, "compare.csv")).unwrap();
+    // mean_diff, ci95_low, ci95_high, half_width_crn 0; narrowing empty; 0 runs differing.
+    let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(
+        (row[0], row[1], &row[4..8], row[9], row[10]),
+        ("y", "20", &["0.0"; 4][..], "", "0"),
+        "{csv}"
+    );
+
+    let large = tmp("compare-rare-4000");
+    let o = CompareOptions {
+        out: large.to_path_buf(),
+        batch: opts(&large, 4000, 2),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    let d = &r.differences[0];
+    let expected =
+        r.a.table
+            .param("u")
+            .unwrap()
+            .iter()
+            .filter(|&&u| u < 0.005)
+            .count() as u64;
+    assert!(expected >= 10, "{expected}");
+    assert_eq!(d.runs_differing, expected, "{d:?}");
+    assert!(d.ci95_low > 0.0 && d.narrowing.is_finite(), "{d:?}");
+    assert!(montecarlo::zero_difference_notes(&r.differences).is_empty());
 }
 
 /// x ~ U(0, 1); refuses x > 1 at its check (like a fraction field) and fails

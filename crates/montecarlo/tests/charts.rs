@@ -37,6 +37,41 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
     assert!(sens.starts_with("outcome,parameter,n,spearman,prcc\n"));
 }
 
+/// Audit s23 F4: fan charts drawn from sketched bands (a batch past its
+/// memory budget) say so in their title and in a note; those of exact
+/// bands say nothing.
+#[test]
+fn fan_charts_of_sketched_bands_say_so() {
+    let dir = Scratch::new("mc-plot-sketched");
+    let mut o = BatchOptions::new(&dir, 60, 5);
+    o.durable = false;
+    o.output.memory_budget_bytes = 1_000;
+    assert!(
+        !run_batch(&ToyGrowth::default(), &o, &NoProgress)
+            .unwrap()
+            .bands_exact
+    );
+    let (r, _) = plot_into_dir(&dir);
+    let fan = std::fs::read_to_string(dir.join("plots/fan-energy_load_mw-national.svg")).unwrap();
+    assert!(fan.contains("60 runs; quantiles from the sketch"), "{fan}");
+    assert!(
+        r.notes.iter().any(|n| n.contains("2 fan charts (")
+            && n.contains("quantiles from the bounded-memory sketch")
+            && n.contains("--memory-budget-mib")),
+        "{:?}",
+        r.notes
+    );
+
+    let exact = Scratch::new("mc-plot-exact");
+    let mut o = BatchOptions::new(&exact, 60, 5);
+    o.durable = false;
+    run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+    let (r, _) = plot_into_dir(&exact);
+    let fan = std::fs::read_to_string(exact.join("plots/fan-energy_load_mw-national.svg")).unwrap();
+    assert!(!fan.contains("sketch"), "{fan}");
+    assert!(!r.notes.iter().any(|n| n.contains("sketch")), "{:?}", r.notes);
+}
+
 #[test]
 fn generic_line_and_timeline_charts_draw_labels() {
     let dir = Scratch::new("mc-generic");
