@@ -30,6 +30,25 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// A file's text as the scenario's identity counts it: CRLF line ends read
+/// as LF (a checkout by Git for Windows, a Windows editor), as a UTF-8 BOM is
+/// already stripped when the file is read; everything else counts, comments
+/// and whitespace included. LF text is returned as it is (borrowed).
+pub fn identity_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Hash of an identity (FNV-1a 64 over the bytes, with their length; detects
+/// accidental changes, not tampering) as manifests write it:
+/// `fnv1a64:<16 hex digits>:<length>`.
+pub fn identity_hash(bytes: &[u8]) -> String {
+    format!("fnv1a64:{:016x}:{}", scheduler::rng::fnv1a64(bytes), bytes.len())
+}
+
 /// Parses `text` as RON into `T`; errors carry the file, line, column,
 /// field path and a suggestion for misspelt fields and variants.
 pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
