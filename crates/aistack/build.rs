@@ -13,9 +13,16 @@
 //! any of those changes, and when the checked-out commit changes (see
 //! [`watch_head`]), and not otherwise: a build that changes nothing
 //! compiles nothing.
+//!
+//! A build outside git (a source tarball) may state the commit it was cut
+//! from in the environment: `AISTACK_GIT_REVISION=<40 hex digits>` and
+//! `AISTACK_GIT_DIRTY=false` ([`build_revision::choose`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+#[path = "build_revision.rs"]
+mod build_revision;
 
 /// Workspace paths whose contents make the binary, relative to the root
 /// (the last two are `include_str!`ed by the stack crate).
@@ -93,6 +100,19 @@ fn main() {
         args.extend(SOURCES);
         dirty = git(&root, &args).map(|s| !s.is_empty());
     }
+    // A build outside git (a release tarball) may state its revision.
+    println!("cargo:rerun-if-env-changed=AISTACK_GIT_REVISION");
+    println!("cargo:rerun-if-env-changed=AISTACK_GIT_DIRTY");
+    let env = |k: &str| std::env::var(k).ok();
+    let (revision, dirty) = match build_revision::choose(
+        env("AISTACK_GIT_REVISION").as_deref(),
+        env("AISTACK_GIT_DIRTY").as_deref(),
+        revision,
+        dirty,
+    ) {
+        Ok(chosen) => chosen,
+        Err(e) => panic!("{e}"),
+    };
     println!(
         "cargo:rustc-env=AISTACK_GIT_REVISION={}",
         revision.unwrap_or_default()

@@ -90,6 +90,27 @@ fn command_line() -> Vec<String> {
     std::env::args().collect()
 }
 
+/// This binary as `sobol.json`, `morris.json` and a run's `summary.json`
+/// record it: its version, its build, and the command line without
+/// `--threads` (which never changes a result), so that those files are
+/// byte-identical at any thread count.
+pub fn record_invocation() -> montecarlo::Invocation {
+    let mut command_line = Vec::new();
+    let mut args = std::env::args();
+    while let Some(a) = args.next() {
+        if a == "--threads" {
+            args.next();
+        } else if !a.starts_with("--threads=") {
+            command_line.push(a);
+        }
+    }
+    montecarlo::Invocation {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        build: this_build(),
+        command_line,
+    }
+}
+
 /// This binary's build as `build.rs` recorded it: the git commit and whether
 /// the sources had uncommitted changes (an empty value: unknown).
 pub fn this_build() -> Build {
@@ -508,6 +529,20 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     o.command_line = command_line();
     o.tool_version = env!("CARGO_PKG_VERSION").to_string();
     o.build = this_build();
+    // The scenario given is the one the batch ran (named by the manifest, or
+    // the same file given again): a changed hash means that file or a base
+    // changed, and no other spelling of the command resumes it (audit
+    // s23-repro, F4).
+    let recorded = montecarlo::Manifest::read(&out).ok().flatten();
+    let same_file = scenario_from_manifest
+        || recorded
+            .as_ref()
+            .and_then(|rec| rec.scenario_path.as_deref())
+            .is_some_and(|p| std::fs::canonicalize(&scenario).is_ok_and(|s| s == Path::new(p)));
+    // Which of its files changed, where the manifest records them.
+    let changed = recorded.as_ref().and_then(|rec| {
+        montecarlo::manifest::changed_files(&rec.scenario_files, &montecarlo::Model::files(&m))
+    });
     let r = montecarlo::run_batch(&m, &o, &Bar::new()).map_err(|e| match &e {
         montecarlo::McError::ResumeMismatch {
             dir,
@@ -515,13 +550,21 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             recorded,
             given,
             ..
-        } if field == "scenario_hash" && scenario_from_manifest => anyhow::anyhow!(
-            "cannot resume {}: the scenario it ran, {} (from its manifest.json), changed since the \
-             batch started (its hash is now {given}, the batch's {recorded}): restore it (and its \
-             bases) as it was, or give the file the batch ran, as in `aistack batch SCENARIO \
-             --resume {}`",
+        } if field == "scenario_hash" && same_file => anyhow::anyhow!(
+            "cannot resume {}: the scenario it ran, {}{}, changed since the batch started \
+             ({}hash is now {given}, the batch's {recorded}): restore it (and its bases) as it \
+             was, or give the file the batch ran if you kept a copy, as in `aistack batch \
+             SCENARIO --resume {}`; or run a new batch in another directory",
             dir.display(),
             scenario.display(),
+            if scenario_from_manifest {
+                " (from its manifest.json)"
+            } else {
+                ""
+            },
+            changed
+                .as_ref()
+                .map_or_else(|| "its ".to_string(), |c| format!("{c}; the scenario's ")),
             dir.display()
         ),
         montecarlo::McError::ResumeMismatch { dir, .. } => anyhow::anyhow!(
@@ -847,6 +890,7 @@ pub fn sensitivity(
         threads,
         bootstrap: 200,
         out: Some(out.clone()),
+        invocation: record_invocation(),
     };
     let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
     for n in &r.notes {
@@ -904,6 +948,7 @@ pub fn morris(
         master_seed: seed,
         threads,
         out: Some(out.clone()),
+        invocation: record_invocation(),
     };
     let rows = montecarlo::morris(&m, &o, &Bar::new())?;
     if let Some(note) = montecarlo::ignored_correlations_note(

@@ -82,6 +82,11 @@ enum Command {
     Validate {
         /// Scenario file (RON).
         scenario: PathBuf,
+        /// Also print this machine's maths library fingerprint, as a batch's
+        /// manifest.json records it (`math_fingerprint`): a batch resumes
+        /// and merges only where it is the same.
+        #[arg(long)]
+        print_math_fingerprint: bool,
     },
     /// Print the JSON Schema of scenario files (for editor completion);
     /// docs/scenarios.md is the same format as a readable reference.
@@ -256,7 +261,10 @@ fn main() -> ExitCode {
             (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, trace, plot),
             _ => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
         },
-        Command::Validate { scenario } => run_cmd::validate(&scenario),
+        Command::Validate {
+            scenario,
+            print_math_fingerprint,
+        } => run_cmd::validate(&scenario, print_math_fingerprint),
         Command::Schema { variant } => schema_cmd::schema(variant),
         Command::Explain { dir } => explain_cmd::explain(&dir),
         Command::Plot { dir, out } => run_cmd::plot(&dir, out.as_deref()),

@@ -72,8 +72,10 @@ fn correlation_warnings(s: &Scenario) -> Vec<String> {
         .collect()
 }
 
-/// `aistack validate FILE`.
-pub fn validate(path: &Path) -> Result<()> {
+/// `aistack validate FILE [--print-math-fingerprint]`: checks the scenario and
+/// prints its hash as manifests record it (each file's where there are
+/// several), and with the flag this machine's maths library fingerprint.
+pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     let s = load_file(path)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
@@ -88,6 +90,22 @@ pub fn validate(path: &Path) -> Result<()> {
         s.data.horizon_years,
         s.data.start
     );
+    // As a manifest records them, to check a file against a batch's
+    // manifest and a machine against its `math_fingerprint` (audit
+    // s23-repro, F1, F3); each file's own hash where there are several.
+    println!("scenario_hash: {}", s.identity_hash());
+    let files = s.file_hashes();
+    if files.len() > 1 {
+        for (file, hash) in files {
+            println!("  {file}: {hash}");
+        }
+    }
+    if print_math_fingerprint {
+        println!(
+            "math_fingerprint: {} (this machine's maths library)",
+            montecarlo::manifest::math_fingerprint()
+        );
+    }
     Ok(())
 }
 
@@ -163,6 +181,10 @@ pub fn replay(
     if let Some(w) = plan.build_warning(&crate::batch_cmd::this_build()) {
         eprintln!("warning: {w}");
     }
+    let math = plan.math_warning();
+    if let Some(w) = &math {
+        eprintln!("warning: {w}");
+    }
     let out =
         out.unwrap_or_else(|| PathBuf::from("aistack-out").join(format!("{}-run-{run}", scenario.name())));
     check_out(&out)?;
@@ -187,14 +209,37 @@ pub fn replay(
     let differences = plan.outcome_differences(&output.scalars);
     if !differences.is_empty() {
         eprintln!(
-            "warning: the replay's outcomes differ from the batch's record of run {run} ({}): {}",
+            "warning: the replay's outcomes differ from the batch's record of run {run} ({}): {}{}",
             plan.checked_against
                 .first()
                 .map_or("its run file", String::as_str),
-            differences.join("; ")
+            differences.join("; "),
+            if math.is_some() {
+                " (this machine's maths library is not the batch's: see the warning above)"
+            } else {
+                ""
+            }
         );
     }
     Ok(())
+}
+
+/// What made a run, as a batch manifest records it: this binary and its
+/// build, the machine's maths library, the scenario file (absolute) with
+/// each file's hash, and the command line.
+fn run_provenance(scenario: &Scenario) -> montecarlo::Provenance {
+    let file = scenario.file();
+    let path = std::fs::canonicalize(&file).unwrap_or(file);
+    let files = scenario
+        .file_hashes()
+        .into_iter()
+        .map(|(path, hash)| montecarlo::ScenarioFile { path, hash })
+        .collect();
+    montecarlo::Provenance::new(
+        &crate::batch_cmd::record_invocation(),
+        Some(path.display().to_string()),
+        files,
+    )
 }
 
 /// Writes a run's directory (timeseries.csv, summary.json, events.jsonl
@@ -217,8 +262,14 @@ fn write_run(
     write_timeseries(&mut w, replay.map_or(0, |p| p.run), &output.series, true)?;
     w.flush()?;
     let mut summary = stack::report::summary_json(scenario, output);
-    if let (Some(plan), Some(map)) = (replay, summary.as_object_mut()) {
-        map.insert("replayed_from".into(), plan.record());
+    if let Some(map) = summary.as_object_mut() {
+        if let Some(plan) = replay {
+            map.insert("replayed_from".into(), plan.record());
+        }
+        // The build fields a batch manifest has (audit s23-repro, F5).
+        if let serde_json::Value::Object(p) = serde_json::to_value(run_provenance(scenario))? {
+            map.extend(p);
+        }
     }
     let mut w = staged.create("summary.json")?;
     serde_json::to_writer_pretty(&mut w, &summary)?;

@@ -21,6 +21,7 @@ fn estimate(
     seed: u64,
 ) -> Result<SobolReport, Box<dyn std::error::Error>> {
     let o = SobolOptions {
+        invocation: Default::default(),
         outcome: outcome.into(),
         base_samples: n,
         sampler,

@@ -122,6 +122,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Some("sensitivity") => {
             let o = montecarlo::SobolOptions {
+                invocation: Default::default(),
                 outcome: flag("--outcome").ok_or("--outcome NAME is required")?,
                 base_samples: flag("--runs").ok_or("--runs N is required")?.parse()?,
                 sampler: flag("--sampler").map_or(Ok(Default::default()), |s| s.parse())?,

@@ -68,8 +68,10 @@ pub enum McError {
         recorded: String,
         /// Its value now.
         given: String,
-        /// A hint: the batch's arguments as the manifest records them, as
-        /// the command that resumes it ([`crate::Manifest::resume_command`]).
+        /// A hint: for `scenario_hash`, which files changed
+        /// ([`crate::manifest::changed_files`]); then the batch's arguments
+        /// as the manifest records them, as the command that resumes it
+        /// ([`crate::Manifest::resume_command`]).
         started_with: String,
     },
     /// The runs in a batch directory were computed by a build of another git
@@ -85,6 +87,25 @@ pub enum McError {
         /// The build recorded in its manifest ([`crate::Build::describe`]).
         recorded: String,
         /// The running binary's build.
+        running: String,
+    },
+    /// The runs of a directory were computed where the maths library gives
+    /// other last bits than here ([`crate::manifest::check_math`]).
+    #[error(
+        "cannot {} {dir}: this machine's maths library gives different last bits than the one \
+         that {} (manifest.json `math_fingerprint` {recorded}, this machine's {running}: the \
+         same binary, but glibc picks its exp/log/pow/sin/cos code by CPU feature, FMA or not), so \
+         runs computed or checked here would not be byte-identical to its runs; {}",
+        .refused.verb(), .refused.action(), .refused.fix(recorded)
+    )]
+    MathMismatch {
+        /// What was refused.
+        refused: MathRefused,
+        /// The batch, eval or shard directory.
+        dir: PathBuf,
+        /// The fingerprint in its manifest.
+        recorded: String,
+        /// This process's.
         running: String,
     },
     /// Shard directories that do not belong to one batch, or do not cover it.
@@ -173,4 +194,51 @@ pub type Result<T, E = McError> = std::result::Result<T, E>;
 pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> McError {
     let path = path.into();
     move |source| McError::Io { path, source }
+}
+
+/// What a [`McError::MathMismatch`] refused, which words its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MathRefused {
+    /// Resuming a batch.
+    ResumeBatch,
+    /// Resuming a finished eval whose rows were lost.
+    ResumeEval,
+    /// Merging shards computed elsewhere.
+    Merge,
+}
+
+impl MathRefused {
+    /// The command refused: `resume`, `merge`.
+    fn verb(self) -> &'static str {
+        match self {
+            MathRefused::ResumeBatch | MathRefused::ResumeEval => "resume",
+            MathRefused::Merge => "merge",
+        }
+    }
+
+    /// What the machine of the recorded fingerprint did.
+    fn action(self) -> &'static str {
+        match self {
+            MathRefused::ResumeBatch => "ran the batch",
+            MathRefused::ResumeEval => "ran the eval",
+            MathRefused::Merge => "ran the shards",
+        }
+    }
+
+    /// What to do instead, given the recorded fingerprint.
+    fn fix(self, recorded: &str) -> String {
+        let there = format!(
+            "on a machine whose fingerprint is {recorded} (`aistack validate SCENARIO \
+             --print-math-fingerprint` prints a machine's)"
+        );
+        match self {
+            MathRefused::ResumeBatch => {
+                format!("resume it {there}, or start the batch again here in another directory")
+            }
+            MathRefused::ResumeEval => {
+                format!("resume it {there}, or evaluate the design again here in another directory")
+            }
+            MathRefused::Merge => format!("merge {there}, or run the shards again here"),
+        }
+    }
 }

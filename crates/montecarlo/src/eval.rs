@@ -805,7 +805,10 @@ pub fn eval_design<M: Model + ?Sized>(
             &path,
             r,
             seeds[r as usize],
-            &scenario,
+            crate::store::MadeWith {
+                scenario: &scenario,
+                math: None,
+            },
             Some(&expected),
             &what_to_do,
         )?;
@@ -852,6 +855,8 @@ pub fn eval_design<M: Model + ?Sized>(
         // this command and both builds.
         Some(rec) if !todo.is_empty() => Manifest {
             build: rec.build.combine(&o.build),
+            // Rows of an older build, whose maths is unknown, stay unknown.
+            math_fingerprint: rec.math_fingerprint.as_ref().and(given.math_fingerprint.clone()),
             ..given
         }
         .write(&o.out)?,
@@ -901,7 +906,11 @@ fn check_finished(rec: &Manifest, given: &Manifest, dir: &Path) -> Result<()> {
             )));
         }
     }
-    Ok(())
+    crate::manifest::check_math(
+        rec.math_fingerprint.as_deref(),
+        dir,
+        crate::error::MathRefused::ResumeEval,
+    )
 }
 
 /// Runs the design rows `todo`, `(row, its run seed)`, on `pool`, each
@@ -961,6 +970,7 @@ fn eval_manifest<M: Model + ?Sized>(
         build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
         scenario_path: model.source(),
+        scenario_files: model.files(),
         master_seed: o.master_seed,
         design: Design::External,
         replicates: 1,
@@ -972,6 +982,8 @@ fn eval_manifest<M: Model + ?Sized>(
         correlations: model.correlations(),
         crate_versions: crate_versions(),
         target: TARGET_TRIPLE.to_string(),
+        rustc_version: crate::manifest::rustc_version(),
+        math_fingerprint: Some(crate::manifest::math_fingerprint()),
         command_line: o.command_line.clone(),
         merged_from: Vec::new(),
         completed_runs: Some(completed),

@@ -51,9 +51,11 @@ pub use charts::{PlotOptions, PlotReport, plot_batch};
 
 pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare, zero_difference_notes};
 pub use design::{Design, Replication, Sampler, run_seed};
-pub use error::{McError, Result};
+pub use error::{MathRefused, McError, Result};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
-pub use manifest::{Build, Manifest, OutputsRecord, Shard, check_build};
+pub use manifest::{
+    Build, Invocation, Manifest, OutputsRecord, Provenance, ScenarioFile, Shard, check_build,
+};
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{
     Categories, CategoryCodes, DEFAULT_MEMORY_BUDGET_BYTES, OutputOptions, PARQUET_SUPPORTED, RunsTable,

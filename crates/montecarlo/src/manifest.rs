@@ -66,14 +66,197 @@ impl std::str::FromStr for Shard {
     }
 }
 
+/// The rustc that compiled this library (`rustc --version`, recorded by the
+/// build script; empty when it could not be asked): informational, in
+/// manifests as `rustc_version`, never compared.
+pub const RUSTC_VERSION: &str = env!("AISTACK_MC_RUSTC");
+
 /// Hash of a model identity (FNV-1a 64 over the bytes, with their length;
-/// detects accidental changes, not tampering), as 16 hex digits plus length.
+/// detects accidental changes, not tampering), as 16 hex digits plus length:
+/// [`stack::load::identity_hash`], so a run's `summary.json` and `aistack
+/// validate` write a scenario's hash as manifests do.
 pub fn identity_hash(identity: &[u8]) -> String {
-    format!(
-        "fnv1a64:{:016x}:{}",
-        scheduler::rng::fnv1a64(identity),
-        identity.len()
-    )
+    stack::load::identity_hash(identity)
+}
+
+/// This process's maths library fingerprint ([`scheduler::math_fingerprint`]),
+/// as manifests record it.
+pub fn math_fingerprint() -> String {
+    scheduler::math_fingerprint().to_string()
+}
+
+/// One file of a model's identity, as the manifest's `scenario_files`
+/// records it: its path relative to the named scenario's directory, and its
+/// own hash ([`identity_hash`] of its text as the identity counts it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioFile {
+    /// Path relative to the directory of the named scenario (that file
+    /// itself first), or absolute where a `base:` named an absolute path.
+    pub path: String,
+    /// The file's own hash, `fnv1a64:<hex>:<length>`.
+    pub hash: String,
+}
+
+/// Which files differ between the files a manifest recorded (`recorded`)
+/// and those read now (`now`), as a clause for a refusal, e.g. `base.ron
+/// changed (its hash is now …, it was …)`; `None` when the manifest recorded
+/// none (written before `scenario_files` existed, or a model without files)
+/// or no file differs by path and hash (the list itself changed: a file
+/// read in another order).
+pub fn changed_files(recorded: &[ScenarioFile], now: &[ScenarioFile]) -> Option<String> {
+    if recorded.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for f in now {
+        match recorded.iter().find(|r| r.path == f.path) {
+            Some(r) if r.hash != f.hash => parts.push(format!(
+                "{} changed (its hash is now {}, it was {})",
+                f.path, f.hash, r.hash
+            )),
+            Some(_) => {}
+            None => parts.push(format!("{} is read now but was not then", f.path)),
+        }
+    }
+    for r in recorded {
+        if !now.iter().any(|f| f.path == r.path) {
+            parts.push(format!("{} was read then but is not now", r.path));
+        }
+    }
+    let unchanged: Vec<&str> = now
+        .iter()
+        .filter(|f| recorded.iter().any(|r| r.path == f.path && r.hash == f.hash))
+        .map(|f| f.path.as_str())
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    if !unchanged.is_empty() {
+        parts.push(format!("unchanged: {}", unchanged.join(", ")));
+    }
+    Some(parts.join("; "))
+}
+
+/// What a tool run was, beyond its model and design: the tool, its build,
+/// the command, as the caller (the `aistack` binary) knows them. Recorded in
+/// manifests and in the sensitivity records ([`Provenance`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invocation {
+    /// Version of the tool (the `aistack` binary's).
+    pub tool_version: String,
+    /// The tool's build ([`Build`]).
+    pub build: Build,
+    /// The command line (informational).
+    pub command_line: Vec<String>,
+}
+
+impl Default for Invocation {
+    /// This library's version, an unknown build, no command line.
+    fn default() -> Invocation {
+        Invocation {
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            build: Build::default(),
+            command_line: Vec::new(),
+        }
+    }
+}
+
+/// The build fields a manifest has, for the outputs that have no manifest:
+/// `sobol.json`, `morris.json` (flattened into them) and a run's
+/// `summary.json`, so that a published table can be tied to a build, a
+/// machine's maths library and a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// Version of the tool.
+    pub tool_version: String,
+    /// Its git revision and whether it had uncommitted changes ([`Build`]).
+    #[serde(flatten)]
+    pub build: Build,
+    /// Target triple ([`TARGET_TRIPLE`]).
+    pub target: String,
+    /// Versions of crates that affect numbers ([`crate_versions`]).
+    pub crate_versions: BTreeMap<String, String>,
+    /// The rustc that built it ([`RUSTC_VERSION`]; informational).
+    pub rustc_version: Option<String>,
+    /// The maths library's fingerprint ([`math_fingerprint`]).
+    pub math_fingerprint: Option<String>,
+    /// The scenario file (absolute), as a manifest's `scenario_path`.
+    pub scenario_path: Option<String>,
+    /// Each file of the scenario with its hash, as a manifest's `scenario_files`.
+    #[serde(default)]
+    pub scenario_files: Vec<ScenarioFile>,
+    /// The command line.
+    pub command_line: Vec<String>,
+}
+
+impl Provenance {
+    /// The record of running `inv` on this build and machine over the model
+    /// read from `scenario_path` with `scenario_files`.
+    pub fn new(
+        inv: &Invocation,
+        scenario_path: Option<String>,
+        scenario_files: Vec<ScenarioFile>,
+    ) -> Provenance {
+        Provenance {
+            tool_version: inv.tool_version.clone(),
+            build: inv.build.clone(),
+            target: TARGET_TRIPLE.to_string(),
+            crate_versions: crate_versions(),
+            rustc_version: rustc_version(),
+            math_fingerprint: Some(math_fingerprint()),
+            scenario_path,
+            scenario_files,
+            command_line: inv.command_line.clone(),
+        }
+    }
+
+    /// [`Provenance::new`] for a model ([`crate::Model::source`] and [`crate::Model::files`]).
+    pub fn of<M: crate::Model + ?Sized>(inv: &Invocation, model: &M) -> Provenance {
+        Provenance::new(inv, model.source(), model.files())
+    }
+}
+
+/// [`RUSTC_VERSION`], `None` when the build script could not ask rustc.
+pub fn rustc_version() -> Option<String> {
+    (!RUSTC_VERSION.is_empty()).then(|| RUSTC_VERSION.to_string())
+}
+
+/// When a value recorded in a batch differs from the one its design gives
+/// here and the batch's maths library fingerprint (`recorded`) is not this
+/// process's: the cause to name instead of "edited or copied" (a draw's
+/// `exp` gives other last bits here), with what to do. `None` when the
+/// fingerprints agree or the manifest has none.
+pub fn math_cause(recorded: Option<&str>) -> Option<String> {
+    let running = scheduler::math_fingerprint();
+    recorded.filter(|r| *r != running).map(|r| {
+        format!(
+            "this machine's maths library gives different last bits than the one that ran the \
+             batch (manifest.json `math_fingerprint` {r}, this machine's {running}: glibc picks \
+             its exp/log/pow/sin/cos code by CPU feature, FMA or not), so the design's draw \
+             differs here and the file is most likely intact; do this on a machine whose \
+             fingerprint is {r} (`aistack validate SCENARIO --print-math-fingerprint` prints a machine's)"
+        )
+    })
+}
+
+/// Refuses to add runs computed here to those of `dir`, or to check them
+/// here, when the maths library's fingerprint recorded in its manifest
+/// (`recorded`) is not this process's: the same binary gives other last
+/// bits there, so the runs would not be byte-identical (and a drawn value
+/// compared bit for bit would be taken for an edited file). A manifest
+/// without the field (written by an older build) is not checked.
+/// `refused` words the message.
+pub fn check_math(recorded: Option<&str>, dir: &Path, refused: crate::error::MathRefused) -> Result<()> {
+    let running = scheduler::math_fingerprint();
+    match recorded {
+        Some(r) if r != running => Err(McError::MathMismatch {
+            refused,
+            dir: dir.to_path_buf(),
+            recorded: r.to_string(),
+            running: running.to_string(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Which code a tool was built from, as far as its build knew: recorded in
@@ -175,6 +358,12 @@ pub struct Manifest {
     /// without a file and in manifests written before it was recorded.
     #[serde(default)]
     pub scenario_path: Option<String>,
+    /// Each file of the scenario, relative to `scenario_path`'s directory,
+    /// with its own hash ([`ScenarioFile`]): names the file that changed
+    /// when `scenario_hash` differs. Not compared (the hash is); empty in
+    /// manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scenario_files: Vec<ScenarioFile>,
     /// Master seed.
     pub master_seed: u64,
     /// Sampling design.
@@ -202,6 +391,17 @@ pub struct Manifest {
     pub crate_versions: BTreeMap<String, String>,
     /// Target triple.
     pub target: String,
+    /// The rustc that built the tool ([`RUSTC_VERSION`]; informational, not
+    /// compared); `None` in manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rustc_version: Option<String>,
+    /// The maths library's fingerprint where the runs were computed
+    /// ([`scheduler::math_fingerprint`]): resume and merge refuse another
+    /// ([`check_math`]). `None` in manifests written before it was recorded
+    /// (not checked), and kept so when such a batch is resumed (its old runs'
+    /// maths is unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub math_fingerprint: Option<String>,
     /// The command line of the latest invocation (informational; not checked on resume).
     pub command_line: Vec<String>,
     /// Shard directories a merged batch came from (informational).
@@ -344,16 +544,27 @@ impl Manifest {
                     "; the batch's arguments, as its manifest records them: `{}`",
                     self.resume_command(dir)
                 );
+                let changed = if field == "scenario_hash" {
+                    changed_files(&self.scenario_files, &given.scenario_files)
+                        .map(|c| format!(": {c}"))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                };
                 return Err(McError::ResumeMismatch {
                     dir: dir.to_path_buf(),
                     field: field.into(),
                     recorded,
                     given: now,
-                    started_with,
+                    started_with: format!("{changed}{started_with}"),
                 });
             }
         }
-        Ok(())
+        check_math(
+            self.math_fingerprint.as_deref(),
+            dir,
+            crate::error::MathRefused::ResumeBatch,
+        )
     }
 }
 

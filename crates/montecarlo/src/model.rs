@@ -109,4 +109,12 @@ pub trait Model: Sync {
     fn source(&self) -> Option<String> {
         None
     }
+
+    /// The files behind [`Model::identity`], each with its own hash, recorded
+    /// in the manifest as `scenario_files` so that a refusal over a changed
+    /// `scenario_hash` can name the file that changed; empty (the default)
+    /// for a model without files.
+    fn files(&self) -> Vec<crate::manifest::ScenarioFile> {
+        Vec::new()
+    }
 }

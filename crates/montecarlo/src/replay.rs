@@ -66,10 +66,13 @@ impl ReplayPlan {
     pub fn check_model<M: Model + ?Sized>(&self, model: &M, what: &str) -> Result<()> {
         let now = identity_hash(&model.identity());
         if now != self.manifest.scenario_hash {
+            let changed = crate::manifest::changed_files(&self.manifest.scenario_files, &model.files())
+                .map(|c| format!(" ({c})"))
+                .unwrap_or_default();
             return Err(McError::Invalid(format!(
                 "{what} has hash {now}, but the batch in {} ran a scenario with hash {} \
                  (manifest.json `scenario_hash`): the scenario or one of its bases changed since \
-                 the batch, so run {} cannot be replayed from it. Restore the scenario as it was \
+                 the batch{changed}, so run {} cannot be replayed from it. Restore the scenario as it was \
                  (or give the file the batch ran), or run a new batch",
                 self.dir.display(),
                 self.manifest.scenario_hash,
@@ -104,6 +107,28 @@ impl ReplayPlan {
             )),
             _ => None,
         }
+    }
+
+    /// A warning when the batch's runs were computed where the maths
+    /// library's fingerprint (manifest.json `math_fingerprint`) is not this
+    /// machine's: the same code then gives other last bits, the likely cause
+    /// of any difference from the batch's run. `None` when they agree or the
+    /// manifest has none.
+    pub fn math_warning(&self) -> Option<String> {
+        let running = scheduler::math_fingerprint();
+        let recorded = self.manifest.math_fingerprint.as_deref()?;
+        (recorded != running).then(|| {
+            format!(
+                "the batch in {} was computed where the maths library's fingerprint is {recorded}, \
+                 this machine's is {running}: its maths library gives different last bits (glibc \
+                 picks its exp/log/pow/sin/cos code by CPU feature, FMA or not), so the replay \
+                 may differ from the batch's run {} in the last digits; that, not the model, is \
+                 the cause of such a difference below. Replay on a machine whose fingerprint is \
+                 {recorded} to reproduce it bit for bit",
+                self.dir.display(),
+                self.run
+            )
+        })
     }
 
     /// The outcomes where a replay's `scalars` differ from the batch's record
@@ -318,14 +343,23 @@ pub fn plan_replay(dir: &Path, run: u64) -> Result<ReplayPlan> {
             &recorded,
             run,
             seed,
-            &manifest.scenario_hash,
+            crate::store::MadeWith {
+                scenario: &manifest.scenario_hash,
+                math: manifest.math_fingerprint.as_deref(),
+            },
             Some(&expected),
             "refusing to replay a run whose inputs are in doubt",
         )?;
         checked_against.push(format!("runs/{}", file_name(&run_file)));
     }
     if let Some(row) = &row {
-        row.check(&runs_csv, seed, &paths, &values)?;
+        row.check(
+            &runs_csv,
+            seed,
+            &paths,
+            &values,
+            manifest.math_fingerprint.as_deref(),
+        )?;
         checked_against.insert(0, format!("runs.csv line {}", row.line));
     }
     let recorded_outcomes = match (&row, &record) {
@@ -436,7 +470,16 @@ struct CsvRow {
 
 impl CsvRow {
     /// Refuses a row whose seed or values differ (bit for bit) from the design's.
-    fn check(&self, path: &Path, seed: u64, paths: &[String], values: &[f64]) -> Result<()> {
+    /// `math`: the manifest's maths library fingerprint, named as the cause
+    /// of a value that differs when it is not this machine's.
+    fn check(
+        &self,
+        path: &Path,
+        seed: u64,
+        paths: &[String],
+        values: &[f64],
+        math: Option<&str>,
+    ) -> Result<()> {
         let recorded = paths.iter().map(String::as_str).zip(self.values.iter().copied());
         check_inputs(
             &format!("{}:{}", path.display(), self.line),
@@ -444,6 +487,7 @@ impl CsvRow {
             recorded,
             seed,
             values,
+            math,
         )
     }
 }
@@ -456,6 +500,7 @@ fn check_inputs<'a>(
     recorded: impl Iterator<Item = (&'a str, f64)>,
     seed: u64,
     values: &[f64],
+    math: Option<&str>,
 ) -> Result<()> {
     if recorded_seed != seed {
         return Err(mismatch(
@@ -467,6 +512,13 @@ fn check_inputs<'a>(
     }
     for ((p, a), b) in recorded.zip(values) {
         if a.to_bits() != b.to_bits() {
+            if let Some(cause) = crate::manifest::math_cause(math) {
+                return Err(McError::Invalid(format!(
+                    "{at}: the run's `{p}` is {}, but the batch's design computed here gives {}: {cause}",
+                    num(a),
+                    num(*b)
+                )));
+            }
             return Err(mismatch(at, &format!("`{p}`"), &num(a), &num(*b)));
         }
     }

@@ -12,15 +12,15 @@ use crate::design::{Design, Replication, Sampler, check_replicates, run_seed};
 use crate::error::io_err;
 use crate::lock::lock_dir;
 use crate::manifest::{
-    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, check_build, crate_versions,
-    identity_hash,
+    Build, MANIFEST_FORMAT, Manifest, OutputsRecord, Shard, TARGET_TRIPLE, check_build, check_math,
+    crate_versions, identity_hash,
 };
 use crate::model::Model;
 use crate::outputs::{OutputOptions, RunsTable, rebuild_outputs};
 use crate::store::{
-    RunRecord, check_recorded_inputs, check_run_inputs, encode_run, list_runs, read_run, read_run_inputs,
-    refuse_foreign_outputs, remove_stale_temps, run_file_path, runs_dir, sync_dir, validate_record,
-    write_atomic,
+    MadeWith, RunRecord, check_recorded_inputs, check_run_inputs, encode_run, list_runs, read_run,
+    read_run_inputs, refuse_foreign_outputs, remove_stale_temps, run_file_path, runs_dir, sync_dir,
+    validate_record, write_atomic,
 };
 use crate::{McError, Result};
 use rayon::prelude::*;
@@ -157,6 +157,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         build: o.build.clone(),
         scenario_hash: identity_hash(&model.identity()),
         scenario_path: model.source(),
+        scenario_files: model.files(),
         master_seed: o.master_seed,
         design: o.design,
         replicates: o.replicates,
@@ -168,6 +169,8 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         correlations: model.correlations(),
         crate_versions: crate_versions(),
         target: TARGET_TRIPLE.to_string(),
+        rustc_version: crate::manifest::rustc_version(),
+        math_fingerprint: Some(crate::manifest::math_fingerprint()),
         command_line: o.command_line.clone(),
         merged_from: Vec::new(),
         completed_runs: None,
@@ -220,6 +223,10 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
             }
             warnings.extend(check_build(&rec.build, &given.build, dir)?);
             given.build = rec.build.combine(&given.build);
+            // Runs of an older build, whose maths is unknown, stay unknown.
+            if rec.math_fingerprint.is_none() {
+                given.math_fingerprint = None;
+            }
             // A merged batch stays one: the shard directories it came from.
             given.merged_from = rec.merged_from;
         }
@@ -374,7 +381,10 @@ pub fn run_batch<M: Model + ?Sized>(
             dir,
             &reused_runs,
             Some(opts.master_seed),
-            &manifest.scenario_hash,
+            MadeWith {
+                scenario: &manifest.scenario_hash,
+                math: manifest.math_fingerprint.as_deref(),
+            },
             &params,
             Some(&sampler),
             |_| {
@@ -487,6 +497,15 @@ fn chunks(runs: std::ops::Range<u64>, size: u64) -> impl Iterator<Item = std::op
         .map(move |start| start..start.saturating_add(size).min(end))
 }
 
+/// `dir` as an absolute path without `.`, `..` or symbolic links (as given
+/// when it cannot be resolved): how a merge records its shards.
+fn canonical_name(dir: &Path) -> String {
+    std::fs::canonicalize(dir)
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .display()
+        .to_string()
+}
+
 /// How many of the runs `0..runs` fall to `shard`.
 fn runs_in_shard(runs: u64, shard: Shard) -> u64 {
     if shard.index >= runs {
@@ -499,16 +518,18 @@ fn runs_in_shard(runs: u64, shard: Shard) -> u64 {
 /// Refuses a run file among `runs` (in `dir`) that is not the batch's:
 /// its checksum must hold, and its recorded run index, seed
 /// (`run_seed(master_seed, i)`; not checked when `master_seed` is `None`,
-/// for an eval whose design gives each row's seed), scenario (`scenario`, the manifest's
-/// `scenario_hash`) and, when the design draws them (`sampler`), parameter
-/// values must be those the batch gives it ([`check_run_inputs`]). Reads
+/// for an eval whose design gives each row's seed), scenario (`batch.scenario`,
+/// the manifest's `scenario_hash`) and, when the design draws them (`sampler`), parameter
+/// values must be those the batch gives it ([`check_run_inputs`];
+/// `batch.math`, the manifest's maths library fingerprint, names the cause
+/// of a value that differs in its last bits). Reads
 /// the files in parallel on the current rayon pool; the first bad file in
 /// run order is named, with `what_to_do(run)`.
 fn check_reused_runs(
     dir: &Path,
     runs: &[u64],
     master_seed: Option<u64>,
-    scenario: &str,
+    batch: MadeWith<'_>,
     params: &[crate::model::ParamSpec],
     sampler: Option<&Sampler>,
     what_to_do: impl Fn(u64) -> String + Sync,
@@ -524,14 +545,14 @@ fn check_reused_runs(
                 let recorded =
                     read_run_inputs(&path).map_err(|e| McError::Invalid(format!("{e}; {what_to_do}")))?;
                 let seed = recorded.seed;
-                let (expected, scenario) = (expected.as_deref(), scenario);
-                return check_recorded_inputs(&path, &recorded, i, seed, scenario, expected, &what_to_do);
+                let expected = expected.as_deref();
+                return check_recorded_inputs(&path, &recorded, i, seed, batch, expected, &what_to_do);
             };
             check_run_inputs(
                 &path,
                 i,
                 run_seed(master_seed, i),
-                scenario,
+                batch,
                 expected.as_deref(),
                 &what_to_do(i),
             )
@@ -830,6 +851,32 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             }
         }
     }
+    // One maths library for every shard (where recorded), and this
+    // machine's: the merge checks each run file's drawn values with it.
+    let recorded_math = manifests
+        .iter()
+        .zip(&opts.shard_dirs)
+        .find_map(|(m, d)| m.math_fingerprint.as_deref().map(|f| (f, d)));
+    if let Some((f, fd)) = recorded_math {
+        for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
+            if let Some(g) = m.math_fingerprint.as_deref()
+                && g != f
+            {
+                return Err(McError::Merge(format!(
+                    "`math_fingerprint` differs: {} ran where the maths library's fingerprint is \
+                     {f}, {} where it is {g}: the same binary, but the two machines' maths \
+                     libraries give different last bits (glibc picks its exp/log/pow/sin/cos code \
+                     by CPU feature, FMA or not), so the shards' runs are not those of one batch; \
+                     run shard {} again on a machine whose fingerprint is {f} (`aistack validate \
+                     SCENARIO --print-math-fingerprint` prints a machine's), then merge",
+                    fd.display(),
+                    d.display(),
+                    m.shard.map_or_else(|| "0/1".to_string(), |s| s.to_string())
+                )));
+            }
+        }
+        check_math(Some(f), fd, crate::error::MathRefused::Merge)?;
+    }
     // Every shard against the merging binary: then all known revisions are one.
     let mut warnings = Vec::new();
     let mut build = opts.build.clone();
@@ -887,12 +934,20 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     // copied again from the shards and the outputs rebuilt, as an
     // uninterrupted merge does. Anything else already there is refused,
     // saying how to finish it.
-    let merged_from: Vec<String> = opts.shard_dirs.iter().map(|d| d.display().to_string()).collect();
+    // Recorded canonicalised, and compared as a set of canonical paths: the
+    // same shards, given in another order or spelling (relative or absolute,
+    // a trailing slash), finish the same merge (audit s23-repro, F6).
+    let merged_from: Vec<String> = opts.shard_dirs.iter().map(|d| canonical_name(d)).collect();
+    let as_set = |v: &[String]| {
+        v.iter()
+            .map(|p| canonical_name(Path::new(p)))
+            .collect::<std::collections::BTreeSet<String>>()
+    };
     let finishing = match Manifest::read(out)? {
         None => false,
         Some(m)
             if m.completed_runs.is_none()
-                && m.merged_from == merged_from
+                && as_set(&m.merged_from) == as_set(&merged_from)
                 && m.identity_fields(false) == first.identity_fields(false)
                 && m.outputs.as_ref() == Some(&OutputsRecord::of(&opts.output)) =>
         {
@@ -956,7 +1011,10 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             d,
             &runs,
             (!seeds_from_design).then_some(first.master_seed),
-            &m.scenario_hash,
+            MadeWith {
+                scenario: &m.scenario_hash,
+                math: m.math_fingerprint.as_deref(),
+            },
             &first.parameters,
             sampler.as_ref(),
             |_| {
@@ -984,6 +1042,10 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     manifest.command_line = opts.command_line.clone();
     manifest.merged_from = merged_from;
     manifest.build = build;
+    if manifests.iter().any(|m| m.math_fingerprint.is_none()) {
+        // A shard of an older build: its maths is unknown.
+        manifest.math_fingerprint = None;
+    }
     manifest.outputs = Some(OutputsRecord::of(output));
     manifest.write(out)?;
     for (d, runs) in copies {

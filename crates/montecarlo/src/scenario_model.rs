@@ -119,12 +119,16 @@ impl Model for ScenarioModel {
         Some(path.display().to_string())
     }
 
+    /// [`stack::Scenario::identity_bytes`]: CRLF and a BOM do not count.
     fn identity(&self) -> Vec<u8> {
-        let mut bytes = Vec::new();
-        for f in &self.scenario.files {
-            bytes.extend_from_slice(f.text.as_bytes());
-            bytes.push(0);
-        }
-        bytes
+        self.scenario.identity_bytes()
+    }
+
+    fn files(&self) -> Vec<crate::manifest::ScenarioFile> {
+        self.scenario
+            .file_hashes()
+            .into_iter()
+            .map(|(path, hash)| crate::manifest::ScenarioFile { path, hash })
+            .collect()
     }
 }

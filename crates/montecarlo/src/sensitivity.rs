@@ -338,6 +338,8 @@ pub struct MorrisOptions {
     /// Where to write `morris.csv` and `morris.json` (the design, to
     /// reproduce the run), if anywhere.
     pub out: Option<PathBuf>,
+    /// The tool, its build and command line, for `morris.json`'s provenance.
+    pub invocation: crate::manifest::Invocation,
 }
 
 /// `morris.json`: how a `morris.csv` was made, enough to make it again
@@ -364,6 +366,11 @@ pub struct MorrisDesignRecord {
     pub parameters: Vec<ParamSpec>,
     /// Declared rank correlations, ignored (one parameter moves at a time).
     pub ignored_correlations: Vec<RankCorrelation>,
+    /// What made it: the tool and its build, the machine's maths library,
+    /// the scenario file and the command line, as a batch manifest has them
+    /// (flattened: `tool_version`, `git_revision`, … `command_line`).
+    #[serde(flatten)]
+    pub provenance: crate::manifest::Provenance,
 }
 
 /// Morris statistics of one parameter (units: outcome unit per unit of probability).
@@ -555,6 +562,7 @@ pub fn morris<M: Model + ?Sized>(
             library_version: env!("CARGO_PKG_VERSION").into(),
             parameters: params.clone(),
             ignored_correlations: model.correlations(),
+            provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
         crate::store::write_json_record(&dir.join("morris.json"), &record)?;
     }
@@ -648,6 +656,8 @@ pub struct SobolOptions {
     /// Where to write `sobol.csv`, `sobol.json` (the design, to reproduce
     /// the run) and `sensitivity.csv` (rank correlations on sample A), if anywhere.
     pub out: Option<PathBuf>,
+    /// The tool, its build and command line, for `sobol.json`'s provenance.
+    pub invocation: crate::manifest::Invocation,
 }
 
 /// Sobol indices of one parameter, with 95% bootstrap intervals.
@@ -714,6 +724,11 @@ pub struct SobolDesignRecord {
     pub parameters: Vec<ParamSpec>,
     /// Declared rank correlations, ignored (inputs sampled independently).
     pub ignored_correlations: Vec<RankCorrelation>,
+    /// What made it: the tool and its build, the machine's maths library,
+    /// the scenario file and the command line, as a batch manifest has them
+    /// (flattened: `tool_version`, `git_revision`, … `command_line`).
+    #[serde(flatten)]
+    pub provenance: crate::manifest::Provenance,
 }
 
 /// (S1, ST) of every parameter over the base rows `idx` (all rows, or one
@@ -943,6 +958,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             library_version: env!("CARGO_PKG_VERSION").into(),
             parameters: params.clone(),
             ignored_correlations: correlations,
+            provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
         crate::store::write_json_record(&dir.join("sobol.json"), &record)?;
     }

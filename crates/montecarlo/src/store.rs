@@ -577,33 +577,39 @@ pub fn read_run_inputs(path: &Path) -> Result<RunInputs> {
     Ok(decode_inputs(&mut c)?.1)
 }
 
+/// What a batch's manifest says its runs were made with: the scenario's
+/// identity hash (`scenario_hash`) and, where recorded, the maths
+/// library's fingerprint (`math_fingerprint`, which names the cause when a
+/// drawn value differs only in its last bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MadeWith<'a> {
+    /// The manifest's `scenario_hash`.
+    pub scenario: &'a str,
+    /// The manifest's `math_fingerprint` (`None`: not recorded).
+    pub math: Option<&'a str>,
+}
+
 /// Refuses a run file whose recorded inputs are not those the batch gives
 /// run `run`: its checksum (format 3), its index, its seed
 /// (`expected_seed`, from the master seed), its scenario
-/// (`expected_scenario`, the manifest's `scenario_hash`; files of formats 1
+/// (`batch.scenario`, the manifest's `scenario_hash`; files of formats 1
 /// and 2 recorded none) and — where the design draws them (`expected`:
 /// `(path, value)` in model order) — its parameter paths and values, bit
-/// for bit. `what_to_do` ends the message. A file copied from a batch with
+/// for bit. `what_to_do` ends the message, except where a value differs and
+/// the batch's maths library fingerprint (`batch.math`) is not this
+/// machine's: then that is named as the cause ([`crate::manifest::math_cause`]). A file copied from a batch with
 /// another seed or scenario, or edited, would otherwise be reused silently
 /// and change every output.
 pub fn check_run_inputs(
     path: &Path,
     run: u64,
     expected_seed: u64,
-    expected_scenario: &str,
+    batch: MadeWith<'_>,
     expected: Option<&[(String, f64)]>,
     what_to_do: &str,
 ) -> Result<()> {
     let recorded = read_run_inputs(path).map_err(|e| McError::Invalid(format!("{e}; {what_to_do}")))?;
-    check_recorded_inputs(
-        path,
-        &recorded,
-        run,
-        expected_seed,
-        expected_scenario,
-        expected,
-        what_to_do,
-    )
+    check_recorded_inputs(path, &recorded, run, expected_seed, batch, expected, what_to_do)
 }
 
 /// [`check_run_inputs`] on inputs already read from the run file at `path`
@@ -613,7 +619,7 @@ pub fn check_recorded_inputs(
     recorded: &RunInputs,
     run: u64,
     expected_seed: u64,
-    expected_scenario: &str,
+    batch: MadeWith<'_>,
     expected: Option<&[(String, f64)]>,
     what_to_do: &str,
 ) -> Result<()> {
@@ -638,6 +644,7 @@ pub fn check_recorded_inputs(
             "its seed is {seed}, but the batch's master seed gives run {run} the seed {expected_seed}"
         ));
     }
+    let expected_scenario = batch.scenario;
     if !scenario.is_empty() && scenario != expected_scenario {
         return refuse(format!(
             "it was made with the scenario {scenario}, the batch's is {expected_scenario} \
@@ -657,6 +664,13 @@ pub fn check_recorded_inputs(
     }
     for ((p, a), (_, b)) in params.iter().zip(expected) {
         if a.to_bits() != b.to_bits() {
+            if let Some(cause) = crate::manifest::math_cause(batch.math) {
+                return Err(McError::Invalid(format!(
+                    "{}: its `{p}` is {a:?}, but the batch's design computed here gives run {run} \
+                     {b:?}: {cause}",
+                    path.display()
+                )));
+            }
             return refuse(format!(
                 "its `{p}` is {a:?}, but the batch's design gives run {run} {b:?}"
             ));
@@ -801,6 +815,58 @@ mod tests {
         assert!(err.contains("line ends were changed"), "{err}");
     }
 
+    /// Audit s23-repro F1: a drawn value that differs in its last bits where
+    /// the batch's maths library was another is not called an edited or
+    /// copied file, and no advice to recompute it (which would mix the two
+    /// maths libraries) follows.
+    #[test]
+    fn a_value_drawn_by_another_maths_library_is_named_as_such() {
+        let rec = record();
+        let inputs = RunInputs {
+            run: rec.run,
+            seed: rec.seed,
+            params: rec.params.clone(),
+            scenario: rec.scenario.clone(),
+        };
+        let mut design = rec.params.clone();
+        design[0].1 = f64::from_bits(design[0].1.to_bits() + 1);
+        let check = |math: Option<&str>| {
+            check_recorded_inputs(
+                Path::new("x"),
+                &inputs,
+                42,
+                rec.seed,
+                MadeWith {
+                    scenario: &rec.scenario,
+                    math,
+                },
+                Some(&design),
+                "move it out",
+            )
+            .unwrap_err()
+            .to_string()
+        };
+        let other = "fnv1a64:0000000000000000";
+        assert_ne!(other, scheduler::math_fingerprint());
+        let err = check(Some(other));
+        assert!(
+            err.contains("maths library gives different last bits")
+                && err.contains(other)
+                && err.contains(scheduler::math_fingerprint())
+                && !err.contains("copied")
+                && !err.contains("move it out"),
+            "{err}"
+        );
+        // The same fingerprint, or none recorded: the file is in doubt.
+        for math in [Some(scheduler::math_fingerprint()), None] {
+            let err = check(math);
+            assert!(
+                err.contains("copied from another batch") && err.ends_with("move it out"),
+                "{err}"
+            );
+        }
+    }
+
     #[test]
     fn a_run_of_another_scenario_is_refused() {
         let rec = record();
@@ -816,7 +882,7 @@ mod tests {
                 &inputs,
                 42,
                 rec.seed,
-                scenario,
+                MadeWith { scenario, math: None },
                 Some(&rec.params),
                 "do this",
             )
@@ -834,7 +900,19 @@ mod tests {
             ..inputs.clone()
         };
         assert!(
-            check_recorded_inputs(Path::new("x"), &old, 42, rec.seed, "any", Some(&rec.params), "").is_ok()
+            check_recorded_inputs(
+                Path::new("x"),
+                &old,
+                42,
+                rec.seed,
+                MadeWith {
+                    scenario: "any",
+                    math: None
+                },
+                Some(&rec.params),
+                ""
+            )
+            .is_ok()
         );
     }
 

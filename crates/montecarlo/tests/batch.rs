@@ -1475,14 +1475,29 @@ fn a_merge_run_again_finishes_an_interrupted_one() {
         e.contains("already holds a finished batch (manifest.json): choose another --out"),
         "{e}"
     );
-    // Interrupted, but given other shard directories: refused, naming the
-    // shards it was merging and the command that finishes it.
+    // Interrupted, but given other shard directories (a copy of shard 0
+    // elsewhere: `shards[0].join(".")` is the same directory, which finishes
+    // the merge, audit s23-repro F6): refused, naming the shards it was
+    // merging and the command that finishes it.
     std::fs::write(&path, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
-    let other: Vec<PathBuf> = vec![shards[0].join("."), shards[1].clone()];
+    let copy = shards[0].with_file_name("shard-0-copy");
+    std::fs::create_dir_all(copy.join("runs")).unwrap();
+    for entry in ["manifest.json", "runs"] {
+        let from = shards[0].join(entry);
+        if from.is_dir() {
+            for f in std::fs::read_dir(&from).unwrap() {
+                let f = f.unwrap().path();
+                std::fs::copy(&f, copy.join("runs").join(f.file_name().unwrap())).unwrap();
+            }
+        } else {
+            std::fs::copy(&from, copy.join(entry)).unwrap();
+        }
+    }
+    let other: Vec<PathBuf> = vec![copy, shards[1].clone()];
     let e = merge(&mo(&merged, other)).unwrap_err().to_string();
     assert!(
         e.contains("holds an interrupted merge of other shards")
-            && e.contains(&shards[0].display().to_string())
+            && e.contains(&std::fs::canonicalize(&shards[0]).unwrap().display().to_string())
             && e.contains(&format!("aistack batch --resume {}", merged.display())),
         "{e}"
     );

@@ -179,6 +179,7 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
     let model = Ishigami { a: 7.0, b: 0.1 };
     let dir = tmp("sens");
     let sobol = SobolOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         base_samples: 8,
         sampler: Default::default(),
@@ -205,6 +206,7 @@ fn sensitivity_refuses_a_table_it_did_not_write_but_replaces_its_own() {
     // Run again into its own --out: its tables are replaced.
     sobol_sensitivity(&model, &sobol, &NoProgress).unwrap();
     let mo = MorrisOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         trajectories: 4,
         levels: 4,

@@ -17,6 +17,7 @@ fn sobol_reproduces_ishigami_analytic_indices() {
     assert!((s1_true[0] - 0.3139).abs() < 1e-4 && (st_true[2] - 0.2437).abs() < 1e-4);
     let dir = Scratch::new("mc-sobol");
     let o = SobolOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         base_samples: 20_000,
         sampler: Default::default(),
@@ -91,6 +92,7 @@ fn sobol_first_order_ignores_a_large_offset() {
     let (s1_true, _) = Ishigami { a: 7.0, b: 0.1 }.analytic_indices();
     let run = |offset: f64| {
         let o = SobolOptions {
+            invocation: Default::default(),
             outcome: "y".into(),
             base_samples: 4096,
             sampler: Default::default(),
@@ -147,6 +149,7 @@ impl Model for Linear {
 fn morris_effects_of_a_linear_model_are_its_slopes_times_the_range() {
     let dir = Scratch::new("mc-morris");
     let o = MorrisOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         trajectories: 20,
         levels: 4,
@@ -284,6 +287,7 @@ impl Model for Partial {
 
 fn sobol_opts(out: Option<std::path::PathBuf>) -> SobolOptions {
     SobolOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         base_samples: 16,
         sampler: Default::default(),
@@ -336,6 +340,7 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
         let e = morris(
             &m,
             &MorrisOptions {
+                invocation: Default::default(),
                 outcome: "y".into(),
                 trajectories: 8,
                 levels: 4,
@@ -386,6 +391,7 @@ fn an_unknown_outcome_is_refused_after_the_first_run() {
     let e = morris(
         &m,
         &MorrisOptions {
+            invocation: Default::default(),
             outcome: "alway".into(),
             trajectories: 8,
             levels: 4,
@@ -433,6 +439,7 @@ fn morris_refusal(m: &Partial, out: std::path::PathBuf) -> String {
     let e = morris(
         m,
         &MorrisOptions {
+            invocation: Default::default(),
             outcome: "always".into(),
             trajectories: 4,
             levels: 4,
@@ -509,6 +516,7 @@ fn both_methods_refuse_a_model_without_parameters() {
         .to_string();
     assert!(e.contains("the scenario declares no uncertain parameters"), "{e}");
     let o = MorrisOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         trajectories: 2,
         levels: 4,
@@ -543,6 +551,7 @@ fn ishigami_rmse(sampler: SaltelliSampler, n: u64, seeds: u64) -> (f64, f64) {
     let (mut e1, mut et) = (0.0, 0.0);
     for seed in 0..seeds {
         let o = SobolOptions {
+            invocation: Default::default(),
             outcome: "y".into(),
             base_samples: n,
             sampler,
@@ -587,6 +596,7 @@ fn sobol_design_is_the_same_bytes_at_any_thread_count() {
         let files = |threads: usize, seed: u64| {
             let dir = base.join(format!("{sampler}-{threads}-{seed}"));
             let o = SobolOptions {
+                invocation: Default::default(),
                 outcome: "y".into(),
                 base_samples: 1024,
                 sampler,
@@ -618,6 +628,7 @@ fn sobol_design_is_the_same_bytes_at_any_thread_count() {
 fn sobol_notes_a_non_power_of_two_and_ignored_correlations() {
     let dir = Scratch::new("mc-sobol-notes");
     let mut o = SobolOptions {
+        invocation: Default::default(),
         outcome: "training.final_flop".into(),
         base_samples: 12,
         sampler: SaltelliSampler::Sobol,
@@ -701,6 +712,7 @@ fn sobol_sampler_refuses_more_than_64_parameters_before_running() {
 fn sobol_warns_when_n_is_too_small_for_the_indices() {
     let model = Ishigami { a: 7.0, b: 0.1 };
     let opts = |n| SobolOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         base_samples: n,
         sampler: SaltelliSampler::Sobol,
@@ -741,6 +753,7 @@ fn a_locked_out_directory_is_refused_before_any_run() {
     assert_eq!(runs(&m), 0, "no run before the lock");
     let m = Partial::new(true);
     let o = MorrisOptions {
+        invocation: Default::default(),
         outcome: "y".into(),
         trajectories: 4,
         levels: 4,

@@ -42,6 +42,7 @@
 
 pub mod backend;
 pub mod inline;
+pub mod mathprint;
 pub mod num;
 pub mod path;
 pub mod queue;
@@ -51,6 +52,7 @@ pub mod time;
 
 pub use backend::{Backend, EventStore, SlabStore};
 pub use inline::InlineRadixQueue;
+pub use mathprint::math_fingerprint;
 pub use num::Num;
 pub use path::{Interp, TimePath};
 pub use queue::{AutoQueue, Entry, EventQueue, HeapQueue, IndexedQueue, RadixQueue};

@@ -30,6 +30,25 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// A file's text as the scenario's identity counts it: CRLF line ends read
+/// as LF (a checkout by Git for Windows, a Windows editor), as a UTF-8 BOM is
+/// already stripped when the file is read; everything else counts, comments
+/// and whitespace included. LF text is returned as it is (borrowed).
+pub fn identity_text(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains("\r\n") {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Hash of an identity (FNV-1a 64 over the bytes, with their length; detects
+/// accidental changes, not tampering) as manifests write it:
+/// `fnv1a64:<16 hex digits>:<length>`.
+pub fn identity_hash(bytes: &[u8]) -> String {
+    format!("fnv1a64:{:016x}:{}", scheduler::rng::fnv1a64(bytes), bytes.len())
+}
+
 /// Parses `text` as RON into `T`; errors carry the file, line, column,
 /// field path and a suggestion for misspelt fields and variants.
 pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
@@ -165,13 +184,17 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
         }
         _ => {}
     }
+    // With no near name, the list of what is expected, unless the message
+    // already gives it (the hint repeated ron's list word for word: audit
+    // s23-repro, F10).
+    let listed = |expected: &[&str]| expected.iter().all(|n| message.contains(&format!("`{n}`")));
     let hint = match &e.code {
         E::NoSuchStructField { expected, found, .. } => did_you_mean(found, expected.iter().copied())
             .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+            .or_else(|| (!listed(expected)).then(|| format!("expected one of: {}", expected.join(", ")))),
         E::NoSuchEnumVariant { expected, found, .. } => did_you_mean(found, expected.iter().copied())
             .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| Some(format!("expected one of: {}", expected.join(", ")))),
+            .or_else(|| (!listed(expected)).then(|| format!("expected one of: {}", expected.join(", ")))),
         _ => None,
     };
     let (mut line, mut col) = (e.span.start.line, e.span.start.col);
@@ -842,10 +865,40 @@ fn apply_variant(
     // Where each `set` landed, as the typed reader names fields
     // (`labs[2].mfu`), so a type error there is reported against the entry.
     let mut set_at: Vec<(String, &str)> = Vec::new();
+    // Every path this `set` cannot apply is reported, not only the first: an
+    // old variant whose base renamed several fields is fixed in one pass
+    // (audit s23-repro, F10).
+    let mut refused: Vec<ScenarioError> = Vec::new();
     for (path, value) in &variant.set {
-        let at = set_value(&mut tree, path, value.0.clone())
-            .map_err(|m| at_key(path, ScenarioError::new(file, format!("set.{path}"), m)))?;
-        set_at.push((at, path));
+        match set_value(&mut tree, path, value.0.clone()) {
+            Ok(at) => set_at.push((at, path)),
+            Err(m) => refused.push(at_key(path, ScenarioError::new(file, format!("set.{path}"), m))),
+        }
+    }
+    if !refused.is_empty() {
+        let mut first = refused.remove(0);
+        if !refused.is_empty() {
+            let others: Vec<String> = refused
+                .iter()
+                .map(|e| {
+                    let at = match (e.line, e.column) {
+                        (Some(l), Some(c)) => format!(" ({l}:{c})"),
+                        _ => String::new(),
+                    };
+                    format!("`{}`{at}: {}", e.path, e.message)
+                })
+                .collect();
+            let note = format!(
+                "this `set` has {} more path(s) it cannot apply: {}",
+                others.len(),
+                others.join("; ")
+            );
+            first.hint = Some(match first.hint.take() {
+                Some(h) => format!("{h}\n  {note}"),
+                None => note,
+            });
+        }
+        return Err(first);
     }
     // A `set` fixes what it names: the base's uncertain parameters at or
     // below a set path stop being drawn (else every run would overwrite the

@@ -119,14 +119,46 @@ impl Scenario {
         &self.data.name
     }
 
-    /// A stable hash of every file's text, hex (for manifests and resume checks).
-    pub fn identity_hash(&self) -> String {
+    /// The scenario's identity: every file's text ([`load::identity_text`]:
+    /// a BOM and CRLF line ends do not count, comments and whitespace do),
+    /// the named file first, then its bases in the order `base:` names them,
+    /// each followed by a NUL byte. What manifests hash (`scenario_hash`),
+    /// so that a changed file is never taken for the batch's.
+    pub fn identity_bytes(&self) -> Vec<u8> {
         let mut bytes = Vec::new();
         for f in &self.files {
-            bytes.extend_from_slice(f.text.as_bytes());
+            bytes.extend_from_slice(load::identity_text(&f.text).as_bytes());
             bytes.push(0);
         }
-        format!("{:016x}", scheduler::rng::fnv1a64(&bytes))
+        bytes
+    }
+
+    /// [`load::identity_hash`] of [`Scenario::identity_bytes`], as manifests
+    /// write it (`fnv1a64:<hex>:<length>`), for `summary.json` and `validate`.
+    pub fn identity_hash(&self) -> String {
+        load::identity_hash(&self.identity_bytes())
+    }
+
+    /// Each file's own hash ([`load::identity_hash`] of its
+    /// [`load::identity_text`]), named by its path relative to the named
+    /// file's directory (as written, or absolute where a `base:` was), in the
+    /// order of [`Scenario::identity_bytes`]: when the scenario hash
+    /// changed, these say which file did.
+    pub fn file_hashes(&self) -> Vec<(String, String)> {
+        let dir = self
+            .files
+            .first()
+            .and_then(|f| f.path.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.files
+            .iter()
+            .map(|f| {
+                let rel = f.path.strip_prefix(&dir).unwrap_or(&f.path);
+                let hash = load::identity_hash(load::identity_text(&f.text).as_bytes());
+                (rel.display().to_string(), hash)
+            })
+            .collect()
     }
 
     /// The uncertain parameters, in path order.

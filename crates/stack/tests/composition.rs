@@ -406,3 +406,44 @@ fn a_bad_base_is_told_at_the_base_field_that_names_it() {
         "{e}"
     );
 }
+
+/// Audit s23-repro F10: every `set` path a variant cannot apply is
+/// reported at once (the first as the error, the others in its hint, each
+/// with its line and column), not one per run.
+#[test]
+fn every_bad_set_path_is_reported() {
+    let d = dir("bad-sets");
+    write(&d, "base.ron", BASE);
+    let v = write(
+        &d,
+        "v.ron",
+        "Variant(base: \"base.ron\",\n  set: {\"horizon_year\": 1,\n    \"grid.dispatch_interval_hour\": 24})\n",
+    );
+    let e = Scenario::load(&v).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.path, "set.grid.dispatch_interval_hour", "{text}");
+    assert!(
+        text.contains("this `set` has 1 more path(s) it cannot apply: `set.horizon_year` (2:9)"),
+        "{text}"
+    );
+}
+
+/// Audit s23-repro F10: an unknown field with no near name lists the
+/// fields once, in the message, not again in a hint.
+#[test]
+fn an_unknown_field_lists_the_fields_once() {
+    let d = dir("unknown-field");
+    let text = BASE.replacen(
+        "    name: \"base\",",
+        "    name: \"base\",\n    format_version: 1,",
+        1,
+    );
+    let f = write(&d, "s.ron", &text);
+    let e = Scenario::load(&f).unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("format_version") && shown.contains("`horizon_years`"),
+        "{shown}"
+    );
+    assert_eq!(shown.matches("horizon_years").count(), 1, "{shown}");
+}
