@@ -35,6 +35,10 @@ impl Progress for Bar {
         );
         bar.set_position(already_done);
         if let Ok(mut b) = self.0.lock() {
+            // A phase's spinner goes before the bar takes its line.
+            if let Some(old) = b.take() {
+                old.finish_and_clear();
+            }
             *b = Some(bar);
         }
     }
@@ -750,7 +754,7 @@ pub fn merge(
     // outputs from them): a spinner says so on a terminal.
     let bar = Bar::new();
     bar.phase(&format!(
-        "merging {} shard directories: copying their run files and writing the outputs",
+        "merging {} shard directories: linking their run files and writing the outputs",
         shards.len()
     ));
     let r = montecarlo::merge(&MergeOptions {

@@ -696,23 +696,32 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
     )?;
     written.push(path);
 
-    // 1b. AI loads: what the datacenters drew, and what the grid cut from AI loads.
+    // 1b. AI loads: what the datacenters drew, and what the grid cut from
+    // AI loads. The cut counts every datacenter, so the other buyers' sites
+    // are drawn too where a scenario gives them any (review s23, F5: the
+    // cut line held their cuts while no line held their draw).
     let path = charts_dir.join(RUN_CHARTS[1]);
+    let mut lines = vec![LineSeries {
+        label: "labs' training + inference drawn [GW]".into(),
+        points: average_gw(series.get("training.energy_mwh")),
+    }];
+    let buyers = series.get("buyers.energy_mwh");
+    if !buyers.is_empty() {
+        lines.push(LineSeries {
+            label: "other buyers' sites drawn [GW]".into(),
+            points: average_gw(buyers),
+        });
+    }
+    lines.push(LineSeries {
+        label: "cut from AI loads (all datacenters) [GW]".into(),
+        points: average_gw(series.get("energy.ai_curtailed_mwh")),
+    });
     line_chart(
         &path,
         "AI datacenter power (shaded: periods with unserved energy anywhere)",
         "year",
         "average power [GW]",
-        &[
-            LineSeries {
-                label: "training + inference drawn [GW]".into(),
-                points: average_gw(series.get("training.energy_mwh")),
-            },
-            LineSeries {
-                label: "cut from AI loads [GW]".into(),
-                points: average_gw(series.get("energy.ai_curtailed_mwh")),
-            },
-        ],
+        &lines,
         &markers,
     )?;
     written.push(path);

@@ -235,6 +235,31 @@ fn explain_and_plot_read_a_run_directory() {
     assert!(text.contains("2025") && text.contains("bound"), "{text}");
 }
 
+/// The AI power chart draws the other buyers' sites where a scenario gives
+/// them any, since its cut line counts every datacenter (review s23, F5),
+/// and only then.
+#[test]
+fn the_ai_power_chart_draws_the_other_buyers_sites() {
+    let chart = |scenario: &str, name: &str| {
+        let out = tmp(name);
+        let o = aistack(&["run", scenario, "--plot", "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(out.join("ai-power.svg")).unwrap()
+    };
+    let with = minimal_variant(
+        "buyer-sites",
+        "\"chips.other_buyers\": [(name: \"cloud\", budget_usd_per_year: 2e8, \
+         sites: [(region: \"home\", connected_mw: 50)])]",
+    );
+    let svg = chart(with.to_str().unwrap(), "buyer-sites-run");
+    assert!(
+        svg.contains("other buyers&apos; sites drawn") || svg.contains("other buyers' sites drawn"),
+        "{svg}"
+    );
+    let svg = chart(&example("minimal.ron"), "no-buyer-sites-run");
+    assert!(!svg.contains("other buyers"), "{svg}");
+}
+
 /// Runs SCENARIO into a scratch directory named `name`, then `explain`s it:
 /// its stdout (both must succeed).
 fn run_and_explain(scenario: &str, name: &str) -> String {

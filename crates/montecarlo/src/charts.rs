@@ -852,12 +852,24 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
              passed its memory budget): each quantile is within its row's quantile_abs_error_max in \
              bands.csv, (max − min)/bins of the row, which an outlier or a heavy tail can make as \
              large as the quantiles; for exact bands rebuild the outputs with a larger budget \
-             (`aistack batch --resume {} --memory-budget-mib M`)",
+             ({})",
             sketched.len(),
             if sketched.len() == 1 { "" } else { "s" },
             if sketched.len() == 1 { "" } else { ", …" },
             if sketched.len() == 1 { "s" } else { "" },
-            o.dir.display()
+            // An eval does not resume with other output options; a merge of
+            // its one directory rebuilds them (review s23, F6).
+            if manifest.eval.is_some() {
+                format!(
+                    "`aistack merge {} --out NEW_DIR --memory-budget-mib M`",
+                    o.dir.display()
+                )
+            } else {
+                format!(
+                    "`aistack batch --resume {} --memory-budget-mib M`",
+                    o.dir.display()
+                )
+            }
         ));
     }
     for key in fan_chart_selection(bands.shares.keys(), o.max_fan_charts) {

@@ -1063,6 +1063,9 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
                 std::fs::copy(&src, &tmp).map_err(io_err(&src))?;
             }
             std::fs::rename(&tmp, &dst).map_err(io_err(&dst))?;
+            // A rename onto a link to the same file (a merge finished again
+            // after an interruption) succeeds and leaves `tmp` in place.
+            let _ = std::fs::remove_file(&tmp);
         }
     }
     sync_dir(&runs_dir(out));

@@ -1469,6 +1469,14 @@ fn a_merge_run_again_finishes_an_interrupted_one() {
     assert_eq!(r.runs_in_outputs, 12);
     assert_same_outputs(&whole, &merged, &FINALS);
     assert!(!merged.join("runs/.merge-5.tmp-1").exists());
+    // The runs linked before the interruption are linked again onto
+    // themselves, which leaves no temporary name behind (review s23, F7).
+    let left: Vec<String> = std::fs::read_dir(merged.join("runs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
     // Finished now: run again, it is refused as a finished batch.
     let e = merge(&mo(&merged, shards.clone())).unwrap_err().to_string();
     assert!(

@@ -62,6 +62,25 @@ fn fan_charts_of_sketched_bands_say_so() {
         r.notes
     );
 
+    // An eval's sketched fans: an eval does not resume with another budget,
+    // so the note names the merge that rebuilds it (review s23, F6).
+    let ev = Scratch::new("mc-plot-sketched-eval");
+    let rows: String = (0..30)
+        .map(|i| format!("{}\n", 0.01 + 0.001 * f64::from(i)))
+        .collect();
+    let mut eo = common::eval_opts(&ev, &format!("labs.toy.growth_per_month\n{rows}"), 5);
+    eo.others = Some(montecarlo::Others::Median);
+    eo.output.memory_budget_bytes = 1_000;
+    montecarlo::eval_design(&ToyGrowth::default(), &eo, &NoProgress).unwrap();
+    let (r, _) = plot_into_dir(&ev.join("out"));
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("aistack merge") && n.contains("--out NEW_DIR --memory-budget-mib M")),
+        "{:?}",
+        r.notes
+    );
+
     let exact = Scratch::new("mc-plot-exact");
     let mut o = BatchOptions::new(&exact, 60, 5);
     o.durable = false;
