@@ -291,6 +291,30 @@ impl Scenario {
                 warn(path, &v, message, hint);
             }
         }
+        // An other buyer's deliveries fill unused connections in site order
+        // and send the rest to its first site, the only one that asks the
+        // grid for more: a later site with no connection at the start never
+        // gets a chip. Written as "sites in east and north", all of it
+        // landed in east (review s23, F2).
+        for b in &d.chips.other_buyers {
+            for s in b.sites.iter().skip(1) {
+                if s.connected_mw.get() == 0.0 {
+                    let first = &b.sites[0].region;
+                    warn(
+                        format!("chips.other_buyers.{}.sites", b.name),
+                        &Value::Fixed(0.0),
+                        format!(
+                            "other buyer {}'s site in {} has no connection at the start \
+                             (`connected_mw` 0), so it never gets an accelerator: deliveries \
+                             fill the sites' unused connections in order and the rest go to the \
+                             first site ({first}), the only one that asks the grid for more",
+                            b.name, s.region
+                        ),
+                        format!("give the site in {} a `connected_mw`, or list it first", s.region),
+                    );
+                }
+            }
+        }
         out
     }
 }

@@ -1475,6 +1475,7 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
 | `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
 | `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
+| an other buyer's `sites` after the first | `connected_mw` 0 | the site never gets an accelerator: deliveries fill the sites' unused connections in order and the rest go to the first site, the only one that asks the grid for more |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry. Each floor is an order of magnitude or more below

@@ -327,3 +327,31 @@ fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
         w[0]
     );
 }
+
+/// An other buyer's later site with no connection at the start never gets
+/// an accelerator (deliveries go to the first site, the only one that asks
+/// for more): named at the buyer's `sites` (review s23, F2). A connected
+/// later site, or a single site, is no warning.
+#[test]
+fn an_other_buyers_later_unconnected_site_is_named() {
+    let buyer = |sites: &str| {
+        variant_warnings(&format!(
+            "name: \"buyers\", add: [Region((name: \"away\", demand_avg_mw: 500))], \
+             set: {{ \"chips.other_buyers\": [(name: \"cloud\", budget_usd_per_year: 1e9, \
+             sites: {sites})] }}"
+        ))
+    };
+    let w = buyer("[(region: \"home\"), (region: \"away\")]");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "chips.other_buyers.cloud.sites");
+    assert!(w[0].line.is_some(), "{}", w[0]);
+    assert!(
+        w[0].message
+            .contains("site in away has no connection at the start")
+            && w[0].message.contains("first site (home)"),
+        "{}",
+        w[0]
+    );
+    assert!(buyer("[(region: \"home\"), (region: \"away\", connected_mw: 10)]").is_empty());
+    assert!(buyer("[(region: \"away\")]").is_empty());
+}
