@@ -41,6 +41,17 @@ fn hold(dir: &Path) -> File {
     f
 }
 
+/// Releases the test's lock. `flock` locks belong to the open file
+/// description, which a child that another test thread is spawning shares
+/// between its fork and its exec: closing our descriptor alone would leave
+/// the lock held until that child execs, and the next command, refused as
+/// busy, failed the test under load. Unlocking releases it whoever else
+/// holds the description.
+fn release(lock: File) {
+    lock.unlock().unwrap();
+    drop(lock);
+}
+
 /// Refused with exit status 1, naming `dir` and the other process.
 fn refused_busy(args: &[&str], dir: &Path) {
     let o = aistack(args);
@@ -107,7 +118,7 @@ fn a_second_resume_is_refused_until_the_first_ends() {
     );
     assert_eq!(snapshot(&dir), before, "a refused resume changed the directory");
 
-    drop(lock);
+    release(lock);
     let o = ok(&["batch", "--resume", s(&dir)]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -128,7 +139,7 @@ fn a_second_resume_is_refused_until_the_first_ends() {
     let before = snapshot(&dir);
     refused_busy(&["plot", s(&dir)], &dir);
     assert_eq!(snapshot(&dir), before, "a refused plot changed the directory");
-    drop(lock);
+    release(lock);
     ok(&["plot", s(&dir)]);
     assert!(dir.join("sensitivity.csv").exists());
 }
@@ -186,7 +197,7 @@ fn every_writing_command_refuses_a_locked_directory() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names, [".lock"], "only the lock file");
-    drop(lock);
+    release(lock);
 
     // compare's a/ locked (a batch writing it): the compare is refused naming it.
     let cmp = root.join("cmp");
@@ -206,7 +217,7 @@ fn every_writing_command_refuses_a_locked_directory() {
         ],
         &cmp.join("a"),
     );
-    drop(lock);
+    release(lock);
     ok(&[
         "compare",
         s(&scenario),
@@ -235,7 +246,7 @@ fn merge_refuses_a_shard_being_written() {
         !merged.join("manifest.json").exists() && !merged.join("runs").exists(),
         "nothing merged"
     );
-    drop(lock);
+    release(lock);
     ok(&args);
     assert!(merged.join("runs.csv").exists());
     // The same directory twice is one shard given twice, not a busy one.

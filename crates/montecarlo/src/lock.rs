@@ -33,6 +33,17 @@ pub struct DirLock {
     dir: PathBuf,
 }
 
+/// Unlocks before the file is closed: an `flock` lock belongs to the open
+/// file description, which a child being spawned by another thread shares
+/// between its fork and its exec, so closing this handle alone could leave
+/// the directory locked for that moment (a test that spawns processes
+/// beside one that drops a lock saw the next command refused as busy).
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = self._file.unlock();
+    }
+}
+
 impl DirLock {
     /// The locked directory.
     pub fn dir(&self) -> &Path {
