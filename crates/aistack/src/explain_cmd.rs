@@ -561,6 +561,20 @@ pub fn explain(dir: &Path) -> Result<()> {
             100.0 * labs / (labs + others)
         );
     }
+    // Their sites, where the scenario gives them any: what those
+    // accelerators drew from the grid and lacked (`buyers.*`, absent
+    // without sites: their chips then draw no power at all).
+    if let (Some(drawn), Some(lost), Some(cut)) = (
+        to("buyers.energy_mwh_total"),
+        to("buyers.energy_lost_power_mwh_total"),
+        to("buyers.energy_curtailed_mwh_total"),
+    ) {
+        println!(
+            "Other buyers' sites drew {drawn:.3e} MWh from the grid and lacked {lost:.3e} MWh for power \
+             ({cut:.3e} MWh of it cut by the grid, the rest waiting for a connection); their \
+             accelerators train nothing, so no line above counts them."
+        );
+    }
     print_labs(outcomes);
     println!(
         "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."

@@ -293,8 +293,22 @@ fn explain_says_what_other_buyers_took() {
         said.contains("to buyers outside them (`chips.other_buyers`): the labs got"),
         "{said}"
     );
+    assert!(!said.contains("Other buyers' sites"), "{said}");
     let alone = run_and_explain(&example("minimal.ron"), "explain-alone");
     assert!(!alone.contains("other_buyers"), "{alone}");
+    // With sites, what they drew and lacked (review s23: only the run
+    // summary said it).
+    let sited = std::fs::read_to_string(&scenario).unwrap().replace(
+        "budget_usd_per_year: 1e9)",
+        "budget_usd_per_year: 1e9, sites: [(region: \"home\")])",
+    );
+    let sited_path = Scratch::new("aistack-cli-explain-others-sites.ron");
+    std::fs::write(&sited_path, sited).unwrap();
+    let said = run_and_explain(sited_path.to_str().unwrap(), "explain-others-sites");
+    assert!(
+        said.contains("Other buyers' sites drew") && said.contains("MWh from the grid"),
+        "{said}"
+    );
 }
 
 /// `explain` shows each lab's own figures where a run has two labs or more
