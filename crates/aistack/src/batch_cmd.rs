@@ -866,6 +866,9 @@ pub fn compare(
     for n in montecarlo::zero_difference_notes(&r.differences) {
         println!("note: {n}");
     }
+    if let Some(n) = montecarlo::few_differing_note(&r.differences) {
+        println!("note: {n}");
+    }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
 }

@@ -142,6 +142,48 @@ pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
         .collect()
 }
 
+/// Fewer differing runs than this, out of more, make a difference "rare"
+/// for [`few_differing_note`]: its t interval rests on a handful of
+/// non-zero values among zeros, the case where the audit of the twenty-third
+/// session measured 48–61 % coverage at 20 runs.
+pub const FEW_DIFFERING_RUNS: u64 = 10;
+
+/// A note naming the outcomes whose difference B − A was non-zero in some
+/// runs but fewer than [`FEW_DIFFERING_RUNS`] of their `n` (each with its
+/// count, the first [`ZERO_DIFFERENCE_NAMED_MAX`], then a count of the
+/// rest): a t interval over a few non-zero differences among zeros covers
+/// well under 95 %, so such a row asks for more runs. `None` when there is
+/// no such outcome.
+pub fn few_differing_note(differences: &[OutcomeDifference]) -> Option<String> {
+    let rare: Vec<&OutcomeDifference> = differences
+        .iter()
+        .filter(|d| d.runs_differing > 0 && d.runs_differing < FEW_DIFFERING_RUNS.min(d.n))
+        .collect();
+    if rare.is_empty() {
+        return None;
+    }
+    let more = rare.len().saturating_sub(ZERO_DIFFERENCE_NAMED_MAX);
+    let named: Vec<String> = rare[..rare.len() - more]
+        .iter()
+        .map(|d| format!("{} ({} of {})", d.outcome, d.runs_differing, d.n))
+        .collect();
+    Some(format!(
+        "the difference B − A of {} outcome{} was non-zero in fewer than {FEW_DIFFERING_RUNS} of \
+         the paired runs, so {} interval rests on a few values among zeros and can cover well \
+         under 95 % (48–61 % at 20 runs for such outcomes of china-2025: docs/montecarlo.md, \
+         Comparing two scenarios); more runs make it trustworthy: {}{}",
+        rare.len(),
+        if rare.len() == 1 { "" } else { "s" },
+        if rare.len() == 1 { "its" } else { "each" },
+        named.join(", "),
+        if more > 0 {
+            format!(" and {more} more (see runs_differing in compare.csv)")
+        } else {
+            String::new()
+        }
+    ))
+}
+
 /// What `compare` produced.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CompareReport {
@@ -705,6 +747,43 @@ mod tests {
             "{}",
             notes[0]
         );
+    }
+
+    /// A difference non-zero in a few runs among zeros is named with its
+    /// count (its t interval covers well under 95 %); one that differs in
+    /// every run, or in many, or in none (the zero note's case), is not.
+    #[test]
+    fn a_difference_in_a_few_runs_is_named_as_rare() {
+        let a: Vec<f64> = (0..20).map(|i| 10.0 + f64::from(i)).collect();
+        let mut rare = a.clone();
+        rare[3] += 5.0;
+        rare[7] -= 1.0;
+        let everywhere: Vec<f64> = a.iter().map(|x| x + 1.0 + x * 0.01).collect();
+        let mut many = a.clone();
+        for v in many.iter_mut().take(12) {
+            *v += 2.0;
+        }
+        let diff = |b: &[f64], name: &str| OutcomeDifference {
+            outcome: name.into(),
+            ..compare_tables(&table(&a), &table(b), None)[0].clone()
+        };
+        let rows = [
+            diff(&rare, "rare"),
+            diff(&everywhere, "everywhere"),
+            diff(&many, "many"),
+            diff(&a, "none"),
+        ];
+        assert_eq!(
+            rows.iter().map(|d| d.runs_differing).collect::<Vec<_>>(),
+            [2, 20, 12, 0]
+        );
+        let note = few_differing_note(&rows).unwrap();
+        assert!(
+            note.contains("of 1 outcome was non-zero in fewer than 10 of the paired runs")
+                && note.ends_with(": rare (2 of 20)"),
+            "{note}"
+        );
+        assert_eq!(few_differing_note(&rows[1..]), None);
     }
 
     fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {

@@ -49,7 +49,9 @@ pub mod toy;
 
 pub use charts::{PlotOptions, PlotReport, plot_batch};
 
-pub use compare::{CompareOptions, CompareReport, OutcomeDifference, compare, zero_difference_notes};
+pub use compare::{
+    CompareOptions, CompareReport, OutcomeDifference, compare, few_differing_note, zero_difference_notes,
+};
 pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{MathRefused, McError, Result};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
