@@ -743,6 +743,7 @@ pub fn merge(
     keep_timeseries: Option<bool>,
     parquet: bool,
     memory_budget_mib: u64,
+    threads: Option<usize>,
 ) -> Result<()> {
     // Not given: what one unsharded batch of the shards writes, series
     // included when every shard kept them.
@@ -769,6 +770,7 @@ pub fn merge(
         },
         command_line: command_line(),
         build: this_build(),
+        threads,
     })?;
     drop(bar);
     print_warnings(&r.warnings);

@@ -138,6 +138,10 @@ enum Command {
         /// MiB of series values the bands may hold for exact quantiles (see `batch`).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = DEFAULT_BUDGET_MIB)]
         memory_budget_mib: u64,
+        /// Worker threads reading the run files back (default: every
+        /// core); the outputs do not depend on it.
+        #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
+        threads: Option<usize>,
     },
     /// Compare two scenarios with common random numbers.
     Compare {
@@ -276,13 +280,14 @@ fn main() -> ExitCode {
             no_keep_timeseries,
             parquet,
             memory_budget_mib,
+            threads,
         } => {
             let keep_timeseries = match (keep_timeseries, no_keep_timeseries) {
                 (true, _) => Some(true),
                 (_, true) => Some(false),
                 _ => None,
             };
-            batch_cmd::merge(shards, out, keep_timeseries, parquet, memory_budget_mib)
+            batch_cmd::merge(shards, out, keep_timeseries, parquet, memory_budget_mib, threads)
         }
         Command::Compare {
             a,

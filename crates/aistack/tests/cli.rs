@@ -1579,22 +1579,28 @@ fn eval_shards_merge_into_the_unsharded_eval() {
             "{said}"
         );
     }
-    let merged = dir.join("merged");
-    let o = aistack(&[
-        "merge",
-        s1.to_str().unwrap(),
-        s0.to_str().unwrap(),
-        "--out",
-        merged.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("merged 5 runs"));
-    for f in ["runs.csv", "bands.csv", "summary.json", "convergence.csv"] {
-        assert_eq!(
-            std::fs::read(whole.join(f)).unwrap(),
-            std::fs::read(merged.join(f)).unwrap(),
-            "{f}"
-        );
+    // On one thread or three (`--threads`, as every other command takes):
+    // the same outputs as the unsharded eval.
+    for threads in ["1", "3"] {
+        let merged = dir.join(format!("merged-{threads}"));
+        let o = aistack(&[
+            "merge",
+            s1.to_str().unwrap(),
+            s0.to_str().unwrap(),
+            "--threads",
+            threads,
+            "--out",
+            merged.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("merged 5 runs"));
+        for f in ["runs.csv", "bands.csv", "summary.json", "convergence.csv"] {
+            assert_eq!(
+                std::fs::read(whole.join(f)).unwrap(),
+                std::fs::read(merged.join(f)).unwrap(),
+                "{f}, --threads {threads}"
+            );
+        }
     }
     // Shard 1 of another design (one value changed): refused.
     let other = dir.join("other.csv");

@@ -81,6 +81,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 output,
                 command_line: args.clone(),
                 build: Default::default(),
+                threads: None,
             })?;
             println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
         }

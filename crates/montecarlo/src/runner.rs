@@ -763,6 +763,9 @@ pub struct MergeOptions {
     /// The merging tool's build: a shard computed by another git revision is
     /// refused ([`check_build`]).
     pub build: Build,
+    /// Worker threads reading the run files back (`--threads`); `None` uses
+    /// every core. The outputs do not depend on it.
+    pub threads: Option<usize>,
 }
 
 /// Merges finished shard directories into what one unsharded batch writes.
@@ -1077,7 +1080,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         return Err(McError::Merge(format!("run {i} is in no shard directory")));
     }
     let replication = Replication::of(manifest.design, manifest.runs, manifest.replicates);
-    let report = rebuild_outputs(out, &runs, output, manifest.design, replication)?;
+    let report = thread_pool(opts.threads)?
+        .install(|| rebuild_outputs(out, &runs, output, manifest.design, replication))?;
     manifest.completed_runs = Some(runs.len() as u64);
     manifest.write(out)?;
     Ok(BatchReport {

@@ -364,6 +364,7 @@ fn merged_shards_equal_unsharded(runs: u64, replicates: u64) {
         },
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     };
     let e = merge(&mo(shard_dirs[..2].to_vec())).unwrap_err();
     assert!(e.to_string().contains("missing shard(s) 2/3"), "{e}");
@@ -1219,6 +1220,7 @@ fn resume_and_merge_refuse_a_run_file_of_another_batch() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap_err()
     .to_string();
@@ -1365,6 +1367,7 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap_err();
     assert!(matches!(e, McError::RunsWithoutManifest(_)), "{e}");
@@ -1407,6 +1410,7 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
             output: OutputOptions::default(),
             command_line: vec![],
             build: Default::default(),
+            threads: None,
         })
         .unwrap_err();
         assert!(!matches!(e, McError::Busy(_)), "{e}");
@@ -1448,6 +1452,7 @@ fn a_merge_run_again_finishes_an_interrupted_one() {
         output: OutputOptions::default(),
         command_line: vec!["merge".into()],
         build: Default::default(),
+        threads: None,
     };
     merge(&mo(&whole, shards.clone())).unwrap();
     merge(&mo(&merged, shards.clone())).unwrap();
@@ -1546,6 +1551,7 @@ fn merge_keeps_the_series_every_shard_kept() {
         },
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap();
     assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
@@ -1754,6 +1760,7 @@ fn sharded_eval_merges_into_the_unsharded_eval() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     };
     let e = merge(&mo(&[&shards[0], &shards[2]], "m-missing")).unwrap_err();
     assert!(e.to_string().contains("missing shard(s) 1/3"), "{e}");
@@ -1824,6 +1831,7 @@ fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     };
     let refusal = |other: &Path, out: &str| {
         let e = merge(&mo(other, out)).unwrap_err();
@@ -1910,6 +1918,7 @@ fn merge_refuses_eval_shards_of_another_design_or_a_batch_shard() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap_err()
     .to_string();
@@ -1970,6 +1979,7 @@ fn merge_of_a_huge_shard_count_names_the_missing_without_allocating_them() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap_err()
     .to_string();
@@ -2037,6 +2047,7 @@ fn summary_records_the_design_and_what_mcse_means_under_it() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap();
     assert_eq!(read(&merged, "summary.json"), read(&lhs, "summary.json"));

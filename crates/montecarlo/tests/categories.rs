@@ -268,6 +268,7 @@ fn merged_shards_give_the_same_category_shares_as_one_batch() {
         output: o.output.clone(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     })
     .unwrap();
     for f in ["bands.csv", "summary.json", "runs.csv", "timeseries.csv"] {

@@ -113,6 +113,7 @@ fn batch_eval_and_merge_refuse_a_run_output_and_write_nothing() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     };
     let e = merge(&mo(&r)).unwrap_err();
     assert_names_files(&e, &r);

@@ -100,6 +100,7 @@ fn merge_opts(shard_dirs: Vec<PathBuf>, out: &Path) -> MergeOptions {
         output: OutputOptions::default(),
         command_line: vec![],
         build: Default::default(),
+        threads: None,
     }
 }
 

@@ -162,6 +162,7 @@ fn merge_refuses_shards_of_another_revision() {
         output: OutputOptions::default(),
         command_line: vec![],
         build: b,
+        threads: None,
     };
     // Shards of two revisions, whatever the merging binary.
     for b in [build(Some(A), Some(false)), build(None, None)] {
