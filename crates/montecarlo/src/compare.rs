@@ -93,7 +93,7 @@ impl OutcomeDifference {
     }
 }
 
-/// Most outcomes a [`zero_difference_notes`] note names; the rest are
+/// Most outcomes a [`zero_difference_notes`] or [`few_differing_note`] note names; the rest are
 /// counted (a compare of a whole scenario can have a hundred such rows,
 /// each marked by its `runs_differing` of 0).
 pub const ZERO_DIFFERENCE_NAMED_MAX: usize = 5;
@@ -120,23 +120,17 @@ pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
                 .map(|d| d.outcome.as_str())
                 .collect();
             let share = 1.0 - 0.05f64.powf(1.0 / n as f64);
-            let more = group.len().saturating_sub(ZERO_DIFFERENCE_NAMED_MAX);
-            let named = group[..group.len() - more].join(", ");
+            let named = name_some(&group, "runs_differing 0 in compare.csv");
             format!(
                 "the difference B − A of {} outcome{} was 0 in all {n} paired runs, so {} interval \
                  [0, 0] is what these runs saw, not that the policy leaves {} unchanged: up to \
                  {:.2} % of runs could still differ (95 % bound, the rule of three ≈ 3/n; more \
-                 runs narrow it): {named}{}",
+                 runs narrow it): {named}",
                 group.len(),
                 if group.len() == 1 { "" } else { "s" },
                 if group.len() == 1 { "its" } else { "their" },
                 if group.len() == 1 { "it" } else { "them" },
                 100.0 * share,
-                if more > 0 {
-                    format!(" and {more} more (runs_differing 0 in compare.csv)")
-                } else {
-                    String::new()
-                }
             )
         })
         .collect()
@@ -162,8 +156,7 @@ pub fn few_differing_note(differences: &[OutcomeDifference]) -> Option<String> {
     if rare.is_empty() {
         return None;
     }
-    let more = rare.len().saturating_sub(ZERO_DIFFERENCE_NAMED_MAX);
-    let named: Vec<String> = rare[..rare.len() - more]
+    let named: Vec<String> = rare
         .iter()
         .map(|d| format!("{} ({} of {})", d.outcome, d.runs_differing, d.n))
         .collect();
@@ -171,17 +164,27 @@ pub fn few_differing_note(differences: &[OutcomeDifference]) -> Option<String> {
         "the difference B − A of {} outcome{} was non-zero in fewer than {FEW_DIFFERING_RUNS} of \
          the paired runs, so {} interval rests on a few values among zeros and can cover well \
          under 95 % (48–61 % at 20 runs for such outcomes of china-2025: docs/montecarlo.md, \
-         Comparing two scenarios); more runs make it trustworthy: {}{}",
+         Comparing two scenarios); more runs make it trustworthy: {}",
         rare.len(),
         if rare.len() == 1 { "" } else { "s" },
         if rare.len() == 1 { "its" } else { "each" },
-        named.join(", "),
-        if more > 0 {
-            format!(" and {more} more (see runs_differing in compare.csv)")
-        } else {
-            String::new()
-        }
+        name_some(&named, "see runs_differing in compare.csv"),
     ))
+}
+
+/// The first [`ZERO_DIFFERENCE_NAMED_MAX`] of `names`, then "and N more
+/// (`where`)" for the rest.
+fn name_some<S: AsRef<str>>(names: &[S], rest: &str) -> String {
+    let shown = names.len().min(ZERO_DIFFERENCE_NAMED_MAX);
+    let mut s = names[..shown]
+        .iter()
+        .map(AsRef::as_ref)
+        .collect::<Vec<&str>>()
+        .join(", ");
+    if names.len() > shown {
+        s.push_str(&format!(" and {} more ({rest})", names.len() - shown));
+    }
+    s
 }
 
 /// What `compare` produced.

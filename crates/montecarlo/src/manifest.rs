@@ -123,14 +123,14 @@ pub fn changed_files(recorded: &[ScenarioFile], now: &[ScenarioFile]) -> Option<
             parts.push(format!("{} was read then but is not now", r.path));
         }
     }
+    if parts.is_empty() {
+        return None;
+    }
     let unchanged: Vec<&str> = now
         .iter()
         .filter(|f| recorded.iter().any(|r| r.path == f.path && r.hash == f.hash))
         .map(|f| f.path.as_str())
         .collect();
-    if parts.is_empty() {
-        return None;
-    }
     if !unchanged.is_empty() {
         parts.push(format!("unchanged: {}", unchanged.join(", ")));
     }

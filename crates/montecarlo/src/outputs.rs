@@ -394,6 +394,28 @@ fn for_each_run(
     Ok(())
 }
 
+/// One more read of every run file past the memory budget, handing each
+/// series value to `f` with its cell's sketch. The same runs in the same
+/// order as the first pass, so a fresh [`Cells`] numbers the cells as it did.
+fn sketch_pass(
+    dir: &Path,
+    runs: &[u64],
+    slots: &mut Vec<u32>,
+    sketches: &mut [BinSketch],
+    f: fn(&mut BinSketch, f64),
+) -> Result<()> {
+    let mut cells = Cells::default();
+    for_each_run(dir, runs, false, |rec, _| {
+        cells.map_run(&rec.result.series, slots);
+        for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
+            if c != NO_CELL {
+                f(&mut sketches[c as usize], v);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// One run's `timeseries.csv` rows: `run,time_year,date,metric,entity,value` in canonical order.
 fn timeseries_lines(rec: &RunRecord) -> String {
     use std::fmt::Write as _;
@@ -629,17 +651,7 @@ pub fn rebuild_outputs(
                 BinSketch::new(w.min(), w.max(), bins)
             })
             .collect();
-        let mut second = Cells::default();
-        for_each_run(dir, runs, false, |rec, _| {
-            // Same runs in the same order: cells are created in the same order as in the first pass.
-            second.map_run(&rec.result.series, &mut slots);
-            for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
-                if c != NO_CELL {
-                    sketches[c as usize].push(v);
-                }
-            }
-            Ok(())
-        })?;
+        sketch_pass(dir, runs, &mut slots, &mut sketches, BinSketch::push)?;
         // A third pass keeps the min and max of the bins the quantiles read
         // (at most ten per cell), so a bin of one value (zeros, a count)
         // gives that value and a cluster in a wide bin stays in its range.
@@ -649,16 +661,7 @@ pub fn rebuild_outputs(
                 s.keep_extremes_of(&bins);
             }
         });
-        let mut third = Cells::default();
-        for_each_run(dir, runs, false, |rec, _| {
-            third.map_run(&rec.result.series, &mut slots);
-            for (&c, &v) in slots.iter().zip(rec.result.series.values()) {
-                if c != NO_CELL {
-                    sketches[c as usize].observe(v);
-                }
-            }
-            Ok(())
-        })?;
+        sketch_pass(dir, runs, &mut slots, &mut sketches, BinSketch::observe)?;
         sketches
             .par_iter()
             .zip(&counts)
