@@ -119,14 +119,14 @@ pub fn record_invocation() -> montecarlo::Invocation {
 /// the sources had uncommitted changes (an empty value: unknown).
 pub fn this_build() -> Build {
     let revision = env!("AISTACK_GIT_REVISION");
-    Build {
-        git_revision: (!revision.is_empty()).then(|| revision.to_string()),
-        git_dirty: match env!("AISTACK_GIT_DIRTY") {
+    Build::new(
+        (!revision.is_empty()).then(|| revision.to_string()),
+        match env!("AISTACK_GIT_DIRTY") {
             "true" => Some(true),
             "false" => Some(false),
             _ => None,
         },
-    }
+    )
 }
 
 /// Whether `dir` holds a batch that is not finished (its manifest has no

@@ -56,7 +56,7 @@ pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{MathRefused, McError, Result};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
 pub use manifest::{
-    Build, Invocation, Manifest, OutputsRecord, Provenance, ScenarioFile, Shard, check_build,
+    Build, BuildSeen, Invocation, Manifest, OutputsRecord, Provenance, ScenarioFile, Shard, check_build,
 };
 pub use model::{Model, ModelError, ParamSpec, RankCorrelation, RunResult, SeriesPoint};
 pub use outputs::{

@@ -270,9 +270,52 @@ pub struct Build {
     /// resumed or merged batch, whether any of its builds had); `None` when unknown.
     #[serde(default)]
     pub git_dirty: Option<bool>,
+    /// Every build that wrote runs or outputs into the directory, in the
+    /// order met (a resume's or merge's build after the one it found), when
+    /// there was more than one; empty otherwise (the two fields above then
+    /// say it) and then not written. It keeps what [`Build::combine`] folds
+    /// away: a directory resumed by a build of unknown revision records
+    /// `git_revision: null`, and this list still names the revision that
+    /// computed its first runs. Empty in manifests written before it was
+    /// recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub builds: Vec<BuildSeen>,
+}
+
+/// One build among [`Build::builds`]: its git revision and whether its
+/// sources had uncommitted changes (`None`: unknown), as [`Build`] has them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildSeen {
+    /// Git commit (40 hex digits), `None` when the build did not know it.
+    pub git_revision: Option<String>,
+    /// Whether the build's sources had uncommitted changes; `None` when unknown.
+    pub git_dirty: Option<bool>,
 }
 
 impl Build {
+    /// The build of a binary (no other build seen): `git_revision` and
+    /// `git_dirty` as its build script recorded them.
+    pub fn new(git_revision: Option<String>, git_dirty: Option<bool>) -> Build {
+        Build {
+            git_revision,
+            git_dirty,
+            builds: Vec::new(),
+        }
+    }
+
+    /// The builds this record stands for: [`Build::builds`], or, when that is
+    /// empty, the one build its two fields describe.
+    fn seen(&self) -> Vec<BuildSeen> {
+        if self.builds.is_empty() {
+            vec![BuildSeen {
+                git_revision: self.git_revision.clone(),
+                git_dirty: self.git_dirty,
+            }]
+        } else {
+            self.builds.clone()
+        }
+    }
+
     /// `<revision>`, `<revision> with uncommitted changes`, or `an unknown revision`.
     pub fn describe(&self) -> String {
         match (&self.git_revision, self.git_dirty) {
@@ -284,7 +327,9 @@ impl Build {
     }
 
     /// What a directory holding runs of both `self` and `other` records: the
-    /// revision if both know the same one, else unknown; dirty if either was.
+    /// revision if both know the same one, else unknown; dirty if either was;
+    /// and, when they are not one build, every build of both in
+    /// [`Build::builds`] (each once, in the order met).
     pub fn combine(&self, other: &Build) -> Build {
         let git_revision = match (&self.git_revision, &other.git_revision) {
             (Some(a), Some(b)) if a == b => Some(a.clone()),
@@ -295,9 +340,19 @@ impl Build {
             (Some(false), Some(false)) => Some(false),
             _ => None,
         };
+        let mut builds = self.seen();
+        for b in other.seen() {
+            if !builds.contains(&b) {
+                builds.push(b);
+            }
+        }
+        if builds.len() == 1 {
+            builds.clear();
+        }
         Build {
             git_revision,
             git_dirty,
+            builds,
         }
     }
 }
@@ -322,7 +377,8 @@ pub fn check_build(recorded: &Build, running: &Build, dir: &Path) -> Result<Opti
             (recorded.git_dirty != Some(false) || running.git_dirty != Some(false)).then(|| {
                 format!(
                     "{dir_name} was written by {}, this binary is {}: the same commit, but the \
-                     code may differ; continuing, and the manifest records `git_dirty: true`",
+                     code may differ; continuing, and the manifest records `git_dirty: true` and both builds \
+                     under `builds`",
                     recorded.describe(),
                     running.describe()
                 )
@@ -330,7 +386,8 @@ pub fn check_build(recorded: &Build, running: &Build, dir: &Path) -> Result<Opti
         ),
         _ => Ok(Some(format!(
             "cannot check that {dir_name} (written by {}) and this binary ({}) run the same code; \
-             continuing, and the manifest records the revision as unknown",
+             continuing, and the manifest records the revision as unknown (null) and both builds \
+             under `builds`",
             recorded.describe(),
             running.describe()
         ))),

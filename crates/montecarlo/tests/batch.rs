@@ -1645,10 +1645,7 @@ fn an_interrupted_eval_is_finished_by_resume() {
     // Another build may not add to a finished eval's rows, as to a batch's
     // (review s18-rev-mc, finding 1): a lost row run again by it would mix
     // two models under the old manifest.
-    let built = |rev: &str| montecarlo::Build {
-        git_revision: Some(rev.repeat(40)),
-        git_dirty: Some(false),
-    };
+    let built = |rev: &str| montecarlo::Build::new(Some(rev.repeat(40)), Some(false));
     let mine = EvalOptions {
         out: dir.join("built"),
         build: built("a"),

@@ -7,7 +7,7 @@ mod common;
 use common::Scratch;
 use montecarlo::toy::ToyGrowth;
 use montecarlo::{
-    BatchOptions, Build, Manifest, McError, MergeOptions, Model, NoProgress, OutputOptions, Shard,
+    BatchOptions, Build, BuildSeen, Manifest, McError, MergeOptions, Model, NoProgress, OutputOptions, Shard,
     check_build, merge, run_batch, run_seed,
 };
 use std::path::{Path, PathBuf};
@@ -20,10 +20,7 @@ const A: &str = "1111111111111111111111111111111111111111";
 const B: &str = "2222222222222222222222222222222222222222";
 
 fn build(revision: Option<&str>, dirty: Option<bool>) -> Build {
-    Build {
-        git_revision: revision.map(str::to_string),
-        git_dirty: dirty,
-    }
+    Build::new(revision.map(str::to_string), dirty)
 }
 
 fn opts(out: &Path, runs: u64, b: Build) -> BatchOptions {
@@ -81,10 +78,32 @@ fn check_build_refuses_two_known_revisions_and_warns_when_it_cannot_tell() {
         let w = check_build(&rec, &run, d).unwrap().expect("a warning");
         assert!(w.contains("unknown"), "{w}");
     }
-    // What a mixed directory records.
+    // What a mixed directory records: one build says itself; two or more
+    // are each kept once, in the order met (audit s23-repro, F7).
     assert_eq!(clean_a.combine(&clean_a), clean_a);
-    assert_eq!(clean_a.combine(&dirty_a), dirty_a);
-    assert_eq!(clean_a.combine(&build(None, None)).git_revision, None);
+    let seen = |b: &Build| BuildSeen {
+        git_revision: b.git_revision.clone(),
+        git_dirty: b.git_dirty,
+    };
+    let mixed = clean_a.combine(&dirty_a);
+    assert_eq!(
+        (mixed.git_revision.as_deref(), mixed.git_dirty),
+        (Some(A), Some(true))
+    );
+    assert_eq!(mixed.builds, vec![seen(&clean_a), seen(&dirty_a)]);
+    let unknown = build(None, None);
+    let lost = clean_a.combine(&unknown);
+    assert_eq!((lost.git_revision.as_ref(), lost.git_dirty), (None, None));
+    assert_eq!(lost.builds, vec![seen(&clean_a), seen(&unknown)]);
+    // Folding on keeps the list: the unknown build again adds nothing, a
+    // third build joins at the end, and a list folds into another.
+    assert_eq!(lost.combine(&unknown), lost);
+    let three = lost.combine(&dirty_a);
+    assert_eq!(three.builds, vec![seen(&clean_a), seen(&unknown), seen(&dirty_a)]);
+    assert_eq!(
+        dirty_a.combine(&lost).builds,
+        vec![seen(&dirty_a), seen(&clean_a), seen(&unknown)]
+    );
 }
 
 #[test]
@@ -123,7 +142,11 @@ fn resume_refuses_runs_of_another_revision_and_accepts_a_dirty_or_unknown_one() 
     assert_eq!((r.runs_executed, r.runs_reused), (20, 10));
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     let m = Manifest::read(&dir).unwrap().unwrap();
-    assert_eq!(m.build, build(Some(A), Some(true)));
+    assert_eq!(
+        (m.build.git_revision.as_deref(), m.build.git_dirty),
+        (Some(A), Some(true))
+    );
+    assert_eq!(m.build.builds.len(), 2, "{:?}", m.build);
     assert_eq!(m.completed_runs, Some(30));
     // A batch from a build of unknown revision (or an older manifest):
     // resumed with a warning, and the revision stays unknown.
@@ -131,8 +154,23 @@ fn resume_refuses_runs_of_another_revision_and_accepts_a_dirty_or_unknown_one() 
     interrupted(&dir2, build(None, None));
     let r = resume(&dir2, build(Some(A), Some(false))).unwrap();
     assert_eq!(r.warnings.len(), 1);
-    assert_eq!(Manifest::read(&dir2).unwrap().unwrap().build.git_revision, None);
-    // The same clean revision: no warning.
+    assert!(r.warnings[0].contains("under `builds`"), "{:?}", r.warnings);
+    let m = Manifest::read(&dir2).unwrap().unwrap();
+    assert_eq!(m.build.git_revision, None);
+    // ... and the manifest still names the revision that computed the
+    // later runs (F7: it used to erase it), written as a list.
+    assert_eq!(
+        m.build
+            .builds
+            .iter()
+            .map(|b| b.git_revision.as_deref())
+            .collect::<Vec<_>>(),
+        [None, Some(A)]
+    );
+    let text = std::fs::read_to_string(dir2.join("manifest.json")).unwrap();
+    assert!(text.contains("\"builds\": ["), "{text}");
+    // The same clean revision: no warning, and one build writes no list
+    // (the manifest of an uninterrupted batch, byte for byte).
     let dir3 = tmp("resume-same");
     interrupted(&dir3, build(Some(A), Some(false)));
     assert!(
@@ -141,6 +179,8 @@ fn resume_refuses_runs_of_another_revision_and_accepts_a_dirty_or_unknown_one() 
             .warnings
             .is_empty()
     );
+    let text = std::fs::read_to_string(dir3.join("manifest.json")).unwrap();
+    assert!(!text.contains("\"builds\""), "{text}");
 }
 
 #[test]
