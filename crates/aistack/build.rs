@@ -6,10 +6,14 @@
 //! or no `.git`, as in a source tarball, which must still build) and
 //! `AISTACK_GIT_DIRTY` (`true`, `false`, or empty when unknown). "Dirty"
 //! looks only at what goes into the binary: `crates/`, `Cargo.toml`,
-//! `Cargo.lock` (untracked files there included), and the two files the
+//! `Cargo.lock` (untracked files there included), the two files the
 //! binary embeds from outside `crates/` (`docs/model.md`, whose unit tables
 //! label the charts, and the default scenario
-//! `examples/scenarios/china-2025.ron`). The script reruns when
+//! `examples/scenarios/china-2025.ron`), and the files that can change how
+//! it is compiled (`.cargo/config.toml` or `.cargo/config`, with its
+//! `build.rustflags` and profiles, and `rust-toolchain.toml` or
+//! `rust-toolchain`, which pick the compiler; watched where they exist).
+//! The script reruns when
 //! any of those changes, and when the checked-out commit changes (see
 //! [`watch_head`]), and not otherwise: a build that changes nothing
 //! compiles nothing.
@@ -32,6 +36,16 @@ const SOURCES: [&str; 5] = [
     "Cargo.lock",
     "docs/model.md",
     "examples/scenarios/china-2025.ron",
+];
+
+/// Workspace files that change how the binary is compiled, not what it is
+/// compiled from: in the dirty check, and watched where they exist (a
+/// missing watched path would rerun this script on every build).
+const BUILD_CONFIG: [&str; 4] = [
+    ".cargo/config.toml",
+    ".cargo/config",
+    "rust-toolchain.toml",
+    "rust-toolchain",
 ];
 
 fn git(root: &Path, args: &[&str]) -> Option<String> {
@@ -89,6 +103,9 @@ fn main() {
     for s in SOURCES {
         println!("cargo:rerun-if-changed={}", root.join(s).display());
     }
+    for c in BUILD_CONFIG.iter().map(|c| root.join(c)).filter(|c| c.exists()) {
+        println!("cargo:rerun-if-changed={}", c.display());
+    }
     let revision = git(&root, &["rev-parse", "--verify", "HEAD"])
         .filter(|r| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()));
     let mut dirty = None;
@@ -98,6 +115,7 @@ fn main() {
         }
         let mut args = vec!["status", "--porcelain", "--untracked-files=normal", "--"];
         args.extend(SOURCES);
+        args.extend(BUILD_CONFIG);
         dirty = git(&root, &args).map(|s| !s.is_empty());
     }
     // A build outside git (a release tarball) may state its revision.

@@ -52,6 +52,20 @@ fn batch_records_the_build_revision_and_resume_refuses_another() {
         }
         None => assert!(m["git_revision"].is_null()),
     }
+    // How it was compiled (audit s23-repro, F8): the profile and level this
+    // test binary's build used (the test profile builds at opt-level 2
+    // in the `debug` family; `cargo test --release` at 3), and the extra
+    // compiler flags, "" for none.
+    let profile = m["build_profile"].as_str().unwrap();
+    assert!(
+        ["debug, opt-level ", "release, opt-level "]
+            .iter()
+            .any(|p| profile
+                .strip_prefix(p)
+                .is_some_and(|l| ["0", "1", "2", "3", "s", "z"].contains(&l))),
+        "{profile}"
+    );
+    assert!(m["rustflags"].is_string(), "{}", m["rustflags"]);
     // The batch as if another build had run it: resume is refused.
     let mut other = m.clone();
     other["git_revision"] = "0123456789abcdef0123456789abcdef01234567".into();

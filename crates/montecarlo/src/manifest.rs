@@ -71,6 +71,19 @@ impl std::str::FromStr for Shard {
 /// manifests as `rustc_version`, never compared.
 pub const RUSTC_VERSION: &str = env!("AISTACK_MC_RUSTC");
 
+/// The cargo profile this library was compiled in and its optimisation
+/// level (`release, opt-level 3`), recorded by the build script:
+/// informational, in manifests as `build_profile`, never compared (a debug
+/// and a release build give the same numbers: audit s23-repro).
+pub const BUILD_PROFILE: &str = env!("AISTACK_MC_PROFILE");
+
+/// The extra compiler flags of the build (`RUSTFLAGS`, or `build.rustflags`
+/// of a `.cargo/config.toml`), space-separated, empty for none:
+/// informational, in manifests as `rustflags`, never compared. With the
+/// profile and [`RUSTC_VERSION`] it says how to rebuild the binary (a
+/// `-C target-cpu` or a profile-guided build's `-Cprofile-use` shows here).
+pub const RUSTFLAGS: &str = env!("AISTACK_MC_RUSTFLAGS");
+
 /// Hash of a model identity (FNV-1a 64 over the bytes, with their length;
 /// detects accidental changes, not tampering), as 16 hex digits plus length:
 /// [`stack::load::identity_hash`], so a run's `summary.json` and `aistack
@@ -178,6 +191,12 @@ pub struct Provenance {
     pub crate_versions: BTreeMap<String, String>,
     /// The rustc that built it ([`RUSTC_VERSION`]; informational).
     pub rustc_version: Option<String>,
+    /// The build's profile ([`BUILD_PROFILE`]; informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_profile: Option<String>,
+    /// The build's extra compiler flags ([`RUSTFLAGS`]; informational).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rustflags: Option<String>,
     /// The maths library's fingerprint ([`math_fingerprint`]).
     pub math_fingerprint: Option<String>,
     /// The scenario file (absolute), as a manifest's `scenario_path`.
@@ -203,6 +222,8 @@ impl Provenance {
             target: TARGET_TRIPLE.to_string(),
             crate_versions: crate_versions(),
             rustc_version: rustc_version(),
+            build_profile: build_profile(),
+            rustflags: rustflags(),
             math_fingerprint: Some(math_fingerprint()),
             scenario_path,
             scenario_files,
@@ -219,6 +240,16 @@ impl Provenance {
 /// [`RUSTC_VERSION`], `None` when the build script could not ask rustc.
 pub fn rustc_version() -> Option<String> {
     (!RUSTC_VERSION.is_empty()).then(|| RUSTC_VERSION.to_string())
+}
+
+/// [`BUILD_PROFILE`], as manifests record it.
+pub fn build_profile() -> Option<String> {
+    Some(BUILD_PROFILE.to_string())
+}
+
+/// [`RUSTFLAGS`], as manifests record it (empty: no extra flags).
+pub fn rustflags() -> Option<String> {
+    Some(RUSTFLAGS.to_string())
 }
 
 /// When a value recorded in a batch differs from the one its design gives
@@ -452,6 +483,16 @@ pub struct Manifest {
     /// compared); `None` in manifests written before it was recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rustc_version: Option<String>,
+    /// The cargo profile of the build that wrote the manifest
+    /// ([`BUILD_PROFILE`]; informational, not compared); `None` in manifests
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_profile: Option<String>,
+    /// The extra compiler flags of that build ([`RUSTFLAGS`]; empty for
+    /// none; informational, not compared); `None` in manifests written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rustflags: Option<String>,
     /// The maths library's fingerprint where the runs were computed
     /// ([`scheduler::math_fingerprint`]): resume and merge refuse another
     /// ([`check_math`]). `None` in manifests written before it was recorded

@@ -170,6 +170,8 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         crate_versions: crate_versions(),
         target: TARGET_TRIPLE.to_string(),
         rustc_version: crate::manifest::rustc_version(),
+        build_profile: crate::manifest::build_profile(),
+        rustflags: crate::manifest::rustflags(),
         math_fingerprint: Some(crate::manifest::math_fingerprint()),
         command_line: o.command_line.clone(),
         merged_from: Vec::new(),
