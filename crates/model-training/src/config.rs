@@ -253,14 +253,20 @@ pub struct FleetConfig {
     /// A delivery fills the unused connections in site order; what no
     /// connection runs goes to the first site, which asks for more.
     pub sites: Vec<SiteConfig>,
+    /// Accelerators the buyer owns at the start (its installed base):
+    /// installed at the start by the same rule as a delivery, and retired
+    /// a full service life later, as a lab's initial accelerators are.
+    pub initial_accelerators: Vec<ChipBatch>,
 }
 
 impl FleetConfig {
-    /// A fleet named `name` with default sites in `regions`.
+    /// A fleet named `name` with default sites in `regions` and no
+    /// accelerators at the start.
     pub fn new(name: impl Into<String>, regions: &[&str]) -> FleetConfig {
         FleetConfig {
             name: name.into(),
             sites: regions.iter().map(|r| SiteConfig::new(*r)).collect(),
+            initial_accelerators: Vec::new(),
         }
     }
 }
@@ -621,6 +627,9 @@ impl TrainingConfig {
             }
             names.push(&fleet.name);
             validate_sites(&e, "fleet's", &fleet.sites)?;
+            for b in &fleet.initial_accelerators {
+                validate_batch(|| format!("{e} initial_accelerators {}", b.design), b)?;
+            }
         }
         Ok(())
     }

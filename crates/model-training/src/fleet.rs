@@ -39,10 +39,13 @@ impl FleetEnergy {
     }
 }
 
-/// A fleet's accelerators, counted: `delivered = awaiting_install +
-/// in_service + retired` at every instant.
+/// A fleet's accelerators, counted: `at_start + delivered =
+/// awaiting_install + in_service + retired` at every instant.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FleetChips {
+    /// Owned at the start ([`crate::FleetConfig::initial_accelerators`]),
+    /// installed then.
+    pub at_start: u64,
     /// Delivered to the fleet so far.
     pub delivered: u64,
     /// Delivered and not yet installed (the wiring's install delay).
@@ -157,6 +160,30 @@ impl Training {
         self.recompute_fleet(fi, now, signals)
     }
 
+    /// Installs the fleet's accelerators owned at the start (at its sites,
+    /// by the rule of a delivery), each retiring a service life later.
+    pub(crate) fn install_fleet_initial(
+        &mut self,
+        fi: usize,
+        batches: &[ChipBatch],
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        if batches.iter().all(|b| b.count == 0) {
+            return Ok(());
+        }
+        let now = agenda.now();
+        self.advance_fleet(fi, now);
+        let sites = self.fleets[fi].sites.clone();
+        for b in batches.iter().filter(|b| b.count > 0) {
+            self.install_spread(&sites, b, now, agenda)?;
+            let c = &mut self.fleets[fi].chips;
+            c.at_start += b.count;
+            c.in_service += b.count;
+        }
+        self.recompute_fleet(fi, now, signals)
+    }
+
     /// A cohort of a fleet's site reaches the end of its service life.
     pub(crate) fn retire_fleet_cohort(
         &mut self,
@@ -268,8 +295,9 @@ impl Training {
     /// `buyers.energy_curtailed_mwh_total` (MWh), `buyers.electricity_usd_total`
     /// (USD), `buyers.accelerators_awaiting_install_end`,
     /// `buyers.accelerators_in_service_end` and
-    /// `buyers.accelerators_retired_total` (chips: with those delivered,
-    /// `delivered = awaiting + in service + retired`); then each fleet's own,
+    /// `buyers.accelerators_retired_total` (chips: with those delivered and
+    /// those owned at the start, `at start + delivered = awaiting + in
+    /// service + retired`); then each fleet's own,
     /// `buyers.<fleet>.<outcome>` for the same outcomes ([`buyer_outcome`]).
     pub(crate) fn fleet_summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         if self.fleets.is_empty() {

@@ -390,6 +390,10 @@ impl Training {
                     }
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
+                for fi in 0..self.fleets.len() {
+                    let batches = self.cfg.fleets[fi].initial_accelerators.clone();
+                    self.install_fleet_initial(fi, &batches, agenda, signals)?;
+                }
                 self.monthly_tick(now, agenda, signals)
             }
             TrainingEvent::MonthlyTick => self.monthly_tick(now, agenda, signals),

@@ -6,7 +6,7 @@
 mod common;
 
 use common::*;
-use model_training::{FleetConfig, SiteConfig, Training, TrainingConfig, TrainingSignal};
+use model_training::{ChipBatch, FleetConfig, SiteConfig, Training, TrainingConfig, TrainingSignal};
 use scheduler::{SECS_PER_HOUR, SimTime};
 
 /// Facility MW of one test accelerator: (700 + 300) W × 1.25.
@@ -22,6 +22,11 @@ fn site(region: &str, connected_mw: f64) -> SiteConfig {
 
 /// A lab with no accelerators and a fleet `cloud` with `sites`.
 fn bench(sites: Vec<SiteConfig>, life_years: f64) -> Bench {
+    bench_with_stock(sites, life_years, Vec::new())
+}
+
+/// [`bench`] with accelerators the fleet owns at the start.
+fn bench_with_stock(sites: Vec<SiteConfig>, life_years: f64, stock: Vec<ChipBatch>) -> Bench {
     let mut lab = lab("a");
     lab.initial_accelerators.clear();
     let mut cfg = TrainingConfig::new(vec![lab]);
@@ -29,6 +34,7 @@ fn bench(sites: Vec<SiteConfig>, life_years: f64) -> Bench {
     cfg.fleets = vec![FleetConfig {
         name: "cloud".into(),
         sites,
+        initial_accelerators: stock,
     }];
     Bench::new(cfg, 1)
 }
@@ -207,4 +213,60 @@ fn a_fleet_is_refused_a_lab_s_name_and_a_region_twice() {
     );
     cfg.fleets = vec![FleetConfig::new("cloud", &[])];
     assert!(Training::new(cfg, &scheduler::RngStreams::new(1, 0)).is_err());
+}
+
+#[test]
+fn accelerators_owned_at_the_start_are_placed_as_a_delivery_and_counted_until_they_retire() {
+    // 600 chips' worth of connection in `x`, 300 in `y`; 700 owned at the
+    // start, in two batches, and a batch of none.
+    let mut b = bench_with_stock(
+        vec![site("x", 600.0 * MW_PER_CHIP), site("y", 300.0 * MW_PER_CHIP)],
+        2.0,
+        vec![batch(500), batch(0), batch(200)],
+    );
+    let fleet = b.training.fleets().next().unwrap().0;
+    let (x, y) = (fleet_site(&b, "x"), fleet_site(&b, "y"));
+    let c = b.training.fleet_chips(fleet).unwrap();
+    assert_eq!(
+        (
+            c.at_start,
+            c.delivered,
+            c.awaiting_install,
+            c.in_service,
+            c.retired
+        ),
+        (700, 0, 0, 700, 0)
+    );
+    // `x` runs 600, `y` the other 100, from the start.
+    let (dx, ax) = needs(&b.signals, x);
+    let (dy, _) = needs(&b.signals, y);
+    assert!((dx.unwrap() - 600.0 * MW_PER_CHIP).abs() < 1e-9, "{dx:?}");
+    assert!((dy.unwrap() - 100.0 * MW_PER_CHIP).abs() < 1e-9, "{dy:?}");
+    assert_eq!(ax, 0.0);
+    // A delivery joins them; all retire a service life after they came:
+    // at start + delivered = awaiting + in service + retired throughout.
+    b.training
+        .fleet_accelerators_delivered(fleet, &batch(50))
+        .unwrap();
+    let c = b.training.fleet_chips(fleet).unwrap();
+    assert_eq!(
+        c.at_start + c.delivered,
+        c.awaiting_install + c.in_service + c.retired
+    );
+    b.training
+        .install_fleet_accelerators(fleet, batch(50), &mut b.sched, &mut b.signals)
+        .unwrap();
+    b.run_until(SimTime(2 * scheduler::SECS_PER_YEAR + SECS_PER_HOUR));
+    let c = b.training.fleet_chips(fleet).unwrap();
+    assert_eq!(
+        (
+            c.at_start,
+            c.delivered,
+            c.awaiting_install,
+            c.in_service,
+            c.retired
+        ),
+        (700, 50, 0, 0, 750)
+    );
+    assert_eq!(needs(&b.signals, x).0, Some(0.0));
 }

@@ -176,7 +176,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();
     // Other buyers with sites run their accelerators as fleets.
     for b in &data.chips.other_buyers {
-        if let Some(fleet) = b.fleet_config(&ctx, &regions)? {
+        if let Some(fleet) = b.fleet_config(&ctx, &regions, &data.designs)? {
             training.fleets.push(fleet);
         }
     }

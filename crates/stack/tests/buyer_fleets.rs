@@ -272,3 +272,95 @@ fn a_buyers_site_in_an_unknown_region_or_twice_in_one_region_is_refused_where_wr
         );
     }
 }
+
+/// The buyer `cloud` of [`BASE`] with `SITE` and an installed base of
+/// `stock` accelerators of the design `design`, buying nothing.
+fn with_stock(stock: &str, design: &str, life: &str) -> String {
+    text(
+        &format!(r#"{SITE}, fleet: [(design: "{design}", count: {stock})]"#),
+        "5000",
+        "",
+        life,
+    )
+    .replace(NO_ORDERS.0, NO_ORDERS.1)
+}
+
+/// The buyer's January order replaced by none.
+const NO_ORDERS: (&str, &str) = (
+    r#"budget_usd_per_year: (step: [("2025-01-01", 2.4e8), ("2025-02-01", 0)])"#,
+    "budget_usd_per_year: 0",
+);
+
+#[test]
+fn accelerators_owned_at_the_start_draw_power_from_the_first_month_and_retire_a_life_later() {
+    let out = run_text(&with_stock("4000", "gpu", "1.5"));
+    let none = run_text(&text(SITE, "5000", "", "1.5").replace(NO_ORDERS.0, NO_ORDERS.1));
+    assert_eq!(get(&out, "fab.accelerators_delivered_to_others_total"), 0.0);
+    // 4,000 accelerators need 5 MW; the site's 10 MW connection runs them
+    // all from the first dispatch: January's energy is a full month's.
+    for date in ["2025-02-01", "2025-03-01", "2025-07-01", "2026-06-01"] {
+        assert_eq!(at(&out, date, "buyers.accelerators_in_service", "cloud"), 4000.0);
+        let want = 4.0 * FLEET_MW * hours_before(date);
+        let e = at(&out, date, "buyers.energy_mwh", "cloud");
+        assert!((e - want).abs() < 1e-6 * want, "{date}: {e} MWh, want {want}");
+        let rise = at(&out, date, "energy.served_mwh", "national")
+            - at(&none, date, "energy.served_mwh", "national");
+        assert!(
+            (rise - want).abs() < 1e-6 * want,
+            "{date}: grid served {rise} more, want {want}"
+        );
+    }
+    // Retired 1.5 years of 8,766 h after the start (2026-07-02 21:00): July
+    // holds their last 45 hours, nothing after.
+    let july = at(&out, "2026-08-01", "buyers.energy_mwh", "cloud");
+    let want = 4.0 * FLEET_MW * (1.5 * 8766.0 - (365.0 + 181.0) * 24.0);
+    assert!((july - want).abs() < 1e-6 * want, "July: {july} MWh, want {want}");
+    for date in ["2026-08-01", "2026-09-01", "2026-12-01"] {
+        assert_eq!(at(&out, date, "buyers.accelerators_in_service", "cloud"), 0.0);
+    }
+    for date in ["2026-09-01", "2026-12-01"] {
+        assert_eq!(at(&out, date, "buyers.energy_mwh", "cloud"), 0.0);
+    }
+    // Conservation with a starting stock: at start + delivered = awaiting
+    // + in service + retired.
+    assert_eq!(get(&out, "buyers.accelerators_retired_total"), 4000.0);
+    assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 0.0);
+    assert_eq!(get(&out, "buyers.accelerators_awaiting_install_end"), 0.0);
+}
+
+#[test]
+fn a_starting_stock_beyond_the_connection_asks_the_grid_for_the_rest() {
+    // 12,000 accelerators need 15 MW on a 10 MW connection: 8,000 run at
+    // once, the first site asks for the rest (plus headroom) and the grid's
+    // queue grants it later; until then the rest is energy lost to power.
+    let out = run_text(&with_stock("12000", "gpu", "5"));
+    let jan = at(&out, "2025-02-01", "buyers.energy_mwh", "cloud");
+    let full = 12.0 * FLEET_MW * hours_before("2025-02-01");
+    assert!(jan < full * (1.0 - 1e-3), "January drew {jan} MWh of {full}");
+    let lost = at(&out, "2025-02-01", "buyers.energy_lost_power_mwh", "cloud");
+    assert!(
+        (jan + lost - full).abs() < 1e-6 * full,
+        "{jan} + {lost} != {full}"
+    );
+    assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 12000.0);
+}
+
+#[test]
+fn a_starting_stock_without_sites_or_of_an_unknown_design_is_refused_where_written() {
+    let unknown = with_stock("10", "tpu", "5");
+    let no_sites = text(r#", fleet: [(design: "gpu", count: 10)]"#, "5000", "", "5");
+    for (t, says) in [
+        (&unknown, "design `tpu` does not exist"),
+        (&no_sites, "the buyer has no `sites`"),
+    ] {
+        let err = match Scenario::from_text(Path::new("fleets.ron"), t) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{says}: loaded"),
+        };
+        let line = t.lines().position(|l| l.contains("fleet: [(design")).unwrap() + 1;
+        let col = t.lines().nth(line - 1).unwrap().find("fleet:").unwrap() + 1;
+        assert!(err.contains(says), "{err}");
+        assert!(err.contains("chips.other_buyers.cloud.fleet"), "{err}");
+        assert!(err.starts_with(&format!("fleets.ron:{line}:{col}:")), "{err}");
+    }
+}

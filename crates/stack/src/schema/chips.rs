@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::error::ScenarioError;
-use crate::schema::training::SiteData;
+use crate::schema::training::{FleetData, SiteData};
 use crate::series::Series;
 use crate::units::{FabPower, Fraction, NonNeg, Positive, StockCount, ToolCount, UnitPrice};
 use chrono::NaiveDate;
@@ -119,14 +119,37 @@ pub struct OtherBuyerData {
     /// Default: `[]` (its accelerators leave the model: no site, no power).
     #[serde(default)]
     pub sites: Vec<SiteData>,
+    /// Accelerators the buyer owns at the start, its installed base (needs
+    /// `sites`): installed at the start as a delivery is, filling the
+    /// sites' unused `connected_mw` in order (the rest goes to the first
+    /// site, which asks the grid for more), drawing power from the first
+    /// dispatch, and retiring `ecosystem.chip_service_life_years` after the
+    /// start, as a lab's `fleet` does. Default: `[]`.
+    #[serde(default)]
+    pub fleet: Vec<FleetData>,
 }
 
 impl OtherBuyerData {
     /// The buyer's fleet for the training domain (`None` without sites),
     /// with every region checked against `regions` and named once; errors
     /// name `chips.other_buyers.<name>.sites`.
-    pub fn fleet_config(&self, ctx: &Ctx, regions: &[&str]) -> Result<Option<FleetConfig>, ScenarioError> {
+    pub fn fleet_config(
+        &self,
+        ctx: &Ctx,
+        regions: &[&str],
+        designs: &[DesignData],
+    ) -> Result<Option<FleetConfig>, ScenarioError> {
         if self.sites.is_empty() {
+            if !self.fleet.is_empty() {
+                return Err(ctx
+                    .err(
+                        "chips.other_buyers",
+                        &self.name,
+                        "fleet",
+                        "accelerators owned at the start need somewhere to run: the buyer has no `sites`",
+                    )
+                    .hint("give it `sites: [(region: \"…\")]`, or remove `fleet`"));
+            }
             return Ok(None);
         }
         let mut sites: Vec<SiteConfig> = Vec::with_capacity(self.sites.len());
@@ -147,9 +170,16 @@ impl OtherBuyerData {
             }
             sites.push(s.to_site_config());
         }
+        let initial_accelerators = FleetData::batches(
+            ctx,
+            ("chips.other_buyers", &self.name, "fleet"),
+            &self.fleet,
+            designs,
+        )?;
         Ok(Some(FleetConfig {
             name: self.name.clone(),
             sites,
+            initial_accelerators,
         }))
     }
 }

@@ -80,7 +80,7 @@ fn d_headroom() -> NonNeg {
     NonNeg(site_default().connection_headroom_share)
 }
 
-/// Accelerators a lab owns at the start.
+/// Accelerators a lab or other buyer owns at the start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Fleet")]
@@ -90,6 +90,34 @@ pub struct FleetData {
     /// Number of accelerators (rounded), at most 2⁴⁰.
     #[schemars(with = "f64", range(min = 0, max = 1_099_511_627_776.0))]
     pub count: AcceleratorCount,
+}
+
+impl FleetData {
+    /// The accelerators of `fleet` (of the entity `at`: list, name and
+    /// field, for errors) as batches of their designs; a design not in
+    /// `designs` is an error located at the entry.
+    pub fn batches(
+        ctx: &Ctx,
+        at: (&str, &str, &str),
+        fleet: &[FleetData],
+        designs: &[DesignData],
+    ) -> Result<Vec<ChipBatch>, ScenarioError> {
+        let mut batches = Vec::with_capacity(fleet.len());
+        for f in fleet {
+            let names = designs.iter().map(|d| d.name.as_str());
+            ctx.check_ref(at, &f.design, "design", names)?;
+            if let Some(d) = designs.iter().find(|d| d.name == f.design) {
+                batches.push(ChipBatch {
+                    design: d.name.clone(),
+                    count: f.count.get().round() as u64,
+                    peak_flop_s_per_chip: d.peak_flop_s.get(),
+                    power_w_per_chip: d.power_w.get(),
+                    unit_price_usd: d.unit_price_usd.get(),
+                });
+            }
+        }
+        Ok(batches)
+    }
 }
 
 /// An AI lab.
@@ -346,20 +374,7 @@ pub fn to_config(
             )?;
             sites.push(s.to_site_config());
         }
-        let mut fleet = Vec::new();
-        for f in &l.fleet {
-            let names = designs.iter().map(|d| d.name.as_str());
-            ctx.check_ref(("labs", &l.name, "fleet"), &f.design, "design", names)?;
-            if let Some(d) = designs.iter().find(|d| d.name == f.design) {
-                fleet.push(ChipBatch {
-                    design: d.name.clone(),
-                    count: f.count.get().round() as u64,
-                    peak_flop_s_per_chip: d.peak_flop_s.get(),
-                    power_w_per_chip: d.power_w.get(),
-                    unit_price_usd: d.unit_price_usd.get(),
-                });
-            }
-        }
+        let fleet = FleetData::batches(ctx, ("labs", &l.name, "fleet"), &l.fleet, designs)?;
         let mut lc = LabConfig::new(l.name.as_str(), &[]);
         lc.open_share = l.open_share.get();
         lc.initial_target_run_flop = l.initial_target_run_flop.get();
