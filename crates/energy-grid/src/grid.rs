@@ -7,7 +7,7 @@ use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, HeldWeather, Phase, SolarShape, StepAverage, WeatherProcess};
 use crate::state::*;
 use crate::validate::{GridError, MAX_MW, validate};
-use scheduler::{Agenda, Calendar, Duration, Num, RngStreams, SECS_PER_YEAR, SimTime};
+use scheduler::{Agenda, Calendar, Duration, Num, RngStreams, SECS_PER_YEAR, SimTime, StepClock};
 
 /// The national grid: regions, fleets, storage, links, loads, build-out.
 ///
@@ -753,15 +753,16 @@ impl Grid {
     /// that their wait for power does not depend on where step edges fall.
     /// `t` itself if no dispatch instant after it fits the clock.
     pub fn dispatch_at_or_after(&self, t: SimTime) -> SimTime {
-        let dt = self.dt.secs().max(1);
-        let Some(since) = t.ticks().checked_sub(self.first_dispatch.ticks()) else {
-            return self.first_dispatch;
-        };
-        since
-            .div_ceil(dt)
-            .checked_mul(dt)
-            .and_then(|k| self.first_dispatch.ticks().checked_add(k))
-            .map_or(t, SimTime)
+        self.dispatch_clock().at_or_after(t)
+    }
+
+    /// The instants of the grid's dispatches: every dispatch interval from
+    /// its start (the start is the first instant once the grid started).
+    pub fn dispatch_clock(&self) -> StepClock {
+        StepClock {
+            first: self.first_dispatch,
+            step: self.dt,
+        }
     }
 
     fn on_connection_granted(&mut self, load: LoadId, mw: f64, signals: &mut Vec<GridSignal>) {

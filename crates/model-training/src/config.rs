@@ -5,7 +5,7 @@
 
 use crate::SECS_PER_MONTH;
 use crate::{ChipBatch, TrainingError};
-use scheduler::{Calendar, Dist, Num, SimTime, TimePath};
+use scheduler::{Calendar, Dist, Num, SimTime, StepClock, TimePath};
 
 /// Everything the training domain needs, as plain Rust. `stack` converts the
 /// scenario into this; [`crate::Training::new`] validates it.
@@ -31,6 +31,13 @@ pub struct TrainingConfig {
     /// outside the labs that run their chips at their own sites): unique
     /// names, none a lab's. Default: none.
     pub fleets: Vec<FleetConfig>,
+    /// The instants at which the power supplier reads the sites' demand (the
+    /// grid's dispatches). A cohort retires at the first of them at or after
+    /// the end of its service life, so the supplier never books a retired
+    /// accelerator's draw for part of its step (its change would otherwise
+    /// wait for the next dispatch). `None`: at the end of the service life
+    /// exactly. Default: `None`.
+    pub power_clock: Option<StepClock>,
     /// Compute thresholds, physical FLOP of one training run, strictly
     /// increasing, each at least 1 and finite, at most
     /// [`MAX_COMPUTE_THRESHOLDS`]: for each, the summary reports the
@@ -97,6 +104,7 @@ impl TrainingConfig {
             closed_release_spillover_share: 0.0,
             calendar: None,
             fleets: Vec::new(),
+            power_clock: None,
             compute_thresholds_flop: Vec::new(),
         }
     }

@@ -616,7 +616,8 @@ impl Training {
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
-        let retire_at = retirement_time(now, self.cfg.chip_service_life_years);
+        let retire_at = retirement_time(now, self.cfg.chip_service_life_years)
+            .map(|t| self.cfg.power_clock.map_or(t, |c| c.at_or_after(t)));
         let cohort = self.sites[site].install(batch, retire_at);
         if let Some(at) = retire_at {
             agenda.schedule_at(

@@ -58,4 +58,4 @@ pub use path::{Interp, TimePath};
 pub use queue::{AutoQueue, Entry, EventQueue, HeapQueue, IndexedQueue, RadixQueue};
 pub use rng::{Dist, RngStreams, StreamRng};
 pub use sched::{Agenda, EventKey, Mapped, RunError, ScheduleError, Scheduler};
-pub use time::{Calendar, Duration, SECS_PER_DAY, SECS_PER_HOUR, SECS_PER_YEAR, SimTime};
+pub use time::{Calendar, Duration, SECS_PER_DAY, SECS_PER_HOUR, SECS_PER_YEAR, SimTime, StepClock};

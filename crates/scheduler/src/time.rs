@@ -137,6 +137,33 @@ impl Duration {
     }
 }
 
+/// Instants every `step` from `first` (a domain's fixed clock, such as the
+/// grid's dispatches), so that another domain can time its changes to it:
+/// a change made at one of these instants is seen by that instant's step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StepClock {
+    /// The clock's first instant.
+    pub first: SimTime,
+    /// Time between two instants (a zero step counts as one second).
+    pub step: Duration,
+}
+
+impl StepClock {
+    /// The first instant of the clock at or after `t`: `first` for a `t`
+    /// before it, `t` itself if no later instant fits in `u64` seconds.
+    pub fn at_or_after(&self, t: SimTime) -> SimTime {
+        let step = self.step.secs().max(1);
+        let Some(since) = t.ticks().checked_sub(self.first.ticks()) else {
+            return self.first;
+        };
+        since
+            .div_ceil(step)
+            .checked_mul(step)
+            .and_then(|k| self.first.ticks().checked_add(k))
+            .map_or(t, SimTime)
+    }
+}
+
 impl Add<Duration> for SimTime {
     type Output = SimTime;
     /// Panics on overflow (as `std::time::Instant` does); use
@@ -314,5 +341,26 @@ mod tests {
         assert_eq!(cal.date(jan), NaiveDate::from_ymd_opt(2026, 1, 1));
         assert_eq!(cal.at_date(NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()), None);
         assert_eq!(cal.fractional_year(SimTime::ZERO), Some(2025.0));
+    }
+
+    #[test]
+    fn a_step_clock_rounds_up_to_its_next_instant() {
+        let c = StepClock {
+            first: SimTime(100),
+            step: Duration(3600),
+        };
+        assert_eq!(c.at_or_after(SimTime(100)), SimTime(100));
+        assert_eq!(c.at_or_after(SimTime(101)), SimTime(3700));
+        assert_eq!(c.at_or_after(SimTime(3700)), SimTime(3700));
+        assert_eq!(c.at_or_after(SimTime(7299)), SimTime(7300));
+        // Before the first instant: the first; past the last that fits: `t`.
+        assert_eq!(c.at_or_after(SimTime(5)), SimTime(100));
+        assert_eq!(c.at_or_after(SimTime::MAX), SimTime::MAX);
+        // A zero step counts as a second.
+        let z = StepClock {
+            first: SimTime(0),
+            step: Duration(0),
+        };
+        assert_eq!(z.at_or_after(SimTime(7)), SimTime(7));
     }
 }

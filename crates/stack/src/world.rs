@@ -8,7 +8,7 @@ use crate::wiring::{LoadOwner, SignalSink, Signals, Wiring};
 use energy_grid::{Grid, GridConfig, GridEvent, LoadClass, LoadSpec};
 use fab_supply_chain::{FabConfig, FabEvent, SupplyChain};
 use model_training::{ChipBatch, FleetId, LabId, Training, TrainingConfig, TrainingEvent};
-use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime};
+use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime, StepClock};
 use std::path::Path;
 
 /// Every event of the stack: one variant per domain, plus the stack's own.
@@ -174,6 +174,12 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     let mut training =
         schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
     training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();
+    // Accelerators retire at a dispatch instant, as they are installed at
+    // one, so the grid books exactly the draw the sites had.
+    training.power_clock = Some(StepClock {
+        first: SimTime::ZERO,
+        step: grid.dispatch_interval,
+    });
     // Other buyers with sites run their accelerators as fleets.
     for b in &data.chips.other_buyers {
         if let Some(fleet) = b.fleet_config(&ctx, &regions, &data.designs)? {

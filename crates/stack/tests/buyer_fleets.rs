@@ -364,3 +364,31 @@ fn a_starting_stock_without_sites_or_of_an_unknown_design_is_refused_where_writt
         assert!(err.starts_with(&format!("fleets.ron:{line}:{col}:")), "{err}");
     }
 }
+
+#[test]
+fn at_daily_steps_a_retirement_waits_for_the_dispatch_so_the_grid_books_what_the_buyer_drew() {
+    // A service life of 1.5 years of 8,766 h ends on 2026-07-02 at 21:00,
+    // between two daily dispatches: the accelerators retire at the next
+    // one (00:00), so the buyer draws, and the grid serves, July's 48 hours.
+    let daily = |t: String| t.replace("grid: (", "grid: (dispatch_interval_hours: 24, ");
+    let out = run_text(&daily(with_stock("4000", "gpu", "1.5")));
+    let none = run_text(&daily(
+        text(SITE, "5000", "", "1.5").replace(NO_ORDERS.0, NO_ORDERS.1),
+    ));
+    let want = 4.0 * FLEET_MW * 48.0;
+    let drew = at(&out, "2026-08-01", "buyers.energy_mwh", "cloud");
+    let served = at(&out, "2026-08-01", "energy.served_mwh", "national")
+        - at(&none, "2026-08-01", "energy.served_mwh", "national");
+    assert!(
+        (drew - want).abs() < 1e-6 * want,
+        "the buyer drew {drew} MWh, want {want}"
+    );
+    assert!(
+        (served - drew).abs() < 1e-6 * want,
+        "the grid served {served} MWh for {drew}"
+    );
+    assert_eq!(
+        at(&out, "2026-08-01", "buyers.accelerators_in_service", "cloud"),
+        0.0
+    );
+}
