@@ -131,8 +131,10 @@ pub struct OtherBuyerData {
 
 impl OtherBuyerData {
     /// The buyer's fleet for the training domain (`None` without sites),
-    /// with every region checked against `regions` and named once; errors
-    /// name `chips.other_buyers.<name>.sites`.
+    /// with every region checked against `regions` and named once, and its
+    /// accelerators owned at the start against `designs`; errors name
+    /// `chips.other_buyers.<name>.sites` or `….fleet` (a stock without
+    /// sites is refused).
     pub fn fleet_config(
         &self,
         ctx: &Ctx,
