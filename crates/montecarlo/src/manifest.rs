@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 /// Version of the manifest layout.
 pub const MANIFEST_FORMAT: u32 = 1;
 
-/// Crates whose versions change numbers (generators and sampling algorithms),
-/// pinned exactly in the workspace manifest; a test checks the two agree.
-pub const NUMERIC_CRATES: [(&str, &str); 3] = [
+/// Crates whose versions change numbers (generators, sampling algorithms
+/// and the maths library behind `scheduler::math`), pinned exactly in the
+/// workspace manifest; a test checks the two agree.
+pub const NUMERIC_CRATES: [(&str, &str); 4] = [
+    ("libm", "0.2.16"),
     ("rand", "0.9.2"),
     ("rand_chacha", "0.9.0"),
     ("rand_distr", "0.5.1"),
