@@ -232,11 +232,12 @@ pub fn math_cause(recorded: Option<&str>) -> Option<String> {
     let running = scheduler::math_fingerprint();
     recorded.filter(|r| *r != running).map(|r| {
         format!(
-            "this machine's maths library gives different last bits than the one that ran the \
-             batch (manifest.json `math_fingerprint` {r}, this machine's {running}: glibc picks \
-             its exp/log/pow/sin/cos code by CPU feature, FMA or not), so the design's draw \
-             differs here and the file is most likely intact; do this on a machine whose \
-             fingerprint is {r} (`aistack validate SCENARIO --print-math-fingerprint` prints a machine's)"
+            "this build's maths library gives different last bits than the one that ran the \
+             batch (manifest.json `math_fingerprint` {r}, this build's {running}: a build from \
+             before aistack computed its own maths, when glibc picked its exp/log/pow code by CPU \
+             feature, another libm version, or a miscompile), so the design's draw differs here \
+             and the file is most likely intact; do this with a build whose fingerprint is {r} \
+             (`aistack validate SCENARIO --print-math-fingerprint` prints a build's)"
         )
     })
 }
