@@ -186,4 +186,56 @@ mod tests {
         }
         assert_eq!(exp(1.0), f64::from_bits(std::f64::consts::E.to_bits() + 1));
     }
+
+    /// The rule is kept: `clippy.toml` disallows the std method of every
+    /// function here, and no source file of the workspace calls one (a
+    /// plain scan of code lines, so this holds even where clippy is not run;
+    /// a custom method of the same name, `DayAngles::sin_cos`, is the one
+    /// exception).
+    #[test]
+    fn the_workspace_calls_no_std_maths() {
+        const NAMES: [&str; 11] = [
+            "exp", "exp2", "exp_m1", "ln", "ln_1p", "log10", "log2", "powf", "sin", "cos", "sin_cos",
+        ];
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let clippy = std::fs::read_to_string(root.join("clippy.toml")).expect("clippy.toml");
+        for name in NAMES {
+            assert!(
+                clippy.contains(&format!("path = \"f64::{name}\"")),
+                "clippy.toml does not disallow f64::{name}"
+            );
+        }
+        let mut stack = vec![root.join("crates"), root.join("benches")];
+        let (mut files, mut calls) = (0, Vec::new());
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("readable") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && !path.ends_with("scheduler/src/math.rs")
+                {
+                    files += 1;
+                    let text = std::fs::read_to_string(&path).expect("utf-8");
+                    for (n, line) in text.lines().enumerate() {
+                        if line.trim_start().starts_with("//") {
+                            continue;
+                        }
+                        let line = line.replace("cache.sin_cos(", "");
+                        for name in NAMES {
+                            if line.contains(&format!(".{name}(")) || line.contains(&format!("f64::{name}")) {
+                                calls.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(files > 100, "{files} files scanned");
+        assert!(
+            calls.is_empty(),
+            "std maths called (use scheduler::math):\n{}",
+            calls.join("\n")
+        );
+    }
 }
