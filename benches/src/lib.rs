@@ -6,8 +6,9 @@
 //! for a benchmark that is measured, never under `--list`.
 
 use rand::SeedableRng;
+use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp1};
+use scheduler::dist::Exp1;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -82,9 +82,10 @@ enum Command {
     Validate {
         /// Scenario file (RON).
         scenario: PathBuf,
-        /// Also print this machine's maths library fingerprint, as a batch's
-        /// manifest.json records it (`math_fingerprint`): a batch resumes
-        /// and merges only where it is the same.
+        /// Also print this build's maths fingerprint (the same on every
+        /// machine), as a batch's manifest.json records it
+        /// (`math_fingerprint`): a batch resumes and merges only where it is
+        /// the same.
         #[arg(long)]
         print_math_fingerprint: bool,
     },

@@ -74,7 +74,7 @@ fn correlation_warnings(s: &Scenario) -> Vec<String> {
 
 /// `aistack validate FILE [--print-math-fingerprint]`: checks the scenario and
 /// prints its hash as manifests record it (each file's where there are
-/// several), and with the flag this machine's maths library fingerprint.
+/// several), and with the flag this build's maths fingerprint.
 pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     let s = load_file(path)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
@@ -102,7 +102,7 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     }
     if print_math_fingerprint {
         println!(
-            "math_fingerprint: {} (this machine's maths library)",
+            "math_fingerprint: {} (this build's maths: the same on every machine)",
             montecarlo::manifest::math_fingerprint()
         );
     }
@@ -215,7 +215,7 @@ pub fn replay(
                 .map_or("its run file", String::as_str),
             differences.join("; "),
             if math.is_some() {
-                " (this machine's maths library is not the batch's: see the warning above)"
+                " (this build's maths library is not the batch's: see the warning above)"
             } else {
                 ""
             }

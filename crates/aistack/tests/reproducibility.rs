@@ -1,6 +1,7 @@
-//! Reproducing a batch elsewhere (audit s23-repro): the maths library's
-//! fingerprint is printed by `validate` and recorded with every output
-//! (F1, F5); `validate` prints the scenario hash as manifests write it
+//! Reproducing a batch elsewhere (audit s23-repro): the maths is the same
+//! where glibc's is not (its FMA code masked: the same fingerprint, the same
+//! bytes of a run and a batch); the maths fingerprint is printed by
+//! `validate` and recorded with every output (F1, F5); `validate` prints the scenario hash as manifests write it
 //! (F3); a resume refused over a changed base names that file and suggests
 //! nothing that fails the same way (F3, F4); sobol.json and a run's
 //! summary.json record the build (F5).
@@ -78,35 +79,125 @@ fn validate_prints_the_hash_and_fingerprint_a_manifest_records() {
     );
 }
 
-/// Where glibc has FMA variants of its maths functions (x86-64 with FMA),
-/// masking FMA, as a CPU without it would, gives another fingerprint: the
-/// dependence the fingerprint exists to detect.
-#[test]
-fn the_fingerprint_differs_where_glibc_takes_its_code_without_fma() {
+/// Runs `f` with `GLIBC_TUNABLES` unset and set to mask FMA (as a CPU
+/// without it would: glibc then takes the non-FMA code of its `exp`, `log`,
+/// `pow`, `sin`, …), where that changes glibc's maths: x86-64 with glibc, on
+/// a CPU with FMA and AVX2. Elsewhere it prints why and skips.
+fn with_and_without_fma(f: impl FnOnce(&dyn Fn(Option<&str>) -> Command)) {
     #[cfg(all(target_arch = "x86_64", target_env = "gnu"))]
     {
         if !std::arch::is_x86_feature_detected!("fma") || !std::arch::is_x86_feature_detected!("avx2") {
             println!("skipped: this CPU has no FMA/AVX2, so glibc takes its code without FMA anyway");
             return;
         }
-        let root = tmp("repro", "fma");
-        let v = variant(&root);
-        let fingerprint = |tunables: Option<&str>| {
+        f(&|tunables| {
             let mut c = Command::new(env!("CARGO_BIN_EXE_aistack"));
-            c.args(["validate", s(&v), "--print-math-fingerprint"]);
             if let Some(t) = tunables {
                 c.env("GLIBC_TUNABLES", t);
             }
-            let o = c.output().unwrap();
+            c
+        });
+    }
+    #[cfg(not(all(target_arch = "x86_64", target_env = "gnu")))]
+    {
+        let _ = f;
+        println!("skipped: not x86-64 with glibc, whose maths library picks FMA code at run time");
+    }
+}
+
+/// The model's maths goes through `scheduler::math` (pure-Rust libm), not
+/// the platform's library: masking FMA, which changes glibc's last bits
+/// (and changed the fingerprint before), leaves the fingerprint as it is.
+#[test]
+fn the_fingerprint_is_the_same_where_glibc_takes_its_code_without_fma() {
+    with_and_without_fma(|aistack| {
+        let root = tmp("repro", "fma");
+        let v = variant(&root);
+        let fingerprint = |tunables: Option<&str>| {
+            let o = aistack(tunables)
+                .args(["validate", s(&v), "--print-math-fingerprint"])
+                .output()
+                .unwrap();
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             printed(&String::from_utf8_lossy(&o.stdout), "math_fingerprint").to_string()
         };
         let native = fingerprint(None);
-        assert_ne!(fingerprint(Some("glibc.cpu.hwcaps=-FMA")), native);
+        assert_eq!(fingerprint(Some("glibc.cpu.hwcaps=-FMA")), native);
         assert_eq!(fingerprint(Some("glibc.cpu.hwcaps=-AVX512F")), native);
-    }
-    #[cfg(not(all(target_arch = "x86_64", target_env = "gnu")))]
-    println!("skipped: not x86-64 with glibc, whose maths library picks FMA code at run time");
+    });
+}
+
+/// Every file a real run and a real batch write, byte for byte, natively
+/// and with glibc's FMA code masked (audit s23: 9 of 10 china-2025 run
+/// files differed when std's maths functions were called): china-2025
+/// shortened to 3 years, one run and a batch of 3 with its uncertain
+/// parameters. Each writes from its own directory with the same relative
+/// arguments, so even the recorded command lines agree.
+#[test]
+fn a_run_and_a_batch_are_byte_identical_where_glibc_takes_its_code_without_fma() {
+    with_and_without_fma(|aistack| {
+        let root = tmp("repro", "fma-run");
+        let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/china-2025.ron");
+        let base = std::fs::canonicalize(scenario).unwrap();
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("v.ron"),
+            format!(
+                "Variant(base: {:?}, name: \"short\", set: {{ \"horizon_years\": 3 }})\n",
+                base.to_str().unwrap()
+            ),
+        )
+        .unwrap();
+        for (dir, tunables) in [("native", None), ("no-fma", Some("glibc.cpu.hwcaps=-FMA"))] {
+            let cwd = root.join(dir);
+            std::fs::create_dir_all(&cwd).unwrap();
+            for args in [
+                &["run", "../v.ron", "--out", "run"][..],
+                &[
+                    "batch",
+                    "../v.ron",
+                    "--runs",
+                    "3",
+                    "--seed",
+                    "7",
+                    "--threads",
+                    "1",
+                    "--out",
+                    "batch",
+                ],
+            ] {
+                let o = aistack(tunables).current_dir(&cwd).args(args).output().unwrap();
+                assert!(
+                    o.status.success(),
+                    "{args:?}: {}",
+                    String::from_utf8_lossy(&o.stderr)
+                );
+            }
+        }
+        let mut files = Vec::new();
+        let mut stack = vec![root.join("native")];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() { stack.push(p) } else { files.push(p) }
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 8, "{files:?}");
+        let mut differing = Vec::new();
+        for native in &files {
+            let rel = native.strip_prefix(root.join("native")).unwrap();
+            let other = root.join("no-fma").join(rel);
+            if std::fs::read(native).unwrap() != std::fs::read(&other).unwrap() {
+                differing.push(rel.display().to_string());
+            }
+        }
+        assert!(
+            differing.is_empty(),
+            "differ without FMA: {differing:?} (of {})",
+            files.len()
+        );
+    });
 }
 
 #[test]

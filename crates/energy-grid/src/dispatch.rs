@@ -11,6 +11,7 @@ use crate::config::LoadClass;
 use crate::grid::Grid;
 use crate::state::{Ahead, GridSignal, LoadId, Period, RegionBalance};
 use crate::validate::GridError;
+use scheduler::math;
 use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
 
 /// Power below this is treated as zero, MW.
@@ -218,9 +219,9 @@ impl Grid {
                     // Over a step of x = ln(1 + g)·Δt/8766 h of log-growth
                     // the multiplier grows by e^x and averages
                     // (e^x − 1)/x times its value at the step's start.
-                    let x = growth.ln_1p() * dt_h / 8766.0;
-                    let mean = if x == 0.0 { 1.0 } else { x.exp_m1() / x };
-                    r.growth_cache = (growth, x.exp(), mean);
+                    let x = math::ln_1p(growth) * dt_h / 8766.0;
+                    let mean = if x == 0.0 { 1.0 } else { math::exp_m1(x) / x };
+                    r.growth_cache = (growth, math::exp(x), mean);
                 }
             }
             let shape = match step_average {
@@ -889,6 +890,7 @@ fn constant_until(path: &TimePath, now: SimTime) -> u64 {
 mod tests {
     use crate::{Grid, GridConfig, GridEvent, Technology, calendar_2025};
     use proptest::prelude::*;
+    use scheduler::math;
     use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
 
     /// `Σ min(P, max(0, v − L))·Δt`: what a store shaving at level `L` delivers.
@@ -979,7 +981,7 @@ mod tests {
             .map(|g| {
                 let (process, secs) = g.held.parts();
                 assert_eq!(secs, 86_400, "hydro is held for a day by default");
-                let day_to_day = 0.999f64.powf(24.0);
+                let day_to_day = math::powf(0.999f64, 24.0);
                 assert!(
                     (process.phi() - day_to_day).abs() < 1e-12,
                     "ρ_h^24 from day to day"
@@ -1042,7 +1044,10 @@ mod tests {
     /// is today's one state a step: over 2,000 hourly dispatches of the
     /// seven-region example (seed 5), a hash of every wind group's
     /// availability, and of every hydro group's with `hold_hours: Some(1.0)`,
-    /// equals the one main computed before holds existed (1b481ca).
+    /// equals the one main computed before holds existed (1b481ca; pinned
+    /// again, with the holds' code unchanged, when the maths moved to
+    /// `scheduler::math` and the last bits of the weather's sines and draws
+    /// with it).
     #[test]
     fn wind_and_hydro_held_for_a_step_are_bit_identical_to_before_holds() {
         let hashes = |hydro_hold: Option<f64>| {
@@ -1075,8 +1080,8 @@ mod tests {
             }
             (wind, hydro)
         };
-        const WIND_AT_MAIN: u64 = 0x7e89_7590_e9fe_df05;
-        const HYDRO_AT_MAIN: u64 = 0xb512_76df_f04d_c111;
+        const WIND_AT_MAIN: u64 = 0xf089_730f_51c3_47cd;
+        const HYDRO_AT_MAIN: u64 = 0x4b95_8153_ce81_08a4;
         let (wind, hydro_hourly) = hashes(Some(1.0));
         assert_eq!(wind, WIND_AT_MAIN, "wind availability moved");
         assert_eq!(

@@ -67,6 +67,7 @@
 //! at the cost of the dearest unit run for it instead (see `dispatch`).
 
 use crate::dispatch::EPS_MW;
+use scheduler::math;
 
 /// Least cost of unserved demand, USD/MWh. A network where delivering power
 /// could cost more (long chains of lossy links) gets a higher one: see
@@ -281,7 +282,7 @@ impl Network {
         let weakest = best.iter().filter(|&&g| g > 0.0).fold(1.0f64, |m, &g| m.min(g));
         let dearest_delivery = (c_max + flow_cost * n.saturating_sub(1) as f64) / weakest;
         let voll = VOLL.max(100.0 * dearest_delivery);
-        let tier_spacing = (2.0 / weakest).min((VOLL_CEILING / voll).powf(1.0 / classes.max(1) as f64));
+        let tier_spacing = (2.0 / weakest).min(math::powf(VOLL_CEILING / voll, 1.0 / classes.max(1) as f64));
         // The storage reserve one step below the first class: with four
         // classes `S ≤ 1000^(1/4) < 5.7`, so it still costs more than 17
         // times the dearest delivery (a network where it would not, with
@@ -1376,10 +1377,10 @@ pub(crate) mod tests {
         for step in 0..2_000 {
             let t = step as f64;
             let availability: Vec<f64> = (0..8)
-                .map(|g| 200.0 + 150.0 * (0.37 * t + g as f64).sin())
+                .map(|g| 200.0 + 150.0 * math::sin(0.37 * t + g as f64))
                 .collect();
             let demand: Vec<f64> = (0..3)
-                .map(|r| 400.0 + 350.0 * (0.21 * t + 2.0 * r as f64).cos())
+                .map(|r| 400.0 + 350.0 * math::cos(0.21 * t + 2.0 * r as f64))
                 .collect();
             set_step(&mut net, &availability, &demand);
             net.solve().expect("solved");

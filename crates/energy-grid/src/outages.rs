@@ -33,7 +33,8 @@ use crate::grid::{Grid, SECS_PER_YEAR_F};
 use crate::state::{GridEvent, Outages, RegionId};
 use crate::validate::{GridError, MAX_DROUGHT_DAYS};
 use rand::Rng;
-use rand_distr::{Distribution, Exp1};
+use rand::distr::Distribution;
+use scheduler::dist::Exp1;
 use scheduler::{Agenda, Dist, Duration, SECS_PER_DAY, SimTime, StreamRng};
 use std::cmp::Reverse;
 
@@ -246,7 +247,7 @@ fn earlier(secs: f64, now: SimTime, at: SimTime) -> SimTime {
 
 /// A repair time in days, as `dist.sample(rng)` draws it. The default
 /// repair time is exponential; `Dist::sample` draws it through
-/// `rand_distr::Exp::new(1 / mean)`, which refuses a rate that is not `≥ 0`
+/// `scheduler::dist::Exp::new(1 / mean)`, which refuses a rate that is not `≥ 0`
 /// (NaN, without a draw) and otherwise returns `Exp1 × (1 / rate)`: the
 /// same operations here, inlined.
 #[inline(always)]

@@ -7,7 +7,8 @@
 //! `cos(θ − p) = cos θ cos p + sin θ sin p` with `cos p`, `sin p` precomputed.
 
 use rand::Rng;
-use rand_distr::StandardNormal;
+use scheduler::dist::StandardNormal;
+use scheduler::math;
 use scheduler::{Calendar, SECS_PER_DAY, SimTime};
 use std::f64::consts::TAU;
 
@@ -67,7 +68,7 @@ impl Clock {
         let in_day = (whole % SECS_PER_DAY) as f64 + (mid_secs - whole as f64);
         let year_angle = TAU * (self.start_day_of_year + mid_secs / SECS_PER_DAY as f64) / DAYS_PER_YEAR;
         let (sin_day, cos_day) = day(in_day);
-        let (sin_year, cos_year) = year_angle.sin_cos();
+        let (sin_year, cos_year) = math::sin_cos(year_angle);
         TimeFeatures {
             cos_day,
             sin_day,
@@ -79,7 +80,7 @@ impl Clock {
 
 /// The day angle's `(sin, cos)` at `in_day` seconds since midnight.
 fn day_sin_cos(in_day: f64) -> (f64, f64) {
-    (TAU * in_day / SECS_PER_DAY as f64).sin_cos()
+    math::sin_cos(TAU * in_day / SECS_PER_DAY as f64)
 }
 
 /// The day angle's `(sin, cos)` by second of the day, for steps whose
@@ -130,12 +131,12 @@ pub(crate) struct Phase {
 impl Phase {
     /// The phase of hour `h` of the day.
     pub fn hour(h: f64) -> Phase {
-        let (sin, cos) = (TAU * h / 24.0).sin_cos();
+        let (sin, cos) = math::sin_cos(TAU * h / 24.0);
         Phase { cos, sin }
     }
     /// The phase of day `d` of the year.
     pub fn day(d: f64) -> Phase {
-        let (sin, cos) = (TAU * d / DAYS_PER_YEAR).sin_cos();
+        let (sin, cos) = math::sin_cos(TAU * d / DAYS_PER_YEAR);
         Phase { cos, sin }
     }
     /// `cos(day angle − phase)`.
@@ -194,7 +195,7 @@ pub(crate) struct StepAverage {
 
 /// `sin x / x`, 1 at 0.
 fn sinc(x: f64) -> f64 {
-    if x.abs() < 1e-12 { 1.0 } else { x.sin() / x }
+    if x.abs() < 1e-12 { 1.0 } else { math::sin(x) / x }
 }
 
 /// The mean of a yearly cosine over a step of `dt_secs` seconds, as a
@@ -222,8 +223,8 @@ impl StepAverage {
         let offsets = (0..n)
             .map(|j| {
                 let delta = ((j as f64 + 0.5) / n as f64 - 0.5) * dt;
-                let (sd, cd) = (w_day * delta).sin_cos();
-                let (sy, cy) = (w_year * delta).sin_cos();
+                let (sd, cd) = math::sin_cos(w_day * delta);
+                let (sy, cy) = math::sin_cos(w_year * delta);
                 [cd, sd, cy, sy]
             })
             .collect();
@@ -301,9 +302,9 @@ impl SolarShape {
         // Raw shape on a grid of 24 hours × 73 days (every 5th day).
         let mut raw = Vec::with_capacity(24 * 73);
         for d in 0..73 {
-            let season = (TAU * (5.0 * d as f64 + 2.5 - SOLSTICE_DAY) / DAYS_PER_YEAR).cos();
+            let season = math::cos(TAU * (5.0 * d as f64 + 2.5 - SOLSTICE_DAY) / DAYS_PER_YEAR);
             for h in 0..24 {
-                let sun = (TAU * (h as f64 + 0.5 - 12.0) / 24.0).cos();
+                let sun = math::cos(TAU * (h as f64 + 0.5 - 12.0) / 24.0);
                 raw.push((sun + seasonal_amplitude * season).max(0.0));
             }
         }
@@ -449,7 +450,7 @@ fn normal_rule() -> ([(f64, f64); RULE_POINTS], f64) {
     let mut den = 0.0;
     for (i, node) in rule.iter_mut().enumerate() {
         let z = -6.0 + 12.0 * i as f64 / 96.0;
-        let w = (-0.5 * z * z).exp();
+        let w = math::exp(-0.5 * z * z);
         *node = (z, w);
         den += w;
     }
@@ -498,7 +499,7 @@ impl WeatherProcess {
             }
             0.5 * (lo + hi)
         });
-        let phi = autocorrelation_per_hour.powf(step_hours);
+        let phi = math::powf(autocorrelation_per_hour, step_hours);
         WeatherProcess {
             mu,
             sd: logit_sd,
@@ -554,7 +555,7 @@ impl WeatherProcess {
         let (phi, innovation_sd) = if windows == 1 {
             (self.phi, self.innovation_sd)
         } else {
-            let phi = self.phi.powf(windows as f64);
+            let phi = math::powf(self.phi, windows as f64);
             (phi, (1.0 - phi * phi).max(0.0).sqrt())
         };
         self.z = phi * self.z + innovation_sd * eps;
@@ -756,7 +757,7 @@ mod tests {
         let mut worst = 0.0f64;
         for i in -69_000..=69_000 {
             let x = f64::from(i) * 0.01 + 0.003;
-            let (fast, libm) = (exp(x), x.exp());
+            let (fast, libm) = (exp(x), math::exp(x));
             worst = worst.max(((fast - libm) / libm).abs());
         }
         assert!(worst < 1e-15, "worst relative error {worst}");
@@ -772,7 +773,7 @@ mod tests {
                 let (mut num, mut den) = (0.0, 0.0);
                 for i in 0..97 {
                     let z = -6.0 + 12.0 * i as f64 / 96.0;
-                    let w = (-0.5 * z * z).exp();
+                    let w = math::exp(-0.5 * z * z);
                     num += w * logistic(mu + sd * z);
                     den += w;
                 }

@@ -6,6 +6,7 @@ mod common;
 
 use common::{config, firm, flat_region, hours, run, started};
 use energy_grid::{Availability, PlantGroupConfig, RegionConfig, Technology};
+use scheduler::math;
 use scheduler::{Duration, SimTime};
 
 /// Over the calendar year 2025 at `dt_hours` steps: the mean solar
@@ -267,7 +268,7 @@ fn growing_demand_books_its_closed_form_integral_at_any_step() {
     let g: f64 = 0.06;
     let year_h = 8_766.0;
     let end_h = 8_760.0;
-    let exact = 1_000.0 * year_h / g.ln_1p() * ((g.ln_1p() * end_h / year_h).exp() - 1.0);
+    let exact = 1_000.0 * year_h / math::ln_1p(g) * (math::exp(math::ln_1p(g) * end_h / year_h) - 1.0);
     for dt in [1, 5, 8, 24] {
         let mut r = flat_region("r", 1_000.0);
         r.demand.growth_per_year = scheduler::TimePath::constant(g);

@@ -250,9 +250,11 @@ fn where_nothing_is_shed_every_step_is_bit_identical_to_before_the_reserve() {
     assert_eq!(reliability, RELIABILITY_AT_MAIN, "reliability: {reliability:#x}");
 }
 
-/// Hashes of [`balances_hash`] at 7aeaef5, before the reserve.
-const TRADING_AT_MAIN: u64 = 0x16a3_5b18_2fc3_13c9;
-const RELIABILITY_AT_MAIN: u64 = 0xd622_7bbb_d4f6_86a4;
+/// Hashes of [`balances_hash`] at 7aeaef5, before the reserve; pinned
+/// again, with the reserve's code unchanged, when the maths moved to
+/// `scheduler::math` (the weather's last bits moved with it).
+const TRADING_AT_MAIN: u64 = 0x04e9_7f22_acf7_057b;
+const RELIABILITY_AT_MAIN: u64 = 0x456c_5e81_57c0_9b36;
 
 /// A hash of every region's balance and state of charge at every hourly
 /// step of the seven-region example's first 2,000 hours (seed 5, forced

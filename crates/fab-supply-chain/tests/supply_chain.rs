@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use fab_supply_chain::*;
+use scheduler::math;
 use scheduler::{Dist, Duration, SECS_PER_DAY, SECS_PER_YEAR, SimTime, TimePath};
 
 #[test]
@@ -27,7 +28,7 @@ fn yield_matches_its_closed_form_at_constant_starts() {
     for k in 0..lots {
         run.run_until(SimTime(months(k).0 + 25 * SECS_PER_DAY));
         let m = run.sample();
-        let expected_lot = gross * 1000.0 * (ymax - (ymax - y0) * (-(1000.0 * k as f64) / wl).exp());
+        let expected_lot = gross * 1000.0 * (ymax - (ymax - y0) * math::exp(-(1000.0 * k as f64) / wl));
         let got = get(&m, "fab.good_dies", "f1");
         assert!(
             (got - expected_lot).abs() <= 1.0,
@@ -36,12 +37,12 @@ fn yield_matches_its_closed_form_at_constant_starts() {
         total += got;
         // The yield reported is the curve at the cumulative wafers out.
         let w = 1000.0 * (k + 1) as f64;
-        assert!((get(&m, "fab.yield", "f1") - (ymax - (ymax - y0) * (-w / wl).exp())).abs() < 1e-12);
+        assert!((get(&m, "fab.yield", "f1") - (ymax - (ymax - y0) * math::exp(-w / wl))).abs() < 1e-12);
     }
     // Closed form of the sum: Σ_k Y(1000 k) = n Y_max − (Y_max − Y_0)(1 − rⁿ)/(1 − r).
-    let r = (-1000.0f64 / wl).exp();
+    let r = math::exp(-1000.0f64 / wl);
     let n = lots as f64;
-    let closed = gross * 1000.0 * (n * ymax - (ymax - y0) * (1.0 - r.powf(n)) / (1.0 - r));
+    let closed = gross * 1000.0 * (n * ymax - (ymax - y0) * (1.0 - math::powf(r, n)) / (1.0 - r));
     assert!(
         (total - closed).abs() <= 1.0,
         "total {total} vs closed form {closed}"

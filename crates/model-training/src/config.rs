@@ -5,6 +5,7 @@
 
 use crate::SECS_PER_MONTH;
 use crate::{ChipBatch, TrainingError};
+use scheduler::math;
 use scheduler::{Calendar, Dist, Num, SimTime, StepClock, TimePath};
 
 /// Everything the training domain needs, as plain Rust. `stack` converts the
@@ -393,12 +394,13 @@ impl TrainingConfig {
                 ));
             }
         }
-        let limit = MAX_EFFICIENCY_MULTIPLIER.log2();
+        let limit = math::log2(MAX_EFFICIENCY_MULTIPLIER);
         let months = end.0 as f64 / SECS_PER_MONTH as f64;
-        let grown =
-            |initial: f64, halving: f64| initial.log2() + end.0 as f64 / (halving * SECS_PER_MONTH as f64);
+        let grown = |initial: f64, halving: f64| {
+            math::log2(initial) + end.0 as f64 / (halving * SECS_PER_MONTH as f64)
+        };
         let explain = |lab: &LabConfig, initial: f64, from: String, log2: f64| {
-            let needed = months / (limit - initial.log2());
+            let needed = months / (limit - math::log2(initial));
             bad(
                 &format!("lab {}", lab.name),
                 "efficiency_halving_months",
@@ -866,7 +868,7 @@ mod tests {
         let mut lab = LabConfig::new("fast", &["r"]);
         lab.initial_efficiency_multiplier = 1e30;
         // log2(1e30) + months / h = log2(1e200): h = months / log2(1e170).
-        let bound = months / (MAX_EFFICIENCY_MULTIPLIER.log2() - 1e30f64.log2());
+        let bound = months / (math::log2(MAX_EFFICIENCY_MULTIPLIER) - math::log2(1e30f64));
         lab.efficiency_halving_months = bound * (1.0 + 1e-9);
         assert_eq!(TrainingConfig::new(vec![lab.clone()]).check_horizon(end), Ok(()));
         lab.efficiency_halving_months = bound * (1.0 - 1e-9);

@@ -9,6 +9,7 @@
 
 use crate::SECS_PER_MONTH;
 use scheduler::SimTime;
+use scheduler::math;
 
 /// A lab's inference adoption.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -34,7 +35,7 @@ impl Adoption {
     /// Share of installed accelerators serving inference at `t`, 0..1.
     pub fn share_at(&self, t: SimTime) -> f64 {
         let dt = t.saturating_since(self.anchor).as_secs_f64();
-        self.target + (self.share_at_anchor - self.target) * (-self.rate_per_s * dt).exp()
+        self.target + (self.share_at_anchor - self.target) * math::exp(-self.rate_per_s * dt)
     }
 
     /// `∫ min(k, s(from + u) − s(from)) du` over `u ∈ [u0, u1]` (seconds
@@ -52,12 +53,12 @@ impl Adoption {
             return 0.0;
         }
         // ∫ rise × (1 − e^{−r u}) du over [a, b].
-        let uncapped = |a: f64, b: f64| rise * ((b - a) + (-r * a).exp() * (-r * (b - a)).exp_m1() / r);
+        let uncapped = |a: f64, b: f64| rise * ((b - a) + math::exp(-r * a) * math::exp_m1(-r * (b - a)) / r);
         if rise < 0.0 || k >= rise {
             return uncapped(u0, u1);
         }
         // The rise reaches `k` at u* (0 with nothing left to take).
-        let at = if k > 0.0 { -(-k / rise).ln_1p() / r } else { 0.0 };
+        let at = if k > 0.0 { -math::ln_1p(-k / rise) / r } else { 0.0 };
         let at = at.clamp(u0, u1);
         uncapped(u0, at) + k * (u1 - at)
     }
@@ -86,8 +87,8 @@ mod tests {
         open.on_release(SimTime::ZERO, 0.3, tau, 2.0);
         let t = SimTime(6 * SECS_PER_MONTH);
         // One time constant: 1 − e^−1 of the way; open: two time constants.
-        assert!((closed.share_at(t) - 0.3 * (1.0 - (-1.0f64).exp())).abs() < 1e-12);
-        assert!((open.share_at(t) - 0.3 * (1.0 - (-2.0f64).exp())).abs() < 1e-12);
+        assert!((closed.share_at(t) - 0.3 * (1.0 - math::exp(-1.0f64))).abs() < 1e-12);
+        assert!((open.share_at(t) - 0.3 * (1.0 - math::exp(-2.0f64))).abs() < 1e-12);
         assert!(open.share_at(SimTime(600 * SECS_PER_MONTH)) <= 0.3 + 1e-12);
     }
 
@@ -110,7 +111,7 @@ mod tests {
             let sum: f64 = (0..n)
                 .map(|i| {
                     let u = u0 + (i as f64 + 0.5) * du;
-                    let s = a.target + (s0 - a.target) * (-a.rate_per_s * u).exp();
+                    let s = a.target + (s0 - a.target) * math::exp(-a.rate_per_s * u);
                     k.min(s - s0) * du
                 })
                 .sum();

@@ -8,6 +8,7 @@ use crate::release::{OpenBase, Release, is_open, months_behind_frontier};
 use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1, expected_goodput};
 use crate::training::{Lab, Training};
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
+use scheduler::math;
 use scheduler::{Agenda, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime};
 
 /// Schedules `event` at `at`, moving the event behind `key` if it is live;
@@ -235,7 +236,8 @@ impl Training {
         lab.pending_cadence_months = Some(months);
         let duration_s =
             (months * SECS_PER_MONTH as f64).min(lab.cfg.max_run_duration_days * SECS_PER_DAY as f64);
-        let target = lab.cfg.initial_target_run_flop * lab.cfg.compute_growth_per_year.powf(now.as_years());
+        let target =
+            lab.cfg.initial_target_run_flop * math::powf(lab.cfg.compute_growth_per_year, now.as_years());
         let due = after_secs(now, duration_s).unwrap_or(SimTime(u64::MAX));
         let plan = self.plan_capacity(li, now, duration_s, due);
         let base = self.open_base(li, now);
@@ -568,8 +570,8 @@ impl Training {
         // from its open base (nothing added without one: the sum is then
         // exactly the product of before).
         let effective_flop = match run.base {
-            Some((_, b)) => run.work_flop * log2.exp2() + b.inherited_effective_flop,
-            None => run.work_flop * log2.exp2(),
+            Some((_, b)) => run.work_flop * math::exp2(log2) + b.inherited_effective_flop,
+            None => run.work_flop * math::exp2(log2),
         };
         let capability =
             capability_from_effective_flop(effective_flop).ok_or_else(|| TrainingError::NotFinite {

@@ -10,6 +10,7 @@ use crate::release::{Release, months_behind_frontier};
 use crate::run::{CompletedRun, RunBound};
 use crate::training::Training;
 use crate::{LabId, SECS_PER_MONTH};
+use scheduler::math;
 use scheduler::{Calendar, SECS_PER_DAY, SECS_PER_YEAR, SimTime, TimePath};
 use std::collections::BTreeMap;
 
@@ -340,7 +341,7 @@ impl Training {
             emit(
                 "training.frontier_effective_flop",
                 "world",
-                10f64.powf(crate::release::frontier_log10_at(path, now)),
+                math::powf(10f64, crate::release::frontier_log10_at(path, now)),
             );
         }
         self.sample_fleets(now, emit);

@@ -9,6 +9,7 @@
 
 use crate::SECS_PER_MONTH;
 use scheduler::SimTime;
+use scheduler::math;
 
 /// A lab's algorithmic efficiency over time.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,7 +24,7 @@ impl Efficiency {
     /// Starts at `initial_multiplier` at time zero.
     pub fn new(initial_multiplier: f64, halving_months: f64) -> Efficiency {
         Efficiency {
-            log2_at_anchor: initial_multiplier.log2(),
+            log2_at_anchor: math::log2(initial_multiplier),
             anchor: SimTime::ZERO,
             halving_s: halving_months * SECS_PER_MONTH as f64,
         }
@@ -37,7 +38,7 @@ impl Efficiency {
 
     /// The multiplier at `t`: effective FLOP per physical FLOP.
     pub fn multiplier_at(&self, t: SimTime) -> f64 {
-        self.log2_at(t).exp2()
+        math::exp2(self.log2_at(t))
     }
 
     /// Absorbs a release at `now`: closes `share` of the gap to
@@ -57,7 +58,7 @@ impl Efficiency {
 /// stand-in for benchmark scores; differences are what matter (one unit =
 /// ten times the effective compute). `None` for non-positive compute.
 pub fn capability_from_effective_flop(effective_flop: f64) -> Option<f64> {
-    (effective_flop > 0.0 && effective_flop.is_finite()).then(|| effective_flop.log10())
+    (effective_flop > 0.0 && effective_flop.is_finite()).then(|| math::log10(effective_flop))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@
 
 use crate::LabId;
 use rand_distr::Distribution;
+use scheduler::math;
 use scheduler::{Duration, EventKey, SimTime, StreamRng};
 
 /// `now + secs` to the nearest second, or `None` if it is beyond the clock
@@ -71,7 +72,7 @@ fn failure_offset(q: f64, span: u64) -> Option<u64> {
 /// the common path. A test compares the two draws bit for bit.
 #[inline(always)]
 pub(crate) fn exp1(rng: &mut StreamRng) -> f64 {
-    Distribution::<f64>::sample(&rand_distr::Exp1, rng)
+    Distribution::<f64>::sample(&scheduler::dist::Exp1, rng)
 }
 
 /// The state of a [`Run`] that the failure walk changes, held in locals
@@ -285,7 +286,7 @@ pub fn expected_goodput(lambda_per_h: f64, checkpoint_h: f64, restart_h: f64) ->
     let kept = if x < 1e-12 {
         1.0 - x / 2.0
     } else {
-        x * (-x).exp() / -(-x).exp_m1()
+        x * math::exp(-x) / -math::exp_m1(-x)
     };
     (kept / (1.0 + lambda * restart_h.max(0.0))).clamp(0.0, 1.0)
 }
@@ -815,7 +816,7 @@ mod tests {
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
-                -((s >> 11) as f64 / (1u64 << 53) as f64 + 1e-300).ln()
+                -math::ln((s >> 11) as f64 / (1u64 << 53) as f64 + 1e-300)
             };
             let (mut da, mut db) = (draws(seed), draws(seed));
             let mut ahead = Hazards::new();

@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use model_training::TrainingConfig;
+use scheduler::math;
 use scheduler::{Dist, SECS_PER_DAY, SECS_PER_YEAR, SimTime};
 
 /// A two-year run on 1000 chips at 1e-4 failures per chip-hour (cluster MTBF
@@ -28,7 +29,7 @@ fn mean_loss_per_failure_matches_the_renewal_formula() {
     let tau: f64 = 4.0; // checkpoint interval, hours
     // Time since the segment start at a failure is Exp(λ); the work lost is
     // that time modulo τ: E = 1/λ − τ·e^{−λτ}/(1 − e^{−λτ}).
-    let expected = 1.0 / lambda - tau * (-lambda * tau).exp() / (1.0 - (-lambda * tau).exp());
+    let expected = 1.0 / lambda - tau * math::exp(-lambda * tau) / (1.0 - math::exp(-lambda * tau));
     let n = run.failures as f64;
     let mean_loss_h = run.lost_flop / n / FULL_RATE / 3600.0;
     // Loss per failure lies in [0, τ): standard deviation at most τ/√12.

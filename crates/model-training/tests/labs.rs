@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use model_training::{RunBound, TrainingConfig, TrainingSignal};
+use scheduler::math;
 use scheduler::{Calendar, SECS_PER_DAY, SimTime, TimePath};
 
 #[test]
@@ -168,7 +169,7 @@ fn releases_follow_the_open_quota_and_measure_the_frontier_gap() {
     l.open_share = 0.5;
     let mut cfg = TrainingConfig::new(vec![l]);
     let year = scheduler::SECS_PER_YEAR;
-    let target = (FULL_RATE * 10.0 * SECS_PER_DAY as f64).log10();
+    let target = math::log10(FULL_RATE * 10.0 * SECS_PER_DAY as f64);
     // Frontier one order of magnitude ahead, growing one order per year.
     cfg.frontier_log10_effective_flop = Some(
         TimePath::new(
@@ -197,7 +198,7 @@ fn releases_follow_the_open_quota_and_measure_the_frontier_gap() {
 fn the_gap_now_grows_a_month_a_month_between_releases() {
     let mut cfg = TrainingConfig::new(vec![lab("a")]);
     let year = scheduler::SECS_PER_YEAR;
-    let target = (FULL_RATE * 10.0 * SECS_PER_DAY as f64).log10();
+    let target = math::log10(FULL_RATE * 10.0 * SECS_PER_DAY as f64);
     let (start, slope_per_s) = (target + 1.0, 1.0 / year as f64);
     cfg.frontier_log10_effective_flop = Some(
         TimePath::new(

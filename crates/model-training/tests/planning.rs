@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 use model_training::{RunBound, TrainingConfig, TrainingSignal, expected_goodput};
+use scheduler::math;
 use scheduler::{SECS_PER_DAY, SECS_PER_HOUR, SimTime, TimePath};
 
 /// Orders placed since the signals were last drained, USD.
@@ -325,7 +326,7 @@ fn a_run_that_fits_but_for_its_failures_is_failure_bound() {
     l.checkpoint_interval_hours = 1.0;
     l.restart_overhead_hours = 0.5;
     let g = expected_goodput(1.0, 1.0, 0.5);
-    assert!((g - (-1f64).exp() / (1.0 - (-1f64).exp()) / 1.5).abs() < 1e-12);
+    assert!((g - math::exp(-1f64) / (1.0 - math::exp(-1f64)) / 1.5).abs() < 1e-12);
     let month = model_training::SECS_PER_MONTH as f64;
     // Target: 80 % of a month at full rate: fits without failures, not with them.
     l.initial_target_run_flop = FULL_RATE * month * 0.8;

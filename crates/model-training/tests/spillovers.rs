@@ -4,6 +4,7 @@
 mod common;
 use common::*;
 use model_training::{LabConfig, TrainingConfig};
+use scheduler::math;
 use scheduler::{SECS_PER_DAY, SimTime};
 
 const HALVING_MONTHS: f64 = 8.0;
@@ -43,13 +44,13 @@ fn jump(b: &mut Bench) -> (f64, f64, f64) {
     let absorb = SimTime((t_r + DELAY_MONTHS * MONTH).round() as u64);
     let f = b.lab("follower");
     b.run_until(SimTime(absorb.0 - 1));
-    let before = b
-        .training
-        .efficiency_multiplier(f, SimTime(absorb.0 - 1))
-        .unwrap()
-        .log2();
+    let before = math::log2(
+        b.training
+            .efficiency_multiplier(f, SimTime(absorb.0 - 1))
+            .unwrap(),
+    );
     b.run_until(absorb);
-    let after = b.training.efficiency_multiplier(f, absorb).unwrap().log2();
+    let after = math::log2(b.training.efficiency_multiplier(f, absorb).unwrap());
     (before, after, t_r)
 }
 

@@ -12,6 +12,7 @@ use crate::stats::Z95;
 use crate::{Manifest, McError, Result};
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use scheduler::math;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -282,7 +283,7 @@ pub fn timeline_chart(
         });
     let ys = events.iter().map(|e| {
         if log_y {
-            e.size.max(f64::MIN_POSITIVE).log10()
+            math::log10(e.size.max(f64::MIN_POSITIVE))
         } else {
             e.size
         }
@@ -319,7 +320,7 @@ pub fn timeline_chart(
                     (
                         e.time,
                         if log_y {
-                            e.size.max(f64::MIN_POSITIVE).log10()
+                            math::log10(e.size.max(f64::MIN_POSITIVE))
                         } else {
                             e.size
                         },

@@ -36,6 +36,7 @@ use crate::manifest::Manifest;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
 use crate::stats::{Welford, t95};
 use crate::{Model, ParamSpec, RankCorrelation, Result};
+use scheduler::math;
 use std::path::{Path, PathBuf};
 
 /// Options of `aistack compare`: the two batches share everything but the model.
@@ -89,7 +90,7 @@ impl OutcomeDifference {
     /// 1 − 0.05^(1/n) ≈ 3/n, the rule of three ([`Welford::unseen_share_95`]
     /// for a batch's constant outcome). `None` otherwise.
     pub fn unseen_share_95(&self) -> Option<f64> {
-        (self.n >= 2 && self.runs_differing == 0).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
+        (self.n >= 2 && self.runs_differing == 0).then(|| 1.0 - math::powf(0.05f64, 1.0 / self.n as f64))
     }
 }
 
@@ -119,7 +120,7 @@ pub fn zero_difference_notes(differences: &[OutcomeDifference]) -> Vec<String> {
                 .filter(|d| d.n == n)
                 .map(|d| d.outcome.as_str())
                 .collect();
-            let share = 1.0 - 0.05f64.powf(1.0 / n as f64);
+            let share = 1.0 - math::powf(0.05f64, 1.0 / n as f64);
             let named = name_some(&group, "runs_differing 0 in compare.csv");
             format!(
                 "the difference B − A of {} outcome{} was 0 in all {n} paired runs, so {} interval \
@@ -726,7 +727,7 @@ mod tests {
         );
         assert!(same.narrowing.is_nan(), "not \"100 %\": {same:?}");
         let u = same.unseen_share_95().unwrap();
-        assert!((u - (1.0 - 0.05f64.powf(1.0 / 20.0))).abs() < 1e-15 && (u - 0.139).abs() < 1e-3);
+        assert!((u - (1.0 - math::powf(0.05f64, 1.0 / 20.0))).abs() < 1e-15 && (u - 0.139).abs() < 1e-3);
         let notes = zero_difference_notes(&[d.clone(), same.clone()]);
         assert_eq!(notes.len(), 1, "{notes:?}");
         // Seven such outcomes: five named, two counted.

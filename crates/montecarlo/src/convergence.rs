@@ -366,6 +366,7 @@ pub fn late_outcomes_note(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use scheduler::math;
 
     fn table(values: &[f64]) -> RunsTable {
         RunsTable {
@@ -473,7 +474,7 @@ mod tests {
         let names: Vec<&str> = a.iter().map(|a| a.outcome.as_str()).collect();
         assert_eq!(names, ["looser", "loose", "rare"], "{a:?}");
         assert!((a[1].rel_half_width - 0.0471).abs() < 1e-3, "{a:?}");
-        assert_eq!(a[2].unseen_share_95, Some(1.0 - 0.05f64.powf(1.0 / 200.0)));
+        assert_eq!(a[2].unseen_share_95, Some(1.0 - math::powf(0.05f64, 1.0 / 200.0)));
         assert_eq!(a[0].runs, 200);
         // As the rule judges: it stops on the same table exactly when none is above.
         let cols = |t: &RunsTable| -> Vec<(String, Vec<f64>)> {
@@ -524,7 +525,7 @@ mod tests {
         vals[240] = 25.0;
         let rows = convergence_rows(&table(&vals), 100, None);
         assert!((rows[0].unseen_share_95 - 0.0295).abs() < 1e-4, "{rows:?}");
-        assert!((rows[1].unseen_share_95 - (1.0 - 0.05f64.powf(1.0 / 200.0))).abs() < 1e-15);
+        assert!((rows[1].unseen_share_95 - (1.0 - math::powf(0.05f64, 1.0 / 200.0))).abs() < 1e-15);
         assert!(
             rows[2].unseen_share_95.is_nan() && rows[2].half_width_95 > 0.0,
             "{rows:?}"

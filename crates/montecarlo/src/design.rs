@@ -46,6 +46,7 @@ use crate::model::{ParamSpec, RankCorrelation};
 use crate::stats::{normal_cdf, pearson};
 use crate::{McError, Result};
 use rand::{Rng, RngCore};
+use scheduler::math;
 use scheduler::rng::{splitmix64, std_normal_quantile};
 use scheduler::{RngStreams, StreamRng};
 use serde::{Deserialize, Serialize};
@@ -358,7 +359,7 @@ fn corr_plan(
             members.binary_search(&b).unwrap_or(0),
         );
         let r = if normal_scale {
-            2.0 * (std::f64::consts::PI * rho / 6.0).sin()
+            2.0 * math::sin(std::f64::consts::PI * rho / 6.0)
         } else {
             rho
         };

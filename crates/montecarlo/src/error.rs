@@ -92,10 +92,11 @@ pub enum McError {
     /// The runs of a directory were computed where the maths library gives
     /// other last bits than here ([`crate::manifest::check_math`]).
     #[error(
-        "cannot {} {dir}: this machine's maths library gives different last bits than the one \
-         that {} (manifest.json `math_fingerprint` {recorded}, this machine's {running}: the \
-         same binary, but glibc picks its exp/log/pow/sin/cos code by CPU feature, FMA or not), so \
-         runs computed or checked here would not be byte-identical to its runs; {}",
+        "cannot {} {dir}: this build's maths library gives different last bits than the one \
+         that {} (manifest.json `math_fingerprint` {recorded}, this build's {running}: a build \
+         from before aistack computed its own maths, when glibc picked its exp/log/pow code by \
+         CPU feature, another libm version, or a miscompile), so runs computed or checked here \
+         would not be byte-identical to its runs; {}",
         .refused.verb(), .refused.action(), .refused.fix(recorded)
     )]
     MathMismatch {
@@ -228,8 +229,8 @@ impl MathRefused {
     /// What to do instead, given the recorded fingerprint.
     fn fix(self, recorded: &str) -> String {
         let there = format!(
-            "on a machine whose fingerprint is {recorded} (`aistack validate SCENARIO \
-             --print-math-fingerprint` prints a machine's)"
+            "with a build whose fingerprint is {recorded} (`aistack validate SCENARIO \
+             --print-math-fingerprint` prints a build's)"
         );
         match self {
             MathRefused::ResumeBatch => {

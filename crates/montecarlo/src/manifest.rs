@@ -12,9 +12,11 @@ use std::path::{Path, PathBuf};
 /// Version of the manifest layout.
 pub const MANIFEST_FORMAT: u32 = 1;
 
-/// Crates whose versions change numbers (generators and sampling algorithms),
-/// pinned exactly in the workspace manifest; a test checks the two agree.
-pub const NUMERIC_CRATES: [(&str, &str); 3] = [
+/// Crates whose versions change numbers (generators, sampling algorithms
+/// and the maths library behind `scheduler::math`), pinned exactly in the
+/// workspace manifest; a test checks the two agree.
+pub const NUMERIC_CRATES: [(&str, &str); 4] = [
+    ("libm", "0.2.16"),
     ("rand", "0.9.2"),
     ("rand_chacha", "0.9.0"),
     ("rand_distr", "0.5.1"),
@@ -261,11 +263,12 @@ pub fn math_cause(recorded: Option<&str>) -> Option<String> {
     let running = scheduler::math_fingerprint();
     recorded.filter(|r| *r != running).map(|r| {
         format!(
-            "this machine's maths library gives different last bits than the one that ran the \
-             batch (manifest.json `math_fingerprint` {r}, this machine's {running}: glibc picks \
-             its exp/log/pow/sin/cos code by CPU feature, FMA or not), so the design's draw \
-             differs here and the file is most likely intact; do this on a machine whose \
-             fingerprint is {r} (`aistack validate SCENARIO --print-math-fingerprint` prints a machine's)"
+            "this build's maths library gives different last bits than the one that ran the \
+             batch (manifest.json `math_fingerprint` {r}, this build's {running}: a build from \
+             before aistack computed its own maths, when glibc picked its exp/log/pow code by CPU \
+             feature, another libm version, or a miscompile), so the design's draw differs here \
+             and the file is most likely intact; do this with a build whose fingerprint is {r} \
+             (`aistack validate SCENARIO --print-math-fingerprint` prints a build's)"
         )
     })
 }

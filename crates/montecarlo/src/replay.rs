@@ -120,10 +120,11 @@ impl ReplayPlan {
         (recorded != running).then(|| {
             format!(
                 "the batch in {} was computed where the maths library's fingerprint is {recorded}, \
-                 this machine's is {running}: its maths library gives different last bits (glibc \
-                 picks its exp/log/pow/sin/cos code by CPU feature, FMA or not), so the replay \
-                 may differ from the batch's run {} in the last digits; that, not the model, is \
-                 the cause of such a difference below. Replay on a machine whose fingerprint is \
+                 this build's is {running}: its maths library gives different last bits (a build \
+                 from before aistack computed its own maths, when glibc picked its exp/log/pow \
+                 code by CPU feature, another libm version, or a miscompile), so the replay may \
+                 differ from the batch's run {} in the last digits; that, not the model, is the \
+                 cause of such a difference below. Replay with a build whose fingerprint is \
                  {recorded} to reproduce it bit for bit",
                 self.dir.display(),
                 self.run

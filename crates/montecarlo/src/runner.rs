@@ -869,11 +869,12 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             {
                 return Err(McError::Merge(format!(
                     "`math_fingerprint` differs: {} ran where the maths library's fingerprint is \
-                     {f}, {} where it is {g}: the same binary, but the two machines' maths \
-                     libraries give different last bits (glibc picks its exp/log/pow/sin/cos code \
-                     by CPU feature, FMA or not), so the shards' runs are not those of one batch; \
-                     run shard {} again on a machine whose fingerprint is {f} (`aistack validate \
-                     SCENARIO --print-math-fingerprint` prints a machine's), then merge",
+                     {f}, {} where it is {g}: the two builds' maths give different last bits \
+                     (another build's maths: one from before aistack computed its own, when glibc \
+                     picked its exp/log/pow code by CPU feature, another libm version, or a \
+                     miscompile), so the shards' runs are not those of one batch; run shard {} \
+                     again with a build whose fingerprint is {f} (`aistack validate SCENARIO \
+                     --print-math-fingerprint` prints a build's), then merge",
                     fd.display(),
                     d.display(),
                     m.shard.map_or_else(|| "0/1".to_string(), |s| s.to_string())

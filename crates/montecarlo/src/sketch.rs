@@ -268,11 +268,12 @@ mod tests {
     use super::*;
     use crate::design::open01;
     use crate::stats::quantiles;
+    use scheduler::math;
 
     fn data(n: usize) -> Vec<f64> {
         let mut rng = scheduler::RngStreams::new(3, 0).stream("sketch-test");
         (0..n)
-            .map(|_| (3.0 * scheduler::rng::std_normal_quantile(open01(&mut rng))).exp())
+            .map(|_| math::exp(3.0 * scheduler::rng::std_normal_quantile(open01(&mut rng))))
             .collect()
     }
 

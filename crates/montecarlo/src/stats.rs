@@ -4,6 +4,7 @@
 //! Every function is deterministic in its input order; callers feed values in
 //! run order so results never depend on thread count or completion order.
 
+use scheduler::math;
 use scheduler::rng::incomplete_beta;
 use serde::Serialize;
 
@@ -149,7 +150,7 @@ impl Welford {
     /// about the mean's precision; this bound is what n runs do say. `None`
     /// when the values varied or below two.
     pub fn unseen_share_95(&self) -> Option<f64> {
-        (self.n >= 2 && !self.varies()).then(|| 1.0 - 0.05f64.powf(1.0 / self.n as f64))
+        (self.n >= 2 && !self.varies()).then(|| 1.0 - math::powf(0.05f64, 1.0 / self.n as f64))
     }
     /// 95% confidence half-width of the mean: t₀.₉₇₅(n − 1) · sd / √n
     /// (Student's t, see [`t95`]). NaN below two observations: one value says

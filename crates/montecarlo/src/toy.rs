@@ -5,6 +5,7 @@
 use crate::model::{Model, ModelError, ParamSpec, RunResult};
 use crate::series::Series;
 use rand::Rng;
+use scheduler::math;
 use scheduler::{Dist, RngStreams};
 
 /// Ishigami: y = sin x₁ + a·sin² x₂ + b·x₃⁴·sin x₁, xᵢ ~ U(−π, π).
@@ -43,7 +44,7 @@ impl Model for Ishigami {
     fn run(&self, _seed: u64, p: &[f64]) -> Result<RunResult, ModelError> {
         let [x1, x2, x3] =
             <[f64; 3]>::try_from(p).map_err(|_| ModelError("Ishigami needs 3 parameters".into()))?;
-        let y = x1.sin() + self.a * x2.sin().powi(2) + self.b * x3.powi(4) * x1.sin();
+        let y = math::sin(x1) + self.a * math::sin(x2).powi(2) + self.b * x3.powi(4) * math::sin(x1);
         Ok(RunResult {
             scalars: vec![("y".into(), y)],
             series: Series::default(),

@@ -11,6 +11,7 @@ use montecarlo::{
     BatchOptions, CompareOptions, Design, EvalOptions, McError, MergeOptions, Model, NoProgress, Others,
     OutputOptions, Shard, compare, eval_design, merge, run_batch,
 };
+use scheduler::math;
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> Scratch {
@@ -519,7 +520,7 @@ impl Model for ZeroInflated {
         let spill = if u < 0.9 {
             0.0
         } else {
-            (3.0 * scheduler::rng::std_normal_quantile((u - 0.9) / 0.1)).exp()
+            math::exp(3.0 * scheduler::rng::std_normal_quantile((u - 0.9) / 0.1))
         };
         let mut series = montecarlo::Series::builder();
         series.push(0.5, "2026-07-01", "energy.spill_mwh", "national", spill);

@@ -1,5 +1,5 @@
 //! The maths library is part of a batch's identity (audit s23-repro, F1):
-//! the manifest records this machine's `math_fingerprint`, and resume and
+//! the manifest records this build's `math_fingerprint`, and resume and
 //! merge refuse runs computed where it was another, saying so (not "the
 //! file is not this batch's run"). A manifest without the field (an older
 //! build) is not checked. And an interrupted merge is finished whatever the
@@ -65,7 +65,7 @@ fn resume_refuses_runs_of_another_maths_library_and_says_so() {
             && msg.contains(&montecarlo::manifest::math_fingerprint())
             && msg.contains("would not be byte-identical")
             && msg.contains(&format!(
-                "resume it on a machine whose fingerprint is {ELSEWHERE}"
+                "resume it with a build whose fingerprint is {ELSEWHERE}"
             ))
             && !msg.contains("copied"),
         "{msg}"
@@ -114,7 +114,7 @@ fn merge_refuses_shards_of_two_maths_libraries_or_of_another_than_this_machines(
     assert!(
         msg.contains("`math_fingerprint` differs")
             && msg.contains(ELSEWHERE)
-            && msg.contains("run shard 1/2 again on a machine whose fingerprint is")
+            && msg.contains("run shard 1/2 again with a build whose fingerprint is")
             && !msg.contains("copied"),
         "{msg}"
     );
@@ -126,7 +126,7 @@ fn merge_refuses_shards_of_two_maths_libraries_or_of_another_than_this_machines(
     let msg = e.to_string();
     assert!(
         msg.contains("cannot merge")
-            && msg.contains(&format!("merge on a machine whose fingerprint is {ELSEWHERE}")),
+            && msg.contains(&format!("merge with a build whose fingerprint is {ELSEWHERE}")),
         "{msg}"
     );
     // Older shards without the field: merged, and the merge records none.

@@ -3,6 +3,7 @@
 
 use montecarlo::outputs::RunsTable;
 use montecarlo::sensitivity::rank_sensitivity;
+use scheduler::math;
 
 /// A table of `n` runs whose parameters are the given columns and whose
 /// one outcome is `y`.
@@ -49,7 +50,7 @@ fn an_outcome_equal_in_rank_to_a_parameter_gives_it_prcc_one() {
 fn two_rank_identical_parameters_leave_the_others_their_prcc() {
     let n = 300;
     let (a, c, e) = (noise(4, n), noise(5, n), noise(6, n));
-    let b: Vec<f64> = a.iter().map(|v| v.exp()).collect(); // rank-identical to a
+    let b: Vec<f64> = a.iter().map(|&v| math::exp(v)).collect(); // rank-identical to a
     let y: Vec<f64> = (0..n).map(|r| a[r] + 2.0 * c[r] + 0.3 * e[r]).collect();
     let p = prcc_of(&[a.clone(), b, c.clone(), e.clone()], &y);
     // a and b are 0/0 given each other.

@@ -14,8 +14,9 @@
 //! third argument to run only the scheduler. The bench's interleaved table is
 //! the figure to quote; this is for finding where the time goes.
 use rand::SeedableRng;
+use rand::distr::Distribution;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp1};
+use scheduler::dist::Exp1;
 use scheduler::{Scheduler, SimTime};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;

@@ -23,6 +23,10 @@
 //!   (guarded by `tests/alloc.rs`).
 //! - [`RngStreams`] derives an independent, reproducible random stream per
 //!   (replication, name); [`Dist`] is the distributions scenarios may use.
+//! - [`math`] is the model's `exp`, `ln`, `powf`, `sin`, … and [`dist`] its
+//!   samplers (ports of `rand_distr`'s), through the pure-Rust `libm`: the
+//!   same bits on every CPU and operating system, where std's methods call
+//!   the platform's maths library.
 //!
 //! The scheduler knows nothing of any domain: events are any type `E`.
 //!
@@ -41,7 +45,9 @@
 #![forbid(unsafe_code)]
 
 pub mod backend;
+pub mod dist;
 pub mod inline;
+pub mod math;
 pub mod mathprint;
 pub mod num;
 pub mod path;

@@ -9,10 +9,12 @@
 //!
 //! Values are pinned by a value-stability test: the generator (ChaCha8 from
 //! `rand_chacha`), the derivation below and the sampling algorithms of
-//! `rand_distr` (with its `std_math` feature, so the maths library cannot
-//! change underneath) must not change without a deliberate, documented
-//! update of the pinned values.
+//! [`crate::dist`] (ports of `rand_distr`'s, with their maths through
+//! [`crate::math`], so the same bits on every machine; `Triangular` is
+//! `rand_distr`'s, which needs only `sqrt`) must not change without a
+//! deliberate, documented update of the pinned values.
 
+use crate::math;
 use crate::num::Num;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -85,7 +87,7 @@ impl RngStreams {
 /// deserialization has already been validated. Per sample, Const draws no
 /// generator value; Uniform (unless its bounds are equal, then none),
 /// Triangular, Weibull, Discrete and Truncated draw one; the others draw a
-/// variable number (Normal, LogNormal and Exp by `rand_distr`'s ziggurat,
+/// variable number (Normal, LogNormal and Exp by the ziggurat of [`crate::dist`],
 /// which retries outside its boxes; Beta, Pert and the Gamma-based by
 /// rejection). Every draw is deterministic given the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -483,9 +485,9 @@ impl Dist {
                 if x <= 0.0 {
                     0.0
                 } else if sigma == 0.0 {
-                    f64::from(u8::from(x.ln() >= mu))
+                    f64::from(u8::from(math::ln(x) >= mu))
                 } else {
-                    normal_cdf((x.ln() - mu) / sigma)
+                    normal_cdf((math::ln(x) - mu) / sigma)
                 }
             }
             Dist::Uniform { low, high } => {
@@ -519,14 +521,14 @@ impl Dist {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    -(-x / mean).exp_m1()
+                    -math::exp_m1(-x / mean)
                 }
             }
             Dist::Weibull { scale, shape } => {
                 if x <= 0.0 {
                     0.0
                 } else {
-                    -(-(x / scale).powf(shape)).exp_m1()
+                    -math::exp_m1(-math::powf(x / scale, shape))
                 }
             }
             Dist::Discrete {
@@ -554,7 +556,7 @@ impl Dist {
         match *self {
             Dist::Const { value } => value,
             Dist::Normal { mean, .. } => mean,
-            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::LogNormal { mu, sigma } => math::exp(mu + sigma * sigma / 2.0),
             Dist::Uniform { low, high } => (low + high) / 2.0,
             Dist::Triangular { low, mode, high } => (low + mode + high) / 3.0,
             Dist::Beta { alpha, beta } => alpha / (alpha + beta),
@@ -572,7 +574,7 @@ impl Dist {
                 // μ + σ·(φ(α) − φ(β)) / (Φ(β) − Φ(α)), α = (low − μ)/σ, β = (high − μ)/σ.
                 Dist::Normal { mean, sd } if sd > 0.0 => {
                     let (a, b) = ((low - mean) / sd, (high - mean) / sd);
-                    let phi = |z: f64| (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt();
+                    let phi = |z: f64| math::exp(-0.5 * z * z) / (2.0 * std::f64::consts::PI).sqrt();
                     mean + sd * (phi(a) - phi(b)) / (normal_cdf(b) - normal_cdf(a))
                 }
                 // Otherwise numerically: the mean is ∫₀¹ Q(v) dv, and Q is
@@ -596,10 +598,10 @@ impl Dist {
         match *self {
             Dist::Const { value } => value,
             Dist::Normal { mean, sd } => {
-                rand_distr::Normal::new(mean, sd).map_or(f64::NAN, |d| d.sample(rng))
+                crate::dist::Normal::new(mean, sd).map_or(f64::NAN, |d| d.sample(rng))
             }
             Dist::LogNormal { mu, sigma } => {
-                rand_distr::LogNormal::new(mu, sigma).map_or(f64::NAN, |d| d.sample(rng))
+                crate::dist::LogNormal::new(mu, sigma).map_or(f64::NAN, |d| d.sample(rng))
             }
             Dist::Uniform { low, high } => {
                 if low == high {
@@ -612,14 +614,14 @@ impl Dist {
                 rand_distr::Triangular::new(low, high, mode).map_or(f64::NAN, |d| d.sample(rng))
             }
             Dist::Beta { alpha, beta } => {
-                rand_distr::Beta::new(alpha, beta).map_or(f64::NAN, |d| d.sample(rng))
+                crate::dist::Beta::new(alpha, beta).map_or(f64::NAN, |d| d.sample(rng))
             }
-            Dist::Pert { low, mode, high } => rand_distr::Pert::new(low, high)
-                .with_mode(mode)
-                .map_or(f64::NAN, |d| d.sample(rng)),
-            Dist::Exp { mean } => rand_distr::Exp::new(1.0 / mean).map_or(f64::NAN, |d| d.sample(rng)),
+            Dist::Pert { low, mode, high } => {
+                crate::dist::Pert::new(low, high, mode).map_or(f64::NAN, |d| d.sample(rng))
+            }
+            Dist::Exp { mean } => crate::dist::Exp::new(1.0 / mean).map_or(f64::NAN, |d| d.sample(rng)),
             Dist::Weibull { scale, shape } => {
-                rand_distr::Weibull::new(scale, shape).map_or(f64::NAN, |d| d.sample(rng))
+                crate::dist::Weibull::new(scale, shape).map_or(f64::NAN, |d| d.sample(rng))
             }
             Dist::Discrete {
                 ref values,
@@ -664,7 +666,7 @@ impl Dist {
         match *self {
             Dist::Const { value } => value,
             Dist::Normal { mean, sd } => mean + sd * std_normal_quantile(u),
-            Dist::LogNormal { mu, sigma } => (mu + sigma * std_normal_quantile(u)).exp(),
+            Dist::LogNormal { mu, sigma } => math::exp(mu + sigma * std_normal_quantile(u)),
             Dist::Uniform { low, high } => low + (high - low) * u,
             Dist::Triangular { low, mode, high } => {
                 let fc = (mode - low) / (high - low);
@@ -674,9 +676,9 @@ impl Dist {
                     high - ((1.0 - u) * (high - low) * (high - mode)).sqrt()
                 }
             }
-            // ln_1p keeps the lower tail above 0: (1 − u).ln() rounds to 0 below u = 2⁻⁵³.
-            Dist::Exp { mean } => -mean * (-u).ln_1p(),
-            Dist::Weibull { scale, shape } => scale * (-(-u).ln_1p()).powf(1.0 / shape),
+            // ln_1p keeps the lower tail above 0: math::ln(1 − u) rounds to 0 below u = 2⁻⁵³.
+            Dist::Exp { mean } => -mean * math::ln_1p(-u),
+            Dist::Weibull { scale, shape } => scale * math::powf(-math::ln_1p(-u), 1.0 / shape),
             Dist::Beta { alpha, beta } => beta_quantile(alpha, beta, u),
             Dist::Pert { low, mode, high } => {
                 let r = high - low;
@@ -759,7 +761,7 @@ pub fn erfc(x: f64) -> f64 {
                 break;
             }
         }
-        (-x * x).exp() / std::f64::consts::PI.sqrt() / f
+        math::exp(-x * x) / std::f64::consts::PI.sqrt() / f
     }
 }
 
@@ -803,7 +805,7 @@ pub fn std_normal_quantile(p: f64) -> f64 {
     ];
     let plow = 0.02425;
     let x = if p < plow {
-        let q = (-2.0 * p.ln()).sqrt();
+        let q = (-2.0 * math::ln(p)).sqrt();
         (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     } else if p <= 1.0 - plow {
@@ -812,7 +814,7 @@ pub fn std_normal_quantile(p: f64) -> f64 {
         (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
             / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
     } else {
-        let q = (-2.0 * (1.0 - p).ln()).sqrt();
+        let q = (-2.0 * math::ln(1.0 - p)).sqrt();
         -(((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
             / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
@@ -824,7 +826,7 @@ pub fn std_normal_quantile(p: f64) -> f64 {
 
 /// Lanczos approximation of the gamma function (g = 7, n = 9), for `x > 0`.
 pub fn gamma_fn(x: f64) -> f64 {
-    ln_gamma(x).exp()
+    math::exp(ln_gamma(x))
 }
 
 /// Natural log of the gamma function, Lanczos (g = 7, n = 9), for `x > 0`.
@@ -843,7 +845,7 @@ pub fn ln_gamma(x: f64) -> f64 {
     ];
     if x < 0.5 {
         let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
+        return math::ln(pi / math::sin(pi * x)) - ln_gamma(1.0 - x);
     }
     let x = x - 1.0;
     let mut a = COEF[0];
@@ -851,7 +853,7 @@ pub fn ln_gamma(x: f64) -> f64 {
     for (i, c) in COEF.iter().enumerate().skip(1) {
         a += c / (x + i as f64);
     }
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
+    0.5 * math::ln(2.0 * std::f64::consts::PI) + (x + 0.5) * math::ln(t) - t + math::ln(a)
 }
 
 /// Regularized incomplete beta function I_x(a, b), by its continued
@@ -874,7 +876,8 @@ pub fn incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x > (a + 1.0) / (a + b + 2.0) {
         return 1.0 - incomplete_beta(b, a, 1.0 - x);
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
+    let front =
+        math::exp(ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * math::ln(x) + b * math::ln(1.0 - x));
     let tiny = 1e-300;
     let (mut c, mut d) = (1.0, 1.0 - (a + b) * x / (a + 1.0));
     d = if d.abs() < tiny { tiny } else { d };

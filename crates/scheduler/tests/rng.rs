@@ -2,6 +2,7 @@
 //! stream independence, parameter validation and quantiles.
 
 use rand::RngCore;
+use scheduler::math;
 use scheduler::rng::{fnv1a64, incomplete_beta, splitmix64, std_normal_quantile};
 use scheduler::{Dist, RngStreams};
 
@@ -82,7 +83,7 @@ const PIN_LOGNORMAL: [&str; 4] = [
     "4.285285064026448",
     "4.736596327328091",
     "3.5374918956598016",
-    "2.8562224457384544",
+    "2.856222445738455",
 ];
 const PIN_UNIFORM: [&str; 4] = [
     "2.007622526721679",
@@ -282,17 +283,17 @@ fn quantiles_match_known_values() {
     ));
     assert!(close(
         Dist::LogNormal { mu: 1.0, sigma: 0.5 }.quantile(0.5),
-        1f64.exp(),
+        math::exp(1f64),
         1e-9
     ));
     assert!(close(
         Dist::Exp { mean: 2.0 }.quantile(0.5),
-        2.0 * 2f64.ln(),
+        2.0 * math::ln(2f64),
         1e-12
     ));
     assert!(close(
         Dist::Exp { mean: 2.0 }.quantile(0.9),
-        -2.0 * 0.1f64.ln(),
+        -2.0 * math::ln(0.1f64),
         1e-12
     ));
     let tri = Dist::Triangular {
@@ -307,7 +308,11 @@ fn quantiles_match_known_values() {
         scale: 2.0,
         shape: 1.5,
     };
-    assert!(close(w.quantile(0.5), 2.0 * 2f64.ln().powf(1.0 / 1.5), 1e-12));
+    assert!(close(
+        w.quantile(0.5),
+        2.0 * math::powf(math::ln(2f64), 1.0 / 1.5),
+        1e-12
+    ));
     assert!(close(
         Dist::Uniform { low: -1.0, high: 3.0 }.quantile(0.25),
         0.0,

@@ -3,6 +3,8 @@
 //! Monte Carlo sampler checks the same before a batch draws, so a file
 //! `validate` passes is never refused by `batch` for its correlations.
 
+use scheduler::math;
+
 /// Why a list of declared correlations cannot be drawn: the entry at
 /// fault (0-based, in declaration order) and what is wrong with it.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,7 +103,7 @@ fn consistent<'a>(pairs: &[(&'a str, &'a str, f64)]) -> Option<Vec<&'a str>> {
         }
         for &(a, b, rho) in pairs {
             let r = if normal {
-                2.0 * (std::f64::consts::PI * rho / 6.0).sin()
+                2.0 * math::sin(std::f64::consts::PI * rho / 6.0)
             } else {
                 rho
             };

@@ -23,6 +23,7 @@ use crate::units::{
     ApprovalRate, DayOfYear, FabPower, Finite, Fraction, Growth, HourOfDay, LossFraction, MarginalCost,
     NonNeg, Positive, RoundTrip,
 };
+use scheduler::math;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::{Map, Value, json};
@@ -787,7 +788,7 @@ fn short_number(v: f64) -> String {
     if v.fract() == 0.0 || v.abs() < 1e-3 {
         return format!("{v}");
     }
-    let scale = 10f64.powi(5 - v.abs().log10().floor() as i32);
+    let scale = 10f64.powi(5 - math::log10(v.abs()).floor() as i32);
     format!("{}", (v * scale).round() / scale)
 }
 

@@ -1,6 +1,7 @@
 //! The run summary: `summary.json` and the ten-second text a person reads.
 
 use crate::run::{RunOutput, Scenario};
+use scheduler::math;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
@@ -190,7 +191,7 @@ fn sig(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         format!("{v}")
     } else if (1e-2..1e5).contains(&v.abs()) {
-        let decimals = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        let decimals = (3 - math::log10(v.abs()).floor() as i32).max(0) as usize;
         format!("{v:.decimals$}")
     } else {
         format!("{v:.3e}")
