@@ -34,10 +34,11 @@ pub struct TrainingConfig {
     pub fleets: Vec<FleetConfig>,
     /// The instants at which the power supplier reads the sites' demand (the
     /// grid's dispatches). A cohort retires at the first of them at or after
-    /// the end of its service life, so the supplier never books a retired
-    /// accelerator's draw for part of its step (its change would otherwise
-    /// wait for the next dispatch). `None`: at the end of the service life
-    /// exactly. Default: `None`.
+    /// the end of its service life (and no earlier than the second after its
+    /// install, so that the retirement comes before that instant's read), so
+    /// the supplier never books a retired accelerator's draw for part of its
+    /// step (its change would otherwise wait for the next dispatch). `None`:
+    /// at the end of the service life exactly. Default: `None`.
     pub power_clock: Option<StepClock>,
     /// Compute thresholds, physical FLOP of one training run, strictly
     /// increasing, each at least 1 and finite, at most

@@ -616,8 +616,25 @@ impl Training {
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
-        let retire_at = retirement_time(now, self.cfg.chip_service_life_years)
-            .map(|t| self.cfg.power_clock.map_or(t, |c| c.at_or_after(t)));
+        let retire_at =
+            retirement_time(now, self.cfg.chip_service_life_years).map(|t| match self.cfg.power_clock {
+                // The first dispatch instant at or after the end of the service
+                // life, and at least the second one after now: the dispatch at
+                // the first may already be on the agenda (an install at a
+                // dispatch instant can come after that instant's dispatch, which
+                // schedules the next), and would run before a retirement
+                // scheduled now at its instant; any later one is scheduled after
+                // now, so the retirement runs first (review s24 F1; only a
+                // service life shorter than two steps is lengthened by it).
+                Some(c) => {
+                    let second = c
+                        .at_or_after(SimTime(now.ticks().saturating_add(1)))
+                        .checked_add(c.step)
+                        .unwrap_or(SimTime::MAX);
+                    c.at_or_after(t).max(second)
+                }
+                None => t,
+            });
         let cohort = self.sites[site].install(batch, retire_at);
         if let Some(at) = retire_at {
             agenda.schedule_at(

@@ -270,3 +270,30 @@ fn accelerators_owned_at_the_start_are_placed_as_a_delivery_and_counted_until_th
     );
     assert_eq!(needs(&b.signals, x).0, Some(0.0));
 }
+
+#[test]
+fn a_retirement_waits_for_the_second_dispatch_after_the_install_when_the_life_is_shorter() {
+    // Daily dispatches from 0; a service life of 0.00001 years (5 min). The
+    // dispatch at 24 h may already be on the agenda when a batch is installed
+    // at 0, and would run before a retirement scheduled there: the batch
+    // retires at 48 h, the second dispatch after the install (review s24 F1).
+    let mut lab = lab("a");
+    lab.initial_accelerators.clear();
+    let mut cfg = TrainingConfig::new(vec![lab]);
+    cfg.chip_service_life_years = 0.00001;
+    cfg.fleets = vec![FleetConfig::new("cloud", &["x"])];
+    cfg.fleets[0].sites = vec![site("x", 1e6)];
+    cfg.power_clock = Some(scheduler::StepClock {
+        first: SimTime::ZERO,
+        step: scheduler::Duration(24 * SECS_PER_HOUR),
+    });
+    let mut b = Bench::new(cfg, 1);
+    let fleet = b.training.fleets().next().unwrap().0;
+    b.training
+        .install_fleet_accelerators(fleet, batch(100), &mut b.sched, &mut b.signals)
+        .unwrap();
+    b.run_until(SimTime(48 * SECS_PER_HOUR - 1));
+    assert_eq!(b.training.fleet_chips(fleet).unwrap().in_service, 100);
+    b.run_until(SimTime(48 * SECS_PER_HOUR));
+    assert_eq!(b.training.fleet_chips(fleet).unwrap().retired, 100);
+}
