@@ -299,9 +299,9 @@ impl Network {
         }
         // The storage reserve, then the classes in curtailment order, costs rising.
         let shed_cost: Vec<f64> = std::iter::once(reserve_cost)
-            .chain((0..classes).map(|t| voll * tier_spacing.powi(t as i32)))
+            .chain((0..classes).map(|t| voll * math::powi(tier_spacing, t as i32)))
             .collect();
-        let unserved_cost = voll * tier_spacing.powi(classes as i32);
+        let unserved_cost = voll * math::powi(tier_spacing, classes as i32);
         let groups = plant_cost.len();
         // The ratio test relies on it (the nearest group to a region's dual
         // is found by scanning from one end).

@@ -293,7 +293,8 @@ impl Training {
     /// Emits the fleets' scalar outcomes (nothing without fleets): their
     /// sums `buyers.energy_mwh_total`, `buyers.energy_lost_power_mwh_total`,
     /// `buyers.energy_curtailed_mwh_total` (MWh), `buyers.electricity_usd_total`
-    /// (USD), `buyers.accelerators_awaiting_install_end`,
+    /// (USD), `buyers.accelerators_at_start` (owned at the start),
+    /// `buyers.accelerators_awaiting_install_end`,
     /// `buyers.accelerators_in_service_end` and
     /// `buyers.accelerators_retired_total` (chips: with those delivered and
     /// those owned at the start, `at start + delivered = awaiting + in
@@ -307,6 +308,7 @@ impl Training {
         let mut chips = FleetChips::default();
         for f in &self.fleets {
             nat.add(&f.totals);
+            chips.at_start += f.chips.at_start;
             chips.awaiting_install += f.chips.awaiting_install;
             chips.in_service += f.chips.in_service;
             chips.retired += f.chips.retired;
@@ -351,6 +353,7 @@ fn emit_fleet_scalars(emit: &mut dyn FnMut(&str, f64), e: &FleetEnergy, c: &Flee
     emit("energy_lost_power_mwh_total", e.lost_power_mwh);
     emit("energy_curtailed_mwh_total", e.curtailed_mwh);
     emit("electricity_usd_total", e.electricity_usd);
+    emit("accelerators_at_start", c.at_start as f64);
     emit("accelerators_awaiting_install_end", c.awaiting_install as f64);
     emit("accelerators_in_service_end", c.in_service as f64);
     emit("accelerators_retired_total", c.retired as f64);

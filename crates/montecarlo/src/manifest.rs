@@ -305,8 +305,9 @@ pub struct Build {
     #[serde(default)]
     pub git_dirty: Option<bool>,
     /// Every build that wrote runs or outputs into the directory, in the
-    /// order met (a resume's or merge's build after the one it found), when
-    /// there was more than one; empty otherwise (the two fields above then
+    /// order met (a resume's build after the one it found; a merge's after
+    /// the shards'), when there was more than one (a build being its
+    /// revision and dirtiness: not its profile or flags); empty otherwise (the two fields above then
     /// say it) and then not written. It keeps what [`Build::combine`] folds
     /// away: a directory resumed by a build of unknown revision records
     /// `git_revision: null`, and this list still names the revision that

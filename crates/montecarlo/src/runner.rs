@@ -884,12 +884,18 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         check_math(Some(f), fd, crate::error::MathRefused::Merge)?;
     }
     // Every shard against the merging binary: then all known revisions are one.
+    // The record: the shards' builds in shard order, then the merging one
+    // (`builds` lists them in the order met; review s24 F5).
     let mut warnings = Vec::new();
-    let mut build = opts.build.clone();
+    let mut shards_build: Option<Build> = None;
     for (d, m) in opts.shard_dirs.iter().zip(&manifests) {
         warnings.extend(check_build(&m.build, &opts.build, d)?);
-        build = build.combine(&m.build);
+        shards_build = Some(match shards_build {
+            None => m.build.clone(),
+            Some(b) => b.combine(&m.build),
+        });
     }
+    let build = shards_build.map_or_else(|| opts.build.clone(), |b| b.combine(&opts.build));
     let count = first.shard.map_or(1, |s| s.count);
     // Keyed by shard index, so memory follows the directories given, not
     // the recorded shard count (which a manifest may set to anything).

@@ -230,6 +230,21 @@ fn merge_refuses_shards_of_another_revision() {
     let r = merge(&mo(out.to_path_buf(), build(Some(A), Some(false)))).unwrap();
     assert!(r.warnings.is_empty());
     assert_eq!(r.manifest.build, build(Some(A), Some(false)));
+    // By a build of unknown revision: merged with a warning; `builds` names
+    // the shards' build first, then the merging one (review s24 F5).
+    let out = tmp("merged-unknown");
+    let r = merge(&mo(out.to_path_buf(), build(None, None))).unwrap();
+    assert_eq!(r.warnings.len(), 2, "{:?}", r.warnings);
+    assert_eq!(r.manifest.build.git_revision, None);
+    assert_eq!(
+        r.manifest
+            .build
+            .builds
+            .iter()
+            .map(|b| b.git_revision.as_deref())
+            .collect::<Vec<_>>(),
+        [Some(A), None]
+    );
 }
 
 #[test]

@@ -13,10 +13,14 @@
 //!
 //! Every call in the workspace goes through here: `clippy.toml` disallows
 //! the `f64` methods (this module alone allows them in its tests, as the
-//! reference). `sqrt` (correctly rounded by IEEE-754), `powi`, `mul_add`,
-//! `abs`, `floor`, `ceil`, `round`, `trunc`, `fract`, `min`, `max`,
-//! `clamp` and `hypot`-free arithmetic are exact or compiled in and stay
-//! std's.
+//! reference). `sqrt` (correctly rounded by IEEE-754), `abs`, `floor`,
+//! `ceil`, `round`, `trunc`, `fract`, `min`, `max` and `clamp` are exact
+//! and stay std's. `mul_add` calls the platform's `fma` where the target has
+//! no FMA instruction (MinGW's is known to be wrong), so `clippy.toml`
+//! disallows it too. std's `powi` with a constant exponent compiles to a
+//! chain of multiplications, the same everywhere; its precision is
+//! documented as platform-dependent, so an exponent known only at run time
+//! goes through [`powi`] here, which writes that chain out.
 //!
 //! The functions are free functions (`math::exp(x)`, `math::powf(x, y)`),
 //! named as the `f64` methods they replace.
@@ -63,10 +67,35 @@ pub fn log2(x: f64) -> f64 {
     libm::log2(x)
 }
 
-/// `xʸ` for a real exponent (`powi` stays std's for integer exponents).
+/// `xʸ` for a real exponent (an integer one: [`powi`]).
 #[inline]
 pub fn powf(x: f64, y: f64) -> f64 {
     libm::pow(x, y)
+}
+
+/// `xⁿ` for an integer exponent, by repeated squaring: the algorithm of
+/// compiler-builtins' `__powidf2`, which std's `powi` calls for an exponent
+/// known only at run time (the same bits: tested), written out so that
+/// neither the platform nor constant folding with the build machine's `pow`
+/// can change them. (std's `powi` with a constant exponent compiles to
+/// LLVM's own code, fixed by the compiler, which for some exponents, 3
+/// and 24 among them, rounds otherwise in the last bit.)
+#[inline]
+pub fn powi(x: f64, n: i32) -> f64 {
+    let mut base = x;
+    let mut left = n.unsigned_abs();
+    let mut product = 1.0;
+    loop {
+        if left & 1 != 0 {
+            product *= base;
+        }
+        left >>= 1;
+        if left == 0 {
+            break;
+        }
+        base *= base;
+    }
+    if n < 0 { 1.0 / product } else { product }
 }
 
 /// The sine of `x` radians.
@@ -192,6 +221,29 @@ mod tests {
     /// plain scan of code lines, so this holds even where clippy is not run;
     /// a custom method of the same name, `DayAngles::sin_cos`, is the one
     /// exception).
+    /// [`powi`] is std's `powi` bit for bit, for exponents known at run
+    /// time (`__powidf2`) and constant ones (LLVM's expansion), so routing a
+    /// call through it changes no number; and it is exact where the powers
+    /// are representable.
+    #[test]
+    fn powi_is_the_multiplication_chain_std_uses() {
+        for x in points()
+            .map(|t| -3.0 + 6.0 * t)
+            .chain([0.0, -0.0, 1.0, 10.0, 1e-3])
+        {
+            for n in -40..=40 {
+                let want = std::hint::black_box(x).powi(std::hint::black_box(n));
+                assert_eq!(powi(x, n).to_bits(), want.to_bits(), "{x}^{n}");
+            }
+            // A square is one multiplication whichever way (LLVM's code for
+            // a constant 3 or 24 rounds otherwise in the last bit).
+            assert_eq!(powi(x, 2).to_bits(), x.powi(2).to_bits());
+        }
+        assert_eq!(powi(2.0, 10), 1024.0);
+        assert_eq!(powi(10.0, -2), 1.0 / 100.0);
+        assert_eq!(powi(5.0, 0), 1.0);
+    }
+
     #[test]
     fn the_workspace_calls_no_std_maths() {
         const NAMES: [&str; 11] = [

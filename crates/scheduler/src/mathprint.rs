@@ -38,8 +38,8 @@ const DRAWS: u32 = 256;
 /// source and crate versions (tested under glibc's non-FMA code by the
 /// `aistack` CLI test `reproducibility.rs`); it differs where the maths
 /// gives other bits (another `libm` version, a call to the platform's
-/// library, a miscompile). `sqrt` and `powi` are exact or inlined and not
-/// included.
+/// library, a miscompile). `sqrt` (correctly rounded) and
+/// [`crate::math::powi`] (plain multiplications) are not included.
 pub fn math_fingerprint() -> &'static str {
     static FINGERPRINT: OnceLock<String> = OnceLock::new();
     FINGERPRINT.get_or_init(|| format!("fnv1a64:{:016x}", compute()))

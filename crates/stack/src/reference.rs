@@ -788,7 +788,7 @@ fn short_number(v: f64) -> String {
     if v.fract() == 0.0 || v.abs() < 1e-3 {
         return format!("{v}");
     }
-    let scale = 10f64.powi(5 - math::log10(v.abs()).floor() as i32);
+    let scale = math::powi(10.0, 5 - math::log10(v.abs()).floor() as i32);
     format!("{}", (v * scale).round() / scale)
 }
 

@@ -322,7 +322,9 @@ fn accelerators_owned_at_the_start_draw_power_from_the_first_month_and_retire_a_
         assert_eq!(at(&out, date, "buyers.energy_mwh", "cloud"), 0.0);
     }
     // Conservation with a starting stock: at start + delivered = awaiting
-    // + in service + retired.
+    // + in service + retired, from the outputs alone.
+    assert_eq!(get(&out, "buyers.accelerators_at_start"), 4000.0);
+    assert_eq!(get(&out, "buyers.cloud.accelerators_at_start"), 4000.0);
     assert_eq!(get(&out, "buyers.accelerators_retired_total"), 4000.0);
     assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 0.0);
     assert_eq!(get(&out, "buyers.accelerators_awaiting_install_end"), 0.0);

@@ -286,7 +286,9 @@ fn d_min_share() -> Fraction {
 #[serde(deny_unknown_fields)]
 #[serde(rename = "Ecosystem")]
 pub struct EcosystemData {
-    /// Service life of an accelerator, years. Default: 5.
+    /// Service life of an accelerator, years (of 8,766 hours): it retires
+    /// at the grid's first dispatch at or after the end of it (no earlier
+    /// than the second dispatch after its install). Default: 5.
     #[serde(default = "d_life")]
     pub chip_service_life_years: Positive,
     /// Whether open-weight releases spill efficiency to other labs. Default: true.
