@@ -215,6 +215,19 @@ fn a_fleet_is_refused_a_lab_s_name_and_a_region_twice() {
     assert!(Training::new(cfg, &scheduler::RngStreams::new(1, 0)).is_err());
 }
 
+/// The fleet's accelerators: at start, delivered, awaiting installation,
+/// in service, retired.
+fn counts(b: &Bench, fleet: model_training::FleetId) -> (u64, u64, u64, u64, u64) {
+    let c = b.training.fleet_chips(fleet).unwrap();
+    (
+        c.at_start,
+        c.delivered,
+        c.awaiting_install,
+        c.in_service,
+        c.retired,
+    )
+}
+
 #[test]
 fn accelerators_owned_at_the_start_are_placed_as_a_delivery_and_counted_until_they_retire() {
     // 600 chips' worth of connection in `x`, 300 in `y`; 700 owned at the
@@ -226,17 +239,7 @@ fn accelerators_owned_at_the_start_are_placed_as_a_delivery_and_counted_until_th
     );
     let fleet = b.training.fleets().next().unwrap().0;
     let (x, y) = (fleet_site(&b, "x"), fleet_site(&b, "y"));
-    let c = b.training.fleet_chips(fleet).unwrap();
-    assert_eq!(
-        (
-            c.at_start,
-            c.delivered,
-            c.awaiting_install,
-            c.in_service,
-            c.retired
-        ),
-        (700, 0, 0, 700, 0)
-    );
+    assert_eq!(counts(&b, fleet), (700, 0, 0, 700, 0));
     // `x` runs 600, `y` the other 100, from the start.
     let (dx, ax) = needs(&b.signals, x);
     let (dy, _) = needs(&b.signals, y);
@@ -257,17 +260,7 @@ fn accelerators_owned_at_the_start_are_placed_as_a_delivery_and_counted_until_th
         .install_fleet_accelerators(fleet, batch(50), &mut b.sched, &mut b.signals)
         .unwrap();
     b.run_until(SimTime(2 * scheduler::SECS_PER_YEAR + SECS_PER_HOUR));
-    let c = b.training.fleet_chips(fleet).unwrap();
-    assert_eq!(
-        (
-            c.at_start,
-            c.delivered,
-            c.awaiting_install,
-            c.in_service,
-            c.retired
-        ),
-        (700, 50, 0, 0, 750)
-    );
+    assert_eq!(counts(&b, fleet), (700, 50, 0, 0, 750));
     assert_eq!(needs(&b.signals, x).0, Some(0.0));
 }
 
