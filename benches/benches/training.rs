@@ -28,6 +28,7 @@ fn config(labs: usize) -> TrainingConfig {
                 peak_flop_s_per_chip: 989e12,
                 power_w_per_chip: 700.0,
                 unit_price_usd: 25_000.0,
+                age: scheduler::Duration::ZERO,
             }];
             l.open_share = (i % 2) as f64;
             l

@@ -20,8 +20,9 @@ pub(crate) struct Cohort {
     /// Purchase value of the batch, USD.
     pub value_usd: f64,
     pub retired: bool,
-    /// When its `Retire` event is due (install + service life; `None` past
-    /// the end of time). Known from installation, so a lab plans with it.
+    /// When its `Retire` event is due (install + service life − age at
+    /// install; `None` past the end of time). Known from installation, so
+    /// a lab plans with it.
     pub retire_at: Option<SimTime>,
 }
 
@@ -114,8 +115,9 @@ pub(crate) struct Site {
     /// Order of classes by efficiency (best first), rebuilt when a class is added.
     order: Vec<usize>,
     /// Index of the first cohort not yet retired: cohorts retire in the
-    /// order they were installed (one service life for all), so the ones
-    /// due next start here.
+    /// order they were installed (one service life for all, and the
+    /// initial accelerators installed oldest first), so the ones due next
+    /// start here.
     first_live: usize,
 }
 
@@ -415,6 +417,7 @@ mod tests {
             peak_flop_s_per_chip: flop,
             power_w_per_chip: w,
             unit_price_usd: 1.0,
+            age: scheduler::Duration::ZERO,
         }
     }
 
@@ -498,6 +501,7 @@ mod tests {
         let a = s.install(
             &ChipBatch {
                 unit_price_usd: 10.0,
+                age: scheduler::Duration::ZERO,
                 ..batch(10, 1e15, 700.0)
             },
             None,
@@ -505,6 +509,7 @@ mod tests {
         s.install(
             &ChipBatch {
                 unit_price_usd: 30.0,
+                age: scheduler::Duration::ZERO,
                 ..batch(30, 1e15, 700.0)
             },
             None,

@@ -139,9 +139,11 @@ pub struct LabConfig {
     pub budget_usd_per_year: TimePath,
     /// Where the lab can build: one site per grid region, at least one.
     pub sites: Vec<SiteConfig>,
-    /// Accelerators installed at the start: each batch fills the unused
-    /// connections of the lab's sites in their order, and what no
-    /// connection runs goes to the first site.
+    /// Accelerators installed at the start: each batch (oldest first, by
+    /// [`ChipBatch::age`]) fills the unused connections of the lab's sites
+    /// in their order, and what no connection runs goes to the first site.
+    /// Each retires a service life after its installed date; a batch at
+    /// least a life old is retired at the start, never installed.
     pub initial_accelerators: Vec<ChipBatch>,
     /// Model FLOP utilisation of training, 0..1 (> 0). Default 0.375.
     pub mfu: f64,
@@ -265,7 +267,8 @@ pub struct FleetConfig {
     pub sites: Vec<SiteConfig>,
     /// Accelerators the buyer owns at the start (its installed base):
     /// installed at the start by the same rule as a delivery, and retired
-    /// a full service life later, as a lab's initial accelerators are.
+    /// a service life after their installed date ([`ChipBatch::age`]), as
+    /// a lab's initial accelerators are.
     pub initial_accelerators: Vec<ChipBatch>,
 }
 
@@ -480,6 +483,23 @@ pub(crate) fn validate_batch(entity: impl FnOnce() -> String, b: &ChipBatch) -> 
     // A valid batch (every delivery) passes without a name; an invalid one
     // is checked again with it, which finds the same first error.
     check_batch("", b).or_else(|_| check_batch(&entity(), b))
+}
+
+/// [`validate_batch`] for a delivery, which is new: a nonzero `age` is
+/// refused (only accelerators owned at the start have a vintage).
+pub(crate) fn validate_delivery(entity: impl Fn() -> String, b: &ChipBatch) -> Result<(), TrainingError> {
+    validate_batch(&entity, b)?;
+    if b.age.0 > 0 {
+        return Err(bad(
+            &entity(),
+            "age",
+            format!(
+                "a delivery is new: its age must be 0 s, got {} s (only accelerators owned at the start have one)",
+                b.age.0
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// [`validate_batch`] with the entity's name at hand.
@@ -796,6 +816,7 @@ mod tests {
             peak_flop_s_per_chip: 1e15,
             power_w_per_chip: 500.0,
             unit_price_usd: 1e4,
+            age: scheduler::Duration::ZERO,
         };
         assert_eq!(validate_batch(|| panic!("named a valid batch"), &b), Ok(()));
         b.power_w_per_chip = -1.0;
@@ -848,6 +869,7 @@ mod tests {
             peak_flop_s_per_chip: 1e15,
             power_w_per_chip: 700.0,
             unit_price_usd: price,
+            age: scheduler::Duration::ZERO,
         };
         for price in [0.0, -1.0, 1.5e8, f64::INFINITY] {
             let err = validate_batch(|| "lab a delivery".into(), &batch(price)).unwrap_err();

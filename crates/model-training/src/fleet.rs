@@ -10,7 +10,7 @@
 //! electricity it pays (never from any budget: its owner's budget buys
 //! accelerators only).
 
-use crate::config::validate_batch;
+use crate::config::validate_delivery;
 use crate::training::Training;
 use crate::{ChipBatch, FleetId, SiteId, TrainingError, TrainingEvent, TrainingSignal};
 use scheduler::{Agenda, SECS_PER_HOUR, SimTime};
@@ -52,7 +52,8 @@ pub struct FleetChips {
     pub awaiting_install: u64,
     /// Installed and not retired.
     pub in_service: u64,
-    /// Retired after their service life.
+    /// Retired after their service life (those owned at the start and
+    /// already a life old at it included, retired at the start).
     pub retired: u64,
 }
 
@@ -120,7 +121,7 @@ impl Training {
         batch: &ChipBatch,
     ) -> Result<(), TrainingError> {
         let fi = fleet_index(&self.fleets, fleet)?;
-        validate_batch(|| format!("delivery to fleet {}", self.fleets[fi].name), batch)?;
+        validate_delivery(|| format!("delivery to fleet {}", self.fleets[fi].name), batch)?;
         let c = &mut self.fleets[fi].chips;
         c.delivered += batch.count;
         c.awaiting_install += batch.count;
@@ -140,7 +141,7 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let fi = fleet_index(&self.fleets, fleet)?;
-        validate_batch(|| format!("delivery to fleet {}", self.fleets[fi].name), &batch)?;
+        validate_delivery(|| format!("delivery to fleet {}", self.fleets[fi].name), &batch)?;
         if batch.count == 0 {
             return Ok(());
         }
@@ -161,7 +162,9 @@ impl Training {
     }
 
     /// Installs the fleet's accelerators owned at the start (at its sites,
-    /// by the rule of a delivery), each retiring a service life later.
+    /// by the rule of a delivery, oldest first), each retiring a service
+    /// life after its installed date (`ChipBatch::age`); a batch already
+    /// that old is counted at the start and retired, never installed.
     pub(crate) fn install_fleet_initial(
         &mut self,
         fi: usize,
@@ -176,10 +179,19 @@ impl Training {
         self.advance_fleet(fi, now);
         let sites = self.fleets[fi].sites.clone();
         for b in batches.iter().filter(|b| b.count > 0) {
-            self.install_spread(&sites, b, now, agenda)?;
+            // A batch a service life old or more was retired by the start:
+            // counted at the start and retired, never in service.
+            let expired = self.expired(b);
+            if !expired {
+                self.install_spread(&sites, b, now, agenda)?;
+            }
             let c = &mut self.fleets[fi].chips;
             c.at_start += b.count;
-            c.in_service += b.count;
+            if expired {
+                c.retired += b.count;
+            } else {
+                c.in_service += b.count;
+            }
         }
         self.recompute_fleet(fi, now, signals)
     }

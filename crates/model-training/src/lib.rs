@@ -113,6 +113,13 @@ pub struct ChipBatch {
     /// Price paid per accelerator, USD (constant dollars), in
     /// (0, [`MAX_UNIT_PRICE_USD`]]: the supply chain's range for a design.
     pub unit_price_usd: f64,
+    /// How long the accelerators had been in service when the batch is
+    /// installed, seconds: their vintage. Zero for a delivery (a delivery
+    /// is new; any other age is refused). For accelerators owned at the
+    /// start, the start minus their installed date: they retire a service
+    /// life after they were installed (at `start + life − age`), and a
+    /// batch at least a life old is retired at the start, never in service.
+    pub age: scheduler::Duration,
 }
 
 /// The events of the training domain. The integrator wraps them into its own

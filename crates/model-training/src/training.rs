@@ -8,7 +8,7 @@
 //! run's finish and failure events with the scheduler's keys.
 
 use crate::cluster::{Site, SiteOwner, retirement_time};
-use crate::config::{LabConfig, TrainingConfig, validate_batch};
+use crate::config::{LabConfig, TrainingConfig, validate_delivery};
 use crate::fleet::Fleet;
 use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
@@ -157,6 +157,15 @@ pub struct Training {
     /// A failure of the model found while accounting (which cannot return
     /// errors), returned by the next event or input.
     pub(crate) fault: Option<TrainingError>,
+}
+
+/// `batches` oldest first (by `age`, the list's order among equals), so
+/// that each site's cohorts are installed in the order they retire, which
+/// the retirement walk relies on (`Site::for_each_retiring`).
+fn oldest_first(batches: &[ChipBatch]) -> Vec<ChipBatch> {
+    let mut sorted = batches.to_vec();
+    sorted.sort_by_key(|b| std::cmp::Reverse(b.age));
+    sorted
 }
 
 fn lab_index(labs: &[Lab], lab: LabId) -> Result<usize, TrainingError> {
@@ -384,14 +393,18 @@ impl Training {
             TrainingEvent::Start => {
                 for li in 0..self.labs.len() {
                     self.labs[li].last_update = now;
-                    let batches = self.labs[li].cfg.initial_accelerators.clone();
+                    let batches = oldest_first(&self.labs[li].cfg.initial_accelerators);
+                    // A batch a service life old or more was retired by the
+                    // start: never installed, it draws and depreciates nothing.
                     for b in &batches {
-                        self.install_initial(li, b, now, agenda)?;
+                        if !self.expired(b) {
+                            self.install_initial(li, b, now, agenda)?;
+                        }
                     }
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
                 for fi in 0..self.fleets.len() {
-                    let batches = self.cfg.fleets[fi].initial_accelerators.clone();
+                    let batches = oldest_first(&self.cfg.fleets[fi].initial_accelerators);
                     self.install_fleet_initial(fi, &batches, agenda, signals)?;
                 }
                 self.monthly_tick(now, agenda, signals)
@@ -432,6 +445,15 @@ impl Training {
         }
     }
 
+    /// Whether `batch`, `age` old, had reached the end of its service life
+    /// (`age ≥ life`) when installed: accelerators owned at the start and
+    /// installed that long before it were retired by then.
+    pub(crate) fn expired(&self, batch: &ChipBatch) -> bool {
+        batch.age.0 > 0
+            && Duration::from_years_f64(self.cfg.chip_service_life_years)
+                .is_some_and(|life| batch.age >= life)
+    }
+
     fn site_index(&self, site: SiteId) -> Result<usize, TrainingError> {
         (site.index() < self.sites.len())
             .then_some(site.index())
@@ -465,7 +487,7 @@ impl Training {
         now: SimTime,
     ) -> Result<(), TrainingError> {
         let li = lab_index(&self.labs, lab)?;
-        validate_batch(|| format!("delivery to lab {}", self.labs[li].cfg.name), batch)?;
+        validate_delivery(|| format!("delivery to lab {}", self.labs[li].cfg.name), batch)?;
         if batch.count == 0 {
             return Ok(());
         }
@@ -525,7 +547,7 @@ impl Training {
         signals: &mut Vec<TrainingSignal>,
     ) -> Result<(), TrainingError> {
         let li = lab_index(&self.labs, lab)?;
-        validate_batch(|| format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
+        validate_delivery(|| format!("delivery to lab {}", self.labs[li].cfg.name), &batch)?;
         if batch.count == 0 {
             return Ok(());
         }
@@ -616,8 +638,12 @@ impl Training {
         now: SimTime,
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
-        let retire_at =
-            retirement_time(now, self.cfg.chip_service_life_years).map(|t| match self.cfg.power_clock {
+        // A batch `age` old when installed retires a service life after it
+        // was new (exactly `now + life` for a new one; an expired batch,
+        // `age ≥ life`, is never installed: see `Training::expired`).
+        let retire_at = retirement_time(now, self.cfg.chip_service_life_years)
+            .map(|t| SimTime(t.0.saturating_sub(batch.age.0).max(now.0)))
+            .map(|t| match self.cfg.power_clock {
                 // The first dispatch instant at or after the end of the service
                 // life, and at least the second one after now: the dispatch at
                 // the first may already be on the agenda (an install at a

@@ -17,6 +17,7 @@ fn llama_lab(failures: bool) -> LabConfig {
         peak_flop_s_per_chip: 989e12,
         power_w_per_chip: 700.0,
         unit_price_usd: 25_000.0,
+        age: scheduler::Duration::ZERO,
     }];
     l.mfu = 0.40;
     l.release_cadence_months = Dist::constant(72.0 / 30.4375);

@@ -487,6 +487,40 @@ fn locate_entity_field_from(text: &str, from: usize, name: &str, field: &str) ->
 /// (`grid.drought_processes[1].days`). Strings and comments are skipped.
 pub fn locate_list_entry_field(text: &str, list: &str, index: usize, field: &str) -> Option<(usize, usize)> {
     let start = find_key(text, list)?;
+    entry_field_offset(text, start, index, field).map(|o| position_of(text, o))
+}
+
+/// Where, in `text`, entity `name` of `list` (a nested list such as
+/// `chips.other_buyers` when `nested`) writes `field` of entry `index` of
+/// its list `entries` (`labs.A.fleet[1].installed`): the field, or the
+/// entry if the field is not written there; `None` if the entity, its list
+/// or the entry is not found.
+pub fn locate_entity_entry_field(
+    text: &str,
+    (list, nested): (&str, bool),
+    name: &str,
+    (entries, index): (&str, usize),
+    field: &str,
+) -> Option<(usize, usize)> {
+    let at = if nested {
+        declaration_offset(text, list, name, 0)?
+    } else {
+        find_key(text, list)
+            .and_then(|start| nth_name_declaration(text, start, name, 0))
+            .or_else(|| nth_name_declaration(text, 0, name, 0))?
+    };
+    let rest = &text[at..];
+    // Stop at the next entity declaration.
+    let skip = name.len() + 2;
+    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
+    let list_at = at + find_key(&rest[..end], entries)?;
+    entry_field_offset(text, list_at, index, field).map(|o| position_of(text, o))
+}
+
+/// Byte offset of `field` in entry `index` of the list that opens after
+/// byte `start` (at its first `[`), or of the entry if the field is not
+/// written there. Strings and line comments are skipped.
+fn entry_field_offset(text: &str, start: usize, index: usize, field: &str) -> Option<usize> {
     let bytes = text.as_bytes();
     let mut i = start + text[start..].find('[')? + 1;
     let (mut depth, mut entry, mut entry_start) = (0usize, 0usize, None);
@@ -518,8 +552,7 @@ pub fn locate_list_entry_field(text: &str, list: &str, index: usize, field: &str
                 if depth == 0
                     && let Some(from) = entry_start
                 {
-                    let found = find_key(&text[from..=i], field).map_or(from, |f| from + f);
-                    return Some(position_of(text, found));
+                    return Some(find_key(&text[from..=i], field).map_or(from, |f| from + f));
                 }
             }
             _ => {}

@@ -580,6 +580,27 @@ impl Scenario {
                 // An other buyer's field (`chips.other_buyers.cloud.sites`,
                 // `….sites[1].pue`): in its entry of the nested list, at the
                 // list field an indexed path names.
+                // A field of an entry of an other buyer's or a lab's fleet
+                // (`chips.other_buyers.cloud.fleet[1].installed`,
+                // `labs.A.fleet[0].installed`): that entry's field.
+                ["chips", "other_buyers", name, entry, sub]
+                    if entry.starts_with("fleet[") && unnamed(entry).is_some() =>
+                {
+                    unnamed(entry).and_then(|(list, i)| {
+                        load::locate_entity_entry_field(
+                            &f.text,
+                            ("chips.other_buyers", true),
+                            name,
+                            (&list, i),
+                            sub,
+                        )
+                    })
+                }
+                ["labs", name, entry, sub] if entry.starts_with("fleet[") && unnamed(entry).is_some() => {
+                    unnamed(entry).and_then(|(list, i)| {
+                        load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), sub)
+                    })
+                }
                 ["chips", "other_buyers", name, field, ..] => {
                     let field = field.split('[').next().unwrap_or(field);
                     load::locate_nested_entity_field(&f.text, "chips.other_buyers", name, field)

@@ -200,6 +200,7 @@ impl Wiring {
                     peak_flop_s_per_chip,
                     power_w_per_chip,
                     unit_price_usd,
+                    age: scheduler::Duration::ZERO,
                 };
                 let Some(lab) = self.buyer_lab[buyer.index()] else {
                     self.delivered_to_others += count;

@@ -394,3 +394,162 @@ fn at_daily_steps_a_retirement_waits_for_the_dispatch_so_the_grid_books_what_the
         0.0
     );
 }
+
+/// [`BASE`] over 4 years with daily dispatches, the buyer `cloud` owning
+/// 4,000 accelerators and the lab 1,000 (buying nothing), each entry
+/// written with `installed` when given, and a service life of `life`.
+fn vintage(installed: Option<&str>, life: &str) -> String {
+    let inst = installed.map_or(String::new(), |d| format!(r#", installed: "{d}""#));
+    with_stock(&format!("4000{inst}"), "gpu", life)
+        .replace("horizon_years: 2", "horizon_years: 4")
+        .replace("grid: (", "grid: (dispatch_interval_hours: 24, ")
+        .replace(
+            r#"labs: [(name: "lab", sites: [(region: "home")]"#,
+            &format!(r#"labs: [(name: "lab", sites: [(region: "home")], fleet: [(design: "gpu", count: 1000{inst})]"#),
+        )
+}
+
+#[test]
+fn accelerators_installed_two_years_before_the_start_retire_three_years_in_at_the_dispatch() {
+    // Installed 2023-01-01 (731 days before the start), a 5-year life of
+    // 43,830 h: due 26,286 h after the start, 2028-01-01 06:00, between two
+    // daily dispatches; retired at the next (2028-01-02 00:00), so January
+    // 2028 holds 24 hours of the buyer's draw. New at the start (no
+    // `installed`), they would serve until 2030.
+    let out = run_text(&vintage(Some("2023-01-01"), "5"));
+    let new = run_text(&vintage(None, "5"));
+    for date in ["2025-02-01", "2026-06-01", "2027-12-01", "2028-01-01"] {
+        assert_eq!(
+            at(&out, date, "buyers.accelerators_in_service", "cloud"),
+            4000.0,
+            "{date}"
+        );
+        assert_eq!(
+            at(&out, date, "training.accelerators_installed", "lab"),
+            1000.0,
+            "{date}"
+        );
+    }
+    for date in ["2028-02-01", "2028-12-01"] {
+        assert_eq!(
+            at(&out, date, "buyers.accelerators_in_service", "cloud"),
+            0.0,
+            "{date}"
+        );
+        assert_eq!(
+            at(&out, date, "training.accelerators_installed", "lab"),
+            0.0,
+            "{date}"
+        );
+        assert_eq!(
+            at(&new, date, "buyers.accelerators_in_service", "cloud"),
+            4000.0,
+            "{date}"
+        );
+        assert_eq!(
+            at(&new, date, "training.accelerators_installed", "lab"),
+            1000.0,
+            "{date}"
+        );
+    }
+    let jan = at(&out, "2028-02-01", "buyers.energy_mwh", "cloud");
+    let want = 4.0 * FLEET_MW * 24.0;
+    assert!(
+        (jan - want).abs() < 1e-6 * want,
+        "January 2028: {jan} MWh, want {want}"
+    );
+    assert_eq!(at(&out, "2028-03-01", "buyers.energy_mwh", "cloud"), 0.0);
+    assert_eq!(get(&out, "buyers.accelerators_at_start"), 4000.0);
+    assert_eq!(get(&out, "buyers.accelerators_retired_total"), 4000.0);
+    assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 0.0);
+    assert_eq!(get(&new, "buyers.accelerators_retired_total"), 0.0);
+}
+
+#[test]
+fn accelerators_older_than_their_life_are_retired_at_the_start_and_draw_nothing() {
+    // Installed 2019-06-01 with a 5-year life: retired before the start.
+    let out = run_text(&vintage(Some("2019-06-01"), "5"));
+    for date in ["2025-02-01", "2026-02-01"] {
+        assert_eq!(at(&out, date, "buyers.accelerators_in_service", "cloud"), 0.0);
+        assert_eq!(at(&out, date, "buyers.energy_mwh", "cloud"), 0.0);
+        assert_eq!(at(&out, date, "training.accelerators_installed", "lab"), 0.0);
+    }
+    // Counted at the start and retired: at start + delivered = awaiting +
+    // in service + retired.
+    assert_eq!(get(&out, "buyers.accelerators_at_start"), 4000.0);
+    assert_eq!(get(&out, "buyers.accelerators_retired_total"), 4000.0);
+    assert_eq!(get(&out, "buyers.accelerators_in_service_end"), 0.0);
+    assert_eq!(get(&out, "buyers.accelerators_awaiting_install_end"), 0.0);
+}
+
+#[test]
+fn installed_on_the_start_date_is_the_default() {
+    // Outputs of a fleet written `installed` on the start day are those of
+    // one without it, every sample and scalar.
+    let a = run_text(&vintage(Some("2025-01-01"), "3"));
+    let b = run_text(&vintage(None, "3"));
+    let scalars = |o: &RunOutput| {
+        o.scalars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    assert!(scalars(&a) == scalars(&b), "the scalars differ");
+    assert_eq!(a.series.keys(), b.series.keys());
+    assert_eq!(a.series.instants(), b.series.instants());
+    let bits = |o: &RunOutput| {
+        o.series
+            .points()
+            .iter()
+            .map(|&(k, t, v)| (k, t, v.to_bits()))
+            .collect::<Vec<_>>()
+    };
+    assert!(bits(&a) == bits(&b), "the samples differ");
+    assert_eq!(format!("{:?}", a.releases), format!("{:?}", b.releases));
+}
+
+#[test]
+fn an_installed_date_after_the_start_is_refused_where_written() {
+    // The second entry of the fleet is dated after the start; the error
+    // names the file, line and column of its `installed`, and the field.
+    for (who, entity) in [("cloud", "chips.other_buyers.cloud"), ("lab", "labs.lab")] {
+        let two = r#"(design: "gpu", count: 10, installed: "2024-03-01"),
+            (design: "gpu", count: 5, installed: "2025-02-01")"#;
+        let t = vintage(None, "5");
+        let t = if who == "cloud" {
+            t.replacen(
+                r#"fleet: [(design: "gpu", count: 4000)"#,
+                &format!("fleet: [{two}"),
+                1,
+            )
+        } else {
+            t.replacen(
+                r#"fleet: [(design: "gpu", count: 1000)"#,
+                &format!("fleet: [{two}"),
+                1,
+            )
+        };
+        let err = match Scenario::from_text(Path::new("fleets.ron"), &t) {
+            Err(e) => e.to_string(),
+            Ok(_) => panic!("{who}: loaded"),
+        };
+        let line = t
+            .lines()
+            .position(|l| l.contains(r#"installed: "2025-02-01""#))
+            .unwrap()
+            + 1;
+        let col = t.lines().nth(line - 1).unwrap().find("installed:").unwrap() + 1;
+        assert!(
+            err.starts_with(&format!("fleets.ron:{line}:{col}:")),
+            "{who}: {err}"
+        );
+        assert!(
+            err.contains(&format!("{entity}.fleet[1].installed")),
+            "{who}: {err}"
+        );
+        assert!(
+            err.contains("after the scenario start 2025-01-01"),
+            "{who}: {err}"
+        );
+    }
+}

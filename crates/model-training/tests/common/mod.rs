@@ -31,6 +31,7 @@ pub fn batch(count: u64) -> ChipBatch {
         peak_flop_s_per_chip: CHIP_FLOP_S,
         power_w_per_chip: CHIP_W,
         unit_price_usd: 20_000.0,
+        age: scheduler::Duration::ZERO,
     }
 }
 

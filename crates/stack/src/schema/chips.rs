@@ -123,8 +123,9 @@ pub struct OtherBuyerData {
     /// `sites`): installed at the start as a delivery is, filling the
     /// sites' unused `connected_mw` in order (the rest goes to the first
     /// site, which asks the grid for more), drawing power from the first
-    /// dispatch, and retiring `ecosystem.chip_service_life_years` after the
-    /// start, as a lab's `fleet` does. Default: `[]`.
+    /// dispatch, and retiring `ecosystem.chip_service_life_years` after each
+    /// entry's `installed` date (the start if not given), as a lab's
+    /// `fleet` does. Default: `[]`.
     #[serde(default)]
     pub fleet: Vec<FleetData>,
 }

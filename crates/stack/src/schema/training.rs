@@ -8,8 +8,9 @@ use crate::error::ScenarioError;
 use crate::schema::chips::DesignData;
 use crate::series::Series;
 use crate::units::{AcceleratorCount, Fraction, NonNeg, Positive};
+use chrono::{NaiveDate, NaiveTime};
 use model_training::{ChipBatch, InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
-use scheduler::Dist;
+use scheduler::{Dist, Duration, SimTime};
 use serde::{Deserialize, Serialize};
 
 fn lab_default() -> LabConfig {
@@ -90,6 +91,17 @@ pub struct FleetData {
     /// Number of accelerators (rounded), at most 2⁴⁰.
     #[schemars(with = "f64", range(min = 0, max = 1_099_511_627_776.0))]
     pub count: AcceleratorCount,
+    /// Day these accelerators were installed, `"YYYY-MM-DD"`, on or before
+    /// the scenario start (a later date is refused): they retire
+    /// `ecosystem.chip_service_life_years` after it (at the first grid
+    /// dispatch at or after that instant), and those already that old at
+    /// the start are retired at the start, never in service. Straight-line
+    /// depreciation has written off the share of their price the years
+    /// before the start took; the run books the rest. List entries of
+    /// several vintages to spread a fleet's retirements. Default: the
+    /// scenario start (new accelerators, retiring a full life after it).
+    #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
+    pub installed: Option<NaiveDate>,
 }
 
 impl FleetData {
@@ -103,7 +115,7 @@ impl FleetData {
         designs: &[DesignData],
     ) -> Result<Vec<ChipBatch>, ScenarioError> {
         let mut batches = Vec::with_capacity(fleet.len());
-        for f in fleet {
+        for (i, f) in fleet.iter().enumerate() {
             let names = designs.iter().map(|d| d.name.as_str());
             ctx.check_ref(at, &f.design, "design", names)?;
             if let Some(d) = designs.iter().find(|d| d.name == f.design) {
@@ -113,10 +125,45 @@ impl FleetData {
                     peak_flop_s_per_chip: d.peak_flop_s.get(),
                     power_w_per_chip: d.power_w.get(),
                     unit_price_usd: d.unit_price_usd.get(),
+                    age: f.age_at_start(ctx, at, i)?,
                 });
             }
         }
         Ok(batches)
+    }
+
+    /// How long before the scenario start these accelerators were
+    /// installed (zero without `installed`); a date after the start is an
+    /// error located at entry `i`'s `installed` field of the entity `at`.
+    fn age_at_start(
+        &self,
+        ctx: &Ctx,
+        (list, name, field): (&str, &str, &str),
+        i: usize,
+    ) -> Result<Duration, ScenarioError> {
+        let Some(date) = self.installed else {
+            return Ok(Duration::ZERO);
+        };
+        let start = ctx.calendar.start_date();
+        if date > start {
+            return Err(ctx
+                .err(
+                    list,
+                    name,
+                    &format!("{field}[{i}].installed"),
+                    format!(
+                        "accelerators owned at the start cannot have been installed after it: \
+                         {date} is after the scenario start {start}"
+                    ),
+                )
+                .hint(format!(
+                    "give a date on or before {start}, or leave `installed` out (they are then new at the start)"
+                )));
+        }
+        // Whole seconds from the day's midnight to the start instant.
+        let start_at = ctx.calendar.datetime(SimTime::ZERO);
+        let secs = start_at.map_or(0, |s| (s - date.and_time(NaiveTime::MIN)).num_seconds().max(0));
+        Ok(Duration(secs as u64))
     }
 }
 
@@ -160,9 +207,11 @@ pub struct LabData {
     /// at its default (so no grid connection at the start).
     #[serde(default)]
     pub sites: Option<Vec<SiteData>>,
-    /// Accelerators owned at the start. Each entry fills the unused
-    /// `connected_mw` of the lab's sites in their order; what no connection
-    /// runs goes to the first site, which asks the grid for more.
+    /// Accelerators owned at the start. Each entry (oldest `installed`
+    /// first) fills the unused `connected_mw` of the lab's sites in their
+    /// order; what no connection runs goes to the first site, which asks
+    /// the grid for more. Each retires a service life after its
+    /// `installed` date.
     #[serde(default)]
     pub fleet: Vec<FleetData>,
     /// Model FLOP utilisation of training runs, fraction. Default: 0.375.
