@@ -67,6 +67,10 @@ pub(crate) struct Totals {
     /// Path units of on-order import flows not imported (no order wanted them).
     pub declined: u64,
     pub binding_ticks: [u64; 6],
+    /// Energy billed to the fabs, MWh.
+    pub energy_mwh: f64,
+    /// What it cost them, USD.
+    pub electricity_usd: f64,
 }
 
 /// The state of the supply chain.
@@ -420,6 +424,33 @@ impl SupplyChain {
             });
         }
         self.orders.place(buyer.index(), budget_usd);
+        Ok(())
+    }
+
+    /// Books `fab`'s electricity bill: `energy_mwh` the grid served it over
+    /// a span (MWh, finite, ≥ 0) and what that energy cost (USD, finite,
+    /// ≥ 0), as the integrator takes it from the grid. Reported only
+    /// (`fab.energy_mwh`, `fab.electricity_usd` and their totals): it
+    /// changes no wafer start, order or price, which are fixed per design.
+    /// An error for an unknown id or a value out of range, with the chain
+    /// unchanged.
+    pub fn bill_electricity(&mut self, fab: FabId, energy_mwh: f64, cost_usd: f64) -> Result<(), FabError> {
+        for (name, v) in [("energy_mwh", energy_mwh), ("cost_usd", cost_usd)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(FabError::BadInput {
+                    method: "bill_electricity",
+                    reason: format!("{name} must be finite and ≥ 0, got {}", scheduler::Num(v)),
+                });
+            }
+        }
+        let f = self.fabs.get_mut(fab.index()).ok_or_else(|| FabError::BadInput {
+            method: "bill_electricity",
+            reason: format!("unknown fab id {fab:?}"),
+        })?;
+        f.period.energy_mwh += energy_mwh;
+        f.period.electricity_usd += cost_usd;
+        self.totals.energy_mwh += energy_mwh;
+        self.totals.electricity_usd += cost_usd;
         Ok(())
     }
 

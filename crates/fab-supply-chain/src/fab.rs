@@ -30,6 +30,10 @@ pub(crate) struct FabFlows {
     pub out: u64,
     pub scrapped: u64,
     pub good_dies: u64,
+    /// Energy the grid served the fab, MWh (as billed to it).
+    pub energy_mwh: f64,
+    /// What that energy cost, USD.
+    pub electricity_usd: f64,
 }
 
 /// Wafers of one design started together at one tick.

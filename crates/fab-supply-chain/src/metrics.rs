@@ -19,9 +19,15 @@ impl SupplyChain {
     /// `fab.binding_power`, `fab.binding_none`) and as the code
     /// `fab.binding_input` (0 none, 1 wafers, 2 tools, 3 HBM, 4 packaging,
     /// 5 power at the fabs).
+    ///
+    /// `fab.energy_mwh` and `fab.electricity_usd` (per fab and national)
+    /// are the bills booked since the last sample
+    /// ([`bill_electricity`](Self::bill_electricity)): what the grid served
+    /// the fabs and what it cost, each step's energy at that step's price.
     pub fn sample_metrics(&mut self, now: scheduler::SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
         const N: &str = "national";
         let mut sum = [0u64; 7];
+        let (mut energy_mwh, mut electricity_usd) = (0.0, 0.0);
         for f in &mut self.fabs {
             let e = f.name.as_str();
             let p = std::mem::take(&mut f.period);
@@ -35,6 +41,10 @@ impl SupplyChain {
             emit("fab.tools_installed", e, f.tools_installed() as f64);
             emit("fab.tools_down", e, f.tools_down as f64);
             emit("fab.power_mw", e, f.power_mw_reported);
+            emit("fab.energy_mwh", e, p.energy_mwh);
+            emit("fab.electricity_usd", e, p.electricity_usd);
+            energy_mwh += p.energy_mwh;
+            electricity_usd += p.electricity_usd;
             let add = [
                 p.starts,
                 p.out,
@@ -60,6 +70,8 @@ impl SupplyChain {
         for (name, v) in names.iter().zip(sum) {
             emit(name, N, v as f64);
         }
+        emit("fab.energy_mwh", N, energy_mwh);
+        emit("fab.electricity_usd", N, electricity_usd);
         emit("fab.tools_inventory", N, self.tools.inventory as f64);
         emit(
             "fab.tools_arrived",
@@ -182,7 +194,11 @@ impl SupplyChain {
     /// stock (finished, not yet delivered) and HBM stock, and the most
     /// frequent binding input over all production ticks as its code
     /// (`fab.binding_input_mode`, codes as in
-    /// [`sample_metrics`](Self::sample_metrics)).
+    /// [`sample_metrics`](Self::sample_metrics)); then the fabs' electricity
+    /// over the run: `fab.energy_mwh_total` (MWh), `fab.electricity_usd_total`
+    /// (USD) and, if they drew any energy, the average price they paid,
+    /// `fab.avg_electricity_price_usd_per_mwh` (USD/MWh: total cost ÷ total
+    /// energy).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("fab.accelerators_delivered_total", t.delivered_units as f64);
@@ -209,6 +225,15 @@ impl SupplyChain {
         emit("fab.hbm_stacks_stock_end", self.hbm.stock as f64);
         let mode = mode(&t.binding_ticks).unwrap_or(BindingInput::None);
         emit("fab.binding_input_mode", f64::from(mode.code()));
+        emit("fab.energy_mwh_total", t.energy_mwh);
+        emit("fab.electricity_usd_total", t.electricity_usd);
+        // The price a run's fabs paid needs energy: none without it.
+        if t.energy_mwh > 0.0 {
+            emit(
+                "fab.avg_electricity_price_usd_per_mwh",
+                t.electricity_usd / t.energy_mwh,
+            );
+        }
     }
 }
 

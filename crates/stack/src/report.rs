@@ -340,6 +340,15 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         get("fab.accelerators_stock_end"),
         binding_input_name(get("fab.binding_input_mode"))
     );
+    // The fabs' electricity, where they drew any: what it cost them.
+    if let Some(price) = out.scalar("fab.avg_electricity_price_usd_per_mwh") {
+        let _ = writeln!(
+            s,
+            "  fabs' electricity      {} MWh drawn, {} USD ({price:.2} USD/MWh on average)",
+            si(get("fab.energy_mwh_total")),
+            si(get("fab.electricity_usd_total")),
+        );
+    }
     // Other buyers with sites: what their accelerators drew and lacked.
     if let Some(drawn) = out.scalar("buyers.energy_mwh_total") {
         let _ = writeln!(

@@ -1436,7 +1436,8 @@ pub use model_training::{lab_of_outcome, lab_outcome};
 /// `T` FLOP, one of `settings.compute_thresholds_flop`), and a lab's own
 /// `training.lab.<lab>.min_frontier_gap_months`, `…frontier_gap_months_end`
 /// and `…year_reached_<T>_flop` (the same conditions, on the lab's own
-/// releases and runs). A batch reports their statistics over the runs that
+/// releases and runs), and `fab.avg_electricity_price_usd_per_mwh` (energy
+/// drawn by the fabs). A batch reports their statistics over the runs that
 /// have them.
 pub fn conditional_outcome(outcome: &str) -> Option<String> {
     if let Some((lab, national)) = model_training::lab_of_outcome(outcome) {
@@ -1477,6 +1478,9 @@ fn national_conditional_outcome(outcome: &str) -> Option<&'static str> {
         ),
         o if o.starts_with("training.frontier_gap_months_") => Some(
             "it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run",
+        ),
+        "fab.avg_electricity_price_usd_per_mwh" => Some(
+            "it exists only in runs whose fabs drew energy; fab.electricity_usd_total and fab.energy_mwh_total are in every run",
         ),
         _ => None,
     }

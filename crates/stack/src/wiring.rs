@@ -17,6 +17,7 @@
 //! | `TrainingSignal::Order` | `SupplyChain::place_order` of the lab's buyer |
 //! | each calendar month start (`World`) | `SupplyChain::place_order` of every other buyer (`chips.other_buyers`): a twelfth of its yearly budget; their deliveries and closed orders go to no lab (counted; the deliveries of one with sites go to its fleet, above) |
 //! | `TrainingSignal::ConnectionRequest` | `Grid::request_connection` (the interconnection queue) |
+//! | each calendar month start after time zero, and the end (`World`; whatever `settings.sample_every_months`) | `SupplyChain::bill_electricity` of each fab: the energy its load was served since its last bill and what it cost (`Grid::take_load_bill`: each dispatch step's energy at that step's price in its region; `Wiring::fab_bills`) |
 //! | each calendar month start, and the first dispatch (`World`; whatever `settings.sample_every_months`) | `Training::set_electricity_price` with the price the site itself paid since its last bill (`Grid::take_load_bill`: its energy-weighted average; if it drew nothing, its region's price over the hours it was not cut; if it was cut throughout, its previous price; `Wiring::monthly_prices`) |
 //!
 //! Signals with no consumer (project completions, releases, scrapped
@@ -54,6 +55,8 @@ pub struct Wiring {
     pub tariff: Vec<Option<f64>>,
     /// Grid load of each fab, by fab index.
     pub fab_load: Vec<LoadId>,
+    /// Every fab (each billed for its own load, [`Wiring::fab_bills`]).
+    pub fabs: Vec<FabId>,
     /// Training lab of each supply-chain buyer, by buyer index (`None`
     /// for a buyer outside the modelled labs, `chips.other_buyers`).
     pub buyer_lab: Vec<Option<LabId>>,
@@ -302,6 +305,21 @@ impl Wiring {
             if usd > 0.0 {
                 d.fab.place_order(*buyer, usd)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Bills each fab for the energy its grid load was served since its
+    /// last bill, each dispatch step's energy at that step's price in its
+    /// region (`Grid::take_load_bill`, as for the sites), and books the
+    /// bill in the supply chain (`SupplyChain::bill_electricity`). Called
+    /// at each month start after time zero and at the end, before the
+    /// sample there, so each sample holds the bills of the months before
+    /// it. The bill changes nothing else in either domain.
+    pub fn fab_bills(&mut self, d: &mut Domains) -> Result<(), RunError> {
+        for &fab in &self.fabs {
+            let bill = d.grid.take_load_bill(self.fab_load[fab.index()]);
+            d.fab.bill_electricity(fab, bill.energy_mwh, bill.cost_usd)?;
         }
         Ok(())
     }

@@ -35,7 +35,8 @@ pub enum StackEvent {
         /// What was delivered.
         batch: ChipBatch,
     },
-    /// A calendar month starts (or the run does): every site is billed for
+    /// A calendar month starts (or the run does): every fab is billed for
+    /// the month before ([`Wiring::fab_bills`]), every site is billed for
     /// the month before and passed its price for the next
     /// ([`Wiring::monthly_prices`]; not at time zero, before any dispatch),
     /// and, every `settings.sample_every_months` months from the start,
@@ -299,6 +300,7 @@ impl World {
             })?;
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Fab(fab_id));
             push_at(&mut wiring.fab_load, fab_id.index(), load);
+            wiring.fabs.push(fab_id);
         }
         for (lab, name) in training.labs() {
             let buyer = fab.buyer_id(name).ok_or_else(|| {
@@ -470,6 +472,7 @@ impl World {
                 .route(&mut self.domains, &mut self.signals, &mut self.sched, obs)?;
         }
         // The final instant: bill, and sample what the last period accumulated.
+        self.wiring.fab_bills(&mut self.domains)?;
         self.wiring.monthly_prices(
             &mut self.domains,
             self.end,
@@ -502,7 +505,7 @@ impl World {
         (until.saturating_since(t).as_secs_f64() / month_secs).min(1.0)
     }
 
-    /// A month start at `t` (time zero included): bills every site (not at
+    /// A month start at `t` (time zero included): bills every fab and site (not at
     /// time zero: no dispatch has run), samples every `sample_months`-th
     /// month from the start, and schedules the next month start before the
     /// end (the instant at the end is billed and sampled once, after the loop).
@@ -512,6 +515,7 @@ impl World {
         let share = self.month_share(t);
         self.wiring.other_buyers_order(&mut self.domains, t, share)?;
         if t > SimTime::ZERO {
+            self.wiring.fab_bills(&mut self.domains)?;
             self.wiring
                 .monthly_prices(&mut self.domains, t, true, &mut self.signals, &mut self.sched)?;
         }

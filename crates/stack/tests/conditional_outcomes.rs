@@ -17,12 +17,15 @@ fn every_outcome_documented_as_conditional_is_named_so_by_the_simulator() {
         .and_then(|s| s.split("\n### ").next())
         .expect("the section");
     let mut names = Vec::new();
-    for row in section.lines().filter(|l| l.starts_with("| `training.")) {
+    for row in section
+        .lines()
+        .filter(|l| l.starts_with("| `training.") || l.starts_with("| `fab."))
+    {
         let first = row.split('|').nth(1).unwrap_or_default();
         // Every backticked outcome name in the first column, with its
         // placeholders given a value.
         for name in first.split('`').skip(1).step_by(2) {
-            if name.starts_with("training.") {
+            if name.starts_with("training.") || name.starts_with("fab.") {
                 names.push(
                     name.replace("<T>", "1e25")
                         .replace("_Y", "_2030")
@@ -31,7 +34,7 @@ fn every_outcome_documented_as_conditional_is_named_so_by_the_simulator() {
             }
         }
     }
-    assert!(names.len() >= 9, "only {names:?} found");
+    assert!(names.len() >= 10, "only {names:?} found");
     for n in &names {
         assert!(
             stack::run::conditional_outcome(n).is_some(),
