@@ -249,7 +249,15 @@ mod tests {
         const NAMES: [&str; 11] = [
             "exp", "exp2", "exp_m1", "ln", "ln_1p", "log10", "log2", "powf", "sin", "cos", "sin_cos",
         ];
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        // The run-time variable first (cargo sets it for tests): a test
+        // binary reused from another checkout of the same sources (a build
+        // directory shared with a clean clone) would otherwise read files
+        // under a directory that may be gone.
+        let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+            std::path::PathBuf::from,
+        );
+        let root = manifest.join("../..");
         let clippy = std::fs::read_to_string(root.join("clippy.toml")).expect("clippy.toml");
         for name in NAMES {
             assert!(
