@@ -630,3 +630,42 @@ fn a_variant_setting_a_fleet_is_located_at_the_entry_it_sets() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn fleets_retired_at_the_start_are_warned_of_at_their_entries() {
+    // The buyer's and the lab's fleets, installed 2019-06-01 with a 5-year
+    // life: each is named at its own `installed` (a plausibility warning).
+    let t = vintage(Some("2019-06-01"), "5");
+    let w = Scenario::from_text(Path::new("fleets.ron"), &t)
+        .unwrap()
+        .warnings();
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "labs.lab.fleet[0].installed",
+            "chips.other_buyers.cloud.fleet[0].installed"
+        ],
+        "{w:#?}"
+    );
+    for (e, what) in w
+        .iter()
+        .zip(["lab lab's 1000 gpu", "other buyer cloud's 4000 gpu"])
+    {
+        assert!(
+            e.message.starts_with(what) && e.message.contains("retired at the start"),
+            "{e}"
+        );
+        let line = t.lines().nth(e.line.unwrap() as usize - 1).unwrap();
+        assert!(
+            line[e.column.unwrap() as usize - 1..].starts_with("installed: \"2019-06-01\""),
+            "{e}: {line}"
+        );
+    }
+    assert!(
+        Scenario::from_text(Path::new("fleets.ron"), &vintage(Some("2020-06-01"), "5"))
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+}
