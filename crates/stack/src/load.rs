@@ -627,9 +627,12 @@ fn key_at_level(text: &str, (start, end): (usize, usize), level: usize, key: &st
             b'(' | b'[' | b'{' => depth += 1,
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             _ if depth == level
-                && text[i..end].starts_with(key)
+                && bytes[i..end].starts_with(key.as_bytes())
                 && !prev.is_some_and(|p: usize| p + 1 == i && ident(bytes[p]))
-                && text[i + key.len()..end].trim_start().starts_with(':') =>
+                && bytes[i + key.len()..end]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    == Some(&b':') =>
             {
                 return Some(i);
             }
@@ -682,10 +685,12 @@ fn code_bytes(text: &str, from: usize) -> impl Iterator<Item = (usize, u8)> + '_
                 b'/' if bytes.get(i + 1) == Some(&b'*') => {
                     let mut depth = 0usize;
                     while i < bytes.len() {
-                        if text[i..].starts_with("/*") {
+                        // Bytes, not `str` slices: a comment may hold
+                        // characters of several bytes.
+                        if bytes[i..].starts_with(b"/*") {
                             depth += 1;
                             i += 2;
-                        } else if text[i..].starts_with("*/") {
+                        } else if bytes[i..].starts_with(b"*/") {
                             depth -= 1;
                             i += 2;
                             if depth == 0 {
@@ -1678,7 +1683,7 @@ mod tests {
         // Fields written before `name:` are the entity's own; a field of the
         // same name inside one of its fields, in a string or in a comment is
         // not; the next entity's fields are not either.
-        let text = "labs: [\n  (mfu: 0.3, name: \"a\"),\n  (sites: [(mfu: 9)], /* mfu: 8 ) */ note: \"mfu: (\",\n   // name: \"b\", mfu: 7\n   mfu: 0.4, name: \"b\"),\n]";
+        let text = "labs: [\n  (mfu: 0.3, name: \"a\"),\n  (sites: [(mfu: 9)], /* mfu: 8 ) — */ note: \"mfu: (\",\n   // name: \"b\", mfu: 7\n   mfu: 0.4, name: \"b\"),\n]";
         assert_eq!(locate_entity_field(text, "labs", "a", "mfu"), Some((2, 4)));
         assert_eq!(locate_entity_field(text, "labs", "b", "mfu"), Some((5, 4)));
         assert_eq!(locate_entity_field(text, "labs", "b", "sites"), Some((3, 4)));
