@@ -1,7 +1,8 @@
 //! Plausibility warnings: values a scenario may hold, but that look like a
 //! unit slip — TFLOP/s written where the field is in FLOP/s, kW where it is
 //! in W, GW where it is in MW, an exponent where it is a number — or like
-//! a horizon lengthened past the world frontier path it measures gaps by.
+//! a horizon lengthened past the world frontier path it measures gaps by,
+//! or an initial fleet dated a service life before the start (retired there).
 //!
 //! The loader refuses what cannot be (a negative capacity, a share above
 //! one); it cannot refuse `peak_flop_s: 300`, which is a valid number and
@@ -291,6 +292,13 @@ impl Scenario {
                 warn(path, &v, message, hint);
             }
         }
+        // Fleet entries already a service life old at the start: retired at
+        // the start, never in service, so the lab or buyer silently starts
+        // without them ("1900-01-01", or "2002-07-01" for "2022-07-01";
+        // review s25, F4).
+        for (path, message, hint) in expired_fleet_entries(d) {
+            warn(path, &Value::Fixed(0.0), message, hint);
+        }
         // An other buyer's deliveries fill unused connections in site order
         // and send the rest to its first site, the only one that asks the
         // grid for more: a later site with no connection at the start never
@@ -317,6 +325,88 @@ impl Scenario {
         }
         out
     }
+}
+
+/// Each fleet entry (a lab's or an other buyer's) installed at least a
+/// service life before the start, so retired at the start and never in
+/// service: its `installed` field's path, the warning and its hint. The
+/// life is `ecosystem.chip_service_life_years` as written or, if it is
+/// drawn per run, the largest value its distribution can draw (its upper
+/// bound, else its quantile at [`scheduler::P_MAX`]): only an entry retired
+/// at the start in every run is named. The age is counted as the run
+/// counts it, from the day's midnight to the start instant, and retired at
+/// `age ≥ life` (`Training::expired`).
+fn expired_fleet_entries(d: &ScenarioData) -> Vec<(String, String, String)> {
+    let key = "ecosystem.chip_service_life_years";
+    let (life_years, drawn) = match d.uncertain.get(key) {
+        Some(dist) => {
+            let high = dist.support().1;
+            let high = if high.is_finite() {
+                high
+            } else {
+                dist.quantile(1.0)
+            };
+            (high, Some(dist))
+        }
+        None => (d.ecosystem.chip_service_life_years.get(), None),
+    };
+    let Some(life) = scheduler::Duration::from_years_f64(life_years) else {
+        return Vec::new();
+    };
+    let calendar = Calendar::new(d.start);
+    let Some(start_at) = calendar.datetime(scheduler::SimTime::ZERO) else {
+        return Vec::new();
+    };
+    let fleets = d
+        .labs
+        .iter()
+        .map(|l| (format!("labs.{}", l.name), "lab", &l.name, &l.fleet))
+        .chain(d.chips.other_buyers.iter().map(|b| {
+            (
+                format!("chips.other_buyers.{}", b.name),
+                "other buyer",
+                &b.name,
+                &b.fleet,
+            )
+        }));
+    let mut out = Vec::new();
+    for (entity, kind, name, fleet) in fleets {
+        for (i, f) in fleet.iter().enumerate() {
+            let Some(date) = f.installed else { continue };
+            let secs = (start_at - date.and_time(chrono::NaiveTime::MIN)).num_seconds();
+            let Ok(age) = u64::try_from(secs) else { continue };
+            if scheduler::Duration(age) < life {
+                continue;
+            }
+            let age_years = round(age as f64 / SECS_PER_YEAR as f64, 3);
+            let life_said = match drawn {
+                None => format!("the service life (`{key}`), {} years", show(life_years)),
+                Some(dist) => format!(
+                    "the longest service life `{key}` can draw ({}, {} years at most)",
+                    dist.name(),
+                    round(life_years, 6)
+                ),
+            };
+            let every_run = if drawn.is_some() { " in every run" } else { "" };
+            out.push((
+                format!("{entity}.fleet[{i}].installed"),
+                format!(
+                    "{kind} {name}'s {} {} accelerators installed on {date} are {age_years} years \
+                     old at the start ({}), at least {life_said}: the entry will be retired at the \
+                     start{every_run} and never be in service",
+                    show(f.count.get().round()),
+                    f.design,
+                    d.start
+                ),
+                format!(
+                    "check the year; give the day they were installed (less than a service life \
+                     before {}), or drop the entry if the {kind} is meant to start without them",
+                    d.start
+                ),
+            ));
+        }
+    }
+    out
 }
 
 /// The world frontier path's last point more than a month before the

@@ -455,30 +455,14 @@ pub fn position_of(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Where, in `text`, entity `name` of `list` declares `field` (the first
-/// `field:` after its `name: "…"`), or the entity itself if the field is not
-/// written there. The entity is looked for after the list's key first, so
-/// that a lab and a region of one name are told apart; then anywhere (a
-/// variant may add entities under another key).
+/// Where, in `text`, entity `name` of `list` declares `field` (a dotted
+/// path, or empty), or the entity itself if the field is not written
+/// there. The entity is looked for after the list's key first, so that a
+/// lab and a region of one name are told apart; then anywhere (a variant
+/// may add entities under another key).
 pub fn locate_entity_field(text: &str, list: &str, name: &str, field: &str) -> Option<(usize, usize)> {
-    find_key(text, list)
-        .and_then(|start| locate_entity_field_from(text, start, name, field))
-        .or_else(|| locate_entity_field_from(text, 0, name, field))
-}
-
-/// [`locate_entity_field`] for the first declaration of `name` at or after byte `from`.
-fn locate_entity_field_from(text: &str, from: usize, name: &str, field: &str) -> Option<(usize, usize)> {
-    let at = nth_name_declaration(text, from, name, 0)?;
-    let rest = &text[at..];
-    // Stop at the next entity declaration.
-    let skip = name.len() + 2;
-    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
-    if !field.is_empty()
-        && let Some(f) = find_path(&rest[..end], field)
-    {
-        return Some(position_of(text, at + f));
-    }
-    Some(position_of(text, at))
+    let entity = entity_span(text, (list, false), name)?;
+    Some(position_of(text, entity.field(text, field)))
 }
 
 /// Where, in `text`, entry `index` (from 0) of the list written under
@@ -493,8 +477,11 @@ pub fn locate_list_entry_field(text: &str, list: &str, index: usize, field: &str
 /// Where, in `text`, entity `name` of `list` (a nested list such as
 /// `chips.other_buyers` when `nested`) writes `field` of entry `index` of
 /// its list `entries` (`labs.A.fleet[1].installed`): the field, or the
-/// entry if the field is not written there; `None` if the entity, its list
-/// or the entry is not found.
+/// entry if the field is not written there, or the entity's declaration if
+/// the entry is not found in it. A file that does not declare the entity
+/// but sets its list as a variant does (`"labs.A.fleet": [...]`) is
+/// located at that entry. `None` if the file does neither: never some
+/// other entity's field of the same name.
 pub fn locate_entity_entry_field(
     text: &str,
     (list, nested): (&str, bool),
@@ -502,39 +489,235 @@ pub fn locate_entity_entry_field(
     (entries, index): (&str, usize),
     field: &str,
 ) -> Option<(usize, usize)> {
-    let at = if nested {
+    let offset = match entity_span(text, (list, nested), name) {
+        Some(entity) => entity
+            .key(text, entries)
+            .and_then(|at| entry_field_offset(text, at, index, field))
+            .unwrap_or(entity.declared),
+        None => {
+            let set = text.find(&format!("\"{list}.{name}.{entries}\""))?;
+            entry_field_offset(text, set, index, field)?
+        }
+    };
+    Some(position_of(text, offset))
+}
+
+/// An entity written in a scenario file: where it declares its name and
+/// the brackets that enclose it.
+struct EntitySpan {
+    /// Byte offset of the name's string in its `name: "…"` declaration.
+    declared: usize,
+    /// Byte offset of the entity's opening bracket (0 if none encloses it).
+    open: usize,
+    /// Byte offset just past its closing bracket (the text's length if none).
+    close: usize,
+    /// Bracket depth of the entity's own fields counted from `open`: 1
+    /// inside its brackets, 0 for a declaration no bracket encloses.
+    level: usize,
+}
+
+impl EntitySpan {
+    /// Byte offset of the entity's own field `key:` (not a field of the
+    /// same name inside one of its fields), else of the first `key:` in it.
+    fn key(&self, text: &str, key: &str) -> Option<usize> {
+        key_at_level(text, (self.open, self.close), self.level, key)
+            .or_else(|| find_key(&text[self.open..self.close], key).map(|o| self.open + o))
+    }
+
+    /// Byte offset of `field` (a dotted path: its first key is the entity's
+    /// own field, each next one the first after it) in the entity, or of
+    /// its declaration if the first key is not written.
+    fn field(&self, text: &str, field: &str) -> usize {
+        let mut keys = field.split('.');
+        let Some(mut at) = keys.next().and_then(|k| self.key(text, k)) else {
+            return self.declared;
+        };
+        for key in keys {
+            match find_key(&text[at..self.close], key) {
+                Some(rel) => at += rel,
+                None => break,
+            }
+        }
+        at
+    }
+}
+
+/// Entity `name` of `list` (a nested list such as `chips.other_buyers`
+/// when `nested`, found as [`locate_declaration`] finds it; else after the
+/// list's key, then anywhere) in `text`: its first declaration, bounded by
+/// the brackets that enclose it, so that fields written before or after
+/// `name:` are its own and no other entity's. The one place the locators
+/// find an entity.
+fn entity_span(text: &str, (list, nested): (&str, bool), name: &str) -> Option<EntitySpan> {
+    let declared = if nested {
         declaration_offset(text, list, name, 0)?
     } else {
         find_key(text, list)
             .and_then(|start| nth_name_declaration(text, start, name, 0))
             .or_else(|| nth_name_declaration(text, 0, name, 0))?
     };
-    let rest = &text[at..];
-    // Stop at the next entity declaration.
-    let skip = name.len() + 2;
-    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
-    let list_at = at + find_key(&rest[..end], entries)?;
-    entry_field_offset(text, list_at, index, field).map(|o| position_of(text, o))
+    let (open, close, level) = match enclosing_brackets(text, declared) {
+        Some((open, close)) => (open, close, 1),
+        None => (0, text.len(), 0),
+    };
+    Some(EntitySpan {
+        declared,
+        open,
+        close,
+        level,
+    })
+}
+
+/// The innermost brackets that enclose byte `at` of `text` (a code byte):
+/// the offset of the opening one and just past its closing one (the
+/// text's end if it is not closed); `None` if no bracket encloses `at` or
+/// `at` is in a string or comment.
+fn enclosing_brackets(text: &str, at: usize) -> Option<(usize, usize)> {
+    let mut opens = Vec::new();
+    let mut code = code_bytes(text, 0);
+    loop {
+        let (i, b) = code.next()?;
+        if i > at {
+            return None;
+        }
+        if i == at {
+            break;
+        }
+        match b {
+            b'(' | b'[' | b'{' => opens.push(i),
+            b')' | b']' | b'}' => {
+                opens.pop();
+            }
+            _ => {}
+        }
+    }
+    let open = *opens.last()?;
+    let mut depth = 0usize;
+    for (i, b) in code {
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => {
+                if depth == 0 {
+                    return Some((open, i + 1));
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+    }
+    Some((open, text.len()))
+}
+
+/// Byte offset of `key:` written as a field at bracket depth `level` of
+/// `text[start..end]` (depth 0 at `start`; 1 inside the bracket at
+/// `start`). Strings and comments are skipped.
+fn key_at_level(text: &str, (start, end): (usize, usize), level: usize, key: &str) -> Option<usize> {
+    if key.is_empty() {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut depth = 0usize;
+    let mut prev = None;
+    for (i, b) in code_bytes(text, start) {
+        if i >= end {
+            break;
+        }
+        match b {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ if depth == level
+                && bytes[i..end].starts_with(key.as_bytes())
+                && !prev.is_some_and(|p: usize| p + 1 == i && ident(bytes[p]))
+                && bytes[i + key.len()..end]
+                    .iter()
+                    .find(|c| !c.is_ascii_whitespace())
+                    == Some(&b':') =>
+            {
+                return Some(i);
+            }
+            _ => {}
+        }
+        prev = Some(i);
+    }
+    None
+}
+
+/// The bytes of `text` from byte `from` that are code, with their offsets:
+/// outside strings, character literals and comments (line comments and
+/// nested block comments). A string's or character's opening quote is
+/// yielded (its offset is where the literal is written), its content is
+/// not; a raw string (`r#"…"#`) is yielded as its `r`.
+fn code_bytes(text: &str, from: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    std::iter::from_fn(move || {
+        loop {
+            let at = i;
+            let b = *bytes.get(i)?;
+            let raw_hashes = (b == b'r'
+                && (at == 0 || !bytes[at - 1].is_ascii_alphanumeric() && bytes[at - 1] != b'_'))
+                .then(|| {
+                    let hashes = bytes[at + 1..].iter().take_while(|&&c| c == b'#').count();
+                    (bytes.get(at + 1 + hashes) == Some(&b'"')).then_some(hashes)
+                })
+                .flatten();
+            if let Some(hashes) = raw_hashes {
+                let close = format!("\"{}", "#".repeat(hashes));
+                let body = at + hashes + 2;
+                i = text[body..]
+                    .find(&close)
+                    .map_or(text.len(), |e| body + e + close.len());
+                return Some((at, b));
+            }
+            match b {
+                b'"' | b'\'' => {
+                    i += 1;
+                    while i < bytes.len() && bytes[i] != b {
+                        i += if bytes[i] == b'\\' { 2 } else { 1 };
+                    }
+                    i = (i + 1).min(bytes.len());
+                    return Some((at, b));
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i += text[i..].find('\n').unwrap_or(text.len() - i);
+                }
+                b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                    let mut depth = 0usize;
+                    while i < bytes.len() {
+                        // Bytes, not `str` slices: a comment may hold
+                        // characters of several bytes.
+                        if bytes[i..].starts_with(b"/*") {
+                            depth += 1;
+                            i += 2;
+                        } else if bytes[i..].starts_with(b"*/") {
+                            depth -= 1;
+                            i += 2;
+                            if depth == 0 {
+                                break;
+                            }
+                        } else {
+                            i += 1;
+                        }
+                    }
+                }
+                _ => {
+                    i += 1;
+                    return Some((at, b));
+                }
+            }
+        }
+    })
 }
 
 /// Byte offset of `field` in entry `index` of the list that opens after
 /// byte `start` (at its first `[`), or of the entry if the field is not
-/// written there. Strings and line comments are skipped.
+/// written there. Strings and comments are skipped.
 fn entry_field_offset(text: &str, start: usize, index: usize, field: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut i = start + text[start..].find('[')? + 1;
+    let open = start + text[start..].find('[')?;
     let (mut depth, mut entry, mut entry_start) = (0usize, 0usize, None);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i += text[i..].find('\n').unwrap_or(text.len() - i);
-            }
+    for (i, b) in code_bytes(text, open + 1) {
+        match b {
             b'(' | b'[' | b'{' => {
                 if depth == 0 {
                     if entry == index {
@@ -552,12 +735,15 @@ fn entry_field_offset(text: &str, start: usize, index: usize, field: &str) -> Op
                 if depth == 0
                     && let Some(from) = entry_start
                 {
-                    return Some(find_key(&text[from..=i], field).map_or(from, |f| from + f));
+                    let own = key_at_level(text, (from, i + 1), 1, field);
+                    return Some(
+                        own.or_else(|| find_key(&text[from..=i], field).map(|f| from + f))
+                            .unwrap_or(from),
+                    );
                 }
             }
             _ => {}
         }
-        i += 1;
     }
     None
 }
@@ -583,21 +769,6 @@ pub fn find_key(text: &str, key: &str) -> Option<usize> {
         from = at + key.len();
     }
     None
-}
-
-/// [`find_key`] for a dotted path (`maintenance.days`): each key is looked
-/// for after the one before it; where the deepest key found is written
-/// (`None` if not even the first is).
-fn find_path(text: &str, path: &str) -> Option<usize> {
-    let mut keys = path.split('.');
-    let mut at = find_key(text, keys.next()?)?;
-    for key in keys {
-        match find_key(&text[at..], key) {
-            Some(rel) => at += rel,
-            None => break,
-        }
-    }
-    Some(at)
 }
 
 /// Where, in `text`, the list written under `list:` declares `name` for
@@ -626,27 +797,20 @@ fn declaration_offset(text: &str, list: &str, name: &str, n: usize) -> Option<us
 /// (`chips.other_buyers`, found as [`locate_declaration`] finds it) writes
 /// `field` (a dotted path, or empty), else where it declares its name.
 pub fn locate_nested_entity_field(text: &str, list: &str, name: &str, field: &str) -> Option<(usize, usize)> {
-    let at = declaration_offset(text, list, name, 0)?;
-    let rest = &text[at..];
-    // Stop at the next entity declaration.
-    let skip = name.len() + 2;
-    let end = rest[skip..].find("name:").map_or(rest.len(), |e| e + skip);
-    let found = (!field.is_empty())
-        .then(|| find_path(&rest[..end], field))
-        .flatten();
-    Some(position_of(text, at + found.unwrap_or(0)))
+    let entity = entity_span(text, (list, true), name)?;
+    Some(position_of(text, entity.field(text, field)))
 }
 
 /// Byte offset of the `n`-th (from 0) declaration `name: "name"` at or
 /// after byte `from` of `text` (a reference to the name from another
-/// entity does not count).
+/// entity, or a declaration in a comment, does not count).
 fn nth_name_declaration(text: &str, mut from: usize, name: &str, n: usize) -> Option<usize> {
     let needle = format!("\"{name}\"");
     let mut count = 0;
     while let Some(rel) = text[from..].find(&needle) {
         let at = from + rel;
         let head = text[..at].trim_end();
-        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") {
+        if head.ends_with(':') && head[..head.len() - 1].trim_end().ends_with("name") && is_code(text, at) {
             if count == n {
                 return Some(at);
             }
@@ -655,6 +819,14 @@ fn nth_name_declaration(text: &str, mut from: usize, name: &str, n: usize) -> Op
         from = at + needle.len();
     }
     None
+}
+
+/// Whether byte `at` of `text` is code, not in a string or comment (a
+/// declaration commented out is no declaration).
+fn is_code(text: &str, at: usize) -> bool {
+    code_bytes(text, 0)
+        .find(|&(i, _)| i >= at)
+        .is_some_and(|(i, _)| i == at)
 }
 
 /// Where `"literal"` first appears in `text` (for `set:` and `uncertain:` keys).
@@ -1503,6 +1675,36 @@ mod tests {
         assert_eq!(
             locate_entity_field(nested, "plants", "n", "maintenance.hours"),
             Some((2, 23))
+        );
+    }
+
+    #[test]
+    fn an_entity_is_bounded_by_its_brackets() {
+        // Fields written before `name:` are the entity's own; a field of the
+        // same name inside one of its fields, in a string or in a comment is
+        // not; the next entity's fields are not either.
+        let text = "labs: [\n  (mfu: 0.3, name: \"a\"),\n  (sites: [(mfu: 9)], /* mfu: 8 ) — */ note: \"mfu: (\",\n   // name: \"b\", mfu: 7\n   mfu: 0.4, name: \"b\"),\n]";
+        assert_eq!(locate_entity_field(text, "labs", "a", "mfu"), Some((2, 4)));
+        assert_eq!(locate_entity_field(text, "labs", "b", "mfu"), Some((5, 4)));
+        assert_eq!(locate_entity_field(text, "labs", "b", "sites"), Some((3, 4)));
+        // Not written: the entity's own declaration (not the comment's).
+        assert_eq!(locate_entity_field(text, "labs", "a", "sites"), Some((2, 20)));
+        assert_eq!(locate_entity_field(text, "labs", "b", "budget"), Some((5, 20)));
+        // An entry of a list the entity writes before its name; an entry it
+        // does not have is located at the entity.
+        let fleets = "labs: [\n  (fleet: [(count: 1),\n    (count: 2, installed: \"x\")], name: \"a\"),\n  (name: \"b\", fleet: [(installed: \"y\")]),\n]";
+        let entry =
+            |name, i| locate_entity_entry_field(fleets, ("labs", false), name, ("fleet", i), "installed");
+        assert_eq!(entry("a", 1), Some((3, 16)));
+        assert_eq!(entry("a", 0), Some((2, 12)));
+        assert_eq!(entry("a", 2), Some((3, 40)));
+        assert_eq!(entry("b", 0), Some((4, 24)));
+        assert_eq!(entry("c", 0), None);
+        // A variant's `set` of the list.
+        let set = "set: {\n  \"labs.a.fleet\": [(count: 1), (installed: \"z\")],\n}";
+        assert_eq!(
+            locate_entity_entry_field(set, ("labs", false), "a", ("fleet", 1), "installed"),
+            Some((2, 33))
         );
     }
 

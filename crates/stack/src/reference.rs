@@ -1477,9 +1477,11 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
 | `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
 | an other buyer's `sites` after the first | `connected_mw` 0 | the site never gets an accelerator: deliveries fill the sites' unused connections in order and the rest go to the first site, the only one that asks the grid for more |
+| a lab's or other buyer's `fleet` entry's `installed` | at least `ecosystem.chip_service_life_years` before the start (if the life is drawn: its largest draw) | a slip in the year (`2002` for `2022`): the entry is retired at the start and never in service |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
-at its `uncertain` entry. Each floor is an order of magnitude or more below
+at its `uncertain` entry (a drawn service life by its largest draw, at the
+fleet entry). Each floor is an order of magnitude or more below
 every real value of its field (sources in `docs/calibration/scenarios.md`,
 "Plausibility floors"); no example scenario trips one.
 

@@ -575,6 +575,15 @@ impl Scenario {
                 let (list, i) = part.strip_suffix(']')?.split_once('[')?;
                 Some((list.to_string(), i.parse::<usize>().ok()?))
             };
+            // An entry of an entity's fleet is located in that entity (or
+            // at a variant's `set` of the fleet), never at another entity's
+            // field of the same name (review s25, F3).
+            let entity_entry = match parts.as_slice() {
+                ["labs", _, entry, _] | ["chips", "other_buyers", _, entry, _] => {
+                    entry.starts_with("fleet[") && unnamed(entry).is_some()
+                }
+                _ => false,
+            };
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
                 // An other buyer's field (`chips.other_buyers.cloud.sites`,
@@ -624,6 +633,9 @@ impl Scenario {
                 _ => None,
             }
             .or_else(|| {
+                if entity_entry {
+                    return None;
+                }
                 // A setting or a top-level field: where its key is written.
                 let key = parts.last().copied().unwrap_or_default();
                 load::find_key(&f.text, key).map(|o| load::position_of(&f.text, o))

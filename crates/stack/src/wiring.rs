@@ -53,10 +53,9 @@ pub struct Wiring {
     /// The price each site was last passed, USD/MWh, by site index (`None`
     /// before its first bill).
     pub tariff: Vec<Option<f64>>,
-    /// Grid load of each fab, by fab index.
+    /// Grid load of each fab, by fab index (each fab billed for its own
+    /// load, [`Wiring::fab_bills`]).
     pub fab_load: Vec<LoadId>,
-    /// Every fab (each billed for its own load, [`Wiring::fab_bills`]).
-    pub fabs: Vec<FabId>,
     /// Training lab of each supply-chain buyer, by buyer index (`None`
     /// for a buyer outside the modelled labs, `chips.other_buyers`).
     pub buyer_lab: Vec<Option<LabId>>,
@@ -317,8 +316,11 @@ impl Wiring {
     /// sample there, so each sample holds the bills of the months before
     /// it. The bill changes nothing else in either domain.
     pub fn fab_bills(&mut self, d: &mut Domains) -> Result<(), RunError> {
-        for &fab in &self.fabs {
-            let bill = d.grid.take_load_bill(self.fab_load[fab.index()]);
+        // Every fab has a load (`World::assemble`): `fab_load` is indexed
+        // by the fab ids `SupplyChain::fabs` yields, in their order.
+        let fabs: Vec<FabId> = d.fab.fabs().map(|(fab, ..)| fab).collect();
+        for (fab, &load) in fabs.into_iter().zip(&self.fab_load) {
+            let bill = d.grid.take_load_bill(load);
             d.fab.bill_electricity(fab, bill.energy_mwh, bill.cost_usd)?;
         }
         Ok(())

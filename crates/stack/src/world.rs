@@ -300,7 +300,6 @@ impl World {
             })?;
             push_at(&mut wiring.load_owner, load.index(), LoadOwner::Fab(fab_id));
             push_at(&mut wiring.fab_load, fab_id.index(), load);
-            wiring.fabs.push(fab_id);
         }
         for (lab, name) in training.labs() {
             let buyer = fab.buyer_id(name).ok_or_else(|| {

@@ -553,3 +553,119 @@ fn an_installed_date_after_the_start_is_refused_where_written() {
         );
     }
 }
+
+/// Where an error about `text` (loaded as `name`) is located, and the
+/// error: `name:LINE:COL:` of the line holding `mark` and its `installed:`.
+fn located_at_mark(name: &str, text: &str, mark: &str) -> (String, String) {
+    let err = match Scenario::from_text(Path::new(name), text) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("{name}: loaded"),
+    };
+    let line = text.lines().position(|l| l.contains(mark)).unwrap() + 1;
+    let col = text.lines().nth(line - 1).unwrap().find("installed:").unwrap() + 1;
+    (format!("{name}:{line}:{col}:"), err)
+}
+
+#[test]
+fn an_entity_writing_its_name_after_its_fleet_is_located_at_its_own_entry() {
+    // china-2025 with deepseek written `(open_share: …, fleet: [(…,
+    // installed: "2031-07-01")], name: "deepseek")`, legal RON: the error is
+    // at deepseek's entry, not at bytedance's (the first `installed:` of
+    // the file; review s25, F3).
+    let path =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/china-2025.ron");
+    let china = std::fs::read_to_string(path).unwrap();
+    let moved = china
+        .replacen(r#"(name: "deepseek", open_share: 1.0,"#, "(open_share: 1.0,", 1)
+        .replacen(
+            r#"fleet: [(design: "h800", count: 10000, installed: "2023-07-01")]),
+        (name: "moonshot""#,
+            r#"fleet: [(design: "h800", count: 10000, installed: "2031-07-01")], name: "deepseek"),
+        (name: "moonshot""#,
+            1,
+        );
+    assert!(moved.contains("2031-07-01") && !moved.contains(r#"(name: "deepseek""#));
+    let (want, err) = located_at_mark("lab_after.ron", &moved, "2031-07-01");
+    assert!(err.starts_with(&want), "want {want}: {err}");
+    assert!(err.contains("labs.deepseek.fleet[0].installed"), "{err}");
+    // An other buyer likewise, its bad entry on the line after a good one.
+    let t = vintage(None, "5")
+        .replacen(r#"(name: "cloud","#, "(", 1)
+        .replacen(
+            r#"fleet: [(design: "gpu", count: 4000)]"#,
+            r#"fleet: [(design: "gpu", count: 10, installed: "2024-03-01"),
+                (design: "gpu", count: 5, installed: "2025-02-01")], name: "cloud""#,
+            1,
+        );
+    let (want, err) = located_at_mark("buyer_after.ron", &t, r#"installed: "2025-02-01""#);
+    assert!(err.starts_with(&want), "want {want}: {err}");
+    assert!(
+        err.contains("chips.other_buyers.cloud.fleet[1].installed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_variant_setting_a_fleet_is_located_at_the_entry_it_sets() {
+    // A variant that sets the lab's fleet: the error is at the set entry.
+    let dir = std::env::temp_dir().join(format!("aistack-fleet-set-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("base.ron"), vintage(None, "5")).unwrap();
+    let variant = r#"Variant(name: "v", base: "base.ron",
+    set: {
+        "labs.lab.fleet": [(design: "gpu", count: 10, installed: "2024-01-01"),
+                           (design: "gpu", count: 10, installed: "2026-01-01")],
+    },
+)"#;
+    std::fs::write(dir.join("v.ron"), variant).unwrap();
+    let err = match Scenario::load(&dir.join("v.ron")) {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("loaded"),
+    };
+    let line = variant.lines().position(|l| l.contains("2026-01-01")).unwrap() + 1;
+    let col = variant.lines().nth(line - 1).unwrap().find("installed:").unwrap() + 1;
+    assert!(
+        err.contains(&format!("v.ron:{line}:{col}:")) && err.contains("labs.lab.fleet[1].installed"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn fleets_retired_at_the_start_are_warned_of_at_their_entries() {
+    // The buyer's and the lab's fleets, installed 2019-06-01 with a 5-year
+    // life: each is named at its own `installed` (a plausibility warning).
+    let t = vintage(Some("2019-06-01"), "5");
+    let w = Scenario::from_text(Path::new("fleets.ron"), &t)
+        .unwrap()
+        .warnings();
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "labs.lab.fleet[0].installed",
+            "chips.other_buyers.cloud.fleet[0].installed"
+        ],
+        "{w:#?}"
+    );
+    for (e, what) in w
+        .iter()
+        .zip(["lab lab's 1000 gpu", "other buyer cloud's 4000 gpu"])
+    {
+        assert!(
+            e.message.starts_with(what) && e.message.contains("retired at the start"),
+            "{e}"
+        );
+        let line = t.lines().nth(e.line.unwrap() as usize - 1).unwrap();
+        assert!(
+            line[e.column.unwrap() as usize - 1..].starts_with("installed: \"2019-06-01\""),
+            "{e}: {line}"
+        );
+    }
+    assert!(
+        Scenario::from_text(Path::new("fleets.ron"), &vintage(Some("2020-06-01"), "5"))
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+}

@@ -53,7 +53,12 @@ fn month_ends(out: &RunOutput) -> Vec<String> {
 /// its power does not follow its starts) for `years`. The lab's site draws
 /// nothing (no accelerators).
 fn one_fab(swing: f64, nuclear_mw: f64, gas_mw: f64, years: f64) -> RunOutput {
-    let text = format!(
+    run_text("fabbill.ron", &one_fab_text(swing, nuclear_mw, gas_mw, years))
+}
+
+/// The text of [`one_fab`]'s scenario.
+fn one_fab_text(swing: f64, nuclear_mw: f64, gas_mw: f64, years: f64) -> String {
+    format!(
         r#"Scenario(name: "fabbill", start: "2025-01-01", horizon_years: {years},
     grid: (curtailment_order: [Fab, Datacenter, Household, Industry]),
     regions: [(name: "home", demand_avg_mw: 1000, daily_amplitude: {swing}, seasonal_amplitude: 0)],
@@ -68,8 +73,7 @@ fn one_fab(swing: f64, nuclear_mw: f64, gas_mw: f64, years: f64) -> RunOutput {
             products: [(design: "chip", share: 1)])],
     labs: [(name: "lab", budget_usd_per_year: 1e9, sites: [(region: "home", connected_mw: 10)])],
 )"#
-    );
-    run_text("fabbill.ron", &text)
+    )
 }
 
 #[test]
@@ -331,4 +335,51 @@ fn china_2025_bills_its_fabs_and_the_same_seed_gives_the_same_bills() {
         o.scalars.iter().map(|(k, v)| (k.clone(), v.to_bits())).collect()
     };
     assert_eq!(outcomes(&a), outcomes(&b));
+}
+
+#[test]
+fn a_horizon_ending_mid_month_sampled_quarterly_bills_every_hour_once() {
+    // 0.3 years of 8,766 h: 2,629.8 h, to 2025-04-20 13:48, sampled every
+    // 3 months. The 2025-04-01 sample holds January to March's three bills
+    // (2,160 h); the end's, the bill of the partial month after (469.8 h);
+    // together the run's total, 40 MW × 2,629.8 h at 45 USD/MWh (review
+    // s25, F8).
+    let text = one_fab_text(0.0, 900.0, 3000.0, 0.3).replacen(
+        "grid: (",
+        "settings: (sample_every_months: 3),\n    grid: (",
+        1,
+    );
+    let out = run_text("fabbill.ron", &text);
+    let hours = 0.3 * 8766.0;
+    let total = scalar(&out, "fab.energy_mwh_total");
+    assert_close(total, 40.0 * hours, 1e-9, "total energy");
+    assert_close(
+        scalar(&out, "fab.electricity_usd_total"),
+        40.0 * hours * 45.0,
+        1e-9,
+        "total cost",
+    );
+    let samples = month_ends(&out);
+    assert_eq!(samples, ["2025-04-01", "2025-04-20"], "{samples:?}");
+    assert_close(
+        at(&out, "2025-04-01", "fab.energy_mwh", "national"),
+        40.0 * 2160.0,
+        1e-9,
+        "January to March",
+    );
+    assert_close(
+        at(&out, "2025-04-20", "fab.energy_mwh", "fab"),
+        40.0 * (hours - 2160.0),
+        1e-9,
+        "the partial month at the end",
+    );
+    for metric in ["fab.energy_mwh", "fab.electricity_usd"] {
+        let sum: f64 = samples.iter().map(|d| at(&out, d, metric, "national")).sum();
+        assert_close(
+            sum,
+            scalar(&out, &format!("{metric}_total")),
+            1e-12,
+            &format!("{metric}: samples against total"),
+        );
+    }
 }

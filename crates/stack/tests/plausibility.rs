@@ -355,3 +355,87 @@ fn an_other_buyers_later_unconnected_site_is_named() {
     assert!(buyer("[(region: \"home\"), (region: \"away\", connected_mw: 10)]").is_empty());
     assert!(buyer("[(region: \"away\")]").is_empty());
 }
+
+#[test]
+fn a_fleet_entry_a_service_life_old_at_the_start_is_named_at_its_installed_date() {
+    // minimal.ron: a 5-year life (the default), start 2025-01-01. Installed
+    // 2002-07-01 (a typo for 2022-07-01) the lab starts with no accelerator.
+    let fleet = r#"fleet: [(design: "h100", count: 2000)]"#;
+    let dated = |d: &str| format!(r#"fleet: [(design: "h100", count: 2000, installed: "{d}")]"#);
+    let w = warnings_of("minimal.ron", &[(fleet, &dated("2002-07-01"))]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    let text = std::fs::read_to_string(examples().join("minimal.ron")).unwrap();
+    let line = text.lines().position(|l| l.contains(fleet)).unwrap() + 1;
+    let col =
+        text.lines().nth(line - 1).unwrap().find(fleet).unwrap() + dated("").find("installed").unwrap() + 1;
+    assert!(w[0].path.ends_with(".fleet[0].installed"), "{}", w[0].path);
+    assert!(w[0].file.ends_with("minimal.ron"));
+    assert_eq!(
+        (w[0].line, w[0].column),
+        (Some(line as u32), Some(col as u32)),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].message
+            .contains("installed on 2002-07-01 are 22.5 years old at the start")
+            && w[0]
+                .message
+                .contains("the service life (`ecosystem.chip_service_life_years`), 5 years")
+            && w[0]
+                .message
+                .contains("retired at the start and never be in service"),
+        "{}",
+        w[0]
+    );
+    // 2020-01-01 is 1,827 days before the start, more than 5 years of
+    // 365.25 days (retired at the start); 2020-01-02, 1,826 days, is not.
+    assert_eq!(
+        warnings_of("minimal.ron", &[(fleet, &dated("2020-01-01"))]).len(),
+        1
+    );
+    assert!(warnings_of("minimal.ron", &[(fleet, &dated("2020-01-02"))]).is_empty());
+}
+
+#[test]
+fn with_a_drawn_service_life_only_an_entry_older_than_its_longest_draw_is_named() {
+    // china-2025 draws the life from Triangular(4, 5, 7) and dates its
+    // fleets 2023-07-01 and 2024-08-01: no warning.
+    assert!(
+        Scenario::load(&examples().join("china-2025.ron"))
+            .unwrap()
+            .warnings()
+            .is_empty()
+    );
+    let h800 = r#"(design: "h800", count: 20000, installed: "2023-07-01")"#;
+    // 6 years old: retired at the start only in runs drawing less than 6.
+    let six = warnings_of(
+        "china-2025.ron",
+        &[(h800, r#"(design: "h800", count: 20000, installed: "2019-01-01")"#)],
+    );
+    assert!(six.is_empty(), "{six:#?}");
+    // Older than 7 years: retired at the start in every run.
+    let w = warnings_of(
+        "china-2025.ron",
+        &[(h800, r#"(design: "h800", count: 20000, installed: "2017-12-31")"#)],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.bytedance.fleet[1].installed");
+    assert!(
+        w[0].message
+            .contains("lab bytedance's 20000 h800 accelerators installed on 2017-12-31")
+            && w[0].message.contains("(Triangular, 7 years at most)")
+            && w[0].message.contains("retired at the start in every run"),
+        "{}",
+        w[0]
+    );
+    let text = std::fs::read_to_string(examples().join("china-2025.ron")).unwrap();
+    let line = text.lines().position(|l| l.contains(h800)).unwrap() + 1;
+    let col = text.lines().nth(line - 1).unwrap().find("installed").unwrap() + 1;
+    assert_eq!(
+        (w[0].line, w[0].column),
+        (Some(line as u32), Some(col as u32)),
+        "{}",
+        w[0]
+    );
+}

@@ -94,7 +94,8 @@ pub struct FleetData {
     /// Day these accelerators were installed, `"YYYY-MM-DD"`, on or before
     /// the scenario start (a later date is refused): they retire
     /// `ecosystem.chip_service_life_years` after it (at the first grid
-    /// dispatch at or after that instant), and those already that old at
+    /// dispatch at or after that instant, no earlier than the second
+    /// dispatch after the start), and those already that old at
     /// the start are retired at the start, never in service. Straight-line
     /// depreciation has written off the share of their price the years
     /// before the start took; the run books the rest. List entries of
