@@ -332,7 +332,7 @@ impl Scenario {
 /// service: its `installed` field's path, the warning and its hint. The
 /// life is `ecosystem.chip_service_life_years` as written or, if it is
 /// drawn per run, the largest value its distribution can draw (its upper
-/// bound; for an unbounded one its quantile at [`scheduler::P_MAX`], where
+/// bound; for an unbounded one its quantile at [`scheduler::rng::P_MAX`], where
 /// `quantile(1.0)` clamps, the largest an inverse-CDF draw reaches, so a
 /// typo such as "1900-01-01" is still named): only an entry retired at the
 /// start in every run is named. The age is counted as the run
