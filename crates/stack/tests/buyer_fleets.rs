@@ -427,39 +427,19 @@ fn accelerators_installed_two_years_before_the_start_retire_three_years_in_at_th
     // `installed`), they would serve until 2030.
     let out = run_text(&vintage(Some("2023-01-01"), "5"));
     let new = run_text(&vintage(None, "5"));
+    // (the buyer's accelerators in service, the lab's installed) on `date`.
+    let serving = |o: &RunOutput, date: &str| {
+        (
+            at(o, date, "buyers.accelerators_in_service", "cloud"),
+            at(o, date, "training.accelerators_installed", "lab"),
+        )
+    };
     for date in ["2025-02-01", "2026-06-01", "2027-12-01", "2028-01-01"] {
-        assert_eq!(
-            at(&out, date, "buyers.accelerators_in_service", "cloud"),
-            4000.0,
-            "{date}"
-        );
-        assert_eq!(
-            at(&out, date, "training.accelerators_installed", "lab"),
-            1000.0,
-            "{date}"
-        );
+        assert_eq!(serving(&out, date), (4000.0, 1000.0), "{date}");
     }
     for date in ["2028-02-01", "2028-12-01"] {
-        assert_eq!(
-            at(&out, date, "buyers.accelerators_in_service", "cloud"),
-            0.0,
-            "{date}"
-        );
-        assert_eq!(
-            at(&out, date, "training.accelerators_installed", "lab"),
-            0.0,
-            "{date}"
-        );
-        assert_eq!(
-            at(&new, date, "buyers.accelerators_in_service", "cloud"),
-            4000.0,
-            "{date}"
-        );
-        assert_eq!(
-            at(&new, date, "training.accelerators_installed", "lab"),
-            1000.0,
-            "{date}"
-        );
+        assert_eq!(serving(&out, date), (0.0, 0.0), "{date}");
+        assert_eq!(serving(&new, date), (4000.0, 1000.0), "{date}");
     }
     let jan = at(&out, "2028-02-01", "buyers.energy_mwh", "cloud");
     let want = 4.0 * FLEET_MW * 24.0;
