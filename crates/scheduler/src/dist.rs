@@ -426,19 +426,9 @@ impl Distribution<f64> for Weibull {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::math::ulps;
     use rand::{RngCore, SeedableRng};
     use rand_chacha::ChaCha8Rng;
-
-    /// How far apart two draws are, in units in the last place.
-    fn ulps(a: f64, b: f64) -> u64 {
-        if a == b || (a.is_nan() && b.is_nan()) {
-            return 0;
-        }
-        if a.is_nan() || b.is_nan() || (a < 0.0) != (b < 0.0) {
-            return u64::MAX;
-        }
-        a.to_bits().abs_diff(b.to_bits())
-    }
 
     /// How a port's draws must agree with rand_distr's.
     #[derive(Clone, Copy)]

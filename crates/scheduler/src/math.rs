@@ -116,6 +116,20 @@ pub fn sin_cos(x: f64) -> (f64, f64) {
     libm::sincos(x)
 }
 
+/// How far apart two values are, in units in the last place (0 for two
+/// NaNs, the most for a NaN against a number or values of other signs):
+/// the measure the tests of this module and of [`crate::dist`] compare by.
+#[cfg(test)]
+pub(crate) fn ulps(a: f64, b: f64) -> u64 {
+    if a == b || (a.is_nan() && b.is_nan()) {
+        return 0;
+    }
+    if a.is_nan() || b.is_nan() || a.signum() != b.signum() {
+        return u64::MAX;
+    }
+    a.to_bits().abs_diff(b.to_bits())
+}
+
 #[cfg(test)]
 #[allow(clippy::disallowed_methods)] // std's functions are the reference here
 mod tests {
@@ -124,16 +138,6 @@ mod tests {
     /// Golden-ratio points in (0, 1): no round numbers.
     fn points() -> impl Iterator<Item = f64> {
         (1..=20_000).map(|i| (f64::from(i) * 0.618_033_988_749_894_9).fract())
-    }
-
-    fn ulps(a: f64, b: f64) -> u64 {
-        if a == b {
-            return 0;
-        }
-        if a.is_nan() || b.is_nan() || a.signum() != b.signum() {
-            return u64::MAX;
-        }
-        a.to_bits().abs_diff(b.to_bits())
     }
 
     /// Each wrapper computes its std namesake to within 2 ulp over the

@@ -8,7 +8,7 @@ use crate::wiring::{LoadOwner, SignalSink, Signals, Wiring};
 use energy_grid::{Grid, GridConfig, GridEvent, LoadClass, LoadSpec};
 use fab_supply_chain::{FabConfig, FabEvent, SupplyChain};
 use model_training::{ChipBatch, FleetId, LabId, Training, TrainingConfig, TrainingEvent};
-use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime, StepClock};
+use scheduler::{Calendar, Duration, Mapped, RngStreams, Scheduler, SimTime};
 use std::path::Path;
 
 /// Every event of the stack: one variant per domain, plus the stack's own.
@@ -175,12 +175,6 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
     let mut training =
         schema::training::to_config(&ctx, &data.labs, &data.ecosystem, &data.designs, &regions)?;
     training.compute_thresholds_flop = data.settings.compute_thresholds_flop.clone();
-    // Accelerators retire at a dispatch instant, as they are installed at
-    // one, so the grid books exactly the draw the sites had.
-    training.power_clock = Some(StepClock {
-        first: SimTime::ZERO,
-        step: grid.dispatch_interval,
-    });
     // Other buyers with sites run their accelerators as fleets.
     for b in &data.chips.other_buyers {
         if let Some(fleet) = b.fleet_config(&ctx, &regions, &data.designs)? {
@@ -251,7 +245,17 @@ impl World {
         let streams = RngStreams::new(seed, 0);
         let mut grid = Grid::new(configs.grid, &streams)?;
         let fab = SupplyChain::new(configs.fab, &streams)?;
-        let training = Training::new(configs.training, &streams)?;
+        // Accelerators retire at the grid's dispatch instants, as they are
+        // installed at them (`Grid::dispatch_at_or_after`), so the grid books
+        // exactly the draw the sites had: one clock, the grid's (it starts
+        // with the run, at time zero).
+        let training = Training::new(
+            TrainingConfig {
+                power_clock: Some(grid.dispatch_clock()),
+                ..configs.training
+            },
+            &streams,
+        )?;
         let mut wiring = Wiring {
             install_delay: Duration::from_days_f64(data.settings.install_delay_days)
                 .unwrap_or(Duration::ZERO),
