@@ -748,27 +748,24 @@ fn entry_field_offset(text: &str, start: usize, index: usize, field: &str) -> Op
     None
 }
 
-/// Byte offset of `key:` written as a field name in `text` (not in a line
-/// comment).
+/// Byte offset of `key:` written as a field name in `text`: the first
+/// place where `key`, not part of a longer name, begins in code (outside
+/// strings, character literals and line or block comments, as
+/// [`code_bytes`] reads them) and is followed by `:`. A key written as a
+/// string (a variant's `set` path, `"grid.dispatch_interval_hours": 3`) is
+/// found by passing it with its quotes; it matches at the opening quote.
 pub fn find_key(text: &str, key: &str) -> Option<usize> {
-    if key.is_empty() {
-        return None;
-    }
-    let mut from = 0;
-    while let Some(rel) = text[from..].find(key) {
-        let at = from + rel;
-        let before_ok =
-            at == 0 || !text.as_bytes()[at - 1].is_ascii_alphanumeric() && text.as_bytes()[at - 1] != b'_';
-        let after = text[at + key.len()..].trim_start();
-        // Not in a line comment (`// regions: …` above the list).
-        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let commented = text[line_start..at].contains("//");
-        if before_ok && !commented && after.starts_with(':') {
-            return Some(at);
-        }
-        from = at + key.len();
-    }
-    None
+    let (bytes, k) = (text.as_bytes(), key.as_bytes());
+    let first = *k.first()?;
+    code_bytes(text, 0).map(|(at, _)| at).find(|&at| {
+        bytes[at] == first
+            && bytes[at..].starts_with(k)
+            && (at == 0 || !bytes[at - 1].is_ascii_alphanumeric() && bytes[at - 1] != b'_')
+            && bytes[at + k.len()..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .is_some_and(|&b| b == b':')
+    })
 }
 
 /// Where, in `text`, the list written under `list:` declares `name` for
@@ -1676,6 +1673,23 @@ mod tests {
             locate_entity_field(nested, "plants", "n", "maintenance.hours"),
             Some((2, 23))
         );
+    }
+
+    #[test]
+    fn a_key_is_found_only_in_code() {
+        // Not in a line or block comment, not in a string, not as the end
+        // of a longer name, not without its colon; a multibyte character
+        // before it does not throw the offsets.
+        let text =
+            "// seed: 1\n/* seed: 2 /* seed: 3 */ */ note: \"seed: 4\", my_seed: 5, seed 6, «é» seed : 7";
+        assert_eq!(find_key(text, "seed"), text.rfind("seed"));
+        assert_eq!(find_key(text, "note"), text.find("note"));
+        assert_eq!(find_key(text, "nothing"), None);
+        assert_eq!(find_key(text, ""), None);
+        // A key written as a string, found with its quotes.
+        let set = "set: { \"grid.dispatch_interval_hours\": 3 }";
+        assert_eq!(find_key(set, "\"grid.dispatch_interval_hours\""), Some(7));
+        assert_eq!(find_key(set, "dispatch_interval_hours"), None);
     }
 
     #[test]

@@ -764,3 +764,13 @@ fn a_runaway_run_names_the_budget_the_date_and_each_domains_events() {
     };
     assert!(count("supply chain") > count("grid"), "{e}");
 }
+
+/// A field named earlier in a block comment or inside a string is not the
+/// field: an error located by the field's key (here a run too large for
+/// its event limit) points at where the field is written.
+#[test]
+fn a_field_named_in_a_comment_or_a_string_is_not_the_field() {
+    let rest = "/* draft: settings: (max_events: 5), */ description: \"max_events: 6\",\n    settings: (max_events: 10),";
+    let e = error(&scenario("2025-01-01", rest));
+    assert!(e.contains("audit.ron:5:16: field `settings.max_events`"), "{e}");
+}
