@@ -848,20 +848,28 @@ pub fn compare(
             ci_cell(d.ci95_high),
             narrowed,
             d.runs_differing,
-            if d.n < runs {
-                format!("  (over the {} runs where both report it)", d.n)
-            } else {
-                String::new()
-            }
+            reporting_note(d, runs)
         );
     }
-    for (side, names) in [("A", &r.only_in_a), ("B", &r.only_in_b)] {
+    for (side, names, table) in [("A", &r.only_in_a, &r.a.table), ("B", &r.only_in_b, &r.b.table)] {
         if !names.is_empty() {
             println!(
                 "Only {side}'s runs report {} outcome{} (no difference): {}.",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
+                names
+                    .iter()
+                    .map(|n| {
+                        let values = table.outcome(n).unwrap_or_default();
+                        let k = values.iter().flatten().count();
+                        if k < values.len() {
+                            format!("{n} (in {k} of {} runs)", values.len())
+                        } else {
+                            n.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
@@ -873,6 +881,36 @@ pub fn compare(
     }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
+}
+
+/// What a compare row of an outcome only some runs report adds on the
+/// console (empty for one all `runs` report under both): the runs its
+/// difference is over, how many report it under each side, and the paired
+/// difference of those shares with its 95 % interval (compare.csv's
+/// `n_a`, `n_b`, `reported_share_*`), e.g. `  (over the 6 runs where both
+/// report it; reported by 8 of 12 runs under A, 6 under B: share B − A
+/// −16.7 % [−38.5 %, +8.8 %])`.
+fn reporting_note(d: &montecarlo::OutcomeDifference, runs: u64) -> String {
+    if d.n >= runs && d.n_a >= runs && d.n_b >= runs {
+        return String::new();
+    }
+    let pct = |v: f64| {
+        if v.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{:+.1} %", 100.0 * v).replace('-', "−")
+        }
+    };
+    format!(
+        "  (over the {} runs where both report it; reported by {} of {runs} runs under A, {} under B: \
+         share B − A {} [{}, {}])",
+        d.n,
+        d.n_a,
+        d.n_b,
+        pct(d.reported_share_diff),
+        pct(d.reported_share_ci95_low),
+        pct(d.reported_share_ci95_high)
+    )
 }
 
 /// `aistack sensitivity SCENARIO --outcome NAME --runs N [--sampler sobol|random]`: Sobol indices.
@@ -1097,4 +1135,46 @@ pub fn plot_batch(dir: &Path, out: Option<&Path>) -> Result<()> {
         eprintln!("note: {n}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compare row of `outcome` over `n` paired runs, reported by `n_a`
+    /// and `n_b` runs (the reported-share cells of 8 → 6 of 12 runs).
+    fn row(n: u64, n_a: u64, n_b: u64) -> montecarlo::OutcomeDifference {
+        let (share, low, high) = montecarlo::paired_share_difference(6, 2, 0, 4);
+        montecarlo::OutcomeDifference {
+            outcome: "training.lab.deepseek.year_reached_1e26_flop".into(),
+            n,
+            mean_a: 2028.39,
+            mean_b: 2028.63,
+            mean_diff: 0.24,
+            runs_differing: n,
+            ci95_low: -0.17,
+            ci95_high: 0.64,
+            half_width_crn: 0.4,
+            half_width_independent: 0.5,
+            narrowing: 0.2,
+            n_a,
+            n_b,
+            reported_share_diff: share,
+            reported_share_ci95_low: low,
+            reported_share_ci95_high: high,
+        }
+    }
+
+    /// Audit s26-econ F2: the console row of an outcome some runs lack says
+    /// how many report it under each side and how that share moved, with
+    /// its interval; a row every run reports gets nothing added.
+    #[test]
+    fn a_row_some_runs_lack_gives_the_counts_and_the_share_difference() {
+        assert_eq!(
+            reporting_note(&row(6, 8, 6), 12),
+            "  (over the 6 runs where both report it; reported by 8 of 12 runs under A, 6 under B: \
+             share B − A −16.7 % [−38.5 %, +8.8 %])"
+        );
+        assert_eq!(reporting_note(&row(12, 12, 12), 12), "");
+    }
 }
