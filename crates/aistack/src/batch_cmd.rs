@@ -834,11 +834,7 @@ pub fn compare(
         "outcome", "mean A", "mean B - A", "95% CI"
     );
     for d in &r.differences {
-        let narrowed = if d.narrowing.is_nan() {
-            "n/a".to_string()
-        } else {
-            format!("{:.0}%", 100.0 * d.narrowing)
-        };
+        let narrowed = narrowing_cell(d.narrowing);
         println!(
             "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>12}  {:>14}{}",
             d.outcome,
@@ -881,6 +877,23 @@ pub fn compare(
     }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
+}
+
+/// A compare row's `narrowing` on the console: whole percent, one decimal
+/// below 0.5 % in magnitude, so a slightly negative one (CRN widened the
+/// interval a little, −0.3 %) reads as negative rather than "-0%", `0%`
+/// below 0.05 %, and `n/a` where it is undefined (NaN).
+fn narrowing_cell(v: f64) -> String {
+    let p = 100.0 * v;
+    if v.is_nan() {
+        "n/a".to_string()
+    } else if p.abs() >= 0.5 {
+        format!("{p:.0}%")
+    } else if p.abs() >= 0.05 {
+        format!("{p:.1}%")
+    } else {
+        "0%".to_string()
+    }
 }
 
 /// What a compare row of an outcome only some runs report adds on the
@@ -1176,5 +1189,16 @@ mod tests {
              share B − A −16.7 % [−38.5 %, +8.8 %])"
         );
         assert_eq!(reporting_note(&row(12, 12, 12), 12), "");
+    }
+
+    /// Audit s26-econ F11: a narrowing of −0.00345 printed "-0%"; it reads
+    /// −0.3 % now, and one that rounds to nothing is "0%", unsigned.
+    #[test]
+    fn a_slightly_negative_narrowing_is_not_minus_zero() {
+        let cells: Vec<String> = [-0.00345, 0.00345, -0.0001, 0.0, -0.01, 0.57, 1.0, f64::NAN]
+            .into_iter()
+            .map(narrowing_cell)
+            .collect();
+        assert_eq!(cells, ["-0.3%", "0.3%", "0%", "0%", "-1%", "57%", "100%", "n/a"]);
     }
 }
