@@ -642,6 +642,22 @@ fn refuse_foreign_compare(out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The note `compare` gives when A and B are the same model (the same
+/// identity, so the same scenario hash): every run is the same under both,
+/// so every difference is 0 and says nothing about a policy (audit
+/// s26-econ F13: `aistack compare A A` ran without a word). `None` when
+/// they differ.
+fn identical_note<A: Model + ?Sized, B: Model + ?Sized>(a: &A, b: &B) -> Option<String> {
+    let identity = a.identity();
+    (identity == b.identity()).then(|| {
+        format!(
+            "A and B are identical (the same scenario hash, {}): every run is the same under \
+             both, so every difference is 0; compare a variant that changes something",
+            crate::manifest::identity_hash(&identity)
+        )
+    })
+}
+
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
 /// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
 /// of the same arguments (an interrupted compare), it is resumed, so the
@@ -729,9 +745,10 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     let only_in_a = missing_from(&ra.table.outcome_names, &rb.table.outcome_names);
     let only_in_b = missing_from(&rb.table.outcome_names, &ra.table.outcome_names);
     let unpaired = unpaired_parameters(&a.parameters(), &b.parameters(), &ra.table, &rb.table);
-    let notes = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
+    let mut notes: Vec<String> = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
         .into_iter()
         .collect();
+    notes.extend(identical_note(a, b));
     Ok(CompareReport {
         a: ra,
         b: rb,

@@ -642,6 +642,38 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     ));
 }
 
+/// Audit s26-econ F13: comparing a model with itself (the same scenario
+/// hash) says so in a note; two different models get no such note.
+#[test]
+fn compare_of_a_scenario_with_itself_says_so() {
+    let a = ToyGrowth::default();
+    let same = tmp("compare-same");
+    let o = CompareOptions {
+        out: same.to_path_buf(),
+        batch: opts(&same, 3, 1),
+    };
+    let r = compare(&a, &ToyGrowth::default(), &o, &NoProgress).unwrap();
+    assert!(
+        r.notes.iter().any(
+            |n| n.starts_with("A and B are identical (the same scenario hash, fnv1a64:")
+                && n.contains("every difference is 0")
+        ),
+        "{:?}",
+        r.notes
+    );
+    let other = tmp("compare-other");
+    let o = CompareOptions {
+        out: other.to_path_buf(),
+        batch: opts(&other, 3, 1),
+    };
+    let b = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    assert!(!r.notes.iter().any(|n| n.contains("identical")), "{:?}", r.notes);
+}
+
 /// y = u, u ~ U(0, 1); with `rare` set, y gains 1 where u < 0.005: a
 /// policy that moves the outcome in one run in 200.
 struct RareEffect {
