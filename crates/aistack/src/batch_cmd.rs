@@ -758,6 +758,7 @@ pub fn merge(
         "merging {} shard directories: linking their run files and writing the outputs",
         shards.len()
     ));
+    let out_dir = out.clone();
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,
@@ -771,11 +772,45 @@ pub fn merge(
         command_line: command_line(),
         build: this_build(),
         threads,
-    })?;
+    })
+    .map_err(|e| merge_finish_hint(e, &out_dir))?;
     drop(bar);
     print_warnings(&r.warnings);
     println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
     Ok(())
+}
+
+/// `e`, and when it is an error writing a file (a full disk) that stopped
+/// a merge into `out` once it had begun writing there (its manifest
+/// without `completed_runs`), the way on `batch` gives too: the same merge
+/// command, run again once the cause is fixed, finishes it (audit s26-econ
+/// F3: `merge` gave none).
+fn merge_finish_hint(e: montecarlo::McError, out: &Path) -> anyhow::Error {
+    use montecarlo::McError;
+    if batch_unfinished(out) && matches!(e, McError::Io { .. } | McError::Csv { .. } | McError::Json { .. }) {
+        anyhow::anyhow!(
+            "{e}; the shard directories are unchanged: once that is fixed (free space, a larger \
+             file size limit), run the same merge again (`{}`), which finishes this one",
+            this_command()
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// This process's command line as the user could type it again: `aistack`
+/// and its arguments, each with spaces or quotes in single quotes.
+fn this_command() -> String {
+    std::iter::once("aistack".to_string())
+        .chain(std::env::args().skip(1).map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"\\$`;&|<>*?()".contains(c)) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `aistack compare A B --runs N`.
