@@ -758,6 +758,7 @@ pub fn merge(
         "merging {} shard directories: linking their run files and writing the outputs",
         shards.len()
     ));
+    let out_dir = out.clone();
     let r = montecarlo::merge(&MergeOptions {
         shard_dirs: shards,
         out,
@@ -771,11 +772,45 @@ pub fn merge(
         command_line: command_line(),
         build: this_build(),
         threads,
-    })?;
+    })
+    .map_err(|e| merge_finish_hint(e, &out_dir))?;
     drop(bar);
     print_warnings(&r.warnings);
     println!("{}: merged {} runs", r.dir.display(), r.runs_in_outputs);
     Ok(())
+}
+
+/// `e`, and when it is an error writing a file (a full disk) that stopped
+/// a merge into `out` once it had begun writing there (its manifest
+/// without `completed_runs`), the way on `batch` gives too: the same merge
+/// command, run again once the cause is fixed, finishes it (audit s26-econ
+/// F3: `merge` gave none).
+fn merge_finish_hint(e: montecarlo::McError, out: &Path) -> anyhow::Error {
+    use montecarlo::McError;
+    if batch_unfinished(out) && matches!(e, McError::Io { .. } | McError::Csv { .. } | McError::Json { .. }) {
+        anyhow::anyhow!(
+            "{e}; the shard directories are unchanged: once that is fixed (free space, a larger \
+             file size limit), run the same merge again (`{}`), which finishes this one",
+            this_command()
+        )
+    } else {
+        e.into()
+    }
+}
+
+/// This process's command line as the user could type it again: `aistack`
+/// and its arguments, each with spaces or quotes in single quotes.
+fn this_command() -> String {
+    std::iter::once("aistack".to_string())
+        .chain(std::env::args().skip(1).map(|a| {
+            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"\\$`;&|<>*?()".contains(c)) {
+                format!("'{}'", a.replace('\'', "'\\''"))
+            } else {
+                a
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `aistack compare A B --runs N`.
@@ -834,11 +869,7 @@ pub fn compare(
         "outcome", "mean A", "mean B - A", "95% CI"
     );
     for d in &r.differences {
-        let narrowed = if d.narrowing.is_nan() {
-            "n/a".to_string()
-        } else {
-            format!("{:.0}%", 100.0 * d.narrowing)
-        };
+        let narrowed = narrowing_cell(d.narrowing);
         println!(
             "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>12}  {:>14}{}",
             d.outcome,
@@ -848,20 +879,28 @@ pub fn compare(
             ci_cell(d.ci95_high),
             narrowed,
             d.runs_differing,
-            if d.n < runs {
-                format!("  (over the {} runs where both report it)", d.n)
-            } else {
-                String::new()
-            }
+            reporting_note(d, runs)
         );
     }
-    for (side, names) in [("A", &r.only_in_a), ("B", &r.only_in_b)] {
+    for (side, names, table) in [("A", &r.only_in_a, &r.a.table), ("B", &r.only_in_b, &r.b.table)] {
         if !names.is_empty() {
             println!(
                 "Only {side}'s runs report {} outcome{} (no difference): {}.",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" },
-                names.join(", ")
+                names
+                    .iter()
+                    .map(|n| {
+                        let values = table.outcome(n).unwrap_or_default();
+                        let k = values.iter().flatten().count();
+                        if k < values.len() {
+                            format!("{n} (in {k} of {} runs)", values.len())
+                        } else {
+                            n.clone()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }
@@ -873,6 +912,53 @@ pub fn compare(
     }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
+}
+
+/// A compare row's `narrowing` on the console: whole percent, one decimal
+/// below 0.5 % in magnitude, so a slightly negative one (CRN widened the
+/// interval a little, −0.3 %) reads as negative rather than "-0%", `0%`
+/// below 0.05 %, and `n/a` where it is undefined (NaN).
+fn narrowing_cell(v: f64) -> String {
+    let p = 100.0 * v;
+    if v.is_nan() {
+        "n/a".to_string()
+    } else if p.abs() >= 0.5 {
+        format!("{p:.0}%")
+    } else if p.abs() >= 0.05 {
+        format!("{p:.1}%")
+    } else {
+        "0%".to_string()
+    }
+}
+
+/// What a compare row of an outcome only some runs report adds on the
+/// console (empty for one all `runs` report under both): the runs its
+/// difference is over, how many report it under each side, and the paired
+/// difference of those shares with its 95 % interval (compare.csv's
+/// `n_a`, `n_b`, `reported_share_*`), e.g. `  (over the 6 runs where both
+/// report it; reported by 8 of 12 runs under A, 6 under B: share B − A
+/// −16.7 % [−38.5 %, +8.8 %])`.
+fn reporting_note(d: &montecarlo::OutcomeDifference, runs: u64) -> String {
+    if d.n >= runs && d.n_a >= runs && d.n_b >= runs {
+        return String::new();
+    }
+    let pct = |v: f64| {
+        if v.is_nan() {
+            "n/a".to_string()
+        } else {
+            format!("{:+.1} %", 100.0 * v).replace('-', "−")
+        }
+    };
+    format!(
+        "  (over the {} runs where both report it; reported by {} of {runs} runs under A, {} under B: \
+         share B − A {} [{}, {}])",
+        d.n,
+        d.n_a,
+        d.n_b,
+        pct(d.reported_share_diff),
+        pct(d.reported_share_ci95_low),
+        pct(d.reported_share_ci95_high)
+    )
 }
 
 /// `aistack sensitivity SCENARIO --outcome NAME --runs N [--sampler sobol|random]`: Sobol indices.
@@ -1097,4 +1183,57 @@ pub fn plot_batch(dir: &Path, out: Option<&Path>) -> Result<()> {
         eprintln!("note: {n}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compare row of `outcome` over `n` paired runs, reported by `n_a`
+    /// and `n_b` runs (the reported-share cells of 8 → 6 of 12 runs).
+    fn row(n: u64, n_a: u64, n_b: u64) -> montecarlo::OutcomeDifference {
+        let (share, low, high) = montecarlo::paired_share_difference(6, 2, 0, 4);
+        montecarlo::OutcomeDifference {
+            outcome: "training.lab.deepseek.year_reached_1e26_flop".into(),
+            n,
+            mean_a: 2028.39,
+            mean_b: 2028.63,
+            mean_diff: 0.24,
+            runs_differing: n,
+            ci95_low: -0.17,
+            ci95_high: 0.64,
+            half_width_crn: 0.4,
+            half_width_independent: 0.5,
+            narrowing: 0.2,
+            n_a,
+            n_b,
+            reported_share_diff: share,
+            reported_share_ci95_low: low,
+            reported_share_ci95_high: high,
+        }
+    }
+
+    /// Audit s26-econ F2: the console row of an outcome some runs lack says
+    /// how many report it under each side and how that share moved, with
+    /// its interval; a row every run reports gets nothing added.
+    #[test]
+    fn a_row_some_runs_lack_gives_the_counts_and_the_share_difference() {
+        assert_eq!(
+            reporting_note(&row(6, 8, 6), 12),
+            "  (over the 6 runs where both report it; reported by 8 of 12 runs under A, 6 under B: \
+             share B − A −16.7 % [−38.5 %, +8.8 %])"
+        );
+        assert_eq!(reporting_note(&row(12, 12, 12), 12), "");
+    }
+
+    /// Audit s26-econ F11: a narrowing of −0.00345 printed "-0%"; it reads
+    /// −0.3 % now, and one that rounds to nothing is "0%", unsigned.
+    #[test]
+    fn a_slightly_negative_narrowing_is_not_minus_zero() {
+        let cells: Vec<String> = [-0.00345, 0.00345, -0.0001, 0.0, -0.01, 0.57, 1.0, f64::NAN]
+            .into_iter()
+            .map(narrowing_cell)
+            .collect();
+        assert_eq!(cells, ["-0.3%", "0.3%", "0%", "0%", "-1%", "57%", "100%", "n/a"]);
+    }
 }

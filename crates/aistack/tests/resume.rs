@@ -624,6 +624,40 @@ fn resuming_a_merged_batch_keeps_merged_from() {
     assert_eq!(m["completed_runs"], 4);
 }
 
+/// Audit s26-econ F3: a merge stopped by a failed write into its --out
+/// (here `bands.csv` is a directory, a stand-in for a full disk) names that
+/// file and says how to go on, as `batch` does; once fixed, the same merge
+/// finishes with the outputs of one never stopped.
+#[test]
+fn a_merge_that_cannot_write_its_outputs_says_how_to_go_on() {
+    let (root, scenario) = common::with_scenario("resume", "merge-fails");
+    let shards = common::two_shards(&root, &scenario);
+    let merged = root.join("merged");
+    let merge = [
+        "merge",
+        s(&shards[0]),
+        s(&shards[1]),
+        "--threads",
+        "1",
+        "--out",
+        s(&merged),
+    ];
+    ok(&merge);
+    let runs_csv = std::fs::read(merged.join("runs.csv")).unwrap();
+    interrupt(&merged, &[]);
+    std::fs::create_dir_all(merged.join("bands.csv").join("x")).unwrap();
+    let err = refused(&merge);
+    assert!(
+        err.contains(s(&merged.join("bands.csv")))
+            && err.contains("run the same merge again (`aistack merge ")
+            && err.contains(&format!("--out {}`)", s(&merged))),
+        "{err}"
+    );
+    std::fs::remove_dir_all(merged.join("bands.csv")).unwrap();
+    ok(&merge);
+    assert_eq!(std::fs::read(merged.join("runs.csv")).unwrap(), runs_csv);
+}
+
 /// `merge` keeps the series when every shard was made with
 /// `--keep-timeseries` (what one unsharded batch of theirs writes), and
 /// `--no-keep-timeseries` leaves them out (audit s15-econ and its review:

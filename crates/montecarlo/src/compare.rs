@@ -24,6 +24,13 @@
 //! difference, which a difference that is 0 in most runs and large in a few
 //! is not at tens of runs (it then covers well under 95 %,
 //! docs/montecarlo.md, Comparing two scenarios).
+//!
+//! An outcome only some runs report (a threshold year, a frontier gap) is
+//! compared over the runs where both sides report it, and the policy's
+//! effect on whether it is reported at all is a row's own numbers: `n_a`
+//! and `n_b`, the runs reporting it under each side, and the paired
+//! difference of those shares, B − A, with Newcombe's interval for paired
+//! proportions ([`paired_share_difference`]).
 
 use crate::outputs::{Categories, RunsTable, num, write_csv};
 
@@ -34,7 +41,7 @@ fn cell(v: f64) -> String {
 use crate::McError;
 use crate::manifest::Manifest;
 use crate::runner::{BatchOptions, BatchReport, Progress, run_batch};
-use crate::stats::{Welford, t95};
+use crate::stats::{Welford, Z95, t95};
 use crate::{Model, ParamSpec, RankCorrelation, Result};
 use scheduler::math;
 use std::path::{Path, PathBuf};
@@ -53,11 +60,14 @@ pub struct CompareOptions {
 pub struct OutcomeDifference {
     /// Outcome name.
     pub outcome: String,
-    /// Runs where both report it.
+    /// Runs where both report it: `mean_a`, `mean_b` and the difference
+    /// with its interval are over these.
     pub n: u64,
-    /// Mean under A (outcome unit).
+    /// Mean under A (outcome unit) over the `n` paired runs; A's batch
+    /// mean (`a/summary.json`) is over its `n_a` runs, and differs from
+    /// this where B lacks the outcome in some of them.
     pub mean_a: f64,
-    /// Mean under B.
+    /// Mean under B over the `n` paired runs.
     pub mean_b: f64,
     /// Mean of paired differences B − A.
     pub mean_diff: f64,
@@ -82,6 +92,20 @@ pub struct OutcomeDifference {
     /// difference was 0 in every run (`runs_differing` 0: "100 %" would
     /// read as an effect known to be nil).
     pub narrowing: f64,
+    /// Runs of A's batch that report the outcome (its `n` in
+    /// `a/summary.json`); for a category's row, the runs reporting the
+    /// category outcome at all.
+    pub n_a: u64,
+    /// Runs of B's batch that report it.
+    pub n_b: u64,
+    /// Share of the runs (held by both batches) reporting the outcome under
+    /// B minus that under A: the policy's effect on whether the outcome
+    /// exists (0 for an outcome every run reports). NaN without runs.
+    pub reported_share_diff: f64,
+    /// Lower end of its 95 % interval ([`paired_share_difference`]).
+    pub reported_share_ci95_low: f64,
+    /// Upper end of its 95 % interval.
+    pub reported_share_ci95_high: f64,
 }
 
 impl OutcomeDifference {
@@ -358,10 +382,85 @@ fn paired_difference(x: f64, y: f64) -> f64 {
     }
 }
 
+/// The 95 % Wilson score interval of a proportion of `x` successes in `n`
+/// trials (`n` > 0), clamped to [0, 1].
+fn wilson95(x: f64, n: f64) -> (f64, f64) {
+    let z2 = Z95 * Z95;
+    let centre = x + z2 / 2.0;
+    let half = Z95 * (x * (n - x) / n + z2 / 4.0).sqrt();
+    (
+        ((centre - half) / (n + z2)).max(0.0),
+        ((centre + half) / (n + z2)).min(1.0),
+    )
+}
+
+/// The paired difference of two shares measured on the same runs, p_B − p_A,
+/// and its 95 % interval: Newcombe's hybrid score interval for paired
+/// proportions (R. G. Newcombe, Statistics in Medicine 17 (1998)
+/// 2635–2650, his method 10, "square and add" of the two Wilson score
+/// intervals with the correlation of the pairs, φ corrected towards 0 by
+/// N/2 when positive), as M. W. Fagerland, S. Lydersen and P. Laake give it
+/// (Statistical Analysis of Contingency Tables, 2017, ch. 8; R package
+/// `contingencytables`, `Newcombe_square_and_add_CI_paired_2x2`).
+///
+/// Counts over the runs both batches hold: `both` report it under A and B,
+/// `only_a` under A only, `only_b` under B only, `neither` under neither.
+/// The difference is (only_b − only_a)/N, McNemar's discordant pairs; unlike
+/// the Wald interval, this one is not [0, 0] when no run differs (it is
+/// then about ±z²/(N + z²), what N runs can bound), stays within [−1, 1],
+/// and covers close to 95 % at tens of runs. Returns `(difference, low,
+/// high)`, all NaN when N = 0.
+pub fn paired_share_difference(both: u64, only_a: u64, only_b: u64, neither: u64) -> (f64, f64, f64) {
+    let n = (both + only_a + only_b + neither) as f64;
+    if n == 0.0 {
+        return (f64::NAN, f64::NAN, f64::NAN);
+    }
+    let [both, only_a, only_b, neither] = [both, only_a, only_b, neither].map(|c| c as f64);
+    let (pb, pa) = ((both + only_b) / n, (both + only_a) / n);
+    let diff = (only_b - only_a) / n;
+    let ((lb, ub), (la, ua)) = (wilson95(both + only_b, n), wilson95(both + only_a, n));
+    // The correlation of the two indicators over the runs (the 2 × 2
+    // table's φ), with Newcombe's correction: a positive product excess
+    // within N/2 counts as none.
+    let margins = [both + only_b, only_a + neither, both + only_a, only_b + neither];
+    let phi = if margins.contains(&0.0) {
+        0.0
+    } else {
+        let excess = both * neither - only_a * only_b;
+        let root = margins.iter().product::<f64>().sqrt();
+        if excess > n / 2.0 {
+            (excess - n / 2.0) / root
+        } else if excess >= 0.0 {
+            0.0
+        } else {
+            excess / root
+        }
+    };
+    let below = ((pb - lb).powi(2) + (ua - pa).powi(2) - 2.0 * phi * (pb - lb) * (ua - pa))
+        .max(0.0)
+        .sqrt();
+    let above = ((pa - la).powi(2) + (ub - pb).powi(2) - 2.0 * phi * (pa - la) * (ub - pb))
+        .max(0.0)
+        .sqrt();
+    (diff, (diff - below).max(-1.0), (diff + above).min(1.0))
+}
+
+/// How often an outcome is reported under each side: the counts of a
+/// [`OutcomeDifference`]'s `n_a`, `n_b` and reported-share columns.
+#[derive(Clone, Copy, Debug)]
+struct Reporting {
+    n_a: u64,
+    n_b: u64,
+    share: (f64, f64, f64),
+}
+
 /// Paired differences of every outcome common to two runs tables (rows
 /// paired by run index). A category (see [`Categories`]) gives one row per
 /// category that occurs, `outcome=name`, over its indicator: the share of
 /// runs in that category under A and B and the paired difference of shares.
+/// Each row also counts the runs reporting the outcome under each side and
+/// gives the paired difference of those shares ([`paired_share_difference`]),
+/// over the runs both tables hold.
 pub fn compare_tables(
     a: &RunsTable,
     b: &RunsTable,
@@ -376,24 +475,37 @@ pub fn compare_tables(
             b.outcome(name).unwrap_or_default(),
         );
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
+        // Runs both hold: reported under both, A only, B only, neither.
+        let mut counts = [0u64; 4];
         for (ra, xa) in a.runs.iter().zip(&va) {
             let Some(&rb) = b_row.get(ra) else {
                 continue;
             };
+            counts[match (xa, vb[rb]) {
+                (Some(_), Some(_)) => 0,
+                (Some(_), None) => 1,
+                (None, Some(_)) => 2,
+                (None, None) => 3,
+            }] += 1;
             if let (Some(x), Some(y)) = (xa, vb[rb]) {
                 xs.push(*x);
                 ys.push(y);
             }
         }
+        let reporting = Reporting {
+            n_a: va.iter().flatten().count() as u64,
+            n_b: vb.iter().flatten().count() as u64,
+            share: paired_share_difference(counts[0], counts[1], counts[2], counts[3]),
+        };
         match categories.and_then(|c| c.of(name)) {
-            None => out.push(difference(name.clone(), &xs, &ys)),
+            None => out.push(difference(name.clone(), &xs, &ys, reporting)),
             Some(codes) => {
                 for &(code, label) in codes {
                     let is = |v: &f64| if *v == code as f64 { 1.0 } else { 0.0 };
                     let (ia, ib): (Vec<f64>, Vec<f64>) =
                         (xs.iter().map(is).collect(), ys.iter().map(is).collect());
                     if ia.iter().chain(&ib).any(|&v| v > 0.0) {
-                        out.push(difference(format!("{name}={label}"), &ia, &ib));
+                        out.push(difference(format!("{name}={label}"), &ia, &ib, reporting));
                     }
                 }
             }
@@ -403,7 +515,7 @@ pub fn compare_tables(
 }
 
 /// The row of one outcome from its paired values under A and B.
-fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
+fn difference(outcome: String, xs: &[f64], ys: &[f64], reporting: Reporting) -> OutcomeDifference {
     let ds: Vec<f64> = xs
         .iter()
         .zip(ys)
@@ -451,6 +563,11 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64]) -> OutcomeDifference {
         } else {
             f64::NAN
         },
+        n_a: reporting.n_a,
+        n_b: reporting.n_b,
+        reported_share_diff: reporting.share.0,
+        reported_share_ci95_low: reporting.share.1,
+        reported_share_ci95_high: reporting.share.2,
     }
 }
 
@@ -525,6 +642,22 @@ fn refuse_foreign_compare(out: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The note `compare` gives when A and B are the same model (the same
+/// identity, so the same scenario hash): every run is the same under both,
+/// so every difference is 0 and says nothing about a policy (audit
+/// s26-econ F13: `aistack compare A A` ran without a word). `None` when
+/// they differ.
+fn identical_note<A: Model + ?Sized, B: Model + ?Sized>(a: &A, b: &B) -> Option<String> {
+    let identity = a.identity();
+    (identity == b.identity()).then(|| {
+        format!(
+            "A and B are identical (the same scenario hash, {}): every run is the same under \
+             both, so every difference is 0; compare a variant that changes something",
+            crate::manifest::identity_hash(&identity)
+        )
+    })
+}
+
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
 /// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
 /// of the same arguments (an interrupted compare), it is resumed, so the
@@ -571,6 +704,11 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         "half_width_independent",
         "narrowing",
         "runs_differing",
+        "n_a",
+        "n_b",
+        "reported_share_diff",
+        "reported_share_ci95_low",
+        "reported_share_ci95_high",
     ]
     .map(String::from);
     write_csv(
@@ -592,15 +730,25 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
                 .map(cell),
             );
             r.push(d.runs_differing.to_string());
+            r.extend([d.n_a, d.n_b].map(|n| n.to_string()));
+            r.extend(
+                [
+                    d.reported_share_diff,
+                    d.reported_share_ci95_low,
+                    d.reported_share_ci95_high,
+                ]
+                .map(cell),
+            );
             r
         }),
     )?;
     let only_in_a = missing_from(&ra.table.outcome_names, &rb.table.outcome_names);
     let only_in_b = missing_from(&rb.table.outcome_names, &ra.table.outcome_names);
     let unpaired = unpaired_parameters(&a.parameters(), &b.parameters(), &ra.table, &rb.table);
-    let notes = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
+    let mut notes: Vec<String> = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
         .into_iter()
         .collect();
+    notes.extend(identical_note(a, b));
     Ok(CompareReport {
         a: ra,
         b: rb,
@@ -788,6 +936,73 @@ mod tests {
             "{note}"
         );
         assert_eq!(few_differing_note(&rows[1..]), None);
+    }
+
+    /// Known answer: Cavo et al. (2012), complete response before (A) and
+    /// after (B) consolidation therapy, 59 both, 16 before only, 6 after
+    /// only, 80 neither: Newcombe's square-and-add interval is −0.0621
+    /// [−0.1186, −0.0046] (Fagerland, Lydersen and Laake, Statistical
+    /// Analysis of Contingency Tables, ch. 8, as the R package
+    /// `contingencytables` prints it in its tests). Swapping the sides
+    /// negates it; with no run differing the interval is not [0, 0] but
+    /// ±z²/(N + z²), what N runs can bound.
+    #[test]
+    fn the_reported_share_interval_is_newcombes_for_paired_data() {
+        let round4 = |x: f64| (x * 1e4).round() / 1e4;
+        let (d, lo, hi) = paired_share_difference(59, 16, 6, 80);
+        assert_eq!((round4(d), round4(lo), round4(hi)), (-0.0621, -0.1186, -0.0046));
+        let (d2, lo2, hi2) = paired_share_difference(59, 6, 16, 80);
+        assert_eq!((d2, lo2, hi2), (-d, -hi, -lo));
+        let (d, lo, hi) = paired_share_difference(12, 0, 0, 0);
+        let bound = Z95 * Z95 / (12.0 + Z95 * Z95);
+        assert_eq!(d, 0.0);
+        assert!(
+            (lo + bound).abs() < 1e-12 && (hi - bound).abs() < 1e-12,
+            "{lo} {hi}"
+        );
+        assert!(paired_share_difference(0, 0, 0, 0).0.is_nan());
+        // Every run differing one way: the interval reaches the bound.
+        let (d, _, hi) = paired_share_difference(0, 0, 20, 0);
+        assert_eq!((d, hi), (1.0, 1.0));
+    }
+
+    /// Audit s26-econ F2: an outcome that A reports in 8 of 12 runs and B
+    /// in 6 (all of them runs where A reports it too) is compared over the
+    /// 6 pairs, and its row says so: n_a 8, n_b 6, and the share reporting
+    /// it moved by −2/12 with Newcombe's interval, not dropped unnoticed.
+    /// Its mean_a is over the 6 pairs, not A's 8 runs.
+    #[test]
+    fn an_outcome_some_runs_lack_counts_each_side_and_the_share_difference() {
+        let with_gaps = |values: &[Option<f64>]| RunsTable {
+            outcomes: values.iter().map(|&v| vec![v]).collect(),
+            ..table(&vec![0.0; values.len()])
+        };
+        let a: Vec<Option<f64>> = (0..12)
+            .map(|i| (i < 8).then(|| 2028.0 + f64::from(i) / 10.0))
+            .collect();
+        let b: Vec<Option<f64>> = (0..12)
+            .map(|i| (2..8).contains(&i).then(|| 2028.5 + f64::from(i) / 10.0))
+            .collect();
+        let d = &compare_tables(&with_gaps(&a), &with_gaps(&b), None)[0];
+        assert_eq!((d.n, d.n_a, d.n_b), (6, 8, 6), "{d:?}");
+        let paired_a: f64 = (2..8).map(|i| 2028.0 + f64::from(i) / 10.0).sum::<f64>() / 6.0;
+        assert!((d.mean_a - paired_a).abs() < 1e-9, "{d:?}");
+        assert_eq!(
+            (
+                d.reported_share_diff,
+                d.reported_share_ci95_low,
+                d.reported_share_ci95_high
+            ),
+            paired_share_difference(6, 2, 0, 4)
+        );
+        assert!((d.reported_share_diff + 2.0 / 12.0).abs() < 1e-15, "{d:?}");
+        assert!(
+            d.reported_share_ci95_low < -2.0 / 12.0 && d.reported_share_ci95_high > 0.0,
+            "{d:?}"
+        );
+        // An outcome every run reports on both sides: no change in the share.
+        let full = &compare_tables(&table(&[1.0; 12]), &table(&[2.0; 12]), None)[0];
+        assert_eq!((full.n_a, full.n_b, full.reported_share_diff), (12, 12, 0.0));
     }
 
     fn codes(name: &str) -> Option<&'static [(i64, &'static str)]> {

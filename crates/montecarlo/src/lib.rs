@@ -50,7 +50,8 @@ pub mod toy;
 pub use charts::{PlotOptions, PlotReport, plot_batch};
 
 pub use compare::{
-    CompareOptions, CompareReport, OutcomeDifference, compare, few_differing_note, zero_difference_notes,
+    CompareOptions, CompareReport, OutcomeDifference, compare, few_differing_note, paired_share_difference,
+    zero_difference_notes,
 };
 pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{MathRefused, McError, Result};

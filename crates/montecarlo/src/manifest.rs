@@ -114,42 +114,95 @@ pub struct ScenarioFile {
 
 /// Which files differ between the files a manifest recorded (`recorded`)
 /// and those read now (`now`), as a clause for a refusal, e.g. `base.ron
-/// changed (its hash is now …, it was …)`; `None` when the manifest recorded
-/// none (written before `scenario_files` existed, or a model without files)
-/// or no file differs by path and hash (the list itself changed: a file
-/// read in another order).
+/// changed (its hash is now …, it was …); unchanged: v.ron`; `None` when the
+/// manifest recorded none (written before `scenario_files` existed, or a
+/// model without files) or no file differs by path and hash (the list
+/// itself changed: a file read in another order).
+///
+/// Files are matched by path, then by content: a file read now under
+/// another name (`china-2025.ron` for the recorded
+/// `/work/…/china-2025.ron`, the same base named relatively) with the hash
+/// of a recorded file is reported as having its content, not as one file
+/// "read now but not then" and another "read then but not now" (audit
+/// s26-econ F4), so the clauses that come first name the files whose
+/// content differs: those changed, the named scenario where it is another
+/// file now, and files read only now or only then.
 pub fn changed_files(recorded: &[ScenarioFile], now: &[ScenarioFile]) -> Option<String> {
     if recorded.is_empty() {
         return None;
     }
-    let mut parts = Vec::new();
+    // Recorded files no file read now has the path of, each matched by
+    // content at most once.
+    let unmatched: Vec<&ScenarioFile> = recorded
+        .iter()
+        .filter(|r| !now.iter().any(|f| f.path == r.path))
+        .collect();
+    let mut used = vec![false; unmatched.len()];
+    let (mut differ, mut same_content, mut unchanged, mut new) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for f in now {
         match recorded.iter().find(|r| r.path == f.path) {
-            Some(r) if r.hash != f.hash => parts.push(format!(
+            Some(r) if r.hash != f.hash => differ.push(format!(
                 "{} changed (its hash is now {}, it was {})",
                 f.path, f.hash, r.hash
             )),
-            Some(_) => {}
-            None => parts.push(format!("{} is read now but was not then", f.path)),
+            Some(_) => unchanged.push(f.path.as_str()),
+            None => match (0..unmatched.len()).find(|&k| !used[k] && unmatched[k].hash == f.hash) {
+                Some(k) => {
+                    used[k] = true;
+                    same_content.push(format!(
+                        "{} has the same content as the recorded {}",
+                        f.path, unmatched[k].path
+                    ));
+                }
+                None => new.push(f),
+            },
         }
     }
-    for r in recorded {
-        if !now.iter().any(|f| f.path == r.path) {
-            parts.push(format!("{} was read then but is not now", r.path));
-        }
+    let mut gone: Vec<&ScenarioFile> = (0..unmatched.len())
+        .filter(|&k| !used[k])
+        .map(|k| unmatched[k])
+        .collect();
+    // The named scenario (each list's first file) is another file now,
+    // with other content: one clause for the pair.
+    if let (Some(f), Some(r)) = (now.first(), recorded.first())
+        && let (Some(i), Some(j)) = (
+            new.iter().position(|n| std::ptr::eq(*n, f)),
+            gone.iter().position(|g| std::ptr::eq(*g, r)),
+        )
+    {
+        differ.push(format!(
+            "the scenario named is {} now and was {} then, with other content (its hash is now {}, \
+             it was {})",
+            f.path, r.path, f.hash, r.hash
+        ));
+        new.remove(i);
+        gone.remove(j);
     }
-    if parts.is_empty() {
+    differ.extend(
+        new.iter()
+            .map(|f| format!("{} is read now but was not then", f.path)),
+    );
+    differ.extend(
+        gone.iter()
+            .map(|r| format!("{} was read then but is not now", r.path)),
+    );
+    if differ.is_empty() {
         return None;
     }
-    let unchanged: Vec<&str> = now
-        .iter()
-        .filter(|f| recorded.iter().any(|r| r.path == f.path && r.hash == f.hash))
-        .map(|f| f.path.as_str())
-        .collect();
-    if !unchanged.is_empty() {
-        parts.push(format!("unchanged: {}", unchanged.join(", ")));
+    if !same_content.is_empty() {
+        // Why a file whose bases are unchanged can differ: its `base:`
+        // names the same file by another path, which changes its text.
+        differ.push(format!(
+            "{} (a `base:` naming the same file by another path, relative or absolute, changes the \
+             text of the file that names it)",
+            same_content.join(", ")
+        ));
     }
-    Some(parts.join("; "))
+    if !unchanged.is_empty() {
+        differ.push(format!("unchanged: {}", unchanged.join(", ")));
+    }
+    Some(differ.join("; "))
 }
 
 /// What a tool run was, beyond its model and design: the tool, its build,
@@ -785,5 +838,73 @@ mod tests {
         }
         let shards: Vec<Shard> = (0..3).map(|k| Shard { index: k, count: 3 }).collect();
         assert!((0..100).all(|i| shards.iter().filter(|s| s.contains(i)).count() == 1));
+    }
+
+    fn files(list: &[(&str, &str)]) -> Vec<ScenarioFile> {
+        list.iter()
+            .map(|(path, hash)| ScenarioFile {
+                path: path.to_string(),
+                hash: hash.to_string(),
+            })
+            .collect()
+    }
+
+    /// Audit s26-econ F4: a base named by another path (absolute then,
+    /// relative now) with the same content is not listed as one file read
+    /// now and another read then: it is said to have the recorded file's
+    /// content, and the clauses first name the files whose content differs
+    /// (the variant, whose `base:` line changed). A change by path is
+    /// reported as before.
+    #[test]
+    fn changed_files_match_a_renamed_file_by_its_content() {
+        let abs = "/work/main/examples/scenarios/china-2025.ron";
+        // A batch of the variant with an absolute base; now a copy of the
+        // variant naming a copy of the base relatively.
+        let c = changed_files(
+            &files(&[("cheap.ron", "h1"), (abs, "h0")]),
+            &files(&[("cheap_rel.ron", "h2"), ("china-2025.ron", "h0")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            "the scenario named is cheap_rel.ron now and was cheap.ron then, with other content (its \
+             hash is now h2, it was h1); china-2025.ron has the same content as the recorded \
+             /work/main/examples/scenarios/china-2025.ron (a `base:` naming the same file by another \
+             path, relative or absolute, changes the text of the file that names it)"
+        );
+        // A batch of the base itself, resumed with the variant naming it absolutely.
+        let c = changed_files(
+            &files(&[("china-2025.ron", "h0")]),
+            &files(&[("cheap.ron", "h1"), (abs, "h0")]),
+        )
+        .unwrap();
+        assert!(
+            c.starts_with(&format!(
+                "cheap.ron is read now but was not then; {abs} has the same content as the recorded \
+                 china-2025.ron"
+            )) && !c.contains("read then"),
+            "{c}"
+        );
+        // By path: a changed base, an unchanged variant.
+        let c = changed_files(
+            &files(&[("v.ron", "h1"), ("base.ron", "h0")]),
+            &files(&[("v.ron", "h1"), ("base.ron", "h3")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            "base.ron changed (its hash is now h3, it was h0); unchanged: v.ron"
+        );
+        // A file dropped and one added, with other content: both named.
+        let c = changed_files(
+            &files(&[("v.ron", "h1"), ("a.ron", "h0")]),
+            &files(&[("v.ron", "h1"), ("b.ron", "h4")]),
+        )
+        .unwrap();
+        assert_eq!(
+            c,
+            "b.ron is read now but was not then; a.ron was read then but is not now; unchanged: v.ron"
+        );
+        assert_eq!(changed_files(&[], &files(&[("v.ron", "h1")])), None);
     }
 }

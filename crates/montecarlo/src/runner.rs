@@ -1071,9 +1071,7 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
             // for 10,000 china-2025 runs: audit s23-scale, F5). A copy
             // otherwise.
             let _ = std::fs::remove_file(&tmp);
-            if std::fs::hard_link(&src, &tmp).is_err() {
-                std::fs::copy(&src, &tmp).map_err(io_err(&src))?;
-            }
+            link_or_copy(&src, &tmp)?;
             std::fs::rename(&tmp, &dst).map_err(io_err(&dst))?;
             // A rename onto a link to the same file (a merge finished again
             // after an interruption) succeeds and leaves `tmp` in place.
@@ -1104,6 +1102,38 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         table: report.table,
         warnings,
     })
+}
+
+/// Puts a shard's run file `src` at `tmp` (in the merged batch's `runs/`):
+/// a hard link where both are on one file system, else a copy made as
+/// durable as a batch's own run files ([`copy_durably`]).
+fn link_or_copy(src: &Path, tmp: &Path) -> Result<()> {
+    if std::fs::hard_link(src, tmp).is_ok() {
+        return Ok(());
+    }
+    copy_durably(src, tmp)
+}
+
+/// Copies `src` to `dst` and fsyncs `dst`, as a batch's run files are
+/// written (`store::write_run`), so a merge that returned holds every run
+/// file on disk. An error reading names `src`, one creating or writing
+/// names `dst`: a full disk under the merged batch is reported there, not
+/// at the shard it was copied from (audit s26-econ F3).
+fn copy_durably(src: &Path, dst: &Path) -> Result<()> {
+    use std::io::{ErrorKind, Read, Write};
+    let mut from = std::fs::File::open(src).map_err(io_err(src))?;
+    let mut to = std::fs::File::create(dst).map_err(io_err(dst))?;
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let k = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io_err(src)(e)),
+        };
+        to.write_all(&buf[..k]).map_err(io_err(dst))?;
+    }
+    to.sync_all().map_err(io_err(dst))
 }
 
 #[cfg(test)]
@@ -1186,5 +1216,32 @@ mod tests {
                 .collect::<Vec<_>>(),
             [(0, RUN_CHUNK), (RUN_CHUNK, 2 * RUN_CHUNK)]
         );
+    }
+
+    /// Audit s26-econ F3: a run file that cannot be linked is copied, and a
+    /// copy that cannot be written names the file being written, not the
+    /// shard's file it was read from (a full merged disk was reported as the
+    /// shard's "No space left on device"); one that cannot be read names the
+    /// source. A copy has the source's bytes.
+    #[test]
+    fn a_failed_copy_names_the_file_it_could_not_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("run-000000000018.txt");
+        std::fs::write(&src, b"run 18\n").unwrap();
+        // `runs` is a regular file: neither a link nor a file can be made in it.
+        std::fs::write(dir.path().join("runs"), b"").unwrap();
+        let tmp = dir.path().join("runs").join(".merge-18.tmp-1");
+        match link_or_copy(&src, &tmp) {
+            Err(McError::Io { path, .. }) => assert_eq!(path, tmp),
+            other => panic!("{other:?}"),
+        }
+        let missing = dir.path().join("run-000000000019.txt");
+        match copy_durably(&missing, &dir.path().join("copy")) {
+            Err(McError::Io { path, .. }) => assert_eq!(path, missing),
+            other => panic!("{other:?}"),
+        }
+        let copy = dir.path().join("copy");
+        copy_durably(&src, &copy).unwrap();
+        assert_eq!(std::fs::read(&copy).unwrap(), b"run 18\n");
     }
 }

@@ -638,8 +638,40 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     assert!((d.mean_diff - (d.mean_b - d.mean_a)).abs() <= 1e-9 * d.mean_a.abs());
     let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
     assert!(csv.starts_with(
-        "outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing,runs_differing\n"
+        "outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing,runs_differing,n_a,n_b,reported_share_diff,reported_share_ci95_low,reported_share_ci95_high\n"
     ));
+}
+
+/// Audit s26-econ F13: comparing a model with itself (the same scenario
+/// hash) says so in a note; two different models get no such note.
+#[test]
+fn compare_of_a_scenario_with_itself_says_so() {
+    let a = ToyGrowth::default();
+    let same = tmp("compare-same");
+    let o = CompareOptions {
+        out: same.to_path_buf(),
+        batch: opts(&same, 3, 1),
+    };
+    let r = compare(&a, &ToyGrowth::default(), &o, &NoProgress).unwrap();
+    assert!(
+        r.notes.iter().any(
+            |n| n.starts_with("A and B are identical (the same scenario hash, fnv1a64:")
+                && n.contains("every difference is 0")
+        ),
+        "{:?}",
+        r.notes
+    );
+    let other = tmp("compare-other");
+    let o = CompareOptions {
+        out: other.to_path_buf(),
+        batch: opts(&other, 3, 1),
+    };
+    let b = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    assert!(!r.notes.iter().any(|n| n.contains("identical")), "{:?}", r.notes);
 }
 
 /// y = u, u ~ U(0, 1); with `rare` set, y gains 1 where u < 0.005: a
@@ -719,6 +751,91 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     assert_eq!(d.runs_differing, expected, "{d:?}");
     assert!(d.ci95_low > 0.0 && d.narrowing.is_finite(), "{d:?}");
     assert!(montecarlo::zero_difference_notes(&r.differences).is_empty());
+}
+
+/// y = u, u ~ U(0, 1), reported only where u < `cut` (an outcome only
+/// some runs have, as a threshold year); `always` = u in every run.
+struct Conditional {
+    cut: f64,
+}
+impl Model for Conditional {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        vec![montecarlo::ParamSpec {
+            path: "u".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        }]
+    }
+    fn run(&self, _seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        let mut scalars = vec![("always".to_string(), p[0])];
+        if p[0] < self.cut {
+            scalars.push(("y".into(), p[0]));
+        }
+        Ok(montecarlo::RunResult {
+            scalars,
+            series: montecarlo::Series::default(),
+        })
+    }
+    fn identity(&self) -> Vec<u8> {
+        format!("conditional {}", self.cut).into_bytes()
+    }
+}
+
+/// Audit s26-econ F2: compare.csv counts the runs reporting an outcome
+/// under each side (`n_a` = A's `n` in a/summary.json) and gives the
+/// paired difference of those shares, so a policy that makes an outcome
+/// rarer is seen, not hidden behind the pairs where both report it.
+#[test]
+fn compare_counts_the_runs_reporting_an_outcome_under_each_side() {
+    let (a, b) = (Conditional { cut: 0.6 }, Conditional { cut: 0.3 });
+    let dir = tmp("compare-conditional");
+    let o = CompareOptions {
+        out: dir.to_path_buf(),
+        batch: opts(&dir, 40, 1),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    let u = r.a.table.param("u").unwrap();
+    let (n_a, n_b) = (
+        u.iter().filter(|&&x| x < 0.6).count(),
+        u.iter().filter(|&&x| x < 0.3).count(),
+    );
+    assert!(n_b >= 2 && n_a > n_b, "{n_a} {n_b}");
+    let summary: serde_json::Value = serde_json::from_slice(&read(&dir.join("a"), "summary.json")).unwrap();
+    assert_eq!(summary["outcomes"]["y"]["n"], n_a as u64);
+    let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("y,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (col("n"), col("n_a"), col("n_b")),
+        (
+            n_b.to_string().as_str(),
+            n_a.to_string().as_str(),
+            n_b.to_string().as_str()
+        ),
+        "{csv}"
+    );
+    let share: f64 = col("reported_share_diff").parse().unwrap();
+    assert!((share - (n_b as f64 - n_a as f64) / 40.0).abs() < 1e-12, "{csv}");
+    let (lo, hi): (f64, f64) = (
+        col("reported_share_ci95_low").parse().unwrap(),
+        col("reported_share_ci95_high").parse().unwrap(),
+    );
+    assert!(
+        lo < share && share < hi && hi < 0.0,
+        "a cut from 60 % to 30 % of runs is seen: {csv}"
+    );
+    let always: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("always,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    assert_eq!((always[11], always[12], always[13]), ("40", "40", "0.0"), "{csv}");
 }
 
 /// x ~ U(0, 1); refuses x > 1 at its check (like a fraction field) and fails
