@@ -745,6 +745,9 @@ pub fn merge(
     memory_budget_mib: u64,
     threads: Option<usize>,
 ) -> Result<()> {
+    // As every other writer says it (audit s26 econ F10), not "File
+    // exists (os error 17)" when creating its directory.
+    montecarlo::runner::check_out_dir(&out)?;
     // Not given: what one unsharded batch of the shards writes, series
     // included when every shard kept them.
     let keep_timeseries = match keep_timeseries {

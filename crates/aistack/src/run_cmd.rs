@@ -316,6 +316,11 @@ pub fn is_compare_dir(dir: &Path) -> bool {
 /// charts (and a batch's `sensitivity.csv`) go there and nothing is written
 /// in `dir`.
 pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
+    // A file given as --out is named as every writer names it (audit s26
+    // econ F10), before anything is read.
+    if let Some(out) = out {
+        montecarlo::runner::check_out_dir(out)?;
+    }
     if dir.join("timeseries.csv").exists()
         && dir.join("summary.json").exists()
         && !dir.join("runs.csv").exists()

@@ -218,3 +218,31 @@ fn a_batch_stopped_by_a_file_too_large_says_how_to_finish_it() {
         String::from_utf8_lossy(&o.stdout)
     );
 }
+
+/// Audit s26 econ F1/F10: `plot --out FILE` and `merge --out FILE` said only
+/// "f.txt: File exists (os error 17)"; they say what every other writer
+/// says. And `plot --out` into another batch's directory is refused,
+/// leaving it as it was.
+#[test]
+fn plot_and_merge_name_an_out_that_is_a_file_or_another_batch() {
+    let (root, scenario) = with_scenario("econ", "out-file");
+    let shards = common::two_shards(&root, &scenario);
+    let file = root.join("f.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let expected = format!(
+        "{}: exists and is not a directory; --out must name a directory",
+        file.display()
+    );
+    let err = refused(&["plot", s(&shards[0]), "--out", s(&file)]);
+    assert!(err.contains(&expected), "{err}");
+    let err = refused(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&file)]);
+    assert!(err.contains(&expected), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let before = listing(&shards[1]);
+    let err = refused(&["plot", s(&shards[0]), "--out", s(&shards[1])]);
+    assert!(
+        err.contains("it is the output of another aistack command"),
+        "{err}"
+    );
+    assert_eq!(listing(&shards[1]), before);
+}
