@@ -342,12 +342,26 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         );
     }
     // A batch writes runs.csv only once every run has finished: its
-    // manifest and run files alone are a batch that was interrupted.
+    // manifest and run files alone are a batch that was interrupted, or
+    // one another process is still writing (audit s26 econ F10: it was
+    // called interrupted, and the `--resume` shown would be refused).
     if dir.join("runs").is_dir()
         && let Ok(Some(m)) = montecarlo::Manifest::read(dir)
         && m.completed_runs.is_none()
     {
         let d = dir.display();
+        if montecarlo::lock::is_being_written(dir) {
+            let what = if m.design == montecarlo::Design::External {
+                "an `aistack eval`"
+            } else {
+                "a batch"
+            };
+            anyhow::bail!(
+                "{d} is being written by another aistack process (it holds {d}/.lock): {what} \
+                 still running, whose outputs are written once every run has finished; plot it \
+                 once that process has ended"
+            );
+        }
         if m.design == montecarlo::Design::External {
             anyhow::bail!(
                 "{d} is an interrupted `aistack eval` (manifest.json and runs/, but no runs.csv, \
