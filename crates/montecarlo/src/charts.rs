@@ -931,6 +931,31 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         refuse_foreign_plot_out(&o.dir, out)?;
     }
     let bands = read_bands(&o.dir.join("bands.csv"))?;
+    let runs_csv = o.dir.join("runs.csv");
+    let table = read_runs_csv(&runs_csv, manifest.parameters.len())?;
+    // As `run --from-batch` checks it (audit s26 econ F8): a runs.csv that
+    // lost rows (or gained some) is not the finished batch's, and its
+    // histograms and sensitivity.csv would silently be over the others.
+    if table.runs.len() as u64 != runs {
+        let d = o.dir.display();
+        return Err(McError::Invalid(format!(
+            "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
+             file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
+             so nothing was plotted: rebuild the outputs from the run files ({}), then plot them",
+            runs_csv.display(),
+            table.runs.len(),
+            if table.runs.len() == 1 { "" } else { "s" },
+            if manifest.eval.is_some() { "eval" } else { "batch" },
+            if runs == 1 { "" } else { "s" },
+            // An eval does not resume a finished one; a merge of its one
+            // directory rebuilds the outputs.
+            if manifest.eval.is_some() {
+                format!("`aistack merge {d} --out NEW_DIR`")
+            } else {
+                format!("`aistack batch --resume {d}`")
+            }
+        )));
+    }
     // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
@@ -1002,7 +1027,6 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         share_chart(&path, &title, &bands.shares[key])?;
         files.push(path);
     }
-    let table = read_runs_csv(&o.dir.join("runs.csv"), manifest.parameters.len())?;
     // Every lab's own outcomes (`training.lab.<lab>.…`) get their charts in
     // `labs/`, after the national ones: a few labs would otherwise triple
     // the charts beside the national ones.

@@ -547,3 +547,36 @@ fn plot_out_refuses_a_directory_that_is_not_its_own() {
     plot_to(&b1, &b1).unwrap();
     assert!(b1.join("hist-energy_peak_load_mw.svg").is_file());
 }
+
+/// Audit s26 econ F8: a finished batch whose runs.csv lost a row was
+/// plotted from the rest without a word (n = 39 of 40 in sensitivity.csv).
+/// Refused as `run --from-batch` refuses it, writing nothing.
+#[test]
+fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
+    let dir = toy_batch("mc-plot-lost-row", 6);
+    let csv = dir.join("runs.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&csv, kept.join("\n") + "\n").unwrap();
+    let e = plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.to_path_buf(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(&format!(
+            "{} has 5 rows, though the manifest says the batch finished with 6 runs",
+            csv.display()
+        )) && e.contains(&format!("`aistack batch --resume {}`", dir.display())),
+        "{e}"
+    );
+    assert!(!dir.join("plots").exists() && !dir.join("sensitivity.csv").exists());
+}
