@@ -893,7 +893,7 @@ pub fn sensitivity(
         .parse::<montecarlo::SaltelliSampler>()
         .map_err(|e| anyhow::anyhow!("--sampler: {e}"))?;
     let m = model(scenario)?;
-    let out = out.unwrap_or_else(|| default_out(&format!("{}-sensitivity", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_sensitivity_out(m.scenario().name(), "sensitivity", &outcome));
     let o = montecarlo::SobolOptions {
         outcome,
         base_samples: runs,
@@ -904,10 +904,12 @@ pub fn sensitivity(
         out: Some(out.clone()),
         invocation: record_invocation(),
     };
+    let replaced = other_outcome_in(&out, "sobol.json", &o.outcome);
     let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
+    note_replaced(&out, replaced.as_deref());
     println!(
         "{} model runs (Saltelli design, {}); outcome variance {:.4e}",
         r.runs_evaluated,
@@ -939,6 +941,49 @@ fn default_out(dir_name: &str) -> PathBuf {
     PathBuf::from("aistack-out").join(dir_name)
 }
 
+/// The outcome of the tables an earlier `sensitivity` left in `dir` (its
+/// `record`, `sobol.json` or `morris.json`), when it is not `outcome`:
+/// those tables are about to be replaced.
+fn other_outcome_in(dir: &Path, record: &str, outcome: &str) -> Option<String> {
+    let text = std::fs::read(dir.join(record)).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let recorded = v.get("outcome")?.as_str()?;
+    (recorded != outcome).then(|| recorded.to_string())
+}
+
+/// Says that the tables of outcome `replaced` in `dir` were replaced (an
+/// `--out` given for another outcome: the default is one per outcome).
+fn note_replaced(dir: &Path, replaced: Option<&str>) {
+    if let Some(old) = replaced {
+        eprintln!(
+            "note: {} held the tables of outcome {old}, now replaced by this outcome's (without \
+             --out, each outcome gets a directory of its own)",
+            dir.display()
+        );
+    }
+}
+
+/// Where `sensitivity` writes without `--out`: one directory per outcome,
+/// `aistack-out/<scenario>-<method>-<outcome>/` (`method`: `sensitivity`
+/// for Sobol', `morris`), so that screening outcome after outcome keeps
+/// every outcome's tables (audit s26 econ F6: one directory per scenario
+/// held only the last outcome's, the earlier ones silently replaced). A
+/// character of the outcome other than a letter, digit, `.`, `_` or `-`
+/// becomes `_`.
+fn default_sensitivity_out(scenario: &str, method: &str, outcome: &str) -> PathBuf {
+    let outcome: String = outcome
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    default_out(&format!("{scenario}-{method}-{outcome}"))
+}
+
 /// `aistack sensitivity SCENARIO --method morris --outcome NAME --trajectories R`:
 /// Morris screening; prints parameters by μ* and writes `morris.csv` and `morris.json`.
 pub fn morris(
@@ -952,7 +997,7 @@ pub fn morris(
 ) -> Result<()> {
     quantity_outcome(&outcome)?;
     let m = model(scenario)?;
-    let out = out.unwrap_or_else(|| default_out(&format!("{}-morris", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_sensitivity_out(m.scenario().name(), "morris", &outcome));
     let o = montecarlo::MorrisOptions {
         outcome: outcome.clone(),
         trajectories,
@@ -962,7 +1007,9 @@ pub fn morris(
         out: Some(out.clone()),
         invocation: record_invocation(),
     };
+    let replaced = other_outcome_in(&out, "morris.json", &o.outcome);
     let rows = montecarlo::morris(&m, &o, &Bar::new())?;
+    note_replaced(&out, replaced.as_deref());
     if let Some(note) = montecarlo::ignored_correlations_note(
         &montecarlo::Model::correlations(&m),
         "Morris moves one parameter at a time on a grid of independent levels",

@@ -246,3 +246,64 @@ fn plot_and_merge_name_an_out_that_is_a_file_or_another_batch() {
     );
     assert_eq!(listing(&shards[1]), before);
 }
+
+/// The outcome `sobol.json` in `dir` records.
+fn sobol_outcome(dir: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sobol.json")).unwrap()).unwrap();
+    v["outcome"].as_str().unwrap().to_string()
+}
+
+/// Audit s26 econ F6: `sensitivity` without `--out` wrote every outcome
+/// to `aistack-out/<scenario>-sensitivity/`, silently replacing the
+/// previous outcome's tables. The default is now one directory per
+/// outcome (Morris too); an `--out` reused for another outcome says whose
+/// tables it replaced.
+#[test]
+fn sensitivity_without_out_keeps_each_outcomes_tables() {
+    let (root, scenario) = with_scenario("econ", "sens-default");
+    let sobol = |outcome: &str, extra: &[&str]| {
+        let mut args = vec!["sensitivity", s(&scenario), "--outcome", outcome, "--runs", "2"];
+        args.extend_from_slice(extra);
+        let o = common::aistack_in(&root, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    sobol("training.largest_run_flop", &[]);
+    sobol("energy.demand_mwh_total", &[]);
+    let a = root.join("aistack-out/minimal-sensitivity-training.largest_run_flop");
+    let b = root.join("aistack-out/minimal-sensitivity-energy.demand_mwh_total");
+    assert_eq!(sobol_outcome(&a), "training.largest_run_flop");
+    assert_eq!(sobol_outcome(&b), "energy.demand_mwh_total");
+    let o = common::aistack_in(
+        &root,
+        &[
+            "sensitivity",
+            s(&scenario),
+            "--method",
+            "morris",
+            "--outcome",
+            "training.largest_run_flop",
+            "--trajectories",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        root.join("aistack-out/minimal-morris-training.largest_run_flop/morris.csv")
+            .is_file()
+    );
+    // The same --out for another outcome: replaced, and said so.
+    let o = sobol("training.largest_run_flop", &["--out", s(&b)]);
+    assert_eq!(sobol_outcome(&b), "training.largest_run_flop");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "note: {} held the tables of outcome energy.demand_mwh_total, now replaced",
+            b.display()
+        )),
+        "{err}"
+    );
+    let o = sobol("training.largest_run_flop", &["--out", s(&b)]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("now replaced"));
+}
