@@ -812,7 +812,7 @@ pub fn compare(
     )
     .map_err(|e| {
         let unfinished = batch_unfinished(&out.join("a")) || batch_unfinished(&out.join("b"));
-        with_finish_hint(e, unfinished, "the same compare command")
+        with_finish_hint(e, unfinished, &montecarlo::command_to_type(&command_line()))
     })?;
     for n in &r.notes {
         eprintln!("note: {n}");
@@ -1090,7 +1090,13 @@ pub fn eval(
             // Run files and no manifest: an eval stopped after its runs.
             let unfinished = matches!(montecarlo::Manifest::read(&out), Ok(None))
                 && montecarlo::store::list_runs(&out).is_ok_and(|r| !r.is_empty());
-            with_finish_hint(e, unfinished, "the same eval command with --resume")
+            // This command with --resume (audit s26 econ F9: the way on
+            // was a placeholder in backticks).
+            let mut again = command_line();
+            if !again.iter().any(|a| a == "--resume") {
+                again.push("--resume".into());
+            }
+            with_finish_hint(e, unfinished, &montecarlo::command_to_type(&again))
         })
         .context("eval")?;
     for n in &r.notes {

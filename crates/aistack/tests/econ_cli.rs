@@ -307,3 +307,119 @@ fn sensitivity_without_out_keeps_each_outcomes_tables() {
     let o = sobol("training.largest_run_flop", &["--out", s(&b)]);
     assert!(!String::from_utf8_lossy(&o.stderr).contains("now replaced"));
 }
+
+/// `aistack ARGS` under a file size limit of `blocks` × 512 bytes (SIGXFSZ
+/// ignored, so that the write fails with "File too large").
+#[cfg(target_os = "linux")]
+fn with_file_limit(blocks: u32, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""),
+        ])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Audit s26 econ F9: stopped by a failed write, `compare` and `eval`
+/// showed placeholders in backticks (`the same compare command`, `the same
+/// eval command with --resume`) where `batch` shows its command; they show
+/// the command to type. `sensitivity` left a finished-looking `sobol.csv`
+/// without `sobol.json` and no way on: now nothing is replaced, no
+/// temporary file stays, and the error gives the command.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_gives_the_command_that_finishes_it() {
+    let (root, scenario) = with_scenario("econ", "finish-cmd");
+    let cmp = root.join("cmp");
+    let args = [
+        "compare",
+        s(&scenario),
+        s(&scenario),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        s(&cmp),
+    ];
+    let o = with_file_limit(200, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("File too large")
+            && err.contains(&format!(
+                "once that is fixed (free space, a larger file size limit), `aistack compare {} {} \
+                 --runs 2 --threads 1 --out {}` finishes it",
+                s(&scenario),
+                s(&scenario),
+                s(&cmp)
+            )),
+        "{err}"
+    );
+    ok(&args);
+    let design = root.join("d.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.3,1000\n0.4,1050\n",
+    )
+    .unwrap();
+    let ev = root.join("ev");
+    let args = [
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--threads",
+        "1",
+        "--out",
+        s(&ev),
+    ];
+    let o = with_file_limit(200, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let again = format!(
+        "aistack eval {} --design {} --threads 1 --out {} --resume",
+        s(&scenario),
+        s(&design),
+        s(&ev)
+    );
+    assert!(err.contains(&format!("`{again}` finishes it")), "{err}");
+    let again: Vec<&str> = again.split(' ').skip(1).collect();
+    ok(&again);
+    // sensitivity: its tables of an earlier call stay as they were, and
+    // none of this call's is left half-way.
+    let sens = root.join("sens");
+    let args = [
+        "sensitivity",
+        s(&scenario),
+        "--outcome",
+        "training.largest_run_flop",
+        "--runs",
+        "2",
+        "--out",
+        s(&sens),
+    ];
+    ok(&args);
+    let before = listing(&sens);
+    let sobol_csv = std::fs::read(sens.join("sobol.csv")).unwrap();
+    let mut other = args.to_vec();
+    other[3] = "energy.demand_mwh_total";
+    let o = with_file_limit(1, &other);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("File too large")
+            && err.contains(&format!("nothing in {} was replaced", s(&sens)))
+            && err.contains(&format!(
+                "`aistack sensitivity {} --outcome energy.demand_mwh_total --runs 2 --out {}` writes them",
+                s(&scenario),
+                s(&sens)
+            )),
+        "{err}"
+    );
+    assert_eq!(listing(&sens), before);
+    assert_eq!(std::fs::read(sens.join("sobol.csv")).unwrap(), sobol_csv);
+}

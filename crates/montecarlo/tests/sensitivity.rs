@@ -769,3 +769,60 @@ fn a_locked_out_directory_is_refused_before_any_run() {
     morris(&m, &o, &NoProgress).unwrap();
     assert!(dir.join("morris.csv").exists());
 }
+
+/// Audit s26 econ F9: a write that failed half-way (a full disk) left a
+/// finished-looking `sobol.csv` without `sobol.json`, and no way on. The
+/// tables are written to temporary files first and renamed into place only
+/// once all are written, `sobol.json` last: a failure leaves the earlier
+/// call's tables as they were, no temporary file, and the command to run
+/// again. (The failure here: `sobol.json`'s temporary file cannot be
+/// created, a directory holding its name.)
+#[test]
+fn a_failed_write_replaces_no_table_and_says_how_to_go_on() {
+    let dir = Scratch::new("mc-sobol-failed-write");
+    let mut o = SobolOptions {
+        invocation: Default::default(),
+        outcome: "y".into(),
+        base_samples: 16,
+        sampler: Default::default(),
+        master_seed: 1,
+        threads: Some(1),
+        bootstrap: 10,
+        out: Some(dir.to_path_buf()),
+    };
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    sobol_sensitivity(&model, &o, &NoProgress).unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["sobol.csv", "sensitivity.csv", "sobol.json"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+        .collect();
+    let blocker = dir.join(format!(".sobol.json.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(blocker.join("x")).unwrap();
+    o.master_seed = 2;
+    o.invocation.command_line = ["/usr/bin/aistack", "sensitivity", "a b.ron", "--out", "d"]
+        .map(String::from)
+        .to_vec();
+    let e = sobol_sensitivity(&model, &o, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("nothing in {} was replaced", dir.display()))
+            && e.ends_with(
+                "once that is fixed (free space, a larger file size limit), \
+                 `aistack sensitivity 'a b.ron' --out d` writes them"
+            ),
+        "{e}"
+    );
+    for (f, bytes) in &before {
+        assert_eq!(&std::fs::read(dir.join(f)).unwrap(), bytes, "{f} was replaced");
+    }
+    let temps: Vec<String> = std::fs::read_dir(&*dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-") && !n.starts_with(".sobol.json"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
+    std::fs::remove_dir_all(&blocker).unwrap();
+    sobol_sensitivity(&model, &o, &NoProgress).unwrap();
+    assert_ne!(std::fs::read(dir.join("sobol.csv")).unwrap(), before[0].1);
+}
