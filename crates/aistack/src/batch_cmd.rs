@@ -583,10 +583,10 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     })?;
     print_warnings(&r.warnings);
     println!(
-        "{}: {} runs in the outputs ({} run now, {} reused){}; bands {}.",
+        "{}: {} in the outputs ({} now, {} reused){}; bands {}.",
         r.dir.display(),
-        r.runs_in_outputs,
-        r.runs_executed,
+        count(r.runs_in_outputs, "run"),
+        count(r.runs_executed, "run"),
         r.runs_reused,
         r.stopped_at
             .map(|k| format!(", stopped at {k} by the half-width rule"))
@@ -704,8 +704,13 @@ fn print_partial_outcomes(t: &montecarlo::RunsTable) {
         let n = values.iter().flatten().count();
         if n < values.len() {
             println!(
-                "note: {name} is reported by {n} of {} runs; its statistics are over those {n} only{}",
+                "note: {name} is reported by {n} of {} runs; its statistics are over {} only{}",
                 values.len(),
+                if n == 1 {
+                    "that one".to_string()
+                } else {
+                    format!("those {n}")
+                },
                 conditional_hint(name)
             );
         }
@@ -936,6 +941,11 @@ pub fn sensitivity(
     Ok(())
 }
 
+/// `n` and `noun`, plural but for one: `1 run`, `0 runs`, `4 runs`.
+fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Where a command writes when `--out` is not given: `aistack-out/<dir_name>`.
 fn default_out(dir_name: &str) -> PathBuf {
     PathBuf::from("aistack-out").join(dir_name)
@@ -1105,7 +1115,7 @@ pub fn eval(
     // As a batch says it: what a resume reused.
     let total = r.table.runs.len() as u64;
     let reused = if resume {
-        format!(" ({} run now, {} reused)", r.ran_now, total - r.ran_now)
+        format!(" ({} now, {} reused)", count(r.ran_now, "run"), total - r.ran_now)
     } else {
         String::new()
     };
@@ -1120,9 +1130,9 @@ pub fn eval(
             s.count
         ),
         None => println!(
-            "{}: {} rows evaluated in design order{reused}",
+            "{}: {} evaluated in design order{reused}",
             out.display(),
-            r.table.runs.len()
+            count(r.table.runs.len() as u64, "row")
         ),
     }
     if let Some(others) = r.record.others

@@ -213,7 +213,7 @@ fn a_batch_stopped_by_a_file_too_large_says_how_to_finish_it() {
     );
     let o = ok(&["batch", "--resume", s(&out)]);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 reused)"),
+        String::from_utf8_lossy(&o.stdout).contains("(0 runs now, 2 reused)"),
         "{}",
         String::from_utf8_lossy(&o.stdout)
     );
@@ -422,4 +422,39 @@ fn a_failed_write_gives_the_command_that_finishes_it() {
     );
     assert_eq!(listing(&sens), before);
     assert_eq!(std::fs::read(sens.join("sobol.csv")).unwrap(), sobol_csv);
+}
+
+/// Audit s26 econ F13: "1 rows evaluated", and a design value of 1e300
+/// echoed as a 301-digit integer in the refusal.
+#[test]
+fn one_row_and_a_huge_value_read_as_written() {
+    let (root, scenario) = with_scenario("econ", "one-row");
+    let design = root.join("d.csv");
+    std::fs::write(&design, "labs.lab.mfu,regions.home.demand_avg_mw\n0.3,1000\n").unwrap();
+    let o = ok(&[
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--out",
+        s(&root.join("ev")),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(": 1 row evaluated in design order"), "{stdout}");
+    std::fs::write(&design, "labs.lab.mfu,regions.home.demand_avg_mw\n1e300,1000\n").unwrap();
+    let err = refused(&[
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--out",
+        s(&root.join("ev2")),
+    ]);
+    assert!(
+        err.contains(&format!(
+            "{}:2: column `labs.lab.mfu` = 1e300: the scenario refuses it",
+            s(&design)
+        )) && !err.contains("00000000000"),
+        "{err}"
+    );
 }

@@ -583,7 +583,7 @@ fn check_rows<M: Model + ?Sized>(
                 model.check(&alone).is_err()
             })
             .collect();
-        let cell = |j: usize| format!("`{}` = {}", params[j].path, row.values[j]);
+        let cell = |j: usize| format!("`{}` = {}", params[j].path, show(row.values[j]));
         let what = if culprits.iter().any(|j| missing.contains(j)) {
             let how = others.map_or_else(String::new, |o| format!("--others {o}"));
             culprits
@@ -643,10 +643,11 @@ fn outside_support_note(
             count += 1;
             if named.len() < OUTSIDE_NAMED {
                 named.push(format!(
-                    "{}:{} `{}` = {v} ({} on [{lo}, {hi}])",
+                    "{}:{} `{}` = {} ({} on [{lo}, {hi}])",
                     path.display(),
                     row.line,
                     p.path,
+                    show(v),
                     p.dist.name()
                 ));
             }

@@ -538,10 +538,21 @@ pub fn morris<M: Model + ?Sized>(
 ) -> Result<Vec<MorrisRow>> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    if o.levels < 2 || !o.levels.is_multiple_of(2) || o.trajectories < 2 {
-        return Err(McError::Invalid(
-            "Morris needs an even number of levels ≥ 2 and ≥ 2 trajectories".into(),
-        ));
+    // Each argument named on its own (audit s26 econ F13: one message for
+    // both did not say which was wrong).
+    if o.levels < 2 || !o.levels.is_multiple_of(2) {
+        return Err(McError::Invalid(format!(
+            "--levels {}: Morris needs an even number of grid levels, at least 2 (4 is usual), \
+             so that every step moves half the grid",
+            o.levels
+        )));
+    }
+    if o.trajectories < 2 {
+        return Err(McError::Invalid(format!(
+            "--trajectories {}: Morris needs at least 2 trajectories for the spread σ of the \
+             effects (10–50 is usual)",
+            o.trajectories
+        )));
     }
     let (d, p) = (params.len(), o.levels);
     if d == 0 {

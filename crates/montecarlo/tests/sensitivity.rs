@@ -826,3 +826,31 @@ fn a_failed_write_replaces_no_table_and_says_how_to_go_on() {
     sobol_sensitivity(&model, &o, &NoProgress).unwrap();
     assert_ne!(std::fs::read(dir.join("sobol.csv")).unwrap(), before[0].1);
 }
+
+/// Audit s26 econ F13: `--levels 3` and `--trajectories 1` got one message
+/// for both; each now names its own argument.
+#[test]
+fn morris_names_the_argument_that_is_wrong() {
+    let o = |levels: u32, trajectories: u64| MorrisOptions {
+        invocation: Default::default(),
+        outcome: "y".into(),
+        trajectories,
+        levels,
+        master_seed: 1,
+        threads: Some(1),
+        out: None,
+    };
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    let e = morris(&model, &o(3, 10), &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with("--levels 3: Morris needs an even number of grid levels"),
+        "{e}"
+    );
+    assert!(!e.contains("trajectories"), "{e}");
+    let e = morris(&model, &o(4, 1), &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with("--trajectories 1: Morris needs at least 2 trajectories"),
+        "{e}"
+    );
+    assert!(!e.contains("levels"), "{e}");
+}
