@@ -583,10 +583,10 @@ pub fn batch(a: BatchArgs) -> Result<()> {
     })?;
     print_warnings(&r.warnings);
     println!(
-        "{}: {} runs in the outputs ({} run now, {} reused){}; bands {}.",
+        "{}: {} in the outputs ({} now, {} reused){}; bands {}.",
         r.dir.display(),
-        r.runs_in_outputs,
-        r.runs_executed,
+        count(r.runs_in_outputs, "run"),
+        count(r.runs_executed, "run"),
         r.runs_reused,
         r.stopped_at
             .map(|k| format!(", stopped at {k} by the half-width rule"))
@@ -704,8 +704,13 @@ fn print_partial_outcomes(t: &montecarlo::RunsTable) {
         let n = values.iter().flatten().count();
         if n < values.len() {
             println!(
-                "note: {name} is reported by {n} of {} runs; its statistics are over those {n} only{}",
+                "note: {name} is reported by {n} of {} runs; its statistics are over {} only{}",
                 values.len(),
+                if n == 1 {
+                    "that one".to_string()
+                } else {
+                    format!("those {n}")
+                },
                 conditional_hint(name)
             );
         }
@@ -745,6 +750,9 @@ pub fn merge(
     memory_budget_mib: u64,
     threads: Option<usize>,
 ) -> Result<()> {
+    // As every other writer says it (audit s26 econ F10), not "File
+    // exists (os error 17)" when creating its directory.
+    montecarlo::runner::check_out_dir(&out)?;
     // Not given: what one unsharded batch of the shards writes, series
     // included when every shard kept them.
     let keep_timeseries = match keep_timeseries {
@@ -844,7 +852,7 @@ pub fn compare(
     )
     .map_err(|e| {
         let unfinished = batch_unfinished(&out.join("a")) || batch_unfinished(&out.join("b"));
-        with_finish_hint(e, unfinished, "the same compare command")
+        with_finish_hint(e, unfinished, &montecarlo::command_to_type(&command_line()))
     })?;
     for n in &r.notes {
         eprintln!("note: {n}");
@@ -976,7 +984,7 @@ pub fn sensitivity(
         .parse::<montecarlo::SaltelliSampler>()
         .map_err(|e| anyhow::anyhow!("--sampler: {e}"))?;
     let m = model(scenario)?;
-    let out = out.unwrap_or_else(|| default_out(&format!("{}-sensitivity", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_sensitivity_out(m.scenario().name(), "sensitivity", &outcome));
     let o = montecarlo::SobolOptions {
         outcome,
         base_samples: runs,
@@ -987,10 +995,12 @@ pub fn sensitivity(
         out: Some(out.clone()),
         invocation: record_invocation(),
     };
+    let replaced = other_outcome_in(&out, "sobol.json", &o.outcome);
     let r = montecarlo::sobol_sensitivity(&m, &o, &Bar::new())?;
     for n in &r.notes {
         eprintln!("note: {n}");
     }
+    note_replaced(&out, replaced.as_deref());
     println!(
         "{} model runs (Saltelli design, {}); outcome variance {:.4e}",
         r.runs_evaluated,
@@ -1017,9 +1027,57 @@ pub fn sensitivity(
     Ok(())
 }
 
+/// `n` and `noun`, plural but for one: `1 run`, `0 runs`, `4 runs`.
+fn count(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
 /// Where a command writes when `--out` is not given: `aistack-out/<dir_name>`.
 fn default_out(dir_name: &str) -> PathBuf {
     PathBuf::from("aistack-out").join(dir_name)
+}
+
+/// The outcome of the tables an earlier `sensitivity` left in `dir` (its
+/// `record`, `sobol.json` or `morris.json`), when it is not `outcome`:
+/// those tables are about to be replaced.
+fn other_outcome_in(dir: &Path, record: &str, outcome: &str) -> Option<String> {
+    let text = std::fs::read(dir.join(record)).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    let recorded = v.get("outcome")?.as_str()?;
+    (recorded != outcome).then(|| recorded.to_string())
+}
+
+/// Says that the tables of outcome `replaced` in `dir` were replaced (an
+/// `--out` given for another outcome: the default is one per outcome).
+fn note_replaced(dir: &Path, replaced: Option<&str>) {
+    if let Some(old) = replaced {
+        eprintln!(
+            "note: {} held the tables of outcome {old}, now replaced by this outcome's (without \
+             --out, each outcome gets a directory of its own)",
+            dir.display()
+        );
+    }
+}
+
+/// Where `sensitivity` writes without `--out`: one directory per outcome,
+/// `aistack-out/<scenario>-<method>-<outcome>/` (`method`: `sensitivity`
+/// for Sobol', `morris`), so that screening outcome after outcome keeps
+/// every outcome's tables (audit s26 econ F6: one directory per scenario
+/// held only the last outcome's, the earlier ones silently replaced). A
+/// character of the outcome other than a letter, digit, `.`, `_` or `-`
+/// becomes `_`.
+fn default_sensitivity_out(scenario: &str, method: &str, outcome: &str) -> PathBuf {
+    let outcome: String = outcome
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    default_out(&format!("{scenario}-{method}-{outcome}"))
 }
 
 /// `aistack sensitivity SCENARIO --method morris --outcome NAME --trajectories R`:
@@ -1035,7 +1093,7 @@ pub fn morris(
 ) -> Result<()> {
     quantity_outcome(&outcome)?;
     let m = model(scenario)?;
-    let out = out.unwrap_or_else(|| default_out(&format!("{}-morris", m.scenario().name())));
+    let out = out.unwrap_or_else(|| default_sensitivity_out(m.scenario().name(), "morris", &outcome));
     let o = montecarlo::MorrisOptions {
         outcome: outcome.clone(),
         trajectories,
@@ -1045,7 +1103,9 @@ pub fn morris(
         out: Some(out.clone()),
         invocation: record_invocation(),
     };
+    let replaced = other_outcome_in(&out, "morris.json", &o.outcome);
     let rows = montecarlo::morris(&m, &o, &Bar::new())?;
+    note_replaced(&out, replaced.as_deref());
     if let Some(note) = montecarlo::ignored_correlations_note(
         &montecarlo::Model::correlations(&m),
         "Morris moves one parameter at a time on a grid of independent levels",
@@ -1126,7 +1186,13 @@ pub fn eval(
             // Run files and no manifest: an eval stopped after its runs.
             let unfinished = matches!(montecarlo::Manifest::read(&out), Ok(None))
                 && montecarlo::store::list_runs(&out).is_ok_and(|r| !r.is_empty());
-            with_finish_hint(e, unfinished, "the same eval command with --resume")
+            // This command with --resume (audit s26 econ F9: the way on
+            // was a placeholder in backticks).
+            let mut again = command_line();
+            if !again.iter().any(|a| a == "--resume") {
+                again.push("--resume".into());
+            }
+            with_finish_hint(e, unfinished, &montecarlo::command_to_type(&again))
         })
         .context("eval")?;
     for n in &r.notes {
@@ -1135,7 +1201,7 @@ pub fn eval(
     // As a batch says it: what a resume reused.
     let total = r.table.runs.len() as u64;
     let reused = if resume {
-        format!(" ({} run now, {} reused)", r.ran_now, total - r.ran_now)
+        format!(" ({} now, {} reused)", count(r.ran_now, "run"), total - r.ran_now)
     } else {
         String::new()
     };
@@ -1150,9 +1216,9 @@ pub fn eval(
             s.count
         ),
         None => println!(
-            "{}: {} rows evaluated in design order{reused}",
+            "{}: {} evaluated in design order{reused}",
             out.display(),
-            r.table.runs.len()
+            count(r.table.runs.len() as u64, "row")
         ),
     }
     if let Some(others) = r.record.others

@@ -205,7 +205,9 @@ enum Command {
         /// Worker threads.
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
-        /// Output directory.
+        /// Output directory. Default: one per outcome,
+        /// aistack-out/<scenario name>-sensitivity-<outcome>/ (Morris:
+        /// -morris-<outcome>/).
         #[arg(long)]
         out: Option<PathBuf>,
     },

@@ -316,6 +316,11 @@ pub fn is_compare_dir(dir: &Path) -> bool {
 /// charts (and a batch's `sensitivity.csv`) go there and nothing is written
 /// in `dir`.
 pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
+    // A file given as --out is named as every writer names it (audit s26
+    // econ F10), before anything is read.
+    if let Some(out) = out {
+        montecarlo::runner::check_out_dir(out)?;
+    }
     if dir.join("timeseries.csv").exists()
         && dir.join("summary.json").exists()
         && !dir.join("runs.csv").exists()
@@ -337,12 +342,26 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         );
     }
     // A batch writes runs.csv only once every run has finished: its
-    // manifest and run files alone are a batch that was interrupted.
+    // manifest and run files alone are a batch that was interrupted, or
+    // one another process is still writing (audit s26 econ F10: it was
+    // called interrupted, and the `--resume` shown would be refused).
     if dir.join("runs").is_dir()
         && let Ok(Some(m)) = montecarlo::Manifest::read(dir)
         && m.completed_runs.is_none()
     {
         let d = dir.display();
+        if montecarlo::lock::is_being_written(dir) {
+            let what = if m.design == montecarlo::Design::External {
+                "an `aistack eval`"
+            } else {
+                "a batch"
+            };
+            anyhow::bail!(
+                "{d} is being written by another aistack process (it holds {d}/.lock): {what} \
+                 still running, whose outputs are written once every run has finished; plot it \
+                 once that process has ended"
+            );
+        }
         if m.design == montecarlo::Design::External {
             anyhow::bail!(
                 "{d} is an interrupted `aistack eval` (manifest.json and runs/, but no runs.csv, \

@@ -213,8 +213,248 @@ fn a_batch_stopped_by_a_file_too_large_says_how_to_finish_it() {
     );
     let o = ok(&["batch", "--resume", s(&out)]);
     assert!(
-        String::from_utf8_lossy(&o.stdout).contains("(0 run now, 2 reused)"),
+        String::from_utf8_lossy(&o.stdout).contains("(0 runs now, 2 reused)"),
         "{}",
         String::from_utf8_lossy(&o.stdout)
+    );
+}
+
+/// Audit s26 econ F1/F10: `plot --out FILE` and `merge --out FILE` said only
+/// "f.txt: File exists (os error 17)"; they say what every other writer
+/// says. And `plot --out` into another batch's directory is refused,
+/// leaving it as it was.
+#[test]
+fn plot_and_merge_name_an_out_that_is_a_file_or_another_batch() {
+    let (root, scenario) = with_scenario("econ", "out-file");
+    let shards = common::two_shards(&root, &scenario);
+    let file = root.join("f.txt");
+    std::fs::write(&file, "mine").unwrap();
+    let expected = format!(
+        "{}: exists and is not a directory; --out must name a directory",
+        file.display()
+    );
+    let err = refused(&["plot", s(&shards[0]), "--out", s(&file)]);
+    assert!(err.contains(&expected), "{err}");
+    let err = refused(&["merge", s(&shards[0]), s(&shards[1]), "--out", s(&file)]);
+    assert!(err.contains(&expected), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+    let before = listing(&shards[1]);
+    let err = refused(&["plot", s(&shards[0]), "--out", s(&shards[1])]);
+    assert!(
+        err.contains("it is the output of another aistack command"),
+        "{err}"
+    );
+    assert_eq!(listing(&shards[1]), before);
+}
+
+/// The outcome `sobol.json` in `dir` records.
+fn sobol_outcome(dir: &Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("sobol.json")).unwrap()).unwrap();
+    v["outcome"].as_str().unwrap().to_string()
+}
+
+/// Audit s26 econ F6: `sensitivity` without `--out` wrote every outcome
+/// to `aistack-out/<scenario>-sensitivity/`, silently replacing the
+/// previous outcome's tables. The default is now one directory per
+/// outcome (Morris too); an `--out` reused for another outcome says whose
+/// tables it replaced.
+#[test]
+fn sensitivity_without_out_keeps_each_outcomes_tables() {
+    let (root, scenario) = with_scenario("econ", "sens-default");
+    let sobol = |outcome: &str, extra: &[&str]| {
+        let mut args = vec!["sensitivity", s(&scenario), "--outcome", outcome, "--runs", "2"];
+        args.extend_from_slice(extra);
+        let o = common::aistack_in(&root, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o
+    };
+    sobol("training.largest_run_flop", &[]);
+    sobol("energy.demand_mwh_total", &[]);
+    let a = root.join("aistack-out/minimal-sensitivity-training.largest_run_flop");
+    let b = root.join("aistack-out/minimal-sensitivity-energy.demand_mwh_total");
+    assert_eq!(sobol_outcome(&a), "training.largest_run_flop");
+    assert_eq!(sobol_outcome(&b), "energy.demand_mwh_total");
+    let o = common::aistack_in(
+        &root,
+        &[
+            "sensitivity",
+            s(&scenario),
+            "--method",
+            "morris",
+            "--outcome",
+            "training.largest_run_flop",
+            "--trajectories",
+            "2",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        root.join("aistack-out/minimal-morris-training.largest_run_flop/morris.csv")
+            .is_file()
+    );
+    // The same --out for another outcome: replaced, and said so.
+    let o = sobol("training.largest_run_flop", &["--out", s(&b)]);
+    assert_eq!(sobol_outcome(&b), "training.largest_run_flop");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "note: {} held the tables of outcome energy.demand_mwh_total, now replaced",
+            b.display()
+        )),
+        "{err}"
+    );
+    let o = sobol("training.largest_run_flop", &["--out", s(&b)]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("now replaced"));
+}
+
+/// `aistack ARGS` under a file size limit of `blocks` × 512 bytes (SIGXFSZ
+/// ignored, so that the write fails with "File too large").
+#[cfg(target_os = "linux")]
+fn with_file_limit(blocks: u32, args: &[&str]) -> std::process::Output {
+    std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("trap '' XFSZ; ulimit -f {blocks} && exec \"$0\" \"$@\""),
+        ])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Audit s26 econ F9: stopped by a failed write, `compare` and `eval`
+/// showed placeholders in backticks (`the same compare command`, `the same
+/// eval command with --resume`) where `batch` shows its command; they show
+/// the command to type. `sensitivity` left a finished-looking `sobol.csv`
+/// without `sobol.json` and no way on: now nothing is replaced, no
+/// temporary file stays, and the error gives the command.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_gives_the_command_that_finishes_it() {
+    let (root, scenario) = with_scenario("econ", "finish-cmd");
+    let cmp = root.join("cmp");
+    let args = [
+        "compare",
+        s(&scenario),
+        s(&scenario),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        s(&cmp),
+    ];
+    let o = with_file_limit(200, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("File too large")
+            && err.contains(&format!(
+                "once that is fixed (free space, a larger file size limit), `aistack compare {} {} \
+                 --runs 2 --threads 1 --out {}` finishes it",
+                s(&scenario),
+                s(&scenario),
+                s(&cmp)
+            )),
+        "{err}"
+    );
+    ok(&args);
+    let design = root.join("d.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.3,1000\n0.4,1050\n",
+    )
+    .unwrap();
+    let ev = root.join("ev");
+    let args = [
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--threads",
+        "1",
+        "--out",
+        s(&ev),
+    ];
+    let o = with_file_limit(200, &args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let again = format!(
+        "aistack eval {} --design {} --threads 1 --out {} --resume",
+        s(&scenario),
+        s(&design),
+        s(&ev)
+    );
+    assert!(err.contains(&format!("`{again}` finishes it")), "{err}");
+    let again: Vec<&str> = again.split(' ').skip(1).collect();
+    ok(&again);
+    // sensitivity: its tables of an earlier call stay as they were, and
+    // none of this call's is left half-way.
+    let sens = root.join("sens");
+    let args = [
+        "sensitivity",
+        s(&scenario),
+        "--outcome",
+        "training.largest_run_flop",
+        "--runs",
+        "2",
+        "--out",
+        s(&sens),
+    ];
+    ok(&args);
+    let before = listing(&sens);
+    let sobol_csv = std::fs::read(sens.join("sobol.csv")).unwrap();
+    let mut other = args.to_vec();
+    other[3] = "energy.demand_mwh_total";
+    let o = with_file_limit(1, &other);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("File too large")
+            && err.contains(&format!("nothing in {} was replaced", s(&sens)))
+            && err.contains(&format!(
+                "`aistack sensitivity {} --outcome energy.demand_mwh_total --runs 2 --out {}` writes them",
+                s(&scenario),
+                s(&sens)
+            )),
+        "{err}"
+    );
+    assert_eq!(listing(&sens), before);
+    assert_eq!(std::fs::read(sens.join("sobol.csv")).unwrap(), sobol_csv);
+}
+
+/// Audit s26 econ F13: "1 rows evaluated", and a design value of 1e300
+/// echoed as a 301-digit integer in the refusal.
+#[test]
+fn one_row_and_a_huge_value_read_as_written() {
+    let (root, scenario) = with_scenario("econ", "one-row");
+    let design = root.join("d.csv");
+    std::fs::write(&design, "labs.lab.mfu,regions.home.demand_avg_mw\n0.3,1000\n").unwrap();
+    let o = ok(&[
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--out",
+        s(&root.join("ev")),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(": 1 row evaluated in design order"), "{stdout}");
+    std::fs::write(&design, "labs.lab.mfu,regions.home.demand_avg_mw\n1e300,1000\n").unwrap();
+    let err = refused(&[
+        "eval",
+        s(&scenario),
+        "--design",
+        s(&design),
+        "--out",
+        s(&root.join("ev2")),
+    ]);
+    assert!(
+        err.contains(&format!(
+            "{}:2: column `labs.lab.mfu` = 1e300: the scenario refuses it",
+            s(&design)
+        )) && !err.contains("00000000000"),
+        "{err}"
     );
 }

@@ -117,8 +117,29 @@ fn a_second_resume_is_refused_until_the_first_ends() {
         &dir,
     );
     assert_eq!(snapshot(&dir), before, "a refused resume changed the directory");
+    // Audit s26 econ F10: `plot` called it interrupted and showed a resume
+    // that would be refused.
+    let o = aistack(&["plot", s(&dir)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{} is being written by another aistack process (it holds {}/.lock): a batch still running",
+            dir.display(),
+            dir.display()
+        )) && !err.contains("interrupted"),
+        "{err}"
+    );
+    assert_eq!(snapshot(&dir), before, "a refused plot changed the directory");
 
     release(lock);
+    // Not held: the interrupted batch is called so, with the resume.
+    let o = aistack(&["plot", s(&dir)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is an interrupted batch") && err.contains("aistack batch --resume"),
+        "{err}"
+    );
     let o = ok(&["batch", "--resume", s(&dir)]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(
@@ -130,10 +151,7 @@ fn a_second_resume_is_refused_until_the_first_ends() {
     // The lock file is no run and no output: a second resume reuses all 4.
     let o = ok(&["batch", "--resume", s(&dir)]);
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        out.contains("(0 run now, 4 reused)") || out.contains("(0 runs now, 4 reused)"),
-        "{out}"
-    );
+    assert!(out.contains("(0 runs now, 4 reused)"), "{out}");
     // `plot` writes DIR/sensitivity.csv: refused too while DIR is written.
     let lock = hold(&dir);
     let before = snapshot(&dir);

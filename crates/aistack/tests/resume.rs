@@ -13,7 +13,7 @@ fn tmp(name: &str) -> common::Scratch {
     common::tmp("resume", name)
 }
 
-/// The command printed `tally` ("N runs in the outputs (R run now, U reused)").
+/// The command printed `tally` ("N runs in the outputs (R runs now, U reused)").
 fn assert_reused(o: &std::process::Output, tally: &str) {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains(tally), "expected `{tally}` in:\n{out}");
@@ -101,7 +101,7 @@ fn resume_with_only_the_directory(name: &str, extra: &[&str]) {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        out.contains("6 runs in the outputs (2 run now, 4 reused)"),
+        out.contains("6 runs in the outputs (2 runs now, 4 reused)"),
         "{out}"
     );
     assert!(

@@ -767,6 +767,125 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
     })
 }
 
+/// Files other aistack commands write, whose presence in a `plot --out`
+/// directory marks it as that command's output: a batch's or an eval's
+/// ([`crate::store::BATCH_FILES`]), a compare's, a sensitivity's and a
+/// single run's trace.
+const OTHER_COMMANDS_FILES: [&str; 6] = [
+    "compare.csv",
+    "sobol.csv",
+    "sobol.json",
+    "morris.csv",
+    "morris.json",
+    "events.jsonl",
+];
+
+/// The first line of the `sensitivity.csv` that `plot_batch` writes.
+const RANK_SENSITIVITY_HEADER: &str = "outcome,parameter,n,spearman,prcc\n";
+
+/// Whether `name` is the name of an SVG that `plot_batch` writes.
+fn is_plot_svg_name(name: &str) -> bool {
+    name.ends_with(".svg")
+        && ["fan-", "shares-", "hist-", "tornado-"]
+            .iter()
+            .any(|p| name.starts_with(p))
+}
+
+/// Refuses a `plot --out` directory `out` (other than the batch `dir`
+/// itself) that is not plot's own, before anything is written (audit s26
+/// econ F1: plot replaced a user's `sensitivity.csv` and planted one batch's
+/// table and charts in another batch's directory): a file that is no
+/// directory; a directory holding another command's outputs (a batch's,
+/// an eval's, a compare's, a sensitivity's, a run's: [`crate::store::BATCH_FILES`],
+/// [`OTHER_COMMANDS_FILES`], `runs/`, or run files, as in a batch's `runs/`);
+/// or holding a file of a name plot writes that plot did not write (a
+/// `sensitivity.csv` not starting with plot's header, a `fan-….svg` that is
+/// no plotters SVG). Plot's own earlier output is re-plotted into.
+fn refuse_foreign_plot_out(dir: &Path, out: &Path) -> Result<()> {
+    crate::runner::check_out_dir(out)?;
+    if !out.is_dir() {
+        return Ok(());
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(dir, out) {
+        return Ok(());
+    }
+    let mut others: Vec<String> = crate::store::BATCH_FILES
+        .iter()
+        .chain(&OTHER_COMMANDS_FILES)
+        .filter(|f| out.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if out.join("runs").is_dir() {
+        others.push("runs/".into());
+    }
+    // A batch's `runs/` itself: the run files are the batch's.
+    let run_file = std::fs::read_dir(out).ok().and_then(|entries| {
+        entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| {
+                n.strip_prefix("run-")
+                    .and_then(|r| r.strip_suffix(".txt"))
+                    .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .min()
+    });
+    if let Some(name) = run_file {
+        others.push(format!("{name} (a batch's run files)"));
+    }
+    if !others.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{} holds {}: it is the output of another aistack command (a batch, eval, compare, \
+             sensitivity or run), and plot does not write its charts and sensitivity.csv among \
+             them, so nothing was written: choose another --out (a new directory, or one an \
+             earlier plot wrote)",
+            out.display(),
+            others.join(", ")
+        )));
+    }
+    let mut foreign = Vec::new();
+    let sens = out.join("sensitivity.csv");
+    if sens.exists() && !std::fs::read(&sens).is_ok_and(|t| t.starts_with(RANK_SENSITIVITY_HEADER.as_bytes()))
+    {
+        foreign.push("sensitivity.csv".to_string());
+    }
+    for (sub, d) in [("", out.to_path_buf()), ("labs/", out.join("labs"))] {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_plot_svg_name(n))
+            .filter(|n| !starts_with_file(&d.join(n), b"<svg "))
+            .map(|n| format!("{sub}{n}"))
+            .collect();
+        names.sort();
+        foreign.extend(names);
+    }
+    if !foreign.is_empty() {
+        let it = if foreign.len() == 1 { "it" } else { "them" };
+        return Err(McError::Invalid(format!(
+            "{} holds {}, which plot did not write (not its first line), and it would replace \
+             {it}, so nothing was written: choose another --out, or move {it} away",
+            out.display(),
+            foreign.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Whether the file at `path` starts with `prefix` (reading only that much).
+fn starts_with_file(path: &Path, prefix: &[u8]) -> bool {
+    use std::io::Read;
+    let mut buf = vec![0u8; prefix.len()];
+    std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut buf).is_ok() && buf == prefix)
+}
+
 /// Writes the standard charts of a finished batch: fan charts of the key
 /// metrics' bands ([`fan_chart_selection`]), a stacked share chart per
 /// categorical series (`shares-<metric>-<entity>.svg`),
@@ -808,7 +927,35 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
              gets none): nothing to plot; plot the merged batch (`aistack merge`) instead"
         )));
     }
+    if let Some(out) = &o.out {
+        refuse_foreign_plot_out(&o.dir, out)?;
+    }
     let bands = read_bands(&o.dir.join("bands.csv"))?;
+    let runs_csv = o.dir.join("runs.csv");
+    let table = read_runs_csv(&runs_csv, manifest.parameters.len())?;
+    // As `run --from-batch` checks it (audit s26 econ F8): a runs.csv that
+    // lost rows (or gained some) is not the finished batch's, and its
+    // histograms and sensitivity.csv would silently be over the others.
+    if table.runs.len() as u64 != runs {
+        let d = o.dir.display();
+        return Err(McError::Invalid(format!(
+            "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
+             file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
+             so nothing was plotted: rebuild the outputs from the run files ({}), then plot them",
+            runs_csv.display(),
+            table.runs.len(),
+            if table.runs.len() == 1 { "" } else { "s" },
+            if manifest.eval.is_some() { "eval" } else { "batch" },
+            if runs == 1 { "" } else { "s" },
+            // An eval does not resume a finished one; a merge of its one
+            // directory rebuilds the outputs.
+            if manifest.eval.is_some() {
+                format!("`aistack merge {d} --out NEW_DIR`")
+            } else {
+                format!("`aistack batch --resume {d}`")
+            }
+        )));
+    }
     // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
@@ -880,7 +1027,6 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         share_chart(&path, &title, &bands.shares[key])?;
         files.push(path);
     }
-    let table = read_runs_csv(&o.dir.join("runs.csv"), manifest.parameters.len())?;
     // Every lab's own outcomes (`training.lab.<lab>.…`) get their charts in
     // `labs/`, after the national ones: a few labs would otherwise triple
     // the charts beside the national ones.

@@ -197,6 +197,29 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
     move |source| McError::Io { path, source }
 }
 
+/// A command line (the program, then its arguments, as
+/// `std::env::args` gives them) as a user types it again in a POSIX
+/// shell: `aistack` and the arguments, each in single quotes when a shell
+/// would split or expand it. For the way on of an error (audit s26 econ
+/// F9: placeholders such as `the same compare command` were printed as
+/// if they were commands).
+pub fn command_to_type(command_line: &[String]) -> String {
+    let quoted = |a: &str| {
+        let plain = !a.is_empty()
+            && a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
+        if plain {
+            a.to_string()
+        } else {
+            format!("'{}'", a.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("aistack".to_string())
+        .chain(command_line.iter().skip(1).map(|a| quoted(a)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// What a [`McError::MathMismatch`] refused, which words its message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MathRefused {

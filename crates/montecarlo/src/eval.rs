@@ -583,7 +583,7 @@ fn check_rows<M: Model + ?Sized>(
                 model.check(&alone).is_err()
             })
             .collect();
-        let cell = |j: usize| format!("`{}` = {}", params[j].path, row.values[j]);
+        let cell = |j: usize| format!("`{}` = {}", params[j].path, show(row.values[j]));
         let what = if culprits.iter().any(|j| missing.contains(j)) {
             let how = others.map_or_else(String::new, |o| format!("--others {o}"));
             culprits
@@ -643,10 +643,11 @@ fn outside_support_note(
             count += 1;
             if named.len() < OUTSIDE_NAMED {
                 named.push(format!(
-                    "{}:{} `{}` = {v} ({} on [{lo}, {hi}])",
+                    "{}:{} `{}` = {} ({} on [{lo}, {hi}])",
                     path.display(),
                     row.line,
                     p.path,
+                    show(v),
                     p.dist.name()
                 ));
             }
@@ -666,6 +667,71 @@ fn outside_support_note(
             }
         )
     })
+}
+
+/// Refuses a run file, found when resuming an eval, whose recorded inputs
+/// are those of its row as the design once gave it, not as it gives it now
+/// (audit s26 econ F5: the design file edited after the eval was
+/// interrupted was reported as a corrupt run file, in a batch's words).
+/// `row` is the row's index and line in `design_csv`; `seed` the seed this
+/// design gives it and whether a `seed` column gave it; `expected` the
+/// row's values now (those of the `missing` parameters, set by `--others`,
+/// are not the design's and are left to the run file check). A file this
+/// cannot read, or whose index or parameter paths differ, is left to that
+/// check too.
+fn refuse_changed_row(
+    path: &Path,
+    (r, line): (u64, u64),
+    (seed, column_seeds): (u64, bool),
+    expected: &[(String, f64)],
+    missing: &[usize],
+    design_csv: &Path,
+    what_to_do: &str,
+) -> Result<()> {
+    let Ok(rec) = crate::store::read_run_inputs(path) else {
+        return Ok(());
+    };
+    if rec.run != r
+        || rec.params.len() != expected.len()
+        || rec.params.iter().zip(expected).any(|((a, _), (b, _))| a != b)
+    {
+        return Ok(());
+    }
+    let mut changed: Vec<String> = rec
+        .params
+        .iter()
+        .zip(expected)
+        .enumerate()
+        .filter(|&(j, ((_, then), (_, now)))| !missing.contains(&j) && then.to_bits() != now.to_bits())
+        .map(|(_, ((p, then), (_, now)))| format!("`{p}` is {} now, {} then", show(*now), show(*then)))
+        .collect();
+    if column_seeds && rec.seed != seed {
+        changed.push(format!("its `{SEED_COLUMN}` gives another run seed than then"));
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    Err(McError::Invalid(format!(
+        "{}:{line}: design row {r} differs from the row its run was made with ({}): the design \
+         file changed since the eval was interrupted. Restore the design as it was and resume, \
+         or evaluate the changed design into another --out; or, to resume with the changed \
+         design, for {}: {what_to_do}",
+        design_csv.display(),
+        changed.join(", "),
+        path.display()
+    )))
+}
+
+/// A design value as a message shows it: as `{}` prints it, or in
+/// e-notation (`1e300`) where that would be a long run of digits (audit s26
+/// econ F13: 1e300 was echoed as a 301-digit integer).
+fn show(v: f64) -> String {
+    let a = v.abs();
+    if a != 0.0 && a.is_finite() && !(1e-5..1e16).contains(&a) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
 }
 
 /// Runs one model run per design row and writes the outputs (see the module docs).
@@ -734,6 +800,9 @@ pub fn eval_design<M: Model + ?Sized>(
     check_rows(model, &o.design_csv, &params, &mine, &missing, o.others)?;
     let support_note = outside_support_note(&o.design_csv, &params, &mine, &missing);
     drop(mine);
+    // Each row's line in the design file, for a resumed row that differs.
+    let row_lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+    let column_seeds = seeds.is_some();
     let design: Vec<Vec<f64>> = rows.into_iter().map(|r| r.values).collect();
     let record = EvalRecord {
         design_file: o.design_csv.display().to_string(),
@@ -801,6 +870,15 @@ pub fn eval_design<M: Model + ?Sized>(
             .map(|p| p.path.clone())
             .zip(values.iter().copied())
             .collect();
+        refuse_changed_row(
+            &path,
+            (r, row_lines[r as usize]),
+            (seeds[r as usize], column_seeds),
+            &expected,
+            &missing,
+            &o.design_csv,
+            &what_to_do,
+        )?;
         crate::store::check_run_inputs(
             &path,
             r,

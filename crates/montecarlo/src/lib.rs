@@ -54,7 +54,7 @@ pub use compare::{
     zero_difference_notes,
 };
 pub use design::{Design, Replication, Sampler, run_seed};
-pub use error::{MathRefused, McError, Result};
+pub use error::{MathRefused, McError, Result, command_to_type};
 pub use eval::{EvalOptions, EvalRecord, EvalReport, Others, SEED_COLUMN, eval_design};
 pub use manifest::{
     Build, BuildSeen, Invocation, Manifest, OutputsRecord, Provenance, ScenarioFile, Shard, check_build,

@@ -110,6 +110,25 @@ pub fn lock_dir_to_read(dir: &Path) -> Result<Option<DirLock>> {
     }
 }
 
+/// Whether another process (or another handle in this one) holds the lock
+/// of `dir` now, probed without creating anything: `false` when `DIR/.lock`
+/// does not exist or cannot be opened. For a reader that would otherwise
+/// take a directory being written for an interrupted one (`plot` of a batch
+/// still running, audit s26 econ F10); the lock probed is released at once.
+pub fn is_being_written(dir: &Path) -> bool {
+    let Ok(file) = File::open(dir.join(LOCK_FILE)) else {
+        return false;
+    };
+    match file.try_lock() {
+        Ok(()) => {
+            let _ = file.unlock();
+            false
+        }
+        Err(TryLockError::WouldBlock) => true,
+        Err(TryLockError::Error(_)) => false,
+    }
+}
+
 /// The lock of an output directory that a computation writes only at its
 /// end (`sensitivity --out`, Sobol' or Morris): taken before computing, so a
 /// second process on the same `--out` is refused at once rather than after
@@ -186,6 +205,26 @@ mod tests {
         let again = lock_dir(&dir).unwrap();
         assert_eq!(again.dir(), dir);
         drop(again);
+    }
+
+    /// The probe sees a held lock, not a released one, and creates nothing
+    /// where there is no lock file.
+    #[test]
+    fn the_probe_sees_a_held_lock_only() {
+        let scratch = tempfile::Builder::new()
+            .prefix("mc-lock-probe-")
+            .tempdir()
+            .unwrap();
+        let dir = scratch.path().join("d");
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(!is_being_written(&dir));
+        assert!(!dir.join(LOCK_FILE).exists(), "the probe created the lock file");
+        let held = lock_dir(&dir).unwrap();
+        assert!(is_being_written(&dir));
+        drop(held);
+        assert!(!is_being_written(&dir));
+        // The probe released what it took: the directory can be locked.
+        drop(lock_dir(&dir).unwrap());
     }
 
     /// An output directory created by [`lock_out_dir`] disappears when the

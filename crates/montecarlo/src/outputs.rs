@@ -252,6 +252,17 @@ impl Write for AtomicFile {
 
 /// Writes a CSV atomically from rows of string cells.
 pub fn write_csv(path: &Path, header: &[String], rows: impl IntoIterator<Item = Vec<String>>) -> Result<()> {
+    csv_file(path, header, rows)?.commit()
+}
+
+/// Writes a CSV from rows of string cells to its temporary file, flushed
+/// but not yet [committed](AtomicFile::commit): for files that are renamed
+/// into place together, once every one of them is written.
+pub fn csv_file(
+    path: &Path,
+    header: &[String],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<AtomicFile> {
     let mut file = AtomicFile::create(path)?;
     {
         let mut w = csv::Writer::from_writer(file.writer());
@@ -265,7 +276,7 @@ pub fn write_csv(path: &Path, header: &[String], rows: impl IntoIterator<Item = 
         }
         w.flush().map_err(|e| io_err(path)(e))?;
     }
-    file.commit()
+    Ok(file)
 }
 
 /// Formats a number for CSV: shortest round-trip text (`0.1`, `3.0`, `1e25`).

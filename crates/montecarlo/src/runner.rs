@@ -185,7 +185,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
 /// Refuses an output path that exists but is not a directory, before any run
 /// is made (the commands create the directory later, once they know they
 /// will write into it).
-pub(crate) fn check_out_dir(dir: &Path) -> Result<()> {
+pub fn check_out_dir(dir: &Path) -> Result<()> {
     match std::fs::metadata(dir) {
         Ok(m) if !m.is_dir() => Err(McError::Invalid(format!(
             "{}: exists and is not a directory; --out must name a directory",

@@ -26,7 +26,7 @@
 
 use crate::design::{open01, run_seed, unit_stream, validate_parameters};
 use crate::linalg::inverse;
-use crate::outputs::{RunsTable, num, write_csv};
+use crate::outputs::{AtomicFile, RunsTable, csv_file, num};
 use crate::qmc::{MAX_DIMS, MAX_POINTS, SobolSequence};
 use crate::runner::{Progress, thread_pool};
 use crate::stats::{Welford, quantile_sorted, ranks, spearman};
@@ -169,8 +169,13 @@ fn swept_partial(c: &[Vec<f64>], sweep: &[usize], a: usize, b: usize) -> f64 {
 
 /// Writes `sensitivity.csv`: `outcome,parameter,n,spearman,prcc` (empty cell for NaN).
 pub fn write_rank_sensitivity(path: &Path, rows: &[RankSensitivityRow]) -> Result<()> {
+    rank_sensitivity_file(path, rows)?.commit()
+}
+
+/// [`write_rank_sensitivity`]'s file, written but not yet committed.
+fn rank_sensitivity_file(path: &Path, rows: &[RankSensitivityRow]) -> Result<AtomicFile> {
     let cell = |v: f64| if v.is_finite() { num(v) } else { String::new() };
-    write_csv(
+    csv_file(
         path,
         &["outcome", "parameter", "n", "spearman", "prcc"].map(String::from),
         rows.iter().map(|r| {
@@ -408,6 +413,83 @@ const SOBOL_FILES: [(&str, &str); 3] = [
     ("sobol.json", "{\n  \"outcome\": "),
 ];
 
+/// A table to write: its file, written to its temporary name.
+type PendingTable<'a> = Box<dyn FnOnce() -> Result<AtomicFile> + 'a>;
+
+/// Writes a sensitivity's tables and its record (`sobol.json`,
+/// `morris.json`: the last of `names`) into `dir` so that a partial result
+/// never looks complete (audit s26 econ F9: a full disk left a
+/// finished-looking `sobol.csv` without `sobol.json`). Every file is first
+/// written to its temporary name; only once all are is the old record
+/// removed, the tables renamed into place, and the record renamed last: a
+/// directory holding the record holds the tables it describes, and one
+/// refused while writing keeps its earlier tables. On failure the temporary
+/// files are removed (this process holds the directory's lock) and the
+/// error says what the directory holds and gives `command_line` to type
+/// again.
+fn write_tables<T: Serialize>(
+    dir: &Path,
+    names: &[&str],
+    tables: Vec<PendingTable<'_>>,
+    record: &T,
+    command_line: &[String],
+) -> Result<()> {
+    let record_name = names.last().copied().unwrap_or("record");
+    let record_path = dir.join(record_name);
+    let again = if command_line.is_empty() {
+        "the same sensitivity".to_string()
+    } else {
+        format!("`{}`", crate::error::command_to_type(command_line))
+    };
+    let fail = |e: McError, committing: bool| {
+        // Each of this call's temporary files (a failure to remove one
+        // does not keep the others).
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if crate::store::is_temp_of(&entry.file_name().to_string_lossy(), names) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+        let holds = if committing {
+            format!(
+                "{} holds no {record_name}, which is written last, so the tables there are \
+                 incomplete",
+                dir.display()
+            )
+        } else {
+            format!(
+                "nothing in {} was replaced (the tables are renamed into place only once every \
+                 one is written)",
+                dir.display()
+            )
+        };
+        McError::Invalid(format!(
+            "{e}; {holds}: once that is fixed (free space, a larger file size limit), {again} \
+             writes them"
+        ))
+    };
+    let mut pending = Vec::with_capacity(tables.len() + 1);
+    for table in tables {
+        pending.push(table().map_err(|e| fail(e, false))?);
+    }
+    let text = crate::store::json_record_text(&record_path, record).map_err(|e| fail(e, false))?;
+    let mut last = AtomicFile::create(&record_path).map_err(|e| fail(e, false))?;
+    std::io::Write::write_all(&mut last, &text)
+        .and_then(|()| std::io::Write::flush(&mut last))
+        .map_err(|e| fail(crate::error::io_err(&record_path)(e), false))?;
+    match std::fs::remove_file(&record_path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(fail(crate::error::io_err(&record_path)(e), false)),
+    }
+    for file in pending {
+        file.commit().map_err(|e| fail(e, true))?;
+    }
+    crate::store::sync_dir(dir);
+    last.commit().map_err(|e| fail(e, true))?;
+    crate::store::sync_dir(dir);
+    Ok(())
+}
+
 /// Refuses an `--out` that exists and is no directory, or that holds a batch
 /// or an eval (`manifest.json`), as `batch`, `eval` and `merge` refuse it:
 /// the tables would sit among that batch's outputs, and Sobol's
@@ -456,10 +538,21 @@ pub fn morris<M: Model + ?Sized>(
 ) -> Result<Vec<MorrisRow>> {
     let params = model.parameters();
     validate_parameters(&params)?;
-    if o.levels < 2 || !o.levels.is_multiple_of(2) || o.trajectories < 2 {
-        return Err(McError::Invalid(
-            "Morris needs an even number of levels ≥ 2 and ≥ 2 trajectories".into(),
-        ));
+    // Each argument named on its own (audit s26 econ F13: one message for
+    // both did not say which was wrong).
+    if o.levels < 2 || !o.levels.is_multiple_of(2) {
+        return Err(McError::Invalid(format!(
+            "--levels {}: Morris needs an even number of grid levels, at least 2 (4 is usual), \
+             so that every step moves half the grid",
+            o.levels
+        )));
+    }
+    if o.trajectories < 2 {
+        return Err(McError::Invalid(format!(
+            "--trajectories {}: Morris needs at least 2 trajectories for the spread σ of the \
+             effects (10–50 is usual)",
+            o.trajectories
+        )));
     }
     let (d, p) = (params.len(), o.levels);
     if d == 0 {
@@ -550,7 +643,6 @@ pub fn morris<M: Model + ?Sized>(
         .collect();
     if let (Some(dir), Some(lock)) = (&o.out, &mut out_lock) {
         lock.keep();
-        write_morris(&dir.join("morris.csv"), o, &rows)?;
         let record = MorrisDesignRecord {
             outcome: o.outcome.clone(),
             design: "morris".into(),
@@ -564,15 +656,21 @@ pub fn morris<M: Model + ?Sized>(
             ignored_correlations: model.correlations(),
             provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
-        crate::store::write_json_record(&dir.join("morris.json"), &record)?;
+        write_tables(
+            dir,
+            &MORRIS_FILES.map(|(name, _)| name),
+            vec![Box::new(|| morris_file(&dir.join("morris.csv"), o, &rows))],
+            &record,
+            &o.invocation.command_line,
+        )?;
     }
     Ok(rows)
 }
 
-/// Writes `morris.csv`: `outcome,parameter,trajectories,levels,mu,mu_star,sigma`, one row
+/// Writes `morris.csv` (not yet committed): `outcome,parameter,trajectories,levels,mu,mu_star,sigma`, one row
 /// per parameter in model order (μ, μ*, σ in outcome units per unit of probability).
-fn write_morris(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<()> {
-    write_csv(
+fn morris_file(path: &Path, o: &MorrisOptions, rows: &[MorrisRow]) -> Result<AtomicFile> {
+    csv_file(
         path,
         &[
             "outcome",
@@ -944,8 +1042,6 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     let runs_evaluated = n * (d as u64 + 2);
     if let (Some(dir), Some(lock)) = (&o.out, &mut out_lock) {
         lock.keep();
-        write_sobol(&dir.join("sobol.csv"), &o.outcome, &out_rows)?;
-        write_rank_sensitivity(&dir.join("sensitivity.csv"), &rank_rows)?;
         let record = SobolDesignRecord {
             outcome: o.outcome.clone(),
             design: "saltelli".into(),
@@ -960,7 +1056,16 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             ignored_correlations: correlations,
             provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
-        crate::store::write_json_record(&dir.join("sobol.json"), &record)?;
+        write_tables(
+            dir,
+            &SOBOL_FILES.map(|(name, _)| name),
+            vec![
+                Box::new(|| sobol_file(&dir.join("sobol.csv"), &o.outcome, &out_rows)),
+                Box::new(|| rank_sensitivity_file(&dir.join("sensitivity.csv"), &rank_rows)),
+            ],
+            &record,
+            &o.invocation.command_line,
+        )?;
     }
     Ok(SobolReport {
         outcome: o.outcome.clone(),
@@ -995,10 +1100,10 @@ fn sobol_points(d: usize, n: u64, master_seed: u64) -> Result<SobolSequence> {
     SobolSequence::scrambled(2 * d, key)
 }
 
-/// Writes `sobol.csv`: `outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high`, one row
+/// Writes `sobol.csv` (not yet committed): `outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high`, one row
 /// per parameter in model order (indices with their 95% bootstrap intervals).
-fn write_sobol(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<()> {
-    write_csv(
+fn sobol_file(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<AtomicFile> {
+    csv_file(
         path,
         &[
             "outcome",

@@ -683,12 +683,17 @@ pub fn check_recorded_inputs(
 /// atomically ([`write_atomic`]): summary.json, manifest.json and the
 /// sensitivity records.
 pub(crate) fn write_json_record<T: serde::Serialize>(path: &Path, record: &T) -> Result<()> {
+    write_atomic(path, &json_record_text(path, record)?, true)
+}
+
+/// `record` as pretty JSON with a final newline (`path` names the file in an error).
+pub(crate) fn json_record_text<T: serde::Serialize>(path: &Path, record: &T) -> Result<Vec<u8>> {
     let mut text = serde_json::to_string_pretty(record).map_err(|source| McError::Json {
         path: path.to_path_buf(),
         source,
     })?;
     text.push('\n');
-    write_atomic(path, text.as_bytes(), true)
+    Ok(text.into_bytes())
 }
 
 #[cfg(test)]

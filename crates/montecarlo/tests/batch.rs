@@ -1675,6 +1675,53 @@ fn merge_keeps_the_series_every_shard_kept() {
     assert_same_outputs(&whole, &merged, &[&FINALS[..], &["timeseries.csv"]].concat());
 }
 
+/// Audit s26 econ F5: a design edited after its eval was interrupted was
+/// reported on `--resume` as a corrupt run file, in a batch's words ("the
+/// batch's design gives run 1"). The row that changed is named by its
+/// design line, with what changed; nothing runs. (Audit s26 econ F13: a
+/// value of 1e300 reads as such, not as 301 digits.)
+#[test]
+fn a_design_edited_since_the_eval_was_interrupted_is_named_by_its_row() {
+    let model = ToyGrowth::default();
+    let design = "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                  0.9,0.05,1000\n0.5,0.01,2000\n0.7,0.03,1500\n";
+    let dir = tmp("eval-edited");
+    let whole = eval_opts(&dir.join("whole"), design, 3);
+    eval_design(&model, &whole, &NoProgress).unwrap();
+    let part = EvalOptions {
+        resume: true,
+        ..eval_opts(&dir.join("part"), design, 3)
+    };
+    std::fs::create_dir_all(montecarlo::store::runs_dir(&part.out)).unwrap();
+    std::fs::copy(
+        montecarlo::store::run_file_path(&whole.out, 1),
+        montecarlo::store::run_file_path(&part.out, 1),
+    )
+    .unwrap();
+    // Row 1 (line 3) edited: its growth and capacity.
+    std::fs::write(
+        &part.design_csv,
+        "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+         0.9,0.05,1000\n0.5,0.02,1e300\n0.7,0.03,1500\n",
+    )
+    .unwrap();
+    let e = eval_design(&model, &part, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{}:3: design row 1 differs from the row its run was made with \
+             (`labs.toy.growth_per_month` is 0.02 now, 0.01 then, `grid.toy.capacity_mw` is 1e300 \
+             now, 2000 then): the design file changed since the eval was interrupted",
+            part.design_csv.display()
+        )) && !e.contains("batch"),
+        "{e}"
+    );
+    assert_eq!(
+        montecarlo::store::list_runs(&part.out).unwrap().len(),
+        1,
+        "nothing ran"
+    );
+}
+
 /// An interrupted eval (run files of some rows, no manifest) is finished by
 /// the same command with `resume`: the rows found are checked against the
 /// design and reused, the rest run, and the outputs are those of an

@@ -344,3 +344,45 @@ fn a_categorical_series_is_drawn_as_stacked_shares_not_a_fan() {
         r.notes
     );
 }
+
+/// Audit s26 econ F12: the doc's pandas recipe named code 0 "own target"
+/// where `summary.json`'s `shares` say "none (the lab's own target)", and
+/// no list gave the exact keys. docs/montecarlo.md lists every code with
+/// the key `summary.json` uses, and its recipe maps the codes to the same.
+#[test]
+fn the_docs_list_the_exact_category_keys_summary_json_uses() {
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/montecarlo.md")).unwrap();
+    let minus = |c: i64| {
+        if c < 0 {
+            format!("−{}", -c)
+        } else {
+            c.to_string()
+        }
+    };
+    for (outcome, codes) in [
+        ("`training.largest_run_bound_year_Y`", &stack::report::BOUND_CODES),
+        ("`fab.binding_input_mode`", &stack::report::BINDING_INPUT_CODES),
+    ] {
+        let row = doc
+            .lines()
+            .find(|l| l.starts_with(&format!("| {outcome}")))
+            .unwrap_or_else(|| panic!("no table row for {outcome}"));
+        for (code, key) in codes {
+            assert!(
+                row.contains(&format!("{} `{key}`", minus(*code))),
+                "{outcome}: {code} `{key}` in {row}"
+            );
+        }
+    }
+    let recipe = doc
+        .lines()
+        .find(|l| l.contains(".value_counts(normalize=True).rename({"))
+        .expect("the pandas recipe");
+    for (code, key) in &stack::report::BOUND_CODES {
+        assert!(
+            recipe.contains(&format!("{code}: \"{key}\"")),
+            "{code}: \"{key}\" in {recipe}"
+        );
+    }
+}

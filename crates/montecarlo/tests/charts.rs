@@ -427,3 +427,156 @@ fn plot_into_dir(dir: &std::path::Path) -> (montecarlo::PlotReport, Vec<String>)
         .collect();
     (r, names)
 }
+
+/// A finished toy batch of `runs` runs in a fresh directory `name`.
+fn toy_batch(name: &str, runs: u64) -> Scratch {
+    let dir = Scratch::new(name);
+    let mut o = BatchOptions::new(&dir, runs, 5);
+    o.durable = false;
+    run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+    dir
+}
+
+/// `plot_batch` of `dir` into `out`.
+fn plot_to(dir: &std::path::Path, out: &std::path::Path) -> montecarlo::Result<montecarlo::PlotReport> {
+    plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.to_path_buf(),
+        out: Some(out.to_path_buf()),
+        max_fan_charts: 10,
+    })
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Audit s26 econ F1: `plot --out` wrote into any directory, replacing a
+/// user's own `sensitivity.csv` and planting one batch's table and charts
+/// in another batch's directory (or its `runs/`, or a sensitivity's). Each
+/// is refused, naming what is there, writing nothing; plot's own earlier
+/// output and the batch's own directory are plotted into as before.
+#[test]
+fn plot_out_refuses_a_directory_that_is_not_its_own() {
+    let b1 = toy_batch("mc-plot-out-b1", 12);
+    let root = b1.parent().unwrap().to_path_buf();
+    // The user's own sensitivity.csv, beside notes of theirs.
+    let mine = root.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("sensitivity.csv"), "my precious notes\n").unwrap();
+    let e = plot_to(&b1, &mine).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "{} holds sensitivity.csv, which plot did not write",
+            mine.display()
+        )) && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(listing(&mine), ["sensitivity.csv"]);
+    assert_eq!(
+        std::fs::read_to_string(mine.join("sensitivity.csv")).unwrap(),
+        "my precious notes\n"
+    );
+    // A chart of plot's name that plot did not write.
+    std::fs::remove_file(mine.join("sensitivity.csv")).unwrap();
+    std::fs::create_dir_all(mine.join("labs")).unwrap();
+    std::fs::write(mine.join("labs/hist-x.svg"), "<?xml version=\"1.0\"?><svg/>").unwrap();
+    let e = plot_to(&b1, &mine).unwrap_err().to_string();
+    assert!(
+        e.contains("holds labs/hist-x.svg, which plot did not write"),
+        "{e}"
+    );
+    // Another batch (finished, not plotted), its runs/, a sensitivity's
+    // directory and a compare's: each refused, untouched.
+    let victim = toy_batch("mc-plot-out-victim", 3);
+    let sob = root.join("sob");
+    std::fs::create_dir_all(&sob).unwrap();
+    std::fs::write(
+        sob.join("sobol.csv"),
+        "outcome,parameter,s1,s1_low,s1_high,st,st_low,st_high\n",
+    )
+    .unwrap();
+    std::fs::write(sob.join("sensitivity.csv"), "outcome,parameter,n,spearman,prcc\n").unwrap();
+    let cmp = root.join("cmp");
+    std::fs::create_dir_all(&cmp).unwrap();
+    std::fs::write(cmp.join("compare.csv"), "outcome\n").unwrap();
+    for (out, names) in [
+        (
+            victim.to_path_buf(),
+            "manifest.json, runs.csv, runs.do, bands.csv, summary.json, convergence.csv, runs/",
+        ),
+        (victim.join("runs"), "run-000000000000.txt (a batch's run files)"),
+        (sob.clone(), "sobol.csv"),
+        (cmp.clone(), "compare.csv"),
+    ] {
+        let before = listing(&out);
+        let e = plot_to(&b1, &out).unwrap_err().to_string();
+        assert!(
+            e.contains(&format!(
+                "{} holds {names}: it is the output of another aistack command",
+                out.display()
+            )) && e.contains("nothing was written"),
+            "{e}"
+        );
+        assert_eq!(listing(&out), before, "{}", out.display());
+    }
+    // A file is no directory.
+    let file = root.join("f.txt");
+    std::fs::write(&file, "x").unwrap();
+    let e = plot_to(&b1, &file).unwrap_err().to_string();
+    assert!(
+        e.contains("f.txt: exists and is not a directory; --out must name a directory"),
+        "{e}"
+    );
+    // Its own: a new directory, plotted again (by another batch too), and
+    // the batch's own directory.
+    let charts = root.join("charts");
+    plot_to(&b1, &charts).unwrap();
+    plot_to(&victim, &charts).unwrap();
+    assert!(
+        std::fs::read_to_string(charts.join("sensitivity.csv"))
+            .unwrap()
+            .starts_with("outcome,parameter,n,spearman,prcc\n")
+    );
+    plot_to(&b1, &b1).unwrap();
+    assert!(b1.join("hist-energy_peak_load_mw.svg").is_file());
+}
+
+/// Audit s26 econ F8: a finished batch whose runs.csv lost a row was
+/// plotted from the rest without a word (n = 39 of 40 in sensitivity.csv).
+/// Refused as `run --from-batch` refuses it, writing nothing.
+#[test]
+fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
+    let dir = toy_batch("mc-plot-lost-row", 6);
+    let csv = dir.join("runs.csv");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| *i != 3)
+        .map(|(_, l)| l)
+        .collect();
+    std::fs::write(&csv, kept.join("\n") + "\n").unwrap();
+    let e = plot_batch(&PlotOptions {
+        categories: None,
+        dir: dir.to_path_buf(),
+        out: None,
+        max_fan_charts: 10,
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains(&format!(
+            "{} has 5 rows, though the manifest says the batch finished with 6 runs",
+            csv.display()
+        )) && e.contains(&format!("`aistack batch --resume {}`", dir.display())),
+        "{e}"
+    );
+    assert!(!dir.join("plots").exists() && !dir.join("sensitivity.csv").exists());
+}

@@ -769,3 +769,88 @@ fn a_locked_out_directory_is_refused_before_any_run() {
     morris(&m, &o, &NoProgress).unwrap();
     assert!(dir.join("morris.csv").exists());
 }
+
+/// Audit s26 econ F9: a write that failed half-way (a full disk) left a
+/// finished-looking `sobol.csv` without `sobol.json`, and no way on. The
+/// tables are written to temporary files first and renamed into place only
+/// once all are written, `sobol.json` last: a failure leaves the earlier
+/// call's tables as they were, no temporary file, and the command to run
+/// again. (The failure here: `sobol.json`'s temporary file cannot be
+/// created, a directory holding its name.)
+#[test]
+fn a_failed_write_replaces_no_table_and_says_how_to_go_on() {
+    let dir = Scratch::new("mc-sobol-failed-write");
+    let mut o = SobolOptions {
+        invocation: Default::default(),
+        outcome: "y".into(),
+        base_samples: 16,
+        sampler: Default::default(),
+        master_seed: 1,
+        threads: Some(1),
+        bootstrap: 10,
+        out: Some(dir.to_path_buf()),
+    };
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    sobol_sensitivity(&model, &o, &NoProgress).unwrap();
+    let before: Vec<(String, Vec<u8>)> = ["sobol.csv", "sensitivity.csv", "sobol.json"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+        .collect();
+    let blocker = dir.join(format!(".sobol.json.tmp-{}", std::process::id()));
+    std::fs::create_dir_all(blocker.join("x")).unwrap();
+    o.master_seed = 2;
+    o.invocation.command_line = ["/usr/bin/aistack", "sensitivity", "a b.ron", "--out", "d"]
+        .map(String::from)
+        .to_vec();
+    let e = sobol_sensitivity(&model, &o, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(&format!("nothing in {} was replaced", dir.display()))
+            && e.ends_with(
+                "once that is fixed (free space, a larger file size limit), \
+                 `aistack sensitivity 'a b.ron' --out d` writes them"
+            ),
+        "{e}"
+    );
+    for (f, bytes) in &before {
+        assert_eq!(&std::fs::read(dir.join(f)).unwrap(), bytes, "{f} was replaced");
+    }
+    let temps: Vec<String> = std::fs::read_dir(&*dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".tmp-") && !n.starts_with(".sobol.json"))
+        .collect();
+    assert!(temps.is_empty(), "{temps:?}");
+    std::fs::remove_dir_all(&blocker).unwrap();
+    sobol_sensitivity(&model, &o, &NoProgress).unwrap();
+    assert_ne!(std::fs::read(dir.join("sobol.csv")).unwrap(), before[0].1);
+}
+
+/// Audit s26 econ F13: `--levels 3` and `--trajectories 1` got one message
+/// for both; each now names its own argument.
+#[test]
+fn morris_names_the_argument_that_is_wrong() {
+    let o = |levels: u32, trajectories: u64| MorrisOptions {
+        invocation: Default::default(),
+        outcome: "y".into(),
+        trajectories,
+        levels,
+        master_seed: 1,
+        threads: Some(1),
+        out: None,
+    };
+    let model = Ishigami { a: 7.0, b: 0.1 };
+    let e = morris(&model, &o(3, 10), &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with("--levels 3: Morris needs an even number of grid levels"),
+        "{e}"
+    );
+    assert!(!e.contains("trajectories"), "{e}");
+    let e = morris(&model, &o(4, 1), &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.starts_with("--trajectories 1: Morris needs at least 2 trajectories"),
+        "{e}"
+    );
+    assert!(!e.contains("levels"), "{e}");
+}
