@@ -799,26 +799,11 @@ fn merge_finish_hint(e: montecarlo::McError, out: &Path) -> anyhow::Error {
         anyhow::anyhow!(
             "{e}; the shard directories are unchanged: once that is fixed (free space, a larger \
              file size limit), run the same merge again (`{}`), which finishes this one",
-            this_command()
+            montecarlo::command_to_type(&command_line())
         )
     } else {
         e.into()
     }
-}
-
-/// This process's command line as the user could type it again: `aistack`
-/// and its arguments, each with spaces or quotes in single quotes.
-fn this_command() -> String {
-    std::iter::once("aistack".to_string())
-        .chain(std::env::args().skip(1).map(|a| {
-            if a.is_empty() || a.contains(|c: char| c.is_whitespace() || "'\"\\$`;&|<>*?()".contains(c)) {
-                format!("'{}'", a.replace('\'', "'\\''"))
-            } else {
-                a
-            }
-        }))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `aistack compare A B --runs N`.
