@@ -39,14 +39,15 @@ impl FleetEnergy {
     }
 }
 
-/// A fleet's accelerators, counted: `at_start + delivered =
-/// awaiting_install + in_service + retired` at every instant.
+/// A fleet's or a lab's accelerators, counted: `at_start + delivered =
+/// awaiting_install + in_service + retired` at every instant (every change
+/// goes through the methods below, which keep it).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct FleetChips {
-    /// Owned at the start ([`crate::FleetConfig::initial_accelerators`]),
+pub struct ChipCounts {
+    /// Owned at the start (the fleet's or lab's `initial_accelerators`),
     /// installed then.
     pub at_start: u64,
-    /// Delivered to the fleet so far.
+    /// Delivered so far.
     pub delivered: u64,
     /// Delivered and not yet installed (the wiring's install delay).
     pub awaiting_install: u64,
@@ -57,6 +58,53 @@ pub struct FleetChips {
     pub retired: u64,
 }
 
+impl ChipCounts {
+    /// `n` accelerators owned at the start: in service, or retired at once
+    /// if `expired` (a service life old or more at the start).
+    pub(crate) fn owned_at_start(&mut self, n: u64, expired: bool) {
+        self.at_start += n;
+        if expired {
+            self.retired += n;
+        } else {
+            self.in_service += n;
+        }
+    }
+
+    /// `n` accelerators delivered, awaiting installation.
+    pub(crate) fn deliver(&mut self, n: u64) {
+        self.delivered += n;
+        self.awaiting_install += n;
+    }
+
+    /// `n` accelerators installed, from those awaiting installation; a
+    /// batch installed without a delivery (as a test may do) was never
+    /// awaited and is counted delivered now.
+    pub(crate) fn install(&mut self, n: u64) {
+        if self.awaiting_install >= n {
+            self.awaiting_install -= n;
+        } else {
+            self.delivered += n - self.awaiting_install;
+            self.awaiting_install = 0;
+        }
+        self.in_service += n;
+    }
+
+    /// `n` accelerators in service retire.
+    pub(crate) fn retire(&mut self, n: u64) {
+        self.in_service -= n;
+        self.retired += n;
+    }
+
+    /// The sum of `self` and `o`, field by field (the nation's of several).
+    pub(crate) fn add(&mut self, o: &ChipCounts) {
+        self.at_start += o.at_start;
+        self.delivered += o.delivered;
+        self.awaiting_install += o.awaiting_install;
+        self.in_service += o.in_service;
+        self.retired += o.retired;
+    }
+}
+
 /// One fleet's state.
 pub(crate) struct Fleet {
     pub name: String,
@@ -64,7 +112,7 @@ pub(crate) struct Fleet {
     pub sites: Vec<usize>,
     /// Accounted up to here.
     pub last_update: SimTime,
-    pub chips: FleetChips,
+    pub chips: ChipCounts,
     /// Since the previous sample.
     pub flows: FleetEnergy,
     /// Over the whole run.
@@ -77,7 +125,7 @@ impl Fleet {
             name,
             sites,
             last_update: SimTime::ZERO,
-            chips: FleetChips::default(),
+            chips: ChipCounts::default(),
             flows: FleetEnergy::default(),
             totals: FleetEnergy::default(),
         }
@@ -108,7 +156,7 @@ impl Training {
     }
 
     /// The fleet's accelerators, counted (`None` for an unknown id).
-    pub fn fleet_chips(&self, fleet: FleetId) -> Option<FleetChips> {
+    pub fn fleet_chips(&self, fleet: FleetId) -> Option<ChipCounts> {
         self.fleets.get(fleet.index()).map(|f| f.chips)
     }
 
@@ -122,9 +170,7 @@ impl Training {
     ) -> Result<(), TrainingError> {
         let fi = fleet_index(&self.fleets, fleet)?;
         validate_delivery(|| format!("delivery to fleet {}", self.fleets[fi].name), batch)?;
-        let c = &mut self.fleets[fi].chips;
-        c.delivered += batch.count;
-        c.awaiting_install += batch.count;
+        self.fleets[fi].chips.deliver(batch.count);
         Ok(())
     }
 
@@ -149,15 +195,7 @@ impl Training {
         self.advance_fleet(fi, now);
         let sites = self.fleets[fi].sites.clone();
         self.install_spread(&sites, &batch, now, agenda)?;
-        let c = &mut self.fleets[fi].chips;
-        // A batch installed without a delivery (as a test may do) was never awaited.
-        if c.awaiting_install >= batch.count {
-            c.awaiting_install -= batch.count;
-        } else {
-            c.delivered += batch.count - c.awaiting_install;
-            c.awaiting_install = 0;
-        }
-        c.in_service += batch.count;
+        self.fleets[fi].chips.install(batch.count);
         self.recompute_fleet(fi, now, signals)
     }
 
@@ -185,13 +223,7 @@ impl Training {
             if !expired {
                 self.install_spread(&sites, b, now, agenda)?;
             }
-            let c = &mut self.fleets[fi].chips;
-            c.at_start += b.count;
-            if expired {
-                c.retired += b.count;
-            } else {
-                c.in_service += b.count;
-            }
+            self.fleets[fi].chips.owned_at_start(b.count, expired);
         }
         self.recompute_fleet(fi, now, signals)
     }
@@ -216,9 +248,7 @@ impl Training {
         if let Some(n) = count
             && s.retire(cohort)
         {
-            let c = &mut self.fleets[fi].chips;
-            c.in_service -= n;
-            c.retired += n;
+            self.fleets[fi].chips.retire(n);
             self.recompute_fleet(fi, now, signals)?;
         }
         Ok(())
@@ -317,13 +347,10 @@ impl Training {
             return;
         }
         let mut nat = FleetEnergy::default();
-        let mut chips = FleetChips::default();
+        let mut chips = ChipCounts::default();
         for f in &self.fleets {
             nat.add(&f.totals);
-            chips.at_start += f.chips.at_start;
-            chips.awaiting_install += f.chips.awaiting_install;
-            chips.in_service += f.chips.in_service;
-            chips.retired += f.chips.retired;
+            chips.add(&f.chips);
         }
         emit_fleet_scalars(&mut |k, v| emit(&format!("buyers.{k}"), v), &nat, &chips);
         for f in &self.fleets {
@@ -360,7 +387,7 @@ fn emit_fleet(
     emit("buyers.electricity_usd", name, f.electricity_usd);
 }
 
-fn emit_fleet_scalars(emit: &mut dyn FnMut(&str, f64), e: &FleetEnergy, c: &FleetChips) {
+fn emit_fleet_scalars(emit: &mut dyn FnMut(&str, f64), e: &FleetEnergy, c: &ChipCounts) {
     emit("energy_mwh_total", e.energy_mwh);
     emit("energy_lost_power_mwh_total", e.lost_power_mwh);
     emit("energy_curtailed_mwh_total", e.curtailed_mwh);

@@ -45,7 +45,7 @@ pub use config::{
     MAX_EFFICIENCY_MULTIPLIER, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig, compute_threshold_outcome,
     lab_of_outcome, lab_outcome,
 };
-pub use fleet::{FleetChips, buyer_outcome};
+pub use fleet::{ChipCounts, buyer_outcome};
 pub use orders::ChipOrders;
 pub use progress::capability_from_effective_flop;
 pub use release::{OpenBase, Release, frontier_log10_at, frontier_slope_per_sec, months_behind_frontier};

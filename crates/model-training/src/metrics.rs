@@ -9,7 +9,7 @@
 use crate::release::{Release, months_behind_frontier};
 use crate::run::{CompletedRun, RunBound};
 use crate::training::Training;
-use crate::{LabId, SECS_PER_MONTH};
+use crate::{ChipCounts, LabId, SECS_PER_MONTH};
 use scheduler::math;
 use scheduler::{Calendar, SECS_PER_DAY, SECS_PER_YEAR, SimTime, TimePath};
 use std::collections::BTreeMap;
@@ -356,6 +356,8 @@ impl Training {
     /// `open_base_share` is above 0, and given a release: the share of the
     /// best release's effective FLOP inherited from its open base),
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
+    /// the labs' accelerators ([`emit_lab_chips`]: at the start, delivered,
+    /// awaiting installation and installed at the end, retired),
     /// `training.failures_total`, `training.flop_lost_power_total` (training
     /// FLOP, at MFU, the installed accelerators could not compute for lack
     /// of power, whatever bound the runs) and `training.share_lost_power_total`
@@ -426,6 +428,11 @@ impl Training {
         }
         emit("training.energy_mwh_total", t.iter().map(|x| x.energy_mwh).sum());
         emit("training.spend_usd_total", t.iter().map(|x| x.spend_usd).sum());
+        let mut chips = ChipCounts::default();
+        for l in &self.labs {
+            chips.add(&l.chips);
+        }
+        emit_lab_chips(emit, &chips);
         emit(
             "training.failures_total",
             // From +0: a float `sum` of no run is −0 (`-0.0` in summary.json).
@@ -484,7 +491,8 @@ impl Training {
     /// `largest_run_flop` (FLOP; 0 without a finished run),
     /// `releases_total`, `open_releases_total`, `best_effective_flop` (FLOP;
     /// 0 without a release), `spend_usd_total` (USD) and
-    /// `share_lost_power_total` (0–1; 0 without accelerators); only where
+    /// `share_lost_power_total` (0–1; 0 without accelerators), the lab's
+    /// accelerators ([`emit_lab_chips`]); only where
     /// defined (absent otherwise, never a sentinel) `min_frontier_gap_months`
     /// (given a release the frontier path reaches) and, with a calendar,
     /// `year_reached_<T>_flop` for each compute threshold the lab's own
@@ -518,6 +526,7 @@ impl Training {
             put("training.open_releases_total", x.open_releases as f64);
             put("training.best_effective_flop", x.best_effective_flop);
             put("training.spend_usd_total", x.spend_usd);
+            emit_lab_chips(&mut put, &lab.chips);
             put(
                 "training.share_lost_power_total",
                 ratio(x.power.lost_flop, x.power.full_flop),
@@ -532,6 +541,26 @@ impl Training {
             }
         }
     }
+}
+
+/// The accelerators of a lab, or of the labs (chips, whole numbers):
+/// `training.accelerators_at_start` (its `initial_accelerators`, those
+/// already a service life old at the start included),
+/// `training.accelerators_delivered_total`,
+/// `training.accelerators_awaiting_install_end` (delivered, in the install
+/// delay at the end), `training.accelerators_installed_end` (in service at
+/// the end) and `training.accelerators_retired_total` (after their service
+/// life; those a life old at the start retired then, never installed):
+/// `at start + delivered = awaiting + installed + retired`.
+fn emit_lab_chips(emit: &mut dyn FnMut(&str, f64), c: &ChipCounts) {
+    emit("training.accelerators_at_start", c.at_start as f64);
+    emit("training.accelerators_delivered_total", c.delivered as f64);
+    emit(
+        "training.accelerators_awaiting_install_end",
+        c.awaiting_install as f64,
+    );
+    emit("training.accelerators_installed_end", c.in_service as f64);
+    emit("training.accelerators_retired_total", c.retired as f64);
 }
 
 /// The metrics that are computed the same way for a lab and for the nation.

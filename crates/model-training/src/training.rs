@@ -9,7 +9,7 @@
 
 use crate::cluster::{Site, SiteOwner, retirement_time};
 use crate::config::{LabConfig, TrainingConfig, validate_delivery};
-use crate::fleet::Fleet;
+use crate::fleet::{ChipCounts, Fleet};
 use crate::inference::Adoption;
 use crate::metrics::{Flows, LabTotals};
 use crate::progress::Efficiency;
@@ -107,6 +107,9 @@ pub(crate) struct Lab {
     /// Accelerators charged at delivery and not yet installed (the
     /// wiring's install delay), USD: paid for, on their way to a site.
     pub awaiting_install_usd: f64,
+    /// The lab's accelerators, counted: owned at the start, delivered,
+    /// awaiting installation, in service, retired.
+    pub chips: ChipCounts,
     /// The lab's chip orders: placed, charged, written off (its open
     /// backlog at the supplier, exactly).
     pub orders: ChipOrders,
@@ -212,6 +215,7 @@ impl Training {
                 rate: LabRate::default(),
                 usd_per_peak_flop_s: None,
                 awaiting_install_usd: 0.0,
+                chips: ChipCounts::default(),
                 orders: ChipOrders::default(),
                 power_share: TrailingMean::new(SECS_PER_DAY),
                 power_share_inference: TrailingMean::new(SECS_PER_DAY),
@@ -364,6 +368,12 @@ impl Training {
         Some(l.sites.iter().map(|&s| self.sites[s].power.installed_chips).sum())
     }
 
+    /// The lab's accelerators, counted (`None` for an unknown id): `at_start
+    /// + delivered = awaiting_install + in_service + retired`.
+    pub fn lab_chips(&self, lab: LabId) -> Option<ChipCounts> {
+        self.labs.get(lab.index()).map(|l| l.chips)
+    }
+
     /// The run in progress at a lab: (planned FLOP, FLOP kept so far as of
     /// the lab's last update).
     pub fn run_in_progress(&self, lab: LabId) -> Option<(f64, f64)> {
@@ -395,11 +405,14 @@ impl Training {
                     self.labs[li].last_update = now;
                     let batches = oldest_first(&self.labs[li].cfg.initial_accelerators);
                     // A batch a service life old or more was retired by the
-                    // start: never installed, it draws and depreciates nothing.
-                    for b in &batches {
-                        if !self.expired(b) {
+                    // start: never installed, it draws and depreciates
+                    // nothing; counted at the start and retired.
+                    for b in batches.iter().filter(|b| b.count > 0) {
+                        let expired = self.expired(b);
+                        if !expired {
                             self.install_initial(li, b, now, agenda)?;
                         }
+                        self.labs[li].chips.owned_at_start(b.count, expired);
                     }
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
@@ -426,7 +439,16 @@ impl Training {
                     }
                 };
                 self.advance_lab(li, now);
-                if self.sites[site.index()].retire(cohort) {
+                let s = &mut self.sites[site.index()];
+                let count = s
+                    .cohorts
+                    .get(cohort)
+                    .filter(|c| !c.retired)
+                    .map(|c| c.count as u64);
+                if let Some(n) = count
+                    && s.retire(cohort)
+                {
+                    self.labs[li].chips.retire(n);
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
                 Ok(())
@@ -498,6 +520,7 @@ impl Training {
         l.totals.spend_usd += spent;
         l.orders.charged_usd += spent;
         l.awaiting_install_usd += spent;
+        l.chips.deliver(batch.count);
         l.usd_per_peak_flop_s = Some(batch.unit_price_usd / batch.peak_flop_s_per_chip);
         Ok(())
     }
@@ -558,6 +581,7 @@ impl Training {
         let l = &mut self.labs[li];
         l.awaiting_install_usd =
             (l.awaiting_install_usd - batch.count as f64 * batch.unit_price_usd).max(0.0);
+        l.chips.install(batch.count);
         let mut best = self.labs[li].sites[0];
         for &s in &self.labs[li].sites[1..] {
             if self.sites[s].spare_connection_mw() > self.sites[best].spare_connection_mw() {

@@ -72,6 +72,43 @@ fn counts(b: &Bench) -> (u64, u64, u64, u64, u64) {
     )
 }
 
+/// Lab `a`'s (at start, delivered, awaiting install, in service,
+/// retired), after checking that they are conserved and that the run's
+/// outcomes, the lab's own and the nation's (one lab: the same), say so.
+fn lab_counts(b: &Bench) -> (u64, u64, u64, u64, u64) {
+    let c = b.training.lab_chips(b.lab("a")).unwrap();
+    assert_eq!(
+        c.at_start + c.delivered,
+        c.awaiting_install + c.in_service + c.retired,
+        "{c:?}"
+    );
+    let mut outcomes = Vec::new();
+    b.training
+        .summary_scalars(&mut |k, v| outcomes.push((k.to_string(), v)));
+    let get = |k: &str| {
+        let found: Vec<f64> = outcomes.iter().filter(|(n, _)| n == k).map(|p| p.1).collect();
+        assert_eq!(found.len(), 1, "{k}: {found:?}");
+        found[0]
+    };
+    for (outcome, n) in [
+        ("accelerators_at_start", c.at_start),
+        ("accelerators_delivered_total", c.delivered),
+        ("accelerators_awaiting_install_end", c.awaiting_install),
+        ("accelerators_installed_end", c.in_service),
+        ("accelerators_retired_total", c.retired),
+    ] {
+        assert_eq!(get(&format!("training.{outcome}")), n as f64, "{outcome}");
+        assert_eq!(get(&format!("training.lab.a.{outcome}")), n as f64, "{outcome}");
+    }
+    (
+        c.at_start,
+        c.delivered,
+        c.awaiting_install,
+        c.in_service,
+        c.retired,
+    )
+}
+
 fn lab_chips(b: &mut Bench) -> f64 {
     metric(&b.sample(), "training.accelerators_installed", "a")
 }
@@ -89,9 +126,11 @@ fn stock_installed_two_years_before_the_start_retires_three_years_in_at_the_disp
     b.run_until(SimTime(due.0 - 1));
     assert_eq!(lab_chips(&mut b), 1000.0);
     assert_eq!(counts(&b), (400, 0, 0, 400, 0));
+    assert_eq!(lab_counts(&b), (1000, 0, 0, 1000, 0));
     b.run_until(due);
     assert_eq!(lab_chips(&mut b), 0.0);
     assert_eq!(counts(&b), (400, 0, 0, 0, 400));
+    assert_eq!(lab_counts(&b), (1000, 0, 0, 0, 1000));
 }
 
 #[test]
@@ -110,6 +149,8 @@ fn cohorts_of_several_vintages_retire_each_at_its_own_date_whatever_their_order(
         b.run_until(due);
         assert_eq!(lab_chips(&mut b), left, "at {years} y");
         assert_eq!(counts(&b).3 as f64, left, "at {years} y");
+        assert_eq!(lab_counts(&b).3 as f64, left, "at {years} y");
+        assert_eq!(lab_counts(&b).4 as f64, 600.0 - left, "at {years} y");
         held = left;
     }
 }
@@ -124,6 +165,7 @@ fn stock_older_than_its_life_is_retired_at_the_start_and_draws_nothing() {
         5.0,
     );
     assert_eq!(counts(&b), (500, 0, 0, 200, 300));
+    assert_eq!(lab_counts(&b), (500, 0, 0, 200, 300));
     assert_eq!(lab_chips(&mut b), 200.0);
     b.run_until(days(10.0));
     let rows = b.sample();
@@ -146,6 +188,7 @@ fn stock_older_than_its_life_is_retired_at_the_start_and_draws_nothing() {
     // left to come; a delivery afterwards is counted as usual.
     let mut b = bench(vec![aged(300, 5)], vec![aged(300, 5)], 5.0);
     assert_eq!(counts(&b), (300, 0, 0, 0, 300));
+    assert_eq!(lab_counts(&b), (300, 0, 0, 0, 300));
     assert_eq!(lab_chips(&mut b), 0.0);
     let fleet = cloud(&b);
     b.training
@@ -164,6 +207,49 @@ fn stock_older_than_its_life_is_retired_at_the_start_and_draws_nothing() {
     assert_eq!(metric(&rows, "training.energy_mwh", "a"), 0.0);
     b.run_until(SimTime(6 * SECS_PER_YEAR));
     assert_eq!(counts(&b), (300, 50, 0, 0, 350));
+}
+
+#[test]
+fn a_lab_counts_stock_past_its_life_a_mid_run_retirement_and_deliveries() {
+    // A 5-year life: 300 installed 6 years before the start (retired at
+    // it, never installed), 200 installed 3 years before (retire at 2 y),
+    // 100 new (retire at 5 y).
+    let mut b = bench(vec![aged(300, 6), aged(200, 3), batch(100)], Vec::new(), 5.0);
+    let a = b.lab("a");
+    assert_eq!(lab_counts(&b), (600, 0, 0, 300, 300));
+    assert_eq!(lab_chips(&mut b), 300.0);
+    // 50 delivered (charged), installed after a delay; 30 charged and
+    // still awaiting at the end.
+    b.run_until(days(10.0));
+    b.training
+        .accelerators_charged(a, &batch(50), days(10.0))
+        .unwrap();
+    assert_eq!(lab_counts(&b), (600, 50, 50, 300, 300));
+    b.run_until(days(40.0));
+    b.training
+        .install_accelerators(a, batch(50), &mut b.sched, &mut b.signals)
+        .unwrap();
+    assert_eq!(lab_counts(&b), (600, 50, 0, 350, 300));
+    assert_eq!(lab_chips(&mut b), 350.0);
+    let due = CLOCK.at_or_after(SimTime(2 * SECS_PER_YEAR));
+    b.run_until(SimTime(due.0 - 1));
+    assert_eq!(lab_counts(&b), (600, 50, 0, 350, 300));
+    b.run_until(due);
+    assert_eq!(lab_counts(&b), (600, 50, 0, 150, 500));
+    assert_eq!(lab_chips(&mut b), 150.0);
+    b.training
+        .accelerators_charged(a, &batch(30), b.sched.now())
+        .unwrap();
+    assert_eq!(lab_counts(&b), (600, 80, 30, 150, 500));
+    // A zero delivery changes nothing; one installed at once
+    // (`accelerators_delivered`) passes through awaiting to in service.
+    b.training
+        .accelerators_charged(a, &batch(0), b.sched.now())
+        .unwrap();
+    b.training
+        .accelerators_delivered(a, batch(5), &mut b.sched, &mut b.signals)
+        .unwrap();
+    assert_eq!(lab_counts(&b), (600, 85, 30, 155, 500));
 }
 
 #[test]

@@ -113,6 +113,22 @@ mod tests {
         assert_eq!(unit_of("buyers.cloud.energy_curtailed_mwh_total"), Some("MWh"));
         assert_eq!(unit_of("buyers.cloud.electricity_usd_total"), Some("USD"));
         assert_eq!(unit_of("buyers.accelerators_retired_total"), Some("chips"));
+        assert_eq!(unit_of("training.accelerators_at_start"), Some("chips"));
+        assert_eq!(unit_of("training.accelerators_delivered_total"), Some("chips"));
+        assert_eq!(
+            unit_of("training.accelerators_awaiting_install_end"),
+            Some("chips")
+        );
+        assert_eq!(unit_of("training.accelerators_installed_end"), Some("chips"));
+        assert_eq!(unit_of("training.accelerators_retired_total"), Some("chips"));
+        assert_eq!(
+            unit_of("training.lab.x.accelerators_installed_end"),
+            Some("chips")
+        );
+        assert_eq!(
+            unit_of("training.lab.x.accelerators_retired_total"),
+            Some("chips")
+        );
         assert_eq!(unit_of("training.lab.x.year_reached_2.5e25_flop"), None);
         assert_eq!(unit_of("training.lab..largest_run_flop"), None);
         assert_eq!(unit_of("toy.thing"), None);

@@ -94,9 +94,72 @@ fn units_documented(out: &RunOutput) -> Result<(), String> {
     }
 }
 
+/// The labs' accelerators are conserved, for each lab and the nation:
+/// at start + delivered = awaiting install + installed + retired, exactly,
+/// with installed the series' last sample;
+/// the nation's counts are the labs' sums, and its deliveries the wiring's
+/// (`fab.accelerators_delivered_to_labs_total`).
+fn lab_chips_conserved(s: &Scenario, out: &RunOutput) -> Result<(), String> {
+    const COUNTS: [&str; 5] = [
+        "training.accelerators_at_start",
+        "training.accelerators_delivered_total",
+        "training.accelerators_awaiting_install_end",
+        "training.accelerators_installed_end",
+        "training.accelerators_retired_total",
+    ];
+    let counts = |lab: Option<&str>| -> Result<[f64; 5], String> {
+        let mut c = [0.0; 5];
+        for (x, n) in c.iter_mut().zip(COUNTS) {
+            *x = match lab {
+                Some(l) => scalar(out, &stack::run::lab_outcome(l, n))?,
+                None => scalar(out, n)?,
+            };
+        }
+        if c[0] + c[1] != c[2] + c[3] + c[4] {
+            return Err(format!("{lab:?}: accelerators not conserved: {c:?}"));
+        }
+        // Installed at the end is what the last sample (at the end) counts.
+        let entity = lab.unwrap_or("national");
+        let last = out
+            .series
+            .iter()
+            .filter(|r| r.metric == "training.accelerators_installed" && r.entity == entity)
+            .max_by(|a, b| a.time_year.total_cmp(&b.time_year))
+            .map(|r| r.value);
+        if last != Some(c[3]) {
+            return Err(format!(
+                "{entity}: {} accelerators installed at the end, the last sample says {last:?}",
+                c[3]
+            ));
+        }
+        Ok(c)
+    };
+    let nation = counts(None)?;
+    let mut sum = [0.0; 5];
+    for l in &s.data.labs {
+        for (x, c) in sum.iter_mut().zip(counts(Some(&l.name))?) {
+            *x += c;
+        }
+    }
+    if sum != nation {
+        return Err(format!(
+            "the labs' counts {sum:?} do not add up to the nation's {nation:?}"
+        ));
+    }
+    let wired = scalar(out, "fab.accelerators_delivered_to_labs_total")?;
+    if nation[1] != wired {
+        return Err(format!(
+            "labs received {} accelerators, the wiring delivered {wired}",
+            nation[1]
+        ));
+    }
+    Ok(())
+}
+
 fn check(s: &Scenario, out: &RunOutput) -> Result<(), String> {
     outcomes_documented(out)?;
     units_documented(out)?;
+    lab_chips_conserved(s, out)?;
     // Every sample and scalar is a finite number.
     if let Some(r) = out.series.iter().find(|r| !r.value.is_finite()) {
         return Err(format!(

@@ -60,6 +60,11 @@ fn the_nation_is_the_labs_maximum_or_sum() {
         ("training.releases_total", 0.0),
         ("training.open_releases_total", 0.0),
         ("training.spend_usd_total", 1e-12),
+        ("training.accelerators_at_start", 0.0),
+        ("training.accelerators_delivered_total", 0.0),
+        ("training.accelerators_awaiting_install_end", 0.0),
+        ("training.accelerators_installed_end", 0.0),
+        ("training.accelerators_retired_total", 0.0),
     ] {
         let by_lab = every(n);
         let sum: f64 = by_lab.iter().sum();
@@ -161,6 +166,11 @@ fn a_lab_that_never_trains_has_zeros_and_no_conditional_outcome() {
         "training.best_effective_flop",
         "training.spend_usd_total",
         "training.share_lost_power_total",
+        "training.accelerators_at_start",
+        "training.accelerators_delivered_total",
+        "training.accelerators_awaiting_install_end",
+        "training.accelerators_installed_end",
+        "training.accelerators_retired_total",
     ] {
         assert_eq!(lab(&out, "idle", n), Some(0.0), "{n}");
     }
@@ -170,7 +180,7 @@ fn a_lab_that_never_trains_has_zeros_and_no_conditional_outcome() {
         .map(|(k, _)| k.as_str())
         .filter(|k| k.starts_with("training.lab.idle."))
         .collect();
-    assert_eq!(idle.len(), 6, "{idle:?}");
+    assert_eq!(idle.len(), 11, "{idle:?}");
     // The ones it lacks are conditional, with a reason naming the lab and
     // what every run reports instead; the others are not.
     for n in [
