@@ -396,6 +396,9 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// electricity budgets capped their draw, the compute that withheld,
 /// `training.flop_lost_budget_total`).
 pub fn explain(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(crate::run_cmd::not_an_output_dir(dir, "explain", "`aistack run`"));
+    }
     if crate::run_cmd::is_compare_dir(dir) {
         let d = dir.display();
         anyhow::bail!(

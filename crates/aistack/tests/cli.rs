@@ -1777,3 +1777,34 @@ fn plot_of_a_missing_directory_says_it_does_not_exist() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("does not exist"), "{err}");
 }
+
+/// `explain` of a missing directory says what `plot` says, and of a
+/// scenario file how to run it first (review s26-modeler, F8: "cannot
+/// read minimal.ron/summary.json: Not a directory").
+#[test]
+fn explain_of_a_missing_directory_or_a_scenario_file_says_what_to_give() {
+    let missing = tmp("explain-missing").join("nowhere");
+    for command in ["explain", "plot"] {
+        let o = aistack(&[command, missing.to_str().unwrap()]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "{} does not exist or is not a directory: give the --out directory of `aistack run`",
+                missing.display()
+            )),
+            "{command}: {err}"
+        );
+        let ron = example("minimal.ron");
+        let o = aistack(&[command, &ron]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "{ron} is a scenario file, not an output directory: run it first, \
+                 `aistack run {ron} --out DIR`, then `aistack {command} DIR`"
+            )),
+            "{command}: {err}"
+        );
+    }
+}
