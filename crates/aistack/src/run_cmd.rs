@@ -79,7 +79,7 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     let s = load_file(path)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
-        "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {} years from {}",
+        "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {}",
         path.display(),
         s.name(),
         count(s.data.regions.len(), "region"),
@@ -87,8 +87,7 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
         count(s.data.fabs.len(), "fab"),
         count(s.data.labs.len(), "lab"),
         count(s.data.uncertain.len(), "uncertain parameter"),
-        s.data.horizon_years,
-        s.data.start
+        stack::report::horizon_text(&s.data),
     );
     // As a manifest records them, to check a file against a batch's
     // manifest and a machine against its `math_fingerprint` (audit

@@ -1,6 +1,7 @@
 //! The run summary: `summary.json` and the ten-second text a person reads.
 
 use crate::run::{RunOutput, Scenario};
+use crate::scenario::ScenarioData;
 use scheduler::math;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
@@ -262,15 +263,19 @@ pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
     }
 }
 
+/// A scenario's period in words, `2 years from 2025-01-01`, `1 year from
+/// 2025-01-01` (`validate` wrote "1 years"; review s26-modeler, F11).
+pub fn horizon_text(d: &ScenarioData) -> String {
+    let years = d.horizon_years.to_string();
+    let unit = if years == "1" { "year" } else { "years" };
+    format!("{years} {unit} from {}", d.start)
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
     let d = &scenario.data;
-    let _ = writeln!(
-        s,
-        "{} — {} years from {}, seed {}",
-        d.name, d.horizon_years, d.start, out.seed
-    );
+    let _ = writeln!(s, "{} — {}, seed {}", d.name, horizon_text(d), out.seed);
     if !out.params.is_empty() {
         // A scenario's `uncertain` parameters are drawn in a single run too:
         // say so, since the values run are not the ones written in the file.
