@@ -1767,6 +1767,33 @@ fn replicates_are_refused_where_a_batch_cannot_honour_them() {
     let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
 }
 
+/// A run whose output cannot be written (a file size limit, as a full disk
+/// would) names the file: it said only "File too large (os error 27)"
+/// (review s26-modeler, F9). The limit binds root too, and the earlier
+/// output is left as it was.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_output_write_names_the_file() {
+    let out = tmp("write-limit");
+    let o = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 100 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args(["run", &example("minimal.ron"), "--out"])
+        .arg(&*out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot write {}: ",
+            out.join("timeseries.csv").display()
+        )),
+        "{err}"
+    );
+    assert!(!out.exists(), "a failed run left {}", out.display());
+}
+
 /// `plot` of a directory that does not exist says so (it said the
 /// directory "holds no run or batch output"; audit s20-econ, nit).
 #[test]
