@@ -1767,6 +1767,67 @@ fn replicates_are_refused_where_a_batch_cannot_honour_them() {
     let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
 }
 
+/// `compare` of scenarios over different periods warns, on stderr before
+/// the runs and under the table, that their totals span different periods
+/// (review s26-modeler, F10: a 2-year and a 1-year scenario were diffed
+/// silently); over the same period it says nothing of the kind.
+#[test]
+fn compare_over_different_periods_warns() {
+    let short = minimal_variant("compare-short", "\"horizon_years\": 1");
+    let out = tmp("compare-periods");
+    let o = aistack(&[
+        "compare",
+        &example("minimal.ron"),
+        short.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let warning = "warning: A = minimal covers 2 years from 2025-01-01 but B = compare-short covers 1 year \
+                   from 2025-01-01: totals and end-of-run outcomes span different periods";
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(stderr.contains(warning), "{stderr}");
+    assert!(stdout.contains(warning), "{stdout}");
+    std::fs::remove_dir_all(&out).unwrap();
+    let same = minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3");
+    let o = aistack(&[
+        "compare",
+        &example("minimal.ron"),
+        same.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("span different periods"));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("span different periods"));
+}
+
+/// `--threads 0` runs on every core (rayon's default), which every
+/// command's help now says (review s26-modeler, F10: it was accepted
+/// silently and undocumented).
+#[test]
+fn threads_zero_is_documented_as_every_core() {
+    for command in ["batch", "compare", "sensitivity", "eval", "merge"] {
+        let help = aistack(&[command, "--help"]);
+        let text = String::from_utf8_lossy(&help.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("0 or absent: every core"), "{command}: {text}");
+    }
+}
+
 /// A run whose output cannot be written (a file size limit, as a full disk
 /// would) names the file: it said only "File too large (os error 27)"
 /// (review s26-modeler, F9). The limit binds root too, and the earlier
