@@ -1234,7 +1234,8 @@ when a field has no description.
   Fields may come in any order; unknown fields are refused.
 - Lists are `[a, b]`, maps `{{ "key": value }}`, strings `"..."`, dates are
   strings written YYYY-MM-DD (`"2025-01-01"`: a 4-digit year without a sign,
-  a 2-digit month and day), comments `// ...` and `/* ... */`.
+  a 2-digit month and day; a run must end by 9999-12-31, so that every date
+  the outputs write has that form too), comments `// ...` and `/* ... */`.
 - A file is UTF-8 text; a byte-order mark at its start (as some Windows
   editors write) is ignored.
 - An enum value is its name, with its content in parentheses where it has

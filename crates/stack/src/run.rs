@@ -349,6 +349,26 @@ impl Scenario {
                 "must be at most 100 years",
             ));
         }
+        // Every date the outputs write (timeseries.csv's `date`, summary
+        // dates) is YYYY-MM-DD: a run ending past 9999-12-31 wrote
+        // `+10001-12-31` (review s26-modeler, F7).
+        let calendar = scheduler::Calendar::new(d.start);
+        if let Some(end) = world::horizon_end(&calendar, d.horizon_years.get())
+            && let Some(end_date) = calendar.date(end)
+            && end_date > LAST_WRITTEN_DATE
+        {
+            return Err(ScenarioError::new(
+                &file,
+                "start",
+                format!(
+                    "a run of {} would end in the year {}, after {LAST_WRITTEN_DATE}, the last date the \
+                     outputs can write as YYYY-MM-DD",
+                    crate::report::horizon_text(d),
+                    chrono::Datelike::year(&end_date)
+                ),
+            )
+            .hint("start earlier, or shorten `horizon_years`"));
+        }
         // Size: dispatch steps dominate the event count.
         let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
         let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
@@ -1424,6 +1444,13 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
 /// The calendar years a run reaches: from the start's through the year of
 /// its last simulated second (`end` − 1 s: no event runs at `end`). A date
 /// past the calendar's range cannot occur: the horizon is at most 100 years.
+/// The last date a run may reach: every date the outputs write has a
+/// 4-digit year (YYYY-MM-DD).
+pub(crate) const LAST_WRITTEN_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a date"),
+};
+
 /// A tail of an uncertain parameter's distribution.
 #[derive(Clone, Copy, PartialEq)]
 enum Tail {
