@@ -173,8 +173,8 @@ pub struct BatchArgs {
     /// Master seed. Default: 0 (with --resume: the batch's).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>)]
     pub seed: Option<u64>,
-    /// Worker threads. Default: every core. May differ on --resume (results
-    /// do not depend on it).
+    /// Worker threads; 0 or absent: every core. May differ on --resume
+    /// (results do not depend on it).
     #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
     pub threads: Option<usize>,
     /// Sampling design: `mc` (plain Monte Carlo) or `lhs` (Latin hypercube).
@@ -818,6 +818,11 @@ pub fn compare(
 ) -> Result<()> {
     let ma = model(a)?;
     let mb = model(b)?;
+    // Said before the runs (they may be long) and again under the table.
+    let period = period_warning(ma.scenario(), mb.scenario());
+    if let Some(w) = &period {
+        eprintln!("warning: {w}");
+    }
     let out =
         out.unwrap_or_else(|| default_out(&format!("{}-vs-{}", ma.scenario().name(), mb.scenario().name())));
     let mut batch = BatchOptions::new(&out, runs, seed);
@@ -903,6 +908,9 @@ pub fn compare(
     if let Some(n) = montecarlo::few_differing_note(&r.differences) {
         println!("note: {n}");
     }
+    if let Some(w) = &period {
+        println!("warning: {w}");
+    }
     println!("Batches in {}/a and {}/b.", out.display(), out.display());
     Ok(())
 }
@@ -952,6 +960,27 @@ fn reporting_note(d: &montecarlo::OutcomeDifference, runs: u64) -> String {
         pct(d.reported_share_ci95_low),
         pct(d.reported_share_ci95_high)
     )
+}
+
+/// The warning for a compare of scenarios over different periods (start
+/// or horizon): their totals and end-of-run outcomes cover different
+/// spans, so a difference is not B's effect alone (review s26-modeler,
+/// F10: a 2-year and a 3-year scenario were diffed silently). `None` when
+/// both cover the same period.
+fn period_warning(a: &stack::Scenario, b: &stack::Scenario) -> Option<String> {
+    let (da, db) = (&a.data, &b.data);
+    if da.start == db.start && da.horizon_years == db.horizon_years {
+        return None;
+    }
+    Some(format!(
+        "A = {} covers {} but B = {} covers {}: totals and end-of-run outcomes span different \
+         periods, so their differences are not B's changes alone; compare scenarios with the same \
+         `start` and `horizon_years`",
+        a.name(),
+        stack::report::horizon_text(da),
+        b.name(),
+        stack::report::horizon_text(db)
+    ))
 }
 
 /// `aistack sensitivity SCENARIO --outcome NAME --runs N [--sampler sobol|random]`: Sobol indices.

@@ -396,6 +396,9 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// electricity budgets capped their draw, the compute that withheld,
 /// `training.flop_lost_budget_total`).
 pub fn explain(dir: &Path) -> Result<()> {
+    if !dir.is_dir() {
+        return Err(crate::run_cmd::not_an_output_dir(dir, "explain", "`aistack run`"));
+    }
     if crate::run_cmd::is_compare_dir(dir) {
         let d = dir.display();
         anyhow::bail!(
@@ -649,18 +652,43 @@ fn hours_between(from: f64, to: f64) -> f64 {
     hours
 }
 
-/// A flow sampled as MWh over the period before each sample → average GW
+/// A flow sampled as MWh over the period before each sample → average MW
 /// over that period: divided by the hours since the previous sample (a
 /// February, a quarter with `sample_every_months: 3`, the partial last
 /// period), plotted at the period's end. The first sample closes no period.
-fn average_gw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+fn average_mw(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     points
         .windows(2)
         .filter_map(|w| {
             let hours = hours_between(w[0].0, w[1].0);
-            (hours > 0.0).then(|| (w[1].0, w[1].1 / hours / 1000.0))
+            (hours > 0.0).then(|| (w[1].0, w[1].1 / hours))
         })
         .collect()
+}
+
+/// The lines of one power chart, given as (label, average MW), in the unit
+/// their largest value reads best in: GW from 1,000 MW up, MW below (a
+/// 3 MW datacenter read 0.003 GW; review s26-modeler, F4). Each label gets
+/// the unit in brackets; returns the lines and the unit.
+fn power_lines(lines: Vec<(&str, Vec<(f64, f64)>)>) -> (Vec<LineSeries>, &'static str) {
+    let largest = lines
+        .iter()
+        .flat_map(|(_, p)| p.iter().map(|v| v.1.abs()))
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let (unit, mw_per_unit) = if largest >= 1000.0 {
+        ("GW", 1000.0)
+    } else {
+        ("MW", 1.0)
+    };
+    let lines = lines
+        .into_iter()
+        .map(|(label, points)| LineSeries {
+            label: format!("{label} [{unit}]"),
+            points: points.into_iter().map(|(t, mw)| (t, mw / mw_per_unit)).collect(),
+        })
+        .collect();
+    (lines, unit)
 }
 
 /// The charts [`plot_run`] writes into a run's directory.
@@ -677,9 +705,12 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(charts_dir).with_context(|| format!("cannot create {}", charts_dir.display()))?;
     let mut written = Vec::new();
 
-    // 1. Power: demand and served, GW averaged per sampling period; periods with unserved energy marked.
-    let demand = average_gw(series.get("energy.demand_mwh"));
-    let served = average_gw(series.get("energy.served_mwh"));
+    // 1. Power: demand and served, averaged per sampling period (GW, or
+    // MW for a small grid); periods with unserved energy marked.
+    let (lines, unit) = power_lines(vec![
+        ("demand", average_mw(series.get("energy.demand_mwh"))),
+        ("served", average_mw(series.get("energy.served_mwh"))),
+    ]);
     let markers: Vec<Marker> = series
         .get("energy.unserved_mwh")
         .windows(2)
@@ -695,17 +726,8 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
         &path,
         "Power: demand vs served (shaded: periods with unserved energy)",
         "year",
-        "average power [GW]",
-        &[
-            LineSeries {
-                label: "demand [GW]".into(),
-                points: demand,
-            },
-            LineSeries {
-                label: "served [GW]".into(),
-                points: served,
-            },
-        ],
+        &format!("average power [{unit}]"),
+        &lines,
         &markers,
     )?;
     written.push(path);
@@ -715,26 +737,24 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
     // are drawn too where a scenario gives them any (review s23, F5: the
     // cut line held their cuts while no line held their draw).
     let path = charts_dir.join(RUN_CHARTS[1]);
-    let mut lines = vec![LineSeries {
-        label: "labs' training + inference drawn [GW]".into(),
-        points: average_gw(series.get("training.energy_mwh")),
-    }];
+    let mut lines = vec![(
+        "labs' training + inference drawn",
+        average_mw(series.get("training.energy_mwh")),
+    )];
     let buyers = series.get("buyers.energy_mwh");
     if !buyers.is_empty() {
-        lines.push(LineSeries {
-            label: "other buyers' sites drawn [GW]".into(),
-            points: average_gw(buyers),
-        });
+        lines.push(("other buyers' sites drawn", average_mw(buyers)));
     }
-    lines.push(LineSeries {
-        label: "cut from AI loads (all datacenters) [GW]".into(),
-        points: average_gw(series.get("energy.ai_curtailed_mwh")),
-    });
+    lines.push((
+        "cut from AI loads (all datacenters)",
+        average_mw(series.get("energy.ai_curtailed_mwh")),
+    ));
+    let (lines, unit) = power_lines(lines);
     line_chart(
         &path,
         "AI datacenter power (shaded: periods with unserved energy anywhere)",
         "year",
-        "average power [GW]",
+        &format!("average power [{unit}]"),
         &lines,
         &markers,
     )?;
@@ -895,20 +915,36 @@ mod tests {
         let apr1 = 2025.0 + 90.0 / 365.0;
         let end = 2025.0 + (90.0 + 0.5) / 365.0;
         // 1 GW all along: MWh = 1000 × hours.
-        let gw = average_gw(&[
+        let mw = average_mw(&[
             (jan1, 0.0),
             (feb1, 1000.0 * 744.0),
             (mar1, 1000.0 * 672.0),
             (apr1, 1000.0 * 744.0),
             (end, 1000.0 * 12.0),
         ]);
-        assert_eq!(gw.len(), 4);
-        for (t, v) in gw {
-            assert!((v - 1.0).abs() < 1e-9, "{t}: {v} GW");
+        assert_eq!(mw.len(), 4);
+        for (t, v) in mw {
+            assert!((v - 1000.0).abs() < 1e-6, "{t}: {v} MW");
         }
         // A quarter across a new year (sample_every_months: 3), leap 2028 after.
-        let q = average_gw(&[(2027.75, 0.0), (2028.25, 1000.0 * (2190.0 + 2196.0))]);
-        assert!((q[0].1 - 1.0).abs() < 1e-9, "{q:?}");
+        let q = average_mw(&[(2027.75, 0.0), (2028.25, 1000.0 * (2190.0 + 2196.0))]);
+        assert!((q[0].1 - 1000.0).abs() < 1e-6, "{q:?}");
         assert!((hours_between(2027.75, 2028.25) - (2190.0 + 2196.0)).abs() < 1e-9);
+    }
+
+    /// A datacenter of a few MW is charted in MW, a national grid in GW:
+    /// the unit follows the largest value of the chart's lines, and every
+    /// label says it (review s26-modeler, F4: 3 MW read 0.003 GW).
+    #[test]
+    fn power_charts_choose_mw_or_gw_by_magnitude() {
+        let (small, unit) = power_lines(vec![("drawn", vec![(2025.5, 3.0)]), ("cut", vec![(2025.5, 0.0)])]);
+        assert_eq!(unit, "MW");
+        assert_eq!(small[0].label, "drawn [MW]");
+        assert_eq!(small[1].label, "cut [MW]");
+        assert_eq!(small[0].points, [(2025.5, 3.0)]);
+        let (large, unit) = power_lines(vec![("demand", vec![(2025.5, 999.0), (2026.0, 2500.0)])]);
+        assert_eq!(unit, "GW");
+        assert_eq!(large[0].label, "demand [GW]");
+        assert_eq!(large[0].points, [(2025.5, 0.999), (2026.0, 2.5)]);
     }
 }

@@ -139,8 +139,8 @@ enum Command {
         /// MiB of series values the bands may hold for exact quantiles (see `batch`).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = DEFAULT_BUDGET_MIB)]
         memory_budget_mib: u64,
-        /// Worker threads reading the run files back (default: every
-        /// core); the outputs do not depend on it.
+        /// Worker threads reading the run files back; 0 or absent: every
+        /// core. The outputs do not depend on it.
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
     },
@@ -156,7 +156,7 @@ enum Command {
         /// Master seed.
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
-        /// Worker threads.
+        /// Worker threads; 0 or absent: every core (results do not depend on it).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Output directory.
@@ -202,7 +202,7 @@ enum Command {
         /// Master seed.
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
-        /// Worker threads.
+        /// Worker threads; 0 or absent: every core (results do not depend on it).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Output directory. Default: one per outcome,
@@ -230,7 +230,7 @@ enum Command {
         /// Master seed.
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
         seed: u64,
-        /// Worker threads.
+        /// Worker threads; 0 or absent: every core (results do not depend on it).
         #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
         threads: Option<usize>,
         /// Evaluate only shard K of M (`K/M`, K from 0): the rows r with

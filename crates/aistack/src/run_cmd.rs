@@ -79,7 +79,7 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     let s = load_file(path)?;
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     println!(
-        "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {} years from {}",
+        "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {}",
         path.display(),
         s.name(),
         count(s.data.regions.len(), "region"),
@@ -87,8 +87,7 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
         count(s.data.fabs.len(), "fab"),
         count(s.data.labs.len(), "lab"),
         count(s.data.uncertain.len(), "uncertain parameter"),
-        s.data.horizon_years,
-        s.data.start
+        stack::report::horizon_text(&s.data),
     );
     // As a manifest records them, to check a file against a batch's
     // manifest and a machine against its `math_fingerprint` (audit
@@ -304,6 +303,23 @@ fn write_run(
     Ok(())
 }
 
+/// The error for a `dir` given to `aistack COMMAND` (`explain`, `plot`)
+/// that is no directory: it does not exist, or it is a file. A scenario
+/// file (`.ron`) is what one runs first, so the error says how (review
+/// s26-modeler, F8: explain said "cannot read minimal.ron/summary.json").
+/// `writers` names the commands whose `--out` COMMAND reads.
+pub fn not_an_output_dir(dir: &Path, command: &str, writers: &str) -> anyhow::Error {
+    let d = dir.display();
+    if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
+        anyhow::anyhow!(
+            "{d} is a scenario file, not an output directory: run it first, \
+             `aistack run {d} --out DIR`, then `aistack {command} DIR`"
+        )
+    } else {
+        anyhow::anyhow!("{d} does not exist or is not a directory: give the --out directory of {writers}")
+    }
+}
+
 /// Whether `dir` is the output of `aistack compare`: `compare.csv` beside
 /// the batches `a/` and `b/`.
 pub fn is_compare_dir(dir: &Path) -> bool {
@@ -376,10 +392,7 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         );
     }
     if !dir.is_dir() {
-        anyhow::bail!(
-            "{} does not exist or is not a directory: give the --out directory of `aistack run` or `aistack batch`",
-            dir.display()
-        );
+        return Err(not_an_output_dir(dir, "plot", "`aistack run` or `aistack batch`"));
     }
     anyhow::bail!(
         "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",

@@ -1767,6 +1767,94 @@ fn replicates_are_refused_where_a_batch_cannot_honour_them() {
     let _ = (std::fs::remove_dir_all(&out), std::fs::remove_file(&scenario));
 }
 
+/// `compare` of scenarios over different periods warns, on stderr before
+/// the runs and under the table, that their totals span different periods
+/// (review s26-modeler, F10: a 2-year and a 1-year scenario were diffed
+/// silently); over the same period it says nothing of the kind.
+#[test]
+fn compare_over_different_periods_warns() {
+    let short = minimal_variant("compare-short", "\"horizon_years\": 1");
+    let out = tmp("compare-periods");
+    let o = aistack(&[
+        "compare",
+        &example("minimal.ron"),
+        short.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let warning = "warning: A = minimal covers 2 years from 2025-01-01 but B = compare-short covers 1 year \
+                   from 2025-01-01: totals and end-of-run outcomes span different periods";
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert!(stderr.contains(warning), "{stderr}");
+    assert!(stdout.contains(warning), "{stdout}");
+    std::fs::remove_dir_all(&out).unwrap();
+    let same = minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3");
+    let o = aistack(&[
+        "compare",
+        &example("minimal.ron"),
+        same.to_str().unwrap(),
+        "--runs",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("span different periods"));
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("span different periods"));
+}
+
+/// `--threads 0` runs on every core (rayon's default), which every
+/// command's help now says (review s26-modeler, F10: it was accepted
+/// silently and undocumented).
+#[test]
+fn threads_zero_is_documented_as_every_core() {
+    for command in ["batch", "compare", "sensitivity", "eval", "merge"] {
+        let help = aistack(&[command, "--help"]);
+        let text = String::from_utf8_lossy(&help.stdout)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains("0 or absent: every core"), "{command}: {text}");
+    }
+}
+
+/// A run whose output cannot be written (a file size limit, as a full disk
+/// would) names the file: it said only "File too large (os error 27)"
+/// (review s26-modeler, F9). The limit binds root too, and the earlier
+/// output is left as it was.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_output_write_names_the_file() {
+    let out = tmp("write-limit");
+    let o = Command::new("sh")
+        .args(["-c", "trap '' XFSZ; ulimit -f 100 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_aistack"))
+        .args(["run", &example("minimal.ron"), "--out"])
+        .arg(&*out)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "cannot write {}: ",
+            out.join("timeseries.csv").display()
+        )),
+        "{err}"
+    );
+    assert!(!out.exists(), "a failed run left {}", out.display());
+}
+
 /// `plot` of a directory that does not exist says so (it said the
 /// directory "holds no run or batch output"; audit s20-econ, nit).
 #[test]
@@ -1776,4 +1864,35 @@ fn plot_of_a_missing_directory_says_it_does_not_exist() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("does not exist"), "{err}");
+}
+
+/// `explain` of a missing directory says what `plot` says, and of a
+/// scenario file how to run it first (review s26-modeler, F8: "cannot
+/// read minimal.ron/summary.json: Not a directory").
+#[test]
+fn explain_of_a_missing_directory_or_a_scenario_file_says_what_to_give() {
+    let missing = tmp("explain-missing").join("nowhere");
+    for command in ["explain", "plot"] {
+        let o = aistack(&[command, missing.to_str().unwrap()]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "{} does not exist or is not a directory: give the --out directory of `aistack run`",
+                missing.display()
+            )),
+            "{command}: {err}"
+        );
+        let ron = example("minimal.ron");
+        let o = aistack(&[command, &ron]);
+        assert!(!o.status.success());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!(
+                "{ron} is a scenario file, not an output directory: run it first, \
+                 `aistack run {ron} --out DIR`, then `aistack {command} DIR`"
+            )),
+            "{command}: {err}"
+        );
+    }
 }

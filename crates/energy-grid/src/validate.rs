@@ -593,7 +593,10 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             return Err(GridError::InvalidConfig {
                 entity: e,
                 field: "to",
-                reason: "a link must join two different regions".into(),
+                reason: format!(
+                    "is the same region as `from`, `{}`: a link joins two different regions",
+                    l.from
+                ),
             });
         }
     }

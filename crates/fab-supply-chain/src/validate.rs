@@ -368,12 +368,18 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
                 if let ControlledItem::Accelerators { design: Some(d) } = item
                     && !c.accelerator_imports.iter().any(|i| &i.design == d)
                 {
-                    return Err(FabError::UnknownReference {
-                        entity: e,
-                        field: "action.item.design".into(),
-                        kind: "accelerator import",
-                        name: d.clone(),
-                    });
+                    // The control acts on the design's imports: say that an
+                    // `imports` entry is what is missing (review s26-modeler,
+                    // F11: "refers to unknown accelerator import").
+                    return Err(invalid(
+                        &e,
+                        "action.item.design",
+                        format!(
+                            "controls design \"{d}\", which no accelerator import brings in: an \
+                             export control on a design acts on its imports, so it needs an \
+                             `imports` entry for \"{d}\""
+                        ),
+                    ));
                 }
                 match control {
                     Control::QuotaPerMonth(q) => range(&e, "action.control.quota_per_month", *q, 0.0, 1e9)?,

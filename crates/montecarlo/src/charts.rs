@@ -120,15 +120,77 @@ fn caption_px(title: &str) -> u32 {
     ((room / (EM_PER_CHAR * chars)).floor() as u32).clamp(12, 26)
 }
 
-fn fmt_tick(v: f64) -> String {
-    let a = v.abs();
-    if a < 1e-12 {
-        return "0".to_string();
+/// Labels the mesh writes on an axis: plotters' default, set explicitly so
+/// that [`Ticks`] finds the same key points the mesh labels.
+const AXIS_LABELS: usize = 11;
+
+/// How to write the tick labels of one axis: fixed-point or scientific,
+/// with as many digits as its ticks need to read distinct and exact (a
+/// step of 0.0005 needs four decimals: rounded to three, 0.0015 and 0.002
+/// both read `0.002`; review s26-modeler, F4).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Ticks {
+    /// Scientific notation (`5.00e24`): the axis' largest tick is at least
+    /// 10⁵ or, if not 0, under 10⁻³.
+    sci: bool,
+    /// Digits after the decimal point (of the mantissa, if `sci`).
+    decimals: usize,
+    /// Below this magnitude a tick is written `0`: a millionth of the step.
+    zero: f64,
+}
+
+impl Ticks {
+    /// The labels for an axis over `lo..hi`, judged on the key points
+    /// plotters labels there ([`AXIS_LABELS`] of them at most).
+    fn new(lo: f64, hi: f64) -> Ticks {
+        use plotters::coord::ranged1d::Ranged;
+        use plotters::coord::types::RangedCoordf64;
+        Ticks::for_values(&RangedCoordf64::from(lo..hi).key_points(AXIS_LABELS))
     }
-    if a != 0.0 && !(1e-3..1e5).contains(&a) {
-        format!("{v:.2e}")
-    } else {
-        format!("{}", (v * 1000.0).round() / 1000.0)
+
+    /// The fewest digits (two at least in a mantissa, as before) with which
+    /// every one of `ticks` reads distinct from its neighbours and within a
+    /// thousandth of the step of its value.
+    fn for_values(ticks: &[f64]) -> Ticks {
+        let mut sorted: Vec<f64> = ticks.iter().copied().filter(|v| v.is_finite()).collect();
+        sorted.sort_by(f64::total_cmp);
+        let step = sorted
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|d| *d > 0.0)
+            .fold(f64::INFINITY, f64::min);
+        let largest = sorted.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+        let sci = largest >= 1e5 || (largest > 0.0 && largest < 1e-3);
+        let zero = if step.is_finite() { step * 1e-6 } else { 0.0 };
+        let first = if sci { 2 } else { 0 };
+        let fits = |t: &Ticks| {
+            let labels: Vec<String> = sorted.iter().map(|&v| t.label(v)).collect();
+            labels.windows(2).all(|w| w[0] != w[1])
+                && sorted.iter().zip(&labels).all(|(v, l)| {
+                    l.parse::<f64>()
+                        .is_ok_and(|read| !step.is_finite() || (read - v).abs() <= step * 1e-3)
+                })
+        };
+        (first..=17)
+            .map(|decimals| Ticks { sci, decimals, zero })
+            .find(fits)
+            .unwrap_or(Ticks {
+                sci,
+                decimals: 17,
+                zero,
+            })
+    }
+
+    /// One tick's label.
+    fn label(&self, v: f64) -> String {
+        let d = self.decimals;
+        if v.abs() <= self.zero || v.abs() < 1e-300 {
+            "0".to_string()
+        } else if self.sci {
+            format!("{v:.d$e}")
+        } else {
+            format!("{v:.d$}")
+        }
     }
 }
 
@@ -187,6 +249,7 @@ pub fn line_chart_with_dots(
     } else {
         y1
     };
+    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -199,8 +262,10 @@ pub fn line_chart_with_dots(
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_label)
-            .y_label_formatter(&|v| fmt_tick(*v))
-            .x_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .y_labels(AXIS_LABELS)
+            .y_label_formatter(&|v| y_ticks.label(*v))
+            .x_label_formatter(&|v| x_ticks.label(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -294,6 +359,7 @@ pub fn timeline_chart(
     } else {
         y_label.to_string()
     };
+    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -306,8 +372,10 @@ pub fn timeline_chart(
             .configure_mesh()
             .x_desc(x_label)
             .y_desc(y_desc.as_str())
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .y_labels(AXIS_LABELS)
+            .x_label_formatter(&|v| x_ticks.label(*v))
+            .y_label_formatter(&|v| y_ticks.label(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -375,6 +443,7 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
     let (x0, x1) = finite_range(points.iter().map(|p| p.time_year));
     let (y0, y1) = finite_range(points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean])));
     let color = PALETTE[0];
+    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -387,8 +456,10 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .configure_mesh()
             .x_desc("time [years]")
             .y_desc(y_label)
-            .x_label_formatter(&|v| fmt_tick(*v))
-            .y_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .y_labels(AXIS_LABELS)
+            .x_label_formatter(&|v| x_ticks.label(*v))
+            .y_label_formatter(&|v| y_ticks.label(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -437,6 +508,7 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
         counts[(((v - lo) / w) as usize).min(bins - 1)] += 1;
     }
     let top = f64::from(counts.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
+    let x_ticks = Ticks::new(lo, hi);
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -449,7 +521,8 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
             .configure_mesh()
             .x_desc(x_label)
             .y_desc("runs")
-            .x_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .x_label_formatter(&|v| x_ticks.label(*v))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .label_style(("sans-serif", 15))
             .draw()
@@ -478,6 +551,7 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
     let m = bars.iter().map(|b| b.1.abs()).fold(0.0, f64::max).max(1e-12) * 1.1;
     let lo = if symmetric { -m } else { 0.0 };
     let longest = bars.iter().map(|b| b.0.len()).max().unwrap_or(10) as u32;
+    let x_ticks = Ticks::new(lo, m);
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -499,7 +573,8 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
                     String::new()
                 }
             })
-            .x_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .x_label_formatter(&|v| x_ticks.label(*v))
             .disable_y_mesh()
             .label_style(("sans-serif", 15))
             .draw()
@@ -717,6 +792,7 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
     let (x0, x1) = finite_range(series.points.iter().map(|p| p.0));
     // Headroom above 1 for the legend, so it covers no share.
     let top = 1.0 + 0.04 + 0.055 * series.categories.len() as f64;
+    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(0.0, top));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -729,10 +805,12 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .configure_mesh()
             .x_desc("time [years]")
             .y_desc("share of runs [0, 1]")
-            .x_label_formatter(&|v| fmt_tick(*v))
+            .x_labels(AXIS_LABELS)
+            .y_labels(AXIS_LABELS)
+            .x_label_formatter(&|v| x_ticks.label(*v))
             .y_label_formatter(&|v| {
                 if *v <= 1.0 + 1e-9 {
-                    fmt_tick(*v)
+                    y_ticks.label(*v)
                 } else {
                     String::new()
                 }
@@ -1197,6 +1275,78 @@ fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'sta
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The labels of the ticks plotters draws on an axis over `lo..hi`.
+    fn tick_labels(lo: f64, hi: f64) -> Vec<String> {
+        use plotters::coord::ranged1d::Ranged;
+        use plotters::coord::types::RangedCoordf64;
+        let t = Ticks::new(lo, hi);
+        RangedCoordf64::from(lo..hi)
+            .key_points(AXIS_LABELS)
+            .iter()
+            .map(|&v| t.label(v))
+            .collect()
+    }
+
+    /// A 3 MW load in GW ticks every 0.0005: rounded to three decimals,
+    /// 0.0015 and 0.002 both read `0.002` (review s26-modeler, F4).
+    #[test]
+    fn ticks_a_half_thousandth_apart_get_four_decimals() {
+        let labels = tick_labels(0.0, 0.0045);
+        assert_eq!(
+            labels,
+            [
+                "0", "0.0005", "0.0010", "0.0015", "0.0020", "0.0025", "0.0030", "0.0035", "0.0040", "0.0045"
+            ]
+        );
+    }
+
+    /// On any axis, from a fraction of a thousandth to 10²⁵, narrow or wide,
+    /// near zero or far from it: every tick label differs from the others
+    /// and reads back as its tick's value (to a thousandth of the step).
+    #[test]
+    fn tick_labels_are_distinct_and_exact_on_every_scale() {
+        let mut axes = 0;
+        for exp in -8..=26 {
+            let scale = math::powi(10.0, exp);
+            for (lo, hi) in [
+                (0.0, 4.5),
+                (0.0, 1.0),
+                (-2.5, 2.5),
+                (1.0, 1.003),
+                (2025.0, 2025.01),
+                (3.0, 7.7),
+                (-0.35, 0.0),
+            ] {
+                let (lo, hi) = (lo * scale, hi * scale);
+                let labels = tick_labels(lo, hi);
+                let mut unique = labels.clone();
+                unique.sort();
+                unique.dedup();
+                assert_eq!(unique.len(), labels.len(), "{lo}..{hi}: {labels:?}");
+                let values: Vec<f64> = labels.iter().map(|l| l.parse().unwrap()).collect();
+                let step = (values[1] - values[0]).abs();
+                assert!(step > 0.0, "{lo}..{hi}: {labels:?}");
+                for w in values.windows(2) {
+                    let d = (w[1] - w[0]).abs();
+                    assert!((d - step).abs() <= step * 1e-2, "{lo}..{hi}: {labels:?}");
+                }
+                axes += 1;
+            }
+        }
+        assert!(axes > 200);
+    }
+
+    /// Years read as years, and large and tiny values in scientific
+    /// notation with two decimals where two suffice.
+    #[test]
+    fn tick_labels_keep_their_plain_forms_where_they_suffice() {
+        assert_eq!(tick_labels(2025.0, 2035.0)[..2], ["2025", "2026"]);
+        assert_eq!(tick_labels(2025.0, 2030.0)[..2], ["2025.0", "2025.5"]);
+        assert_eq!(tick_labels(0.0, 5e25)[1], "5.00e24");
+        assert_eq!(tick_labels(0.0, 1.0)[1], "0.1");
+        assert_eq!(tick_labels(1e25, 1.001e25)[..2], ["1.0000e25", "1.0001e25"]);
+    }
 
     fn row(p: &str, spearman: f64, prcc: f64) -> RankSensitivityRow {
         RankSensitivityRow {

@@ -299,6 +299,11 @@ impl Scenario {
         for (path, message, hint) in expired_fleet_entries(d) {
             warn(path, &Value::Fixed(0.0), message, hint);
         }
+        // Dated items the run never reaches (review s26-modeler, F7: a
+        // policy dated 2099 in a 6-year scenario validated "ok").
+        for (path, message, hint) in dated_after_the_end(d) {
+            warn(path, &Value::Fixed(0.0), message, hint);
+        }
         // An other buyer's deliveries fill unused connections in site order
         // and send the rest to its first site, the only one that asks the
         // grid for more: a later site with no connection at the start never
@@ -325,6 +330,106 @@ impl Scenario {
         }
         out
     }
+}
+
+/// Every dated item (a policy, a grid or fab project's start, a drought, a
+/// plant group's retirement, a fab's opening, a design's first day) dated
+/// at or after the horizon's end, which the run therefore never reaches:
+/// its date field's path, the warning and its hint. A typo'd year
+/// ("2099-01-01") or a horizon shortened below the item's date leaves it
+/// out of the run without a word otherwise.
+fn dated_after_the_end(d: &ScenarioData) -> Vec<(String, String, String)> {
+    let calendar = Calendar::new(d.start);
+    let Some(end) = crate::world::horizon_end(&calendar, d.horizon_years.get()) else {
+        return Vec::new();
+    };
+    let Some(end_date) = calendar.date(end) else {
+        return Vec::new();
+    };
+    // (path of the date field, what the item is, what it would do, date)
+    let mut dated: Vec<(String, String, &str, chrono::NaiveDate)> = Vec::new();
+    for p in &d.policies {
+        dated.push((
+            format!("policies.{}.date", p.name),
+            format!("policy {}", p.name),
+            "takes effect",
+            p.date,
+        ));
+    }
+    for p in &d.grid_projects {
+        dated.push((
+            format!("grid_projects.{}.start", p.name),
+            format!("grid project {}", p.name),
+            "starts construction",
+            p.start,
+        ));
+    }
+    for p in &d.fab_projects {
+        if let Some(start) = p.start {
+            dated.push((
+                format!("fab_projects.{}.start", p.name),
+                format!("fab project {}", p.name),
+                "starts construction",
+                start,
+            ));
+        }
+    }
+    for x in &d.droughts {
+        dated.push((
+            format!("droughts.{}.start", x.name),
+            format!("drought {}", x.name),
+            "begins",
+            x.start,
+        ));
+    }
+    for g in &d.plants {
+        if let Some(date) = g.retire_date {
+            dated.push((
+                format!("plants.{}.retire_date", g.name),
+                format!("plant group {}", g.name),
+                "retires",
+                date,
+            ));
+        }
+    }
+    for f in &d.fabs {
+        if let Some(date) = f.opens {
+            dated.push((
+                format!("fabs.{}.opens", f.name),
+                format!("fab {}", f.name),
+                "opens",
+                date,
+            ));
+        }
+    }
+    for x in &d.designs {
+        if let Some(date) = x.available_from {
+            dated.push((
+                format!("designs.{}.available_from", x.name),
+                format!("design {}", x.name),
+                "becomes available",
+                date,
+            ));
+        }
+    }
+    dated
+        .into_iter()
+        .filter(|(_, _, _, date)| calendar.at_date(*date).is_none_or(|t| t >= end))
+        .map(|(path, what, does, date)| {
+            (
+                path,
+                format!(
+                    "{what} {does} on {date}, at or after the run's end ({end_date}, {}): the run \
+                     never reaches it",
+                    crate::report::horizon_text(d)
+                ),
+                format!(
+                    "check the year; lengthen `horizon_years` if the run should reach {date}, or drop \
+                     the entry if it is meant for a longer scenario"
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Each fleet entry (a lab's or an other buyer's) installed at least a

@@ -79,6 +79,33 @@ pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, Scen
 fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> ScenarioError {
     use ron::Error as E;
     let mut message = plain_words(&e.code.to_string());
+    // A field written twice or missing: named as every other error names
+    // its field, `field `horizon_years`: …`, in plain words (ron's
+    // "Unexpected duplicate field named `horizon_years` in `Scenario`";
+    // review s26-modeler, F11).
+    if let E::DuplicateStructField { field, .. } | E::MissingStructField { field, .. } = &e.code
+        && !field.is_empty()
+    {
+        let field_path = if path.is_empty() || path == *field {
+            field.to_string()
+        } else if path.ends_with(&format!(".{field}")) {
+            path.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
+        let (message, hint) = if matches!(e.code, E::DuplicateStructField { .. }) {
+            ("written twice; keep one of the two".to_string(), None)
+        } else {
+            (
+                "missing; it has no default, so it must be written".to_string(),
+                crate::reference::describe_at(&field_path)
+                    .map(|d| format!("write `{field}: …`, which holds {d}")),
+            )
+        };
+        let mut err = ScenarioError::new(file, field_path, message).at(e.span.start.line, e.span.start.col);
+        err.hint = hint;
+        return err;
+    }
     // What the schema says the field at `path` holds, for the arms below
     // (looked up here, since a match guard that binds needs Rust 1.95).
     let (expected, described) = if path.is_empty() {
@@ -95,6 +122,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     {
         return err;
     }
+    // `storage_mw: Some(5)`: what to write instead (review s26-modeler, F11).
+    let mut some_hint = None;
     let parameters_form = match &expected {
         Some(crate::reference::Expected::Parameters(f)) => Some(f.as_str()),
         _ => None,
@@ -165,6 +194,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
                     String::new()
                 }
             );
+            some_hint = some_value(text, e.span.start.line, e.span.start.col)
+                .map(|v| format!("an optional field takes the value itself: write `{v}`, not `Some({v})`"));
         }
         // `uncertain: [("p", …)]` or `uncertain: {p: …}`: say how a map is written.
         E::ExpectedMap | E::ExpectedMapColon if !path.is_empty() && crate::reference::is_map_at(path) => {
@@ -196,7 +227,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             .map(|s| format!("did you mean `{s}`?"))
             .or_else(|| (!listed(expected)).then(|| format!("expected one of: {}", expected.join(", ")))),
         _ => None,
-    };
+    }
+    .or(some_hint);
     let (mut line, mut col) = (e.span.start.line, e.span.start.col);
     // A map key given twice: at the second key, as written.
     if message.contains(crate::scenario::DUPLICATE_KEY)
@@ -345,6 +377,36 @@ fn token_at(text: &str, line: usize, col: usize) -> String {
             .take_while(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '+' | '_'))
             .collect(),
     }
+}
+
+/// The value `v` of a `Some(v)` written at 1-based `line`, `col` of
+/// `text` (on that line, to its matching parenthesis), trimmed; `None` if
+/// no `Some(` starts there.
+fn some_value(text: &str, line: usize, col: usize) -> Option<String> {
+    let rest: String = text
+        .lines()
+        .nth(line.saturating_sub(1))?
+        .chars()
+        .skip(col.saturating_sub(1))
+        .collect();
+    let inner = rest
+        .trim_start()
+        .strip_prefix("Some")?
+        .trim_start()
+        .strip_prefix('(')?;
+    let mut depth = 0usize;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' if depth == 0 => {
+                let v = inner[..i].trim();
+                return (!v.is_empty()).then(|| v.to_string());
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// What [`token_at`] found, in words: `the number `0.4``, `a map `{…}``.

@@ -300,6 +300,33 @@ pub struct StagedDir {
     owned: Vec<String>,
 }
 
+/// A buffered file of a [`StagedDir`]. An error writing or flushing it
+/// names the file at its final place: a full disk or a file size limit
+/// said only "File too large (os error 27)" (review s26-modeler, F9).
+#[derive(Debug)]
+pub struct StagedFile {
+    inner: BufWriter<fs::File>,
+    /// Where the file will be once the directory is committed.
+    path: PathBuf,
+}
+
+impl Write for StagedFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf).map_err(|e| named(&self.path, "write", e))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush().map_err(|e| named(&self.path, "write", e))
+    }
+}
+
+/// `e` with the file it happened to and what was being done: "cannot
+/// write out/timeseries.csv: File too large (os error 27)". Its kind is
+/// kept, so `write_all` still retries an interrupted write.
+fn named(path: &Path, doing: &str, e: io::Error) -> io::Error {
+    io::Error::new(e.kind(), format!("cannot {doing} {}: {e}", path.display()))
+}
+
 /// Checks that `target` is absent, or a directory holding only files named
 /// in `owned` (and their `.tmp` leftovers): what replacing it may delete.
 /// The error names the first entries it would have deleted.
@@ -428,9 +455,15 @@ impl StagedDir {
         &self.staging
     }
 
-    /// Creates a buffered file in the staging directory.
-    pub fn create(&self, name: &str) -> io::Result<BufWriter<fs::File>> {
-        Ok(BufWriter::new(fs::File::create(self.staging.join(name))?))
+    /// Creates a buffered file in the staging directory. Its errors, and
+    /// this one's, name the file at its final place (`out/timeseries.csv`).
+    pub fn create(&self, name: &str) -> io::Result<StagedFile> {
+        let path = self.target.join(name);
+        let file = fs::File::create(self.staging.join(name)).map_err(|e| named(&path, "create", e))?;
+        Ok(StagedFile {
+            inner: BufWriter::new(file),
+            path,
+        })
     }
 
     /// Replaces the target with the staged directory. The old target is moved
@@ -511,6 +544,50 @@ impl Drop for StagedDir {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write that fails (here /dev/full: no space left, whatever the
+    /// user's rights, root's included) names the output file at its final
+    /// place; it said only "File too large (os error 27)" (review
+    /// s26-modeler, F9).
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_failed_write_names_the_file() {
+        let path = PathBuf::from("out/run/timeseries.csv");
+        let mut f = StagedFile {
+            inner: BufWriter::new(fs::OpenOptions::new().write(true).open("/dev/full").unwrap()),
+            path,
+        };
+        let e = f
+            .write_all(&[b'x'; 64])
+            .and_then(|()| f.flush())
+            .expect_err("/dev/full takes no byte");
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+        assert!(
+            e.to_string().starts_with("cannot write out/run/timeseries.csv: "),
+            "{e}"
+        );
+    }
+
+    /// A file that cannot be created in the staging directory is named too.
+    #[test]
+    fn a_file_that_cannot_be_created_is_named() {
+        let root = std::env::temp_dir().join(format!("aistack-staged-create-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let staged = StagedDir::new(&root.join("out"), &["timeseries.csv"]).unwrap();
+        // A name under a file that does not exist as a directory.
+        let e = staged
+            .create("missing/timeseries.csv")
+            .expect_err("no such directory");
+        assert!(
+            e.to_string().starts_with(&format!(
+                "cannot create {}: ",
+                root.join("out").join("missing/timeseries.csv").display()
+            )),
+            "{e}"
+        );
+        drop(staged);
+        let _ = fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn floats_round_trip() {

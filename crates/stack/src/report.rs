@@ -1,6 +1,7 @@
 //! The run summary: `summary.json` and the ten-second text a person reads.
 
 use crate::run::{RunOutput, Scenario};
+use crate::scenario::ScenarioData;
 use scheduler::math;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
@@ -186,6 +187,17 @@ fn si(v: f64) -> String {
     format!("{v:.2e}")
 }
 
+/// Hours to the hundredth (36 seconds), as few digits as that takes: `398`,
+/// `394.75`. A sum of dispatch intervals of a fraction of an hour carries
+/// the rounding of each (review s26-modeler, F5: "394.74999999996965 hours
+/// short" with 1-minute dispatch).
+fn hours(v: f64) -> String {
+    if !v.is_finite() {
+        return format!("{v}");
+    }
+    format!("{}", (v * 100.0).round() / 100.0)
+}
+
 /// Four significant digits, plain between 0.01 and 100,000.
 fn sig(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
@@ -251,15 +263,19 @@ pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
     }
 }
 
+/// A scenario's period in words, `2 years from 2025-01-01`, `1 year from
+/// 2025-01-01` (`validate` wrote "1 years"; review s26-modeler, F11).
+pub fn horizon_text(d: &ScenarioData) -> String {
+    let years = d.horizon_years.to_string();
+    let unit = if years == "1" { "year" } else { "years" };
+    format!("{years} {unit} from {}", d.start)
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
     let d = &scenario.data;
-    let _ = writeln!(
-        s,
-        "{} — {} years from {}, seed {}",
-        d.name, d.horizon_years, d.start, out.seed
-    );
+    let _ = writeln!(s, "{} — {}, seed {}", d.name, horizon_text(d), out.seed);
     if !out.params.is_empty() {
         // A scenario's `uncertain` parameters are drawn in a single run too:
         // say so, since the values run are not the ones written in the file.
@@ -321,7 +337,7 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         "  energy shortfall       {} MWh unserved ({share}), {} MWh cut from AI loads, {} hours short",
         si(get("energy.unserved_mwh_total")),
         si(get("energy.ai_curtailed_mwh_total")),
-        get("energy.hours_with_shortfall")
+        hours(get("energy.hours_with_shortfall"))
     );
     // Where other buyers (`chips.other_buyers`) took some, how many the labs got.
     let to_labs = out
@@ -413,6 +429,17 @@ mod tests {
         assert_eq!(frontier_gap_text(-0.5), "0.5 months ahead");
         assert_eq!(frontier_gap_text(0.04), "at the frontier");
         assert_eq!(frontier_gap_text(-0.04), "at the frontier");
+    }
+
+    /// Hours short to the hundredth: a sum of 1-minute intervals read
+    /// "394.74999999996965" (review s26-modeler, F5); whole hours stay whole.
+    #[test]
+    fn hours_short_are_rounded_to_the_hundredth() {
+        assert_eq!(super::hours(394.74999999996965), "394.75");
+        assert_eq!(super::hours(398.0), "398");
+        assert_eq!(super::hours(0.016_666_7), "0.02");
+        assert_eq!(super::hours(0.0), "0");
+        assert_eq!(super::hours(123456.789), "123456.79");
     }
 
     #[test]

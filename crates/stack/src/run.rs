@@ -349,6 +349,26 @@ impl Scenario {
                 "must be at most 100 years",
             ));
         }
+        // Every date the outputs write (timeseries.csv's `date`, summary
+        // dates) is YYYY-MM-DD: a run ending past 9999-12-31 wrote
+        // `+10001-12-31` (review s26-modeler, F7).
+        let calendar = scheduler::Calendar::new(d.start);
+        if let Some(end) = world::horizon_end(&calendar, d.horizon_years.get())
+            && let Some(end_date) = calendar.date(end)
+            && end_date > LAST_WRITTEN_DATE
+        {
+            return Err(ScenarioError::new(
+                &file,
+                "start",
+                format!(
+                    "a run of {} would end in the year {}, after {LAST_WRITTEN_DATE}, the last date the \
+                     outputs can write as YYYY-MM-DD",
+                    crate::report::horizon_text(d),
+                    chrono::Datelike::year(&end_date)
+                ),
+            )
+            .hint("start earlier, or shorten `horizon_years`"));
+        }
         // Size: dispatch steps dominate the event count.
         let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
         let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
@@ -448,49 +468,45 @@ impl Scenario {
         // batch, and `--resume` would draw it again, so a distribution that
         // can reach past the range at all is refused (truncate it instead).
         for (i, p) in params.iter().enumerate() {
-            for (tail, extreme) in [("lower", 0.0), ("upper", 1.0)] {
-                let at = |u: f64| {
-                    let mut values = medians.clone();
-                    values[i] = p.dist.quantile(u);
-                    self.probe(&file, &values).err().map(|e| (values[i], e))
-                };
-                let Some((value, e)) = at(extreme) else {
-                    continue;
-                };
-                // Bisect for the probability where the range ends, to say how
-                // much of the distribution lies outside it.
-                let (mut inside, mut outside) = (0.5, extreme);
-                for _ in 0..64 {
-                    let mid = 0.5 * (inside + outside);
-                    if at(mid).is_some() {
-                        outside = mid;
-                    } else {
-                        inside = mid;
+            let at = |v: f64| {
+                let mut values = medians.clone();
+                values[i] = v;
+                self.probe(&file, &values).err()
+            };
+            // Each tail that reaches past the range: how much lies outside,
+            // the extreme value with the error there, the field's own limit
+            // on that side and the distribution's last value inside it.
+            // Both tails are checked: a lognormal on a fraction can fall
+            // below its least value and pass 1 (review s26-modeler, F6).
+            let tails: Vec<OutsideTail> = [(Tail::Lower, 0.0), (Tail::Upper, 1.0)]
+                .into_iter()
+                .filter_map(|(side, extreme)| {
+                    let value = p.dist.quantile(extreme);
+                    let error = at(value)?;
+                    // Bisect for the probability where the range ends, to
+                    // say how much of the distribution lies outside it.
+                    let (mut inside, mut outside) = (0.5, extreme);
+                    for _ in 0..64 {
+                        let mid = 0.5 * (inside + outside);
+                        if at(p.dist.quantile(mid)).is_some() {
+                            outside = mid;
+                        } else {
+                            inside = mid;
+                        }
                     }
-                }
-                let mass = if extreme == 0.0 { inside } else { 1.0 - inside };
-                let last_ok = p.dist.quantile(inside);
-                let side = if extreme == 0.0 { "down to" } else { "up to" };
-                let field = if e.path.is_empty() {
-                    String::new()
-                } else {
-                    format!("`{}` ", e.path)
-                };
-                return Err(ScenarioError::new(
-                    &file,
-                    format!("uncertain.{}", p.path),
-                    format!(
-                        "its {tail} tail leaves the field's range: about {mass:.2e} of its probability \
-                         lies outside (at {}: {field}{}), and a batch stops at the first run that \
-                         draws there",
-                        scheduler::Num(value),
-                        e.message
-                    ),
-                )
-                .hint(format!(
-                    "truncate it to the field's range, e.g. `Truncated(dist: …, low: …, high: …)` \
-                     (the field accepts values {side} about {last_ok:.4e}), or use a bounded distribution"
-                )));
+                    let last_in = p.dist.quantile(inside);
+                    Some(OutsideTail {
+                        side,
+                        mass: if extreme == 0.0 { inside } else { 1.0 - inside },
+                        value,
+                        error,
+                        limit: accepted_limit(last_in, value, |v| at(v).is_none()),
+                        last_in,
+                    })
+                })
+                .collect();
+            if !tails.is_empty() {
+                return Err(tails_error(&file, &p.path, &tails));
             }
         }
         for (i, c) in d.correlations.iter().enumerate() {
@@ -1428,6 +1444,155 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
 /// The calendar years a run reaches: from the start's through the year of
 /// its last simulated second (`end` − 1 s: no event runs at `end`). A date
 /// past the calendar's range cannot occur: the horizon is at most 100 years.
+/// The last date a run may reach: every date the outputs write has a
+/// 4-digit year (YYYY-MM-DD).
+pub(crate) const LAST_WRITTEN_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// A tail of an uncertain parameter's distribution.
+#[derive(Clone, Copy, PartialEq)]
+enum Tail {
+    Lower,
+    Upper,
+}
+
+/// A tail of an uncertain parameter's distribution that reaches past what
+/// its field accepts ([`Scenario::check`]).
+struct OutsideTail {
+    side: Tail,
+    /// Probability beyond the field's limit.
+    mass: f64,
+    /// The most extreme value a draw can take on this side (`quantile` at 0 or 1).
+    value: f64,
+    /// Why that value is refused.
+    error: ScenarioError,
+    /// The field's limit on this side: the last value it accepts between
+    /// `last_in` and `value` (`None` if `value` is NaN).
+    limit: Option<f64>,
+    /// The distribution's last value inside the field's range on this side.
+    last_in: f64,
+}
+
+/// The value the field accepts nearest `refused` on the way from
+/// `accepted` (accepted): a bisection on the order of the doubles between
+/// them, so exact in at most 64 probes at any scale, an infinite `refused`
+/// included. This is the field's own limit on that side (its range, or a
+/// domain's check), not a quantile of the distribution (review
+/// s26-modeler, F6: "the field accepts values up to about 1.0000e3" for a
+/// field whose range ends at 1e7). `None` if either is NaN.
+fn accepted_limit(accepted: f64, refused: f64, accepts: impl Fn(f64) -> bool) -> Option<f64> {
+    if accepted.is_nan() || refused.is_nan() {
+        return None;
+    }
+    // Doubles ordered as integers: negatives below positives, -0 = +0.
+    let key = |x: f64| {
+        let b = x.to_bits() as i64;
+        if b < 0 { -(b & i64::MAX) } else { b }
+    };
+    let value = |k: i64| {
+        if k < 0 {
+            -f64::from_bits((-k) as u64)
+        } else {
+            f64::from_bits(k as u64)
+        }
+    };
+    let (mut ok, mut bad) = (key(accepted), key(refused));
+    while (ok - bad).abs() > 1 {
+        let mid = ok + (bad - ok) / 2;
+        if accepts(value(mid)) {
+            ok = mid;
+        } else {
+            bad = mid;
+        }
+    }
+    Some(value(ok))
+}
+
+/// The error for an uncertain parameter whose tails (one or both) leave
+/// its field's range: how much lies outside each, the field's limits, and
+/// a hint to truncate there.
+fn tails_error(file: &Path, param: &str, tails: &[OutsideTail]) -> ScenarioError {
+    let num = |v: f64| crate::reference::number(v);
+    let limit_said = |t: &OutsideTail| match (t.side, t.limit) {
+        (Tail::Lower, Some(l)) => format!("below {}, the least value the field accepts", num(l)),
+        (Tail::Upper, Some(l)) => format!("above {}, the largest value the field accepts", num(l)),
+        (Tail::Lower, None) => "below the field's range".to_string(),
+        (Tail::Upper, None) => "above the field's range".to_string(),
+    };
+    let why = |t: &OutsideTail| {
+        let field = if t.error.path.is_empty() {
+            String::new()
+        } else {
+            format!("`{}` ", t.error.path)
+        };
+        format!("at {}: {field}{}", scheduler::Num(t.value), t.error.message)
+    };
+    let lead = match tails {
+        [t] => format!(
+            "its {} tail leaves the field's range: about {:.2e} of its probability lies {} ({})",
+            if t.side == Tail::Lower { "lower" } else { "upper" },
+            t.mass,
+            limit_said(t),
+            why(t)
+        ),
+        _ => {
+            let each: Vec<String> = tails
+                .iter()
+                .map(|t| format!("about {:.2e} lies {} ({})", t.mass, limit_said(t), why(t)))
+                .collect();
+            format!(
+                "both its tails leave the field's range: of its probability, {}",
+                each.join(", and ")
+            )
+        }
+    };
+    let bound = |side: Tail| {
+        tails
+            .iter()
+            .find(|t| t.side == side)
+            .and_then(|t| t.limit)
+            .map_or_else(|| "…".to_string(), num)
+    };
+    // Where the distribution itself stops short of the limit (a
+    // degenerate one jumps from 1000 to infinity), how far it reaches.
+    let short: Vec<String> = tails
+        .iter()
+        .filter(|t| {
+            t.limit
+                .is_some_and(|l| (l - t.last_in).abs() > 1e-3 * l.abs().max(t.last_in.abs()))
+        })
+        .map(|t| {
+            let last: f64 = format!("{:.3e}", t.last_in).parse().unwrap_or(t.last_in);
+            format!(
+                "{} {}",
+                if t.side == Tail::Lower { "down to" } else { "up to" },
+                num(last)
+            )
+        })
+        .collect();
+    let reach = if short.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; inside the range, this distribution reaches only {}",
+            short.join(" and ")
+        )
+    };
+    ScenarioError::new(
+        file,
+        format!("uncertain.{param}"),
+        format!("{lead}, and a batch stops at the first run that draws there"),
+    )
+    .hint(format!(
+        "truncate it to the field's range, e.g. `Truncated(dist: …, low: {}, high: {})`, or use a \
+         bounded distribution{reach}",
+        bound(Tail::Lower),
+        bound(Tail::Upper),
+    ))
+}
+
 fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::RangeInclusive<i32> {
     use chrono::Datelike;
     let first = calendar.start_date().year();

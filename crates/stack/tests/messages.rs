@@ -774,3 +774,80 @@ fn a_field_named_in_a_comment_or_a_string_is_not_the_field() {
     let e = error(&scenario("2025-01-01", rest));
     assert!(e.contains("audit.ron:5:16: field `settings.max_events`"), "{e}");
 }
+
+/// Small texts a modeler review found awkward (review s26-modeler, F11):
+/// ron's "Unexpected duplicate field named `horizon_years` in `Scenario`"
+/// and "Unexpected missing field …" without the `field `…`:` prefix of
+/// every other error; no hint for `Some(5)`; "`to` a link must join two
+/// different regions"; a design control "refers to unknown accelerator
+/// import" where an `imports` entry is what is missing.
+#[test]
+fn small_texts_name_the_field_and_say_what_to_write() {
+    let e = error(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1, horizon_years: 2,\n    regions: [(name: \"home\", demand_avg_mw: 1000)], labs: [(name: \"lab\", sites: [(region: \"home\")])],\n)",
+    );
+    assert!(
+        e.contains("audit.ron:1:") && e.contains("field `horizon_years`: written twice; keep one of the two"),
+        "{e}"
+    );
+    assert!(!e.contains("Unexpected"), "{e}");
+    let e = error(
+        "Scenario(name: \"x\", start: \"2025-01-01\",\n    regions: [(name: \"home\", demand_avg_mw: 1000)], labs: [(name: \"lab\", sites: [(region: \"home\")])],\n)",
+    );
+    assert!(
+        e.contains("audit.ron:3:1: field `horizon_years`: missing; it has no default, so it must be written")
+            && e.contains("hint: write `horizon_years: …`, which holds a number in (0, 100]"),
+        "{e}"
+    );
+    // A missing field of an entity is named with its path.
+    let e = error(&scenario(
+        "2025-01-01",
+        "plants: [(region: \"home\", technology: Gas, installed_mw: 100)],",
+    ));
+    assert!(e.contains("field `plants[0].name`: missing;"), "{e}");
+    let e = error(&scenario("2025-01-01", "").replace(
+        "demand_avg_mw: 1000)",
+        "demand_avg_mw: 1000, storage_mw: Some(5), storage_mwh: 10)",
+    ));
+    assert!(
+        e.contains("field `regions[0].storage_mw`: expected a number in [0, 10000000], found `Some`")
+            && e.contains("hint: an optional field takes the value itself: write `5`, not `Some(5)`"),
+        "{e}"
+    );
+    let e = error(&two_regions(
+        r#"links: [(name: "h-h", from: "home", to: "home", capacity_mw: 100)],"#,
+    ));
+    assert!(
+        e.contains("field `links.h-h.to`")
+            && e.contains("`to` is the same region as `from`, `home`: a link joins two different regions"),
+        "{e}"
+    );
+    let e = error(&scenario(
+        "2025-01-01",
+        r#"designs: [(name: "npu", die_area_mm2: 600, peak_flop_s: 3e14, power_w: 400, hbm_stacks: 4, node: "7nm", unit_price_usd: 10000)],
+    policies: [(name: "ban", date: "2025-06-01", action: ExportControl(item: Design("npu"), control: Ban))],"#,
+    ));
+    assert!(
+        e.contains("field `policies.ban.action.item`")
+            && e.contains(
+                "controls design \"npu\", which no accelerator import brings in: an export control on a \
+                 design acts on its imports, so it needs an `imports` entry for \"npu\""
+            ),
+        "{e}"
+    );
+    assert!(!e.contains("unknown accelerator import"), "{e}");
+}
+
+/// `validate` and the run summary say "1 year", not "1 years" (review
+/// s26-modeler, F11).
+#[test]
+fn one_year_is_singular() {
+    let one = Scenario::from_text(&name(), &scenario("2025-01-01", "")).unwrap();
+    assert_eq!(stack::report::horizon_text(&one.data), "1 year from 2025-01-01");
+    let two = scenario("2025-01-01", "").replace("horizon_years: 1,", "horizon_years: 2.5,");
+    let two = Scenario::from_text(&name(), &two).unwrap();
+    assert_eq!(
+        stack::report::horizon_text(&two.data),
+        "2.5 years from 2025-01-01"
+    );
+}

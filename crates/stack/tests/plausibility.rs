@@ -439,3 +439,84 @@ fn with_a_drawn_service_life_only_an_entry_older_than_its_longest_draw_is_named(
         w[0]
     );
 }
+
+/// Dated items the run never reaches, at or after the horizon's end, are
+/// named at their date (review s26-modeler, F7: a policy dated 2099 in a
+/// 6-year scenario validated "ok"). china-2025 cut to 2 years leaves two
+/// nuclear projects starting in 2027 and 2028 out of the run.
+#[test]
+fn items_dated_after_the_end_are_named_at_their_date() {
+    let w = warnings_of("china-2025.ron", &[("horizon_years: 10", "horizon_years: 2")]);
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "grid_projects.nuclear-approved-2027.start",
+            "grid_projects.nuclear-approved-2028.start"
+        ],
+        "{w:#?}"
+    );
+    let text = w[0].to_string();
+    assert!(
+        text.contains("china-2025.ron:177:")
+            && text.contains(
+                "grid project nuclear-approved-2027 starts construction on 2027-04-01, at or after the \
+                 run's end (2027-01-01, 2 years from 2025-01-01): the run never reaches it"
+            )
+            && text.contains("hint: check the year; lengthen `horizon_years`"),
+        "{text}"
+    );
+}
+
+/// An item dated at the end instant is never reached; one a day before is.
+/// Each kind of dated item is checked: a plant group's retirement, a
+/// policy, a design's first day, a drought.
+#[test]
+fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
+    let at = |date: &str| {
+        warnings_of(
+            "minimal.ron",
+            &[(
+                "installed_mw: 1600)",
+                &format!("installed_mw: 1600, retire_date: \"{date}\")"),
+            )],
+        )
+    };
+    let w = at("2027-01-01");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.home-gas.retire_date");
+    assert!(
+        w[0].to_string()
+            .contains("plant group home-gas retires on 2027-01-01"),
+        "{}",
+        w[0]
+    );
+    assert!(at("2026-12-31").is_empty());
+    let w = warnings_of(
+        "minimal.ron",
+        &[
+            (
+                "unit_price_usd: 25000,",
+                "unit_price_usd: 25000, available_from: \"2030-01-01\",",
+            ),
+            (
+                "    labs: [",
+                "    policies: [(name: \"late\", date: \"2099-01-01\", action: ExportControl(item: Design(\"h100\"), control: Ban))],\n    imports: [(name: \"imp\", design: \"h100\", units_per_month: 10)],\n    droughts: [(name: \"dry\", region: \"home\", start: \"2040-01-01\", days: 30, depth: 0.5)],\n    labs: [",
+            ),
+            (
+                "technology: Gas, installed_mw: 1600)",
+                "technology: Gas, installed_mw: 1600), (name: \"home-hydro\", region: \"home\", technology: Hydro, installed_mw: 100, capacity_factor: 0.4)",
+            ),
+        ],
+    );
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "policies.late.date",
+            "droughts.dry.start",
+            "designs.h100.available_from"
+        ],
+        "{w:#?}"
+    );
+}

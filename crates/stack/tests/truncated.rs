@@ -31,9 +31,10 @@ fn a_truncated_normal_on_a_fraction_loads_and_every_reachable_draw_builds() {
         assert!((0.001..=1.0).contains(&v));
         s.with_values(&[v]).unwrap();
     }
-    // The untruncated Normal is refused: its tails leave [0, 1].
+    // The untruncated Normal is refused: both its tails leave [0, 1], and
+    // both are named (review s26-modeler, F6: only the lower one was).
     let e = Scenario::from_text(Path::new("t.ron"), &scenario("Normal(mean: 0.5, sd: 0.16)")).unwrap_err();
-    assert!(e.message.contains("lower tail"), "{e}");
+    assert!(e.message.contains("both its tails leave"), "{e}");
     assert!(e.hint.as_deref().unwrap_or("").contains("Truncated"), "{e}");
 }
 
