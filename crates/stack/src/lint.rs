@@ -414,7 +414,10 @@ fn dated_after_the_end(d: &ScenarioData) -> Vec<(String, String, String)> {
     }
     dated
         .into_iter()
-        .filter(|(_, _, _, date)| calendar.at_date(*date).is_none_or(|t| t >= end))
+        // A date before the start (a design on sale already, a plant
+        // retired earlier) has no instant (`at_date` is `None`) and is
+        // not after the end; one past what the clock holds is.
+        .filter(|(_, _, _, date)| calendar.at_date(*date).map_or(*date > d.start, |t| t >= end))
         .map(|(path, what, does, date)| {
             (
                 path,

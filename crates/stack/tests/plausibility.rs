@@ -492,6 +492,23 @@ fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
         w[0]
     );
     assert!(at("2026-12-31").is_empty());
+    // Dated before the start (review s26 F1: these were named as past the
+    // end, since a date before the start has no instant): never warned.
+    assert!(at("2024-07-01").is_empty());
+    let before = warnings_of(
+        "minimal.ron",
+        &[
+            (
+                "unit_price_usd: 25000,",
+                "unit_price_usd: 25000, available_from: \"2023-03-01\",",
+            ),
+            (
+                "    labs: [",
+                "    policies: [(name: \"early\", date: \"2020-01-01\", action: ExportControl(item: Design(\"h100\"), control: Ban))],\n    imports: [(name: \"imp\", design: \"h100\", units_per_month: 10)],\n    labs: [",
+            ),
+        ],
+    );
+    assert!(before.is_empty(), "{before:#?}");
     let w = warnings_of(
         "minimal.ron",
         &[
