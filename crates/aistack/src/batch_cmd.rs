@@ -90,8 +90,13 @@ fn quantity_outcome(outcome: &str) -> Result<()> {
     }
 }
 
+/// This process's arguments as text: an argument that is not UTF-8 (a
+/// file name in another encoding, which clap accepts as a path) is kept
+/// with U+FFFD for its undecodable bytes, not a panic in `std::env::args`.
 fn command_line() -> Vec<String> {
-    std::env::args().collect()
+    std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect()
 }
 
 /// This binary as `sobol.json`, `morris.json` and a run's `summary.json`
@@ -100,7 +105,7 @@ fn command_line() -> Vec<String> {
 /// byte-identical at any thread count.
 pub fn record_invocation() -> montecarlo::Invocation {
     let mut command_line = Vec::new();
-    let mut args = std::env::args();
+    let mut args = self::command_line().into_iter();
     while let Some(a) = args.next() {
         if a == "--threads" {
             args.next();

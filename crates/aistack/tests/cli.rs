@@ -1896,3 +1896,33 @@ fn explain_of_a_missing_directory_or_a_scenario_file_says_what_to_give() {
         );
     }
 }
+
+/// A scenario file whose name is not UTF-8 (clap takes it as a path) runs
+/// and batches; recording the command line panicked in `std::env::args`
+/// (review s26 F2).
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_runs_without_a_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tmp("non-utf8");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(std::ffi::OsStr::from_bytes(b"bad\xff.ron"));
+    std::fs::copy(example("minimal.ron"), &file).unwrap();
+    for (what, extra) in [("run", &[][..]), ("batch", &["--runs", "2"][..])] {
+        let out = dir.join(what);
+        let o = Command::new(env!("CARGO_BIN_EXE_aistack"))
+            .arg(what)
+            .arg(&file)
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("the binary runs");
+        assert!(
+            o.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.join("summary.json").is_file(), "{what}");
+    }
+}
