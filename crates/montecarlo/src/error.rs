@@ -204,18 +204,13 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
 /// F9: placeholders such as `the same compare command` were printed as
 /// if they were commands).
 pub fn command_to_type(command_line: &[String]) -> String {
-    let quoted = |a: &str| {
-        let plain = !a.is_empty()
-            && a.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));
-        if plain {
-            a.to_string()
-        } else {
-            format!("'{}'", a.replace('\'', "'\\''"))
-        }
-    };
     std::iter::once("aistack".to_string())
-        .chain(command_line.iter().skip(1).map(|a| quoted(a)))
+        .chain(
+            command_line
+                .iter()
+                .skip(1)
+                .map(|a| crate::manifest::shell_quoted(a)),
+        )
         .collect::<Vec<_>>()
         .join(" ")
 }

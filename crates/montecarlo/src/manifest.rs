@@ -777,7 +777,7 @@ fn words<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> String {
 
 /// `a` as one word of a POSIX shell command: as it is when it holds only
 /// characters a shell leaves alone, else in single quotes.
-fn shell_quoted(a: &str) -> String {
+pub(crate) fn shell_quoted(a: &str) -> String {
     let plain = !a.is_empty()
         && a.chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@%".contains(c));

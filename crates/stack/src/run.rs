@@ -1441,9 +1441,6 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     })
 }
 
-/// The calendar years a run reaches: from the start's through the year of
-/// its last simulated second (`end` − 1 s: no event runs at `end`). A date
-/// past the calendar's range cannot occur: the horizon is at most 100 years.
 /// The last date a run may reach: every date the outputs write has a
 /// 4-digit year (YYYY-MM-DD).
 pub(crate) const LAST_WRITTEN_DATE: chrono::NaiveDate = match chrono::NaiveDate::from_ymd_opt(9999, 12, 31) {
@@ -1593,6 +1590,9 @@ fn tails_error(file: &Path, param: &str, tails: &[OutsideTail]) -> ScenarioError
     ))
 }
 
+/// The calendar years a run reaches: from the start's through the year of
+/// its last simulated second (`end` − 1 s: no event runs at `end`). A date
+/// past the calendar's range cannot occur: the horizon is at most 100 years.
 fn horizon_years(calendar: &scheduler::Calendar, end: SimTime) -> std::ops::RangeInclusive<i32> {
     use chrono::Datelike;
     let first = calendar.start_date().year();
