@@ -329,7 +329,8 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
     };
     if m.design == Design::External {
         anyhow::bail!(
-            "{d} holds an `aistack eval`, which does not resume: evaluate the design again into a new --out"
+            "{d} holds an `aistack eval`, which `batch --resume` does not finish: run the eval's own \
+             command again with `--resume` (`aistack eval SCENARIO --design DESIGN.csv --out {d} --resume`)"
         );
     }
     let scenario_from_manifest = a.scenario.is_none();
@@ -907,11 +908,15 @@ pub fn compare(
             );
         }
     }
-    for n in montecarlo::zero_difference_notes(&r.differences) {
-        println!("note: {n}");
-    }
-    if let Some(n) = montecarlo::few_differing_note(&r.differences) {
-        println!("note: {n}");
+    // A compare of a scenario with itself: zeros by construction, which
+    // the rule-of-three notes would read as evidence (review s26 F11).
+    if !r.identical {
+        for n in montecarlo::zero_difference_notes(&r.differences) {
+            println!("note: {n}");
+        }
+        if let Some(n) = montecarlo::few_differing_note(&r.differences) {
+            println!("note: {n}");
+        }
     }
     if let Some(w) = &period {
         println!("warning: {w}");
@@ -943,7 +948,7 @@ fn narrowing_cell(v: f64) -> String {
 /// difference of those shares with its 95 % interval (compare.csv's
 /// `n_a`, `n_b`, `reported_share_*`), e.g. `  (over the 6 runs where both
 /// report it; reported by 8 of 12 runs under A, 6 under B: share B − A
-/// −16.7 % [−38.5 %, +8.8 %])`.
+/// -16.7% [-38.5%, +8.8%])`.
 fn reporting_note(d: &montecarlo::OutcomeDifference, runs: u64) -> String {
     if d.n >= runs && d.n_a >= runs && d.n_b >= runs {
         return String::new();
@@ -952,7 +957,7 @@ fn reporting_note(d: &montecarlo::OutcomeDifference, runs: u64) -> String {
         if v.is_nan() {
             "n/a".to_string()
         } else {
-            format!("{:+.1} %", 100.0 * v).replace('-', "−")
+            format!("{:+.1}%", 100.0 * v)
         }
     };
     format!(
@@ -1047,7 +1052,7 @@ pub fn sensitivity(
 }
 
 /// `n` and `noun`, plural but for one: `1 run`, `0 runs`, `4 runs`.
-fn count(n: u64, noun: &str) -> String {
+pub(crate) fn count(n: u64, noun: &str) -> String {
     format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
@@ -1306,7 +1311,7 @@ mod tests {
         assert_eq!(
             reporting_note(&row(6, 8, 6), 12),
             "  (over the 6 runs where both report it; reported by 8 of 12 runs under A, 6 under B: \
-             share B − A −16.7 % [−38.5 %, +8.8 %])"
+             share B − A -16.7% [-38.5%, +8.8%])"
         );
         assert_eq!(reporting_note(&row(12, 12, 12), 12), "");
     }

@@ -77,7 +77,7 @@ fn correlation_warnings(s: &Scenario) -> Vec<String> {
 /// several), and with the flag this build's maths fingerprint.
 pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
     let s = load_file(path)?;
-    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let count = |n: usize, what: &str| crate::batch_cmd::count(n as u64, what);
     println!(
         "{}: ok — scenario `{}`, {}, {}, {}, {}, {}, {}",
         path.display(),
@@ -381,8 +381,9 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         if m.design == montecarlo::Design::External {
             anyhow::bail!(
                 "{d} is an interrupted `aistack eval` (manifest.json and runs/, but no runs.csv, \
-                 which is written once every row has run), which does not resume: evaluate the \
-                 design again into a new --out, then plot that"
+                 which is written once every row has run): finish it with the eval's own command \
+                 and `--resume` (`aistack eval SCENARIO --design DESIGN.csv --out {d} --resume`), \
+                 then plot it"
             );
         }
         anyhow::bail!(

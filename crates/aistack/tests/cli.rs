@@ -1926,3 +1926,21 @@ fn a_file_name_that_is_not_utf8_runs_without_a_panic() {
         assert!(out.join("summary.json").is_file(), "{what}");
     }
 }
+
+/// A compare of a scenario with itself says so and gives none of the
+/// rule-of-three notes, which would read its zeros as evidence about a
+/// policy (review s26 F11).
+#[test]
+fn compare_of_a_scenario_with_itself_gives_no_rule_of_three_note() {
+    let out = tmp("compare-same");
+    let m = example("minimal.ron");
+    let o = aistack(&["compare", &m, &m, "--runs", "3", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(text.contains("A and B are identical"), "{text}");
+    assert!(!text.contains("could still differ"), "{text}");
+}

@@ -232,8 +232,14 @@ pub struct CompareReport {
     /// parameter.
     pub unpaired: Vec<UnpairedParameter>,
     /// What the caller should tell the user: a note naming the
-    /// [`CompareReport::unpaired`] parameters and why, when there are any.
+    /// [`CompareReport::unpaired`] parameters and why, when there are any,
+    /// and one when A and B are identical.
     pub notes: Vec<String>,
+    /// A and B are the same model (the same scenario hash): every
+    /// difference is 0 by construction, so [`zero_difference_notes`] and
+    /// [`few_differing_note`], which read zeros as evidence about a
+    /// policy, say nothing true and are not to be given.
+    pub identical: bool,
 }
 
 /// A parameter both scenarios of a compare draw from the same distribution
@@ -406,8 +412,10 @@ fn wilson95(x: f64, n: f64) -> (f64, f64) {
 /// Counts over the runs both batches hold: `both` report it under A and B,
 /// `only_a` under A only, `only_b` under B only, `neither` under neither.
 /// The difference is (only_b − only_a)/N, McNemar's discordant pairs; unlike
-/// the Wald interval, this one is not [0, 0] when no run differs (it is
-/// then about ±z²/(N + z²), what N runs can bound), stays within [−1, 1],
+/// the Wald interval, this one is not [0, 0] when no run differs (with
+/// every run reporting it under both sides, or none under either, it is
+/// ±z²/(N + z²), what N runs can bound; narrower when both kinds of
+/// concordant runs occur, as φ is then large), stays within [−1, 1],
 /// and covers close to 95 % at tens of runs. Returns `(difference, low,
 /// high)`, all NaN when N = 0.
 pub fn paired_share_difference(both: u64, only_a: u64, only_b: u64, neither: u64) -> (f64, f64, f64) {
@@ -748,7 +756,9 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     let mut notes: Vec<String> = unpaired_note(&unpaired, &a.correlations(), &b.correlations())
         .into_iter()
         .collect();
-    notes.extend(identical_note(a, b));
+    let identical = identical_note(a, b);
+    let is_identical = identical.is_some();
+    notes.extend(identical);
     Ok(CompareReport {
         a: ra,
         b: rb,
@@ -757,6 +767,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         only_in_b,
         unpaired,
         notes,
+        identical: is_identical,
     })
 }
 

@@ -339,7 +339,10 @@ pub fn check_replaceable(target: &Path, owned: &[&str]) -> io::Result<()> {
     if !meta.is_dir() {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!("{} exists and is not a directory", target.display()),
+            format!(
+                "{} exists and is not a directory; --out must name a directory",
+                target.display()
+            ),
         ));
     }
     let mut foreign = Vec::new();
