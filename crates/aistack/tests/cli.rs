@@ -1465,10 +1465,18 @@ fn compare_names_the_outcomes_only_one_side_reports() {
     assert!(longest > Some(44), "no outcome name over 44 characters: {stdout}");
     let at: Vec<usize> = rows.iter().map(|r| r.find(" [").unwrap()).collect();
     assert!(at.windows(2).all(|w| w[0] == w[1]), "{stdout}");
-    // A scenario against itself: every difference is 0 in both runs, which
-    // is no knowledge that it always is (audit s23 F1): narrowing n/a, 0
-    // runs differing, and the rule of three's note.
-    let stdout = compare(Path::new(&two), &tmp("compare-itself"));
+    // A variant that changes nothing the runs use (its description): every
+    // difference is 0 in both runs, which is no knowledge that it always
+    // is (audit s23 F1): narrowing n/a, 0 runs differing, and the rule of
+    // three's note. (A scenario against itself gets the note that A and B
+    // are identical instead.)
+    let inert = Scratch::new("aistack-cli-minimal-inert.ron");
+    std::fs::write(
+        &inert,
+        format!("Variant(base: \"{two}\", name: \"minimal-inert\", description: \"changes nothing\")\n"),
+    )
+    .unwrap();
+    let stdout = compare(&inert, &tmp("compare-itself"));
     let rows: Vec<&str> = stdout
         .lines()
         .skip_while(|l| !l.starts_with("outcome "))
