@@ -182,11 +182,13 @@ impl Site {
         self.cohorts.len() - 1
     }
 
-    /// Retires a cohort; `false` if it was already retired or does not exist.
-    pub fn retire(&mut self, cohort: usize) -> bool {
+    /// Retires a cohort: the number of accelerators it held, or `None` if
+    /// it was already retired or does not exist.
+    pub fn retire(&mut self, cohort: usize) -> Option<u64> {
         match self.cohorts.get_mut(cohort) {
             Some(c) if !c.retired => {
                 c.retired = true;
+                let retired = c.count as u64;
                 let k = &mut self.classes[c.class];
                 k.count = (k.count - c.count).max(0.0);
                 // Counts are whole numbers (exact in f64); values are not, so
@@ -199,9 +201,9 @@ impl Site {
                 while self.cohorts.get(self.first_live).is_some_and(|c| c.retired) {
                     self.first_live += 1;
                 }
-                true
+                Some(retired)
             }
-            _ => false,
+            _ => None,
         }
     }
 
@@ -489,8 +491,8 @@ mod tests {
         let mut s = site();
         let c = s.install(&batch(10, 1e15, 700.0), None);
         s.install(&batch(5, 1e15, 700.0), None);
-        assert!(s.retire(c));
-        assert!(!s.retire(c));
+        assert!(s.retire(c).is_some());
+        assert_eq!(s.retire(c), None);
         s.recompute_power();
         assert_eq!(s.power.installed_chips, 5.0);
     }
@@ -519,7 +521,7 @@ mod tests {
         s.recompute_power();
         assert_eq!(s.power.installed_chips, 45.0);
         assert!((s.power.powered_value_usd - (100.0 + 900.0 + 5.0)).abs() < 1e-9);
-        assert!(s.retire(a));
+        assert!(s.retire(a).is_some());
         s.recompute_power();
         assert_eq!(s.power.installed_chips, 35.0);
         assert!((s.power.powered_value_usd - 905.0).abs() < 1e-9);

@@ -239,15 +239,7 @@ impl Training {
     ) -> Result<(), TrainingError> {
         let fi = fleet_index(&self.fleets, fleet)?;
         self.advance_fleet(fi, now);
-        let s = &mut self.sites[site.index()];
-        let count = s
-            .cohorts
-            .get(cohort)
-            .filter(|c| !c.retired)
-            .map(|c| c.count as u64);
-        if let Some(n) = count
-            && s.retire(cohort)
-        {
+        if let Some(n) = self.sites[site.index()].retire(cohort) {
             self.fleets[fi].chips.retire(n);
             self.recompute_fleet(fi, now, signals)?;
         }

@@ -439,15 +439,7 @@ impl Training {
                     }
                 };
                 self.advance_lab(li, now);
-                let s = &mut self.sites[site.index()];
-                let count = s
-                    .cohorts
-                    .get(cohort)
-                    .filter(|c| !c.retired)
-                    .map(|c| c.count as u64);
-                if let Some(n) = count
-                    && s.retire(cohort)
-                {
+                if let Some(n) = self.sites[site.index()].retire(cohort) {
                     self.labs[li].chips.retire(n);
                     self.recompute_lab(li, now, agenda, signals)?;
                 }
