@@ -420,7 +420,8 @@ type PendingTable<'a> = Box<dyn FnOnce() -> Result<AtomicFile> + 'a>;
 /// `morris.json`: the last of `names`) into `dir` so that a partial result
 /// never looks complete (audit s26 econ F9: a full disk left a
 /// finished-looking `sobol.csv` without `sobol.json`). Every file is first
-/// written to its temporary name; only once all are is the old record
+/// written to its temporary name and synced to disk ([`AtomicFile::sync`],
+/// so an error reported only at fsync comes now); only once all are is the old record
 /// removed, the tables renamed into place, and the record renamed last: a
 /// directory holding the record holds the tables it describes, and one
 /// refused while writing keeps its earlier tables. On failure the temporary
@@ -469,13 +470,17 @@ fn write_tables<T: Serialize>(
     };
     let mut pending = Vec::with_capacity(tables.len() + 1);
     for table in tables {
-        pending.push(table().map_err(|e| fail(e, false))?);
+        let mut file = table().map_err(|e| fail(e, false))?;
+        file.sync().map_err(|e| fail(e, false))?;
+        pending.push(file);
     }
     let text = crate::store::json_record_text(&record_path, record).map_err(|e| fail(e, false))?;
     let mut last = AtomicFile::create(&record_path).map_err(|e| fail(e, false))?;
     std::io::Write::write_all(&mut last, &text)
-        .and_then(|()| std::io::Write::flush(&mut last))
         .map_err(|e| fail(crate::error::io_err(&record_path)(e), false))?;
+    // Every file on disk before the old record goes: an error reported
+    // only at fsync replaces nothing; the commits below only rename.
+    last.sync().map_err(|e| fail(e, false))?;
     match std::fs::remove_file(&record_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
