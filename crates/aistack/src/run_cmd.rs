@@ -311,9 +311,18 @@ fn write_run(
 pub fn not_an_output_dir(dir: &Path, command: &str, writers: &str) -> anyhow::Error {
     let d = dir.display();
     if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
+        // Quoted as a shell needs it (review s26-2, F9: a path with a
+        // space could not be pasted).
+        let run = montecarlo::command_to_type(&[
+            "aistack".into(),
+            "run".into(),
+            dir.to_string_lossy().into_owned(),
+            "--out".into(),
+            "DIR".into(),
+        ]);
         anyhow::anyhow!(
             "{d} is a scenario file, not an output directory: run it first, \
-             `aistack run {d} --out DIR`, then `aistack {command} DIR`"
+             `{run}`, then `aistack {command} DIR`"
         )
     } else {
         anyhow::anyhow!("{d} does not exist or is not a directory: give the --out directory of {writers}")

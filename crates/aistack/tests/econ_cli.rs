@@ -127,6 +127,22 @@ fn plot_out_writes_the_charts_elsewhere_and_nothing_in_the_batch() {
     assert!(run_charts.join("power.svg").is_file());
 }
 
+/// Review s26-2 F9: the way on printed for a scenario file given to
+/// `explain`/`plot` was not quoted, so a path with a space did not paste.
+#[test]
+fn the_way_on_for_a_scenario_file_is_quoted_for_a_shell() {
+    let (root, scenario) = with_scenario("econ", "quoted way");
+    let spaced = root.join("my s.ron");
+    std::fs::copy(&scenario, &spaced).unwrap();
+    for command in ["explain", "plot"] {
+        let err = refused(&[command, s(&spaced)]);
+        assert!(
+            err.contains(&format!("`aistack run '{}' --out DIR`", spaced.display())),
+            "{err}"
+        );
+    }
+}
+
 /// Audit s17 econ #8: `--until-rel-halfwidth inf` was refused as "must be
 /// > 0", and negative values were taken for flags by clap.
 #[test]

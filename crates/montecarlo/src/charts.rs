@@ -1015,7 +1015,14 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     // lost rows (or gained some) is not the finished batch's, and its
     // histograms and sensitivity.csv would silently be over the others.
     if table.runs.len() as u64 != runs {
-        let d = o.dir.display();
+        let d = o.dir.to_string_lossy();
+        // A command line as `command_to_type` takes it: the program first.
+        let args = |a: &[&str]| {
+            std::iter::once("aistack")
+                .chain(a.iter().copied())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         return Err(McError::Invalid(format!(
             "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
              file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
@@ -1028,9 +1035,15 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             // An eval does not resume a finished one; a merge of its one
             // directory rebuilds the outputs.
             if manifest.eval.is_some() {
-                format!("`aistack merge {d} --out NEW_DIR`")
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["merge", &d, "--out", "NEW_DIR"]))
+                )
             } else {
-                format!("`aistack batch --resume {d}`")
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["batch", "--resume", &d]))
+                )
             }
         )));
     }

@@ -553,7 +553,8 @@ fn plot_out_refuses_a_directory_that_is_not_its_own() {
 /// Refused as `run --from-batch` refuses it, writing nothing.
 #[test]
 fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
-    let dir = toy_batch("mc-plot-lost-row", 6);
+    // A space in the path: the way on is quoted for a shell (review s26-2 F9).
+    let dir = toy_batch("mc-plot lost-row", 6);
     let csv = dir.join("runs.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
     let kept: Vec<&str> = text
@@ -575,7 +576,7 @@ fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
         e.contains(&format!(
             "{} has 5 rows, though the manifest says the batch finished with 6 runs",
             csv.display()
-        )) && e.contains(&format!("`aistack batch --resume {}`", dir.display())),
+        )) && e.contains(&format!("`aistack batch --resume '{}'`", dir.display())),
         "{e}"
     );
     assert!(!dir.join("plots").exists() && !dir.join("sensitivity.csv").exists());
