@@ -350,6 +350,15 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         && dir.join("summary.json").exists()
         && !dir.join("runs.csv").exists()
     {
+        // Not among another command's outputs, nor over another run's
+        // charts (review s26-2, F3: the run branch had no guard).
+        if let Some(out) = out {
+            montecarlo::refuse_foreign_plot_out(
+                dir,
+                out,
+                montecarlo::PlotKind::Run(&crate::explain_cmd::RUN_CHARTS),
+            )?;
+        }
         for f in crate::explain_cmd::plot_run(dir, out.unwrap_or(dir))? {
             println!("{}", f.display());
         }
