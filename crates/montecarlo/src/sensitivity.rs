@@ -501,7 +501,11 @@ fn write_tables<T: Serialize>(
 /// `sensitivity.csv` would replace the one describing the batch's `runs.csv`.
 /// Also refuses one holding a file of `files` (name, how its text starts)
 /// that does not start as this command writes it: another file of that name
-/// (the user's own `sensitivity.csv`) would be replaced. Its own tables, of
+/// (the user's own `sensitivity.csv`) would be replaced; and a
+/// `sensitivity.csv` without Sobol's own tables beside it, and a directory
+/// holding a batch's or a run's files or a batch's plot ([`crate::charts::PLOT_MARKER`],
+/// its charts): `plot`'s `sensitivity.csv` has the same header (review
+/// s26-2, F4). Its own tables, of
 /// an earlier call, are replaced, so a sensitivity run again into its
 /// `--out` writes the new tables.
 fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
@@ -514,17 +518,60 @@ fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
             dir.display()
         )));
     }
+    // A batch's or a run's outputs without a manifest, or a batch's plot
+    // (review s26-2, F4: plot's sensitivity.csv has this one's header, and
+    // was replaced beside the batch's charts).
+    let mut others: Vec<String> = crate::store::BATCH_FILES
+        .iter()
+        .filter(|f| dir.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if dir.join("runs").is_dir() {
+        others.push("runs/".into());
+    }
+    if dir.join(crate::charts::PLOT_MARKER).exists() {
+        others.push(crate::charts::PLOT_MARKER.into());
+    }
+    for (sub, d) in [("", dir.to_path_buf()), ("labs/", dir.join("labs"))] {
+        let mut charts: Vec<String> = std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| crate::charts::is_plot_svg_name(n))
+            .collect();
+        charts.sort();
+        if let Some(first) = charts.first() {
+            others.push(format!("{sub}{first} (a batch's plot)"));
+        }
+    }
+    if !others.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{} holds {}: the output of another aistack command (a batch, run or plot), and \
+             sensitivity does not write its tables among them (its sensitivity.csv would \
+             replace plot's), so nothing was run: choose another --out",
+            dir.display(),
+            others.join(", ")
+        )));
+    }
+    // `plot` writes a `sensitivity.csv` with the same header: one is this
+    // command's only beside its Sobol' tables (`sobol.json`, or `sobol.csv`,
+    // renamed into place before it, when the record's rename failed).
+    let own_record = ["sobol.json", "sobol.csv"].iter().any(|f| dir.join(f).exists());
     let foreign: Vec<&str> = files
         .iter()
         .filter(|(name, start)| {
             let path = dir.join(name);
-            path.exists() && !std::fs::read(&path).is_ok_and(|text| text.starts_with(start.as_bytes()))
+            path.exists()
+                && (!std::fs::read(&path).is_ok_and(|text| text.starts_with(start.as_bytes()))
+                    || (*name == "sensitivity.csv" && !own_record))
         })
         .map(|(name, _)| *name)
         .collect();
     if !foreign.is_empty() {
         return Err(McError::Invalid(format!(
-            "{} holds {}, which sensitivity did not write (not its table's first line), and it \
+            "{} holds {}, which sensitivity did not write (not its table's first line, or no \
+             sobol.json or sobol.csv beside it), and it \
              would replace {}, so nothing was run: choose another --out, or move {} away",
             dir.display(),
             foreign.join(", "),
