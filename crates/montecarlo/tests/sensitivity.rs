@@ -502,7 +502,9 @@ fn sensitivity_refuses_plots_table_and_a_plot_directory() {
     let root = Scratch::new("mc-sens-plot");
     let plot_table = "outcome,parameter,n,spearman,prcc\ny,x,12,0.5,0.5\n";
     let m = Partial::new(false);
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    // (case, its files: name and text, the refusal's words)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 4] = [
         (
             "table",
             &[("sensitivity.csv", plot_table)],
