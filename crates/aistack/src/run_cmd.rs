@@ -311,9 +311,18 @@ fn write_run(
 pub fn not_an_output_dir(dir: &Path, command: &str, writers: &str) -> anyhow::Error {
     let d = dir.display();
     if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
+        // Quoted as a shell needs it (review s26-2, F9: a path with a
+        // space could not be pasted).
+        let run = montecarlo::command_to_type(&[
+            "aistack".into(),
+            "run".into(),
+            dir.to_string_lossy().into_owned(),
+            "--out".into(),
+            "DIR".into(),
+        ]);
         anyhow::anyhow!(
             "{d} is a scenario file, not an output directory: run it first, \
-             `aistack run {d} --out DIR`, then `aistack {command} DIR`"
+             `{run}`, then `aistack {command} DIR`"
         )
     } else {
         anyhow::anyhow!("{d} does not exist or is not a directory: give the --out directory of {writers}")
@@ -341,6 +350,15 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         && dir.join("summary.json").exists()
         && !dir.join("runs.csv").exists()
     {
+        // Not among another command's outputs, nor over another run's
+        // charts (review s26-2, F3: the run branch had no guard).
+        if let Some(out) = out {
+            montecarlo::refuse_foreign_plot_out(
+                dir,
+                out,
+                montecarlo::PlotKind::Run(&crate::explain_cmd::RUN_CHARTS),
+            )?;
+        }
         for f in crate::explain_cmd::plot_run(dir, out.unwrap_or(dir))? {
             println!("{}", f.display());
         }

@@ -127,6 +127,85 @@ fn plot_out_writes_the_charts_elsewhere_and_nothing_in_the_batch() {
     assert!(run_charts.join("power.svg").is_file());
 }
 
+/// Review s26-2 F3: `plot RUN_DIR --out OUT` had no guard: it wrote a
+/// run's charts into a batch's directory and over another run's charts.
+/// Each is refused, writing nothing; a new OUT, plot's own earlier output
+/// and the run's own directory are plotted into.
+#[test]
+fn plot_of_a_run_refuses_an_out_that_is_not_its_own() {
+    let (root, scenario) = with_scenario("econ", "plot-run-out");
+    let r1 = root.join("r1");
+    let r2 = root.join("r2");
+    ok(&["run", s(&scenario), "--out", s(&r1)]);
+    ok(&["run", s(&scenario), "--out", s(&r2), "--plot"]);
+    // A batch's files (no need for a real one: the names mark it), a
+    // batch's plot, and the other run with its charts.
+    let batch = root.join("batch");
+    std::fs::create_dir_all(batch.join("runs")).unwrap();
+    std::fs::write(batch.join("manifest.json"), "{}").unwrap();
+    std::fs::write(batch.join("runs.csv"), "run\n").unwrap();
+    let plotted = root.join("plotted");
+    std::fs::create_dir_all(&plotted).unwrap();
+    std::fs::write(plotted.join("plot.json"), "{}").unwrap();
+    for (out, names) in [
+        (&batch, "manifest.json, runs.csv, runs/"),
+        (&plotted, "plot.json (a batch's charts)"),
+        (&r2, "summary.json, timeseries.csv"),
+    ] {
+        let before: Vec<(String, Vec<u8>)> = listing(out)
+            .into_iter()
+            .filter(|n| out.join(n).is_file())
+            .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
+            .collect();
+        let err = refused(&["plot", s(&r1), "--out", s(out)]);
+        assert!(
+            err.contains(&format!(
+                "{} holds {names}: it is the output of another aistack command",
+                out.display()
+            )) && err.contains("nothing was written"),
+            "{err}"
+        );
+        let after: Vec<(String, Vec<u8>)> = listing(out)
+            .into_iter()
+            .filter(|n| out.join(n).is_file())
+            .map(|n| (n.clone(), std::fs::read(out.join(&n)).unwrap()))
+            .collect();
+        assert_eq!(after, before, "{}", out.display());
+    }
+    // A chart of a run's name that plot did not write.
+    let mine = root.join("mine");
+    std::fs::create_dir_all(&mine).unwrap();
+    std::fs::write(mine.join("power.svg"), "my drawing").unwrap();
+    let err = refused(&["plot", s(&r1), "--out", s(&mine)]);
+    assert!(err.contains("holds power.svg, which plot did not write"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(mine.join("power.svg")).unwrap(),
+        "my drawing"
+    );
+    // Its own: a new directory, plotted again, and the run itself.
+    let charts = root.join("charts");
+    ok(&["plot", s(&r1), "--out", s(&charts)]);
+    ok(&["plot", s(&r1), "--out", s(&charts)]);
+    ok(&["plot", s(&r1), "--out", s(&r1)]);
+    assert!(charts.join("power.svg").is_file() && r1.join("power.svg").is_file());
+}
+
+/// Review s26-2 F9: the way on printed for a scenario file given to
+/// `explain`/`plot` was not quoted, so a path with a space did not paste.
+#[test]
+fn the_way_on_for_a_scenario_file_is_quoted_for_a_shell() {
+    let (root, scenario) = with_scenario("econ", "quoted way");
+    let spaced = root.join("my s.ron");
+    std::fs::copy(&scenario, &spaced).unwrap();
+    for command in ["explain", "plot"] {
+        let err = refused(&[command, s(&spaced)]);
+        assert!(
+            err.contains(&format!("`aistack run '{}' --out DIR`", spaced.display())),
+            "{err}"
+        );
+    }
+}
+
 /// Audit s17 econ #8: `--until-rel-halfwidth inf` was refused as "must be
 /// > 0", and negative values were taken for flags by clap.
 #[test]

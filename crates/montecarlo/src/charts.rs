@@ -848,7 +848,8 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// Files other aistack commands write, whose presence in a `plot --out`
 /// directory marks it as that command's output: a batch's or an eval's
 /// ([`crate::store::BATCH_FILES`]), a compare's, a sensitivity's and a
-/// single run's trace.
+/// single run's trace (its `summary.json` and `timeseries.csv` are among
+/// the batch's names).
 const OTHER_COMMANDS_FILES: [&str; 6] = [
     "compare.csv",
     "sobol.csv",
@@ -861,34 +862,56 @@ const OTHER_COMMANDS_FILES: [&str; 6] = [
 /// The first line of the `sensitivity.csv` that `plot_batch` writes.
 const RANK_SENSITIVITY_HEADER: &str = "outcome,parameter,n,spearman,prcc\n";
 
+/// The marker `plot_batch` writes last into its output directory: which
+/// batch the charts there are of (its canonical path, scenario hash and
+/// run count), so that a later `plot --out` of another batch is refused
+/// rather than mixing the two batches' charts (review s26-2, F5).
+pub const PLOT_MARKER: &str = "plot.json";
+
 /// Whether `name` is the name of an SVG that `plot_batch` writes.
-fn is_plot_svg_name(name: &str) -> bool {
+pub(crate) fn is_plot_svg_name(name: &str) -> bool {
     name.ends_with(".svg")
         && ["fan-", "shares-", "hist-", "tornado-"]
             .iter()
             .any(|p| name.starts_with(p))
 }
 
-/// Refuses a `plot --out` directory `out` (other than the batch `dir`
-/// itself) that is not plot's own, before anything is written (audit s26
-/// econ F1: plot replaced a user's `sensitivity.csv` and planted one batch's
-/// table and charts in another batch's directory): a file that is no
-/// directory; a directory holding another command's outputs (a batch's,
-/// an eval's, a compare's, a sensitivity's, a run's: [`crate::store::BATCH_FILES`],
-/// [`OTHER_COMMANDS_FILES`], `runs/`, or run files, as in a batch's `runs/`);
-/// or holding a file of a name plot writes that plot did not write (a
-/// `sensitivity.csv` not starting with plot's header, a `fan-….svg` that is
-/// no plotters SVG). Plot's own earlier output is re-plotted into.
-fn refuse_foreign_plot_out(dir: &Path, out: &Path) -> Result<()> {
-    crate::runner::check_out_dir(out)?;
-    if !out.is_dir() {
-        return Ok(());
-    }
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+/// What `plot` draws into a `--out` directory, for [`refuse_foreign_plot_out`].
+#[derive(Clone, Copy, Debug)]
+pub enum PlotKind<'a> {
+    /// A batch's charts (`fan-`, `shares-`, `hist-`, `tornado-….svg`, in
+    /// the directory and its `labs/`), its `sensitivity.csv` and [`PLOT_MARKER`].
+    Batch,
+    /// A single run's charts: these file names.
+    Run(&'a [&'a str]),
+}
+
+/// Whether `a` and `b` name the same existing directory.
+fn same_dir(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
-    };
-    if same(dir, out) {
+    }
+}
+
+/// Refuses a `plot --out` directory `out` (other than the plotted `dir`
+/// itself) that is not plot's own, before anything is written (audit s26
+/// econ F1: plot replaced a user's `sensitivity.csv` and planted one batch's
+/// table and charts in another batch's directory; review s26-2 F3: a run's
+/// charts had no guard at all): a file that is no directory; a directory
+/// holding another command's outputs (a batch's, an eval's, a compare's, a
+/// sensitivity's, a run's: [`crate::store::BATCH_FILES`],
+/// [`OTHER_COMMANDS_FILES`], `runs/`, or run files, as in a batch's `runs/`;
+/// for a run's charts also a batch's plot, [`PLOT_MARKER`]); a batch's
+/// earlier plot of another batch (its [`PLOT_MARKER`] names another
+/// directory: the charts would mix); or holding a file of a name plot
+/// writes that plot did not write (a `sensitivity.csv` not starting with
+/// plot's header, a chart that is no plotters SVG). Plot's own earlier
+/// output is re-plotted into (one without a marker, of an older aistack,
+/// counts as its own); so is `dir` itself and, for a batch, `dir/plots`.
+pub fn refuse_foreign_plot_out(dir: &Path, out: &Path, kind: PlotKind<'_>) -> Result<()> {
+    crate::runner::check_out_dir(out)?;
+    if !out.is_dir() || same_dir(dir, out) {
         return Ok(());
     }
     let mut others: Vec<String> = crate::store::BATCH_FILES
@@ -915,35 +938,61 @@ fn refuse_foreign_plot_out(dir: &Path, out: &Path) -> Result<()> {
     if let Some(name) = run_file {
         others.push(format!("{name} (a batch's run files)"));
     }
+    if matches!(kind, PlotKind::Run(_)) && out.join(PLOT_MARKER).exists() {
+        others.push(format!("{PLOT_MARKER} (a batch's charts)"));
+    }
     if !others.is_empty() {
+        let what = match kind {
+            PlotKind::Batch => "its charts and sensitivity.csv",
+            PlotKind::Run(_) => "a run's charts",
+        };
         return Err(McError::Invalid(format!(
             "{} holds {}: it is the output of another aistack command (a batch, eval, compare, \
-             sensitivity or run), and plot does not write its charts and sensitivity.csv among \
+             sensitivity, run or a batch's plot), and plot does not write {what} among \
              them, so nothing was written: choose another --out (a new directory, or one an \
-             earlier plot wrote)",
+             earlier plot of this {} wrote)",
             out.display(),
-            others.join(", ")
+            others.join(", "),
+            if matches!(kind, PlotKind::Batch) {
+                "batch"
+            } else {
+                "run"
+            }
         )));
     }
-    let mut foreign = Vec::new();
-    let sens = out.join("sensitivity.csv");
-    if sens.exists() && !std::fs::read(&sens).is_ok_and(|t| t.starts_with(RANK_SENSITIVITY_HEADER.as_bytes()))
-    {
-        foreign.push("sensitivity.csv".to_string());
+    if matches!(kind, PlotKind::Batch) && !same_dir(&dir.join("plots"), out) {
+        refuse_other_batchs_plot(dir, out)?;
     }
-    for (sub, d) in [("", out.to_path_buf()), ("labs/", out.join("labs"))] {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        let mut names: Vec<String> = entries
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| is_plot_svg_name(n))
-            .filter(|n| !starts_with_file(&d.join(n), b"<svg "))
-            .map(|n| format!("{sub}{n}"))
-            .collect();
-        names.sort();
-        foreign.extend(names);
+    let mut foreign = Vec::new();
+    match kind {
+        PlotKind::Batch => {
+            let sens = out.join("sensitivity.csv");
+            if sens.exists()
+                && !std::fs::read(&sens).is_ok_and(|t| t.starts_with(RANK_SENSITIVITY_HEADER.as_bytes()))
+            {
+                foreign.push("sensitivity.csv".to_string());
+            }
+            for (sub, d) in [("", out.to_path_buf()), ("labs/", out.join("labs"))] {
+                let Ok(entries) = std::fs::read_dir(&d) else {
+                    continue;
+                };
+                let mut names: Vec<String> = entries
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| is_plot_svg_name(n))
+                    .filter(|n| !starts_with_file(&d.join(n), b"<svg "))
+                    .map(|n| format!("{sub}{n}"))
+                    .collect();
+                names.sort();
+                foreign.extend(names);
+            }
+        }
+        PlotKind::Run(charts) => foreign.extend(
+            charts
+                .iter()
+                .filter(|n| out.join(n).exists() && !starts_with_file(&out.join(n), b"<svg "))
+                .map(|n| n.to_string()),
+        ),
     }
     if !foreign.is_empty() {
         let it = if foreign.len() == 1 { "it" } else { "them" };
@@ -955,6 +1004,102 @@ fn refuse_foreign_plot_out(dir: &Path, out: &Path) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The [`PLOT_MARKER`] of a batch's plot: which batch the charts beside it are of.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PlotMarker {
+    /// The plotted batch directory, canonical.
+    source: String,
+    /// Its manifest's `scenario_hash`.
+    scenario_hash: String,
+    /// Its manifest's `completed_runs` when plotted.
+    completed_runs: u64,
+}
+
+/// The canonical path of the batch `dir`, as [`PlotMarker::source`] holds it.
+fn marker_source(dir: &Path) -> String {
+    dir.canonicalize()
+        .unwrap_or_else(|_| dir.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// Refuses `out` when its [`PLOT_MARKER`] says its charts are another
+/// batch's (or it is no marker plot wrote): a re-plot would leave that
+/// batch's charts beside this one's wherever this batch draws none.
+fn refuse_other_batchs_plot(dir: &Path, out: &Path) -> Result<()> {
+    let path = out.join(PLOT_MARKER);
+    let Ok(text) = std::fs::read(&path) else {
+        return Ok(());
+    };
+    let source = marker_source(dir);
+    match serde_json::from_slice::<PlotMarker>(&text) {
+        Ok(m) if m.source == source => Ok(()),
+        Ok(m) => Err(McError::Invalid(format!(
+            "{} holds the charts of another batch, {} (its {PLOT_MARKER}): plotting {} there \
+             would mix the two batches' charts, so nothing was written: choose another --out \
+             (a new directory) for this batch",
+            out.display(),
+            m.source,
+            dir.display()
+        ))),
+        Err(e) => Err(McError::Invalid(format!(
+            "{}: not the {PLOT_MARKER} plot writes ({e}), and plot would replace it, so nothing \
+             was written: choose another --out, or move it away",
+            path.display()
+        ))),
+    }
+}
+
+/// Before a batch's charts are (re)written into `out`: removes plot's own
+/// earlier output there (its marker, its charts in `out` and `out/labs`,
+/// and with `sensitivity` its `sensitivity.csv`), so that a chart the
+/// batch no longer draws (a batch grown by `--resume`, whose histogram or
+/// tornado no longer qualifies) does not stay beside the new ones.
+fn remove_earlier_plot(out: &Path, sensitivity: bool) -> Result<()> {
+    let mut stale = vec![out.join(PLOT_MARKER)];
+    if sensitivity {
+        stale.push(out.join("sensitivity.csv"));
+    }
+    for d in [out.to_path_buf(), out.join("labs")] {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        stale.extend(
+            entries
+                .flatten()
+                .filter(|e| is_plot_svg_name(&e.file_name().to_string_lossy()))
+                .map(|e| e.path()),
+        );
+    }
+    for path in stale {
+        match std::fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(crate::error::io_err(&path)(e)),
+        }
+    }
+    // `labs/` if nothing else is left there (plot makes it again when the
+    // batch has lab charts); a directory still holding files stays.
+    let _ = std::fs::remove_dir(out.join("labs"));
+    Ok(())
+}
+
+/// Writes the [`PLOT_MARKER`] of the batch `dir` (manifest `m`) into `out`,
+/// atomically, once every chart is written.
+fn write_plot_marker(dir: &Path, out: &Path, m: &Manifest, runs: u64) -> Result<()> {
+    let path = out.join(PLOT_MARKER);
+    let marker = PlotMarker {
+        source: marker_source(dir),
+        scenario_hash: m.scenario_hash.clone(),
+        completed_runs: runs,
+    };
+    let text = serde_json::to_vec_pretty(&marker)
+        .map_err(|e| McError::Invalid(format!("{}: {e}", path.display())))?;
+    let mut f = crate::outputs::AtomicFile::create(&path)?;
+    std::io::Write::write_all(&mut f, &text).map_err(crate::error::io_err(&path))?;
+    f.commit()
 }
 
 /// Whether the file at `path` starts with `prefix` (reading only that much).
@@ -1006,7 +1151,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         )));
     }
     if let Some(out) = &o.out {
-        refuse_foreign_plot_out(&o.dir, out)?;
+        refuse_foreign_plot_out(&o.dir, out, PlotKind::Batch)?;
     }
     let bands = read_bands(&o.dir.join("bands.csv"))?;
     let runs_csv = o.dir.join("runs.csv");
@@ -1015,7 +1160,14 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     // lost rows (or gained some) is not the finished batch's, and its
     // histograms and sensitivity.csv would silently be over the others.
     if table.runs.len() as u64 != runs {
-        let d = o.dir.display();
+        let d = o.dir.to_string_lossy();
+        // A command line as `command_to_type` takes it: the program first.
+        let args = |a: &[&str]| {
+            std::iter::once("aistack")
+                .chain(a.iter().copied())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
         return Err(McError::Invalid(format!(
             "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
              file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
@@ -1028,15 +1180,22 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             // An eval does not resume a finished one; a merge of its one
             // directory rebuilds the outputs.
             if manifest.eval.is_some() {
-                format!("`aistack merge {d} --out NEW_DIR`")
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["merge", &d, "--out", "NEW_DIR"]))
+                )
             } else {
-                format!("`aistack batch --resume {d}`")
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["batch", "--resume", &d]))
+                )
             }
         )));
     }
     // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
+    remove_earlier_plot(&out, o.out.is_some())?;
     let mut files = Vec::new();
     let mut notes = Vec::new();
     // A categorical series in a bands.csv written before categories had
@@ -1219,6 +1378,11 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             if flat.len() == 1 { "" } else { ", …" },
             if flat.len() == 1 { "it" } else { "them" },
         ));
+    }
+    // Last: a directory holding it holds every chart of this plot. Not
+    // among the batch's own outputs (`--out DIR`).
+    if !same_dir(&o.dir, &out) {
+        write_plot_marker(&o.dir, &out, &manifest, runs)?;
     }
     Ok(PlotReport { files, notes })
 }

@@ -47,7 +47,7 @@ pub mod stats;
 pub mod store;
 pub mod toy;
 
-pub use charts::{PlotOptions, PlotReport, plot_batch};
+pub use charts::{PLOT_MARKER, PlotKind, PlotOptions, PlotReport, plot_batch, refuse_foreign_plot_out};
 
 pub use compare::{
     CompareOptions, CompareReport, OutcomeDifference, compare, few_differing_note, paired_share_difference,

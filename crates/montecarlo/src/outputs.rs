@@ -219,6 +219,16 @@ impl AtomicFile {
     pub fn writer(&mut self) -> &mut BufWriter<std::fs::File> {
         &mut self.out
     }
+    /// Flushes the buffer and fsyncs the temporary file, without renaming
+    /// it: a caller renaming several files together syncs each first, so
+    /// that an error the file system reports only at fsync (a full disk
+    /// under delayed allocation, NFS, a quota) comes before anything is
+    /// replaced (review s26-2, F6). [`commit`](Self::commit) then finds
+    /// nothing left to write.
+    pub fn sync(&mut self) -> Result<()> {
+        self.out.flush().map_err(io_err(&self.tmp))?;
+        self.out.get_ref().sync_all().map_err(io_err(&self.tmp))
+    }
     /// Flushes, fsyncs and renames into place.
     pub fn commit(self) -> Result<()> {
         let AtomicFile { path, tmp, out } = self;
@@ -1006,4 +1016,34 @@ pub fn read_runs_csv(path: &Path, param_count: usize) -> Result<RunsTable> {
         t.outcomes.push(os?);
     }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AtomicFile;
+    use std::io::Write;
+
+    /// `AtomicFile::sync` puts every byte written into the temporary file
+    /// (flushed, then fsynced: what `sensitivity`'s first phase relies on,
+    /// review s26-2 F6) without renaming it; `commit` then renames. The
+    /// fsync's own failure (a full disk under delayed allocation) is not
+    /// fault-injected here.
+    #[test]
+    fn sync_writes_the_temporary_file_and_replaces_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, "old\n").unwrap();
+        let mut f = AtomicFile::create(&path).unwrap();
+        f.write_all(b"new table\n").unwrap();
+        f.sync().unwrap();
+        let tmp = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().starts_with(".t.csv.tmp-"))
+            .unwrap();
+        assert_eq!(std::fs::read(tmp.path()).unwrap(), b"new table\n");
+        assert_eq!(std::fs::read(&path).unwrap(), b"old\n");
+        f.commit().unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new table\n");
+    }
 }

@@ -420,7 +420,8 @@ type PendingTable<'a> = Box<dyn FnOnce() -> Result<AtomicFile> + 'a>;
 /// `morris.json`: the last of `names`) into `dir` so that a partial result
 /// never looks complete (audit s26 econ F9: a full disk left a
 /// finished-looking `sobol.csv` without `sobol.json`). Every file is first
-/// written to its temporary name; only once all are is the old record
+/// written to its temporary name and synced to disk ([`AtomicFile::sync`],
+/// so an error reported only at fsync comes now); only once all are is the old record
 /// removed, the tables renamed into place, and the record renamed last: a
 /// directory holding the record holds the tables it describes, and one
 /// refused while writing keeps its earlier tables. On failure the temporary
@@ -469,13 +470,17 @@ fn write_tables<T: Serialize>(
     };
     let mut pending = Vec::with_capacity(tables.len() + 1);
     for table in tables {
-        pending.push(table().map_err(|e| fail(e, false))?);
+        let mut file = table().map_err(|e| fail(e, false))?;
+        file.sync().map_err(|e| fail(e, false))?;
+        pending.push(file);
     }
     let text = crate::store::json_record_text(&record_path, record).map_err(|e| fail(e, false))?;
     let mut last = AtomicFile::create(&record_path).map_err(|e| fail(e, false))?;
     std::io::Write::write_all(&mut last, &text)
-        .and_then(|()| std::io::Write::flush(&mut last))
         .map_err(|e| fail(crate::error::io_err(&record_path)(e), false))?;
+    // Every file on disk before the old record goes: an error reported
+    // only at fsync replaces nothing; the commits below only rename.
+    last.sync().map_err(|e| fail(e, false))?;
     match std::fs::remove_file(&record_path) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -496,7 +501,11 @@ fn write_tables<T: Serialize>(
 /// `sensitivity.csv` would replace the one describing the batch's `runs.csv`.
 /// Also refuses one holding a file of `files` (name, how its text starts)
 /// that does not start as this command writes it: another file of that name
-/// (the user's own `sensitivity.csv`) would be replaced. Its own tables, of
+/// (the user's own `sensitivity.csv`) would be replaced; and a
+/// `sensitivity.csv` without Sobol's own tables beside it, and a directory
+/// holding a batch's or a run's files or a batch's plot ([`crate::charts::PLOT_MARKER`],
+/// its charts): `plot`'s `sensitivity.csv` has the same header (review
+/// s26-2, F4). Its own tables, of
 /// an earlier call, are replaced, so a sensitivity run again into its
 /// `--out` writes the new tables.
 fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
@@ -509,17 +518,60 @@ fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
             dir.display()
         )));
     }
+    // A batch's or a run's outputs without a manifest, or a batch's plot
+    // (review s26-2, F4: plot's sensitivity.csv has this one's header, and
+    // was replaced beside the batch's charts).
+    let mut others: Vec<String> = crate::store::BATCH_FILES
+        .iter()
+        .filter(|f| dir.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if dir.join("runs").is_dir() {
+        others.push("runs/".into());
+    }
+    if dir.join(crate::charts::PLOT_MARKER).exists() {
+        others.push(crate::charts::PLOT_MARKER.into());
+    }
+    for (sub, d) in [("", dir.to_path_buf()), ("labs/", dir.join("labs"))] {
+        let mut charts: Vec<String> = std::fs::read_dir(&d)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| crate::charts::is_plot_svg_name(n))
+            .collect();
+        charts.sort();
+        if let Some(first) = charts.first() {
+            others.push(format!("{sub}{first} (a batch's plot)"));
+        }
+    }
+    if !others.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{} holds {}: the output of another aistack command (a batch, run or plot), and \
+             sensitivity does not write its tables among them (its sensitivity.csv would \
+             replace plot's), so nothing was run: choose another --out",
+            dir.display(),
+            others.join(", ")
+        )));
+    }
+    // `plot` writes a `sensitivity.csv` with the same header: one is this
+    // command's only beside its Sobol' tables (`sobol.json`, or `sobol.csv`,
+    // renamed into place before it, when the record's rename failed).
+    let own_record = ["sobol.json", "sobol.csv"].iter().any(|f| dir.join(f).exists());
     let foreign: Vec<&str> = files
         .iter()
         .filter(|(name, start)| {
             let path = dir.join(name);
-            path.exists() && !std::fs::read(&path).is_ok_and(|text| text.starts_with(start.as_bytes()))
+            path.exists()
+                && (!std::fs::read(&path).is_ok_and(|text| text.starts_with(start.as_bytes()))
+                    || (*name == "sensitivity.csv" && !own_record))
         })
         .map(|(name, _)| *name)
         .collect();
     if !foreign.is_empty() {
         return Err(McError::Invalid(format!(
-            "{} holds {}, which sensitivity did not write (not its table's first line), and it \
+            "{} holds {}, which sensitivity did not write (not its table's first line, or no \
+             sobol.json or sobol.csv beside it), and it \
              would replace {}, so nothing was run: choose another --out, or move {} away",
             dir.display(),
             foreign.join(", "),

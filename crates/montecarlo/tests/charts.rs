@@ -534,11 +534,10 @@ fn plot_out_refuses_a_directory_that_is_not_its_own() {
         e.contains("f.txt: exists and is not a directory; --out must name a directory"),
         "{e}"
     );
-    // Its own: a new directory, plotted again (by another batch too), and
-    // the batch's own directory.
+    // Its own: a new directory, plotted again, and the batch's own directory.
     let charts = root.join("charts");
     plot_to(&b1, &charts).unwrap();
-    plot_to(&victim, &charts).unwrap();
+    plot_to(&b1, &charts).unwrap();
     assert!(
         std::fs::read_to_string(charts.join("sensitivity.csv"))
             .unwrap()
@@ -546,6 +545,84 @@ fn plot_out_refuses_a_directory_that_is_not_its_own() {
     );
     plot_to(&b1, &b1).unwrap();
     assert!(b1.join("hist-energy_peak_load_mw.svg").is_file());
+    assert!(
+        !b1.join("plot.json").exists(),
+        "no marker among the batch's outputs"
+    );
+    // Review s26-2 F3: a batch's plot into a run's directory.
+    let run = root.join("run");
+    std::fs::create_dir_all(&run).unwrap();
+    std::fs::write(run.join("summary.json"), "{}").unwrap();
+    std::fs::write(run.join("timeseries.csv"), "t\n").unwrap();
+    let e = plot_to(&b1, &run).unwrap_err().to_string();
+    assert!(
+        e.contains("holds summary.json, timeseries.csv: it is the output"),
+        "{e}"
+    );
+    assert_eq!(listing(&run), ["summary.json", "timeseries.csv"]);
+}
+
+/// Review s26-2 F5: `plot --out` into an earlier plot of another batch
+/// mixed the two batches' charts, and a re-plot left charts the batch no
+/// longer draws. Plot's marker (`plot.json`, written last) names the batch;
+/// another batch's plot is refused, naming it; a re-plot of the same batch
+/// (or into one without a marker, of an older aistack) removes plot's
+/// earlier charts first.
+#[test]
+fn plot_out_refuses_another_batchs_plot_and_leaves_no_stale_chart() {
+    let b1 = toy_batch("mc-plot-marker-b1", 12);
+    let b2 = toy_batch("mc-plot-marker-b2", 12);
+    let charts = b1.parent().unwrap().join("charts");
+    plot_to(&b1, &charts).unwrap();
+    let marker: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(charts.join("plot.json")).unwrap()).unwrap();
+    assert_eq!(
+        marker["source"].as_str().unwrap(),
+        b1.canonicalize().unwrap().to_str().unwrap()
+    );
+    assert_eq!(marker["completed_runs"], 12);
+    let before = listing(&charts);
+    let e = plot_to(&b2, &charts).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "{} holds the charts of another batch, {}",
+            charts.display(),
+            b1.canonicalize().unwrap().display()
+        )) && e.contains("nothing was written")
+            && e.contains("choose another --out"),
+        "{e}"
+    );
+    assert_eq!(listing(&charts), before);
+    // Charts of plot's names the batch does not draw (an older plot of it).
+    for stale in ["hist-gone.svg", "labs/tornado-gone.svg"] {
+        std::fs::create_dir_all(charts.join("labs")).unwrap();
+        std::fs::write(charts.join(stale), "<svg old").unwrap();
+    }
+    plot_to(&b1, &charts).unwrap();
+    assert_eq!(
+        listing(&charts),
+        before,
+        "stale charts removed, the rest rewritten"
+    );
+    assert!(!charts.join("labs/tornado-gone.svg").exists());
+    // The default plots/ and --out DIR/plots of a batch since moved: as before.
+    plot_into_dir(&b1);
+    assert!(b1.join("plots/plot.json").is_file());
+    std::fs::write(
+        b1.join("plots/plot.json"),
+        "{\"source\":\"/moved\",\"scenario_hash\":\"x\",\"completed_runs\":1}",
+    )
+    .unwrap();
+    plot_to(&b1, &b1.join("plots")).unwrap();
+    // Without a marker (an older aistack): plot's own, re-plotted.
+    std::fs::remove_file(charts.join("plot.json")).unwrap();
+    plot_to(&b2, &charts).unwrap();
+    let marker: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(charts.join("plot.json")).unwrap()).unwrap();
+    assert_eq!(
+        marker["source"].as_str().unwrap(),
+        b2.canonicalize().unwrap().to_str().unwrap()
+    );
 }
 
 /// Audit s26 econ F8: a finished batch whose runs.csv lost a row was
@@ -553,7 +630,8 @@ fn plot_out_refuses_a_directory_that_is_not_its_own() {
 /// Refused as `run --from-batch` refuses it, writing nothing.
 #[test]
 fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
-    let dir = toy_batch("mc-plot-lost-row", 6);
+    // A space in the path: the way on is quoted for a shell (review s26-2 F9).
+    let dir = toy_batch("mc-plot lost-row", 6);
     let csv = dir.join("runs.csv");
     let text = std::fs::read_to_string(&csv).unwrap();
     let kept: Vec<&str> = text
@@ -575,7 +653,7 @@ fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
         e.contains(&format!(
             "{} has 5 rows, though the manifest says the batch finished with 6 runs",
             csv.display()
-        )) && e.contains(&format!("`aistack batch --resume {}`", dir.display())),
+        )) && e.contains(&format!("`aistack batch --resume '{}'`", dir.display())),
         "{e}"
     );
     assert!(!dir.join("plots").exists() && !dir.join("sensitivity.csv").exists());

@@ -492,6 +492,70 @@ fn sensitivity_refuses_an_out_holding_a_batch() {
     assert_eq!(listing(), before, "no table written among the batch's outputs");
 }
 
+/// Review s26-2 F4: `sensitivity --out` into a batch's plot replaced
+/// plot's `sensitivity.csv` (the same header) and wrote Sobol's tables
+/// among the batch's charts. A `sensitivity.csv` without Sobol's own
+/// tables beside it, a batch's plot (its marker or charts) and a run's or
+/// batch's files are refused by both methods before any run, untouched.
+#[test]
+fn sensitivity_refuses_plots_table_and_a_plot_directory() {
+    let root = Scratch::new("mc-sens-plot");
+    let plot_table = "outcome,parameter,n,spearman,prcc\ny,x,12,0.5,0.5\n";
+    let m = Partial::new(false);
+    // (case, its files: name and text, the refusal's words)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case<'_>; 4] = [
+        (
+            "table",
+            &[("sensitivity.csv", plot_table)],
+            "holds sensitivity.csv, which sensitivity did not write",
+        ),
+        (
+            "marker",
+            &[("plot.json", "{}")],
+            "holds plot.json: the output of another aistack command",
+        ),
+        (
+            "charts",
+            &[("labs/hist-y.svg", "<svg ")],
+            "holds labs/hist-y.svg (a batch's plot)",
+        ),
+        (
+            "run",
+            &[("summary.json", "{}"), ("timeseries.csv", "t\n")],
+            "holds summary.json, timeseries.csv:",
+        ),
+    ];
+    for (name, files, expected) in cases {
+        let dir = root.join(name);
+        for (f, text) in files {
+            let path = dir.join(f);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+        }
+        let mut o = sobol_opts(Some(dir.clone()));
+        o.outcome = "always".into();
+        let e = sobol_sensitivity(&m, &o, &NoProgress).unwrap_err().to_string();
+        assert!(
+            e.contains(expected) && e.contains("choose another --out"),
+            "{name}: {e}"
+        );
+        if name != "table" {
+            let e = morris_refusal(&m, dir.clone());
+            assert!(e.contains(expected), "{name}: {e}");
+        }
+        for (f, text) in files {
+            assert_eq!(std::fs::read_to_string(dir.join(f)).unwrap(), *text, "{name}");
+        }
+        assert!(!dir.join("sobol.csv").exists() && !dir.join("morris.csv").exists());
+    }
+    assert_eq!(
+        m.runs.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "no run made"
+    );
+}
+
 /// No uncertain parameters: Morris is refused with Sobol's reason, not an
 /// empty table and exit 0 (audit s15 econ #5).
 #[test]
