@@ -356,7 +356,7 @@ impl Training {
     /// `open_base_share` is above 0, and given a release: the share of the
     /// best release's effective FLOP inherited from its open base),
     /// `training.energy_mwh_total`, `training.spend_usd_total`,
-    /// the labs' accelerators ([`emit_lab_chips`]: at the start, delivered,
+    /// the labs' accelerators (`emit_lab_chips`: at the start, delivered,
     /// awaiting installation and installed at the end, retired),
     /// `training.failures_total`, `training.flop_lost_power_total` (training
     /// FLOP, at MFU, the installed accelerators could not compute for lack
@@ -492,7 +492,7 @@ impl Training {
     /// `releases_total`, `open_releases_total`, `best_effective_flop` (FLOP;
     /// 0 without a release), `spend_usd_total` (USD) and
     /// `share_lost_power_total` (0–1; 0 without accelerators), the lab's
-    /// accelerators ([`emit_lab_chips`]); only where
+    /// accelerators (`emit_lab_chips`); only where
     /// defined (absent otherwise, never a sentinel) `min_frontier_gap_months`
     /// (given a release the frontier path reaches) and, with a calendar,
     /// `year_reached_<T>_flop` for each compute threshold the lab's own

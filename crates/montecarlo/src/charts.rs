@@ -901,7 +901,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 /// charts had no guard at all): a file that is no directory; a directory
 /// holding another command's outputs (a batch's, an eval's, a compare's, a
 /// sensitivity's, a run's: [`crate::store::BATCH_FILES`],
-/// [`OTHER_COMMANDS_FILES`], `runs/`, or run files, as in a batch's `runs/`;
+/// `OTHER_COMMANDS_FILES`, `runs/`, or run files, as in a batch's `runs/`;
 /// for a run's charts also a batch's plot, [`PLOT_MARKER`]); a batch's
 /// earlier plot of another batch (its [`PLOT_MARKER`] names another
 /// directory: the charts would mix); or holding a file of a name plot

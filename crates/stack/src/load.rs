@@ -813,7 +813,7 @@ fn entry_field_offset(text: &str, start: usize, index: usize, field: &str) -> Op
 /// Byte offset of `key:` written as a field name in `text`: the first
 /// place where `key`, not part of a longer name, begins in code (outside
 /// strings, character literals and line or block comments, as
-/// [`code_bytes`] reads them) and is followed by `:`. A key written as a
+/// `code_bytes` reads them) and is followed by `:`. A key written as a
 /// string (a variant's `set` path, `"grid.dispatch_interval_hours": 3`) is
 /// found by passing it with its quotes; it matches at the opening quote.
 pub fn find_key(text: &str, key: &str) -> Option<usize> {
