@@ -1781,44 +1781,35 @@ fn replicates_are_refused_where_a_batch_cannot_honour_them() {
 /// silently); over the same period it says nothing of the kind.
 #[test]
 fn compare_over_different_periods_warns() {
-    let short = minimal_variant("compare-short", "\"horizon_years\": 1");
     let out = tmp("compare-periods");
-    let o = aistack(&[
-        "compare",
-        &example("minimal.ron"),
-        short.to_str().unwrap(),
-        "--runs",
-        "2",
-        "--threads",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // minimal.ron against `b`, two runs on one thread, into `out`.
+    let compare = |b: &Scratch| {
+        let o = aistack(&[
+            "compare",
+            &example("minimal.ron"),
+            b.to_str().unwrap(),
+            "--runs",
+            "2",
+            "--threads",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (stdout, stderr) = compare(&minimal_variant("compare-short", "\"horizon_years\": 1"));
     let warning = "warning: A = minimal covers 2 years from 2025-01-01 but B = compare-short covers 1 year \
                    from 2025-01-01: totals and end-of-run outcomes span different periods";
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr),
-    );
     assert!(stderr.contains(warning), "{stderr}");
     assert!(stdout.contains(warning), "{stdout}");
     std::fs::remove_dir_all(&out).unwrap();
-    let same = minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3");
-    let o = aistack(&[
-        "compare",
-        &example("minimal.ron"),
-        same.to_str().unwrap(),
-        "--runs",
-        "2",
-        "--threads",
-        "1",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("span different periods"));
-    assert!(!String::from_utf8_lossy(&o.stdout).contains("span different periods"));
+    let (stdout, stderr) = compare(&minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3"));
+    assert!(!stderr.contains("span different periods"), "{stderr}");
+    assert!(!stdout.contains("span different periods"), "{stdout}");
 }
 
 /// `--threads 0` runs on every core (rayon's default), which every
