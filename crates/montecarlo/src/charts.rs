@@ -869,11 +869,31 @@ const RANK_SENSITIVITY_HEADER: &str = "outcome,parameter,n,spearman,prcc\n";
 pub const PLOT_MARKER: &str = "plot.json";
 
 /// Whether `name` is the name of an SVG that `plot_batch` writes.
-pub(crate) fn is_plot_svg_name(name: &str) -> bool {
+fn is_plot_svg_name(name: &str) -> bool {
     name.ends_with(".svg")
         && ["fan-", "shares-", "hist-", "tornado-"]
             .iter()
             .any(|p| name.starts_with(p))
+}
+
+/// The files in `dir` and `dir/labs` named as `plot_batch` names its
+/// charts ([`is_plot_svg_name`]), sorted: each as written relative to `dir`
+/// (`labs/…`) and its path.
+pub(crate) fn plot_svgs_in(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    for (sub, d) in [("", dir.to_path_buf()), ("labs/", dir.join("labs"))] {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| is_plot_svg_name(n))
+            .collect();
+        names.sort();
+        found.extend(names.into_iter().map(|n| (format!("{sub}{n}"), d.join(&n))));
+    }
+    found
 }
 
 /// What `plot` draws into a `--out` directory, for [`refuse_foreign_plot_out`].
@@ -914,25 +934,19 @@ pub fn refuse_foreign_plot_out(dir: &Path, out: &Path, kind: PlotKind<'_>) -> Re
     if !out.is_dir() || same_dir(dir, out) {
         return Ok(());
     }
-    let mut others: Vec<String> = crate::store::BATCH_FILES
-        .iter()
-        .chain(&OTHER_COMMANDS_FILES)
-        .filter(|f| out.join(f).exists())
-        .map(|f| f.to_string())
-        .collect();
-    if out.join("runs").is_dir() {
-        others.push("runs/".into());
-    }
+    let mut others = crate::store::batch_outputs_in(out);
+    others.extend(
+        OTHER_COMMANDS_FILES
+            .iter()
+            .filter(|f| out.join(f).exists())
+            .map(|f| f.to_string()),
+    );
     // A batch's `runs/` itself: the run files are the batch's.
     let run_file = std::fs::read_dir(out).ok().and_then(|entries| {
         entries
             .flatten()
             .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| {
-                n.strip_prefix("run-")
-                    .and_then(|r| r.strip_suffix(".txt"))
-                    .is_some_and(|i| !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()))
-            })
+            .filter(|n| crate::store::run_file_index(n).is_some())
             .min()
     });
     if let Some(name) = run_file {
@@ -972,20 +986,12 @@ pub fn refuse_foreign_plot_out(dir: &Path, out: &Path, kind: PlotKind<'_>) -> Re
             {
                 foreign.push("sensitivity.csv".to_string());
             }
-            for (sub, d) in [("", out.to_path_buf()), ("labs/", out.join("labs"))] {
-                let Ok(entries) = std::fs::read_dir(&d) else {
-                    continue;
-                };
-                let mut names: Vec<String> = entries
-                    .flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .filter(|n| is_plot_svg_name(n))
-                    .filter(|n| !starts_with_file(&d.join(n), b"<svg "))
-                    .map(|n| format!("{sub}{n}"))
-                    .collect();
-                names.sort();
-                foreign.extend(names);
-            }
+            foreign.extend(
+                plot_svgs_in(out)
+                    .into_iter()
+                    .filter(|(_, path)| !starts_with_file(path, b"<svg "))
+                    .map(|(name, _)| name),
+            );
         }
         PlotKind::Run(charts) => foreign.extend(
             charts
@@ -1062,17 +1068,7 @@ fn remove_earlier_plot(out: &Path, sensitivity: bool) -> Result<()> {
     if sensitivity {
         stale.push(out.join("sensitivity.csv"));
     }
-    for d in [out.to_path_buf(), out.join("labs")] {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        stale.extend(
-            entries
-                .flatten()
-                .filter(|e| is_plot_svg_name(&e.file_name().to_string_lossy()))
-                .map(|e| e.path()),
-        );
-    }
+    stale.extend(plot_svgs_in(out).into_iter().map(|(_, path)| path));
     for path in stale {
         match std::fs::remove_file(&path) {
             Ok(()) => {}

@@ -521,29 +521,12 @@ fn check_sensitivity_out(dir: &Path, files: &[(&str, &str)]) -> Result<()> {
     // A batch's or a run's outputs without a manifest, or a batch's plot
     // (review s26-2, F4: plot's sensitivity.csv has this one's header, and
     // was replaced beside the batch's charts).
-    let mut others: Vec<String> = crate::store::BATCH_FILES
-        .iter()
-        .filter(|f| dir.join(f).exists())
-        .map(|f| f.to_string())
-        .collect();
-    if dir.join("runs").is_dir() {
-        others.push("runs/".into());
-    }
+    let mut others = crate::store::batch_outputs_in(dir);
     if dir.join(crate::charts::PLOT_MARKER).exists() {
         others.push(crate::charts::PLOT_MARKER.into());
     }
-    for (sub, d) in [("", dir.to_path_buf()), ("labs/", dir.join("labs"))] {
-        let mut charts: Vec<String> = std::fs::read_dir(&d)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| crate::charts::is_plot_svg_name(n))
-            .collect();
-        charts.sort();
-        if let Some(first) = charts.first() {
-            others.push(format!("{sub}{first} (a batch's plot)"));
-        }
+    if let Some((first, _)) = crate::charts::plot_svgs_in(dir).first() {
+        others.push(format!("{first} (a batch's plot)"));
     }
     if !others.is_empty() {
         return Err(McError::Invalid(format!(

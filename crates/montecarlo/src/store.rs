@@ -446,13 +446,36 @@ pub fn list_runs(dir: &Path) -> Result<BTreeSet<u64>> {
         let entry = entry.map_err(io_err(&rd))?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if let Some(idx) = name.strip_prefix("run-").and_then(|r| r.strip_suffix(".txt"))
-            && let Ok(i) = idx.parse::<u64>()
-        {
+        if let Some(i) = run_file_index(&name) {
             out.insert(i);
         }
     }
     Ok(out)
+}
+
+/// The run index of a run file's name (`run-000000000007.txt` is run 7), or
+/// `None` for any other name.
+pub(crate) fn run_file_index(name: &str) -> Option<u64> {
+    let digits = name.strip_prefix("run-")?.strip_suffix(".txt")?;
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// What of a batch's outputs `dir` holds: the [`BATCH_FILES`] there, and
+/// `runs/` if it is a directory. For the `--out` checks of commands that
+/// must not write among them (`plot`, `sensitivity`).
+pub(crate) fn batch_outputs_in(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = BATCH_FILES
+        .iter()
+        .filter(|f| dir.join(f).exists())
+        .map(|f| f.to_string())
+        .collect();
+    if dir.join("runs").is_dir() {
+        found.push("runs/".into());
+    }
+    found
 }
 
 /// The files a batch writes in its directory (beside `runs/`): the manifest
