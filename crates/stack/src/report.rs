@@ -356,6 +356,20 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         get("fab.accelerators_stock_end"),
         binding_input_name(get("fab.binding_input_mode"))
     );
+    // The labs' own accelerators, where the run reports them: where the
+    // ones they held and received ended up (at start + delivered =
+    // awaiting + installed + retired).
+    if let Some(installed) = out.scalar("training.accelerators_installed_end") {
+        let _ = writeln!(
+            s,
+            "  labs' accelerators     {installed} installed at the end, {} awaiting installation, {} retired \
+             (of {} held at the start and {} delivered)",
+            get("training.accelerators_awaiting_install_end"),
+            get("training.accelerators_retired_total"),
+            get("training.accelerators_at_start"),
+            get("training.accelerators_delivered_total"),
+        );
+    }
     // The fabs' electricity, where they drew any: what it cost them.
     if let Some(price) = out.scalar("fab.avg_electricity_price_usd_per_mwh") {
         let _ = writeln!(

@@ -126,3 +126,20 @@ fn the_identity_holds_per_lab_and_nationally_and_the_labs_add_up() {
         );
     }
 }
+
+#[test]
+fn the_run_summary_says_where_the_labs_accelerators_ended_up() {
+    let s = Scenario::from_text(Path::new("lab-chips.ron"), &BASE.replace("HORIZON", "2"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let out = stack::run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let text = stack::report::summary_text(&s, &out);
+    let line = text
+        .lines()
+        .find(|l| l.contains("labs' accelerators"))
+        .unwrap_or_else(|| panic!("no labs' accelerators line in\n{text}"));
+    assert_eq!(
+        line,
+        "  labs' accelerators     1000 installed at the end, 0 awaiting installation, 500 retired \
+         (of 500 held at the start and 1000 delivered)"
+    );
+}
