@@ -477,8 +477,9 @@ pub struct FabProjectData {
     /// ramp is over by then, part-way through it otherwise.
     #[serde(default, deserialize_with = "crate::dates::de_opt_date")]
     pub start: Option<NaiveDate>,
-    /// Construction time, years (a stochastic process whose values are all
-    /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years).
+    /// Construction time, years of 365.25 days (a stochastic process whose
+    /// values are all ≥ 0: not `Normal` with `sd > 0`; mean at most 50
+    /// years).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
 }

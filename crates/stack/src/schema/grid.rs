@@ -392,9 +392,11 @@ pub struct GridProjectData {
     /// If cancelled, it is abandoned at a uniform point of what is left.
     #[serde(deserialize_with = "crate::dates::de_date")]
     pub start: NaiveDate,
-    /// Construction time, years (a stochastic process whose values are all
-    /// ≥ 0: not `Normal` with `sd > 0`; mean at most 50 years, as for a fab
-    /// project).
+    /// Construction time, years of 365.25 days (a stochastic process whose
+    /// values are all ≥ 0: not `Normal` with `sd > 0`; mean at most 50
+    /// years, as for a fab project): a one-year project started on
+    /// 2025-01-01 completes on 2026-01-01 at 06:00 (one started on
+    /// 2028-01-01, in a leap year, on 2028-12-31 at 06:00).
     #[schemars(with = "crate::reference::DistSchema")]
     pub lead_time_years: Dist,
     /// Probability the project is cancelled (for one begun before the
