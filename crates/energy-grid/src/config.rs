@@ -200,6 +200,14 @@ pub struct PlantGroupConfig {
     /// firm groups only; `None`: none. A group with maintenance has units
     /// (of `unit_size_mw`) even without forced outages.
     pub maintenance: Option<MaintenanceConfig>,
+    /// Must-run share, in [0, 1]: the part of the group's **available** MW
+    /// this step (after forced outages, maintenance, weather and droughts)
+    /// that runs whatever its cost (heat-led CHP, contracted running hours).
+    /// 0 (the default): dispatched by merit order alone. The floor is a
+    /// price-taker (it sets no price), spills wind and solar that demand
+    /// cannot take beside it, and backs down pro rata where a region's
+    /// floors exceed its demand (see `docs/model/energy-grid.md`, "Must-run").
+    pub must_run_fraction: f64,
 }
 
 impl PlantGroupConfig {

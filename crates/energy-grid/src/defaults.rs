@@ -77,6 +77,7 @@ impl PlantGroupConfig {
             failure_rate_per_year: failures,
             repair_time_days: Dist::Exp { mean: repair_days },
             maintenance: None,
+            must_run_fraction: 0.0,
         }
     }
 }

@@ -327,6 +327,10 @@ impl Grid {
             }
         }
 
+        if self.any_must_run {
+            self.must_run_not_displaced();
+        }
+
         // 2. Storage discharge covers what the region's own fleet cannot
         // first (from all its energy), then, trading, displaces the
         // own-merit generation dearer than its threshold (from the energy
@@ -557,6 +561,10 @@ impl Grid {
         for (d, r) in net.demand_mut().iter_mut().zip(&self.regions) {
             *d = r.step.demand_mw - r.step.discharge_mw;
         }
+        if self.any_must_run {
+            self.shift_must_run();
+        }
+        let net = &mut self.network;
         net.solve().map_err(|e| GridError::NotComputable {
             what: "the network-wide economic dispatch".into(),
             at_secs: now.ticks(),
@@ -598,7 +606,90 @@ impl Grid {
                 .find(|g| g.generation_mw > PRICE_MIN_MW)
                 .map_or(0.0, |g| g.cost);
         }
+        // The program dispatched what runs above the floors (and priced each
+        // region by it, above: a unit at its floor is a price-taker); each
+        // group's output is its floor plus that.
+        if self.any_must_run {
+            for (g, &f) in self.hot.iter_mut().zip(&self.floor_mw) {
+                g.generation_mw += f;
+            }
+        }
         Ok(())
+    }
+
+    /// A trading store does not displace must-run output: in a region with
+    /// a must-run group, the floors of groups dearer than its store's
+    /// threshold leave the generation it may displace (`arbitrage_mw`).
+    #[cold]
+    #[inline(never)]
+    fn must_run_not_displaced(&mut self) {
+        for r in &mut self.regions {
+            let s = &r.storage;
+            if !r.must_run || !s.arbitrage {
+                continue;
+            }
+            let threshold = s.cost_basis / s.one_way + s.wear_cost;
+            let (m0, m1) = r.merit;
+            let mut floors = 0.0;
+            for (g, &f) in self.hot[m0..m1].iter().zip(&self.must_run[m0..m1]) {
+                if g.cost > threshold {
+                    floors += f * g.available_mw;
+                }
+            }
+            r.arbitrage_mw = (r.arbitrage_mw - floors).max(0.0);
+        }
+    }
+
+    /// Must-run floors (regions with a must-run group only): each group's
+    /// floor is `m_g = f_g·A_g` (its share of this step's available MW), its
+    /// column in the program the output above it, `x'_g ∈ [0, A_g − m_g]`,
+    /// and its region's right-hand side `D'_r − Σ m_g`. Where the floors
+    /// exceed `D'_r` (the region's demand net of the storage discharge
+    /// decided before the program) they are scaled down pro rata to it: the
+    /// units back down rather than force power onto neighbours, and the
+    /// program stays feasible. Only bounds and the right-hand side move, so
+    /// the warm start holds.
+    #[cold]
+    #[inline(never)]
+    fn shift_must_run(&mut self) {
+        let (upper, _) = self.network.bounds_mut();
+        for r in &self.regions {
+            if !r.must_run {
+                continue;
+            }
+            let (m0, m1) = r.merit;
+            let serve = (r.step.demand_mw - r.step.discharge_mw).max(0.0);
+            let mut total = 0.0;
+            for ((f, &share), g) in self.floor_mw[m0..m1]
+                .iter_mut()
+                .zip(&self.must_run[m0..m1])
+                .zip(&self.hot[m0..m1])
+            {
+                *f = share * g.available_mw;
+                total += *f;
+            }
+            if total > serve {
+                let scale = serve / total;
+                for f in &mut self.floor_mw[m0..m1] {
+                    *f *= scale;
+                }
+            }
+            for ((u, &f), g) in upper[m0..m1]
+                .iter_mut()
+                .zip(&self.floor_mw[m0..m1])
+                .zip(&self.hot[m0..m1])
+            {
+                *u = (g.available_mw - f).max(0.0);
+            }
+        }
+        // The right-hand sides, net of the floors (never below zero: scaled
+        // floors add up to the demand up to rounding).
+        for (d, r) in self.network.demand_mut().iter_mut().zip(&self.regions) {
+            if r.must_run {
+                let floors: f64 = self.floor_mw[r.merit.0..r.merit.1].iter().sum();
+                *d = (*d - floors).max(0.0);
+            }
+        }
     }
 
     /// Prices imports: a region pays at least the delivered cost

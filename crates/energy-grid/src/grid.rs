@@ -28,6 +28,16 @@ pub struct Grid {
     pub(crate) groups: Vec<GroupState>,
     /// The groups' per-step numbers, at the same positions as `groups`.
     pub(crate) hot: Vec<GroupHot>,
+    /// Each group's must-run share of its available MW (`must_run_fraction`),
+    /// at the same positions as `groups`; read only in regions with one.
+    pub(crate) must_run: Vec<f64>,
+    /// Each group's must-run floor this step, MW (after scaling down where a
+    /// region's floors exceed its demand): its output is the floor plus
+    /// what the program dispatches above it. Zero outside must-run regions.
+    pub(crate) floor_mw: Vec<f64>,
+    /// Whether any group has a must-run share: without one the step skips
+    /// every must-run pass.
+    pub(crate) any_must_run: bool,
     /// When each group's next forced-outage failure or repair falls, ticks
     /// (`u64::MAX`: none, or no outages), mirroring [`Outages::next_due`];
     /// dispatch scans this instead of the groups.
@@ -110,6 +120,7 @@ struct BuiltGroup {
     kind: GroupKind,
     installed_mw: f64,
     cost: f64,
+    must_run_fraction: f64,
 }
 
 fn build_group(
@@ -212,6 +223,7 @@ fn build_group(
         kind,
         installed_mw: g.installed_mw,
         cost: g.marginal_cost_usd_per_mwh,
+        must_run_fraction: g.must_run_fraction,
     })
 }
 
@@ -298,7 +310,7 @@ impl Grid {
         let dt_hours = config.dispatch_interval.as_hours();
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
-        let (mut hot, mut outage_due) = (Vec::new(), Vec::new());
+        let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
@@ -349,6 +361,7 @@ impl Grid {
                     ..GroupHot::default()
                 });
                 outage_due.push(u64::MAX);
+                must_run.push(b.must_run_fraction);
                 groups.push(b.state);
             }
             let merit_range = (first, groups.len());
@@ -405,6 +418,7 @@ impl Grid {
                 queue_free_at: SimTime::ZERO,
                 queue_pending_mw: 0.0,
                 merit: merit_range,
+                must_run: must_run[merit_range.0..merit_range.1].iter().any(|&f| f > 0.0),
                 loads: region_loads,
                 drought_depths: Vec::new(),
                 drought_factor: 1.0,
@@ -500,7 +514,10 @@ impl Grid {
             signal_tolerance_mw: config.served_signal_tolerance_mw,
             regions,
             groups,
+            floor_mw: vec![0.0; hot.len()],
+            any_must_run: must_run.iter().any(|&f| f > 0.0),
             hot,
+            must_run,
             maintained,
             outage_due,
             ahead: Ahead {

@@ -35,6 +35,13 @@
 //! short merit order beside its plants (costs rising), and the method
 //! below treats both alike.
 //!
+//! **Must-run.** The program knows no floors: for a group with a must-run
+//! share the caller (`dispatch`) sets the column to the output *above* the
+//! floor `m_g`, `x'_g ∈ [0, A_g − m_g]`, and the region's right-hand side to
+//! `D_r − Σ m_g` (the floors scaled down to `D_r` where they exceed it), and
+//! adds `m_g` back to the output after the solve. Only bounds and the
+//! right-hand side move, as between any two steps, so the warm start holds.
+//!
 //! **The method.** The bounded-variable dual simplex on the revised form:
 //! the basis inverse `B⁻¹` is `n × n` for `n` regions, and every column has
 //! at most two nonzeros (a group or unserved column one, a link column

@@ -352,6 +352,7 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
     )?;
     check_range(entity, "emissions_t_per_mwh", g.emissions_t_per_mwh, 0.0, 10.0)?;
     check_range(entity, "failure_rate_per_year", g.failure_rate_per_year, 0.0, 1e4)?;
+    check_range(entity, "must_run_fraction", g.must_run_fraction, 0.0, 1.0)?;
     if let Some(m) = &g.maintenance {
         check_maintenance(entity, g, m)?;
     }

@@ -12,7 +12,8 @@ use proptest::prelude::*;
 #[derive(Debug, Clone)]
 struct RegionSpec {
     demand_mw: f64,
-    plants: Vec<(usize, f64)>,
+    /// Technology, installed MW and must-run share (none for about half).
+    plants: Vec<(usize, f64, f64)>,
     storage: (f64, f64, f64),
     ai_mw: f64,
 }
@@ -20,7 +21,14 @@ struct RegionSpec {
 fn region_spec() -> impl Strategy<Value = RegionSpec> {
     (
         0.0..2_000.0f64,
-        prop::collection::vec((0usize..6, 0.0..1_500.0f64), 0..5),
+        prop::collection::vec(
+            (
+                0usize..6,
+                0.0..1_500.0f64,
+                prop_oneof![Just(0.0), 0.0..1.0f64, Just(1.0)],
+            ),
+            0..5,
+        ),
         (0.0..300.0f64, 0.0..1_200.0f64, 0.5..1.0f64),
         0.0..500.0f64,
     )
@@ -45,11 +53,12 @@ fn build(regions: &[RegionSpec], links: &[(usize, usize, f64, f64)], seed: u64) 
     let mut rcs = Vec::new();
     for (i, spec) in regions.iter().enumerate() {
         let mut r = RegionConfig::new(&format!("r{i}"), spec.demand_mw);
-        for (k, (tech, mw)) in spec.plants.iter().enumerate() {
+        for (k, (tech, mw, must_run)) in spec.plants.iter().enumerate() {
             let mut g = PlantGroupConfig::typical(&format!("r{i}-g{k}"), TECHS[*tech], *mw);
             g.marginal_cost_usd_per_mwh += k as f64; // distinct costs within a technology
             g.unit_size_mw = 100.0;
             g.failure_rate_per_year *= 20.0; // many outages inside the short run
+            g.must_run_fraction = *must_run;
             r.fleet.push(g);
         }
         let (p, e, eta) = spec.storage;
@@ -107,7 +116,20 @@ proptest! {
         let mut soc: Vec<f64> = ids.iter().map(|&r| grid.storage_soc_mwh(r).expect("soc")).collect();
         let soc_start = soc.clone();
         let mut failures = Vec::new();
+        let groups: Vec<_> = regions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, spec)| (0..spec.plants.len()).map(move |k| format!("r{i}-g{k}")))
+            .map(|name| grid.plant_group_id(&name).expect("group"))
+            .collect();
         run(&mut grid, &mut agenda, hours(72), |g, t, _| {
+            // A group runs within its availability, floor included.
+            for &id in &groups {
+                let s = g.plant_group_state(id).expect("group");
+                if s.generation_mw < -1e-9 || s.generation_mw > s.available_mw * (1.0 + 1e-12) + 1e-9 {
+                    failures.push(format!("{t}: {id:?} runs {} of {} available", s.generation_mw, s.available_mw));
+                }
+            }
             // Each region's imports and exports as the links' flows give
             // them (a link carries power one way; a region's balance books
             // the power sent, losses apart).

@@ -242,6 +242,31 @@ fn parameter_values_reach_the_model_and_draws_are_per_parameter() {
     assert_eq!(out.params, vec![("labs.open-lab.mfu".to_string(), 0.35)]);
 }
 
+/// A plant group's must-run share is a number like any other: a batch can
+/// make it uncertain, and a drawn value is checked against [0, 1].
+#[test]
+fn a_must_run_share_can_be_uncertain() {
+    let d = dir("must-run");
+    write(&d, "base.ron", BASE);
+    let v = write(
+        &d,
+        "variant.ron",
+        r#"Variant(base: "base.ron", set: {"labs.open-lab.mfu": 0.35},
+                   uncertain: {"plants.r-gas.must_run_fraction": Uniform(low: 0.2, high: 0.6)})"#,
+    );
+    let s = Scenario::load(&v).unwrap();
+    let params: Vec<String> = s.parameters().into_iter().map(|p| p.path).collect();
+    assert_eq!(params, ["plants.r-gas.must_run_fraction"]);
+    let data = s.with_values(&[0.4]).unwrap();
+    assert_eq!(data.plants[0].must_run_fraction.map(|f| f.get()), Some(0.4));
+    assert!(
+        s.with_values(&[1.5]).is_err(),
+        "a must-run share above 1 must be refused"
+    );
+    let drawn = s.draw_values(3)[0];
+    assert!((0.2..0.6).contains(&drawn), "{drawn}");
+}
+
 #[test]
 fn the_embedded_default_loads_and_names_its_parameters() {
     let s = Scenario::embedded_default().unwrap();

@@ -457,8 +457,15 @@ fn items_dated_after_the_end_are_named_at_their_date() {
         "{w:#?}"
     );
     let text = w[0].to_string();
+    // The project's line in the file, wherever edits above it put it.
+    let source = std::fs::read_to_string(examples().join("china-2025.ron")).unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.contains("\"nuclear-approved-2027\""))
+        .unwrap()
+        + 1;
     assert!(
-        text.contains("china-2025.ron:177:")
+        text.contains(&format!("china-2025.ron:{line}:"))
             && text.contains(
                 "grid project nuclear-approved-2027 starts construction on 2027-04-01, at or after the \
                  run's end (2027-01-01, 2 years from 2025-01-01): the run never reaches it"

@@ -311,6 +311,16 @@ pub struct PlantData {
     /// allowed `months`. Default: none.
     #[serde(default)]
     pub maintenance: Option<MaintenanceData>,
+    /// Must-run share, in [0, 1]: the part of the group's available MW each
+    /// dispatch step (after forced outages, maintenance, weather and
+    /// droughts) that runs whatever its cost, as heat-led CHP and contracted
+    /// running hours keep gas and coal on. The floor sets no price, spills
+    /// wind and solar that demand cannot take beside it, and backs down pro
+    /// rata where a region's floors exceed its demand (see
+    /// `docs/model/energy-grid.md`, "Must-run"). Default: 0 (merit order alone).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 1))]
+    pub must_run_fraction: Option<Fraction>,
 }
 
 /// Planned maintenance of a plant group's units (see
@@ -591,6 +601,9 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         }
         if let Some(v) = p.failures_per_unit_year {
             pc.failure_rate_per_year = v.get();
+        }
+        if let Some(v) = p.must_run_fraction {
+            pc.must_run_fraction = v.get();
         }
         if let Some(d) = &p.repair_days {
             pc.repair_time_days = d.clone();
