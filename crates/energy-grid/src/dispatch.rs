@@ -232,7 +232,8 @@ impl Grid {
             // (taken at the step's start, a step of Δt hours lost
             // ln(1 + g)·Δt/2 of a year's growth: 7.9e-5 of china-2025's
             // demand at daily steps, audit s22-steps).
-            let base = r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape;
+            // A derate's demand factor (1 without one: the same bits).
+            let base = r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape * r.demand_factor;
             r.growth_multiplier *= r.growth_cache.1;
             // The first two loads of a region are its household and industry
             // demand. Each class's demand is what the program may shed of it.
@@ -270,20 +271,26 @@ impl Grid {
             } else {
                 f64::INFINITY
             };
-            let (mut available, mut cheap, mut renewable) = (0.0, 0.0, 0.0);
+            let (mut available, mut cheap, mut renewable, mut derated) = (0.0, 0.0, 0.0, 0.0);
             // Each group's availability is also its bound in the program.
+            // Derates multiply what outages, weather and droughts leave
+            // (by 1 without one: the same bits).
+            let derate = &r.derate_factor;
             for (g, u) in self.hot[m0..m1].iter_mut().zip(&mut upper[m0..m1]) {
-                let mw = if g.hydro {
+                let before = if g.hydro {
                     g.installed_mw * g.fraction * drought
                 } else {
                     g.installed_mw * g.fraction
                 };
+                let mw = before * derate[g.tech as usize];
+                derated += before - mw;
                 g.available_mw = mw;
                 *u = mw;
                 cheap += if g.cost <= threshold { mw } else { 0.0 };
                 renewable += if g.spills { mw } else { 0.0 };
                 available += mw;
             }
+            r.derated_mw = derated;
             let short = demand - available;
             r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
             r.arbitrage_mw = (demand - cheap).max(0.0);
@@ -751,6 +758,8 @@ impl Grid {
             s.spill_mw += spill;
             s.served_mw = s.demand_mw - s.curtailed_mw;
             book_region_period(&mut r.period, s, period_h);
+            r.period.derated_mwh += r.derated_mw * period_h;
+            self.totals.derated_mwh += r.derated_mw * totals_h;
             self.totals.spill_mwh += s.spill_mw * totals_h;
             self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * totals_h;
             self.totals.price_hours += s.price_usd_per_mwh * totals_h;
@@ -789,6 +798,7 @@ impl Grid {
                 g.period_mwh += g.generation_mw * dt_h;
             }
             book_region_period(&mut r.period, &r.step, dt_h);
+            r.period.derated_mwh += r.derated_mw * dt_h;
             national_demand += r.step.demand_mw;
             national_available += r.step.available_mw;
             national_curtailed += r.step.curtailed_mw;
