@@ -217,9 +217,10 @@ fn bad_derates_are_refused() {
     let bad = |d: DerateConfig| {
         let mut c = config(vec![texas(50.0)]);
         c.derates.push(d);
-        energy_grid::Grid::new(c, &scheduler::RngStreams::new(1, 0))
-            .err()
-            .expect("refused")
+        match energy_grid::Grid::new(c, &scheduler::RngStreams::new(1, 0)) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e,
+        }
     };
     let e = bad(uri(&["texas"], &[Technology::Gas], 1, 5, 1.5));
     assert!(e.to_string().contains("derate `uri`: `fraction`"), "{e}");

@@ -102,12 +102,12 @@ fn a_derates_fields_can_be_uncertain() {
     let d = at(&out, "2027-03-01", "energy.derated_mwh", "texas");
     assert!((d - 0.5 * 900.0 * 96.0).abs() < 1e-6, "{d}");
     // A distribution reaching past [0, 1] is refused at its entry.
-    let e = load(&texas(&format!(
+    let Err(e) = load(&texas(&format!(
         r#"{URI}
     uncertain: {{ "derates.uri.fraction": Uniform(low: 0.5, high: 1.5) }},"#
-    )))
-    .err()
-    .expect("refused");
+    ))) else {
+        panic!("a fraction drawn past 1 was accepted");
+    };
     assert!(
         e.contains("derate.ron:14:18:") && e.contains("field `uncertain.derates.uri.fraction`"),
         "{e}"
