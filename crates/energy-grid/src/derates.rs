@@ -69,10 +69,12 @@ impl Grid {
         for r in &mut self.regions {
             r.derate_factor = [1.0; 7];
             r.demand_factor = 1.0;
+            r.derate_in_force = false;
         }
         for d in self.derates.iter().filter(|d| d.active) {
             for &ri in &d.regions {
                 let r = &mut self.regions[ri as usize];
+                r.derate_in_force = true;
                 for (f, hit) in r.derate_factor.iter_mut().zip(d.technologies) {
                     if hit {
                         *f *= 1.0 - d.fraction;

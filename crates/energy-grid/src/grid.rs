@@ -438,6 +438,7 @@ impl Grid {
                 drought_factor: 1.0,
                 derate_factor: [1.0; 7],
                 demand_factor: 1.0,
+                derate_in_force: false,
                 derated_mw: 0.0,
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,

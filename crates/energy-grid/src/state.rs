@@ -487,6 +487,8 @@ pub(crate) struct RegionState {
     /// Multiplier of the region's non-AI demand from the derates in force
     /// (the product of their demand factors; 1 without one).
     pub demand_factor: f64,
+    /// Whether a derate is in force in the region (its factors apply).
+    pub derate_in_force: bool,
     /// Available MW the derates took from the region's groups this step.
     pub derated_mw: f64,
     pub step: RegionBalance,
