@@ -416,6 +416,34 @@ pub struct DroughtProcessConfig {
     pub depth_fraction: Dist,
 }
 
+/// A scheduled capacity derate: a common-mode loss of part of the available
+/// capacity of some technologies in some regions for a while (a cold snap
+/// freezing gas supply and plant equipment, Winter Storm Uri 2021; a coal
+/// shortage or rationing order, China 2021). While it lasts, each matched
+/// plant group's available MW (after forced outages, maintenance, weather
+/// and droughts) is multiplied by `1 − fraction`, and each matched region's
+/// non-AI demand by `demand_factor`; overlapping derates multiply.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DerateConfig {
+    /// Name (for messages and the event trace).
+    pub name: String,
+    /// Regions (names) whose groups and demand it hits; empty: every region.
+    pub regions: Vec<String>,
+    /// Technologies whose groups lose capacity, at least one, not
+    /// [`Technology::Battery`] (storage is no plant group).
+    pub technologies: Vec<Technology>,
+    /// Start of the derate.
+    pub start: SimTime,
+    /// Length, at most [`MAX_DERATE_DAYS`](crate::MAX_DERATE_DAYS).
+    pub duration: Duration,
+    /// Share of the matched groups' available MW lost, in [0, 1].
+    pub fraction: f64,
+    /// Multiplier of the matched regions' non-AI (household and industry)
+    /// demand while it lasts, in [0, [`MAX_DERATE_DEMAND_FACTOR`](crate::MAX_DERATE_DEMAND_FACTOR)]
+    /// (1: unchanged; 1.15: a cold snap's heating load).
+    pub demand_factor: f64,
+}
+
 /// Everything the grid needs, validated by [`Grid::new`](crate::Grid::new).
 #[derive(Clone, Debug, PartialEq)]
 pub struct GridConfig {
@@ -439,6 +467,8 @@ pub struct GridConfig {
     pub droughts: Vec<DroughtConfig>,
     /// Random drought processes.
     pub drought_processes: Vec<DroughtProcessConfig>,
+    /// Scheduled capacity derates (thermal common-mode outages, fuel shortages).
+    pub derates: Vec<DerateConfig>,
     /// Price in a region that curtails load, USD/MWh, in [0, 10⁶] (a price
     /// cap / value of lost load), at least every plant group's marginal cost.
     pub scarcity_price_usd_per_mwh: f64,
@@ -478,6 +508,7 @@ impl GridConfig {
             curtailment_order: LoadClass::ALL.to_vec(),
             droughts: Vec::new(),
             drought_processes: Vec::new(),
+            derates: Vec::new(),
             scarcity_price_usd_per_mwh: 5_000.0,
             served_signal_tolerance_mw: 0.01,
             economic_trade: true,

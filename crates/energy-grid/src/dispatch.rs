@@ -9,7 +9,7 @@
 
 use crate::config::LoadClass;
 use crate::grid::Grid;
-use crate::state::{Ahead, GridSignal, LoadId, Period, RegionBalance};
+use crate::state::{Ahead, GridSignal, GroupHot, LoadId, Period, RegionBalance};
 use crate::validate::GridError;
 use scheduler::math;
 use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
@@ -232,7 +232,8 @@ impl Grid {
             // (taken at the step's start, a step of Δt hours lost
             // ln(1 + g)·Δt/2 of a year's growth: 7.9e-5 of china-2025's
             // demand at daily steps, audit s22-steps).
-            let base = r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape;
+            // A derate's demand factor (1 without one: the same bits).
+            let base = r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape * r.demand_factor;
             r.growth_multiplier *= r.growth_cache.1;
             // The first two loads of a region are its household and industry
             // demand. Each class's demand is what the program may shed of it.
@@ -270,20 +271,18 @@ impl Grid {
             } else {
                 f64::INFINITY
             };
-            let (mut available, mut cheap, mut renewable) = (0.0, 0.0, 0.0);
             // Each group's availability is also its bound in the program.
-            for (g, u) in self.hot[m0..m1].iter_mut().zip(&mut upper[m0..m1]) {
-                let mw = if g.hydro {
-                    g.installed_mw * g.fraction * drought
-                } else {
-                    g.installed_mw * g.fraction
-                };
-                g.available_mw = mw;
-                *u = mw;
-                cheap += if g.cost <= threshold { mw } else { 0.0 };
-                renewable += if g.spills { mw } else { 0.0 };
-                available += mw;
-            }
+            // A region with a derate in force runs the loop that applies
+            // it; the others run the loop of before, which costs nothing
+            // more (the multiply for every group cost 1–2 % of
+            // china-2025's instructions).
+            let (hot, bounds) = (&mut self.hot[m0..m1], &mut upper[m0..m1]);
+            let (available, cheap, renewable, derated) = if r.derate_in_force {
+                group_availability::<true>(hot, bounds, drought, &r.derate_factor, threshold)
+            } else {
+                group_availability::<false>(hot, bounds, drought, &r.derate_factor, threshold)
+            };
+            r.derated_mw = derated;
             let short = demand - available;
             r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
             r.arbitrage_mw = (demand - cheap).max(0.0);
@@ -859,6 +858,9 @@ impl Grid {
         if !self.maintained.is_empty() {
             self.book_maintenance(period_h, totals_h);
         }
+        if !self.derates.is_empty() {
+            self.book_derated(period_h, totals_h);
+        }
         let t = &mut self.totals;
         t.demand_mwh += national_demand * totals_h;
         t.unserved_mwh += national_curtailed * totals_h;
@@ -894,6 +896,19 @@ impl Grid {
         if !self.maintained.is_empty() {
             self.book_maintenance(dt_h, 0.0);
         }
+        if !self.derates.is_empty() {
+            self.book_derated(dt_h, 0.0);
+        }
+    }
+
+    /// Books the capacity the derates took in the last step: `period_h`
+    /// hours to each region's period, `totals_h` to the run's total. Only
+    /// in a grid with derates.
+    fn book_derated(&mut self, period_h: f64, totals_h: f64) {
+        for r in &mut self.regions {
+            r.period.derated_mwh += r.derated_mw * period_h;
+            self.totals.derated_mwh += r.derated_mw * totals_h;
+        }
     }
 
     /// Books the capacity out for planned maintenance in the last step:
@@ -920,6 +935,40 @@ impl Grid {
             self.totals.maintenance_mwh += mw * totals_h;
         }
     }
+}
+
+/// Each of a region's groups' available MW this step, written to the group
+/// and to its bound in the program: installed × its fraction (× the
+/// region's drought factor for hydro), and, with `DERATED`, × its
+/// technology's derate factor. Returns the region's available, cheap (at
+/// most `threshold`), renewable (spilling) and derated-away MW.
+#[inline(always)]
+fn group_availability<const DERATED: bool>(
+    hot: &mut [GroupHot],
+    bounds: &mut [f64],
+    drought: f64,
+    derate: &[f64; 7],
+    threshold: f64,
+) -> (f64, f64, f64, f64) {
+    let (mut available, mut cheap, mut renewable, mut derated) = (0.0, 0.0, 0.0, 0.0);
+    for (g, u) in hot.iter_mut().zip(bounds) {
+        let mut mw = if g.hydro {
+            g.installed_mw * g.fraction * drought
+        } else {
+            g.installed_mw * g.fraction
+        };
+        if DERATED {
+            let kept = mw * derate[g.tech as usize];
+            derated += mw - kept;
+            mw = kept;
+        }
+        g.available_mw = mw;
+        *u = mw;
+        cheap += if g.cost <= threshold { mw } else { 0.0 };
+        renewable += if g.spills { mw } else { 0.0 };
+        available += mw;
+    }
+    (available, cheap, renewable, derated)
 }
 
 /// Adds `dt_h` hours of a region's step balance `s` to its period `p`.

@@ -91,6 +91,8 @@ pub struct Grid {
     pub(crate) retirements: Vec<RetirementState>,
     pub(crate) droughts: Vec<(u32, SimTime, Duration, f64)>,
     pub(crate) drought_processes: Vec<DroughtProcess>,
+    /// Scheduled capacity derates, in config order.
+    pub(crate) derates: Vec<DerateState>,
     /// The network-wide economic dispatch, warm-started step to step.
     pub(crate) network: Network,
     /// Each region's requests by loads other than its own household and
@@ -295,6 +297,31 @@ impl Grid {
                 rng: Box::new(streams.stream(&format!("grid/drought/{}", p.region))),
             });
         }
+        let mut derates = Vec::with_capacity(config.derates.len());
+        for d in &config.derates {
+            let entity = || format!("derate `{}`", d.name);
+            let regions = if d.regions.is_empty() {
+                (0..config.regions.len() as u32).collect()
+            } else {
+                d.regions
+                    .iter()
+                    .map(|r| region_index(r, entity(), "regions"))
+                    .collect::<Result<Vec<u32>, GridError>>()?
+            };
+            let mut technologies = [false; 7];
+            for t in &d.technologies {
+                technologies[t.index()] = true;
+            }
+            derates.push(DerateState {
+                regions,
+                technologies,
+                start: d.start,
+                duration: d.duration,
+                fraction: d.fraction,
+                demand_factor: d.demand_factor,
+                active: false,
+            });
+        }
         // Build-out targets without a group get an empty typical group.
         for (r, tech) in targets {
             let region = &mut config.regions[r as usize];
@@ -358,6 +385,7 @@ impl Grid {
                     cost: b.cost,
                     hydro: b.state.technology == Technology::Hydro,
                     spills: b.state.technology.spills(),
+                    tech: b.state.technology.index() as u8,
                     ..GroupHot::default()
                 });
                 outage_due.push(u64::MAX);
@@ -422,6 +450,10 @@ impl Grid {
                 loads: region_loads,
                 drought_depths: Vec::new(),
                 drought_factor: 1.0,
+                derate_factor: [1.0; 7],
+                demand_factor: 1.0,
+                derate_in_force: false,
+                derated_mw: 0.0,
                 step: RegionBalance::default(),
                 deficit_mw: 0.0,
                 arbitrage_mw: 0.0,
@@ -549,6 +581,7 @@ impl Grid {
             retirements,
             droughts,
             drought_processes,
+            derates,
             external_by_tier: vec![0.0; ranges.len() * network.tiers()],
             network,
             totals: RunTotals::default(),
@@ -593,6 +626,7 @@ impl Grid {
         }
         self.start_buildout(agenda)?;
         self.start_droughts(agenda)?;
+        self.start_derates(agenda)?;
         Ok(())
     }
 
@@ -634,6 +668,8 @@ impl Grid {
                 region,
                 depth_fraction,
             } => self.on_drought_end(region, depth_fraction),
+            GridEvent::DerateStart { derate } => self.on_derate_start(derate as usize, agenda)?,
+            GridEvent::DerateEnd { derate } => self.on_derate_end(derate as usize),
             GridEvent::Retirement { retirement } => self.on_retirement(retirement as usize, agenda.now())?,
             GridEvent::ConnectionGranted { load, mw } => self.on_connection_granted(load, mw, signals),
         }

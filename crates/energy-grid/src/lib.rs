@@ -49,6 +49,7 @@
 mod buildout;
 mod config;
 mod defaults;
+mod derates;
 mod dispatch;
 mod grid;
 mod maintenance;
@@ -60,10 +61,10 @@ mod state;
 mod validate;
 
 pub use config::{
-    Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DemandConfig, DroughtConfig,
-    DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MAX_HOLD_HOURS, MaintenanceConfig,
-    PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig,
-    Technology,
+    Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DemandConfig, DerateConfig,
+    DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MAX_HOLD_HOURS,
+    MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
+    StorageConfig, Technology,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::{Grid, LoadBill};
@@ -71,7 +72,10 @@ pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,
 };
-pub use validate::{GridError, MAX_DROUGHT_DAYS, MAX_LEAD_TIME_YEARS, MAX_MW, MAX_REPAIR_DAYS};
+pub use validate::{
+    GridError, MAX_DERATE_DAYS, MAX_DERATE_DEMAND_FACTOR, MAX_DROUGHT_DAYS, MAX_LEAD_TIME_YEARS, MAX_MW,
+    MAX_REPAIR_DAYS,
+};
 
 /// The name of the plant group the grid creates in `region` for projects
 /// and programmes that build `technology` there when the region has no

@@ -23,6 +23,9 @@
 //! A grid with planned maintenance also reports `energy.maintenance_<tech>_mwh`
 //! (coal, gas, nuclear): the capacity out for maintenance × hours in the
 //! period, MWh (÷ the period's hours: the mean MW out).
+//! A grid with capacity derates also reports `energy.derated_mwh`: the
+//! available capacity the derates took × hours in the period, MWh (÷ the
+//! period's hours: the mean MW lost).
 
 use crate::config::Technology;
 use crate::grid::Grid;
@@ -71,7 +74,7 @@ fn emit_entity(
     entity: &str,
     s: &Sample,
     p: &Period,
-    maintenance: bool,
+    (maintenance, derates): (bool, bool),
     emit: &mut dyn FnMut(&str, &str, f64),
 ) {
     let mut total = 0.0;
@@ -107,6 +110,9 @@ fn emit_entity(
         for (name, mwh) in MAINTENANCE.iter().zip(p.maintenance_mwh) {
             emit(name, entity, mwh);
         }
+    }
+    if derates {
+        emit("energy.derated_mwh", entity, p.derated_mwh);
     }
     emit("energy.interconnection_queue_mw", entity, s.queue_mw);
     // A margin or an average needs demand or time: without them there is no value to report.
@@ -162,6 +168,7 @@ impl Grid {
         };
         let mut national = Sample::default();
         let mut national_period = self.national_period;
+        let optional = (!self.maintained.is_empty(), !self.derates.is_empty());
         for (ri, r) in self.regions.iter().enumerate() {
             let mut s = Sample {
                 soc_mwh: at_sample(&r.storage),
@@ -177,7 +184,7 @@ impl Grid {
                 s.capacity_mw[g.technology.index()] += h.installed_mw;
                 s.emissions_t += h.period_mwh * g.emissions_t_per_mwh;
             }
-            emit_entity(&r.name, &s, &r.period, !self.maintained.is_empty(), emit);
+            emit_entity(&r.name, &s, &r.period, optional, emit);
             for t in 0..7 {
                 national.generation_mwh[t] += s.generation_mwh[t];
                 national.capacity_mw[t] += s.capacity_mw[t];
@@ -205,16 +212,11 @@ impl Grid {
             for (n, p) in n.maintenance_mwh.iter_mut().zip(p.maintenance_mwh) {
                 *n += p;
             }
+            n.derated_mwh += p.derated_mwh;
         }
         // National time-weighted price: the mean over regions.
         national_period.hours *= self.regions.len() as f64;
-        emit_entity(
-            "national",
-            &national,
-            &national_period,
-            !self.maintained.is_empty(),
-            emit,
-        );
+        emit_entity("national", &national, &national_period, optional, emit);
         for (g, h) in self.groups.iter_mut().zip(&mut self.hot) {
             g.total_mwh += h.period_mwh;
             h.period_mwh = 0.0;
@@ -248,7 +250,8 @@ impl Grid {
     /// ÷ Σ demand energy; for a run without demand, the time-weighted mean
     /// over regions), `energy.projects_completed_total`,
     /// `energy.projects_cancelled_total`, `energy.retired_mw_total`, and,
-    /// in a grid with planned maintenance, `energy.maintenance_mwh_total`.
+    /// in a grid with planned maintenance, `energy.maintenance_mwh_total`,
+    /// and in a grid with capacity derates, `energy.derated_mwh_total`.
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("energy.demand_mwh_total", t.demand_mwh);
@@ -296,6 +299,9 @@ impl Grid {
         emit("energy.retired_mw_total", t.retired_mw);
         if !self.maintained.is_empty() {
             emit("energy.maintenance_mwh_total", t.maintenance_mwh);
+        }
+        if !self.derates.is_empty() {
+            emit("energy.derated_mwh_total", t.derated_mwh);
         }
     }
 }

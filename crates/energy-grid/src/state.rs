@@ -73,6 +73,16 @@ pub enum GridEvent {
         /// The depth of the drought that ends.
         depth_fraction: f64,
     },
+    /// A capacity derate starts (see [`crate::DerateConfig`]).
+    DerateStart {
+        /// Index of the derate in the config.
+        derate: u32,
+    },
+    /// A capacity derate ends.
+    DerateEnd {
+        /// Index of the derate in the config.
+        derate: u32,
+    },
     /// Capacity retires (index of the retirement in the config).
     Retirement {
         /// Index of the retirement in the config.
@@ -242,6 +252,8 @@ pub(crate) struct GroupHot {
     pub hydro: bool,
     /// Whether unused availability counts as renewable spill (solar, wind).
     pub spills: bool,
+    /// The group's [`Technology::index`] (for the region's derate factors).
+    pub tech: u8,
 }
 
 /// A wind or hydro group's weather process and its random stream.
@@ -439,6 +451,8 @@ pub(crate) struct Period {
     /// Capacity out for planned maintenance × hours, MWh, by technology
     /// (coal, gas, nuclear: [`crate::Technology::index`]).
     pub maintenance_mwh: [f64; 3],
+    /// Available capacity taken by derates × hours, MWh.
+    pub derated_mwh: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -469,6 +483,17 @@ pub(crate) struct RegionState {
     pub loads: Vec<u32>,
     pub drought_depths: Vec<f64>,
     pub drought_factor: f64,
+    /// Availability multiplier of the region's groups by technology
+    /// ([`Technology::index`]) from the derates in force: the product of
+    /// their `1 − fraction` (1 without one).
+    pub derate_factor: [f64; 7],
+    /// Multiplier of the region's non-AI demand from the derates in force
+    /// (the product of their demand factors; 1 without one).
+    pub demand_factor: f64,
+    /// Whether a derate is in force in the region (its factors apply).
+    pub derate_in_force: bool,
+    /// Available MW the derates took from the region's groups this step.
+    pub derated_mw: f64,
     pub step: RegionBalance,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
@@ -618,6 +643,21 @@ pub(crate) struct RetirementState {
     pub at: SimTime,
 }
 
+/// A derate, resolved: the regions and technologies it matches.
+#[derive(Clone, Debug)]
+pub(crate) struct DerateState {
+    /// Regions (positions) it hits.
+    pub regions: Vec<u32>,
+    /// Whether it hits technology `t` ([`Technology::index`]).
+    pub technologies: [bool; 7],
+    pub start: SimTime,
+    pub duration: Duration,
+    pub fraction: f64,
+    pub demand_factor: f64,
+    /// Whether it is in force now.
+    pub active: bool,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct DroughtProcess {
     pub region: u32,
@@ -648,5 +688,7 @@ pub(crate) struct RunTotals {
     pub retired_mw: f64,
     /// Capacity out for planned maintenance × hours, MWh.
     pub maintenance_mwh: f64,
+    /// Available capacity taken by derates × hours, MWh.
+    pub derated_mwh: f64,
     pub dispatches: u64,
 }

@@ -269,6 +269,14 @@ fn check_path(entity: &str, field: &'static str, p: &TimePath, lo: f64, hi: f64)
 /// lasts this long (which no run of 100 years or less can tell apart).
 pub const MAX_DROUGHT_DAYS: f64 = 36_525.0;
 
+/// The longest capacity derate, days: as [`MAX_DROUGHT_DAYS`], 100 Julian
+/// years, longer than any run.
+pub const MAX_DERATE_DAYS: f64 = MAX_DROUGHT_DAYS;
+
+/// The largest demand factor of a derate: non-AI demand at most ten times
+/// its normal level while it lasts (a cold snap raises it by tens of per cent).
+pub const MAX_DERATE_DEMAND_FACTOR: f64 = 10.0;
+
 /// Longest mean construction time of a grid project, years (as for a fab
 /// project): longer is no plan within a run of at most 100 years.
 pub const MAX_LEAD_TIME_YEARS: f64 = 50.0;
@@ -529,6 +537,7 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
     unique("project", config.projects.iter().map(|p| p.name.as_str()))?;
     unique("programme", config.programmes.iter().map(|p| p.name.as_str()))?;
     unique("retirement", config.retirements.iter().map(|r| r.name.as_str()))?;
+    unique("derate", config.derates.iter().map(|d| d.name.as_str()))?;
     unique(
         "drought process",
         config.drought_processes.iter().map(|p| p.region.as_str()),
@@ -639,6 +648,32 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         let e = format!("drought {i} in `{}`", d.region);
         check_range(&e, "depth_fraction", d.depth_fraction, 0.0, 1.0)?;
         check_range(&e, "duration", d.duration.as_days(), 0.0, MAX_DROUGHT_DAYS)?;
+    }
+    for d in &config.derates {
+        let e = format!("derate `{}`", d.name);
+        check_range(&e, "fraction", d.fraction, 0.0, 1.0)?;
+        check_range(&e, "duration", d.duration.as_days(), 0.0, MAX_DERATE_DAYS)?;
+        check_range(
+            &e,
+            "demand_factor",
+            d.demand_factor,
+            0.0,
+            MAX_DERATE_DEMAND_FACTOR,
+        )?;
+        if d.technologies.is_empty() {
+            return Err(GridError::InvalidConfig {
+                entity: e,
+                field: "technologies",
+                reason: "must name at least one technology".into(),
+            });
+        }
+        if d.technologies.contains(&Technology::Battery) {
+            return Err(GridError::InvalidConfig {
+                entity: e,
+                field: "technologies",
+                reason: "names `Battery`, which is a region's storage, not a plant group".into(),
+            });
+        }
     }
     for p in &config.drought_processes {
         let e = format!("drought process in `{}`", p.region);

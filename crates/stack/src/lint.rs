@@ -333,7 +333,8 @@ impl Scenario {
 }
 
 /// Every dated item (a policy, a grid or fab project's start, a drought, a
-/// plant group's retirement, a fab's opening, a design's first day) dated
+/// capacity derate, a plant group's retirement, a fab's opening, a design's
+/// first day) dated
 /// at or after the horizon's end, which the run therefore never reaches:
 /// its date field's path, the warning and its hint. A typo'd year
 /// ("2099-01-01") or a horizon shortened below the item's date leaves it
@@ -378,6 +379,14 @@ fn dated_after_the_end(d: &ScenarioData) -> Vec<(String, String, String)> {
         dated.push((
             format!("droughts.{}.start", x.name),
             format!("drought {}", x.name),
+            "begins",
+            x.start,
+        ));
+    }
+    for x in &d.derates {
+        dated.push((
+            format!("derates.{}.start", x.name),
+            format!("derate {}", x.name),
             "begins",
             x.start,
         ));

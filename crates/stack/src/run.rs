@@ -315,6 +315,7 @@ impl Scenario {
             grid_projects,
             programmes,
             droughts,
+            derates,
             designs,
             fabs,
             fab_projects,
@@ -531,7 +532,8 @@ impl Scenario {
                 ScenarioError::new(&file, format!("correlations[{}].a", p.entry), p.message).hint(p.hint),
             );
         }
-        check_storage_and_droughts(&file, d)
+        check_storage_and_droughts(&file, d)?;
+        check_derates_match(&file, d)
     }
 
     /// Checks the names of `list` (at `list` in the files, a dotted path
@@ -751,6 +753,41 @@ fn check_storage_and_droughts(file: &Path, d: &ScenarioData) -> Result<(), Scena
                 why(&p.region),
             )
             .hint(hint));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a derate that would take nothing: none of its regions has (or
+/// builds) a plant group of any of its technologies.
+fn check_derates_match(file: &Path, d: &ScenarioData) -> Result<(), ScenarioError> {
+    for x in &d.derates {
+        let in_regions = |region: &str| x.regions.as_ref().is_none_or(|rs| rs.iter().any(|r| r == region));
+        let hit = |region: &str, t: &crate::schema::grid::TechnologyData| {
+            in_regions(region) && x.technologies.contains(t)
+        };
+        let any = d.plants.iter().any(|p| hit(&p.region, &p.technology))
+            || d.grid_projects.iter().any(|p| hit(&p.region, &p.technology))
+            || d.programmes.iter().any(|p| hit(&p.region, &p.technology));
+        if !any && !x.technologies.is_empty() {
+            let techs: Vec<String> = x.technologies.iter().map(|t| format!("{t:?}")).collect();
+            let place = match &x.regions {
+                None => "any region".to_string(),
+                Some(rs) => format!(
+                    "region{} {}",
+                    if rs.len() == 1 { "" } else { "s" },
+                    rs.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
+                ),
+            };
+            return Err(ScenarioError::new(
+                file,
+                format!("derates.{}.technologies", x.name),
+                format!(
+                    "no plant group of {} is in or built in {place}, so the derate takes nothing",
+                    techs.join(", ")
+                ),
+            )
+            .hint("name a technology these regions have, or other regions"));
         }
     }
     Ok(())
@@ -1092,6 +1129,7 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("grid.drought_processes", "depth_fraction", "depth", ""),
     ("droughts", "duration", "days", ""),
     ("droughts", "depth_fraction", "depth", ""),
+    ("derates", "duration", "days", ""),
     ("chips", "production_step", "production_step_days", "days"),
     ("chips", "projects", "fab_projects", ""),
     ("chips", "accelerator_imports", "imports", ""),
@@ -1213,6 +1251,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         "fab" => ("fabs", name.to_string()),
         "design" => ("designs", name.to_string()),
         "policy" => ("policies", name.to_string()),
+        "derate" => ("derates", name.to_string()),
         "lab" => ("labs", name.to_string()),
         "accelerator import" => (
             "imports",

@@ -11,7 +11,7 @@ use crate::schema::chips::{
     ChipsData, DesignData, DieBankData, FabData, FabProjectData, ImportData, PolicyData,
 };
 use crate::schema::grid::{
-    DroughtData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData, RegionData,
+    DerateData, DroughtData, GridData, GridProjectData, LinkData, PlantData, ProgrammeData, RegionData,
 };
 use crate::schema::training::{EcosystemData, LabData};
 use crate::units::Positive;
@@ -72,6 +72,10 @@ pub struct ScenarioData {
     /// Dated hydro droughts.
     #[serde(default)]
     pub droughts: Vec<DroughtData>,
+    /// Dated capacity derates: a share of some technologies' available
+    /// capacity lost for a while (a cold snap, a fuel shortage).
+    #[serde(default)]
+    pub derates: Vec<DerateData>,
     /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
     #[serde(default)]
     pub chips: ChipsData,
@@ -375,6 +379,7 @@ pub enum EntityData {
     GridProject(GridProjectData),
     Programme(ProgrammeData),
     Drought(DroughtData),
+    Derate(DerateData),
     Design(DesignData),
     Fab(FabData),
     FabProject(FabProjectData),
@@ -394,6 +399,7 @@ impl EntityData {
             EntityData::GridProject(d) => ("grid_projects", serde_json::to_value(d)),
             EntityData::Programme(d) => ("programmes", serde_json::to_value(d)),
             EntityData::Drought(d) => ("droughts", serde_json::to_value(d)),
+            EntityData::Derate(d) => ("derates", serde_json::to_value(d)),
             EntityData::Design(d) => ("designs", serde_json::to_value(d)),
             EntityData::Fab(d) => ("fabs", serde_json::to_value(d)),
             EntityData::FabProject(d) => ("fab_projects", serde_json::to_value(d)),

@@ -109,6 +109,16 @@ checked_number!(
     DroughtDays, |v| v > 0.0 && v <= 36_525.0, "a drought length in (0, 36525] days"
 );
 checked_number!(
+    /// A dated capacity derate's length in (0, 36,525] days (the grid's
+    /// `MAX_DERATE_DAYS`, as for a drought).
+    DerateDays, |v| v > 0.0 && v <= 36_525.0, "a derate length in (0, 36525] days"
+);
+checked_number!(
+    /// A derate's multiplier of non-AI demand in [0, 10] (the grid's
+    /// `MAX_DERATE_DEMAND_FACTOR`).
+    DemandFactor, |v| (0.0..=10.0).contains(&v), "a demand factor in [0, 10]"
+);
+checked_number!(
     /// An accelerator's unit price in (0, 1e8] USD: the range of the supply
     /// chain (which divides an order's dollars by it) and of training.
     UnitPrice, |v| v > 0.0 && v <= 1e8, "a unit price in (0, 100000000] USD"

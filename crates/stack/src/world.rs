@@ -123,6 +123,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             projects: &data.grid_projects,
             programmes: &data.programmes,
             droughts: &data.droughts,
+            derates: &data.derates,
         },
     )?;
     // The grid books only the part of its last step inside the horizon.

@@ -273,6 +273,7 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "china-2025.ron",
         "us-2025.ron",
         "drought-2027.ron",
+        "cold-snap-2027.ron",
         "export-controls-tighten.ron",
         "no-spillovers.ron",
         "grid-crunch.ron",
@@ -315,6 +316,12 @@ fn variants_change_what_they_say() {
     let base = load("china-2025.ron");
     let drought = load("drought-2027.ron");
     assert_eq!(drought.data.droughts.len(), base.data.droughts.len() + 1);
+    let us = load("us-2025.ron");
+    let cold = load("cold-snap-2027.ron");
+    assert_eq!(cold.data.derates.len(), us.data.derates.len() + 1);
+    for p in us.data.uncertain.keys() {
+        assert!(cold.data.uncertain.contains_key(p), "cold-snap-2027: {p}");
+    }
     let tight = load("export-controls-tighten.ron");
     assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
     let nospill = load("no-spillovers.ron");

@@ -5,14 +5,14 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
-    ApprovalRate, DayOfYear, DroughtDays, Fraction, HourOfDay, LossFraction, MarginalCost, NonNeg, Positive,
-    RoundTrip,
+    ApprovalRate, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
+    MarginalCost, NonNeg, Positive, RoundTrip,
 };
 use chrono::NaiveDate;
 use energy_grid::{
-    Availability, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MaintenanceConfig,
-    PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig, StorageConfig,
-    Technology,
+    Availability, DerateConfig, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass,
+    MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
+    StorageConfig, Technology,
 };
 use scheduler::{Dist, Duration};
 use serde::{Deserialize, Serialize};
@@ -485,6 +485,51 @@ pub struct DroughtProcessData {
     pub depth: Dist,
 }
 
+/// A dated capacity derate: a share of the available capacity of some
+/// technologies in some regions is lost for a while, and the regions'
+/// non-AI demand may rise (see `docs/model/energy-grid.md`, "Capacity
+/// derates"). A weather event that takes out gas supply and frozen plant
+/// equipment (Winter Storm Uri, Texas, February 2021: `[Gas, Coal,
+/// Nuclear]`, with a demand factor for the heating load) and a fuel
+/// shortage or rationing order (China's coal crunch of 2021: `[Coal]`) are
+/// both written so. Overlapping derates multiply.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename = "Derate")]
+pub struct DerateData {
+    /// Unique derate name.
+    pub name: String,
+    /// Regions it hits (their groups of `technologies` and their non-AI
+    /// demand), each once. Default: every region.
+    #[serde(default)]
+    pub regions: Option<Vec<String>>,
+    /// Technologies whose plant groups lose capacity, each once, at least
+    /// one; not `Battery` (storage is no plant group). Every group of these
+    /// technologies in the regions is hit, build-out included; at least one
+    /// of the regions must have (or build) a group of one of them.
+    pub technologies: Vec<TechnologyData>,
+    /// First day (from midnight). May be before the scenario start: the
+    /// derate then runs for the days it has left (none, if it is over by
+    /// the start).
+    #[serde(deserialize_with = "crate::dates::de_date")]
+    pub start: NaiveDate,
+    /// Length, days, at most 36,525 (100 years, the longest horizon).
+    #[schemars(with = "f64", extend("exclusiveMinimum" = 0), range(max = 36525))]
+    pub days: DerateDays,
+    /// Share of the matched groups' available capacity lost while it lasts
+    /// (after forced outages, maintenance, weather and droughts), 0–1.
+    pub fraction: Fraction,
+    /// Multiplier of the regions' non-AI (household and industry) demand
+    /// while it lasts, 0–10 (a cold snap's heating load: above 1). Default: 1.
+    #[serde(default = "d_demand_factor")]
+    #[schemars(with = "f64", range(min = 0, max = 10))]
+    pub demand_factor: DemandFactor,
+}
+
+fn d_demand_factor() -> DemandFactor {
+    DemandFactor(1.0)
+}
+
 /// The grid part of a scenario, by reference.
 pub struct GridInput<'a> {
     /// Settings.
@@ -501,6 +546,8 @@ pub struct GridInput<'a> {
     pub programmes: &'a [ProgrammeData],
     /// Droughts.
     pub droughts: &'a [DroughtData],
+    /// Capacity derates.
+    pub derates: &'a [DerateData],
 }
 
 /// Builds the grid configuration, checking every reference.
@@ -704,6 +751,77 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             duration: Duration::from_days_f64(days_left)
                 .ok_or_else(|| ctx.err("droughts", &d.name, "days", "too long"))?,
             depth_fraction: d.depth.get(),
+        });
+    }
+    for d in g.derates {
+        let mut regions = Vec::new();
+        for (i, r) in d.regions.iter().flatten().enumerate() {
+            ctx.check_ref(
+                ("derates", &d.name, &format!("regions[{i}]")),
+                r,
+                "region",
+                region_names.iter().copied(),
+            )?;
+            if regions.contains(r) {
+                return Err(ctx.err(
+                    "derates",
+                    &d.name,
+                    &format!("regions[{i}]"),
+                    format!("names region `{r}` twice: list each region once"),
+                ));
+            }
+            regions.push(r.clone());
+        }
+        if d.regions.as_ref().is_some_and(Vec::is_empty) {
+            return Err(ctx.err(
+                "derates",
+                &d.name,
+                "regions",
+                "is empty, so the derate hits nothing: name at least one region, or leave `regions` out for every region",
+            ));
+        }
+        let mut technologies: Vec<Technology> = Vec::new();
+        for (i, t) in d.technologies.iter().enumerate() {
+            let t = Technology::from(*t);
+            let why = if t == Technology::Battery {
+                Some(
+                    "`Battery` is a region's storage, not a plant group: a derate takes capacity from plant groups",
+                )
+            } else if technologies.contains(&t) {
+                Some("a technology named twice: list each once")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                return Err(ctx.err("derates", &d.name, &format!("technologies[{i}]"), why));
+            }
+            technologies.push(t);
+        }
+        if technologies.is_empty() {
+            return Err(ctx
+                .err(
+                    "derates",
+                    &d.name,
+                    "technologies",
+                    "is empty, so the derate takes nothing: name at least one technology",
+                )
+                .hint("e.g. `technologies: [Gas, Coal]`"));
+        }
+        // A derate begun before the start runs for what is left of it;
+        // one over by the start has no effect.
+        let days_left = d.days.get() - ctx.before_start(d.start).unwrap_or(0.0) / 86_400.0;
+        if days_left <= 0.0 {
+            continue;
+        }
+        cfg.derates.push(DerateConfig {
+            name: d.name.clone(),
+            regions,
+            technologies,
+            start: ctx.at(d.start),
+            duration: Duration::from_days_f64(days_left)
+                .ok_or_else(|| ctx.err("derates", &d.name, "days", "too long"))?,
+            fraction: d.fraction.get(),
+            demand_factor: d.demand_factor.get(),
         });
     }
     for (i, d) in g.grid.drought_processes.iter().enumerate() {
