@@ -77,6 +77,15 @@ enum Command {
         /// Also draw the run's charts (SVG) in the output directory.
         #[arg(long)]
         plot: bool,
+        /// Also write dispatch.csv: every grid dispatch step starting from
+        /// FROM 00:00 up to, not including, TO 00:00 (dates YYYY-MM-DD
+        /// within the run, e.g. 2027-07-01..2027-07-08 for a week), each
+        /// region's demand, served and unserved power by load class, price,
+        /// generation by technology, spill, storage and exchanges, and each
+        /// link's flow per direction, in the long format of timeseries.csv
+        /// (docs/model/energy-grid.md, "The per-step trace").
+        #[arg(long, value_name = "FROM..TO", value_parser = stack::dispatch_csv::DateWindow::parse)]
+        dispatch_window: Option<stack::dispatch_csv::DateWindow>,
     },
     /// Check a scenario file; print file:line:column and the field on error.
     Validate {
@@ -264,10 +273,18 @@ fn main() -> ExitCode {
             run,
             trace,
             plot,
-        } => match (from_batch, run) {
-            (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, trace, plot),
-            _ => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
-        },
+            dispatch_window,
+        } => {
+            let extras = run_cmd::Extras {
+                trace,
+                plot,
+                dispatch_window,
+            };
+            match (from_batch, run) {
+                (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, extras),
+                _ => run_cmd::run(scenario.as_deref(), out, seed, extras),
+            }
+        }
         Command::Validate {
             scenario,
             print_math_fingerprint,
