@@ -163,13 +163,7 @@ pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, extras:
 /// run I of the batch in DIR again, alone, with the seed and parameter
 /// values the batch gave it ([`montecarlo::plan_replay`]), and write what
 /// `aistack run` writes, so `explain` and `plot` work on it.
-pub fn replay(
-    path: Option<&Path>,
-    dir: &Path,
-    run: u64,
-    out: Option<PathBuf>,
-    extras: Extras,
-) -> Result<()> {
+pub fn replay(path: Option<&Path>, dir: &Path, run: u64, out: Option<PathBuf>, extras: Extras) -> Result<()> {
     let plan = montecarlo::plan_replay(dir, run)?;
     let path = match path {
         Some(p) => p.to_path_buf(),

@@ -96,7 +96,10 @@ impl DateWindow {
         };
         // The run's last day, if it ends inside it, may close a window: the
         // steps recorded are those the run dispatches (before its end).
-        let last_midnight = calendar.date(end).and_then(|d| calendar.at_date(d)).unwrap_or(end);
+        let last_midnight = calendar
+            .date(end)
+            .and_then(|d| calendar.at_date(d))
+            .unwrap_or(end);
         let limit = if last_midnight < end {
             calendar
                 .date(end)
@@ -222,7 +225,10 @@ impl DispatchRecorder {
                 }
             }
             for (i, (a, b, _, _)) in grid.link_flows().enumerate() {
-                let name = self.link_names.get(i).map_or_else(|| format!("link{i}"), Clone::clone);
+                let name = self
+                    .link_names
+                    .get(i)
+                    .map_or_else(|| format!("link{i}"), Clone::clone);
                 let (a, b) = (regions[a.index()], regions[b.index()]);
                 for (from, to) in [(a, b), (b, a)] {
                     self.trace
@@ -260,7 +266,12 @@ impl DispatchRecorder {
 
 /// Writes `trace` as `dispatch.csv` (header first) under `run`: one line a
 /// step and key, steps in time order.
-pub fn write_dispatch<W: Write>(mut w: W, run: u64, trace: &DispatchTrace, calendar: &Calendar) -> io::Result<()> {
+pub fn write_dispatch<W: Write>(
+    mut w: W,
+    run: u64,
+    trace: &DispatchTrace,
+    calendar: &Calendar,
+) -> io::Result<()> {
     use std::fmt::Write as _;
     writeln!(w, "{DISPATCH_HEADER}")?;
     let keys: Vec<String> = trace

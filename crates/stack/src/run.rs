@@ -1443,9 +1443,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
     // horizon may differ from the file's) before any event runs.
     let mut recorder = match &opts.dispatch_window {
         Some(w) => {
-            let (from, to) = w
-                .ticks(&calendar, end)
-                .map_err(RunError::DispatchWindow)?;
+            let (from, to) = w.ticks(&calendar, end).map_err(RunError::DispatchWindow)?;
             let links = data.links.iter().map(|l| l.name.clone()).collect();
             Some(DispatchRecorder::new(from, to, links))
         }

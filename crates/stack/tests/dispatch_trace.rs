@@ -71,12 +71,22 @@ fn a_window_of_one_month_adds_up_to_the_months_totals() {
     assert_eq!(t.steps.len(), 28 * 24);
     // The sample at 1 March holds February's flows.
     let mut pairs: Vec<(String, String)> = [
-        "demand", "served", "unserved", "spill", "imports", "exports", "losses", "generation",
+        "demand",
+        "served",
+        "unserved",
+        "spill",
+        "imports",
+        "exports",
+        "losses",
+        "generation",
     ]
     .iter()
     .map(|k| (format!("energy.{k}_mw"), format!("energy.{k}_mwh")))
     .collect();
-    pairs.push(("energy.storage_charge_mw".into(), "energy.storage_charge_mwh".into()));
+    pairs.push((
+        "energy.storage_charge_mw".into(),
+        "energy.storage_charge_mwh".into(),
+    ));
     pairs.push((
         "energy.storage_discharge_mw".into(),
         "energy.storage_discharge_mwh".into(),
@@ -114,7 +124,10 @@ fn a_window_of_one_month_adds_up_to_the_months_totals() {
         ("energy.demand_industry_mw", "b"),
         ("energy.generation_hydro_mw", "b"),
     ] {
-        assert!(energy(t, metric, entity) > 0.0, "no {metric} of {entity} in February");
+        assert!(
+            energy(t, metric, entity) > 0.0,
+            "no {metric} of {entity} in February"
+        );
     }
     // The price: the monthly average is the step prices' mean (hourly steps).
     let price = energy(t, "energy.price_usd_per_mwh", "b") / t.steps.len() as f64;
@@ -143,22 +156,43 @@ fn every_step_balances_and_its_parts_add_up() {
             .collect();
         let classes: Vec<[Vec<f64>; 3]> = ["household", "industry", "fab", "datacenter"]
             .iter()
-            .map(|c| [g(&format!("demand_{c}")), g(&format!("served_{c}")), g(&format!("unserved_{c}"))])
+            .map(|c| {
+                [
+                    g(&format!("demand_{c}")),
+                    g(&format!("served_{c}")),
+                    g(&format!("unserved_{c}")),
+                ]
+            })
             .collect();
         let (sent, received) = if region == "a" { (&ab, &ba) } else { (&ba, &ab) };
         for i in 0..t.steps.len() {
             let inflow = generation[i] + imports[i] + discharge[i];
             let outflow = served[i] + exports[i] + charge[i] + losses[i];
-            assert!(close(inflow, outflow, 1e-9), "{region} step {i}: {inflow} in, {outflow} out");
-            assert!(close(demand[i], served[i] + unserved[i], 1e-9), "{region} step {i}");
+            assert!(
+                close(inflow, outflow, 1e-9),
+                "{region} step {i}: {inflow} in, {outflow} out"
+            );
+            assert!(
+                close(demand[i], served[i] + unserved[i], 1e-9),
+                "{region} step {i}"
+            );
             let by_tech: f64 = techs.iter().map(|c| c[i]).sum();
-            assert!(close(by_tech, generation[i], 1e-9), "{region} step {i}: {by_tech}");
+            assert!(
+                close(by_tech, generation[i], 1e-9),
+                "{region} step {i}: {by_tech}"
+            );
             for (k, total) in [(0, demand[i]), (1, served[i]), (2, unserved[i])] {
                 let by_class: f64 = classes.iter().map(|c| c[k][i]).sum();
-                assert!(close(by_class, total, 1e-9), "{region} step {i}, part {k}: {by_class} vs {total}");
+                assert!(
+                    close(by_class, total, 1e-9),
+                    "{region} step {i}, part {k}: {by_class} vs {total}"
+                );
             }
             assert!(close(sent[i], exports[i], 1e-12) && close(received[i], imports[i], 1e-12));
-            assert!(sent[i] == 0.0 || received[i] == 0.0, "a link carries power one way at a time");
+            assert!(
+                sent[i] == 0.0 || received[i] == 0.0,
+                "a link carries power one way at a time"
+            );
         }
     }
 }
@@ -186,13 +220,14 @@ fn the_window_covers_exactly_its_steps() {
     let mut csv = Vec::new();
     write_dispatch(&mut csv, 0, t, &cal).unwrap();
     let csv = String::from_utf8(csv).unwrap();
-    let times: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+    let times: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
     assert_eq!(times.first(), Some(&"2025-02-03T03:00"));
     assert_eq!(times.last(), Some(&"2025-02-04T19:00"));
-    assert_eq!(
-        csv.lines().next(),
-        Some("run,time_year,time,metric,entity,value")
-    );
+    assert_eq!(csv.lines().next(), Some("run,time_year,time,metric,entity,value"));
 }
 
 #[test]
@@ -228,7 +263,10 @@ fn windows_outside_the_run_are_refused() {
     };
     let run_dates = "the run covers 2025-01-01 00:00 up to 2025-04-02 07:30";
     let e = refused(TEXT, "2024-12-31..2025-01-02");
-    assert!(e.contains("2024-12-31..2025-01-02 starts before the run") && e.contains(run_dates), "{e}");
+    assert!(
+        e.contains("2024-12-31..2025-01-02 starts before the run") && e.contains(run_dates),
+        "{e}"
+    );
     let e = refused(TEXT, "2025-03-30..2025-04-04");
     assert!(e.contains("ends after the run") && e.contains(run_dates), "{e}");
     // The whole run is a window, its last part-day included: the steps up
@@ -249,7 +287,10 @@ fn window_text_is_checked() {
         }
     );
     for (text, says) in [
-        ("2027-07-01", "is not a window of dates: a window is written FROM..TO"),
+        (
+            "2027-07-01",
+            "is not a window of dates: a window is written FROM..TO",
+        ),
         ("2027-07-08..2027-07-01", "is reversed"),
         ("2027-07-01..2027-07-01", "is empty"),
         ("2027-02-30..2027-03-01", "day 30 is out of range"),
