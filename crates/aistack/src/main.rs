@@ -44,7 +44,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one scenario (the embedded default if none is given) and write
-    /// timeseries.csv and summary.json. With --from-batch DIR --run I: run I
+    /// timeseries.csv and summary.json (with --trace also events.jsonl, with
+    /// --dispatch-window also dispatch.csv). With --from-batch DIR --run I: run I
     /// of a batch again, on its own, with the seed and parameter values the
     /// batch gave it, to trace, explain and plot it.
     Run {
