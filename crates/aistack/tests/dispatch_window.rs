@@ -114,14 +114,23 @@ fn bad_windows_are_refused_before_anything_is_written() {
     }
     // Outside the run (minimal runs 2025-01-01 to 2027-01-01): refused
     // once the scenario is read, before the run (exit status 1).
-    for (window, says) in [
-        ("2024-12-25..2025-01-08", "starts before the run"),
-        ("2026-12-25..2027-01-08", "ends after the run"),
+    for (window, says, bound) in [
+        (
+            "2024-12-25..2025-01-08",
+            "starts before the run",
+            "so FROM is 2025-01-01 or later",
+        ),
+        (
+            "2026-12-25..2027-01-08",
+            "ends after the run",
+            "so TO is 2027-01-01 or earlier",
+        ),
     ] {
         let err = refused(&["run", &minimal(), "--out", s(&out), "--dispatch-window", window]);
         assert!(
             err.contains(&format!("dispatch window {window} {says}"))
-                && err.contains("the run covers 2025-01-01 00:00 up to 2027-01-01 00:00"),
+                && err.contains("the run covers 2025-01-01 00:00 up to 2027-01-01 00:00")
+                && err.contains(bound),
             "{window}: {err}"
         );
         assert!(!out.exists());

@@ -80,10 +80,13 @@ impl DateWindow {
     }
 
     /// The window in the run's ticks, `[from, to)`, checked against the run:
-    /// it lies within `[start, end]` (the scenario's start date and the
-    /// horizon's end). The error says which bound the window passes and the
-    /// run's own dates. (A window of a day or more always holds a dispatch
-    /// step: steps are at most 24 h, from the start's midnight.)
+    /// FROM is not before the scenario's start date, and TO not after the
+    /// horizon's end (or, for a run that ends during a day, the next
+    /// midnight: the window then closes with the run's last step). The
+    /// error says which bound the window passes, the run's own dates and
+    /// the earliest FROM or latest TO. (A window of a day or more always
+    /// holds a dispatch step: steps are at most 24 h, from the start's
+    /// midnight.)
     pub fn ticks(&self, calendar: &Calendar, end: SimTime) -> Result<(SimTime, SimTime), String> {
         let start_date = calendar.start_date();
         let end_text = calendar
@@ -92,7 +95,9 @@ impl DateWindow {
         let run = format!("the run covers {start_date} 00:00 up to {end_text}");
         let window = format!("{}..{}", self.from, self.to);
         let (Some(from), Some(to)) = (calendar.at_date(self.from), calendar.at_date(self.to)) else {
-            return Err(format!("{window} starts before the run: {run}"));
+            return Err(format!(
+                "{window} starts before the run: {run}, so FROM is {start_date} or later"
+            ));
         };
         // The run's last day, if it ends inside it, may close a window: the
         // steps recorded are those the run dispatches (before its end).
@@ -110,7 +115,12 @@ impl DateWindow {
             end
         };
         if to > limit {
-            return Err(format!("{window} ends after the run: {run}"));
+            let latest = calendar
+                .date(limit)
+                .map_or_else(|| format!("{limit}"), |d| d.to_string());
+            return Err(format!(
+                "{window} ends after the run: {run}, so TO is {latest} or earlier"
+            ));
         }
         Ok((from, to))
     }

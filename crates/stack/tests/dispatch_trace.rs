@@ -264,11 +264,18 @@ fn windows_outside_the_run_are_refused() {
     let run_dates = "the run covers 2025-01-01 00:00 up to 2025-04-02 07:30";
     let e = refused(TEXT, "2024-12-31..2025-01-02");
     assert!(
-        e.contains("2024-12-31..2025-01-02 starts before the run") && e.contains(run_dates),
+        e.contains("2024-12-31..2025-01-02 starts before the run")
+            && e.contains(run_dates)
+            && e.contains("so FROM is 2025-01-01 or later"),
         "{e}"
     );
     let e = refused(TEXT, "2025-03-30..2025-04-04");
-    assert!(e.contains("ends after the run") && e.contains(run_dates), "{e}");
+    assert!(
+        e.contains("ends after the run")
+            && e.contains(run_dates)
+            && e.contains("so TO is 2025-04-03 or earlier"),
+        "{e}"
+    );
     // The whole run is a window, its last part-day included: the steps up
     // to the run's end, 2 April 07:30 (the last starting at 07:00).
     let whole = run_with(&s, Some("2025-01-01..2025-04-03"));
