@@ -44,7 +44,8 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one scenario (the embedded default if none is given) and write
-    /// timeseries.csv and summary.json. With --from-batch DIR --run I: run I
+    /// timeseries.csv and summary.json (with --trace also events.jsonl, with
+    /// --dispatch-window also dispatch.csv). With --from-batch DIR --run I: run I
     /// of a batch again, on its own, with the seed and parameter values the
     /// batch gave it, to trace, explain and plot it.
     Run {
@@ -77,6 +78,15 @@ enum Command {
         /// Also draw the run's charts (SVG) in the output directory.
         #[arg(long)]
         plot: bool,
+        /// Also write dispatch.csv: every grid dispatch step starting from
+        /// FROM 00:00 up to, not including, TO 00:00 (dates YYYY-MM-DD
+        /// within the run, e.g. 2027-07-01..2027-07-08 for a week), each
+        /// region's demand, served and unserved power by load class, price,
+        /// generation by technology, spill, storage and exchanges, and each
+        /// link's flow per direction, in the long format of timeseries.csv
+        /// (docs/model/energy-grid.md, "The per-step trace").
+        #[arg(long, value_name = "FROM..TO", value_parser = stack::dispatch_csv::DateWindow::parse)]
+        dispatch_window: Option<stack::dispatch_csv::DateWindow>,
     },
     /// Check a scenario file; print file:line:column and the field on error.
     Validate {
@@ -264,10 +274,18 @@ fn main() -> ExitCode {
             run,
             trace,
             plot,
-        } => match (from_batch, run) {
-            (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, trace, plot),
-            _ => run_cmd::run(scenario.as_deref(), out, seed, trace, plot),
-        },
+            dispatch_window,
+        } => {
+            let extras = run_cmd::Extras {
+                trace,
+                plot,
+                dispatch_window,
+            };
+            match (from_batch, run) {
+                (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, extras),
+                _ => run_cmd::run(scenario.as_deref(), out, seed, extras),
+            }
+        }
         Command::Validate {
             scenario,
             print_math_fingerprint,

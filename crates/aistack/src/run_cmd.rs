@@ -1,6 +1,7 @@
 //! `aistack run` and `aistack validate`.
 
 use anyhow::{Context, Result};
+use stack::dispatch_csv::{DateWindow, write_dispatch};
 use stack::output::{StagedDir, write_timeseries};
 use stack::{RunOptions, Scenario};
 use std::io::Write;
@@ -110,10 +111,11 @@ pub fn validate(path: &Path, print_math_fingerprint: bool) -> Result<()> {
 
 /// Every file `aistack run` (and `aistack plot` of its directory) writes
 /// there: the only files a re-run may replace.
-pub const RUN_FILES: [&str; 7] = [
+pub const RUN_FILES: [&str; 8] = [
     "timeseries.csv",
     "summary.json",
     "events.jsonl",
+    "dispatch.csv",
     crate::explain_cmd::RUN_CHARTS[0],
     crate::explain_cmd::RUN_CHARTS[1],
     crate::explain_cmd::RUN_CHARTS[2],
@@ -128,14 +130,19 @@ fn check_out(out: &Path) -> Result<()> {
         .with_context(|| format!("cannot write the run's output to {}", out.display()))
 }
 
-/// `aistack run [FILE] [--out DIR] [--seed N] [--trace]`.
-pub fn run(
-    path: Option<&Path>,
-    out: Option<PathBuf>,
-    seed: Option<u64>,
-    trace: bool,
-    plot: bool,
-) -> Result<()> {
+/// What `aistack run` writes beside timeseries.csv and summary.json.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Extras {
+    /// `--trace`: events.jsonl.
+    pub trace: bool,
+    /// `--plot`: the run's charts.
+    pub plot: bool,
+    /// `--dispatch-window FROM..TO`: dispatch.csv, every dispatch step in the window.
+    pub dispatch_window: Option<DateWindow>,
+}
+
+/// `aistack run [FILE] [--out DIR] [--seed N] [--trace] [--plot] [--dispatch-window FROM..TO]`.
+pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, extras: Extras) -> Result<()> {
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
     check_out(&out)?;
@@ -145,24 +152,18 @@ pub fn run(
         &RunOptions {
             seed,
             param_values: None,
-            trace,
+            trace: extras.trace,
+            dispatch_window: extras.dispatch_window,
         },
     )?;
-    write_run(&scenario, &output, started.elapsed(), &out, trace, plot, None)
+    write_run(&scenario, &output, started.elapsed(), &out, extras, None)
 }
 
-/// `aistack run [SCENARIO] --from-batch DIR --run I [--out OUT] [--trace] [--plot]`:
+/// `aistack run [SCENARIO] --from-batch DIR --run I [--out OUT] [--trace] [--plot] [--dispatch-window FROM..TO]`:
 /// run I of the batch in DIR again, alone, with the seed and parameter
 /// values the batch gave it ([`montecarlo::plan_replay`]), and write what
 /// `aistack run` writes, so `explain` and `plot` work on it.
-pub fn replay(
-    path: Option<&Path>,
-    dir: &Path,
-    run: u64,
-    out: Option<PathBuf>,
-    trace: bool,
-    plot: bool,
-) -> Result<()> {
+pub fn replay(path: Option<&Path>, dir: &Path, run: u64, out: Option<PathBuf>, extras: Extras) -> Result<()> {
     let plan = montecarlo::plan_replay(dir, run)?;
     let path = match path {
         Some(p) => p.to_path_buf(),
@@ -193,18 +194,11 @@ pub fn replay(
         &RunOptions {
             seed: Some(plan.seed),
             param_values: Some(plan.values()),
-            trace,
+            trace: extras.trace,
+            dispatch_window: extras.dispatch_window,
         },
     )?;
-    write_run(
-        &scenario,
-        &output,
-        started.elapsed(),
-        &out,
-        trace,
-        plot,
-        Some(&plan),
-    )?;
+    write_run(&scenario, &output, started.elapsed(), &out, extras, Some(&plan))?;
     let differences = plan.outcome_differences(&output.scalars);
     if !differences.is_empty() {
         eprintln!(
@@ -242,18 +236,18 @@ fn run_provenance(scenario: &Scenario) -> montecarlo::Provenance {
 }
 
 /// Writes a run's directory (timeseries.csv, summary.json, events.jsonl
-/// with `trace`, charts with `plot`) through a staged directory, then prints
-/// its summary. A replay writes its batch run index in the `run` column and
+/// with `trace`, dispatch.csv with a dispatch window, charts with `plot`)
+/// through a staged directory, then prints its summary. A replay writes its batch run index in the `run` column and
 /// records its origin in summary.json (`replayed_from`).
 fn write_run(
     scenario: &Scenario,
     output: &stack::RunOutput,
     wall: std::time::Duration,
     out: &Path,
-    trace: bool,
-    plot: bool,
+    extras: Extras,
     replay: Option<&montecarlo::ReplayPlan>,
 ) -> Result<()> {
+    let Extras { trace, plot, .. } = extras;
     // Write beside the target; replace it only when everything is written.
     let staged =
         StagedDir::new(out, &RUN_FILES).with_context(|| format!("cannot create {}", out.display()))?;
@@ -281,6 +275,11 @@ fn write_run(
         }
         w.flush()?;
     }
+    if let Some(dispatch) = &output.dispatch {
+        let mut w = staged.create("dispatch.csv")?;
+        write_dispatch(&mut w, replay.map_or(0, |p| p.run), dispatch, &output.calendar)?;
+        w.flush()?;
+    }
     let dir = staged
         .commit()
         .with_context(|| format!("cannot replace {}", out.display()))?;
@@ -294,11 +293,15 @@ fn write_run(
     }
     print!("{}", stack::report::summary_text(scenario, output));
     println!(
-        "\n{} events in {:.2} s. Wrote {}/timeseries.csv and summary.json{}.",
+        "\n{} events in {:.2} s. Wrote {}/timeseries.csv and summary.json{}{}.",
         output.events,
         wall.as_secs_f64(),
         dir.display(),
-        if trace { " and events.jsonl" } else { "" }
+        if trace { " and events.jsonl" } else { "" },
+        output.dispatch.as_ref().map_or_else(String::new, |d| format!(
+            " and dispatch.csv ({} dispatch steps)",
+            d.steps.len()
+        ))
     );
     Ok(())
 }

@@ -918,6 +918,38 @@ impl Grid {
         self.regions.get(region.index()).map(|r| r.storage.soc_mwh)
     }
 
+    /// A region's generation at the last dispatch step by technology, MW,
+    /// indexed by [`Technology::index`] (battery: 0, its discharge is in
+    /// [`RegionBalance::discharge_mw`]). Read-only, for a per-step trace:
+    /// the step itself never calls it.
+    pub fn generation_by_technology_mw(&self, region: RegionId) -> Option<[f64; Technology::ALL.len()]> {
+        let r = self.regions.get(region.index())?;
+        let mut mw = [0.0; Technology::ALL.len()];
+        for (g, h) in self.groups[r.merit.0..r.merit.1]
+            .iter()
+            .zip(&self.hot[r.merit.0..r.merit.1])
+        {
+            mw[g.technology.index()] += h.generation_mw;
+        }
+        Some(mw)
+    }
+
+    /// A region's demand and service at the last dispatch step by load
+    /// class, `(requested, served)` MW, indexed by [`LoadClass::index`]:
+    /// the region's own household and industry demand plus the loads of
+    /// each class in it. Read-only, for a per-step trace.
+    pub fn class_service_mw(&self, region: RegionId) -> Option<[(f64, f64); LoadClass::ALL.len()]> {
+        let r = self.regions.get(region.index())?;
+        let mut by_class = [(0.0, 0.0); LoadClass::ALL.len()];
+        for &l in &r.loads {
+            let load = &self.loads[l as usize];
+            let c = &mut by_class[load.class.index()];
+            c.0 += load.requested_mw;
+            c.1 += load.served_mw;
+        }
+        Some(by_class)
+    }
+
     /// MW of connection requests waiting in a region's interconnection queue.
     pub fn interconnection_queue_mw(&self, region: RegionId) -> Option<f64> {
         self.regions.get(region.index()).map(|r| r.queue_pending_mw)

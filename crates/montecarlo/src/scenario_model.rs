@@ -51,6 +51,7 @@ impl Model for ScenarioModel {
             seed: Some(seed),
             param_values: Some(params.to_vec()),
             trace: false,
+            dispatch_window: None,
         };
         let out = stack::run(&self.scenario, &opts).map_err(|e| ModelError(e.to_string()))?;
         // The recorder has interned keys and instants already: take them as they are.

@@ -108,6 +108,10 @@ pub enum RunError {
         /// Events handled per domain, e.g. `grid 1200, supply chain 90, training 40, month starts 3`.
         by_domain: String,
     },
+    /// The window of dates asked for a per-step trace (`dispatch.csv`)
+    /// lies outside the run or holds no dispatch step: why, with the run's dates.
+    #[error("dispatch window {0}")]
+    DispatchWindow(String),
     /// A metric came out as NaN or infinite.
     #[error("metric `{metric}` of `{entity}` is not finite ({value}) at {date}")]
     NotFinite {

@@ -15,6 +15,7 @@
 
 pub mod correlation;
 pub mod dates;
+pub mod dispatch_csv;
 pub mod error;
 pub mod lint;
 pub mod load;

@@ -234,7 +234,7 @@ pub fn fmt_f64(v: f64) -> String {
 }
 
 /// Appends [`fmt_f64`]'s text of `v` to `s`.
-fn push_f64(s: &mut String, v: f64) {
+pub(crate) fn push_f64(s: &mut String, v: f64) {
     use std::fmt::Write as _;
     // Writing to a String cannot fail.
     let _ = if v == v.trunc() && v.abs() < 1e15 {
@@ -279,7 +279,7 @@ pub fn write_timeseries<W: Write>(mut w: W, run: u64, samples: &Samples, header:
     Ok(())
 }
 
-fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {

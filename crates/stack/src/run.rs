@@ -1,6 +1,7 @@
 //! A loaded scenario and one run of it: parameters drawn or given, the world
 //! assembled, the event loop run, and what it produced.
 
+use crate::dispatch_csv::DispatchRecorder;
 use crate::error::{RunError, ScenarioError};
 use crate::load::{self, SourceFile};
 use crate::output::Samples;
@@ -1324,6 +1325,11 @@ pub struct RunOptions {
     pub param_values: Option<Vec<f64>>,
     /// Keep the event trace (`events.jsonl` lines).
     pub trace: bool,
+    /// Record every dispatch step starting in this window of dates
+    /// (`dispatch.csv`, [`RunOutput::dispatch`]); `None`: record nothing.
+    /// A window outside the run, or holding no step, is refused before the
+    /// run starts ([`RunError::DispatchWindow`]).
+    pub dispatch_window: Option<crate::dispatch_csv::DateWindow>,
 }
 
 /// What one run produced.
@@ -1349,6 +1355,8 @@ pub struct RunOutput {
     pub calendar: scheduler::Calendar,
     /// Event trace as JSON lines, if asked for.
     pub trace: Vec<String>,
+    /// The dispatch steps of [`RunOptions::dispatch_window`], if one was given.
+    pub dispatch: Option<crate::dispatch_csv::DispatchTrace>,
     /// Events handled.
     pub events: u64,
 }
@@ -1415,6 +1423,35 @@ impl Observer for Tracer {
     }
 }
 
+/// An observer that also records the dispatch steps of a window
+/// (`dispatch.csv`), passing everything else on to the observer it wraps.
+struct WithDispatch<'a, O: Observer>(&'a mut O, &'a mut DispatchRecorder);
+
+impl<O: Observer> SignalSink for WithDispatch<'_, O> {
+    fn signal(&mut self, what: &dyn std::fmt::Debug) {
+        self.0.signal(what);
+    }
+}
+
+impl<O: Observer> Observer for WithDispatch<'_, O> {
+    fn event(&mut self, t: SimTime, event: &StackEvent) {
+        self.0.event(t, event);
+    }
+
+    fn applied_at_start(&mut self, t: SimTime, event: &StackEvent) {
+        self.0.applied_at_start(t, event);
+    }
+
+    fn sampled(&mut self, t: SimTime, domains: &world::Domains) {
+        self.0.sampled(t, domains);
+    }
+
+    fn dispatched(&mut self, t: SimTime, grid: &energy_grid::Grid) {
+        self.0.dispatched(t, grid);
+        self.1.record(t, grid);
+    }
+}
+
 /// Runs `scenario` once.
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError> {
     let seed = opts.seed.unwrap_or(scenario.data.seed);
@@ -1441,10 +1478,21 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         now: SimTime::ZERO,
         lines: Vec::new(),
     };
-    if opts.trace {
-        world.run(&mut tracer)?;
-    } else {
-        world.run(&mut Quiet)?;
+    // The window is checked against this run's own horizon (a drawn
+    // horizon may differ from the file's) before any event runs.
+    let mut recorder = match &opts.dispatch_window {
+        Some(w) => {
+            let (from, to) = w.ticks(&calendar, end).map_err(RunError::DispatchWindow)?;
+            let links = data.links.iter().map(|l| l.name.clone()).collect();
+            Some(DispatchRecorder::new(from, to, links))
+        }
+        None => None,
+    };
+    match (opts.trace, recorder.as_mut()) {
+        (true, None) => world.run(&mut tracer)?,
+        (false, None) => world.run(&mut Quiet)?,
+        (true, Some(r)) => world.run(&mut WithDispatch(&mut tracer, r))?,
+        (false, Some(r)) => world.run(&mut WithDispatch(&mut Quiet, r))?,
     }
     let params = scenario
         .parameters()
@@ -1476,6 +1524,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         calendar,
         series: std::mem::take(&mut world.samples),
         trace: tracer.lines,
+        dispatch: recorder.map(|r| r.trace),
         events: world.events_processed(),
     })
 }

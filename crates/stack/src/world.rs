@@ -211,6 +211,12 @@ pub trait Observer: SignalSink {
     /// including the start and the end): read access to their state, for
     /// checks across domains. Does nothing unless overridden.
     fn sampled(&mut self, _t: SimTime, _domains: &Domains) {}
+
+    /// The grid just dispatched the step starting at `t`: read access to
+    /// its state after the step (balances, outputs, flows, prices), for a
+    /// per-step trace (`dispatch.csv`). Called once a dispatch step, so an
+    /// observer that does not override it costs one call that does nothing.
+    fn dispatched(&mut self, _t: SimTime, _grid: &Grid) {}
 }
 
 /// An observer that keeps nothing.
@@ -418,11 +424,15 @@ impl World {
             // Each arm handles the event and names its domain's counter.
             let domain = match event {
                 StackEvent::Grid(e) => {
+                    let dispatch = matches!(e, GridEvent::Dispatch);
                     d.grid.handle(
                         e,
                         &mut Mapped::new(&mut self.sched, StackEvent::Grid),
                         &mut s.grid,
                     )?;
+                    if dispatch {
+                        obs.dispatched(t, &d.grid);
+                    }
                     0
                 }
                 StackEvent::Fab(e) => {

@@ -236,6 +236,7 @@ fn parameter_values_reach_the_model_and_draws_are_per_parameter() {
             seed: Some(1),
             param_values: Some(vec![0.35]),
             trace: false,
+            dispatch_window: None,
         },
     )
     .unwrap();

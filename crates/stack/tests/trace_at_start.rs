@@ -39,6 +39,7 @@ fn traced() -> RunOutput {
         &s,
         &RunOptions {
             trace: true,
+            dispatch_window: None,
             ..RunOptions::default()
         },
     )

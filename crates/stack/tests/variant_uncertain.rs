@@ -444,6 +444,7 @@ fn a_single_run_says_it_drew_the_uncertain_parameters() {
         seed: Some(11),
         param_values: Some(vec![0.8, 0.35, 6.0]), // in path order
         trace: false,
+        dispatch_window: None,
     };
     let out = stack::run(&s, &given).unwrap();
     let text = stack::report::summary_text(&s, &out);
