@@ -38,6 +38,7 @@ pub mod parquet_out;
 pub mod qmc;
 pub mod replay;
 pub mod runner;
+pub mod scenario_copy;
 pub mod scenario_model;
 pub mod sensitivity;
 pub mod series;
