@@ -908,7 +908,9 @@ pub fn compare(
         "{:<w$} {:>12} {:>12} {:>26}  CRN narrowed  runs differing",
         "outcome", "mean A", "mean B - A", "95% CI"
     );
-    for d in &r.differences {
+    // An outcome one side never reports has no paired run: its row
+    // (compare.csv's, with the counts) is told below, with the others of its side.
+    for d in r.differences.iter().filter(|d| d.n > 0) {
         let narrowed = narrowing_cell(d.narrowing);
         println!(
             "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>12}  {:>14}{}",
@@ -925,7 +927,8 @@ pub fn compare(
     for (side, names, table) in [("A", &r.only_in_a, &r.a.table), ("B", &r.only_in_b, &r.b.table)] {
         if !names.is_empty() {
             println!(
-                "Only {side}'s runs report {} outcome{} (no difference): {}.",
+                "Only {side}'s runs report {} outcome{} (no difference of means; compare.csv's row \
+                 of each gives the runs reporting it under each side and the share difference): {}.",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" },
                 names

@@ -219,9 +219,12 @@ pub struct CompareReport {
     pub a: BatchReport,
     /// Batch of B.
     pub b: BatchReport,
-    /// One row per outcome both report, in A's outcome order.
+    /// One row per outcome, in A's outcome order, then those only B's
+    /// runs report ([`compare_tables`]): an outcome one side never reports
+    /// has `n` 0 and no mean, only the counts and the share difference.
     pub differences: Vec<OutcomeDifference>,
-    /// Outcomes only A's runs report (no difference can be taken), in A's
+    /// Outcomes only A's runs report (no difference of means can be taken;
+    /// their rows in [`CompareReport::differences`] have `n` 0), in A's
     /// order: e.g. `…_year_2035` when A's horizon is longer than B's.
     pub only_in_a: Vec<String>,
     /// Outcomes only B's runs report, in B's order.
@@ -469,6 +472,14 @@ struct Reporting {
 /// Each row also counts the runs reporting the outcome under each side and
 /// gives the paired difference of those shares ([`paired_share_difference`]),
 /// over the runs both tables hold.
+///
+/// An outcome no run of one side reports (a policy that makes it vanish, a
+/// year past the other side's horizon) gets a row too, after those of A's
+/// outcomes it follows in A's order (B's own, after all of A's): `n` 0,
+/// no mean or interval (NaN: empty cells in `compare.csv`), and the counts
+/// and the share difference, which say it vanished. A category's such row
+/// is the outcome's own name, not a row per category (there are no paired
+/// values to split).
 pub fn compare_tables(
     a: &RunsTable,
     b: &RunsTable,
@@ -477,10 +488,13 @@ pub fn compare_tables(
     let mut out = Vec::new();
     let b_row: std::collections::HashMap<u64, usize> =
         b.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
-    for name in a.outcome_names.iter().filter(|n| b.outcome_names.contains(n)) {
+    let only_b = b.outcome_names.iter().filter(|n| !a.outcome_names.contains(n));
+    for name in a.outcome_names.iter().chain(only_b) {
+        let one_sided = !(a.outcome_names.contains(name) && b.outcome_names.contains(name));
+        // A side that has no column for it: no run there reports it.
         let (va, vb) = (
-            a.outcome(name).unwrap_or_default(),
-            b.outcome(name).unwrap_or_default(),
+            a.outcome(name).unwrap_or_else(|| vec![None; a.runs.len()]),
+            b.outcome(name).unwrap_or_else(|| vec![None; b.runs.len()]),
         );
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         // Runs both hold: reported under both, A only, B only, neither.
@@ -505,6 +519,10 @@ pub fn compare_tables(
             n_b: vb.iter().flatten().count() as u64,
             share: paired_share_difference(counts[0], counts[1], counts[2], counts[3]),
         };
+        if one_sided {
+            out.push(unpaired_row(name.clone(), reporting));
+            continue;
+        }
         match categories.and_then(|c| c.of(name)) {
             None => out.push(difference(name.clone(), &xs, &ys, reporting)),
             Some(codes) => {
@@ -520,6 +538,29 @@ pub fn compare_tables(
         }
     }
     out
+}
+
+/// The row of an outcome one side never reports: no paired run, so no
+/// mean or interval (NaN), only how often each side reports it.
+fn unpaired_row(outcome: String, reporting: Reporting) -> OutcomeDifference {
+    OutcomeDifference {
+        outcome,
+        n: 0,
+        mean_a: f64::NAN,
+        mean_b: f64::NAN,
+        mean_diff: f64::NAN,
+        runs_differing: 0,
+        ci95_low: f64::NAN,
+        ci95_high: f64::NAN,
+        half_width_crn: f64::NAN,
+        half_width_independent: f64::NAN,
+        narrowing: f64::NAN,
+        n_a: reporting.n_a,
+        n_b: reporting.n_b,
+        reported_share_diff: reporting.share.0,
+        reported_share_ci95_low: reporting.share.1,
+        reported_share_ci95_high: reporting.share.2,
+    }
 }
 
 /// The row of one outcome from its paired values under A and B.
