@@ -879,6 +879,8 @@ pub fn compare(
         &CompareOptions {
             out: out.clone(),
             batch,
+            // Kept in compare.json with the notes, not only printed.
+            warnings: period.iter().cloned().collect(),
         },
         &Bar::new(),
     )

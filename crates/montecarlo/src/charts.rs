@@ -850,8 +850,9 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// ([`crate::store::BATCH_FILES`]), a compare's, a sensitivity's and a
 /// single run's trace (its `summary.json` and `timeseries.csv` are among
 /// the batch's names).
-const OTHER_COMMANDS_FILES: [&str; 6] = [
+const OTHER_COMMANDS_FILES: [&str; 7] = [
     "compare.csv",
+    "compare.json",
     "sobol.csv",
     "sobol.json",
     "morris.csv",

@@ -53,7 +53,28 @@ pub struct CompareOptions {
     pub out: PathBuf,
     /// Batch options applied to both (its `out` is ignored).
     pub batch: BatchOptions,
+    /// Warnings the caller gives about this comparison, which the library
+    /// cannot see from the models (the `aistack` binary's: A and B cover
+    /// different periods): written to `compare.json` with the notes, so
+    /// they are kept with the results, not only shown on a terminal.
+    pub warnings: Vec<String>,
 }
+
+/// `compare.json`: what a compare said about its results besides the
+/// numbers of `compare.csv`, kept beside them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompareRecord {
+    /// The caller's warnings ([`CompareOptions::warnings`]), e.g. that A and
+    /// B cover different periods.
+    pub warnings: Vec<String>,
+    /// The notes on the results, as the console gives them:
+    /// [`CompareReport::notes`], then (unless A and B are identical)
+    /// [`zero_difference_notes`] and [`few_differing_note`].
+    pub notes: Vec<String>,
+}
+
+/// The file [`CompareRecord`] is written to in a compare's directory.
+pub const COMPARE_RECORD: &str = "compare.json";
 
 /// The difference B − A of one outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -670,20 +691,21 @@ fn compare_batch<M: Model + ?Sized>(
 
 /// Refuses, before anything is created or locked, an `out` that is no
 /// compare's but holds what a compare would replace or remove: a
-/// `compare.csv` without the compare's batch `a/manifest.json` (a compare
-/// writes `compare.csv` only after its batch `a/`), or an `a/` or `b/`
+/// `compare.csv` or `compare.json` without the compare's batch
+/// `a/manifest.json` (a compare writes them only after its batch `a/`), or an `a/` or `b/`
 /// without a manifest holding a batch's files
 /// ([`crate::store::refuse_foreign_outputs`], e.g. an `aistack run`'s output).
 fn refuse_foreign_compare(out: &Path) -> Result<()> {
-    let csv = out.join("compare.csv");
-    if csv.exists() && !Manifest::path(&out.join("a")).exists() {
-        return Err(McError::Invalid(format!(
-            "{} holds compare.csv but no compare's batches ({}/a/manifest.json), so it is not the \
-             output of an `aistack compare` (files of your own?); compare would replace it, so \
-             nothing was written: choose another --out, or move compare.csv away",
-            out.display(),
-            out.display()
-        )));
+    for file in ["compare.csv", COMPARE_RECORD] {
+        if out.join(file).exists() && !Manifest::path(&out.join("a")).exists() {
+            return Err(McError::Invalid(format!(
+                "{} holds {file} but no compare's batches ({}/a/manifest.json), so it is not the \
+                 output of an `aistack compare` (files of your own?); compare would replace it, so \
+                 nothing was written: choose another --out, or move {file} away",
+                out.display(),
+                out.display()
+            )));
+        }
     }
     for side in ["a", "b"] {
         crate::store::refuse_foreign_outputs(&out.join(side), "compare")?;
@@ -708,7 +730,7 @@ fn identical_note<A: Model + ?Sized, B: Model + ?Sized>(a: &A, b: &B) -> Option<
 }
 
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
-/// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
+/// writes `out/compare.csv` and `out/compare.json` ([`CompareRecord`]). Where `out/a` or `out/b` already holds a batch
 /// of the same arguments (an interrupted compare), it is resumed, so the
 /// same call finishes the compare with the outputs of an uninterrupted one.
 pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
@@ -737,7 +759,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     // The whole compare holds its directory; `a/` and `b/` are locked by
     // their batches.
     let _lock = crate::lock::lock_dir(&opts.out)?;
-    crate::store::remove_stale_output_temps(&opts.out, &["compare.csv"])?;
+    crate::store::remove_stale_output_temps(&opts.out, &["compare.csv", COMPARE_RECORD])?;
     let ra = compare_batch(a, opts, "a", progress)?;
     let rb = compare_batch(b, opts, "b", progress)?;
     let differences = compare_tables(&ra.table, &rb.table, opts.batch.output.categories);
@@ -800,6 +822,18 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     let identical = identical_note(a, b);
     let is_identical = identical.is_some();
     notes.extend(identical);
+    let mut record_notes = notes.clone();
+    if !is_identical {
+        record_notes.extend(zero_difference_notes(&differences));
+        record_notes.extend(few_differing_note(&differences));
+    }
+    crate::store::write_json_record(
+        &opts.out.join(COMPARE_RECORD),
+        &CompareRecord {
+            warnings: opts.warnings.clone(),
+            notes: record_notes,
+        },
+    )?;
     Ok(CompareReport {
         a: ra,
         b: rb,

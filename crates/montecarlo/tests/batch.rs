@@ -621,6 +621,7 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 200, 2),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     assert_eq!(r.a.table.seeds, r.b.table.seeds);
@@ -651,6 +652,7 @@ fn compare_of_a_scenario_with_itself_says_so() {
     let o = CompareOptions {
         out: same.to_path_buf(),
         batch: opts(&same, 3, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &ToyGrowth::default(), &o, &NoProgress).unwrap();
     assert!(
@@ -665,6 +667,7 @@ fn compare_of_a_scenario_with_itself_says_so() {
     let o = CompareOptions {
         out: other.to_path_buf(),
         batch: opts(&other, 3, 1),
+        warnings: Vec::new(),
     };
     let b = ToyGrowth {
         policy_boost: 0.002,
@@ -710,6 +713,7 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     let o = CompareOptions {
         out: small.to_path_buf(),
         batch: opts(&small, 20, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = &r.differences[0];
@@ -737,6 +741,7 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     let o = CompareOptions {
         out: large.to_path_buf(),
         batch: opts(&large, 4000, 2),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = &r.differences[0];
@@ -763,6 +768,7 @@ fn compare_gives_a_row_to_an_outcome_only_one_side_reports() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 30, 4),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     assert_eq!(r.only_in_a, ["y"]);
@@ -801,6 +807,7 @@ fn compare_gives_a_row_to_an_outcome_only_one_side_reports() {
         &CompareOptions {
             out: dir2.to_path_buf(),
             batch: opts(&dir2, 30, 4),
+            warnings: Vec::new(),
         },
         &NoProgress,
     )
@@ -849,6 +856,7 @@ fn compare_counts_the_runs_reporting_an_outcome_under_each_side() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 40, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let u = r.a.table.param("u").unwrap();
@@ -1143,6 +1151,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
         let o = CompareOptions {
             out: dir.to_path_buf(),
             batch: opts(&dir, runs, 1),
+            warnings: Vec::new(),
         };
         let e = compare(&a, &b, &o, &NoProgress).unwrap_err().to_string();
         assert!(e.contains("compare needs at least 2 runs"), "{e}");
@@ -1151,6 +1160,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 5, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = r
@@ -1426,6 +1436,7 @@ fn an_interrupted_compare_finishes_when_run_again() {
             &CompareOptions {
                 out: dir.to_path_buf(),
                 batch: opts(dir, runs, 2),
+                warnings: Vec::new(),
             },
             &NoProgress,
         )
@@ -2503,6 +2514,7 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
         &CompareOptions {
             out: dir.to_path_buf(),
             batch,
+            warnings: Vec::new(),
         },
         &NoProgress,
     )
