@@ -463,9 +463,31 @@ fn replicates_for(given: Option<u64>, design: Design) -> Result<u64> {
 /// only the command line, whose `.ron` was typed relative to a working
 /// directory it does not record; it is looked for relative to the current
 /// one, as any path typed on a command line is.
+///
+/// Where the file recorded is gone or no longer has the batch's hash (moved,
+/// edited) and the directory keeps its copy of the scenario
+/// (`scenario_copy`), the copy is taken instead, with a note.
 pub(crate) fn recorded_scenario(m: &montecarlo::Manifest, dir: &Path, usage: &str) -> Result<PathBuf> {
+    let recorded = montecarlo::replay::recorded_scenario(m);
+    let is_the_batchs =
+        |p: &Path| stack::Scenario::load(p).is_ok_and(|s| s.identity_hash() == m.scenario_hash);
+    if let Some(copy) = m.scenario_copy.as_ref().map(|c| dir.join(&c.scenario))
+        && copy.is_file()
+        && !recorded.as_deref().is_some_and(is_the_batchs)
+    {
+        let why = match &recorded {
+            Some(p) if p.is_file() => format!("{} changed since the batch ran", p.display()),
+            Some(p) => format!("{} is not there any more", p.display()),
+            None => "the manifest names no scenario file".to_string(),
+        };
+        eprintln!(
+            "note: {why}: using the batch's own copy of its scenario, {}",
+            copy.display()
+        );
+        return Ok(copy);
+    }
     let d = dir.display();
-    let Some(p) = montecarlo::replay::recorded_scenario(m) else {
+    let Some(p) = recorded else {
         anyhow::bail!(
             "{d}/manifest.json does not say which scenario the batch ran (manifests written \
              before aistack recorded `scenario_path`, with no single `.ron` in their command \
@@ -549,6 +571,12 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             .as_ref()
             .and_then(|rec| rec.scenario_path.as_deref())
             .is_some_and(|p| std::fs::canonicalize(&scenario).is_ok_and(|s| s == Path::new(p)));
+    // The batch's own copy of its scenario, where it keeps one.
+    let own_copy = recorded
+        .as_ref()
+        .and_then(|rec| rec.scenario_copy.as_ref())
+        .map(|c| out.join(&c.scenario))
+        .filter(|p| p.is_file());
     // Which of its files changed, where the manifest records them.
     let changed = recorded.as_ref().and_then(|rec| {
         montecarlo::manifest::changed_files(&rec.scenario_files, &montecarlo::Model::files(&m))
@@ -562,7 +590,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             ..
         } if field == "scenario_hash" && same_file => anyhow::anyhow!(
             "cannot resume {}: the scenario it ran, {}{}, changed since the batch started \
-             ({}hash is now {given}, the batch's {recorded}): restore it (and its bases) as it \
+             ({}hash is now {given}, the batch's {recorded}): {}restore it (and its bases) as it \
              was, or give the file the batch ran if you kept a copy, as in `aistack batch \
              SCENARIO --resume {}`; or run a new batch in another directory",
             dir.display(),
@@ -575,6 +603,14 @@ pub fn batch(a: BatchArgs) -> Result<()> {
             changed
                 .as_ref()
                 .map_or_else(|| "its ".to_string(), |c| format!("{c}; the scenario's ")),
+            own_copy
+                .as_ref()
+                .map(|c| format!(
+                    "resume from the batch's own copy of it, `aistack batch {} --resume {}`, or ",
+                    c.display(),
+                    dir.display()
+                ))
+                .unwrap_or_default(),
             dir.display()
         ),
         montecarlo::McError::ResumeMismatch { dir, .. } => anyhow::anyhow!(
@@ -843,6 +879,8 @@ pub fn compare(
         &CompareOptions {
             out: out.clone(),
             batch,
+            // Kept in compare.json with the notes, not only printed.
+            warnings: period.iter().cloned().collect(),
         },
         &Bar::new(),
     )
@@ -872,7 +910,9 @@ pub fn compare(
         "{:<w$} {:>12} {:>12} {:>26}  CRN narrowed  runs differing",
         "outcome", "mean A", "mean B - A", "95% CI"
     );
-    for d in &r.differences {
+    // An outcome one side never reports has no paired run: its row
+    // (compare.csv's, with the counts) is told below, with the others of its side.
+    for d in r.differences.iter().filter(|d| d.n > 0) {
         let narrowed = narrowing_cell(d.narrowing);
         println!(
             "{:<w$} {:>12.4e} {:>12.4e} [{:>11}, {:>11}]  {:>12}  {:>14}{}",
@@ -889,7 +929,8 @@ pub fn compare(
     for (side, names, table) in [("A", &r.only_in_a, &r.a.table), ("B", &r.only_in_b, &r.b.table)] {
         if !names.is_empty() {
             println!(
-                "Only {side}'s runs report {} outcome{} (no difference): {}.",
+                "Only {side}'s runs report {} outcome{} (no difference of means; compare.csv's row \
+                 of each gives the runs reporting it under each side and the share difference): {}.",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" },
                 names

@@ -692,7 +692,9 @@ fn power_lines(lines: Vec<(&str, Vec<(f64, f64)>)>) -> (Vec<LineSeries>, &'stati
 }
 
 /// The charts [`plot_run`] writes into a run's directory.
-pub const RUN_CHARTS: [&str; 4] = ["power.svg", "ai-power.svg", "accelerators.svg", "releases.svg"];
+/// The names are the library's ([`montecarlo::charts::RUN_CHART_NAMES`]), so a
+/// batch's plot refuses an `--out` holding them.
+pub const RUN_CHARTS: [&str; 4] = montecarlo::charts::RUN_CHART_NAMES;
 
 /// Single-run charts of the run in `dir`, written in `charts_dir` (`dir` itself
 /// unless `plot --out` chose another, created if need be): power supply vs

@@ -1806,10 +1806,25 @@ fn compare_over_different_periods_warns() {
                    from 2025-01-01: totals and end-of-run outcomes span different periods";
     assert!(stderr.contains(warning), "{stderr}");
     assert!(stdout.contains(warning), "{stdout}");
+    // And kept with the results: compare.json's `warnings`.
+    let record = || -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join("compare.json")).unwrap()).unwrap()
+    };
+    let saved = record();
+    let warnings = saved["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{saved}");
+    // The same words as the terminal's, in full.
+    let saved_warning = warnings[0].as_str().unwrap();
+    assert!(saved_warning.contains("span different periods"), "{saved}");
+    assert!(
+        stderr.contains(&format!("warning: {saved_warning}\n")),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&out).unwrap();
     let (stdout, stderr) = compare(&minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3"));
     assert!(!stderr.contains("span different periods"), "{stderr}");
     assert!(!stdout.contains("span different periods"), "{stdout}");
+    assert_eq!(record()["warnings"], serde_json::json!([]));
 }
 
 /// `--threads 0` runs on every core (rayon's default), which every

@@ -269,11 +269,29 @@ fn a_changed_scenario_and_an_index_out_of_range_are_refused_and_write_nothing() 
     );
     assert!(err.contains("changed.ron has hash fnv1a64:"), "{err}");
     assert!(!out.exists());
-    // The recorded scenario edited in place.
+    // The recorded scenario edited in place: the batch's own copy of it
+    // (`batch/scenario/`) is replayed, and that is said.
     std::fs::write(&sc, format!("{text}// edited\n")).unwrap();
-    let err = refused(&["run", "--from-batch", s(&batch), "--run", "1", "--out", s(&out)]);
+    let args = ["run", "--from-batch", s(&batch), "--run", "1", "--out", s(&out)];
+    let o = aistack(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: {} changed since the batch ran: using the batch's own copy of its scenario, {}",
+            sc.display(),
+            batch.join("scenario/uncertain.ron").display()
+        )),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&out).unwrap();
+    // Without that copy (a batch of an older build): refused.
+    let kept = dir.join("kept-copy");
+    std::fs::rename(batch.join("scenario"), &kept).unwrap();
+    let err = refused(&args);
     assert!(err.contains("changed since the batch"), "{err}");
     assert!(!out.exists());
+    std::fs::rename(&kept, batch.join("scenario")).unwrap();
     // Restored: the default output directory is <name>-run-<I>.
     std::fs::write(&sc, &text).unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_aistack"))

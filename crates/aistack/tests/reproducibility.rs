@@ -209,30 +209,40 @@ fn a_resume_refused_over_a_changed_base_names_it_and_suggests_nothing_that_fails
     let mut base = std::fs::read_to_string(root.join("base.ron")).unwrap();
     base.push_str("// edited\n");
     std::fs::write(root.join("base.ron"), base).unwrap();
-    for args in [
-        vec!["batch", s(&v), "--runs", "3", "--seed", "7", "--resume", s(&bat)],
-        vec!["batch", "--resume", s(&bat)],
-    ] {
-        let err = refused(&args);
-        assert!(
-            err.contains("base.ron changed (its hash is now")
-                && err.contains("unchanged: v.ron")
-                && err.contains("restore it (and its bases)"),
-            "{args:?}: {err}"
-        );
-        assert!(!err.contains("or give only"), "{args:?}: {err}");
-    }
-    // Replay names it too.
-    let err = refused(&[
-        "run",
-        "--from-batch",
-        s(&bat),
-        "--run",
-        "1",
-        "--out",
-        s(&root.join("r")),
-    ]);
+    // The file given: refused, offering the batch's own copy.
+    let err = refused(&["batch", s(&v), "--runs", "3", "--seed", "7", "--resume", s(&bat)]);
+    assert!(
+        err.contains("base.ron changed (its hash is now")
+            && err.contains("unchanged: v.ron")
+            && err.contains("restore it (and its bases)")
+            && err.contains(&format!(
+                "resume from the batch's own copy of it, `aistack batch {} --resume {}`",
+                bat.join("scenario/v.ron").display(),
+                bat.display()
+            )),
+        "{err}"
+    );
+    assert!(!err.contains("or give only"), "{err}");
+    // Without that copy (a batch of an older build), `--resume DIR` alone
+    // and a replay are refused too, naming the file.
+    let kept = root.join("kept-copy");
+    std::fs::rename(bat.join("scenario"), &kept).unwrap();
+    let err = refused(&["batch", "--resume", s(&bat)]);
+    assert!(
+        err.contains("base.ron changed (its hash is now")
+            && err.contains("unchanged: v.ron")
+            && err.contains("restore it (and its bases)")
+            && !err.contains("or give only"),
+        "{err}"
+    );
+    let r = root.join("r");
+    let replay = ["run", "--from-batch", s(&bat), "--run", "1", "--out", s(&r)];
+    let err = refused(&replay);
     assert!(err.contains("base.ron changed"), "{err}");
+    // With it, both go on from the copy.
+    std::fs::rename(&kept, bat.join("scenario")).unwrap();
+    ok(&["batch", "--resume", s(&bat)]);
+    ok(&replay);
 }
 
 #[test]

@@ -192,6 +192,10 @@ fn resume_names_a_scenario_file_that_moved() {
     interrupt(&dir, &[0]);
     let moved = root.join("moved.ron");
     std::fs::rename(&scenario, &moved).unwrap();
+    // Without the batch's own copy of its scenario (a batch of an older
+    // build, or a copy removed): the refusals name the file.
+    let copy = root.join("copy");
+    std::fs::rename(dir.join("scenario"), &copy).unwrap();
     let err = refused(&["batch", "--resume", s(&dir)]);
     assert!(
         err.contains(&format!(
@@ -218,7 +222,18 @@ fn resume_names_a_scenario_file_that_moved() {
         )),
         "{err}"
     );
-    ok(&["batch", s(&moved), "--resume", s(&dir)]);
+    // With the copy back, `--resume DIR` alone resumes from it, and says so.
+    std::fs::rename(&copy, dir.join("scenario")).unwrap();
+    let o = ok(&["batch", "--resume", s(&dir)]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "note: {} changed since the batch ran: using the batch's own copy of its scenario, {}",
+            scenario.display(),
+            dir.join("scenario/scenario.ron").display()
+        )),
+        "{err}"
+    );
     assert!(dir.join("runs.csv").exists());
     // Neither SCENARIO nor --resume: clap says what is required.
     let err = aistack(&["batch", "--runs", "2"]);
@@ -247,6 +262,9 @@ fn an_old_manifest_s_relative_scenario_is_looked_for_in_the_current_directory() 
     let path = dir.join("manifest.json");
     let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     m["scenario_path"] = serde_json::Value::Null;
+    // Nor a copy of the scenario.
+    m.as_object_mut().unwrap().remove("scenario_copy");
+    std::fs::remove_dir_all(dir.join("scenario")).unwrap();
     std::fs::write(&path, m.to_string()).unwrap();
 
     let elsewhere = root.join("elsewhere");

@@ -107,7 +107,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let r = montecarlo::compare(
                 &model,
                 &b,
-                &montecarlo::CompareOptions { out, batch },
+                &montecarlo::CompareOptions {
+                    out,
+                    batch,
+                    warnings: Vec::new(),
+                },
                 &NoProgress,
             )?;
             for d in &r.differences {

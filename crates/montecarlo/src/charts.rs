@@ -850,14 +850,20 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
 /// ([`crate::store::BATCH_FILES`]), a compare's, a sensitivity's and a
 /// single run's trace (its `summary.json` and `timeseries.csv` are among
 /// the batch's names).
-const OTHER_COMMANDS_FILES: [&str; 6] = [
+const OTHER_COMMANDS_FILES: [&str; 7] = [
     "compare.csv",
+    "compare.json",
     "sobol.csv",
     "sobol.json",
     "morris.csv",
     "morris.json",
     "events.jsonl",
 ];
+
+/// The charts `aistack plot` draws of a single run (the `aistack` binary's
+/// `explain_cmd`), named here so that a batch's plot refuses an `--out`
+/// holding them: a run's charts are no batch's, and plot would mix the two.
+pub const RUN_CHART_NAMES: [&str; 4] = ["power.svg", "ai-power.svg", "accelerators.svg", "releases.svg"];
 
 /// The first line of the `sensitivity.csv` that `plot_batch` writes.
 const RANK_SENSITIVITY_HEADER: &str = "outcome,parameter,n,spearman,prcc\n";
@@ -955,6 +961,16 @@ pub fn refuse_foreign_plot_out(dir: &Path, out: &Path, kind: PlotKind<'_>) -> Re
     if matches!(kind, PlotKind::Run(_)) && out.join(PLOT_MARKER).exists() {
         others.push(format!("{PLOT_MARKER} (a batch's charts)"));
     }
+    // A run's charts (`plot RUN --out X` before): a batch's plot there
+    // would lie beside them as one output.
+    if matches!(kind, PlotKind::Batch) {
+        others.extend(
+            RUN_CHART_NAMES
+                .iter()
+                .filter(|f| out.join(f).exists())
+                .map(|f| format!("{f} (a run's charts)")),
+        );
+    }
     if !others.is_empty() {
         let what = match kind {
             PlotKind::Batch => "its charts and sensitivity.csv",
@@ -1033,14 +1049,33 @@ fn marker_source(dir: &Path) -> String {
 
 /// Refuses `out` when its [`PLOT_MARKER`] says its charts are another
 /// batch's (or it is no marker plot wrote): a re-plot would leave that
-/// batch's charts beside this one's wherever this batch draws none.
+/// batch's charts beside this one's wherever this batch draws none. A
+/// marker of the same directory whose `scenario_hash` is not its
+/// manifest's now is another batch too, made later at the same path (its
+/// charts would be lost to this one's); the same batch with another run
+/// count (resumed with more runs) is re-plotted ([`replot_note`]).
 fn refuse_other_batchs_plot(dir: &Path, out: &Path) -> Result<()> {
     let path = out.join(PLOT_MARKER);
     let Ok(text) = std::fs::read(&path) else {
         return Ok(());
     };
     let source = marker_source(dir);
+    let hash_now = Manifest::read(dir).ok().flatten().map(|m| m.scenario_hash);
     match serde_json::from_slice::<PlotMarker>(&text) {
+        Ok(m) if m.source == source && hash_now.as_ref().is_some_and(|h| *h != m.scenario_hash) => {
+            Err(McError::Invalid(format!(
+                "{} holds the charts of an earlier batch in {} (its {PLOT_MARKER}: scenario hash \
+                 {}, {} runs), not of the batch there now (scenario hash {}): plotting it there \
+                 would replace that batch's charts, so nothing was written: choose another --out \
+                 (a new directory) for this batch, or remove {} first",
+                out.display(),
+                m.source,
+                m.scenario_hash,
+                m.completed_runs,
+                hash_now.unwrap_or_default(),
+                out.display()
+            )))
+        }
         Ok(m) if m.source == source => Ok(()),
         Ok(m) => Err(McError::Invalid(format!(
             "{} holds the charts of another batch, {} (its {PLOT_MARKER}): plotting {} there \
@@ -1056,6 +1091,23 @@ fn refuse_other_batchs_plot(dir: &Path, out: &Path) -> Result<()> {
             path.display()
         ))),
     }
+}
+
+/// What a re-plot of the batch into `out` says when `out`'s
+/// [`PLOT_MARKER`] is of the same batch with another run count (`runs`
+/// now): its charts are replaced by those of the batch as it is now (a
+/// batch resumed with more runs). `None` otherwise.
+fn replot_note(out: &Path, runs: u64) -> Option<String> {
+    let text = std::fs::read(out.join(PLOT_MARKER)).ok()?;
+    let m = serde_json::from_slice::<PlotMarker>(&text).ok()?;
+    (m.completed_runs != runs).then(|| {
+        format!(
+            "{} held this batch's charts of {} runs (its {PLOT_MARKER}); they are replaced by \
+             those of its {runs} runs now",
+            out.display(),
+            m.completed_runs
+        )
+    })
 }
 
 /// Before a batch's charts are (re)written into `out`: removes plot's own
@@ -1191,9 +1243,10 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
+    let replot = replot_note(&out, runs);
     remove_earlier_plot(&out, o.out.is_some())?;
     let mut files = Vec::new();
-    let mut notes = Vec::new();
+    let mut notes: Vec<String> = replot.into_iter().collect();
     // A categorical series in a bands.csv written before categories had
     // rows of their own holds mean codes: no fan of those.
     let (old_codes, fans): (Vec<_>, Vec<_>) = bands

@@ -53,7 +53,28 @@ pub struct CompareOptions {
     pub out: PathBuf,
     /// Batch options applied to both (its `out` is ignored).
     pub batch: BatchOptions,
+    /// Warnings the caller gives about this comparison, which the library
+    /// cannot see from the models (the `aistack` binary's: A and B cover
+    /// different periods): written to `compare.json` with the notes, so
+    /// they are kept with the results, not only shown on a terminal.
+    pub warnings: Vec<String>,
 }
+
+/// `compare.json`: what a compare said about its results besides the
+/// numbers of `compare.csv`, kept beside them.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CompareRecord {
+    /// The caller's warnings ([`CompareOptions::warnings`]), e.g. that A and
+    /// B cover different periods.
+    pub warnings: Vec<String>,
+    /// The notes on the results, as the console gives them:
+    /// [`CompareReport::notes`], then (unless A and B are identical)
+    /// [`zero_difference_notes`] and [`few_differing_note`].
+    pub notes: Vec<String>,
+}
+
+/// The file [`CompareRecord`] is written to in a compare's directory.
+pub const COMPARE_RECORD: &str = "compare.json";
 
 /// The difference B − A of one outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -219,9 +240,12 @@ pub struct CompareReport {
     pub a: BatchReport,
     /// Batch of B.
     pub b: BatchReport,
-    /// One row per outcome both report, in A's outcome order.
+    /// One row per outcome, in A's outcome order, then those only B's
+    /// runs report ([`compare_tables`]): an outcome one side never reports
+    /// has `n` 0 and no mean, only the counts and the share difference.
     pub differences: Vec<OutcomeDifference>,
-    /// Outcomes only A's runs report (no difference can be taken), in A's
+    /// Outcomes only A's runs report (no difference of means can be taken;
+    /// their rows in [`CompareReport::differences`] have `n` 0), in A's
     /// order: e.g. `…_year_2035` when A's horizon is longer than B's.
     pub only_in_a: Vec<String>,
     /// Outcomes only B's runs report, in B's order.
@@ -469,6 +493,14 @@ struct Reporting {
 /// Each row also counts the runs reporting the outcome under each side and
 /// gives the paired difference of those shares ([`paired_share_difference`]),
 /// over the runs both tables hold.
+///
+/// An outcome no run of one side reports (a policy that makes it vanish, a
+/// year past the other side's horizon) gets a row too, after those of A's
+/// outcomes it follows in A's order (B's own, after all of A's): `n` 0,
+/// no mean or interval (NaN: empty cells in `compare.csv`), and the counts
+/// and the share difference, which say it vanished. A category's such row
+/// is the outcome's own name, not a row per category (there are no paired
+/// values to split).
 pub fn compare_tables(
     a: &RunsTable,
     b: &RunsTable,
@@ -477,10 +509,13 @@ pub fn compare_tables(
     let mut out = Vec::new();
     let b_row: std::collections::HashMap<u64, usize> =
         b.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
-    for name in a.outcome_names.iter().filter(|n| b.outcome_names.contains(n)) {
+    let only_b = b.outcome_names.iter().filter(|n| !a.outcome_names.contains(n));
+    for name in a.outcome_names.iter().chain(only_b) {
+        let one_sided = !(a.outcome_names.contains(name) && b.outcome_names.contains(name));
+        // A side that has no column for it: no run there reports it.
         let (va, vb) = (
-            a.outcome(name).unwrap_or_default(),
-            b.outcome(name).unwrap_or_default(),
+            a.outcome(name).unwrap_or_else(|| vec![None; a.runs.len()]),
+            b.outcome(name).unwrap_or_else(|| vec![None; b.runs.len()]),
         );
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         // Runs both hold: reported under both, A only, B only, neither.
@@ -505,6 +540,10 @@ pub fn compare_tables(
             n_b: vb.iter().flatten().count() as u64,
             share: paired_share_difference(counts[0], counts[1], counts[2], counts[3]),
         };
+        if one_sided {
+            out.push(unpaired_row(name.clone(), reporting));
+            continue;
+        }
         match categories.and_then(|c| c.of(name)) {
             None => out.push(difference(name.clone(), &xs, &ys, reporting)),
             Some(codes) => {
@@ -520,6 +559,29 @@ pub fn compare_tables(
         }
     }
     out
+}
+
+/// The row of an outcome one side never reports: no paired run, so no
+/// mean or interval (NaN), only how often each side reports it.
+fn unpaired_row(outcome: String, reporting: Reporting) -> OutcomeDifference {
+    OutcomeDifference {
+        outcome,
+        n: 0,
+        mean_a: f64::NAN,
+        mean_b: f64::NAN,
+        mean_diff: f64::NAN,
+        runs_differing: 0,
+        ci95_low: f64::NAN,
+        ci95_high: f64::NAN,
+        half_width_crn: f64::NAN,
+        half_width_independent: f64::NAN,
+        narrowing: f64::NAN,
+        n_a: reporting.n_a,
+        n_b: reporting.n_b,
+        reported_share_diff: reporting.share.0,
+        reported_share_ci95_low: reporting.share.1,
+        reported_share_ci95_high: reporting.share.2,
+    }
 }
 
 /// The row of one outcome from its paired values under A and B.
@@ -629,20 +691,21 @@ fn compare_batch<M: Model + ?Sized>(
 
 /// Refuses, before anything is created or locked, an `out` that is no
 /// compare's but holds what a compare would replace or remove: a
-/// `compare.csv` without the compare's batch `a/manifest.json` (a compare
-/// writes `compare.csv` only after its batch `a/`), or an `a/` or `b/`
+/// `compare.csv` or `compare.json` without the compare's batch
+/// `a/manifest.json` (a compare writes them only after its batch `a/`), or an `a/` or `b/`
 /// without a manifest holding a batch's files
 /// ([`crate::store::refuse_foreign_outputs`], e.g. an `aistack run`'s output).
 fn refuse_foreign_compare(out: &Path) -> Result<()> {
-    let csv = out.join("compare.csv");
-    if csv.exists() && !Manifest::path(&out.join("a")).exists() {
-        return Err(McError::Invalid(format!(
-            "{} holds compare.csv but no compare's batches ({}/a/manifest.json), so it is not the \
-             output of an `aistack compare` (files of your own?); compare would replace it, so \
-             nothing was written: choose another --out, or move compare.csv away",
-            out.display(),
-            out.display()
-        )));
+    for file in ["compare.csv", COMPARE_RECORD] {
+        if out.join(file).exists() && !Manifest::path(&out.join("a")).exists() {
+            return Err(McError::Invalid(format!(
+                "{} holds {file} but no compare's batches ({}/a/manifest.json), so it is not the \
+                 output of an `aistack compare` (files of your own?); compare would replace it, so \
+                 nothing was written: choose another --out, or move {file} away",
+                out.display(),
+                out.display()
+            )));
+        }
     }
     for side in ["a", "b"] {
         crate::store::refuse_foreign_outputs(&out.join(side), "compare")?;
@@ -667,7 +730,7 @@ fn identical_note<A: Model + ?Sized, B: Model + ?Sized>(a: &A, b: &B) -> Option<
 }
 
 /// Runs `a` into `out/a` and `b` into `out/b` with the same seeds, then
-/// writes `out/compare.csv`. Where `out/a` or `out/b` already holds a batch
+/// writes `out/compare.csv` and `out/compare.json` ([`CompareRecord`]). Where `out/a` or `out/b` already holds a batch
 /// of the same arguments (an interrupted compare), it is resumed, so the
 /// same call finishes the compare with the outputs of an uninterrupted one.
 pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
@@ -696,7 +759,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     // The whole compare holds its directory; `a/` and `b/` are locked by
     // their batches.
     let _lock = crate::lock::lock_dir(&opts.out)?;
-    crate::store::remove_stale_output_temps(&opts.out, &["compare.csv"])?;
+    crate::store::remove_stale_output_temps(&opts.out, &["compare.csv", COMPARE_RECORD])?;
     let ra = compare_batch(a, opts, "a", progress)?;
     let rb = compare_batch(b, opts, "b", progress)?;
     let differences = compare_tables(&ra.table, &rb.table, opts.batch.output.categories);
@@ -759,6 +822,18 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     let identical = identical_note(a, b);
     let is_identical = identical.is_some();
     notes.extend(identical);
+    let mut record_notes = notes.clone();
+    if !is_identical {
+        record_notes.extend(zero_difference_notes(&differences));
+        record_notes.extend(few_differing_note(&differences));
+    }
+    crate::store::write_json_record(
+        &opts.out.join(COMPARE_RECORD),
+        &CompareRecord {
+            warnings: opts.warnings.clone(),
+            notes: record_notes,
+        },
+    )?;
     Ok(CompareReport {
         a: ra,
         b: rb,

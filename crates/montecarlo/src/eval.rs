@@ -927,6 +927,12 @@ pub fn eval_design<M: Model + ?Sized>(
         .chain(broken_correlations_note(model, &params, &missing, o.others))
         .chain(build_note)
         .collect();
+    // The scenario's copy before the manifest that records it (a finished
+    // eval's copy is written again where it is missing or changed).
+    let copy_record = finished
+        .as_ref()
+        .map_or(&given, |rec| if todo.is_empty() { rec } else { &given });
+    crate::runner::write_scenario_copy(&o.out, copy_record, &model.sources())?;
     match &finished {
         None => given.write(&o.out)?,
         // Rows lost from a finished eval ran again: the manifest records
@@ -1049,6 +1055,7 @@ fn eval_manifest<M: Model + ?Sized>(
         scenario_hash: identity_hash(&model.identity()),
         scenario_path: model.source(),
         scenario_files: model.files(),
+        scenario_copy: crate::scenario_copy::plan(&model.sources()),
         master_seed: o.master_seed,
         design: Design::External,
         replicates: 1,

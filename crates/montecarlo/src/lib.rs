@@ -38,6 +38,7 @@ pub mod parquet_out;
 pub mod qmc;
 pub mod replay;
 pub mod runner;
+pub mod scenario_copy;
 pub mod scenario_model;
 pub mod sensitivity;
 pub mod series;
@@ -50,8 +51,8 @@ pub mod toy;
 pub use charts::{PLOT_MARKER, PlotKind, PlotOptions, PlotReport, plot_batch, refuse_foreign_plot_out};
 
 pub use compare::{
-    CompareOptions, CompareReport, OutcomeDifference, compare, few_differing_note, paired_share_difference,
-    zero_difference_notes,
+    COMPARE_RECORD, CompareOptions, CompareRecord, CompareReport, OutcomeDifference, compare,
+    few_differing_note, paired_share_difference, zero_difference_notes,
 };
 pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{MathRefused, McError, Result, command_to_type};

@@ -509,6 +509,14 @@ pub struct Manifest {
     /// manifests written before it was recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub scenario_files: Vec<ScenarioFile>,
+    /// Where the directory keeps its verbatim copy of those files
+    /// (`scenario/`, [`crate::scenario_copy`]): `aistack batch` of its
+    /// `scenario` with the same arguments runs the batch again. Not
+    /// compared (the hash is); `None` for a model without files, in
+    /// manifests written before copies were kept, and where a resumed
+    /// batch's directory held a `scenario/` of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_copy: Option<crate::scenario_copy::ScenarioCopy>,
     /// Master seed.
     pub master_seed: u64,
     /// Sampling design.

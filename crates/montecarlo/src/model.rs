@@ -117,4 +117,13 @@ pub trait Model: Sync {
     fn files(&self) -> Vec<crate::manifest::ScenarioFile> {
         Vec::new()
     }
+
+    /// The texts of the files behind [`Model::identity`], in the order of
+    /// [`Model::files`], each with the `base:` it names: what a batch, an
+    /// eval and a merge copy verbatim into their directory's `scenario/`
+    /// ([`crate::scenario_copy`]), so the directory can be run again. Empty
+    /// (the default) for a model without files: then nothing is copied.
+    fn sources(&self) -> Vec<crate::scenario_copy::SourceText> {
+        Vec::new()
+    }
 }

@@ -158,6 +158,7 @@ fn base_manifest<M: Model + ?Sized>(model: &M, o: &BatchOptions) -> Manifest {
         scenario_hash: identity_hash(&model.identity()),
         scenario_path: model.source(),
         scenario_files: model.files(),
+        scenario_copy: crate::scenario_copy::plan(&model.sources()),
         master_seed: o.master_seed,
         design: o.design,
         replicates: o.replicates,
@@ -229,6 +230,7 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
             if rec.math_fingerprint.is_none() {
                 given.math_fingerprint = None;
             }
+            keep_scenario_copy(dir, &rec, given, &mut warnings);
             // A merged batch stays one: the shard directories it came from.
             given.merged_from = rec.merged_from;
         }
@@ -247,13 +249,60 @@ fn check_dir(dir: &Path, given: &mut Manifest, resume: bool) -> Result<Vec<Strin
     Ok(warnings)
 }
 
+/// What a resume records of the scenario's copy, with the batch's record
+/// `rec` (the scenario hash already checked): resumed from the batch's own
+/// copy (`DIR/scenario/…`), the recorded scenario file, its files and the
+/// copy stay as recorded (the batch ran the user's file, not the copy); a
+/// batch whose manifest records no copy (an older build's) but whose
+/// directory holds a `scenario/` keeps it, and gets no copy, with a warning.
+fn keep_scenario_copy(dir: &Path, rec: &Manifest, given: &mut Manifest, warnings: &mut Vec<String>) {
+    let copy_dir = dir.join(crate::scenario_copy::SCENARIO_DIR);
+    let from_copy = match (&given.scenario_path, std::fs::canonicalize(&copy_dir)) {
+        (Some(p), Ok(c)) => Path::new(p).starts_with(c),
+        _ => false,
+    };
+    if from_copy && rec.scenario_copy.is_some() {
+        given.scenario_path = rec.scenario_path.clone();
+        given.scenario_files = rec.scenario_files.clone();
+        given.scenario_copy = rec.scenario_copy.clone();
+    } else if rec.scenario_copy.is_none() && given.scenario_copy.is_some() && copy_dir.exists() {
+        given.scenario_copy = None;
+        warnings.push(format!(
+            "{} holds a {}/ that its manifest does not record as the batch's copy of its scenario              (written by an older build, or yours): it is left as it is, and no copy is kept",
+            dir.display(),
+            crate::scenario_copy::SCENARIO_DIR
+        ));
+    }
+}
+
 /// Makes `dir` ready for runs once [`check_dir`] and the check of the run
-/// files it holds passed: creates `runs/`, removes stale temporary files and
-/// writes the manifest `given`, incomplete until the outputs are rebuilt.
-fn prepare_dir(dir: &Path, given: &Manifest) -> Result<()> {
+/// files it holds passed: creates `runs/`, removes stale temporary files,
+/// writes the manifest `given`, incomplete until the outputs are rebuilt,
+/// then the scenario's copy it records (from `sources`, the model's files).
+fn prepare_dir(dir: &Path, given: &Manifest, sources: &[crate::scenario_copy::SourceText]) -> Result<()> {
     std::fs::create_dir_all(runs_dir(dir)).map_err(io_err(runs_dir(dir)))?;
     remove_stale_temps(dir)?;
-    given.write(dir)
+    given.write(dir)?;
+    write_scenario_copy(dir, given, sources)
+}
+
+/// Writes the scenario's copy `given` records into `dir`
+/// ([`crate::scenario_copy::write`]) from `sources`; nothing when it
+/// records none. A copy already there with the recorded texts is left as
+/// it is (a resume from the copy itself reads those files).
+pub(crate) fn write_scenario_copy(
+    dir: &Path,
+    given: &Manifest,
+    sources: &[crate::scenario_copy::SourceText],
+) -> Result<()> {
+    let Some(copy) = &given.scenario_copy else {
+        return Ok(());
+    };
+    if crate::scenario_copy::read(dir, copy).is_ok() {
+        return Ok(());
+    }
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    crate::scenario_copy::write(dir, copy, &texts)
 }
 
 /// Whether every shard in `shard_dirs` was made with `--keep-timeseries`
@@ -399,7 +448,7 @@ pub fn run_batch<M: Model + ?Sized>(
     })?;
     // Only now, with every check passed, is the directory written: a
     // refused resume leaves it as it was (a finished batch stays finished).
-    prepare_dir(dir, &manifest)?;
+    prepare_dir(dir, &manifest, &model.sources())?;
     progress.start(runs_in_shard(opts.runs, shard), reused);
     let scenario = manifest.scenario_hash.clone();
     let compute = |i: u64| -> Result<RunRecord> {
@@ -1047,8 +1096,10 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         )?;
         copies.push((d, runs));
     }
+    let scenario_copy = merged_scenario_copy(&opts.shard_dirs, &manifests)?;
     let output = &opts.output;
     let mut manifest = first.clone();
+    manifest.scenario_copy = scenario_copy.as_ref().map(|(c, _)| c.clone());
     manifest.shard = None;
     manifest.completed_runs = None;
     manifest.command_line = opts.command_line.clone();
@@ -1060,6 +1111,10 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     manifest.outputs = Some(OutputsRecord::of(output));
     manifest.write(out)?;
+    if let Some((copy, texts)) = &scenario_copy {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        crate::scenario_copy::write(out, copy, &texts)?;
+    }
     for (d, runs) in copies {
         for i in runs {
             let (src, dst) = (run_file_path(d, i), run_file_path(out, i));
@@ -1102,6 +1157,51 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         table: report.table,
         warnings,
     })
+}
+
+/// The scenario's copy a merge writes once into its directory: the first
+/// shard's that records one (`scenario/`, [`crate::scenario_copy`]), with
+/// its texts, each checked against its recorded hash. Every shard that
+/// records a copy must record the same one (the same files at the same
+/// places), else the merge is refused naming both; shards of older builds
+/// record none. `None` when no shard does.
+fn merged_scenario_copy(
+    dirs: &[PathBuf],
+    manifests: &[Manifest],
+) -> Result<Option<(crate::scenario_copy::ScenarioCopy, Vec<String>)>> {
+    let mut recorded = dirs
+        .iter()
+        .zip(manifests)
+        .filter_map(|(d, m)| m.scenario_copy.as_ref().map(|c| (d, c)));
+    let Some((first_dir, copy)) = recorded.next() else {
+        return Ok(None);
+    };
+    for (d, c) in recorded {
+        if c != copy {
+            let files = |c: &crate::scenario_copy::ScenarioCopy| {
+                c.files
+                    .iter()
+                    .map(|f| format!("{} ({})", f.path, f.hash))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(McError::Merge(format!(
+                "`scenario_copy` differs: {} keeps its scenario as {}, {} as {}: the shards of one                  batch are started with one command (the same scenario file); run the odd shard                  again with the first's command, then merge",
+                first_dir.display(),
+                files(copy),
+                d.display(),
+                files(c)
+            )));
+        }
+    }
+    let texts = crate::scenario_copy::read(first_dir, copy).map_err(|e| {
+        McError::Merge(format!(
+            "{e}: the merge copies the scenario from {}; restore its copy (`aistack batch --resume              {}` writes it again from the scenario file), then merge",
+            first_dir.display(),
+            first_dir.display()
+        ))
+    })?;
+    Ok(Some((copy.clone(), texts)))
 }
 
 /// Puts a shard's run file `src` at `tmp` (in the merged batch's `runs/`):

@@ -125,6 +125,20 @@ impl Model for ScenarioModel {
         self.scenario.identity_bytes()
     }
 
+    /// The scenario's files as read, each with its `base:` as written
+    /// ([`stack::load::named_base`]).
+    fn sources(&self) -> Vec<crate::scenario_copy::SourceText> {
+        self.scenario
+            .files
+            .iter()
+            .map(|f| crate::scenario_copy::SourceText {
+                path: f.path.clone(),
+                text: f.text.clone(),
+                base: stack::load::named_base(&f.text),
+            })
+            .collect()
+    }
+
     fn files(&self) -> Vec<crate::manifest::ScenarioFile> {
         self.scenario
             .file_hashes()

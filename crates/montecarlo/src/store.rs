@@ -496,7 +496,8 @@ pub const BATCH_FILES: [&str; 10] = [
 ];
 
 /// Refuses an output directory `dir` that holds no `manifest.json` but some
-/// of [`BATCH_FILES`] (in the order listed there) with
+/// of [`BATCH_FILES`] (in the order listed there), or a `scenario/` (where
+/// the scenario's copy would replace it, [`crate::scenario_copy`]), with
 /// [`McError::ForeignOutputs`]: a batch, eval or merge writing there
 /// would replace them and remove `timeseries.csv` and the Parquet files it
 /// does not write, and they are not its own (a directory of its own has a
@@ -509,11 +510,16 @@ pub fn refuse_foreign_outputs(dir: &Path, command: &'static str) -> Result<()> {
     if !dir.is_dir() || dir.join("manifest.json").exists() || !list_runs(dir)?.is_empty() {
         return Ok(());
     }
-    let files: Vec<String> = BATCH_FILES
+    let mut files: Vec<String> = BATCH_FILES
         .iter()
         .filter(|f| dir.join(f).exists())
         .map(|f| f.to_string())
         .collect();
+    // The copy of the scenario goes in `scenario/`, replacing what is there.
+    let copy = crate::scenario_copy::SCENARIO_DIR;
+    if dir.join(copy).exists() {
+        files.push(format!("{copy}/"));
+    }
     if files.is_empty() {
         return Ok(());
     }
@@ -554,11 +560,13 @@ pub fn remove_stale_output_temps(dir: &Path, outputs: &[&str]) -> Result<()> {
 }
 
 /// Removes temporary files left by an interrupted writer: every dot file in
-/// `runs/` (half-written runs, merge copies) and the temporary files of
-/// [`BATCH_FILES`] in `dir` itself. Callers hold the directory's lock
+/// `runs/` (half-written runs, merge copies), the temporary files of
+/// [`BATCH_FILES`] in `dir` itself and those of the scenario's copy
+/// ([`crate::scenario_copy::remove_stale`]). Callers hold the directory's lock
 /// ([`crate::lock`]), so these are no other process's files in flight.
 pub fn remove_stale_temps(dir: &Path) -> Result<()> {
     remove_stale_output_temps(dir, &BATCH_FILES)?;
+    crate::scenario_copy::remove_stale(dir)?;
     let rd = runs_dir(dir);
     let Ok(entries) = std::fs::read_dir(&rd) else {
         return Ok(());

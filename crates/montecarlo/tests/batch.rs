@@ -621,6 +621,7 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 200, 2),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     assert_eq!(r.a.table.seeds, r.b.table.seeds);
@@ -651,6 +652,7 @@ fn compare_of_a_scenario_with_itself_says_so() {
     let o = CompareOptions {
         out: same.to_path_buf(),
         batch: opts(&same, 3, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &ToyGrowth::default(), &o, &NoProgress).unwrap();
     assert!(
@@ -665,6 +667,7 @@ fn compare_of_a_scenario_with_itself_says_so() {
     let o = CompareOptions {
         out: other.to_path_buf(),
         batch: opts(&other, 3, 1),
+        warnings: Vec::new(),
     };
     let b = ToyGrowth {
         policy_boost: 0.002,
@@ -710,6 +713,7 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     let o = CompareOptions {
         out: small.to_path_buf(),
         batch: opts(&small, 20, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = &r.differences[0];
@@ -737,6 +741,7 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     let o = CompareOptions {
         out: large.to_path_buf(),
         batch: opts(&large, 4000, 2),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = &r.differences[0];
@@ -751,6 +756,66 @@ fn a_rare_effect_unseen_at_small_n_gets_the_rule_of_three_and_is_seen_at_large_n
     assert_eq!(d.runs_differing, expected, "{d:?}");
     assert!(d.ci95_low > 0.0 && d.narrowing.is_finite(), "{d:?}");
     assert!(montecarlo::zero_difference_notes(&r.differences).is_empty());
+}
+
+/// An outcome one side never reports (a policy that makes it vanish) gets
+/// a compare.csv row: `n` 0, the mean and interval cells empty, the counts
+/// and the share difference filled (it was missing from compare.csv).
+#[test]
+fn compare_gives_a_row_to_an_outcome_only_one_side_reports() {
+    let (a, b) = (Conditional { cut: 0.5 }, Conditional { cut: 0.0 });
+    let dir = tmp("compare-vanished");
+    let o = CompareOptions {
+        out: dir.to_path_buf(),
+        batch: opts(&dir, 30, 4),
+        warnings: Vec::new(),
+    };
+    let r = compare(&a, &b, &o, &NoProgress).unwrap();
+    assert_eq!(r.only_in_a, ["y"]);
+    let n_a = r.a.table.param("u").unwrap().iter().filter(|&&u| u < 0.5).count();
+    assert!(n_a >= 5, "{n_a}");
+    let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let row: Vec<&str> = csv
+        .lines()
+        .find(|l| l.starts_with("y,"))
+        .unwrap_or_else(|| panic!("no row for y: {csv}"))
+        .split(',')
+        .collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((col("n"), col("n_b")), ("0", "0"), "{csv}");
+    assert_eq!(col("n_a"), n_a.to_string(), "{csv}");
+    for empty in [
+        "mean_a",
+        "mean_b",
+        "mean_diff",
+        "ci95_low",
+        "ci95_high",
+        "narrowing",
+    ] {
+        assert_eq!(col(empty), "", "{empty}: {csv}");
+    }
+    let share: f64 = col("reported_share_diff").parse().unwrap();
+    assert!((share + n_a as f64 / 30.0).abs() < 1e-12, "{csv}");
+    let hi: f64 = col("reported_share_ci95_high").parse().unwrap();
+    assert!(hi < 0.0, "the vanished outcome is seen: {csv}");
+    // The other way round: the row is B's, after A's outcomes.
+    let dir2 = tmp("compare-appeared");
+    let r = compare(
+        &b,
+        &a,
+        &CompareOptions {
+            out: dir2.to_path_buf(),
+            batch: opts(&dir2, 30, 4),
+            warnings: Vec::new(),
+        },
+        &NoProgress,
+    )
+    .unwrap();
+    let last = r.differences.last().unwrap();
+    assert_eq!((last.outcome.as_str(), last.n, last.n_a), ("y", 0, 0), "{last:?}");
+    assert_eq!(last.n_b, n_a as u64);
+    assert!(last.reported_share_ci95_low > 0.0, "{last:?}");
 }
 
 /// y = u, u ~ U(0, 1), reported only where u < `cut` (an outcome only
@@ -791,6 +856,7 @@ fn compare_counts_the_runs_reporting_an_outcome_under_each_side() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 40, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let u = r.a.table.param("u").unwrap();
@@ -1085,6 +1151,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
         let o = CompareOptions {
             out: dir.to_path_buf(),
             batch: opts(&dir, runs, 1),
+            warnings: Vec::new(),
         };
         let e = compare(&a, &b, &o, &NoProgress).unwrap_err().to_string();
         assert!(e.contains("compare needs at least 2 runs"), "{e}");
@@ -1093,6 +1160,7 @@ fn compare_refuses_one_run_and_uses_student_t() {
     let o = CompareOptions {
         out: dir.to_path_buf(),
         batch: opts(&dir, 5, 1),
+        warnings: Vec::new(),
     };
     let r = compare(&a, &b, &o, &NoProgress).unwrap();
     let d = r
@@ -1368,6 +1436,7 @@ fn an_interrupted_compare_finishes_when_run_again() {
             &CompareOptions {
                 out: dir.to_path_buf(),
                 batch: opts(dir, runs, 2),
+                warnings: Vec::new(),
             },
             &NoProgress,
         )
@@ -2445,6 +2514,7 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
         &CompareOptions {
             out: dir.to_path_buf(),
             batch,
+            warnings: Vec::new(),
         },
         &NoProgress,
     )

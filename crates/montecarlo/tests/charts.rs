@@ -658,3 +658,73 @@ fn plot_refuses_a_runs_csv_without_the_manifests_run_count() {
     );
     assert!(!dir.join("plots").exists() && !dir.join("sensitivity.csv").exists());
 }
+
+/// `plot DIR --out X` refuses an X holding a single run's charts (a run's
+/// plot there before), as other commands' outputs are refused; and a
+/// re-plot compares the marker's scenario hash and run count, not only its
+/// path: another batch made later in the same directory is refused (its
+/// charts would replace the earlier batch's), the same batch resumed with
+/// more runs is re-plotted with a note.
+#[test]
+fn plot_out_refuses_a_runs_charts_and_checks_the_marker_s_hash_and_runs() {
+    let b = toy_batch("mc-plot-marker-same-path", 12);
+    let root = b.parent().unwrap().to_path_buf();
+    // A run's charts only.
+    let run_charts = root.join("run-charts");
+    std::fs::create_dir_all(&run_charts).unwrap();
+    std::fs::write(run_charts.join("power.svg"), "<svg run").unwrap();
+    std::fs::write(run_charts.join("releases.svg"), "<svg run").unwrap();
+    let e = plot_to(&b, &run_charts).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "holds power.svg (a run's charts), releases.svg (a run's charts): it is the output of another"
+        ) && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(listing(&run_charts), ["power.svg", "releases.svg"]);
+    // The batch plotted, then resumed with more runs: re-plotted, said so.
+    let charts = root.join("same-path-charts");
+    assert!(
+        plot_to(&b, &charts)
+            .unwrap()
+            .notes
+            .iter()
+            .all(|n| !n.contains("replaced"))
+    );
+    let mut o = BatchOptions::new(&b, 20, 5);
+    o.durable = false;
+    o.resume = true;
+    run_batch(&ToyGrowth::default(), &o, &NoProgress).unwrap();
+    let r = plot_to(&b, &charts).unwrap();
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.contains("held this batch's charts of 12 runs") && n.contains("its 20 runs now")),
+        "{:?}",
+        r.notes
+    );
+    let marker: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(charts.join("plot.json")).unwrap()).unwrap();
+    assert_eq!(marker["completed_runs"], 20);
+    // Another batch made later at the same path: refused, nothing written.
+    std::fs::remove_dir_all(&b).unwrap();
+    let mut o = BatchOptions::new(&b, 12, 5);
+    o.durable = false;
+    let other = ToyGrowth {
+        policy_boost: 0.002,
+        ..ToyGrowth::default()
+    };
+    run_batch(&other, &o, &NoProgress).unwrap();
+    let before = listing(&charts);
+    let e = plot_to(&b, &charts).unwrap_err().to_string();
+    assert!(
+        e.contains(&format!(
+            "{} holds the charts of an earlier batch in {}",
+            charts.display(),
+            b.canonicalize().unwrap().display()
+        )) && e.contains("20 runs")
+            && e.contains("nothing was written"),
+        "{e}"
+    );
+    assert_eq!(listing(&charts), before);
+}

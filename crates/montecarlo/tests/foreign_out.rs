@@ -152,6 +152,7 @@ fn compare_refuses_a_run_output_as_a_side_or_a_foreign_compare_csv() {
             &CompareOptions {
                 out: out.to_path_buf(),
                 batch: opts(out, 4),
+                warnings: Vec::new(),
             },
             &NoProgress,
         )
@@ -167,12 +168,20 @@ fn compare_refuses_a_run_output_as_a_side_or_a_foreign_compare_csv() {
     let e = go(&out).unwrap_err().to_string();
     assert!(e.contains("holds compare.csv but no compare's batches"), "{e}");
     assert_eq!(std::fs::read_to_string(out.join("compare.csv")).unwrap(), "mine");
-    // A compare of its own, run again, is finished (here: rewritten as it was).
     std::fs::remove_file(out.join("compare.csv")).unwrap();
+    // So is a compare.json of the user's.
+    std::fs::write(out.join("compare.json"), "mine").unwrap();
+    let e = go(&out).unwrap_err().to_string();
+    assert!(e.contains("holds compare.json but no compare's batches"), "{e}");
+    assert_eq!(std::fs::read_to_string(out.join("compare.json")).unwrap(), "mine");
+    std::fs::remove_file(out.join("compare.json")).unwrap();
+    // A compare of its own, run again, is finished (here: rewritten as it was).
     go(&out).unwrap();
     let first = std::fs::read(out.join("compare.csv")).unwrap();
+    let record = std::fs::read(out.join("compare.json")).unwrap();
     go(&out).unwrap();
     assert_eq!(std::fs::read(out.join("compare.csv")).unwrap(), first);
+    assert_eq!(std::fs::read(out.join("compare.json")).unwrap(), record);
 }
 
 #[test]

@@ -235,6 +235,7 @@ fn eval_rows_and_compare_batches_replay_and_other_directories_are_named() {
         &CompareOptions {
             out: cmp.to_path_buf(),
             batch: b,
+            warnings: Vec::new(),
         },
         &NoProgress,
     )

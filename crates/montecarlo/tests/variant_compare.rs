@@ -193,6 +193,7 @@ fn quick_compare(
         &CompareOptions {
             out: out.to_path_buf(),
             batch,
+            warnings: Vec::new(),
         },
         &NoProgress,
     )

@@ -947,6 +947,14 @@ fn probe_base(path: &Path, text: &str) -> Result<Option<String>, ScenarioError> 
     }
 }
 
+/// The `base:` string a scenario file's `text` names, as written (`None`
+/// for a file that is no variant, or one that does not parse): how the file
+/// reaches its base, which a verbatim copy of the files must keep resolving
+/// (montecarlo's `scenario/` copy of a batch).
+pub fn named_base(text: &str) -> Option<String> {
+    probe_base(Path::new("<scenario>"), text).ok().flatten()
+}
+
 /// Loads the scenario in `path`, following `base:` chains. Returns the
 /// scenario tree and every file read (the named file first).
 pub fn load_path(path: &Path) -> Result<(ScenarioData, Vec<SourceFile>), ScenarioError> {
