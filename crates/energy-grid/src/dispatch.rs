@@ -608,10 +608,8 @@ impl Grid {
         // The program dispatched what runs above the floors (and priced each
         // region by it, above: a unit at its floor is a price-taker); each
         // group's output is its floor plus that.
-        if self.any_must_run {
-            for (g, &f) in self.hot.iter_mut().zip(&self.floor_mw) {
-                g.generation_mw += f;
-            }
+        for &i in &self.must_run_groups {
+            self.hot[i].generation_mw += self.floor_mw[i];
         }
         Ok(())
     }
@@ -619,20 +617,20 @@ impl Grid {
     /// A trading store does not displace must-run output: in a region with
     /// a must-run group, the floors of groups dearer than its store's
     /// threshold leave the generation it may displace (`arbitrage_mw`).
-    #[cold]
     #[inline(never)]
     fn must_run_not_displaced(&mut self) {
         for r in &mut self.regions {
             let s = &r.storage;
-            if !r.must_run || !s.arbitrage {
+            let (k0, k1) = r.must_run;
+            if k0 == k1 || !s.arbitrage {
                 continue;
             }
             let threshold = s.cost_basis / s.one_way + s.wear_cost;
-            let (m0, m1) = r.merit;
             let mut floors = 0.0;
-            for (g, &f) in self.hot[m0..m1].iter().zip(&self.must_run[m0..m1]) {
+            for &i in &self.must_run_groups[k0..k1] {
+                let g = &self.hot[i];
                 if g.cost > threshold {
-                    floors += f * g.available_mw;
+                    floors += self.must_run[i] * g.available_mw;
                 }
             }
             r.arbitrage_mw = (r.arbitrage_mw - floors).max(0.0);
@@ -647,45 +645,41 @@ impl Grid {
     /// decided before the program) they are scaled down pro rata to it: the
     /// units back down rather than force power onto neighbours, and the
     /// program stays feasible. Only bounds and the right-hand side move, so
-    /// the warm start holds.
-    #[cold]
+    /// the warm start holds. Visits only the must-run groups (every other
+    /// group's floor stays 0 and its bound its available MW, as step 1 set
+    /// it): over all 41 groups of china-2025 the two passes cost 11 % of a
+    /// run's instructions.
     #[inline(never)]
     fn shift_must_run(&mut self) {
         let (upper, _) = self.network.bounds_mut();
         for r in &self.regions {
-            if !r.must_run {
+            let idx = &self.must_run_groups[r.must_run.0..r.must_run.1];
+            if idx.is_empty() {
                 continue;
             }
-            let (m0, m1) = r.merit;
             let serve = (r.step.demand_mw - r.step.discharge_mw).max(0.0);
             let mut total = 0.0;
-            for ((f, &share), g) in self.floor_mw[m0..m1]
-                .iter_mut()
-                .zip(&self.must_run[m0..m1])
-                .zip(&self.hot[m0..m1])
-            {
-                *f = share * g.available_mw;
-                total += *f;
+            for &i in idx {
+                let f = self.must_run[i] * self.hot[i].available_mw;
+                self.floor_mw[i] = f;
+                total += f;
             }
             if total > serve {
                 let scale = serve / total;
-                for f in &mut self.floor_mw[m0..m1] {
-                    *f *= scale;
+                for &i in idx {
+                    self.floor_mw[i] *= scale;
                 }
             }
-            for ((u, &f), g) in upper[m0..m1]
-                .iter_mut()
-                .zip(&self.floor_mw[m0..m1])
-                .zip(&self.hot[m0..m1])
-            {
-                *u = (g.available_mw - f).max(0.0);
+            for &i in idx {
+                upper[i] = (self.hot[i].available_mw - self.floor_mw[i]).max(0.0);
             }
         }
         // The right-hand sides, net of the floors (never below zero: scaled
         // floors add up to the demand up to rounding).
         for (d, r) in self.network.demand_mut().iter_mut().zip(&self.regions) {
-            if r.must_run {
-                let floors: f64 = self.floor_mw[r.merit.0..r.merit.1].iter().sum();
+            let idx = &self.must_run_groups[r.must_run.0..r.must_run.1];
+            if !idx.is_empty() {
+                let floors: f64 = idx.iter().map(|&i| self.floor_mw[i]).sum();
                 *d = (*d - floors).max(0.0);
             }
         }

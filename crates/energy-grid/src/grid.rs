@@ -35,6 +35,10 @@ pub struct Grid {
     /// region's floors exceed its demand): its output is the floor plus
     /// what the program dispatches above it. Zero outside must-run regions.
     pub(crate) floor_mw: Vec<f64>,
+    /// The positions (in `groups`) of the groups with a must-run share, in
+    /// order, so each region's form a range (`RegionState::must_run`): the
+    /// must-run passes visit these, not every group (china-2025: 7 of 41).
+    pub(crate) must_run_groups: Vec<usize>,
     /// Whether any group has a must-run share: without one the step skips
     /// every must-run pass.
     pub(crate) any_must_run: bool,
@@ -338,6 +342,7 @@ impl Grid {
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
+        let mut must_run_groups = Vec::new();
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
@@ -446,7 +451,11 @@ impl Grid {
                 queue_free_at: SimTime::ZERO,
                 queue_pending_mw: 0.0,
                 merit: merit_range,
-                must_run: must_run[merit_range.0..merit_range.1].iter().any(|&f| f > 0.0),
+                must_run: {
+                    let from = must_run_groups.len();
+                    must_run_groups.extend((merit_range.0..merit_range.1).filter(|&i| must_run[i] > 0.0));
+                    (from, must_run_groups.len())
+                },
                 loads: region_loads,
                 drought_depths: Vec::new(),
                 drought_factor: 1.0,
@@ -547,7 +556,8 @@ impl Grid {
             regions,
             groups,
             floor_mw: vec![0.0; hot.len()],
-            any_must_run: must_run.iter().any(|&f| f > 0.0),
+            any_must_run: !must_run_groups.is_empty(),
+            must_run_groups,
             hot,
             must_run,
             maintained,

@@ -476,9 +476,10 @@ pub(crate) struct RegionState {
     pub queue_pending_mw: f64,
     /// The region's plant groups: a range of `Grid::groups`, in merit order.
     pub merit: (usize, usize),
-    /// Whether any of its groups has a must-run share: only such regions
-    /// pay for the floors' shift of bounds and right-hand side (see `dispatch`).
-    pub must_run: bool,
+    /// Its groups with a must-run share: a range of `Grid::must_run_groups`
+    /// (empty without one; only such regions pay for the floors' shift of
+    /// bounds and right-hand side, see `dispatch`).
+    pub must_run: (usize, usize),
     /// Its loads: household and industry first, then the external (AI) loads.
     pub loads: Vec<u32>,
     pub drought_depths: Vec<f64>,
