@@ -24,6 +24,10 @@ warn = []
 def check(cond, msg):
     if not cond: warn.append(msg)
 g25 = o("training.frontier_gap_months_year_2025"); g29 = o("training.frontier_gap_months_year_2029")
+# us-2025's own gaps to the same frontier path at the end of 2025, 2029 and
+# its horizon (mean of `aistack batch examples/scenarios/us-2025.ron --runs
+# 100 --seed 1`, twenty-sixth session): not re-run here.
+US_GAP = (4.3, 13.7, 44.2)
 gend = o("training.frontier_gap_months_end"); lr = o("training.largest_run_flop")
 grows = sum(1 for r in rows if float(r["training.frontier_gap_months_end"]) > float(r["training.frontier_gap_months_year_2025"]))
 check(grows >= 0.95 * N, f"gap grows in {grows} of {N}")
@@ -42,8 +46,10 @@ check(all_chips == list(range(chips_from, chips_to + 1)), f"chips years not cont
 def cmp(name):
     out = {}
     for line in open(f"{D}/compare-{name}.txt"):
-        m = re.match(r"^(\S+)\s+(\S+)\s+(\S+) \[\s*(\S+),\s*(\S+)\]\s+(-?\d+%|n/a)", line)
-        if m: out[m.group(1)] = [float(m.group(i)) for i in range(2,6)] + [None if m.group(6) == "n/a" else int(m.group(6)[:-1])]
+        # The narrowing column: an integer percentage, or decimals where it
+        # would round to 0 % ("0.1%"), or n/a.
+        m = re.match(r"^(\S+)\s+(\S+)\s+(\S+) \[\s*(\S+),\s*(\S+)\]\s+(-?[\d.]+%|n/a)", line)
+        if m: out[m.group(1)] = [float(m.group(i)) for i in range(2,6)] + [None if m.group(6) == "n/a" else float(m.group(6)[:-1])]
     return out
 C = {v: cmp(v) for v in ["grid-crunch", "export-controls-tighten", "no-spillovers", "ai-first"]}
 def ci(v, k, d=2):
@@ -181,7 +187,8 @@ the first chart below) and a histogram and tornado per outcome into
 `out/batch/sensitivity.csv` (`--out OUT` writes the charts and
 `sensitivity.csv` into OUT instead and nothing into the batch's directory,
 so a colleague's batch or a read-only archive can be plotted; a run's
-charts go to OUT the same way). Below, that file's three rows for the gap at
+charts go to OUT the same way; an OUT that is not plot's own is refused,
+see [An `--out` that is not the command's own](#interruption-resume-shards-and-merge)). Below, that file's three rows for the gap at
 the end with the largest |ρ|, sorted by |ρ| and rounded to 3 decimals (the
 file has a row per outcome and parameter, the parameters in the order of
 `manifest.json`'s `parameters`, at full precision):
@@ -275,6 +282,16 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
 
 - *Keeping pace:* no. The gap grows from {f(g25['mean'])} months at the end of 2025 to
   {f(gend['mean'])} at the horizon's end (p5–p95: {f(gend['p5'])}–{f(gend['p95'])}), in {grows} of {N} runs.
+  The gap is to the world frontier, an input path extending the 2025
+  trend (docs/model/model-training.md, Releases and the frontier), which
+  the US labs of us-2025 do not keep up with either once their budgets
+  stop growing in 2028: on the same path they end {US_GAP[0]}, {US_GAP[1]} and {US_GAP[2]}
+  months behind at the end of 2025, of 2029 and at the horizon's end
+  (`aistack batch examples/scenarios/us-2025.ron --runs 100 --seed 1`,
+  twenty-sixth session; MCSE 0.10, 0.40, 0.82). Against the modelled US,
+  then, China's best model trails by about {g25['mean']-US_GAP[0]:.0f}, {g29['mean']-US_GAP[1]:.0f} and {gend['mean']-US_GAP[2]:.0f} months of the
+  trend (the differences of the gaps; {gend['mean']-US_GAP[2]:.0f} months is {(gend['mean']-US_GAP[2])/12*1.1:.1f} orders of
+  magnitude of effective compute at the trend's 1.1 a year), and the gap to the US {"still grows" if gend['mean']-US_GAP[2] > g25['mean']-US_GAP[0] else "does not grow"}.
 - *Surplus generation:* it holds, and it is a policy as much as a
   surplus. In the baseline power never binds a largest run. A crunch that
   leaves {100*(C["grid-crunch"]["energy.unserved_fraction"][0]+C["grid-crunch"]["energy.unserved_fraction"][1]):.2f} % of all demand unserved moves the gap by only
