@@ -375,7 +375,7 @@ pub fn read(dir: &Path, copy: &ScenarioCopy) -> Result<Vec<String>> {
 }
 
 /// Whether `name` (an entry of a batch directory) is a temporary directory
-/// of an interrupted [`write`]: `.scenario.tmp-<pid>` or `.scenario.old-<pid>`.
+/// of an interrupted [`write()`]: `.scenario.tmp-<pid>` or `.scenario.old-<pid>`.
 pub fn is_temp(name: &str) -> bool {
     [".tmp-", ".old-"].iter().any(|k| {
         name.strip_prefix('.')
@@ -385,7 +385,7 @@ pub fn is_temp(name: &str) -> bool {
     })
 }
 
-/// Removes what an interrupted [`write`] left in `dir` ([`is_temp`]).
+/// Removes what an interrupted [`write()`] left in `dir` ([`is_temp`]).
 /// Callers hold the directory's lock.
 pub fn remove_stale(dir: &Path) -> Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {

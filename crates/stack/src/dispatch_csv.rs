@@ -35,15 +35,12 @@ pub fn class_key(c: LoadClass) -> &'static str {
 }
 
 /// The technologies a region's generation is written for: every one but
-/// the battery, whose output is `energy.storage_discharge_mw`.
-const GENERATING: [Technology; 6] = [
-    Technology::Coal,
-    Technology::Gas,
-    Technology::Nuclear,
-    Technology::Hydro,
-    Technology::Wind,
-    Technology::Solar,
-];
+/// the battery (the last of [`Technology::ALL`]), whose output is
+/// `energy.storage_discharge_mw`.
+const GENERATING: [Technology; 6] = {
+    let [coal, gas, nuclear, hydro, wind, solar, _battery] = Technology::ALL;
+    [coal, gas, nuclear, hydro, wind, solar]
+};
 
 /// A window of dates, `[from, to)`: the dispatch steps starting from
 /// `from` 00:00 up to, not including, `to` 00:00.
