@@ -226,3 +226,49 @@ fn an_edited_scenario_points_to_the_batch_s_own_copy() {
     }
     assert_eq!(std::fs::read_to_string(&copy).unwrap(), text);
 }
+
+/// A finished eval of an older build (its manifest records no copy) whose
+/// directory holds a `scenario/` of the user's: resumed to run a lost row,
+/// the folder is left as it is, no copy is written or recorded, and the
+/// notes say so (as a batch's resume does).
+#[test]
+fn an_eval_resumed_over_a_users_scenario_folder_leaves_it_alone() {
+    let (root, scenario) = common::with_scenario("copy", "eval-old");
+    let design = root.join("design.csv");
+    std::fs::write(
+        &design,
+        "labs.lab.mfu,regions.home.demand_avg_mw\n0.3,1000\n0.4,950\n",
+    )
+    .unwrap();
+    let out = root.join("e");
+    let args = ["eval", s(&scenario), "--design", s(&design), "--out", s(&out)];
+    ok(&args);
+    // As an older build left it: no record of a copy, and a folder of the
+    // user's where the copy would go; a row lost.
+    let mut m = manifest(&out);
+    m.as_object_mut().unwrap().remove("scenario_copy");
+    std::fs::write(out.join("manifest.json"), serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    std::fs::remove_dir_all(out.join("scenario")).unwrap();
+    std::fs::create_dir_all(out.join("scenario")).unwrap();
+    std::fs::write(out.join("scenario/mine.txt"), "my notes\n").unwrap();
+    std::fs::remove_file(out.join("runs/run-000000000001.txt")).unwrap();
+    let mut resume = args.to_vec();
+    resume.push("--resume");
+    let o = ok(&resume);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        said.contains("that its manifest does not record as the eval's copy of its scenario"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("scenario/mine.txt")).unwrap(),
+        "my notes\n"
+    );
+    assert!(!out.join("scenario/scenario.ron").exists());
+    assert!(manifest(&out).get("scenario_copy").is_none());
+    assert!(out.join("runs/run-000000000001.txt").exists());
+}

@@ -812,7 +812,7 @@ pub fn eval_design<M: Model + ?Sized>(
         seed_column: seeds.is_some(),
     };
     let runs: Vec<u64> = (0..design.len() as u64).filter(|&r| in_shard(r)).collect();
-    let given = eval_manifest(
+    let mut given = eval_manifest(
         model,
         o,
         params.clone(),
@@ -820,6 +820,23 @@ pub fn eval_design<M: Model + ?Sized>(
         (design.len() as u64, runs.len() as u64),
         record.clone(),
     );
+    // A finished eval whose manifest records no copy of its scenario (an
+    // older build's) but whose directory holds a `scenario/` (that build's
+    // user's, perhaps): left as it is, and no copy is kept, as a batch's
+    // resume does.
+    let copy_dir = o.out.join(crate::scenario_copy::SCENARIO_DIR);
+    let copy_note = match &finished {
+        Some(rec) if rec.scenario_copy.is_none() && given.scenario_copy.is_some() && copy_dir.exists() => {
+            given.scenario_copy = None;
+            Some(format!(
+                "{} holds a {}/ that its manifest does not record as the eval's copy of its scenario \
+                 (written by an older build, or yours): it is left as it is, and no copy is kept",
+                o.out.display(),
+                crate::scenario_copy::SCENARIO_DIR
+            ))
+        }
+        _ => None,
+    };
     // A finished eval's rows are reused only from the same build, as a
     // batch's (review s18-rev-mc, finding 1: a lost row was run again by
     // another build and the old manifest kept).
@@ -926,6 +943,7 @@ pub fn eval_design<M: Model + ?Sized>(
         .into_iter()
         .chain(broken_correlations_note(model, &params, &missing, o.others))
         .chain(build_note)
+        .chain(copy_note)
         .collect();
     // The scenario's copy before the manifest that records it (a finished
     // eval's copy is written again where it is missing or changed).

@@ -268,7 +268,7 @@ fn keep_scenario_copy(dir: &Path, rec: &Manifest, given: &mut Manifest, warnings
     } else if rec.scenario_copy.is_none() && given.scenario_copy.is_some() && copy_dir.exists() {
         given.scenario_copy = None;
         warnings.push(format!(
-            "{} holds a {}/ that its manifest does not record as the batch's copy of its scenario              (written by an older build, or yours): it is left as it is, and no copy is kept",
+            "{} holds a {}/ that its manifest does not record as the batch's copy of its scenario (written by an older build, or yours): it is left as it is, and no copy is kept",
             dir.display(),
             crate::scenario_copy::SCENARIO_DIR
         ));
