@@ -326,7 +326,7 @@ impl Grid {
             }
         }
 
-        if self.any_must_run {
+        if !self.must_run.is_empty() {
             self.must_run_not_displaced();
         }
 
@@ -560,7 +560,7 @@ impl Grid {
         for (d, r) in net.demand_mut().iter_mut().zip(&self.regions) {
             *d = r.step.demand_mw - r.step.discharge_mw;
         }
-        if self.any_must_run {
+        if !self.must_run.is_empty() {
             self.shift_must_run();
         }
         let net = &mut self.network;
@@ -608,8 +608,8 @@ impl Grid {
         // The program dispatched what runs above the floors (and priced each
         // region by it, above: a unit at its floor is a price-taker); each
         // group's output is its floor plus that.
-        for &i in &self.must_run_groups {
-            self.hot[i].generation_mw += self.floor_mw[i];
+        for m in &self.must_run {
+            self.hot[m.pos].generation_mw += m.floor_mw;
         }
         Ok(())
     }
@@ -627,10 +627,10 @@ impl Grid {
             }
             let threshold = s.cost_basis / s.one_way + s.wear_cost;
             let mut floors = 0.0;
-            for &i in &self.must_run_groups[k0..k1] {
-                let g = &self.hot[i];
+            for m in &self.must_run[k0..k1] {
+                let g = &self.hot[m.pos];
                 if g.cost > threshold {
-                    floors += self.must_run[i] * g.available_mw;
+                    floors += m.share * g.available_mw;
                 }
             }
             r.arbitrage_mw = (r.arbitrage_mw - floors).max(0.0);
@@ -653,34 +653,33 @@ impl Grid {
     fn shift_must_run(&mut self) {
         let (upper, _) = self.network.bounds_mut();
         for r in &self.regions {
-            let idx = &self.must_run_groups[r.must_run.0..r.must_run.1];
-            if idx.is_empty() {
+            let floors = &mut self.must_run[r.must_run.0..r.must_run.1];
+            if floors.is_empty() {
                 continue;
             }
             let serve = (r.step.demand_mw - r.step.discharge_mw).max(0.0);
             let mut total = 0.0;
-            for &i in idx {
-                let f = self.must_run[i] * self.hot[i].available_mw;
-                self.floor_mw[i] = f;
-                total += f;
+            for m in floors.iter_mut() {
+                m.floor_mw = m.share * self.hot[m.pos].available_mw;
+                total += m.floor_mw;
             }
             if total > serve {
                 let scale = serve / total;
-                for &i in idx {
-                    self.floor_mw[i] *= scale;
+                for m in floors.iter_mut() {
+                    m.floor_mw *= scale;
                 }
             }
-            for &i in idx {
-                upper[i] = (self.hot[i].available_mw - self.floor_mw[i]).max(0.0);
+            for m in floors.iter() {
+                upper[m.pos] = (self.hot[m.pos].available_mw - m.floor_mw).max(0.0);
             }
         }
         // The right-hand sides, net of the floors (never below zero: scaled
         // floors add up to the demand up to rounding).
         for (d, r) in self.network.demand_mut().iter_mut().zip(&self.regions) {
-            let idx = &self.must_run_groups[r.must_run.0..r.must_run.1];
-            if !idx.is_empty() {
-                let floors: f64 = idx.iter().map(|&i| self.floor_mw[i]).sum();
-                *d = (*d - floors).max(0.0);
+            let floors = &self.must_run[r.must_run.0..r.must_run.1];
+            if !floors.is_empty() {
+                let total: f64 = floors.iter().map(|m| m.floor_mw).sum();
+                *d = (*d - total).max(0.0);
             }
         }
     }

@@ -28,20 +28,11 @@ pub struct Grid {
     pub(crate) groups: Vec<GroupState>,
     /// The groups' per-step numbers, at the same positions as `groups`.
     pub(crate) hot: Vec<GroupHot>,
-    /// Each group's must-run share of its available MW (`must_run_fraction`),
-    /// at the same positions as `groups`; read only in regions with one.
-    pub(crate) must_run: Vec<f64>,
-    /// Each group's must-run floor this step, MW (after scaling down where a
-    /// region's floors exceed its demand): its output is the floor plus
-    /// what the program dispatches above it. Zero outside must-run regions.
-    pub(crate) floor_mw: Vec<f64>,
-    /// The positions (in `groups`) of the groups with a must-run share, in
-    /// order, so each region's form a range (`RegionState::must_run`): the
-    /// must-run passes visit these, not every group (china-2025: 7 of 41).
-    pub(crate) must_run_groups: Vec<usize>,
-    /// Whether any group has a must-run share: without one the step skips
-    /// every must-run pass.
-    pub(crate) any_must_run: bool,
+    /// The plant groups with a must-run share, in merit-order position, so
+    /// each region's form a range (`RegionState::must_run`): the must-run
+    /// passes of a step visit these, not every group (china-2025: 7 of 41),
+    /// and a grid without any skips them.
+    pub(crate) must_run: Vec<MustRun>,
     /// When each group's next forced-outage failure or repair falls, ticks
     /// (`u64::MAX`: none, or no outages), mirroring [`Outages::next_due`];
     /// dispatch scans this instead of the groups.
@@ -342,11 +333,11 @@ impl Grid {
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
-        let mut must_run_groups = Vec::new();
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
+            let must_run_first = must_run.len();
             let mut built = Vec::with_capacity(rc.fleet.len());
             for g in &rc.fleet {
                 let entity = format!("region `{}` / plant group `{}`", rc.name, g.name);
@@ -394,7 +385,13 @@ impl Grid {
                     ..GroupHot::default()
                 });
                 outage_due.push(u64::MAX);
-                must_run.push(b.must_run_fraction);
+                if b.must_run_fraction > 0.0 {
+                    must_run.push(MustRun {
+                        pos,
+                        share: b.must_run_fraction,
+                        floor_mw: 0.0,
+                    });
+                }
                 groups.push(b.state);
             }
             let merit_range = (first, groups.len());
@@ -451,11 +448,7 @@ impl Grid {
                 queue_free_at: SimTime::ZERO,
                 queue_pending_mw: 0.0,
                 merit: merit_range,
-                must_run: {
-                    let from = must_run_groups.len();
-                    must_run_groups.extend((merit_range.0..merit_range.1).filter(|&i| must_run[i] > 0.0));
-                    (from, must_run_groups.len())
-                },
+                must_run: (must_run_first, must_run.len()),
                 loads: region_loads,
                 drought_depths: Vec::new(),
                 drought_factor: 1.0,
@@ -555,9 +548,6 @@ impl Grid {
             signal_tolerance_mw: config.served_signal_tolerance_mw,
             regions,
             groups,
-            floor_mw: vec![0.0; hot.len()],
-            any_must_run: !must_run_groups.is_empty(),
-            must_run_groups,
             hot,
             must_run,
             maintained,

@@ -476,7 +476,7 @@ pub(crate) struct RegionState {
     pub queue_pending_mw: f64,
     /// The region's plant groups: a range of `Grid::groups`, in merit order.
     pub merit: (usize, usize),
-    /// Its groups with a must-run share: a range of `Grid::must_run_groups`
+    /// Its groups with a must-run share: a range of `Grid::must_run`
     /// (empty without one; only such regions pay for the floors' shift of
     /// bounds and right-hand side, see `dispatch`).
     pub must_run: (usize, usize),
@@ -642,6 +642,19 @@ pub(crate) struct RetirementState {
     pub group: u32,
     pub mw: f64,
     pub at: SimTime,
+}
+
+/// A plant group with a must-run share (`must_run_fraction` > 0).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct MustRun {
+    /// Its position in `Grid::groups` (and `hot`).
+    pub pos: usize,
+    /// Its share of its available MW, in (0, 1].
+    pub share: f64,
+    /// Its floor this step, MW (after scaling down where the region's
+    /// floors exceed its demand): its output is the floor plus what the
+    /// program dispatches above it.
+    pub floor_mw: f64,
 }
 
 /// A derate, resolved: the regions and technologies it matches.
