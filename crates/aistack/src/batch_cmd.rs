@@ -1066,6 +1066,9 @@ pub fn sensitivity(
         eprintln!("note: {n}");
     }
     note_replaced(&out, replaced.as_deref());
+    if let Some(n) = montecarlo::sensitivity_copy_note(&out, "sobol.json") {
+        eprintln!("note: {n}");
+    }
     println!(
         "{} model runs (Saltelli design, {}); outcome variance {:.4e}",
         r.runs_evaluated,
@@ -1171,6 +1174,9 @@ pub fn morris(
     let replaced = other_outcome_in(&out, "morris.json", &o.outcome);
     let rows = montecarlo::morris(&m, &o, &Bar::new())?;
     note_replaced(&out, replaced.as_deref());
+    if let Some(n) = montecarlo::sensitivity_copy_note(&out, "morris.json") {
+        eprintln!("note: {n}");
+    }
     if let Some(note) = montecarlo::ignored_correlations_note(
         &montecarlo::Model::correlations(&m),
         "Morris moves one parameter at a time on a grid of independent levels",

@@ -272,3 +272,100 @@ fn an_eval_resumed_over_a_users_scenario_folder_leaves_it_alone() {
     assert!(manifest(&out).get("scenario_copy").is_none());
     assert!(out.join("runs/run-000000000001.txt").exists());
 }
+
+/// `sensitivity` keeps its scenario's copy as a batch does: Sobol' and
+/// Morris of one scenario share one `scenario/`, which each record names
+/// and which runs again with the originals moved away; a Morris of another
+/// scenario into the same directory leaves the copy Sobol' records alone,
+/// keeps none and says so; a user's own `scenario/` is never replaced.
+#[test]
+fn sensitivity_keeps_a_copy_its_record_names_and_never_takes_another_s() {
+    let root = common::tmp("copy", "sensitivity");
+    let v = sibling_variant(&root);
+    let out = root.join("sens");
+    let sobol = [
+        "sensitivity",
+        s(&v),
+        "--outcome",
+        "training.largest_run_flop",
+        "--runs",
+        "8",
+        "--seed",
+        "3",
+        "--out",
+        s(&out),
+    ];
+    ok(&sobol);
+    let record = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(out.join(name)).unwrap()).unwrap()
+    };
+    assert_eq!(
+        record("sobol.json")["scenario_copy"]["scenario"],
+        "scenario/scen/v.ron"
+    );
+    assert_eq!(
+        std::fs::read(out.join("scenario/common/base.ron")).unwrap(),
+        std::fs::read(root.join("common/base.ron")).unwrap()
+    );
+    let morris = |scenario: &Path| {
+        ok(&[
+            "sensitivity",
+            s(scenario),
+            "--method",
+            "morris",
+            "--outcome",
+            "training.largest_run_flop",
+            "--trajectories",
+            "2",
+            "--out",
+            s(&out),
+        ])
+    };
+    // The same scenario: Morris shares the copy.
+    morris(&v);
+    assert_eq!(
+        record("morris.json")["scenario_copy"],
+        record("sobol.json")["scenario_copy"]
+    );
+    // Run again from the copy, the originals moved away: the same table.
+    std::fs::rename(root.join("common"), root.join("common-moved")).unwrap();
+    let again = root.join("again");
+    let mut from_copy = sobol;
+    let copied = out.join("scenario/scen/v.ron");
+    from_copy[1] = s(&copied);
+    from_copy[9] = s(&again);
+    ok(&from_copy);
+    assert_eq!(
+        std::fs::read(out.join("sobol.csv")).unwrap(),
+        std::fs::read(again.join("sobol.csv")).unwrap()
+    );
+    // Another scenario: the copy sobol.json records stays, morris.json keeps none.
+    let before = std::fs::read(out.join("scenario/scen/v.ron")).unwrap();
+    let other = root.join("other.ron");
+    common::uncertain_minimal(&other);
+    let o = morris(&other);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("keeps no copy") && err.contains("sobol.json"),
+        "{err}"
+    );
+    assert!(record("morris.json").get("scenario_copy").is_none());
+    assert_eq!(std::fs::read(out.join("scenario/scen/v.ron")).unwrap(), before);
+    // A user's own folder in a fresh directory is left alone.
+    let mine = root.join("mine");
+    std::fs::create_dir_all(mine.join("scenario")).unwrap();
+    std::fs::write(mine.join("scenario/notes.txt"), "mine").unwrap();
+    let o = ok(&[
+        "sensitivity",
+        s(&other),
+        "--outcome",
+        "training.largest_run_flop",
+        "--runs",
+        "8",
+        "--out",
+        s(&mine),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("keeps no copy"));
+    assert_eq!(std::fs::read(mine.join("scenario/notes.txt")).unwrap(), b"mine");
+    assert!(!mine.join("scenario/other.ron").exists());
+}

@@ -72,6 +72,6 @@ pub use scenario_model::ScenarioModel;
 pub use sensitivity::{
     MorrisDesignRecord, MorrisOptions, MorrisRow, RankSensitivityRow, SaltelliSampler, SobolDesignRecord,
     SobolOptions, SobolReport, SobolRow, ignored_correlations_note, morris, rank_sensitivity,
-    sobol_sensitivity,
+    sensitivity_copy_note, sobol_sensitivity,
 };
 pub use series::{Instant, Series, SeriesBuilder, SeriesKey};

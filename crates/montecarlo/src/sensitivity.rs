@@ -371,6 +371,11 @@ pub struct MorrisDesignRecord {
     pub parameters: Vec<ParamSpec>,
     /// Declared rank correlations, ignored (one parameter moves at a time).
     pub ignored_correlations: Vec<RankCorrelation>,
+    /// Where the directory's copy of the scenario files is (`scenario/`,
+    /// as a batch manifest's `scenario_copy`); absent when none was kept
+    /// (a model without files, or a `scenario/` this record does not own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_copy: Option<crate::scenario_copy::ScenarioCopy>,
     /// What made it: the tool and its build, the machine's maths library,
     /// the scenario file and the command line, as a batch manifest has them
     /// (flattened: `tool_version`, `git_revision`, … `command_line`).
@@ -493,6 +498,75 @@ fn write_tables<T: Serialize>(
     last.commit().map_err(|e| fail(e, true))?;
     crate::store::sync_dir(dir);
     Ok(())
+}
+
+/// The `scenario_copy` recorded in the JSON record `dir/name`, if it
+/// records one.
+fn recorded_copy(dir: &Path, name: &str) -> Option<crate::scenario_copy::ScenarioCopy> {
+    let text = std::fs::read(dir.join(name)).ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&text).ok()?;
+    serde_json::from_value(v.get("scenario_copy")?.clone()).ok()
+}
+
+/// Writes the copy of `model`'s scenario files into `dir/scenario/` for the
+/// record `own` (`sobol.json` or `morris.json`) about to be written, and
+/// returns what that record keeps of it, so a sensitivity's directory holds
+/// what it takes to run it again, as a batch's does
+/// ([`crate::scenario_copy`]). A `scenario/` already holding these very
+/// files is kept. One holding other files is replaced only when it is
+/// `own`'s earlier copy; one that `other` (the other method's record in
+/// the directory) records, or that no record does (the user's own folder),
+/// is left as it is and no copy is kept (`None`):
+/// [`sensitivity_copy_note`] says so. Callers hold the directory's lock.
+fn keep_scenario_copy<M: Model + ?Sized>(
+    dir: &Path,
+    model: &M,
+    own: &str,
+    other: &str,
+) -> Result<Option<crate::scenario_copy::ScenarioCopy>> {
+    let sources = model.sources();
+    let Some(copy) = crate::scenario_copy::plan(&sources) else {
+        return Ok(None);
+    };
+    crate::scenario_copy::remove_stale(dir)?;
+    let there = dir.join(crate::scenario_copy::SCENARIO_DIR);
+    if there.exists() {
+        if crate::scenario_copy::read(dir, &copy).is_ok() {
+            return Ok(Some(copy));
+        }
+        if recorded_copy(dir, other).is_some() || recorded_copy(dir, own).is_none() {
+            return Ok(None);
+        }
+    }
+    let texts: Vec<&str> = sources.iter().map(|s| s.text.as_str()).collect();
+    crate::scenario_copy::write(dir, &copy, &texts)?;
+    Ok(Some(copy))
+}
+
+/// What to tell the user when the record `record` (`sobol.json` or
+/// `morris.json`) in `dir` keeps no copy of its scenario though `dir`
+/// holds a `scenario/`: that folder belongs to another record or to the
+/// user, and was left as it is. `None` when the record keeps its copy, or
+/// there is no folder.
+pub fn sensitivity_copy_note(dir: &Path, record: &str) -> Option<String> {
+    let there = dir.join(crate::scenario_copy::SCENARIO_DIR);
+    if !there.exists() || recorded_copy(dir, record).is_some() {
+        return None;
+    }
+    let whose = ["sobol.json", "morris.json"]
+        .into_iter()
+        .filter(|r| *r != record)
+        .find(|r| recorded_copy(dir, r).is_some())
+        .map_or_else(
+            || "not one a sensitivity record names (yours, or an older build's)".to_string(),
+            |r| format!("the copy {r} records, of its scenario"),
+        );
+    Some(format!(
+        "{} holds {}, so it was left as it is and {record} keeps no copy of this scenario: give \
+         --out a directory of its own to keep one",
+        there.display(),
+        whose
+    ))
 }
 
 /// Refuses an `--out` that exists and is no directory, or that holds a batch
@@ -689,6 +763,7 @@ pub fn morris<M: Model + ?Sized>(
             library_version: env!("CARGO_PKG_VERSION").into(),
             parameters: params.clone(),
             ignored_correlations: model.correlations(),
+            scenario_copy: keep_scenario_copy(dir, model, "morris.json", "sobol.json")?,
             provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
         write_tables(
@@ -857,6 +932,11 @@ pub struct SobolDesignRecord {
     pub parameters: Vec<ParamSpec>,
     /// Declared rank correlations, ignored (inputs sampled independently).
     pub ignored_correlations: Vec<RankCorrelation>,
+    /// Where the directory's copy of the scenario files is (`scenario/`,
+    /// as a batch manifest's `scenario_copy`); absent when none was kept
+    /// (a model without files, or a `scenario/` this record does not own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_copy: Option<crate::scenario_copy::ScenarioCopy>,
     /// What made it: the tool and its build, the machine's maths library,
     /// the scenario file and the command line, as a batch manifest has them
     /// (flattened: `tool_version`, `git_revision`, … `command_line`).
@@ -1089,6 +1169,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
             library_version: env!("CARGO_PKG_VERSION").into(),
             parameters: params.clone(),
             ignored_correlations: correlations,
+            scenario_copy: keep_scenario_copy(dir, model, "sobol.json", "morris.json")?,
             provenance: crate::manifest::Provenance::of(&o.invocation, model),
         };
         write_tables(
