@@ -1270,7 +1270,10 @@ A number reachable by a parameter path can be made uncertain: list it in
 `uncertain`, mapping its path to a distribution. It is drawn **once per
 run**, from its own random stream of the run's seed (so adding a parameter
 leaves the others' draws unchanged), and the draw replaces the value written
-in the file. Two kinds of field take a draw differently:
+in the file. A single `aistack run` draws them too, so its headline is one
+draw (its summary says so); `aistack run --medians` runs each at its
+median (its distribution's inverse CDF at 0.5), the scenario's central
+case, and a batch gives the spread. Two kinds of field take a draw differently:
 
 - a field written as a **path over dates** is never replaced by one number
   (that would flatten the path): naming the field itself is refused.
@@ -1377,12 +1380,12 @@ Variant(
 
 Each line changes the run (`aistack run`, the scenario's seed 2025): the
 `add` replaces the base's policy of the same name, so the H20 ban starts on
-1 January instead of 14 April 2025 and no H20 is imported (345,000 in the
+1 January instead of 14 April 2025 and no H20 is imported (382,915 in the
 base); the `set` holds the HBM stockpile at the low end of the base's draw
 (12.3 M stacks at that seed), and domestic assembly, bound by HBM, falls by
 110,000 accelerators; the `remove` takes away the 2.9 M banked TSMC dies,
-which moves Ascend deliveries later (2026's fall by about 120,000, 2027's
-rise by as many), not fewer: HBM, not dies, caps the total. (A control on
+which moves Ascend deliveries later (2025's fall by about 164,000, 2027's
+rise by as many, 2026's stay as they were), not fewer: HBM, not dies, caps the total. (A control on
 something the base does not have, such as HBM imports, which china-2025
 sets to 0, would change nothing: check a variant against its base with
 `aistack compare`.)
