@@ -87,6 +87,12 @@ enum Command {
         /// (docs/model/energy-grid.md, "The per-step trace").
         #[arg(long, value_name = "FROM..TO", value_parser = stack::dispatch_csv::DateWindow::parse)]
         dispatch_window: Option<stack::dispatch_csv::DateWindow>,
+        /// Run every uncertain parameter at its median (the inverse CDF at
+        /// 0.5) instead of drawing it from the seed: the scenario's central
+        /// case rather than one draw. The seed still drives every other
+        /// random stream (outages, weather, failures).
+        #[arg(long, conflicts_with = "from_batch")]
+        medians: bool,
     },
     /// Check a scenario file; print file:line:column and the field on error.
     Validate {
@@ -275,6 +281,7 @@ fn main() -> ExitCode {
             trace,
             plot,
             dispatch_window,
+            medians,
         } => {
             let extras = run_cmd::Extras {
                 trace,
@@ -283,7 +290,7 @@ fn main() -> ExitCode {
             };
             match (from_batch, run) {
                 (Some(dir), Some(run)) => run_cmd::replay(scenario.as_deref(), &dir, run, out, extras),
-                _ => run_cmd::run(scenario.as_deref(), out, seed, extras),
+                _ => run_cmd::run(scenario.as_deref(), out, seed, medians, extras),
             }
         }
         Command::Validate {

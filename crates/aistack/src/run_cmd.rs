@@ -141,8 +141,15 @@ pub struct Extras {
     pub dispatch_window: Option<DateWindow>,
 }
 
-/// `aistack run [FILE] [--out DIR] [--seed N] [--trace] [--plot] [--dispatch-window FROM..TO]`.
-pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, extras: Extras) -> Result<()> {
+/// `aistack run [FILE] [--out DIR] [--seed N] [--medians] [--trace] [--plot] [--dispatch-window FROM..TO]`;
+/// `medians`: every uncertain parameter at its median instead of drawn.
+pub fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    medians: bool,
+    extras: Extras,
+) -> Result<()> {
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| PathBuf::from("aistack-out").join(scenario.name()));
     check_out(&out)?;
@@ -151,7 +158,7 @@ pub fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, extras:
         &scenario,
         &RunOptions {
             seed,
-            param_values: None,
+            param_values: medians.then(|| scenario.median_values()),
             trace: extras.trace,
             dispatch_window: extras.dispatch_window,
         },

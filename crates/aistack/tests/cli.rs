@@ -1958,3 +1958,43 @@ fn compare_of_a_scenario_with_itself_gives_no_rule_of_three_note() {
     assert!(text.contains("A and B are identical"), "{text}");
     assert!(!text.contains("could still differ"), "{text}");
 }
+
+/// `aistack run --medians` runs the central case: summary.json's
+/// parameters are the uniforms' midpoints whatever the seed, and the
+/// printed summary says so; `--medians` with `--from-batch` is refused
+/// (a replay runs the batch's own values).
+#[test]
+fn run_medians_runs_the_central_case() {
+    let scenario = uncertain_minimal("medians");
+    let params = |seed: &str| -> serde_json::Value {
+        let out = tmp(&format!("medians-{seed}"));
+        let o = aistack(&[
+            "run",
+            scenario.to_str().unwrap(),
+            "--medians",
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("2 at their medians"),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        json["parameters"].clone()
+    };
+    let p = params("1");
+    assert!((p["labs.lab.mfu"].as_f64().unwrap() - 0.35).abs() < 1e-12, "{p}");
+    assert!(
+        (p["regions.home.demand_avg_mw"].as_f64().unwrap() - 1000.0).abs() < 1e-9,
+        "{p}"
+    );
+    assert_eq!(params("2"), p);
+    let o = aistack(&["run", "--medians", "--from-batch", "x", "--run", "0"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with"));
+}

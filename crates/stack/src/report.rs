@@ -285,7 +285,10 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
             .take(3)
             .map(|(path, v)| format!("{path} = {}", sig(*v)))
             .collect();
-        let how = if out.params_given {
+        let at_medians = out.params_given && out.params.iter().map(|(_, v)| *v).eq(scenario.median_values());
+        let how = if at_medians {
+            "at their medians".to_string()
+        } else if out.params_given {
             "at the values given".to_string()
         } else {
             format!("drawn with seed {}", out.seed)
@@ -297,6 +300,15 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
             shown.join(", "),
             if out.params.len() > 3 { ", …" } else { "" }
         );
+        if !out.params_given {
+            // The headline below is this draw's, not the calibration's
+            // (review s28, C3): say how to see the central case and the spread.
+            let _ = writeln!(
+                s,
+                "                         one draw, and so is every line below: `--medians` runs the \
+                 central case, `aistack batch` gives the spread"
+            );
+        }
     }
     let get = |k: &str| out.scalar(k).unwrap_or(f64::NAN);
     let _ = writeln!(

@@ -269,6 +269,15 @@ impl Scenario {
             .collect()
     }
 
+    /// Every uncertain parameter at its median (its distribution's inverse
+    /// CDF at 0.5), in [`Scenario::parameters`] order: the scenario's
+    /// central case, which `aistack run --medians` runs instead of one draw.
+    /// (A declared rank correlation maps medians to medians, so it needs no
+    /// adjustment.)
+    pub fn median_values(&self) -> Vec<f64> {
+        self.parameters().iter().map(|p| p.dist.quantile(0.5)).collect()
+    }
+
     /// Whether the scenario with parameter `values` (one per
     /// [`Scenario::parameters`], in order) passes every check a run makes
     /// before its first event, the horizon's limits included (the

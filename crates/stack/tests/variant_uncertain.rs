@@ -442,7 +442,7 @@ fn a_single_run_says_it_drew_the_uncertain_parameters() {
     // Values a batch gives are not drawn: the line says so.
     let given = stack::RunOptions {
         seed: Some(11),
-        param_values: Some(vec![0.8, 0.35, 6.0]), // in path order
+        param_values: Some(vec![0.75, 0.35, 6.0]), // in path order; not the medians
         trace: false,
         dispatch_window: None,
     };
@@ -450,6 +450,38 @@ fn a_single_run_says_it_drew_the_uncertain_parameters() {
     let text = stack::report::summary_text(&s, &out);
     assert!(
         text.contains("3 at the values given") && !text.contains("drawn with seed"),
+        "{text}"
+    );
+    assert!(!text.contains("one draw"), "{text}");
+}
+
+/// The central case (`aistack run --medians`): each parameter at its
+/// distribution's median, here the uniforms' midpoints (in path order:
+/// yield ceiling, MFU, cadence), and the summary says so instead of
+/// warning that its lines are one draw, as a drawn run's does.
+#[test]
+fn the_central_case_runs_every_parameter_at_its_median() {
+    let d = dir("medians");
+    let s = Scenario::load(&d.join("base.ron")).unwrap();
+    let medians = s.median_values();
+    let expect = [0.8, 0.35, 6.0];
+    assert_eq!(medians.len(), expect.len());
+    for (m, e) in medians.iter().zip(expect) {
+        assert!((m - e).abs() < 1e-12, "{medians:?}");
+    }
+    let drawn = stack::run(&s, &stack::RunOptions::default()).unwrap();
+    assert!(stack::report::summary_text(&s, &drawn).contains("one draw, and so is every line below"));
+    let central = stack::run(
+        &s,
+        &stack::RunOptions {
+            param_values: Some(medians),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let text = stack::report::summary_text(&s, &central);
+    assert!(
+        text.contains("3 at their medians") && !text.contains("one draw"),
         "{text}"
     );
 }
