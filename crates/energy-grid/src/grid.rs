@@ -418,6 +418,8 @@ impl Grid {
                     peak_hour: Phase::hour(d.peak_hour),
                     seasonal_amplitude: d.seasonal_amplitude,
                     peak_day: Phase::day(d.peak_day_of_year),
+                    semiannual_amplitude: d.semiannual_amplitude,
+                    semiannual_peak: Phase::day(d.semiannual_peak_day_of_year),
                 },
                 average_mw: d.average_mw,
                 growth: d.growth_per_year.clone(),

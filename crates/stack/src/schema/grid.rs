@@ -167,6 +167,19 @@ pub struct RegionData {
     /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
     pub peak_day_of_year: DayOfYear,
+    /// Semi-annual swing of demand, fraction of the average (±): a second
+    /// seasonal cosine with two peaks a year, half a year apart, and
+    /// troughs between them (a summer and a winter hump, spring and autumn
+    /// troughs). With `seasonal_amplitude`, at most 0.99 in sum (demand
+    /// stays positive whatever the peak days). Default: 0 (one seasonal hump).
+    #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 0.99))]
+    pub semiannual_amplitude: Fraction,
+    /// Day of year of one peak of the semi-annual swing, 0–366; the other
+    /// falls 182.6 days later, the troughs a quarter of a year either side.
+    /// Default: 15 (mid-January and mid-July).
+    #[serde(default = "d_semiannual_peak_day")]
+    pub semiannual_peak_day_of_year: DayOfYear,
     /// Battery power, MW; a battery has both power and energy, or neither
     /// (one without the other is refused). Default: 0.
     #[serde(default)]
@@ -220,6 +233,9 @@ fn d_seasonal() -> Fraction {
 }
 fn d_peak_day() -> DayOfYear {
     DayOfYear(196.0)
+}
+fn d_semiannual_peak_day() -> DayOfYear {
+    DayOfYear(energy_grid::DEFAULT_SEMIANNUAL_PEAK_DAY)
 }
 fn d_rte() -> RoundTrip {
     RoundTrip(0.85)
@@ -575,6 +591,8 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.demand.peak_hour = r.peak_hour.get();
         rc.demand.seasonal_amplitude = r.seasonal_amplitude.get();
         rc.demand.peak_day_of_year = r.peak_day_of_year.get();
+        rc.demand.semiannual_amplitude = r.semiannual_amplitude.get();
+        rc.demand.semiannual_peak_day_of_year = r.semiannual_peak_day_of_year.get();
         rc.storage = StorageConfig::batteries(r.storage_mw.get(), r.storage_mwh.get());
         rc.storage.round_trip_efficiency = r.storage_round_trip_efficiency.get();
         rc.storage.arbitrage = r.storage_arbitrage;
