@@ -319,7 +319,21 @@ pub struct RegionConfig {
     pub storage: StorageConfig,
     /// MW of new load connections the region approves per year, in [0.001, 10⁷].
     pub interconnection_approval_mw_per_year: f64,
+    /// Hours the region's local clock runs ahead of the grid's clock (the
+    /// calendar's, `SimTime` 0 = 00:00 of the start date: read it as UTC
+    /// when regions differ), in [−12, 14] (−5: US Eastern standard time).
+    /// Every shape of the region reads local time: non-AI demand's daily
+    /// and seasonal cosines (`peak_hour` is a local hour), its solar
+    /// groups' day (local noon) and season, its wind and hydro groups'
+    /// seasonal factor, and its store's day (the trading forecast's day
+    /// starts at local midnight). 0 (the default): the grid's clock, as
+    /// before it existed. Held weather windows, maintenance months,
+    /// growth and monthly metrics stay on the grid's clock.
+    pub utc_offset_hours: f64,
 }
+
+/// Smallest and largest [`RegionConfig::utc_offset_hours`]: the world's time zones.
+pub const UTC_OFFSET_RANGE_HOURS: (f64, f64) = (-12.0, 14.0);
 
 /// A transmission link between two regions, usable in either direction.
 #[derive(Clone, Debug, PartialEq)]
@@ -588,6 +602,7 @@ impl RegionConfig {
             fleet: Vec::new(),
             storage: StorageConfig::none(),
             interconnection_approval_mw_per_year: 10_000.0,
+            utc_offset_hours: 0.0,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The [`Grid`]: construction from a validated config, the event handler,
 //! the input methods the wiring calls, and read-only accessors.
 
-use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, RegionConfig, Technology};
 use crate::maintenance::Maintenance;
 use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, HeldWeather, Phase, SolarShape, StepAverage, WeatherProcess};
@@ -126,20 +126,27 @@ fn build_group(
     entity: &str,
     step_hours: f64,
     step_secs: u64,
-    peak_day_of_year: f64,
+    rc: &RegionConfig,
     streams: &RngStreams,
 ) -> Result<BuiltGroup, GridError> {
+    // The region's demand peak (its default maintenance months) and clock.
+    let (peak_day_of_year, utc_offset_hours) = (rc.demand.peak_day_of_year, rc.utc_offset_hours);
+    // The region's local clock runs `utc_offset_hours` ahead: a local day of
+    // the year falls that many hours earlier on the grid's clock.
+    let local_day = |day: f64| day - utc_offset_hours / 24.0;
     let kind = match g.availability {
         Availability::Firm => GroupKind::Firm,
         Availability::Solar {
             capacity_factor,
             seasonal_amplitude,
         } => GroupKind::Solar(
-            SolarShape::new(capacity_factor, seasonal_amplitude).ok_or_else(|| GridError::InvalidConfig {
-                entity: entity.to_string(),
-                field: "availability.capacity_factor",
-                reason: format!("{capacity_factor} is more than the solar shape can deliver"),
-            })?,
+            SolarShape::new(capacity_factor, seasonal_amplitude)
+                .ok_or_else(|| GridError::InvalidConfig {
+                    entity: entity.to_string(),
+                    field: "availability.capacity_factor",
+                    reason: format!("{capacity_factor} is more than the solar shape can deliver"),
+                })?
+                .local(utc_offset_hours),
         ),
         Availability::Weather {
             capacity_factor,
@@ -163,7 +170,7 @@ fn build_group(
                     logit_sd,
                     autocorrelation_per_hour,
                     seasonal_amplitude,
-                    peak_day_of_year,
+                    local_day(peak_day_of_year),
                     hours,
                     rng.as_mut(),
                 )
@@ -347,7 +354,7 @@ impl Grid {
                     &entity,
                     dt_hours,
                     config.dispatch_interval.secs(),
-                    rc.demand.peak_day_of_year,
+                    rc,
                     streams,
                 )?;
                 b.state.config_order = (first + built.len()) as u32;
@@ -411,15 +418,18 @@ impl Grid {
             }
             let s = &rc.storage;
             let d = &rc.demand;
+            // Local hours and days on the grid's clock (offset 0: the same bits).
+            let offset = rc.utc_offset_hours;
+            let local_day = |day: f64| day - offset / 24.0;
             regions.push(RegionState {
                 name: rc.name.clone(),
                 shape: DemandShape {
                     daily_amplitude: d.daily_amplitude,
-                    peak_hour: Phase::hour(d.peak_hour),
+                    peak_hour: Phase::hour(d.peak_hour - offset),
                     seasonal_amplitude: d.seasonal_amplitude,
-                    peak_day: Phase::day(d.peak_day_of_year),
+                    peak_day: Phase::day(local_day(d.peak_day_of_year)),
                     semiannual_amplitude: d.semiannual_amplitude,
-                    semiannual_peak: Phase::day(d.semiannual_peak_day_of_year),
+                    semiannual_peak: Phase::day(local_day(d.semiannual_peak_day_of_year)),
                 },
                 average_mw: d.average_mw,
                 growth: d.growth_per_year.clone(),
@@ -442,6 +452,7 @@ impl Grid {
                     peak_today: 0.0,
                     peak_yesterday: 0.0,
                     peak_day: 0,
+                    day_start_secs: ((offset * 3600.0).round() as i64).rem_euclid(86_400) as u64,
                     day_profile: Vec::new(),
                     shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,

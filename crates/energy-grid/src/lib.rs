@@ -64,7 +64,7 @@ pub use config::{
     Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DEFAULT_SEMIANNUAL_PEAK_DAY,
     DemandConfig, DerateConfig, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass,
     MAX_HOLD_HOURS, MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig,
-    RetirementConfig, StorageConfig, Technology,
+    RetirementConfig, StorageConfig, Technology, UTC_OFFSET_RANGE_HOURS,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::{Grid, LoadBill};

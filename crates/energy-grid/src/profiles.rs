@@ -321,12 +321,15 @@ impl StepAverage {
 
 /// Solar availability: `min(1, scale · max(0, cos(day − noon) + k cos(year − solstice)))`.
 /// `k` lengthens and strengthens summer days; `scale` is solved so that the
-/// mean over a year equals the capacity factor.
+/// mean over a year equals the capacity factor. Noon and the solstice are
+/// the region's local ones ([`SolarShape::local`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SolarShape {
     scale: f64,
     seasonal_amplitude: f64,
     solstice: Phase,
+    /// Local noon on the grid's clock: 12:00 less the region's UTC offset.
+    noon: Phase,
 }
 
 impl SolarShape {
@@ -339,7 +342,26 @@ impl SolarShape {
             scale,
             seasonal_amplitude,
             solstice: Phase::day(SOLSTICE_DAY),
+            // cos and sin of π exactly (`Phase::hour(12.0)` gives a sine of
+            // 1.2e-16): `noon.daily(f)` is then `−cos(day)` bit for bit, the
+            // shape before regions had local clocks.
+            noon: Phase { cos: -1.0, sin: 0.0 },
         })
+    }
+
+    /// The shape on a region's local clock, `utc_offset_hours` ahead of the
+    /// grid's: local noon falls at `12 − offset` on the grid's clock and
+    /// the solstice `offset/24` days earlier. The scale needs no new solve
+    /// (a shifted clock has the same annual mean). Offset 0: the same shape.
+    pub fn local(self, utc_offset_hours: f64) -> SolarShape {
+        if utc_offset_hours == 0.0 {
+            return self;
+        }
+        SolarShape {
+            solstice: Phase::day(SOLSTICE_DAY - utc_offset_hours / 24.0),
+            noon: Phase::hour(12.0 - utc_offset_hours),
+            ..self
+        }
     }
 
     /// The `scale` that gives `capacity_factor`, by bisection; `None` if unreachable.
@@ -375,8 +397,7 @@ impl SolarShape {
     /// Available MW per installed MW at `f`.
     #[inline]
     pub fn fraction(&self, f: &TimeFeatures) -> f64 {
-        // cos(day − noon) = −cos(day).
-        let raw = -f.cos_day + self.seasonal_amplitude * self.solstice.yearly(f);
+        let raw = self.noon.daily(f) + self.seasonal_amplitude * self.solstice.yearly(f);
         (self.scale * raw.max(0.0)).min(1.0)
     }
 }

@@ -597,6 +597,8 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             366.0,
         )?;
         check_seasonal_trough(&e, d)?;
+        let (earliest, latest) = crate::config::UTC_OFFSET_RANGE_HOURS;
+        check_range(&e, "utc_offset_hours", r.utc_offset_hours, earliest, latest)?;
         check_range(&e, "demand.household_share", d.household_share, 0.0, 1.0)?;
         let s = &r.storage;
         check_range(&e, "storage.power_mw", s.power_mw, 0.0, MAX_MW)?;

@@ -6,7 +6,7 @@ use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
     ApprovalRate, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
-    MarginalCost, NonNeg, Positive, RoundTrip,
+    MarginalCost, NonNeg, Positive, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -156,9 +156,21 @@ pub struct RegionData {
     #[serde(default = "d_daily")]
     #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub daily_amplitude: Fraction,
-    /// Hour of the daily peak, 0–24. Default: 19.
+    /// Hour of the daily peak, 0–24, on the region's local clock
+    /// (`utc_offset_hours`). Default: 19.
     #[serde(default = "d_peak_hour")]
     pub peak_hour: HourOfDay,
+    /// Hours the region's local clock runs ahead of the scenario's clock
+    /// (dates and months, from 00:00 of `start`: read it as UTC when
+    /// regions differ), −12 to 14 (US Eastern standard time: −5; China: 8).
+    /// The region's demand shape (`peak_hour` is local), its solar day
+    /// (local noon), its seasonal shapes and its batteries' trading day
+    /// (from local midnight) follow local time, so regions in different
+    /// time zones peak at different instants. Default: 0 (the scenario's
+    /// clock).
+    #[serde(default)]
+    #[schemars(with = "f64", range(min = -12, max = 14))]
+    pub utc_offset_hours: UtcOffset,
     /// Seasonal swing of demand, fraction of the average (±), below 1.
     /// Default: 0.10.
     #[serde(default = "d_seasonal")]
@@ -599,6 +611,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.storage.wear_cost_usd_per_mwh = r.storage_wear_cost_usd_per_mwh.get();
         rc.storage.reserve_fraction = r.storage_reserve_share.get();
         rc.interconnection_approval_mw_per_year = r.interconnection_mw_per_year.get();
+        rc.utc_offset_hours = r.utc_offset_hours.get();
         cfg.regions.push(rc);
     }
     for p in g.plants {
