@@ -173,11 +173,17 @@ impl Grid {
         if let Some(avg) = self.step_average.as_mut().filter(|_| AVERAGED) {
             avg.set_step(&f);
             for s in &self.solar {
-                self.hot[s.pos].fraction = avg.solar_fraction(&s.shape);
+                self.hot[s.pos].fraction = avg.solar_fraction::<false>(&s.shape);
+            }
+            for s in &self.solar_local {
+                self.hot[s.pos].fraction = avg.solar_fraction::<true>(&s.shape);
             }
         } else {
             for s in &self.solar {
-                self.hot[s.pos].fraction = s.shape.fraction(&f);
+                self.hot[s.pos].fraction = s.shape.fraction_at::<false>(&f);
+            }
+            for s in &self.solar_local {
+                self.hot[s.pos].fraction = s.shape.fraction_at::<true>(&f);
             }
         }
         for (w, group) in self.weather.iter().enumerate() {
@@ -291,9 +297,13 @@ impl Grid {
                 // step's, still in `r.step`) caps what the store pays to
                 // charge (step 4).
                 let s = &mut r.storage;
-                // The store's day starts at local midnight.
-                let day = (now.ticks() + s.day_start_secs) / 86_400;
-                if day != s.peak_day {
+                // The store's day starts at local midnight: a new day once
+                // the tick passes the current one's end (ticks never go
+                // back, so this is `day != peak_day` in local days; one
+                // comparison, as on the grid's clock).
+                if now.ticks() >= s.day_end_tick {
+                    let day = (now.ticks() + s.day_start_secs) / 86_400;
+                    s.day_end_tick = (day + 1) * 86_400 - s.day_start_secs;
                     let consecutive = day == s.peak_day + 1;
                     s.peak_yesterday = if consecutive { s.peak_today } else { 0.0 };
                     s.peak_today = 0.0;

@@ -45,8 +45,11 @@ pub struct Grid {
     /// The wind and hydro groups whose weather state is held for windows
     /// longer than the step (hydro by default), in group order.
     pub(crate) held_weather: Vec<HeldWeatherGroup>,
-    /// The solar groups' shapes, in group order.
+    /// The solar groups' shapes, in group order: those of regions on the
+    /// grid's clock (noon at 12:00) ...
     pub(crate) solar: Vec<SolarGroup>,
+    /// ... and those of regions on a local clock (`utc_offset_hours` ≠ 0).
+    pub(crate) solar_local: Vec<SolarGroup>,
     /// The horizon's end, ticks (`u64::MAX`: none): a step past it books
     /// only its share inside (see [`GridConfig::horizon_end`]).
     pub(crate) horizon_end: u64,
@@ -341,6 +344,7 @@ impl Grid {
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
+        let mut solar_local = Vec::new();
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
@@ -370,7 +374,12 @@ impl Grid {
                 let fraction = match b.kind {
                     GroupKind::Firm => b.state.outages.as_ref().map_or(1.0, Outages::running_fraction),
                     GroupKind::Solar(shape) => {
-                        solar.push(SolarGroup { pos, shape });
+                        let list = if shape.on_grid_clock() {
+                            &mut solar
+                        } else {
+                            &mut solar_local
+                        };
+                        list.push(SolarGroup { pos, shape });
                         0.0
                     }
                     GroupKind::Weather(process, rng) => {
@@ -421,6 +430,8 @@ impl Grid {
             // Local hours and days on the grid's clock (offset 0: the same bits).
             let offset = rc.utc_offset_hours;
             let local_day = |day: f64| day - offset / 24.0;
+            // Local midnight, seconds after the grid's, in [0, 86,400).
+            let day_start_secs = ((offset * 3600.0).round() as i64).rem_euclid(86_400) as u64;
             regions.push(RegionState {
                 name: rc.name.clone(),
                 shape: DemandShape {
@@ -452,7 +463,8 @@ impl Grid {
                     peak_today: 0.0,
                     peak_yesterday: 0.0,
                     peak_day: 0,
-                    day_start_secs: ((offset * 3600.0).round() as i64).rem_euclid(86_400) as u64,
+                    day_start_secs,
+                    day_end_tick: 86_400 - day_start_secs,
                     day_profile: Vec::new(),
                     shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
@@ -574,6 +586,7 @@ impl Grid {
             weather,
             held_weather,
             solar,
+            solar_local,
             step_average: StepAverage::new(config.dispatch_interval.secs()),
             next_month_tick: 0,
             carry: None,

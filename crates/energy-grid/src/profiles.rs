@@ -313,9 +313,13 @@ impl StepAverage {
 
     /// The mean of `shape`'s solar fraction over the step set by
     /// [`StepAverage::set_step`]: the mean of its sub-points (clipping
-    /// leaves no closed form).
-    pub fn solar_fraction(&self, shape: &SolarShape) -> f64 {
-        self.sub.iter().map(|s| shape.fraction(s)).sum::<f64>() / self.sub.len() as f64
+    /// leaves no closed form). `LOCAL` as in [`SolarShape::fraction_at`].
+    pub fn solar_fraction<const LOCAL: bool>(&self, shape: &SolarShape) -> f64 {
+        self.sub
+            .iter()
+            .map(|s| shape.fraction_at::<LOCAL>(s))
+            .sum::<f64>()
+            / self.sub.len() as f64
     }
 }
 
@@ -394,11 +398,28 @@ impl SolarShape {
         Some(hi)
     }
 
-    /// Available MW per installed MW at `f`.
+    /// Available MW per installed MW at `f`. `LOCAL`: the shape's own noon
+    /// (a region off the grid's clock); otherwise noon at 12:00, where
+    /// `cos(day − noon) = −cos(day)` costs a sign (the grid keeps its solar
+    /// groups in two lists, so that a scenario without local clocks pays
+    /// nothing for them).
     #[inline]
-    pub fn fraction(&self, f: &TimeFeatures) -> f64 {
-        let raw = self.noon.daily(f) + self.seasonal_amplitude * self.solstice.yearly(f);
+    pub fn fraction_at<const LOCAL: bool>(&self, f: &TimeFeatures) -> f64 {
+        let day = if LOCAL { self.noon.daily(f) } else { -f.cos_day };
+        let raw = day + self.seasonal_amplitude * self.solstice.yearly(f);
         (self.scale * raw.max(0.0)).min(1.0)
+    }
+
+    /// Available MW per installed MW at `f`, at the shape's own noon.
+    #[cfg(test)]
+    pub fn fraction(&self, f: &TimeFeatures) -> f64 {
+        self.fraction_at::<true>(f)
+    }
+
+    /// Whether noon is the grid's 12:00 ([`SolarShape::fraction_at`] may
+    /// take `LOCAL = false`).
+    pub fn on_grid_clock(&self) -> bool {
+        self.noon.cos == -1.0 && self.noon.sin == 0.0
     }
 }
 
