@@ -271,8 +271,11 @@ pub struct StorageConfig {
     pub reserve_fraction: f64,
 }
 
-/// A region's non-AI demand: an annual average with growth and a daily and a
-/// seasonal cosine shape (each averages to one, so the average is preserved).
+/// A region's non-AI demand: an annual average with growth, a daily cosine
+/// shape and a seasonal shape of two harmonics (an annual and a semi-annual
+/// cosine); each averages to one, so the average is preserved. The
+/// factor is `(1 + a_d·cos(θ_d − θ_h))·(1 + a_s·cos(θ_y − θ_1) + a_2·cos(2(θ_y − θ_2)))`
+/// (see `docs/model/energy-grid.md`, "Demand").
 #[derive(Clone, Debug, PartialEq)]
 pub struct DemandConfig {
     /// Average non-AI demand at the start of the run, MW, in [0, 10⁷].
@@ -284,10 +287,21 @@ pub struct DemandConfig {
     pub daily_amplitude: f64,
     /// Hour of the daily peak, in [0, 24].
     pub peak_hour: f64,
-    /// Relative seasonal swing, in [0, 0.99].
+    /// Relative seasonal swing of the annual harmonic, in [0, 0.99]:
+    /// `a_s·cos(2π(day − peak_day_of_year)/365.25)`.
     pub seasonal_amplitude: f64,
-    /// Day of the year of the seasonal peak, in [0, 366].
+    /// Day of the year of the annual harmonic's peak, in [0, 366].
     pub peak_day_of_year: f64,
+    /// Relative swing of the semi-annual harmonic, in [0, 0.99], with
+    /// `seasonal_amplitude + semiannual_amplitude ≤ 0.99` (the seasonal
+    /// factor is then at least 0.01 whatever the peak days):
+    /// `a_2·cos(4π(day − semiannual_peak_day_of_year)/365.25)`, two humps a
+    /// year (a summer cooling and a winter heating peak, with troughs in
+    /// spring and autumn). 0: one seasonal hump, as before it existed.
+    pub semiannual_amplitude: f64,
+    /// Day of the year of one of the semi-annual harmonic's two peaks (the
+    /// other half a year, 182.625 days, later), in [0, 366].
+    pub semiannual_peak_day_of_year: f64,
     /// Share of non-AI demand that is [`LoadClass::Household`], in [0, 1]; the rest is industry.
     pub household_share: f64,
 }
@@ -305,7 +319,21 @@ pub struct RegionConfig {
     pub storage: StorageConfig,
     /// MW of new load connections the region approves per year, in [0.001, 10⁷].
     pub interconnection_approval_mw_per_year: f64,
+    /// Hours the region's local clock runs ahead of the grid's clock (the
+    /// calendar's, `SimTime` 0 = 00:00 of the start date: read it as UTC
+    /// when regions differ), in [−12, 14] (−5: US Eastern standard time).
+    /// Every shape of the region reads local time: non-AI demand's daily
+    /// and seasonal cosines (`peak_hour` is a local hour), its solar
+    /// groups' day (local noon) and season, its wind and hydro groups'
+    /// seasonal factor, and its store's day (the trading forecast's day
+    /// starts at local midnight). 0 (the default): the grid's clock, as
+    /// before it existed. Held weather windows, maintenance months,
+    /// growth and monthly metrics stay on the grid's clock.
+    pub utc_offset_hours: f64,
 }
+
+/// Smallest and largest [`RegionConfig::utc_offset_hours`]: the world's time zones.
+pub const UTC_OFFSET_RANGE_HOURS: (f64, f64) = (-12.0, 14.0);
 
 /// A transmission link between two regions, usable in either direction.
 #[derive(Clone, Debug, PartialEq)]
@@ -517,10 +545,16 @@ impl GridConfig {
     }
 }
 
+/// Default day of the year of the semi-annual demand harmonic's first peak:
+/// 15, mid-January (its second peak falls in mid-July, its troughs in mid-April
+/// and mid-October: the US pattern, EIA Today in Energy, 21 February 2020).
+pub const DEFAULT_SEMIANNUAL_PEAK_DAY: f64 = 15.0;
+
 impl DemandConfig {
     /// Demand averaging `average_mw` with the default shape: no growth, ±15 %
     /// daily swing peaking at 19:00, ±10 % seasonal swing peaking in mid-July,
-    /// 30 % household.
+    /// no semi-annual swing (its peaks, if given one, mid-January and
+    /// mid-July), 30 % household.
     pub fn typical(average_mw: f64) -> DemandConfig {
         DemandConfig {
             average_mw,
@@ -529,6 +563,8 @@ impl DemandConfig {
             peak_hour: 19.0,
             seasonal_amplitude: 0.10,
             peak_day_of_year: 196.0,
+            semiannual_amplitude: 0.0,
+            semiannual_peak_day_of_year: DEFAULT_SEMIANNUAL_PEAK_DAY,
             household_share: 0.30,
         }
     }
@@ -566,6 +602,7 @@ impl RegionConfig {
             fleet: Vec::new(),
             storage: StorageConfig::none(),
             interconnection_approval_mw_per_year: 10_000.0,
+            utc_offset_hours: 0.0,
         }
     }
 

@@ -173,11 +173,17 @@ impl Grid {
         if let Some(avg) = self.step_average.as_mut().filter(|_| AVERAGED) {
             avg.set_step(&f);
             for s in &self.solar {
-                self.hot[s.pos].fraction = avg.solar_fraction(&s.shape);
+                self.hot[s.pos].fraction = avg.solar_fraction::<false>(&s.shape);
+            }
+            for s in &self.solar_local {
+                self.hot[s.pos].fraction = avg.solar_fraction::<true>(&s.shape);
             }
         } else {
             for s in &self.solar {
-                self.hot[s.pos].fraction = s.shape.fraction(&f);
+                self.hot[s.pos].fraction = s.shape.fraction_at::<false>(&f);
+            }
+            for s in &self.solar_local {
+                self.hot[s.pos].fraction = s.shape.fraction_at::<true>(&f);
             }
         }
         for (w, group) in self.weather.iter().enumerate() {
@@ -199,7 +205,6 @@ impl Grid {
         for (t, c) in self.curtailment_order.iter().enumerate() {
             tier[c.index()] = t + 1;
         }
-        let day = now.ticks() / 86_400;
         let (upper, shed_upper) = self.network.bounds_mut();
         // Every class is in the curtailment order (validated), so a region's
         // shed columns are a fixed-size block: copying one is a few moves,
@@ -292,7 +297,13 @@ impl Grid {
                 // step's, still in `r.step`) caps what the store pays to
                 // charge (step 4).
                 let s = &mut r.storage;
-                if day != s.peak_day {
+                // The store's day starts at local midnight: a new day once
+                // the tick passes the current one's end (ticks never go
+                // back, so this is `day != peak_day` in local days; one
+                // comparison, as on the grid's clock).
+                if now.ticks() >= s.day_end_tick {
+                    let day = (now.ticks() + s.day_start_secs) / 86_400;
+                    s.day_end_tick = (day + 1) * 86_400 - s.day_start_secs;
                     let consecutive = day == s.peak_day + 1;
                     s.peak_yesterday = if consecutive { s.peak_today } else { 0.0 };
                     s.peak_today = 0.0;
@@ -1025,6 +1036,45 @@ mod tests {
     use proptest::prelude::*;
     use scheduler::math;
     use scheduler::{RngStreams, SECS_PER_HOUR, Scheduler, SimTime};
+
+    /// A trading store's day starts at its region's local midnight: in a
+    /// region 5 hours behind the grid's clock the residual demand it
+    /// forecasts from is collected from 05:00 on the grid's clock, so after
+    /// the dispatch of hour `h` its profile holds `(h − 5) mod 24 + 1` steps
+    /// (8 hours ahead: `(h + 8) mod 24 + 1`; on the grid's clock `h mod 24 +
+    /// 1`), and a new day begins at that hour.
+    #[test]
+    fn a_stores_day_starts_at_local_midnight() {
+        for offset in [0.0, -5.0, 8.0, 5.5] {
+            let mut r = crate::RegionConfig::new("a", 1_000.0)
+                .with_plant(Technology::Gas, 3_000.0)
+                .with_plant(Technology::Solar, 1_000.0);
+            r.storage = crate::StorageConfig::batteries(100.0, 400.0);
+            r.utc_offset_hours = offset;
+            let mut config = GridConfig::new(calendar_2025());
+            config.regions.push(r);
+            let mut grid = Grid::new(config, &RngStreams::new(1, 0)).expect("valid");
+            let mut agenda: Scheduler<GridEvent> = Scheduler::new();
+            grid.start(&mut agenda).expect("start");
+            let mut signals = Vec::new();
+            let end = SimTime(96 * SECS_PER_HOUR - 1);
+            let mut new_days = 0;
+            while let Some((t, event)) = agenda.next_event_until(end).expect("no budget") {
+                grid.handle(event, &mut agenda, &mut signals).expect("handled");
+                signals.clear();
+                if event != GridEvent::Dispatch || t.ticks() < 24 * SECS_PER_HOUR {
+                    continue;
+                }
+                // Seconds since local midnight at the step's start.
+                let local = (t.ticks() as f64 + offset * 3_600.0).rem_euclid(86_400.0);
+                let want = (local / 3_600.0).floor() as usize + 1;
+                let got = grid.regions[0].storage.day_profile.len();
+                assert_eq!(got, want, "offset {offset} h, hour {}", t.ticks() / SECS_PER_HOUR);
+                new_days += usize::from(got == 1);
+            }
+            assert_eq!(new_days, 3, "offset {offset} h");
+        }
+    }
 
     /// `Σ min(P, max(0, v − L))·Δt`: what a store shaving at level `L` delivers.
     fn delivered(profile: &[f64], power_mw: f64, level: f64, dt_h: f64) -> f64 {

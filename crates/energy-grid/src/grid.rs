@@ -1,7 +1,7 @@
 //! The [`Grid`]: construction from a validated config, the event handler,
 //! the input methods the wiring calls, and read-only accessors.
 
-use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, Technology};
+use crate::config::{Availability, GridConfig, LoadClass, PlantGroupConfig, RegionConfig, Technology};
 use crate::maintenance::Maintenance;
 use crate::network::Network;
 use crate::profiles::{Clock, DemandShape, HeldWeather, Phase, SolarShape, StepAverage, WeatherProcess};
@@ -45,8 +45,11 @@ pub struct Grid {
     /// The wind and hydro groups whose weather state is held for windows
     /// longer than the step (hydro by default), in group order.
     pub(crate) held_weather: Vec<HeldWeatherGroup>,
-    /// The solar groups' shapes, in group order.
+    /// The solar groups' shapes, in group order: those of regions on the
+    /// grid's clock (noon at 12:00) ...
     pub(crate) solar: Vec<SolarGroup>,
+    /// ... and those of regions on a local clock (`utc_offset_hours` ≠ 0).
+    pub(crate) solar_local: Vec<SolarGroup>,
     /// The horizon's end, ticks (`u64::MAX`: none): a step past it books
     /// only its share inside (see [`GridConfig::horizon_end`]).
     pub(crate) horizon_end: u64,
@@ -126,20 +129,27 @@ fn build_group(
     entity: &str,
     step_hours: f64,
     step_secs: u64,
-    peak_day_of_year: f64,
+    rc: &RegionConfig,
     streams: &RngStreams,
 ) -> Result<BuiltGroup, GridError> {
+    // The region's demand peak (its default maintenance months) and clock.
+    let (peak_day_of_year, utc_offset_hours) = (rc.demand.peak_day_of_year, rc.utc_offset_hours);
+    // The region's local clock runs `utc_offset_hours` ahead: a local day of
+    // the year falls that many hours earlier on the grid's clock.
+    let local_day = |day: f64| day - utc_offset_hours / 24.0;
     let kind = match g.availability {
         Availability::Firm => GroupKind::Firm,
         Availability::Solar {
             capacity_factor,
             seasonal_amplitude,
         } => GroupKind::Solar(
-            SolarShape::new(capacity_factor, seasonal_amplitude).ok_or_else(|| GridError::InvalidConfig {
-                entity: entity.to_string(),
-                field: "availability.capacity_factor",
-                reason: format!("{capacity_factor} is more than the solar shape can deliver"),
-            })?,
+            SolarShape::new(capacity_factor, seasonal_amplitude)
+                .ok_or_else(|| GridError::InvalidConfig {
+                    entity: entity.to_string(),
+                    field: "availability.capacity_factor",
+                    reason: format!("{capacity_factor} is more than the solar shape can deliver"),
+                })?
+                .local(utc_offset_hours),
         ),
         Availability::Weather {
             capacity_factor,
@@ -163,7 +173,7 @@ fn build_group(
                     logit_sd,
                     autocorrelation_per_hour,
                     seasonal_amplitude,
-                    peak_day_of_year,
+                    local_day(peak_day_of_year),
                     hours,
                     rng.as_mut(),
                 )
@@ -334,6 +344,7 @@ impl Grid {
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
+        let mut solar_local = Vec::new();
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
@@ -347,7 +358,7 @@ impl Grid {
                     &entity,
                     dt_hours,
                     config.dispatch_interval.secs(),
-                    rc.demand.peak_day_of_year,
+                    rc,
                     streams,
                 )?;
                 b.state.config_order = (first + built.len()) as u32;
@@ -363,7 +374,12 @@ impl Grid {
                 let fraction = match b.kind {
                     GroupKind::Firm => b.state.outages.as_ref().map_or(1.0, Outages::running_fraction),
                     GroupKind::Solar(shape) => {
-                        solar.push(SolarGroup { pos, shape });
+                        let list = if shape.on_grid_clock() {
+                            &mut solar
+                        } else {
+                            &mut solar_local
+                        };
+                        list.push(SolarGroup { pos, shape });
                         0.0
                     }
                     GroupKind::Weather(process, rng) => {
@@ -411,13 +427,20 @@ impl Grid {
             }
             let s = &rc.storage;
             let d = &rc.demand;
+            // Local hours and days on the grid's clock (offset 0: the same bits).
+            let offset = rc.utc_offset_hours;
+            let local_day = |day: f64| day - offset / 24.0;
+            // Local midnight, seconds after the grid's, in [0, 86,400).
+            let day_start_secs = ((offset * 3600.0).round() as i64).rem_euclid(86_400) as u64;
             regions.push(RegionState {
                 name: rc.name.clone(),
                 shape: DemandShape {
                     daily_amplitude: d.daily_amplitude,
-                    peak_hour: Phase::hour(d.peak_hour),
+                    peak_hour: Phase::hour(d.peak_hour - offset),
                     seasonal_amplitude: d.seasonal_amplitude,
-                    peak_day: Phase::day(d.peak_day_of_year),
+                    peak_day: Phase::day(local_day(d.peak_day_of_year)),
+                    semiannual_amplitude: d.semiannual_amplitude,
+                    semiannual_peak: Phase::day(local_day(d.semiannual_peak_day_of_year)),
                 },
                 average_mw: d.average_mw,
                 growth: d.growth_per_year.clone(),
@@ -440,6 +463,8 @@ impl Grid {
                     peak_today: 0.0,
                     peak_yesterday: 0.0,
                     peak_day: 0,
+                    day_start_secs,
+                    day_end_tick: 86_400 - day_start_secs,
                     day_profile: Vec::new(),
                     shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
@@ -561,6 +586,7 @@ impl Grid {
             weather,
             held_weather,
             solar,
+            solar_local,
             step_average: StepAverage::new(config.dispatch_interval.secs()),
             next_month_tick: 0,
             carry: None,

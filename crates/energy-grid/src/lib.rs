@@ -61,10 +61,10 @@ mod state;
 mod validate;
 
 pub use config::{
-    Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DemandConfig, DerateConfig,
-    DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MAX_HOLD_HOURS,
-    MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
-    StorageConfig, Technology,
+    Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DEFAULT_SEMIANNUAL_PEAK_DAY,
+    DemandConfig, DerateConfig, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass,
+    MAX_HOLD_HOURS, MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig,
+    RetirementConfig, StorageConfig, Technology, UTC_OFFSET_RANGE_HOURS,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::{Grid, LoadBill};
@@ -74,7 +74,7 @@ pub use state::{
 };
 pub use validate::{
     GridError, MAX_DERATE_DAYS, MAX_DERATE_DEMAND_FACTOR, MAX_DROUGHT_DAYS, MAX_LEAD_TIME_YEARS, MAX_MW,
-    MAX_REPAIR_DAYS,
+    MAX_REPAIR_DAYS, MAX_SEASONAL_SWING,
 };
 
 /// The name of the plant group the grid creates in `region` for projects

@@ -151,21 +151,46 @@ impl Phase {
     }
 }
 
-/// Non-AI demand shape: `(1 + a_d cos(day − peak_hour)) (1 + a_s cos(year − peak_day))`,
-/// which averages to one over a day and over a year.
+/// Non-AI demand shape: `(1 + a_d cos(day − peak_hour)) S(year)` with the
+/// seasonal factor `S = 1 + a_s cos(year − peak_day) + a_2 cos(2(year −
+/// semiannual_peak))`, which averages to one over a day and over a year
+/// (every cosine, and every product of the daily with a seasonal one, has
+/// mean zero over a year).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct DemandShape {
     pub daily_amplitude: f64,
     pub peak_hour: Phase,
     pub seasonal_amplitude: f64,
     pub peak_day: Phase,
+    /// The semi-annual harmonic's amplitude `a_2` (0: none, and no cost).
+    pub semiannual_amplitude: f64,
+    /// The semi-annual harmonic's phase: one of its two peaks.
+    pub semiannual_peak: Phase,
 }
 
 impl DemandShape {
-    #[inline]
+    /// The factor at the instant whose angles are `f` (inlined into the
+    /// dispatch's region loop, as it was before the semi-annual term).
+    #[inline(always)]
     pub fn factor(&self, f: &TimeFeatures) -> f64 {
-        (1.0 + self.daily_amplitude * self.peak_hour.daily(f))
-            * (1.0 + self.seasonal_amplitude * self.peak_day.yearly(f))
+        (1.0 + self.daily_amplitude * self.peak_hour.daily(f)) * self.seasonal(f)
+    }
+
+    /// The seasonal factor `1 + a_s cos(year − peak_day) + a_2 cos(2(year −
+    /// semiannual_peak))`. `cos 2u = 2 cos²u − 1`, so the semi-annual
+    /// cosine needs no angle of its own; a shape without it skips it (the
+    /// one-harmonic shape's bits and cost).
+    #[inline(always)]
+    pub fn seasonal(&self, f: &TimeFeatures) -> f64 {
+        let mut season = 1.0 + self.seasonal_amplitude * self.peak_day.yearly(f);
+        // Compared by its bits (an integer test, cheaper than a float
+        // comparison in the region loop); a −0.0 amplitude takes the
+        // branch and adds ±0, the same bits.
+        if self.semiannual_amplitude.to_bits() != 0 {
+            let c = self.semiannual_peak.yearly(f);
+            season += self.semiannual_amplitude * (2.0 * c * c - 1.0);
+        }
+        season
     }
 }
 
@@ -185,6 +210,11 @@ pub(crate) struct StepAverage {
     sinc_year: f64,
     sinc_sum: f64,
     sinc_diff: f64,
+    /// The same for the semi-annual angle (twice the yearly speed), and
+    /// for the daily angle plus and minus it.
+    sinc_semi: f64,
+    sinc_sum_semi: f64,
+    sinc_diff_semi: f64,
     /// Offsets of the sub-points (the middles of `n` equal parts of the
     /// step, each at most an hour) from the step's middle, as rotations of
     /// the daily and yearly angles: (cos, sin) of day, (cos, sin) of year.
@@ -233,6 +263,9 @@ impl StepAverage {
             sinc_year: yearly_step_mean(dt),
             sinc_sum: sinc(0.5 * (w_day + w_year) * dt),
             sinc_diff: sinc(0.5 * (w_day - w_year) * dt),
+            sinc_semi: sinc(w_year * dt),
+            sinc_sum_semi: sinc(0.5 * (w_day + 2.0 * w_year) * dt),
+            sinc_diff_semi: sinc(0.5 * (w_day - 2.0 * w_year) * dt),
             offsets,
             sub: vec![TimeFeatures::default(); n],
         })
@@ -254,34 +287,53 @@ impl StepAverage {
     /// closed form: with `x`, `y` the daily and yearly angles less their
     /// peaks, `(1 + a cos x)(1 + b cos y) = 1 + a cos x + b cos y +
     /// ab/2 (cos(x + y) + cos(x − y))`, each cosine's mean its middle value
-    /// times the sinc of its angular speed.
+    /// times the sinc of its angular speed. A semi-annual harmonic `c cos
+    /// 2v` (`v` the yearly angle less its peak) adds `c cos 2v + ac/2
+    /// (cos(x + 2v) + cos(x − 2v))`, averaged the same way.
     pub fn demand_factor(&self, shape: &DemandShape, f: &TimeFeatures) -> f64 {
         let (a, b) = (shape.daily_amplitude, shape.seasonal_amplitude);
         let cx = shape.peak_hour.daily(f);
         let sx = f.sin_day * shape.peak_hour.cos - f.cos_day * shape.peak_hour.sin;
         let cy = shape.peak_day.yearly(f);
         let sy = f.sin_year * shape.peak_day.cos - f.cos_year * shape.peak_day.sin;
-        1.0 + a * self.sinc_day * cx
+        let mean = 1.0
+            + a * self.sinc_day * cx
             + b * self.sinc_year * cy
-            + 0.5 * a * b * (self.sinc_sum * (cx * cy - sx * sy) + self.sinc_diff * (cx * cy + sx * sy))
+            + 0.5 * a * b * (self.sinc_sum * (cx * cy - sx * sy) + self.sinc_diff * (cx * cy + sx * sy));
+        let c = shape.semiannual_amplitude;
+        if c == 0.0 {
+            return mean;
+        }
+        let p = shape.semiannual_peak;
+        let (cv, sv) = (p.yearly(f), f.sin_year * p.cos - f.cos_year * p.sin);
+        let (c2v, s2v) = (2.0 * cv * cv - 1.0, 2.0 * sv * cv);
+        let cross = self.sinc_sum_semi * (cx * c2v - sx * s2v) + self.sinc_diff_semi * (cx * c2v + sx * s2v);
+        mean + c * self.sinc_semi * c2v + 0.5 * a * c * cross
     }
 
     /// The mean of `shape`'s solar fraction over the step set by
     /// [`StepAverage::set_step`]: the mean of its sub-points (clipping
-    /// leaves no closed form).
-    pub fn solar_fraction(&self, shape: &SolarShape) -> f64 {
-        self.sub.iter().map(|s| shape.fraction(s)).sum::<f64>() / self.sub.len() as f64
+    /// leaves no closed form). `LOCAL` as in [`SolarShape::fraction_at`].
+    pub fn solar_fraction<const LOCAL: bool>(&self, shape: &SolarShape) -> f64 {
+        self.sub
+            .iter()
+            .map(|s| shape.fraction_at::<LOCAL>(s))
+            .sum::<f64>()
+            / self.sub.len() as f64
     }
 }
 
 /// Solar availability: `min(1, scale · max(0, cos(day − noon) + k cos(year − solstice)))`.
 /// `k` lengthens and strengthens summer days; `scale` is solved so that the
-/// mean over a year equals the capacity factor.
+/// mean over a year equals the capacity factor. Noon and the solstice are
+/// the region's local ones ([`SolarShape::local`]).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SolarShape {
     scale: f64,
     seasonal_amplitude: f64,
     solstice: Phase,
+    /// Local noon on the grid's clock: 12:00 less the region's UTC offset.
+    noon: Phase,
 }
 
 impl SolarShape {
@@ -294,7 +346,26 @@ impl SolarShape {
             scale,
             seasonal_amplitude,
             solstice: Phase::day(SOLSTICE_DAY),
+            // cos and sin of π exactly (`Phase::hour(12.0)` gives a sine of
+            // 1.2e-16): `noon.daily(f)` is then `−cos(day)` bit for bit, the
+            // shape before regions had local clocks.
+            noon: Phase { cos: -1.0, sin: 0.0 },
         })
+    }
+
+    /// The shape on a region's local clock, `utc_offset_hours` ahead of the
+    /// grid's: local noon falls at `12 − offset` on the grid's clock and
+    /// the solstice `offset/24` days earlier. The scale needs no new solve
+    /// (a shifted clock has the same annual mean). Offset 0: the same shape.
+    pub fn local(self, utc_offset_hours: f64) -> SolarShape {
+        if utc_offset_hours == 0.0 {
+            return self;
+        }
+        SolarShape {
+            solstice: Phase::day(SOLSTICE_DAY - utc_offset_hours / 24.0),
+            noon: Phase::hour(12.0 - utc_offset_hours),
+            ..self
+        }
     }
 
     /// The `scale` that gives `capacity_factor`, by bisection; `None` if unreachable.
@@ -327,12 +398,28 @@ impl SolarShape {
         Some(hi)
     }
 
-    /// Available MW per installed MW at `f`.
+    /// Available MW per installed MW at `f`. `LOCAL`: the shape's own noon
+    /// (a region off the grid's clock); otherwise noon at 12:00, where
+    /// `cos(day − noon) = −cos(day)` costs a sign (the grid keeps its solar
+    /// groups in two lists, so that a scenario without local clocks pays
+    /// nothing for them).
     #[inline]
-    pub fn fraction(&self, f: &TimeFeatures) -> f64 {
-        // cos(day − noon) = −cos(day).
-        let raw = -f.cos_day + self.seasonal_amplitude * self.solstice.yearly(f);
+    pub fn fraction_at<const LOCAL: bool>(&self, f: &TimeFeatures) -> f64 {
+        let day = if LOCAL { self.noon.daily(f) } else { -f.cos_day };
+        let raw = day + self.seasonal_amplitude * self.solstice.yearly(f);
         (self.scale * raw.max(0.0)).min(1.0)
+    }
+
+    /// Available MW per installed MW at `f`, at the shape's own noon.
+    #[cfg(test)]
+    pub fn fraction(&self, f: &TimeFeatures) -> f64 {
+        self.fraction_at::<true>(f)
+    }
+
+    /// Whether noon is the grid's 12:00 ([`SolarShape::fraction_at`] may
+    /// take `LOCAL = false`).
+    pub fn on_grid_clock(&self) -> bool {
+        self.noon.cos == -1.0 && self.noon.sin == 0.0
     }
 }
 
@@ -696,6 +783,8 @@ mod tests {
             peak_hour: Phase::hour(19.0),
             seasonal_amplitude: 0.1,
             peak_day: Phase::day(196.0),
+            semiannual_amplitude: 0.0,
+            semiannual_peak: Phase::day(15.0),
         };
         let feats = year_of_features(1.0);
         let mean = feats.iter().map(|f| shape.factor(f)).sum::<f64>() / feats.len() as f64;
@@ -705,6 +794,53 @@ mod tests {
         };
         let at = |h: f64| shape.factor(&clock.features(196.0 * 86_400.0 + h * 3600.0));
         assert!(at(19.0) > at(18.0) && at(19.0) > at(20.0) && at(19.0) > at(7.0));
+    }
+
+    /// The semi-annual harmonic alone: peaks of 1 + a_2 at its peak day and
+    /// half a year later, troughs of 1 − a_2 a quarter of a year either
+    /// side (each within an hour, at hourly middles), and a mean of one
+    /// over the 8,766 hours of a mean year to rounding (its cosine has two
+    /// whole periods there). Without the term the factor is flat.
+    #[test]
+    fn semiannual_harmonic_peaks_twice_a_year_and_averages_to_one() {
+        let shape = DemandShape {
+            daily_amplitude: 0.0,
+            peak_hour: Phase::hour(19.0),
+            seasonal_amplitude: 0.0,
+            peak_day: Phase::day(196.0),
+            semiannual_amplitude: 0.2,
+            semiannual_peak: Phase::day(15.0),
+        };
+        let feats = year_of_features(1.0);
+        let values: Vec<f64> = feats.iter().map(|f| shape.factor(f)).collect();
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert!((mean - 1.0).abs() < 1e-12, "mean {mean}");
+        let quarter = 365.25 / 4.0;
+        // (first hour, last hour) of each quarter-year window, centred on
+        // an extreme, with the extreme's day and value.
+        for (day, want) in [
+            (15.0, 1.2),
+            (15.0 + quarter, 0.8),
+            (15.0 + 2.0 * quarter, 1.2),
+            (15.0 + 3.0 * quarter, 0.8),
+        ] {
+            let at = day * 24.0;
+            let window = (at - 0.5 * quarter * 24.0) as usize..(at + 0.5 * quarter * 24.0) as usize;
+            let pick = if want > 1.0 { f64::max } else { f64::min };
+            let (hour, value) = window
+                .map(|h| (h as f64 + 0.5, values[h]))
+                .fold(
+                    (0.0, 1.0),
+                    |best, x| if pick(best.1, x.1) == x.1 { x } else { best },
+                );
+            assert!((hour - at).abs() <= 1.0, "extreme at hour {hour}, expected {at}");
+            assert!((value - want).abs() < 1e-6, "extreme {value}, expected {want}");
+        }
+        let flat = DemandShape {
+            semiannual_amplitude: 0.0,
+            ..shape
+        };
+        assert!(feats.iter().all(|f| flat.factor(f) == 1.0));
     }
 
     #[test]

@@ -405,6 +405,14 @@ pub(crate) struct Storage {
     pub peak_today: f64,
     pub peak_yesterday: f64,
     pub peak_day: u64,
+    /// Seconds added to a tick before dividing by a day to number the
+    /// store's days, in [0, 86,400): the region's UTC offset modulo a day,
+    /// so that its days (the peak prices' and the forecast's) start at
+    /// local midnight (0: the grid's midnight).
+    pub day_start_secs: u64,
+    /// The first tick after the store's current day (`peak_day`): local
+    /// midnight after it, on the grid's clock.
+    pub day_end_tick: u64,
     /// The residual demand (demand less solar and wind available) of each
     /// step of the current day so far, MW: tomorrow's forecast.
     pub day_profile: Vec<f64>,

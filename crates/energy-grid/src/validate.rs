@@ -158,6 +158,37 @@ pub(crate) fn check_range(
     }
 }
 
+/// Largest `seasonal_amplitude + semiannual_amplitude` of a region's demand.
+pub const MAX_SEASONAL_SWING: f64 = 0.99;
+
+/// Refuses a seasonal demand shape that could reach zero. The seasonal
+/// factor `1 + a_s·cos(θ_y − θ_1) + a_2·cos(2(θ_y − θ_2))` is at least
+/// `1 − a_s − a_2` (each cosine is at least −1), and exactly that at its
+/// trough when the peak days lie a quarter of a year apart (modulo half a
+/// year: both cosines are −1 at once). So `a_s + a_2 < 1` is what keeps
+/// demand positive for every choice of peak days; the bound is 0.99, as
+/// each amplitude's own (the factor stays at least 0.01). It does not
+/// depend on the peak days, so a batch that samples them never meets a
+/// run the grid refuses.
+fn check_seasonal_trough(entity: &str, d: &crate::DemandConfig) -> Result<(), GridError> {
+    let swing = d.seasonal_amplitude + d.semiannual_amplitude;
+    if swing <= MAX_SEASONAL_SWING {
+        return Ok(());
+    }
+    Err(GridError::InvalidConfig {
+        entity: entity.to_string(),
+        field: "demand.semiannual_amplitude",
+        reason: format!(
+            "plus `seasonal_amplitude` must be at most {} (the seasonal factor's trough is \
+             1 − their sum when the peak days lie a quarter of a year apart), got {} + {} = {}",
+            Num(MAX_SEASONAL_SWING),
+            Num(d.semiannual_amplitude),
+            Num(d.seasonal_amplitude),
+            Num(swing)
+        ),
+    })
+}
+
 /// Checks `lo < v < hi` (and finite).
 fn check_open(entity: &str, field: &'static str, v: f64, lo: f64, hi: f64) -> Result<(), GridError> {
     if v.is_finite() && v > lo && v < hi {
@@ -551,6 +582,23 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         check_range(&e, "demand.peak_hour", d.peak_hour, 0.0, 24.0)?;
         check_range(&e, "demand.seasonal_amplitude", d.seasonal_amplitude, 0.0, 0.99)?;
         check_range(&e, "demand.peak_day_of_year", d.peak_day_of_year, 0.0, 366.0)?;
+        check_range(
+            &e,
+            "demand.semiannual_amplitude",
+            d.semiannual_amplitude,
+            0.0,
+            0.99,
+        )?;
+        check_range(
+            &e,
+            "demand.semiannual_peak_day_of_year",
+            d.semiannual_peak_day_of_year,
+            0.0,
+            366.0,
+        )?;
+        check_seasonal_trough(&e, d)?;
+        let (earliest, latest) = crate::config::UTC_OFFSET_RANGE_HOURS;
+        check_range(&e, "utc_offset_hours", r.utc_offset_hours, earliest, latest)?;
         check_range(&e, "demand.household_share", d.household_share, 0.0, 1.0)?;
         let s = &r.storage;
         check_range(&e, "storage.power_mw", s.power_mw, 0.0, MAX_MW)?;

@@ -82,6 +82,11 @@ checked_number!(
     DayOfYear, |v| (0.0..=366.0).contains(&v), "a day of year in [0, 366]"
 );
 checked_number!(
+    /// A region's UTC offset in [-12, 14] hours (the world's time zones;
+    /// the grid's `UTC_OFFSET_RANGE_HOURS`).
+    UtcOffset, |v| (-12.0..=14.0).contains(&v), "a UTC offset in [-12, 14] hours"
+);
+checked_number!(
     /// A battery round-trip efficiency in [0.01, 1].
     RoundTrip, |v| (0.01..=1.0).contains(&v), "a round-trip efficiency in [0.01, 1]"
 );

@@ -28,6 +28,7 @@ const FULL: &str = r#"Scenario(
     regions: [
         (name: "north", demand_avg_mw: 2000, demand_growth_per_year: 0.03, household_share: 0.4,
          daily_amplitude: 0.1, peak_hour: 18, seasonal_amplitude: 0.1, peak_day_of_year: 200,
+         semiannual_amplitude: 0.05, semiannual_peak_day_of_year: 20, utc_offset_hours: -5,
          storage_mw: 100, storage_mwh: 400, storage_round_trip_efficiency: 0.85,
          storage_arbitrage: true, storage_wear_cost_usd_per_mwh: 5, storage_reserve_share: 0.2,
          interconnection_mw_per_year: 500),

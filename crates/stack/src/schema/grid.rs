@@ -6,7 +6,7 @@ use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
     ApprovalRate, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
-    MarginalCost, NonNeg, Positive, RoundTrip,
+    MarginalCost, NonNeg, Positive, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -156,9 +156,21 @@ pub struct RegionData {
     #[serde(default = "d_daily")]
     #[schemars(with = "f64", range(min = 0, max = 0.99))]
     pub daily_amplitude: Fraction,
-    /// Hour of the daily peak, 0–24. Default: 19.
+    /// Hour of the daily peak, 0–24, on the region's local clock
+    /// (`utc_offset_hours`). Default: 19.
     #[serde(default = "d_peak_hour")]
     pub peak_hour: HourOfDay,
+    /// Hours the region's local clock runs ahead of the scenario's clock
+    /// (dates and months, from 00:00 of `start`: read it as UTC when
+    /// regions differ), −12 to 14 (US Eastern standard time: −5; China: 8).
+    /// The region's demand shape (`peak_hour` is local), its solar day
+    /// (local noon), its seasonal shapes and its batteries' trading day
+    /// (from local midnight) follow local time, so regions in different
+    /// time zones peak at different instants. Default: 0 (the scenario's
+    /// clock).
+    #[serde(default)]
+    #[schemars(with = "f64", range(min = -12, max = 14))]
+    pub utc_offset_hours: UtcOffset,
     /// Seasonal swing of demand, fraction of the average (±), below 1.
     /// Default: 0.10.
     #[serde(default = "d_seasonal")]
@@ -167,6 +179,19 @@ pub struct RegionData {
     /// Day of year of the seasonal peak, 0–366. Default: 196 (mid-July).
     #[serde(default = "d_peak_day")]
     pub peak_day_of_year: DayOfYear,
+    /// Semi-annual swing of demand, fraction of the average (±): a second
+    /// seasonal cosine with two peaks a year, half a year apart, and
+    /// troughs between them (a summer and a winter hump, spring and autumn
+    /// troughs). With `seasonal_amplitude`, at most 0.99 in sum (demand
+    /// stays positive whatever the peak days). Default: 0 (one seasonal hump).
+    #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 0.99))]
+    pub semiannual_amplitude: Fraction,
+    /// Day of year of one peak of the semi-annual swing, 0–366; the other
+    /// falls 182.6 days later, the troughs a quarter of a year either side.
+    /// Default: 15 (mid-January and mid-July).
+    #[serde(default = "d_semiannual_peak_day")]
+    pub semiannual_peak_day_of_year: DayOfYear,
     /// Battery power, MW; a battery has both power and energy, or neither
     /// (one without the other is refused). Default: 0.
     #[serde(default)]
@@ -220,6 +245,9 @@ fn d_seasonal() -> Fraction {
 }
 fn d_peak_day() -> DayOfYear {
     DayOfYear(196.0)
+}
+fn d_semiannual_peak_day() -> DayOfYear {
+    DayOfYear(energy_grid::DEFAULT_SEMIANNUAL_PEAK_DAY)
 }
 fn d_rte() -> RoundTrip {
     RoundTrip(0.85)
@@ -575,12 +603,15 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.demand.peak_hour = r.peak_hour.get();
         rc.demand.seasonal_amplitude = r.seasonal_amplitude.get();
         rc.demand.peak_day_of_year = r.peak_day_of_year.get();
+        rc.demand.semiannual_amplitude = r.semiannual_amplitude.get();
+        rc.demand.semiannual_peak_day_of_year = r.semiannual_peak_day_of_year.get();
         rc.storage = StorageConfig::batteries(r.storage_mw.get(), r.storage_mwh.get());
         rc.storage.round_trip_efficiency = r.storage_round_trip_efficiency.get();
         rc.storage.arbitrage = r.storage_arbitrage;
         rc.storage.wear_cost_usd_per_mwh = r.storage_wear_cost_usd_per_mwh.get();
         rc.storage.reserve_fraction = r.storage_reserve_share.get();
         rc.interconnection_approval_mw_per_year = r.interconnection_mw_per_year.get();
+        rc.utc_offset_hours = r.utc_offset_hours.get();
         cfg.regions.push(rc);
     }
     for p in g.plants {
