@@ -398,22 +398,33 @@ impl Grid {
         // of today and yesterday would repay after losses and wear. Then,
         // every region's own spare taken, from its neighbours' over links
         // with headroom.
+        let mut room_left = false;
         for ri in 0..self.regions.len() {
-            let Some((cap, headroom)) = self.regions[ri].charge_terms(dt_h) else {
+            let r = &mut self.regions[ri];
+            r.charge_room_mw = 0.0;
+            let Some((cap, headroom)) = r.charge_terms(dt_h) else {
                 continue;
             };
-            let r = &self.regions[ri];
+            r.charge_cap = cap;
             // In the program's optimum a region's groups cheaper than its
             // dearest running one (its price here) run at their bounds:
-            // nothing under `cap` is spare unless the price is at most
-            // `cap`. Skipping the walk then saves most of its cost.
-            if r.storage.arbitrage && r.step.price_usd_per_mwh > cap {
-                continue;
+            // nothing under `cap` is spare unless the cheapest group with
+            // spare at or above it costs at most `cap`. Skipping the walk
+            // then saves most of its cost (and changes nothing: it would
+            // take nothing).
+            let room = if r.spare_from_cost > cap {
+                headroom
+            } else {
+                let (taken, paid_usd_per_h) = self.take_spare(ri, headroom, cap);
+                self.regions[ri].store_charge(taken, paid_usd_per_h, dt_h);
+                headroom - taken
+            };
+            if room > EPS_MW {
+                self.regions[ri].charge_room_mw = room;
+                room_left = true;
             }
-            let (taken, paid_usd_per_h) = self.take_spare(ri, headroom, cap);
-            self.regions[ri].store_charge(taken, paid_usd_per_h, dt_h);
         }
-        if !self.links.is_empty() {
+        if room_left && !self.links.is_empty() {
             self.charge_over_links();
         }
 
@@ -596,12 +607,26 @@ impl Grid {
                 s.scarce_mw += reserve;
             }
             r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
+            // Walking down from the dearest group to the dearest running
+            // one and those costing the same: the price, and the cheapest
+            // group with spare at or above it (every cheaper group runs at
+            // its bound in the optimum).
             let (m0, m1) = r.merit;
-            r.step.price_usd_per_mwh = self.hot[m0..m1]
-                .iter()
-                .rev()
-                .find(|g| g.generation_mw > PRICE_MIN_MW)
-                .map_or(0.0, |g| g.cost);
+            let (mut price, mut spare_from, mut running) = (0.0, f64::INFINITY, false);
+            for g in self.hot[m0..m1].iter().rev() {
+                if running && g.cost < price {
+                    break;
+                }
+                if !running && g.generation_mw > PRICE_MIN_MW {
+                    price = g.cost;
+                    running = true;
+                }
+                if g.available_mw - g.generation_mw > 0.0 {
+                    spare_from = g.cost;
+                }
+            }
+            r.step.price_usd_per_mwh = price;
+            r.spare_from_cost = spare_from;
         }
         // The program dispatched what runs above the floors (and priced each
         // region by it, above: a unit at its floor is a price-taker); each
@@ -767,61 +792,61 @@ impl Grid {
         (amount_mw - remaining, paid)
     }
 
-    /// Step 4's second pass: a store with headroom left after its own
-    /// region's spare charges from its neighbours' spare generation, over
-    /// the links that touch its region, paying each MW's generation cost
-    /// and the link's loss. Regions in index order, each region's links in
-    /// configuration order, each neighbour's groups cheapest first (so the
-    /// lower-indexed region's store has first call on a neighbour's spare;
-    /// every region's own store had first call on its own spare, in the
-    /// first pass). Only direct neighbours; a link carrying power out of
-    /// the store's region is left alone (netting it would take imports
-    /// from the neighbour), and only its capacity less the flow already
-    /// sent in is used. The extra generation is the neighbour's (and may
-    /// raise its price), the power sent its export and the region's import,
-    /// the loss the region's, so the step's balances and the link flows
-    /// the outputs show include it.
+    /// Step 4's second pass: a store with room left after its own region's
+    /// spare (`charge_room_mw`, at the cap `charge_cap` of the first pass)
+    /// charges from its neighbours' spare generation over the links that
+    /// touch its region, paying each MW's generation cost and the link's
+    /// loss. Links in configuration order, on each the store at its `from`
+    /// end first, each neighbour's groups cheapest first: so every store had
+    /// first call on its own region's spare (the first pass), and between
+    /// stores drawing on one neighbour the link listed first goes first.
+    /// Only direct neighbours; a link carrying power out of the store's
+    /// region is left alone (netting it would take imports from the
+    /// neighbour), and only its capacity less the flow already sent in is
+    /// used. The extra generation is the neighbour's (and may raise its
+    /// price), the power sent its export and the region's import, the loss
+    /// the region's, so the step's balances and the link flows the outputs
+    /// show include it. One pass over the links, run only in a step where
+    /// some store has room left.
     #[inline(never)]
     fn charge_over_links(&mut self) {
         let dt_h = self.dt_hours;
-        for ri in 0..self.regions.len() {
-            let Some((cap, mut headroom)) = self.regions[ri].charge_terms(dt_h) else {
-                continue;
-            };
-            for li in 0..self.links.len() {
-                let l = &self.links[li];
-                let (n, toward) = if l.a as usize == ri {
-                    (l.b as usize, -l.flow_mw)
-                } else if l.b as usize == ri {
-                    (l.a as usize, l.flow_mw)
-                } else {
-                    continue;
-                };
-                if toward < 0.0 || headroom <= EPS_MW {
+        for li in 0..self.links.len() {
+            let (a, b) = (self.links[li].a as usize, self.links[li].b as usize);
+            for (to, from) in [(a, b), (b, a)] {
+                let room = self.regions[to].charge_room_mw;
+                if room <= EPS_MW {
                     continue;
                 }
+                let l = &self.links[li];
+                // Power already flowing toward the store's region, MW.
+                let toward = if to == b { l.flow_mw } else { -l.flow_mw };
                 let keep = 1.0 - l.loss_fraction;
                 // A MWh sent costs the neighbour's unit `k` and delivers
                 // `keep`: within the cap if `k ≤ cap · keep`.
-                let sent_cap = cap * keep;
-                let room = l.capacity_mw - toward;
-                if room <= EPS_MW || keep <= 0.0 || self.regions[n].step.price_usd_per_mwh > sent_cap {
+                let sent_cap = self.regions[to].charge_cap * keep;
+                let link_room = l.capacity_mw - toward;
+                if toward < 0.0
+                    || link_room <= EPS_MW
+                    || keep <= 0.0
+                    || self.regions[from].spare_from_cost > sent_cap
+                {
                     continue;
                 }
-                let (sent, paid_usd_per_h) = self.take_spare(n, room.min(headroom / keep), sent_cap);
+                let (sent, paid_usd_per_h) = self.take_spare(from, link_room.min(room / keep), sent_cap);
                 if sent <= 0.0 {
                     continue;
                 }
                 let l = &mut self.links[li];
-                l.flow_mw += if l.a as usize == ri { -sent } else { sent };
+                l.flow_mw += if to == b { sent } else { -sent };
                 let loss = l.loss_fraction;
-                self.regions[n].step.exports_mw += sent;
-                let r = &mut self.regions[ri];
+                self.regions[from].step.exports_mw += sent;
+                let r = &mut self.regions[to];
                 r.step.imports_mw += sent;
                 r.step.losses_mw += sent * loss;
                 let delivered = sent * keep;
                 r.store_charge(delivered, paid_usd_per_h, dt_h);
-                headroom -= delivered;
+                r.charge_room_mw = room - delivered;
             }
         }
     }
@@ -990,10 +1015,9 @@ impl Grid {
 }
 
 impl RegionState {
-    /// What the region's store may still charge this step and the most it
-    /// pays, `(cap USD/MWh at its terminals, MW)`; `None` if it discharged
-    /// this step or has no headroom (power less what it charged already,
-    /// or room). Held for reliability, its `charge_max_cost`; trading,
+    /// What the region's store may charge this step and the most it pays,
+    /// `(cap USD/MWh at its terminals, MW)`; `None` if it discharged this
+    /// step or has no headroom (power or room). Held for reliability, its `charge_max_cost`; trading,
     /// below its reserve the same but only up to the reserve, above it at
     /// most what the dearest price of today and yesterday repays after
     /// losses and wear, `η²(p̂ − w)`. The reserve is the larger of
@@ -1002,8 +1026,9 @@ impl RegionState {
     #[inline(always)]
     fn charge_terms(&self, dt_h: f64) -> Option<(f64, f64)> {
         let s = &self.storage;
-        let headroom =
-            (s.power_mw - self.step.charge_mw).min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
+        let headroom = s
+            .power_mw
+            .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
         if !(headroom > EPS_MW && self.step.discharge_mw == 0.0) {
             return None;
         }

@@ -512,6 +512,16 @@ pub(crate) struct RegionState {
     /// shortfall before the program (step 1) is net of it, so that a store
     /// in an importing region does not discharge for what imports can serve.
     pub import_capacity_mw: f64,
+    /// The cost of the region's cheapest group with spare after the
+    /// program, USD/MWh (infinite: none): at or above its price, as every
+    /// cheaper group runs at its bound in the optimum. Storage charging
+    /// walks a region's groups for spare only if its cap reaches this.
+    pub spare_from_cost: f64,
+    /// What the region's store may still charge this step after its own
+    /// region's spare, MW, and the most it pays, USD/MWh at its terminals
+    /// (step 4's first pass sets them; the second charges over links).
+    pub charge_room_mw: f64,
+    pub charge_cap: f64,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
     /// This step's own-merit generation dearer than the store's arbitrage
