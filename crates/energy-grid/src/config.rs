@@ -251,14 +251,18 @@ pub struct StorageConfig {
     /// State of charge at the start, as a share of `energy_mwh`, in [0, 1].
     pub initial_soc_fraction: f64,
     /// The most expensive spare generation (USD/MWh) the store will charge from;
-    /// zero-cost renewables are always taken first.
+    /// zero-cost renewables are always taken first. Its own region's spare
+    /// first, then its neighbours' over links with headroom, where a unit's
+    /// cost grossed up for the link's loss must be within this.
     pub charge_max_cost_usd_per_mwh: f64,
     /// Whether the store also trades on its own region's merit order (see
     /// docs/model/energy-grid.md, "Storage"): it discharges to displace the
     /// region's generation dearer than what its energy cost, and charges
     /// from paid generation only when the last day's dearest unit would
-    /// repay it; with yesterday's residual demand as the forecast, it
-    /// keeps its energy for the day's top hours. `false`: held for
+    /// repay it, except the energy yesterday's shortfalls took (its need),
+    /// which it keeps and refills from anything under its cap; with
+    /// yesterday's residual demand as the forecast, it keeps its energy for
+    /// the day's top hours. `false`: held for
     /// reliability only (discharges only to cover a shortfall).
     pub arbitrage: bool,
     /// Wear cost of cycling, USD per MWh discharged, in [0, 10⁶]: an

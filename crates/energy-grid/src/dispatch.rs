@@ -9,7 +9,7 @@
 
 use crate::config::LoadClass;
 use crate::grid::Grid;
-use crate::state::{Ahead, GridSignal, GroupHot, LoadId, Period, RegionBalance};
+use crate::state::{Ahead, GridSignal, GroupHot, LoadId, Period, RegionBalance, RegionState};
 use crate::validate::GridError;
 use scheduler::math;
 use scheduler::{SECS_PER_HOUR, SimTime, TimePath};
@@ -288,7 +288,10 @@ impl Grid {
                 group_availability::<false>(hot, bounds, drought, &r.derate_factor, threshold)
             };
             r.derated_mw = derated;
-            let short = demand - available;
+            // Net of what the links can bring in: the program serves that
+            // from imports where neighbours have it, and from the store's
+            // reserve (step 3) where they do not.
+            let short = demand - available - r.import_capacity_mw;
             r.deficit_mw = if short > EPS_MW { short } else { 0.0 };
             r.arbitrage_mw = (demand - cheap).max(0.0);
             r.residual_mw = demand - renewable;
@@ -297,6 +300,7 @@ impl Grid {
                 // step's, still in `r.step`) caps what the store pays to
                 // charge (step 4).
                 let s = &mut r.storage;
+                s.short_today_mwh += s.scarce_mw * dt_h;
                 // The store's day starts at local midnight: a new day once
                 // the tick passes the current one's end (ticks never go
                 // back, so this is `day != peak_day` in local days; one
@@ -305,6 +309,15 @@ impl Grid {
                     let day = (now.ticks() + s.day_start_secs) / 86_400;
                     s.day_end_tick = (day + 1) * 86_400 - s.day_start_secs;
                     let consecutive = day == s.peak_day + 1;
+                    // Yesterday's shortfalls are today's forecast too: the
+                    // store keeps (and refills, from anything under its
+                    // cap) the energy that delivers them.
+                    s.need_mwh = if consecutive {
+                        (s.short_today_mwh / s.one_way).min(s.energy_mwh)
+                    } else {
+                        0.0
+                    };
+                    s.short_today_mwh = 0.0;
                     s.peak_yesterday = if consecutive { s.peak_today } else { 0.0 };
                     s.peak_today = 0.0;
                     s.peak_day = day;
@@ -355,11 +368,18 @@ impl Grid {
             if r.deficit_mw > 0.0 {
                 d = r.deficit_mw.min(s.power_mw).min(s.soc_mwh * s.one_way / dt_h);
             }
+            // What the region would shed without its store (this part, the
+            // reserve used and what it sheds follow): a trading store's
+            // forecast of tomorrow's need.
+            s.scarce_mw = d;
             // Trading: what dearer units would serve, but only the part of
             // the residual demand above the day's shave level.
             let shaved = r.arbitrage_mw.min(r.residual_mw - s.shave_level_mw);
             if s.arbitrage && shaved > d {
-                let above_reserve = s.soc_mwh - d * dt_h / s.one_way - s.reserve_fraction * s.energy_mwh;
+                // Trading keeps its reserve, and the energy its forecast
+                // says the day's shortfalls need.
+                let floor = (s.reserve_fraction * s.energy_mwh).max(s.need_mwh);
+                let above_reserve = s.soc_mwh - d * dt_h / s.one_way - floor;
                 let more = (shaved - d)
                     .min(s.power_mw - d)
                     .min(above_reserve * s.one_way / dt_h);
@@ -386,50 +406,37 @@ impl Grid {
         // 4. Storage charges from spare generation left in its own region,
         // cheapest first, up to its cost cap (not in a step it discharged);
         // trading, above its reserve, only from generation the dearest price
-        // of today and yesterday would repay after losses and wear.
+        // of today and yesterday would repay after losses and wear. Then,
+        // every region's own spare taken, from its neighbours' over links
+        // with headroom.
+        let mut room_left = false;
         for ri in 0..self.regions.len() {
-            let r = &self.regions[ri];
-            let s = &r.storage;
-            let headroom = s
-                .power_mw
-                .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
-            if headroom > EPS_MW && r.step.discharge_mw == 0.0 {
-                // A trading store below its reserve refills the reserve (and
-                // no more) as a store held for reliability does, from
-                // anything under its cap.
-                let reserve = s.reserve_fraction * s.energy_mwh;
-                let (cap, headroom) = if !s.arbitrage {
-                    (s.charge_max_cost, headroom)
-                } else if s.soc_mwh < reserve {
-                    let to_reserve = (reserve - s.soc_mwh) / (s.one_way * dt_h);
-                    (s.charge_max_cost, headroom.min(to_reserve))
-                } else {
-                    let repaid = (s.peak_today.max(s.peak_yesterday) - s.wear_cost) * s.one_way * s.one_way;
-                    (s.charge_max_cost.min(repaid.max(0.0)), headroom)
-                };
-                // In the program's optimum a region's groups cheaper than its
-                // dearest running one (its price here) run at their bounds:
-                // nothing under `cap` is spare unless the price is at most
-                // `cap`. Skipping the walk then saves most of its cost.
-                if s.arbitrage && r.step.price_usd_per_mwh > cap {
-                    continue;
-                }
+            let r = &mut self.regions[ri];
+            r.charge_room_mw = 0.0;
+            let Some((cap, headroom)) = r.charge_terms(dt_h) else {
+                continue;
+            };
+            r.charge_cap = cap;
+            // In the program's optimum a region's groups cheaper than its
+            // dearest running one (its price here) run at their bounds:
+            // nothing under `cap` is spare unless the cheapest group with
+            // spare at or above it costs at most `cap`. Skipping the walk
+            // then saves most of its cost (and changes nothing: it would
+            // take nothing).
+            let room = if r.spare_from_cost > cap {
+                headroom
+            } else {
                 let (taken, paid_usd_per_h) = self.take_spare(ri, headroom, cap);
-                let r = &mut self.regions[ri];
-                let s = &mut r.storage;
-                let soc = (s.soc_mwh + taken * s.one_way * dt_h).min(s.energy_mwh);
-                // The cost basis is that of the energy above the reserve
-                // (the only energy trading sells): the charge's share that
-                // lands above it brings its share of the cost.
-                let reserve = s.reserve_fraction * s.energy_mwh;
-                let (above0, above1) = ((s.soc_mwh - reserve).max(0.0), (soc - reserve).max(0.0));
-                if above1 > above0 {
-                    let share = (above1 - above0) / (soc - s.soc_mwh);
-                    s.cost_basis = (s.cost_basis * above0 + share * paid_usd_per_h * dt_h) / above1;
-                }
-                s.soc_mwh = soc;
-                r.step.charge_mw = taken;
+                self.regions[ri].store_charge(taken, paid_usd_per_h, dt_h);
+                headroom - taken
+            };
+            if room > EPS_MW {
+                self.regions[ri].charge_room_mw = room;
+                room_left = true;
             }
+        }
+        if room_left && !self.links.is_empty() {
+            self.charge_over_links();
         }
 
         self.propagate_prices();
@@ -607,14 +614,30 @@ impl Grid {
                 let s = &mut r.storage;
                 s.soc_mwh = (s.soc_mwh - reserve * dt_h / s.one_way).max(0.0);
                 r.step.discharge_mw += reserve;
+                // Used only where it avoids shedding.
+                s.scarce_mw += reserve;
             }
             r.deficit_mw = if unserved > EPS_MW { unserved } else { 0.0 };
+            // Walking down from the dearest group to the dearest running
+            // one and those costing the same: the price, and the cheapest
+            // group with spare at or above it (every cheaper group runs at
+            // its bound in the optimum).
             let (m0, m1) = r.merit;
-            r.step.price_usd_per_mwh = self.hot[m0..m1]
-                .iter()
-                .rev()
-                .find(|g| g.generation_mw > PRICE_MIN_MW)
-                .map_or(0.0, |g| g.cost);
+            let (mut price, mut spare_from, mut running) = (0.0, f64::INFINITY, false);
+            for g in self.hot[m0..m1].iter().rev() {
+                if running && g.cost < price {
+                    break;
+                }
+                if !running && g.generation_mw > PRICE_MIN_MW {
+                    price = g.cost;
+                    running = true;
+                }
+                if g.available_mw - g.generation_mw > 0.0 {
+                    spare_from = g.cost;
+                }
+            }
+            r.step.price_usd_per_mwh = price;
+            r.spare_from_cost = spare_from;
         }
         // The program dispatched what runs above the floors (and priced each
         // region by it, above: a unit at its floor is a price-taker); each
@@ -780,6 +803,65 @@ impl Grid {
         (amount_mw - remaining, paid)
     }
 
+    /// Step 4's second pass: a store with room left after its own region's
+    /// spare (`charge_room_mw`, at the cap `charge_cap` of the first pass)
+    /// charges from its neighbours' spare generation over the links that
+    /// touch its region, paying each MW's generation cost and the link's
+    /// loss. Links in configuration order, on each the store at its `from`
+    /// end first, each neighbour's groups cheapest first: so every store had
+    /// first call on its own region's spare (the first pass), and between
+    /// stores drawing on one neighbour the link listed first goes first.
+    /// Only direct neighbours; a link carrying power out of the store's
+    /// region is left alone (netting it would take imports from the
+    /// neighbour), and only its capacity less the flow already sent in is
+    /// used. The extra generation is the neighbour's (and may raise its
+    /// price), the power sent its export and the region's import, the loss
+    /// the region's, so the step's balances and the link flows the outputs
+    /// show include it. One pass over the links, run only in a step where
+    /// some store has room left.
+    #[inline(never)]
+    fn charge_over_links(&mut self) {
+        let dt_h = self.dt_hours;
+        for li in 0..self.links.len() {
+            let (a, b) = (self.links[li].a as usize, self.links[li].b as usize);
+            for (to, from) in [(a, b), (b, a)] {
+                let room = self.regions[to].charge_room_mw;
+                if room <= EPS_MW {
+                    continue;
+                }
+                let l = &self.links[li];
+                // Power already flowing toward the store's region, MW.
+                let toward = if to == b { l.flow_mw } else { -l.flow_mw };
+                let keep = 1.0 - l.loss_fraction;
+                // A MWh sent costs the neighbour's unit `k` and delivers
+                // `keep`: within the cap if `k ≤ cap · keep`.
+                let sent_cap = self.regions[to].charge_cap * keep;
+                let link_room = l.capacity_mw - toward;
+                if toward < 0.0
+                    || link_room <= EPS_MW
+                    || keep <= 0.0
+                    || self.regions[from].spare_from_cost > sent_cap
+                {
+                    continue;
+                }
+                let (sent, paid_usd_per_h) = self.take_spare(from, link_room.min(room / keep), sent_cap);
+                if sent <= 0.0 {
+                    continue;
+                }
+                let l = &mut self.links[li];
+                l.flow_mw += if to == b { sent } else { -sent };
+                let loss = l.loss_fraction;
+                self.regions[from].step.exports_mw += sent;
+                let r = &mut self.regions[to];
+                r.step.imports_mw += sent;
+                r.step.losses_mw += sent * loss;
+                let delivered = sent * keep;
+                r.store_charge(delivered, paid_usd_per_h, dt_h);
+                r.charge_room_mw = room - delivered;
+            }
+        }
+    }
+
     /// Cuts region `ri`'s remaining deficit from its loads, class by class in
     /// the configured order, pro rata within a class.
     fn curtail(&mut self, ri: usize) {
@@ -818,6 +900,8 @@ impl Grid {
             deficit -= cut;
         }
         r.step.curtailed_mw = r.deficit_mw - deficit.max(0.0);
+        let s = &mut r.storage;
+        s.scarce_mw = (s.scarce_mw + r.step.curtailed_mw).min(s.power_mw);
         r.step.ai_curtailed_mw = ai;
         r.step.price_usd_per_mwh = self.scarcity_price;
         r.deficit_mw = 0.0;
@@ -938,6 +1022,61 @@ impl Grid {
             }
             self.totals.maintenance_mwh += mw * totals_h;
         }
+    }
+}
+
+impl RegionState {
+    /// What the region's store may charge this step and the most it pays,
+    /// `(cap USD/MWh at its terminals, MW)`; `None` if it discharged this
+    /// step or has no headroom (power or room). Held for reliability, its `charge_max_cost`; trading,
+    /// below its reserve the same but only up to the reserve, above it at
+    /// most what the dearest price of today and yesterday repays after
+    /// losses and wear, `η²(p̂ − w)`. The reserve is the larger of
+    /// `reserve_fraction` and the energy yesterday's shortfalls took (the
+    /// forecast's need).
+    #[inline(always)]
+    fn charge_terms(&self, dt_h: f64) -> Option<(f64, f64)> {
+        let s = &self.storage;
+        let headroom = s
+            .power_mw
+            .min((s.energy_mwh - s.soc_mwh).max(0.0) / (s.one_way * dt_h));
+        if !(headroom > EPS_MW && self.step.discharge_mw == 0.0) {
+            return None;
+        }
+        // A trading store below its reserve, or below the energy its
+        // forecast says the day's shortfalls need, refills to it (and no
+        // more) as a store held for reliability does, from anything under
+        // its cap.
+        let reserve = (s.reserve_fraction * s.energy_mwh).max(s.need_mwh);
+        Some(if !s.arbitrage {
+            (s.charge_max_cost, headroom)
+        } else if s.soc_mwh < reserve {
+            let to_reserve = (reserve - s.soc_mwh) / (s.one_way * dt_h);
+            (s.charge_max_cost, headroom.min(to_reserve))
+        } else {
+            let repaid = (s.peak_today.max(s.peak_yesterday) - s.wear_cost) * s.one_way * s.one_way;
+            (s.charge_max_cost.min(repaid.max(0.0)), headroom)
+        })
+    }
+
+    /// Charges the region's store `taken` MW (at its terminals) that cost
+    /// `paid_usd_per_h`, for a step of `dt_h` hours: its level, its cost
+    /// basis and the step's charge.
+    #[inline(always)]
+    fn store_charge(&mut self, taken: f64, paid_usd_per_h: f64, dt_h: f64) {
+        let s = &mut self.storage;
+        let soc = (s.soc_mwh + taken * s.one_way * dt_h).min(s.energy_mwh);
+        // The cost basis is that of the energy above the reserve (the only
+        // energy trading sells): the charge's share that lands above it
+        // brings its share of the cost.
+        let reserve = s.reserve_fraction * s.energy_mwh;
+        let (above0, above1) = ((s.soc_mwh - reserve).max(0.0), (soc - reserve).max(0.0));
+        if above1 > above0 {
+            let share = (above1 - above0) / (soc - s.soc_mwh);
+            s.cost_basis = (s.cost_basis * above0 + share * paid_usd_per_h * dt_h) / above1;
+        }
+        s.soc_mwh = soc;
+        self.step.charge_mw += taken;
     }
 }
 

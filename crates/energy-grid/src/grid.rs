@@ -465,6 +465,9 @@ impl Grid {
                     peak_day: 0,
                     day_start_secs,
                     day_end_tick: 86_400 - day_start_secs,
+                    scarce_mw: 0.0,
+                    short_today_mwh: 0.0,
+                    need_mwh: 0.0,
                     day_profile: Vec::new(),
                     shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
@@ -482,12 +485,21 @@ impl Grid {
                 derate_in_force: false,
                 derated_mw: 0.0,
                 step: RegionBalance::default(),
+                import_capacity_mw: 0.0,
+                charge_room_mw: 0.0,
+                spare_from_cost: f64::INFINITY,
+                charge_cap: 0.0,
                 deficit_mw: 0.0,
                 arbitrage_mw: 0.0,
                 residual_mw: 0.0,
                 period: Period::default(),
                 projects_pending: 0,
             });
+        }
+        for l in &links {
+            for end in [l.a, l.b] {
+                regions[end as usize].import_capacity_mw += l.capacity_mw * (1.0 - l.loss_fraction);
+            }
         }
         let mut projects = Vec::with_capacity(config.projects.len());
         let mut project_rngs = Vec::with_capacity(config.projects.len());

@@ -413,6 +413,17 @@ pub(crate) struct Storage {
     /// The first tick after the store's current day (`peak_day`): local
     /// midnight after it, on the grid's clock.
     pub day_end_tick: u64,
+    /// MW the region would have shed this step without its store, at most
+    /// its power: the own shortfall it covered before the program, its
+    /// reserve the program used and what the region shed.
+    pub scarce_mw: f64,
+    /// Σ `scarce_mw` × hours over the current day so far, MWh delivered.
+    pub short_today_mwh: f64,
+    /// The energy in store yesterday's shortfalls took (`short_today_mwh`
+    /// at the day's end ÷ η, at most the store's energy), MWh: a trading
+    /// store's persistence forecast of today's, which it keeps from
+    /// trading and refills from anything under its cap, as its reserve.
+    pub need_mwh: f64,
     /// The residual demand (demand less solar and wind available) of each
     /// step of the current day so far, MW: tomorrow's forecast.
     pub day_profile: Vec<f64>,
@@ -504,6 +515,21 @@ pub(crate) struct RegionState {
     /// Available MW the derates took from the region's groups this step.
     pub derated_mw: f64,
     pub step: RegionBalance,
+    /// What the region's links can deliver into it at their capacities, MW:
+    /// `Σ capacity × (1 − loss)` over the links that touch it. Its own
+    /// shortfall before the program (step 1) is net of it, so that a store
+    /// in an importing region does not discharge for what imports can serve.
+    pub import_capacity_mw: f64,
+    /// The cost of the region's cheapest group with spare after the
+    /// program, USD/MWh (infinite: none): at or above its price, as every
+    /// cheaper group runs at its bound in the optimum. Storage charging
+    /// walks a region's groups for spare only if its cap reaches this.
+    pub spare_from_cost: f64,
+    /// What the region's store may still charge this step after its own
+    /// region's spare, MW, and the most it pays, USD/MWh at its terminals
+    /// (step 4's first pass sets them; the second charges over links).
+    pub charge_room_mw: f64,
+    pub charge_cap: f64,
     /// Unmet demand during the step being solved, MW.
     pub deficit_mw: f64,
     /// This step's own-merit generation dearer than the store's arbitrage

@@ -207,8 +207,12 @@ pub struct RegionData {
     /// Whether batteries also trade on the region's merit order:
     /// discharge to displace its own generation dearer than what their
     /// energy cost (plus wear), and charge from paid generation only when
-    /// the dearest price of the last day would repay it. `false`: they
-    /// discharge only to cover a shortfall. Default: true.
+    /// the dearest price of the last day would repay it, except the energy
+    /// yesterday's shortfalls took, which they keep and refill from
+    /// anything under the charging cap. `false`: they discharge only to
+    /// cover a shortfall. Either way they charge from the region's own
+    /// spare generation first, then from neighbours' over links with
+    /// headroom. Default: true.
     #[serde(default = "d_true")]
     pub storage_arbitrage: bool,
     /// Wear cost of cycling the batteries, USD per MWh discharged, 0–100,000
