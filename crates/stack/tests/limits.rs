@@ -27,7 +27,8 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
     regions: [
         (name: "home", demand_avg_mw: {Region.demand_avg_mw}, household_share: {Region.household_share},
          daily_amplitude: {Region.daily_amplitude}, peak_hour: {Region.peak_hour}, seasonal_amplitude: {Region.seasonal_amplitude},
-         peak_day_of_year: {Region.peak_day_of_year}, storage_mw: {Region.storage_mw}, storage_mwh: {Region.storage_mwh},
+         peak_day_of_year: {Region.peak_day_of_year}, semiannual_amplitude: {Region.semiannual_amplitude},
+         semiannual_peak_day_of_year: {Region.semiannual_peak_day_of_year}, utc_offset_hours: {Region.utc_offset_hours}, storage_mw: {Region.storage_mw}, storage_mwh: {Region.storage_mwh},
          storage_round_trip_efficiency: {Region.storage_round_trip_efficiency}, storage_wear_cost_usd_per_mwh: {Region.storage_wear_cost_usd_per_mwh},
          storage_reserve_share: {Region.storage_reserve_share}, interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
         (name: "away", demand_avg_mw: 100),
@@ -97,8 +98,14 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Region.household_share", "0.3"),
     ("Region.daily_amplitude", "0.15"),
     ("Region.peak_hour", "19"),
-    ("Region.seasonal_amplitude", "0.1"),
+    // No seasonal swing in the template, so that each of the two seasonal
+    // amplitudes can reach its own bound of 0.99 (their sum may not pass
+    // 0.99: `tests/bad/domain-seasonal-swing.ron` and the grid's tests).
+    ("Region.seasonal_amplitude", "0"),
     ("Region.peak_day_of_year", "196"),
+    ("Region.semiannual_amplitude", "0"),
+    ("Region.semiannual_peak_day_of_year", "15"),
+    ("Region.utc_offset_hours", "-5"),
     ("Region.storage_mw", "100"),
     ("Region.storage_mwh", "400"),
     ("Region.storage_round_trip_efficiency", "0.85"),
