@@ -362,3 +362,58 @@ fn a_check_counts_its_own_projects_under_construction() {
     // 1.15 · 1,000 − 1,000 = 150 MW: 15 units, once.
     assert_eq!(started, 150.0);
 }
+
+/// What a check counts, by hand: the peak is non-AI demand plus the AI
+/// loads' connections and the queue; firm capacity is the installed MW,
+/// the programmes' steps up to the horizon (at their credit), the
+/// projects planned in service by then (not those after it) and less the
+/// retirements dated by then.
+#[test]
+fn the_forecast_counts_programmes_projects_retirements_and_ai_connections() {
+    use energy_grid::{LoadClass, LoadSpec, ProgrammeConfig, ProjectConfig, RetirementConfig};
+    let mut c = growing(800.0, 0.0);
+    c.programmes.push(ProgrammeConfig {
+        name: "wind".into(),
+        technology: Technology::Wind,
+        region: "a".into(),
+        mw_per_year: TimePath::constant(120.0),
+    });
+    for (name, mw, lead) in [("soon", 200.0, 0.5), ("late", 300.0, 3.0)] {
+        c.projects.push(ProjectConfig {
+            name: name.into(),
+            technology: Technology::Gas,
+            region: "a".into(),
+            mw,
+            start: SimTime::ZERO,
+            lead_time_years: Dist::constant(lead),
+            cancellation_probability: 0.0,
+            years_spent_at_start: 0.0,
+        });
+    }
+    c.retirements.push(RetirementConfig {
+        name: "old".into(),
+        group: "a-gas".into(),
+        mw: 100.0,
+        at: hours(YEAR_H / 2),
+    });
+    c.regions[0].interconnection_approval_mw_per_year = 1.0;
+    let mut grid = Grid::new(c, &scheduler::RngStreams::new(1, 0)).expect("valid");
+    let a = grid.region_id("a").unwrap();
+    let dc = grid
+        .add_load(LoadSpec {
+            name: "dc".into(),
+            region: a,
+            class: LoadClass::Datacenter,
+            connected_mw: 50.0,
+        })
+        .expect("load");
+    let mut agenda: Scheduler<GridEvent> = Scheduler::new();
+    grid.start(&mut agenda).expect("start");
+    grid.request_connection(dc, 30.0, &mut agenda).expect("queued");
+    let (peak, firm) = grid.adequacy_forecast(0, a, SimTime::ZERO).expect("forecast");
+    assert_eq!(peak, 800.0 + 50.0 + 30.0);
+    // The horizon, a Julian year on (2026-01-01 06:00), takes 13 monthly
+    // wind tranches of 10 MW, at a credit of 0.15.
+    let expected = 1_000.0 + 200.0 - 100.0 + 130.0 * 0.15;
+    assert!((firm - expected).abs() < 1e-9, "{firm} vs {expected}");
+}
