@@ -292,6 +292,8 @@ pub fn field_orders() -> Vec<(&'static str, &'static [&'static str])> {
         fields_of::<DroughtData>(),
         fields_of::<DroughtProcessData>(),
         fields_of::<DerateData>(),
+        fields_of::<crate::schema::adequacy::AdequacyData>(),
+        fields_of::<crate::schema::adequacy::CapacityCreditData>(),
         fields_of::<ChipsData>(),
         fields_of::<ToolsData>(),
         fields_of::<HbmData>(),
