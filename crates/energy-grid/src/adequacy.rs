@@ -3,7 +3,8 @@
 //! "Adequacy response").
 //!
 //! A response is a scheduled check, every `check_every_years` from
-//! `first_check`, of each of its regions. At a check at `t` it forecasts
+//! `first_check` (on the same calendar date when that is a whole number
+//! of months), of each of its regions. At a check at `t` it forecasts
 //! the region's peak demand at the horizon `h = t + forecast_years`,
 //!
 //! `P(h) = D̄ · G(h) · s_max + AI`,
@@ -146,6 +147,9 @@ pub(crate) struct Planned {
 pub(crate) struct Response {
     pub config: AdequacyConfig,
     pub planned: Vec<Planned>,
+    /// The first check's instant, and the checks made so far.
+    pub first: SimTime,
+    pub checks: u32,
 }
 
 /// Checks `config.adequacy` (ranges, regions each in one response).
@@ -304,6 +308,8 @@ pub(crate) fn build(
         out.push(Response {
             config: a.clone(),
             planned,
+            first: a.first_check,
+            checks: 0,
         });
     }
     Ok(out)
@@ -325,15 +331,29 @@ fn log_growth(path: &scheduler::TimePath, from: u64, to: u64) -> f64 {
     sum
 }
 
+/// The instant of check `k` (from 0) of a response whose first check is
+/// at `first`, every `years`: on the same day of the month every `12 ×
+/// years` calendar months when that is a whole number (a yearly check
+/// stays on its date, not drifting 6 h a year), else every `years` Julian
+/// years from `first`. `None` past the calendar's or clock's range.
+fn next_check(calendar: &scheduler::Calendar, first: SimTime, years: f64, k: u32) -> Option<SimTime> {
+    let months = years * 12.0;
+    if (months - months.round()).abs() < 1e-9 {
+        let at = calendar.datetime(first)?;
+        let later = at.checked_add_months(chrono::Months::new(months.round() as u32 * k))?;
+        let secs = (later - calendar.datetime(SimTime::ZERO)?).num_seconds();
+        return u64::try_from(secs).ok().map(SimTime);
+    }
+    Duration::from_years_f64(years * f64::from(k)).and_then(|d| first.checked_add(d))
+}
+
 impl Grid {
     /// Schedules every response's first check (at its `first_check`, or now).
     pub(crate) fn start_adequacy(&mut self, agenda: &mut impl Agenda<GridEvent>) -> Result<(), GridError> {
         let now = agenda.now();
-        for (i, a) in self.adequacy.iter().enumerate() {
-            agenda.schedule_at(
-                a.config.first_check.max(now),
-                GridEvent::AdequacyCheck { response: i as u32 },
-            )?;
+        for (i, a) in self.adequacy.iter_mut().enumerate() {
+            a.first = a.config.first_check.max(now);
+            agenda.schedule_at(a.first, GridEvent::AdequacyCheck { response: i as u32 })?;
         }
         Ok(())
     }
@@ -403,7 +423,6 @@ impl Grid {
         let horizon = Duration::from_years_f64(c.forecast_years)
             .and_then(|d| now.checked_add(d))
             .unwrap_or(SimTime(u64::MAX));
-        let every = Duration::from_years_f64(c.check_every_years);
         let unit_firm = c.unit_mw * c.capacity_credit[c.technology.index()];
         let cap_units = (c.max_mw_per_year * c.check_every_years / c.unit_mw + 1e-9).floor();
         for k in 0..a.planned.len() {
@@ -432,8 +451,10 @@ impl Grid {
                 self.start_adequacy_project(i, k, u, agenda)?;
             }
         }
-        if let Some(every) = every {
-            agenda.schedule_after(every, GridEvent::AdequacyCheck { response: i as u32 })?;
+        let a = &mut self.adequacy[i];
+        a.checks += 1;
+        if let Some(next) = next_check(&self.calendar, a.first, a.config.check_every_years, a.checks) {
+            agenda.schedule_at(next, GridEvent::AdequacyCheck { response: i as u32 })?;
         }
         Ok(())
     }

@@ -50,15 +50,24 @@ fn installed(grid: &Grid, group: &str) -> f64 {
     grid.plant_group_state(id).expect("state").installed_mw
 }
 
+/// Check `k`'s instant: 1 January of 2025 + k (yearly checks keep their date).
+fn check_at(k: usize) -> SimTime {
+    energy_grid::calendar_2025()
+        .at_date(chrono::NaiveDate::from_ymd_opt(2025 + k as i32, 1, 1).unwrap())
+        .unwrap()
+}
+
 /// The MW each check starts, by the closed form: the gap between the
-/// target margin over the peak at the horizon, `1.15 · D · (1 + g)^(k+1)`,
-/// and the firm capacity planned by then (1,000 MW plus every earlier
-/// check's), rounded up to 10 MW units, at most `cap_units` units.
+/// target margin over the peak at the horizon, a Julian year after check
+/// `k` at `t_k` years, `1.15 · D · (1 + g)^(t_k + 1)`, and the firm
+/// capacity planned by then (1,000 MW plus every earlier check's), rounded
+/// up to 10 MW units, at most `cap_units` units.
 fn closed_form(demand_mw: f64, growth: f64, checks: usize, cap_units: f64) -> Vec<f64> {
     let mut built = 0.0;
     let mut out = Vec::new();
     for k in 0..checks {
-        let peak = demand_mw * math::exp(math::ln_1p(growth) * (k + 1) as f64);
+        let years = check_at(k).as_years() + 1.0;
+        let peak = demand_mw * math::exp(math::ln_1p(growth) * years);
         let gap = 1.15 * peak - (1_000.0 + built);
         let units = if gap > 0.0 {
             let u = gap / 10.0;
@@ -77,11 +86,11 @@ fn closed_form(demand_mw: f64, growth: f64, checks: usize, cap_units: f64) -> Ve
     out
 }
 
-/// Known answer: one region growing 5 %/yr from 800 MW. Check k (at k
-/// Julian years) starts exactly the closed-form gap in whole units — none
-/// at the first, where the margin is ample (1,000 MW against 1.15 · 840) —
-/// and each check's MW comes into the gas group exactly one year later:
-/// at the dispatch of hour 8,766·(k+1), not the hour before.
+/// Known answer: one region growing 5 %/yr from 800 MW. Check k (on 1
+/// January of 2025 + k) starts exactly the closed-form gap in whole units
+/// — none at the first, where the margin is ample (1,000 MW against
+/// 1.15 · 840) — and each check's MW comes into the gas group exactly one
+/// Julian year (8,766 h) later, at that dispatch and not the hour before.
 #[test]
 fn each_check_starts_the_closed_form_gap_and_it_completes_after_the_lead_time() {
     let checks = 6;
@@ -100,9 +109,9 @@ fn each_check_starts_the_closed_form_gap_and_it_completes_after_the_lead_time() 
     );
     for (t, mw) in seen {
         let h = t.ticks() / 3600;
-        // Completed by hour h: the checks k with 8,766·(k + 1) ≤ h.
+        // Completed by hour h: the checks k with t_k + 8,766 ≤ h.
         let done: f64 = (0..checks)
-            .filter(|&k| YEAR_H * (k as u64 + 1) <= h)
+            .filter(|&k| check_at(k).ticks() / 3600 + YEAR_H <= h)
             .map(|k| expected[k])
             .sum();
         assert!(

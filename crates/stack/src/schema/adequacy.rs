@@ -87,7 +87,8 @@ pub struct AdequacyData {
 
 /// Firm capacity credited per installed MW, by technology, each 0–1 (an
 /// adequacy response's `capacity_credit`; sources and caveats in
-/// `docs/calibration/energy-grid.md`, "Capacity credits").
+/// `docs/calibration/energy-grid.md`, "Adequacy response: target margin and
+/// capacity credits").
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[serde(rename = "CapacityCredit")]
