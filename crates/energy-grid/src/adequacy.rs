@@ -40,8 +40,8 @@ use scheduler::{Agenda, Dist, Duration, Num, RngStreams, SimTime, math};
 
 /// Most years between two checks, and furthest forecast.
 pub const MAX_ADEQUACY_YEARS: f64 = 50.0;
-/// Fewest years between two checks: a month (1/12 year).
-pub const MIN_CHECK_EVERY_YEARS: f64 = 1.0 / 12.0;
+/// Fewest years between two checks: 0.05 (about 18 days).
+pub const MIN_CHECK_EVERY_YEARS: f64 = 0.05;
 /// Largest target reserve margin (10 = 1,000 %).
 pub const MAX_TARGET_RESERVE_MARGIN: f64 = 10.0;
 
@@ -61,7 +61,7 @@ pub struct AdequacyConfig {
     pub target_reserve_margin: f64,
     /// The first check.
     pub first_check: SimTime,
-    /// Years (of 365.25 days) between checks, in [1/12, 50].
+    /// Years (of 365.25 days) between checks, in [0.05, 50].
     pub check_every_years: f64,
     /// Years ahead of a check whose peak it plans for, in [0, 50].
     pub forecast_years: f64,

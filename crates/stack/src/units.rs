@@ -119,9 +119,9 @@ checked_number!(
     ReserveMargin, |v| (0.0..=10.0).contains(&v), "a reserve margin in [0, 10]"
 );
 checked_number!(
-    /// Years between an adequacy response's checks, in [1/12, 50] (the
+    /// Years between an adequacy response's checks, in [0.05, 50] (the
     /// grid's `MIN_CHECK_EVERY_YEARS`, `MAX_ADEQUACY_YEARS`).
-    CheckYears, |v| (1.0 / 12.0..=50.0).contains(&v), "years between checks in [0.0833, 50] (a month to 50 years)"
+    CheckYears, |v| (0.05..=50.0).contains(&v), "years between checks in [0.05, 50]"
 );
 checked_number!(
     /// How far ahead an adequacy response forecasts, years in [0, 50].

@@ -38,9 +38,10 @@ pub struct AdequacyData {
     #[serde(default = "d_margin")]
     #[schemars(with = "f64", range(min = 0, max = 10))]
     pub target_reserve_margin: ReserveMargin,
-    /// Years (of 365.25 days) between checks, 1/12–50. Default: 1.
+    /// Years (of 365.25 days) between checks, 0.05–50 (on the same calendar
+    /// date when this is a whole number of months: 1, 0.25, 0.5). Default: 1.
     #[serde(default = "d_every")]
-    #[schemars(with = "f64", range(min = 0.0833333, max = 50))]
+    #[schemars(with = "f64", range(min = 0.05, max = 50))]
     pub check_every_years: CheckYears,
     /// Day of the first check (midnight); a date before the scenario start
     /// checks at the start. Default: the start.
