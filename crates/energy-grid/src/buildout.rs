@@ -55,7 +55,7 @@
 
 use crate::config::Technology;
 use crate::grid::{Grid, units_for};
-use crate::state::{GridEvent, GridSignal, ProjectId, RegionId};
+use crate::state::{GridEvent, GridSignal, ProjectId, ProjectState, RegionId};
 use crate::validate::{GridError, MAX_MW, MAX_STORAGE_MWH, MAX_UNITS};
 use chrono::Datelike;
 use rand::Rng;
@@ -91,6 +91,38 @@ pub(crate) fn programme_steps(calendar: &Calendar, end: SimTime) -> Vec<(u64, f6
     steps
 }
 
+/// Draws whether project `p` is abandoned and its lead time from `rng`
+/// (see the module docs), records them (`cancelled`, `planned_at`) and
+/// returns when it resolves: completes, or is abandoned.
+pub(crate) fn draw_resolution(
+    p: &mut ProjectState,
+    rng: &mut scheduler::StreamRng,
+    now: SimTime,
+) -> Result<SimTime, GridError> {
+    let cancelled = rng.random::<f64>() < p.cancellation_probability;
+    let lead_years = p.lead_time_years.sample(&mut *rng);
+    // What is left of it after the years already spent (all of it
+    // for a project begun at or after time zero); a cancelled project
+    // is abandoned at a uniform point of that.
+    let left = (lead_years - p.years_spent).max(0.0);
+    let share = if cancelled { rng.random::<f64>() } else { 1.0 };
+    let not_computable = || GridError::NotComputable {
+        what: format!("lead time of project `{}`", p.name),
+        at_secs: now.ticks(),
+        detail: format!("drew {lead_years} years"),
+    };
+    let lead = Duration::from_years_f64(left * share).ok_or_else(not_computable)?;
+    let begin = p.start.max(now);
+    let at = begin
+        .checked_add(lead)
+        .ok_or(scheduler::ScheduleError::Overflow { now, delay: lead })?;
+    p.planned_at = Duration::from_years_f64(left)
+        .and_then(|whole| begin.checked_add(whole))
+        .unwrap_or(SimTime(u64::MAX));
+    p.cancelled = cancelled;
+    Ok(at)
+}
+
 /// Hours of storage given to batteries built in a region that had none.
 const DEFAULT_STORAGE_HOURS: f64 = 4.0;
 
@@ -114,25 +146,7 @@ impl Grid {
         }
         for i in 0..self.projects.len() {
             let p = &mut self.projects[i];
-            let rng = self.project_rngs[i].as_mut();
-            let cancelled = rng.random::<f64>() < p.cancellation_probability;
-            let lead_years = p.lead_time_years.sample(&mut *rng);
-            // What is left of it after the years already spent (all of it
-            // for a project begun at or after time zero); a cancelled project
-            // is abandoned at a uniform point of that.
-            let left = (lead_years - p.years_spent).max(0.0);
-            let share = if cancelled { rng.random::<f64>() } else { 1.0 };
-            let lead = Duration::from_years_f64(left * share).ok_or_else(|| GridError::NotComputable {
-                what: format!("lead time of project `{}`", p.name),
-                at_secs: now.ticks(),
-                detail: format!("drew {lead_years} years"),
-            })?;
-            let at = p
-                .start
-                .max(now)
-                .checked_add(lead)
-                .ok_or(scheduler::ScheduleError::Overflow { now, delay: lead })?;
-            p.cancelled = cancelled;
+            let at = draw_resolution(p, self.project_rngs[i].as_mut(), now)?;
             self.regions[p.region as usize].projects_pending += 1;
             if at == now {
                 // Completes (or is abandoned) at the start: resolved now,
@@ -153,6 +167,7 @@ impl Grid {
         }
         // After the retirements: one at the instant of a step comes first.
         for i in 0..self.programmes.len() {
+            self.programmes[i].next_at = now.ticks();
             agenda.schedule_at(now, GridEvent::ProgrammeStep { programme: i as u32 })?;
         }
         Ok(())
@@ -175,6 +190,21 @@ impl Grid {
         let (region, technology, mw, cancelled) = (p.region, p.technology, p.mw, p.cancelled);
         let r = &mut self.regions[region as usize];
         r.projects_pending = r.projects_pending.saturating_sub(1);
+        if p.adequacy {
+            r.adequacy_pending_mw = (r.adequacy_pending_mw - mw).max(0.0);
+            let flow = if cancelled {
+                &mut r.period.adequacy_mw.cancelled
+            } else {
+                &mut r.period.adequacy_mw.completed
+            };
+            *flow += mw;
+            let total = if cancelled {
+                &mut self.totals.adequacy_mw.cancelled
+            } else {
+                &mut self.totals.adequacy_mw.completed
+            };
+            *total += mw;
+        }
         if cancelled {
             self.totals.projects_cancelled += 1;
             return Ok(());
@@ -207,7 +237,9 @@ impl Grid {
             self.add_capacity(region, technology, mw, agenda)?;
         }
         // Beyond the calendar's range (year 262,143) no step follows.
-        if let Some(next) = self.calendar.next_month_start(now) {
+        let next = self.calendar.next_month_start(now);
+        self.programmes[i].next_at = next.map_or(u64::MAX, SimTime::ticks);
+        if let Some(next) = next {
             agenda.schedule_at(next, GridEvent::ProgrammeStep { programme: i as u32 })?;
         }
         Ok(())
@@ -288,9 +320,10 @@ impl Grid {
 
     /// Applies retirement `i` at `now` (see the module docs).
     pub(crate) fn on_retirement(&mut self, i: usize, now: SimTime) -> Result<(), GridError> {
-        let Some(ret) = self.retirements.get(i) else {
+        let Some(ret) = self.retirements.get_mut(i) else {
             return Ok(());
         };
+        ret.done = true;
         let (g, mw) = (ret.group as usize, ret.mw);
         // Outages due by now happen on the old fleet.
         self.catch_up_outages(g, now)?;

@@ -501,6 +501,9 @@ pub struct GridConfig {
     pub drought_processes: Vec<DroughtProcessConfig>,
     /// Scheduled capacity derates (thermal common-mode outages, fuel shortages).
     pub derates: Vec<DerateConfig>,
+    /// Adequacy responses: capacity built when a region's forecast reserve
+    /// margin falls below a target (none: build-out is what is configured).
+    pub adequacy: Vec<crate::AdequacyConfig>,
     /// Price in a region that curtails load, USD/MWh, in [0, 10⁶] (a price
     /// cap / value of lost load), at least every plant group's marginal cost.
     pub scarcity_price_usd_per_mwh: f64,
@@ -541,6 +544,7 @@ impl GridConfig {
             droughts: Vec::new(),
             drought_processes: Vec::new(),
             derates: Vec::new(),
+            adequacy: Vec::new(),
             scarcity_price_usd_per_mwh: 5_000.0,
             served_signal_tolerance_mw: 0.01,
             economic_trade: true,

@@ -91,6 +91,8 @@ pub struct Grid {
     pub(crate) drought_processes: Vec<DroughtProcess>,
     /// Scheduled capacity derates, in config order.
     pub(crate) derates: Vec<DerateState>,
+    /// Adequacy (capacity-expansion) responses, in config order.
+    pub(crate) adequacy: Vec<crate::adequacy::Response>,
     /// The network-wide economic dispatch, warm-started step to step.
     pub(crate) network: Network,
     /// Each region's requests by loads other than its own household and
@@ -327,6 +329,9 @@ impl Grid {
                 active: false,
             });
         }
+        for (name, tech) in crate::adequacy::targets(&config) {
+            targets.push((region_index(&name, "adequacy".into(), "regions")?, tech));
+        }
         // Build-out targets without a group get an empty typical group.
         for (r, tech) in targets {
             let region = &mut config.regions[r as usize];
@@ -494,6 +499,7 @@ impl Grid {
                 residual_mw: 0.0,
                 period: Period::default(),
                 projects_pending: 0,
+                adequacy_pending_mw: 0.0,
             });
         }
         for l in &links {
@@ -522,6 +528,8 @@ impl Grid {
                 cancellation_probability: p.cancellation_probability,
                 cancelled: false,
                 resolved: false,
+                planned_at: p.start,
+                adequacy: false,
             });
             project_rngs.push(Box::new(streams.stream(&format!("grid/project/{}", p.name))));
         }
@@ -540,6 +548,7 @@ impl Grid {
                 group: group as u32,
                 mw: r.mw,
                 at: r.at,
+                done: false,
             });
         }
         let programmes = config
@@ -549,6 +558,7 @@ impl Grid {
                 region: regions.iter().position(|x| x.name == p.region).unwrap_or(0) as u32,
                 technology: p.technology,
                 mw_per_year: p.mw_per_year.clone(),
+                next_at: u64::MAX,
             })
             .collect();
         let ranges: Vec<_> = regions.iter().map(|r| r.merit).collect();
@@ -575,9 +585,11 @@ impl Grid {
             .filter(|(_, g)| g.outages.as_ref().is_some_and(|o| o.maintenance.is_some()))
             .map(|(i, _)| i as u32)
             .collect();
+        let clock = Clock::new(&config.calendar);
+        let adequacy = crate::adequacy::build(&config, &regions, &clock, streams)?;
         Ok(Grid {
             calendar: config.calendar,
-            clock: Clock::new(&config.calendar),
+            clock,
             dt: config.dispatch_interval,
             dt_hours,
             curtailment_order: config.curtailment_order,
@@ -620,6 +632,7 @@ impl Grid {
             droughts,
             drought_processes,
             derates,
+            adequacy,
             external_by_tier: vec![0.0; ranges.len() * network.tiers()],
             network,
             totals: RunTotals::default(),
@@ -665,6 +678,7 @@ impl Grid {
         self.start_buildout(agenda)?;
         self.start_droughts(agenda)?;
         self.start_derates(agenda)?;
+        self.start_adequacy(agenda)?;
         Ok(())
     }
 
@@ -710,6 +724,7 @@ impl Grid {
             GridEvent::DerateEnd { derate } => self.on_derate_end(derate as usize),
             GridEvent::Retirement { retirement } => self.on_retirement(retirement as usize, agenda.now())?,
             GridEvent::ConnectionGranted { load, mw } => self.on_connection_granted(load, mw, signals),
+            GridEvent::AdequacyCheck { response } => self.on_adequacy_check(response as usize, agenda)?,
         }
         Ok(())
     }

@@ -46,6 +46,7 @@
 //! }
 //! ```
 
+mod adequacy;
 mod buildout;
 mod config;
 mod defaults;
@@ -60,6 +61,7 @@ mod profiles;
 mod state;
 mod validate;
 
+pub use adequacy::{AdequacyConfig, MAX_ADEQUACY_YEARS, MAX_TARGET_RESERVE_MARGIN, MIN_CHECK_EVERY_YEARS};
 pub use config::{
     Availability, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS, DEFAULT_SEMIANNUAL_PEAK_DAY,
     DemandConfig, DerateConfig, DroughtConfig, DroughtProcessConfig, GridConfig, LinkConfig, LoadClass,

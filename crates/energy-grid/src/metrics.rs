@@ -26,6 +26,13 @@
 //! A grid with capacity derates also reports `energy.derated_mwh`: the
 //! available capacity the derates took × hours in the period, MWh (÷ the
 //! period's hours: the mean MW lost).
+//! A grid with an adequacy response also reports
+//! `energy.adequacy_started_mw`, `energy.adequacy_completed_mw` and
+//! `energy.adequacy_cancelled_mw` (flows: the MW of the response's projects
+//! started, completed and abandoned in the period) and
+//! `energy.adequacy_pending_mw` (a level: its MW under construction). Its
+//! projects are projects: they count in `energy.projects_completed` and
+//! `energy.projects_pending` too.
 
 use crate::config::Technology;
 use crate::grid::Grid;
@@ -61,6 +68,7 @@ struct Sample {
     soc_mwh: f64,
     pending: u32,
     queue_mw: f64,
+    adequacy_pending_mw: f64,
 }
 
 /// Capacity out for planned maintenance × hours, by firm technology.
@@ -74,7 +82,7 @@ fn emit_entity(
     entity: &str,
     s: &Sample,
     p: &Period,
-    (maintenance, derates): (bool, bool),
+    (maintenance, derates, adequacy): (bool, bool, bool),
     emit: &mut dyn FnMut(&str, &str, f64),
 ) {
     let mut total = 0.0;
@@ -113,6 +121,12 @@ fn emit_entity(
     }
     if derates {
         emit("energy.derated_mwh", entity, p.derated_mwh);
+    }
+    if adequacy {
+        emit("energy.adequacy_started_mw", entity, p.adequacy_mw.started);
+        emit("energy.adequacy_completed_mw", entity, p.adequacy_mw.completed);
+        emit("energy.adequacy_cancelled_mw", entity, p.adequacy_mw.cancelled);
+        emit("energy.adequacy_pending_mw", entity, s.adequacy_pending_mw);
     }
     emit("energy.interconnection_queue_mw", entity, s.queue_mw);
     // A margin or an average needs demand or time: without them there is no value to report.
@@ -168,12 +182,17 @@ impl Grid {
         };
         let mut national = Sample::default();
         let mut national_period = self.national_period;
-        let optional = (!self.maintained.is_empty(), !self.derates.is_empty());
+        let optional = (
+            !self.maintained.is_empty(),
+            !self.derates.is_empty(),
+            !self.adequacy.is_empty(),
+        );
         for (ri, r) in self.regions.iter().enumerate() {
             let mut s = Sample {
                 soc_mwh: at_sample(&r.storage),
                 pending: r.projects_pending,
                 queue_mw: r.queue_pending_mw,
+                adequacy_pending_mw: r.adequacy_pending_mw,
                 ..Sample::default()
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
@@ -193,6 +212,7 @@ impl Grid {
             national.soc_mwh += s.soc_mwh;
             national.pending += s.pending;
             national.queue_mw += s.queue_mw;
+            national.adequacy_pending_mw += s.adequacy_pending_mw;
             let p = &r.period;
             let n = &mut national_period;
             n.demand_mwh += p.demand_mwh;
@@ -213,6 +233,7 @@ impl Grid {
                 *n += p;
             }
             n.derated_mwh += p.derated_mwh;
+            n.adequacy_mw.add(&p.adequacy_mw);
         }
         // National time-weighted price: the mean over regions.
         national_period.hours *= self.regions.len() as f64;
@@ -251,7 +272,10 @@ impl Grid {
     /// over regions), `energy.projects_completed_total`,
     /// `energy.projects_cancelled_total`, `energy.retired_mw_total`, and,
     /// in a grid with planned maintenance, `energy.maintenance_mwh_total`,
-    /// and in a grid with capacity derates, `energy.derated_mwh_total`.
+    /// in a grid with capacity derates, `energy.derated_mwh_total`, and in
+    /// a grid with an adequacy response `energy.adequacy_started_mw_total`,
+    /// `energy.adequacy_completed_mw_total` and
+    /// `energy.adequacy_cancelled_mw_total` (MW of its projects).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("energy.demand_mwh_total", t.demand_mwh);
@@ -302,6 +326,11 @@ impl Grid {
         }
         if !self.derates.is_empty() {
             emit("energy.derated_mwh_total", t.derated_mwh);
+        }
+        if !self.adequacy.is_empty() {
+            emit("energy.adequacy_started_mw_total", t.adequacy_mw.started);
+            emit("energy.adequacy_completed_mw_total", t.adequacy_mw.completed);
+            emit("energy.adequacy_cancelled_mw_total", t.adequacy_mw.cancelled);
         }
     }
 }

@@ -88,6 +88,12 @@ pub enum GridEvent {
         /// Index of the retirement in the config.
         retirement: u32,
     },
+    /// An adequacy response checks its regions' forecast reserve margins
+    /// and starts projects for the gap (see [`crate::AdequacyConfig`]).
+    AdequacyCheck {
+        /// Index of the response in the config.
+        response: u32,
+    },
     /// An interconnection request is granted.
     ConnectionGranted {
         /// The load.
@@ -472,6 +478,9 @@ pub(crate) struct Period {
     pub maintenance_mwh: [f64; 3],
     /// Available capacity taken by derates × hours, MWh.
     pub derated_mwh: f64,
+    /// Capacity the adequacy response started, completed and saw
+    /// abandoned in the period, MW.
+    pub adequacy_mw: crate::adequacy::AdequacyFlows,
 }
 
 #[derive(Clone, Debug)]
@@ -540,6 +549,8 @@ pub(crate) struct RegionState {
     pub residual_mw: f64,
     pub period: Period,
     pub projects_pending: u32,
+    /// MW of the adequacy response's projects not yet completed or abandoned.
+    pub adequacy_pending_mw: f64,
 }
 
 #[derive(Clone, Debug)]
@@ -661,6 +672,12 @@ pub(crate) struct ProjectState {
     /// Drawn at start: whether the project will be abandoned.
     pub cancelled: bool,
     pub resolved: bool,
+    /// When it would complete if not abandoned (its start plus what is
+    /// left of its drawn lead time): the in-service date an adequacy
+    /// check counts it from, not knowing whether it will be abandoned.
+    pub planned_at: SimTime,
+    /// Whether an adequacy response started it.
+    pub adequacy: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -668,6 +685,9 @@ pub(crate) struct ProgrammeState {
     pub region: u32,
     pub technology: Technology,
     pub mw_per_year: TimePath,
+    /// When its next step falls, ticks (`u64::MAX`: none), for an
+    /// adequacy check's count of what it will add.
+    pub next_at: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -676,6 +696,8 @@ pub(crate) struct RetirementState {
     pub group: u32,
     pub mw: f64,
     pub at: SimTime,
+    /// Whether it has been applied.
+    pub done: bool,
 }
 
 /// A plant group with a must-run share (`must_run_fraction` > 0).
@@ -738,5 +760,7 @@ pub(crate) struct RunTotals {
     pub maintenance_mwh: f64,
     /// Available capacity taken by derates × hours, MWh.
     pub derated_mwh: f64,
+    /// Capacity the adequacy response started, completed and saw abandoned, MW.
+    pub adequacy_mw: crate::adequacy::AdequacyFlows,
     pub dispatches: u64,
 }

@@ -251,7 +251,7 @@ fn check_dist(entity: &str, field: &'static str, d: &Dist, lo: f64, hi: f64) -> 
 /// most `max_mean` (so that a draw past the simulated clock's range, some
 /// 5.8·10¹¹ years, has a chance below 10⁻¹⁰ by Markov's inequality: the
 /// run does not stop on it).
-fn check_duration(
+pub(crate) fn check_duration(
     entity: &str,
     field: &'static str,
     d: &Dist,
@@ -740,7 +740,7 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         }
         check_dist(&e, "depth_fraction", &p.depth_fraction, 0.0, 1.0)?;
     }
-    Ok(())
+    crate::adequacy::validate_adequacy(config)
 }
 
 /// Refuses a plant group with forced outages that the projects building its

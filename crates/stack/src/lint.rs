@@ -333,8 +333,8 @@ impl Scenario {
 }
 
 /// Every dated item (a policy, a grid or fab project's start, a drought, a
-/// capacity derate, a plant group's retirement, a fab's opening, a design's
-/// first day) dated
+/// capacity derate, an adequacy response's first check, a plant group's
+/// retirement, a fab's opening, a design's first day) dated
 /// at or after the horizon's end, which the run therefore never reaches:
 /// its date field's path, the warning and its hint. A typo'd year
 /// ("2099-01-01") or a horizon shortened below the item's date leaves it
@@ -390,6 +390,16 @@ fn dated_after_the_end(d: &ScenarioData) -> Vec<(String, String, String)> {
             "begins",
             x.start,
         ));
+    }
+    for x in &d.adequacy {
+        if let Some(date) = x.first_check {
+            dated.push((
+                format!("adequacy.{}.first_check", x.name),
+                format!("adequacy response {}", x.name),
+                "first checks",
+                date,
+            ));
+        }
     }
     for g in &d.plants {
         if let Some(date) = g.retire_date {

@@ -292,6 +292,8 @@ pub fn field_orders() -> Vec<(&'static str, &'static [&'static str])> {
         fields_of::<DroughtData>(),
         fields_of::<DroughtProcessData>(),
         fields_of::<DerateData>(),
+        fields_of::<crate::schema::adequacy::AdequacyData>(),
+        fields_of::<crate::schema::adequacy::CapacityCreditData>(),
         fields_of::<ChipsData>(),
         fields_of::<ToolsData>(),
         fields_of::<HbmData>(),
@@ -1483,7 +1485,7 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
 | an other buyer's `sites` after the first | `connected_mw` 0 | the site never gets an accelerator: deliveries fill the sites' unused connections in order and the rest go to the first site, the only one that asks the grid for more |
 | a lab's or other buyer's `fleet` entry's `installed` | at least `ecosystem.chip_service_life_years` before the start (if the life is drawn: its largest draw) | a slip in the year (`2002` for `2022`): the entry is retired at the start and never in service |
-| a policy's `date`, a grid or fab project's `start`, a drought's or derate's `start`, a plant group's `retire_date`, a fab's `opens`, a design's `available_from` | at or after the horizon's end | a slip in the year (`2099`), or a horizon shortened below it: the run never reaches the item |
+| a policy's `date`, a grid or fab project's `start`, a drought's or derate's `start`, an adequacy response's `first_check`, a plant group's `retire_date`, a fab's `opens`, a design's `available_from` | at or after the horizon's end | a slip in the year (`2099`), or a horizon shortened below it: the run never reaches the item |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry (a drawn service life by its largest draw, at the

@@ -778,7 +778,12 @@ fn check_derates_match(file: &Path, d: &ScenarioData) -> Result<(), ScenarioErro
         };
         let any = d.plants.iter().any(|p| hit(&p.region, &p.technology))
             || d.grid_projects.iter().any(|p| hit(&p.region, &p.technology))
-            || d.programmes.iter().any(|p| hit(&p.region, &p.technology));
+            || d.programmes.iter().any(|p| hit(&p.region, &p.technology))
+            || d.adequacy.iter().any(|a| {
+                d.regions.iter().any(|r| {
+                    a.regions.as_ref().is_none_or(|rs| rs.contains(&r.name)) && hit(&r.name, &a.technology)
+                })
+            });
         if !any && !x.technologies.is_empty() {
             let techs: Vec<String> = x.technologies.iter().map(|t| format!("{t:?}")).collect();
             let place = match &x.regions {
@@ -819,7 +824,16 @@ fn check_build_group_names(file: &Path, d: &ScenarioData) -> Result<(), Scenario
             d.programmes
                 .iter()
                 .map(|p| ("programme", &p.name, &p.region, p.technology)),
-        );
+        )
+        .chain(d.adequacy.iter().flat_map(|a| {
+            let regions: Vec<&String> = match &a.regions {
+                Some(rs) => rs.iter().collect(),
+                None => d.regions.iter().map(|r| &r.name).collect(),
+            };
+            regions
+                .into_iter()
+                .map(move |r| ("adequacy response", &a.name, r, a.technology))
+        }));
     for (kind, builder, region, tech) in targets {
         if tech == TechnologyData::Battery
             || d.plants
@@ -1140,6 +1154,7 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("droughts", "duration", "days", ""),
     ("droughts", "depth_fraction", "depth", ""),
     ("derates", "duration", "days", ""),
+    ("adequacy", "cancellation_probability", "cancel_probability", ""),
     ("chips", "production_step", "production_step_days", "days"),
     ("chips", "projects", "fab_projects", ""),
     ("chips", "accelerator_imports", "imports", ""),
@@ -1262,6 +1277,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         "design" => ("designs", name.to_string()),
         "policy" => ("policies", name.to_string()),
         "derate" => ("derates", name.to_string()),
+        "adequacy" => ("adequacy", name.to_string()),
         "lab" => ("labs", name.to_string()),
         "accelerator import" => (
             "imports",

@@ -76,6 +76,11 @@ pub struct ScenarioData {
     /// capacity lost for a while (a cold snap, a fuel shortage).
     #[serde(default)]
     pub derates: Vec<DerateData>,
+    /// Adequacy responses: capacity started when a region's forecast
+    /// reserve margin falls below a target. Default: `[]`, none (build-out
+    /// is only `grid_projects` and `programmes`).
+    #[serde(default)]
+    pub adequacy: Vec<crate::schema::adequacy::AdequacyData>,
     /// Supply-chain-wide settings (tools, HBM, packaging, allocation).
     #[serde(default)]
     pub chips: ChipsData,
@@ -380,6 +385,7 @@ pub enum EntityData {
     Programme(ProgrammeData),
     Drought(DroughtData),
     Derate(DerateData),
+    Adequacy(crate::schema::adequacy::AdequacyData),
     Design(DesignData),
     Fab(FabData),
     FabProject(FabProjectData),
@@ -400,6 +406,7 @@ impl EntityData {
             EntityData::Programme(d) => ("programmes", serde_json::to_value(d)),
             EntityData::Drought(d) => ("droughts", serde_json::to_value(d)),
             EntityData::Derate(d) => ("derates", serde_json::to_value(d)),
+            EntityData::Adequacy(d) => ("adequacy", serde_json::to_value(d)),
             EntityData::Design(d) => ("designs", serde_json::to_value(d)),
             EntityData::Fab(d) => ("fabs", serde_json::to_value(d)),
             EntityData::FabProject(d) => ("fab_projects", serde_json::to_value(d)),

@@ -119,6 +119,24 @@ checked_number!(
     DerateDays, |v| v > 0.0 && v <= 36_525.0, "a derate length in (0, 36525] days"
 );
 checked_number!(
+    /// An adequacy response's target reserve margin in [0, 10] (the grid's
+    /// `MAX_TARGET_RESERVE_MARGIN`).
+    ReserveMargin, |v| (0.0..=10.0).contains(&v), "a reserve margin in [0, 10]"
+);
+checked_number!(
+    /// Years between an adequacy response's checks, in [0.05, 50] (the
+    /// grid's `MIN_CHECK_EVERY_YEARS`, `MAX_ADEQUACY_YEARS`).
+    CheckYears, |v| (0.05..=50.0).contains(&v), "years between checks in [0.05, 50]"
+);
+checked_number!(
+    /// How far ahead an adequacy response forecasts, years in [0, 50].
+    ForecastYears, |v| (0.0..=50.0).contains(&v), "a forecast horizon in [0, 50] years"
+);
+checked_number!(
+    /// A size in MW of at least 0.001 and at most 10⁷ (a unit built, a cap a year).
+    UnitMw, |v| (1e-3..=1e7).contains(&v), "MW in [0.001, 10000000]"
+);
+checked_number!(
     /// A derate's multiplier of non-AI demand in [0, 10] (the grid's
     /// `MAX_DERATE_DEMAND_FACTOR`).
     DemandFactor, |v| (0.0..=10.0).contains(&v), "a demand factor in [0, 10]"

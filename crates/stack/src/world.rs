@@ -124,6 +124,7 @@ pub fn build_configs(file: &Path, data: &ScenarioData) -> Result<Configs, Scenar
             programmes: &data.programmes,
             droughts: &data.droughts,
             derates: &data.derates,
+            adequacy: &data.adequacy,
         },
     )?;
     // The grid books only the part of its last step inside the horizon.

@@ -274,6 +274,7 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "us-2025.ron",
         "drought-2027.ron",
         "cold-snap-2027.ron",
+        "us-2025-adequacy.ron",
         "export-controls-tighten.ron",
         "no-spillovers.ron",
         "grid-crunch.ron",
@@ -322,6 +323,8 @@ fn variants_change_what_they_say() {
     for p in us.data.uncertain.keys() {
         assert!(cold.data.uncertain.contains_key(p), "cold-snap-2027: {p}");
     }
+    let adequacy = load("us-2025-adequacy.ron");
+    assert_eq!(adequacy.data.adequacy.len(), us.data.adequacy.len() + 1);
     let tight = load("export-controls-tighten.ron");
     assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
     let nospill = load("no-spillovers.ron");

@@ -52,6 +52,13 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
     droughts: [ (name: "dry", region: "home", start: "2026-06-01", days: {Drought.days}, depth: {Drought.depth}) ],
     derates: [ (name: "cold", technologies: [Gas], start: "2026-02-01", days: {Derate.days}, fraction: {Derate.fraction},
         demand_factor: {Derate.demand_factor}) ],
+    adequacy: [ (name: "plan", regions: ["home"], technology: Solar, unit_mw: {Adequacy.unit_mw}, lead_time_years: Const(value: 3),
+        target_reserve_margin: {Adequacy.target_reserve_margin}, check_every_years: {Adequacy.check_every_years},
+        forecast_years: {Adequacy.forecast_years}, cancel_probability: {Adequacy.cancel_probability},
+        max_mw_per_year: {Adequacy.max_mw_per_year},
+        capacity_credit: (coal: {CapacityCredit.coal}, gas: {CapacityCredit.gas}, nuclear: {CapacityCredit.nuclear},
+            hydro: {CapacityCredit.hydro}, wind: {CapacityCredit.wind}, solar: {CapacityCredit.solar},
+            battery: {CapacityCredit.battery})) ],
     chips: (production_step_days: {Chips.production_step_days}, wafer_diameter_mm: {Chips.wafer_diameter_mm},
         tools: (inventory_at_start: {Tools.inventory_at_start}, failures_per_tool_year: {Tools.failures_per_tool_year}),
         hbm: (stockpile_stacks: {Hbm.stockpile_stacks}), packaging_units_per_month: 1000),
@@ -136,6 +143,21 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Derate.days", "5"),
     ("Derate.fraction", "0.3"),
     ("Derate.demand_factor", "1.1"),
+    // One unit of 0.001 MW and no cap, so that every other slot at its
+    // bounds still allows a unit a check.
+    ("Adequacy.unit_mw", "0.001"),
+    ("Adequacy.target_reserve_margin", "0.15"),
+    ("Adequacy.check_every_years", "1"),
+    ("Adequacy.forecast_years", "3"),
+    ("Adequacy.cancel_probability", "0.1"),
+    ("Adequacy.max_mw_per_year", "10000000"),
+    ("CapacityCredit.coal", "1"),
+    ("CapacityCredit.gas", "1"),
+    ("CapacityCredit.nuclear", "1"),
+    ("CapacityCredit.hydro", "0.5"),
+    ("CapacityCredit.wind", "0.15"),
+    ("CapacityCredit.solar", "0.1"),
+    ("CapacityCredit.battery", "0.8"),
     ("Chips.production_step_days", "7"),
     ("Chips.wafer_diameter_mm", "300"),
     ("Tools.inventory_at_start", "10"),
@@ -190,6 +212,9 @@ const DEFAULTS: &[(&str, &str)] = &[
 /// Limits stated in words (the range column cannot say them, or says
 /// less): (slot, values that load, values refused).
 const WORDS: &[(&str, &[&str], &[&str])] = &[
+    // The technology an adequacy response builds (solar here) needs a
+    // credit above 0: nothing else could close a gap.
+    ("CapacityCredit.solar", &["0.000001", "1"], &["0", "1.000001"]),
     // 1 minute to 24 hours.
     (
         "Grid.dispatch_interval_hours",

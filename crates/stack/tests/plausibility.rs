@@ -477,7 +477,8 @@ fn items_dated_after_the_end_are_named_at_their_date() {
 
 /// An item dated at the end instant is never reached; one a day before is.
 /// Each kind of dated item is checked: a plant group's retirement, a
-/// policy, a design's first day, a drought, a capacity derate.
+/// policy, a design's first day, a drought, a capacity derate, an
+/// adequacy response's first check.
 #[test]
 fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
     let at = |date: &str| {
@@ -525,7 +526,7 @@ fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
             ),
             (
                 "    labs: [",
-                "    policies: [(name: \"late\", date: \"2099-01-01\", action: ExportControl(item: Design(\"h100\"), control: Ban))],\n    imports: [(name: \"imp\", design: \"h100\", units_per_month: 10)],\n    droughts: [(name: \"dry\", region: \"home\", start: \"2040-01-01\", days: 30, depth: 0.5)],\n    derates: [(name: \"cold\", technologies: [Gas], start: \"2041-01-01\", days: 5, fraction: 0.3)],\n    labs: [",
+                "    policies: [(name: \"late\", date: \"2099-01-01\", action: ExportControl(item: Design(\"h100\"), control: Ban))],\n    imports: [(name: \"imp\", design: \"h100\", units_per_month: 10)],\n    droughts: [(name: \"dry\", region: \"home\", start: \"2040-01-01\", days: 30, depth: 0.5)],\n    derates: [(name: \"cold\", technologies: [Gas], start: \"2041-01-01\", days: 5, fraction: 0.3)],\n    adequacy: [(name: \"plan\", first_check: \"2042-01-01\", technology: Gas, unit_mw: 400, lead_time_years: Const(value: 3))],\n    labs: [",
             ),
             (
                 "technology: Gas, installed_mw: 1600)",
@@ -540,6 +541,7 @@ fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
             "policies.late.date",
             "droughts.dry.start",
             "derates.cold.start",
+            "adequacy.plan.first_check",
             "designs.h100.available_from"
         ],
         "{w:#?}"

@@ -580,6 +580,8 @@ pub struct GridInput<'a> {
     pub droughts: &'a [DroughtData],
     /// Capacity derates.
     pub derates: &'a [DerateData],
+    /// Adequacy responses.
+    pub adequacy: &'a [super::adequacy::AdequacyData],
 }
 
 /// Builds the grid configuration, checking every reference.
@@ -859,6 +861,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
             demand_factor: d.demand_factor.get(),
         });
     }
+    cfg.adequacy = super::adequacy::to_configs(ctx, g.adequacy, &region_names)?;
     for (i, d) in g.grid.drought_processes.iter().enumerate() {
         if let Some(first) = g.grid.drought_processes[..i]
             .iter()

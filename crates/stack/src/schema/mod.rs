@@ -1,6 +1,7 @@
 //! The scenario's entity types, one file per domain, each with its
 //! conversion into that domain's validated configuration.
 
+pub mod adequacy;
 pub mod chips;
 pub mod grid;
 pub mod training;
