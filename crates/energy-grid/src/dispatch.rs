@@ -832,16 +832,13 @@ impl Grid {
                 let l = &self.links[li];
                 // Power already flowing toward the store's region, MW.
                 let toward = if to == b { l.flow_mw } else { -l.flow_mw };
+                // At least 0.5: a link's loss is validated to [0, 0.5].
                 let keep = 1.0 - l.loss_fraction;
                 // A MWh sent costs the neighbour's unit `k` and delivers
                 // `keep`: within the cap if `k ≤ cap · keep`.
                 let sent_cap = self.regions[to].charge_cap * keep;
                 let link_room = l.capacity_mw - toward;
-                if toward < 0.0
-                    || link_room <= EPS_MW
-                    || keep <= 0.0
-                    || self.regions[from].spare_from_cost > sent_cap
-                {
+                if toward < 0.0 || link_room <= EPS_MW || self.regions[from].spare_from_cost > sent_cap {
                     continue;
                 }
                 let (sent, paid_usd_per_h) = self.take_spare(from, link_room.min(room / keep), sent_cap);
