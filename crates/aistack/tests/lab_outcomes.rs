@@ -77,16 +77,34 @@ fn a_labs_outcomes_through_batch_summary_and_plot() {
 
     let (header, rows) = runs_csv(&dir);
     // The national columns come first: the first run's per-lab ones follow
-    // them all (a column the first run lacks is appended at the end).
+    // them all (a column the first run lacks is appended at the end: here
+    // the median lab's gap, which needs the follower's release).
+    const MEDIAN: &str = "training.median_lab_frontier_gap_months_end";
     let first_lab = header
         .iter()
         .position(|c| c.starts_with("training.lab."))
         .unwrap();
     assert_eq!(header[first_lab - 1], "stack.events", "{header:?}");
     assert!(
-        header[first_lab..].iter().all(|c| c.starts_with("training.lab.")),
+        header[first_lab..]
+            .iter()
+            .all(|c| c.starts_with("training.lab.") || c == MEDIAN),
         "{header:?}"
     );
+    // Of two labs the median is the mean of both gaps, and absent where the
+    // follower released nothing (it counts as furthest behind).
+    let leader_gap = "training.lab.leader.frontier_gap_months_end";
+    for r in &rows {
+        let median = r.get(MEDIAN).copied().flatten();
+        match (r[leader_gap], r[GAP]) {
+            (Some(a), Some(b)) => {
+                let m = median.expect("a median where both labs released");
+                assert!((m - 0.5 * (a + b)).abs() <= 1e-9 * m.abs(), "{m} vs {a}, {b}");
+            }
+            _ => assert_eq!(median, None, "{r:?}"),
+        }
+    }
+    assert!(rows.iter().any(|r| r.get(MEDIAN).copied().flatten().is_some()));
     for lab in ["leader", "follower"] {
         for o in [
             "largest_run_flop",

@@ -1766,6 +1766,9 @@ fn national_conditional_outcome(outcome: &str) -> Option<&'static str> {
         o if o.starts_with("training.year_reached_") && o.ends_with("_flop") => Some(
             "it exists only in runs whose largest finished run reached the threshold; training.largest_run_flop is in every run",
         ),
+        "training.median_lab_frontier_gap_months_end" => Some(
+            "it exists only in runs where at least half the labs released a model by the end and there is a world frontier path; training.releases_total is in every run",
+        ),
         o if o.starts_with("training.frontier_gap_months_") => Some(
             "it exists only in runs with a release by then and a world frontier path; training.releases_total is in every run",
         ),
@@ -1803,14 +1806,36 @@ fn frontier_gap_outcomes(
     if let Some(gap) = training.frontier_gap_months_at(end) {
         scalars.push(("training.frontier_gap_months_end".into(), gap));
     }
-    for ((_, lab), gap) in training.labs().zip(training.frontier_gap_months_by_lab(end)) {
-        if let Some(gap) = gap {
+    let by_lab = training.frontier_gap_months_by_lab(end);
+    for ((_, lab), gap) in training.labs().zip(&by_lab) {
+        if let Some(gap) = *gap {
             scalars.push((
                 model_training::lab_outcome(lab, "training.frontier_gap_months_end"),
                 gap,
             ));
         }
     }
+    if let Some(gap) = median_lab_gap(&by_lab) {
+        scalars.push(("training.median_lab_frontier_gap_months_end".into(), gap));
+    }
+}
+
+/// The median of the labs' own gaps behind the frontier, months: how far
+/// the typical lab stands behind, where the national gap is the best lab's
+/// (what open weights that followers build on move, and the national gap
+/// does not). A lab without a gap (no release yet) counts as behind every
+/// lab with one; `None` when the median falls on such a lab, or with no
+/// lab. An even count takes the mean of the middle two.
+fn median_lab_gap(by_lab: &[Option<f64>]) -> Option<f64> {
+    let mut gaps: Vec<f64> = by_lab.iter().map(|g| g.unwrap_or(f64::INFINITY)).collect();
+    gaps.sort_by(f64::total_cmp);
+    let n = gaps.len();
+    let median = match n {
+        0 => return None,
+        _ if n % 2 == 1 => gaps[n / 2],
+        _ => 0.5 * (gaps[n / 2 - 1] + gaps[n / 2]),
+    };
+    median.is_finite().then_some(median)
 }
 
 /// Every calendar year of the horizon, from the start's through the year of

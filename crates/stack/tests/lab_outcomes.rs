@@ -12,7 +12,15 @@ use std::path::Path;
 /// weights) and one without accelerators (and no supply to buy any), two
 /// years under a world frontier path.
 fn three_labs() -> RunOutput {
-    let text = r#"Scenario(
+    labs_run(THREE_LABS)
+}
+
+fn labs_run(text: &str) -> RunOutput {
+    let s = Scenario::from_text(Path::new("labs.ron"), text).unwrap_or_else(|e| panic!("{e}"));
+    run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+const THREE_LABS: &str = r#"Scenario(
     name: "labs",
     start: "2025-01-01",
     horizon_years: 2,
@@ -27,9 +35,6 @@ fn three_labs() -> RunOutput {
     ],
     ecosystem: ( frontier_log10_effective_flop: [("2025-01-01", 25), ("2027-01-01", 27)] ),
 )"#;
-    let s = Scenario::from_text(Path::new("labs.ron"), text).unwrap_or_else(|e| panic!("{e}"));
-    run(&s, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"))
-}
 
 fn lab(out: &RunOutput, lab: &str, national: &str) -> Option<f64> {
     out.scalar(&stack::run::lab_outcome(lab, national))
@@ -114,6 +119,27 @@ fn the_best_labs_gap_is_the_nations_and_the_others_trail_it() {
         national(&out, "training.min_frontier_gap_months"),
         mins.iter().copied().fold(f64::INFINITY, f64::min)
     );
+}
+
+#[test]
+fn the_median_labs_gap_counts_a_lab_without_a_release_as_furthest_behind() {
+    // Gaps: big < small < idle (no release). The median of three is the
+    // middle one, the small lab's, not the nation's (the big lab's).
+    let out = three_labs();
+    let small = lab(&out, "small", "training.frontier_gap_months_end").expect("small's gap");
+    assert_eq!(
+        out.scalar("training.median_lab_frontier_gap_months_end"),
+        Some(small)
+    );
+    assert!(small > national(&out, "training.frontier_gap_months_end"));
+    // Without the small lab the middle two are the big lab and the idle
+    // one, so half the labs have no model: no median, and a reason.
+    let two = labs_run(&THREE_LABS.replace("(name: \"small\"", "//(name: \"small\""));
+    assert!(two.scalar("training.frontier_gap_months_end").is_some());
+    assert_eq!(two.scalar("training.median_lab_frontier_gap_months_end"), None);
+    let why =
+        stack::run::conditional_outcome("training.median_lab_frontier_gap_months_end").expect("conditional");
+    assert!(why.contains("half the labs"), "{why}");
 }
 
 #[test]
