@@ -308,7 +308,25 @@ pub struct DemandConfig {
     pub semiannual_peak_day_of_year: f64,
     /// Share of non-AI demand that is [`LoadClass::Household`], in [0, 1]; the rest is industry.
     pub household_share: f64,
+    /// Standard deviation of the logarithm of the weather's factor on
+    /// non-AI demand, in [0, [`MAX_DEMAND_NOISE_SD`]] (0.03: demand ±3 %
+    /// about its shape, one standard deviation). The factor is
+    /// `exp(σ·x − σ²/2)`, mean exactly 1, with `x` a stationary standard
+    /// AR(1) process of the grid's `demand_noise_hours` (shared with the
+    /// other regions by `demand_noise_shared_share`): heat waves and cold
+    /// spells that last days and raise the peak in some years more than
+    /// others. 0 (the default): demand is its smooth shape, as before it
+    /// existed, and the region draws nothing.
+    pub noise_sd: f64,
 }
+
+/// Largest [`DemandConfig::noise_sd`]: a log standard deviation of 0.5 puts
+/// a 1-in-1,000 step at 4.7 times the shape; above it the factor describes
+/// no weather.
+pub const MAX_DEMAND_NOISE_SD: f64 = 0.5;
+
+/// Range of [`GridConfig::demand_noise_hours`], hours: from one hour to a year.
+pub const DEMAND_NOISE_HOURS_RANGE: (f64, f64) = (1.0, 8766.0);
 
 /// One region (grid area): its demand, fleet, storage and interconnection queue.
 #[derive(Clone, Debug, PartialEq)]
@@ -516,6 +534,17 @@ pub struct GridConfig {
     /// more in the dispatch program than any plant saves), so prices and
     /// emissions are those of self-sufficient regions.
     pub economic_trade: bool,
+    /// Correlation time of the weather's factor on non-AI demand
+    /// ([`DemandConfig::noise_sd`]), hours, in [`DEMAND_NOISE_HOURS_RANGE`]:
+    /// the factor's state keeps `exp(−Δt/τ)` of itself from one step of
+    /// `Δt` hours to the next (72: a spell of weather lasts about three
+    /// days). Unused while no region has noise.
+    pub demand_noise_hours: f64,
+    /// Share of each region's demand-noise variance that is common to every
+    /// region, in [0, 1]: the regions' factors' logarithms correlate by
+    /// this share (one heat wave over the country at 1, independent
+    /// regional weather at 0, the default). Unused while no region has noise.
+    pub demand_noise_shared_share: f64,
     /// The end of the run's horizon, if the caller knows it (the stack
     /// does): a dispatch step that runs past it books only its share inside
     /// the horizon, `(end − start)/Δt` of its energy, hours, emissions and
@@ -548,10 +577,16 @@ impl GridConfig {
             scarcity_price_usd_per_mwh: 5_000.0,
             served_signal_tolerance_mw: 0.01,
             economic_trade: true,
+            demand_noise_hours: DEFAULT_DEMAND_NOISE_HOURS,
+            demand_noise_shared_share: 0.0,
             horizon_end: None,
         }
     }
 }
+
+/// Default [`GridConfig::demand_noise_hours`]: three days, the length of a
+/// spell of weather (assumption, docs/calibration/energy-grid.md).
+pub const DEFAULT_DEMAND_NOISE_HOURS: f64 = 72.0;
 
 /// Default day of the year of the semi-annual demand harmonic's first peak:
 /// 15, mid-January (its second peak falls in mid-July, its troughs in mid-April
@@ -562,7 +597,7 @@ impl DemandConfig {
     /// Demand averaging `average_mw` with the default shape: no growth, ±15 %
     /// daily swing peaking at 19:00, ±10 % seasonal swing peaking in mid-July,
     /// no semi-annual swing (its peaks, if given one, mid-January and
-    /// mid-July), 30 % household.
+    /// mid-July), 30 % household, no weather noise.
     pub fn typical(average_mw: f64) -> DemandConfig {
         DemandConfig {
             average_mw,
@@ -574,6 +609,7 @@ impl DemandConfig {
             semiannual_amplitude: 0.0,
             semiannual_peak_day_of_year: DEFAULT_SEMIANNUAL_PEAK_DAY,
             household_share: 0.30,
+            noise_sd: 0.0,
         }
     }
 }

@@ -216,7 +216,11 @@ impl Grid {
             .0
             .iter_mut()
             .zip(self.external_by_tier.as_chunks_mut::<BLOCK>().0);
-        for (r, (shed, external)) in self.regions.iter_mut().zip(shed_rows) {
+        // The weather's factor on each region's non-AI demand this step (all
+        // 1 without demand noise: the same bits).
+        let regions = self.regions.len();
+        let noise = &self.ahead.demand_noise[k * regions..(k + 1) * regions];
+        for ((r, (shed, external)), &noise) in self.regions.iter_mut().zip(shed_rows).zip(noise) {
             if now.ticks() >= r.growth_until {
                 let growth = r.growth.at(now);
                 r.growth_until = constant_until(&r.growth, now);
@@ -238,7 +242,9 @@ impl Grid {
             // ln(1 + g)·Δt/2 of a year's growth: 7.9e-5 of china-2025's
             // demand at daily steps, audit s22-steps).
             // A derate's demand factor (1 without one: the same bits).
-            let base = r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape * r.demand_factor;
+            // The weather's noise (1 without: the same bits).
+            let base =
+                r.average_mw * r.growth_multiplier * r.growth_cache.2 * shape * r.demand_factor * noise;
             r.growth_multiplier *= r.growth_cache.1;
             // The first two loads of a region are its household and industry
             // demand. Each class's demand is what the program may shed of it.
@@ -528,6 +534,11 @@ impl Grid {
         for (group, (states, fractions)) in self.weather.iter_mut().zip(rows) {
             group.process.advance(group.rng.as_mut(), &mut states[..steps]);
             group.process.availability(states, &a.features, fractions);
+        }
+        // The demand noise's state does not depend on the time of day, so a
+        // re-based block keeps it (one state a dispatch, as the weather's).
+        if let Some(noise) = self.demand_noise.as_mut() {
+            noise.fill(steps, self.regions.len(), &mut a.demand_noise);
         }
     }
 

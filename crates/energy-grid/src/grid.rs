@@ -74,6 +74,8 @@ pub struct Grid {
     pub(crate) step_average: Option<StepAverage>,
     /// The next dispatch steps' time features and weather, computed ahead.
     pub(crate) ahead: Ahead,
+    /// The weather's factor on non-AI demand (`None`: no region has noise).
+    pub(crate) demand_noise: Option<crate::profiles::DemandNoise>,
     pub(crate) links: Vec<LinkState>,
     pub(crate) loads: Vec<LoadState>,
     pub(crate) projects: Vec<ProjectState>,
@@ -345,6 +347,25 @@ impl Grid {
         crate::validate::check_scarcity_price(&config)?;
 
         let dt_hours = config.dispatch_interval.as_hours();
+        // Demand noise: only the regions that have it draw (their own
+        // streams), and the shared process only if it has weight.
+        let noisy: Vec<_> = config
+            .regions
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.demand.noise_sd > 0.0)
+            .map(|(i, r)| {
+                let rng: StreamRngBox = Box::new(streams.stream(&format!("grid/demand-noise/{}", r.name)));
+                (i, r.demand.noise_sd, rng)
+            })
+            .collect();
+        let demand_noise = crate::profiles::DemandNoise::new(
+            noisy,
+            Box::new(streams.stream("grid/demand-noise")),
+            config.demand_noise_shared_share,
+            config.demand_noise_hours,
+            dt_hours,
+        );
         let mut regions = Vec::with_capacity(config.regions.len());
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
@@ -605,8 +626,10 @@ impl Grid {
                 features: Vec::with_capacity(Ahead::STEPS),
                 states: vec![0.0; weather.len() * Ahead::STEPS],
                 fractions: vec![0.0; weather.len() * Ahead::STEPS],
+                demand_noise: vec![1.0; config.regions.len() * Ahead::STEPS],
                 ..Ahead::default()
             },
+            demand_noise,
             weather,
             held_weather,
             solar,

@@ -553,6 +553,109 @@ fn mean_logistic(mu: f64, sd: f64, rule: &[(f64, f64); RULE_POINTS], den: f64) -
     num / den
 }
 
+/// The weather's factor on non-AI demand ([`crate::DemandConfig::noise_sd`]):
+/// region `r`'s factor at a step is `exp(σ_r·x_r − σ_r²/2)` with
+/// `x_r = √w·c + √(1 − w)·e_r`, where `c` (shared by every region) and each
+/// `e_r` are standard AR(1) processes, `z' = φ·z + √(1 − φ²)·ε` with
+/// `φ = exp(−Δt/τ)`, started from their stationary N(0, 1). So `x_r` is
+/// standard normal at every step, its lag-one correlation is `φ`, two
+/// regions' `x` correlate by `w`, and the factor is lognormal with mean
+/// exactly 1 (`E[e^{σx}] = e^{σ²/2}`): the noise moves demand about its
+/// shape and leaves its expected energy alone. Each process draws from its
+/// own stream (`grid/demand-noise` and `grid/demand-noise/<region>`), and
+/// only where it has weight: a region of σ = 0 draws nothing and its factor
+/// is exactly 1.
+#[derive(Clone, Debug)]
+pub(crate) struct DemandNoise {
+    phi: f64,
+    innovation_sd: f64,
+    /// `√w` and `√(1 − w)`.
+    shared_weight: f64,
+    own_weight: f64,
+    /// The shared process's state and stream (`None` when `w` = 0).
+    shared: Option<(f64, Box<scheduler::StreamRng>)>,
+    /// The shared process's states over a block.
+    shared_block: Vec<f64>,
+    /// Each noisy region: index, σ, its own state and stream (`None` when `w` = 1).
+    regions: Vec<NoisyRegion>,
+}
+
+#[derive(Clone, Debug)]
+struct NoisyRegion {
+    index: usize,
+    sd: f64,
+    own: Option<(f64, Box<scheduler::StreamRng>)>,
+}
+
+impl DemandNoise {
+    /// The noise of the regions with `sd > 0` (`(index, σ, own stream)`),
+    /// stepping every `step_hours` with correlation time `tau_hours` and a
+    /// shared share `w`; `None` when no region has noise. Each process's
+    /// first draw is its stationary start.
+    pub fn new(
+        regions: Vec<(usize, f64, Box<scheduler::StreamRng>)>,
+        shared_rng: Box<scheduler::StreamRng>,
+        shared_share: f64,
+        tau_hours: f64,
+        step_hours: f64,
+    ) -> Option<DemandNoise> {
+        if regions.is_empty() {
+            return None;
+        }
+        let phi = math::exp(-step_hours / tau_hours);
+        let start = |mut rng: Box<scheduler::StreamRng>| {
+            let z: f64 = rng.sample(StandardNormal);
+            (z, rng)
+        };
+        Some(DemandNoise {
+            phi,
+            innovation_sd: (1.0 - phi * phi).max(0.0).sqrt(),
+            shared_weight: shared_share.sqrt(),
+            own_weight: (1.0 - shared_share).sqrt(),
+            shared: (shared_share > 0.0).then(|| start(shared_rng)),
+            shared_block: Vec::new(),
+            regions: regions
+                .into_iter()
+                .map(|(index, sd, rng)| NoisyRegion {
+                    index,
+                    sd,
+                    own: (shared_share < 1.0).then(|| start(rng)),
+                })
+                .collect(),
+        })
+    }
+
+    /// Advances every process `steps` steps and writes the factors of the
+    /// block to `out[k · regions + r]` (step-major; a region without noise
+    /// keeps what `out` holds, 1).
+    pub fn fill(&mut self, steps: usize, regions: usize, out: &mut [f64]) {
+        let (phi, innovation_sd) = (self.phi, self.innovation_sd);
+        let advance = |state: &mut (f64, Box<scheduler::StreamRng>), v: &mut f64| {
+            let eps: f64 = state.1.sample(StandardNormal);
+            state.0 = phi * state.0 + innovation_sd * eps;
+            *v = state.0;
+        };
+        self.shared_block.clear();
+        self.shared_block.resize(steps, 0.0);
+        if let Some(shared) = self.shared.as_mut() {
+            for v in &mut self.shared_block {
+                advance(shared, v);
+            }
+        }
+        for r in &mut self.regions {
+            let (sd, half_var) = (r.sd, 0.5 * r.sd * r.sd);
+            for (k, &c) in self.shared_block.iter().enumerate() {
+                let mut own = 0.0;
+                if let Some(state) = r.own.as_mut() {
+                    advance(state, &mut own);
+                }
+                let x = self.shared_weight * c + self.own_weight * own;
+                out[k * regions + r.index] = exp(sd * x - half_var);
+            }
+        }
+    }
+}
+
 impl WeatherProcess {
     /// A process with mean `capacity_factor` stepping every `step_hours`,
     /// started from its stationary distribution with a draw from `rng`.
@@ -739,6 +842,85 @@ impl HeldWeather {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demand noise's known answers over a million hourly steps in
+    /// blocks: the factor's mean is 1, its log's variance σ², the log's
+    /// lag-one correlation φ = exp(−1/τ), two noisy regions' logs correlate
+    /// by the shared share w, and a region of σ = 0 stays exactly 1.
+    #[test]
+    fn demand_noise_has_its_stated_moments() {
+        let streams = scheduler::RngStreams::new(29, 0);
+        let stream = |name: &str| Box::new(streams.stream(name));
+        let (tau, w, sds) = (72.0, 0.5, [0.1, 0.0, 0.05]);
+        let noisy = vec![(0, sds[0], stream("a")), (2, sds[2], stream("c"))];
+        let mut noise = DemandNoise::new(noisy, stream("shared"), w, tau, 1.0).expect("noisy");
+        let (regions, steps, blocks) = (3, 64, 16_000);
+        let mut out = vec![1.0; regions * steps];
+        let mut logs: [Vec<f64>; 3] = Default::default();
+        let mut factor_sum = [0.0; 3];
+        for _ in 0..blocks {
+            noise.fill(steps, regions, &mut out);
+            for k in 0..steps {
+                for r in 0..regions {
+                    let f = out[k * regions + r];
+                    factor_sum[r] += f;
+                    logs[r].push(math::ln(f));
+                }
+            }
+        }
+        let n = (steps * blocks) as f64;
+        assert!(
+            logs[1].iter().all(|&l| l == 0.0),
+            "a region without noise stays 1"
+        );
+        let phi = math::exp(-1.0 / tau);
+        // Effective sample size of an AR(1): n(1 − φ)/(1 + φ) ≈ 7,000.
+        let n_eff = n * (1.0 - phi) / (1.0 + phi);
+        let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+        let cov = |a: &[f64], b: &[f64]| {
+            let (ma, mb) = (mean(a), mean(b));
+            a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum::<f64>() / a.len() as f64
+        };
+        for r in [0, 2] {
+            let sd = sds[r];
+            let m = factor_sum[r] / n;
+            assert!((m - 1.0).abs() < 4.0 * sd / n_eff.sqrt(), "region {r}: mean {m}");
+            let var = cov(&logs[r], &logs[r]);
+            let var_se = sd * sd * (2.0 / n_eff).sqrt();
+            assert!(
+                (var - sd * sd).abs() < 4.0 * var_se,
+                "region {r}: log variance {var}"
+            );
+            let lag = cov(&logs[r][1..], &logs[r][..logs[r].len() - 1]) / var;
+            assert!(
+                (lag - phi).abs() < 0.005,
+                "region {r}: lag-one correlation {lag} vs {phi}"
+            );
+        }
+        let rho = cov(&logs[0], &logs[2]) / (cov(&logs[0], &logs[0]) * cov(&logs[2], &logs[2])).sqrt();
+        assert!(
+            (rho - w).abs() < 4.0 * (1.0 - w * w) / n_eff.sqrt(),
+            "cross-correlation {rho}"
+        );
+    }
+
+    /// Without a noisy region there is no process; with every share of the
+    /// variance shared, two regions' logs are proportional (one weather).
+    #[test]
+    fn demand_noise_at_its_ends() {
+        let streams = scheduler::RngStreams::new(3, 0);
+        let stream = |name: &str| Box::new(streams.stream(name));
+        assert!(DemandNoise::new(Vec::new(), stream("s"), 0.5, 72.0, 1.0).is_none());
+        let noisy = vec![(0, 0.1, stream("a")), (1, 0.2, stream("b"))];
+        let mut noise = DemandNoise::new(noisy, stream("s"), 1.0, 24.0, 1.0).expect("noisy");
+        let mut out = vec![1.0; 2 * 64];
+        noise.fill(64, 2, &mut out);
+        for k in 0..64 {
+            let (a, b) = (out[2 * k], out[2 * k + 1]);
+            let (xa, xb) = ((math::ln(a) + 0.005) / 0.1, (math::ln(b) + 0.02) / 0.2);
+            assert!((xa - xb).abs() < 1e-9, "step {k}: {xa} vs {xb}");
+        }
+    }
 
     fn year_of_features(step_hours: f64) -> Vec<TimeFeatures> {
         let clock = Clock {

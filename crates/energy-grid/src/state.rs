@@ -311,6 +311,10 @@ pub(crate) struct Ahead {
     pub fractions: Vec<f64>,
     /// The day angles of the steps' seconds of the day, computed once.
     pub day_angles: crate::profiles::DayAngles,
+    /// The weather's factor on region `r`'s non-AI demand at step `k`, at
+    /// `k · regions + r` (1 for a region without noise, and everywhere in a
+    /// grid without: then never rewritten).
+    pub demand_noise: Vec<f64>,
 }
 
 impl Ahead {

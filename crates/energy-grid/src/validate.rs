@@ -557,6 +557,21 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
         0.0,
         MAX_MW,
     )?;
+    let (shortest, longest) = crate::config::DEMAND_NOISE_HOURS_RANGE;
+    check_range(
+        grid,
+        "demand_noise_hours",
+        config.demand_noise_hours,
+        shortest,
+        longest,
+    )?;
+    check_range(
+        grid,
+        "demand_noise_shared_share",
+        config.demand_noise_shared_share,
+        0.0,
+        1.0,
+    )?;
     unique("region", config.regions.iter().map(|r| r.name.as_str()))?;
     unique(
         "plant group",
@@ -597,6 +612,13 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             366.0,
         )?;
         check_seasonal_trough(&e, d)?;
+        check_range(
+            &e,
+            "demand.noise_sd",
+            d.noise_sd,
+            0.0,
+            crate::config::MAX_DEMAND_NOISE_SD,
+        )?;
         let (earliest, latest) = crate::config::UTC_OFFSET_RANGE_HOURS;
         check_range(&e, "utc_offset_hours", r.utc_offset_hours, earliest, latest)?;
         check_range(&e, "demand.household_share", d.household_share, 0.0, 1.0)?;

@@ -17,6 +17,8 @@ struct RegionSpec {
     plants: Vec<(usize, f64, f64)>,
     storage: (f64, f64, f64),
     ai_mw: f64,
+    /// Weather noise on demand (none for about half).
+    noise_sd: f64,
 }
 
 fn region_spec() -> impl Strategy<Value = RegionSpec> {
@@ -35,13 +37,17 @@ fn region_spec() -> impl Strategy<Value = RegionSpec> {
         // About a third of regions have no plants: their stores charge
         // only over links (from neighbours' spare).
         prop::bool::weighted(0.3),
+        prop_oneof![Just(0.0), 0.0..0.3f64],
     )
-        .prop_map(|(demand_mw, plants, storage, ai_mw, import_only)| RegionSpec {
-            demand_mw,
-            plants: if import_only { Vec::new() } else { plants },
-            storage,
-            ai_mw,
-        })
+        .prop_map(
+            |(demand_mw, plants, storage, ai_mw, import_only, noise_sd)| RegionSpec {
+                demand_mw,
+                plants: if import_only { Vec::new() } else { plants },
+                storage,
+                ai_mw,
+                noise_sd,
+            },
+        )
 }
 
 const TECHS: [Technology; 6] = [
@@ -70,9 +76,13 @@ fn build(regions: &[RegionSpec], links: &[(usize, usize, f64, f64)], seed: u64) 
         r.storage.round_trip_efficiency = eta;
         // Both storage rules: trading in every other region.
         r.storage.arbitrage = i % 2 == 0;
+        r.demand.noise_sd = spec.noise_sd;
         rcs.push(r);
     }
     let mut c = config(rcs);
+    // Spells of a day, half of their variance shared.
+    c.demand_noise_hours = 24.0;
+    c.demand_noise_shared_share = 0.5;
     let n = regions.len();
     for &(a, b, cap, loss) in links {
         let (a, b) = (a % n, b % n);

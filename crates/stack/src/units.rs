@@ -87,6 +87,16 @@ checked_number!(
     UtcOffset, |v| (-12.0..=14.0).contains(&v), "a UTC offset in [-12, 14] hours"
 );
 checked_number!(
+    /// A log standard deviation of demand's weather noise in [0, 0.5] (the
+    /// grid's `MAX_DEMAND_NOISE_SD`).
+    NoiseSd, |v| (0.0..=0.5).contains(&v), "a log standard deviation in [0, 0.5]"
+);
+checked_number!(
+    /// The correlation time of demand's weather noise in [1, 8766] hours
+    /// (the grid's `DEMAND_NOISE_HOURS_RANGE`: an hour to a year).
+    NoiseHours, |v| (1.0..=8766.0).contains(&v), "a correlation time in [1, 8766] hours"
+);
+checked_number!(
     /// A battery round-trip efficiency in [0.01, 1].
     RoundTrip, |v| (0.01..=1.0).contains(&v), "a round-trip efficiency in [0.01, 1]"
 );

@@ -275,6 +275,7 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "drought-2027.ron",
         "cold-snap-2027.ron",
         "us-2025-adequacy.ron",
+        "us-2025-weather.ron",
         "export-controls-tighten.ron",
         "no-spillovers.ron",
         "grid-crunch.ron",
@@ -325,6 +326,9 @@ fn variants_change_what_they_say() {
     }
     let adequacy = load("us-2025-adequacy.ron");
     assert_eq!(adequacy.data.adequacy.len(), us.data.adequacy.len() + 1);
+    let weather = load("us-2025-weather.ron");
+    assert!(us.data.regions.iter().all(|r| r.demand_noise_sd.get() == 0.0));
+    assert!(weather.data.regions.iter().all(|r| r.demand_noise_sd.get() > 0.0));
     let tight = load("export-controls-tighten.ron");
     assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
     let nospill = load("no-spillovers.ron");

@@ -6,7 +6,7 @@ use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
     ApprovalRate, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
-    MarginalCost, NonNeg, Positive, RoundTrip, UtcOffset,
+    MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -101,6 +101,22 @@ pub struct GridData {
     /// Default: true.
     #[serde(default = "yes")]
     pub economic_trade: bool,
+    /// How long a spell of weather lasts in the demand noise
+    /// (`regions[].demand_noise_sd`), hours, 1–8,766: the noise keeps
+    /// exp(−Δt/τ) of itself from one dispatch step of Δt hours to the next.
+    /// Default: 72 (three days).
+    #[serde(default = "d_noise_hours")]
+    #[schemars(with = "f64", range(min = 1, max = 8766))]
+    pub demand_noise_hours: NoiseHours,
+    /// Share of each region's demand-noise variance common to every region,
+    /// 0–1: the correlation of two regions' noise (1: one heat wave over the
+    /// whole country; 0: independent regional weather). Default: 0.
+    #[serde(default)]
+    pub demand_noise_shared_share: Fraction,
+}
+
+fn d_noise_hours() -> NoiseHours {
+    NoiseHours(energy_grid::DEFAULT_DEMAND_NOISE_HOURS)
 }
 
 fn yes() -> bool {
@@ -115,6 +131,8 @@ impl Default for GridData {
             scarcity_price_usd_per_mwh: default_scarcity(),
             drought_processes: Vec::new(),
             economic_trade: true,
+            demand_noise_hours: d_noise_hours(),
+            demand_noise_shared_share: Fraction(0.0),
         }
     }
 }
@@ -192,6 +210,15 @@ pub struct RegionData {
     /// Default: 15 (mid-January and mid-July).
     #[serde(default = "d_semiannual_peak_day")]
     pub semiannual_peak_day_of_year: DayOfYear,
+    /// Weather's noise on non-AI demand: the standard deviation of the log
+    /// of a factor of mean exactly 1 that multiplies the demand shape,
+    /// 0–0.5 (0.03: ±3 % about the shape, one standard deviation). The
+    /// factor follows the weather's spells (`grid.demand_noise_hours`) and
+    /// is shared with other regions by `grid.demand_noise_shared_share`, so
+    /// some summers peak higher than others. Default: 0 (the smooth shape).
+    #[serde(default)]
+    #[schemars(with = "f64", range(min = 0, max = 0.5))]
+    pub demand_noise_sd: NoiseSd,
     /// Battery power, MW; a battery has both power and energy, or neither
     /// (one without the other is refused). Default: 0.
     #[serde(default)]
@@ -601,6 +628,8 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
     cfg.curtailment_order = g.grid.curtailment_order.iter().map(|c| (*c).into()).collect();
     cfg.scarcity_price_usd_per_mwh = g.grid.scarcity_price_usd_per_mwh.get();
     cfg.economic_trade = g.grid.economic_trade;
+    cfg.demand_noise_hours = g.grid.demand_noise_hours.get();
+    cfg.demand_noise_shared_share = g.grid.demand_noise_shared_share.get();
     for r in g.regions {
         let mut rc = RegionConfig::new(&r.name, r.demand_avg_mw.get());
         rc.demand.growth_per_year = r.demand_growth_per_year.to_time_path(&ctx.calendar);
@@ -611,6 +640,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.demand.peak_day_of_year = r.peak_day_of_year.get();
         rc.demand.semiannual_amplitude = r.semiannual_amplitude.get();
         rc.demand.semiannual_peak_day_of_year = r.semiannual_peak_day_of_year.get();
+        rc.demand.noise_sd = r.demand_noise_sd.get();
         rc.storage = StorageConfig::batteries(r.storage_mw.get(), r.storage_mwh.get());
         rc.storage.round_trip_efficiency = r.storage_round_trip_efficiency.get();
         rc.storage.arbitrage = r.storage_arbitrage;
