@@ -67,6 +67,8 @@ pub(crate) struct Totals {
     /// Path units of on-order import flows not imported (no order wanted them).
     pub declined: u64,
     pub binding_ticks: [u64; 6],
+    /// Wafers the planner left unstarted, over all fabs.
+    pub forgone: u64,
     /// Energy billed to the fabs, MWh.
     pub energy_mwh: f64,
     /// What it cost them, USD.
@@ -129,6 +131,9 @@ pub struct SupplyChain {
     pub(crate) binding_ticks_period: [u64; 6],
     pub(crate) last_binding: BindingInput,
     pub(crate) totals: Totals,
+    /// The wafer-start planner's die-bank target ([`FabConfig::die_bank_target`]);
+    /// `None`: fabs start at capacity.
+    pub(crate) die_bank_target: Option<Duration>,
 }
 
 /// A draw of `dist` less `less_years`, as a duration in years (zero if
@@ -310,6 +315,7 @@ impl SupplyChain {
             binding_ticks_period: [0; 6],
             last_binding: BindingInput::None,
             totals: Totals::default(),
+            die_bank_target: config.die_bank_target,
         })
     }
 

@@ -41,6 +41,20 @@ pub struct FabConfig {
     pub buyers: Vec<BuyerConfig>,
     /// How finished accelerators are shared among open orders.
     pub allocation: AllocationPolicy,
+    /// The wafer-start planner's die-bank target `W`, as a span of the
+    /// back end's die consumption (e.g. 13 weeks), at most
+    /// [`crate::MAX_DIE_BANK_TARGET`]. `Some(W)`: at every tick each design
+    /// made in a fab is planned to an order-up-to level `S = r × (W + L +
+    /// Δt)` dies (`r`: dies per second the back end could assemble this
+    /// tick, from its packaging slots and HBM stock; `L`: the longest cycle
+    /// time of the open fabs making it; `Δt`: the step), and its fabs start
+    /// only the wafers that bring the die stock plus the good dies expected
+    /// from the wafers in process up to `S`, so the bank settles at `r × W`;
+    /// capacity left unstarted is reported (`fab.wafers_forgone`) and draws
+    /// no variable power. `None` (the default): every fab starts at its
+    /// capacity whatever the die stock. See `docs/model/fab-supply-chain.md`,
+    /// "The wafer-start planner".
+    pub die_bank_target: Option<Duration>,
     /// The end of the run's horizon, if the caller knows it (the stack
     /// does): a production tick that runs past it books only its share
     /// inside the horizon, `(end − tick)/step` of a step's wafer starts,

@@ -175,5 +175,6 @@ pub fn example_config() -> FabConfig {
         }],
         allocation: AllocationPolicy::ProRata,
         horizon_end: None,
+        die_bank_target: None,
     }
 }

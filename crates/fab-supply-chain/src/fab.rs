@@ -30,6 +30,8 @@ pub(crate) struct FabFlows {
     pub out: u64,
     pub scrapped: u64,
     pub good_dies: u64,
+    /// Wafers the planner left unstarted (capacity it did not need).
+    pub forgone: u64,
     /// Energy the grid served the fab, MWh (as billed to it).
     pub energy_mwh: f64,
     /// What that energy cost, USD.
@@ -107,6 +109,11 @@ pub(crate) struct Fab {
     /// capacity − tool capacity, if positive; 0 while closed or with
     /// nothing to start.
     pub tool_cut_wpm: f64,
+    /// The wafer-start planner's rate at the last tick, wafers per month,
+    /// when it held the fab below its capacity (`None`: the fab started at
+    /// its capacity, or runs without a planner). The fab asks power for
+    /// this rate, not its capacity.
+    planned_wpm: Option<f64>,
 }
 
 impl Fab {
@@ -148,6 +155,7 @@ impl Fab {
             tool_limited: false,
             power_cut_wpm: 0.0,
             tool_cut_wpm: 0.0,
+            planned_wpm: None,
         }
     }
 
@@ -240,7 +248,10 @@ impl Fab {
     /// design of its mix available (`available[d]`, as for
     /// [`Fab::start_wafers`]) it starts nothing, so `capacity(t)` counts as
     /// 0: only the base share runs (before the seventeenth session such a
-    /// fab drew its full power; audit s17-chips, finding 6).
+    /// fab drew its full power; audit s17-chips, finding 6). A fab the
+    /// wafer-start planner held below its capacity at the last tick asks
+    /// for its planned rate instead of `capacity(t)`: capacity left idle
+    /// draws no variable power.
     pub fn power_demand_mw(&self, now: SimTime, available: &[bool]) -> f64 {
         if !self.open {
             return 0.0;
@@ -248,7 +259,8 @@ impl Fab {
         let b = self.base_power_fraction;
         let nameplate = self.nameplate_wpm();
         let capacity = if self.has_available_design(available) {
-            self.effective_wpm(now)
+            let c = self.effective_wpm(now);
+            self.planned_wpm.map_or(c, |p| p.min(c))
         } else {
             0.0
         };
@@ -305,7 +317,20 @@ impl Fab {
     /// of power served over the interval since the previous tick (a one-tick
     /// lag: the grid's service of the coming step is not known yet, so the
     /// starts of a step follow the service of the step before).
-    pub fn start_wafers(&mut self, now: SimTime, dt: Duration, available: &[bool]) -> Vec<u64> {
+    ///
+    /// With a wafer-start planner, `wanted[d]` is the good dies of design
+    /// `d` still wanted this tick (`gross[d]` gross dies per wafer): each
+    /// design's starts are cut to the whole wafers that yield at most what
+    /// is wanted at the fab's yield now, and `wanted` is reduced by the
+    /// dies they are expected to yield. A fab whose yield now is 0 cannot
+    /// plan in dies and starts at its capacity (it learns by running).
+    pub fn start_wafers(
+        &mut self,
+        now: SimTime,
+        dt: Duration,
+        available: &[bool],
+        plan: Option<(&mut [f64], &[f64])>,
+    ) -> Vec<u64> {
         let served = self.take_served_average(now);
         let ramped = self.ramped_wpm(now);
         let tools = self.tool_capacity_wpm();
@@ -324,6 +349,7 @@ impl Fab {
                 }
             })
             .collect();
+        self.planned_wpm = None;
         if !self.open || !self.has_available_design(available) {
             self.start_carry = 0.0;
             return Vec::new();
@@ -340,8 +366,36 @@ impl Fab {
         self.start_carry += rate * dt.as_secs_f64() / MONTH_SECS;
         let whole = self.start_carry.floor();
         self.start_carry -= whole;
-        let wafers = whole as u64;
-        let split = largest_remainder(wafers, &weights);
+        let mut wafers = whole as u64;
+        let mut split = largest_remainder(wafers, &weights);
+        if let Some((wanted, gross)) = plan {
+            let y = self.yield_curve.at(self.balance.out as f64);
+            let mut forgone = 0;
+            for (slot, w) in split.iter_mut().enumerate() {
+                let d = self.mix_designs[slot];
+                let per_wafer = gross.get(d).copied().unwrap_or(0.0) * y;
+                if per_wafer <= 0.0 {
+                    continue;
+                }
+                let want = &mut wanted[d];
+                let keep = (*w).min((want.max(0.0) / per_wafer).floor() as u64);
+                *want -= keep as f64 * per_wafer;
+                forgone += *w - keep;
+                *w = keep;
+            }
+            if forgone > 0 {
+                // The planner, not the tools or the grid, set the starts.
+                wafers -= forgone;
+                self.period.forgone += forgone;
+                self.tool_limited = false;
+                self.power_cut_wpm = 0.0;
+                self.tool_cut_wpm = 0.0;
+                let month_share = dt.as_secs_f64() / MONTH_SECS;
+                if month_share > 0.0 {
+                    self.planned_wpm = Some(wafers as f64 / month_share);
+                }
+            }
+        }
         let mut ids = Vec::new();
         for (slot, &w) in split.iter().enumerate() {
             if w == 0 {
@@ -356,6 +410,27 @@ impl Fab {
         self.balance.in_process += wafers;
         self.period.starts += wafers;
         ids
+    }
+
+    /// Good dies of design `d` expected from the wafers in the line, at the
+    /// fab's yield now (`gross` gross dies per wafer): the wafer-start
+    /// planner's pipeline. 0 while the line holds no lot of `d`.
+    pub(crate) fn pipeline_dies(&self, d: usize, gross: f64) -> f64 {
+        let wafers: u64 = self
+            .lots
+            .iter()
+            .filter(|l| self.mix_designs[l.slot] == d)
+            .map(|l| l.wafers)
+            .sum();
+        if wafers == 0 {
+            return 0.0;
+        }
+        wafers as f64 * gross * self.yield_curve.at(self.balance.out as f64)
+    }
+
+    /// Whether the fab is open and its product mix has design `d`.
+    pub(crate) fn makes(&self, d: usize) -> bool {
+        self.open && self.mix_designs.contains(&d)
     }
 
     /// The wafers of the lots in the line, summed lot by lot.

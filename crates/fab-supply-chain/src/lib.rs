@@ -59,6 +59,11 @@ pub use yield_curve::{YieldCurve, gross_dies_per_wafer};
 /// `_per_month` rate.
 pub const MONTH_SECS: f64 = scheduler::SECS_PER_YEAR as f64 / 12.0;
 
+/// The longest die-bank target the wafer-start planner takes
+/// ([`FabConfig::die_bank_target`]): 520 weeks, ten years of the back
+/// end's consumption.
+pub const MAX_DIE_BANK_TARGET: scheduler::Duration = scheduler::Duration(520 * 7 * scheduler::SECS_PER_DAY);
+
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*

@@ -20,6 +20,11 @@ impl SupplyChain {
     /// `fab.binding_input` (0 none, 1 wafers, 2 tools, 3 HBM, 4 packaging,
     /// 5 power at the fabs).
     ///
+    /// With a wafer-start planner ([`FabConfig::die_bank_target`](crate::FabConfig::die_bank_target))
+    /// also `fab.wafers_forgone` (wafers it left unstarted) and
+    /// `fab.utilisation` (starts ÷ (starts + forgone), 0 when none could
+    /// start), per fab and national; without one these rows do not exist.
+    ///
     /// `fab.energy_mwh` and `fab.electricity_usd` (per fab and national)
     /// are the bills booked since the last sample
     /// ([`bill_electricity`](Self::bill_electricity)): what the grid served
@@ -28,6 +33,8 @@ impl SupplyChain {
         const N: &str = "national";
         let mut sum = [0u64; 7];
         let (mut energy_mwh, mut electricity_usd) = (0.0, 0.0);
+        let planner = self.die_bank_target.is_some();
+        let (mut starts, mut forgone) = (0u64, 0u64);
         for f in &mut self.fabs {
             let e = f.name.as_str();
             let p = std::mem::take(&mut f.period);
@@ -45,6 +52,13 @@ impl SupplyChain {
             emit("fab.electricity_usd", e, p.electricity_usd);
             energy_mwh += p.energy_mwh;
             electricity_usd += p.electricity_usd;
+            if planner {
+                // Only a run with a wafer-start planner has these rows.
+                emit("fab.wafers_forgone", e, p.forgone as f64);
+                emit("fab.utilisation", e, utilisation(p.starts, p.forgone));
+                starts += p.starts;
+                forgone += p.forgone;
+            }
             let add = [
                 p.starts,
                 p.out,
@@ -72,6 +86,10 @@ impl SupplyChain {
         }
         emit("fab.energy_mwh", N, energy_mwh);
         emit("fab.electricity_usd", N, electricity_usd);
+        if planner {
+            emit("fab.wafers_forgone", N, forgone as f64);
+            emit("fab.utilisation", N, utilisation(starts, forgone));
+        }
         emit("fab.tools_inventory", N, self.tools.inventory as f64);
         emit(
             "fab.tools_arrived",
@@ -198,7 +216,9 @@ impl SupplyChain {
     /// over the run: `fab.energy_mwh_total` (MWh), `fab.electricity_usd_total`
     /// (USD) and, if they drew any energy, the average price they paid,
     /// `fab.avg_electricity_price_usd_per_mwh` (USD/MWh: total cost ÷ total
-    /// energy).
+    /// energy). With a wafer-start planner also `fab.wafers_forgone_total`
+    /// (wafers), `fab.utilisation_total` (0–1) and `fab.stockpile_dies_end`
+    /// (good dies left in the banks).
     pub fn summary_scalars(&self, emit: &mut dyn FnMut(&str, f64)) {
         let t = &self.totals;
         emit("fab.accelerators_delivered_total", t.delivered_units as f64);
@@ -221,6 +241,17 @@ impl SupplyChain {
         let scrapped: u64 = self.fabs.iter().map(|f| f.balance.scrapped).sum();
         emit("fab.wafers_started_total", started as f64);
         emit("fab.wafers_scrapped_total", scrapped as f64);
+        if self.die_bank_target.is_some() {
+            // The wafer-start planner's idle capacity over the run, and the
+            // good dies left in the banks at the end (made or banked, never
+            // assembled).
+            emit("fab.wafers_forgone_total", t.forgone as f64);
+            emit("fab.utilisation_total", utilisation(started, t.forgone));
+            emit(
+                "fab.stockpile_dies_end",
+                self.die_stock.iter().sum::<u64>() as f64,
+            );
+        }
         emit("fab.order_backlog_usd_end", self.orders.backlog_usd());
         emit("fab.hbm_stacks_stock_end", self.hbm.stock as f64);
         let mode = mode(&t.binding_ticks).unwrap_or(BindingInput::None);
@@ -234,6 +265,17 @@ impl SupplyChain {
                 t.electricity_usd / t.energy_mwh,
             );
         }
+    }
+}
+
+/// The share of the wafers a planner could have started that it started:
+/// `starts / (starts + forgone)`, 0 when it could start none.
+fn utilisation(starts: u64, forgone: u64) -> f64 {
+    let could = starts + forgone;
+    if could == 0 {
+        0.0
+    } else {
+        starts as f64 / could as f64
     }
 }
 

@@ -144,9 +144,16 @@ impl SupplyChain {
                 self.rearm_failure(i, agenda)?;
             }
         }
-        // 3. Wafer starts; lots complete after the cycle time.
+        // 3. Wafer starts; lots complete after the cycle time. With a
+        // planner, the good dies each design still wants this tick.
+        let mut wanted = self
+            .die_bank_target
+            .map(|target| self.dies_wanted(target, dt, slots, &available));
         for i in 0..self.fabs.len() {
-            let lots = self.fabs[i].start_wafers(now, dt, &available);
+            let forgone_before = self.fabs[i].period.forgone;
+            let plan = wanted.as_deref_mut().map(|w| (w, self.gross.as_slice()));
+            let lots = self.fabs[i].start_wafers(now, dt, &available, plan);
+            self.totals.forgone += self.fabs[i].period.forgone - forgone_before;
             let done =
                 now.checked_add(self.fabs[i].cycle_time)
                     .ok_or(scheduler::ScheduleError::Overflow {
@@ -220,6 +227,49 @@ impl SupplyChain {
         }
         agenda.schedule_after(self.step, FabEvent::ProductionTick)?;
         Ok(())
+    }
+
+    /// The wafer-start planner (`docs/model/fab-supply-chain.md`, "The
+    /// wafer-start planner"): the good dies of each design its fabs should
+    /// start this tick of length `dt`, with `slots` packaging slots and the
+    /// HBM stock now. For a design `d` made in an open fab, the back end's
+    /// pull is `r = k_d × min(slots, HBM stock / h_d) / Δt` dies per second
+    /// (`k_d` dies and `h_d` stacks per chip; a design without HBM is
+    /// limited by slots alone), its order-up-to level `S = r × (W + L + T)`
+    /// (`W` the die-bank target, `T` the production step, `L` the longest
+    /// cycle time of the open fabs making it rounded up to whole steps: a
+    /// lot's dies are assembled at the first tick after it completes), and
+    /// it wants `max(0, S − die stock − pipeline)`
+    /// dies, the pipeline being the good dies expected from its wafers in
+    /// process at each fab's yield now. Each design is planned as if it had
+    /// the whole back end; 0 for a design not available or made nowhere.
+    fn dies_wanted(&self, target: Duration, dt: Duration, slots: u64, available: &[bool]) -> Vec<f64> {
+        let span = dt.as_secs_f64();
+        let step = self.step.as_secs_f64();
+        self.designs
+            .iter()
+            .enumerate()
+            .map(|(d, design)| {
+                let lead = self
+                    .fabs
+                    .iter()
+                    .filter(|f| f.makes(d))
+                    .map(|f| f.cycle_time.secs().div_ceil(self.step.secs()) as f64 * step)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                if !available[d] || lead == f64::NEG_INFINITY || span <= 0.0 {
+                    return 0.0;
+                }
+                let stacks = u64::from(design.cfg.hbm_stacks_per_chip);
+                let chips = match self.hbm.stock.checked_div(stacks) {
+                    Some(by_hbm) => slots.min(by_hbm),
+                    None => slots,
+                };
+                let rate = f64::from(design.cfg.dies_per_chip) * chips as f64 / span;
+                let level = rate * (target.as_secs_f64() + lead + step);
+                let pipeline: f64 = self.fabs.iter().map(|f| f.pipeline_dies(d, self.gross[d])).sum();
+                (level - self.die_stock[d] as f64 - pipeline).max(0.0)
+            })
+            .collect()
     }
 
     /// Assembles accelerators from banked dies, HBM stacks and this tick's

@@ -146,6 +146,15 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
         WAFER_DIAMETER_MM.0,
         WAFER_DIAMETER_MM.1,
     )?;
+    if let Some(w) = c.die_bank_target
+        && w > crate::MAX_DIE_BANK_TARGET
+    {
+        return Err(invalid(
+            "supply chain",
+            "die_bank_target",
+            format!("must be at most 520 weeks, got {} s", w.secs()),
+        ));
+    }
     let lists = [
         ("designs", c.designs.len()),
         ("fabs", c.fabs.len()),

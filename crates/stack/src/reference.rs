@@ -1386,8 +1386,10 @@ Each line changes the run (`aistack run`, the scenario's seed 2025): the
 base); the `set` holds the HBM stockpile at the low end of the base's draw
 (12.3 M stacks at that seed), and domestic assembly, bound by HBM, falls by
 110,000 accelerators; the `remove` takes away the 2.9 M banked TSMC dies,
-which moves Ascend deliveries later (2025's fall by about 164,000, 2027's
-rise by as many, 2026's stay as they were), not fewer: HBM, not dies, caps the total. (A control on
+which moves Ascend deliveries later (2025's fall by about 154,000, 2027's
+rise by as many, 2026's stay as they were; SMIC starts the wafers the bank
+no longer holds, its utilisation 8.6 → 11.9 %), not fewer: HBM, not dies,
+caps the total. (A control on
 something the base does not have, such as HBM imports, which china-2025
 sets to 0, would change nothing: check a variant against its base with
 `aistack compare`.)

@@ -169,6 +169,11 @@ checked_number!(
     ToolCount, |v| (0.0..=1e6).contains(&v), "a tool count in [0, 1000000]"
 );
 checked_number!(
+    /// A die-bank target in [0, 520] weeks of the back end's consumption
+    /// (the supply chain's `MAX_DIE_BANK_TARGET`).
+    BankWeeks, |v| (0.0..=520.0).contains(&v), "a die-bank target in [0, 520] weeks"
+);
+checked_number!(
     /// A stock of HBM stacks or of banked dies in [0, 1e10] (rounded): the
     /// supply chain's limit.
     StockCount, |v| (0.0..=1e10).contains(&v), "a count in [0, 10000000000]"

@@ -173,8 +173,8 @@ fn fabs_without_packaging_are_named() {
     let w = warnings_of(
         "china-2025.ron",
         &[(
-            "packaging_units_per_month: 55000,",
-            "packaging_units_per_month: 0,",
+            r#"packaging_units_per_month: [("2026-01-01", 55000), ("2030-01-01", 110000)],"#,
+            r#"packaging_units_per_month: [("2026-01-01", 0)],"#,
         )],
     );
     assert_eq!(w.len(), 1, "{w:#?}");
@@ -186,7 +186,17 @@ fn fabs_without_packaging_are_named() {
         w[0]
     );
     // Left out (its default, 0): still named, at the file.
-    let w = warnings_of("china-2025.ron", &[("packaging_units_per_month: 55000,", "")]);
+    let w = warnings_of(
+        "china-2025.ron",
+        &[
+            (
+                r#"packaging_units_per_month: [("2026-01-01", 55000), ("2030-01-01", 110000)],"#,
+                "",
+            ),
+            // The scale drawn of a path no longer written.
+            (r#""chips.packaging_units_per_month.scale":"#, "// "),
+        ],
+    );
     assert_eq!(w.len(), 1, "{w:#?}");
     // Without fabs there is nothing to package.
     assert!(warnings_of("minimal.ron", &[]).is_empty());

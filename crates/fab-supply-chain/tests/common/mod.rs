@@ -94,6 +94,7 @@ pub fn base_config() -> FabConfig {
         }],
         allocation: AllocationPolicy::FirstComeFirstServed,
         horizon_end: None,
+        die_bank_target: None,
     }
 }
 

@@ -5,7 +5,7 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::schema::training::{FleetData, SiteData};
 use crate::series::Series;
-use crate::units::{FabPower, Fraction, NonNeg, Positive, StockCount, ToolCount, UnitPrice};
+use crate::units::{BankWeeks, FabPower, Fraction, NonNeg, Positive, StockCount, ToolCount, UnitPrice};
 use chrono::NaiveDate;
 use fab_supply_chain::{
     AcceleratorImportConfig, AllocationPolicy, BuyerConfig, Control, ControlledItem, DesignConfig,
@@ -71,6 +71,20 @@ pub struct ChipsData {
     /// labs take every accelerator).
     #[serde(default)]
     pub other_buyers: Vec<OtherBuyerData>,
+    /// The wafer-start planner's die-bank target, weeks of the back end's
+    /// die consumption, in [0, 520]. Set, the fabs plan their starts: each
+    /// design's die stock plus the good dies expected from its wafers in
+    /// process is brought up to what the back end (packaging slots, HBM
+    /// stock) could assemble over this target, the cycle time and one
+    /// production step, so its die bank settles at this many weeks of
+    /// consumption; capacity left unstarted is reported
+    /// (`fab.wafers_forgone`, `fab.utilisation`) and draws no variable
+    /// power (docs/model/fab-supply-chain.md, "The wafer-start planner").
+    /// Default: none (every fab starts at its capacity whatever its dies
+    /// are needed for).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 520))]
+    pub die_bank_target_weeks: Option<BankWeeks>,
 }
 
 impl Default for ChipsData {
@@ -83,6 +97,7 @@ impl Default for ChipsData {
             hbm: HbmData::default(),
             packaging_units_per_month: zero(),
             other_buyers: Vec::new(),
+            die_bank_target_weeks: None,
         }
     }
 }
@@ -955,5 +970,15 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
         },
         // Set by `world::configs`, which knows the horizon.
         horizon_end: None,
+        die_bank_target: match ch.die_bank_target_weeks {
+            Some(w) => Some(duration(
+                ctx,
+                "chips",
+                "settings",
+                "die_bank_target_weeks",
+                w.get() * 7.0 * 86_400.0,
+            )?),
+            None => None,
+        },
     })
 }
