@@ -64,6 +64,9 @@ pub(crate) struct Totals {
     pub flop_s_delivered: f64,
     pub built: u64,
     pub imported: u64,
+    /// Of `imported`, the units of grey flows (never delayed, so counted
+    /// when shipped).
+    pub imported_grey: u64,
     /// Path units of on-order import flows not imported (no order wanted them).
     pub declined: u64,
     pub binding_ticks: [u64; 6],
@@ -252,7 +255,9 @@ impl SupplyChain {
         let mut imports = Vec::new();
         for i in &config.accelerator_imports {
             let d = find(&names.designs, "accelerator import", "design", &i.design)?;
-            imports.push((d, ImportFlow::new(i.units_per_month.clone())));
+            let mut flow = ImportFlow::new(i.units_per_month.clone());
+            flow.grey = i.grey;
+            imports.push((d, flow));
         }
         let imports_on_order = config.accelerator_imports.iter().map(|i| i.on_order).collect();
         let n_designs = designs.len();
@@ -770,13 +775,14 @@ impl SupplyChain {
                         Control::Ban | Control::Lift => self.accelerator_quota = None,
                         Control::LicenceDelay(_) => {}
                     }
-                    for (_, flow) in &mut self.imports {
+                    // Grey flows are outside every control.
+                    for (_, flow) in self.imports.iter_mut().filter(|(_, f)| !f.grey) {
                         flow.control.apply_all(control);
                     }
                 }
                 ControlledItem::Accelerators { design: Some(name) } => {
                     for (d, flow) in &mut self.imports {
-                        if *name == self.designs[*d].cfg.name {
+                        if !flow.grey && *name == self.designs[*d].cfg.name {
                             flow.control.apply(control);
                         }
                     }

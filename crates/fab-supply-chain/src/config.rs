@@ -31,7 +31,9 @@ pub struct FabConfig {
     pub hbm: HbmConfig,
     /// Advanced packaging capacity, accelerator packages per month (≥ 0).
     pub packaging_units_per_month: TimePath,
-    /// Imports of finished accelerators, one stream per imported design.
+    /// Imports of finished accelerators: per imported design one licensed
+    /// stream (under export controls) and at most one grey stream (outside
+    /// them, [`AcceleratorImportConfig::grey`]).
     pub accelerator_imports: Vec<AcceleratorImportConfig>,
     /// Dies banked before the run (e.g. before a control date), by design.
     pub die_banks: Vec<DieBankConfig>,
@@ -227,6 +229,13 @@ pub struct AcceleratorImportConfig {
     /// (what orders do not take is declined, `fab.imports_declined`).
     /// `false`: every unit of the path arrives, ordered or not.
     pub on_order: bool,
+    /// A grey channel (smuggled or grey-market chips): no export control
+    /// acts on it — neither a ban, quota or licence delay naming its
+    /// design nor one on all accelerators (whose national quota it is not
+    /// part of) — so it keeps shipping its path through them. A design has
+    /// at most one licensed (`false`) and one grey import; a control naming
+    /// a design needs a licensed one. `false`: the licensed channel.
+    pub grey: bool,
 }
 
 /// Good dies of one design banked before the run.

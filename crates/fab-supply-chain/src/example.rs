@@ -143,6 +143,7 @@ pub fn example_config() -> FabConfig {
             design: "h20".into(),
             units_per_month: TimePath::constant(111_000.0),
             on_order: false,
+            grey: false,
         }],
         // ≈2.9 M TSMC-made dies banked (TechInsights/Bloomberg 2025).
         die_banks: vec![DieBankConfig {

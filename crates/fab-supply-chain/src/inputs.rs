@@ -109,6 +109,10 @@ impl ControlState {
 pub(crate) struct ImportFlow {
     pub flow: Flow,
     pub control: ControlState,
+    /// A grey channel ([`AcceleratorImportConfig::grey`](crate::AcceleratorImportConfig::grey)):
+    /// no export control ever reaches `control`, and a national quota
+    /// neither counts nor caps it.
+    pub grey: bool,
 }
 
 impl ImportFlow {
@@ -116,6 +120,7 @@ impl ImportFlow {
         ImportFlow {
             flow: Flow::new(per_month),
             control: ControlState::default(),
+            grey: false,
         }
     }
 

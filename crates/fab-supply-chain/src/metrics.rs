@@ -208,7 +208,8 @@ impl SupplyChain {
 
     /// Emits end-of-run scalars: totals since the start (among them the
     /// path units of on-order import flows declined,
-    /// `fab.imports_declined_total`), the end-of-run backlog, accelerator
+    /// `fab.imports_declined_total`, and, if a grey import flow exists, the
+    /// units it brought in, `fab.accelerators_imported_grey_total`), the end-of-run backlog, accelerator
     /// stock (finished, not yet delivered) and HBM stock, and the most
     /// frequent binding input over all production ticks as its code
     /// (`fab.binding_input_mode`, codes as in
@@ -225,6 +226,10 @@ impl SupplyChain {
         emit("fab.flop_s_delivered_total", t.flop_s_delivered);
         emit("fab.accelerators_built_total", t.built as f64);
         emit("fab.accelerators_imported_total", t.imported as f64);
+        // Only with a grey flow, so that other runs' outputs keep their rows.
+        if self.imports.iter().any(|(_, f)| f.grey) {
+            emit("fab.accelerators_imported_grey_total", t.imported_grey as f64);
+        }
         // Offered by on-order flows and not imported: offered = imported +
         // declined + in transit at the end.
         emit("fab.imports_declined_total", t.declined as f64);

@@ -59,6 +59,9 @@ impl SupplyChain {
             let (d, ref flow) = self.imports[k];
             let control = flow.control;
             let ship = path_units.min(take[d].saturating_sub(have[d]));
+            if flow.grey {
+                self.totals.imported_grey += ship;
+            }
             have[d] += ship;
             let declined = path_units - ship;
             self.declined_period[d] += declined;
@@ -93,15 +96,21 @@ impl SupplyChain {
         let hbm_in = self.hbm.imports.ship(now, dt);
         self.ship(ArrivalItem::Hbm, hbm_in, self.hbm.imports.control, agenda)?;
         // Accelerator imports: nothing of a design before its
-        // `available_from`; a national quota is shared among the flows in
-        // proportion to their rates under their own caps.
+        // `available_from`; a national quota is shared among the licensed
+        // flows in proportion to their rates under their own caps (grey
+        // flows are outside it).
         let available: Vec<bool> = self.designs.iter().map(|d| d.cfg.available_from <= now).collect();
         let rates: Vec<f64> = self
             .imports
             .iter()
             .map(|(d, flow)| if available[*d] { flow.rate(now) } else { 0.0 })
             .collect();
-        let total: f64 = rates.iter().sum();
+        let total: f64 = rates
+            .iter()
+            .zip(&self.imports)
+            .filter(|(_, (_, flow))| !flow.grey)
+            .map(|(rate, _)| rate)
+            .sum();
         let scale = match self.accelerator_quota {
             Some(q) if total > q => q / total,
             _ => 1.0,
@@ -111,6 +120,7 @@ impl SupplyChain {
         for (k, &rate) in rates.iter().enumerate() {
             let (d, ref mut flow) = self.imports[k];
             if available[d] {
+                let scale = if flow.grey { 1.0 } else { scale };
                 units.push(flow.ship_capped(now, dt, rate * scale));
             } else {
                 flow.hold();
@@ -126,6 +136,9 @@ impl SupplyChain {
             }
             let (d, ref flow) = self.imports[k];
             let control = flow.control;
+            if flow.grey {
+                self.totals.imported_grey += *units;
+            }
             self.ship(
                 ArrivalItem::Accelerators(DesignId(id32(d))),
                 std::mem::take(units),

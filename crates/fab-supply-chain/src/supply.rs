@@ -185,8 +185,12 @@ impl SupplyChain {
     /// all accelerators still to come), a ban or zero quota naming the
     /// design (reopened by a lift or positive quota naming it, or a lift on
     /// all), a ban on all accelerators (reopened by any of those, or a
-    /// positive national quota).
+    /// positive national quota). A grey flow: its rate alone.
     fn accelerators_coming(&self, d: usize, flow: &ImportFlow, now: SimTime) -> bool {
+        if flow.grey {
+            // No control shuts a grey flow: its path alone decides.
+            return flow.rate_now_or_later(now) > 0.0;
+        }
         let name = self.designs[d].cfg.name.as_str();
         let on_all = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: None });
         let naming = |item: &ControlledItem| matches!(item, ControlledItem::Accelerators { design: Some(n) } if n == name);

@@ -178,9 +178,20 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
     let projects = unique("project", c.projects.iter().map(|p| p.name.as_str()))?;
     unique("buyer", c.buyers.iter().map(|b| b.name.as_str()))?;
     unique("policy", c.policies.iter().map(|p| p.name.as_str()))?;
+    // One licensed and one grey import per design.
     unique(
         "accelerator import",
-        c.accelerator_imports.iter().map(|i| i.design.as_str()),
+        c.accelerator_imports
+            .iter()
+            .filter(|i| !i.grey)
+            .map(|i| i.design.as_str()),
+    )?;
+    unique(
+        "grey accelerator import",
+        c.accelerator_imports
+            .iter()
+            .filter(|i| i.grey)
+            .map(|i| i.design.as_str()),
     )?;
 
     for d in &c.designs {
@@ -375,20 +386,25 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
         match &p.action {
             PolicyAction::ExportControl { item, control } => {
                 if let ControlledItem::Accelerators { design: Some(d) } = item
-                    && !c.accelerator_imports.iter().any(|i| &i.design == d)
+                    && !c.accelerator_imports.iter().any(|i| &i.design == d && !i.grey)
                 {
-                    // The control acts on the design's imports: say that an
-                    // `imports` entry is what is missing (review s26-modeler,
-                    // F11: "refers to unknown accelerator import").
-                    return Err(invalid(
-                        &e,
-                        "action.item.design",
+                    // The control acts on the design's licensed imports: say
+                    // that such an `imports` entry is what is missing (review
+                    // s26-modeler, F11: "refers to unknown accelerator import").
+                    let reason = if c.accelerator_imports.iter().any(|i| &i.design == d) {
+                        format!(
+                            "controls design \"{d}\", which only a grey import brings in: no \
+                             export control acts on a grey import, so the control needs an \
+                             `imports` entry for \"{d}\" without `grey: true`"
+                        )
+                    } else {
                         format!(
                             "controls design \"{d}\", which no accelerator import brings in: an \
                              export control on a design acts on its imports, so it needs an \
                              `imports` entry for \"{d}\""
-                        ),
-                    ));
+                        )
+                    };
+                    return Err(invalid(&e, "action.item.design", reason));
                 }
                 match control {
                     Control::QuotaPerMonth(q) => range(&e, "action.control.quota_per_month", *q, 0.0, 1e9)?,

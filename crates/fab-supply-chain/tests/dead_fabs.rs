@@ -202,6 +202,7 @@ fn a_zero_national_quota_closes_orders_that_only_imports_could_fill() {
         design: "chip".into(),
         units_per_month: TimePath::constant(100.0),
         on_order: false,
+        grey: false,
     });
     c.policies
         .push(control("zero", SimTime::ZERO, all(), Control::QuotaPerMonth(0.0)));
@@ -224,6 +225,7 @@ fn a_national_quota_to_come_reopens_a_ban_on_all_not_a_ban_by_name() {
         design: "chip".into(),
         units_per_month: TimePath::constant(100.0),
         on_order: false,
+        grey: false,
     });
     let quota = control("quota", months(3), all(), Control::QuotaPerMonth(50.0));
     let mut by_name = c.clone();

@@ -158,6 +158,7 @@ fn imports(policies: Vec<PolicyConfig>, from: u64, to: u64) -> (f64, f64) {
             design: name.into(),
             units_per_month: TimePath::constant(rate),
             on_order: false,
+            grey: false,
         });
     }
     c.policies = policies;
@@ -280,6 +281,7 @@ fn imports_wait_for_the_design_to_be_available() {
         design: "next".into(),
         units_per_month: TimePath::constant(100.5),
         on_order: false,
+        grey: false,
     });
     let mut run = Run::new(c, 1);
     let mut imports = Vec::new();
@@ -305,6 +307,7 @@ fn a_quota_on_all_accelerators_caps_the_national_total() {
             design: name.into(),
             units_per_month: TimePath::constant(rate),
             on_order: false,
+            grey: false,
         });
     }
     c.policies.push(policy(
@@ -370,12 +373,14 @@ fn backlog_with_y(y_imports: Option<f64>, policies: Vec<PolicyConfig>) -> Vec<f6
         design: "x".into(),
         units_per_month: TimePath::constant(100_000.0),
         on_order: false,
+        grey: false,
     });
     if let Some(rate) = y_imports {
         c.accelerator_imports.push(AcceleratorImportConfig {
             design: "y".into(),
             units_per_month: TimePath::constant(rate),
             on_order: false,
+            grey: false,
         });
     }
     c.policies = policies;
@@ -446,6 +451,7 @@ fn closed_orders_are_reported_to_their_buyer_with_why_they_closed() {
         design: "x".into(),
         units_per_month: TimePath::constant(1.0),
         on_order: false,
+        grey: false,
     });
     c.policies = vec![PolicyConfig {
         name: "ban-x".into(),
@@ -589,6 +595,7 @@ fn import_config(on_order: bool, rate: f64) -> FabConfig {
         design: "x".into(),
         units_per_month: TimePath::constant(rate),
         on_order,
+        grey: false,
     });
     c
 }
@@ -647,6 +654,7 @@ fn domestic_units_fill_orders_before_imports_on_order() {
         design: "chip".into(),
         units_per_month: TimePath::constant(1_000.0),
         on_order: true,
+        grey: false,
     });
     let mut run = Run::new(c, 1);
     let lab = run.chain.buyer_id("lab").unwrap();
@@ -714,4 +722,132 @@ fn a_fab_the_grid_cuts_more_than_its_tools_is_bound_by_power() {
     assert_eq!(binding_when_served(1, 0.2).0, tools);
     // All of it: 500 against 500 is not more; tools still.
     assert_eq!(binding_when_served(1, 0.0).0, tools);
+}
+
+/// One design "x" with a licensed flow of 100 a month and a grey flow of
+/// 30 a month (both pushed, weekly ticks, no fab) under `policies`; runs
+/// 24 months and returns the end-of-run scalars.
+fn licensed_and_grey(policies: Vec<PolicyConfig>) -> std::collections::BTreeMap<String, f64> {
+    let mut c = base_config();
+    c.fabs.clear();
+    c.production_step = WEEK;
+    c.designs = vec![design("x", 0, 10_000.0)];
+    for (rate, grey) in [(100.0, false), (30.0, true)] {
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: "x".into(),
+            units_per_month: TimePath::constant(rate),
+            on_order: false,
+            grey,
+        });
+    }
+    c.policies = policies;
+    let mut run = Run::new(c, 1);
+    run.run_until(SimTime(months(24).0 - 1));
+    let mut totals = std::collections::BTreeMap::new();
+    run.chain.summary_scalars(&mut |k, v| {
+        totals.insert(k.to_string(), v);
+    });
+    totals
+}
+
+/// A ban naming a design stops its licensed import and not its grey one,
+/// and neither does a ban, a zero quota or a licence delay on all
+/// accelerators: the grey flow ships its whole path (30 a month for 24
+/// months) whatever the controls, and the chips imported are the licensed
+/// flow's (100 a month until its ban at month 6) plus the grey flow's,
+/// none held in transit.
+#[test]
+fn a_ban_stops_the_licensed_import_and_not_the_grey_one() {
+    let x = || ControlledItem::Accelerators {
+        design: Some("x".into()),
+    };
+    let all = || ControlledItem::Accelerators { design: None };
+    // 24 months of weekly ticks at t = 0, 1 week, ..., (104 ticks): 24
+    // months' worth of the path, within a unit of carried rounding.
+    let ticks = (months(24).0 - 1) / WEEK.0 + 1;
+    let path_months = (ticks * WEEK.0) as f64 / MONTH.0 as f64;
+    // Ticks before month 6: the licensed flow's months before its ban.
+    let before_ban = (months(6).0 - 1) / WEEK.0 + 1;
+    let licensed_months = (before_ban * WEEK.0) as f64 / MONTH.0 as f64;
+    let cases = [
+        vec![policy("ban-x", months(6), x(), Control::Ban)],
+        vec![
+            policy("ban-x", months(6), x(), Control::Ban),
+            policy("ban-all", months(9), all(), Control::Ban),
+        ],
+        vec![
+            policy("ban-x", months(6), x(), Control::Ban),
+            policy("quota-0", months(9), all(), Control::QuotaPerMonth(0.0)),
+            policy(
+                "delay-x",
+                months(12),
+                x(),
+                Control::LicenceDelay(Duration(90 * SECS_PER_DAY)),
+            ),
+            policy(
+                "delay-all",
+                months(15),
+                all(),
+                Control::LicenceDelay(Duration(90 * SECS_PER_DAY)),
+            ),
+        ],
+    ];
+    for policies in cases {
+        let names: Vec<String> = policies.iter().map(|p| p.name.clone()).collect();
+        let t = licensed_and_grey(policies);
+        let grey = t["fab.accelerators_imported_grey_total"];
+        let imported = t["fab.accelerators_imported_total"];
+        assert!((grey - 30.0 * path_months).abs() <= 1.0, "{names:?}: grey {grey}");
+        let licensed = imported - grey;
+        assert!(
+            (licensed - 100.0 * licensed_months).abs() <= 1.0,
+            "{names:?}: licensed {licensed}, grey {grey}"
+        );
+        assert_eq!(t["fab.accelerators_in_transit_end"], 0.0, "{names:?}");
+        // Pushed, with no order: every chip imported is in stock.
+        assert_eq!(t["fab.accelerators_stock_end"], imported, "{names:?}");
+    }
+    // Without a control both flows ship their paths.
+    let t = licensed_and_grey(vec![]);
+    let imported = t["fab.accelerators_imported_total"];
+    assert!((imported - 130.0 * path_months).abs() <= 2.0, "{imported}");
+}
+
+/// A grey flow keeps its design suppliable under a national quota of 0:
+/// an order that only its design can fill waits for the grey chips (due
+/// from month 4) instead of closing, as it would if the flow were licensed.
+#[test]
+fn a_grey_flow_keeps_orders_open_under_a_national_quota_of_zero() {
+    let backlog = |grey: bool| {
+        let mut c = base_config();
+        c.fabs.clear();
+        c.designs = vec![design("y", 0, 1_000.0)];
+        c.accelerator_imports.push(AcceleratorImportConfig {
+            design: "y".into(),
+            units_per_month: TimePath::new(vec![(SimTime::ZERO, 0.0), (months(4), 10.0)], Interp::Step)
+                .unwrap(),
+            on_order: false,
+            grey,
+        });
+        c.policies = vec![policy(
+            "quota-0",
+            SimTime::ZERO,
+            ControlledItem::Accelerators { design: None },
+            Control::QuotaPerMonth(0.0),
+        )];
+        let mut run = Run::new(c, 1);
+        let lab = run.chain.buyer_id("lab").unwrap();
+        let mut backlog = Vec::new();
+        for k in 0..4 {
+            if k > 0 {
+                run.run_until(SimTime(months(k).0 - 1));
+            }
+            run.chain.place_order(lab, 15_000.0).unwrap();
+            run.run_until(months(k));
+            backlog.push(run.chain.backlog_usd());
+        }
+        backlog
+    };
+    assert_eq!(backlog(false), vec![0.0; 4]);
+    assert_eq!(backlog(true), vec![15_000.0, 30_000.0, 45_000.0, 60_000.0]);
 }

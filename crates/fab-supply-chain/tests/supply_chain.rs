@@ -696,6 +696,7 @@ fn accelerator_imports_respect_quota_and_licence_delay() {
         design: "import".into(),
         units_per_month: TimePath::constant(100.0),
         on_order: false,
+        grey: false,
     });
     let control = |name: &str, at, control| PolicyConfig {
         name: name.into(),
@@ -740,6 +741,7 @@ fn allocation_run(policy: AllocationPolicy) -> (u64, u64) {
         design: "import".into(),
         units_per_month: TimePath::constant(100.0),
         on_order: false,
+        grey: false,
     });
     c.buyers = vec![
         BuyerConfig {
@@ -1102,6 +1104,7 @@ fn zero_designs_is_a_world_without_accelerators() {
         design: "chip".into(),
         units_per_month: TimePath::constant(10.0),
         on_order: false,
+        grey: false,
     });
     refused(with_import, "an import");
     let mut with_bank = c;
@@ -1152,6 +1155,7 @@ fn the_last_tick_books_only_its_share_inside_the_horizon() {
             design: "chip".into(),
             units_per_month: TimePath::constant(1000.0),
             on_order: false,
+            grey: false,
         });
         c.horizon_end = horizon_end;
         let mut run = Run::new(c, 1);

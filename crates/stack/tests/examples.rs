@@ -277,6 +277,8 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "us-2025-adequacy.ron",
         "us-2025-weather.ron",
         "export-controls-tighten.ron",
+        "export-controls-loosen.ron",
+        "grey-imports.ron",
         "no-spillovers.ron",
         "grid-crunch.ron",
         "llama-3.1-405b.ron",
@@ -293,7 +295,8 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
             .map_err(|e| format!("does not load: {e}"))
             .and_then(|s| {
                 let out = run(&s, &RunOptions::default()).map_err(|e| format!("run fails: {e}"))?;
-                check(&s, &out)
+                check(&s, &out)?;
+                check_policy_variant(&out)
             });
         eprintln!("{}: {:.1} s", path.display(), t0.elapsed().as_secs_f64());
         if let Err(e) = result {
@@ -301,6 +304,48 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The sum of `metric` for `entity` over the samples dated before `before`
+/// (ISO dates compare as strings) and over all samples.
+fn series_sums(out: &RunOutput, metric: &str, entity: &str, before: &str) -> (f64, f64) {
+    out.series
+        .iter()
+        .filter(|r| r.metric == metric && r.entity == entity)
+        .fold((0.0, 0.0), |(b, all), r| {
+            (b + if r.date < before { r.value } else { 0.0 }, all + r.value)
+        })
+}
+
+/// What the export-control variants say their channels do, in the run's
+/// own draw: export-controls-loosen imports no H200 before its licences
+/// (13 Jan 2026; monthly samples are dated at the period's end, so the
+/// sample of 2026-02-01 is the first that can hold any) and some after
+/// when it drew a volume above 0; grey-imports brings in its H100s by the
+/// grey flow alone (the licensed flow is banned from the start), and
+/// every grey chip is counted in the H100 imports.
+fn check_policy_variant(out: &RunOutput) -> Result<(), String> {
+    let param = |p: &str| out.params.iter().find(|(k, _)| k == p).map(|(_, v)| *v);
+    if let Some(volume) = param("imports.h200-imports.units_per_month") {
+        let (before, all) = series_sums(out, "fab.imports", "h200", "2026-02-01");
+        if before != 0.0 || (volume > 0.0) != (all > 0.0) {
+            return Err(format!(
+                "H200 at {volume}/month: {before} imported before the licences, {all} in all"
+            ));
+        }
+    }
+    if let Some(volume) = param("imports.h100-grey.units_per_month") {
+        let grey = scalar(out, "fab.accelerators_imported_grey_total")?;
+        let (_, h100) = series_sums(out, "fab.imports", "h100", "0000");
+        // On order: at most the path (10 years), more than nothing when
+        // the draw is above a chip a month.
+        if h100 != grey || grey > volume * 120.0 + 1.0 || (volume > 1.0 && grey <= 0.0) {
+            return Err(format!(
+                "grey H100 at {volume:.0}/month: {grey} grey, {h100} H100 imported"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The embedded default is the file on disk.
@@ -333,6 +378,23 @@ fn variants_change_what_they_say() {
     assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
     let nospill = load("no-spillovers.ron");
     assert!(base.data.ecosystem.spillovers && !nospill.data.ecosystem.spillovers);
+    // The policy variants add a channel each and keep the base's draws.
+    let loosen = load("export-controls-loosen.ron");
+    assert_eq!(loosen.data.imports.len(), base.data.imports.len() + 1);
+    assert_eq!(loosen.data.policies.len(), base.data.policies.len() + 2);
+    assert!(
+        loosen
+            .data
+            .uncertain
+            .contains_key("imports.h200-imports.units_per_month")
+    );
+    let grey = load("grey-imports.ron");
+    assert_eq!(grey.data.imports.iter().filter(|i| i.grey).count(), 1);
+    assert!(
+        grey.data
+            .uncertain
+            .contains_key("imports.h100-grey.units_per_month")
+    );
     let crunch = load("grid-crunch.ron");
     assert!(
         crunch
@@ -343,7 +405,7 @@ fn variants_change_what_they_say() {
     );
     // Variants keep the baseline's uncertain parameters, except those they
     // set (which then hold their set value in every run).
-    for v in [&drought, &tight, &nospill, &crunch] {
+    for v in [&drought, &tight, &nospill, &crunch, &loosen, &grey] {
         for p in base.data.uncertain.keys() {
             let fixed = v.name() == "export-controls-tighten" && p == "chips.hbm.stockpile_stacks";
             assert_eq!(v.data.uncertain.contains_key(p), !fixed, "{}: {p}", v.name());

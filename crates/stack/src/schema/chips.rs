@@ -506,7 +506,8 @@ pub struct FabProjectData {
 pub struct ImportData {
     /// Unique import-flow name.
     pub name: String,
-    /// Design imported; at most one import per design.
+    /// Design imported; at most one licensed and one `grey` import per
+    /// design.
     pub design: String,
     /// Units per month (number or path, every value in [0, 10⁹]; export
     /// controls cut it).
@@ -518,6 +519,14 @@ pub struct ImportData {
     /// of the path arrives, ordered or not).
     #[serde(default)]
     pub on_order: bool,
+    /// A grey channel (smuggled or grey-market chips): no export control
+    /// acts on it, neither one naming its design nor one on all
+    /// accelerators (a national quota neither counts nor caps it), so a ban
+    /// stops the design's licensed import and not this one. Its units are
+    /// also reported apart, `fab.accelerators_imported_grey_total`.
+    /// Default: false (a licensed import, under the controls).
+    #[serde(default)]
+    pub grey: bool,
 }
 
 /// Dies banked before the start.
@@ -809,16 +818,27 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             "design",
             design_names.iter().copied(),
         )?;
-        // One import flow per design: a design's export controls and quota
-        // act on its flow.
-        if let Some(first) = c.imports[..k].iter().find(|o| o.design == i.design) {
+        // One licensed import flow per design (a design's export controls
+        // and quota act on it) and one grey flow (outside them).
+        if let Some(first) = c.imports[..k]
+            .iter()
+            .find(|o| o.design == i.design && o.grey == i.grey)
+        {
+            let (kind, why) = if i.grey {
+                (
+                    "a grey import",
+                    "a second grey flow would be the first's volume split in two",
+                )
+            } else {
+                ("an import", "its export controls and quotas act on that flow")
+            };
             return Err(ctx.err(
                 "imports",
                 &i.name,
                 "design",
                 format!(
-                    "design `{}` already has an import, `{}`: at most one import per design \
-                     (its export controls and quotas act on that flow)",
+                    "design `{}` already has {kind}, `{}`: at most one licensed and one grey \
+                     import per design ({why})",
                     i.design, first.name
                 ),
             ));
@@ -827,6 +847,7 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             design: i.design.clone(),
             units_per_month: path(&i.units_per_month),
             on_order: i.on_order,
+            grey: i.grey,
         });
     }
     let mut die_banks = Vec::new();
