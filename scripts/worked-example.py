@@ -27,7 +27,7 @@ g25 = o("training.frontier_gap_months_year_2025"); g29 = o("training.frontier_ga
 # us-2025's own gaps to the same frontier path at the end of 2025, 2029 and
 # its horizon (mean of `aistack batch examples/scenarios/us-2025.ron --runs
 # 100 --seed 1`, twenty-sixth session): not re-run here.
-US_GAP = (4.3, 13.7, 44.2)
+US_GAP = (4.5, 16.1, 49.7)
 gend = o("training.frontier_gap_months_end"); lr = o("training.largest_run_flop")
 grows = sum(1 for r in rows if float(r["training.frontier_gap_months_end"]) > float(r["training.frontier_gap_months_year_2025"]))
 check(grows >= 0.95 * N, f"gap grows in {grows} of {N}")
@@ -75,8 +75,14 @@ sens_all = list(csv.DictReader(open(f"{D}/batch/sensitivity.csv")))
 def top(outcome):
     r = sorted((r for r in sens_all if r["outcome"] == outcome), key=lambda r: -abs(float(r["spearman"])))
     return r[0]
-early = top("training.frontier_gap_months_year_2027")
+WORLD = "ecosystem.algorithmic_halving_months"
+def top_besides_world(outcome):
+    r = sorted((r for r in sens_all if r["outcome"] == outcome and r["parameter"] != WORLD),
+               key=lambda r: -abs(float(r["spearman"])))
+    return r[0]
+early = top_besides_world("training.frontier_gap_months_year_2027")
 check(early["parameter"].endswith(".compute_growth_per_year"), f"2027 gap's top correlate {early['parameter']}")
+early_world = top("training.frontier_gap_months_year_2027")
 # Runs whose largest run of 2028 is already bound by chips.
 chips_2028 = bounds(2028).get("2.0", 0)
 def morris_mu(param):
@@ -85,8 +91,8 @@ def morris_mu(param):
             return float(l.split()[1])
     raise SystemExit(f"{param} not in the Morris table")
 morris_rows = [l for l in morris.splitlines() if l and l.split()[0] in params]
-halving_mu = morris_mu("labs.deepseek.efficiency_halving_months")
-others_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] != "labs.deepseek.efficiency_halving_months"]
+halving_mu = morris_mu("ecosystem.algorithmic_halving_months")
+others_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] != "ecosystem.algorithmic_halving_months"]
 for zero in ("fabs.smic-ascend.yield_initial", "labs.moonshot.spillover_catch_up_share"):
     check(morris_mu(zero) == 0.0, f"Morris: {zero} moved the gap")
 check(morris_mu("labs.deepseek.mfu") < 1e-2, "Morris: DeepSeek's MFU moved the gap")
@@ -97,7 +103,8 @@ sens.sort(key=lambda r: -abs(float(r["spearman"])))
 sens_lr = [r for r in csv.DictReader(open(f"{D}/batch/sensitivity.csv")) if r["outcome"] == "training.largest_run_flop"]
 sens_lr.sort(key=lambda r: -abs(float(r["spearman"])))
 top_lr = sens_lr[0]
-check(sens[0]["parameter"] == "labs.deepseek.efficiency_halving_months", f"gap's top correlate {sens[0]['parameter']}")
+check(sens[0]["parameter"] == "ecosystem.algorithmic_halving_months", f"gap's top correlate {sens[0]['parameter']}")
+check(float(sens[0]["spearman"]) > 0, "a slower world rate should read as more months behind")
 # What each parameter that may rank second stands for, in the prose.
 MEANING = {
     "chips.other_buyers.other-buyers.budget_usd_per_year": "the more the buyers outside the "
@@ -117,7 +124,7 @@ next_two = " ".join(correlate(nth, r) for nth, r in zip(["second", "third"], sen
 life_mu = morris_mu("ecosystem.chip_service_life_years")
 others_budget_mu = morris_mu("chips.other_buyers.other-buyers.budget_usd_per_year")
 rest_mu = [float(l.split()[1]) for l in morris_rows
-           if l.split()[0] not in ("labs.deepseek.efficiency_halving_months", "ecosystem.chip_service_life_years",
+           if l.split()[0] not in ("ecosystem.algorithmic_halving_months", "ecosystem.chip_service_life_years",
                                    "chips.other_buyers.other-buyers.budget_usd_per_year")]
 check(others_budget_mu > life_mu > max(rest_mu), f"Morris: other buyers {others_budget_mu}, service life {life_mu}")
 batch_line = open(f"{D}/batch.txt").read().strip().splitlines()[0]
@@ -146,14 +153,17 @@ measure of "keeping pace" is `training.frontier_gap_months_end`: how many
 months the nation's best model stands behind the world frontier at the
 horizon's end (`training.frontier_gap_months_year_Y` for each year; defined
 in docs/model/model-training.md, "The gap now"). The world frontier is an
-assumption of the scenario (10^26.7 effective FLOP in 2025, growing 1.1
-orders of magnitude a year; docs/calibration/scenarios.md), not an output.
+assumption of the scenario (10^26.7 physical FLOP in 2025, ×4.5 a year,
+plus the world's algorithmic progress, 1.1 orders of magnitude of
+effective compute a year at an 8-month halving time;
+docs/calibration/scenarios.md), not an output.
 `scripts/worked-example.sh` re-runs every command below and rewrites this
 section and its two charts from their outputs.
 
 **1. A batch.** {N} runs, each with its own draw of the scenario's {words[K]}
 uncertain parameters (HBM stockpile, SMIC's capacity and initial yield,
-DeepSeek's algorithmic halving time and MFU, Moonshot's spillover share,
+the world's algorithmic halving time, which moves the frontier and every
+lab together, DeepSeek's MFU, Moonshot's spillover share,
 southwest hydro's capacity factor, the accelerators' service life, the
 budget of the buyers of Chinese accelerators outside the four labs, and the
 four labs' growth targets, drawn together with rank correlation 0.7) and its own weather, outages and failures:
@@ -202,10 +212,15 @@ outcome,parameter,n,spearman,prcc
 """ + "\n".join(f"{r['outcome']},{r['parameter']},{r['n']},{float(r['spearman']):.3f},{float(r['prcc']):.3f}" for r in sens[:3]) + f"""
 ```
 
-One assumption dominates the gap: `labs.deepseek.efficiency_halving_months`
-(the months DeepSeek needs to halve the compute of a given capability,
-which reaches the national best model through DeepSeek's open releases; see
-below; ρ = {float(sens[0]['spearman']):.2f}). {next_two} (At {N} runs
+One assumption dominates the gap: `ecosystem.algorithmic_halving_months`
+(the months the world, the frontier and every lab alike, needs to halve the
+compute of a given capability; ρ = {float(sens[0]['spearman']):.2f}). It moves the labs'
+efficiency and the frontier's together, so it hardly changes how many
+orders of magnitude of compute the nation is short; but a gap in months is
+that shortfall divided by the frontier's slope, physical growth (0.65
+orders a year) plus the world's rate (0.45 at 8 months), and a slower rate
+reads the same shortfall as more months. Read a gap in months beside its
+run's draw of the rate. {next_two} (At {N} runs
 |ρ| below 1.96/√(n − 1) = {chance:.3f} is what no effect at all gives in 5 % of
 batches.) The tornado draws PRCC, not ρ: china-2025 declares rank
 correlations (between the labs' compute growth targets), and with
@@ -231,11 +246,11 @@ $ aistack sensitivity examples/scenarios/china-2025.ron --method morris \\
 A μ* of exactly 0 means the parameter never moved the outcome: SMIC's yield
 cannot, because HBM, not dies, limits how many accelerators are assembled
 (`fab.binding_input_mode` = 3, HBM), and Moonshot's spillover share cannot,
-because the national best model is not Moonshot's: at the scenario's seed it
-is ByteDance's closed release of October 2034 (summary.json `releases`),
-which gains DeepSeek's efficiency when DeepSeek's open releases spill over to
-ByteDance; what Moonshot absorbs raises only Moonshot's own models. Nor does
-DeepSeek's MFU move it (μ* {mfu_mu_txt}): the gap is not DeepSeek's own release.
+because every lab progresses at the world's rate, so no release carries
+efficiency another lab lacks, and the national best model is not Moonshot's
+(at the scenario's seed it is ByteDance's closed release of October 2034,
+summary.json `releases`). Nor does DeepSeek's MFU move it (μ* {mfu_mu_txt}):
+the gap is not DeepSeek's own release.
 """ + (f"""
 The Sobol decomposition of the same outcome (64 × ({K} + 2) = {64 * (K + 2)} runs; the
 intervals are bootstrap 95 % intervals, wide at this N):
@@ -288,7 +303,8 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   stop growing in 2028: on the same path they end {US_GAP[0]}, {US_GAP[1]} and {US_GAP[2]}
   months behind at the end of 2025, of 2029 and at the horizon's end
   (`aistack batch examples/scenarios/us-2025.ron --runs 100 --seed 1`,
-  twenty-sixth session; MCSE 0.10, 0.40, 0.82). Against the modelled US,
+  twenty-ninth session; MCSE 0.07, 0.15, 0.48; the two scenarios draw the
+  world's rate from the same path, so a seed gives both the same rates). Against the modelled US,
   then, China's best model trails by about {g25['mean']-US_GAP[0]:.0f}, {g29['mean']-US_GAP[1]:.0f} and {gend['mean']-US_GAP[2]:.0f} months of the
   trend (the differences of the gaps; {gend['mean']-US_GAP[2]:.0f} months is {(gend['mean']-US_GAP[2])/12*1.1:.1f} orders of
   magnitude of effective compute at the trend's 1.1 a year), and the gap to the US {"still grows" if gend['mean']-US_GAP[2] > g25['mean']-US_GAP[0] else "does not grow"}.
@@ -306,25 +322,29 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
   {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months.
 - *Open weights:* spillovers between the domestic labs are worth
-  {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end, an average of two regimes: about nothing when
-  DeepSeek's halving time draws at or above the other labs' 8 months (57 % of
-  its LogNormal draws, median 8.4; at the scenario's seed, 11.1, no-spillovers
-  gives exactly the base's gap), and about 5 months when it is 5
-  (+5.02 [4.76, 5.29] over 100 paired runs of both with the halving time
-  set to 5; the best model is then ByteDance's, which took in DeepSeek's efficiency;
-  without spillovers it is DeepSeek's own smaller open release).
+  {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end: every lab progresses at the world's
+  algorithmic rate (one draw for the frontier and all labs), so no release
+  carries efficiency another lab lacks, and spillovers carry nothing else
+  (until the twenty-ninth session DeepSeek's rate alone was drawn, and
+  spillovers carried its fast draws to ByteDance's closed model: +2.00
+  months on average, all of it that one draw: review s28, A1 and B6). The
+  open-weight leg of the thesis acts through labs whose rates differ (a
+  lab's `efficiency_rate_ratio`) or that build on others' open models
+  (`open_base_share`, 0 here): neither is calibrated, so this scenario
+  cannot test it.
 - *The early years are an input:* until chips bind, each lab's runs are
   sized by its own growth target, so the gap through 2027 is what the
-  targets say. The gap at the end of 2027 is led by
+  targets say. The gap at the end of 2027 is led, after the world's rate
+  (ρ = {float(early_world['spearman']):.2f}), by
   `{early['parameter']}` (ρ = {float(early['spearman']):.2f} in sensitivity.csv);
   Epoch's ×3 a year for China's top models (range 2.5–4) was measured under
   export controls, which is why the targets are drawn, not fixed; tighter
   controls move the 2029 gap by only
   {C["export-controls-tighten"]["training.frontier_gap_months_year_2029"][1]:+.2f} months, in the runs whose targets reach the chip
   limit by then.
-- *What would change the answer:* DeepSeek's algorithmic progress, which
-  reaches the national best model (ByteDance's, closed) through DeepSeek's
-  open releases (Morris μ* {halving_mu:.1f} months per unit of probability);
+- *What would change the answer:* the world's algorithmic progress, which
+  sets the frontier's effective slope and so how many months a shortfall of
+  compute reads as (Morris μ* {halving_mu:.1f} months per unit of probability);
   how many of the nation's accelerators the labs get (the other buyers'
   budget, μ* {others_budget_mu:.1f}, an assumption: docs/calibration/scenarios.md);
   how long the accelerators serve (μ* {life_mu:.1f}; chips the labs buy while
@@ -332,8 +352,9 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   their whole budget on chips each month, whatever their runs need:
   docs/model/model-training.md, "What it leaves out"), against
   ≤ {max(rest_mu):.2f} for every other parameter; and the world frontier's pace, which
-  the scenario fixes. To test the thesis against a slower frontier, write a
-  variant that sets `ecosystem.frontier_log10_effective_flop` and compare.
+  the scenario fixes (its physical compute; its algorithmic part is the
+  drawn world rate). To test the thesis against a slower frontier, write a
+  variant that sets `ecosystem.frontier_log10_physical_flop` and compare.
 """
 open(f"{D}/worked.md", "w").write(text)
 if doc:

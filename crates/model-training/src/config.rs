@@ -21,6 +21,15 @@ pub struct TrainingConfig {
     /// Exogenous world frontier, log10 of effective FLOP (FLOP at start-date
     /// algorithms) over time, non-decreasing. `None`: no gap is computed.
     pub frontier_log10_effective_flop: Option<TimePath>,
+    /// The world's algorithmic halving time, months, whose progress the
+    /// frontier path holds when it was built from a path of physical
+    /// compute ([`crate::frontier_with_world_progress`]); `None` for a path
+    /// written as effective compute. Only the limits read it: the path less
+    /// this progress is held to the range of a written path
+    /// ([`MAX_FRONTIER_LOG10`]), and the progress to the labs' multiplier
+    /// limit ([`MAX_EFFICIENCY_MULTIPLIER`]), which a lab at the same rate
+    /// reaches with it. Default: `None`.
+    pub frontier_world_halving_months: Option<f64>,
     /// Global switch: `false` turns every spillover off (open and closed).
     pub spillovers_enabled: bool,
     /// Share of the absorber's catch-up share that a *closed* release still
@@ -102,6 +111,7 @@ impl TrainingConfig {
             chip_service_life_years: 5.0,
             inference: InferenceConfig::default(),
             frontier_log10_effective_flop: None,
+            frontier_world_halving_months: None,
             spillovers_enabled: true,
             closed_release_spillover_share: 0.0,
             calendar: None,
@@ -379,9 +389,11 @@ impl TrainingConfig {
     /// such as a date typo would otherwise reach an infinite frontier).
     pub fn check_horizon(&self, end: SimTime) -> Result<(), TrainingError> {
         if let Some(path) = &self.frontier_log10_effective_flop {
-            let at_end = crate::frontier_log10_at(path, end);
+            let world = self.frontier_world_log10_at(end);
+            let at_end = crate::frontier_log10_at(path, end) - world;
             if at_end.is_nan() || at_end > MAX_FRONTIER_LOG10 {
-                let per_year = crate::frontier_slope_per_sec(path) * scheduler::SECS_PER_YEAR as f64;
+                let per_year = (crate::frontier_slope_per_sec(path) - self.frontier_world_log10_per_sec())
+                    * scheduler::SECS_PER_YEAR as f64;
                 return Err(bad(
                     "training",
                     "frontier_log10_effective_flop",
@@ -394,6 +406,23 @@ impl TrainingConfig {
                         Num(per_year),
                         Num(at_end.round()),
                         Num((end.0 as f64 / scheduler::SECS_PER_YEAR as f64 * 100.0).round() / 100.0),
+                    ),
+                ));
+            }
+            let limit = math::log10(MAX_EFFICIENCY_MULTIPLIER);
+            if let Some(h) = self.frontier_world_halving_months.filter(|_| world > limit) {
+                let months = end.0 as f64 / SECS_PER_MONTH as f64;
+                return Err(bad(
+                    "training",
+                    "frontier_world_halving_months",
+                    format!(
+                        "is {h} months: the world frontier's algorithmic progress would reach 10^{:.0} \
+                         by the end of the run ({:.2} years), above the limit of 10^200 a lab's \
+                         efficiency multiplier has; over this horizon the halving time must be at least \
+                         {:.4} months (or the horizon shorter)",
+                        world,
+                        months / 12.0,
+                        months * std::f64::consts::LOG10_2 / limit,
                     ),
                 ));
             }
@@ -462,6 +491,21 @@ impl TrainingConfig {
             ));
         }
         Ok(())
+    }
+}
+
+impl TrainingConfig {
+    /// The world's algorithmic progress the frontier path holds at `t`,
+    /// orders of magnitude: `log10(2) · t / frontier_world_halving_months`
+    /// (0 without it).
+    fn frontier_world_log10_at(&self, t: SimTime) -> f64 {
+        self.frontier_world_log10_per_sec() * t.0 as f64
+    }
+
+    /// [`Self::frontier_world_log10_at`]'s slope, per second.
+    fn frontier_world_log10_per_sec(&self) -> f64 {
+        self.frontier_world_halving_months
+            .map_or(0.0, |h| std::f64::consts::LOG10_2 / (h * SECS_PER_MONTH as f64))
     }
 }
 
@@ -598,8 +642,13 @@ impl TrainingConfig {
         )?;
         if let Some(path) = &self.frontier_log10_effective_flop {
             let pts = path.points();
+            // A path built from physical compute is held to the range less
+            // the world's progress it holds (`check_horizon` bounds that).
+            let written = |&(t, v): &(SimTime, f64)| v - self.frontier_world_log10_at(t);
             if pts.windows(2).any(|w| w[1].1 < w[0].1)
-                || pts.iter().any(|p| !(0.0..=MAX_FRONTIER_LOG10).contains(&p.1))
+                || pts
+                    .iter()
+                    .any(|p| !(0.0..=MAX_FRONTIER_LOG10).contains(&written(p)))
             {
                 return Err(bad(
                     "training",

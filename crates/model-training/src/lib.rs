@@ -42,12 +42,12 @@ mod window;
 
 pub use config::{
     FleetConfig, InferenceConfig, LAB_OUTCOME_PREFIX, LabConfig, MAX_COMPUTE_THRESHOLDS, MAX_CONNECTION_MW,
-    MAX_EFFICIENCY_MULTIPLIER, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig, compute_threshold_outcome,
-    lab_of_outcome, lab_outcome,
+    MAX_EFFICIENCY_MULTIPLIER, MAX_FRONTIER_LOG10, MAX_UNIT_PRICE_USD, SiteConfig, TrainingConfig,
+    compute_threshold_outcome, lab_of_outcome, lab_outcome,
 };
 pub use fleet::{ChipCounts, buyer_outcome};
 pub use orders::ChipOrders;
-pub use progress::capability_from_effective_flop;
+pub use progress::{capability_from_effective_flop, frontier_with_world_progress};
 pub use release::{OpenBase, Release, frontier_log10_at, frontier_slope_per_sec, months_behind_frontier};
 pub use run::{CompletedRun, RunBound, expected_goodput};
 pub use training::Training;

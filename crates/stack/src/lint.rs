@@ -262,13 +262,13 @@ impl Scenario {
                     .to_string(),
             );
         }
-        if let Some((message, hint)) = frontier_ends_early(d) {
-            warn(
-                "ecosystem.frontier_log10_effective_flop".to_string(),
-                &Value::Fixed(0.0),
-                message,
-                hint,
-            );
+        if let Some((field, message, hint)) = frontier_ends_early(d) {
+            warn(format!("ecosystem.{field}"), &Value::Fixed(0.0), message, hint);
+        }
+        if let Some((message, hint)) = world_rate_beside_effective_frontier(d) {
+            let path = "ecosystem.algorithmic_halving_months";
+            let v = value(path, d.ecosystem.algorithmic_halving_months.get());
+            warn(path.to_string(), &v, message, hint);
         }
         for l in &d.labs {
             let path = format!("labs.{}.initial_target_run_flop", l.name);
@@ -547,10 +547,18 @@ fn expired_fleet_entries(d: &ScenarioData) -> Vec<(String, String, String)> {
 /// finding 1). Or a rising path written only before the start: its points
 /// are folded into its value at the start, as any path's, so it is held
 /// flat there and a release above it has no gap (review s22, F3). The
-/// warning and its hint: `None` when the path reaches the horizon, is a
-/// number, or is flat.
-fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
-    let series = d.ecosystem.frontier_log10_effective_flop.as_ref()?;
+/// warning's field (the form the frontier is written in), message and
+/// hint: `None` when the path reaches the horizon, is a number, or is flat.
+fn frontier_ends_early(d: &ScenarioData) -> Option<(&'static str, String, String)> {
+    let eco = &d.ecosystem;
+    let (field, series, compute) = match (
+        &eco.frontier_log10_physical_flop,
+        &eco.frontier_log10_effective_flop,
+    ) {
+        (Some(p), _) => ("frontier_log10_physical_flop", p, "physical"),
+        (None, Some(e)) => ("frontier_log10_effective_flop", e, "effective"),
+        (None, None) => return None,
+    };
     let Series::Path { points, .. } = series else {
         return None;
     };
@@ -564,12 +572,18 @@ fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
             return None;
         }
         return Some((
+            field,
             format!(
                 "the world frontier path ends on {last_date}, at or before the start ({}): a path's \
                  points before the start are folded into its value at the start, so the frontier is \
-                 held at 10^{} effective FLOP throughout and a release above it has no gap",
+                 held at 10^{} {compute} FLOP throughout{}",
                 d.start,
-                round(last_written.1, 4)
+                round(last_written.1, 4),
+                if compute == "effective" {
+                    " and a release above it has no gap"
+                } else {
+                    " (its effective compute grows by the world's algorithmic progress alone)"
+                }
             ),
             format!(
                 "write the path on to {end_date} with the frontier you assume (its extension past \
@@ -590,6 +604,7 @@ fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
     let slope = round(slope_per_year, 3);
     let plural = |n: &str, one: &str, many: &str| if n == "1" { one } else { many }.to_string();
     Some((
+        field,
         format!(
             "the world frontier path ends on {last_date}, {years} {} before the horizon's end \
              ({end_date}): past its last point the frontier is extended at the path's average \
@@ -602,5 +617,32 @@ fn frontier_ends_early(d: &ScenarioData) -> Option<(String, String)> {
             "extend the path to {end_date} with the frontier you assume, or shorten the horizon \
              (docs/scenarios.md, \"Long horizons\")"
         ),
+    ))
+}
+
+/// The world's algorithmic rate drawn or changed while the frontier is
+/// written as effective compute: the labs follow the rate, the frontier
+/// (whose written path holds its own algorithmic rate) does not, so a
+/// faster draw puts the labs ahead of the frontier they are measured
+/// against (review s28, A1). The message and hint; `None` when the rate is
+/// neither drawn nor changed from its default, or the frontier is written
+/// as physical compute (or not at all).
+fn world_rate_beside_effective_frontier(d: &ScenarioData) -> Option<(String, String)> {
+    let eco = &d.ecosystem;
+    eco.frontier_log10_effective_flop.as_ref()?;
+    let drawn = d.uncertain.contains_key("ecosystem.algorithmic_halving_months");
+    let default = model_training::LabConfig::new("", &[]).efficiency_halving_months;
+    if !drawn && eco.algorithmic_halving_months.get() == default {
+        return None;
+    }
+    Some((
+        "the world's algorithmic rate sets the labs' halving times, but the world frontier is \
+         written as effective compute (`frontier_log10_effective_flop`), whose path already holds \
+         an algorithmic rate of its own: the labs move with this value and the frontier does not, \
+         so the gaps measure the difference"
+            .to_string(),
+        "write the frontier as physical compute, `frontier_log10_physical_flop` (the effective \
+         path less the algorithmic progress in it), so that the frontier shares the rate"
+            .to_string(),
     ))
 }

@@ -869,7 +869,7 @@ fn type_of(schema: &Value, root: &Value) -> (String, String) {
 /// The unit of a field, read from its name (the format puts units in
 /// names); empty when the name carries none.
 pub fn unit_of(field: &str) -> &'static str {
-    const SUFFIXES: [(&str, &str); 33] = [
+    const SUFFIXES: [(&str, &str); 34] = [
         ("usd_per_mwh", "USD/MWh"),
         ("usd_per_year", "USD/yr"),
         ("t_per_mwh", "t CO₂/MWh"),
@@ -885,6 +885,7 @@ pub fn unit_of(field: &str) -> &'static str {
         ("per_month", "per month"),
         ("w_per_chip", "W/chip"),
         ("log10_effective_flop", "log₁₀ FLOP"),
+        ("log10_physical_flop", "log₁₀ FLOP"),
         ("flop_s", "FLOP/s"),
         ("flop", "FLOP"),
         ("mwh", "MWh"),
@@ -1484,7 +1485,8 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | a lab's `initial_target_run_flop` | {run:e} FLOP | an exponent (`25` for `1e25`) |
 | `chips.packaging_units_per_month` | 0 at every date, in a scenario with fabs or die banks | left at its default: no die becomes a chip |
 | `chips.hbm` | no stockpile, domestic stacks or imports at any date, in a scenario with fabs or die banks of designs with `hbm_stacks` above 0 | left at its defaults: no die becomes a chip |
-| `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
+| `ecosystem.frontier_log10_physical_flop` or `ecosystem.frontier_log10_effective_flop` | a rising path whose last date is more than a month before the horizon's end, or at or before the start | the horizon lengthened without the frontier; a path written only for the past (below) |
+| `ecosystem.algorithmic_halving_months` | drawn (`uncertain`) or changed from its default while the frontier is written as `frontier_log10_effective_flop` | the labs move with the world's rate and the frontier, whose path holds its own, does not: write it as `frontier_log10_physical_flop` |
 | an other buyer's `sites` after the first | `connected_mw` 0 | the site never gets an accelerator: deliveries fill the sites' unused connections in order and the rest go to the first site, the only one that asks the grid for more |
 | a lab's or other buyer's `fleet` entry's `installed` | at least `ecosystem.chip_service_life_years` before the start (if the life is drawn: its largest draw) | a slip in the year (`2002` for `2022`): the entry is retired at the start and never in service |
 | a policy's `date`, a grid or fab project's `start`, a drought's or derate's `start`, an adequacy response's `first_check`, a plant group's `retire_date`, a fab's `opens`, a design's `available_from` | at or after the horizon's end | a slip in the year (`2099`), or a horizon shortened below it: the run never reaches the item |
@@ -1498,10 +1500,12 @@ every real value of its field (sources in `docs/calibration/scenarios.md`,
 ## Long horizons
 
 A path holds its last value after its last date, with one exception: the
-world frontier (`ecosystem.frontier_log10_effective_flop`) is extended
-beyond its ends at its average slope, from its value at the start (or its
-first point, if later) to its last point, so that a release above or below
-every point still has a gap; the `world` series
+world frontier (`ecosystem.frontier_log10_physical_flop`, or
+`ecosystem.frontier_log10_effective_flop`) is extended beyond its ends at
+its average slope, from its value at the start (or its first point, if
+later) to its last point, so that a release above or below every point
+still has a gap (the physical form's effective frontier adds the world's
+algorithmic progress, a straight line, at every date); the `world` series
 (`training.frontier_effective_flop`) shows the same extended frontier. A
 path written only before the start is held at its value there (a warning
 says so), and one whose extension would pass 10^100 within the horizon
@@ -1511,14 +1515,15 @@ end there or earlier. Lengthening `horizon_years` (`set: {{ "horizon_years":
 written for the first decade, and the answers say more about that than
 about the world (china-2025 run for 30 years, its default seed):
 
-- the frontier grows at its 2025–2035 average (1.1 orders of magnitude of
-  effective FLOP a year) for ever, and every gap is measured against that
-  (a warning says so);
+- the frontier grows at its 2025–2035 average for ever (physical compute
+  0.65 orders of magnitude a year, plus the world's algorithmic progress:
+  1.1 orders of effective FLOP a year at an 8-month halving time), and
+  every gap is measured against that (a warning says so);
 - hardware progress is only the designs a scenario lists, at fixed prices,
   and their import, HBM, packaging and fab paths: once the last design and
-  fab project are in, the largest run stops growing while each lab's
-  algorithmic efficiency keeps compounding at its halving time, so by 2055
-  one drawn halving time decides the whole spread of the gap;
+  fab project are in, the largest run stops growing while the frontier's
+  physical compute keeps growing, and each lab's algorithmic efficiency
+  keeps compounding at the world's halving time, as the frontier's does;
 - budgets, compute growth and the grid's build programmes hold their last
   value, while non-AI demand keeps growing at its rate: china-2025's demand
   compounds at 6 % a year against fixed yearly additions, and by 2054 it

@@ -984,7 +984,14 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         }) => ("model training", entity, field.to_string(), reason),
         other => return ScenarioError::new(file, "", format!("the scenario cannot be built: {other}")),
     };
-    let (path, list) = domain_path(data, &entity, &field, &reason);
+    let (path, list, reason) = match from_world_rate(data, &entity, &field) {
+        Some((path, list, Some(what))) => (path, list, format!("({what}) {reason}")),
+        Some((path, list, None)) => (path, list, reason),
+        None => {
+            let (path, list) = domain_path(data, &entity, &field, &reason);
+            (path, list, reason)
+        }
+    };
     // Say the field as the scenario writes it (`yield_ceiling`, not the
     // domain's `yield_curve.ceiling`; `peak_flop_s`, not `peak_flop_s_bf16`),
     // and so the fields the reason names, and a duration in the field's own
@@ -1003,6 +1010,52 @@ fn domain_error(file: &Path, data: &ScenarioData, e: RunError) -> ScenarioError 
         None => entity,
     };
     ScenarioError::new(file, path, format!("{domain}: {entity}: `{shown}` {reason}"))
+}
+
+/// The scenario field a training-domain value was derived from, when it
+/// was not written itself: a lab's halving time that no
+/// `efficiency_halving_months` gives comes from
+/// `ecosystem.algorithmic_halving_months` (or, if the lab writes one, its
+/// `efficiency_rate_ratio`), and the effective frontier of a scenario that
+/// writes `frontier_log10_physical_flop` from that path (the domain checks
+/// the path less the world's progress: the physical path's own values).
+/// The path, its list (for the field names) and, where the domain's value
+/// is not the field's, what it is.
+fn from_world_rate(
+    data: &ScenarioData,
+    entity: &str,
+    field: &str,
+) -> Option<(String, &'static str, Option<String>)> {
+    let eco = &data.ecosystem;
+    if entity == "training" && field == "frontier_log10_effective_flop" {
+        eco.frontier_log10_physical_flop.as_ref()?;
+        return Some((
+            "ecosystem.frontier_log10_physical_flop".to_string(),
+            "training",
+            None,
+        ));
+    }
+    let lab = entity.strip_prefix("lab ")?;
+    if field != "efficiency_halving_months" || lab.contains(' ') {
+        return None;
+    }
+    let l = data.labs.iter().find(|l| l.name == lab)?;
+    if l.efficiency_halving_months.is_some() {
+        return None;
+    }
+    let what = "the lab's halving time, `ecosystem.algorithmic_halving_months` ÷ its `efficiency_rate_ratio`";
+    Some(match l.efficiency_rate_ratio {
+        Some(_) => (
+            format!("labs.{lab}.efficiency_rate_ratio"),
+            "labs",
+            Some(what.to_string()),
+        ),
+        None => (
+            "ecosystem.algorithmic_halving_months".to_string(),
+            "training",
+            Some(what.to_string()),
+        ),
+    })
 }
 
 /// A domain's `reason` about `field` of an entity of `list`, in the
@@ -1161,6 +1214,12 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
     ("chips", "buyers", "labs", ""),
     ("hbm", "stockpile_stacks_at_start", "stockpile_stacks", ""),
     ("sites", "initial_connection_mw", "connected_mw", ""),
+    (
+        "training",
+        "frontier_world_halving_months",
+        "algorithmic_halving_months",
+        "",
+    ),
     (
         "inference",
         "max_share_of_chips",

@@ -283,7 +283,7 @@ fn fabs_or_die_banks_without_hbm_are_named() {
 fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
     let w = warnings_of("china-2025.ron", &[("horizon_years: 10", "horizon_years: 30")]);
     assert_eq!(w.len(), 1, "{w:#?}");
-    assert_eq!(w[0].path, "ecosystem.frontier_log10_effective_flop");
+    assert_eq!(w[0].path, "ecosystem.frontier_log10_physical_flop");
     assert!(w[0].line.is_some());
     assert!(
         w[0].message.starts_with(
@@ -293,7 +293,7 @@ fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
         w[0]
     );
     assert!(
-        w[0].message.contains("1.1 orders of magnitude a year"),
+        w[0].message.contains("0.653 orders of magnitude a year"),
         "{}",
         w[0]
     );

@@ -237,15 +237,29 @@ pub struct LabData {
     #[serde(default = "d_restart")]
     #[schemars(with = "f64", range(min = 0, max = 1e4))]
     pub restart_overhead_hours: NonNeg,
-    /// Months for algorithmic progress to halve the compute a capability needs. Default: 8.
+    /// Months for this lab's algorithmic progress to halve the compute a
+    /// capability needs, written only to set the lab apart from the world:
+    /// the lab then no longer follows `ecosystem.algorithmic_halving_months`
+    /// (nor a draw of it), so a lab deviation is better written as
+    /// `efficiency_rate_ratio`; not with it. Default: the world's,
+    /// `ecosystem.algorithmic_halving_months` ÷ `efficiency_rate_ratio`.
     /// The multiplier it grows may reach at most 10²⁰⁰ by the end of the run:
     /// `log2(initial_efficiency_multiplier) + 12 × years / efficiency_halving_months`
     /// must stay at most 664.4 (from a multiplier of 1 over 30 years, at least
     /// 0.54 months); with spillovers on, for the highest initial multiplier and
     /// the shortest halving time of all labs (docs/model/model-training.md).
-    #[serde(default = "d_halving")]
-    #[schemars(with = "f64", range(min = 0.1, max = 1e4))]
-    pub efficiency_halving_months: Positive,
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.1, max = 1e4))]
+    pub efficiency_halving_months: Option<Positive>,
+    /// The lab's rate of algorithmic progress relative to the world's, in
+    /// [0.1, 10]: its halving time is `ecosystem.algorithmic_halving_months`
+    /// ÷ this (2 = twice as fast, 0.5 half as fast), so a draw of the world's
+    /// rate moves the lab with the frontier and every other lab, and the
+    /// lab's own deviation is this separate factor (which may be drawn too).
+    /// Not with `efficiency_halving_months`. Default: 1.
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0.1, max = 10))]
+    pub efficiency_rate_ratio: Option<Positive>,
     /// Efficiency multiplier at the start (1 = the reference), in [10⁻³⁰, 10³⁰]. Default: 1.
     #[serde(default = "d_eff0")]
     pub initial_efficiency_multiplier: Positive,
@@ -315,6 +329,11 @@ fn d_restart() -> NonNeg {
 fn d_halving() -> Positive {
     Positive(lab_default().efficiency_halving_months)
 }
+/// The range of a lab's `efficiency_rate_ratio`.
+const RATE_RATIO_RANGE: (f64, f64) = (0.1, 10.0);
+/// The range of `ecosystem.algorithmic_halving_months`: a lab's halving
+/// time's.
+const HALVING_RANGE: (f64, f64) = (0.1, 1e4);
 fn d_eff0() -> Positive {
     Positive(lab_default().initial_efficiency_multiplier)
 }
@@ -347,10 +366,32 @@ pub struct EcosystemData {
     /// Share of a closed release's lead that spills anyway (distillation), relative to an open one. Default: 0.
     #[serde(default)]
     pub closed_release_spillover_share: Fraction,
-    /// World frontier of effective training compute, log10 FLOP (number or
-    /// path; values in [0, 100], never decreasing). Unlike other paths it is
-    /// extended beyond its ends at its average slope (see Long horizons).
-    /// Default: none.
+    /// The world's algorithmic progress: months for the compute a fixed
+    /// capability needs to halve, in [0.1, 10,000]. One rate shared by the
+    /// world frontier (when it is written as `frontier_log10_physical_flop`)
+    /// and every lab that writes no `efficiency_halving_months` (each at its
+    /// `efficiency_rate_ratio`), so that one draw of it (`uncertain`) moves
+    /// the frontier and all labs together. Default: 8.
+    #[serde(default = "d_halving")]
+    #[schemars(with = "f64", range(min = 0.1, max = 1e4))]
+    pub algorithmic_halving_months: Positive,
+    /// World frontier of physical training compute, log10 FLOP (number or
+    /// linear path; values in [0, 100], never decreasing): the largest
+    /// training run's FLOP. The frontier gaps measure against its effective
+    /// compute, this plus the world's algorithmic progress since the start,
+    /// `log10(2) × months / algorithmic_halving_months`. Like the effective
+    /// form it is extended beyond its ends at its average slope (see Long
+    /// horizons). Not with `frontier_log10_effective_flop`. Default: none.
+    #[serde(default)]
+    pub frontier_log10_physical_flop: Option<Series>,
+    /// World frontier of effective training compute, log10 FLOP at
+    /// start-date algorithms (number or path; values in [0, 100], never
+    /// decreasing), with the world's algorithmic progress already in it, so
+    /// that `algorithmic_halving_months` does not move it (the labs' rates
+    /// it still sets); `frontier_log10_physical_flop` is the form that
+    /// shares the rate. Unlike other paths it is extended beyond its ends at
+    /// its average slope (see Long horizons). Not with
+    /// `frontier_log10_physical_flop`. Default: none.
     #[serde(default)]
     pub frontier_log10_effective_flop: Option<Series>,
     /// Largest share of a lab's accelerators that serving its models may
@@ -374,6 +415,8 @@ impl Default for EcosystemData {
             chip_service_life_years: d_life(),
             spillovers: true,
             closed_release_spillover_share: Fraction(0.0),
+            algorithmic_halving_months: d_halving(),
+            frontier_log10_physical_flop: None,
             frontier_log10_effective_flop: None,
             inference_max_share_of_chips: d_inf_share(),
             inference_adoption_months: d_inf_time(),
@@ -403,6 +446,20 @@ pub fn to_config(
     designs: &[DesignData],
     regions: &[&str],
 ) -> Result<TrainingConfig, ScenarioError> {
+    let world_halving = eco.algorithmic_halving_months.get();
+    let (lo, hi) = HALVING_RANGE;
+    if !(lo..=hi).contains(&world_halving) {
+        return Err(ScenarioError::new(
+            &ctx.file,
+            "ecosystem.algorithmic_halving_months",
+            format!(
+                "must be in [{}, {}] months, got {}",
+                scheduler::Num(lo),
+                scheduler::Num(hi),
+                scheduler::Num(world_halving)
+            ),
+        ));
+    }
     let mut out = Vec::new();
     for l in labs {
         let default_site;
@@ -440,7 +497,7 @@ pub fn to_config(
         lc.checkpoint_interval_hours = l.checkpoint_interval_hours.get();
         lc.chip_failure_rate_per_hour = l.chip_failure_rate_per_hour.get();
         lc.restart_overhead_hours = l.restart_overhead_hours.get();
-        lc.efficiency_halving_months = l.efficiency_halving_months.get();
+        lc.efficiency_halving_months = lab_halving_months(ctx, l, world_halving)?;
         lc.initial_efficiency_multiplier = l.initial_efficiency_multiplier.get();
         lc.spillover_catch_up_share = l.spillover_catch_up_share.get();
         lc.spillover_delay_months = l.spillover_delay_months.get();
@@ -453,10 +510,11 @@ pub fn to_config(
     cfg.chip_service_life_years = eco.chip_service_life_years.get();
     cfg.spillovers_enabled = eco.spillovers;
     cfg.closed_release_spillover_share = eco.closed_release_spillover_share.get();
-    cfg.frontier_log10_effective_flop = eco
-        .frontier_log10_effective_flop
+    cfg.frontier_log10_effective_flop = frontier(ctx, eco)?;
+    cfg.frontier_world_halving_months = eco
+        .frontier_log10_physical_flop
         .as_ref()
-        .map(|s| s.to_time_path(&ctx.calendar));
+        .map(|_| eco.algorithmic_halving_months.get());
     cfg.inference = InferenceConfig {
         max_share_of_chips: eco.inference_max_share_of_chips.get(),
         adoption_time_months: eco.inference_adoption_months.get(),
@@ -464,4 +522,96 @@ pub fn to_config(
     };
     cfg.calendar = Some(ctx.calendar);
     Ok(cfg)
+}
+
+/// A lab's halving time of the compute a capability needs, months: its
+/// own `efficiency_halving_months` if written, else the world's rate
+/// divided by its `efficiency_rate_ratio` (1 if unwritten), so that the
+/// world's rate, drawn once, moves every lab that does not override it.
+/// Writing both is refused, as is a ratio outside its range.
+fn lab_halving_months(ctx: &Ctx, l: &LabData, world_halving: f64) -> Result<f64, ScenarioError> {
+    match (l.efficiency_halving_months, l.efficiency_rate_ratio) {
+        (Some(_), Some(_)) => Err(ctx
+            .err(
+                "labs",
+                &l.name,
+                "efficiency_rate_ratio",
+                "a lab takes `efficiency_halving_months` (its own rate, apart from the world's) or \
+                 `efficiency_rate_ratio` (its rate relative to `ecosystem.algorithmic_halving_months`), \
+                 not both",
+            )
+            .hint("keep `efficiency_rate_ratio` for a lab that moves with the world's rate")),
+        (Some(own), None) => Ok(own.get()),
+        (None, ratio) => {
+            let ratio = ratio.map_or(1.0, |r| r.get());
+            let (lo, hi) = RATE_RATIO_RANGE;
+            if !(lo..=hi).contains(&ratio) {
+                return Err(ctx.err(
+                    "labs",
+                    &l.name,
+                    "efficiency_rate_ratio",
+                    format!(
+                        "must be in [{}, {}], got {}",
+                        scheduler::Num(lo),
+                        scheduler::Num(hi),
+                        scheduler::Num(ratio)
+                    ),
+                ));
+            }
+            Ok(world_halving / ratio)
+        }
+    }
+}
+
+/// The world frontier of effective compute the gaps measure against: the
+/// effective path as written, or the physical path plus the world's
+/// algorithmic progress ([`model_training::frontier_with_world_progress`]);
+/// both written is refused, at the physical path.
+fn frontier(ctx: &Ctx, eco: &EcosystemData) -> Result<Option<scheduler::TimePath>, ScenarioError> {
+    let field = "ecosystem.frontier_log10_physical_flop";
+    match (
+        &eco.frontier_log10_effective_flop,
+        &eco.frontier_log10_physical_flop,
+    ) {
+        (Some(_), Some(_)) => Err(ScenarioError::new(
+            &ctx.file,
+            field,
+            "the world frontier is given twice: as `frontier_log10_effective_flop` (effective compute, \
+             algorithmic progress included) and as `frontier_log10_physical_flop` (physical compute, \
+             to which the world's `algorithmic_halving_months` adds it)",
+        )
+        .hint(
+            "keep `frontier_log10_physical_flop`, so that the frontier moves with a draw of \
+             `ecosystem.algorithmic_halving_months` as the labs do",
+        )),
+        (Some(effective), None) => Ok(Some(effective.to_time_path(&ctx.calendar))),
+        (None, Some(physical)) => {
+            let path = physical.to_time_path(&ctx.calendar);
+            let pts = path.points();
+            if pts.windows(2).any(|w| w[1].1 < w[0].1)
+                || pts
+                    .iter()
+                    .any(|p| !(0.0..=model_training::MAX_FRONTIER_LOG10).contains(&p.1))
+            {
+                return Err(ScenarioError::new(
+                    &ctx.file,
+                    field,
+                    "must be non-decreasing with values in [0, 100] (log10 FLOP)",
+                ));
+            }
+            let halving = eco.algorithmic_halving_months.get();
+            model_training::frontier_with_world_progress(&path, halving)
+                .map(Some)
+                .ok_or_else(|| {
+                    ScenarioError::new(
+                        &ctx.file,
+                        field,
+                        "must be a number or a linear path: the world's algorithmic progress adds a \
+                         straight line to it, which a `step` path cannot hold",
+                    )
+                    .hint("write the points joined by straight lines (a plain list, or `(linear: [...])`)")
+                })
+        }
+        (None, None) => Ok(None),
+    }
 }
