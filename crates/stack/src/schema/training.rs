@@ -232,7 +232,7 @@ pub struct LabData {
     #[schemars(with = "f64", range(min = 0.000001, max = 1))]
     pub mfu: Fraction,
     /// Longest a training run is planned to last, days (at most 100 years): caps the
-    /// duration drawn from `release_cadence_months`. Default: 180.
+    /// duration drawn from `release_cadence_months` (or `pretraining_months`). Default: 180.
     #[serde(default = "d_max_days")]
     #[schemars(with = "f64", range(min = 1, max = 36_525))]
     pub max_run_duration_days: Positive,
