@@ -607,8 +607,18 @@ pub fn explain(dir: &Path) -> Result<()> {
         );
     }
     print_labs(outcomes);
+    // Only where some lab caps the chips of a run (`max_chips_per_run`).
+    let cluster = series.get("training.limited_cluster_days");
+    let cluster_days = if cluster.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", the largest cluster {:.0}",
+            cluster.iter().map(|p| p.1).sum::<f64>()
+        )
+    };
     println!(
-        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
+        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}{cluster_days}."
     );
     println!(
         "(A limited day counts under its run's one label, so days short of chips that also lacked power count as chips.)"
