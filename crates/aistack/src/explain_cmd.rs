@@ -377,6 +377,19 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
     (*n > 0).then(|| stack::report::binding_input_name(best as f64))
 }
 
+/// The labs' goodput (`training.goodput_share`, national) averaged over the
+/// sampling periods of `year` that had a run in progress (a value above
+/// 0); a period ends at its instant, so one sampled on 1 January closes
+/// the year before.
+fn goodput_in_year(series: &RunSeries, year: i32) -> Option<f64> {
+    let (sum, n) = series
+        .get("training.goodput_share")
+        .iter()
+        .filter(|&&(t, v)| v > 0.0 && (t - 1e-9).floor() as i32 == year)
+        .fold((0.0, 0usize), |(s, n), &(_, v)| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 /// `aistack explain OUTDIR`: which constraint bound the largest training run
 /// of each year. A run's bound is decided when the lab plans it (see
 /// docs/model.md, "What bound a run"): *power* if the lab's chips could have
@@ -387,7 +400,10 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// units) and what it had paid for or ordered would not buy the missing
 /// chips; *failures* if the lab's powered
 /// chips would have reached the target but for the work expected to be lost
-/// to hardware failures and restarts; *none* if the run reached the lab's own
+/// to hardware failures and restarts (with the labs' goodput that year, so
+/// that a label decided at a margin of a few per cent reads as such);
+/// *cluster* (`the largest cluster`) if the lab had more chips than one run
+/// can use (`max_chips_per_run`); *none* if the run reached the lab's own
 /// target. The bound is one label per run, decided first-match, so a run
 /// short of chips that also lost compute to power reads *chips*: the
 /// column *lost to power* (`training.share_lost_power_year_Y`) gives the
@@ -454,6 +470,18 @@ pub fn explain(dir: &Path) -> Result<()> {
         let detail = if bound == "chips" {
             chip_input_in_year(&series, y)
                 .map(|i| format!(" (the supply chain's binding input that year: {i})"))
+                .unwrap_or_default()
+        } else if bound == "failures" {
+            // The label is first-match: say by how much failures bound
+            // (review s28, C5).
+            goodput_in_year(&series, y)
+                .map(|g| {
+                    format!(
+                        " (the labs' goodput that year {:.1} %: failures and restarts cost {:.1} % of their run compute)",
+                        100.0 * g,
+                        100.0 * (1.0 - g)
+                    )
+                })
                 .unwrap_or_default()
         } else {
             String::new()
@@ -579,8 +607,18 @@ pub fn explain(dir: &Path) -> Result<()> {
         );
     }
     print_labs(outcomes);
+    // Only where some lab caps the chips of a run (`max_chips_per_run`).
+    let cluster = series.get("training.limited_cluster_days");
+    let cluster_days = if cluster.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", the largest cluster {:.0}",
+            cluster.iter().map(|p| p.1).sum::<f64>()
+        )
+    };
     println!(
-        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}."
+        "\nLab-days spent limited, whole run: power {power_days:.0}, chips {chip_days:.0}, budget {budget_days:.0}, failures {failure_days:.0}{cluster_days}."
     );
     println!(
         "(A limited day counts under its run's one label, so days short of chips that also lacked power count as chips.)"

@@ -104,6 +104,14 @@ impl TrainingConfig {
         self.labs.iter().any(|l| l.open_base_share > 0.0)
     }
 
+    /// Whether some lab caps the chips of one run
+    /// ([`LabConfig::max_chips_per_run`]): the metrics of the cap
+    /// (`training.run_accelerators`, `training.limited_cluster_days`) are
+    /// emitted only then.
+    pub fn caps_runs(&self) -> bool {
+        self.labs.iter().any(|l| l.max_chips_per_run.is_some())
+    }
+
     /// A configuration of `labs` with every other field at its default.
     pub fn new(labs: Vec<LabConfig>) -> TrainingConfig {
         TrainingConfig {
@@ -140,8 +148,20 @@ pub struct LabConfig {
     /// long, capped at `max_run_duration_days`, and is paced over it: it is
     /// released no earlier than that long after it started, later only if
     /// the lab's compute falls short (power cuts, failures, too few chips).
-    /// Draws below one day count as one day.
+    /// Draws below one day count as one day. With
+    /// [`LabConfig::pretraining_months`] set, it is the time between
+    /// releases only, and a run's duration is drawn from that instead.
     pub release_cadence_months: Dist,
+    /// Months a pre-training run is planned to last (a stochastic process,
+    /// drawn once per run from `"training/pretraining/<lab>"`), capped at
+    /// `max_run_duration_days`; `None` (the default): a run lasts a
+    /// release-cadence draw and every release is a run, as before this
+    /// field existed. With it, runs follow each other on this length and
+    /// between two of them the lab releases a post-trained version of its
+    /// latest base every release-cadence draw (see
+    /// docs/model/model-training.md, "Pre-training and releases"). Draws
+    /// below one day count as one day.
+    pub pretraining_months: Option<Dist>,
     /// Budget, USD per year (≥ 0), for electricity and accelerators: each
     /// month's twelfth pays last month's electricity first (and caps the
     /// power the lab draws) and orders accelerators with the rest (see
@@ -162,6 +182,14 @@ pub struct LabConfig {
     pub max_run_duration_days: f64,
     /// Wall-clock time between checkpoints while running, hours (> 0). Default 1/3 (20 min).
     pub checkpoint_interval_hours: f64,
+    /// The most accelerators one synchronous run can use, over time (each
+    /// value ≥ 1): the largest cluster the lab can train one model on (one
+    /// campus). `None` (the default): no cap, the run takes every training
+    /// chip. The lab's training chips beyond the cap do other work
+    /// (experiments, smaller runs) as a paced run's spare chips do: powered
+    /// and billed, not in the run, unable to interrupt it (see
+    /// docs/model/model-training.md, "The largest cluster").
+    pub max_chips_per_run: Option<TimePath>,
     /// Failures per accelerator per hour (≥ 0; 0 turns failures off). Default 2e-5
     /// (Llama 3: 419 unexpected interruptions in 54 days on 16,384 GPUs).
     pub chip_failure_rate_per_hour: f64,
@@ -219,6 +247,8 @@ impl LabConfig {
             initial_accelerators: Vec::new(),
             mfu: 0.375,
             max_run_duration_days: 180.0,
+            max_chips_per_run: None,
+            pretraining_months: None,
             checkpoint_interval_hours: 1.0 / 3.0,
             chip_failure_rate_per_hour: 2.0e-5,
             restart_overhead_hours: 1.0 / 6.0,
@@ -735,6 +765,19 @@ impl LabConfig {
         self.release_cadence_months
             .validate()
             .map_err(|r| bad(e, "release_cadence_months", r))?;
+        if let Some(d) = &self.pretraining_months {
+            d.validate().map_err(|r| bad(e, "pretraining_months", r))?;
+        }
+        if let Some(cap) = &self.max_chips_per_run {
+            let (lo, hi) = (cap.min(), cap.max());
+            if !(lo >= 1.0 && hi.is_finite()) {
+                return Err(bad(
+                    e,
+                    "max_chips_per_run",
+                    format!("must be ≥ 1 and finite, got {}..{}", Num(lo), Num(hi)),
+                ));
+            }
+        }
         let (lo, hi) = (self.budget_usd_per_year.min(), self.budget_usd_per_year.max());
         if !(lo >= 0.0 && hi.is_finite()) {
             return Err(bad(

@@ -174,6 +174,13 @@ pub enum TrainingEvent {
         /// Share of the gap (in log2 multiplier) the absorber closes, 0..1.
         share: f64,
     },
+    /// A lab releases a post-trained version of its latest base model
+    /// (only for a lab with [`LabConfig::pretraining_months`]; stale
+    /// events, moved by a base release, are ignored).
+    PostTrainedRelease {
+        /// The lab.
+        lab: LabId,
+    },
 }
 
 /// What the training domain tells the world; the `stack` wiring turns each

@@ -49,6 +49,10 @@ struct PlanCapacity {
     /// The lab's inference share, averaged over the run (it rises after
     /// each release on a known path).
     inference_share: f64,
+    /// Whether the lab's cap on the chips of one run
+    /// ([`crate::LabConfig::max_chips_per_run`]) holds the full capacity
+    /// below what its training chips could do.
+    cap_binds: bool,
 }
 
 impl Training {
@@ -76,8 +80,11 @@ impl Training {
         };
         let power_share = lab.power_share.mean(now.0).unwrap_or(share_now).clamp(0.0, 1.0);
         let per_h = lab.cfg.chip_failure_rate_per_hour;
-        let goodput = lab.goodput(rate.train_full_chips * power_share * per_h);
-        let full_goodput = lab.goodput(rate.train_full_chips * per_h);
+        // The run's chips: the training chips, at most the lab's cap.
+        let cap = lab.cfg.max_chips_per_run.as_ref().map(|c| c.at(now));
+        let run_chips = |chips: f64| cap.map_or(chips, |c| chips.min(c));
+        let goodput = lab.goodput(run_chips(rate.train_full_chips * power_share) * per_h);
+        let full_goodput = lab.goodput(run_chips(rate.train_full_chips) * per_h);
         // `duration_s − 0.0` is `duration_s` exactly, and the rise is 0.0
         // exactly while the share stays put: without a retirement in the
         // run and with no release out (or inference off) the plan is the
@@ -120,12 +127,25 @@ impl Training {
         );
         let rise = lab.adoption.rise_taken(now, 0.0, duration_s, f64::INFINITY);
         let inference_share = s_now + if duration_s > 0.0 { rise / duration_s } else { 0.0 };
+        // With a cap, the run does at most the capped chips' rate over the
+        // whole duration: retirements and the inference rise take the
+        // chips beyond the cap first, so they cut the run only once the
+        // pool falls to the cap (the plan then errs on the side of a run
+        // done late, made up by the monthly re-pacing).
+        let (no_failures, full, cap_binds) = match cap {
+            Some(c) if rate.train_full_chips > c => {
+                let most = c * rate.train_full_eff_flop_s / rate.train_full_chips * duration_s;
+                (no_failures.min(most), full.min(most), full > most)
+            }
+            _ => (no_failures, full, false),
+        };
         PlanCapacity {
             capacity_flop: no_failures * goodput,
             capacity_no_failures_flop: no_failures,
             full_capacity_flop: full * full_goodput,
             full_goodput,
             inference_share,
+            cap_binds,
         }
     }
 }
@@ -222,13 +242,20 @@ impl Training {
         let months = match lab.pending_cadence_months {
             Some(m) => m,
             None => {
-                let m = lab.cfg.release_cadence_months.sample(&mut lab.cadence_rng);
+                // The run's length: a pre-training length draw where the
+                // lab has one, else a release-cadence draw.
+                let (dist, rng, what) = match (&lab.cfg.pretraining_months, lab.pretraining_rng.as_mut()) {
+                    (Some(d), Some(r)) => (d, r, "pre-training length draw"),
+                    _ => (
+                        &lab.cfg.release_cadence_months,
+                        &mut lab.cadence_rng,
+                        "release cadence draw",
+                    ),
+                };
+                let m = dist.sample(rng);
                 if !m.is_finite() {
                     let entity = lab.cfg.name.clone();
-                    return Err(TrainingError::NotFinite {
-                        entity,
-                        what: "release cadence draw",
-                    });
+                    return Err(TrainingError::NotFinite { entity, what });
                 }
                 m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64)
             }
@@ -249,6 +276,10 @@ impl Training {
             RunBound::Failures
         } else if plan.full_capacity_flop >= target {
             RunBound::Power
+        } else if plan.cap_binds {
+            // More chips would not make the run larger: the lab has more
+            // than one run can use.
+            RunBound::Cluster
         } else {
             // Missing peak FLOP/s at full power (after inference and the
             // expected failure losses), priced at the last delivery, against
@@ -343,7 +374,10 @@ impl Training {
     /// `φ · g(φ) · avail × (due − from − L) = P − W + g(φ) · I(φ)`.
     fn pace_flop_s(&self, li: usize, now: SimTime, run: &Run) -> f64 {
         let lab = &self.labs[li];
-        let avail = lab.rate.train_eff_flop_s;
+        let full = lab.rate.train_eff_flop_s;
+        let cap_share = lab.rate.cap_share;
+        // The rate one run can use: the training rate, or the capped chips'.
+        let avail = if cap_share < 1.0 { full * cap_share } else { full };
         let from = run.restarting_until.map_or(now, |u| u.max(now));
         let left_s = run.due.saturating_since(from).as_secs_f64();
         let in_service_s = left_s - self.retiring_lost_s(li, from, run.due);
@@ -354,15 +388,21 @@ impl Training {
         let need = run.remaining_flop() / whole;
         // What the rise takes from a run at φ of the rate, as a share of
         // the rate's work (exactly 0 while the share stays put).
-        let rise = self.inference_rise_flop(li, from, run.due, avail);
+        let rise = self.inference_rise_flop(li, from, run.due, full);
         let taken = |share: f64| {
             if rise == 0.0 {
                 0.0
             } else {
-                (rise - self.inference_rise_flop(li, from, run.due, avail * (1.0 - share))) / whole
+                // The spare rate: the training rate less the run's.
+                let spare = if cap_share < 1.0 {
+                    full - share * avail
+                } else {
+                    avail * (1.0 - share)
+                };
+                (rise - self.inference_rise_flop(li, from, run.due, spare)) / whole
             }
         };
-        let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips;
+        let per_h = lab.cfg.chip_failure_rate_per_hour * lab.rate.train_chips * cap_share;
         // φ ← need / g(φ) + taken(φ), from φ = 1: g falls and what the
         // rise takes grows with φ, so the sequence falls to the fixed
         // point; a few steps are plenty for a pace set again every month
@@ -433,12 +473,14 @@ impl Training {
             run.repace = false;
             run.pace_flop_s = pace;
         }
+        // At most the share of the training chips one run can use.
+        let cap_share = lab.rate.cap_share;
         let share = if run.done_at.is_some() {
             0.0
-        } else if avail > run.pace_flop_s {
+        } else if avail * cap_share > run.pace_flop_s {
             run.pace_flop_s / avail
         } else {
-            1.0
+            cap_share
         };
         lab.rate.run_share = share;
         let rate = avail * share;
@@ -560,6 +602,96 @@ impl Training {
             restart_days: run.restart_down_s / SECS_PER_DAY as f64,
             limited_failures_days: run.failures_limited_s / SECS_PER_DAY as f64,
         };
+        let (physical, base) = (run.work_flop, run.base);
+        self.release_model(li, now, physical, base, Some(record), agenda, signals)?;
+        if self.labs[li].cfg.pretraining_months.is_some() {
+            // A new base: the post-trained releases from now on carry it,
+            // the first a cadence draw after this release.
+            self.labs[li].latest_base = Some(crate::training::LatestBase {
+                physical_flop: physical,
+                base,
+            });
+            self.schedule_post_release(li, now, agenda)?;
+        }
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    /// Schedules lab `li`'s next post-trained release a release-cadence
+    /// draw after `now` (its last release), moving the one pending.
+    fn schedule_post_release(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+    ) -> Result<(), TrainingError> {
+        let lab = &mut self.labs[li];
+        let m = lab.cfg.release_cadence_months.sample(&mut lab.cadence_rng);
+        if !m.is_finite() {
+            let entity = lab.cfg.name.clone();
+            return Err(TrainingError::NotFinite {
+                entity,
+                what: "release cadence draw",
+            });
+        }
+        let months = m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64);
+        let mut key = lab.post_release.take().map(|(_, k)| k);
+        let at = after_secs(now, months * SECS_PER_MONTH as f64);
+        let ev = TrainingEvent::PostTrainedRelease {
+            lab: LabId(li as u32),
+        };
+        set_event(agenda, &mut key, at, ev)?;
+        lab.post_release = at.zip(key);
+        Ok(())
+    }
+
+    /// Lab `li`'s post-trained release due at `now`: a release of its
+    /// latest base at its efficiency of today (the base's physical FLOP ×
+    /// the lab's multiplier now, plus what the base inherited from its open
+    /// base), counted as a release (open by the lab's quota, adopted for
+    /// inference, spilling over) but not as a run. None while the lab has
+    /// no base, nor from the due time of its pre-training run in progress
+    /// on (the new base's release takes its place and schedules the next).
+    /// See docs/model/model-training.md, "Pre-training and releases".
+    pub(crate) fn post_trained_release(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let lab = &mut self.labs[li];
+        if lab.post_release.map(|(t, _)| t) != Some(now) {
+            return Ok(());
+        }
+        lab.post_release = None;
+        let Some(base) = lab.latest_base else {
+            return Ok(());
+        };
+        if lab.run.as_ref().is_some_and(|r| now >= r.due) {
+            return Ok(());
+        }
+        self.advance_lab(li, now);
+        self.release_model(li, now, base.physical_flop, base.base, None, agenda, signals)?;
+        self.schedule_post_release(li, now, agenda)?;
+        self.recompute_lab(li, now, agenda, signals)
+    }
+
+    /// Releases lab `li`'s model of `physical` FLOP built on `base` at
+    /// `now`, with the record of the run that trained it (`None`: a
+    /// post-trained release of an earlier base), and books it.
+    #[allow(clippy::too_many_arguments)]
+    fn release_model(
+        &mut self,
+        li: usize,
+        now: SimTime,
+        physical: f64,
+        base: Option<(usize, OpenBase)>,
+        record: Option<CompletedRun>,
+        agenda: &mut impl Agenda<TrainingEvent>,
+        signals: &mut Vec<TrainingSignal>,
+    ) -> Result<(), TrainingError> {
+        let id = LabId(li as u32);
+        let lab = &mut self.labs[li];
         // Release.
         let number = lab.releases;
         let open = is_open(number, lab.cfg.open_share);
@@ -569,9 +701,9 @@ impl Training {
         // Own compute at the lab's algorithms, plus what the run inherited
         // from its open base (nothing added without one: the sum is then
         // exactly the product of before).
-        let effective_flop = match run.base {
-            Some((_, b)) => run.work_flop * math::exp2(log2) + b.inherited_effective_flop,
-            None => run.work_flop * math::exp2(log2),
+        let effective_flop = match base {
+            Some((_, b)) => physical * math::exp2(log2) + b.inherited_effective_flop,
+            None => physical * math::exp2(log2),
         };
         let capability =
             capability_from_effective_flop(effective_flop).ok_or_else(|| TrainingError::NotFinite {
@@ -588,13 +720,16 @@ impl Training {
             number,
             at: now,
             open,
-            physical_flop: run.work_flop,
+            physical_flop: physical,
             effective_flop,
             capability,
             frontier_gap_months,
-            base: run.base.map(|(_, b)| b),
+            base: base.map(|(_, b)| b),
         };
-        lab.totals.record(&record, &release, self.cfg.calendar.as_ref());
+        match &record {
+            Some(record) => lab.totals.record(record, &release, self.cfg.calendar.as_ref()),
+            None => lab.totals.record_release(&release),
+        }
         if open {
             lab.flows.releases_open += 1;
         } else {
@@ -626,15 +761,17 @@ impl Training {
                 }
             }
         }
-        self.runs.push(record);
+        if let Some(record) = record {
+            self.runs.push(record);
+        }
         // Its lineage: its lab and its base's lineage.
-        let mut lineage = run.base.map_or_else(Vec::new, |(i, _)| self.lineages[i].clone());
+        let mut lineage = base.map_or_else(Vec::new, |(i, _)| self.lineages[i].clone());
         if let Err(at) = lineage.binary_search(&id.0) {
             lineage.insert(at, id.0);
         }
         self.releases.push(release.clone());
         self.lineages.push(lineage);
         signals.push(TrainingSignal::Released(release));
-        self.recompute_lab(li, now, agenda, signals)
+        Ok(())
     }
 }

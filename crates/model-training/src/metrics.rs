@@ -45,6 +45,9 @@ pub(crate) struct Flows {
     pub limited_chips_s: f64,
     pub limited_budget_s: f64,
     pub limited_failures_s: f64,
+    /// Seconds the lab's run was bound by its largest cluster
+    /// ([`crate::RunBound::Cluster`]).
+    pub limited_cluster_s: f64,
     pub releases_open: u64,
     pub releases_closed: u64,
 }
@@ -68,6 +71,7 @@ impl Flows {
         self.limited_chips_s += o.limited_chips_s;
         self.limited_budget_s += o.limited_budget_s;
         self.limited_failures_s += o.limited_failures_s;
+        self.limited_cluster_s += o.limited_cluster_s;
         self.releases_open += o.releases_open;
         self.releases_closed += o.releases_closed;
     }
@@ -167,6 +171,21 @@ impl LabTotals {
     /// Records a finished run and its release.
     pub fn record(&mut self, run: &CompletedRun, release: &Release, calendar: Option<&Calendar>) {
         self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
+        self.record_release(release);
+        if let Some(year) = calendar.and_then(|c| c.fractional_year(run.end)) {
+            let e = self
+                .largest_by_year
+                .entry(year.floor() as i32)
+                .or_insert((0.0, run.bound));
+            if run.physical_flop > e.0 {
+                *e = (run.physical_flop, run.bound);
+            }
+        }
+    }
+
+    /// Records a release (of a run, or a post-trained release of an
+    /// earlier base, which is no run).
+    pub fn record_release(&mut self, release: &Release) {
         self.releases += 1;
         self.open_releases += u64::from(release.open);
         if self.releases == 1 || release.effective_flop > self.best_effective_flop {
@@ -179,15 +198,6 @@ impl LabTotals {
         );
         if let Some(g) = release.frontier_gap_months {
             self.min_gap_months = Some(self.min_gap_months.map_or(g, |m| m.min(g)));
-        }
-        if let Some(year) = calendar.and_then(|c| c.fractional_year(run.end)) {
-            let e = self
-                .largest_by_year
-                .entry(year.floor() as i32)
-                .or_insert((0.0, run.bound));
-            if run.physical_flop > e.0 {
-                *e = (run.physical_flop, run.bound);
-            }
         }
     }
 }
@@ -247,7 +257,11 @@ impl Training {
     /// `open_base_share` is above 0, `training.inherited_effective_flop`
     /// (what the best release so far inherited from its open base, FLOP; 0
     /// before a release or without a base; national: the nation's best
-    /// release, the first lab's of equals). With fleets, their `buyers.…`
+    /// release, the first lab's of equals); and where some lab caps the
+    /// chips of a run (`max_chips_per_run`), `training.run_accelerators`
+    /// (accelerators in the run in progress at the sampling instant; 0
+    /// without one) and `training.limited_cluster_days` (days a run was
+    /// bound by the cap). With fleets, their `buyers.…`
     /// metrics follow (entity: the fleet, and `national`); the `training.…`
     /// metrics count labs only.
     pub fn sample_metrics(&mut self, now: SimTime, emit: &mut dyn FnMut(&str, &str, f64)) {
@@ -263,6 +277,10 @@ impl Training {
         let gap_now = |path: Option<&TimePath>, best: Option<f64>| months_behind_frontier(path?, now, best?);
         let mut best_capability: Option<f64> = None;
         let builds = self.cfg.builds_on_open_weights();
+        // Only with a cap on the chips of a run: its metrics.
+        let caps = self.cfg.caps_runs();
+        let day = SECS_PER_DAY as f64;
+        let mut run_chips = 0.0;
         // The nation's best release so far: (effective FLOP, inherited FLOP).
         let mut nat_best = (0.0f64, 0.0f64);
         for (li, lab) in self.labs.iter_mut().enumerate() {
@@ -290,6 +308,16 @@ impl Training {
                 lab.totals.largest_run_flop,
                 lab.totals.best_effective_flop,
             );
+            if caps {
+                let in_run = if lab.run.is_some() {
+                    lab.rate.train_chips * lab.rate.run_share
+                } else {
+                    0.0
+                };
+                emit("training.limited_cluster_days", name, f.limited_cluster_s / day);
+                emit("training.run_accelerators", name, in_run);
+                run_chips += in_run;
+            }
             let recent = largest_run_in_year_to(&self.runs, LabId(li as u32), now);
             emit("training.largest_run_12m_flop", name, recent);
             emit("training.months_since_release", name, months);
@@ -325,6 +353,14 @@ impl Training {
             };
         }
         emit_lab(emit, "national", &nat, largest, best_eff);
+        if caps {
+            emit(
+                "training.limited_cluster_days",
+                "national",
+                nat.limited_cluster_s / day,
+            );
+            emit("training.run_accelerators", "national", run_chips);
+        }
         emit("training.largest_run_12m_flop", "national", largest_recent);
         emit("training.months_since_release", "national", since);
         emit("training.accelerators_installed", "national", chips);

@@ -238,10 +238,16 @@ pub enum RunBound {
     /// planned duration without the work expected to be lost to hardware
     /// failures and restarts ([`expected_goodput`]).
     Failures,
+    /// Cluster: even fully powered, the run falls short of the target
+    /// because the lab has more training chips than one run can use
+    /// ([`crate::LabConfig::max_chips_per_run`]): more chips would not
+    /// make it larger.
+    Cluster,
 }
 
 impl RunBound {
-    /// A numeric code for tables: 0 target, 1 power, 2 chips, 3 budget, 4 failures.
+    /// A numeric code for tables: 0 target, 1 power, 2 chips, 3 budget, 4
+    /// failures, 5 cluster.
     pub fn code(self) -> f64 {
         match self {
             RunBound::Target => 0.0,
@@ -249,9 +255,11 @@ impl RunBound {
             RunBound::Chips => 2.0,
             RunBound::Budget => 3.0,
             RunBound::Failures => 4.0,
+            RunBound::Cluster => 5.0,
         }
     }
-    /// A lower-case name: `target`, `power`, `chips`, `budget`, `failures`.
+    /// A lower-case name: `target`, `power`, `chips`, `budget`, `failures`,
+    /// `cluster`.
     pub fn name(self) -> &'static str {
         match self {
             RunBound::Target => "target",
@@ -259,6 +267,7 @@ impl RunBound {
             RunBound::Chips => "chips",
             RunBound::Budget => "budget",
             RunBound::Failures => "failures",
+            RunBound::Cluster => "cluster",
         }
     }
 }

@@ -44,8 +44,12 @@ pub(crate) struct LabRate {
     /// The share of the training rate (and of the training chips) the run
     /// in progress uses, in [0, 1]: below 1 when the run is paced to end at
     /// its due time with spare compute (the rest of the training chips do
-    /// other work: experiments); 1 without a run.
+    /// other work: experiments); 1 without a run. At most `cap_share`.
     pub run_share: f64,
+    /// The share of the training chips one run can use: the lab's
+    /// [`crate::LabConfig::max_chips_per_run`] ÷ its training chips, if
+    /// below 1; exactly 1 without a cap or below it.
+    pub cap_share: f64,
     /// The inference share these rates were computed at (the lab's share
     /// at its last recompute: it rises between recomputes).
     pub inference_share: f64,
@@ -62,6 +66,7 @@ impl Default for LabRate {
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
+            cap_share: 1.0,
             inference_share: 0.0,
         }
     }
@@ -90,6 +95,14 @@ pub(crate) struct Lab {
     /// worth doing once the target has outrun the cluster.
     pub last_run_flop_s: Option<f64>,
     pub cadence_rng: StreamRng,
+    /// The stream of pre-training run lengths (`"training/pretraining/<lab>"`),
+    /// only with [`LabConfig::pretraining_months`].
+    pub pretraining_rng: Option<StreamRng>,
+    /// The lab's latest base model (its last finished run), which its
+    /// post-trained releases carry; only with `pretraining_months`.
+    pub latest_base: Option<LatestBase>,
+    /// The lab's next post-trained release: when, and its event.
+    pub post_release: Option<(SimTime, scheduler::EventKey)>,
     pub failure_rng: StreamRng,
     /// Hazard draws taken ahead from `failure_rng` (every draw from it goes
     /// through here, so their order is that of drawing each when needed).
@@ -138,6 +151,16 @@ pub(crate) struct Lab {
     pub totals: LabTotals,
 }
 
+/// A lab's latest base model: what its post-trained releases carry.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LatestBase {
+    /// The base run's physical FLOP.
+    pub physical_flop: f64,
+    /// The open release the base run built on, with its index in
+    /// `Training::releases`.
+    pub base: Option<(usize, crate::OpenBase)>,
+}
+
 /// The model-training domain: labs, their cluster sites, runs and releases.
 pub struct Training {
     pub(crate) labs: Vec<Lab>,
@@ -179,7 +202,8 @@ fn lab_index(labs: &[Lab], lab: LabId) -> Result<usize, TrainingError> {
 
 impl Training {
     /// Validates `config` and builds the domain; each lab draws from the
-    /// streams `"training/cadence/<lab>"` and `"training/failures/<lab>"`.
+    /// streams `"training/cadence/<lab>"` and `"training/failures/<lab>"`
+    /// (and, with `pretraining_months`, `"training/pretraining/<lab>"`).
     pub fn new(config: TrainingConfig, streams: &RngStreams) -> Result<Training, TrainingError> {
         config.validate()?;
         let mut labs = Vec::with_capacity(config.labs.len());
@@ -202,6 +226,12 @@ impl Training {
                 wait_bound: RunBound::Chips,
                 last_run_flop_s: None,
                 cadence_rng: streams.stream(&format!("training/cadence/{}", lc.name)),
+                pretraining_rng: lc
+                    .pretraining_months
+                    .as_ref()
+                    .map(|_| streams.stream(&format!("training/pretraining/{}", lc.name))),
+                latest_base: None,
+                post_release: None,
                 failure_rng: streams.stream(&format!("training/failures/{}", lc.name)),
                 hazards: Hazards::new(),
                 checkpoint_s: (lc.checkpoint_interval_hours * SECS_PER_HOUR as f64)
@@ -455,6 +485,9 @@ impl Training {
                 self.advance_lab(li, now);
                 self.labs[li].eff.absorb(now, releaser_log2_multiplier, share);
                 Ok(())
+            }
+            TrainingEvent::PostTrainedRelease { lab } => {
+                self.post_trained_release(lab_index(&self.labs, lab)?, now, agenda, signals)
             }
         }
     }
@@ -988,6 +1021,7 @@ impl Training {
             RunBound::Chips => f.limited_chips_s += s,
             RunBound::Budget => f.limited_budget_s += s,
             RunBound::Failures => f.limited_failures_s += s,
+            RunBound::Cluster => f.limited_cluster_s += s,
         };
         match lab.run.as_mut() {
             Some(run) => {
@@ -1155,6 +1189,12 @@ impl Training {
                 entity: lab.cfg.name.clone(),
                 what: "training FLOP/s",
             });
+        }
+        if let Some(cap) = &lab.cfg.max_chips_per_run {
+            let cap = cap.at(now);
+            if rate.train_chips > cap {
+                rate.cap_share = cap / rate.train_chips;
+            }
         }
         lab.rate = rate;
         if lab.run.is_none() {

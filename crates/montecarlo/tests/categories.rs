@@ -361,8 +361,14 @@ fn the_docs_list_the_exact_category_keys_summary_json_uses() {
         }
     };
     for (outcome, codes) in [
-        ("`training.largest_run_bound_year_Y`", &stack::report::BOUND_CODES),
-        ("`fab.binding_input_mode`", &stack::report::BINDING_INPUT_CODES),
+        (
+            "`training.largest_run_bound_year_Y`",
+            &stack::report::BOUND_CODES[..],
+        ),
+        (
+            "`fab.binding_input_mode`",
+            &stack::report::BINDING_INPUT_CODES[..],
+        ),
     ] {
         let row = doc
             .lines()

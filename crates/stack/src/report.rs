@@ -8,13 +8,14 @@ use std::fmt::Write;
 
 /// Codes of `training.largest_run_bound_year_*`: what bound the year's
 /// largest training run.
-pub const BOUND_CODES: [(i64, &str); 6] = [
+pub const BOUND_CODES: [(i64, &str); 7] = [
     (-1, "no run finished"),
     (0, "none (the lab's own target)"),
     (1, "power"),
     (2, "chips"),
     (3, "budget"),
     (4, "failures"),
+    (5, "the largest cluster"),
 ];
 
 /// Codes of `fab.binding_input_mode` and of the monthly series
@@ -271,6 +272,41 @@ pub fn horizon_text(d: &ScenarioData) -> String {
     format!("{years} {unit} from {}", d.start)
 }
 
+/// The labs' goodput (`training.goodput_share` of `national`: FLOP kept ÷
+/// FLOP their training chips in runs could have computed) averaged over
+/// the sampling periods that had one above 0 (a run in progress), or over
+/// the periods of calendar year `year` only; `None` if none had.
+pub fn national_goodput_in(out: &RunOutput, year: Option<i32>) -> Option<f64> {
+    let key = out
+        .series
+        .keys()
+        .iter()
+        .position(|(m, e)| m == "training.goodput_share" && e == "national")?;
+    let instants = out.series.instants();
+    let (sum, n) = out
+        .series
+        .points()
+        .iter()
+        .filter(|&&(k, i, v)| {
+            k as usize == key
+                && v > 0.0
+                && year.is_none_or(|y| {
+                    // The period ends at the instant: one sampled on the
+                    // 1st of January closes the year before.
+                    instants
+                        .get(i as usize)
+                        .is_some_and(|(t, _)| (t - 1e-9).floor() as i32 == y)
+                })
+        })
+        .fold((0.0, 0usize), |(s, n), &(_, _, v)| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
+/// [`national_goodput_in`] over the whole run.
+fn national_goodput(out: &RunOutput) -> Option<f64> {
+    national_goodput_in(out, None)
+}
+
 /// The summary a person reads in ten seconds.
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
@@ -311,9 +347,13 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         }
     }
     let get = |k: &str| out.scalar(k).unwrap_or(f64::NAN);
+    // Interruptions are counted at the failure rates the scenario assumes
+    // (review s28, C4): say so, and what they cost.
+    let goodput = national_goodput(out).map_or_else(String::new, |g| format!(", goodput {:.1} %", 100.0 * g));
     let _ = writeln!(
         s,
-        "  largest training run   {} FLOP ({} runs finished, {} failures restarted)",
+        "  largest training run   {} FLOP ({} runs finished; {} interruptions at the scenario's failure rates, \
+         restarted from checkpoints{goodput})",
         si(get("training.largest_run_flop")),
         get("training.runs_total"),
         get("training.failures_total")
@@ -406,7 +446,16 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     }
     let bounds = bounds_by_year(out);
     if !bounds.is_empty() {
-        let list: Vec<String> = bounds.iter().map(|(y, b)| format!("{y}: {b}")).collect();
+        // A year bound by failures says by how much (review s28, C5): the
+        // label is first-match, and failures bind whenever the expected
+        // losses, however small, tip the plan below the target.
+        let list: Vec<String> = bounds
+            .iter()
+            .map(|(y, b)| match national_goodput_in(out, Some(*y)) {
+                Some(g) if *b == "failures" => format!("{y}: {b} (goodput {:.1} %)", 100.0 * g),
+                _ => format!("{y}: {b}"),
+            })
+            .collect();
         let _ = writeln!(s, "  what bound the largest run, by year: {}", list.join(", "));
     }
     if let Some(share) = out.scalar("training.share_lost_power_total") {

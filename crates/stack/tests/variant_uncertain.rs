@@ -485,3 +485,52 @@ fn the_central_case_runs_every_parameter_at_its_median() {
         "{text}"
     );
 }
+
+/// The twenty-ninth session's lab fields are drawable: the largest
+/// cluster (`max_chips_per_run`, a path) by its `.scale`, the pre-training
+/// length (`pretraining_months`, a distribution) by its parameters; and
+/// the whole stack runs with them (the cap's metrics appear, bases and
+/// post-trained releases both count as releases).
+#[test]
+fn the_cluster_cap_and_pretraining_length_are_drawable() {
+    let v = load(
+        "cap-pretraining",
+        r#"Variant(base: "base.ron", name: "v",
+            set: {"labs.lab.max_chips_per_run": [("2025-01-01", 1000), ("2026-01-01", 2000)],
+                  "labs.lab.pretraining_months": Triangular(low: 2, mode: 6, high: 9)},
+            uncertain: {"labs.lab.max_chips_per_run.scale": Uniform(low: 0.5, high: 1.5),
+                        "labs.lab.pretraining_months.mode": Uniform(low: 4, high: 8)})"#,
+    )
+    .unwrap();
+    assert_eq!(
+        paths(&v),
+        [
+            "fabs.fab.yield_ceiling",
+            "labs.lab.max_chips_per_run.scale",
+            "labs.lab.mfu",
+            "labs.lab.pretraining_months.mode",
+            "labs.lab.release_cadence_months.mean"
+        ]
+    );
+    let data = v.with_values(&[0.8, 1.5, 0.35, 5.0, 2.0]).unwrap();
+    let Some(stack::series::Series::Path { points, .. }) = &data.labs[0].max_chips_per_run else {
+        panic!("{:?}", data.labs[0].max_chips_per_run)
+    };
+    assert_eq!(points.iter().map(|p| p.1).collect::<Vec<_>>(), [1500.0, 3000.0]);
+    assert_eq!(
+        data.labs[0].pretraining_months,
+        Some(scheduler::Dist::Triangular {
+            low: 2.0,
+            mode: 5.0,
+            high: 9.0
+        })
+    );
+    let out = stack::run(&v, &stack::RunOptions::default()).unwrap();
+    let chips = out
+        .sample("2025-07-01", "training.run_accelerators", "lab")
+        .unwrap();
+    assert!(chips > 0.0 && chips <= 1500.0 * 1.5, "{chips}");
+    let runs = out.scalar("training.runs_total").unwrap();
+    let releases = out.scalar("training.releases_total").unwrap();
+    assert!(runs >= 1.0 && releases > runs, "{runs} runs, {releases} releases");
+}

@@ -189,11 +189,23 @@ pub struct LabData {
     pub compute_growth_per_year: NonNeg,
     /// Months between releases (a stochastic process, drawn per run): each run is
     /// planned to last this long (capped at `max_run_duration_days`), paced over it
-    /// and released no earlier, later if compute falls short. Default:
+    /// and released no earlier, later if compute falls short. With
+    /// `pretraining_months`, the time between releases only. Default:
     /// `Triangular(low: 2, mode: 3, high: 4)`.
     #[serde(default = "d_cadence")]
     #[schemars(with = "crate::reference::DistSchema")]
     pub release_cadence_months: Dist,
+    /// Months a pre-training run is planned to last (a stochastic process,
+    /// drawn per run; capped at `max_run_duration_days`), apart from the
+    /// release cadence: runs follow each other on this length, each
+    /// released as a base when it ends, and between two of them the lab
+    /// releases a post-trained version of its latest base every
+    /// `release_cadence_months` (its capability: the base's physical FLOP
+    /// at the lab's efficiency on the day). Default: none (each release is
+    /// a run lasting a cadence draw).
+    #[serde(default)]
+    #[schemars(with = "Option<crate::reference::DistSchema>")]
+    pub pretraining_months: Option<Dist>,
     /// Budget for accelerators and electricity, USD per year (number or
     /// path, every value ≥ 0): each month's twelfth pays last month's power
     /// bill first and buys accelerators with the rest, and caps the power
@@ -220,10 +232,17 @@ pub struct LabData {
     #[schemars(with = "f64", range(min = 0.000001, max = 1))]
     pub mfu: Fraction,
     /// Longest a training run is planned to last, days (at most 100 years): caps the
-    /// duration drawn from `release_cadence_months`. Default: 180.
+    /// duration drawn from `release_cadence_months` (or `pretraining_months`). Default: 180.
     #[serde(default = "d_max_days")]
     #[schemars(with = "f64", range(min = 1, max = 36_525))]
     pub max_run_duration_days: Positive,
+    /// The most accelerators one training run can use, chips (number or
+    /// path, every value ≥ 1): the largest cluster the lab can train one
+    /// synchronous job on. The lab's other training chips do other work
+    /// (experiments, smaller runs): powered and billed, outside the run and
+    /// its failures. Default: none (a run uses every training chip).
+    #[serde(default)]
+    pub max_chips_per_run: Option<Series>,
     /// Hours between checkpoints, from 1 second (1/3600 h) to 100,000 h.
     /// Default: 1/3 (20 minutes).
     #[serde(default = "d_ckpt")]
@@ -494,6 +513,11 @@ pub fn to_config(
         lc.initial_accelerators = fleet;
         lc.mfu = l.mfu.get();
         lc.max_run_duration_days = l.max_run_duration_days.get();
+        lc.max_chips_per_run = l
+            .max_chips_per_run
+            .as_ref()
+            .map(|s| s.to_time_path(&ctx.calendar));
+        lc.pretraining_months = l.pretraining_months.clone();
         lc.checkpoint_interval_hours = l.checkpoint_interval_hours.get();
         lc.chip_failure_rate_per_hour = l.chip_failure_rate_per_hour.get();
         lc.restart_overhead_hours = l.restart_overhead_hours.get();
