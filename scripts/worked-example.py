@@ -26,8 +26,10 @@ def check(cond, msg):
 g25 = o("training.frontier_gap_months_year_2025"); g29 = o("training.frontier_gap_months_year_2029")
 # us-2025's own gaps to the same frontier path at the end of 2025, 2029 and
 # its horizon (mean of `aistack batch examples/scenarios/us-2025.ron --runs
-# 100 --seed 1`, twenty-sixth session): not re-run here.
-US_GAP = (4.5, 16.1, 49.7)
+# 100 --seed 1`, twenty-ninth session's end, with the largest-cluster cap and
+# measured failure rates): not re-run here.
+US_GAP = (5.1, 22.1, 56.7)
+US_MCSE = (0.11, 0.21, 0.55)
 gend = o("training.frontier_gap_months_end"); lr = o("training.largest_run_flop")
 grows = sum(1 for r in rows if float(r["training.frontier_gap_months_end"]) > float(r["training.frontier_gap_months_year_2025"]))
 check(grows >= 0.95 * N, f"gap grows in {grows} of {N}")
@@ -93,7 +95,7 @@ def morris_mu(param):
 morris_rows = [l for l in morris.splitlines() if l and l.split()[0] in params]
 halving_mu = morris_mu("ecosystem.algorithmic_halving_months")
 others_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] != "ecosystem.algorithmic_halving_months"]
-for zero in ("fabs.smic-ascend.yield_initial", "labs.moonshot.spillover_catch_up_share"):
+for zero in ("labs.moonshot.spillover_catch_up_share",):
     check(morris_mu(zero) == 0.0, f"Morris: {zero} moved the gap")
 check(morris_mu("labs.deepseek.mfu") < 1e-2, "Morris: DeepSeek's MFU moved the gap")
 mfu_mu_txt = f"{morris_mu('labs.deepseek.mfu'):.0e}".replace("e-0", "e-")
@@ -112,6 +114,11 @@ MEANING = {
     "and the smaller their runs",
     "ecosystem.chip_service_life_years": "chips that serve longer narrow the gap, because chips "
     "bought while the labs' targets size the runs would otherwise retire before chips bind them",
+    "chips.hbm.domestic_yield": "once the stockpile is spent, CXMT's good stacks are what "
+    "China's accelerators are assembled from (HBM binds), so a higher yield means more chips "
+    "and a smaller gap",
+    "chips.hbm.domestic_stacks_per_month.scale": "the scale of CXMT's HBM ramp acts like its "
+    "yield: more stacks, more accelerators, a smaller gap",
 }
 chance = 1.96 / (N - 1) ** 0.5
 def correlate(nth, r):
@@ -123,10 +130,16 @@ def correlate(nth, r):
 next_two = " ".join(correlate(nth, r) for nth, r in zip(["second", "third"], sens[1:3]))
 life_mu = morris_mu("ecosystem.chip_service_life_years")
 others_budget_mu = morris_mu("chips.other_buyers.other-buyers.budget_usd_per_year")
-rest_mu = [float(l.split()[1]) for l in morris_rows
-           if l.split()[0] not in ("ecosystem.algorithmic_halving_months", "ecosystem.chip_service_life_years",
-                                   "chips.other_buyers.other-buyers.budget_usd_per_year")]
-check(others_budget_mu > life_mu > max(rest_mu), f"Morris: other buyers {others_budget_mu}, service life {life_mu}")
+cxmt_scale_mu = morris_mu("chips.hbm.domestic_stacks_per_month.scale")
+cxmt_yield_mu = morris_mu("chips.hbm.domestic_yield")
+packaging_mu = morris_mu("chips.packaging_units_per_month.scale")
+NAMED = ("ecosystem.algorithmic_halving_months", "ecosystem.chip_service_life_years",
+         "chips.other_buyers.other-buyers.budget_usd_per_year",
+         "chips.hbm.domestic_stacks_per_month.scale", "chips.hbm.domestic_yield")
+rest_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] not in NAMED]
+check(min(cxmt_scale_mu, cxmt_yield_mu, others_budget_mu) > life_mu > max(rest_mu),
+      f"Morris: CXMT {cxmt_scale_mu}/{cxmt_yield_mu}, other buyers {others_budget_mu}, service life {life_mu}")
+check(cxmt_scale_mu > max(cxmt_yield_mu, others_budget_mu), f"Morris: CXMT's scale {cxmt_scale_mu} not first of the chip inputs")
 batch_line = open(f"{D}/batch.txt").read().strip().splitlines()[0]
 ai = C["ai-first"]
 # How the AI-first crunch's cost to the gap compares with tighter export
@@ -161,8 +174,9 @@ docs/calibration/scenarios.md), not an output.
 section and its two charts from their outputs.
 
 **1. A batch.** {N} runs, each with its own draw of the scenario's {words[K]}
-uncertain parameters (HBM stockpile, SMIC's capacity and initial yield,
-the world's algorithmic halving time, which moves the frontier and every
+uncertain parameters (HBM stockpile, CXMT's HBM ramp (a scale of its path
+and its yield), a scale of advanced packaging's path, the world's
+algorithmic halving time, which moves the frontier and every
 lab together, DeepSeek's MFU, Moonshot's spillover share,
 southwest hydro's capacity factor, the accelerators' service life, the
 budget of the buyers of Chinese accelerators outside the four labs, and the
@@ -243,9 +257,15 @@ $ aistack sensitivity examples/scenarios/china-2025.ron --method morris \\
 {morris}
 ```
 
-A μ* of exactly 0 means the parameter never moved the outcome: SMIC's yield
-cannot, because HBM, not dies, limits how many accelerators are assembled
-(`fab.binding_input_mode` = 3, HBM), and Moonshot's spillover share cannot,
+After the world's rate come the chip inputs: CXMT's HBM ramp (its scale,
+then its yield) and the other buyers' budget, because HBM, not dies, limits
+how many accelerators are assembled once the stockpile is spent
+(`fab.binding_input_mode` = 3, HBM), and the other buyers take the rest.
+Packaging's scale hardly moves the gap (μ* {packaging_mu:.2f}): it moves
+when the stockpile is assembled, not how many chips. SMIC's capacity and
+yield are no longer drawn: with the wafer-start planner they move no
+delivery (docs/calibration/scenarios.md). A μ* of exactly 0 means the
+parameter never moved the outcome: Moonshot's spillover share cannot,
 because every lab progresses at the world's rate, so no release carries
 efficiency another lab lacks, and the national best model is not Moonshot's
 (at the scenario's seed it is ByteDance's closed release of October 2034,
@@ -299,11 +319,12 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   {f(gend['mean'])} at the horizon's end (p5–p95: {f(gend['p5'])}–{f(gend['p95'])}), in {grows} of {N} runs.
   The gap is to the world frontier, an input path extending the 2025
   trend (docs/model/model-training.md, Releases and the frontier), which
-  the US labs of us-2025 do not keep up with either once their budgets
-  stop growing in 2028: on the same path they end {US_GAP[0]}, {US_GAP[1]} and {US_GAP[2]}
+  the US labs of us-2025 do not keep up with either once one run is held
+  to the largest campus's chips (from 2026–27) and their budgets stop
+  growing in 2028: on the same path they end {US_GAP[0]}, {US_GAP[1]} and {US_GAP[2]}
   months behind at the end of 2025, of 2029 and at the horizon's end
   (`aistack batch examples/scenarios/us-2025.ron --runs 100 --seed 1`,
-  twenty-ninth session; MCSE 0.07, 0.15, 0.48; the two scenarios draw the
+  twenty-ninth session's end; MCSE {US_MCSE[0]}, {US_MCSE[1]}, {US_MCSE[2]}; the two scenarios draw the
   world's rate from the same path, so a seed gives both the same rates). Against the modelled US,
   then, China's best model trails by about {g25['mean']-US_GAP[0]:.0f}, {g29['mean']-US_GAP[1]:.0f} and {gend['mean']-US_GAP[2]:.0f} months of the
   trend (the differences of the gaps; {gend['mean']-US_GAP[2]:.0f} months is {(gend['mean']-US_GAP[2])/12*1.1:.1f} orders of
@@ -345,6 +366,8 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
 - *What would change the answer:* the world's algorithmic progress, which
   sets the frontier's effective slope and so how many months a shortfall of
   compute reads as (Morris μ* {halving_mu:.1f} months per unit of probability);
+  CXMT's HBM ramp, which is an assumption (no volume or yield is published:
+  its scale μ* {cxmt_scale_mu:.1f}, its yield μ* {cxmt_yield_mu:.1f});
   how many of the nation's accelerators the labs get (the other buyers'
   budget, μ* {others_budget_mu:.1f}, an assumption: docs/calibration/scenarios.md);
   how long the accelerators serve (μ* {life_mu:.1f}; chips the labs buy while
