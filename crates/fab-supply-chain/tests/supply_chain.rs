@@ -915,30 +915,7 @@ mod conservation {
             c.tools.failures_per_tool_year = 3.0;
             c.tools.domestic_per_year = TimePath::constant(2.0);
             let mut run = Run::new(c, seed);
-            let ids: Vec<FabId> = run.chain.fabs().map(|f| f.0).collect();
-            let mut events: Vec<(u64, usize, f64)> = shortfalls
-                .iter()
-                .enumerate()
-                .map(|(i, &(d, f))| (d, i % ids.len(), f))
-                .collect();
-            events.sort_by_key(|e| e.0);
-            let mut next = 0;
-            for month in 1..=24u64 {
-                let end = months(month);
-                while next < events.len() && events[next].0 * SECS_PER_DAY <= end.0 {
-                    run.run_until(SimTime(events[next].0 * SECS_PER_DAY));
-                    run.set_power(ids[events[next].1], events[next].2);
-                    next += 1;
-                }
-                run.run_until(end);
-                let m = run.sample();
-                for (id, name, _) in run.chain.fabs() {
-                    let b = run.chain.wafer_balance(id).unwrap();
-                    prop_assert_eq!(b.started, b.out + b.scrapped + b.in_process, "fab {}", name);
-                    prop_assert_eq!(run.chain.wafers_in_line(id), Some(b.in_process), "fab {}", name);
-                    prop_assert_eq!(get(&m, "fab.wafers_in_process", name), b.in_process as f64);
-                }
-            }
+            check_wafers_monthly(&mut run, &shortfalls, 24, |_, _| Ok(())).map_err(TestCaseError::fail)?;
         }
     }
 }

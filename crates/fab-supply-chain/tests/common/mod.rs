@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use fab_supply_chain::*;
-use scheduler::{Dist, Duration, RngStreams, SECS_PER_YEAR, Scheduler, SimTime, TimePath};
+use scheduler::{Dist, Duration, RngStreams, SECS_PER_DAY, SECS_PER_YEAR, Scheduler, SimTime, TimePath};
 use std::collections::BTreeMap;
 
 /// One mean month, the production step of most tests.
@@ -170,4 +170,59 @@ pub fn fab_id(chain: &SupplyChain, name: &str) -> FabId {
         .find(|f| f.1 == name)
         .map(|f| f.0)
         .expect("fab exists")
+}
+
+/// Runs `run` for `n` months, cutting fab `i % fabs`'s served power to `f`
+/// on day `d` for the `i`-th `(d, f)` of `shortfalls` (applied in day
+/// order), and after each month's sample checks every fab's wafer balance:
+/// started = out + scrapped + in process, the line's lots hold what is in
+/// process, and the sample reports it. `extra(sample, fab name)` checks
+/// more; the first failure is returned as its message.
+pub fn check_wafers_monthly(
+    run: &mut Run,
+    shortfalls: &[(u64, f64)],
+    n: u64,
+    mut extra: impl FnMut(&BTreeMap<(String, String), f64>, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let ids: Vec<FabId> = run.chain.fabs().map(|f| f.0).collect();
+    let mut events: Vec<(u64, usize, f64)> = shortfalls
+        .iter()
+        .enumerate()
+        .map(|(i, &(d, f))| (d, i % ids.len(), f))
+        .collect();
+    events.sort_by_key(|e| e.0);
+    let mut next = 0;
+    for month in 1..=n {
+        let end = months(month);
+        while next < events.len() && events[next].0 * SECS_PER_DAY <= end.0 {
+            run.run_until(SimTime(events[next].0 * SECS_PER_DAY));
+            run.set_power(ids[events[next].1], events[next].2);
+            next += 1;
+        }
+        run.run_until(end);
+        let m = run.sample();
+        for (id, name, _) in run.chain.fabs() {
+            let b = run.chain.wafer_balance(id).expect("a fab of the chain");
+            if b.started != b.out + b.scrapped + b.in_process {
+                return Err(format!(
+                    "fab {name}, month {month}: started {} != out {} + scrapped {} + in process {}",
+                    b.started, b.out, b.scrapped, b.in_process
+                ));
+            }
+            if run.chain.wafers_in_line(id) != Some(b.in_process) {
+                return Err(format!(
+                    "fab {name}, month {month}: the line's lots hold {:?}, the balance {}",
+                    run.chain.wafers_in_line(id),
+                    b.in_process
+                ));
+            }
+            if get(&m, "fab.wafers_in_process", name) != b.in_process as f64 {
+                return Err(format!(
+                    "fab {name}, month {month}: sampled wafers in process differ from the balance"
+                ));
+            }
+            extra(&m, name)?;
+        }
+    }
+    Ok(())
 }
