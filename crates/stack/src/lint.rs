@@ -631,8 +631,8 @@ fn world_rate_beside_effective_frontier(d: &ScenarioData) -> Option<(String, Str
     let eco = &d.ecosystem;
     eco.frontier_log10_effective_flop.as_ref()?;
     let drawn = d.uncertain.contains_key("ecosystem.algorithmic_halving_months");
-    let default = model_training::LabConfig::new("", &[]).efficiency_halving_months;
-    if !drawn && eco.algorithmic_halving_months.get() == default {
+    let default = crate::schema::training::EcosystemData::default().algorithmic_halving_months;
+    if !drawn && eco.algorithmic_halving_months == default {
         return None;
     }
     Some((

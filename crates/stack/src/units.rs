@@ -169,6 +169,16 @@ checked_number!(
     ToolCount, |v| (0.0..=1e6).contains(&v), "a tool count in [0, 1000000]"
 );
 checked_number!(
+    /// The world's algorithmic halving time in [0.1, 10,000] months (the
+    /// range of a lab's own halving time).
+    HalvingMonths, |v| (0.1..=1e4).contains(&v), "a halving time in [0.1, 10000] months"
+);
+checked_number!(
+    /// A lab's rate of algorithmic progress relative to the world's, in
+    /// [0.1, 10].
+    RateRatio, |v| (0.1..=10.0).contains(&v), "a rate ratio in [0.1, 10]"
+);
+checked_number!(
     /// A die-bank target in [0, 520] weeks of the back end's consumption
     /// (the supply chain's `MAX_DIE_BANK_TARGET`).
     BankWeeks, |v| (0.0..=520.0).contains(&v), "a die-bank target in [0, 520] weeks"

@@ -205,6 +205,35 @@ fn both_forms_are_refused_at_the_field() {
     assert!(e.line.is_some(), "{e}");
 }
 
+/// The world rate and a lab's ratio outside their ranges ([0.1, 10,000]
+/// months, [0.1, 10]) are refused as the file is read, at the field and
+/// its line, saying the range.
+#[test]
+fn rates_out_of_range_are_refused_where_written() {
+    for (from, to, path, range) in [
+        (
+            "spillovers: false,",
+            "spillovers: false, algorithmic_halving_months: 0.05,",
+            "ecosystem.algorithmic_halving_months",
+            "[0.1, 10000] months",
+        ),
+        (
+            "efficiency_rate_ratio: 1.25",
+            "efficiency_rate_ratio: 12",
+            "labs[1].efficiency_rate_ratio",
+            "[0.1, 10]",
+        ),
+    ] {
+        let text = scenario(PHYSICAL, "").replace(from, to);
+        let e = load(&text).expect_err(path);
+        assert_eq!(e.path, path, "{e}");
+        let field = path.rsplit('.').next().unwrap();
+        let (line, _) = line_col_of(&text, &to[to.find(field).unwrap()..]);
+        assert_eq!(e.line, Some(line), "{e}");
+        assert!(e.message.contains(range), "{e}");
+    }
+}
+
 /// A world rate whose drawn tail would carry a lab's multiplier past its
 /// limit is refused at the world rate's `uncertain` entry, the value the
 /// author wrote, not at a lab field nobody wrote.

@@ -7,7 +7,7 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::schema::chips::DesignData;
 use crate::series::Series;
-use crate::units::{AcceleratorCount, Fraction, NonNeg, Positive};
+use crate::units::{AcceleratorCount, Fraction, HalvingMonths, NonNeg, Positive, RateRatio};
 use chrono::{NaiveDate, NaiveTime};
 use model_training::{ChipBatch, InferenceConfig, LabConfig, SiteConfig, TrainingConfig};
 use scheduler::{Dist, Duration, SimTime};
@@ -278,7 +278,7 @@ pub struct LabData {
     /// Not with `efficiency_halving_months`. Default: 1.
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0.1, max = 10))]
-    pub efficiency_rate_ratio: Option<Positive>,
+    pub efficiency_rate_ratio: Option<RateRatio>,
     /// Efficiency multiplier at the start (1 = the reference), in [10⁻³⁰, 10³⁰]. Default: 1.
     #[serde(default = "d_eff0")]
     pub initial_efficiency_multiplier: Positive,
@@ -345,14 +345,9 @@ fn d_fail() -> NonNeg {
 fn d_restart() -> NonNeg {
     NonNeg(lab_default().restart_overhead_hours)
 }
-fn d_halving() -> Positive {
-    Positive(lab_default().efficiency_halving_months)
+fn d_halving() -> HalvingMonths {
+    HalvingMonths(lab_default().efficiency_halving_months)
 }
-/// The range of a lab's `efficiency_rate_ratio`.
-const RATE_RATIO_RANGE: (f64, f64) = (0.1, 10.0);
-/// The range of `ecosystem.algorithmic_halving_months`: a lab's halving
-/// time's.
-const HALVING_RANGE: (f64, f64) = (0.1, 1e4);
 fn d_eff0() -> Positive {
     Positive(lab_default().initial_efficiency_multiplier)
 }
@@ -393,7 +388,7 @@ pub struct EcosystemData {
     /// the frontier and all labs together. Default: 8.
     #[serde(default = "d_halving")]
     #[schemars(with = "f64", range(min = 0.1, max = 1e4))]
-    pub algorithmic_halving_months: Positive,
+    pub algorithmic_halving_months: HalvingMonths,
     /// World frontier of physical training compute, log10 FLOP (number or
     /// linear path; values in [0, 100], never decreasing): the largest
     /// training run's FLOP. The frontier gaps measure against its effective
@@ -466,19 +461,6 @@ pub fn to_config(
     regions: &[&str],
 ) -> Result<TrainingConfig, ScenarioError> {
     let world_halving = eco.algorithmic_halving_months.get();
-    let (lo, hi) = HALVING_RANGE;
-    if !(lo..=hi).contains(&world_halving) {
-        return Err(ScenarioError::new(
-            &ctx.file,
-            "ecosystem.algorithmic_halving_months",
-            format!(
-                "must be in [{}, {}] months, got {}",
-                scheduler::Num(lo),
-                scheduler::Num(hi),
-                scheduler::Num(world_halving)
-            ),
-        ));
-    }
     let mut out = Vec::new();
     for l in labs {
         let default_site;
@@ -566,24 +548,7 @@ fn lab_halving_months(ctx: &Ctx, l: &LabData, world_halving: f64) -> Result<f64,
             )
             .hint("keep `efficiency_rate_ratio` for a lab that moves with the world's rate")),
         (Some(own), None) => Ok(own.get()),
-        (None, ratio) => {
-            let ratio = ratio.map_or(1.0, |r| r.get());
-            let (lo, hi) = RATE_RATIO_RANGE;
-            if !(lo..=hi).contains(&ratio) {
-                return Err(ctx.err(
-                    "labs",
-                    &l.name,
-                    "efficiency_rate_ratio",
-                    format!(
-                        "must be in [{}, {}], got {}",
-                        scheduler::Num(lo),
-                        scheduler::Num(hi),
-                        scheduler::Num(ratio)
-                    ),
-                ));
-            }
-            Ok(world_halving / ratio)
-        }
+        (None, ratio) => Ok(world_halving / ratio.map_or(1.0, RateRatio::get)),
     }
 }
 
