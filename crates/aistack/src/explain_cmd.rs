@@ -382,12 +382,7 @@ fn chip_input_in_year(series: &RunSeries, year: i32) -> Option<&'static str> {
 /// 0); a period ends at its instant, so one sampled on 1 January closes
 /// the year before.
 fn goodput_in_year(series: &RunSeries, year: i32) -> Option<f64> {
-    let (sum, n) = series
-        .get("training.goodput_share")
-        .iter()
-        .filter(|&&(t, v)| v > 0.0 && (t - 1e-9).floor() as i32 == year)
-        .fold((0.0, 0usize), |(s, n), &(_, v)| (s + v, n + 1));
-    (n > 0).then(|| sum / n as f64)
+    stack::report::mean_active_in_year(series.get("training.goodput_share").iter().copied(), Some(year))
 }
 
 /// `aistack explain OUTDIR`: which constraint bound the largest training run

@@ -283,28 +283,24 @@ pub fn national_goodput_in(out: &RunOutput, year: Option<i32>) -> Option<f64> {
         .iter()
         .position(|(m, e)| m == "training.goodput_share" && e == "national")?;
     let instants = out.series.instants();
-    let (sum, n) = out
-        .series
-        .points()
-        .iter()
-        .filter(|&&(k, i, v)| {
-            k as usize == key
-                && v > 0.0
-                && year.is_none_or(|y| {
-                    // The period ends at the instant: one sampled on the
-                    // 1st of January closes the year before.
-                    instants
-                        .get(i as usize)
-                        .is_some_and(|(t, _)| (t - 1e-9).floor() as i32 == y)
-                })
-        })
-        .fold((0.0, 0usize), |(s, n), &(_, _, v)| (s + v, n + 1));
-    (n > 0).then(|| sum / n as f64)
+    let points = out.series.points().iter().filter(|p| p.0 as usize == key);
+    mean_active_in_year(
+        points.filter_map(|&(_, i, v)| instants.get(i as usize).map(|(t, _)| (*t, v))),
+        year,
+    )
 }
 
-/// [`national_goodput_in`] over the whole run.
-fn national_goodput(out: &RunOutput) -> Option<f64> {
-    national_goodput_in(out, None)
+/// The mean of the values above 0 of `(time in fractional years, value)`
+/// points, over all of them or those of calendar year `year` only; `None`
+/// if none is above 0. A period ends at its instant, so one sampled on 1
+/// January belongs to the year before. (The goodput of the periods with
+/// a run in progress: `summary` and `explain` both read it so.)
+pub fn mean_active_in_year(points: impl IntoIterator<Item = (f64, f64)>, year: Option<i32>) -> Option<f64> {
+    let (sum, n) = points
+        .into_iter()
+        .filter(|&(t, v)| v > 0.0 && year.is_none_or(|y| (t - 1e-9).floor() as i32 == y))
+        .fold((0.0, 0usize), |(s, n), (_, v)| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
 }
 
 /// The summary a person reads in ten seconds.
@@ -349,7 +345,8 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let get = |k: &str| out.scalar(k).unwrap_or(f64::NAN);
     // Interruptions are counted at the failure rates the scenario assumes
     // (review s28, C4): say so, and what they cost.
-    let goodput = national_goodput(out).map_or_else(String::new, |g| format!(", goodput {:.1} %", 100.0 * g));
+    let goodput =
+        national_goodput_in(out, None).map_or_else(String::new, |g| format!(", goodput {:.1} %", 100.0 * g));
     let _ = writeln!(
         s,
         "  largest training run   {} FLOP ({} runs finished; {} interruptions at the scenario's failure rates, \

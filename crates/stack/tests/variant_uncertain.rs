@@ -529,7 +529,24 @@ fn the_cluster_cap_and_pretraining_length_are_drawable() {
     let chips = out
         .sample("2025-07-01", "training.run_accelerators", "lab")
         .unwrap();
-    assert!(chips > 0.0 && chips <= 1500.0 * 1.5, "{chips}");
+    // The cap is the path (1000 on 2025-01-01, 2000 a year later) times
+    // this run's draw of its scale, read at the lab's last recompute
+    // before the sample (within the month before it); the lab's 4,000
+    // chips are all powered, so a run in progress uses the whole cap. A
+    // dropped scale would leave the cap 1/scale times this.
+    let scale = out
+        .params
+        .iter()
+        .find(|p| p.0 == "labs.lab.max_chips_per_run.scale")
+        .unwrap()
+        .1;
+    let cap_after = |days: f64| (1000.0 + 1000.0 * days / 365.0) * scale;
+    assert!(
+        chips >= cap_after(151.0) && chips <= cap_after(181.0) * (1.0 + 1e-12),
+        "{chips} chips in the run, cap {}..{} at scale {scale}",
+        cap_after(151.0),
+        cap_after(181.0)
+    );
     let runs = out.scalar("training.runs_total").unwrap();
     let releases = out.scalar("training.releases_total").unwrap();
     assert!(runs >= 1.0 && releases > runs, "{runs} runs, {releases} releases");
