@@ -9,7 +9,9 @@ use crate::run::{CompletedRun, Run, RunBound, after_secs, exp1, expected_goodput
 use crate::training::{Lab, Training};
 use crate::{LabId, SECS_PER_MONTH, TrainingError, TrainingEvent, TrainingSignal};
 use scheduler::math;
-use scheduler::{Agenda, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime};
+use scheduler::{
+    Agenda, Dist, Duration, EventKey, SECS_PER_DAY, SECS_PER_HOUR, ScheduleError, SimTime, StreamRng,
+};
 
 /// Schedules `event` at `at`, moving the event behind `key` if it is live;
 /// `at = None` cancels it.
@@ -53,6 +55,24 @@ struct PlanCapacity {
     /// ([`crate::LabConfig::max_chips_per_run`]) holds the full capacity
     /// below what its training chips could do.
     cap_binds: bool,
+}
+
+/// A draw of months from `dist` (a release cadence or a pre-training
+/// length), at least one day; not finite, an error naming `lab` and `what`.
+fn draw_months(
+    dist: &Dist,
+    rng: &mut StreamRng,
+    lab: &str,
+    what: &'static str,
+) -> Result<f64, TrainingError> {
+    let m = dist.sample(rng);
+    if !m.is_finite() {
+        return Err(TrainingError::NotFinite {
+            entity: lab.to_string(),
+            what,
+        });
+    }
+    Ok(m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64))
 }
 
 impl Training {
@@ -252,12 +272,7 @@ impl Training {
                         "release cadence draw",
                     ),
                 };
-                let m = dist.sample(rng);
-                if !m.is_finite() {
-                    let entity = lab.cfg.name.clone();
-                    return Err(TrainingError::NotFinite { entity, what });
-                }
-                m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64)
+                draw_months(dist, rng, &lab.cfg.name, what)?
             }
         };
         lab.pending_cadence_months = Some(months);
@@ -377,7 +392,7 @@ impl Training {
         let full = lab.rate.train_eff_flop_s;
         let cap_share = lab.rate.cap_share;
         // The rate one run can use: the training rate, or the capped chips'.
-        let avail = if cap_share < 1.0 { full * cap_share } else { full };
+        let avail = full * cap_share;
         let from = run.restarting_until.map_or(now, |u| u.max(now));
         let left_s = run.due.saturating_since(from).as_secs_f64();
         let in_service_s = left_s - self.retiring_lost_s(li, from, run.due);
@@ -625,15 +640,12 @@ impl Training {
         agenda: &mut impl Agenda<TrainingEvent>,
     ) -> Result<(), TrainingError> {
         let lab = &mut self.labs[li];
-        let m = lab.cfg.release_cadence_months.sample(&mut lab.cadence_rng);
-        if !m.is_finite() {
-            let entity = lab.cfg.name.clone();
-            return Err(TrainingError::NotFinite {
-                entity,
-                what: "release cadence draw",
-            });
-        }
-        let months = m.max(SECS_PER_DAY as f64 / SECS_PER_MONTH as f64);
+        let months = draw_months(
+            &lab.cfg.release_cadence_months,
+            &mut lab.cadence_rng,
+            &lab.cfg.name,
+            "release cadence draw",
+        )?;
         let mut key = lab.post_release.take().map(|(_, k)| k);
         let at = after_secs(now, months * SECS_PER_MONTH as f64);
         let ev = TrainingEvent::PostTrainedRelease {
