@@ -35,6 +35,27 @@ impl SupplyChain {
         Ok(())
     }
 
+    /// Ships `count` accelerators of import flow `k` under its control,
+    /// counting them among the grey imports if the flow is grey.
+    fn ship_import(
+        &mut self,
+        k: usize,
+        count: u64,
+        agenda: &mut impl Agenda<FabEvent>,
+    ) -> Result<(), FabError> {
+        let (d, ref flow) = self.imports[k];
+        let (control, grey) = (flow.control, flow.grey);
+        if grey {
+            self.totals.imported_grey += count;
+        }
+        self.ship(
+            ArrivalItem::Accelerators(DesignId(id32(d))),
+            count,
+            control,
+            agenda,
+        )
+    }
+
     /// Ships the on-order flows' path units of this tick (`units`, one
     /// entry per import flow; pushed flows' entries are ignored): each
     /// ships what the open orders would take of its design (a dry run of
@@ -56,22 +77,13 @@ impl SupplyChain {
             if !self.imports_on_order[k] || path_units == 0 {
                 continue;
             }
-            let (d, ref flow) = self.imports[k];
-            let control = flow.control;
+            let d = self.imports[k].0;
             let ship = path_units.min(take[d].saturating_sub(have[d]));
-            if flow.grey {
-                self.totals.imported_grey += ship;
-            }
             have[d] += ship;
             let declined = path_units - ship;
             self.declined_period[d] += declined;
             self.totals.declined += declined;
-            self.ship(
-                ArrivalItem::Accelerators(DesignId(id32(d))),
-                ship,
-                control,
-                agenda,
-            )?;
+            self.ship_import(k, ship, agenda)?;
         }
         Ok(())
     }
@@ -134,17 +146,7 @@ impl SupplyChain {
             if self.imports_on_order[k] || *units == 0 {
                 continue;
             }
-            let (d, ref flow) = self.imports[k];
-            let control = flow.control;
-            if flow.grey {
-                self.totals.imported_grey += *units;
-            }
-            self.ship(
-                ArrivalItem::Accelerators(DesignId(id32(d))),
-                std::mem::take(units),
-                control,
-                agenda,
-            )?;
+            self.ship_import(k, std::mem::take(units), agenda)?;
         }
         let slots = self.packaging.take(now, dt, None);
         self.packaging_offered_period += slots;

@@ -152,7 +152,11 @@ pub(crate) fn validate(c: &FabConfig) -> Result<Names, FabError> {
         return Err(invalid(
             "supply chain",
             "die_bank_target",
-            format!("must be at most 520 weeks, got {} s", w.secs()),
+            format!(
+                "must be at most {} weeks, got {} s",
+                crate::MAX_DIE_BANK_TARGET.secs() / (7 * scheduler::SECS_PER_DAY),
+                w.secs()
+            ),
         ));
     }
     let lists = [

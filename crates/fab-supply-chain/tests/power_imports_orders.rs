@@ -384,10 +384,16 @@ fn backlog_with_y(y_imports: Option<f64>, policies: Vec<PolicyConfig>) -> Vec<f6
         });
     }
     c.policies = policies;
+    monthly_backlog(c, 6)
+}
+
+/// The order backlog, USD, at the start of each of the first `n` months,
+/// when the lab orders 15,000 USD just before each.
+fn monthly_backlog(c: FabConfig, n: u64) -> Vec<f64> {
     let mut run = Run::new(c, 1);
     let lab = run.chain.buyer_id("lab").unwrap();
     let mut backlog = Vec::new();
-    for k in 0..6 {
+    for k in 0..n {
         if k > 0 {
             run.run_until(SimTime(months(k).0 - 1));
         }
@@ -835,18 +841,7 @@ fn a_grey_flow_keeps_orders_open_under_a_national_quota_of_zero() {
             ControlledItem::Accelerators { design: None },
             Control::QuotaPerMonth(0.0),
         )];
-        let mut run = Run::new(c, 1);
-        let lab = run.chain.buyer_id("lab").unwrap();
-        let mut backlog = Vec::new();
-        for k in 0..4 {
-            if k > 0 {
-                run.run_until(SimTime(months(k).0 - 1));
-            }
-            run.chain.place_order(lab, 15_000.0).unwrap();
-            run.run_until(months(k));
-            backlog.push(run.chain.backlog_usd());
-        }
-        backlog
+        monthly_backlog(c, 4)
     };
     assert_eq!(backlog(false), vec![0.0; 4]);
     assert_eq!(backlog(true), vec![15_000.0, 30_000.0, 45_000.0, 60_000.0]);

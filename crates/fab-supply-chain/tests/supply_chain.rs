@@ -915,7 +915,7 @@ mod conservation {
             c.tools.failures_per_tool_year = 3.0;
             c.tools.domestic_per_year = TimePath::constant(2.0);
             let mut run = Run::new(c, seed);
-            check_wafers_monthly(&mut run, &shortfalls, 24, |_, _| Ok(())).map_err(TestCaseError::fail)?;
+            check_wafers_monthly(&mut run, &shortfalls, 24).map_err(TestCaseError::fail)?;
         }
     }
 }

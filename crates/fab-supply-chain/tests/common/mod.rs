@@ -176,14 +176,9 @@ pub fn fab_id(chain: &SupplyChain, name: &str) -> FabId {
 /// on day `d` for the `i`-th `(d, f)` of `shortfalls` (applied in day
 /// order), and after each month's sample checks every fab's wafer balance:
 /// started = out + scrapped + in process, the line's lots hold what is in
-/// process, and the sample reports it. `extra(sample, fab name)` checks
-/// more; the first failure is returned as its message.
-pub fn check_wafers_monthly(
-    run: &mut Run,
-    shortfalls: &[(u64, f64)],
-    n: u64,
-    mut extra: impl FnMut(&BTreeMap<(String, String), f64>, &str) -> Result<(), String>,
-) -> Result<(), String> {
+/// process, and the sample reports it; the first failure is returned as
+/// its message.
+pub fn check_wafers_monthly(run: &mut Run, shortfalls: &[(u64, f64)], n: u64) -> Result<(), String> {
     let ids: Vec<FabId> = run.chain.fabs().map(|f| f.0).collect();
     let mut events: Vec<(u64, usize, f64)> = shortfalls
         .iter()
@@ -221,7 +216,6 @@ pub fn check_wafers_monthly(
                     "fab {name}, month {month}: sampled wafers in process differ from the balance"
                 ));
             }
-            extra(&m, name)?;
         }
     }
     Ok(())
