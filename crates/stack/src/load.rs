@@ -922,7 +922,22 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
             format!("scenario files are limited to {MAX_FILE_BYTES} bytes"),
         ));
     }
-    String::from_utf8(bytes).map_err(|_| ScenarioError::new(path, "", "the scenario file is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|e| {
+        // Say where the first byte that is not UTF-8 lies, as an editor
+        // counts lines and columns (the text before it is valid UTF-8).
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line = valid.matches('\n').count() + 1;
+        let column = valid.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        let byte = e.as_bytes()[valid.len()];
+        ScenarioError::new(
+            path,
+            "",
+            format!("the scenario file is not UTF-8 text: byte 0x{byte:02x} here is not UTF-8"),
+        )
+        .at(line, column)
+        .hint("save the file as UTF-8 (a file in Latin-1 or UTF-16 must be converted)")
+    })
 }
 
 /// The `base:` a file names, if it is a variant. The file is first read as
@@ -990,16 +1005,6 @@ fn load_rec(
         None => text,
     };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    // A file already in the chain is refused by the file that names it, at
-    // its `base:` (below), before it is read again; the depth limit stops
-    // anything that slipped past that.
-    if chain.len() >= MAX_BASE_DEPTH {
-        return Err(ScenarioError::new(
-            path,
-            "base",
-            format!("more than {MAX_BASE_DEPTH} nested `base:` files"),
-        ));
-    }
     chain.push(canonical);
     files.push(SourceFile {
         path: path.to_path_buf(),
@@ -1037,13 +1042,40 @@ fn load_rec(
                 .at(l, c)
                 .hint("a variant's base is a scenario or a variant of one, never the variant itself"));
             }
-            let base_text = read_file(&base_path).map_err(|e| {
-                ScenarioError::new(
+            // A chain too deep is told at the `base:` that would pass the
+            // limit, as a cycle is (above): the base it names holds no
+            // `base:` to point at, and may be no variant at all.
+            if chain.len() >= MAX_BASE_DEPTH {
+                return Err(ScenarioError::new(
                     path,
                     "base",
-                    format!("the base file `{}`: {}", base_path.display(), e.message),
+                    format!(
+                        "more than {MAX_BASE_DEPTH} nested `base:` files: this file is the \
+                         {MAX_BASE_DEPTH}th of the chain from {}, and its base would be one more",
+                        chain[0].display()
+                    ),
                 )
                 .at(l, c)
+                .hint(format!(
+                    "variants may stack at most {MAX_BASE_DEPTH} files deep: write the base of this \
+                     file as a complete `Scenario(...)`, or merge some of the variants"
+                )));
+            }
+            let base_text = read_file(&base_path).map_err(|e| {
+                let place = match (e.line, e.column) {
+                    (Some(bl), Some(bc)) => format!(":{bl}:{bc}"),
+                    _ => String::new(),
+                };
+                let named = ScenarioError::new(
+                    path,
+                    "base",
+                    format!("the base file `{}`{place}: {}", base_path.display(), e.message),
+                )
+                .at(l, c);
+                match e.hint {
+                    Some(h) => named.hint(h),
+                    None => named,
+                }
             })?;
             let base_data = load_rec(&base_path, Some(base_text), chain, files)?;
             apply_variant(path, &text, base_data, &variant)
