@@ -1291,6 +1291,12 @@ case, and a batch gives the spread. Two kinds of field take a draw differently:
   load, and a fraction given for it (e.g. by an `eval` design file) is
   refused, never rounded.
 
+Two numbers are no model parameter and cannot be uncertain: `seed` (the
+run's streams are seeded before the parameters are drawn: give it with
+`--seed`; a batch seeds each run itself) and `settings.sample_every_months`
+(when a run records its series: the runs of a batch share it, so that a
+band compares totals over the same months).
+
 Each uncertain parameter is checked at load at the most
 extreme values a draw can take (its quantiles at probabilities 2⁻⁵⁴ and
 1 − 2⁻⁵³; the others at their medians), against its field's range and

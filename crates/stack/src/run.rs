@@ -444,6 +444,14 @@ impl Scenario {
         }
         let mut probe = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
         for p in &params {
+            if let Some(why) = not_a_model_parameter(&p.path) {
+                return Err(ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!("`{}` cannot be uncertain: {why}", p.path),
+                )
+                .hint("write one value in the file (a variant may `set` it)"));
+            }
             if load::names_whole_number(&probe, &p.path) && !draws_whole_numbers(&p.dist) {
                 return Err(ScenarioError::new(
                     &file,
@@ -674,6 +682,31 @@ impl Scenario {
             }
         }
         e
+    }
+}
+
+/// Why the number at parameter path `path` is no model parameter that a
+/// run could draw, or `None` for one that is. A drawn `seed` would change
+/// nothing (a run's streams are seeded before its parameters are drawn:
+/// from `--seed`, the file's `seed` or a batch's run seed), yet be recorded
+/// as a parameter, in a second `seed` column of `runs.csv`, and an `eval`
+/// design could give it no column (`seed` there is the row's seed); a
+/// drawn `settings.sample_every_months` would sample runs at different
+/// instants, so that a band mixed one run's monthly totals with another's
+/// quarterly ones (review s30-modeler).
+fn not_a_model_parameter(path: &str) -> Option<&'static str> {
+    match path {
+        "seed" => Some(
+            "it is the seed of a single run's random streams, which are seeded before the \
+             parameters are drawn (`--seed`, or a batch's own seed for each run), so a draw would \
+             change nothing",
+        ),
+        "settings.sample_every_months" => Some(
+            "it sets when a run records its series, not the model, and the runs of a batch must \
+             share it: a band would otherwise mix one run's monthly totals (MWh, wafers, spend) \
+             with another's over several months",
+        ),
+        _ => None,
     }
 }
 
