@@ -41,8 +41,18 @@ impl RunSeries {
             .headers()
             .with_context(|| format!("{file}:1: cannot read the header; {WRITE_AGAIN}"))?
             .clone();
-        if headers.iter().collect::<Vec<_>>() != ["run", "time_year", "date", "metric", "entity", "value"] {
-            bail!("{file} is not an aistack timeseries (header {headers:?})");
+        const HEADER: [&str; 6] = ["run", "time_year", "date", "metric", "entity", "value"];
+        if headers.iter().collect::<Vec<_>>() != HEADER {
+            // The header as it reads in the file, not as a Rust value.
+            let found = if headers.is_empty() {
+                "the file is empty".to_string()
+            } else {
+                format!("its header is `{}`", headers.iter().collect::<Vec<_>>().join(","))
+            };
+            bail!(
+                "{file}:1: not an aistack timeseries: {found}, where `aistack run` writes `{}`; {WRITE_AGAIN}",
+                HEADER.join(",")
+            );
         }
         let mut by_metric: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
         let mut instants: Vec<Instant> = Vec::new();
@@ -965,6 +975,31 @@ mod tests {
         let q = average_mw(&[(2027.75, 0.0), (2028.25, 1000.0 * (2190.0 + 2196.0))]);
         assert!((q[0].1 - 1000.0).abs() < 1e-6, "{q:?}");
         assert!((hours_between(2027.75, 2028.25) - (2190.0 + 2196.0)).abs() < 1e-9);
+    }
+
+    /// A `timeseries.csv` with another header is refused by its file and
+    /// line, showing the header as written (review s30-modeler: it showed
+    /// `StringRecord(["a", "b", "c"])`, a Rust value, and `StringRecord([])`
+    /// for an empty file, without the line).
+    #[test]
+    fn a_foreign_header_is_shown_as_written() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("timeseries.csv");
+        std::fs::write(&file, "a,b,c\n1,2,3\n").unwrap();
+        let e = RunSeries::read(&dir).err().expect("refused").to_string();
+        assert!(
+            e.contains("timeseries.csv:1: not an aistack timeseries: its header is `a,b,c`"),
+            "{e}"
+        );
+        assert!(!e.contains("StringRecord"), "{e}");
+        std::fs::write(&file, "").unwrap();
+        let e = RunSeries::read(&dir).err().expect("refused").to_string();
+        assert!(
+            e.contains("timeseries.csv:1: not an aistack timeseries: the file is empty"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A datacenter of a few MW is charted in MW, a national grid in GW:
