@@ -157,6 +157,13 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
                 message = format!("expected {wanted}, found {}", found_words(&found));
             }
         }
+        // ron's own words advise its library's users (`try increasing
+        // ron::Options::recursion_limit`), which a scenario's author is not.
+        E::ExceededRecursionLimit => {
+            message = "nested too deeply: more than 128 brackets, parentheses or distributions \
+                       inside each other, far more than any scenario needs"
+                .into();
+        }
         // A kind that takes parameters written without them (`Subsidy`).
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) if parameters_form.is_some() => {
             let form = parameters_form.unwrap_or_default();
@@ -237,6 +244,14 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     {
         (line, col) = position_of(text, o);
     }
+    // So deep a value's path (`regions[0][0][0]…`, 128 levels) is cut.
+    let shown: String;
+    let path = if matches!(e.code, E::ExceededRecursionLimit) && path.chars().count() > 64 {
+        shown = format!("{}…", path.chars().take(64).collect::<String>());
+        shown.as_str()
+    } else {
+        path
+    };
     let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
@@ -1107,7 +1122,30 @@ fn apply_variant(
     // The base's uncertain parameters this file stops drawing, each with the
     // entry that stopped it (for the error when a correlation names one).
     let mut dropped: Vec<(String, String)> = Vec::new();
-    for removed in &variant.remove {
+    for (i, removed) in variant.remove.iter().enumerate() {
+        // The second of two equal entries found nothing left to remove,
+        // and was told as `no entity` at the first (review s30-modeler).
+        if variant.remove[..i].contains(removed) {
+            let quoted = format!("\"{removed}\"");
+            let second = find_key(text, "remove").and_then(|from| {
+                let first = from + text[from..].find(&quoted)?;
+                let after = first + quoted.len();
+                Some(after + text[after..].find(&quoted)?)
+            });
+            let e = ScenarioError::new(
+                file,
+                format!("remove.{removed}"),
+                format!("`{removed}` is removed twice in this file's `remove`"),
+            )
+            .hint("keep one of the two");
+            return Err(match second {
+                Some(o) => {
+                    let (l, c) = position_of(text, o);
+                    e.at(l, c)
+                }
+                None => e,
+            });
+        }
         remove_entity(&mut tree, removed)
             .map_err(|m| at_key(removed, ScenarioError::new(file, format!("remove.{removed}"), m)))?;
         for p in drop_parameters_of(&mut tree, removed) {
