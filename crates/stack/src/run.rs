@@ -88,6 +88,23 @@ impl Scenario {
                     continue;
                 };
                 let named = [format!("`{name}`"), format!("\"{name}\"")];
+                // A list the variants' removals emptied (`labs`, `regions`):
+                // the base, where the error points, has its entries.
+                let emptied = e.message.contains("needs at least one")
+                    && removed
+                        .strip_prefix(e.path.as_str())
+                        .is_some_and(|r| r.starts_with('.'));
+                if emptied {
+                    let at = load::locate_string(&f.text, removed)
+                        .map(|(l, c)| format!(":{l}:{c}"))
+                        .unwrap_or_default();
+                    e.hint = Some(format!(
+                        "the variant {}{at} removed `{removed}`, which left `{}` empty; keep one",
+                        f.path.display(),
+                        e.path
+                    ));
+                    return e;
+                }
                 if named.iter().any(|n| e.message.contains(n.as_str())) {
                     let at = load::locate_string(&f.text, removed)
                         .map(|(l, c)| format!(":{l}:{c}"))
