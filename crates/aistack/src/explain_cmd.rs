@@ -129,9 +129,19 @@ impl RunSeries {
             if &row[4] != "national" {
                 continue;
             }
+            // `NaN` and `inf` parse as numbers, but a run never writes
+            // them (it stops instead): such a value was edited in.
             let v: f64 = row[5]
                 .parse()
-                .with_context(|| format!("{file}:{line}: bad value `{}`", &row[5]))?;
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .with_context(|| {
+                    format!(
+                        "{file}:{line}: bad value `{}` of `{}` at {date}: not a finite number, which \
+                     `aistack run` never writes; {WRITE_AGAIN}",
+                        &row[5], &row[3]
+                    )
+                })?;
             by_metric.entry(row[3].to_string()).or_default().push((t, v));
         }
         Ok((RunSeries { by_metric }, Layout { instants, present }))
@@ -999,6 +1009,34 @@ mod tests {
             e.contains("timeseries.csv:1: not an aistack timeseries: the file is empty"),
             "{e}"
         );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A national value that is not a finite number (`NaN`, `inf`, which
+    /// parse as numbers) is refused by its line (review s30-modeler: it was
+    /// read, and charted, as if `aistack run` had written it).
+    #[test]
+    fn a_value_that_is_not_finite_is_refused() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-nan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for bad in ["NaN", "inf", "-inf", "abc"] {
+            std::fs::write(
+                dir.join("timeseries.csv"),
+                format!(
+                    "run,time_year,date,metric,entity,value\n\
+                     0,2025.0,2025-01-01,energy.generation_gas_mwh,national,0\n\
+                     0,2025.0,2025-01-01,energy.demand_mwh,national,{bad}\n"
+                ),
+            )
+            .unwrap();
+            let e = RunSeries::read(&dir).err().expect("refused").to_string();
+            assert!(
+                e.contains(&format!(
+                    "timeseries.csv:3: bad value `{bad}` of `energy.demand_mwh`"
+                )),
+                "{bad}: {e}"
+            );
+        }
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
