@@ -530,3 +530,26 @@ fn an_unknown_field_lists_the_fields_once() {
     );
     assert_eq!(shown.matches("horizon_years").count(), 1, "{shown}");
 }
+
+/// A drawn `horizon_years` is the horizon the run covers, and the one its
+/// summary states (review s30-modeler: summary.json and the headline gave
+/// the file's value, so `explain` refused a whole run drawn shorter as cut
+/// short).
+#[test]
+fn a_drawn_horizon_is_the_one_the_summary_states() {
+    let d = dir("drawn-horizon");
+    let text = BASE.replacen(
+        r#"uncertain: {"labs.open-lab.mfu": Uniform(low: 0.3, high: 0.4)},"#,
+        r#"uncertain: {"horizon_years": Discrete(values: [1.5], weights: [1])},"#,
+        1,
+    );
+    let s = Scenario::load(&write(&d, "s.ron", &text)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.data.horizon_years.get(), 2.0);
+    let out = stack::run(&s, &RunOptions::default()).unwrap();
+    let last = out.series.instants().last().map(|(t, _)| *t).unwrap();
+    assert!((last - 2026.5).abs() < 0.01, "the run ends at {last}");
+    let json = stack::report::summary_json(&s, &out);
+    assert_eq!(json["horizon_years"], 1.5, "{}", json["horizon_years"]);
+    let text = stack::report::summary_text(&s, &out);
+    assert!(text.starts_with("base — 1.5 years from 2025-01-01"), "{text}");
+}
