@@ -172,12 +172,29 @@ impl RunSeries {
         if series.by_metric.is_empty() {
             bail!("{file} holds no national rows");
         }
-        if let Some(horizon) = summary.get("horizon_years").and_then(serde_json::Value::as_f64) {
-            series.check_end(&path, first.time, horizon)?;
-        }
-        if let Some(start) = summary.get("start").and_then(serde_json::Value::as_str)
-            && first.date != start
-        {
+        // `aistack run` has written both into every summary.json: without
+        // them the file's end and start could not be checked, and a file cut
+        // short would pass as complete.
+        let Some(horizon) = summary
+            .get("horizon_years")
+            .and_then(serde_json::Value::as_f64)
+            .filter(|h| h.is_finite() && *h > 0.0)
+        else {
+            bail!(
+                "{}: `horizon_years` is missing or not a number of years above 0, which `aistack run` \
+                 always writes, so whether {file} holds the whole run cannot be checked; {WRITE_AGAIN}",
+                dir.join("summary.json").display()
+            );
+        };
+        series.check_end(&path, first.time, horizon)?;
+        let Some(start) = summary.get("start").and_then(serde_json::Value::as_str) else {
+            bail!(
+                "{}: `start` is missing or not a date, which `aistack run` always writes, so whether \
+                 {file} starts where the run starts cannot be checked; {WRITE_AGAIN}",
+                dir.join("summary.json").display()
+            );
+        };
+        if first.date != start {
             bail!(
                 "{file}:{}: the first row is dated {}, but summary.json says the run starts {start}: \
                  rows are missing at the start (or the file is another run's); {WRITE_AGAIN}",
@@ -202,6 +219,20 @@ impl RunSeries {
                 (last < end - 0.01).then_some((m.as_str(), last))
             })
             .collect();
+        // Rows past the end are another run's (or the summary is).
+        if let Some((m, last)) = self
+            .by_metric
+            .iter()
+            .filter_map(|(m, v)| v.last().map(|p| (m.as_str(), p.0)))
+            .find(|&(_, last)| last > end + 0.01)
+        {
+            bail!(
+                "{} goes past the end of the run: summary.json says the run covers {horizon} years \
+                 from time {first} (to {end:.3}), but `{m}` has a row at {last:.3}: the file and \
+                 summary.json are of different runs; {WRITE_AGAIN}",
+                path.display()
+            );
+        }
         if let Some(&(_, last)) = short.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
             let names: Vec<&str> = short.iter().take(5).map(|(m, _)| *m).collect();
             bail!(
@@ -1037,6 +1068,47 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A summary.json without a positive `horizon_years` or a `start`
+    /// (which every `aistack run` writes) is refused, and so is a file
+    /// whose rows go past the end it states (review s30-modeler: the
+    /// checks that the file is whole were skipped without a word, so that
+    /// a file cut short, or another run's, passed as complete).
+    #[test]
+    fn the_summarys_horizon_and_start_are_required_and_bound_the_rows() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-horizon-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("timeseries.csv"),
+            "run,time_year,date,metric,entity,value\n\
+             0,2025.0,2025-01-01,energy.demand_mwh,national,0\n\
+             0,2026.0,2026-01-01,energy.demand_mwh,national,1\n",
+        )
+        .unwrap();
+        let refused = |summary: serde_json::Value| {
+            RunSeries::read_complete(&dir, &summary)
+                .err()
+                .unwrap_or_else(|| panic!("{summary} accepted"))
+                .to_string()
+        };
+        for summary in [
+            serde_json::json!({"start": "2025-01-01"}),
+            serde_json::json!({"start": "2025-01-01", "horizon_years": -2.0}),
+            serde_json::json!({"start": "2025-01-01", "horizon_years": "2"}),
+        ] {
+            let e = refused(summary);
+            assert!(e.contains("summary.json: `horizon_years` is missing"), "{e}");
+        }
+        let e = refused(serde_json::json!({"horizon_years": 1.0}));
+        assert!(e.contains("summary.json: `start` is missing"), "{e}");
+        let e = refused(serde_json::json!({"start": "2025-01-01", "horizon_years": 0.5}));
+        assert!(
+            e.contains("goes past the end of the run")
+                && e.contains("`energy.demand_mwh` has a row at 2026.000"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
