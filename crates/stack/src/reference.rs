@@ -1533,11 +1533,11 @@ about the world (china-2025 run for 30 years, its default seed):
 - budgets, compute growth and the grid's build programmes hold their last
   value, while non-AI demand keeps growing at its rate: china-2025's demand
   compounds at 6 % a year against fixed yearly additions, and by 2054 it
-  leaves 17.6 % of demand unserved (AI loads, cut last, lose none);
+  leaves 17.5 % of demand unserved (AI loads, cut last, lose none);
 - listed projects and approvals (nuclear, fabs) stop where their lists
   stop; no plant retires by age; buyers keep ordering their budgets and
   unfilled orders never lapse, so the chip order backlog grows with the
-  horizon (1.06 trillion USD by 2055).
+  horizon (0.98 trillion USD by 2055).
 
 So extend, for the horizon you want, the frontier path, the designs, the
 supply paths (imports, HBM, packaging, fab projects), the budgets and
