@@ -667,6 +667,11 @@ impl Scenario {
                     let field = field.split('[').next().unwrap_or(field);
                     load::locate_nested_entity_field(&f.text, "chips.other_buyers", name, field)
                 }
+                // An other buyer itself (`chips.other_buyers.cloud`, named
+                // like a lab): where its entry declares the name.
+                ["chips", "other_buyers", name] => {
+                    load::locate_declaration(&f.text, "chips.other_buyers", name, 0)
+                }
                 // `correlations[2].a`: an entry of a top-level list without names.
                 [entry, field] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
