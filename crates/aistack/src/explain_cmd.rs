@@ -41,8 +41,18 @@ impl RunSeries {
             .headers()
             .with_context(|| format!("{file}:1: cannot read the header; {WRITE_AGAIN}"))?
             .clone();
-        if headers.iter().collect::<Vec<_>>() != ["run", "time_year", "date", "metric", "entity", "value"] {
-            bail!("{file} is not an aistack timeseries (header {headers:?})");
+        const HEADER: [&str; 6] = ["run", "time_year", "date", "metric", "entity", "value"];
+        if headers.iter().collect::<Vec<_>>() != HEADER {
+            // The header as it reads in the file, not as a Rust value.
+            let found = if headers.is_empty() {
+                "the file is empty".to_string()
+            } else {
+                format!("its header is `{}`", headers.iter().collect::<Vec<_>>().join(","))
+            };
+            bail!(
+                "{file}:1: not an aistack timeseries: {found}, where `aistack run` writes `{}`; {WRITE_AGAIN}",
+                HEADER.join(",")
+            );
         }
         let mut by_metric: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
         let mut instants: Vec<Instant> = Vec::new();
@@ -119,9 +129,19 @@ impl RunSeries {
             if &row[4] != "national" {
                 continue;
             }
+            // `NaN` and `inf` parse as numbers, but a run never writes
+            // them (it stops instead): such a value was edited in.
             let v: f64 = row[5]
                 .parse()
-                .with_context(|| format!("{file}:{line}: bad value `{}`", &row[5]))?;
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .with_context(|| {
+                    format!(
+                        "{file}:{line}: bad value `{}` of `{}` at {date}: not a finite number, which \
+                     `aistack run` never writes; {WRITE_AGAIN}",
+                        &row[5], &row[3]
+                    )
+                })?;
             by_metric.entry(row[3].to_string()).or_default().push((t, v));
         }
         Ok((RunSeries { by_metric }, Layout { instants, present }))
@@ -152,12 +172,29 @@ impl RunSeries {
         if series.by_metric.is_empty() {
             bail!("{file} holds no national rows");
         }
-        if let Some(horizon) = summary.get("horizon_years").and_then(serde_json::Value::as_f64) {
-            series.check_end(&path, first.time, horizon)?;
-        }
-        if let Some(start) = summary.get("start").and_then(serde_json::Value::as_str)
-            && first.date != start
-        {
+        // `aistack run` has written both into every summary.json: without
+        // them the file's end and start could not be checked, and a file cut
+        // short would pass as complete.
+        let Some(horizon) = summary
+            .get("horizon_years")
+            .and_then(serde_json::Value::as_f64)
+            .filter(|h| h.is_finite() && *h > 0.0)
+        else {
+            bail!(
+                "{}: `horizon_years` is missing or not a number of years above 0, which `aistack run` \
+                 always writes, so whether {file} holds the whole run cannot be checked; {WRITE_AGAIN}",
+                dir.join("summary.json").display()
+            );
+        };
+        series.check_end(&path, first.time, horizon)?;
+        let Some(start) = summary.get("start").and_then(serde_json::Value::as_str) else {
+            bail!(
+                "{}: `start` is missing or not a date, which `aistack run` always writes, so whether \
+                 {file} starts where the run starts cannot be checked; {WRITE_AGAIN}",
+                dir.join("summary.json").display()
+            );
+        };
+        if first.date != start {
             bail!(
                 "{file}:{}: the first row is dated {}, but summary.json says the run starts {start}: \
                  rows are missing at the start (or the file is another run's); {WRITE_AGAIN}",
@@ -182,6 +219,20 @@ impl RunSeries {
                 (last < end - 0.01).then_some((m.as_str(), last))
             })
             .collect();
+        // Rows past the end are another run's (or the summary is).
+        if let Some((m, last)) = self
+            .by_metric
+            .iter()
+            .filter_map(|(m, v)| v.last().map(|p| (m.as_str(), p.0)))
+            .find(|&(_, last)| last > end + 0.01)
+        {
+            bail!(
+                "{} goes past the end of the run: summary.json says the run covers {horizon} years \
+                 from time {first} (to {end:.3}), but `{m}` has a row at {last:.3}: the file and \
+                 summary.json are of different runs; {WRITE_AGAIN}",
+                path.display()
+            );
+        }
         if let Some(&(_, last)) = short.iter().max_by(|a, b| a.1.total_cmp(&b.1)) {
             let names: Vec<&str> = short.iter().take(5).map(|(m, _)| *m).collect();
             bail!(
@@ -965,6 +1016,100 @@ mod tests {
         let q = average_mw(&[(2027.75, 0.0), (2028.25, 1000.0 * (2190.0 + 2196.0))]);
         assert!((q[0].1 - 1000.0).abs() < 1e-6, "{q:?}");
         assert!((hours_between(2027.75, 2028.25) - (2190.0 + 2196.0)).abs() < 1e-9);
+    }
+
+    /// A `timeseries.csv` with another header is refused by its file and
+    /// line, showing the header as written (review s30-modeler: it showed
+    /// `StringRecord(["a", "b", "c"])`, a Rust value, and `StringRecord([])`
+    /// for an empty file, without the line).
+    #[test]
+    fn a_foreign_header_is_shown_as_written() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-header-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("timeseries.csv");
+        std::fs::write(&file, "a,b,c\n1,2,3\n").unwrap();
+        let e = RunSeries::read(&dir).err().expect("refused").to_string();
+        assert!(
+            e.contains("timeseries.csv:1: not an aistack timeseries: its header is `a,b,c`"),
+            "{e}"
+        );
+        assert!(!e.contains("StringRecord"), "{e}");
+        std::fs::write(&file, "").unwrap();
+        let e = RunSeries::read(&dir).err().expect("refused").to_string();
+        assert!(
+            e.contains("timeseries.csv:1: not an aistack timeseries: the file is empty"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A national value that is not a finite number (`NaN`, `inf`, which
+    /// parse as numbers) is refused by its line (review s30-modeler: it was
+    /// read, and charted, as if `aistack run` had written it).
+    #[test]
+    fn a_value_that_is_not_finite_is_refused() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-nan-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for bad in ["NaN", "inf", "-inf", "abc"] {
+            std::fs::write(
+                dir.join("timeseries.csv"),
+                format!(
+                    "run,time_year,date,metric,entity,value\n\
+                     0,2025.0,2025-01-01,energy.generation_gas_mwh,national,0\n\
+                     0,2025.0,2025-01-01,energy.demand_mwh,national,{bad}\n"
+                ),
+            )
+            .unwrap();
+            let e = RunSeries::read(&dir).err().expect("refused").to_string();
+            assert!(
+                e.contains(&format!(
+                    "timeseries.csv:3: bad value `{bad}` of `energy.demand_mwh`"
+                )),
+                "{bad}: {e}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A summary.json without a positive `horizon_years` or a `start`
+    /// (which every `aistack run` writes) is refused, and so is a file
+    /// whose rows go past the end it states (review s30-modeler: the
+    /// checks that the file is whole were skipped without a word, so that
+    /// a file cut short, or another run's, passed as complete).
+    #[test]
+    fn the_summarys_horizon_and_start_are_required_and_bound_the_rows() {
+        let dir = std::env::temp_dir().join(format!("aistack-explain-horizon-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("timeseries.csv"),
+            "run,time_year,date,metric,entity,value\n\
+             0,2025.0,2025-01-01,energy.demand_mwh,national,0\n\
+             0,2026.0,2026-01-01,energy.demand_mwh,national,1\n",
+        )
+        .unwrap();
+        let refused = |summary: serde_json::Value| {
+            RunSeries::read_complete(&dir, &summary)
+                .err()
+                .unwrap_or_else(|| panic!("{summary} accepted"))
+                .to_string()
+        };
+        for summary in [
+            serde_json::json!({"start": "2025-01-01"}),
+            serde_json::json!({"start": "2025-01-01", "horizon_years": -2.0}),
+            serde_json::json!({"start": "2025-01-01", "horizon_years": "2"}),
+        ] {
+            let e = refused(summary);
+            assert!(e.contains("summary.json: `horizon_years` is missing"), "{e}");
+        }
+        let e = refused(serde_json::json!({"horizon_years": 1.0}));
+        assert!(e.contains("summary.json: `start` is missing"), "{e}");
+        let e = refused(serde_json::json!({"start": "2025-01-01", "horizon_years": 0.5}));
+        assert!(
+            e.contains("goes past the end of the run")
+                && e.contains("`energy.demand_mwh` has a row at 2026.000"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     /// A datacenter of a few MW is charted in MW, a national grid in GW:

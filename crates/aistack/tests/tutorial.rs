@@ -87,3 +87,29 @@ fn the_first_three_console_blocks_are_what_the_binary_prints() {
     }
     assert_eq!(checked, 4, "validate, run, explain, validate typo.ron");
 }
+
+/// The count of china-2025's uncertain parameters the tutorial gives is
+/// what `validate` counts (review s30-modeler: it said 13 after the
+/// fourteenth, the world's algorithmic rate, was added).
+#[test]
+fn the_tutorial_counts_china_2025s_uncertain_parameters_right() {
+    let said = TUTORIAL
+        .split("china-2025 has ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .expect("the tutorial says how many uncertain parameters china-2025 has");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/scenarios/china-2025.ron"
+    );
+    let o = common::ok(&["validate", scenario]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    let counted = out
+        .split(", ")
+        .find_map(|part| part.strip_suffix(" uncertain parameters"))
+        .unwrap_or_else(|| panic!("no count in {out}"));
+    assert_eq!(
+        said, counted,
+        "docs/tutorial.md says china-2025 has {said}; validate: {out}"
+    );
+}

@@ -157,6 +157,13 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
                 message = format!("expected {wanted}, found {}", found_words(&found));
             }
         }
+        // ron's own words advise its library's users (`try increasing
+        // ron::Options::recursion_limit`), which a scenario's author is not.
+        E::ExceededRecursionLimit => {
+            message = "nested too deeply: more than 128 brackets, parentheses or distributions \
+                       inside each other, far more than any scenario needs"
+                .into();
+        }
         // A kind that takes parameters written without them (`Subsidy`).
         E::ExpectedStructLike | E::ExpectedNamedStructLike(_) if parameters_form.is_some() => {
             let form = parameters_form.unwrap_or_default();
@@ -237,6 +244,14 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     {
         (line, col) = position_of(text, o);
     }
+    // So deep a value's path (`regions[0][0][0]…`, 128 levels) is cut.
+    let shown: String;
+    let path = if matches!(e.code, E::ExceededRecursionLimit) && path.chars().count() > 64 {
+        shown = format!("{}…", path.chars().take(64).collect::<String>());
+        shown.as_str()
+    } else {
+        path
+    };
     let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
@@ -922,7 +937,22 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
             format!("scenario files are limited to {MAX_FILE_BYTES} bytes"),
         ));
     }
-    String::from_utf8(bytes).map_err(|_| ScenarioError::new(path, "", "the scenario file is not UTF-8 text"))
+    String::from_utf8(bytes).map_err(|e| {
+        // Say where the first byte that is not UTF-8 lies, as an editor
+        // counts lines and columns (the text before it is valid UTF-8).
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let valid = std::str::from_utf8(valid).unwrap_or_default();
+        let line = valid.matches('\n').count() + 1;
+        let column = valid.rsplit('\n').next().unwrap_or_default().chars().count() + 1;
+        let byte = e.as_bytes()[valid.len()];
+        ScenarioError::new(
+            path,
+            "",
+            format!("the scenario file is not UTF-8 text: byte 0x{byte:02x} here is not UTF-8"),
+        )
+        .at(line, column)
+        .hint("save the file as UTF-8 (a file in Latin-1 or UTF-16 must be converted)")
+    })
 }
 
 /// The `base:` a file names, if it is a variant. The file is first read as
@@ -990,16 +1020,6 @@ fn load_rec(
         None => text,
     };
     let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    // A file already in the chain is refused by the file that names it, at
-    // its `base:` (below), before it is read again; the depth limit stops
-    // anything that slipped past that.
-    if chain.len() >= MAX_BASE_DEPTH {
-        return Err(ScenarioError::new(
-            path,
-            "base",
-            format!("more than {MAX_BASE_DEPTH} nested `base:` files"),
-        ));
-    }
     chain.push(canonical);
     files.push(SourceFile {
         path: path.to_path_buf(),
@@ -1037,13 +1057,40 @@ fn load_rec(
                 .at(l, c)
                 .hint("a variant's base is a scenario or a variant of one, never the variant itself"));
             }
-            let base_text = read_file(&base_path).map_err(|e| {
-                ScenarioError::new(
+            // A chain too deep is told at the `base:` that would pass the
+            // limit, as a cycle is (above): the base it names holds no
+            // `base:` to point at, and may be no variant at all.
+            if chain.len() >= MAX_BASE_DEPTH {
+                return Err(ScenarioError::new(
                     path,
                     "base",
-                    format!("the base file `{}`: {}", base_path.display(), e.message),
+                    format!(
+                        "more than {MAX_BASE_DEPTH} nested `base:` files: this file is the \
+                         {MAX_BASE_DEPTH}th of the chain from {}, and its base would be one more",
+                        chain[0].display()
+                    ),
                 )
                 .at(l, c)
+                .hint(format!(
+                    "variants may stack at most {MAX_BASE_DEPTH} files deep: write the base of this \
+                     file as a complete `Scenario(...)`, or merge some of the variants"
+                )));
+            }
+            let base_text = read_file(&base_path).map_err(|e| {
+                let place = match (e.line, e.column) {
+                    (Some(bl), Some(bc)) => format!(":{bl}:{bc}"),
+                    _ => String::new(),
+                };
+                let named = ScenarioError::new(
+                    path,
+                    "base",
+                    format!("the base file `{}`{place}: {}", base_path.display(), e.message),
+                )
+                .at(l, c);
+                match e.hint {
+                    Some(h) => named.hint(h),
+                    None => named,
+                }
             })?;
             let base_data = load_rec(&base_path, Some(base_text), chain, files)?;
             apply_variant(path, &text, base_data, &variant)
@@ -1075,7 +1122,30 @@ fn apply_variant(
     // The base's uncertain parameters this file stops drawing, each with the
     // entry that stopped it (for the error when a correlation names one).
     let mut dropped: Vec<(String, String)> = Vec::new();
-    for removed in &variant.remove {
+    for (i, removed) in variant.remove.iter().enumerate() {
+        // The second of two equal entries found nothing left to remove,
+        // and was told as `no entity` at the first (review s30-modeler).
+        if variant.remove[..i].contains(removed) {
+            let quoted = format!("\"{removed}\"");
+            let second = find_key(text, "remove").and_then(|from| {
+                let first = from + text[from..].find(&quoted)?;
+                let after = first + quoted.len();
+                Some(after + text[after..].find(&quoted)?)
+            });
+            let e = ScenarioError::new(
+                file,
+                format!("remove.{removed}"),
+                format!("`{removed}` is removed twice in this file's `remove`"),
+            )
+            .hint("keep one of the two");
+            return Err(match second {
+                Some(o) => {
+                    let (l, c) = position_of(text, o);
+                    e.at(l, c)
+                }
+                None => e,
+            });
+        }
         remove_entity(&mut tree, removed)
             .map_err(|m| at_key(removed, ScenarioError::new(file, format!("remove.{removed}"), m)))?;
         for p in drop_parameters_of(&mut tree, removed) {

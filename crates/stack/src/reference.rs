@@ -1291,6 +1291,12 @@ case, and a batch gives the spread. Two kinds of field take a draw differently:
   load, and a fraction given for it (e.g. by an `eval` design file) is
   refused, never rounded.
 
+Two numbers are no model parameter and cannot be uncertain: `seed` (the
+run's streams are seeded before the parameters are drawn: give it with
+`--seed`; a batch seeds each run itself) and `settings.sample_every_months`
+(when a run records its series: the runs of a batch share it, so that a
+band compares totals over the same months).
+
 Each uncertain parameter is checked at load at the most
 extreme values a draw can take (its quantiles at probabilities 2⁻⁵⁴ and
 1 − 2⁻⁵³; the others at their medians), against its field's range and
@@ -1527,11 +1533,11 @@ about the world (china-2025 run for 30 years, its default seed):
 - budgets, compute growth and the grid's build programmes hold their last
   value, while non-AI demand keeps growing at its rate: china-2025's demand
   compounds at 6 % a year against fixed yearly additions, and by 2054 it
-  leaves 17.6 % of demand unserved (AI loads, cut last, lose none);
+  leaves 17.5 % of demand unserved (AI loads, cut last, lose none);
 - listed projects and approvals (nuclear, fabs) stop where their lists
   stop; no plant retires by age; buyers keep ordering their budgets and
   unfilled orders never lapse, so the chip order backlog grows with the
-  horizon (1.06 trillion USD by 2055).
+  horizon (0.98 trillion USD by 2055).
 
 So extend, for the horizon you want, the frontier path, the designs, the
 supply paths (imports, HBM, packaging, fab projects), the budgets and

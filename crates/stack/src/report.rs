@@ -110,7 +110,7 @@ pub fn summary_json(scenario: &Scenario, out: &RunOutput) -> Value {
         "aistack_version": env!("CARGO_PKG_VERSION"),
         "seed": out.seed,
         "start": scenario.data.start.to_string(),
-        "horizon_years": scenario.data.horizon_years.get(),
+        "horizon_years": run_horizon_years(scenario, out),
         "events": out.events,
         "parameters": params,
         "outcomes": scalars,
@@ -267,9 +267,23 @@ pub fn threshold_text(out: &RunOutput, flop: f64) -> String {
 /// A scenario's period in words, `2 years from 2025-01-01`, `1 year from
 /// 2025-01-01` (`validate` wrote "1 years"; review s26-modeler, F11).
 pub fn horizon_text(d: &ScenarioData) -> String {
-    let years = d.horizon_years.to_string();
+    years_from(&d.horizon_years.to_string(), &d.start.to_string())
+}
+
+fn years_from(years: &str, start: &str) -> String {
     let unit = if years == "1" { "year" } else { "years" };
-    format!("{years} {unit} from {}", d.start)
+    format!("{years} {unit} from {start}")
+}
+
+/// The years a run covered: the scenario's `horizon_years`, or its draw
+/// where it is uncertain (the file's value, which the summary wrote
+/// before, made `explain` refuse a whole run as cut short, or pass one
+/// that ran past it; review s30-modeler).
+pub fn run_horizon_years(scenario: &Scenario, out: &RunOutput) -> f64 {
+    out.params
+        .iter()
+        .find(|(path, _)| path == "horizon_years")
+        .map_or(scenario.data.horizon_years.get(), |&(_, v)| v)
 }
 
 /// The labs' goodput (`training.goodput_share` of `national`: FLOP kept ÷
@@ -307,7 +321,9 @@ pub fn mean_active_in_year(points: impl IntoIterator<Item = (f64, f64)>, year: O
 pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let mut s = String::new();
     let d = &scenario.data;
-    let _ = writeln!(s, "{} — {}, seed {}", d.name, horizon_text(d), out.seed);
+    let years = run_horizon_years(scenario, out);
+    let period = years_from(&years.to_string(), &d.start.to_string());
+    let _ = writeln!(s, "{} — {period}, seed {}", d.name, out.seed);
     if !out.params.is_empty() {
         // A scenario's `uncertain` parameters are drawn in a single run too:
         // say so, since the values run are not the ones written in the file.

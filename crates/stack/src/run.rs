@@ -88,6 +88,23 @@ impl Scenario {
                     continue;
                 };
                 let named = [format!("`{name}`"), format!("\"{name}\"")];
+                // A list the variants' removals emptied (`labs`, `regions`):
+                // the base, where the error points, has its entries.
+                let emptied = e.message.contains("needs at least one")
+                    && removed
+                        .strip_prefix(e.path.as_str())
+                        .is_some_and(|r| r.starts_with('.'));
+                if emptied {
+                    let at = load::locate_string(&f.text, removed)
+                        .map(|(l, c)| format!(":{l}:{c}"))
+                        .unwrap_or_default();
+                    e.hint = Some(format!(
+                        "the variant {}{at} removed `{removed}`, which left `{}` empty; keep one",
+                        f.path.display(),
+                        e.path
+                    ));
+                    return e;
+                }
                 if named.iter().any(|n| e.message.contains(n.as_str())) {
                     let at = load::locate_string(&f.text, removed)
                         .map(|(l, c)| format!(":{l}:{c}"))
@@ -444,6 +461,14 @@ impl Scenario {
         }
         let mut probe = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
         for p in &params {
+            if let Some(why) = not_a_model_parameter(&p.path) {
+                return Err(ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!("`{}` cannot be uncertain: {why}", p.path),
+                )
+                .hint("write one value in the file (a variant may `set` it)"));
+            }
             if load::names_whole_number(&probe, &p.path) && !draws_whole_numbers(&p.dist) {
                 return Err(ScenarioError::new(
                     &file,
@@ -642,6 +667,11 @@ impl Scenario {
                     let field = field.split('[').next().unwrap_or(field);
                     load::locate_nested_entity_field(&f.text, "chips.other_buyers", name, field)
                 }
+                // An other buyer itself (`chips.other_buyers.cloud`, named
+                // like a lab): where its entry declares the name.
+                ["chips", "other_buyers", name] => {
+                    load::locate_declaration(&f.text, "chips.other_buyers", name, 0)
+                }
                 // `correlations[2].a`: an entry of a top-level list without names.
                 [entry, field] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
@@ -674,6 +704,31 @@ impl Scenario {
             }
         }
         e
+    }
+}
+
+/// Why the number at parameter path `path` is no model parameter that a
+/// run could draw, or `None` for one that is. A drawn `seed` would change
+/// nothing (a run's streams are seeded before its parameters are drawn:
+/// from `--seed`, the file's `seed` or a batch's run seed), yet be recorded
+/// as a parameter, in a second `seed` column of `runs.csv`, and an `eval`
+/// design could give it no column (`seed` there is the row's seed); a
+/// drawn `settings.sample_every_months` would sample runs at different
+/// instants, so that a band mixed one run's monthly totals with another's
+/// quarterly ones (review s30-modeler).
+fn not_a_model_parameter(path: &str) -> Option<&'static str> {
+    match path {
+        "seed" => Some(
+            "it is the seed of a single run's random streams, which are seeded before the \
+             parameters are drawn (`--seed`, or a batch's own seed for each run), so a draw would \
+             change nothing",
+        ),
+        "settings.sample_every_months" => Some(
+            "it sets when a run records its series, not the model, and the runs of a batch must \
+             share it: a band would otherwise mix one run's monthly totals (MWh, wafers, spend) \
+             with another's over several months",
+        ),
+        _ => None,
     }
 }
 

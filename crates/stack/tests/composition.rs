@@ -433,6 +433,63 @@ fn a_bad_base_is_told_at_the_base_field_that_names_it() {
     );
 }
 
+/// Audit s30-modeler: a chain of variants past the depth limit is told at
+/// the `base:` of the last file the limit admits, with its line and column
+/// (it was told at the base scenario, which holds no `base:`, without a
+/// place); the longest chain the limit admits loads.
+#[test]
+fn a_chain_too_deep_is_told_at_the_base_that_passes_the_limit() {
+    let limit = stack::load::MAX_BASE_DEPTH;
+    let d = dir("too-deep");
+    write(&d, "v0.ron", BASE);
+    for i in 1..=limit {
+        write(
+            &d,
+            &format!("v{i}.ron"),
+            &format!(
+                "// variant {i}\nVariant(base: \"v{}.ron\", name: \"v{i}\")",
+                i - 1
+            ),
+        );
+    }
+    // v(limit-1) is a chain of `limit` files: it loads.
+    let ok = d.join(format!("v{}.ron", limit - 1));
+    Scenario::load(&ok).unwrap_or_else(|e| panic!("{e}"));
+    // v(limit) is one file more: refused at the `base:` of v1, the file
+    // that would read one more base (v0).
+    let e = Scenario::load(&d.join(format!("v{limit}.ron"))).unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("v1.ron:2:15: field `base`"), "{text}");
+    assert!(
+        text.contains(&format!("more than {limit} nested `base:` files")),
+        "{text}"
+    );
+}
+
+/// Audit s30-modeler: a scenario file that is not UTF-8 is told at the line
+/// and column of its first byte that is not (it was told without a place),
+/// also when it is a variant's base.
+#[test]
+fn a_file_that_is_not_utf8_is_told_at_its_first_bad_byte() {
+    let d = dir("not-utf8");
+    let f = d.join("latin1.ron");
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        &f,
+        b"// caf\xc3\xa9\nScenario(name: \"s\", description: \"na\xefve\")",
+    )
+    .unwrap();
+    let e = Scenario::load(&f).unwrap_err();
+    assert_eq!((e.line, e.column), (Some(2), Some(37)), "{e}");
+    assert!(e.to_string().contains("byte 0xef"), "{e}");
+    let v = write(&d, "v.ron", "Variant(base: \"latin1.ron\")");
+    let e = Scenario::load(&v).unwrap_err().to_string();
+    assert!(
+        e.contains("v.ron:1:15: field `base`") && e.contains("latin1.ron`:2:37:"),
+        "{e}"
+    );
+}
+
 /// Audit s23-repro F10: every `set` path a variant cannot apply is
 /// reported at once (the first as the error, the others in its hint, each
 /// with its line and column), not one per run.
@@ -472,4 +529,27 @@ fn an_unknown_field_lists_the_fields_once() {
         "{shown}"
     );
     assert_eq!(shown.matches("horizon_years").count(), 1, "{shown}");
+}
+
+/// A drawn `horizon_years` is the horizon the run covers, and the one its
+/// summary states (review s30-modeler: summary.json and the headline gave
+/// the file's value, so `explain` refused a whole run drawn shorter as cut
+/// short).
+#[test]
+fn a_drawn_horizon_is_the_one_the_summary_states() {
+    let d = dir("drawn-horizon");
+    let text = BASE.replacen(
+        r#"uncertain: {"labs.open-lab.mfu": Uniform(low: 0.3, high: 0.4)},"#,
+        r#"uncertain: {"horizon_years": Discrete(values: [1.5], weights: [1])},"#,
+        1,
+    );
+    let s = Scenario::load(&write(&d, "s.ron", &text)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.data.horizon_years.get(), 2.0);
+    let out = stack::run(&s, &RunOptions::default()).unwrap();
+    let last = out.series.instants().last().map(|(t, _)| *t).unwrap();
+    assert!((last - 2026.5).abs() < 0.01, "the run ends at {last}");
+    let json = stack::report::summary_json(&s, &out);
+    assert_eq!(json["horizon_years"], 1.5, "{}", json["horizon_years"]);
+    let text = stack::report::summary_text(&s, &out);
+    assert!(text.starts_with("base — 1.5 years from 2025-01-01"), "{text}");
 }
