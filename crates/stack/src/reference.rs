@@ -1457,7 +1457,7 @@ The *default* column gives the value a field takes when it is left out;
 `start`, `horizon_years`, one region and one lab; everything else has a
 default (no `designs`: a world without accelerators; a lab without
 `sites`: one site in the first region). Names are unique within a list,
-1–64 letters, digits, `-` or `_`, and `national` and `world` are reserved
+1–64 ASCII letters (a–z, A–Z: no accents), digits, `-` or `_`, and `national` and `world` are reserved
 (output rows of those entities are totals). A file may be at most {} MiB, a list at most
 {MAX_ENTITIES_PER_LIST} entities, `regions` at most {MAX_REGIONS} (the grid dispatches every
 region in one program whose cost grows with the cube of their number: loading

@@ -743,7 +743,9 @@ fn draws_whole_numbers(dist: &Dist) -> bool {
     }
 }
 
-/// A distribution's name as written in a scenario (`Uniform`).
+/// Refuses an entity name that is not 1–64 ASCII letters, digits, `-` or
+/// `_`: names become output columns, file names and random streams' names,
+/// which stay plain ASCII so every tool reading them agrees.
 fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> {
     let ok = !name.is_empty()
         && name.len() <= 64
@@ -755,7 +757,7 @@ fn check_name(file: &Path, path: &str, name: &str) -> Result<(), ScenarioError> 
     } else {
         Err(
             ScenarioError::new(file, path, format!("`{name}` is not a valid name"))
-                .hint("use 1–64 letters, digits, `-` or `_`"),
+                .hint("use 1–64 ASCII letters (a–z, A–Z), digits, `-` or `_`"),
         )
     }
 }
