@@ -1791,6 +1791,91 @@ fn a_design_edited_since_the_eval_was_interrupted_is_named_by_its_row() {
     );
 }
 
+/// Audit s30 econ: an interrupted eval resumed with another `--seed`,
+/// `--others` or scenario than it was started with was refused as holding
+/// a run file "copied from another batch, or edited" (naming a
+/// `manifest.json` the directory does not have yet), with the advice to
+/// move the file away, which only moved the refusal to the next row. The
+/// refusal now names the argument, in an eval's words; nothing runs.
+#[test]
+fn an_interrupted_eval_resumed_with_other_arguments_names_the_argument() {
+    let full = "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                0.9,0.05,1000\n0.5,0.01,2000\n0.7,0.03,1500\n";
+    let partial = "fab.toy.yield,labs.toy.growth_per_month\n0.9,0.05\n0.5,0.01\n0.7,0.03\n";
+    let dir = tmp("eval-other-args");
+    // An eval interrupted after row 1: its run file, nothing else.
+    let interrupted = |name: &str, design: &str, others: Option<Others>| {
+        let whole = EvalOptions {
+            others,
+            ..eval_opts(&dir.join(name).join("whole"), design, 3)
+        };
+        eval_design(&ToyGrowth::default(), &whole, &NoProgress).unwrap();
+        let part = EvalOptions {
+            others,
+            resume: true,
+            ..eval_opts(&dir.join(name).join("part"), design, 3)
+        };
+        std::fs::create_dir_all(montecarlo::store::runs_dir(&part.out)).unwrap();
+        std::fs::copy(
+            montecarlo::store::run_file_path(&whole.out, 1),
+            montecarlo::store::run_file_path(&part.out, 1),
+        )
+        .unwrap();
+        part
+    };
+    let refused = |model: &ToyGrowth, o: &EvalOptions| {
+        let e = eval_design(model, o, &NoProgress).unwrap_err().to_string();
+        assert_eq!(
+            montecarlo::store::list_runs(&o.out)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [1],
+            "nothing ran: {e}"
+        );
+        assert!(
+            !e.contains("batch") && !e.contains("manifest.json") && e.contains("another --out"),
+            "{e}"
+        );
+        e
+    };
+    let part = interrupted("seed", full, None);
+    let e = refused(
+        &ToyGrowth::default(),
+        &EvalOptions {
+            master_seed: 4,
+            ..part.clone()
+        },
+    );
+    assert!(
+        e.contains("row 1 was run with the seed") && e.contains("another --seed than 4"),
+        "{e}"
+    );
+    let part = interrupted("others", partial, Some(Others::Median));
+    let e = refused(
+        &ToyGrowth::default(),
+        &EvalOptions {
+            others: Some(Others::Drawn),
+            ..part.clone()
+        },
+    );
+    assert!(
+        e.contains("`grid.toy.capacity_mw` was ")
+            && e.contains("--others drawn")
+            && e.contains("another --others"),
+        "{e}"
+    );
+    let part = interrupted("scenario", full, None);
+    let other = ToyGrowth {
+        years: 6,
+        ..ToyGrowth::default()
+    };
+    let e = refused(&other, &part);
+    assert!(e.contains("interrupted eval of another scenario"), "{e}");
+    // With the arguments it was started with, it finishes.
+    eval_design(&ToyGrowth::default(), &part, &NoProgress).unwrap();
+}
+
 /// An interrupted eval (run files of some rows, no manifest) is finished by
 /// the same command with `resume`: the rows found are checked against the
 /// design and reused, the rest run, and the outputs are those of an
