@@ -856,6 +856,21 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     let mut manifests = Vec::new();
     for d in &opts.shard_dirs {
+        // Audit s30 econ: a shard directory that does not exist (a typo, or
+        // a task that never ran) was refused as having no manifest.json.
+        if !d.exists() {
+            return Err(McError::Merge(format!(
+                "{} does not exist: give the --out directory of each shard (a shard whose task \
+                 never ran must be run first)",
+                d.display()
+            )));
+        }
+        if !d.is_dir() {
+            return Err(McError::Merge(format!(
+                "{} is not a directory: give the --out directory of each shard",
+                d.display()
+            )));
+        }
         let Some(m) = Manifest::read(d)? else {
             // An interrupted eval has run files and no manifest yet.
             let unfinished = if list_runs(d)?.is_empty() {
@@ -871,7 +886,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         };
         if m.completed_runs.is_none() {
             return Err(McError::Merge(format!(
-                "{} is not finished (resume it first)",
+                "{} is not finished (resume it first: `aistack batch --resume {}`)",
+                d.display(),
                 d.display()
             )));
         }

@@ -1613,6 +1613,40 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
     assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
 }
 
+/// Audit s30 econ: a shard directory that does not exist (a typo, a task
+/// that never ran) was refused as "has no manifest.json", and a file as
+/// much; both are now named for what they are, and nothing is written.
+#[test]
+fn merge_names_a_shard_directory_that_does_not_exist() {
+    let model = ToyGrowth::default();
+    let shard = tmp("missing-shard0");
+    let mut o = opts(&shard, 10, 1);
+    o.shard = Some(Shard { index: 0, count: 2 });
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let out = tmp("missing-shard-out");
+    let file = shard.join("manifest.json");
+    for (other, said) in [
+        (shard.join("no-such-shard"), "does not exist"),
+        (file, "is not a directory"),
+    ] {
+        let e = merge(&MergeOptions {
+            shard_dirs: vec![shard.to_path_buf(), other.clone()],
+            out: out.to_path_buf(),
+            output: OutputOptions::default(),
+            command_line: vec![],
+            build: Default::default(),
+            threads: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(&format!("{} {said}", other.display())) && !e.contains("no manifest.json"),
+            "{e}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
+}
+
 /// Audit s20-econ #9: the same merge run again finishes an interrupted
 /// one (a manifest without `completed_runs`, some run files not yet
 /// copied, a stale temporary file, no outputs) with the outputs of an
