@@ -201,7 +201,24 @@ fn resume_refuses_different_arguments_naming_the_field() {
     o.runs = 21;
     o.resume = true;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err();
-    assert!(e.to_string().contains("`runs` differs"), "{e}");
+    // With the reason (audit s30 econ: a plain batch may change N, so a
+    // refusal without one read as arbitrary); a stopping rule's too.
+    assert!(
+        e.to_string().contains("`runs` differs")
+            && e.to_string().contains("lays out its strata for all its runs"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&lhs);
+    let mut o = opts(&lhs, 20, 1);
+    o.until_rel_halfwidth = Some(0.5);
+    run_batch(&model, &o, &NoProgress).unwrap();
+    o.runs = 21;
+    o.resume = true;
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("`runs` differs") && e.contains("--runs caps a batch with a stopping rule"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&lhs);
     // Another replicate count too (issue 7), and the resume command says
     // the batch's; one replicate is what a manifest without the field means.
