@@ -731,7 +731,8 @@ fn refuse_changed_row(
 /// the interrupted eval's was reported as a run file "copied from another
 /// batch, or edited", in a batch's words, with the advice to move it away,
 /// which only moved the refusal to the next row). A file this cannot read,
-/// or whose index or parameter paths differ, is left to the run file check.
+/// or whose index differs, is left to the run file check, as is one of this
+/// scenario whose parameter paths differ.
 #[allow(clippy::too_many_arguments)]
 fn refuse_other_arguments(
     path: &Path,
@@ -745,10 +746,7 @@ fn refuse_other_arguments(
     let Ok(rec) = crate::store::read_run_inputs(path) else {
         return Ok(());
     };
-    if rec.run != r
-        || rec.params.len() != expected.len()
-        || rec.params.iter().zip(expected).any(|((a, _), (b, _))| a != b)
-    {
+    if rec.run != r {
         return Ok(());
     }
     let out = o.out.display();
@@ -765,6 +763,9 @@ fn refuse_other_arguments(
              {way_on}",
             rec.scenario
         )));
+    }
+    if rec.params.len() != expected.len() || rec.params.iter().zip(expected).any(|((a, _), (b, _))| a != b) {
+        return Ok(());
     }
     if rec.seed != seed {
         let cause = if column_seeds {
@@ -785,14 +786,23 @@ fn refuse_other_arguments(
             rec.seed
         )));
     }
-    let others: Vec<String> = missing
+    // The first few, as the note on cells outside their distribution.
+    let differing = missing
+        .iter()
+        .filter(|&&j| rec.params[j].1.to_bits() != expected[j].1.to_bits())
+        .count();
+    let mut others: Vec<String> = missing
         .iter()
         .filter_map(|&j| {
             let ((p, then), (_, now)) = (&rec.params[j], &expected[j]);
             (then.to_bits() != now.to_bits())
                 .then(|| format!("`{p}` was {} then, is {} now", show(*then), show(*now)))
         })
+        .take(3)
         .collect();
+    if differing > others.len() {
+        others.push(format!("and {} more", differing - others.len()));
+    }
     if !others.is_empty() {
         let given = o
             .others

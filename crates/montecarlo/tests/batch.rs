@@ -1842,6 +1842,26 @@ fn a_design_edited_since_the_eval_was_interrupted_is_named_by_its_row() {
     );
 }
 
+/// [`ToyGrowth`] drawing one more parameter, which it does not use.
+struct WithExtraParameter;
+
+impl Model for WithExtraParameter {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        let mut p = ToyGrowth::default().parameters();
+        p.push(montecarlo::ParamSpec {
+            path: "labs.toy.extra".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        });
+        p
+    }
+    fn run(&self, seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        ToyGrowth::default().run(seed, &p[..3])
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"toy-growth with an extra parameter".to_vec()
+    }
+}
+
 /// Audit s30 econ: an interrupted eval resumed with another `--seed`,
 /// `--others` or scenario than it was started with was refused as holding
 /// a run file "copied from another batch, or edited" (naming a
@@ -1874,7 +1894,7 @@ fn an_interrupted_eval_resumed_with_other_arguments_names_the_argument() {
         .unwrap();
         part
     };
-    let refused = |model: &ToyGrowth, o: &EvalOptions| {
+    let refused = |model: &dyn Model, o: &EvalOptions| {
         let e = eval_design(model, o, &NoProgress).unwrap_err().to_string();
         assert_eq!(
             montecarlo::store::list_runs(&o.out)
@@ -1922,6 +1942,16 @@ fn an_interrupted_eval_resumed_with_other_arguments_names_the_argument() {
         ..ToyGrowth::default()
     };
     let e = refused(&other, &part);
+    assert!(e.contains("interrupted eval of another scenario"), "{e}");
+    // Another scenario that draws one more parameter (a variant that
+    // draws what its base fixes), set by --others.
+    let e = refused(
+        &WithExtraParameter,
+        &EvalOptions {
+            others: Some(Others::Median),
+            ..part.clone()
+        },
+    );
     assert!(e.contains("interrupted eval of another scenario"), "{e}");
     // With the arguments it was started with, it finishes.
     eval_design(&ToyGrowth::default(), &part, &NoProgress).unwrap();
