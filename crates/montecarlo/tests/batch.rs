@@ -1558,6 +1558,11 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
         assert!(
             e.contains("holds run files (runs/) but no manifest.json")
                 && e.contains(way_out)
+                // Audit s30 econ: the directory of an interrupted eval
+                // (run files, no manifest yet) was only told to be moved
+                // away, losing its runs.
+                && e.contains("If it is an interrupted `aistack eval`")
+                && e.contains("the same eval command with --resume finishes it")
                 && !e.contains("already holds a batch")
                 && !e.contains("nothing to resume"),
             "resume {resume}: {e}"
