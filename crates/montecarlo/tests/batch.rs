@@ -2674,7 +2674,15 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
     o.design = Design::Lhs;
     o.replicates = 4;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
-    assert!(e.contains("needs more runs per replicate"), "{e}");
+    // With the count and the --runs that would do (audit s30 econ).
+    assert!(
+        e.contains(
+            "needs more runs than the 2 correlated parameters + 1, i.e. at least 4 runs per \
+             replicate, got 3 (--runs 12 / --replicates 4): give --runs 16 or more, or fewer \
+             replicates"
+        ),
+        "{e}"
+    );
     assert!(!dir.exists());
     let mut batch = opts(&dir, 20, 1);
     batch.design = Design::Lhs;
