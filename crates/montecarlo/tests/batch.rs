@@ -1635,6 +1635,35 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
     assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
 }
 
+/// Audit s30 econ: `--shard K/1` is the whole batch, as no shard is, so
+/// the stopping rule takes it (it was refused, with the reason for a Latin
+/// hypercube); a real shard is refused with its own reason.
+#[test]
+fn the_stopping_rule_takes_shard_k_of_1_and_refuses_a_real_shard_saying_why() {
+    let model = ToyGrowth::default();
+    let whole = tmp("stop-whole");
+    let mut o = opts(&whole, 300, 1);
+    o.until_rel_halfwidth = Some(0.5);
+    let a = run_batch(&model, &o, &NoProgress).unwrap();
+    let one = tmp("stop-0-of-1");
+    let mut o1 = opts(&one, 300, 1);
+    o1.until_rel_halfwidth = Some(0.5);
+    o1.shard = Some(Shard { index: 0, count: 1 });
+    let b = run_batch(&model, &o1, &NoProgress).unwrap();
+    assert_eq!(a.stopped_at, b.stopped_at);
+    assert_same_outputs(&whole, &one, &FINALS);
+    let two = tmp("stop-0-of-2");
+    let mut o2 = opts(&two, 300, 1);
+    o2.until_rel_halfwidth = Some(0.5);
+    o2.shard = Some(Shard { index: 0, count: 2 });
+    let e = run_batch(&model, &o2, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("shard 0/2 would stop on its own runs") && !e.contains("Latin hypercube"),
+        "{e}"
+    );
+    assert!(!two.exists());
+}
+
 /// Audit s30 econ: a shard directory that does not exist (a typo, a task
 /// that never ran) was refused as "has no manifest.json", and a file as
 /// much; both are now named for what they are, and nothing is written.
