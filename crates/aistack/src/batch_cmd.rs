@@ -322,6 +322,16 @@ fn resolve(a: BatchArgs) -> Result<Resolved> {
         None if !montecarlo::store::list_runs(&dir)?.is_empty() => {
             return Err(montecarlo::McError::RunsWithoutManifest(dir).into());
         }
+        // Audit s30 econ: a compare's directory (finished, or interrupted
+        // before its compare.csv) was "no manifest.json, nothing to resume".
+        None if crate::run_cmd::is_compare_dir(&dir) || dir.join("a").join("manifest.json").exists() => {
+            anyhow::bail!(
+                "{d} is a compare directory (the output of `aistack compare`: the batches {d}/a and \
+                 {d}/b, then compare.csv): an interrupted compare is finished by running the same \
+                 `aistack compare A B --runs N … --out {d}` command again, which resumes each side \
+                 and reuses its runs"
+            )
+        }
         None => anyhow::bail!(
             "{d}: no manifest.json, nothing to resume (--resume takes the directory of an \
              interrupted `aistack batch`)"

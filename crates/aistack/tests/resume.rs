@@ -512,6 +512,15 @@ fn an_interrupted_compare_is_finished_by_the_same_command() {
     // Killed while b/ ran: a/ finished, b/ partly done.
     std::fs::remove_file(cut.join("compare.csv")).unwrap();
     interrupt(&cut.join("b"), &[2, 5]);
+    // `batch --resume` of it says what it is and how it is finished (audit
+    // s30 econ: "no manifest.json, nothing to resume").
+    let err = refused(&["batch", "--resume", s(&cut)]);
+    assert!(
+        err.contains("is a compare directory")
+            && err.contains("finished by running the same `aistack compare A B")
+            && !err.contains("nothing to resume"),
+        "{err}"
+    );
     let o = compare(&cut, "6");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(

@@ -454,10 +454,6 @@ impl Sampler {
                     1 => format!("montecarlo/lhs/{path}"),
                     _ => format!("montecarlo/lhs-replicate/{k}/{path}"),
                 };
-                let unit = match replicates {
-                    1 => "runs",
-                    _ => "runs per replicate (--runs / --replicates)",
-                };
                 s.strata = vec![Vec::with_capacity(n as usize); params.len()];
                 for k in 0..replicates {
                     let mut block: Vec<Vec<u32>> = params
@@ -465,7 +461,7 @@ impl Sampler {
                         .map(|p| permutation(&design_streams, &name(k, &p.path), m))
                         .collect();
                     if let Some(plan) = &plan {
-                        iman_conover(&mut block, plan, m, unit)?;
+                        iman_conover(&mut block, plan, m, replicates)?;
                     }
                     for (col, b) in s.strata.iter_mut().zip(block) {
                         col.extend(b);
@@ -538,12 +534,35 @@ fn permutation(streams: &RngStreams, name: &str, n: u32) -> Vec<u32> {
 
 /// Re-pairs the strata of correlated parameters (Iman & Conover 1982) so that
 /// their van der Waerden scores Φ⁻¹(k/(N+1)) have the target correlation.
-/// `unit` names what n counts in the refusal of too small an n.
-fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32, unit: &str) -> Result<()> {
+/// `replicates`: how many Latin hypercubes of n runs the batch has, for
+/// the refusal of too small an n, which says the `--runs` that would do
+/// (audit s30 econ: it named neither the number of correlated parameters
+/// nor the runs needed).
+fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32, replicates: u64) -> Result<()> {
     let n_us = n as usize;
-    if n_us <= plan.members.len() + 1 {
+    let unit = match replicates {
+        1 => "runs",
+        _ => "runs per replicate (--runs / --replicates)",
+    };
+    let k = plan.members.len();
+    if n_us <= k + 1 {
+        let least = k as u64 + 2;
+        let got = match replicates {
+            1 => format!("runs, got --runs {n}"),
+            _ => format!(
+                "runs per replicate, got {n} (--runs {} / --replicates {replicates})",
+                u64::from(n) * replicates
+            ),
+        };
         return Err(McError::Invalid(format!(
-            "rank correlation under LHS needs more {unit} than correlated parameters + 1, got {n}"
+            "rank correlation under LHS needs more runs than the {k} correlated parameters + 1, \
+             i.e. at least {least} {got}: give --runs {} or more{}",
+            least * replicates,
+            if replicates > 1 {
+                ", or fewer replicates"
+            } else {
+                ""
+            }
         )));
     }
     let scores: Vec<Vec<f64>> = plan
@@ -556,7 +575,6 @@ fn iman_conover(strata: &mut [Vec<u32>], plan: &CorrPlan, n: u32, unit: &str) ->
                 .collect()
         })
         .collect();
-    let k = plan.members.len();
     let mut t = vec![vec![0.0; k]; k];
     for i in 0..k {
         for j in 0..k {

@@ -125,7 +125,9 @@ pub enum McError {
     #[error(
         "{0} holds run files (runs/) but no manifest.json, so it is no batch that \
          `aistack batch --resume` can finish (the manifest records the scenario, seed and design \
-         its runs were made with): move that directory away (or remove it), or choose another --out"
+         its runs were made with). If it is an interrupted `aistack eval` (an eval writes its \
+         manifest only once it finishes), the same eval command with --resume finishes it; \
+         otherwise move that directory away (or remove it), or choose another --out"
     )]
     RunsWithoutManifest(PathBuf),
     /// The output directory holds no `manifest.json` (no batch, eval or

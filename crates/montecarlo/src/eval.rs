@@ -705,7 +705,7 @@ fn refuse_changed_row(
         .filter(|&(j, ((_, then), (_, now)))| !missing.contains(&j) && then.to_bits() != now.to_bits())
         .map(|(_, ((p, then), (_, now)))| format!("`{p}` is {} now, {} then", show(*now), show(*then)))
         .collect();
-    if column_seeds && rec.seed != seed {
+    if column_seeds && rec.seed != seed && !changed.is_empty() {
         changed.push(format!("its `{SEED_COLUMN}` gives another run seed than then"));
     }
     if changed.is_empty() {
@@ -720,6 +720,101 @@ fn refuse_changed_row(
         changed.join(", "),
         path.display()
     )))
+}
+
+/// Refuses a run file, found when resuming an eval, whose row the design
+/// gives as it gave it then, but that was made with other arguments than
+/// this command's: another scenario, another `--seed`, or other values of
+/// the parameters `--others` sets (`missing`). The eval has no manifest
+/// until it finishes, so the arguments it was started with are known only
+/// from its run files (audit s30 econ: a `--seed` or `--others` other than
+/// the interrupted eval's was reported as a run file "copied from another
+/// batch, or edited", in a batch's words, with the advice to move it away,
+/// which only moved the refusal to the next row). A file this cannot read,
+/// or whose index differs, is left to the run file check, as is one of this
+/// scenario whose parameter paths differ.
+#[allow(clippy::too_many_arguments)]
+fn refuse_other_arguments(
+    path: &Path,
+    r: u64,
+    (seed, column_seeds): (u64, bool),
+    scenario: &str,
+    expected: &[(String, f64)],
+    missing: &[usize],
+    o: &EvalOptions,
+) -> Result<()> {
+    let Ok(rec) = crate::store::read_run_inputs(path) else {
+        return Ok(());
+    };
+    if rec.run != r {
+        return Ok(());
+    }
+    let out = o.out.display();
+    let way_on = format!(
+        "resume with the arguments the interrupted eval was started with (its run files record \
+         the scenario, seeds and values they were made with, not its command), or evaluate into \
+         another --out (or remove {out} first)"
+    );
+    let file = path.display();
+    if !rec.scenario.is_empty() && rec.scenario != scenario {
+        return Err(McError::Invalid(format!(
+            "{out} holds an interrupted eval of another scenario: {file} was made with the \
+             scenario {}, this command's is {scenario} (another file, or the file changed since); \
+             {way_on}",
+            rec.scenario
+        )));
+    }
+    if rec.params.len() != expected.len() || rec.params.iter().zip(expected).any(|((a, _), (b, _))| a != b) {
+        return Ok(());
+    }
+    if rec.seed != seed {
+        let cause = if column_seeds {
+            format!(
+                "the interrupted eval ran with another --seed than {} (or the row's `{SEED_COLUMN}` \
+                 changed since)",
+                o.master_seed
+            )
+        } else {
+            format!(
+                "the interrupted eval ran with another --seed than {}",
+                o.master_seed
+            )
+        };
+        return Err(McError::Invalid(format!(
+            "{file}: row {r} was run with the seed {}, but this command gives it {seed}: {cause}; \
+             {way_on}",
+            rec.seed
+        )));
+    }
+    // The first few, as the note on cells outside their distribution.
+    let differing = missing
+        .iter()
+        .filter(|&&j| rec.params[j].1.to_bits() != expected[j].1.to_bits())
+        .count();
+    let mut others: Vec<String> = missing
+        .iter()
+        .filter_map(|&j| {
+            let ((p, then), (_, now)) = (&rec.params[j], &expected[j]);
+            (then.to_bits() != now.to_bits())
+                .then(|| format!("`{p}` was {} then, is {} now", show(*then), show(*now)))
+        })
+        .take(3)
+        .collect();
+    if differing > others.len() {
+        others.push(format!("and {} more", differing - others.len()));
+    }
+    if !others.is_empty() {
+        let given = o
+            .others
+            .map_or("no --others".to_string(), |m| format!("--others {m}"));
+        return Err(McError::Invalid(format!(
+            "{file}: row {r}'s parameters without a design column were set otherwise than this \
+             command's {given} sets them ({}): the interrupted eval ran with another --others; \
+             {way_on}",
+            others.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// A design value as a message shows it: as `{}` prints it, or in
@@ -895,6 +990,15 @@ pub fn eval_design<M: Model + ?Sized>(
             &missing,
             &o.design_csv,
             &what_to_do,
+        )?;
+        refuse_other_arguments(
+            &path,
+            r,
+            (seeds[r as usize], column_seeds),
+            &scenario,
+            &expected,
+            &missing,
+            o,
         )?;
         crate::store::check_run_inputs(
             &path,

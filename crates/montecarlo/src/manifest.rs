@@ -690,6 +690,21 @@ impl Manifest {
             && given.until_rel_halfwidth.is_none()
     }
 
+    /// Why this batch's `--runs` cannot change on resume, where
+    /// [`Manifest::may_change_runs`] does not allow it (a message's clause).
+    fn why_runs_are_fixed(&self) -> &'static str {
+        if self.design != Design::Mc {
+            ": a Latin hypercube lays out its strata for all its runs, so another --runs is \
+             another design, not more or fewer of this one's runs (start a new batch in another \
+             --out)"
+        } else if self.until_rel_halfwidth.is_some() {
+            ": --runs caps a batch with a stopping rule, which is checked at its 100-run \
+             blocks, so the batch keeps its cap (for more runs, start a new batch in another --out)"
+        } else {
+            ""
+        }
+    }
+
     /// Refuses to resume `dir` (recorded in `self`) with `given` when any
     /// identity field differs; `runs` may differ where
     /// [`Manifest::may_change_runs`] allows (a batch extended or cut).
@@ -711,6 +726,10 @@ impl Manifest {
                     changed_files(&self.scenario_files, &given.scenario_files)
                         .map(|c| format!(": {c}"))
                         .unwrap_or_default()
+                } else if field == "runs" {
+                    // Audit s30 econ: an LHS batch given another --runs was
+                    // refused without the reason a plain one is not.
+                    self.why_runs_are_fixed().to_string()
                 } else {
                     String::new()
                 };

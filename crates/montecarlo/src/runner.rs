@@ -355,13 +355,22 @@ pub fn run_batch<M: Model + ?Sized>(
                  to stop at, e.g. 0.03 for 3 %), got {r}{why}"
             )));
         }
-        if opts.design != Design::Mc || opts.shard.is_some() {
+        // `K/1` is the whole batch, as no shard is (audit s30 econ: `--shard
+        // 0/1` was refused, with the reason for a Latin hypercube).
+        if opts.design != Design::Mc {
             return Err(McError::Invalid(
                 "--until-rel-halfwidth works with plain MC only, without --shard (a Latin \
                  hypercube's strata, replicated or not, are laid out for all --runs, so it cannot \
                  stop part-way)"
                     .into(),
             ));
+        }
+        if let Some(s) = opts.shard.filter(|s| s.count > 1) {
+            return Err(McError::Invalid(format!(
+                "--until-rel-halfwidth works with plain MC only, without --shard (shard {s} would \
+                 stop on its own runs, not on the batch's first N, so the shards would not merge \
+                 into one stopped batch): run the batch unsharded, or shard it with a fixed --runs"
+            )));
         }
     }
     if !opts.stop_outcomes.is_empty() && opts.until_rel_halfwidth.is_none() {
@@ -856,6 +865,21 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
     }
     let mut manifests = Vec::new();
     for d in &opts.shard_dirs {
+        // Audit s30 econ: a shard directory that does not exist (a typo, or
+        // a task that never ran) was refused as having no manifest.json.
+        if !d.exists() {
+            return Err(McError::Merge(format!(
+                "{} does not exist: give the --out directory of each shard (a shard whose task \
+                 never ran must be run first)",
+                d.display()
+            )));
+        }
+        if !d.is_dir() {
+            return Err(McError::Merge(format!(
+                "{} is not a directory: give the --out directory of each shard",
+                d.display()
+            )));
+        }
         let Some(m) = Manifest::read(d)? else {
             // An interrupted eval has run files and no manifest yet.
             let unfinished = if list_runs(d)?.is_empty() {
@@ -871,7 +895,8 @@ pub fn merge(opts: &MergeOptions) -> Result<BatchReport> {
         };
         if m.completed_runs.is_none() {
             return Err(McError::Merge(format!(
-                "{} is not finished (resume it first)",
+                "{} is not finished (resume it first: `aistack batch --resume {}`)",
+                d.display(),
                 d.display()
             )));
         }

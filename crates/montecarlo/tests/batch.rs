@@ -201,7 +201,24 @@ fn resume_refuses_different_arguments_naming_the_field() {
     o.runs = 21;
     o.resume = true;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err();
-    assert!(e.to_string().contains("`runs` differs"), "{e}");
+    // With the reason (audit s30 econ: a plain batch may change N, so a
+    // refusal without one read as arbitrary); a stopping rule's too.
+    assert!(
+        e.to_string().contains("`runs` differs")
+            && e.to_string().contains("lays out its strata for all its runs"),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(&lhs);
+    let mut o = opts(&lhs, 20, 1);
+    o.until_rel_halfwidth = Some(0.5);
+    run_batch(&model, &o, &NoProgress).unwrap();
+    o.runs = 21;
+    o.resume = true;
+    let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("`runs` differs") && e.contains("--runs caps a batch with a stopping rule"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&lhs);
     // Another replicate count too (issue 7), and the resume command says
     // the batch's; one replicate is what a manifest without the field means.
@@ -1541,6 +1558,11 @@ fn run_files_without_a_readable_manifest_are_named_with_a_way_out() {
         assert!(
             e.contains("holds run files (runs/) but no manifest.json")
                 && e.contains(way_out)
+                // Audit s30 econ: the directory of an interrupted eval
+                // (run files, no manifest yet) was only told to be moved
+                // away, losing its runs.
+                && e.contains("If it is an interrupted `aistack eval`")
+                && e.contains("the same eval command with --resume finishes it")
                 && !e.contains("already holds a batch")
                 && !e.contains("nothing to resume"),
             "resume {resume}: {e}"
@@ -1611,6 +1633,69 @@ fn merge_refuses_an_out_that_is_one_of_its_shards() {
         );
     }
     assert_eq!(std::fs::read(shards[0].join("manifest.json")).unwrap(), manifest);
+}
+
+/// Audit s30 econ: `--shard K/1` is the whole batch, as no shard is, so
+/// the stopping rule takes it (it was refused, with the reason for a Latin
+/// hypercube); a real shard is refused with its own reason.
+#[test]
+fn the_stopping_rule_takes_shard_k_of_1_and_refuses_a_real_shard_saying_why() {
+    let model = ToyGrowth::default();
+    let whole = tmp("stop-whole");
+    let mut o = opts(&whole, 300, 1);
+    o.until_rel_halfwidth = Some(0.5);
+    let a = run_batch(&model, &o, &NoProgress).unwrap();
+    let one = tmp("stop-0-of-1");
+    let mut o1 = opts(&one, 300, 1);
+    o1.until_rel_halfwidth = Some(0.5);
+    o1.shard = Some(Shard { index: 0, count: 1 });
+    let b = run_batch(&model, &o1, &NoProgress).unwrap();
+    assert_eq!(a.stopped_at, b.stopped_at);
+    assert_same_outputs(&whole, &one, &FINALS);
+    let two = tmp("stop-0-of-2");
+    let mut o2 = opts(&two, 300, 1);
+    o2.until_rel_halfwidth = Some(0.5);
+    o2.shard = Some(Shard { index: 0, count: 2 });
+    let e = run_batch(&model, &o2, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("shard 0/2 would stop on its own runs") && !e.contains("Latin hypercube"),
+        "{e}"
+    );
+    assert!(!two.exists());
+}
+
+/// Audit s30 econ: a shard directory that does not exist (a typo, a task
+/// that never ran) was refused as "has no manifest.json", and a file as
+/// much; both are now named for what they are, and nothing is written.
+#[test]
+fn merge_names_a_shard_directory_that_does_not_exist() {
+    let model = ToyGrowth::default();
+    let shard = tmp("missing-shard0");
+    let mut o = opts(&shard, 10, 1);
+    o.shard = Some(Shard { index: 0, count: 2 });
+    run_batch(&model, &o, &NoProgress).unwrap();
+    let out = tmp("missing-shard-out");
+    let file = shard.join("manifest.json");
+    for (other, said) in [
+        (shard.join("no-such-shard"), "does not exist"),
+        (file, "is not a directory"),
+    ] {
+        let e = merge(&MergeOptions {
+            shard_dirs: vec![shard.to_path_buf(), other.clone()],
+            out: out.to_path_buf(),
+            output: OutputOptions::default(),
+            command_line: vec![],
+            build: Default::default(),
+            threads: None,
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(&format!("{} {said}", other.display())) && !e.contains("no manifest.json"),
+            "{e}"
+        );
+        assert!(!out.exists(), "nothing written");
+    }
 }
 
 /// Audit s20-econ #9: the same merge run again finishes an interrupted
@@ -1789,6 +1874,121 @@ fn a_design_edited_since_the_eval_was_interrupted_is_named_by_its_row() {
         1,
         "nothing ran"
     );
+}
+
+/// [`ToyGrowth`] drawing one more parameter, which it does not use.
+struct WithExtraParameter;
+
+impl Model for WithExtraParameter {
+    fn parameters(&self) -> Vec<montecarlo::ParamSpec> {
+        let mut p = ToyGrowth::default().parameters();
+        p.push(montecarlo::ParamSpec {
+            path: "labs.toy.extra".into(),
+            dist: scheduler::Dist::Uniform { low: 0.0, high: 1.0 },
+        });
+        p
+    }
+    fn run(&self, seed: u64, p: &[f64]) -> Result<montecarlo::RunResult, montecarlo::ModelError> {
+        ToyGrowth::default().run(seed, &p[..3])
+    }
+    fn identity(&self) -> Vec<u8> {
+        b"toy-growth with an extra parameter".to_vec()
+    }
+}
+
+/// Audit s30 econ: an interrupted eval resumed with another `--seed`,
+/// `--others` or scenario than it was started with was refused as holding
+/// a run file "copied from another batch, or edited" (naming a
+/// `manifest.json` the directory does not have yet), with the advice to
+/// move the file away, which only moved the refusal to the next row. The
+/// refusal now names the argument, in an eval's words; nothing runs.
+#[test]
+fn an_interrupted_eval_resumed_with_other_arguments_names_the_argument() {
+    let full = "fab.toy.yield,labs.toy.growth_per_month,grid.toy.capacity_mw\n\
+                0.9,0.05,1000\n0.5,0.01,2000\n0.7,0.03,1500\n";
+    let partial = "fab.toy.yield,labs.toy.growth_per_month\n0.9,0.05\n0.5,0.01\n0.7,0.03\n";
+    let dir = tmp("eval-other-args");
+    // An eval interrupted after row 1: its run file, nothing else.
+    let interrupted = |name: &str, design: &str, others: Option<Others>| {
+        let whole = EvalOptions {
+            others,
+            ..eval_opts(&dir.join(name).join("whole"), design, 3)
+        };
+        eval_design(&ToyGrowth::default(), &whole, &NoProgress).unwrap();
+        let part = EvalOptions {
+            others,
+            resume: true,
+            ..eval_opts(&dir.join(name).join("part"), design, 3)
+        };
+        std::fs::create_dir_all(montecarlo::store::runs_dir(&part.out)).unwrap();
+        std::fs::copy(
+            montecarlo::store::run_file_path(&whole.out, 1),
+            montecarlo::store::run_file_path(&part.out, 1),
+        )
+        .unwrap();
+        part
+    };
+    let refused = |model: &dyn Model, o: &EvalOptions| {
+        let e = eval_design(model, o, &NoProgress).unwrap_err().to_string();
+        assert_eq!(
+            montecarlo::store::list_runs(&o.out)
+                .unwrap()
+                .into_iter()
+                .collect::<Vec<_>>(),
+            [1],
+            "nothing ran: {e}"
+        );
+        assert!(
+            !e.contains("batch") && !e.contains("manifest.json") && e.contains("another --out"),
+            "{e}"
+        );
+        e
+    };
+    let part = interrupted("seed", full, None);
+    let e = refused(
+        &ToyGrowth::default(),
+        &EvalOptions {
+            master_seed: 4,
+            ..part.clone()
+        },
+    );
+    assert!(
+        e.contains("row 1 was run with the seed") && e.contains("another --seed than 4"),
+        "{e}"
+    );
+    let part = interrupted("others", partial, Some(Others::Median));
+    let e = refused(
+        &ToyGrowth::default(),
+        &EvalOptions {
+            others: Some(Others::Drawn),
+            ..part.clone()
+        },
+    );
+    assert!(
+        e.contains("`grid.toy.capacity_mw` was ")
+            && e.contains("--others drawn")
+            && e.contains("another --others"),
+        "{e}"
+    );
+    let part = interrupted("scenario", full, None);
+    let other = ToyGrowth {
+        years: 6,
+        ..ToyGrowth::default()
+    };
+    let e = refused(&other, &part);
+    assert!(e.contains("interrupted eval of another scenario"), "{e}");
+    // Another scenario that draws one more parameter (a variant that
+    // draws what its base fixes), set by --others.
+    let e = refused(
+        &WithExtraParameter,
+        &EvalOptions {
+            others: Some(Others::Median),
+            ..part.clone()
+        },
+    );
+    assert!(e.contains("interrupted eval of another scenario"), "{e}");
+    // With the arguments it was started with, it finishes.
+    eval_design(&ToyGrowth::default(), &part, &NoProgress).unwrap();
 }
 
 /// An interrupted eval (run files of some rows, no manifest) is finished by
@@ -2503,7 +2703,15 @@ fn impossible_replicates_are_refused_before_anything_is_written() {
     o.design = Design::Lhs;
     o.replicates = 4;
     let e = run_batch(&model, &o, &NoProgress).unwrap_err().to_string();
-    assert!(e.contains("needs more runs per replicate"), "{e}");
+    // With the count and the --runs that would do (audit s30 econ).
+    assert!(
+        e.contains(
+            "needs more runs than the 2 correlated parameters + 1, i.e. at least 4 runs per \
+             replicate, got 3 (--runs 12 / --replicates 4): give --runs 16 or more, or fewer \
+             replicates"
+        ),
+        "{e}"
+    );
     assert!(!dir.exists());
     let mut batch = opts(&dir, 20, 1);
     batch.design = Design::Lhs;
