@@ -851,3 +851,36 @@ fn one_year_is_singular() {
         "2.5 years from 2025-01-01"
     );
 }
+
+/// Regions `home` and `away`, and lab `lab` with the sites `sites`.
+fn with_sites(sites: &str, rest: &str) -> String {
+    format!(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    regions: [(name: \"home\", demand_avg_mw: 1000), (name: \"away\", demand_avg_mw: 1000)],\n    labs: [(name: \"lab\", sites: [{sites}])],\n    {rest}\n)"
+    )
+}
+
+/// An optional field takes the value itself: `Some(0.2)`, which ron read
+/// as well, is refused at its line and column, naming the field, as
+/// docs/scenarios.md says (audit s30: `capacity_factor: Some(0.2)` was
+/// accepted while `storage_mw: Some(5)` was refused).
+#[test]
+fn an_optional_value_written_in_some_is_refused_where_written() {
+    let t = with_sites(
+        r#"(region: "home")"#,
+        r#"plants: [(name: "p", region: "home", technology: Solar, installed_mw: 100, capacity_factor: Some(0.2))],"#,
+    );
+    let e = error(&t);
+    let col = t.lines().nth(3).unwrap().find("Some(").unwrap() + 1;
+    assert!(
+        e.contains(&format!(
+            "audit.ron:4:{col}: field `plants[0].capacity_factor`: an optional field takes the value \
+             itself: write `0.2`, not `Some(0.2)`"
+        )),
+        "{e}"
+    );
+    // The plain value loads; `Some` in a string or a comment is no `Some(…)`.
+    let plain = t.replace("Some(0.2)", "0.2 /* not Some(0.2) */");
+    if let Err(e) = Scenario::from_text(&name(), &plain) {
+        panic!("{e}");
+    }
+}
