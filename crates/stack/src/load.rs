@@ -180,6 +180,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     }
     // `storage_mw: Some(5)`: what to write instead (review s26-modeler, F11).
     let mut some_hint = None;
+    // A path point's value is named by its point (`…_per_year[0]`).
+    let mut point_path = None;
     let parameters_form = match &expected {
         Some(crate::reference::Expected::Parameters(f)) => Some(f.as_str()),
         _ => None,
@@ -225,6 +227,23 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             let form = parameters_form.unwrap_or_default();
             let kind = path.rsplit('.').next().unwrap_or(path);
             message = format!("`{kind}` takes parameters, named in parentheses: `{form}`");
+        }
+        // `[("2025-01-01", "0.05")]`: a path point's value, written as a
+        // string (it gave ron's "Expected float": audit s30).
+        E::ExpectedFloat | E::ExpectedInteger if described.is_none() && path_point_value(path).is_some() => {
+            let found = token_at(text, e.span.start.line, e.span.start.col);
+            let unquoted = found.trim_matches('"');
+            let quoted = found.starts_with('"') && unquoted.parse::<f64>().is_ok();
+            point_path = path.strip_suffix("[1]");
+            message = format!(
+                "expected a number as the value of a path point `(\"YYYY-MM-DD\", value)`, found {}{}",
+                found_words(&found),
+                if quoted {
+                    format!(" (without quotes: `{unquoted}`)")
+                } else {
+                    String::new()
+                }
+            );
         }
         // A value of the wrong type: what the field holds, and what was found.
         E::ExpectedBoolean
@@ -300,6 +319,7 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     {
         (line, col) = position_of(text, o);
     }
+    let path = point_path.unwrap_or(path);
     // So deep a value's path (`regions[0][0][0]…`, 128 levels) is cut.
     let shown: String;
     let path = if matches!(e.code, E::ExceededRecursionLimit) && path.chars().count() > 64 {
@@ -311,6 +331,24 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
+}
+
+/// The field of a path over dates whose point value `path` names
+/// (`regions[0].demand_growth_per_year[0][1]`, or `….step[0][1]`), if it
+/// names one.
+fn path_point_value(path: &str) -> Option<&str> {
+    let point = path.strip_suffix("[1]")?;
+    let (field, index) = point.strip_suffix(']')?.rsplit_once('[')?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let field = field
+        .strip_suffix(".step")
+        .or_else(|| field.strip_suffix(".linear"))
+        .unwrap_or(field);
+    crate::reference::describe_at(field)
+        .is_some_and(|d| d.starts_with("a number or path"))
+        .then_some(field)
 }
 
 /// Byte offset of the second `"key":` written after the field `map:` (the

@@ -884,3 +884,34 @@ fn an_optional_value_written_in_some_is_refused_where_written() {
         panic!("{e}");
     }
 }
+
+/// A path point's value written as a string gets the loader's words, at
+/// the string (audit s30: it gave ron's "Expected float").
+#[test]
+fn a_path_points_value_in_quotes_says_write_it_without() {
+    for (growth, path) in [
+        (
+            r#"[("2025-01-01", "0.05")]"#,
+            "regions[0].demand_growth_per_year[0]",
+        ),
+        (
+            r#"(step: [("2025-01-01", 0.01), ("2026-01-01", "0.05")])"#,
+            "regions[0].demand_growth_per_year.step[1]",
+        ),
+    ] {
+        let t = with_sites(r#"(region: "home")"#, "").replace(
+            "(name: \"home\", demand_avg_mw: 1000)",
+            &format!("(name: \"home\", demand_avg_mw: 1000, demand_growth_per_year: {growth})"),
+        );
+        let e = error(&t);
+        let col = t.lines().nth(1).unwrap().find("\"0.05\"").unwrap() + 1;
+        assert!(
+            e.contains(&format!(
+                "audit.ron:2:{col}: field `{path}`: expected a number as the value of a path point \
+                 `(\"YYYY-MM-DD\", value)`, found the string `\"0.05\"` (without quotes: `0.05`)"
+            )),
+            "{growth}: {e}"
+        );
+        assert!(!e.contains("Expected float"), "{e}");
+    }
+}
