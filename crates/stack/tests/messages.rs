@@ -915,3 +915,20 @@ fn a_path_points_value_in_quotes_says_write_it_without() {
         assert!(!e.contains("Expected float"), "{e}");
     }
 }
+
+/// A lab that lists one region in two of its sites is refused at the
+/// second, the duplicate (audit s30: it was named and located at the first).
+#[test]
+fn a_labs_region_listed_twice_is_refused_at_the_second_site() {
+    let t = with_sites(
+        "(region: \"home\"), (region: \"away\"),\n        (region: \"home\")",
+        "",
+    );
+    let e = error(&t);
+    let col = t.lines().nth(3).unwrap().find("region").unwrap() + 1;
+    assert!(
+        e.contains(&format!("audit.ron:4:{col}: field `labs.lab.sites[2].region`:"))
+            && e.contains("appears twice in the lab's sites"),
+        "{e}"
+    );
+}
