@@ -420,6 +420,25 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
              then plot it"
         );
     }
+    // Run files but no manifest: an eval writes its manifest only once it
+    // finishes (a batch, first), so this is an interrupted eval (audit
+    // s30: it said the directory "holds no run or batch output").
+    if dir.join("runs").is_dir() && !dir.join("manifest.json").exists() {
+        let d = dir.display();
+        if montecarlo::lock::is_being_written(dir) {
+            anyhow::bail!(
+                "{d} is being written by another aistack process (it holds {d}/.lock): an \
+                 `aistack eval` still running, whose outputs are written once every row has run; \
+                 plot it once that process has ended"
+            );
+        }
+        anyhow::bail!(
+            "{d} holds run files (runs/) but no manifest.json: an interrupted `aistack eval` (an \
+             eval writes its manifest only once it finishes); the same eval command with --resume \
+             finishes it (`aistack eval SCENARIO --design DESIGN.csv --out {d} --resume`), then \
+             plot it"
+        );
+    }
     if !dir.is_dir() {
         return Err(not_an_output_dir(dir, "plot", "`aistack run` or `aistack batch`"));
     }

@@ -1880,6 +1880,28 @@ fn plot_of_a_missing_directory_says_it_does_not_exist() {
     assert!(err.contains("does not exist"), "{err}");
 }
 
+/// `plot` of an interrupted `aistack eval` (run files under runs/, no
+/// manifest.json yet, which an eval writes once it finishes) says so and
+/// how to finish it (it said the directory "holds no run or batch output";
+/// audit s30).
+#[test]
+fn plot_of_an_interrupted_eval_says_resume_finishes_it() {
+    let dir = tmp("plot-interrupted-eval");
+    std::fs::create_dir_all(dir.join("runs")).unwrap();
+    std::fs::write(dir.join("runs").join("run-000000.json"), "{}").unwrap();
+    let o = aistack(&["plot", dir.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{} holds run files (runs/) but no manifest.json: an interrupted `aistack eval`",
+            dir.display()
+        )) && err.contains("the same eval command with --resume finishes it")
+            && !err.contains("holds no run or batch output"),
+        "{err}"
+    );
+}
+
 /// `explain` of a missing directory says what `plot` says, and of a
 /// scenario file how to run it first (review s26-modeler, F8: "cannot
 /// read minimal.ron/summary.json: Not a directory").

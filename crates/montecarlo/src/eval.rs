@@ -378,6 +378,14 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
         }
         if let (Some(c), Some(seeds)) = (seed_col, seeds.as_mut()) {
             let cell = rec.get(c).unwrap_or("");
+            if cell.trim().is_empty() {
+                return Err(McError::Invalid(format!(
+                    "{}:{line}: column `{SEED_COLUMN}` (column {} of the header) is empty: every \
+                     row gives its seed, a run index",
+                    path.display(),
+                    c + 1
+                )));
+            }
             seeds.push(seed_cell(cell).ok_or_else(|| {
                 McError::Invalid(format!(
                     "{}:{line}: column `{SEED_COLUMN}` = `{cell}` is not a non-negative integer \
@@ -396,6 +404,16 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
                     return Ok(f64::NAN);
                 };
                 let cell = rec.get(c).unwrap_or("");
+                // A blank cell read "`` is not a finite number" (audit s30).
+                if cell.trim().is_empty() {
+                    return Err(McError::Invalid(format!(
+                        "{}:{line}: column `{}` (column {} of the header) is empty: every row \
+                         gives a number in every parameter column",
+                        path.display(),
+                        p.path,
+                        c + 1
+                    )));
+                }
                 cell.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
                     McError::Invalid(format!(
                         "{}:{line}: column `{}` = `{cell}` is not a finite number",

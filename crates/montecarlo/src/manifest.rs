@@ -53,14 +53,20 @@ impl std::str::FromStr for Shard {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || {
             McError::Invalid(format!(
-                "shard `{s}`: expected K/M with 0 <= K < M (K counts from 0)"
+                "shard `{s}`: expected K/M, two whole numbers in digits only (no spaces or \
+                 signs), with 0 <= K < M (K counts from 0), e.g. `0/2`"
             ))
         };
+        // Digits only: `u64::from_str` takes a leading `+`, and a space
+        // (` 1/2`, trimmed before) was taken too (audit s30).
+        let number = |t: &str| {
+            (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| t.parse::<u64>().ok())
+                .flatten()
+                .ok_or_else(bad)
+        };
         let (k, m) = s.split_once('/').ok_or_else(bad)?;
-        let (index, count) = (
-            k.trim().parse().map_err(|_| bad())?,
-            m.trim().parse().map_err(|_| bad())?,
-        );
+        let (index, count) = (number(k)?, number(m)?);
         if count == 0 || index >= count {
             return Err(bad());
         }
@@ -863,6 +869,24 @@ mod tests {
         for bad in ["5/5", "1", "a/2", "0/0"] {
             assert!(bad.parse::<Shard>().is_err(), "{bad}");
         }
+    }
+
+    /// ` 1/2` and `+1/2` were taken (trimmed, and `u64`'s parser takes a
+    /// sign: audit s30); K and M are digits only.
+    #[test]
+    fn shard_is_digits_only() {
+        for bad in [
+            " 1/2", "+1/2", "1/ 2", "1/+2", "1 /2", "1/2 ", "/2", "1/", "-0/2", "1/2/3",
+        ] {
+            let e = bad.parse::<Shard>().unwrap_err().to_string();
+            assert!(
+                e.contains(&format!(
+                    "shard `{bad}`: expected K/M, two whole numbers in digits only"
+                )),
+                "{bad}: {e}"
+            );
+        }
+        assert_eq!("1/2".parse::<Shard>().unwrap(), Shard { index: 1, count: 2 });
         let shards: Vec<Shard> = (0..3).map(|k| Shard { index: k, count: 3 }).collect();
         assert!((0..100).all(|i| shards.iter().filter(|s| s.contains(i)).count() == 1));
     }

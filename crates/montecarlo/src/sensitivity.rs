@@ -283,15 +283,15 @@ fn probe_outcome<M: Model + ?Sized>(
 }
 
 /// Every point's value of the outcome, or an error naming the groups (base
-/// rows or trajectories, by `what`) where some run did not report it (with
-/// `why`, the model's reason it can be missing, [`Model::conditional_outcome`],
+/// rows or trajectories: `(one, many)` names one and several) where some run
+/// did not report it (with `why`, the model's reason it can be missing, [`Model::conditional_outcome`],
 /// if it gives one), or, when no run did, the outcomes the runs do report.
 /// Checked after all runs: the runs that lack an outcome are only known once
 /// they have run.
 fn require_outcome(
     groups: &[Vec<Point>],
     outcome: &str,
-    what: &str,
+    (one, many): (&str, &str),
     why: Option<String>,
 ) -> Result<Vec<Vec<f64>>> {
     let missing: Vec<usize> = (0..groups.len())
@@ -315,13 +315,16 @@ fn require_outcome(
     }
     let shown: Vec<String> = missing.iter().take(20).map(usize::to_string).collect();
     Err(McError::Invalid(format!(
-        "outcome `{outcome}` is missing in some runs, so its indices are undefined: {what} {}{} \
-         ({} of {}) have a run that does not report it. An outcome that only some runs report is \
+        "outcome `{outcome}` is missing in some runs, so its indices are undefined: {} {}{} \
+         ({} of {}) {} a run that does not report it. An outcome that only some runs report is \
          conditional on what makes it exist; analyse one that every run reports{}",
+        // One group is named in the singular ("trajectories 3 (1 of 4)": audit s30).
+        if missing.len() == 1 { one } else { many },
         shown.join(", "),
         if missing.len() > shown.len() { ", …" } else { "" },
         missing.len(),
         groups.len(),
+        if missing.len() == 1 { "has" } else { "have" },
         why.map(|w| format!(" (as the model says, {w})"))
             .unwrap_or_default()
     )))
@@ -725,7 +728,7 @@ pub fn morris<M: Model + ?Sized>(
     let ys = require_outcome(
         &points,
         &o.outcome,
-        "trajectories",
+        ("trajectory", "trajectories"),
         model.conditional_outcome(&o.outcome),
     )?;
     let mut acc = vec![(Welford::new(), 0.0f64); d];
@@ -1076,7 +1079,7 @@ pub fn sobol_sensitivity<M: Model + ?Sized>(
     let ys = require_outcome(
         &points,
         &o.outcome,
-        "base rows",
+        ("base row", "base rows"),
         model.conditional_outcome(&o.outcome),
     )?;
     let fa: Vec<f64> = ys.iter().map(|y| y[0]).collect();
@@ -1242,4 +1245,34 @@ fn sobol_file(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<AtomicFil
             v
         }),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One group lacking the outcome is named in the singular (it read
+    /// "trajectories 3 (1 of 4) have a run": audit s30), several in the plural.
+    #[test]
+    fn missing_groups_are_named_in_number() {
+        let names = || vec!["y".to_string()];
+        let group = |missing: bool| vec![(if missing { None } else { Some(1.0) }, names()); 3];
+        let words = ("trajectory", "trajectories");
+        let groups: Vec<Vec<Point>> = (0..4).map(|g| group(g == 3)).collect();
+        let e = require_outcome(&groups, "y", words, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("undefined: trajectory 3 (1 of 4) has a run that does not report it"),
+            "{e}"
+        );
+        let groups: Vec<Vec<Point>> = (0..4).map(|g| group(g >= 2)).collect();
+        let e = require_outcome(&groups, "y", words, None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("undefined: trajectories 2, 3 (2 of 4) have a run that does not report it"),
+            "{e}"
+        );
+    }
 }

@@ -1074,6 +1074,39 @@ fn eval_names_the_true_line_with_crlf_and_blank_lines() {
     assert!(e.contains("design.csv:4: column `seed` = `-1`"), "{e}");
 }
 
+/// A blank cell of a parameter column is called empty, at its line and
+/// column (it read "column `x` = `` is not a finite number": audit s30).
+#[test]
+fn eval_calls_a_blank_cell_empty() {
+    let dir = tmp("eval-blank");
+    let m = Checked {
+        runs: std::sync::atomic::AtomicUsize::new(0),
+    };
+    for design in [
+        "a,x\n0.1,0.5\n0.2,\n",
+        "a,x\n0.1,0.5\n0.2, \n",
+        "x,a\n0.5,0.1\n,0.2\n",
+    ] {
+        let o = eval_opts(&dir, design, 1);
+        let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+        let col = if design.starts_with('x') { 1 } else { 2 };
+        assert!(
+            e.contains(&format!(
+                "design.csv:3: column `x` (column {col} of the header) is empty"
+            )),
+            "{design:?}: {e}"
+        );
+        assert!(!e.contains("finite"), "{e}");
+        assert!(!o.out.exists(), "{e}: nothing written");
+    }
+    let o = eval_opts(&dir, "a,x,seed\n0.1,0.5,0\n0.2,0.5,\n", 1);
+    let e = eval_design(&m, &o, &NoProgress).unwrap_err().to_string();
+    assert!(
+        e.contains("design.csv:3: column `seed` (column 3 of the header) is empty"),
+        "{e}"
+    );
+}
+
 /// `eval --others`: a design that varies a subset of the parameters is
 /// refused without it (naming the missing parameters and both choices);
 /// `median` holds each missing parameter at its distribution's median,

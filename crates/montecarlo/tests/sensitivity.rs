@@ -329,7 +329,7 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
             late += 1;
             assert!(
                 e.contains("outcome `y` is missing in some runs")
-                    && e.contains("base rows ")
+                    && (e.contains("base rows ") || e.contains("base row ") && e.contains("(1 of 16) has"))
                     && e.contains("(as the model says, it exists only in runs where x1 > 0.5"),
                 "{e}"
             );
@@ -358,7 +358,8 @@ fn sensitivity_names_the_runs_missing_the_outcome() {
         } else {
             assert!(
                 e.contains("missing in some runs")
-                    && e.contains("trajectories")
+                    && (e.contains("trajectories ")
+                        || e.contains("trajectory ") && e.contains("(1 of 8) has"))
                     && e.contains("as the model says"),
                 "{e}"
             );

@@ -51,29 +51,85 @@ pub fn identity_hash(bytes: &[u8]) -> String {
 
 /// Parses `text` as RON into `T`; errors carry the file, line, column,
 /// field path and a suggestion for misspelt fields and variants.
+///
+/// An optional field takes a plain value (`capacity_factor: 0.2`), as
+/// docs/scenarios.md says; `Some(0.2)`, which ron takes as well, is refused
+/// (audit s30: it was accepted by a field without a default and refused by
+/// one with a default, `storage_mw: Some(5)`).
 pub fn parse_ron<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
-    // Optional fields take a plain value: `capacity_factor: 0.2`, not `Some(0.2)`.
-    let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
-    let mut de = match ron::Deserializer::from_str_with_options(text, &options) {
+    let value = parse_ron_value::<T>(file, text)?;
+    if let Some(at) = first_some(text) {
+        return Err(written_some::<T>(file, text, at));
+    }
+    Ok(value)
+}
+
+/// The options scenario files are read with: optional fields take a plain
+/// value, `capacity_factor: 0.2` (a `Some(0.2)` is refused by [`parse_ron`]).
+fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+}
+
+/// [`parse_ron`] without its refusal of `Some(…)` (for a generic value).
+fn parse_ron_value<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, ScenarioError> {
+    let mut de = match ron::Deserializer::from_str_with_options(text, &ron_options()) {
         Ok(de) => de,
         Err(e) => return Err(spanned(file, "", e, text)),
     };
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
         Err(e) => {
-            let path = e.path().to_string();
-            // `?` is serde_path_to_error's unknown segment (a syntax error
-            // between fields): name the enclosing field if known, else none.
-            let path = path.trim_end_matches(".?");
-            let path = if path == "." || path == "?" { "" } else { path };
+            let path = error_path(&e);
             let inner = e.into_inner();
-            return Err(spanned(file, path, de.span_error(inner), text));
+            return Err(spanned(file, &path, de.span_error(inner), text));
         }
     };
     if let Err(e) = de.end() {
         return Err(spanned(file, "", de.span_error(e), text));
     }
     Ok(value)
+}
+
+/// The field path of a deserialization error, empty if none is known.
+fn error_path(e: &serde_path_to_error::Error<ron::Error>) -> String {
+    let path = e.path().to_string();
+    // `?` is serde_path_to_error's unknown segment (a syntax error
+    // between fields): name the enclosing field if known, else none.
+    let path = path.trim_end_matches(".?");
+    if path == "." || path == "?" { "" } else { path }.to_string()
+}
+
+/// Byte offset of the first `Some(` written in `text` as code (not in a
+/// string or comment).
+fn first_some(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    code_bytes(text, 0)
+        .find(|&(i, b)| {
+            b == b'S'
+                && text[i..].starts_with("Some")
+                && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+                && text[i + 4..].trim_start().starts_with('(')
+        })
+        .map(|(i, _)| i)
+}
+
+/// The error for the `Some(…)` written at byte `at` of `text` (which parses
+/// as `T`): at its line and column, naming its field, found by reading the
+/// text again with that `Some` made unreadable.
+fn written_some<T: DeserializeOwned>(file: &Path, text: &str, at: usize) -> ScenarioError {
+    let mut probe = text.to_string();
+    probe.replace_range(at..at + 1, "@");
+    let path = ron::Deserializer::from_str_with_options(&probe, &ron_options())
+        .ok()
+        .and_then(|mut de| serde_path_to_error::deserialize::<_, T>(&mut de).err())
+        .map(|e| error_path(&e))
+        .unwrap_or_default();
+    let (line, col) = position_of(text, at);
+    let message = match some_value(text, line, col) {
+        Some(v) => format!("an optional field takes the value itself: write `{v}`, not `Some({v})`"),
+        None => "an optional field takes the value itself, without `Some(…)` around it".to_string(),
+    };
+    ScenarioError::new(file, path, message).at(line, col)
 }
 
 fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> ScenarioError {
@@ -124,6 +180,8 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     }
     // `storage_mw: Some(5)`: what to write instead (review s26-modeler, F11).
     let mut some_hint = None;
+    // A path point's value is named by its point (`…_per_year[0]`).
+    let mut point_path = None;
     let parameters_form = match &expected {
         Some(crate::reference::Expected::Parameters(f)) => Some(f.as_str()),
         _ => None,
@@ -169,6 +227,23 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
             let form = parameters_form.unwrap_or_default();
             let kind = path.rsplit('.').next().unwrap_or(path);
             message = format!("`{kind}` takes parameters, named in parentheses: `{form}`");
+        }
+        // `[("2025-01-01", "0.05")]`: a path point's value, written as a
+        // string (it gave ron's "Expected float": audit s30).
+        E::ExpectedFloat | E::ExpectedInteger if described.is_none() && path_point_value(path).is_some() => {
+            let found = token_at(text, e.span.start.line, e.span.start.col);
+            let unquoted = found.trim_matches('"');
+            let quoted = found.starts_with('"') && unquoted.parse::<f64>().is_ok();
+            point_path = path.strip_suffix("[1]");
+            message = format!(
+                "expected a number as the value of a path point `(\"YYYY-MM-DD\", value)`, found {}{}",
+                found_words(&found),
+                if quoted {
+                    format!(" (without quotes: `{unquoted}`)")
+                } else {
+                    String::new()
+                }
+            );
         }
         // A value of the wrong type: what the field holds, and what was found.
         E::ExpectedBoolean
@@ -244,6 +319,7 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     {
         (line, col) = position_of(text, o);
     }
+    let path = point_path.unwrap_or(path);
     // So deep a value's path (`regions[0][0][0]…`, 128 levels) is cut.
     let shown: String;
     let path = if matches!(e.code, E::ExceededRecursionLimit) && path.chars().count() > 64 {
@@ -255,6 +331,24 @@ fn spanned(file: &Path, path: &str, e: ron::error::SpannedError, text: &str) -> 
     let mut err = ScenarioError::new(file, path, message).at(line, col);
     err.hint = hint;
     err
+}
+
+/// The field of a path over dates whose point value `path` names
+/// (`regions[0].demand_growth_per_year[0][1]`, or `….step[0][1]`), if it
+/// names one.
+fn path_point_value(path: &str) -> Option<&str> {
+    let point = path.strip_suffix("[1]")?;
+    let (field, index) = point.strip_suffix(']')?.rsplit_once('[')?;
+    if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let field = field
+        .strip_suffix(".step")
+        .or_else(|| field.strip_suffix(".linear"))
+        .unwrap_or(field);
+    crate::reference::describe_at(field)
+        .is_some_and(|d| d.starts_with("a number or path"))
+        .then_some(field)
 }
 
 /// Byte offset of the second `"key":` written after the field `map:` (the
@@ -958,7 +1052,8 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
 /// The `base:` a file names, if it is a variant. The file is first read as
 /// a generic RON value, so a syntax error is reported here with its position.
 fn probe_base(path: &Path, text: &str) -> Result<Option<String>, ScenarioError> {
-    let value: ron::Value = parse_ron(path, text)?;
+    // A `Some(…)` is refused by the typed read, which names its field.
+    let value: ron::Value = parse_ron_value(path, text)?;
     let ron::Value::Map(map) = value else {
         return Err(ScenarioError::new(
             path,

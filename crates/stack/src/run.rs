@@ -658,6 +658,28 @@ impl Scenario {
                         )
                     })
                 }
+                // A site's region written twice (`sites[2].region`): at that
+                // entry's `region`, the second, not at the list (audit s30).
+                ["chips", "other_buyers", name, entry, "region"]
+                    if entry.starts_with("sites[") && unnamed(entry).is_some() =>
+                {
+                    unnamed(entry).and_then(|(list, i)| {
+                        load::locate_entity_entry_field(
+                            &f.text,
+                            ("chips.other_buyers", true),
+                            name,
+                            (&list, i),
+                            "region",
+                        )
+                    })
+                }
+                ["labs", name, entry, "region"]
+                    if entry.starts_with("sites[") && unnamed(entry).is_some() =>
+                {
+                    unnamed(entry).and_then(|(list, i)| {
+                        load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), "region")
+                    })
+                }
                 ["labs", name, entry, sub] if entry.starts_with("fleet[") && unnamed(entry).is_some() => {
                     unnamed(entry).and_then(|(list, i)| {
                         load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), sub)
@@ -1332,6 +1354,16 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
     }
     // A fleet's site (`fleet cloud site east`): its entry of the other
     // buyer's `sites`.
+    // A region written twice is at its second entry (audit s30: it was
+    // named at the first).
+    let nth = usize::from(reason.contains("appears twice"));
+    let nth_site = |regions: &mut dyn Iterator<Item = &str>, region: &str| {
+        regions
+            .enumerate()
+            .filter(|&(_, r)| r == region)
+            .nth(nth)
+            .map(|(i, _)| i)
+    };
     if let Some((buyer, region)) = last.strip_prefix("fleet ").and_then(|r| r.split_once(" site ")) {
         let field = written_field("sites", field);
         let i = data
@@ -1339,7 +1371,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
             .other_buyers
             .iter()
             .find(|b| b.name == buyer)
-            .and_then(|b| b.sites.iter().position(|s| s.region == region));
+            .and_then(|b| nth_site(&mut b.sites.iter().map(|s| s.region.as_str()), region));
         return match i {
             Some(i) => (format!("chips.other_buyers.{buyer}.sites[{i}].{field}"), "sites"),
             None => (format!("chips.other_buyers.{buyer}.sites"), "sites"),
@@ -1352,7 +1384,7 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
             .labs
             .iter()
             .find(|l| l.name == lab)
-            .and_then(|l| l.sites.as_ref()?.iter().position(|s| s.region == region));
+            .and_then(|l| nth_site(&mut l.sites.as_ref()?.iter().map(|s| s.region.as_str()), region));
         return match i {
             Some(i) => (format!("labs.{lab}.sites[{i}].{field}"), "sites"),
             None => (format!("labs.{lab}.sites"), "sites"),

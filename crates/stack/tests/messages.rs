@@ -851,3 +851,84 @@ fn one_year_is_singular() {
         "2.5 years from 2025-01-01"
     );
 }
+
+/// Regions `home` and `away`, and lab `lab` with the sites `sites`.
+fn with_sites(sites: &str, rest: &str) -> String {
+    format!(
+        "Scenario(name: \"x\", start: \"2025-01-01\", horizon_years: 1,\n    regions: [(name: \"home\", demand_avg_mw: 1000), (name: \"away\", demand_avg_mw: 1000)],\n    labs: [(name: \"lab\", sites: [{sites}])],\n    {rest}\n)"
+    )
+}
+
+/// An optional field takes the value itself: `Some(0.2)`, which ron read
+/// as well, is refused at its line and column, naming the field, as
+/// docs/scenarios.md says (audit s30: `capacity_factor: Some(0.2)` was
+/// accepted while `storage_mw: Some(5)` was refused).
+#[test]
+fn an_optional_value_written_in_some_is_refused_where_written() {
+    let t = with_sites(
+        r#"(region: "home")"#,
+        r#"plants: [(name: "p", region: "home", technology: Solar, installed_mw: 100, capacity_factor: Some(0.2))],"#,
+    );
+    let e = error(&t);
+    let col = t.lines().nth(3).unwrap().find("Some(").unwrap() + 1;
+    assert!(
+        e.contains(&format!(
+            "audit.ron:4:{col}: field `plants[0].capacity_factor`: an optional field takes the value \
+             itself: write `0.2`, not `Some(0.2)`"
+        )),
+        "{e}"
+    );
+    // The plain value loads; `Some` in a string or a comment is no `Some(…)`.
+    let plain = t.replace("Some(0.2)", "0.2 /* not Some(0.2) */");
+    if let Err(e) = Scenario::from_text(&name(), &plain) {
+        panic!("{e}");
+    }
+}
+
+/// A path point's value written as a string gets the loader's words, at
+/// the string (audit s30: it gave ron's "Expected float").
+#[test]
+fn a_path_points_value_in_quotes_says_write_it_without() {
+    for (growth, path) in [
+        (
+            r#"[("2025-01-01", "0.05")]"#,
+            "regions[0].demand_growth_per_year[0]",
+        ),
+        (
+            r#"(step: [("2025-01-01", 0.01), ("2026-01-01", "0.05")])"#,
+            "regions[0].demand_growth_per_year.step[1]",
+        ),
+    ] {
+        let t = with_sites(r#"(region: "home")"#, "").replace(
+            "(name: \"home\", demand_avg_mw: 1000)",
+            &format!("(name: \"home\", demand_avg_mw: 1000, demand_growth_per_year: {growth})"),
+        );
+        let e = error(&t);
+        let col = t.lines().nth(1).unwrap().find("\"0.05\"").unwrap() + 1;
+        assert!(
+            e.contains(&format!(
+                "audit.ron:2:{col}: field `{path}`: expected a number as the value of a path point \
+                 `(\"YYYY-MM-DD\", value)`, found the string `\"0.05\"` (without quotes: `0.05`)"
+            )),
+            "{growth}: {e}"
+        );
+        assert!(!e.contains("Expected float"), "{e}");
+    }
+}
+
+/// A lab that lists one region in two of its sites is refused at the
+/// second, the duplicate (audit s30: it was named and located at the first).
+#[test]
+fn a_labs_region_listed_twice_is_refused_at_the_second_site() {
+    let t = with_sites(
+        "(region: \"home\"), (region: \"away\"),\n        (region: \"home\")",
+        "",
+    );
+    let e = error(&t);
+    let col = t.lines().nth(3).unwrap().find("region").unwrap() + 1;
+    assert!(
+        e.contains(&format!("audit.ron:4:{col}: field `labs.lab.sites[2].region`:"))
+            && e.contains("appears twice in the lab's sites"),
+        "{e}"
+    );
+}
