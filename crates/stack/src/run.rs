@@ -628,6 +628,12 @@ impl Scenario {
                 let (list, i) = part.strip_suffix(']')?.split_once('[')?;
                 Some((list.to_string(), i.parse::<usize>().ok()?))
             };
+            // A field `sub` of the numbered entry `entry` that is found in
+            // its entry: any field of a fleet's entry, a site's `region`.
+            let entry_field = |entry: &str, sub: &str| {
+                (entry.starts_with("fleet[") || (entry.starts_with("sites[") && sub == "region"))
+                    && unnamed(entry).is_some()
+            };
             // An entry of an entity's fleet is located in that entity (or
             // at a variant's `set` of the fleet), never at another entity's
             // field of the same name (review s25, F3).
@@ -644,11 +650,11 @@ impl Scenario {
                 // list field an indexed path names.
                 // A field of an entry of an other buyer's or a lab's fleet
                 // (`chips.other_buyers.cloud.fleet[1].installed`,
-                // `labs.A.fleet[0].installed`): that entry's field.
-                ["chips", "other_buyers", name, entry, sub]
-                    if entry.starts_with("fleet[") && unnamed(entry).is_some() =>
-                {
-                    unnamed(entry).and_then(|(list, i)| {
+                // `labs.A.fleet[0].installed`): that entry's field. So is
+                // a site's region written twice (`sites[2].region`): at that
+                // entry's `region`, the second, not at the list (audit s30).
+                ["chips", "other_buyers", name, entry, sub] if entry_field(entry, sub) => unnamed(entry)
+                    .and_then(|(list, i)| {
                         load::locate_entity_entry_field(
                             &f.text,
                             ("chips.other_buyers", true),
@@ -656,31 +662,8 @@ impl Scenario {
                             (&list, i),
                             sub,
                         )
-                    })
-                }
-                // A site's region written twice (`sites[2].region`): at that
-                // entry's `region`, the second, not at the list (audit s30).
-                ["chips", "other_buyers", name, entry, "region"]
-                    if entry.starts_with("sites[") && unnamed(entry).is_some() =>
-                {
-                    unnamed(entry).and_then(|(list, i)| {
-                        load::locate_entity_entry_field(
-                            &f.text,
-                            ("chips.other_buyers", true),
-                            name,
-                            (&list, i),
-                            "region",
-                        )
-                    })
-                }
-                ["labs", name, entry, "region"]
-                    if entry.starts_with("sites[") && unnamed(entry).is_some() =>
-                {
-                    unnamed(entry).and_then(|(list, i)| {
-                        load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), "region")
-                    })
-                }
-                ["labs", name, entry, sub] if entry.starts_with("fleet[") && unnamed(entry).is_some() => {
+                    }),
+                ["labs", name, entry, sub] if entry_field(entry, sub) => {
                     unnamed(entry).and_then(|(list, i)| {
                         load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), sub)
                     })
