@@ -751,7 +751,6 @@ fn refuse_changed_row(
 /// which only moved the refusal to the next row). A file this cannot read,
 /// or whose index differs, is left to the run file check, as is one of this
 /// scenario whose parameter paths differ.
-#[allow(clippy::too_many_arguments)]
 fn refuse_other_arguments(
     path: &Path,
     r: u64,
@@ -786,29 +785,18 @@ fn refuse_other_arguments(
         return Ok(());
     }
     if rec.seed != seed {
-        let cause = if column_seeds {
-            format!(
-                "the interrupted eval ran with another --seed than {} (or the row's `{SEED_COLUMN}` \
-                 changed since)",
-                o.master_seed
-            )
+        let or_column = if column_seeds {
+            format!(" (or the row's `{SEED_COLUMN}` changed since)")
         } else {
-            format!(
-                "the interrupted eval ran with another --seed than {}",
-                o.master_seed
-            )
+            String::new()
         };
         return Err(McError::Invalid(format!(
-            "{file}: row {r} was run with the seed {}, but this command gives it {seed}: {cause}; \
-             {way_on}",
-            rec.seed
+            "{file}: row {r} was run with the seed {}, but this command gives it {seed}: the \
+             interrupted eval ran with another --seed than {}{or_column}; {way_on}",
+            rec.seed, o.master_seed
         )));
     }
     // The first few, as the note on cells outside their distribution.
-    let differing = missing
-        .iter()
-        .filter(|&&j| rec.params[j].1.to_bits() != expected[j].1.to_bits())
-        .count();
     let mut others: Vec<String> = missing
         .iter()
         .filter_map(|&j| {
@@ -816,10 +804,11 @@ fn refuse_other_arguments(
             (then.to_bits() != now.to_bits())
                 .then(|| format!("`{p}` was {} then, is {} now", show(*then), show(*now)))
         })
-        .take(3)
         .collect();
-    if differing > others.len() {
-        others.push(format!("and {} more", differing - others.len()));
+    if others.len() > 3 {
+        let more = others.len() - 3;
+        others.truncate(3);
+        others.push(format!("and {more} more"));
     }
     if !others.is_empty() {
         let given = o

@@ -1335,10 +1335,8 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
         "inference" => return section("inference", "ecosystem"),
         _ => {}
     }
-    // A fleet's site (`fleet cloud site east`): its entry of the other
-    // buyer's `sites`.
-    // A region written twice is at its second entry (audit s30: it was
-    // named at the first).
+    // The entry of a site list that holds `region`: its second where the
+    // region is written twice (audit s30: it was named at the first).
     let nth = usize::from(reason.contains("appears twice"));
     let nth_site = |regions: &mut dyn Iterator<Item = &str>, region: &str| {
         regions
@@ -1347,6 +1345,8 @@ fn domain_path(data: &ScenarioData, entity: &str, field: &str, reason: &str) -> 
             .nth(nth)
             .map(|(i, _)| i)
     };
+    // A fleet's site (`fleet cloud site east`): its entry of the other
+    // buyer's `sites`.
     if let Some((buyer, region)) = last.strip_prefix("fleet ").and_then(|r| r.split_once(" site ")) {
         let field = written_field("sites", field);
         let i = data
