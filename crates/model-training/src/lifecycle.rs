@@ -618,6 +618,16 @@ impl Training {
             limited_failures_days: run.failures_limited_s / SECS_PER_DAY as f64,
         };
         let (physical, base) = (run.work_flop, run.base);
+        if physical <= 0.0 {
+            // Nothing was kept (failures set every piece back to a
+            // checkpoint at zero): there is no model to release. The run
+            // is booked, its energy, cost and failures with it, and the
+            // lab plans its next one.
+            let calendar = self.cfg.calendar.as_ref();
+            self.labs[li].totals.record_run(&record, calendar);
+            self.runs.push(record);
+            return self.recompute_lab(li, now, agenda, signals);
+        }
         self.release_model(li, now, physical, base, Some(record), agenda, signals)?;
         if self.labs[li].cfg.pretraining_months.is_some() {
             // A new base: the post-trained releases from now on carry it,

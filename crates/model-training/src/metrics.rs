@@ -170,8 +170,14 @@ pub(crate) struct LabTotals {
 impl LabTotals {
     /// Records a finished run and its release.
     pub fn record(&mut self, run: &CompletedRun, release: &Release, calendar: Option<&Calendar>) {
-        self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
         self.record_release(release);
+        self.record_run(run, calendar);
+    }
+
+    /// Records a finished run, released or not (a run that kept no work
+    /// releases nothing).
+    pub fn record_run(&mut self, run: &CompletedRun, calendar: Option<&Calendar>) {
+        self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
         if let Some(year) = calendar.and_then(|c| c.fractional_year(run.end)) {
             let e = self
                 .largest_by_year

@@ -132,3 +132,40 @@ fn failures_do_not_depend_on_how_often_the_lab_is_brought_up_to_date() {
     assert!((a.restart_days - b.restart_days).abs() < 1e-9);
     assert!((a.duration_days - b.duration_days).abs() * SECS_PER_DAY as f64 <= 1.0);
 }
+
+/// A cluster that fails far more often than it checkpoints keeps no work:
+/// its runs release nothing (no model of 0 FLOP, whose capability would be
+/// log10 0), yet they are booked, with their failures and energy, and the
+/// lab goes on planning runs. (At 1 failure per chip-hour, the top of the
+/// accepted range, a run used to stop the whole simulation with "effective
+/// FLOP is not a finite number".)
+#[test]
+fn a_run_that_keeps_no_work_releases_nothing_and_is_booked() {
+    let mut l = lab("a");
+    // 1000 chips at 1 failure per chip-hour: a failure every 3.6 s, and
+    // each restart takes 12 minutes, so no half-hour checkpoint is reached
+    // (the expected goodput, e^-500 or so, is positive but below any work).
+    l.chip_failure_rate_per_hour = 1.0;
+    l.checkpoint_interval_hours = 0.5;
+    l.restart_overhead_hours = 0.2;
+    // A target far above the cluster: a run is all it can do (a smaller run,
+    // on every chip until due), expected to keep next to nothing.
+    l.initial_target_run_flop = FULL_RATE * 10.0 * SECS_PER_DAY as f64 * 100.0;
+    let mut b = Bench::new(TrainingConfig::new(vec![l]), 3);
+    b.run_until(days(95.0));
+    assert!(b.training.releases().is_empty(), "{:?}", b.training.releases());
+    let runs = b.training.runs().to_vec();
+    assert!(runs.len() >= 2, "the lab goes on planning runs: {runs:?}");
+    for r in &runs {
+        assert_eq!(r.physical_flop, 0.0, "{r:?}");
+        assert!(r.failures > 0 && r.energy_mwh > 0.0, "{r:?}");
+    }
+    let mut scalars = std::collections::BTreeMap::new();
+    b.training.summary_scalars(&mut |k, v| {
+        scalars.insert(k.to_string(), v);
+    });
+    assert_eq!(scalars["training.releases_total"], 0.0);
+    assert_eq!(scalars["training.runs_total"], runs.len() as f64);
+    let failures: u64 = runs.iter().map(|r| r.failures).sum();
+    assert_eq!(scalars["training.failures_total"], failures as f64);
+}
