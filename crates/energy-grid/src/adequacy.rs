@@ -44,6 +44,12 @@ pub const MAX_ADEQUACY_YEARS: f64 = 50.0;
 pub const MIN_CHECK_EVERY_YEARS: f64 = 0.05;
 /// Largest target reserve margin (10 = 1,000 %).
 pub const MAX_TARGET_RESERVE_MARGIN: f64 = 10.0;
+/// Most construction projects a run may hold, the scenario's and those
+/// adequacy checks start together: each is kept for the run (≈ 0.4 kB with
+/// its event, measured), so the count bounds the run's memory (≈ 40 MB). A check
+/// that would pass it stops the run with [`GridError::TooManyProjects`]
+/// (units of 1 kW closing a gigawatt gap would start a million).
+pub const MAX_PROJECTS: usize = 100_000;
 
 /// A capacity-expansion (adequacy) response: planners and markets that add
 /// capacity when a region's forecast reserve margin falls below a target,
@@ -446,6 +452,18 @@ impl Grid {
             } else {
                 0.0
             };
+            if self.projects.len() as f64 + units > MAX_PROJECTS as f64 {
+                return Err(GridError::TooManyProjects {
+                    response: c.name.clone(),
+                    region: self.regions[ri].name.clone(),
+                    units,
+                    unit_mw: c.unit_mw,
+                    gap_mw: gap,
+                    at_secs: now.ticks(),
+                    held: self.projects.len(),
+                    limit: MAX_PROJECTS,
+                });
+            }
             self.adequacy[i].planned[k].checks += 1;
             for u in 0..units as u32 {
                 self.start_adequacy_project(i, k, u, agenda)?;

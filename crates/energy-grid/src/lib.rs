@@ -61,7 +61,9 @@ mod profiles;
 mod state;
 mod validate;
 
-pub use adequacy::{AdequacyConfig, MAX_ADEQUACY_YEARS, MAX_TARGET_RESERVE_MARGIN, MIN_CHECK_EVERY_YEARS};
+pub use adequacy::{
+    AdequacyConfig, MAX_ADEQUACY_YEARS, MAX_PROJECTS, MAX_TARGET_RESERVE_MARGIN, MIN_CHECK_EVERY_YEARS,
+};
 pub use config::{
     Availability, DEFAULT_DEMAND_NOISE_HOURS, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS,
     DEFAULT_SEMIANNUAL_PEAK_DAY, DEMAND_NOISE_HOURS_RANGE, DemandConfig, DerateConfig, DroughtConfig,

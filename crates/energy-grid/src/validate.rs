@@ -99,6 +99,33 @@ pub enum GridError {
         /// The limit, units.
         limit: f64,
     },
+    /// An adequacy check would start more construction projects than a
+    /// run may hold ([`crate::MAX_PROJECTS`], a bound on the
+    /// run's memory). Fatal to the run; the check started nothing.
+    #[error(
+        "adequacy `{response}` in `{region}`: the check at t={at_secs}s would start {units:.0} projects \
+         of {unit_mw} MW to close a gap of {gap_mw:.0} MW of firm capacity, more than a run may hold \
+         ({limit} projects, {held} held now); use larger units (`unit_mw`) or fewer a year \
+         (`max_mw_per_year`)"
+    )]
+    TooManyProjects {
+        /// The adequacy response.
+        response: String,
+        /// The region it checked.
+        region: String,
+        /// Projects the check would start.
+        units: f64,
+        /// Their size, MW.
+        unit_mw: f64,
+        /// The firm capacity missing at the forecast horizon, MW.
+        gap_mw: f64,
+        /// Simulated time, seconds.
+        at_secs: u64,
+        /// Projects the run held before the check.
+        held: usize,
+        /// The limit, projects.
+        limit: usize,
+    },
     /// The agenda refused an event (in the past, or the clock overflowed). Fatal to the run.
     #[error("scheduling a grid event failed: {0}")]
     Schedule(#[from] ScheduleError),

@@ -426,3 +426,58 @@ fn the_forecast_counts_programmes_projects_retirements_and_ai_connections() {
     let expected = 1_000.0 + 200.0 - 100.0 + 130.0 * 0.15;
     assert!((firm - expected).abs() < 1e-9, "{firm} vs {expected}");
 }
+
+/// The first error of the events up to `end`, if any.
+fn first_error(grid: &mut Grid, agenda: &mut Scheduler<GridEvent>, end: SimTime) -> Option<GridError> {
+    let mut signals = Vec::new();
+    while let Some((_, event)) = agenda.next_event_until(end).expect("no budget") {
+        if let Err(e) = grid.handle(event, agenda, &mut signals) {
+            return Some(e);
+        }
+        signals.clear();
+    }
+    None
+}
+
+/// A check may start at most what a run may hold
+/// ([`energy_grid::MAX_PROJECTS`] projects): units too small
+/// for the gap stop the run with an error naming the response, the region
+/// and what to change, before anything is started. (A margin of 10 with
+/// 1 kW units ran out of memory: a 4 GB allocation failed.)
+#[test]
+fn a_check_that_would_start_more_projects_than_a_run_may_hold_is_refused() {
+    let limit = energy_grid::MAX_PROJECTS as f64;
+    // 1,000 MW of flat demand on 1,000 MW of gas: a gap of 150 MW at the
+    // 15 % margin, in units of `unit` MW.
+    let with_unit = |unit: f64| {
+        let mut c = growing(1_000.0, 0.0);
+        c.adequacy[0].unit_mw = unit;
+        started(c, 1)
+    };
+    let gap = 150.0;
+    let unit = 1e-3;
+    assert!(gap / unit > limit);
+    let (mut grid, mut agenda) = with_unit(unit);
+    match first_error(&mut grid, &mut agenda, hours(1)) {
+        Some(e @ GridError::TooManyProjects { .. }) => {
+            let GridError::TooManyProjects { units, held, limit: l, .. } = &e else {
+                unreachable!()
+            };
+            assert!((units - gap / unit).abs() <= 1.0, "{e}");
+            assert_eq!((*held, *l as f64), (0, limit));
+            let msg = e.to_string();
+            for part in ["adequacy `plan` in `a`", "unit_mw", "max_mw_per_year", "100000"] {
+                assert!(msg.contains(part), "{msg}");
+            }
+        }
+        other => panic!("expected TooManyProjects, got {other:?}"),
+    }
+    let a = grid.region_id("a").unwrap();
+    assert_eq!(grid.projects_pending(a), 0, "nothing was started");
+    // Units just large enough keep under the limit: the whole gap starts.
+    let unit = 1.6e-3;
+    assert!(gap / unit < limit);
+    let (mut grid, mut agenda) = with_unit(unit);
+    assert!(first_error(&mut grid, &mut agenda, hours(1)).is_none());
+    assert_eq!(grid.projects_pending(a) as f64, (gap / unit).ceil());
+}
