@@ -153,7 +153,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Derate.demand_factor", "1.1"),
     // One unit of 0.001 MW and no cap, so that every other slot at its
     // bounds still allows a unit a check.
-    ("Adequacy.unit_mw", "0.001"),
+    ("Adequacy.unit_mw", "10"),
     ("Adequacy.target_reserve_margin", "0.15"),
     ("Adequacy.check_every_years", "1"),
     ("Adequacy.forecast_years", "3"),
@@ -276,7 +276,11 @@ const PAIRED: &[(&str, &str)] = &[
 /// the second takes the value given. The scarcity price must be at least
 /// every plant's marginal cost, so the scarcity price is tried with plants
 /// costing 0, and a plant's cost with the scarcity price at its maximum.
+/// An adequacy cap must allow one unit a check, so it is tried with units
+/// of 1 kW (the template's are 10 MW, so that the runs of the other bounds
+/// start a few projects, not a run's worth).
 const LINKED: &[(&str, &str, &str)] = &[
+    ("Adequacy.max_mw_per_year", "Adequacy.unit_mw", "1e-3"),
     (
         "Grid.scarcity_price_usd_per_mwh",
         "Plant.marginal_cost_usd_per_mwh",
@@ -390,6 +394,38 @@ fn ranged_fields() -> BTreeMap<String, Bounds> {
     out
 }
 
+/// The values on a field's stated bounds (just inside an exclusive one),
+/// which must load, and those just past them, which must be refused.
+fn on_and_past(b: &Bounds) -> (Vec<String>, Vec<String>) {
+    let step = |v: f64| {
+        if b.integer {
+            1.0
+        } else {
+            (v.abs() * 1e-6).max(1e-9)
+        }
+    };
+    let (mut inside, mut outside) = (Vec::new(), Vec::new());
+    if let Some(lo) = b.min {
+        if b.exclusive_min {
+            inside.push(fmt(lo + step(lo).max(1e-6), b.integer));
+            outside.push(fmt(lo, b.integer));
+        } else {
+            inside.push(fmt(lo, b.integer));
+            outside.push(fmt(lo - step(lo), b.integer));
+        }
+    }
+    if let Some(hi) = b.max {
+        if b.exclusive_max {
+            inside.push(fmt(hi - step(hi).max(1e-6), b.integer));
+            outside.push(fmt(hi, b.integer));
+        } else {
+            inside.push(fmt(hi, b.integer));
+            outside.push(fmt(hi + step(hi), b.integer));
+        }
+    }
+    (inside, outside)
+}
+
 fn fmt(v: f64, integer: bool) -> String {
     if integer {
         format!("{}", v as i64)
@@ -430,32 +466,7 @@ fn every_stated_range_is_the_range_the_loader_enforces() {
         if WORDS.iter().any(|(s, ..)| s == slot) {
             continue; // its lower bound is in words: tested below
         }
-        let step = |v: f64| {
-            if b.integer {
-                1.0
-            } else {
-                (v.abs() * 1e-6).max(1e-9)
-            }
-        };
-        let (mut inside, mut outside) = (Vec::new(), Vec::new());
-        if let Some(lo) = b.min {
-            if b.exclusive_min {
-                inside.push(fmt(lo + step(lo).max(1e-6), b.integer));
-                outside.push(fmt(lo, b.integer));
-            } else {
-                inside.push(fmt(lo, b.integer));
-                outside.push(fmt(lo - step(lo), b.integer));
-            }
-        }
-        if let Some(hi) = b.max {
-            if b.exclusive_max {
-                inside.push(fmt(hi - step(hi).max(1e-6), b.integer));
-                outside.push(fmt(hi, b.integer));
-            } else {
-                inside.push(fmt(hi, b.integer));
-                outside.push(fmt(hi + step(hi), b.integer));
-            }
-        }
+        let (inside, outside) = on_and_past(b);
         check(&mut failures, slot, &inside, &outside);
     }
     for (slot, inside, outside) in WORDS {
@@ -491,4 +502,65 @@ fn a_scenario_with_too_many_regions_is_refused_at_the_first_one_over() {
         "{e}"
     );
     assert!(started.elapsed().as_secs() < 5, "took {:?}", started.elapsed());
+}
+
+/// Runs that an accepted value is expected to stop with an error, not a
+/// panic: (slot, value, a part of the message). Each is a limit the run
+/// meets rather than the loader, since it depends on what happens.
+/// All of them are the adequacy response's project limit: its solar units
+/// (10 MW, credit 0.1) cannot close the gap within 100,000 projects when
+/// the units are 1 kW, the credit next to nothing, or the demand (of the
+/// region, the lab's connection or its chips, a fab) in the terawatts.
+const STOPS: &[(&str, &str, &str)] = &[
+    ("Adequacy.unit_mw", "1e-3", HELD),
+    ("Adequacy.max_mw_per_year", "1e7", HELD),
+    ("CapacityCredit.solar", "0.000001", HELD),
+    ("Expansion.added_wafers_per_month", "1e7", HELD),
+    ("Fleet.count", "1.099511627776e12", HELD),
+    ("Region.demand_avg_mw", "1e7", HELD),
+    ("Site.connected_mw", "1e7", HELD),
+];
+const HELD: &str = "more than a run may hold";
+
+/// Every value the loader accepts on a stated bound also runs: the run
+/// ends (two years), or stops with the error `STOPS` expects, and never
+/// panics. (The loader's ranges are what a modeler may write; this found a
+/// run that failed a 4 GB allocation, a margin of 10 in 1 kW units, and a
+/// failure rate of 1 per chip-hour that stopped the run with "effective
+/// FLOP is not a finite number".)
+#[test]
+fn every_value_on_a_stated_bound_runs() {
+    use stack::run::{RunOptions, run};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let mut cases: Vec<(String, String)> = Vec::new();
+    for (slot, b) in &ranged_fields() {
+        if !WORDS.iter().any(|(s, ..)| s == slot) {
+            cases.extend(on_and_past(b).0.into_iter().map(|v| (slot.clone(), v)));
+        }
+    }
+    for (slot, inside, _) in WORDS {
+        cases.extend(inside.iter().map(|v| (slot.to_string(), v.to_string())));
+    }
+    let mut failures = Vec::new();
+    let mut stopped = Vec::new();
+    for (slot, v) in &cases {
+        let Ok(s) = scenario_with(slot, v) else {
+            continue; // the range test above reports it
+        };
+        let opts = RunOptions {
+            seed: Some(1),
+            ..RunOptions::default()
+        };
+        let expected = STOPS.iter().find(|(s, x, _)| s == slot && x == v);
+        match (catch_unwind(AssertUnwindSafe(|| run(&s, &opts))), expected) {
+            (Err(_), _) => failures.push(format!("{slot} = {v}: the run panicked")),
+            (Ok(Ok(_)), None) => {}
+            (Ok(Ok(_)), Some(_)) => failures.push(format!("{slot} = {v}: ran, but should stop")),
+            (Ok(Err(e)), Some((.., part))) if e.to_string().contains(part) => stopped.push(slot),
+            (Ok(Err(e)), _) => failures.push(format!("{slot} = {v}: {e}")),
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert_eq!(stopped.len(), STOPS.len(), "{stopped:?}");
+    assert!(cases.len() > 100, "only {} cases", cases.len());
 }
