@@ -1464,8 +1464,9 @@ region in one program whose cost grows with the cube of their number: loading
 1,000 regions takes about 2 s, 2,000 about 30 s; see `docs/model/energy-grid.md`,
 "Performance"), and a run is refused when it would need
 more than `settings.max_events` events (estimated at load from its dispatch
-steps and production ticks; a run whose other events, such as
-tool failures, take it past the limit stops there with the date and each
+steps, production ticks, and the failures and repairs of the tools its fabs
+open with; a run whose other events, such as failures of tools installed
+later, take it past the limit stops there with the date and each
 domain's count of events).
 
 ## Plausibility warnings

@@ -312,6 +312,74 @@ impl Scenario {
         world::build_configs(file, &data).and_then(|configs| check_domains(file, &data, configs))
     }
 
+    /// Refuses a run that would need more than `settings.max_events`
+    /// events, estimated from its dispatch steps, production ticks and
+    /// `tool_events` (tool failures and repairs; 0 before the domains'
+    /// configurations are built), at the field that makes it large.
+    fn check_size(&self, file: &Path, d: &ScenarioData, tool_events: f64) -> Result<(), ScenarioError> {
+        // Size: dispatch steps dominate the event count, then production
+        // ticks, unless tools fail often (two events a failure: it and its
+        // repair).
+        let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
+        let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
+        let ticks = production * (1.0 + d.fabs.len() as f64);
+        let estimate = steps + ticks + tool_events;
+        if estimate > d.settings.max_events as f64 {
+            // The field to point at: the limit if it is written, else the
+            // written field that makes the run large (the default limit
+            // has no place in the file). Written as a key in its section
+            // (`max_events: …`) or as a variant's `set` path
+            // (`"settings.max_events": …`).
+            let written = |path: &str| {
+                let key = path.rsplit('.').next().unwrap_or(path);
+                self.files.iter().any(|f| {
+                    load::find_key(&f.text, key).is_some() || load::locate_string(&f.text, path).is_some()
+                })
+            };
+            let largest = steps.max(ticks).max(tool_events);
+            let path = if written("settings.max_events") {
+                "settings.max_events"
+            } else if tool_events == largest && written("chips.tools.failures_per_tool_year") {
+                "chips.tools.failures_per_tool_year"
+            } else if steps == largest && written("grid.dispatch_interval_hours") {
+                "grid.dispatch_interval_hours"
+            } else if ticks == largest && written("chips.production_step_days") {
+                "chips.production_step_days"
+            } else {
+                "horizon_years"
+            };
+            let limit = if written("settings.max_events") {
+                format!("settings.max_events = {}", d.settings.max_events)
+            } else {
+                format!("settings.max_events = {} (the default)", d.settings.max_events)
+            };
+            let rest = if tool_events > 0.0 {
+                format!("{ticks:.0} production ticks, and {tool_events:.0} tool failures and repairs")
+            } else {
+                format!("and {ticks:.0} production ticks")
+            };
+            Err(ScenarioError::new(
+                &file,
+                path,
+                format!(
+                    "the run would need about {estimate:.0} events ({steps:.0} grid dispatch steps of \
+                     {} hours over {} years, {rest}), more than {limit}",
+                    d.grid.dispatch_interval_hours.get(),
+                    d.horizon_years.get()
+                ),
+            )
+            .hint(if tool_events == largest {
+                "fewer tool failures a year (chips.tools.failures_per_tool_year), shorten \
+                 horizon_years, or raise the limit with `settings: (max_events: N)`"
+            } else {
+                "dispatch less often (grid.dispatch_interval_hours), shorten horizon_years, or \
+                 raise the limit with `settings: (max_events: N)`"
+            }))
+        } else {
+            Ok(())
+        }
+    }
+
     fn check(&self) -> Result<(), ScenarioError> {
         let d = &self.data;
         let file = self.file();
@@ -397,55 +465,15 @@ impl Scenario {
             )
             .hint("start earlier, or shorten `horizon_years`"));
         }
-        // Size: dispatch steps dominate the event count.
-        let steps = d.horizon_years.get() * 8766.0 / d.grid.dispatch_interval_hours.get();
-        let production = d.horizon_years.get() * 365.25 / d.chips.production_step_days.get();
-        let ticks = production * (1.0 + d.fabs.len() as f64);
-        let estimate = steps + ticks;
-        if estimate > d.settings.max_events as f64 {
-            // The field to point at: the limit if it is written, else the
-            // written field that makes the run large (the default limit
-            // has no place in the file). Written as a key in its section
-            // (`max_events: …`) or as a variant's `set` path
-            // (`"settings.max_events": …`).
-            let written = |path: &str| {
-                let key = path.rsplit('.').next().unwrap_or(path);
-                self.files.iter().any(|f| {
-                    load::find_key(&f.text, key).is_some() || load::locate_string(&f.text, path).is_some()
-                })
-            };
-            let path = if written("settings.max_events") {
-                "settings.max_events"
-            } else if steps >= ticks && written("grid.dispatch_interval_hours") {
-                "grid.dispatch_interval_hours"
-            } else if steps < ticks && written("chips.production_step_days") {
-                "chips.production_step_days"
-            } else {
-                "horizon_years"
-            };
-            let limit = if written("settings.max_events") {
-                format!("settings.max_events = {}", d.settings.max_events)
-            } else {
-                format!("settings.max_events = {} (the default)", d.settings.max_events)
-            };
-            return Err(ScenarioError::new(
-                &file,
-                path,
-                format!(
-                    "the run would need about {estimate:.0} events ({steps:.0} grid dispatch steps of \
-                     {} hours over {} years, and {ticks:.0} production ticks), more than {limit}",
-                    d.grid.dispatch_interval_hours.get(),
-                    d.horizon_years.get()
-                ),
-            )
-            .hint(
-                "dispatch less often (grid.dispatch_interval_hours), shorten horizon_years, or \
-                 raise the limit with `settings: (max_events: N)`",
-            ));
-        }
+        // Size, first from the dispatch steps and production ticks alone
+        // (before a configuration error of a run too large to build), then
+        // with the tool failures its configuration implies.
+        self.check_size(&file, d, 0.0)?;
+        let configs = world::build_configs(&file, d)?;
+        self.check_size(&file, d, tool_failure_events(&configs))?;
         // References and ranges across entities, then what the domains
         // themselves check when they are built.
-        check_domains(&file, d, world::build_configs(&file, d)?)?;
+        check_domains(&file, d, configs)?;
         // Every uncertain path names a number, and its distribution's bulk
         // stays within the field's range.
         let params = self.parameters();
@@ -982,6 +1010,30 @@ fn check_list_names<'a>(
 /// the unit limit, [`energy_grid::GridConfig::check_horizon`]). The domain's
 /// complaint is mapped back to the scenario's field path (located by
 /// [`Scenario::locate`]).
+/// Tool failures and repairs a run can be expected to hold at least: two
+/// events a failure, at `failures_per_tool_year` for each tool a fab has
+/// when it opens, over the years it is open in the run (tools installed
+/// later, and fabs a project opens, are not counted: a lower bound).
+fn tool_failure_events(configs: &world::Configs) -> f64 {
+    let fab = &configs.fab;
+    let end = configs.end.ticks() as f64;
+    let years = |from: f64| (end - from).max(0.0) / scheduler::SECS_PER_YEAR as f64;
+    let tool_years: f64 = fab
+        .fabs
+        .iter()
+        .map(|f| {
+            let open_years = match f.opens {
+                fab_supply_chain::FabOpening::Operating
+                | fab_supply_chain::FabOpening::OpenedBefore { .. } => years(0.0),
+                fab_supply_chain::FabOpening::At(t) => years(t.ticks() as f64),
+                fab_supply_chain::FabOpening::ByProject => 0.0,
+            };
+            f.tools_at_opening as f64 * open_years
+        })
+        .sum();
+    2.0 * fab.tools.failures_per_tool_year * tool_years
+}
+
 fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
     let end = configs.end;
     let grid = (!configs.grid.programmes.is_empty()).then(|| configs.grid.clone());

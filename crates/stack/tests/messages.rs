@@ -724,7 +724,8 @@ fn too_many_events_names_a_limit_a_variant_sets() {
 }
 
 /// A run that passes the load-time estimate and then runs away (a thousand
-/// tools failing a thousand times a year: events no estimate counts) stops
+/// tools failing a thousand times a year, drawn from the national inventory:
+/// the estimate counts only the tools a fab opens with) stops
 /// at `settings.max_events` with the date and each domain's events, so the
 /// runaway process can be found (audit s15-fab: the message named neither
 /// the field nor the domain, and gave the time in seconds).
@@ -737,7 +738,7 @@ fn a_runaway_run_names_the_budget_the_date_and_each_domains_events() {
     designs: [ (name: "a", die_area_mm2: 670, peak_flop_s: 780e12, power_w: 1000, hbm_stacks: 8, node: "7nm", unit_price_usd: 20000) ],
     fabs: [ (name: "f", region: "home", node: "7nm", capacity_wafers_per_month: 10000, ramp_months: 0,
              yield_initial: 0.3, yield_ceiling: 0.6, yield_learning_wafers: 300000, power_mw: 25,
-             products: [(design: "a", share: 1)], tools_per_kwpm: 100) ],
+             products: [(design: "a", share: 1)], tools_per_kwpm: 100, tools_at_opening: 0) ],
     labs: [ (name: "lab", sites: [(region: "home", connected_mw: 10)]) ],
     settings: (max_events: 100000),
 )"#;
@@ -931,4 +932,33 @@ fn a_labs_region_listed_twice_is_refused_at_the_second_site() {
             && e.contains("appears twice in the lab's sites"),
         "{e}"
     );
+}
+
+/// Tools that fail often count in the load-time estimate of a run's events
+/// (two a failure, with its repair): a million tools failing 150 times a
+/// year each are refused at the written rate, with the count, at
+/// once, instead of running for a minute into the event budget (found by
+/// `limits.rs`'s random combinations); ten times fewer tools load.
+#[test]
+fn tool_failures_count_in_the_event_estimate() {
+    let with_tools = |tools: u32| {
+        scenario(
+            "2025-01-01",
+            &format!(
+                "chips: (tools: (failures_per_tool_year: 150)),\n    designs: [(name: \"d\", die_area_mm2: 600, \
+                 peak_flop_s: 1e15, power_w: 700, hbm_stacks: 6, node: \"7nm\", unit_price_usd: 2e4)],\n    \
+                 fabs: [(name: \"f\", region: \"home\", node: \"7nm\", capacity_wafers_per_month: 1000, \
+                 tools_at_opening: {tools}, yield_initial: 0.5, yield_ceiling: 0.9, yield_learning_wafers: 1e5, power_mw: 10, cycle_time_weeks: 12, products: [(design: \"d\", share: 1)])],"
+            ),
+        )
+    };
+    let e = error(&with_tools(1_000_000));
+    assert!(
+        e.contains("audit.ron:4:21: field `chips.tools.failures_per_tool_year`"),
+        "{e}"
+    );
+    // 10⁶ tools × 150 a year × 2 events over the 365 days of 2025.
+    assert!(e.contains("and 299794661 tool failures and repairs"), "{e}");
+    assert!(e.contains("fewer tool failures a year"), "{e}");
+    assert!(Scenario::from_text(&name(), &with_tools(100_000)).is_ok());
 }
