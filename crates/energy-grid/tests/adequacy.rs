@@ -458,19 +458,21 @@ fn a_check_that_would_start_more_projects_than_a_run_may_hold_is_refused() {
     let unit = 1e-3;
     assert!(gap / unit > limit);
     let (mut grid, mut agenda) = with_unit(unit);
-    match first_error(&mut grid, &mut agenda, hours(1)) {
-        Some(e @ GridError::TooManyProjects { .. }) => {
-            let GridError::TooManyProjects { units, held, limit: l, .. } = &e else {
-                unreachable!()
-            };
-            assert!((units - gap / unit).abs() <= 1.0, "{e}");
-            assert_eq!((*held, *l as f64), (0, limit));
-            let msg = e.to_string();
-            for part in ["adequacy `plan` in `a`", "unit_mw", "max_mw_per_year", "100000"] {
-                assert!(msg.contains(part), "{msg}");
-            }
-        }
-        other => panic!("expected TooManyProjects, got {other:?}"),
+    let e = first_error(&mut grid, &mut agenda, hours(1)).expect("the check is refused");
+    let GridError::TooManyProjects {
+        units,
+        held,
+        limit: l,
+        ..
+    } = &e
+    else {
+        panic!("expected TooManyProjects, got {e}");
+    };
+    assert!((units - gap / unit).abs() <= 1.0, "{e}");
+    assert_eq!((*held, *l as f64), (0, limit));
+    let msg = e.to_string();
+    for part in ["adequacy `plan` in `a`", "unit_mw", "max_mw_per_year", "100000"] {
+        assert!(msg.contains(part), "{msg}");
     }
     let a = grid.region_id("a").unwrap();
     assert_eq!(grid.projects_pending(a), 0, "nothing was started");

@@ -564,3 +564,89 @@ fn every_value_on_a_stated_bound_runs() {
     assert_eq!(stopped.len(), STOPS.len(), "{stopped:?}");
     assert!(cases.len() > 100, "only {} cases", cases.len());
 }
+
+/// Random combinations of values within the stated ranges (each ranged
+/// field drawn with probability 0.3: on a bound, or uniformly, log-uniform
+/// across wide ranges): every scenario that loads runs two years, or stops
+/// with one of the errors a run may meet (the adequacy project limit, the
+/// event budget), never panics nor fails otherwise. Slow (runs of up to a
+/// minute at the extremes), so not in the default suite:
+/// `N=300 S=1 cargo test -p aistack-stack --test limits -- --ignored
+/// --nocapture` (`N` combinations from seed `S`; see `fuzz/README.md`).
+#[test]
+#[ignore]
+fn random_combinations_within_the_ranges_run() {
+    use stack::run::{RunOptions, run};
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (n, seed) = (env("N", 50), env("S", 1));
+    let ranged = ranged_fields();
+    // xorshift64: the draws need only be reproducible, not good.
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let pick = |next: &mut dyn FnMut() -> f64, k: usize| ((next() * k as f64) as usize).min(k - 1);
+    let (mut loaded, mut failures) = (0, Vec::new());
+    for case in 0..n {
+        let mut chosen: Vec<(&str, String)> = Vec::new();
+        for (slot, b) in &ranged {
+            if next() > 0.3 {
+                continue;
+            }
+            let v = if let Some((_, inside, _)) = WORDS.iter().find(|(s, ..)| s == slot) {
+                inside[pick(&mut next, inside.len())].to_string()
+            } else if next() < 0.4 {
+                let inside = on_and_past(b).0;
+                inside[pick(&mut next, inside.len())].clone()
+            } else {
+                let lo = b.min.unwrap_or(0.0);
+                let hi = b.max.unwrap_or(lo.abs().max(1.0) * 1e3);
+                let u = next();
+                let v = if lo > 0.0 && hi / lo > 100.0 {
+                    lo * (hi / lo).powf(u)
+                } else {
+                    lo + (hi - lo) * u
+                };
+                fmt(
+                    if b.exclusive_min && v <= lo {
+                        lo + (hi - lo) * 1e-3
+                    } else {
+                        v
+                    },
+                    b.integer,
+                )
+            };
+            chosen.push((slot.as_str(), v));
+        }
+        let mut text = TEMPLATE.to_owned();
+        for (key, default) in DEFAULTS {
+            let v = chosen
+                .iter()
+                .find(|(s, _)| s == key)
+                .map_or(*default, |(_, v)| v.as_str());
+            text = text.replace(&format!("{{{key}}}"), v);
+        }
+        let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limits.ron");
+        let Ok(s) = Scenario::from_text(&name, &text) else {
+            continue; // relations between fields the draw ignored
+        };
+        loaded += 1;
+        let opts = RunOptions {
+            seed: Some(case),
+            ..RunOptions::default()
+        };
+        let what = match catch_unwind(AssertUnwindSafe(|| run(&s, &opts))) {
+            Err(_) => "the run panicked".to_string(),
+            Ok(Ok(_)) => continue,
+            Ok(Err(e)) if [HELD, "event budget"].iter().any(|m| e.to_string().contains(m)) => continue,
+            Ok(Err(e)) => e.to_string(),
+        };
+        failures.push(format!("case {case}: {what}\n  {chosen:?}"));
+    }
+    eprintln!("{loaded} of {n} combinations loaded and ran");
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
