@@ -359,7 +359,7 @@ impl Scenario {
                 format!("and {ticks:.0} production ticks")
             };
             Err(ScenarioError::new(
-                &file,
+                file,
                 path,
                 format!(
                     "the run would need about {estimate:.0} events ({steps:.0} grid dispatch steps of \
