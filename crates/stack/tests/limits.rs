@@ -607,7 +607,7 @@ fn random_combinations_within_the_ranges_run() {
                 let hi = b.max.unwrap_or(lo.abs().max(1.0) * 1e3);
                 let u = next();
                 let v = if lo > 0.0 && hi / lo > 100.0 {
-                    lo * (hi / lo).powf(u)
+                    lo * scheduler::math::powf(hi / lo, u)
                 } else {
                     lo + (hi - lo) * u
                 };

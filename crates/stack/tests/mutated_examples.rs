@@ -95,7 +95,7 @@ fn mutated_examples_run_or_stop_cleanly() {
                 r if r < 0.3 => v * 1e3,
                 r if r < 0.45 => v * 1e-3,
                 r if r < 0.55 => 1.0,
-                _ => v * 10f64.powf(2.0 * next() - 1.0),
+                _ => v * scheduler::math::powf(10.0, 2.0 * next() - 1.0),
             };
             let integer = !written.contains(['.', 'e', 'E']);
             let new = if integer {
