@@ -12,6 +12,9 @@
 //! limit, a relation between fields and the horizon, is tested by
 //! `tests/bad/domain-programme-units*.ron` and the grid's own tests.)
 
+#[path = "common/explore.rs"]
+mod explore;
+
 use serde_json::Value;
 use stack::Scenario;
 use std::collections::BTreeMap;
@@ -576,36 +579,25 @@ fn every_value_on_a_stated_bound_runs() {
 #[test]
 #[ignore]
 fn random_combinations_within_the_ranges_run() {
-    use stack::run::{RunOptions, run};
-    use std::panic::{AssertUnwindSafe, catch_unwind};
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let (n, seed) = (env("N", 50), env("S", 1));
+    let (n, seed) = (explore::env_u64("N", 50), explore::env_u64("S", 1));
     let ranged = ranged_fields();
-    // xorshift64: the draws need only be reproducible, not good.
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let pick = |next: &mut dyn FnMut() -> f64, k: usize| ((next() * k as f64) as usize).min(k - 1);
+    let mut draws = explore::Draws::new(seed);
     let (mut loaded, mut failures) = (0, Vec::new());
     for case in 0..n {
         let mut chosen: Vec<(&str, String)> = Vec::new();
         for (slot, b) in &ranged {
-            if next() > 0.3 {
+            if draws.next() > 0.3 {
                 continue;
             }
             let v = if let Some((_, inside, _)) = WORDS.iter().find(|(s, ..)| s == slot) {
-                inside[pick(&mut next, inside.len())].to_string()
-            } else if next() < 0.4 {
+                inside[draws.index(inside.len())].to_string()
+            } else if draws.next() < 0.4 {
                 let inside = on_and_past(b).0;
-                inside[pick(&mut next, inside.len())].clone()
+                inside[draws.index(inside.len())].clone()
             } else {
                 let lo = b.min.unwrap_or(0.0);
                 let hi = b.max.unwrap_or(lo.abs().max(1.0) * 1e3);
-                let u = next();
+                let u = draws.next();
                 let v = if lo > 0.0 && hi / lo > 100.0 {
                     lo * scheduler::math::powf(hi / lo, u)
                 } else {
@@ -635,17 +627,9 @@ fn random_combinations_within_the_ranges_run() {
             continue; // relations between fields the draw ignored
         };
         loaded += 1;
-        let opts = RunOptions {
-            seed: Some(case),
-            ..RunOptions::default()
-        };
-        let what = match catch_unwind(AssertUnwindSafe(|| run(&s, &opts))) {
-            Err(_) => "the run panicked".to_string(),
-            Ok(Ok(_)) => continue,
-            Ok(Err(e)) if [HELD, "event budget"].iter().any(|m| e.to_string().contains(m)) => continue,
-            Ok(Err(e)) => e.to_string(),
-        };
-        failures.push(format!("case {case}: {what}\n  {chosen:?}"));
+        if let Some(what) = explore::run_fault(&s, case) {
+            failures.push(format!("case {case}: {what}\n  {chosen:?}"));
+        }
     }
     eprintln!("{loaded} of {n} combinations loaded and ran");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));

@@ -9,9 +9,10 @@
 //! mutated_examples -- --ignored --nocapture` (`F` a file of
 //! examples/scenarios, `N` mutations from seed `S`; see `fuzz/README.md`).
 
+#[path = "common/explore.rs"]
+mod explore;
+
 use stack::Scenario;
-use stack::run::{RunOptions, run};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 
 /// Byte spans of the number literals of a RON text outside comments and
@@ -59,8 +60,7 @@ fn numbers(text: &str) -> Vec<(usize, usize)> {
 #[test]
 #[ignore]
 fn mutated_examples_run_or_stop_cleanly() {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    let (n, seed) = (env("N", 50), env("S", 1));
+    let (n, seed) = (explore::env_u64("N", 50), explore::env_u64("S", 1));
     let file = std::env::var("F").unwrap_or_else(|_| "china-2025.ron".into());
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples/scenarios")
@@ -68,20 +68,11 @@ fn mutated_examples_run_or_stop_cleanly() {
     let text = std::fs::read_to_string(&path).expect("an example scenario");
     let spans = numbers(&text);
     assert!(!spans.is_empty(), "no numbers in {file}");
-    // xorshift64: the draws need only be reproducible, not good.
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    let mut next = move || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut draws = explore::Draws::new(seed);
     let (mut loaded, mut failures) = (0, Vec::new());
     for case in 0..n {
-        let k = 1 + (next() * 6.0) as usize;
-        let mut picks: Vec<usize> = (0..k)
-            .map(|_| ((next() * spans.len() as f64) as usize).min(spans.len() - 1))
-            .collect();
+        let k = 1 + draws.index(6);
+        let mut picks: Vec<usize> = (0..k).map(|_| draws.index(spans.len())).collect();
         picks.sort_unstable();
         picks.dedup();
         let (mut out, mut last, mut changes) = (String::new(), 0, Vec::new());
@@ -89,13 +80,13 @@ fn mutated_examples_run_or_stop_cleanly() {
             let (s, e) = spans[p];
             let written = &text[s..e];
             let v: f64 = written.replace('_', "").parse().unwrap_or(1.0);
-            let r = next();
+            let r = draws.next();
             let changed = match r {
                 r if r < 0.15 => 0.0,
                 r if r < 0.3 => v * 1e3,
                 r if r < 0.45 => v * 1e-3,
                 r if r < 0.55 => 1.0,
-                _ => v * scheduler::math::powf(10.0, 2.0 * next() - 1.0),
+                _ => v * scheduler::math::powf(10.0, 2.0 * draws.next() - 1.0),
             };
             let integer = !written.contains(['.', 'e', 'E']);
             let new = if integer {
@@ -114,23 +105,9 @@ fn mutated_examples_run_or_stop_cleanly() {
             continue; // refused at load, as a range or relation says
         };
         loaded += 1;
-        let opts = RunOptions {
-            seed: Some(case),
-            ..RunOptions::default()
-        };
-        let what = match catch_unwind(AssertUnwindSafe(|| run(&s, &opts))) {
-            Err(_) => "the run panicked".to_string(),
-            Ok(Ok(_)) => continue,
-            Ok(Err(e))
-                if ["more than a run may hold", "event budget"]
-                    .iter()
-                    .any(|m| e.to_string().contains(m)) =>
-            {
-                continue;
-            }
-            Ok(Err(e)) => e.to_string(),
-        };
-        failures.push(format!("case {case}: {what}\n  {changes:?}"));
+        if let Some(what) = explore::run_fault(&s, case) {
+            failures.push(format!("case {case}: {what}\n  {changes:?}"));
+        }
     }
     eprintln!("{loaded} of {n} mutations of {file} loaded and ran");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
