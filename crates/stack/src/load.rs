@@ -1575,10 +1575,7 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
         last_was_entity = false;
         match &*node {
             Value::Array(items) => {
-                if let Some(i) = items
-                    .iter()
-                    .position(|v| v.get("name").and_then(Value::as_str) == Some(seg))
-                {
+                if let Some(i) = entry_position(items, seg) {
                     at.push_str(&format!("[{i}]"));
                 }
                 last_was_entity = true;
@@ -1593,7 +1590,7 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
         }
         let unnamed_list = node.is_array();
         node = descend(node, seg, &before).map_err(|m| {
-            let whole = if unnamed_list && !m.starts_with("no entity") {
+            let whole = if unnamed_list && m.contains("have no names") {
                 format!("; set the whole list instead: `\"{before}\": [ … ]`")
             } else {
                 String::new()
@@ -1802,33 +1799,44 @@ fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value
             }
         }
         Value::Array(items) => {
-            let names: Vec<String> = items
-                .iter()
-                .filter_map(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
-                .collect();
-            if names.is_empty() && !items.is_empty() {
+            let Some(key) = entry_key(items) else {
                 return Err(format!(
                     "`{at}` is a list whose entries have no names, so a path cannot pick one of them \
-                     (only lists of named entities, such as `labs` or `regions`, are indexed by name)"
+                     (lists of named entities, such as `labs` or `regions`, are indexed by name, and \
+                     lists of entries for a region or a design, such as a lab's `sites` or `fleet`, \
+                     by the region or design)"
+                ));
+            };
+            let keys: Vec<String> = items
+                .iter()
+                .filter_map(|v| v.get(key).and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            let n = keys.iter().filter(|k| *k == seg).count();
+            if n > 1 && key != "name" {
+                return Err(format!(
+                    "`{at}` has {n} entries for {key} `{seg}`, so a path cannot pick one of them; set \
+                     the whole list instead"
                 ));
             }
-            match items
-                .iter_mut()
-                .find(|v| v.get("name").and_then(Value::as_str) == Some(seg))
-            {
-                Some(v) => Ok(v),
+            match entry_position(items, seg) {
+                Some(i) => Ok(&mut items[i]),
                 None => {
-                    let hint = did_you_mean(seg, names.iter().map(String::as_str))
+                    let hint = did_you_mean(seg, keys.iter().map(String::as_str))
                         .map(|s| format!(" (did you mean `{s}`?)"));
-                    let known = if names.is_empty() {
+                    let known = if keys.is_empty() {
                         format!("; `{at}` is empty")
                     } else if hint.is_none() {
-                        format!("; its entities: {}", names.join(", "))
+                        format!("; its entities: {}", keys.join(", "))
                     } else {
                         String::new()
                     };
+                    let what = if key == "name" {
+                        "entity named".to_string()
+                    } else {
+                        format!("entry for {key}")
+                    };
                     Err(format!(
-                        "no entity named `{seg}`{in_at}{}{known}",
+                        "no {what} `{seg}`{in_at}{}{known}",
                         hint.unwrap_or_default()
                     ))
                 }
@@ -1840,6 +1848,26 @@ fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value
         Value::Number(_) => Err(format!("`{at}` is a number, which has no field `{seg}`")),
         _ => Err(format!("`{at}` is a single value, which has no field `{seg}`")),
     }
+}
+
+/// The field a path segment picks an entry of the list `items` by: `name`
+/// for a list of named entities; for a list of unnamed entries, the
+/// region or design every entry names (a lab's `sites` by region, its
+/// `fleet` and a fab's `products` by design); `None` for any other list.
+/// (An empty list has nothing to pick: `name`.)
+fn entry_key(items: &[Value]) -> Option<&'static str> {
+    ["name", "region", "design"]
+        .into_iter()
+        .find(|k| items.iter().all(|v| v.get(*k).is_some_and(Value::is_string)))
+}
+
+/// The position of the entry of `items` that path segment `seg` picks (see
+/// [`entry_key`]), if any.
+fn entry_position(items: &[Value], seg: &str) -> Option<usize> {
+    let key = entry_key(items)?;
+    items
+        .iter()
+        .position(|v| v.get(key).and_then(Value::as_str) == Some(seg))
 }
 
 /// Puts `value` into the entity list `list`, replacing the entity of the

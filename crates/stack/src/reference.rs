@@ -1364,12 +1364,18 @@ A parameter path names one number of a scenario with dots:
   `chips.hbm.imports_stacks_per_month`;
 - a field of a named entity: the list, the entity's `name`, the field:
   `labs.deepseek.mfu`, `regions.east.demand_avg_mw`;
+- an entry of a list of unnamed entries, by the region or design it
+  names: a lab's (or an other buyer's) `sites` by region and `fleet` by
+  design, a fab's `products` by design:
+  `labs.deepseek.sites.east.connected_mw`, `labs.deepseek.fleet.h800.count`,
+  `fabs.smic-ascend.products.ascend-910c.share` (a list with two entries
+  for one design, such as two batches of a fleet installed on different
+  dates, cannot be picked from: set it whole);
 - a parameter of a distribution: `labs.deepseek.release_cadence_months.mean`;
 - the scale factor of a path over dates (`uncertain` only):
   `labs.openai.budget_usd_per_year.scale`.
 
-Only lists of named entities can be indexed (a lab's `sites` or `fleet`
-cannot). A misspelt segment is refused with a suggestion.
+Other lists cannot be indexed. A misspelt segment is refused with a suggestion.
 
 ## Variants
 

@@ -324,15 +324,6 @@ fn a_set_path_that_cannot_be_set_says_what_can() {
             && e.contains("regions"),
         "{e}"
     );
-    // It said: no entity named `home` (a lab's sites have no names)
-    let e = error(&format!(
-        "{VARIANT}\n    set: {{ \"labs.lab.sites.home.connected_mw\": 20 }})"
-    ));
-    assert!(
-        e.contains("`labs.lab.sites` is a list whose entries have no names")
-            && e.contains("set the whole list instead: `\"labs.lab.sites\": [ … ]`"),
-        "{e}"
-    );
     // A misspelt entity lists the entities when nothing is near.
     let e = error(&format!("{VARIANT}\n    set: {{ \"labs.zzz.mfu\": 0.5 }})"));
     assert!(
