@@ -1366,7 +1366,8 @@ A parameter path names one number of a scenario with dots:
   `labs.deepseek.mfu`, `regions.east.demand_avg_mw`;
 - an entry of a list of unnamed entries, by the region or design it
   names: a lab's (or an other buyer's) `sites` by region and `fleet` by
-  design, a fab's `products` by design:
+  design, a fab's `products` by design, the grid's `drought_processes` by
+  region:
   `labs.deepseek.sites.east.connected_mw`, `labs.deepseek.fleet.h800.count`,
   `fabs.smic-ascend.products.ascend-910c.share` (a list with two entries
   for one design, such as two batches of a fleet installed on different

@@ -302,6 +302,13 @@ const LINKED: &[(&str, &str, &str)] = &[
 ];
 
 fn scenario_with(slot: &str, value: &str) -> Result<Scenario, String> {
+    let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limits.ron");
+    Scenario::from_text(&name, &template_with(slot, value)).map_err(|e| e.to_string())
+}
+
+/// The template's text with `slot` at `value`, the fields `LINKED` and
+/// `PAIRED` to it as they say, and every other slot at its default.
+fn template_with(slot: &str, value: &str) -> String {
     let mut text = TEMPLATE.to_owned();
     let zero = value.parse::<f64>() == Ok(0.0);
     for (key, default) in DEFAULTS {
@@ -321,8 +328,7 @@ fn scenario_with(slot: &str, value: &str) -> Result<Scenario, String> {
         !text.contains("{Scenario") && !text.contains("{Lab."),
         "a slot has no default"
     );
-    let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limits.ron");
-    Scenario::from_text(&name, &text).map_err(|e| e.to_string())
+    text
 }
 
 /// A bound of a field's schema: (minimum, exclusive, maximum, integer).
@@ -633,4 +639,122 @@ fn random_combinations_within_the_ranges_run() {
     }
     eprintln!("{loaded} of {n} combinations loaded and ran");
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The parameter path of a template slot: the entity the template writes
+/// it in, then the field.
+fn slot_path(slot: &str) -> Option<String> {
+    let (def, field) = slot.split_once('.')?;
+    let prefix = match slot {
+        "Plant.capacity_factor" => "plants.home-sun",
+        "Plant.weather_hold_hours" | "Hydro.marginal_cost_usd_per_mwh" => "plants.home-water",
+        "Lab.efficiency_rate_ratio" => "labs.lab2",
+        _ => match def {
+            "Scenario" => return Some(field.to_string()),
+            "Settings" => "settings",
+            "Grid" => "grid",
+            "DroughtProcess" => "grid.drought_processes.home",
+            "Region" => "regions.home",
+            "Plant" => "plants.home-gas",
+            "Maintenance" => "plants.home-gas.maintenance",
+            "Link" => "links.tie",
+            "GridProject" => "grid_projects.gp",
+            "Drought" => "droughts.dry",
+            "Derate" => "derates.cold",
+            "Adequacy" => "adequacy.plan",
+            "CapacityCredit" => "adequacy.plan.capacity_credit",
+            "Chips" => "chips",
+            "Tools" => "chips.tools",
+            "Hbm" => "chips.hbm",
+            "Design" => "designs.chip",
+            "Fab" => "fabs.fab",
+            "Product" => "fabs.fab.products.chip",
+            "Expansion" => "fab_projects.fp.kind",
+            "DieBank" => "die_banks.bank",
+            "Lab" => "labs.lab",
+            "Site" => "labs.lab.sites.home",
+            "Fleet" => "labs.lab.fleet.chip",
+            "Ecosystem" => "ecosystem",
+            _ => return None,
+        },
+    };
+    Some(format!("{prefix}.{field}"))
+}
+
+/// Any number can be a distribution: every ranged field of the format,
+/// wherever the template writes it (a lab's site and fleet entry, a fab's
+/// product, a plant's maintenance, a drought process included), can be
+/// made uncertain by its parameter path, and the draw lands in that field:
+/// written at another value and drawn (a `Const`) at its default, it loads
+/// as the template written at its default does. Not drawn: the two numbers
+/// that are no model parameter (`seed` has no slot), and a correlation.
+#[test]
+fn every_ranged_field_can_be_drawn_by_its_path() {
+    const POWER_MW: f64 = 100.0; // the template's fab power
+    assert!(DEFAULTS.contains(&("Fab.power_mw", "100")));
+    let not_parameters = ["Settings.sample_every_months", "Correlation.rho"];
+    let name = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/limits.ron");
+    let load = |text: &str| Scenario::from_text(&name, text).map_err(|e| e.to_string());
+    // The scenario with every parameter at its median, less the list of
+    // parameters, as text.
+    let at_medians = |s: &Scenario| {
+        let mut d = s.with_values(&s.median_values()).expect("values apply");
+        d.uncertain.clear();
+        format!("{d:?}")
+    };
+    let ranged = ranged_fields();
+    let (mut failures, mut drawn) = (Vec::new(), 0);
+    for (slot, default) in DEFAULTS {
+        if not_parameters.contains(slot) {
+            continue;
+        }
+        let Some(path) = slot_path(slot) else {
+            failures.push(format!("{slot}: no path in the template"));
+            continue;
+        };
+        // Another value the field takes (not 0, which may pair it with
+        // another field), written in the file, so that the draw is seen to
+        // replace it.
+        let d: f64 = default.parse().expect("a number");
+        let bounds = ranged.get(*slot).map(|b| on_and_past(b).0).unwrap_or_default();
+        let words = WORDS.iter().filter(|(s, ..)| s == slot);
+        let other = bounds
+            .into_iter()
+            .chain(words.flat_map(|(_, inside, _)| inside.iter().map(|v| v.to_string())))
+            .chain([fmt(d * 2.0, false), fmt(d * 0.5, false)])
+            .filter(|v| v.parse::<f64>().is_ok_and(|x| x != d && x != 0.0))
+            .find(|v| scenario_with(slot, v).is_ok());
+        let Some(other) = other else {
+            failures.push(format!("{slot}: no other value loads"));
+            continue;
+        };
+        // A fab's power is stated at the capacity written beside it, and
+        // a drawn capacity scales it (docs/scenarios.md, `power_mw`).
+        let mut expected = template_with(slot, default);
+        if *slot == "Fab.capacity_wafers_per_month" {
+            let scaled = POWER_MW * d / other.parse::<f64>().expect("a number");
+            expected = expected.replace(
+                &format!("power_mw: {POWER_MW},"),
+                &format!("power_mw: {scaled:e},"),
+            );
+        }
+        let expected = load(&expected).expect("loads at the default");
+        let text = template_with(slot, &other).replace(
+            "uncertain: {",
+            &format!("uncertain: {{ \"{path}\": Const(value: {default}),"),
+        );
+        match load(&text) {
+            Err(e) => failures.push(format!("{slot} as `{path}`: {e}")),
+            Ok(s) if s.parameters().len() != expected.parameters().len() + 1 => {
+                failures.push(format!("{slot}: `{path}` is not a parameter"))
+            }
+            Ok(s) if at_medians(&s) != at_medians(&expected) => failures.push(format!(
+                "{slot}: written at {other} and drawn at {default} as `{path}`, the scenario differs \
+                 from the template at {default}"
+            )),
+            Ok(_) => drawn += 1,
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    assert!(drawn > 100, "only {drawn} fields drawn");
 }
