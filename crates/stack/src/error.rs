@@ -112,6 +112,16 @@ pub enum RunError {
     /// lies outside the run or holds no dispatch step: why, with the run's dates.
     #[error("dispatch window {0}")]
     DispatchWindow(String),
+    /// A domain or the scheduler failed during the run (one of the variants
+    /// above): the simulated date it happened, before what happened (the
+    /// domains count time in seconds from the start).
+    #[error("on {date}, {error}")]
+    During {
+        /// The simulated date and time, `YYYY-MM-DD HH:MM:SS`.
+        date: String,
+        /// What failed.
+        error: Box<RunError>,
+    },
     /// A metric came out as NaN or infinite.
     #[error("metric `{metric}` of `{entity}` is not finite ({value}) at {date}")]
     NotFinite {
@@ -142,6 +152,25 @@ run_error_from!(
     Schedule(scheduler::ScheduleError),
     Budget(scheduler::RunError)
 );
+
+impl RunError {
+    /// This error as it happened at `t` of a run on `calendar`: a domain's
+    /// or the scheduler's with its date ([`RunError::During`]); the others
+    /// already say when, or happen before the run.
+    pub fn during(self, calendar: &scheduler::Calendar, t: scheduler::SimTime) -> RunError {
+        match self {
+            RunError::Grid(_) | RunError::Fab(_) | RunError::Training(_) | RunError::Schedule(_) => {
+                RunError::During {
+                    date: calendar
+                        .datetime(t)
+                        .map_or_else(|| format!("{t}"), |d| d.to_string()),
+                    error: Box::new(self),
+                }
+            }
+            other => other,
+        }
+    }
+}
 
 /// The closest of `candidates` to `word`, if close enough to suggest.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {

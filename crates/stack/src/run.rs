@@ -1696,12 +1696,13 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, RunError
         }
         None => None,
     };
-    match (opts.trace, recorder.as_mut()) {
-        (true, None) => world.run(&mut tracer)?,
-        (false, None) => world.run(&mut Quiet)?,
-        (true, Some(r)) => world.run(&mut WithDispatch(&mut tracer, r))?,
-        (false, Some(r)) => world.run(&mut WithDispatch(&mut Quiet, r))?,
-    }
+    let ran = match (opts.trace, recorder.as_mut()) {
+        (true, None) => world.run(&mut tracer),
+        (false, None) => world.run(&mut Quiet),
+        (true, Some(r)) => world.run(&mut WithDispatch(&mut tracer, r)),
+        (false, Some(r)) => world.run(&mut WithDispatch(&mut Quiet, r)),
+    };
+    ran.map_err(|e| e.during(&calendar, world.now()))?;
     let params = scenario
         .parameters()
         .into_iter()

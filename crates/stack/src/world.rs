@@ -573,6 +573,12 @@ impl World {
         Ok(())
     }
 
+    /// The simulated instant of the event handled last (where a run that
+    /// failed stopped).
+    pub fn now(&self) -> SimTime {
+        self.sched.now()
+    }
+
     /// Events handled so far.
     pub fn events_processed(&self) -> u64 {
         self.sched.events_processed()

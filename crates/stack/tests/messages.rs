@@ -953,3 +953,26 @@ fn tool_failures_count_in_the_event_estimate() {
     assert!(e.contains("fewer tool failures a year"), "{e}");
     assert!(Scenario::from_text(&name(), &with_tools(100_000)).is_ok());
 }
+
+/// A domain that fails during a run says on which simulated date, before
+/// what failed (the domains count time in seconds from the start, which
+/// told a modeler nothing: "the check at t=252460800s"). Here an adequacy
+/// check on 1 January 2027 would start more projects than a run may hold.
+#[test]
+fn a_failure_during_a_run_names_its_date() {
+    let text = scenario(
+        "2025-01-01",
+        "plants: [(name: \"home-gas\", region: \"home\", technology: Gas, installed_mw: 1000)],\n    \
+         adequacy: [(name: \"plan\", technology: Solar, unit_mw: 0.001, first_check: \"2027-01-01\",\n      \
+         lead_time_years: Const(value: 1))],",
+    )
+    .replace("horizon_years: 1", "horizon_years: 3");
+    let s = Scenario::from_text(&name(), &text).unwrap_or_else(|e| panic!("{e}"));
+    let e = stack::run(&s, &stack::RunOptions::default())
+        .expect_err("the check stops the run")
+        .to_string();
+    assert!(
+        e.starts_with("on 2027-01-01 00:00:00, energy grid: adequacy `plan` in `home`"),
+        "{e}"
+    );
+}
