@@ -1823,17 +1823,17 @@ fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value
                 None => {
                     let hint = did_you_mean(seg, keys.iter().map(String::as_str))
                         .map(|s| format!(" (did you mean `{s}`?)"));
+                    let (what, listed) = if key == "name" {
+                        ("entity named".to_string(), "entities")
+                    } else {
+                        (format!("entry for {key}"), "entries")
+                    };
                     let known = if keys.is_empty() {
                         format!("; `{at}` is empty")
                     } else if hint.is_none() {
-                        format!("; its entities: {}", keys.join(", "))
+                        format!("; its {listed}: {}", keys.join(", "))
                     } else {
                         String::new()
-                    };
-                    let what = if key == "name" {
-                        "entity named".to_string()
-                    } else {
-                        format!("entry for {key}")
                     };
                     Err(format!(
                         "no {what} `{seg}`{in_at}{}{known}",

@@ -109,6 +109,12 @@ fn an_entry_a_path_cannot_pick_is_refused_with_what_it_could_pick() {
         e.contains("`labs.lab.fleet` has 2 entries for design `h100`, so a path cannot pick one of them"),
         "{e}"
     );
+    // A design it does not hold lists those it does.
+    let e = with(FLEET, "labs.lab.fleet.b200.count");
+    assert!(
+        e.contains("no entry for design `b200` in `labs.lab.fleet`; its entries: h100"),
+        "{e}"
+    );
     // A misspelt region is named, with the nearest.
     let e = with(FLEET, "labs.lab.sites.hme.connected_mw");
     assert!(
