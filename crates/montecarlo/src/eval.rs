@@ -376,16 +376,22 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
                 header.join(", ")
             )));
         }
-        if let (Some(c), Some(seeds)) = (seed_col, seeds.as_mut()) {
+        // The cell of column `c`, unless it is blank (which read "`` is
+        // not a finite number": audit s30).
+        let filled = |c: usize, name: &str, every_row_gives: &str| {
             let cell = rec.get(c).unwrap_or("");
             if cell.trim().is_empty() {
                 return Err(McError::Invalid(format!(
-                    "{}:{line}: column `{SEED_COLUMN}` (column {} of the header) is empty: every \
-                     row gives its seed, a run index",
+                    "{}:{line}: column `{name}` (column {} of the header) is empty: every row \
+                     gives {every_row_gives}",
                     path.display(),
                     c + 1
                 )));
             }
+            Ok(cell)
+        };
+        if let (Some(c), Some(seeds)) = (seed_col, seeds.as_mut()) {
+            let cell = filled(c, SEED_COLUMN, "its seed, a run index")?;
             seeds.push(seed_cell(cell).ok_or_else(|| {
                 McError::Invalid(format!(
                     "{}:{line}: column `{SEED_COLUMN}` = `{cell}` is not a non-negative integer \
@@ -403,17 +409,7 @@ fn read_design_table(path: &Path, params: &[ParamSpec], others: Option<Others>) 
                 let Some(c) = *c else {
                     return Ok(f64::NAN);
                 };
-                let cell = rec.get(c).unwrap_or("");
-                // A blank cell read "`` is not a finite number" (audit s30).
-                if cell.trim().is_empty() {
-                    return Err(McError::Invalid(format!(
-                        "{}:{line}: column `{}` (column {} of the header) is empty: every row \
-                         gives a number in every parameter column",
-                        path.display(),
-                        p.path,
-                        c + 1
-                    )));
-                }
+                let cell = filled(c, &p.path, "a number in every parameter column")?;
                 cell.parse::<f64>().ok().filter(|v| v.is_finite()).ok_or_else(|| {
                     McError::Invalid(format!(
                         "{}:{line}: column `{}` = `{cell}` is not a finite number",

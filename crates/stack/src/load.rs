@@ -1588,9 +1588,10 @@ pub fn set_value(tree: &mut Value, path: &str, value: Value) -> Result<String, S
             }
             _ => {}
         }
-        let unnamed_list = node.is_array();
+        // A list a path cannot pick from may be set whole.
+        let unpickable = node.as_array().is_some_and(|items| entry_key(items).is_none());
         node = descend(node, seg, &before).map_err(|m| {
-            let whole = if unnamed_list && m.contains("have no names") {
+            let whole = if unpickable {
                 format!("; set the whole list instead: `\"{before}\": [ … ]`")
             } else {
                 String::new()
@@ -1818,7 +1819,8 @@ fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value
                      the whole list instead"
                 ));
             }
-            match entry_position(items, seg) {
+            // Every entry holds the key (`entry_key`), so `keys` is in step with `items`.
+            match keys.iter().position(|k| k == seg) {
                 Some(i) => Ok(&mut items[i]),
                 None => {
                     let hint = did_you_mean(seg, keys.iter().map(String::as_str))

@@ -337,7 +337,8 @@ impl Scenario {
                 })
             };
             let largest = steps.max(ticks).max(tool_events);
-            let path = if written("settings.max_events") {
+            let limit_written = written("settings.max_events");
+            let path = if limit_written {
                 "settings.max_events"
             } else if tool_events == largest && written("chips.tools.failures_per_tool_year") {
                 "chips.tools.failures_per_tool_year"
@@ -348,7 +349,7 @@ impl Scenario {
             } else {
                 "horizon_years"
             };
-            let limit = if written("settings.max_events") {
+            let limit = if limit_written {
                 format!("settings.max_events = {}", d.settings.max_events)
             } else {
                 format!("settings.max_events = {} (the default)", d.settings.max_events)
@@ -470,7 +471,10 @@ impl Scenario {
         // with the tool failures its configuration implies.
         self.check_size(&file, d, 0.0)?;
         let configs = world::build_configs(&file, d)?;
-        self.check_size(&file, d, tool_failure_events(&configs))?;
+        let tool_events = tool_failure_events(&configs);
+        if tool_events > 0.0 {
+            self.check_size(&file, d, tool_events)?;
+        }
         // References and ranges across entities, then what the domains
         // themselves check when they are built.
         check_domains(&file, d, configs)?;
