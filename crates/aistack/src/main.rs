@@ -20,6 +20,7 @@ macro_rules! println {
 }
 
 mod batch_cmd;
+mod discover_cmd;
 mod explain_cmd;
 mod run_cmd;
 mod schema_cmd;
@@ -227,6 +228,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Scenario discovery: the box of sampled parameters (a few, each within
+    /// limits) that holds most of a batch's runs whose outcome passes a
+    /// threshold and few others, found by PRIM's peeling; writes the peeling
+    /// trajectory, the chosen box and a coverage–density chart
+    Discover(discover_cmd::DiscoverArgs),
     /// One run per row of a design CSV whose columns are parameter paths.
     Eval {
         /// Scenario file (RON).
@@ -301,6 +307,7 @@ fn main() -> ExitCode {
         Command::Explain { dir } => explain_cmd::explain(&dir),
         Command::Plot { dir, out } => run_cmd::plot(&dir, out.as_deref()),
         Command::Batch(args) => batch_cmd::batch(args),
+        Command::Discover(args) => discover_cmd::discover_cmd(args),
         Command::Merge {
             shards,
             out,

@@ -6,7 +6,7 @@
 //! metric and outcome ([`unit_of`]): `energy.unserved_mwh` is plotted in
 //! MWh, `energy.avg_price_usd_per_mwh` in USD/MWh.
 
-use crate::outputs::{Categories, category_shares, is_categorical, read_runs_csv};
+use crate::outputs::{Categories, RunsTable, category_shares, is_categorical, read_runs_csv};
 use crate::sensitivity::{RankSensitivityRow, rank_sensitivity, write_rank_sensitivity};
 use crate::stats::Z95;
 use crate::{Manifest, McError, Result};
@@ -1157,6 +1157,113 @@ fn starts_with_file(path: &Path, prefix: &[u8]) -> bool {
     std::fs::File::open(path).is_ok_and(|mut f| f.read_exact(&mut buf).is_ok() && buf == prefix)
 }
 
+/// Which command reads a finished batch, for the words of its refusals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reader {
+    /// `aistack plot`.
+    Plot,
+    /// `aistack discover`.
+    Discover,
+}
+
+impl Reader {
+    /// "plot it", said of the batch once it is whole.
+    fn then(self, it: &str) -> String {
+        match self {
+            Reader::Plot => format!("plot {it}"),
+            Reader::Discover => format!("run `aistack discover` on {it}"),
+        }
+    }
+    /// What was not done.
+    fn nothing(self) -> &'static str {
+        match self {
+            Reader::Plot => "plotted",
+            Reader::Discover => "analysed",
+        }
+    }
+}
+
+/// The manifest of the finished batch (or eval) in `dir`, refused, saying
+/// what to do, when there is none, when the batch was interrupted, or when
+/// it holds no runs (an empty shard).
+pub(crate) fn finished_manifest(dir: &Path, reader: Reader) -> Result<Manifest> {
+    let manifest = Manifest::read(dir)?.ok_or_else(|| {
+        McError::Invalid(format!(
+            "{}: no manifest.json; not a batch directory",
+            dir.display()
+        ))
+    })?;
+    if manifest.completed_runs.is_none() {
+        let d = dir.display();
+        return Err(McError::Invalid(format!(
+            "{d}: the batch is not finished (manifest.json has no `completed_runs`: it was \
+             interrupted, its outputs may be partial): finish it with `aistack batch --resume {d}`, \
+             then {}",
+            reader.then("it")
+        )));
+    }
+    if manifest.completed_runs == Some(0) {
+        let d = dir.display();
+        return Err(McError::Invalid(format!(
+            "{d}: the batch holds no runs (a shard K/M with K at least the batch's run count \
+             gets none): nothing to {}; {} instead",
+            match reader {
+                Reader::Plot => "plot",
+                Reader::Discover => "analyse",
+            },
+            reader.then("the merged batch (`aistack merge`)")
+        )));
+    }
+    Ok(manifest)
+}
+
+/// `runs.csv` of the finished batch in `dir` whose manifest is `manifest`
+/// ([`finished_manifest`]), refused when its rows are not the batch's runs.
+pub(crate) fn runs_table(dir: &Path, manifest: &Manifest, reader: Reader) -> Result<RunsTable> {
+    let runs = manifest.completed_runs.unwrap_or(0);
+    let runs_csv = dir.join("runs.csv");
+    let table = read_runs_csv(&runs_csv, manifest.parameters.len())?;
+    // As `run --from-batch` checks it (audit s26 econ F8): a runs.csv that
+    // lost rows (or gained some) is not the finished batch's, and its
+    // histograms and sensitivity.csv would silently be over the others.
+    if table.runs.len() as u64 != runs {
+        let d = dir.to_string_lossy();
+        // A command line as `command_to_type` takes it: the program first.
+        let args = |a: &[&str]| {
+            std::iter::once("aistack")
+                .chain(a.iter().copied())
+                .map(String::from)
+                .collect::<Vec<_>>()
+        };
+        return Err(McError::Invalid(format!(
+            "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
+             file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
+             so nothing was {}: rebuild the outputs from the run files ({}), then {}",
+            runs_csv.display(),
+            table.runs.len(),
+            if table.runs.len() == 1 { "" } else { "s" },
+            if manifest.eval.is_some() { "eval" } else { "batch" },
+            if runs == 1 { "" } else { "s" },
+            reader.nothing(),
+            // An eval does not resume a finished one; a merge of its one
+            // directory rebuilds the outputs.
+            if manifest.eval.is_some() {
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["merge", &d, "--out", "NEW_DIR"]))
+                )
+            } else {
+                format!(
+                    "`{}`",
+                    crate::error::command_to_type(&args(&["batch", "--resume", &d]))
+                )
+            },
+            reader.then("them")
+        )));
+    }
+    Ok(table)
+}
+
 /// Writes the standard charts of a finished batch: fan charts of the key
 /// metrics' bands ([`fan_chart_selection`]), a stacked share chart per
 /// categorical series (`shares-<metric>-<entity>.svg`),
@@ -1176,70 +1283,13 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         (true, None) => Some(crate::lock::lock_dir(&o.dir)?),
         (true, Some(_)) => crate::lock::lock_dir_to_read(&o.dir)?,
     };
-    let manifest = Manifest::read(&o.dir)?.ok_or_else(|| {
-        McError::Invalid(format!(
-            "{}: no manifest.json; not a batch directory",
-            o.dir.display()
-        ))
-    })?;
-    if manifest.completed_runs.is_none() {
-        let d = o.dir.display();
-        return Err(McError::Invalid(format!(
-            "{d}: the batch is not finished (manifest.json has no `completed_runs`: it was \
-             interrupted, its outputs may be partial): finish it with `aistack batch --resume {d}`, \
-             then plot it"
-        )));
-    }
+    let manifest = finished_manifest(&o.dir, Reader::Plot)?;
     let runs = manifest.completed_runs.unwrap_or(0);
-    if runs == 0 {
-        let d = o.dir.display();
-        return Err(McError::Invalid(format!(
-            "{d}: the batch holds no runs (a shard K/M with K at least the batch's run count \
-             gets none): nothing to plot; plot the merged batch (`aistack merge`) instead"
-        )));
-    }
     if let Some(out) = &o.out {
         refuse_foreign_plot_out(&o.dir, out, PlotKind::Batch)?;
     }
     let bands = read_bands(&o.dir.join("bands.csv"))?;
-    let runs_csv = o.dir.join("runs.csv");
-    let table = read_runs_csv(&runs_csv, manifest.parameters.len())?;
-    // As `run --from-batch` checks it (audit s26 econ F8): a runs.csv that
-    // lost rows (or gained some) is not the finished batch's, and its
-    // histograms and sensitivity.csv would silently be over the others.
-    if table.runs.len() as u64 != runs {
-        let d = o.dir.to_string_lossy();
-        // A command line as `command_to_type` takes it: the program first.
-        let args = |a: &[&str]| {
-            std::iter::once("aistack")
-                .chain(a.iter().copied())
-                .map(String::from)
-                .collect::<Vec<_>>()
-        };
-        return Err(McError::Invalid(format!(
-            "{} has {} row{}, though the manifest says the {} finished with {runs} run{}: the \
-             file is not the outputs of these runs (edited, truncated or copied from elsewhere), \
-             so nothing was plotted: rebuild the outputs from the run files ({}), then plot them",
-            runs_csv.display(),
-            table.runs.len(),
-            if table.runs.len() == 1 { "" } else { "s" },
-            if manifest.eval.is_some() { "eval" } else { "batch" },
-            if runs == 1 { "" } else { "s" },
-            // An eval does not resume a finished one; a merge of its one
-            // directory rebuilds the outputs.
-            if manifest.eval.is_some() {
-                format!(
-                    "`{}`",
-                    crate::error::command_to_type(&args(&["merge", &d, "--out", "NEW_DIR"]))
-                )
-            } else {
-                format!(
-                    "`{}`",
-                    crate::error::command_to_type(&args(&["batch", "--resume", &d]))
-                )
-            }
-        )));
-    }
+    let table = runs_table(&o.dir, &manifest, Reader::Plot)?;
     // Created once the inputs are read: a refused plot leaves no empty directory.
     let out = o.out.clone().unwrap_or_else(|| o.dir.join("plots"));
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;

@@ -26,6 +26,7 @@ pub mod charts;
 pub mod compare;
 pub mod convergence;
 pub mod design;
+pub mod discovery;
 mod error;
 pub mod eval;
 pub mod linalg;

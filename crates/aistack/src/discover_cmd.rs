@@ -1,0 +1,210 @@
+//! `aistack discover DIR`: scenario discovery over a finished batch, on
+//! `montecarlo::discovery` (PRIM peeling).
+
+use anyhow::Result;
+use clap::{ArgGroup, Args};
+use montecarlo::discovery::{Blank, Condition, DiscoverOptions, PrimOptions, discover};
+use std::path::{Path, PathBuf};
+
+/// The arguments of `aistack discover`.
+#[derive(Args, Debug)]
+#[command(group(ArgGroup::new("condition").required(true).args(["above", "below", "equals"])))]
+pub struct DiscoverArgs {
+    /// A finished batch's (or eval's) output directory.
+    pub dir: PathBuf,
+    /// The outcome that marks the runs of interest (a column of runs.csv),
+    /// e.g. training.largest_run_flop.
+    #[arg(long)]
+    pub outcome: String,
+    /// Runs of interest: the outcome is greater than this.
+    #[arg(long, allow_negative_numbers = true)]
+    pub above: Option<f64>,
+    /// Runs of interest: the outcome is less than this.
+    #[arg(long, allow_negative_numbers = true)]
+    pub below: Option<f64>,
+    /// Runs of interest: the outcome equals this (for a category such as
+    /// training.largest_run_bound_year_2030, its label: power, chips, …).
+    #[arg(long, allow_negative_numbers = true)]
+    pub equals: Option<String>,
+    /// What a run without the outcome (a blank cell: a threshold never
+    /// reached) counts as: `case` (of interest) or `not-case`. Required
+    /// when some run lacks it.
+    #[arg(long)]
+    pub blank: Option<String>,
+    /// Share of the box's runs one peeling step cuts off, in (0, 0.5).
+    #[arg(long, default_value_t = 0.05)]
+    pub peel: f64,
+    /// Smallest share of all runs a box may keep, in (0, 1).
+    #[arg(long, default_value_t = 0.05)]
+    pub min_mass: f64,
+    /// The chosen box is the densest whose coverage (share of the runs of
+    /// interest inside it) is at least this.
+    #[arg(long, default_value_t = 0.5)]
+    pub min_coverage: f64,
+    /// ... and each of whose limits has a quasi-p-value (the chance that
+    /// the limit only fits noise of the sample) of at most this.
+    #[arg(long, default_value_t = 0.05)]
+    pub max_quasi_p: f64,
+    /// Choose box K of the trajectory (trajectory.csv) instead.
+    #[arg(long = "box", value_parser = crate::whole::<usize>)]
+    pub pick: Option<usize>,
+    /// Write the tables and the chart here. Default:
+    /// DIR/discover/<outcome>-<condition>/.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `aistack discover`: marks the runs of interest, peels a box of the
+/// sampled parameters around them and prints the chosen box.
+pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
+    refuse_other_dirs(&a.dir)?;
+    let condition = match (a.above, a.below, a.equals) {
+        (Some(v), None, None) => Condition::Above(finite("--above", v)?),
+        (None, Some(v), None) => Condition::Below(finite("--below", v)?),
+        (None, None, Some(s)) => Condition::Equals(s),
+        // clap's group allows exactly one.
+        _ => anyhow::bail!("give one of --above, --below or --equals"),
+    };
+    let blank = match a.blank.as_deref() {
+        None => Blank::Refuse,
+        Some("case") => Blank::Case,
+        Some("not-case") => Blank::NotCase,
+        Some(other) => anyhow::bail!("--blank {other}: it takes `case` or `not-case`"),
+    };
+    let r = discover(&DiscoverOptions {
+        dir: a.dir.clone(),
+        outcome: a.outcome,
+        condition,
+        blank,
+        prim: PrimOptions {
+            peel_alpha: a.peel,
+            min_mass: a.min_mass,
+        },
+        min_coverage: a.min_coverage,
+        max_quasi_p: a.max_quasi_p,
+        pick: a.pick,
+        out: a.out,
+        categories: Some(montecarlo::Categories(stack::report::category_codes)),
+    })?;
+    let t = &r.trajectory;
+    let pct = |v: f64| format!("{:.1}%", 100.0 * v);
+    println!(
+        "runs of interest: {}, {} of {} runs ({})",
+        r.rule,
+        t.total_cases,
+        t.total_runs,
+        pct(t.total_cases as f64 / t.total_runs as f64)
+    );
+    println!(
+        "peeling trajectory: {} boxes, from all runs (box 0) to box {} (density {}, coverage {})",
+        t.boxes.len(),
+        t.boxes.len() - 1,
+        pct(t.density(t.boxes.len() - 1)),
+        pct(t.coverage(t.boxes.len() - 1))
+    );
+    let b = r.chosen;
+    println!(
+        "box {b} ({}): {} runs, {} of interest: coverage {}, density {}, mass {}",
+        match a.pick {
+            Some(_) => "chosen with --box".to_string(),
+            None => format!(
+                "the densest with coverage at least {} and every limit's quasi-p at most {}",
+                pct(a.min_coverage),
+                short(a.max_quasi_p)
+            ),
+        },
+        t.boxes[b].runs,
+        t.boxes[b].cases,
+        pct(t.coverage(b)),
+        pct(t.density(b)),
+        pct(t.mass(b))
+    );
+    if r.effects.is_empty() {
+        println!("  (no limit: the box of all runs)");
+    }
+    for e in &r.effects {
+        let (lo, hi) = t.boxes[b].limits[e.param];
+        let (dlo, dhi) = t.full[e.param];
+        let limit = match (lo > dlo, hi < dhi) {
+            (true, true) => format!("{} to {}", short(lo), short(hi)),
+            (true, false) => format!(">= {}", short(lo)),
+            _ => format!("<= {}", short(hi)),
+        };
+        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        println!(
+            "  {} {limit}  (drawn {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
+            r.params[e.param],
+            short(dlo),
+            short(dhi),
+            pct(ratio(e.cases, t.total_cases)),
+            pct(ratio(e.cases, e.runs)),
+            short(e.quasi_p)
+        );
+    }
+    for f in &r.files {
+        println!("{}", f.display());
+    }
+    for n in &r.notes {
+        eprintln!("note: {n}");
+    }
+    Ok(())
+}
+
+fn finite(flag: &str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        anyhow::bail!("{flag} {v}: give a finite number")
+    }
+}
+
+/// A limit as printed: four significant digits (runs.csv and limits.csv
+/// keep every digit).
+fn short(v: f64) -> String {
+    let rounded: f64 = format!("{v:.3e}").parse().unwrap_or(v);
+    montecarlo::outputs::num(rounded)
+}
+
+/// Refuses, with the way on, a directory that is one run's output, a
+/// compare's, a scenario file or nothing at all.
+fn refuse_other_dirs(dir: &Path) -> Result<()> {
+    let d = dir.display();
+    if dir.join("timeseries.csv").exists()
+        && dir.join("summary.json").exists()
+        && !dir.join("runs.csv").exists()
+        && !dir.join("manifest.json").exists()
+    {
+        anyhow::bail!(
+            "{d} is one run's output (`aistack run`): scenario discovery separates the runs of a \
+             batch, `aistack batch SCENARIO --runs N --out DIR`, then `aistack discover DIR`"
+        );
+    }
+    if crate::run_cmd::is_compare_dir(dir) {
+        anyhow::bail!(
+            "{d} is a compare directory (the output of `aistack compare`): discover in one of \
+             its batches, `aistack discover {d}/a` (scenario A) or `aistack discover {d}/b` (B)"
+        );
+    }
+    if !dir.is_dir() {
+        return Err(crate::run_cmd::not_an_output_dir(
+            dir,
+            "discover",
+            "`aistack batch`",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short;
+
+    #[test]
+    fn limits_print_with_four_significant_digits() {
+        let cells: Vec<String> = [0.312_345_6, 1040.12, 1e26, 2.5e-7, 0.0, -2.71234]
+            .into_iter()
+            .map(short)
+            .collect();
+        assert_eq!(cells, ["0.3123", "1040.0", "1e26", "2.5e-7", "0.0", "-2.712"]);
+    }
+}

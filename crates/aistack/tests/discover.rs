@@ -1,0 +1,267 @@
+//! `aistack discover`: scenario discovery over a finished batch, end to end
+//! (the peeling itself is tested in `montecarlo::discovery`).
+
+mod common;
+
+use common::{aistack, ok, refused, s, with_scenario};
+use std::path::Path;
+
+/// The outcome column `name` of DIR/runs.csv, as numbers.
+fn column(dir: &Path, name: &str) -> Vec<f64> {
+    let mut rd = csv::Reader::from_path(dir.join("runs.csv")).unwrap();
+    let k = rd.headers().unwrap().iter().position(|h| h == name).unwrap();
+    rd.records().map(|r| r.unwrap()[k].parse().unwrap()).collect()
+}
+
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = walk(dir);
+    names.sort();
+    names
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .flat_map(|e| {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p)
+            } else {
+                vec![p.display().to_string()]
+            }
+        })
+        .collect()
+}
+
+/// In minimal.ron with an uncertain MFU and an uncertain demand, the lab's
+/// largest run scales with its MFU: the runs whose largest run is below the
+/// median are those with low MFU, whatever the demand. Discovery's chosen
+/// box restricts the MFU alone, from above, and holds almost only such runs;
+/// its tables and chart are written under DIR/discover/.
+#[test]
+fn the_box_names_the_parameter_that_decides() {
+    let (root, scenario) = with_scenario("discover", "decides");
+    let batch = root.join("batch");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "80",
+        "--seed",
+        "2",
+        "--out",
+        s(&batch),
+    ]);
+    let mut flop = column(&batch, "training.largest_run_flop");
+    flop.sort_by(f64::total_cmp);
+    let median = format!("{:e}", flop[40]);
+    let o = ok(&[
+        "discover",
+        s(&batch),
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        &median,
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("40 of 80 runs (50.0%)"), "{stdout}");
+    let out = batch.join("discover").join(format!(
+        "training.largest_run_flop-below-{}",
+        montecarlo::outputs::num(flop[40])
+    ));
+    let boxes = std::fs::read_to_string(out.join("box.csv")).unwrap();
+    let rows: Vec<&str> = boxes.lines().skip(1).collect();
+    assert_eq!(rows.len(), 1, "{boxes}");
+    let cells: Vec<&str> = rows[0].split(',').collect();
+    assert_eq!(cells[0], "labs.lab.mfu");
+    // Cut from above only: the low limit is the lowest draw.
+    assert_eq!(cells[1], cells[3], "{boxes}");
+    assert!(cells[2] < cells[4], "{boxes}");
+    let trajectory = std::fs::read_to_string(out.join("trajectory.csv")).unwrap();
+    let chosen: Vec<&str> = trajectory
+        .lines()
+        .filter(|l| l.split(',').nth(7) == Some("1"))
+        .collect();
+    assert_eq!(chosen.len(), 1, "{trajectory}");
+    let density: f64 = chosen[0].split(',').nth(5).unwrap().parse().unwrap();
+    assert!(density >= 0.9, "{trajectory}");
+    assert!(
+        std::fs::read_to_string(out.join("trajectory.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    assert!(
+        std::fs::read_to_string(out.join("limits.csv"))
+            .unwrap()
+            .starts_with("box,parameter,low,high\n")
+    );
+    drop(root);
+}
+
+/// Bad requests are refused with the reason and the way on, and write
+/// nothing; `--out` elsewhere leaves the batch's directory as it was.
+#[test]
+fn bad_requests_are_refused_and_write_nothing() {
+    let (root, scenario) = with_scenario("discover", "refused");
+    let batch = root.join("batch");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "20",
+        "--seed",
+        "1",
+        "--out",
+        s(&batch),
+    ]);
+    let before = listing(&batch);
+    let b = s(&batch);
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flops",
+        "--below",
+        "1",
+    ]);
+    assert!(err.contains("did you mean `training.largest_run_flop`?"), "{err}");
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "1",
+    ]);
+    assert!(
+        err.contains("none of the 20 runs") && err.contains("nothing to separate"),
+        "{err}"
+    );
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--above",
+        "1",
+    ]);
+    assert!(err.contains("all of the 20 runs"), "{err}");
+    let bound = "training.largest_run_bound_year_2025";
+    let err = refused(&["discover", b, "--outcome", bound, "--above", "1"]);
+    assert!(err.contains("is a category") && err.contains("--equals"), "{err}");
+    let err = refused(&["discover", b, "--outcome", bound, "--equals", "sunshine"]);
+    assert!(
+        err.contains("not a category") && err.contains("power, chips"),
+        "{err}"
+    );
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--equals",
+        "many",
+    ]);
+    assert!(err.contains("finite number"), "{err}");
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "1e30",
+        "--box",
+        "999",
+    ]);
+    assert!(err.contains("all of the 20 runs"), "{err}");
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "5e24",
+        "--peel",
+        "0.6",
+    ]);
+    assert!(err.contains("between 0 and 0.5"), "{err}");
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "5e24",
+        "--min-coverage",
+        "2",
+    ]);
+    assert!(err.contains("--min-coverage"), "{err}");
+    let err = refused(&[
+        "discover",
+        b,
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "5e24",
+        "--out",
+        b,
+    ]);
+    assert!(err.contains("holds a batch's outputs"), "{err}");
+    // clap: exactly one condition.
+    let o = aistack(&["discover", b, "--outcome", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = aistack(&["discover", b, "--outcome", "x", "--above", "1", "--below", "2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(listing(&batch), before, "a refusal wrote nothing");
+    // One run's directory, and a directory that is not there.
+    let run = root.join("run");
+    ok(&["run", s(&scenario), "--out", s(&run)]);
+    let err = refused(&[
+        "discover",
+        s(&run),
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        "1",
+    ]);
+    assert!(
+        err.contains("one run's output") && err.contains("aistack batch"),
+        "{err}"
+    );
+    let err = refused(&[
+        "discover",
+        s(&root.join("nowhere")),
+        "--outcome",
+        "x",
+        "--below",
+        "1",
+    ]);
+    assert!(err.contains("does not exist"), "{err}");
+    // A category, by its label; the tables elsewhere, the batch untouched.
+    let elsewhere = root.join("elsewhere");
+    let codes = column(&batch, bound);
+    // Some of these runs' 2025 largest run is bound by chips, some not.
+    assert!(
+        codes.contains(&2.0) && codes.iter().any(|&c| c != 2.0),
+        "{codes:?}"
+    );
+    let o = ok(&[
+        "discover",
+        b,
+        "--outcome",
+        bound,
+        "--equals",
+        "chips",
+        "--out",
+        s(&elsewhere),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&format!("{bound} = chips")));
+    assert!(elsewhere.join("box.csv").exists());
+    assert_eq!(
+        listing(&batch),
+        before,
+        "--out elsewhere wrote nothing in the batch"
+    );
+    drop(root);
+}

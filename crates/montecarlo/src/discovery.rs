@@ -1,0 +1,983 @@
+//! Scenario discovery: which region of the sampled parameters holds the
+//! runs of interest.
+//!
+//! Sensitivity (Spearman, PRCC, Morris, Sobol) says which parameter moves
+//! an outcome most. A policy question is often another one: *under which
+//! combinations of assumptions does the outcome fail* (the thesis break,
+//! power bind, the frontier slip past a year)? Scenario discovery answers it
+//! with a box — a few parameters each kept within limits — that holds most
+//! of the runs of interest (its *coverage*) and few others (its *density*).
+//!
+//! The box is found by PRIM's peeling (Friedman and Fisher 1999, "Bump
+//! hunting in high-dimensional data", Statistics and Computing 9:123–143;
+//! used for scenario discovery by Bryant and Lempert 2010 and the EMA
+//! Workbench). Starting from the box of every run, each step considers,
+//! for every parameter, cutting off the lowest or the highest share
+//! `peel_alpha` of the runs still inside, and keeps the cut whose remaining
+//! box has the highest density. Peeling stops when no cut would raise the
+//! density, when the box holds only runs of interest, or when every cut
+//! would leave fewer than `min_mass` of all runs inside. The sequence of
+//! boxes (the *peeling trajectory*) trades coverage for density; a box is
+//! chosen from it by a stated rule ([`Trajectory::densest_with_coverage`])
+//! or by its number.
+//!
+//! Left out: PRIM's pasting step (re-growing a peeled box), covering
+//! (a second box for the runs the first leaves out), and resampling tests
+//! of each limit; instead each limit of the chosen box is reported with
+//! the density and coverage the box would have without it
+//! ([`Trajectory::without_each_limit`]), so a limit that buys little
+//! density is seen as such. Ties between equal parameter values are never
+//! split: a cut removes every run at a value or none.
+
+use std::path::{Path, PathBuf};
+
+use crate::charts::{LineSeries, Reader, finished_manifest, line_chart_with_dots, runs_table};
+use crate::error::{McError, Result};
+use crate::outputs::{Categories, RunsTable, num, write_csv};
+use scheduler::math;
+
+/// The peeling settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PrimOptions {
+    /// Share of the runs inside the box that one cut removes, in (0, 0.5).
+    /// Smaller cuts give a finer, slower trajectory. Default 0.05, as in
+    /// Friedman and Fisher and the EMA Workbench.
+    pub peel_alpha: f64,
+    /// Smallest share of all runs a box may hold, in (0, 1). Default 0.05.
+    pub min_mass: f64,
+}
+
+impl Default for PrimOptions {
+    fn default() -> Self {
+        Self {
+            peel_alpha: 0.05,
+            min_mass: 0.05,
+        }
+    }
+}
+
+/// One box of a peeling trajectory.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrimBox {
+    /// For each parameter, the inclusive limits `(low, high)` the box keeps.
+    pub limits: Vec<(f64, f64)>,
+    /// Runs inside the box.
+    pub runs: usize,
+    /// Runs of interest inside the box.
+    pub cases: usize,
+}
+
+/// The boxes of one peeling, the first holding every run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trajectory {
+    /// All runs.
+    pub total_runs: usize,
+    /// All runs of interest.
+    pub total_cases: usize,
+    /// Each parameter's range over all runs (the first box's limits).
+    pub full: Vec<(f64, f64)>,
+    /// The boxes, each inside the one before.
+    pub boxes: Vec<PrimBox>,
+}
+
+/// What one limit of a box buys: the box's density and coverage without it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LimitEffect {
+    /// The parameter (its column in the input).
+    pub param: usize,
+    /// Runs inside the box with this parameter's limits dropped.
+    pub runs: usize,
+    /// Runs of interest inside it.
+    pub cases: usize,
+    /// The limit's quasi-p-value: the chance that a box of the box's runs
+    /// drawn from the box without the limit would hold at least as many
+    /// runs of interest (one-sided binomial test, as the EMA Workbench
+    /// reports it). Large (say above 0.05), the limit may be noise of the
+    /// sample rather than a feature of the model.
+    pub quasi_p: f64,
+}
+
+impl Trajectory {
+    /// Share of all runs of interest that box `b` holds.
+    pub fn coverage(&self, b: usize) -> f64 {
+        ratio(self.boxes[b].cases, self.total_cases)
+    }
+    /// Share of box `b`'s runs that are of interest.
+    pub fn density(&self, b: usize) -> f64 {
+        ratio(self.boxes[b].cases, self.boxes[b].runs)
+    }
+    /// Share of all runs inside box `b`.
+    pub fn mass(&self, b: usize) -> f64 {
+        ratio(self.boxes[b].runs, self.total_runs)
+    }
+    /// The parameters box `b` restricts (a limit inside the full range).
+    pub fn restricted(&self, b: usize) -> Vec<usize> {
+        (0..self.full.len())
+            .filter(|&j| self.boxes[b].limits[j] != self.full[j])
+            .collect()
+    }
+    /// The box chosen by the stated rule: the densest of those whose
+    /// coverage is at least `min_coverage` and whose every limit has a
+    /// quasi-p-value (`quasi_p[b]`, the largest of box b's limits', from
+    /// [`Trajectory::largest_quasi_p`]) of at most `max_quasi_p`; of equal
+    /// densities, the one with more coverage (the earlier). The first box
+    /// covers every run of interest and has no limit, so there always is one.
+    pub fn choose(&self, quasi_p: &[f64], min_coverage: f64, max_quasi_p: f64) -> usize {
+        let mut best = 0;
+        for (b, &qp) in quasi_p.iter().enumerate().take(self.boxes.len()).skip(1) {
+            if self.coverage(b) >= min_coverage && qp <= max_quasi_p && self.density(b) > self.density(best) {
+                best = b;
+            }
+        }
+        best
+    }
+    /// For every box, the largest quasi-p-value of its limits (0 for the
+    /// first box, which has none): how likely its least supported limit is
+    /// noise of the sample.
+    pub fn largest_quasi_p(&self, x: &[Vec<f64>], y: &[bool]) -> Vec<f64> {
+        (0..self.boxes.len())
+            .map(|b| {
+                self.without_each_limit(x, y, b)
+                    .iter()
+                    .map(|e| e.quasi_p)
+                    .fold(0.0, f64::max)
+            })
+            .collect()
+    }
+    /// For each parameter box `b` restricts, the box's runs and runs of
+    /// interest were that parameter's limits dropped (the others kept).
+    pub fn without_each_limit(&self, x: &[Vec<f64>], y: &[bool], b: usize) -> Vec<LimitEffect> {
+        let limits = &self.boxes[b].limits;
+        self.restricted(b)
+            .into_iter()
+            .map(|skip| {
+                let (mut runs, mut cases) = (0, 0);
+                for (row, &case) in x.iter().zip(y) {
+                    let inside = row
+                        .iter()
+                        .zip(limits)
+                        .enumerate()
+                        .all(|(j, (&v, &(lo, hi)))| j == skip || (lo <= v && v <= hi));
+                    if inside {
+                        runs += 1;
+                        cases += usize::from(case);
+                    }
+                }
+                let b = &self.boxes[b];
+                LimitEffect {
+                    param: skip,
+                    runs,
+                    cases,
+                    quasi_p: binomial_upper_tail(b.runs, b.cases, ratio(cases, runs)),
+                }
+            })
+            .collect()
+    }
+}
+
+/// P(X ≥ k) for X ~ Binomial(n, p), summed in logarithms (no term
+/// underflows to hide the others); to about 1e-9 for n in the tens of
+/// thousands (the logarithms of the factorials are sums).
+pub fn binomial_upper_tail(n: usize, k: usize, p: f64) -> f64 {
+    if k == 0 {
+        return 1.0;
+    }
+    if k > n || p <= 0.0 {
+        return 0.0;
+    }
+    if p >= 1.0 {
+        return 1.0;
+    }
+    // ln m! for m = 0..=n.
+    let mut ln_fact = Vec::with_capacity(n + 1);
+    ln_fact.push(0.0);
+    for m in 1..=n {
+        ln_fact.push(ln_fact[m - 1] + math::ln(m as f64));
+    }
+    let (lp, lq) = (math::ln(p), math::ln(1.0 - p));
+    let terms: Vec<f64> = (k..=n)
+        .map(|i| ln_fact[n] - ln_fact[i] - ln_fact[n - i] + i as f64 * lp + (n - i) as f64 * lq)
+        .collect();
+    let top = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let sum: f64 = terms.iter().map(|&t| math::exp(t - top)).sum();
+    (math::exp(top) * sum).min(1.0)
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+/// One candidate cut: the box it leaves, by its counts.
+#[derive(Clone, Copy)]
+struct Cut {
+    param: usize,
+    /// The new limit: a new low (`high_side` false) or a new high.
+    limit: f64,
+    high_side: bool,
+    runs: usize,
+    cases: usize,
+}
+
+/// Peels the box of all runs (`x[r][j]`: run r's value of parameter j;
+/// `y[r]`: whether run r is of interest) into a [`Trajectory`].
+///
+/// The result depends only on the set of (row, flag) pairs, not on their
+/// order. Refuses no rows, rows of unequal length, no parameter,
+/// non-finite values and options outside their ranges.
+pub fn prim(x: &[Vec<f64>], y: &[bool], o: &PrimOptions) -> Result<Trajectory> {
+    let n = x.len();
+    if n == 0 || y.len() != n {
+        return Err(McError::Invalid(format!(
+            "scenario discovery needs one flag per run and at least one run ({n} runs, {} flags)",
+            y.len()
+        )));
+    }
+    let d = x[0].len();
+    if d == 0 || x.iter().any(|r| r.len() != d) {
+        return Err(McError::Invalid(
+            "scenario discovery needs every run to have the same parameters, at least one".into(),
+        ));
+    }
+    if let Some((r, j)) = (0..n).find_map(|r| x[r].iter().position(|v| !v.is_finite()).map(|j| (r, j))) {
+        return Err(McError::Invalid(format!(
+            "run {r}'s parameter {j} is {}: scenario discovery needs finite values",
+            x[r][j]
+        )));
+    }
+    if !(o.peel_alpha > 0.0 && o.peel_alpha < 0.5) {
+        return Err(McError::Invalid(format!(
+            "the peeling share is {}: it must lie strictly between 0 and 0.5",
+            o.peel_alpha
+        )));
+    }
+    if !(o.min_mass > 0.0 && o.min_mass < 1.0) {
+        return Err(McError::Invalid(format!(
+            "the smallest box share is {}: it must lie strictly between 0 and 1",
+            o.min_mass
+        )));
+    }
+    let full: Vec<(f64, f64)> = (0..d)
+        .map(|j| {
+            x.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), r| {
+                (lo.min(r[j]), hi.max(r[j]))
+            })
+        })
+        .collect();
+    let total_cases = y.iter().filter(|&&c| c).count();
+    let mut inside: Vec<usize> = (0..n).collect();
+    let mut limits = full.clone();
+    let mut boxes = vec![PrimBox {
+        limits: limits.clone(),
+        runs: n,
+        cases: total_cases,
+    }];
+    // A box must keep at least this many runs.
+    let min_runs = o.min_mass * n as f64;
+    let mut values: Vec<f64> = Vec::with_capacity(n);
+    loop {
+        let (runs, cases) = (inside.len(), inside.iter().filter(|&&r| y[r]).count());
+        if cases == runs {
+            break;
+        }
+        let mut best: Option<Cut> = None;
+        // `j` is a column of the row-major runs (`x[r][j]` for every run r
+        // inside), which no iterator over `x` gives.
+        #[allow(clippy::needless_range_loop)]
+        for j in 0..d {
+            values.clear();
+            values.extend(inside.iter().map(|&r| x[r][j]));
+            values.sort_unstable_by(f64::total_cmp);
+            let m = values.len();
+            if values[0] == values[m - 1] {
+                continue;
+            }
+            let k = ((o.peel_alpha * m as f64).floor() as usize).max(1);
+            // The new low keeps the values at or above it: the k-th
+            // smallest's, or, where the lowest value fills the share, the
+            // next value up (a cut never splits equal values).
+            let low = if values[k] > values[0] {
+                values[k]
+            } else {
+                values[values.partition_point(|&v| v <= values[0])]
+            };
+            let high = if values[m - 1 - k] < values[m - 1] {
+                values[m - 1 - k]
+            } else {
+                values[values.partition_point(|&v| v < values[m - 1]) - 1]
+            };
+            for (high_side, limit) in [(false, low), (true, high)] {
+                let (mut kept, mut kept_cases) = (0, 0);
+                for &r in &inside {
+                    let v = x[r][j];
+                    if (high_side && v <= limit) || (!high_side && v >= limit) {
+                        kept += 1;
+                        kept_cases += usize::from(y[r]);
+                    }
+                }
+                if (kept as f64) < min_runs {
+                    continue;
+                }
+                let c = Cut {
+                    param: j,
+                    limit,
+                    high_side,
+                    runs: kept,
+                    cases: kept_cases,
+                };
+                // Denser wins; of equal densities (compared exactly, as
+                // cross-multiplied counts), the one keeping more runs; then
+                // the first considered.
+                let better = best.is_none_or(|b| {
+                    let (lhs, rhs) = (c.cases * b.runs, b.cases * c.runs);
+                    lhs > rhs || (lhs == rhs && c.runs > b.runs)
+                });
+                if better {
+                    best = Some(c);
+                }
+            }
+        }
+        // Stop where no cut is allowed, or none raises the density.
+        let Some(c) = best.filter(|c| c.cases * runs > cases * c.runs) else {
+            break;
+        };
+        let lim = &mut limits[c.param];
+        if c.high_side {
+            lim.1 = c.limit;
+            inside.retain(|&r| x[r][c.param] <= c.limit);
+        } else {
+            lim.0 = c.limit;
+            inside.retain(|&r| x[r][c.param] >= c.limit);
+        }
+        boxes.push(PrimBox {
+            limits: limits.clone(),
+            runs: c.runs,
+            cases: c.cases,
+        });
+    }
+    Ok(Trajectory {
+        total_runs: n,
+        total_cases,
+        full,
+        boxes,
+    })
+}
+
+/// Which runs are of interest: an outcome above, below or equal to a value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Condition {
+    /// The outcome is greater than the value.
+    Above(f64),
+    /// The outcome is less than the value.
+    Below(f64),
+    /// The outcome equals the value: for a category, its label or code.
+    Equals(String),
+}
+
+/// What a run without the outcome (a blank cell of `runs.csv`: a year a
+/// threshold was never reached, a lab without a release) counts as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Blank {
+    /// Refuse, naming how many runs lack it (the default: blank means
+    /// different things for different outcomes).
+    Refuse,
+    /// A run of interest.
+    Case,
+    /// Not a run of interest.
+    NotCase,
+}
+
+/// What [`discover`] is asked.
+#[derive(Clone, Debug)]
+pub struct DiscoverOptions {
+    /// The finished batch (or eval) directory.
+    pub dir: PathBuf,
+    /// The outcome (a column of `runs.csv`).
+    pub outcome: String,
+    /// Which runs are of interest.
+    pub condition: Condition,
+    /// What a run without the outcome counts as.
+    pub blank: Blank,
+    /// Peeling settings.
+    pub prim: PrimOptions,
+    /// The chosen box is the densest with at least this coverage whose
+    /// limits all have a quasi-p-value of at most `max_quasi_p`
+    /// ([`Trajectory::choose`]), unless `pick` names one.
+    pub min_coverage: f64,
+    /// See `min_coverage`; 1 lets every limit in.
+    pub max_quasi_p: f64,
+    /// A box of the trajectory by its number, instead of the rule.
+    pub pick: Option<usize>,
+    /// Where the tables and the chart go. Default: `DIR/discover/<outcome>-<condition>/`.
+    pub out: Option<PathBuf>,
+    /// Which outcomes are categories, and their codes.
+    pub categories: Option<Categories>,
+}
+
+/// What [`discover`] found and wrote.
+#[derive(Clone, Debug)]
+pub struct DiscoverReport {
+    /// The rule that marked runs of interest, in words (`training.largest_run_flop < 1e26`).
+    pub rule: String,
+    /// Parameter paths, in the order of the trajectory's limits.
+    pub params: Vec<String>,
+    /// The peeling.
+    pub trajectory: Trajectory,
+    /// For every box, the largest quasi-p-value of its limits.
+    pub quasi_p: Vec<f64>,
+    /// The chosen box's number.
+    pub chosen: usize,
+    /// What each of its limits buys.
+    pub effects: Vec<LimitEffect>,
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Things the reader should know (blank cells counted, an eval's design).
+    pub notes: Vec<String>,
+}
+
+/// Scenario discovery over a finished batch: marks the runs of interest,
+/// peels ([`prim`]) and writes `trajectory.csv` (every box: runs, runs of
+/// interest, mass, coverage, density, restricted parameters),
+/// `limits.csv` (every box's limits, one row per restricted parameter),
+/// `box.csv` (the chosen box: each limit, the data's range and what the
+/// box would be without it) and `trajectory.svg` (density against
+/// coverage), in [`DiscoverOptions::out`].
+pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
+    if !(o.min_coverage >= 0.0 && o.min_coverage <= 1.0) {
+        return Err(McError::Invalid(format!(
+            "--min-coverage is {}: a share, from 0 to 1",
+            o.min_coverage
+        )));
+    }
+    if !(o.max_quasi_p >= 0.0 && o.max_quasi_p <= 1.0) {
+        return Err(McError::Invalid(format!(
+            "--max-quasi-p is {}: a probability, from 0 to 1",
+            o.max_quasi_p
+        )));
+    }
+    // Not while another process writes DIR. Writing in DIR (the default
+    // out), it takes DIR's lock; writing elsewhere, it reads DIR, which
+    // may be read-only (then unlocked, as `plot` reads it).
+    let _lock = match (o.dir.is_dir(), &o.out) {
+        (false, _) => None,
+        (true, None) => Some(crate::lock::lock_dir(&o.dir)?),
+        (true, Some(_)) => crate::lock::lock_dir_to_read(&o.dir)?,
+    };
+    let manifest = finished_manifest(&o.dir, Reader::Discover)?;
+    let table = runs_table(&o.dir, &manifest, Reader::Discover)?;
+    let d = o.dir.display();
+    if table.param_names.is_empty() {
+        return Err(McError::Invalid(format!(
+            "{d}: the batch draws no parameter, so no box of parameters can separate its runs: \
+             give the scenario uncertain parameters (`uncertain:`) and run the batch again"
+        )));
+    }
+    let (flags, rule, mut notes) = mark(&table, o)?;
+    let cases = flags.iter().filter(|&&c| c).count();
+    if cases == 0 || cases == flags.len() {
+        return Err(McError::Invalid(format!(
+            "{} of the {} runs in {d} have {rule}: there is nothing to separate; choose a value \
+             that some runs pass and some do not",
+            if cases == 0 { "none" } else { "all" },
+            flags.len()
+        )));
+    }
+    let x = &table.params;
+    let trajectory = prim(x, &flags, &o.prim)?;
+    let quasi_p = trajectory.largest_quasi_p(x, &flags);
+    let chosen = match o.pick {
+        Some(b) if b >= trajectory.boxes.len() => {
+            return Err(McError::Invalid(format!(
+                "--box {b}: the trajectory has boxes 0 to {}",
+                trajectory.boxes.len() - 1
+            )));
+        }
+        Some(b) => b,
+        None => trajectory.choose(&quasi_p, o.min_coverage, o.max_quasi_p),
+    };
+    let effects = trajectory.without_each_limit(x, &flags, chosen);
+    if chosen == 0 && o.pick.is_none() {
+        notes.push(format!(
+            "no box of the peeling has a coverage of at least {} with every limit's quasi-p at \
+             most {}, so the box chosen is that of all runs: no few parameters' limits separate \
+             these runs of interest (parameters drawn with a rank correlation share their \
+             limits, and each alone then looks like noise). trajectory.csv lists every box; \
+             choose one with --box K, or loosen --max-quasi-p or --min-coverage",
+            num(o.min_coverage),
+            num(o.max_quasi_p)
+        ));
+    }
+    if manifest.design == crate::Design::External {
+        notes.push(
+            "an eval's runs are its design's rows: coverage and density are shares of those \
+             rows, and mean what they say of the parameters' space only if the design samples \
+             it evenly"
+                .into(),
+        );
+    }
+    let out = match &o.out {
+        Some(out) => out.clone(),
+        None => o.dir.join("discover").join(format!(
+            "{}-{}",
+            stem(&o.outcome),
+            stem(&condition_words(&o.condition))
+        )),
+    };
+    crate::runner::check_out_dir(&out)?;
+    refuse_batch_out(&out)?;
+    std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
+    let report = DiscoverReport {
+        rule,
+        params: table.param_names.clone(),
+        trajectory,
+        quasi_p,
+        chosen,
+        effects,
+        files: Vec::new(),
+        notes,
+    };
+    let files = write_outputs(&out, &report)?;
+    Ok(DiscoverReport { files, ..report })
+}
+
+/// Each run's flag (of interest or not), the rule in words and notes.
+fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<String>)> {
+    let d = o.dir.display();
+    let Some(column) = t.outcome(&o.outcome) else {
+        let near = stack::error::did_you_mean(&o.outcome, t.outcome_names.iter().map(String::as_str))
+            .map(|n| format!(" (did you mean `{n}`?)"))
+            .unwrap_or_default();
+        return Err(McError::Invalid(format!(
+            "{d}/runs.csv has no outcome `{}`{near}; its outcomes are the columns after the \
+             parameters ({} of them, from `{}`)",
+            o.outcome,
+            t.outcome_names.len(),
+            t.outcome_names.first().map_or("", String::as_str)
+        )));
+    };
+    let codes = o.categories.and_then(|c| c.of(&o.outcome));
+    let (test, rule): (Box<dyn Fn(f64) -> bool>, String) = match (&o.condition, codes) {
+        (Condition::Above(_) | Condition::Below(_), Some(codes)) => {
+            return Err(McError::Invalid(format!(
+                "`{}` is a category ({}): a run is of interest when it equals one, with \
+                 --equals LABEL; above and below mean nothing for its codes",
+                o.outcome,
+                labels(codes)
+            )));
+        }
+        (Condition::Above(v), None) => (Box::new(move |x| x > *v), format!("{} > {}", o.outcome, num(*v))),
+        (Condition::Below(v), None) => (Box::new(move |x| x < *v), format!("{} < {}", o.outcome, num(*v))),
+        (Condition::Equals(s), Some(codes)) => {
+            let code = codes
+                .iter()
+                .find(|(c, l)| {
+                    // The label, its words before a parenthesis ("none"
+                    // for "none (the lab's own target)"), or the code.
+                    *l == s.as_str() || l.split(" (").next() == Some(s.as_str()) || s.parse::<i64>() == Ok(*c)
+                })
+                .ok_or_else(|| {
+                    McError::Invalid(format!(
+                        "`{s}` is not a category of `{}`: it takes {}",
+                        o.outcome,
+                        labels(codes)
+                    ))
+                })?;
+            let (c, l) = *code;
+            (Box::new(move |x| x == c as f64), format!("{} = {l}", o.outcome))
+        }
+        (Condition::Equals(s), None) => {
+            let v: f64 = s.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+                McError::Invalid(format!(
+                    "--equals {s}: `{}` is a number, so the value must be a finite number",
+                    o.outcome
+                ))
+            })?;
+            (Box::new(move |x| x == v), format!("{} = {}", o.outcome, num(v)))
+        }
+    };
+    let blanks = column.iter().filter(|v| v.is_none()).count();
+    let mut notes = Vec::new();
+    if blanks > 0 {
+        let of = format!(
+            "{blanks} of the {} runs report no `{}` (a blank cell in runs.csv: the outcome did \
+             not happen in the run, such as a threshold never reached)",
+            column.len(),
+            o.outcome
+        );
+        match o.blank {
+            Blank::Refuse => {
+                return Err(McError::Invalid(format!(
+                    "{of}: say what they count as, --blank case or --blank not-case"
+                )));
+            }
+            Blank::Case => notes.push(format!("{of}; counted as runs of interest (--blank case)")),
+            Blank::NotCase => notes.push(format!("{of}; counted as not of interest (--blank not-case)")),
+        }
+    }
+    let flags = column
+        .iter()
+        .map(|v| match v {
+            Some(v) => test(*v),
+            None => o.blank == Blank::Case,
+        })
+        .collect();
+    Ok((flags, rule, notes))
+}
+
+fn labels(codes: &[(i64, &str)]) -> String {
+    codes.iter().map(|(_, l)| *l).collect::<Vec<_>>().join(", ")
+}
+
+fn condition_words(c: &Condition) -> String {
+    match c {
+        Condition::Above(v) => format!("above-{}", num(*v)),
+        Condition::Below(v) => format!("below-{}", num(*v)),
+        Condition::Equals(s) => format!("equals-{s}"),
+    }
+}
+
+/// A file-name-safe form of `s`: letters, digits, `.`, `-` and `_` kept,
+/// anything else `_`.
+fn stem(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Refuses an output directory holding a batch's files, which this would mix with.
+fn refuse_batch_out(out: &Path) -> Result<()> {
+    let found = crate::store::batch_outputs_in(out);
+    if let Some(f) = found.first() {
+        return Err(McError::Invalid(format!(
+            "{}: holds a batch's outputs ({f}): write scenario discovery's tables elsewhere \
+             (--out NEW_DIR, or the default DIR/discover/)",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The files this writes, by name.
+pub const DISCOVER_FILES: [&str; 4] = ["trajectory.csv", "limits.csv", "box.csv", "trajectory.svg"];
+
+fn write_outputs(out: &Path, r: &DiscoverReport) -> Result<Vec<PathBuf>> {
+    let t = &r.trajectory;
+    let names = |b: usize| {
+        t.restricted(b)
+            .iter()
+            .map(|&j| r.params[j].clone())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let path = |f: &str| out.join(f);
+    let header = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    write_csv(
+        &path(DISCOVER_FILES[0]),
+        &header(&[
+            "box",
+            "runs",
+            "cases",
+            "mass",
+            "coverage",
+            "density",
+            "max_quasi_p",
+            "chosen",
+            "restricted",
+        ]),
+        (0..t.boxes.len()).map(|b| {
+            vec![
+                b.to_string(),
+                t.boxes[b].runs.to_string(),
+                t.boxes[b].cases.to_string(),
+                num(t.mass(b)),
+                num(t.coverage(b)),
+                num(t.density(b)),
+                num(r.quasi_p[b]),
+                u8::from(b == r.chosen).to_string(),
+                names(b),
+            ]
+        }),
+    )?;
+    write_csv(
+        &path(DISCOVER_FILES[1]),
+        &header(&["box", "parameter", "low", "high"]),
+        (0..t.boxes.len()).flat_map(|b| {
+            t.restricted(b).into_iter().map(move |j| {
+                let (lo, hi) = t.boxes[b].limits[j];
+                vec![b.to_string(), r.params[j].clone(), num(lo), num(hi)]
+            })
+        }),
+    )?;
+    let chosen = &t.boxes[r.chosen];
+    write_csv(
+        &path(DISCOVER_FILES[2]),
+        &header(&[
+            "parameter",
+            "low",
+            "high",
+            "data_low",
+            "data_high",
+            "runs_without",
+            "cases_without",
+            "coverage_without",
+            "density_without",
+            "quasi_p",
+        ]),
+        r.effects.iter().map(|e| {
+            let (lo, hi) = chosen.limits[e.param];
+            let (dlo, dhi) = t.full[e.param];
+            vec![
+                r.params[e.param].clone(),
+                num(lo),
+                num(hi),
+                num(dlo),
+                num(dhi),
+                e.runs.to_string(),
+                e.cases.to_string(),
+                num(ratio(e.cases, t.total_cases)),
+                num(ratio(e.cases, e.runs)),
+                num(e.quasi_p),
+            ]
+        }),
+    )?;
+    // Coverage falls along the trajectory: drawn left to right, ascending.
+    let mut points: Vec<(f64, f64)> = (0..t.boxes.len())
+        .map(|b| (t.coverage(b), t.density(b)))
+        .collect();
+    points.reverse();
+    let svg = path(DISCOVER_FILES[3]);
+    line_chart_with_dots(
+        &svg,
+        &format!("Peeling trajectory: {} ({} runs)", r.rule, t.total_runs),
+        "coverage (share of the runs of interest inside the box)",
+        "density (share of the box's runs of interest)",
+        &[LineSeries {
+            label: "boxes, from all runs (right) to the smallest (left)".into(),
+            points,
+        }],
+        &[LineSeries {
+            label: format!("box {} (chosen)", r.chosen),
+            points: vec![(t.coverage(r.chosen), t.density(r.chosen))],
+        }],
+        &[],
+    )?;
+    Ok(DISCOVER_FILES.iter().map(|f| path(f)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reproducible uniform stream (SplitMix64), so the tests need no RNG crate.
+    fn uniforms(seed: u64, n: usize) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = s.wrapping_add(0x9E37_79B9_7F4A_7C15);
+                let mut z = s;
+                z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+                z ^= z >> 31;
+                (z >> 11) as f64 / (1u64 << 53) as f64
+            })
+            .collect()
+    }
+
+    fn sample(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
+        let u = uniforms(seed, n * d);
+        u.chunks(d).map(<[f64]>::to_vec).collect()
+    }
+
+    /// The known answer: runs of interest are exactly those in the box
+    /// x0 > 0.7, x1 < 0.3 of the unit cube (x2 irrelevant). Peeling finds
+    /// that box: the chosen one restricts x0 and x1 only, to within one
+    /// cut of the true limits, and is nearly pure and nearly complete.
+    #[test]
+    fn peeling_finds_the_box_the_runs_of_interest_fill() {
+        let x = sample(4000, 3, 1);
+        let y: Vec<bool> = x.iter().map(|r| r[0] > 0.7 && r[1] < 0.3).collect();
+        let t = prim(&x, &y, &PrimOptions::default()).unwrap();
+        let b = t.choose(&t.largest_quasi_p(&x, &y), 0.8, 1.0);
+        assert_eq!(t.restricted(b), vec![0, 1], "{:?}", t.boxes[b]);
+        let (lo0, hi0) = t.boxes[b].limits[0];
+        let (lo1, hi1) = t.boxes[b].limits[1];
+        assert!((lo0 - 0.7).abs() < 0.03 && hi0 == t.full[0].1, "{lo0} {hi0}");
+        assert!((hi1 - 0.3).abs() < 0.03 && lo1 == t.full[1].0, "{lo1} {hi1}");
+        assert!(
+            t.density(b) > 0.9 && t.coverage(b) > 0.9,
+            "{} {}",
+            t.density(b),
+            t.coverage(b)
+        );
+    }
+
+    /// Every box lies inside the one before, its counts are those of the
+    /// runs within its limits, its mass is at least the minimum, and the
+    /// density rises at every step.
+    #[test]
+    fn every_box_is_counted_right_and_nested() {
+        let x = sample(1500, 4, 2);
+        let u = uniforms(3, 1500);
+        // A noisy relation: interest likelier with high x0 and low x3.
+        let y: Vec<bool> = x
+            .iter()
+            .zip(&u)
+            .map(|(r, &u)| u < 0.2 + 0.6 * r[0] * (1.0 - r[3]))
+            .collect();
+        let o = PrimOptions {
+            peel_alpha: 0.1,
+            min_mass: 0.1,
+        };
+        let t = prim(&x, &y, &o).unwrap();
+        assert!(t.boxes.len() > 3);
+        for (b, bx) in t.boxes.iter().enumerate() {
+            let inside: Vec<usize> = (0..x.len())
+                .filter(|&r| {
+                    x[r].iter()
+                        .zip(&bx.limits)
+                        .all(|(&v, &(lo, hi))| lo <= v && v <= hi)
+                })
+                .collect();
+            assert_eq!(bx.runs, inside.len(), "box {b}");
+            assert_eq!(bx.cases, inside.iter().filter(|&&r| y[r]).count(), "box {b}");
+            assert!(bx.runs as f64 >= o.min_mass * x.len() as f64);
+            if b > 0 {
+                let prev = &t.boxes[b - 1];
+                assert!(
+                    bx.limits
+                        .iter()
+                        .zip(&prev.limits)
+                        .all(|(a, p)| a.0 >= p.0 && a.1 <= p.1)
+                );
+                assert!(t.density(b) > t.density(b - 1));
+                // One cut takes at most its share of the runs inside.
+                assert!(prev.runs - bx.runs <= (o.peel_alpha * prev.runs as f64).floor().max(1.0) as usize);
+            }
+        }
+    }
+
+    /// The order of the runs changes nothing.
+    #[test]
+    fn the_runs_order_does_not_matter() {
+        let x = sample(800, 3, 4);
+        let y: Vec<bool> = x.iter().map(|r| r[2] > 0.5 && r[0] < 0.6).collect();
+        let t = prim(&x, &y, &PrimOptions::default()).unwrap();
+        let mut order: Vec<usize> = (0..x.len()).collect();
+        let keys = uniforms(5, x.len());
+        order.sort_by(|&a, &b| keys[a].total_cmp(&keys[b]));
+        let xs: Vec<Vec<f64>> = order.iter().map(|&r| x[r].clone()).collect();
+        let ys: Vec<bool> = order.iter().map(|&r| y[r]).collect();
+        assert_eq!(prim(&xs, &ys, &PrimOptions::default()).unwrap(), t);
+    }
+
+    /// A parameter of few values is cut between values, never through a
+    /// run of equal ones: a two-valued switch that decides interest is
+    /// peeled in one cut to its deciding value.
+    #[test]
+    fn equal_values_are_never_split() {
+        let u = uniforms(6, 1000);
+        let x: Vec<Vec<f64>> = u
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| vec![(i % 2) as f64, v])
+            .collect();
+        let y: Vec<bool> = x.iter().map(|r| r[0] == 1.0).collect();
+        let t = prim(&x, &y, &PrimOptions::default()).unwrap();
+        assert_eq!(t.boxes.len(), 2);
+        assert_eq!(t.boxes[1].limits[0], (1.0, 1.0));
+        assert_eq!((t.boxes[1].runs, t.boxes[1].cases), (500, 500));
+    }
+
+    /// Dropping a limit that matters lets non-cases back in; dropping none
+    /// of an irrelevant parameter's is reported, since it is not restricted.
+    #[test]
+    fn each_limit_is_reported_with_the_box_without_it() {
+        let x = sample(3000, 2, 7);
+        let y: Vec<bool> = x.iter().map(|r| r[0] > 0.5 && r[1] > 0.5).collect();
+        let t = prim(&x, &y, &PrimOptions::default()).unwrap();
+        let b = t.choose(&t.largest_quasi_p(&x, &y), 0.8, 1.0);
+        let effects = t.without_each_limit(&x, &y, b);
+        assert_eq!(effects.len(), 2);
+        for e in &effects {
+            assert!(ratio(e.cases, e.runs) < 0.65 * t.density(b), "{e:?}");
+            assert!(e.cases >= t.boxes[b].cases && e.runs > t.boxes[b].runs);
+            assert!(e.quasi_p < 1e-6, "{e:?}");
+        }
+    }
+
+    /// The rule: the densest box with enough coverage and no limit above
+    /// the quasi-p bound; the box of all runs when none qualifies.
+    #[test]
+    fn the_chosen_box_is_the_densest_whose_limits_are_supported() {
+        let bx = |runs, cases| PrimBox {
+            limits: vec![(0.0, 1.0)],
+            runs,
+            cases,
+        };
+        let t = Trajectory {
+            total_runs: 100,
+            total_cases: 40,
+            full: vec![(0.0, 1.0)],
+            // Densities 0.4, 0.5, 0.6, 0.75, 0.9; coverages 1, 1, 0.9, 0.75, 0.45.
+            boxes: vec![bx(100, 40), bx(80, 40), bx(60, 36), bx(40, 30), bx(20, 18)],
+        };
+        let qp = [0.0, 0.01, 0.02, 0.3, 0.001];
+        assert_eq!(t.choose(&qp, 0.5, 0.05), 2);
+        assert_eq!(t.choose(&qp, 0.5, 1.0), 3);
+        assert_eq!(t.choose(&qp, 0.4, 0.05), 4);
+        assert_eq!(t.choose(&qp, 0.5, 0.005), 0);
+    }
+
+    /// Known binomial tails: Bin(10, ½) P(X ≥ 8) = 56/1024; P(X ≥ n) = pⁿ;
+    /// the edges; and a tail whose first terms would underflow alone.
+    #[test]
+    fn binomial_tails_are_known_answers() {
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.max(1e-300);
+        assert!(close(binomial_upper_tail(10, 8, 0.5), 56.0 / 1024.0));
+        assert!(close(
+            binomial_upper_tail(20, 20, 0.3),
+            scheduler::math::powi(0.3, 20)
+        ));
+        assert_eq!(binomial_upper_tail(5, 0, 0.2), 1.0);
+        assert_eq!(binomial_upper_tail(5, 6, 0.2), 0.0);
+        assert_eq!(binomial_upper_tail(5, 1, 0.0), 0.0);
+        assert_eq!(binomial_upper_tail(5, 1, 1.0), 1.0);
+        // Bin(20000, 0.5) P(X ≥ 1): 1 − 2^−20000, though each early term is
+        // far below the smallest double (to about 1e-9: the sum of 20,000
+        // logarithms rounds).
+        assert!((binomial_upper_tail(20_000, 1, 0.5) - 1.0).abs() < 1e-8);
+        // Symmetry about the mean: P(X ≥ 5001) + P(X ≥ 5000) = 1 for Bin(10000, ½).
+        let s = binomial_upper_tail(10_000, 5001, 0.5) + binomial_upper_tail(10_000, 5000, 0.5);
+        assert!((s - 1.0).abs() < 1e-9, "{s}");
+    }
+
+    #[test]
+    fn bad_input_is_refused_not_panicked_on() {
+        let o = PrimOptions::default();
+        assert!(prim(&[], &[], &o).is_err());
+        assert!(prim(&[vec![1.0]], &[true, false], &o).is_err());
+        assert!(prim(&[vec![1.0], vec![]], &[true, false], &o).is_err());
+        assert!(prim(&[vec![f64::NAN], vec![1.0]], &[true, false], &o).is_err());
+        for (a, m) in [
+            (0.0, 0.05),
+            (0.5, 0.05),
+            (0.05, 0.0),
+            (0.05, 1.0),
+            (f64::NAN, 0.05),
+        ] {
+            let o = PrimOptions {
+                peel_alpha: a,
+                min_mass: m,
+            };
+            assert!(prim(&[vec![1.0], vec![2.0]], &[true, false], &o).is_err());
+        }
+        // One run, or all alike: a trajectory of the one box.
+        let t = prim(&[vec![1.0], vec![1.0]], &[true, false], &o).unwrap();
+        assert_eq!(t.boxes.len(), 1);
+    }
+}
