@@ -102,43 +102,69 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
         pct(t.density(t.boxes.len() - 1)),
         pct(t.coverage(t.boxes.len() - 1))
     );
-    let b = r.chosen;
+    let c = &r.chosen;
+    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let rule = match a.pick {
+        Some(_) => "chosen with --box".to_string(),
+        None => format!(
+            "the densest with coverage at least {} once its limits with a quasi-p above {} are dropped",
+            pct(a.min_coverage),
+            short(a.max_quasi_p)
+        ),
+    };
     println!(
-        "box {b} ({}): {} runs, {} of interest: coverage {}, density {}, mass {}",
-        match a.pick {
-            Some(_) => "chosen with --box".to_string(),
-            None => format!(
-                "the densest with coverage at least {} and every limit's quasi-p at most {}",
-                pct(a.min_coverage),
-                short(a.max_quasi_p)
-            ),
+        "box {}{} ({rule}): {} runs, {} of interest: coverage {}, density {}, mass {}",
+        c.from,
+        if c.dropped.is_empty() {
+            ""
+        } else {
+            " without its unsupported limits"
         },
-        t.boxes[b].runs,
-        t.boxes[b].cases,
-        pct(t.coverage(b)),
-        pct(t.density(b)),
-        pct(t.mass(b))
+        c.bx.runs,
+        c.bx.cases,
+        pct(ratio(c.bx.cases, t.total_cases)),
+        pct(ratio(c.bx.cases, c.bx.runs)),
+        pct(ratio(c.bx.runs, t.total_runs))
     );
-    if r.effects.is_empty() {
+    if c.effects.is_empty() {
         println!("  (no limit: the box of all runs)");
     }
-    for e in &r.effects {
-        let (lo, hi) = t.boxes[b].limits[e.param];
-        let (dlo, dhi) = t.full[e.param];
-        let limit = match (lo > dlo, hi < dhi) {
+    let limit = |j: usize, (lo, hi): (f64, f64)| {
+        let (dlo, dhi) = t.full[j];
+        match (lo > dlo, hi < dhi) {
             (true, true) => format!("{} to {}", short(lo), short(hi)),
             (true, false) => format!(">= {}", short(lo)),
             _ => format!("<= {}", short(hi)),
-        };
-        let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+        }
+    };
+    for e in &c.effects {
+        let (dlo, dhi) = t.full[e.param];
         println!(
-            "  {} {limit}  (drawn {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
+            "  {} {}  (drawn {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
             r.params[e.param],
+            limit(e.param, c.bx.limits[e.param]),
             short(dlo),
             short(dhi),
             pct(ratio(e.cases, t.total_cases)),
             pct(ratio(e.cases, e.runs)),
             short(e.quasi_p)
+        );
+    }
+    if !c.dropped.is_empty() {
+        let from = &t.boxes[c.from];
+        println!(
+            "  dropped from box {}: {}",
+            c.from,
+            c.dropped
+                .iter()
+                .map(|e| format!(
+                    "{} {} (quasi-p {})",
+                    r.params[e.param],
+                    limit(e.param, from.limits[e.param]),
+                    short(e.quasi_p)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     for f in &r.files {
