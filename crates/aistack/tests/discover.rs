@@ -131,97 +131,55 @@ fn bad_requests_are_refused_and_write_nothing() {
     ]);
     let before = listing(&batch);
     let b = s(&batch);
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flops",
-        "--below",
-        "1",
-    ]);
-    assert!(err.contains("did you mean `training.largest_run_flop`?"), "{err}");
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--below",
-        "1",
-    ]);
-    assert!(
-        err.contains("none of the 20 runs") && err.contains("nothing to separate"),
-        "{err}"
-    );
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--above",
-        "1",
-    ]);
-    assert!(err.contains("all of the 20 runs"), "{err}");
+    let flop = "training.largest_run_flop";
     let bound = "training.largest_run_bound_year_2025";
-    let err = refused(&["discover", b, "--outcome", bound, "--above", "1"]);
-    assert!(err.contains("is a category") && err.contains("--equals"), "{err}");
-    let err = refused(&["discover", b, "--outcome", bound, "--equals", "sunshine"]);
-    assert!(
-        err.contains("not a category") && err.contains("power, chips"),
-        "{err}"
-    );
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--equals",
-        "many",
-    ]);
-    assert!(err.contains("finite number"), "{err}");
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--below",
-        "1e30",
-        "--box",
-        "999",
-    ]);
-    assert!(err.contains("all of the 20 runs"), "{err}");
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--below",
-        "5e24",
-        "--peel",
-        "0.6",
-    ]);
-    assert!(err.contains("between 0 and 0.5"), "{err}");
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--below",
-        "5e24",
-        "--min-coverage",
-        "2",
-    ]);
-    assert!(err.contains("--min-coverage"), "{err}");
-    let err = refused(&[
-        "discover",
-        b,
-        "--outcome",
-        "training.largest_run_flop",
-        "--below",
-        "5e24",
-        "--out",
-        b,
-    ]);
-    assert!(err.contains("holds a batch's outputs"), "{err}");
+    // (outcome, further arguments, what the refusal says)
+    let cases: [(&str, &[&str], &[&str]); 10] = [
+        (
+            "training.largest_run_flops",
+            &["--below", "1"],
+            &["did you mean `training.largest_run_flop`?"],
+        ),
+        (
+            flop,
+            &["--below", "1"],
+            &["none of the 20 runs", "nothing to separate"],
+        ),
+        (flop, &["--above", "1"], &["all of the 20 runs"]),
+        (bound, &["--above", "1"], &["is a category", "--equals"]),
+        (
+            bound,
+            &["--equals", "sunshine"],
+            &["not a category", "power, chips"],
+        ),
+        (flop, &["--equals", "many"], &["finite number"]),
+        (
+            flop,
+            &["--below", "5e24", "--box", "999"],
+            &["--box 999: the trajectory has boxes 0 to"],
+        ),
+        (
+            flop,
+            &["--below", "5e24", "--peel", "0.6"],
+            &["between 0 and 0.5"],
+        ),
+        (
+            flop,
+            &["--below", "5e24", "--min-coverage", "2"],
+            &["--min-coverage"],
+        ),
+        (
+            flop,
+            &["--below", "5e24", "--out", b],
+            &["holds a batch's outputs"],
+        ),
+    ];
+    for (outcome, more, says) in cases {
+        let mut args = vec!["discover", b, "--outcome", outcome];
+        args.extend_from_slice(more);
+        let err = refused(&args);
+        assert!(says.iter().all(|w| err.contains(w)), "{args:?}: {err}");
+    }
     // clap: exactly one condition.
     let o = aistack(&["discover", b, "--outcome", "x"]);
     assert_eq!(o.status.code(), Some(2));
