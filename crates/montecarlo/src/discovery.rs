@@ -17,17 +17,22 @@
 //! box has the highest density. Peeling stops when no cut would raise the
 //! density, when the box holds only runs of interest, or when every cut
 //! would leave fewer than `min_mass` of all runs inside. The sequence of
-//! boxes (the *peeling trajectory*) trades coverage for density; a box is
-//! chosen from it by a stated rule ([`Trajectory::densest_with_coverage`])
-//! or by its number.
+//! boxes (the *peeling trajectory*) trades coverage for density.
 //!
-//! Left out: PRIM's pasting step (re-growing a peeled box), covering
-//! (a second box for the runs the first leaves out), and resampling tests
-//! of each limit; instead each limit of the chosen box is reported with
-//! the density and coverage the box would have without it
-//! ([`Trajectory::without_each_limit`]), so a limit that buys little
-//! density is seen as such. Ties between equal parameter values are never
-//! split: a cut removes every run at a value or none.
+//! Each limit of a box has a quasi-p-value (a one-sided binomial test of
+//! the box against the box without that limit, as the EMA Workbench
+//! reports it): deep boxes pick up limits that fit the sample's noise, and
+//! a limit cut a little early buys nothing. The box chosen is stated by a
+//! rule ([`Trajectory::choose`]): every trajectory box is
+//! [pruned](Trajectory::pruned) of its limits with a quasi-p-value above a
+//! bound, worst first, and the densest pruned box with enough coverage
+//! wins; or a box is taken by its number. Each limit of the chosen box is
+//! reported with the density and coverage the box would have without it.
+//!
+//! Left out: PRIM's pasting step (re-growing a peeled box) and covering
+//! (a second box for the runs the first leaves out). Ties between equal
+//! parameter values are never split: a cut removes every run at a value
+//! or none.
 
 use std::path::{Path, PathBuf};
 
