@@ -237,3 +237,51 @@ fn bad_requests_are_refused_and_write_nothing() {
     );
     drop(root);
 }
+
+/// A discovery that fails half-way (its chart cannot be written) leaves
+/// none of an earlier discovery's files beside its own: the earlier chart
+/// is gone, not kept next to the new tables.
+#[test]
+fn a_failed_discovery_leaves_no_earlier_files_beside_its_own() {
+    let (root, scenario) = with_scenario("discover", "half-way");
+    let batch = root.join("batch");
+    ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "40",
+        "--seed",
+        "1",
+        "--out",
+        s(&batch),
+    ]);
+    let out = root.join("tables");
+    let flop = "training.largest_run_flop";
+    ok(&[
+        "discover",
+        s(&batch),
+        "--outcome",
+        flop,
+        "--below",
+        "5e24",
+        "--out",
+        s(&out),
+    ]);
+    assert!(out.join("trajectory.svg").exists());
+    // The chart is drawn through `trajectory.svg.tmp`: a directory there
+    // makes the next drawing fail.
+    std::fs::create_dir(out.join("trajectory.svg.tmp")).unwrap();
+    let err = refused(&[
+        "discover",
+        s(&batch),
+        "--outcome",
+        flop,
+        "--above",
+        "4e24",
+        "--out",
+        s(&out),
+    ]);
+    assert!(err.contains("trajectory.svg"), "{err}");
+    assert!(!out.join("trajectory.svg").exists(), "the earlier chart was kept");
+    drop(root);
+}

@@ -743,6 +743,17 @@ fn refuse_batch_out(out: &Path) -> Result<()> {
 pub const DISCOVER_FILES: [&str; 4] = ["trajectory.csv", "limits.csv", "box.csv", "trajectory.svg"];
 
 fn write_outputs(out: &Path, r: &DiscoverReport) -> Result<Vec<PathBuf>> {
+    // An earlier discovery's tables go first: one that fails half-way
+    // leaves fewer files, never this one's beside another's.
+    for f in DISCOVER_FILES {
+        let p = out.join(f);
+        match std::fs::remove_file(&p) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(crate::error::io_err(&p)(e));
+            }
+            _ => {}
+        }
+    }
     let t = &r.trajectory;
     let names = |b: usize| {
         t.restricted(b)
