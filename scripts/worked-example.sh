@@ -1,9 +1,9 @@
 #!/bin/bash
 # Regenerates the worked example of docs/montecarlo.md with the real binary:
-# a 500-run batch of china-2025, its charts, Morris screening and four
-# common-random-number comparisons (about 1,460 runs: 8 min of CPU), then
-# writes the section's text from the outputs and splices it, with the two
-# charts, into the docs.
+# a 500-run batch of china-2025, its charts, Morris screening, scenario
+# discovery and four common-random-number comparisons (about 1,460 runs:
+# 8 min of CPU), then writes the section's text from the outputs and
+# splices it, with the three charts, into the docs.
 #
 #   cargo build --release -p aistack
 #   scripts/worked-example.sh [OUT_DIR]      # default: target/worked-example
@@ -31,9 +31,14 @@ done
   --out out/compare-ai-first > compare-ai-first.txt 2>&1
 "$A" sensitivity $S/china-2025.ron --method morris --outcome training.frontier_gap_months_end \
   --trajectories 20 --seed 1 --threads 2 --out out/morris > morris.txt 2>&1
+"$A" discover out/batch --outcome training.largest_run_flop --below 1e27 > discover.txt 2>&1
+"$A" discover out/batch --outcome training.largest_run_bound_year_2028 --equals chips \
+  > discover-2028.txt 2>&1
 ln -sfn out/batch batch
 rev=$(git -C "$root" rev-parse --short HEAD)
 when=$(date -u +"%-d %b %Y")
 python3 "$root/scripts/worked-example.py" "$out" "$rev" "$when" "$root/docs/montecarlo.md"
 cp out/batch/plots/fan-training_frontier_gap_months-national.svg "$root/docs/img/worked-fan-gap.svg"
 cp out/batch/plots/tornado-training_frontier_gap_months_end.svg "$root/docs/img/worked-tornado-gap.svg"
+cp out/batch/discover/training.largest_run_flop-below-1e27/trajectory.svg \
+  "$root/docs/img/discover-largest-run.svg"

@@ -37,16 +37,19 @@ pub struct DiscoverArgs {
     /// Smallest share of all runs a box may keep, in (0, 1).
     #[arg(long, default_value_t = 0.05)]
     pub min_mass: f64,
-    /// The chosen box is the densest whose coverage (share of the runs of
-    /// interest inside it) is at least this.
+    /// The chosen box is the densest, once its unsupported limits are
+    /// dropped, whose coverage (share of the runs of interest inside it) is
+    /// at least this.
     #[arg(long, default_value_t = 0.5)]
     pub min_coverage: f64,
-    /// ... and each of whose limits has a quasi-p-value (the chance that
-    /// the limit only fits noise of the sample) of at most this.
+    /// A limit whose quasi-p-value (the chance that it only fits the
+    /// sample's noise) is above this is dropped from a box before the
+    /// choice; 1 keeps every limit.
     #[arg(long, default_value_t = 0.05)]
     pub max_quasi_p: f64,
-    /// Choose box K of the trajectory (trajectory.csv) instead.
-    #[arg(long = "box", value_parser = crate::whole::<usize>)]
+    /// Take box K of the trajectory (trajectory.csv) instead, its
+    /// unsupported limits dropped too.
+    #[arg(long = "box", value_name = "K", value_parser = crate::whole::<usize>)]
     pub pick: Option<usize>,
     /// Write the tables and the chart here. Default:
     /// DIR/discover/<outcome>-<condition>/.
