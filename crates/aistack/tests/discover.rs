@@ -285,3 +285,38 @@ fn a_failed_discovery_leaves_no_earlier_files_beside_its_own() {
     assert!(!out.join("trajectory.svg").exists(), "the earlier chart was kept");
     drop(root);
 }
+
+/// An eval's rows are a design of the user's: discovery runs on them and
+/// says that coverage and density are shares of those rows. Here the
+/// design is a grid of MFU values, so the box is a cut of MFU again.
+#[test]
+fn an_eval_is_discovered_with_a_note_on_its_design() {
+    let (root, scenario) = with_scenario("discover", "eval");
+    let design = root.join("design.csv");
+    let mut rows = String::from("labs.lab.mfu,regions.home.demand_avg_mw\n");
+    for i in 0..24 {
+        rows.push_str(&format!("{},{}\n", 0.2 + 0.0125 * i as f64, 900 + 10 * (i % 5)));
+    }
+    std::fs::write(&design, rows).unwrap();
+    let eval = root.join("eval");
+    ok(&["eval", s(&scenario), "--design", s(&design), "--out", s(&eval)]);
+    let mut flop = column(&eval, "training.largest_run_flop");
+    flop.sort_by(f64::total_cmp);
+    let median = format!("{:e}", flop[12]);
+    let o = ok(&[
+        "discover",
+        s(&eval),
+        "--outcome",
+        "training.largest_run_flop",
+        "--below",
+        &median,
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("an eval's runs are its design's rows"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("  labs.lab.mfu <= "), "{stdout}");
+    drop(root);
+}
