@@ -32,24 +32,26 @@ pub struct DiscoverArgs {
     #[arg(long)]
     pub blank: Option<String>,
     /// Share of the box's runs one peeling step cuts off, in (0, 0.5).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05)]
     pub peel: f64,
     /// Smallest share of all runs a box may keep, in (0, 1).
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05)]
     pub min_mass: f64,
     /// The chosen box is the densest, once its unsupported limits are
     /// dropped, whose coverage (share of the runs of interest inside it) is
     /// at least this.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.5)]
     pub min_coverage: f64,
-    /// A limit whose quasi-p-value (the chance that it only fits the
-    /// sample's noise) is above this is dropped from a box before the
-    /// choice; 1 keeps every limit.
-    #[arg(long, default_value_t = 0.05)]
+    /// A limit whose quasi-p-value is above this is dropped from a box
+    /// before the choice; 1 keeps every limit. The quasi-p-value is the
+    /// chance that the box, were the limit to do nothing, would hold at
+    /// least as many runs of interest (a descriptive measure: the box was
+    /// searched for, so it is no test's p-value).
+    #[arg(long, allow_negative_numbers = true, default_value_t = 0.05)]
     pub max_quasi_p: f64,
     /// Take box K of the trajectory (trajectory.csv) instead, its
     /// unsupported limits dropped too.
-    #[arg(long = "box", value_name = "K", value_parser = crate::whole::<usize>)]
+    #[arg(long = "box", value_name = "K", allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
     pub pick: Option<usize>,
     /// Write the tables and the chart here. Default:
     /// DIR/discover/<outcome>-<condition>/.
@@ -88,6 +90,7 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
         pick: a.pick,
         out: a.out,
         categories: Some(montecarlo::Categories(stack::report::category_codes)),
+        invocation: crate::batch_cmd::record_invocation(),
     })?;
     let t = &r.trajectory;
     let pct = |v: f64| format!("{:.1}%", 100.0 * v);
@@ -143,14 +146,14 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
     for e in &c.effects {
         let (dlo, dhi) = t.full[e.param];
         println!(
-            "  {} {}  (drawn {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
+            "  {} {}  (sampled {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
             r.params[e.param],
             limit(e.param, c.bx.limits[e.param]),
             short(dlo),
             short(dhi),
             pct(ratio(e.cases, t.total_cases)),
             pct(ratio(e.cases, e.runs)),
-            short(e.quasi_p)
+            quasi_p(e.quasi_p)
         );
     }
     if !c.dropped.is_empty() {
@@ -164,7 +167,7 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
                     "{} {} (quasi-p {})",
                     r.params[e.param],
                     limit(e.param, from.limits[e.param]),
-                    short(e.quasi_p)
+                    quasi_p(e.quasi_p)
                 ))
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -194,6 +197,16 @@ fn short(v: f64) -> String {
     montecarlo::outputs::num(rounded)
 }
 
+/// A quasi-p-value as printed: one too small for a double is below 1e-300,
+/// not 0.
+fn quasi_p(v: f64) -> String {
+    if v < 1e-300 {
+        "< 1e-300".to_string()
+    } else {
+        short(v)
+    }
+}
+
 /// Refuses, with the way on, a directory that is one run's output, a
 /// compare's, a scenario file or nothing at all.
 fn refuse_other_dirs(dir: &Path) -> Result<()> {
@@ -214,6 +227,21 @@ fn refuse_other_dirs(dir: &Path) -> Result<()> {
              its batches, `aistack discover {d}/a` (scenario A) or `aistack discover {d}/b` (B)"
         );
     }
+    if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
+        let batch = montecarlo::command_to_type(&[
+            "aistack".into(),
+            "batch".into(),
+            dir.to_string_lossy().into_owned(),
+            "--runs".into(),
+            "N".into(),
+            "--out".into(),
+            "DIR".into(),
+        ]);
+        anyhow::bail!(
+            "{d} is a scenario file, not a batch's directory: run a batch of it first, \
+             `{batch}`, then `aistack discover DIR`"
+        );
+    }
     if !dir.is_dir() {
         return Err(crate::run_cmd::not_an_output_dir(
             dir,
@@ -226,7 +254,15 @@ fn refuse_other_dirs(dir: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::short;
+    use super::{quasi_p, short};
+
+    /// A quasi-p-value below what a double holds prints as a bound, not 0.
+    #[test]
+    fn a_vanishing_quasi_p_prints_as_a_bound() {
+        assert_eq!(quasi_p(0.0), "< 1e-300");
+        assert_eq!(quasi_p(4.536_084e-11), "4.536e-11");
+        assert_eq!(quasi_p(0.5), "0.5");
+    }
 
     #[test]
     fn limits_print_with_four_significant_digits() {

@@ -105,6 +105,17 @@ fn the_box_names_the_parameter_that_decides() {
             .unwrap()
             .contains("<svg")
     );
+    // Box 0 has no limit, so no largest quasi-p.
+    let first = trajectory.lines().nth(1).unwrap();
+    assert!(first.starts_with("0,80,40,1.0,1.0,0.5,,"), "{trajectory}");
+    // discover.json: the request, the batch and the chosen box's own numbers.
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("discover.json")).unwrap()).unwrap();
+    assert_eq!(record["batch"]["completed_runs"], 80);
+    assert_eq!(record["max_quasi_p"], 0.05);
+    assert_eq!(record["chosen"]["limits"][0]["parameter"], "labs.lab.mfu");
+    let recorded = record["chosen"]["density"].as_f64().unwrap() * 100.0;
+    assert!((recorded - density).abs() < 0.05, "{recorded} {density}");
     assert!(
         std::fs::read_to_string(out.join("limits.csv"))
             .unwrap()
@@ -134,7 +145,9 @@ fn bad_requests_are_refused_and_write_nothing() {
     let flop = "training.largest_run_flop";
     let bound = "training.largest_run_bound_year_2025";
     // (outcome, further arguments, what the refusal says)
-    let cases: [(&str, &[&str], &[&str]); 10] = [
+    let runs_dir = batch.join("runs").join("tables");
+    let runs_dir = s(&runs_dir);
+    let cases: [(&str, &[&str], &[&str]); 13] = [
         (
             "training.largest_run_flops",
             &["--below", "1"],
@@ -173,6 +186,22 @@ fn bad_requests_are_refused_and_write_nothing() {
             &["--below", "5e24", "--out", b],
             &["holds a batch's outputs"],
         ),
+        (
+            flop,
+            &["--below", "5e24", "--out", runs_dir],
+            &["inside the batch's runs/"],
+        ),
+        // A negative number is a value, refused for its range (not a flag).
+        (
+            flop,
+            &["--below", "5e24", "--peel", "-0.1"],
+            &["between 0 and 0.5"],
+        ),
+        (
+            "labs.lab.mfu",
+            &["--below", "0.3"],
+            &["sampled parameters, not an outcome"],
+        ),
     ];
     for (outcome, more, says) in cases {
         let mut args = vec!["discover", b, "--outcome", outcome];
@@ -210,6 +239,18 @@ fn bad_requests_are_refused_and_write_nothing() {
         "1",
     ]);
     assert!(err.contains("does not exist"), "{err}");
+    let err = refused(&["discover", s(&scenario), "--outcome", "x", "--below", "1"]);
+    assert!(err.contains("aistack batch") && err.contains("--runs N"), "{err}");
+    // A directory that holds no batch is refused without a lock file left in it.
+    let empty = root.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let err = refused(&["discover", s(&empty), "--outcome", "x", "--below", "1"]);
+    assert!(err.contains("not a batch directory"), "{err}");
+    assert_eq!(
+        std::fs::read_dir(&empty).unwrap().count(),
+        0,
+        "a refusal left a file"
+    );
     // A category, by its label; the tables elsewhere, the batch untouched.
     let elsewhere = root.join("elsewhere");
     let codes = column(&batch, bound);

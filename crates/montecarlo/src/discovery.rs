@@ -317,13 +317,13 @@ pub fn prim(x: &[Vec<f64>], y: &[bool], o: &PrimOptions) -> Result<Trajectory> {
     if !(o.peel_alpha > 0.0 && o.peel_alpha < 0.5) {
         return Err(McError::Invalid(format!(
             "the peeling share is {}: it must lie strictly between 0 and 0.5",
-            o.peel_alpha
+            num(o.peel_alpha)
         )));
     }
     if !(o.min_mass > 0.0 && o.min_mass < 1.0) {
         return Err(McError::Invalid(format!(
             "the smallest box share is {}: it must lie strictly between 0 and 1",
-            o.min_mass
+            num(o.min_mass)
         )));
     }
     let full: Vec<(f64, f64)> = (0..d)
@@ -481,6 +481,8 @@ pub struct DiscoverOptions {
     pub out: Option<PathBuf>,
     /// Which outcomes are categories, and their codes.
     pub categories: Option<Categories>,
+    /// The tool, its build and the command, for `discover.json`.
+    pub invocation: crate::Invocation,
 }
 
 /// What [`discover`] found and wrote.
@@ -515,22 +517,25 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
     if !(o.min_coverage >= 0.0 && o.min_coverage <= 1.0) {
         return Err(McError::Invalid(format!(
             "--min-coverage is {}: a share, from 0 to 1",
-            o.min_coverage
+            num(o.min_coverage)
         )));
     }
     if !(o.max_quasi_p >= 0.0 && o.max_quasi_p <= 1.0) {
         return Err(McError::Invalid(format!(
             "--max-quasi-p is {}: a probability, from 0 to 1",
-            o.max_quasi_p
+            num(o.max_quasi_p)
         )));
     }
     // Not while another process writes DIR. Writing in DIR (the default
     // out), it takes DIR's lock; writing elsewhere, it reads DIR, which
     // may be read-only (then unlocked, as `plot` reads it).
-    let _lock = match (o.dir.is_dir(), &o.out) {
-        (false, _) => None,
-        (true, None) => Some(crate::lock::lock_dir(&o.dir)?),
-        (true, Some(_)) => crate::lock::lock_dir_to_read(&o.dir)?,
+    // The manifest is read first, unlocked, so that a directory holding no
+    // batch is refused without a lock file left in it; then again under
+    // the lock.
+    finished_manifest(&o.dir, Reader::Discover)?;
+    let _lock = match &o.out {
+        None => Some(crate::lock::lock_dir(&o.dir)?),
+        Some(_) => crate::lock::lock_dir_to_read(&o.dir)?,
     };
     let manifest = finished_manifest(&o.dir, Reader::Discover)?;
     let table = runs_table(&o.dir, &manifest, Reader::Discover)?;
@@ -541,14 +546,29 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
              give the scenario uncertain parameters (`uncertain:`) and run the batch again"
         )));
     }
+    if let Some((r, j)) = (0..table.params.len()).find_map(|r| {
+        table.params[r]
+            .iter()
+            .position(|v| !v.is_finite())
+            .map(|j| (r, j))
+    }) {
+        return Err(McError::Invalid(format!(
+            "{d}/runs.csv: run {}'s `{}` is {}: scenario discovery needs finite parameter values",
+            table.runs[r], table.param_names[j], table.params[r][j]
+        )));
+    }
     let (flags, rule, mut notes) = mark(&table, o)?;
     let cases = flags.iter().filter(|&&c| c).count();
     if cases == 0 || cases == flags.len() {
+        let (who, verb) = match (cases == 0, flags.len()) {
+            (true, 1) => ("the one run".to_string(), "does not have"),
+            (false, 1) => ("the one run".to_string(), "has"),
+            (true, n) => (format!("none of the {n} runs"), "has"),
+            (false, n) => (format!("all of the {n} runs"), "have"),
+        };
         return Err(McError::Invalid(format!(
-            "{} of the {} runs in {d} have {rule}: there is nothing to separate; choose a value \
-             that some runs pass and some do not",
-            if cases == 0 { "none" } else { "all" },
-            flags.len()
+            "{who} in {d} {verb} {rule}: there is nothing to separate; choose a value that \
+             some runs pass and some do not",
         )));
     }
     let x = &table.params;
@@ -572,16 +592,27 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         Some(b) => trajectory.pruned(x, &flags, b, o.max_quasi_p),
         None => trajectory.choose(x, &flags, o.min_coverage, o.max_quasi_p),
     };
-    if chosen.effects.is_empty() && o.pick.is_none() {
+    if chosen.effects.is_empty() {
+        let how = if o.pick.is_some() {
+            "box {K}, its limits with a quasi-p above {Q} dropped, keeps none: it is the box of \
+             all runs"
+                .replace("{K}", &chosen.from.to_string())
+        } else {
+            "no box of the peeling, its limits with a quasi-p above {Q} dropped, keeps a \
+             coverage of at least {C} with a limit left, so the box chosen is that of all runs"
+                .replace("{C}", &num(o.min_coverage))
+        };
         notes.push(format!(
-            "no box of the peeling, its limits with a quasi-p above {} dropped, keeps a \
-             coverage of at least {} with a limit left, so the box chosen is that of all runs: \
-             no few parameters' limits separate these runs of interest (parameters drawn with a \
-             rank correlation share their limits, and each alone then looks like noise). \
-             trajectory.csv lists every box; choose one with --box K (and --max-quasi-p 1 to \
-             keep all its limits), or loosen --max-quasi-p or --min-coverage",
-            num(o.max_quasi_p),
-            num(o.min_coverage)
+            "{}: no few parameters' limits separate these runs of interest{}. trajectory.csv \
+             lists every box; choose one with --box K (and --max-quasi-p 1 to keep all its \
+             limits), or loosen --max-quasi-p or --min-coverage",
+            how.replace("{Q}", &num(o.max_quasi_p)),
+            if manifest.correlations.is_empty() {
+                ""
+            } else {
+                " (parameters drawn with a rank correlation, as some of these are, share their \
+                 limits, and each alone then looks like noise)"
+            }
         ));
     }
     if manifest.design == crate::Design::External {
@@ -602,6 +633,7 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
     };
     crate::runner::check_out_dir(&out)?;
     refuse_batch_out(&out)?;
+    refuse_inside_batch(&o.dir, &out)?;
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
     let report = DiscoverReport {
         rule,
@@ -612,13 +644,21 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         files: Vec::new(),
         notes,
     };
-    let files = write_outputs(&out, &report)?;
+    let files = write_outputs(&out, &report, o, &manifest)?;
     Ok(DiscoverReport { files, ..report })
 }
 
 /// Each run's flag (of interest or not), the rule in words and notes.
 fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<String>)> {
     let d = o.dir.display();
+    if t.param_names.contains(&o.outcome) {
+        return Err(McError::Invalid(format!(
+            "`{}` is one of the batch's sampled parameters, not an outcome: scenario discovery \
+             marks runs by an outcome (a column of runs.csv after the parameters) and finds \
+             limits on the parameters",
+            o.outcome
+        )));
+    }
     let Some(column) = t.outcome(&o.outcome) else {
         let near = stack::error::did_you_mean(&o.outcome, t.outcome_names.iter().map(String::as_str))
             .map(|n| format!(" (did you mean `{n}`?)"))
@@ -739,10 +779,99 @@ fn refuse_batch_out(out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The files this writes, by name.
-pub const DISCOVER_FILES: [&str; 4] = ["trajectory.csv", "limits.csv", "box.csv", "trajectory.svg"];
+/// Refuses an output directory inside the batch's run files or its copy
+/// of the scenario (`DIR/runs/`, `DIR/scenario/`), which are the batch's.
+fn refuse_inside_batch(dir: &Path, out: &Path) -> Result<()> {
+    // The deepest existing ancestor of `out`, resolved, against DIR's.
+    let mut probe = out.to_path_buf();
+    while !probe.exists() {
+        if !probe.pop() {
+            return Ok(());
+        }
+    }
+    let (Ok(at), Ok(dir)) = (probe.canonicalize(), dir.canonicalize()) else {
+        return Ok(());
+    };
+    for own in ["runs", "scenario"] {
+        if at.starts_with(dir.join(own)) {
+            return Err(McError::Invalid(format!(
+                "{}: inside the batch's {own}/, which holds the batch's own files: write \
+                 scenario discovery's tables elsewhere (--out NEW_DIR, or the default \
+                 DIR/discover/)",
+                out.display()
+            )));
+        }
+    }
+    Ok(())
+}
 
-fn write_outputs(out: &Path, r: &DiscoverReport) -> Result<Vec<PathBuf>> {
+/// The files this writes, by name.
+/// `discover.json`, the record of the request and the chosen box, is
+/// written last.
+pub const DISCOVER_FILES: [&str; 5] = [
+    "trajectory.csv",
+    "limits.csv",
+    "box.csv",
+    "trajectory.svg",
+    "discover.json",
+];
+
+/// `discover.json`: what was asked of which batch, by which build, and the
+/// chosen box's own numbers (the trajectory's `chosen` row is the box it
+/// came from, before any limit was dropped).
+#[derive(serde::Serialize)]
+struct DiscoverRecord<'a> {
+    outcome: &'a str,
+    rule: &'a str,
+    blank: &'static str,
+    peel: f64,
+    min_mass: f64,
+    min_coverage: f64,
+    max_quasi_p: f64,
+    #[serde(rename = "box")]
+    pick: Option<usize>,
+    batch: BatchRecord<'a>,
+    total_runs: usize,
+    total_cases: usize,
+    chosen: ChosenRecord<'a>,
+    provenance: crate::manifest::Provenance,
+}
+
+#[derive(serde::Serialize)]
+struct BatchRecord<'a> {
+    dir: String,
+    completed_runs: u64,
+    scenario_hash: &'a str,
+    master_seed: u64,
+    design: crate::Design,
+}
+
+#[derive(serde::Serialize)]
+struct ChosenRecord<'a> {
+    from_box: usize,
+    runs: usize,
+    cases: usize,
+    mass: f64,
+    coverage: f64,
+    density: f64,
+    limits: Vec<LimitRecord<'a>>,
+    dropped: Vec<LimitRecord<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct LimitRecord<'a> {
+    parameter: &'a str,
+    low: f64,
+    high: f64,
+    quasi_p: f64,
+}
+
+fn write_outputs(
+    out: &Path,
+    r: &DiscoverReport,
+    o: &DiscoverOptions,
+    manifest: &crate::Manifest,
+) -> Result<Vec<PathBuf>> {
     // An earlier discovery's tables go first: one that fails half-way
     // leaves fewer files, never this one's beside another's.
     for f in DISCOVER_FILES {
@@ -785,7 +914,9 @@ fn write_outputs(out: &Path, r: &DiscoverReport) -> Result<Vec<PathBuf>> {
                 num(t.mass(b)),
                 num(t.coverage(b)),
                 num(t.density(b)),
-                num(r.quasi_p[b]),
+                // Box 0 has no limit: no value, rather than a 0 that reads
+                // as perfect support.
+                if b == 0 { String::new() } else { num(r.quasi_p[b]) },
                 u8::from(b == r.chosen.from).to_string(),
                 names(b),
             ]
@@ -864,6 +995,52 @@ fn write_outputs(out: &Path, r: &DiscoverReport) -> Result<Vec<PathBuf>> {
         }],
         &[],
     )?;
+    let from_limits = &t.boxes[c.from].limits;
+    let limit = |e: &'_ LimitEffect, limits: &[(f64, f64)]| LimitRecord {
+        parameter: r.params[e.param].as_str(),
+        low: limits[e.param].0,
+        high: limits[e.param].1,
+        quasi_p: e.quasi_p,
+    };
+    let record = DiscoverRecord {
+        outcome: &o.outcome,
+        rule: &r.rule,
+        blank: match o.blank {
+            Blank::Refuse => "none blank",
+            Blank::Case => "case",
+            Blank::NotCase => "not-case",
+        },
+        peel: o.prim.peel_alpha,
+        min_mass: o.prim.min_mass,
+        min_coverage: o.min_coverage,
+        max_quasi_p: o.max_quasi_p,
+        pick: o.pick,
+        batch: BatchRecord {
+            dir: o.dir.display().to_string(),
+            completed_runs: manifest.completed_runs.unwrap_or(0),
+            scenario_hash: &manifest.scenario_hash,
+            master_seed: manifest.master_seed,
+            design: manifest.design,
+        },
+        total_runs: t.total_runs,
+        total_cases: t.total_cases,
+        chosen: ChosenRecord {
+            from_box: c.from,
+            runs: c.bx.runs,
+            cases: c.bx.cases,
+            mass: ratio(c.bx.runs, t.total_runs),
+            coverage: ratio(c.bx.cases, t.total_cases),
+            density: ratio(c.bx.cases, c.bx.runs),
+            limits: c.effects.iter().map(|e| limit(e, &c.bx.limits)).collect(),
+            dropped: c.dropped.iter().map(|e| limit(e, from_limits)).collect(),
+        },
+        provenance: crate::manifest::Provenance::new(
+            &o.invocation,
+            manifest.scenario_path.clone(),
+            manifest.scenario_files.clone(),
+        ),
+    };
+    crate::store::write_json_record(&path(DISCOVER_FILES[4]), &record)?;
     Ok(DISCOVER_FILES.iter().map(|f| path(f)).collect())
 }
 
