@@ -276,6 +276,15 @@ fn bad_requests_are_refused_and_write_nothing() {
         before,
         "--out elsewhere wrote nothing in the batch"
     );
+    // One condition written two ways (a category's code, its label) gets
+    // one default directory.
+    ok(&["discover", b, "--outcome", bound, "--equals", "2"]);
+    ok(&["discover", b, "--outcome", bound, "--equals", "chips"]);
+    let written: Vec<String> = std::fs::read_dir(batch.join("discover"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(written, [format!("{bound}-equals-chips")]);
     drop(root);
 }
 

@@ -628,7 +628,7 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         None => o.dir.join("discover").join(format!(
             "{}-{}",
             stem(&o.outcome),
-            stem(&condition_words(&o.condition))
+            stem(&condition_words(&rule, &o.outcome))
         )),
     };
     crate::runner::check_out_dir(&out)?;
@@ -744,12 +744,20 @@ fn labels(codes: &[(i64, &str)]) -> String {
     codes.iter().map(|(_, l)| *l).collect::<Vec<_>>().join(", ")
 }
 
-fn condition_words(c: &Condition) -> String {
-    match c {
-        Condition::Above(v) => format!("above-{}", num(*v)),
-        Condition::Below(v) => format!("below-{}", num(*v)),
-        Condition::Equals(s) => format!("equals-{s}"),
-    }
+/// The condition as the default directory names it, from the rule as
+/// resolved (`< 1e27` → `below-1e27`; a category's code or label → its
+/// label's first words, `= chips` → `equals-chips`), so one condition
+/// written two ways gets one directory.
+fn condition_words(rule: &str, outcome: &str) -> String {
+    let tail = rule.strip_prefix(outcome).unwrap_or(rule).trim_start();
+    let mut chars = tail.chars();
+    let word = match chars.next() {
+        Some('<') => "below",
+        Some('>') => "above",
+        _ => "equals",
+    };
+    let value = chars.as_str().trim();
+    format!("{word}-{}", value.split(" (").next().unwrap_or(value))
 }
 
 /// A file-name-safe form of `s`: letters, digits, `.`, `-` and `_` kept,
