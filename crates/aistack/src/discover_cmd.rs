@@ -53,6 +53,13 @@ pub struct DiscoverArgs {
     /// unsupported limits dropped too.
     #[arg(long = "box", value_name = "K", allow_negative_numbers = true, value_parser = crate::whole::<usize>)]
     pub pick: Option<usize>,
+    /// Resamples of the runs (drawn with replacement) on which the box is
+    /// found again, to say how often each parameter is limited; 0: none.
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 50)]
+    pub resamples: u64,
+    /// Seed of the resamples.
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::whole::<u64>, default_value_t = 0)]
+    pub seed: u64,
     /// Write the tables and the chart here. Default:
     /// DIR/discover/<outcome>-<condition>/.
     #[arg(long)]
@@ -90,6 +97,8 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
         pick: a.pick,
         out: a.out,
         categories: Some(montecarlo::Categories(stack::report::category_codes)),
+        resamples: a.resamples,
+        seed: a.seed,
         invocation: crate::batch_cmd::record_invocation(),
     })?;
     let t = &r.trajectory;
@@ -143,17 +152,23 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
             _ => format!("<= {}", short(hi)),
         }
     };
+    // How often a parameter is limited in the resamples' chosen boxes.
+    let again = |j: usize| match r.resampled.get(j) {
+        Some(v) => format!("; in {} of {} resampled boxes", pct(*v), a.resamples),
+        None => String::new(),
+    };
     for e in &c.effects {
         let (dlo, dhi) = t.full[e.param];
         println!(
-            "  {} {}  (sampled {} to {}; without this limit: coverage {}, density {}; quasi-p {})",
+            "  {} {}  (sampled {} to {}; without this limit: coverage {}, density {}; quasi-p {}{})",
             r.params[e.param],
             limit(e.param, c.bx.limits[e.param]),
             short(dlo),
             short(dhi),
             pct(ratio(e.cases, t.total_cases)),
             pct(ratio(e.cases, e.runs)),
-            quasi_p(e.quasi_p)
+            quasi_p(e.quasi_p),
+            again(e.param)
         );
     }
     if !c.dropped.is_empty() {
@@ -171,6 +186,20 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
                 ))
                 .collect::<Vec<_>>()
                 .join(", ")
+        );
+    }
+    let kept: Vec<usize> = c.effects.iter().map(|e| e.param).collect();
+    let others: Vec<String> = r
+        .resampled
+        .iter()
+        .enumerate()
+        .filter(|&(j, &v)| v >= 0.25 && !kept.contains(&j))
+        .map(|(j, &v)| format!("{} ({})", r.params[j], pct(v)))
+        .collect();
+    if !others.is_empty() {
+        println!(
+            "  not in this box but limited in at least a quarter of the resampled boxes: {}",
+            others.join(", ")
         );
     }
     for f in &r.files {

@@ -76,6 +76,9 @@ fn the_box_names_the_parameter_that_decides() {
     assert_eq!(rows.len(), 1, "{boxes}");
     let cells: Vec<&str> = rows[0].split(',').collect();
     assert_eq!(cells[0], "labs.lab.mfu");
+    // Found again on (almost) every resample of the runs.
+    let again: f64 = cells[10].parse().unwrap();
+    assert!(again >= 0.8, "{boxes}");
     // Cut from above only: the low limit is the lowest draw.
     assert_eq!(cells[1], cells[3], "{boxes}");
     assert!(cells[2] < cells[4], "{boxes}");
@@ -113,6 +116,7 @@ fn the_box_names_the_parameter_that_decides() {
         serde_json::from_str(&std::fs::read_to_string(out.join("discover.json")).unwrap()).unwrap();
     assert_eq!(record["batch"]["completed_runs"], 80);
     assert_eq!(record["max_quasi_p"], 0.05);
+    assert_eq!(record["resamples"], 50);
     assert_eq!(record["chosen"]["limits"][0]["parameter"], "labs.lab.mfu");
     let recorded = record["chosen"]["density"].as_f64().unwrap() * 100.0;
     assert!((recorded - density).abs() < 0.05, "{recorded} {density}");

@@ -273,6 +273,54 @@ pub fn binomial_upper_tail(n: usize, k: usize, p: f64) -> f64 {
     (math::exp(top) * sum).min(1.0)
 }
 
+/// How often each parameter is limited by the box [chosen](Trajectory::choose)
+/// on resamples of the runs: resample i draws as many runs as there are,
+/// with replacement, from its own stream of `seed`, and is peeled and
+/// chosen from with the same settings. A limit the data support is found
+/// again in most resamples; one that fits the sample's noise comes and
+/// goes. One share in [0, 1] per parameter; the same at any thread count.
+pub fn resampled_shares(
+    x: &[Vec<f64>],
+    y: &[bool],
+    o: &PrimOptions,
+    min_coverage: f64,
+    max_quasi_p: f64,
+    resamples: u64,
+    seed: u64,
+) -> Result<Vec<f64>> {
+    use rand::Rng;
+    use rayon::prelude::*;
+    let (n, d) = (x.len(), x.first().map_or(0, Vec::len));
+    let limited: Vec<Vec<usize>> = (0..resamples)
+        .into_par_iter()
+        .map(|i| {
+            let mut rng = crate::design::unit_stream(seed, i, "montecarlo/discover/resample");
+            let rows: Vec<usize> = (0..n).map(|_| rng.random_range(0..n)).collect();
+            let xs: Vec<Vec<f64>> = rows.iter().map(|&r| x[r].clone()).collect();
+            let ys: Vec<bool> = rows.iter().map(|&r| y[r]).collect();
+            let t = prim(&xs, &ys, o)?;
+            let c = t.choose(&xs, &ys, min_coverage, max_quasi_p);
+            Ok(c.effects.iter().map(|e| e.param).collect())
+        })
+        .collect::<Result<_>>()?;
+    let mut counts = vec![0u64; d];
+    for params in &limited {
+        for &j in params {
+            counts[j] += 1;
+        }
+    }
+    Ok(counts
+        .iter()
+        .map(|&c| {
+            if resamples == 0 {
+                0.0
+            } else {
+                c as f64 / resamples as f64
+            }
+        })
+        .collect())
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 { 0.0 } else { a as f64 / b as f64 }
 }
@@ -481,6 +529,10 @@ pub struct DiscoverOptions {
     pub out: Option<PathBuf>,
     /// Which outcomes are categories, and their codes.
     pub categories: Option<Categories>,
+    /// Resamples of the runs for [`resampled_shares`] (0: none).
+    pub resamples: u64,
+    /// Their seed.
+    pub seed: u64,
     /// The tool, its build and the command, for `discover.json`.
     pub invocation: crate::Invocation,
 }
@@ -499,6 +551,9 @@ pub struct DiscoverReport {
     pub quasi_p: Vec<f64>,
     /// The chosen box, pruned of unsupported limits.
     pub chosen: Chosen,
+    /// For each parameter, the share of resamples whose chosen box limits
+    /// it ([`resampled_shares`]; empty without resamples).
+    pub resampled: Vec<f64>,
     /// Files written.
     pub files: Vec<PathBuf>,
     /// Things the reader should know (blank cells counted, an eval's design).
@@ -592,6 +647,19 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         Some(b) => trajectory.pruned(x, &flags, b, o.max_quasi_p),
         None => trajectory.choose(x, &flags, o.min_coverage, o.max_quasi_p),
     };
+    let resampled = if o.resamples == 0 {
+        Vec::new()
+    } else {
+        resampled_shares(
+            x,
+            &flags,
+            &o.prim,
+            o.min_coverage,
+            o.max_quasi_p,
+            o.resamples,
+            o.seed,
+        )?
+    };
     if chosen.effects.is_empty() {
         let how = if o.pick.is_some() {
             "box {K}, its limits with a quasi-p above {Q} dropped, keeps none: it is the box of \
@@ -641,6 +709,7 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         trajectory,
         quasi_p,
         chosen,
+        resampled,
         files: Vec::new(),
         notes,
     };
@@ -838,6 +907,8 @@ struct DiscoverRecord<'a> {
     max_quasi_p: f64,
     #[serde(rename = "box")]
     pick: Option<usize>,
+    resamples: u64,
+    seed: u64,
     batch: BatchRecord<'a>,
     total_runs: usize,
     total_cases: usize,
@@ -872,6 +943,8 @@ struct LimitRecord<'a> {
     low: f64,
     high: f64,
     quasi_p: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resampled_share: Option<f64>,
 }
 
 fn write_outputs(
@@ -959,6 +1032,7 @@ fn write_outputs(
             "coverage_without",
             "density_without",
             "quasi_p",
+            "resampled_share",
             "dropped",
         ]),
         kept.chain(dropped).map(|(e, (lo, hi), dropped)| {
@@ -974,6 +1048,7 @@ fn write_outputs(
                 num(ratio(e.cases, t.total_cases)),
                 num(ratio(e.cases, e.runs)),
                 num(e.quasi_p),
+                r.resampled.get(e.param).map_or(String::new(), |&v| num(v)),
                 dropped.to_string(),
             ]
         }),
@@ -1009,6 +1084,7 @@ fn write_outputs(
         low: limits[e.param].0,
         high: limits[e.param].1,
         quasi_p: e.quasi_p,
+        resampled_share: r.resampled.get(e.param).copied(),
     };
     let record = DiscoverRecord {
         outcome: &o.outcome,
@@ -1023,6 +1099,8 @@ fn write_outputs(
         min_coverage: o.min_coverage,
         max_quasi_p: o.max_quasi_p,
         pick: o.pick,
+        resamples: o.resamples,
+        seed: o.seed,
         batch: BatchRecord {
             dir: o.dir.display().to_string(),
             completed_runs: manifest.completed_runs.unwrap_or(0),
@@ -1237,6 +1315,31 @@ mod tests {
         let raw = t.choose(&x, &y, 0.5, 1.0);
         assert!(raw.dropped.is_empty());
         assert_eq!(raw.bx, t.boxes[raw.from]);
+    }
+
+    /// On resamples of the noisy known answer, the two deciding parameters
+    /// are limited almost every time and the three irrelevant ones seldom;
+    /// the shares are the same on one thread as on several.
+    #[test]
+    fn resampled_boxes_find_the_deciding_limits_again() {
+        let x = sample(1500, 5, 10);
+        let flip = uniforms(11, 1500);
+        let y: Vec<bool> = x
+            .iter()
+            .zip(&flip)
+            .map(|(r, &u)| (r[0] > 0.6 && r[1] < 0.5) != (u < 0.1))
+            .collect();
+        let o = PrimOptions::default();
+        let shares = resampled_shares(&x, &y, &o, 0.5, 0.05, 40, 3).unwrap();
+        assert!(shares[0] >= 0.9 && shares[1] >= 0.9, "{shares:?}");
+        assert!(shares[2..].iter().all(|&v| v <= 0.3), "{shares:?}");
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let alone = one.install(|| resampled_shares(&x, &y, &o, 0.5, 0.05, 40, 3).unwrap());
+        assert_eq!(alone, shares);
+        assert_eq!(
+            resampled_shares(&x, &y, &o, 0.5, 0.05, 0, 3).unwrap(),
+            vec![0.0; 5]
+        );
     }
 
     /// Known binomial tails: Bin(10, ½) P(X ≥ 8) = 56/1024; P(X ≥ n) = pⁿ;
