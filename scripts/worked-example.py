@@ -162,6 +162,15 @@ disc_without = " or ".join(f"{100 * float(r['density_without']):.0f} %" for r in
 disc_qp = " and ".join(f"{float(r['quasi_p']):.0e}".replace("e-0", "e-") for r in disc_kept)
 disc_again = " and ".join(f"{100 * float(r['resampled_share']):.0f} %" for r in disc_kept)
 check(all(float(r["resampled_share"]) >= 0.8 for r in disc_kept), "discover: a kept limit is seldom found again")
+# Parameters the box lacks that a quarter of the resampled boxes limit.
+other_line = next((l for l in disc.splitlines() if "not in this box but limited" in l), "")
+others = re.findall(r"(\S+) \(([\d.]+)%\)", other_line.split(": ", 1)[1]) if other_line else []
+disc_others = (
+    " Outside the box, "
+    + " and ".join(f"`{name}` (limited in {float(share):.0f} % of the resampled boxes)" for name, share in others)
+    + (" is a further factor" if len(others) == 1 else " are further factors")
+    + f" these {N} runs do not settle."
+) if others else ""
 
 d28, cov28, dens28, kept28, _ = discovered(
     "discover-2028.txt", "training.largest_run_bound_year_2028-equals-chips")
@@ -343,7 +352,7 @@ $ aistack discover out/batch --outcome training.largest_run_flop --below 1e27
 {disc_limits}, {disc_dens:.0f} % of the runs do, and that box holds
 {disc_cov:.0f} % of all such runs. Each limit matters: without it the share
 falls to {disc_without} (quasi-p {disc_qp}), and the boxes found again on 50
-resamples of the runs limit them in {disc_again} of cases.
+resamples of the runs limit them in {disc_again} of cases.{disc_others}
 {say_n(len(disc_dropped)).capitalize()} more limits of
 the deep box only fitted the sample's noise and were dropped. So within this
 scenario a small largest run is a chip story, HBM supply and who else buys
