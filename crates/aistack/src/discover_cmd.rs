@@ -256,26 +256,12 @@ fn refuse_other_dirs(dir: &Path) -> Result<()> {
              its batches, `aistack discover {d}/a` (scenario A) or `aistack discover {d}/b` (B)"
         );
     }
-    if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
-        let batch = montecarlo::command_to_type(&[
-            "aistack".into(),
-            "batch".into(),
-            dir.to_string_lossy().into_owned(),
-            "--runs".into(),
-            "N".into(),
-            "--out".into(),
-            "DIR".into(),
-        ]);
-        anyhow::bail!(
-            "{d} is a scenario file, not a batch's directory: run a batch of it first, \
-             `{batch}`, then `aistack discover DIR`"
-        );
-    }
     if !dir.is_dir() {
         return Err(crate::run_cmd::not_an_output_dir(
             dir,
             "discover",
             "`aistack batch`",
+            &["batch", "--runs", "N"],
         ));
     }
     Ok(())

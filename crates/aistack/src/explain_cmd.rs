@@ -459,7 +459,12 @@ fn goodput_in_year(series: &RunSeries, year: i32) -> Option<f64> {
 /// `training.flop_lost_budget_total`).
 pub fn explain(dir: &Path) -> Result<()> {
     if !dir.is_dir() {
-        return Err(crate::run_cmd::not_an_output_dir(dir, "explain", "`aistack run`"));
+        return Err(crate::run_cmd::not_an_output_dir(
+            dir,
+            "explain",
+            "`aistack run`",
+            &["run"],
+        ));
     }
     if crate::run_cmd::is_compare_dir(dir) {
         let d = dir.display();

@@ -313,26 +313,29 @@ fn write_run(
     Ok(())
 }
 
-/// The error for a `dir` given to `aistack COMMAND` (`explain`, `plot`)
-/// that is no directory: it does not exist, or it is a file. A scenario
-/// file (`.ron`) is what one runs first, so the error says how (review
-/// s26-modeler, F8: explain said "cannot read minimal.ron/summary.json").
+/// The error for a `dir` given to `aistack COMMAND` (`explain`, `plot`,
+/// `discover`) that is no directory: it does not exist, or it is a file. A
+/// scenario file (`.ron`) is what one runs first, so the error says how
+/// (review s26-modeler, F8: explain said "cannot read
+/// minimal.ron/summary.json"): with `make`, the subcommand and its options
+/// that write what COMMAND reads (`["run"]`, `["batch", "--runs", "N"]`).
 /// `writers` names the commands whose `--out` COMMAND reads.
-pub fn not_an_output_dir(dir: &Path, command: &str, writers: &str) -> anyhow::Error {
+pub fn not_an_output_dir(dir: &Path, command: &str, writers: &str, make: &[&str]) -> anyhow::Error {
     let d = dir.display();
     if dir.is_file() && dir.extension().is_some_and(|e| e == "ron") {
         // Quoted as a shell needs it (review s26-2, F9: a path with a
         // space could not be pasted).
-        let run = montecarlo::command_to_type(&[
-            "aistack".into(),
-            "run".into(),
+        let mut line = vec![
+            "aistack".to_string(),
+            make[0].to_string(),
             dir.to_string_lossy().into_owned(),
-            "--out".into(),
-            "DIR".into(),
-        ]);
+        ];
+        line.extend(make[1..].iter().map(|a| a.to_string()));
+        line.extend(["--out".to_string(), "DIR".to_string()]);
+        let first = montecarlo::command_to_type(&line);
         anyhow::anyhow!(
             "{d} is a scenario file, not an output directory: run it first, \
-             `{run}`, then `aistack {command} DIR`"
+             `{first}`, then `aistack {command} DIR`"
         )
     } else {
         anyhow::anyhow!("{d} does not exist or is not a directory: give the --out directory of {writers}")
@@ -440,7 +443,12 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
         );
     }
     if !dir.is_dir() {
-        return Err(not_an_output_dir(dir, "plot", "`aistack run` or `aistack batch`"));
+        return Err(not_an_output_dir(
+            dir,
+            "plot",
+            "`aistack run` or `aistack batch`",
+            &["run"],
+        ));
     }
     anyhow::bail!(
         "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",

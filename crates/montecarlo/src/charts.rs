@@ -1174,11 +1174,11 @@ impl Reader {
             Reader::Discover => format!("run `aistack discover` on {it}"),
         }
     }
-    /// What was not done.
-    fn nothing(self) -> &'static str {
+    /// What there is nothing to do, and what was not done.
+    fn verb(self) -> (&'static str, &'static str) {
         match self {
-            Reader::Plot => "plotted",
-            Reader::Discover => "analysed",
+            Reader::Plot => ("plot", "plotted"),
+            Reader::Discover => ("analyse", "analysed"),
         }
     }
 }
@@ -1207,10 +1207,7 @@ pub(crate) fn finished_manifest(dir: &Path, reader: Reader) -> Result<Manifest> 
         return Err(McError::Invalid(format!(
             "{d}: the batch holds no runs (a shard K/M with K at least the batch's run count \
              gets none): nothing to {}; {} instead",
-            match reader {
-                Reader::Plot => "plot",
-                Reader::Discover => "analyse",
-            },
+            reader.verb().0,
             reader.then("the merged batch (`aistack merge`)")
         )));
     }
@@ -1244,7 +1241,7 @@ pub(crate) fn runs_table(dir: &Path, manifest: &Manifest, reader: Reader) -> Res
             if table.runs.len() == 1 { "" } else { "s" },
             if manifest.eval.is_some() { "eval" } else { "batch" },
             if runs == 1 { "" } else { "s" },
-            reader.nothing(),
+            reader.verb().1,
             // An eval does not resume a finished one; a merge of its one
             // directory rebuilds the outputs.
             if manifest.eval.is_some() {

@@ -117,8 +117,12 @@ impl Trajectory {
     }
     /// The parameters box `b` restricts (a limit inside the full range).
     pub fn restricted(&self, b: usize) -> Vec<usize> {
+        self.limited(&self.boxes[b].limits)
+    }
+    /// The parameters `limits` restrict (a limit inside the full range).
+    fn limited(&self, limits: &[(f64, f64)]) -> Vec<usize> {
         (0..self.full.len())
-            .filter(|&j| self.boxes[b].limits[j] != self.full[j])
+            .filter(|&j| limits[j] != self.full[j])
             .collect()
     }
     /// Any box's runs, runs of interest and, for each parameter it
@@ -126,9 +130,7 @@ impl Trajectory {
     /// a run is inside the box without limit j when j is the only limit it
     /// breaks.
     pub fn effects(&self, x: &[Vec<f64>], y: &[bool], limits: &[(f64, f64)]) -> (PrimBox, Vec<LimitEffect>) {
-        let restricted: Vec<usize> = (0..self.full.len())
-            .filter(|&j| limits[j] != self.full[j])
-            .collect();
+        let restricted = self.limited(limits);
         let (mut runs, mut cases) = (0, 0);
         let mut without = vec![(0usize, 0usize); restricted.len()];
         for (row, &case) in x.iter().zip(y) {
@@ -1154,6 +1156,19 @@ mod tests {
         u.chunks(d).map(<[f64]>::to_vec).collect()
     }
 
+    /// `n` runs of five uniform parameters whose runs of interest are those
+    /// with x0 > 0.6 and x1 < 0.5, one flag in ten flipped at random.
+    fn noisy_known_answer(n: usize, seed: u64) -> (Vec<Vec<f64>>, Vec<bool>) {
+        let x = sample(n, 5, seed);
+        let flip = uniforms(seed + 1, n);
+        let y = x
+            .iter()
+            .zip(&flip)
+            .map(|(r, &u)| (r[0] > 0.6 && r[1] < 0.5) != (u < 0.1))
+            .collect();
+        (x, y)
+    }
+
     /// The known answer: runs of interest are exactly those in the box
     /// x0 > 0.7, x1 < 0.3 of the unit cube (x2 irrelevant). Peeling finds
     /// that box: the chosen one restricts x0 and x1 only, to within one
@@ -1278,13 +1293,7 @@ mod tests {
     /// count, are those of the runs themselves.
     #[test]
     fn the_chosen_box_keeps_only_supported_limits() {
-        let x = sample(3000, 5, 8);
-        let flip = uniforms(9, 3000);
-        let y: Vec<bool> = x
-            .iter()
-            .zip(&flip)
-            .map(|(r, &u)| (r[0] > 0.6 && r[1] < 0.5) != (u < 0.1))
-            .collect();
+        let (x, y) = noisy_known_answer(3000, 8);
         let t = prim(&x, &y, &PrimOptions::default()).unwrap();
         let c = t.choose(&x, &y, 0.5, 0.05);
         let restricted: Vec<usize> = c.effects.iter().map(|e| e.param).collect();
@@ -1322,13 +1331,7 @@ mod tests {
     /// the shares are the same on one thread as on several.
     #[test]
     fn resampled_boxes_find_the_deciding_limits_again() {
-        let x = sample(1500, 5, 10);
-        let flip = uniforms(11, 1500);
-        let y: Vec<bool> = x
-            .iter()
-            .zip(&flip)
-            .map(|(r, &u)| (r[0] > 0.6 && r[1] < 0.5) != (u < 0.1))
-            .collect();
+        let (x, y) = noisy_known_answer(1500, 10);
         let o = PrimOptions::default();
         let shares = resampled_shares(&x, &y, &o, 0.5, 0.05, 40, 3).unwrap();
         assert!(shares[0] >= 0.9 && shares[1] >= 0.9, "{shares:?}");
@@ -1340,6 +1343,47 @@ mod tests {
             resampled_shares(&x, &y, &o, 0.5, 0.05, 0, 3).unwrap(),
             vec![0.0; 5]
         );
+    }
+
+    /// A run without the outcome (a blank cell) counts as `--blank` says,
+    /// and without `--blank` the request is refused with how many lack it;
+    /// the condition compares the others.
+    #[test]
+    fn blank_outcomes_count_as_told() {
+        let t = RunsTable {
+            runs: vec![0, 1, 2, 3],
+            seeds: vec![0; 4],
+            param_names: vec!["p".into()],
+            params: vec![vec![0.1], vec![0.2], vec![0.3], vec![0.4]],
+            outcome_names: vec!["year".into()],
+            outcomes: vec![vec![Some(2028.0)], vec![None], vec![Some(2031.0)], vec![None]],
+        };
+        let o = |blank| DiscoverOptions {
+            dir: PathBuf::from("B"),
+            outcome: "year".into(),
+            condition: Condition::Above(2030.0),
+            blank,
+            prim: PrimOptions::default(),
+            min_coverage: 0.5,
+            max_quasi_p: 0.05,
+            pick: None,
+            out: None,
+            categories: None,
+            resamples: 0,
+            seed: 0,
+            invocation: crate::Invocation::default(),
+        };
+        let err = mark(&t, &o(Blank::Refuse)).unwrap_err().to_string();
+        assert!(
+            err.contains("2 of the 4 runs report no `year`") && err.contains("--blank"),
+            "{err}"
+        );
+        let (flags, rule, notes) = mark(&t, &o(Blank::Case)).unwrap();
+        assert_eq!(flags, [false, true, true, true]);
+        assert_eq!(rule, "year > 2030.0");
+        assert!(notes[0].contains("counted as runs of interest"));
+        let (flags, _, _) = mark(&t, &o(Blank::NotCase)).unwrap();
+        assert_eq!(flags, [false, false, true, false]);
     }
 
     /// Known binomial tails: Bin(10, ½) P(X ≥ 8) = 56/1024; P(X ≥ n) = pⁿ;

@@ -1007,13 +1007,6 @@ fn check_list_names<'a>(
     Ok(())
 }
 
-/// Builds the three domains from `configs` as a run would (grid, supply
-/// chain, training, and every site and fab as a grid load), so that a value
-/// the scenario schema accepts but a domain refuses is refused at load; then
-/// checks the limits only the horizon decides (grid build programmes against
-/// the unit limit, [`energy_grid::GridConfig::check_horizon`]). The domain's
-/// complaint is mapped back to the scenario's field path (located by
-/// [`Scenario::locate`]).
 /// Tool failures and repairs a run can be expected to hold at least: two
 /// events a failure, at `failures_per_tool_year` for each tool a fab has
 /// when it opens, over the years it is open in the run (tools installed
@@ -1038,6 +1031,13 @@ fn tool_failure_events(configs: &world::Configs) -> f64 {
     2.0 * fab.tools.failures_per_tool_year * tool_years
 }
 
+/// Builds the three domains from `configs` as a run would (grid, supply
+/// chain, training, and every site and fab as a grid load), so that a value
+/// the scenario schema accepts but a domain refuses is refused at load; then
+/// checks the limits only the horizon decides (grid build programmes against
+/// the unit limit, [`energy_grid::GridConfig::check_horizon`]). The domain's
+/// complaint is mapped back to the scenario's field path (located by
+/// [`Scenario::locate`]).
 fn check_domains(file: &Path, data: &ScenarioData, configs: world::Configs) -> Result<(), ScenarioError> {
     let end = configs.end;
     let grid = (!configs.grid.programmes.is_empty()).then(|| configs.grid.clone());
