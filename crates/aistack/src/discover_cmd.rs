@@ -10,12 +10,17 @@ use std::path::{Path, PathBuf};
 #[derive(Args, Debug)]
 #[command(group(ArgGroup::new("condition").required(true).args(["above", "below", "equals"])))]
 pub struct DiscoverArgs {
-    /// A finished batch's (or eval's) output directory.
+    /// A finished batch's (or eval's) output directory, or a compare's:
+    /// its runs are then marked by the outcome's difference B − A.
     pub dir: PathBuf,
     /// The outcome that marks the runs of interest (a column of runs.csv),
-    /// e.g. training.largest_run_flop.
+    /// e.g. training.largest_run_flop; for a compare, its B − A.
     #[arg(long)]
     pub outcome: String,
+    /// For a compare: mark runs by the outcome's relative change,
+    /// (B − A)/|A| (-0.2: B is 20 % below A), instead of B − A.
+    #[arg(long)]
+    pub relative: bool,
     /// Runs of interest: the outcome is greater than this.
     #[arg(long, allow_negative_numbers = true)]
     pub above: Option<f64>,
@@ -86,6 +91,7 @@ pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
     let r = discover(&DiscoverOptions {
         dir: a.dir.clone(),
         outcome: a.outcome,
+        relative: a.relative,
         condition,
         blank,
         prim: PrimOptions {
@@ -237,7 +243,7 @@ fn quasi_p(v: f64) -> String {
 }
 
 /// Refuses, with the way on, a directory that is one run's output, a
-/// compare's, a scenario file or nothing at all.
+/// scenario file or nothing at all.
 fn refuse_other_dirs(dir: &Path) -> Result<()> {
     let d = dir.display();
     if dir.join("timeseries.csv").exists()
@@ -248,12 +254,6 @@ fn refuse_other_dirs(dir: &Path) -> Result<()> {
         anyhow::bail!(
             "{d} is one run's output (`aistack run`): scenario discovery separates the runs of a \
              batch, `aistack batch SCENARIO --runs N --out DIR`, then `aistack discover DIR`"
-        );
-    }
-    if crate::run_cmd::is_compare_dir(dir) {
-        anyhow::bail!(
-            "{d} is a compare directory (the output of `aistack compare`): discover in one of \
-             its batches, `aistack discover {d}/a` (scenario A) or `aistack discover {d}/b` (B)"
         );
     }
     if !dir.is_dir() {

@@ -230,8 +230,9 @@ enum Command {
     },
     /// Scenario discovery: the box of sampled parameters (a few, each within
     /// limits) that holds most of a batch's runs whose outcome passes a
-    /// threshold and few others, found by PRIM's peeling; writes the peeling
-    /// trajectory, the chosen box and a coverage–density chart
+    /// threshold (or a compare's, whose effect B − A does) and few others,
+    /// found by PRIM's peeling; writes the peeling trajectory, the chosen
+    /// box and a coverage–density chart
     Discover(discover_cmd::DiscoverArgs),
     /// One run per row of a design CSV whose columns are parameter paths.
     Eval {

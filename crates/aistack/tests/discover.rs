@@ -374,3 +374,168 @@ fn an_eval_is_discovered_with_a_note_on_its_design() {
     assert!(stdout.contains("  labs.lab.mfu <= "), "{stdout}");
     drop(root);
 }
+
+/// Over a compare, runs are marked by the outcome's difference B − A. B
+/// doubles the lab's fleet, so B − A of the largest run is about A's
+/// largest run, which scales with the MFU: the runs where doubling adds
+/// most are those of high MFU, and the box limits the MFU from below. B
+/// does not draw the demand, so A's draws are a column of their own, `…
+/// (A)`, named in a note and in discover.json. A category, an outcome only
+/// one side reports, an output inside a side's batch or over the compare's
+/// files and an unfinished compare are refused, writing nothing.
+#[test]
+fn a_compare_is_discovered_by_its_difference() {
+    let (root, a) = with_scenario("discover", "compare");
+    let text = std::fs::read_to_string(&a).unwrap();
+    let demand = "        \"regions.home.demand_avg_mw\": Uniform(low: 900, high: 1100),\n";
+    assert!(text.contains(demand) && text.contains("count: 2000"));
+    let b = root.join("doubled.ron");
+    std::fs::write(&b, text.replace(demand, "").replace("count: 2000", "count: 4000")).unwrap();
+    let cmp = root.join("cmp");
+    ok(&[
+        "compare",
+        s(&a),
+        s(&b),
+        "--runs",
+        "60",
+        "--seed",
+        "2",
+        "--out",
+        s(&cmp),
+    ]);
+    let flop = "training.largest_run_flop";
+    let (fa, fb) = (column(&cmp.join("a"), flop), column(&cmp.join("b"), flop));
+    let mut gain: Vec<f64> = fa.iter().zip(&fb).map(|(x, y)| y - x).collect();
+    gain.sort_by(f64::total_cmp);
+    let median = format!("{:e}", gain[30]);
+    let o = ok(&["discover", s(&cmp), "--outcome", flop, "--above", &median]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stdout.contains(&format!("{flop} (B − A) > ")) && stdout.contains("29 of 60 runs"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("the compare's difference B − A")
+            && stderr.contains("only A draws a parameter (B sets it): `regions.home.demand_avg_mw (A)`"),
+        "{stderr}"
+    );
+    let out = cmp.join("discover").join(format!(
+        "{flop}-difference-above-{}",
+        montecarlo::outputs::num(gain[30])
+    ));
+    let boxes = std::fs::read_to_string(out.join("box.csv")).unwrap();
+    let kept: Vec<&str> = boxes.lines().skip(1).filter(|l| l.ends_with(",0")).collect();
+    assert_eq!(kept.len(), 1, "{boxes}");
+    let cells: Vec<&str> = kept[0].split(',').collect();
+    assert_eq!(cells[0], "labs.lab.mfu", "{boxes}");
+    // Cut from below only: the high limit is the highest draw.
+    assert!(cells[1] > cells[3] && cells[2] == cells[4], "{boxes}");
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("discover.json")).unwrap()).unwrap();
+    assert!(record.get("batch").is_none(), "{record}");
+    assert_eq!(record["compare"]["paired_runs"], 60);
+    assert_eq!(record["compare"]["b"]["completed_runs"], 60);
+    assert_eq!(
+        record["compare"]["parameters_only_a"],
+        serde_json::json!(["regions.home.demand_avg_mw"])
+    );
+    assert_eq!(
+        record["rule"],
+        format!("{flop} (B − A) > {}", montecarlo::outputs::num(gain[30]))
+    );
+
+    // --relative marks runs by (B − A)/|A|, into its own directory.
+    let mut share: Vec<f64> = fa.iter().zip(&fb).map(|(x, y)| (y - x) / x.abs()).collect();
+    share.sort_by(f64::total_cmp);
+    let cut = format!("{:e}", share[20]);
+    let o = ok(&[
+        "discover",
+        s(&cmp),
+        "--outcome",
+        flop,
+        "--relative",
+        "--below",
+        &cut,
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(&format!("{flop} (B − A)/|A| < ")) && stdout.contains("20 of 60 runs"),
+        "{stdout}"
+    );
+    let relative = cmp.join("discover").join(format!(
+        "{flop}-relative-difference-below-{}",
+        montecarlo::outputs::num(share[20])
+    ));
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(relative.join("discover.json")).unwrap()).unwrap();
+    assert_eq!(record["relative"], true);
+    // Not for a batch.
+    let err = refused(&[
+        "discover",
+        s(&cmp.join("a")),
+        "--outcome",
+        flop,
+        "--relative",
+        "--below",
+        "0",
+    ]);
+    assert!(err.contains("--relative marks runs by a compare's"), "{err}");
+
+    let before = listing(&cmp);
+    let c = s(&cmp);
+    let inside = cmp.join("a").join("tables");
+    let cases: [(&str, &[&str], &[&str]); 3] = [
+        (
+            "training.largest_run_bound_year_2025",
+            &["--equals", "chips"],
+            &[
+                "is a category",
+                "B − A of its codes means nothing",
+                "/b --outcome",
+            ],
+        ),
+        (
+            flop,
+            &["--above", &median, "--out", s(&inside)],
+            &["inside the compare's batch a/"],
+        ),
+        (
+            flop,
+            &["--above", &median, "--out", c],
+            &["holds a compare's outputs (compare.csv)"],
+        ),
+    ];
+    for (outcome, more, says) in cases {
+        let mut args = vec!["discover", c, "--outcome", outcome];
+        args.extend_from_slice(more);
+        let err = refused(&args);
+        assert!(says.iter().all(|w| err.contains(w)), "{args:?}: {err}");
+    }
+    // An unfinished compare (no compare.json yet).
+    let record = cmp.join("compare.json");
+    std::fs::rename(&record, root.join("kept.json")).unwrap();
+    let err = refused(&["discover", c, "--outcome", flop, "--above", "0"]);
+    assert!(err.contains("the compare is not finished"), "{err}");
+    std::fs::rename(root.join("kept.json"), &record).unwrap();
+    assert_eq!(listing(&cmp), before, "a refusal wrote nothing");
+
+    // An outcome only B's runs report: B's horizon is a year longer.
+    let longer = root.join("longer.ron");
+    std::fs::write(&longer, text.replace("horizon_years: 2", "horizon_years: 3")).unwrap();
+    let cmp2 = root.join("cmp2");
+    ok(&["compare", s(&a), s(&longer), "--runs", "4", "--out", s(&cmp2)]);
+    let err = refused(&[
+        "discover",
+        s(&cmp2),
+        "--outcome",
+        "training.largest_run_flop_year_2027",
+        "--above",
+        "0",
+    ]);
+    assert!(
+        err.contains("only B's runs report") && err.contains("/b`"),
+        "{err}"
+    );
+    drop(root);
+}

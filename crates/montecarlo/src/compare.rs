@@ -390,6 +390,173 @@ pub fn unpaired_note(
     ))
 }
 
+/// Whether `dir` holds a compare's output (`aistack compare`): its batch
+/// `a/` beside `compare.csv` or `compare.json`, finished or not.
+pub fn is_compare_dir(dir: &Path) -> bool {
+    dir.join("a").is_dir() && (dir.join("compare.csv").exists() || dir.join(COMPARE_RECORD).exists())
+}
+
+/// A compare's runs as one table ([`paired_table`]), for analyses of the
+/// effect B − A run by run (scenario discovery).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairedTable {
+    /// The runs both batches hold (paired by run index, in A's order, with
+    /// A's seeds); each outcome both sides report, its value B − A
+    /// (within [`ROUNDING_REL`] of the larger value: 0, as in
+    /// `compare.csv`), blank where either side lacks it; the parameters as
+    /// [`paired_table`] names them.
+    pub table: RunsTable,
+    /// Parameters only A draws (B sets them), each a column `path (A)`.
+    pub only_a: Vec<String>,
+    /// Parameters only B draws, each a column `path (B)`.
+    pub only_b: Vec<String>,
+    /// Parameters both draw whose draws differ in some paired run
+    /// ([`unpaired_parameters`]), each two columns, `path (A)` and
+    /// `path (B)`.
+    pub drawn_differently: Vec<String>,
+    /// For each outcome of `table`, the paired runs without a value and why.
+    pub lacking: Vec<Lacking>,
+}
+
+/// The paired runs of a [`PairedTable`] without a value of one outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lacking {
+    /// Runs where A's run lacks the outcome.
+    pub a: usize,
+    /// Runs where B's run lacks it.
+    pub b: usize,
+    /// Runs where both have it, A's value is 0 and B's is not, so a
+    /// [relative](Effect::Relative) change has no value.
+    pub a_zero: usize,
+}
+
+/// How a [`PairedTable`] gives an outcome's effect in a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// B − A, in the outcome's units.
+    Difference,
+    /// (B − A) / |A|: the change as a share of A's value (−0.2: B is 20 %
+    /// below A). 0 where the difference is 0, blank where A's value is 0
+    /// and B's is not.
+    Relative,
+}
+
+/// The column of one side's own draws of a parameter in a [`PairedTable`].
+pub fn side_column(path: &str, side: char) -> String {
+    format!("{path} ({side})")
+}
+
+/// Pairs A's runs table `ta` with B's `tb`, run by run (rows with the same
+/// run index; runs only one side holds are left out), each outcome's value
+/// its `effect`.
+///
+/// A parameter both sides draw the same in every paired run (within
+/// [`PAIRED_REL_TOL`]: streams are keyed by path, so a shared parameter
+/// draws the same value unless a correlation re-mixes it) is one column,
+/// named by its path. One that only one side draws, or that both draw but
+/// differently in some run (another distribution, or a correlation only
+/// one side declares), is a column per side that draws it,
+/// [`side_column`]: `path (A)`, `path (B)`. Order: A's parameters (each
+/// `(A)` column followed by its `(B)` one), then those only B draws.
+pub fn paired_table(ta: &RunsTable, tb: &RunsTable, effect: Effect) -> PairedTable {
+    let b_row: std::collections::HashMap<u64, usize> =
+        tb.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let pairs: Vec<(usize, usize)> = ta
+        .runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| b_row.get(r).map(|&j| (i, j)))
+        .collect();
+    // Each column: its name and where its values come from (side, index).
+    let mut columns: Vec<(String, bool, usize)> = Vec::new();
+    let (mut only_a, mut only_b, mut drawn_differently) = (Vec::new(), Vec::new(), Vec::new());
+    for (ja, name) in ta.param_names.iter().enumerate() {
+        match tb.param_names.iter().position(|n| n == name) {
+            Some(jb) => {
+                let same = pairs.iter().all(|&(i, j)| {
+                    let (x, y) = (ta.params[i][ja], tb.params[j][jb]);
+                    x == y || (x - y).abs() <= PAIRED_REL_TOL * x.abs().max(y.abs())
+                });
+                if same {
+                    columns.push((name.clone(), false, ja));
+                } else {
+                    drawn_differently.push(name.clone());
+                    columns.push((side_column(name, 'A'), false, ja));
+                    columns.push((side_column(name, 'B'), true, jb));
+                }
+            }
+            None => {
+                only_a.push(name.clone());
+                columns.push((side_column(name, 'A'), false, ja));
+            }
+        }
+    }
+    for (jb, name) in tb.param_names.iter().enumerate() {
+        if !ta.param_names.contains(name) {
+            only_b.push(name.clone());
+            columns.push((side_column(name, 'B'), true, jb));
+        }
+    }
+    let outcomes: Vec<(usize, usize)> = ta
+        .outcome_names
+        .iter()
+        .enumerate()
+        .filter_map(|(ka, n)| tb.outcome_names.iter().position(|m| m == n).map(|kb| (ka, kb)))
+        .collect();
+    let cell = |row: &[Option<f64>], k: usize| row.get(k).copied().flatten();
+    let mut lacking = vec![Lacking::default(); outcomes.len()];
+    let rows: Vec<Vec<Option<f64>>> = pairs
+        .iter()
+        .map(|&(i, j)| {
+            outcomes
+                .iter()
+                .zip(&mut lacking)
+                .map(|(&(ka, kb), lack)| {
+                    let (x, y) = (cell(&ta.outcomes[i], ka), cell(&tb.outcomes[j], kb));
+                    lack.a += usize::from(x.is_none());
+                    lack.b += usize::from(y.is_none());
+                    let d = paired_difference(x?, y?);
+                    match effect {
+                        Effect::Difference => Some(d),
+                        Effect::Relative if d == 0.0 => Some(0.0),
+                        Effect::Relative if x? == 0.0 => {
+                            lack.a_zero += 1;
+                            None
+                        }
+                        Effect::Relative => Some(d / x?.abs()),
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let table = RunsTable {
+        runs: pairs.iter().map(|&(i, _)| ta.runs[i]).collect(),
+        seeds: pairs.iter().map(|&(i, _)| ta.seeds[i]).collect(),
+        param_names: columns.iter().map(|c| c.0.clone()).collect(),
+        params: pairs
+            .iter()
+            .map(|&(i, j)| {
+                columns
+                    .iter()
+                    .map(|&(_, from_b, k)| if from_b { tb.params[j][k] } else { ta.params[i][k] })
+                    .collect()
+            })
+            .collect(),
+        outcome_names: outcomes
+            .iter()
+            .map(|&(ka, _)| ta.outcome_names[ka].clone())
+            .collect(),
+        outcomes: rows,
+    };
+    PairedTable {
+        table,
+        only_a,
+        only_b,
+        drawn_differently,
+        lacking,
+    }
+}
+
 /// The names of `x` that `y` lacks, in `x`'s order.
 fn missing_from(x: &[String], y: &[String]) -> Vec<String> {
     x.iter().filter(|n| !y.contains(n)).cloned().collect()
@@ -1119,5 +1286,80 @@ mod tests {
             "{power:?}"
         );
         assert_eq!(rows[0].mean_diff, 0.0);
+    }
+
+    /// A compare's runs paired for discovery: rows by run index (a run only
+    /// one side holds is left out), a parameter drawn alike on both sides
+    /// one column, one drawn differently or by one side only a column per
+    /// side, outcomes B − A with rounding as 0 and a blank where either
+    /// side lacks the outcome (counted per side).
+    #[test]
+    fn a_compare_pairs_into_one_table_of_differences() {
+        let ta = RunsTable {
+            runs: vec![0, 1, 2, 3],
+            seeds: vec![10, 11, 12, 13],
+            param_names: vec!["shared".into(), "remixed".into(), "only_a".into()],
+            params: vec![
+                vec![1.0, 5.0, 7.0],
+                vec![2.0, 6.0, 8.0],
+                vec![3.0, 7.0, 9.0],
+                vec![4.0, 8.0, 10.0],
+            ],
+            outcome_names: vec!["flop".into(), "year".into(), "a_only".into()],
+            outcomes: vec![
+                vec![Some(1.0), Some(2030.0), Some(0.0)],
+                vec![Some(2.0), None, Some(0.0)],
+                vec![Some(3.0), Some(2031.0), Some(0.0)],
+                vec![Some(4.0), Some(2032.0), Some(0.0)],
+            ],
+        };
+        // B lacks run 2, holds run 9 A lacks, draws `remixed` differently
+        // in one run and `only_b` alone, and reports `year` in other runs.
+        let tb = RunsTable {
+            runs: vec![0, 1, 3, 9],
+            seeds: vec![10, 11, 13, 19],
+            param_names: vec!["only_b".into(), "remixed".into(), "shared".into()],
+            params: vec![
+                vec![0.5, 5.0, 1.0],
+                vec![0.6, 6.5, 2.0],
+                vec![0.7, 8.0, 4.0 * (1.0 + 1e-12)],
+                vec![0.8, 9.0, 9.0],
+            ],
+            outcome_names: vec!["year".into(), "flop".into()],
+            outcomes: vec![
+                vec![Some(2031.0), Some(1.5)],
+                vec![Some(2030.0), Some(2.0 + 1e-15)],
+                vec![None, Some(3.0)],
+                vec![Some(2040.0), Some(0.0)],
+            ],
+        };
+        let p = paired_table(&ta, &tb, Effect::Difference);
+        let t = &p.table;
+        assert_eq!(t.runs, [0, 1, 3]);
+        assert_eq!(t.seeds, [10, 11, 13]);
+        assert_eq!(
+            t.param_names,
+            ["shared", "remixed (A)", "remixed (B)", "only_a (A)", "only_b (B)"]
+        );
+        assert_eq!(t.params[1], [2.0, 6.0, 6.5, 8.0, 0.6]);
+        assert_eq!(t.params[2], [4.0, 8.0, 8.0, 10.0, 0.7]);
+        assert_eq!(p.only_a, ["only_a"]);
+        assert_eq!(p.only_b, ["only_b"]);
+        assert_eq!(p.drawn_differently, ["remixed"]);
+        // Outcomes both report, in A's order; `a_only` is not one.
+        assert_eq!(t.outcome_names, ["flop", "year"]);
+        assert_eq!(t.outcome("flop").unwrap(), [Some(0.5), Some(0.0), Some(-1.0)]);
+        assert_eq!(t.outcome("year").unwrap(), [Some(1.0), None, None]);
+        // Lacking `year`: A in run 1, B in run 3.
+        let lacking = |a, b, a_zero| Lacking { a, b, a_zero };
+        assert_eq!(p.lacking, [lacking(0, 0, 0), lacking(1, 1, 0)]);
+        // Relative: B − A over |A|; 0 stays 0; a blank where A is 0 and B
+        // is not, counted apart.
+        let mut a0 = ta.clone();
+        a0.outcomes[3][0] = Some(0.0);
+        let r = paired_table(&a0, &tb, Effect::Relative);
+        assert_eq!(r.table.outcome("flop").unwrap(), [Some(0.5), Some(0.0), None]);
+        assert_eq!(r.lacking[0], lacking(0, 0, 1));
+        assert_eq!(r.table.param_names, t.param_names);
     }
 }

@@ -37,6 +37,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::charts::{LineSeries, Reader, finished_manifest, line_chart_with_dots, runs_table};
+use crate::compare::Effect;
 use crate::error::{McError, Result};
 use crate::outputs::{Categories, RunsTable, num, write_csv};
 use scheduler::math;
@@ -509,10 +510,15 @@ pub enum Blank {
 /// What [`discover`] is asked.
 #[derive(Clone, Debug)]
 pub struct DiscoverOptions {
-    /// The finished batch (or eval) directory.
+    /// The finished batch (or eval) directory, or a finished compare's
+    /// (`aistack compare`): its runs are then paired and marked by the
+    /// outcome's difference B − A ([`crate::compare::paired_table`]).
     pub dir: PathBuf,
-    /// The outcome (a column of `runs.csv`).
+    /// The outcome (a column of `runs.csv`; of both sides' for a compare).
     pub outcome: String,
+    /// For a compare: mark runs by the relative change (B − A)/|A|
+    /// instead of B − A ([`crate::compare::Effect`]).
+    pub relative: bool,
     /// Which runs are of interest.
     pub condition: Condition,
     /// What a run without the outcome counts as.
@@ -569,7 +575,8 @@ pub struct DiscoverReport {
 /// `box.csv` (the chosen box: each limit kept, the data's range, what the
 /// box would be without it and its quasi-p-value; then the limits dropped
 /// as unsupported) and `trajectory.svg` (density against
-/// coverage), in [`DiscoverOptions::out`].
+/// coverage), in [`DiscoverOptions::out`]. Over a compare's directory it
+/// separates the runs where the policy's effect, B − A, passes the test.
 pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
     if !(o.min_coverage >= 0.0 && o.min_coverage <= 1.0) {
         return Err(McError::Invalid(format!(
@@ -583,25 +590,26 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
             num(o.max_quasi_p)
         )));
     }
-    // Not while another process writes DIR. Writing in DIR (the default
-    // out), it takes DIR's lock; writing elsewhere, it reads DIR, which
-    // may be read-only (then unlocked, as `plot` reads it).
-    // The manifest is read first, unlocked, so that a directory holding no
-    // batch is refused without a lock file left in it; then again under
-    // the lock.
-    finished_manifest(&o.dir, Reader::Discover)?;
-    let _lock = match &o.out {
-        None => Some(crate::lock::lock_dir(&o.dir)?),
-        Some(_) => crate::lock::lock_dir_to_read(&o.dir)?,
+    let input = if crate::compare::is_compare_dir(&o.dir) {
+        read_compare(o)?
+    } else {
+        read_batch(o)?
     };
-    let manifest = finished_manifest(&o.dir, Reader::Discover)?;
-    let table = runs_table(&o.dir, &manifest, Reader::Discover)?;
+    let (table, manifest) = (&input.table, &input.manifest);
     let d = o.dir.display();
     if table.param_names.is_empty() {
-        return Err(McError::Invalid(format!(
-            "{d}: the batch draws no parameter, so no box of parameters can separate its runs: \
-             give the scenario uncertain parameters (`uncertain:`) and run the batch again"
-        )));
+        return Err(McError::Invalid(match input.compare {
+            None => format!(
+                "{d}: the batch draws no parameter, so no box of parameters can separate its \
+                 runs: give the scenario uncertain parameters (`uncertain:`) and run the batch \
+                 again"
+            ),
+            Some(_) => format!(
+                "{d}: neither scenario of the compare draws a parameter, so no box of \
+                 parameters can separate its runs: give them uncertain parameters \
+                 (`uncertain:`) and run the compare again"
+            ),
+        }));
     }
     if let Some((r, j)) = (0..table.params.len()).find_map(|r| {
         table.params[r]
@@ -610,11 +618,13 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
             .map(|j| (r, j))
     }) {
         return Err(McError::Invalid(format!(
-            "{d}/runs.csv: run {}'s `{}` is {}: scenario discovery needs finite parameter values",
-            table.runs[r], table.param_names[j], table.params[r][j]
+            "{}: run {}'s `{}` is {}: scenario discovery needs finite parameter values",
+            input.runs_csv, table.runs[r], table.param_names[j], table.params[r][j]
         )));
     }
-    let (flags, rule, mut notes) = mark(&table, o)?;
+    let paired = input.compare.as_ref().map(|c| &c.paired);
+    let (flags, rule, mut notes) = mark(table, paired, &input.runs_csv, o)?;
+    notes.splice(0..0, input.notes.iter().cloned());
     let cases = flags.iter().filter(|&&c| c).count();
     if cases == 0 || cases == flags.len() {
         let (who, verb) = match (cases == 0, flags.len()) {
@@ -677,7 +687,9 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
              lists every box; choose one with --box K (and --max-quasi-p 1 to keep all its \
              limits), or loosen --max-quasi-p or --min-coverage",
             how.replace("{Q}", &num(o.max_quasi_p)),
-            if manifest.correlations.is_empty() {
+            if manifest.correlations.is_empty()
+                && input.compare.as_ref().is_none_or(|c| c.b.correlations.is_empty())
+            {
                 ""
             } else {
                 " (parameters drawn with a rank correlation, as some of these are, share their \
@@ -696,14 +708,22 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
     let out = match &o.out {
         Some(out) => out.clone(),
         None => o.dir.join("discover").join(format!(
-            "{}-{}",
+            "{}-{}{}",
             stem(&o.outcome),
-            stem(&condition_words(&rule, &o.outcome))
+            match (&input.compare, o.relative) {
+                (None, _) => "",
+                (Some(_), false) => "difference-",
+                (Some(_), true) => "relative-difference-",
+            },
+            stem(&condition_words(
+                &rule,
+                &label(&o.outcome, input.compare.as_ref().map(|_| effect(o)))
+            ))
         )),
     };
     crate::runner::check_out_dir(&out)?;
     refuse_batch_out(&out)?;
-    refuse_inside_batch(&o.dir, &out)?;
+    refuse_inside(&input.protected, &out)?;
     std::fs::create_dir_all(&out).map_err(crate::error::io_err(&out))?;
     let report = DiscoverReport {
         rule,
@@ -715,19 +735,227 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
         files: Vec::new(),
         notes,
     };
-    let files = write_outputs(&out, &report, o, &manifest)?;
+    let files = write_outputs(&out, &report, o, &input)?;
     Ok(DiscoverReport { files, ..report })
 }
 
-/// Each run's flag (of interest or not), the rule in words and notes.
-fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<String>)> {
+/// The runs discovery separates, read under the lock of their directory.
+struct Input {
+    /// One row per run: for a compare, its paired runs with outcomes B − A
+    /// ([`crate::compare::paired_table`]).
+    table: RunsTable,
+    /// The batch's manifest (a compare's: A's).
+    manifest: crate::Manifest,
+    /// A compare's other side and how its parameters pair; `None` for a batch.
+    compare: Option<CompareInput>,
+    /// Where the rows come from, for messages: `DIR/runs.csv`, or both
+    /// sides' of a compare.
+    runs_csv: String,
+    /// Directories (and their words) inside which no output may go.
+    protected: Vec<(PathBuf, String)>,
+    /// Notes on how the runs were read (a compare's side columns).
+    notes: Vec<String>,
+    /// Held while discovery reads the runs and, writing into `DIR`, writes.
+    _lock: Option<crate::lock::DirLock>,
+}
+
+/// The parts of a compare that [`Input`] adds to A's.
+struct CompareInput {
+    /// B's manifest.
+    b: crate::Manifest,
+    /// The paired table's side columns and missing outcomes.
+    paired: crate::compare::PairedTable,
+}
+
+/// The outcome as runs are marked by it: `NAME`, or for a compare
+/// `NAME (B − A)` or, relative, `NAME (B − A)/|A|`.
+fn label(outcome: &str, compare: Option<Effect>) -> String {
+    match compare {
+        None => outcome.to_string(),
+        Some(Effect::Difference) => format!("{outcome} (B − A)"),
+        Some(Effect::Relative) => format!("{outcome} (B − A)/|A|"),
+    }
+}
+
+/// The effect a compare's runs are marked by.
+fn effect(o: &DiscoverOptions) -> Effect {
+    if o.relative {
+        Effect::Relative
+    } else {
+        Effect::Difference
+    }
+}
+
+/// A finished batch's (or eval's) runs.
+fn read_batch(o: &DiscoverOptions) -> Result<Input> {
+    if o.relative {
+        return Err(McError::Invalid(format!(
+            "--relative marks runs by a compare's relative change (B − A)/|A|; {} is a \
+             batch, whose runs are marked by the outcome's own value",
+            o.dir.display()
+        )));
+    }
+    // Not while another process writes DIR. Writing in DIR (the default
+    // out), it takes DIR's lock; writing elsewhere, it reads DIR, which
+    // may be read-only (then unlocked, as `plot` reads it).
+    // The manifest is read first, unlocked, so that a directory holding no
+    // batch is refused without a lock file left in it; then again under
+    // the lock.
+    finished_manifest(&o.dir, Reader::Discover)?;
+    let lock = match &o.out {
+        None => Some(crate::lock::lock_dir(&o.dir)?),
+        Some(_) => crate::lock::lock_dir_to_read(&o.dir)?,
+    };
+    let manifest = finished_manifest(&o.dir, Reader::Discover)?;
+    let table = runs_table(&o.dir, &manifest, Reader::Discover)?;
+    Ok(Input {
+        table,
+        manifest,
+        compare: None,
+        runs_csv: format!("{}/runs.csv", o.dir.display()),
+        protected: ["runs", "scenario"]
+            .iter()
+            .map(|own| (o.dir.join(own), format!("the batch's {own}/")))
+            .collect(),
+        notes: Vec::new(),
+        _lock: lock,
+    })
+}
+
+/// A finished compare's runs, paired: the outcome's B − A run by run.
+fn read_compare(o: &DiscoverOptions) -> Result<Input> {
     let d = o.dir.display();
+    let (a, b) = (o.dir.join("a"), o.dir.join("b"));
+    let finished = || -> Result<(crate::Manifest, crate::Manifest)> {
+        if !o.dir.join(crate::compare::COMPARE_RECORD).exists() {
+            return Err(McError::Invalid(format!(
+                "{d}: the compare is not finished (no {}: it was interrupted, or is still \
+                 running): run the same `aistack compare` command again to finish it, then \
+                 `aistack discover {d}`",
+                crate::compare::COMPARE_RECORD
+            )));
+        }
+        Ok((
+            finished_manifest(&a, Reader::Discover)?,
+            finished_manifest(&b, Reader::Discover)?,
+        ))
+    };
+    // As for a batch: refused unlocked first, then read under the lock
+    // of the compare's directory, which a running compare holds.
+    finished()?;
+    let lock = match &o.out {
+        None => Some(crate::lock::lock_dir(&o.dir)?),
+        Some(_) => crate::lock::lock_dir_to_read(&o.dir)?,
+    };
+    let (ma, mb) = finished()?;
+    let (ta, tb) = (
+        runs_table(&a, &ma, Reader::Discover)?,
+        runs_table(&b, &mb, Reader::Discover)?,
+    );
+    let outcome = &o.outcome;
+    let (in_a, in_b) = (
+        ta.outcome_names.contains(outcome),
+        tb.outcome_names.contains(outcome),
+    );
+    if in_a != in_b {
+        let (has, lacks) = if in_a { ("A", "B") } else { ("B", "A") };
+        return Err(McError::Invalid(format!(
+            "only {has}'s runs report `{outcome}` ({lacks}'s runs.csv has no such column, e.g. a \
+             year past {lacks}'s horizon), so it has no difference B − A: discover in {has}'s \
+             batch alone, `aistack discover {d}/{}`",
+            has.to_lowercase()
+        )));
+    }
+    if let Some(codes) = o.categories.and_then(|c| c.of(outcome)) {
+        return Err(McError::Invalid(format!(
+            "`{outcome}` is a category ({}): a difference B − A of its codes means nothing; \
+             discover where it takes a label under one scenario, e.g. `aistack discover {d}/b \
+             --outcome {outcome} --equals LABEL`",
+            labels(codes)
+        )));
+    }
+    let paired = crate::compare::paired_table(&ta, &tb, effect(o));
+    let mut notes = vec![format!(
+        "the outcome is the compare's {}, run by run over the {} runs both batches hold (a \
+         difference within {} of the larger value is 0, as in compare.csv)",
+        if o.relative {
+            "relative change (B − A)/|A|"
+        } else {
+            "difference B − A"
+        },
+        paired.table.runs.len(),
+        num(crate::compare::ROUNDING_REL)
+    )];
+    let list = |v: &[String], side: char| {
+        v.iter()
+            .map(|p| format!("`{}`", crate::compare::side_column(p, side)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    for (v, side, other) in [(&paired.only_a, 'A', 'B'), (&paired.only_b, 'B', 'A')] {
+        if !v.is_empty() {
+            notes.push(format!(
+                "only {side} draws {} ({other} sets {}): {}, {side}'s draws",
+                if v.len() == 1 { "a parameter" } else { "parameters" },
+                if v.len() == 1 { "it" } else { "them" },
+                list(v, side)
+            ));
+        }
+    }
+    if !paired.drawn_differently.is_empty() {
+        notes.push(format!(
+            "both scenarios draw {} but not the same values in every run (another distribution, \
+             or a correlation only one declares), so each side's draws are a column: {}",
+            paired
+                .drawn_differently
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            paired
+                .drawn_differently
+                .iter()
+                .map(|p| format!(
+                    "`{}`/`{}`",
+                    crate::compare::side_column(p, 'A'),
+                    crate::compare::side_column(p, 'B')
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(Input {
+        table: paired.table.clone(),
+        manifest: ma,
+        runs_csv: format!("{d}/a/runs.csv and {d}/b/runs.csv"),
+        protected: vec![
+            (a, "the compare's batch a/".to_string()),
+            (b, "the compare's batch b/".to_string()),
+        ],
+        compare: Some(CompareInput { b: mb, paired }),
+        notes,
+        _lock: lock,
+    })
+}
+
+/// Each run's flag (of interest or not), the rule in words and notes.
+///
+/// `t` holds the runs (for a compare, `paired`'s table of differences);
+/// `runs_csv` names where they were read, for messages.
+fn mark(
+    t: &RunsTable,
+    paired: Option<&crate::compare::PairedTable>,
+    runs_csv: &str,
+    o: &DiscoverOptions,
+) -> Result<(Vec<bool>, String, Vec<String>)> {
+    let label = label(&o.outcome, paired.map(|_| effect(o)));
     if t.param_names.contains(&o.outcome) {
         return Err(McError::Invalid(format!(
-            "`{}` is one of the batch's sampled parameters, not an outcome: scenario discovery \
+            "`{}` is one of the {}'s sampled parameters, not an outcome: scenario discovery \
              marks runs by an outcome (a column of runs.csv after the parameters) and finds \
              limits on the parameters",
-            o.outcome
+            o.outcome,
+            if paired.is_some() { "compare" } else { "batch" }
         )));
     }
     let Some(column) = t.outcome(&o.outcome) else {
@@ -735,8 +963,10 @@ fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<St
             .map(|n| format!(" (did you mean `{n}`?)"))
             .unwrap_or_default();
         return Err(McError::Invalid(format!(
-            "{d}/runs.csv has no outcome `{}`{near}; its outcomes are the columns after the \
-             parameters ({} of them, from `{}`)",
+            "{} {} no outcome `{}`{near}; its outcomes are the columns after the parameters ({} \
+             of them, from `{}`)",
+            runs_csv,
+            if paired.is_some() { "have" } else { "has" },
             o.outcome,
             t.outcome_names.len(),
             t.outcome_names.first().map_or("", String::as_str)
@@ -752,8 +982,8 @@ fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<St
                 labels(codes)
             )));
         }
-        (Condition::Above(v), None) => (Box::new(move |x| x > *v), format!("{} > {}", o.outcome, num(*v))),
-        (Condition::Below(v), None) => (Box::new(move |x| x < *v), format!("{} < {}", o.outcome, num(*v))),
+        (Condition::Above(v), None) => (Box::new(move |x| x > *v), format!("{label} > {}", num(*v))),
+        (Condition::Below(v), None) => (Box::new(move |x| x < *v), format!("{label} < {}", num(*v))),
         (Condition::Equals(s), Some(codes)) => {
             let code = codes
                 .iter()
@@ -770,7 +1000,7 @@ fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<St
                     ))
                 })?;
             let (c, l) = *code;
-            (Box::new(move |x| x == c as f64), format!("{} = {l}", o.outcome))
+            (Box::new(move |x| x == c as f64), format!("{label} = {l}"))
         }
         (Condition::Equals(s), None) => {
             let v: f64 = s.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
@@ -779,18 +1009,47 @@ fn mark(t: &RunsTable, o: &DiscoverOptions) -> Result<(Vec<bool>, String, Vec<St
                     o.outcome
                 ))
             })?;
-            (Box::new(move |x| x == v), format!("{} = {}", o.outcome, num(v)))
+            (Box::new(move |x| x == v), format!("{label} = {}", num(v)))
         }
     };
     let blanks = column.iter().filter(|v| v.is_none()).count();
     let mut notes = Vec::new();
     if blanks > 0 {
-        let of = format!(
-            "{blanks} of the {} runs report no `{}` (a blank cell in runs.csv: the outcome did \
-             not happen in the run, such as a threshold never reached)",
-            column.len(),
-            o.outcome
-        );
+        let of = match paired {
+            None => format!(
+                "{blanks} of the {} runs report no `{}` (a blank cell in runs.csv: the outcome \
+                 did not happen in the run, such as a threshold never reached)",
+                column.len(),
+                o.outcome
+            ),
+            Some(c) => {
+                let k = c.table.outcome_names.iter().position(|n| n == &o.outcome);
+                let l = k.map(|k| c.lacking[k]).unwrap_or_default();
+                let zero = if l.a_zero > 0 {
+                    format!(
+                        "; in {} A's value is 0 and B's is not, a change no share of A's value \
+                         gives",
+                        l.a_zero
+                    )
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{blanks} of the {} paired runs have no {} of `{}`: A's run lacks it in {}, \
+                     B's in {} (a blank cell in runs.csv: the outcome did not happen in the \
+                     run, such as a threshold never reached){zero}",
+                    column.len(),
+                    if o.relative {
+                        "relative change"
+                    } else {
+                        "difference"
+                    },
+                    o.outcome,
+                    l.a,
+                    l.b
+                )
+            }
+        };
         match o.blank {
             Blank::Refuse => {
                 return Err(McError::Invalid(format!(
@@ -845,38 +1104,45 @@ fn stem(s: &str) -> String {
         .collect()
 }
 
-/// Refuses an output directory holding a batch's files, which this would mix with.
+/// Refuses an output directory holding a batch's files, or a compare's,
+/// which this would mix with.
 fn refuse_batch_out(out: &Path) -> Result<()> {
     let found = crate::store::batch_outputs_in(out);
-    if let Some(f) = found.first() {
-        return Err(McError::Invalid(format!(
-            "{}: holds a batch's outputs ({f}): write scenario discovery's tables elsewhere \
-             (--out NEW_DIR, or the default DIR/discover/)",
-            out.display()
-        )));
-    }
-    Ok(())
+    let compare = ["compare.csv", crate::compare::COMPARE_RECORD]
+        .into_iter()
+        .find(|f| out.join(f).exists());
+    let (whose, f) = match (found.first(), compare) {
+        (Some(f), _) => ("a batch's", f.to_string()),
+        (None, Some(f)) => ("a compare's", f.to_string()),
+        (None, None) => return Ok(()),
+    };
+    Err(McError::Invalid(format!(
+        "{}: holds {whose} outputs ({f}): write scenario discovery's tables elsewhere \
+         (--out NEW_DIR, or the default DIR/discover/)",
+        out.display()
+    )))
 }
 
-/// Refuses an output directory inside the batch's run files or its copy
-/// of the scenario (`DIR/runs/`, `DIR/scenario/`), which are the batch's.
-fn refuse_inside_batch(dir: &Path, out: &Path) -> Result<()> {
-    // The deepest existing ancestor of `out`, resolved, against DIR's.
+/// Refuses an output directory inside any of `protected` (a batch's run
+/// files and its copy of the scenario, `DIR/runs/` and `DIR/scenario/`;
+/// a compare's batches `a/` and `b/`), which hold another command's own
+/// files; each is named by its words.
+fn refuse_inside(protected: &[(PathBuf, String)], out: &Path) -> Result<()> {
+    // The deepest existing ancestor of `out`, resolved, against each.
     let mut probe = out.to_path_buf();
     while !probe.exists() {
         if !probe.pop() {
             return Ok(());
         }
     }
-    let (Ok(at), Ok(dir)) = (probe.canonicalize(), dir.canonicalize()) else {
+    let Ok(at) = probe.canonicalize() else {
         return Ok(());
     };
-    for own in ["runs", "scenario"] {
-        if at.starts_with(dir.join(own)) {
+    for (dir, words) in protected {
+        if dir.canonicalize().is_ok_and(|dir| at.starts_with(dir)) {
             return Err(McError::Invalid(format!(
-                "{}: inside the batch's {own}/, which holds the batch's own files: write \
-                 scenario discovery's tables elsewhere (--out NEW_DIR, or the default \
-                 DIR/discover/)",
+                "{}: inside {words}, which holds its own files: write scenario discovery's \
+                 tables elsewhere (--out NEW_DIR, or the default DIR/discover/)",
                 out.display()
             )));
         }
@@ -901,6 +1167,8 @@ pub const DISCOVER_FILES: [&str; 5] = [
 #[derive(serde::Serialize)]
 struct DiscoverRecord<'a> {
     outcome: &'a str,
+    /// A compare's runs marked by (B − A)/|A| rather than B − A.
+    relative: bool,
     rule: &'a str,
     blank: &'static str,
     peel: f64,
@@ -911,7 +1179,12 @@ struct DiscoverRecord<'a> {
     pick: Option<usize>,
     resamples: u64,
     seed: u64,
-    batch: BatchRecord<'a>,
+    /// The batch analysed; absent for a compare.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<BatchRecord<'a>>,
+    /// The compare analysed (its outcome B − A); absent for a batch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compare: Option<CompareSides<'a>>,
     total_runs: usize,
     total_cases: usize,
     chosen: ChosenRecord<'a>,
@@ -925,6 +1198,22 @@ struct BatchRecord<'a> {
     scenario_hash: &'a str,
     master_seed: u64,
     design: crate::Design,
+}
+
+/// A compare's two batches and how their parameters were paired.
+#[derive(serde::Serialize)]
+struct CompareSides<'a> {
+    dir: String,
+    a: BatchRecord<'a>,
+    b: BatchRecord<'a>,
+    /// Runs both batches hold, the rows discovery separated.
+    paired_runs: usize,
+    /// Parameters only A draws (columns `path (A)`).
+    parameters_only_a: &'a [String],
+    /// Parameters only B draws (columns `path (B)`).
+    parameters_only_b: &'a [String],
+    /// Parameters both draw, differently in some run (two columns).
+    parameters_drawn_differently: &'a [String],
 }
 
 #[derive(serde::Serialize)]
@@ -949,12 +1238,18 @@ struct LimitRecord<'a> {
     resampled_share: Option<f64>,
 }
 
-fn write_outputs(
-    out: &Path,
-    r: &DiscoverReport,
-    o: &DiscoverOptions,
-    manifest: &crate::Manifest,
-) -> Result<Vec<PathBuf>> {
+/// The record of the batch in `dir` whose manifest is `m`.
+fn batch<'a>(dir: &Path, m: &'a crate::Manifest) -> BatchRecord<'a> {
+    BatchRecord {
+        dir: dir.display().to_string(),
+        completed_runs: m.completed_runs.unwrap_or(0),
+        scenario_hash: &m.scenario_hash,
+        master_seed: m.master_seed,
+        design: m.design,
+    }
+}
+
+fn write_outputs(out: &Path, r: &DiscoverReport, o: &DiscoverOptions, input: &Input) -> Result<Vec<PathBuf>> {
     // An earlier discovery's tables go first: one that fails half-way
     // leaves fewer files, never this one's beside another's.
     for f in DISCOVER_FILES {
@@ -1090,6 +1385,7 @@ fn write_outputs(
     };
     let record = DiscoverRecord {
         outcome: &o.outcome,
+        relative: o.relative,
         rule: &r.rule,
         blank: match o.blank {
             Blank::Refuse => "none blank",
@@ -1103,13 +1399,16 @@ fn write_outputs(
         pick: o.pick,
         resamples: o.resamples,
         seed: o.seed,
-        batch: BatchRecord {
+        batch: input.compare.is_none().then(|| batch(&o.dir, &input.manifest)),
+        compare: input.compare.as_ref().map(|c| CompareSides {
             dir: o.dir.display().to_string(),
-            completed_runs: manifest.completed_runs.unwrap_or(0),
-            scenario_hash: &manifest.scenario_hash,
-            master_seed: manifest.master_seed,
-            design: manifest.design,
-        },
+            a: batch(&o.dir.join("a"), &input.manifest),
+            b: batch(&o.dir.join("b"), &c.b),
+            paired_runs: c.paired.table.runs.len(),
+            parameters_only_a: &c.paired.only_a,
+            parameters_only_b: &c.paired.only_b,
+            parameters_drawn_differently: &c.paired.drawn_differently,
+        }),
         total_runs: t.total_runs,
         total_cases: t.total_cases,
         chosen: ChosenRecord {
@@ -1122,11 +1421,16 @@ fn write_outputs(
             limits: c.effects.iter().map(|e| limit(e, &c.bx.limits)).collect(),
             dropped: c.dropped.iter().map(|e| limit(e, from_limits)).collect(),
         },
-        provenance: crate::manifest::Provenance::new(
-            &o.invocation,
-            manifest.scenario_path.clone(),
-            manifest.scenario_files.clone(),
-        ),
+        // A compare's scenarios are its batches' (each manifest names its
+        // own); the record's are those of the one batch analysed.
+        provenance: match &input.compare {
+            None => crate::manifest::Provenance::new(
+                &o.invocation,
+                input.manifest.scenario_path.clone(),
+                input.manifest.scenario_files.clone(),
+            ),
+            Some(_) => crate::manifest::Provenance::new(&o.invocation, None, Vec::new()),
+        },
     };
     crate::store::write_json_record(&path(DISCOVER_FILES[4]), &record)?;
     Ok(DISCOVER_FILES.iter().map(|f| path(f)).collect())
@@ -1361,6 +1665,7 @@ mod tests {
         let o = |blank| DiscoverOptions {
             dir: PathBuf::from("B"),
             outcome: "year".into(),
+            relative: false,
             condition: Condition::Above(2030.0),
             blank,
             prim: PrimOptions::default(),
@@ -1373,17 +1678,68 @@ mod tests {
             seed: 0,
             invocation: crate::Invocation::default(),
         };
-        let err = mark(&t, &o(Blank::Refuse)).unwrap_err().to_string();
+        let err = mark(&t, None, "B/runs.csv", &o(Blank::Refuse))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("2 of the 4 runs report no `year`") && err.contains("--blank"),
             "{err}"
         );
-        let (flags, rule, notes) = mark(&t, &o(Blank::Case)).unwrap();
+        let (flags, rule, notes) = mark(&t, None, "B/runs.csv", &o(Blank::Case)).unwrap();
         assert_eq!(flags, [false, true, true, true]);
         assert_eq!(rule, "year > 2030.0");
         assert!(notes[0].contains("counted as runs of interest"));
-        let (flags, _, _) = mark(&t, &o(Blank::NotCase)).unwrap();
+        let (flags, _, _) = mark(&t, None, "B/runs.csv", &o(Blank::NotCase)).unwrap();
         assert_eq!(flags, [false, false, true, false]);
+    }
+
+    /// Over a compare, runs are marked by B − A, the rule says so, and a
+    /// run whose difference is blank is counted per side that lacks it.
+    #[test]
+    fn a_compare_marks_runs_by_the_difference() {
+        let side = |years: [Option<f64>; 3]| RunsTable {
+            runs: vec![0, 1, 2],
+            seeds: vec![0; 3],
+            param_names: vec!["p".into()],
+            params: vec![vec![0.1], vec![0.2], vec![0.3]],
+            outcome_names: vec!["year".into()],
+            outcomes: years.iter().map(|&y| vec![y]).collect(),
+        };
+        let a = side([Some(2030.0), Some(2030.0), None]);
+        let b = side([Some(2030.0), Some(2033.0), Some(2031.0)]);
+        let paired = crate::compare::paired_table(&a, &b, Effect::Difference);
+        let o = |blank| DiscoverOptions {
+            dir: PathBuf::from("C"),
+            outcome: "year".into(),
+            relative: false,
+            condition: Condition::Above(1.0),
+            blank,
+            prim: PrimOptions::default(),
+            min_coverage: 0.5,
+            max_quasi_p: 0.05,
+            pick: None,
+            out: None,
+            categories: None,
+            resamples: 0,
+            seed: 0,
+            invocation: crate::Invocation::default(),
+        };
+        let err = mark(&paired.table, Some(&paired), "C/a, C/b", &o(Blank::Refuse))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "1 of the 3 paired runs have no difference of `year`: A's run lacks it in 1, B's in 0"
+            ),
+            "{err}"
+        );
+        let (flags, rule, _) = mark(&paired.table, Some(&paired), "C/a, C/b", &o(Blank::NotCase)).unwrap();
+        assert_eq!(flags, [false, true, false]);
+        assert_eq!(rule, "year (B − A) > 1.0");
+        assert_eq!(
+            condition_words(&rule, &label("year", Some(Effect::Difference))),
+            "above-1.0"
+        );
     }
 
     /// Known binomial tails: Bin(10, ½) P(X ≥ 8) = 56/1024; P(X ≥ n) = pⁿ;
