@@ -968,6 +968,9 @@ pub fn compare(
         if let Some(n) = montecarlo::few_differing_note(&r.differences) {
             println!("note: {n}");
         }
+        if let Some(n) = montecarlo::one_sign_note(&r.differences) {
+            println!("note: {n}");
+        }
     }
     if let Some(w) = &period {
         println!("warning: {w}");
@@ -1352,6 +1355,8 @@ mod tests {
             half_width_crn: 0.4,
             half_width_independent: 0.5,
             narrowing: 0.2,
+            runs_up: n,
+            runs_down: 0,
             n_a,
             n_b,
             reported_share_diff: share,

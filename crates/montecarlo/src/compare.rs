@@ -69,7 +69,8 @@ pub struct CompareRecord {
     pub warnings: Vec<String>,
     /// The notes on the results, as the console gives them:
     /// [`CompareReport::notes`], then (unless A and B are identical)
-    /// [`zero_difference_notes`] and [`few_differing_note`].
+    /// [`zero_difference_notes`], [`few_differing_note`] and
+    /// [`one_sign_note`].
     pub notes: Vec<String>,
 }
 
@@ -107,12 +108,19 @@ pub struct OutcomeDifference {
     /// 95% half-width independent runs would give (from the two marginal variances).
     pub half_width_independent: f64,
     /// 1 − half_width_crn / half_width_independent; NaN when n < 2, when
-    /// the independent interval has zero width (the outcome is constant,
-    /// up to rounding, under A and under B: there was nothing to narrow, and "0 %" would
-    /// read as "common random numbers did not help"), or when the
+    /// the outcome is constant (up to rounding) under A or under B (there
+    /// is nothing pairing can narrow: with both constant "0 %" would read
+    /// as "common random numbers did not help", with one the ratio is only
+    /// that of the two intervals' t quantiles, about −1 %), or when the
     /// difference was 0 in every run (`runs_differing` 0: "100 %" would
     /// read as an effect known to be nil).
     pub narrowing: f64,
+    /// Paired runs whose difference is positive (B above A), after the
+    /// rounding rule; with `runs_down`, the direction of the effect, which
+    /// a mean dominated by a few large differences may not show.
+    pub runs_up: u64,
+    /// Paired runs whose difference is negative.
+    pub runs_down: u64,
     /// Runs of A's batch that report the outcome (its `n` in
     /// `a/summary.json`); for a category's row, the runs reporting the
     /// category outcome at all.
@@ -215,6 +223,66 @@ pub fn few_differing_note(differences: &[OutcomeDifference]) -> Option<String> {
         if rare.len() == 1 { "" } else { "s" },
         if rare.len() == 1 { "its" } else { "each" },
         name_some(&named, "see runs_differing in compare.csv"),
+    ))
+}
+
+/// A note naming the outcomes whose difference B − A had one sign in every
+/// paired run where it was not 0 (at least [`FEW_DIFFERING_RUNS`] such
+/// runs) while the mean's 95 % interval covers 0: a few runs' large
+/// differences make the mean uncertain, not the direction (audit s33-econ
+/// F2: `training.best_effective_flop` rose in 76 of 100 runs and fell in
+/// none, one run's rise of 1.4e36 widening the interval past 0). A sign
+/// test bounds the chance of so many runs of one sign were B as likely
+/// above A as below: 2·½ᵏ for k runs. `None` when there is no such outcome.
+pub fn one_sign_note(differences: &[OutcomeDifference]) -> Option<String> {
+    let one_sign: Vec<&OutcomeDifference> = differences
+        .iter()
+        .filter(|d| {
+            let k = d.runs_up + d.runs_down;
+            (d.runs_up == 0) != (d.runs_down == 0)
+                && k >= FEW_DIFFERING_RUNS
+                && d.half_width_crn > 0.0
+                && d.ci95_low <= 0.0
+                && d.ci95_high >= 0.0
+        })
+        .collect();
+    if one_sign.is_empty() {
+        return None;
+    }
+    let fewest = one_sign
+        .iter()
+        .map(|d| d.runs_up + d.runs_down)
+        .min()
+        .unwrap_or(FEW_DIFFERING_RUNS);
+    // 2·½ᵏ = ½^(k − 1), for the fewest runs of one sign named.
+    let p = math::powi(0.5, (fewest - 1).min(i32::MAX as u64) as i32);
+    let named: Vec<String> = one_sign
+        .iter()
+        .map(|d| {
+            let (dir, k) = if d.runs_up > 0 {
+                ("up", d.runs_up)
+            } else {
+                ("down", d.runs_down)
+            };
+            format!("{} ({k} of {} {dir}, none the other way)", d.outcome, d.n)
+        })
+        .collect();
+    Some(format!(
+        "the difference B − A of {} outcome{} had one sign in every paired run where it was not \
+         0, yet {} mean's 95 % interval covers 0: a few runs' large differences make the mean \
+         uncertain, not the direction (were B as likely above A as below, so many runs of one \
+         sign would have a chance of at most {}, a two-sided sign test); for an outcome spanning \
+         orders of magnitude compare its logarithm, or the runs it rises and falls in (runs_up, \
+         runs_down in compare.csv): {}",
+        one_sign.len(),
+        if one_sign.len() == 1 { "" } else { "s" },
+        if one_sign.len() == 1 { "its" } else { "each" },
+        if p >= 1e-3 {
+            format!("{p:.3}")
+        } else {
+            format!("{p:.0e}")
+        },
+        name_some(&named, "see runs_up and runs_down in compare.csv"),
     ))
 }
 
@@ -743,6 +811,8 @@ fn unpaired_row(outcome: String, reporting: Reporting) -> OutcomeDifference {
         half_width_crn: f64::NAN,
         half_width_independent: f64::NAN,
         narrowing: f64::NAN,
+        runs_up: 0,
+        runs_down: 0,
         n_a: reporting.n_a,
         n_b: reporting.n_b,
         reported_share_diff: reporting.share.0,
@@ -778,12 +848,15 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64], reporting: Reporting) -> 
     } else {
         wd.half_width_95()
     };
+    let (sa, sb) = (wa.sd_beyond_rounding(), wb.sd_beyond_rounding());
     let hw_ind = if n < 2 {
         f64::NAN
     } else {
-        let (sa, sb) = (wa.sd_beyond_rounding(), wb.sd_beyond_rounding());
         t95(2 * (n - 1)) * ((sa.powi(2) + sb.powi(2)) / n as f64).sqrt()
     };
+    let (up, down) = ds.iter().fold((0, 0), |(u, d), &x| {
+        (u + u64::from(x > 0.0), d + u64::from(x < 0.0))
+    });
     OutcomeDifference {
         outcome,
         n,
@@ -795,11 +868,17 @@ fn difference(outcome: String, xs: &[f64], ys: &[f64], reporting: Reporting) -> 
         ci95_high: wd.mean() + hw_crn,
         half_width_crn: hw_crn,
         half_width_independent: hw_ind,
-        narrowing: if hw_ind > 0.0 && runs_differing > 0 {
+        // Pairing narrows only what A and B share: with one side constant
+        // there is no covariance to remove, and the ratio of the two
+        // half-widths is only their t quantiles' (t(n − 1) against
+        // t(2n − 2), "−1 %"; audit s33-econ F6).
+        narrowing: if hw_ind > 0.0 && runs_differing > 0 && sa > 0.0 && sb > 0.0 {
             1.0 - hw_crn / hw_ind
         } else {
             f64::NAN
         },
+        runs_up: up,
+        runs_down: down,
         n_a: reporting.n_a,
         n_b: reporting.n_b,
         reported_share_diff: reporting.share.0,
@@ -947,6 +1026,8 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
         "reported_share_diff",
         "reported_share_ci95_low",
         "reported_share_ci95_high",
+        "runs_up",
+        "runs_down",
     ]
     .map(String::from);
     write_csv(
@@ -977,6 +1058,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
                 ]
                 .map(cell),
             );
+            r.extend([d.runs_up, d.runs_down].map(|n| n.to_string()));
             r
         }),
     )?;
@@ -993,6 +1075,7 @@ pub fn compare<A: Model + ?Sized, B: Model + ?Sized>(
     if !is_identical {
         record_notes.extend(zero_difference_notes(&differences));
         record_notes.extend(few_differing_note(&differences));
+        record_notes.extend(one_sign_note(&differences));
     }
     crate::store::write_json_record(
         &opts.out.join(COMPARE_RECORD),
@@ -1100,7 +1183,8 @@ mod tests {
         let real: Vec<f64> = (0..20).map(|i| 58_867.2 * (1.0 + f64::from(i) * 1e-9)).collect();
         let d = &compare_tables(&table(&real), &table(&b), None)[0];
         assert!(d.half_width_crn > 0.0 && d.half_width_independent > 0.0, "{d:?}");
-        assert!(d.narrowing.is_finite(), "{d:?}");
+        // B is still constant up to rounding: nothing for pairing to narrow.
+        assert!(d.narrowing.is_nan(), "{d:?}");
     }
 
     /// Audit s23 F1/F2: `runs_differing` counts the paired runs whose
@@ -1361,5 +1445,64 @@ mod tests {
         assert_eq!(r.table.outcome("flop").unwrap(), [Some(0.5), Some(0.0), None]);
         assert_eq!(r.lacking[0], lacking(0, 0, 1));
         assert_eq!(r.table.param_names, t.param_names);
+    }
+
+    /// Audit s33-econ F2: an outcome that rose in 76 of 100 runs and fell
+    /// in none, one rise huge, has a mean's interval covering 0; the note
+    /// names it with its counts and the sign test's bound (2·½⁷⁶). One whose
+    /// interval excludes 0, one of both signs and one that moved in only a
+    /// few runs are not named.
+    #[test]
+    fn one_sign_with_an_interval_over_zero_is_named() {
+        let a: Vec<f64> = (0..100).map(|i| 1e30 * (1.0 + f64::from(i))).collect();
+        let mut heavy = a.clone();
+        for (i, v) in heavy.iter_mut().enumerate().take(76) {
+            *v *= 1.5 + 0.01 * i as f64;
+        }
+        heavy[0] = 1e36;
+        let steady: Vec<f64> = a.iter().map(|x| x * 1.5).collect();
+        let mut mixed = heavy.clone();
+        mixed[1] = a[1] * 0.5;
+        let mut few = a.clone();
+        few[0] = 1e36;
+        few[1] *= 1.1;
+        let diff = |b: &[f64], name: &str| OutcomeDifference {
+            outcome: name.into(),
+            ..compare_tables(&table(&a), &table(b), None)[0].clone()
+        };
+        let rows = [
+            diff(&heavy, "heavy"),
+            diff(&steady, "steady"),
+            diff(&mixed, "mixed"),
+            diff(&few, "few"),
+        ];
+        assert_eq!((rows[0].runs_up, rows[0].runs_down), (76, 0));
+        assert!(rows[0].ci95_low < 0.0 && rows[0].ci95_high > 0.0, "{:?}", rows[0]);
+        assert!(rows[1].ci95_low > 0.0);
+        assert_eq!((rows[2].runs_up, rows[2].runs_down), (75, 1));
+        assert!(rows[2].ci95_low < 0.0, "{:?}", rows[2]);
+        let note = one_sign_note(&rows).unwrap();
+        assert!(
+            note.contains("of 1 outcome had one sign")
+                && note.contains("at most 3e-23")
+                && note.ends_with(": heavy (76 of 100 up, none the other way)"),
+            "{note}"
+        );
+        assert_eq!(one_sign_note(&rows[1..]), None);
+    }
+
+    /// Audit s33-econ F6: with A constant there is nothing for pairing to
+    /// remove, so the narrowing is n/a, not the "−1 %" the two t quantiles
+    /// alone gave; with both sides varying it is reported.
+    #[test]
+    fn a_constant_side_has_no_narrowing() {
+        let a = vec![5.0; 30];
+        let b: Vec<f64> = (0..30).map(|i| 5.0 + f64::from(i % 4)).collect();
+        let d = &compare_tables(&table(&a), &table(&b), None)[0];
+        assert!(d.half_width_crn > 0.0 && d.half_width_crn > d.half_width_independent);
+        assert!(d.narrowing.is_nan(), "{d:?}");
+        let a2: Vec<f64> = (0..30).map(|i| 5.0 + f64::from(i % 3)).collect();
+        let d = &compare_tables(&table(&a2), &table(&b), None)[0];
+        assert!(d.narrowing.is_finite(), "{d:?}");
     }
 }

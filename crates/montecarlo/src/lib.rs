@@ -53,7 +53,7 @@ pub use charts::{PLOT_MARKER, PlotKind, PlotOptions, PlotReport, plot_batch, ref
 
 pub use compare::{
     COMPARE_RECORD, CompareOptions, CompareRecord, CompareReport, OutcomeDifference, compare,
-    few_differing_note, paired_share_difference, zero_difference_notes,
+    few_differing_note, one_sign_note, paired_share_difference, zero_difference_notes,
 };
 pub use design::{Design, Replication, Sampler, run_seed};
 pub use error::{MathRefused, McError, Result, command_to_type};

@@ -656,7 +656,7 @@ fn compare_uses_common_random_numbers_and_narrows_the_interval() {
     assert!((d.mean_diff - (d.mean_b - d.mean_a)).abs() <= 1e-9 * d.mean_a.abs());
     let csv = String::from_utf8(read(&dir, "compare.csv")).unwrap();
     assert!(csv.starts_with(
-        "outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing,runs_differing,n_a,n_b,reported_share_diff,reported_share_ci95_low,reported_share_ci95_high\n"
+        "outcome,n,mean_a,mean_b,mean_diff,ci95_low,ci95_high,half_width_crn,half_width_independent,narrowing,runs_differing,n_a,n_b,reported_share_diff,reported_share_ci95_low,reported_share_ci95_high,runs_up,runs_down\n"
     ));
 }
 
