@@ -53,7 +53,8 @@ def cmp(name):
         m = re.match(r"^(\S+)\s+(\S+)\s+(\S+) \[\s*(\S+),\s*(\S+)\]\s+(-?[\d.]+%|n/a)", line)
         if m: out[m.group(1)] = [float(m.group(i)) for i in range(2,6)] + [None if m.group(6) == "n/a" else float(m.group(6)[:-1])]
     return out
-C = {v: cmp(v) for v in ["grid-crunch", "export-controls-tighten", "no-spillovers", "ai-first"]}
+C = {v: cmp(v) for v in ["grid-crunch", "export-controls-tighten", "export-controls-tighten-hbm",
+                         "tighten-rest", "no-spillovers", "ai-first"]}
 def ci(v, k, d=2):
     a, dlt, lo, hi, _ = C[v][k]
     return f"{dlt:+.{d}f} [{lo:+.{d}f}, {hi:+.{d}f}]"
@@ -133,11 +134,11 @@ others_budget_mu = morris_mu("chips.other_buyers.other-buyers.budget_usd_per_yea
 
 # Scenario discovery (step 4): the console output, the chosen box's line
 # and its kept and dropped limits (box.csv).
-def discovered(txt, sub):
+def discovered(txt, sub, of="batch"):
     out = open(f"{D}/{txt}").read().rstrip()
     line = next(l for l in out.splitlines() if l.startswith("box "))
     m = re.search(r": (\d+) runs, (\d+) of interest: coverage ([\d.]+)%, density ([\d.]+)%", line)
-    lim = list(csv.DictReader(open(f"{D}/out/batch/discover/{sub}/box.csv")))
+    lim = list(csv.DictReader(open(f"{D}/out/{of}/discover/{sub}/box.csv")))
     kept = [r for r in lim if r["dropped"] == "0"]
     dropped = [r for r in lim if r["dropped"] == "1"]
     return out, float(m.group(3)), float(m.group(4)), kept, dropped
@@ -208,6 +209,46 @@ elif ai_hi < ec_lo:
 else:
     versus_controls = (f"about as much as tighter export controls cost ({ec_d:+.2f} months; "
                        "the two 95 % intervals overlap)")
+# The bundle's parts (step 5): the HBM part alone against the baseline,
+# and what the scanner and packaging cuts add on top of it.
+hbm, rest, full = C["export-controls-tighten-hbm"], C["tighten-rest"], C["export-controls-tighten"]
+LR, GAP = "training.largest_run_flop", "training.frontier_gap_months_end"
+check(hbm[LR][1] < full[LR][1], f"the HBM part alone cuts less than the bundle: {hbm[LR][1]:.3e} vs {full[LR][1]:.3e}")
+check(rest[LR][2] > 0, f"the scanner and packaging cuts' effect on the largest run is not above 0: {rest[LR][1:4]}")
+check(rest[GAP][3] < 0, f"the scanner and packaging cuts' effect on the end gap is not below 0: {rest[GAP][1:4]}")
+rest_years = {y: rest[f"training.largest_run_flop_year_{y}"] for y in range(2027, 2035)}
+rest_down = [y for y, r in rest_years.items() if r[3] < 0]
+rest_up = [y for y, r in rest_years.items() if r[2] > 0]
+check(rest_down and rest_up and max(rest_down) < min(rest_up),
+      f"the scanner and packaging cuts: smaller runs {rest_down}, larger {rest_up}, not earlier then later")
+def years(ys): return f"{min(ys)}–{max(ys)}" if len(ys) > 1 else str(ys[0])
+rest_delivered = open(f"{D}/compare-tighten-rest.txt").read()
+m_del = re.search(r"^fab\.accelerators_delivered_total .*?(\d+)\s*$", rest_delivered, re.M)
+rest_deliv_runs = int(m_del.group(1)) if m_del else None
+check(rest_deliv_runs is not None and rest_deliv_runs < 50, f"packaging moves deliveries in {rest_deliv_runs} runs")
+# Where the controls bite: discover over the compare.
+dt, dt_cov, dt_dens, dt_kept, dt_dropped = discovered(
+    "discover-tighten.txt", "training.largest_run_flop_year_2030-relative-difference-below--0.15",
+    of="compare-export-controls-tighten")
+dt_line = next(l for l in dt.splitlines() if l.startswith("runs of interest"))
+dt_cases = int(re.search(r", (\d+) of (\d+) runs", dt_line).group(1))
+check([r["parameter"] for r in dt_kept] == ["chips.hbm.domestic_stacks_per_month.scale"],
+      f"discover over the compare keeps {[r['parameter'] for r in dt_kept]}")
+dt_ramp = next((r for r in dt_kept if r["parameter"] == "chips.hbm.domestic_stacks_per_month.scale"), None)
+check(dt_ramp is not None and float(dt_ramp["low"]) > float(dt_ramp["data_low"]) and float(dt_ramp["high"]) == float(dt_ramp["data_high"]),
+      "discover over the compare: the HBM ramp is not limited from below alone")
+dt_ramp_lo = float(dt_ramp["low"]) if dt_ramp else float("nan")
+dt_ramp_qp = f"{float(dt_ramp['quasi_p']):.1e}".replace("e-0", "e-") if dt_ramp else "?"
+dt_ramp_again = 100 * float(dt_ramp["resampled_share"]) if dt_ramp else float("nan")
+check(dt_ramp_again >= 50, f"discover over the compare: the ramp's limit found again in {dt_ramp_again} %")
+# "Power never binds": the AI-first crunch's power losses beside its bound labels.
+ai_b = list(csv.DictReader(open(f"{D}/out/compare-ai-first/b/runs.csv")))
+lost34 = C["ai-first"]["training.share_lost_power_year_2034"]
+lost34_b = lost34[0] + lost34[1]
+ai_chips34 = sum(1 for r in ai_b if float(r["training.largest_run_bound_year_2034"]) == 2)
+check(lost34_b > 0.05, f"AI first: share lost to power in 2034 {lost34_b}")
+others_share = o("fab.accelerators_delivered_to_others_total")["mean"] / o("fab.accelerators_delivered_total")["mean"]
+check(0.5 < others_share < 0.8, f"other buyers' share of accelerators {others_share}")
 text = f"""## Worked example: does china-2025 keep pace with the world frontier?
 
 The case that motivated aistack is a thesis: *a country with surplus
@@ -384,15 +425,52 @@ are an excerpt.)
 `training.releases_total` counts the models of all four labs, open and
 closed, whose runs finished before the horizon; a run still training at the
 end counts nothing, so a difference of a fraction of a release is a matter
-of timing in the last weeks, not of more models. The four comparisons,
-B − A with its 95 % interval:
+of timing in the last weeks, not of more models. The comparisons,
+B − A with its 95 % interval (the second and third split the first into
+its parts):
 
 | B against A | what B changes | gap at the end, months | largest run | AI load cut, MWh |
 | --- | --- | --- | --- | --- |
 | export-controls-tighten − china-2025 | HBM stockpile at its low end, CXMT's HBM a year late, fewer domestic scanners, a third less packaging | {ci("export-controls-tighten", "training.frontier_gap_months_end")} | {rel("export-controls-tighten", "training.largest_run_flop")} | {e(C["export-controls-tighten"]["energy.ai_curtailed_mwh_total"][1])} |
+| export-controls-tighten-hbm − china-2025 | its HBM part alone: stockpile at its low end, CXMT's HBM a year late | {ci("export-controls-tighten-hbm", "training.frontier_gap_months_end")} | {rel("export-controls-tighten-hbm", "training.largest_run_flop")} | {e(hbm["energy.ai_curtailed_mwh_total"][1])} |
+| export-controls-tighten − export-controls-tighten-hbm | its scanner and packaging part, on top of the HBM part | {ci("tighten-rest", "training.frontier_gap_months_end")} | {rel("tighten-rest", "training.largest_run_flop")} | {e(rest["energy.ai_curtailed_mwh_total"][1])} |
 | no-spillovers − china-2025 | no lab absorbs another's releases | {ci("no-spillovers", "training.frontier_gap_months_end")} | {rel("no-spillovers", "training.largest_run_flop")} | {e(C["no-spillovers"]["energy.ai_curtailed_mwh_total"][1])} |
 | grid-crunch − china-2025 | 7 %/yr demand growth, slower build-out, AI loads still protected | {ci("grid-crunch", "training.frontier_gap_months_end")} | {rel("grid-crunch", "training.largest_run_flop")} | {e(C["grid-crunch"]["energy.ai_curtailed_mwh_total"][1])} |
 | grid-crunch-ai-first − grid-crunch | the same crunch, AI loads curtailed first | {ci("ai-first", "training.frontier_gap_months_end")} | {rel("ai-first", "training.largest_run_flop")} | {e(ai["energy.ai_curtailed_mwh_total"][1])} |
+
+The bundle's parts push opposite ways. Its HBM part alone cuts the
+largest run by more than the whole bundle does; the scanner and packaging
+cuts on top of it *raise* the largest run by 2035 and narrow the end gap
+(both intervals exclude 0). Less packaging delays the assembly of the
+HBM stockpile without changing how many chips come out
+(`fab.accelerators_delivered_total` differs in {rest_deliv_runs} of 100 runs): the
+largest runs of {years(rest_down)} are smaller, those of {years(rest_up)} larger,
+because chips assembled later are still in service when chips bind the
+runs. That is the service-life mechanism of step 6 and rests on the same
+assumption (labs spend their whole budget on chips each month, whatever
+their runs need: docs/model/model-training.md, "What it leaves out"); a
+model in which labs hold chips back for later runs would weigh it
+otherwise. A briefing on which control to tighten should quote the parts,
+not the bundle (audit s33-econ F1).
+
+*Where the controls bite.* `discover` over the compare's directory marks
+each run by the policy's effect, here the relative change of the 2030
+largest run, (B − A)/|A|, and peels the box of the assumptions where the
+controls cut it by more than 15 %:
+
+```console
+$ aistack discover out/compare-export-controls-tighten --outcome training.largest_run_flop_year_2030 \\
+    --relative --below -0.15
+{dt}
+```
+
+In {dt_cases} of 100 runs tighter controls cut the 2030 largest run by more than
+15 %. Where CXMT's HBM ramp is at least {dt_ramp_lo:.2f} times its central path,
+{dt_dens:.0f} % of the runs do, and that box holds {dt_cov:.0f} % of them (quasi-p
+{dt_ramp_qp}; the limit is found again in {dt_ramp_again:.0f} % of the resampled boxes):
+a year's delay of CXMT's HBM costs most where the ramp it delays would
+have been large. The stockpile, which only A draws, is a column of its
+own, `chips.hbm.stockpile_stacks (A)`, and no limit on it survives.
 
 The crunch is real for everyone else: in grid-crunch the average price
 rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][0]:.1f}) and
@@ -423,11 +501,27 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   ({e(ai["energy.ai_curtailed_mwh_total"][1])} MWh taken from them; the best model's capability falls by
   {-ai["training.best_capability"][1]:.2f} orders of magnitude of effective compute),
   {versus_controls}.
+  Three conditions stand behind "power never binds". The buyers outside
+  the four labs, who get {100 * others_share:.0f} % of the nation's accelerators, have no
+  datacenter in the scenario, so their chips draw no power
+  (docs/calibration/scenarios.md, "other buyers": a variant that gives
+  them one draws 154 TWh over the decade, of which the grid cuts none).
+  The state cuts datacenters last (china-2025's curtailment order, which
+  grid-crunch-ai-first reverses). And
+  `training.largest_run_bound_year_Y` says power only when power alone
+  binds, so power beside another limit shows in
+  `training.share_lost_power_year_Y` instead: in grid-crunch-ai-first the
+  labs lose {100 * lost34_b:.1f} % of their compute to power in 2034, while the
+  largest run of 2034 reads `chips` in {ai_chips34} of its 100 runs. For the
+  grid question, read the share lost.
 - *Domestic chips under controls:* chips bind each year's largest run from {chips_from} in every
   run (from 2028 in {chips_2028} of {N}), the labs getting about a third of the nation's
   accelerators (the rest go to the buyers outside them); tighter
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
-  {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months.
+  {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months. The HBM controls do all of it and more
+  ({rel("export-controls-tighten-hbm", "training.largest_run_flop")}); the scanner and packaging controls give
+  some back ({rel("tighten-rest", "training.largest_run_flop")}), and the bundle cuts the 2030 run most
+  where CXMT's HBM ramp would be fast (step 5).
 - *Open weights:* spillovers between the domestic labs are worth
   {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end: every lab progresses at the world's
   algorithmic rate (one draw for the frontier and all labs), so no release

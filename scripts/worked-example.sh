@@ -1,8 +1,8 @@
 #!/bin/bash
 # Regenerates the worked example of docs/montecarlo.md with the real binary:
 # a 500-run batch of china-2025, its charts, Morris screening, scenario
-# discovery and four common-random-number comparisons (about 1,460 runs:
-# 8 min of CPU), then writes the section's text from the outputs and
+# discovery (over the batch and over a comparison) and six
+# common-random-number comparisons (about 1,860 runs: 10 min of CPU), then writes the section's text from the outputs and
 # splices it, with the three charts, into the docs.
 #
 #   cargo build --release -p aistack
@@ -23,17 +23,21 @@ ln -sfn "$root/examples" examples
 S=examples/scenarios
 "$A" batch $S/china-2025.ron --runs 500 --seed 1 --threads 2 --out out/batch > batch.txt 2>&1
 "$A" plot out/batch > plot.txt 2>&1
-for v in grid-crunch export-controls-tighten no-spillovers; do
+for v in grid-crunch export-controls-tighten export-controls-tighten-hbm no-spillovers; do
   "$A" compare $S/china-2025.ron $S/$v.ron --runs 100 --seed 1 --threads 2 \
     --out out/compare-$v > compare-$v.txt 2>&1
 done
 "$A" compare $S/grid-crunch.ron $S/grid-crunch-ai-first.ron --runs 100 --seed 1 --threads 2 \
   --out out/compare-ai-first > compare-ai-first.txt 2>&1
+"$A" compare $S/export-controls-tighten-hbm.ron $S/export-controls-tighten.ron --runs 100 --seed 1 \
+  --threads 2 --out out/compare-tighten-rest > compare-tighten-rest.txt 2>&1
 "$A" sensitivity $S/china-2025.ron --method morris --outcome training.frontier_gap_months_end \
   --trajectories 20 --seed 1 --threads 2 --out out/morris > morris.txt 2>&1
 "$A" discover out/batch --outcome training.largest_run_flop --below 1e27 > discover.txt 2>&1
 "$A" discover out/batch --outcome training.largest_run_bound_year_2028 --equals chips \
   > discover-2028.txt 2>&1
+"$A" discover out/compare-export-controls-tighten --outcome training.largest_run_flop_year_2030 \
+  --relative --below -0.15 > discover-tighten.txt 2>&1
 ln -sfn out/batch batch
 rev=$(git -C "$root" rev-parse --short HEAD)
 when=$(date -u +"%-d %b %Y")

@@ -277,6 +277,7 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "us-2025-adequacy.ron",
         "us-2025-weather.ron",
         "export-controls-tighten.ron",
+        "export-controls-tighten-hbm.ron",
         "export-controls-loosen.ron",
         "grey-imports.ron",
         "no-spillovers.ron",
@@ -383,6 +384,20 @@ fn variants_change_what_they_say() {
     assert!(weather.data.regions.iter().all(|r| r.demand_noise_sd.get() > 0.0));
     let tight = load("export-controls-tighten.ron");
     assert!(tight.data.chips.hbm.stockpile_stacks.get() < base.data.chips.hbm.stockpile_stacks.get());
+    // Its HBM part alone: the same HBM rows, the base's packaging.
+    let tight_hbm = load("export-controls-tighten-hbm.ron");
+    assert_eq!(
+        tight_hbm.data.chips.hbm.stockpile_stacks.get(),
+        tight.data.chips.hbm.stockpile_stacks.get()
+    );
+    assert_eq!(
+        format!("{:?}", tight_hbm.data.chips.hbm.domestic_stacks_per_month),
+        format!("{:?}", tight.data.chips.hbm.domestic_stacks_per_month)
+    );
+    assert_eq!(
+        format!("{:?}", tight_hbm.data.chips.packaging_units_per_month),
+        format!("{:?}", base.data.chips.packaging_units_per_month)
+    );
     let nospill = load("no-spillovers.ron");
     assert!(base.data.ecosystem.spillovers && !nospill.data.ecosystem.spillovers);
     // The policy variants add a channel each and keep the base's draws.
@@ -412,9 +427,9 @@ fn variants_change_what_they_say() {
     );
     // Variants keep the baseline's uncertain parameters, except those they
     // set (which then hold their set value in every run).
-    for v in [&drought, &tight, &nospill, &crunch, &loosen, &grey] {
+    for v in [&drought, &tight, &tight_hbm, &nospill, &crunch, &loosen, &grey] {
         for p in base.data.uncertain.keys() {
-            let fixed = v.name() == "export-controls-tighten" && p == "chips.hbm.stockpile_stacks";
+            let fixed = v.name().starts_with("export-controls-tighten") && p == "chips.hbm.stockpile_stacks";
             assert_eq!(v.data.uncertain.contains_key(p), !fixed, "{}: {p}", v.name());
         }
     }
