@@ -650,6 +650,7 @@ pub fn batch(a: BatchArgs) -> Result<()> {
         }
     );
     print_partial_outcomes(&r.table);
+    print_headline(&r.dir);
     if let Some(target) = r.manifest.until_rel_halfwidth {
         print_unvaried_outcomes(&r.table, &r.manifest.stop_outcomes, target);
         if let Some(n) = montecarlo::convergence::late_outcomes_note(
@@ -672,6 +673,72 @@ pub fn batch(a: BatchArgs) -> Result<()> {
 
 /// Most outcomes a note names; the rest are counted.
 const NAMED_MAX: usize = 5;
+
+/// The outcomes a finished batch prints, with their units: the headline
+/// numbers `aistack run` prints for one run, here across the runs, so that
+/// the console answers "how sure are we?" without opening summary.json
+/// (audit s33-econ F9).
+const HEADLINE: [(&str, &str); 7] = [
+    ("training.frontier_gap_months_end", "months"),
+    ("training.largest_run_flop", "FLOP"),
+    ("training.releases_total", "releases"),
+    ("fab.accelerators_delivered_total", "accelerators"),
+    ("energy.unserved_mwh_total", "MWh"),
+    ("energy.ai_curtailed_mwh_total", "MWh"),
+    ("training.share_lost_power_total", "of the labs' compute"),
+];
+
+/// Prints, from the batch's `summary.json` in `dir`, each [`HEADLINE`]
+/// outcome it has: mean ± its Monte Carlo standard error, then the 5th,
+/// 50th and 95th percentiles across runs. The file's numbers, so the
+/// console and the file cannot disagree; nothing when it cannot be read
+/// (the batch's outputs are written and complete either way).
+fn print_headline(dir: &Path) {
+    let Ok(text) = std::fs::read_to_string(dir.join("summary.json")) else {
+        return;
+    };
+    let Ok(summary) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return;
+    };
+    let runs = summary["runs"].as_u64().unwrap_or(0);
+    let cell = |v: &serde_json::Value| v.as_f64().map_or("—".to_string(), crate::discover_cmd::short);
+    let rows: Vec<(String, String, String)> = HEADLINE
+        .iter()
+        .filter_map(|&(name, unit)| {
+            let o = summary["outcomes"].get(name)?;
+            let n = o["n"].as_u64()?;
+            Some((
+                name.to_string(),
+                format!("{} ± {} {unit}", cell(&o["mean"]), cell(&o["mcse"])),
+                format!(
+                    "({}, {}, {}){}",
+                    cell(&o["p5"]),
+                    cell(&o["p50"]),
+                    cell(&o["p95"]),
+                    if n < runs {
+                        format!(" over the {n} runs that report it")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ))
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    println!(
+        "headline outcomes over {} (mean ± its Monte Carlo standard error; p5, p50, p95 across \
+         runs; every outcome in summary.json):",
+        count(runs, "run")
+    );
+    let (w1, w2) = rows.iter().fold((0, 0), |(a, b), r| {
+        (a.max(r.0.chars().count()), b.max(r.1.chars().count()))
+    });
+    for (name, mean, spread) in rows {
+        println!("  {name:<w1$}  {mean:<w2$}  {spread}");
+    }
+}
 
 /// The line for a batch whose stopping rule did not stop it (it ran all
 /// `--runs`): which watched outcomes are still above the target, widest

@@ -243,9 +243,9 @@ fn finite(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
-/// A limit as printed: four significant digits (runs.csv and limits.csv
+/// A number as printed: four significant digits (runs.csv and limits.csv
 /// keep every digit).
-fn short(v: f64) -> String {
+pub(crate) fn short(v: f64) -> String {
     let rounded: f64 = format!("{v:.3e}").parse().unwrap_or(v);
     montecarlo::outputs::num(rounded)
 }

@@ -537,3 +537,50 @@ fn one_row_and_a_huge_value_read_as_written() {
         "{err}"
     );
 }
+
+/// Audit s33-econ F9: a finished batch prints its headline outcomes, each
+/// as summary.json has it (mean ± MCSE, p5, p50, p95, four significant
+/// digits), so the console answers "how sure are we?" on its own.
+#[test]
+fn a_batch_prints_its_headline_outcomes_from_the_summary() {
+    let (root, scenario) = with_scenario("econ", "headline");
+    let dir = root.join("b");
+    let o = ok(&[
+        "batch",
+        s(&scenario),
+        "--runs",
+        "6",
+        "--seed",
+        "4",
+        "--out",
+        s(&dir),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("headline outcomes over 6 runs (mean ± its Monte Carlo standard error"),
+        "{stdout}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let o = &summary["outcomes"]["training.largest_run_flop"];
+    let four = |v: &serde_json::Value| {
+        let x = v.as_f64().unwrap();
+        let rounded: f64 = format!("{x:.3e}").parse().unwrap();
+        montecarlo::outputs::num(rounded)
+    };
+    let line = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("training.largest_run_flop "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(
+        line.contains(&format!("{} ± {} FLOP", four(&o["mean"]), four(&o["mcse"])))
+            && line.ends_with(&format!(
+                "({}, {}, {})",
+                four(&o["p5"]),
+                four(&o["p50"]),
+                four(&o["p95"])
+            )),
+        "{line}"
+    );
+    drop(root);
+}
