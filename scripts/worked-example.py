@@ -196,7 +196,12 @@ rest_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] not in NAMED
 check(min(cxmt_scale_mu, cxmt_yield_mu, others_budget_mu) > life_mu > max(rest_mu),
       f"Morris: CXMT {cxmt_scale_mu}/{cxmt_yield_mu}, other buyers {others_budget_mu}, service life {life_mu}")
 check(cxmt_scale_mu > max(cxmt_yield_mu, others_budget_mu), f"Morris: CXMT's scale {cxmt_scale_mu} not first of the chip inputs")
-batch_line = open(f"{D}/batch.txt").read().strip().splitlines()[0]
+# The batch's first line and its headline block (the notes on outcomes
+# only some runs report are left out of the excerpt).
+batch_out = open(f"{D}/batch.txt").read().strip().splitlines()
+batch_head = [l for l in batch_out if l.startswith("headline outcomes") or l.startswith("  ")]
+check(batch_head, "the batch printed no headline outcomes")
+batch_line = "\n".join(batch_out[:1] + batch_head)
 ai = C["ai-first"]
 # How the AI-first crunch's cost to the gap compares with tighter export
 # controls': said by their 95 % intervals, not by the point estimates.
@@ -283,9 +288,12 @@ $ aistack batch examples/scenarios/china-2025.ron --runs {N} --seed 1 --threads 
 {batch_line}
 ```
 
-`summary.json` then says (mean ± the mean's Monte Carlo standard error; 5th,
-50th and 95th percentiles across runs, point estimates whose own Monte Carlo
-error is larger than the mean's: Quantiles under Statistics):
+(The notes it prints after the first line, on outcomes only some runs
+report, are left out.) The headline rows are `summary.json`'s, which has
+every outcome; for the gap by year it says (mean ± the mean's Monte Carlo
+standard error; 5th, 50th and 95th percentiles across runs, point
+estimates whose own Monte Carlo error is larger than the mean's: Quantiles
+under Statistics):
 
 | outcome | mean ± MCSE | p5 | p50 | p95 |
 | --- | --- | --- | --- | --- |
