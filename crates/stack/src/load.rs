@@ -1306,6 +1306,9 @@ fn apply_variant(
     // old variant whose base renamed several fields is fixed in one pass
     // (audit s23-repro, F10).
     let mut refused: Vec<ScenarioError> = Vec::new();
+    // The tree as the sets find it: where each path leads, whichever way
+    // it is spelt (`canonical_path`).
+    let before_set = tree.clone();
     for (path, value) in &variant.set {
         match set_value(&mut tree, path, value.0.clone()) {
             Ok(at) => set_at.push((at, path)),
@@ -1341,19 +1344,42 @@ fn apply_variant(
     // below a set path stop being drawn (else every run would overwrite the
     // set value with the base's draw). The other parameters keep their
     // streams, which are keyed by path.
+    // A `set` fixes the path itself and every path below it (a set
+    // distribution's `…mean`, a set path over dates' `…scale`).
+    // A path is at or below a set path when it is textually, or when both
+    // resolve and their canonical spellings are (an enum's tag written in
+    // one and left out in the other: audit s33-modeler F6).
+    let canonical = |p: &str| canonical_path(&before_set, p);
+    let at_or_below = |p: &str, set: &str, set_canon: &Option<String>| {
+        p == set
+            || p.starts_with(&format!("{set}."))
+            || set_canon
+                .as_ref()
+                .is_some_and(|c| canonical(p).is_some_and(|q| q == *c || q.starts_with(&format!("{c}."))))
+    };
     for path in variant.set.keys() {
-        if variant.uncertain.contains_key(path) {
+        let set_canon = canonical(path);
+        if let Some(u) = variant
+            .uncertain
+            .keys()
+            .find(|u| *u == path || (set_canon.is_some() && canonical(u) == set_canon))
+        {
+            let also = if u == path {
+                String::new()
+            } else {
+                format!(" (as `{u}`, the same field)")
+            };
             return Err(at_key(
-                path,
+                u,
                 ScenarioError::new(
                     file,
-                    format!("uncertain.{path}"),
-                    format!("`{path}` is both set and made uncertain in this file"),
+                    format!("uncertain.{u}"),
+                    format!("`{path}` is both set and made uncertain in this file{also}"),
                 )
                 .hint("keep one: `set` fixes the value in every run, `uncertain` draws it in each run"),
             ));
         }
-        for p in drop_parameters_below(&mut tree, path) {
+        for p in drop_parameters_where(&mut tree, |p| at_or_below(p, path, &set_canon)) {
             dropped.push((p, format!("its `set` of `{path}` fixes it in every run")));
         }
     }
@@ -1501,15 +1527,6 @@ fn scale_set_fab_power(
 fn drop_parameters_of(tree: &mut Value, entity: &str) -> Vec<String> {
     let prefix = format!("{entity}.");
     drop_parameters_where(tree, |p| p.starts_with(&prefix))
-}
-
-/// Drops the uncertain parameters (and their correlations) that a variant's
-/// `set` of `path` fixes: `path` itself and every path below it (a set
-/// distribution's `…mean`, a set path over dates' `…scale`). Returns the
-/// dropped paths.
-fn drop_parameters_below(tree: &mut Value, path: &str) -> Vec<String> {
-    let prefix = format!("{path}.");
-    drop_parameters_where(tree, |p| p == path || p.starts_with(&prefix))
 }
 
 /// Drops the uncertain parameters whose path satisfies `gone`, and the
@@ -1673,7 +1690,7 @@ pub fn set_path(tree: &mut Value, path: &str, value: Value) -> Result<(), String
                 ));
             }
             if !(node.is_number() || node.is_null()) {
-                return Err(format!("parameter path `{path}` does not name a number"));
+                return Err(not_a_number(path, node));
             }
             *node = if node.is_u64() || node.is_i64() {
                 whole_number(path, &value)?
@@ -1759,15 +1776,42 @@ pub fn get_path(tree: &Value, path: &str) -> Result<f64, String> {
         node = descend(node, seg, &segments[..i].join("."))
             .map_err(|m| format!("in parameter path `{path}`: {m}"))?;
     }
-    node.as_f64()
-        .ok_or_else(|| format!("parameter path `{path}` does not name a number"))
+    node.as_f64().ok_or_else(|| not_a_number(path, node))
 }
 
-/// The child `seg` of `node`, which path `at` (empty: the top level)
-/// reached; or why there is none, in the words of a scenario's author.
-fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value, String> {
-    // Step through an externally tagged enum (`{"Exp": {"mean": 6}}`).
-    let tag = match &*node {
+/// Why `path`, which leads to `node`, names no number, with the path that
+/// would where there is one: an enum written with its kind
+/// (`QuotaPerMonth(40000)`) is reached by naming the kind
+/// (`….control.QuotaPerMonth`; audit s33-modeler F7, where the message
+/// gave no way on).
+fn not_a_number(path: &str, node: &Value) -> String {
+    let numbers = |m: &serde_json::Map<String, Value>| -> Vec<String> {
+        m.iter()
+            .filter(|(_, v)| v.is_number())
+            .map(|(k, _)| format!("`{path}.{k}`"))
+            .collect()
+    };
+    match node {
+        Value::Object(m) if m.len() == 1 && m.values().all(Value::is_number) => {
+            let kind = m.keys().next().cloned().unwrap_or_default();
+            format!(
+                "parameter path `{path}` names `{kind}(…)`, one kind of its field's values, not a \
+                 number: its number is `{path}.{kind}`"
+            )
+        }
+        Value::Object(m) if !numbers(m).is_empty() => format!(
+            "parameter path `{path}` does not name a number; the numbers under it: {}",
+            numbers(m).join(", ")
+        ),
+        _ => format!("parameter path `{path}` does not name a number"),
+    }
+}
+
+/// The tag of the externally tagged enum `node` (`{"Exp": {"mean": 6}}`:
+/// `Exp`) that a path segment `seg` other than the tag steps through
+/// unwritten; `None` when `node` is no such enum or `seg` is its tag.
+fn implicit_tag(node: &Value, seg: &str) -> Option<String> {
+    match node {
         Value::Object(m)
             if m.len() == 1
                 && !m.contains_key(seg)
@@ -1778,9 +1822,49 @@ fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value
             m.keys().next().cloned()
         }
         _ => None,
-    };
-    if let Some(key) = tag {
-        return descend(node.get_mut(&key).ok_or("internal")?, seg, at);
+    }
+}
+
+/// `path` with every enum tag it steps through unwritten written out
+/// (`policies.cap.action.control.QuotaPerMonth` in a tree whose `action`
+/// is `{"ExportControl": {"control": {"QuotaPerMonth": …}}}` →
+/// `policies.cap.action.ExportControl.control.QuotaPerMonth`): two paths
+/// name the same field exactly when these spellings are equal (audit
+/// s33-modeler F6: both spellings of one quota were drawn, each in its own
+/// column, and one draw did nothing). `None` when `path` does not resolve
+/// in `tree`.
+pub fn canonical_path(tree: &Value, path: &str) -> Option<String> {
+    let mut copy = tree.clone();
+    let mut node = &mut copy;
+    let segments: Vec<&str> = path.split('.').collect();
+    let mut out: Vec<String> = Vec::with_capacity(segments.len());
+    for (i, seg) in segments.iter().enumerate() {
+        if *seg == SCALE && i + 1 == segments.len() && is_dated_path(node) {
+            out.push(SCALE.to_string());
+            break;
+        }
+        while let Some(tag) = implicit_tag(node, seg) {
+            node = node.get_mut(&tag)?;
+            out.push(tag);
+        }
+        node = descend(node, seg, "").ok()?;
+        out.push((*seg).to_string());
+    }
+    Some(out.join("."))
+}
+
+/// The child `seg` of `node`, which path `at` (empty: the top level)
+/// reached; or why there is none, in the words of a scenario's author.
+fn descend<'a>(node: &'a mut Value, seg: &str, at: &str) -> Result<&'a mut Value, String> {
+    // Step through an externally tagged enum (`{"Exp": {"mean": 6}}`).
+    if let Some(key) = implicit_tag(node, seg) {
+        // Messages below name the tag's node by its full spelling.
+        let at = if at.is_empty() {
+            key.clone()
+        } else {
+            format!("{at}.{key}")
+        };
+        return descend(node.get_mut(&key).ok_or("internal")?, seg, &at);
     }
     let in_at = if at.is_empty() {
         " at the top level of a scenario".to_string()
@@ -2003,6 +2087,36 @@ mod tests {
         assert!(e.contains("did you mean `mfu`"), "{e}");
         let e = set_path(&mut tree, "labs.a.name", serde_json::json!(1)).unwrap_err();
         assert!(e.contains("does not name a number"), "{e}");
+        // An enum's kind is named to reach its number (audit s33-modeler F7).
+        let mut quota = serde_json::json!({
+            "policies": [{"name": "cap", "action": {"ExportControl": {"control": {"QuotaPerMonth": 40000}}}}]
+        });
+        let e = set_path(&mut quota, "policies.cap.action.control", serde_json::json!(1)).unwrap_err();
+        assert!(
+            e.contains("names `QuotaPerMonth(…)`")
+                && e.contains("`policies.cap.action.control.QuotaPerMonth`"),
+            "{e}"
+        );
+        let e = set_path(&mut quota, "policies.cap.action.control.0", serde_json::json!(1)).unwrap_err();
+        assert!(
+            e.contains("`policies.cap.action.control.QuotaPerMonth` is a number, which has no field `0`"),
+            "{e}"
+        );
+        set_path(
+            &mut quota,
+            "policies.cap.action.control.QuotaPerMonth",
+            serde_json::json!(9),
+        )
+        .unwrap();
+        assert_eq!(
+            canonical_path(&quota, "policies.cap.action.control.QuotaPerMonth").as_deref(),
+            Some("policies.cap.action.ExportControl.control.QuotaPerMonth")
+        );
+        assert_eq!(
+            canonical_path(&quota, "policies.cap.action.ExportControl.control.QuotaPerMonth"),
+            canonical_path(&quota, "policies.cap.action.control.QuotaPerMonth")
+        );
+        assert_eq!(canonical_path(&quota, "policies.cap.nothing"), None);
     }
 
     #[test]

@@ -1373,10 +1373,21 @@ A parameter path names one number of a scenario with dots:
   for one design, such as two batches of a fleet installed on different
   dates, cannot be picked from: set it whole);
 - a parameter of a distribution: `labs.deepseek.release_cadence_months.mean`;
+- the number of a value written as a kind with one number, by naming the
+  kind: a policy's quota `QuotaPerMonth(40000)` is
+  `policies.licence-cap.action.control.QuotaPerMonth`;
 - the scale factor of a path over dates (`uncertain` only):
   `labs.openai.budget_usd_per_year.scale`.
 
-Other lists cannot be indexed. A misspelt segment is refused with a suggestion.
+A path may leave out the kind of a value it passes through
+(`release_cadence_months.mean` for `Exp(mean: 6)`; the policy's
+`action.control` for `ExportControl(…, control: …)`) or write it
+(`release_cadence_months.Exp.mean`, `action.ExportControl.control`): both
+spellings name one number, and a scenario that draws one number under
+both is refused, as a variant that sets it under one spelling and draws
+it under the other is; a `set` under either spelling fixes the base's draw
+under the other. Other lists cannot be indexed. A misspelt segment is
+refused with a suggestion.
 
 ## Variants
 

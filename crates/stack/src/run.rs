@@ -492,6 +492,25 @@ impl Scenario {
             ));
         }
         let mut probe = serde_json::to_value(d).map_err(|e| ScenarioError::new(&file, "", e.to_string()))?;
+        // Each field drawn once: two spellings of one path (an enum's tag
+        // written or left out) would draw it twice, one draw doing nothing.
+        let mut drawn: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
+        for p in &params {
+            if let Some(canonical) = load::canonical_path(&probe, &p.path)
+                && let Some(first) = drawn.insert(canonical.clone(), &p.path)
+            {
+                return Err(ScenarioError::new(
+                    &file,
+                    format!("uncertain.{}", p.path),
+                    format!(
+                        "`{}` and `{first}` name the same number (`{canonical}`), so it would be \
+                         drawn twice and one draw would do nothing",
+                        p.path
+                    ),
+                )
+                .hint("keep one of the two paths"));
+            }
+        }
         for p in &params {
             if let Some(why) = not_a_model_parameter(&p.path) {
                 return Err(ScenarioError::new(

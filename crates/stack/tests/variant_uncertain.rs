@@ -551,3 +551,59 @@ fn the_cluster_cap_and_pretraining_length_are_drawable() {
     let releases = out.scalar("training.releases_total").unwrap();
     assert!(runs >= 1.0 && releases > runs, "{runs} runs, {releases} releases");
 }
+
+/// Audit s33-modeler F6: one field under two spellings of its path (an
+/// enum's tag written, `….Exp.mean`, or left out, `….mean`) was two
+/// parameters, each with its own column and stream, one draw doing nothing.
+/// Now a scenario drawing both is refused, a variant's `set` under one
+/// spelling fixes the base's draw under the other, and a variant that sets
+/// one and draws the other is refused as drawing what it sets.
+#[test]
+fn two_spellings_of_one_path_are_one_field() {
+    let both = BASE.replace(
+        "\"labs.lab.mfu\": Uniform(low: 0.3, high: 0.4),",
+        "\"labs.lab.mfu\": Uniform(low: 0.3, high: 0.4),\n        \
+         \"labs.lab.release_cadence_months.Exp.mean\": Uniform(low: 5, high: 7),",
+    );
+    assert_ne!(both, BASE);
+    let e = Scenario::from_text(Path::new("both.ron"), &both)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("name the same number (`labs.lab.release_cadence_months.Exp.mean`)")
+            && e.contains("keep one of the two paths"),
+        "{e}"
+    );
+    let v = load(
+        "spelt",
+        r#"Variant(base: "base.ron", name: "v", set: {"labs.lab.release_cadence_months.Exp.mean": 5})"#,
+    )
+    .unwrap();
+    assert_eq!(paths(&v), ["fabs.fab.yield_ceiling", "labs.lab.mfu"]);
+    for seed in 0..5 {
+        let data = v.with_values(&v.draw_values(seed)).unwrap();
+        assert_eq!(
+            format!("{:?}", data.labs[0].release_cadence_months),
+            format!(
+                "{:?}",
+                Scenario::from_text(Path::new("b.ron"), &BASE.replace("Exp(mean: 6)", "Exp(mean: 5)"))
+                    .unwrap()
+                    .data
+                    .labs[0]
+                    .release_cadence_months
+            ),
+            "seed {seed}: the set value holds"
+        );
+    }
+    let e = load(
+        "setdraw",
+        r#"Variant(base: "base.ron", name: "v",
+            set: {"labs.lab.release_cadence_months.Exp.mean": 5},
+            uncertain: {"labs.lab.release_cadence_months.mean": Uniform(low: 2, high: 4)})"#,
+    )
+    .unwrap_err();
+    assert!(
+        e.contains("both set and made uncertain in this file (as `labs.lab.release_cadence_months.mean`, the same field)"),
+        "{e}"
+    );
+}
