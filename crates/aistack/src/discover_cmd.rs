@@ -244,9 +244,17 @@ fn finite(flag: &str, v: f64) -> Result<f64> {
 }
 
 /// A number as printed: four significant digits (runs.csv and limits.csv
-/// keep every digit).
+/// keep every digit), from 1e5 up in powers of ten (`1.318e10`, not
+/// `13180000000.0`).
 pub(crate) fn short(v: f64) -> String {
-    let rounded: f64 = format!("{v:.3e}").parse().unwrap_or(v);
+    let sci = format!("{v:.3e}");
+    let rounded: f64 = sci.parse().unwrap_or(v);
+    if rounded.is_finite() && rounded.abs() >= 1e5 {
+        // `1.180e27` → `1.18e27`, `1.000e26` → `1e26`.
+        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
     montecarlo::outputs::num(rounded)
 }
 
@@ -311,10 +319,27 @@ mod tests {
 
     #[test]
     fn limits_print_with_four_significant_digits() {
-        let cells: Vec<String> = [0.312_345_6, 1040.12, 1e26, 2.5e-7, 0.0, -2.71234]
-            .into_iter()
-            .map(short)
-            .collect();
-        assert_eq!(cells, ["0.3123", "1040.0", "1e26", "2.5e-7", "0.0", "-2.712"]);
+        let cells: Vec<String> = [
+            0.312_345_6,
+            1040.12,
+            1e26,
+            2.5e-7,
+            0.0,
+            -2.71234,
+            13_180_000_000.0,
+            -4_633_000.0,
+            1.18e27,
+            99_999.0,
+        ]
+        .into_iter()
+        .map(short)
+        .collect();
+        assert_eq!(
+            cells,
+            [
+                "0.3123", "1040.0", "1e26", "2.5e-7", "0.0", "-2.712", "1.318e10", "-4.633e6", "1.18e27",
+                "1e5"
+            ]
+        );
     }
 }
