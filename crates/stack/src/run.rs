@@ -495,8 +495,9 @@ impl Scenario {
         // Each field drawn once: two spellings of one path (an enum's tag
         // written or left out) would draw it twice, one draw doing nothing.
         let mut drawn: std::collections::HashMap<String, &str> = std::collections::HashMap::new();
-        for p in &params {
-            if let Some(canonical) = load::canonical_path(&probe, &p.path)
+        let spelt: Vec<&str> = params.iter().map(|p| p.path.as_str()).collect();
+        for (p, canonical) in params.iter().zip(load::canonical_paths(&probe, &spelt)) {
+            if let Some(canonical) = canonical
                 && let Some(first) = drawn.insert(canonical.clone(), &p.path)
             {
                 return Err(ScenarioError::new(
