@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{refused, s, with_scenario};
+use common::{ok, refused, s, with_scenario};
 
 /// A misspelt sensitivity outcome gets its suggestion, then how many
 /// outcomes the run reports and where all are described, not every name
@@ -37,5 +37,58 @@ fn a_misspelt_sensitivity_outcome_is_suggested_and_the_outcomes_counted() {
         // A name far down the list is not printed.
         assert!(!err.contains("training.lab.lab.releases_total"), "{method:?}: {err}");
         assert!(!out.exists(), "nothing written");
+    }
+}
+
+/// Every command's refusal is one `error: …` line (after any warnings and
+/// notes) and exit status 1: the audit read `Error:` for `plot` of a
+/// compare directory and for `sensitivity`, whose refusals were the first
+/// line of its captured output (a viewer that capitalised it; the binary
+/// wrote `error:`), so the bytes themselves are checked, command by command.
+#[test]
+fn every_command_refuses_with_a_lowercase_error_line() {
+    let (root, scenario) = with_scenario("errors", "prefix");
+    let sc = s(&scenario);
+    let compare = root.join("compare");
+    ok(&["compare", sc, sc, "--runs", "2", "--out", s(&compare)]);
+    let batch = root.join("batch");
+    ok(&["batch", sc, "--runs", "2", "--out", s(&batch)]);
+    let missing = root.join("missing.ron");
+    let m = s(&missing);
+    let sens = root.join("sens");
+    let merged = root.join("merged");
+    let cases: [&[&str]; 12] = [
+        &["plot", s(&compare)],
+        &[
+            "sensitivity",
+            sc,
+            "--outcome",
+            "training.largest_run_flp",
+            "--runs",
+            "2",
+            "--out",
+            s(&sens),
+        ],
+        &["sensitivity", sc, "--outcome", "x", "--method", "fast"],
+        &["run", m],
+        &["validate", m],
+        &["batch", m, "--runs", "2"],
+        &["compare", sc, m, "--runs", "2"],
+        &["eval", m, "--design", m],
+        &["explain", s(&batch)],
+        &["discover", s(&batch), "--outcome", "x", "--below", "1"],
+        &["merge", m, "--out", s(&merged)],
+        &["run", "--from-batch", s(&batch), "--run", "9"],
+    ];
+    for args in cases {
+        let err = refused(args);
+        let first = err
+            .lines()
+            .find(|l| !l.starts_with("warning: ") && !l.starts_with("note: "));
+        assert!(
+            first.is_some_and(|l| l.starts_with("error: ")),
+            "{args:?}: {err:?}"
+        );
+        assert!(!err.contains("Error:"), "{args:?}: {err:?}");
     }
 }
