@@ -92,3 +92,44 @@ fn every_command_refuses_with_a_lowercase_error_line() {
         assert!(!err.contains("Error:"), "{args:?}: {err:?}");
     }
 }
+
+/// A scenario file that does not exist is named, with the file beside it
+/// whose name is near, by every command that reads one; `compare` says
+/// which of its two it is (it said "cannot read the scenario file: No such
+/// file or directory" alone).
+#[test]
+fn a_misspelt_scenario_file_gets_the_near_one_beside_it() {
+    let (root, scenario) = with_scenario("errors", "near-file");
+    let sc = s(&scenario);
+    let typo = root.join("scenaro.ron");
+    let t = s(&typo);
+    let said = format!("{t}: cannot read the scenario file: ");
+    let hint = format!("hint: did you mean `{sc}`?");
+    let out = root.join("out");
+    let o = s(&out);
+    let commands: [&[&str]; 7] = [
+        &["run", t, "--out", o],
+        &["validate", t],
+        &["batch", t, "--runs", "2", "--out", o],
+        &["sensitivity", t, "--outcome", "training.largest_run_flop", "--runs", "2", "--out", o],
+        &["eval", t, "--design", sc, "--out", o],
+        &["compare", t, sc, "--runs", "2", "--out", o],
+        &["compare", sc, t, "--runs", "2", "--out", o],
+    ];
+    for args in commands {
+        let err = refused(args);
+        assert!(err.contains(&said) && err.contains(&hint), "{args:?}: {err}");
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+    let err = refused(&["compare", t, sc, "--runs", "2", "--out", o]);
+    assert!(err.starts_with(&format!("error: scenario A: {said}")), "{err}");
+    let err = refused(&["compare", sc, t, "--runs", "2", "--out", o]);
+    assert!(err.starts_with(&format!("error: scenario B: {said}")), "{err}");
+    // Nothing near: the file is named, with no guess.
+    let far = root.join("zzz.ron");
+    let err = refused(&["validate", s(&far)]);
+    assert!(
+        err.contains(&format!("{}: cannot read the scenario file: ", s(&far))) && !err.contains("hint:"),
+        "{err}"
+    );
+}
