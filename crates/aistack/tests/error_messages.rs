@@ -35,7 +35,10 @@ fn a_misspelt_sensitivity_outcome_is_suggested_and_the_outcomes_counted() {
             "{method:?}: {err}"
         );
         // A name far down the list is not printed.
-        assert!(!err.contains("training.lab.lab.releases_total"), "{method:?}: {err}");
+        assert!(
+            !err.contains("training.lab.lab.releases_total"),
+            "{method:?}: {err}"
+        );
         assert!(!out.exists(), "nothing written");
     }
 }
@@ -111,7 +114,16 @@ fn a_misspelt_scenario_file_gets_the_near_one_beside_it() {
         &["run", t, "--out", o],
         &["validate", t],
         &["batch", t, "--runs", "2", "--out", o],
-        &["sensitivity", t, "--outcome", "training.largest_run_flop", "--runs", "2", "--out", o],
+        &[
+            "sensitivity",
+            t,
+            "--outcome",
+            "training.largest_run_flop",
+            "--runs",
+            "2",
+            "--out",
+            o,
+        ],
         &["eval", t, "--design", sc, "--out", o],
         &["compare", t, sc, "--runs", "2", "--out", o],
         &["compare", sc, t, "--runs", "2", "--out", o],
@@ -130,6 +142,68 @@ fn a_misspelt_scenario_file_gets_the_near_one_beside_it() {
     let err = refused(&["validate", s(&far)]);
     assert!(
         err.contains(&format!("{}: cannot read the scenario file: ", s(&far))) && !err.contains("hint:"),
+        "{err}"
+    );
+}
+
+/// A directory inside a batch (its runs/, plots/, scenario/, a discovery's
+/// directory) given to `discover` or `plot` is refused naming the batch to
+/// give instead (it said "no manifest.json; not a batch directory", or for
+/// plot "holds no run or batch output"), leaving no lock file behind.
+#[test]
+fn a_directory_inside_a_batch_names_the_batch() {
+    let (root, scenario) = with_scenario("errors", "inside");
+    let batch = root.join("batch");
+    ok(&["batch", s(&scenario), "--runs", "2", "--out", s(&batch)]);
+    ok(&["plot", s(&batch)]);
+    let deep = batch.join("discover").join("training.largest_run_flop-below-1");
+    std::fs::create_dir_all(&deep).unwrap();
+    let b = s(&batch);
+    for (dir, within) in [
+        (batch.join("runs"), "runs"),
+        (batch.join("plots"), "plots"),
+        (batch.join("scenario"), "scenario"),
+        (deep.clone(), "discover/training.largest_run_flop-below-1"),
+    ] {
+        let d = s(&dir);
+        let said = format!(
+            "{d}: no manifest.json; not a batch directory, but the {within}/ of the batch {b}: give the batch's own directory, "
+        );
+        let err = refused(&["discover", d, "--outcome", "x", "--below", "1"]);
+        assert!(
+            err.contains(&format!("{said}`aistack discover {b}` with the same options")),
+            "{err}"
+        );
+        let err = refused(&["plot", d]);
+        assert!(err.contains(&format!("{said}`aistack plot {b}`")), "{err}");
+        assert!(!dir.join(".lock").exists(), "{d}: a refusal left a lock");
+    }
+    // As the path was given, relative to the batch; or, when that path
+    // does not lead up to it (`.`), in full.
+    let o = common::aistack_in(&batch, &["plot", "runs"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("runs: no manifest.json; not a batch directory, but the runs/ of the batch .: give the batch's own directory, `aistack plot .`"),
+        "{err}"
+    );
+    let o = common::aistack_in(&batch.join("runs"), &["plot", "."]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let full = std::fs::canonicalize(&batch).unwrap();
+    assert!(
+        err.contains(&format!(
+            "the runs/ of the batch {0}: give the batch's own directory, `aistack plot {0}`",
+            full.display()
+        )),
+        "{err}"
+    );
+    // A directory in no batch is told as before.
+    let lone = root.join("lone");
+    std::fs::create_dir(&lone).unwrap();
+    let err = refused(&["discover", s(&lone), "--outcome", "x", "--below", "1"]);
+    assert!(
+        err.contains("no manifest.json; not a batch directory") && !err.contains(", but"),
         "{err}"
     );
 }
