@@ -935,8 +935,9 @@ pub fn compare(
     out: Option<PathBuf>,
     memory_budget_mib: u64,
 ) -> Result<()> {
-    let ma = model(a)?;
-    let mb = model(b)?;
+    // Which of the two, as their errors name only the file (audit finding 7).
+    let ma = model(a).context("scenario A")?;
+    let mb = model(b).context("scenario B")?;
     // Said before the runs (they may be long) and again under the table.
     let period = period_warning(ma.scenario(), mb.scenario());
     if let Some(w) = &period {

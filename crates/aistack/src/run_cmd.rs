@@ -450,6 +450,10 @@ pub fn plot(dir: &Path, out: Option<&Path>) -> Result<()> {
             &["run"],
         ));
     }
+    // A batch's runs/, plots/ or any directory within it: the batch to give.
+    if let Some(e) = montecarlo::charts::inside_a_batch(dir, montecarlo::charts::Reader::Plot) {
+        return Err(e.into());
+    }
     anyhow::bail!(
         "{} holds no run or batch output (timeseries.csv and summary.json, or runs.csv)",
         dir.display()

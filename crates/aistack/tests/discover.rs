@@ -151,11 +151,18 @@ fn bad_requests_are_refused_and_write_nothing() {
     // (outcome, further arguments, what the refusal says)
     let runs_dir = batch.join("runs").join("tables");
     let runs_dir = s(&runs_dir);
-    let cases: [(&str, &[&str], &[&str]); 13] = [
+    let cases: [(&str, &[&str], &[&str]); 14] = [
         (
             "training.largest_run_flops",
             &["--below", "1"],
             &["did you mean `training.largest_run_flop`?"],
+        ),
+        // Without its `training.` (audit finding 7: no suggestion), though
+        // the lab's `training.lab.lab.largest_run_flop` ends so too.
+        (
+            "largest_run_flop",
+            &["--below", "1"],
+            &["no outcome `largest_run_flop` (did you mean `training.largest_run_flop`?)"],
         ),
         (
             flop,

@@ -1159,7 +1159,7 @@ fn starts_with_file(path: &Path, prefix: &[u8]) -> bool {
 
 /// Which command reads a finished batch, for the words of its refusals.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reader {
+pub enum Reader {
     /// `aistack plot`.
     Plot,
     /// `aistack discover`.
@@ -1181,17 +1181,84 @@ impl Reader {
             Reader::Discover => ("analyse", "analysed"),
         }
     }
+    /// The command that reads the batch `dir`, to type.
+    fn command(self, dir: &Path) -> String {
+        let line = |sub: &str| {
+            crate::error::command_to_type(&[
+                "aistack".to_string(),
+                sub.to_string(),
+                dir.to_string_lossy().into_owned(),
+            ])
+        };
+        match self {
+            Reader::Plot => format!("`{}`", line("plot")),
+            Reader::Discover => format!("`{}` with the same options", line("discover")),
+        }
+    }
+}
+
+/// The batch (or eval) directory that `dir`, a directory with no
+/// manifest.json of its own, lies in (its `runs/`, `plots/`, `scenario/`,
+/// `discover/…`, or any directory below it): the nearest enclosing
+/// directory whose manifest.json reads as a batch's (a manifest.json of
+/// another tool's does not count), written as `dir` leads to it when it
+/// does (`b` for `b/runs`); with its manifest and `dir`'s path within it.
+/// `None` when `dir` lies in no batch or cannot be resolved.
+fn enclosing_batch(dir: &Path) -> Option<(PathBuf, Manifest, PathBuf)> {
+    let canonical = std::fs::canonicalize(dir).ok()?;
+    for (up, outer) in canonical.ancestors().enumerate().skip(1) {
+        if !Manifest::path(outer).is_file() {
+            continue;
+        }
+        let Ok(Some(manifest)) = Manifest::read(outer) else {
+            continue;
+        };
+        let within = canonical.strip_prefix(outer).ok()?.to_path_buf();
+        let shown = match dir.ancestors().nth(up) {
+            Some(p) if p.as_os_str().is_empty() => Path::new("."),
+            Some(p) => p,
+            None => outer,
+        };
+        let shown = if std::fs::canonicalize(shown).is_ok_and(|c| c == outer) {
+            shown
+        } else {
+            outer
+        };
+        return Some((shown.to_path_buf(), manifest, within));
+    }
+    None
+}
+
+/// The refusal of `dir`, which holds no batch, when it is a directory
+/// inside one ([`enclosing_batch`]): which batch, and the command to give
+/// it to instead (audit finding 7: `discover BATCH/runs` said "no
+/// manifest.json; not a batch directory" and left the batch to be guessed).
+/// `None` when `dir` lies in no batch.
+pub fn inside_a_batch(dir: &Path, reader: Reader) -> Option<McError> {
+    let (outer, manifest, within) = enclosing_batch(dir)?;
+    let kind = if manifest.eval.is_some() { "eval" } else { "batch" };
+    Some(McError::Invalid(format!(
+        "{}: no manifest.json; not a batch directory, but the {}/ of the {kind} {}: give the \
+         {kind}'s own directory, {}",
+        dir.display(),
+        within.display(),
+        outer.display(),
+        reader.command(&outer)
+    )))
 }
 
 /// The manifest of the finished batch (or eval) in `dir`, refused, saying
-/// what to do, when there is none, when the batch was interrupted, or when
-/// it holds no runs (an empty shard).
+/// what to do, when there is none (naming the batch `dir` lies in, if any:
+/// [`inside_a_batch`]), when the batch was interrupted, or when it holds
+/// no runs (an empty shard).
 pub(crate) fn finished_manifest(dir: &Path, reader: Reader) -> Result<Manifest> {
     let manifest = Manifest::read(dir)?.ok_or_else(|| {
-        McError::Invalid(format!(
-            "{}: no manifest.json; not a batch directory",
-            dir.display()
-        ))
+        inside_a_batch(dir, reader).unwrap_or_else(|| {
+            McError::Invalid(format!(
+                "{}: no manifest.json; not a batch directory",
+                dir.display()
+            ))
+        })
     })?;
     if manifest.completed_runs.is_none() {
         let d = dir.display();

@@ -248,8 +248,8 @@ pub fn ignored_correlations_note(correlations: &[RankCorrelation], why: &str) ->
 /// [`require_outcome`]), so a batch whose first run lacks it could only
 /// fail, after all its runs. The first run is the batch's own (same seed
 /// and point, so an outcome it reports is never refused here); it costs one
-/// run more, and the batch runs it again. The error lists the outcomes the
-/// run reports and, for an outcome the model declares conditional
+/// run more, and the batch runs it again. The error gives the outcomes the
+/// run reports ([`reported_outcomes`]) and, for an outcome the model declares conditional
 /// ([`Model::conditional_outcome`]), why it can be missing; else, for a
 /// near miss, the closest name.
 fn probe_outcome<M: Model + ?Sized>(
@@ -277,9 +277,29 @@ fn probe_outcome<M: Model + ?Sized>(
     };
     Err(McError::Invalid(format!(
         "outcome `{outcome}` is missing in the first run, so the analysis would fail after all its \
-         runs; nothing else was run.{near} The first run reports: {}",
-        names.join(", ")
+         runs; nothing else was run.{near} The first run reports{}",
+        reported_outcomes(&names)
     )))
+}
+
+/// How many outcome names a refusal lists in full; more are counted.
+const LISTED_OUTCOMES: usize = 5;
+
+/// The outcomes a run reports, `names`, as a refusal gives them after
+/// "reports": a few in full (`: a, b`); more (a scenario's run reports
+/// over 150) as how many, the first, and where all are described, as
+/// `aistack discover` counts them, since a line of every name hid the
+/// suggestion before it (audit finding 7).
+fn reported_outcomes(names: &[&str]) -> String {
+    match names {
+        [] => " no outcome".to_string(),
+        few if few.len() <= LISTED_OUTCOMES => format!(": {}", few.join(", ")),
+        [first, ..] => format!(
+            " {} outcomes, from `{first}` (docs/model.md, \"Scalar outcomes\", lists and explains \
+             them; a run's summary.json, `outcomes`, holds its own)",
+            names.len()
+        ),
+    }
 }
 
 /// Every point's value of the outcome, or an error naming the groups (base
@@ -304,13 +324,14 @@ fn require_outcome(
             .collect());
     }
     if missing.len() == groups.len() && groups.iter().flatten().all(|p| p.0.is_none()) {
-        let names = groups
+        let names: Vec<&str> = groups
             .first()
             .and_then(|g| g.first())
-            .map(|p| p.1.join(", "))
+            .map(|p| p.1.iter().map(String::as_str).collect())
             .unwrap_or_default();
         return Err(McError::Invalid(format!(
-            "no run reports outcome `{outcome}` (each reports: {names})"
+            "no run reports outcome `{outcome}`; each reports{}",
+            reported_outcomes(&names)
         )));
     }
     let shown: Vec<String> = missing.iter().take(20).map(usize::to_string).collect();
@@ -1250,6 +1271,31 @@ fn sobol_file(path: &Path, outcome: &str, rows: &[SobolRow]) -> Result<AtomicFil
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A few outcomes are listed; many are counted, from the first, with
+    /// where all are described (audit finding 7: ~160 names on one line).
+    #[test]
+    fn many_outcomes_are_counted_not_listed() {
+        assert_eq!(reported_outcomes(&["a", "b"]), ": a, b");
+        assert_eq!(reported_outcomes(&[]), " no outcome");
+        let many: Vec<String> = (0..158).map(|k| format!("energy.x{k}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let said = reported_outcomes(&many);
+        assert!(
+            said.starts_with(" 158 outcomes, from `energy.x0` (docs/model.md, \"Scalar outcomes\""),
+            "{said}"
+        );
+        assert!(!said.contains("energy.x1"), "{said}");
+        // When no run reports the outcome, the same.
+        let point: Point = (None, many.iter().map(|n| n.to_string()).collect());
+        let e = require_outcome(&[vec![point]], "y", ("row", "rows"), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("no run reports outcome `y`; each reports 158 outcomes, from `energy.x0`"),
+            "{e}"
+        );
+    }
 
     /// One group lacking the outcome is named in the singular (it read
     /// "trajectories 3 (1 of 4) have a run": audit s30), several in the plural.

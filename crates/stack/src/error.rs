@@ -173,7 +173,37 @@ impl RunError {
 }
 
 /// The closest of `candidates` to `word`, if close enough to suggest.
+///
+/// A `word` that is the dotted-path tail of candidates (`largest_run_flop`
+/// of `training.largest_run_flop`: the name without its leading segments)
+/// suggests the one of them that adds the fewest segments, as a misspelling
+/// would be suggested: `training.largest_run_flop` rather than a lab's
+/// `training.lab.a.largest_run_flop`. When several add as few, none is
+/// suggested (`mfu` of `labs.a.mfu` and `labs.b.mfu`): any would be a guess,
+/// and the caller's list of names is then the help. Otherwise the candidate
+/// most similar to `word` (Jaro–Winkler above 0.8), if any.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    if let Some(same) = candidates.iter().find(|c| **c == word) {
+        return Some(same);
+    }
+    let tail = format!(".{word}");
+    let mut longer: Vec<&'a str> = candidates
+        .iter()
+        .copied()
+        .filter(|c| c.ends_with(&tail))
+        .collect();
+    if !longer.is_empty() {
+        let segments = |c: &str| c.matches('.').count();
+        let fewest = longer.iter().map(|c| segments(c)).min().unwrap_or(0);
+        longer.retain(|c| segments(c) == fewest);
+        longer.sort_unstable();
+        longer.dedup();
+        return match longer[..] {
+            [one] => Some(one),
+            _ => None,
+        };
+    }
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -200,6 +230,64 @@ mod tests {
             e.to_string(),
             "a.ron:3:7: field `labs[0].mfu`: expected a fraction\n  hint: use 0.4"
         );
+    }
+
+    /// A name given without its leading segments is suggested whole (audit
+    /// finding 7: `--outcome largest_run_flop` got no suggestion, as no
+    /// spelling of it is close to `training.largest_run_flop`).
+    #[test]
+    fn a_name_missing_its_dotted_prefix_is_suggested_whole() {
+        let outcomes = [
+            "energy.unserved_fraction",
+            "training.largest_run_flop",
+            "training.largest_run_bound_year_2025",
+        ];
+        assert_eq!(
+            did_you_mean("largest_run_flop", outcomes),
+            Some("training.largest_run_flop")
+        );
+        // Tails of several segments, and whole segments only.
+        assert_eq!(
+            did_you_mean("lab.a.mfu", ["labs.lab.a.mfu", "labs.lab.b.mfu"]),
+            Some("labs.lab.a.mfu")
+        );
+        assert_eq!(did_you_mean("run_flop", outcomes), None);
+        // A lab's outcome of the same name adds more segments than the
+        // national one: the national one is suggested, in any order.
+        let with_labs = [
+            "training.lab.a.largest_run_flop",
+            "training.largest_run_flop",
+            "training.lab.b.largest_run_flop",
+        ];
+        assert_eq!(
+            did_you_mean("largest_run_flop", with_labs),
+            Some("training.largest_run_flop")
+        );
+        let mut reversed = with_labs;
+        reversed.reverse();
+        assert_eq!(
+            did_you_mean("largest_run_flop", reversed),
+            Some("training.largest_run_flop")
+        );
+        assert_eq!(
+            did_you_mean("a.largest_run_flop", with_labs),
+            Some("training.lab.a.largest_run_flop")
+        );
+        // Several as near: none is guessed, not even a similar spelling.
+        assert_eq!(did_you_mean("mfu", ["labs.a.mfu", "labs.b.mfu", "mfv"]), None);
+        // A candidate given twice is one candidate.
+        assert_eq!(
+            did_you_mean("mfu", ["labs.a.mfu", "labs.a.mfu"]),
+            Some("labs.a.mfu")
+        );
+        // The name itself, when a candidate, over any longer one.
+        assert_eq!(did_you_mean("mfu", ["labs.a.mfu", "mfu"]), Some("mfu"));
+        // Misspellings are as before.
+        assert_eq!(
+            did_you_mean("training.largest_run_flops", outcomes),
+            Some("training.largest_run_flop")
+        );
+        assert_eq!(did_you_mean("tsxas", ["texas", "east"]), Some("texas"));
     }
 
     #[test]

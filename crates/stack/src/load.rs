@@ -1003,8 +1003,19 @@ pub fn locate_string(text: &str, literal: &str) -> Option<(usize, usize)> {
 }
 
 fn read_file(path: &Path) -> Result<String, ScenarioError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| ScenarioError::new(path, "", format!("cannot read the scenario file: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        let err = ScenarioError::new(path, "", format!("cannot read the scenario file: {e}"));
+        // A misspelt file name: the file of that directory it was likely
+        // meant to be (audit finding 7: `compare` of a typo said only "No
+        // such file or directory").
+        if e.kind() == std::io::ErrorKind::NotFound
+            && let Some(near) = near_file(path)
+        {
+            err.hint(format!("did you mean `{}`?", near.display()))
+        } else {
+            err
+        }
+    })?;
     if meta.len() > MAX_FILE_BYTES {
         return Err(ScenarioError::new(
             path,
@@ -1047,6 +1058,28 @@ fn read_file(path: &Path) -> Result<String, ScenarioError> {
         .at(line, column)
         .hint("save the file as UTF-8 (a file in Latin-1 or UTF-16 must be converted)")
     })
+}
+
+/// The file beside `path`, which does not exist, whose name is near
+/// `path`'s ([`did_you_mean`]), as `path` is written (same directory part):
+/// `None` when the directory cannot be read or holds no such file.
+/// Directories are no candidates: a scenario is a file.
+fn near_file(path: &Path) -> Option<PathBuf> {
+    let name = path.file_name()?.to_str()?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .filter(|e| e.path().is_file())
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    // In one order whatever the directory's, so that a tie is broken alike.
+    names.sort_unstable();
+    let near = did_you_mean(name, names.iter().map(String::as_str))?;
+    Some(path.with_file_name(near))
 }
 
 /// The `base:` a file names, if it is a variant. The file is first read as
@@ -2052,6 +2085,44 @@ mod tests {
         assert_eq!(
             locate_entity_field(nested, "plants", "n", "maintenance.hours"),
             Some((2, 23))
+        );
+    }
+
+    /// A scenario file that does not exist is told with the file beside it
+    /// whose name is near, as the path was given (audit finding 7).
+    #[test]
+    fn a_missing_file_suggests_a_near_one_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        for f in [
+            "export-controls-tighten.ron",
+            "export-controls-loosen.ron",
+            "china-2025.ron",
+        ] {
+            std::fs::write(dir.path().join(f), "").unwrap();
+        }
+        // A directory of a near name is no scenario file.
+        std::fs::create_dir(dir.path().join("export-control-tighten")).unwrap();
+        let missing = dir.path().join("export-control-tighten.ron");
+        let e = read_file(&missing).unwrap_err();
+        assert!(e.message.starts_with("cannot read the scenario file: "), "{e}");
+        assert_eq!(
+            e.hint.as_deref(),
+            Some(
+                format!(
+                    "did you mean `{}`?",
+                    dir.path().join("export-controls-tighten.ron").display()
+                )
+                .as_str()
+            )
+        );
+        assert_eq!(e.file, missing);
+        // Nothing near, or no such directory: no hint.
+        assert_eq!(read_file(&dir.path().join("zzz.ron")).unwrap_err().hint, None);
+        assert_eq!(
+            read_file(&dir.path().join("nowhere").join("china-2025.ron"))
+                .unwrap_err()
+                .hint,
+            None
         );
     }
 
