@@ -126,7 +126,6 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     let err = refused("training.largest_run_flops");
     assert!(
         err.contains("`training.largest_run_flops` (did you mean `training.largest_run_flop`?)")
-            && err.contains("training.largest_run_flop,")
             && err.contains("nothing else was run"),
         "{err}"
     );
@@ -137,8 +136,8 @@ fn stop_outcome_is_recorded_and_an_unknown_name_is_refused() {
     // it, and the categories are not among the candidates listed.
     let err = refused("fab.binding_input_mod");
     assert!(
-        err.contains("The quantities the first run reports: ")
-            && err.contains("training.largest_run_flop")
+        err.contains("Besides its categories, which have no mean to watch, the first run reports ")
+            && err.contains(" outcomes, from `")
             && !err.contains("fab.binding_input_mode"),
         "{err}"
     );

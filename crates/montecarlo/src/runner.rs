@@ -692,9 +692,10 @@ fn probe_stop_outcomes<M: Model + ?Sized>(model: &M, opts: &BatchOptions, sample
     }
     Err(McError::Invalid(format!(
         "--stop-outcome: the batch's first run reports no {}, so the stopping rule could not watch it; \
-         nothing else was run. The quantities the first run reports: {}",
+         nothing else was run. Besides its categories, which have no mean to watch, the first run \
+         reports{}",
         unknown.join(", "),
-        eligible.join(", ")
+        crate::sensitivity::reported_outcomes(&eligible)
     )))
 }
 
@@ -729,14 +730,15 @@ fn check_stop_outcomes(
     let names: Vec<&str> = outcomes.iter().map(|(n, _)| n.as_str()).collect();
     let known = watchable(&names, categories);
     Err(McError::Invalid(format!(
-        "--stop-outcome: no run among the first {runs} reports {}; the quantities they report: {}. \
-         The {runs} runs in {} are kept but the batch is not finished; start it again in a new directory",
+        "--stop-outcome: no run among the first {runs} reports {}; besides their categories they \
+         report{}. The {runs} runs in {} are kept but the batch is not finished; start it again in a \
+         new directory",
         unknown
             .iter()
             .map(|u| format!("`{u}`"))
             .collect::<Vec<_>>()
             .join(", "),
-        known.join(", "),
+        crate::sensitivity::reported_outcomes(&known),
         dir.display()
     )))
 }

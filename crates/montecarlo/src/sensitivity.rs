@@ -290,7 +290,7 @@ const LISTED_OUTCOMES: usize = 5;
 /// over 150) as how many, the first, and where all are described, as
 /// `aistack discover` counts them, since a line of every name hid the
 /// suggestion before it (audit finding 7).
-fn reported_outcomes(names: &[&str]) -> String {
+pub(crate) fn reported_outcomes(names: &[&str]) -> String {
     match names {
         [] => " no outcome".to_string(),
         few if few.len() <= LISTED_OUTCOMES => format!(": {}", few.join(", ")),
