@@ -42,6 +42,13 @@ pub const FLOOR_FAB_KW_PER_WPM: f64 = 0.1;
 /// unit slip, FLOP: 10¹⁸ (GPT-2 took about 1.5·10²¹ in 2019; DeepSeek-V3
 /// about 3.3·10²⁴ in 2024).
 pub const FLOOR_TARGET_RUN_FLOP: f64 = 1e18;
+/// Accelerators above which one synchronous run of a lab without
+/// `max_chips_per_run` is larger than any on record: 100,000 (clusters of
+/// 100,000 H100 trained one model in 2024; Colossus, the largest cluster
+/// of 2025, holds 200,000 GPUs; Llama 3 405B used 16,384). At the model's
+/// default failure rate and checkpoints such a run keeps 0.53 of its time
+/// as work, 0.05 at 500,000 chips.
+pub const CEILING_CHIPS_ONE_RUN: f64 = 100_000.0;
 
 /// A design field's floor: the floor in the field's unit, why no real
 /// value lies below it, and the likely slip (its unit and the factor from
@@ -292,6 +299,12 @@ impl Scenario {
                 warn(path, &v, message, hint);
             }
         }
+        // A lab whose one run takes more chips than any real cluster has
+        // run one job on, its goodput collapsed by failures (audit s33,
+        // finding 1: a looser import cap gave a smaller largest run).
+        for (path, message, hint) in uncapped_large_runs(d) {
+            warn(path, &Value::Fixed(0.0), message, hint);
+        }
         // Fleet entries already a service life old at the start: retired at
         // the start, never in service, so the lab or buyer silently starts
         // without them ("1900-01-01", or "2002-07-01" for "2022-07-01";
@@ -330,6 +343,130 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The median of the value at parameter path `path` if it is drawn per
+/// run (`uncertain`), else `written`.
+fn typical(d: &ScenarioData, path: &str, written: f64) -> f64 {
+    d.uncertain.get(path).map_or(written, |dist| dist.quantile(0.5))
+}
+
+/// Each lab without `max_chips_per_run` that can hold more than
+/// [`CEILING_CHIPS_ONE_RUN`] accelerators in one run: its
+/// `max_chips_per_run` path (the field to write), the warning and its hint.
+///
+/// Without the cap a run takes every training chip (all of them at the
+/// start, before a release draws any to inference), and its expected
+/// goodput ([`model_training::expected_goodput`], at the lab's failure
+/// rate, checkpoint interval and restart time) falls steeply with their
+/// number: a larger fleet then makes smaller runs. What a lab holds later
+/// (its purchases and imports) is not known before a run, so the count is
+/// what it holds at the start: its fleet, or what its sites' connections
+/// power at the start if that is more, counted at the scenario's most
+/// power-hungry design (the fewest chips a connection can power). Drawn
+/// values are taken at their medians.
+fn uncapped_large_runs(d: &ScenarioData) -> Vec<(String, String, String)> {
+    let hungriest = d
+        .designs
+        .iter()
+        .map(|x| {
+            (
+                x,
+                typical(d, &format!("designs.{}.power_w", x.name), x.power_w.get()),
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out = Vec::new();
+    for l in &d.labs {
+        let at = format!("labs.{}", l.name);
+        let cap = format!("{at}.max_chips_per_run");
+        if l.max_chips_per_run.is_some() || d.uncertain.keys().any(|k| k.starts_with(&cap)) {
+            continue;
+        }
+        let fleet: f64 = l
+            .fleet
+            .iter()
+            .map(|f| typical(d, &format!("{at}.fleet.{}.count", f.design), f.count.get()).round())
+            .sum();
+        let (mut connected_mw, mut powered) = (0.0, 0.0);
+        if let Some((design, power_w)) = hungriest {
+            for s in l.sites.iter().flatten() {
+                let site = |field: &str, written: f64| {
+                    typical(d, &format!("{at}.sites.{}.{field}", s.region), written)
+                };
+                let mw = site("connected_mw", s.connected_mw.get());
+                let w_per_chip = (power_w + site("overhead_w_per_chip", s.overhead_w_per_chip.get()))
+                    * site("pue", s.pue.get());
+                connected_mw += mw;
+                if w_per_chip > 0.0 {
+                    powered += (mw * 1e6 / w_per_chip).floor();
+                }
+            }
+            if powered > fleet {
+                let held = format!(
+                    "what its sites' connections at the start, {} MW, power of the scenario's most \
+                     power-hungry design ({}, {} W a chip)",
+                    round(connected_mw, 6),
+                    design.name,
+                    round(power_w, 6)
+                );
+                out.extend(large_run(d, l, &cap, powered, &held));
+                continue;
+            }
+        }
+        out.extend(large_run(d, l, &cap, fleet, "its fleet"));
+    }
+    out
+}
+
+/// The warning of [`uncapped_large_runs`] for lab `l`, whose one run can
+/// take `chips` accelerators (`held`: how that count is reached), if they
+/// are more than [`CEILING_CHIPS_ONE_RUN`].
+fn large_run(
+    d: &ScenarioData,
+    l: &crate::schema::training::LabData,
+    cap: &str,
+    chips: f64,
+    held: &str,
+) -> Option<(String, String, String)> {
+    if chips <= CEILING_CHIPS_ONE_RUN {
+        return None;
+    }
+    let lab = |field: &str, written: f64| typical(d, &format!("labs.{}.{field}", l.name), written);
+    let rate = lab("chip_failure_rate_per_hour", l.chip_failure_rate_per_hour.get());
+    let checkpoint_h = lab("checkpoint_interval_hours", l.checkpoint_interval_hours.get());
+    let restart_h = lab("restart_overhead_hours", l.restart_overhead_hours.get());
+    let chips_said = show(chips);
+    let kept = if rate > 0.0 {
+        let g = model_training::expected_goodput(chips * rate, checkpoint_h, restart_h);
+        format!(
+            "at its failure rate ({} per chip-hour, checkpoints every {} h, restarts of {} h) a run of \
+             {chips_said} chips keeps {} of its time as work (the expected goodput), so more chips \
+             (a larger fleet, a looser import cap) can give it smaller runs, not larger",
+            round(rate, 3),
+            round(checkpoint_h, 3),
+            round(restart_h, 3),
+            round(g, 2)
+        )
+    } else {
+        "with failures off (`chip_failure_rate_per_hour` 0) such a run loses nothing to them, which \
+         no run of that size does"
+            .to_string()
+    };
+    Some((
+        cap.to_string(),
+        format!(
+            "lab {} sets no `max_chips_per_run`, so one training run takes every training chip: \
+             {chips_said} at the start ({held}), more than the largest synchronous runs on record \
+             (about {} accelerators); {kept}",
+            l.name,
+            show(CEILING_CHIPS_ONE_RUN)
+        ),
+        "set `max_chips_per_run` to the largest cluster one run can use (us-2025: 200000 in 2025, \
+         growing with the largest campus; docs/calibration/model-training.md, \"The largest \
+         cluster\"); leave it unset only if every chip of the lab trains one model"
+            .to_string(),
+    ))
 }
 
 /// Every dated item (a policy, a grid or fab project's start, a drought, a

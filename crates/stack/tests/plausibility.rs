@@ -27,16 +27,26 @@ fn variant_warnings(body: &str) -> Vec<ScenarioError> {
     Scenario::from_text(&path, &text).unwrap().warnings()
 }
 
+/// Every `.ron` file under `dir`, in its folders too.
+fn ron_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(ron_files(&p));
+        } else if p.extension().is_some_and(|x| x == "ron") {
+            files.push(p);
+        }
+    }
+    files
+}
+
 #[test]
 fn no_example_scenario_trips_a_floor() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
-        .unwrap()
-        .chain(std::fs::read_dir(examples().join("validation")).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
+    // Every example, in validation/ and open-base/ too.
+    let mut files = ron_files(&examples());
     files.sort();
-    assert!(files.len() >= 8, "{files:?}");
+    assert!(files.len() >= 20, "{files:?}");
     for f in files {
         let w = Scenario::load(&f).unwrap().warnings();
         assert!(w.is_empty(), "{}: {w:#?}", f.display());
@@ -555,5 +565,103 @@ fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
             "designs.h100.available_from"
         ],
         "{w:#?}"
+    );
+}
+
+/// A lab without `max_chips_per_run` whose fleet at the start is larger
+/// than any synchronous run on record: one run takes every chip, and its
+/// goodput at the lab's failure rate collapses, so a looser import cap can
+/// give a smaller largest run (audit s33, finding 1). Named at the lab,
+/// with the goodput of the model's own formula.
+#[test]
+fn a_lab_whose_one_run_takes_more_chips_than_any_cluster_is_named() {
+    let fleet = r#"fleet: [(design: "h100", count: 2000)]"#;
+    let count = |n: &str| format!(r#"fleet: [(design: "h100", count: {n})]"#);
+    let w = warnings_of("minimal.ron", &[(fleet, &count("500000"))]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.lab.max_chips_per_run");
+    // Not written: named where the lab is declared.
+    let text = std::fs::read_to_string(examples().join("minimal.ron")).unwrap();
+    let line = text.lines().position(|l| l.contains("name: \"lab\"")).unwrap() + 1;
+    assert_eq!(w[0].line, Some(line as u32), "{}", w[0]);
+    // 500,000 chips at 2e-5 an hour, 20-minute checkpoints and 10-minute
+    // restarts (the defaults): 0.046 (docs/model/model-training.md: 0.05).
+    let g = model_training::expected_goodput(500_000.0 * 2e-5, 1.0 / 3.0, 1.0 / 6.0);
+    assert!((g - 0.046).abs() < 5e-4, "{g}");
+    assert_eq!(
+        w[0].message,
+        "lab lab sets no `max_chips_per_run`, so one training run takes every training chip: \
+         500000 at the start (its fleet), more than the largest synchronous runs on record (about \
+         100000 accelerators); at its failure rate (2e-5 per chip-hour, checkpoints every 0.333 h, \
+         restarts of 0.167 h) a run of 500000 chips keeps 0.046 of its time as work (the expected \
+         goodput), so more chips (a larger fleet, a looser import cap) can give it smaller runs, \
+         not larger"
+    );
+    assert!(
+        w[0].hint
+            .as_deref()
+            .unwrap()
+            .starts_with("set `max_chips_per_run` to the largest cluster"),
+        "{}",
+        w[0]
+    );
+    // At a million chips the run keeps 0.002 of its time.
+    let w = warnings_of("minimal.ron", &[(fleet, &count("1000000"))]);
+    assert!(w[0].message.contains("keeps 0.002 of its time"), "{}", w[0]);
+    // At the ceiling, or with a cap of any size, no warning.
+    assert!(warnings_of("minimal.ron", &[(fleet, &count("100000"))]).is_empty());
+    assert_eq!(warnings_of("minimal.ron", &[(fleet, &count("100001"))]).len(), 1);
+    let capped = warnings_of(
+        "minimal.ron",
+        &[(fleet, &format!("{}, max_chips_per_run: 300000", count("500000")))],
+    );
+    assert!(capped.is_empty(), "{capped:#?}");
+    // A drawn fleet is judged at its median (200,000).
+    let w =
+        variant_warnings("uncertain: {\"labs.lab.fleet.h100.count\": Uniform(low: 100000, high: 300000)}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains("200000 at the start (its fleet)"),
+        "{}",
+        w[0]
+    );
+}
+
+/// A connection at the start that powers more chips than the fleet counts
+/// those (at the scenario's most power-hungry design): a 1,000 MW site
+/// powers 1e9 / ((700 + 700) × 1.2) = 595,238 H100s.
+#[test]
+fn a_lab_connected_for_more_chips_than_any_cluster_is_named() {
+    let w = warnings_of("minimal.ron", &[("connected_mw: 10", "connected_mw: 1000")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains(
+            "595238 at the start (what its sites' connections at the start, 1000 MW, power of the \
+             scenario's most power-hungry design (h100, 700 W a chip))"
+        ),
+        "{}",
+        w[0]
+    );
+    // 160 MW powers 95,238: below the ceiling.
+    assert!(warnings_of("minimal.ron", &[("connected_mw: 10", "connected_mw: 160")]).is_empty());
+}
+
+/// The calibrated examples hold more than the ceiling and cap their runs
+/// (no warning: above); without the cap, us-2025's OpenAI (500,000 chips at
+/// 3-minute checkpoints and 1.2-minute restarts) is named, at 0.64.
+#[test]
+fn the_calibrated_examples_would_be_named_without_their_cap() {
+    let cap = r#"max_chips_per_run: [("2025-01-01", 200000), ("2026-01-01", 294000), ("2027-01-01", 522000), ("2028-01-01", 1040000), ("2030-01-01", 1090000)],"#;
+    let w = warnings_of("us-2025.ron", &[(cap, "")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.openai.max_chips_per_run");
+    assert!(
+        w[0].message.contains("500000 at the start (its fleet)")
+            && w[0].message.contains(
+                "(2e-5 per chip-hour, checkpoints every 0.05 h, restarts of 0.02 h) a run of 500000 \
+                 chips keeps 0.64 of its time"
+            ),
+        "{}",
+        w[0]
     );
 }
