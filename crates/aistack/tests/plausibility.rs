@@ -136,3 +136,25 @@ fn validate_warns_of_a_lab_whose_one_run_takes_half_a_million_chips() {
     );
     assert_eq!(err.matches("warning:").count(), 1, "{err}");
 }
+
+/// Audit s33, finding 5: `validate` names a region's demand growth written
+/// in per cent at the variant's `set`, with the fraction to write.
+#[test]
+fn validate_warns_of_demand_growth_in_per_cent() {
+    let (file, o) = validate_variant(
+        "plausibility-growth.ron",
+        "  set: {\"regions.home.demand_growth_per_year\": 3}",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let want = format!(
+        "warning: {}:2:9: field `regions.home.demand_growth_per_year`: 3 a year is a growth of 300 % a year",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(
+        err.contains("hint: the field is a fraction a year (0.06 = 6 %); if 3 is in %, write 0.03"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+}

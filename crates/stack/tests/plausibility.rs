@@ -354,9 +354,12 @@ fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
 /// later site, or a single site, is no warning.
 #[test]
 fn an_other_buyers_later_unconnected_site_is_named() {
+    // The region "away" is linked to "home" (a region with no supply is
+    // a warning of its own).
     let buyer = |sites: &str| {
         variant_warnings(&format!(
-            "name: \"buyers\", add: [Region((name: \"away\", demand_avg_mw: 500))], \
+            "name: \"buyers\", add: [Region((name: \"away\", demand_avg_mw: 500)), \
+             Link((name: \"home-away\", from: \"home\", to: \"away\", capacity_mw: 500))], \
              set: {{ \"chips.other_buyers\": [(name: \"cloud\", budget_usd_per_year: 1e9, \
              sites: {sites})] }}"
         ))
@@ -664,4 +667,217 @@ fn the_calibrated_examples_would_be_named_without_their_cap() {
         "{}",
         w[0]
     );
+}
+
+/// A region's demand growth written in per cent (3 for 0.03) is named at
+/// the field, with the fraction to write; so is a fall, a path's value and
+/// a drawn growth's median (audit s33, finding 5).
+#[test]
+fn demand_growth_in_per_cent_is_named() {
+    let growth =
+        |g: &str| variant_warnings(&format!("set: {{\"regions.home.demand_growth_per_year\": {g}}}"));
+    let w = growth("3");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "regions.home.demand_growth_per_year");
+    assert!(w[0].file.ends_with("variant-under-test.ron"), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "3 a year is a growth of 300 % a year, beyond 30 % either way: no national demand grows or \
+         falls that fast (China's fastest growth was 15.4 %, in 2003; china-2025 has 6 %, us-2025 \
+         2 %)"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is a fraction a year (0.06 = 6 %); if 3 is in %, write 0.03")
+    );
+    // A fall of 0.5 % written as -0.5.
+    let w = growth("-0.5");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.starts_with("-0.5 a year is a fall of 50 % a year"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].hint.as_deref().unwrap().ends_with("write -0.005"),
+        "{}",
+        w[0]
+    );
+    // A path: its value farthest from 0, with its date.
+    let w = growth(r#"[("2025-01-01", 0.03), ("2026-01-01", 5)]"#);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message
+            .starts_with("the path's value on 2026-01-01, 5 a year, is a growth of 500 %"),
+        "{}",
+        w[0]
+    );
+    // At the ceiling, either way, and below it: no warning.
+    for g in [
+        "0.3",
+        "-0.3",
+        "0.15",
+        r#"[("2025-01-01", 0.06), ("2030-01-01", -0.02)]"#,
+    ] {
+        assert!(growth(g).is_empty(), "{g}");
+    }
+    // Drawn: judged by its median, at its `uncertain` entry.
+    let w =
+        variant_warnings("uncertain: {\"regions.home.demand_growth_per_year\": Uniform(low: 2, high: 4)}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "uncertain.regions.home.demand_growth_per_year");
+    assert!(
+        w[0].message.starts_with("its median, 3 a year, is a growth"),
+        "{}",
+        w[0]
+    );
+    // A path's drawn scale multiplies it: 0.03 × a median of 15.
+    let w = variant_warnings(
+        "set: {\"regions.home.demand_growth_per_year\": [(\"2025-01-01\", 0.02), (\"2026-01-01\", 0.03)]}, \
+         uncertain: {\"regions.home.demand_growth_per_year.scale\": Uniform(low: 10, high: 20)}",
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("2026-01-01, 0.45 a year"), "{}", w[0]);
+}
+
+/// A region with demand and nothing that could serve it (no plant group
+/// with capacity, no link, nothing built there) goes wholly unserved:
+/// named at its demand. A link, a plant, or a build there is enough.
+#[test]
+fn a_region_with_nothing_to_serve_it_is_named() {
+    let away = "Region((name: \"away\", demand_avg_mw: 500))";
+    let w = variant_warnings(&format!("add: [{away}]"));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "regions.away.demand_avg_mw");
+    assert!(
+        w[0].file.ends_with("variant-under-test.ron") && w[0].line.is_some(),
+        "{}",
+        w[0]
+    );
+    assert_eq!(
+        w[0].message,
+        "region away has 500 MW of average non-AI demand and nothing to serve it: no plant group \
+         with installed MW in it, no link to it, and no grid project, programme or adequacy \
+         response that builds there, so all of it goes unserved for the whole run"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some(
+            "add a plant group in away (`plants`, with `region: \"away\"`), or a link to it from a \
+             region with spare capacity (`links`)"
+        )
+    );
+    // A plant group of 0 MW serves nothing either.
+    let zero = "Plant((name: \"away-gas\", region: \"away\", technology: Gas, installed_mw: 0))";
+    assert_eq!(variant_warnings(&format!("add: [{away}, {zero}]")).len(), 1);
+    for supply in [
+        "Plant((name: \"away-gas\", region: \"away\", technology: Gas, installed_mw: 800))",
+        "Link((name: \"home-away\", from: \"home\", to: \"away\", capacity_mw: 300))",
+        "Programme((name: \"away-solar\", region: \"away\", technology: Solar, mw_per_year: 100))",
+    ] {
+        let w = variant_warnings(&format!("add: [{away}, {supply}]"));
+        assert!(w.is_empty(), "{supply}: {w:#?}");
+    }
+    // A region without demand needs no supply.
+    assert!(variant_warnings("add: [Region((name: \"away\", demand_avg_mw: 0))]").is_empty());
+}
+
+/// Installed capacity written in GW where the field is in MW: a plant
+/// group below a thousandth of its region's demand is named at its field
+/// (china-2025's north nuclear, 3,048 MW, written 3.048), and a scenario
+/// whose plants hold less than a tenth of its demand is named too (minimal's
+/// 1,600 MW of gas written 1.6, above a thousandth of its 1,000 MW).
+#[test]
+fn installed_capacity_in_gw_is_named() {
+    let w = warnings_of(
+        "china-2025.ron",
+        &[("installed_mw: 3048,", "installed_mw: 3.048,")],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.north-nuclear.installed_mw");
+    let text = std::fs::read_to_string(examples().join("china-2025.ron")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("installed_mw: 3048,"))
+        .unwrap()
+        + 1;
+    assert_eq!(w[0].line, Some(line as u32), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "3.048 MW is below a thousandth of region north's average non-AI demand (218912 MW): a \
+         group that small changes nothing in the dispatch (the smallest in the examples is 1/72 \
+         of its region's)"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in MW; if 3.048 is in GW, write 3048")
+    );
+    // "14 written for 14000" in a region of 16 GW.
+    let gulf = |mw: &str| {
+        variant_warnings(&format!(
+            "add: [Region((name: \"gulf\", demand_avg_mw: 16000)), \
+             Plant((name: \"gulf-gas\", region: \"gulf\", technology: Gas, installed_mw: 20000)), \
+             Plant((name: \"gulf-solar\", region: \"gulf\", technology: Solar, installed_mw: {mw}, capacity_factor: 0.2))]"
+        ))
+    };
+    let w = gulf("14");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.gulf-solar.installed_mw");
+    assert!(gulf("14000").is_empty());
+    // 16 MW is a thousandth of 16,000: no warning.
+    assert!(gulf("16").is_empty());
+    // The one group of minimal.ron at 1.6 MW: the whole fleet is below a
+    // tenth of the demand, named at that group.
+    let w = warnings_of("minimal.ron", &[("installed_mw: 1600", "installed_mw: 1.6")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.home-gas.installed_mw");
+    assert_eq!(w[0].line, Some(18), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "the plant groups' installed capacity at the start, 1.6 MW in all, is below a tenth of the \
+         regions' average non-AI demand, 1000 MW (grids install 2 to 3 times their average demand: \
+         China 2.9, the US 2.3), so most of the demand goes unserved"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some(
+            "the fields are in MW; if the plants' `installed_mw` are in GW, write each ×1000 (1.6 GW \
+             is 1600 MW)"
+        )
+    );
+    // At a tenth, no warning.
+    assert!(warnings_of("minimal.ron", &[("installed_mw: 1600", "installed_mw: 100")]).is_empty());
+    // Two of us-2025's groups in GW: each is named, the whole is not.
+    let w = warnings_of(
+        "us-2025.ron",
+        &[
+            ("installed_mw: 122300,", "installed_mw: 122.3,"),
+            ("installed_mw: 92300,", "installed_mw: 92.3,"),
+        ],
+    );
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    // The east's other groups hold more than a tenth of the demand.
+    assert_eq!(
+        paths,
+        [
+            "plants.east-gas.installed_mw",
+            "plants.east-gas-peakers.installed_mw"
+        ],
+        "{w:#?}"
+    );
+    // Every group in GW: those below a thousandth of their region's
+    // demand (0.5 MW of 1,000), and the whole, named at `plants`.
+    let mut all_in_gw = std::fs::read_to_string(examples().join("minimal.ron")).unwrap();
+    all_in_gw = all_in_gw.replace("installed_mw: 1600", "installed_mw: 1.6");
+    all_in_gw = all_in_gw.replace(
+        "technology: Gas, installed_mw: 1.6)",
+        "technology: Gas, installed_mw: 1.6), (name: \"home-solar\", region: \"home\", technology: Solar, installed_mw: 0.5, capacity_factor: 0.2)",
+    );
+    let w = Scenario::from_text(&examples().join("minimal.ron"), &all_in_gw)
+        .unwrap()
+        .warnings();
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["plants.home-solar.installed_mw", "plants"], "{w:#?}");
+    assert_eq!(w[1].line, Some(17), "{}", w[1]);
+    assert!(w[1].message.contains("2.1 MW in all"), "{}", w[1]);
 }
