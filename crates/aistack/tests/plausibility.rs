@@ -112,3 +112,49 @@ fn validate_warns_of_correlations_on_discrete_and_const_parameters() {
         "{err}"
     );
 }
+
+/// Audit s33, finding 1: `validate` names a lab without `max_chips_per_run`
+/// whose one run would take more chips than any on record, at the lab in
+/// the base file (the field to add), with the goodput at that size.
+#[test]
+fn validate_warns_of_a_lab_whose_one_run_takes_half_a_million_chips() {
+    let (_, o) = validate_variant(
+        "plausibility-cluster.ron",
+        "  set: {\"labs.lab.fleet.h100.count\": 500000}",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let want = format!(
+        "warning: {}:35:19: field `labs.lab.max_chips_per_run`: lab lab sets no `max_chips_per_run`",
+        minimal().display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(
+        err.contains("a run of 500000 chips keeps 0.046 of its time as work")
+            && err.contains("hint: set `max_chips_per_run` to the largest cluster"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+}
+
+/// Audit s33, finding 5: `validate` names a region's demand growth written
+/// in per cent at the variant's `set`, with the fraction to write.
+#[test]
+fn validate_warns_of_demand_growth_in_per_cent() {
+    let (file, o) = validate_variant(
+        "plausibility-growth.ron",
+        "  set: {\"regions.home.demand_growth_per_year\": 3}",
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let want = format!(
+        "warning: {}:2:9: field `regions.home.demand_growth_per_year`: 3 a year is a growth of 300 % a year",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(
+        err.contains("hint: the field is a fraction a year (0.06 = 6 %); if 3 is in %, write 0.03"),
+        "{err}"
+    );
+    assert_eq!(err.matches("warning:").count(), 1, "{err}");
+}

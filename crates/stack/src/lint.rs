@@ -1,8 +1,11 @@
 //! Plausibility warnings: values a scenario may hold, but that look like a
 //! unit slip — TFLOP/s written where the field is in FLOP/s, kW where it is
-//! in W, GW where it is in MW, an exponent where it is a number — or like
-//! a horizon lengthened past the world frontier path it measures gaps by,
-//! or an initial fleet dated a service life before the start (retired there).
+//! in W, GW where it is in MW, per cent where it is a fraction, an exponent
+//! where it is a number — or like a horizon lengthened past the world
+//! frontier path it measures gaps by, an initial fleet dated a service life
+//! before the start (retired there), a region left without any supply, or
+//! a lab whose one run, uncapped, takes more chips than any cluster has
+//! trained one model on.
 //!
 //! The loader refuses what cannot be (a negative capacity, a share above
 //! one); it cannot refuse `peak_flop_s: 300`, which is a valid number and
@@ -12,9 +15,9 @@
 //! run: a toy scenario may want such a value on purpose.
 //!
 //! Each floor sits one or more orders of magnitude below every real value
-//! of its field (sources in docs/calibration/scenarios.md, "Plausibility
-//! floors"), so a real scenario never trips one and a slip by 10³ or more
-//! nearly always does.
+//! of its field, and each ceiling above the largest on record (sources in
+//! docs/calibration/scenarios.md, "Plausibility floors"), so a real
+//! scenario never trips one and a slip by 10³ or more nearly always does.
 
 use crate::error::ScenarioError;
 use crate::run::Scenario;
@@ -42,6 +45,26 @@ pub const FLOOR_FAB_KW_PER_WPM: f64 = 0.1;
 /// unit slip, FLOP: 10¹⁸ (GPT-2 took about 1.5·10²¹ in 2019; DeepSeek-V3
 /// about 3.3·10²⁴ in 2024).
 pub const FLOOR_TARGET_RUN_FLOP: f64 = 1e18;
+/// Accelerators above which one synchronous run of a lab without
+/// `max_chips_per_run` is larger than any on record: 100,000 (clusters of
+/// 100,000 H100 trained one model in 2024; Colossus, the largest cluster
+/// of 2025, holds 200,000 GPUs; Llama 3 405B used 16,384). At the model's
+/// default failure rate and checkpoints such a run keeps 0.53 of its time
+/// as work, 0.05 at 500,000 chips.
+pub const CEILING_CHIPS_ONE_RUN: f64 = 100_000.0;
+/// Growth of a region's non-AI demand beyond which, either way, it looks
+/// written in per cent, a fraction a year: 0.3 (China's fastest national
+/// growth, 15.4 % in 2003; china-2025 6 %, us-2025 2 %).
+pub const CEILING_DEMAND_GROWTH: f64 = 0.3;
+/// The scenario's installed generation at the start, as a share of its
+/// regions' average non-AI demand, below which the capacities look written
+/// in GW: 0.1 (China installs 2.9 times its average demand, the US 2.3).
+pub const FLOOR_INSTALLED_PER_DEMAND: f64 = 0.1;
+/// A plant group's installed capacity, as a share of its region's average
+/// non-AI demand, below which it looks written in GW: 10⁻³ (the smallest
+/// group of the examples, us-2025's central biomass, is 1/72 of its
+/// region's).
+pub const FLOOR_PLANT_PER_REGION_DEMAND: f64 = 1e-3;
 
 /// A design field's floor: the floor in the field's unit, why no real
 /// value lies below it, and the likely slip (its unit and the factor from
@@ -292,6 +315,15 @@ impl Scenario {
                 warn(path, &v, message, hint);
             }
         }
+        // A lab whose one run takes more chips than any real cluster has
+        // run one job on, its goodput collapsed by failures (audit s33,
+        // finding 1: a looser import cap gave a smaller largest run).
+        for (path, message, hint) in uncapped_large_runs(d) {
+            warn(path, &Value::Fixed(0.0), message, hint);
+        }
+        for (path, v, message, hint) in grid_slips(d) {
+            warn(path, &v, message, hint);
+        }
         // Fleet entries already a service life old at the start: retired at
         // the start, never in service, so the lab or buyer silently starts
         // without them ("1900-01-01", or "2002-07-01" for "2022-07-01";
@@ -330,6 +362,314 @@ impl Scenario {
         }
         out
     }
+}
+
+/// The median of the value at parameter path `path` if it is drawn per
+/// run (`uncertain`), else `written`.
+fn typical(d: &ScenarioData, path: &str, written: f64) -> f64 {
+    d.uncertain.get(path).map_or(written, |dist| dist.quantile(0.5))
+}
+
+/// Each lab without `max_chips_per_run` that can hold more than
+/// [`CEILING_CHIPS_ONE_RUN`] accelerators in one run: its
+/// `max_chips_per_run` path (the field to write), the warning and its hint.
+///
+/// Without the cap a run takes every training chip (all of them at the
+/// start, before a release draws any to inference), and its expected
+/// goodput ([`model_training::expected_goodput`], at the lab's failure
+/// rate, checkpoint interval and restart time) falls steeply with their
+/// number: a larger fleet then makes smaller runs. What a lab holds later
+/// (its purchases and imports) is not known before a run, so the count is
+/// what it holds at the start: its fleet, or what its sites' connections
+/// power at the start if that is more, counted at the scenario's most
+/// power-hungry design (the fewest chips a connection can power). Drawn
+/// values are taken at their medians.
+fn uncapped_large_runs(d: &ScenarioData) -> Vec<(String, String, String)> {
+    let hungriest = d
+        .designs
+        .iter()
+        .map(|x| {
+            (
+                x,
+                typical(d, &format!("designs.{}.power_w", x.name), x.power_w.get()),
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut out = Vec::new();
+    for l in &d.labs {
+        let at = format!("labs.{}", l.name);
+        let cap = format!("{at}.max_chips_per_run");
+        if l.max_chips_per_run.is_some() || d.uncertain.keys().any(|k| k.starts_with(&cap)) {
+            continue;
+        }
+        let fleet: f64 = l
+            .fleet
+            .iter()
+            .map(|f| typical(d, &format!("{at}.fleet.{}.count", f.design), f.count.get()).round())
+            .sum();
+        let (mut connected_mw, mut powered) = (0.0, 0.0);
+        if let Some((design, power_w)) = hungriest {
+            for s in l.sites.iter().flatten() {
+                let site = |field: &str, written: f64| {
+                    typical(d, &format!("{at}.sites.{}.{field}", s.region), written)
+                };
+                let mw = site("connected_mw", s.connected_mw.get());
+                let w_per_chip = (power_w + site("overhead_w_per_chip", s.overhead_w_per_chip.get()))
+                    * site("pue", s.pue.get());
+                connected_mw += mw;
+                if w_per_chip > 0.0 {
+                    powered += (mw * 1e6 / w_per_chip).floor();
+                }
+            }
+            if powered > fleet {
+                let held = format!(
+                    "what its sites' connections at the start, {} MW, power of the scenario's most \
+                     power-hungry design ({}, {} W a chip)",
+                    round(connected_mw, 6),
+                    design.name,
+                    round(power_w, 6)
+                );
+                out.extend(large_run(d, l, &cap, powered, &held));
+                continue;
+            }
+        }
+        out.extend(large_run(d, l, &cap, fleet, "its fleet"));
+    }
+    out
+}
+
+/// The warning of [`uncapped_large_runs`] for lab `l`, whose one run can
+/// take `chips` accelerators (`held`: how that count is reached), if they
+/// are more than [`CEILING_CHIPS_ONE_RUN`].
+fn large_run(
+    d: &ScenarioData,
+    l: &crate::schema::training::LabData,
+    cap: &str,
+    chips: f64,
+    held: &str,
+) -> Option<(String, String, String)> {
+    if chips <= CEILING_CHIPS_ONE_RUN {
+        return None;
+    }
+    let lab = |field: &str, written: f64| typical(d, &format!("labs.{}.{field}", l.name), written);
+    let rate = lab("chip_failure_rate_per_hour", l.chip_failure_rate_per_hour.get());
+    let checkpoint_h = lab("checkpoint_interval_hours", l.checkpoint_interval_hours.get());
+    let restart_h = lab("restart_overhead_hours", l.restart_overhead_hours.get());
+    let chips_said = show(chips);
+    let kept = if rate > 0.0 {
+        let g = model_training::expected_goodput(chips * rate, checkpoint_h, restart_h);
+        format!(
+            "at its failure rate ({} per chip-hour, checkpoints every {} h, restarts of {} h) a run of \
+             {chips_said} chips keeps {} of its time as work (the expected goodput), so more chips \
+             (a larger fleet, a looser import cap) can give it smaller runs, not larger",
+            round(rate, 3),
+            round(checkpoint_h, 3),
+            round(restart_h, 3),
+            round(g, 2)
+        )
+    } else {
+        "with failures off (`chip_failure_rate_per_hour` 0) such a run loses nothing to them, which \
+         no run of that size does"
+            .to_string()
+    };
+    Some((
+        cap.to_string(),
+        format!(
+            "lab {} sets no `max_chips_per_run`, so one training run takes every training chip: \
+             {chips_said} at the start ({held}), more than the largest synchronous runs on record \
+             (about {} accelerators); {kept}",
+            l.name,
+            show(CEILING_CHIPS_ONE_RUN)
+        ),
+        "set `max_chips_per_run` to the largest cluster one run can use (us-2025: 200000 in 2025, \
+         growing with the largest campus; docs/calibration/model-training.md, \"The largest \
+         cluster\"); leave it unset only if every chip of the lab trains one model"
+            .to_string(),
+    ))
+}
+
+/// The grid's likely unit slips (audit s33, finding 5): each warning's
+/// path, the value it judges, message and hint. In this order:
+///
+/// - a region's `demand_growth_per_year` beyond ±[`CEILING_DEMAND_GROWTH`]
+///   at some date (a per cent written as a fraction: 3 for 0.03);
+/// - a region with non-AI demand and nothing to serve it in the whole run:
+///   no installed MW in it, no link to it, no grid project, programme or
+///   adequacy response that builds there;
+/// - a plant group below [`FLOOR_PLANT_PER_REGION_DEMAND`] of its region's
+///   demand (GW in an MW field), and the plants' total at the start below
+///   [`FLOOR_INSTALLED_PER_DEMAND`] of the regions' total, unless every
+///   group with capacity, and every region with none, is named already.
+///
+/// Drawn values are judged at their medians; a path's scale drawn
+/// (`….scale`) multiplies its written values by the scale's median.
+fn grid_slips(d: &ScenarioData) -> Vec<(String, Value<'_>, String, String)> {
+    let value = |path: &str, written: f64| match d.uncertain.get(path) {
+        Some(dist) => Value::Drawn(dist),
+        None => Value::Fixed(written),
+    };
+    let mut out = Vec::new();
+    for r in &d.regions {
+        let path = format!("regions.{}.demand_growth_per_year", r.name);
+        let (v, said) = match &r.demand_growth_per_year {
+            Series::Constant(g) => {
+                let v = value(&path, *g);
+                let said = v.named("a year");
+                (v, said)
+            }
+            Series::Path { points, .. } => {
+                let scale = typical(d, &format!("{path}.scale"), 1.0);
+                let Some(&(date, g)) = points.iter().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())) else {
+                    continue;
+                };
+                let g = g * scale;
+                (
+                    Value::Fixed(g),
+                    format!("the path's value on {date}, {} a year,", round(g, 3)),
+                )
+            }
+        };
+        let g = v.typical();
+        if g.abs() > CEILING_DEMAND_GROWTH {
+            let message = format!(
+                "{said} is a {} of {} % a year, beyond {} % either way: no national demand grows \
+                 or falls that fast (China's fastest growth was 15.4 %, in 2003; china-2025 has 6 %, \
+                 us-2025 2 %)",
+                if g > 0.0 { "growth" } else { "fall" },
+                round(g.abs() * 100.0, 3),
+                show(CEILING_DEMAND_GROWTH * 100.0)
+            );
+            let hint = format!(
+                "the field is a fraction a year (0.06 = 6 %); if {} is in %, write {}",
+                round(g, 6),
+                round(g / 100.0, 6)
+            );
+            out.push((path, v, message, hint));
+        }
+    }
+    let demand = |r: &crate::schema::grid::RegionData| {
+        value(
+            &format!("regions.{}.demand_avg_mw", r.name),
+            r.demand_avg_mw.get(),
+        )
+    };
+    let installed = |p: &crate::schema::grid::PlantData| {
+        value(&format!("plants.{}.installed_mw", p.name), p.installed_mw.get())
+    };
+    // Regions with demand and nothing to serve it.
+    let mut unsupplied = Vec::new();
+    for r in &d.regions {
+        let v = demand(r);
+        let in_region = |region: &str| region == r.name;
+        let capacity: f64 = d
+            .plants
+            .iter()
+            .filter(|p| in_region(&p.region))
+            .map(|p| installed(p).typical())
+            .sum();
+        let linked = d.links.iter().any(|l| {
+            (in_region(&l.from) || in_region(&l.to))
+                && typical(d, &format!("links.{}.capacity_mw", l.name), l.capacity_mw.get()) > 0.0
+        });
+        let built = d.grid_projects.iter().any(|p| in_region(&p.region))
+            || d.programmes.iter().any(|p| in_region(&p.region))
+            || d.adequacy.iter().any(|a| {
+                a.regions
+                    .as_ref()
+                    .is_none_or(|rs| rs.iter().any(|x| in_region(x)))
+            });
+        if v.typical() > 0.0 && capacity <= 0.0 && !linked && !built {
+            unsupplied.push(r.name.as_str());
+            out.push((
+                format!("regions.{}.demand_avg_mw", r.name),
+                Value::Fixed(0.0),
+                format!(
+                    "region {} has {} of average non-AI demand and nothing to serve it: no plant \
+                     group with installed MW in it, no link to it, and no grid project, programme \
+                     or adequacy response that builds there, so all of it goes unserved for the \
+                     whole run",
+                    r.name,
+                    v.named("MW").trim_end_matches(',')
+                ),
+                format!(
+                    "add a plant group in {0} (`plants`, with `region: \"{0}\"`), or a link to it \
+                     from a region with spare capacity (`links`)",
+                    r.name
+                ),
+            ));
+        }
+    }
+    // Plant groups far smaller than their region's demand.
+    let mut named = 0;
+    for p in &d.plants {
+        let Some(r) = d.regions.iter().find(|r| r.name == p.region) else {
+            continue;
+        };
+        let (v, region_mw) = (installed(p), demand(r).typical());
+        let mw = v.typical();
+        if mw > 0.0 && mw < region_mw * FLOOR_PLANT_PER_REGION_DEMAND {
+            named += 1;
+            let message = format!(
+                "{} is below a thousandth of region {}'s average non-AI demand ({} MW): a group \
+                 that small changes nothing in the dispatch (the smallest in the examples is 1/72 \
+                 of its region's)",
+                v.named("MW"),
+                r.name,
+                round(region_mw, 6)
+            );
+            let hint = format!(
+                "the field is in MW; if {} is in GW, write {}",
+                round(mw, 6),
+                round(mw * 1e3, 6)
+            );
+            out.push((format!("plants.{}.installed_mw", p.name), v, message, hint));
+        }
+    }
+    // The whole fleet far below the whole demand.
+    let total_mw: f64 = d.plants.iter().map(|p| installed(p).typical()).sum();
+    let groups = d.plants.iter().filter(|p| installed(p).typical() > 0.0).count();
+    let total_demand: f64 = d.regions.iter().map(|r| demand(r).typical()).sum();
+    let demanding = d.regions.iter().filter(|r| demand(r).typical() > 0.0).count();
+    let said_already = if groups > 0 {
+        named == groups
+    } else {
+        unsupplied.len() == demanding
+    };
+    if total_demand > 0.0 && total_mw < total_demand * FLOOR_INSTALLED_PER_DEMAND && !said_already {
+        let hint = if total_mw > 0.0 {
+            format!(
+                "the fields are in MW; if the plants' `installed_mw` are in GW, write each ×1000 \
+                 ({} GW is {} MW)",
+                round(total_mw, 6),
+                round(total_mw * 1e3, 6)
+            )
+        } else {
+            "add plant groups (`plants`) with their installed MW".to_string()
+        };
+        // One group with capacity is named at its field.
+        let (path, v) = match d
+            .plants
+            .iter()
+            .filter(|p| installed(p).typical() > 0.0)
+            .collect::<Vec<_>>()[..]
+        {
+            [p] => (format!("plants.{}.installed_mw", p.name), installed(p)),
+            _ => ("plants".to_string(), Value::Fixed(0.0)),
+        };
+        out.push((
+            path,
+            v,
+            format!(
+                "the plant groups' installed capacity at the start, {} MW in all, is below a tenth \
+                 of the regions' average non-AI demand, {} MW (grids install 2 to 3 times their \
+                 average demand: China 2.9, the US 2.3), so most of the demand goes unserved",
+                round(total_mw, 6),
+                round(total_demand, 6)
+            ),
+            hint,
+        ));
+    }
+    out
 }
 
 /// Every dated item (a policy, a grid or fab project's start, a drought, a

@@ -1515,12 +1515,22 @@ warning: my.ron:25:13: field `designs.h100.peak_flop_s`: 989 FLOP/s is below 1e1
 | an other buyer's `sites` after the first | `connected_mw` 0 | the site never gets an accelerator: deliveries fill the sites' unused connections in order and the rest go to the first site, the only one that asks the grid for more |
 | a lab's or other buyer's `fleet` entry's `installed` | at least `ecosystem.chip_service_life_years` before the start (if the life is drawn: its largest draw) | a slip in the year (`2002` for `2022`): the entry is retired at the start and never in service |
 | a policy's `date`, a grid or fab project's `start`, a drought's or derate's `start`, an adequacy response's `first_check`, a plant group's `retire_date`, a fab's `opens`, a design's `available_from` | at or after the horizon's end | a slip in the year (`2099`), or a horizon shortened below it: the run never reaches the item |
+| a region's `demand_growth_per_year` | beyond ±{growth} a year at some date | per cent where the field is a fraction (`3` for `0.03`) |
+| a region's `demand_avg_mw` | above 0, with no plant group with installed MW in the region, no link to it and no grid project, programme or adequacy response that builds there | a region left without supply: all its demand is unserved for the whole run |
+| a plant group's `installed_mw` | below {plant:e} of its region's average non-AI demand | GW |
+| `plants` (or the one group with capacity) | all groups' installed MW at the start below {fleet} of all regions' average non-AI demand | GW (named unless every group, or every region without supply, is named already) |
+| a lab's `max_chips_per_run` | not set, while the lab holds more than {chips} accelerators at the start: its `fleet`, or what its sites' `connected_mw` power at the scenario's most power-hungry design, if more | left at its default: one run takes every training chip, and at the lab's failure rate it keeps little of its time as work (0.05 at 500000 chips at the defaults; the warning gives the lab's own figure), so more chips can give smaller runs |
 
 A value drawn per run (`uncertain`) is judged by its distribution's median,
 at its `uncertain` entry (a drawn service life by its largest draw, at the
 fleet entry). Each floor is an order of magnitude or more below
-every real value of its field (sources in `docs/calibration/scenarios.md`,
-"Plausibility floors"); no example scenario trips one.
+every real value of its field, the ceiling on demand growth twice the
+fastest national growth on record, and the ceiling on one run's chips the
+largest synchronous runs on record (sources in `docs/calibration/scenarios.md`,
+"Plausibility floors"); no example scenario trips one. A lab's chips
+bought or imported during the run are not known before it, so a lab that
+grows past the ceiling without a cap is not named: set
+`max_chips_per_run` for every lab that may.
 
 ## Long horizons
 
@@ -1570,5 +1580,9 @@ list the variant's `set` or `add` can replace.
         usd = crate::lint::FLOOR_UNIT_PRICE_USD,
         fab = crate::lint::FLOOR_FAB_KW_PER_WPM,
         run = crate::lint::FLOOR_TARGET_RUN_FLOP,
+        chips = crate::lint::CEILING_CHIPS_ONE_RUN,
+        growth = crate::lint::CEILING_DEMAND_GROWTH,
+        plant = crate::lint::FLOOR_PLANT_PER_REGION_DEMAND,
+        fleet = crate::lint::FLOOR_INSTALLED_PER_DEMAND,
     )
 }

@@ -27,16 +27,26 @@ fn variant_warnings(body: &str) -> Vec<ScenarioError> {
     Scenario::from_text(&path, &text).unwrap().warnings()
 }
 
+/// Every `.ron` file under `dir`, in its folders too.
+fn ron_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(ron_files(&p));
+        } else if p.extension().is_some_and(|x| x == "ron") {
+            files.push(p);
+        }
+    }
+    files
+}
+
 #[test]
 fn no_example_scenario_trips_a_floor() {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
-        .unwrap()
-        .chain(std::fs::read_dir(examples().join("validation")).unwrap())
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "ron"))
-        .collect();
+    // Every example, in validation/ and open-base/ too.
+    let mut files = ron_files(&examples());
     files.sort();
-    assert!(files.len() >= 8, "{files:?}");
+    assert!(files.len() >= 20, "{files:?}");
     for f in files {
         let w = Scenario::load(&f).unwrap().warnings();
         assert!(w.is_empty(), "{}: {w:#?}", f.display());
@@ -344,9 +354,12 @@ fn a_horizon_past_the_frontier_path_is_named_at_the_path() {
 /// later site, or a single site, is no warning.
 #[test]
 fn an_other_buyers_later_unconnected_site_is_named() {
+    // The region "away" is linked to "home" (a region with no supply is
+    // a warning of its own).
     let buyer = |sites: &str| {
         variant_warnings(&format!(
-            "name: \"buyers\", add: [Region((name: \"away\", demand_avg_mw: 500))], \
+            "name: \"buyers\", add: [Region((name: \"away\", demand_avg_mw: 500)), \
+             Link((name: \"home-away\", from: \"home\", to: \"away\", capacity_mw: 500))], \
              set: {{ \"chips.other_buyers\": [(name: \"cloud\", budget_usd_per_year: 1e9, \
              sites: {sites})] }}"
         ))
@@ -556,4 +569,315 @@ fn an_item_at_the_end_is_named_and_one_before_it_is_not() {
         ],
         "{w:#?}"
     );
+}
+
+/// A lab without `max_chips_per_run` whose fleet at the start is larger
+/// than any synchronous run on record: one run takes every chip, and its
+/// goodput at the lab's failure rate collapses, so a looser import cap can
+/// give a smaller largest run (audit s33, finding 1). Named at the lab,
+/// with the goodput of the model's own formula.
+#[test]
+fn a_lab_whose_one_run_takes_more_chips_than_any_cluster_is_named() {
+    let fleet = r#"fleet: [(design: "h100", count: 2000)]"#;
+    let count = |n: &str| format!(r#"fleet: [(design: "h100", count: {n})]"#);
+    let w = warnings_of("minimal.ron", &[(fleet, &count("500000"))]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.lab.max_chips_per_run");
+    // Not written: named where the lab is declared.
+    let text = std::fs::read_to_string(examples().join("minimal.ron")).unwrap();
+    let line = text.lines().position(|l| l.contains("name: \"lab\"")).unwrap() + 1;
+    assert_eq!(w[0].line, Some(line as u32), "{}", w[0]);
+    // 500,000 chips at 2e-5 an hour, 20-minute checkpoints and 10-minute
+    // restarts (the defaults): 0.046 (docs/model/model-training.md: 0.05).
+    let g = model_training::expected_goodput(500_000.0 * 2e-5, 1.0 / 3.0, 1.0 / 6.0);
+    assert!((g - 0.046).abs() < 5e-4, "{g}");
+    assert_eq!(
+        w[0].message,
+        "lab lab sets no `max_chips_per_run`, so one training run takes every training chip: \
+         500000 at the start (its fleet), more than the largest synchronous runs on record (about \
+         100000 accelerators); at its failure rate (2e-5 per chip-hour, checkpoints every 0.333 h, \
+         restarts of 0.167 h) a run of 500000 chips keeps 0.046 of its time as work (the expected \
+         goodput), so more chips (a larger fleet, a looser import cap) can give it smaller runs, \
+         not larger"
+    );
+    assert!(
+        w[0].hint
+            .as_deref()
+            .unwrap()
+            .starts_with("set `max_chips_per_run` to the largest cluster"),
+        "{}",
+        w[0]
+    );
+    // At a million chips the run keeps 0.002 of its time.
+    let w = warnings_of("minimal.ron", &[(fleet, &count("1000000"))]);
+    assert!(w[0].message.contains("keeps 0.002 of its time"), "{}", w[0]);
+    // At the ceiling, or with a cap of any size, no warning.
+    assert!(warnings_of("minimal.ron", &[(fleet, &count("100000"))]).is_empty());
+    assert_eq!(warnings_of("minimal.ron", &[(fleet, &count("100001"))]).len(), 1);
+    let capped = warnings_of(
+        "minimal.ron",
+        &[(fleet, &format!("{}, max_chips_per_run: 300000", count("500000")))],
+    );
+    assert!(capped.is_empty(), "{capped:#?}");
+    // A drawn fleet is judged at its median (200,000).
+    let w =
+        variant_warnings("uncertain: {\"labs.lab.fleet.h100.count\": Uniform(low: 100000, high: 300000)}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains("200000 at the start (its fleet)"),
+        "{}",
+        w[0]
+    );
+}
+
+/// A connection at the start that powers more chips than the fleet counts
+/// those (at the scenario's most power-hungry design): a 1,000 MW site
+/// powers 1e9 / ((700 + 700) × 1.2) = 595,238 H100s.
+#[test]
+fn a_lab_connected_for_more_chips_than_any_cluster_is_named() {
+    let w = warnings_of("minimal.ron", &[("connected_mw: 10", "connected_mw: 1000")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains(
+            "595238 at the start (what its sites' connections at the start, 1000 MW, power of the \
+             scenario's most power-hungry design (h100, 700 W a chip))"
+        ),
+        "{}",
+        w[0]
+    );
+    // 160 MW powers 95,238: below the ceiling.
+    assert!(warnings_of("minimal.ron", &[("connected_mw: 10", "connected_mw: 160")]).is_empty());
+}
+
+/// The calibrated examples hold more than the ceiling and cap their runs
+/// (no warning: above); without the cap, us-2025's OpenAI (500,000 chips at
+/// 3-minute checkpoints and 1.2-minute restarts) is named, at 0.64.
+#[test]
+fn the_calibrated_examples_would_be_named_without_their_cap() {
+    let cap = r#"max_chips_per_run: [("2025-01-01", 200000), ("2026-01-01", 294000), ("2027-01-01", 522000), ("2028-01-01", 1040000), ("2030-01-01", 1090000)],"#;
+    let w = warnings_of("us-2025.ron", &[(cap, "")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "labs.openai.max_chips_per_run");
+    assert!(
+        w[0].message.contains("500000 at the start (its fleet)")
+            && w[0].message.contains(
+                "(2e-5 per chip-hour, checkpoints every 0.05 h, restarts of 0.02 h) a run of 500000 \
+                 chips keeps 0.64 of its time"
+            ),
+        "{}",
+        w[0]
+    );
+}
+
+/// A region's demand growth written in per cent (3 for 0.03) is named at
+/// the field, with the fraction to write; so is a fall, a path's value and
+/// a drawn growth's median (audit s33, finding 5).
+#[test]
+fn demand_growth_in_per_cent_is_named() {
+    let growth =
+        |g: &str| variant_warnings(&format!("set: {{\"regions.home.demand_growth_per_year\": {g}}}"));
+    let w = growth("3");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "regions.home.demand_growth_per_year");
+    assert!(w[0].file.ends_with("variant-under-test.ron"), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "3 a year is a growth of 300 % a year, beyond 30 % either way: no national demand grows or \
+         falls that fast (China's fastest growth was 15.4 %, in 2003; china-2025 has 6 %, us-2025 \
+         2 %)"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is a fraction a year (0.06 = 6 %); if 3 is in %, write 0.03")
+    );
+    // A fall of 0.5 % written as -0.5.
+    let w = growth("-0.5");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.starts_with("-0.5 a year is a fall of 50 % a year"),
+        "{}",
+        w[0]
+    );
+    assert!(
+        w[0].hint.as_deref().unwrap().ends_with("write -0.005"),
+        "{}",
+        w[0]
+    );
+    // A path: its value farthest from 0, with its date.
+    let w = growth(r#"[("2025-01-01", 0.03), ("2026-01-01", 5)]"#);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message
+            .starts_with("the path's value on 2026-01-01, 5 a year, is a growth of 500 %"),
+        "{}",
+        w[0]
+    );
+    // At the ceiling, either way, and below it: no warning.
+    for g in [
+        "0.3",
+        "-0.3",
+        "0.15",
+        r#"[("2025-01-01", 0.06), ("2030-01-01", -0.02)]"#,
+    ] {
+        assert!(growth(g).is_empty(), "{g}");
+    }
+    // Drawn: judged by its median, at its `uncertain` entry.
+    let w =
+        variant_warnings("uncertain: {\"regions.home.demand_growth_per_year\": Uniform(low: 2, high: 4)}");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "uncertain.regions.home.demand_growth_per_year");
+    assert!(
+        w[0].message.starts_with("its median, 3 a year, is a growth"),
+        "{}",
+        w[0]
+    );
+    // A path's drawn scale multiplies it: 0.03 × a median of 15.
+    let w = variant_warnings(
+        "set: {\"regions.home.demand_growth_per_year\": [(\"2025-01-01\", 0.02), (\"2026-01-01\", 0.03)]}, \
+         uncertain: {\"regions.home.demand_growth_per_year.scale\": Uniform(low: 10, high: 20)}",
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(w[0].message.contains("2026-01-01, 0.45 a year"), "{}", w[0]);
+}
+
+/// A region with demand and nothing that could serve it (no plant group
+/// with capacity, no link, nothing built there) goes wholly unserved:
+/// named at its demand. A link, a plant, or a build there is enough.
+#[test]
+fn a_region_with_nothing_to_serve_it_is_named() {
+    let away = "Region((name: \"away\", demand_avg_mw: 500))";
+    let w = variant_warnings(&format!("add: [{away}]"));
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "regions.away.demand_avg_mw");
+    assert!(
+        w[0].file.ends_with("variant-under-test.ron") && w[0].line.is_some(),
+        "{}",
+        w[0]
+    );
+    assert_eq!(
+        w[0].message,
+        "region away has 500 MW of average non-AI demand and nothing to serve it: no plant group \
+         with installed MW in it, no link to it, and no grid project, programme or adequacy \
+         response that builds there, so all of it goes unserved for the whole run"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some(
+            "add a plant group in away (`plants`, with `region: \"away\"`), or a link to it from a \
+             region with spare capacity (`links`)"
+        )
+    );
+    // A plant group of 0 MW serves nothing either.
+    let zero = "Plant((name: \"away-gas\", region: \"away\", technology: Gas, installed_mw: 0))";
+    assert_eq!(variant_warnings(&format!("add: [{away}, {zero}]")).len(), 1);
+    for supply in [
+        "Plant((name: \"away-gas\", region: \"away\", technology: Gas, installed_mw: 800))",
+        "Link((name: \"home-away\", from: \"home\", to: \"away\", capacity_mw: 300))",
+        "Programme((name: \"away-solar\", region: \"away\", technology: Solar, mw_per_year: 100))",
+    ] {
+        let w = variant_warnings(&format!("add: [{away}, {supply}]"));
+        assert!(w.is_empty(), "{supply}: {w:#?}");
+    }
+    // A region without demand needs no supply.
+    assert!(variant_warnings("add: [Region((name: \"away\", demand_avg_mw: 0))]").is_empty());
+}
+
+/// Installed capacity written in GW where the field is in MW: a plant
+/// group below a thousandth of its region's demand is named at its field
+/// (china-2025's north nuclear, 3,048 MW, written 3.048), and a scenario
+/// whose plants hold less than a tenth of its demand is named too (minimal's
+/// 1,600 MW of gas written 1.6, above a thousandth of its 1,000 MW).
+#[test]
+fn installed_capacity_in_gw_is_named() {
+    let w = warnings_of(
+        "china-2025.ron",
+        &[("installed_mw: 3048,", "installed_mw: 3.048,")],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.north-nuclear.installed_mw");
+    let text = std::fs::read_to_string(examples().join("china-2025.ron")).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("installed_mw: 3048,"))
+        .unwrap()
+        + 1;
+    assert_eq!(w[0].line, Some(line as u32), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "3.048 MW is below a thousandth of region north's average non-AI demand (218912 MW): a \
+         group that small changes nothing in the dispatch (the smallest in the examples is 1/72 \
+         of its region's)"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some("the field is in MW; if 3.048 is in GW, write 3048")
+    );
+    // "14 written for 14000" in a region of 16 GW.
+    let gulf = |mw: &str| {
+        variant_warnings(&format!(
+            "add: [Region((name: \"gulf\", demand_avg_mw: 16000)), \
+             Plant((name: \"gulf-gas\", region: \"gulf\", technology: Gas, installed_mw: 20000)), \
+             Plant((name: \"gulf-solar\", region: \"gulf\", technology: Solar, installed_mw: {mw}, capacity_factor: 0.2))]"
+        ))
+    };
+    let w = gulf("14");
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.gulf-solar.installed_mw");
+    assert!(gulf("14000").is_empty());
+    // 16 MW is a thousandth of 16,000: no warning.
+    assert!(gulf("16").is_empty());
+    // The one group of minimal.ron at 1.6 MW: the whole fleet is below a
+    // tenth of the demand, named at that group.
+    let w = warnings_of("minimal.ron", &[("installed_mw: 1600", "installed_mw: 1.6")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "plants.home-gas.installed_mw");
+    assert_eq!(w[0].line, Some(18), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "the plant groups' installed capacity at the start, 1.6 MW in all, is below a tenth of the \
+         regions' average non-AI demand, 1000 MW (grids install 2 to 3 times their average demand: \
+         China 2.9, the US 2.3), so most of the demand goes unserved"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some(
+            "the fields are in MW; if the plants' `installed_mw` are in GW, write each ×1000 (1.6 GW \
+             is 1600 MW)"
+        )
+    );
+    // At a tenth, no warning.
+    assert!(warnings_of("minimal.ron", &[("installed_mw: 1600", "installed_mw: 100")]).is_empty());
+    // Two of us-2025's groups in GW: each is named, the whole is not.
+    let w = warnings_of(
+        "us-2025.ron",
+        &[
+            ("installed_mw: 122300,", "installed_mw: 122.3,"),
+            ("installed_mw: 92300,", "installed_mw: 92.3,"),
+        ],
+    );
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    // The east's other groups hold more than a tenth of the demand.
+    assert_eq!(
+        paths,
+        [
+            "plants.east-gas.installed_mw",
+            "plants.east-gas-peakers.installed_mw"
+        ],
+        "{w:#?}"
+    );
+    // Every group in GW: those below a thousandth of their region's
+    // demand (0.5 MW of 1,000), and the whole, named at `plants`.
+    let mut all_in_gw = std::fs::read_to_string(examples().join("minimal.ron")).unwrap();
+    all_in_gw = all_in_gw.replace("installed_mw: 1600", "installed_mw: 1.6");
+    all_in_gw = all_in_gw.replace(
+        "technology: Gas, installed_mw: 1.6)",
+        "technology: Gas, installed_mw: 1.6), (name: \"home-solar\", region: \"home\", technology: Solar, installed_mw: 0.5, capacity_factor: 0.2)",
+    );
+    let w = Scenario::from_text(&examples().join("minimal.ron"), &all_in_gw)
+        .unwrap()
+        .warnings();
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["plants.home-solar.installed_mw", "plants"], "{w:#?}");
+    assert_eq!(w[1].line, Some(17), "{}", w[1]);
+    assert!(w[1].message.contains("2.1 MW in all"), "{}", w[1]);
 }
