@@ -598,6 +598,24 @@ pub fn explain(dir: &Path) -> Result<()> {
         .map(|p| p.1)
         .sum::<f64>()
         + 0.0;
+    // Who the grid shed, where it left energy unserved (audit s33, finding
+    // 8): absent from outputs of before the thirty-third session.
+    let by_class: Option<Vec<f64>> = stack::report::UNSERVED_BY_CLASS
+        .iter()
+        .map(|(_, k)| outcomes.get(*k).and_then(|v| v.as_f64()))
+        .collect();
+    if let (Some(unserved), Some(by_class)) = (
+        outcomes.get("energy.unserved_mwh_total").and_then(|v| v.as_f64()),
+        by_class,
+    ) && unserved > 0.0
+    {
+        println!(
+            "\nEnergy unserved, whole run: {unserved:.3e} MWh, of it households {:.3e}, industry {:.3e}, \
+             fabs {:.3e} and datacenters {:.3e} MWh (shed in the scenario's `grid.curtailment_order`, \
+             by default households first and datacenters last).",
+            by_class[0], by_class[1], by_class[2], by_class[3]
+        );
+    }
     let share = outcomes
         .get("training.share_lost_power_total")
         .and_then(|v| v.as_f64());

@@ -6,6 +6,10 @@ use scheduler::math;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
+/// The outcomes of the energy left unserved by load class (household,
+/// industry, fab, datacenter), as the grid names them.
+pub use energy_grid::UNSERVED_BY_CLASS;
+
 /// Codes of `training.largest_run_bound_year_*`: what bound the year's
 /// largest training run.
 pub const BOUND_CODES: [(i64, &str); 7] = [
@@ -404,6 +408,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         si(get("energy.ai_curtailed_mwh_total")),
         hours(get("energy.hours_with_shortfall"))
     );
+    // Who was shed (audit s33, finding 8: "0 MWh cut from AI loads" read as
+    // "the grid holds" while the order shed households and industry first).
+    if let Some(line) = shed_text(out, &curtailment_order(d)) {
+        let _ = writeln!(s, "  shed by load class     {line}");
+    }
     // Where other buyers (`chips.other_buyers`) took some, how many the labs got.
     let to_labs = out
         .scalar("fab.accelerators_delivered_to_labs_total")
@@ -491,6 +500,47 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         );
     }
     s
+}
+
+/// The scenario's curtailment order (`grid.curtailment_order`), first shed first.
+fn curtailment_order(d: &ScenarioData) -> Vec<energy_grid::LoadClass> {
+    d.grid.curtailment_order.iter().map(|&c| c.into()).collect()
+}
+
+/// A load class as the summary names it.
+fn class_label(c: energy_grid::LoadClass) -> &'static str {
+    match c {
+        energy_grid::LoadClass::Household => "households",
+        energy_grid::LoadClass::Industry => "industry",
+        energy_grid::LoadClass::Fab => "fabs",
+        energy_grid::LoadClass::Datacenter => "datacenters",
+    }
+}
+
+/// Who the grid shed, for a run that left energy unserved: the unserved
+/// MWh of each load class (`energy.unserved_<class>_mwh_total`) in the
+/// curtailment order `order` (its first class is shed first), and that
+/// order: `households 1.36e5 MWh, industry 0 MWh, fabs 0 MWh, datacenters
+/// 0 MWh (the scenario's curtailment order: households first, datacenters
+/// last)`. `None` without unserved energy, or for a run without these
+/// outcomes.
+pub fn shed_text(out: &RunOutput, order: &[energy_grid::LoadClass]) -> Option<String> {
+    let unserved = out.scalar("energy.unserved_mwh_total")?;
+    if unserved <= 0.0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for &class in order {
+        let (_, name) = energy_grid::UNSERVED_BY_CLASS.iter().find(|(c, _)| *c == class)?;
+        parts.push(format!("{} {} MWh", class_label(class), si(out.scalar(name)?)));
+    }
+    let (first, last) = (order.first()?, order.last()?);
+    Some(format!(
+        "{} (the scenario's curtailment order: {} first, {} last)",
+        parts.join(", "),
+        class_label(*first),
+        class_label(*last)
+    ))
 }
 
 /// An unserved fraction as the summary line gives it: a percentage to four
