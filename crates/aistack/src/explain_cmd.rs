@@ -623,8 +623,26 @@ pub fn explain(dir: &Path) -> Result<()> {
         .get("training.flop_lost_power_total")
         .and_then(|v| v.as_f64());
     if let (Some(share), Some(flop)) = (share, flop) {
+        // By cause, where the run reports them (audit s33-headline,
+        // finding 3): absent from outputs of before the thirty-third session.
+        let causes = match (
+            outcomes
+                .get("training.share_lost_power_curtailed_total")
+                .and_then(|v| v.as_f64()),
+            outcomes
+                .get("training.share_lost_power_connection_total")
+                .and_then(|v| v.as_f64()),
+        ) {
+            (Some(cut), Some(waiting)) if flop > 0.0 => format!(
+                ": {:.1} % cut by the grid, {:.1} % waiting for grid connections (chips beyond their site's \
+                 connection, in the interconnection queue: `energy.interconnection_queue_mw`)",
+                100.0 * cut,
+                100.0 * waiting
+            ),
+            _ => String::new(),
+        };
         println!(
-            "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs.",
+            "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs{causes}.",
             100.0 * share
         );
     }
@@ -640,10 +658,14 @@ pub fn explain(dir: &Path) -> Result<()> {
     if let (Some(share), Some(flop)) = (budget_share, budget_flop)
         && flop > 0.0
     {
+        let hours_short = outcomes
+            .get("energy.hours_with_shortfall")
+            .and_then(|v| v.as_f64());
         println!(
             "Training compute withheld by the labs' electricity budgets, whole run: {:.1} % ({flop:.3e} FLOP), \
-             not counted as lost to power.",
-            100.0 * share
+             not counted as lost to power: {}.",
+            100.0 * share,
+            stack::report::budget_note(hours_short, None)
         );
     }
     // Where buyers outside the labs (`chips.other_buyers`) took some of the

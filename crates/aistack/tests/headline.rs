@@ -105,3 +105,111 @@ fn the_summary_says_who_the_grid_shed_and_in_which_order() {
         "{shed}"
     );
 }
+
+/// Finding 2: a lab whose electricity costs several times its budget (a
+/// region short every evening, priced at the scarcity price there) has
+/// most of its training compute withheld by its budget, not lost to
+/// power. `explain` said so and `run` printed "lost to power 0.0 %" alone;
+/// now both give the share and say that it follows the electricity price,
+/// which the grid's shortfalls set at the scarcity price.
+#[test]
+fn the_summary_gives_the_compute_the_budgets_withheld_and_why() {
+    let file = Scratch::new("aistack-headline-budget.ron");
+    std::fs::write(
+        &file,
+        r#"Scenario(
+    name: "budget",
+    start: "2025-01-01",
+    horizon_years: 1,
+    regions: [ (name: "home", demand_avg_mw: 1000, daily_amplitude: 0.3, seasonal_amplitude: 0) ],
+    plants: [ (name: "gas", region: "home", technology: Gas, installed_mw: 1200, marginal_cost_usd_per_mwh: 45, failures_per_unit_year: 0) ],
+    designs: [ (name: "x", die_area_mm2: 600, peak_flop_s: 1e15, power_w: 700, hbm_stacks: 0, node: "7nm", unit_price_usd: 10000) ],
+    labs: [ (name: "poor", sites: [(region: "home", connected_mw: 100)], fleet: [(design: "x", count: 10000)], budget_usd_per_year: 2.4e7) ],
+)
+"#,
+    )
+    .unwrap();
+    let (dir, run, explain) = run_and_explain(s(&file), "budget");
+    let o = outcomes(&dir);
+    let share = o["training.share_lost_budget_total"].as_f64().unwrap();
+    let flop = o["training.flop_lost_budget_total"].as_f64().unwrap();
+    assert!(share > 0.5, "{o}");
+    let withheld = line(&run, "withheld by budgets");
+    assert!(
+        withheld.starts_with(&format!(
+            "withheld by budgets    {:.1} % of the labs' training compute ({flop:.2e} FLOP), not counted as lost to power: \
+             a budget caps a lab's draw when a month's electricity, at the price its sites paid the month before, would \
+             cost more than the month's money, so this follows the electricity price; in the grid's ",
+            100.0 * share
+        )) && withheld.contains("the regions shedding load were priced at its scarcity price (5000 USD/MWh)"),
+        "{withheld}"
+    );
+    // Next to "lost to power", which it is not counted in.
+    let lines: Vec<&str> = run.lines().map(str::trim_start).collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("lost to power"))
+        .expect("lost to power");
+    assert!(lines[at + 1].starts_with("withheld by budgets"), "{run}");
+    assert!(
+        explain.contains(&format!(
+            "withheld by the labs' electricity budgets, whole run: {:.1} % ({flop:.3e} FLOP), not counted as lost to \
+             power: a budget caps a lab's draw",
+            100.0 * share
+        )) && explain.contains("so this follows the electricity price; in the grid's "),
+        "{explain}"
+    );
+    // A run whose budgets withheld nothing prints no such line.
+    let (_, run, explain) = run_and_explain(&example("minimal.ron"), "no-budget");
+    assert!(
+        !run.contains("withheld by budgets") && !explain.contains("withheld by"),
+        "{run}"
+    );
+}
+
+/// Finding 3: minimal.ron's lab connected for 1 MW of its chips' 2.6, in
+/// a queue granting 1 MW a year, on a grid short of power that cuts
+/// datacenters first: most of what it loses to power is waiting for its
+/// connection, the rest the grid's cuts, and the line says which.
+#[test]
+fn lost_to_power_tells_the_grids_cuts_from_waiting_for_a_connection() {
+    let scenario = minimal_variant(
+        "queue",
+        "\"labs.lab.sites.home.connected_mw\": 1, \"regions.home.interconnection_mw_per_year\": 1, \
+         \"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household]",
+        "",
+    );
+    let (dir, run, explain) = run_and_explain(s(&scenario), "queue");
+    let o = outcomes(&dir);
+    let get = |k: &str| o[k].as_f64().unwrap_or_else(|| panic!("no {k}"));
+    let (total, cut, waiting) = (
+        get("training.share_lost_power_total"),
+        get("training.share_lost_power_curtailed_total"),
+        get("training.share_lost_power_connection_total"),
+    );
+    assert!(cut > 0.05 && waiting > 0.3, "{o}");
+    assert!(
+        (cut + waiting - total).abs() < 1e-12,
+        "{cut} + {waiting} vs {total}"
+    );
+    let lost = line(&run, "lost to power");
+    assert!(
+        lost.starts_with(&format!(
+            "lost to power          {:.1} % of the labs' training compute, whatever bound the runs ({:.1} % cut by the \
+             grid, {:.1} % waiting for grid connections)",
+            100.0 * total,
+            100.0 * cut,
+            100.0 * waiting
+        )),
+        "{lost}"
+    );
+    assert!(
+        explain.contains(&format!(
+            "whatever bound the runs: {:.1} % cut by the grid, {:.1} % waiting for grid connections (chips beyond their \
+             site's connection, in the interconnection queue: `energy.interconnection_queue_mw`).",
+            100.0 * cut,
+            100.0 * waiting
+        )),
+        "{explain}"
+    );
+}

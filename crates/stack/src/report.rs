@@ -495,11 +495,80 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         });
         let _ = writeln!(
             s,
-            "  lost to power          {:.1} % of the labs' training compute, whatever bound the runs{most}",
-            100.0 * share
+            "  lost to power          {:.1} % of the labs' training compute, whatever bound the runs{}{most}",
+            100.0 * share,
+            power_causes_text(out, share)
+        );
+    }
+    // What the labs' electricity budgets withheld, which is not lost to
+    // power (audit s33-headline, finding 2: only `explain` said it, and the
+    // summary read "lost to power 0.0 %").
+    if let (Some(share), Some(flop)) = (
+        out.scalar("training.share_lost_budget_total"),
+        out.scalar("training.flop_lost_budget_total"),
+    ) && flop > 0.0
+    {
+        let scarcity = out
+            .params
+            .iter()
+            .find(|(path, _)| path == "grid.scarcity_price_usd_per_mwh")
+            .map_or(d.grid.scarcity_price_usd_per_mwh.get(), |&(_, v)| v);
+        let _ = writeln!(
+            s,
+            "  withheld by budgets    {:.1} % of the labs' training compute ({} FLOP), not counted as lost to power: {}",
+            100.0 * share,
+            si(flop),
+            budget_note(out.scalar("energy.hours_with_shortfall"), Some(scarcity))
         );
     }
     s
+}
+
+/// The causes of the compute lost to power, for the summary's line, where
+/// the run reports them and the share shows (0.05 % or more): ` (0.3 %
+/// cut by the grid, 1.8 % waiting for grid connections)`
+/// (`training.share_lost_power_curtailed_total`,
+/// `training.share_lost_power_connection_total`), else nothing.
+fn power_causes_text(out: &RunOutput, share: f64) -> String {
+    match (
+        out.scalar("training.share_lost_power_curtailed_total"),
+        out.scalar("training.share_lost_power_connection_total"),
+    ) {
+        (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
+            " ({:.1} % cut by the grid, {:.1} % waiting for grid connections)",
+            100.0 * cut,
+            100.0 * waiting
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Why the labs' electricity budgets withheld compute, and what the grid
+/// had to do with it, for `aistack run` and `aistack explain`: a budget
+/// caps a lab's draw when a month's electricity at its sites' tariff (the
+/// price they paid the month before) would cost more than the month's
+/// money, so what it withholds follows the electricity price, and the
+/// grid's shortfalls, priced at its scarcity price, show as budget, not
+/// as power (docs/model/model-training.md, "Budget and orders").
+/// `hours_short`: `energy.hours_with_shortfall`, and `scarcity`, the
+/// scarcity price, USD/MWh, where known.
+pub fn budget_note(hours_short: Option<f64>, scarcity: Option<f64>) -> String {
+    let cap = "a budget caps a lab's draw when a month's electricity, at the price its sites paid the month \
+               before, would cost more than the month's money, so this follows the electricity price";
+    let Some(hours_short) = hours_short else {
+        return cap.to_string();
+    };
+    if hours_short > 0.0 {
+        let price = scarcity.map_or_else(String::new, |p| format!(" ({} USD/MWh)", sig(p)));
+        format!(
+            "{cap}; in the grid's {} hours short, the regions shedding load were priced at its scarcity \
+             price{price}, so a shortage shows here as budget, not as power (as do the grid's cuts while a \
+             budget caps the draw)",
+            hours(hours_short)
+        )
+    } else {
+        format!("{cap}; the grid was never short, so no hour was priced at its scarcity price")
+    }
 }
 
 /// The scenario's curtailment order (`grid.curtailment_order`), first shed first.
