@@ -633,7 +633,8 @@ pub fn explain(dir: &Path) -> Result<()> {
                 .get("training.share_lost_power_connection_total")
                 .and_then(|v| v.as_f64()),
         ) {
-            (Some(cut), Some(waiting)) if flop > 0.0 => format!(
+            // Where the share shows (0.05 % or more), as `run` gives them.
+            (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
                 ": {:.1} % cut by the grid, {:.1} % waiting for grid connections (chips beyond their site's \
                  connection, in the interconnection queue: `energy.interconnection_queue_mw`)",
                 100.0 * cut,
@@ -681,6 +682,21 @@ pub fn explain(dir: &Path) -> Result<()> {
              (`chips.other_buyers`): the labs got {:.1} % of the supply, and where chips bound a run, \
              it was their share that bound it.",
             100.0 * labs / (labs + others)
+        );
+    }
+    // What import quotas held back, where the scenario has one and it bound
+    // (audit s33-headline, finding 4): the binding input above counts the
+    // fabs' inputs only.
+    if let (Some(share), Some(withheld)) = (
+        to("fab.import_quota_binding_share"),
+        to("fab.imports_withheld_by_quota_total"),
+    ) && share > 0.0
+    {
+        println!(
+            "\nAccelerator imports held below their paths by import quotas at {:.1} % of production ticks \
+             ({withheld:.3e} chips withheld, `fab.imports_withheld_by_quota_total`): where chips bound a run, \
+             the quota is part of why, which the supply chain's binding input (the fabs' inputs) does not show.",
+            100.0 * share
         );
     }
     // Their sites, where the scenario gives them any: what those

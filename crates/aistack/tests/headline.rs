@@ -213,3 +213,63 @@ fn lost_to_power_tells_the_grids_cuts_from_waiting_for_a_connection() {
         "{explain}"
     );
 }
+
+/// Finding 4: minimal.ron with 1,000 H100 a month offered for import and
+/// a licence cap of 200 a month on all accelerators: the cap binds at
+/// every production tick and holds back 800 a month, which "binding input
+/// at most production ticks: none" (the fabs' inputs) did not show; a cap
+/// above the offer never binds, and says so.
+#[test]
+fn the_summary_says_when_an_import_quota_binds() {
+    let quota = |name: &str, offered: u32| {
+        minimal_variant(
+            name,
+            "",
+            &format!(
+                "Import((name: \"h100-imports\", design: \"h100\", units_per_month: {offered})), \
+                 Policy((name: \"licence-cap\", date: \"2025-01-01\", action: ExportControl(item: Accelerators, \
+                 control: QuotaPerMonth(200))))"
+            ),
+        )
+    };
+    let scenario = quota("quota", 1000);
+    let (dir, run, explain) = run_and_explain(s(&scenario), "quota");
+    let o = outcomes(&dir);
+    let share = o["fab.import_quota_binding_share"].as_f64().unwrap();
+    let withheld = o["fab.imports_withheld_by_quota_total"].as_f64().unwrap();
+    assert_eq!(share, 1.0, "{o}");
+    // 800 a month over two years, to a tick.
+    assert!((withheld - 800.0 * 24.0).abs() < 200.0, "{withheld}");
+    let delivered = line(&run, "accelerators delivered");
+    assert!(
+        delivered.ends_with(&format!(
+            "binding input at most production ticks: none; imports held below their paths by the import quota \
+             (licence-cap) at 100.0 % of production ticks, {withheld:.2e} chips withheld"
+        )),
+        "{delivered}"
+    );
+    assert!(
+        explain.contains(&format!(
+            "Accelerator imports held below their paths by import quotas at 100.0 % of production ticks \
+             ({withheld:.3e} chips withheld"
+        )),
+        "{explain}"
+    );
+
+    let scenario = quota("loose", 100);
+    let (_, run, explain) = run_and_explain(s(&scenario), "loose");
+    let delivered = line(&run, "accelerators delivered");
+    assert!(
+        delivered.ends_with(
+            "binding input at most production ticks: none; the import quota (licence-cap) never bound"
+        ),
+        "{delivered}"
+    );
+    assert!(!explain.contains("held below their paths"), "{explain}");
+    // Without a quota, the line is as it was.
+    let (_, run, _) = run_and_explain(&example("minimal.ron"), "no-quota");
+    assert!(
+        line(&run, "accelerators delivered").ends_with("binding input at most production ticks: none"),
+        "{run}"
+    );
+}

@@ -423,12 +423,13 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let _ = writeln!(
         s,
         "  accelerators delivered {}{to_labs} (of {} built at home and {} imported, {} still in stock at the end); \
-         binding input at most production ticks: {}",
+         binding input at most production ticks: {}{}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),
         get("fab.accelerators_imported_total"),
         get("fab.accelerators_stock_end"),
-        binding_input_name(get("fab.binding_input_mode"))
+        binding_input_name(get("fab.binding_input_mode")),
+        quota_text(out, d)
     );
     // The labs' own accelerators, where the run reports them: where the
     // ones they held and received ended up (at start + delivered =
@@ -522,6 +523,50 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         );
     }
     s
+}
+
+/// What the scenario's import quotas held back, for the summary's
+/// `accelerators delivered` line, whose binding input counts the fabs'
+/// inputs only (audit s33-headline, finding 4): `; imports held below
+/// their paths by the import quota (licence-cap) at 100.0 % of production
+/// ticks, 1.23e5 chips withheld`, or `; the import quota (licence-cap)
+/// never bound`; nothing in a scenario without a quota on accelerator
+/// imports (`fab.import_quota_binding_share` absent).
+fn quota_text(out: &RunOutput, d: &ScenarioData) -> String {
+    use crate::schema::chips::{ControlData, ControlledItemData, PolicyActionData};
+    let Some(share) = out.scalar("fab.import_quota_binding_share") else {
+        return String::new();
+    };
+    let names: Vec<&str> = d
+        .policies
+        .iter()
+        .filter(|p| {
+            matches!(
+                &p.action,
+                PolicyActionData::ExportControl {
+                    item: ControlledItemData::Accelerators | ControlledItemData::Design(_),
+                    control: ControlData::QuotaPerMonth(_),
+                }
+            )
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    let which = if names.len() == 1 {
+        format!("the import quota ({})", names[0])
+    } else {
+        format!("the import quotas ({})", names.join(", "))
+    };
+    if share > 0.0 {
+        format!(
+            "; imports held below their paths by {which} at {:.1} % of production ticks, {} chips withheld",
+            100.0 * share,
+            si(out
+                .scalar("fab.imports_withheld_by_quota_total")
+                .unwrap_or(f64::NAN))
+        )
+    } else {
+        format!("; {which} never bound")
+    }
 }
 
 /// The causes of the compute lost to power, for the summary's line, where
