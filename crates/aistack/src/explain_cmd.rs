@@ -598,6 +598,24 @@ pub fn explain(dir: &Path) -> Result<()> {
         .map(|p| p.1)
         .sum::<f64>()
         + 0.0;
+    // Who the grid shed, where it left energy unserved (audit s33, finding
+    // 8): absent from outputs of before the thirty-third session.
+    let by_class: Option<Vec<f64>> = stack::report::UNSERVED_BY_CLASS
+        .iter()
+        .map(|(_, k)| outcomes.get(*k).and_then(|v| v.as_f64()))
+        .collect();
+    if let (Some(unserved), Some(by_class)) = (
+        outcomes.get("energy.unserved_mwh_total").and_then(|v| v.as_f64()),
+        by_class,
+    ) && unserved > 0.0
+    {
+        println!(
+            "\nEnergy unserved, whole run: {unserved:.3e} MWh, of it households {:.3e}, industry {:.3e}, \
+             fabs {:.3e} and datacenters {:.3e} MWh (shed in the scenario's `grid.curtailment_order`, \
+             by default households first and datacenters last).",
+            by_class[0], by_class[1], by_class[2], by_class[3]
+        );
+    }
     let share = outcomes
         .get("training.share_lost_power_total")
         .and_then(|v| v.as_f64());
@@ -605,8 +623,27 @@ pub fn explain(dir: &Path) -> Result<()> {
         .get("training.flop_lost_power_total")
         .and_then(|v| v.as_f64());
     if let (Some(share), Some(flop)) = (share, flop) {
+        // By cause, where the run reports them (audit s33-headline,
+        // finding 3): absent from outputs of before the thirty-third session.
+        let causes = match (
+            outcomes
+                .get("training.share_lost_power_curtailed_total")
+                .and_then(|v| v.as_f64()),
+            outcomes
+                .get("training.share_lost_power_connection_total")
+                .and_then(|v| v.as_f64()),
+        ) {
+            // Where the share shows (0.05 % or more), as `run` gives them.
+            (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
+                ": {:.1} % cut by the grid, {:.1} % waiting for grid connections (chips beyond their site's \
+                 connection, in the interconnection queue: `energy.interconnection_queue_mw`)",
+                100.0 * cut,
+                100.0 * waiting
+            ),
+            _ => String::new(),
+        };
         println!(
-            "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs.",
+            "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs{causes}.",
             100.0 * share
         );
     }
@@ -622,10 +659,14 @@ pub fn explain(dir: &Path) -> Result<()> {
     if let (Some(share), Some(flop)) = (budget_share, budget_flop)
         && flop > 0.0
     {
+        let hours_short = outcomes
+            .get("energy.hours_with_shortfall")
+            .and_then(|v| v.as_f64());
         println!(
             "Training compute withheld by the labs' electricity budgets, whole run: {:.1} % ({flop:.3e} FLOP), \
-             not counted as lost to power.",
-            100.0 * share
+             not counted as lost to power: {}.",
+            100.0 * share,
+            stack::report::budget_note(hours_short, None)
         );
     }
     // Where buyers outside the labs (`chips.other_buyers`) took some of the
@@ -641,6 +682,21 @@ pub fn explain(dir: &Path) -> Result<()> {
              (`chips.other_buyers`): the labs got {:.1} % of the supply, and where chips bound a run, \
              it was their share that bound it.",
             100.0 * labs / (labs + others)
+        );
+    }
+    // What import quotas held back, where the scenario has one and it bound
+    // (audit s33-headline, finding 4): the binding input above counts the
+    // fabs' inputs only.
+    if let (Some(share), Some(withheld)) = (
+        to("fab.import_quota_binding_share"),
+        to("fab.imports_withheld_by_quota_total"),
+    ) && share > 0.0
+    {
+        println!(
+            "\nAccelerator imports held below their paths by import quotas at {:.1} % of production ticks \
+             ({withheld:.3e} chips withheld, `fab.imports_withheld_by_quota_total`): where chips bound a run, \
+             the quota is part of why, which the supply chain's binding input (the fabs' inputs) does not show.",
+            100.0 * share
         );
     }
     // Their sites, where the scenario gives them any: what those

@@ -905,6 +905,7 @@ impl Grid {
             if class.is_ai() {
                 ai += cut;
             }
+            r.step.curtailed_by_class_mw[class.index()] = cut;
             deficit -= cut;
         }
         r.step.curtailed_mw = r.deficit_mw - deficit.max(0.0);
@@ -939,6 +940,16 @@ impl Grid {
             book_region_period(&mut r.period, s, period_h);
             self.totals.spill_mwh += s.spill_mw * totals_h;
             self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * totals_h;
+            if s.curtailed_mw > 0.0 {
+                for (t, mw) in self
+                    .totals
+                    .unserved_by_class_mwh
+                    .iter_mut()
+                    .zip(s.curtailed_by_class_mw)
+                {
+                    *t += mw * totals_h;
+                }
+            }
             self.totals.price_hours += s.price_usd_per_mwh * totals_h;
             national_demand += s.demand_mw;
             national_available += s.available_mw;

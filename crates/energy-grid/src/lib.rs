@@ -73,6 +73,7 @@ pub use config::{
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::{Grid, LoadBill};
+pub use metrics::UNSERVED_BY_CLASS;
 pub use state::{
     GridEvent, GridSignal, LoadId, LoadSpec, PlantGroupId, PlantGroupState, ProjectId, RegionBalance,
     RegionId,

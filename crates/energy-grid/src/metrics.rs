@@ -34,7 +34,7 @@
 //! projects are projects: they count in `energy.projects_completed` and
 //! `energy.projects_pending` too.
 
-use crate::config::Technology;
+use crate::config::{LoadClass, Technology};
 use crate::grid::Grid;
 use crate::state::Period;
 use scheduler::SimTime;
@@ -58,6 +58,16 @@ const CAPACITY: [&str; 7] = [
     "energy.capacity_battery_mw",
 ];
 const BATTERY: usize = 6;
+
+/// The run scalars of the energy the grid left unserved, by the load class
+/// it was cut from, in [`LoadClass::ALL`] order (see
+/// [`Grid::summary_scalars`]).
+pub const UNSERVED_BY_CLASS: [(LoadClass, &str); 4] = [
+    (LoadClass::Household, "energy.unserved_household_mwh_total"),
+    (LoadClass::Industry, "energy.unserved_industry_mwh_total"),
+    (LoadClass::Fab, "energy.unserved_fab_mwh_total"),
+    (LoadClass::Datacenter, "energy.unserved_datacenter_mwh_total"),
+];
 
 /// One entity's numbers for one sample.
 #[derive(Default)]
@@ -262,7 +272,12 @@ impl Grid {
 
     /// Whole-run scalar outcomes: `energy.demand_mwh_total`,
     /// `energy.unserved_mwh_total`, `energy.unserved_fraction`,
-    /// `energy.ai_curtailed_mwh_total`, `energy.spill_mwh_total`,
+    /// `energy.ai_curtailed_mwh_total`, the unserved energy by the load
+    /// class it was cut from ([`UNSERVED_BY_CLASS`]:
+    /// `energy.unserved_household_mwh_total`, `…_industry_…`, `…_fab_…`,
+    /// `…_datacenter_…`, which sum to `energy.unserved_mwh_total` and of
+    /// which fab and datacenter to `energy.ai_curtailed_mwh_total`, to
+    /// rounding), `energy.spill_mwh_total`,
     /// `energy.generation_mwh_total`, `energy.emissions_t_total`,
     /// `energy.peak_shortfall_mw` (largest national curtailment in one step),
     /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (USD/MWh,
@@ -284,6 +299,9 @@ impl Grid {
             emit("energy.unserved_fraction", t.unserved_mwh / t.demand_mwh);
         }
         emit("energy.ai_curtailed_mwh_total", t.ai_curtailed_mwh);
+        for (class, name) in UNSERVED_BY_CLASS {
+            emit(name, t.unserved_by_class_mwh[class.index()]);
+        }
         emit("energy.spill_mwh_total", t.spill_mwh);
         let groups = || self.groups.iter().zip(&self.hot);
         // Folded from +0 (`sum` of nothing is −0, printed "-0.0" for a grid without plants).

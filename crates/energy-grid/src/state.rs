@@ -179,6 +179,11 @@ pub struct RegionBalance {
     pub curtailed_mw: f64,
     /// Of which AI loads (fab, datacenter), MW.
     pub ai_curtailed_mw: f64,
+    /// The curtailment by load class, MW, indexed by [`LoadClass::index`]
+    /// (household, industry, fab, datacenter): sums to `curtailed_mw`.
+    ///
+    /// [`LoadClass::index`]: crate::LoadClass::index
+    pub curtailed_by_class_mw: [f64; 4],
     /// Solar and wind available but not used, MW.
     pub spill_mw: f64,
     /// Available generation (all groups) plus storage discharge capability, MW.
@@ -746,6 +751,8 @@ pub(crate) struct DroughtProcess {
 pub(crate) struct RunTotals {
     pub unserved_mwh: f64,
     pub ai_curtailed_mwh: f64,
+    /// `unserved_mwh` by load class, MWh, indexed by `LoadClass::index`.
+    pub unserved_by_class_mwh: [f64; 4],
     pub demand_mwh: f64,
     pub spill_mwh: f64,
     pub peak_shortfall_mw: f64,

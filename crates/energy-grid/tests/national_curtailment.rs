@@ -129,3 +129,64 @@ fn a_region_served_by_a_neighbours_shedding_pays_the_scarcity_price() {
     });
     assert_eq!(steps, 3);
 }
+
+/// The run's unserved energy is reported by the class it was cut from
+/// (`energy.unserved_<class>_mwh_total`), so a run whose AI loads lost
+/// nothing says who was shed instead (audit s33, finding 8: "0 MWh cut
+/// from AI loads" read as "the grid holds" while households were shed).
+/// The classes sum to `energy.unserved_mwh_total`, the AI ones to
+/// `energy.ai_curtailed_mwh_total`, and the datacenter's is what the
+/// steps cut from it.
+#[test]
+fn the_run_totals_say_which_class_was_shed() {
+    use LoadClass::*;
+    for (order, dc_first) in [
+        (vec![Household, Industry, Fab, Datacenter], false),
+        (vec![Datacenter, Fab, Industry, Household], true),
+    ] {
+        let (mut grid, mut agenda) = started(two_regions(order, 2_000.0), 1);
+        let a = grid.region_id("a").expect("a");
+        let dc = grid
+            .add_load(LoadSpec {
+                name: "dc".into(),
+                region: a,
+                class: Datacenter,
+                connected_mw: 330.0,
+            })
+            .expect("load");
+        grid.set_load_demand(dc, 330.0).expect("demand");
+        let mut dc_cut_mwh = 0.0;
+        run(&mut grid, &mut agenda, hours(24), |g, _, _| {
+            let (_, requested, served) = g.load_state(dc).expect("load");
+            dc_cut_mwh += requested - served; // hourly steps
+        });
+        let mut s = std::collections::BTreeMap::new();
+        grid.summary_scalars(&mut |k, v| {
+            s.insert(k.to_string(), v);
+        });
+        let get = |k: &str| *s.get(k).unwrap_or_else(|| panic!("no {k}"));
+        let by_class: Vec<f64> = energy_grid::UNSERVED_BY_CLASS
+            .iter()
+            .map(|(_, k)| get(k))
+            .collect();
+        let unserved = get("energy.unserved_mwh_total");
+        assert!(unserved > 300.0 * 23.0, "{unserved} MWh");
+        let close = |x: f64, y: f64| (x - y).abs() <= 1e-9 * y.abs().max(1.0);
+        assert!(
+            close(by_class.iter().sum(), unserved),
+            "{by_class:?} vs {unserved}"
+        );
+        assert!(close(
+            by_class[2] + by_class[3],
+            get("energy.ai_curtailed_mwh_total")
+        ));
+        assert!(close(by_class[3], dc_cut_mwh), "{by_class:?} vs {dc_cut_mwh}");
+        assert_eq!(by_class[2], 0.0, "no fab");
+        if dc_first {
+            assert!(by_class[3] > 320.0 * 23.0, "{by_class:?}");
+        } else {
+            assert_eq!(by_class[3], 0.0, "{by_class:?}");
+            assert!(by_class[0] > 0.0 && by_class[1] > 0.0, "{by_class:?}");
+        }
+    }
+}

@@ -69,6 +69,11 @@ pub(crate) struct Totals {
     pub imported_grey: u64,
     /// Path units of on-order import flows not imported (no order wanted them).
     pub declined: u64,
+    /// Units of the licensed accelerator import paths the quotas held back
+    /// (a rate × time, so fractional).
+    pub quota_withheld: f64,
+    /// Production ticks at which a quota held some of them back.
+    pub quota_ticks: u64,
     pub binding_ticks: [u64; 6],
     /// Wafers the planner left unstarted, over all fabs.
     pub forgone: u64,

@@ -206,10 +206,30 @@ impl SupplyChain {
         emit("fab.binding_input", N, f64::from(binding.code()));
     }
 
+    /// Whether a policy sets a quota on accelerator imports, on all or on
+    /// one design (whatever its date or number).
+    fn has_accelerator_quota(&self) -> bool {
+        self.policies.iter().any(|p| {
+            matches!(
+                p.action,
+                crate::PolicyAction::ExportControl {
+                    item: crate::ControlledItem::Accelerators { .. },
+                    control: crate::Control::QuotaPerMonth(_),
+                }
+            )
+        })
+    }
+
     /// Emits end-of-run scalars: totals since the start (among them the
     /// path units of on-order import flows declined,
-    /// `fab.imports_declined_total`, and, if a grey import flow exists, the
-    /// units it brought in, `fab.accelerators_imported_grey_total`), the end-of-run backlog, accelerator
+    /// `fab.imports_declined_total`, if a grey import flow exists, the
+    /// units it brought in, `fab.accelerators_imported_grey_total`, and, if
+    /// a policy sets a quota on accelerator imports, what the quotas held
+    /// back: `fab.imports_withheld_by_quota_total`, the units of the
+    /// licensed import paths (of designs available, not shut by a ban or a
+    /// zero quota) above their rates under the quotas in force, and
+    /// `fab.import_quota_binding_share`, the share of production ticks at
+    /// which a quota held some back), the end-of-run backlog, accelerator
     /// stock (finished, not yet delivered) and HBM stock, and the most
     /// frequent binding input over all production ticks as its code
     /// (`fab.binding_input_mode`, codes as in
@@ -233,6 +253,20 @@ impl SupplyChain {
         // Offered by on-order flows and not imported: offered = imported +
         // declined + in transit at the end.
         emit("fab.imports_declined_total", t.declined as f64);
+        // Only with a quota on accelerator imports (on all or on a design),
+        // so that other scenarios' outputs keep their rows.
+        if self.has_accelerator_quota() {
+            emit("fab.imports_withheld_by_quota_total", t.quota_withheld);
+            let ticks: u64 = t.binding_ticks.iter().sum();
+            emit(
+                "fab.import_quota_binding_share",
+                if ticks == 0 {
+                    0.0
+                } else {
+                    t.quota_ticks as f64 / ticks as f64
+                },
+            );
+        }
         emit(
             "fab.accelerators_in_transit_end",
             self.in_transit.iter().sum::<u64>() as f64,

@@ -7,7 +7,7 @@ use crate::error::FabError;
 use crate::events::{ArrivalItem, BindingInput, FabEvent, FabSignal};
 use crate::inputs::ControlState;
 use crate::{BuyerId, DesignId, FabId, id32};
-use scheduler::{Agenda, Duration};
+use scheduler::{Agenda, Duration, SimTime};
 
 impl SupplyChain {
     /// Ships `count` units of `item` under `control`: now, or after the
@@ -88,6 +88,39 @@ impl SupplyChain {
         Ok(())
     }
 
+    /// Books what the import quotas hold back in the tick of length `dt`
+    /// at `now` (review s33-headline, finding 4: a binding quota showed
+    /// nowhere): for each licensed flow of an available design, its path's
+    /// rate less its rate under the quotas in force (its own cap, `rates`,
+    /// then the national quota's `scale`), as units over `dt`, and the tick
+    /// as one at which a quota bound if any flow was held back. A flow
+    /// shut by a ban (or a quota of 0, on it or national) is not counted:
+    /// nothing of it ships, and the scenario says so.
+    fn book_quota_withheld(
+        &mut self,
+        now: SimTime,
+        dt: Duration,
+        rates: &[f64],
+        scale: f64,
+        available: &[bool],
+    ) {
+        if self.accelerator_quota.is_some_and(|q| q <= 0.0) {
+            return;
+        }
+        let mut withheld = 0.0;
+        for (k, (d, flow)) in self.imports.iter().enumerate() {
+            if flow.grey || !available[*d] || flow.control.shut() {
+                continue;
+            }
+            let path = flow.flow.per_month.at(now).max(0.0);
+            withheld += (path - rates[k] * scale).max(0.0);
+        }
+        if withheld > 0.0 {
+            self.totals.quota_ticks += 1;
+            self.totals.quota_withheld += withheld * dt.as_secs_f64() / crate::MONTH_SECS;
+        }
+    }
+
     pub(crate) fn tick(
         &mut self,
         agenda: &mut impl Agenda<FabEvent>,
@@ -127,6 +160,7 @@ impl SupplyChain {
             Some(q) if total > q => q / total,
             _ => 1.0,
         };
+        self.book_quota_withheld(now, dt, &rates, scale, &available);
         // Units of each flow's path this tick (under its controls).
         let mut units: Vec<u64> = Vec::with_capacity(rates.len());
         for (k, &rate) in rates.iter().enumerate() {

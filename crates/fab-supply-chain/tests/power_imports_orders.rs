@@ -846,3 +846,86 @@ fn a_grey_flow_keeps_orders_open_under_a_national_quota_of_zero() {
     assert_eq!(backlog(false), vec![0.0; 4]);
     assert_eq!(backlog(true), vec![15_000.0, 30_000.0, 45_000.0, 60_000.0]);
 }
+
+/// What import quotas held back is counted where they are applied (review
+/// s33-headline, finding 4: a binding licence cap showed nowhere, "binding
+/// input: none" covering the fabs' inputs only). Designs a (100 a month), b
+/// (50) and c (30, banned by name: shut, so not counted); a national quota
+/// of 90 holds a and b back by 60 a month until month 12, when a quota of
+/// 1,000 no longer binds; from month 18 a quota of 20 on b alone holds it
+/// back by 30. `fab.imports_withheld_by_quota_total` is those units, and
+/// `fab.import_quota_binding_share` the share of production ticks at which
+/// a quota bound; a scenario whose only control is a ban reports neither.
+#[test]
+fn what_import_quotas_hold_back_is_counted() {
+    let scalars = |policies: Vec<PolicyConfig>| {
+        let mut c = base_config();
+        c.fabs.clear();
+        c.production_step = WEEK;
+        for (name, rate) in [("a", 100.0), ("b", 50.0), ("c", 30.0)] {
+            c.designs.push(design(name, 0, 1000.0));
+            c.accelerator_imports.push(AcceleratorImportConfig {
+                design: name.into(),
+                units_per_month: TimePath::constant(rate),
+                on_order: false,
+                grey: false,
+            });
+        }
+        c.policies = policies;
+        c.policies.push(policy(
+            "ban-c",
+            SimTime::ZERO,
+            ControlledItem::Accelerators {
+                design: Some("c".into()),
+            },
+            Control::Ban,
+        ));
+        let mut run = Run::new(c, 1);
+        run.run_until(months(24));
+        let mut s = std::collections::BTreeMap::new();
+        run.chain.summary_scalars(&mut |k, v| {
+            s.insert(k.to_string(), v);
+        });
+        s
+    };
+    let all = ControlledItem::Accelerators { design: None };
+    let s = scalars(vec![
+        policy("cap", SimTime::ZERO, all.clone(), Control::QuotaPerMonth(90.0)),
+        policy("loose", months(12), all, Control::QuotaPerMonth(1000.0)),
+        policy(
+            "cap-b",
+            months(18),
+            ControlledItem::Accelerators {
+                design: Some("b".into()),
+            },
+            Control::QuotaPerMonth(20.0),
+        ),
+    ]);
+    // Weekly ticks at 0, 1, 2, … weeks: those before month 12 and those
+    // from month 18 on (no tick falls on either date).
+    let ticks_to = |t: SimTime| t.0 / WEEK.0 + 1;
+    let (before, from, all_ticks) = (
+        ticks_to(months(12)),
+        ticks_to(months(24)) - ticks_to(months(18)),
+        ticks_to(months(24)),
+    );
+    let week = WEEK.0 as f64 / MONTH.0 as f64;
+    let want = 60.0 * before as f64 * week + 30.0 * from as f64 * week;
+    let got = s["fab.imports_withheld_by_quota_total"];
+    assert!((got / want - 1.0).abs() < 1e-9, "withheld {got}, want {want}");
+    let share = s["fab.import_quota_binding_share"];
+    let want = (before + from) as f64 / all_ticks as f64;
+    assert!((share - want).abs() < 1e-12, "share {share}, want {want}");
+    // What was imported is the paths less what the quotas held back (c
+    // banned throughout), to within a unit per flow.
+    let imported = s["fab.accelerators_imported_total"];
+    let paths = 150.0 * all_ticks as f64 * week;
+    assert!(
+        (paths - got - imported).abs() <= 2.0,
+        "{paths} − {got} vs {imported}"
+    );
+    // A ban alone is no quota: no such outcome.
+    let s = scalars(vec![]);
+    assert!(!s.contains_key("fab.imports_withheld_by_quota_total"), "{s:?}");
+    assert!(!s.contains_key("fab.import_quota_binding_share"), "{s:?}");
+}

@@ -90,6 +90,10 @@ pub(crate) struct PowerLosses {
     /// The part of that its electricity budget withheld while it capped the
     /// lab's draw (whatever the grid served under the cap), FLOP.
     pub budget_lost_flop: f64,
+    /// The part of `lost_flop` the sites' connections withheld (chips
+    /// beyond the connection, waiting for a larger one), FLOP; the rest of
+    /// `lost_flop` is the grid's cuts.
+    pub connection_lost_flop: f64,
     /// Calendar year → (full, lost) FLOP within it.
     pub by_year: BTreeMap<i32, (f64, f64)>,
     /// The last year booked: (year, its first instant, the next year's).
@@ -98,9 +102,10 @@ pub(crate) struct PowerLosses {
 
 impl PowerLosses {
     /// Books `[t0, t1)` at constant rates (FLOP/s): `full` with every
-    /// installed accelerator powered, `lost` the part of it power withheld
-    /// and `budget_lost` the part the lab's budget withheld; with a
-    /// calendar, `full` and `lost` split at the new years within.
+    /// installed accelerator powered, `lost` the part of it power withheld,
+    /// `budget_lost` the part the lab's budget withheld and
+    /// `connection_lost` the part of `lost` the connections withheld; with
+    /// a calendar, `full` and `lost` split at the new years within.
     pub fn book(
         &mut self,
         calendar: Option<&Calendar>,
@@ -108,13 +113,14 @@ impl PowerLosses {
         t1: SimTime,
         full: f64,
         lost: f64,
-        budget_lost: f64,
+        (budget_lost, connection_lost): (f64, f64),
     ) {
         use chrono::{Datelike, NaiveDate};
         let span = t1.0.saturating_sub(t0.0) as f64;
         self.full_flop += full * span;
         self.lost_flop += lost * span;
         self.budget_lost_flop += budget_lost * span;
+        self.connection_lost_flop += connection_lost * span;
         let Some(cal) = calendar else { return };
         let mut t = t0;
         while t < t1 {
@@ -404,7 +410,11 @@ impl Training {
     /// FLOP, at MFU, the installed accelerators could not compute for lack
     /// of power, whatever bound the runs) and `training.share_lost_power_total`
     /// (that ÷ the training FLOP they could have computed fully powered; 0
-    /// without accelerators), `training.flop_lost_budget_total` and
+    /// without accelerators), split by cause into
+    /// `training.share_lost_power_connection_total` (chips beyond their
+    /// site's connection, waiting for a larger one) and
+    /// `training.share_lost_power_curtailed_total` (the grid's cuts; the
+    /// two sum to the share, to rounding), `training.flop_lost_budget_total` and
     /// `training.share_lost_budget_total` (the same for the compute the
     /// labs' electricity budgets withheld while they capped their draw,
     /// which is not counted as lost to power), and with a calendar,
@@ -485,6 +495,19 @@ impl Training {
         });
         emit("training.flop_lost_power_total", lost);
         emit("training.share_lost_power_total", ratio(lost, full));
+        // Split by cause: chips beyond their site's connection (waiting
+        // for a larger one), and the rest, the grid's cuts (review
+        // s33-headline, finding 3). Each lab's connection part is at most
+        // its loss, booked span by span, so the rest is never below 0.
+        let connection = t.iter().fold(0.0, |l, x| l + x.power.connection_lost_flop);
+        emit(
+            "training.share_lost_power_connection_total",
+            ratio(connection, full),
+        );
+        emit(
+            "training.share_lost_power_curtailed_total",
+            ratio(lost - connection, full),
+        );
         // From +0, as above.
         let budget_lost = t.iter().fold(0.0, |l, x| l + x.power.budget_lost_flop);
         emit("training.flop_lost_budget_total", budget_lost);

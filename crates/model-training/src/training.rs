@@ -37,6 +37,14 @@ pub(crate) struct LabRate {
     /// proportion to the MW the budget and the rest (the connection) hold
     /// back; 0 while the budget pays the whole bill.
     pub train_lost_budget_eff_flop_s: f64,
+    /// The part of `train_lost_power_eff_flop_s` less the budget's that the
+    /// sites' connections withhold (chips beyond the connection, waiting
+    /// for a larger one), effective FLOP/s: at each site the training share
+    /// of the peak beyond the connection, or, while the budget caps the
+    /// draw, the whole of what is not the budget's (its split gives the
+    /// rest of the shortfall's MW to the connection). The rest of what is
+    /// lost to power is the grid's cuts.
+    pub train_lost_connection_eff_flop_s: f64,
     /// Accelerators training now (they can fail).
     pub train_chips: f64,
     /// Accelerators that would train if every installed one were powered.
@@ -63,6 +71,7 @@ impl Default for LabRate {
             train_full_eff_flop_s: 0.0,
             train_lost_power_eff_flop_s: 0.0,
             train_lost_budget_eff_flop_s: 0.0,
+            train_lost_connection_eff_flop_s: 0.0,
             train_chips: 0.0,
             train_full_chips: 0.0,
             run_share: 1.0,
@@ -1002,6 +1011,9 @@ impl Training {
         let withheld = lab.rate.train_lost_power_eff_flop_s;
         let lost_budget = lab.rate.train_lost_budget_eff_flop_s.min(withheld);
         let lost_power = withheld - lost_budget;
+        // Of what is lost to power, the part the connections withhold (the
+        // rest is the grid's cuts; review s33-headline, finding 3).
+        let lost_connection = lab.rate.train_lost_connection_eff_flop_s.min(lost_power).max(0.0);
         let budget_capped = lab.budget_share < 1.0;
         lab.totals.power.book(
             cfg.calendar.as_ref(),
@@ -1009,7 +1021,7 @@ impl Training {
             now,
             lab.rate.train_full_eff_flop_s,
             lost_power,
-            lost_budget,
+            (lost_budget, lost_connection),
         );
         // The same, over the sampling period (the monthly shares).
         f.power_full_flop += lab.rate.train_full_eff_flop_s * dt_s;
@@ -1153,6 +1165,7 @@ impl Training {
             let s = &mut sites[si];
             s.recompute_power();
             let budget_part = s.budget_share_of_shortfall();
+            let budget_capped = s.budget_cap_mw.is_some();
             let p = &mut s.power;
             // Inference takes its share of the chips the connection can
             // run: chips waiting for a connection serve no one, and a grid
@@ -1177,8 +1190,19 @@ impl Training {
             if unpowered > 1e-12 * p.installed_peak_flop_s {
                 let beyond = p.installed_peak_flop_s - p.connectable_peak_flop_s;
                 let lost = (unpowered - share * beyond).min(p.installed_peak_flop_s * (1.0 - share)) * mfu;
+                let budget = lost * budget_part;
                 rate.train_lost_power_eff_flop_s += lost;
-                rate.train_lost_budget_eff_flop_s += lost * budget_part;
+                rate.train_lost_budget_eff_flop_s += budget;
+                // The connection's part: `lost` is the training share of the
+                // chips beyond the connection plus the grid's cut of the
+                // connectable chips (training first), so without a budget
+                // cap the first term; under a cap the budget's split leaves
+                // the connection all that is not the budget's.
+                rate.train_lost_connection_eff_flop_s += if budget_capped {
+                    lost - budget
+                } else {
+                    ((1.0 - share) * beyond * mfu).min(lost)
+                };
             }
             rate.train_chips += p.train_chips;
             rate.train_full_chips += p.installed_chips * (1.0 - share);

@@ -92,3 +92,56 @@ fn full_power_loses_nothing() {
         assert_eq!(s.iter().find(|x| x.0 == k).map(|x| x.1), Some(0.0), "{k}: {s:?}");
     }
 }
+
+/// What is lost to power is split by cause (review s33-headline, finding 3:
+/// "lost to power" mixed the grid's cuts with chips waiting for a grid
+/// connection): a lab whose site is connected for half its chips, never
+/// granted more, loses half its training compute to the connection all
+/// along; from 2025-07-01 the grid serves a quarter of its chips' MW, and
+/// the quarter between is the grid's cut.
+/// `training.share_lost_power_connection_total` and
+/// `training.share_lost_power_curtailed_total` say so, and sum to
+/// `training.share_lost_power_total`, which is unchanged.
+#[test]
+fn power_lost_to_the_connection_is_told_apart_from_the_grids_cuts() {
+    let mut l = lab("a");
+    l.sites[0].initial_connection_mw = FULL_MW / 2.0;
+    l.budget_usd_per_year = TimePath::constant(1e9);
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    let cal = Calendar::new(date(2025, 1, 1));
+    cfg.calendar = Some(cal);
+    let mut b = Bench::new(cfg, 1);
+    let cut = cal.at_date(date(2025, 7, 1)).unwrap();
+    let end = cal.at_date(date(2026, 1, 1)).unwrap();
+    b.run_until(cut);
+    b.serve("a", FULL_MW / 4.0);
+    b.run_until(end);
+    b.sample();
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    let get = |k: &str| {
+        s.iter()
+            .find(|x| x.0 == k)
+            .map(|x| x.1)
+            .unwrap_or_else(|| panic!("no {k} in {s:?}"))
+    };
+    let span = |a: SimTime, b: SimTime| b.saturating_since(a).as_secs_f64();
+    let whole = span(SimTime::ZERO, end);
+    let connection = get("training.share_lost_power_connection_total");
+    let curtailed = get("training.share_lost_power_curtailed_total");
+    let total = get("training.share_lost_power_total");
+    assert!((connection - 0.5).abs() < 1e-9, "connection {connection}");
+    let want = 0.25 * span(cut, end) / whole;
+    assert!(
+        (curtailed - want).abs() < 1e-9,
+        "curtailed {curtailed}, want {want}"
+    );
+    assert!(
+        (connection + curtailed - total).abs() < 1e-12,
+        "{connection} + {curtailed} vs {total}"
+    );
+    let lost = get("training.flop_lost_power_total");
+    let want = FULL_RATE * (0.5 * whole + 0.25 * span(cut, end));
+    assert!((lost / want - 1.0).abs() < 1e-9, "lost {lost:e}, want {want:e}");
+}

@@ -6,6 +6,10 @@ use scheduler::math;
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
+/// The outcomes of the energy left unserved by load class (household,
+/// industry, fab, datacenter), as the grid names them.
+pub use energy_grid::UNSERVED_BY_CLASS;
+
 /// Codes of `training.largest_run_bound_year_*`: what bound the year's
 /// largest training run.
 pub const BOUND_CODES: [(i64, &str); 7] = [
@@ -404,6 +408,11 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         si(get("energy.ai_curtailed_mwh_total")),
         hours(get("energy.hours_with_shortfall"))
     );
+    // Who was shed (audit s33, finding 8: "0 MWh cut from AI loads" read as
+    // "the grid holds" while the order shed households and industry first).
+    if let Some(line) = shed_text(out, &curtailment_order(d)) {
+        let _ = writeln!(s, "  shed by load class     {line}");
+    }
     // Where other buyers (`chips.other_buyers`) took some, how many the labs got.
     let to_labs = out
         .scalar("fab.accelerators_delivered_to_labs_total")
@@ -414,12 +423,13 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
     let _ = writeln!(
         s,
         "  accelerators delivered {}{to_labs} (of {} built at home and {} imported, {} still in stock at the end); \
-         binding input at most production ticks: {}",
+         binding input at most production ticks: {}{}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),
         get("fab.accelerators_imported_total"),
         get("fab.accelerators_stock_end"),
-        binding_input_name(get("fab.binding_input_mode"))
+        binding_input_name(get("fab.binding_input_mode")),
+        quota_text(out, d)
     );
     // The labs' own accelerators, where the run reports them: where the
     // ones they held and received ended up (at start + delivered =
@@ -486,11 +496,165 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         });
         let _ = writeln!(
             s,
-            "  lost to power          {:.1} % of the labs' training compute, whatever bound the runs{most}",
-            100.0 * share
+            "  lost to power          {:.1} % of the labs' training compute, whatever bound the runs{}{most}",
+            100.0 * share,
+            power_causes_text(out, share)
+        );
+    }
+    // What the labs' electricity budgets withheld, which is not lost to
+    // power (audit s33-headline, finding 2: only `explain` said it, and the
+    // summary read "lost to power 0.0 %").
+    if let (Some(share), Some(flop)) = (
+        out.scalar("training.share_lost_budget_total"),
+        out.scalar("training.flop_lost_budget_total"),
+    ) && flop > 0.0
+    {
+        let scarcity = out
+            .params
+            .iter()
+            .find(|(path, _)| path == "grid.scarcity_price_usd_per_mwh")
+            .map_or(d.grid.scarcity_price_usd_per_mwh.get(), |&(_, v)| v);
+        let _ = writeln!(
+            s,
+            "  withheld by budgets    {:.1} % of the labs' training compute ({} FLOP), not counted as lost to power: {}",
+            100.0 * share,
+            si(flop),
+            budget_note(out.scalar("energy.hours_with_shortfall"), Some(scarcity))
         );
     }
     s
+}
+
+/// What the scenario's import quotas held back, for the summary's
+/// `accelerators delivered` line, whose binding input counts the fabs'
+/// inputs only (audit s33-headline, finding 4): `; imports held below
+/// their paths by the import quota (licence-cap) at 100.0 % of production
+/// ticks, 1.23e5 chips withheld`, or `; the import quota (licence-cap)
+/// never bound`; nothing in a scenario without a quota on accelerator
+/// imports (`fab.import_quota_binding_share` absent).
+fn quota_text(out: &RunOutput, d: &ScenarioData) -> String {
+    use crate::schema::chips::{ControlData, ControlledItemData, PolicyActionData};
+    let Some(share) = out.scalar("fab.import_quota_binding_share") else {
+        return String::new();
+    };
+    let names: Vec<&str> = d
+        .policies
+        .iter()
+        .filter(|p| {
+            matches!(
+                &p.action,
+                PolicyActionData::ExportControl {
+                    item: ControlledItemData::Accelerators | ControlledItemData::Design(_),
+                    control: ControlData::QuotaPerMonth(_),
+                }
+            )
+        })
+        .map(|p| p.name.as_str())
+        .collect();
+    let which = if names.len() == 1 {
+        format!("the import quota ({})", names[0])
+    } else {
+        format!("the import quotas ({})", names.join(", "))
+    };
+    if share > 0.0 {
+        format!(
+            "; imports held below their paths by {which} at {:.1} % of production ticks, {} chips withheld",
+            100.0 * share,
+            si(out
+                .scalar("fab.imports_withheld_by_quota_total")
+                .unwrap_or(f64::NAN))
+        )
+    } else {
+        format!("; {which} never bound")
+    }
+}
+
+/// The causes of the compute lost to power, for the summary's line, where
+/// the run reports them and the share shows (0.05 % or more): ` (0.3 %
+/// cut by the grid, 1.8 % waiting for grid connections)`
+/// (`training.share_lost_power_curtailed_total`,
+/// `training.share_lost_power_connection_total`), else nothing.
+fn power_causes_text(out: &RunOutput, share: f64) -> String {
+    match (
+        out.scalar("training.share_lost_power_curtailed_total"),
+        out.scalar("training.share_lost_power_connection_total"),
+    ) {
+        (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
+            " ({:.1} % cut by the grid, {:.1} % waiting for grid connections)",
+            100.0 * cut,
+            100.0 * waiting
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Why the labs' electricity budgets withheld compute, and what the grid
+/// had to do with it, for `aistack run` and `aistack explain`: a budget
+/// caps a lab's draw when a month's electricity at its sites' tariff (the
+/// price they paid the month before) would cost more than the month's
+/// money, so what it withholds follows the electricity price, and the
+/// grid's shortfalls, priced at its scarcity price, show as budget, not
+/// as power (docs/model/model-training.md, "Budget and orders").
+/// `hours_short`: `energy.hours_with_shortfall`, and `scarcity`, the
+/// scarcity price, USD/MWh, where known.
+pub fn budget_note(hours_short: Option<f64>, scarcity: Option<f64>) -> String {
+    let cap = "a budget caps a lab's draw when a month's electricity, at the price its sites paid the month \
+               before, would cost more than the month's money, so this follows the electricity price";
+    let Some(hours_short) = hours_short else {
+        return cap.to_string();
+    };
+    if hours_short > 0.0 {
+        let price = scarcity.map_or_else(String::new, |p| format!(" ({} USD/MWh)", sig(p)));
+        format!(
+            "{cap}; in the grid's {} hours short, the regions shedding load were priced at its scarcity \
+             price{price}, so a shortage shows here as budget, not as power (as do the grid's cuts while a \
+             budget caps the draw)",
+            hours(hours_short)
+        )
+    } else {
+        format!("{cap}; the grid was never short, so no hour was priced at its scarcity price")
+    }
+}
+
+/// The scenario's curtailment order (`grid.curtailment_order`), first shed first.
+fn curtailment_order(d: &ScenarioData) -> Vec<energy_grid::LoadClass> {
+    d.grid.curtailment_order.iter().map(|&c| c.into()).collect()
+}
+
+/// A load class as the summary names it.
+fn class_label(c: energy_grid::LoadClass) -> &'static str {
+    match c {
+        energy_grid::LoadClass::Household => "households",
+        energy_grid::LoadClass::Industry => "industry",
+        energy_grid::LoadClass::Fab => "fabs",
+        energy_grid::LoadClass::Datacenter => "datacenters",
+    }
+}
+
+/// Who the grid shed, for a run that left energy unserved: the unserved
+/// MWh of each load class (`energy.unserved_<class>_mwh_total`) in the
+/// curtailment order `order` (its first class is shed first), and that
+/// order: `households 1.36e5 MWh, industry 0 MWh, fabs 0 MWh, datacenters
+/// 0 MWh (the scenario's curtailment order: households first, datacenters
+/// last)`. `None` without unserved energy, or for a run without these
+/// outcomes.
+pub fn shed_text(out: &RunOutput, order: &[energy_grid::LoadClass]) -> Option<String> {
+    let unserved = out.scalar("energy.unserved_mwh_total")?;
+    if unserved <= 0.0 {
+        return None;
+    }
+    let mut parts = Vec::new();
+    for &class in order {
+        let (_, name) = energy_grid::UNSERVED_BY_CLASS.iter().find(|(c, _)| *c == class)?;
+        parts.push(format!("{} {} MWh", class_label(class), si(out.scalar(name)?)));
+    }
+    let (first, last) = (order.first()?, order.last()?);
+    Some(format!(
+        "{} (the scenario's curtailment order: {} first, {} last)",
+        parts.join(", "),
+        class_label(*first),
+        class_label(*last)
+    ))
 }
 
 /// An unserved fraction as the summary line gives it: a percentage to four
