@@ -447,6 +447,14 @@ impl Grid {
 
         self.propagate_prices();
 
+        // A step running past the horizon's end books only its share inside
+        // (curtailment books its totals by class with it).
+        let booked_h = if now.ticks() >= self.partial_from {
+            self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
+        } else {
+            dt_h
+        };
+        self.step_booked_h = booked_h;
         // 5. Curtailment by priority (a curtailing region is priced at the
         // scarcity price, and so is a region served thanks to its
         // shedding), then 6. accounting.
@@ -460,12 +468,6 @@ impl Grid {
         if shed {
             self.propagate_scarcity();
         }
-        // A step running past the horizon's end books only its share inside.
-        let booked_h = if now.ticks() >= self.partial_from {
-            self.horizon_end.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64
-        } else {
-            dt_h
-        };
         // A step spanning a month start books each month its share by time:
         // the part before it now, the rest (`carry`) once that month's
         // period has begun. Steps of an hour or less on the hour never span one.
@@ -475,7 +477,6 @@ impl Grid {
                 .next_month_start(now)
                 .map_or(u64::MAX, SimTime::ticks);
         }
-        self.step_booked_h = booked_h;
         let before_h = self.next_month_tick.saturating_sub(now.ticks()) as f64 / SECS_PER_HOUR as f64;
         if before_h < booked_h {
             self.account(before_h, booked_h);
@@ -905,7 +906,9 @@ impl Grid {
             if class.is_ai() {
                 ai += cut;
             }
-            r.step.curtailed_by_class_mw[class.index()] = cut;
+            // The run's total by class, booked here, where the class is
+            // known, so that the steps without a shortfall pay nothing.
+            self.totals.unserved_by_class_mwh[class.index()] += cut * self.step_booked_h;
             deficit -= cut;
         }
         r.step.curtailed_mw = r.deficit_mw - deficit.max(0.0);
@@ -940,16 +943,6 @@ impl Grid {
             book_region_period(&mut r.period, s, period_h);
             self.totals.spill_mwh += s.spill_mw * totals_h;
             self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * totals_h;
-            if s.curtailed_mw > 0.0 {
-                for (t, mw) in self
-                    .totals
-                    .unserved_by_class_mwh
-                    .iter_mut()
-                    .zip(s.curtailed_by_class_mw)
-                {
-                    *t += mw * totals_h;
-                }
-            }
             self.totals.price_hours += s.price_usd_per_mwh * totals_h;
             national_demand += s.demand_mw;
             national_available += s.available_mw;

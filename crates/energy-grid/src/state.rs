@@ -179,11 +179,6 @@ pub struct RegionBalance {
     pub curtailed_mw: f64,
     /// Of which AI loads (fab, datacenter), MW.
     pub ai_curtailed_mw: f64,
-    /// The curtailment by load class, MW, indexed by [`LoadClass::index`]
-    /// (household, industry, fab, datacenter): sums to `curtailed_mw`.
-    ///
-    /// [`LoadClass::index`]: crate::LoadClass::index
-    pub curtailed_by_class_mw: [f64; 4],
     /// Solar and wind available but not used, MW.
     pub spill_mw: f64,
     /// Available generation (all groups) plus storage discharge capability, MW.
