@@ -1230,9 +1230,10 @@ fn enclosing_batch(dir: &Path) -> Option<(PathBuf, Manifest, PathBuf)> {
 }
 
 /// The refusal of `dir`, which holds no batch, when it is a directory
-/// inside one ([`enclosing_batch`]): which batch, and the command to give
-/// it to instead (audit finding 7: `discover BATCH/runs` said "no
-/// manifest.json; not a batch directory" and left the batch to be guessed).
+/// inside one (the nearest enclosing directory whose manifest is a
+/// batch's or an eval's): which batch, and the command to give it to
+/// instead (audit finding 7: `discover BATCH/runs` said "no manifest.json;
+/// not a batch directory" and left the batch to be guessed).
 /// `None` when `dir` lies in no batch.
 pub fn inside_a_batch(dir: &Path, reader: Reader) -> Option<McError> {
     let (outer, manifest, within) = enclosing_batch(dir)?;
