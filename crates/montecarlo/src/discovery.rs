@@ -1649,6 +1649,26 @@ mod tests {
         );
     }
 
+    /// The request "`year` above `v`" of directory `dir`, blanks counted as `blank`.
+    fn year_above(dir: &str, v: f64, blank: Blank) -> DiscoverOptions {
+        DiscoverOptions {
+            dir: PathBuf::from(dir),
+            outcome: "year".into(),
+            relative: false,
+            condition: Condition::Above(v),
+            blank,
+            prim: PrimOptions::default(),
+            min_coverage: 0.5,
+            max_quasi_p: 0.05,
+            pick: None,
+            out: None,
+            categories: None,
+            resamples: 0,
+            seed: 0,
+            invocation: crate::Invocation::default(),
+        }
+    }
+
     /// A run without the outcome (a blank cell) counts as `--blank` says,
     /// and without `--blank` the request is refused with how many lack it;
     /// the condition compares the others.
@@ -1662,22 +1682,7 @@ mod tests {
             outcome_names: vec!["year".into()],
             outcomes: vec![vec![Some(2028.0)], vec![None], vec![Some(2031.0)], vec![None]],
         };
-        let o = |blank| DiscoverOptions {
-            dir: PathBuf::from("B"),
-            outcome: "year".into(),
-            relative: false,
-            condition: Condition::Above(2030.0),
-            blank,
-            prim: PrimOptions::default(),
-            min_coverage: 0.5,
-            max_quasi_p: 0.05,
-            pick: None,
-            out: None,
-            categories: None,
-            resamples: 0,
-            seed: 0,
-            invocation: crate::Invocation::default(),
-        };
+        let o = |blank| year_above("B", 2030.0, blank);
         let err = mark(&t, None, "B/runs.csv", &o(Blank::Refuse))
             .unwrap_err()
             .to_string();
@@ -1708,22 +1713,7 @@ mod tests {
         let a = side([Some(2030.0), Some(2030.0), None]);
         let b = side([Some(2030.0), Some(2033.0), Some(2031.0)]);
         let paired = crate::compare::paired_table(&a, &b, Effect::Difference);
-        let o = |blank| DiscoverOptions {
-            dir: PathBuf::from("C"),
-            outcome: "year".into(),
-            relative: false,
-            condition: Condition::Above(1.0),
-            blank,
-            prim: PrimOptions::default(),
-            min_coverage: 0.5,
-            max_quasi_p: 0.05,
-            pick: None,
-            out: None,
-            categories: None,
-            resamples: 0,
-            seed: 0,
-            invocation: crate::Invocation::default(),
-        };
+        let o = |blank| year_above("C", 1.0, blank);
         let err = mark(&paired.table, Some(&paired), "C/a, C/b", &o(Blank::Refuse))
             .unwrap_err()
             .to_string();
