@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// The arguments of `aistack discover`.
 #[derive(Args, Debug)]
-#[command(group(ArgGroup::new("condition").required(true).args(["above", "below", "equals"])))]
+#[command(group(ArgGroup::new("condition").required(true).args(["above", "below", "equals", "changed"])))]
 pub struct DiscoverArgs {
     /// A finished batch's (or eval's) output directory, or a compare's:
     /// its runs are then marked by the outcome's difference B − A.
@@ -31,6 +31,10 @@ pub struct DiscoverArgs {
     /// training.largest_run_bound_year_2030, its label: power, chips, …).
     #[arg(long, allow_negative_numbers = true)]
     pub equals: Option<String>,
+    /// Runs of interest, over a compare: B's value differs from A's (for a
+    /// category, the policy changes its label).
+    #[arg(long)]
+    pub changed: bool,
     /// What a run without the outcome (a blank cell: a threshold never
     /// reached) counts as: `case` (of interest) or `not-case`. Required
     /// when some run lacks it.
@@ -76,11 +80,12 @@ pub struct DiscoverArgs {
 pub fn discover_cmd(a: DiscoverArgs) -> Result<()> {
     refuse_other_dirs(&a.dir)?;
     let condition = match (a.above, a.below, a.equals) {
+        _ if a.changed => Condition::Changed,
         (Some(v), None, None) => Condition::Above(finite("--above", v)?),
         (None, Some(v), None) => Condition::Below(finite("--below", v)?),
         (None, None, Some(s)) => Condition::Equals(s),
         // clap's group allows exactly one.
-        _ => anyhow::bail!("give one of --above, --below or --equals"),
+        _ => anyhow::bail!("give one of --above, --below, --equals or --changed"),
     };
     let blank = match a.blank.as_deref() {
         None => Blank::Refuse,

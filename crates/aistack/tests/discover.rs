@@ -489,6 +489,39 @@ fn a_compare_is_discovered_by_its_difference() {
     ]);
     assert!(err.contains("--relative marks runs by a compare's"), "{err}");
 
+    // --changed: the runs where the policy changes a category's label (here
+    // what bound 2026's largest run), into `…-difference-changed`.
+    let bound = "training.largest_run_bound_year_2026";
+    let (ba, bb) = (column(&cmp.join("a"), bound), column(&cmp.join("b"), bound));
+    let moved = ba.iter().zip(&bb).filter(|(x, y)| x != y).count();
+    assert!(moved > 0 && moved < 60, "{moved} runs changed what bound 2026");
+    let o = ok(&["discover", s(&cmp), "--outcome", bound, "--changed"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(&format!("{bound} changed (B ≠ A), {moved} of 60 runs")),
+        "{stdout}"
+    );
+    assert!(
+        cmp.join("discover")
+            .join(format!("{bound}-difference-changed"))
+            .join("box.csv")
+            .exists()
+    );
+    let err = refused(&["discover", s(&cmp), "--outcome", flop, "--changed", "--relative"]);
+    assert!(err.contains("give it without --relative"), "{err}");
+    let o = aistack(&[
+        "discover",
+        s(&cmp),
+        "--outcome",
+        flop,
+        "--above",
+        "0",
+        "--changed",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "clap: one condition only");
+    let err = refused(&["discover", s(&cmp.join("a")), "--outcome", bound, "--changed"]);
+    assert!(err.contains("--changed marks a compare's runs"), "{err}");
+
     let before = listing(&cmp);
     let c = s(&cmp);
     let inside = cmp.join("a").join("tables");
@@ -499,6 +532,7 @@ fn a_compare_is_discovered_by_its_difference() {
             &[
                 "is a category",
                 "B − A of its codes means nothing",
+                "--changed",
                 "/b --outcome",
             ],
         ),

@@ -492,6 +492,9 @@ pub enum Condition {
     Below(f64),
     /// The outcome equals the value: for a category, its label or code.
     Equals(String),
+    /// Over a compare: B's value differs from A's (after the compare's
+    /// rounding rule); for a category, B's label is another than A's.
+    Changed,
 }
 
 /// What a run without the outcome (a blank cell of `runs.csv`: a year a
@@ -715,10 +718,14 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
                 (Some(_), false) => "difference-",
                 (Some(_), true) => "relative-difference-",
             },
-            stem(&condition_words(
-                &rule,
-                &label(&o.outcome, input.compare.as_ref().map(|_| effect(o)))
-            ))
+            if o.condition == Condition::Changed {
+                "changed".to_string()
+            } else {
+                stem(&condition_words(
+                    &rule,
+                    &label(&o.outcome, input.compare.as_ref().map(|_| effect(o))),
+                ))
+            }
         )),
     };
     crate::runner::check_out_dir(&out)?;
@@ -788,6 +795,13 @@ fn effect(o: &DiscoverOptions) -> Effect {
 
 /// A finished batch's (or eval's) runs.
 fn read_batch(o: &DiscoverOptions) -> Result<Input> {
+    if o.condition == Condition::Changed {
+        return Err(McError::Invalid(format!(
+            "--changed marks a compare's runs where B's value differs from A's; {} is a batch, \
+             whose runs are marked by the outcome's own value (--above, --below or --equals)",
+            o.dir.display()
+        )));
+    }
     if o.relative {
         return Err(McError::Invalid(format!(
             "--relative marks runs by a compare's relative change (B − A)/|A|; {} is a \
@@ -866,11 +880,21 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
             has.to_lowercase()
         )));
     }
-    if let Some(codes) = o.categories.and_then(|c| c.of(outcome)) {
+    if o.relative && o.condition == Condition::Changed {
+        return Err(McError::Invalid(
+            "--changed marks the runs where B's value differs from A's, whatever the size of the \
+             change: give it without --relative"
+                .into(),
+        ));
+    }
+    if let Some(codes) = o.categories.and_then(|c| c.of(outcome))
+        && o.condition != Condition::Changed
+    {
         return Err(McError::Invalid(format!(
-            "`{outcome}` is a category ({}): a difference B − A of its codes means nothing; \
-             discover where it takes a label under one scenario, e.g. `aistack discover {d}/b \
-             --outcome {outcome} --equals LABEL`",
+            "`{outcome}` is a category ({}): a difference B − A of its codes means nothing; mark \
+             the runs where the policy changes its label with --changed, or discover where it \
+             takes a label under one scenario, e.g. `aistack discover {d}/b --outcome {outcome} \
+             --equals LABEL`",
             labels(codes)
         )));
     }
@@ -974,6 +998,10 @@ fn mark(
     };
     let codes = o.categories.and_then(|c| c.of(&o.outcome));
     let (test, rule): (Box<dyn Fn(f64) -> bool>, String) = match (&o.condition, codes) {
+        // Over a compare the column is B − A (codes are whole numbers, so
+        // another label is a difference other than 0); read_batch refuses
+        // it for a batch.
+        (Condition::Changed, _) => (Box::new(|x| x != 0.0), format!("{} changed (B ≠ A)", o.outcome)),
         (Condition::Above(_) | Condition::Below(_), Some(codes)) => {
             return Err(McError::Invalid(format!(
                 "`{}` is a category ({}): a run is of interest when it equals one, with \
