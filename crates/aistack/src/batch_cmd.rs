@@ -678,7 +678,7 @@ const NAMED_MAX: usize = 5;
 /// numbers `aistack run` prints for one run, here across the runs, so that
 /// the console answers "how sure are we?" without opening summary.json
 /// (audit s33-econ F9).
-const HEADLINE: [(&str, &str); 7] = [
+const HEADLINE: [(&str, &str); 8] = [
     ("training.frontier_gap_months_end", "months"),
     ("training.largest_run_flop", "FLOP"),
     ("training.releases_total", "releases"),
@@ -686,6 +686,9 @@ const HEADLINE: [(&str, &str); 7] = [
     ("energy.unserved_mwh_total", "MWh"),
     ("energy.ai_curtailed_mwh_total", "MWh"),
     ("training.share_lost_power_total", "of the labs' compute"),
+    // Electricity the labs could not pay for, scarcity prices among it:
+    // not counted as lost to power (`aistack run`'s "withheld by budgets").
+    ("training.share_lost_budget_total", "of the labs' compute"),
 ];
 
 /// Prints, from the batch's `summary.json` in `dir`, each [`HEADLINE`]

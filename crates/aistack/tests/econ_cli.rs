@@ -568,6 +568,13 @@ fn a_batch_prints_its_headline_outcomes_from_the_summary() {
         let rounded: f64 = format!("{x:.3e}").parse().unwrap();
         montecarlo::outputs::num(rounded)
     };
+    // The share the budgets withheld is there too (not lost to power).
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("training.share_lost_budget_total ")),
+        "{stdout}"
+    );
     let line = stdout
         .lines()
         .find(|l| l.trim_start().starts_with("training.largest_run_flop "))
