@@ -704,7 +704,7 @@ fn print_headline(dir: &Path) {
         return;
     };
     let runs = summary["runs"].as_u64().unwrap_or(0);
-    let cell = |v: &serde_json::Value| v.as_f64().map_or("—".to_string(), crate::discover_cmd::short);
+    let cell = |v: &serde_json::Value| v.as_f64().map_or("—".to_string(), crate::short);
     let rows: Vec<(String, String, String)> = HEADLINE
         .iter()
         .filter_map(|&(name, unit)| {

@@ -1,6 +1,7 @@
 //! `aistack discover DIR`: scenario discovery over a finished batch, on
 //! `montecarlo::discovery` (PRIM peeling).
 
+use crate::short;
 use anyhow::Result;
 use clap::{ArgGroup, Args};
 use montecarlo::discovery::{Blank, Condition, DiscoverOptions, PrimOptions, discover};
@@ -248,21 +249,6 @@ fn finite(flag: &str, v: f64) -> Result<f64> {
     }
 }
 
-/// A number as printed: four significant digits (runs.csv and limits.csv
-/// keep every digit), from 1e5 up in powers of ten (`1.318e10`, not
-/// `13180000000.0`).
-pub(crate) fn short(v: f64) -> String {
-    let sci = format!("{v:.3e}");
-    let rounded: f64 = sci.parse().unwrap_or(v);
-    if rounded.is_finite() && rounded.abs() >= 1e5 {
-        // `1.180e27` → `1.18e27`, `1.000e26` → `1e26`.
-        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-        return format!("{mantissa}e{exponent}");
-    }
-    montecarlo::outputs::num(rounded)
-}
-
 /// A quasi-p-value as printed: one too small for a double is below 1e-300,
 /// not 0.
 fn quasi_p(v: f64) -> String {
@@ -300,7 +286,8 @@ fn refuse_other_dirs(dir: &Path) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::{again_words, quasi_p, short};
+    use super::{again_words, quasi_p};
+    use crate::short;
 
     /// A limit seldom found again on resamples is flagged; one found again
     /// in half of them or more, and no resampling at all, are not.

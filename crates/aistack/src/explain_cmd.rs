@@ -625,23 +625,23 @@ pub fn explain(dir: &Path) -> Result<()> {
     if let (Some(share), Some(flop)) = (share, flop) {
         // By cause, where the run reports them (audit s33-headline,
         // finding 3): absent from outputs of before the thirty-third session.
-        let causes = match (
+        let causes = stack::report::lost_power_causes(
+            share,
             outcomes
                 .get("training.share_lost_power_curtailed_total")
                 .and_then(|v| v.as_f64()),
             outcomes
                 .get("training.share_lost_power_connection_total")
                 .and_then(|v| v.as_f64()),
-        ) {
-            // Where the share shows (0.05 % or more), as `run` gives them.
-            (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
+        )
+        .map_or_else(String::new, |(cut, waiting)| {
+            format!(
                 ": {:.1} % cut by the grid, {:.1} % waiting for grid connections (chips beyond their site's \
                  connection, in the interconnection queue: `energy.interconnection_queue_mw`)",
                 100.0 * cut,
                 100.0 * waiting
-            ),
-            _ => String::new(),
-        };
+            )
+        });
         println!(
             "\nTraining compute lost to power, whole run: {:.1} % ({flop:.3e} FLOP), whatever bound the runs{causes}.",
             100.0 * share

@@ -403,6 +403,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// A number as the console prints it (discover's limits, batch's
+/// headline): four significant digits (the CSV files keep every digit),
+/// from 1e5 up in powers of ten (`1.318e10`, not `13180000000.0`).
+pub(crate) fn short(v: f64) -> String {
+    let sci = format!("{v:.3e}");
+    let rounded: f64 = sci.parse().unwrap_or(v);
+    if rounded.is_finite() && rounded.abs() >= 1e5 {
+        // `1.180e27` → `1.18e27`, `1.000e26` → `1e26`.
+        let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+        return format!("{mantissa}e{exponent}");
+    }
+    montecarlo::outputs::num(rounded)
+}
+
 /// Parses the value of an option that takes a whole number (`--seed`,
 /// `--runs`, `--threads`, …). Such options accept a leading `-` as part of
 /// their value (`allow_negative_numbers`), so `--seed -1` is refused here as

@@ -207,8 +207,9 @@ impl SupplyChain {
     }
 
     /// Whether a policy sets a quota on accelerator imports, on all or on
-    /// one design (whatever its date or number).
-    fn has_accelerator_quota(&self) -> bool {
+    /// one design (whatever its date or number): only then are the quotas'
+    /// holdings booked and reported.
+    pub(crate) fn has_accelerator_quota(&self) -> bool {
         self.policies.iter().any(|p| {
             matches!(
                 p.action,

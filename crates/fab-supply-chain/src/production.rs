@@ -104,7 +104,9 @@ impl SupplyChain {
         scale: f64,
         available: &[bool],
     ) {
-        if self.accelerator_quota.is_some_and(|q| q <= 0.0) {
+        // Scenarios without such a quota (most) report nothing of it and
+        // pay nothing for it each tick.
+        if !self.has_accelerator_quota() || self.accelerator_quota.is_some_and(|q| q <= 0.0) {
             return;
         }
         let mut withheld = 0.0;

@@ -371,8 +371,7 @@ pub fn unpaired_parameters(
     ta: &RunsTable,
     tb: &RunsTable,
 ) -> Vec<UnpairedParameter> {
-    let b_row: std::collections::HashMap<u64, usize> =
-        tb.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let pairs = paired_rows(ta, tb);
     let column = |t: &RunsTable, path: &str| t.param_names.iter().position(|n| n == path);
     let mut out = Vec::new();
     for p in pa {
@@ -382,28 +381,40 @@ pub fn unpaired_parameters(
         let (Some(ja), Some(jb)) = (column(ta, &p.path), column(tb, &p.path)) else {
             continue;
         };
-        let (mut runs, mut differing) = (0, 0);
-        for (ra, row) in ta.runs.iter().zip(&ta.params) {
-            let Some(&rb) = b_row.get(ra) else { continue };
-            runs += 1;
-            // The same draw up to round-off: a parameter a correlation
-            // makes a copula member for the first time passes through the
-            // normal quantile and back (≈ 1e-11 relative); a re-mixed draw
-            // differs in its leading digits.
-            let (x, y) = (row[ja], tb.params[rb][jb]);
-            if (x - y).abs() > PAIRED_REL_TOL * x.abs().max(y.abs()) {
-                differing += 1;
-            }
-        }
+        let differing = pairs
+            .iter()
+            .filter(|&&(i, j)| !same_draw(ta.params[i][ja], tb.params[j][jb]))
+            .count() as u64;
         if differing > 0 {
             out.push(UnpairedParameter {
                 path: p.path.clone(),
                 runs_differing: differing,
-                runs,
+                runs: pairs.len() as u64,
             });
         }
     }
     out
+}
+
+/// The rows `(i, j)` of the runs both `a` and `b` hold (`a.runs[i] ==
+/// b.runs[j]`), in `a`'s order: how a compare pairs its runs.
+fn paired_rows(a: &RunsTable, b: &RunsTable) -> Vec<(usize, usize)> {
+    let b_row: std::collections::HashMap<u64, usize> =
+        b.runs.iter().enumerate().map(|(j, &r)| (r, j)).collect();
+    a.runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| b_row.get(r).map(|&j| (i, j)))
+        .collect()
+}
+
+/// Whether A's draw `x` and B's `y` of a parameter are the same draw up
+/// to round-off ([`PAIRED_REL_TOL`]): a parameter a correlation makes a
+/// copula member for the first time passes through the normal quantile
+/// and back (≈ 1e-11 relative); a re-mixed draw differs in its leading
+/// digits.
+fn same_draw(x: f64, y: f64) -> bool {
+    x == y || (x - y).abs() <= PAIRED_REL_TOL * x.abs().max(y.abs())
 }
 
 /// The note `compare` gives for `unpaired` parameters (`None` when there
@@ -527,24 +538,16 @@ pub fn side_column(path: &str, side: char) -> String {
 /// [`side_column`]: `path (A)`, `path (B)`. Order: A's parameters (each
 /// `(A)` column followed by its `(B)` one), then those only B draws.
 pub fn paired_table(ta: &RunsTable, tb: &RunsTable, effect: Effect) -> PairedTable {
-    let b_row: std::collections::HashMap<u64, usize> =
-        tb.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
-    let pairs: Vec<(usize, usize)> = ta
-        .runs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, r)| b_row.get(r).map(|&j| (i, j)))
-        .collect();
+    let pairs = paired_rows(ta, tb);
     // Each column: its name and where its values come from (side, index).
     let mut columns: Vec<(String, bool, usize)> = Vec::new();
     let (mut only_a, mut only_b, mut drawn_differently) = (Vec::new(), Vec::new(), Vec::new());
     for (ja, name) in ta.param_names.iter().enumerate() {
         match tb.param_names.iter().position(|n| n == name) {
             Some(jb) => {
-                let same = pairs.iter().all(|&(i, j)| {
-                    let (x, y) = (ta.params[i][ja], tb.params[j][jb]);
-                    x == y || (x - y).abs() <= PAIRED_REL_TOL * x.abs().max(y.abs())
-                });
+                let same = pairs
+                    .iter()
+                    .all(|&(i, j)| same_draw(ta.params[i][ja], tb.params[j][jb]));
                 if same {
                     columns.push((name.clone(), false, ja));
                 } else {
@@ -742,8 +745,7 @@ pub fn compare_tables(
     categories: Option<Categories>,
 ) -> Vec<OutcomeDifference> {
     let mut out = Vec::new();
-    let b_row: std::collections::HashMap<u64, usize> =
-        b.runs.iter().enumerate().map(|(i, &r)| (r, i)).collect();
+    let pairs = paired_rows(a, b);
     let only_b = b.outcome_names.iter().filter(|n| !a.outcome_names.contains(n));
     for name in a.outcome_names.iter().chain(only_b) {
         let one_sided = !(a.outcome_names.contains(name) && b.outcome_names.contains(name));
@@ -755,18 +757,15 @@ pub fn compare_tables(
         let (mut xs, mut ys) = (Vec::new(), Vec::new());
         // Runs both hold: reported under both, A only, B only, neither.
         let mut counts = [0u64; 4];
-        for (ra, xa) in a.runs.iter().zip(&va) {
-            let Some(&rb) = b_row.get(ra) else {
-                continue;
-            };
-            counts[match (xa, vb[rb]) {
+        for &(i, j) in &pairs {
+            counts[match (va[i], vb[j]) {
                 (Some(_), Some(_)) => 0,
                 (Some(_), None) => 1,
                 (None, Some(_)) => 2,
                 (None, None) => 3,
             }] += 1;
-            if let (Some(x), Some(y)) = (xa, vb[rb]) {
-                xs.push(*x);
+            if let (Some(x), Some(y)) = (va[i], vb[j]) {
+                xs.push(x);
                 ys.push(y);
             }
         }

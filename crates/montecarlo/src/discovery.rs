@@ -625,8 +625,8 @@ pub fn discover(o: &DiscoverOptions) -> Result<DiscoverReport> {
             input.runs_csv, table.runs[r], table.param_names[j], table.params[r][j]
         )));
     }
-    let paired = input.compare.as_ref().map(|c| &c.paired);
-    let (flags, rule, mut notes) = mark(table, paired, &input.runs_csv, o)?;
+    let lacking = input.compare.as_ref().map(|c| c.lacking.as_slice());
+    let (flags, rule, mut notes) = mark(table, lacking, &input.runs_csv, o)?;
     notes.splice(0..0, input.notes.iter().cloned());
     let cases = flags.iter().filter(|&&c| c).count();
     if cases == 0 || cases == flags.len() {
@@ -766,12 +766,17 @@ struct Input {
     _lock: Option<crate::lock::DirLock>,
 }
 
-/// The parts of a compare that [`Input`] adds to A's.
+/// The parts of a compare that [`Input`] adds to A's: B's manifest and
+/// what [`crate::compare::paired_table`] says besides the table.
 struct CompareInput {
     /// B's manifest.
     b: crate::Manifest,
-    /// The paired table's side columns and missing outcomes.
-    paired: crate::compare::PairedTable,
+    /// Parameters only A draws, only B draws, both draw differently.
+    only_a: Vec<String>,
+    only_b: Vec<String>,
+    drawn_differently: Vec<String>,
+    /// For each outcome of the table, the runs without a value and why.
+    lacking: Vec<crate::compare::Lacking>,
 }
 
 /// The outcome as runs are marked by it: `NAME`, or for a compare
@@ -898,7 +903,13 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
             labels(codes)
         )));
     }
-    let paired = crate::compare::paired_table(&ta, &tb, effect(o));
+    let crate::compare::PairedTable {
+        table,
+        only_a,
+        only_b,
+        drawn_differently,
+        lacking,
+    } = crate::compare::paired_table(&ta, &tb, effect(o));
     let mut notes = vec![format!(
         "the outcome is the compare's {}, run by run over the {} runs both batches hold (a \
          difference within {} of the larger value is 0, as in compare.csv)",
@@ -907,7 +918,7 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
         } else {
             "difference B − A"
         },
-        paired.table.runs.len(),
+        table.runs.len(),
         num(crate::compare::ROUNDING_REL)
     )];
     let list = |v: &[String], side: char| {
@@ -916,7 +927,7 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    for (v, side, other) in [(&paired.only_a, 'A', 'B'), (&paired.only_b, 'B', 'A')] {
+    for (v, side, other) in [(&only_a, 'A', 'B'), (&only_b, 'B', 'A')] {
         if !v.is_empty() {
             notes.push(format!(
                 "only {side} draws {} ({other} sets {}): {}, {side}'s draws",
@@ -926,18 +937,16 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
             ));
         }
     }
-    if !paired.drawn_differently.is_empty() {
+    if !drawn_differently.is_empty() {
         notes.push(format!(
             "both scenarios draw {} but not the same values in every run (another distribution, \
              or a correlation only one declares), so each side's draws are a column: {}",
-            paired
-                .drawn_differently
+            drawn_differently
                 .iter()
                 .map(|p| format!("`{p}`"))
                 .collect::<Vec<_>>()
                 .join(", "),
-            paired
-                .drawn_differently
+            drawn_differently
                 .iter()
                 .map(|p| format!(
                     "`{}`/`{}`",
@@ -949,14 +958,20 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
         ));
     }
     Ok(Input {
-        table: paired.table.clone(),
+        table,
         manifest: ma,
         runs_csv: format!("{d}/a/runs.csv and {d}/b/runs.csv"),
         protected: vec![
             (a, "the compare's batch a/".to_string()),
             (b, "the compare's batch b/".to_string()),
         ],
-        compare: Some(CompareInput { b: mb, paired }),
+        compare: Some(CompareInput {
+            b: mb,
+            only_a,
+            only_b,
+            drawn_differently,
+            lacking,
+        }),
         notes,
         _lock: lock,
     })
@@ -964,22 +979,23 @@ fn read_compare(o: &DiscoverOptions) -> Result<Input> {
 
 /// Each run's flag (of interest or not), the rule in words and notes.
 ///
-/// `t` holds the runs (for a compare, `paired`'s table of differences);
-/// `runs_csv` names where they were read, for messages.
+/// `t` holds the runs (for a compare, its paired table of differences,
+/// with `lacking`, why each outcome's blank cells are blank; `None` for a
+/// batch); `runs_csv` names where they were read, for messages.
 fn mark(
     t: &RunsTable,
-    paired: Option<&crate::compare::PairedTable>,
+    lacking: Option<&[crate::compare::Lacking]>,
     runs_csv: &str,
     o: &DiscoverOptions,
 ) -> Result<(Vec<bool>, String, Vec<String>)> {
-    let label = label(&o.outcome, paired.map(|_| effect(o)));
+    let label = label(&o.outcome, lacking.map(|_| effect(o)));
     if t.param_names.contains(&o.outcome) {
         return Err(McError::Invalid(format!(
             "`{}` is one of the {}'s sampled parameters, not an outcome: scenario discovery \
              marks runs by an outcome (a column of runs.csv after the parameters) and finds \
              limits on the parameters",
             o.outcome,
-            if paired.is_some() { "compare" } else { "batch" }
+            if lacking.is_some() { "compare" } else { "batch" }
         )));
     }
     let Some(column) = t.outcome(&o.outcome) else {
@@ -990,7 +1006,7 @@ fn mark(
             "{} {} no outcome `{}`{near}; its outcomes are the columns after the parameters ({} \
              of them, from `{}`)",
             runs_csv,
-            if paired.is_some() { "have" } else { "has" },
+            if lacking.is_some() { "have" } else { "has" },
             o.outcome,
             t.outcome_names.len(),
             t.outcome_names.first().map_or("", String::as_str)
@@ -1043,16 +1059,16 @@ fn mark(
     let blanks = column.iter().filter(|v| v.is_none()).count();
     let mut notes = Vec::new();
     if blanks > 0 {
-        let of = match paired {
+        let of = match lacking {
             None => format!(
                 "{blanks} of the {} runs report no `{}` (a blank cell in runs.csv: the outcome \
                  did not happen in the run, such as a threshold never reached)",
                 column.len(),
                 o.outcome
             ),
-            Some(c) => {
-                let k = c.table.outcome_names.iter().position(|n| n == &o.outcome);
-                let l = k.map(|k| c.lacking[k]).unwrap_or_default();
+            Some(lacking) => {
+                let k = t.outcome_names.iter().position(|n| n == &o.outcome);
+                let l = k.map(|k| lacking[k]).unwrap_or_default();
                 let zero = if l.a_zero > 0 {
                     format!(
                         "; in {} A's value is 0 and B's is not, a change no share of A's value \
@@ -1432,10 +1448,10 @@ fn write_outputs(out: &Path, r: &DiscoverReport, o: &DiscoverOptions, input: &In
             dir: o.dir.display().to_string(),
             a: batch(&o.dir.join("a"), &input.manifest),
             b: batch(&o.dir.join("b"), &c.b),
-            paired_runs: c.paired.table.runs.len(),
-            parameters_only_a: &c.paired.only_a,
-            parameters_only_b: &c.paired.only_b,
-            parameters_drawn_differently: &c.paired.drawn_differently,
+            paired_runs: input.table.runs.len(),
+            parameters_only_a: &c.only_a,
+            parameters_only_b: &c.only_b,
+            parameters_drawn_differently: &c.drawn_differently,
         }),
         total_runs: t.total_runs,
         total_cases: t.total_cases,
@@ -1742,16 +1758,27 @@ mod tests {
         let b = side([Some(2030.0), Some(2033.0), Some(2031.0)]);
         let paired = crate::compare::paired_table(&a, &b, Effect::Difference);
         let o = |blank| year_above("C", 1.0, blank);
-        let err = mark(&paired.table, Some(&paired), "C/a, C/b", &o(Blank::Refuse))
-            .unwrap_err()
-            .to_string();
+        let err = mark(
+            &paired.table,
+            Some(&paired.lacking),
+            "C/a, C/b",
+            &o(Blank::Refuse),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains(
                 "1 of the 3 paired runs have no difference of `year`: A's run lacks it in 1, B's in 0"
             ),
             "{err}"
         );
-        let (flags, rule, _) = mark(&paired.table, Some(&paired), "C/a, C/b", &o(Blank::NotCase)).unwrap();
+        let (flags, rule, _) = mark(
+            &paired.table,
+            Some(&paired.lacking),
+            "C/a, C/b",
+            &o(Blank::NotCase),
+        )
+        .unwrap();
         assert_eq!(flags, [false, true, false]);
         assert_eq!(rule, "year (B − A) > 1.0");
         assert_eq!(

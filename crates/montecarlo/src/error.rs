@@ -199,6 +199,27 @@ pub(crate) fn io_err(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) ->
     move |source| McError::Io { path, source }
 }
 
+/// How many outcome names a refusal lists in full; more are counted.
+const LISTED_OUTCOMES: usize = 5;
+
+/// The outcomes a run reports, `names`, as a refusal gives them after
+/// "reports": a few in full (`: a, b`); more (a scenario's run reports
+/// over 150) as how many, the first, and where all are described, as
+/// `aistack discover` counts them, since a line of every name hid the
+/// suggestion before it (audit finding 7). Shared by `sensitivity`'s and
+/// `--stop-outcome`'s refusals.
+pub(crate) fn reported_outcomes(names: &[&str]) -> String {
+    match names {
+        [] => " no outcome".to_string(),
+        few if few.len() <= LISTED_OUTCOMES => format!(": {}", few.join(", ")),
+        [first, ..] => format!(
+            " {} outcomes, from `{first}` (docs/model.md, \"Scalar outcomes\", lists and explains \
+             them; a run's summary.json, `outcomes`, holds its own)",
+            names.len()
+        ),
+    }
+}
+
 /// A command line (the program, then its arguments, as
 /// `std::env::args` gives them) as a user types it again in a POSIX
 /// shell: `aistack` and the arguments, each in single quotes when a shell

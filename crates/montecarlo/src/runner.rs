@@ -695,7 +695,7 @@ fn probe_stop_outcomes<M: Model + ?Sized>(model: &M, opts: &BatchOptions, sample
          nothing else was run. Besides its categories, which have no mean to watch, the first run \
          reports{}",
         unknown.join(", "),
-        crate::sensitivity::reported_outcomes(&eligible)
+        crate::error::reported_outcomes(&eligible)
     )))
 }
 
@@ -738,7 +738,7 @@ fn check_stop_outcomes(
             .map(|u| format!("`{u}`"))
             .collect::<Vec<_>>()
             .join(", "),
-        crate::sensitivity::reported_outcomes(&known),
+        crate::error::reported_outcomes(&known),
         dir.display()
     )))
 }

@@ -25,6 +25,7 @@
 //!   common within a row.
 
 use crate::design::{open01, run_seed, unit_stream, validate_parameters};
+use crate::error::reported_outcomes;
 use crate::linalg::inverse;
 use crate::outputs::{AtomicFile, RunsTable, csv_file, num};
 use crate::qmc::{MAX_DIMS, MAX_POINTS, SobolSequence};
@@ -280,26 +281,6 @@ fn probe_outcome<M: Model + ?Sized>(
          runs; nothing else was run.{near} The first run reports{}",
         reported_outcomes(&names)
     )))
-}
-
-/// How many outcome names a refusal lists in full; more are counted.
-const LISTED_OUTCOMES: usize = 5;
-
-/// The outcomes a run reports, `names`, as a refusal gives them after
-/// "reports": a few in full (`: a, b`); more (a scenario's run reports
-/// over 150) as how many, the first, and where all are described, as
-/// `aistack discover` counts them, since a line of every name hid the
-/// suggestion before it (audit finding 7).
-pub(crate) fn reported_outcomes(names: &[&str]) -> String {
-    match names {
-        [] => " no outcome".to_string(),
-        few if few.len() <= LISTED_OUTCOMES => format!(": {}", few.join(", ")),
-        [first, ..] => format!(
-            " {} outcomes, from `{first}` (docs/model.md, \"Scalar outcomes\", lists and explains \
-             them; a run's summary.json, `outcomes`, holds its own)",
-            names.len()
-        ),
-    }
 }
 
 /// Every point's value of the outcome, or an error naming the groups (base

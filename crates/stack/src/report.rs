@@ -569,23 +569,34 @@ fn quota_text(out: &RunOutput, d: &ScenarioData) -> String {
     }
 }
 
-/// The causes of the compute lost to power, for the summary's line, where
-/// the run reports them and the share shows (0.05 % or more): ` (0.3 %
-/// cut by the grid, 1.8 % waiting for grid connections)`
-/// (`training.share_lost_power_curtailed_total`,
-/// `training.share_lost_power_connection_total`), else nothing.
+/// The compute lost to power by cause, `(cut by the grid, waiting for
+/// grid connections)` as shares (`training.share_lost_power_curtailed_total`,
+/// `training.share_lost_power_connection_total`), where the run reports
+/// them and the whole `share` shows at one decimal of a per cent (0.05 %
+/// or more; below, both would print 0.0 %). For `run`'s summary and
+/// `aistack explain`.
+pub fn lost_power_causes(share: f64, cut: Option<f64>, waiting: Option<f64>) -> Option<(f64, f64)> {
+    match (cut, waiting) {
+        (Some(cut), Some(waiting)) if share >= 0.0005 => Some((cut, waiting)),
+        _ => None,
+    }
+}
+
+/// [`lost_power_causes`] for the summary's line: ` (0.3 % cut by the grid,
+/// 1.8 % waiting for grid connections)`, else nothing.
 fn power_causes_text(out: &RunOutput, share: f64) -> String {
-    match (
+    lost_power_causes(
+        share,
         out.scalar("training.share_lost_power_curtailed_total"),
         out.scalar("training.share_lost_power_connection_total"),
-    ) {
-        (Some(cut), Some(waiting)) if share >= 0.0005 => format!(
+    )
+    .map_or_else(String::new, |(cut, waiting)| {
+        format!(
             " ({:.1} % cut by the grid, {:.1} % waiting for grid connections)",
             100.0 * cut,
             100.0 * waiting
-        ),
-        _ => String::new(),
-    }
+        )
+    })
 }
 
 /// Why the labs' electricity budgets withheld compute, and what the grid
