@@ -680,12 +680,10 @@ impl Scenario {
                 let (list, i) = part.strip_suffix(']')?.split_once('[')?;
                 Some((list.to_string(), i.parse::<usize>().ok()?))
             };
-            // A field `sub` of the numbered entry `entry` that is found in
-            // its entry: any field of a fleet's entry, a site's `region`.
-            let entry_field = |entry: &str, sub: &str| {
-                (entry.starts_with("fleet[") || (entry.starts_with("sites[") && sub == "region"))
-                    && unnamed(entry).is_some()
-            };
+            // A field `sub` of the numbered entry `entry` of an entity's
+            // list, found in that entry: a fleet entry's `installed`, a
+            // site's `region`, a product's `design`.
+            let entry_field = |entry: &str, sub: &str| unnamed(entry).is_some() && !sub.contains('[');
             // An entry of an entity's fleet is located in that entity (or
             // at a variant's `set` of the fleet), never at another entity's
             // field of the same name (review s25, F3).
@@ -697,14 +695,12 @@ impl Scenario {
             };
             let found = match parts.as_slice() {
                 ["uncertain", rest @ ..] => load::locate_string(&f.text, &rest.join(".")),
-                // An other buyer's field (`chips.other_buyers.cloud.sites`,
-                // `….sites[1].pue`): in its entry of the nested list, at the
-                // list field an indexed path names.
-                // A field of an entry of an other buyer's or a lab's fleet
-                // (`chips.other_buyers.cloud.fleet[1].installed`,
-                // `labs.A.fleet[0].installed`): that entry's field. So is
-                // a site's region written twice (`sites[2].region`): at that
-                // entry's `region`, the second, not at the list (audit s30).
+                // A field of an entry of an other buyer's or an entity's
+                // list (`chips.other_buyers.cloud.fleet[1].installed`,
+                // `labs.A.fleet[0].installed`, `labs.A.sites[2].region`,
+                // `fabs.f.products[1].design`): that entry's field, so a
+                // region written twice is located at the second, not at
+                // the list (audits s30, s34).
                 ["chips", "other_buyers", name, entry, sub] if entry_field(entry, sub) => unnamed(entry)
                     .and_then(|(list, i)| {
                         load::locate_entity_entry_field(
@@ -715,11 +711,9 @@ impl Scenario {
                             sub,
                         )
                     }),
-                ["labs", name, entry, sub] if entry_field(entry, sub) => {
-                    unnamed(entry).and_then(|(list, i)| {
-                        load::locate_entity_entry_field(&f.text, ("labs", false), name, (&list, i), sub)
-                    })
-                }
+                [list, name, entry, sub] if entry_field(entry, sub) => unnamed(entry).and_then(|(l, i)| {
+                    load::locate_entity_entry_field(&f.text, (list, false), name, (&l, i), sub)
+                }),
                 ["chips", "other_buyers", name, field, ..] => {
                     let field = field.split('[').next().unwrap_or(field);
                     load::locate_nested_entity_field(&f.text, "chips.other_buyers", name, field)
@@ -734,7 +728,8 @@ impl Scenario {
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
                 [_, entry, field, ..] if unnamed(entry).is_some() => unnamed(entry)
                     .and_then(|(list, i)| load::locate_list_entry_field(&f.text, &list, i, field)),
-                // `products[0].design`: where the entity writes `products`.
+                // An entity's field (`maintenance.days`, `derates.x.regions[1]`):
+                // where the entity writes it.
                 [list, name, field, rest @ ..] => {
                     // A nested field (`maintenance.days`) is found key by key.
                     let path = if field.contains('[') || rest.is_empty() {

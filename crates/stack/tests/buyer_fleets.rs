@@ -254,18 +254,23 @@ fn without_sites_the_buyers_accelerators_leave_the_model_as_before() {
 
 #[test]
 fn a_buyers_site_in_an_unknown_region_or_twice_in_one_region_is_refused_where_written() {
-    for (sites, says) in [
+    // Each at the field of the entry at fault, on the buyer's line (10):
+    // the unknown region's `region:`, the second `region: "home"`, the `pue:`.
+    for (sites, says, at) in [
         (
             r#", sites: [(region: "atlantis")]"#,
             "region `atlantis` does not exist",
+            r#"region: "atlantis""#,
         ),
         (
             r#", sites: [(region: "home"), (region: "home")]"#,
             "region `home` appears twice in the buyer's sites",
+            r#"region: "home")]"#,
         ),
         (
             r#", sites: [(region: "home", pue: 0.5)]"#,
             "other buyer cloud site home: `chips.other_buyers.cloud.sites[0].pue` must be",
+            "pue:",
         ),
     ] {
         let t = text(sites, "5000", "", "5");
@@ -273,11 +278,10 @@ fn a_buyers_site_in_an_unknown_region_or_twice_in_one_region_is_refused_where_wr
             Err(e) => e.to_string(),
             Ok(_) => panic!("{sites}: loaded"),
         };
-        // Located at the buyer's `sites`, on its line (8) and column.
         let line = t.lines().position(|l| l.contains(" sites: [(region")).unwrap() + 1;
-        let col = t.lines().nth(line - 1).unwrap().find("sites:").unwrap() + 1;
+        let col = t.lines().nth(line - 1).unwrap().find(at).unwrap() + 1;
         assert!(err.contains(says), "{sites}: {err}");
-        assert!(err.contains("chips.other_buyers.cloud.sites"), "{sites}: {err}");
+        assert!(err.contains("chips.other_buyers.cloud.sites["), "{sites}: {err}");
         assert!(
             err.starts_with(&format!("fleets.ron:{line}:{col}:")),
             "{sites}: {err}"
@@ -360,16 +364,17 @@ fn a_starting_stock_beyond_the_connection_asks_the_grid_for_the_rest() {
 fn a_starting_stock_without_sites_or_of_an_unknown_design_is_refused_where_written() {
     let unknown = with_stock("10", "tpu", "5");
     let no_sites = text(r#", fleet: [(design: "gpu", count: 10)]"#, "5000", "", "5");
-    for (t, says) in [
-        (&unknown, "design `tpu` does not exist"),
-        (&no_sites, "the buyer has no `sites`"),
+    // The unknown design at its entry's `design:`; the missing sites at `fleet:`.
+    for (t, says, at) in [
+        (&unknown, "design `tpu` does not exist", "design: \"tpu\""),
+        (&no_sites, "the buyer has no `sites`", "fleet:"),
     ] {
         let err = match Scenario::from_text(Path::new("fleets.ron"), t) {
             Err(e) => e.to_string(),
             Ok(_) => panic!("{says}: loaded"),
         };
         let line = t.lines().position(|l| l.contains("fleet: [(design")).unwrap() + 1;
-        let col = t.lines().nth(line - 1).unwrap().find("fleet:").unwrap() + 1;
+        let col = t.lines().nth(line - 1).unwrap().find(at).unwrap() + 1;
         assert!(err.contains(says), "{err}");
         assert!(err.contains("chips.other_buyers.cloud.fleet"), "{err}");
         assert!(err.starts_with(&format!("fleets.ron:{line}:{col}:")), "{err}");

@@ -171,9 +171,9 @@ impl OtherBuyerData {
             return Ok(None);
         }
         let mut sites: Vec<SiteConfig> = Vec::with_capacity(self.sites.len());
-        for s in &self.sites {
+        for (i, s) in self.sites.iter().enumerate() {
             ctx.check_ref(
-                ("chips.other_buyers", &self.name, "sites"),
+                ("chips.other_buyers", &self.name, &format!("sites[{i}].region")),
                 &s.region,
                 "region",
                 regions.iter().copied(),
@@ -182,7 +182,7 @@ impl OtherBuyerData {
                 return Err(ctx.err(
                     "chips.other_buyers",
                     &self.name,
-                    "sites",
+                    &format!("sites[{i}].region"),
                     format!("region `{}` appears twice in the buyer's sites", s.region),
                 ));
             }
@@ -686,9 +686,9 @@ pub fn to_config(ctx: &Ctx, c: &ChipsInput<'_>) -> Result<FabConfig, ScenarioErr
             c.regions.iter().copied(),
         )?;
         let mut mix = Vec::new();
-        for p in &f.products {
+        for (i, p) in f.products.iter().enumerate() {
             ctx.check_ref(
-                ("fabs", &f.name, "products"),
+                ("fabs", &f.name, &format!("products[{i}].design")),
                 &p.design,
                 "design",
                 design_names.iter().copied(),

@@ -118,7 +118,13 @@ impl FleetData {
         let mut batches = Vec::with_capacity(fleet.len());
         for (i, f) in fleet.iter().enumerate() {
             let names = designs.iter().map(|d| d.name.as_str());
-            ctx.check_ref(at, &f.design, "design", names)?;
+            let (list, name, field) = at;
+            ctx.check_ref(
+                (list, name, &format!("{field}[{i}].design")),
+                &f.design,
+                "design",
+                names,
+            )?;
             if let Some(d) = designs.iter().find(|d| d.name == f.design) {
                 batches.push(ChipBatch {
                     design: d.name.clone(),
@@ -475,9 +481,9 @@ pub fn to_config(
             return Err(ctx.err("labs", &l.name, "sites", "a lab needs at least one site"));
         }
         let mut sites = Vec::new();
-        for s in lab_sites {
+        for (i, s) in lab_sites.iter().enumerate() {
             ctx.check_ref(
-                ("labs", &l.name, "sites"),
+                ("labs", &l.name, &format!("sites[{i}].region")),
                 &s.region,
                 "region",
                 regions.iter().copied(),
