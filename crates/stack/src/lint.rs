@@ -60,6 +60,12 @@ pub const CEILING_DEMAND_GROWTH: f64 = 0.3;
 /// regions' average non-AI demand, below which the capacities look written
 /// in GW: 0.1 (China installs 2.9 times its average demand, the US 2.3).
 pub const FLOOR_INSTALLED_PER_DEMAND: f64 = 0.1;
+/// The scenario's installed generation at the start, as a share of its
+/// regions' average non-AI demand and its datacenters' connections, above
+/// which the demand looks written in GW: 100 (China installs 2.9 times its
+/// average demand, the US 2.3; a small system heavy in solar and wind,
+/// South Australia, about 5).
+pub const CEILING_INSTALLED_PER_DEMAND: f64 = 100.0;
 /// A plant group's installed capacity, as a share of its region's average
 /// non-AI demand, below which it looks written in GW: 10⁻³ (the smallest
 /// group of the examples, us-2025's central biomass, is 1/72 of its
@@ -499,7 +505,9 @@ fn large_run(
 /// - a plant group below [`FLOOR_PLANT_PER_REGION_DEMAND`] of its region's
 ///   demand (GW in an MW field), and the plants' total at the start below
 ///   [`FLOOR_INSTALLED_PER_DEMAND`] of the regions' total, unless every
-///   group with capacity, and every region with none, is named already.
+///   group with capacity, and every region with none, is named already;
+/// - the plants' total above [`CEILING_INSTALLED_PER_DEMAND`] times the
+///   regions' demand and the datacenters' connections (demand in GW).
 ///
 /// Drawn values are judged at their medians; a path's scale drawn
 /// (`….scale`) multiplies its written values by the scale's median.
@@ -667,6 +675,44 @@ fn grid_slips(d: &ScenarioData) -> Vec<(String, Value<'_>, String, String)> {
                 round(total_demand, 6)
             ),
             hint,
+        ));
+    }
+    // The whole fleet far above the whole demand, AI connections included:
+    // the demand in GW.
+    let connected: f64 = d
+        .labs
+        .iter()
+        .flat_map(|l| l.sites.iter().flatten())
+        .chain(d.chips.other_buyers.iter().flat_map(|b| &b.sites))
+        .map(|s| s.connected_mw.get())
+        .sum();
+    if total_demand > 0.0 && total_mw > (total_demand + connected) * CEILING_INSTALLED_PER_DEMAND {
+        let (path, v) = match &d.regions[..] {
+            [r] => (format!("regions.{}.demand_avg_mw", r.name), demand(r)),
+            _ => ("regions".to_string(), Value::Fixed(total_demand)),
+        };
+        let connections = if connected > 0.0 {
+            format!(" and {} MW of datacenter connections", round(connected, 6))
+        } else {
+            String::new()
+        };
+        out.push((
+            path,
+            v,
+            format!(
+                "the plant groups' installed capacity at the start, {} MW in all, is {} times the \
+                 regions' average non-AI demand, {} MW{connections} (grids install 2 to 3 times \
+                 their average demand: China 2.9, the US 2.3), so almost all of it stands idle",
+                round(total_mw, 6),
+                round(total_mw / (total_demand + connected), 3),
+                round(total_demand, 6),
+            ),
+            format!(
+                "the field is in MW; if the regions' `demand_avg_mw` are in GW, write each ×1000 \
+                 ({} GW is {} MW)",
+                round(total_demand, 6),
+                round(total_demand * 1e3, 6)
+            ),
         ));
     }
     out

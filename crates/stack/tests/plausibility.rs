@@ -782,6 +782,70 @@ fn a_region_with_nothing_to_serve_it_is_named() {
     assert!(variant_warnings("add: [Region((name: \"away\", demand_avg_mw: 0))]").is_empty());
 }
 
+/// Demand written in GW where the field is in MW: the plants, in MW, hold
+/// more than a hundred times the demand and the datacenters' connections
+/// (minimal's 1,000 MW written 1: 1,600 MW for 1 + 10 MW), named at the
+/// one region's demand; china-2025's seven regions, each in GW, at
+/// `regions`. A region of datacenters with little other demand does not
+/// warn: its connections count.
+#[test]
+fn demand_in_gw_is_named() {
+    let w = warnings_of("minimal.ron", &[("demand_avg_mw: 1000", "demand_avg_mw: 1")]);
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "regions.home.demand_avg_mw");
+    assert_eq!(w[0].line, Some(13), "{}", w[0]);
+    assert_eq!(
+        w[0].message,
+        "the plant groups' installed capacity at the start, 1600 MW in all, is 145 times the \
+         regions' average non-AI demand, 1 MW and 10 MW of datacenter connections (grids install \
+         2 to 3 times their average demand: China 2.9, the US 2.3), so almost all of it stands idle"
+    );
+    assert_eq!(
+        w[0].hint.as_deref(),
+        Some(
+            "the field is in MW; if the regions' `demand_avg_mw` are in GW, write each ×1000 (1 GW is 1000 MW)"
+        )
+    );
+    // Connections of 6 MW more bring the ratio to 100: no warning.
+    assert!(
+        warnings_of(
+            "minimal.ron",
+            &[
+                ("demand_avg_mw: 1000", "demand_avg_mw: 1"),
+                ("connected_mw: 10", "connected_mw: 15")
+            ]
+        )
+        .is_empty()
+    );
+    // Every region of china-2025 in GW.
+    let path = examples().join("china-2025.ron");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let re_demand = |t: &str| {
+        let mut out = String::new();
+        for line in t.split_inclusive('\n') {
+            match line.split_once("demand_avg_mw: ") {
+                Some((head, rest)) => {
+                    let end = rest.find(|c: char| !c.is_ascii_digit() && c != '_').unwrap();
+                    let mw: f64 = rest[..end].replace('_', "").parse().unwrap();
+                    out.push_str(&format!("{head}demand_avg_mw: {}{}", mw / 1e3, &rest[end..]));
+                }
+                None => out.push_str(line),
+            }
+        }
+        out
+    };
+    let in_gw = re_demand(&text);
+    assert_ne!(in_gw, text);
+    let w = Scenario::from_text(&path, &in_gw).unwrap().warnings();
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["regions"], "{w:#?}");
+    assert!(
+        w[0].message.contains("times the regions' average non-AI demand"),
+        "{}",
+        w[0]
+    );
+}
+
 /// Installed capacity written in GW where the field is in MW: a plant
 /// group below a thousandth of its region's demand is named at its field
 /// (china-2025's north nuclear, 3,048 MW, written 3.048), and a scenario
