@@ -672,7 +672,12 @@ impl Training {
     /// base), counted as a release (open by the lab's quota, adopted for
     /// inference, spilling over) but not as a run. None while the lab has
     /// no base, nor from the due time of its pre-training run in progress
-    /// on (the new base's release takes its place and schedules the next).
+    /// on (the new base's release takes its place and schedules the next),
+    /// nor while the lab has no accelerators to post-train on (none
+    /// installed beyond what serves inference): the release is skipped and
+    /// the next is due a cadence draw later, so a lab whose chips have all
+    /// retired stops improving instead of re-releasing its last base at
+    /// its algorithms of the day (audit s34, finding 1).
     /// See docs/model/model-training.md, "Pre-training and releases".
     pub(crate) fn post_trained_release(
         &mut self,
@@ -693,6 +698,9 @@ impl Training {
             return Ok(());
         }
         self.advance_lab(li, now);
+        if self.labs[li].rate.train_full_chips <= 0.0 {
+            return self.schedule_post_release(li, now, agenda);
+        }
         self.release_model(li, now, base.physical_flop, base.base, None, agenda, signals)?;
         self.schedule_post_release(li, now, agenda)?;
         self.recompute_lab(li, now, agenda, signals)

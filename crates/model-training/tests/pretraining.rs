@@ -99,3 +99,26 @@ fn the_run_length_is_independent_of_the_cadence() {
         assert_eq!(posts, if cadence == 2.0 { 2 } else { 0 }, "cadence {cadence}");
     }
 }
+
+#[test]
+fn a_lab_without_accelerators_releases_no_post_trained_versions() {
+    // The lab's chips retire at 8.5 months, in its second pre-training run:
+    // the first base (6 months) is post-trained at 7 and 8; the second
+    // base, trained until 8.5, is released at its due time (12), and
+    // nothing after, though the lab's algorithms keep improving. Before,
+    // it released 9, 10 and 11 as well, and one a month after 12, on bases
+    // no chip of its own held any more (audit s34, finding 1).
+    let mut cfg = TrainingConfig::new(vec![lab_with(Some(6.0))]);
+    cfg.chip_service_life_years = 8.5 / 12.0;
+    let mut b = Bench::new(cfg, 7);
+    b.run_until(months(24.0));
+    let a = b.lab("a");
+    assert_eq!(b.training.accelerators_installed(a), Some(0.0));
+    let at: Vec<f64> = b
+        .training
+        .releases()
+        .iter()
+        .map(|r| (r.at.0 as f64 / MONTH * 1e3).round() / 1e3)
+        .collect();
+    assert_eq!(at, [6.0, 7.0, 8.0, 12.0]);
+}
