@@ -5,8 +5,8 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
-    ApprovalRate, BuildHours, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
-    MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
+    ApprovalRate, BuildHours, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay,
+    LossFraction, MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
