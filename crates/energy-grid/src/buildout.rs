@@ -482,7 +482,9 @@ mod tests {
             r.storage = StorageConfig::batteries(1_000.0, 5_000.0);
             r.storage.build_hours = Some(h);
             config.regions.push(r);
-            let err = Grid::new(config, &RngStreams::new(1, 0)).err().expect("refused");
+            let Err(err) = Grid::new(config, &RngStreams::new(1, 0)) else {
+                panic!("{h}: accepted");
+            };
             assert!(err.to_string().contains("storage.build_hours"), "{h}: {err}");
         }
     }
