@@ -30,8 +30,9 @@
 //! time zero, like every event there, comes after the first dispatch.
 //!
 //! Capacity goes to the first plant group of the technology in the region
-//! (batteries: to the region's storage, keeping its hours of storage, 4 h if
-//! it had none). New firm capacity arrives as running units. Build-out that
+//! (batteries: to the region's storage, at its `build_hours` if the
+//! scenario gives them, else keeping its hours of storage, 4 h if it had
+//! none). New firm capacity arrives as running units. Build-out that
 //! would give a group with forced outages more units than validation allows
 //! its configured capacity (10⁶) stops the run with
 //! [`GridError::TooManyUnits`]. That is a backstop: projects that could do
@@ -255,11 +256,14 @@ impl Grid {
     ) -> Result<(), GridError> {
         if technology == Technology::Battery {
             let s = &mut self.regions[ri].storage;
-            // New batteries take the region's hours of storage, or 4 h if its
-            // configured storage had none: power but no energy (0 h) or energy
-            // but no power (unbounded hours) gives no duration to copy, now
-            // or after the first tranche (see `Storage::copy_hours`).
-            let hours = if s.copy_hours {
+            // New batteries take the hours the scenario gives them, else the
+            // region's hours of storage, or 4 h if its configured storage
+            // had none: power but no energy (0 h) or energy but no power
+            // (unbounded hours) gives no duration to copy, now or after the
+            // first tranche (see `Storage::copy_hours`).
+            let hours = if let Some(h) = s.build_hours {
+                h
+            } else if s.copy_hours {
                 s.energy_mwh / s.power_mw
             } else {
                 DEFAULT_STORAGE_HOURS
@@ -440,5 +444,48 @@ mod tests {
         grid.add_capacity(1, Technology::Battery, 1.0, &mut agenda)
             .expect("built");
         assert_eq!(grid.regions[1].storage.energy_mwh, MAX_STORAGE_MWH);
+    }
+
+    /// Batteries built beside a store given `build_hours` take those hours,
+    /// whatever the store's own (pumped storage at 6 h beside batteries at
+    /// 2 h): the store's hours move toward them tranche by tranche. Without
+    /// it, the store's own hours, as before.
+    #[test]
+    fn batteries_are_built_at_the_build_hours_when_given() {
+        let mut config = GridConfig::new(calendar_2025());
+        for (name, build_hours) in [("a", Some(2.0)), ("b", None)] {
+            let mut r = RegionConfig::new(name, 100.0);
+            r.storage = StorageConfig::batteries(1_000.0, 5_000.0);
+            r.storage.build_hours = build_hours;
+            config.regions.push(r);
+        }
+        let mut grid = Grid::new(config, &RngStreams::new(1, 0)).expect("valid");
+        let mut agenda: Scheduler<crate::GridEvent> = Scheduler::new();
+        for ri in 0..2 {
+            for _ in 0..3 {
+                grid.add_capacity(ri, Technology::Battery, 100.0, &mut agenda)
+                    .expect("built");
+            }
+        }
+        let energy: Vec<f64> = grid.regions.iter().map(|r| r.storage.energy_mwh).collect();
+        assert_eq!(energy, [5_000.0 + 600.0, 5_000.0 + 1_500.0]);
+        let power: Vec<f64> = grid.regions.iter().map(|r| r.storage.power_mw).collect();
+        assert_eq!(power, [1_300.0, 1_300.0]);
+    }
+
+    /// `build_hours` outside (0, 10⁴] is refused, naming the field.
+    #[test]
+    fn build_hours_out_of_range_are_refused() {
+        for h in [0.0, -1.0, 10_001.0, f64::NAN, f64::INFINITY] {
+            let mut config = GridConfig::new(calendar_2025());
+            let mut r = RegionConfig::new("a", 100.0);
+            r.storage = StorageConfig::batteries(1_000.0, 5_000.0);
+            r.storage.build_hours = Some(h);
+            config.regions.push(r);
+            let Err(err) = Grid::new(config, &RngStreams::new(1, 0)) else {
+                panic!("{h}: accepted");
+            };
+            assert!(err.to_string().contains("storage.build_hours"), "{h}: {err}");
+        }
     }
 }

@@ -273,6 +273,13 @@ pub struct StorageConfig {
     /// discharges only the energy above it; a shortfall may use it all.
     /// Ignored without `arbitrage`.
     pub reserve_fraction: f64,
+    /// Hours of storage (energy ÷ power) of the batteries built in the
+    /// region (programmes, grid projects, an adequacy response), in
+    /// (0, 10⁴]. `None`: the store's own hours, `energy_mwh / power_mw`
+    /// (4 h where it has no power or no energy). So a store that holds
+    /// pumped storage beside batteries can build batteries at the
+    /// batteries' hours rather than at the blend's.
+    pub build_hours: Option<f64>,
 }
 
 /// A region's non-AI demand: an annual average with growth, a daily cosine
@@ -356,6 +363,11 @@ pub struct RegionConfig {
 
 /// Smallest and largest [`RegionConfig::utc_offset_hours`]: the world's time zones.
 pub const UTC_OFFSET_RANGE_HOURS: (f64, f64) = (-12.0, 14.0);
+
+/// The longest hours of storage batteries may be built at
+/// (`StorageConfig::build_hours`), h: far beyond any battery or pumped
+/// storage plant (the US fleet's ≈ 25 h), a bound on a unit slip.
+pub const MAX_BUILD_HOURS: f64 = 10_000.0;
 
 /// A transmission link between two regions, usable in either direction.
 #[derive(Clone, Debug, PartialEq)]
@@ -621,7 +633,8 @@ impl StorageConfig {
     }
     /// Batteries of `power_mw` and `energy_mwh`, 85 % round trip, half full,
     /// charging from spare generation up to 60 USD/MWh, trading on the
-    /// region's merit order (`arbitrage`) with no wear cost and no reserve.
+    /// region's merit order (`arbitrage`) with no wear cost and no reserve;
+    /// batteries built later take the store's hours.
     pub fn batteries(power_mw: f64, energy_mwh: f64) -> StorageConfig {
         StorageConfig {
             power_mw,
@@ -632,6 +645,7 @@ impl StorageConfig {
             arbitrage: true,
             wear_cost_usd_per_mwh: 0.0,
             reserve_fraction: 0.0,
+            build_hours: None,
         }
     }
 }

@@ -497,6 +497,7 @@ impl Grid {
                     day_profile: Vec::new(),
                     shave_level_mw: 0.0,
                     copy_hours: s.power_mw > 0.0 && s.energy_mwh > 0.0,
+                    build_hours: s.build_hours,
                 },
                 approval_mw_per_year: rc.interconnection_approval_mw_per_year,
                 queue_free_at: SimTime::ZERO,

@@ -448,6 +448,9 @@ pub(crate) struct Storage {
     /// without energy (0 h) or energy without power (unbounded hours) does
     /// not set the duration of every tranche built after it.
     pub copy_hours: bool,
+    /// The hours of storage batteries built here take when the scenario
+    /// gives them (`StorageConfig::build_hours`), before `copy_hours`.
+    pub build_hours: Option<f64>,
 }
 
 /// Flows since the last metrics sample (MWh unless named otherwise).

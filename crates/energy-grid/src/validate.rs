@@ -681,6 +681,19 @@ pub(crate) fn validate(config: &GridConfig) -> Result<(), GridError> {
             1e6,
         )?;
         check_range(&e, "storage.reserve_fraction", s.reserve_fraction, 0.0, 1.0)?;
+        if let Some(h) = s.build_hours
+            && !(h.is_finite() && h > 0.0 && h <= crate::config::MAX_BUILD_HOURS)
+        {
+            return Err(GridError::InvalidConfig {
+                entity: e.clone(),
+                field: "storage.build_hours",
+                reason: format!(
+                    "must be a finite number of hours in (0, {}], got {}",
+                    Num(crate::config::MAX_BUILD_HOURS),
+                    Num(h)
+                ),
+            });
+        }
         check_range(
             &e,
             "interconnection_approval_mw_per_year",

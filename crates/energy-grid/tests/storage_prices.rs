@@ -27,6 +27,7 @@ fn an_exporter_charging_from_gas_passes_the_gas_price_to_its_importer() {
         arbitrage: false,
         wear_cost_usd_per_mwh: 0.0,
         reserve_fraction: 0.0,
+        build_hours: None,
     };
     let mut b = flat_region("b", 500.0);
     b.fleet.push(firm("b-gas", Technology::Gas, 1_000.0, 55.0));

@@ -1271,6 +1271,7 @@ pub(crate) const FIELD_NAMES: &[(&str, &str, &str, &str)] = &[
         "",
     ),
     ("regions", "storage.reserve_fraction", "storage_reserve_share", ""),
+    ("regions", "storage.build_hours", "storage_build_hours", ""),
     (
         "regions",
         "storage.wear_cost_usd_per_mwh",

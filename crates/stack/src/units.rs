@@ -97,6 +97,11 @@ checked_number!(
     NoiseHours, |v| (1.0..=8766.0).contains(&v), "a correlation time in [1, 8766] hours"
 );
 checked_number!(
+    /// Hours of storage of the batteries a region builds, in (0, 10000]
+    /// (the grid's `MAX_BUILD_HOURS`).
+    BuildHours, |v| v > 0.0 && v <= 1e4, "hours of storage in (0, 10000]"
+);
+checked_number!(
     /// A battery round-trip efficiency in [0.01, 1].
     RoundTrip, |v| (0.01..=1.0).contains(&v), "a round-trip efficiency in [0.01, 1]"
 );

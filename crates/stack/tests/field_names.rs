@@ -31,7 +31,7 @@ const FULL: &str = r#"Scenario(
          semiannual_amplitude: 0.05, semiannual_peak_day_of_year: 20, utc_offset_hours: -5,
          storage_mw: 100, storage_mwh: 400, storage_round_trip_efficiency: 0.85,
          storage_arbitrage: true, storage_wear_cost_usd_per_mwh: 5, storage_reserve_share: 0.2,
-         interconnection_mw_per_year: 500),
+         storage_build_hours: 2, interconnection_mw_per_year: 500),
         (name: "south", demand_avg_mw: 1000),
     ],
     plants: [

@@ -35,7 +35,8 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
          semiannual_peak_day_of_year: {Region.semiannual_peak_day_of_year}, utc_offset_hours: {Region.utc_offset_hours},
          demand_noise_sd: {Region.demand_noise_sd}, storage_mw: {Region.storage_mw}, storage_mwh: {Region.storage_mwh},
          storage_round_trip_efficiency: {Region.storage_round_trip_efficiency}, storage_wear_cost_usd_per_mwh: {Region.storage_wear_cost_usd_per_mwh},
-         storage_reserve_share: {Region.storage_reserve_share}, interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
+         storage_reserve_share: {Region.storage_reserve_share}, storage_build_hours: {Region.storage_build_hours},
+         interconnection_mw_per_year: {Region.interconnection_mw_per_year}),
         (name: "away", demand_avg_mw: 100),
     ],
     plants: [
@@ -129,6 +130,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Region.storage_round_trip_efficiency", "0.85"),
     ("Region.storage_wear_cost_usd_per_mwh", "0"),
     ("Region.storage_reserve_share", "0"),
+    ("Region.storage_build_hours", "4"),
     ("Region.interconnection_mw_per_year", "10000"),
     ("Plant.installed_mw", "500"),
     ("Plant.marginal_cost_usd_per_mwh", "45"),

@@ -5,8 +5,8 @@ use super::Ctx;
 use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
-    ApprovalRate, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay, LossFraction,
-    MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
+    ApprovalRate, BuildHours, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay,
+    LossFraction, MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -250,6 +250,15 @@ pub struct RegionData {
     /// discharges only the energy above it. Default: 0.
     #[serde(default)]
     pub storage_reserve_share: Fraction,
+    /// Hours of storage (energy ÷ power) of the batteries that programmes,
+    /// grid projects and an adequacy response build in the region, in
+    /// (0, 10,000]: for a region whose storage holds pumped storage beside
+    /// its batteries (one store a region), so that new batteries are built
+    /// at the batteries' hours, not at the blend's. Default: the region's
+    /// own hours, `storage_mwh ÷ storage_mw` (4 h without storage).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", extend("exclusiveMinimum" = 0), range(max = 10000))]
+    pub storage_build_hours: Option<BuildHours>,
     /// Rate at which new grid connections are approved, MW/yr (> 0: the
     /// queue divides by it). Default: 10,000.
     #[serde(default = "d_approval")]
@@ -646,6 +655,7 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         rc.storage.arbitrage = r.storage_arbitrage;
         rc.storage.wear_cost_usd_per_mwh = r.storage_wear_cost_usd_per_mwh.get();
         rc.storage.reserve_fraction = r.storage_reserve_share.get();
+        rc.storage.build_hours = r.storage_build_hours.map(BuildHours::get);
         rc.interconnection_approval_mw_per_year = r.interconnection_mw_per_year.get();
         rc.utc_offset_hours = r.utc_offset_hours.get();
         cfg.regions.push(rc);
