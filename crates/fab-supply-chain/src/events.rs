@@ -73,15 +73,20 @@ pub enum ArrivalItem {
 pub enum BindingInput {
     /// Nothing to assemble and nothing that could be (code 0).
     None = 0,
-    /// Good dies, limited by wafer capacity, ramp or yield (code 1): no
-    /// producing fab's starts were cut more by power than by tools.
+    /// Good dies, limited by wafer capacity, ramp or yield, or by the
+    /// cycle time of a line still filling at full starts (code 1): no
+    /// producing fab's starts were cut by power, tools or the wafer-start
+    /// planner.
     Wafers = 1,
     /// Good dies, with at least one producing fab held below its ramped
     /// capacity by its working tools (code 2).
     Tools = 2,
-    /// HBM stacks (code 3).
+    /// HBM stacks (code 3); also when dies are short because the
+    /// wafer-start planner held the starts to a pull HBM sets (with no HBM
+    /// to be had, at every tick).
     Hbm = 3,
-    /// Packaging slots (code 4).
+    /// Packaging slots (code 4); also when dies are short because the
+    /// wafer-start planner held the starts to a pull packaging sets.
     Packaging = 4,
     /// Good dies, with the producing fabs' starts cut more by the grid's
     /// power shortfall than by their tools (code 5): the wafer starts the

@@ -428,6 +428,13 @@ impl Fab {
         wafers as f64 * gross * self.yield_curve.at(self.balance.out as f64)
     }
 
+    /// Whether the wafer-start planner held the fab's starts at the last
+    /// tick below what its capacity, tools and power allowed (it forwent
+    /// wafers): the back end, not the fab, set them.
+    pub(crate) fn planner_cut(&self) -> bool {
+        self.open && self.planned_wpm.is_some()
+    }
+
     /// Whether the fab is open and its product mix has design `d`.
     pub(crate) fn makes(&self, d: usize) -> bool {
         self.open && self.mix_designs.contains(&d)

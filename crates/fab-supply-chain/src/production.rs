@@ -323,6 +323,29 @@ impl SupplyChain {
             .collect()
     }
 
+    /// The part of the back end that sets the wafer-start planner's pull
+    /// this tick (`dies_wanted`: `r_d = k_d × min(slots, HBM stock / h_d)`):
+    /// `Hbm` if, for a design of a fab the planner held back, the HBM
+    /// stock assembles no more chips than the `slots` (ties go to HBM, as
+    /// in assembly; with no HBM to be had, that is every tick), else
+    /// `Packaging`.
+    fn back_end_binding(&self, available: &[bool], slots: u64) -> BindingInput {
+        let hbm_sets_pull = self
+            .fabs
+            .iter()
+            .filter(|f| f.planner_cut())
+            .flat_map(|f| f.mix_designs.iter())
+            .any(|&d| {
+                let stacks = u64::from(self.designs[d].cfg.hbm_stacks_per_chip);
+                available[d] && stacks > 0 && self.hbm.stock / stacks <= slots
+            });
+        if hbm_sets_pull {
+            BindingInput::Hbm
+        } else {
+            BindingInput::Packaging
+        }
+    }
+
     /// Assembles accelerators from banked dies, HBM stacks and this tick's
     /// packaging slots: each design can use all its available dies; one
     /// common scale `s = min(1, HBM / stacks needed, slots / dies)` applies
@@ -334,7 +357,10 @@ impl SupplyChain {
     /// `Power` if the starts the served power share withheld exceed those
     /// the tools withheld (summed over the fabs), else `Tools` if a
     /// producing fab is held below its ramped capacity by its tools, else
-    /// `Wafers`.
+    /// the back end ([`SupplyChain::back_end_binding`]) if the wafer-start
+    /// planner held a fab's starts below its capacity (the dies are short
+    /// by the planner's choice, not the fab's), else `Wafers` (capacity,
+    /// ramp or yield, or the line still filling: the cycle time).
     fn assemble(&mut self, available: &[bool], slots: u64) -> BindingInput {
         let per_chip: Vec<u64> = self
             .designs
@@ -360,6 +386,8 @@ impl SupplyChain {
             BindingInput::Power
         } else if self.fabs.iter().any(|f| f.tool_limited && f.open) {
             BindingInput::Tools
+        } else if self.fabs.iter().any(|f| f.planner_cut()) {
+            self.back_end_binding(available, slots)
         } else {
             BindingInput::Wafers
         };

@@ -144,6 +144,86 @@ fn a_back_end_beyond_the_capacity_leaves_the_fab_at_full_starts() {
     }
 }
 
+/// No HBM can be had (no stockpile, no domestic stacks, no imports) and
+/// no die bank: the back end's pull is 0, the planner starts nothing, and
+/// what binds is HBM at every tick, not the idle wafers (fab audit A4/F5:
+/// china-2025 without HBM, die bank or H20 imports read `wafers` in every
+/// year, and `explain` blamed the wafers for the chips the labs lacked).
+#[test]
+fn with_no_hbm_to_be_had_hbm_binds_not_the_idle_wafers() {
+    let mut c = planned(1e6, Some(Duration(MONTH.0)));
+    c.designs[0].hbm_stacks_per_chip = 8;
+    let mut run = Run::new(c, 1);
+    run.run_until(SimTime::ZERO);
+    run.sample();
+    for month in 1..=24u64 {
+        run.run_until(months(month));
+        let m = run.sample();
+        assert_eq!(get(&m, "fab.wafer_starts", "f1"), 0.0, "month {month}");
+        assert_eq!(get(&m, "fab.wafers_forgone", "f1"), 1000.0, "month {month}");
+        assert_eq!(get(&m, "fab.binding_input", "national"), 3.0, "month {month}");
+    }
+}
+
+/// While the line fills (no lot out yet, nothing to assemble) a planner
+/// that holds the starts below capacity says the back end binds, here
+/// packaging: 2,000 chips a month want ≈ 200 of the 1,000 wafers, and the
+/// rest are forgone from the first tick (fab audit A4/F5: p5.ron read
+/// `wafers` for the months its fab ran at 54 %, 0 and 0 % utilisation).
+/// With HBM setting the pull (800 stacks a month, 8 a chip) it is HBM.
+#[test]
+fn a_planner_holding_the_starts_while_the_line_fills_makes_the_back_end_bind() {
+    let mut run = Run::new(planned(2000.0, Some(Duration(MONTH.0))), 1);
+    run.run_until(SimTime::ZERO);
+    run.sample();
+    for month in 1..=12u64 {
+        run.run_until(months(month));
+        let m = run.sample();
+        assert!(get(&m, "fab.utilisation", "f1") < 0.5, "month {month}");
+        if month == 1 {
+            // The first lots are still in the line (two months).
+            assert_eq!(get(&m, "fab.accelerators_out", "chip"), 0.0, "month {month}");
+        }
+        assert_eq!(get(&m, "fab.binding_input", "national"), 4.0, "month {month}");
+    }
+    let mut c = planned(1e6, Some(Duration(MONTH.0)));
+    c.designs[0].hbm_stacks_per_chip = 8;
+    c.hbm.domestic_stacks_per_month = TimePath::constant(800.0);
+    let mut run = Run::new(c, 1);
+    run.run_until(SimTime::ZERO);
+    run.sample();
+    for month in 1..=12u64 {
+        run.run_until(months(month));
+        let m = run.sample();
+        assert_eq!(get(&m, "fab.binding_input", "national"), 3.0, "month {month}");
+    }
+}
+
+/// A line filling at full starts (no planner, or a pull beyond the
+/// capacity) has no dies yet and nothing but its cycle time holding them:
+/// dies are the scarcest input and the input behind them is the wafers
+/// (code 1), as the definition reads (no tool cut, no power cut, no
+/// planner cut). Packaging and HBM are ample here.
+#[test]
+fn a_line_filling_at_full_starts_is_bound_by_the_wafers() {
+    for target in [None, Some(Duration(MONTH.0))] {
+        let mut c = planned(1e6, target);
+        c.fabs[0].cycle_time = Duration(4 * MONTH.0);
+        let mut run = Run::new(c, 1);
+        run.run_until(SimTime::ZERO);
+        run.sample();
+        // The first lots leave the four-month line at the tick of month 4.
+        for month in 1..=3u64 {
+            run.run_until(months(month));
+            let m = run.sample();
+            let at = format!("{target:?}, month {month}");
+            assert_eq!(get(&m, "fab.accelerators_out", "chip"), 0.0, "{at}");
+            assert_eq!(get(&m, "fab.wafer_starts", "f1"), 1000.0, "{at}");
+            assert_eq!(get(&m, "fab.binding_input", "national"), 1.0, "{at}");
+        }
+    }
+}
+
 /// A die bank above the target stops the starts until consumption has
 /// brought it down: a bank of 30,000 dies against a back end of 2,000 a
 /// month and a target of one month starts nothing in its first year.

@@ -3,9 +3,10 @@
 //! in W, GW where it is in MW, per cent where it is a fraction, an exponent
 //! where it is a number — or like a horizon lengthened past the world
 //! frontier path it measures gaps by, an initial fleet dated a service life
-//! before the start (retired there), a region left without any supply, or
-//! a lab whose one run, uncapped, takes more chips than any cluster has
-//! trained one model on.
+//! before the start (retired there), a region left without any supply, a
+//! lab whose one run, uncapped, takes more chips than any cluster has
+//! trained one model on, or an export control on imports that are 0 at
+//! every date (it changes nothing).
 //!
 //! The loader refuses what cannot be (a negative capacity, a share above
 //! one); it cannot refuse `peak_flop_s: 300`, which is a valid number and
@@ -291,6 +292,13 @@ impl Scenario {
                     .to_string(),
             );
         }
+        // Export controls on imports the scenario never has: the control
+        // changes nothing, byte for byte (fab audit B2: an HBM and a tool
+        // ban added to china-2025, whose HBM and tool imports are 0, gave
+        // the same headlines in silence).
+        for (path, message, hint) in controls_on_no_imports(d) {
+            warn(path, &Value::Fixed(0.0), message, hint);
+        }
         if let Some((field, message, hint)) = frontier_ends_early(d) {
             warn(format!("ecosystem.{field}"), &Value::Fixed(0.0), message, hint);
         }
@@ -368,6 +376,120 @@ impl Scenario {
         }
         out
     }
+}
+
+/// Export controls on an item whose imports are 0 at every date and not
+/// drawn (`uncertain`): HBM (`chips.hbm.imports_stacks_per_month`), tools
+/// (`chips.tools.imports_per_year`), a design's licensed import flow, or
+/// every design's. Such a control changes nothing in the run: what it
+/// would cut is already 0. (A control on a design only a grey flow brings
+/// in is refused by the loader: no control acts on a grey flow.) Each as
+/// (path of the policy's item, message, hint).
+fn controls_on_no_imports(d: &ScenarioData) -> Vec<(String, String, String)> {
+    use crate::schema::chips::{ControlledItemData, PolicyActionData};
+    // A series that is 0 at every date and whose value no `uncertain`
+    // entry draws (the path itself, or a scale of it).
+    let none =
+        |series: &Series, path: &str| series.max() <= 0.0 && !d.uncertain.keys().any(|k| k.starts_with(path));
+    // The licensed import flows of `design` (all designs: `None`), as
+    // their `units_per_month` paths, each with whether it is 0 and not
+    // drawn.
+    let flows = |design: Option<&str>| -> Vec<(String, bool)> {
+        d.imports
+            .iter()
+            .filter(|i| !i.grey && design.is_none_or(|x| x == i.design))
+            .map(|i| {
+                let path = format!("imports.{}.units_per_month", i.name);
+                let zero = none(&i.units_per_month, &path);
+                (path, zero)
+            })
+            .collect()
+    };
+    let mut out = Vec::new();
+    for p in &d.policies {
+        let PolicyActionData::ExportControl { item, .. } = &p.action else {
+            continue;
+        };
+        let (what, field, hint) = match item {
+            ControlledItemData::Hbm => {
+                let field = "chips.hbm.imports_stacks_per_month";
+                if !none(&d.chips.hbm.imports_stacks_per_month, field) {
+                    continue;
+                }
+                (
+                    "HBM imports".to_string(),
+                    format!("`{field}`"),
+                    "here HBM comes from the stockpile (`chips.hbm.stockpile_stacks`) and domestic \
+                     production (`chips.hbm.domestic_stacks_per_month`, `domestic_yield`): that is \
+                     where such a policy would act (a smaller stockpile, a later or slower domestic \
+                     ramp); or give the imports the path the control is meant to cut"
+                        .to_string(),
+                )
+            }
+            ControlledItemData::Tools => {
+                let field = "chips.tools.imports_per_year";
+                if !none(&d.chips.tools.imports_per_year, field) {
+                    continue;
+                }
+                (
+                    "lithography tool imports".to_string(),
+                    format!("`{field}`"),
+                    "here tools come from the inventory at the start \
+                     (`chips.tools.inventory_at_start`) and domestic output \
+                     (`chips.tools.domestic_per_year`): that is where such a policy would act (a \
+                     smaller inventory, fewer domestic tools); or give the imports the path the \
+                     control is meant to cut"
+                        .to_string(),
+                )
+            }
+            ControlledItemData::Design(name) => {
+                let f = flows(Some(name));
+                // None: the loader refuses the control (no licensed flow).
+                if f.is_empty() || !f.iter().all(|(_, zero)| *zero) {
+                    continue;
+                }
+                (
+                    format!("imports of design {name}"),
+                    format!("`{}`", f[0].0),
+                    format!(
+                        "give the import flow of {name} the volume the control is meant to cut; \
+                         a design made at home is limited by its fabs, HBM and packaging, which \
+                         no export control in the scenario reaches"
+                    ),
+                )
+            }
+            ControlledItemData::Accelerators => {
+                let f = flows(None);
+                if !f.iter().all(|(_, zero)| *zero) {
+                    continue;
+                }
+                let field = if f.is_empty() {
+                    "no licensed `imports` entry".to_string()
+                } else {
+                    let paths: Vec<String> = f.iter().map(|(p, _)| format!("`{p}`")).collect();
+                    paths.join(", ")
+                };
+                (
+                    "imports of every accelerator design".to_string(),
+                    field,
+                    "give the licensed import flows the volume the control is meant to cut; \
+                     accelerators made at home are limited by their fabs, HBM and packaging, \
+                     which no export control in the scenario reaches"
+                        .to_string(),
+                )
+            }
+        };
+        out.push((
+            format!("policies.{}.action", p.name),
+            format!(
+                "policy {} controls {what}, which are 0 at every date and not drawn ({field}): \
+                 the control changes nothing in the run",
+                p.name
+            ),
+            hint,
+        ));
+    }
+    out
 }
 
 /// The median of the value at parameter path `path` if it is drawn per

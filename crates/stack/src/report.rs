@@ -420,9 +420,12 @@ pub fn summary_text(scenario: &Scenario, out: &RunOutput) -> String {
         .filter(|&(_, o)| o > 0.0)
         .map(|(l, o)| format!(", {l} to the labs and {o} to other buyers"))
         .unwrap_or_default();
+    // "Assembled at home", not "built": banked dies may be foreign-made
+    // (china-2025's TSMC dies are about a third of its home total, all of
+    // 2025-26's; fab audit B3).
     let _ = writeln!(
         s,
-        "  accelerators delivered {}{to_labs} (of {} built at home and {} imported, {} still in stock at the end); \
+        "  accelerators delivered {}{to_labs} (of {} assembled at home and {} imported, {} still in stock at the end); \
          binding input at most production ticks: {}{}",
         get("fab.accelerators_delivered_total"),
         get("fab.accelerators_built_total"),

@@ -284,6 +284,105 @@ fn fabs_or_die_banks_without_hbm_are_named() {
     assert_eq!(w[0].path, "chips.packaging_units_per_month");
 }
 
+/// An export control on imports that are 0 at every date changes nothing
+/// and is named at the policy's action (fab audit B2: an HBM and a tool
+/// ban added to china-2025, whose HBM and tool imports are 0, gave
+/// byte-identical headlines in silence); with imports, or imports drawn,
+/// it is not.
+#[test]
+fn an_export_control_on_imports_that_are_always_0_is_named() {
+    const H20: &str = r#"(name: "h20-licence", date: "2025-04-14", action: ExportControl(item: Design("h20"), control: Ban)),"#;
+    let bans = format!(
+        "{H20}\n        (name: \"hbm-ban\", date: \"2025-06-01\", action: ExportControl(item: Hbm, control: Ban)),\n        \
+         (name: \"tool-ban\", date: \"2025-06-01\", action: ExportControl(item: Tools, control: QuotaPerMonth(1))),"
+    );
+    let w = warnings_of("china-2025.ron", &[(H20, &bans)]);
+    let paths: Vec<&str> = w.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["policies.hbm-ban.action", "policies.tool-ban.action"],
+        "{w:#?}"
+    );
+    let source = std::fs::read_to_string(examples().join("china-2025.ron")).unwrap();
+    let line = source
+        .lines()
+        .position(|l| l.contains("\"h20-licence\""))
+        .unwrap()
+        + 1;
+    let at = |k: usize| w[k].line.map(|l| l as usize);
+    assert_eq!((at(0), at(1)), (Some(line + 1), Some(line + 2)), "{w:#?}");
+    let text = w[0].to_string();
+    assert!(
+        text.contains(
+            "policy hbm-ban controls HBM imports, which are 0 at every date and not drawn \
+             (`chips.hbm.imports_stacks_per_month`): the control changes nothing in the run"
+        ) && text.contains("hint: here HBM comes from the stockpile"),
+        "{text}"
+    );
+    assert!(w[1].message.contains("lithography tool imports"), "{}", w[1]);
+    assert!(
+        w[1].hint
+            .as_deref()
+            .is_some_and(|h| h.contains("`chips.tools.domestic_per_year`")),
+        "{}",
+        w[1]
+    );
+    // Imports at some date, or drawn: the control acts, no warning.
+    let with_imports = [
+        (
+            "imports_per_year: 0,",
+            "imports_per_year: [(\"2025-01-01\", 50), (\"2025-06-01\", 0)],",
+        ),
+        ("imports_stacks_per_month: 0,", "imports_stacks_per_month: 1000,"),
+    ];
+    assert!(
+        warnings_of(
+            "china-2025.ron",
+            &[(H20, &bans), with_imports[0], with_imports[1]]
+        )
+        .is_empty()
+    );
+    let drawn = [
+        (H20, bans.as_str()),
+        (
+            "uncertain: {",
+            "uncertain: {\n        \"chips.tools.imports_per_year\": Uniform(low: 0, high: 50),",
+        ),
+        (
+            "uncertain: {",
+            "uncertain: {\n        \"chips.hbm.imports_stacks_per_month\": Uniform(low: 0, high: 9),",
+        ),
+    ];
+    assert!(warnings_of("china-2025.ron", &drawn).is_empty());
+    // A design's licensed flow at 0: the control on it is named too, as is
+    // a control on every design when no licensed flow imports anything.
+    let w = warnings_of(
+        "china-2025.ron",
+        &[("units_per_month: 111000", "units_per_month: 0")],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert_eq!(w[0].path, "policies.h20-licence.action");
+    assert!(
+        w[0].message.contains(
+            "controls imports of design h20, which are 0 at every date and not \
+                               drawn (`imports.h20-imports.units_per_month`)"
+        ),
+        "{}",
+        w[0]
+    );
+    let all = r#"(name: "h20-licence", date: "2025-04-14", action: ExportControl(item: Accelerators, control: Ban)),"#;
+    let w = warnings_of(
+        "china-2025.ron",
+        &[("units_per_month: 111000", "units_per_month: 0"), (H20, all)],
+    );
+    assert_eq!(w.len(), 1, "{w:#?}");
+    assert!(
+        w[0].message.contains("imports of every accelerator design"),
+        "{}",
+        w[0]
+    );
+}
+
 /// A horizon past the world frontier path's last point: every gap after it
 /// rests on the path extended by its average slope, the one path the model
 /// extrapolates (audit s22-long: china-2025 run to 30 years measured gaps

@@ -1,4 +1,4 @@
-//! The run report's accelerator line adds up: delivered = built at home +
+//! The run report's accelerator line adds up: delivered = assembled at home +
 //! imported − still in stock at the end (before, "delivered 242713 (251831
 //! built at home, 0 imported)" read as if the parts made the total).
 
@@ -66,7 +66,7 @@ fn delivered_is_built_plus_imported_less_the_stock_at_the_end() {
         .unwrap();
     assert!(
         line.contains(&format!(
-            "accelerators delivered {delivered} (of {built} built at home and {imported} imported, {stock} still in stock at the end)"
+            "accelerators delivered {delivered} (of {built} assembled at home and {imported} imported, {stock} still in stock at the end)"
         )),
         "{line}"
     );

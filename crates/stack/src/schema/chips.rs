@@ -52,9 +52,13 @@ pub struct ChipsData {
     /// High-bandwidth memory.
     #[serde(default)]
     pub hbm: HbmData,
-    /// Advanced packaging capacity, units per month (number or path; every
-    /// value in [0, 10⁹]). Default: 0 (no domestic assembly: only imports
-    /// deliver).
+    /// Advanced packaging capacity, finished chips per month (number or
+    /// path; every value in [0, 10⁹]): one slot makes one package, whatever
+    /// the design's `dies_per_chip` (a two-die chip takes one slot, not
+    /// two). Public CoWoS-class figures are interposer wafers a month, each
+    /// holding several packages (how many depends on the interposer's
+    /// size): convert them to packages before writing them here. Default: 0
+    /// (no domestic assembly: only imports deliver).
     #[serde(default = "zero")]
     pub packaging_units_per_month: Series,
     /// Buyers of accelerators outside the modelled labs (other cloud
