@@ -29,7 +29,7 @@ pub(crate) struct Flows {
     pub inference_peak_s: f64,
     pub integrated_flop: f64,
     pub lost_flop: f64,
-    /// ∫ effective training FLOP/s dt while a run was in progress (up,
+    /// ∫ training FLOP/s at MFU dt while a run was in progress (up,
     /// restarting or paused), FLOP: what the powered training chips could
     /// have computed.
     pub train_capacity_flop: f64,
@@ -256,7 +256,11 @@ impl Training {
     /// Emits `(metric, entity, value)` for every lab and `national`; flows
     /// cover the time since the previous sample and are then reset.
     ///
-    /// Metrics (units in names; *flow* = since the previous sample):
+    /// Metrics (units in names; *flow* = since the previous sample). Two
+    /// words are kept apart: *effective FLOP* (`…effective_flop`) are
+    /// algorithm-adjusted, physical FLOP × the efficiency multiplier
+    /// (start-date-algorithm FLOP); a rate *at MFU* is peak × MFU, physical
+    /// FLOP per second (the internal `…_eff_flop_s` names mean this one):
     /// `training.largest_run_flop` (largest finished run so far: a running
     /// maximum), `training.largest_run_12m_flop` (largest run finished in the
     /// year up to now, 0 if none: it falls when runs shrink; see
@@ -266,8 +270,11 @@ impl Training {
     /// `training.releases_open`, `training.releases_closed` (flows),
     /// `training.months_since_release` (since the start if none; national: the
     /// most recent lab), `training.accelerators_installed`,
-    /// `training.installed_flop_s` (peak), `training.training_flop_s`
-    /// (effective training FLOP/s now), `training.utilisation` (share of
+    /// `training.installed_flop_s` (peak: datasheet dense FLOP/s of the
+    /// accelerators in service, powered or not), `training.training_flop_s`
+    /// (at MFU: peak × MFU of the powered chips inference leaves for
+    /// training, now; physical FLOP/s, not algorithm-adjusted; a paced run
+    /// uses part of it), `training.utilisation` (share of
     /// installed peak FLOP/s that was powered and training or serving,
     /// counting work later lost to failures), `training.goodput_share`
     /// (FLOP kept ÷ FLOP the powered training accelerators could have
@@ -280,7 +287,9 @@ impl Training {
     /// `training.share_lost_power_total` and `training.share_lost_budget_total`),
     /// `training.share_lost_failures` (FLOP redone after failures ÷ FLOP
     /// computed), `training.inference_flop_s` (time-average peak FLOP/s
-    /// serving inference), `training.energy_mwh`, `training.spend_usd`
+    /// serving inference: peak, no MFU, so not comparable with
+    /// `training.training_flop_s` without multiplying by the lab's MFU),
+    /// `training.energy_mwh`, `training.spend_usd`
     /// (electricity + accelerators delivered), `training.efficiency_multiplier`,
     /// and the constraint accounting `training.limited_power_days`,
     /// `training.limited_chips_days`, `training.limited_budget_days`,
