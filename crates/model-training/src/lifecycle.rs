@@ -377,7 +377,7 @@ impl Training {
     }
 
     /// The pace of `run` (lab `li`) set at `now` (see
-    /// [`Training::schedule_run_events`]), effective FLOP/s; `∞` (the
+    /// [`Training::schedule_run_events`]), FLOP/s at MFU; `∞` (the
     /// whole rate) for a smaller run, at or past `due`, or with no rate.
     /// The rate the lab will have until `due` is the rate now less the
     /// cohorts due to retire (pacing on it front-loads the work so that a

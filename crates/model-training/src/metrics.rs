@@ -29,7 +29,7 @@ pub(crate) struct Flows {
     pub inference_peak_s: f64,
     pub integrated_flop: f64,
     pub lost_flop: f64,
-    /// ∫ effective training FLOP/s dt while a run was in progress (up,
+    /// ∫ training FLOP/s at MFU dt while a run was in progress (up,
     /// restarting or paused), FLOP: what the powered training chips could
     /// have computed.
     pub train_capacity_flop: f64,
@@ -153,6 +153,28 @@ impl PowerLosses {
     }
 }
 
+/// The largest run finished in a calendar year, as the summary reports it:
+/// its physical FLOP, its bound, and from its record the facility energy
+/// its chips drew (MWh) and what that energy cost (USD).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct YearLargest {
+    pub flop: f64,
+    pub bound: RunBound,
+    pub energy_mwh: f64,
+    pub electricity_usd: f64,
+}
+
+impl YearLargest {
+    fn of(run: &CompletedRun) -> YearLargest {
+        YearLargest {
+            flop: run.physical_flop,
+            bound: run.bound,
+            energy_mwh: run.energy_mwh,
+            electricity_usd: run.electricity_usd,
+        }
+    }
+}
+
 /// Totals over the whole run, for summaries and stock metrics.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct LabTotals {
@@ -167,8 +189,8 @@ pub(crate) struct LabTotals {
     pub best_inherited_flop: f64,
     pub best_capability: Option<f64>,
     pub min_gap_months: Option<f64>,
-    /// Calendar year → (largest run finished that year, FLOP; its bound).
-    pub largest_by_year: BTreeMap<i32, (f64, RunBound)>,
+    /// Calendar year → the largest run finished that year.
+    pub largest_by_year: BTreeMap<i32, YearLargest>,
     /// Training compute lost to power.
     pub power: PowerLosses,
 }
@@ -185,12 +207,13 @@ impl LabTotals {
     pub fn record_run(&mut self, run: &CompletedRun, calendar: Option<&Calendar>) {
         self.largest_run_flop = self.largest_run_flop.max(run.physical_flop);
         if let Some(year) = calendar.and_then(|c| c.fractional_year(run.end)) {
+            let this = YearLargest::of(run);
             let e = self
                 .largest_by_year
                 .entry(year.floor() as i32)
-                .or_insert((0.0, run.bound));
-            if run.physical_flop > e.0 {
-                *e = (run.physical_flop, run.bound);
+                .or_insert(YearLargest { flop: 0.0, ..this });
+            if run.physical_flop > e.flop {
+                *e = this;
             }
         }
     }
@@ -233,7 +256,11 @@ impl Training {
     /// Emits `(metric, entity, value)` for every lab and `national`; flows
     /// cover the time since the previous sample and are then reset.
     ///
-    /// Metrics (units in names; *flow* = since the previous sample):
+    /// Metrics (units in names; *flow* = since the previous sample). Two
+    /// words are kept apart: *effective FLOP* (`…effective_flop`) are
+    /// algorithm-adjusted, physical FLOP × the efficiency multiplier
+    /// (start-date-algorithm FLOP); a rate *at MFU* is peak × MFU, physical
+    /// FLOP per second (the internal `…_eff_flop_s` names mean this one):
     /// `training.largest_run_flop` (largest finished run so far: a running
     /// maximum), `training.largest_run_12m_flop` (largest run finished in the
     /// year up to now, 0 if none: it falls when runs shrink; see
@@ -243,8 +270,11 @@ impl Training {
     /// `training.releases_open`, `training.releases_closed` (flows),
     /// `training.months_since_release` (since the start if none; national: the
     /// most recent lab), `training.accelerators_installed`,
-    /// `training.installed_flop_s` (peak), `training.training_flop_s`
-    /// (effective training FLOP/s now), `training.utilisation` (share of
+    /// `training.installed_flop_s` (peak: datasheet dense FLOP/s of the
+    /// accelerators in service, powered or not), `training.training_flop_s`
+    /// (at MFU: peak × MFU of the powered chips inference leaves for
+    /// training, now; physical FLOP/s, not algorithm-adjusted; a paced run
+    /// uses part of it), `training.utilisation` (share of
     /// installed peak FLOP/s that was powered and training or serving,
     /// counting work later lost to failures), `training.goodput_share`
     /// (FLOP kept ÷ FLOP the powered training accelerators could have
@@ -257,7 +287,9 @@ impl Training {
     /// `training.share_lost_power_total` and `training.share_lost_budget_total`),
     /// `training.share_lost_failures` (FLOP redone after failures ÷ FLOP
     /// computed), `training.inference_flop_s` (time-average peak FLOP/s
-    /// serving inference), `training.energy_mwh`, `training.spend_usd`
+    /// serving inference: peak, no MFU, so not comparable with
+    /// `training.training_flop_s` without multiplying by the lab's MFU),
+    /// `training.energy_mwh`, `training.spend_usd`
     /// (electricity + accelerators delivered), `training.efficiency_multiplier`,
     /// and the constraint accounting `training.limited_power_days`,
     /// `training.limited_chips_days`, `training.limited_budget_days`,
@@ -419,9 +451,13 @@ impl Training {
     /// labs' electricity budgets withheld while they capped their draw,
     /// which is not counted as lost to power), and with a calendar,
     /// per year of completion,
-    /// `training.largest_run_flop_year_<YYYY>` and
+    /// `training.largest_run_flop_year_<YYYY>`,
     /// `training.largest_run_bound_year_<YYYY>` (0 target, 1 power, 2 chips,
-    /// 3 budget, 4 failures), and per calendar year the labs' time reached,
+    /// 3 budget, 4 failures, 5 the largest cluster) and that run's
+    /// `training.largest_run_energy_mwh_year_<YYYY>` and
+    /// `training.largest_run_electricity_usd_year_<YYYY>` (its record's
+    /// `energy_mwh` and `electricity_usd`: the energy its chips drew, and
+    /// what it cost), and per calendar year the labs' time reached,
     /// `training.share_lost_power_year_<YYYY>` (the share above, within the year),
     /// and per compute threshold `T` of the configuration, only once a
     /// finished run reached it, `training.year_reached_<T>_flop` (named by
@@ -523,18 +559,26 @@ impl Training {
         for (y, (f, l)) in power_by_year {
             emit(&format!("training.share_lost_power_year_{y}"), ratio(l, f));
         }
-        let mut by_year: BTreeMap<i32, (f64, RunBound)> = BTreeMap::new();
+        let mut by_year: BTreeMap<i32, YearLargest> = BTreeMap::new();
         for x in &t {
-            for (&y, &(flop, bound)) in &x.largest_by_year {
-                let e = by_year.entry(y).or_insert((flop, bound));
-                if flop > e.0 {
-                    *e = (flop, bound);
+            for (&y, &run) in &x.largest_by_year {
+                let e = by_year.entry(y).or_insert(run);
+                if run.flop > e.flop {
+                    *e = run;
                 }
             }
         }
-        for (y, (flop, bound)) in by_year {
-            emit(&format!("training.largest_run_flop_year_{y}"), flop);
-            emit(&format!("training.largest_run_bound_year_{y}"), bound.code());
+        for (y, run) in by_year {
+            emit(&format!("training.largest_run_flop_year_{y}"), run.flop);
+            emit(&format!("training.largest_run_bound_year_{y}"), run.bound.code());
+            emit(
+                &format!("training.largest_run_energy_mwh_year_{y}"),
+                run.energy_mwh,
+            );
+            emit(
+                &format!("training.largest_run_electricity_usd_year_{y}"),
+                run.electricity_usd,
+            );
         }
         // Defined only once a finished run reached the threshold: absent
         // otherwise, never a sentinel that would enter means.

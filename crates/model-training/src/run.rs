@@ -1,7 +1,7 @@
-//! Training runs: progress as the integral of effective FLOP/s, checkpoints,
+//! Training runs: progress as the integral of FLOP/s at MFU, checkpoints,
 //! hardware failures as a Poisson process, and the record of a finished run.
 //!
-//! Between two events the run's rate `r` (effective FLOP/s) and the
+//! Between two events the run's rate `r` (FLOP/s at MFU) and the
 //! cluster's failure rate `λ` (failures per second) are constant, so the run
 //! advances exactly: work += r·Δt; accumulated hazard += λ·Δt. A failure
 //! happens when the accumulated hazard reaches an Exp(1) draw, which is
@@ -316,7 +316,7 @@ pub(crate) struct Run {
     /// When the run kept its planned FLOP (a smaller run: the lab's target),
     /// if that was before `due`: it holds its model, not training, until `due`.
     pub done_at: Option<SimTime>,
-    /// The run's pace, effective FLOP/s: the rate expected to keep its
+    /// The run's pace, FLOP/s at MFU: the rate expected to keep its
     /// remaining FLOP by `due`, set when the run is (re)paced; the run
     /// trains at `min(pace, training rate)`. Infinite: no pace (a smaller
     /// run, or at or after `due`).
@@ -335,7 +335,7 @@ pub(crate) struct Run {
     pub restarting_until: Option<SimTime>,
     /// Expected failures left before the next failure (an Exp(1) draw, used up by λ·Δt).
     pub hazard_left: f64,
-    /// ∫ effective FLOP/s dt over running time, FLOP. (Not next to
+    /// ∫ FLOP/s at MFU dt over running time, FLOP. (Not next to
     /// `work_flop`, which the failure walk adds the same product to: as
     /// neighbours, the compiler packs the two into one vector register and
     /// unpacks them at every failure.)
@@ -686,12 +686,12 @@ pub struct CompletedRun {
     /// The size the run was planned for, FLOP (≤ target): the least it
     /// keeps before release.
     pub planned_flop: f64,
-    /// Physical FLOP kept: ∫ effective FLOP/s dt minus FLOP lost to failures.
+    /// Physical FLOP kept: ∫ FLOP/s at MFU dt minus FLOP lost to failures.
     /// At least `planned_flop` (to the second's rounding); more for a
     /// smaller run whose cluster did more than planned by due (chips
     /// delivered mid-run), up to `target_flop`.
     pub physical_flop: f64,
-    /// ∫ effective FLOP/s dt over the run's running time, FLOP.
+    /// ∫ FLOP/s at MFU dt over the run's running time, FLOP.
     pub integrated_flop: f64,
     /// FLOP redone after failures (work since the last checkpoint).
     pub lost_flop: f64,

@@ -25,21 +25,23 @@ use scheduler::{Agenda, Duration, RngStreams, SECS_PER_DAY, SECS_PER_HOUR, SimTi
 /// A lab's current rates, summed over its sites.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LabRate {
-    /// Effective training FLOP/s with the power the lab has now.
+    /// Training FLOP/s at MFU (peak × MFU: physical FLOP/s, not effective
+    /// FLOP in the algorithmic sense, despite the name) with the power the
+    /// lab has now.
     pub train_eff_flop_s: f64,
-    /// Effective training FLOP/s if every installed accelerator were powered.
+    /// Training FLOP/s at MFU if every installed accelerator were powered.
     pub train_full_eff_flop_s: f64,
     /// The part of `train_full_eff_flop_s` the lab's power withholds now
-    /// (0 exactly at full power), effective FLOP/s.
+    /// (0 exactly at full power), FLOP/s at MFU.
     pub train_lost_power_eff_flop_s: f64,
     /// The part of `train_lost_power_eff_flop_s` the lab's budget withholds
-    /// (its cap on the draw), effective FLOP/s: each site's loss split in
+    /// (its cap on the draw), FLOP/s at MFU: each site's loss split in
     /// proportion to the MW the budget and the rest (the connection) hold
     /// back; 0 while the budget pays the whole bill.
     pub train_lost_budget_eff_flop_s: f64,
     /// The part of `train_lost_power_eff_flop_s` less the budget's that the
     /// sites' connections withhold (chips beyond the connection, waiting
-    /// for a larger one), effective FLOP/s: at each site the training share
+    /// for a larger one), FLOP/s at MFU: at each site the training share
     /// of the peak beyond the connection, or, while the budget caps the
     /// draw, the whole of what is not the budget's (its split gives the
     /// rest of the shortfall's MW to the connection). The rest of what is
@@ -396,7 +398,7 @@ impl Training {
         self.labs.get(lab.index()).map(|l| l.eff.multiplier_at(now))
     }
 
-    /// The lab's effective training FLOP/s at its current power and inference load.
+    /// The lab's training FLOP/s at MFU at its current power and inference load.
     pub fn training_rate_flop_s(&self, lab: LabId) -> Option<f64> {
         self.labs.get(lab.index()).map(|l| l.rate.train_eff_flop_s)
     }
@@ -1086,7 +1088,7 @@ impl Training {
     }
 
     /// Effective FLOP the known rise of the lab's inference share after
-    /// `from` takes out of a training rate `rate` (effective FLOP/s, what is
+    /// `from` takes out of a training rate `rate` (FLOP/s at MFU, what is
     /// left after inference at `from`) over `[from, until]`: inference is
     /// served first and serves the chips the connection can run (chips
     /// waiting for a connection serve no one: `recompute_lab`), so at `t`

@@ -290,3 +290,60 @@ fn summary_reports_the_largest_run_per_year_and_its_bound() {
 fn chrono_date(year: i32) -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(year, 1, 1).unwrap()
 }
+
+#[test]
+fn the_summary_gives_each_years_largest_run_energy_and_electricity_from_its_record() {
+    // Two labs at 40 USD/MWh: b has twice a's chips and target, so each
+    // year's largest run is b's; its energy and electricity are that run's
+    // record, not the lab's or the nation's (training audit s34, F6).
+    let mut a = lab("a");
+    a.budget_usd_per_year = TimePath::constant(1e9);
+    let mut b_cfg = lab("b");
+    b_cfg.initial_accelerators = vec![batch(2 * CHIPS)];
+    b_cfg.initial_target_run_flop *= 2.0;
+    b_cfg.budget_usd_per_year = TimePath::constant(1e9);
+    let mut cfg = TrainingConfig::new(vec![a, b_cfg]);
+    // No inference: each run takes its lab's whole cluster.
+    cfg.inference.max_share_of_chips = 0.0;
+    let cal = Calendar::new(chrono_date(2025));
+    cfg.calendar = Some(cal);
+    let mut b = Bench::new(cfg, 1);
+    for name in ["a", "b"] {
+        let site = b.site_of(name);
+        b.training
+            .set_electricity_price(site, 40.0, SimTime::ZERO, &mut b.sched, &mut b.signals)
+            .unwrap();
+    }
+    b.run_until(SimTime(2 * scheduler::SECS_PER_YEAR - SECS_PER_DAY));
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    let get = |k: &str| s.iter().find(|x| x.0 == k).map(|x| x.1);
+    let blab = b.lab("b");
+    for year in [2025, 2026] {
+        let largest = b
+            .training
+            .runs()
+            .iter()
+            .filter(|r| cal.fractional_year(r.end).map(|y| y.floor() as i32) == Some(year))
+            .max_by(|x, y| x.physical_flop.total_cmp(&y.physical_flop))
+            .expect("runs finished in the year");
+        assert_eq!(largest.lab, blab);
+        let flop = get(&format!("training.largest_run_flop_year_{year}")).unwrap();
+        let energy = get(&format!("training.largest_run_energy_mwh_year_{year}")).unwrap();
+        let usd = get(&format!("training.largest_run_electricity_usd_year_{year}")).unwrap();
+        assert_eq!(flop, largest.physical_flop);
+        assert_eq!(energy, largest.energy_mwh);
+        assert_eq!(usd, largest.electricity_usd);
+        // The run's 2,000 chips at 1.25 kW each for its 10 days, billed at
+        // 40 USD/MWh: the run's own energy, not the lab's year.
+        let run_mwh = 2.0 * FULL_MW * 10.0 * 24.0;
+        assert!(
+            (energy - run_mwh).abs() < 1e-6 * run_mwh,
+            "{energy} against {run_mwh}"
+        );
+        assert!(
+            (usd - 40.0 * energy).abs() < 1e-6 * usd,
+            "{usd} against {energy} MWh"
+        );
+    }
+}

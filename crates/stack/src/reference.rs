@@ -867,9 +867,10 @@ fn type_of(schema: &Value, root: &Value) -> (String, String) {
 }
 
 /// The unit of a field, read from its name (the format puts units in
-/// names); empty when the name carries none.
+/// names); empty when the name carries none. A parameter path
+/// (`labs.bytedance.compute_growth_per_year`) is read by its last field.
 pub fn unit_of(field: &str) -> &'static str {
-    const SUFFIXES: [(&str, &str); 34] = [
+    const SUFFIXES: [(&str, &str); 35] = [
         ("usd_per_mwh", "USD/MWh"),
         ("usd_per_year", "USD/yr"),
         ("t_per_mwh", "t CO₂/MWh"),
@@ -879,6 +880,9 @@ pub fn unit_of(field: &str) -> &'static str {
         ("units_per_month", "units/month"),
         ("per_tool_year", "per tool per yr"),
         ("per_unit_year", "per unit per yr"),
+        // A lab's target grows by a multiplier (3 = ×3 a year); a region's
+        // demand by a fraction (0.05 = +5 % a year).
+        ("compute_growth_per_year", "×/yr"),
         ("growth_per_year", "fraction/yr"),
         ("per_hour", "per h"),
         ("per_year", "per yr"),
@@ -908,7 +912,10 @@ pub fn unit_of(field: &str) -> &'static str {
     SUFFIXES
         .iter()
         .find(|(suffix, _)| {
-            field == *suffix || field.strip_suffix(suffix).is_some_and(|head| head.ends_with('_'))
+            field == *suffix
+                || field
+                    .strip_suffix(suffix)
+                    .is_some_and(|head| head.ends_with('_') || head.ends_with('.'))
         })
         .map_or("", |(_, unit)| *unit)
 }

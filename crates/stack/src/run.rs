@@ -2045,7 +2045,9 @@ fn median_lab_gap(by_lab: &[Option<f64>]) -> Option<f64> {
 /// Every calendar year of the horizon, from the start's through the year of
 /// its last simulated second (`end` − 1 s: no event runs at `end`), gets
 /// `training.largest_run_flop_year_Y` (0 when no run finished that year),
-/// `training.largest_run_bound_year_Y` (−1 when no run) and
+/// `training.largest_run_bound_year_Y` (−1 when no run),
+/// `training.largest_run_energy_mwh_year_Y` and
+/// `training.largest_run_electricity_usd_year_Y` (0 when no run) and
 /// `training.share_lost_power_year_Y` (0 when no lab had accelerators), so
 /// every run of a batch has the same outcome columns; then sorts the
 /// outcomes by name.
@@ -2054,6 +2056,8 @@ fn fill_year_outcomes(scalars: &mut Vec<(String, f64)>, calendar: &scheduler::Ca
         for (key, missing) in [
             (format!("training.largest_run_flop_year_{y}"), 0.0),
             (format!("training.largest_run_bound_year_{y}"), -1.0),
+            (format!("training.largest_run_energy_mwh_year_{y}"), 0.0),
+            (format!("training.largest_run_electricity_usd_year_{y}"), 0.0),
             (format!("training.share_lost_power_year_{y}"), 0.0),
         ] {
             if !scalars.iter().any(|(k, _)| *k == key) {

@@ -137,6 +137,8 @@ fn no_accelerator_is_delivered_and_nothing_is_trained() {
         "training.failures_total",
         "training.largest_run_flop_year_2025",
         "training.largest_run_flop_year_2026",
+        "training.largest_run_energy_mwh_year_2025",
+        "training.largest_run_electricity_usd_year_2026",
     ] {
         assert_eq!(scalar(&out, k), 0.0, "{k}");
     }

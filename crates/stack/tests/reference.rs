@@ -183,6 +183,18 @@ fn units_are_read_from_field_names() {
     assert_eq!(reference::unit_of("days"), "days");
     assert_eq!(reference::unit_of("name"), "");
     assert_eq!(reference::unit_of("overhead_w_per_chip"), "W/chip");
+    // A multiplier, not a fraction like a region's demand growth (training
+    // audit s34, F5): 3 is ×3 a year.
+    assert_eq!(reference::unit_of("compute_growth_per_year"), "×/yr");
+    assert_eq!(
+        reference::unit_of("labs.bytedance.compute_growth_per_year"),
+        "×/yr"
+    );
+    assert_eq!(reference::unit_of("demand_growth_per_year"), "fraction/yr");
+    assert_eq!(
+        reference::unit_of("regions.north.demand_growth_per_year"),
+        "fraction/yr"
+    );
 }
 
 #[test]
