@@ -70,7 +70,8 @@ sobol = open(f"{D}/sobol.txt").read().rstrip() if os.path.exists(f"{D}/sobol.txt
 params = [p["path"] for p in json.load(open(f"{D}/batch/manifest.json"))["parameters"]]
 K = len(params)
 words = {7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve",
-         13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen"}
+         13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen",
+         17: "seventeen", 18: "eighteen", 19: "nineteen", 20: "twenty"}
 growth = [p for p in params if p.endswith(".compute_growth_per_year")]
 check(len(growth) == 4, f"growth targets uncertain: {growth}")
 # The early years' gap and what drives it (the labs' own growth targets).
@@ -100,6 +101,8 @@ for zero in ("labs.moonshot.spillover_catch_up_share",):
     check(morris_mu(zero) == 0.0, f"Morris: {zero} moved the gap")
 check(morris_mu("labs.deepseek.mfu") < 1e-2, "Morris: DeepSeek's MFU moved the gap")
 mfu_mu_txt = f"{morris_mu('labs.deepseek.mfu'):.0e}".replace("e-0", "e-")
+bd_mfu_mu = morris_mu("labs.bytedance.mfu")
+al_mfu_mu = morris_mu("labs.alibaba.mfu")
 check(halving_mu > max(others_mu), f"Morris: halving {halving_mu} not above {max(others_mu)}")
 sens = [r for r in csv.DictReader(open(f"{D}/batch/sensitivity.csv")) if r["outcome"] == "training.frontier_gap_months_end"]
 sens.sort(key=lambda r: -abs(float(r["spearman"])))
@@ -146,7 +149,9 @@ disc, disc_cov, disc_dens, disc_kept, disc_dropped = discovered(
     "discover.txt", "training.largest_run_flop-below-1e27")
 small = sum(1 for r in rows if float(r["training.largest_run_flop"]) < 1e27)
 kept_names = {r["parameter"] for r in disc_kept}
-check(kept_names == {"chips.hbm.domestic_stacks_per_month.scale",
+disc_firm = [r for r in disc_kept if float(r["resampled_share"]) >= 0.5]
+disc_weak = [r for r in disc_kept if float(r["resampled_share"]) < 0.5]
+check({r["parameter"] for r in disc_firm} == {"chips.hbm.domestic_stacks_per_month.scale",
                      "chips.other_buyers.other-buyers.budget_usd_per_year"},
       f"discover: the small-run box keeps {sorted(kept_names)}")
 check(not any(r["parameter"].startswith("plants.") for r in disc_kept), "discover: a grid limit survives")
@@ -157,12 +162,23 @@ def limit_words(r):
         return f"CXMT's HBM ramp is at most {hi:.2f} times its central path"
     if name == "chips.other_buyers.other-buyers.budget_usd_per_year":
         return f"the other buyers of Chinese accelerators spend at least ${lo / 1e9:.0f} bn a year"
+    if name.startswith("labs.") and name.endswith(".mfu"):
+        lab = name.split(".")[1]
+        lab = {"bytedance": "ByteDance", "deepseek": "DeepSeek", "alibaba": "Alibaba", "moonshot": "Moonshot"}.get(lab, lab)
+        return f"{lab}'s MFU is {'at least ' + f'{lo:.3f}' if lo > dlo else 'at most ' + f'{hi:.3f}'}"
     return f"`{name}` is {'at least ' + f(lo, 3) if lo > dlo else 'at most ' + f(hi, 3)}"
 disc_limits = " and ".join(limit_words(r) for r in disc_kept)
 disc_without = " or ".join(f"{100 * float(r['density_without']):.0f} %" for r in disc_kept)
 disc_qp = " and ".join(f"{float(r['quasi_p']):.0e}".replace("e-0", "e-") for r in disc_kept)
-disc_again = " and ".join(f"{100 * float(r['resampled_share']):.0f} %" for r in disc_kept)
-check(all(float(r["resampled_share"]) >= 0.8 for r in disc_kept), "discover: a kept limit is seldom found again")
+disc_again = " and ".join(f"{100 * float(r['resampled_share']):.0f} %" for r in disc_firm)
+check(all(float(r["resampled_share"]) >= 0.8 for r in disc_firm), "discover: a kept limit is seldom found again")
+disc_weak_txt = (" " + "; ".join(
+    f"The box's limit that {limit_words(r)} is found again in only "
+    f"{100 * float(r['resampled_share']):.0f} % of them, so these {N} runs do not settle it"
+    for r in disc_weak) + ".") if disc_weak else ""
+SHORT = {"chips.hbm.domestic_stacks_per_month.scale": "CXMT's HBM ramp",
+         "chips.other_buyers.other-buyers.budget_usd_per_year": "the other buyers' budget"}
+disc_firm_names = " and ".join(SHORT.get(r["parameter"], f"`{r['parameter']}`") for r in disc_firm)
 # Parameters the box lacks that a quarter of the resampled boxes limit.
 other_line = next((l for l in disc.splitlines() if "not in this box but limited" in l), "")
 others = re.findall(r"(\S+) \(([\d.]+)%\)", other_line.split(": ", 1)[1]) if other_line else []
@@ -190,10 +206,10 @@ cxmt_scale_mu = morris_mu("chips.hbm.domestic_stacks_per_month.scale")
 cxmt_yield_mu = morris_mu("chips.hbm.domestic_yield")
 packaging_mu = morris_mu("chips.packaging_units_per_month.scale")
 NAMED = ("ecosystem.algorithmic_halving_months", "ecosystem.chip_service_life_years",
-         "chips.other_buyers.other-buyers.budget_usd_per_year",
+         "chips.other_buyers.other-buyers.budget_usd_per_year", "labs.bytedance.mfu",
          "chips.hbm.domestic_stacks_per_month.scale", "chips.hbm.domestic_yield")
 rest_mu = [float(l.split()[1]) for l in morris_rows if l.split()[0] not in NAMED]
-check(min(cxmt_scale_mu, cxmt_yield_mu, others_budget_mu) > life_mu > max(rest_mu),
+check(min(cxmt_scale_mu, cxmt_yield_mu, others_budget_mu, bd_mfu_mu) > life_mu > max(rest_mu),
       f"Morris: CXMT {cxmt_scale_mu}/{cxmt_yield_mu}, other buyers {others_budget_mu}, service life {life_mu}")
 check(cxmt_scale_mu > max(cxmt_yield_mu, others_budget_mu), f"Morris: CXMT's scale {cxmt_scale_mu} not first of the chip inputs")
 # The batch's first line and its headline block (the notes on outcomes
@@ -218,9 +234,9 @@ else:
 # and what the scanner and packaging cuts add on top of it.
 hbm, rest, full = C["export-controls-tighten-hbm"], C["tighten-rest"], C["export-controls-tighten"]
 LR, GAP = "training.largest_run_flop", "training.frontier_gap_months_end"
-check(hbm[LR][1] < full[LR][1], f"the HBM part alone cuts less than the bundle: {hbm[LR][1]:.3e} vs {full[LR][1]:.3e}")
-check(rest[LR][2] > 0, f"the scanner and packaging cuts' effect on the largest run is not above 0: {rest[LR][1:4]}")
-check(rest[GAP][3] < 0, f"the scanner and packaging cuts' effect on the end gap is not below 0: {rest[GAP][1:4]}")
+check(rest[LR][2] < 0 < rest[LR][3], f"the scanner and packaging cuts' effect on the largest run excludes 0: {rest[LR][1:4]}")
+check(rest[GAP][2] < 0 < rest[GAP][3], f"the scanner and packaging cuts' effect on the end gap excludes 0: {rest[GAP][1:4]}")
+check(hbm[LR][1] / full[LR][1] > 0.8, f"the HBM part is not most of the bundle's cut: {hbm[LR][1]:.3e} vs {full[LR][1]:.3e}")
 rest_years = {y: rest[f"training.largest_run_flop_year_{y}"] for y in range(2027, 2035)}
 rest_down = [y for y, r in rest_years.items() if r[3] < 0]
 rest_up = [y for y, r in rest_years.items() if r[2] > 0]
@@ -245,7 +261,9 @@ check(dt_ramp is not None and float(dt_ramp["low"]) > float(dt_ramp["data_low"])
 dt_ramp_lo = float(dt_ramp["low"]) if dt_ramp else float("nan")
 dt_ramp_qp = f"{float(dt_ramp['quasi_p']):.1e}".replace("e-0", "e-") if dt_ramp else "?"
 dt_ramp_again = 100 * float(dt_ramp["resampled_share"]) if dt_ramp else float("nan")
-check(dt_ramp_again >= 50, f"discover over the compare: the ramp's limit found again in {dt_ramp_again} %")
+dt_firm = dt_ramp_again >= 50
+dt_settle = ("a year's delay of CXMT's HBM costs most where the ramp it delays would\nhave been large" if dt_firm else
+             "a year's delay of CXMT's HBM may cost most where the ramp it delays would\nhave been large, but 100 paired runs do not settle it (the limit is\nmore likely this sample's than the model's)")
 # "Power never binds": the AI-first crunch's power losses beside its bound labels.
 ai_b = list(csv.DictReader(open(f"{D}/out/compare-ai-first/b/runs.csv")))
 lost34 = C["ai-first"]["training.share_lost_power_year_2034"]
@@ -282,7 +300,8 @@ section and its two charts from their outputs.
 uncertain parameters (HBM stockpile, CXMT's HBM ramp (a scale of its path
 and its yield), a scale of advanced packaging's path, the world's
 algorithmic halving time, which moves the frontier and every
-lab together, DeepSeek's MFU, Moonshot's spillover share,
+lab together, the four labs' MFU, drawn together with rank correlation 0.8,
+Moonshot's spillover share,
 southwest hydro's capacity factor, the accelerators' service life, the
 budget of the buyers of Chinese accelerators outside the four labs, and the
 four labs' growth targets, drawn together with rank correlation 0.7) and its own weather, outages and failures:
@@ -377,8 +396,13 @@ parameter never moved the outcome: Moonshot's spillover share cannot,
 because every lab progresses at the world's rate, so no release carries
 efficiency another lab lacks, and the national best model is not Moonshot's
 (at the scenario's seed it is ByteDance's closed release of October 2034,
-summary.json `releases`). Nor does DeepSeek's MFU move it (μ* {mfu_mu_txt}):
-the gap is not DeepSeek's own release.
+summary.json `releases`). Of the four labs' MFU only ByteDance's moves it
+much (μ* {bd_mfu_mu:.1f}, as much as the other buyers' budget; Alibaba's
+{al_mfu_mu:.2f}, DeepSeek's {mfu_mu_txt}): once chips bind, the utilisation of
+the lab that holds the best model sets how much its chips train. (Morris
+moves one parameter at a time and ignores the MFUs' rank correlation; in
+the batch they move together. Until the thirty-fourth session only
+DeepSeek's MFU was drawn, and MFU read as mattering not at all.)
 """ + (f"""
 The Sobol decomposition of the same outcome (64 × ({K} + 2) = {64 * (K + 2)} runs; the
 intervals are bootstrap 95 % intervals, wide at this N):
@@ -405,11 +429,11 @@ $ aistack discover out/batch --outcome training.largest_run_flop --below 1e27
 {disc_limits}, {disc_dens:.0f} % of the runs do, and that box holds
 {disc_cov:.0f} % of all such runs. Each limit matters: without it the share
 falls to {disc_without} (quasi-p {disc_qp}), and the boxes found again on 50
-resamples of the runs limit them in {disc_again} of cases.{disc_others}
+resamples of the runs limit {disc_firm_names} in {disc_again} of cases.{disc_weak_txt}{disc_others}
 {say_n(len(disc_dropped)).capitalize()} more limits of
 the deep box only fitted the sample's noise and were dropped. So within this
 scenario a small largest run is a chip story, HBM supply and who else buys
-the chips, and not a power story: no limit on the grid's parameter
+the chips (and, less firmly, how well the leading lab uses them), and not a power story: no limit on the grid's parameter
 (southwest hydro) survives.
 
 ![Peeling trajectory: density against coverage](img/discover-largest-run.svg)
@@ -443,27 +467,34 @@ its parts):
 
 | B against A | what B changes | gap at the end, months | largest run | AI load cut, MWh |
 | --- | --- | --- | --- | --- |
-| export-controls-tighten − china-2025 | HBM stockpile at its low end, CXMT's HBM a year late, fewer domestic scanners, a third less packaging | {ci("export-controls-tighten", "training.frontier_gap_months_end")} | {rel("export-controls-tighten", "training.largest_run_flop")} | {e(C["export-controls-tighten"]["energy.ai_curtailed_mwh_total"][1])} |
-| export-controls-tighten-hbm − china-2025 | its HBM part alone: stockpile at its low end, CXMT's HBM a year late | {ci("export-controls-tighten-hbm", "training.frontier_gap_months_end")} | {rel("export-controls-tighten-hbm", "training.largest_run_flop")} | {e(hbm["energy.ai_curtailed_mwh_total"][1])} |
+| export-controls-tighten − china-2025 | from 2026: CXMT's HBM a year late, fewer domestic scanners, a third less packaging | {ci("export-controls-tighten", "training.frontier_gap_months_end")} | {rel("export-controls-tighten", "training.largest_run_flop")} | {e(C["export-controls-tighten"]["energy.ai_curtailed_mwh_total"][1])} |
+| export-controls-tighten-hbm − china-2025 | its HBM part alone: CXMT's HBM a year late | {ci("export-controls-tighten-hbm", "training.frontier_gap_months_end")} | {rel("export-controls-tighten-hbm", "training.largest_run_flop")} | {e(hbm["energy.ai_curtailed_mwh_total"][1])} |
 | export-controls-tighten − export-controls-tighten-hbm | its scanner and packaging part, on top of the HBM part | {ci("tighten-rest", "training.frontier_gap_months_end")} | {rel("tighten-rest", "training.largest_run_flop")} | {e(rest["energy.ai_curtailed_mwh_total"][1])} |
 | no-spillovers − china-2025 | no lab absorbs another's releases | {ci("no-spillovers", "training.frontier_gap_months_end")} | {rel("no-spillovers", "training.largest_run_flop")} | {e(C["no-spillovers"]["energy.ai_curtailed_mwh_total"][1])} |
 | grid-crunch − china-2025 | 7 %/yr demand growth, slower build-out, AI loads still protected | {ci("grid-crunch", "training.frontier_gap_months_end")} | {rel("grid-crunch", "training.largest_run_flop")} | {e(C["grid-crunch"]["energy.ai_curtailed_mwh_total"][1])} |
 | grid-crunch-ai-first − grid-crunch | the same crunch, AI loads curtailed first | {ci("ai-first", "training.frontier_gap_months_end")} | {rel("ai-first", "training.largest_run_flop")} | {e(ai["energy.ai_curtailed_mwh_total"][1])} |
 
-The bundle's parts push opposite ways. Its HBM part alone cuts the
-largest run by more than the whole bundle does; the scanner and packaging
-cuts on top of it *raise* the largest run by 2035 and narrow the end gap
-(both intervals exclude 0). Less packaging delays the assembly of the
-HBM stockpile without changing how many chips come out
-(`fab.accelerators_delivered_total` differs in {rest_deliv_runs} of 100 runs): the
-largest runs of {years(rest_down)} are smaller, those of {years(rest_up)} larger,
-because chips assembled later are still in service when chips bind the
-runs. That is the service-life mechanism of step 6 and rests on the same
+The bundle's HBM part does nearly all of its work: CXMT's HBM a year
+later cuts the largest run by {rel("export-controls-tighten-hbm", "training.largest_run_flop")}, the whole bundle by
+{rel("export-controls-tighten", "training.largest_run_flop")}. The scanner and packaging cuts on top of it move the
+largest run by 2035 and the end gap by amounts whose intervals include 0:
+scanners never bind (SMIC's dies outrun the back end: docs/calibration/scenarios.md,
+"HBM binds because the inputs say so"), and less packaging delays the
+assembly of the HBM stockpile more than it cuts it
+(`fab.accelerators_delivered_total` differs in {rest_deliv_runs} of 100 runs). It moves the
+timing, in opposite directions: the largest runs of {years(rest_down)} are smaller,
+those of {years(rest_up)} larger, because chips assembled later are still in
+service when chips bind the runs. That is the service-life mechanism of step 6 and rests on the same
 assumption (labs spend their whole budget on chips each month, whatever
 their runs need: docs/model/model-training.md, "What it leaves out"); a
 model in which labs hold chips back for later runs would weigh it
 otherwise. A briefing on which control to tighten should quote the parts,
-not the bundle (audit s33-econ F1).
+not the bundle (audit s33-econ F1). Until the thirty-fourth session the
+bundle also held the HBM stockpile at the low end of its estimate, a
+revised count of stock shipped before the controls rather than a control,
+and cut packaging from 2025, before the controls it stands for; its HBM
+part then cut more than the bundle, and the packaging part raised the
+largest run by 2035 (fab audit s34, A1).
 
 *Where the controls bite.* `discover` over the compare's directory marks
 each run by the policy's effect, here the relative change of the 2030
@@ -480,9 +511,8 @@ In {dt_cases} of 100 runs tighter controls cut the 2030 largest run by more than
 15 %. Where CXMT's HBM ramp is at least {dt_ramp_lo:.2f} times its central path,
 {dt_dens:.0f} % of the runs do, and that box holds {dt_cov:.0f} % of them (quasi-p
 {dt_ramp_qp}; the limit is found again in {dt_ramp_again:.0f} % of the resampled boxes):
-a year's delay of CXMT's HBM costs most where the ramp it delays would
-have been large. The stockpile, which only A draws, is a column of its
-own, `chips.hbm.stockpile_stacks (A)`, and no limit on it survives.
+{dt_settle}. Both scenarios draw the stockpile alike (shipped before
+the controls), so it is one column, and no limit on it survives.
 
 The crunch is real for everyone else: in grid-crunch the average price
 rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][0]:.1f}) and
@@ -530,10 +560,12 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   run (from 2028 in {chips_2028} of {N}), the labs getting about a third of the nation's
   accelerators (the rest go to the buyers outside them); tighter
   controls cut the largest run by {-100*C["export-controls-tighten"]["training.largest_run_flop"][1]/C["export-controls-tighten"]["training.largest_run_flop"][0]:.0f} % but widen the end gap by only
-  {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months. The HBM controls do all of it and more
-  ({rel("export-controls-tighten-hbm", "training.largest_run_flop")}); the scanner and packaging controls give
-  some back ({rel("tighten-rest", "training.largest_run_flop")}), and the bundle cuts the 2030 run most
-  where CXMT's HBM ramp would be fast (step 5).
+  {C["export-controls-tighten"]["training.frontier_gap_months_end"][1]:.2f} months. The HBM control does nearly all of it
+  ({rel("export-controls-tighten-hbm", "training.largest_run_flop")}); the scanner and packaging controls move
+  the largest run by an amount whose interval includes 0
+  ({rel("tighten-rest", "training.largest_run_flop")}): in this scenario HBM binds by construction, so
+  controls on the logic side cannot show an effect (docs/calibration/scenarios.md,
+  "HBM binds because the inputs say so").
 - *Open weights:* spillovers between the domestic labs are worth
   {C["no-spillovers"]["training.frontier_gap_months_end"][1]:.2f} months of gap at the end: every lab progresses at the world's
   algorithmic rate (one draw for the frontier and all labs), so no release
@@ -562,6 +594,7 @@ rises by {C["grid-crunch"]["energy.avg_price_usd_per_mwh"][1]:.0f} USD/MWh (from
   its scale μ* {cxmt_scale_mu:.1f}, its yield μ* {cxmt_yield_mu:.1f});
   how many of the nation's accelerators the labs get (the other buyers'
   budget, μ* {others_budget_mu:.1f}, an assumption: docs/calibration/scenarios.md);
+  the labs' MFU (ByteDance's μ* {bd_mfu_mu:.1f}: the best model's lab);
   how long the accelerators serve (μ* {life_mu:.1f}; chips the labs buy while
   their targets size the runs retire before chips bind, since labs spend
   their whole budget on chips each month, whatever their runs need:
