@@ -2,7 +2,7 @@
 //! name file:line:column, the replace-only-on-success rule, determinism.
 
 mod common;
-use common::Scratch;
+use common::{Scratch, example, minimal_variant, run_then_explain};
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -13,31 +13,8 @@ fn aistack(args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 fn tmp(name: &str) -> Scratch {
     Scratch::new(&format!("aistack-cli-{name}"))
-}
-
-/// A variant of minimal.ron named `name` that sets `set` (the body of a
-/// `set: { … }` map), written to a scratch file.
-fn minimal_variant(name: &str, set: &str) -> Scratch {
-    let file = Scratch::new(&format!("aistack-cli-{name}.ron"));
-    std::fs::write(
-        &file,
-        format!(
-            "Variant(base: \"{}\", name: \"{name}\", set: {{ {set} }})\n",
-            example("minimal.ron")
-        ),
-    )
-    .unwrap();
-    file
 }
 
 #[test]
@@ -247,9 +224,11 @@ fn the_ai_power_chart_draws_the_other_buyers_sites() {
         std::fs::read_to_string(out.join("ai-power.svg")).unwrap()
     };
     let with = minimal_variant(
+        "cli",
         "buyer-sites",
         "\"chips.other_buyers\": [(name: \"cloud\", budget_usd_per_year: 2e8, \
          sites: [(region: \"home\", connected_mw: 50)])]",
+        "",
     );
     let svg = chart(with.to_str().unwrap(), "buyer-sites-run");
     assert!(
@@ -263,12 +242,7 @@ fn the_ai_power_chart_draws_the_other_buyers_sites() {
 /// Runs SCENARIO into a scratch directory named `name`, then `explain`s it:
 /// its stdout (both must succeed).
 fn run_and_explain(scenario: &str, name: &str) -> String {
-    let out = tmp(name);
-    let o = aistack(&["run", scenario, "--out", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = aistack(&["explain", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8_lossy(&o.stdout).into_owned()
+    run_then_explain(scenario, &tmp(name)).1
 }
 
 /// `explain` says how many accelerators went to buyers outside the labs,
@@ -362,7 +336,12 @@ fn explain_shows_each_labs_own_figures() {
 /// finding 4: serde_json's default float parser).
 #[test]
 fn explain_writes_a_compute_threshold_as_written() {
-    let scenario = minimal_variant("threshold", "\"settings.compute_thresholds_flop\": [2.5e24]");
+    let scenario = minimal_variant(
+        "cli",
+        "threshold",
+        "\"settings.compute_thresholds_flop\": [2.5e24]",
+        "",
+    );
     let text = run_and_explain(scenario.to_str().unwrap(), "threshold");
     assert!(
         text.contains("Compute thresholds (first run at or above each in this simulation, runs before the start not counted): 2.5e24 FLOP"),
@@ -378,8 +357,10 @@ fn explain_writes_a_compute_threshold_as_written() {
 #[test]
 fn explain_shows_training_compute_lost_to_power_behind_a_chips_label() {
     let scenario = minimal_variant(
+        "cli",
         "short",
         "\"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household]",
+        "",
     );
     let out = tmp("short");
     let o = aistack(&["run", scenario.to_str().unwrap(), "--out", out.to_str().unwrap()]);
@@ -1450,7 +1431,12 @@ fn compare_names_the_outcomes_only_one_side_reports() {
     // The table lines up, category rows (`…=none (the lab's own target)`)
     // included: every row's interval opens at the same column (audit
     // s20-econ, nit: long category names pushed theirs right).
-    let small = minimal_variant("small-target", "\"labs.lab.initial_target_run_flop\": 1e20");
+    let small = minimal_variant(
+        "cli",
+        "small-target",
+        "\"labs.lab.initial_target_run_flop\": 1e20",
+        "",
+    );
     let stdout = compare(&small, &tmp("compare-aligned"));
     let rows: Vec<&str> = stdout
         .lines()
@@ -1801,7 +1787,12 @@ fn compare_over_different_periods_warns() {
             String::from_utf8_lossy(&o.stderr).into_owned(),
         )
     };
-    let (stdout, stderr) = compare(&minimal_variant("compare-short", "\"horizon_years\": 1"));
+    let (stdout, stderr) = compare(&minimal_variant(
+        "cli",
+        "compare-short",
+        "\"horizon_years\": 1",
+        "",
+    ));
     let warning = "warning: A = minimal covers 2 years from 2025-01-01 but B = compare-short covers 1 year \
                    from 2025-01-01: totals and end-of-run outcomes span different periods";
     assert!(stderr.contains(warning), "{stderr}");
@@ -1821,7 +1812,12 @@ fn compare_over_different_periods_warns() {
         "{stderr}"
     );
     std::fs::remove_dir_all(&out).unwrap();
-    let (stdout, stderr) = compare(&minimal_variant("compare-same", "\"labs.lab.mfu\": 0.3"));
+    let (stdout, stderr) = compare(&minimal_variant(
+        "cli",
+        "compare-same",
+        "\"labs.lab.mfu\": 0.3",
+        "",
+    ));
     assert!(!stderr.contains("span different periods"), "{stderr}");
     assert!(!stdout.contains("span different periods"), "{stdout}");
     assert_eq!(record()["warnings"], serde_json::json!([]));

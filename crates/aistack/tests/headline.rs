@@ -6,44 +6,15 @@
 //! binds.
 
 mod common;
-use common::{Scratch, ok, s};
+use common::{Scratch, example, minimal_variant, run_then_explain, s};
 use std::path::Path;
-
-fn example(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples/scenarios")
-        .join(name)
-        .display()
-        .to_string()
-}
-
-/// A variant of minimal.ron named `name` that sets `set` (the body of a
-/// `set: { … }` map) and adds `add` (the body of an `add: [ … ]` list),
-/// written to a scratch file.
-fn minimal_variant(name: &str, set: &str, add: &str) -> Scratch {
-    let file = Scratch::new(&format!("aistack-headline-{name}.ron"));
-    std::fs::write(
-        &file,
-        format!(
-            "Variant(base: \"{}\", name: \"{name}\", set: {{ {set} }}, add: [ {add} ])\n",
-            example("minimal.ron")
-        ),
-    )
-    .unwrap();
-    file
-}
 
 /// Runs `scenario` into a scratch directory: (its directory, `run`'s
 /// standard output, `explain`'s).
 fn run_and_explain(scenario: &str, name: &str) -> (Scratch, String, String) {
     let out = Scratch::new(&format!("aistack-headline-{name}-out"));
-    let run = ok(&["run", scenario, "--out", s(&out)]);
-    let explain = ok(&["explain", s(&out)]);
-    (
-        out,
-        String::from_utf8_lossy(&run.stdout).into_owned(),
-        String::from_utf8_lossy(&explain.stdout).into_owned(),
-    )
+    let (run, explain) = run_then_explain(scenario, &out);
+    (out, run, explain)
 }
 
 /// The line of `text` that starts (after its indent) with `label`, without its indent.
@@ -89,6 +60,7 @@ fn the_summary_says_who_the_grid_shed_and_in_which_order() {
     );
 
     let first = minimal_variant(
+        "headline",
         "dc-first",
         "\"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household]",
         "",
@@ -174,6 +146,7 @@ fn the_summary_gives_the_compute_the_budgets_withheld_and_why() {
 #[test]
 fn lost_to_power_tells_the_grids_cuts_from_waiting_for_a_connection() {
     let scenario = minimal_variant(
+        "headline",
         "queue",
         "\"labs.lab.sites.home.connected_mw\": 1, \"regions.home.interconnection_mw_per_year\": 1, \
          \"plants.home-gas.installed_mw\": 1000, \"grid.curtailment_order\": [Datacenter, Fab, Industry, Household]",
@@ -223,6 +196,7 @@ fn lost_to_power_tells_the_grids_cuts_from_waiting_for_a_connection() {
 fn the_summary_says_when_an_import_quota_binds() {
     let quota = |name: &str, offered: u32| {
         minimal_variant(
+            "headline",
             name,
             "",
             &format!(

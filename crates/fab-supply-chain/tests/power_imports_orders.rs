@@ -292,12 +292,9 @@ fn imports_wait_for_the_design_to_be_available() {
     assert_eq!(imports, vec![0.0, 0.0, 0.0, 100.0, 101.0]);
 }
 
-/// A `QuotaPerMonth(q)` on all accelerators caps the national total at `q`
-/// a month, shared among the designs in proportion to their rates; a ban
-/// on one design leaves the quota to the others.
-#[test]
-fn a_quota_on_all_accelerators_caps_the_national_total() {
-    let q = 90.0;
+/// No fabs, weekly production ticks, and three designs imported under
+/// licence at 100 (a), 50 (b) and 30 (c) a month.
+fn three_importers() -> FabConfig {
     let mut c = base_config();
     c.fabs.clear();
     c.production_step = WEEK;
@@ -310,6 +307,16 @@ fn a_quota_on_all_accelerators_caps_the_national_total() {
             grey: false,
         });
     }
+    c
+}
+
+/// A `QuotaPerMonth(q)` on all accelerators caps the national total at `q`
+/// a month, shared among the designs in proportion to their rates; a ban
+/// on one design leaves the quota to the others.
+#[test]
+fn a_quota_on_all_accelerators_caps_the_national_total() {
+    let q = 90.0;
+    let mut c = three_importers();
     c.policies.push(policy(
         "quota",
         SimTime::ZERO,
@@ -859,18 +866,7 @@ fn a_grey_flow_keeps_orders_open_under_a_national_quota_of_zero() {
 #[test]
 fn what_import_quotas_hold_back_is_counted() {
     let scalars = |policies: Vec<PolicyConfig>| {
-        let mut c = base_config();
-        c.fabs.clear();
-        c.production_step = WEEK;
-        for (name, rate) in [("a", 100.0), ("b", 50.0), ("c", 30.0)] {
-            c.designs.push(design(name, 0, 1000.0));
-            c.accelerator_imports.push(AcceleratorImportConfig {
-                design: name.into(),
-                units_per_month: TimePath::constant(rate),
-                on_order: false,
-                grey: false,
-            });
-        }
+        let mut c = three_importers();
         c.policies = policies;
         c.policies.push(policy(
             "ban-c",

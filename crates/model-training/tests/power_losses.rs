@@ -7,11 +7,38 @@
 mod common;
 use chrono::NaiveDate;
 use common::*;
-use model_training::{RunBound, SECS_PER_MONTH, TrainingConfig};
+use model_training::{LabConfig, RunBound, SECS_PER_MONTH, TrainingConfig};
 use scheduler::{Calendar, Dist, SECS_PER_DAY, SimTime, TimePath};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+/// Lab `l` alone with a budget of 1e9 USD a year and no inference, from
+/// 2025-01-01: fully served until 2025-07-01, then `served_mw` until `end`.
+/// The bench, its calendar and its summary scalars at `end`.
+fn cut_from_july(mut l: LabConfig, served_mw: f64, end: NaiveDate) -> (Bench, Calendar, Vec<(String, f64)>) {
+    l.budget_usd_per_year = TimePath::constant(1e9);
+    let mut cfg = TrainingConfig::new(vec![l]);
+    cfg.inference.max_share_of_chips = 0.0;
+    let cal = Calendar::new(date(2025, 1, 1));
+    cfg.calendar = Some(cal);
+    let mut b = Bench::new(cfg, 1);
+    b.run_until(cal.at_date(date(2025, 7, 1)).unwrap());
+    b.serve("a", served_mw);
+    b.run_until(cal.at_date(end).unwrap());
+    b.sample();
+    let mut s = Vec::new();
+    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
+    (b, cal, s)
+}
+
+/// The summary scalar `k` of `s`.
+fn scalar(s: &[(String, f64)], k: &str) -> f64 {
+    s.iter()
+        .find(|x| x.0 == k)
+        .map(|x| x.1)
+        .unwrap_or_else(|| panic!("no {k} in {s:?}"))
 }
 
 #[test]
@@ -26,26 +53,12 @@ fn a_chip_bound_lab_cut_to_half_power_loses_half_its_training_compute_and_the_su
     l.max_run_duration_days = 365.0;
     l.initial_target_run_flop = 10.0 * FULL_RATE * 3.0 * SECS_PER_MONTH as f64;
     l.min_run_share_of_target = 0.01;
-    l.budget_usd_per_year = TimePath::constant(1e9);
-    let mut cfg = TrainingConfig::new(vec![l]);
-    cfg.inference.max_share_of_chips = 0.0;
-    let cal = Calendar::new(date(2025, 1, 1));
-    cfg.calendar = Some(cal);
-    let mut b = Bench::new(cfg, 1);
-    let cut = cal.at_date(date(2025, 7, 1)).unwrap();
-    let end = cal.at_date(date(2026, 7, 1)).unwrap();
-    b.run_until(cut);
-    b.serve("a", FULL_MW / 2.0);
-    b.run_until(end);
-    b.sample();
-    let mut s = Vec::new();
-    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
-    let get = |k: &str| {
-        s.iter()
-            .find(|x| x.0 == k)
-            .map(|x| x.1)
-            .unwrap_or_else(|| panic!("no {k} in {s:?}"))
-    };
+    let (b, cal, s) = cut_from_july(l, FULL_MW / 2.0, date(2026, 7, 1));
+    let get = |k: &str| scalar(&s, k);
+    let (cut, end) = (
+        cal.at_date(date(2025, 7, 1)).unwrap(),
+        cal.at_date(date(2026, 7, 1)).unwrap(),
+    );
     let days = |a: SimTime, b: SimTime| b.saturating_since(a).as_secs_f64() / SECS_PER_DAY as f64;
     let y26 = cal.at_date(date(2026, 1, 1)).unwrap();
     // 2025: half the power for the 184 days from July on, of 365.
@@ -106,26 +119,12 @@ fn full_power_loses_nothing() {
 fn power_lost_to_the_connection_is_told_apart_from_the_grids_cuts() {
     let mut l = lab("a");
     l.sites[0].initial_connection_mw = FULL_MW / 2.0;
-    l.budget_usd_per_year = TimePath::constant(1e9);
-    let mut cfg = TrainingConfig::new(vec![l]);
-    cfg.inference.max_share_of_chips = 0.0;
-    let cal = Calendar::new(date(2025, 1, 1));
-    cfg.calendar = Some(cal);
-    let mut b = Bench::new(cfg, 1);
-    let cut = cal.at_date(date(2025, 7, 1)).unwrap();
-    let end = cal.at_date(date(2026, 1, 1)).unwrap();
-    b.run_until(cut);
-    b.serve("a", FULL_MW / 4.0);
-    b.run_until(end);
-    b.sample();
-    let mut s = Vec::new();
-    b.training.summary_scalars(&mut |k, v| s.push((k.to_string(), v)));
-    let get = |k: &str| {
-        s.iter()
-            .find(|x| x.0 == k)
-            .map(|x| x.1)
-            .unwrap_or_else(|| panic!("no {k} in {s:?}"))
-    };
+    let (_, cal, s) = cut_from_july(l, FULL_MW / 4.0, date(2026, 1, 1));
+    let get = |k: &str| scalar(&s, k);
+    let (cut, end) = (
+        cal.at_date(date(2025, 7, 1)).unwrap(),
+        cal.at_date(date(2026, 1, 1)).unwrap(),
+    );
     let span = |a: SimTime, b: SimTime| b.saturating_since(a).as_secs_f64();
     let whole = span(SimTime::ZERO, end);
     let connection = get("training.share_lost_power_connection_total");

@@ -1,6 +1,6 @@
-//! Helpers shared by the CLI tests that drive batches (`resume.rs`,
-//! `lock.rs`): run the binary, expect success or a refusal, scratch
-//! directories and a small scenario with uncertain parameters.
+//! Helpers shared by the CLI tests: run the binary, expect success or a
+//! refusal, scratch directories, the example scenarios and variants of
+//! minimal.ron, and a small scenario with uncertain parameters.
 
 #![allow(dead_code)] // each test binary uses its own subset
 
@@ -57,6 +57,42 @@ pub use scratch::Scratch;
 /// removed when dropped (see [`Scratch`]).
 pub fn tmp(suite: &str, name: &str) -> Scratch {
     Scratch::new(&format!("aistack-{suite}-{name}"))
+}
+
+/// The path of the example scenario `name` (`examples/scenarios/NAME`).
+pub fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples/scenarios")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A variant of minimal.ron named `name` that sets `set` (the body of a
+/// `set: { … }` map) and adds `add` (the body of an `add: [ … ]` list),
+/// written to the scratch file `aistack-SUITE-NAME.ron`.
+pub fn minimal_variant(suite: &str, name: &str, set: &str, add: &str) -> Scratch {
+    let file = Scratch::new(&format!("aistack-{suite}-{name}.ron"));
+    std::fs::write(
+        &file,
+        format!(
+            "Variant(base: \"{}\", name: \"{name}\", set: {{ {set} }}, add: [ {add} ])\n",
+            example("minimal.ron")
+        ),
+    )
+    .unwrap();
+    file
+}
+
+/// `aistack run SCENARIO --out OUT`, then `aistack explain OUT`: their
+/// standard outputs, each command required to succeed.
+pub fn run_then_explain(scenario: &str, out: &Path) -> (String, String) {
+    let run = ok(&["run", scenario, "--out", s(out)]);
+    let explain = ok(&["explain", s(out)]);
+    (
+        String::from_utf8_lossy(&run.stdout).into_owned(),
+        String::from_utf8_lossy(&explain.stdout).into_owned(),
+    )
 }
 
 /// A fresh directory for test `name` of `suite`, holding `scenario.ron`
