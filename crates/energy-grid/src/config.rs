@@ -208,7 +208,22 @@ pub struct PlantGroupConfig {
     /// cannot take beside it, and backs down pro rata where a region's
     /// floors exceed its demand (see `docs/model/energy-grid.md`, "Must-run").
     pub must_run_fraction: f64,
+    /// Hydro only: the reservoir behind the group's turbines, in hours of
+    /// installed MW, in [0, [`MAX_RESERVOIR_HOURS`]]. The weather
+    /// (× droughts) is then the inflow, installed MW the turbines' limit:
+    /// water the dispatch does not use stays in the reservoir up to its
+    /// capacity (`reservoir_hours × installed MW`, MWh) and runs later, the
+    /// rest spills (`energy.hydro_spill_mwh`). It starts full and runs on a
+    /// daily schedule (its water at the forecast's peak, all of it where
+    /// the grid would shed). 0 (the default): no reservoir, available MW is
+    /// the inflow, and what the dispatch leaves of it spills (see
+    /// `docs/model/energy-grid.md`, "Reservoirs"). Not with a must-run share.
+    pub reservoir_hours: f64,
 }
+
+/// Largest `reservoir_hours` accepted, h: more than a year of a plant's
+/// full output, beyond any seasonal reservoir; a bound on a unit slip.
+pub const MAX_RESERVOIR_HOURS: f64 = 10_000.0;
 
 impl PlantGroupConfig {
     /// Whether the group is made of whole units (forced outages or planned

@@ -78,6 +78,7 @@ impl PlantGroupConfig {
             repair_time_days: Dist::Exp { mean: repair_days },
             maintenance: None,
             must_run_fraction: 0.0,
+            reservoir_hours: 0.0,
         }
     }
 }

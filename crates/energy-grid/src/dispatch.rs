@@ -405,6 +405,12 @@ impl Grid {
             block[0] = if reserve > 0.0 { reserve } else { 0.0 };
         }
 
+        // Reservoirs hold back the water their day's schedule keeps for
+        // the day's peak.
+        if !self.water_days.is_empty() {
+            self.schedule_water(now, dt_h);
+        }
+
         // 3. The network-wide economic dispatch: every group's output, every
         // link's flow and what stays unserved, at least cost (see `network`).
         self.economic_dispatch(now)?;
@@ -455,6 +461,7 @@ impl Grid {
             dt_h
         };
         self.step_booked_h = booked_h;
+        self.run_water(dt_h);
         // 5. Curtailment by priority (a curtailing region is priced at the
         // scarcity price, and so is a region served thanks to its
         // shedding), then 6. accounting.
@@ -519,6 +526,101 @@ impl Grid {
         // A curtailed step leaves served below requested: restore at the next step.
         self.loads_changed = curtailed_now;
         Ok(())
+    }
+
+    /// The reservoirs' schedule (see `docs/model/energy-grid.md`,
+    /// "Reservoirs"). At each local day's start, a region's reservoirs
+    /// plan the day on yesterday's residual demand: each runs its budget
+    /// (today's inflow over the day, plus its water above half its
+    /// capacity spread over `max(1, hours/24)` days, at most its turbines
+    /// all day) where the forecast is highest, shaving above a level
+    /// ([`shave_level`]). Each step a reservoir then offers
+    /// `min(available, max(residual − level, overflow))`, the overflow
+    /// being what it must run not to spill; the rest of its water stays.
+    /// Without a forecast (the first day, or after a gap), or with a
+    /// budget the forecast cannot take above a level of 0, it offers all.
+    #[inline(never)]
+    fn schedule_water(&mut self, now: SimTime, dt_h: f64) {
+        let (upper, _) = self.network.bounds_mut();
+        for d in &mut self.water_days {
+            let r = &self.regions[d.region];
+            if now.ticks() >= d.day_end_tick {
+                let day = (now.ticks() + d.day_start_secs) / 86_400;
+                d.day_end_tick = (day + 1) * 86_400 - d.day_start_secs;
+                let consecutive = day == d.day + 1;
+                d.day = day;
+                std::mem::swap(&mut d.today, &mut d.forecast);
+                d.today.clear();
+                if !consecutive {
+                    d.forecast.clear();
+                }
+                let hours = d.forecast.len() as f64 * dt_h;
+                let mut profile = Vec::with_capacity(d.forecast.len());
+                for w in self
+                    .reservoirs
+                    .iter_mut()
+                    .filter(|w| w.region == d.region && w.hours > 0.0)
+                {
+                    if d.forecast.is_empty() {
+                        w.run_above_mw = f64::NEG_INFINITY;
+                        continue;
+                    }
+                    let g = &self.hot[w.pos];
+                    let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+                    let capacity_mwh = w.hours * g.installed_mw;
+                    let days = (w.hours / 24.0).max(1.0);
+                    let budget = (inflow_mw * hours + (w.level_mwh - 0.5 * capacity_mwh) / days)
+                        .clamp(0.0, g.installed_mw * hours);
+                    profile.clone_from(&d.forecast);
+                    // A budget the region's own residual demand cannot take
+                    // above 0 is not held back: its water is worth running
+                    // wherever the program sends it (an exporter's hydro).
+                    let level = shave_level(&mut profile, g.installed_mw, budget, dt_h);
+                    w.run_above_mw = if level > 0.0 { level } else { f64::NEG_INFINITY };
+                }
+            }
+            d.today.push(r.residual_mw);
+        }
+        for w in &mut self.reservoirs {
+            let g = &mut self.hot[w.pos];
+            w.offered_mw = g.available_mw;
+            if w.run_above_mw == f64::NEG_INFINITY {
+                continue;
+            }
+            let r = &self.regions[w.region];
+            let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+            let overflow = (w.level_mwh + inflow_mw * dt_h - w.hours * g.installed_mw) / dt_h;
+            let run = (r.residual_mw - w.run_above_mw).max(overflow).max(0.0);
+            if run < g.available_mw {
+                g.available_mw = run;
+                upper[w.pos] = run;
+            }
+        }
+    }
+
+    /// Each hydro group's water after the step's dispatch (storage charging
+    /// included): its inflow (installed × weather × the region's drought
+    /// factor, MW) less what it generated fills its reservoir up to
+    /// `reservoir_hours × installed MW`; what is left spills (into the
+    /// region's `hydro_spill_mw`). The level sets the next step's
+    /// `stored_mw`. Per group and step, `inflow·Δt = generation·Δt + spill +
+    /// Δlevel` (the clamp at 0 only absorbs rounding).
+    fn run_water(&mut self, dt_h: f64) {
+        for w in &mut self.reservoirs {
+            let g = &mut self.hot[w.pos];
+            let r = &mut self.regions[w.region];
+            let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+            let capacity_mwh = w.hours * g.installed_mw;
+            let level = w.level_mwh + (inflow_mw - g.generation_mw) * dt_h;
+            let spill_mwh = if level > capacity_mwh {
+                level - capacity_mwh
+            } else {
+                0.0
+            };
+            w.level_mwh = (level - spill_mwh).max(0.0);
+            g.stored_mw = w.level_mwh / dt_h;
+            r.step.hydro_spill_mw += spill_mwh / dt_h;
+        }
     }
 
     /// Computes the next block of dispatch steps, starting at `now` (see [`Ahead`]).
@@ -594,11 +696,46 @@ impl Grid {
             self.shift_must_run();
         }
         let net = &mut self.network;
-        net.solve().map_err(|e| GridError::NotComputable {
+        let unsolved = |e: crate::network::Unsolved| GridError::NotComputable {
             what: "the network-wide economic dispatch".into(),
             at_secs: now.ticks(),
             detail: e.0.into(),
-        })?;
+        };
+        net.solve().map_err(unsolved)?;
+        // Water a schedule held back is released where the grid would
+        // otherwise shed load (steps that shed are rare, so this costs
+        // little): first, in each region short, as much more as it lacks,
+        // so that the water covers the shortfall rather than displacing
+        // dearer units the step could run; then, if any region is still
+        // short (its lack was elsewhere), every reservoir's whole
+        // availability.
+        if !self.water_days.is_empty() && net.unserved().any(|u| u > EPS_MW) {
+            let mut lack: Vec<f64> = net.unserved().collect();
+            for all in [false, true] {
+                let (upper, _) = net.bounds_mut();
+                let mut raised = false;
+                for w in &self.reservoirs {
+                    let g = &mut self.hot[w.pos];
+                    let more = if all {
+                        w.offered_mw - g.available_mw
+                    } else {
+                        (w.offered_mw - g.available_mw).min(lack[w.region])
+                    };
+                    if more > 0.0 {
+                        lack[w.region] -= more;
+                        g.available_mw += more;
+                        upper[w.pos] = g.available_mw;
+                        raised = true;
+                    }
+                }
+                if raised {
+                    net.solve().map_err(unsolved)?;
+                }
+                if !net.unserved().any(|u| u > EPS_MW) {
+                    break;
+                }
+            }
+        }
         let hot = &mut self.hot;
         net.set_group_outputs(|g, mw| hot[g].generation_mw = mw);
         // Each link's two directions: at most one carries power (sending
@@ -942,6 +1079,7 @@ impl Grid {
             s.served_mw = s.demand_mw - s.curtailed_mw;
             book_region_period(&mut r.period, s, period_h);
             self.totals.spill_mwh += s.spill_mw * totals_h;
+            self.totals.hydro_spill_mwh += s.hydro_spill_mw * totals_h;
             self.totals.ai_curtailed_mwh += s.ai_curtailed_mw * totals_h;
             self.totals.price_hours += s.price_usd_per_mwh * totals_h;
             national_demand += s.demand_mw;
@@ -1093,8 +1231,9 @@ impl RegionState {
 }
 
 /// Each of a region's groups' available MW this step, written to the group
-/// and to its bound in the program: installed × its fraction (× the
-/// region's drought factor for hydro), and, with `DERATED`, × its
+/// and to its bound in the program: installed × its fraction (for hydro,
+/// × the region's drought factor, plus its reservoir's water, at most
+/// installed), and, with `DERATED`, × its
 /// technology's derate factor. Returns the region's available, cheap (at
 /// most `threshold`), renewable (spilling) and derated-away MW.
 #[inline(always)]
@@ -1108,7 +1247,15 @@ fn group_availability<const DERATED: bool>(
     let (mut available, mut cheap, mut renewable, mut derated) = (0.0, 0.0, 0.0, 0.0);
     for (g, u) in hot.iter_mut().zip(bounds) {
         let mut mw = if g.hydro {
-            g.installed_mw * g.fraction * drought
+            // The inflow, and the water held in its reservoir, up to the
+            // turbines (the same bits without a reservoir: the inflow is at
+            // most installed MW).
+            let water = g.installed_mw * g.fraction * drought + g.stored_mw;
+            if water < g.installed_mw {
+                water
+            } else {
+                g.installed_mw
+            }
         } else {
             g.installed_mw * g.fraction
         };
@@ -1133,6 +1280,7 @@ fn book_region_period(p: &mut Period, s: &RegionBalance, dt_h: f64) {
     p.demand_mwh += s.demand_mw * dt_h;
     p.served_mwh += s.served_mw * dt_h;
     p.unserved_mwh += s.curtailed_mw * dt_h;
+    p.hydro_spill_mwh += s.hydro_spill_mw * dt_h;
     p.ai_curtailed_mwh += s.ai_curtailed_mw * dt_h;
     p.spill_mwh += s.spill_mw * dt_h;
     p.imports_mwh += s.imports_mw * dt_h;

@@ -40,6 +40,12 @@ pub struct Grid {
     /// Positions of the groups with planned maintenance (empty in a grid
     /// without: booking its capacity out then costs one check a step).
     pub(crate) maintained: Vec<u32>,
+    /// Every hydro group's water account, in group order (see
+    /// [`PlantGroupConfig::reservoir_hours`]).
+    pub(crate) reservoirs: Vec<Reservoir>,
+    /// The days of the regions with a reservoir (`reservoir_hours` > 0),
+    /// for the reservoirs' schedule; empty in a grid without.
+    pub(crate) water_days: Vec<WaterDay>,
     /// The wind and hydro groups' weather processes, in group order.
     pub(crate) weather: Vec<WeatherGroup>,
     /// The wind and hydro groups whose weather state is held for windows
@@ -125,6 +131,7 @@ struct BuiltGroup {
     installed_mw: f64,
     cost: f64,
     must_run_fraction: f64,
+    reservoir_hours: f64,
 }
 
 fn build_group(
@@ -235,6 +242,7 @@ fn build_group(
         installed_mw: g.installed_mw,
         cost: g.marginal_cost_usd_per_mwh,
         must_run_fraction: g.must_run_fraction,
+        reservoir_hours: g.reservoir_hours,
     })
 }
 
@@ -370,7 +378,7 @@ impl Grid {
         let mut groups: Vec<GroupState> = Vec::new();
         let (mut hot, mut outage_due, mut must_run) = (Vec::new(), Vec::new(), Vec::new());
         let (mut weather, mut held_weather, mut solar) = (Vec::new(), Vec::new(), Vec::new());
-        let mut solar_local = Vec::new();
+        let (mut solar_local, mut reservoirs) = (Vec::new(), Vec::new());
         let mut loads = Vec::new();
         for (ri, rc) in config.regions.iter().enumerate() {
             let first = groups.len();
@@ -417,9 +425,25 @@ impl Grid {
                         0.0
                     }
                 };
+                // Every hydro group keeps a water account (its spill); a
+                // reservoir starts full.
+                let mut stored_mw = 0.0;
+                if b.state.technology == Technology::Hydro {
+                    let level_mwh = b.reservoir_hours * b.installed_mw;
+                    stored_mw = level_mwh / dt_hours;
+                    reservoirs.push(Reservoir {
+                        pos,
+                        region: ri,
+                        hours: b.reservoir_hours,
+                        level_mwh,
+                        run_above_mw: f64::NEG_INFINITY,
+                        offered_mw: 0.0,
+                    });
+                }
                 hot.push(GroupHot {
                     installed_mw: b.installed_mw,
                     fraction,
+                    stored_mw,
                     cost: b.cost,
                     hydro: b.state.technology == Technology::Hydro,
                     spills: b.state.technology.spills(),
@@ -607,6 +631,24 @@ impl Grid {
             .filter(|(_, g)| g.outages.as_ref().is_some_and(|o| o.maintenance.is_some()))
             .map(|(i, _)| i as u32)
             .collect();
+        // Each region with a reservoir keeps a day of residual demand.
+        let water_days = regions
+            .iter()
+            .enumerate()
+            .filter(|(ri, _)| {
+                reservoirs
+                    .iter()
+                    .any(|w: &Reservoir| w.region == *ri && w.hours > 0.0)
+            })
+            .map(|(region, r)| WaterDay {
+                region,
+                day_start_secs: r.storage.day_start_secs,
+                day_end_tick: 86_400 - r.storage.day_start_secs,
+                day: 0,
+                today: Vec::new(),
+                forecast: Vec::new(),
+            })
+            .collect();
         let clock = Clock::new(&config.calendar);
         let adequacy = crate::adequacy::build(&config, &regions, &clock, streams)?;
         Ok(Grid {
@@ -623,6 +665,8 @@ impl Grid {
             must_run,
             maintained,
             outage_due,
+            water_days,
+            reservoirs,
             ahead: Ahead {
                 features: Vec::with_capacity(Ahead::STEPS),
                 states: vec![0.0; weather.len() * Ahead::STEPS],
@@ -974,16 +1018,22 @@ impl Grid {
             .map(|l| (l.connected_mw, l.requested_mw, l.served_mw))
     }
 
-    /// A plant group's capacity, availability and units.
+    /// A plant group's capacity, availability, units and (hydro) water.
     pub fn plant_group_state(&self, group: PlantGroupId) -> Option<PlantGroupState> {
         let i = group.index();
         let g = self.groups.get(i)?;
+        let h = &self.hot[i];
+        let water = self.reservoirs.iter().find(|w| w.pos == i);
         Some(PlantGroupState {
             region: RegionId(g.region),
             technology: g.technology,
-            installed_mw: self.hot[i].installed_mw,
-            available_mw: self.hot[i].available_mw,
-            generation_mw: self.hot[i].generation_mw,
+            installed_mw: h.installed_mw,
+            available_mw: h.available_mw,
+            generation_mw: h.generation_mw,
+            inflow_mw: water.map_or(0.0, |w| {
+                h.installed_mw * h.fraction * self.regions[w.region].drought_factor
+            }),
+            reservoir_mwh: water.map_or(0.0, |w| w.level_mwh),
             units_total: g.outages.as_ref().map_or(0, |o| o.units_total),
             units_down: g.outages.as_ref().map_or(0, |o| o.units_down),
             units_maintenance: g.outages.as_ref().map_or(0, |o| o.units_maint),

@@ -68,8 +68,8 @@ pub use config::{
     Availability, DEFAULT_DEMAND_NOISE_HOURS, DEFAULT_DISPATCH_HOURS, DEFAULT_HYDRO_HOLD_HOURS,
     DEFAULT_SEMIANNUAL_PEAK_DAY, DEMAND_NOISE_HOURS_RANGE, DemandConfig, DerateConfig, DroughtConfig,
     DroughtProcessConfig, GridConfig, LinkConfig, LoadClass, MAX_DEMAND_NOISE_SD, MAX_HOLD_HOURS,
-    MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig, RetirementConfig,
-    StorageConfig, Technology, UTC_OFFSET_RANGE_HOURS,
+    MAX_RESERVOIR_HOURS, MaintenanceConfig, PlantGroupConfig, ProgrammeConfig, ProjectConfig, RegionConfig,
+    RetirementConfig, StorageConfig, Technology, UTC_OFFSET_RANGE_HOURS,
 };
 pub use defaults::{calendar_2025, example_seven_region_with_loads};
 pub use grid::{Grid, LoadBill};

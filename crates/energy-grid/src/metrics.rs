@@ -23,6 +23,13 @@
 //! A grid with planned maintenance also reports `energy.maintenance_<tech>_mwh`
 //! (coal, gas, nuclear): the capacity out for maintenance × hours in the
 //! period, MWh (÷ the period's hours: the mean MW out).
+//! `energy.hydro_spill_mwh` (a flow) is the hydro inflow neither
+//! generated nor kept in a reservoir: for a hydro group without a
+//! reservoir, the water its weather brought that the dispatch did not use.
+//! A grid with a hydro reservoir (`reservoir_hours` > 0) also reports
+//! `energy.reservoir_mwh` (a level): the water its reservoirs hold after the
+//! last dispatch step, MWh of generation, so that between two samples
+//! inflow = `energy.generation_hydro_mwh` + `energy.hydro_spill_mwh` + its change.
 //! A grid with capacity derates also reports `energy.derated_mwh`: the
 //! available capacity the derates took × hours in the period, MWh (÷ the
 //! period's hours: the mean MW lost).
@@ -76,6 +83,7 @@ struct Sample {
     capacity_mw: [f64; 7],
     emissions_t: f64,
     soc_mwh: f64,
+    reservoir_mwh: f64,
     pending: u32,
     queue_mw: f64,
     adequacy_pending_mw: f64,
@@ -92,7 +100,7 @@ fn emit_entity(
     entity: &str,
     s: &Sample,
     p: &Period,
-    (maintenance, derates, adequacy): (bool, bool, bool),
+    (maintenance, derates, adequacy, reservoirs): (bool, bool, bool, bool),
     emit: &mut dyn FnMut(&str, &str, f64),
 ) {
     let mut total = 0.0;
@@ -110,6 +118,10 @@ fn emit_entity(
     emit("energy.shortfall_hours", entity, p.shortfall_hours);
     emit("energy.ai_curtailed_mwh", entity, p.ai_curtailed_mwh);
     emit("energy.spill_mwh", entity, p.spill_mwh);
+    emit("energy.hydro_spill_mwh", entity, p.hydro_spill_mwh);
+    if reservoirs {
+        emit("energy.reservoir_mwh", entity, s.reservoir_mwh);
+    }
     emit("energy.imports_mwh", entity, p.imports_mwh);
     emit("energy.exports_mwh", entity, p.exports_mwh);
     emit("energy.losses_mwh", entity, p.losses_mwh);
@@ -196,6 +208,7 @@ impl Grid {
             !self.maintained.is_empty(),
             !self.derates.is_empty(),
             !self.adequacy.is_empty(),
+            self.reservoirs.iter().any(|w| w.hours > 0.0),
         );
         for (ri, r) in self.regions.iter().enumerate() {
             let mut s = Sample {
@@ -206,6 +219,11 @@ impl Grid {
                 ..Sample::default()
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
+            if optional.3 {
+                s.reservoir_mwh = (self.reservoirs.iter())
+                    .filter(|w| w.region == ri)
+                    .fold(0.0, |a, w| a + w.level_mwh);
+            }
             let (m0, m1) = r.merit;
             for (g, h) in self.groups[m0..m1].iter().zip(&self.hot[m0..m1]) {
                 debug_assert_eq!(g.region as usize, ri);
@@ -220,6 +238,7 @@ impl Grid {
             }
             national.emissions_t += s.emissions_t;
             national.soc_mwh += s.soc_mwh;
+            national.reservoir_mwh += s.reservoir_mwh;
             national.pending += s.pending;
             national.queue_mw += s.queue_mw;
             national.adequacy_pending_mw += s.adequacy_pending_mw;
@@ -230,6 +249,7 @@ impl Grid {
             n.unserved_mwh += p.unserved_mwh;
             n.ai_curtailed_mwh += p.ai_curtailed_mwh;
             n.spill_mwh += p.spill_mwh;
+            n.hydro_spill_mwh += p.hydro_spill_mwh;
             n.imports_mwh += p.imports_mwh;
             n.exports_mwh += p.exports_mwh;
             n.losses_mwh += p.losses_mwh;
@@ -277,7 +297,7 @@ impl Grid {
     /// `energy.unserved_household_mwh_total`, `…_industry_…`, `…_fab_…`,
     /// `…_datacenter_…`, which sum to `energy.unserved_mwh_total` and of
     /// which fab and datacenter to `energy.ai_curtailed_mwh_total`, to
-    /// rounding), `energy.spill_mwh_total`,
+    /// rounding), `energy.spill_mwh_total`, `energy.hydro_spill_mwh_total`,
     /// `energy.generation_mwh_total`, `energy.emissions_t_total`,
     /// `energy.peak_shortfall_mw` (largest national curtailment in one step),
     /// `energy.hours_with_shortfall`, `energy.avg_price_usd_per_mwh` (USD/MWh,
@@ -303,6 +323,7 @@ impl Grid {
             emit(name, t.unserved_by_class_mwh[class.index()]);
         }
         emit("energy.spill_mwh_total", t.spill_mwh);
+        emit("energy.hydro_spill_mwh_total", t.hydro_spill_mwh);
         let groups = || self.groups.iter().zip(&self.hot);
         // Folded from +0 (`sum` of nothing is −0, printed "-0.0" for a grid without plants).
         // With the part of a step spanning a month start not yet booked.

@@ -501,7 +501,6 @@ impl Network {
     }
 
     /// Demand left unserved in each region, MW, in region order.
-    #[cfg(test)]
     pub(crate) fn unserved(&self) -> impl Iterator<Item = f64> + '_ {
         self.reserve_and_unserved().map(|(_, u)| u)
     }

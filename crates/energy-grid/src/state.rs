@@ -181,6 +181,9 @@ pub struct RegionBalance {
     pub ai_curtailed_mw: f64,
     /// Solar and wind available but not used, MW.
     pub spill_mw: f64,
+    /// Hydro inflow neither generated nor kept in a reservoir (water over
+    /// the dam's spillway), MW: the step's spilled MWh ÷ its hours.
+    pub hydro_spill_mw: f64,
     /// Available generation (all groups) plus storage discharge capability, MW.
     pub available_mw: f64,
     /// Price: the cost of the dearest unit running for the region, passed
@@ -209,10 +212,17 @@ pub struct PlantGroupState {
     pub technology: Technology,
     /// Installed capacity, MW.
     pub installed_mw: f64,
-    /// Available at the last dispatch, MW.
+    /// Available at the last dispatch, MW (a hydro reservoir: what its
+    /// schedule offered the dispatch).
     pub available_mw: f64,
     /// Dispatched at the last dispatch, MW.
     pub generation_mw: f64,
+    /// Hydro: the inflow at the last dispatch (installed × weather × the
+    /// region's drought factor), MW; 0 for other groups.
+    pub inflow_mw: f64,
+    /// Hydro: the water its reservoir holds after the last dispatch, MWh
+    /// of generation (0 without a reservoir); 0 for other groups.
+    pub reservoir_mwh: f64,
     /// Units (0 for groups without forced outages).
     pub units_total: u32,
     /// Units on forced outage as of the last dispatch.
@@ -254,12 +264,56 @@ pub(crate) struct GroupHot {
     pub generation_mw: f64,
     /// Generation since the last metrics sample, MWh.
     pub period_mwh: f64,
+    /// Hydro only: the water held in its reservoir at the step's start ÷
+    /// the step's hours, MW (0 without a reservoir): what the turbines
+    /// may run above this step's inflow.
+    pub stored_mw: f64,
     /// Whether a drought cuts the group's availability (hydro).
     pub hydro: bool,
     /// Whether unused availability counts as renewable spill (solar, wind).
     pub spills: bool,
     /// The group's [`Technology::index`] (for the region's derate factors).
     pub tech: u8,
+}
+
+/// A hydro group's water: every hydro group has one, so that the water
+/// it does not use is booked as spill; one without a reservoir (0 hours)
+/// holds none.
+#[derive(Clone, Debug)]
+pub(crate) struct Reservoir {
+    /// Position in `Grid::groups`.
+    pub pos: usize,
+    /// Its region's index (for the drought factor and the step's spill).
+    pub region: usize,
+    /// Capacity in hours of installed MW (`reservoir_hours`), h.
+    pub hours: f64,
+    /// Water held, MWh of generation.
+    pub level_mwh: f64,
+    /// The day's schedule: the group runs where its region's residual
+    /// demand is above this, MW (`−∞`: no schedule, the whole availability
+    /// is offered: no reservoir, or no forecast yet).
+    pub run_above_mw: f64,
+    /// Its available MW before the schedule held water back this step.
+    pub offered_mw: f64,
+}
+
+/// The day of a region with a hydro reservoir, for the reservoirs'
+/// schedule: yesterday's residual demand (demand − solar − wind, MW a
+/// step) is today's forecast, as for a trading store.
+#[derive(Clone, Debug)]
+pub(crate) struct WaterDay {
+    /// The region's index.
+    pub region: usize,
+    /// Local midnight, seconds after the grid's, in [0, 86,400).
+    pub day_start_secs: u64,
+    /// The tick at which the current local day ends.
+    pub day_end_tick: u64,
+    /// The current local day (days since the grid's start, local).
+    pub day: u64,
+    /// The residual demand of today's steps so far, MW.
+    pub today: Vec<f64>,
+    /// Yesterday's, MW (empty: no forecast).
+    pub forecast: Vec<f64>,
 }
 
 /// A wind or hydro group's weather process and its random stream.
@@ -461,6 +515,8 @@ pub(crate) struct Period {
     pub unserved_mwh: f64,
     pub ai_curtailed_mwh: f64,
     pub spill_mwh: f64,
+    /// Hydro inflow spilled (neither generated nor stored), MWh.
+    pub hydro_spill_mwh: f64,
     pub imports_mwh: f64,
     pub exports_mwh: f64,
     pub losses_mwh: f64,
@@ -753,6 +809,8 @@ pub(crate) struct RunTotals {
     pub unserved_by_class_mwh: [f64; 4],
     pub demand_mwh: f64,
     pub spill_mwh: f64,
+    /// Hydro inflow spilled (neither generated nor stored), MWh.
+    pub hydro_spill_mwh: f64,
     pub peak_shortfall_mw: f64,
     pub hours_with_shortfall: f64,
     /// Σ price × hours over every region and step, USD·h/MWh (the

@@ -419,6 +419,32 @@ fn check_group(entity: &str, g: &PlantGroupConfig) -> Result<(), GridError> {
     check_range(entity, "emissions_t_per_mwh", g.emissions_t_per_mwh, 0.0, 10.0)?;
     check_range(entity, "failure_rate_per_year", g.failure_rate_per_year, 0.0, 1e4)?;
     check_range(entity, "must_run_fraction", g.must_run_fraction, 0.0, 1.0)?;
+    check_range(
+        entity,
+        "reservoir_hours",
+        g.reservoir_hours,
+        0.0,
+        crate::config::MAX_RESERVOIR_HOURS,
+    )?;
+    if g.reservoir_hours > 0.0 && g.technology != Technology::Hydro {
+        // Sun and wind cannot be stored behind a dam; firm plants burn fuel
+        // when dispatched.
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field: "reservoir_hours",
+            reason: format!("a reservoir is for hydro groups, not {}", g.technology.key()),
+        });
+    }
+    if g.reservoir_hours > 0.0 && g.must_run_fraction > 0.0 {
+        // A reservoir's schedule decides when its water runs.
+        return Err(GridError::InvalidConfig {
+            entity: entity.to_string(),
+            field: "must_run_fraction",
+            reason: "a hydro group with a reservoir runs its water on the reservoir's schedule, not a must-run share: \
+                     give one of `reservoir_hours` and `must_run_fraction`"
+                .into(),
+        });
+    }
     if let Some(m) = &g.maintenance {
         check_maintenance(entity, g, m)?;
     }
