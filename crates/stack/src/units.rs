@@ -102,6 +102,11 @@ checked_number!(
     BuildHours, |v| v > 0.0 && v <= 1e4, "hours of storage in (0, 10000]"
 );
 checked_number!(
+    /// A hydro reservoir's capacity in [0, 10000] hours of its installed
+    /// MW (the grid's `MAX_RESERVOIR_HOURS`).
+    ReservoirHours, |v| (0.0..=1e4).contains(&v), "hours of reservoir in [0, 10000]"
+);
+checked_number!(
     /// A battery round-trip efficiency in [0.01, 1].
     RoundTrip, |v| (0.01..=1.0).contains(&v), "a round-trip efficiency in [0.01, 1]"
 );

@@ -282,6 +282,8 @@ fn every_example_runs_its_whole_horizon_with_sane_outputs() {
         "grey-imports.ron",
         "no-spillovers.ron",
         "grid-crunch.ron",
+        "china-2025-reservoirs.ron",
+        "us-2025-reservoirs.ron",
         "llama-3.1-405b.ron",
     ] {
         assert!(

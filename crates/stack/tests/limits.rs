@@ -49,7 +49,7 @@ const TEMPLATE: &str = r#"Scenario(name: "limits", start: "2025-01-01", horizon_
                        months: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
         (name: "home-sun", region: "home", technology: Solar, installed_mw: 100, capacity_factor: {Plant.capacity_factor}),
         (name: "home-water", region: "home", technology: Hydro, installed_mw: 100, weather_hold_hours: {Plant.weather_hold_hours},
-         marginal_cost_usd_per_mwh: {Hydro.marginal_cost_usd_per_mwh}),
+         marginal_cost_usd_per_mwh: {Hydro.marginal_cost_usd_per_mwh}, reservoir_hours: {Plant.reservoir_hours}),
     ],
     links: [ (name: "tie", from: "home", to: "away", capacity_mw: {Link.capacity_mw}, loss_fraction: {Link.loss_fraction}) ],
     grid_projects: [ (name: "gp", region: "home", technology: Solar, mw: {GridProject.mw}, start: "2025-01-01",
@@ -147,6 +147,7 @@ const DEFAULTS: &[(&str, &str)] = &[
     ("Plant.must_run_fraction", "0.3"),
     ("Plant.capacity_factor", "0.2"),
     ("Plant.weather_hold_hours", "24"),
+    ("Plant.reservoir_hours", "24"),
     ("Link.capacity_mw", "500"),
     ("Link.loss_fraction", "0.03"),
     ("GridProject.mw", "100"),
@@ -649,7 +650,9 @@ fn slot_path(slot: &str) -> Option<String> {
     let (def, field) = slot.split_once('.')?;
     let prefix = match slot {
         "Plant.capacity_factor" => "plants.home-sun",
-        "Plant.weather_hold_hours" | "Hydro.marginal_cost_usd_per_mwh" => "plants.home-water",
+        "Plant.weather_hold_hours" | "Plant.reservoir_hours" | "Hydro.marginal_cost_usd_per_mwh" => {
+            "plants.home-water"
+        }
         "Lab.efficiency_rate_ratio" => "labs.lab2",
         _ => match def {
             "Scenario" => return Some(field.to_string()),

@@ -6,7 +6,7 @@ use crate::error::ScenarioError;
 use crate::series::Series;
 use crate::units::{
     ApprovalRate, BuildHours, DayOfYear, DemandFactor, DerateDays, DroughtDays, Fraction, HourOfDay,
-    LossFraction, MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, RoundTrip, UtcOffset,
+    LossFraction, MarginalCost, NoiseHours, NoiseSd, NonNeg, Positive, ReservoirHours, RoundTrip, UtcOffset,
 };
 use chrono::NaiveDate;
 use energy_grid::{
@@ -389,6 +389,21 @@ pub struct PlantData {
     #[serde(default)]
     #[schemars(with = "Option<f64>", range(min = 0, max = 1))]
     pub must_run_fraction: Option<Fraction>,
+    /// Hydro only: the reservoir behind the turbines, in hours of installed
+    /// MW, in [0, 10,000]. The weather (and droughts) is then the inflow
+    /// and `installed_mw` the turbines' limit: water the dispatch does not
+    /// use stays in the reservoir, up to `reservoir_hours × installed_mw`
+    /// MWh, and runs later; the rest spills (`energy.hydro_spill_mwh`). It
+    /// starts full. Each day it runs its inflow (and its water above half
+    /// full) where yesterday's residual demand was highest, holding the
+    /// rest back, and releases what it holds where the grid would
+    /// otherwise shed load (see `docs/model/energy-grid.md`,
+    /// "Reservoirs"). Not with `must_run_fraction`. Default: 0 (no
+    /// reservoir: the inflow is available as it comes, and what the
+    /// dispatch leaves of it spills).
+    #[serde(default)]
+    #[schemars(with = "Option<f64>", range(min = 0, max = 10000))]
+    pub reservoir_hours: Option<ReservoirHours>,
 }
 
 /// Planned maintenance of a plant group's units (see
@@ -728,6 +743,17 @@ pub fn to_config(ctx: &Ctx, g: &GridInput<'_>) -> Result<GridConfig, ScenarioErr
         }
         if let Some(v) = p.must_run_fraction {
             pc.must_run_fraction = v.get();
+        }
+        if let Some(h) = p.reservoir_hours {
+            if pc.technology != Technology::Hydro {
+                return Err(ctx.err(
+                    "plants",
+                    &p.name,
+                    "reservoir_hours",
+                    "only hydro has a reservoir; sun and wind cannot be stored behind a dam, and coal, gas and nuclear burn fuel when dispatched",
+                ));
+            }
+            pc.reservoir_hours = h.get();
         }
         if let Some(d) = &p.repair_days {
             pc.repair_time_days = d.clone();
