@@ -566,7 +566,7 @@ impl Grid {
                         continue;
                     }
                     let g = &self.hot[w.pos];
-                    let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+                    let inflow_mw = g.inflow_mw(r.drought_factor);
                     let capacity_mwh = w.hours * g.installed_mw;
                     let days = (w.hours / 24.0).max(1.0);
                     let budget = (inflow_mw * hours + (w.level_mwh - 0.5 * capacity_mwh) / days)
@@ -588,7 +588,7 @@ impl Grid {
                 continue;
             }
             let r = &self.regions[w.region];
-            let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+            let inflow_mw = g.inflow_mw(r.drought_factor);
             let overflow = (w.level_mwh + inflow_mw * dt_h - w.hours * g.installed_mw) / dt_h;
             let run = (r.residual_mw - w.run_above_mw).max(overflow).max(0.0);
             if run < g.available_mw {
@@ -609,7 +609,7 @@ impl Grid {
         for w in &mut self.reservoirs {
             let g = &mut self.hot[w.pos];
             let r = &mut self.regions[w.region];
-            let inflow_mw = g.installed_mw * g.fraction * r.drought_factor;
+            let inflow_mw = g.inflow_mw(r.drought_factor);
             let capacity_mwh = w.hours * g.installed_mw;
             let level = w.level_mwh + (inflow_mw - g.generation_mw) * dt_h;
             let spill_mwh = if level > capacity_mwh {
@@ -1250,7 +1250,7 @@ fn group_availability<const DERATED: bool>(
             // The inflow, and the water held in its reservoir, up to the
             // turbines (the same bits without a reservoir: the inflow is at
             // most installed MW).
-            let water = g.installed_mw * g.fraction * drought + g.stored_mw;
+            let water = g.inflow_mw(drought) + g.stored_mw;
             if water < g.installed_mw {
                 water
             } else {

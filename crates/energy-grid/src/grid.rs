@@ -1030,9 +1030,7 @@ impl Grid {
             installed_mw: h.installed_mw,
             available_mw: h.available_mw,
             generation_mw: h.generation_mw,
-            inflow_mw: water.map_or(0.0, |w| {
-                h.installed_mw * h.fraction * self.regions[w.region].drought_factor
-            }),
+            inflow_mw: water.map_or(0.0, |w| h.inflow_mw(self.regions[w.region].drought_factor)),
             reservoir_mwh: water.map_or(0.0, |w| w.level_mwh),
             units_total: g.outages.as_ref().map_or(0, |o| o.units_total),
             units_down: g.outages.as_ref().map_or(0, |o| o.units_down),

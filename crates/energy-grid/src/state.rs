@@ -276,6 +276,15 @@ pub(crate) struct GroupHot {
     pub tech: u8,
 }
 
+impl GroupHot {
+    /// A hydro group's inflow this step, MW: installed × its weather × the
+    /// region's `drought` factor (its available MW without a reservoir).
+    #[inline(always)]
+    pub fn inflow_mw(&self, drought: f64) -> f64 {
+        self.installed_mw * self.fraction * drought
+    }
+}
+
 /// A hydro group's water: every hydro group has one, so that the water
 /// it does not use is booked as spill; one without a reservoir (0 hours)
 /// holds none.
