@@ -1038,6 +1038,18 @@ impl Grid {
         })
     }
 
+    /// Water a region's hydro reservoirs hold now, MWh of generation; `None`
+    /// for an unknown region or a grid without any reservoir
+    /// (`reservoir_hours` 0 everywhere).
+    pub fn reservoir_mwh(&self, region: RegionId) -> Option<f64> {
+        let ri = region.index();
+        (ri < self.regions.len() && self.reservoirs.iter().any(|w| w.hours > 0.0)).then(|| {
+            (self.reservoirs.iter())
+                .filter(|w| w.region == ri)
+                .fold(0.0, |a, w| a + w.level_mwh)
+        })
+    }
+
     /// Energy stored in a region's batteries now, MWh.
     pub fn storage_soc_mwh(&self, region: RegionId) -> Option<f64> {
         self.regions.get(region.index()).map(|r| r.storage.soc_mwh)

@@ -173,6 +173,8 @@ pub(crate) struct DispatchRecorder {
     link_names: Vec<String>,
     /// The grid's regions, in id order (found at the first step recorded).
     regions: Vec<RegionId>,
+    /// Whether the grid has a hydro reservoir (its regions' water is traced).
+    reservoirs: bool,
     pub(crate) trace: DispatchTrace,
 }
 
@@ -183,12 +185,14 @@ impl DispatchRecorder {
             to,
             link_names,
             regions: Vec::new(),
+            reservoirs: false,
             trace: DispatchTrace::default(),
         }
     }
 
-    /// The metrics of a region, in the order [`DispatchRecorder::record`] pushes them.
-    fn region_metrics() -> Vec<String> {
+    /// The metrics of a region, in the order [`DispatchRecorder::record`]
+    /// pushes them (`energy.reservoir_mwh` only in a grid with a reservoir).
+    fn region_metrics(reservoirs: bool) -> Vec<String> {
         let mut m: Vec<String> = ["demand", "served", "unserved"]
             .iter()
             .map(|k| format!("energy.{k}_mw"))
@@ -205,6 +209,7 @@ impl DispatchRecorder {
         for k in [
             "generation",
             "spill",
+            "hydro_spill",
             "storage_charge",
             "storage_discharge",
             "imports",
@@ -214,6 +219,9 @@ impl DispatchRecorder {
             m.push(format!("energy.{k}_mw"));
         }
         m.push("energy.storage_soc_mwh".into());
+        if reservoirs {
+            m.push("energy.reservoir_mwh".into());
+        }
         m
     }
 
@@ -225,7 +233,11 @@ impl DispatchRecorder {
         if self.trace.keys.is_empty() {
             let regions: Vec<&str> = grid.region_names().collect();
             self.regions = regions.iter().filter_map(|r| grid.region_id(r)).collect();
-            let metrics = Self::region_metrics();
+            self.reservoirs = self
+                .regions
+                .first()
+                .is_some_and(|&r| grid.reservoir_mwh(r).is_some());
+            let metrics = Self::region_metrics(self.reservoirs);
             for r in &regions {
                 for m in &metrics {
                     self.trace.keys.push((m.clone(), (*r).to_string()));
@@ -257,6 +269,7 @@ impl DispatchRecorder {
             v.extend([
                 b.generation_mw,
                 b.spill_mw,
+                b.hydro_spill_mw,
                 b.charge_mw,
                 b.discharge_mw,
                 b.imports_mw,
@@ -264,6 +277,9 @@ impl DispatchRecorder {
                 b.losses_mw,
             ]);
             v.push(grid.storage_soc_mwh(id).unwrap_or(0.0));
+            if self.reservoirs {
+                v.push(grid.reservoir_mwh(id).unwrap_or(0.0));
+            }
         }
         for (_, _, flow, _) in grid.link_flows() {
             v.extend([flow.max(0.0), (-flow).max(0.0)]);

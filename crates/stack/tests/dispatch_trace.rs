@@ -75,6 +75,7 @@ fn a_window_of_one_month_adds_up_to_the_months_totals() {
         "served",
         "unserved",
         "spill",
+        "hydro_spill",
         "imports",
         "exports",
         "losses",
@@ -306,4 +307,41 @@ fn window_text_is_checked() {
         let e = DateWindow::parse(text).expect_err(text);
         assert!(e.contains(says), "{text}: {e}");
     }
+}
+
+/// With a hydro reservoir the trace carries each region's water at the
+/// step's end: the last step of February holds what the sample of 1 March
+/// reports, and the hydro spill adds up to the month's; a grid without a
+/// reservoir traces no `energy.reservoir_mwh`.
+#[test]
+fn the_trace_follows_a_reservoirs_water() {
+    let text = TEXT.replace("installed_mw: 200) ]", "installed_mw: 200, reservoir_hours: 6) ]");
+    assert_ne!(text, TEXT);
+    let out = run_with(&scenario(&text), Some("2025-02-01..2025-03-01"));
+    let t = trace(&out);
+    let level = t.column("energy.reservoir_mwh", "b");
+    assert_eq!(level.len(), t.steps.len());
+    let month = out
+        .sample("2025-03-01", "energy.reservoir_mwh", "b")
+        .expect("monthly level");
+    assert!(
+        close(*level.last().expect("steps"), month, 1e-12),
+        "{level:?} against {month}"
+    );
+    assert!(
+        level.iter().any(|&l| l < 0.99 * 1_200.0),
+        "the water moves: {level:?}"
+    );
+    let spill = energy(t, "energy.hydro_spill_mw", "b");
+    let monthly = out
+        .sample("2025-03-01", "energy.hydro_spill_mwh", "b")
+        .expect("monthly spill");
+    assert!(close(spill, monthly, 1e-9), "{spill} against {monthly}");
+    let plain = run_with(&scenario(TEXT), Some("2025-02-01..2025-03-01"));
+    assert!(
+        trace(&plain)
+            .keys
+            .iter()
+            .all(|(m, _)| m != "energy.reservoir_mwh")
+    );
 }
