@@ -130,9 +130,13 @@ const AXIS_LABELS: usize = 11;
 /// both read `0.002`; review s26-modeler, F4).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Ticks {
-    /// Scientific notation (`5.00e24`): the axis' largest tick is at least
-    /// 10⁵ or, if not 0, under 10⁻³.
+    /// Scientific notation with one exponent for the whole axis (`0.5e25`,
+    /// `1.0e25`, `1.5e25`): the axis' largest tick is at least 10⁵ or, if
+    /// not 0, under 10⁻³. One exponent, the largest tick's, so that labels
+    /// compare at a glance: `8.00e4` below `1.00e5` read as 8 below 1.
     sci: bool,
+    /// The exponent every label of a `sci` axis is written with.
+    exponent: i32,
     /// Digits after the decimal point (of the mantissa, if `sci`).
     decimals: usize,
     /// Below this magnitude a tick is written `0`: a millionth of the step.
@@ -148,9 +152,8 @@ impl Ticks {
         Ticks::for_values(&RangedCoordf64::from(lo..hi).key_points(AXIS_LABELS))
     }
 
-    /// The fewest digits (two at least in a mantissa, as before) with which
-    /// every one of `ticks` reads distinct from its neighbours and within a
-    /// thousandth of the step of its value.
+    /// The fewest digits with which every one of `ticks` reads distinct
+    /// from its neighbours and within a thousandth of the step of its value.
     fn for_values(ticks: &[f64]) -> Ticks {
         let mut sorted: Vec<f64> = ticks.iter().copied().filter(|v| v.is_finite()).collect();
         sorted.sort_by(f64::total_cmp);
@@ -161,8 +164,14 @@ impl Ticks {
             .fold(f64::INFINITY, f64::min);
         let largest = sorted.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         let sci = largest >= 1e5 || (largest > 0.0 && largest < 1e-3);
+        // The largest tick's exponent (a hair above, so that 1e25 computed
+        // as 9.999…e24 is still written `1e25`, not `10e24`).
+        let exponent = if sci {
+            math::log10(largest * (1.0 + 1e-9)).floor() as i32
+        } else {
+            0
+        };
         let zero = if step.is_finite() { step * 1e-6 } else { 0.0 };
-        let first = if sci { 2 } else { 0 };
         let fits = |t: &Ticks| {
             let labels: Vec<String> = sorted.iter().map(|&v| t.label(v)).collect();
             labels.windows(2).all(|w| w[0] != w[1])
@@ -171,11 +180,17 @@ impl Ticks {
                         .is_ok_and(|read| !step.is_finite() || (read - v).abs() <= step * 1e-3)
                 })
         };
-        (first..=17)
-            .map(|decimals| Ticks { sci, decimals, zero })
+        (0..=17)
+            .map(|decimals| Ticks {
+                sci,
+                exponent,
+                decimals,
+                zero,
+            })
             .find(fits)
             .unwrap_or(Ticks {
                 sci,
+                exponent,
                 decimals: 17,
                 zero,
             })
@@ -187,7 +202,8 @@ impl Ticks {
         if v.abs() <= self.zero || v.abs() < 1e-300 {
             "0".to_string()
         } else if self.sci {
-            format!("{v:.d$e}")
+            let e = self.exponent;
+            format!("{:.d$}e{e}", v / math::powi(10.0, e))
         } else {
             format!("{v:.d$}")
         }
@@ -1666,14 +1682,29 @@ mod tests {
     }
 
     /// Years read as years, and large and tiny values in scientific
-    /// notation with two decimals where two suffice.
+    /// notation with the digits they need and no more.
     #[test]
     fn tick_labels_keep_their_plain_forms_where_they_suffice() {
         assert_eq!(tick_labels(2025.0, 2035.0)[..2], ["2025", "2026"]);
         assert_eq!(tick_labels(2025.0, 2030.0)[..2], ["2025.0", "2025.5"]);
-        assert_eq!(tick_labels(0.0, 5e25)[1], "5.00e24");
+        assert_eq!(tick_labels(0.0, 5e25)[..3], ["0", "0.5e25", "1.0e25"]);
         assert_eq!(tick_labels(0.0, 1.0)[1], "0.1");
         assert_eq!(tick_labels(1e25, 1.001e25)[..2], ["1.0000e25", "1.0001e25"]);
+        assert_eq!(tick_labels(0.0, 4e-4)[..2], ["0", "0.5e-4"]);
+    }
+
+    /// An axis that crosses a power of ten writes every label with one
+    /// exponent, the largest tick's: an accelerator chart read `8.00e4`
+    /// just below `1.00e5`, a compute chart `9.00e20` below `1.00e21`,
+    /// where 8 below 1 misleads at a glance.
+    #[test]
+    fn an_axis_crossing_a_power_of_ten_keeps_one_exponent() {
+        let labels = tick_labels(0.0, 1.7e5);
+        assert_eq!(labels[..3], ["0", "0.2e5", "0.4e5"], "{labels:?}");
+        assert!(labels.iter().skip(1).all(|l| l.ends_with("e5")), "{labels:?}");
+        let labels = tick_labels(5e19, 1.15e21);
+        assert!(labels.iter().all(|l| l.ends_with("e21")), "{labels:?}");
+        assert!(labels.contains(&"0.9e21".to_string()), "{labels:?}");
     }
 
     fn row(p: &str, spearman: f64, prcc: f64) -> RankSensitivityRow {
