@@ -514,14 +514,74 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
     })
 }
 
-/// A histogram of values with `bins` equal-width bins (x axis labelled with `x_label`).
+/// How many bins [`plot_batch`] gives the histogram of `runs` values: √runs,
+/// from 5 to 30 (40 runs in 30 bins drew a barcode of ones and twos, whose
+/// shape was chance).
+pub fn histogram_bins(runs: usize) -> usize {
+    ((runs as f64).sqrt().ceil() as usize).clamp(5, 30)
+}
+
+/// A value as a chart's note writes it: the shortest form that reads back
+/// exactly, in exponent form from 10⁵ and below 10⁻³ (`293400` → `2.934e5`).
+fn note_number(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Writes `note` centred at the top of the chart's plotting area: what a
+/// degenerate chart (one value in every run, no value at all, a log axis'
+/// floor) shows, said where the reader looks.
+fn draw_note(root: &DrawingArea<SVGBackend<'_>, Shift>, note: &str) -> Result<(), String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let style = TextStyle::from(("sans-serif", 17).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Center, VPos::Top));
+    root.draw(&Text::new(
+        note.to_string(),
+        ((CHART_SIZE.0 / 2) as i32, 62),
+        style,
+    ))
+    .map_err(|e| e.to_string())
+}
+
+/// A count axis' tick label: whole counts only (a half-run tick read `2`
+/// beside the `2` of the tick below: `0 0 1 1 2 2 2 3 4 4 5`).
+fn count_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// A histogram of values with `bins` equal-width bins (x axis labelled with
+/// `x_label`). Values all equal, or none finite, are said in a note on the
+/// chart (a lone bar at 0 on an axis 0–1 read as a spread from 0 to 0.03).
 pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: usize) -> Result<()> {
-    let (lo, hi) = finite_range(values.iter().copied());
-    let bins = bins.max(1);
-    let w = (hi - lo) / bins as f64;
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (lo, hi) = finite_range(finite.iter().copied());
+    let note = match finite.first() {
+        None => Some("No run has a value".to_string()),
+        Some(&first) if finite.iter().all(|&v| v == first) => Some(format!(
+            "Every run ({}) has the same value: {}",
+            finite.len(),
+            note_number(first)
+        )),
+        Some(_) => None,
+    };
+    // One value: one bar, centred on it, a tenth of the axis wide.
+    let bins = if note.is_some() { 1 } else { bins.max(1) };
+    let (b0, w) = if note.is_some() {
+        ((lo + hi) / 2.0 - (hi - lo) / 20.0, (hi - lo) / 10.0)
+    } else {
+        (lo, (hi - lo) / bins as f64)
+    };
     let mut counts = vec![0u32; bins];
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        counts[(((v - lo) / w) as usize).min(bins - 1)] += 1;
+    for &v in &finite {
+        counts[(((v - b0) / w).max(0.0) as usize).min(bins - 1)] += 1;
     }
     let top = f64::from(counts.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
     let x_ticks = Ticks::new(lo, hi);
@@ -539,16 +599,27 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
             .y_desc("runs")
             .x_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| count_label(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
+        // Filled bars with a white edge, so that neighbours of one height
+        // read as two bins, not one wide one.
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &c)| {
-                let x = lo + w * i as f64;
-                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], PALETTE[0].mix(0.8).filled())
+                let x = b0 + w * i as f64;
+                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], PALETTE[0].mix(0.85).filled())
             }))
             .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, &c)| {
+                let x = b0 + w * i as f64;
+                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], WHITE.stroke_width(1))
+            }))
+            .map_err(|e| e.to_string())?;
+        if let Some(note) = &note {
+            draw_note(root, note)?;
+        }
         Ok(())
     })
 }
@@ -1490,7 +1561,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
                 &format!("{name} ({} runs)", vals.len()),
                 &axis_label(name),
                 &vals,
-                30,
+                histogram_bins(vals.len()),
             )?,
         }
         files.push(path);

@@ -728,3 +728,74 @@ fn plot_out_refuses_a_runs_charts_and_checks_the_marker_s_hash_and_runs() {
     );
     assert_eq!(listing(&charts), before);
 }
+
+/// The text of every `<text>` element of an SVG, in order.
+fn texts_in(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split("</text>").next())
+        })
+        .map(|t| t.trim().to_string())
+        .collect()
+}
+
+/// A histogram's count axis writes whole counts, each once: with five runs
+/// in the fullest bin plotters ticks every half run, and `{:.0}` wrote
+/// `0 0 1 1 2 2 2 3 4 4 5`. And the bins follow the runs: 40 runs in 30
+/// bins drew a barcode of ones and twos.
+#[test]
+fn a_histogram_counts_in_whole_runs_in_bins_its_runs_can_fill() {
+    use montecarlo::charts::{histogram, histogram_bins};
+    assert_eq!(
+        [3, 40, 500, 1000, 100_000].map(histogram_bins),
+        [5, 7, 23, 30, 30]
+    );
+    let dir = Scratch::new("mc-hist-counts");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Five runs at 2.0 (the fullest bin), three near each end.
+    let values = [0.1, 0.2, 0.3, 2.0, 2.0, 2.0, 2.0, 2.0, 3.7, 3.8, 3.9];
+    let p = dir.join("hist.svg");
+    histogram(&p, "Gap", "gap [months]", &values, 7).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    // The count axis' labels follow the axis descriptions, bottom up; the
+    // x axis' start again from 0.
+    let counts: Vec<f64> = texts
+        .iter()
+        .skip_while(|t| *t != "gap [months]")
+        .skip(1)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<f64>().unwrap())
+        .collect();
+    let rising = counts.windows(2).take_while(|w| w[1] > w[0]).count() + 1;
+    assert_eq!(counts[..rising], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "{texts:?}");
+}
+
+/// A histogram of one value in every run (no AI load ever cut) says so on
+/// the chart, rather than drawing one bar at 0 a thirtieth of an axis 0–1
+/// wide, which read as a spread from 0 to 0.03; a histogram of no values
+/// says that.
+#[test]
+fn a_histogram_of_one_value_or_none_says_so_on_the_chart() {
+    let dir = Scratch::new("mc-hist-degenerate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("zeros.svg");
+    montecarlo::charts::histogram(&p, "Cut", "cut [MWh]", &[0.0; 40], 7).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run (40) has the same value: 0".to_string()),
+        "{texts:?}"
+    );
+    let p = dir.join("const.svg");
+    montecarlo::charts::histogram(&p, "Stock", "stock [chips]", &[293_400.0; 12], 5).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run (12) has the same value: 2.934e5".to_string()),
+        "{texts:?}"
+    );
+    let p = dir.join("none.svg");
+    montecarlo::charts::histogram(&p, "Year", "year", &[f64::NAN; 3], 5).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(texts.contains(&"No run has a value".to_string()), "{texts:?}");
+}
