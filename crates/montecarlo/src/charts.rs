@@ -19,15 +19,20 @@ use std::path::{Path, PathBuf};
 /// Width × height of every chart, in pixels.
 pub const CHART_SIZE: (u32, u32) = (960, 600);
 
+/// Okabe and Ito's colours, which readers with any common colour-vision
+/// deficiency tell apart (the former palette's green and red, the run
+/// chart's dots of HBM-bound and no-input-bound months, were not): blue,
+/// orange, bluish green, vermillion, reddish purple, sky blue, grey and,
+/// last as it is faint on white, yellow.
 const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(110, 110, 110),
+    RGBColor(240, 228, 66),
 ];
 
 /// The unit of a metric or outcome as docs/model.md's unit tables give it
