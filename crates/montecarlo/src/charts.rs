@@ -235,7 +235,11 @@ pub struct Marker {
     pub label: String,
 }
 
-/// A multi-line chart over time with optional shaded markers (for single runs).
+/// A multi-line chart over time with optional shaded markers (for single
+/// runs). The first of several lines is drawn wider, beneath the others:
+/// where a later line follows it exactly (power served, on top of demand)
+/// it still shows, as its legend says it should ([`line_chart_with_dots`]
+/// draws every line alike).
 pub fn line_chart(
     path: &Path,
     title: &str,
@@ -264,12 +268,7 @@ pub fn line_chart_with_dots(
     let (x0, x1) = finite_range(all().map(|p| p.0));
     let (y0, y1) = finite_range(all().map(|p| p.1));
     // Headroom for the legend in the upper left, so it covers no data.
-    let entries = (series.len() + dots.len()) as f64;
-    let y1 = if entries > 0.0 {
-        y1 + (y1 - y0) * (0.04 + 0.055 * entries)
-    } else {
-        y1
-    };
+    let y1 = y1 + (y1 - y0) * legend_headroom(series.len() + dots.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -312,11 +311,22 @@ pub fn line_chart_with_dots(
         }
         for (i, s) in series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
+            // The first of several lines is drawn wider, beneath the others,
+            // so that one on top of it (served over demand) leaves it seen;
+            // not under dots, which it would hide.
+            let width = if i == 0 && series.len() > 1 && dots.is_empty() {
+                5
+            } else {
+                2
+            };
             chart
-                .draw_series(LineSeries_::new(s.points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries_::new(
+                    s.points.iter().copied(),
+                    color.stroke_width(width),
+                ))
                 .map_err(|e| e.to_string())?
                 .label(s.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width)));
         }
         for (i, s) in dots.iter().enumerate() {
             let color = PALETTE[(series.len() + i) % PALETTE.len()];
@@ -344,11 +354,19 @@ pub struct TimelineEvent {
     pub lane: String,
     /// Size on the y axis (e.g. FLOP), > 0 when `log_y`.
     pub size: f64,
-    /// Label written beside the point.
+    /// Label written beside the point (empty: none).
     pub label: String,
+    /// Drawn as a ring rather than a dot (e.g. a closed-weight release);
+    /// [`timeline_chart`]'s `shapes` say what each means.
+    pub hollow: bool,
 }
 
-/// A timeline: events as labelled points (x = time, y = size), one colour per lane.
+/// A timeline: events as points (x = time, y = size), one colour per lane,
+/// each with its label beside it; a `hollow` event is a ring, and `shapes`,
+/// given, adds legend lines saying what a dot and a ring mean (e.g.
+/// `["open weights", "closed weights"]`: a word beside each of 44 closed
+/// releases overlapped into a smear). The y axis of `log_y` is labelled
+/// with powers of ten (`1e25`), not their logarithms.
 pub fn timeline_chart(
     path: &Path,
     title: &str,
@@ -356,6 +374,7 @@ pub fn timeline_chart(
     y_label: &str,
     events: &[TimelineEvent],
     log_y: bool,
+    shapes: Option<[&str; 2]>,
 ) -> Result<()> {
     let (x0, x1) = finite_range(events.iter().map(|e| e.time));
     let lanes: Vec<&str> = events
@@ -375,12 +394,13 @@ pub fn timeline_chart(
         }
     });
     let (y0, y1) = finite_range(ys);
+    let y1 = y1 + (y1 - y0) * legend_headroom(lanes.len() + shapes.map_or(0, |s| s.len()));
     let y_desc = if log_y {
-        format!("log10 {y_label}")
+        format!("{y_label}, log scale")
     } else {
         y_label.to_string()
     };
-    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let (x_ticks, y_ticks, log_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1), LogTicks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -396,13 +416,19 @@ pub fn timeline_chart(
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| y_ticks.label(*v))
+            .y_label_formatter(&|v| {
+                if log_y {
+                    log_ticks.label(*v)
+                } else {
+                    y_ticks.label(*v)
+                }
+            })
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
         for (li, lane) in lanes.iter().enumerate() {
             let color = PALETTE[li % PALETTE.len()];
-            let pts: Vec<(f64, f64, String)> = events
+            let pts: Vec<(f64, f64, &TimelineEvent)> = events
                 .iter()
                 .filter(|e| e.lane == *lane)
                 .map(|e| {
@@ -413,23 +439,44 @@ pub fn timeline_chart(
                         } else {
                             e.size
                         },
-                        e.label.clone(),
+                        e,
                     )
                 })
                 .collect();
             chart
-                .draw_series(
-                    pts.iter()
-                        .map(|(x, y, _)| Circle::new((*x, *y), 6, color.filled())),
-                )
+                .draw_series(pts.iter().map(|(x, y, e)| {
+                    let style = if e.hollow {
+                        color.stroke_width(2)
+                    } else {
+                        color.filled()
+                    };
+                    Circle::new((*x, *y), 6, style)
+                }))
                 .map_err(|e| e.to_string())?
                 .label(lane.to_string())
-                .legend(move |(x, y)| Circle::new((x + 10, y), 6, color.filled()));
+                .legend(move |(x, y)| Rectangle::new([(x + 4, y - 5), (x + 16, y + 5)], color.filled()));
             chart
-                .draw_series(pts.iter().map(|(x, y, l)| {
-                    EmptyElement::at((*x, *y)) + Text::new(l.clone(), (9, -16), ("sans-serif", 14))
-                }))
+                .draw_series(
+                    pts.iter()
+                        .filter(|(_, _, e)| !e.label.is_empty())
+                        .map(|(x, y, e)| {
+                            EmptyElement::at((*x, *y))
+                                + Text::new(e.label.clone(), (9, -16), ("sans-serif", 14))
+                        }),
+                )
                 .map_err(|e| e.to_string())?;
+        }
+        for (i, meaning) in shapes.iter().flatten().enumerate() {
+            let style = if i == 0 {
+                BLACK.filled()
+            } else {
+                BLACK.stroke_width(2)
+            };
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(|e| e.to_string())?
+                .label(meaning.to_string())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 6, style));
         }
         draw_legend(&mut chart)?;
         Ok(())
@@ -459,12 +506,114 @@ impl FanPoint {
     }
 }
 
-/// A fan chart: 5–95% and 25–75% shaded bands, the median and the mean over time.
+/// Whether a fan chart's y axis is logarithmic: no value below 0, a median
+/// above 0 at nine instants in ten at least, and the medians spanning two
+/// orders of magnitude or more (the frontier's effective compute grows
+/// from 1e25 to 1e31 FLOP: on a linear axis everything before its last two
+/// years lay flat on 0). A series mostly at 0 (unserved energy, a share
+/// lost to power) keeps its linear axis.
+fn fan_is_log(points: &[FanPoint]) -> bool {
+    let values = || {
+        points
+            .iter()
+            .flat_map(|p| p.q.iter().copied().chain([p.mean]))
+            .filter(|v| v.is_finite())
+    };
+    let medians: Vec<f64> = points.iter().map(|p| p.q[2]).filter(|v| *v > 0.0).collect();
+    let (lo, hi) = medians
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(a, b), &v| (a.min(v), b.max(v)));
+    values().all(|v| v >= 0.0) && medians.len() * 10 >= points.len() * 9 && hi >= 100.0 * lo
+}
+
+/// How the ticks of a log₁₀ axis (the values' logarithms plotted) are
+/// labelled: as the values they stand for, at the whole powers of ten
+/// (`1e25`, `1e26`; `0.01` to `10000` written out) when the axis holds two
+/// or more, else at every tick (`3.2e25`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct LogTicks {
+    /// Whether only whole powers of ten are labelled.
+    whole: bool,
+}
+
+impl LogTicks {
+    fn new(lo: f64, hi: f64) -> LogTicks {
+        LogTicks {
+            whole: hi.floor() - lo.ceil() >= 1.0,
+        }
+    }
+
+    /// The label of the tick at log₁₀ value `v`.
+    fn label(&self, v: f64) -> String {
+        let k = v.round();
+        if (v - k).abs() < 1e-6 {
+            match k as i32 {
+                k @ 0..=4 => format!("{}", math::powi(10.0, k)),
+                k @ -2..=-1 => format!("{:.*}", (-k) as usize, math::powi(10.0, k)),
+                k => format!("1e{k}"),
+            }
+        } else if self.whole {
+            String::new()
+        } else {
+            format!("{:.1e}", math::powf(10.0, v))
+        }
+    }
+}
+
+/// Headroom above a chart's data for a legend of `entries` lines in its
+/// upper left, as a share of the data's span, so that the legend covers
+/// no data (a fan's 5–95 % band peaked behind it).
+fn legend_headroom(entries: usize) -> f64 {
+    if entries == 0 {
+        0.0
+    } else {
+        0.04 + 0.055 * entries as f64
+    }
+}
+
+/// A fan chart: the 5th–95th and 25th–75th percentile bands shaded, the
+/// median and the mean over time. The y axis is logarithmic when the
+/// medians span two orders of magnitude ([`fan_is_log`]; its label says
+/// so, and a note says where values of 0 are drawn); a series with one
+/// value throughout, or none, says so in a note on the chart.
 pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -> Result<()> {
     let (x0, x1) = finite_range(points.iter().map(|p| p.time_year));
-    let (y0, y1) = finite_range(points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean])));
+    let values = || points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean]));
+    let log = fan_is_log(points);
+    let mut notes: Vec<String> = Vec::new();
+    let first = values().find(|v| v.is_finite());
+    match first {
+        None => notes.push("No run has a value at any instant".into()),
+        Some(v) if values().filter(|v| v.is_finite()).all(|w| w == v) => notes.push(format!(
+            "Every run has the same value at every instant: {}",
+            note_number(v)
+        )),
+        Some(_) => {}
+    }
+    // On a log axis values of 0 (no run finished yet) sit at its foot.
+    let (y0, y1) = if log {
+        finite_range(values().filter(|v| *v > 0.0).map(math::log10))
+    } else {
+        finite_range(values())
+    };
+    if log && values().any(|v| v == 0.0) {
+        notes.push("Log scale: values of 0 are drawn at the foot of the axis".into());
+    }
+    let y = |v: f64| {
+        if log {
+            if v > 0.0 { math::log10(v).max(y0) } else { y0 }
+        } else {
+            v
+        }
+    };
+    let y1 = y1 + (y1 - y0) * legend_headroom(4);
     let color = PALETTE[0];
-    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let (x_ticks, y_ticks, log_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1), LogTicks::new(y0, y1));
+    let y_desc = if log {
+        format!("{y_label}, log scale")
+    } else {
+        y_label.to_string()
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -475,20 +624,29 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("time [years]")
-            .y_desc(y_label)
+            .x_desc("year")
+            .y_desc(y_desc.as_str())
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| y_ticks.label(*v))
+            .y_label_formatter(&|v| {
+                if log {
+                    log_ticks.label(*v)
+                } else {
+                    y_ticks.label(*v)
+                }
+            })
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (lo, hi, alpha, label) in [(0, 4, 0.18, "5–95%"), (1, 3, 0.35, "25–75%")] {
+        for (lo, hi, alpha, label) in [
+            (0, 4, 0.18, "5th–95th percentile"),
+            (1, 3, 0.35, "25th–75th percentile"),
+        ] {
             let poly: Vec<(f64, f64)> = points
                 .iter()
-                .map(|p| (p.time_year, p.q[lo]))
-                .chain(points.iter().rev().map(|p| (p.time_year, p.q[hi])))
+                .map(|p| (p.time_year, y(p.q[lo])))
+                .chain(points.iter().rev().map(|p| (p.time_year, y(p.q[hi]))))
                 .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, color.mix(alpha).filled())))
@@ -500,7 +658,7 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
         }
         chart
             .draw_series(LineSeries_::new(
-                points.iter().map(|p| (p.time_year, p.q[2])),
+                points.iter().map(|p| (p.time_year, y(p.q[2]))),
                 color.stroke_width(3),
             ))
             .map_err(|e| e.to_string())?
@@ -508,13 +666,16 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
         chart
             .draw_series(LineSeries_::new(
-                points.iter().map(|p| (p.time_year, p.mean)),
+                points.iter().map(|p| (p.time_year, y(p.mean))),
                 BLACK.stroke_width(1),
             ))
             .map_err(|e| e.to_string())?
             .label("mean")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
         draw_legend(&mut chart)?;
+        if !notes.is_empty() {
+            draw_note(root, &notes.join("; "))?;
+        }
         Ok(())
     })
 }
@@ -536,17 +697,18 @@ fn note_number(v: f64) -> String {
     }
 }
 
-/// Writes `note` centred at the top of the chart's plotting area: what a
-/// degenerate chart (one value in every run, no value at all, a log axis'
-/// floor) shows, said where the reader looks.
+/// Writes `note` at the top right of the chart's plotting area, clear of
+/// the legend in its upper left: what a degenerate chart (one value in
+/// every run, no value at all, a log axis' floor) shows, said where the
+/// reader looks.
 fn draw_note(root: &DrawingArea<SVGBackend<'_>, Shift>, note: &str) -> Result<(), String> {
     use plotters::style::text_anchor::{HPos, Pos, VPos};
     let style = TextStyle::from(("sans-serif", 17).into_font())
         .color(&BLACK)
-        .pos(Pos::new(HPos::Center, VPos::Top));
+        .pos(Pos::new(HPos::Right, VPos::Top));
     root.draw(&Text::new(
         note.to_string(),
-        ((CHART_SIZE.0 / 2) as i32, 62),
+        (CHART_SIZE.0 as i32 - 30, 62),
         style,
     ))
     .map_err(|e| e.to_string())
@@ -878,12 +1040,13 @@ pub fn read_bands(path: &Path) -> Result<Bands> {
 }
 
 /// A stacked share chart: for each instant, the share of runs in each
-/// category, stacked from 0 to 1 in `series`' category order (a category
-/// with no run at any instant is left out of the legend).
+/// category, stacked from 0 to 1 in `series`' category order, the legend
+/// listing them top down as they are stacked (a category with no run at
+/// any instant is left out of it).
 pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()> {
     let (x0, x1) = finite_range(series.points.iter().map(|p| p.0));
     // Headroom above 1 for the legend, so it covers no share.
-    let top = 1.0 + 0.04 + 0.055 * series.categories.len() as f64;
+    let top = 1.0 + legend_headroom(series.categories.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(0.0, top));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -895,7 +1058,7 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("time [years]")
+            .x_desc("year")
             .y_desc("share of runs [0, 1]")
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
@@ -911,7 +1074,9 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .draw()
             .map_err(|e| e.to_string())?;
         let below = |k: usize, shares: &[f64]| shares[..k].iter().filter(|v| v.is_finite()).sum::<f64>();
-        for (k, name) in series.categories.iter().enumerate() {
+        // Drawn from the top band down, so that the legend lists the
+        // categories in the order they are stacked (the bands do not overlap).
+        for (k, name) in series.categories.iter().enumerate().rev() {
             // A category no run was in at any instant: no band and no legend
             // entry (its colour stays its own, so charts agree).
             if series.points.iter().all(|(_, sh)| sh[k].is_nan() || sh[k] <= 0.0) {
@@ -1781,6 +1946,61 @@ mod tests {
         let labels = tick_labels(5e19, 1.15e21);
         assert!(labels.iter().all(|l| l.ends_with("e21")), "{labels:?}");
         assert!(labels.contains(&"0.9e21".to_string()), "{labels:?}");
+    }
+
+    /// A fan point at `t` whose quantiles and mean are all `v` times
+    /// 0.5, 0.8, 1, 1.25, 2 (mean `v`).
+    fn fan_point(t: f64, v: f64) -> FanPoint {
+        FanPoint {
+            time_year: t,
+            mean: v,
+            q: [0.5 * v, 0.8 * v, v, 1.25 * v, 2.0 * v],
+            quantile_abs_error_max: 0.0,
+        }
+    }
+
+    /// Log axes for medians spanning two orders of magnitude, not for
+    /// series mostly at 0, narrow ones or any below 0.
+    #[test]
+    fn fans_spanning_orders_of_magnitude_get_a_log_axis() {
+        // The frontier's compute: 0 at the first instants (9 in 10 above),
+        // then 1e25 growing to 1e31.
+        let frontier: Vec<FanPoint> = (0..40)
+            .map(|i| {
+                fan_point(
+                    2025.0 + f64::from(i) / 4.0,
+                    if i < 3 { 0.0 } else { math::powi(10.0, 25 + i / 6) },
+                )
+            })
+            .collect();
+        assert!(fan_is_log(&frontier));
+        // Unserved energy: 0 at most instants, spikes of 1e5.
+        let spikes: Vec<FanPoint> = (0..40)
+            .map(|i| fan_point(f64::from(i), if i % 10 == 9 { 1e5 } else { 0.0 }))
+            .collect();
+        assert!(!fan_is_log(&spikes));
+        // A gap in months, 20 to 80.
+        let gap: Vec<FanPoint> = (0..40)
+            .map(|i| fan_point(f64::from(i), 20.0 + 1.5 * f64::from(i)))
+            .collect();
+        assert!(!fan_is_log(&gap));
+        let mut below = frontier.clone();
+        below[5].q[0] = -1.0;
+        assert!(!fan_is_log(&below));
+        assert!(!fan_is_log(&[]));
+    }
+
+    /// A log axis is labelled with the values, not their logarithms: powers
+    /// of ten where it holds two, every tick where it holds fewer.
+    #[test]
+    fn log_axes_read_in_powers_of_ten() {
+        let t = LogTicks::new(23.6, 33.4);
+        assert_eq!(
+            [24.0, 25.0, 25.5, 2.0, 0.0, -2.0, -7.0].map(|v| t.label(v)),
+            ["1e24", "1e25", "", "100", "1", "0.01", "1e-7"]
+        );
+        let narrow = LogTicks::new(25.3, 25.7);
+        assert_eq!(narrow.label(25.5), "3.2e25");
     }
 
     fn row(p: &str, spearman: f64, prcc: f64) -> RankSensitivityRow {

@@ -27,7 +27,9 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
         "{names:?}"
     );
     let fan = std::fs::read_to_string(dir.join("plots/fan-energy_load_mw-national.svg")).unwrap();
-    assert!(fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5–95%"));
+    assert!(
+        fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5th–95th percentile")
+    );
     let tornado = std::fs::read_to_string(dir.join("plots/tornado-training_final_flop.svg")).unwrap();
     // The toy declares a rank correlation, so its tornado plots PRCC and says so.
     assert!(
@@ -127,18 +129,21 @@ fn generic_line_and_timeline_charts_draw_labels() {
             lane: "lab-a".into(),
             size: 1e25,
             label: "A-1".into(),
+            hollow: false,
         },
         TimelineEvent {
             time: 1.1,
             lane: "lab-b".into(),
             size: 4e25,
             label: "B-1".into(),
+            hollow: false,
         },
         TimelineEvent {
             time: 1.9,
             lane: "lab-a".into(),
             size: 2e26,
             label: "A-2".into(),
+            hollow: false,
         },
     ];
     let p = dir.join("timeline.svg");
@@ -149,10 +154,13 @@ fn generic_line_and_timeline_charts_draw_labels() {
         "training compute [FLOP]",
         &events,
         true,
+        None,
     )
     .unwrap();
     let svg = std::fs::read_to_string(&p).unwrap();
-    assert!(svg.contains("A-2") && svg.contains("lab-b") && svg.contains("log10 training compute [FLOP]"));
+    assert!(
+        svg.contains("A-2") && svg.contains("lab-b") && svg.contains("training compute [FLOP], log scale")
+    );
 }
 
 /// Below `MIN_TORNADO_RUNS` runs no tornado is drawn (2 runs give ρ = ±1 by
@@ -239,15 +247,25 @@ fn a_zero_width_range_gets_an_axis_around_its_value() {
         lane: "lab".into(),
         size: 4e25,
         label: "L-1".into(),
+        hollow: false,
     }];
     let p = dir.join("one-release.svg");
-    timeline_chart(&p, "Releases", "year", "training compute [FLOP]", &one, true).unwrap();
+    timeline_chart(
+        &p,
+        "Releases",
+        "year",
+        "training compute [FLOP]",
+        &one,
+        true,
+        None,
+    )
+    .unwrap();
     let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
     assert!(!ticks.is_empty());
     for v in &ticks {
-        // log10 FLOP around 25.6, years around 2024.
+        // FLOP around 4e25 (the powers of ten about it), years around 2024.
         assert!(
-            (24.0..=27.0).contains(v) || (2021.0..=2027.0).contains(v),
+            (1e24..=1e27).contains(v) || (2021.0..=2027.0).contains(v),
             "tick {v} in {ticks:?}"
         );
     }
@@ -798,4 +816,111 @@ fn a_histogram_of_one_value_or_none_says_so_on_the_chart() {
     montecarlo::charts::histogram(&p, "Year", "year", &[f64::NAN; 3], 5).unwrap();
     let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
     assert!(texts.contains(&"No run has a value".to_string()), "{texts:?}");
+}
+
+/// A fan chart of one value throughout (no AI load ever cut) says so on
+/// the chart; one whose medians span orders of magnitude (the frontier's
+/// effective compute, 1e25 to 1e31 FLOP, flat on 0 for eight of ten years
+/// on a linear axis) is drawn on a log axis labelled in powers of ten,
+/// saying where its zeros are; and the legend names the percentiles.
+#[test]
+fn fan_charts_say_what_is_degenerate_and_go_log_over_orders_of_magnitude() {
+    use montecarlo::charts::{FanPoint, fan_chart};
+    let dir = Scratch::new("mc-fan-degenerate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let point = |t: f64, v: f64| FanPoint {
+        time_year: t,
+        mean: v,
+        q: [0.5 * v, 0.8 * v, v, 1.25 * v, 2.0 * v],
+        quantile_abs_error_max: 0.0,
+    };
+    let zeros: Vec<FanPoint> = (0..24)
+        .map(|m| point(2025.0 + f64::from(m) / 12.0, 0.0))
+        .collect();
+    let p = dir.join("zeros.svg");
+    fan_chart(&p, "Cut", "energy.ai_curtailed_mwh [MWh]", &zeros).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run has the same value at every instant: 0".to_string()),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"5th–95th percentile".to_string()), "{texts:?}");
+    let growth: Vec<FanPoint> = (0..40)
+        .map(|i| {
+            let v = if i < 2 { 0.0 } else { 1e25 * 1.5_f64.powi(i) };
+            point(2025.0 + f64::from(i) / 4.0, v)
+        })
+        .collect();
+    let p = dir.join("growth.svg");
+    fan_chart(&p, "Frontier", "training.frontier_effective_flop [FLOP]", &growth).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"training.frontier_effective_flop [FLOP], log scale".to_string())
+            && texts.contains(&"1e26".to_string())
+            && texts.contains(&"1e30".to_string())
+            && texts.contains(&"Log scale: values of 0 are drawn at the foot of the axis".to_string()),
+        "{texts:?}"
+    );
+}
+
+/// A shares chart's legend lists the categories top down as they are
+/// stacked (it listed the bottom band first, beside the top one).
+#[test]
+fn a_shares_legend_follows_the_stack() {
+    use montecarlo::charts::{ShareSeries, share_chart};
+    let dir = Scratch::new("mc-shares-legend");
+    std::fs::create_dir_all(&dir).unwrap();
+    let series = ShareSeries {
+        categories: vec!["none".into(), "HBM".into(), "packaging".into()],
+        points: (0..12)
+            .map(|m| (2025.0 + f64::from(m) / 12.0, vec![0.2, 0.3, 0.5]))
+            .collect(),
+    };
+    let p = dir.join("shares.svg");
+    share_chart(&p, "Binding input", &series).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
+    assert!(at("packaging") < at("HBM") && at("HBM") < at("none"), "{texts:?}");
+}
+
+/// Closed releases are rings, open ones dots, and the legend says which is
+/// which: a word `closed` beside each of a run's 44 closed releases
+/// overlapped into a smear.
+#[test]
+fn a_timeline_marks_hollow_events_by_shape_not_words() {
+    let dir = Scratch::new("mc-timeline-shapes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let events: Vec<TimelineEvent> = (0..10)
+        .map(|i| TimelineEvent {
+            time: 2025.0 + f64::from(i) / 4.0,
+            lane: "lab".into(),
+            size: 1e25 * f64::from(i + 1),
+            label: String::new(),
+            hollow: i % 2 == 1,
+        })
+        .collect();
+    let p = dir.join("releases.svg");
+    timeline_chart(
+        &p,
+        "Releases",
+        "year",
+        "training compute [FLOP]",
+        &events,
+        true,
+        Some(["open weights", "closed weights"]),
+    )
+    .unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    let texts = texts_in(&svg);
+    assert!(
+        texts.contains(&"open weights".to_string()) && texts.contains(&"closed weights".to_string()),
+        "{texts:?}"
+    );
+    // Five rings and the legend's one: circles not filled.
+    let rings = svg
+        .split("<circle")
+        .skip(1)
+        .filter(|c| c.contains("fill=\"none\""))
+        .count();
+    assert_eq!(rings, 5 + 1, "{svg}");
 }
