@@ -105,12 +105,21 @@ fn with_svg(
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
 ) -> Result<(), String> {
+    draw_legend_at(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// [`draw_legend`] at another corner (a tornado's lower right, where its
+/// shortest bars leave room).
+fn draw_legend_at<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -729,7 +738,7 @@ fn count_label(v: f64) -> String {
 /// chart (a lone bar at 0 on an axis 0–1 read as a spread from 0 to 0.03).
 pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: usize) -> Result<()> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let (lo, hi) = finite_range(finite.iter().copied());
+    let (mut lo, mut hi) = finite_range(finite.iter().copied());
     let note = match finite.first() {
         None => Some("No run has a value".to_string()),
         Some(&first) if finite.iter().all(|&v| v == first) => Some(format!(
@@ -739,12 +748,18 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
         )),
         Some(_) => None,
     };
-    // One value: one bar, centred on it, a tenth of the axis wide.
+    // One value: one bar, a tenth of the axis wide, centred on it on an
+    // axis centred on it; at 0 (a count that never moved, whose axis has
+    // no negative side) a thin bar from 0.
     let bins = if note.is_some() { 1 } else { bins.max(1) };
-    let (b0, w) = if note.is_some() {
-        ((lo + hi) / 2.0 - (hi - lo) / 20.0, (hi - lo) / 10.0)
-    } else {
-        (lo, (hi - lo) / bins as f64)
+    let (b0, w) = match (finite.first(), &note) {
+        (Some(&v), Some(_)) if v != 0.0 => {
+            let pad = (1e-3 * v.abs()).max(1.0);
+            (lo, hi) = (v - pad, v + pad);
+            (v - pad / 10.0, pad / 5.0)
+        }
+        (Some(_), Some(_)) => (0.0, (hi - lo) / 100.0),
+        _ => (lo, (hi - lo) / bins as f64),
     };
     let mut counts = vec![0u32; bins];
     for &v in &finite {
@@ -791,14 +806,31 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
     })
 }
 
-/// A tornado diagram: one horizontal bar per label, longest at the top, values in [−1, 1] or any scale.
-pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) -> Result<()> {
-    bar_chart(path, title, x_label, bars, true)
+/// A tornado diagram: one horizontal bar per label, longest at the top,
+/// values in [−1, 1] or any scale; `chance`, given, is shaded grey about 0
+/// (`(half-width, legend label)`: the band a coefficient falls in by
+/// chance alone, which the title used to state in words too small to read).
+pub fn tornado(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    bars: &[(String, f64)],
+    chance: Option<(f64, &str)>,
+) -> Result<()> {
+    bar_chart(path, title, x_label, bars, true, chance)
 }
 
 /// Horizontal bars, longest at the top; the x axis symmetric about 0 when
-/// `symmetric` (a tornado), else from 0 (shares).
-fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], symmetric: bool) -> Result<()> {
+/// `symmetric` (a tornado), else from 0 (shares); `band` as [`tornado`]'s
+/// `chance`.
+fn bar_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    bars: &[(String, f64)],
+    symmetric: bool,
+    band: Option<(f64, &str)>,
+) -> Result<()> {
     let mut bars: Vec<&(String, f64)> = bars.iter().filter(|b| b.1.is_finite()).collect();
     bars.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
     let n = bars.len().max(1);
@@ -806,19 +838,28 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
     let lo = if symmetric { -m } else { 0.0 };
     let longest = bars.iter().map(|b| b.0.len()).max().unwrap_or(10) as u32;
     let x_ticks = Ticks::new(lo, m);
+    // Room below the last bar for the band's legend, about 45 px of the
+    // plot's 480, so that it covers no bar.
+    let below = if band.is_some() {
+        45.0 * n as f64 / (480.0 - 45.0)
+    } else {
+        0.0
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size((longest * 8 + 20).clamp(80, 420))
-            .build_cartesian_2d(lo..m, 0.0..n as f64)
+            .build_cartesian_2d(lo..m, -below..n as f64)
             .map_err(|e| e.to_string())?;
         let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
         chart
             .configure_mesh()
             .x_desc(x_label)
-            .y_labels(n * 2 + 1)
+            // Ticks every half bar (a label at each bar's middle), over the
+            // room below too.
+            .y_labels(((n as f64 + below) * 2.0).ceil() as usize + 2)
             .y_label_formatter(&|y| {
                 let k = (n as f64 - y - 0.5).round();
                 if (n as f64 - y - 0.5 - k).abs() < 1e-6 && k >= 0.0 {
@@ -833,6 +874,18 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
+        if let Some((c, label)) = band.filter(|(c, _)| c.is_finite() && *c > 0.0) {
+            let c = c.min(m);
+            let grey = RGBColor(110, 110, 110).mix(0.22);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(-c, 0.0), (c, n as f64)],
+                    grey.filled(),
+                )))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], grey.filled()));
+        }
         chart
             .draw_series(bars.iter().enumerate().map(|(k, b)| {
                 let y = n as f64 - k as f64;
@@ -840,6 +893,9 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
                 Rectangle::new([(0.0, y - 0.85), (b.1, y - 0.15)], color.filled())
             }))
             .map_err(|e| e.to_string())?;
+        if band.is_some() {
+            draw_legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
+        }
         Ok(())
     })
 }
@@ -1724,6 +1780,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
                     "share of runs [0, 1]",
                     &bars,
                     false,
+                    None,
                 )?;
             }
             None => histogram(
@@ -1771,8 +1828,8 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             continue;
         }
         let path = dir_of(name).join(format!("tornado-{}.svg", file_stem(name)));
-        let (title, x_label) = tornado_labels(name, n, of.len(), partial);
-        tornado(&path, &title, x_label, &bars)?;
+        let (title, x_label, (chance, band)) = tornado_labels(name, n, of.len(), partial);
+        tornado(&path, &title, x_label, &bars, Some((chance, &band)))?;
         files.push(path);
     }
     match too_few.as_slice() {
@@ -1816,43 +1873,45 @@ fn has_coefficient(of: &[&RankSensitivityRow], partial: bool) -> bool {
         .any(|r| if partial { r.prcc } else { r.spearman }.is_finite())
 }
 
-/// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`
-/// (a PRCC that is undefined is drawn as 0).
+/// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`;
+/// a parameter whose coefficient is undefined (`sensitivity.csv`'s empty
+/// cell) is drawn as 0 and its label says so, rather than as a silent 0
+/// (PRCC) or not at all (ρ).
 fn tornado_bars(of: &[&RankSensitivityRow], partial: bool) -> Vec<(String, f64)> {
     of.iter()
         .map(|r| {
-            let v = if partial {
-                if r.prcc.is_finite() { r.prcc } else { 0.0 }
+            let v = if partial { r.prcc } else { r.spearman };
+            if v.is_finite() {
+                (r.parameter.clone(), v)
             } else {
-                r.spearman
-            };
-            (r.parameter.clone(), v)
+                (format!("{} (undefined)", r.parameter), 0.0)
+            }
         })
         .collect()
 }
 
-/// Title and x-axis label of a tornado of `n` runs over `k` parameters.
-/// The chance band is 1.96/√(n − 1) for ρ and 1.96/√(n − k) for PRCC (a
-/// partial correlation given k − 1 others has n − k − 1 + 1 effective runs).
-fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'static str) {
+/// Title, x-axis label and chance band (half-width and legend label) of a
+/// tornado of `n` runs over `k` parameters. The chance band is
+/// 1.96/√(n − 1) for ρ and 1.96/√(n − k) for PRCC (a partial correlation
+/// given k − 1 others has n − k − 1 + 1 effective runs): what no effect at
+/// all exceeds in 5 % of batches.
+fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'static str, (f64, String)) {
     if partial {
-        let dof = (n as f64 - k as f64).max(1.0);
+        let chance = Z95 / (n as f64 - k as f64).max(1.0).sqrt();
         (
             format!(
-                "What drives {} ({n} runs; PRCC, as inputs are correlated; |PRCC| < {:.2} is within chance)",
-                axis_label(name),
-                Z95 / dof.sqrt()
+                "What drives {} ({n} runs; PRCC, as inputs are correlated)",
+                axis_label(name)
             ),
             "Partial rank correlation (PRCC) with the outcome [-1, 1]",
+            (chance, format!("within chance: |PRCC| < {chance:.2} (95 %)")),
         )
     } else {
+        let chance = Z95 / ((n - 1) as f64).sqrt();
         (
-            format!(
-                "What drives {} ({n} runs; |rho| < {:.2} is within chance)",
-                axis_label(name),
-                Z95 / ((n - 1) as f64).sqrt()
-            ),
+            format!("What drives {} ({n} runs)", axis_label(name)),
             "Spearman rank correlation with the outcome [-1, 1]",
+            (chance, format!("within chance: |rho| < {chance:.2} (95 %)")),
         )
     }
 }
@@ -2015,12 +2074,12 @@ mod tests {
 
     #[test]
     fn tornado_titles_carry_the_outcome_unit() {
-        let (title, _) = tornado_labels("training.frontier_gap_months_end", 40, 3, false);
+        let (title, _, _) = tornado_labels("training.frontier_gap_months_end", 40, 3, false);
         assert!(
             title.starts_with("What drives training.frontier_gap_months_end [months] ("),
             "{title}"
         );
-        let (title, _) = tornado_labels("energy.avg_price_usd_per_mwh", 40, 3, true);
+        let (title, _, _) = tornado_labels("energy.avg_price_usd_per_mwh", 40, 3, true);
         assert!(
             title.contains("energy.avg_price_usd_per_mwh [USD/MWh] ("),
             "{title}"
@@ -2030,7 +2089,7 @@ mod tests {
     #[test]
     fn long_captions_shrink_to_fit_the_chart() {
         assert_eq!(caption_px("Largest training run"), 26);
-        let (title, _) = tornado_labels("training.largest_run_flop_year_2031", 40, 12, true);
+        let title = format!("What drives {} (40 runs; more words)", "x".repeat(80));
         let px = caption_px(&title);
         assert!(px < 26, "{px}");
         let width = 0.56 * f64::from(px) * title.chars().count() as f64;
@@ -2045,16 +2104,34 @@ mod tests {
         let of: Vec<&RankSensitivityRow> = rows.iter().collect();
         assert_eq!(
             tornado_bars(&of, true),
-            vec![("capacity".to_string(), -0.79), ("demand".to_string(), 0.0)]
+            vec![
+                ("capacity".to_string(), -0.79),
+                ("demand (undefined)".to_string(), 0.0)
+            ]
         );
         assert_eq!(tornado_bars(&of, false)[0].1, 0.289);
-        let (title, x) = tornado_labels("y", 100, 2, true);
+        let (title, x, _) = tornado_labels("y", 100, 2, true);
         assert!(
             title.contains("PRCC, as inputs are correlated") && x.contains("PRCC"),
             "{title}"
         );
-        let (title, x) = tornado_labels("y", 100, 2, false);
+        let (title, x, _) = tornado_labels("y", 100, 2, false);
         assert!(!title.contains("PRCC") && x.starts_with("Spearman"), "{title}");
+    }
+
+    /// The chance band is drawn, not written into the title: a title of
+    /// 110 characters shrank to 12 px (the worked example's tornado).
+    /// 1.96/√(n − k) for PRCC, 1.96/√(n − 1) for ρ, in the legend.
+    #[test]
+    fn a_tornado_shades_its_chance_band_and_keeps_a_readable_title() {
+        let (title, _, (c, band)) = tornado_labels("training.frontier_gap_months_end", 500, 17, true);
+        assert!((c - Z95 / 483.0_f64.sqrt()).abs() < 1e-12, "{c}");
+        assert_eq!(band, "within chance: |PRCC| < 0.09 (95 %)");
+        assert!(caption_px(&title) >= 16, "{title}: {} px", caption_px(&title));
+        let (title, _, (c, band)) = tornado_labels("training.frontier_gap_months_end", 40, 17, false);
+        assert!((c - Z95 / 39.0_f64.sqrt()).abs() < 1e-12, "{c}");
+        assert_eq!(band, "within chance: |rho| < 0.31 (95 %)");
+        assert_eq!(caption_px(&title), 26, "{title}");
     }
 
     fn keys(names: &[(&str, &str)]) -> Vec<(String, String)> {
