@@ -273,12 +273,49 @@ pub fn line_chart_with_dots(
     dots: &[LineSeries],
     markers: &[Marker],
 ) -> Result<()> {
+    lines_and_dots(path, [title, x_label, y_label], series, dots, markers, false)
+}
+
+/// A [`line_chart_with_dots`] of two shares (e.g. PRIM's coverage and
+/// density): both axes span 0–1 whatever the points, and no tick is
+/// labelled outside it. A trajectory whose boxes all kept every run of
+/// interest (coverage 1) was drawn on a coverage axis of 0–2.
+pub fn unit_square_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[LineSeries],
+    dots: &[LineSeries],
+) -> Result<()> {
+    lines_and_dots(path, [title, x_label, y_label], series, dots, &[], true)
+}
+
+/// [`line_chart_with_dots`], its axes 0–1 when `shares`.
+fn lines_and_dots(
+    path: &Path,
+    [title, x_label, y_label]: [&str; 3],
+    series: &[LineSeries],
+    dots: &[LineSeries],
+    markers: &[Marker],
+    shares: bool,
+) -> Result<()> {
     let all = || series.iter().chain(dots).flat_map(|s| s.points.iter());
-    let (x0, x1) = finite_range(all().map(|p| p.0));
-    let (y0, y1) = finite_range(all().map(|p| p.1));
+    let ((x0, x1), (y0, y1)) = if shares {
+        ((-0.02, 1.02), (-0.02, 1.02))
+    } else {
+        (finite_range(all().map(|p| p.0)), finite_range(all().map(|p| p.1)))
+    };
     // Headroom for the legend in the upper left, so it covers no data.
     let y1 = y1 + (y1 - y0) * legend_headroom(series.len() + dots.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let share_label = |t: &Ticks, v: f64| {
+        if shares && !(-1e-9..=1.0 + 1e-9).contains(&v) {
+            String::new()
+        } else {
+            t.label(v)
+        }
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -293,8 +330,8 @@ pub fn line_chart_with_dots(
             .y_desc(y_label)
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
-            .y_label_formatter(&|v| y_ticks.label(*v))
-            .x_label_formatter(&|v| x_ticks.label(*v))
+            .y_label_formatter(&|v| share_label(&y_ticks, *v))
+            .x_label_formatter(&|v| share_label(&x_ticks, *v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;

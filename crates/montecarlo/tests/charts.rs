@@ -924,3 +924,25 @@ fn a_timeline_marks_hollow_events_by_shape_not_words() {
         .count();
     assert_eq!(rings, 5 + 1, "{svg}");
 }
+
+/// PRIM's trajectory plots two shares: its axes stay 0–1. A 40-run batch
+/// whose boxes all kept every run of interest (coverage 1) got a coverage
+/// axis of 0–2, and a legend's headroom labelled a density of 1.1.
+#[test]
+fn a_chart_of_two_shares_labels_no_tick_outside_0_to_1() {
+    let dir = Scratch::new("mc-unit-square");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = [LineSeries {
+        label: "boxes".into(),
+        points: (0..10).map(|i| (1.0, 0.35 + 0.06 * f64::from(i))).collect(),
+    }];
+    let chosen = [LineSeries {
+        label: "box 0 (chosen)".into(),
+        points: vec![(1.0, 0.35)],
+    }];
+    let p = dir.join("trajectory.svg");
+    montecarlo::charts::unit_square_chart(&p, "Peeling", "coverage", "density", &line, &chosen).unwrap();
+    let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(ticks.len() >= 10, "{ticks:?}");
+    assert!(ticks.iter().all(|v| (0.0..=1.0).contains(v)), "{ticks:?}");
+}
