@@ -277,8 +277,8 @@ pub fn line_chart_with_dots(
 }
 
 /// A [`line_chart_with_dots`] of two shares (e.g. PRIM's coverage and
-/// density): both axes span 0–1 whatever the points, and no tick is
-/// labelled outside it. A trajectory whose boxes all kept every run of
+/// density): both axes stay within 0–1 whatever the points, and no tick
+/// is labelled outside it. A trajectory whose boxes all kept every run of
 /// interest (coverage 1) was drawn on a coverage axis of 0–2.
 pub fn unit_square_chart(
     path: &Path,
@@ -301,11 +301,16 @@ fn lines_and_dots(
     shares: bool,
 ) -> Result<()> {
     let all = || series.iter().chain(dots).flat_map(|s| s.points.iter());
-    let ((x0, x1), (y0, y1)) = if shares {
-        ((-0.02, 1.02), (-0.02, 1.02))
-    } else {
-        (finite_range(all().map(|p| p.0)), finite_range(all().map(|p| p.1)))
+    // Shares: the data's range, kept within 0–1 (and a hair for the pen).
+    let within = |(lo, hi): (f64, f64)| {
+        if shares {
+            (lo.max(-0.02), hi.min(1.02))
+        } else {
+            (lo, hi)
+        }
     };
+    let (x0, x1) = within(finite_range(all().map(|p| p.0)));
+    let (y0, y1) = within(finite_range(all().map(|p| p.1)));
     // Headroom for the legend in the upper left, so it covers no data.
     let y1 = y1 + (y1 - y0) * legend_headroom(series.len() + dots.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));

@@ -847,7 +847,11 @@ fn fan_charts_say_what_is_degenerate_and_go_log_over_orders_of_magnitude() {
     assert!(texts.contains(&"5th–95th percentile".to_string()), "{texts:?}");
     let growth: Vec<FanPoint> = (0..40)
         .map(|i| {
-            let v = if i < 2 { 0.0 } else { 1e25 * scheduler::math::powi(1.5, i) };
+            let v = if i < 2 {
+                0.0
+            } else {
+                1e25 * scheduler::math::powi(1.5, i)
+            };
             point(2025.0 + f64::from(i) / 4.0, v)
         })
         .collect();
