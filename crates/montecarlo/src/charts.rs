@@ -626,7 +626,8 @@ fn legend_headroom(entries: usize) -> f64 {
 /// median and the mean over time. The y axis is logarithmic when the
 /// medians span two orders of magnitude ([`fan_is_log`]; its label says
 /// so, and a note says where values of 0 are drawn); a series with one
-/// value throughout, or none, says so in a note on the chart.
+/// value throughout, or none, or no spread between runs (a one-run
+/// batch), says so in a note on the chart.
 pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -> Result<()> {
     let (x0, x1) = finite_range(points.iter().map(|p| p.time_year));
     let values = || points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean]));
@@ -639,6 +640,14 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             "Every run has the same value at every instant: {}",
             note_number(v)
         )),
+        // One run, or runs that never differ: the bands are lines.
+        Some(_)
+            if points
+                .iter()
+                .all(|p| p.q[4].partial_cmp(&p.q[0]) != Some(std::cmp::Ordering::Greater)) =>
+        {
+            notes.push("No spread: every run has the same value at each instant".into())
+        }
         Some(_) => {}
     }
     // On a log axis values of 0 (no run finished yet) sit at its foot.
@@ -1029,6 +1038,16 @@ pub struct PlotReport {
     pub files: Vec<PathBuf>,
     /// What was not drawn and why (e.g. a tornado from too few runs).
     pub notes: Vec<String>,
+}
+
+/// `1 run`, `40 runs`: a chart title's count (a one-run batch's read
+/// `(1 runs)`).
+fn runs_text(n: u64) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 /// Fewest runs (reporting the outcome) a tornado diagram is drawn from. Rank
@@ -1739,9 +1758,9 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         let approx = bands.fans[key].iter().any(FanPoint::sketched);
         let runs_note = if approx {
             sketched.push(format!("{metric} ({entity})"));
-            format!("{runs} runs; quantiles from the sketch")
+            format!("{}; quantiles from the sketch", runs_text(runs))
         } else {
-            format!("{runs} runs")
+            runs_text(runs)
         };
         let title = match KEY_METRICS.iter().find(|(m, _)| m == metric) {
             Some((_, what)) if entity == "national" => format!("{what}, national ({runs_note})"),
@@ -1779,7 +1798,10 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     for key in fan_chart_selection(bands.shares.keys(), o.max_fan_charts) {
         let (metric, entity) = key;
         let path = out.join(format!("shares-{}-{}.svg", file_stem(metric), file_stem(entity)));
-        let title = format!("{metric} — {entity}: share of runs by category ({runs} runs)");
+        let title = format!(
+            "{metric} — {entity}: share of runs by category ({})",
+            runs_text(runs)
+        );
         share_chart(&path, &title, &bands.shares[key])?;
         files.push(path);
     }
@@ -1818,7 +1840,10 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
                     .collect();
                 bar_chart(
                     &path,
-                    &format!("{name}: share of runs by category ({} runs)", vals.len()),
+                    &format!(
+                        "{name}: share of runs by category ({})",
+                        runs_text(vals.len() as u64)
+                    ),
                     "share of runs [0, 1]",
                     &bars,
                     false,
@@ -1827,7 +1852,7 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             }
             None => histogram(
                 &path,
-                &format!("{name} ({} runs)", vals.len()),
+                &format!("{name} ({})", runs_text(vals.len() as u64)),
                 &axis_label(name),
                 &vals,
                 histogram_bins(vals.len()),

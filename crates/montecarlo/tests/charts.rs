@@ -845,6 +845,25 @@ fn fan_charts_say_what_is_degenerate_and_go_log_over_orders_of_magnitude() {
         "{texts:?}"
     );
     assert!(texts.contains(&"5th–95th percentile".to_string()), "{texts:?}");
+    // One run: a line, not a band, and the chart says why.
+    let one: Vec<FanPoint> = (0..24)
+        .map(|m| {
+            let v = f64::from(m);
+            FanPoint {
+                time_year: 2025.0 + v / 12.0,
+                mean: v,
+                q: [v; 5],
+                quantile_abs_error_max: 0.0,
+            }
+        })
+        .collect();
+    let p = dir.join("one.svg");
+    fan_chart(&p, "Gap (1 run)", "gap [months]", &one).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"No spread: every run has the same value at each instant".to_string()),
+        "{texts:?}"
+    );
     let growth: Vec<FanPoint> = (0..40)
         .map(|i| {
             let v = if i < 2 {
@@ -949,4 +968,18 @@ fn a_chart_of_two_shares_labels_no_tick_outside_0_to_1() {
     let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
     assert!(ticks.len() >= 10, "{ticks:?}");
     assert!(ticks.iter().all(|v| (0.0..=1.0).contains(v)), "{ticks:?}");
+}
+
+/// A one-run batch's charts say `1 run` (they said `1 runs`).
+#[test]
+fn a_one_run_batch_is_one_run_in_its_titles() {
+    let dir = toy_batch("mc-plot-one-run", 1);
+    let (_, names) = plot_into_dir(&dir);
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with("fan-") || n.starts_with("hist-"))
+    {
+        let svg = std::fs::read_to_string(dir.join("plots").join(name)).unwrap();
+        assert!(svg.contains("(1 run)") && !svg.contains("1 runs"), "{name}");
+    }
 }
