@@ -349,7 +349,9 @@ fn lines_and_dots(
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(m.from, y0), (to, y1)],
-                    RGBAColor(120, 120, 120, 0.18).filled(),
+                    // Vermillion, light: a pale grey span of one month
+                    // (power.svg's unserved periods) was hard to find.
+                    RGBAColor(213, 94, 0, 0.25).filled(),
                 )))
                 .map_err(|e| e.to_string())?;
             chart
