@@ -368,8 +368,8 @@ correlations (between the labs' compute growth targets), and with
 correlated inputs a parameter's ρ carries the effects of those it is
 correlated with, where PRCC holds the other parameters fixed (the `prcc`
 column; a scenario without correlations gets a tornado of ρ). Its title
-says which it draws and gives the chance band of PRCC, 1.96/√(n − k) for k
-parameters: {1.96 / (N - n_params) ** 0.5:.2f} here, with {n_params}. The size of the largest run has
+says which it draws, and a grey strip about 0 marks the chance band of
+PRCC, 1.96/√(n − k) for k parameters (its legend gives it): {1.96 / (N - n_params) ** 0.5:.2f} here, with {n_params}. The size of the largest run has
 other drivers (its strongest correlate is `{top_lr['parameter']}`, ρ =
 {float(top_lr['spearman']):.2f}), but a run's size moves the gap little: with the frontier
 growing 1.1 orders of magnitude a year, a run 15 % smaller is about 0.8

@@ -968,7 +968,8 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
                 time: t,
                 lane: lab,
                 size: flop,
-                label: if open { String::new() } else { "closed".into() },
+                label: String::new(),
+                hollow: !open,
             })
         })
         .collect();
@@ -980,6 +981,7 @@ pub fn plot_run(dir: &Path, charts_dir: &Path) -> Result<Vec<PathBuf>> {
         "training compute [FLOP]",
         &events,
         true,
+        Some(["open weights", "closed weights"]),
     )?;
     written.push(path);
     Ok(written)

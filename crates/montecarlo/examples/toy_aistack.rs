@@ -185,6 +185,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 lane: lane.into(),
                 size,
                 label: label.into(),
+                hollow: false,
             };
             let events = [
                 ev(0.2, "lab-a", 3e24, "A-1"),
@@ -200,6 +201,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "training compute [FLOP]",
                 &events,
                 true,
+                None,
             )?;
         }
         _ => return Err("usage: toy_aistack batch|merge|plot ...".into()),

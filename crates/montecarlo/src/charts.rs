@@ -19,15 +19,20 @@ use std::path::{Path, PathBuf};
 /// Width × height of every chart, in pixels.
 pub const CHART_SIZE: (u32, u32) = (960, 600);
 
+/// Okabe and Ito's colours, which readers with any common colour-vision
+/// deficiency tell apart (the former palette's green and red, the run
+/// chart's dots of HBM-bound and no-input-bound months, were not): blue,
+/// orange, bluish green, vermillion, reddish purple, sky blue, grey and,
+/// last as it is faint on white, yellow.
 const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(110, 110, 110),
+    RGBColor(240, 228, 66),
 ];
 
 /// The unit of a metric or outcome as docs/model.md's unit tables give it
@@ -100,12 +105,21 @@ fn with_svg(
 fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
 ) -> Result<(), String> {
+    draw_legend_at(chart, SeriesLabelPosition::UpperLeft)
+}
+
+/// [`draw_legend`] at another corner (a tornado's lower right, where its
+/// shortest bars leave room).
+fn draw_legend_at<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> Result<(), String> {
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .draw()
         .map_err(|e| e.to_string())
 }
@@ -130,9 +144,13 @@ const AXIS_LABELS: usize = 11;
 /// both read `0.002`; review s26-modeler, F4).
 #[derive(Clone, Copy, Debug, PartialEq)]
 struct Ticks {
-    /// Scientific notation (`5.00e24`): the axis' largest tick is at least
-    /// 10⁵ or, if not 0, under 10⁻³.
+    /// Scientific notation with one exponent for the whole axis (`0.5e25`,
+    /// `1.0e25`, `1.5e25`): the axis' largest tick is at least 10⁵ or, if
+    /// not 0, under 10⁻³. One exponent, the largest tick's, so that labels
+    /// compare at a glance: `8.00e4` below `1.00e5` read as 8 below 1.
     sci: bool,
+    /// The exponent every label of a `sci` axis is written with.
+    exponent: i32,
     /// Digits after the decimal point (of the mantissa, if `sci`).
     decimals: usize,
     /// Below this magnitude a tick is written `0`: a millionth of the step.
@@ -148,9 +166,8 @@ impl Ticks {
         Ticks::for_values(&RangedCoordf64::from(lo..hi).key_points(AXIS_LABELS))
     }
 
-    /// The fewest digits (two at least in a mantissa, as before) with which
-    /// every one of `ticks` reads distinct from its neighbours and within a
-    /// thousandth of the step of its value.
+    /// The fewest digits with which every one of `ticks` reads distinct
+    /// from its neighbours and within a thousandth of the step of its value.
     fn for_values(ticks: &[f64]) -> Ticks {
         let mut sorted: Vec<f64> = ticks.iter().copied().filter(|v| v.is_finite()).collect();
         sorted.sort_by(f64::total_cmp);
@@ -161,8 +178,14 @@ impl Ticks {
             .fold(f64::INFINITY, f64::min);
         let largest = sorted.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
         let sci = largest >= 1e5 || (largest > 0.0 && largest < 1e-3);
+        // The largest tick's exponent (a hair above, so that 1e25 computed
+        // as 9.999…e24 is still written `1e25`, not `10e24`).
+        let exponent = if sci {
+            math::log10(largest * (1.0 + 1e-9)).floor() as i32
+        } else {
+            0
+        };
         let zero = if step.is_finite() { step * 1e-6 } else { 0.0 };
-        let first = if sci { 2 } else { 0 };
         let fits = |t: &Ticks| {
             let labels: Vec<String> = sorted.iter().map(|&v| t.label(v)).collect();
             labels.windows(2).all(|w| w[0] != w[1])
@@ -171,11 +194,17 @@ impl Ticks {
                         .is_ok_and(|read| !step.is_finite() || (read - v).abs() <= step * 1e-3)
                 })
         };
-        (first..=17)
-            .map(|decimals| Ticks { sci, decimals, zero })
+        (0..=17)
+            .map(|decimals| Ticks {
+                sci,
+                exponent,
+                decimals,
+                zero,
+            })
             .find(fits)
             .unwrap_or(Ticks {
                 sci,
+                exponent,
                 decimals: 17,
                 zero,
             })
@@ -187,7 +216,8 @@ impl Ticks {
         if v.abs() <= self.zero || v.abs() < 1e-300 {
             "0".to_string()
         } else if self.sci {
-            format!("{v:.d$e}")
+            let e = self.exponent;
+            format!("{:.d$}e{e}", v / math::powi(10.0, e))
         } else {
             format!("{v:.d$}")
         }
@@ -214,7 +244,11 @@ pub struct Marker {
     pub label: String,
 }
 
-/// A multi-line chart over time with optional shaded markers (for single runs).
+/// A multi-line chart over time with optional shaded markers (for single
+/// runs). The first of several lines is drawn wider, beneath the others:
+/// where a later line follows it exactly (power served, on top of demand)
+/// it still shows, as its legend says it should ([`line_chart_with_dots`]
+/// draws every line alike).
 pub fn line_chart(
     path: &Path,
     title: &str,
@@ -239,17 +273,54 @@ pub fn line_chart_with_dots(
     dots: &[LineSeries],
     markers: &[Marker],
 ) -> Result<()> {
+    lines_and_dots(path, [title, x_label, y_label], series, dots, markers, false)
+}
+
+/// A [`line_chart_with_dots`] of two shares (e.g. PRIM's coverage and
+/// density): both axes stay within 0–1 whatever the points, and no tick
+/// is labelled outside it. A trajectory whose boxes all kept every run of
+/// interest (coverage 1) was drawn on a coverage axis of 0–2.
+pub fn unit_square_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[LineSeries],
+    dots: &[LineSeries],
+) -> Result<()> {
+    lines_and_dots(path, [title, x_label, y_label], series, dots, &[], true)
+}
+
+/// [`line_chart_with_dots`], its axes 0–1 when `shares`.
+fn lines_and_dots(
+    path: &Path,
+    [title, x_label, y_label]: [&str; 3],
+    series: &[LineSeries],
+    dots: &[LineSeries],
+    markers: &[Marker],
+    shares: bool,
+) -> Result<()> {
     let all = || series.iter().chain(dots).flat_map(|s| s.points.iter());
-    let (x0, x1) = finite_range(all().map(|p| p.0));
-    let (y0, y1) = finite_range(all().map(|p| p.1));
-    // Headroom for the legend in the upper left, so it covers no data.
-    let entries = (series.len() + dots.len()) as f64;
-    let y1 = if entries > 0.0 {
-        y1 + (y1 - y0) * (0.04 + 0.055 * entries)
-    } else {
-        y1
+    // Shares: the data's range, kept within 0–1 (and a hair for the pen).
+    let within = |(lo, hi): (f64, f64)| {
+        if shares {
+            (lo.max(-0.02), hi.min(1.02))
+        } else {
+            (lo, hi)
+        }
     };
+    let (x0, x1) = within(finite_range(all().map(|p| p.0)));
+    let (y0, y1) = within(finite_range(all().map(|p| p.1)));
+    // Headroom for the legend in the upper left, so it covers no data.
+    let y1 = y1 + (y1 - y0) * legend_headroom(series.len() + dots.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let share_label = |t: &Ticks, v: f64| {
+        if shares && !(-1e-9..=1.0 + 1e-9).contains(&v) {
+            String::new()
+        } else {
+            t.label(v)
+        }
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -264,8 +335,8 @@ pub fn line_chart_with_dots(
             .y_desc(y_label)
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
-            .y_label_formatter(&|v| y_ticks.label(*v))
-            .x_label_formatter(&|v| x_ticks.label(*v))
+            .y_label_formatter(&|v| share_label(&y_ticks, *v))
+            .x_label_formatter(&|v| share_label(&x_ticks, *v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
@@ -278,7 +349,9 @@ pub fn line_chart_with_dots(
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(m.from, y0), (to, y1)],
-                    RGBAColor(120, 120, 120, 0.18).filled(),
+                    // Vermillion, light: a pale grey span of one month
+                    // (power.svg's unserved periods) was hard to find.
+                    RGBAColor(213, 94, 0, 0.25).filled(),
                 )))
                 .map_err(|e| e.to_string())?;
             chart
@@ -291,11 +364,22 @@ pub fn line_chart_with_dots(
         }
         for (i, s) in series.iter().enumerate() {
             let color = PALETTE[i % PALETTE.len()];
+            // The first of several lines is drawn wider, beneath the others,
+            // so that one on top of it (served over demand) leaves it seen;
+            // not under dots, which it would hide.
+            let width = if i == 0 && series.len() > 1 && dots.is_empty() {
+                5
+            } else {
+                2
+            };
             chart
-                .draw_series(LineSeries_::new(s.points.iter().copied(), color.stroke_width(2)))
+                .draw_series(LineSeries_::new(
+                    s.points.iter().copied(),
+                    color.stroke_width(width),
+                ))
                 .map_err(|e| e.to_string())?
                 .label(s.label.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width)));
         }
         for (i, s) in dots.iter().enumerate() {
             let color = PALETTE[(series.len() + i) % PALETTE.len()];
@@ -323,11 +407,19 @@ pub struct TimelineEvent {
     pub lane: String,
     /// Size on the y axis (e.g. FLOP), > 0 when `log_y`.
     pub size: f64,
-    /// Label written beside the point.
+    /// Label written beside the point (empty: none).
     pub label: String,
+    /// Drawn as a ring rather than a dot (e.g. a closed-weight release);
+    /// [`timeline_chart`]'s `shapes` say what each means.
+    pub hollow: bool,
 }
 
-/// A timeline: events as labelled points (x = time, y = size), one colour per lane.
+/// A timeline: events as points (x = time, y = size), one colour per lane,
+/// each with its label beside it; a `hollow` event is a ring, and `shapes`,
+/// given, adds legend lines saying what a dot and a ring mean (e.g.
+/// `["open weights", "closed weights"]`: a word beside each of 44 closed
+/// releases overlapped into a smear). The y axis of `log_y` is labelled
+/// with powers of ten (`1e25`), not their logarithms.
 pub fn timeline_chart(
     path: &Path,
     title: &str,
@@ -335,6 +427,7 @@ pub fn timeline_chart(
     y_label: &str,
     events: &[TimelineEvent],
     log_y: bool,
+    shapes: Option<[&str; 2]>,
 ) -> Result<()> {
     let (x0, x1) = finite_range(events.iter().map(|e| e.time));
     let lanes: Vec<&str> = events
@@ -354,12 +447,13 @@ pub fn timeline_chart(
         }
     });
     let (y0, y1) = finite_range(ys);
+    let y1 = y1 + (y1 - y0) * legend_headroom(lanes.len() + shapes.map_or(0, |s| s.len()));
     let y_desc = if log_y {
-        format!("log10 {y_label}")
+        format!("{y_label}, log scale")
     } else {
         y_label.to_string()
     };
-    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let (x_ticks, y_ticks, log_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1), LogTicks::new(y0, y1));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -375,13 +469,19 @@ pub fn timeline_chart(
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| y_ticks.label(*v))
+            .y_label_formatter(&|v| {
+                if log_y {
+                    log_ticks.label(*v)
+                } else {
+                    y_ticks.label(*v)
+                }
+            })
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
         for (li, lane) in lanes.iter().enumerate() {
             let color = PALETTE[li % PALETTE.len()];
-            let pts: Vec<(f64, f64, String)> = events
+            let pts: Vec<(f64, f64, &TimelineEvent)> = events
                 .iter()
                 .filter(|e| e.lane == *lane)
                 .map(|e| {
@@ -392,23 +492,44 @@ pub fn timeline_chart(
                         } else {
                             e.size
                         },
-                        e.label.clone(),
+                        e,
                     )
                 })
                 .collect();
             chart
-                .draw_series(
-                    pts.iter()
-                        .map(|(x, y, _)| Circle::new((*x, *y), 6, color.filled())),
-                )
+                .draw_series(pts.iter().map(|(x, y, e)| {
+                    let style = if e.hollow {
+                        color.stroke_width(2)
+                    } else {
+                        color.filled()
+                    };
+                    Circle::new((*x, *y), 6, style)
+                }))
                 .map_err(|e| e.to_string())?
                 .label(lane.to_string())
-                .legend(move |(x, y)| Circle::new((x + 10, y), 6, color.filled()));
+                .legend(move |(x, y)| Rectangle::new([(x + 4, y - 5), (x + 16, y + 5)], color.filled()));
             chart
-                .draw_series(pts.iter().map(|(x, y, l)| {
-                    EmptyElement::at((*x, *y)) + Text::new(l.clone(), (9, -16), ("sans-serif", 14))
-                }))
+                .draw_series(
+                    pts.iter()
+                        .filter(|(_, _, e)| !e.label.is_empty())
+                        .map(|(x, y, e)| {
+                            EmptyElement::at((*x, *y))
+                                + Text::new(e.label.clone(), (9, -16), ("sans-serif", 14))
+                        }),
+                )
                 .map_err(|e| e.to_string())?;
+        }
+        for (i, meaning) in shapes.iter().flatten().enumerate() {
+            let style = if i == 0 {
+                BLACK.filled()
+            } else {
+                BLACK.stroke_width(2)
+            };
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())
+                .map_err(|e| e.to_string())?
+                .label(meaning.to_string())
+                .legend(move |(x, y)| Circle::new((x + 10, y), 6, style));
         }
         draw_legend(&mut chart)?;
         Ok(())
@@ -438,12 +559,123 @@ impl FanPoint {
     }
 }
 
-/// A fan chart: 5–95% and 25–75% shaded bands, the median and the mean over time.
+/// Whether a fan chart's y axis is logarithmic: no value below 0, a median
+/// above 0 at nine instants in ten at least, and the medians spanning two
+/// orders of magnitude or more (the frontier's effective compute grows
+/// from 1e25 to 1e31 FLOP: on a linear axis everything before its last two
+/// years lay flat on 0). A series mostly at 0 (unserved energy, a share
+/// lost to power) keeps its linear axis.
+fn fan_is_log(points: &[FanPoint]) -> bool {
+    let values = || {
+        points
+            .iter()
+            .flat_map(|p| p.q.iter().copied().chain([p.mean]))
+            .filter(|v| v.is_finite())
+    };
+    let medians: Vec<f64> = points.iter().map(|p| p.q[2]).filter(|v| *v > 0.0).collect();
+    let (lo, hi) = medians
+        .iter()
+        .fold((f64::INFINITY, 0.0_f64), |(a, b), &v| (a.min(v), b.max(v)));
+    values().all(|v| v >= 0.0) && medians.len() * 10 >= points.len() * 9 && hi >= 100.0 * lo
+}
+
+/// How the ticks of a log₁₀ axis (the values' logarithms plotted) are
+/// labelled: as the values they stand for, at the whole powers of ten
+/// (`1e25`, `1e26`; `0.01` to `10000` written out) when the axis holds two
+/// or more, else at every tick (`3.2e25`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct LogTicks {
+    /// Whether only whole powers of ten are labelled.
+    whole: bool,
+}
+
+impl LogTicks {
+    fn new(lo: f64, hi: f64) -> LogTicks {
+        LogTicks {
+            whole: hi.floor() - lo.ceil() >= 1.0,
+        }
+    }
+
+    /// The label of the tick at log₁₀ value `v`.
+    fn label(&self, v: f64) -> String {
+        let k = v.round();
+        if (v - k).abs() < 1e-6 {
+            match k as i32 {
+                k @ 0..=4 => format!("{}", math::powi(10.0, k)),
+                k @ -2..=-1 => format!("{:.*}", (-k) as usize, math::powi(10.0, k)),
+                k => format!("1e{k}"),
+            }
+        } else if self.whole {
+            String::new()
+        } else {
+            format!("{:.1e}", math::powf(10.0, v))
+        }
+    }
+}
+
+/// Headroom above a chart's data for a legend of `entries` lines in its
+/// upper left, as a share of the data's span, so that the legend covers
+/// no data (a fan's 5–95 % band peaked behind it).
+fn legend_headroom(entries: usize) -> f64 {
+    if entries == 0 {
+        0.0
+    } else {
+        0.04 + 0.055 * entries as f64
+    }
+}
+
+/// A fan chart: the 5th–95th and 25th–75th percentile bands shaded, the
+/// median and the mean over time. The y axis is logarithmic when the
+/// medians span two orders of magnitude ([`fan_is_log`]; its label says
+/// so, and a note says where values of 0 are drawn); a series with one
+/// value throughout, or none, or no spread between runs (a one-run
+/// batch), says so in a note on the chart.
 pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -> Result<()> {
     let (x0, x1) = finite_range(points.iter().map(|p| p.time_year));
-    let (y0, y1) = finite_range(points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean])));
+    let values = || points.iter().flat_map(|p| p.q.iter().copied().chain([p.mean]));
+    let log = fan_is_log(points);
+    let mut notes: Vec<String> = Vec::new();
+    let first = values().find(|v| v.is_finite());
+    match first {
+        None => notes.push("No run has a value at any instant".into()),
+        Some(v) if values().filter(|v| v.is_finite()).all(|w| w == v) => notes.push(format!(
+            "Every run has the same value at every instant: {}",
+            note_number(v)
+        )),
+        // One run, or runs that never differ: the bands are lines.
+        Some(_)
+            if points
+                .iter()
+                .all(|p| p.q[4].partial_cmp(&p.q[0]) != Some(std::cmp::Ordering::Greater)) =>
+        {
+            notes.push("No spread: every run has the same value at each instant".into())
+        }
+        Some(_) => {}
+    }
+    // On a log axis values of 0 (no run finished yet) sit at its foot.
+    let (y0, y1) = if log {
+        finite_range(values().filter(|v| *v > 0.0).map(math::log10))
+    } else {
+        finite_range(values())
+    };
+    if log && values().any(|v| v == 0.0) {
+        notes.push("Log scale: values of 0 are drawn at the foot of the axis".into());
+    }
+    let y = |v: f64| {
+        if log {
+            if v > 0.0 { math::log10(v).max(y0) } else { y0 }
+        } else {
+            v
+        }
+    };
+    let y1 = y1 + (y1 - y0) * legend_headroom(4);
     let color = PALETTE[0];
-    let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1));
+    let (x_ticks, y_ticks, log_ticks) = (Ticks::new(x0, x1), Ticks::new(y0, y1), LogTicks::new(y0, y1));
+    let y_desc = if log {
+        format!("{y_label}, log scale")
+    } else {
+        y_label.to_string()
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
@@ -454,20 +686,29 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("time [years]")
-            .y_desc(y_label)
+            .x_desc("year")
+            .y_desc(y_desc.as_str())
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| y_ticks.label(*v))
+            .y_label_formatter(&|v| {
+                if log {
+                    log_ticks.label(*v)
+                } else {
+                    y_ticks.label(*v)
+                }
+            })
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
-        for (lo, hi, alpha, label) in [(0, 4, 0.18, "5–95%"), (1, 3, 0.35, "25–75%")] {
+        for (lo, hi, alpha, label) in [
+            (0, 4, 0.18, "5th–95th percentile"),
+            (1, 3, 0.35, "25th–75th percentile"),
+        ] {
             let poly: Vec<(f64, f64)> = points
                 .iter()
-                .map(|p| (p.time_year, p.q[lo]))
-                .chain(points.iter().rev().map(|p| (p.time_year, p.q[hi])))
+                .map(|p| (p.time_year, y(p.q[lo])))
+                .chain(points.iter().rev().map(|p| (p.time_year, y(p.q[hi]))))
                 .collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(poly, color.mix(alpha).filled())))
@@ -479,7 +720,7 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
         }
         chart
             .draw_series(LineSeries_::new(
-                points.iter().map(|p| (p.time_year, p.q[2])),
+                points.iter().map(|p| (p.time_year, y(p.q[2]))),
                 color.stroke_width(3),
             ))
             .map_err(|e| e.to_string())?
@@ -487,25 +728,95 @@ pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(3)));
         chart
             .draw_series(LineSeries_::new(
-                points.iter().map(|p| (p.time_year, p.mean)),
+                points.iter().map(|p| (p.time_year, y(p.mean))),
                 BLACK.stroke_width(1),
             ))
             .map_err(|e| e.to_string())?
             .label("mean")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
         draw_legend(&mut chart)?;
+        if !notes.is_empty() {
+            draw_note(root, &notes.join("; "))?;
+        }
         Ok(())
     })
 }
 
-/// A histogram of values with `bins` equal-width bins (x axis labelled with `x_label`).
+/// How many bins [`plot_batch`] gives the histogram of `runs` values: √runs,
+/// from 5 to 30 (40 runs in 30 bins drew a barcode of ones and twos, whose
+/// shape was chance).
+pub fn histogram_bins(runs: usize) -> usize {
+    ((runs as f64).sqrt().ceil() as usize).clamp(5, 30)
+}
+
+/// A value as a chart's note writes it: the shortest form that reads back
+/// exactly, in exponent form from 10⁵ and below 10⁻³ (`293400` → `2.934e5`).
+fn note_number(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Writes `note` at the top right of the chart's plotting area, clear of
+/// the legend in its upper left: what a degenerate chart (one value in
+/// every run, no value at all, a log axis' floor) shows, said where the
+/// reader looks.
+fn draw_note(root: &DrawingArea<SVGBackend<'_>, Shift>, note: &str) -> Result<(), String> {
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
+    let style = TextStyle::from(("sans-serif", 17).into_font())
+        .color(&BLACK)
+        .pos(Pos::new(HPos::Right, VPos::Top));
+    root.draw(&Text::new(
+        note.to_string(),
+        (CHART_SIZE.0 as i32 - 30, 62),
+        style,
+    ))
+    .map_err(|e| e.to_string())
+}
+
+/// A count axis' tick label: whole counts only (a half-run tick read `2`
+/// beside the `2` of the tick below: `0 0 1 1 2 2 2 3 4 4 5`).
+fn count_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// A histogram of values with `bins` equal-width bins (x axis labelled with
+/// `x_label`). Values all equal, or none finite, are said in a note on the
+/// chart (a lone bar at 0 on an axis 0–1 read as a spread from 0 to 0.03).
 pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: usize) -> Result<()> {
-    let (lo, hi) = finite_range(values.iter().copied());
-    let bins = bins.max(1);
-    let w = (hi - lo) / bins as f64;
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (mut lo, mut hi) = finite_range(finite.iter().copied());
+    let note = match finite.first() {
+        None => Some("No run has a value".to_string()),
+        Some(&first) if finite.iter().all(|&v| v == first) => Some(format!(
+            "Every run ({}) has the same value: {}",
+            finite.len(),
+            note_number(first)
+        )),
+        Some(_) => None,
+    };
+    // One value: one bar, a tenth of the axis wide, centred on it on an
+    // axis centred on it; at 0 (a count that never moved, whose axis has
+    // no negative side) a thin bar from 0.
+    let bins = if note.is_some() { 1 } else { bins.max(1) };
+    let (b0, w) = match (finite.first(), &note) {
+        (Some(&v), Some(_)) if v != 0.0 => {
+            let pad = (1e-3 * v.abs()).max(1.0);
+            (lo, hi) = (v - pad, v + pad);
+            (v - pad / 10.0, pad / 5.0)
+        }
+        (Some(_), Some(_)) => (0.0, (hi - lo) / 100.0),
+        _ => (lo, (hi - lo) / bins as f64),
+    };
     let mut counts = vec![0u32; bins];
-    for &v in values.iter().filter(|v| v.is_finite()) {
-        counts[(((v - lo) / w) as usize).min(bins - 1)] += 1;
+    for &v in &finite {
+        counts[(((v - b0) / w).max(0.0) as usize).min(bins - 1)] += 1;
     }
     let top = f64::from(counts.iter().copied().max().unwrap_or(1).max(1)) * 1.08;
     let x_ticks = Ticks::new(lo, hi);
@@ -523,28 +834,56 @@ pub fn histogram(path: &Path, title: &str, x_label: &str, values: &[f64], bins: 
             .y_desc("runs")
             .x_labels(AXIS_LABELS)
             .x_label_formatter(&|v| x_ticks.label(*v))
-            .y_label_formatter(&|v| format!("{v:.0}"))
+            .y_label_formatter(&|v| count_label(*v))
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
+        // Filled bars with a white edge, so that neighbours of one height
+        // read as two bins, not one wide one.
         chart
             .draw_series(counts.iter().enumerate().map(|(i, &c)| {
-                let x = lo + w * i as f64;
-                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], PALETTE[0].mix(0.8).filled())
+                let x = b0 + w * i as f64;
+                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], PALETTE[0].mix(0.85).filled())
             }))
             .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(counts.iter().enumerate().filter(|(_, c)| **c > 0).map(|(i, &c)| {
+                let x = b0 + w * i as f64;
+                Rectangle::new([(x, 0.0), (x + w, f64::from(c))], WHITE.stroke_width(1))
+            }))
+            .map_err(|e| e.to_string())?;
+        if let Some(note) = &note {
+            draw_note(root, note)?;
+        }
         Ok(())
     })
 }
 
-/// A tornado diagram: one horizontal bar per label, longest at the top, values in [−1, 1] or any scale.
-pub fn tornado(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)]) -> Result<()> {
-    bar_chart(path, title, x_label, bars, true)
+/// A tornado diagram: one horizontal bar per label, longest at the top,
+/// values in [−1, 1] or any scale; `chance`, given, is shaded grey about 0
+/// (`(half-width, legend label)`: the band a coefficient falls in by
+/// chance alone, which the title used to state in words too small to read).
+pub fn tornado(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    bars: &[(String, f64)],
+    chance: Option<(f64, &str)>,
+) -> Result<()> {
+    bar_chart(path, title, x_label, bars, true, chance)
 }
 
 /// Horizontal bars, longest at the top; the x axis symmetric about 0 when
-/// `symmetric` (a tornado), else from 0 (shares).
-fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], symmetric: bool) -> Result<()> {
+/// `symmetric` (a tornado), else from 0 (shares); `band` as [`tornado`]'s
+/// `chance`.
+fn bar_chart(
+    path: &Path,
+    title: &str,
+    x_label: &str,
+    bars: &[(String, f64)],
+    symmetric: bool,
+    band: Option<(f64, &str)>,
+) -> Result<()> {
     let mut bars: Vec<&(String, f64)> = bars.iter().filter(|b| b.1.is_finite()).collect();
     bars.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
     let n = bars.len().max(1);
@@ -552,19 +891,28 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
     let lo = if symmetric { -m } else { 0.0 };
     let longest = bars.iter().map(|b| b.0.len()).max().unwrap_or(10) as u32;
     let x_ticks = Ticks::new(lo, m);
+    // Room below the last bar for the band's legend, about 45 px of the
+    // plot's 480, so that it covers no bar.
+    let below = if band.is_some() {
+        45.0 * n as f64 / (480.0 - 45.0)
+    } else {
+        0.0
+    };
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", caption_px(title)))
             .margin(16)
             .x_label_area_size(50)
             .y_label_area_size((longest * 8 + 20).clamp(80, 420))
-            .build_cartesian_2d(lo..m, 0.0..n as f64)
+            .build_cartesian_2d(lo..m, -below..n as f64)
             .map_err(|e| e.to_string())?;
         let labels: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
         chart
             .configure_mesh()
             .x_desc(x_label)
-            .y_labels(n * 2 + 1)
+            // Ticks every half bar (a label at each bar's middle), over the
+            // room below too.
+            .y_labels(((n as f64 + below) * 2.0).ceil() as usize + 2)
             .y_label_formatter(&|y| {
                 let k = (n as f64 - y - 0.5).round();
                 if (n as f64 - y - 0.5 - k).abs() < 1e-6 && k >= 0.0 {
@@ -579,6 +927,18 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
             .label_style(("sans-serif", 15))
             .draw()
             .map_err(|e| e.to_string())?;
+        if let Some((c, label)) = band.filter(|(c, _)| c.is_finite() && *c > 0.0) {
+            let c = c.min(m);
+            let grey = RGBColor(110, 110, 110).mix(0.22);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(-c, 0.0), (c, n as f64)],
+                    grey.filled(),
+                )))
+                .map_err(|e| e.to_string())?
+                .label(label)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 20, y + 5)], grey.filled()));
+        }
         chart
             .draw_series(bars.iter().enumerate().map(|(k, b)| {
                 let y = n as f64 - k as f64;
@@ -586,6 +946,9 @@ fn bar_chart(path: &Path, title: &str, x_label: &str, bars: &[(String, f64)], sy
                 Rectangle::new([(0.0, y - 0.85), (b.1, y - 0.15)], color.filled())
             }))
             .map_err(|e| e.to_string())?;
+        if band.is_some() {
+            draw_legend_at(&mut chart, SeriesLabelPosition::LowerRight)?;
+        }
         Ok(())
     })
 }
@@ -677,6 +1040,16 @@ pub struct PlotReport {
     pub files: Vec<PathBuf>,
     /// What was not drawn and why (e.g. a tornado from too few runs).
     pub notes: Vec<String>,
+}
+
+/// `1 run`, `40 runs`: a chart title's count (a one-run batch's read
+/// `(1 runs)`).
+fn runs_text(n: u64) -> String {
+    if n == 1 {
+        "1 run".to_string()
+    } else {
+        format!("{n} runs")
+    }
 }
 
 /// Fewest runs (reporting the outcome) a tornado diagram is drawn from. Rank
@@ -786,12 +1159,13 @@ pub fn read_bands(path: &Path) -> Result<Bands> {
 }
 
 /// A stacked share chart: for each instant, the share of runs in each
-/// category, stacked from 0 to 1 in `series`' category order (a category
-/// with no run at any instant is left out of the legend).
+/// category, stacked from 0 to 1 in `series`' category order, the legend
+/// listing them top down as they are stacked (a category with no run at
+/// any instant is left out of it).
 pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()> {
     let (x0, x1) = finite_range(series.points.iter().map(|p| p.0));
     // Headroom above 1 for the legend, so it covers no share.
-    let top = 1.0 + 0.04 + 0.055 * series.categories.len() as f64;
+    let top = 1.0 + legend_headroom(series.categories.len());
     let (x_ticks, y_ticks) = (Ticks::new(x0, x1), Ticks::new(0.0, top));
     with_svg(path, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -803,7 +1177,7 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .map_err(|e| e.to_string())?;
         chart
             .configure_mesh()
-            .x_desc("time [years]")
+            .x_desc("year")
             .y_desc("share of runs [0, 1]")
             .x_labels(AXIS_LABELS)
             .y_labels(AXIS_LABELS)
@@ -819,7 +1193,9 @@ pub fn share_chart(path: &Path, title: &str, series: &ShareSeries) -> Result<()>
             .draw()
             .map_err(|e| e.to_string())?;
         let below = |k: usize, shares: &[f64]| shares[..k].iter().filter(|v| v.is_finite()).sum::<f64>();
-        for (k, name) in series.categories.iter().enumerate() {
+        // Drawn from the top band down, so that the legend lists the
+        // categories in the order they are stacked (the bands do not overlap).
+        for (k, name) in series.categories.iter().enumerate().rev() {
             // A category no run was in at any instant: no band and no legend
             // entry (its colour stays its own, so charts agree).
             if series.points.iter().all(|(_, sh)| sh[k].is_nan() || sh[k] <= 0.0) {
@@ -1384,9 +1760,9 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
         let approx = bands.fans[key].iter().any(FanPoint::sketched);
         let runs_note = if approx {
             sketched.push(format!("{metric} ({entity})"));
-            format!("{runs} runs; quantiles from the sketch")
+            format!("{}; quantiles from the sketch", runs_text(runs))
         } else {
-            format!("{runs} runs")
+            runs_text(runs)
         };
         let title = match KEY_METRICS.iter().find(|(m, _)| m == metric) {
             Some((_, what)) if entity == "national" => format!("{what}, national ({runs_note})"),
@@ -1424,7 +1800,10 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
     for key in fan_chart_selection(bands.shares.keys(), o.max_fan_charts) {
         let (metric, entity) = key;
         let path = out.join(format!("shares-{}-{}.svg", file_stem(metric), file_stem(entity)));
-        let title = format!("{metric} — {entity}: share of runs by category ({runs} runs)");
+        let title = format!(
+            "{metric} — {entity}: share of runs by category ({})",
+            runs_text(runs)
+        );
         share_chart(&path, &title, &bands.shares[key])?;
         files.push(path);
     }
@@ -1463,18 +1842,22 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
                     .collect();
                 bar_chart(
                     &path,
-                    &format!("{name}: share of runs by category ({} runs)", vals.len()),
+                    &format!(
+                        "{name}: share of runs by category ({})",
+                        runs_text(vals.len() as u64)
+                    ),
                     "share of runs [0, 1]",
                     &bars,
                     false,
+                    None,
                 )?;
             }
             None => histogram(
                 &path,
-                &format!("{name} ({} runs)", vals.len()),
+                &format!("{name} ({})", runs_text(vals.len() as u64)),
                 &axis_label(name),
                 &vals,
-                30,
+                histogram_bins(vals.len()),
             )?,
         }
         files.push(path);
@@ -1514,8 +1897,8 @@ pub fn plot_batch(o: &PlotOptions) -> Result<PlotReport> {
             continue;
         }
         let path = dir_of(name).join(format!("tornado-{}.svg", file_stem(name)));
-        let (title, x_label) = tornado_labels(name, n, of.len(), partial);
-        tornado(&path, &title, x_label, &bars)?;
+        let (title, x_label, (chance, band)) = tornado_labels(name, n, of.len(), partial);
+        tornado(&path, &title, x_label, &bars, Some((chance, &band)))?;
         files.push(path);
     }
     match too_few.as_slice() {
@@ -1559,43 +1942,45 @@ fn has_coefficient(of: &[&RankSensitivityRow], partial: bool) -> bool {
         .any(|r| if partial { r.prcc } else { r.spearman }.is_finite())
 }
 
-/// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`
-/// (a PRCC that is undefined is drawn as 0).
+/// The bars of one outcome's tornado: Spearman ρ, or PRCC when `partial`;
+/// a parameter whose coefficient is undefined (`sensitivity.csv`'s empty
+/// cell) is drawn as 0 and its label says so, rather than as a silent 0
+/// (PRCC) or not at all (ρ).
 fn tornado_bars(of: &[&RankSensitivityRow], partial: bool) -> Vec<(String, f64)> {
     of.iter()
         .map(|r| {
-            let v = if partial {
-                if r.prcc.is_finite() { r.prcc } else { 0.0 }
+            let v = if partial { r.prcc } else { r.spearman };
+            if v.is_finite() {
+                (r.parameter.clone(), v)
             } else {
-                r.spearman
-            };
-            (r.parameter.clone(), v)
+                (format!("{} (undefined)", r.parameter), 0.0)
+            }
         })
         .collect()
 }
 
-/// Title and x-axis label of a tornado of `n` runs over `k` parameters.
-/// The chance band is 1.96/√(n − 1) for ρ and 1.96/√(n − k) for PRCC (a
-/// partial correlation given k − 1 others has n − k − 1 + 1 effective runs).
-fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'static str) {
+/// Title, x-axis label and chance band (half-width and legend label) of a
+/// tornado of `n` runs over `k` parameters. The chance band is
+/// 1.96/√(n − 1) for ρ and 1.96/√(n − k) for PRCC (a partial correlation
+/// given k − 1 others has n − k − 1 + 1 effective runs): what no effect at
+/// all exceeds in 5 % of batches.
+fn tornado_labels(name: &str, n: u64, k: usize, partial: bool) -> (String, &'static str, (f64, String)) {
     if partial {
-        let dof = (n as f64 - k as f64).max(1.0);
+        let chance = Z95 / (n as f64 - k as f64).max(1.0).sqrt();
         (
             format!(
-                "What drives {} ({n} runs; PRCC, as inputs are correlated; |PRCC| < {:.2} is within chance)",
-                axis_label(name),
-                Z95 / dof.sqrt()
+                "What drives {} ({n} runs; PRCC, as inputs are correlated)",
+                axis_label(name)
             ),
             "Partial rank correlation (PRCC) with the outcome [-1, 1]",
+            (chance, format!("within chance: |PRCC| < {chance:.2} (95 %)")),
         )
     } else {
+        let chance = Z95 / ((n - 1) as f64).sqrt();
         (
-            format!(
-                "What drives {} ({n} runs; |rho| < {:.2} is within chance)",
-                axis_label(name),
-                Z95 / ((n - 1) as f64).sqrt()
-            ),
+            format!("What drives {} ({n} runs; Spearman's rho)", axis_label(name)),
             "Spearman rank correlation with the outcome [-1, 1]",
+            (chance, format!("within chance: |rho| < {chance:.2} (95 %)")),
         )
     }
 }
@@ -1666,14 +2051,84 @@ mod tests {
     }
 
     /// Years read as years, and large and tiny values in scientific
-    /// notation with two decimals where two suffice.
+    /// notation with the digits they need and no more.
     #[test]
     fn tick_labels_keep_their_plain_forms_where_they_suffice() {
         assert_eq!(tick_labels(2025.0, 2035.0)[..2], ["2025", "2026"]);
         assert_eq!(tick_labels(2025.0, 2030.0)[..2], ["2025.0", "2025.5"]);
-        assert_eq!(tick_labels(0.0, 5e25)[1], "5.00e24");
+        assert_eq!(tick_labels(0.0, 5e25)[..3], ["0", "0.5e25", "1.0e25"]);
         assert_eq!(tick_labels(0.0, 1.0)[1], "0.1");
         assert_eq!(tick_labels(1e25, 1.001e25)[..2], ["1.0000e25", "1.0001e25"]);
+        assert_eq!(tick_labels(0.0, 4e-4)[..2], ["0", "0.5e-4"]);
+    }
+
+    /// An axis that crosses a power of ten writes every label with one
+    /// exponent, the largest tick's: an accelerator chart read `8.00e4`
+    /// just below `1.00e5`, a compute chart `9.00e20` below `1.00e21`,
+    /// where 8 below 1 misleads at a glance.
+    #[test]
+    fn an_axis_crossing_a_power_of_ten_keeps_one_exponent() {
+        let labels = tick_labels(0.0, 1.7e5);
+        assert_eq!(labels[..3], ["0", "0.2e5", "0.4e5"], "{labels:?}");
+        assert!(labels.iter().skip(1).all(|l| l.ends_with("e5")), "{labels:?}");
+        let labels = tick_labels(5e19, 1.15e21);
+        assert!(labels.iter().all(|l| l.ends_with("e21")), "{labels:?}");
+        assert!(labels.contains(&"0.9e21".to_string()), "{labels:?}");
+    }
+
+    /// A fan point at `t` whose quantiles and mean are all `v` times
+    /// 0.5, 0.8, 1, 1.25, 2 (mean `v`).
+    fn fan_point(t: f64, v: f64) -> FanPoint {
+        FanPoint {
+            time_year: t,
+            mean: v,
+            q: [0.5 * v, 0.8 * v, v, 1.25 * v, 2.0 * v],
+            quantile_abs_error_max: 0.0,
+        }
+    }
+
+    /// Log axes for medians spanning two orders of magnitude, not for
+    /// series mostly at 0, narrow ones or any below 0.
+    #[test]
+    fn fans_spanning_orders_of_magnitude_get_a_log_axis() {
+        // The frontier's compute: 0 at the first instants (9 in 10 above),
+        // then 1e25 growing to 1e31.
+        let frontier: Vec<FanPoint> = (0..40)
+            .map(|i| {
+                fan_point(
+                    2025.0 + f64::from(i) / 4.0,
+                    if i < 3 { 0.0 } else { math::powi(10.0, 25 + i / 6) },
+                )
+            })
+            .collect();
+        assert!(fan_is_log(&frontier));
+        // Unserved energy: 0 at most instants, spikes of 1e5.
+        let spikes: Vec<FanPoint> = (0..40)
+            .map(|i| fan_point(f64::from(i), if i % 10 == 9 { 1e5 } else { 0.0 }))
+            .collect();
+        assert!(!fan_is_log(&spikes));
+        // A gap in months, 20 to 80.
+        let gap: Vec<FanPoint> = (0..40)
+            .map(|i| fan_point(f64::from(i), 20.0 + 1.5 * f64::from(i)))
+            .collect();
+        assert!(!fan_is_log(&gap));
+        let mut below = frontier.clone();
+        below[5].q[0] = -1.0;
+        assert!(!fan_is_log(&below));
+        assert!(!fan_is_log(&[]));
+    }
+
+    /// A log axis is labelled with the values, not their logarithms: powers
+    /// of ten where it holds two, every tick where it holds fewer.
+    #[test]
+    fn log_axes_read_in_powers_of_ten() {
+        let t = LogTicks::new(23.6, 33.4);
+        assert_eq!(
+            [24.0, 25.0, 25.5, 2.0, 0.0, -2.0, -7.0].map(|v| t.label(v)),
+            ["1e24", "1e25", "", "100", "1", "0.01", "1e-7"]
+        );
+        let narrow = LogTicks::new(25.3, 25.7);
+        assert_eq!(narrow.label(25.5), "3.2e25");
     }
 
     fn row(p: &str, spearman: f64, prcc: f64) -> RankSensitivityRow {
@@ -1688,12 +2143,12 @@ mod tests {
 
     #[test]
     fn tornado_titles_carry_the_outcome_unit() {
-        let (title, _) = tornado_labels("training.frontier_gap_months_end", 40, 3, false);
+        let (title, _, _) = tornado_labels("training.frontier_gap_months_end", 40, 3, false);
         assert!(
             title.starts_with("What drives training.frontier_gap_months_end [months] ("),
             "{title}"
         );
-        let (title, _) = tornado_labels("energy.avg_price_usd_per_mwh", 40, 3, true);
+        let (title, _, _) = tornado_labels("energy.avg_price_usd_per_mwh", 40, 3, true);
         assert!(
             title.contains("energy.avg_price_usd_per_mwh [USD/MWh] ("),
             "{title}"
@@ -1703,7 +2158,7 @@ mod tests {
     #[test]
     fn long_captions_shrink_to_fit_the_chart() {
         assert_eq!(caption_px("Largest training run"), 26);
-        let (title, _) = tornado_labels("training.largest_run_flop_year_2031", 40, 12, true);
+        let title = format!("What drives {} (40 runs; more words)", "x".repeat(80));
         let px = caption_px(&title);
         assert!(px < 26, "{px}");
         let width = 0.56 * f64::from(px) * title.chars().count() as f64;
@@ -1718,16 +2173,37 @@ mod tests {
         let of: Vec<&RankSensitivityRow> = rows.iter().collect();
         assert_eq!(
             tornado_bars(&of, true),
-            vec![("capacity".to_string(), -0.79), ("demand".to_string(), 0.0)]
+            vec![
+                ("capacity".to_string(), -0.79),
+                ("demand (undefined)".to_string(), 0.0)
+            ]
         );
         assert_eq!(tornado_bars(&of, false)[0].1, 0.289);
-        let (title, x) = tornado_labels("y", 100, 2, true);
+        let (title, x, _) = tornado_labels("y", 100, 2, true);
         assert!(
             title.contains("PRCC, as inputs are correlated") && x.contains("PRCC"),
             "{title}"
         );
-        let (title, x) = tornado_labels("y", 100, 2, false);
-        assert!(!title.contains("PRCC") && x.starts_with("Spearman"), "{title}");
+        let (title, x, _) = tornado_labels("y", 100, 2, false);
+        assert!(
+            !title.contains("PRCC") && title.contains("Spearman's rho") && x.starts_with("Spearman"),
+            "{title}"
+        );
+    }
+
+    /// The chance band is drawn, not written into the title: a title of
+    /// 110 characters shrank to 12 px (the worked example's tornado).
+    /// 1.96/√(n − k) for PRCC, 1.96/√(n − 1) for ρ, in the legend.
+    #[test]
+    fn a_tornado_shades_its_chance_band_and_keeps_a_readable_title() {
+        let (title, _, (c, band)) = tornado_labels("training.frontier_gap_months_end", 500, 17, true);
+        assert!((c - Z95 / 483.0_f64.sqrt()).abs() < 1e-12, "{c}");
+        assert_eq!(band, "within chance: |PRCC| < 0.09 (95 %)");
+        assert!(caption_px(&title) >= 16, "{title}: {} px", caption_px(&title));
+        let (title, _, (c, band)) = tornado_labels("training.frontier_gap_months_end", 40, 17, false);
+        assert!((c - Z95 / 39.0_f64.sqrt()).abs() < 1e-12, "{c}");
+        assert_eq!(band, "within chance: |rho| < 0.31 (95 %)");
+        assert!(caption_px(&title) >= 20, "{title}");
     }
 
     fn keys(names: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -36,7 +36,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::charts::{LineSeries, Reader, finished_manifest, line_chart_with_dots, runs_table};
+use crate::charts::{LineSeries, Reader, finished_manifest, runs_table, unit_square_chart};
 use crate::compare::Effect;
 use crate::error::{McError, Result};
 use crate::outputs::{Categories, RunsTable, num, write_csv};
@@ -1400,7 +1400,7 @@ fn write_outputs(out: &Path, r: &DiscoverReport, o: &DiscoverOptions, input: &In
         .collect();
     points.reverse();
     let svg = path(DISCOVER_FILES[3]);
-    line_chart_with_dots(
+    unit_square_chart(
         &svg,
         &format!("Peeling trajectory: {} ({} runs)", r.rule, t.total_runs),
         "coverage (share of the runs of interest inside the box)",
@@ -1417,7 +1417,6 @@ fn write_outputs(out: &Path, r: &DiscoverReport, o: &DiscoverOptions, input: &In
             },
             points: vec![(ratio(c.bx.cases, t.total_cases), ratio(c.bx.cases, c.bx.runs))],
         }],
-        &[],
     )?;
     let from_limits = &t.boxes[c.from].limits;
     let limit = |e: &'_ LimitEffect, limits: &[(f64, f64)]| LimitRecord {

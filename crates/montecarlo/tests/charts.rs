@@ -27,7 +27,9 @@ fn plot_batch_writes_fan_histogram_and_tornado_with_units() {
         "{names:?}"
     );
     let fan = std::fs::read_to_string(dir.join("plots/fan-energy_load_mw-national.svg")).unwrap();
-    assert!(fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5–95%"));
+    assert!(
+        fan.contains("energy.load_mw [MW]") && fan.contains("median") && fan.contains("5th–95th percentile")
+    );
     let tornado = std::fs::read_to_string(dir.join("plots/tornado-training_final_flop.svg")).unwrap();
     // The toy declares a rank correlation, so its tornado plots PRCC and says so.
     assert!(
@@ -127,18 +129,21 @@ fn generic_line_and_timeline_charts_draw_labels() {
             lane: "lab-a".into(),
             size: 1e25,
             label: "A-1".into(),
+            hollow: false,
         },
         TimelineEvent {
             time: 1.1,
             lane: "lab-b".into(),
             size: 4e25,
             label: "B-1".into(),
+            hollow: false,
         },
         TimelineEvent {
             time: 1.9,
             lane: "lab-a".into(),
             size: 2e26,
             label: "A-2".into(),
+            hollow: false,
         },
     ];
     let p = dir.join("timeline.svg");
@@ -149,10 +154,13 @@ fn generic_line_and_timeline_charts_draw_labels() {
         "training compute [FLOP]",
         &events,
         true,
+        None,
     )
     .unwrap();
     let svg = std::fs::read_to_string(&p).unwrap();
-    assert!(svg.contains("A-2") && svg.contains("lab-b") && svg.contains("log10 training compute [FLOP]"));
+    assert!(
+        svg.contains("A-2") && svg.contains("lab-b") && svg.contains("training compute [FLOP], log scale")
+    );
 }
 
 /// Below `MIN_TORNADO_RUNS` runs no tornado is drawn (2 runs give ρ = ±1 by
@@ -239,15 +247,25 @@ fn a_zero_width_range_gets_an_axis_around_its_value() {
         lane: "lab".into(),
         size: 4e25,
         label: "L-1".into(),
+        hollow: false,
     }];
     let p = dir.join("one-release.svg");
-    timeline_chart(&p, "Releases", "year", "training compute [FLOP]", &one, true).unwrap();
+    timeline_chart(
+        &p,
+        "Releases",
+        "year",
+        "training compute [FLOP]",
+        &one,
+        true,
+        None,
+    )
+    .unwrap();
     let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
     assert!(!ticks.is_empty());
     for v in &ticks {
-        // log10 FLOP around 25.6, years around 2024.
+        // FLOP around 4e25 (the powers of ten about it), years around 2024.
         assert!(
-            (24.0..=27.0).contains(v) || (2021.0..=2027.0).contains(v),
+            (1e24..=1e27).contains(v) || (2021.0..=2027.0).contains(v),
             "tick {v} in {ticks:?}"
         );
     }
@@ -727,4 +745,241 @@ fn plot_out_refuses_a_runs_charts_and_checks_the_marker_s_hash_and_runs() {
         "{e}"
     );
     assert_eq!(listing(&charts), before);
+}
+
+/// The text of every `<text>` element of an SVG, in order.
+fn texts_in(svg: &str) -> Vec<String> {
+    svg.split("<text")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split("</text>").next())
+        })
+        .map(|t| t.trim().to_string())
+        .collect()
+}
+
+/// A histogram's count axis writes whole counts, each once: with five runs
+/// in the fullest bin plotters ticks every half run, and `{:.0}` wrote
+/// `0 0 1 1 2 2 2 3 4 4 5`. And the bins follow the runs: 40 runs in 30
+/// bins drew a barcode of ones and twos.
+#[test]
+fn a_histogram_counts_in_whole_runs_in_bins_its_runs_can_fill() {
+    use montecarlo::charts::{histogram, histogram_bins};
+    assert_eq!(
+        [3, 40, 500, 1000, 100_000].map(histogram_bins),
+        [5, 7, 23, 30, 30]
+    );
+    let dir = Scratch::new("mc-hist-counts");
+    std::fs::create_dir_all(&dir).unwrap();
+    // Five runs at 2.0 (the fullest bin), three near each end.
+    let values = [0.1, 0.2, 0.3, 2.0, 2.0, 2.0, 2.0, 2.0, 3.7, 3.8, 3.9];
+    let p = dir.join("hist.svg");
+    histogram(&p, "Gap", "gap [months]", &values, 7).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    // The count axis' labels follow the axis descriptions, bottom up; the
+    // x axis' start again from 0.
+    let counts: Vec<f64> = texts
+        .iter()
+        .skip_while(|t| *t != "gap [months]")
+        .skip(1)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.parse::<f64>().unwrap())
+        .collect();
+    let rising = counts.windows(2).take_while(|w| w[1] > w[0]).count() + 1;
+    assert_eq!(counts[..rising], [0.0, 1.0, 2.0, 3.0, 4.0, 5.0], "{texts:?}");
+}
+
+/// A histogram of one value in every run (no AI load ever cut) says so on
+/// the chart, rather than drawing one bar at 0 a thirtieth of an axis 0–1
+/// wide, which read as a spread from 0 to 0.03; a histogram of no values
+/// says that.
+#[test]
+fn a_histogram_of_one_value_or_none_says_so_on_the_chart() {
+    let dir = Scratch::new("mc-hist-degenerate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("zeros.svg");
+    montecarlo::charts::histogram(&p, "Cut", "cut [MWh]", &[0.0; 40], 7).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run (40) has the same value: 0".to_string()),
+        "{texts:?}"
+    );
+    let p = dir.join("const.svg");
+    montecarlo::charts::histogram(&p, "Stock", "stock [chips]", &[293_400.0; 12], 5).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run (12) has the same value: 2.934e5".to_string()),
+        "{texts:?}"
+    );
+    let p = dir.join("none.svg");
+    montecarlo::charts::histogram(&p, "Year", "year", &[f64::NAN; 3], 5).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(texts.contains(&"No run has a value".to_string()), "{texts:?}");
+}
+
+/// A fan chart of one value throughout (no AI load ever cut) says so on
+/// the chart; one whose medians span orders of magnitude (the frontier's
+/// effective compute, 1e25 to 1e31 FLOP, flat on 0 for eight of ten years
+/// on a linear axis) is drawn on a log axis labelled in powers of ten,
+/// saying where its zeros are; and the legend names the percentiles.
+#[test]
+fn fan_charts_say_what_is_degenerate_and_go_log_over_orders_of_magnitude() {
+    use montecarlo::charts::{FanPoint, fan_chart};
+    let dir = Scratch::new("mc-fan-degenerate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let point = |t: f64, v: f64| FanPoint {
+        time_year: t,
+        mean: v,
+        q: [0.5 * v, 0.8 * v, v, 1.25 * v, 2.0 * v],
+        quantile_abs_error_max: 0.0,
+    };
+    let zeros: Vec<FanPoint> = (0..24)
+        .map(|m| point(2025.0 + f64::from(m) / 12.0, 0.0))
+        .collect();
+    let p = dir.join("zeros.svg");
+    fan_chart(&p, "Cut", "energy.ai_curtailed_mwh [MWh]", &zeros).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"Every run has the same value at every instant: 0".to_string()),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"5th–95th percentile".to_string()), "{texts:?}");
+    // One run: a line, not a band, and the chart says why.
+    let one: Vec<FanPoint> = (0..24)
+        .map(|m| {
+            let v = f64::from(m);
+            FanPoint {
+                time_year: 2025.0 + v / 12.0,
+                mean: v,
+                q: [v; 5],
+                quantile_abs_error_max: 0.0,
+            }
+        })
+        .collect();
+    let p = dir.join("one.svg");
+    fan_chart(&p, "Gap (1 run)", "gap [months]", &one).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"No spread: every run has the same value at each instant".to_string()),
+        "{texts:?}"
+    );
+    let growth: Vec<FanPoint> = (0..40)
+        .map(|i| {
+            let v = if i < 2 {
+                0.0
+            } else {
+                1e25 * scheduler::math::powi(1.5, i)
+            };
+            point(2025.0 + f64::from(i) / 4.0, v)
+        })
+        .collect();
+    let p = dir.join("growth.svg");
+    fan_chart(&p, "Frontier", "training.frontier_effective_flop [FLOP]", &growth).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(
+        texts.contains(&"training.frontier_effective_flop [FLOP], log scale".to_string())
+            && texts.contains(&"1e26".to_string())
+            && texts.contains(&"1e30".to_string())
+            && texts.contains(&"Log scale: values of 0 are drawn at the foot of the axis".to_string()),
+        "{texts:?}"
+    );
+}
+
+/// A shares chart's legend lists the categories top down as they are
+/// stacked (it listed the bottom band first, beside the top one).
+#[test]
+fn a_shares_legend_follows_the_stack() {
+    use montecarlo::charts::{ShareSeries, share_chart};
+    let dir = Scratch::new("mc-shares-legend");
+    std::fs::create_dir_all(&dir).unwrap();
+    let series = ShareSeries {
+        categories: vec!["none".into(), "HBM".into(), "packaging".into()],
+        points: (0..12)
+            .map(|m| (2025.0 + f64::from(m) / 12.0, vec![0.2, 0.3, 0.5]))
+            .collect(),
+    };
+    let p = dir.join("shares.svg");
+    share_chart(&p, "Binding input", &series).unwrap();
+    let texts = texts_in(&std::fs::read_to_string(&p).unwrap());
+    let at = |name: &str| texts.iter().position(|t| t == name).unwrap();
+    assert!(at("packaging") < at("HBM") && at("HBM") < at("none"), "{texts:?}");
+}
+
+/// Closed releases are rings, open ones dots, and the legend says which is
+/// which: a word `closed` beside each of a run's 44 closed releases
+/// overlapped into a smear.
+#[test]
+fn a_timeline_marks_hollow_events_by_shape_not_words() {
+    let dir = Scratch::new("mc-timeline-shapes");
+    std::fs::create_dir_all(&dir).unwrap();
+    let events: Vec<TimelineEvent> = (0..10)
+        .map(|i| TimelineEvent {
+            time: 2025.0 + f64::from(i) / 4.0,
+            lane: "lab".into(),
+            size: 1e25 * f64::from(i + 1),
+            label: String::new(),
+            hollow: i % 2 == 1,
+        })
+        .collect();
+    let p = dir.join("releases.svg");
+    timeline_chart(
+        &p,
+        "Releases",
+        "year",
+        "training compute [FLOP]",
+        &events,
+        true,
+        Some(["open weights", "closed weights"]),
+    )
+    .unwrap();
+    let svg = std::fs::read_to_string(&p).unwrap();
+    let texts = texts_in(&svg);
+    assert!(
+        texts.contains(&"open weights".to_string()) && texts.contains(&"closed weights".to_string()),
+        "{texts:?}"
+    );
+    // Five rings and the legend's one: circles not filled.
+    let rings = svg
+        .split("<circle")
+        .skip(1)
+        .filter(|c| c.contains("fill=\"none\""))
+        .count();
+    assert_eq!(rings, 5 + 1, "{svg}");
+}
+
+/// PRIM's trajectory plots two shares: its axes stay 0–1. A 40-run batch
+/// whose boxes all kept every run of interest (coverage 1) got a coverage
+/// axis of 0–2, and a legend's headroom labelled a density of 1.1.
+#[test]
+fn a_chart_of_two_shares_labels_no_tick_outside_0_to_1() {
+    let dir = Scratch::new("mc-unit-square");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = [LineSeries {
+        label: "boxes".into(),
+        points: (0..10).map(|i| (1.0, 0.35 + 0.06 * f64::from(i))).collect(),
+    }];
+    let chosen = [LineSeries {
+        label: "box 0 (chosen)".into(),
+        points: vec![(1.0, 0.35)],
+    }];
+    let p = dir.join("trajectory.svg");
+    montecarlo::charts::unit_square_chart(&p, "Peeling", "coverage", "density", &line, &chosen).unwrap();
+    let ticks = numbers_in(&std::fs::read_to_string(&p).unwrap());
+    assert!(ticks.len() >= 10, "{ticks:?}");
+    assert!(ticks.iter().all(|v| (0.0..=1.0).contains(v)), "{ticks:?}");
+}
+
+/// A one-run batch's charts say `1 run` (they said `1 runs`).
+#[test]
+fn a_one_run_batch_is_one_run_in_its_titles() {
+    let dir = toy_batch("mc-plot-one-run", 1);
+    let (_, names) = plot_into_dir(&dir);
+    for name in names
+        .iter()
+        .filter(|n| n.starts_with("fan-") || n.starts_with("hist-"))
+    {
+        let svg = std::fs::read_to_string(dir.join("plots").join(name)).unwrap();
+        assert!(svg.contains("(1 run)") && !svg.contains("1 runs"), "{name}");
+    }
 }
