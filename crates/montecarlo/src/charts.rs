@@ -625,9 +625,10 @@ fn legend_headroom(entries: usize) -> f64 {
 }
 
 /// A fan chart: the 5th–95th and 25th–75th percentile bands shaded, the
-/// median and the mean over time. The y axis is logarithmic when the
-/// medians span two orders of magnitude ([`fan_is_log`]; its label says
-/// so, and a note says where values of 0 are drawn); a series with one
+/// median and the mean over time. The y axis is logarithmic when no value
+/// is below 0, the median is above 0 at nine instants in ten and the
+/// medians span two orders of magnitude (its label says so, and a note
+/// says where values of 0 are drawn); a series with one
 /// value throughout, or none, or no spread between runs (a one-run
 /// batch), says so in a note on the chart.
 pub fn fan_chart(path: &Path, title: &str, y_label: &str, points: &[FanPoint]) -> Result<()> {
