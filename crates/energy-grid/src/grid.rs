@@ -1043,7 +1043,7 @@ impl Grid {
     /// (`reservoir_hours` 0 everywhere).
     pub fn reservoir_mwh(&self, region: RegionId) -> Option<f64> {
         let ri = region.index();
-        (ri < self.regions.len() && self.reservoirs.iter().any(|w| w.hours > 0.0)).then(|| {
+        (ri < self.regions.len() && !self.water_days.is_empty()).then(|| {
             (self.reservoirs.iter())
                 .filter(|w| w.region == ri)
                 .fold(0.0, |a, w| a + w.level_mwh)

@@ -43,7 +43,7 @@
 
 use crate::config::{LoadClass, Technology};
 use crate::grid::Grid;
-use crate::state::Period;
+use crate::state::{Period, RegionId};
 use scheduler::SimTime;
 
 const GENERATION: [&str; 7] = [
@@ -208,7 +208,8 @@ impl Grid {
             !self.maintained.is_empty(),
             !self.derates.is_empty(),
             !self.adequacy.is_empty(),
-            self.reservoirs.iter().any(|w| w.hours > 0.0),
+            // A grid with a reservoir keeps a water day for its region.
+            !self.water_days.is_empty(),
         );
         for (ri, r) in self.regions.iter().enumerate() {
             let mut s = Sample {
@@ -220,9 +221,7 @@ impl Grid {
             };
             s.capacity_mw[BATTERY] = r.storage.power_mw;
             if optional.3 {
-                s.reservoir_mwh = (self.reservoirs.iter())
-                    .filter(|w| w.region == ri)
-                    .fold(0.0, |a, w| a + w.level_mwh);
+                s.reservoir_mwh = self.reservoir_mwh(RegionId(ri as u32)).unwrap_or(0.0);
             }
             let (m0, m1) = r.merit;
             for (g, h) in self.groups[m0..m1].iter().zip(&self.hot[m0..m1]) {
